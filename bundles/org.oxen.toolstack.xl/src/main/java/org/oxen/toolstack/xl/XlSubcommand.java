@@ -1,0 +1,46 @@
+package org.oxen.toolstack.xl;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * One {@code xl} subcommand, registered as an OSGi service.
+ *
+ * <p>The {@code xl} command in Gogo dispatches the word after {@code xl} to the service whose
+ * {@link #name()} matches, so a bundle adds a subcommand by registering one small component;
+ * the dispatcher never grows a switch. Xen's usage conventions apply: options are parsed with
+ * {@link GetOpt}, {@code -h} prints {@link #usage()}, and {@link #run} returns xl's exit status.
+ */
+@ConsumerType
+public interface XlSubcommand {
+
+    /** The word after {@code xl}, e.g. {@code "info"}. */
+    String name();
+
+    /** One line for {@code xl help}, in Xen's wording where Xen has the command. */
+    String summary();
+
+    /**
+     * The synopsis and option list shown by {@code xl help <name>} and on a usage error, e.g.
+     * {@code "[-n]\n\n-n, --numa   List host NUMA topology information"}; the first line is the
+     * argument synopsis that follows {@code "Usage: xl [-v] <name> "}.
+     */
+    String usage();
+
+    /** Short option letters in getopt syntax ({@code "l"}, {@code "p:"}); {@code h} is implied. */
+    default String shortOptions() {
+        return "";
+    }
+
+    /** Long options in {@link GetOpt} syntax ({@code "long"}, {@code "pool:"}); {@code help} is implied. */
+    default String[] longOptions() {
+        return new String[0];
+    }
+
+    /**
+     * Runs the subcommand.
+     *
+     * @return the exit status, 0 on success as in xl
+     * @throws XlUsageException when the arguments do not fit {@link #usage()}
+     */
+    int run(XlInvocation invocation) throws Exception;
+}

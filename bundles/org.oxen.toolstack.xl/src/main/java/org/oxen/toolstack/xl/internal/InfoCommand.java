@@ -1,0 +1,116 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.oxen.toolstack.xl.XlInvocation;
+import org.oxen.toolstack.xl.XlSubcommand;
+
+/**
+ * {@code xl info}: what oxen manages on this host, in xl's {@code key : value} layout.
+ *
+ * <p>Scheduler and device bundles are found by their service properties
+ * ({@value #SCHED_NAME}, {@value #DEVICE_NAME}) so this bundle imports none of their APIs and
+ * shows exactly what is installed at the moment of the call.
+ */
+@Component(service = XlSubcommand.class)
+public final class InfoCommand implements XlSubcommand {
+
+    static final String SCHED_NAME = "oxen.sched.name";
+    static final String DEVICE_NAME = "oxen.device.name";
+
+    private final BundleContext context;
+
+    @Activate
+    public InfoCommand(BundleContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public String name() {
+        return "info";
+    }
+
+    @Override
+    public String summary() {
+        return "Get information about the oxen host";
+    }
+
+    @Override
+    public String usage() {
+        return "";
+    }
+
+    @Override
+    public int run(XlInvocation inv) {
+        HostSettings settings = HostSettings.from(context::getProperty);
+        Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        PrintStream out = inv.out();
+        row(out, "host", hostName());
+        row(out, "release", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        row(out, "machine", System.getProperty("os.arch"));
+        row(out, "nr_cpus", settings.pcpus());
+        row(out, "host_cpus", Runtime.getRuntime().availableProcessors());
+        row(out, "total_memory", settings.memoryMiB());
+        row(out, "oxen_version", context.getBundle().getVersion());
+        row(out, "xen_pagesize", 4096);
+        row(out, "schedulers", join(names(SCHED_NAME)));
+        row(out, "x86_devices", join(names(DEVICE_NAME)));
+        row(out, "osgi_framework", system.getSymbolicName() + " " + system.getVersion());
+        row(out, "java_version", Runtime.version());
+        return 0;
+    }
+
+    private TreeSet<String> names(String property) {
+        TreeSet<String> names = new TreeSet<>();
+        try {
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(" + property + "=*)");
+            if (refs != null) {
+                for (ServiceReference<?> ref : refs) {
+                    names.add(String.valueOf(ref.getProperty(property)));
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("filter on " + property, e);
+        }
+        return names;
+    }
+
+    private static String join(TreeSet<String> names) {
+        return names.isEmpty() ? "(none)" : String.join(" ", names);
+    }
+
+    static String hostName() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8);
+            if (!lines.isEmpty() && !lines.get(0).isBlank()) {
+                return lines.get(0).strip();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no procfs: ask the resolver
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** xl's layout: the key padded to 23 columns, then {@code ": "}. */
+    private static void row(PrintStream out, String key, Object value) {
+        out.printf("%-23s: %s%n", key, value);
+    }
+}

@@ -1,0 +1,50 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.util.Arrays;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.toolstack.xl.XlSubcommand;
+
+/**
+ * The {@code xl} command in Gogo. Gogo hands every word after {@code xl} to {@link #xl}, which
+ * parses them the way xl does and prints to the typing session, as xl prints to its terminal.
+ *
+ * <p>Design: immediate, so one dispatcher lives as long as the bundle and keeps its subcommands
+ * across calls; subcommands bind dynamically and greedily, so a bundle that adds or removes
+ * subcommands never restarts this component.
+ */
+@Component(
+        service = XlCommand.class,
+        immediate = true,
+        property = {"osgi.command.scope=oxen", "osgi.command.function=xl"})
+public final class XlCommand {
+
+    private final XlDispatcher dispatcher = new XlDispatcher();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSubcommand(XlSubcommand command) {
+        dispatcher.add(command);
+    }
+
+    void removeSubcommand(XlSubcommand command) {
+        dispatcher.remove(command);
+    }
+
+    /**
+     * {@code xl [-vNf] <subcommand> [args]}. Prints to the session; returns nothing so an
+     * interactive prompt shows exactly what xl would show. The exit status is kept in the session
+     * variable {@code xl.status}, like {@code $?} in a POSIX shell.
+     */
+    @Descriptor("Xen's xl toolstack: 'xl help' lists the subcommands")
+    public void xl(CommandSession session, @Descriptor("subcommand and its arguments") String... args) {
+        int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err);
+        session.put("xl.status", status);
+    }
+}

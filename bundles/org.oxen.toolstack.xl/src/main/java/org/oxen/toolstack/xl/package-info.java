@@ -1,0 +1,11 @@
+/**
+ * The xl toolstack's extension point: one {@link org.oxen.toolstack.xl.XlSubcommand} service
+ * per subcommand ({@code xl info}, {@code xl list}, ...), whichever bundle provides it, plus the
+ * getopt-style option parser subcommands share.
+ */
+@Export
+@Version("1.0.0")
+package org.oxen.toolstack.xl;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
