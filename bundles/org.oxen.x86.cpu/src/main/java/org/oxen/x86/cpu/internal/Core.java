@@ -685,4 +685,13 @@ public final class Core extends Events implements X86Cpu {
     public void invalidateCode(long physAddress, int length) {
         fetchPage = INVALID;
     }
+
+    /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
+    public int peekCode() {
+        try {
+            return lread8(segBase[CpuState.CS] + eip, tlbSet);
+        } catch (Fault f) {
+            return -1;
+        }
+    }
 }
