@@ -260,6 +260,7 @@ abstract class Sys extends Exec0F {
     final void rdtsc() {
         if ((cr4 & 4) != 0 && cpl != 0) throw privileged();
         long t = tsc();
+        breakBatch = true; // keeps the instruction-count TSC moving between two RDTSCs
         r[0] = (int) t;
         r[2] = (int) (t >>> 32);
     }
