@@ -11,8 +11,10 @@
 #ifndef OXEN_XEN_ABI_H
 #define OXEN_XEN_ABI_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 #include <stddef.h>
+#endif
 
 #define XEN_ABI_ASSERT_SIZE(t, n)      _Static_assert(sizeof(t) == (n), "sizeof " #t)
 #define XEN_ABI_ASSERT_OFF(t, f, n)    _Static_assert(offsetof(t, f) == (n), #t "." #f)
