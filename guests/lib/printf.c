@@ -1,9 +1,9 @@
 /*
  * printf.c -- formatted output for the guests.
  *
- * vsnprintf understands %d %i %u %x %X %o %p %s %c %% with the flags '-'
- * and '0', a field width (number or '*'), and the length modifiers hh, h,
- * l, ll, z.  It always NUL-terminates when n > 0 and returns the length the
+ * vsnprintf understands %d %i %u %x %X %o %p %s %c %% with the flags '-',
+ * '0' and '#' (always "0x" for %#x, also for zero), a field width (number
+ * or '*'), and the length modifiers hh, h, l, ll, z.  It always NUL-terminates when n > 0 and returns the length the
  * whole output would have had.  printf formats into a bounded stack buffer
  * and hands the text to guest_console_write in one piece, so a line never
  * interleaves with another vcpu's output on the hypervisor console.
@@ -58,12 +58,14 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
             put(&o, *fmt);
             continue;
         }
-        int left = 0, zero = 0, width = 0, lng = 0;
+        int left = 0, zero = 0, alt = 0, width = 0, lng = 0;
         for (fmt++;; fmt++) {
             if (*fmt == '-')
                 left = 1;
             else if (*fmt == '0')
                 zero = 1;
+            else if (*fmt == '#')
+                alt = 1;
             else
                 break;
         }
@@ -99,6 +101,11 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
             unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
                                  : lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
             unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+            if (alt && base == 16) {
+                put(&o, '0');
+                put(&o, 'x');
+                width = width > 2 ? width - 2 : 0;
+            }
             put_num(&o, v, base, *fmt == 'X', 0, width, zero, left);
             break;
         }
