@@ -4,7 +4,7 @@
  * Common (kit timer API: native PIT channel 0 on IRQ0, PV VIRQ_TIMER):
  *   guest_time_ns() never goes backwards over 100000 reads;
  *   five one-shot timers (5..25 ms ahead) each wake cpu_idle() (native
- *   sti;hlt, PV SCHEDOP_block) no earlier than their deadline;
+ *   sti;hlt, PV SCHEDOP_block) no earlier than their deadline (100 us slack);
  *   a 10 ms periodic timer ticks 20 +- 50% times in 200 ms, then stops.
  * Native: the RTC periodic interrupt (IRQ8, 1024 Hz) runs alongside the PIT
  * at the right relative rate, and the CMOS clock is readable.  Without a
@@ -55,11 +55,13 @@ static void oneshots(void)
         unsigned wakeups = idle_until_tick(ticks);
         uint64_t t = guest_time_ns();
         if (time_available()) {
-            CHECK(t >= deadline, "one-shot %u fired %llu ns early", i, deadline - t);
+            /* 100 us slack: a PV guest extrapolates Xen's clock from its own
+             * time record, which may trail the hypervisor's by microseconds. */
+            CHECK(t + 100000 >= deadline, "one-shot %u fired %llu ns early", i, deadline - t);
             CHECK(t - deadline < 500 * MS, "one-shot %u fired %llu ms late", i, (t - deadline) / MS);
         }
-        printf("timer: one-shot %u: %u ms ahead, fired %llu us after the deadline, %u wake-up(s)\n",
-               i, i * 5, time_available() ? (t - deadline) / 1000 : 0, wakeups);
+        printf("timer: one-shot %u: %u ms ahead, fired %lld us after the deadline, %u wake-up(s)\n",
+               i, i * 5, time_available() ? (long long)(t - deadline) / 1000 : 0, wakeups);
     }
 }
 
