@@ -36,6 +36,7 @@ public final class DomainBuilder {
             long ptBase, int nrPtFrames, long stackTop, long regionEnd, long entry, long hypercallPage) {
     }
 
+    private static final long HV_START = Xen.HYPERVISOR_VIRT_START & 0xFFFFFFFFL;
     private static final long L1_PROT = Xen.PTE_P | Xen.PTE_RW | Xen.PTE_A;
     private static final long L1_PROT_RO = Xen.PTE_P | Xen.PTE_A;
     private static final long L2_PROT = Xen.PTE_P | Xen.PTE_RW | Xen.PTE_A | Xen.PTE_D | Xen.PTE_US;
@@ -98,7 +99,7 @@ public final class DomainBuilder {
             nrPt = need;
         }
         long regionPages = (end - virtBase) >>> 12;
-        if (end > Xen.HYPERVISOR_VIRT_START) {
+        if (end > HV_START) {
             throw new DomainBuildException(String.format(
                     "the start-of-day region [0x%x, 0x%x) reaches into the hypervisor hole at 0x%x", virtBase, end,
                     Xen.HYPERVISOR_VIRT_START));
@@ -250,7 +251,7 @@ public final class DomainBuilder {
                         + "'), which oxen does not offer; offered: " + XenNotes.SUPPORTED_FEATURES);
             }
         }
-        if (n.hvStartLow != null && n.hvStartLow < Xen.HYPERVISOR_VIRT_START) {
+        if (n.hvStartLow != null && n.hvStartLow < HV_START) {
             throw new DomainBuildException(String.format(
                     "kernel wants the hypervisor hole to start at 0x%x, below oxen's 0x%x", n.hvStartLow,
                     Xen.HYPERVISOR_VIRT_START));

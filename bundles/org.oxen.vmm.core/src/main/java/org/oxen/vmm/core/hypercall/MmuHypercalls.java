@@ -325,7 +325,7 @@ final class MmuHypercalls {
     private long setLdt(VcpuImpl v, DomainImpl d, int base, int ents) {
         if (d != v.domain()) return EINVAL;
         if ((base & 0xFFF) != 0 || ents < 0 || ents > 8192
-                || Long.compareUnsigned((base & 0xFFFFFFFFL) + ents * 8L, Xen.HYPERVISOR_VIRT_START) > 0) {
+                || Long.compareUnsigned((base & 0xFFFFFFFFL) + ents * 8L, Xen.HYPERVISOR_VIRT_START & 0xFFFFFFFFL) > 0) {
             return EINVAL;
         }
         int pages = (ents * 8 + 0xFFF) >>> 12;
