@@ -99,13 +99,24 @@ public final class VcpuImpl implements Vcpu {
         blocked = b;
     }
 
+    private volatile long sliceStart;
+
+    /** Accumulated time plus the running slice's time so far. */
     @Override
     public long cpuTimeNanos() {
-        return cpuTime;
+        long start = sliceStart;
+        return cpuTime + (start != 0 ? Math.max(0, System.nanoTime() - start) : 0);
     }
 
-    public void addCpuTime(long ns) {
-        cpuTime += ns;
+    /** The pCPU starts a slice of this vcpu. */
+    public void sliceStarted(long now) {
+        sliceStart = now;
+    }
+
+    /** The slice that began at {@code start} ended at {@code now}. */
+    public void sliceEnded(long start, long now) {
+        cpuTime += now - start;
+        sliceStart = 0;
     }
 
     @Override

@@ -69,8 +69,13 @@ public final class Pcpu implements Runnable {
         hooks.beforeSlice(v);
         v.endSlice = false;
         long t0 = System.nanoTime();
-        RunResult r = v.cpu().run(sched.budget(v));
-        v.addCpuTime(System.nanoTime() - t0);
+        v.sliceStarted(t0);
+        RunResult r;
+        try {
+            r = v.cpu().run(sched.budget(v));
+        } finally {
+            v.sliceEnded(t0, System.nanoTime());
+        }
         switch (r) {
             case SHUTDOWN:
                 v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
