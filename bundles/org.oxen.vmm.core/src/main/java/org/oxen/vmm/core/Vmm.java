@@ -94,6 +94,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
         }
     }
 
+    /** The hypercall table (tests drive it directly on a paused domain's vcpu). */
+    HypercallDispatcher dispatcher() {
+        return dispatcher;
+    }
+
     /** Destroys every domain and stops the pCPUs. */
     public void shutdown() {
         for (Integer id : new ArrayList<>(domains.keySet())) {
