@@ -190,6 +190,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
         cpu.setGdt(DomainMemory.gdtVirt(i), (Xen.FIRST_RESERVED_GDT_PAGE + 1) * Xen.PAGE_SIZE - 1);
         cpu.setIdt(0, 0);
         cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+        // A TSS too short for an I/O bitmap: IN/OUT at CPL 1 (IOPL 0) are #GP(0), bounced to the guest.
+        cpu.setTr(new SegmentState(0, 0, 0, 0x8B));
         DomainBuilder.enterKernelMode(cpu);
         return v;
     }
