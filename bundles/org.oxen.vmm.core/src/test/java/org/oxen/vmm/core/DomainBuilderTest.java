@@ -71,6 +71,10 @@ class DomainBuilderTest {
 
     /** The MMU's translation (read access at CPL 1), the hole included; -1 if not mapped. */
     static long walk(int cr3, int va) {
+        return walkWith(vmm, cr3, va);
+    }
+
+    static long walkWith(Vmm vmm, int cr3, int va) {
         var ram = vmm.pool().ram();
         long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));
         if ((l3e & 1) == 0) return -1;

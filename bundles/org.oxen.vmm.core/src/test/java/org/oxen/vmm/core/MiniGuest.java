@@ -47,6 +47,12 @@ final class MiniGuest {
         return hypercall(6, 2, reason);
     }
 
+    /** Pads with NOPs up to {@code offset} from the image start. */
+    MiniGuest at(int offset) {
+        while (code.size() < offset) code.write(0x90);
+        return this;
+    }
+
     int here() {
         return BASE + code.size();
     }
