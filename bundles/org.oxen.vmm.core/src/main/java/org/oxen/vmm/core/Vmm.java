@@ -68,7 +68,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     private final TrapBouncer bouncer;
     private final HypercallDispatcher dispatcher;
     private final DomainBuilder builder;
-    private final SystemTime time = new SystemTime();
+    private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final VcpuScheduler sched = new RoundRobin(SLICE_INSTRUCTIONS);
     private final List<Pcpu> pcpus = new ArrayList<>();
@@ -78,6 +78,12 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     private int nextDomid = 1;
 
     public Vmm(long memoryBytes, int nrPcpus) {
+        this(memoryBytes, nrPcpus, new SystemTime());
+    }
+
+    /** With a chosen time source (benchmarks). */
+    public Vmm(long memoryBytes, int nrPcpus, SystemTime time) {
+        this.time = time;
         pool = new FramePool(memoryBytes);
         pageTables = new PageTables(pool);
         guest = new GuestMemory(pool.ram());
@@ -338,6 +344,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     @Override
     public FramePool pool() {
         return pool;
+    }
+
+    @Override
+    public org.oxen.x86.api.Clock clock() {
+        return time;
     }
 
     @Override

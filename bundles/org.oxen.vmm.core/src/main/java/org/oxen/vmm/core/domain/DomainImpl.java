@@ -27,6 +27,9 @@ public final class DomainImpl implements Domain {
     public interface Owner {
         FramePool pool();
 
+        /** System time (also what CPU time is accounted in). */
+        org.oxen.x86.api.Clock clock();
+
         void domainStopped(DomainImpl d, boolean crashed, String detail);
 
         void log(String line);
@@ -63,6 +66,10 @@ public final class DomainImpl implements Domain {
 
     public FramePool pool() {
         return owner.pool();
+    }
+
+    public org.oxen.x86.api.Clock clock() {
+        return owner.clock();
     }
 
     public Ram ram() {

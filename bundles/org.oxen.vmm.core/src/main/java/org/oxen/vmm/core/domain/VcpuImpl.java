@@ -105,12 +105,12 @@ public final class VcpuImpl implements Vcpu {
     @Override
     public long cpuTimeNanos() {
         long start = sliceStart;
-        return cpuTime + (start != 0 ? Math.max(0, System.nanoTime() - start) : 0);
+        return cpuTime + (start != 0 ? Math.max(0, domain.clock().nanos() - start) : 0);
     }
 
-    /** The pCPU starts a slice of this vcpu. */
+    /** The pCPU starts a slice of this vcpu (system time; never 0 while running). */
     public void sliceStarted(long now) {
-        sliceStart = now;
+        sliceStart = Math.max(1, now);
     }
 
     /** The slice that began at {@code start} ended at {@code now}. */

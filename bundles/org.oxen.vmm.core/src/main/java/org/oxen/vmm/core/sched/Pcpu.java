@@ -68,13 +68,13 @@ public final class Pcpu implements Runnable {
         v.flushIfRequested();
         hooks.beforeSlice(v);
         v.endSlice = false;
-        long t0 = System.nanoTime();
+        long t0 = v.domain().clock().nanos();
         v.sliceStarted(t0);
         RunResult r;
         try {
             r = v.cpu().run(sched.budget(v));
         } finally {
-            v.sliceEnded(t0, System.nanoTime());
+            v.sliceEnded(t0, v.domain().clock().nanos());
         }
         switch (r) {
             case SHUTDOWN:

@@ -1,5 +1,7 @@
 package org.oxen.vmm.core.time;
 
+import java.util.function.LongSupplier;
+
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.Ram;
@@ -17,12 +19,27 @@ public final class SystemTime implements Clock {
     public static final int TSC_TO_SYSTEM_MUL = 0x80000000;
     public static final int TSC_SHIFT = 1;
 
-    private final long start = System.nanoTime();
+    private final LongSupplier source;
+    private final long start;
     private final long wallclockAtStartNs = System.currentTimeMillis() * 1_000_000L;
+
+    /** System time from the host's monotonic clock. */
+    public SystemTime() {
+        this(System::nanoTime);
+    }
+
+    /**
+     * System time from another nanosecond source (benchmarks use the pCPU thread's CPU time so
+     * that a loaded host does not distort guest-measured durations; one pCPU only then).
+     */
+    public SystemTime(LongSupplier source) {
+        this.source = source;
+        this.start = source.getAsLong();
+    }
 
     @Override
     public long nanos() {
-        return System.nanoTime() - start;
+        return source.getAsLong() - start;
     }
 
     /** Writes the vcpu_time_info at machine address {@code ti} (system time now = TSC now). */
