@@ -124,6 +124,11 @@ class HostileHypercallTest {
 
     /** Machine address of the L1 entry that maps va in the victim's boot tables. */
     long l1eMa(int va) {
+        return l1eMaOf(vmm, v, va);
+    }
+
+    static long l1eMaOf(Vmm vmm, VcpuImpl v, int va) {
+        FramePool pool = vmm.pool();
         long l3e = pool.ram().read64(((long) v.baseL3 << 12) + ((va >>> 30) << 3));
         long l2e = pool.ram().read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
         return (l2e & Xen.PTE_ADDR_MASK) + (((va >>> 12) & 511) << 3);
