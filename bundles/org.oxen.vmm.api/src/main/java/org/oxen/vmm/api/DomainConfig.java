@@ -15,6 +15,8 @@ public final class DomainConfig {
     public static final int MAX_VCPUS = 16;
     public static final int MAX_CMDLINE = 1023;
     public static final int MAX_NAME = 64;
+    /** Largest domain (machine memory itself is at most 3 GiB: CR3 and PAE entries stay below 4 GiB). */
+    public static final int MAX_MEMORY_MIB = 1536;
 
     private final String name;
     private final byte[] kernel;
@@ -149,9 +151,9 @@ public final class DomainConfig {
                 throw new IllegalArgumentException("domain " + name + ": memory must be at least 1 MiB, not "
                         + memoryMiB);
             }
-            if (memoryMiB > 1536) {
+            if (memoryMiB > MAX_MEMORY_MIB) {
                 throw new IllegalArgumentException("domain " + name + ": memory " + memoryMiB
-                        + " MiB is above the 1536 MiB a 32-bit PV domain's 1:1 region can map here");
+                        + " MiB is above oxen's limit of " + MAX_MEMORY_MIB + " MiB for a 32-bit PV domain");
             }
             if (maxMemoryMiB != 0 && maxMemoryMiB < memoryMiB) {
                 throw new IllegalArgumentException("domain " + name + ": maxmem " + maxMemoryMiB
