@@ -193,13 +193,16 @@ public final class PvExitHandler implements ExitHandler {
             model.query(leaf, sub, out);
         }
 
-        /** Xen's PV masking: no PSE/PGE/DE/VME/MTRR/MCE/MCA/ACPI/APIC; hypervisor bit set. */
+        /**
+         * Xen's PV masking: no PSE/PGE/DE/VME/MTRR/MCE/MCA/ACPI/APIC; no SEP either (oxen does
+         * not deliver the sysenter callback, so a guest must use int $0x80); hypervisor bit set.
+         */
         public static PvCpuid create(int version) {
             CpuidModel m = new CpuidModel();
             int[] l1 = new int[4];
             m.query(1, 0, l1);
             int edx = l1[3] & ~(CpuidModel.PSE | CpuidModel.PGE | CpuidModel.DE | 1 << 1 | 1 << 12 | 1 << 7
-                    | 1 << 14 | 1 << 22 | CpuidModel.APIC);
+                    | 1 << 14 | 1 << 22 | CpuidModel.APIC | CpuidModel.SEP);
             m.set(1, l1[0], l1[1], l1[2] | 1 << 31, edx);
             return new PvCpuid(m, version);
         }
