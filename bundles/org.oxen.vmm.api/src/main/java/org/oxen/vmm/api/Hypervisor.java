@@ -44,6 +44,12 @@ public interface Hypervisor {
     /** Machine frames not owned by any domain nor by the hypervisor. */
     long freeFrames();
 
+    /** The Xen version oxen presents, as xl info shows it: major.minor plus extraversion ("4.1.0-oxen"). */
+    String version();
+
+    /** The guest ABIs it runs (xen_caps): "xen-3.0-x86_32p". */
+    String capabilities();
+
     /** Physical CPUs (threads) the hypervisor runs vcpus on. */
     int pcpus();
 

@@ -90,6 +90,16 @@ public final class HypervisorComponent implements Hypervisor {
     }
 
     @Override
+    public String version() {
+        return vmm.version();
+    }
+
+    @Override
+    public String capabilities() {
+        return vmm.capabilities();
+    }
+
+    @Override
     public int pcpus() {
         return vmm.pcpus();
     }

@@ -302,6 +302,16 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     }
 
     @Override
+    public String version() {
+        return (VERSION >> 16) + "." + (VERSION & 0xFFFF) + ".0-oxen";
+    }
+
+    @Override
+    public String capabilities() {
+        return "xen-3.0-x86_32p";
+    }
+
+    @Override
     public int pcpus() {
         return pcpus.size();
     }
@@ -395,7 +405,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     }
 
     @Override
-    public int version() {
+    public int versionNumber() {
         return VERSION;
     }
 

@@ -54,6 +54,10 @@ class LifecycleTest {
             assertEquals(1024, d.memoryPages());
             assertEquals(4096, d.memoryKiB());
             assertEquals(1, d.vcpus().size());
+            assertEquals("4.1.0-oxen", vmm.version());
+            assertEquals("xen-3.0-x86_32p", vmm.capabilities());
+            assertEquals(1, vmm.pcpus());
+            assertTrue(vmm.dmesg().stream().anyMatch(l -> l.contains("d" + d.id() + ": created 'spin'")));
             Thread.sleep(100);
             vmm.pause(d.id());
             assertEquals(DomainState.PAUSED, d.state());

@@ -27,5 +27,5 @@ public interface Services {
     void log(String line);
 
     /** Xen's version as reported by xen_version (major << 16 | minor). */
-    int version();
+    int versionNumber();
 }

@@ -23,7 +23,7 @@ final class VersionHypercalls {
 
     long xenVersion(VcpuImpl v, int cmd, int arg, int a3, int a4, int a5, int a6, boolean mc) {
         if (cmd == Version.XENVER_VERSION) {
-            return s.version();
+            return s.versionNumber();
         }
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
