@@ -540,7 +540,7 @@ public final class Core extends Events implements X86Cpu {
                     loadCs(selector, descLo, descHi, selector & 3);
                 } else {
                     loadSegReal(CpuState.CS, selector);
-                    fetchPage = INVALID;
+                    fetchLimit = 0;
                 }
             } else {
                 loadSeg(s, selector);
@@ -701,7 +701,7 @@ public final class Core extends Events implements X86Cpu {
 
     @Override
     public void invalidateCode(long physAddress, int length) {
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
