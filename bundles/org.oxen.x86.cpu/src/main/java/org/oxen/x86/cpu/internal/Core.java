@@ -712,4 +712,9 @@ public final class Core extends Events implements X86Cpu {
             return -1;
         }
     }
+
+    /** The x87 unit (for tests in this bundle, e.g. the differential tester, to read FPU state). */
+    public org.oxen.x86.cpu.fpu.X87 x87() {
+        return fpu;
+    }
 }

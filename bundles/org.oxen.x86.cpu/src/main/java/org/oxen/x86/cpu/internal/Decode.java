@@ -141,9 +141,14 @@ abstract class Decode extends Prot {
     }
 
     final int ioIn(int port, int sz) {
+        return ioIn(port, sz, true);
+    }
+
+    /** IN; {@code mayExit} is false for INS, whose ports never exit (they go to the bus). */
+    final int ioIn(int port, int sz, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = false;
@@ -157,9 +162,13 @@ abstract class Decode extends Prot {
     }
 
     final void ioOut(int port, int sz, int v) {
+        ioOut(port, sz, v, true);
+    }
+
+    final void ioOut(int port, int sz, int v, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = true;
@@ -249,14 +258,14 @@ abstract class Decode extends Prot {
                 break;
             case 5: {
                 linW(ES, idx(7), n);
-                int v = ioIn(r[2], sz);
+                int v = ioIn(r[2], sz, false);
                 wrSz(ES, idx(7), sz, v);
                 advance(7, n);
                 break;
             }
             default: {
                 int v = rdSz(src, idx(6), sz);
-                ioOut(r[2], sz, v);
+                ioOut(r[2], sz, v, false);
                 advance(6, n);
                 break;
             }
