@@ -33,7 +33,6 @@ public final class Core extends Events implements X86Cpu {
     private volatile boolean intrLevel;
     private volatile boolean nmiPending;
     private volatile boolean stopRequested;
-    private boolean nmiBlocked;
     private InterruptAcknowledge pic;
     private ExitHandler handler;
     private final CpuExit lastExit = new CpuExit();
@@ -133,7 +132,8 @@ public final class Core extends Events implements X86Cpu {
             if (halted) return RunResult.HALTED;
             long left = end - icount;
             if (left <= 0) return RunResult.INSTRUCTION_LIMIT;
-            int n = shadow ? 1 : (int) Math.min(left, BATCH);
+            boolean singleStep = (eflags & TF) != 0;
+            int n = shadow || singleStep ? 1 : (int) Math.min(left, BATCH);
             breakBatch = false;
             int i = 0;
             try {
@@ -141,6 +141,14 @@ public final class Core extends Events implements X86Cpu {
                     step();
                     i++;
                     if (breakBatch) break;
+                }
+                if (singleStep && i == 1) {
+                    // TF was set before the instruction: single-step trap after it
+                    icount += i;
+                    i = 0;
+                    dr6 |= 0x4000;
+                    startEip = eip;
+                    exception(DB, false, 0);
                 }
             } catch (Fault f) {
                 icount += i;
@@ -168,9 +176,9 @@ public final class Core extends Events implements X86Cpu {
         }
         if (nmiPending && !nmiBlocked && !shadow) {
             nmiPending = false;
-            nmiBlocked = false; // NMI blocking until IRET is not modelled
             halted = false;
             interrupt(NMI_V, T_EXT, false, 0);
+            nmiBlocked = true; // until the next IRET
             return;
         }
         if (intrLevel && !shadow && (eflags & IF) != 0 && pic != null) {
@@ -540,7 +548,7 @@ public final class Core extends Events implements X86Cpu {
                     loadCs(selector, descLo, descHi, selector & 3);
                 } else {
                     loadSegReal(CpuState.CS, selector);
-                    fetchPage = INVALID;
+                    fetchLimit = 0;
                 }
             } else {
                 loadSeg(s, selector);
@@ -701,7 +709,7 @@ public final class Core extends Events implements X86Cpu {
 
     @Override
     public void invalidateCode(long physAddress, int length) {
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
@@ -711,5 +719,10 @@ public final class Core extends Events implements X86Cpu {
         } catch (Fault f) {
             return -1;
         }
+    }
+
+    /** The x87 unit (for tests in this bundle, e.g. the differential tester, to read FPU state). */
+    public org.oxen.x86.cpu.fpu.X87 x87() {
+        return fpu;
     }
 }

@@ -52,64 +52,83 @@ abstract class Decode extends Prot {
 
     /** Decodes the memory operand of {@code modrm} (mod != 3); returns the offset, sets eaSeg. */
     final int ea(int modrm) {
+        return addr32 ? ea32(modrm) : ea16(modrm);
+    }
+
+    /** 32-bit addressing; kept small so that the JIT inlines it into the handlers. */
+    private int ea32(int modrm) {
         int mod = modrm >>> 6, rm = modrm & 7;
         int seg = DS;
         int off;
-        if (!addr32) {
-            switch (rm) {
-                case 0: off = r[3] + r[6]; break;
-                case 1: off = r[3] + r[7]; break;
-                case 2: off = r[5] + r[6]; seg = SS; break;
-                case 3: off = r[5] + r[7]; seg = SS; break;
-                case 4: off = r[6]; break;
-                case 5: off = r[7]; break;
-                case 6:
-                    if (mod == 0) {
-                        off = fetch16();
-                    } else {
-                        off = r[5];
-                        seg = SS;
-                    }
-                    break;
-                default: off = r[3]; break;
-            }
-            if (mod == 1) {
-                off += (byte) fetch8();
-            } else if (mod == 2) {
-                off += fetch16();
-            }
-            off &= 0xFFFF;
+        if (rm == 4) {
+            off = sib(mod);
+            seg = sibSeg;
+        } else if (rm == 5 && mod == 0) {
+            off = fetch32();
         } else {
-            if (rm == 4) {
-                int sib = fetch8();
-                int base = sib & 7, idx = (sib >>> 3) & 7;
-                if (base == 5 && mod == 0) {
-                    off = fetch32();
-                } else {
-                    off = r[base];
-                    if (base == 4 || base == 5) {
-                        seg = SS;
-                    }
-                }
-                if (idx != 4) {
-                    off += r[idx] << (sib >>> 6);
-                }
-            } else if (rm == 5 && mod == 0) {
-                off = fetch32();
-            } else {
-                off = r[rm];
-                if (rm == 5) {
-                    seg = SS;
-                }
+            off = r[rm];
+            if (rm == 5) {
+                seg = SS;
             }
-            if (mod == 1) {
-                off += (byte) fetch8();
-            } else if (mod == 2) {
-                off += fetch32();
-            }
+        }
+        if (mod == 1) {
+            off += (byte) fetch8();
+        } else if (mod == 2) {
+            off += fetch32();
         }
         eaSeg = segOvr >= 0 ? segOvr : seg;
         return off;
+    }
+
+    private int sibSeg;
+
+    private int sib(int mod) {
+        int sib = fetch8();
+        int base = sib & 7, idx = (sib >>> 3) & 7;
+        int off;
+        sibSeg = DS;
+        if (base == 5 && mod == 0) {
+            off = fetch32();
+        } else {
+            off = r[base];
+            if (base == 4 || base == 5) {
+                sibSeg = SS;
+            }
+        }
+        if (idx != 4) {
+            off += r[idx] << (sib >>> 6);
+        }
+        return off;
+    }
+
+    private int ea16(int modrm) {
+        int mod = modrm >>> 6, rm = modrm & 7;
+        int seg = DS;
+        int off;
+        switch (rm) {
+            case 0: off = r[3] + r[6]; break;
+            case 1: off = r[3] + r[7]; break;
+            case 2: off = r[5] + r[6]; seg = SS; break;
+            case 3: off = r[5] + r[7]; seg = SS; break;
+            case 4: off = r[6]; break;
+            case 5: off = r[7]; break;
+            case 6:
+                if (mod == 0) {
+                    off = fetch16();
+                } else {
+                    off = r[5];
+                    seg = SS;
+                }
+                break;
+            default: off = r[3]; break;
+        }
+        if (mod == 1) {
+            off += (byte) fetch8();
+        } else if (mod == 2) {
+            off += fetch16();
+        }
+        eaSeg = segOvr >= 0 ? segOvr : seg;
+        return off & 0xFFFF;
     }
 
     final int dataSeg() {
@@ -141,9 +160,14 @@ abstract class Decode extends Prot {
     }
 
     final int ioIn(int port, int sz) {
+        return ioIn(port, sz, true);
+    }
+
+    /** IN; {@code mayExit} is false for INS, whose ports never exit (they go to the bus). */
+    final int ioIn(int port, int sz, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = false;
@@ -157,9 +181,13 @@ abstract class Decode extends Prot {
     }
 
     final void ioOut(int port, int sz, int v) {
+        ioOut(port, sz, v, true);
+    }
+
+    final void ioOut(int port, int sz, int v, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = true;
@@ -249,14 +277,14 @@ abstract class Decode extends Prot {
                 break;
             case 5: {
                 linW(ES, idx(7), n);
-                int v = ioIn(r[2], sz);
+                int v = ioIn(r[2], sz, false);
                 wrSz(ES, idx(7), sz, v);
                 advance(7, n);
                 break;
             }
             default: {
                 int v = rdSz(src, idx(6), sz);
-                ioOut(r[2], sz, v);
+                ioOut(r[2], sz, v, false);
                 advance(6, n);
                 break;
             }

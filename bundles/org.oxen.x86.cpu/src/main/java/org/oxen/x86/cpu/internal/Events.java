@@ -48,7 +48,7 @@ abstract class Events extends Sys implements FpuHost {
             op32 = d;
             eflags &= ~(IF | TF | AC | RF);
             loadSegReal(CS, cs);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = ip;
             return;
         }
