@@ -111,6 +111,7 @@ class LifecycleTest {
         assertTrue(d.awaitShutdown(10, TimeUnit.SECONDS));
         assertEquals("hello from a mini guest\n", d.consoleOutput());
         assertEquals(d.consoleOutput(), seen.toString());
+        assertTrue(vmm.dmesg().stream().anyMatch(l -> l.endsWith("(d" + d.id() + ") hello from a mini guest")));
         vmm.destroy(d.id());
     }
 

@@ -84,6 +84,27 @@ public final class DomainImpl implements Domain {
         return console;
     }
 
+    private final StringBuilder consoleLine = new StringBuilder();
+
+    /**
+     * console_io output: into the domain's console ring, and line by line into the hypervisor
+     * log as "(dN) text", as Xen's guest_console_write does for `xl dmesg`.
+     */
+    public void consoleWrite(byte[] b, int off, int len) {
+        console.append(b, off, len);
+        synchronized (consoleLine) {
+            for (int i = 0; i < len; i++) {
+                char c = (char) (b[off + i] & 0xFF);
+                if (c == '\n' || consoleLine.length() >= 256) {
+                    owner.log("(d" + id + ") " + consoleLine);
+                    consoleLine.setLength(0);
+                    if (c == '\n') continue;
+                }
+                if (c >= 0x20 && c < 0x7F || c == '\t') consoleLine.append(c);
+            }
+        }
+    }
+
     public void setVcpus(VcpuImpl[] v) {
         vcpus = v;
     }

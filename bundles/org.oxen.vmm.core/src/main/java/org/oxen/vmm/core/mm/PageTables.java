@@ -217,13 +217,7 @@ public final class PageTables {
                         return -EINVAL;
                     }
                 }
-                for (int i = 4; i < 512; i++) {
-                    if (ram.read64(base + i * 8L) != 0) {
-                        // entries beyond the four PDPTEs are not part of a PAE L3; Xen ignores them
-                        break;
-                    }
-                }
-                return 0;
+                return 0; // entries beyond the four PDPTEs are not part of a PAE L3
             case PageType.SEG_DESC:
                 for (int i = 0; i < 512; i++) {
                     long desc = ram.read64(base + i * 8L);
