@@ -38,7 +38,6 @@ public final class Core extends Events implements X86Cpu {
     private final CpuExit lastExit = new CpuExit();
     private int injectVector = -1, injectError = -1;
     private boolean injectIsException;
-    private int exceptionExitMask;
     private boolean privGpExit;
     private int[] pfRanges = new int[0];
     private BitSet pfFrames;
@@ -255,6 +254,11 @@ public final class Core extends Events implements X86Cpu {
         boolean write = false;
         switch (exitReason) {
             case X_SOFTINT: reason = ExitReason.SOFTWARE_INTERRUPT; vector = exitIndex; break;
+            case X_TRAP:
+                reason = ExitReason.EXCEPTION;
+                vector = exitIndex;
+                eip = exitNextEip; // a trap: the CPU stands after the instruction
+                break;
             case X_HLT: reason = ExitReason.HLT; break;
             case X_IO:
                 reason = ExitReason.IO;
@@ -310,6 +314,7 @@ public final class Core extends Events implements X86Cpu {
         CpuExit x = lastExit;
         startEip = x.eip();
         switch (x.reason()) {
+            case EXCEPTION: // INT3/INTO/INT1 trap exits
             case SOFTWARE_INTERRUPT:
                 eip = x.nextEip();
                 if (v86() && iopl() < 3) throw gp(0);

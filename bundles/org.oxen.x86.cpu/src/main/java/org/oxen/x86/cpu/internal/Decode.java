@@ -11,7 +11,9 @@ abstract class Decode extends Prot {
 
     /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
     static final int EXIT = -1;
-    static final int X_SOFTINT = 1, X_EXCEPTION = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    static final int X_SOFTINT = 1, X_TRAP = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    /** Exception vectors (bit n) that exit instead of going through the IDT. */
+    int exceptionExitMask;
     int exitReason, exitNextEip, exitPort, exitSize, exitValue, exitIndex;
     boolean exitWrite;
     long exitValue64;
@@ -437,7 +439,7 @@ abstract class Decode extends Prot {
         boolean adj = (ax & 0xF) > 9 || (f & AF) != 0;
         if (adj) {
             if (sub) {
-                ax = ((ax - 6) & 0xFF) | (((ax >>> 8) - 1) & 0xFF) << 8;
+                ax = (ax - 6 - 0x100) & 0xFFFF; // AX -= 6 (borrow into AH), then AH -= 1
             } else {
                 ax = (ax + 0x106) & 0xFFFF;
             }
