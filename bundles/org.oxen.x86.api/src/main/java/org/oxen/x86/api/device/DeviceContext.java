@@ -1,0 +1,58 @@
+package org.oxen.x86.api.device;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.PhysicalMemory;
+
+/**
+ * What the board offers a device of one machine. Implemented by the board; a device keeps it
+ * for its whole life.
+ */
+@ProviderType
+public interface DeviceContext {
+
+    /** The machine's clock (real or deterministic); every device time derives from it. */
+    Clock clock();
+
+    /** Timers that fire between CPU batches, in {@link #clock()} nanoseconds. */
+    TimerService timers();
+
+    /** ISA IRQ / GSI lines, interrupt-controller registration, the APIC bus. */
+    InterruptRouter interrupts();
+
+    /** The machine's physical address space, for DMA. */
+    PhysicalMemory memory();
+
+    /** RAM size in bytes (the RTC's CMOS memory-size bytes report it). */
+    long ramBytes();
+
+    /** Number of CPUs of the machine. */
+    int cpuCount();
+
+    /**
+     * The CPU on whose behalf the current call runs (0 when none, e.g. in a timer callback).
+     * Per-CPU windows such as the local APIC page use it.
+     */
+    int currentCpu();
+
+    /**
+     * Whether the machine runs in deterministic mode: the clock counts instructions and
+     * devices must not consult host time (the RTC starts at a fixed epoch).
+     */
+    boolean deterministic();
+
+    /**
+     * Opens a character console (serial port output and input) described by {@code spec}:
+     * {@code log}, {@code file:<path>}, {@code gogo}, {@code tcp:<port>} (loopback), or
+     * {@code null}/{@code none} for a console that discards output.
+     *
+     * @throws DeviceConfigException if the spec is malformed or cannot be opened
+     */
+    Console openConsole(String spec);
+
+    /**
+     * Ends the machine with {@code status} once the current instruction completes (QEMU's
+     * isa-debug-exit). The board stops the run loop and reports the status.
+     */
+    void requestExit(int status);
+}
