@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceConfig;
+import org.oxen.x86.api.device.PortRegion;
 import org.oxen.x86.api.device.DeviceConfigException;
 
 /**
@@ -72,6 +75,40 @@ public final class IoPortBus implements IoPortDevice {
             ports[p] = m;
         }
         return m;
+    }
+
+    /**
+     * Maps every port region of {@code device} at the base its configuration gives
+     * ({@code io.<region>}); optional regions without a base are skipped. All or nothing: on
+     * an error (missing base, overlap) the regions mapped so far are removed again.
+     *
+     * @return the mappings made
+     */
+    public List<Mapping> mapDevice(Device device, DeviceConfig config) {
+        List<Mapping> made = new ArrayList<>();
+        try {
+            for (PortRegion r : device.portRegions()) {
+                long base = config.regionBase(r.baseKey(), r.optional(), 0xFFFF);
+                if (base >= 0) {
+                    made.add(map(config.id(), r.name(), (int) base, r.size(), r.handler()));
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Mapping m : made) {
+                unmap(m);
+            }
+            throw e;
+        }
+        return made;
+    }
+
+    /** Removes one window. */
+    public void unmap(Mapping m) {
+        for (int p = m.base; p <= m.last(); p++) {
+            if (ports[p] == m) {
+                ports[p] = UNMAPPED;
+            }
+        }
     }
 
     /** Removes every window of {@code owner}. */

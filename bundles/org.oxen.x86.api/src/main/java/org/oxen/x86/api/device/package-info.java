@@ -9,12 +9,14 @@
  * <li>Per machine, the board builds a {@link org.oxen.x86.api.device.DeviceContext} and, for
  *     each device entry of the machine description, a {@link org.oxen.x86.api.device.DeviceConfig},
  *     then calls {@code create}. The factory reads every option it supports while creating.
- * <li>The board calls {@link org.oxen.x86.api.device.DeviceConfig#checkAllUsed()} (unknown
- *     keys are an error), then maps each {@link org.oxen.x86.api.device.PortRegion} at the base
- *     given by the option {@code io.<region>} and each
- *     {@link org.oxen.x86.api.device.MmioRegion} at {@code mmio.<region>}; overlaps are an error
- *     naming both devices. If any step fails nothing is started and every created device is
- *     closed.
+ * <li>The board maps each {@link org.oxen.x86.api.device.PortRegion} at the base given by the
+ *     option {@code io.<region>} and each {@link org.oxen.x86.api.device.MmioRegion} at
+ *     {@code mmio.<region>} (read through {@link org.oxen.x86.api.device.DeviceConfig#regionBase});
+ *     overlaps are an error naming both devices. Then it calls
+ *     {@link org.oxen.x86.api.device.DeviceConfig#checkAllUsed()}: a key neither the device nor
+ *     the mapping read is unknown, an error. If any step fails nothing is started and every
+ *     created device is closed. ({@code org.oxen.x86.bus.IoPortBus#mapDevice} does the port
+ *     part.)
  * <li>While the machine runs, all calls into a device (port and MMIO accesses, timer
  *     callbacks, interrupt inputs, {@code reset}) are serialized by the board: devices are not
  *     thread-safe and need not be.
