@@ -25,6 +25,7 @@ public final class Interrupts implements InterruptRouter {
     private final List<InterruptController> locals = new ArrayList<>();
     private InterruptController legacy;
     private ApicBus apicBus;
+    private boolean nmiMasked;
 
     private final class Line implements InterruptLine {
         final int irq;
@@ -142,6 +143,16 @@ public final class Interrupts implements InterruptRouter {
             return locals.get(cpu);
         }
         return cpu == 0 ? legacy : null;
+    }
+
+    @Override
+    public void setNmiMasked(boolean masked) {
+        nmiMasked = masked;
+    }
+
+    @Override
+    public boolean nmiMasked() {
+        return nmiMasked;
     }
 
     @Override

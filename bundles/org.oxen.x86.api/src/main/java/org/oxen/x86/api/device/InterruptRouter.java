@@ -48,6 +48,15 @@ public interface InterruptRouter {
      */
     InterruptController controllerFor(int cpu);
 
+    /**
+     * The NMI mask of the PC (bit 7 written to the RTC index port): while set, the board
+     * holds back non-maskable interrupts from the chipset (IOCHK, parity). Initially clear.
+     */
+    void setNmiMasked(boolean masked);
+
+    /** See {@link #setNmiMasked(boolean)}. */
+    boolean nmiMasked();
+
     /** Registers the APIC bus (the local APIC device does). */
     void setApicBus(ApicBus bus);
 
