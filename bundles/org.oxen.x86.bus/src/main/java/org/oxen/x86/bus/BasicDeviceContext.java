@@ -30,7 +30,6 @@ public final class BasicDeviceContext implements DeviceContext {
     private BiFunction<String, String, Console> consoles = Consoles::open;
     private final Map<String, Consoles.MemoryConsole> memoryConsoles = new HashMap<>();
     private final List<Integer> exits = new ArrayList<>();
-    private String owner = "device";
 
     /** Reads all ones, ignores writes. */
     public static final PhysicalMemory NO_MEMORY = new PhysicalMemory() {
@@ -131,14 +130,9 @@ public final class BasicDeviceContext implements DeviceContext {
         return this;
     }
 
-    /** Names the device in console log names and messages. */
-    public BasicDeviceContext owner(String owner) {
-        this.owner = owner;
-        return this;
-    }
-
+    /** Also accepts {@code memory:<name>}, see {@link #memoryConsole(String)}. */
     @Override
-    public Console openConsole(String spec) {
+    public Console openConsole(String owner, String spec) {
         if (spec != null && spec.startsWith("memory:")) {
             return memoryConsole(spec.substring(7));
         }

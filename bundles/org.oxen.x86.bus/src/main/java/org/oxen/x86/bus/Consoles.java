@@ -182,6 +182,11 @@ public final class Consoles {
             return b == null ? -1 : b;
         }
 
+        @Override
+        public boolean readable() {
+            return true;
+        }
+
         /** Queues input bytes. */
         public void type(String s) {
             for (byte b : s.getBytes(StandardCharsets.ISO_8859_1)) {
@@ -272,6 +277,11 @@ public final class Consoles {
         public int poll() {
             Integer b = in.poll();
             return b == null ? -1 : b;
+        }
+
+        @Override
+        public boolean readable() {
+            return true;
         }
 
         @Override

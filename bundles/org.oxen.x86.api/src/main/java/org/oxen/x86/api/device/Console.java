@@ -16,6 +16,14 @@ public interface Console extends AutoCloseable {
     default void flush() {
     }
 
+    /**
+     * Whether this console can ever deliver input (a TCP client, the Gogo session); devices
+     * poll only consoles that can.
+     */
+    default boolean readable() {
+        return false;
+    }
+
     /** The next received byte (0..255), or -1 if none is waiting. Never blocks. */
     default int poll() {
         return -1;

@@ -42,13 +42,16 @@ public interface DeviceContext {
     boolean deterministic();
 
     /**
-     * Opens a character console (serial port output and input) described by {@code spec}:
-     * {@code log}, {@code file:<path>}, {@code gogo}, {@code tcp:<port>} (loopback), or
-     * {@code null}/{@code none} for a console that discards output.
+     * Opens a character console (serial port output and input) for device {@code owner} (its
+     * id, which names the log and error messages) described by {@code spec}: {@code log},
+     * {@code file:<path>}, {@code gogo}, {@code tcp:<port>} (127.0.0.1), or
+     * {@code null}/{@code none} for a console that discards output. The device closes it.
      *
+     * @return the console, or {@code null} if this machine has no such console (e.g.
+     *     {@code gogo} when no session started the machine)
      * @throws DeviceConfigException if the spec is malformed or cannot be opened
      */
-    Console openConsole(String spec);
+    Console openConsole(String owner, String spec);
 
     /**
      * Ends the machine with {@code status} once the current instruction completes (QEMU's
