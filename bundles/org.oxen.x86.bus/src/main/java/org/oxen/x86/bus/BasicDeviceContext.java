@@ -30,6 +30,8 @@ public final class BasicDeviceContext implements DeviceContext {
     private BiFunction<String, String, Console> consoles = Consoles::open;
     private final Map<String, Consoles.MemoryConsole> memoryConsoles = new HashMap<>();
     private final List<Integer> exits = new ArrayList<>();
+    private final Map<Class<?>, Object> services = new HashMap<>();
+    private int resets;
 
     /** Reads all ones, ignores writes. */
     public static final PhysicalMemory NO_MEMORY = new PhysicalMemory() {
@@ -148,6 +150,35 @@ public final class BasicDeviceContext implements DeviceContext {
     /** The memory console opened by spec {@code memory:<name>} (created on first use). */
     public Consoles.MemoryConsole memoryConsole(String name) {
         return memoryConsoles.computeIfAbsent(name, n -> Consoles.memory());
+    }
+
+    @Override
+    public <T> void publish(Class<T> type, T instance) {
+        if (services.containsKey(type)) {
+            throw new org.oxen.x86.api.device.DeviceConfigException("a " + type.getSimpleName()
+                    + " is already published on this machine (two devices provide it)");
+        }
+        services.put(type, instance);
+    }
+
+    @Override
+    public <T> T lookup(Class<T> type) {
+        return type.cast(services.get(type));
+    }
+
+    /** Withdraws a published service (device closed). */
+    public void unpublish(Class<?> type) {
+        services.remove(type);
+    }
+
+    @Override
+    public void requestReset() {
+        resets++;
+    }
+
+    /** Number of reset requests so far. */
+    public int resetRequests() {
+        return resets;
     }
 
     @Override

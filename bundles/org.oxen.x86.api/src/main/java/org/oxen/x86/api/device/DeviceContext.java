@@ -54,6 +54,21 @@ public interface DeviceContext {
     Console openConsole(String owner, String spec);
 
     /**
+     * Publishes a machine-wide service for devices created later (the {@code pci} device
+     * publishes its {@code PciBus}). Devices are created in the order of the machine
+     * description.
+     *
+     * @throws DeviceConfigException if another instance of {@code type} is already published
+     */
+    <T> void publish(Class<T> type, T instance);
+
+    /** A service an earlier device published, or {@code null}. */
+    <T> T lookup(Class<T> type);
+
+    /** Asks the board for a machine reset (RESET#: 0xCF9, keyboard controller pulse). */
+    void requestReset();
+
+    /**
      * Ends the machine with {@code status} once the current instruction completes (QEMU's
      * isa-debug-exit). The board stops the run loop and reports the status.
      */
