@@ -8,6 +8,7 @@ import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.device.ApicBus;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.InterruptSink;
+import org.oxen.x86.api.device.LocalApic;
 
 /**
  * The machine's interrupt wiring: 256 lines (ISA IRQ 0..15, GSIs beyond), each remembering
@@ -22,7 +23,7 @@ public final class Interrupts implements InterruptRouter {
 
     private final List<InterruptSink> sinks = new ArrayList<>();
     private final Line[] lines = new Line[256];
-    private final List<InterruptController> locals = new ArrayList<>();
+    private final List<LocalApic> locals = new ArrayList<>();
     private InterruptController legacy;
     private ApicBus apicBus;
     private boolean nmiMasked;
@@ -130,7 +131,7 @@ public final class Interrupts implements InterruptRouter {
     }
 
     @Override
-    public void setLocalController(int cpu, InterruptController apic) {
+    public void setLocalApic(int cpu, LocalApic apic) {
         while (locals.size() <= cpu) {
             locals.add(null);
         }
@@ -138,9 +139,15 @@ public final class Interrupts implements InterruptRouter {
     }
 
     @Override
+    public LocalApic localApic(int cpu) {
+        return cpu < locals.size() ? locals.get(cpu) : null;
+    }
+
+    @Override
     public InterruptController controllerFor(int cpu) {
-        if (cpu < locals.size() && locals.get(cpu) != null) {
-            return locals.get(cpu);
+        LocalApic apic = localApic(cpu);
+        if (apic != null) {
+            return apic;
         }
         return cpu == 0 ? legacy : null;
     }

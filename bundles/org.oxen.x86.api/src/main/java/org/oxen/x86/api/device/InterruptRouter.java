@@ -14,7 +14,7 @@ import org.oxen.x86.api.InterruptLine;
  *     see ISA IRQs (the I/O APIC maps ISA IRQ 0 to its pin 2, like the PC's ACPI override).</li>
  * <li>Interrupt controllers register their roles at create time: inputs
  *     ({@link #attach(InterruptSink)}), the 8259A pair as {@link #setLegacyController legacy
- *     controller}, local APICs per CPU ({@link #setLocalController}), the {@link ApicBus}.</li>
+ *     controller}, local APICs per CPU ({@link #setLocalApic}), the {@link ApicBus}.</li>
  * <li>The board asks {@link #controllerFor(int)} which controller drives a CPU's INTR pin.</li>
  * </ul>
  */
@@ -39,8 +39,11 @@ public interface InterruptRouter {
     /** The 8259A pair, or {@code null} if the machine has none. */
     InterruptController legacyController();
 
-    /** Registers CPU {@code cpu}'s local APIC. */
-    void setLocalController(int cpu, InterruptController apic);
+    /** Registers CPU {@code cpu}'s local APIC ({@code null} removes it). */
+    void setLocalApic(int cpu, LocalApic apic);
+
+    /** CPU {@code cpu}'s local APIC, or {@code null} if the machine has none. */
+    LocalApic localApic(int cpu);
 
     /**
      * The controller driving CPU {@code cpu}'s INTR pin: its local APIC if one is registered,
