@@ -5,6 +5,8 @@
  * <li>{@link org.oxen.x86.bus.IoPortBus}: the 64 Ki port space with a null device (unconnected
  *     ports read all ones, writes are ignored) that rejects overlapping mappings with a message
  *     naming both devices and the port;</li>
+ * <li>{@link org.oxen.x86.bus.MmioMap}: the device windows of the physical address space, with
+ *     the same overlap errors;</li>
  * <li>{@link org.oxen.x86.bus.Interrupts}: the {@code InterruptRouter} (IRQ lines fanned out to
  *     every controller, INTR pin selection, APIC bus registry);</li>
  * <li>{@link org.oxen.x86.bus.TimerQueue}: the {@code TimerService} the board runs between CPU

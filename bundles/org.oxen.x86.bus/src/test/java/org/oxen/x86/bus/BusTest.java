@@ -122,7 +122,24 @@ class BusTest {
     }
 
     @Test
-    void pcLayoutHasNoOverlappingPorts() {
+    void mmioWindowsAreFoundAndOverlapsNamed() {
+        MmioMap map = new MmioMap();
+        org.oxen.x86.api.MmioDevice dev = new org.oxen.x86.api.MmioDevice() {
+            @Override public int read8(long o) { return 0; }
+            @Override public void write8(long o, int v) { }
+        };
+        map.map("ioapic", "ioapic", 0xfec0_0000L, 0x1000, dev, false);
+        map.map("lapic", "apic", 0xfee0_0000L, 0x1000, dev, true);
+        assertEquals("lapic", map.find(0xfee0_0030L).owner());
+        assertEquals(null, map.find(0xfec0_1000L));
+        DeviceConfigException e = assertThrows(DeviceConfigException.class,
+                () -> map.map("hpet", "hpet", 0xfebf_f800L, 0x1000, dev, false));
+        assertEquals("address 0xfec00000: device hpet region 'hpet' [0xfebff800-0xfec007ff] overlaps device ioapic region 'ioapic' [0xfec00000-0xfec00fff]",
+                e.getMessage());
+    }
+
+    @Test
+    void pcLayoutPicAndPitRegionsMapWithoutOverlap() {
         IoPortBus bus = new IoPortBus();
         int[] sizes = {2, 2, 2};
         String[] regions = {"io.master", "io.slave", "io.elcr"};
@@ -130,6 +147,7 @@ class BusTest {
             bus.map("pic", regions[i], Integer.decode(PcLayout.ISA_PC.get(0).options().get(regions[i])), sizes[i], new Regs());
         }
         bus.map("pit", "pit", 0x40, 4, new Regs());
-        assertEquals(5, bus.mappings().size() + 1);
+        assertEquals(4, bus.mappings().size());
+        assertEquals("pic", bus.at(0x4d1).owner());
     }
 }
