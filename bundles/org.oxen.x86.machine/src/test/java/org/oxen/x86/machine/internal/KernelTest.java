@@ -1,0 +1,85 @@
+package org.oxen.x86.machine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.x86.machine.MachineDescription;
+import org.oxen.x86.machine.MachineState;
+
+/** Small kernels assembled at test time exercise the board's interrupt wiring, timers and ends. */
+class KernelTest {
+
+    @TempDir
+    Path dir;
+
+    private Board boot(String kernel, MachineDescription d) throws Exception {
+        return TestBoards.runToEnd(d, Guests.kernel(kernel, dir));
+    }
+
+    private static void assertExited(Board b, int status) {
+        assertEquals(MachineState.EXITED, b.state(), () -> b.reason() + "\n" + b.console("debugcon"));
+        assertEquals(status, b.exitStatus(), () -> b.console("debugcon"));
+    }
+
+    @Test
+    void pitInterruptsThroughThePic() throws Exception {
+        Board b = boot("pic_pit", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("pit via pic: 10 ticks\n", b.console("debugcon"));
+        // ten 1 ms periods of the deterministic clock, not more than one batch late
+        assertTrue(b.nanos() >= 10_000_000 && b.nanos() < 11_000_000, "virtual time " + b.nanos());
+    }
+
+    @Test
+    void pitInterruptsThroughThePicOnTheRealClock() throws Exception {
+        Board b = boot("pic_pit", MachineDescription.pc());
+        assertExited(b, 33);
+        assertEquals("pit via pic: 10 ticks\n", b.console("debugcon"));
+        assertTrue(b.nanos() >= 10_000_000, "real time " + b.nanos());
+    }
+
+    @Test
+    void pitInterruptsThroughTheIoApic() throws Exception {
+        Board b = boot("ioapic_pit", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("pit via ioapic: 10 ticks\n", b.console("debugcon"));
+    }
+
+    @Test
+    void rtcReadsTheDeterministicEpochAndInterruptsThroughTheSlavePic() throws Exception {
+        Board b = boot("rtc", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("rtc: 20000101 000000\nrtc periodic: 4 interrupts\n", b.console("debugcon"));
+    }
+
+    @Test
+    void uartPrintsFromItsTransmitInterrupt() throws Exception {
+        Board b = boot("uart_irq", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("hello from the uart interrupt\n", b.console("com1"));
+        assertEquals(b.console("com1"), b.console());
+        String msg = "hello from the uart interrupt\n";
+        // one interrupt per character, plus the last one that finds the message done
+        assertEquals(String.format("uart: done, interrupts 0x%02x\n", msg.length() + 1), b.console("debugcon"));
+    }
+
+    @Test
+    void tripleFaultEndsTheMachine() throws Exception {
+        Board b = boot("triple", TestBoards.deterministicPc());
+        assertEquals(MachineState.SHUTDOWN, b.state(), b.reason());
+        assertTrue(b.reason().startsWith("triple fault on CPU 0 at 0008:"), b.reason());
+        assertEquals(null, b.exitStatus());
+    }
+
+    @Test
+    void haltWithInterruptsOffEndsTheMachine() throws Exception {
+        Board b = boot("cli_hlt", MachineDescription.pc());
+        assertEquals(MachineState.HALTED, b.state(), b.reason());
+        assertEquals("all CPUs halted with interrupts disabled", b.reason());
+        assertEquals("halting\n", b.console("debugcon"));
+    }
+}
