@@ -98,6 +98,8 @@ final class Board implements Machine {
     private volatile String reason = "";
     private volatile Integer exitStatus;
     private volatile long instructions;
+    /** The clock when the machine ended (time stands still for an ended machine). */
+    private volatile long endNanos = -1;
     private Thread thread;
 
     private Board(int id, MachineDescription d, BootImage image, OutputStream session) {
@@ -389,6 +391,7 @@ final class Board implements Machine {
     private void end(MachineState s, String why) {
         if (state == MachineState.RUNNING) {
             reason = why;
+            endNanos = clock.nanos();
             state = s;
         }
     }
@@ -450,7 +453,8 @@ final class Board implements Machine {
 
     @Override
     public long nanos() {
-        return clock.nanos();
+        long end = endNanos;
+        return end >= 0 ? end : clock.nanos();
     }
 
     @Override
