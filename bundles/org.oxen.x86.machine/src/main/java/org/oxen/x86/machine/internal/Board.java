@@ -290,8 +290,9 @@ final class Board implements Machine {
             }
         }
         long next = timers.nextDeadline();
-        boolean lapics = interrupts.apicBus() != null && cpus.length > 1;
-        if (!interruptible && !lapics) {
+        // no running CPU can take an interrupt or send an IPI: nothing will ever run again
+        // (NMIs from devices are not modelled)
+        if (!interruptible) {
             end(MachineState.HALTED, "all CPUs halted with interrupts disabled");
             return;
         }

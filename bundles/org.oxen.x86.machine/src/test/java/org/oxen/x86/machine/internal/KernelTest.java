@@ -82,4 +82,24 @@ class KernelTest {
         assertEquals("all CPUs halted with interrupts disabled", b.reason());
         assertEquals("halting\n", b.console("debugcon"));
     }
+
+    @Test
+    void resetThroughCf9ReloadsTheKernel() throws Exception {
+        Board b = boot("reset", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("first boot\nsecond boot\n", b.console("debugcon"));
+    }
+
+    @Test
+    void initAndStartupIpisStartTheSecondCpu() throws Exception {
+        Board b = boot("smp", TestBoards.deterministicPc().withCpus(2));
+        assertExited(b, 33);
+        assertEquals("cpu 1 started\n", b.console("debugcon"));
+    }
+
+    @Test
+    void secondCpuWaitsForStartup() throws Exception {
+        Board b = boot("cli_hlt", TestBoards.deterministicPc().withCpus(2));
+        assertEquals(MachineState.HALTED, b.state(), b.reason());
+    }
 }
