@@ -9,14 +9,13 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.x86.api.InterruptController;
-import org.oxen.x86.api.device.Device;
-import org.oxen.x86.api.device.DeviceConfig;
 import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.x86.api.device.LocalApic;
 import org.oxen.x86.bus.BasicDeviceContext;
 import org.oxen.x86.bus.Consoles;
 import org.oxen.x86.bus.IoPortBus;
 import org.oxen.x86.bus.MmioMap;
+import org.oxen.x86.bus.DeviceAssembly;
 import org.oxen.x86.bus.PcLayout;
 import org.oxen.x86.dev.debugcon.DebugConFactory;
 import org.oxen.x86.dev.ioapic.IoApicFactory;
@@ -43,13 +42,7 @@ class RandomGuestAccessTest {
                 .consoles((owner, spec) -> Consoles.none());
         IoPortBus io = new IoPortBus();
         MmioMap mmio = new MmioMap();
-        for (PcLayout.Entry e : PcLayout.APIC_PC) {
-            DeviceConfig cfg = e.config();
-            Device d = FACTORIES.get(e.type()).create(ctx, cfg);
-            io.mapDevice(d, cfg);
-            mmio.mapDevice(d, cfg);
-            cfg.checkAllUsed();
-        }
+        DeviceAssembly.assemble(PcLayout.APIC_PC, FACTORIES, ctx, io, mmio);
         List<int[]> ports = new ArrayList<>();
         for (IoPortBus.Mapping m : io.mappings()) {
             ports.add(new int[] {m.base(), m.size()});
