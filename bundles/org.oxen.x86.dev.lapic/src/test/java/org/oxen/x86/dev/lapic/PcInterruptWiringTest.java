@@ -75,6 +75,9 @@ class PcInterruptWiringTest {
 
     @Test
     void pitThroughThe8259AndLint0ToCpu0() {
+        boolean[] intr = new boolean[2];
+        ctx.interrupts().connectCpu(0, high -> intr[0] = high);
+        ctx.interrupts().connectCpu(1, high -> intr[1] = high);
         initPic();
         io.write8(0x21, 0xfe);                   // only IRQ 0
         pitMode2(1193);
@@ -82,8 +85,11 @@ class PcInterruptWiringTest {
         InterruptController cpu1 = ctx.interrupts().controllerFor(1);
         ctx.advance(1_000_000);
         assertTrue(cpu0.hasInterrupt());
+        assertTrue(intr[0], "the 8259A's INT reached CPU 0's INTR through LINT0");
         assertFalse(cpu1.hasInterrupt(), "LINT0 of APs is masked");
+        assertFalse(intr[1]);
         assertEquals(0x20, cpu0.acknowledge());
+        assertFalse(intr[0]);
         io.write8(0x20, 0x20);
         assertFalse(cpu0.hasInterrupt());
         ctx.advance(1_000_000);

@@ -65,6 +65,22 @@ class PicTest {
     }
 
     @Test
+    void intOutputDrivesCpu0IntrWithoutApic() {
+        boolean[] intr = new boolean[1];
+        ctx.interrupts().connectCpu(0, high -> intr[0] = high);
+        pulse(1);
+        assertTrue(intr[0]);
+        cpu.acknowledge();
+        assertFalse(intr[0], "INTA moved the request to ISR");
+        pulse(12);
+        assertFalse(intr[0], "IR1 in service blocks the slave's cascade IR2");
+        io.write8(0x20, 0x20);
+        assertTrue(intr[0], "EOI let the cascade request through");
+        io.write8(0x21, 0x04);
+        assertFalse(intr[0], "masking IR2");
+    }
+
+    @Test
     void edgeIsLatchedInIrrAndMovesToIsrOnAcknowledge() {
         pulse(1);
         assertEquals(0x02, io.read8(0x20), "IRR after OCW3 read-IRR default");
