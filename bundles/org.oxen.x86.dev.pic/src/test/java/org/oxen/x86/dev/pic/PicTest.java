@@ -173,6 +173,33 @@ class PicTest {
     }
 
     @Test
+    void specialFullyNestedModeLetsAHigherSlaveRequestThrough() {
+        io.write8(0x20, 0x11);
+        io.write8(0x21, 0x20);
+        io.write8(0x21, 0x04);
+        io.write8(0x21, 0x11);                   // ICW4: special fully nested, 8086 mode
+        pulse(13);
+        assertEquals(0x2d, cpu.acknowledge());   // slave IR5, master IR2 in service
+        pulse(9);
+        assertTrue(cpu.hasInterrupt(), "slave IR1 outranks slave IR5 in service");
+        assertEquals(0x29, cpu.acknowledge());
+        pulse(14);
+        assertFalse(cpu.hasInterrupt(), "the slave's own priority still holds IR6 back");
+    }
+
+    @Test
+    void rotateInAutoEoiMode() {
+        init(0x11, 0x03);
+        io.write8(0x20, 0x80);                   // OCW2: set rotate in automatic EOI mode
+        pulse(2 + 1);
+        assertEquals(0x23, cpu.acknowledge());
+        pulse(0);
+        pulse(4);
+        assertEquals(0x24, cpu.acknowledge(), "IR3 became lowest, IR4 highest");
+        assertEquals(0x20, cpu.acknowledge());
+    }
+
+    @Test
     void specialMaskModeLetsLowerLevelsThrough() {
         pulse(3);
         assertEquals(0x23, cpu.acknowledge());
