@@ -67,25 +67,9 @@ public final class PvDomainSpecReader {
         }
         String cmdline = cmdline(cfg, warnings);
         int memory = cfg.get("memory").isPresent() ? number(cfg.get("memory").get(), 1, MAX_MEMORY_MIB) : DEFAULT_MEMORY_MIB;
-        int maxmem = memory;
-        if (cfg.get("maxmem").isPresent()) {
-            XlConfig.Setting s = cfg.get("maxmem").get();
-            maxmem = number(s, 1, MAX_MEMORY_MIB);
-            if (maxmem < memory) {
-                throw new XlConfigException(s.value().position(),
-                        "'maxmem' (" + maxmem + ") is below 'memory' (" + memory + ")");
-            }
-        }
+        int maxmem = atLeast(cfg, "maxmem", "memory", memory, MAX_MEMORY_MIB);
         int vcpus = cfg.get("vcpus").isPresent() ? number(cfg.get("vcpus").get(), 1, MAX_VCPUS) : 1;
-        int maxvcpus = vcpus;
-        if (cfg.get("maxvcpus").isPresent()) {
-            XlConfig.Setting s = cfg.get("maxvcpus").get();
-            maxvcpus = number(s, 1, MAX_VCPUS);
-            if (maxvcpus < vcpus) {
-                throw new XlConfigException(s.value().position(),
-                        "'maxvcpus' (" + maxvcpus + ") is below 'vcpus' (" + vcpus + ")");
-            }
-        }
+        int maxvcpus = atLeast(cfg, "maxvcpus", "vcpus", vcpus, MAX_VCPUS);
         if (cfg.get("uuid").isPresent()) {
             XlConfig.Setting s = cfg.get("uuid").get();
             if (!string(s).matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
@@ -96,6 +80,20 @@ public final class PvDomainSpecReader {
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
                 action(cfg, "on_crash", LifecycleAction.DESTROY), warnings);
+    }
+
+    /** A maximum ({@code maxmem}, {@code maxvcpus}) that defaults to, and may not be below, its base. */
+    private static int atLeast(XlConfig cfg, String key, String baseKey, int base, int max) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get(key);
+        if (s.isEmpty()) {
+            return base;
+        }
+        int value = number(s.get(), 1, max);
+        if (value < base) {
+            throw new XlConfigException(s.get().value().position(),
+                    "'" + key + "' (" + value + ") is below '" + baseKey + "' (" + base + ")");
+        }
+        return value;
     }
 
     private static String cmdline(XlConfig cfg, List<String> warnings) throws XlConfigException {
