@@ -5,11 +5,14 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * What a CPU's INTR pin sees: the 8259A pair on a PC without APIC, or the CPU's local APIC.
  *
- * <p>The CPU checks {@link #hasInterrupt()} at instruction boundaries when {@code EFLAGS.IF}
- * is set (and to leave HLT), then runs the INTA cycle with {@link #acknowledge()}, which
- * returns the vector and updates the controller's in-service state exactly as the two INTA
- * pulses of real hardware do. Implemented by interrupt controller devices, called by the CPU
- * (and by a local APIC for ExtINT from the 8259A).
+ * <p>Push and pull: the controller drives the line given to {@link #connect} (the CPU's INTR
+ * pin, or the next controller's input) with the value of {@link #hasInterrupt()} whenever it
+ * may have changed; a CPU may also poll {@link #hasInterrupt()} at instruction boundaries when
+ * {@code EFLAGS.IF} is set (and to leave HLT). Either way, it then runs the INTA cycle with
+ * {@link #acknowledge()}, which returns the vector and updates the controller's in-service
+ * state exactly as the two INTA pulses of real hardware do. Implemented by interrupt
+ * controller devices, called by the CPU (and by a local APIC for ExtINT from the 8259A).
+ * {@code controller::acknowledge} fits a CPU's acknowledge callback.
  */
 @ConsumerType
 public interface InterruptController {
@@ -24,4 +27,11 @@ public interface InterruptController {
      * (8259A: IRQ 7 of the master; local APIC: the SVR vector).
      */
     int acknowledge();
+
+    /**
+     * Connects the controller's output: from now on it drives {@code output} with
+     * {@link #hasInterrupt()} on every change, starting with the current value. Replaces the
+     * previous connection. The machine's interrupt router makes these connections.
+     */
+    void connect(InterruptLine output);
 }

@@ -27,6 +27,8 @@ public final class Interrupts implements InterruptRouter {
     private InterruptController legacy;
     private ApicBus apicBus;
     private boolean nmiMasked;
+    private final List<InterruptLine> cpuIntr = new ArrayList<>();
+    private static final InterruptLine NO_LINE = high -> { };
 
     private final class Line implements InterruptLine {
         final int irq;
@@ -122,7 +124,11 @@ public final class Interrupts implements InterruptRouter {
 
     @Override
     public void setLegacyController(InterruptController pic) {
+        if (legacy != null && legacy != pic) {
+            legacy.connect(NO_LINE);
+        }
         legacy = pic;
+        rewire();
     }
 
     @Override
@@ -135,7 +141,53 @@ public final class Interrupts implements InterruptRouter {
         while (locals.size() <= cpu) {
             locals.add(null);
         }
-        locals.set(cpu, apic);
+        LocalApic old = locals.set(cpu, apic);
+        if (old != null && old != apic) {
+            old.connect(NO_LINE);
+        }
+        rewire();
+    }
+
+    @Override
+    public void connectCpu(int cpu, InterruptLine intr) {
+        while (cpuIntr.size() <= cpu) {
+            cpuIntr.add(NO_LINE);
+        }
+        cpuIntr.set(cpu, intr == null ? NO_LINE : intr);
+        rewire();
+    }
+
+    private InterruptLine intrOf(int cpu) {
+        return cpu < cpuIntr.size() ? cpuIntr.get(cpu) : NO_LINE;
+    }
+
+    /**
+     * Local APIC i drives CPU i's INTR; the 8259A drives every local APIC's LINT0, or CPU 0's
+     * INTR on a machine without local APICs.
+     */
+    private void rewire() {
+        boolean anyApic = false;
+        for (int i = 0; i < locals.size(); i++) {
+            LocalApic a = locals.get(i);
+            if (a != null) {
+                anyApic = true;
+                a.connect(intrOf(i));
+            }
+        }
+        if (legacy != null) {
+            if (anyApic) {
+                legacy.connect(level -> {
+                    for (int i = 0; i < locals.size(); i++) {
+                        LocalApic a = locals.get(i);
+                        if (a != null) {
+                            a.setLint0(level);
+                        }
+                    }
+                });
+            } else {
+                legacy.connect(intrOf(0));
+            }
+        }
     }
 
     @Override

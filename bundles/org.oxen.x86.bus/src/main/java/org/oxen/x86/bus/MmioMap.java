@@ -69,10 +69,15 @@ public final class MmioMap {
                 }
             }
         } catch (RuntimeException e) {
-            made.forEach(m -> windows.remove(m.base()));
+            made.forEach(this::unmap);
             throw e;
         }
         return made;
+    }
+
+    /** Removes one window. */
+    public void unmap(Mapping m) {
+        windows.remove(m.base(), m);
     }
 
     /** The window containing {@code address}, or {@code null} (RAM, ROM or nothing). */

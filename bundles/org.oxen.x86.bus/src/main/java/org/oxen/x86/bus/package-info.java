@@ -14,6 +14,8 @@
  * <li>{@link org.oxen.x86.bus.Consoles}: console sinks (log, file, TCP on loopback, memory);</li>
  * <li>{@link org.oxen.x86.bus.ManualClock} and {@link org.oxen.x86.bus.BasicDeviceContext}: a
  *     deterministic clock and a {@code DeviceContext} assembled from these parts;</li>
+ * <li>{@link org.oxen.x86.bus.DeviceAssembly}: creates and maps a machine's devices from
+ *     {@link org.oxen.x86.bus.DeviceEntry} lists, all or nothing, with clear errors;</li>
  * <li>{@link org.oxen.x86.bus.PcLayout}: the standard PC's device list with the classic ports
  *     and IRQs, the default machine description's device section.</li>
  * </ul>

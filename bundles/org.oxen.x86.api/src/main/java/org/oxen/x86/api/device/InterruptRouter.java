@@ -15,7 +15,11 @@ import org.oxen.x86.api.InterruptLine;
  * <li>Interrupt controllers register their roles at create time: inputs
  *     ({@link #attach(InterruptSink)}), the 8259A pair as {@link #setLegacyController legacy
  *     controller}, local APICs per CPU ({@link #setLocalApic}), the {@link ApicBus}.</li>
- * <li>The board asks {@link #controllerFor(int)} which controller drives a CPU's INTR pin.</li>
+ * <li>The board connects each CPU's INTR pin with {@link #connectCpu}; the router wires the
+ *     controller outputs: each local APIC to its CPU and the 8259A's INTR to every local APIC's
+ *     LINT0, or, without local APICs, the 8259A to CPU 0. It rewires on every registration, so
+ *     the order of devices and of {@code connectCpu} does not matter. {@link #controllerFor(int)}
+ *     is the controller whose {@code acknowledge} the CPU calls.</li>
  * </ul>
  */
 @ProviderType
@@ -59,6 +63,12 @@ public interface InterruptRouter {
 
     /** See {@link #setNmiMasked(boolean)}. */
     boolean nmiMasked();
+
+    /**
+     * Connects CPU {@code cpu}'s INTR pin: the controller returned by {@link #controllerFor(int)}
+     * drives it from now on (a CPU without a controller sees it low).
+     */
+    void connectCpu(int cpu, InterruptLine intr);
 
     /** Registers the APIC bus (the local APIC device does). */
     void setApicBus(ApicBus bus);

@@ -19,6 +19,18 @@ public interface LocalApic extends InterruptController {
     /** Event bits of {@link #takeEvents()}. */
     int EVENT_NMI = 1, EVENT_INIT = 2, EVENT_STARTUP = 4, EVENT_SMI = 8;
 
+    /**
+     * The LINT0 input pin: the 8259A's INTR output, wired to every local APIC by the router.
+     * Used when LVT LINT0 is unmasked in ExtINT mode, or the APIC is disabled.
+     */
+    void setLint0(boolean level);
+
+    /**
+     * Called (on the machine thread) whenever an event becomes pending, so the board can
+     * wake a halted CPU or raise its NMI; {@code null} removes the listener.
+     */
+    void setEventListener(Runnable listener);
+
     /** This APIC's ID (its CPU index on oxen machines). */
     int id();
 

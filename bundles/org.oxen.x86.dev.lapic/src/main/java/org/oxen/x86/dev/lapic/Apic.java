@@ -2,6 +2,7 @@ package org.oxen.x86.dev.lapic;
 
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
+import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.MmioDevice;
 import org.oxen.x86.api.device.ApicBus;
 import org.oxen.x86.api.device.InterruptRouter;
@@ -65,6 +66,10 @@ final class Apic implements LocalApic {
     final int[] isr = new int[8];
     final int[] tmr = new int[8];
     int events;
+    private Runnable eventListener;
+    private InterruptLine output = high -> { };
+    private boolean outputLevel;
+    boolean lint0;
     int sipiVector;
     boolean waitForSipi;
     boolean extIntPending;
@@ -88,6 +93,7 @@ final class Apic implements LocalApic {
             lvt[LVT_LINT0] = ApicBus.EXTINT << 8;   // virtual wire, as a BIOS leaves it
         }
         events = 0;
+        updateOutput();
     }
 
     /** INIT: everything but the ID and IA32_APIC_BASE (SDM 10.4.7.3). */
@@ -184,6 +190,12 @@ final class Apic implements LocalApic {
 
     @Override
     public int acknowledge() {
+        int v = inta();
+        updateOutput();
+        return v;
+    }
+
+    private int inta() {
         if (hwEnabled() && swEnabled()) {
             int v = pendingVector();
             if (v >= 0) {
@@ -200,7 +212,41 @@ final class Apic implements LocalApic {
         return svr & 0xFF;                    // spurious
     }
 
+    @Override
+    public void connect(InterruptLine line) {
+        output = line;
+        outputLevel = hasInterrupt();
+        line.set(outputLevel);
+    }
+
+    /** Drives the INTR output with {@link #hasInterrupt()} if it changed. */
+    void updateOutput() {
+        boolean level = hasInterrupt();
+        if (level != outputLevel) {
+            outputLevel = level;
+            output.set(level);
+        }
+    }
+
     // ---- LocalApic
+
+    @Override
+    public void setLint0(boolean level) {
+        lint0 = level;
+        updateOutput();
+    }
+
+    @Override
+    public void setEventListener(Runnable listener) {
+        eventListener = listener;
+    }
+
+    private void signal(int event) {
+        events |= event;
+        if (eventListener != null) {
+            eventListener.run();
+        }
+    }
 
     @Override
     public int id() {
@@ -232,6 +278,7 @@ final class Apic implements LocalApic {
     @Override
     public void writeBaseMsr(long value) {
         apicBase = value & 0xF_FFFF_F000L | value & BASE_ENABLE | apicBase & BASE_BSP;
+        updateOutput();
     }
 
     // ---- message acceptance (APIC bus and local sources)
@@ -240,17 +287,17 @@ final class Apic implements LocalApic {
     void accept(int mode, int vector, boolean level) {
         switch (mode) {
             case ApicBus.FIXED, ApicBus.LOWEST_PRIORITY -> setIrq(vector, level);
-            case ApicBus.SMI -> events |= EVENT_SMI;
-            case ApicBus.NMI -> events |= EVENT_NMI;
+            case ApicBus.SMI -> signal(EVENT_SMI);
+            case ApicBus.NMI -> signal(EVENT_NMI);
             case ApicBus.INIT -> {
                 initReset();
-                events |= EVENT_INIT;
+                signal(EVENT_INIT);
             }
             case ApicBus.STARTUP -> {
                 if (waitForSipi) {
                     waitForSipi = false;
                     sipiVector = vector & 0xFF;
-                    events |= EVENT_STARTUP;
+                    signal(EVENT_STARTUP);
                 }
             }
             case ApicBus.EXTINT -> extIntPending = true;
@@ -258,6 +305,7 @@ final class Apic implements LocalApic {
                 // reserved mode 3: ignored
             }
         }
+        updateOutput();
     }
 
     void setIrq(int vector, boolean level) {
@@ -344,6 +392,7 @@ final class Apic implements LocalApic {
         int t = lvt[LVT_TIMER];
         if ((t & MASKED) == 0) {
             setIrq(t & 0xFF, false);
+            updateOutput();
         }
         if (periodic()) {
             updateTimer();
@@ -425,6 +474,11 @@ final class Apic implements LocalApic {
     };
 
     void writeRegister(int index, int val) {
+        write(index, val);
+        updateOutput();
+    }
+
+    private void write(int index, int val) {
         switch (index) {
             case 0x02 -> id = val >>> 24;
             case 0x08 -> tpr = val & 0xFF;

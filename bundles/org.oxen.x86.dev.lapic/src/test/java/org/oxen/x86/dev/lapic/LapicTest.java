@@ -237,6 +237,10 @@ class LapicTest {
             pending = false;
             return 0x20;
         }
+
+        @Override
+        public void connect(org.oxen.x86.api.InterruptLine output) {
+        }
     }
 
     @Test
@@ -269,6 +273,30 @@ class LapicTest {
         assertFalse(cpu0.hasInterrupt());
         write(0, SVR, 0x1ff);
         assertTrue(cpu0.hasInterrupt(), "held in IRR");
+    }
+
+    @Test
+    void outputsDriveTheCpuIntrPinsAndEventsWakeTheBoard() {
+        boolean[] intr = new boolean[2];
+        int[] wakes = new int[1];
+        ctx.interrupts().connectCpu(0, high -> intr[0] = high);
+        ctx.interrupts().connectCpu(1, high -> intr[1] = high);
+        cpu1.setEventListener(() -> wakes[0]++);
+        ipi(0, 1, 0x4041);
+        assertFalse(intr[0]);
+        assertTrue(intr[1], "fixed IPI raised CPU 1's INTR");
+        write(1, TPR, 0xf0);
+        assertFalse(intr[1], "TPR lowered it");
+        write(1, TPR, 0);
+        cpu1.acknowledge();
+        assertFalse(intr[1], "INTA lowered it");
+        ipi(0, 1, 0x4400);
+        assertEquals(1, wakes[0], "NMI signalled");
+        write(0, TIMER_DIV, 0xb);
+        write(0, LVT_TIMER, 0x30);
+        write(0, TIMER_INIT, 10);
+        ctx.advance(10);
+        assertTrue(intr[0], "timer interrupt raised CPU 0's INTR from a timer callback");
     }
 
     @Test

@@ -2,25 +2,26 @@ package org.oxen.x86.dev.lapic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.MmioDevice;
-import org.oxen.x86.api.device.Device;
-import org.oxen.x86.api.device.DeviceConfig;
-import org.oxen.x86.api.device.DeviceFactory;
+import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.bus.BasicDeviceContext;
 import org.oxen.x86.bus.IoPortBus;
+import org.oxen.x86.bus.DeviceAssembly;
+import org.oxen.x86.bus.DeviceEntry;
+import org.oxen.x86.bus.MmioMap;
 import org.oxen.x86.bus.PcLayout;
-import org.oxen.x86.dev.ioapic.IoApicFactory;
-import org.oxen.x86.dev.pic.PicFactory;
-import org.oxen.x86.dev.pit.PitFactory;
-import org.oxen.x86.dev.rtc.RtcFactory;
 
 /**
  * The PC's interrupt paths with the real controllers, assembled the way the board does it:
@@ -33,25 +34,29 @@ class PcInterruptWiringTest {
     BasicDeviceContext ctx = new BasicDeviceContext().cpuCount(2);
     IoPortBus io = new IoPortBus();
     Map<String, MmioDevice> mmio = new HashMap<>();
+    MmioMap mmioMap = new MmioMap();
 
     @BeforeEach
     void assemble() {
-        Map<String, DeviceFactory> factories = Map.of("pic", new PicFactory(), "pit", new PitFactory(),
-                "rtc", new RtcFactory(), "ioapic", new IoApicFactory(), "lapic", new LapicFactory());
-        for (PcLayout.Entry e : PcLayout.APIC_PC) {
-            DeviceFactory f = factories.get(e.type());
-            if (f == null) {
-                continue;                        // uart, debugcon, pci: not needed here
-            }
-            DeviceConfig cfg = e.config();
-            Device d = f.create(ctx, cfg);
-            io.mapDevice(d, cfg);
-            d.mmioRegions().forEach(r -> {
-                cfg.regionBase(r.baseKey(), r.optional(), 0xFFFF_FFFFL);
-                mmio.put(r.name(), r.handler());
-            });
-            cfg.checkAllUsed();
-        }
+        List<DeviceEntry> pc = PcLayout.APIC_PC.stream()
+                .filter(e -> Set.of("pic", "pit", "rtc", "ioapic", "lapic").contains(e.type())).toList();
+        DeviceAssembly devices = DeviceAssembly.assemble(pc, RandomGuestAccessTest.FACTORIES, ctx, io, mmioMap);
+        devices.devices().forEach(p -> p.mmio().forEach(m -> mmio.put(m.region(), m.handler())));
+    }
+
+    @Test
+    void overlappingDescriptionStartsNothingAndNamesBothDevices() {
+        BasicDeviceContext fresh = new BasicDeviceContext().cpuCount(1);
+        IoPortBus ports = new IoPortBus();
+        List<DeviceEntry> bad = new java.util.ArrayList<>(PcLayout.ISA_PC);
+        bad.add(PcLayout.COM2.with("io.uart", "0x3fc").with("console", "memory:com2"));
+        DeviceConfigException e = assertThrows(DeviceConfigException.class,
+                () -> DeviceAssembly.assemble(bad, RandomGuestAccessTest.FACTORIES, fresh, ports, new MmioMap()));
+        assertEquals("port 0x3fc: device com2 region 'uart' [0x3fc-0x403] overlaps device com1 region 'uart' [0x3f8-0x3ff]",
+                e.getMessage());
+        assertEquals(List.of(), ports.mappings());
+        assertTrue(fresh.memoryConsole("com2").closed(), "the half-created device was closed");
+        assertNull(fresh.interrupts().legacyController(), "the PIC withdrew from the router");
     }
 
     void initPic() {
@@ -70,6 +75,9 @@ class PcInterruptWiringTest {
 
     @Test
     void pitThroughThe8259AndLint0ToCpu0() {
+        boolean[] intr = new boolean[2];
+        ctx.interrupts().connectCpu(0, high -> intr[0] = high);
+        ctx.interrupts().connectCpu(1, high -> intr[1] = high);
         initPic();
         io.write8(0x21, 0xfe);                   // only IRQ 0
         pitMode2(1193);
@@ -77,8 +85,11 @@ class PcInterruptWiringTest {
         InterruptController cpu1 = ctx.interrupts().controllerFor(1);
         ctx.advance(1_000_000);
         assertTrue(cpu0.hasInterrupt());
+        assertTrue(intr[0], "the 8259A's INT reached CPU 0's INTR through LINT0");
         assertFalse(cpu1.hasInterrupt(), "LINT0 of APs is masked");
+        assertFalse(intr[1]);
         assertEquals(0x20, cpu0.acknowledge());
+        assertFalse(intr[0]);
         io.write8(0x20, 0x20);
         assertFalse(cpu0.hasInterrupt());
         ctx.advance(1_000_000);

@@ -176,6 +176,7 @@ final class I8259 {
                     specialFullyNested = (val & 0x10) != 0;
                     autoEoi = (val & 0x02) != 0;
                     initState = 0;
+                    onUpdate.run();
                 }
             }
         }

@@ -3,6 +3,7 @@ package org.oxen.x86.dev.pic;
 import java.util.List;
 
 import org.oxen.x86.api.InterruptController;
+import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
 import org.oxen.x86.api.device.InterruptRouter;
@@ -23,11 +24,30 @@ final class PicPair implements Device, InterruptController, InterruptSink {
     final I8259 master = new I8259(true, 0xF8);
     final I8259 slave = new I8259(false, 0xDE);
     private final InterruptRouter router;
+    private InterruptLine output = high -> { };
+    private boolean outputLevel;
 
     PicPair(InterruptRouter router) {
         this.router = router;
         slave.onUpdate = () -> master.setInput(2, slave.pendingIrq() >= 0);
+        master.onUpdate = this::updateOutput;
         reset();
+    }
+
+    /** The master's INT pin onto whatever it is connected to. */
+    private void updateOutput() {
+        boolean level = master.pendingIrq() >= 0;
+        if (level != outputLevel) {
+            outputLevel = level;
+            output.set(level);
+        }
+    }
+
+    @Override
+    public void connect(InterruptLine line) {
+        output = line;
+        outputLevel = master.pendingIrq() >= 0;
+        line.set(outputLevel);
     }
 
     @Override
@@ -63,11 +83,15 @@ final class PicPair implements Device, InterruptController, InterruptSink {
         };
     }
 
+    /** Machine reset: as ICW1, and RESET# also clears the ELCRs (PIIX). */
     @Override
     public void reset() {
         slave.initReset();
         master.initReset();
+        slave.elcr = 0;
+        master.elcr = 0;
         slave.onUpdate.run();
+        updateOutput();
     }
 
     @Override

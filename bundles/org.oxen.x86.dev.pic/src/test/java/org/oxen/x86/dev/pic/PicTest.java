@@ -65,6 +65,22 @@ class PicTest {
     }
 
     @Test
+    void intOutputDrivesCpu0IntrWithoutApic() {
+        boolean[] intr = new boolean[1];
+        ctx.interrupts().connectCpu(0, high -> intr[0] = high);
+        pulse(1);
+        assertTrue(intr[0]);
+        cpu.acknowledge();
+        assertFalse(intr[0], "INTA moved the request to ISR");
+        pulse(12);
+        assertFalse(intr[0], "IR1 in service blocks the slave's cascade IR2");
+        io.write8(0x20, 0x20);
+        assertTrue(intr[0], "EOI let the cascade request through");
+        io.write8(0x21, 0x04);
+        assertFalse(intr[0], "masking IR2");
+    }
+
+    @Test
     void edgeIsLatchedInIrrAndMovesToIsrOnAcknowledge() {
         pulse(1);
         assertEquals(0x02, io.read8(0x20), "IRR after OCW3 read-IRR default");
@@ -154,6 +170,33 @@ class PicTest {
         assertEquals(0, isr(0x20));
         pulse(5);
         assertTrue(cpu.hasInterrupt(), "no level in service blocks IR5");
+    }
+
+    @Test
+    void specialFullyNestedModeLetsAHigherSlaveRequestThrough() {
+        io.write8(0x20, 0x11);
+        io.write8(0x21, 0x20);
+        io.write8(0x21, 0x04);
+        io.write8(0x21, 0x11);                   // ICW4: special fully nested, 8086 mode
+        pulse(13);
+        assertEquals(0x2d, cpu.acknowledge());   // slave IR5, master IR2 in service
+        pulse(9);
+        assertTrue(cpu.hasInterrupt(), "slave IR1 outranks slave IR5 in service");
+        assertEquals(0x29, cpu.acknowledge());
+        pulse(14);
+        assertFalse(cpu.hasInterrupt(), "the slave's own priority still holds IR6 back");
+    }
+
+    @Test
+    void rotateInAutoEoiMode() {
+        init(0x11, 0x03);
+        io.write8(0x20, 0x80);                   // OCW2: set rotate in automatic EOI mode
+        pulse(2 + 1);
+        assertEquals(0x23, cpu.acknowledge());
+        pulse(0);
+        pulse(4);
+        assertEquals(0x24, cpu.acknowledge(), "IR3 became lowest, IR4 highest");
+        assertEquals(0x20, cpu.acknowledge());
     }
 
     @Test

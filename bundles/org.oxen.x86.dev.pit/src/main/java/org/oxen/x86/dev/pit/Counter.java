@@ -7,8 +7,10 @@ package org.oxen.x86.dev.pit;
  * gate-low OUT forcing (modes 2, 3), hardware triggers (modes 1, 5), the datasheet's OUT state
  * after a control word, null count, mode-0 stop on the first byte of a word write, and BCD.
  *
- * <p>Simplifications: a written count takes effect at once, not on the next CLK pulse; a new
- * count written while modes 2 and 3 run restarts the period instead of waiting for its end.
+ * <p>A new count written while modes 2 and 3 run takes effect at the end of the current period
+ * (the datasheet's "end of the current counting cycle"; for mode 3 the real part may switch at
+ * the end of a half-cycle). Simplification: a written count otherwise takes effect at once,
+ * not on the next CLK pulse.
  */
 final class Counter {
 
@@ -33,6 +35,9 @@ final class Counter {
     long startTick;
     /** Tick at which counting was suspended by the gate (modes 0, 4), or -1. */
     long pausedTick = -1;
+    /** Modes 2, 3: a count waiting for the end of the current period, or 0. */
+    private int nextCount;
+    private long switchTick;
 
     // read/write byte sequencing
     boolean writeMsbNext;
@@ -52,6 +57,16 @@ final class Counter {
         return bcd ? 10000 : 0x10000;
     }
 
+    /** Applies a count waiting for the end of the period once {@code tick} reaches it. */
+    void sync(long tick) {
+        if (nextCount != 0 && tick >= switchTick && pausedTick < 0) {
+            count = nextCount;
+            startTick = switchTick;
+            nextCount = 0;
+            nullCount = false;
+        }
+    }
+
     long elapsed(long tick) {
         return (pausedTick >= 0 ? pausedTick : tick) - startTick;
     }
@@ -62,6 +77,7 @@ final class Counter {
 
     /** The count element's value at {@code tick}, binary. */
     int value(long tick) {
+        sync(tick);
         if (!started()) {
             return countRegister;
         }
@@ -75,6 +91,7 @@ final class Counter {
 
     /** OUT at {@code tick}. */
     boolean out(long tick) {
+        sync(tick);
         if (waiting) {
             return mode != 0;
         }
@@ -91,6 +108,7 @@ final class Counter {
 
     /** The first tick after {@code tick} at which OUT changes, or -1 if it never does on its own. */
     long nextTransition(long tick) {
+        sync(tick);
         if (waiting || pausedTick >= 0) {
             return -1;
         }
@@ -144,6 +162,7 @@ final class Counter {
         if (access == RW_LATCH) {
             return; // handled by the caller (needs the time)
         }
+        nextCount = 0;
         rwMode = access;
         mode = (val >> 1) & 7;
         if (mode > 5) {
@@ -190,6 +209,14 @@ final class Counter {
             n = modulus();
         }
         boolean wasCounting = !waiting && started();
+        if ((mode == 2 || mode == 3) && wasCounting && gate && pausedTick < 0) {
+            long d = tick - startTick;
+            nextCount = n;
+            switchTick = startTick + (d / count + 1) * count;
+            nullCount = true;                 // until the count register reaches the counter
+            return;
+        }
+        nextCount = 0;
         count = n;
         nullCount = false;
         waiting = false;
@@ -206,6 +233,7 @@ final class Counter {
     }
 
     void setGate(boolean level, long tick) {
+        sync(tick);
         boolean rising = level && !gate;
         boolean falling = !level && gate;
         gate = level;
@@ -231,6 +259,11 @@ final class Counter {
                 if (rising) {
                     startTick = tick;
                     pausedTick = -1;
+                    if (nextCount != 0) {     // the gate edge loads a waiting count at once
+                        count = nextCount;
+                        nextCount = 0;
+                        nullCount = false;
+                    }
                 } else if (falling) {
                     pausedTick = tick;
                 }
@@ -239,6 +272,7 @@ final class Counter {
     }
 
     void latchCount(long tick) {
+        sync(tick);
         if (countLatched == 0) {
             int v = value(tick);
             latchedCount = bcd ? toBcd(v % 10000) : v & 0xFFFF;

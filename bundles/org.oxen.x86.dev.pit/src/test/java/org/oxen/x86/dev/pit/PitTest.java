@@ -140,6 +140,20 @@ class PitTest {
     }
 
     @Test
+    void mode2NewCountWaitsForTheEndOfThePeriod() {
+        program(0, 2, 100);
+        at(30);
+        io.write8(0x40, 50);
+        io.write8(0x40, 0);
+        assertEquals(0x40, status(0) & 0x40, "null count until the reload");
+        at(60);
+        assertEquals(40, latched(0), "still counting the old period");
+        at(250);
+        assertEquals(List.of(100L, 150L, 200L, 250L), irq0Rises);
+        assertEquals(0, status(0) & 0x40);
+    }
+
+    @Test
     void mode2LateBatchSkipsWholePeriodsButKeepsPhase() {
         program(0, 2, 100);
         ctx.manualClock().set(Pit.timeOf(100_050));  // a very long batch, timers not run
@@ -154,7 +168,10 @@ class PitTest {
         program(2, 3, 10);
         io.write8(0x61, 0x01);
         assertTrue(out2());
+        at(1);
+        assertEquals(8, latched(2), "mode 3 counts down by two");
         at(4);
+        assertEquals(2, latched(2));
         assertTrue(out2());
         at(5);
         assertFalse(out2(), "low for the second half");
@@ -172,6 +189,8 @@ class PitTest {
     void mode4SoftwareStrobe() {
         program(0, 4, 50);
         assertEquals(0x80, status(0) & 0x80);
+        at(20);
+        assertEquals(30, latched(0));
         at(50);
         assertEquals(0, status(0) & 0x80, "low for one clock at terminal count");
         at(51);
@@ -186,7 +205,10 @@ class PitTest {
         program(2, 5, 20);
         at(100);
         assertTrue(out2());
+        assertEquals(20, latched(2), "holds the count until triggered");
         io.write8(0x61, 0x01);
+        at(110);
+        assertEquals(10, latched(2));
         at(119);
         assertTrue(out2());
         at(120);

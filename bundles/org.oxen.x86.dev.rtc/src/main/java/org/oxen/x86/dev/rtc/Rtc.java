@@ -304,15 +304,12 @@ final class Rtc implements Device {
             case REG_B -> {
                 boolean set = (val & B_SET) != 0;
                 boolean wasSet = (cmos[REG_B] & B_SET) != 0;
-                if (!frozen) {
-                    materialize(now);          // fields in the old data mode
-                }
                 if (set) {
                     val &= ~B_UIE;             // SET clears UIE
                 }
                 if (set && !wasSet) {
+                    freeze(now);               // the bytes keep the old data mode, as on the chip
                     cmos[REG_B] = val;
-                    freeze(now);
                 } else if (!set && wasSet) {
                     cmos[REG_B] = val;
                     if (dividerRunning()) {

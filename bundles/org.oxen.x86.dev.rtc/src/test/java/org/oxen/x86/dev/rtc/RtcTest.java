@@ -122,6 +122,25 @@ class RtcTest {
     }
 
     @Test
+    void switchingToBinaryUnderSetKeepsTheBcdBytesUntilRewritten() {
+        create("epoch", "2026-11-21T13:45:30");
+        wr(0x0b, 0x86);                          // SET, binary, 24 h in one write
+        assertEquals(0x13, rd(4), "frozen bytes are not converted");
+        wr(0x04, 13);
+        wr(0x02, 45);
+        wr(0x00, 30);
+        wr(0x07, 21);
+        wr(0x08, 11);
+        wr(0x09, 26);
+        wr(0x32, 20);
+        wr(0x0b, 0x06);
+        ctx.advance(1000 * MS);
+        assertEquals(31, rd(0));
+        assertEquals(13, rd(4));
+        assertEquals(21, rd(7));
+    }
+
+    @Test
     void writingARunningTimeRegisterKeepsTheOthers() {
         create("epoch", "2026-11-21T13:45:30");
         wr(0x04, 0x22);

@@ -248,8 +248,9 @@ final class Uart16550 implements Device {
                     timeoutIpending = false;
                     timeoutTimer.cancel();
                 }
-                // bit 2 clears the transmit FIFO, which never holds bytes here
-                fcr = val & 0xC9;
+                // bit 2 clears the transmit FIFO, which never holds bytes here; with bit 0
+                // clear the other bits are not programmed (datasheet)
+                fcr = (val & FCR_FE) != 0 ? val & 0xC9 : 0;
                 updateIrq();
             }
             case 3 -> lcr = val;

@@ -132,6 +132,17 @@ class UartTest {
     }
 
     @Test
+    void fcrBitsNeedTheFifoEnableBit() {
+        create();
+        io.write8(FCR, 0xc0);                      // trigger 14 without FE: not programmed
+        io.write8(FCR, 0x01);                      // FIFOs on, trigger 1
+        io.write8(MCR, 0x10);
+        io.write8(IER, 0x01);
+        io.write8(THR, 'a');
+        assertEquals(0xc4, io.read8(IIR), "trigger level 1");
+    }
+
+    @Test
     void characterTimeoutAfterFourCharacterTimes() {
         create();
         io.write8(FCR, 0xc1);

@@ -1,0 +1,60 @@
+/*
+ * native.h -- extras of the native flavor (a multiboot kernel on the bare
+ * machine): the multiboot information, the 8259 PICs, the PIT and RTC
+ * ports, and the paging modes of lib/native/paging.c.
+ */
+#ifndef OXEN_NATIVE_H
+#define OXEN_NATIVE_H
+
+#include <kit.h>
+
+/* Selectors of the kit's GDT (lib/native/desc.c). */
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define USER_CS   0x1b
+#define USER_DS   0x23
+#define TSS_SEL   0x28
+
+/* Ports */
+#define DEBUGCON_PORT 0xe9          /* QEMU/Bochs debug console */
+#define COM1_PORT     0x3f8
+#define EXIT_PORT     0xf4          /* QEMU isa-debug-exit (iosize 4) */
+#define EXIT_PASS     0x10          /* QEMU exits (0x10 << 1) | 1 = 33 */
+#define EXIT_FAIL     0x11          /* QEMU exits (0x11 << 1) | 1 = 35 */
+
+#define PIT_HZ 1193182u
+
+/* Multiboot v1 information (the fields the kit reads). */
+struct multiboot_info {
+    uint32_t flags;
+    uint32_t mem_lower, mem_upper;  /* KiB, valid when flags bit 0 */
+    uint32_t boot_device;
+    uint32_t cmdline;               /* physical address, flags bit 2 */
+    uint32_t mods_count, mods_addr;
+    uint32_t syms[4];
+    uint32_t mmap_length, mmap_addr;/* flags bit 6 */
+};
+extern const struct multiboot_info *multiboot_info;
+
+/* 8259 interrupt controllers: IRQ n arrives at vector 0x20 + n. */
+#define IRQ_BASE 0x20
+typedef void (*irq_handler_t)(unsigned irq, struct trap_frame *f);
+void irq_set_handler(unsigned irq, irq_handler_t h);   /* also unmasks it */
+void irq_mask(unsigned irq);
+extern volatile uint32_t irq_counts[16];
+
+/* Paging modes: pg_enable() rebuilds an identity map of the low
+ * PG_IDENTITY_BYTES (page 0 left unmapped, every other page P|RW|U) in the
+ * requested format and turns paging on with CR0.WP set. */
+#define PG_MODE_OFF    0
+#define PG_MODE_2LEVEL 1
+#define PG_MODE_PAE    2
+#define PG_IDENTITY_BYTES (16u << 20)
+int pg_enable(int mode);
+int pg_mode(void);
+void pg_disable(void);
+
+/* TSC frequency measured at boot against PIT channel 2 (0 if no TSC). */
+extern uint64_t tsc_hz;
+
+#endif

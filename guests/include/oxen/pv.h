@@ -1,0 +1,86 @@
+/*
+ * pv.h -- extras of the PV flavor (a Xen x86_32 PAE paravirtualized guest):
+ * the start-of-day pages, event channels, page-table helpers over
+ * mmu_update / update_va_mapping / mmuext_op, and secondary vcpus.
+ */
+#ifndef OXEN_PV_H
+#define OXEN_PV_H
+
+#include <kit.h>
+#include <oxen/xen_abi.h>
+#include <oxen/hypercall.h>
+
+/* The kit links PV images at VIRT_BASE with PADDR_OFFSET == VIRT_BASE, so
+ * pseudo-physical frame n of the boot region is at VIRT_BASE + n * 4096. */
+#define VIRT_BASE 0xC0000000u
+
+#define KERNEL_CS FLAT_RING1_CS
+#define KERNEL_DS FLAT_RING1_DS
+#define USER_CS   FLAT_RING3_CS
+#define USER_DS   FLAT_RING3_DS
+
+#define VEC_EVENT 0x100             /* pseudo vector of the event upcall */
+
+/* ---- start of day (lib/pv/start.c) ------------------------------------ */
+extern const start_info_t *pv_start_info;
+extern struct shared_info *pv_shared_info;
+extern long pv_boot_status[4];      /* results of vm_assist, trap table, callbacks, stack_switch */
+static inline struct vcpu_info *pv_vcpu_info(unsigned cpu)
+{
+    return &pv_shared_info->vcpu_info[cpu];
+}
+/* The trap table the kit installs (terminated by an all-zero entry), and a
+ * copy of it in the vector-indexed form vcpu_guest_context.trap_ctxt wants. */
+extern const trap_info_t pv_trap_table[];
+void pv_fill_trap_ctxt(trap_info_t ctxt[256]);
+void hypervisor_callback(void);     /* lib/pv/entry.S */
+void failsafe_callback(void);
+
+/* ---- event channels (lib/pv/evtchn.c) -------------------------------- */
+typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
+/* Route port to handler h on vcpu cpu and unmask it (EVTCHNOP_unmask). */
+int evtchn_bind_handler(evtchn_port_t port, unsigned cpu, evtchn_handler_t h, void *data);
+void evtchn_unbind_handler(evtchn_port_t port);
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *local);
+int evtchn_bind_virq(unsigned virq, unsigned vcpu, evtchn_port_t *port);
+int evtchn_bind_ipi(unsigned vcpu, evtchn_port_t *port);
+int evtchn_send(evtchn_port_t port);
+int evtchn_close(evtchn_port_t port);
+int evtchn_unmask(evtchn_port_t port);          /* EVTCHNOP_unmask */
+int evtchn_status(evtchn_port_t port, evtchn_status_t *st);
+void evtchn_mask(evtchn_port_t port);           /* sets the mask bit directly */
+int evtchn_is_pending(evtchn_port_t port);
+int evtchn_is_masked(evtchn_port_t port);
+void evtchn_clear(evtchn_port_t port);
+void evtchn_mask_all(void);
+void evtchn_do_upcall(void);
+extern volatile uint32_t evtchn_upcalls[MAX_CPUS];    /* upcalls taken per vcpu */
+extern volatile uint32_t evtchn_unhandled;            /* pending ports nobody handles */
+
+/* ---- memory (lib/pv/mm.c) -------------------------------------------- */
+#define pv_m2p ((const volatile uint32_t *)MACH2PHYS_VIRT_START)
+extern const uint32_t *pv_p2m;
+extern uint32_t pv_region_pages;    /* pages mapped 1:1 from VIRT_BASE at boot */
+extern uint32_t pv_cur_l3_mfn;      /* top-level table in use (MMUEXT_NEW_BASEPTR) */
+extern uint64_t *pv_cur_l3;         /* ... and a (read-only) view of it */
+void pv_mm_init(const start_info_t *si);
+uint32_t pv_virt_to_mfn(const void *va);
+uint64_t pv_virt_to_maddr(const void *va);
+void *pv_mfn_to_virt(uint32_t mfn);             /* NULL outside the boot region */
+uint64_t *pv_l1e_ptr(uint32_t va);              /* read-only view of va's L1 entry */
+uint64_t pv_l1e_maddr(uint32_t va);             /* machine address of that entry (0: none) */
+uint64_t pv_l2e_maddr(uint32_t va);             /* machine address of va's L2 entry */
+int pv_mmu_update(uint64_t ptr, uint64_t val);  /* one MMU_NORMAL_PT_UPDATE */
+int pv_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2);
+int pv_update_va_mapping(uint32_t va, uint64_t pte, unsigned flags);
+int pv_set_page_writable(const void *page, int writable);
+void pv_use_l3(uint64_t *l3);       /* after NEW_BASEPTR: walk these tables from now on */
+
+/* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
+/* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the
+ * current page tables, its own kernel and trap stacks, starting at entry
+ * (which must never return).  Does not bring it up: see VCPUOP_up. */
+int pv_vcpu_initialise(unsigned vcpu, void (*entry)(void));
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * xen_abi.h -- the kit's own copy of the Xen x86_32 PAE PV guest ABI.
+ *
+ * Numbers and layouts are those of Xen's public headers (xen.h, sched.h,
+ * event_channel.h, vcpu.h, callback.h, elfnote.h, io/console.h,
+ * arch-x86/xen-x86_32.h); names keep Xen's spelling so the headers can be
+ * read side by side.  Every structure a hypercall reads or writes has its
+ * size and field offsets pinned with _Static_assert (figures from gcc -m32
+ * against Xen 4.x headers), so a typo breaks the build, not the guest.
+ */
+#ifndef OXEN_XEN_ABI_H
+#define OXEN_XEN_ABI_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <stddef.h>
+#endif
+
+#define XEN_ABI_ASSERT_SIZE(t, n)      _Static_assert(sizeof(t) == (n), "sizeof " #t)
+#define XEN_ABI_ASSERT_OFF(t, f, n)    _Static_assert(offsetof(t, f) == (n), #t "." #f)
+
+/* ---- hypercall numbers (xen.h) -------------------------------------- */
+#define __HYPERVISOR_set_trap_table         0
+#define __HYPERVISOR_mmu_update             1
+#define __HYPERVISOR_set_gdt                2
+#define __HYPERVISOR_stack_switch           3
+#define __HYPERVISOR_set_callbacks          4
+#define __HYPERVISOR_fpu_taskswitch         5
+#define __HYPERVISOR_sched_op_compat        6
+#define __HYPERVISOR_platform_op            7
+#define __HYPERVISOR_set_debugreg           8
+#define __HYPERVISOR_get_debugreg           9
+#define __HYPERVISOR_update_descriptor     10
+#define __HYPERVISOR_memory_op             12
+#define __HYPERVISOR_multicall             13
+#define __HYPERVISOR_update_va_mapping     14
+#define __HYPERVISOR_set_timer_op          15
+#define __HYPERVISOR_event_channel_op_compat 16
+#define __HYPERVISOR_xen_version           17
+#define __HYPERVISOR_console_io            18
+#define __HYPERVISOR_physdev_op_compat     19
+#define __HYPERVISOR_grant_table_op        20
+#define __HYPERVISOR_vm_assist             21
+#define __HYPERVISOR_update_va_mapping_otherdomain 22
+#define __HYPERVISOR_iret                  23
+#define __HYPERVISOR_vcpu_op               24
+#define __HYPERVISOR_mmuext_op             26
+#define __HYPERVISOR_xsm_op                27
+#define __HYPERVISOR_nmi_op                28
+#define __HYPERVISOR_sched_op              29
+#define __HYPERVISOR_callback_op           30
+#define __HYPERVISOR_xenoprof_op           31
+#define __HYPERVISOR_event_channel_op      32
+#define __HYPERVISOR_physdev_op            33
+#define __HYPERVISOR_hvm_op                34
+#define __HYPERVISOR_sysctl                35
+#define __HYPERVISOR_domctl                36
+
+#define HYPERCALL_STUB_SIZE 32          /* bytes per hypercall-page slot */
+
+/* ---- errno values hypercalls return negated (xen/errno.h) ----------- */
+#define XEN_EPERM    1
+#define XEN_ENOENT   2
+#define XEN_ESRCH    3
+#define XEN_ENOMEM  12
+#define XEN_EFAULT  14
+#define XEN_EBUSY   16
+#define XEN_EEXIST  17
+#define XEN_EINVAL  22
+#define XEN_ERANGE  34
+#define XEN_ENOSYS  38
+#define XEN_ETIME   62
+
+/* ---- address space (arch-x86/xen-x86_32.h, PAE) ---------------------- */
+#define HYPERVISOR_VIRT_START   0xF5800000u
+#define MACH2PHYS_VIRT_START    0xF5800000u
+#define MACH2PHYS_VIRT_END      0xF6800000u
+#define FLAT_RING1_CS 0xe019
+#define FLAT_RING1_DS 0xe021
+#define FLAT_RING1_SS 0xe021
+#define FLAT_RING3_CS 0xe02b
+#define FLAT_RING3_DS 0xe033
+#define FLAT_RING3_SS 0xe033
+#define xen_pfn_to_cr3(pfn) (((unsigned)(pfn) << 12) | ((unsigned)(pfn) >> 20))
+#define xen_cr3_to_pfn(cr3) (((unsigned)(cr3) >> 12) | ((unsigned)(cr3) << 20))
+
+/* ---- ELF notes (elfnote.h) ------------------------------------------ */
+#define XEN_ELFNOTE_ENTRY            1
+#define XEN_ELFNOTE_HYPERCALL_PAGE   2
+#define XEN_ELFNOTE_VIRT_BASE        3
+#define XEN_ELFNOTE_PADDR_OFFSET     4
+#define XEN_ELFNOTE_XEN_VERSION      5
+#define XEN_ELFNOTE_GUEST_OS         6
+#define XEN_ELFNOTE_GUEST_VERSION    7
+#define XEN_ELFNOTE_LOADER           8
+#define XEN_ELFNOTE_PAE_MODE         9
+#define XEN_ELFNOTE_FEATURES        10
+#define XEN_ELFNOTE_BSD_SYMTAB      11
+#define XEN_ELFNOTE_HV_START_LOW    12
+
+#ifndef __ASSEMBLER__
+
+typedef uint16_t domid_t;
+typedef uint32_t evtchn_port_t;
+#define DOMID_SELF ((domid_t)0x7FF0)
+
+/* ---- start of day: start_info (xen.h) -------------------------------- */
+#define XEN_START_INFO_MAGIC "xen-3.0-x86_32p"
+#define MAX_GUEST_CMDLINE 1024
+#define SIF_PRIVILEGED (1u << 0)
+#define SIF_INITDOMAIN (1u << 1)
+
+typedef struct start_info {
+    char magic[32];
+    uint32_t nr_pages;
+    uint32_t shared_info;               /* MACHINE address of shared_info */
+    uint32_t flags;
+    uint32_t store_mfn;
+    uint32_t store_evtchn;
+    union {
+        struct { uint32_t mfn; uint32_t evtchn; } domU;
+        struct { uint32_t info_off; uint32_t info_size; } dom0;
+    } console;
+    uint32_t pt_base;                   /* VIRTUAL address of the boot L3 */
+    uint32_t nr_pt_frames;
+    uint32_t mfn_list;                  /* VIRTUAL address of the p2m array */
+    uint32_t mod_start;
+    uint32_t mod_len;
+    char cmd_line[MAX_GUEST_CMDLINE];
+    uint32_t first_p2m_pfn;
+    uint32_t nr_p2m_frames;
+} start_info_t;
+XEN_ABI_ASSERT_SIZE(start_info_t, 1112);
+XEN_ABI_ASSERT_OFF(start_info_t, nr_pages, 32);
+XEN_ABI_ASSERT_OFF(start_info_t, shared_info, 36);
+XEN_ABI_ASSERT_OFF(start_info_t, flags, 40);
+XEN_ABI_ASSERT_OFF(start_info_t, store_mfn, 44);
+XEN_ABI_ASSERT_OFF(start_info_t, console.domU.mfn, 52);
+XEN_ABI_ASSERT_OFF(start_info_t, console.domU.evtchn, 56);
+XEN_ABI_ASSERT_OFF(start_info_t, pt_base, 60);
+XEN_ABI_ASSERT_OFF(start_info_t, nr_pt_frames, 64);
+XEN_ABI_ASSERT_OFF(start_info_t, mfn_list, 68);
+XEN_ABI_ASSERT_OFF(start_info_t, mod_start, 72);
+XEN_ABI_ASSERT_OFF(start_info_t, cmd_line, 80);
+XEN_ABI_ASSERT_OFF(start_info_t, first_p2m_pfn, 1104);
+
+/* ---- shared_info / vcpu_info (xen.h, arch-x86/xen.h) ----------------- */
+#define XEN_LEGACY_MAX_VCPUS 32
+#define XEN_NR_EVENT_CHANNELS 1024      /* 2-level ABI, 32-bit longs */
+
+struct vcpu_time_info {
+    uint32_t version;
+    uint32_t pad0;
+    uint64_t tsc_timestamp;
+    uint64_t system_time;
+    uint32_t tsc_to_system_mul;
+    int8_t   tsc_shift;
+    uint8_t  flags;
+    uint8_t  pad1[2];
+};
+XEN_ABI_ASSERT_SIZE(struct vcpu_time_info, 32);
+XEN_ABI_ASSERT_OFF(struct vcpu_time_info, tsc_timestamp, 8);
+XEN_ABI_ASSERT_OFF(struct vcpu_time_info, system_time, 16);
+XEN_ABI_ASSERT_OFF(struct vcpu_time_info, tsc_to_system_mul, 24);
+XEN_ABI_ASSERT_OFF(struct vcpu_time_info, tsc_shift, 28);
+XEN_ABI_ASSERT_OFF(struct vcpu_time_info, flags, 29);
+
+struct arch_vcpu_info {
+    uint32_t cr2;
+    uint32_t pad[5];
+};
+XEN_ABI_ASSERT_SIZE(struct arch_vcpu_info, 24);
+
+struct vcpu_info {
+    uint8_t  evtchn_upcall_pending;
+    uint8_t  evtchn_upcall_mask;
+    uint32_t evtchn_pending_sel;
+    struct arch_vcpu_info arch;
+    struct vcpu_time_info time;
+};
+XEN_ABI_ASSERT_SIZE(struct vcpu_info, 64);
+XEN_ABI_ASSERT_OFF(struct vcpu_info, evtchn_upcall_mask, 1);
+XEN_ABI_ASSERT_OFF(struct vcpu_info, evtchn_pending_sel, 4);
+XEN_ABI_ASSERT_OFF(struct vcpu_info, arch, 8);
+XEN_ABI_ASSERT_OFF(struct vcpu_info, time, 32);
+
+struct arch_shared_info {
+    uint32_t max_pfn;
+    uint32_t pfn_to_mfn_frame_list_list;
+    uint32_t nmi_reason;
+    uint32_t p2m_cr3;
+    uint32_t p2m_vaddr;
+    uint32_t p2m_generation;
+    uint32_t wc_sec_hi;
+};
+XEN_ABI_ASSERT_SIZE(struct arch_shared_info, 28);
+
+struct shared_info {
+    struct vcpu_info vcpu_info[XEN_LEGACY_MAX_VCPUS];
+    uint32_t evtchn_pending[32];
+    uint32_t evtchn_mask[32];
+    uint32_t wc_version;
+    uint32_t wc_sec;
+    uint32_t wc_nsec;
+    struct arch_shared_info arch;
+};
+XEN_ABI_ASSERT_SIZE(struct shared_info, 2344);
+XEN_ABI_ASSERT_OFF(struct shared_info, evtchn_pending, 2048);
+XEN_ABI_ASSERT_OFF(struct shared_info, evtchn_mask, 2176);
+XEN_ABI_ASSERT_OFF(struct shared_info, wc_version, 2304);
+XEN_ABI_ASSERT_OFF(struct shared_info, wc_sec, 2308);
+XEN_ABI_ASSERT_OFF(struct shared_info, wc_nsec, 2312);
+XEN_ABI_ASSERT_OFF(struct shared_info, arch, 2316);
+
+/* ---- traps (xen.h, arch-x86/xen.h) ----------------------------------- */
+typedef struct trap_info {
+    uint8_t  vector;
+    uint8_t  flags;                     /* bits 0-1: DPL, bit 2: mask events */
+    uint16_t cs;
+    uint32_t address;
+} trap_info_t;
+XEN_ABI_ASSERT_SIZE(trap_info_t, 8);
+XEN_ABI_ASSERT_OFF(trap_info_t, cs, 2);
+XEN_ABI_ASSERT_OFF(trap_info_t, address, 4);
+#define TI_MASK_EVENTS 4
+
+/* ---- memory management (xen.h) --------------------------------------- */
+#define MMU_NORMAL_PT_UPDATE       0
+#define MMU_MACHPHYS_UPDATE        1
+#define MMU_PT_UPDATE_PRESERVE_AD  2
+
+typedef struct mmu_update {
+    uint64_t ptr;                       /* machine address of the PTE | command */
+    uint64_t val;
+} mmu_update_t;
+XEN_ABI_ASSERT_SIZE(mmu_update_t, 16);
+XEN_ABI_ASSERT_OFF(mmu_update_t, val, 8);
+
+#define MMUEXT_PIN_L1_TABLE      0
+#define MMUEXT_PIN_L2_TABLE      1
+#define MMUEXT_PIN_L3_TABLE      2
+#define MMUEXT_PIN_L4_TABLE      3
+#define MMUEXT_UNPIN_TABLE       4
+#define MMUEXT_NEW_BASEPTR       5
+#define MMUEXT_TLB_FLUSH_LOCAL   6
+#define MMUEXT_INVLPG_LOCAL      7
+#define MMUEXT_TLB_FLUSH_MULTI   8
+#define MMUEXT_INVLPG_MULTI      9
+#define MMUEXT_TLB_FLUSH_ALL    10
+#define MMUEXT_INVLPG_ALL       11
+#define MMUEXT_FLUSH_CACHE      12
+#define MMUEXT_SET_LDT          13
+#define MMUEXT_NEW_USER_BASEPTR 15
+
+typedef struct mmuext_op {
+    uint32_t cmd;
+    union { uint32_t mfn; uint32_t linear_addr; } arg1;
+    union { uint32_t nr_ents; uint32_t vcpumask; uint32_t src_mfn; } arg2;
+} mmuext_op_t;
+XEN_ABI_ASSERT_SIZE(mmuext_op_t, 12);
+XEN_ABI_ASSERT_OFF(mmuext_op_t, arg1, 4);
+XEN_ABI_ASSERT_OFF(mmuext_op_t, arg2, 8);
+
+#define UVMF_NONE        0u
+#define UVMF_TLB_FLUSH   1u
+#define UVMF_INVLPG      2u
+#define UVMF_LOCAL       0u
+#define UVMF_ALL         4u
+
+#define VMASST_CMD_enable              0
+#define VMASST_CMD_disable             1
+#define VMASST_TYPE_4gb_segments       0
+#define VMASST_TYPE_writable_pagetables 2
+#define VMASST_TYPE_pae_extended_cr3   3
+
+#define XENMEM_maximum_ram_page 2
+
+/* ---- console (xen.h, io/console.h) ----------------------------------- */
+#define CONSOLEIO_write 0
+#define CONSOLEIO_read  1
+
+struct xencons_interface {
+    char in[1024];
+    char out[2048];
+    uint32_t in_cons, in_prod;
+    uint32_t out_cons, out_prod;
+};
+XEN_ABI_ASSERT_SIZE(struct xencons_interface, 3088);
+XEN_ABI_ASSERT_OFF(struct xencons_interface, out, 1024);
+XEN_ABI_ASSERT_OFF(struct xencons_interface, in_cons, 3072);
+XEN_ABI_ASSERT_OFF(struct xencons_interface, in_prod, 3076);
+XEN_ABI_ASSERT_OFF(struct xencons_interface, out_cons, 3080);
+XEN_ABI_ASSERT_OFF(struct xencons_interface, out_prod, 3084);
+
+/* ---- scheduling (sched.h) ------------------------------------------- */
+#define SCHEDOP_yield     0
+#define SCHEDOP_block     1
+#define SCHEDOP_shutdown  2
+#define SCHEDOP_poll      3
+#define SHUTDOWN_poweroff 0
+#define SHUTDOWN_reboot   1
+#define SHUTDOWN_suspend  2
+#define SHUTDOWN_crash    3
+
+struct sched_shutdown { uint32_t reason; };
+XEN_ABI_ASSERT_SIZE(struct sched_shutdown, 4);
+
+/* ---- virtual IRQs (xen.h) ------------------------------------------- */
+#define VIRQ_TIMER    0
+#define VIRQ_DEBUG    1
+#define VIRQ_CONSOLE  2
+#define NR_VIRQS     24
+
+/* ---- event channels (event_channel.h) ------------------------------- */
+#define EVTCHNOP_bind_interdomain 0
+#define EVTCHNOP_bind_virq        1
+#define EVTCHNOP_bind_pirq        2
+#define EVTCHNOP_close            3
+#define EVTCHNOP_send             4
+#define EVTCHNOP_status           5
+#define EVTCHNOP_alloc_unbound    6
+#define EVTCHNOP_bind_ipi         7
+#define EVTCHNOP_bind_vcpu        8
+#define EVTCHNOP_unmask           9
+
+#define EVTCHNSTAT_closed       0
+#define EVTCHNSTAT_unbound      1
+#define EVTCHNSTAT_interdomain  2
+#define EVTCHNSTAT_pirq         3
+#define EVTCHNSTAT_virq         4
+#define EVTCHNSTAT_ipi          5
+
+typedef struct evtchn_alloc_unbound {
+    domid_t dom, remote_dom;
+    evtchn_port_t port;                 /* OUT */
+} evtchn_alloc_unbound_t;
+XEN_ABI_ASSERT_SIZE(evtchn_alloc_unbound_t, 8);
+XEN_ABI_ASSERT_OFF(evtchn_alloc_unbound_t, remote_dom, 2);
+XEN_ABI_ASSERT_OFF(evtchn_alloc_unbound_t, port, 4);
+
+typedef struct evtchn_bind_interdomain {
+    domid_t remote_dom;
+    evtchn_port_t remote_port;
+    evtchn_port_t local_port;           /* OUT */
+} evtchn_bind_interdomain_t;
+XEN_ABI_ASSERT_SIZE(evtchn_bind_interdomain_t, 12);
+XEN_ABI_ASSERT_OFF(evtchn_bind_interdomain_t, remote_port, 4);
+XEN_ABI_ASSERT_OFF(evtchn_bind_interdomain_t, local_port, 8);
+
+typedef struct evtchn_bind_virq {
+    uint32_t virq;
+    uint32_t vcpu;
+    evtchn_port_t port;                 /* OUT */
+} evtchn_bind_virq_t;
+XEN_ABI_ASSERT_SIZE(evtchn_bind_virq_t, 12);
+XEN_ABI_ASSERT_OFF(evtchn_bind_virq_t, port, 8);
+
+typedef struct evtchn_bind_ipi {
+    uint32_t vcpu;
+    evtchn_port_t port;                 /* OUT */
+} evtchn_bind_ipi_t;
+XEN_ABI_ASSERT_SIZE(evtchn_bind_ipi_t, 8);
+
+typedef struct evtchn_close  { evtchn_port_t port; } evtchn_close_t;
+typedef struct evtchn_send   { evtchn_port_t port; } evtchn_send_t;
+typedef struct evtchn_unmask { evtchn_port_t port; } evtchn_unmask_t;
+XEN_ABI_ASSERT_SIZE(evtchn_close_t, 4);
+XEN_ABI_ASSERT_SIZE(evtchn_send_t, 4);
+XEN_ABI_ASSERT_SIZE(evtchn_unmask_t, 4);
+
+typedef struct evtchn_status {
+    domid_t dom;
+    evtchn_port_t port;
+    uint32_t status;                    /* OUT: EVTCHNSTAT_* */
+    uint32_t vcpu;                      /* OUT */
+    union {
+        struct { domid_t dom; } unbound;
+        struct { domid_t dom; evtchn_port_t port; } interdomain;
+        uint32_t pirq;
+        uint32_t virq;
+    } u;
+} evtchn_status_t;
+XEN_ABI_ASSERT_SIZE(evtchn_status_t, 24);
+XEN_ABI_ASSERT_OFF(evtchn_status_t, port, 4);
+XEN_ABI_ASSERT_OFF(evtchn_status_t, status, 8);
+XEN_ABI_ASSERT_OFF(evtchn_status_t, vcpu, 12);
+XEN_ABI_ASSERT_OFF(evtchn_status_t, u, 16);
+XEN_ABI_ASSERT_OFF(evtchn_status_t, u.interdomain.port, 20);
+
+typedef struct evtchn_bind_vcpu {
+    evtchn_port_t port;
+    uint32_t vcpu;
+} evtchn_bind_vcpu_t;
+XEN_ABI_ASSERT_SIZE(evtchn_bind_vcpu_t, 8);
+
+/* ---- callbacks (callback.h) ----------------------------------------- */
+#define CALLBACKOP_register     0
+#define CALLBACKOP_unregister   1
+#define CALLBACKTYPE_event      0
+#define CALLBACKTYPE_failsafe   1
+#define CALLBACKTYPE_nmi        4
+#define CALLBACKF_mask_events   (1u << 0)
+
+typedef struct xen_callback { uint32_t cs; uint32_t eip; } xen_callback_t;
+XEN_ABI_ASSERT_SIZE(xen_callback_t, 8);
+
+struct callback_register {
+    uint16_t type;
+    uint16_t flags;
+    xen_callback_t address;
+};
+XEN_ABI_ASSERT_SIZE(struct callback_register, 12);
+XEN_ABI_ASSERT_OFF(struct callback_register, flags, 2);
+XEN_ABI_ASSERT_OFF(struct callback_register, address, 4);
+
+/* ---- vcpu operations (vcpu.h, arch-x86) ------------------------------ */
+#define VCPUOP_initialise            0
+#define VCPUOP_up                    1
+#define VCPUOP_down                  2
+#define VCPUOP_is_up                 3
+#define VCPUOP_get_runstate_info     4
+#define VCPUOP_set_periodic_timer    6
+#define VCPUOP_stop_periodic_timer   7
+#define VCPUOP_set_singleshot_timer  8
+#define VCPUOP_stop_singleshot_timer 9
+
+struct vcpu_set_periodic_timer { uint64_t period_ns; };
+XEN_ABI_ASSERT_SIZE(struct vcpu_set_periodic_timer, 8);
+
+struct vcpu_set_singleshot_timer {
+    uint64_t timeout_abs_ns;
+    uint32_t flags;
+};
+XEN_ABI_ASSERT_SIZE(struct vcpu_set_singleshot_timer, 12);
+
+struct cpu_user_regs {
+    uint32_t ebx, ecx, edx, esi, edi, ebp, eax;
+    uint16_t error_code, entry_vector;
+    uint32_t eip;
+    uint16_t cs;
+    uint8_t  saved_upcall_mask, _pad0;
+    uint32_t eflags;
+    uint32_t esp;
+    uint16_t ss, _pad1;
+    uint16_t es, _pad2;
+    uint16_t ds, _pad3;
+    uint16_t fs, _pad4;
+    uint16_t gs, _pad5;
+};
+XEN_ABI_ASSERT_SIZE(struct cpu_user_regs, 68);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, eax, 24);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, eip, 32);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, cs, 36);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, saved_upcall_mask, 38);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, eflags, 40);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, esp, 44);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, ss, 48);
+XEN_ABI_ASSERT_OFF(struct cpu_user_regs, gs, 64);
+
+#define VGCF_I387_VALID (1u << 0)
+#define VGCF_IN_KERNEL  (1u << 2)
+#define VGCF_online     (1u << 5)
+
+typedef struct vcpu_guest_context {
+    struct { char x[512]; } fpu_ctxt;
+    uint32_t flags;
+    struct cpu_user_regs user_regs;
+    struct trap_info trap_ctxt[256];
+    uint32_t ldt_base, ldt_ents;
+    uint32_t gdt_frames[16], gdt_ents;
+    uint32_t kernel_ss, kernel_sp;
+    uint32_t ctrlreg[8];
+    uint32_t debugreg[8];
+    uint32_t event_callback_cs;
+    uint32_t event_callback_eip;
+    uint32_t failsafe_callback_cs;
+    uint32_t failsafe_callback_eip;
+    uint32_t vm_assist;
+} vcpu_guest_context_t;
+XEN_ABI_ASSERT_SIZE(vcpu_guest_context_t, 2800);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, flags, 512);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, user_regs, 516);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, trap_ctxt, 584);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, ldt_base, 2632);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, gdt_frames, 2640);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, gdt_ents, 2704);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, kernel_ss, 2708);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, kernel_sp, 2712);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, ctrlreg, 2716);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, debugreg, 2748);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, event_callback_cs, 2780);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, failsafe_callback_eip, 2792);
+XEN_ABI_ASSERT_OFF(vcpu_guest_context_t, vm_assist, 2796);
+
+/* ---- xen_version (version.h) ---------------------------------------- */
+#define XENVER_version 0
+
+#endif /* !__ASSEMBLER__ */
+#endif

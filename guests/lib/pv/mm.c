@@ -1,0 +1,151 @@
+/*
+ * mm.c -- PV memory: frame-number translation and page-table helpers.
+ *
+ * pfn -> mfn through the p2m list the builder handed us (start_info.mfn_list),
+ * mfn -> pfn through the read-only machine-to-phys table Xen maps at
+ * MACH2PHYS_VIRT_START.  Page tables are read through the guest's own
+ * read-only mappings of them (every boot page table sits in the 1:1 boot
+ * region at VIRT_BASE + pfn * 4096) and changed only by hypercalls:
+ * update_va_mapping for a leaf, mmu_update for an entry given by machine
+ * address, mmuext_op for pinning, base-pointer switches and flushes.
+ */
+#include <oxen/pv.h>
+
+const uint32_t *pv_p2m;
+uint32_t pv_region_pages;
+uint32_t pv_cur_l3_mfn;
+uint64_t *pv_cur_l3;
+
+static uint64_t *table_virt(uint64_t entry)
+{
+    return pv_mfn_to_virt((uint32_t)((entry & PTE_ADDR_MASK) >> PAGE_SHIFT));
+}
+
+void pv_mm_init(const start_info_t *si)
+{
+    pv_p2m = (const uint32_t *)si->mfn_list;
+    pv_cur_l3 = (uint64_t *)si->pt_base;
+    uint32_t l3_pfn = (si->pt_base - VIRT_BASE) >> PAGE_SHIFT;
+    pv_cur_l3_mfn = pv_p2m[l3_pfn];
+    /* The boot region is what the L2 covering VIRT_BASE maps, slot by slot. */
+    pv_region_pages = si->nr_pages;             /* provisional, for table_virt() */
+    uint64_t *l2 = table_virt(pv_cur_l3[VIRT_BASE >> 30]);
+    uint32_t n = 0;
+    if (l2)
+        for (unsigned i = (VIRT_BASE >> 21) & 511; i < 512 && (l2[i] & PTE_P); i++)
+            n++;
+    pv_region_pages = n * 512;
+    if (pv_region_pages > si->nr_pages)
+        pv_region_pages = si->nr_pages;
+}
+
+void pv_use_l3(uint64_t *l3)
+{
+    pv_cur_l3 = l3;
+    pv_cur_l3_mfn = pv_virt_to_mfn(l3);
+}
+
+void *pv_mfn_to_virt(uint32_t mfn)
+{
+    uint32_t pfn = pv_m2p[mfn];
+    if (pfn >= pv_region_pages)
+        return NULL;
+    return (void *)(VIRT_BASE + pfn * PAGE_SIZE);
+}
+
+uint64_t *pv_l1e_ptr(uint32_t va)
+{
+    uint64_t l3e = pv_cur_l3[va >> 30];
+    if (!(l3e & PTE_P))
+        return NULL;
+    uint64_t *l2 = table_virt(l3e);
+    if (!l2)
+        return NULL;
+    uint64_t l2e = l2[(va >> 21) & 511];
+    if (!(l2e & PTE_P) || (l2e & PTE_PS))
+        return NULL;
+    uint64_t *l1 = table_virt(l2e);
+    return l1 ? &l1[(va >> 12) & 511] : NULL;
+}
+
+uint64_t pv_l1e_maddr(uint32_t va)
+{
+    uint64_t l3e = pv_cur_l3[va >> 30];
+    if (!(l3e & PTE_P))
+        return 0;
+    uint64_t *l2 = table_virt(l3e);
+    if (!l2)
+        return 0;
+    uint64_t l2e = l2[(va >> 21) & 511];
+    if (!(l2e & PTE_P) || (l2e & PTE_PS))
+        return 0;
+    return (l2e & PTE_ADDR_MASK) + ((va >> 12) & 511) * 8;
+}
+
+uint64_t pv_l2e_maddr(uint32_t va)
+{
+    uint64_t l3e = pv_cur_l3[va >> 30];
+    if (!(l3e & PTE_P))
+        return 0;
+    return (l3e & PTE_ADDR_MASK) + ((va >> 21) & 511) * 8;
+}
+
+uint32_t pv_virt_to_mfn(const void *va)
+{
+    uint64_t *e = pv_l1e_ptr((uint32_t)va);
+    if (e && (*e & PTE_P))
+        return (uint32_t)((*e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+    return pv_p2m[((uint32_t)va - VIRT_BASE) >> PAGE_SHIFT];
+}
+
+uint64_t pv_virt_to_maddr(const void *va)
+{
+    return ((uint64_t)pv_virt_to_mfn(va) << PAGE_SHIFT) | ((uint32_t)va & (PAGE_SIZE - 1));
+}
+
+int pv_mmu_update(uint64_t ptr, uint64_t val)
+{
+    mmu_update_t req = { ptr | MMU_NORMAL_PT_UPDATE, val };
+    unsigned done = 0;
+    return (int)HYPERVISOR_mmu_update(&req, 1, &done, DOMID_SELF);
+}
+
+int pv_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2)
+{
+    mmuext_op_t op;
+    unsigned done = 0;
+    op.cmd = cmd;
+    op.arg1.mfn = arg1;
+    op.arg2.nr_ents = arg2;
+    return (int)HYPERVISOR_mmuext_op(&op, 1, &done, DOMID_SELF);
+}
+
+int pv_update_va_mapping(uint32_t va, uint64_t pte, unsigned flags)
+{
+    return (int)HYPERVISOR_update_va_mapping(va, pte, flags);
+}
+
+int pv_set_page_writable(const void *page, int writable)
+{
+    uint32_t va = (uint32_t)page & ~(PAGE_SIZE - 1);
+    uint64_t pte = pg_get(va);
+    if (!(pte & PTE_P))
+        return -XEN_EINVAL;
+    pte = writable ? pte | PTE_RW : pte & ~(uint64_t)PTE_RW;
+    return pv_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
+}
+
+/* ---- the flavor-neutral page-table API (kit.h) ----------------------- */
+int pg_init(void) { return 0; }
+uint64_t pg_addr(const void *p) { return pv_virt_to_maddr(p); }
+
+uint64_t pg_get(uint32_t va)
+{
+    uint64_t *e = pv_l1e_ptr(va);
+    return e ? *(volatile uint64_t *)e : 0;
+}
+
+int pg_set(uint32_t va, uint64_t pte)
+{
+    return pv_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
+}

@@ -1,0 +1,113 @@
+package org.oxen.guests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.oxen.guests.GuestImages.Flavor;
+
+/**
+ * Every native program boots under Debian's qemu-system-i386 (TCG) with
+ * isa-debugcon on port 0xE9 and isa-debug-exit on port 0xF4, prints
+ * "RESULT: PASS" last and makes QEMU exit with status 33 ((0x10 << 1) | 1).
+ * A failing program exits 35 ((0x11 << 1) | 1). guests/setup-host.sh
+ * installs QEMU (the Maven build runs it before make).
+ */
+class NativeQemuTest {
+    static final int EXIT_PASS = 33, EXIT_FAIL = 35;
+
+    /** Command lines the programs are run with (default: none). */
+    static final Map<String, String> CMDLINES = Map.of(
+            "hello", "greeting=hi expect_mem_mib=64",
+            "cpubench", "loop=100000 mix=2 expect=0x58c9852b");
+
+    record Run(int exit, String output) {
+        String lastLine() {
+            List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+            return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+        }
+    }
+
+    static Stream<String> programs() {
+        return GuestImages.names(Flavor.NATIVE).stream();
+    }
+
+    static String qemu() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, "qemu-system-i386");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return fail("qemu-system-i386 not found on PATH; run guests/setup-host.sh (as root)");
+    }
+
+    static Run boot(Path dir, String name, String cmdline) throws IOException, InterruptedException {
+        Path image = dir.resolve(name + ".elf");
+        Files.write(image, GuestImages.load(Flavor.NATIVE, name));
+        Path console = dir.resolve(name + ".debugcon");
+        Path log = dir.resolve(name + ".qemu.log");
+        Files.deleteIfExists(console);
+        long timeout = Long.getLong("guests.qemu.timeout", 120);
+        Process p = new ProcessBuilder(qemu(), "-nodefaults", "-no-user-config", "-accel", "tcg",
+                "-m", "64", "-display", "none", "-monitor", "none", "-serial", "none", "-no-reboot",
+                "-kernel", image.toString(), "-append", cmdline,
+                "-chardev", "file,id=dbg,path=" + console,
+                "-device", "isa-debugcon,iobase=0xe9,chardev=dbg",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=4")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        if (!p.waitFor(timeout, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            fail(name + ": no exit within " + timeout + " s; console so far:\n" + read(console));
+        }
+        String out = read(console);
+        if (p.exitValue() != EXIT_PASS && p.exitValue() != EXIT_FAIL) {
+            out += "\n[qemu log]\n" + read(log);
+        }
+        return new Run(p.exitValue(), out);
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void bootsUnderQemuAndPasses(String name, @TempDir Path dir) throws Exception {
+        Run run = boot(dir, name, CMDLINES.getOrDefault(name, ""));
+        assertEquals("RESULT: PASS", run.lastLine(), name + " output:\n" + run.output());
+        assertEquals(EXIT_PASS, run.exit(), "qemu exit status; output:\n" + run.output());
+        switch (name) {
+            case "hello" -> {
+                assertTrue(run.output().contains("hello: flavor=native"), run.output());
+                assertTrue(run.output().contains("cmdline=\"greeting=hi expect_mem_mib=64\""), run.output());
+            }
+            case "cpubench" -> assertTrue(run.output().contains(
+                    "cpubench: flavor=native loop=100000 mix=2 checksum=0x58c9852b insns=3540011 ns="),
+                    run.output());
+            default -> { }
+        }
+    }
+
+    @Test
+    void aFailingProgramSaysWhyAndExits35(@TempDir Path dir) throws Exception {
+        Run run = boot(dir, "hello", "expect_mem_mib=65");
+        assertTrue(run.lastLine().startsWith("RESULT: FAIL memory size"), run.output());
+        assertEquals(EXIT_FAIL, run.exit(), run.output());
+    }
+}
