@@ -5,9 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.oxen.x86.bus.DeviceEntry;
+
 /**
- * What a machine is made of: RAM, CPUs, clock and devices (in creation order). Immutable; the
- * {@code with...} methods return changed copies.
+ * What a machine is made of: RAM, CPUs, clock and devices (in creation order, as the device
+ * toolkit's {@link DeviceEntry}: id, type, options). Immutable; the {@code with...} methods
+ * return changed copies.
  *
  * <h2>Text form</h2>
  * Entries are separated by new lines or {@code ;}; {@code #} starts a comment.
@@ -151,11 +154,29 @@ public final class MachineDescription {
                 if (eq <= 0) {
                     throw new MachineException("device " + id + " (" + e.type() + "): expected key=value, got '" + words[i] + "'");
                 }
-                e = e.with(words[i].substring(0, eq), words[i].substring(eq + 1));
+                e = with(e, words[i].substring(0, eq), words[i].substring(eq + 1));
             }
             devs.put(id, e);
         }
         return new MachineDescription(ram, n, mode, nspi, new ArrayList<>(devs.values()));
+    }
+
+    /** {@code e} with {@code key=value}; a {@code null} or empty value removes the key. */
+    private static DeviceEntry with(DeviceEntry e, String key, String value) {
+        Map<String, String> m = new LinkedHashMap<>(e.options());
+        if (value == null || value.isEmpty()) {
+            m.remove(key);
+        } else {
+            m.put(key, value);
+        }
+        return new DeviceEntry(e.id(), e.type(), m);
+    }
+
+    /** The text form of one entry: {@code id:type key=value ...} ({@code type ...} when id equals type), keys sorted. */
+    public static String text(DeviceEntry e) {
+        StringBuilder b = new StringBuilder(e.id().equals(e.type()) ? e.type() : e.id() + ":" + e.type());
+        new java.util.TreeMap<>(e.options()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        return b.toString();
     }
 
     private static long number(String line, String key, String v, long min, long max) {
@@ -215,7 +236,7 @@ public final class MachineDescription {
         boolean found = false;
         for (DeviceEntry d : devices) {
             if (d.id().equals(id)) {
-                d = d.with(key, value);
+                d = with(d, key, value);
                 found = true;
             }
             list.add(d);
@@ -231,7 +252,7 @@ public final class MachineDescription {
     public String toString() {
         StringBuilder b = new StringBuilder("ram=").append(ramMiB).append(" cpus=").append(cpus).append(" clock=")
                 .append(clock == ClockMode.REAL ? "real" : "deterministic:" + nanosPerInstruction);
-        devices.forEach(d -> b.append('\n').append(d));
+        devices.forEach(d -> b.append('\n').append(text(d)));
         return b.toString();
     }
 

@@ -137,7 +137,7 @@ class MachineCommandTest {
             // the running machine keeps its rtc instance; a new machine cannot get one
             assertTrue(gogo.run("machine list").lines().anyMatch(l -> l.matches(id + " +spin\\.elf +running .*")));
             assertEquals("", gogo.run("machine boot " + hello + " --serial stdio"));
-            assertTrue(gogo.err().contains("device rtc (rtc): unknown device type 'rtc'"), gogo.err());
+            assertTrue(gogo.err().contains("device rtc: unknown device type 'rtc'"), gogo.err());
         } finally {
             rtc.start();
         }

@@ -6,25 +6,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
 
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
-import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.api.device.Console;
-import org.oxen.x86.api.device.Device;
-import org.oxen.x86.api.device.DeviceConfig;
 import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.x86.api.device.LocalApic;
 import org.oxen.x86.bus.Consoles;
+import org.oxen.x86.bus.DeviceAssembly;
+import org.oxen.x86.bus.DeviceEntry;
 import org.oxen.x86.bus.Interrupts;
 import org.oxen.x86.bus.IoPortBus;
 import org.oxen.x86.bus.MmioMap;
@@ -33,7 +30,6 @@ import org.oxen.x86.cpu.RunResult;
 import org.oxen.x86.cpu.SegmentState;
 import org.oxen.x86.cpu.X86Cpu;
 import org.oxen.x86.machine.BootImage;
-import org.oxen.x86.machine.DeviceEntry;
 import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
 import org.oxen.x86.machine.MachineException;
@@ -49,8 +45,11 @@ import org.oxen.x86.machine.clock.RealClock;
  * {@link #create} builds everything on the caller's thread, so any error (unknown device,
  * overlapping ports, bad option, bad image) is thrown there and nothing runs. {@link #start}
  * then runs the machine on one thread: every CPU in turn runs a batch of instructions (in
- * deterministic mode bounded by the next timer deadline), then due device timers fire, INTR
- * pins are updated and local-APIC events (INIT, STARTUP, NMI) delivered. When every CPU is
+ * deterministic mode bounded by the next timer deadline), then due device timers fire and
+ * local-APIC events (INIT, STARTUP, NMI) are delivered. INTR pins are pushed: the interrupt
+ * router connects each CPU's pin to the controller driving it ({@code connectCpu}), which sets
+ * it inside the device access or timer callback that changes it; the CPU samples it between
+ * its own inner batches. When every CPU is
  * halted the thread sleeps until the next deadline (real clock) or jumps virtual time to it
  * (deterministic clock). Port 0xF4 (the debugcon exit), a triple fault, {@link #stop()} or a
  * halt nothing can wake end the machine.
@@ -86,7 +85,7 @@ final class Board implements Machine {
     private final InstructionClock icount; // null on the real clock
     private final X86Cpu[] cpus;
     private final CpuMode[] modes;
-    private final List<Device> devices = new ArrayList<>();
+    private DeviceAssembly devices;
     private final Map<String, OutputBuffer> consoles = new LinkedHashMap<>();
     private final List<Console> openConsoles = new ArrayList<>();
     private final String primaryConsole;
@@ -116,15 +115,17 @@ final class Board implements Machine {
             clock = new RealClock();
         }
         ram = new Ram((long) d.ramMiB() << 20);
-        memory = new BoardMemory(ram, mmio, this::updateInterrupts);
-        IoPortDevice io = new BoardIo();
+        memory = new BoardMemory(ram, mmio);
         cpus = new X86Cpu[d.cpus()];
         modes = new CpuMode[d.cpus()];
         for (int i = 0; i < cpus.length; i++) {
-            X86Cpu cpu = X86Cpu.create(memory, io);
+            X86Cpu cpu = X86Cpu.create(memory, ioBus);
             cpu.setClock(clock);
             int cpuIndex = i;
-            // InterruptAcknowledge (the CPU's INTA) is served by the InterruptController driving this CPU
+            // INTR is pushed: the router connects the controller driving this CPU (its local APIC,
+            // or the 8259A without APICs) to the pin. The CPU's INTA callback (InterruptAcknowledge)
+            // is that controller's acknowledge (the devices branch's InterruptController).
+            interrupts.connectCpu(i, cpu.intr());
             cpu.setInterruptController(() -> acknowledge(cpuIndex));
             cpus[i] = cpu;
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
@@ -136,15 +137,15 @@ final class Board implements Machine {
     /**
      * Builds a machine. Nothing runs until {@link #start()}.
      *
-     * @param factories device type to factory, looked up now (a later swap does not affect this machine)
-     * @param installed the installed type names, for the unknown-type message
+     * @param factories the installed factories by device type, a snapshot taken now (a later
+     *     swap does not affect this machine)
      * @throws MachineException with a message naming the device and key, or the image
      */
     static Board create(int id, MachineDescription d, BootImage image, OutputStream session,
-            Function<String, DeviceFactory> factories, Iterable<String> installed) {
+            Map<String, DeviceFactory> factories) {
         Board b = new Board(id, d, image, session);
         try {
-            b.createDevices(factories, installed);
+            b.createDevices(factories);
             b.load();
         } catch (DeviceConfigException | MachineException e) {
             b.closeAll();
@@ -156,28 +157,8 @@ final class Board implements Machine {
         return b;
     }
 
-    private void createDevices(Function<String, DeviceFactory> factories, Iterable<String> installed) {
-        TreeSet<String> ids = new TreeSet<>();
-        for (DeviceEntry e : description.devices()) {
-            if (!ids.add(e.id())) {
-                throw new MachineException("device " + e.id() + ": the id is used twice");
-            }
-        }
-        for (DeviceEntry e : description.devices()) {
-            DeviceFactory f = factories.apply(e.type());
-            if (f == null) {
-                TreeSet<String> names = new TreeSet<>();
-                installed.forEach(names::add);
-                throw new MachineException("device " + e.id() + " (" + e.type() + "): unknown device type '" + e.type()
-                        + "' (installed: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
-            }
-            DeviceConfig cfg = DeviceConfig.of(e.id(), e.type(), e.options());
-            Device dev = f.create(new Context(), cfg);
-            devices.add(dev);
-            ioBus.mapDevice(dev, cfg);
-            mmio.mapDevice(dev, cfg);
-            cfg.checkAllUsed();
-        }
+    private void createDevices(Map<String, DeviceFactory> factories) {
+        devices = DeviceAssembly.assemble(description.devices(), factories, new Context(), ioBus, mmio);
         memory.windowsChanged();
         for (MmioMap.Mapping m : mmio.mappings()) {
             if (m.base() < ram.size()) {
@@ -221,7 +202,6 @@ final class Board implements Machine {
     }
 
     private void loop() {
-        updateInterrupts();
         while (state == MachineState.RUNNING) {
             long budget = BATCH;
             if (icount != null) {
@@ -273,7 +253,6 @@ final class Board implements Machine {
                 continue;
             }
             timers.runDue(clock.nanos());
-            updateInterrupts();
             boolean events = apicEvents();
             if (allHalted && !events && !anyWakeable()) {
                 idle();
@@ -309,7 +288,6 @@ final class Board implements Machine {
             }
         }
         timers.runDue(clock.nanos());
-        updateInterrupts();
         apicEvents();
     }
 
@@ -326,20 +304,10 @@ final class Board implements Machine {
         return false;
     }
 
-    /** Sets every CPU's INTR pin from the controller driving it. Called after each device access. */
-    private void updateInterrupts() {
-        for (int i = 0; i < cpus.length; i++) {
-            InterruptController c = interrupts.controllerFor(i);
-            cpus[i].intr().set(c != null && c.hasInterrupt());
-        }
-    }
-
     /** The INTA cycle of CPU {@code i}. */
     private int acknowledge(int i) {
         InterruptController c = interrupts.controllerFor(i);
-        int v = c == null ? 0xFF : c.acknowledge();
-        updateInterrupts();
-        return v;
+        return c == null ? 0xFF : c.acknowledge();
     }
 
     /** Delivers local-APIC events (NMI, INIT, STARTUP); true if any. */
@@ -377,16 +345,13 @@ final class Board implements Machine {
     /** RESET#: devices and CPUs to power-on, the image reloaded (as QEMU does for -kernel). */
     private void resetMachine() {
         resetRequested = false;
-        for (Device d : devices) {
-            d.reset();
-        }
+        devices.resetAll();
         for (int i = 0; i < cpus.length; i++) {
             cpus[i].reset();
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
         }
         memory.reloadRom();
         load();
-        updateInterrupts();
     }
 
     private void end(MachineState s, String why) {
@@ -398,12 +363,13 @@ final class Board implements Machine {
     }
 
     private void closeAll() {
-        for (int i = devices.size() - 1; i >= 0; i--) {
+        if (devices != null) {
             try {
-                devices.get(i).close();
+                devices.closeAll();
             } catch (RuntimeException e) {
-                // a device failing to close must not keep the others open
+                // a device failing to close must not keep the consoles open
             }
+            devices = null;
         }
         for (Console c : openConsoles) {
             try {
@@ -506,50 +472,6 @@ final class Board implements Machine {
     @Override
     public String toString() {
         return "machine " + id + " (" + name() + ", " + state + ")";
-    }
-
-    // ---- the I/O-port space as the CPUs see it ----
-
-    /** The port bus, updating INTR pins after each access (a port access may raise or lower a line). */
-    private final class BoardIo implements IoPortDevice {
-        @Override
-        public int read8(int port) {
-            int v = ioBus.read8(port);
-            updateInterrupts();
-            return v;
-        }
-
-        @Override
-        public void write8(int port, int value) {
-            ioBus.write8(port, value);
-            updateInterrupts();
-        }
-
-        @Override
-        public int read16(int port) {
-            int v = ioBus.read16(port);
-            updateInterrupts();
-            return v;
-        }
-
-        @Override
-        public int read32(int port) {
-            int v = ioBus.read32(port);
-            updateInterrupts();
-            return v;
-        }
-
-        @Override
-        public void write16(int port, int value) {
-            ioBus.write16(port, value);
-            updateInterrupts();
-        }
-
-        @Override
-        public void write32(int port, int value) {
-            ioBus.write32(port, value);
-            updateInterrupts();
-        }
     }
 
     // ---- what devices see ----

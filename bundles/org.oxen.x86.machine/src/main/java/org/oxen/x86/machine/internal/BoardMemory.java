@@ -25,14 +25,10 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
     private long mmioLow = Long.MAX_VALUE;
     private byte[] rom;
     private long romLowBase = Long.MAX_VALUE, romHighBase = Long.MAX_VALUE;
-    /** Called after every device access (the board updates the interrupt lines). */
-    private final Runnable afterDeviceAccess;
-
-    BoardMemory(Ram ram, MmioMap mmio, Runnable afterDeviceAccess) {
+    BoardMemory(Ram ram, MmioMap mmio) {
         this.ram = ram;
         this.ramSize = ram.size();
         this.mmio = mmio;
-        this.afterDeviceAccess = afterDeviceAccess;
     }
 
     Ram ram() {
@@ -111,7 +107,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = window(a);
         if (w != null) {
             int v = w.handler().read8(a - w.base()) & 0xFF;
-            afterDeviceAccess.run();
             return v;
         }
         if (a >= 0 && a < ramSize) {
@@ -128,7 +123,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = window(a);
         if (w != null) {
             w.handler().write8(a - w.base(), v & 0xFF);
-            afterDeviceAccess.run();
             return;
         }
         if (a >= 0 && a < ramSize && !romLow(a)) {
@@ -154,7 +148,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = wholeWindow(a, 2);
         if (w != null) {
             int v = w.handler().read16(a - w.base()) & 0xFFFF;
-            afterDeviceAccess.run();
             return v;
         }
         return read8(a) | read8(a + 1) << 8;
@@ -168,7 +161,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = wholeWindow(a, 4);
         if (w != null) {
             int v = w.handler().read32(a - w.base());
-            afterDeviceAccess.run();
             return v;
         }
         return read16(a) | read16(a + 2) << 16;
@@ -191,7 +183,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = wholeWindow(a, 2);
         if (w != null) {
             w.handler().write16(a - w.base(), v & 0xFFFF);
-            afterDeviceAccess.run();
             return;
         }
         write8(a, v);
@@ -207,7 +198,6 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         MmioMap.Mapping w = wholeWindow(a, 4);
         if (w != null) {
             w.handler().write32(a - w.base(), v);
-            afterDeviceAccess.run();
             return;
         }
         write16(a, v);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -77,10 +78,16 @@ public final class MachineManager implements Machines {
         }
     }
 
-    private DeviceFactory factory(String type) {
-        return factories.values().stream().filter(b -> b.name().equals(type))
-                .min(Comparator.comparingInt((Bound b) -> -b.ranking()).thenComparingLong(Bound::serviceId))
-                .map(Bound::factory).orElse(null);
+    /** The factory of each type now: the highest ranking, then the lowest service id. */
+    Map<String, DeviceFactory> snapshot() {
+        Map<String, Bound> best = new TreeMap<>();
+        Comparator<Bound> order = Comparator.comparingInt((Bound b) -> -b.ranking()).thenComparingLong(Bound::serviceId);
+        for (Bound b : factories.values()) {
+            best.merge(b.name(), b, (x, y) -> order.compare(x, y) <= 0 ? x : y);
+        }
+        Map<String, DeviceFactory> snap = new TreeMap<>();
+        best.forEach((name, b) -> snap.put(name, b.factory()));
+        return snap;
     }
 
     @Override
@@ -89,7 +96,7 @@ public final class MachineManager implements Machines {
             throw new MachineException("boot needs a machine description and an image");
         }
         int id = nextId.getAndIncrement();
-        Board b = Board.create(id, description, image, session, this::factory, deviceTypes());
+        Board b = Board.create(id, description, image, session, snapshot());
         machines.put(id, b);
         b.start();
         return b;
@@ -97,7 +104,7 @@ public final class MachineManager implements Machines {
 
     /** Builds a machine without starting it (tests and benchmarks run it with {@link Board#runHere()}). */
     Board build(MachineDescription description, BootImage image, OutputStream session) {
-        return Board.create(nextId.getAndIncrement(), description, image, session, this::factory, deviceTypes());
+        return Board.create(nextId.getAndIncrement(), description, image, session, snapshot());
     }
 
     @Override
