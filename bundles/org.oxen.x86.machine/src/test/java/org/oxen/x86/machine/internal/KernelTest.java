@@ -102,4 +102,28 @@ class KernelTest {
         Board b = boot("cli_hlt", TestBoards.deterministicPc().withCpus(2));
         assertEquals(MachineState.HALTED, b.state(), b.reason());
     }
+
+    @Test
+    void multibootInformationCarriesMemoryCommandLineModulesAndMap() throws Exception {
+        java.nio.file.Path mod = java.nio.file.Files.writeString(dir.resolve("initrd.txt"), "module data\n");
+        org.oxen.x86.machine.BootImage image = org.oxen.x86.machine.BootImage.read(Guests.kernel("mbinfo", dir), "console=ttyS0 quiet",
+                java.util.List.of(org.oxen.x86.machine.BootImage.Module.read(mod, "arg=1")));
+        Board b = TestBoards.manager().build(TestBoards.deterministicPc().withRam(32), image, null);
+        b.start();
+        b.awaitEnd(java.time.Duration.ofSeconds(30));
+        assertExited(b, 33);
+        assertEquals(String.join("\n",
+                "magic 2badb002",
+                "flags 0000024d",                       // mem, cmdline, mods, mmap, boot loader name
+                "mem 0000027f 00007c00",                // 639 KiB below 1 MiB, 31 MiB above
+                "cmdline mbinfo.elf console=ttyS0 quiet",     // the image name, then --cmdline
+                "module " + mod + " arg=1:module data",
+                "mmap 00000000 0009fc00 01",
+                "mmap 0009fc00 00000400 02",
+                "mmap 000f0000 00010000 02",
+                "mmap 00100000 01f00000 01",
+                "mmap fec00000 00001000 02",
+                "mmap fee00000 00001000 02",
+                ""), b.console("debugcon"));
+    }
 }
