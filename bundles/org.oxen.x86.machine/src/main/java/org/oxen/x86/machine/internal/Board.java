@@ -534,7 +534,7 @@ final class Board implements Machine {
             synchronized (consoles) {
                 consoles.put(owner, buffer);
             }
-            Console tee = new TeeConsole(sink, buffer);
+            Console tee = new TeeConsole(sink, buffer, () -> exitRequested || resetRequested);
             openConsoles.add(tee);
             return tee;
         }

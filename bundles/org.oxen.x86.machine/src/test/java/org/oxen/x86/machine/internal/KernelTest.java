@@ -126,4 +126,11 @@ class KernelTest {
                 "mmap fee00000 00001000 02",
                 ""), b.console("debugcon"));
     }
+
+    @Test
+    void outputAfterTheExitPortIsNotPartOfTheRun() throws Exception {
+        Board b = boot("exit_then_print", TestBoards.deterministicPc());
+        assertExited(b, 0x23);
+        assertEquals("bye\n", b.console("debugcon"));
+    }
 }
