@@ -125,7 +125,7 @@ class MachineCommandTest {
     }
 
     @Test
-    void aDeviceBundleCanBeStoppedAndStartedWhileAMachineRuns() throws Exception {
+    void aDeviceBundleCanBeStoppedStartedAndUpdatedWhileAMachineRuns() throws Exception {
         Path spin = kernel("spin", SPIN);
         Path hello = kernel("hello", HELLO);
         String started = gogo.run("machine boot " + spin);
@@ -143,6 +143,11 @@ class MachineCommandTest {
         }
         awaitDeviceType("rtc");
         assertTrue(gogo.run("machine boot " + hello + " --serial stdio").endsWith("exit status 85\n"));
+        // an update (new bundle revision) while the spinning machine still holds the old instance
+        rtc.update();
+        awaitDeviceType("rtc");
+        assertTrue(gogo.run("machine boot " + hello + " --serial stdio").endsWith("exit status 85\n"));
+        assertTrue(gogo.run("machine list").lines().anyMatch(l -> l.matches(id + " +spin\\.elf +running .*")));
         assertTrue(gogo.run("machine stop " + id).matches("machine " + id + " \\(spin\\.elf\\): stopped \\(stopped\\)\n"));
     }
 
