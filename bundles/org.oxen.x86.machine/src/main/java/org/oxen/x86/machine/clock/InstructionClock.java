@@ -47,8 +47,11 @@ public final class InstructionClock implements Clock {
         }
     }
 
-    /** Instructions that fit before {@code deadline} (at least 1). */
+    /** Instructions that fit before {@code deadline} (at least 1; {@code Long.MAX_VALUE} for no deadline). */
     public long instructionsUntil(long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
         long left = deadline - nanos;
         return left <= 0 ? 1 : Math.max(1, (left + nanosPerInstruction - 1) / nanosPerInstruction);
     }

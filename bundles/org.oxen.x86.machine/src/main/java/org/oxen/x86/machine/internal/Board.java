@@ -157,6 +157,17 @@ final class Board implements Machine {
         return b;
     }
 
+    /** {@link #create}, with a RAM size the Java heap cannot hold reported as such. */
+    static Board createChecked(int id, MachineDescription d, BootImage image, OutputStream session,
+            Map<String, DeviceFactory> factories) {
+        try {
+            return create(id, d, image, session, factories);
+        } catch (OutOfMemoryError e) {
+            throw new MachineException("machine " + id + ": " + d.ramMiB() + " MiB of RAM do not fit the Java heap ("
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max; start the JVM with a larger -Xmx)");
+        }
+    }
+
     private void createDevices(Map<String, DeviceFactory> factories) {
         devices = DeviceAssembly.assemble(description.devices(), factories, new Context(), ioBus, mmio);
         memory.windowsChanged();

@@ -96,7 +96,7 @@ public final class MachineManager implements Machines {
             throw new MachineException("boot needs a machine description and an image");
         }
         int id = nextId.getAndIncrement();
-        Board b = Board.create(id, description, image, session, snapshot());
+        Board b = Board.createChecked(id, description, image, session, snapshot());
         machines.put(id, b);
         b.start();
         return b;
@@ -104,7 +104,7 @@ public final class MachineManager implements Machines {
 
     /** Builds a machine without starting it (tests and benchmarks run it with {@link Board#runHere()}). */
     Board build(MachineDescription description, BootImage image, OutputStream session) {
-        return Board.create(nextId.getAndIncrement(), description, image, session, snapshot());
+        return Board.createChecked(nextId.getAndIncrement(), description, image, session, snapshot());
     }
 
     @Override
