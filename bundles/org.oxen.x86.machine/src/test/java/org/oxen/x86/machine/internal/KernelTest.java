@@ -133,4 +133,11 @@ class KernelTest {
         assertExited(b, 0x23);
         assertEquals("bye\n", b.console("debugcon"));
     }
+
+    @Test
+    void unconnectedPortsAndUnbackedMemoryReadAllOnes() throws Exception {
+        Board b = boot("unconnected", TestBoards.deterministicPc().withRam(16));
+        assertExited(b, 33);
+        assertEquals("ff ffff ffff ffff\n", b.console("debugcon"));
+    }
 }
