@@ -29,7 +29,7 @@ import org.oxen.x86.machine.Machines;
  * machine boot &lt;image&gt; [-m MiB] [-c cpus] [--serial stdio|file:PATH|tcp:PORT|none] [--cmdline ARGS]
  *              [--module 'PATH [ARGS]']... [-d DESCRIPTION] [--deterministic] [-w] [-t SECONDS]
  * machine list
- * machine console &lt;id&gt; [-d device]
+ * machine console &lt;id&gt; [-d device] [-f]   (-f: follow until the machine ends)
  * machine stop &lt;id&gt;
  * machine devices          (installed device types)
  * machine describe [-d DESCRIPTION]   (the description boot would use)
@@ -47,7 +47,7 @@ public final class MachineCommand {
             "                    [--cmdline ARGS] [--module 'PATH [ARGS]']... [-d DESCRIPTION]",
             "                    [--deterministic] [-w|--wait] [-t|--timeout SECONDS]",
             "       machine list",
-            "       machine console <id> [-d DEVICE]",
+            "       machine console <id> [-d DEVICE] [-f|--follow]",
             "       machine stop <id>",
             "       machine devices",
             "       machine describe [-m MiB] [-c cpus] [-d DESCRIPTION]");
@@ -77,7 +77,7 @@ public final class MachineCommand {
             Opts o = Opts.parse(args.subList(1, args.size()), Map.of(
                     "m", "m", "c", "c", "serial", "serial", "cmdline", "cmdline", "module", "module",
                     "d", "d", "t", "t", "timeout", "t", "describe", "d"),
-                    Set.of("deterministic", "w", "wait"));
+                    Set.of("deterministic", "w", "wait", "f", "follow"));
             switch (sub) {
                 case "boot":
                     return boot(o, out, err, session);
@@ -93,6 +93,9 @@ public final class MachineCommand {
                     }
                     out.print(text);
                     out.flush();
+                    if (o.has("f") || o.has("follow")) {
+                        follow(m, dev, text.length(), out);
+                    }
                     return 0;
                 }
                 case "stop": {
@@ -199,6 +202,21 @@ public final class MachineCommand {
             session.put("machine.status", m.exitStatus());
         }
         return m.state() == MachineState.EXITED || m.state() == MachineState.HALTED ? 0 : 1;
+    }
+
+    /** Prints new console output every 100 ms until the machine ends, then how it ended. */
+    private static void follow(Machine m, String dev, int printed, PrintStream out) throws InterruptedException {
+        boolean ended;
+        do {
+            ended = m.awaitEnd(Duration.ofMillis(100));
+            String text = dev == null ? m.console() : m.console(dev);
+            if (text.length() > printed) {
+                out.print(text.substring(printed));
+                out.flush();
+            }
+            printed = text.length(); // a buffer trimmed past 1 MiB restarts from its end
+        } while (!ended);
+        out.println("machine " + m.id() + " (" + m.name() + "): " + describeEnd(m));
     }
 
     private static String describeEnd(Machine m) {

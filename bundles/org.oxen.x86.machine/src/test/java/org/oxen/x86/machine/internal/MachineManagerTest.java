@@ -131,6 +131,12 @@ class MachineManagerTest {
         assertTrue(list.lines().anyMatch(l -> l.matches("1 +uart_irq.elf +exited +1 +32 .*exited, exit status 33")), list);
         assertTrue(list.lines().anyMatch(l -> l.matches("2 +forever.elf +running +2 +64 .*")), list);
 
+        Path pit = Guests.kernel("pic_pit", dir);
+        assertEquals(0, cmd.run(List.of("boot", pit.toString()), out, err, null));
+        assertEquals("machine 3 (pic_pit.elf) started\n", take(outBytes));
+        assertEquals(0, cmd.run(List.of("console", "3", "-d", "debugcon", "-f"), out, err, null));
+        assertEquals("pit via pic: 10 ticks\nmachine 3 (pic_pit.elf): exited, exit status 33\n", take(outBytes));
+
         assertEquals(0, cmd.run(List.of("console", "1", "-d", "debugcon"), out, err, null));
         assertEquals("uart: done, interrupts 0x1f\n", take(outBytes));
         assertEquals(0, cmd.run(List.of("stop", "2"), out, err, null));
@@ -144,7 +150,7 @@ class MachineManagerTest {
         assertEquals("machine: device com1 (uart): unknown option 'iqr'\n", take(errBytes));
         assertEquals(0, cmd.run(List.of("devices"), out, err, null));
         assertEquals("debugcon ioapic lapic pci pic pit rtc uart\n", take(outBytes));
-        assertNull(m.get(3));
+        assertNull(m.get(4));
         assertFalse(m.remove(1) && m.get(1) != null);
     }
 }
