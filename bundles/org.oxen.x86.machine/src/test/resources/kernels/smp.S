@@ -23,14 +23,38 @@ main:
     ret
 2:  movl $msg_ok, %esi
     call puts
+    movl $0x1B, %ecx                    /* IA32_APIC_BASE of CPU 0, then of CPU 1 */
+    rdmsr
+    call puthex32
+    movb $' ', %al
+    call putc
+    movl 0x7004, %eax
+    call puthex32
+    movb $'\n', %al
+    call putc
     movb $0x10, %al
     ret
+puthex32:
+    pushl %eax
+    shrl $16, %eax
+    xchgb %al, %ah
+    call puthex8
+    xchgb %al, %ah
+    call puthex8
+    popl %eax
+    xchgb %al, %ah
+    call puthex8
+    xchgb %al, %ah
+    jmp puthex8
 
     .code16
 trampoline:                             /* runs at 0800:0000 in real mode */
     cli
     xorw %ax, %ax
     movw %ax, %ds
+    movl $0x1B, %ecx
+    rdmsr
+    movl %eax, 0x7004
     movl $0x0A5, 0x7000
 3:  hlt
     jmp 3b

@@ -26,6 +26,9 @@ import org.oxen.x86.bus.Interrupts;
 import org.oxen.x86.bus.IoPortBus;
 import org.oxen.x86.bus.MmioMap;
 import org.oxen.x86.bus.TimerQueue;
+import org.oxen.x86.cpu.CpuExit;
+import org.oxen.x86.cpu.ExitAction;
+import org.oxen.x86.cpu.ExitReason;
 import org.oxen.x86.cpu.RunResult;
 import org.oxen.x86.cpu.SegmentState;
 import org.oxen.x86.cpu.X86Cpu;
@@ -171,6 +174,14 @@ final class Board implements Machine {
     private void createDevices(Map<String, DeviceFactory> factories) {
         devices = DeviceAssembly.assemble(description.devices(), factories, new Context(), ioBus, mmio);
         memory.windowsChanged();
+        for (int i = 0; i < cpus.length; i++) {
+            if (interrupts.localApic(i) != null) {
+                // IA32_APIC_BASE belongs to the local APIC device (BSP bit, global enable)
+                int cpuIndex = i;
+                cpus[i].setMsrExit(true);
+                cpus[i].setExitHandler((cpu, exit) -> msrExit(cpuIndex, exit));
+            }
+        }
         for (MmioMap.Mapping m : mmio.mappings()) {
             if (m.base() < ram.size()) {
                 throw new MachineException(String.format("device %s: MMIO window at 0x%x lies inside RAM (%d MiB)",
@@ -313,6 +324,20 @@ final class Board implements Machine {
             }
         }
         return false;
+    }
+
+    /** RDMSR/WRMSR with exits on: IA32_APIC_BASE goes to the local APIC, everything else to the CPU. */
+    private ExitAction msrExit(int i, CpuExit exit) {
+        LocalApic apic = interrupts.localApic(i);
+        if (exit.reason() != ExitReason.MSR_ACCESS || exit.index() != 0x1B || apic == null) {
+            return ExitAction.DELIVER;
+        }
+        if (exit.write()) {
+            apic.writeBaseMsr(exit.value());
+        } else {
+            exit.setValue(apic.baseMsr());
+        }
+        return ExitAction.COMPLETE;
     }
 
     /** The INTA cycle of CPU {@code i}. */

@@ -94,7 +94,7 @@ class KernelTest {
     void initAndStartupIpisStartTheSecondCpu() throws Exception {
         Board b = boot("smp", TestBoards.deterministicPc().withCpus(2));
         assertExited(b, 33);
-        assertEquals("cpu 1 started\n", b.console("debugcon"));
+        assertEquals("cpu 1 started\nfee00900 fee00800\n", b.console("debugcon"), "IA32_APIC_BASE: BSP bit on CPU 0 only");
     }
 
     @Test
