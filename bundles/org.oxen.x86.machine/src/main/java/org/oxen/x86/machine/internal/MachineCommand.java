@@ -31,6 +31,7 @@ import org.oxen.x86.machine.Machines;
  * machine list
  * machine console &lt;id&gt; [-d device] [-f]   (-f: follow until the machine ends)
  * machine stop &lt;id&gt;
+ * machine remove &lt;id&gt;   (forget an ended machine)
  * machine devices          (installed device types)
  * machine describe [-d DESCRIPTION]   (the description boot would use)
  * </pre>
@@ -49,6 +50,7 @@ public final class MachineCommand {
             "       machine list",
             "       machine console <id> [-d DEVICE] [-f|--follow]",
             "       machine stop <id>",
+            "       machine remove <id>      (forget an ended machine)",
             "       machine devices",
             "       machine describe [-m MiB] [-c cpus] [-d DESCRIPTION]");
 
@@ -103,6 +105,13 @@ public final class MachineCommand {
                     m.stop();
                     m.awaitEnd(Duration.ofSeconds(5));
                     out.println("machine " + m.id() + " (" + m.name() + "): " + describeEnd(m));
+                    return 0;
+                }
+                case "remove": {
+                    Machine m = machine(o);
+                    if (!machines.remove(m.id())) {
+                        throw new MachineException("machine " + m.id() + " is running ('machine stop " + m.id() + "' first)");
+                    }
                     return 0;
                 }
                 case "devices":

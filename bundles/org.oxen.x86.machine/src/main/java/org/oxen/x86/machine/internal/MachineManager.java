@@ -71,10 +71,19 @@ public final class MachineManager implements Machines {
         factories.put(factory, new Bound(name, 0, nextLocalId.incrementAndGet(), factory));
     }
 
+    /** The bundle stops: every machine stops, and its thread ends before the classes go away. */
     @Deactivate
     void deactivate() {
         for (Board b : machines.values()) {
             b.stop();
+        }
+        for (Board b : machines.values()) {
+            try {
+                b.awaitEnd(java.time.Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
