@@ -47,7 +47,8 @@ import org.oxen.sched.api.util.LinkedQueue;
  *     block and dropped the whole period, which starves periodic tasks that wake exactly at
  *     their period begin. The short-block rule applies to vcpus that blocked in the period they
  *     wake in.</li>
- * <li>Scores are {@code long}s (no 32-bit overflow).</li>
+ * <li>Scores are {@code long}s (no 32-bit overflow); the extra-queue update is O(1) for equal
+ *     weights (a lazy offset and a search from the tail) with the same resulting order.</li>
  * <li>{@code weight} &gt; 0 sets the extra-time weight of any vcpu; Xen's weight-driven real-time
  *     mode (slices computed from weights, {@code sedf_adjust_weights}) is not implemented.</li>
  * <li>{@code latency} is stored and reported but unused, as in the shipped build.</li>
@@ -125,6 +126,8 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         final LinkedQueue<SVcpu> waitq = new LinkedQueue<>();
         @SuppressWarnings("unchecked")
         final LinkedQueue<SVcpu>[] extraq = new LinkedQueue[] { new LinkedQueue<>(), new LinkedQueue<>() };
+        /** Lazy "every entry drops by sub": a queued entry's score is stored plus this offset. */
+        final long[] extraOff = new long[2];
         long currentSliceExpires;
     }
 
@@ -171,9 +174,10 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
 
     @Override
     protected void removeVcpu(SVcpu s) {
+        Pcpu pc = pcpus[s.vcpu().processor()];
         s.list.unlink();
-        s.extra[PEN_Q].unlink();
-        s.extra[UTIL_Q].unlink();
+        extraDel(pc, s, PEN_Q);
+        extraDel(pc, s, UTIL_Q);
         s.dom.vcpus.remove(s);
     }
 
@@ -187,27 +191,42 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         pc.waitq.insertSorted(s.list, SVcpu::periodBegin);
     }
 
+    /** The score of {@code s} on extra queue {@code i} (its own score when not queued). */
+    private static long score(Pcpu pc, SVcpu s, int i) {
+        return s.extra[i].isQueued() ? s.score[i] - pc.extraOff[i] : s.score[i];
+    }
+
+    /** Xen's {@code extraq_del}: leave extra queue {@code i}, keeping the score it has there. */
+    private static void extraDel(Pcpu pc, SVcpu s, int i) {
+        if (s.extra[i].isQueued()) {
+            s.extra[i].unlink();
+            s.score[i] -= pc.extraOff[i];
+        }
+    }
+
     /**
-     * Xen's {@code extraq_add_sort_update}: insert by score (lower first) while every entry of
-     * the queue drops by {@code sub}.
+     * Xen's {@code extraq_add_sort_update}: every entry of the queue drops by {@code sub}, then
+     * {@code s} goes in before the first entry with a higher score. The drop is an offset (O(1))
+     * and the queue, sorted, is searched from the tail, where equal weights put the entry: O(1)
+     * for a weighted round robin among equals instead of Xen's two passes over the queue.
      */
     private static void extraqAddSortUpdate(Pcpu pc, SVcpu s, int i, long sub) {
-        s.extra[i].unlink();
+        extraDel(pc, s, i);
         LinkedQueue<SVcpu> q = pc.extraq[i];
-        Link<SVcpu> cur = q.first();
-        while (cur != null) {
-            cur.item().score[i] -= sub;
-            if (s.score[i] < cur.item().score[i]) {
-                break;
+        if (pc.extraOff[i] > (1L << 62)) {
+            for (Link<SVcpu> l = q.first(); l != null; l = l.next()) {
+                l.item().score[i] -= pc.extraOff[i];
             }
-            cur = cur.next();
+            pc.extraOff[i] = 0;
         }
-        q.insertBefore(cur, s.extra[i]);
-        if (cur != null && sub != 0) {
-            for (Link<SVcpu> l = cur.next(); l != null; l = l.next()) {
-                l.item().score[i] -= sub;
-            }
+        pc.extraOff[i] += sub;
+        long key = s.score[i] + pc.extraOff[i];
+        Link<SVcpu> at = q.last();
+        while (at != null && at.item().score[i] > key) {
+            at = at.prev();
         }
+        q.insertAfter(at, s.extra[i]);
+        s.score[i] = key;
     }
 
     private static void extraqCheckAddUnblocked(Pcpu pc, SVcpu s) {
@@ -300,8 +319,8 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         if (runnable) {
             waitqInsert(pc, s);
         } else {
-            s.extra[PEN_Q].unlink();
-            s.extra[UTIL_Q].unlink();
+            extraDel(pc, s, PEN_Q);
+            extraDel(pc, s, UTIL_Q);
         }
     }
 
@@ -309,7 +328,7 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
     private void deschedExtra(Pcpu pc, SVcpu s, long now) {
         int i = s.runType == RUN_PEN ? PEN_Q : UTIL_Q;
         s.cputime = 0;
-        s.extra[i].unlink();
+        extraDel(pc, s, i);
         long oldScore = s.score[i];
         if (i == PEN_Q) {
             s.shortBlockLost = 0;
@@ -323,8 +342,8 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
             }
         } else {
             s.list.unlink();
-            s.extra[PEN_Q].unlink();
-            s.extra[UTIL_Q].unlink();
+            extraDel(pc, s, PEN_Q);
+            extraDel(pc, s, UTIL_Q);
         }
     }
 
@@ -382,10 +401,11 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         if (current(cpu) == s) {
             pool.tickle(cpu);
         } else {
+            Pcpu pc = pcpus[cpu];
             s.blockAbs = pool.now();
             s.list.unlink();
-            s.extra[PEN_Q].unlink();
-            s.extra[UTIL_Q].unlink();
+            extraDel(pc, s, PEN_Q);
+            extraDel(pc, s, UTIL_Q);
         }
     }
 
@@ -436,6 +456,7 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         long pen = Math.max(0, s.slice - s.cputime);
         s.shortBlockLost = pen;
         if (pen > 0) {
+            extraDel(pc, s, PEN_Q);
             s.score[PEN_Q] = (s.period << 10) / pen;
             s.wantPenQ = true;
             extraqAddSortUpdate(pc, s, PEN_Q, 0);
@@ -453,7 +474,7 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         }
         switch (cur.runType) {
         case RUN_PEN:
-            return other.wantPenQ && other.score[PEN_Q] < cur.score[PEN_Q];
+            return other.wantPenQ && score(pc, other, PEN_Q) < score(pc, cur, PEN_Q);
         case RUN_UTIL:
             return other.wantPenQ;
         default:
@@ -489,11 +510,10 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         for (SVcpu s : d.vcpus) {
             long oldPeriod = s.periodOrig;
             long oldSlice = s.sliceOrig;
-            apply(s, p);
             Pcpu pc = pcpus[s.vcpu().processor()];
-            if (!s.extraAware) {
-                s.extra[UTIL_Q].unlink();
-            } else if (s.vcpu().isRunnable() && !s.extra[UTIL_Q].isQueued()) {
+            extraDel(pc, s, UTIL_Q);
+            apply(s, p);
+            if (s.extraAware && s.vcpu().isRunnable()) {
                 extraqAddSortUpdate(pc, s, UTIL_Q, 0);
             }
             if (s.periodOrig != oldPeriod || s.sliceOrig != oldSlice) {
@@ -516,20 +536,20 @@ final class SedfScheduler extends Scheduler<SedfScheduler.SVcpu, SedfScheduler.S
         for (int c = pool.cpus().first(); c >= 0; c = pool.cpus().next(c)) {
             Pcpu pc = pcpus[c];
             out.append("CPU[").append(c).append("] curr=").append(current(c) == null ? "idle" : current(c)).append('\n');
-            dumpQueue(out, "RUNQ", pc.runq);
-            dumpQueue(out, "WAITQ", pc.waitq);
-            dumpQueue(out, "EXTRAQ (penalty)", pc.extraq[PEN_Q]);
-            dumpQueue(out, "EXTRAQ (utilization)", pc.extraq[UTIL_Q]);
+            dumpQueue(out, pc, "RUNQ", pc.runq);
+            dumpQueue(out, pc, "WAITQ", pc.waitq);
+            dumpQueue(out, pc, "EXTRAQ (penalty)", pc.extraq[PEN_Q]);
+            dumpQueue(out, pc, "EXTRAQ (utilization)", pc.extraq[UTIL_Q]);
         }
     }
 
-    private static void dumpQueue(StringBuilder out, String title, LinkedQueue<SVcpu> q) {
+    private static void dumpQueue(StringBuilder out, Pcpu pc, String title, LinkedQueue<SVcpu> q) {
         out.append(title).append(":\n");
         for (Link<SVcpu> l = q.first(); l != null; l = l.next()) {
             SVcpu s = l.item();
             out.append("  ").append(s).append(" p=").append(s.period).append(" sl=").append(s.slice).append(" ddl=")
-                    .append(s.deadlAbs).append(" c=").append(s.cputime).append(" sc=").append(s.score[0]).append('/')
-                    .append(s.score[1]).append(s.extraAware ? " xtra" : "").append('\n');
+                    .append(s.deadlAbs).append(" c=").append(s.cputime).append(" sc=").append(score(pc, s, PEN_Q)).append('/')
+                    .append(score(pc, s, UTIL_Q)).append(s.extraAware ? " xtra" : "").append('\n');
         }
     }
 }

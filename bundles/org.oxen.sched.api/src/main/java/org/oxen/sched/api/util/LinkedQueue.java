@@ -74,15 +74,16 @@ public final class LinkedQueue<T> {
 
     /**
      * Insert keeping the queue sorted by ascending {@code key}, after every entry with an equal
-     * key (FIFO among equals). O(n) from the head.
+     * key (FIFO among equals). The search runs from the tail, so the cost is the number of
+     * entries with a greater key: O(1) for the common append (a later deadline, a new period).
      */
     public void insertSorted(Link<T> l, ToLongFunction<T> key) {
         long k = key.applyAsLong(l.item);
-        Link<T> at = head;
-        while (at != null && key.applyAsLong(at.item) <= k) {
-            at = at.next;
+        Link<T> at = tail;
+        while (at != null && key.applyAsLong(at.item) > k) {
+            at = at.prev;
         }
-        insertBefore(at, l);
+        insertAfter(at, l);
     }
 
     public void remove(Link<T> l) {
