@@ -116,10 +116,8 @@ public final class Conformance {
             if (!problems.isEmpty()) {
                 return new Report(name, problems, hooks);
             }
-            Scheduler<?, ?> s = emptyPool(f, problems);
-            if (s != null) {
-                hooks.addAll(overridden(s.getClass()));
-            }
+            step("create", problems, () -> hooks.addAll(overridden(new Simulator(f, 1).scheduler().getClass())));
+            step("empty pool", problems, () -> emptyPool(f, problems));
             step("two CPU-bound domains on 1 pCPU", problems, () -> twoCpuBound(f, problems));
             step("I/O-like vcpu beside a CPU-bound one", problems, () -> ioBeside(f, problems));
             step("parameter round trip", problems, () -> params(f, problems));
@@ -165,13 +163,12 @@ public final class Conformance {
         }
     }
 
-    private static Scheduler<?, ?> emptyPool(SchedulerFactory f, List<String> problems) {
+    private static void emptyPool(SchedulerFactory f, List<String> problems) {
         Simulator sim = new Simulator(f, 1);
         sim.runUntil(100 * MS);
         if (sim.running(0) != null || sim.idleFraction(0) < 1.0) {
             problems.add("a pool without vcpus is not idle");
         }
-        return sim.scheduler();
     }
 
     private static void twoCpuBound(SchedulerFactory f, List<String> problems) {
