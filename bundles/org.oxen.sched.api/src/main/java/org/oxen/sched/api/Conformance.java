@@ -27,6 +27,8 @@ import org.oxen.sched.api.sim.Workload;
  * <li>an I/O-like vcpu beside a CPU-bound one: it is dispatched after each wake;</li>
  * <li>every domain's default parameters read back as the defaults and can be set back;</li>
  * <li>three CPU-bound vcpus on two pCPUs for 200 ms: both pCPUs busy;</li>
+ * <li>a mixed load on two pCPUs for 1 s (CPU-bound, I/O-like and yielding vcpus, a domain with
+ *     two vcpus): no invariant breaks and neither pCPU idles;</li>
  * <li>after pausing every vcpu, the pCPU idles; after unpausing they run again; then each vcpu
  *     can be removed and freed.</li>
  * </ol>
@@ -122,6 +124,7 @@ public final class Conformance {
             step("I/O-like vcpu beside a CPU-bound one", problems, () -> ioBeside(f, problems));
             step("parameter round trip", problems, () -> params(f, problems));
             step("three vcpus on 2 pCPUs", problems, () -> twoCpus(f, problems));
+            step("mixed load on 2 pCPUs", problems, () -> mixedLoad(f, problems));
             step("pause, unpause, remove", problems, () -> pauseRemove(f, problems));
         } catch (RuntimeException | AssertionError e) {
             problems.add("unexpected " + e);
@@ -230,6 +233,23 @@ public final class Conformance {
         for (int c = 0; c < 2; c++) {
             if (sim.idleFraction(c) > 0.01) {
                 problems.add("cpu " + c + " idled " + sim.idleFraction(c) + " with three CPU-bound vcpus on two pCPUs");
+            }
+        }
+    }
+
+    private static void mixedLoad(SchedulerFactory f, List<String> problems) {
+        Simulator sim = new Simulator(f, 2);
+        for (int i = 0; i < 4; i++) {
+            sim.addDomain("cpu" + i, Workload.cpuBound(), Workload.cpuBound());
+            sim.addDomain("io" + i, Workload.io(MS / 2, 2 * MS + i * 300_000));
+            sim.addDomain("y" + i, Workload.yielding(700_000));
+        }
+        sim.runUntil(100 * MS);
+        sim.resetStats();
+        sim.runUntil(1100 * MS);
+        for (int c = 0; c < 2; c++) {
+            if (sim.idleFraction(c) > 0.001) {
+                problems.add("cpu " + c + " idled " + sim.idleFraction(c) + " under a mixed load with 8 CPU-bound vcpus");
             }
         }
     }

@@ -150,18 +150,4 @@ class BvtSchedulerTest {
         e = assertThrows(SchedParamException.class, () -> Simulator.withPoolParams(factory, 1, "ctx_allow=5ns"));
         assertEquals("bvt: ctx_allow = '5ns' is not a whole number of us", e.getMessage());
     }
-
-    @Test
-    void mixedLoadOnTwoPcpusKeepsEveryInvariant() {
-        Simulator sim = new Simulator(factory, 2);
-        for (int i = 0; i < 4; i++) {
-            sim.addDomain("cpu" + i, Workload.cpuBound(), Workload.cpuBound());
-            sim.addDomain("io" + i, Workload.io(MS / 2, 2 * MS + i * 300_000));
-            sim.addDomain("y" + i, Workload.yielding(700_000));
-        }
-        sim.runUntil(3 * S); // the simulator throws on any invariant violation
-        for (int c = 0; c < 2; c++) {
-            assertEquals(0.0, sim.idleFraction(c), 0.001, "cpu " + c);
-        }
-    }
 }
