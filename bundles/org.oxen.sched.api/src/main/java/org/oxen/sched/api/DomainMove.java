@@ -11,10 +11,12 @@ import org.osgi.annotation.versioning.ProviderType;
  * scheduler bundle (its pools' domains move to the default scheduler first).
  *
  * <ol>
- * <li><b>Allocate</b> the domain's and every vcpu's data in the target. On failure free what was
- *     allocated and stop: the domain is untouched.</li>
- * <li><b>Carry</b> the parameters both algorithms share (same name and unit, value in the target's
- *     range) into the new domain data; the others take the target's defaults.</li>
+ * <li><b>Allocate</b> the domain's data in the target and <b>carry</b> into it the parameters
+ *     both algorithms share (same name and unit, value in the target's range; the others take
+ *     the target's defaults, and so do all if the target rejects the combination). Then allocate
+ *     every vcpu's data, which may read the domain's parameters. On failure free what was
+ *     allocated and stop: the domain is untouched. (Xen carries no parameters; the step is
+ *     oxen's, for hot-swap.)</li>
  * <li><b>Pause</b> the domain and wait until none of its vcpus runs.</li>
  * <li><b>Remove</b> every vcpu from the source.</li>
  * <li><b>Insert</b> every vcpu into the target: pick its pCPU in the target's pool, set its
@@ -24,8 +26,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * <li><b>Free</b> the old vcpu and domain data in the source.</li>
  * </ol>
  *
- * Between steps 3 and 7 no vcpu of the domain runs, so none can run on two pCPUs, and every
- * vcpu is in exactly one scheduler at every step boundary from 5 on.
+ * Between steps 2 and 6 no vcpu of the domain runs, so none can run on two pCPUs; from step 4
+ * on every vcpu is in exactly one scheduler, and a failure before step 2 leaves the domain
+ * where it was.
  */
 public final class DomainMove {
 
@@ -60,10 +63,17 @@ public final class DomainMove {
     public static ParamValues move(SchedDomain d, Scheduler<?, ?> from, Scheduler<?, ?> to, Core core) {
         List<? extends SchedVcpu> vcpus = core.vcpus(d);
         DomainData oldDom = core.domainData(d);
-        // 1. allocate
+        // 1-2. allocate the domain data, carry the shared parameters, allocate the vcpu data
         DomainData newDom = to.allocDomain(d);
         List<VcpuData> newData = new ArrayList<>(vcpus.size());
+        ParamValues params;
         try {
+            params = from.domainParams(oldDom).carryTo(to.factory().domainSchema());
+            try {
+                to.setDomainParams(newDom, params);
+            } catch (SchedParamException e) {
+                params = to.factory().domainSchema().defaults();
+            }
             for (SchedVcpu v : vcpus) {
                 newData.add(to.allocVcpu(v, newDom));
             }
@@ -74,20 +84,17 @@ public final class DomainMove {
             to.freeDomain(newDom);
             throw e;
         }
-        // 2. carry the shared parameters over
-        ParamValues params = from.domainParams(oldDom).carryTo(to.factory().domainSchema());
-        to.setDomainParams(newDom, params);
-        // 3. pause
+        // 2. pause
         core.pause(d);
         List<VcpuData> oldData = new ArrayList<>(vcpus.size());
         try {
-            // 4. remove from the source
+            // 3. remove from the source
             for (SchedVcpu v : vcpus) {
                 VcpuData od = core.vcpuData(v);
                 oldData.add(od);
                 from.remove(od);
             }
-            // 5. insert into the target
+            // 4. insert into the target
             for (int i = 0; i < vcpus.size(); i++) {
                 SchedVcpu v = vcpus.get(i);
                 VcpuData nd = newData.get(i);
@@ -95,13 +102,13 @@ public final class DomainMove {
                 core.attach(v, nd);
                 to.insert(nd);
             }
-            // 6. attach the domain data
+            // 5. attach the domain data
             core.attach(d, newDom);
         } finally {
-            // 7. unpause
+            // 6. unpause
             core.unpause(d);
         }
-        // 8. free the old data
+        // 7. free the old data
         for (VcpuData od : oldData) {
             from.freeVcpu(od);
         }

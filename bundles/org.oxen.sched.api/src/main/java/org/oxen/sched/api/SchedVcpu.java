@@ -24,7 +24,11 @@ public interface SchedVcpu {
     /** The pCPU the vcpu is assigned to (Xen's {@code v->processor}); it runs only there. */
     int processor();
 
-    /** Whether the vcpu is running on {@link #processor()} at this moment. */
+    /**
+     * Whether the vcpu is running on {@link #processor()}: true from the context switch that
+     * starts it until the one that stops it. So during {@code schedule(cpu, ...)} the previous
+     * vcpu of {@code cpu} still reads as running.
+     */
     boolean isRunning();
 
     /** Hard affinity: the pCPUs the vcpu may run on. */

@@ -59,6 +59,7 @@ final class FifoFactory implements SchedulerFactory {
 
     static final class V extends VcpuData {
         final Link<V> link = new Link<>(this);
+        long weightAtAlloc;
 
         V(SchedVcpu v) {
             super(v);
@@ -92,7 +93,9 @@ final class FifoFactory implements SchedulerFactory {
 
         @Override
         protected V allocVcpuData(SchedVcpu v, D domain) {
-            return new V(v);
+            V data = new V(v);
+            data.weightAtAlloc = domain.params.get("weight");
+            return data;
         }
 
         @Override

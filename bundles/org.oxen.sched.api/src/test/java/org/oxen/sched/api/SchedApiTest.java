@@ -312,6 +312,10 @@ class SchedApiTest {
         assertNull(findOwner(old0, from));
         assertSame(to.factory(), to.factory());
         assertEquals(7, to.domainParams(core.domainData(d)).get("weight"));
+        // vcpu data is allocated after the carry, so it saw the carried parameters
+        for (SimVcpu v : d.vcpus()) {
+            assertEquals(7, ((FifoFactory.V) core.vcpuData(v)).weightAtAlloc);
+        }
         // the new instance owns the new data: waking through it is accepted
         for (SimVcpu v : d.vcpus()) {
             to.wake(core.vcpuData(v));
