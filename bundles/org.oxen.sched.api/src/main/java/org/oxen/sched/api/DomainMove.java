@@ -63,7 +63,7 @@ public final class DomainMove {
     public static ParamValues move(SchedDomain d, Scheduler<?, ?> from, Scheduler<?, ?> to, Core core) {
         List<? extends SchedVcpu> vcpus = core.vcpus(d);
         DomainData oldDom = core.domainData(d);
-        // 1-2. allocate the domain data, carry the shared parameters, allocate the vcpu data
+        // 1. allocate the domain data, carry the shared parameters, allocate the vcpu data
         DomainData newDom = to.allocDomain(d);
         List<VcpuData> newData = new ArrayList<>(vcpus.size());
         ParamValues params;
