@@ -11,6 +11,7 @@ import org.oxen.sched.api.Conformance;
 import org.oxen.sched.api.SchedParamException;
 import org.oxen.sched.api.sim.SimDomain;
 import org.oxen.sched.api.sim.Simulator;
+import org.oxen.sched.api.sim.Stress;
 import org.oxen.sched.api.sim.Workload;
 
 class AtroposSchedulerTest {
@@ -140,5 +141,15 @@ class AtroposSchedulerTest {
         e = assertThrows(SchedParamException.class, () -> sim.setParams(a, "latency=50us"));
         assertEquals("atropos: latency = 50us is out of range 0 (off) or [100us, 100000000us] (default 0us)",
                 e.getMessage());
+    }
+
+    @Test
+    void randomStressKeepsEveryInvariant() {
+        for (long seed = 1; seed <= 40; seed++) {
+            String summary = Stress.run(factory, seed, 2 * S);
+            if (seed % 8 == 0) {
+                System.out.println(summary);
+            }
+        }
     }
 }

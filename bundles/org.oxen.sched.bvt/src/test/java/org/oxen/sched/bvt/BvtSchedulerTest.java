@@ -13,6 +13,7 @@ import org.oxen.sched.api.SchedParamException;
 import org.oxen.sched.api.sim.SimDomain;
 import org.oxen.sched.api.sim.SimVcpu;
 import org.oxen.sched.api.sim.Simulator;
+import org.oxen.sched.api.sim.Stress;
 import org.oxen.sched.api.sim.Workload;
 
 class BvtSchedulerTest {
@@ -149,5 +150,15 @@ class BvtSchedulerTest {
         assertEquals("bvt: warpback = 'maybe' is not a flag (use 1/0, on/off, true/false, yes/no)", e.getMessage());
         e = assertThrows(SchedParamException.class, () -> Simulator.withPoolParams(factory, 1, "ctx_allow=5ns"));
         assertEquals("bvt: ctx_allow = '5ns' is not a whole number of us", e.getMessage());
+    }
+
+    @Test
+    void randomStressKeepsEveryInvariant() {
+        for (long seed = 1; seed <= 40; seed++) {
+            String summary = Stress.run(factory, seed, 2 * S);
+            if (seed % 8 == 0) {
+                System.out.println(summary);
+            }
+        }
     }
 }

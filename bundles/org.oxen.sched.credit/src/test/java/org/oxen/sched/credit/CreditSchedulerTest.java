@@ -11,6 +11,7 @@ import org.oxen.sched.api.SchedParamException;
 import org.oxen.sched.api.sim.SimDomain;
 import org.oxen.sched.api.sim.SimVcpu;
 import org.oxen.sched.api.sim.Simulator;
+import org.oxen.sched.api.sim.Stress;
 import org.oxen.sched.api.sim.Workload;
 
 class CreditSchedulerTest {
@@ -191,5 +192,15 @@ class CreditSchedulerTest {
         sim.runUntil(S);
         assertEquals(10 * MS, longest[0]);
         assertEquals("tslice=10ms ratelimit=0us", sim.scheduler().poolParams().toString());
+    }
+
+    @Test
+    void randomStressKeepsEveryInvariant() {
+        for (long seed = 1; seed <= 40; seed++) {
+            String summary = Stress.run(factory, seed, 2 * S);
+            if (seed % 8 == 0) {
+                System.out.println(summary);
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ import org.oxen.sched.api.SchedParamException;
 import org.oxen.sched.api.sim.SimDomain;
 import org.oxen.sched.api.sim.SimVcpu;
 import org.oxen.sched.api.sim.Simulator;
+import org.oxen.sched.api.sim.Stress;
 import org.oxen.sched.api.sim.Workload;
 
 class RoundRobinSchedulerTest {
@@ -88,5 +89,15 @@ class RoundRobinSchedulerTest {
         SimDomain a = sim.addDomain("a", Workload.cpuBound());
         e = assertThrows(SchedParamException.class, () -> sim.setParams(a, "weight=5"));
         assertEquals("rr: unknown parameter 'weight' (it has none)", e.getMessage());
+    }
+
+    @Test
+    void randomStressKeepsEveryInvariant() {
+        for (long seed = 1; seed <= 40; seed++) {
+            String summary = Stress.run(factory, seed, 2 * S);
+            if (seed % 8 == 0) {
+                System.out.println(summary);
+            }
+        }
     }
 }

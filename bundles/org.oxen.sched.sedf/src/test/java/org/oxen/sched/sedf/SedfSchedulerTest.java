@@ -9,6 +9,7 @@ import org.oxen.sched.api.Conformance;
 import org.oxen.sched.api.SchedParamException;
 import org.oxen.sched.api.sim.SimDomain;
 import org.oxen.sched.api.sim.Simulator;
+import org.oxen.sched.api.sim.Stress;
 import org.oxen.sched.api.sim.Workload;
 
 class SedfSchedulerTest {
@@ -139,5 +140,15 @@ class SedfSchedulerTest {
                 e.getMessage());
         e = assertThrows(SchedParamException.class, () -> sim.setParams(a, "slice=3us", "period=10us"));
         assertTrue(e.getMessage().contains("at least 5us"), e.getMessage());
+    }
+
+    @Test
+    void randomStressKeepsEveryInvariant() {
+        for (long seed = 1; seed <= 40; seed++) {
+            String summary = Stress.run(factory, seed, 2 * S);
+            if (seed % 8 == 0) {
+                System.out.println(summary);
+            }
+        }
     }
 }
