@@ -202,6 +202,13 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
         if (svc.activeElem.isQueued()) {
             acctStop(svc);
         }
+        if (svc.parked) {
+            // as Xen's csched_unit_remove: the pause taken by parking is ours to give back, or a
+            // vcpu moved to another scheduler would stay paused forever (the domain is paused
+            // during a removal, so this does not wake it)
+            svc.parked = false;
+            svc.vcpu().unpause();
+        }
     }
 
     // ------------------------------------------------------------------ run queues

@@ -161,6 +161,22 @@ class CreditSchedulerTest {
     }
 
     @Test
+    void removingAParkedVcpuGivesItsPauseBack() {
+        Simulator sim = new Simulator(factory, 1);
+        SimDomain capped = sim.addDomain("capped", Workload.cpuBound());
+        sim.setParams(capped, "cap=1");
+        SimVcpu v = capped.vcpu(0);
+        while (v.pauseCount() == 0) {
+            sim.runFor(MS); // until the accounting parks it
+        }
+        assertTrue(sim.now() < S, "parked at " + sim.now());
+        v.pause(); // the core pauses the domain before removing it (sched_move_domain)
+        assertEquals(2, v.pauseCount());
+        sim.scheduler().remove(v.data());
+        assertEquals(1, v.pauseCount()); // only the domain's pause is left
+    }
+
+    @Test
     void parameterErrorsAreClear() {
         Simulator sim = new Simulator(factory, 1);
         SimDomain a = sim.addDomain("a", Workload.cpuBound());

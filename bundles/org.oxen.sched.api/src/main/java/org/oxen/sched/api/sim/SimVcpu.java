@@ -88,6 +88,11 @@ public final class SimVcpu implements SchedVcpu {
         sim.unpause(this);
     }
 
+    /** The pause count (Xen's {@code pause_count}): domain pauses plus scheduler parking. */
+    public int pauseCount() {
+        return pauseCount;
+    }
+
     /** The scheduler's private data of this vcpu. */
     public VcpuData data() {
         return data;
