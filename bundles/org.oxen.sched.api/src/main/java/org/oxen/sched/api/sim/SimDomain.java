@@ -14,6 +14,7 @@ public final class SimDomain implements SchedDomain {
     private final String name;
     final List<SimVcpu> vcpus = new ArrayList<>();
     DomainData data;
+    Simulator.Pool pool;
 
     SimDomain(int id, String name) {
         this.id = id;
@@ -41,6 +42,11 @@ public final class SimDomain implements SchedDomain {
 
     public SimVcpu vcpu(int i) {
         return vcpus.get(i);
+    }
+
+    /** The id of the CPU pool the domain is in. */
+    public int poolId() {
+        return pool.id;
     }
 
     /** The scheduler's private data of this domain. */

@@ -73,7 +73,7 @@ public final class SimVcpu implements SchedVcpu {
             sim.violation(this + " moved to cpu " + cpu + " while running on cpu " + runningOn);
         }
         if (!affinity.contains(cpu) || !sim.cpus().contains(cpu)) {
-            sim.violation(this + " moved to cpu " + cpu + " outside affinity " + affinity + " or pool");
+            sim.violation(this + " moved to cpu " + cpu + " outside affinity " + affinity + " or the machine");
         }
         processor = cpu;
     }

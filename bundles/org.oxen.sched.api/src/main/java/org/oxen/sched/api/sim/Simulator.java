@@ -9,16 +9,21 @@ import java.util.PriorityQueue;
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.CpuPool;
 import org.oxen.sched.api.Decision;
+import org.oxen.sched.api.DomainData;
+import org.oxen.sched.api.DomainMove;
 import org.oxen.sched.api.ParamValues;
+import org.oxen.sched.api.SchedDomain;
 import org.oxen.sched.api.SchedTimer;
+import org.oxen.sched.api.SchedVcpu;
 import org.oxen.sched.api.Scheduler;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.sched.api.VcpuData;
 
 /**
- * A deterministic discrete-event simulation of the VMM core's pCPU loop: N pCPUs in one pool,
- * a virtual clock in ns, and one {@link Scheduler} instance. It plays the core's side of the
- * contract documented on {@link Scheduler}, and checks the scheduler's side at every decision:
+ * A deterministic discrete-event simulation of the VMM core's pCPU loop: N pCPUs, a virtual
+ * clock in ns, and CPU pools each scheduled by one {@link Scheduler} instance (usually one pool
+ * of all pCPUs; several to move domains between schedulers with {@link #moveDomain}). It plays
+ * the core's side of the contract documented on {@link Scheduler}, and checks the scheduler's side at every decision:
  * the chosen vcpu is runnable, belongs to the scheduler, is assigned to this pCPU and allowed on
  * it, and runs on no other pCPU; budgets are positive or {@link Decision#NO_TIMER}; time
  * advances (no more than {@value #MAX_DECISIONS_PER_INSTANT} decisions at one instant). A
@@ -79,6 +84,7 @@ public final class Simulator {
     private final class Pcpu {
         final int id;
         final Decision decision = new Decision();
+        Pool pool;
         SimVcpu running;
         long gen;
         boolean ticklePending;
@@ -129,28 +135,25 @@ public final class Simulator {
         }
     }
 
-    private final CpuMask cpus;
-    private final Pcpu[] pcpus;
-    private final PriorityQueue<Event> events = new PriorityQueue<>();
-    private final List<SimDomain> domains = new ArrayList<>();
-    private final List<SimVcpu> vcpus = new ArrayList<>();
-    private final Scheduler<?, ?> scheduler;
-    private final List<DispatchListener> listeners = new ArrayList<>();
-    private long now;
-    private long seq;
-    private long statsSince;
-    private boolean booted;
-    private long contextSwitches;
+    /** A CPU pool: its pCPUs and its scheduler instance (Xen's {@code struct cpupool}). */
+    final class Pool implements CpuPool {
+        final int id;
+        final CpuMask poolCpus;
+        Scheduler<?, ?> scheduler;
 
-    private final CpuPool pool = new CpuPool() {
+        Pool(int id, CpuMask poolCpus) {
+            this.id = id;
+            this.poolCpus = poolCpus;
+        }
+
         @Override
         public int id() {
-            return 0;
+            return id;
         }
 
         @Override
         public CpuMask cpus() {
-            return cpus;
+            return poolCpus;
         }
 
         @Override
@@ -160,33 +163,83 @@ public final class Simulator {
 
         @Override
         public void tickle(int cpu) {
+            if (!poolCpus.contains(cpu)) {
+                violation("tickle of cpu " + cpu + " outside pool " + id + " " + poolCpus);
+            }
             Simulator.this.tickle(cpu);
         }
 
         @Override
         public SchedTimer newTimer(int cpu, Runnable callback) {
-            if (!cpus.contains(cpu)) {
-                violation("timer on cpu " + cpu + " outside the pool " + cpus);
+            if (!poolCpus.contains(cpu)) {
+                violation("timer on cpu " + cpu + " outside pool " + id + " " + poolCpus);
             }
             return new Timer(cpu, callback);
         }
-    };
+    }
 
-    /** {@code nCpus} pCPUs (0..n-1) scheduled by a new instance of {@code factory} with default pool parameters. */
+    private final CpuMask cpus;
+    private final Pcpu[] pcpus;
+    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final List<Pool> pools = new ArrayList<>();
+    private final List<SimDomain> domains = new ArrayList<>();
+    private final List<SimVcpu> vcpus = new ArrayList<>();
+    private final List<DispatchListener> listeners = new ArrayList<>();
+    private long now;
+    private long seq;
+    private long statsSince;
+    private boolean booted;
+    private long contextSwitches;
+
+    /** {@code nCpus} pCPUs (0..n-1) in pool 0, scheduled by a new instance of {@code factory} with default pool parameters. */
     public Simulator(SchedulerFactory factory, int nCpus) {
         this(factory, nCpus, factory.poolSchema().defaults());
     }
 
     public Simulator(SchedulerFactory factory, int nCpus, ParamValues poolParams) {
+        this(nCpus);
+        addPool(factory, poolParams, CpuMask.range(nCpus));
+    }
+
+    /** {@code nCpus} pCPUs in no pool yet: add pools with {@link #addPool}. A pCPU in no pool idles. */
+    public Simulator(int nCpus) {
         this.cpus = CpuMask.range(nCpus);
         this.pcpus = new Pcpu[nCpus];
         for (int i = 0; i < nCpus; i++) {
             pcpus[i] = new Pcpu(i);
         }
-        this.scheduler = factory.create(pool, poolParams);
-        if (scheduler == null) {
+    }
+
+    /**
+     * A new CPU pool of {@code poolCpus} (in no other pool) scheduled by a new instance of
+     * {@code factory}; pools are numbered 0, 1, ... in the order they are added.
+     *
+     * @return the pool id
+     */
+    public int addPool(SchedulerFactory factory, ParamValues poolParams, CpuMask poolCpus) {
+        if (poolCpus.isEmpty() || !poolCpus.and(cpus).equals(poolCpus)) {
+            throw new IllegalArgumentException("pool cpus " + poolCpus + " not within " + cpus);
+        }
+        for (Pool other : pools) {
+            if (other.poolCpus.intersects(poolCpus)) {
+                throw new IllegalArgumentException("cpus " + poolCpus + " overlap pool " + other.id);
+            }
+        }
+        Pool pool = new Pool(pools.size(), poolCpus);
+        pools.add(pool);
+        for (int c = poolCpus.first(); c >= 0; c = poolCpus.next(c)) {
+            pcpus[c].pool = pool;
+        }
+        pool.scheduler = factory.create(pool, poolParams);
+        if (pool.scheduler == null) {
             throw new IllegalStateException(factory.name() + ": create returned null");
         }
+        if (booted) {
+            for (int c = poolCpus.first(); c >= 0; c = poolCpus.next(c)) {
+                tickle(c);
+            }
+        }
+        return pool.id;
     }
 
     /** {@link #Simulator(SchedulerFactory, int, ParamValues)} with typed pool parameters, e.g. {@code "tslice=10"}. */
@@ -194,14 +247,25 @@ public final class Simulator {
         return new Simulator(factory, nCpus, factory.poolSchema().defaults().parse(factory.name(), toMap(nameEqualsValue)));
     }
 
+    /** The scheduler of pool 0. */
     public Scheduler<?, ?> scheduler() {
-        return scheduler;
+        return scheduler(0);
     }
 
+    public Scheduler<?, ?> scheduler(int poolId) {
+        return pools.get(poolId).scheduler;
+    }
+
+    /** Pool 0, as its scheduler sees it. */
     public CpuPool pool() {
-        return pool;
+        return pool(0);
     }
 
+    public CpuPool pool(int poolId) {
+        return pools.get(poolId);
+    }
+
+    /** Every pCPU of the simulation (the union of the pools and the pCPUs in none). */
     public CpuMask cpus() {
         return cpus;
     }
@@ -216,18 +280,26 @@ public final class Simulator {
 
     // ------------------------------------------------------------------ set-up
 
-    /** A domain with one vcpu per workload, each placed by the scheduler's {@code pickCpu}. */
+    /** A domain in pool 0 with one vcpu per workload, each placed by the scheduler's {@code pickCpu}. */
     public SimDomain addDomain(String name, Workload... perVcpu) {
-        return addDomain(name, -1, CpuMask.all(), perVcpu);
+        return addDomain(0, name, -1, CpuMask.all(), perVcpu);
     }
 
     /**
-     * A domain whose vcpus start on {@code cpu} (bypassing {@code pickCpu}; -1 to use it),
-     * with hard affinity {@code affinity}.
+     * A domain in pool 0 whose vcpus start on {@code cpu} (bypassing {@code pickCpu}; -1 to use
+     * it), with hard affinity {@code affinity}.
      */
     public SimDomain addDomain(String name, int cpu, CpuMask affinity, Workload... perVcpu) {
+        return addDomain(0, name, cpu, affinity, perVcpu);
+    }
+
+    /** A domain in pool {@code poolId}; see {@link #addDomain(String, int, CpuMask, Workload...)}. */
+    public SimDomain addDomain(int poolId, String name, int cpu, CpuMask affinity, Workload... perVcpu) {
+        Pool pool = pools.get(poolId);
+        Scheduler<?, ?> scheduler = pool.scheduler;
         SimDomain d = new SimDomain(domains.size(), name);
         domains.add(d);
+        d.pool = pool;
         d.data = scheduler.allocDomain(d);
         for (Workload w : perVcpu) {
             SimVcpu v = new SimVcpu(this, d, d.vcpus.size(), w, affinity);
@@ -235,9 +307,9 @@ public final class Simulator {
             vcpus.add(v);
             v.data = scheduler.allocVcpu(v, d.data);
             v.pauseCount = 1; // created paused, as Xen's vcpu_create leaves it until the domain is unpaused
-            v.processor = cpus.and(affinity).first();
+            v.processor = pool.poolCpus.and(affinity).first();
             if (v.processor < 0) {
-                throw new IllegalArgumentException("affinity " + affinity + " outside pool " + cpus);
+                throw new IllegalArgumentException("affinity " + affinity + " outside pool " + pool.poolCpus);
             }
             v.setProcessor(cpu >= 0 ? cpu : scheduler.pickCpu(v.data));
             scheduler.insert(v.data);
@@ -253,8 +325,70 @@ public final class Simulator {
         return d;
     }
 
+    /**
+     * Move {@code d} to pool {@code poolId} while everything runs, by
+     * {@link DomainMove#move}: the simulator plays the core (its pause returns once the pCPUs
+     * running the domain's vcpus have switched away, at the current instant).
+     *
+     * @return the parameters the domain has in its new pool
+     */
+    public ParamValues moveDomain(SimDomain d, int poolId) {
+        Pool from = d.pool;
+        Pool to = pools.get(poolId);
+        return DomainMove.move(d, from.scheduler, to.scheduler, new DomainMove.Core() {
+            @Override
+            public List<? extends SchedVcpu> vcpus(SchedDomain x) {
+                return d.vcpus;
+            }
+
+            @Override
+            public VcpuData vcpuData(SchedVcpu v) {
+                return ((SimVcpu) v).data;
+            }
+
+            @Override
+            public void attach(SchedVcpu v, VcpuData data) {
+                ((SimVcpu) v).data = data;
+            }
+
+            @Override
+            public DomainData domainData(SchedDomain x) {
+                return d.data;
+            }
+
+            @Override
+            public void attach(SchedDomain x, DomainData data) {
+                d.data = data;
+                d.pool = to;
+            }
+
+            @Override
+            public void pause(SchedDomain x) {
+                for (SimVcpu v : d.vcpus) {
+                    Simulator.this.pause(v);
+                }
+                for (SimVcpu v : d.vcpus) {
+                    if (v.runningOn >= 0) {
+                        reschedule(pcpus[v.runningOn]); // domain_pause waits for the switch-out
+                    }
+                    if (v.runningOn >= 0) {
+                        violation(v + " still runs on cpu " + v.runningOn + " after its domain was paused");
+                    }
+                }
+            }
+
+            @Override
+            public void unpause(SchedDomain x) {
+                for (SimVcpu v : d.vcpus) {
+                    Simulator.this.unpause(v);
+                }
+            }
+        });
+    }
+
     /** Set some of a domain's parameters, typed as {@code xl} takes them: {@code "weight=512"}. */
     public void setParams(SimDomain d, String... nameEqualsValue) {
+        Scheduler<?, ?> scheduler = d.pool.scheduler;
         ParamValues p = scheduler.domainParams(d.data).parse(scheduler.name(), toMap(nameEqualsValue));
         scheduler.setDomainParams(d.data, p);
     }
@@ -286,7 +420,9 @@ public final class Simulator {
         if (!booted) {
             booted = true;
             for (Pcpu p : pcpus) {
-                tickle(p.id); // boot: every pCPU enters its scheduler loop
+                if (p.pool != null) {
+                    tickle(p.id); // boot: every pCPU of a pool enters its scheduler loop
+                }
             }
         }
         Event e;
@@ -369,9 +505,6 @@ public final class Simulator {
     }
 
     void tickle(int cpu) {
-        if (!cpus.contains(cpu)) {
-            violation("tickle of cpu " + cpu + " outside the pool " + cpus);
-        }
         Pcpu p = pcpus[cpu];
         if (!p.ticklePending) {
             p.ticklePending = true;
@@ -387,7 +520,7 @@ public final class Simulator {
             v.blocked = false;
             v.wokenAt = now;
             if (v.pauseCount == 0) {
-                scheduler.wake(v.data);
+                v.domain().pool.scheduler.wake(v.data);
             }
             break;
         }
@@ -424,6 +557,7 @@ public final class Simulator {
     }
 
     private void reschedule(Pcpu p) {
+        Scheduler<?, ?> scheduler = p.pool.scheduler;
         if (p.instant != now) {
             p.instant = now;
             p.decisionsAtInstant = 0;
@@ -463,6 +597,9 @@ public final class Simulator {
                 violation("cpu " + p.id + ": chose " + nd + ", not a vcpu of this simulation");
             }
             next = (SimVcpu) nd.vcpu();
+            if (next.domain().pool != p.pool) {
+                violation("cpu " + p.id + " of pool " + p.pool.id + " chose " + next + " of pool " + next.domain().pool.id);
+            }
             if (!next.isRunnable()) {
                 violation("cpu " + p.id + " at t=" + now + ": chose non-runnable " + next
                         + (next.blocked ? " (blocked)" : " (paused)"));
@@ -520,7 +657,7 @@ public final class Simulator {
         boolean wasRunnable = v.isRunnable();
         v.pauseCount++;
         if (wasRunnable) {
-            scheduler.sleep(v.data);
+            v.domain().pool.scheduler.sleep(v.data);
             if (v.runningOn >= 0) {
                 tickle(v.runningOn);
             }
@@ -533,11 +670,15 @@ public final class Simulator {
         }
         if (--v.pauseCount == 0 && !v.blocked) {
             v.wokenAt = now;
-            scheduler.wake(v.data);
+            v.domain().pool.scheduler.wake(v.data);
         }
     }
 
     void violation(String message) {
-        throw new InvariantViolation(scheduler == null ? message : scheduler.name() + ": " + message);
+        StringBuilder names = new StringBuilder();
+        for (Pool p : pools) {
+            names.append(names.length() == 0 ? "" : "+").append(p.scheduler == null ? "?" : p.scheduler.name());
+        }
+        throw new InvariantViolation(names + ": " + message);
     }
 }
