@@ -57,6 +57,17 @@ class CreditSchedulerTest {
     }
 
     @Test
+    void weightCountsPerActiveVcpu() {
+        // since Xen 4.1 a domain's weight applies to each of its active vcpus
+        Simulator sim = new Simulator(factory, 1);
+        SimDomain two = sim.addDomain("two", Workload.cpuBound(), Workload.cpuBound());
+        SimDomain one = sim.addDomain("one", Workload.cpuBound());
+        sim.runUntil(6 * S);
+        assertEquals(2 / 3.0, sim.share(two), 0.01);
+        assertEquals(1 / 3.0, sim.share(one), 0.01);
+    }
+
+    @Test
     void cap25AloneHoldsWithin1PercentAndLeavesThePcpuIdle() {
         Simulator sim = new Simulator(factory, 1);
         SimDomain a = sim.addDomain("capped", Workload.cpuBound());
