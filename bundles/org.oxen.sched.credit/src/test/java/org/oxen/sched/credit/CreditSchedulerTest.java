@@ -154,6 +154,23 @@ class CreditSchedulerTest {
     }
 
     @Test
+    void stealingSharesTwoPcpusFairlyAmongAnOddNumberOfVcpus() {
+        for (int n : new int[] { 3, 5 }) {
+            Simulator sim = new Simulator(factory, 2);
+            SimDomain[] d = new SimDomain[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = sim.addDomain("d" + i, Workload.cpuBound());
+            }
+            sim.runUntil(S);
+            sim.resetStats();
+            sim.runUntil(11 * S);
+            for (SimDomain x : d) {
+                assertEquals(2.0 / n, sim.share(x), 0.01, n + " vcpus: " + x);
+            }
+        }
+    }
+
+    @Test
     void mixedLoadOnFourPcpusKeepsEveryInvariant() {
         Simulator sim = new Simulator(factory, 4);
         for (int i = 0; i < 6; i++) {
