@@ -6,8 +6,8 @@ package org.oxen.sched.api;
  * <p>Credit 5, credit2 6, ARINC 653 7, RTDS 8 and null 9 are the ids of Xen 4.x
  * ({@code public/domctl.h}); sEDF 4 is the id it had until its removal in 4.6. The schedulers
  * retired earlier never had a 4.x id; they keep the ones of Xen 2.0's final
- * {@code public/sched_ctl.h}: BVT 0, Atropos 2, round robin 3 (Xen 1.2 had Atropos 1, RR 2,
- * which later collided with nothing but were renumbered in 2.0). None of them collides.
+ * {@code public/sched_ctl.h}: BVT 0, Atropos 2, round robin 3 (Xen 1.2's header numbered
+ * Atropos 1 and RR 2). No two ids collide.
  */
 public final class SchedIds {
     public static final int BVT = 0;
