@@ -31,6 +31,7 @@ class AtroposSchedulerTest {
         return d;
     }
 
+    /** Also the regression test for Xen's 2004-06-18 refill, which never made a domain runnable again. */
     @Test
     void cpuBoundGuaranteesWithoutXtratimeGetExactlyTheirShare() {
         Simulator sim = new Simulator(factory, 1);
@@ -127,6 +128,26 @@ class AtroposSchedulerTest {
         sim.runUntil(3 * S);
         // the first wake after 1 s: slices 5/10, then 10/20, then 20/40
         assertEquals(List.of(5 * MS, 10 * MS, 20 * MS), budgets);
+    }
+
+    @Test
+    void theLatencySliceIsProportionalNotXensIntegerRatio() {
+        // Xen: slice = nat_slice / (nat_period / latency) = 15 / (20 / 15) = 15 / 1 = 15 ms per
+        // 15 ms, 100% of the pCPU; here 15 * 15 / 20 = 11.25 ms per 15 ms
+        Simulator sim = new Simulator(factory, 1);
+        SimDomain d = sim.addDomain("lat", Workload.io(60 * MS, 500 * MS));
+        sim.setParams(d, "period=20ms", "slice=15ms", "latency=15ms", "xtratime=0");
+        sim.addDomain("hog", Workload.cpuBound());
+        List<Long> budgets = new ArrayList<>();
+        Object[] last = { null };
+        sim.addListener((cpu, now, next, budget) -> {
+            if (next == d.vcpu(0) && last[0] != next && now > S && budgets.isEmpty()) {
+                budgets.add(budget);
+            }
+            last[0] = next;
+        });
+        sim.runUntil(2 * S);
+        assertEquals(List.of(11_250_000L), budgets);
     }
 
     @Test

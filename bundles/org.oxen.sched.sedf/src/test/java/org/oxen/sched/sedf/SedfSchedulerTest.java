@@ -29,6 +29,10 @@ class SedfSchedulerTest {
         return d;
     }
 
+    /**
+     * Each task wakes exactly when its next period begins; Xen's wake classified that as a short
+     * block and dropped the whole period (every job would miss). Also the regression test for it.
+     */
     @Test
     void periodicReservationsMeetEveryDeadlineAtFullUtilisation() {
         Simulator sim = new Simulator(factory, 1);
