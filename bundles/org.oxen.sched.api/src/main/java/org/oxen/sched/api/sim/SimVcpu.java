@@ -16,6 +16,9 @@ public final class SimVcpu implements SchedVcpu {
 
     int processor;
     int runningOn = -1;
+    /** Switched out by a decision, but its context is not saved yet: still reads as running. */
+    boolean switchingOut;
+    long switchGen;
     boolean blocked;
     int pauseCount;
     long burstLeft;
@@ -104,7 +107,7 @@ public final class SimVcpu implements SchedVcpu {
 
     /** CPU time since the last statistics reset, including the current run. */
     public long cpuTime() {
-        return cpuTime + (runningOn >= 0 ? sim.now() - since : 0);
+        return cpuTime + (runningOn >= 0 && !switchingOut ? sim.now() - since : 0);
     }
 
     /** Number of wake-to-dispatch samples. */

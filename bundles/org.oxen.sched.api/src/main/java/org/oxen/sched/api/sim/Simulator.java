@@ -56,6 +56,7 @@ public final class Simulator {
     private static final int BURST_END = 2;
     private static final int TICKLE = 3;
     private static final int TIMER = 4;
+    private static final int SWITCHED_OUT = 5;
 
     private static final class Event implements Comparable<Event> {
         final long time;
@@ -190,6 +191,7 @@ public final class Simulator {
     private long statsSince;
     private boolean booted;
     private long contextSwitches;
+    private long switchOutDelay;
 
     /** {@code nCpus} pCPUs (0..n-1) in pool 0, scheduled by a new instance of {@code factory} with default pool parameters. */
     public Simulator(SchedulerFactory factory, int nCpus) {
@@ -368,8 +370,12 @@ public final class Simulator {
                     Simulator.this.pause(v);
                 }
                 for (SimVcpu v : d.vcpus) {
-                    if (v.runningOn >= 0) {
+                    if (v.runningOn >= 0 && !v.switchingOut) {
                         reschedule(pcpus[v.runningOn]); // domain_pause waits for the switch-out
+                    }
+                    if (v.switchingOut) {
+                        v.switchingOut = false; // ... and for the context to be saved
+                        v.runningOn = -1;
                     }
                     if (v.runningOn >= 0) {
                         violation(v + " still runs on cpu " + v.runningOn + " after its domain was paused");
@@ -449,7 +455,7 @@ public final class Simulator {
     /** Zero CPU time, latency, dispatch and idle statistics; shares are measured from here. */
     public void resetStats() {
         for (SimVcpu v : vcpus) {
-            if (v.runningOn >= 0) {
+            if (v.runningOn >= 0 && !v.switchingOut) {
                 charge(v);
             }
             v.cpuTime = 0;
@@ -486,6 +492,20 @@ public final class Simulator {
         long idle = p.idleTime + (p.running == null ? now - Math.max(p.idleSince, statsSince) : 0);
         long elapsed = now - statsSince;
         return elapsed == 0 ? 0 : (double) idle / elapsed;
+    }
+
+    /**
+     * Let a switched-out vcpu read as running ({@link SchedVcpu#isRunning()}) for {@code ns}
+     * after the decision that replaced it, as on a real pCPU until its context is saved (Xen's
+     * {@code is_running} until {@code context_saved}). Another pCPU choosing it in that window
+     * is a double run; a scheduler that migrates vcpus must skip running ones. 0 (the default)
+     * switches out at the decision.
+     */
+    public void setSwitchOutDelay(long ns) {
+        if (ns < 0) {
+            throw new IllegalArgumentException("negative delay " + ns);
+        }
+        this.switchOutDelay = ns;
     }
 
     /** Context switches (decisions that changed the running vcpu) since the last reset. */
@@ -534,6 +554,14 @@ public final class Simulator {
             pcpus[e.cpu].ticklePending = false;
             reschedule(pcpus[e.cpu]);
             break;
+        case SWITCHED_OUT: {
+            SimVcpu v = (SimVcpu) e.target;
+            if (v.switchingOut && v.switchGen == e.gen) {
+                v.switchingOut = false;
+                v.runningOn = -1;
+            }
+            break;
+        }
         case TIMER: {
             Timer t = (Timer) e.target;
             if (t.active && t.gen == e.gen) {
@@ -619,7 +647,12 @@ public final class Simulator {
             violation("cpu " + p.id + " at t=" + now + ": budget " + budget + " for " + (next == null ? "idle" : next));
         }
         if (prev != null && prev != next) {
-            prev.runningOn = -1;
+            if (switchOutDelay == 0) {
+                prev.runningOn = -1;
+            } else {
+                prev.switchingOut = true; // still "running" here until its context is saved
+                push(now + switchOutDelay, SWITCHED_OUT, p.id, ++prev.switchGen, prev);
+            }
         }
         if (next != prev) {
             contextSwitches++;
@@ -630,6 +663,7 @@ public final class Simulator {
             p.idleSince = now;
         } else {
             if (next != prev) {
+                next.switchingOut = false;
                 next.runningOn = p.id;
                 next.since = now;
                 next.dispatches++;

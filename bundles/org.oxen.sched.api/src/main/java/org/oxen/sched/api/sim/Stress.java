@@ -14,7 +14,8 @@ import org.oxen.sched.api.SchedulerFactory;
 
 /**
  * A seeded random stress run: random domains (CPU-bound, I/O-like, yielding and periodic vcpus,
- * some with narrowed affinity) on 1..4 pCPUs, while vcpus are paused and unpaused and domain and
+ * some with narrowed affinity) on 1..4 pCPUs, half the runs with a switch-out delay
+ * ({@link Simulator#setSwitchOutDelay}), while vcpus are paused and unpaused and domain and
  * pool parameters change at random times to random values in their ranges. It asserts nothing
  * about shares; it fails only when the simulator sees a broken invariant or a hook throws
  * (anything but a {@link SchedParamException} for a rejected combination). Reproducible: the
@@ -38,6 +39,9 @@ public final class Stress {
         Random r = new Random(seed * 0x9E3779B97F4A7C15L); // spread nearby seeds (java.util.Random correlates them)
         int cpus = 1 + r.nextInt(4);
         Simulator sim = new Simulator(f, cpus);
+        if (r.nextBoolean()) {
+            sim.setSwitchOutDelay(US * (1 + r.nextInt(50))); // contexts saved after the decision
+        }
         int domains = 2 + r.nextInt(7);
         for (int i = 0; i < domains; i++) {
             int n = 1 + r.nextInt(3);
