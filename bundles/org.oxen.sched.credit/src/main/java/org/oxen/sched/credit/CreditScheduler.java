@@ -467,7 +467,9 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
                 if (speer.pri <= pri) {
                     return null;
                 }
-                if (!speer.yielded && speer.vcpu().affinity().contains(cpu)) {
+                // Xen's __csched_unit_is_migrateable: not running (a vcpu just switched out reads
+                // as running until its context is saved), not yielding, allowed on cpu
+                if (!speer.vcpu().isRunning() && !speer.yielded && speer.vcpu().affinity().contains(cpu)) {
                     q.remove(l);
                     speer.vcpu().setProcessor(cpu);
                     return speer;

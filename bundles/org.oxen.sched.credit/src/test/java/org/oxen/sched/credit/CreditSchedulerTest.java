@@ -153,6 +153,22 @@ class CreditSchedulerTest {
         assertEquals(0.0, sim.idleFraction(1), 0.001);
     }
 
+    /** Regression: the steal took a vcpu whose context was not saved yet (a double run on a real core). */
+    @Test
+    void stealSkipsAVcpuWhoseContextIsNotSavedYet() {
+        Simulator sim = new Simulator(factory, 2);
+        sim.setSwitchOutDelay(50_000);
+        // yielders are requeued at every decision and become stealable while still switching out
+        SimDomain[] d = new SimDomain[4];
+        for (int i = 0; i < 4; i++) {
+            d[i] = sim.addDomain("d" + i, 0, CpuMask.all(), Workload.yielding(300_000), Workload.io(MS / 4, 2 * MS));
+        }
+        sim.runUntil(3 * S); // the simulator throws at a double run or a move of a running vcpu
+        for (SimDomain x : d) {
+            assertTrue(sim.share(x.vcpu(0)) > 0.3, x + " share " + sim.share(x.vcpu(0)));
+        }
+    }
+
     @Test
     void stealingSharesTwoPcpusFairlyAmongAnOddNumberOfVcpus() {
         for (int n : new int[] { 3, 5 }) {
