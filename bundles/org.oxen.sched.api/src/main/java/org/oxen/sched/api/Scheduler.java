@@ -27,7 +27,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <li>Each pCPU of the pool runs a loop: {@code schedule(cpu, now, decision)}, context-switch to
  *     {@code decision.next()} (or idle), run it until the budget ends, the pCPU is tickled, or
  *     the vcpu blocks, yields or is paused; then loop. It runs exactly what the decision said:
- *     this instance remembers it as the pCPU's current vcpu ({@link #current(int)}).</li>
+ *     this instance remembers it as the pCPU's current vcpu ({@link #current(int)}). The
+ *     switched-out vcpu reads as {@link SchedVcpu#isRunning() running} until its state is saved
+ *     (Xen's {@code context_saved}); a scheduler never moves or chooses elsewhere a running vcpu
+ *     ({@code Simulator.setSwitchOutDelay} tests exactly this).</li>
  * <li>Adding a vcpu: {@code allocVcpu}, {@code v.setProcessor(pickCpu(data))}, {@code insert};
  *     if it is runnable the scheduler queues it. Removing: pause the domain (none of its vcpus
  *     runs), {@code remove}, {@code freeVcpu}.</li>
