@@ -52,6 +52,7 @@ class MoveToDefaultTest {
     void sixteenRunningDomainsMoveToCreditWithoutLossOrDoubleRun(String other) {
         SchedulerFactory otherFactory = factory(other);
         Simulator sim = new Simulator(4);
+        sim.setSwitchOutDelay(10_000); // contexts are saved 10 us after each switch
         CreditFactory credit = new CreditFactory();
         int pool0 = sim.addPool(credit, credit.poolSchema().defaults(), CpuMask.of(0, 1));
         int pool1 = sim.addPool(otherFactory, otherFactory.poolSchema().defaults(), CpuMask.of(2, 3));
