@@ -149,6 +149,9 @@ final class Fp80 {
         }
         if (na && nb) {
             int c = Long.compareUnsigned(aM & ~QUIET_BIT, bM & ~QUIET_BIT);
+            if (ca != cb) {
+                c = ca == QNAN ? 1 : -1; // a quiet NaN wins over a signaling one
+            }
             if (c >= 0) {
                 setResult(aSe, aM | QUIET_BIT);
             } else {
@@ -310,8 +313,7 @@ final class Fp80 {
             if (ca == ZERO) {
                 defaultNaN();
             } else {
-                denormalCheck(ca, cb);
-                exc |= ZE;
+                exc |= ZE; // no denormal-operand report for x / 0
                 setResult(s << 15 | 0x7fff, INT_BIT);
             }
             return;
@@ -586,10 +588,7 @@ final class Fp80 {
             default:
                 break;
         }
-        if (c == DENORMAL) {
-            exc |= DE;
-        }
-        unpackA(se, m);
+        unpackA(se, m); // no denormal-operand exception on stores (as the host CPU does)
         int biased = ae + bias;
         boolean unmaskedUnder = biased <= 0 && !ueMasked;
         roundCore(as, biased, am, 0, fracBits + 1, maxE, true);
@@ -623,10 +622,7 @@ final class Fp80 {
             exc |= IE;
             return indefinite;
         }
-        if (c == DENORMAL) {
-            exc |= DE;
-        }
-        unpackA(se, m);
+        unpackA(se, m); // FIST raises no denormal-operand exception
         int mode = truncate ? 3 : rc;
         // integer part and fraction (with sticky)
         long ip, frac;
@@ -813,7 +809,7 @@ final class Fp80 {
     boolean partial;
 
     void rem(int aSe, long aM, int bSe, long bM, boolean ieee) {
-        quotientBits = 0;
+        quotientBits = -1;
         partial = false;
         int ca = classify(aSe, aM), cb = classify(bSe, bM);
         if (nanOperands(ca, aSe, aM, cb, bSe, bM)) {
@@ -823,6 +819,7 @@ final class Fp80 {
             defaultNaN();
             return;
         }
+        quotientBits = 0;
         denormalCheck(ca, cb);
         if (cb == INF || ca == ZERO) {
             setResult(aSe, aM);
@@ -842,6 +839,7 @@ final class Fp80 {
             partial = true;
             int n = 32 + (d % 32);
             BigInteger[] qr = a.shiftLeft(n).divideAndRemainder(b);
+            quotientBits = qr[0].intValue() & 7;
             pack(as, ae - 63 - n, qr[1]);
             return;
         }

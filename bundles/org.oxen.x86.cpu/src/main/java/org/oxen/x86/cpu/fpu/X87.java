@@ -69,6 +69,21 @@ public class X87 {
         fop = opcode11 & 0x7ff;
     }
 
+    /**
+     * True for the no-wait control instructions (FNSTSW, FNSTCW, FNCLEX, FNINIT, FNSTENV,
+     * FNSAVE, FNENI/FNDISI/FSETPM), which do not raise a pending #MF; every other ESC
+     * instruction checks {@link #hasPendingUnmaskedException()} first.
+     */
+    public static boolean isNoWait(int opcode, int modrm) {
+        int op = opcode & 7;
+        int mod = (modrm >> 6) & 3;
+        int reg = (modrm >> 3) & 7;
+        if (mod != 3) {
+            return (op == 1 && (reg == 6 || reg == 7)) || (op == 5 && (reg == 6 || reg == 7));
+        }
+        return (op == 7 && (modrm & 0xff) == 0xe0) || (op == 3 && reg == 4);
+    }
+
     // ---- register access -------------------------------------------------------------------
 
     public int getControlWord() {
@@ -218,6 +233,10 @@ public class X87 {
      * @return true if an unmasked invalid/denormal/zero-divide exception aborts the instruction
      */
     private boolean raise(int exc) {
+        if ((exc & ~fcw & (Fp80.IE | Fp80.DE | Fp80.ZE)) != 0) {
+            // aborted before computing: post-computation flags are not reported
+            exc &= Fp80.IE | Fp80.DE | Fp80.ZE | Fp80.SF | C1;
+        }
         fsw = (fsw & ~C1) | (exc & C1);
         fsw |= exc & 0x7f;
         if ((exc & ~fcw & 0x3f) != 0) {
@@ -355,8 +374,9 @@ public class X87 {
     /** FCOM family: compares ST(0) with b, sets C3/C2/C0, pops 'pops' times. */
     private void compareSt0(int bSe, long bM, int extraExc, boolean unordered, int pops, int unusedCmpi) {
         if (empty(0)) {
-            if (underflow()) {
-                fsw = (fsw & ~(C0 | C2 | C3)) | C0 | C2 | C3;
+            boolean masked = underflow();
+            fsw = (fsw & ~C1) | C0 | C2 | C3;
+            if (masked) {
                 for (int i = 0; i < pops; i++) {
                     pop();
                 }
@@ -365,11 +385,12 @@ public class X87 {
         }
         int res = compareValues(stSe(0), stM(0), bSe, bM, unordered);
         int exc = (extraExc | cmpExc) & ~C1;
-        if (raise(exc)) {
-            return;
-        }
+        boolean abort = raise(exc);
         fsw &= ~(C0 | C2 | C3 | C1);
         fsw |= res == 0 ? C3 : res < 0 ? C0 : res == 1 ? 0 : (C0 | C2 | C3);
+        if (abort) {
+            return;
+        }
         for (int i = 0; i < pops; i++) {
             pop();
         }
@@ -417,7 +438,7 @@ public class X87 {
                 }
                 m.begin(fcw);
                 int bits = (int) m.toFloat(stSe(0), stM(0), false);
-                if ((m.exc & ~fcw & 0x3f) != 0) {
+                if ((m.exc & ~fcw & 0x1b) != 0) {
                     raise(m.exc);
                     return;
                 }
@@ -456,8 +477,9 @@ public class X87 {
         if (!pushOverflowCheck()) {
             return;
         }
-        if (raise(exc & ~C1)) {
-            return;
+        boolean abort = raise(exc & ~C1);
+        if (abort && (exc & ~fcw & Fp80.IE) != 0) {
+            return; // an unmasked SNaN aborts; an unmasked denormal still loads
         }
         fsw &= ~C1;
         push(s, mm);
@@ -571,7 +593,7 @@ public class X87 {
                 }
                 m.begin(fcw);
                 long bits = m.toFloat(stSe(0), stM(0), true);
-                if ((m.exc & ~fcw & 0x3f) != 0) {
+                if ((m.exc & ~fcw & 0x1b) != 0) {
                     raise(m.exc);
                     return;
                 }
@@ -659,7 +681,7 @@ public class X87 {
             exc = m.exc;
             long mag = v < 0 ? -v : v;
             if ((exc & Fp80.IE) != 0 || mag > 999_999_999_999_999_999L || v == Long.MIN_VALUE) {
-                exc |= Fp80.IE;
+                exc = (exc | Fp80.IE) & ~(Fp80.PE | C1);
                 if ((Fp80.IE & ~fcw) != 0) {
                     raise(exc);
                     return;
@@ -755,6 +777,7 @@ public class X87 {
             case 5:
                 switch (reg) {
                     case 0: // FFREE
+                        fsw &= ~C1;
                         valid &= ~(1 << phys(rm));
                         return;
                     case 1: // FXCH alias
@@ -778,6 +801,7 @@ public class X87 {
             default: // DF
                 switch (reg) {
                     case 0: // FFREEP
+                        fsw &= ~C1;
                         valid &= ~(1 << phys(rm));
                         pop();
                         return;
@@ -833,9 +857,9 @@ public class X87 {
 
     private void compareSt0Unordered(int i, boolean unordered, int pops) {
         if (empty(0) || empty(i)) {
-            if (underflow()) {
-                fsw |= C0 | C2 | C3;
-                fsw &= ~C1;
+            boolean masked = underflow();
+            fsw = (fsw & ~C1) | C0 | C2 | C3;
+            if (masked) {
                 for (int k = 0; k < pops; k++) {
                     pop();
                 }
@@ -847,24 +871,25 @@ public class X87 {
 
     private void comi(int i, boolean unordered, boolean popAfter, FpuHost h) {
         if (empty(0) || empty(i)) {
-            if (underflow()) {
-                fsw &= ~C1;
-                h.setFlagsFromFcomi(1, 1, 1);
-                if (popAfter) {
-                    pop();
-                }
+            boolean masked = underflow();
+            fsw &= ~C1;
+            h.setFlagsFromFcomi(1, 1, 1);
+            if (masked && popAfter) {
+                pop();
             }
             return;
         }
         int res = compareValues(stSe(0), stM(0), stSe(i), stM(i), unordered);
-        if (raise(cmpExc)) {
-            return;
-        }
-        fsw &= ~C1;
+        int keepC1 = fsw & C1;
+        boolean abort = raise(cmpExc);
+        fsw = (fsw & ~C1) | keepC1;
         if (res == 2) {
             h.setFlagsFromFcomi(1, 1, 1);
         } else {
             h.setFlagsFromFcomi(res == 0 ? 1 : 0, 0, res < 0 ? 1 : 0);
+        }
+        if (abort) {
+            return;
         }
         if (popAfter) {
             pop();
@@ -894,14 +919,10 @@ public class X87 {
         }
         if (empty(0) || empty(i)) {
             if (underflow()) {
-                fsw &= ~C1;
-                if (take) {
-                    setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
-                }
+                setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
             }
             return;
         }
-        fsw &= ~C1;
         if (take) {
             setSt(0, stSe(i), stM(i));
         }
@@ -948,10 +969,7 @@ public class X87 {
         switch (reg) {
             case 0: { // FLD ST(i)
                 if (empty(rm)) {
-                    if (!underflow()) {
-                        return;
-                    }
-                    if (pushOverflowCheck()) {
+                    if (underflow()) {
                         push(Fp80.INDEF_SE, Fp80.INDEF_M);
                     }
                     return;
@@ -995,13 +1013,12 @@ public class X87 {
             throw new UnsupportedOperationException("x87: D9 " + Integer.toHexString(modrm));
         }
         if (empty(0)) {
-            if (underflow()) {
-                if (rm == 4) {
-                    fsw |= C0 | C2 | C3;
-                } else {
-                    setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
-                }
+            boolean masked = underflow();
+            if (rm == 4) {
+                fsw = (fsw & ~C1) | C0 | C2 | C3;
+            } else if (masked) {
                 fsw &= ~C1;
+                setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
             }
             return;
         }
@@ -1164,7 +1181,10 @@ public class X87 {
             return;
         }
         if ((valid & (1 << ((top - 1) & 7))) != 0) {
-            pushOverflowCheck();
+            if (!raise(Fp80.IE | Fp80.SF | C1)) {
+                setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
+                push(Fp80.INDEF_SE, Fp80.INDEF_M);
+            }
             return;
         }
         int s = stSe(0);
@@ -1221,6 +1241,7 @@ public class X87 {
 
     private void fprem(boolean ieee) {
         if (empty(0) || empty(1)) {
+            fsw &= ~C2;
             if (underflow()) {
                 setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
             }
@@ -1234,10 +1255,12 @@ public class X87 {
             return;
         }
         int q = m.quotientBits;
-        fsw &= ~(C0 | C1 | C2 | C3);
+        fsw &= ~(C1 | C2);
         if (m.partial) {
+            fsw &= ~(C0 | C3);
             fsw |= C2;
-        } else if ((exc & Fp80.IE) == 0) {
+        } else if (q >= 0) {
+            fsw &= ~(C0 | C3);
             fsw |= ((q & 4) != 0 ? C0 : 0) | ((q & 2) != 0 ? C3 : 0) | ((q & 1) != 0 ? C1 : 0);
         }
         setSt(0, m.rse, m.rm);
@@ -1245,15 +1268,24 @@ public class X87 {
 
     /** FSIN, FCOS, FSINCOS, FPTAN, F2XM1 (computed through double). */
     private void transcendental1(int code) {
+        boolean pushes = code == 2 || code == 11;
         if (empty(0)) {
             if (underflow()) {
+                fsw &= ~(C1 | C2);
                 setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
+                if (pushes) {
+                    if (pushOverflowCheck()) {
+                        push(Fp80.INDEF_SE, Fp80.INDEF_M);
+                    }
+                }
             }
             return;
         }
-        boolean pushes = code == 2 || code == 11;
         if (pushes && (valid & (1 << ((top - 1) & 7))) != 0) {
-            pushOverflowCheck();
+            if (!raise(Fp80.IE | Fp80.SF | C1)) {
+                setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
+                push(Fp80.INDEF_SE, Fp80.INDEF_M);
+            }
             return;
         }
         int s = stSe(0);

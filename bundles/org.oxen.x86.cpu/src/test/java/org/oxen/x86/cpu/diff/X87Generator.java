@@ -1,0 +1,298 @@
+package org.oxen.x86.cpu.diff;
+
+import java.util.SplittableRandom;
+
+/**
+ * Generates x87 test sequences: 1..4 ESC instructions over a random register stack, control
+ * word (precision, rounding, masks) and memory operands at [ebx+disp8] with EBX = DATA_ADDR.
+ * Transcendental instructions are generated only by {@link #transcendental} cases, whose
+ * register contents are not compared bit for bit (they are computed through double).
+ */
+final class X87Generator {
+    private static final String[] ARITH = {"fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr"};
+    private static final int[] OPS = {0, 1, 4, 5, 6, 7};
+    private static final String[] D9E0 = {"fchs", "fabs", null, null, "ftst", "fxam"};
+    private static final String[] CONSTS = {"fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2", "fldz"};
+
+    static final int MAX_LEN = Integer.getInteger("oxen.diff.x87.len", 4);
+
+    private X87Generator() {
+    }
+
+    static TestCase generate(SplittableRandom r, boolean transcendental) {
+        TestCase c = new TestCase(transcendental ? "x87-transcendental" : "x87");
+        c.fpu = true;
+        c.mem = new byte[TestCase.MEM_SIZE];
+        for (int i = 0; i < c.mem.length; i++) {
+            c.mem[i] = (byte) r.nextInt();
+        }
+        for (int i = 0; i < 8; i++) {
+            c.regs[i] = Operands.int32(r);
+        }
+        c.regs[3] = TestCase.DATA_ADDR;
+        c.regs[4] = TestCase.STACK_TOP;
+        c.eflags = 0x202 | (r.nextInt() & 0x8d5);
+        int pcf = new int[] {0, 2, 3, 3}[r.nextInt(4)];
+        int masks = r.nextInt(10) == 0 ? r.nextInt(64) : 0x3f;
+        c.fcw = 0x1040 | masks | pcf << 8 | r.nextInt(4) << 10;
+        if (r.nextInt(20) == 0) {
+            c.fcw = r.nextInt(0x10000) | 0x3f;
+        }
+        int top = r.nextInt(8);
+        int sticky = r.nextInt(4) == 0 ? (r.nextInt(64) & masks) : 0;
+        c.fsw = top << 11 | (r.nextInt(16) == 0 ? 0 : (r.nextInt() & 0x4700)) | sticky;
+        int n = r.nextInt(10);
+        if (n > 8) {
+            n = 8;
+        }
+        for (int i = 0; i < 8; i++) {
+            Operands.f80(r, c.stSe, c.stM, i);
+            boolean valid = r.nextInt(12) == 0 ? r.nextBoolean() : i < n;
+            if (valid) {
+                c.ftw |= 1 << ((top + i) & 7);
+            }
+        }
+        Code code = new Code();
+        int len = 1 + r.nextInt(transcendental ? 2 : MAX_LEN);
+        for (int k = 0; k < len; k++) {
+            int slot = k * 40; // each instruction owns a 40-byte memory slot
+            if (transcendental && k == len - 1) {
+                transcendental(r, code);
+            } else {
+                insn(r, c, code, slot);
+            }
+        }
+        code.into(c);
+        if (transcendental) {
+            c.compareFpuRegs = false;
+        }
+        return c;
+    }
+
+    private static void transcendental(SplittableRandom r, Code code) {
+        String[] names = {"f2xm1", "fyl2x", "fptan", "fpatan", null, null, null, null, null, "fyl2xp1", null, "fsincos", null, null, "fsin", "fcos"};
+        int k;
+        do {
+            k = r.nextInt(16);
+        } while (names[k] == null);
+        code.insn(names[k], 0xd9, 0xf0 + k);
+    }
+
+    private static int memModrm(int reg) {
+        return 0x43 | reg << 3; // [ebx+disp8]
+    }
+
+    private static void put(byte[] mem, int off, long v, int bytes) {
+        for (int i = 0; i < bytes; i++) {
+            mem[off + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    private static void insn(SplittableRandom r, TestCase c, Code code, int slot) {
+        int i = r.nextInt(8);
+        switch (r.nextInt(22)) {
+            case 0:
+            case 1: { // D8 st0 = st0 op sti, or fcom/fcomp
+                int op = r.nextInt(8);
+                code.insn(ARITH[op] + " st0,st" + i, 0xd8, 0xc0 | op << 3 | i);
+                return;
+            }
+            case 2: { // DC sti = sti op st0
+                int op = OPS[r.nextInt(OPS.length)];
+                code.insn(ARITH[op >= 4 ? op ^ 1 : op] + " st" + i + ",st0", 0xdc, 0xc0 | op << 3 | i);
+                return;
+            }
+            case 3: { // DE ...p
+                int op = OPS[r.nextInt(OPS.length)];
+                code.insn(ARITH[op >= 4 ? op ^ 1 : op] + "p st" + i + ",st0", 0xde, 0xc0 | op << 3 | i);
+                return;
+            }
+            case 4: { // compares
+                switch (r.nextInt(8)) {
+                    case 0:
+                        code.insn("fcompp", 0xde, 0xd9);
+                        return;
+                    case 1:
+                        code.insn("fucompp", 0xda, 0xe9);
+                        return;
+                    case 2:
+                        code.insn("fucom st" + i, 0xdd, 0xe0 | i);
+                        return;
+                    case 3:
+                        code.insn("fucomp st" + i, 0xdd, 0xe8 | i);
+                        return;
+                    case 4:
+                        code.insn("fucomi st" + i, 0xdb, 0xe8 | i);
+                        return;
+                    case 5:
+                        code.insn("fcomi st" + i, 0xdb, 0xf0 | i);
+                        return;
+                    case 6:
+                        code.insn("fucomip st" + i, 0xdf, 0xe8 | i);
+                        return;
+                    default:
+                        code.insn("fcomip st" + i, 0xdf, 0xf0 | i);
+                        return;
+                }
+            }
+            case 5:
+            case 6: { // arithmetic with memory operands
+                int op = r.nextInt(8);
+                int kind = r.nextInt(4);
+                int opc = new int[] {0xd8, 0xdc, 0xda, 0xde}[kind];
+                String[] t = {"m32fp", "m64fp", "m32int", "m16int"};
+                switch (kind) {
+                    case 0:
+                        put(c.mem, slot, Operands.f32(r), 4);
+                        break;
+                    case 1:
+                        put(c.mem, slot, Operands.f64(r), 8);
+                        break;
+                    case 2:
+                        put(c.mem, slot, Operands.int32(r), 4);
+                        break;
+                    default:
+                        put(c.mem, slot, Operands.int32(r), 2);
+                        break;
+                }
+                code.insn((kind >= 2 ? "fi" + ARITH[op].substring(1) : ARITH[op]) + " " + t[kind] + " [ebx+" + slot + "]",
+                        opc, memModrm(op), slot);
+                return;
+            }
+            case 7:
+            case 8: { // loads
+                switch (r.nextInt(7)) {
+                    case 0:
+                        put(c.mem, slot, Operands.f32(r), 4);
+                        code.insn("fld m32fp", 0xd9, memModrm(0), slot);
+                        return;
+                    case 1:
+                        put(c.mem, slot, Operands.f64(r), 8);
+                        code.insn("fld m64fp", 0xdd, memModrm(0), slot);
+                        return;
+                    case 2: {
+                        int[] se = new int[1];
+                        long[] mm = new long[1];
+                        Operands.f80(r, se, mm, 0);
+                        put(c.mem, slot, mm[0], 8);
+                        put(c.mem, slot + 8, se[0], 2);
+                        code.insn("fld m80", 0xdb, memModrm(5), slot);
+                        return;
+                    }
+                    case 3:
+                        put(c.mem, slot, Operands.int32(r), 2);
+                        code.insn("fild m16", 0xdf, memModrm(0), slot);
+                        return;
+                    case 4:
+                        put(c.mem, slot, Operands.int32(r), 4);
+                        code.insn("fild m32", 0xdb, memModrm(0), slot);
+                        return;
+                    case 5:
+                        put(c.mem, slot, (long) Operands.int32(r) << (r.nextInt(33)) ^ Operands.int32(r), 8);
+                        code.insn("fild m64", 0xdf, memModrm(5), slot);
+                        return;
+                    default: {
+                        long bcd = 0;
+                        for (int d = 0; d < 18; d++) {
+                            bcd |= (long) r.nextInt(10) << (4 * d);
+                        }
+                        put(c.mem, slot, bcd, 8);
+                        put(c.mem, slot + 8, r.nextBoolean() ? 0x80 << 8 : 0, 2);
+                        code.insn("fbld m80", 0xdf, memModrm(4), slot);
+                        return;
+                    }
+                }
+            }
+            case 9:
+            case 10:
+            case 11: { // stores
+                String[] names = {"fst m32", "fstp m32", "fst m64", "fstp m64", "fstp m80", "fist m16", "fistp m16",
+                    "fist m32", "fistp m32", "fistp m64", "fisttp m16", "fisttp m32", "fisttp m64", "fbstp m80"};
+                int[][] enc = {{0xd9, 2}, {0xd9, 3}, {0xdd, 2}, {0xdd, 3}, {0xdb, 7}, {0xdf, 2}, {0xdf, 3},
+                    {0xdb, 2}, {0xdb, 3}, {0xdf, 7}, {0xdf, 1}, {0xdb, 1}, {0xdd, 1}, {0xdf, 6}};
+                int k = r.nextInt(names.length);
+                code.insn(names[k] + " [ebx+" + slot + "]", enc[k][0], memModrm(enc[k][1]), slot);
+                return;
+            }
+            case 12:
+                code.insn("fld st" + i, 0xd9, 0xc0 | i);
+                return;
+            case 13:
+                switch (r.nextInt(4)) {
+                    case 0:
+                        code.insn("fxch st" + i, 0xd9, 0xc8 | i);
+                        return;
+                    case 1:
+                        code.insn("fst st" + i, 0xdd, 0xd0 | i);
+                        return;
+                    case 2:
+                        code.insn("fstp st" + i, 0xdd, 0xd8 | i);
+                        return;
+                    default:
+                        code.insn("ffree st" + i, 0xdd, 0xc0 | i);
+                        return;
+                }
+            case 14: {
+                int k = new int[] {0, 1, 4, 5}[r.nextInt(4)];
+                code.insn(D9E0[k], 0xd9, 0xe0 | k);
+                return;
+            }
+            case 15: {
+                int k = r.nextInt(7);
+                code.insn(CONSTS[k], 0xd9, 0xe8 | k);
+                return;
+            }
+            case 16: {
+                String[] names = {"fxtract", "fprem1", "fdecstp", "fincstp", "fprem", null, "fsqrt", null, "frndint", "fscale"};
+                int k;
+                do {
+                    k = r.nextInt(names.length);
+                } while (names[k] == null);
+                code.insn(names[k], 0xd9, 0xf4 + k);
+                return;
+            }
+            case 17:
+            case 18: // fsqrt and frndint are frequent in compiled code
+                if (r.nextBoolean()) {
+                    code.insn("fsqrt", 0xd9, 0xfa);
+                } else {
+                    code.insn("frndint", 0xd9, 0xfc);
+                }
+                return;
+            case 19: { // fcmovcc
+                String[] names = {"fcmovb", "fcmove", "fcmovbe", "fcmovu"};
+                int k = r.nextInt(4);
+                boolean neg = r.nextBoolean();
+                code.insn((neg ? names[k].replace("fcmov", "fcmovn") : names[k]) + " st" + i,
+                        neg ? 0xdb : 0xda, 0xc0 | k << 3 | i);
+                return;
+            }
+            case 20: // control and status
+                switch (r.nextInt(6)) {
+                    case 0:
+                        code.insn("fnstsw ax", 0xdf, 0xe0);
+                        return;
+                    case 1:
+                        code.insn("fnstsw [ebx+" + slot + "]", 0xdd, memModrm(7), slot);
+                        return;
+                    case 2:
+                        code.insn("fnstcw [ebx+" + slot + "]", 0xd9, memModrm(7), slot);
+                        return;
+                    case 3: {
+                        int cw = r.nextInt(4) == 0 ? r.nextInt(0x10000) : 0x0040 | 0x3f | r.nextInt(16) << 8;
+                        put(c.mem, slot, cw, 2);
+                        code.insn("fldcw [ebx+" + slot + "]", 0xd9, memModrm(5), slot);
+                        return;
+                    }
+                    case 4:
+                        code.insn("fnclex", 0xdb, 0xe2);
+                        return;
+                    default:
+                        code.insn("fninit", 0xdb, 0xe3);
+                        return;
+                }
+            default:
+                code.insn("fnop", 0xd9, 0xd0);
+        }
+    }
+}
