@@ -49,8 +49,13 @@ final class Fp80 {
     // 128-bit shift result
     private long sHi, sLo;
 
+    /** The last two-operand operation's result came from a NaN or unsupported operand. */
+    boolean nanPath;
+
     void begin(int fcw) {
         exc = 0;
+        nanPath = false;
+        loadDenormal = false;
         rc = (fcw >> 10) & 3;
         int p = (fcw >> 8) & 3;
         pc = p == 0 ? 24 : p == 2 ? 53 : 64;
@@ -136,12 +141,14 @@ final class Fp80 {
      * @return true if the result was decided here
      */
     private boolean nanOperands(int ca, int aSe, long aM, int cb, int bSe, long bM) {
+        nanPath = true;
         if (ca == UNSUPPORTED || cb == UNSUPPORTED) {
             defaultNaN();
             return true;
         }
         boolean na = isNaN(ca), nb = isNaN(cb);
         if (!na && !nb) {
+            nanPath = false;
             return false;
         }
         if (ca == SNAN || cb == SNAN) {
@@ -151,6 +158,8 @@ final class Fp80 {
             int c = Long.compareUnsigned(aM & ~QUIET_BIT, bM & ~QUIET_BIT);
             if (ca != cb) {
                 c = ca == QNAN ? 1 : -1; // a quiet NaN wins over a signaling one
+            } else if (c == 0) {
+                c = (aSe & 0x8000) == 0 ? 1 : -1; // equal significands: the positive one (host)
             }
             if (c >= 0) {
                 setResult(aSe, aM | QUIET_BIT);
@@ -165,8 +174,11 @@ final class Fp80 {
         return true;
     }
 
+    /** Set by the caller when an operand was a denormal in its memory format. */
+    boolean loadDenormal;
+
     private void denormalCheck(int ca, int cb) {
-        if (ca == DENORMAL || cb == DENORMAL) {
+        if (ca == DENORMAL || cb == DENORMAL || loadDenormal) {
             exc |= DE;
         }
     }

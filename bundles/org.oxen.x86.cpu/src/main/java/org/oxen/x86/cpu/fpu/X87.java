@@ -235,7 +235,7 @@ public class X87 {
     private boolean raise(int exc) {
         if ((exc & ~fcw & (Fp80.IE | Fp80.DE | Fp80.ZE)) != 0) {
             // aborted before computing: post-computation flags are not reported
-            exc &= Fp80.IE | Fp80.DE | Fp80.ZE | Fp80.SF | C1;
+            exc &= Fp80.IE | Fp80.DE | Fp80.ZE | Fp80.SF | ((exc & Fp80.SF) != 0 ? C1 : 0);
         }
         fsw = (fsw & ~C1) | (exc & C1);
         fsw |= exc & 0x7f;
@@ -348,6 +348,7 @@ public class X87 {
     /** dest op src into m.rse/m.rm; op: 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr. */
     private void compute(int op, int aSe, long aM, int bSe, long bM, int extraExc) {
         m.begin(fcw);
+        m.loadDenormal = (extraExc & Fp80.DE) != 0;
         switch (op) {
             case 0:
                 m.add(aSe, aM, bSe, bM, false);
@@ -368,7 +369,6 @@ public class X87 {
                 m.div(bSe, bM, aSe, aM);
                 break;
         }
-        m.exc |= extraExc;
     }
 
     /** FCOM family: compares ST(0) with b, sets C3/C2/C0, pops 'pops' times. */
@@ -384,7 +384,7 @@ public class X87 {
             return;
         }
         int res = compareValues(stSe(0), stM(0), bSe, bM, unordered);
-        int exc = (extraExc | cmpExc) & ~C1;
+        int exc = ((res == 2 ? extraExc & ~Fp80.DE : extraExc) | cmpExc) & ~C1;
         boolean abort = raise(exc);
         fsw &= ~(C0 | C2 | C3 | C1);
         fsw |= res == 0 ? C3 : res < 0 ? C0 : res == 1 ? 0 : (C0 | C2 | C3);
@@ -439,7 +439,7 @@ public class X87 {
                 m.begin(fcw);
                 int bits = (int) m.toFloat(stSe(0), stM(0), false);
                 if ((m.exc & ~fcw & 0x1b) != 0) {
-                    raise(m.exc);
+                    raise(storeAbortFlags(m.exc));
                     return;
                 }
                 h.write32(seg, off, bits);
@@ -534,6 +534,14 @@ public class X87 {
         }
     }
 
+    /** An unmasked overflow/underflow on a store to memory reports only that flag. */
+    private int storeAbortFlags(int exc) {
+        if ((exc & ~fcw & (Fp80.IE | Fp80.DE)) == 0) {
+            exc &= ~(Fp80.PE | C1);
+        }
+        return exc;
+    }
+
     private void storeInt(int seg, int off, FpuHost h, int bits, boolean truncate, boolean popAfter) {
         long v;
         int exc;
@@ -594,7 +602,7 @@ public class X87 {
                 m.begin(fcw);
                 long bits = m.toFloat(stSe(0), stM(0), true);
                 if ((m.exc & ~fcw & 0x1b) != 0) {
-                    raise(m.exc);
+                    raise(storeAbortFlags(m.exc));
                     return;
                 }
                 h.write64(seg, off, bits);
@@ -1251,6 +1259,7 @@ public class X87 {
         m.rc = 0;
         m.rem(stSe(0), stM(0), stSe(1), stM(1), ieee);
         int exc = m.exc & ~(C1 | Fp80.PE);
+        fsw &= ~C2;
         if (raise(exc)) {
             return;
         }
