@@ -429,11 +429,22 @@ final class Fp80 {
         int biased = e + BIAS;
         if (biased <= 0 && !ueMasked && regDest) {
             exc |= UE;
+            if (biased + WRAP <= 0) { // beyond the wrap range: signed zero (host behaviour)
+                exc |= PE;
+                setResult(sign << 15, 0);
+                return;
+            }
             roundCore(sign, biased + WRAP, hi, lo, p, 0x7fff, false);
             return;
         }
         roundCore(sign, biased, hi, lo, p, 0x7fff, true);
         if (overflowed && !oeMasked && regDest) {
+            if (biased - WRAP >= 0x7fff) { // beyond the wrap range: infinity (host behaviour)
+                exc |= C1;
+                setResult(sign << 15 | 0x7fff, INT_BIT);
+                return;
+            }
+            exc &= ~(C1 | PE); // the wrapped result decides inexactness
             roundCore(sign, biased - WRAP, hi, lo, p, 0x7fff, true);
             exc |= OE;
         }
@@ -833,15 +844,19 @@ final class Fp80 {
         }
         quotientBits = 0;
         denormalCheck(ca, cb);
-        if (cb == INF || ca == ZERO) {
+        if (ca == ZERO) {
             setResult(aSe, aM);
             return;
         }
         unpackA(aSe, aM);
+        if (cb == INF) {
+            round(as, ae, am, 0, 64, true);
+            return;
+        }
         unpackB(bSe, bM);
         int d = ae - be;
         if (d < 0 && !(ieee && d == -1)) {
-            setResult(aSe, aM);
+            round(as, ae, am, 0, 64, true); // exact; normalizes pseudo-denormals, wraps for unmasked #U
             return;
         }
         BigInteger a = BigInteger.valueOf(am >>> 1).shiftLeft(1).or(BigInteger.valueOf(am & 1));

@@ -1182,9 +1182,7 @@ public class X87 {
         if (empty(0)) {
             if (underflow()) {
                 setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
-                if (pushOverflowCheck()) {
-                    push(Fp80.INDEF_SE, Fp80.INDEF_M);
-                }
+                push(Fp80.INDEF_SE, Fp80.INDEF_M);
             }
             return;
         }
@@ -1283,9 +1281,7 @@ public class X87 {
                 fsw &= ~(C1 | C2);
                 setSt(0, Fp80.INDEF_SE, Fp80.INDEF_M);
                 if (pushes) {
-                    if (pushOverflowCheck()) {
-                        push(Fp80.INDEF_SE, Fp80.INDEF_M);
-                    }
+                    push(Fp80.INDEF_SE, Fp80.INDEF_M);
                 }
             }
             return;

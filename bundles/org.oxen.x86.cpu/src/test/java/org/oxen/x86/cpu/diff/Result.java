@@ -56,8 +56,8 @@ final class Result {
             if (a.fcw != b.fcw) {
                 return "fcw";
             }
-            if (a.fsw != b.fsw) {
-                return String.format("fsw %04x", a.fsw ^ b.fsw);
+            if (((a.fsw ^ b.fsw) & c.fswMask) != 0) {
+                return String.format("fsw %04x", (a.fsw ^ b.fsw) & c.fswMask);
             }
             if (a.ftw != b.ftw) {
                 return "ftw";

@@ -33,6 +33,8 @@ final class TestCase {
     int insnCount;
     /** Compare the x87 register contents (false when a transcendental result is involved). */
     boolean compareFpuRegs = true;
+    /** Status-word bits to compare. */
+    int fswMask = 0xffff;
 
     TestCase(String family) {
         this.family = family;
