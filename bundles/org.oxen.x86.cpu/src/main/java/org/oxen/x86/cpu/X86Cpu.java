@@ -1,0 +1,190 @@
+package org.oxen.x86.cpu;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.InterruptAcknowledge;
+import org.oxen.x86.api.InterruptLine;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.internal.Core;
+
+/**
+ * One x86 CPU (i386 integer ISA plus the later instructions compilers and Xen guests use,
+ * protected mode, paging with PSE and PAE/NX, x87).
+ *
+ * <p>Threading: a CPU is driven by one thread at a time ({@link #run}, the state accessors, the
+ * exit configuration). {@link #requestStop()}, {@link #intr()} and {@link #nmi()} may be called
+ * from any thread; they take effect between instruction batches.
+ */
+@ProviderType
+public interface X86Cpu {
+
+    /** Register indices for {@link #gpr}. */
+    int EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+    /** Segment register indices (hardware encoding). */
+    int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+
+    /**
+     * Creates a CPU in its power-on state (real mode, CS:EIP = F000:FFF0 with CS base FFFF0000).
+     * If {@code memory} also implements {@link org.oxen.x86.api.DirectMemory}, RAM accesses take
+     * the TLB fast path. {@code ioBus} sees the whole 64 KiB port space (offset = port number).
+     */
+    static X86Cpu create(PhysicalMemory memory, IoPortDevice ioBus) {
+        return new Core(memory, ioBus);
+    }
+
+    // ---- running ----
+
+    /** Runs at most {@code maxInstructions} instructions (a REP string instruction counts once). */
+    RunResult run(long maxInstructions);
+
+    /** Makes {@link #run} return {@link RunResult#STOPPED} soon; any thread. */
+    void requestStop();
+
+    /** Instructions retired since creation. */
+    long instructionCount();
+
+    /** Power-on / RESET state (memory untouched, exit configuration kept). */
+    void reset();
+
+    boolean isHalted();
+
+    void setHalted(boolean halted);
+
+    // ---- interrupts ----
+
+    /** The INTR pin; level-triggered. The vector comes from {@link #setInterruptController}. */
+    InterruptLine intr();
+
+    void setInterruptController(InterruptAcknowledge controller);
+
+    /** Raises NMI (edge); any thread. */
+    void nmi();
+
+    /** FERR#, raised on an unmasked x87 error while CR0.NE is clear (IRQ 13 on a PC). */
+    void setFerrLine(InterruptLine line);
+
+    /** Delivers an exception before the next instruction; {@code errorCode} -1 for none. */
+    void injectException(int vector, int errorCode);
+
+    /** Delivers an external interrupt before the next instruction, regardless of IF. */
+    void injectInterrupt(int vector);
+
+    // ---- state ----
+
+    int gpr(int index);
+
+    void setGpr(int index, int value);
+
+    int eip();
+
+    void setEip(int eip);
+
+    int eflags();
+
+    void setEflags(int eflags);
+
+    /** ES..GS = 0..5. */
+    SegmentState segment(int seg);
+
+    /** Sets the whole register including the hidden part (no checks); setting CS sets CPL to its DPL. */
+    void setSegment(int seg, SegmentState s);
+
+    /** Loads a segment register as MOV would (descriptor checks in protected mode); false if it faulted. */
+    boolean loadSegment(int seg, int selector);
+
+    SegmentState ldtr();
+
+    void setLdtr(SegmentState s);
+
+    SegmentState tr();
+
+    void setTr(SegmentState s);
+
+    int gdtBase();
+
+    int gdtLimit();
+
+    void setGdt(int base, int limit);
+
+    int idtBase();
+
+    int idtLimit();
+
+    void setIdt(int base, int limit);
+
+    int cpl();
+
+    void setCpl(int cpl);
+
+    /** CR0, CR2, CR3, CR4. */
+    int cr(int n);
+
+    /** Writes a CR with the architectural side effects (TLB flush, PDPTE load) but no checks. */
+    void setCr(int n, int value);
+
+    int dr(int n);
+
+    void setDr(int n, int value);
+
+    /** Reads an MSR; IllegalArgumentException if this CPU has no such MSR. */
+    long msr(int index);
+
+    void setMsr(int index, long value);
+
+    /** FXSAVE image (512 bytes) of the x87 state. */
+    void saveFpu(byte[] fxsave);
+
+    void restoreFpu(byte[] fxsave);
+
+    CpuidModel cpuidModel();
+
+    void setCpuidModel(CpuidModel model);
+
+    /** Time base of RDTSC (nanoseconds); without a clock the TSC counts retired instructions. */
+    void setClock(Clock clock);
+
+    /** Drops every TLB entry (after the owner changes page tables behind the guest's back). */
+    void flushTlb();
+
+    /**
+     * Tells the CPU that physical memory was written by someone else (DMA): cached decoded code
+     * for that range must go. (The interpreter decodes from memory each time; kept for the
+     * translator.)
+     */
+    void invalidateCode(long physAddress, int length);
+
+    // ---- exits ----
+
+    void setExitHandler(ExitHandler handler);
+
+    void setSoftwareInterruptExit(int vector, boolean on);
+
+    /** Every occurrence of exception {@code vector} (0..31) exits. */
+    void setExceptionExit(int vector, boolean on);
+
+    /** #GP(0) raised by a privileged instruction at CPL &gt; 0 (or IOPL-sensitive CLI/STI) exits. */
+    void setPrivilegedGpExit(boolean on);
+
+    /** #PF at a linear address in [start, end) exits. */
+    void addPageFaultExitRange(int start, int end);
+
+    /** Protection #PF (present page) on physical frame {@code frame} (address / 4096) exits. */
+    void setPageFaultExitFrame(long frame, boolean on);
+
+    void clearPageFaultExits();
+
+    void setHltExit(boolean on);
+
+    void setIoExit(int port, boolean on);
+
+    void setCrExit(int cr, boolean read, boolean write);
+
+    void setMsrExit(boolean on);
+
+    /** The last exit (valid in the handler and after {@link RunResult#EXIT}). */
+    CpuExit lastExit();
+
+    /** After a STOP: finishes the exited instruction as {@link ExitAction#COMPLETE} would with {@code value}. */
+    void completeExit(long value);
+}

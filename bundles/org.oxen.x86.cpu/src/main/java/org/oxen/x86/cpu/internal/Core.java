@@ -1,0 +1,697 @@
+package org.oxen.x86.cpu.internal;
+
+import java.util.BitSet;
+
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.InterruptAcknowledge;
+import org.oxen.x86.api.InterruptLine;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.CpuExit;
+import org.oxen.x86.cpu.CpuidModel;
+import org.oxen.x86.cpu.ExitAction;
+import org.oxen.x86.cpu.ExitHandler;
+import org.oxen.x86.cpu.ExitReason;
+import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * The CPU: run loop, event recognition (INTR, NMI, injected events), exits, and the public
+ * state API.
+ *
+ * <p>Design: {@link #run} executes batches of up to {@value #BATCH} instructions through
+ * {@code step()}; an instruction that changes interrupt-relevant state sets {@code breakBatch}.
+ * Guest faults unwind by the preallocated {@link Fault}; the loop rewinds EIP and delivers.
+ *
+ * <p>Locking: none. Cross-thread inputs (INTR level, NMI, stop) are volatile fields read
+ * between batches.
+ */
+public final class Core extends Events implements X86Cpu {
+
+    static final int BATCH = 4096;
+
+    private volatile boolean intrLevel;
+    private volatile boolean nmiPending;
+    private volatile boolean stopRequested;
+    private boolean nmiBlocked;
+    private InterruptAcknowledge pic;
+    private ExitHandler handler;
+    private final CpuExit lastExit = new CpuExit();
+    private int injectVector = -1, injectError = -1;
+    private boolean injectIsException;
+    private int exceptionExitMask;
+    private boolean privGpExit;
+    private int[] pfRanges = new int[0];
+    private BitSet pfFrames;
+    private boolean running;
+
+    private final InterruptLine intrLine = new InterruptLine() {
+        @Override
+        public void set(boolean high) {
+            intrLevel = high;
+        }
+    };
+
+    public Core(PhysicalMemory mem, IoPortDevice io) {
+        super(mem, io);
+        reset();
+    }
+
+    @Override
+    public void reset() {
+        for (int i = 0; i < 8; i++) r[i] = 0;
+        r[2] = 0x600; // EDX: family/model/stepping
+        eflags = 2;
+        lop = L_NONE;
+        cr0 = 0x60000010;
+        cr2 = cr3 = cr4 = 0;
+        efer = 0;
+        for (int s = 0; s < 6; s++) {
+            segSel[s] = 0;
+            segBase[s] = 0;
+            segLimit[s] = 0xFFFF;
+            segAttr[s] = s == CpuState.CS ? 0x9B : 0x93;
+            segCache(s);
+        }
+        segSel[CpuState.CS] = 0xF000;
+        segBase[CpuState.CS] = 0xFFFF0000;
+        eip = 0xFFF0;
+        gdtBase = idtBase = 0;
+        gdtLimit = idtLimit = 0xFFFF;
+        ldtSel = ldtBase = 0;
+        ldtLimit = 0xFFFF;
+        ldtAttr = 0x82;
+        trSel = trBase = 0;
+        trLimit = 0xFFFF;
+        trAttr = 0x8B;
+        dr6 = 0xFFFF0FF0;
+        dr7 = 0x400;
+        halted = false;
+        shutdown = false;
+        intShadow = false;
+        nmiBlocked = false;
+        injectVector = -1;
+        cplSet(0);
+        flushTlb(true);
+        fpu.reset();
+    }
+
+    // ---- run loop ----
+
+    @Override
+    public RunResult run(long maxInstructions) {
+        if (running) throw new IllegalStateException("run() re-entered (from an exit handler?)");
+        running = true;
+        try {
+            return runLoop(maxInstructions);
+        } finally {
+            running = false;
+        }
+    }
+
+    private RunResult runLoop(long maxInstructions) {
+        long end = icount + maxInstructions;
+        for (;;) {
+            if (shutdown) return RunResult.SHUTDOWN;
+            if (stopRequested) {
+                stopRequested = false;
+                return RunResult.STOPPED;
+            }
+            boolean shadow = intShadow;
+            intShadow = false;
+            try {
+                if (injectVector >= 0 || nmiPending || (intrLevel && !shadow)) {
+                    events(shadow);
+                    if (shutdown) continue;
+                }
+            } catch (Fault f) {
+                // delivery of an external event faulted: treat as an exception at the current EIP
+                startEip = eip;
+                if (handleFault()) return RunResult.EXIT;
+                continue;
+            }
+            if (halted) return RunResult.HALTED;
+            long left = end - icount;
+            if (left <= 0) return RunResult.INSTRUCTION_LIMIT;
+            int n = shadow ? 1 : (int) Math.min(left, BATCH);
+            breakBatch = false;
+            int i = 0;
+            try {
+                while (i < n) {
+                    step();
+                    i++;
+                    if (breakBatch) break;
+                }
+            } catch (Fault f) {
+                icount += i;
+                i = 0;
+                if (handleFault()) return RunResult.EXIT;
+            }
+            icount += i;
+        }
+    }
+
+    private void events(boolean shadow) {
+        if (injectVector >= 0) {
+            int v = injectVector, e = injectError;
+            boolean exc = injectIsException;
+            injectVector = -1;
+            halted = false;
+            if (exc) {
+                startEip = eip;
+                exception(v, e >= 0, e);
+            } else {
+                interrupt(v, T_EXT, false, 0);
+            }
+            return;
+        }
+        if (nmiPending && !nmiBlocked && !shadow) {
+            nmiPending = false;
+            nmiBlocked = false; // NMI blocking until IRET is not modelled
+            halted = false;
+            interrupt(NMI_V, T_EXT, false, 0);
+            return;
+        }
+        if (intrLevel && !shadow && (eflags & IF) != 0 && pic != null) {
+            int v = pic.acknowledge() & 0xFF;
+            halted = false;
+            interrupt(v, T_EXT, false, 0);
+        }
+    }
+
+    /** Handles the fault signal; true when run() must return EXIT. */
+    private boolean handleFault() {
+        int vec = faultVector;
+        boolean priv = privFault;
+        privFault = false;
+        eip = startEip;
+        if (vec == EXIT) {
+            return doExit();
+        }
+        if (exceptionExits(vec, priv)) {
+            lastExit.set(ExitReason.EXCEPTION, vec, faultHasError ? faultError : -1, vec == PF_V ? faultAddr : 0, 0,
+                    0, false, 0, 0, -1, startEip, startEip);
+            ExitAction a = handler == null ? ExitAction.STOP : handler.onExit(this, lastExit);
+            switch (a) {
+                case STOP: return true;
+                case DELIVER: break;
+                default: return false;
+            }
+        }
+        exception(vec, faultHasError, faultError);
+        return false;
+    }
+
+    private boolean exceptionExits(int vec, boolean priv) {
+        if ((exceptionExitMask & (1 << vec)) != 0) return true;
+        if (vec == GP && priv && privGpExit) return true;
+        if (vec == PF_V) {
+            int a = faultAddr;
+            for (int i = 0; i < pfRanges.length; i += 2) {
+                if (Integer.compareUnsigned(a, pfRanges[i]) >= 0 && Integer.compareUnsigned(a, pfRanges[i + 1]) < 0) {
+                    return true;
+                }
+            }
+            if (pfFrames != null && (faultError & 1) != 0) {
+                long fr = frameOf(a);
+                return fr >= 0 && fr < Integer.MAX_VALUE && pfFrames.get((int) fr);
+            }
+        }
+        return false;
+    }
+
+    /** Frame mapped at {@code lin} by the current page tables (no side effects), or -1. */
+    private long frameOf(int lin) {
+        if (!paging()) return (lin & 0xFFFFFFFFL) >>> 12;
+        if (!pae()) {
+            int pde = mem.read32((cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2));
+            if ((pde & 1) == 0) return -1;
+            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) return ((pde & 0xFFC00000L) | (lin & 0x3FF000)) >>> 12;
+            int pte = mem.read32((pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2));
+            return (pte & 1) == 0 ? -1 : (pte & 0xFFFFF000L) >>> 12;
+        }
+        long e3 = pdpte[lin >>> 30];
+        if ((e3 & 1) == 0) return -1;
+        long pde = mem.read64((e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3));
+        if ((pde & 1) == 0) return -1;
+        if ((pde & 0x80) != 0) return ((pde & 0xFFFE00000L) | (lin & 0x1FF000)) >>> 12;
+        long pte = mem.read64((pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3));
+        return (pte & 1) == 0 ? -1 : (pte & 0xFFFFFF000L) >>> 12;
+    }
+
+    private boolean doExit() {
+        ExitReason reason;
+        long value = 0;
+        int reg = -1;
+        switch (exitReason) {
+            case X_SOFTINT: reason = ExitReason.SOFTWARE_INTERRUPT; break;
+            case X_HLT: reason = ExitReason.HLT; break;
+            case X_IO: reason = ExitReason.IO; value = exitValue & 0xFFFFFFFFL; break;
+            case X_CR: reason = ExitReason.CR_ACCESS; value = exitValue & 0xFFFFFFFFL; reg = exitPort; break;
+            default: reason = ExitReason.MSR_ACCESS; value = exitValue64; break;
+        }
+        lastExit.set(reason, reason == ExitReason.SOFTWARE_INTERRUPT ? exitIndex : -1, -1, 0, exitPort,
+                exitSize, exitWrite, value, exitIndex, reg, startEip, exitNextEip);
+        ExitAction a = handler == null ? ExitAction.STOP : handler.onExit(this, lastExit);
+        switch (a) {
+            case STOP: return true;
+            case RESUME: return false;
+            case COMPLETE: complete(lastExit.value()); return false;
+            default:
+                try {
+                    deliverNatively();
+                } catch (Fault f) {
+                    return handleFault();
+                }
+                return false;
+        }
+    }
+
+    private void complete(long value) {
+        CpuExit x = lastExit;
+        if (!x.write()) {
+            switch (x.reason()) {
+                case IO: setRegSz(0, x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2, (int) value); break;
+                case MSR_ACCESS: r[0] = (int) value; r[2] = (int) (value >>> 32); break;
+                case CR_ACCESS: if (x.register() >= 0) r[x.register()] = (int) value; break;
+                default: break;
+            }
+        }
+        eip = x.nextEip();
+    }
+
+    private void deliverNatively() {
+        CpuExit x = lastExit;
+        startEip = x.eip();
+        switch (x.reason()) {
+            case SOFTWARE_INTERRUPT:
+                eip = x.nextEip();
+                if (v86() && iopl() < 3) throw gp(0);
+                interrupt(x.vector(), T_SOFT, false, 0);
+                return;
+            case HLT:
+                eip = x.nextEip();
+                halted = true;
+                return;
+            case IO: {
+                int sz = x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2;
+                if (x.write()) {
+                    switch (sz) {
+                        case 0: io.write8(x.port(), (int) x.value()); break;
+                        case 1: io.write16(x.port(), (int) x.value()); break;
+                        default: io.write32(x.port(), (int) x.value());
+                    }
+                } else {
+                    setRegSz(0, sz, sz == 0 ? io.read8(x.port()) : sz == 1 ? io.read16(x.port()) : io.read32(x.port()));
+                }
+                eip = x.nextEip();
+                return;
+            }
+            case CR_ACCESS:
+                if (x.write()) {
+                    setCrChecked(x.index(), (int) x.value());
+                } else if (x.register() >= 0) {
+                    r[x.register()] = cr(x.index());
+                }
+                eip = x.nextEip();
+                return;
+            case MSR_ACCESS:
+                if (x.write()) {
+                    writeMsr(x.index(), x.value());
+                } else {
+                    long v = readMsr(x.index());
+                    r[0] = (int) v;
+                    r[2] = (int) (v >>> 32);
+                }
+                eip = x.nextEip();
+                return;
+            default:
+                return;
+        }
+    }
+
+    private void setCrChecked(int n, int v) {
+        switch (n) {
+            case 0: writeCr0(v); break;
+            case 2: cr2 = v; break;
+            case 3: writeCr3(v); break;
+            default: writeCr4(v); break;
+        }
+    }
+
+    @Override
+    public void completeExit(long value) {
+        complete(value);
+    }
+
+    @Override
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    @Override
+    public long instructionCount() {
+        return icount;
+    }
+
+    @Override
+    public boolean isHalted() {
+        return halted;
+    }
+
+    @Override
+    public void setHalted(boolean h) {
+        halted = h;
+    }
+
+    @Override
+    public InterruptLine intr() {
+        return intrLine;
+    }
+
+    @Override
+    public void setInterruptController(InterruptAcknowledge controller) {
+        pic = controller;
+    }
+
+    @Override
+    public void nmi() {
+        nmiPending = true;
+    }
+
+    @Override
+    public void setFerrLine(InterruptLine line) {
+        ferr = line;
+    }
+
+    @Override
+    public void injectException(int vector, int errorCode) {
+        injectVector = vector;
+        injectError = errorCode;
+        injectIsException = true;
+    }
+
+    @Override
+    public void injectInterrupt(int vector) {
+        injectVector = vector;
+        injectError = -1;
+        injectIsException = false;
+    }
+
+    // ---- exit configuration ----
+
+    @Override
+    public void setExitHandler(ExitHandler h) {
+        handler = h;
+    }
+
+    @Override
+    public void setSoftwareInterruptExit(int vector, boolean on) {
+        if (softIntExit == null) softIntExit = new boolean[256];
+        softIntExit[vector & 0xFF] = on;
+    }
+
+    @Override
+    public void setExceptionExit(int vector, boolean on) {
+        exceptionExitMask = on ? exceptionExitMask | 1 << vector : exceptionExitMask & ~(1 << vector);
+    }
+
+    @Override
+    public void setPrivilegedGpExit(boolean on) {
+        privGpExit = on;
+    }
+
+    @Override
+    public void addPageFaultExitRange(int start, int end) {
+        int[] n = java.util.Arrays.copyOf(pfRanges, pfRanges.length + 2);
+        n[n.length - 2] = start;
+        n[n.length - 1] = end;
+        pfRanges = n;
+    }
+
+    @Override
+    public void setPageFaultExitFrame(long frame, boolean on) {
+        if (pfFrames == null) pfFrames = new BitSet();
+        pfFrames.set((int) frame, on);
+    }
+
+    @Override
+    public void clearPageFaultExits() {
+        pfRanges = new int[0];
+        pfFrames = null;
+    }
+
+    @Override
+    public void setHltExit(boolean on) {
+        hltExit = on;
+    }
+
+    @Override
+    public void setIoExit(int port, boolean on) {
+        if (ioExit == null) ioExit = new boolean[65536];
+        ioExit[port & 0xFFFF] = on;
+    }
+
+    @Override
+    public void setCrExit(int cr, boolean read, boolean write) {
+        int rb = 1 << cr, wb = 1 << (cr + 16);
+        crExitMask = (crExitMask & ~(rb | wb)) | (read ? rb : 0) | (write ? wb : 0);
+    }
+
+    @Override
+    public void setMsrExit(boolean on) {
+        msrExit = on;
+    }
+
+    @Override
+    public CpuExit lastExit() {
+        return lastExit;
+    }
+
+    // ---- state ----
+
+    @Override
+    public int gpr(int index) {
+        return r[index];
+    }
+
+    @Override
+    public void setGpr(int index, int value) {
+        r[index] = value;
+    }
+
+    @Override
+    public int eip() {
+        return eip;
+    }
+
+    @Override
+    public void setEip(int v) {
+        eip = v;
+    }
+
+    @Override
+    public void setEflags(int f) {
+        eflags = (f & 0x3F7FD5) | 2;
+        lop = L_NONE;
+    }
+
+    @Override
+    public org.oxen.x86.cpu.SegmentState segment(int s) {
+        return new org.oxen.x86.cpu.SegmentState(segSel[s], segBase[s], segLimit[s], segAttr[s]);
+    }
+
+    @Override
+    public void setSegment(int s, org.oxen.x86.cpu.SegmentState st) {
+        segSel[s] = st.selector;
+        segBase[s] = st.base;
+        segLimit[s] = st.limit;
+        segAttr[s] = st.attributes;
+        segCache(s);
+        if (s == CpuState.CS) {
+            cplSet(pm() ? ((st.attributes & 0x1C) == 0x1C ? st.selector & 3 : st.dpl()) : 0);
+        }
+    }
+
+    @Override
+    public boolean loadSegment(int s, int selector) {
+        try {
+            if (s == CpuState.CS) {
+                if (pm()) {
+                    readDesc(selector, GP);
+                    loadCs(selector, descLo, descHi, selector & 3);
+                } else {
+                    loadSegReal(CpuState.CS, selector);
+                    fetchPage = INVALID;
+                }
+            } else {
+                loadSeg(s, selector);
+            }
+            return true;
+        } catch (Fault f) {
+            return false;
+        }
+    }
+
+    @Override
+    public org.oxen.x86.cpu.SegmentState ldtr() {
+        return new org.oxen.x86.cpu.SegmentState(ldtSel, ldtBase, ldtLimit, ldtAttr);
+    }
+
+    @Override
+    public void setLdtr(org.oxen.x86.cpu.SegmentState s) {
+        ldtSel = s.selector;
+        ldtBase = s.base;
+        ldtLimit = s.limit;
+        ldtAttr = s.attributes;
+    }
+
+    @Override
+    public org.oxen.x86.cpu.SegmentState tr() {
+        return new org.oxen.x86.cpu.SegmentState(trSel, trBase, trLimit, trAttr);
+    }
+
+    @Override
+    public void setTr(org.oxen.x86.cpu.SegmentState s) {
+        trSel = s.selector;
+        trBase = s.base;
+        trLimit = s.limit;
+        trAttr = s.attributes;
+    }
+
+    @Override
+    public int gdtBase() {
+        return gdtBase;
+    }
+
+    @Override
+    public int gdtLimit() {
+        return gdtLimit;
+    }
+
+    @Override
+    public void setGdt(int base, int limit) {
+        gdtBase = base;
+        gdtLimit = limit;
+    }
+
+    @Override
+    public int idtBase() {
+        return idtBase;
+    }
+
+    @Override
+    public int idtLimit() {
+        return idtLimit;
+    }
+
+    @Override
+    public void setIdt(int base, int limit) {
+        idtBase = base;
+        idtLimit = limit;
+    }
+
+    @Override
+    public int cpl() {
+        return cpl;
+    }
+
+    @Override
+    public void setCpl(int c) {
+        cplSet(c);
+    }
+
+    @Override
+    public int cr(int n) {
+        switch (n) {
+            case 0: return cr0;
+            case 2: return cr2;
+            case 3: return cr3;
+            case 4: return cr4;
+            default: throw new IllegalArgumentException("CR" + n);
+        }
+    }
+
+    @Override
+    public void setCr(int n, int v) {
+        switch (n) {
+            case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); break;
+            case 2: cr2 = v; break;
+            case 3: cr3 = v; loadPdptes(); flushTlb(false); break;
+            case 4: cr4 = v; loadPdptes(); flushTlb(true); break;
+            default: throw new IllegalArgumentException("CR" + n);
+        }
+    }
+
+    @Override
+    public int dr(int n) {
+        return n < 4 ? dr[n] : n == 6 ? dr6 : dr7;
+    }
+
+    @Override
+    public void setDr(int n, int v) {
+        if (n < 4) dr[n] = v; else if (n == 6) dr6 = v; else dr7 = v;
+    }
+
+    @Override
+    public long msr(int index) {
+        try {
+            return readMsr(index);
+        } catch (Fault f) {
+            throw new IllegalArgumentException("no MSR " + Integer.toHexString(index));
+        }
+    }
+
+    @Override
+    public void setMsr(int index, long value) {
+        try {
+            writeMsr(index, value);
+        } catch (Fault f) {
+            throw new IllegalArgumentException("no MSR " + Integer.toHexString(index) + " or bad value");
+        }
+    }
+
+    @Override
+    public void saveFpu(byte[] image) {
+        fpu.fxsave(0, 0, new ArrayFpuHost(image, this));
+    }
+
+    @Override
+    public void restoreFpu(byte[] image) {
+        fpu.fxrstor(0, 0, new ArrayFpuHost(image, this));
+    }
+
+    @Override
+    public CpuidModel cpuidModel() {
+        return cpuidModel;
+    }
+
+    @Override
+    public void setCpuidModel(CpuidModel model) {
+        cpuidModel = model;
+    }
+
+    @Override
+    public void setClock(Clock c) {
+        clock = c;
+    }
+
+    @Override
+    public void flushTlb() {
+        flushTlb(true);
+    }
+
+    @Override
+    public void invalidateCode(long physAddress, int length) {
+        fetchPage = INVALID;
+    }
+
+    /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
+    public int peekCode() {
+        try {
+            return lread8(segBase[CpuState.CS] + eip, tlbSet);
+        } catch (Fault f) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,437 @@
+package org.oxen.x86.cpu.internal;
+
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
+
+/**
+ * ModR/M and SIB decoding, operand access, string instructions, port I/O, multiply/divide and
+ * BCD adjustment: the helpers the opcode handlers are written in.
+ */
+abstract class Decode extends Prot {
+
+    /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
+    static final int EXIT = -1;
+    static final int X_SOFTINT = 1, X_EXCEPTION = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    int exitReason, exitNextEip, exitPort, exitSize, exitValue, exitIndex;
+    boolean exitWrite;
+    long exitValue64;
+    /** Set when the #GP being raised comes from a privileged instruction at CPL > 0. */
+    boolean privFault;
+
+    /** Ports whose IN/OUT leave the emulator (null: none). */
+    boolean[] ioExit;
+    int crExitMask;
+    boolean msrExit, hltExit;
+
+    /** Ends the current batch so that events are checked (IF changes, CR writes, ...). */
+    boolean breakBatch;
+
+    Decode(PhysicalMemory mem, IoPortDevice io) {
+        super(mem, io);
+    }
+
+    final Fault exit(int reason) {
+        exitReason = reason;
+        exitNextEip = eip;
+        faultVector = EXIT;
+        return fault;
+    }
+
+    final Fault privileged() {
+        privFault = true;
+        return gp(0);
+    }
+
+    final void needCpl0() {
+        if (cpl != 0 || v86()) {
+            throw privileged();
+        }
+    }
+
+    // ---- ModR/M ----
+
+    /** Decodes the memory operand of {@code modrm} (mod != 3); returns the offset, sets eaSeg. */
+    final int ea(int modrm) {
+        int mod = modrm >>> 6, rm = modrm & 7;
+        int seg = DS;
+        int off;
+        if (!addr32) {
+            switch (rm) {
+                case 0: off = r[3] + r[6]; break;
+                case 1: off = r[3] + r[7]; break;
+                case 2: off = r[5] + r[6]; seg = SS; break;
+                case 3: off = r[5] + r[7]; seg = SS; break;
+                case 4: off = r[6]; break;
+                case 5: off = r[7]; break;
+                case 6:
+                    if (mod == 0) {
+                        off = fetch16();
+                    } else {
+                        off = r[5];
+                        seg = SS;
+                    }
+                    break;
+                default: off = r[3]; break;
+            }
+            if (mod == 1) {
+                off += (byte) fetch8();
+            } else if (mod == 2) {
+                off += fetch16();
+            }
+            off &= 0xFFFF;
+        } else {
+            if (rm == 4) {
+                int sib = fetch8();
+                int base = sib & 7, idx = (sib >>> 3) & 7;
+                if (base == 5 && mod == 0) {
+                    off = fetch32();
+                } else {
+                    off = r[base];
+                    if (base == 4 || base == 5) {
+                        seg = SS;
+                    }
+                }
+                if (idx != 4) {
+                    off += r[idx] << (sib >>> 6);
+                }
+            } else if (rm == 5 && mod == 0) {
+                off = fetch32();
+            } else {
+                off = r[rm];
+                if (rm == 5) {
+                    seg = SS;
+                }
+            }
+            if (mod == 1) {
+                off += (byte) fetch8();
+            } else if (mod == 2) {
+                off += fetch32();
+            }
+        }
+        eaSeg = segOvr >= 0 ? segOvr : seg;
+        return off;
+    }
+
+    final int dataSeg() {
+        return segOvr >= 0 ? segOvr : DS;
+    }
+
+    final int osz() {
+        return op32 ? 2 : 1;
+    }
+
+    // ---- port I/O ----
+
+    /** Checks IOPL / the TSS I/O permission bitmap for an access of {@code n} bytes. */
+    final void ioCheck(int port, int n) {
+        if (pm() && (cpl > iopl() || v86())) {
+            if ((trAttr & 0xF) != 0xB && (trAttr & 0xF) != 9 || trLimit < 0x67) {
+                throw gp(0);
+            }
+            int mapBase = sysRead16(trBase + 0x66);
+            int byteOff = mapBase + (port >>> 3);
+            if (byteOff + 1 > trLimit) {
+                throw gp(0);
+            }
+            int bits = sysRead16(trBase + byteOff);
+            if (((bits >>> (port & 7)) & ((1 << n) - 1)) != 0) {
+                throw gp(0);
+            }
+        }
+    }
+
+    final int ioIn(int port, int sz) {
+        port &= 0xFFFF;
+        ioCheck(port, 1 << sz);
+        if (ioExit != null && ioExit[port]) {
+            exitPort = port;
+            exitSize = 1 << sz;
+            exitWrite = false;
+            throw exit(X_IO);
+        }
+        switch (sz) {
+            case 0: return io.read8(port) & 0xFF;
+            case 1: return io.read16(port) & 0xFFFF;
+            default: return io.read32(port);
+        }
+    }
+
+    final void ioOut(int port, int sz, int v) {
+        port &= 0xFFFF;
+        ioCheck(port, 1 << sz);
+        if (ioExit != null && ioExit[port]) {
+            exitPort = port;
+            exitSize = 1 << sz;
+            exitWrite = true;
+            exitValue = v & MASK[sz];
+            throw exit(X_IO);
+        }
+        switch (sz) {
+            case 0: io.write8(port, v & 0xFF); break;
+            case 1: io.write16(port, v & 0xFFFF); break;
+            default: io.write32(port, v);
+        }
+    }
+
+    // ---- string instructions ----
+
+    final int cnt() {
+        return addr32 ? r[1] : r[1] & 0xFFFF;
+    }
+
+    final void setCnt(int v) {
+        if (addr32) r[1] = v; else r[1] = (r[1] & 0xFFFF0000) | (v & 0xFFFF);
+    }
+
+    final int idx(int reg) {
+        return addr32 ? r[reg] : r[reg] & 0xFFFF;
+    }
+
+    final void advance(int reg, int n) {
+        int d = (eflags & DF) != 0 ? -n : n;
+        if (addr32) r[reg] += d; else r[reg] = (r[reg] & 0xFFFF0000) | ((r[reg] + d) & 0xFFFF);
+    }
+
+    /** op: 0 MOVS 1 CMPS 2 STOS 3 LODS 4 SCAS 5 INS 6 OUTS. */
+    final void string(int op, int sz) {
+        int n = 1 << sz;
+        int src = dataSeg();
+        if (rep == 0) {
+            stringOnce(op, sz, n, src);
+            return;
+        }
+        if (op == 2 && rep == 0xF3 && sz == 2 && (eflags & DF) == 0 && addr32) {
+            // fast STOSD: page-granular chunks through the normal write path
+            while (r[1] != 0) {
+                wr32(ES, r[7], r[0]);
+                r[7] += 4;
+                r[1]--;
+            }
+            return;
+        }
+        while (cnt() != 0) {
+            stringOnce(op, sz, n, src);
+            setCnt(cnt() - 1);
+            if ((op == 1 || op == 4) && zfSet() != (rep == 0xF3)) {
+                break;
+            }
+        }
+    }
+
+    private void stringOnce(int op, int sz, int n, int src) {
+        switch (op) {
+            case 0: {
+                int v = rdSz(src, idx(6), sz);
+                wrSz(ES, idx(7), sz, v);
+                advance(6, n);
+                advance(7, n);
+                break;
+            }
+            case 1: {
+                int a = rdSz(src, idx(6), sz);
+                int b = rdSz(ES, idx(7), sz);
+                alu(7, a, b, sz);
+                advance(6, n);
+                advance(7, n);
+                break;
+            }
+            case 2:
+                wrSz(ES, idx(7), sz, r[0]);
+                advance(7, n);
+                break;
+            case 3:
+                setRegSz(0, sz, rdSz(src, idx(6), sz));
+                advance(6, n);
+                break;
+            case 4:
+                alu(7, regSz(0, sz), rdSz(ES, idx(7), sz), sz);
+                advance(7, n);
+                break;
+            case 5: {
+                linW(ES, idx(7), n);
+                int v = ioIn(r[2], sz);
+                wrSz(ES, idx(7), sz, v);
+                advance(7, n);
+                break;
+            }
+            default: {
+                int v = rdSz(src, idx(6), sz);
+                ioOut(r[2], sz, v);
+                advance(6, n);
+                break;
+            }
+        }
+    }
+
+    // ---- multiply / divide ----
+
+    final void mul(int v, int sz, boolean signed) {
+        switch (sz) {
+            case 0: {
+                int a = r[0] & 0xFF;
+                int res = signed ? (byte) a * (byte) v : a * (v & 0xFF);
+                setReg16(0, res);
+                boolean c = signed ? res != (byte) res : (res & 0xFF00) != 0;
+                szp(0, res, c, c);
+                break;
+            }
+            case 1: {
+                int a = r[0] & 0xFFFF;
+                int res = signed ? (short) a * (short) v : a * (v & 0xFFFF);
+                setReg16(0, res);
+                setReg16(2, res >>> 16);
+                boolean c = signed ? res != (short) res : (res & 0xFFFF0000) != 0;
+                szp(1, res, c, c);
+                break;
+            }
+            default: {
+                long res = signed ? (long) r[0] * v : (r[0] & 0xFFFFFFFFL) * (v & 0xFFFFFFFFL);
+                r[0] = (int) res;
+                r[2] = (int) (res >>> 32);
+                boolean c = signed ? res != (int) res : (res >>> 32) != 0;
+                szp(2, (int) res, c, c);
+            }
+        }
+    }
+
+    final int imul2(int a, int b, int sz) {
+        if (sz == 2) {
+            long res = (long) a * b;
+            szp(2, (int) res, res != (int) res, res != (int) res);
+            return (int) res;
+        }
+        int res = (short) a * (short) b;
+        boolean c = res != (short) res;
+        szp(1, res, c, c);
+        return res & 0xFFFF;
+    }
+
+    final void div(int v, int sz, boolean signed) {
+        switch (sz) {
+            case 0: {
+                int a = r[0] & 0xFFFF;
+                if ((v & 0xFF) == 0) throw raise(DE);
+                int q, rm;
+                if (signed) {
+                    int d = (byte) v;
+                    q = (short) a / d;
+                    rm = (short) a % d;
+                    if (q != (byte) q) throw raise(DE);
+                } else {
+                    q = a / (v & 0xFF);
+                    rm = a % (v & 0xFF);
+                    if (q > 0xFF) throw raise(DE);
+                }
+                setReg16(0, (q & 0xFF) | (rm & 0xFF) << 8);
+                break;
+            }
+            case 1: {
+                int a = (r[2] & 0xFFFF) << 16 | (r[0] & 0xFFFF);
+                if ((v & 0xFFFF) == 0) throw raise(DE);
+                long q, rm;
+                if (signed) {
+                    int d = (short) v;
+                    q = (long) a / d;
+                    rm = (long) a % d;
+                    if (q != (short) q) throw raise(DE);
+                } else {
+                    long ua = a & 0xFFFFFFFFL;
+                    q = ua / (v & 0xFFFF);
+                    rm = ua % (v & 0xFFFF);
+                    if (q > 0xFFFF) throw raise(DE);
+                }
+                setReg16(0, (int) q);
+                setReg16(2, (int) rm);
+                break;
+            }
+            default: {
+                long a = (long) r[2] << 32 | (r[0] & 0xFFFFFFFFL);
+                if (v == 0) throw raise(DE);
+                long q, rm;
+                if (signed) {
+                    if (a == Long.MIN_VALUE && v == -1) throw raise(DE);
+                    q = a / v;
+                    rm = a % v;
+                    if (q != (int) q) throw raise(DE);
+                } else {
+                    long d = v & 0xFFFFFFFFL;
+                    q = Long.divideUnsigned(a, d);
+                    rm = Long.remainderUnsigned(a, d);
+                    if ((q >>> 32) != 0) throw raise(DE);
+                }
+                r[0] = (int) q;
+                r[2] = (int) rm;
+            }
+        }
+    }
+
+    // ---- BCD ----
+
+    final void daa() {
+        int f = flags();
+        int al = r[0] & 0xFF, oldAl = al;
+        boolean oldCf = (f & CF) != 0, cf = false, af = false;
+        if ((al & 0xF) > 9 || (f & AF) != 0) {
+            al = (al + 6) & 0xFF;
+            cf = oldCf || oldAl > 0xF9;
+            af = true;
+        }
+        if (oldAl > 0x99 || oldCf) {
+            al = (al + 0x60) & 0xFF;
+            cf = true;
+        }
+        setReg8(0, al);
+        szp(0, al, cf, false);
+        lcf |= af ? 4 : 0;
+    }
+
+    final void das() {
+        int f = flags();
+        int al = r[0] & 0xFF, oldAl = al;
+        boolean oldCf = (f & CF) != 0, cf = false, af = false;
+        if ((al & 0xF) > 9 || (f & AF) != 0) {
+            al = (al - 6) & 0xFF;
+            cf = oldCf || oldAl < 6;
+            af = true;
+        }
+        if (oldAl > 0x99 || oldCf) {
+            al = (al - 0x60) & 0xFF;
+            cf = true;
+        }
+        setReg8(0, al);
+        szp(0, al, cf, false);
+        lcf |= af ? 4 : 0;
+    }
+
+    final void aaa(boolean sub) {
+        int f = flags();
+        int ax = r[0] & 0xFFFF;
+        boolean adj = (ax & 0xF) > 9 || (f & AF) != 0;
+        if (adj) {
+            if (sub) {
+                ax = ((ax - 6) & 0xFF) | (((ax >>> 8) - 1) & 0xFF) << 8;
+            } else {
+                ax = (ax + 0x106) & 0xFFFF;
+            }
+        }
+        ax &= 0xFF0F;
+        setReg16(0, ax);
+        szp(0, ax & 0xFF, adj, false);
+        lcf |= adj ? 4 : 0;
+    }
+
+    final void aam(int base) {
+        if (base == 0) throw raise(DE);
+        int al = r[0] & 0xFF;
+        int v = (al / base) << 8 | (al % base);
+        setReg16(0, v);
+        szp(0, v & 0xFF, false, false);
+    }
+
+    final void aad(int base) {
+        int ax = r[0] & 0xFFFF;
+        int al = ((ax & 0xFF) + (ax >>> 8) * base) & 0xFF;
+        alu(0, ax & 0xFF, ((ax >>> 8) * base) & 0xFF, 0);
+        setReg16(0, al);
+    }
+}

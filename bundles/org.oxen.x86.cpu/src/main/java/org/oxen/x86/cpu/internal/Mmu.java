@@ -1,0 +1,504 @@
+package org.oxen.x86.cpu.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
+
+/**
+ * Segmentation checks, paging (2-level, PSE, PAE with NX) and the software TLB.
+ *
+ * <p>The TLB is direct-mapped, two sets (supervisor, user), each entry holding the linear page,
+ * the physical page, permissions, and for RAM pages the backing array: the fast path of a load
+ * is one tag compare and one VarHandle access. Entries are filled only after a successful walk
+ * (accessed bits set; dirty bit set before a write entry is filled), so a write through a
+ * read-filled entry takes the slow path once and sets D.
+ */
+abstract class Mmu extends CpuState {
+
+    static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    static final int TLB_BITS = 10, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
+    static final int INVALID = 1;
+    static final int P_WRITE = 1, P_DIRTY = 2, P_EXEC = 4, P_GLOBAL = 8;
+
+    final int[] tagR = new int[2 * TLB_SIZE];
+    final int[] tagW = new int[2 * TLB_SIZE];
+    final int[] tagX = new int[2 * TLB_SIZE];
+    final int[] tLin = new int[2 * TLB_SIZE];
+    final long[] tPhys = new long[2 * TLB_SIZE];
+    final int[] tPerm = new int[2 * TLB_SIZE];
+    final byte[][] tArr = new byte[2 * TLB_SIZE][];
+    final int[] tOff = new int[2 * TLB_SIZE];
+    /** 0 for supervisor, TLB_SIZE for user (CPL 3) accesses. */
+    int tlbSet;
+
+    // instruction fetch window: the linear page of EIP's code and its RAM array
+    int fetchPage = INVALID;
+    byte[] fetchArr;
+    int fetchOff;
+
+    Mmu(PhysicalMemory mem, IoPortDevice io) {
+        super(mem, io);
+        flushTlb(true);
+    }
+
+    final boolean paging() {
+        return cr0 < 0;
+    }
+
+    final boolean pae() {
+        return (cr4 & 0x20) != 0;
+    }
+
+    final void flushTlb(boolean all) {
+        boolean keepGlobal = !all && (cr4 & 0x80) != 0;
+        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+            if (keepGlobal && (tPerm[i] & P_GLOBAL) != 0 && tLin[i] != INVALID) {
+                continue;
+            }
+            tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
+            tArr[i] = null;
+        }
+        fetchPage = INVALID;
+    }
+
+    final void invlpg(int lin) {
+        int page = lin & 0xFFFFF000;
+        for (int set = 0; set < 2 * TLB_SIZE; set += TLB_SIZE) {
+            int i = set + ((lin >>> 12) & TLB_MASK);
+            if (tLin[i] == page) {
+                tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
+                tArr[i] = null;
+            }
+        }
+        // a 2/4 MiB page may be cached under several entries: drop those too
+        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+            if (tLin[i] != INVALID && (tPerm[i] & 0x10) != 0 && ((tLin[i] ^ page) & largeMask()) == 0) {
+                tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
+                tArr[i] = null;
+            }
+        }
+        fetchPage = INVALID;
+    }
+
+    private int largeMask() {
+        return pae() ? 0xFFE00000 : 0xFFC00000;
+    }
+
+    final void loadPdptes() {
+        if (paging() && pae()) {
+            long base = (cr3 & 0xFFFFFFE0L);
+            for (int i = 0; i < 4; i++) {
+                pdpte[i] = mem.read64(base + 8 * i);
+            }
+        }
+    }
+
+    // ---- translation ----
+
+    static final int ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2;
+
+    /**
+     * Translates {@code lin} for an access, filling the TLB of set {@code set}; returns the TLB
+     * index. Throws #PF.
+     */
+    final int translate(int lin, int acc, int set) {
+        int page = lin & 0xFFFFF000;
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tLin[i] == page) {
+            int p = tPerm[i];
+            if (acc == ACC_READ || (acc == ACC_EXEC && (p & P_EXEC) != 0)
+                    || (acc == ACC_WRITE && (p & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY))) {
+                return i;
+            }
+        }
+        boolean user = set != 0;
+        long phys;
+        int perm;
+        if (!paging()) {
+            phys = page & 0xFFFFFFFFL;
+            perm = P_WRITE | P_DIRTY | P_EXEC;
+        } else if (!pae()) {
+            long pdeA = (cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2);
+            int pde = mem.read32(pdeA);
+            if ((pde & 1) == 0) {
+                throw pageFault(lin, acc, user, 0);
+            }
+            boolean wp = (cr0 & 0x10000) != 0;
+            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) {
+                checkPerm(lin, acc, user, pde, 0, wp);
+                int npde = pde | 0x20 | (acc == ACC_WRITE ? 0x40 : 0);
+                if (npde != pde) {
+                    mem.write32(pdeA, npde);
+                }
+                phys = ((pde & 0xFFC00000L) | (lin & 0x3FF000)) & 0xFFFFFFFFL;
+                perm = permOf(user, wp, pde, false) | ((npde & 0x40) != 0 ? P_DIRTY : 0)
+                        | ((pde & 0x100) != 0 ? P_GLOBAL : 0) | 0x10;
+            } else {
+                long pteA = (pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2);
+                int pte = mem.read32(pteA);
+                if ((pte & 1) == 0) {
+                    throw pageFault(lin, acc, user, 0);
+                }
+                int comb = pde & pte | 1;
+                checkPerm(lin, acc, user, comb, 0, wp);
+                if ((pde & 0x20) == 0) {
+                    mem.write32(pdeA, pde | 0x20);
+                }
+                int npte = pte | 0x20 | (acc == ACC_WRITE ? 0x40 : 0);
+                if (npte != pte) {
+                    mem.write32(pteA, npte);
+                }
+                phys = pte & 0xFFFFF000L;
+                perm = permOf(user, wp, comb, false) | ((npte & 0x40) != 0 ? P_DIRTY : 0)
+                        | ((pte & 0x100) != 0 ? P_GLOBAL : 0);
+            }
+        } else {
+            boolean nxe = (efer & 0x800) != 0;
+            long rsvd = nxe ? 0x7FFFFFF000000000L : 0xFFFFFFF000000000L;
+            long e3 = pdpte[lin >>> 30];
+            if ((e3 & 1) == 0) {
+                throw pageFault(lin, acc, user, 0);
+            }
+            long pdeA = (e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3);
+            long pde = mem.read64(pdeA);
+            if ((pde & 1) == 0) {
+                throw pageFault(lin, acc, user, 0);
+            }
+            if ((pde & rsvd) != 0) {
+                throw pageFault(lin, acc, user, 8 | 1);
+            }
+            boolean wp = (cr0 & 0x10000) != 0;
+            if ((pde & 0x80) != 0) {
+                if ((pde & 0x1FE000L) != 0) {
+                    throw pageFault(lin, acc, user, 8 | 1);
+                }
+                int comb = (int) pde;
+                checkPerm(lin, acc, user, comb, pde, wp);
+                long npde = pde | 0x20 | (acc == ACC_WRITE ? 0x40 : 0);
+                if (npde != pde) {
+                    mem.write64(pdeA, npde);
+                }
+                phys = (pde & 0xFFFE00000L) | (lin & 0x1FF000);
+                perm = permOf(user, wp, comb, pde < 0 && nxe) | ((npde & 0x40) != 0 ? P_DIRTY : 0)
+                        | ((pde & 0x100) != 0 ? P_GLOBAL : 0) | 0x10;
+            } else {
+                long pteA = (pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3);
+                long pte = mem.read64(pteA);
+                if ((pte & 1) == 0) {
+                    throw pageFault(lin, acc, user, 0);
+                }
+                if ((pte & rsvd) != 0) {
+                    throw pageFault(lin, acc, user, 8 | 1);
+                }
+                int comb = (int) pde & (int) pte | 1;
+                long nx = (pde | pte) & (nxe ? Long.MIN_VALUE : 0);
+                checkPerm(lin, acc, user, comb, nx, wp);
+                if ((pde & 0x20) == 0) {
+                    mem.write64(pdeA, pde | 0x20);
+                }
+                long npte = pte | 0x20 | (acc == ACC_WRITE ? 0x40 : 0);
+                if (npte != pte) {
+                    mem.write64(pteA, npte);
+                }
+                phys = pte & 0xFFFFFF000L;
+                perm = permOf(user, wp, comb, nx != 0) | ((npte & 0x40) != 0 ? P_DIRTY : 0)
+                        | ((pte & 0x100) != 0 ? P_GLOBAL : 0);
+            }
+        }
+        if ((cr4 & 0x80) == 0) {
+            perm &= ~P_GLOBAL;
+        }
+        tLin[i] = page;
+        tPhys[i] = phys;
+        tPerm[i] = perm;
+        byte[] arr = direct == null ? null : direct.directArray(phys, false);
+        tArr[i] = arr;
+        if (arr != null) {
+            tOff[i] = direct.directOffset(phys);
+            tagR[i] = page;
+            tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
+            tagW[i] = (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY) && direct.directArray(phys, true) == arr
+                    ? page : INVALID;
+        } else {
+            tagR[i] = tagW[i] = tagX[i] = INVALID;
+        }
+        return i;
+    }
+
+    private static int permOf(boolean user, boolean wp, int comb, boolean nx) {
+        boolean w = (comb & 2) != 0 || (!user && !wp);
+        return (w ? P_WRITE : 0) | (nx ? 0 : P_EXEC);
+    }
+
+    private void checkPerm(int lin, int acc, boolean user, int comb, long nx, boolean wp) {
+        if (user && (comb & 4) == 0) {
+            throw pageFault(lin, acc, user, 1);
+        }
+        if (acc == ACC_WRITE && (comb & 2) == 0 && (user || wp)) {
+            throw pageFault(lin, acc, user, 1);
+        }
+        if (acc == ACC_EXEC && nx != 0) {
+            throw pageFault(lin, acc, user, 1);
+        }
+    }
+
+    final Fault pageFault(int lin, int acc, boolean user, int bits) {
+        int err = bits | (acc == ACC_WRITE ? 2 : 0) | (user ? 4 : 0);
+        if (acc == ACC_EXEC && pae() && (efer & 0x800) != 0) {
+            err |= 16;
+        }
+        faultAddr = lin;
+        return raise(PF_V, err);
+    }
+
+    /** Physical address of {@code lin} for a supervisor/user access (slow path). */
+    final long physOf(int lin, int acc, int set) {
+        int i = translate(lin, acc, set);
+        return tPhys[i] | (lin & 0xFFF);
+    }
+
+    // ---- linear-address access (set chosen by caller) ----
+
+    final int lread8(int lin, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagR[i] == (lin & 0xFFFFF000)) {
+            return tArr[i][tOff[i] + (lin & 0xFFF)] & 0xFF;
+        }
+        return mem.read8(physOf(lin, ACC_READ, set));
+    }
+
+    final int lread16(int lin, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) != 0xFFF) {
+            return (short) I16.get(tArr[i], tOff[i] + (lin & 0xFFF)) & 0xFFFF;
+        }
+        if ((lin & 0xFFF) == 0xFFF) {
+            return lread8(lin, set) | lread8(lin + 1, set) << 8;
+        }
+        return mem.read16(physOf(lin, ACC_READ, set));
+    }
+
+    final int lread32(int lin, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0xFFC) {
+            return (int) I32.get(tArr[i], tOff[i] + (lin & 0xFFF));
+        }
+        if ((lin & 0xFFF) > 0xFFC) {
+            physOf(lin, ACC_READ, set);
+            physOf(lin + 3, ACC_READ, set);
+            return lread8(lin, set) | lread8(lin + 1, set) << 8 | lread8(lin + 2, set) << 16
+                    | lread8(lin + 3, set) << 24;
+        }
+        return mem.read32(physOf(lin, ACC_READ, set));
+    }
+
+    final void lwrite8(int lin, int v, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagW[i] == (lin & 0xFFFFF000)) {
+            tArr[i][tOff[i] + (lin & 0xFFF)] = (byte) v;
+            return;
+        }
+        mem.write8(physOf(lin, ACC_WRITE, set), v);
+    }
+
+    final void lwrite16(int lin, int v, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagW[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) != 0xFFF) {
+            I16.set(tArr[i], tOff[i] + (lin & 0xFFF), (short) v);
+            return;
+        }
+        if ((lin & 0xFFF) == 0xFFF) {
+            physOf(lin, ACC_WRITE, set);
+            physOf(lin + 1, ACC_WRITE, set);
+            lwrite8(lin, v, set);
+            lwrite8(lin + 1, v >>> 8, set);
+            return;
+        }
+        mem.write16(physOf(lin, ACC_WRITE, set), v);
+    }
+
+    final void lwrite32(int lin, int v, int set) {
+        int i = set + ((lin >>> 12) & TLB_MASK);
+        if (tagW[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0xFFC) {
+            I32.set(tArr[i], tOff[i] + (lin & 0xFFF), v);
+            return;
+        }
+        if ((lin & 0xFFF) > 0xFFC) {
+            physOf(lin, ACC_WRITE, set);
+            physOf(lin + 3, ACC_WRITE, set);
+            for (int k = 0; k < 4; k++) {
+                lwrite8(lin + k, v >>> (8 * k), set);
+            }
+            return;
+        }
+        mem.write32(physOf(lin, ACC_WRITE, set), v);
+    }
+
+    /** Checks that a write of {@code n} bytes at lin would not fault (for multi-part writes). */
+    final void probeWrite(int lin, int n) {
+        physOf(lin, ACC_WRITE, tlbSet);
+        physOf(lin + n - 1, ACC_WRITE, tlbSet);
+    }
+
+    // ---- segmentation ----
+
+    /** Linear address of a checked access of {@code n} bytes at {@code off} in segment {@code s}. */
+    final int linR(int s, int off, int n) {
+        if (segFlatR[s]) {
+            return segBase[s] + off;
+        }
+        return segCheck(s, off, n, false);
+    }
+
+    final int linW(int s, int off, int n) {
+        if (segFlatW[s]) {
+            return segBase[s] + off;
+        }
+        return segCheck(s, off, n, true);
+    }
+
+    private int segCheck(int s, int off, int n, boolean write) {
+        int a = segAttr[s];
+        int vec = s == SS ? SSF : GP;
+        if (pm() && !v86()) {
+            if ((a & 0x10000) != 0 || (a & 0x80) == 0) {
+                throw raise(vec, 0);
+            }
+            boolean code = (a & 8) != 0;
+            if (write && (code || (a & 2) == 0)) {
+                throw raise(vec, 0);
+            }
+            if (!write && code && (a & 2) == 0) {
+                throw raise(vec, 0);
+            }
+            if (!code && (a & 4) != 0) {
+                int upper = (a & 0x4000) != 0 ? -1 : 0xFFFF;
+                long o = off & 0xFFFFFFFFL;
+                if (o <= (segLimit[s] & 0xFFFFFFFFL) || o + n - 1 > (upper & 0xFFFFFFFFL)) {
+                    throw raise(vec, 0);
+                }
+                return segBase[s] + off;
+            }
+        }
+        long end = (off & 0xFFFFFFFFL) + n - 1;
+        if (end > (segLimit[s] & 0xFFFFFFFFL)) {
+            throw raise(vec, 0);
+        }
+        return segBase[s] + off;
+    }
+
+    final int rd8(int s, int off) {
+        return lread8(linR(s, off, 1), tlbSet);
+    }
+
+    final int rd16(int s, int off) {
+        return lread16(linR(s, off, 2), tlbSet);
+    }
+
+    final int rd32(int s, int off) {
+        return lread32(linR(s, off, 4), tlbSet);
+    }
+
+    final void wr8(int s, int off, int v) {
+        lwrite8(linW(s, off, 1), v, tlbSet);
+    }
+
+    final void wr16(int s, int off, int v) {
+        lwrite16(linW(s, off, 2), v, tlbSet);
+    }
+
+    final void wr32(int s, int off, int v) {
+        lwrite32(linW(s, off, 4), v, tlbSet);
+    }
+
+    final int rdSz(int s, int off, int sz) {
+        switch (sz) {
+            case 0: return rd8(s, off);
+            case 1: return rd16(s, off);
+            default: return rd32(s, off);
+        }
+    }
+
+    final void wrSz(int s, int off, int sz, int v) {
+        switch (sz) {
+            case 0: wr8(s, off, v); break;
+            case 1: wr16(s, off, v); break;
+            default: wr32(s, off, v);
+        }
+    }
+
+    /** Supervisor-implicit access to system structures (GDT, IDT, LDT, TSS) by linear address. */
+    final int sysRead32(int lin) {
+        return lread32(lin, 0);
+    }
+
+    final int sysRead16(int lin) {
+        return lread16(lin, 0);
+    }
+
+    final void sysWrite32(int lin, int v) {
+        lwrite32(lin, v, 0);
+    }
+
+    final void sysWrite16(int lin, int v) {
+        lwrite16(lin, v, 0);
+    }
+
+    // ---- instruction fetch ----
+
+    final int fetch8() {
+        int lin = segBase[CS] + eip;
+        if ((lin & 0xFFFFF000) == fetchPage) {
+            eip = code32 ? eip + 1 : (eip + 1) & 0xFFFF;
+            return fetchArr[fetchOff + (lin & 0xFFF)] & 0xFF;
+        }
+        return fetch8Slow();
+    }
+
+    private int fetch8Slow() {
+        if ((eip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
+            throw gp(0);
+        }
+        int lin = segBase[CS] + eip;
+        int i = translate(lin, ACC_EXEC, tlbSet);
+        int v;
+        int page = lin & 0xFFFFF000;
+        long pageEndOff = (eip & 0xFFFFFFFFL) + (0xFFF - (lin & 0xFFF));
+        if (tArr[i] != null && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)) {
+            fetchPage = page;
+            fetchArr = tArr[i];
+            fetchOff = tOff[i];
+            v = fetchArr[fetchOff + (lin & 0xFFF)] & 0xFF;
+        } else {
+            v = mem.read8(tPhys[i] | (lin & 0xFFF));
+        }
+        eip = code32 ? eip + 1 : (eip + 1) & 0xFFFF;
+        return v;
+    }
+
+    final int fetch16() {
+        return fetch8() | fetch8() << 8;
+    }
+
+    final int fetch32() {
+        int lin = segBase[CS] + eip;
+        if ((lin & 0xFFFFF000) == fetchPage && (lin & 0xFFF) <= 0xFFC) {
+            eip += 4;
+            return (int) I32.get(fetchArr, fetchOff + (lin & 0xFFF));
+        }
+        return fetch16() | fetch16() << 16;
+    }
+
+    final int fetchSz(int sz) {
+        switch (sz) {
+            case 0: return fetch8();
+            case 1: return fetch16();
+            default: return fetch32();
+        }
+    }
+}

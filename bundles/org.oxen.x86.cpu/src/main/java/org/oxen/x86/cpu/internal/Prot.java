@@ -1,0 +1,646 @@
+package org.oxen.x86.cpu.internal;
+
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
+
+/**
+ * Stack operations, segment loads with descriptor checks, far transfers (gates, far RET),
+ * IRET and the 32-bit TSS task switch.
+ */
+abstract class Prot extends Alu {
+
+    Prot(PhysicalMemory mem, IoPortDevice io) {
+        super(mem, io);
+    }
+
+    // ---- stack ----
+
+    final void push32(int v) {
+        if (stack32) {
+            int esp = r[4] - 4;
+            wr32(SS, esp, v);
+            r[4] = esp;
+        } else {
+            int sp = (r[4] - 4) & 0xFFFF;
+            wr32(SS, sp, v);
+            r[4] = (r[4] & 0xFFFF0000) | sp;
+        }
+    }
+
+    final void push16(int v) {
+        if (stack32) {
+            int esp = r[4] - 2;
+            wr16(SS, esp, v);
+            r[4] = esp;
+        } else {
+            int sp = (r[4] - 2) & 0xFFFF;
+            wr16(SS, sp, v);
+            r[4] = (r[4] & 0xFFFF0000) | sp;
+        }
+    }
+
+    final void push(int v) {
+        if (op32) push32(v); else push16(v);
+    }
+
+    final int sp() {
+        return stack32 ? r[4] : r[4] & 0xFFFF;
+    }
+
+    final void setSp(int v) {
+        r[4] = stack32 ? v : (r[4] & 0xFFFF0000) | (v & 0xFFFF);
+    }
+
+    final void addSp(int n) {
+        setSp(sp() + n);
+    }
+
+    final int pop32() {
+        int v = rd32(SS, sp());
+        addSp(4);
+        return v;
+    }
+
+    final int pop16() {
+        int v = rd16(SS, sp());
+        addSp(2);
+        return v;
+    }
+
+    final int pop() {
+        return op32 ? pop32() : pop16();
+    }
+
+    /** Reads the stack at {@code sp()+off} without popping. */
+    final int peek(int off, boolean d) {
+        int a = stack32 ? sp() + off : (sp() + off) & 0xFFFF;
+        return d ? rd32(SS, a) : rd16(SS, a);
+    }
+
+    // ---- descriptors ----
+
+    static int descBase(int lo, int hi) {
+        return (lo >>> 16) | (hi & 0xFF) << 16 | (hi & 0xFF000000);
+    }
+
+    static int descLimit(int lo, int hi) {
+        int l = (lo & 0xFFFF) | (hi & 0xF0000);
+        return (hi & 0x800000) != 0 ? l << 12 | 0xFFF : l;
+    }
+
+    static int descAttr(int hi) {
+        return (hi >>> 8) & 0xF0FF;
+    }
+
+    int descLo, descHi;
+
+    /** Reads the descriptor of {@code sel} into descLo/descHi; #GP(sel) (or vec) when beyond the table. */
+    final void readDesc(int sel, int vec) {
+        int base, limit;
+        if ((sel & 4) != 0) {
+            if ((ldtAttr & 0x10000) != 0 || (ldtAttr & 0x80) == 0) {
+                throw raise(vec, sel & 0xFFFC);
+            }
+            base = ldtBase;
+            limit = ldtLimit;
+        } else {
+            base = gdtBase;
+            limit = gdtLimit;
+        }
+        int off = sel & 0xFFF8;
+        if (off + 7 > (limit & 0xFFFFFFFFL)) {
+            throw raise(vec, sel & 0xFFFC);
+        }
+        descLo = sysRead32(base + off);
+        descHi = sysRead32(base + off + 4);
+    }
+
+    final void setAccessed(int sel) {
+        if ((descHi & 0x100) == 0) {
+            descHi |= 0x100;
+            int base = (sel & 4) != 0 ? ldtBase : gdtBase;
+            sysWrite32(base + (sel & 0xFFF8) + 4, descHi);
+        }
+    }
+
+    final void loadHidden(int s, int sel, int lo, int hi) {
+        segSel[s] = sel & 0xFFFF;
+        segBase[s] = descBase(lo, hi);
+        segLimit[s] = descLimit(lo, hi);
+        segAttr[s] = descAttr(hi);
+        segCache(s);
+        if (s == CS) {
+            fetchPage = INVALID;
+        }
+    }
+
+    final void loadNull(int s, int sel) {
+        segSel[s] = sel & 0xFFFF;
+        segAttr[s] = 0x10000;
+        segBase[s] = 0;
+        segLimit[s] = 0;
+        segCache(s);
+    }
+
+    /** MOV/POP to a data segment register or SS (not CS). */
+    final void loadSeg(int s, int sel) {
+        sel &= 0xFFFF;
+        if (!pm() || v86()) {
+            loadSegReal(s, sel);
+            return;
+        }
+        int rpl = sel & 3;
+        if ((sel & 0xFFFC) == 0) {
+            if (s == SS) {
+                throw gp(0);
+            }
+            loadNull(s, sel);
+            return;
+        }
+        readDesc(sel, GP);
+        int hi = descHi;
+        int dpl = (hi >>> 13) & 3;
+        int type = (hi >>> 8) & 0x1F;
+        if (s == SS) {
+            if (rpl != cpl || dpl != cpl || (type & 0x1A) != 0x12) {
+                throw gp(sel & 0xFFFC);
+            }
+            if ((hi & 0x8000) == 0) {
+                throw raise(SSF, sel & 0xFFFC);
+            }
+        } else {
+            if ((type & 0x10) == 0 || (type & 0x1A) == 0x18) {
+                throw gp(sel & 0xFFFC);
+            }
+            boolean conformingCode = (type & 0x1C) == 0x1C;
+            if (!conformingCode && dpl < Math.max(cpl, rpl)) {
+                throw gp(sel & 0xFFFC);
+            }
+            if ((hi & 0x8000) == 0) {
+                throw raise(NP, sel & 0xFFFC);
+            }
+        }
+        setAccessed(sel);
+        loadHidden(s, sel, descLo, descHi);
+    }
+
+    final void cplSet(int c) {
+        cpl = c;
+        tlbSet = c == 3 ? TLB_SIZE : 0;
+        fetchPage = INVALID;
+    }
+
+    /** Loads CS from a checked code descriptor at privilege {@code newCpl}. */
+    final void loadCs(int sel, int lo, int hi, int newCpl) {
+        cplSet(newCpl);
+        loadHidden(CS, (sel & 0xFFFC) | newCpl, lo, hi);
+    }
+
+    final void checkEip(int newEip) {
+        if ((newEip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
+            throw gp(0);
+        }
+    }
+
+    private static final int[] DATA_SEGS = {ES, DS, FS, GS};
+    private static final int[] TASK_SEGS = {SS, ES, DS, FS, GS};
+    private final int[] taskSegBuf = new int[6];
+
+    /** After a return to an outer level: null data segments the new CPL may not use. */
+    final void nullInaccessible() {
+        for (int s : DATA_SEGS) {
+            int a = segAttr[s];
+            if ((a & 0x10000) != 0) {
+                continue;
+            }
+            int dpl = (a >>> 5) & 3;
+            boolean conformingCode = (a & 0x1C) == 0x1C;
+            if (!conformingCode && dpl < cpl) {
+                loadNull(s, 0);
+            }
+        }
+    }
+
+    /** Reads the inner stack for privilege {@code dpl} from the current TSS into tssSs/tssEsp. */
+    int tssSs, tssEsp;
+
+    final void innerStack(int dpl) {
+        boolean t32 = (trAttr & 8) != 0;
+        int off = t32 ? 4 + dpl * 8 : 2 + dpl * 4;
+        int need = t32 ? off + 7 : off + 3;
+        if (need > trLimit) {
+            throw raise(TS, trSel & 0xFFFC);
+        }
+        if (t32) {
+            tssEsp = sysRead32(trBase + off);
+            tssSs = sysRead16(trBase + off + 4);
+        } else {
+            tssEsp = sysRead16(trBase + off);
+            tssSs = sysRead16(trBase + off + 2);
+        }
+    }
+
+    /** Validates and loads SS for an inner-level stack switch to {@code dpl}. */
+    final void loadInnerSs(int ss, int dpl, int errVec) {
+        if ((ss & 0xFFFC) == 0) {
+            throw raise(TS, ss & 0xFFFC);
+        }
+        readDesc(ss, TS);
+        int hi = descHi;
+        if ((ss & 3) != dpl || ((hi >>> 13) & 3) != dpl || ((hi >>> 8) & 0x1A) != 0x12) {
+            throw raise(TS, ss & 0xFFFC);
+        }
+        if ((hi & 0x8000) == 0) {
+            throw raise(SSF, ss & 0xFFFC);
+        }
+        setAccessed(ss);
+        loadHidden(SS, ss, descLo, descHi);
+    }
+
+    // ---- far JMP / CALL ----
+
+    final void farJump(int sel, int off, boolean call, int retEip) {
+        sel &= 0xFFFF;
+        if (!pm() || v86()) {
+            if (call) {
+                push(segSel[CS]);
+                push(retEip);
+            }
+            loadSegReal(CS, sel);
+            fetchPage = INVALID;
+            eip = op32 ? off : off & 0xFFFF;
+            return;
+        }
+        if ((sel & 0xFFFC) == 0) {
+            throw gp(0);
+        }
+        readDesc(sel, GP);
+        int lo = descLo, hi = descHi;
+        int type = (hi >>> 8) & 0x1F;
+        int dpl = (hi >>> 13) & 3;
+        int rpl = sel & 3;
+        if ((type & 0x18) == 0x18) { // code
+            if ((type & 4) != 0 ? dpl > cpl : (rpl > cpl || dpl != cpl)) {
+                throw gp(sel & 0xFFFC);
+            }
+            if ((hi & 0x8000) == 0) {
+                throw raise(NP, sel & 0xFFFC);
+            }
+            int target = op32 ? off : off & 0xFFFF;
+            if ((target & 0xFFFFFFFFL) > (descLimit(lo, hi) & 0xFFFFFFFFL)) {
+                throw gp(0);
+            }
+            if (call) {
+                int oldCs = segSel[CS];
+                if (op32) {
+                    probeStack(8);
+                    push32(oldCs);
+                    push32(retEip);
+                } else {
+                    probeStack(4);
+                    push16(oldCs);
+                    push16(retEip);
+                }
+            }
+            setAccessed(sel);
+            loadCs(sel, lo, descHi, cpl);
+            eip = target;
+            return;
+        }
+        switch (type) {
+            case 4: case 0xC: // call gate
+                callGate(sel, lo, hi, call, retEip);
+                return;
+            case 5: // task gate
+                if (dpl < cpl || dpl < rpl) throw gp(sel & 0xFFFC);
+                if ((hi & 0x8000) == 0) throw raise(NP, sel & 0xFFFC);
+                taskSwitch(lo >>> 16, call ? TS_CALL : TS_JMP, retEip);
+                return;
+            case 1: case 9: // available TSS
+                if (dpl < cpl || dpl < rpl) throw gp(sel & 0xFFFC);
+                if ((hi & 0x8000) == 0) throw raise(NP, sel & 0xFFFC);
+                taskSwitch(sel, call ? TS_CALL : TS_JMP, retEip);
+                return;
+            default:
+                throw gp(sel & 0xFFFC);
+        }
+    }
+
+    private void probeStack(int n) {
+        int a = stack32 ? r[4] - n : (r[4] - n) & 0xFFFF;
+        linW(SS, a, n);
+        if (paging()) {
+            probeWrite(segBase[SS] + a, n);
+        }
+    }
+
+    private void callGate(int sel, int lo, int hi, boolean call, int retEip) {
+        int dpl = (hi >>> 13) & 3;
+        if (dpl < cpl || dpl < (sel & 3)) {
+            throw gp(sel & 0xFFFC);
+        }
+        if ((hi & 0x8000) == 0) {
+            throw raise(NP, sel & 0xFFFC);
+        }
+        boolean gate32 = (hi & 0x800) != 0;
+        int csSel = lo >>> 16;
+        int off = gate32 ? (lo & 0xFFFF) | (hi & 0xFFFF0000) : lo & 0xFFFF;
+        int params = hi & 0x1F;
+        if ((csSel & 0xFFFC) == 0) {
+            throw gp(0);
+        }
+        readDesc(csSel, GP);
+        int clo = descLo, chi = descHi;
+        int cdpl = (chi >>> 13) & 3;
+        if ((chi & 0x1800) != 0x1800 || cdpl > cpl) {
+            throw gp(csSel & 0xFFFC);
+        }
+        if ((chi & 0x8000) == 0) {
+            throw raise(NP, csSel & 0xFFFC);
+        }
+        boolean conforming = (chi & 0x400) != 0;
+        if (!call) {
+            if (!conforming && cdpl != cpl) {
+                throw gp(csSel & 0xFFFC);
+            }
+            checkLimit(off, clo, chi);
+            loadCs(csSel, clo, chi, cpl);
+            eip = off;
+            return;
+        }
+        if (!conforming && cdpl < cpl) {
+            // inter-privilege call: switch to the inner stack and copy parameters
+            innerStack(cdpl);
+            int oldSs = segSel[SS], oldEsp = r[4];
+            boolean oldStack32 = stack32;
+            int[] copy = paramBuf;
+            for (int i = 0; i < params; i++) {
+                int a = oldStack32 ? oldEsp + (gate32 ? 4 : 2) * i : (oldEsp + (gate32 ? 4 : 2) * i) & 0xFFFF;
+                copy[i] = gate32 ? rd32(SS, a) : rd16(SS, a);
+            }
+            int oldCs = segSel[CS];
+            checkLimit(off, clo, chi);
+            loadInnerSs(tssSs, cdpl, TS);
+            loadCs(csSel, clo, chi, cdpl);
+            r[4] = tssEsp;
+            if (!stack32) r[4] &= 0xFFFF;
+            if (gate32) {
+                push32(oldSs);
+                push32(oldEsp);
+                for (int i = params - 1; i >= 0; i--) push32(copy[i]);
+                push32(oldCs);
+                push32(retEip);
+            } else {
+                push16(oldSs);
+                push16(oldEsp);
+                for (int i = params - 1; i >= 0; i--) push16(copy[i]);
+                push16(oldCs);
+                push16(retEip);
+            }
+            eip = off;
+            return;
+        }
+        checkLimit(off, clo, chi);
+        int oldCs = segSel[CS];
+        if (gate32) {
+            probeStack(8);
+            push32(oldCs);
+            push32(retEip);
+        } else {
+            probeStack(4);
+            push16(oldCs);
+            push16(retEip);
+        }
+        loadCs(csSel, clo, chi, cpl);
+        eip = off;
+    }
+
+    private final int[] paramBuf = new int[32];
+
+    private void checkLimit(int off, int lo, int hi) {
+        if ((off & 0xFFFFFFFFL) > (descLimit(lo, hi) & 0xFFFFFFFFL)) {
+            throw gp(0);
+        }
+    }
+
+    // ---- far RET ----
+
+    final void farRet(int imm) {
+        boolean d = op32;
+        int n = d ? 4 : 2;
+        if (!pm() || v86()) {
+            int ip = peek(0, d);
+            int cs = peek(n, d) & 0xFFFF;
+            addSp(2 * n + imm);
+            loadSegReal(CS, cs);
+            fetchPage = INVALID;
+            eip = d ? ip : ip & 0xFFFF;
+            return;
+        }
+        int ip = peek(0, d);
+        int cs = peek(n, d) & 0xFFFF;
+        int rpl = cs & 3;
+        if ((cs & 0xFFFC) == 0) throw gp(0);
+        readDesc(cs, GP);
+        int lo = descLo, hi = descHi;
+        int dpl = (hi >>> 13) & 3;
+        if ((hi & 0x1800) != 0x1800 || rpl < cpl) throw gp(cs & 0xFFFC);
+        if ((hi & 0x400) != 0 ? dpl > rpl : dpl != rpl) throw gp(cs & 0xFFFC);
+        if ((hi & 0x8000) == 0) throw raise(NP, cs & 0xFFFC);
+        if (!d) ip &= 0xFFFF;
+        if (rpl == cpl) {
+            checkLimit(ip, lo, hi);
+            addSp(2 * n + imm);
+            loadCs(cs, lo, hi, cpl);
+            eip = ip;
+            return;
+        }
+        int esp = peek(2 * n + imm, d);
+        int ss = peek(3 * n + imm, d) & 0xFFFF;
+        checkLimit(ip, lo, hi);
+        loadCs(cs, lo, hi, rpl);
+        loadOuterSs(ss, rpl);
+        r[4] = d ? esp + imm : (esp + imm) & 0xFFFF;
+        if (!stack32) r[4] = (r[4] & 0xFFFF);
+        eip = ip;
+        nullInaccessible();
+    }
+
+    final void loadOuterSs(int ss, int rpl) {
+        if ((ss & 0xFFFC) == 0) throw gp(0);
+        readDesc(ss, GP);
+        int hi = descHi;
+        if ((ss & 3) != rpl || ((hi >>> 13) & 3) != rpl || ((hi >>> 8) & 0x1A) != 0x12) throw gp(ss & 0xFFFC);
+        if ((hi & 0x8000) == 0) throw raise(SSF, ss & 0xFFFC);
+        setAccessed(ss);
+        loadHidden(SS, ss, descLo, descHi);
+    }
+
+    // ---- IRET ----
+
+    final void iret() {
+        boolean d = op32;
+        int n = d ? 4 : 2;
+        if (!pm()) {
+            int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
+            addSp(3 * n);
+            loadSegReal(CS, cs);
+            fetchPage = INVALID;
+            eip = d ? ip : ip & 0xFFFF;
+            int keep = d ? VM | VIP | VIF : 0xFFFF0000;
+            writeFlags((flags() & keep) | (fl & ~keep & (d ? 0x3F7FD5 : 0x7FD5)) | 2, true);
+            return;
+        }
+        if (v86()) {
+            if (iopl() < 3) throw gp(0);
+            int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
+            addSp(3 * n);
+            loadSegReal(CS, cs);
+            fetchPage = INVALID;
+            eip = d ? ip : ip & 0xFFFF;
+            int keep = VM | IOPL | VIP | VIF | (d ? 0 : 0xFFFF0000);
+            writeFlags((flags() & keep) | (fl & ~keep & 0x3F7FD5) | 2, true);
+            return;
+        }
+        if ((eflags & NT) != 0) {
+            int link = sysRead16(trBase);
+            taskSwitch(link, TS_IRET, eip);
+            return;
+        }
+        int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
+        if (d && (fl & VM) != 0 && cpl == 0) {
+            throw gp(0); // return to virtual-8086 mode: not supported
+        }
+        int rpl = cs & 3;
+        if ((cs & 0xFFFC) == 0) throw gp(0);
+        readDesc(cs, GP);
+        int lo = descLo, hi = descHi;
+        int dpl = (hi >>> 13) & 3;
+        if ((hi & 0x1800) != 0x1800 || rpl < cpl) throw gp(cs & 0xFFFC);
+        if ((hi & 0x400) != 0 ? dpl > rpl : dpl != rpl) throw gp(cs & 0xFFFC);
+        if ((hi & 0x8000) == 0) throw raise(NP, cs & 0xFFFC);
+        if (!d) {
+            ip &= 0xFFFF;
+            fl = (flags() & 0xFFFF0000) | (fl & 0xFFFF);
+        }
+        int oldCpl = cpl;
+        if (rpl == cpl) {
+            checkLimit(ip, lo, hi);
+            addSp(3 * n);
+            loadCs(cs, lo, hi, cpl);
+        } else {
+            int esp = peek(3 * n, d);
+            int ss = peek(4 * n, d) & 0xFFFF;
+            checkLimit(ip, lo, hi);
+            loadCs(cs, lo, hi, rpl);
+            loadOuterSs(ss, rpl);
+            r[4] = d ? esp : (r[4] & 0xFFFF0000) | (esp & 0xFFFF);
+            nullInaccessible();
+        }
+        eip = ip;
+        int mask = CF | PF | AF | ZF | SF | TF | DF | OF | NT | RF | AC | ID;
+        if (oldCpl <= iopl()) mask |= IF;
+        if (oldCpl == 0) mask |= IOPL | VIF | VIP;
+        writeFlags((flags() & ~mask) | (fl & mask), false);
+    }
+
+    final void writeFlags(int f, boolean unused) {
+        eflags = (f & 0x3F7FD5) | 2;
+        lop = L_NONE;
+    }
+
+    // ---- task switch (32-bit TSS; 16-bit TSS not supported) ----
+
+    static final int TS_JMP = 0, TS_CALL = 1, TS_IRET = 2, TS_INT = 3;
+
+    final void taskSwitch(int sel, int source, int retEip) {
+        sel &= 0xFFFF;
+        if ((sel & 4) != 0) throw raise(TS, sel & 0xFFFC);
+        readDesc(sel, GP);
+        int lo = descLo, hi = descHi;
+        int type = (hi >>> 8) & 0x1F;
+        if (source == TS_IRET) {
+            if (type != 0xB) throw raise(TS, sel & 0xFFFC);
+        } else if (type != 9) {
+            throw gp(sel & 0xFFFC);
+        }
+        if ((hi & 0x8000) == 0) throw raise(NP, sel & 0xFFFC);
+        int nBase = descBase(lo, hi), nLimit = descLimit(lo, hi);
+        if (nLimit < 0x67) throw raise(TS, sel & 0xFFFC);
+        // save the outgoing state
+        int f = flags();
+        if (source == TS_IRET) f &= ~NT;
+        int b = trBase;
+        sysWrite32(b + 0x20, retEip);
+        sysWrite32(b + 0x24, f);
+        for (int i = 0; i < 8; i++) sysWrite32(b + 0x28 + 4 * i, r[i]);
+        for (int s = 0; s < 6; s++) sysWrite16(b + 0x48 + 4 * s, segSel[s]);
+        // busy bits
+        if (source == TS_JMP || source == TS_IRET) {
+            int oh = sysRead32(gdtBase + (trSel & 0xFFF8) + 4);
+            sysWrite32(gdtBase + (trSel & 0xFFF8) + 4, oh & ~0x200);
+        }
+        if (source != TS_IRET) {
+            sysWrite32(gdtBase + (sel & 0xFFF8) + 4, hi | 0x200);
+            hi |= 0x200;
+        }
+        if (source == TS_CALL || source == TS_INT) {
+            sysWrite16(nBase, trSel);
+        }
+        // load the incoming state
+        int ncr3 = sysRead32(nBase + 0x1C);
+        int neip = sysRead32(nBase + 0x20);
+        int nfl = sysRead32(nBase + 0x24);
+        int[] nr = paramBuf;
+        for (int i = 0; i < 8; i++) nr[i] = sysRead32(nBase + 0x28 + 4 * i);
+        int[] nseg = taskSegBuf;
+        for (int s = 0; s < 6; s++) nseg[s] = sysRead16(nBase + 0x48 + 4 * s);
+        int nldt = sysRead16(nBase + 0x60);
+        trSel = sel;
+        trBase = nBase;
+        trLimit = nLimit;
+        trAttr = descAttr(hi);
+        if (paging()) {
+            cr3 = ncr3;
+            loadPdptes();
+            flushTlb(false);
+        }
+        System.arraycopy(nr, 0, r, 0, 8);
+        eip = neip;
+        if (source == TS_CALL || source == TS_INT) nfl |= NT;
+        writeFlags(nfl, false);
+        cr0 |= 8;
+        // LDT
+        ldtSel = nldt;
+        if ((nldt & 0xFFFC) == 0) {
+            ldtAttr = 0x10000;
+        } else {
+            readDesc(nldt & ~4, TS);
+            if (((descHi >>> 8) & 0x1F) != 2) throw raise(TS, nldt & 0xFFFC);
+            ldtBase = descBase(descLo, descHi);
+            ldtLimit = descLimit(descLo, descHi);
+            ldtAttr = descAttr(descHi);
+        }
+        if ((nfl & VM) != 0) {
+            throw raise(TS, sel & 0xFFFC); // V86 tasks not supported
+        }
+        // CS first: it sets CPL
+        int cs = nseg[CS];
+        if ((cs & 0xFFFC) == 0) throw raise(TS, 0);
+        readDesc(cs, TS);
+        if ((descHi & 0x1800) != 0x1800) throw raise(TS, cs & 0xFFFC);
+        if ((descHi & 0x8000) == 0) throw raise(NP, cs & 0xFFFC);
+        loadCs(cs, descLo, descHi, cs & 3);
+        for (int s : TASK_SEGS) {
+            try {
+                loadSeg(s, nseg[s]);
+            } catch (Fault ff) {
+                if (faultVector == GP) {
+                    faultVector = TS;
+                }
+                throw ff;
+            }
+        }
+        checkEip(eip);
+    }
+}
