@@ -38,7 +38,7 @@ final class Result {
             return "fault eip";
         }
         for (int i = 0; i < 8; i++) {
-            if (a.regs[i] != b.regs[i]) {
+            if (a.regs[i] != b.regs[i] && (c.regMask & (1 << i)) == 0) {
                 return TestCase.REG_NAMES[i];
             }
         }

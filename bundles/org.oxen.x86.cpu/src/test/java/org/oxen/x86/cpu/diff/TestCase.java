@@ -33,6 +33,8 @@ final class TestCase {
     int insnCount;
     /** Compare the x87 register contents (false when a transcendental result is involved). */
     boolean compareFpuRegs = true;
+    /** GPRs not compared (bit i = register i), for results the SDM leaves undefined. */
+    int regMask;
     /** Status-word bits to compare. */
     int fswMask = 0xffff;
 
