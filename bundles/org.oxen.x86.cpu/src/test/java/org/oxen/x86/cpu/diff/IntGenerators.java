@@ -474,7 +474,12 @@ final class IntGenerators {
                 int reg = dataReg(r);
                 // a memory form only first, before any instruction could change the offset register
                 Rm o = rm(r, c, reg, w, k == 0, op != 0);
-                if (o.mem || r.nextBoolean()) {
+                if (o.mem) {
+                    // the bit offset is signed and may address bytes before or after the operand: keep them in the buffer
+                    int ea = eaOffset(c, o);
+                    int target = 8 + r.nextInt(0xc8);
+                    c.regs[reg] = 8 * (target - ea) + r.nextInt(8);
+                } else if (k == 0 && r.nextBoolean()) { // later: the first instruction may rely on the initial value
                     c.regs[reg] = r.nextInt(0x400) - 0x200;
                 }
                 s.add(names[op] + " " + o.text + "," + regName(reg, w), CF, OF | SF | AF | PF,
@@ -484,7 +489,8 @@ final class IntGenerators {
         return s.finish();
     }
 
-    private static void plantNonZero(SplittableRandom r, TestCase c, Rm o, int w) {
+    /** The buffer offset a memory operand made by {@link #rm} addresses. */
+    static int eaOffset(TestCase c, Rm o) {
         int addr;
         if (o.bytes.length == 2) {
             addr = c.regs[3] + (byte) o.bytes[1];
@@ -493,8 +499,11 @@ final class IntGenerators {
         } else {
             addr = o.bytes[1] | o.bytes[2] << 8 | o.bytes[3] << 16 | o.bytes[4] << 24;
         }
-        int off = addr - TestCase.DATA_ADDR;
-        c.mem[off + r.nextInt(w / 8)] |= (byte) (1 << r.nextInt(8));
+        return addr - TestCase.DATA_ADDR;
+    }
+
+    private static void plantNonZero(SplittableRandom r, TestCase c, Rm o, int w) {
+        c.mem[eaOffset(c, o) + r.nextInt(w / 8)] |= (byte) (1 << r.nextInt(8));
     }
 
     // ---- BCD ---------------------------------------------------------------------------------------
