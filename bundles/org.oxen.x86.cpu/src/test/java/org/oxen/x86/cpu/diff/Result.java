@@ -29,6 +29,30 @@ final class Result {
         return sb.toString();
     }
 
+    /** Relative tolerance for results oxen computes through double (transcendental instructions). */
+    static final double TOLERANCE = 0x1p-50;
+
+    static double toDouble(int se, long m) {
+        int e = se & 0x7fff;
+        double sign = (se & 0x8000) != 0 ? -1 : 1;
+        if (e == 0x7fff) {
+            return m == 0x8000000000000000L ? sign * Double.POSITIVE_INFINITY : Double.NaN;
+        }
+        double mant = (double) (m >>> 11) * 2048.0 + (double) (m & 0x7ff);
+        return sign * Math.scalb(mant, Math.max(e, 1) - 16383 - 63);
+    }
+
+    static boolean close(int aSe, long aM, int bSe, long bM) {
+        double x = toDouble(aSe, aM), y = toDouble(bSe, bM);
+        if (Double.isNaN(x) || Double.isNaN(y)) {
+            return aSe == bSe && aM == bM;
+        }
+        if (x == y) {
+            return true;
+        }
+        return Math.abs(x - y) <= TOLERANCE * Math.max(Math.abs(x), Math.abs(y)) + 0x1p-60;
+    }
+
     /** Returns null if equal under the case's masks, else a short reason. */
     static String diff(TestCase c, Result a, Result b) {
         if (a.vector != b.vector) {
@@ -62,9 +86,9 @@ final class Result {
             if (a.ftw != b.ftw) {
                 return "ftw";
             }
-            if (c.compareFpuRegs) {
-                for (int i = 0; i < 8; i++) {
-                    if (a.stSe[i] != b.stSe[i] || a.stM[i] != b.stM[i]) {
+            for (int i = 0; i < 8; i++) {
+                if (a.stSe[i] != b.stSe[i] || a.stM[i] != b.stM[i]) {
+                    if (c.compareFpuRegs || !close(a.stSe[i], a.stM[i], b.stSe[i], b.stM[i])) {
                         return "st" + i;
                     }
                 }

@@ -20,7 +20,10 @@ final class X87Generator {
     }
 
     static TestCase generate(SplittableRandom r, boolean transcendental) {
-        TestCase c = new TestCase(transcendental ? "x87-transcendental" : "x87");
+        if (transcendental) {
+            return transcendentalCase(r);
+        }
+        TestCase c = new TestCase("x87");
         c.fpu = true;
         c.mem = new byte[TestCase.MEM_SIZE];
         for (int i = 0; i < c.mem.length; i++) {
@@ -67,6 +70,69 @@ final class X87Generator {
             c.compareFpuRegs = false;
         }
         return c;
+    }
+
+    /**
+     * One transcendental instruction on in-domain operands that are exactly representable as
+     * doubles (oxen computes these through double). Registers are compared with a tolerance,
+     * the status word without C1 (rounding direction) and PE.
+     */
+    static TestCase transcendentalCase(SplittableRandom r) {
+        TestCase c = new TestCase("x87-transcendental");
+        c.fpu = true;
+        c.mem = new byte[TestCase.MEM_SIZE];
+        c.regs[3] = TestCase.DATA_ADDR;
+        c.eflags = 0x202;
+        c.fcw = 0x107f | r.nextInt(4) << 10;
+        int top = r.nextInt(8);
+        c.fsw = top << 11;
+        c.ftw = 1 << top | 1 << ((top + 1) & 7);
+        String[] names = {"f2xm1", "fyl2x", "fptan", "fpatan", null, null, null, null, null, "fyl2xp1", null, "fsincos", null, null, "fsin", "fcos"};
+        int k;
+        do {
+            k = r.nextInt(16);
+        } while (names[k] == null);
+        double x, y = randomDouble(r, -20, 20);
+        switch (k) {
+            case 0: // f2xm1: -1 <= x <= 1
+                x = (r.nextDouble() * 2 - 1) * (r.nextBoolean() ? 1 : Math.scalb(1.0, -r.nextInt(30)));
+                break;
+            case 1: // fyl2x: x > 0
+                x = Math.abs(randomDouble(r, -30, 30));
+                break;
+            case 9: // fyl2xp1: |x| < 1 - sqrt(2)/2
+                x = (r.nextDouble() * 2 - 1) * 0.29 * Math.scalb(1.0, -r.nextInt(20));
+                break;
+            case 3:
+                x = randomDouble(r, -20, 20);
+                break;
+            default: // fsin, fcos, fsincos, fptan
+                x = randomDouble(r, -20, 8);
+                break;
+        }
+        setDouble(c, 0, x);
+        setDouble(c, 1, y);
+        for (int i = 2; i < 8; i++) {
+            setDouble(c, i, 1.0);
+        }
+        Code code = new Code();
+        code.insn(names[k], 0xd9, 0xf0 + k);
+        code.into(c);
+        c.compareFpuRegs = false;
+        c.fswMask = ~0x220 & 0xffff;
+        return c;
+    }
+
+    private static double randomDouble(SplittableRandom r, int minExp, int maxExp) {
+        double v = (1 + r.nextDouble()) * Math.scalb(1.0, minExp + r.nextInt(maxExp - minExp + 1));
+        return r.nextBoolean() ? -v : v;
+    }
+
+    private static void setDouble(TestCase c, int i, double d) {
+        long bits = Double.doubleToRawLongBits(d);
+        int e = (int) ((bits >>> 52) & 0x7ff);
+        c.stSe[i] = (int) (bits >>> 48) & 0x8000 | (e - 1023 + 16383);
+        c.stM[i] = 0x8000000000000000L | ((bits & 0xfffffffffffffL) << 11);
     }
 
     private static void transcendental(SplittableRandom r, Code code) {
