@@ -27,6 +27,22 @@ final class Code {
         return this;
     }
 
+    /** Start offset of the most recent instruction. */
+    int lastStart() {
+        return count == 0 ? 0 : starts[count - 1];
+    }
+
+    int byteAt(int i) {
+        return b[i] & 0xff;
+    }
+
+    /** Drops the most recent instruction (used when a generator rejects it). */
+    void dropLast() {
+        n = starts[--count];
+        int cut = text.lastIndexOf("; ");
+        text.setLength(cut < 0 ? 0 : cut);
+    }
+
     int length() {
         return n;
     }

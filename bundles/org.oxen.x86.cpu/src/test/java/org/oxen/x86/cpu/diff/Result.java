@@ -58,8 +58,8 @@ final class Result {
         if (a.vector != b.vector) {
             return "fault vector";
         }
-        if (a.vector != NO_FAULT && a.eipOffset != b.eipOffset) {
-            return "fault eip";
+        if (a.eipOffset != b.eipOffset) {
+            return a.vector != NO_FAULT ? "fault eip" : "end eip";
         }
         for (int i = 0; i < 8; i++) {
             if (a.regs[i] != b.regs[i] && (c.regMask & (1 << i)) == 0) {

@@ -15,6 +15,87 @@ final class X87Generator {
     private static final String[] CONSTS = {"fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2", "fldz"};
 
     static final int MAX_LEN = Integer.getInteger("oxen.diff.x87.len", 4);
+    /**
+     * Strict mode compares every status-word bit, including the condition codes the SDM leaves
+     * undefined, against the host (the reference host of this project is an AMD EPYC). The
+     * default (portable) mode masks them, so the test holds on any x86 vendor.
+     */
+    static final boolean STRICT = Boolean.getBoolean("oxen.diff.x87.strict");
+
+    private static final int C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, CALL = C0 | C1 | C2 | C3;
+
+    /**
+     * The SDM's condition-code effects of one instruction: {defined, undefined}. "Undefined"
+     * also covers C1 after FCOMI/FUCOMI (the SDM says cleared, AMD leaves it unchanged) and after
+     * FCMOVcc without stack underflow (the SDM only defines the underflow case).
+     */
+    static int[] conditionCodes(int op, int modrm) {
+        int reg = (modrm >> 3) & 7;
+        boolean mem = modrm < 0xc0;
+        int[] cmp = {CALL, 0};
+        int[] c1only = {C1, C0 | C2 | C3};
+        int[] none = {0, CALL};
+        if (mem) {
+            switch (op) {
+                case 0xd8: case 0xdc: case 0xda: case 0xde:
+                    return reg == 2 || reg == 3 ? cmp : c1only;
+                case 0xd9:
+                    return reg == 5 || reg == 7 ? none : reg == 4 || reg == 6 ? new int[] {CALL, 0} : c1only;
+                case 0xdd:
+                    return reg == 7 ? none : reg == 4 || reg == 6 ? new int[] {CALL, 0} : c1only;
+                default: // db, df: loads and stores
+                    return c1only;
+            }
+        }
+        int rm = modrm & 7;
+        switch (op) {
+            case 0xd8: case 0xdc:
+                return reg == 2 || reg == 3 ? cmp : c1only;
+            case 0xde:
+                return reg == 2 || reg == 3 ? cmp : c1only;
+            case 0xd9:
+                switch (reg) {
+                    case 0: case 1: case 3: case 5:
+                        return c1only;
+                    case 2:
+                        return none; // fnop
+                    case 4:
+                        return rm == 4 || rm == 5 ? cmp : c1only;
+                    case 6:
+                        if (rm == 5) {
+                            return cmp; // fprem1
+                        }
+                        return rm == 2 ? new int[] {C1 | C2, C0 | C3} : c1only;
+                    default:
+                        if (rm == 0) {
+                            return cmp; // fprem
+                        }
+                        return rm == 3 || rm == 6 || rm == 7 ? new int[] {C1 | C2, C0 | C3} : c1only;
+                }
+            case 0xda:
+                return reg < 4 ? none : cmp; // fcmovcc / fucompp
+            case 0xdb:
+                if (reg < 4) {
+                    return none; // fcmovncc
+                }
+                if (reg == 4) {
+                    return rm == 3 ? new int[] {CALL, 0} : none; // fninit / fnclex
+                }
+                return new int[] {0, C1}; // fucomi / fcomi
+            case 0xdd:
+                return reg == 0 ? none : reg == 4 || reg == 5 ? cmp : c1only;
+            default: // df
+                if (reg == 0 || reg == 4) {
+                    return none; // ffreep, fnstsw ax
+                }
+                return reg == 5 || reg == 6 ? new int[] {0, C1} : c1only;
+        }
+    }
+
+    /** FNSTSW AX / m16 expose the condition codes in a register or memory. */
+    private static boolean storesStatus(int op, int modrm) {
+        return (op == 0xdf && modrm == 0xe0) || (op == 0xdd && modrm < 0xc0 && ((modrm >> 3) & 7) == 7);
+    }
 
     private X87Generator() {
     }
@@ -40,6 +121,9 @@ final class X87Generator {
         c.fcw = 0x1040 | masks | pcf << 8 | r.nextInt(4) << 10;
         if (r.nextInt(20) == 0) {
             c.fcw = r.nextInt(0x10000) | 0x3f;
+            if (!STRICT) {
+                c.fcw = (c.fcw & 0x1f3f) | 0x40; // reserved bits in their documented state
+            }
         }
         int top = r.nextInt(8);
         int sticky = r.nextInt(4) == 0 ? (r.nextInt(64) & masks) : 0;
@@ -56,16 +140,27 @@ final class X87Generator {
             }
         }
         Code code = new Code();
-        int len = 1 + r.nextInt(transcendental ? 2 : MAX_LEN);
+        int len = 1 + r.nextInt(MAX_LEN);
+        int undefinedCc = 0;
         for (int k = 0; k < len; k++) {
             int slot = k * 40; // each instruction owns a 40-byte memory slot
-            if (transcendental && k == len - 1) {
-                transcendental(r, code);
-            } else {
+            for (;;) {
                 insn(r, c, code, slot);
+                int at = code.lastStart();
+                int op = code.byteAt(at), modrm = code.byteAt(at + 1);
+                if (!STRICT && undefinedCc != 0 && storesStatus(op, modrm)) {
+                    code.dropLast(); // would expose undefined condition codes
+                    continue;
+                }
+                int[] cc = conditionCodes(op, modrm);
+                undefinedCc = (undefinedCc & ~cc[0]) | cc[1];
+                break;
             }
         }
         code.into(c);
+        if (!STRICT) {
+            c.fswMask = ~undefinedCc & 0xffff;
+        }
         if (transcendental) {
             c.compareFpuRegs = false;
         }
@@ -119,7 +214,7 @@ final class X87Generator {
         code.insn(names[k], 0xd9, 0xf0 + k);
         code.into(c);
         c.compareFpuRegs = false;
-        c.fswMask = ~0x220 & 0xffff;
+        c.fswMask = ~(0x220 | (STRICT ? 0 : conditionCodes(0xd9, 0xf0 + k)[1])) & 0xffff;
         return c;
     }
 
@@ -133,15 +228,6 @@ final class X87Generator {
         int e = (int) ((bits >>> 52) & 0x7ff);
         c.stSe[i] = (int) (bits >>> 48) & 0x8000 | (e - 1023 + 16383);
         c.stM[i] = 0x8000000000000000L | ((bits & 0xfffffffffffffL) << 11);
-    }
-
-    private static void transcendental(SplittableRandom r, Code code) {
-        String[] names = {"f2xm1", "fyl2x", "fptan", "fpatan", null, null, null, null, null, "fyl2xp1", null, "fsincos", null, null, "fsin", "fcos"};
-        int k;
-        do {
-            k = r.nextInt(16);
-        } while (names[k] == null);
-        code.insn(names[k], 0xd9, 0xf0 + k);
     }
 
     private static int memModrm(int reg) {
@@ -346,6 +432,9 @@ final class X87Generator {
                         return;
                     case 3: {
                         int cw = r.nextInt(4) == 0 ? r.nextInt(0x10000) : 0x0040 | 0x3f | r.nextInt(16) << 8;
+                        if (!STRICT) {
+                            cw = (cw & 0x1f3f) | 0x40;
+                        }
                         put(c.mem, slot, cw, 2);
                         code.insn("fldcw [ebx+" + slot + "]", 0xd9, memModrm(5), slot);
                         return;
