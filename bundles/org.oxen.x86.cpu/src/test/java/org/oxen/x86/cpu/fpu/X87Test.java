@@ -252,4 +252,34 @@ class X87Test {
         assertEquals(0x0000001234567890L, h.read64(3, 0x710));
         assertEquals(0x8000, h.read16(3, 0x718));
     }
+
+    @Test
+    void undefinedEncodingsAreTheOnlyOnesRejected() {
+        StringBuilder ud = new StringBuilder();
+        for (int op = 0xd8; op <= 0xdf; op++) {
+            for (int modrm = 0; modrm < 256; modrm++) {
+                x.reset();
+                loadInt32(3);
+                loadInt32(-7);
+                try {
+                    x.execute(op, modrm, 3, 0x800, h);
+                } catch (UnsupportedOperationException e) {
+                    if (modrm >= 0xc0 || (modrm & 0xc7) == 0x05) {
+                        ud.append(String.format(" %02x%02x", op, modrm));
+                    }
+                }
+            }
+        }
+        StringBuilder expect = new StringBuilder(" d90d d9d1 d9d2 d9d3 d9d4 d9d5 d9d6 d9d7 d9e2 d9e3 d9e6 d9e7 d9ef");
+        for (int m = 0xe0; m < 0x100; m++) {
+            if (m != 0xe9) {
+                expect.append(String.format(" da%02x", m)); // only FUCOMPP in DA E0-FF
+            }
+        }
+        expect.append(" db25 db35 dbe5 dbe6 dbe7 dbf8 dbf9 dbfa dbfb dbfc dbfd dbfe dbff"
+                + " dd2d ddf0 ddf1 ddf2 ddf3 ddf4 ddf5 ddf6 ddf7 ddf8 ddf9 ddfa ddfb ddfc ddfd ddfe ddff"
+                + " ded8 deda dedb dedc dedd dede dedf dfe1 dfe2 dfe3 dfe4 dfe5 dfe6 dfe7"
+                + " dff8 dff9 dffa dffb dffc dffd dffe dfff");
+        assertEquals(expect.toString(), ud.toString());
+    }
 }
