@@ -29,9 +29,6 @@ final class Result {
         return sb.toString();
     }
 
-    /** Relative tolerance for results oxen computes through double (transcendental instructions). */
-    static final double TOLERANCE = 0x1p-50;
-
     static double toDouble(int se, long m) {
         int e = se & 0x7fff;
         double sign = (se & 0x8000) != 0 ? -1 : 1;
@@ -42,7 +39,7 @@ final class Result {
         return sign * Math.scalb(mant, Math.max(e, 1) - 16383 - 63);
     }
 
-    static boolean close(int aSe, long aM, int bSe, long bM) {
+    static boolean close(int aSe, long aM, int bSe, long bM, double tolerance) {
         double x = toDouble(aSe, aM), y = toDouble(bSe, bM);
         if (Double.isNaN(x) || Double.isNaN(y)) {
             return aSe == bSe && aM == bM;
@@ -50,7 +47,7 @@ final class Result {
         if (x == y) {
             return true;
         }
-        return Math.abs(x - y) <= TOLERANCE * Math.max(Math.abs(x), Math.abs(y)) + 0x1p-60;
+        return Math.abs(x - y) <= tolerance * Math.max(Math.abs(x), Math.abs(y)) + 0x1p-60;
     }
 
     /** Returns null if equal under the case's masks, else a short reason. */
@@ -88,7 +85,7 @@ final class Result {
             }
             for (int i = 0; i < 8; i++) {
                 if (a.stSe[i] != b.stSe[i] || a.stM[i] != b.stM[i]) {
-                    if (c.compareFpuRegs || !close(a.stSe[i], a.stM[i], b.stSe[i], b.stM[i])) {
+                    if (c.compareFpuRegs || !close(a.stSe[i], a.stM[i], b.stSe[i], b.stM[i], c.tolerance)) {
                         return "st" + i;
                     }
                 }
