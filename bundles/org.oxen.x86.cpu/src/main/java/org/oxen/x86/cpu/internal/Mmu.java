@@ -290,7 +290,7 @@ abstract class Mmu extends CpuState {
         }
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_READ, set);
-            physOf(lin + 3, ACC_READ, set);
+            physOf((lin + 3) & 0xFFFFF000, ACC_READ, set);
             return lread8(lin, set) | lread8(lin + 1, set) << 8 | lread8(lin + 2, set) << 16
                     | lread8(lin + 3, set) << 24;
         }
@@ -314,7 +314,7 @@ abstract class Mmu extends CpuState {
         }
         if ((lin & 0xFFF) == 0xFFF) {
             physOf(lin, ACC_WRITE, set);
-            physOf(lin + 1, ACC_WRITE, set);
+            physOf((lin + 1) & 0xFFFFF000, ACC_WRITE, set);
             lwrite8(lin, v, set);
             lwrite8(lin + 1, v >>> 8, set);
             return;
@@ -330,7 +330,7 @@ abstract class Mmu extends CpuState {
         }
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_WRITE, set);
-            physOf(lin + 3, ACC_WRITE, set);
+            physOf((lin + 3) & 0xFFFFF000, ACC_WRITE, set);
             for (int k = 0; k < 4; k++) {
                 lwrite8(lin + k, v >>> (8 * k), set);
             }
@@ -342,7 +342,9 @@ abstract class Mmu extends CpuState {
     /** Checks that a write of {@code n} bytes at lin would not fault (for multi-part writes). */
     final void probeWrite(int lin, int n) {
         physOf(lin, ACC_WRITE, tlbSet);
-        physOf(lin + n - 1, ACC_WRITE, tlbSet);
+        if (((lin ^ (lin + n - 1)) & 0xFFFFF000) != 0) {
+            physOf((lin + n - 1) & 0xFFFFF000, ACC_WRITE, tlbSet);
+        }
     }
 
     // ---- segmentation ----

@@ -1,0 +1,182 @@
+package org.oxen.x86.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
+import static org.oxen.x86.cpu.testkit.TestMachine.UCODE;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.cpu.testkit.TestMachine;
+
+/** 2-level, PSE and PAE paging: #PF error codes and CR2, WP, NX, A/D bits, global pages, INVLPG. */
+class PagingTest {
+    final TestMachine m = new TestMachine().protectedMode();
+    static final int PD = 0x100000, PT = 0x101000;
+    static final int PF_LOG = 0x7000;
+
+    /** Identity-maps the first 4 MiB with user RW 4 KiB pages; returns the PTE address of {@code lin}. */
+    void twoLevel() {
+        for (int i = 0; i < 1024; i++) m.ram.write32(PT + 4 * i, i << 12 | 7);
+        m.ram.write32(PD, PT | 7);
+        m.cpu.setCr(3, PD);
+        // #PF handler: log error code and CR2, then HLT
+        m.idt(14, 0x08, 0x30000, 0xE, 0);
+        m.code(0x30000, "pop eax\n mov [0x7000], eax\n mov eax, cr2\n mov [0x7004], eax\n hlt");
+    }
+
+    int pte(int lin) {
+        return PT + (lin >>> 12) * 4;
+    }
+
+    void pagingOn(int extraCr0) {
+        m.cpu.setCr(0, m.cpu.cr(0) | 0x80000000 | extraCr0);
+    }
+
+    RunResult kernel(String src) {
+        m.code(KCODE, src + "\n hlt");
+        m.cpu.setEip(KCODE);
+        m.cpu.setHalted(false);
+        m.cpu.setGpr(X86Cpu.ESP, 0x9000);
+        return m.run(10_000);
+    }
+
+    RunResult user(String src) {
+        m.code(KCODE, "mov ax, 0x23\n mov ds, ax\n mov es, ax\n push 0x23\n push 0x8000\n pushfd\n push 0x1b\n push "
+                + UCODE + "\n iretd");
+        m.code(UCODE, src + "\n int 0x80");
+        m.idt(0x80, 0x08, 0x31000, 0xF, 3);
+        m.code(0x31000, "mov dword ptr [0x7008], 1\n hlt");
+        m.cpu.setEip(KCODE);
+        m.cpu.setHalted(false);
+        m.cpu.setGpr(X86Cpu.ESP, 0x9000);
+        return m.run(10_000);
+    }
+
+    void assertFault(int err, int cr2) {
+        assertEquals(err, m.ram.read32(0x7000), "error code");
+        assertEquals(cr2, m.ram.read32(0x7004), "CR2");
+        m.ram.write32(0x7000, -1);
+    }
+
+    @Test
+    void errorCodesAndWriteProtect() {
+        twoLevel();
+        m.ram.write32(pte(0x50000), 0x50000 | 5); // user read-only
+        m.ram.write32(pte(0x51000), 0x51000 | 3); // supervisor RW
+        m.ram.write32(pte(0x52000), 0); // not present
+        pagingOn(0);
+        assertEquals(RunResult.HALTED, kernel("mov dword ptr [0x50000], 1\n mov dword ptr [0x7000], 0x99"));
+        assertEquals(0x99, m.ram.read32(0x7000)); // WP=0: supervisor writes to read-only pages
+        pagingOn(0x10000);
+        kernel("mov dword ptr [0x50010], 1");
+        assertFault(3, 0x50010);
+        kernel("mov eax, [0x52008]");
+        assertFault(0, 0x52008);
+        user("mov eax, [0x51000]");
+        assertFault(5, 0x51000);
+        user("mov dword ptr [0x50004], 2");
+        assertFault(7, 0x50004);
+        user("mov dword ptr [0x52ffc], 2");
+        assertFault(6, 0x52ffc);
+        // an access straddling into a not-present page faults on the second page
+        kernel("mov eax, [0x51ffe]");
+        assertFault(0, 0x52000);
+    }
+
+    @Test
+    void accessedAndDirtyBits() {
+        twoLevel();
+        m.ram.write32(pte(0x60000), 0x60000 | 7);
+        m.ram.write32(pte(0x61000), 0x61000 | 7);
+        pagingOn(0);
+        kernel("mov eax, [0x60000]\n mov dword ptr [0x61000], 5");
+        assertEquals(0x20, m.ram.read32(pte(0x60000)) & 0x60);
+        assertEquals(0x60, m.ram.read32(pte(0x61000)) & 0x60);
+        assertTrue((m.ram.read32(PD) & 0x20) != 0);
+    }
+
+    @Test
+    void largePagesWithPse() {
+        twoLevel();
+        m.ram.write32(PD + 4 * 2, 0x400000 | 0x87); // 0x800000 -> 0x400000, 4 MiB, user RW
+        m.ram.write32(0x400000 + 0x1234, 0xfeedf00d);
+        m.cpu.setCr(4, 0x10);
+        pagingOn(0);
+        kernel("mov eax, [0x801234]");
+        assertEquals(0xfeedf00d, m.cpu.gpr(X86Cpu.EAX));
+    }
+
+    @Test
+    void globalPagesSurviveCr3ReloadUntilInvlpg() {
+        twoLevel();
+        m.ram.write32(0x300000, 0xAAAA);
+        m.ram.write32(0x301000, 0xBBBB);
+        m.ram.write32(0x302000, 0xCCCC);
+        int pt2 = 0x102000;
+        for (int i = 0; i < 1024; i++) m.ram.write32(pt2 + 4 * i, 0);
+        m.ram.write32(PD + 4 * 2, pt2 | 7);
+        m.ram.write32(pt2, 0x300000 | 0x107); // 0x800000 global
+        m.ram.write32(pt2 + 4, 0x301000 | 7); // 0x801000 not global
+        m.cpu.setCr(4, 0x80);
+        pagingOn(0);
+        String touch = "mov eax, [0x800000]\n mov ebx, [0x801000]\n";
+        String retarget = "mov dword ptr [" + pt2 + "], 0x302107\n mov dword ptr [" + (pt2 + 4) + "], 0x302007\n";
+        String reload = "mov ecx, cr3\n mov cr3, ecx\n";
+        kernel(touch + retarget + reload + touch + "mov esi, eax\n mov edi, ebx\n invlpg [0x800000]\n mov eax, [0x800000]");
+        assertEquals(0xAAAA, m.cpu.gpr(X86Cpu.ESI)); // global entry survived the CR3 reload
+        assertEquals(0xCCCC, m.cpu.gpr(X86Cpu.EDI)); // non-global re-walked
+        assertEquals(0xCCCC, m.cpu.gpr(X86Cpu.EAX)); // INVLPG dropped the global entry
+        // clearing CR4.PGE flushes global entries too
+        kernel("mov dword ptr [" + pt2 + "], 0x300107\n invlpg [0x800000]\n mov eax, [0x800000]\n mov dword ptr [" + pt2
+                + "], 0x301107\n mov ecx, cr3\n mov cr3, ecx\n mov ebx, [0x800000]\n mov ecx, 0\n mov cr4, ecx\n mov esi, [0x800000]");
+        assertEquals(0xAAAA, m.cpu.gpr(X86Cpu.EBX));
+        assertEquals(0xBBBB, m.cpu.gpr(X86Cpu.ESI));
+    }
+
+    static final int PDPT = 0x110000, PAE_PD = 0x111000, PAE_PT = 0x112000;
+
+    void pae() {
+        for (int i = 0; i < 512; i++) {
+            m.ram.write64(PAE_PD + 8 * i, 0);
+            m.ram.write64(PAE_PT + 8 * i, (long) i << 12 | 7);
+        }
+        m.ram.write64(PAE_PD, PAE_PT | 7); // 0-2 MiB identity, 4 KiB pages
+        m.ram.write64(PAE_PD + 8, 0x200000 | 0x87); // 2-4 MiB identity, 2 MiB page
+        for (int i = 0; i < 4; i++) m.ram.write64(PDPT + 8 * i, PAE_PD | 1); // every GiB -> same PD
+        m.cpu.setCr(4, 0x20);
+        m.cpu.setCr(3, PDPT);
+        m.idt(14, 0x08, 0x30000, 0xE, 0);
+        m.code(0x30000, "pop eax\n mov [0x7000], eax\n mov eax, cr2\n mov [0x7004], eax\n hlt");
+        pagingOn(0x10000);
+    }
+
+    @Test
+    void paeTranslationLargePagesAndFaults() {
+        pae();
+        m.ram.write32(0x250010, 0x12345678);
+        kernel("mov eax, [0x40250010]\n mov ebx, [0xC0250010]");
+        assertEquals(0x12345678, m.cpu.gpr(X86Cpu.EAX));
+        assertEquals(0x12345678, m.cpu.gpr(X86Cpu.EBX));
+        assertEquals(0x20, m.ram.read64(PAE_PD + 8) & 0x20);
+        m.ram.write64(PAE_PT + 8 * 0x55, 0x55000 | 5); // read-only
+        kernel("mov dword ptr [0x55000], 1");
+        assertFault(3, 0x55000);
+        m.ram.write64(PAE_PT + 8 * 0x56, 0x56000 | 7 | 1L << 40); // reserved bit above MAXPHYADDR
+        kernel("mov eax, [0x56000]");
+        assertFault(9, 0x56000);
+    }
+
+    @Test
+    void noExecuteInPae() {
+        pae();
+        m.cpu.setMsr(0xC0000080, 0x800);
+        m.ram.write64(PAE_PT + 8 * 0x57, 0x57000 | 7 | 1L << 63);
+        m.ram.write8(0x57000, 0x90);
+        kernel("mov esi, [0x57000]\n mov ecx, 0x57000\n jmp ecx");
+        assertEquals(0x90, m.cpu.gpr(X86Cpu.ESI) & 0xFF); // readable
+        assertFault(0x11, 0x57000); // instruction fetch, protection
+        m.cpu.setMsr(0xC0000080, 0);
+        kernel("mov eax, [0x57000]");
+        assertFault(9, 0x57000); // without NXE bit 63 is reserved
+    }
+}
