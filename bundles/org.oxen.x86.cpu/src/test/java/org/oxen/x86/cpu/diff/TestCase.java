@@ -12,8 +12,8 @@ final class TestCase {
     static final int FLAG_FPU = 2;
     static final String[] REG_NAMES = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 
-    /** Status flags compared by default: CF PF AF ZF SF DF OF. */
-    static final int FLAGS_ALL = 0x0cd5;
+    /** EFLAGS bits compared by default: CF PF AF ZF SF IF DF OF IOPL NT ID (not TF, RF, AC, VM). */
+    static final int FLAGS_ALL = 0x0cd5 | 0x200 | 0x3000 | 0x4000 | 0x200000;
 
     final String family;
     byte[] code;
