@@ -68,7 +68,7 @@ final class Result {
         }
         if (c.mem != null) {
             for (int i = 0; i < TestCase.MEM_SIZE; i++) {
-                if (a.mem[i] != b.mem[i]) {
+                if (((a.mem[i] ^ b.mem[i]) & ~(c.memIgnore == null ? 0 : c.memIgnore[i])) != 0) {
                     return String.format("mem+%02x", i);
                 }
             }

@@ -35,6 +35,8 @@ final class TestCase {
     boolean compareFpuRegs = true;
     /** GPRs not compared (bit i = register i), for results the SDM leaves undefined. */
     int regMask;
+    /** Memory bits not compared (per byte), or null. */
+    byte[] memIgnore;
     /** Relative tolerance for ST registers when compareFpuRegs is false. */
     double tolerance = 0x1p-50;
     /** Status-word bits to compare. */

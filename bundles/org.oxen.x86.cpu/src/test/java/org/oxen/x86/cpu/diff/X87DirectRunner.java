@@ -32,21 +32,31 @@ final class X87DirectRunner implements FpuHost {
         byte[] code = c.code;
         res.eipOffset = code.length;
         while (pc < code.length) {
+            o32 = true;
+            if ((code[pc] & 0xff) == 0x66) {
+                o32 = false;
+                pc++;
+            }
             int op = code[pc] & 0xff;
             int modrm = code[pc + 1] & 0xff;
             int len = 2;
             int offset = 0;
             int mod = modrm >> 6;
             if (mod != 3) {
-                offset = regs[modrm & 7];
-                if (mod == 1) {
-                    offset += code[pc + 2];
-                    len = 3;
+                if (mod == 0 && (modrm & 7) == 5) { // [disp32]
+                    offset = (code[pc + 2] & 0xff) | (code[pc + 3] & 0xff) << 8 | (code[pc + 4] & 0xff) << 16 | code[pc + 5] << 24;
+                    len = 6;
+                } else {
+                    offset = regs[modrm & 7];
+                    if (mod == 1) {
+                        offset += code[pc + 2];
+                        len = 3;
+                    }
                 }
             }
             if (!X87.isNoWait(op, modrm) && x87.hasPendingUnmaskedException()) {
                 res.vector = 16;
-                res.eipOffset = pc;
+                res.eipOffset = o32 ? pc : pc - 1;
                 break;
             }
             x87.execute(op, modrm, 3, offset, this);
@@ -134,9 +144,11 @@ final class X87DirectRunner implements FpuHost {
         return eflags;
     }
 
+    private boolean o32 = true;
+
     @Override
     public boolean operandSize32() {
-        return true;
+        return o32;
     }
 
     @Override

@@ -104,7 +104,155 @@ final class X87Generator {
         if (transcendental) {
             return transcendentalCase(r);
         }
-        TestCase c = new TestCase("x87");
+        TestCase c = randomState(r, "x87");
+        Code code = new Code();
+        int len = 1 + r.nextInt(MAX_LEN);
+        int[] undefinedCc = {0};
+        for (int k = 0; k < len; k++) {
+            emit(r, c, code, k * 40, undefinedCc); // each instruction owns a 40-byte memory slot
+        }
+        code.into(c);
+        if (!STRICT) {
+            c.fswMask = ~undefinedCc[0] & 0xffff;
+        }
+        return c;
+    }
+
+    /** One random instruction, tracking the undefined condition codes (see {@link #conditionCodes}). */
+    private static void emit(SplittableRandom r, TestCase c, Code code, int slot, int[] undefinedCc) {
+        for (;;) {
+            insn(r, c, code, slot);
+            int at = code.lastStart();
+            int op = code.byteAt(at), modrm = code.byteAt(at + 1);
+            if (!STRICT && undefinedCc[0] != 0 && storesStatus(op, modrm)) {
+                code.dropLast(); // would expose undefined condition codes
+                continue;
+            }
+            int[] cc = conditionCodes(op, modrm);
+            undefinedCc[0] = (undefinedCc[0] & ~cc[0]) | cc[1];
+            return;
+        }
+    }
+
+    /**
+     * FNSTENV/FNSAVE/FLDENV/FRSTOR in 32- and 16-bit operand size: save the state, change it,
+     * restore it, or load a planted image. The instruction/data pointer fields of stored images
+     * are not compared (they hold host addresses and selectors).
+     */
+    static TestCase envCase(SplittableRandom r) {
+        TestCase c = randomState(r, "x87-env");
+        c.memIgnore = new byte[TestCase.MEM_SIZE];
+        Code code = new Code();
+        int[] undefinedCc = {0};
+        boolean o16 = r.nextInt(3) == 0;
+        boolean full = r.nextBoolean(); // FNSAVE/FRSTOR rather than FNSTENV/FLDENV
+        int envSize = o16 ? 14 : 28;
+        int[] pre = o16 ? new int[] {0x66} : new int[0];
+        String sz = o16 ? " (16-bit)" : "";
+        if (r.nextBoolean()) {
+            // state -> memory -> changes -> memory -> state
+            for (int k = r.nextInt(3); k > 0; k--) {
+                emit(r, c, code, 0x70, undefinedCc);
+            }
+            storeImageAt(c, code, full, o16, pre, sz, 0, undefinedCc);
+            if (full) {
+                undefinedCc[0] = 0; // FNSAVE re-initializes
+            }
+            for (int k = r.nextInt(2); k > 0; k--) {
+                emit(r, c, code, 0x70, undefinedCc);
+            }
+            if (r.nextInt(4) != 0) {
+                code.insn((full ? "frstor" : "fldenv") + " [ebx]" + sz, cat(pre, full ? 0xdd : 0xd9, full ? 0x23 : 0x23));
+                undefinedCc[0] = 0;
+            }
+        } else {
+            // a planted image -> state
+            int cw = (r.nextInt(0x10000) & 0x1f3f) | 0x40;
+            if (r.nextBoolean()) {
+                cw |= 0x3f;
+            }
+            int sw = r.nextInt(0x10000) & 0x7f7f;
+            if ((sw & ~cw & 0x3f) != 0) {
+                sw |= 0x8080; // ES and B consistent with the flags and masks
+            }
+            int tw = r.nextInt(0x10000);
+            if (o16) {
+                put16(c.mem, 0, cw);
+                put16(c.mem, 2, sw);
+                put16(c.mem, 4, tw);
+            } else {
+                put16(c.mem, 0, cw);
+                put16(c.mem, 2, 0xffff);
+                put16(c.mem, 4, sw);
+                put16(c.mem, 6, 0xffff);
+                put16(c.mem, 8, tw);
+                put16(c.mem, 10, 0xffff);
+            }
+            if (full) {
+                int[] se = new int[1];
+                long[] mm = new long[1];
+                for (int i = 0; i < 8; i++) {
+                    Operands.f80(r, se, mm, 0);
+                    for (int b = 0; b < 8; b++) {
+                        c.mem[envSize + 10 * i + b] = (byte) (mm[0] >>> (8 * b));
+                    }
+                    put16(c.mem, envSize + 10 * i + 8, se[0]);
+                }
+            }
+            code.insn((full ? "frstor" : "fldenv") + " [ebx]" + sz + " (planted)", cat(pre, full ? 0xdd : 0xd9, 0x23));
+            undefinedCc[0] = 0;
+        }
+        for (int k = r.nextInt(2); k > 0; k--) {
+            emit(r, c, code, 0x70, undefinedCc);
+        }
+        if (r.nextBoolean()) {
+            // the final environment in memory too, after the first image
+            storeImageAt(c, code, false, o16, pre, sz, 0x80, undefinedCc);
+        }
+        code.into(c);
+        if (!STRICT) {
+            c.fswMask = ~undefinedCc[0] & 0xffff;
+        }
+        return c;
+    }
+
+    private static int[] cat(int[] pre, int... rest) {
+        int[] out = new int[pre.length + rest.length];
+        System.arraycopy(pre, 0, out, 0, pre.length);
+        System.arraycopy(rest, 0, out, pre.length, rest.length);
+        return out;
+    }
+
+    private static void put16(byte[] mem, int off, int v) {
+        mem[off] = (byte) v;
+        mem[off + 1] = (byte) (v >> 8);
+    }
+
+    /** FNSTENV/FNSAVE to [ebx+at]; marks the pointer fields and undefined condition codes as not compared. */
+    private static void storeImageAt(TestCase c, Code code, boolean full, boolean o16, int[] pre, String sz, int at,
+            int[] undefinedCc) {
+        // [ebx], [ebx+disp8] or [disp32] (disp8 is signed: offsets from 0x80 need disp32)
+        int modrm = at == 0 ? 0x03 : at < 0x80 ? 0x43 : 0x05;
+        int a = TestCase.DATA_ADDR + at;
+        int[] disp = at == 0 ? new int[0] : at < 0x80 ? new int[] {at} : new int[] {a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff, a >>> 24};
+        int[] op = full ? new int[] {0xdd, 6 << 3 | modrm} : new int[] {0xd9, 6 << 3 | modrm};
+        int[] bytes = new int[pre.length + 2 + disp.length];
+        System.arraycopy(pre, 0, bytes, 0, pre.length);
+        System.arraycopy(op, 0, bytes, pre.length, 2);
+        System.arraycopy(disp, 0, bytes, pre.length + 2, disp.length);
+        code.insn((full ? "fnsave" : "fnstenv") + " [ebx+" + at + "]" + sz, bytes);
+        int ptrFrom = o16 ? 6 : 12, ptrTo = o16 ? 14 : 28;
+        for (int i = ptrFrom; i < ptrTo; i++) {
+            c.memIgnore[at + i] = (byte) 0xff;
+        }
+        if (!STRICT) {
+            int swHigh = at + (o16 ? 3 : 5);
+            c.memIgnore[swHigh] |= (byte) ((undefinedCc[0] >> 8) & 0x47);
+        }
+    }
+
+    private static TestCase randomState(SplittableRandom r, String family) {
+        TestCase c = new TestCase(family);
         c.fpu = true;
         c.mem = new byte[TestCase.MEM_SIZE];
         for (int i = 0; i < c.mem.length; i++) {
@@ -138,31 +286,6 @@ final class X87Generator {
             if (valid) {
                 c.ftw |= 1 << ((top + i) & 7);
             }
-        }
-        Code code = new Code();
-        int len = 1 + r.nextInt(MAX_LEN);
-        int undefinedCc = 0;
-        for (int k = 0; k < len; k++) {
-            int slot = k * 40; // each instruction owns a 40-byte memory slot
-            for (;;) {
-                insn(r, c, code, slot);
-                int at = code.lastStart();
-                int op = code.byteAt(at), modrm = code.byteAt(at + 1);
-                if (!STRICT && undefinedCc != 0 && storesStatus(op, modrm)) {
-                    code.dropLast(); // would expose undefined condition codes
-                    continue;
-                }
-                int[] cc = conditionCodes(op, modrm);
-                undefinedCc = (undefinedCc & ~cc[0]) | cc[1];
-                break;
-            }
-        }
-        code.into(c);
-        if (!STRICT) {
-            c.fswMask = ~undefinedCc & 0xffff;
-        }
-        if (transcendental) {
-            c.compareFpuRegs = false;
         }
         return c;
     }
