@@ -74,4 +74,27 @@ class X87CpuTest {
         assertEquals(-1, run(PE_ET_NE, code3));
         assertEquals(0x8084, cpu.gpr(X86Cpu.EAX) & 0x80ff, "FNSTSW AX saw B, ES and ZE");
     }
+
+    @Test
+    void fxsaveFxrstorInstructions() {
+        // fninit; fld1; fldpi; fxsave [ebx]; fninit; fxrstor [ebx]; fstp st0 -> st0 = 1 again
+        assertEquals(-1, run(PE_ET_NE, 0xdb, 0xe3, 0xd9, 0xe8, 0xd9, 0xeb, 0x0f, 0xae, 0x03, 0xdb, 0xe3, 0x0f, 0xae, 0x0b,
+                0xdd, 0xd8));
+        assertEquals(0x037f, ram.read16(DATA));
+        assertEquals(6 << 11, ram.read16(DATA + 2));
+        assertEquals(0xc0, ram.read8(DATA + 4));
+        assertEquals(0xc90fdaa22168c235L, ram.read64(DATA + 32));
+        byte[] fx = new byte[512];
+        cpu.saveFpu(fx);
+        assertEquals(0x80, fx[4] & 0xff, "after FXRSTOR and one pop only physical 7 is valid");
+        assertEquals(0x3f, fx[32 + 9] & 0xff, "ST0 = 1.0 (exponent 0x3fff)");
+        // a misaligned FXSAVE operand raises #GP
+        cpu.setGpr(X86Cpu.EBX, DATA + 8);
+        byte[] code = {0x0f, (byte) 0xae, 0x03, (byte) 0xf4};
+        ram.load(CODE, code, 0, code.length);
+        cpu.invalidateCode(CODE, code.length);
+        cpu.setEip(CODE);
+        assertEquals(RunResult.EXIT, CpuTestSupport.runUntilHlt(cpu, 100));
+        assertEquals(13, cpu.lastExit().vector());
+    }
 }
