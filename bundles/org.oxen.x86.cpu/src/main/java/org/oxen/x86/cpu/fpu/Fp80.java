@@ -15,7 +15,7 @@ import java.math.BigInteger;
  * means "rounded up").
  *
  * <p>One instance belongs to one {@link X87}; it is not thread-safe and allocates nothing except
- * in the rare square root, FPREM and BCD paths.
+ * in FPREM/FPREM1 (BigInteger, for exact remainders of any exponent difference).
  */
 final class Fp80 {
     static final int IE = 0x01, DE = 0x02, ZE = 0x04, OE = 0x08, UE = 0x10, PE = 0x20, SF = 0x40;
@@ -395,29 +395,47 @@ final class Fp80 {
             exc |= DE;
         }
         unpackA(aSe, aM);
-        int t = ae - 63;
-        BigInteger m = new BigInteger(1, toBytes(am));
-        if ((t & 1) != 0) {
-            m = m.shiftLeft(1);
-            t--;
+        // value = R * 2^u with u even; R = m or 2m (65 bits)
+        int u = ae - 63;
+        long rHi = 0, rLo = am;
+        if ((u & 1) != 0) {
+            rHi = am >>> 63;
+            rLo = am << 1;
+            u--;
         }
-        BigInteger sq = m.shiftLeft(128);
-        BigInteger root = sq.sqrt();
-        boolean sticky = !root.multiply(root).equals(sq);
-        int len = root.bitLength();
-        BigInteger norm = root.shiftLeft(128 - len);
-        long hi = norm.shiftRight(64).longValue();
-        long lo = norm.longValue() | (sticky ? 1 : 0);
-        int e = (t - 128) / 2 - (128 - len) + 127;
-        round(0, e, hi, lo, pc, true);
+        // digit-by-digit square root of N = R * 2^68: root = floor(sqrt(R) * 2^34), 66-67 bits
+        long remHi = 0, remLo = 0, rootHi = 0, rootLo = 0;
+        for (int pair = 66; pair >= 0; pair--) {
+            int p = 2 * pair - 68; // R bit index of the pair's low bit
+            int two = (rBit(rHi, rLo, p + 1) << 1) | rBit(rHi, rLo, p);
+            remHi = (remHi << 2) | (remLo >>> 62);
+            remLo = (remLo << 2) | two;
+            long tHi = (rootHi << 2) | (rootLo >>> 62);
+            long tLo = (rootLo << 2) | 1;
+            rootHi = (rootHi << 1) | (rootLo >>> 63);
+            rootLo <<= 1;
+            if (remHi > tHi || (remHi == tHi && Long.compareUnsigned(remLo, tLo) >= 0)) {
+                long borrow = Long.compareUnsigned(remLo, tLo) < 0 ? 1 : 0;
+                remLo -= tLo;
+                remHi = remHi - tHi - borrow;
+                rootLo |= 1;
+            }
+        }
+        int len = 64 + 64 - Long.numberOfLeadingZeros(rootHi); // rootHi != 0: the root has >= 66 bits
+        int shift = 128 - len;
+        long hi = (rootHi << shift) | (rootLo >>> (64 - shift));
+        long lo = rootLo << shift;
+        if ((remHi | remLo) != 0) {
+            lo |= 1;
+        }
+        round(0, u / 2 - 34 - shift + 127, hi, lo, pc, true);
     }
 
-    private static byte[] toBytes(long v) {
-        byte[] b = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (v >>> (56 - 8 * i));
+    private static int rBit(long hi, long lo, int i) {
+        if (i < 0) {
+            return 0;
         }
-        return b;
+        return (int) (i >= 64 ? (hi >>> (i - 64)) & 1 : (lo >>> i) & 1);
     }
 
     /**
