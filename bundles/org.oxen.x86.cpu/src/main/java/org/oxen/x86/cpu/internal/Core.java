@@ -145,6 +145,7 @@ public final class Core extends Events implements X86Cpu {
             } catch (Fault f) {
                 icount += i;
                 i = 0;
+                end--; // a fault retires nothing: charge it so that a resumed faulting loop still ends
                 if (handleFault()) return RunResult.EXIT;
             }
             icount += i;
@@ -242,16 +243,33 @@ public final class Core extends Events implements X86Cpu {
     private boolean doExit() {
         ExitReason reason;
         long value = 0;
-        int reg = -1;
+        int reg = -1, index = 0, port = 0, size = 0, vector = -1;
+        boolean write = false;
         switch (exitReason) {
-            case X_SOFTINT: reason = ExitReason.SOFTWARE_INTERRUPT; break;
+            case X_SOFTINT: reason = ExitReason.SOFTWARE_INTERRUPT; vector = exitIndex; break;
             case X_HLT: reason = ExitReason.HLT; break;
-            case X_IO: reason = ExitReason.IO; value = exitValue & 0xFFFFFFFFL; break;
-            case X_CR: reason = ExitReason.CR_ACCESS; value = exitValue & 0xFFFFFFFFL; reg = exitPort; break;
-            default: reason = ExitReason.MSR_ACCESS; value = exitValue64; break;
+            case X_IO:
+                reason = ExitReason.IO;
+                port = exitPort;
+                size = exitSize;
+                write = exitWrite;
+                value = write ? exitValue & 0xFFFFFFFFL : 0;
+                break;
+            case X_CR:
+                reason = ExitReason.CR_ACCESS;
+                index = exitIndex;
+                write = exitWrite;
+                value = write ? exitValue & 0xFFFFFFFFL : 0;
+                reg = exitPort;
+                break;
+            default:
+                reason = ExitReason.MSR_ACCESS;
+                index = exitIndex;
+                write = exitWrite;
+                value = write ? exitValue64 : 0;
+                break;
         }
-        lastExit.set(reason, reason == ExitReason.SOFTWARE_INTERRUPT ? exitIndex : -1, -1, 0, exitPort,
-                exitSize, exitWrite, value, exitIndex, reg, startEip, exitNextEip);
+        lastExit.set(reason, vector, -1, 0, port, size, write, value, index, reg, startEip, exitNextEip);
         ExitAction a = handler == null ? ExitAction.STOP : handler.onExit(this, lastExit);
         switch (a) {
             case STOP: return true;

@@ -131,6 +131,7 @@ abstract class Sys extends Exec0F {
                 int v = s < 0 ? r[m & 7] & 0xFFFF : rd16(s, eaOff);
                 if ((crExitMask & (1 << 16)) != 0) {
                     exitIndex = 0;
+                    exitPort = -1;
                     exitWrite = true;
                     exitValue = (cr0 & ~0xE) | (v & 0xF) | (cr0 & 1);
                     throw exit(X_CR);
