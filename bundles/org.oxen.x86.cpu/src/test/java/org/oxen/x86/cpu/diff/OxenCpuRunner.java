@@ -3,6 +3,7 @@ package org.oxen.x86.cpu.diff;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.SegmentState;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
@@ -12,6 +13,8 @@ import org.oxen.x86.cpu.X86Cpu;
  */
 final class OxenCpuRunner {
     private static final int MAX_INSTRUCTIONS = 100_000;
+    /** A 32-bit TSS whose I/O map base lies beyond its limit: no port is accessible at CPL 3 (as under Linux). */
+    private static final int TSS = 0x50000;
 
     private final Ram ram = new Ram(1 << 20);
     private final X86Cpu cpu = CpuTestSupport.flat32(ram, 3);
@@ -19,8 +22,13 @@ final class OxenCpuRunner {
     private final byte[] zero = new byte[TestCase.MEM_SIZE];
     private final byte[] codeBuf = new byte[256];
 
+    OxenCpuRunner() {
+        ram.write16(TSS + 0x66, 0x68);
+    }
+
     Result run(TestCase c) {
         CpuTestSupport.enterFlat32(cpu, 3);
+        cpu.setTr(new SegmentState(0x28, TSS, 0x67, 0x8b));
         int n = c.code.length;
         System.arraycopy(c.code, 0, codeBuf, 0, n);
         codeBuf[n] = (byte) 0xf4; // HLT
