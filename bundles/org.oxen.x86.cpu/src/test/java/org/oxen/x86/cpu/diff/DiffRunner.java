@@ -124,6 +124,17 @@ final class DiffRunner {
         return sb.toString();
     }
 
+    /** The first example of every family with mismatches (for failure messages in CI logs). */
+    String firstExamples() {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Stats> e : stats.entrySet()) {
+            if (!e.getValue().examples.isEmpty()) {
+                sb.append(e.getValue().examples.get(0)).append("\n\n");
+            }
+        }
+        return sb.toString();
+    }
+
     String detail() {
         StringBuilder sb = new StringBuilder();
         byText.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(60)

@@ -29,6 +29,7 @@ class X87DiffTest {
             java.nio.file.Files.writeString(java.nio.file.Paths.get("target/x87-diff-mismatches.txt"), d.detail() + "\n" + d.examples());
             System.out.print(d.detail());
         }
-        assertEquals(0, d.totalMismatches, () -> d.summary() + "details: target/x87-diff-mismatches.txt");
+        assertEquals(0, d.totalMismatches, () -> d.summary()
+                + "first example per failing family (more in target/x87-diff-mismatches.txt):\n" + d.firstExamples());
     }
 }

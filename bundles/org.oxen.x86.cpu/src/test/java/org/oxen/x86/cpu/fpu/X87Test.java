@@ -282,4 +282,27 @@ class X87Test {
                 + " dff8 dff9 dffa dffb dffc dffd dffe dfff");
         assertEquals(expect.toString(), ud.toString());
     }
+
+    @Test
+    void fsaveFrstorKeepPointersInAllFourLayouts() {
+        for (int layout = 0; layout < 4; layout++) {
+            x.reset();
+            h.o32 = (layout & 1) != 0;
+            h.pm = (layout & 2) != 0;
+            loadInt32(42);
+            x.setLastInstruction(0x1b, h.pm ? 0x12345678 : 0x9abcd, 0x23, h.pm ? 0x0fedcba9 : 0x54321, 0x2a5);
+            mem(0xdd, 6, 0x800); // FNSAVE
+            X87 y = new X87();
+            y.execute(0xdd, 0x25, 3, 0x800, h); // FRSTOR
+            String what = "layout o32=" + h.o32 + " pm=" + h.pm;
+            assertEquals(0xffff, x.getTagWord(), what); // FNSAVE re-initialized x
+            int ipMask = h.pm ? (h.o32 ? -1 : 0xffff) : (h.o32 ? -1 : 0xfffff);
+            assertEquals((h.pm ? 0x12345678 : 0x9abcd) & ipMask, y.getFpuInstructionPointer(), what);
+            assertEquals((h.pm ? 0x0fedcba9 : 0x54321) & ipMask, y.getFpuDataPointer(), what);
+            if (!h.pm || h.o32) {
+                assertEquals(0x2a5, y.getFpuOpcode(), what);
+            }
+            assertEquals(0xa800000000000000L, y.getRegisterSignificand(y.getTop()), what);
+        }
+    }
 }
