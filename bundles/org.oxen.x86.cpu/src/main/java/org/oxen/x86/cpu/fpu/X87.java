@@ -1318,15 +1318,82 @@ public class X87 {
         if (c == Fp80.DENORMAL) {
             exc |= Fp80.DE;
         }
-        double x = Fp80.toDouble(s, mm);
+        fsw &= ~C2;
+        if (c == Fp80.ZERO) {
+            // sin, tan, 2^x - 1 of a signed zero: the same zero, exactly; cos(0) = 1 (inexact on the x87)
+            if (code == 15 || code == 11) {
+                exc |= Fp80.PE;
+            }
+            if (raise(exc)) {
+                return;
+            }
+            fsw &= ~C1;
+            if (code == 15) {
+                setSt(0, 0x3fff, Fp80.INT_BIT);
+            } else {
+                setSt(0, s, mm);
+            }
+            if (code == 2) {
+                push(0x3fff, Fp80.INT_BIT);
+            } else if (code == 11) {
+                push(0x3fff, Fp80.INT_BIT);
+            }
+            return;
+        }
+        if (c == Fp80.INF) { // F2XM1 only: 2^-inf - 1 = -1, 2^inf - 1 = inf
+            fsw &= ~C1;
+            setSt(0, (s & 0x8000) != 0 ? 0xbfff : 0x7fff, Fp80.INT_BIT);
+            return;
+        }
+        split(s, mm);
+        boolean neg = (s & 0x8000) != 0;
+        if (code == 0 && tExp >= 63) {
+            // F2XM1 far outside its domain: the host returns the operand (inexact)
+            if (raise(exc | Fp80.PE)) {
+                return;
+            }
+            fsw &= ~C1;
+            return;
+        }
+        if (tExp < -40) {
+            // tiny arguments: sin x = tan x = x, cos x = 1, 2^x - 1 = x ln 2 (computed in extended precision)
+            int rs = s;
+            long rmm = mm;
+            if (code == 0) {
+                m.begin(fcw);
+                m.pc = 64;
+                m.mul(s, mm, 0x3ffe, 0xb17217f7d1cf79acL);
+                exc |= m.exc & ~C1;
+                rs = m.rse;
+                rmm = m.rm;
+            } else {
+                exc |= Fp80.PE;
+                if (code != 15 && (s & 0x7fff) == 0) {
+                    exc |= Fp80.UE; // a denormal result
+                }
+            }
+            if (raise(exc)) {
+                return;
+            }
+            fsw &= ~C1;
+            if (code == 15) {
+                setSt(0, 0x3fff, Fp80.INT_BIT);
+            } else if (code == 11) {
+                setSt(0, rs, rmm);
+                push(0x3fff, Fp80.INT_BIT);
+            } else {
+                setSt(0, rs, rmm);
+                if (code == 2) {
+                    push(0x3fff, Fp80.INT_BIT);
+                }
+            }
+            return;
+        }
+        double x = (neg ? -1 : 1) * Math.scalb(tMant, tExp);
         double r1, r2 = 0;
         switch (code) {
             case 0: // F2XM1
-                if (c == Fp80.INF) {
-                    r1 = (s & 0x8000) != 0 ? -1.0 : Double.POSITIVE_INFINITY;
-                } else {
-                    r1 = Math.expm1(x * Math.log(2.0));
-                }
+                r1 = Math.expm1(x * Math.log(2.0));
                 break;
             case 2: // FPTAN
                 r1 = Math.tan(x);
@@ -1343,23 +1410,25 @@ public class X87 {
                 r1 = Math.cos(x);
                 break;
         }
-        if (c != Fp80.ZERO || code == 15 || code == 11) {
-            exc |= Fp80.PE;
-        }
+        exc |= Fp80.PE;
         if (raise(exc)) {
             return;
         }
-        fsw &= ~(C1 | C2);
-        if (c == Fp80.ZERO && code != 15) {
-            // sin(+-0), tan(+-0), 2^+-0 - 1 keep the signed zero exactly
-            setSt(0, s, mm);
-        } else {
-            setDouble(0, r1);
-        }
+        fsw &= ~C1;
+        setDouble(0, r1);
         if (pushes) {
             m.fromDouble(r2);
             push(m.rse, m.rm);
         }
+    }
+
+    /** The last {@link #split}: value = +-tMant * 2^tExp, tMant in [1, 2) (53 bits kept). */
+    private int tExp;
+    private double tMant;
+
+    private void split(int se, long mm) {
+        tExp = m.exponentOf(se, mm);
+        tMant = (double) (m.significandOf(se, mm) >>> 11) * 0x1p-52;
     }
 
     private void setDouble(int i, double d) {
@@ -1389,39 +1458,142 @@ public class X87 {
             pop();
             return;
         }
-        double x = Fp80.toDouble(s0, m0), y = Fp80.toDouble(s1, m1);
         int exc = (c0 == Fp80.DENORMAL || c1 == Fp80.DENORMAL) ? Fp80.DE : 0;
-        double r;
-        if (code == 3) {
-            r = Math.atan2(y, x);
-        } else if (code == 1) {
-            if (x < 0 || (c0 == Fp80.ZERO && c1 == Fp80.ZERO) || (x == 1.0 && Double.isInfinite(y))) {
-                exc |= Fp80.IE;
-                r = Double.NaN;
-            } else {
-                if (c0 == Fp80.ZERO) {
-                    exc |= Fp80.ZE;
+        boolean neg0 = (s0 & 0x8000) != 0;
+        m.begin(fcw);
+        m.pc = 64;
+        if (code == 3) { // FPATAN: atan2(ST1, ST0)
+            if (c0 != Fp80.ZERO && c0 != Fp80.INF && c1 != Fp80.ZERO && c1 != Fp80.INF) {
+                split(s1, m1);
+                int ey = tExp;
+                double ym = tMant;
+                split(s0, m0);
+                int d = Math.max(-2000, Math.min(2000, ey - tExp));
+                if (d < -62 && !neg0) {
+                    m.div(s1, m1, s0, m0); // atan(y/x) = y/x for tiny ratios, in extended precision
+                    exc |= m.exc & ~C1;
+                } else {
+                    double r = Math.atan2(((s1 & 0x8000) != 0 ? -1 : 1) * Math.scalb(ym, d), (neg0 ? -1 : 1) * tMant);
+                    m.fromDouble(r);
+                    exc |= Fp80.PE;
                 }
-                r = y * (Math.log(x) / Math.log(2.0));
+            } else {
+                double r = Math.atan2(signedUnit(s1, c1), signedUnit(s0, c0));
+                m.fromDouble(r);
+                if (r != 0) {
+                    exc |= Fp80.PE;
+                }
             }
         } else {
-            r = y * (Math.log1p(x) / Math.log(2.0));
+            // FYL2X: ST1 * log2(ST0); FYL2XP1: ST1 * log2(ST0 + 1); the logarithm l, then l * y exactly rounded
+            int lSe;
+            long lM;
+            boolean exact = false;
+            if (code == 1 && c0 != Fp80.ZERO && neg0) {
+                lSe = Fp80.INDEF_SE;
+                lM = Fp80.INDEF_M;
+                exc |= Fp80.IE;
+            } else if (code == 1 && c0 == Fp80.ZERO) {
+                if (c1 == Fp80.ZERO) {
+                    exc |= Fp80.IE;
+                } else if (c1 != Fp80.INF) {
+                    exc = Fp80.ZE; // log2(0) * y: a zero divide, no denormal report
+                }
+                lSe = 0xffff;
+                lM = Fp80.INT_BIT;
+                exact = true;
+            } else if (c0 == Fp80.INF) {
+                if (neg0) {
+                    exc |= Fp80.IE;
+                }
+                lSe = neg0 ? Fp80.INDEF_SE : 0x7fff;
+                lM = neg0 ? Fp80.INDEF_M : Fp80.INT_BIT;
+                exact = true;
+            } else if (code == 9 && c0 == Fp80.ZERO) {
+                lSe = s0;
+                lM = m0;
+                exact = true;
+            } else if (code == 9 && neg0 && (s0 & 0x7fff) >= Fp80.BIAS + 63) {
+                // far below the domain: the host returns x itself (inexact), or a signed zero for y = 0
+                boolean zeroY = c1 == Fp80.ZERO;
+                if (raise(zeroY ? exc : exc | Fp80.PE)) {
+                    return;
+                }
+                fsw &= ~C1;
+                if (zeroY) {
+                    setSt(1, (s0 ^ s1) & 0x8000, 0);
+                } else {
+                    setSt(1, s0, m0);
+                }
+                pop();
+                return;
+            } else {
+                split(s0, m0);
+                if (code == 1 || tExp >= 63) { // log2(x), also log2(1 + x) = log2(x) for huge x
+                    exact = code == 1 && m.significandOf(s0, m0) == Fp80.INT_BIT; // a power of two
+                    double l;
+                    if (tExp == -1 || tExp == 0) {
+                        // x in [0.5, 2): x - 1 is exact, log1p avoids the cancellation of e + log2(m)
+                        l = Math.log1p(Math.scalb(tMant, tExp) - 1) / Math.log(2.0);
+                    } else {
+                        l = tExp + Math.log(tMant) / Math.log(2.0);
+                    }
+                    m.fromDouble(l);
+                    lSe = m.rse;
+                    lM = m.rm;
+                } else if (tExp < -60) {
+                    m.begin(fcw);
+                    m.pc = 64;
+                    m.mul(s0, m0, 0x3fff, 0xb8aa3b295c17f0bcL); // log2(1 + x) = x log2(e) for tiny x
+                    lSe = m.rse;
+                    lM = m.rm;
+                } else {
+                    double x = (neg0 ? -1 : 1) * Math.scalb(tMant, tExp);
+                    if (x <= -1) {
+                        exc |= Fp80.IE;
+                        lSe = Fp80.INDEF_SE;
+                        lM = Fp80.INDEF_M;
+                    } else {
+                        m.fromDouble(Math.log1p(x) / Math.log(2.0));
+                        lSe = m.rse;
+                        lM = m.rm;
+                    }
+                }
+            }
+            if ((exc & Fp80.IE) == 0) {
+                m.begin(fcw);
+                m.pc = 64;
+                m.mul(lSe, lM, s1, m1);
+                exc |= m.exc & ~(C1 | (code == 1 && c0 == Fp80.ZERO ? Fp80.DE : 0));
+                if (!exact && (m.exc & Fp80.IE) == 0) {
+                    exc |= Fp80.PE;
+                }
+            } else {
+                m.begin(fcw);
+                m.mul(Fp80.INDEF_SE, Fp80.INDEF_M, 0x3fff, Fp80.INT_BIT);
+            }
         }
-        if (Double.isNaN(r)) {
-            exc |= Fp80.IE;
-        } else if (!(c0 == Fp80.ZERO && code == 9)) {
-            exc |= Fp80.PE;
+        if ((exc & Fp80.IE) != 0) {
+            exc &= ~(Fp80.DE | Fp80.PE); // an invalid operation reports nothing else
         }
         if (raise(exc)) {
             return;
         }
         fsw &= ~C1;
-        if (Double.isNaN(r)) {
-            setSt(1, Fp80.INDEF_SE, Fp80.INDEF_M);
-        } else {
-            setDouble(1, r);
-        }
+        setSt(1, m.rse, m.rm);
         pop();
+    }
+
+    /** For FPATAN with a zero or infinite operand: the value, or +-1 for a finite nonzero one. */
+    private static double signedUnit(int se, int cls) {
+        double sign = (se & 0x8000) != 0 ? -1 : 1;
+        if (cls == Fp80.ZERO) {
+            return sign * 0.0;
+        }
+        if (cls == Fp80.INF) {
+            return sign * Double.POSITIVE_INFINITY;
+        }
+        return sign;
     }
 
     // ---- environment and state images ------------------------------------------------------

@@ -22,7 +22,8 @@ class X87DiffTest {
         d.run(List.of(
                 new DiffRunner.Family("x87", 9, r -> X87Generator.generate(r, false)),
                 new DiffRunner.Family("x87-transcendental", 1, r -> X87Generator.generate(r, true)),
-                new DiffRunner.Family("x87-env", 1, X87Generator::envCase)),
+                new DiffRunner.Family("x87-env", 1, X87Generator::envCase),
+                new DiffRunner.Family("x87-transcendental-special", 1, X87Generator::transcendentalSpecialCase)),
                 count, seed, runner::run);
         System.out.print(d.summary());
         if (d.totalMismatches != 0) {

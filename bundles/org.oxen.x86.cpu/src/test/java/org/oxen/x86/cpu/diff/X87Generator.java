@@ -343,6 +343,74 @@ final class X87Generator {
         return c;
     }
 
+    /**
+     * A transcendental instruction on special operands: zeros, infinities, NaNs, denormals, tiny
+     * values, |x| >= 2^63 (out of range for FSIN/FCOS/FSINCOS/FPTAN), empty registers.
+     */
+    static TestCase transcendentalSpecialCase(SplittableRandom r) {
+        TestCase c = new TestCase("x87-transcendental-special");
+        TestCase base = transcendentalCase(r);
+        c.fpu = true;
+        c.mem = base.mem;
+        c.regs[3] = TestCase.DATA_ADDR;
+        c.eflags = base.eflags;
+        c.fcw = base.fcw;
+        c.fsw = base.fsw;
+        c.ftw = base.ftw;
+        System.arraycopy(base.stSe, 0, c.stSe, 0, 8);
+        System.arraycopy(base.stM, 0, c.stM, 0, 8);
+        for (int i = 0; i < 2; i++) {
+            if (r.nextInt(3) != 0) {
+                special(r, c, i);
+            }
+        }
+        if (r.nextInt(10) == 0) {
+            c.ftw &= ~(1 << (((c.fsw >> 11) + r.nextInt(2)) & 7)); // an empty operand
+        }
+        c.code = base.code;
+        c.text = base.text;
+        c.insnStart = base.insnStart;
+        c.insnCount = base.insnCount;
+        c.compareFpuRegs = false;
+        c.tolerance = base.tolerance;
+        c.fswMask = base.fswMask;
+        return c;
+    }
+
+    private static void special(SplittableRandom r, TestCase c, int i) {
+        int s = r.nextBoolean() ? 0x8000 : 0;
+        switch (r.nextInt(7)) {
+            case 0:
+                c.stSe[i] = s;
+                c.stM[i] = 0;
+                break;
+            case 1:
+                c.stSe[i] = s | 0x7fff;
+                c.stM[i] = 0x8000000000000000L;
+                break;
+            case 2:
+                c.stSe[i] = s | 0x7fff;
+                c.stM[i] = r.nextBoolean() ? 0xc000000000000000L : 0xc000000000000000L | (r.nextLong() >>> 13 << 11);
+                break;
+            case 3:
+                c.stSe[i] = s | 0x7fff;
+                c.stM[i] = 0x8000000000000000L | ((r.nextLong() >>> 14 | 1) << 11);
+                break;
+            case 4: // huge: |x| >= 2^63
+                c.stSe[i] = s | (16383 + 63 + r.nextInt(200));
+                c.stM[i] = 0x8000000000000000L | (r.nextLong() >>> 12 << 11);
+                break;
+            case 5: // tiny normal
+                c.stSe[i] = s | (1 + r.nextInt(16383 - 80));
+                c.stM[i] = 0x8000000000000000L | (r.nextLong() >>> 12 << 11);
+                break;
+            default: // denormal
+                c.stSe[i] = s;
+                c.stM[i] = (r.nextLong() >>> 12 << 11) >>> r.nextInt(40);
+                break;
+        }
+    }
+
     private static double randomDouble(SplittableRandom r, int minExp, int maxExp) {
         double v = (1 + r.nextDouble()) * Math.scalb(1.0, minExp + r.nextInt(maxExp - minExp + 1));
         return r.nextBoolean() ? -v : v;
