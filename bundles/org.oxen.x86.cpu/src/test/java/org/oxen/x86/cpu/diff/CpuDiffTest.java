@@ -32,7 +32,8 @@ class CpuDiffTest {
                 new DiffRunner.Family("control", 6, IntGenerators::control),
                 new DiffRunner.Family("x87", 10, IntGenerators::x87),
                 new DiffRunner.Family("x87-env", 1, X87Generator::envCase),
-                new DiffRunner.Family("x87-transcendental", 1, r -> X87Generator.generate(r, true)));
+                new DiffRunner.Family("x87-transcendental", 1, r -> X87Generator.generate(r, true)),
+                new DiffRunner.Family("x87-transcendental-special", 1, X87Generator::transcendentalSpecialCase));
     }
 
     @Test
