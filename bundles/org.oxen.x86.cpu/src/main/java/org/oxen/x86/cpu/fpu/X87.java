@@ -330,7 +330,7 @@ public class X87 {
     /** ST(0) = ST(0) op memory operand (reg field op), or compare. */
     private void arithWithMem(int reg, int bSe, long bM, int loadExc) {
         if (reg == 2 || reg == 3) {
-            compareSt0(bSe, bM, loadExc, false, reg == 3 ? 1 : 0, 0);
+            compareSt0(bSe, bM, loadExc, false, reg == 3 ? 1 : 0);
             return;
         }
         if (empty(0)) {
@@ -372,7 +372,7 @@ public class X87 {
     }
 
     /** FCOM family: compares ST(0) with b, sets C3/C2/C0, pops 'pops' times. */
-    private void compareSt0(int bSe, long bM, int extraExc, boolean unordered, int pops, int unusedCmpi) {
+    private void compareSt0(int bSe, long bM, int extraExc, boolean unordered, int pops) {
         if (empty(0)) {
             boolean masked = underflow();
             fsw = (fsw & ~C1) | C0 | C2 | C3;
@@ -644,11 +644,8 @@ public class X87 {
                 long lo = h.read64(seg, off);
                 int hi = h.read16(seg, off + 8);
                 long val = 0;
-                for (int i = 8; i >= 0; i--) {
-                    int b = i == 8 ? (int) (lo >>> 56) & 0xff : (int) (lo >>> (8 * i)) & 0xff;
-                    if (i == 8) {
-                        b = hi & 0xff;
-                    }
+                for (int i = 8; i >= 0; i--) { // 18 digits, most significant byte (at +8) first
+                    int b = i == 8 ? hi & 0xff : (int) (lo >>> (8 * i)) & 0xff;
                     val = val * 100 + ((b >> 4) & 0xf) * 10 + (b & 0xf);
                 }
                 m.begin(fcw);
@@ -874,7 +871,7 @@ public class X87 {
             }
             return;
         }
-        compareSt0(stSe(i), stM(i), 0, unordered, pops, 0);
+        compareSt0(stSe(i), stM(i), 0, unordered, pops);
     }
 
     private void comi(int i, boolean unordered, boolean popAfter, FpuHost h) {
@@ -1040,7 +1037,7 @@ public class X87 {
                 setSt(0, stSe(0) & 0x7fff, stM(0));
                 return;
             default: // FTST
-                compareSt0(0, 0, 0, false, 0, 0);
+                compareSt0(0, 0, 0, false, 0);
         }
     }
 
