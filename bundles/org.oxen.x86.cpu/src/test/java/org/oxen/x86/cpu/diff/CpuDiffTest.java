@@ -30,7 +30,8 @@ class CpuDiffTest {
                 new DiffRunner.Family("flags", 12, IntGenerators::flags),
                 new DiffRunner.Family("misc", 10, IntGenerators::misc),
                 new DiffRunner.Family("control", 6, IntGenerators::control),
-                new DiffRunner.Family("x87", 10, IntGenerators::x87),
+                new DiffRunner.Family("x87", 9, IntGenerators::x87),
+                new DiffRunner.Family("x87-compare", 2, IntGenerators::x87Compare),
                 new DiffRunner.Family("x87-env", 1, X87Generator::envCase),
                 new DiffRunner.Family("x87-transcendental", 1, r -> X87Generator.generate(r, true)),
                 new DiffRunner.Family("x87-transcendental-special", 1, X87Generator::transcendentalSpecialCase));

@@ -251,7 +251,7 @@ final class X87Generator {
         }
     }
 
-    private static TestCase randomState(SplittableRandom r, String family) {
+    static TestCase randomState(SplittableRandom r, String family) {
         TestCase c = new TestCase(family);
         c.fpu = true;
         c.mem = new byte[TestCase.MEM_SIZE];
