@@ -37,6 +37,16 @@ class CpuDiffTest {
                 new DiffRunner.Family("x87-transcendental-special", 1, X87Generator::transcendentalSpecialCase));
     }
 
+    private static java.util.Set<String> names(String csv) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String n : csv.split(",")) {
+            if (!n.isBlank()) {
+                out.add(n.trim());
+            }
+        }
+        return out;
+    }
+
     @Test
     void cpuMatchesHost() throws Exception {
         assumeTrue(NativeHarness.hostSupported(), "needs an x86 Linux host");
@@ -44,8 +54,20 @@ class CpuDiffTest {
         long seed = Long.getLong("oxen.diff.seed", 0x5eed0fL);
         OxenCpuRunner runner = new OxenCpuRunner();
         DiffRunner d = new DiffRunner();
+        // -Doxen.diff.families=alu,x87 runs only those; -Doxen.diff.exclude=bcd skips families
+        java.util.Set<String> only = names(System.getProperty("oxen.diff.families", ""));
+        java.util.Set<String> skip = names(System.getProperty("oxen.diff.exclude", ""));
+        List<DiffRunner.Family> run = new java.util.ArrayList<>();
+        for (DiffRunner.Family f : families()) {
+            if ((only.isEmpty() || only.contains(f.name)) && !skip.contains(f.name)) {
+                run.add(f);
+            }
+        }
+        if (!skip.isEmpty()) {
+            System.out.println("cpu diff: excluded families " + skip);
+        }
         long t0 = System.nanoTime();
-        d.run(families(), count, seed, runner::run);
+        d.run(run, count, seed, runner::run);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.print(d.summary());
         System.out.println("cpu diff: " + ms + " ms");
