@@ -359,9 +359,15 @@ final class X87Generator {
         c.ftw = base.ftw;
         System.arraycopy(base.stSe, 0, c.stSe, 0, 8);
         System.arraycopy(base.stM, 0, c.stM, 0, 8);
+        int k = (base.code[1] & 0xff) - 0xf0;
         for (int i = 0; i < 2; i++) {
             if (r.nextInt(3) != 0) {
                 special(r, c, i);
+                // the SDM leaves F2XM1 outside [-1, 1] and FYL2XP1 outside +-(1 - sqrt(2)/2) undefined:
+                // such operands only in strict mode (the host returns x for them, see FPU.md)
+                while (!STRICT && i == 0 && outOfDomain(k, c.stSe[0])) {
+                    special(r, c, 0);
+                }
             }
         }
         if (r.nextInt(10) == 0) {
@@ -375,6 +381,17 @@ final class X87Generator {
         c.tolerance = base.tolerance;
         c.fswMask = base.fswMask;
         return c;
+    }
+
+    private static boolean outOfDomain(int k, int se) {
+        int e = se & 0x7fff;
+        if (k == 0) { // F2XM1: |x| > 1 (infinities are defined)
+            return e != 0x7fff && e >= 16383 + 1;
+        }
+        if (k == 9) { // FYL2XP1: |x| >= 1 - sqrt(2)/2, infinities included
+            return e >= 16383 - 2;
+        }
+        return false;
     }
 
     private static void special(SplittableRandom r, TestCase c, int i) {
