@@ -57,6 +57,20 @@ public class X87 {
         reset();
     }
 
+    /**
+     * The state after a hardware RESET (SDM table 9-1), as opposed to FNINIT: FCW 0x0040 (all
+     * exceptions unmasked, 24-bit precision), FSW 0, every register valid and +0 (tag 0x5555).
+     */
+    public void powerOn() {
+        reset();
+        fcw = 0x0040;
+        valid = 0xff;
+        for (int i = 0; i < 8; i++) {
+            se[i] = 0;
+            mant[i] = 0;
+        }
+    }
+
     public boolean hasPendingUnmaskedException() {
         return (fsw & ES) != 0;
     }

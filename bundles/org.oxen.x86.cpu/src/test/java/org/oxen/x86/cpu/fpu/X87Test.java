@@ -305,4 +305,12 @@ class X87Test {
             assertEquals(0xa800000000000000L, y.getRegisterSignificand(y.getTop()), what);
         }
     }
+
+    @Test
+    void powerOnStateDiffersFromFninit() {
+        x.powerOn();
+        assertEquals(0x0040, x.getControlWord());
+        assertEquals(0, x.getStatusWord());
+        assertEquals(0x5555, x.getTagWord());
+    }
 }
