@@ -666,7 +666,7 @@ final class IntGenerators {
                             concat(prefix(w), new int[] {op << 3 | 2 | (w == 8 ? 0 : 1)}, o.bytes));
                     break;
                 }
-                default: { // salc-free: setcc into a register then movzx
+                default: { // setcc into a byte register
                     int reg = dataReg8(r);
                     s.add("set" + CC[cc] + " " + R8[reg], 0, 0, 0x0f, 0x90 | cc, 0xc0 | reg);
                     break;

@@ -162,7 +162,7 @@ final class X87Generator {
                 emit(r, c, code, 0x70, undefinedCc);
             }
             if (r.nextInt(4) != 0) {
-                code.insn((full ? "frstor" : "fldenv") + " [ebx]" + sz, cat(pre, full ? 0xdd : 0xd9, full ? 0x23 : 0x23));
+                code.insn((full ? "frstor" : "fldenv") + " [ebx]" + sz, cat(pre, full ? 0xdd : 0xd9, 0x23));
                 undefinedCc[0] = 0;
             }
         } else {
