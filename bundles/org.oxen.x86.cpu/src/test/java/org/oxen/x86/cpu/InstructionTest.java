@@ -296,4 +296,19 @@ class InstructionTest {
         assertEquals(6, cpu.lastExit().vector());
         assertEquals(CODE + 1, cpu.eip());
     }
+
+    @Test
+    void breakpointAndOverflowTrapsExitAfterTheInstruction() {
+        byte[] code = Asm.asm(CODE, "nop\n int3\n mov eax, 0x7fffffff\n add eax, 1\n into\n hlt");
+        ram.load(CODE, code, 0, code.length);
+        cpu.setEip(CODE);
+        assertEquals(RunResult.EXIT, cpu.run(100));
+        assertEquals(3, cpu.lastExit().vector());
+        assertEquals(CODE + 2, cpu.eip());
+        assertEquals(RunResult.EXIT, cpu.run(100));
+        assertEquals(4, cpu.lastExit().vector());
+        assertEquals(CODE + 11, cpu.eip());
+        exec("mov ax, 0x6901\n stc\n mov bl, 0x0f\n add bl, 1\n mov ax, 0x6901\n aas");
+        assertEquals(0x670B, r(0) & 0xFFFF);
+    }
 }

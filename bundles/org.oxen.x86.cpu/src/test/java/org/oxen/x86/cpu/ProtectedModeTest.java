@@ -186,4 +186,22 @@ class ProtectedModeTest {
         assertEquals(0x5A, m.ram.read32(0x7100) & 0xFF);
         assertEquals(UCODE + 2 + 5, m.ram.read32(0x7004));
     }
+
+    @Test
+    void singleStepTrapAndNmi() {
+        m.idt(1, 0x08, 0x30000, 0xE, 0);
+        m.code(0x30000, "inc dword ptr [0x7000]\n and dword ptr [esp+8], 0xfffffeff\n iretd");
+        m.code(KCODE, "pushfd\n or dword ptr [esp], 0x100\n popfd\n nop\n nop\n nop\n hlt");
+        m.cpu.setEip(KCODE);
+        assertEquals(RunResult.HALTED, m.run(1000));
+        assertEquals(1, m.ram.read32(0x7000)); // trap after the first instruction with TF set; handler clears TF
+        m.idt(2, 0x08, 0x31000, 0xE, 0);
+        m.code(0x31000, "inc dword ptr [0x7004]\n iretd");
+        m.code(KCODE, "nop\n hlt");
+        m.cpu.setEip(KCODE);
+        m.cpu.setHalted(false);
+        m.cpu.nmi();
+        assertEquals(RunResult.HALTED, m.run(1000));
+        assertEquals(1, m.ram.read32(0x7004));
+    }
 }

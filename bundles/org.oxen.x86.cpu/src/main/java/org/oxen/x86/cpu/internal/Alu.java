@@ -202,8 +202,10 @@ abstract class Alu extends Mmu {
                 res = c == 0 ? v : ((v << c) | (v >>> (bits - c))) & m;
                 cf = (res & 1) != 0;
                 of = (((res >>> (bits - 1)) & 1) != 0) != cf;
-                flags();
-                setFlagBits(cf, of);
+                if (!rotFlags(cf, of)) {
+                    flags();
+                    setFlagBits(cf, of);
+                }
                 return res;
             }
             case 1: { // ROR
@@ -211,8 +213,10 @@ abstract class Alu extends Mmu {
                 res = c == 0 ? v : ((v >>> c) | (v << (bits - c))) & m;
                 cf = (res & SIGN[sz]) != 0;
                 of = (((res >>> (bits - 1)) ^ (res >>> (bits - 2))) & 1) != 0;
-                flags();
-                setFlagBits(cf, of);
+                if (!rotFlags(cf, of)) {
+                    flags();
+                    setFlagBits(cf, of);
+                }
                 return res;
             }
             case 2: { // RCL
@@ -271,6 +275,20 @@ abstract class Alu extends Mmu {
 
     private void setFlagBits(boolean cf, boolean of) {
         eflags = (eflags & ~(CF | OF)) | (cf ? CF : 0) | (of ? OF : 0);
+    }
+
+    /** Rotates change only CF and OF: stay lazy when the other flags come from the result record. */
+    private boolean rotFlags(boolean cf, boolean of) {
+        if (lop == L_LOGIC) {
+            lop = L_SZP;
+            lcf = (cf ? 1 : 0) | (of ? 2 : 0);
+            return true;
+        }
+        if (lop == L_SZP) {
+            lcf = (lcf & 4) | (cf ? 1 : 0) | (of ? 2 : 0);
+            return true;
+        }
+        return false;
     }
 
     /** SHLD/SHRD (sz 1 or 2). */

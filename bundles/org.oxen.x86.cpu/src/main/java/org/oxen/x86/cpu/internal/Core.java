@@ -33,13 +33,11 @@ public final class Core extends Events implements X86Cpu {
     private volatile boolean intrLevel;
     private volatile boolean nmiPending;
     private volatile boolean stopRequested;
-    private boolean nmiBlocked;
     private InterruptAcknowledge pic;
     private ExitHandler handler;
     private final CpuExit lastExit = new CpuExit();
     private int injectVector = -1, injectError = -1;
     private boolean injectIsException;
-    private int exceptionExitMask;
     private boolean privGpExit;
     private int[] pfRanges = new int[0];
     private BitSet pfFrames;
@@ -133,7 +131,8 @@ public final class Core extends Events implements X86Cpu {
             if (halted) return RunResult.HALTED;
             long left = end - icount;
             if (left <= 0) return RunResult.INSTRUCTION_LIMIT;
-            int n = shadow ? 1 : (int) Math.min(left, BATCH);
+            boolean singleStep = (eflags & TF) != 0;
+            int n = shadow || singleStep ? 1 : (int) Math.min(left, BATCH);
             breakBatch = false;
             int i = 0;
             try {
@@ -141,6 +140,14 @@ public final class Core extends Events implements X86Cpu {
                     step();
                     i++;
                     if (breakBatch) break;
+                }
+                if (singleStep && i == 1) {
+                    // TF was set before the instruction: single-step trap after it
+                    icount += i;
+                    i = 0;
+                    dr6 |= 0x4000;
+                    startEip = eip;
+                    exception(DB, false, 0);
                 }
             } catch (Fault f) {
                 icount += i;
@@ -168,9 +175,9 @@ public final class Core extends Events implements X86Cpu {
         }
         if (nmiPending && !nmiBlocked && !shadow) {
             nmiPending = false;
-            nmiBlocked = false; // NMI blocking until IRET is not modelled
             halted = false;
             interrupt(NMI_V, T_EXT, false, 0);
+            nmiBlocked = true; // until the next IRET
             return;
         }
         if (intrLevel && !shadow && (eflags & IF) != 0 && pic != null) {
@@ -247,6 +254,11 @@ public final class Core extends Events implements X86Cpu {
         boolean write = false;
         switch (exitReason) {
             case X_SOFTINT: reason = ExitReason.SOFTWARE_INTERRUPT; vector = exitIndex; break;
+            case X_TRAP:
+                reason = ExitReason.EXCEPTION;
+                vector = exitIndex;
+                eip = exitNextEip; // a trap: the CPU stands after the instruction
+                break;
             case X_HLT: reason = ExitReason.HLT; break;
             case X_IO:
                 reason = ExitReason.IO;
@@ -302,6 +314,7 @@ public final class Core extends Events implements X86Cpu {
         CpuExit x = lastExit;
         startEip = x.eip();
         switch (x.reason()) {
+            case EXCEPTION: // INT3/INTO/INT1 trap exits
             case SOFTWARE_INTERRUPT:
                 eip = x.nextEip();
                 if (v86() && iopl() < 3) throw gp(0);
@@ -540,7 +553,7 @@ public final class Core extends Events implements X86Cpu {
                     loadCs(selector, descLo, descHi, selector & 3);
                 } else {
                     loadSegReal(CpuState.CS, selector);
-                    fetchPage = INVALID;
+                    fetchLimit = 0;
                 }
             } else {
                 loadSeg(s, selector);
@@ -701,7 +714,7 @@ public final class Core extends Events implements X86Cpu {
 
     @Override
     public void invalidateCode(long physAddress, int length) {
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
@@ -711,5 +724,10 @@ public final class Core extends Events implements X86Cpu {
         } catch (Fault f) {
             return -1;
         }
+    }
+
+    /** The x87 unit (for tests in this bundle, e.g. the differential tester, to read FPU state). */
+    public org.oxen.x86.cpu.fpu.X87 x87() {
+        return fpu;
     }
 }

@@ -60,6 +60,8 @@ abstract class CpuState {
     /** SS.B: ESP (not SP) is the stack pointer. */
     boolean stack32;
     boolean halted;
+    /** NMIs are blocked from NMI delivery to the next IRET. */
+    boolean nmiBlocked;
     /** Interrupt shadow after MOV SS / POP SS / STI: no interrupt before the next instruction. */
     boolean intShadow;
     /** PAE PDPTE registers, loaded with CR3. */

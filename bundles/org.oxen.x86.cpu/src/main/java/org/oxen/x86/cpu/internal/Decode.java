@@ -11,7 +11,9 @@ abstract class Decode extends Prot {
 
     /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
     static final int EXIT = -1;
-    static final int X_SOFTINT = 1, X_EXCEPTION = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    static final int X_SOFTINT = 1, X_TRAP = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    /** Exception vectors (bit n) that exit instead of going through the IDT. */
+    int exceptionExitMask;
     int exitReason, exitNextEip, exitPort, exitSize, exitValue, exitIndex;
     boolean exitWrite;
     long exitValue64;
@@ -52,64 +54,83 @@ abstract class Decode extends Prot {
 
     /** Decodes the memory operand of {@code modrm} (mod != 3); returns the offset, sets eaSeg. */
     final int ea(int modrm) {
+        return addr32 ? ea32(modrm) : ea16(modrm);
+    }
+
+    /** 32-bit addressing; kept small so that the JIT inlines it into the handlers. */
+    private int ea32(int modrm) {
         int mod = modrm >>> 6, rm = modrm & 7;
         int seg = DS;
         int off;
-        if (!addr32) {
-            switch (rm) {
-                case 0: off = r[3] + r[6]; break;
-                case 1: off = r[3] + r[7]; break;
-                case 2: off = r[5] + r[6]; seg = SS; break;
-                case 3: off = r[5] + r[7]; seg = SS; break;
-                case 4: off = r[6]; break;
-                case 5: off = r[7]; break;
-                case 6:
-                    if (mod == 0) {
-                        off = fetch16();
-                    } else {
-                        off = r[5];
-                        seg = SS;
-                    }
-                    break;
-                default: off = r[3]; break;
-            }
-            if (mod == 1) {
-                off += (byte) fetch8();
-            } else if (mod == 2) {
-                off += fetch16();
-            }
-            off &= 0xFFFF;
+        if (rm == 4) {
+            off = sib(mod);
+            seg = sibSeg;
+        } else if (rm == 5 && mod == 0) {
+            off = fetch32();
         } else {
-            if (rm == 4) {
-                int sib = fetch8();
-                int base = sib & 7, idx = (sib >>> 3) & 7;
-                if (base == 5 && mod == 0) {
-                    off = fetch32();
-                } else {
-                    off = r[base];
-                    if (base == 4 || base == 5) {
-                        seg = SS;
-                    }
-                }
-                if (idx != 4) {
-                    off += r[idx] << (sib >>> 6);
-                }
-            } else if (rm == 5 && mod == 0) {
-                off = fetch32();
-            } else {
-                off = r[rm];
-                if (rm == 5) {
-                    seg = SS;
-                }
+            off = r[rm];
+            if (rm == 5) {
+                seg = SS;
             }
-            if (mod == 1) {
-                off += (byte) fetch8();
-            } else if (mod == 2) {
-                off += fetch32();
-            }
+        }
+        if (mod == 1) {
+            off += (byte) fetch8();
+        } else if (mod == 2) {
+            off += fetch32();
         }
         eaSeg = segOvr >= 0 ? segOvr : seg;
         return off;
+    }
+
+    private int sibSeg;
+
+    private int sib(int mod) {
+        int sib = fetch8();
+        int base = sib & 7, idx = (sib >>> 3) & 7;
+        int off;
+        sibSeg = DS;
+        if (base == 5 && mod == 0) {
+            off = fetch32();
+        } else {
+            off = r[base];
+            if (base == 4 || base == 5) {
+                sibSeg = SS;
+            }
+        }
+        if (idx != 4) {
+            off += r[idx] << (sib >>> 6);
+        }
+        return off;
+    }
+
+    private int ea16(int modrm) {
+        int mod = modrm >>> 6, rm = modrm & 7;
+        int seg = DS;
+        int off;
+        switch (rm) {
+            case 0: off = r[3] + r[6]; break;
+            case 1: off = r[3] + r[7]; break;
+            case 2: off = r[5] + r[6]; seg = SS; break;
+            case 3: off = r[5] + r[7]; seg = SS; break;
+            case 4: off = r[6]; break;
+            case 5: off = r[7]; break;
+            case 6:
+                if (mod == 0) {
+                    off = fetch16();
+                } else {
+                    off = r[5];
+                    seg = SS;
+                }
+                break;
+            default: off = r[3]; break;
+        }
+        if (mod == 1) {
+            off += (byte) fetch8();
+        } else if (mod == 2) {
+            off += fetch16();
+        }
+        eaSeg = segOvr >= 0 ? segOvr : seg;
+        return off & 0xFFFF;
     }
 
     final int dataSeg() {
@@ -141,9 +162,14 @@ abstract class Decode extends Prot {
     }
 
     final int ioIn(int port, int sz) {
+        return ioIn(port, sz, true);
+    }
+
+    /** IN; {@code mayExit} is false for INS, whose ports never exit (they go to the bus). */
+    final int ioIn(int port, int sz, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = false;
@@ -157,9 +183,13 @@ abstract class Decode extends Prot {
     }
 
     final void ioOut(int port, int sz, int v) {
+        ioOut(port, sz, v, true);
+    }
+
+    final void ioOut(int port, int sz, int v, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (ioExit != null && ioExit[port]) {
+        if (mayExit && ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = true;
@@ -249,14 +279,14 @@ abstract class Decode extends Prot {
                 break;
             case 5: {
                 linW(ES, idx(7), n);
-                int v = ioIn(r[2], sz);
+                int v = ioIn(r[2], sz, false);
                 wrSz(ES, idx(7), sz, v);
                 advance(7, n);
                 break;
             }
             default: {
                 int v = rdSz(src, idx(6), sz);
-                ioOut(r[2], sz, v);
+                ioOut(r[2], sz, v, false);
                 advance(6, n);
                 break;
             }
@@ -409,7 +439,7 @@ abstract class Decode extends Prot {
         boolean adj = (ax & 0xF) > 9 || (f & AF) != 0;
         if (adj) {
             if (sub) {
-                ax = ((ax - 6) & 0xFF) | (((ax >>> 8) - 1) & 0xFF) << 8;
+                ax = (ax - 6 - 0x100) & 0xFFFF; // AX -= 6 (borrow into AH), then AH -= 1
             } else {
                 ax = (ax + 0x106) & 0xFFFF;
             }

@@ -26,6 +26,10 @@ abstract class Events extends Sys implements FpuHost {
             exitIndex = vector;
             throw exit(X_SOFTINT);
         }
+        if (oneByte && (exceptionExitMask & (1 << vector)) != 0) {
+            exitIndex = vector; // INT3 / INTO / INT1 as an exception exit (a trap: EIP after it)
+            throw exit(X_TRAP);
+        }
         if (v86() && iopl() < 3 && !oneByte) throw gp(0);
         interrupt(vector, oneByte && vector == 1 ? T_ICEBP : T_SOFT, false, 0);
     }
@@ -48,7 +52,7 @@ abstract class Events extends Sys implements FpuHost {
             op32 = d;
             eflags &= ~(IF | TF | AC | RF);
             loadSegReal(CS, cs);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = ip;
             return;
         }

@@ -178,7 +178,7 @@ abstract class Exec1 extends Exec {
             case 0xCC: softInt(3, true); return;
             case 0xCD: softInt(fetch8(), false); return;
             case 0xCE: if (ofSet()) softInt(4, true); return;
-            case 0xCF: iret(); breakBatch = true; return;
+            case 0xCF: iret(); nmiBlocked = false; breakBatch = true; return;
             case 0xD4: aam(fetch8()); return;
             case 0xD5: aad(fetch8()); return;
             case 0xD6: setReg8(0, cfSet() ? 0xFF : 0); return;

@@ -36,10 +36,12 @@ abstract class Mmu extends CpuState {
     /** 0 for supervisor, TLB_SIZE for user (CPL 3) accesses. */
     int tlbSet;
 
-    // instruction fetch window: the linear page of EIP's code and its RAM array
-    int fetchPage = INVALID;
+    // instruction fetch window: EIP values [fetchEipBase, fetchEipBase + fetchLimit) lie in one
+    // RAM page (within the CS limit); byte at EIP is fetchArr[EIP + fetchDelta]. fetchLimit 0 = invalid.
+    int fetchEipBase;
+    int fetchLimit;
+    int fetchDelta;
     byte[] fetchArr;
-    int fetchOff;
 
     Mmu(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
@@ -63,7 +65,7 @@ abstract class Mmu extends CpuState {
             tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
             tArr[i] = null;
         }
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     final void invlpg(int lin) {
@@ -82,7 +84,7 @@ abstract class Mmu extends CpuState {
                 tArr[i] = null;
             }
         }
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     private int largeMask() {
@@ -454,10 +456,10 @@ abstract class Mmu extends CpuState {
     // ---- instruction fetch ----
 
     final int fetch8() {
-        int lin = segBase[CS] + eip;
-        if ((lin & 0xFFFFF000) == fetchPage) {
-            eip = code32 ? eip + 1 : (eip + 1) & 0xFFFF;
-            return fetchArr[fetchOff + (lin & 0xFFF)] & 0xFF;
+        int e = eip;
+        if (Integer.compareUnsigned(e - fetchEipBase, fetchLimit) < 0) {
+            eip = code32 ? e + 1 : (e + 1) & 0xFFFF;
+            return fetchArr[e + fetchDelta] & 0xFF;
         }
         return fetch8Slow();
     }
@@ -471,11 +473,13 @@ abstract class Mmu extends CpuState {
         int v;
         int page = lin & 0xFFFFF000;
         long pageEndOff = (eip & 0xFFFFFFFFL) + (0xFFF - (lin & 0xFFF));
-        if (tArr[i] != null && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)) {
-            fetchPage = page;
+        if (tArr[i] != null && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)
+                && (eip & 0xFFFFFFFFL) >= (lin & 0xFFF)) {
             fetchArr = tArr[i];
-            fetchOff = tOff[i];
-            v = fetchArr[fetchOff + (lin & 0xFFF)] & 0xFF;
+            fetchEipBase = eip - (lin & 0xFFF);
+            fetchDelta = tOff[i] - fetchEipBase;
+            fetchLimit = 0x1000;
+            v = fetchArr[eip + fetchDelta] & 0xFF;
         } else {
             v = mem.read8(tPhys[i] | (lin & 0xFFF));
         }
@@ -488,10 +492,11 @@ abstract class Mmu extends CpuState {
     }
 
     final int fetch32() {
-        int lin = segBase[CS] + eip;
-        if ((lin & 0xFFFFF000) == fetchPage && (lin & 0xFFF) <= 0xFFC) {
-            eip += 4;
-            return (int) I32.get(fetchArr, fetchOff + (lin & 0xFFF));
+        int e = eip;
+        int k = e - fetchEipBase;
+        if (k >= 0 && k + 3 < fetchLimit) {
+            eip = e + 4;
+            return (int) I32.get(fetchArr, e + fetchDelta);
         }
         return fetch16() | fetch16() << 16;
     }

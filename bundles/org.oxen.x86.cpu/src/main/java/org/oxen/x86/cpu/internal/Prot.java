@@ -130,7 +130,7 @@ abstract class Prot extends Alu {
         segAttr[s] = descAttr(hi);
         segCache(s);
         if (s == CS) {
-            fetchPage = INVALID;
+            fetchLimit = 0;
         }
     }
 
@@ -187,7 +187,7 @@ abstract class Prot extends Alu {
     final void cplSet(int c) {
         cpl = c;
         tlbSet = c == 3 ? TLB_SIZE : 0;
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     /** Loads CS from a checked code descriptor at privilege {@code newCpl}. */
@@ -267,7 +267,7 @@ abstract class Prot extends Alu {
                 push(retEip);
             }
             loadSegReal(CS, sel);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = op32 ? off : off & 0xFFFF;
             return;
         }
@@ -433,7 +433,7 @@ abstract class Prot extends Alu {
             int cs = peek(n, d) & 0xFFFF;
             addSp(2 * n + imm);
             loadSegReal(CS, cs);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = d ? ip : ip & 0xFFFF;
             return;
         }
@@ -485,7 +485,7 @@ abstract class Prot extends Alu {
             int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
             addSp(3 * n);
             loadSegReal(CS, cs);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = d ? ip : ip & 0xFFFF;
             int keep = d ? VM | VIP | VIF : 0xFFFF0000;
             writeFlags((flags() & keep) | (fl & ~keep & (d ? 0x3F7FD5 : 0x7FD5)) | 2, true);
@@ -496,7 +496,7 @@ abstract class Prot extends Alu {
             int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
             addSp(3 * n);
             loadSegReal(CS, cs);
-            fetchPage = INVALID;
+            fetchLimit = 0;
             eip = d ? ip : ip & 0xFFFF;
             int keep = VM | IOPL | VIP | VIF | (d ? 0 : 0xFFFF0000);
             writeFlags((flags() & keep) | (fl & ~keep & 0x3F7FD5) | 2, true);

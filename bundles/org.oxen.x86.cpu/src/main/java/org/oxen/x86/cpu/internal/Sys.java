@@ -347,7 +347,7 @@ abstract class Sys extends Exec0F {
         flatSeg(SS, (sysenterCs + 8) & 0xFFFC, 0xC093);
         r[4] = sysenterEsp;
         eip = sysenterEip;
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     @Override
@@ -358,7 +358,7 @@ abstract class Sys extends Exec0F {
         flatSeg(SS, ((sysenterCs + 24) & 0xFFFC) | 3, 0xC0F3);
         r[4] = r[1];
         eip = r[2];
-        fetchPage = INVALID;
+        fetchLimit = 0;
     }
 
     @Override
