@@ -788,7 +788,7 @@ final class IntGenerators {
 
     // ---- moves, stack, calls, faults and traps ------------------------------------------------------
 
-    /** MOV forms, stack operations, near CALL/RET, ENTER/LEAVE, POPF, XLAT, NOPs and instructions that fault at CPL 3. */
+    /** MOV forms, stack operations, near CALL/RET, ENTER/LEAVE, POPF, XLAT, NOPs, INT3/INTO and instructions that fault at CPL 3. */
     static TestCase control(SplittableRandom r) {
         TestCase c = base(r, "control", true);
         Seq s = new Seq(c);
@@ -897,7 +897,16 @@ final class IntGenerators {
                     s.add("ud2", 0, 0, 0x0f, 0x0b);
                     return s.finish();
                 case 13:
-                    s.add("into", 0, 0, 0xce); // #OF trap when OF=1
+                    // no INT1/ICEBP: Linux reports its SIGTRAP with EIP at the instruction, which is the
+                    // kernel's doing, not the CPU's (the #DB trap pushes the next EIP)
+                    switch (r.nextInt(3)) {
+                        case 0:
+                            s.add("int3", 0, 0, 0xcc); // #BP trap
+                            return s.finish();
+                        default:
+                            s.add("into", 0, 0, 0xce); // #OF trap when OF=1
+                            break;
+                    }
                     break;
                 case 14: { // bound r32, m32&32
                     int reg = dataReg(r);
