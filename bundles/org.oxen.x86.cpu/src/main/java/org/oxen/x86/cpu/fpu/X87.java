@@ -1006,7 +1006,12 @@ public class X87 {
                     return;
                 }
                 throw new UnsupportedOperationException("x87: D9 " + Integer.toHexString(modrm));
-            case 3: // FSTP1 alias
+            case 3: // FSTP1 alias: with ST0 empty the host (AMD) raises nothing, stores nothing and pops
+                if (empty(0)) {
+                    fsw &= ~C1;
+                    pop();
+                    return;
+                }
                 fstReg(rm, true);
                 return;
             case 4:

@@ -452,7 +452,7 @@ final class X87Generator {
 
     private static void insn(SplittableRandom r, TestCase c, Code code, int slot) {
         int i = r.nextInt(8);
-        switch (r.nextInt(22)) {
+        switch (r.nextInt(23)) {
             case 0:
             case 1: { // D8 st0 = st0 op sti, or fcom/fcomp
                 int op = r.nextInt(8);
@@ -657,7 +657,37 @@ final class X87Generator {
                         return;
                 }
             default:
-                code.insn("fnop", 0xd9, 0xd0);
+                if (!STRICT || r.nextBoolean()) {
+                    code.insn("fnop", 0xd9, 0xd0);
+                    return;
+                }
+                // strict mode only: the reserved aliases every x87 since the 387 decodes (vendor-specific)
+                switch (r.nextInt(8)) {
+                    case 0:
+                        code.insn("ffreep st" + i, 0xdf, 0xc0 | i);
+                        return;
+                    case 1:
+                        code.insn("fxch4 st" + i, 0xdd, 0xc8 | i);
+                        return;
+                    case 2:
+                        code.insn("fxch7 st" + i, 0xdf, 0xc8 | i);
+                        return;
+                    case 3:
+                        code.insn("fstp1 st" + i, 0xd9, 0xd8 | i);
+                        return;
+                    case 4:
+                        code.insn("fstp8 st" + i, 0xdf, 0xd0 | i);
+                        return;
+                    case 5:
+                        code.insn("fcom2 st" + i, 0xdc, 0xd0 | i);
+                        return;
+                    case 6:
+                        code.insn("fcomp3 st" + i, 0xdc, 0xd8 | i);
+                        return;
+                    default:
+                        code.insn("fcomp5 st" + i, 0xde, 0xd0 | i);
+                        return;
+                }
         }
     }
 }
