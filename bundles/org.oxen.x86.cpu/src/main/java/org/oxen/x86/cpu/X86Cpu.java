@@ -144,6 +144,21 @@ public interface X86Cpu {
     /** Time base of RDTSC (nanoseconds); without a clock the TSC counts retired instructions. */
     void setClock(Clock clock);
 
+    // ---- guest-virtual access for the owner (copy_from_guest / copy_to_guest) ----
+
+    /**
+     * Translates a linear address through the current paging mode as an access of the given kind
+     * would (setting accessed/dirty bits, filling the TLB), without raising anything. Returns the
+     * physical address, or {@code -1 - errorCode} (a #PF error code) if the access would fault.
+     */
+    long translateLinear(int linear, boolean write, boolean user);
+
+    /** Copies guest-linear memory into {@code dst}; false (nothing defined copied) if a page would fault. */
+    boolean readLinear(int linear, byte[] dst, int offset, int length, boolean user);
+
+    /** Copies {@code src} to guest-linear memory; false if a page would fault (checked before writing). */
+    boolean writeLinear(int linear, byte[] src, int offset, int length, boolean user);
+
     /** Drops every TLB entry (after the owner changes page tables behind the guest's back). */
     void flushTlb();
 
@@ -180,7 +195,11 @@ public interface X86Cpu {
 
     void setCrExit(int cr, boolean read, boolean write);
 
+    /** Every RDMSR/WRMSR exits. */
     void setMsrExit(boolean on);
+
+    /** RDMSR/WRMSR of MSR {@code index} exits (in addition to {@link #setMsrExit(boolean)}). */
+    void setMsrExit(int index, boolean on);
 
     /** The last exit (valid in the handler and after {@link RunResult#EXIT}). */
     CpuExit lastExit();

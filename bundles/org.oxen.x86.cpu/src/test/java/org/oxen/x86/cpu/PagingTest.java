@@ -179,4 +179,25 @@ class PagingTest {
         kernel("mov eax, [0x57000]");
         assertFault(9, 0x57000); // without NXE bit 63 is reserved
     }
+
+    @Test
+    void ownerTranslatesAndCopiesGuestLinearMemory() {
+        twoLevel();
+        m.ram.write32(pte(0x50000), 0x70000 | 5); // user read-only, remapped
+        m.ram.write32(pte(0x51000), 0x71000 | 7);
+        m.ram.write32(pte(0x52000), 0); // not present
+        pagingOn(0x10000);
+        assertEquals(0x70123, m.cpu.translateLinear(0x50123, false, true));
+        assertEquals(-1 - 7, m.cpu.translateLinear(0x50123, true, true)); // user write to read-only
+        assertEquals(-1 - 4, m.cpu.translateLinear(0x52000, false, true));
+        byte[] b = {1, 2, 3, 4, 5, 6, 7, 8};
+        org.junit.jupiter.api.Assertions.assertFalse(m.cpu.writeLinear(0x50ffc, b, 0, 8, false)); // WP: read-only page
+        assertTrue(m.cpu.writeLinear(0x51ffc, b, 0, 4, false));
+        assertEquals(0x04030201, m.ram.read32(0x71ffc));
+        byte[] out = new byte[4];
+        assertTrue(m.cpu.readLinear(0x51ffc, out, 0, 4, true));
+        assertEquals(3, out[2]);
+        org.junit.jupiter.api.Assertions.assertFalse(m.cpu.readLinear(0x51ffe, out, 0, 4, true)); // runs into 0x52000
+        assertEquals(0x60, m.ram.read32(pte(0x51000)) & 0x60); // A and D set like a CPU access
+    }
 }

@@ -63,6 +63,9 @@ class XlCommandTest {
         assertEquals(bundle(XL_BSN).getVersion().toString(), info.get("oxen_version"));
         assertTrue(info.get("osgi_framework").startsWith("org.apache.felix.framework 7."), info.toString());
         assertNotNull(info.get("host"));
+        assertEquals("atropos bvt credit rr sedf", info.get("schedulers"));
+        assertEquals("credit", info.get("xen_scheduler"));
+        assertEquals("debugcon ioapic lapic pci pic pit rtc uart", info.get("x86_devices"));
         assertEquals(0, gogo.get("xl.status"));
     }
 

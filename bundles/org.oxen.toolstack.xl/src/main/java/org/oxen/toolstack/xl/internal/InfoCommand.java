@@ -30,6 +30,7 @@ import org.oxen.toolstack.xl.XlSubcommand;
 public final class InfoCommand implements XlSubcommand {
 
     static final String SCHED_NAME = "oxen.sched.name";
+    static final String SCHED_DEFAULT = "oxen.sched.default";
     static final String DEVICE_NAME = "oxen.device.name";
 
     private final BundleContext context;
@@ -67,17 +68,23 @@ public final class InfoCommand implements XlSubcommand {
         row(out, "total_memory", settings.memoryMiB());
         row(out, "oxen_version", context.getBundle().getVersion());
         row(out, "xen_pagesize", 4096);
-        row(out, "schedulers", join(names(SCHED_NAME)));
-        row(out, "x86_devices", join(names(DEVICE_NAME)));
+        row(out, "xen_scheduler", join(names(SCHED_NAME, "(" + SCHED_DEFAULT + "=true)")));
+        row(out, "schedulers", join(names(SCHED_NAME, null)));
+        row(out, "x86_devices", join(names(DEVICE_NAME, null)));
         row(out, "osgi_framework", system.getSymbolicName() + " " + system.getVersion());
         row(out, "java_version", Runtime.version());
         return 0;
     }
 
-    private TreeSet<String> names(String property) {
+    /** Values of {@code property} over the services that have it and match {@code extra}, if given. */
+    private TreeSet<String> names(String property, String extra) {
         TreeSet<String> names = new TreeSet<>();
+        String filter = "(" + property + "=*)";
+        if (extra != null) {
+            filter = "(&" + filter + extra + ")";
+        }
         try {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(" + property + "=*)");
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
             if (refs != null) {
                 for (ServiceReference<?> ref : refs) {
                     names.add(String.valueOf(ref.getProperty(property)));

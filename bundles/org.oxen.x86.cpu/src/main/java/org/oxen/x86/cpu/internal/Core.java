@@ -196,8 +196,10 @@ public final class Core extends Events implements X86Cpu {
         if (vec == EXIT) {
             return doExit();
         }
+        boolean hasErr = faultHasError;
+        int err = faultError, addr = faultAddr;
         if (exceptionExits(vec, priv)) {
-            lastExit.set(ExitReason.EXCEPTION, vec, faultHasError ? faultError : -1, vec == PF_V ? faultAddr : 0, 0,
+            lastExit.set(ExitReason.EXCEPTION, vec, hasErr ? err : -1, vec == PF_V ? addr : 0, 0,
                     0, false, 0, 0, -1, startEip, startEip);
             ExitAction a = handler == null ? ExitAction.STOP : handler.onExit(this, lastExit);
             switch (a) {
@@ -205,8 +207,9 @@ public final class Core extends Events implements X86Cpu {
                 case DELIVER: break;
                 default: return false;
             }
+            faultAddr = addr; // the handler may have used translateLinear
         }
-        exception(vec, faultHasError, faultError);
+        exception(vec, hasErr, err);
         return false;
     }
 
@@ -495,6 +498,18 @@ public final class Core extends Events implements X86Cpu {
     }
 
     @Override
+    public void setMsrExit(int index, boolean on) {
+        int[] cur = msrExits;
+        int n = 0;
+        int[] next = new int[cur.length + 1];
+        for (int m : cur) {
+            if (m != index) next[n++] = m;
+        }
+        if (on) next[n++] = index;
+        msrExits = java.util.Arrays.copyOf(next, n);
+    }
+
+    @Override
     public CpuExit lastExit() {
         return lastExit;
     }
@@ -729,5 +744,46 @@ public final class Core extends Events implements X86Cpu {
     /** The x87 unit (for tests in this bundle, e.g. the differential tester, to read FPU state). */
     public org.oxen.x86.cpu.fpu.X87 x87() {
         return fpu;
+    }
+
+    @Override
+    public long translateLinear(int linear, boolean write, boolean user) {
+        try {
+            return physOf(linear, write ? ACC_WRITE : ACC_READ, user ? TLB_SIZE : 0);
+        } catch (Fault f) {
+            return -1L - faultError;
+        }
+    }
+
+    @Override
+    public boolean readLinear(int linear, byte[] dst, int offset, int length, boolean user) {
+        for (int done = 0; done < length;) {
+            int lin = linear + done;
+            int n = Math.min(length - done, 0x1000 - (lin & 0xFFF));
+            long pa = translateLinear(lin, false, user);
+            if (pa < 0) return false;
+            for (int k = 0; k < n; k++) dst[offset + done + k] = (byte) mem.read8(pa + k);
+            done += n;
+        }
+        return true;
+    }
+
+    @Override
+    public boolean writeLinear(int linear, byte[] src, int offset, int length, boolean user) {
+        for (int done = 0; done < length;) {
+            int lin = linear + done;
+            int n = Math.min(length - done, 0x1000 - (lin & 0xFFF));
+            if (translateLinear(lin, true, user) < 0) return false;
+            done += n;
+        }
+        for (int done = 0; done < length;) {
+            int lin = linear + done;
+            int n = Math.min(length - done, 0x1000 - (lin & 0xFFF));
+            long pa = translateLinear(lin, true, user);
+            for (int k = 0; k < n; k++) mem.write8(pa + k, src[offset + done + k]);
+            done += n;
+        }
+        invalidateCode(0, 0);
+        return true;
     }
 }

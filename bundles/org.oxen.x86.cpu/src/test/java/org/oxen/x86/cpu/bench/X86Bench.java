@@ -64,11 +64,14 @@ public final class X86Bench {
         byte[] elf = Files.readAllBytes(Path.of(args[0]));
         int repeat = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         for (int i = 0; i < repeat; i++) {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long c0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             BenchIo io = run(elf, Long.MAX_VALUE);
             long t1 = System.nanoTime();
+            long c1 = mx.getCurrentThreadCpuTime();
             System.out.print(io.out);
-            System.out.printf("wall=%.3f s%n", (t1 - t0) / 1e9);
+            System.out.printf("wall=%.3f s cpu=%.3f s%n", (t1 - t0) / 1e9, (c1 - c0) / 1e9);
         }
     }
 }

@@ -1,0 +1,31 @@
+package org.oxen.toolstack.xl.cfg;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The typed content of a PV domain's xl.cfg.
+ *
+ * @param name domain name ({@code name}, required)
+ * @param kernel kernel image as written ({@code kernel}, required); resolved by the toolstack
+ * @param cmdline kernel command line ({@code cmdline}, or {@code root=} + {@code extra} as xl builds it)
+ * @param memoryMiB initial memory ({@code memory}, default {@value PvDomainSpecReader#DEFAULT_MEMORY_MIB})
+ * @param maxmemMiB maximum memory ({@code maxmem}, default {@code memory})
+ * @param vcpus vcpus online at boot ({@code vcpus}, default 1)
+ * @param maxvcpus vcpus the domain may bring up ({@code maxvcpus}, default {@code vcpus})
+ * @param onPoweroff {@code on_poweroff}, default destroy
+ * @param onReboot {@code on_reboot}, default restart
+ * @param onCrash {@code on_crash}, default destroy
+ * @param warnings what xl would warn about (e.g. {@code extra} ignored next to {@code cmdline})
+ */
+public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
+        int maxvcpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+        List<String> warnings) {
+
+    public PvDomainSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(cmdline, "cmdline");
+        warnings = List.copyOf(warnings);
+    }
+}

@@ -1,0 +1,190 @@
+package org.oxen.toolstack.xl.cfg;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a {@link PvDomainSpec} out of an {@link XlConfig}, checking every key: a key oxen does
+ * not know, a device type not yet served, a value of the wrong type or out of range is an error
+ * naming the key and its {@code file:line:column}.
+ */
+public final class PvDomainSpecReader {
+
+    static final int DEFAULT_MEMORY_MIB = 128;
+    /** Xen's x86_32 PV limit on vcpus (XEN_LEGACY_MAX_VCPUS). */
+    static final int MAX_VCPUS = 32;
+    /** The PAE machine address space. */
+    static final int MAX_MEMORY_MIB = 64 * 1024;
+
+    /** Keys this reader understands. */
+    static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
+            "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
+
+    /** xl.cfg device keys whose split drivers oxen does not serve yet. */
+    static final Set<String> DEVICE_KEYS = Set.of("disk", "vif", "vfb", "vkb", "pci", "usb", "usbctrl", "usbdev",
+            "channel", "vtpm", "p9", "pvcalls", "vdispl", "vsnd", "virtio", "rdm", "dtdev", "ioports", "irqs", "iomem",
+            "serial", "soundhw", "ramdisk", "bootloader");
+
+    private PvDomainSpecReader() {
+    }
+
+    /**
+     * @throws XlConfigException naming the first offending key and its position
+     */
+    public static PvDomainSpec read(XlConfig cfg) throws XlConfigException {
+        for (XlConfig.Setting s : cfg.settings().values()) {
+            if (DEVICE_KEYS.contains(s.key())) {
+                throw new XlConfigException(s.position(),
+                        "'" + s.key() + "' is not supported by oxen yet (no " + s.key() + " backend is served)");
+            }
+            if (!KEYS.contains(s.key())) {
+                throw new XlConfigException(s.position(), "unknown key '" + s.key() + "'");
+            }
+        }
+        Optional<XlConfig.Setting> type = cfg.get("type").or(() -> cfg.get("builder"));
+        if (type.isPresent()) {
+            String t = string(type.get());
+            String k = t.toLowerCase(Locale.ROOT);
+            if (k.equals("hvm") || k.equals("pvh")) {
+                throw new XlConfigException(type.get().value().position(),
+                        "type \"" + t + "\" is not supported by oxen yet; only \"pv\"");
+            }
+            if (!k.equals("pv") && !k.equals("linux") && !k.equals("generic")) {
+                throw new XlConfigException(type.get().value().position(),
+                        "unknown domain type \"" + t + "\"; expected \"pv\"");
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        XlConfig.Setting nameSetting = required(cfg, "name");
+        String name = string(nameSetting);
+        checkName(nameSetting, name);
+        String kernel = string(required(cfg, "kernel"));
+        if (kernel.isBlank()) {
+            throw new XlConfigException(cfg.get("kernel").get().value().position(), "'kernel' is empty");
+        }
+        String cmdline = cmdline(cfg, warnings);
+        int memory = cfg.get("memory").isPresent() ? number(cfg.get("memory").get(), 1, MAX_MEMORY_MIB) : DEFAULT_MEMORY_MIB;
+        int maxmem = atLeast(cfg, "maxmem", "memory", memory, MAX_MEMORY_MIB);
+        int vcpus = cfg.get("vcpus").isPresent() ? number(cfg.get("vcpus").get(), 1, MAX_VCPUS) : 1;
+        int maxvcpus = atLeast(cfg, "maxvcpus", "vcpus", vcpus, MAX_VCPUS);
+        if (cfg.get("uuid").isPresent()) {
+            XlConfig.Setting s = cfg.get("uuid").get();
+            if (!string(s).matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+                throw new XlConfigException(s.value().position(), "'uuid' is not a UUID: \"" + string(s) + "\"");
+            }
+        }
+        return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus,
+                action(cfg, "on_poweroff", LifecycleAction.DESTROY),
+                action(cfg, "on_reboot", LifecycleAction.RESTART),
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings);
+    }
+
+    /** A maximum ({@code maxmem}, {@code maxvcpus}) that defaults to, and may not be below, its base. */
+    private static int atLeast(XlConfig cfg, String key, String baseKey, int base, int max) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get(key);
+        if (s.isEmpty()) {
+            return base;
+        }
+        int value = number(s.get(), 1, max);
+        if (value < base) {
+            throw new XlConfigException(s.get().value().position(),
+                    "'" + key + "' (" + value + ") is below '" + baseKey + "' (" + base + ")");
+        }
+        return value;
+    }
+
+    private static String cmdline(XlConfig cfg, List<String> warnings) throws XlConfigException {
+        Optional<XlConfig.Setting> cmdline = cfg.get("cmdline");
+        Optional<XlConfig.Setting> root = cfg.get("root");
+        Optional<XlConfig.Setting> extra = cfg.get("extra");
+        if (cmdline.isPresent()) {
+            if (root.isPresent() || extra.isPresent()) {
+                warnings.add("ignoring \"root\" and \"extra\" in favour of \"cmdline\"");
+            }
+            return string(cmdline.get());
+        }
+        StringBuilder sb = new StringBuilder();
+        if (root.isPresent()) {
+            sb.append("root=").append(string(root.get()));
+        }
+        if (extra.isPresent()) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(string(extra.get()));
+        }
+        return sb.toString();
+    }
+
+    private static void checkName(XlConfig.Setting s, String name) throws XlConfigException {
+        if (name.isEmpty()) {
+            throw new XlConfigException(s.value().position(), "'name' is empty");
+        }
+        if (name.length() > 64) {
+            throw new XlConfigException(s.value().position(), "'name' is longer than 64 characters");
+        }
+        if (name.chars().allMatch(Character::isDigit)) {
+            throw new XlConfigException(s.value().position(),
+                    "'name' \"" + name + "\" is all digits and would be taken for a domain id");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c == '/' || c == '\\' || c == '"' || c == '\'' || c == 0x7F) {
+                throw new XlConfigException(s.value().position(),
+                        "'name' contains " + (c <= ' ' ? "whitespace or a control character" : "'" + c + "'"));
+            }
+        }
+    }
+
+    private static LifecycleAction action(XlConfig cfg, String key, LifecycleAction dflt) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get(key);
+        if (s.isEmpty()) {
+            return dflt;
+        }
+        String word = string(s.get());
+        for (LifecycleAction a : LifecycleAction.values()) {
+            if (a.word().equals(word)) {
+                return a;
+            }
+        }
+        if (Set.of("rename-restart", "coredump-destroy", "coredump-restart", "soft-reset").contains(word)) {
+            throw new XlConfigException(s.get().value().position(),
+                    "'" + key + "' action \"" + word + "\" is not supported by oxen; use destroy, restart or preserve");
+        }
+        throw new XlConfigException(s.get().value().position(),
+                "'" + key + "' must be destroy, restart or preserve, not \"" + word + "\"");
+    }
+
+    private static XlConfig.Setting required(XlConfig cfg, String key) throws XlConfigException {
+        return cfg.get(key).orElseThrow(() -> new XlConfigException(
+                new ConfigPosition(cfg.file(), 1, 1), "required key '" + key + "' is missing"));
+    }
+
+    private static String string(XlConfig.Setting s) throws XlConfigException {
+        if (s.value() instanceof ConfigValue.Str str) {
+            return str.value();
+        }
+        throw new XlConfigException(s.value().position(), "'" + s.key() + "' must be a \"string\"");
+    }
+
+    private static int number(XlConfig.Setting s, int min, int max) throws XlConfigException {
+        if (!(s.value() instanceof ConfigValue.Num n)) {
+            throw new XlConfigException(s.value().position(), "'" + s.key() + "' must be a number");
+        }
+        long v;
+        try {
+            v = n.text().startsWith("0x") || n.text().startsWith("0X")
+                    ? Long.parseLong(n.text().substring(2), 16) : Long.parseLong(n.text());
+        } catch (NumberFormatException e) {
+            v = Long.MAX_VALUE;
+        }
+        if (v < min || v > max) {
+            throw new XlConfigException(s.value().position(),
+                    "'" + s.key() + "' = " + n.text() + " is outside " + min + ".." + max);
+        }
+        return (int) v;
+    }
+}

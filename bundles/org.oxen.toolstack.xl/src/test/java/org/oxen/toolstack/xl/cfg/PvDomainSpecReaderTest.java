@@ -1,0 +1,77 @@
+package org.oxen.toolstack.xl.cfg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PvDomainSpecReaderTest {
+
+    private static PvDomainSpec read(String text) throws XlConfigException {
+        return PvDomainSpecReader.read(XlConfigParser.parse("d.cfg", text));
+    }
+
+    @Test
+    void fullSpec() throws Exception {
+        PvDomainSpec s = read("""
+                name = "web1"
+                type = "pv"
+                kernel = "hello"
+                cmdline = "loop=10"
+                memory = 256
+                maxmem = 512
+                vcpus = 2
+                maxvcpus = 4
+                on_poweroff = "preserve"
+                on_reboot = "destroy"
+                on_crash = "restart"
+                uuid = "3f5a2b1c-0d4e-4f60-8a7b-9c0d1e2f3a4b"
+                """);
+        assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 4, LifecycleAction.PRESERVE,
+                LifecycleAction.DESTROY, LifecycleAction.RESTART, List.of()), s);
+    }
+
+    @Test
+    void defaultsAndLegacyCommandLine() throws Exception {
+        PvDomainSpec s = read("name='a'\nkernel='k'\nroot='/dev/xvda1 ro'\nextra='quiet'\n");
+        assertEquals("root=/dev/xvda1 ro quiet", s.cmdline());
+        assertEquals(PvDomainSpecReader.DEFAULT_MEMORY_MIB, s.memoryMiB());
+        assertEquals(s.memoryMiB(), s.maxmemMiB());
+        assertEquals(1, s.vcpus());
+        assertEquals(LifecycleAction.DESTROY, s.onPoweroff());
+        assertEquals(LifecycleAction.RESTART, s.onReboot());
+        assertEquals(LifecycleAction.DESTROY, s.onCrash());
+        PvDomainSpec w = read("name='a'\nkernel='k'\ncmdline='x'\nextra='y'\n");
+        assertEquals("x", w.cmdline());
+        assertEquals(List.of("ignoring \"root\" and \"extra\" in favour of \"cmdline\""), w.warnings());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "kernel='k'|d.cfg:1:1: required key 'name' is missing",
+        "name='a'|d.cfg:1:1: required key 'kernel' is missing",
+        "name='a'\\nkernel='k'\\nfrobnicate=1|d.cfg:3:1: unknown key 'frobnicate'",
+        "name='a'\\nkernel='k'\\ndisk=['x']|d.cfg:3:1: 'disk' is not supported by oxen yet (no disk backend is served)",
+        "name='a'\\nkernel='k'\\nvif=['']|d.cfg:3:1: 'vif' is not supported by oxen yet (no vif backend is served)",
+        "name='a'\\nkernel='k'\\ntype='hvm'|d.cfg:3:6: type \"hvm\" is not supported by oxen yet; only \"pv\"",
+        "name='a'\\nkernel='k'\\nmemory='lots'|d.cfg:3:8: 'memory' must be a number",
+        "name='a'\\nkernel='k'\\nmemory=0|d.cfg:3:8: 'memory' = 0 is outside 1..65536",
+        "name='a'\\nkernel='k'\\nmemory=64\\nmaxmem=32|d.cfg:4:8: 'maxmem' (32) is below 'memory' (64)",
+        "name='a'\\nkernel='k'\\nvcpus=33|d.cfg:3:7: 'vcpus' = 33 is outside 1..32",
+        "name='a'\\nkernel='k'\\non_crash='explode'|d.cfg:3:10: 'on_crash' must be destroy, restart or preserve, not \"explode\"",
+        "name='a'\\nkernel='k'\\non_reboot='soft-reset'|d.cfg:3:11: 'on_reboot' action \"soft-reset\" is not supported by oxen; use destroy, restart or preserve",
+        "name=5\\nkernel='k'|d.cfg:1:6: 'name' must be a \"string\"",
+        "name='12'\\nkernel='k'|d.cfg:1:6: 'name' \"12\" is all digits and would be taken for a domain id",
+        "name='a b'\\nkernel='k'|d.cfg:1:6: 'name' contains whitespace or a control character",
+        "name='a'\\nkernel=''|d.cfg:2:8: 'kernel' is empty",
+        "name='a'\\nkernel='k'\\nuuid='nope'|d.cfg:3:6: 'uuid' is not a UUID: \"nope\"",
+    })
+    void badConfigsNameKeyAndPosition(String text, String message) {
+        XlConfigException e = assertThrows(XlConfigException.class, () -> read(text.replace("\\n", "\n")));
+        assertEquals(message, e.getMessage());
+    }
+}

@@ -1,0 +1,544 @@
+package org.oxen.x86.dev.lapic;
+
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.InterruptController;
+import org.oxen.x86.api.InterruptLine;
+import org.oxen.x86.api.MmioDevice;
+import org.oxen.x86.api.device.ApicBus;
+import org.oxen.x86.api.device.InterruptRouter;
+import org.oxen.x86.api.device.LocalApic;
+import org.oxen.x86.api.device.Timer;
+import org.oxen.x86.api.device.TimerService;
+
+/**
+ * One local APIC in xAPIC mode, after the Intel SDM vol. 3 chapter 10 and QEMU's
+ * hw/intc/apic.c.
+ *
+ * <p>Priority: PPR is TPR if TPR's class is at least the highest in-service class, else that
+ * class; the highest IRR vector is presented if its class is above PPR's (any class when PPR
+ * is 0, as QEMU does). INTA moves it from IRR to ISR; EOI clears the highest ISR bit and, if
+ * the vector was level-triggered (TMR), broadcasts the EOI to the I/O APICs.
+ *
+ * <p>ExtINT: when LINT0 is unmasked in ExtINT mode (the BSP's state after reset, as a BIOS
+ * leaves it in virtual-wire mode), or when the APIC is disabled in IA32_APIC_BASE, the 8259A's
+ * INTR comes through; its vector is fetched from the 8259A at INTA. An ExtINT message from the
+ * I/O APIC does the same once.
+ *
+ * <p>Timer: counts the bus clock ({@code timer-hz}, 1 GHz by default as in QEMU) divided by the
+ * divide configuration, one-shot or periodic, computed from the machine clock; TSC-deadline
+ * mode is not offered (CPUID does not announce it). Not modelled: x2APIC, LINT1 (no NMI
+ * source is wired), thermal/performance/CMCI interrupts, APR, lowest-priority arbitration
+ * beyond "lowest TPR, then lowest ID", directed EOI.
+ */
+final class Apic implements LocalApic {
+
+    static final int LVT_TIMER = 0, LVT_THERMAL = 1, LVT_PERF = 2, LVT_LINT0 = 3, LVT_LINT1 = 4, LVT_ERROR = 5;
+    static final int MASKED = 1 << 16;
+    static final int SVR_ENABLE = 0x100;
+    static final long BASE_BSP = 1 << 8, BASE_ENABLE = 1 << 11;
+    private static final int NONE = -1, BLOCKED = -2;
+
+    private final LapicDevice machine;
+    private final Clock clock;
+    private final InterruptRouter router;
+    private final Timer timer;
+    private final long timerHz;
+    final boolean bsp;
+    /** CPU index (the initial APIC ID; the guest may change the ID register). */
+    final int index;
+
+    int id;
+    long apicBase;
+    int tpr;
+    int ldr;
+    int dfr;
+    int svr;
+    int esr;
+    int pendingEsr;
+    int icrLow;
+    int icrHigh;
+    int divideConf;
+    int countShift;
+    int initialCount;
+    long timerStart;
+    final int[] lvt = new int[6];
+    final int[] irr = new int[8];
+    final int[] isr = new int[8];
+    final int[] tmr = new int[8];
+    int events;
+    private Runnable eventListener;
+    private InterruptLine output = high -> { };
+    private boolean outputLevel;
+    boolean lint0;
+    int sipiVector;
+    boolean waitForSipi;
+    boolean extIntPending;
+
+    Apic(LapicDevice machine, int id, Clock clock, TimerService timers, InterruptRouter router, long timerHz) {
+        this.machine = machine;
+        this.id = id;
+        this.index = id;
+        this.bsp = id == 0;
+        this.clock = clock;
+        this.router = router;
+        this.timerHz = timerHz;
+        this.timer = timers.newTimer("lapic" + id + ".timer", this::timerExpired);
+        powerOn();
+    }
+
+    void powerOn() {
+        apicBase = 0xFEE0_0000L | BASE_ENABLE | (bsp ? BASE_BSP : 0);
+        initReset();
+        if (bsp) {
+            lvt[LVT_LINT0] = ApicBus.EXTINT << 8;   // virtual wire, as a BIOS leaves it
+        }
+        events = 0;
+        updateOutput();
+    }
+
+    /** INIT: everything but the ID and IA32_APIC_BASE (SDM 10.4.7.3). */
+    void initReset() {
+        tpr = 0;
+        ldr = 0;
+        dfr = 0xFFFF_FFFF;
+        svr = 0xFF;
+        esr = pendingEsr = 0;
+        icrLow = icrHigh = 0;
+        divideConf = 0;
+        countShift = 1;
+        initialCount = 0;
+        java.util.Arrays.fill(lvt, MASKED);
+        java.util.Arrays.fill(irr, 0);
+        java.util.Arrays.fill(isr, 0);
+        java.util.Arrays.fill(tmr, 0);
+        timer.cancel();
+        waitForSipi = !bsp;
+        extIntPending = false;
+    }
+
+    void close() {
+        timer.cancel();
+    }
+
+    boolean hwEnabled() {
+        return (apicBase & BASE_ENABLE) != 0;
+    }
+
+    private boolean swEnabled() {
+        return (svr & SVR_ENABLE) != 0;
+    }
+
+    // ---- priority
+
+    static int highest(int[] bits) {
+        for (int i = 7; i >= 0; i--) {
+            if (bits[i] != 0) {
+                return i * 32 + 31 - Integer.numberOfLeadingZeros(bits[i]);
+            }
+        }
+        return NONE;
+    }
+
+    static boolean test(int[] bits, int v) {
+        return (bits[v >> 5] & 1 << (v & 31)) != 0;
+    }
+
+    static void set(int[] bits, int v, boolean on) {
+        if (on) {
+            bits[v >> 5] |= 1 << (v & 31);
+        } else {
+            bits[v >> 5] &= ~(1 << (v & 31));
+        }
+    }
+
+    int ppr() {
+        int isrv = Math.max(highest(isr), 0);
+        return (tpr >> 4) >= (isrv >> 4) ? tpr : isrv & 0xF0;
+    }
+
+    private int pendingVector() {
+        int irrv = highest(irr);
+        if (irrv < 0) {
+            return NONE;
+        }
+        int ppr = ppr();
+        return ppr != 0 && (irrv & 0xF0) <= (ppr & 0xF0) ? BLOCKED : irrv;
+    }
+
+    private InterruptController pic() {
+        return router.legacyController();
+    }
+
+    private boolean picPath() {
+        if (extIntPending || !hwEnabled()) {
+            return true;
+        }
+        int lvt0 = lvt[LVT_LINT0];
+        return (lvt0 & MASKED) == 0 && (lvt0 >> 8 & 7) == ApicBus.EXTINT;
+    }
+
+    // ---- InterruptController (the CPU's INTR)
+
+    @Override
+    public boolean hasInterrupt() {
+        if (hwEnabled() && swEnabled() && pendingVector() >= 0) {
+            return true;
+        }
+        InterruptController pic = pic();
+        return pic != null && picPath() && pic.hasInterrupt();
+    }
+
+    @Override
+    public int acknowledge() {
+        int v = inta();
+        updateOutput();
+        return v;
+    }
+
+    private int inta() {
+        if (hwEnabled() && swEnabled()) {
+            int v = pendingVector();
+            if (v >= 0) {
+                set(irr, v, false);
+                set(isr, v, true);
+                return v;
+            }
+        }
+        InterruptController pic = pic();
+        if (pic != null && picPath() && pic.hasInterrupt()) {
+            extIntPending = false;
+            return pic.acknowledge();
+        }
+        return svr & 0xFF;                    // spurious
+    }
+
+    @Override
+    public void connect(InterruptLine line) {
+        output = line;
+        outputLevel = hasInterrupt();
+        line.set(outputLevel);
+    }
+
+    /** Drives the INTR output with {@link #hasInterrupt()} if it changed. */
+    void updateOutput() {
+        boolean level = hasInterrupt();
+        if (level != outputLevel) {
+            outputLevel = level;
+            output.set(level);
+        }
+    }
+
+    // ---- LocalApic
+
+    @Override
+    public void setLint0(boolean level) {
+        lint0 = level;
+        updateOutput();
+    }
+
+    @Override
+    public void setEventListener(Runnable listener) {
+        eventListener = listener;
+    }
+
+    private void signal(int event) {
+        events |= event;
+        if (eventListener != null) {
+            eventListener.run();
+        }
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public int pendingEvents() {
+        return events;
+    }
+
+    @Override
+    public int takeEvents() {
+        int e = events;
+        events = 0;
+        return e;
+    }
+
+    @Override
+    public int startupVector() {
+        return sipiVector;
+    }
+
+    @Override
+    public long baseMsr() {
+        return apicBase;
+    }
+
+    @Override
+    public void writeBaseMsr(long value) {
+        apicBase = value & 0xF_FFFF_F000L | value & BASE_ENABLE | apicBase & BASE_BSP;
+        updateOutput();
+    }
+
+    // ---- message acceptance (APIC bus and local sources)
+
+    /** Accepts one interrupt message addressed to this APIC. */
+    void accept(int mode, int vector, boolean level) {
+        switch (mode) {
+            case ApicBus.FIXED, ApicBus.LOWEST_PRIORITY -> setIrq(vector, level);
+            case ApicBus.SMI -> signal(EVENT_SMI);
+            case ApicBus.NMI -> signal(EVENT_NMI);
+            case ApicBus.INIT -> {
+                initReset();
+                signal(EVENT_INIT);
+            }
+            case ApicBus.STARTUP -> {
+                if (waitForSipi) {
+                    waitForSipi = false;
+                    sipiVector = vector & 0xFF;
+                    signal(EVENT_STARTUP);
+                }
+            }
+            case ApicBus.EXTINT -> extIntPending = true;
+            default -> {
+                // reserved mode 3: ignored
+            }
+        }
+        updateOutput();
+    }
+
+    void setIrq(int vector, boolean level) {
+        vector &= 0xFF;
+        if (vector < 16) {
+            error(0x40);                       // received illegal vector
+            return;
+        }
+        set(irr, vector, true);
+        set(tmr, vector, level);
+    }
+
+    private void error(int bits) {
+        pendingEsr |= bits;
+        int e = lvt[LVT_ERROR];
+        if ((e & MASKED) == 0 && (e & 0xFF) >= 16) {
+            set(irr, e & 0xFF, true);
+            set(tmr, e & 0xFF, false);
+        }
+    }
+
+    private void eoi() {
+        int v = highest(isr);
+        if (v < 0) {
+            return;
+        }
+        set(isr, v, false);
+        if (test(tmr, v)) {
+            router.broadcastEoi(v);
+        }
+    }
+
+    // ---- timer
+
+    private long busTicks(long nanos) {
+        return nanos / 1_000_000_000L * timerHz + nanos % 1_000_000_000L * timerHz / 1_000_000_000L;
+    }
+
+    private long nanosOf(long ticks) {
+        return ticks / timerHz * 1_000_000_000L + (ticks % timerHz * 1_000_000_000L + timerHz - 1) / timerHz;
+    }
+
+    private boolean periodic() {
+        return (lvt[LVT_TIMER] >> 17 & 3) == 1;
+    }
+
+    /** Timer counts elapsed since the initial count was written. */
+    private long elapsedCounts(long now) {
+        return busTicks(now - timerStart) >> countShift;
+    }
+
+    int currentCount() {
+        if (initialCount == 0) {
+            return 0;
+        }
+        long d = elapsedCounts(clock.nanos());
+        long init = initialCount & 0xFFFF_FFFFL;
+        if (periodic()) {
+            return (int) (init - d % init);
+        }
+        return d >= init ? 0 : (int) (init - d);
+    }
+
+    private void updateTimer() {
+        long init = initialCount & 0xFFFF_FFFFL;
+        if (init == 0 || (lvt[LVT_TIMER] >> 17 & 3) == 2) {
+            timer.cancel();
+            return;
+        }
+        long d = elapsedCounts(clock.nanos());
+        long next;
+        if (periodic()) {
+            next = (d / init + 1) * init;
+        } else if (d < init) {
+            next = init;
+        } else {
+            timer.cancel();
+            return;
+        }
+        timer.armAt(timerStart + nanosOf(next << countShift));
+    }
+
+    private void timerExpired(long now) {
+        int t = lvt[LVT_TIMER];
+        if ((t & MASKED) == 0) {
+            setIrq(t & 0xFF, false);
+            updateOutput();
+        }
+        if (periodic()) {
+            updateTimer();
+        }
+    }
+
+    // ---- registers
+
+    MmioDevice mmio() {
+        return new MmioDevice() {
+            @Override
+            public int read8(long offset) {
+                return read32(offset & ~3L) >>> 8 * (int) (offset & 3) & 0xFF;
+            }
+
+            @Override
+            public void write8(long offset, int value) {
+                // registers are 32 bits wide; narrower writes have undefined effect: ignored
+            }
+
+            @Override
+            public void write16(long offset, int value) {
+            }
+
+            @Override
+            public int read32(long offset) {
+                return (offset & 0xF) == 0 ? readRegister((int) (offset >> 4) & 0xFF) : 0;
+            }
+
+            @Override
+            public void write32(long offset, int value) {
+                if ((offset & 0xF) == 0) {
+                    writeRegister((int) (offset >> 4) & 0xFF, value);
+                }
+            }
+        };
+    }
+
+    int readRegister(int index) {
+        switch (index) {
+            case 0x02: return id << 24;
+            case 0x03: return 0x0005_0014;                 // version 0x14, 6 LVT entries
+            case 0x08: return tpr;
+            case 0x09: return 0;                           // APR
+            case 0x0A: return ppr();
+            case 0x0D: return ldr;
+            case 0x0E: return dfr;
+            case 0x0F: return svr;
+            case 0x28: return esr;
+            case 0x30: return icrLow;
+            case 0x31: return icrHigh;
+            case 0x38: return initialCount;
+            case 0x39: return currentCount();
+            case 0x3E: return divideConf;
+            default:
+                if (index >= 0x10 && index < 0x18) {
+                    return isr[index - 0x10];
+                }
+                if (index >= 0x18 && index < 0x20) {
+                    return tmr[index - 0x18];
+                }
+                if (index >= 0x20 && index < 0x28) {
+                    return irr[index - 0x20];
+                }
+                if (index >= 0x32 && index <= 0x37) {
+                    return lvt[index - 0x32];
+                }
+                return 0;
+        }
+    }
+
+    private static final int[] LVT_WRITABLE = {
+        0x0007_10FF,   // timer: vector, mask, mode
+        0x0001_07FF,   // thermal: vector, delivery mode, mask
+        0x0001_07FF,   // performance
+        0x0001_A7FF,   // LINT0: vector, mode, polarity, trigger, mask
+        0x0001_A7FF,   // LINT1
+        0x0001_00FF,   // error: vector, mask
+    };
+
+    void writeRegister(int index, int val) {
+        write(index, val);
+        updateOutput();
+    }
+
+    private void write(int index, int val) {
+        switch (index) {
+            case 0x02 -> id = val >>> 24;
+            case 0x08 -> tpr = val & 0xFF;
+            case 0x0B -> eoi();
+            case 0x0D -> ldr = val & 0xFF00_0000;
+            case 0x0E -> dfr = val | 0x0FFF_FFFF;
+            case 0x0F -> {
+                svr = val & 0x13FF;
+                if (!swEnabled()) {
+                    for (int i = 0; i < lvt.length; i++) {
+                        lvt[i] |= MASKED;
+                    }
+                }
+            }
+            case 0x28 -> {
+                esr = pendingEsr;
+                pendingEsr = 0;
+            }
+            case 0x30 -> {
+                icrLow = val & ~(1 << 12);           // delivery status: always idle
+                machine.sendIpi(this, icrLow, icrHigh);
+            }
+            case 0x31 -> icrHigh = val & 0xFF00_0000;
+            case 0x38 -> {
+                initialCount = val;
+                timerStart = clock.nanos();
+                updateTimer();
+            }
+            case 0x3E -> {
+                long now = clock.nanos();
+                int current = currentCount();
+                divideConf = val & 0xB;
+                int v = divideConf & 3 | divideConf >> 1 & 4;
+                countShift = (v + 1) & 7;
+                restartFrom(current, now);
+            }
+            default -> {
+                if (index >= 0x32 && index <= 0x37) {
+                    int n = index - 0x32;
+                    int v = val & LVT_WRITABLE[n];
+                    if (!swEnabled()) {
+                        v |= MASKED;
+                    }
+                    lvt[n] = v;
+                    if (n == LVT_TIMER) {
+                        updateTimer();
+                    }
+                }
+            }
+        }
+    }
+
+    /** After a divide change: keep the current count, continue at the new rate. */
+    private void restartFrom(int current, long now) {
+        if (initialCount == 0) {
+            return;
+        }
+        long init = initialCount & 0xFFFF_FFFFL;
+        long done = init - (current & 0xFFFF_FFFFL);
+        timerStart = now - nanosOf(done << countShift);
+        updateTimer();
+    }
+}

@@ -1,0 +1,232 @@
+package org.oxen.x86.dev.pic;
+
+/**
+ * One Intel 8259A: the registers and the priority logic of the datasheet, after QEMU's
+ * hw/intc/i8259.c.
+ *
+ * <p>Priority: {@code priorityAdd} is the IR with the lowest priority plus one (rotation
+ * moves it); the highest-priority request is the first set bit of IRR&amp;~IMR counting from
+ * {@code priorityAdd}. A request is delivered if it has strictly higher priority than every
+ * in-service level (in special mask mode, masked in-service levels do not block; in special
+ * fully nested mode the master ignores its cascade input's in-service bit).
+ *
+ * <p>Edge inputs latch a rising edge in IRR (and clear it again only on INTA); level inputs
+ * (ELCR bit or ICW1.LTIM) follow the line.
+ */
+final class I8259 {
+
+    final boolean master;
+    final int elcrMask;
+
+    int lastIrr;      // line levels as last seen (edge detection)
+    int irr;
+    int imr;
+    int isr;
+    int priorityAdd;
+    int irqBase;
+    boolean readIsr;
+    boolean poll;
+    boolean specialMask;
+    int initState;
+    boolean autoEoi;
+    boolean rotateOnAutoEoi;
+    boolean specialFullyNested;
+    boolean init4;
+    boolean singleMode;
+    boolean ltim;
+    int elcr;
+
+    /** Called when the INT output may have changed. */
+    Runnable onUpdate = () -> { };
+
+    I8259(boolean master, int elcrMask) {
+        this.master = master;
+        this.elcrMask = elcrMask;
+    }
+
+    /** ICW1 and power-on: everything but ELCR. */
+    void initReset() {
+        lastIrr = 0;
+        irr &= levelMask();
+        imr = 0;
+        isr = 0;
+        priorityAdd = 0;
+        irqBase = 0;
+        readIsr = false;
+        poll = false;
+        specialMask = false;
+        initState = 0;
+        autoEoi = false;
+        rotateOnAutoEoi = false;
+        specialFullyNested = false;
+        init4 = false;
+        singleMode = false;
+        ltim = false;
+    }
+
+    /**
+     * Inputs that follow their line: ELCR bits, all of them under ICW1.LTIM, and the master's
+     * cascade input IR2, so that a slave request withdrawn before INTA is withdrawn from the
+     * master too instead of leaving a latched edge behind.
+     */
+    int levelMask() {
+        return ltim ? 0xFF : master ? elcr | 0x04 : elcr;
+    }
+
+    /** Priority (0 = highest) of the best bit of {@code mask} relative to the rotation, or 8. */
+    int priority(int mask) {
+        if (mask == 0) {
+            return 8;
+        }
+        int p = 0;
+        while ((mask & (1 << ((p + priorityAdd) & 7))) == 0) {
+            p++;
+        }
+        return p;
+    }
+
+    /** The IR the chip would present at INTA, or -1. */
+    int pendingIrq() {
+        int p = priority(irr & ~imr);
+        if (p == 8) {
+            return -1;
+        }
+        int inService = isr;
+        if (specialMask) {
+            inService &= ~imr;
+        }
+        if (specialFullyNested && master) {
+            inService &= ~(1 << 2);
+        }
+        return p < priority(inService) ? (p + priorityAdd) & 7 : -1;
+    }
+
+    void setInput(int irq, boolean level) {
+        int mask = 1 << irq;
+        if ((levelMask() & mask) != 0) {
+            if (level) {
+                irr |= mask;
+                lastIrr |= mask;
+            } else {
+                irr &= ~mask;
+                lastIrr &= ~mask;
+            }
+        } else if (level) {
+            if ((lastIrr & mask) == 0) {
+                irr |= mask;
+            }
+            lastIrr |= mask;
+        } else {
+            lastIrr &= ~mask;
+        }
+        onUpdate.run();
+    }
+
+    /** The INTA cycle for {@code irq}: ISR bit (or auto-EOI rotation), IRR edge cleared. */
+    void intack(int irq) {
+        if (autoEoi) {
+            if (rotateOnAutoEoi) {
+                priorityAdd = (irq + 1) & 7;
+            }
+        } else {
+            isr |= 1 << irq;
+        }
+        if ((levelMask() & (1 << irq)) == 0) {
+            irr &= ~(1 << irq);
+        }
+        onUpdate.run();
+    }
+
+    void write(int a0, int val) {
+        val &= 0xFF;
+        if (a0 == 0) {
+            if ((val & 0x10) != 0) {                    // ICW1
+                initReset();
+                initState = 1;
+                init4 = (val & 1) != 0;
+                singleMode = (val & 2) != 0;
+                ltim = (val & 8) != 0;
+                onUpdate.run();
+            } else if ((val & 0x08) != 0) {             // OCW3
+                if ((val & 0x04) != 0) {
+                    poll = true;
+                }
+                if ((val & 0x02) != 0) {
+                    readIsr = (val & 1) != 0;
+                }
+                if ((val & 0x40) != 0) {
+                    specialMask = (val & 0x20) != 0;
+                    onUpdate.run();
+                }
+            } else {                                    // OCW2
+                ocw2(val);
+            }
+        } else {
+            switch (initState) {
+                case 0 -> {                              // OCW1
+                    imr = val;
+                    onUpdate.run();
+                }
+                case 1 -> {                              // ICW2
+                    irqBase = val & 0xF8;
+                    initState = singleMode ? (init4 ? 3 : 0) : 2;
+                }
+                case 2 -> initState = init4 ? 3 : 0;     // ICW3: the cascade wiring is fixed
+                default -> {                             // ICW4
+                    specialFullyNested = (val & 0x10) != 0;
+                    autoEoi = (val & 0x02) != 0;
+                    initState = 0;
+                    onUpdate.run();
+                }
+            }
+        }
+    }
+
+    private void ocw2(int val) {
+        int cmd = val >> 5;
+        switch (cmd) {
+            case 0, 4 -> rotateOnAutoEoi = cmd == 4;     // (clear/set) rotate in auto-EOI mode
+            case 1, 5 -> {                               // non-specific EOI (and rotate)
+                int p = priority(isr);
+                if (p != 8) {
+                    int irq = (p + priorityAdd) & 7;
+                    isr &= ~(1 << irq);
+                    if (cmd == 5) {
+                        priorityAdd = (irq + 1) & 7;
+                    }
+                    onUpdate.run();
+                }
+            }
+            case 3 -> {                                  // specific EOI
+                isr &= ~(1 << (val & 7));
+                onUpdate.run();
+            }
+            case 6 -> {                                  // set priority: IR val&7 lowest
+                priorityAdd = (val + 1) & 7;
+                onUpdate.run();
+            }
+            case 7 -> {                                  // rotate on specific EOI
+                int irq = val & 7;
+                isr &= ~(1 << irq);
+                priorityAdd = (irq + 1) & 7;
+                onUpdate.run();
+            }
+            default -> {                                 // 2: no operation
+            }
+        }
+    }
+
+    /** Command/data port read; a pending poll command turns it into the poll byte. */
+    int read(int a0) {
+        if (poll) {
+            poll = false;
+            int irq = pendingIrq();
+            if (irq >= 0) {
+                intack(irq);
+                return 0x80 | irq;
+            }
+            return 0;
+        }
+        return a0 == 0 ? (readIsr ? isr : irr) : imr;
+    }
+}

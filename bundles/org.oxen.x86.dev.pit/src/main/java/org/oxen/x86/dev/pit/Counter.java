@@ -1,0 +1,331 @@
+package org.oxen.x86.dev.pit;
+
+/**
+ * One 8254 counter, computed from the clock instead of stepped: the count element's value and
+ * OUT are functions of the input ticks elapsed since the count was loaded (or the gate
+ * triggered), as in QEMU's hw/timer/i8254_common.c, extended with gate suspension (modes 0, 4),
+ * gate-low OUT forcing (modes 2, 3), hardware triggers (modes 1, 5), the datasheet's OUT state
+ * after a control word, null count, mode-0 stop on the first byte of a word write, and BCD.
+ *
+ * <p>A new count written while modes 2 and 3 run takes effect at the end of the current period
+ * (the datasheet's "end of the current counting cycle"; for mode 3 the real part may switch at
+ * the end of a half-cycle). Simplification: a written count otherwise takes effect at once,
+ * not on the next CLK pulse.
+ */
+final class Counter {
+
+    static final int RW_LATCH = 0, RW_LSB = 1, RW_MSB = 2, RW_WORD = 3;
+
+    final int index;
+
+    int mode;
+    int rwMode = RW_LSB;
+    boolean bcd;
+    /** Initial count, 1..0x10000 (binary) or 1..10000 (BCD); 0 written means the maximum. */
+    int count = 0x10000;
+    /** Count register as last written, for reads before counting starts. */
+    int countRegister;
+
+    boolean gate;
+    /** A control word was written and no (complete) count since: not counting. */
+    boolean waiting = true;
+    boolean nullCount = true;
+    /** Modes 1 and 5: the gate's rising edge started the count. */
+    boolean triggered;
+    long startTick;
+    /** Tick at which counting was suspended by the gate (modes 0, 4), or -1. */
+    long pausedTick = -1;
+    /** Modes 2, 3: a count waiting for the end of the current period, or 0. */
+    private int nextCount;
+    private long switchTick;
+
+    // read/write byte sequencing
+    boolean writeMsbNext;
+    int writeLatch;
+    boolean readMsbNext;
+    int latchedCount;
+    int countLatched;      // 0, RW_LSB, RW_MSB, RW_WORD: bytes of latchedCount still to read
+    boolean statusLatched;
+    int status;
+
+    Counter(int index, boolean gate) {
+        this.index = index;
+        this.gate = gate;
+    }
+
+    private int modulus() {
+        return bcd ? 10000 : 0x10000;
+    }
+
+    /** Applies a count waiting for the end of the period once {@code tick} reaches it. */
+    void sync(long tick) {
+        if (nextCount != 0 && tick >= switchTick && pausedTick < 0) {
+            count = nextCount;
+            startTick = switchTick;
+            nextCount = 0;
+            nullCount = false;
+        }
+    }
+
+    long elapsed(long tick) {
+        return (pausedTick >= 0 ? pausedTick : tick) - startTick;
+    }
+
+    private boolean started() {
+        return !waiting && !((mode == 1 || mode == 5) && !triggered);
+    }
+
+    /** The count element's value at {@code tick}, binary. */
+    int value(long tick) {
+        sync(tick);
+        if (!started()) {
+            return countRegister;
+        }
+        long d = elapsed(tick);
+        return switch (mode) {
+            case 2 -> (int) (count - d % count);
+            case 3 -> (int) (count - (2 * d) % count);
+            default -> (int) Math.floorMod(count - d, (long) modulus());
+        };
+    }
+
+    /** OUT at {@code tick}. */
+    boolean out(long tick) {
+        sync(tick);
+        if (waiting) {
+            return mode != 0;
+        }
+        long d = elapsed(tick);
+        return switch (mode) {
+            case 0 -> d >= count;
+            case 1 -> !triggered || d >= count;
+            case 2 -> !gate || d % count != count - 1;
+            case 3 -> !gate || d % count < (count + 1) / 2;
+            case 4 -> d != count;
+            default -> !triggered || d != count;
+        };
+    }
+
+    /** The first tick after {@code tick} at which OUT changes, or -1 if it never does on its own. */
+    long nextTransition(long tick) {
+        sync(tick);
+        if (waiting || pausedTick >= 0) {
+            return -1;
+        }
+        long d = tick - startTick;
+        switch (mode) {
+            case 0, 1:
+                if (mode == 1 && !triggered) {
+                    return -1;
+                }
+                return d < count ? startTick + count : -1;
+            case 2: {
+                if (!gate) {
+                    return -1;
+                }
+                long k = d % count;
+                return k < count - 1 ? tick + (count - 1 - k) : tick + 1;
+            }
+            case 3: {
+                if (!gate) {
+                    return -1;
+                }
+                long h = (count + 1) / 2;
+                long k = d % count;
+                return k < h ? tick + (h - k) : tick + (count - k);
+            }
+            default:
+                if (mode == 5 && !triggered) {
+                    return -1;
+                }
+                if (d < count) {
+                    return startTick + count;
+                }
+                return d == count ? startTick + count + 1 : -1;
+        }
+    }
+
+    /** Mode 3, count 0x10000, word access, counting from {@code tick}. */
+    void powerOn(long tick) {
+        mode = 3;
+        rwMode = RW_WORD;
+        count = 0x10000;
+        countRegister = 0;
+        waiting = false;
+        nullCount = false;
+        startTick = tick;
+        pausedTick = gate ? -1 : tick;
+    }
+
+    void controlWord(int val) {
+        int access = (val >> 4) & 3;
+        if (access == RW_LATCH) {
+            return; // handled by the caller (needs the time)
+        }
+        nextCount = 0;
+        rwMode = access;
+        mode = (val >> 1) & 7;
+        if (mode > 5) {
+            mode -= 4;       // 6 and 7 are aliases of 2 and 3
+        }
+        bcd = (val & 1) != 0;
+        waiting = true;
+        nullCount = true;
+        triggered = false;
+        pausedTick = -1;
+        writeMsbNext = false;
+        readMsbNext = false;
+    }
+
+    /** Writes one byte of the count; returns true when a complete count was loaded. */
+    boolean writeByte(int val, long tick) {
+        val &= 0xFF;
+        int newCount;
+        switch (rwMode) {
+            case RW_MSB -> newCount = val << 8;
+            case RW_WORD -> {
+                if (!writeMsbNext) {
+                    writeLatch = val;
+                    writeMsbNext = true;
+                    if (mode == 0 && !waiting) {     // datasheet: the first byte stops mode 0
+                        countRegister = value(tick);
+                        waiting = true;
+                    }
+                    return false;
+                }
+                writeMsbNext = false;
+                newCount = writeLatch | val << 8;
+            }
+            default -> newCount = val;
+        }
+        load(newCount, tick);
+        return true;
+    }
+
+    private void load(int raw, long tick) {
+        countRegister = raw;
+        int n = bcd ? fromBcd(raw) : raw;
+        if (n == 0) {
+            n = modulus();
+        }
+        boolean wasCounting = !waiting && started();
+        if ((mode == 2 || mode == 3) && wasCounting && gate && pausedTick < 0) {
+            long d = tick - startTick;
+            nextCount = n;
+            switchTick = startTick + (d / count + 1) * count;
+            nullCount = true;                 // until the count register reaches the counter
+            return;
+        }
+        nextCount = 0;
+        count = n;
+        nullCount = false;
+        waiting = false;
+        // modes 1, 5 wait for a gate edge; 2, 3 running continue to the end of the period
+        // in hardware: approximated by starting the new period now
+        if (mode == 1 || mode == 5) {
+            // armed for the next gate edge; a one-shot in progress keeps its start (its length
+            // changes at once: the datasheet would defer the new count to the next trigger)
+            triggered = wasCounting;
+            return;
+        }
+        startTick = tick;
+        pausedTick = (mode == 0 || mode == 4) && !gate ? tick : -1;
+    }
+
+    void setGate(boolean level, long tick) {
+        sync(tick);
+        boolean rising = level && !gate;
+        boolean falling = !level && gate;
+        gate = level;
+        if (waiting) {
+            return;
+        }
+        switch (mode) {
+            case 0, 4 -> {
+                if (falling) {
+                    pausedTick = tick;
+                } else if (rising && pausedTick >= 0) {
+                    startTick += tick - pausedTick;
+                    pausedTick = -1;
+                }
+            }
+            case 1, 5 -> {
+                if (rising) {
+                    triggered = true;
+                    startTick = tick;
+                }
+            }
+            default -> {            // 2, 3: gate low holds OUT high; the rising edge reloads
+                if (rising) {
+                    startTick = tick;
+                    pausedTick = -1;
+                    if (nextCount != 0) {     // the gate edge loads a waiting count at once
+                        count = nextCount;
+                        nextCount = 0;
+                        nullCount = false;
+                    }
+                } else if (falling) {
+                    pausedTick = tick;
+                }
+            }
+        }
+    }
+
+    void latchCount(long tick) {
+        sync(tick);
+        if (countLatched == 0) {
+            int v = value(tick);
+            latchedCount = bcd ? toBcd(v % 10000) : v & 0xFFFF;
+            countLatched = rwMode;
+        }
+    }
+
+    void latchStatus(long tick) {
+        if (!statusLatched) {
+            status = (out(tick) ? 0x80 : 0) | (nullCount ? 0x40 : 0) | rwMode << 4 | mode << 1 | (bcd ? 1 : 0);
+            statusLatched = true;
+        }
+    }
+
+    int readByte(long tick) {
+        if (statusLatched) {
+            statusLatched = false;
+            return status;
+        }
+        if (countLatched != 0) {
+            switch (countLatched) {
+                case RW_MSB -> {
+                    countLatched = 0;
+                    return latchedCount >> 8 & 0xFF;
+                }
+                case RW_WORD -> {
+                    countLatched = RW_MSB;
+                    return latchedCount & 0xFF;
+                }
+                default -> {
+                    countLatched = 0;
+                    return latchedCount & 0xFF;
+                }
+            }
+        }
+        int v = value(tick);
+        int c = bcd ? toBcd(v % 10000) : v & 0xFFFF;
+        return switch (rwMode) {
+            case RW_MSB -> c >> 8 & 0xFF;
+            case RW_WORD -> {
+                boolean msb = readMsbNext;
+                readMsbNext = !readMsbNext;
+                yield msb ? c >> 8 & 0xFF : c & 0xFF;
+            }
+            default -> c & 0xFF;
+        };
+    }
+
+    static int fromBcd(int v) {
+        return (v >> 12 & 0xF) * 1000 + (v >> 8 & 0xF) * 100 + (v >> 4 & 0xF) * 10 + (v & 0xF);
+    }
+
+    static int toBcd(int v) {
+        return (v / 1000 % 10) << 12 | (v / 100 % 10) << 8 | (v / 10 % 10) << 4 | v % 10;
+    }
+}

@@ -1,0 +1,163 @@
+package org.oxen.x86.dev.pit;
+
+import java.util.List;
+
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.InterruptLine;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.PortRegion;
+import org.oxen.x86.api.device.Timer;
+import org.oxen.x86.api.device.TimerService;
+
+/**
+ * The PC's 8254: counter 0 drives an IRQ line (OUT0 is the line's level; a timer fires at each
+ * OUT0 transition and sets the level as of that transition, so no edge is lost between CPU
+ * batches), counter 1 (DRAM refresh) just counts, counter 2's gate and OUT are bits 0 and 5 of
+ * the speaker port (the PC's port 0x61, which also shows the refresh toggle in bit 4).
+ *
+ * <p>Regions: {@code pit} (4 ports: counters 0-2 and the control word) and the optional
+ * {@code speaker} (1 port).
+ */
+final class Pit implements Device {
+
+    /** The 8254's input clock on a PC, Hz. */
+    static final long FREQ = 1_193_182;
+    static final long NS = 1_000_000_000L;
+
+    private final Clock clock;
+    private final InterruptLine irq;
+    private final Timer timer;
+    final Counter[] counters = new Counter[3];
+    private int speaker;    // bits 0-3 of port 0x61 as written
+
+    Pit(Clock clock, TimerService timers, InterruptLine irq) {
+        this.clock = clock;
+        this.irq = irq;
+        this.timer = timers.newTimer("pit.ch0", this::transition);
+        reset();
+    }
+
+    static long tickAt(long nanos) {
+        return nanos / NS * FREQ + nanos % NS * FREQ / NS;
+    }
+
+    /** The earliest time at which {@link #tickAt} reaches {@code tick}. */
+    static long timeOf(long tick) {
+        return tick / FREQ * NS + (tick % FREQ * NS + FREQ - 1) / FREQ;
+    }
+
+    private long now() {
+        return tickAt(clock.nanos());
+    }
+
+    /**
+     * Power-on state as QEMU (and a PC BIOS) leaves it: every counter in mode 3 with count
+     * 0x10000, word access, counting; so IRQ 0 ticks at 18.2 Hz until the guest reprograms it.
+     */
+    @Override
+    public void reset() {
+        long tick = now();
+        for (int i = 0; i < 3; i++) {
+            counters[i] = new Counter(i, i != 2);   // gates 0 and 1 are tied high
+            counters[i].powerOn(tick);
+        }
+        speaker = 0;
+        irq.lower();
+        update(tick);
+    }
+
+    @Override
+    public void close() {
+        timer.cancel();
+    }
+
+    @Override
+    public List<PortRegion> portRegions() {
+        return List.of(new PortRegion("pit", 4, new IoPortDevice() {
+            @Override
+            public int read8(int offset) {
+                return offset == 3 ? 0xFF : counters[offset].readByte(now());
+            }
+
+            @Override
+            public void write8(int offset, int value) {
+                writePort(offset, value & 0xFF);
+            }
+        }), new PortRegion("speaker", 1, new IoPortDevice() {
+            @Override
+            public int read8(int offset) {
+                long t = clock.nanos();
+                boolean refresh = (t / 15_085 & 1) != 0;   // toggles every 15.085 us
+                return speaker | (refresh ? 0x10 : 0) | (counters[2].out(tickAt(t)) ? 0x20 : 0);
+            }
+
+            @Override
+            public void write8(int offset, int value) {
+                speaker = value & 0x0F;
+                counters[2].setGate((value & 1) != 0, now());
+            }
+        }, true));
+    }
+
+    private void writePort(int offset, int val) {
+        long tick = now();
+        if (offset < 3) {
+            counters[offset].writeByte(val, tick);
+            if (offset == 0) {
+                update(tick);
+            }
+            return;
+        }
+        int sc = val >> 6;
+        if (sc == 3) {                                  // read-back
+            for (int i = 0; i < 3; i++) {
+                if ((val & 2 << i) != 0) {
+                    if ((val & 0x20) == 0) {
+                        counters[i].latchCount(tick);
+                    }
+                    if ((val & 0x10) == 0) {
+                        counters[i].latchStatus(tick);
+                    }
+                }
+            }
+        } else if ((val & 0x30) == 0) {                 // counter latch
+            counters[sc].latchCount(tick);
+        } else {
+            counters[sc].controlWord(val);
+            if (sc == 0) {
+                update(tick);
+            }
+        }
+    }
+
+    /** OUT0 onto the IRQ line as of {@code tick}; arm the timer for its next transition. */
+    private void update(long tick) {
+        Counter c = counters[0];
+        irq.set(c.out(tick));
+        long next = c.nextTransition(tick);
+        if (next < 0) {
+            timer.cancel();
+        } else {
+            armedTick = next;
+            timer.armAt(timeOf(next));
+        }
+    }
+
+    /**
+     * Timer callback: evaluates OUT0 at the transition's own tick, not at "now", so that a late
+     * batch still produces every edge. When far behind (more than two periods), whole periods
+     * are skipped, keeping the phase: their interrupts are lost, as the PIC's single IRR bit
+     * would lose them on hardware too.
+     */
+    private void transition(long nowNanos) {
+        long behind = tickAt(nowNanos) - armedTick;
+        Counter c = counters[0];
+        if ((c.mode == 2 || c.mode == 3) && behind > 2L * c.count) {
+            armedTick += (behind / c.count - 1) * c.count;
+        }
+        update(armedTick);
+    }
+
+    private long armedTick;
+}

@@ -1,0 +1,280 @@
+package org.oxen.x86.dev.pit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.api.device.DeviceConfig;
+import org.oxen.x86.api.device.InterruptSink;
+import org.oxen.x86.bus.BasicDeviceContext;
+import org.oxen.x86.bus.IoPortBus;
+
+/** 8254 datasheet behaviour through ports 0x40-0x43 and 0x61, on a manual clock. */
+class PitTest {
+
+    BasicDeviceContext ctx;
+    IoPortBus io;
+    /** Input-clock ticks at which IRQ 0 rose. */
+    List<Long> irq0Rises = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        ctx = new BasicDeviceContext();
+        io = new IoPortBus();
+        DeviceConfig cfg = DeviceConfig.of("pit", "pit", Map.of("io.pit", "0x40", "io.speaker", "0x61", "irq", "0"));
+        io.mapDevice(new PitFactory().create(ctx, cfg), cfg);
+        cfg.checkAllUsed();
+        ctx.interrupts().attach((InterruptSink) (irq, level) -> {
+            if (irq == 0 && level) {
+                irq0Rises.add(Pit.tickAt(ctx.clock().nanos()));
+            }
+        });
+    }
+
+    /** Runs the machine until input-clock tick {@code tick}. */
+    void at(long tick) {
+        ctx.advance(Pit.timeOf(tick) - ctx.clock().nanos());
+    }
+
+    void program(int counter, int mode, int count) {
+        io.write8(0x43, counter << 6 | 0x30 | mode << 1);
+        io.write8(0x40 + counter, count & 0xFF);
+        io.write8(0x40 + counter, count >> 8 & 0xFF);
+        irq0Rises.clear();   // OUT's initial level after a control word may itself be an edge
+    }
+
+    int latched(int counter) {
+        io.write8(0x43, counter << 6);
+        return io.read8(0x40 + counter) | io.read8(0x40 + counter) << 8;
+    }
+
+    int status(int counter) {
+        io.write8(0x43, 0xE0 | 2 << counter);  // read-back, status only
+        return io.read8(0x40 + counter);
+    }
+
+    boolean out2() {
+        return (io.read8(0x61) & 0x20) != 0;
+    }
+
+    @Test
+    void clockConversionsRoundTrip() {
+        for (long t : new long[] {1, 2, 1193, 1_193_182, 1_193_183, 123_456_789_012L}) {
+            assertEquals(t, Pit.tickAt(Pit.timeOf(t)));
+            assertEquals(t - 1, Pit.tickAt(Pit.timeOf(t) - 1));
+        }
+    }
+
+    @Test
+    void powerOnStateIsMode3At18Hz() {
+        assertEquals(0x36, status(0) & 0x3F, "mode 3, word access, binary");
+        assertEquals(List.of(0L), irq0Rises, "OUT0 high from power-on");
+        at(0x10000 * 3L);
+        assertEquals(List.of(0L, 0x10000L, 0x20000L, 0x30000L), irq0Rises);
+    }
+
+    @Test
+    void mode0InterruptOnTerminalCount() {
+        at(1000);
+        program(0, 0, 100);
+        assertEquals(0, status(0) & 0x80, "OUT low after the count is written");
+        at(1050);
+        assertEquals(50, latched(0));
+        at(1099);
+        assertTrue(irq0Rises.isEmpty());
+        at(1100);
+        assertEquals(List.of(1100L), irq0Rises);
+        assertEquals(0x80, status(0) & 0x80);
+        at(1110);
+        assertEquals(0xFFF6, latched(0), "the counter wraps and keeps counting");
+        at(5000);
+        assertEquals(1, irq0Rises.size(), "OUT stays high: one interrupt");
+    }
+
+    @Test
+    void mode0FirstByteOfAWordWriteStopsCounting() {
+        program(0, 0, 100);
+        at(40);
+        io.write8(0x40, 0x10);
+        at(200);
+        assertTrue(irq0Rises.isEmpty(), "stopped by the LSB");
+        io.write8(0x40, 0x00);
+        at(215);
+        assertTrue(irq0Rises.isEmpty());
+        at(216);
+        assertEquals(List.of(216L), irq0Rises, "restarted with 0x0010 by the MSB");
+    }
+
+    @Test
+    void mode1RetriggerableOneShotOnGate2() {
+        program(2, 1, 10);
+        at(5);
+        assertTrue(out2(), "OUT high until triggered");
+        io.write8(0x61, 0x01);                  // gate 2 rising edge
+        assertFalse(out2());
+        at(14);
+        assertEquals(1, latched(2));
+        io.write8(0x61, 0x00);
+        io.write8(0x61, 0x01);                  // retrigger at 14
+        at(23);
+        assertFalse(out2());
+        at(24);
+        assertTrue(out2());
+    }
+
+    @Test
+    void mode2RateGeneratorInterruptsEveryPeriod() {
+        program(0, 2, 100);
+        at(30);
+        assertEquals(70, latched(0));
+        at(1000);
+        assertEquals(10, irq0Rises.size());
+        assertEquals(100L, irq0Rises.get(0), "OUT low at count 1, high again on reload");
+        assertEquals(1000L, irq0Rises.get(9));
+    }
+
+    @Test
+    void mode2NewCountWaitsForTheEndOfThePeriod() {
+        program(0, 2, 100);
+        at(30);
+        io.write8(0x40, 50);
+        io.write8(0x40, 0);
+        assertEquals(0x40, status(0) & 0x40, "null count until the reload");
+        at(60);
+        assertEquals(40, latched(0), "still counting the old period");
+        at(250);
+        assertEquals(List.of(100L, 150L, 200L, 250L), irq0Rises);
+        assertEquals(0, status(0) & 0x40);
+    }
+
+    @Test
+    void mode2LateBatchSkipsWholePeriodsButKeepsPhase() {
+        program(0, 2, 100);
+        ctx.manualClock().set(Pit.timeOf(100_050));  // a very long batch, timers not run
+        ctx.timers().runDue(ctx.clock().nanos());
+        at(100_200);
+        assertEquals(100_200L, irq0Rises.get(irq0Rises.size() - 1));
+        assertTrue(irq0Rises.size() < 10, "catch-up replays at most a few periods");
+    }
+
+    @Test
+    void mode3SquareWave() {
+        program(2, 3, 10);
+        io.write8(0x61, 0x01);
+        assertTrue(out2());
+        at(1);
+        assertEquals(8, latched(2), "mode 3 counts down by two");
+        at(4);
+        assertEquals(2, latched(2));
+        assertTrue(out2());
+        at(5);
+        assertFalse(out2(), "low for the second half");
+        at(10);
+        assertTrue(out2());
+        io.write8(0x61, 0x00);
+        at(16);
+        assertTrue(out2(), "gate low forces OUT high");
+        program(0, 3, 0x4a9);                   // the classic 1.0 ms tick on IRQ 0
+        at(16 + 10 * 0x4a9);
+        assertEquals(10, irq0Rises.size());
+    }
+
+    @Test
+    void mode4SoftwareStrobe() {
+        program(0, 4, 50);
+        assertEquals(0x80, status(0) & 0x80);
+        at(20);
+        assertEquals(30, latched(0));
+        at(50);
+        assertEquals(0, status(0) & 0x80, "low for one clock at terminal count");
+        at(51);
+        assertEquals(0x80, status(0) & 0x80);
+        assertEquals(List.of(51L), irq0Rises);
+        at(500);
+        assertEquals(1, irq0Rises.size());
+    }
+
+    @Test
+    void mode5HardwareStrobeOnGate2() {
+        program(2, 5, 20);
+        at(100);
+        assertTrue(out2());
+        assertEquals(20, latched(2), "holds the count until triggered");
+        io.write8(0x61, 0x01);
+        at(110);
+        assertEquals(10, latched(2));
+        at(119);
+        assertTrue(out2());
+        at(120);
+        assertFalse(out2());
+        at(121);
+        assertTrue(out2());
+    }
+
+    @Test
+    void gateLowSuspendsMode0() {
+        program(2, 0, 100);
+        io.write8(0x61, 0x01);
+        at(30);
+        io.write8(0x61, 0x00);
+        at(500);
+        assertEquals(70, latched(2), "count held while gate low");
+        io.write8(0x61, 0x01);
+        at(569);
+        assertFalse(out2());
+        at(570);
+        assertTrue(out2());
+    }
+
+    @Test
+    void latchHoldsTheCountUntilBothBytesAreRead() {
+        program(0, 2, 1000);
+        at(100);
+        io.write8(0x43, 0x00);
+        at(300);
+        assertEquals(900 & 0xFF, io.read8(0x40));
+        io.write8(0x43, 0x00);                  // a second latch before the MSB is ignored
+        assertEquals(900 >> 8, io.read8(0x40));
+        assertEquals(700, latched(0), "after the latch is read the counter is live again");
+    }
+
+    @Test
+    void readBackLatchesCountAndStatusStatusFirst() {
+        io.write8(0x43, 0x94);                  // counter 2, LSB only, mode 2
+        assertEquals(0x40 | 0x10 | 0x04, status(2) & 0x7F, "null count until a count is written");
+        io.write8(0x42, 50);
+        at(10);
+        io.write8(0x43, 0xC8);                  // read-back counter 2: count and status
+        assertEquals(0x14 | 0x80 * (out2() ? 1 : 0), io.read8(0x42) , "status byte first, null count clear");
+        assertEquals(40, io.read8(0x42));
+    }
+
+    @Test
+    void bcdCounting() {
+        io.write8(0x43, 0x31);                  // counter 0, word, mode 0, BCD
+        io.write8(0x40, 0x00);
+        io.write8(0x40, 0x01);                  // 0100 BCD = 100
+        irq0Rises.clear();
+        at(1);
+        assertEquals(0x0099, latched(0));
+        at(100);
+        assertEquals(List.of(100L), irq0Rises);
+        at(101);
+        assertEquals(0x9999, latched(0), "BCD wraps to 9999");
+    }
+
+    @Test
+    void port61KeepsLowBitsAndTogglesRefresh() {
+        io.write8(0x61, 0xFF);
+        assertEquals(0x0F, io.read8(0x61) & 0x0F);
+        int a = io.read8(0x61) & 0x10;
+        ctx.advance(15_085);
+        assertEquals(a ^ 0x10, io.read8(0x61) & 0x10);
+    }
+}

@@ -1,0 +1,220 @@
+package org.oxen.x86.machine.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+import org.oxen.x86.api.Ram;
+import org.oxen.x86.cpu.CpuTestSupport;
+import org.oxen.x86.cpu.X86Cpu;
+import org.oxen.x86.machine.BootImage;
+import org.oxen.x86.machine.MachineException;
+
+/**
+ * Recognizes and loads boot images: multiboot v1 ELF32 kernels (Multiboot Specification
+ * 0.6.96, sections 3.1-3.3) and BIOS-less ROMs.
+ *
+ * <p>Multiboot: PT_LOAD segments by physical address, the boot information at {@link #INFO}
+ * (mem_lower/mem_upper, command line, modules, memory map, boot loader name), modules
+ * page-aligned after the kernel, CPU in flat 32-bit protected mode with paging and
+ * interrupts off, EAX = 0x2BADB002, EBX = the information's address.
+ */
+final class ImageLoader {
+
+    static final int MULTIBOOT_MAGIC = 0x1BADB002;
+    static final int MULTIBOOT_EAX = 0x2BADB002;
+    /** Where the boot information and its strings and tables go (below the EBDA, above the IVT/BDA). */
+    static final int INFO = 0x9000, INFO_END = 0x9F000;
+    /** Start of the EBDA / top of conventional memory as reported (639 KiB: 0x9FC00). */
+    static final int LOWER_TOP = 0x9FC00;
+
+    enum Kind { MULTIBOOT, ROM }
+
+    private ImageLoader() {
+    }
+
+    /** What {@code image} is, or a MachineException naming the file and what was expected. */
+    static Kind kind(BootImage image) {
+        byte[] b = image.bytes();
+        if (b.length >= 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F') {
+            if (b.length < 52 || b[4] != 1 || b[5] != 1 || le16(b, 18) != 3) {
+                throw new MachineException(image.name() + ": an ELF file, but not a 32-bit little-endian i386 ELF"
+                        + " (expected a multiboot v1 ELF32 kernel)");
+            }
+            if (multibootHeader(b) < 0) {
+                throw new MachineException(image.name() + ": an i386 ELF without a multiboot header (magic 0x1badb002 with a valid"
+                        + " checksum in its first 8 KiB); expected a multiboot v1 kernel");
+            }
+            return Kind.MULTIBOOT;
+        }
+        if (b.length > 0 && b.length % 4096 == 0 && b.length <= 128 * 1024) {
+            return Kind.ROM;
+        }
+        throw new MachineException(image.name() + ": neither a multiboot ELF kernel nor a ROM (expected an i386 ELF with a"
+                + " multiboot v1 header, or a raw ROM of 4-128 KiB in 4 KiB multiples; got " + b.length + " bytes"
+                + (b.length >= 4 ? String.format(" starting %02x %02x %02x %02x", b[0], b[1], b[2], b[3]) : "") + ")");
+    }
+
+    /** Offset of a valid multiboot header in the first 8 KiB, or -1. */
+    static int multibootHeader(byte[] b) {
+        for (int off = 0; off + 12 <= Math.min(b.length, 8192); off += 4) {
+            if (le32(b, off) == MULTIBOOT_MAGIC && MULTIBOOT_MAGIC + le32(b, off + 4) + le32(b, off + 8) == 0) {
+                return off;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Loads a multiboot kernel into {@code ram} and puts {@code cpu} in the entry state.
+     *
+     * @throws MachineException if a segment lies outside RAM or the header asks for what is not supported
+     */
+    static void loadMultiboot(BootImage image, Ram ram, X86Cpu cpu) {
+        byte[] b = image.bytes();
+        String name = image.name();
+        int hdr = multibootHeader(b);
+        int flags = le32(b, hdr + 4);
+        int unsupported = flags & 0xFFFF & ~0x3; // bit 0 page-align modules, bit 1 memory info; bit 2 (video) optional
+        if ((unsupported & ~0x4) != 0) {
+            throw new MachineException(String.format("%s: multiboot header flags 0x%x require features this loader lacks"
+                    + " (supported: 0 module alignment, 1 memory information)", name, flags));
+        }
+        ByteBuffer e = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        int entry = e.getInt(0x18);
+        int phoff = e.getInt(0x1C);
+        int phentsize = e.getShort(0x2A) & 0xFFFF;
+        int phnum = e.getShort(0x2C) & 0xFFFF;
+        long top = 0;
+        for (int i = 0; i < phnum; i++) {
+            int ph = phoff + i * phentsize;
+            if (ph + 32 > b.length) {
+                throw new MachineException(name + ": program header " + i + " lies outside the file");
+            }
+            if (e.getInt(ph) != 1) { // PT_LOAD
+                continue;
+            }
+            long off = e.getInt(ph + 4) & 0xFFFFFFFFL;
+            long paddr = e.getInt(ph + 12) & 0xFFFFFFFFL;
+            long filesz = e.getInt(ph + 16) & 0xFFFFFFFFL;
+            long memsz = e.getInt(ph + 20) & 0xFFFFFFFFL;
+            if (off + filesz > b.length) {
+                throw new MachineException(name + ": segment " + i + " runs past the end of the file");
+            }
+            if (paddr + memsz > ram.size() || paddr < 0x1000) {
+                throw new MachineException(String.format("%s: segment %d at 0x%x-0x%x does not fit the machine's RAM"
+                        + " (0x1000-0x%x)", name, i, paddr, paddr + memsz, ram.size()));
+            }
+            ram.load(paddr, b, (int) off, (int) filesz);
+            for (long k = filesz; k < memsz; k++) {
+                ram.write8(paddr + k, 0);
+            }
+            top = Math.max(top, paddr + memsz);
+        }
+        if (top == 0) {
+            throw new MachineException(name + ": no loadable segment");
+        }
+
+        // ---- boot information ----
+        Alloc low = new Alloc(INFO + 0x100, INFO_END);
+        for (int k = 0; k < 0x100; k += 4) {
+            ram.write32(INFO + k, 0);
+        }
+        int infoFlags = 0x1 | 0x4 | 0x40 | 0x200; // mem, cmdline, mmap, boot loader name
+        ram.write32(INFO + 4, LOWER_TOP / 1024);                       // mem_lower (KiB)
+        ram.write32(INFO + 8, (int) ((ram.size() - 0x100000) / 1024)); // mem_upper (KiB above 1 MiB)
+        ram.write32(INFO + 16, string(ram, low, image.name().replaceAll(".*/", "") + (image.cmdline().isEmpty() ? "" : " " + image.cmdline())));
+        // memory map: entries of size(4) base(8) length(8) type(4)
+        long[][] map = {
+            {0, LOWER_TOP, 1},
+            {LOWER_TOP, 0xA0000 - LOWER_TOP, 2},
+            {0xF0000, 0x10000, 2},
+            {0x100000, ram.size() - 0x100000, 1},
+            {0xFEC00000L, 0x1000, 2},
+            {0xFEE00000L, 0x1000, 2},
+        };
+        int mmap = low.take(map.length * 24, 4);
+        for (int i = 0; i < map.length; i++) {
+            int p = mmap + i * 24;
+            ram.write32(p, 20);
+            ram.write64(p + 4, map[i][0]);
+            ram.write64(p + 12, map[i][1]);
+            ram.write32(p + 20, (int) map[i][2]);
+        }
+        ram.write32(INFO + 44, map.length * 24);
+        ram.write32(INFO + 48, mmap);
+        ram.write32(INFO + 64, string(ram, low, "oxen"));
+        // modules, page-aligned after the kernel
+        if (!image.modules().isEmpty()) {
+            infoFlags |= 0x8;
+            int list = low.take(image.modules().size() * 16, 4);
+            long next = (top + 0xFFF) & ~0xFFFL;
+            for (int i = 0; i < image.modules().size(); i++) {
+                BootImage.Module m = image.modules().get(i);
+                if (next + m.bytes().length > ram.size()) {
+                    throw new MachineException(String.format("module %s: %d bytes at 0x%x do not fit the machine's RAM (%d MiB)",
+                            m.string(), m.bytes().length, next, ram.size() >> 20));
+                }
+                ram.load(next, m.bytes(), 0, m.bytes().length);
+                ram.write32(list + i * 16, (int) next);
+                ram.write32(list + i * 16 + 4, (int) (next + m.bytes().length));
+                ram.write32(list + i * 16 + 8, string(ram, low, m.string()));
+                next = (next + m.bytes().length + 0xFFF) & ~0xFFFL;
+            }
+            ram.write32(INFO + 20, image.modules().size());
+            ram.write32(INFO + 24, list);
+        }
+        ram.write32(INFO, infoFlags);
+
+        // ---- CPU: flat 32-bit protected mode, paging and interrupts off ----
+        CpuTestSupport.enterFlat32(cpu, 0);
+        for (int v = 0; v < 32; v++) {
+            cpu.setExceptionExit(v, false);
+        }
+        cpu.setGpr(X86Cpu.EAX, MULTIBOOT_EAX);
+        cpu.setGpr(X86Cpu.EBX, INFO);
+        cpu.setEip(entry);
+    }
+
+    /** Maps a ROM image: the CPU starts at the reset vector (its power-on state). */
+    static void loadRom(BootImage image, BoardMemory memory) {
+        memory.mapRom(image.bytes());
+    }
+
+    private static int string(Ram ram, Alloc a, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        int p = a.take(bytes.length + 1, 1);
+        ram.load(p, bytes, 0, bytes.length);
+        ram.write8(p + bytes.length, 0);
+        return p;
+    }
+
+    /** A bump allocator over the boot-information area. */
+    private static final class Alloc {
+        int next;
+        final int end;
+
+        Alloc(int start, int end) {
+            this.next = start;
+            this.end = end;
+        }
+
+        int take(int n, int align) {
+            int p = (next + align - 1) & -align;
+            if (p + n > end) {
+                throw new MachineException("the multiboot information (command line, modules) does not fit below 0x"
+                        + Integer.toHexString(end));
+            }
+            next = p + n;
+            return p;
+        }
+    }
+
+    static int le32(byte[] b, int off) {
+        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
+    }
+
+    static int le16(byte[] b, int off) {
+        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8;
+    }
+}

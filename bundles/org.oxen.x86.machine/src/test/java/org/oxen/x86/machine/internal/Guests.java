@@ -1,0 +1,68 @@
+package org.oxen.x86.machine.internal;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Builds guest images at test time from the sources in the test resources: test kernels with
+ * GNU as/ld (--32), x86bench with its Makefile (gcc -m32, ld, nasm: see setup-host.sh).
+ */
+final class Guests {
+
+    private Guests() {
+    }
+
+    /** The test-resource folder {@code name}, as a path. */
+    static Path resources(String name) {
+        try {
+            return Path.of(Guests.class.getResource("/" + name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("test resource folder " + name + " not found", e);
+        }
+    }
+
+    /** Assembles and links test kernel {@code kernels/<name>.S} into {@code dir}; returns the ELF. */
+    static Path kernel(String name, Path dir) throws IOException, InterruptedException {
+        Path src = resources("kernels");
+        Path obj = dir.resolve(name + ".o");
+        Path elf = dir.resolve(name + ".elf");
+        run(dir, "as", "--32", "-I", src.toString(), "-o", obj.toString(), src.resolve(name + ".S").toString());
+        run(dir, "ld", "-m", "elf_i386", "-Ttext=0x100000", "-z", "max-page-size=4096", "--build-id=none",
+                "-e", "_start", "-o", elf.toString(), obj.toString());
+        return elf;
+    }
+
+    /** Copies x86bench into {@code dir} and runs its Makefile with these sizes; returns {@code dir/out}. */
+    static Path x86bench(Path dir, long loopIters, int mixRounds, int paging) throws IOException, InterruptedException {
+        Path src = resources("x86bench");
+        try (Stream<Path> files = Files.list(src)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, dir.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        run(dir, "make", "-s", "LOOP_ITERS=" + loopIters, "MIX_ROUNDS=" + mixRounds, "PAGING=" + paging);
+        return dir.resolve("out");
+    }
+
+    static String tag(long loopIters, int mixRounds, int paging) {
+        return "L" + loopIters + "_M" + mixRounds + "_P" + paging;
+    }
+
+    /** Runs a host command in {@code dir}; returns its output, fails with it on a non-zero status. */
+    static String run(Path dir, String... cmd) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>(List.of(cmd));
+        Process p = new ProcessBuilder(c).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed (run ./oxen setup for the host tools):\n" + out);
+        }
+        return out;
+    }
+}
