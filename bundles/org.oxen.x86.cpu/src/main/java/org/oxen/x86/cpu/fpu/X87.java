@@ -200,28 +200,28 @@ public class X87 {
             case 0: { // m32fp arithmetic
                 int v = h.read32(seg, off);
                 m.begin(s.fcw);
-                m.fromF32(v);
+                Fp80Convert.fromF32(m, v);
                 X87Arith.arithWithMem(s, reg, m.rse, m.rm, m.exc);
                 return;
             }
             case 4: { // m64fp arithmetic
                 long v = h.read64(seg, off);
                 m.begin(s.fcw);
-                m.fromF64(v);
+                Fp80Convert.fromF64(m, v);
                 X87Arith.arithWithMem(s, reg, m.rse, m.rm, m.exc);
                 return;
             }
             case 2: { // m32int
                 int v = h.read32(seg, off);
                 m.begin(s.fcw);
-                m.fromInt(v);
+                Fp80Convert.fromInt(m, v);
                 X87Arith.arithWithMem(s, reg, m.rse, m.rm, 0);
                 return;
             }
             case 6: { // m16int
                 int v = (short) h.read16(seg, off);
                 m.begin(s.fcw);
-                m.fromInt(v);
+                Fp80Convert.fromInt(m, v);
                 X87Arith.arithWithMem(s, reg, m.rse, m.rm, 0);
                 return;
             }

@@ -67,22 +67,22 @@ final class X87Arith {
         m.loadDenormal = (extraExc & Fp80.DE) != 0;
         switch (op) {
             case 0:
-                m.add(aSe, aM, bSe, bM, false);
+                Fp80Arith.add(m, aSe, aM, bSe, bM, false);
                 break;
             case 1:
-                m.mul(aSe, aM, bSe, bM);
+                Fp80Arith.mul(m, aSe, aM, bSe, bM);
                 break;
             case 4:
-                m.add(aSe, aM, bSe, bM, true);
+                Fp80Arith.add(m, aSe, aM, bSe, bM, true);
                 break;
             case 5:
-                m.add(bSe, bM, aSe, aM, true);
+                Fp80Arith.add(m, bSe, bM, aSe, aM, true);
                 break;
             case 6:
-                m.div(aSe, aM, bSe, bM);
+                Fp80Arith.div(m, aSe, aM, bSe, bM);
                 break;
             default:
-                m.div(bSe, bM, aSe, aM);
+                Fp80Arith.div(m, bSe, bM, aSe, aM);
                 break;
         }
     }
@@ -97,7 +97,7 @@ final class X87Arith {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.sqrt(s.stSe(0), s.stM(0));
+        Fp80Arith.sqrt(m, s.stSe(0), s.stM(0));
         if (!s.raise(m.exc)) {
             s.setSt(0, m.rse, m.rm);
         }
@@ -113,7 +113,7 @@ final class X87Arith {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.roundInt(s.stSe(0), s.stM(0));
+        Fp80Arith.roundInt(m, s.stSe(0), s.stM(0));
         if (!s.raise(m.exc)) {
             s.setSt(0, m.rse, m.rm);
         }
@@ -129,7 +129,7 @@ final class X87Arith {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.scale(s.stSe(0), s.stM(0), s.stSe(1), s.stM(1));
+        Fp80Arith.scale(m, s.stSe(0), s.stM(0), s.stSe(1), s.stM(1));
         if (!s.raise(m.exc)) {
             s.setSt(0, m.rse, m.rm);
         }
@@ -188,10 +188,10 @@ final class X87Arith {
                 }
                 Fp80 m = s.m;
                 m.begin(s.fcw);
-                int e = m.exponentOf(se, mm);
-                sigM = m.significandOf(se, mm);
+                int e = Fp80Convert.exponentOf(m, se, mm);
+                sigM = Fp80Convert.significandOf(m, se, mm);
                 sigSe = (se & 0x8000) | Fp80.BIAS;
-                m.fromInt(e);
+                Fp80Convert.fromInt(m, e);
                 expSe = m.rse;
                 expM = m.rm;
             }
@@ -216,7 +216,7 @@ final class X87Arith {
         Fp80 m = s.m;
         m.begin(s.fcw);
         m.rc = 0;
-        m.rem(s.stSe(0), s.stM(0), s.stSe(1), s.stM(1), ieee);
+        Fp80Arith.rem(m, s.stSe(0), s.stM(0), s.stSe(1), s.stM(1), ieee);
         int exc = m.exc & ~(C1 | Fp80.PE);
         s.fsw &= ~C2;
         if (s.raise(exc)) {

@@ -24,7 +24,7 @@ final class X87LoadStore {
         int v = h.read32(seg, off);
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.fromF32(v);
+        Fp80Convert.fromF32(m, v);
         loadPush(s, m.rse, m.rm, m.exc);
     }
 
@@ -33,7 +33,7 @@ final class X87LoadStore {
         long v = h.read64(seg, off);
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.fromF64(v);
+        Fp80Convert.fromF64(m, v);
         loadPush(s, m.rse, m.rm, m.exc);
     }
 
@@ -48,7 +48,7 @@ final class X87LoadStore {
     static void fild(X87State s, long v) {
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.fromInt(v);
+        Fp80Convert.fromInt(m, v);
         s.pushExact(m.rse, m.rm);
     }
 
@@ -63,7 +63,7 @@ final class X87LoadStore {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        m.fromInt(val);
+        Fp80Convert.fromInt(m, val);
         int sign = m.rse | ((hi & 0x8000) != 0 ? 0x8000 : 0);
         s.pushExact(sign, m.rm);
     }
@@ -101,7 +101,7 @@ final class X87LoadStore {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        int bits = (int) m.toFloat(s.stSe(0), s.stM(0), false);
+        int bits = (int) Fp80Convert.toFloat(m, s.stSe(0), s.stM(0), false);
         if ((m.exc & ~s.fcw & 0x1b) != 0) {
             s.raise(storeAbortFlags(s, m.exc));
             return;
@@ -127,7 +127,7 @@ final class X87LoadStore {
         }
         Fp80 m = s.m;
         m.begin(s.fcw);
-        long bits = m.toFloat(s.stSe(0), s.stM(0), true);
+        long bits = Fp80Convert.toFloat(m, s.stSe(0), s.stM(0), true);
         if ((m.exc & ~s.fcw & 0x1b) != 0) {
             s.raise(storeAbortFlags(s, m.exc));
             return;
@@ -177,7 +177,7 @@ final class X87LoadStore {
         } else {
             Fp80 m = s.m;
             m.begin(s.fcw);
-            v = m.toInt(s.stSe(0), s.stM(0), bits, truncate);
+            v = Fp80Convert.toInt(m, s.stSe(0), s.stM(0), bits, truncate);
             exc = m.exc;
             if ((exc & ~s.fcw & 0x3f & (Fp80.IE | Fp80.DE)) != 0) {
                 s.raise(exc);
@@ -213,7 +213,7 @@ final class X87LoadStore {
         } else {
             Fp80 m = s.m;
             m.begin(s.fcw);
-            long v = m.toInt(s.stSe(0), s.stM(0), 64, false);
+            long v = Fp80Convert.toInt(m, s.stSe(0), s.stM(0), 64, false);
             exc = m.exc;
             long mag = v < 0 ? -v : v;
             if ((exc & Fp80.IE) != 0 || mag > 999_999_999_999_999_999L || v == Long.MIN_VALUE) {

@@ -107,7 +107,7 @@ final class X87Transcendental {
             if (code == 0) {
                 m.begin(s.fcw);
                 m.pc = 64;
-                m.mul(se, mm, 0x3ffe, 0xb17217f7d1cf79acL);
+                Fp80Arith.mul(m, se, mm, 0x3ffe, 0xb17217f7d1cf79acL);
                 exc |= m.exc & ~C1;
                 rs = m.rse;
                 rmm = m.rm;
@@ -162,7 +162,7 @@ final class X87Transcendental {
         s.fsw &= ~C1;
         setDouble(s, 0, r1);
         if (pushes) {
-            m.fromDouble(r2);
+            Fp80Convert.fromDouble(m, r2);
             s.push(m.rse, m.rm);
         }
     }
@@ -170,13 +170,13 @@ final class X87Transcendental {
     /** Sets s.tExp and s.tMant: value = +-tMant * 2^tExp, tMant in [1, 2) (53 bits kept). */
     private static void split(X87State s, int se, long mm) {
         Fp80 m = s.m;
-        s.tExp = m.exponentOf(se, mm);
-        s.tMant = (double) (m.significandOf(se, mm) >>> 11) * 0x1p-52;
+        s.tExp = Fp80Convert.exponentOf(m, se, mm);
+        s.tMant = (double) (Fp80Convert.significandOf(m, se, mm) >>> 11) * 0x1p-52;
     }
 
     private static void setDouble(X87State s, int i, double d) {
         Fp80 m = s.m;
-        m.fromDouble(d);
+        Fp80Convert.fromDouble(m, d);
         s.setSt(i, m.rse, m.rm);
     }
 
@@ -195,7 +195,7 @@ final class X87Transcendental {
         int c0 = Fp80.classify(s0, m0), c1 = Fp80.classify(s1, m1);
         if (Fp80.isNaN(c0) || Fp80.isNaN(c1) || c0 == Fp80.UNSUPPORTED || c1 == Fp80.UNSUPPORTED) {
             m.begin(s.fcw);
-            m.add(s1, m1, s0, m0, false); // NaN propagation only
+            Fp80Arith.add(m, s1, m1, s0, m0, false); // NaN propagation only
             if (s.raise(m.exc & ~C1)) {
                 return;
             }
@@ -215,16 +215,16 @@ final class X87Transcendental {
                 split(s, s0, m0);
                 int d = Math.max(-2000, Math.min(2000, ey - s.tExp));
                 if (d < -62 && !neg0) {
-                    m.div(s1, m1, s0, m0); // atan(y/x) = y/x for tiny ratios, in extended precision
+                    Fp80Arith.div(m, s1, m1, s0, m0); // atan(y/x) = y/x for tiny ratios, in extended precision
                     exc |= m.exc & ~C1;
                 } else {
                     double r = Math.atan2(((s1 & 0x8000) != 0 ? -1 : 1) * Math.scalb(ym, d), (neg0 ? -1 : 1) * s.tMant);
-                    m.fromDouble(r);
+                    Fp80Convert.fromDouble(m, r);
                     exc |= Fp80.PE;
                 }
             } else {
                 double r = Math.atan2(signedUnit(s1, c1), signedUnit(s0, c0));
-                m.fromDouble(r);
+                Fp80Convert.fromDouble(m, r);
                 if (r != 0) {
                     exc |= Fp80.PE;
                 }
@@ -275,7 +275,7 @@ final class X87Transcendental {
             } else {
                 split(s, s0, m0);
                 if (code == 1 || s.tExp >= 63) { // log2(x), also log2(1 + x) = log2(x) for huge x
-                    exact = code == 1 && m.significandOf(s0, m0) == Fp80.INT_BIT; // a power of two
+                    exact = code == 1 && Fp80Convert.significandOf(m, s0, m0) == Fp80.INT_BIT; // a power of two
                     double l;
                     if (s.tExp == -1 || s.tExp == 0) {
                         // x in [0.5, 2): x - 1 is exact, log1p avoids the cancellation of e + log2(m)
@@ -283,13 +283,13 @@ final class X87Transcendental {
                     } else {
                         l = s.tExp + Math.log(s.tMant) / Math.log(2.0);
                     }
-                    m.fromDouble(l);
+                    Fp80Convert.fromDouble(m, l);
                     lSe = m.rse;
                     lM = m.rm;
                 } else if (s.tExp < -60) {
                     m.begin(s.fcw);
                     m.pc = 64;
-                    m.mul(s0, m0, 0x3fff, 0xb8aa3b295c17f0bcL); // log2(1 + x) = x log2(e) for tiny x
+                    Fp80Arith.mul(m, s0, m0, 0x3fff, 0xb8aa3b295c17f0bcL); // log2(1 + x) = x log2(e) for tiny x
                     lSe = m.rse;
                     lM = m.rm;
                 } else {
@@ -299,7 +299,7 @@ final class X87Transcendental {
                         lSe = Fp80.INDEF_SE;
                         lM = Fp80.INDEF_M;
                     } else {
-                        m.fromDouble(Math.log1p(x) / Math.log(2.0));
+                        Fp80Convert.fromDouble(m, Math.log1p(x) / Math.log(2.0));
                         lSe = m.rse;
                         lM = m.rm;
                     }
@@ -308,14 +308,14 @@ final class X87Transcendental {
             if ((exc & Fp80.IE) == 0) {
                 m.begin(s.fcw);
                 m.pc = 64;
-                m.mul(lSe, lM, s1, m1);
+                Fp80Arith.mul(m, lSe, lM, s1, m1);
                 exc |= m.exc & ~(C1 | (code == 1 && c0 == Fp80.ZERO ? Fp80.DE : 0));
                 if (!exact && (m.exc & Fp80.IE) == 0) {
                     exc |= Fp80.PE;
                 }
             } else {
                 m.begin(s.fcw);
-                m.mul(Fp80.INDEF_SE, Fp80.INDEF_M, 0x3fff, Fp80.INT_BIT);
+                Fp80Arith.mul(m, Fp80.INDEF_SE, Fp80.INDEF_M, 0x3fff, Fp80.INT_BIT);
             }
         }
         if ((exc & Fp80.IE) != 0) {
