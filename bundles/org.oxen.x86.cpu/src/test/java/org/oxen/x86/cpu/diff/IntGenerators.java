@@ -3,7 +3,7 @@ package org.oxen.x86.cpu.diff;
 import java.util.SplittableRandom;
 
 /**
- * Generators of integer instruction sequences, one method per family. Every generated
+ * Generators of integer instruction sequences, one entry point per family. Every generated
  * instruction declares which status flags it writes with defined values and which the SDM leaves
  * undefined; a case compares only the flags that are defined after its last instruction (see
  * {@link Seq}). No instruction reads a flag that is undefined at that point.
