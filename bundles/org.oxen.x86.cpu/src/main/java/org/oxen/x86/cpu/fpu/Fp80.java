@@ -53,12 +53,8 @@ final class Fp80 {
     // 128-bit shift result
     long sHi, sLo;
 
-    /** The last two-operand operation's result came from a NaN or unsupported operand. */
-    boolean nanPath;
-
     void begin(int fcw) {
         exc = 0;
-        nanPath = false;
         loadDenormal = false;
         rc = (fcw >> 10) & 3;
         int p = (fcw >> 8) & 3;
@@ -145,14 +141,12 @@ final class Fp80 {
      * @return true if the result was decided here
      */
     boolean nanOperands(int ca, int aSe, long aM, int cb, int bSe, long bM) {
-        nanPath = true;
         if (ca == UNSUPPORTED || cb == UNSUPPORTED) {
             defaultNaN();
             return true;
         }
         boolean na = isNaN(ca), nb = isNaN(cb);
         if (!na && !nb) {
-            nanPath = false;
             return false;
         }
         if (ca == SNAN || cb == SNAN) {

@@ -193,52 +193,9 @@ final class IntGenerators {
         return addr - TestCase.DATA_ADDR;
     }
 
-    // ---- the families, as CpuDiffTest lists them ---------------------------------------------
-
-    static TestCase alu(SplittableRandom r) {
-        return AluGenerator.alu(r);
-    }
-
-    static TestCase shift(SplittableRandom r) {
-        return ShiftGenerator.shift(r);
-    }
-
-    static TestCase muldiv(SplittableRandom r) {
-        return MulDivGenerator.muldiv(r);
-    }
-
-    static TestCase bitops(SplittableRandom r) {
-        return BitOpGenerator.bitops(r);
-    }
-
-    static TestCase bcd(SplittableRandom r) {
-        return BcdGenerator.bcd(r);
-    }
-
-    static TestCase string(SplittableRandom r) {
-        return StringGenerator.string(r);
-    }
-
-    static TestCase flags(SplittableRandom r) {
-        return FlagConsumerGenerator.flags(r);
-    }
-
-    static TestCase misc(SplittableRandom r) {
-        return MiscGenerator.misc(r);
-    }
-
-    static TestCase control(SplittableRandom r) {
-        return ControlGenerator.control(r);
-    }
-
-    static TestCase x87Compare(SplittableRandom r) {
-        return X87CompareGenerator.x87Compare(r);
-    }
-
     // ---- x87 through the whole CPU ---------------------------------------------------------------------
 
     static TestCase x87(SplittableRandom r) {
-        TestCase c = X87Generator.generate(r, false);
-        return c;
+        return X87Generator.generate(r, false);
     }
 }
