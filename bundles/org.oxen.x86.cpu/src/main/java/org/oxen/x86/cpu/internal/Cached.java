@@ -43,6 +43,12 @@ abstract class Cached extends Events {
     /** Direct-mapped by frame number: bounded memory; a collision replaces the older table. */
     private final CodePage[] codePages = new CodePage[CODE_PAGES];
 
+    /**
+     * False when the system property {@code oxen.x86.cpu.noCodeCache} is set at construction:
+     * every instruction is then decoded from memory (tests compare both ways).
+     */
+    private final boolean codeCache = !Boolean.getBoolean("oxen.x86.cpu.noCodeCache");
+
     Cached(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
     }
@@ -59,12 +65,6 @@ abstract class Cached extends Events {
         return cp;
     }
 
-    /** Drops every decoded record (tests; the byte check makes this unnecessary for correctness). */
-    final void clearCodeCache() {
-        for (int i = 0; i < CODE_PAGES; i++) codePages[i] = null;
-        fetchCode = null;
-    }
-
     /** Instructions retired by the block that threw (read by the run loop's fault handler). */
     int blockPartial;
 
@@ -75,6 +75,7 @@ abstract class Cached extends Events {
      * faulting instruction is left in {@link #blockPartial}.
      */
     final int execBlock(int n) {
+        if (!codeCache) return interpretBlock(n);
         int j = 0;
         try {
             while (j < n) {
@@ -338,6 +339,21 @@ abstract class Cached extends Events {
         return t;
     }
 
+    private int interpretBlock(int n) {
+        int j = 0;
+        try {
+            while (j < n) {
+                step();
+                j++;
+                if (breakBatch) break;
+            }
+        } catch (Fault f) {
+            blockPartial = j;
+            throw f;
+        }
+        return j;
+    }
+
     /** The per-instruction state the decoded kinds assume (no prefixes, 32-bit code). */
     private void defaults() {
         op32 = true;
@@ -370,6 +386,9 @@ abstract class Cached extends Events {
             }
         }
         step();
+        if (fetchCode == null && fetchLimit == 0x1000 && code32) {
+            lookupCode(); // a new window: the next instruction can come from the fast loop
+        }
     }
 
     /** Jcc condition: ZF tests (JE/JNE, the common ones) without the general switch. */
