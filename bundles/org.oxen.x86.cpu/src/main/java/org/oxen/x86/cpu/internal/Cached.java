@@ -105,7 +105,10 @@ abstract class Cached extends Events {
                         long w = (long) I64.get(arr, e + delta) & (-1L >>> (64 - 8 * len));
                         if (w != raw[ri]) break;
                         int a = (opw >>> 12) & 7;
-                        switch (opw & 0xFF) {
+                        int kd = opw & 0xFF;
+                        if (kd >= K_ADD32_RR && kd <= K_OR32_RI || kd == K_MOV32_RR || kd == K_MOV32_RI || kd == K_LEA
+                                || kd == K_INC_R || kd == K_DEC_R || kd == K_SHIFT32_RI) {
+                        switch (kd) {
                             case K_ADD32_RR: {
                                 int x = r[a], y = r[(opw >>> 16) & 7], res = x + y;
                                 lop = L_ADD; lsz = 2; la = x; lb = y; lres = res;
@@ -172,6 +175,10 @@ abstract class Cached extends Events {
                             case K_INC_R: r[a] = inc32(r[a]); break;
                             case K_DEC_R: r[a] = dec32(r[a]); break;
                             case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + 3]); break;
+                            default: break;
+                        }
+                        } else {
+                        switch (kd) {
                             case K_MOV32_RM:
                                 startEip = e;
                                 r[a] = rd32((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]));
@@ -239,6 +246,7 @@ abstract class Cached extends Events {
                                 k = e - base;
                                 ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
                                 continue;
+                        }
                         }
                         e += len;
                         j++;
