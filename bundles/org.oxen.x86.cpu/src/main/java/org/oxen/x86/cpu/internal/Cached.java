@@ -106,7 +106,24 @@ abstract class Cached extends Events {
                         if (w != raw[ri]) break;
                         int a = (opw >>> 12) & 7;
                         int kd = opw & 0xFF;
-                        if (kd >= K_ADD32_RR && kd <= K_OR32_RI || kd == K_MOV32_RR || kd == K_MOV32_RI || kd == K_LEA
+                        if (kd == K_JNZ || kd == K_JZ || kd == K_JCC || kd == K_JMP) {
+                            boolean t;
+                            if (kd == K_JCC) {
+                                t = jcc((opw >>> 20) & 15);
+                            } else if (kd == K_JMP) {
+                                t = true;
+                            } else {
+                                boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+                                t = z == (kd == K_JZ);
+                            }
+                            if (t) {
+                                startEip = e;
+                                e = target(e + len + rec[b + 3]);
+                                j++;
+                                ri = taken(rec, b, e - base, at);
+                                continue;
+                            }
+                        } else if (kd >= K_ADD32_RR && kd <= K_OR32_RI || kd == K_MOV32_RR || kd == K_MOV32_RI || kd == K_LEA
                                 || kd == K_INC_R || kd == K_DEC_R || kd == K_SHIFT32_RI) {
                         switch (kd) {
                             case K_ADD32_RR: {
@@ -210,32 +227,6 @@ abstract class Cached extends Events {
                                 r[a] = v;
                                 break;
                             }
-                            case K_JZ: case K_JNZ: {
-                                boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
-                                if (z == ((opw & 0xFF) == K_JZ)) {
-                                    startEip = e;
-                                    e = target(e + len + rec[b + 3]);
-                                    j++;
-                                    ri = taken(rec, b, e - base, at);
-                                    continue;
-                                }
-                                break;
-                            }
-                            case K_JCC:
-                                if (jcc((opw >>> 20) & 15)) {
-                                    startEip = e;
-                                    e = target(e + len + rec[b + 3]);
-                                    j++;
-                                    ri = taken(rec, b, e - base, at);
-                                    continue;
-                                }
-                                break;
-                            case K_JMP:
-                                startEip = e;
-                                e = target(e + len + rec[b + 3]);
-                                j++;
-                                ri = taken(rec, b, e - base, at);
-                                continue;
                             case K_NOP: break;
                             default:
                                 startEip = e;
