@@ -106,7 +106,8 @@ abstract class Cached extends Events {
                         if (w != raw[ri]) break;
                         int a = (opw >>> 12) & 7;
                         int kd = opw & 0xFF;
-                        if (kd == K_JNZ || kd == K_JZ || kd == K_JCC || kd == K_JMP) {
+                        int cls = opw >>> 28;
+                        if (cls == 1) {
                             boolean t;
                             if (kd == K_JCC) {
                                 t = jcc((opw >>> 20) & 15);
@@ -123,8 +124,7 @@ abstract class Cached extends Events {
                                 ri = taken(rec, b, e - base, at);
                                 continue;
                             }
-                        } else if (kd >= K_ADD32_RR && kd <= K_OR32_RI || kd == K_MOV32_RR || kd == K_MOV32_RI || kd == K_LEA
-                                || kd == K_INC_R || kd == K_DEC_R || kd == K_SHIFT32_RI) {
+                        } else if (cls == 2) {
                         switch (kd) {
                             case K_ADD32_RR: {
                                 int x = r[a], y = r[(opw >>> 16) & 7], res = x + y;
@@ -186,6 +186,10 @@ abstract class Cached extends Events {
                                 r[a] = res;
                                 break;
                             }
+                            default: break;
+                        }
+                        } else if (cls == 3) {
+                        switch (kd) {
                             case K_MOV32_RR: r[a] = r[(opw >>> 16) & 7]; break;
                             case K_MOV32_RI: r[a] = rec[b + 3]; break;
                             case K_LEA: r[a] = addr(rec[b + 1], rec[b + 2]); break;
@@ -194,7 +198,7 @@ abstract class Cached extends Events {
                             case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + 3]); break;
                             default: break;
                         }
-                        } else {
+                        } else if (cls == 4) {
                         switch (kd) {
                             case K_MOV32_RM:
                                 startEip = e;
@@ -220,6 +224,10 @@ abstract class Cached extends Events {
                                 startEip = e;
                                 wr8((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), reg8((opw >>> 16) & 7));
                                 break;
+                            default: break;
+                        }
+                        } else {
+                        switch (kd) {
                             case K_MOVX_R: {
                                 int ssz = (opw >>> 27) & 1;
                                 int v = regSz((opw >>> 16) & 7, ssz);
@@ -627,7 +635,7 @@ abstract class Cached extends Events {
         if (kind == K_MOV_MI) spec = ((w0 >>> 24) & 3) == 2 ? K_MOV32_MI : K_MOV8_MI;
         if (kind == K_MOV_MR && ((w0 >>> 24) & 3) == 0) spec = K_MOV8_MR;
         if (spec != 0) w0 = (w0 & ~0xFF) | spec;
-        cp.rec[b] = w0 | len << 8;
+        cp.rec[b] = w0 | len << 8 | dispatchClass(w0 & 0xFF) << 28;
         cp.rec[b + 1] = out[1];
         cp.rec[b + 2] = out[2];
         cp.rec[b + 3] = out[3];
@@ -639,6 +647,20 @@ abstract class Cached extends Events {
     }
 
     private final int[] decodeBuf = new int[4];
+
+    /**
+     * Which dispatch site of the fast loop runs a kind: 1 branches, 2 32-bit register ALU, 3 other
+     * register kinds, 4 memory kinds, 0 the rest. Several sites predict better than one switch.
+     */
+    static int dispatchClass(int kind) {
+        switch (kind) {
+            case K_JNZ: case K_JZ: case K_JCC: case K_JMP: return 1;
+            case K_MOV32_RR: case K_MOV32_RI: case K_LEA: case K_INC_R: case K_DEC_R: case K_SHIFT32_RI: return 3;
+            case K_MOV32_RM: case K_MOV32_MR: case K_ALU32_RM: case K_ALU32_MR: case K_ALU32_MI: case K_MOVX_M:
+            case K_MOV32_MI: case K_MOV8_MI: case K_MOV8_MR: return 4;
+            default: return kind >= K_ADD32_RR && kind <= K_OR32_RI ? 2 : 0;
+        }
+    }
 
     private static int ow(int kind, int a, int b, int sub, int sz) {
         return kind | a << 12 | b << 16 | sub << 20 | sz << 24;
