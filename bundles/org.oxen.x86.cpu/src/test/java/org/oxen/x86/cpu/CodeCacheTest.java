@@ -117,6 +117,27 @@ class CodeCacheTest {
         assertEquals(2, m.reg(X86Cpu.EAX));
     }
 
+    @Test
+    void moreCodeFramesThanTheCacheHolds() {
+        // 700 routines in 700 frames (the cache keeps 512 frames' tables), called three times
+        // over, the third time after each was patched: evictions and re-decoding stay correct
+        int n = 700, base = 0x200000;
+        for (int i = 0; i < n; i++) {
+            int a = base + (i << 12);
+            m.ram.write8(a, 0x90);
+            m.ram.write8(a + 1, 0x05); // add eax, imm32
+            m.ram.write32(a + 2, i);
+            m.ram.write8(a + 6, 0xC3);
+        }
+        String src = "xor eax, eax\n mov esi, 3\n"
+                + "round: xor ecx, ecx\n"
+                + "next: mov edx, ecx\n shl edx, 12\n add edx, " + base + "\n"
+                + " cmp esi, 1\n jne 1f\n mov dword ptr [edx + 2], 1\n"
+                + "1: call edx\n inc ecx\n cmp ecx, " + n + "\n jne next\n dec esi\n jnz round\n hlt";
+        assertEquals(RunResult.HALTED, kernel(KCODE, src, KCODE));
+        assertEquals(2 * (n * (n - 1) / 2) + n, m.reg(X86Cpu.EAX));
+    }
+
     // ---- decoded execution against the interpreter ----
 
     static final String[] D32 = {"eax", "edx", "edi"};

@@ -39,9 +39,13 @@ abstract class Cached extends Events {
         }
     }
 
-    private static final int CODE_PAGES = 256;
-    /** Direct-mapped by frame number: bounded memory; a collision replaces the older table. */
-    private final CodePage[] codePages = new CodePage[CODE_PAGES];
+    private static final int CODE_SETS = 256;
+    /**
+     * Two-way set associative by a hash of the frame number (bounded memory: at most 512 frames'
+     * tables per CPU; two frames that share a set, e.g. a caller and a callee, do not evict each
+     * other): set i holds {@code codePages[2i]} (most recently looked up) and {@code [2i + 1]}.
+     */
+    private final CodePage[] codePages = new CodePage[2 * CODE_SETS];
 
     /**
      * False when the system property {@code oxen.x86.cpu.noCodeCache} is set at construction:
@@ -55,11 +59,18 @@ abstract class Cached extends Events {
 
     private CodePage lookupCode() {
         long f = fetchFrame;
-        int i = (int) f & (CODE_PAGES - 1);
-        CodePage cp = codePages[i];
+        int i = 2 * (int) ((f * 0x9E3779B97F4A7C15L) >>> 56);
+        CodePage[] t = codePages;
+        CodePage cp = t[i];
         if (cp == null || cp.frame != f) {
-            cp = new CodePage(f);
-            codePages[i] = cp;
+            CodePage other = t[i + 1];
+            if (other != null && other.frame == f) {
+                cp = other;
+            } else {
+                cp = new CodePage(f); // the least recently looked-up table of the set goes
+            }
+            t[i + 1] = t[i];
+            t[i] = cp;
         }
         fetchCode = cp;
         return cp;
