@@ -197,7 +197,7 @@ abstract class Cached extends Events {
                                 r[a] = res;
                                 break;
                             }
-                            default: break;
+                            default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else if (cls == 3) {
                         switch (kd) {
@@ -207,7 +207,7 @@ abstract class Cached extends Events {
                             case K_INC_R: r[a] = inc32(r[a]); break;
                             case K_DEC_R: r[a] = dec32(r[a]); break;
                             case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + 3]); break;
-                            default: break;
+                            default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else if (cls == 4) {
                         switch (kd) {
@@ -235,7 +235,7 @@ abstract class Cached extends Events {
                                 startEip = e;
                                 wr8((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), reg8((opw >>> 16) & 7));
                                 break;
-                            default: break;
+                            default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else {
                         switch (kd) {
@@ -669,7 +669,7 @@ abstract class Cached extends Events {
             case K_MOV32_RR: case K_MOV32_RI: case K_LEA: case K_INC_R: case K_DEC_R: case K_SHIFT32_RI: return 3;
             case K_MOV32_RM: case K_MOV32_MR: case K_ALU32_RM: case K_ALU32_MR: case K_ALU32_MI: case K_MOVX_M:
             case K_MOV32_MI: case K_MOV8_MI: case K_MOV8_MR: return 4;
-            default: return kind >= K_ADD32_RR && kind <= K_OR32_RI ? 2 : 0;
+            default: return kind >= K_ADD32_RR && kind <= K_TEST32_RI ? 2 : 0;
         }
     }
 
