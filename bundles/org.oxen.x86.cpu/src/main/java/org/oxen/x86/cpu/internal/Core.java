@@ -26,7 +26,7 @@ import org.oxen.x86.cpu.X86Cpu;
  * <p>Locking: none. Cross-thread inputs (INTR level, NMI, stop) are volatile fields read
  * between batches.
  */
-public final class Core extends Events implements X86Cpu {
+public final class Core extends Cached implements X86Cpu {
 
     static final int BATCH = 4096;
 
@@ -135,12 +135,9 @@ public final class Core extends Events implements X86Cpu {
             int n = shadow || singleStep ? 1 : (int) Math.min(left, BATCH);
             breakBatch = false;
             int i = 0;
+            blockPartial = 0;
             try {
-                while (i < n) {
-                    step();
-                    i++;
-                    if (breakBatch) break;
-                }
+                i = execBlock(n);
                 if (singleStep && i == 1) {
                     // TF was set before the instruction: single-step trap after it
                     icount += i;
@@ -150,7 +147,7 @@ public final class Core extends Events implements X86Cpu {
                     exception(DB, false, 0);
                 }
             } catch (Fault f) {
-                icount += i;
+                icount += i + blockPartial;
                 i = 0;
                 end--; // a fault retires nothing: charge it so that a resumed faulting loop still ends
                 if (handleFault()) return RunResult.EXIT;

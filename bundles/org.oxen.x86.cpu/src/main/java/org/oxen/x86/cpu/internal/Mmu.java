@@ -43,6 +43,9 @@ abstract class Mmu extends CpuState {
     int fetchLimit;
     int fetchDelta;
     byte[] fetchArr;
+    /** Physical frame of the fetch window, and its decoded-instruction table (null: not looked up yet). */
+    long fetchFrame;
+    CodePage fetchCode;
 
     Mmu(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
@@ -557,6 +560,8 @@ abstract class Mmu extends CpuState {
             fetchEipBase = eip - (lin & 0xFFF);
             fetchDelta = tOff[i] - fetchEipBase;
             fetchLimit = 0x1000;
+            fetchFrame = tPhys[i] >>> 12;
+            fetchCode = null;
             v = fetchArr[eip + fetchDelta] & 0xFF;
         } else {
             v = mem.read8(tPhys[i] | (lin & 0xFFF));
