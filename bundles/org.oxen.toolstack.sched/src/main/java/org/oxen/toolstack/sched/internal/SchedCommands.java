@@ -1,0 +1,260 @@
+package org.oxen.toolstack.sched.internal;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlInvocation;
+import org.oxen.toolstack.xl.XlSubcommand;
+import org.oxen.toolstack.xl.XlUsageException;
+import org.oxen.vmm.api.CpuPoolInfo;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.SchedulerInfo;
+
+/**
+ * {@code xl sched-<name>}: list (no value option) or set (a value option and {@code -d}) a
+ * scheduler's per-domain parameters. Xen's option letters where xl/xm had the command
+ * (credit, sedf; bvt after xm's argument order), oxen's for atropos; credit's listing is Xen's
+ * layout, the others use the same with their own columns.
+ */
+public final class SchedCommands {
+
+    private SchedCommands() {
+    }
+
+    /** The shared implementation: option letter -> parameter name. */
+    abstract static class Base implements XlSubcommand {
+        private final String sched;
+        private final String summary;
+        /** {option, parameter, help} */
+        private final String[][] opts;
+        /** Whether {@code -p} selects the pool (else only {@code --cpupool}, as sched-sedf where -p is the period). */
+        private final boolean shortPool;
+
+        Base(String sched, String summary, boolean shortPool, String[]... opts) {
+            this.sched = sched;
+            this.summary = summary;
+            this.shortPool = shortPool;
+            this.opts = opts;
+        }
+
+        abstract Hypervisor hv();
+
+        @Override
+        public String name() {
+            return "sched-" + sched;
+        }
+
+        @Override
+        public String summary() {
+            return summary;
+        }
+
+        @Override
+        public String usage() {
+            StringBuilder sb = new StringBuilder("[-d <Domain> [");
+            sb.append(java.util.Arrays.stream(opts).map(o -> "-" + o[0] + " " + o[1].toUpperCase()).collect(Collectors.joining(" ")));
+            sb.append("]] [").append(shortPool ? "-p <CPUPool>" : "--cpupool=<CPUPool>").append("]\n\n");
+            sb.append(String.format("%-28s%s%n", "-d DOMAIN, --domain=DOMAIN", "Domain to show or modify"));
+            sb.append(String.format("%-28s%s%n", shortPool ? "-p CPUPOOL, --cpupool=CPUPOOL" : "--cpupool=CPUPOOL",
+                    "Restrict the listing to this pool"));
+            for (String[] o : opts) {
+                sb.append(String.format("%-28s%s%n", "-" + o[0] + " " + o[1].toUpperCase(), o[2]));
+            }
+            return sb.toString().stripTrailing();
+        }
+
+        @Override
+        public String shortOptions() {
+            StringBuilder sb = new StringBuilder("d:");
+            if (shortPool) sb.append("p:");
+            for (String[] o : opts) sb.append(o[0]).append(':');
+            return sb.toString();
+        }
+
+        @Override
+        public String[] longOptions() {
+            List<String> l = new ArrayList<>();
+            l.add("domain:=d");
+            l.add(shortPool ? "cpupool:=p" : "cpupool:");
+            return l.toArray(new String[0]);
+        }
+
+        @Override
+        public int run(XlInvocation inv) throws XlUsageException {
+            Hypervisor hv = hv();
+            if (!inv.operands().isEmpty()) throw new XlUsageException("unexpected argument '" + inv.operands().get(0) + "'");
+            Optional<SchedulerInfo> info = hv.schedulers().stream().filter(s -> s.name().equals(sched)).findFirst();
+            if (info.isEmpty()) {
+                inv.err().println("scheduler '" + sched + "' is not available (present: "
+                        + hv.schedulers().stream().map(SchedulerInfo::name).collect(Collectors.joining(", ")) + ")");
+                return 1;
+            }
+            String poolName = inv.options().value(shortPool ? "p" : "cpupool");
+            String domArg = inv.options().value("d");
+            Map<String, String> set = new LinkedHashMap<>();
+            for (String[] o : opts) {
+                if (inv.options().has(o[0])) set.put(o[1], inv.options().value(o[0]));
+            }
+            Domain dom = domArg == null ? null : Domains.find(hv, domArg);
+            List<CpuPoolInfo> pools = hv.pools();
+            if (dom != null) {
+                CpuPoolInfo p = pools.stream().filter(x -> x.domains().contains(dom.id())).findFirst().orElseThrow();
+                if (!p.scheduler().equals(sched)) {
+                    inv.err().println("domain " + dom.name() + " is in cpupool " + p.name() + ", which runs "
+                            + p.scheduler() + ", not " + sched + " (use xl sched-" + p.scheduler() + ")");
+                    return 1;
+                }
+            }
+            if (!set.isEmpty()) {
+                if (dom == null) throw new XlUsageException("setting parameters needs -d <Domain>");
+                if (inv.dryRun()) {
+                    inv.out().println("would set " + set + " on " + dom.name());
+                    return 0;
+                }
+                hv.setSchedulerParams(dom.id(), set);
+                return 0;
+            }
+            if (poolName != null && pools.stream().noneMatch(p -> p.name().equals(poolName))) {
+                inv.err().println("cpupool " + poolName + " does not exist");
+                return 1;
+            }
+            List<SchedulerInfo.Param> params = info.get().domainParams();
+            PrintStream out = inv.out();
+            for (CpuPoolInfo p : pools) {
+                if (!p.scheduler().equals(sched) || poolName != null && !p.name().equals(poolName)) continue;
+                if (dom != null && !p.domains().contains(dom.id())) continue;
+                out.println("Cpupool " + p.name() + ":");
+                StringBuilder h = new StringBuilder(String.format("%-33s %4s", "Name", "ID"));
+                for (SchedulerInfo.Param sp : params) h.append(String.format(" %" + width(sp) + "s", label(sp)));
+                out.println(h);
+                for (int id : p.domains()) {
+                    if (dom != null && id != dom.id()) continue;
+                    Optional<Domain> d = hv.find(id);
+                    if (d.isEmpty()) continue;
+                    Map<String, String> v;
+                    try {
+                        v = hv.schedulerParams(id);
+                    } catch (IllegalArgumentException gone) {
+                        continue;
+                    }
+                    StringBuilder r = new StringBuilder(String.format("%-33s %4d", d.get().name(), id));
+                    for (SchedulerInfo.Param sp : params) {
+                        String val = v.getOrDefault(sp.name(), "?");
+                        if (sched.equals("credit")) val = val.replaceAll("[^0-9]", ""); // Xen prints bare numbers
+                        r.append(String.format(" %" + width(sp) + "s", val));
+                    }
+                    out.println(r);
+                }
+            }
+            return 0;
+        }
+
+        private static String label(SchedulerInfo.Param p) {
+            String n = p.name().replace('_', '-');
+            return Character.toUpperCase(n.charAt(0)) + n.substring(1);
+        }
+
+        private static int width(SchedulerInfo.Param p) {
+            return Math.max(label(p).length(), 4);
+        }
+    }
+
+    @Component(service = XlSubcommand.class)
+    public static final class Credit extends Base {
+        @Reference
+        Hypervisor hv;
+
+        public Credit() {
+            super("credit", "Get/set credit scheduler parameters", true,
+                    new String[] {"w", "weight", "Weight (int, 1..65535)"},
+                    new String[] {"c", "cap", "Cap (int, % of one CPU, 0 = no cap)"});
+        }
+
+        @Override
+        Hypervisor hv() {
+            return hv;
+        }
+    }
+
+    @Component(service = XlSubcommand.class)
+    public static final class Rr extends Base {
+        @Reference
+        Hypervisor hv;
+
+        public Rr() {
+            super("rr", "List domains of round-robin scheduler pools (no per-domain parameters)", true);
+        }
+
+        @Override
+        Hypervisor hv() {
+            return hv;
+        }
+    }
+
+    @Component(service = XlSubcommand.class)
+    public static final class Bvt extends Base {
+        @Reference
+        Hypervisor hv;
+
+        public Bvt() {
+            super("bvt", "Get/set BVT scheduler parameters (xm sched-bvt)", true,
+                    new String[] {"m", "mcu_advance", "MCU advance (weight inverse)"},
+                    new String[] {"b", "warpback", "Warp back enabled (0/1)"},
+                    new String[] {"v", "warp_value", "Warp value"},
+                    new String[] {"l", "warpl", "Warp limit (ms)"},
+                    new String[] {"u", "warpu", "Unwarp requirement (ms)"});
+        }
+
+        @Override
+        Hypervisor hv() {
+            return hv;
+        }
+    }
+
+    @Component(service = XlSubcommand.class)
+    public static final class Sedf extends Base {
+        @Reference
+        Hypervisor hv;
+
+        public Sedf() {
+            super("sedf", "Get/set sedf scheduler parameters", false,
+                    new String[] {"p", "period", "Period (us, or with a unit: 10ms)"},
+                    new String[] {"s", "slice", "Slice (us)"},
+                    new String[] {"l", "latency", "Latency (us)"},
+                    new String[] {"e", "extratime", "Extra time (0/1)"},
+                    new String[] {"w", "weight", "Weight (int)"});
+        }
+
+        @Override
+        Hypervisor hv() {
+            return hv;
+        }
+    }
+
+    @Component(service = XlSubcommand.class)
+    public static final class Atropos extends Base {
+        @Reference
+        Hypervisor hv;
+
+        public Atropos() {
+            super("atropos", "Get/set Atropos scheduler parameters", false,
+                    new String[] {"p", "period", "Period (us)"},
+                    new String[] {"s", "slice", "Slice (us)"},
+                    new String[] {"l", "latency", "Latency (us, 0 = off)"},
+                    new String[] {"x", "xtratime", "Extra time (0/1)"});
+        }
+
+        @Override
+        Hypervisor hv() {
+            return hv;
+        }
+    }
+}
