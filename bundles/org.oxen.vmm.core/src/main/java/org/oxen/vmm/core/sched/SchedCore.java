@@ -144,6 +144,10 @@ public final class SchedCore implements DomainMove.Core {
     private int nextPoolId;
     /** The instance DomainMove is attaching vcpus to (under {@link #config}). */
     private Scheduler<?, ?> moveTarget;
+    /** Hot-swap figures (benchmarks): the last pool switch, and the domains' pauses during it. */
+    private volatile long lastSwapNanos, lastSwapMaxPauseNanos, lastSwapPauseSumNanos;
+    private volatile int lastSwapDomains;
+    private long pausedAt, maxPause, pauseSum;
 
     public SchedCore(Host host, Clock clock, int nrPcpus) {
         this.host = host;
@@ -288,6 +292,9 @@ public final class SchedCore implements DomainMove.Core {
      * domains already moved go back and the pool is unchanged.
      */
     private void reinstance(Pool p, SchedulerFactory f, CpuMask cpus) {
+        long t0 = System.nanoTime();
+        maxPause = 0;
+        pauseSum = 0;
         Scheduler<?, ?> from = p.sched;
         View nv = new View(p, cpus);
         Scheduler<?, ?> to = null;
@@ -297,16 +304,31 @@ public final class SchedCore implements DomainMove.Core {
         } else if (!p.domains.isEmpty()) {
             throw new IllegalArgumentException("pool " + p.name + " has domains: it needs a pCPU");
         }
+        // Pause the pool's domains together (each stops at once; one wait for the few that run),
+        // move each with DomainMove (its own pause nests inside), switch the pCPUs, unpause: a
+        // domain's pause is the whole switch, but that is short, and none runs in a half-moved pool.
+        List<DomainImpl> held = new ArrayList<>();
         if (from != null && to != null) {
+            for (DomainImpl d : p.domains) {
+                d.pause();
+                held.add(d);
+                sleepAll(d);
+            }
+            for (DomainImpl d : held) {
+                stopVcpus(d);
+            }
             List<DomainImpl> moved = new ArrayList<>();
             try {
-                for (DomainImpl d : p.domains) {
+                for (DomainImpl d : held) {
                     move(d, from, to);
                     moved.add(d);
                 }
             } catch (RuntimeException e) {
                 for (DomainImpl d : moved) {
                     move(d, to, from);
+                }
+                for (DomainImpl d : held) {
+                    if (d.unpause()) wakeAll(d);
                 }
                 throw e;
             }
@@ -325,6 +347,22 @@ public final class SchedCore implements DomainMove.Core {
             pcpus[c].tickle();
         }
         if (old != null) old.dead = true;
+        for (DomainImpl d : held) {
+            if (d.unpause()) wakeAll(d);
+        }
+        lastSwapNanos = System.nanoTime() - t0;
+        lastSwapMaxPauseNanos = maxPause;
+        lastSwapPauseSumNanos = pauseSum;
+        lastSwapDomains = p.domains.size();
+    }
+
+    /**
+     * The last pool switch (hot-swap, pCPU change): {wall ns of the whole switch, the longest
+     * DomainMove pause of one domain, the sum of those pauses, domains moved}. The whole switch
+     * bounds the pause a domain can see: one moved early is scheduled only once the pCPUs switch.
+     */
+    public long[] lastSwap() {
+        return new long[] {lastSwapNanos, lastSwapMaxPauseNanos, lastSwapPauseSumNanos, lastSwapDomains};
     }
 
     private void move(DomainImpl d, Scheduler<?, ?> from, Scheduler<?, ?> to) {
@@ -371,6 +409,7 @@ public final class SchedCore implements DomainMove.Core {
     @Override
     public void pause(SchedDomain d) {
         DomainImpl dom = (DomainImpl) d;
+        pausedAt = System.nanoTime();
         dom.pause();
         stopped(dom);
     }
@@ -379,6 +418,9 @@ public final class SchedCore implements DomainMove.Core {
     public void unpause(SchedDomain d) {
         DomainImpl dom = (DomainImpl) d;
         if (dom.unpause()) wakeAll(dom);
+        long p = System.nanoTime() - pausedAt;
+        pauseSum += p;
+        if (p > maxPause) maxPause = p;
     }
 
     // ------------------------------------------------------------------ domains
@@ -488,6 +530,11 @@ public final class SchedCore implements DomainMove.Core {
 
     /** Stops the running vcpus of {@code d} (they must not be runnable) and waits until none runs. */
     public void stopVcpus(DomainImpl d) {
+        // a decision taken before the vcpus stopped being runnable may not have marked its choice
+        // running yet: wait for decisions in flight, then stop whatever runs
+        for (Pcpu p : pcpus) {
+            p.awaitDecision();
+        }
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl v = d.vcpu(i);
             if (v.running()) {
@@ -495,10 +542,6 @@ public final class SchedCore implements DomainMove.Core {
                 int p = v.lastPcpu();
                 if (p >= 0 && p < pcpus.length) pcpus[p].tickle();
             }
-        }
-        // a decision taken before the vcpus stopped being runnable may not have marked its choice running yet
-        for (Pcpu p : pcpus) {
-            p.awaitDecision();
         }
         long end = System.nanoTime() + 10_000_000_000L;
         synchronized (notRunning) {
