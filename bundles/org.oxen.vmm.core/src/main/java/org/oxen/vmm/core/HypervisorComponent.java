@@ -52,7 +52,7 @@ public final class HypervisorComponent implements Hypervisor {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindScheduler", updated = "updatedScheduler")
     void bindScheduler(SchedulerFactory f, Map<String, Object> props) {
         vmm.addScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
                 || "true".equals(String.valueOf(props.get(SchedulerFactory.PROP_DEFAULT))),

@@ -43,9 +43,10 @@ import org.oxen.x86.cpu.X86Cpu;
  * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
  * {@link HypervisorComponent} publishes it as the {@link Hypervisor} service.
  *
- * <p>Locking order: the Vmm monitor (domain table, create/destroy) before a domain's monitor
- * before the scheduler lock before the mm lock (the {@link FramePool} monitor). The pCPU
- * threads never take the Vmm monitor.
+ * <p>Locking order: the Vmm monitor (domain table, create/destroy) before {@link SchedCore}'s
+ * config lock before a scheduler instance's lock before a domain's or vcpu's monitor (a leaf);
+ * the mm lock (the {@link FramePool} monitor) under the Vmm monitor or alone. The pCPU threads
+ * never take the Vmm monitor nor the config lock.
  */
 public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host {
 

@@ -125,4 +125,51 @@ class SchedPoolTest {
             vmm.shutdown();
         }
     }
+
+    /**
+     * 16 running cpubench domains on 2 pCPUs: cpupool migrations back and forth between a Credit
+     * and an SEDF pool, and the schedulers leaving and returning, interleaved; every domain
+     * finishes with its checksum, no vcpu ever on two pCPUs.
+     */
+    @Test
+    void sixteenDomainsSurviveMigrationsAndSchedulersComingAndGoing() throws Exception {
+        Vmm vmm = new Vmm(192L << 20, 2, new CreditFactory());
+        org.oxen.sched.sedf.SedfFactory sedf = new org.oxen.sched.sedf.SedfFactory();
+        try {
+            assertTrue(vmm.addScheduler(sedf, false, 0));
+            vmm.removePoolCpu("Pool-0", 1);
+            vmm.createPool("rt", "sedf", List.of(1));
+            List<Domain> ds = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                ds.add(vmm.create(DomainConfig.builder("m" + i).kernel(GuestImages.load(GuestImages.Flavor.PV, "cpubench"))
+                        .memoryMiB(8).cmdline("loop=1000000 mix=2 expect=0xa1245d4a").build()));
+            }
+            java.util.Random r = new java.util.Random(7);
+            for (int step = 0; step < 40; step++) {
+                Domain d = ds.get(r.nextInt(ds.size()));
+                try {
+                    vmm.migrate(d.id(), r.nextBoolean() ? "rt" : "Pool-0");
+                } catch (IllegalArgumentException | IllegalStateException gone) {
+                    // finished and gone? never: domains are destroyed only at the end
+                    throw gone;
+                }
+                if (step % 10 == 5) {
+                    vmm.removeScheduler(sedf); // rt's domains go to credit
+                    Thread.sleep(20);
+                    assertTrue(vmm.addScheduler(sedf, false, 0)); // and back to sedf
+                }
+                Thread.sleep(10);
+            }
+            for (Domain d : ds) {
+                awaitPass(d);
+                assertTrue(d.consoleOutput().contains("checksum=0xa1245d4a"), d.consoleOutput());
+            }
+            assertEquals(16, vmm.list().size());
+            assertEquals(0, vmm.schedCore().twoPcpuViolations());
+            assertEquals(0, vmm.internalErrors());
+            assertTrue(vmm.dmesg().stream().noneMatch(l -> l.contains("BUG")), String.join("\n", vmm.dmesg()));
+        } finally {
+            vmm.shutdown();
+        }
+    }
 }
