@@ -127,6 +127,19 @@ public interface Hypervisor {
     }
 
     /**
+     * The pool's scheduler-wide parameters by name, formatted ({@code xl sched-credit -s}: tslice,
+     * ratelimit); empty if its scheduler has none.
+     */
+    default Map<String, String> poolSchedulerParams(String pool) {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /** Sets some of the pool's scheduler-wide parameters (the others keep their values). */
+    default void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /**
      * Sets some of the domain's parameters (the others keep their values). Values are parsed by
      * the scheduler's schema (units like {@code 10ms} accepted where it says so).
      *

@@ -175,6 +175,16 @@ public final class HypervisorComponent implements Hypervisor {
     }
 
     @Override
+    public Map<String, String> poolSchedulerParams(String pool) {
+        return vmm.poolSchedulerParams(pool);
+    }
+
+    @Override
+    public void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        vmm.setPoolSchedulerParams(pool, values);
+    }
+
+    @Override
     public void setSchedulerParams(int domid, Map<String, String> values) {
         vmm.setSchedulerParams(domid, values);
     }

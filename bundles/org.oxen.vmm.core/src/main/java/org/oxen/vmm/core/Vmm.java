@@ -363,6 +363,16 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
+    public Map<String, String> poolSchedulerParams(String pool) {
+        return sched.poolParams(pool);
+    }
+
+    @Override
+    public void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        sched.setPoolParams(pool, values);
+    }
+
+    @Override
     public void setSchedulerParams(int domid, Map<String, String> values) {
         sched.setParams(require(domid), values);
     }

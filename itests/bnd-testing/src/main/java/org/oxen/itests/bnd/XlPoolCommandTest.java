@@ -45,7 +45,7 @@ class XlPoolCommandTest {
             assertEquals("Name               CPUs   Sched     Active   Domain count\n"
                     + "Pool-0                1   credit    y        1\n", gogo.run("xl cpupool-list"));
             assertEquals("", gogo.run("xl sched-credit -d xlpool -w 512 -c 50"), gogo.err());
-            assertEquals("Cpupool Pool-0:\nName                                ID Weight  Cap\n"
+            assertEquals("Cpupool Pool-0: tslice=30ms ratelimit=1000us\nName                                ID Weight  Cap\n"
                     + String.format("%-33s %4d %6d %4d%n", "xlpool", d.id(), 512, 50), gogo.run("xl sched-credit"));
             gogo.run("xl sched-credit -d xlpool -w 0");
             assertEquals(1, gogo.get("xl.status"));

@@ -37,12 +37,19 @@ public final class SchedCommands {
         private final String[][] opts;
         /** Whether {@code -p} selects the pool (else only {@code --cpupool}, as sched-sedf where -p is the period). */
         private final boolean shortPool;
+        /** {option, pool parameter, help} used with {@code -s} (credit's -t/-r); only where shortPool. */
+        private String[][] poolOpts = new String[0][];
 
         Base(String sched, String summary, boolean shortPool, String[]... opts) {
             this.sched = sched;
             this.summary = summary;
             this.shortPool = shortPool;
             this.opts = opts;
+        }
+
+        Base poolOptions(String[]... o) {
+            poolOpts = o;
+            return this;
         }
 
         abstract Hypervisor hv();
@@ -61,12 +68,23 @@ public final class SchedCommands {
         public String usage() {
             StringBuilder sb = new StringBuilder("[-d <Domain> [");
             sb.append(java.util.Arrays.stream(opts).map(o -> "-" + o[0] + " " + o[1].toUpperCase()).collect(Collectors.joining(" ")));
-            sb.append("]] [").append(shortPool ? "-p <CPUPool>" : "--cpupool=<CPUPool>").append("]\n\n");
+            sb.append("]] [").append(shortPool ? "-p <CPUPool>" : "--cpupool=<CPUPool>").append("]");
+            if (shortPool) {
+                sb.append("\n       -s [").append(java.util.Arrays.stream(poolOpts).map(o -> "-" + o[0] + " " + o[1].toUpperCase())
+                        .collect(Collectors.joining(" "))).append("] [-p <CPUPool>]");
+            }
+            sb.append("\n\n");
             sb.append(String.format("%-28s%s%n", "-d DOMAIN, --domain=DOMAIN", "Domain to show or modify"));
             sb.append(String.format("%-28s%s%n", shortPool ? "-p CPUPOOL, --cpupool=CPUPOOL" : "--cpupool=CPUPOOL",
                     "Restrict the listing to this pool"));
             for (String[] o : opts) {
                 sb.append(String.format("%-28s%s%n", "-" + o[0] + " " + o[1].toUpperCase(), o[2]));
+            }
+            if (shortPool) {
+                sb.append(String.format("%-28s%s%n", "-s, --schedparam", "Show or set the pool-wide parameters"));
+                for (String[] o : poolOpts) {
+                    sb.append(String.format("%-28s%s%n", "-" + o[0] + " " + o[1].toUpperCase(), o[2]));
+                }
             }
             return sb.toString().stripTrailing();
         }
@@ -74,8 +92,9 @@ public final class SchedCommands {
         @Override
         public String shortOptions() {
             StringBuilder sb = new StringBuilder("d:");
-            if (shortPool) sb.append("p:");
+            if (shortPool) sb.append("p:s");
             for (String[] o : opts) sb.append(o[0]).append(':');
+            for (String[] o : poolOpts) sb.append(o[0]).append(':');
             return sb.toString();
         }
 
@@ -84,6 +103,7 @@ public final class SchedCommands {
             List<String> l = new ArrayList<>();
             l.add("domain:=d");
             l.add(shortPool ? "cpupool:=p" : "cpupool:");
+            if (shortPool) l.add("schedparam=s");
             return l.toArray(new String[0]);
         }
 
@@ -103,8 +123,14 @@ public final class SchedCommands {
             for (String[] o : opts) {
                 if (inv.options().has(o[0])) set.put(o[1], inv.options().value(o[0]));
             }
-            Domain dom = domArg == null ? null : Domains.find(hv, domArg);
             List<CpuPoolInfo> pools = hv.pools();
+            if (shortPool && inv.options().has("s")) {
+                return poolParams(inv, hv, pools, poolName);
+            }
+            for (String[] o : poolOpts) {
+                if (inv.options().has(o[0])) throw new XlUsageException("-" + o[0] + " needs -s");
+            }
+            Domain dom = domArg == null ? null : Domains.find(hv, domArg);
             if (dom != null) {
                 CpuPoolInfo p = pools.stream().filter(x -> x.domains().contains(dom.id())).findFirst().orElseThrow();
                 if (!p.scheduler().equals(sched)) {
@@ -131,10 +157,8 @@ public final class SchedCommands {
             for (CpuPoolInfo p : pools) {
                 if (!p.scheduler().equals(sched) || poolName != null && !p.name().equals(poolName)) continue;
                 if (dom != null && !p.domains().contains(dom.id())) continue;
-                out.println("Cpupool " + p.name() + ":");
-                StringBuilder h = new StringBuilder(String.format("%-33s %4s", "Name", "ID"));
-                for (SchedulerInfo.Param sp : params) h.append(String.format(" %" + width(sp) + "s", label(sp)));
-                out.println(h);
+                out.println("Cpupool " + p.name() + ":" + poolLine(hv, p));
+                List<String[]> rows = new ArrayList<>();
                 for (int id : p.domains()) {
                     if (dom != null && id != dom.id()) continue;
                     Optional<Domain> d = hv.find(id);
@@ -145,16 +169,73 @@ public final class SchedCommands {
                     } catch (IllegalArgumentException gone) {
                         continue;
                     }
-                    StringBuilder r = new StringBuilder(String.format("%-33s %4d", d.get().name(), id));
-                    for (SchedulerInfo.Param sp : params) {
-                        String val = v.getOrDefault(sp.name(), "?");
+                    String[] row = new String[params.size() + 2];
+                    row[0] = d.get().name();
+                    row[1] = String.valueOf(id);
+                    for (int k = 0; k < params.size(); k++) {
+                        String val = v.getOrDefault(params.get(k).name(), "?");
                         if (sched.equals("credit")) val = val.replaceAll("[^0-9]", ""); // Xen prints bare numbers
-                        r.append(String.format(" %" + width(sp) + "s", val));
+                        row[k + 2] = val;
                     }
+                    rows.add(row);
+                }
+                // Xen's credit layout (%-33s %4d %6d %4d); other schedulers widen a column to fit its values
+                int[] width = new int[params.size()];
+                for (int k = 0; k < params.size(); k++) {
+                    width[k] = width(params.get(k));
+                    if (!sched.equals("credit")) {
+                        for (String[] row : rows) width[k] = Math.max(width[k], row[k + 2].length());
+                    }
+                }
+                StringBuilder h = new StringBuilder(String.format("%-33s %4s", "Name", "ID"));
+                for (int k = 0; k < params.size(); k++) h.append(String.format(" %" + width[k] + "s", label(params.get(k))));
+                out.println(h);
+                for (String[] row : rows) {
+                    StringBuilder r = new StringBuilder(String.format("%-33s %4s", row[0], row[1]));
+                    for (int k = 0; k < params.size(); k++) r.append(String.format(" %" + width[k] + "s", row[k + 2]));
                     out.println(r);
                 }
             }
             return 0;
+        }
+
+        /** {@code xl sched-credit -s [-t T] [-r R] [-p POOL]}: Xen's "Cpupool Pool-0: tslice=30ms ratelimit=1000us". */
+        private int poolParams(XlInvocation inv, Hypervisor hv, List<CpuPoolInfo> pools, String poolName)
+                throws XlUsageException {
+            Map<String, String> set = new LinkedHashMap<>();
+            for (String[] o : poolOpts) {
+                if (inv.options().has(o[0])) set.put(o[1], inv.options().value(o[0]));
+            }
+            if (inv.options().has("d")) throw new XlUsageException("-s and -d do not go together");
+            if (!set.isEmpty()) {
+                String target = poolName;
+                if (target == null) {
+                    List<CpuPoolInfo> mine = pools.stream().filter(p -> p.scheduler().equals(sched)).toList();
+                    if (mine.size() != 1) throw new XlUsageException("-p <CPUPool> needed: " + mine.size() + " pools run " + sched);
+                    target = mine.get(0).name();
+                }
+                final String t = target;
+                CpuPoolInfo p = pools.stream().filter(x -> x.name().equals(t)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("cpupool " + t + " does not exist"));
+                if (!p.scheduler().equals(sched)) {
+                    inv.err().println("cpupool " + p.name() + " runs " + p.scheduler() + ", not " + sched);
+                    return 1;
+                }
+                hv.setPoolSchedulerParams(p.name(), set);
+                return 0;
+            }
+            for (CpuPoolInfo p : pools) {
+                if (!p.scheduler().equals(sched) || poolName != null && !p.name().equals(poolName)) continue;
+                inv.out().println("Cpupool " + p.name() + ":" + poolLine(hv, p));
+            }
+            return 0;
+        }
+
+        private static String poolLine(Hypervisor hv, CpuPoolInfo p) {
+            if (p.cpus().isEmpty()) return "";
+            StringBuilder sb = new StringBuilder();
+            hv.poolSchedulerParams(p.name()).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            return sb.toString();
         }
 
         private static String label(SchedulerInfo.Param p) {
@@ -176,6 +257,8 @@ public final class SchedCommands {
             super("credit", "Get/set credit scheduler parameters", true,
                     new String[] {"w", "weight", "Weight (int, 1..65535)"},
                     new String[] {"c", "cap", "Cap (int, % of one CPU, 0 = no cap)"});
+            poolOptions(new String[] {"t", "tslice", "Timeslice (ms)"},
+                    new String[] {"r", "ratelimit", "Rate limit (us, 0 = off)"});
         }
 
         @Override
@@ -191,6 +274,7 @@ public final class SchedCommands {
 
         public Rr() {
             super("rr", "List domains of round-robin scheduler pools (no per-domain parameters)", true);
+            poolOptions(new String[] {"q", "quantum", "Quantum (us)"});
         }
 
         @Override

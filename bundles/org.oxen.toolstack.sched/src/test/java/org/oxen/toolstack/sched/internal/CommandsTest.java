@@ -71,11 +71,17 @@ class CommandsTest {
         assertTrue(xl(with(new CpupoolCommands.ListCmd()), "-c").out().contains("rt                 1\n"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> xl(with(new CpupoolCommands.CreateCmd()), "name=x", "sched=bvt"));
+        assertTrue(e.getMessage().contains("available: credit, sedf"), e.getMessage());
         assertTrue(e.getMessage().contains("unknown scheduler 'bvt'"), e.getMessage());
 
         Out c = xl(with(new SchedCommands.Credit()));
-        assertEquals("Cpupool Pool-0:\nName                                ID Weight  Cap\n"
+        assertEquals("Cpupool Pool-0: tslice=30ms ratelimit=1000us\nName                                ID Weight  Cap\n"
                 + "guest1                               1    256    0\n", c.out());
+        assertEquals(0, xl(with(new SchedCommands.Credit()), "-s", "-t", "10ms", "-r", "0").status());
+        assertEquals("Cpupool Pool-0: tslice=10ms ratelimit=0us\n", xl(with(new SchedCommands.Credit()), "-s").out());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> xl(with(new SchedCommands.Credit()), "-s", "-t", "5000"));
+        assertTrue(e.getMessage().contains("tslice"), e.getMessage());
         assertEquals(0, xl(with(new SchedCommands.Credit()), "-d", "guest1", "-w", "512", "-c", "50").status());
         assertTrue(xl(with(new SchedCommands.Credit()), "-d", "1").out().contains("   512   50"));
         e = assertThrows(IllegalArgumentException.class,

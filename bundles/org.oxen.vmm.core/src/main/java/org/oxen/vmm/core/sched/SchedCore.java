@@ -806,6 +806,36 @@ public final class SchedCore implements DomainMove.Core {
         }
     }
 
+    public Map<String, String> poolParams(String name) {
+        config.lock();
+        try {
+            Pool p = pool(name);
+            if (p.sched == null) throw new IllegalArgumentException("cpupool " + p.name + " has no pCPU (no scheduler instance)");
+            ParamValues v = p.sched.poolParams();
+            Map<String, String> m = new LinkedHashMap<>();
+            for (ParamSpec spec : v.schema().specs()) {
+                m.put(spec.name(), spec.format(v.get(spec.name())));
+            }
+            return m;
+        } finally {
+            config.unlock();
+        }
+    }
+
+    public void setPoolParams(String name, Map<String, String> values) {
+        config.lock();
+        try {
+            Pool p = pool(name);
+            if (p.sched == null) throw new IllegalArgumentException("cpupool " + p.name + " has no pCPU (no scheduler instance)");
+            Scheduler<?, ?> s = p.sched;
+            ParamValues v = s.poolParams().parse(s.name(), values);
+            s.setPoolParams(v);
+            log("sched: cpupool " + p.name + " " + s.name() + " parameters " + v);
+        } finally {
+            config.unlock();
+        }
+    }
+
     /** The scheduler instance's dump ({@code xl debug-keys r}), per pool. */
     public String dump() {
         config.lock();
