@@ -59,9 +59,12 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private volatile int lastPcpu = -1;
 
     // ---- scheduling (org.oxen.sched.api): changed under the scheduler's lock or the core's sched lock
-    /** The scheduler instance whose data {@link #schedData} is, and that data (attached together). */
-    private volatile Scheduler<?, ?> scheduler;
-    private volatile VcpuData schedData;
+    /** The scheduler instance and its private data for this vcpu, attached together (one read sees both). */
+    private record Slot(Scheduler<?, ?> scheduler, VcpuData data) {
+    }
+
+    private static final Slot NO_SLOT = new Slot(null, null);
+    private volatile Slot slot = NO_SLOT;
     /** Xen's v->processor. */
     private volatile int processor;
     /** Pauses taken by a scheduler through {@link #pause()} (Credit's cap parking). */
@@ -108,17 +111,28 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     // ---- SchedVcpu ----
 
     public Scheduler<?, ?> scheduler() {
-        return scheduler;
+        return slot.scheduler();
     }
 
     public VcpuData schedData() {
-        return schedData;
+        return slot.data();
     }
 
     /** Attach the private data of {@code s} (DomainMove step 4, or insertion). */
     public void attach(Scheduler<?, ?> s, VcpuData data) {
-        scheduler = s;
-        schedData = data;
+        slot = s == null ? NO_SLOT : new Slot(s, data);
+    }
+
+    /** The scheduler hears that this vcpu sleeps (no-op if none is attached). */
+    public void schedSleep() {
+        Slot sl = slot;
+        if (sl.scheduler() != null) sl.scheduler().sleep(sl.data());
+    }
+
+    /** The scheduler hears that this vcpu woke (no-op if none is attached). */
+    public void schedWake() {
+        Slot sl = slot;
+        if (sl.scheduler() != null) sl.scheduler().wake(sl.data());
     }
 
     /** Xen's vcpu_runnable: online, not blocked, no scheduler pause, its domain schedulable. */
@@ -161,8 +175,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
             schedPauses++;
         }
         if (was) {
-            Scheduler<?, ?> s = scheduler;
-            if (s != null) s.sleep(schedData);
+            schedSleep();
             if (running) cpu.requestStop();
         }
     }
@@ -173,10 +186,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
             if (schedPauses == 0) throw new IllegalStateException(this + ": unpause without pause");
             schedPauses--;
         }
-        if (isRunnable()) {
-            Scheduler<?, ?> s = scheduler;
-            if (s != null) s.wake(schedData);
-        }
+        if (isRunnable()) schedWake();
     }
 
     @Override

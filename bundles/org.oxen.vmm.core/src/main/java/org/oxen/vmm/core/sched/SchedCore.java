@@ -250,7 +250,15 @@ public final class SchedCore implements DomainMove.Core {
             if (s != null && s.factory() != want) {
                 String from = s.name();
                 long t0 = System.nanoTime();
-                reinstance(p, want, p.cpus);
+                try {
+                    reinstance(p, want, p.cpus);
+                } catch (RuntimeException e) {
+                    // the domains are back where they were; an unbind must not fail: try the fallback
+                    log("BUG: sched: pool " + p.name + ": moving to " + want.name() + " failed: " + e
+                            + "; trying the built-in fallback");
+                    if (want != fallback) reinstance(p, fallback, p.cpus);
+                    continue;
+                }
                 log(String.format("sched: pool %s: %s -> %s, %d domains moved in %.3f ms", p.name, from,
                         want.name(), p.domains.size(), (System.nanoTime() - t0) / 1e6));
             }
@@ -515,17 +523,12 @@ public final class SchedCore implements DomainMove.Core {
 
     /** The vcpu's state changed to not runnable (call after changing it). */
     public void sleep(VcpuImpl v) {
-        Scheduler<?, ?> s = v.scheduler();
-        VcpuData vd = v.schedData();
-        if (s != null && vd != null) s.sleep(vd);
+        v.schedSleep();
     }
 
     /** The vcpu may be runnable now. */
     public void wake(VcpuImpl v) {
-        if (!v.isRunnable()) return;
-        Scheduler<?, ?> s = v.scheduler();
-        VcpuData vd = v.schedData();
-        if (s != null && vd != null) s.wake(vd);
+        if (v.isRunnable()) v.schedWake();
     }
 
     /** Stops the running vcpus of {@code d} (they must not be runnable) and waits until none runs. */
