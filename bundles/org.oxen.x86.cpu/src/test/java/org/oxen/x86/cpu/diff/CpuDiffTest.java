@@ -21,17 +21,17 @@ import org.junit.jupiter.api.Test;
 class CpuDiffTest {
     static List<DiffRunner.Family> families() {
         return List.of(
-                new DiffRunner.Family("alu", 20, IntGenerators::alu),
-                new DiffRunner.Family("shift", 14, IntGenerators::shift),
-                new DiffRunner.Family("muldiv", 10, IntGenerators::muldiv),
-                new DiffRunner.Family("bitops", 8, IntGenerators::bitops),
-                new DiffRunner.Family("bcd", 6, IntGenerators::bcd),
-                new DiffRunner.Family("string", 8, IntGenerators::string),
-                new DiffRunner.Family("flags", 12, IntGenerators::flags),
-                new DiffRunner.Family("misc", 10, IntGenerators::misc),
-                new DiffRunner.Family("control", 6, IntGenerators::control),
+                new DiffRunner.Family("alu", 20, AluGenerator::alu),
+                new DiffRunner.Family("shift", 14, ShiftGenerator::shift),
+                new DiffRunner.Family("muldiv", 10, MulDivGenerator::muldiv),
+                new DiffRunner.Family("bitops", 8, BitOpGenerator::bitops),
+                new DiffRunner.Family("bcd", 6, BcdGenerator::bcd),
+                new DiffRunner.Family("string", 8, StringGenerator::string),
+                new DiffRunner.Family("flags", 12, FlagConsumerGenerator::flags),
+                new DiffRunner.Family("misc", 10, MiscGenerator::misc),
+                new DiffRunner.Family("control", 6, ControlGenerator::control),
                 new DiffRunner.Family("x87", 9, IntGenerators::x87),
-                new DiffRunner.Family("x87-compare", 2, IntGenerators::x87Compare),
+                new DiffRunner.Family("x87-compare", 2, X87CompareGenerator::x87Compare),
                 new DiffRunner.Family("x87-env", 1, X87Generator::envCase),
                 new DiffRunner.Family("x87-transcendental", 1, r -> X87Generator.generate(r, true)),
                 new DiffRunner.Family("x87-transcendental-special", 1, X87Generator::transcendentalSpecialCase));
