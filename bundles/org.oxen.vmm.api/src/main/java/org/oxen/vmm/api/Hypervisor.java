@@ -1,6 +1,7 @@
 package org.oxen.vmm.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -66,4 +67,85 @@ public interface Hypervisor {
     void addListener(DomainListener listener);
 
     void removeListener(DomainListener listener);
+
+    // ---- CPU pools and schedulers (1.1). Defaults throw, so test doubles need not implement them.
+
+    /** Every CPU pool, by id. */
+    default List<CpuPoolInfo> pools() {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /**
+     * Creates a pool ({@code xl cpupool-create}).
+     *
+     * @param scheduler a present scheduler's name, or null for the default
+     * @param cpus      free pCPUs (in no pool); may be empty
+     * @throws IllegalArgumentException with the reason: name taken, unknown scheduler, a pCPU not free
+     */
+    default CpuPoolInfo createPool(String name, String scheduler, List<Integer> cpus) {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /** Destroys an empty pool (no domains); its pCPUs become free. Pool-0 cannot be destroyed. */
+    default void destroyPool(String pool) {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /** Adds a free pCPU to a pool ({@code xl cpupool-cpu-add}). */
+    default void addPoolCpu(String pool, int cpu) {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /**
+     * Removes a pCPU from a pool; it becomes free ({@code xl cpupool-cpu-remove}). The last pCPU
+     * of a pool with domains cannot be removed.
+     */
+    default void removePoolCpu(String pool, int cpu) {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /**
+     * Moves a running domain to another pool ({@code xl cpupool-migrate}), following Xen's
+     * sched_move_domain: the domain is paused only while its vcpus change schedulers; parameters
+     * both schedulers share (same name and unit) carry over.
+     */
+    default void migrate(int domid, String pool) {
+        throw new UnsupportedOperationException("CPU pools");
+    }
+
+    /** The schedulers present, the default first. */
+    default List<SchedulerInfo> schedulers() {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /**
+     * The domain's parameters in its pool's scheduler, by name, formatted ({@code xl sched-<name>
+     * -d}); empty for a scheduler without per-domain parameters.
+     */
+    default Map<String, String> schedulerParams(int domid) {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /**
+     * The pool's scheduler-wide parameters by name, formatted ({@code xl sched-credit -s}: tslice,
+     * ratelimit); empty if its scheduler has none.
+     */
+    default Map<String, String> poolSchedulerParams(String pool) {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /** Sets some of the pool's scheduler-wide parameters (the others keep their values). */
+    default void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        throw new UnsupportedOperationException("schedulers");
+    }
+
+    /**
+     * Sets some of the domain's parameters (the others keep their values). Values are parsed by
+     * the scheduler's schema (units like {@code 10ms} accepted where it says so).
+     *
+     * @throws IllegalArgumentException naming the parameter and the accepted range, or the invalid combination
+     */
+    default void setSchedulerParams(int domid, Map<String, String> values) {
+        throw new UnsupportedOperationException("schedulers");
+    }
 }

@@ -1,12 +1,20 @@
 package org.oxen.vmm.core;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.sched.api.SchedulerFactory;
+import org.oxen.vmm.api.CpuPoolInfo;
+import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
@@ -16,6 +24,10 @@ import org.oxen.vmm.api.Hypervisor;
 /**
  * Publishes the hypervisor. Framework properties: {@code oxen.memory.mib} (machine memory,
  * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores).
+ *
+ * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
+ * A factory that binds is checked with Conformance (refused with a log line if it fails); one
+ * that unbinds has its pools moved to the default scheduler before the unbind returns.
  */
 @Component(service = Hypervisor.class, immediate = true)
 public final class HypervisorComponent implements Hypervisor {
@@ -37,6 +49,24 @@ public final class HypervisorComponent implements Hypervisor {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("framework property " + key + "=" + v + " is not a number", e);
         }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindScheduler", updated = "updatedScheduler")
+    void bindScheduler(SchedulerFactory f, Map<String, Object> props) {
+        vmm.addScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
+                || "true".equals(String.valueOf(props.get(SchedulerFactory.PROP_DEFAULT))),
+                props.get("service.ranking") instanceof Integer r ? r : 0);
+    }
+
+    void unbindScheduler(SchedulerFactory f) {
+        vmm.removeScheduler(f);
+    }
+
+    /** A factory's properties changed (e.g. its ranking): re-register it. */
+    void updatedScheduler(SchedulerFactory f, Map<String, Object> props) {
+        vmm.removeScheduler(f);
+        bindScheduler(f, props);
     }
 
     @Deactivate
@@ -102,6 +132,61 @@ public final class HypervisorComponent implements Hypervisor {
     @Override
     public int pcpus() {
         return vmm.pcpus();
+    }
+
+    @Override
+    public List<CpuPoolInfo> pools() {
+        return vmm.pools();
+    }
+
+    @Override
+    public CpuPoolInfo createPool(String name, String scheduler, List<Integer> cpus) {
+        return vmm.createPool(name, scheduler, cpus);
+    }
+
+    @Override
+    public void destroyPool(String pool) {
+        vmm.destroyPool(pool);
+    }
+
+    @Override
+    public void addPoolCpu(String pool, int cpu) {
+        vmm.addPoolCpu(pool, cpu);
+    }
+
+    @Override
+    public void removePoolCpu(String pool, int cpu) {
+        vmm.removePoolCpu(pool, cpu);
+    }
+
+    @Override
+    public void migrate(int domid, String pool) {
+        vmm.migrate(domid, pool);
+    }
+
+    @Override
+    public List<SchedulerInfo> schedulers() {
+        return vmm.schedulers();
+    }
+
+    @Override
+    public Map<String, String> schedulerParams(int domid) {
+        return vmm.schedulerParams(domid);
+    }
+
+    @Override
+    public Map<String, String> poolSchedulerParams(String pool) {
+        return vmm.poolSchedulerParams(pool);
+    }
+
+    @Override
+    public void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        vmm.setPoolSchedulerParams(pool, values);
+    }
+
+    @Override
+    public void setSchedulerParams(int domid, Map<String, String> values) {
+        vmm.setSchedulerParams(domid, values);
     }
 
     @Override

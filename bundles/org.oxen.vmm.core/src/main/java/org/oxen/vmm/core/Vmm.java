@@ -19,6 +19,9 @@ import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.CpuPoolInfo;
+import org.oxen.vmm.api.SchedulerInfo;
+import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -28,9 +31,7 @@ import org.oxen.vmm.core.hypercall.Services;
 import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
-import org.oxen.vmm.core.sched.Pcpu;
-import org.oxen.vmm.core.sched.RoundRobin;
-import org.oxen.vmm.core.sched.VcpuScheduler;
+import org.oxen.vmm.core.sched.SchedCore;
 import org.oxen.vmm.core.time.SystemTime;
 import org.oxen.vmm.core.trap.PvExitHandler;
 import org.oxen.vmm.core.trap.TrapBouncer;
@@ -42,14 +43,13 @@ import org.oxen.x86.cpu.X86Cpu;
  * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
  * {@link HypervisorComponent} publishes it as the {@link Hypervisor} service.
  *
- * <p>Locking order: the Vmm monitor (domain table, create/destroy) before a domain's monitor
- * before the scheduler lock before the mm lock (the {@link FramePool} monitor). The pCPU
- * threads never take the Vmm monitor.
+ * <p>Locking order: the Vmm monitor (domain table, create/destroy) before {@link SchedCore}'s
+ * config lock before a scheduler instance's lock before a domain's or vcpu's monitor (a leaf);
+ * the mm lock (the {@link FramePool} monitor) under the Vmm monitor or alone. The pCPU threads
+ * never take the Vmm monitor nor the config lock.
  */
-public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.SliceHooks {
+public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host {
 
-    /** Guest instructions per time slice. */
-    public static final long SLICE_INSTRUCTIONS = 2_000_000;
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
     private static final int DMESG_LINES = 2000;
@@ -73,8 +73,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     private final DomainBuilder builder;
     private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
-    private final VcpuScheduler sched = new RoundRobin(SLICE_INSTRUCTIONS);
-    private final List<Pcpu> pcpus = new ArrayList<>();
+    private final SchedCore sched;
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
@@ -102,11 +101,33 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
         log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
                 pool.m2pFirstFrame(), nrPcpus));
-        for (int i = 0; i < nrPcpus; i++) {
-            Pcpu p = new Pcpu(i, sched, this);
-            pcpus.add(p);
-            p.start();
+        sched = new SchedCore(this, time, nrPcpus);
+    }
+
+    /**
+     * Without OSGi: a hypervisor whose Pool-0 runs {@code scheduler} (checked with
+     * Conformance first, as a service would be).
+     */
+    public Vmm(long memoryBytes, int nrPcpus, SchedulerFactory scheduler) {
+        this(memoryBytes, nrPcpus);
+        if (!addScheduler(scheduler, true, 0)) {
+            throw new IllegalArgumentException("scheduler " + scheduler.name() + " refused: see the log");
         }
+    }
+
+    /** A scheduler service appeared (see {@link SchedCore#addFactory}); false if refused. */
+    public boolean addScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
+        return sched.addFactory(f, isDefault, ranking);
+    }
+
+    /** A scheduler service is going away: its pools move to the default before this returns. */
+    public void removeScheduler(SchedulerFactory f) {
+        sched.removeFactory(f);
+    }
+
+    /** The scheduler core (tests, benchmarks). */
+    public SchedCore schedCore() {
+        return sched;
     }
 
     /** The hypercall table (tests drive it directly on a paused domain's vcpu). */
@@ -123,13 +144,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
                 log("shutdown: destroying domain " + id + " failed: " + e);
             }
         }
-        for (Pcpu p : pcpus) {
-            try {
-                p.stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        sched.shutdown();
         eventThread.shutdown();
         try {
             eventThread.awaitTermination(5, TimeUnit.SECONDS);
@@ -177,9 +192,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
                 throw new DomainBuildException("domain build failed: " + e, e);
             }
             domains.put(id, d);
-            for (VcpuImpl v : vcpus) {
-                sched.insert(v);
-            }
+            sched.insertDomain(d);
         }
         fire(DomainEvent.Type.CREATED, d, "");
         if (!config.startPaused()) {
@@ -226,31 +239,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
             if (d.isDying()) return;
             d.setDying();
         }
-        stopVcpus(d);
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            sched.remove(d.vcpu(i));
-        }
+        sched.stopped(d);
+        sched.removeDomain(d);
         int n = releaseFrames(d);
         synchronized (this) {
             domains.remove(domid);
         }
         log("d" + domid + ": destroyed, " + n + " frames returned");
         fire(DomainEvent.Type.DESTROYED, d, "");
-    }
-
-    private void stopVcpus(DomainImpl d) {
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl v = d.vcpu(i);
-            if (v.running()) v.cpu().requestStop();
-        }
-        try {
-            for (int i = 0; i < d.vcpuCount(); i++) {
-                sched.awaitNotRunning(d.vcpu(i));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stopping " + d);
-        }
     }
 
     private int releaseFrames(DomainImpl d) {
@@ -269,19 +265,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     @Override
     public void pause(int domid) {
         DomainImpl d = require(domid);
-        d.pause();
-        stopVcpus(d);
+        sched.pauseDomain(d);
         fire(DomainEvent.Type.PAUSED, d, "");
     }
 
     @Override
     public void unpause(int domid) {
         DomainImpl d = require(domid);
-        if (d.unpause()) {
-            for (int i = 0; i < d.vcpuCount(); i++) {
-                sched.wake(d.vcpu(i));
-            }
-        }
+        sched.unpauseDomain(d);
         fire(DomainEvent.Type.UNPAUSED, d, "");
     }
 
@@ -328,7 +319,62 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
 
     @Override
     public int pcpus() {
-        return pcpus.size();
+        return sched.nrPcpus();
+    }
+
+    @Override
+    public List<CpuPoolInfo> pools() {
+        return sched.pools();
+    }
+
+    @Override
+    public CpuPoolInfo createPool(String name, String scheduler, List<Integer> cpus) {
+        return sched.createPool(name, scheduler, cpus);
+    }
+
+    @Override
+    public void destroyPool(String pool) {
+        sched.destroyPool(pool);
+    }
+
+    @Override
+    public void addPoolCpu(String pool, int cpu) {
+        sched.addPoolCpu(pool, cpu);
+    }
+
+    @Override
+    public void removePoolCpu(String pool, int cpu) {
+        sched.removePoolCpu(pool, cpu);
+    }
+
+    @Override
+    public void migrate(int domid, String pool) {
+        sched.migrate(require(domid), pool);
+    }
+
+    @Override
+    public List<SchedulerInfo> schedulers() {
+        return sched.schedulers();
+    }
+
+    @Override
+    public Map<String, String> schedulerParams(int domid) {
+        return sched.params(require(domid));
+    }
+
+    @Override
+    public Map<String, String> poolSchedulerParams(String pool) {
+        return sched.poolParams(pool);
+    }
+
+    @Override
+    public void setPoolSchedulerParams(String pool, Map<String, String> values) {
+        sched.setPoolParams(pool, values);
+    }
+
+    @Override
+    public void setSchedulerParams(int domid, Map<String, String> values) {
+        sched.setParams(require(domid), values);
     }
 
     @Override
@@ -384,6 +430,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
 
     @Override
     public void domainStopped(DomainImpl d, boolean crashed, String detail) {
+        // maybe on the pCPU running one of d's vcpus: no waiting here
+        sched.sleepAll(d);
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl v = d.vcpu(i);
             if (v.running()) v.cpu().requestStop();
@@ -423,6 +471,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     @Override
     public void block(VcpuImpl v) {
         v.setBlocked(true);
+        sched.sleep(v);
     }
 
     @Override

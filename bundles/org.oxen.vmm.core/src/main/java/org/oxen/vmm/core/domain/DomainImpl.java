@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.oxen.sched.api.DomainData;
+import org.oxen.sched.api.SchedDomain;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.ShutdownReason;
@@ -21,7 +23,7 @@ import org.oxen.x86.api.Ram;
  * -> dying (destroy in progress) -> gone. Locking: state changes happen under this object's
  * monitor; waiters use {@link #awaitShutdown}.
  */
-public final class DomainImpl implements Domain {
+public final class DomainImpl implements Domain, SchedDomain {
 
     /** Callbacks into the hypervisor (events, scheduling) without a package cycle. */
     public interface Owner {
@@ -108,6 +110,10 @@ public final class DomainImpl implements Domain {
     public void setVcpus(VcpuImpl[] v) {
         vcpus = v;
     }
+
+    /** The scheduler's private data for this domain (org.oxen.sched.api), and the pool id. */
+    public volatile DomainData schedData;
+    public volatile int poolId;
 
     public VcpuImpl vcpu(int i) {
         return i >= 0 && i < vcpus.length ? vcpus[i] : null;

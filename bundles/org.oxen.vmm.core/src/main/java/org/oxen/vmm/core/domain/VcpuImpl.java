@@ -1,5 +1,9 @@
 package org.oxen.vmm.core.domain;
 
+import org.oxen.sched.api.CpuMask;
+import org.oxen.sched.api.SchedVcpu;
+import org.oxen.sched.api.Scheduler;
+import org.oxen.sched.api.VcpuData;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Vcpu;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -16,7 +20,7 @@ import org.oxen.x86.cpu.X86Cpu;
  * exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
  * volatile and changed under the scheduler's lock.
  */
-public final class VcpuImpl implements Vcpu {
+public final class VcpuImpl implements Vcpu, SchedVcpu {
 
     public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000,
             CR0_PG = 0x80000000;
@@ -43,6 +47,8 @@ public final class VcpuImpl implements Vcpu {
     public int iopl;
     /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown, continuation). */
     public boolean endSlice;
+    /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
+    public volatile boolean yieldRequested;
 
     private volatile boolean online;
     private volatile boolean blocked;
@@ -51,6 +57,18 @@ public final class VcpuImpl implements Vcpu {
     private volatile boolean cr3ReloadPending;
     private volatile long cpuTime;
     private volatile int lastPcpu = -1;
+
+    // ---- scheduling (org.oxen.sched.api): changed under the scheduler's lock or the core's sched lock
+    /** The scheduler instance and its private data for this vcpu, attached together (one read sees both). */
+    private record Slot(Scheduler<?, ?> scheduler, VcpuData data) {
+    }
+
+    private static final Slot NO_SLOT = new Slot(null, null);
+    private volatile Slot slot = NO_SLOT;
+    /** Xen's v->processor. */
+    private volatile int processor;
+    /** Pauses taken by a scheduler through {@link #pause()} (Credit's cap parking). */
+    private int schedPauses;
 
     public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu) {
         this.domain = domain;
@@ -88,6 +106,87 @@ public final class VcpuImpl implements Vcpu {
     public void setRunning(boolean r, int pcpu) {
         running = r;
         if (r) lastPcpu = pcpu;
+    }
+
+    // ---- SchedVcpu ----
+
+    public Scheduler<?, ?> scheduler() {
+        return slot.scheduler();
+    }
+
+    public VcpuData schedData() {
+        return slot.data();
+    }
+
+    /** Attach the private data of {@code s} (DomainMove step 4, or insertion). */
+    public void attach(Scheduler<?, ?> s, VcpuData data) {
+        slot = s == null ? NO_SLOT : new Slot(s, data);
+    }
+
+    /** The scheduler hears that this vcpu sleeps (no-op if none is attached). */
+    public void schedSleep() {
+        Slot sl = slot;
+        if (sl.scheduler() != null) sl.scheduler().sleep(sl.data());
+    }
+
+    /** The scheduler hears that this vcpu woke (no-op if none is attached). */
+    public void schedWake() {
+        Slot sl = slot;
+        if (sl.scheduler() != null) sl.scheduler().wake(sl.data());
+    }
+
+    /** Xen's vcpu_runnable: online, not blocked, no scheduler pause, its domain schedulable. */
+    @Override
+    public boolean isRunnable() {
+        synchronized (this) {
+            if (schedPauses > 0) return false;
+        }
+        return runnable() && domain.schedulable();
+    }
+
+    @Override
+    public int processor() {
+        return processor;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public CpuMask affinity() {
+        return CpuMask.all();
+    }
+
+    @Override
+    public void setProcessor(int cpu) {
+        if (running && cpu != processor) {
+            throw new IllegalStateException(this + " runs on pCPU " + processor + ": cannot move it to " + cpu);
+        }
+        processor = cpu;
+    }
+
+    /** Credit's cap parking: the vcpu stops being runnable; the scheduler hears sleep at once. */
+    @Override
+    public void pause() {
+        boolean was = isRunnable();
+        synchronized (this) {
+            schedPauses++;
+        }
+        if (was) {
+            schedSleep();
+            if (running) cpu.requestStop();
+        }
+    }
+
+    @Override
+    public void unpause() {
+        synchronized (this) {
+            if (schedPauses == 0) throw new IllegalStateException(this + ": unpause without pause");
+            schedPauses--;
+        }
+        if (isRunnable()) schedWake();
     }
 
     @Override

@@ -24,6 +24,7 @@ final class SchedHypercalls {
         int cr3 = Args.cr3(v);
         switch (cmd) {
             case Sched.SCHEDOP_YIELD:
+                v.yieldRequested = true;
                 v.endSlice = true;
                 return 0;
             case Sched.SCHEDOP_BLOCK:
@@ -49,6 +50,7 @@ final class SchedHypercalls {
     long schedOpCompat(VcpuImpl v, int cmd, int arg, int a3, int a4, int a5, int a6, boolean mc) {
         switch (cmd) {
             case Sched.SCHEDOP_YIELD:
+                v.yieldRequested = true;
                 v.endSlice = true;
                 return 0;
             case Sched.SCHEDOP_BLOCK:

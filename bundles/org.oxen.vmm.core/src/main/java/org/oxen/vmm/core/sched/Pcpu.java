@@ -1,90 +1,345 @@
 package org.oxen.vmm.core.sched;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.oxen.sched.api.Decision;
+import org.oxen.sched.api.SchedTimer;
+import org.oxen.sched.api.Scheduler;
+import org.oxen.sched.api.VcpuData;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.x86.api.Clock;
 import org.oxen.x86.cpu.RunResult;
 
 /**
- * A physical CPU: a platform thread that asks the scheduler for a vcpu, runs it for its
- * budget, and accounts the time. Exits are handled inside {@link org.oxen.x86.cpu.X86Cpu#run}
- * by the vcpu's exit handler on this thread.
+ * A physical CPU: a platform thread running Xen's schedule() loop over the
+ * {@link Scheduler} instance of its CPU pool (org.oxen.sched.api README, "the pCPU loop").
+ *
+ * <p>Each turn: fire due timers (outside every core lock), {@code schedule(cpu, now, decision)},
+ * context-switch, run the chosen vcpu in chunks of {@link #CHUNK} instructions until its budget
+ * passes, the pCPU is tickled, a timer is due and tickles, or the vcpu blocks, yields or is
+ * paused. The switched-out vcpu reads as running until the next decision on this pCPU has been
+ * taken (its context is saved by then: Xen's context_saved), so no other pCPU can take it early.
+ * A pCPU in no pool (free) only fires timers and waits.
  */
 public final class Pcpu implements Runnable {
 
-    /** Per-slice hook (time update before, nothing after for now). */
+    /** Per-slice hooks of the hypervisor. */
     public interface SliceHooks {
         void beforeSlice(VcpuImpl v);
 
         void internalError(VcpuImpl v, Throwable t);
     }
 
-    private final int id;
-    private final VcpuScheduler sched;
-    private final SliceHooks hooks;
-    private volatile boolean stop;
-    private Thread thread;
+    /** Guest instructions between two checks of the clock, timers and tickles. */
+    static final long CHUNK = 200_000;
+    /** Longest wait of an idle pCPU without timers (it re-decides then). */
+    private static final long IDLE_WAIT_NS = 50_000_000L;
 
-    public Pcpu(int id, VcpuScheduler sched, SliceHooks hooks) {
+    private final int id;
+    private final SchedCore core;
+    private final SliceHooks hooks;
+    private final Clock clock;
+    private final Decision decision = new Decision();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition kicked = lock.newCondition();
+    /** Armed timers of this pCPU, guarded by {@link #lock}. */
+    private final List<Timer> timers = new ArrayList<>();
+    private final List<Timer> due = new ArrayList<>();
+    private volatile boolean tickled;
+    private volatile boolean stop;
+    /** The pool this pCPU serves, or null when free. */
+    volatile SchedCore.Pool pool;
+    /** The vcpu this pCPU runs or last ran and has not switched out yet (pCPU thread only, read by tickle). */
+    private volatile VcpuImpl current;
+    private Scheduler<?, ?> currentSched;
+    private Thread thread;
+    /** Decisions taken (tests, benchmarks). */
+    volatile long decisions;
+    /**
+     * Odd while a decision is being taken and its vcpu not yet marked running: between
+     * {@code schedule} choosing a vcpu and the context switch it is nowhere "running", so a
+     * pause waits for the epoch to move on ({@link #awaitDecision}).
+     */
+    private volatile long epoch;
+
+    Pcpu(int id, SchedCore core, SliceHooks hooks, Clock clock) {
         this.id = id;
-        this.sched = sched;
+        this.core = core;
         this.hooks = hooks;
+        this.clock = clock;
     }
 
-    public void start() {
+    public int id() {
+        return id;
+    }
+
+    void start() {
         thread = new Thread(this, "oxen-pcpu-" + id);
         thread.setDaemon(true);
         thread.start();
     }
 
-    public void stop() throws InterruptedException {
+    void stop() throws InterruptedException {
         stop = true;
+        tickle();
         if (thread != null) {
             thread.interrupt();
             thread.join(10_000);
         }
     }
 
-    @Override
-    public void run() {
-        while (!stop) {
-            VcpuImpl v;
+    /** Xen's raise_softirq(SCHEDULE_SOFTIRQ): re-decide soon; stops the running vcpu's chunk. */
+    void tickle() {
+        tickled = true;
+        VcpuImpl c = current;
+        if (c != null && c.running()) c.cpu().requestStop();
+        lock.lock();
+        try {
+            kicked.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- timers ----
+
+    final class Timer implements SchedTimer {
+        private final SchedCore.View view;
+        private final Runnable callback;
+        private boolean active;
+        private long expiry;
+
+        Timer(SchedCore.View view, Runnable callback) {
+            this.view = view;
+            this.callback = callback;
+        }
+
+        @Override
+        public void set(long expiryNs) {
+            lock.lock();
             try {
-                v = sched.pick(id, 100_000_000L);
-            } catch (InterruptedException e) {
-                if (stop) return;
-                continue;
-            }
-            if (v == null) continue;
-            try {
-                slice(v);
-            } catch (RuntimeException | StackOverflowError e) {
-                hooks.internalError(v, e);
+                expiry = expiryNs;
+                if (!active) {
+                    active = true;
+                    timers.add(this);
+                }
+                kicked.signal();
             } finally {
-                sched.descheduled(v, id);
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void stop() {
+            lock.lock();
+            try {
+                if (active) {
+                    active = false;
+                    timers.remove(this);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean isActive() {
+            lock.lock();
+            try {
+                return active;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public long expiry() {
+            lock.lock();
+            try {
+                return expiry;
+            } finally {
+                lock.unlock();
             }
         }
     }
 
-    private void slice(VcpuImpl v) {
+    Timer newTimer(SchedCore.View view, Runnable callback) {
+        return new Timer(view, callback);
+    }
+
+    /** Earliest expiry of an armed timer, or Long.MAX_VALUE. */
+    private long nextExpiry() {
+        lock.lock();
+        try {
+            long e = Long.MAX_VALUE;
+            for (Timer t : timers) {
+                if (t.expiry < e) e = t.expiry;
+            }
+            return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs the callbacks of due timers, outside this pCPU's lock; a retired pool's timers are dropped. */
+    private void fireTimers(long now) {
+        due.clear();
+        lock.lock();
+        try {
+            for (int i = timers.size() - 1; i >= 0; i--) {
+                Timer t = timers.get(i);
+                if (t.expiry <= now || t.view.dead) {
+                    timers.remove(i);
+                    t.active = false;
+                    if (!t.view.dead) due.add(t);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (int i = due.size() - 1; i >= 0; i--) {
+            try {
+                due.get(i).callback.run();
+            } catch (RuntimeException e) {
+                core.log("BUG: pCPU " + id + ": timer callback of " + due.get(i).view + " failed: " + e);
+            }
+        }
+    }
+
+    private void idle(long until) {
+        lock.lock();
+        try {
+            long wait = Math.min(until, nextExpiry()) - clock.nanos();
+            if (wait > 0 && !tickled && !stop) kicked.awaitNanos(Math.min(wait, IDLE_WAIT_NS));
+        } catch (InterruptedException e) {
+            // stop() interrupts; the loop checks
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the loop ----
+
+    @Override
+    public void run() {
+        while (!stop) {
+            try {
+                turn();
+            } catch (RuntimeException e) {
+                core.log("BUG: pCPU " + id + ": " + e);
+                VcpuImpl c = current;
+                if (c != null) switchOut(c);
+                current = null;
+                idle(clock.nanos() + 1_000_000L);
+            }
+        }
+        VcpuImpl c = current;
+        if (c != null) switchOut(c);
+    }
+
+    /** Returns once a decision in progress on this pCPU (if any) has marked its vcpu running. */
+    void awaitDecision() {
+        long e = epoch;
+        if ((e & 1) == 0 || Thread.currentThread() == thread) return;
+        while (epoch == e && !stop) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void switchOut(VcpuImpl v) {
+        v.setRunning(false, id);
+        core.notRunning();
+    }
+
+    private void turn() {
+        fireTimers(clock.nanos());
+        SchedCore.Pool p = pool;
+        Scheduler<?, ?> s = p == null ? null : p.sched;
+        if (s != currentSched) {
+            // the pool's instance changed (every domain was moved out of the old one first)
+            VcpuImpl c = current;
+            if (c != null) switchOut(c);
+            current = null;
+            currentSched = s;
+        }
+        if (s == null) {
+            idle(clock.nanos() + IDLE_WAIT_NS);
+            tickled = false;
+            return;
+        }
+        tickled = false;
+        VcpuImpl prev = current;
+        if (prev != null && prev.yieldRequested) {
+            prev.yieldRequested = false;
+            VcpuData pd = prev.schedData();
+            if (prev.scheduler() == s && pd != null) s.yield(pd);
+        }
+        long now = clock.nanos();
+        VcpuImpl next;
+        epoch++;
+        try {
+            s.schedule(id, now, decision);
+            decisions++;
+            VcpuData nd = decision.next();
+            next = nd == null ? null : (VcpuImpl) nd.vcpu();
+            if (prev != null && prev != next) switchOut(prev);
+            if (next != null && next != prev) {
+                if (next.running()) {
+                    // no vcpu on two pCPUs: refuse the decision, loudly
+                    core.log("BUG: pCPU " + id + ": " + s.name() + " chose " + next + " running on pCPU "
+                            + next.lastPcpu());
+                    core.countTwoPcpus();
+                    next = null;
+                } else {
+                    next.setRunning(true, id);
+                }
+            }
+            current = next;
+        } finally {
+            epoch++;
+        }
+        if (next == null) {
+            long b = decision.budget();
+            idle(b == Decision.NO_TIMER ? now + IDLE_WAIT_NS : now + b);
+            return;
+        }
+        try {
+            slice(next, now, decision.budget());
+        } catch (RuntimeException | StackOverflowError e) {
+            hooks.internalError(next, e);
+        }
+    }
+
+    private void slice(VcpuImpl v, long t0, long budget) {
         v.flushIfRequested();
         hooks.beforeSlice(v);
         v.endSlice = false;
-        long t0 = v.domain().clock().nanos();
         v.sliceStarted(t0);
-        RunResult r;
+        long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
-            r = v.cpu().run(sched.budget(v));
+            for (;;) {
+                RunResult r = v.cpu().run(CHUNK);
+                if (r == RunResult.SHUTDOWN) {
+                    v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
+                    return;
+                }
+                if (r == RunResult.HALTED) {
+                    v.domain().crash("vcpu " + v.id() + " halted in the CPU (a PV guest idles with SCHEDOP_block)");
+                    return;
+                }
+                if (v.endSlice || tickled || stop || !v.isRunnable()) return;
+                long now = clock.nanos();
+                if (now >= end) return;
+                if (nextExpiry() <= now) {
+                    fireTimers(now);
+                    if (tickled) return;
+                }
+            }
         } finally {
-            v.sliceEnded(t0, v.domain().clock().nanos());
-        }
-        switch (r) {
-            case SHUTDOWN:
-                v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
-                break;
-            case HALTED:
-                v.domain().crash("vcpu " + v.id() + " halted in the CPU (a PV guest idles with SCHEDOP_block)");
-                break;
-            default:
-                break;
+            v.sliceEnded(t0, clock.nanos());
         }
     }
 }

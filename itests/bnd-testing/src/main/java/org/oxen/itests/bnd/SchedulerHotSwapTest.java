@@ -1,0 +1,104 @@
+package org.oxen.itests.bnd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.oxen.guests.GuestImages;
+import org.oxen.guests.GuestImages.Flavor;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.Hypervisor;
+
+/**
+ * In the style of Felix SCR's ServiceBindGreedyTest: the Hypervisor holds a dynamic, greedy,
+ * multiple reference to the scheduler services; 16 running cpubench domains survive stopping,
+ * starting and updating the bundle of the scheduler that runs them (each time Pool-0 moves to
+ * the default scheduler of the moment first, Xen's sched_move_domain per domain), and every
+ * domain finishes with its correct checksum. (Pool migrations between two pools need two pCPUs:
+ * this run has one, the core's SchedPoolTest covers them.)
+ */
+class SchedulerHotSwapTest {
+
+    static final String CMDLINE = "loop=1000000 mix=2 expect=0xa1245d4a";
+
+    @InjectService(timeout = 10_000)
+    Hypervisor hv;
+
+    @InjectBundleContext
+    BundleContext context;
+
+    private Bundle bundle(String bsn) {
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName().equals(bsn)) return b;
+        }
+        throw new AssertionError("no bundle " + bsn);
+    }
+
+    private String pool0() {
+        return hv.pools().get(0).scheduler();
+    }
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out: " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void sixteenDomainsSurviveStopStartUpdateOfTheirScheduler() throws Exception {
+        Bundle credit = bundle("org.oxen.sched.credit");
+        assertEquals("credit", pool0());
+        long free = hv.freeFrames();
+        List<Domain> ds = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                ds.add(hv.create(DomainConfig.builder("swap" + i).kernel(GuestImages.load(Flavor.PV, "cpubench"))
+                        .memoryMiB(8).cmdline(CMDLINE).build()));
+                hv.setSchedulerParams(ds.get(i).id(), java.util.Map.of("weight", String.valueOf(128 << (i % 4))));
+            }
+            // stop: the unbind moves Pool-0 to the next default before it returns
+            credit.stop();
+            String interim = pool0();
+            assertNotEquals("credit", interim);
+            assertEquals(16, hv.pools().get(0).domains().size());
+            Thread.sleep(200);
+            // start: Credit is the default again and Pool-0 goes back to it, weights start anew
+            credit.start();
+            await(() -> "credit".equals(pool0()), "Pool-0 back on credit");
+            Thread.sleep(200);
+            // update the interim scheduler's bundle (nothing runs on it: a no-op for the domains)
+            bundle("org.oxen.sched." + interim).update();
+            // update Credit itself: out to the default of the moment, back in when it re-registers
+            credit.update();
+            await(() -> "credit".equals(pool0()), "Pool-0 on credit after the update");
+            assertEquals(16, hv.list().size());
+            for (Domain d : ds) {
+                assertTrue(d.awaitShutdown(300, TimeUnit.SECONDS),
+                        () -> d.name() + " did not finish:\n" + d.consoleOutput() + "\n" + String.join("\n", hv.dmesg()));
+                assertTrue(d.consoleOutput().contains("checksum=0xa1245d4a"), d.consoleOutput());
+                assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+            }
+            assertEquals(0, hv.internalErrors());
+            assertTrue(hv.dmesg().stream().noneMatch(l -> l.contains("BUG")), () -> String.join("\n", hv.dmesg()));
+        } finally {
+            if (credit.getState() != Bundle.ACTIVE) credit.start();
+            for (Domain d : ds) {
+                if (hv.find(d.id()).isPresent()) hv.destroy(d.id());
+            }
+        }
+        assertEquals(free, hv.freeFrames(), "frames leaked");
+    }
+}
