@@ -25,8 +25,9 @@ import org.oxen.vmm.api.Hypervisor;
  * multiple reference to the scheduler services; 16 running cpubench domains survive stopping,
  * starting and updating the bundle of the scheduler that runs them (each time Pool-0 moves to
  * the default scheduler of the moment first, Xen's sched_move_domain per domain), and every
- * domain finishes with its correct checksum. (Pool migrations between two pools need two pCPUs:
- * this run has one, the core's SchedPoolTest covers them.)
+ * domain finishes with its correct checksum. Meanwhile the domains migrate between Pool-0 and a
+ * second pool ("mig", Round Robin, pCPU 1) between every step, so bundle swaps and
+ * cpupool migrations interleave.
  */
 class SchedulerHotSwapTest {
 
@@ -57,33 +58,52 @@ class SchedulerHotSwapTest {
         }
     }
 
+    /** Moves every other domain to the other pool: half of them change pools at each call. */
+    private void migrateHalf(List<Domain> ds, int round) {
+        for (int i = round % 2; i < ds.size(); i += 2) {
+            int domid = ds.get(i).id();
+            String target = hv.pools().stream()
+                    .filter(p -> p.domains().contains(domid)).findFirst()
+                    .map(p -> p.name().equals("mig") ? "Pool-0" : "mig").orElseThrow();
+            hv.migrate(domid, target);
+        }
+    }
+
     @Test
     void sixteenDomainsSurviveStopStartUpdateOfTheirScheduler() throws Exception {
         Bundle credit = bundle("org.oxen.sched.credit");
         assertEquals("credit", pool0());
         long free = hv.freeFrames();
         List<Domain> ds = new ArrayList<>();
+        hv.removePoolCpu("Pool-0", 1);
+        hv.createPool("mig", "rr", List.of(1));
         try {
             for (int i = 0; i < 16; i++) {
                 ds.add(hv.create(DomainConfig.builder("swap" + i).kernel(GuestImages.load(Flavor.PV, "cpubench"))
                         .memoryMiB(8).cmdline(CMDLINE).build()));
                 hv.setSchedulerParams(ds.get(i).id(), java.util.Map.of("weight", String.valueOf(128 << (i % 4))));
             }
+            migrateHalf(ds, 0);
             // stop: the unbind moves Pool-0 to the next default before it returns
             credit.stop();
+            migrateHalf(ds, 1);
             String interim = pool0();
             assertNotEquals("credit", interim);
-            assertEquals(16, hv.pools().get(0).domains().size());
+            assertEquals(16, hv.pools().stream().mapToInt(p -> p.domains().size()).sum());
             Thread.sleep(200);
+            migrateHalf(ds, 0);
             // start: Credit is the default again and Pool-0 goes back to it, weights start anew
             credit.start();
             await(() -> "credit".equals(pool0()), "Pool-0 back on credit");
+            migrateHalf(ds, 1);
             Thread.sleep(200);
             // update the interim scheduler's bundle (nothing runs on it: a no-op for the domains)
             bundle("org.oxen.sched." + interim).update();
             // update Credit itself: out to the default of the moment, back in when it re-registers
+            migrateHalf(ds, 0);
             credit.update();
             await(() -> "credit".equals(pool0()), "Pool-0 on credit after the update");
+            migrateHalf(ds, 1);
             assertEquals(16, hv.list().size());
             for (Domain d : ds) {
                 assertTrue(d.awaitShutdown(300, TimeUnit.SECONDS),
@@ -98,7 +118,10 @@ class SchedulerHotSwapTest {
             for (Domain d : ds) {
                 if (hv.find(d.id()).isPresent()) hv.destroy(d.id());
             }
+            hv.destroyPool("mig");
+            hv.addPoolCpu("Pool-0", 1);
         }
+        assertEquals(List.of(0, 1), hv.pools().get(0).cpus());
         assertEquals(free, hv.freeFrames(), "frames leaked");
     }
 }

@@ -57,7 +57,7 @@ class XlCommandTest {
     @Test
     void xlInfoReportsTheHost() throws Exception {
         Map<String, String> info = infoFields(gogo.run("xl info"));
-        assertEquals("1", info.get("nr_cpus"), info.toString());
+        assertEquals("2", info.get("nr_cpus"), info.toString());
         assertEquals("512", info.get("total_memory"), info.toString());
         assertEquals("4096", info.get("xen_pagesize"));
         assertEquals(bundle(XL_BSN).getVersion().toString(), info.get("oxen_version"));

@@ -16,7 +16,7 @@ import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.Hypervisor;
 
-/** xl cpupool-* and sched-* typed at the Gogo prompt (org.oxen.toolstack.sched), one pCPU. */
+/** xl cpupool-* and sched-* typed at the Gogo prompt (org.oxen.toolstack.sched), two pCPUs. */
 class XlPoolCommandTest {
 
     @InjectService(timeout = 10_000)
@@ -43,7 +43,7 @@ class XlPoolCommandTest {
                 .memoryMiB(8).cmdline("loop=100000 mix=2 expect=0x58c9852b").startPaused(true).build());
         try {
             assertEquals("Name               CPUs   Sched     Active   Domain count\n"
-                    + "Pool-0                1   credit    y        1\n", gogo.run("xl cpupool-list"));
+                    + "Pool-0                2   credit    y        1\n", gogo.run("xl cpupool-list"));
             assertEquals("", gogo.run("xl sched-credit -d xlpool -w 512 -c 50"), gogo.err());
             assertEquals("Cpupool Pool-0: tslice=30ms ratelimit=1000us\nName                                ID Weight  Cap\n"
                     + String.format("%-33s %4d %6d %4d%n", "xlpool", d.id(), 512, 50), gogo.run("xl sched-credit"));
@@ -56,12 +56,26 @@ class XlPoolCommandTest {
             gogo.run("xl cpupool-migrate xlpool spare");
             assertEquals(1, gogo.get("xl.status"));
             assertTrue(gogo.err().contains("has no pCPU"), gogo.err());
-            gogo.run("xl cpupool-cpu-remove Pool-0 0");
-            assertTrue(gogo.err().contains("last of cpupool Pool-0"), gogo.err());
             gogo.run("xl sched-sedf -d xlpool");
             assertTrue(gogo.err().contains("runs credit, not sedf"), gogo.err());
+            // give spare pCPU 1, move the domain there and back
+            gogo.run("xl cpupool-cpu-remove Pool-0 1");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            gogo.run("xl cpupool-cpu-add spare 1");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            gogo.run("xl cpupool-migrate xlpool spare");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            assertTrue(gogo.run("xl cpupool-list spare").contains("spare                 1   rr        y        1"));
+            gogo.run("xl cpupool-cpu-remove Pool-0 0");
+            assertTrue(gogo.err().contains("last of cpupool Pool-0"), gogo.err());
+            gogo.run("xl cpupool-migrate xlpool Pool-0");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            gogo.run("xl cpupool-cpu-remove spare 1");
+            gogo.run("xl cpupool-cpu-add Pool-0 1");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
             gogo.run("xl cpupool-destroy spare");
             assertEquals(0, gogo.get("xl.status"), gogo.err());
+            assertTrue(gogo.run("xl cpupool-list").contains("Pool-0                2   credit    y        1"));
             hv.unpause(d.id());
             assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), d.consoleOutput());
             assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
