@@ -25,7 +25,7 @@ import org.oxen.vmm.api.DomainConfig;
  * Scheduler benchmarks on real PV domains (not tests: no timed assertions), run with
  * {@code mvn -o test -pl bundles/org.oxen.vmm.core -Dtest=SchedBenchmark -Doxen.bench=true
  * -Dsurefire.failIfNoSpecifiedTests=false}. Prints the figures of
- * bundles/org.oxen.sched.api/PERFORMANCE-pools.md and writes docs/figure5-credit-weights.png
+ * docs/PERFORMANCE.md and writes docs/figure5-credit-weights.png
  * (system property {@code oxen.figure5.png} overrides the path).
  */
 @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
