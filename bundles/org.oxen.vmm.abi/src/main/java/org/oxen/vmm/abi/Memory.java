@@ -1,0 +1,33 @@
+package org.oxen.vmm.abi;
+
+/** memory_op (memory.h). */
+public final class Memory {
+    private Memory() {
+    }
+
+    public static final int XENMEM_INCREASE_RESERVATION = 0;
+    public static final int XENMEM_DECREASE_RESERVATION = 1;
+    public static final int XENMEM_MAXIMUM_RAM_PAGE = 2;
+    public static final int XENMEM_CURRENT_RESERVATION = 3;
+    public static final int XENMEM_MAXIMUM_RESERVATION = 4;
+    public static final int XENMEM_MACHPHYS_MFN_LIST = 5;
+    public static final int XENMEM_POPULATE_PHYSMAP = 6;
+    public static final int XENMEM_MEMORY_MAP = 9;
+    public static final int XENMEM_MACHINE_MEMORY_MAP = 10;
+    public static final int XENMEM_MACHPHYS_MAPPING = 12;
+    public static final int XENMEM_MAXIMUM_GPFN = 14;
+    /** The command is the low bits of the first argument; the rest carries continuation state. */
+    public static final int MEMOP_CMD_MASK = 0x3F;
+
+    /** xen_machphys_mfn_list: max_extents u32, extent_start handle, nr_extents u32 (12 bytes). */
+    public static final int MFN_LIST_MAX_EXTENTS = 0;
+    public static final int MFN_LIST_EXTENT_START = 4;
+    public static final int MFN_LIST_NR_EXTENTS = 8;
+
+    /** xen_memory_map: nr_entries u32, buffer handle (8 bytes). */
+    public static final int MEMORY_MAP_NR_ENTRIES = 0;
+    public static final int MEMORY_MAP_BUFFER = 4;
+    /** One e820 entry: u64 addr, u64 size, u32 type (packed, 20 bytes). */
+    public static final int E820_ENTRY_SIZE = 20;
+    public static final int E820_RAM = 1;
+}

@@ -1,0 +1,56 @@
+package org.oxen.vmm.api;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** A domain: a guest kernel with its memory, vcpus and console. Thread-safe. */
+@ProviderType
+public interface Domain {
+
+    int id();
+
+    String name();
+
+    DomainState state();
+
+    /** Pages currently allocated to the domain (its reservation). */
+    long memoryPages();
+
+    default long memoryKiB() {
+        return memoryPages() * 4;
+    }
+
+    long maxMemoryKiB();
+
+    List<Vcpu> vcpus();
+
+    /** Sum of the vcpus' CPU time. */
+    long cpuTimeNanos();
+
+    /** The reason the guest gave to SCHEDOP_shutdown, or CRASH when the hypervisor crashed it. */
+    Optional<ShutdownReason> shutdownReason();
+
+    /** Why the hypervisor crashed the domain (empty unless crashed by the hypervisor). */
+    Optional<String> crashMessage();
+
+    /** The command line the kernel was given. */
+    String cmdline();
+
+    /** What the guest wrote to its console so far (a bounded ring: the oldest output may be gone). */
+    String consoleOutput();
+
+    /**
+     * Calls {@code listener} with each new piece of console output (on the pCPU thread: return
+     * quickly). Output already written is not replayed.
+     */
+    void addConsoleListener(Consumer<String> listener);
+
+    void removeConsoleListener(Consumer<String> listener);
+
+    /** Waits until the domain is shut down or crashed; true if it is. */
+    boolean awaitShutdown(long timeout, TimeUnit unit) throws InterruptedException;
+}

@@ -1,0 +1,173 @@
+package org.oxen.vmm.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What a domain is made of (the part of xl.cfg the hypervisor needs). Immutable; build with
+ * {@link #builder(String)}; {@link Builder#build()} validates and names the first problem.
+ */
+public final class DomainConfig {
+
+    /** Limits oxen enforces (a vcpu's GDT/LDT area in the hypervisor hole holds 16 vcpus). */
+    public static final int MAX_VCPUS = 16;
+    public static final int MAX_CMDLINE = 1023;
+    public static final int MAX_NAME = 64;
+    /** Largest domain (machine memory itself is at most 3 GiB: CR3 and PAE entries stay below 4 GiB). */
+    public static final int MAX_MEMORY_MIB = 1536;
+
+    private final String name;
+    private final byte[] kernel;
+    private final String kernelPath;
+    private final String cmdline;
+    private final int memoryMiB;
+    private final int maxMemoryMiB;
+    private final int vcpus;
+    private final boolean startPaused;
+
+    private DomainConfig(Builder b, byte[] kernel) {
+        this.name = b.name;
+        this.kernel = kernel;
+        this.kernelPath = b.kernelPath;
+        this.cmdline = b.cmdline;
+        this.memoryMiB = b.memoryMiB;
+        this.maxMemoryMiB = b.maxMemoryMiB == 0 ? b.memoryMiB : b.maxMemoryMiB;
+        this.vcpus = b.vcpus;
+        this.startPaused = b.startPaused;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The kernel image (a copy). */
+    public byte[] kernel() {
+        return kernel.clone();
+    }
+
+    /** Where the kernel came from, for messages ("(bytes)" if given directly). */
+    public String kernelPath() {
+        return kernelPath;
+    }
+
+    public String cmdline() {
+        return cmdline;
+    }
+
+    public int memoryMiB() {
+        return memoryMiB;
+    }
+
+    public int maxMemoryMiB() {
+        return maxMemoryMiB;
+    }
+
+    public int vcpus() {
+        return vcpus;
+    }
+
+    public boolean startPaused() {
+        return startPaused;
+    }
+
+    @Override
+    public String toString() {
+        return "DomainConfig[name=" + name + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
+                + maxMemoryMiB + " MiB, vcpus=" + vcpus + ", cmdline=\"" + cmdline + "\"]";
+    }
+
+    public static final class Builder {
+        private final String name;
+        private byte[] kernel;
+        private String kernelPath = "(bytes)";
+        private String cmdline = "";
+        private int memoryMiB = 32;
+        private int maxMemoryMiB;
+        private int vcpus = 1;
+        private boolean startPaused;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder kernel(byte[] image) {
+            this.kernel = Objects.requireNonNull(image, "kernel").clone();
+            this.kernelPath = "(bytes)";
+            return this;
+        }
+
+        /** Reads the kernel from a file now; IllegalArgumentException if it cannot be read. */
+        public Builder kernel(Path path) {
+            try {
+                this.kernel = Files.readAllBytes(path);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read kernel " + path + ": " + e.getMessage(), e);
+            }
+            this.kernelPath = path.toString();
+            return this;
+        }
+
+        public Builder cmdline(String cmdline) {
+            this.cmdline = Objects.requireNonNull(cmdline, "cmdline");
+            return this;
+        }
+
+        public Builder memoryMiB(int mib) {
+            this.memoryMiB = mib;
+            return this;
+        }
+
+        public Builder maxMemoryMiB(int mib) {
+            this.maxMemoryMiB = mib;
+            return this;
+        }
+
+        public Builder vcpus(int n) {
+            this.vcpus = n;
+            return this;
+        }
+
+        public Builder startPaused(boolean paused) {
+            this.startPaused = paused;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first invalid field */
+        public DomainConfig build() {
+            if (name == null || name.isEmpty() || name.length() > MAX_NAME || !name.matches("[A-Za-z0-9_.:-]+")) {
+                throw new IllegalArgumentException("invalid domain name '" + name
+                        + "': 1-" + MAX_NAME + " characters of letters, digits, '_', '.', ':', '-'");
+            }
+            if (kernel == null || kernel.length == 0) {
+                throw new IllegalArgumentException("domain " + name + ": no kernel image");
+            }
+            if (memoryMiB < 1) {
+                throw new IllegalArgumentException("domain " + name + ": memory must be at least 1 MiB, not "
+                        + memoryMiB);
+            }
+            if (memoryMiB > MAX_MEMORY_MIB) {
+                throw new IllegalArgumentException("domain " + name + ": memory " + memoryMiB
+                        + " MiB is above oxen's limit of " + MAX_MEMORY_MIB + " MiB for a 32-bit PV domain");
+            }
+            if (maxMemoryMiB != 0 && maxMemoryMiB < memoryMiB) {
+                throw new IllegalArgumentException("domain " + name + ": maxmem " + maxMemoryMiB
+                        + " MiB is below memory " + memoryMiB + " MiB");
+            }
+            if (vcpus < 1 || vcpus > MAX_VCPUS) {
+                throw new IllegalArgumentException("domain " + name + ": vcpus must be 1.." + MAX_VCPUS + ", not "
+                        + vcpus);
+            }
+            if (cmdline.length() > MAX_CMDLINE) {
+                throw new IllegalArgumentException("domain " + name + ": command line longer than " + MAX_CMDLINE
+                        + " characters");
+            }
+            return new DomainConfig(this, kernel);
+        }
+    }
+}

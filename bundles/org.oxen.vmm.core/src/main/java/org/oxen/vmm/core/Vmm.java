@@ -1,0 +1,423 @@
+package org.oxen.vmm.core;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainEvent;
+import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.core.build.DomainBuilder;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.hypercall.HypercallDispatcher;
+import org.oxen.vmm.core.hypercall.Services;
+import org.oxen.vmm.core.mm.DomainMemory;
+import org.oxen.vmm.core.mm.FramePool;
+import org.oxen.vmm.core.mm.PageTables;
+import org.oxen.vmm.core.sched.Pcpu;
+import org.oxen.vmm.core.sched.RoundRobin;
+import org.oxen.vmm.core.sched.VcpuScheduler;
+import org.oxen.vmm.core.time.SystemTime;
+import org.oxen.vmm.core.trap.PvExitHandler;
+import org.oxen.vmm.core.trap.TrapBouncer;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
+ * {@link HypervisorComponent} publishes it as the {@link Hypervisor} service.
+ *
+ * <p>Locking order: the Vmm monitor (domain table, create/destroy) before a domain's monitor
+ * before the scheduler lock before the mm lock (the {@link FramePool} monitor). The pCPU
+ * threads never take the Vmm monitor.
+ */
+public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.SliceHooks {
+
+    /** Guest instructions per time slice. */
+    public static final long SLICE_INSTRUCTIONS = 2_000_000;
+    /** Xen 4.1. */
+    public static final int VERSION = 4 << 16 | 1;
+    private static final int DMESG_LINES = 2000;
+
+    private static final IoPortDevice NO_IO = new IoPortDevice() {
+        @Override
+        public int read8(int offset) {
+            return 0xFF;
+        }
+
+        @Override
+        public void write8(int offset, int value) {
+        }
+    };
+
+    private final FramePool pool;
+    private final PageTables pageTables;
+    private final GuestMemory guest;
+    private final TrapBouncer bouncer;
+    private final HypercallDispatcher dispatcher;
+    private final DomainBuilder builder;
+    private final SystemTime time;
+    private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
+    private final VcpuScheduler sched = new RoundRobin(SLICE_INSTRUCTIONS);
+    private final List<Pcpu> pcpus = new ArrayList<>();
+    private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
+    private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    private final ArrayDeque<String> dmesg = new ArrayDeque<>();
+    private int nextDomid = 1;
+
+    public Vmm(long memoryBytes, int nrPcpus) {
+        this(memoryBytes, nrPcpus, new SystemTime());
+    }
+
+    /** With a chosen time source (benchmarks). */
+    public Vmm(long memoryBytes, int nrPcpus, SystemTime time) {
+        this.time = time;
+        pool = new FramePool(memoryBytes);
+        pageTables = new PageTables(pool);
+        guest = new GuestMemory(pool.ram());
+        bouncer = new TrapBouncer(guest);
+        dispatcher = new HypercallDispatcher(this);
+        builder = new DomainBuilder(pageTables);
+        log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
+                VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
+                pool.m2pFirstFrame(), nrPcpus));
+        for (int i = 0; i < nrPcpus; i++) {
+            Pcpu p = new Pcpu(i, sched, this);
+            pcpus.add(p);
+            p.start();
+        }
+    }
+
+    /** The hypercall table (tests drive it directly on a paused domain's vcpu). */
+    HypercallDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** Destroys every domain and stops the pCPUs. */
+    public void shutdown() {
+        for (Integer id : new ArrayList<>(domains.keySet())) {
+            try {
+                destroy(id);
+            } catch (RuntimeException e) {
+                log("shutdown: destroying domain " + id + " failed: " + e);
+            }
+        }
+        for (Pcpu p : pcpus) {
+            try {
+                p.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- Hypervisor ----
+
+    @Override
+    public Domain create(DomainConfig config) throws DomainBuildException {
+        DomainImpl d;
+        synchronized (this) {
+            for (DomainImpl o : domains.values()) {
+                if (o.name().equals(config.name())) {
+                    throw new IllegalArgumentException("a domain named '" + config.name() + "' exists already (id "
+                            + o.id() + ")");
+                }
+            }
+            int id = nextDomid++;
+            int nrPages = config.memoryMiB() * 256;
+            d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
+                    config.maxMemoryMiB() * 1024L);
+            VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
+            for (int i = 0; i < vcpus.length; i++) {
+                vcpus[i] = newVcpu(d, i);
+            }
+            d.setVcpus(vcpus);
+            try {
+                DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
+                for (VcpuImpl v : vcpus) {
+                    v.mapGdt();
+                }
+                time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
+                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, kernel [0x%x,0x%x) entry 0x%x, "
+                        + "start_info 0x%x, pt_base 0x%x (%d frames), stack 0x%x, region end 0x%x",
+                        id, config.name(), config.kernelPath(), config.memoryMiB(), vcpus.length, l.kernelStart(),
+                        l.kernelEnd(), l.entry(), l.startInfoVirt(), l.ptBase(), l.nrPtFrames(), l.stackTop(),
+                        l.regionEnd()));
+            } catch (DomainBuildException | RuntimeException e) {
+                releaseFrames(d);
+                log("d" + id + ": build of '" + config.name() + "' failed: " + e.getMessage());
+                if (e instanceof DomainBuildException) throw (DomainBuildException) e;
+                throw new DomainBuildException("domain build failed: " + e, e);
+            }
+            domains.put(id, d);
+            for (VcpuImpl v : vcpus) {
+                sched.insert(v);
+            }
+        }
+        fire(DomainEvent.Type.CREATED, d, "");
+        if (!config.startPaused()) {
+            unpause(d.id());
+        }
+        return d;
+    }
+
+    private VcpuImpl newVcpu(DomainImpl d, int i) {
+        X86Cpu cpu = X86Cpu.create(pool.ram(), NO_IO);
+        VcpuImpl v = new VcpuImpl(d, i, cpu);
+        cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, dispatcher, cpuid));
+        for (int vec = 0; vec < 32; vec++) {
+            cpu.setExceptionExit(vec, true);
+        }
+        for (int n = 0; n < 256; n++) {
+            cpu.setSoftwareInterruptExit(n, true);
+        }
+        cpu.setClock(time);
+        cpu.setCpuidModel(cpuid.model());
+        cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
+        cpu.setCr(0, VcpuImpl.CR0_PE | VcpuImpl.CR0_MP | VcpuImpl.CR0_ET | VcpuImpl.CR0_NE | VcpuImpl.CR0_WP
+                | VcpuImpl.CR0_PG);
+        try {
+            cpu.setMsr(0xC0000080, 0x800); // EFER.NXE: PV guests may use NX
+        } catch (IllegalArgumentException e) {
+            // a CPU without EFER: no NX
+        }
+        cpu.setGdt(DomainMemory.gdtVirt(i), (Xen.FIRST_RESERVED_GDT_PAGE + 1) * Xen.PAGE_SIZE - 1);
+        cpu.setIdt(0, 0);
+        cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+        // A TSS too short for an I/O bitmap: IN/OUT at CPL 1 (IOPL 0) are #GP(0), bounced to the guest.
+        cpu.setTr(new SegmentState(0, 0, 0, 0x8B));
+        DomainBuilder.enterKernelMode(cpu);
+        return v;
+    }
+
+    @Override
+    public void destroy(int domid) {
+        DomainImpl d;
+        synchronized (this) {
+            d = domains.get(domid);
+            if (d == null) throw new IllegalArgumentException("no domain " + domid);
+            if (d.isDying()) return;
+            d.setDying();
+        }
+        stopVcpus(d);
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            sched.remove(d.vcpu(i));
+        }
+        int n = releaseFrames(d);
+        synchronized (this) {
+            domains.remove(domid);
+        }
+        log("d" + domid + ": destroyed, " + n + " frames returned");
+        fire(DomainEvent.Type.DESTROYED, d, "");
+    }
+
+    private void stopVcpus(DomainImpl d) {
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (v.running()) v.cpu().requestStop();
+        }
+        try {
+            for (int i = 0; i < d.vcpuCount(); i++) {
+                sched.awaitNotRunning(d.vcpu(i));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping " + d);
+        }
+    }
+
+    private int releaseFrames(DomainImpl d) {
+        synchronized (pool) {
+            int n = pool.releaseDomain(d.id());
+            int l1 = d.memory().perdomainL1();
+            if (l1 >= 0) {
+                pool.freeXen(l1);
+                d.memory().setPerdomainL1(-1);
+                n++;
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public void pause(int domid) {
+        DomainImpl d = require(domid);
+        d.pause();
+        stopVcpus(d);
+        fire(DomainEvent.Type.PAUSED, d, "");
+    }
+
+    @Override
+    public void unpause(int domid) {
+        DomainImpl d = require(domid);
+        if (d.unpause()) {
+            for (int i = 0; i < d.vcpuCount(); i++) {
+                sched.wake(d.vcpu(i));
+            }
+        }
+        fire(DomainEvent.Type.UNPAUSED, d, "");
+    }
+
+    private DomainImpl require(int domid) {
+        DomainImpl d = domains.get(domid);
+        if (d == null) throw new IllegalArgumentException("no domain " + domid);
+        return d;
+    }
+
+    @Override
+    public List<Domain> list() {
+        return List.copyOf(domains.values());
+    }
+
+    @Override
+    public Optional<Domain> find(int domid) {
+        return Optional.ofNullable(domains.get(domid));
+    }
+
+    @Override
+    public Optional<Domain> find(String name) {
+        return domains.values().stream().filter(d -> d.name().equals(name)).map(d -> (Domain) d).findFirst();
+    }
+
+    @Override
+    public long totalFrames() {
+        return pool.poolFrames();
+    }
+
+    @Override
+    public long freeFrames() {
+        return pool.freeFrames();
+    }
+
+    @Override
+    public String version() {
+        return (VERSION >> 16) + "." + (VERSION & 0xFFFF) + ".0-oxen";
+    }
+
+    @Override
+    public String capabilities() {
+        return "xen-3.0-x86_32p";
+    }
+
+    @Override
+    public int pcpus() {
+        return pcpus.size();
+    }
+
+    @Override
+    public List<String> dmesg() {
+        synchronized (dmesg) {
+            return List.copyOf(dmesg);
+        }
+    }
+
+    @Override
+    public long internalErrors() {
+        return dispatcher.internalErrors();
+    }
+
+    @Override
+    public void addListener(DomainListener l) {
+        listeners.add(l);
+    }
+
+    @Override
+    public void removeListener(DomainListener l) {
+        listeners.remove(l);
+    }
+
+    private void fire(DomainEvent.Type type, DomainImpl d, String detail) {
+        DomainEvent e = new DomainEvent(type, d.id(), d.name(), detail);
+        for (DomainListener l : listeners) {
+            try {
+                l.domainEvent(e);
+            } catch (RuntimeException ex) {
+                log("listener " + l + " failed on " + e + ": " + ex);
+            }
+        }
+    }
+
+    // ---- DomainImpl.Owner, Services, SliceHooks ----
+
+    @Override
+    public FramePool pool() {
+        return pool;
+    }
+
+    @Override
+    public org.oxen.x86.api.Clock clock() {
+        return time;
+    }
+
+    @Override
+    public void domainStopped(DomainImpl d, boolean crashed, String detail) {
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (v.running()) v.cpu().requestStop();
+        }
+        fire(crashed ? DomainEvent.Type.CRASHED : DomainEvent.Type.SHUTDOWN, d, detail);
+    }
+
+    @Override
+    public void log(String line) {
+        String l = "(XEN) " + Instant.now() + " " + line;
+        synchronized (dmesg) {
+            if (dmesg.size() == DMESG_LINES) dmesg.removeFirst();
+            dmesg.addLast(l);
+        }
+    }
+
+    @Override
+    public PageTables pageTables() {
+        return pageTables;
+    }
+
+    @Override
+    public GuestMemory guest() {
+        return guest;
+    }
+
+    @Override
+    public TrapBouncer bouncer() {
+        return bouncer;
+    }
+
+    @Override
+    public DomainImpl domain(int domid) {
+        return domains.get(domid);
+    }
+
+    @Override
+    public void block(VcpuImpl v) {
+        v.setBlocked(true);
+    }
+
+    @Override
+    public int versionNumber() {
+        return VERSION;
+    }
+
+    @Override
+    public void beforeSlice(VcpuImpl v) {
+        time.updateVcpuTime(pool.ram(), v.vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_TIME);
+    }
+
+    @Override
+    public void internalError(VcpuImpl v, Throwable t) {
+        dispatcher.countInternalError();
+        log("BUG: " + v + " on a pCPU: " + t);
+        v.domain().crash("hypervisor error: " + t);
+    }
+}

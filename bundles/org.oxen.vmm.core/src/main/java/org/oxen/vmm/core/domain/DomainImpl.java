@@ -1,0 +1,282 @@
+package org.oxen.vmm.core.domain;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.Vcpu;
+import org.oxen.vmm.core.mm.DomainMemory;
+import org.oxen.vmm.core.mm.FramePool;
+import org.oxen.x86.api.Ram;
+
+/**
+ * A domain (struct domain): identity, memory, vcpus, console, and the lifecycle state.
+ *
+ * <p>Lifecycle: built (paused by the builder) -> running (pause count 0) -> shut down (the
+ * guest's SCHEDOP_shutdown, reason recorded) or crashed (by the hypervisor, message recorded)
+ * -> dying (destroy in progress) -> gone. Locking: state changes happen under this object's
+ * monitor; waiters use {@link #awaitShutdown}.
+ */
+public final class DomainImpl implements Domain {
+
+    /** Callbacks into the hypervisor (events, scheduling) without a package cycle. */
+    public interface Owner {
+        FramePool pool();
+
+        /** System time (also what CPU time is accounted in). */
+        org.oxen.x86.api.Clock clock();
+
+        void domainStopped(DomainImpl d, boolean crashed, String detail);
+
+        void log(String line);
+    }
+
+    private final Owner owner;
+    private final int id;
+    private final String name;
+    private final String cmdline;
+    private final long maxMemKiB;
+    private final DomainMemory memory;
+    private final ConsoleRing console = new ConsoleRing(64 * 1024);
+    private VcpuImpl[] vcpus = new VcpuImpl[0];
+    private int sharedInfoMfn = -1;
+    /** vm_assist bits. */
+    public volatile int vmAssist;
+
+    private int pauseCount;
+    private boolean shutdown;
+    private boolean crashed;
+    private boolean dying;
+    private ShutdownReason reason;
+    private String crashMessage;
+
+    public DomainImpl(Owner owner, int id, String name, String cmdline, int maxPages, long maxMemKiB) {
+        this.owner = owner;
+        this.id = id;
+        this.name = name;
+        this.cmdline = cmdline;
+        this.maxMemKiB = maxMemKiB;
+        this.memory = new DomainMemory(id, maxPages);
+        this.pauseCount = 1; // the builder's pause
+    }
+
+    public FramePool pool() {
+        return owner.pool();
+    }
+
+    public org.oxen.x86.api.Clock clock() {
+        return owner.clock();
+    }
+
+    public Ram ram() {
+        return owner.pool().ram();
+    }
+
+    public DomainMemory memory() {
+        return memory;
+    }
+
+    public ConsoleRing console() {
+        return console;
+    }
+
+    private final StringBuilder consoleLine = new StringBuilder();
+
+    /**
+     * console_io output: into the domain's console ring, and line by line into the hypervisor
+     * log as "(dN) text", as Xen's guest_console_write does for `xl dmesg`.
+     */
+    public void consoleWrite(byte[] b, int off, int len) {
+        console.append(b, off, len);
+        synchronized (consoleLine) {
+            for (int i = 0; i < len; i++) {
+                char c = (char) (b[off + i] & 0xFF);
+                if (c == '\n' || consoleLine.length() >= 256) {
+                    owner.log("(d" + id + ") " + consoleLine);
+                    consoleLine.setLength(0);
+                    if (c == '\n') continue;
+                }
+                if (c >= 0x20 && c < 0x7F || c == '\t') consoleLine.append(c);
+            }
+        }
+    }
+
+    public void setVcpus(VcpuImpl[] v) {
+        vcpus = v;
+    }
+
+    public VcpuImpl vcpu(int i) {
+        return i >= 0 && i < vcpus.length ? vcpus[i] : null;
+    }
+
+    public int vcpuCount() {
+        return vcpus.length;
+    }
+
+    public int sharedInfoMfn() {
+        return sharedInfoMfn;
+    }
+
+    public void setSharedInfoMfn(int mfn) {
+        sharedInfoMfn = mfn;
+    }
+
+    public void log(String s) {
+        owner.log("d" + id + ": " + s);
+    }
+
+    // ---- identity ----
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String cmdline() {
+        return cmdline;
+    }
+
+    @Override
+    public long memoryPages() {
+        return memory.nrPages();
+    }
+
+    @Override
+    public long maxMemoryKiB() {
+        return maxMemKiB;
+    }
+
+    @Override
+    public List<Vcpu> vcpus() {
+        return List.of(vcpus);
+    }
+
+    @Override
+    public long cpuTimeNanos() {
+        long t = 0;
+        for (VcpuImpl v : vcpus) t += v.cpuTimeNanos();
+        return t;
+    }
+
+    // ---- state ----
+
+    @Override
+    public synchronized DomainState state() {
+        if (dying) return DomainState.DYING;
+        if (crashed) return DomainState.CRASHED;
+        if (shutdown) return DomainState.SHUTDOWN;
+        if (pauseCount > 0) return DomainState.PAUSED;
+        for (VcpuImpl v : vcpus) {
+            if (v.online() && !v.blocked()) return DomainState.RUNNING;
+        }
+        return DomainState.BLOCKED;
+    }
+
+    /** Vcpus of this domain may be scheduled. */
+    public synchronized boolean schedulable() {
+        return pauseCount == 0 && !shutdown && !dying;
+    }
+
+    public synchronized boolean isDying() {
+        return dying;
+    }
+
+    public synchronized boolean isStopped() {
+        return shutdown || dying;
+    }
+
+    public synchronized void pause() {
+        pauseCount++;
+    }
+
+    /** Returns true when the domain became unpaused. */
+    public synchronized boolean unpause() {
+        if (pauseCount == 0) throw new IllegalStateException("domain " + id + " is not paused");
+        return --pauseCount == 0;
+    }
+
+    public synchronized void setDying() {
+        dying = true;
+        notifyAll();
+    }
+
+    /** SCHEDOP_shutdown: records the reason (first one wins), stops the vcpus. */
+    public void shutdown(ShutdownReason r) {
+        synchronized (this) {
+            if (shutdown) return;
+            shutdown = true;
+            reason = r;
+            crashed = r == ShutdownReason.CRASH;
+            notifyAll();
+        }
+        log("shutdown: " + r.name().toLowerCase());
+        owner.domainStopped(this, crashed, r.name().toLowerCase());
+    }
+
+    /** domain_crash: the hypervisor kills the domain; {@code why} goes to the log. */
+    public void crash(String why) {
+        synchronized (this) {
+            if (shutdown) return;
+            shutdown = true;
+            crashed = true;
+            reason = ShutdownReason.CRASH;
+            crashMessage = why;
+            notifyAll();
+        }
+        log("crashed: " + why);
+        owner.domainStopped(this, true, why);
+    }
+
+    @Override
+    public synchronized Optional<ShutdownReason> shutdownReason() {
+        return Optional.ofNullable(reason);
+    }
+
+    @Override
+    public synchronized Optional<String> crashMessage() {
+        return Optional.ofNullable(crashMessage);
+    }
+
+    @Override
+    public synchronized boolean awaitShutdown(long timeout, TimeUnit unit) throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (!shutdown && !dying) {
+            long left = end - System.nanoTime();
+            if (left <= 0) return false;
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    // ---- console ----
+
+    @Override
+    public String consoleOutput() {
+        return console.contents();
+    }
+
+    @Override
+    public void addConsoleListener(Consumer<String> listener) {
+        console.addListener(listener);
+    }
+
+    @Override
+    public void removeConsoleListener(Consumer<String> listener) {
+        console.removeListener(listener);
+    }
+
+    @Override
+    public String toString() {
+        return "domain " + id + " (" + name + ")";
+    }
+}

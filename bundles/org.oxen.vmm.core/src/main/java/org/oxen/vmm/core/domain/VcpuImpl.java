@@ -1,0 +1,259 @@
+package org.oxen.vmm.core.domain;
+
+import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.api.Vcpu;
+import org.oxen.vmm.core.mm.DomainMemory;
+import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * A virtual CPU: its X86Cpu (running on machine memory, in ring 1 for the guest kernel) and
+ * the PV state Xen keeps per vcpu (struct pv_vcpu): the virtual IDT (trap table), the kernel
+ * stack for ring 3 -> ring 1 transitions, callbacks, GDT/LDT frames, the base pointer, the
+ * virtual CR0.TS and IOPL.
+ *
+ * <p>Threading: the PV state is touched only by the pCPU thread running the vcpu (hypercalls,
+ * exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
+ * volatile and changed under the scheduler's lock.
+ */
+public final class VcpuImpl implements Vcpu {
+
+    public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000,
+            CR0_PG = 0x80000000;
+    public static final int CR4_PAE = 0x20, CR4_OSFXSR = 0x200;
+    public static final int EFLAGS_IF = 0x200;
+
+    private final DomainImpl domain;
+    private final int id;
+    private final X86Cpu cpu;
+
+    public final TrapInfo[] traps = new TrapInfo[256];
+    public int kernelSs;
+    public int kernelSp;
+    public int eventCs, eventEip, failsafeCs, failsafeEip, failsafeFlags, nmiEip;
+    /** Guest GDT frames (up to 14) and the entry count of set_gdt. */
+    public int[] gdtFrames = new int[0];
+    public int gdtEntries;
+    public int[] ldtFrames = new int[0];
+    public int ldtBase, ldtEntries;
+    /** Machine frame of the L3 in CR3 (holds an L3 type reference). */
+    public int baseL3 = -1;
+    /** Virtual CR0.TS (fpu_taskswitch). */
+    public boolean virtualTs;
+    public int iopl;
+    /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown, continuation). */
+    public boolean endSlice;
+
+    private volatile boolean online;
+    private volatile boolean blocked;
+    private volatile boolean running;
+    private volatile boolean tlbFlushPending;
+    private volatile boolean cr3ReloadPending;
+    private volatile long cpuTime;
+    private volatile int lastPcpu = -1;
+
+    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu) {
+        this.domain = domain;
+        this.id = id;
+        this.cpu = cpu;
+    }
+
+    public DomainImpl domain() {
+        return domain;
+    }
+
+    public X86Cpu cpu() {
+        return cpu;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public boolean online() {
+        return online;
+    }
+
+    public void setOnline(boolean on) {
+        online = on;
+    }
+
+    @Override
+    public boolean running() {
+        return running;
+    }
+
+    public void setRunning(boolean r, int pcpu) {
+        running = r;
+        if (r) lastPcpu = pcpu;
+    }
+
+    @Override
+    public boolean blocked() {
+        return blocked;
+    }
+
+    public void setBlocked(boolean b) {
+        blocked = b;
+    }
+
+    private volatile long sliceStart;
+
+    /** Accumulated time plus the running slice's time so far. */
+    @Override
+    public long cpuTimeNanos() {
+        long start = sliceStart;
+        return cpuTime + (start != 0 ? Math.max(0, domain.clock().nanos() - start) : 0);
+    }
+
+    /** The pCPU starts a slice of this vcpu (system time; never 0 while running). */
+    public void sliceStarted(long now) {
+        sliceStart = Math.max(1, now);
+    }
+
+    /** The slice that began at {@code start} ended at {@code now}. */
+    public void sliceEnded(long start, long now) {
+        cpuTime += now - start;
+        sliceStart = 0;
+    }
+
+    @Override
+    public long instructions() {
+        return cpu.instructionCount();
+    }
+
+    @Override
+    public int lastPcpu() {
+        return lastPcpu;
+    }
+
+    /** Runnable as far as the vcpu itself is concerned (the domain's state is checked apart). */
+    public boolean runnable() {
+        return online && !blocked;
+    }
+
+    /** Asks for a full TLB flush before the vcpu runs again (another vcpu changed page tables). */
+    public void requestTlbFlush() {
+        tlbFlushPending = true;
+    }
+
+    /** Asks for a CR3 reload (PDPTEs) before the vcpu runs again: its L3 changed. */
+    public void requestCr3Reload() {
+        cr3ReloadPending = true;
+    }
+
+    /** On the vcpu's thread: performs a pending flush or CR3 reload. */
+    public void flushIfRequested() {
+        if (tlbFlushPending) {
+            tlbFlushPending = false;
+            cpu.flushTlb();
+        }
+        reloadCr3IfRequested();
+    }
+
+    public void reloadCr3IfRequested() {
+        if (cr3ReloadPending) {
+            cr3ReloadPending = false;
+            if (baseL3 >= 0) cpu.setCr(3, baseL3 << 12);
+        }
+    }
+
+    /** Loads LDTR with the per-domain LDT mapping (or a null LDT). */
+    public void loadLdtr() {
+        if (ldtEntries == 0) {
+            cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+        } else {
+            cpu.setLdtr(new SegmentState(0, DomainMemory.ldtVirt(id), ldtEntries * 8 - 1, 0x82));
+        }
+        cpu.flushTlb();
+    }
+
+    /** Machine address of this vcpu's vcpu_info in shared_info. */
+    public long vcpuInfoAddress() {
+        return ((long) domain.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.vcpuInfo(id);
+    }
+
+    public int upcallMask() {
+        return domain.ram().read8(vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK);
+    }
+
+    public void setUpcallMask(int m) {
+        domain.ram().write8(vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK, m);
+    }
+
+    // ---- descriptor tables ----
+
+    /** Guest GDT page {@code p} (0..15) -> machine frame, as mapped in the per-domain area. */
+    public int gdtPageFrame(int p) {
+        if (p < gdtFrames.length) return gdtFrames[p];
+        if (p == Xen.FIRST_RESERVED_GDT_PAGE) return domain.pool().reservedGdtFrame();
+        return domain.pool().zeroFrame();
+    }
+
+    /** Maps the GDT frames into the per-domain area (after set_gdt or at creation). */
+    public void mapGdt() {
+        DomainMemory dm = domain.memory();
+        for (int p = 0; p < DomainMemory.GDT_PAGES; p++) {
+            dm.mapPerdomain(domain.pool(), id, p, gdtPageFrame(p));
+        }
+    }
+
+    public void mapLdt() {
+        DomainMemory dm = domain.memory();
+        for (int p = 0; p < 16; p++) {
+            dm.mapPerdomain(domain.pool(), id, DomainMemory.LDT_OFFSET_PAGES + p,
+                    p < ldtFrames.length ? ldtFrames[p] : domain.pool().zeroFrame());
+        }
+    }
+
+    /**
+     * The descriptor of {@code sel} from this vcpu's GDT or LDT (read from the frames, not
+     * through the guest's mappings), or 0 when the selector is null or beyond the table.
+     */
+    public long descriptor(int sel) {
+        int index = sel >>> 3;
+        int frame;
+        if ((sel & 4) != 0) {
+            if (index >= ldtEntries) return 0;
+            int p = index >>> 9;
+            if (p >= ldtFrames.length) return 0;
+            frame = ldtFrames[p];
+        } else {
+            if ((sel & 0xFFFC) == 0 || index >= Xen.FIRST_RESERVED_GDT_ENTRY + 512) return 0;
+            frame = gdtPageFrame(index >>> 9);
+        }
+        return domain.ram().read64(((long) frame << 12) + (index & 511) * 8L);
+    }
+
+    /**
+     * A segment register for {@code sel} as the CPU would load it at privilege {@code rpl}
+     * (code or data), or null if the descriptor is unusable: not present, wrong kind, or DPL
+     * not matching.
+     */
+    public SegmentState segmentFor(int sel, boolean code) {
+        long d = descriptor(sel);
+        int hi = (int) (d >>> 32);
+        int lo = (int) d;
+        if ((hi & 0x8000) == 0 || (hi & 0x1000) == 0) return null;
+        boolean isCode = (hi & 0x800) != 0;
+        int dpl = (hi >>> 13) & 3;
+        int rpl = sel & 3;
+        if (code) {
+            if (!isCode || dpl != rpl) return null;
+        } else {
+            if (isCode && (hi & 0x200) == 0) return null;
+            if (dpl < rpl) return null;
+        }
+        int base = (lo >>> 16) | (hi & 0xFF) << 16 | (hi & 0xFF000000);
+        int limit = (lo & 0xFFFF) | (hi & 0xF0000);
+        if ((hi & 0x800000) != 0) limit = limit << 12 | 0xFFF;
+        return new SegmentState(sel, base, limit, (hi >>> 8) & 0xF0FF);
+    }
+
+    @Override
+    public String toString() {
+        return "d" + domain.id() + "v" + id;
+    }
+}

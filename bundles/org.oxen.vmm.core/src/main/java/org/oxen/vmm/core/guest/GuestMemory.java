@@ -1,0 +1,142 @@
+package org.oxen.vmm.core.guest;
+
+import java.nio.charset.StandardCharsets;
+
+import org.oxen.vmm.abi.Xen;
+import org.oxen.x86.api.Ram;
+
+/**
+ * copy_from_guest / copy_to_guest: the one way the hypervisor touches guest virtual memory.
+ *
+ * <p>Addresses are translated through the guest's current PAE page tables (the CR3 the caller
+ * passes, i.e. the vcpu's), with the permissions of the guest kernel: present at every level,
+ * writable at every level for writes (CR0.WP semantics), and never at or above
+ * {@link Xen#HYPERVISOR_VIRT_START} (Xen's access_ok). Any failure throws
+ * {@link GuestFault#INSTANCE}. Like the hardware, translation sets A (and D for writes) in the
+ * L1 entry.
+ */
+public final class GuestMemory {
+
+    private final Ram ram;
+
+    public GuestMemory(Ram ram) {
+        this.ram = ram;
+    }
+
+    /** Machine address of {@code va}, or -1. */
+    public long translate(int cr3, int va, boolean write) {
+        if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return -1;
+        long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));
+        if ((l3e & Xen.PTE_P) == 0) return -1;
+        long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
+        if ((l2e & Xen.PTE_P) == 0 || (write && (l2e & Xen.PTE_RW) == 0) || (l2e & Xen.PTE_PSE) != 0) return -1;
+        long l1a = (l2e & Xen.PTE_ADDR_MASK) + (((va >>> 12) & 511) << 3);
+        long l1e = ram.read64(l1a);
+        if ((l1e & Xen.PTE_P) == 0 || (write && (l1e & Xen.PTE_RW) == 0)) return -1;
+        long ad = write ? Xen.PTE_A | Xen.PTE_D : Xen.PTE_A;
+        if ((l1e & ad) != ad) ram.write64(l1a, l1e | ad);
+        long pa = (l1e & Xen.PTE_ADDR_MASK) | (va & 0xFFF);
+        return pa < ram.size() ? pa : -1;
+    }
+
+    private long xlate(int cr3, int va, boolean write) {
+        long pa = translate(cr3, va, write);
+        if (pa < 0) throw GuestFault.INSTANCE;
+        return pa;
+    }
+
+    public int read8(int cr3, int va) {
+        return ram.read8(xlate(cr3, va, false));
+    }
+
+    public int read16(int cr3, int va) {
+        if ((va & 0xFFF) <= 0xFFE) return ram.read16(xlate(cr3, va, false));
+        return read8(cr3, va) | read8(cr3, va + 1) << 8;
+    }
+
+    public int read32(int cr3, int va) {
+        if ((va & 0xFFF) <= 0xFFC) return ram.read32(xlate(cr3, va, false));
+        return read16(cr3, va) | read16(cr3, va + 2) << 16;
+    }
+
+    public long read64(int cr3, int va) {
+        return (read32(cr3, va) & 0xFFFFFFFFL) | (long) read32(cr3, va + 4) << 32;
+    }
+
+    public void write8(int cr3, int va, int v) {
+        ram.write8(xlate(cr3, va, true), v);
+    }
+
+    public void write16(int cr3, int va, int v) {
+        if ((va & 0xFFF) <= 0xFFE) {
+            ram.write16(xlate(cr3, va, true), v);
+        } else {
+            // check both pages before writing either
+            xlate(cr3, va + 1, true);
+            write8(cr3, va, v);
+            write8(cr3, va + 1, v >>> 8);
+        }
+    }
+
+    public void write32(int cr3, int va, int v) {
+        if ((va & 0xFFF) <= 0xFFC) {
+            ram.write32(xlate(cr3, va, true), v);
+        } else {
+            xlate(cr3, va, true);
+            xlate(cr3, va + 3, true);
+            for (int i = 0; i < 4; i++) write8(cr3, va + i, v >>> (8 * i));
+        }
+    }
+
+    public void write64(int cr3, int va, long v) {
+        xlate(cr3, va, true);
+        xlate(cr3, va + 7, true);
+        write32(cr3, va, (int) v);
+        write32(cr3, va + 4, (int) (v >>> 32));
+    }
+
+    /** copy_from_guest of {@code len} bytes. */
+    public void read(int cr3, int va, byte[] dst, int off, int len) {
+        while (len > 0) {
+            long pa = xlate(cr3, va, false);
+            int n = Math.min(len, 0x1000 - (va & 0xFFF));
+            for (int i = 0; i < n; i++) dst[off + i] = (byte) ram.read8(pa + i);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** copy_to_guest; all pages are checked before the first byte is written. */
+    public void write(int cr3, int va, byte[] src, int off, int len) {
+        for (int done = 0; done < len; ) {
+            xlate(cr3, va + done, true);
+            done += 0x1000 - ((va + done) & 0xFFF);
+        }
+        while (len > 0) {
+            long pa = xlate(cr3, va, true);
+            int n = Math.min(len, 0x1000 - (va & 0xFFF));
+            for (int i = 0; i < n; i++) ram.write8(pa + i, src[off + i]);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Writes a NUL-terminated string of at most {@code max} bytes (truncated, always terminated). */
+    public void writeString(int cr3, int va, String s, int max) {
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        int n = Math.min(b.length, max - 1);
+        byte[] out = new byte[n + 1];
+        System.arraycopy(b, 0, out, 0, n);
+        write(cr3, va, out, 0, out.length);
+    }
+
+    /** Writes exactly {@code size} bytes: the string, NUL-padded. */
+    public void writeFixed(int cr3, int va, String s, int size) {
+        byte[] out = new byte[size];
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, out, 0, Math.min(b.length, size - 1));
+        write(cr3, va, out, 0, size);
+    }
+}

@@ -1,0 +1,69 @@
+package org.oxen.vmm.core.hypercall;
+
+import static org.oxen.vmm.core.hypercall.Args.EINVAL;
+import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
+
+import org.oxen.vmm.abi.Callback;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.trap.TrapBouncer;
+
+/**
+ * set_callbacks and callback_op: registrations are recorded per vcpu; event delivery through
+ * them comes with event channels (VMM core II).
+ */
+final class CallbackHypercalls {
+
+    private final Services s;
+
+    CallbackHypercalls(Services s) {
+        this.s = s;
+    }
+
+    long setCallbacks(VcpuImpl v, int ecs, int eeip, int fcs, int feip, int a5, int a6, boolean mc) {
+        v.eventCs = TrapBouncer.fixRpl(ecs & 0xFFFF);
+        v.eventEip = eeip;
+        v.failsafeCs = TrapBouncer.fixRpl(fcs & 0xFFFF);
+        v.failsafeEip = feip;
+        return 0;
+    }
+
+    long callbackOp(VcpuImpl v, int cmd, int arg, int a3, int a4, int a5, int a6, boolean mc) {
+        GuestMemory g = s.guest();
+        int cr3 = Args.cr3(v);
+        switch (cmd) {
+            case Callback.CALLBACKOP_REGISTER: {
+                int type = g.read16(cr3, arg + Callback.REGISTER_TYPE);
+                int flags = g.read16(cr3, arg + Callback.REGISTER_FLAGS);
+                int cs = g.read32(cr3, arg + Callback.REGISTER_CS) & 0xFFFF;
+                int eip = g.read32(cr3, arg + Callback.REGISTER_EIP);
+                switch (type) {
+                    case Callback.CALLBACKTYPE_EVENT:
+                        v.eventCs = TrapBouncer.fixRpl(cs);
+                        v.eventEip = eip;
+                        return 0;
+                    case Callback.CALLBACKTYPE_FAILSAFE:
+                        v.failsafeCs = TrapBouncer.fixRpl(cs);
+                        v.failsafeEip = eip;
+                        v.failsafeFlags = flags;
+                        return 0;
+                    case Callback.CALLBACKTYPE_NMI:
+                        v.nmiEip = eip;
+                        return 0;
+                    default:
+                        return EINVAL;
+                }
+            }
+            case Callback.CALLBACKOP_UNREGISTER: {
+                int type = g.read16(cr3, arg);
+                if (type == Callback.CALLBACKTYPE_NMI) {
+                    v.nmiEip = 0;
+                    return 0;
+                }
+                return EINVAL;
+            }
+            default:
+                return ENOSYS;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.oxen.vmm.core.hypercall;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestFault;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * The hypercall table (Xen's hypercall_table / do_multicall_call): one handler per number, one
+ * handler class per family. Arguments come from ebx, ecx, edx, esi, edi, ebp; the result goes
+ * to eax (iret sets all registers itself).
+ *
+ * <p>Last-resort safety: a {@link GuestFault} escaping a handler becomes -EFAULT; any other
+ * exception is a hypervisor bug: the calling domain is crashed with a log line, the count of
+ * {@link #internalErrors()} goes up, and the hypervisor goes on.
+ */
+public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitHandler.Hypercalls {
+
+    /** One hypercall: the calling vcpu, six arguments, whether it runs inside a multicall. */
+    @FunctionalInterface
+    public interface Handler {
+        long call(VcpuImpl v, int a1, int a2, int a3, int a4, int a5, int a6, boolean inMulticall);
+    }
+
+    private final Handler[] table = new Handler[Hypercall.NR_HYPERCALLS];
+    private final AtomicLong internalErrors = new AtomicLong();
+    private final Services services;
+    private final TrapHypercalls traps;
+
+    public HypercallDispatcher(Services s) {
+        this.services = s;
+        ConsoleHypercalls console = new ConsoleHypercalls(s);
+        VersionHypercalls version = new VersionHypercalls(s);
+        MemoryHypercalls memory = new MemoryHypercalls(s);
+        MmuHypercalls mmu = new MmuHypercalls(s);
+        traps = new TrapHypercalls(s);
+        SchedHypercalls sched = new SchedHypercalls(s);
+        CallbackHypercalls callbacks = new CallbackHypercalls(s);
+        PhysdevHypercalls physdev = new PhysdevHypercalls(s);
+        MulticallHypercall multicall = new MulticallHypercall(s, this);
+
+        table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
+        table[Hypercall.MMU_UPDATE] = mmu::mmuUpdate;
+        table[Hypercall.SET_GDT] = traps::setGdt;
+        table[Hypercall.STACK_SWITCH] = traps::stackSwitch;
+        table[Hypercall.SET_CALLBACKS] = callbacks::setCallbacks;
+        table[Hypercall.FPU_TASKSWITCH] = traps::fpuTaskswitch;
+        table[Hypercall.SCHED_OP_COMPAT] = sched::schedOpCompat;
+        table[Hypercall.UPDATE_DESCRIPTOR] = traps::updateDescriptor;
+        table[Hypercall.MEMORY_OP] = memory::memoryOp;
+        table[Hypercall.MULTICALL] = multicall::multicall;
+        table[Hypercall.UPDATE_VA_MAPPING] = mmu::updateVaMapping;
+        table[Hypercall.XEN_VERSION] = version::xenVersion;
+        table[Hypercall.CONSOLE_IO] = console::consoleIo;
+        table[Hypercall.PHYSDEV_OP_COMPAT] = physdev::physdevOpCompat;
+        table[Hypercall.VM_ASSIST] = VmAssistHypercall::vmAssist;
+        table[Hypercall.UPDATE_VA_MAPPING_OTHERDOMAIN] = mmu::updateVaMappingOtherdomain;
+        table[Hypercall.IRET] = traps::iret;
+        table[Hypercall.MMUEXT_OP] = mmu::mmuextOp;
+        table[Hypercall.SCHED_OP] = sched::schedOp;
+        table[Hypercall.CALLBACK_OP] = callbacks::callbackOp;
+        table[Hypercall.PHYSDEV_OP] = physdev::physdevOp;
+    }
+
+    public long internalErrors() {
+        return internalErrors.get();
+    }
+
+    /** Handles the hypercall the vcpu made with int $0x82 (EIP already after the instruction). */
+    @Override
+    public void dispatch(VcpuImpl v) {
+        X86Cpu c = v.cpu();
+        int nr = c.gpr(X86Cpu.EAX);
+        long rc = call(v, nr, c.gpr(X86Cpu.EBX), c.gpr(X86Cpu.ECX), c.gpr(X86Cpu.EDX), c.gpr(X86Cpu.ESI),
+                c.gpr(X86Cpu.EDI), c.gpr(X86Cpu.EBP), false);
+        if (nr != Hypercall.IRET || rc != TrapHypercalls.IRET_DONE) {
+            c.setGpr(X86Cpu.EAX, (int) rc);
+        }
+    }
+
+    /** One call through the table (also for multicall entries). */
+    public long call(VcpuImpl v, int nr, int a1, int a2, int a3, int a4, int a5, int a6, boolean inMulticall) {
+        if (nr < 0 || nr >= table.length || table[nr] == null) {
+            return -Errno.ENOSYS;
+        }
+        try {
+            return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
+        } catch (GuestFault f) {
+            return -Errno.EFAULT;
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                throw (VirtualMachineError) e;
+            }
+            internalErrors.incrementAndGet();
+            services.log("BUG: hypercall " + nr + " of " + v + " threw " + e);
+            v.domain().crash("hypervisor error in hypercall " + nr + ": " + e);
+            v.endSlice = true;
+            return -Errno.EINVAL;
+        }
+    }
+
+    /** Counts an internal error caught elsewhere (the exit handler). */
+    @Override
+    public void countInternalError() {
+        internalErrors.incrementAndGet();
+    }
+}

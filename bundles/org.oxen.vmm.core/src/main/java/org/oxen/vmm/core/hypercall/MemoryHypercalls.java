@@ -1,0 +1,69 @@
+package org.oxen.vmm.core.hypercall;
+
+import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
+
+import org.oxen.vmm.abi.Memory;
+import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.mm.FramePool;
+
+/**
+ * memory_op: the queries a PV kernel makes at boot. Reservation changes (ballooning,
+ * populate_physmap) are not offered yet: -ENOSYS.
+ */
+final class MemoryHypercalls {
+
+    private final Services s;
+
+    MemoryHypercalls(Services s) {
+        this.s = s;
+    }
+
+    long memoryOp(VcpuImpl v, int cmdArg, int arg, int a3, int a4, int a5, int a6, boolean mc) {
+        int cmd = cmdArg & Memory.MEMOP_CMD_MASK;
+        GuestMemory g = s.guest();
+        int cr3 = Args.cr3(v);
+        FramePool pool = s.pool();
+        switch (cmd) {
+            case Memory.XENMEM_MAXIMUM_RAM_PAGE:
+                return pool.maxRamPage();
+            case Memory.XENMEM_CURRENT_RESERVATION:
+            case Memory.XENMEM_MAXIMUM_RESERVATION: {
+                int domid = g.read16(cr3, arg);
+                long[] err = new long[1];
+                DomainImpl d = Args.self(s, v, domid, err);
+                if (d == null) return err[0];
+                return cmd == Memory.XENMEM_CURRENT_RESERVATION ? d.memoryPages() : d.maxMemoryKiB() / 4;
+            }
+            case Memory.XENMEM_MACHPHYS_MFN_LIST: {
+                int max = g.read32(cr3, arg + Memory.MFN_LIST_MAX_EXTENTS);
+                int list = g.read32(cr3, arg + Memory.MFN_LIST_EXTENT_START);
+                int chunks = (pool.m2pFrameCount() + 511) / 512;
+                int n = (int) Math.min(max & 0xFFFFFFFFL, chunks);
+                for (int i = 0; i < n; i++) {
+                    g.write32(cr3, list + i * 4, pool.m2pFirstFrame() + i * 512);
+                }
+                g.write32(cr3, arg + Memory.MFN_LIST_NR_EXTENTS, n);
+                return 0;
+            }
+            case Memory.XENMEM_MEMORY_MAP: {
+                int cap = g.read32(cr3, arg + Memory.MEMORY_MAP_NR_ENTRIES);
+                int buf = g.read32(cr3, arg + Memory.MEMORY_MAP_BUFFER);
+                int n = cap == 0 ? 0 : 1;
+                if (n == 1) {
+                    g.write64(cr3, buf, 0);
+                    g.write64(cr3, buf + 8, v.domain().memoryPages() * Xen.PAGE_SIZE);
+                    g.write32(cr3, buf + 16, Memory.E820_RAM);
+                }
+                g.write32(cr3, arg + Memory.MEMORY_MAP_NR_ENTRIES, n);
+                return 0;
+            }
+            case Memory.XENMEM_MAXIMUM_GPFN:
+                return v.domain().memoryPages() - 1;
+            default:
+                return ENOSYS;
+        }
+    }
+}

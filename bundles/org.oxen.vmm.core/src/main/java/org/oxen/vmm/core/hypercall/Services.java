@@ -1,0 +1,31 @@
+package org.oxen.vmm.core.hypercall;
+
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.mm.FramePool;
+import org.oxen.vmm.core.mm.PageTables;
+import org.oxen.vmm.core.trap.TrapBouncer;
+
+/** What hypercall handlers need of the hypervisor (Xen's globals, made explicit). */
+public interface Services {
+
+    FramePool pool();
+
+    PageTables pageTables();
+
+    GuestMemory guest();
+
+    TrapBouncer bouncer();
+
+    /** The domain with that id, or null. */
+    DomainImpl domain(int domid);
+
+    /** The vcpu stops running: it blocked (the scheduler must not pick it until woken). */
+    void block(VcpuImpl v);
+
+    void log(String line);
+
+    /** Xen's version as reported by xen_version (major << 16 | minor). */
+    int versionNumber();
+}

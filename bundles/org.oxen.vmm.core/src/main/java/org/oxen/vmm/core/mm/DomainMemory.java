@@ -1,0 +1,94 @@
+package org.oxen.vmm.core.mm;
+
+import java.util.Arrays;
+
+import org.oxen.vmm.abi.Xen;
+
+/**
+ * A domain's memory: its P2M (pseudo-physical frame -> machine frame, the hypervisor's copy,
+ * kept consistent with the M2P), the frames it owns beyond its reservation (shared_info), and
+ * the per-domain L1 that maps its vcpus' GDT and LDT frames into the hypervisor hole.
+ *
+ * <p>Per-domain area (one Xen-owned L1 at {@link PageTables#PERDOMAIN_SLOT}, i.e. virtual
+ * 0xF6800000): vcpu {@code v} has 32 pages at {@code 0xF6800000 + v * 128 KiB}: 16 GDT pages
+ * (guest frames 0..13, Xen's reserved page 14, a zero page 15) then 16 LDT pages.
+ */
+public final class DomainMemory {
+
+    public static final int PERDOMAIN_VIRT_START = 0xF6800000;
+    public static final int PAGES_PER_VCPU = 32;
+    public static final int GDT_PAGES = 16;
+    public static final int LDT_OFFSET_PAGES = 16;
+
+    public final int domid;
+    private int[] p2m;
+    private int nrPages;
+    /** Frames owned by the domain outside its pseudo-physical space (shared_info). */
+    private int[] extra = new int[0];
+    private int perdomainL1 = -1;
+
+    public DomainMemory(int domid, int maxPages) {
+        this.domid = domid;
+        this.p2m = new int[maxPages];
+        Arrays.fill(p2m, -1);
+    }
+
+    public int nrPages() {
+        return nrPages;
+    }
+
+    /** Machine frame of {@code pfn}, or -1. */
+    public int p2m(int pfn) {
+        return pfn >= 0 && pfn < nrPages ? p2m[pfn] : -1;
+    }
+
+    /** Records pfn -> mfn here and mfn -> pfn in the M2P. */
+    public void setP2m(FramePool pool, int pfn, int mfn) {
+        p2m[pfn] = mfn;
+        if (pfn >= nrPages) {
+            nrPages = pfn + 1;
+        }
+        pool.m2pSet(mfn, pfn);
+    }
+
+    /** Keeps the hypervisor's P2M in step with a guest's MMU_MACHPHYS_UPDATE. */
+    public void machphysUpdate(FramePool pool, int mfn, int pfn) {
+        int old = pool.m2pGet(mfn);
+        if (old >= 0 && old < nrPages && p2m[old] == mfn) {
+            p2m[old] = -1;
+        }
+        if (pfn >= 0 && pfn < nrPages) {
+            p2m[pfn] = mfn;
+        }
+        pool.m2pSet(mfn, pfn);
+    }
+
+    public void addExtra(int mfn) {
+        extra = Arrays.copyOf(extra, extra.length + 1);
+        extra[extra.length - 1] = mfn;
+    }
+
+    public int perdomainL1() {
+        return perdomainL1;
+    }
+
+    public void setPerdomainL1(int mfn) {
+        perdomainL1 = mfn;
+    }
+
+    /** Linear address of vcpu {@code v}'s GDT in the hole. */
+    public static int gdtVirt(int v) {
+        return PERDOMAIN_VIRT_START + v * PAGES_PER_VCPU * Xen.PAGE_SIZE;
+    }
+
+    public static int ldtVirt(int v) {
+        return gdtVirt(v) + LDT_OFFSET_PAGES * Xen.PAGE_SIZE;
+    }
+
+    /** Points slot {@code page} of vcpu {@code v}'s area at {@code mfn} (read-only, supervisor). */
+    public void mapPerdomain(FramePool pool, int v, int page, int mfn) {
+        long e = mfn < 0 ? 0 : ((long) mfn << 12) | Xen.PTE_P | Xen.PTE_A;
+        pool.ram().write64(((long) perdomainL1 << 12) + (v * PAGES_PER_VCPU + page) * 8L, e);
+    }
+
+}

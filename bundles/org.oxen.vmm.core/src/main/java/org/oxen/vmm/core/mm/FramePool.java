@@ -1,0 +1,267 @@
+package org.oxen.vmm.core.mm;
+
+import java.util.Random;
+
+import org.oxen.vmm.abi.Xen;
+import org.oxen.x86.api.Ram;
+
+/**
+ * Machine memory and its frame table (Xen's {@code frame_table} of {@code struct page_info}).
+ *
+ * <p>Design: one {@link Ram} is the machine's physical memory; every vcpu of every PV domain
+ * runs on it, because PV page tables hold machine frame numbers. Each frame has an owner (a
+ * domain id, {@link #OWNER_FREE} or {@link Xen#DOMID_XEN}), a general reference count (the
+ * allocation itself holds one, each mapping one more), and a type with a type count
+ * ({@link PageType}). The free list is a stack filled in a shuffled order (fixed seed), so a
+ * domain's frames are deliberately non-contiguous and code that assumes contiguity breaks at
+ * once. The machine-to-phys table (M2P) lives in machine memory itself (Xen-owned frames at the
+ * bottom of RAM) because guests read it through their read-only mapping at
+ * {@link Xen#MACH2PHYS_VIRT_START}.
+ *
+ * <p>Locking: every method that reads or changes frame state runs under this object's monitor
+ * (the "mm lock"; Xen uses per-page atomics and the domain's page_alloc_lock). Callers that
+ * perform several steps (validation of a page table) hold it across them.
+ */
+public final class FramePool {
+
+    public static final int OWNER_FREE = -1;
+
+    private final Ram ram;
+    private final int nrFrames;
+    final int[] owner;
+    final int[] type;
+    final int[] typeCount;
+    final int[] refCount;
+    private final int[] freeStack;
+    private int freeTop;
+
+    /** First frame of the M2P table and its length in frames. */
+    private final int m2pFirst;
+    private final int m2pFrames;
+    /** The Xen-owned L1 tables that map the M2P read-only (one per 2 MiB of the hole). */
+    private final int[] m2pL1;
+    /** A Xen-owned page of zeros (unused GDT/LDT slots). */
+    private final int zeroFrame;
+    /** Xen's reserved GDT page (entries 7168..7679: the flat selectors). */
+    private final int reservedGdtFrame;
+    private final int xenFrames;
+
+    public FramePool(long bytes) {
+        if (bytes < (8L << 20) || bytes > (3L << 30) || (bytes & 0xFFF) != 0) {
+            throw new IllegalArgumentException("machine memory must be 8 MiB .. 3 GiB in whole pages: " + bytes);
+        }
+        this.ram = new Ram(bytes);
+        this.nrFrames = (int) (bytes >>> Xen.PAGE_SHIFT);
+        owner = new int[nrFrames];
+        type = new int[nrFrames];
+        typeCount = new int[nrFrames];
+        refCount = new int[nrFrames];
+        // Xen's own frames at the bottom: frame 0 (never handed out), zero page, reserved GDT
+        // page, the M2P table, and the L1s that map it.
+        int next = 1;
+        zeroFrame = next++;
+        reservedGdtFrame = next++;
+        m2pFirst = next;
+        m2pFrames = (nrFrames * 4 + Xen.PAGE_SIZE - 1) / Xen.PAGE_SIZE;
+        next += m2pFrames;
+        int l1s = (m2pFrames + 511) / 512;
+        if (l1s > 8) {
+            throw new IllegalArgumentException("M2P larger than the 16 MiB hole slot");
+        }
+        m2pL1 = new int[l1s];
+        for (int i = 0; i < l1s; i++) {
+            m2pL1[i] = next++;
+        }
+        xenFrames = next;
+        for (int f = 0; f < xenFrames; f++) {
+            owner[f] = Xen.DOMID_XEN;
+            refCount[f] = 1;
+        }
+        for (int f = 0; f < nrFrames; f++) {
+            ram.write32(m2pAddress(f), Xen.INVALID_M2P_ENTRY);
+        }
+        for (int i = 0; i < m2pFrames; i++) {
+            long l1 = (long) m2pL1[i / 512] << 12;
+            ram.write64(l1 + (i % 512) * 8L, ((long) (m2pFirst + i) << 12) | Xen.PTE_P | Xen.PTE_A);
+        }
+        long g = (long) reservedGdtFrame << 12;
+        // Flat 4 GiB descriptors, accessed bit set (the page is read-only to the CPU's implicit writes).
+        ram.write64(g + (Xen.FLAT_RING1_CS & 0xFF8) , 0x00CFBB000000FFFFL);
+        ram.write64(g + (Xen.FLAT_RING1_DS & 0xFF8), 0x00CFB3000000FFFFL);
+        ram.write64(g + (Xen.FLAT_RING3_CS & 0xFF8), 0x00CFFB000000FFFFL);
+        ram.write64(g + (Xen.FLAT_RING3_DS & 0xFF8), 0x00CFF3000000FFFFL);
+        int n = nrFrames - xenFrames;
+        freeStack = new int[n];
+        for (int i = 0; i < n; i++) {
+            freeStack[i] = xenFrames + i;
+        }
+        Random rnd = new Random(0x6f78656eL);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = freeStack[i];
+            freeStack[i] = freeStack[j];
+            freeStack[j] = t;
+        }
+        freeTop = n;
+        for (int f = xenFrames; f < nrFrames; f++) {
+            owner[f] = OWNER_FREE;
+        }
+    }
+
+    public Ram ram() {
+        return ram;
+    }
+
+    public int nrFrames() {
+        return nrFrames;
+    }
+
+    /** Frames the hypervisor keeps for itself (M2P and friends); never in the free pool. */
+    public int xenFrames() {
+        return xenFrames;
+    }
+
+    public synchronized int freeFrames() {
+        return freeTop;
+    }
+
+    /** Frames that can ever be handed to domains. */
+    public int poolFrames() {
+        return nrFrames - xenFrames;
+    }
+
+    /** Allocates a zeroed frame for {@code domid} with one (allocation) reference; -1 when none is left. */
+    public synchronized int alloc(int domid) {
+        if (freeTop == 0) {
+            return -1;
+        }
+        int f = freeStack[--freeTop];
+        owner[f] = domid;
+        refCount[f] = 1;
+        type[f] = PageType.NONE;
+        typeCount[f] = 0;
+        zero(f);
+        return f;
+    }
+
+    /** Returns a frame to the pool whatever its counts (domain destruction); clears its M2P entry. */
+    public synchronized void free(int mfn) {
+        if (owner[mfn] == OWNER_FREE || owner[mfn] == Xen.DOMID_XEN) {
+            throw new IllegalStateException("freeing frame " + mfn + " owned by " + owner[mfn]);
+        }
+        owner[mfn] = OWNER_FREE;
+        refCount[mfn] = 0;
+        type[mfn] = PageType.NONE;
+        typeCount[mfn] = 0;
+        m2pSet(mfn, Xen.INVALID_M2P_ENTRY);
+        freeStack[freeTop++] = mfn;
+    }
+
+    /** Allocates a zeroed frame that the hypervisor keeps for a domain (its per-domain L1); -1 if none. */
+    public synchronized int allocXen() {
+        int f = alloc(Xen.DOMID_XEN);
+        return f;
+    }
+
+    /** Returns a frame from {@link #allocXen()}. */
+    public synchronized void freeXen(int mfn) {
+        if (owner[mfn] != Xen.DOMID_XEN || mfn < xenFrames) {
+            throw new IllegalStateException("frame " + mfn + " is not a per-domain Xen frame");
+        }
+        owner[mfn] = 0;
+        free(mfn);
+    }
+
+    /** Frees every frame {@code domid} owns (domain destruction); returns how many. */
+    public synchronized int releaseDomain(int domid) {
+        int n = 0;
+        for (int f = xenFrames; f < nrFrames; f++) {
+            if (owner[f] == domid) {
+                free(f);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public void zero(int mfn) {
+        long a = (long) mfn << 12;
+        for (int i = 0; i < Xen.PAGE_SIZE; i += 8) {
+            ram.write64(a + i, 0);
+        }
+    }
+
+    /** True for a frame of RAM (mfn_valid). */
+    public boolean valid(long mfn) {
+        return mfn >= 0 && mfn < nrFrames;
+    }
+
+    public synchronized int owner(int mfn) {
+        return owner[mfn];
+    }
+
+    public synchronized int refCount(int mfn) {
+        return refCount[mfn];
+    }
+
+    public synchronized int type(int mfn) {
+        return type[mfn];
+    }
+
+    public synchronized int typeCount(int mfn) {
+        return typeCount[mfn];
+    }
+
+    public synchronized boolean isPinned(int mfn) {
+        return (type[mfn] & PageType.PINNED) != 0;
+    }
+
+    /** Sets the pinned flag (the caller holds a type reference for it). */
+    public synchronized void markPinned(int mfn) {
+        type[mfn] |= PageType.PINNED;
+    }
+
+    public synchronized void clearPinned(int mfn) {
+        type[mfn] &= ~PageType.PINNED;
+    }
+
+    // ---- M2P ----
+
+    private long m2pAddress(long mfn) {
+        return ((long) m2pFirst << 12) + mfn * 4;
+    }
+
+    public void m2pSet(int mfn, int pfn) {
+        ram.write32(m2pAddress(mfn), pfn);
+    }
+
+    public int m2pGet(int mfn) {
+        return ram.read32(m2pAddress(mfn));
+    }
+
+    public int m2pFirstFrame() {
+        return m2pFirst;
+    }
+
+    public int m2pFrameCount() {
+        return m2pFrames;
+    }
+
+    /** The L1 that maps the {@code i}-th 2 MiB of the M2P area, or -1. */
+    public int m2pL1(int i) {
+        return i < m2pL1.length ? m2pL1[i] : -1;
+    }
+
+    public int zeroFrame() {
+        return zeroFrame;
+    }
+
+    public int reservedGdtFrame() {
+        return reservedGdtFrame;
+    }
+
+    /** Highest machine frame number (XENMEM_maximum_ram_page). */
+    public int maxRamPage() {
+        return nrFrames;
+    }
+}

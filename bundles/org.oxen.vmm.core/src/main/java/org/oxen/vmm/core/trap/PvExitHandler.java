@@ -1,0 +1,210 @@
+package org.oxen.vmm.core.trap;
+
+import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.core.domain.TrapInfo;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestFault;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.x86.cpu.CpuExit;
+import org.oxen.x86.cpu.CpuidModel;
+import org.oxen.x86.cpu.ExitAction;
+import org.oxen.x86.cpu.ExitHandler;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * A PV vcpu's way into the hypervisor (Xen's entry.S + traps.c): every exception and every
+ * INT n leaves the emulator and comes here. INT 0x82 from ring 1 is a hypercall; other INT n
+ * and INT3/INTO are bounced when the trap table's DPL allows them, else #GP(vector*8+2) as the
+ * hardware would; exceptions are bounced (#PF with CR2, #NM after fpu_taskswitch, #UD with the
+ * forced-emulation prefix emulated); the guest kernel has no IDT of its own in the CPU (IDTR
+ * limit 0), so nothing is ever delivered behind the hypervisor's back.
+ */
+public final class PvExitHandler implements ExitHandler {
+
+    /** The hypercall entry (the dispatcher). */
+    public interface Hypercalls {
+        void dispatch(VcpuImpl v);
+
+        void countInternalError();
+    }
+
+    private static final byte[] FORCED_CPUID = {0x0F, 0x0B, 0x78, 0x65, 0x6E, 0x0F, (byte) 0xA2};
+
+    private final VcpuImpl v;
+    private final TrapBouncer bouncer;
+    private final GuestMemory mem;
+    private final Hypercalls hypercalls;
+    private final PvCpuid cpuid;
+
+    public PvExitHandler(VcpuImpl v, TrapBouncer bouncer, GuestMemory mem, Hypercalls hypercalls, PvCpuid cpuid) {
+        this.v = v;
+        this.bouncer = bouncer;
+        this.mem = mem;
+        this.hypercalls = hypercalls;
+        this.cpuid = cpuid;
+    }
+
+    @Override
+    public ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+        try {
+            handle(cpu, exit);
+        } catch (RuntimeException | StackOverflowError e) {
+            hypercalls.countInternalError();
+            v.domain().crash("hypervisor error handling " + exit + ": " + e);
+            v.endSlice = true;
+        }
+        if (v.endSlice || v.domain().isStopped()) {
+            return ExitAction.STOP;
+        }
+        return ExitAction.RESUME;
+    }
+
+    private void handle(X86Cpu cpu, CpuExit exit) {
+        switch (exit.reason()) {
+            case SOFTWARE_INTERRUPT:
+                softwareInterrupt(cpu, exit.vector(), exit.eip(), exit.nextEip());
+                return;
+            case EXCEPTION:
+                exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address());
+                return;
+            default:
+                v.domain().crash("unexpected exit " + exit);
+        }
+    }
+
+    private void softwareInterrupt(X86Cpu cpu, int vector, int eip, int nextEip) {
+        int cpl = cpu.cpl();
+        if (vector == Hypercall.VECTOR && cpl == 1) {
+            cpu.setEip(nextEip);
+            hypercalls.dispatch(v);
+            return;
+        }
+        TrapInfo ti = v.traps[vector];
+        if (ti != null && ti.address() != 0 && ti.dpl() >= cpl) {
+            bouncer.bounce(v, vector, -1, nextEip, 0);
+        } else {
+            bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
+        }
+    }
+
+    private void exception(X86Cpu cpu, int vector, int error, int eip, int address) {
+        switch (vector) {
+            case 6:
+                if (forcedEmulation(cpu, eip)) return;
+                break;
+            case 7:
+                if (v.virtualTs) {
+                    v.virtualTs = false;
+                    cpu.setCr(0, cpu.cr(0) & ~org.oxen.vmm.core.domain.VcpuImpl.CR0_TS);
+                    break;
+                }
+                if ((cpu.cr(0) & org.oxen.vmm.core.domain.VcpuImpl.CR0_TS) != 0) {
+                    cpu.setCr(0, cpu.cr(0) & ~org.oxen.vmm.core.domain.VcpuImpl.CR0_TS);
+                    return;
+                }
+                break;
+            case 13:
+                if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
+                break;
+            default:
+                break;
+        }
+        bouncer.bounce(v, vector, error, eip, address);
+    }
+
+    /** INT3 / INTO / INT1 hit the empty IDT: treat them as the software interrupts they are. */
+    private boolean oneByteInt(X86Cpu cpu, int eip) {
+        int b;
+        try {
+            b = mem.read8(cpu.cr(3), cpu.segment(X86Cpu.CS).base + eip);
+        } catch (GuestFault f) {
+            return false;
+        }
+        int vector;
+        switch (b) {
+            case 0xCC: vector = 3; break;
+            case 0xCE: vector = 4; break;
+            case 0xF1: vector = 1; break;
+            default: return false;
+        }
+        TrapInfo ti = v.traps[vector];
+        if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
+            bouncer.bounce(v, vector, -1, eip + 1, 0);
+        } else {
+            bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
+        }
+        return true;
+    }
+
+    /** ud2a; "xen"; cpuid: emulate CPUID with the PV view and skip the prefix. */
+    private boolean forcedEmulation(X86Cpu cpu, int eip) {
+        int lin = cpu.segment(X86Cpu.CS).base + eip;
+        try {
+            for (int i = 0; i < FORCED_CPUID.length; i++) {
+                if ((byte) mem.read8(cpu.cr(3), lin + i) != FORCED_CPUID[i]) return false;
+            }
+        } catch (GuestFault f) {
+            return false;
+        }
+        int[] out = new int[4];
+        cpuid.query(cpu.gpr(X86Cpu.EAX), cpu.gpr(X86Cpu.ECX), out);
+        cpu.setGpr(X86Cpu.EAX, out[0]);
+        cpu.setGpr(X86Cpu.EBX, out[1]);
+        cpu.setGpr(X86Cpu.ECX, out[2]);
+        cpu.setGpr(X86Cpu.EDX, out[3]);
+        cpu.setEip(eip + FORCED_CPUID.length);
+        return true;
+    }
+
+    /** The CPUID a PV guest sees (Xen's pv_cpuid): masked features and Xen's leaves 0x40000000+. */
+    public static final class PvCpuid {
+        private final CpuidModel model;
+        private final int version;
+
+        public PvCpuid(CpuidModel model, int version) {
+            this.model = model;
+            this.version = version;
+        }
+
+        /** The masked model for native CPUID in ring 1 too. */
+        public CpuidModel model() {
+            return model;
+        }
+
+        public void query(int leaf, int sub, int[] out) {
+            if (leaf == 0x40000000) {
+                out[0] = 0x40000002;
+                out[1] = 0x566e6558; // "XenV"
+                out[2] = 0x65584d4d; // "MMXe"
+                out[3] = 0x4d4d566e; // "nVMM"
+                return;
+            }
+            if (leaf == 0x40000001) {
+                out[0] = version;
+                out[1] = out[2] = out[3] = 0;
+                return;
+            }
+            if (leaf == 0x40000002) {
+                out[0] = 1;          // hypercall pages
+                out[1] = 0x40000000; // MSR base
+                out[2] = out[3] = 0;
+                return;
+            }
+            model.query(leaf, sub, out);
+        }
+
+        /**
+         * Xen's PV masking: no PSE/PGE/DE/VME/MTRR/MCE/MCA/ACPI/APIC; no SEP either (oxen does
+         * not deliver the sysenter callback, so a guest must use int $0x80); hypervisor bit set.
+         */
+        public static PvCpuid create(int version) {
+            CpuidModel m = new CpuidModel();
+            int[] l1 = new int[4];
+            m.query(1, 0, l1);
+            int edx = l1[3] & ~(CpuidModel.PSE | CpuidModel.PGE | CpuidModel.DE | 1 << 1 | 1 << 12 | 1 << 7
+                    | 1 << 14 | 1 << 22 | CpuidModel.APIC | CpuidModel.SEP);
+            m.set(1, l1[0], l1[1], l1[2] | 1 << 31, edx);
+            return new PvCpuid(m, version);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package org.oxen.vmm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.PageType;
+
+/** The domain builder: notes from segments or sections, refusals with clear errors, no leaks. */
+class DomainBuilderTest {
+
+    static Vmm vmm;
+
+    @BeforeAll
+    static void start() {
+        vmm = new Vmm(128L << 20, 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        vmm.shutdown();
+    }
+
+    static byte[] hello() {
+        return GuestImages.load(GuestImages.Flavor.PV, "hello");
+    }
+
+    static Domain boot(String name, byte[] image) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder(name).kernel(image).memoryMiB(8).build());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), d.consoleOutput());
+        assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+        return d;
+    }
+
+    /** Changes the type of every program header of type {@code from} to {@code to}. */
+    static byte[] patchPhdrs(byte[] img, int from, int to) {
+        byte[] f = img.clone();
+        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+        int phoff = b.getInt(28), phnum = b.getShort(44);
+        for (int i = 0; i < phnum; i++) {
+            if (b.getInt(phoff + i * 32) == from) b.putInt(phoff + i * 32, to);
+        }
+        return f;
+    }
+
+    static byte[] patchShdrs(byte[] img, int from, int to) {
+        byte[] f = img.clone();
+        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+        int shoff = b.getInt(32), shnum = b.getShort(48);
+        for (int i = 0; i < shnum; i++) {
+            if (b.getInt(shoff + i * 40 + 4) == from) b.putInt(shoff + i * 40 + 4, to);
+        }
+        return f;
+    }
+
+    /** The MMU's translation (read access at CPL 1), the hole included; -1 if not mapped. */
+    static long walk(int cr3, int va) {
+        return walkWith(vmm, cr3, va);
+    }
+
+    static long walkWith(Vmm vmm, int cr3, int va) {
+        var ram = vmm.pool().ram();
+        long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));
+        if ((l3e & 1) == 0) return -1;
+        long l2e = ram.read64((l3e & 0xFFFFFFFFF000L) + (((va >>> 21) & 511) << 3));
+        if ((l2e & 1) == 0) return -1;
+        long l1e = ram.read64((l2e & 0xFFFFFFFFF000L) + (((va >>> 12) & 511) << 3));
+        if ((l1e & 1) == 0) return -1;
+        return (l1e & 0xFFFFFFFFF000L) | (va & 0xFFF);
+    }
+
+    DomainBuildException refused(byte[] image) {
+        long free = vmm.freeFrames();
+        int before = vmm.list().size();
+        DomainBuildException e = assertThrows(DomainBuildException.class,
+                () -> vmm.create(DomainConfig.builder("bad").kernel(image).memoryMiB(8).build()));
+        assertEquals(free, vmm.freeFrames(), "frames leaked by a refused build");
+        assertEquals(before, vmm.list().size());
+        return e;
+    }
+
+    @Test
+    void notesFromThePtNoteSegmentAlone() throws Exception {
+        Domain d = boot("seg-notes", patchShdrs(hello(), 7, 1)); // SHT_NOTE -> SHT_PROGBITS
+        vmm.destroy(d.id());
+    }
+
+    @Test
+    void notesFromANoteSectionAlone() throws Exception {
+        Domain d = boot("sect-notes", patchPhdrs(hello(), 4, 0)); // PT_NOTE -> PT_NULL
+        vmm.destroy(d.id());
+    }
+
+    @Test
+    void startOfDayLayout() throws Exception {
+        DomainImpl d = (DomainImpl) vmm.create(DomainConfig.builder("layout").kernel(hello()).memoryMiB(8)
+                .cmdline("a=1 b=2").startPaused(true).build());
+        try {
+            var cpu = d.vcpu(0).cpu();
+            var g = vmm.guest();
+            int cr3 = cpu.cr(3);
+            int si = cpu.gpr(org.oxen.x86.cpu.X86Cpu.ESI);
+            byte[] magic = new byte[15];
+            g.read(cr3, si, magic, 0, 15);
+            assertEquals("xen-3.0-x86_32p", new String(magic, StandardCharsets.US_ASCII));
+            assertEquals(2048, g.read32(cr3, si + 32));
+            int ptBase = g.read32(cr3, si + 60), nrPt = g.read32(cr3, si + 64), mfnList = g.read32(cr3, si + 68);
+            // order: kernel, p2m, start_info, xenstore, console, page tables, stack; page aligned
+            assertTrue(mfnList < si && si < ptBase && (ptBase & 0xFFF) == 0 && (si & 0xFFF) == 0);
+            assertEquals(si + 3 * 4096, ptBase);
+            assertEquals(ptBase + nrPt * 4096 + 4096, cpu.gpr(org.oxen.x86.cpu.X86Cpu.ESP));
+            assertEquals(0xe019, cpu.segment(org.oxen.x86.cpu.X86Cpu.CS).selector);
+            assertEquals(1, cpu.cpl());
+            assertEquals(1, d.vcpu(0).upcallMask());
+            // p2m and M2P agree, frames are not contiguous
+            int contiguous = 0;
+            for (int pfn = 0; pfn < 2048; pfn++) {
+                int mfn = g.read32(cr3, mfnList + pfn * 4);
+                assertEquals(d.memory().p2m(pfn), mfn);
+                assertEquals(pfn, vmm.pool().m2pGet(mfn));
+                assertEquals(pfn, vmm.pool().ram().read32(walk(cr3, 0xF5800000 + mfn * 4))); // the guest's view
+                if (pfn > 0 && mfn == d.memory().p2m(pfn - 1) + 1) contiguous++;
+            }
+            assertTrue(contiguous < 100, "frames handed out contiguously: " + contiguous);
+            // boot tables read-only, L3 pinned, command line passed
+            assertTrue(vmm.guest().translate(cr3, ptBase, true) < 0);
+            int l3 = d.vcpu(0).baseL3;
+            assertEquals(PageType.L3, vmm.pool().type(l3) & PageType.TYPE_MASK);
+            assertTrue(vmm.pool().isPinned(l3));
+            byte[] cl = new byte[7];
+            g.read(cr3, si + 80, cl, 0, 7);
+            assertEquals("a=1 b=2", new String(cl, StandardCharsets.US_ASCII));
+            // hypercall page: slot 17 = mov $17,%eax; int $0x82; ret, slot 23 = push %eax; ...
+            assertEquals(0xB8, g.read8(cr3, 0xC0001000 + 17 * 32));
+            assertEquals(17, g.read32(cr3, 0xC0001000 + 17 * 32 + 1));
+            assertEquals(0x82CD, g.read16(cr3, 0xC0001000 + 17 * 32 + 5));
+            assertEquals(0xC3, g.read8(cr3, 0xC0001000 + 17 * 32 + 7));
+            assertEquals(0x50, g.read8(cr3, 0xC0001000 + 23 * 32));
+            assertEquals(DomainState.PAUSED, d.state());
+        } finally {
+            vmm.destroy(d.id());
+        }
+    }
+
+    @Test
+    void malformedAndUnsupportedImagesAreRefusedClearly() {
+        byte[] h = hello();
+        assertTrue(refused(new byte[10]).getMessage().contains("not an ELF"));
+        assertTrue(refused(Arrays.copyOf(h, 3000)).getMessage().contains("outside the file")
+                || refused(Arrays.copyOf(h, 3000)).getMessage().contains("beyond"));
+        byte[] elf64 = h.clone();
+        elf64[4] = 2;
+        assertTrue(refused(elf64).getMessage().contains("ELF32"));
+        byte[] arm = h.clone();
+        arm[18] = 40;
+        assertTrue(refused(arm).getMessage().contains("i386"));
+        byte[] noNotes = patchShdrs(patchPhdrs(h, 4, 0), 7, 1);
+        assertTrue(refused(noNotes).getMessage().contains("no Xen ELF notes"));
+        assertTrue(refused(new MiniGuest().bytes(0xF4).paeMode("no").image()).getMessage().contains("not PAE"));
+        DomainBuildException req = refused(new MiniGuest().bytes(0xF4)
+                .features("pae_pgdir_above_4gb|!supervisor_mode_kernel").image());
+        assertTrue(req.getMessage().contains("requires feature 'supervisor_mode_kernel'"), req.getMessage());
+        // a required feature oxen has is fine
+        long free = vmm.freeFrames();
+        assertTrue(assertThrows(DomainBuildException.class, () -> vmm.create(DomainConfig.builder("big")
+                .kernel(h).memoryMiB(1).build())).getMessage().contains("memory too small"));
+        assertEquals(free, vmm.freeFrames());
+        assertThrows(DomainBuildException.class, () -> vmm.create(DomainConfig.builder("huge").kernel(h)
+                .memoryMiB(1024).build()));
+        assertEquals(free, vmm.freeFrames());
+    }
+
+    @Test
+    void requiredFeatureThatOxenHasBoots() throws Exception {
+        Domain d = vmm.create(DomainConfig.builder("req-ok").kernel(new MiniGuest().features("!pae_pgdir_above_4gb")
+                .shutdown(0).image()).memoryMiB(4).build());
+        assertTrue(d.awaitShutdown(10, TimeUnit.SECONDS));
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+        vmm.destroy(d.id());
+    }
+}

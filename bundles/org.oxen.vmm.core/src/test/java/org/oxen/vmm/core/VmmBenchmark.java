@@ -1,0 +1,183 @@
+package org.oxen.vmm.core;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.core.time.SystemTime;
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.Ram;
+import org.oxen.x86.cpu.CpuTestSupport;
+import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * Benchmarks (not tests: no timed assertions), run with
+ * {@code mvn -o test -pl bundles/org.oxen.vmm.core -am -Dtest=VmmBenchmark -Doxen.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}. Prints the figures of PERFORMANCE-vmm.md.
+ *
+ * <p>Time is the CPU time of the thread running the guest (the pCPU thread for PV, the test
+ * thread for native): on a shared, loaded host, wall time measures the neighbours. Both flavors
+ * read their TSC from that clock, so the durations the guests print are CPU time too.
+ */
+@EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
+class VmmBenchmark {
+
+    static final int CALLS = 2_000_000;
+
+    /** Null hypercall: a loop of xen_version(0), minus the same loop without the int $0x82. */
+    @Test
+    void nullHypercall() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
+        try {
+            List<Double> per = new ArrayList<>();
+            for (int round = 0; round < 7; round++) {
+                long with = loop(vmm, true);
+                long without = loop(vmm, false);
+                per.add((with - without) / (double) CALLS);
+                System.out.printf("null hypercall round %d: loop with %d ns, without %d ns -> %.1f ns/call%n",
+                        round, with, without, per.get(per.size() - 1));
+            }
+            List<Double> s = new ArrayList<>(per.subList(2, per.size()));
+            Collections.sort(s);
+            System.out.printf("RESULT null hypercall (xen_version 0): median %.1f ns, best %.1f ns (%d calls, "
+                    + "rounds 3-7)%n", s.get(s.size() / 2), s.get(0), CALLS);
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private long loop(Vmm vmm, boolean hypercall) throws Exception {
+        MiniGuest m = new MiniGuest().movImm(7, CALLS);          // mov $CALLS, %edi
+        m.movImm(0, 17).bytes(0x31, 0xDB, 0x31, 0xC9);            // mov $17,%eax; xor %ebx,%ebx; xor %ecx,%ecx
+        if (hypercall) m.int82(); else m.bytes(0x90, 0x90);
+        m.bytes(0x4F, 0x75, 0xF2);                                 // dec %edi; jnz loop
+        m.shutdown(0);
+        Domain d = vmm.create(DomainConfig.builder("nullhc").kernel(m.image()).memoryMiB(4).build());
+        d.awaitShutdown(60, TimeUnit.SECONDS);
+        long t = d.cpuTimeNanos();
+        vmm.destroy(d.id());
+        return t;
+    }
+
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    static long threadCpu() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
+    static final Pattern TOTAL = Pattern.compile("flavor=(\\w+) .*checksum=(0x[0-9a-f]+) insns=(\\d+) ns=(\\d+)");
+
+    /** cpubench in a PV domain against the native flavor on a bare CPU (Figure 3 in miniature). */
+    @Test
+    void cpubenchPvVsNative() throws Exception {
+        String cmd = "loop=10000000 mix=10";
+        Vmm vmm = new Vmm(128L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
+        try {
+            List<long[]> pv = new ArrayList<>(), nat = new ArrayList<>();
+            for (int round = 0; round < 7; round++) {
+                long n = parse("native", runNative(cmd));
+                Domain d = vmm.create(DomainConfig.builder("cpubench").kernel(GuestImages.load(GuestImages.Flavor.PV,
+                        "cpubench")).memoryMiB(16).cmdline(cmd).build());
+                d.awaitShutdown(300, TimeUnit.SECONDS);
+                long p = parse("pv", d.consoleOutput());
+                vmm.destroy(d.id());
+                nat.add(new long[] {n});
+                pv.add(new long[] {p});
+                System.out.printf("cpubench round %d: native %d ms, PV %d ms, PV/native speed %.3f%n", round,
+                        n / 1_000_000, p / 1_000_000, n / (double) p);
+            }
+            long bn = nat.subList(2, 7).stream().mapToLong(a -> a[0]).min().orElseThrow();
+            long bp = pv.subList(2, 7).stream().mapToLong(a -> a[0]).min().orElseThrow();
+            System.out.printf("RESULT cpubench %s: native best %.1f ms, PV best %.1f ms, PV/native %.3f (best of rounds 3-7)%n",
+                    cmd, bn / 1e6, bp / 1e6, bn / (double) bp);
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private static long parse(String flavor, String out) {
+        Matcher m = TOTAL.matcher(out);
+        if (!m.find() || !m.group(1).equals(flavor) || !out.contains("RESULT: PASS")) {
+            throw new AssertionError(flavor + " cpubench did not pass:\n" + out);
+        }
+        return Long.parseLong(m.group(4));
+    }
+
+    /** The native flavor on a bare X86Cpu: a minimal multiboot loader, debugcon, exit port, PIT channel 2. */
+    static String runNative(String cmdline) {
+        byte[] elf = GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench");
+        Ram ram = new Ram(64L << 20);
+        ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+        int phoff = b.getInt(28), phnum = b.getShort(44) & 0xFFFF;
+        for (int i = 0; i < phnum; i++) {
+            int o = phoff + i * 32;
+            if (b.getInt(o) != 1) continue;
+            int off = b.getInt(o + 4), paddr = b.getInt(o + 12), filesz = b.getInt(o + 16);
+            ram.load(paddr & 0xFFFFFFFFL, elf, off, filesz);
+        }
+        byte[] cl = ("cpubench " + cmdline + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ram.load(0x9100, cl, 0, cl.length);
+        ram.write32(0x9000, 1 | 4);                // flags: mem, cmdline
+        ram.write32(0x9004, 640);
+        ram.write32(0x9008, (64 << 10) - 1024);
+        ram.write32(0x9010, 0x9100);
+        long start = threadCpu();
+        Clock clock = () -> threadCpu() - start;
+        StringBuilder out = new StringBuilder();
+        X86Cpu[] cpuRef = new X86Cpu[1];
+        IoPortDevice io = new IoPortDevice() {
+            int latch, latchBytes, gate;
+            long armed = -1;
+
+            @Override
+            public int read8(int port) {
+                if (port == 0x61) {
+                    boolean done = armed >= 0 && clock.nanos() >= armed;
+                    return gate | (done ? 0x20 : 0);
+                }
+                return 0xFF;
+            }
+
+            @Override
+            public void write8(int port, int v) {
+                switch (port) {
+                    case 0xE9: out.append((char) (v & 0xFF)); break;
+                    case 0xF4: cpuRef[0].requestStop(); break;
+                    case 0x61: gate = v & 3; break;
+                    case 0x43: latchBytes = 0; armed = -1; break;
+                    case 0x42:
+                        latch = latchBytes == 0 ? v & 0xFF : latch | (v & 0xFF) << 8;
+                        if (++latchBytes == 2) armed = clock.nanos() + latch * 1_000_000_000L / 1_193_182;
+                        break;
+                    default: break;
+                }
+            }
+        };
+        X86Cpu cpu = CpuTestSupport.flat32(ram, io, 0);
+        cpuRef[0] = cpu;
+        for (int v = 0; v < 32; v++) cpu.setExceptionExit(v, false);
+        cpu.setClock(clock);
+        cpu.setGpr(X86Cpu.EAX, 0x2BADB002);
+        cpu.setGpr(X86Cpu.EBX, 0x9000);
+        cpu.setEip(b.getInt(24));
+        for (;;) {
+            RunResult r = cpu.run(50_000_000);
+            if (r == RunResult.STOPPED || r == RunResult.HALTED || r == RunResult.SHUTDOWN || r == RunResult.EXIT) break;
+        }
+        return out.toString();
+    }
+}
