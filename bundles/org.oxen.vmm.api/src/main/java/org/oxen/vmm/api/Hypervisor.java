@@ -62,6 +62,7 @@ public interface Hypervisor {
      */
     long internalErrors();
 
+    /** Lifecycle events of every domain from now on (see {@link DomainListener} for the thread). */
     void addListener(DomainListener listener);
 
     void removeListener(DomainListener listener);

@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Domain;
@@ -75,6 +78,12 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
+    /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
+    private final ExecutorService eventThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "oxen-domain-events");
+        t.setDaemon(true);
+        return t;
+    });
     private int nextDomid = 1;
 
     public Vmm(long memoryBytes, int nrPcpus) {
@@ -120,6 +129,12 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        eventThread.shutdown();
+        try {
+            eventThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -340,12 +355,18 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, Pcpu.S
 
     private void fire(DomainEvent.Type type, DomainImpl d, String detail) {
         DomainEvent e = new DomainEvent(type, d.id(), d.name(), detail);
-        for (DomainListener l : listeners) {
-            try {
-                l.domainEvent(e);
-            } catch (RuntimeException ex) {
-                log("listener " + l + " failed on " + e + ": " + ex);
-            }
+        try {
+            eventThread.execute(() -> {
+                for (DomainListener l : listeners) {
+                    try {
+                        l.domainEvent(e);
+                    } catch (RuntimeException ex) {
+                        log("listener " + l + " failed on " + e + ": " + ex);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+            // the hypervisor is shutting down: nobody is listening any more
         }
     }
 

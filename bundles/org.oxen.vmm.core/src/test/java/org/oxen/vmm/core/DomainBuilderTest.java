@@ -186,6 +186,35 @@ class DomainBuilderTest {
         assertEquals(free, vmm.freeFrames());
     }
 
+    /** Random corruption of the ELF headers and notes: a domain or a DomainBuildException, never a leak. */
+    @Test
+    void corruptedImagesNeverEscapeTheBuilder() throws Exception {
+        byte[] h = hello();
+        java.util.Random rnd = new java.util.Random(42);
+        long free = vmm.freeFrames();
+        int built = 0, refused = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] f = h.clone();
+            int n = 1 + rnd.nextInt(4);
+            for (int k = 0; k < n; k++) {
+                // the ELF header, program headers and the notes live in the first 0x1000 bytes; section headers at the end
+                int at = rnd.nextBoolean() ? rnd.nextInt(Math.min(0x1000, f.length)) : f.length - 1 - rnd.nextInt(0x400);
+                f[at] = (byte) rnd.nextInt(256);
+            }
+            try {
+                Domain d = vmm.create(DomainConfig.builder("fuzz").kernel(f).memoryMiB(8).startPaused(true).build());
+                built++;
+                vmm.destroy(d.id());
+            } catch (DomainBuildException e) {
+                refused++;
+                assertTrue(e.getCause() == null, "the builder failed on an unchecked case: " + e.getMessage());
+            }
+            assertEquals(free, vmm.freeFrames(), "frames leaked at iteration " + i);
+        }
+        assertTrue(built > 0 && refused > 0, built + " built, " + refused + " refused");
+        assertEquals(0, vmm.internalErrors());
+    }
+
     @Test
     void requiredFeatureThatOxenHasBoots() throws Exception {
         Domain d = vmm.create(DomainConfig.builder("req-ok").kernel(new MiniGuest().features("!pae_pgdir_above_4gb")

@@ -79,9 +79,32 @@ class LifecycleTest {
             vmm.destroy(d.id());
         }
         assertTrue(vmm.find(d.id()).isEmpty());
-        assertTrue(events.stream().map(DomainEvent::type).toList().containsAll(List.of(DomainEvent.Type.CREATED,
-                DomainEvent.Type.UNPAUSED, DomainEvent.Type.PAUSED, DomainEvent.Type.DESTROYED)));
+        List<DomainEvent.Type> want = List.of(DomainEvent.Type.CREATED, DomainEvent.Type.UNPAUSED,
+                DomainEvent.Type.PAUSED, DomainEvent.Type.UNPAUSED, DomainEvent.Type.DESTROYED);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (events.size() < want.size() && System.nanoTime() < end) Thread.sleep(5);
+        assertEquals(want, events.stream().filter(e -> e.domid() == d.id()).map(DomainEvent::type).toList());
         assertThrows(IllegalArgumentException.class, () -> vmm.destroy(d.id()));
+    }
+
+    @Test
+    void aListenerMayDestroyADomainThatShutDown() throws Exception {
+        long free = vmm.freeFrames();
+        java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+        org.oxen.vmm.api.DomainListener onPoweroff = e -> {
+            if (e.name().equals("self-destruct") && e.type() == DomainEvent.Type.SHUTDOWN) vmm.destroy(e.domid());
+            if (e.name().equals("self-destruct") && e.type() == DomainEvent.Type.DESTROYED) gone.countDown();
+        };
+        vmm.addListener(onPoweroff);
+        try {
+            vmm.create(DomainConfig.builder("self-destruct").kernel(new MiniGuest().shutdown(0).image()).memoryMiB(4)
+                    .build());
+            assertTrue(gone.await(10, TimeUnit.SECONDS));
+            assertTrue(vmm.find("self-destruct").isEmpty());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.removeListener(onPoweroff);
+        }
     }
 
     @ParameterizedTest
@@ -119,16 +142,18 @@ class LifecycleTest {
     void spinnersDoNotStarveAGuestOnOnePcpu() throws Exception {
         Domain a = vmm.create(DomainConfig.builder("spin-a").kernel(spinner()).memoryMiB(4).build());
         Domain b = vmm.create(DomainConfig.builder("spin-b").kernel(spinner()).memoryMiB(4).build());
-        MiniGuest yielder = new MiniGuest().movImm(7, 1000);
+        MiniGuest yielder = new MiniGuest().movImm(7, 50);   // each yield waits for both spinners
         int loop = yielder.here();
         yielder.hypercall(Hypercall.SCHED_OP, 0, 0).bytes(0x4F, 0x0F, 0x85).imm32(loop - (yielder.here() + 4))
                 .shutdown(0);
         Domain y = vmm.create(DomainConfig.builder("yield").kernel(yielder.image()).memoryMiB(4).build());
         Domain h = vmm.create(DomainConfig.builder("hello").kernel(GuestImages.load(GuestImages.Flavor.PV, "hello"))
                 .memoryMiB(8).build());
-        assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS));
+        assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), () -> h.state() + " " + h.consoleOutput() + "\n"
+                + String.join("\n", vmm.dmesg()) + "\n" + vmm.list().stream().map(x -> x.name() + " " + x.state() + " "
+                + x.cpuTimeNanos() + " " + x.vcpus().get(0).instructions()).toList());
         assertTrue(h.consoleOutput().contains("RESULT: PASS"));
-        assertTrue(y.awaitShutdown(60, TimeUnit.SECONDS));
+        assertTrue(y.awaitShutdown(120, TimeUnit.SECONDS));
         assertEquals(ShutdownReason.POWEROFF, y.shutdownReason().orElseThrow());
         assertTrue(a.cpuTimeNanos() > 0 && b.cpuTimeNanos() > 0);
         for (Domain d : List.of(a, b, y, h)) vmm.destroy(d.id());

@@ -195,7 +195,11 @@ public interface X86Cpu {
 
     void setCrExit(int cr, boolean read, boolean write);
 
+    /** Every RDMSR/WRMSR exits. */
     void setMsrExit(boolean on);
+
+    /** RDMSR/WRMSR of MSR {@code index} exits (in addition to {@link #setMsrExit(boolean)}). */
+    void setMsrExit(int index, boolean on);
 
     /** The last exit (valid in the handler and after {@link RunResult#EXIT}). */
     CpuExit lastExit();

@@ -181,4 +181,19 @@ class ExitTest {
         assertFalse(m.cpu.isHalted());
         assertEquals("[CR_ACCESS:3:123000, MSR_ACCESS:10:0, HLT:0:0]", seen.toString());
     }
+
+    @Test
+    void singleMsrExit() {
+        m.cpu.setMsrExit(0x1B, true);
+        m.cpu.setExitHandler((cpu, x) -> {
+            seen.add(Integer.toHexString(x.index()) + (x.write() ? "=" + Long.toHexString(x.value()) : ""));
+            x.setValue(0xFEE00900L);
+            return ExitAction.COMPLETE;
+        });
+        assertEquals(RunResult.HALTED, kernel("mov ecx, 0x1b\n rdmsr\n mov esi, eax\n mov ecx, 0x175\n mov eax, 0x1234\n xor edx, edx\n wrmsr\n"
+                + "mov ecx, 0x1b\n wrmsr"));
+        assertEquals(0xFEE00900, m.cpu.gpr(X86Cpu.ESI));
+        assertEquals(0x1234, m.cpu.msr(0x175));
+        assertEquals("[1b, 1b=1234]", seen.toString());
+    }
 }

@@ -204,4 +204,30 @@ class ProtectedModeTest {
         assertEquals(RunResult.HALTED, m.run(1000));
         assertEquals(1, m.ram.read32(0x7004));
     }
+
+    @Test
+    void callToTssAndIretBackSwitchesTasks() {
+        m.ram.write32(TestMachine.TSS2 + 0x20, 0x32000); // EIP
+        m.ram.write32(TestMachine.TSS2 + 0x38, 0x6000); // ESP
+        m.ram.write32(TestMachine.TSS2 + 0x24, 2);
+        m.ram.write32(TestMachine.TSS2 + 0x28, 0x1111); // EAX of task 2
+        m.ram.write16(TestMachine.TSS2 + 0x4C, 0x08);
+        for (int s : new int[] {0x48, 0x50, 0x54, 0x58, 0x5C}) m.ram.write16(TestMachine.TSS2 + s, 0x10);
+        // task 2: record EAX, TR and NT, change EBX, return with IRET (NT set -> back to the caller task)
+        m.code(0x32000, "mov [0x7000], eax\n str ax\n mov [0x7004], eax\n pushfd\n pop eax\n mov [0x7008], eax\n"
+                + "mov ebx, 0x2222\n iretd\n jmp .");
+        m.code(KCODE, "mov eax, 0x5555\n mov ebx, 0x6666\n .byte 0x9a\n .long 0\n .word 0x38\n"
+                + "mov [0x700c], eax\n mov [0x7010], ebx\n str ax\n mov [0x7014], eax\n hlt");
+        m.cpu.setEip(KCODE);
+        assertEquals(RunResult.HALTED, m.run(1000));
+        assertEquals(0x1111, m.ram.read32(0x7000));
+        assertEquals(0x38, m.ram.read32(0x7004) & 0xFFFF);
+        assertTrue((m.ram.read32(0x7008) & 0x4000) != 0, "NT in the called task");
+        assertEquals(0x5555, m.ram.read32(0x700c)); // caller's registers restored from its TSS
+        assertEquals(0x6666, m.ram.read32(0x7010));
+        assertEquals(0x28, m.ram.read32(0x7014) & 0xFFFF);
+        assertEquals(0x2222, m.ram.read32(TestMachine.TSS2 + 0x34)); // task 2 state saved at its IRET
+        assertEquals(0x89, (m.ram.read32(TestMachine.GDT + 0x38 + 4) >>> 8) & 0xFF); // TSS2 no longer busy
+        assertEquals(0x8B, (m.ram.read32(TestMachine.GDT + 0x28 + 4) >>> 8) & 0xFF); // TSS1 busy again
+    }
 }

@@ -14,6 +14,7 @@ import org.oxen.guests.GuestImages.Flavor;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainEvent;
+import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
@@ -27,7 +28,8 @@ class PvDomainTest {
     private void boots(String program, String cmdline) throws Exception {
         long free = hv.freeFrames();
         List<DomainEvent> events = new CopyOnWriteArrayList<>();
-        hv.addListener(events::add);
+        DomainListener listener = events::add;
+        hv.addListener(listener);
         Domain d = hv.create(DomainConfig.builder("it-" + program).kernel(GuestImages.load(Flavor.PV, program))
                 .memoryMiB(16).cmdline(cmdline).build());
         try {
@@ -44,6 +46,12 @@ class PvDomainTest {
         }
         assertEquals(free, hv.freeFrames(), "frames leaked");
         assertEquals(0, hv.internalErrors());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // events arrive on the event thread
+        while (events.stream().noneMatch(e -> e.type() == DomainEvent.Type.DESTROYED && e.domid() == d.id())
+                && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        hv.removeListener(listener);
         assertTrue(events.stream().anyMatch(e -> e.type() == DomainEvent.Type.CREATED && e.domid() == d.id()));
         assertTrue(events.stream().anyMatch(e -> e.type() == DomainEvent.Type.SHUTDOWN && e.domid() == d.id()
                 && e.detail().equals("poweroff")));

@@ -217,10 +217,15 @@ public final class DomainImpl implements Domain {
             shutdown = true;
             reason = r;
             crashed = r == ShutdownReason.CRASH;
-            notifyAll();
         }
         log("shutdown: " + r.name().toLowerCase());
         owner.domainStopped(this, crashed, r.name().toLowerCase());
+        wakeWaiters();
+    }
+
+    /** Waiters wake after the event is queued, so an event listener never lags a waiter's view. */
+    private synchronized void wakeWaiters() {
+        notifyAll();
     }
 
     /** domain_crash: the hypervisor kills the domain; {@code why} goes to the log. */
@@ -231,10 +236,10 @@ public final class DomainImpl implements Domain {
             crashed = true;
             reason = ShutdownReason.CRASH;
             crashMessage = why;
-            notifyAll();
         }
         log("crashed: " + why);
         owner.domainStopped(this, true, why);
+        wakeWaiters();
     }
 
     @Override

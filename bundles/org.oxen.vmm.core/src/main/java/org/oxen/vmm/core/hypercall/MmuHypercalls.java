@@ -156,7 +156,6 @@ final class MmuHypercalls {
             s.guest().read32(Args.cr3(v), target);
         }
         FramePool pool = s.pool();
-        Ram ram = pool.ram();
         long rc;
         synchronized (pool) {
             long pte = l1eAddress(v, va);

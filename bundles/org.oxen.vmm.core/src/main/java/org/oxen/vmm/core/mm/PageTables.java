@@ -19,7 +19,7 @@ import org.oxen.x86.api.Ram;
  * at and a general (plus, for RW, a writable-type) reference on every mapped frame; tearing a
  * table down returns them.
  *
- * <p>Errors as Xen 4.x returns them: type conflicts -EINVAL, a writable mapping of a typed frame
+ * <p>Errors as Xen (4.2 on) returns them: type conflicts -EINVAL, a writable mapping of a typed frame
  * or a mapping of another domain's frame -EBUSY, non-RAM frames -EPERM, reserved bits -EINVAL,
  * Xen-private L2 slots -EPERM.
  *

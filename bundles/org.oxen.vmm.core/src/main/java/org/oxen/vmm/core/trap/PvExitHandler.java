@@ -65,6 +65,11 @@ public final class PvExitHandler implements ExitHandler {
                 softwareInterrupt(cpu, exit.vector(), exit.eip(), exit.nextEip());
                 return;
             case EXCEPTION:
+                if (exit.nextEip() != exit.eip() && (exit.vector() == 1 || exit.vector() == 3 || exit.vector() == 4)) {
+                    // INT1 / INT3 / INTO as a trap exit: the instruction, not a fault
+                    oneByteInt(cpu, exit.vector(), exit.eip(), exit.nextEip());
+                    return;
+                }
                 exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address());
                 return;
             default:
@@ -112,7 +117,10 @@ public final class PvExitHandler implements ExitHandler {
         bouncer.bounce(v, vector, error, eip, address);
     }
 
-    /** INT3 / INTO / INT1 hit the empty IDT: treat them as the software interrupts they are. */
+    /**
+     * INT3 / INTO / INT1 that reached the empty IDT (a CPU without trap exits for them reports
+     * #GP with the IDT bit): recognize the opcode and treat them as the interrupts they are.
+     */
     private boolean oneByteInt(X86Cpu cpu, int eip) {
         int b;
         try {
@@ -120,20 +128,22 @@ public final class PvExitHandler implements ExitHandler {
         } catch (GuestFault f) {
             return false;
         }
-        int vector;
         switch (b) {
-            case 0xCC: vector = 3; break;
-            case 0xCE: vector = 4; break;
-            case 0xF1: vector = 1; break;
+            case 0xCC: oneByteInt(cpu, 3, eip, eip + 1); return true;
+            case 0xCE: oneByteInt(cpu, 4, eip, eip + 1); return true;
+            case 0xF1: oneByteInt(cpu, 1, eip, eip + 1); return true;
             default: return false;
         }
+    }
+
+    /** A one-byte INT: gated by the trap table's DPL like INT n (INT1 is not), a trap (EIP after it). */
+    private void oneByteInt(X86Cpu cpu, int vector, int eip, int nextEip) {
         TrapInfo ti = v.traps[vector];
         if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
-            bouncer.bounce(v, vector, -1, eip + 1, 0);
+            bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
             bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
         }
-        return true;
     }
 
     /** ud2a; "xen"; cpuid: emulate CPUID with the PV view and skip the prefix. */

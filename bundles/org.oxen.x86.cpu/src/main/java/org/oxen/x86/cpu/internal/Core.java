@@ -498,6 +498,18 @@ public final class Core extends Events implements X86Cpu {
     }
 
     @Override
+    public void setMsrExit(int index, boolean on) {
+        int[] cur = msrExits;
+        int n = 0;
+        int[] next = new int[cur.length + 1];
+        for (int m : cur) {
+            if (m != index) next[n++] = m;
+        }
+        if (on) next[n++] = index;
+        msrExits = java.util.Arrays.copyOf(next, n);
+    }
+
+    @Override
     public CpuExit lastExit() {
         return lastExit;
     }

@@ -49,10 +49,44 @@ abstract class Exec extends Decode {
                 case 0xF0: lockPfx = true; break;
                 case 0xF2: case 0xF3: rep = op; break;
                 default:
-                    if (op < 0x80) exec0(op); else exec1(op);
+                    if (lockPfx) {
+                        lockedExec(op);
+                    } else if (op < 0x80) {
+                        exec0(op);
+                    } else {
+                        exec1(op);
+                    }
                     return;
             }
             op = fetch8();
+        }
+    }
+
+    private final int[] lockRegs = new int[8];
+
+    /**
+     * A LOCK-prefixed instruction: its memory write is a compare-and-set against the value it
+     * read, so it is atomic against every other CPU's accesses to that dword; when another CPU
+     * changed the operand meanwhile, registers and flags are restored and it runs again.
+     */
+    private void lockedExec(int op) {
+        int f = flags();
+        int e = eip;
+        System.arraycopy(r, 0, lockRegs, 0, 8);
+        for (;;) {
+            beginLocked();
+            try {
+                if (op < 0x80) exec0(op); else exec1(op);
+                return;
+            } catch (LockRetry retry) {
+                System.arraycopy(lockRegs, 0, r, 0, 8);
+                eflags = f;
+                lop = L_NONE;
+                eip = e;
+                Thread.onSpinWait();
+            } finally {
+                locked = false;
+            }
         }
     }
 

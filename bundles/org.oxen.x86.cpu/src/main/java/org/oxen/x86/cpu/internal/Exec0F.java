@@ -186,6 +186,25 @@ abstract class Exec0F extends Exec1 {
         int m = fetch8();
         if (m >= 0xC0 || ((m >>> 3) & 7) != 1) throw ud();
         int s = eaSeg(m);
+        if (locked) {
+            // LOCK CMPXCHG8B on an aligned RAM qword: one 64-bit compare-and-exchange
+            int lin = linW(s, eaOff, 8);
+            int i = translate(lin, ACC_WRITE, tlbSet);
+            if (tagW[i] == (lin & 0xFFFFF000) && (lin & 7) == 0) {
+                long expect = (r[2] & 0xFFFFFFFFL) << 32 | (r[0] & 0xFFFFFFFFL);
+                long repl = (r[1] & 0xFFFFFFFFL) << 32 | (r[3] & 0xFFFFFFFFL);
+                long seen = (long) I64.compareAndExchange(tArr[i], tOff[i] + (lin & 0xFFF), expect, repl);
+                flags();
+                if (seen == expect) {
+                    eflags |= ZF;
+                } else {
+                    r[0] = (int) seen;
+                    r[2] = (int) (seen >>> 32);
+                    eflags &= ~ZF;
+                }
+                return;
+            }
+        }
         int lo = rd32(s, eaOff), hi = rd32(s, eaOff + 4);
         flags();
         if (lo == r[0] && hi == r[2]) {

@@ -31,8 +31,19 @@ abstract class Exec1 extends Exec {
                     setRegSz(g, sz, t);
                 } else {
                     int s = eaSeg(m);
-                    int t = rdSz(s, eaOff, sz);
-                    wrSz(s, eaOff, sz, regSz(g, sz));
+                    int t;
+                    for (;;) { // XCHG with memory is always locked
+                        beginLocked();
+                        try {
+                            t = rdSz(s, eaOff, sz);
+                            wrSz(s, eaOff, sz, regSz(g, sz));
+                            break;
+                        } catch (LockRetry retry) {
+                            Thread.onSpinWait();
+                        } finally {
+                            locked = false;
+                        }
+                    }
                     setRegSz(g, sz, t);
                 }
                 return;

@@ -20,6 +20,7 @@ abstract class Mmu extends CpuState {
 
     static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static final int TLB_BITS = 10, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
     static final int INVALID = 1;
@@ -397,27 +398,104 @@ abstract class Mmu extends CpuState {
     }
 
     final int rd8(int s, int off) {
-        return lread8(linR(s, off, 1), tlbSet);
+        int lin = linR(s, off, 1);
+        int v = lread8(lin, tlbSet);
+        if (locked) noteLockedRead(lin, v);
+        return v;
     }
 
     final int rd16(int s, int off) {
-        return lread16(linR(s, off, 2), tlbSet);
+        int lin = linR(s, off, 2);
+        int v = lread16(lin, tlbSet);
+        if (locked) noteLockedRead(lin, v);
+        return v;
     }
 
     final int rd32(int s, int off) {
-        return lread32(linR(s, off, 4), tlbSet);
+        int lin = linR(s, off, 4);
+        int v = lread32(lin, tlbSet);
+        if (locked) noteLockedRead(lin, v);
+        return v;
     }
 
     final void wr8(int s, int off, int v) {
-        lwrite8(linW(s, off, 1), v, tlbSet);
+        int lin = linW(s, off, 1);
+        if (locked && lockedWrite(lin, v, 1)) return;
+        lwrite8(lin, v, tlbSet);
     }
 
     final void wr16(int s, int off, int v) {
-        lwrite16(linW(s, off, 2), v, tlbSet);
+        int lin = linW(s, off, 2);
+        if (locked && lockedWrite(lin, v, 2)) return;
+        lwrite16(lin, v, tlbSet);
     }
 
     final void wr32(int s, int off, int v) {
-        lwrite32(linW(s, off, 4), v, tlbSet);
+        int lin = linW(s, off, 4);
+        if (locked && lockedWrite(lin, v, 4)) return;
+        lwrite32(lin, v, tlbSet);
+    }
+
+    // ---- LOCK: the read-modify-write of a locked instruction ends in a compare-and-set ----
+
+    /** Set while a LOCK-prefixed instruction (or XCHG with memory) executes. */
+    boolean locked;
+    private boolean lockHaveRead;
+    private int lockLin, lockVal;
+    final LockRetry lockRetry = new LockRetry();
+
+    /** Thrown when another CPU changed the locked operand between our read and write: re-execute. */
+    static final class LockRetry extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LockRetry() {
+            super("lock retry", null, false, false);
+        }
+    }
+
+    final void beginLocked() {
+        locked = true;
+        lockHaveRead = false;
+    }
+
+    private void noteLockedRead(int lin, int v) {
+        if (!lockHaveRead) {
+            lockHaveRead = true;
+            lockLin = lin;
+            lockVal = v;
+        }
+    }
+
+    /**
+     * Writes {@code v} to the locked operand with a CAS against the value read; true if done
+     * (false: not the locked operand, not RAM, or crossing an aligned dword: caller writes plainly).
+     */
+    private boolean lockedWrite(int lin, int v, int n) {
+        if (!lockHaveRead || lockLin != lin) {
+            return false;
+        }
+        int i = translate(lin, ACC_WRITE, tlbSet);
+        if (tagW[i] != (lin & 0xFFFFF000)) {
+            return false;
+        }
+        int off = tOff[i] + (lin & 0xFFF);
+        if ((off & 3) + n > 4) {
+            return false;
+        }
+        byte[] arr = tArr[i];
+        int base = off & ~3, shift = (off & 3) * 8;
+        int mask = n == 4 ? -1 : ((1 << (8 * n)) - 1) << shift;
+        int expect = (lockVal << shift) & mask, repl = (v << shift) & mask;
+        for (;;) {
+            int cur = (int) I32.getVolatile(arr, base);
+            if ((cur & mask) != expect) {
+                throw lockRetry;
+            }
+            if (I32.compareAndSet(arr, base, cur, (cur & ~mask) | repl)) {
+                lockHaveRead = false;
+                return true;
+            }
+        }
     }
 
     final int rdSz(int s, int off, int sz) {

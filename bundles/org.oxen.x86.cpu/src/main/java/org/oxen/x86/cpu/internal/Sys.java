@@ -270,7 +270,7 @@ abstract class Sys extends Exec0F {
     final void rdmsr() {
         needCpl0();
         int idx = r[1];
-        if (msrExit) {
+        if (msrExit || msrExitFor(idx)) {
             exitIndex = idx;
             exitWrite = false;
             throw exit(X_MSR);
@@ -285,13 +285,23 @@ abstract class Sys extends Exec0F {
         needCpl0();
         int idx = r[1];
         long v = (r[0] & 0xFFFFFFFFL) | (long) r[2] << 32;
-        if (msrExit) {
+        if (msrExit || msrExitFor(idx)) {
             exitIndex = idx;
             exitWrite = true;
             exitValue64 = v;
             throw exit(X_MSR);
         }
         writeMsr(idx, v);
+    }
+
+    /** MSR indices that exit (besides the all-MSR switch). */
+    int[] msrExits = new int[0];
+
+    final boolean msrExitFor(int idx) {
+        for (int m : msrExits) {
+            if (m == idx) return true;
+        }
+        return false;
     }
 
     /** Reads an MSR; #GP(0) for MSRs this CPU does not have. */
