@@ -47,6 +47,7 @@ public final class CreateCommand extends DomainSubcommand {
                 + "                        Use the given configuration file.\n"
                 + "-q, --quiet             Quiet.\n"
                 + "-n, --dryrun            Dry run - prints the resulting configuration.\n"
+                + "-d, -e                  Accepted for xl compatibility; no effect in oxen.\n"
                 + "vars: key=value settings applied after the file, as extra xl.cfg lines\n"
                 + "(a bare word is taken as a string: name=web2). kernel = \"guest:<name>\" boots a\n"
                 + "PV program of oxen's guest kit; other kernel paths are relative to the config file.";
