@@ -195,6 +195,11 @@ public final class Toolstack implements DomainListener {
         if (action == LifecycleAction.PRESERVE || r.destroyedByUser) {
             return;
         }
+        if (action == LifecycleAction.RESTART && !mayRestart(r.restarts)) {
+            log.println("xl: domain '" + e.name() + "' restarted " + RESTART_BURST + " times within "
+                    + RESTART_WINDOW_S + " s; preserving it instead of restarting it again");
+            return;
+        }
         try {
             hv.destroy(e.domid());
         } catch (IllegalArgumentException gone) {
@@ -203,25 +208,26 @@ public final class Toolstack implements DomainListener {
         if (action != LifecycleAction.RESTART || r.destroyedByUser) {
             return;
         }
-        long now = System.nanoTime();
-        Deque<Long> restarts = r.restarts;
-        restarts.addLast(now);
-        while (!restarts.isEmpty() && now - restarts.peekFirst() > TimeUnit.SECONDS.toNanos(RESTART_WINDOW_S)) {
-            restarts.removeFirst();
-        }
-        if (restarts.size() > RESTART_BURST) {
-            log.println("xl: domain '" + e.name() + "' restarted " + RESTART_BURST + " times within "
-                    + RESTART_WINDOW_S + " s; not restarting it again");
-            return;
-        }
         try {
-            Domain d = create(r.plan, false, restarts);
-            Record fresh = records.get(d.id());
-            if (r.destroyedByUser && fresh != null) {
+            Domain d = create(r.plan, false, r.restarts);
+            if (r.destroyedByUser) {
                 destroy(d);
             }
         } catch (XlError err) {
             log.println("xl: restarting domain '" + e.name() + "' failed: " + err.getMessage());
         }
+    }
+
+    /** Records a restart now; false when that would be more than the burst allows in the window. */
+    static boolean mayRestart(Deque<Long> restarts) {
+        long now = System.nanoTime();
+        while (!restarts.isEmpty() && now - restarts.peekFirst() > TimeUnit.SECONDS.toNanos(RESTART_WINDOW_S)) {
+            restarts.removeFirst();
+        }
+        if (restarts.size() >= RESTART_BURST) {
+            return false;
+        }
+        restarts.addLast(now);
+        return true;
     }
 }

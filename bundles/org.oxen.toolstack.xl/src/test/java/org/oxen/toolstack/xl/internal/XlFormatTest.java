@@ -87,6 +87,19 @@ class XlFormatTest {
     }
 
     @Test
+    void restartsStopAfterTheBurst() {
+        java.util.Deque<Long> restarts = new java.util.ArrayDeque<>();
+        for (int i = 0; i < Toolstack.RESTART_BURST; i++) {
+            assertEquals(true, Toolstack.mayRestart(restarts), "restart " + i);
+        }
+        assertEquals(false, Toolstack.mayRestart(restarts));
+        restarts.clear();
+        restarts.add(System.nanoTime() - java.util.concurrent.TimeUnit.SECONDS.toNanos(Toolstack.RESTART_WINDOW_S + 1));
+        assertEquals(true, Toolstack.mayRestart(restarts));
+        assertEquals(1, restarts.size(), "old restarts leave the window");
+    }
+
+    @Test
     void consoleSnapshotAndStreamOverlapIsShownOnce() {
         assertEquals(List.of("c"), ConsoleFollower.unseen("xxab", List.of("a", "b", "c")));
         assertEquals(List.of("a", "b"), ConsoleFollower.unseen("xx", List.of("a", "b")));
