@@ -63,6 +63,12 @@ public final class CreateCommand extends DomainSubcommand {
         return new String[] {"defconfig:=f", "quiet=q", "dryrun=n"};
     }
 
+    /** {@code file} under {@code cwd}, kept relative when {@code cwd} is the process's directory (shorter messages). */
+    static Path relativeTo(Path cwd, Path file) {
+        Path here = Path.of("").toAbsolutePath();
+        return cwd.equals(here) ? file : cwd.resolve(file);
+    }
+
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException, InterruptedException {
         List<String> operands = new ArrayList<>(inv.operands());
@@ -82,7 +88,9 @@ public final class CreateCommand extends DomainSubcommand {
         if (!quiet) {
             inv.err().println("Parsing config from " + file);
         }
-        DomainPlan plan = ConfigLoader.load(Path.of(file), operands);
+        Path path = Path.of(file);
+        DomainPlan plan = ConfigLoader.load(path.isAbsolute() ? path : relativeTo(inv.workingDirectory(), path),
+                operands);
         for (String w : plan.spec().warnings()) {
             inv.err().println("WARNING: " + w);
         }

@@ -3,6 +3,7 @@ package org.oxen.toolstack.xl.internal;
 import java.io.Console;
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 import org.apache.felix.service.command.CommandSession;
@@ -49,8 +50,24 @@ public final class XlCommand {
     public void xl(CommandSession session, @Descriptor("subcommand and its arguments") String... args) {
         InputStream keyboard = session.getKeyboard();
         int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err,
-                keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard));
+                keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard), cwd(session));
         session.put("xl.status", status);
+    }
+
+    /** The session's directory: Gogo's {@code cd} keeps it in {@code _cwd}; else the process's. */
+    static Path cwd(CommandSession session) {
+        Object cwd = session.get("_cwd");
+        if (cwd instanceof java.io.File f) {
+            return f.toPath().toAbsolutePath();
+        }
+        if (cwd != null) {
+            try {
+                return (cwd instanceof java.net.URI u ? Path.of(u) : Path.of(cwd.toString())).toAbsolutePath();
+            } catch (RuntimeException e) {
+                // not a path: fall back to the process's directory
+            }
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     /**

@@ -3,6 +3,7 @@ package org.oxen.toolstack.xl.internal;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class XlDispatcher {
      * @return xl's exit status: 0 on success, 1 on a usage error or a failed command
      */
     public int run(List<String> args, PrintStream out, PrintStream err) {
-        return run(args, out, err, new ByteArrayInputStream(new byte[0]), false);
+        return run(args, out, err, new ByteArrayInputStream(new byte[0]), false, Path.of("").toAbsolutePath());
     }
 
     /**
@@ -77,7 +78,8 @@ public final class XlDispatcher {
      *
      * @param interactive whether {@code in} carries keys a user types (see {@link XlInvocation#interactive()})
      */
-    public int run(List<String> args, PrintStream out, PrintStream err, InputStream in, boolean interactive) {
+    public int run(List<String> args, PrintStream out, PrintStream err, InputStream in, boolean interactive,
+            Path cwd) {
         // Global options stop at the first operand (the subcommand): split there.
         int split = 0;
         while (split < args.size() && args.get(split).startsWith("-") && !args.get(split).equals("--")) {
@@ -109,7 +111,7 @@ public final class XlDispatcher {
             err.println("xl: unknown command '" + name + "'; 'xl help' lists the commands");
             return 1;
         }
-        return invoke(found.get(), subArgs, global, out, err, in, interactive);
+        return invoke(found.get(), subArgs, global, out, err, in, interactive, cwd);
     }
 
     private int help(List<String> args, PrintStream out, PrintStream err) {
@@ -134,7 +136,7 @@ public final class XlDispatcher {
     }
 
     private static int invoke(XlSubcommand command, List<String> args, GetOpt.Parsed global,
-            PrintStream out, PrintStream err, InputStream in, boolean interactive) {
+            PrintStream out, PrintStream err, InputStream in, boolean interactive, Path cwd) {
         String[] longs = command.longOptions();
         String[] withHelp = new String[longs.length + 1];
         System.arraycopy(longs, 0, withHelp, 0, longs.length);
@@ -152,7 +154,7 @@ public final class XlDispatcher {
             return 0;
         }
         XlInvocation invocation = new XlInvocation(command.name(), parsed, global.has("v"), global.has("N"), out, err,
-                in, interactive);
+                in, interactive, cwd);
         try {
             return command.run(invocation);
         } catch (XlUsageException e) {
