@@ -297,4 +297,27 @@ class XlDomainsTest {
             Files.delete(watched.resolve("xt-drop.cfg"));
         }
     }
+
+    @Test
+    void mainJobReportsABadFileWithItsPositionAndCreatesNothing() throws Exception {
+        Path watched = Path.of(context.getProperty("oxen.domains.dir"));
+        int domains = hv.list().size();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        Path bad = watched.resolve("xt-bad.cfg");
+        try {
+            Path tmp = dir.resolve("xt-bad.tmp");
+            Files.writeString(tmp, "name = \"xt-bad\"\nkernel = \"guest:hello\"\nmemory = [16\n");
+            Files.move(tmp, bad);
+            awaitTrue(() -> captured.toString(StandardCharsets.UTF_8).contains("xt-bad.cfg"), "the job's report");
+        } finally {
+            System.setErr(original);
+            Files.deleteIfExists(bad);
+        }
+        String report = captured.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(report.startsWith("oxen: ") && report.contains("xt-bad.cfg: not started: ")
+                && report.endsWith("xt-bad.cfg:3:10: list opened here is not closed with ']'"), report);
+        assertEquals(domains, hv.list().size());
+    }
 }

@@ -44,7 +44,6 @@ public final class DomainAutostart {
     static final long SETTLE_MS = 250;
 
     private final Toolstack toolstack;
-    private final PrintStream log = System.err;
     /** The domain created from each file (absolute path), to tell a change from a new file. */
     private final Map<Path, Integer> fromFile = new HashMap<>();
     private final Path dir;
@@ -63,13 +62,18 @@ public final class DomainAutostart {
             watcher = dir.getFileSystem().newWatchService();
             dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         } catch (IOException e) {
-            log.println("oxen: cannot watch domain config directory " + dir + ": " + e.getMessage());
+            log().println("oxen: cannot watch domain config directory " + dir + ": " + e.getMessage());
             watcher = null;
         }
         startAll(); // before the Gogo prompt (start level 100) appears
         thread = new Thread(this::watch, "oxen-domains-" + dir.getFileName());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Where the job reports: the process's stderr, looked up at each line. */
+    private static PrintStream log() {
+        return System.err;
     }
 
     /** The directory to use, or {@code null} for none. */
@@ -101,7 +105,7 @@ public final class DomainAutostart {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.cfg")) {
             ds.forEach(files::add);
         } catch (IOException e) {
-            log.println("oxen: cannot read domain config directory " + dir + ": " + e.getMessage());
+            log().println("oxen: cannot read domain config directory " + dir + ": " + e.getMessage());
         }
         files.sort(null);
         for (Path f : files) {
@@ -150,11 +154,11 @@ public final class DomainAutostart {
             DomainPlan plan = ConfigLoader.load(shown, java.util.List.of());
             Domain d = toolstack.create(plan, false);
             fromFile.put(f, d.id());
-            log.println("oxen: created domain '" + d.name() + "' (id " + d.id() + ") from " + shown);
+            log().println("oxen: created domain '" + d.name() + "' (id " + d.id() + ") from " + shown);
         } catch (XlError e) {
-            log.println("oxen: " + shown + ": not started: " + e.getMessage());
+            log().println("oxen: " + shown + ": not started: " + e.getMessage());
         } catch (RuntimeException e) {
-            log.println("oxen: " + shown + ": not started: " + e);
+            log().println("oxen: " + shown + ": not started: " + e);
         }
     }
 
