@@ -42,6 +42,47 @@ final class ConsoleFollower {
      */
     static End follow(Hypervisor hv, Domain d, PrintStream out, InputStream in, long timeoutMillis)
             throws InterruptedException {
+        LineEnd tracked = new LineEnd(out);
+        try {
+            return follow(hv, d, tracked, in, timeoutMillis);
+        } finally {
+            tracked.finishLine();
+        }
+    }
+
+    /** Remembers whether the last character printed ended a line, so the prompt starts on its own line. */
+    private static final class LineEnd extends PrintStream {
+        private final PrintStream out;
+        private boolean open;
+
+        LineEnd(PrintStream out) {
+            super(out, true);
+            this.out = out;
+        }
+
+        @Override
+        public void print(String s) {
+            if (!s.isEmpty()) {
+                open = s.charAt(s.length() - 1) != '\n';
+                out.print(s);
+            }
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+
+        void finishLine() {
+            if (open) {
+                out.println();
+            }
+            out.flush();
+        }
+    }
+
+    private static End follow(Hypervisor hv, Domain d, LineEnd out, InputStream in, long timeoutMillis)
+            throws InterruptedException {
         LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
         Consumer<String> listener = queue::add;
         d.addConsoleListener(listener);
@@ -79,10 +120,10 @@ final class ConsoleFollower {
         }
     }
 
-    private static void drain(LinkedBlockingQueue<String> queue, PrintStream out) {
+    private static void drain(LinkedBlockingQueue<String> queue, LineEnd out) {
         List<String> rest = new ArrayList<>();
         queue.drainTo(rest);
-        rest.forEach(out::print);
+        rest.forEach(s -> out.print(s));
         out.flush();
     }
 
