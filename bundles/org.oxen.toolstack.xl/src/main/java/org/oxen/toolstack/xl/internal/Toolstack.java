@@ -37,9 +37,10 @@ import org.oxen.vmm.api.Hypervisor;
  * {@value #RESTART_WINDOW_S} s is preserved instead, with a line on stderr: a guest that reboots
  * at once must not spin the toolstack forever.
  *
- * <p>Locking: {@code this} guards create/destroy decisions (name check, memory check, the
- * record table) so two creates of one name cannot both pass the check; hypervisor calls made
- * under it never call back into the toolstack synchronously except through
+ * <p>Locking: {@code this} guards create, user destroy and the on_* actions (name check, memory
+ * check, the record table, restart chains), so two creates of one name cannot both pass the
+ * check and a user's destroy either calls a restart off or follows it to the new domain. The
+ * hypervisor calls made under it call back into the toolstack only through
  * {@link #domainEvent}, which takes no lock.
  */
 @Component(service = Toolstack.class, immediate = true)
@@ -65,6 +66,15 @@ public final class Toolstack implements DomainListener {
     private final Hypervisor hv;
     private final Map<Integer, Record> records = new ConcurrentHashMap<>();
     private final Map<Integer, Instant> started = new ConcurrentHashMap<>();
+    /** Old domain id -> the id it was restarted as (guarded by this; the last 1000 restarts). */
+    private final Map<Integer, Integer> successors = new java.util.LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Integer> eldest) {
+            return size() > 1000;
+        }
+    };
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "oxen-xl-lifecycle");
         t.setDaemon(true);
@@ -136,14 +146,22 @@ public final class Toolstack implements DomainListener {
         return d;
     }
 
-    /** Destroys a domain the user named; a restart in progress for it is called off. */
-    void destroy(Domain d) {
-        Record r = records.get(d.id());
+    /**
+     * Destroys a domain the user named. Serialized with the on_* actions: a domain the toolstack
+     * has just restarted is followed to its new incarnation (the user meant the domain of that
+     * name), and a restart not yet begun is called off.
+     */
+    synchronized void destroy(Domain d) {
+        int id = d.id();
+        while (hv.find(id).isEmpty() && successors.containsKey(id)) {
+            id = successors.get(id);
+        }
+        Record r = records.get(id);
         if (r != null) {
             r.destroyedByUser = true;
         }
         try {
-            hv.destroy(d.id());
+            hv.destroy(id);
         } catch (IllegalArgumentException gone) {
             // destroyed meanwhile (by its on_* action): nothing left to do
         }
@@ -190,7 +208,7 @@ public final class Toolstack implements DomainListener {
         };
     }
 
-    private void apply(DomainEvent e, Record r) {
+    private synchronized void apply(DomainEvent e, Record r) {
         LifecycleAction action = action(e, r.plan.spec());
         if (action == LifecycleAction.PRESERVE || r.destroyedByUser) {
             return;
@@ -205,14 +223,12 @@ public final class Toolstack implements DomainListener {
         } catch (IllegalArgumentException gone) {
             return; // destroyed by hand meanwhile
         }
-        if (action != LifecycleAction.RESTART || r.destroyedByUser) {
+        if (action != LifecycleAction.RESTART) {
             return;
         }
         try {
             Domain d = create(r.plan, false, r.restarts);
-            if (r.destroyedByUser) {
-                destroy(d);
-            }
+            successors.put(e.domid(), d.id());
         } catch (XlError err) {
             log.println("xl: restarting domain '" + e.name() + "' failed: " + err.getMessage());
         }
