@@ -35,7 +35,7 @@ public final class DestroyCommand extends DomainSubcommand {
 
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException {
-        toolstack.destroy(Domains.guest(toolstack.hypervisor(), oneDomain(inv), "destroyed"));
+        toolstack.destroy(oneDomain(inv));
         return 0;
     }
 }

@@ -151,6 +151,13 @@ public final class Toolstack implements DomainListener {
      * has just restarted is followed to its new incarnation (the user meant the domain of that
      * name), and a restart not yet begun is called off.
      */
+    synchronized void destroy(String qualifier) throws XlError {
+        // resolved under the lock: a restart in progress (old id gone, new id not yet there)
+        // must not make the name look unknown
+        destroy(Domains.guest(hv, qualifier, "destroyed"));
+    }
+
+    /** {@link #destroy(String)} for a domain already resolved. */
     synchronized void destroy(Domain d) {
         int id = d.id();
         while (hv.find(id).isEmpty() && successors.containsKey(id)) {
