@@ -1,6 +1,9 @@
 package org.oxen.toolstack.xl;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,9 +19,30 @@ public final class XlInvocation {
     private final boolean dryRun;
     private final PrintStream out;
     private final PrintStream err;
+    private final InputStream in;
+    private final boolean interactive;
+    private final Path workingDirectory;
 
+    /** An invocation without input (nothing typed can reach the subcommand). */
     public XlInvocation(String command, GetOpt.Parsed options, boolean verbose, boolean dryRun,
             PrintStream out, PrintStream err) {
+        this(command, options, verbose, dryRun, out, err, new ByteArrayInputStream(new byte[0]), false,
+                Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * @param in the session's keyboard
+     * @param interactive whether {@code in} carries keys typed by a user (a terminal or a test's
+     *     stream) rather than the rest of a piped script, which a subcommand must not consume
+     * @param workingDirectory the session's current directory (Gogo's {@code cd}), against which
+     *     relative file names are resolved
+     * @since 1.1
+     */
+    public XlInvocation(String command, GetOpt.Parsed options, boolean verbose, boolean dryRun,
+            PrintStream out, PrintStream err, InputStream in, boolean interactive, Path workingDirectory) {
+        this.workingDirectory = Objects.requireNonNull(workingDirectory, "workingDirectory");
+        this.in = Objects.requireNonNull(in, "in");
+        this.interactive = interactive;
         this.command = Objects.requireNonNull(command, "command");
         this.options = Objects.requireNonNull(options, "options");
         this.verbose = verbose;
@@ -58,5 +82,26 @@ public final class XlInvocation {
 
     public PrintStream err() {
         return err;
+    }
+
+    /**
+     * The session's keyboard, for subcommands that follow output until a key ({@code xl console}
+     * detaches on Ctrl-]). Read it only when {@link #interactive()}, and only what
+     * {@link InputStream#available()} says is there.
+     *
+     * @since 1.1
+     */
+    public InputStream in() {
+        return in;
+    }
+
+    /** The session's current directory: relative file names are resolved against it. @since 1.1 */
+    public Path workingDirectory() {
+        return workingDirectory;
+    }
+
+    /** Whether {@link #in()} carries keys a user types. @since 1.1 */
+    public boolean interactive() {
+        return interactive;
     }
 }

@@ -36,6 +36,8 @@ final class OxenOptions {
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(systemProperty("oxen.memory.mib").value("768"));
         options.add(systemProperty("oxen.pcpus").value("2"));
+        // never the demo domains of runtime/domains
+        options.add(systemProperty("oxen.domains.dir").value("none"));
         options.add(mavenBundle("org.osgi", "org.osgi.util.function", "1.2.0"));
         options.add(mavenBundle("org.osgi", "org.osgi.util.promise", "1.3.0"));
         options.add(mavenBundle("org.osgi", "org.osgi.service.component", "1.5.1"));

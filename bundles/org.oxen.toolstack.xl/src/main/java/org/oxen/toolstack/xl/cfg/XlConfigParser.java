@@ -40,11 +40,50 @@ public final class XlConfigParser {
      * @throws XlConfigException at the first error, with its position
      */
     public static XlConfig parse(String file, String text) throws XlConfigException {
-        return new XlConfigParser(file, text).file();
+        return new XlConfigParser(file, text).file(new LinkedHashMap<>());
     }
 
-    private XlConfig file() throws XlConfigException {
+    /** Where {@code key=value} overrides given after the file name are reported. */
+    public static final String COMMAND_LINE = "<command line>";
+
+    /**
+     * Parses {@code text}, then each of {@code overrides} as one more line of the file, as
+     * {@code xl create cfg key=value ...} does: an override replaces the key's value
+     * ({@code key+=value} appends). Errors in an override name {@value #COMMAND_LINE}, line =
+     * the override's position among them. As an oxen convenience for shells that strip quotes
+     * (Gogo does), a value that is neither a quoted string, a number nor a list is taken as a
+     * string: {@code name=web1} means {@code name="web1"}.
+     *
+     * @throws XlConfigException at the first error, with its position
+     */
+    public static XlConfig parse(String file, String text, List<String> overrides) throws XlConfigException {
         Map<String, XlConfig.Setting> settings = new LinkedHashMap<>();
+        new XlConfigParser(file, text).file(settings);
+        int n = 0;
+        for (String override : overrides) {
+            XlConfigParser p = new XlConfigParser(COMMAND_LINE, quoteBareValue(override));
+            p.line = ++n;
+            p.file(settings);
+        }
+        return new XlConfig(file, settings);
+    }
+
+    /** {@code key=word} becomes {@code key="word"} when {@code word} is no xl.cfg value. */
+    static String quoteBareValue(String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            return override;
+        }
+        String value = override.substring(eq + 1).strip();
+        if (value.isEmpty() || value.startsWith("\"") || value.startsWith("'") || value.startsWith("[")
+                || value.matches("[0-9]+|0[xX][0-9a-fA-F]+")) {
+            return override;
+        }
+        String escaped = value.replace("\\", "\\\\").replace("\"", "\\\"");
+        return override.substring(0, eq + 1) + "\"" + escaped + "\"";
+    }
+
+    private XlConfig file(Map<String, XlConfig.Setting> settings) throws XlConfigException {
         while (true) {
             skipBlanks(false);
             if (atEnd()) {

@@ -16,6 +16,11 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.vmm.api.Hypervisor;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 
@@ -34,6 +39,11 @@ public final class InfoCommand implements XlSubcommand {
     static final String DEVICE_NAME = "oxen.device.name";
 
     private final BundleContext context;
+
+    /** The hypervisor when one runs: its version, capabilities and frame pool. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile Hypervisor hv;
 
     @Activate
     public InfoCommand(BundleContext context) {
@@ -66,6 +76,18 @@ public final class InfoCommand implements XlSubcommand {
         row(out, "nr_cpus", settings.pcpus());
         row(out, "host_cpus", Runtime.getRuntime().availableProcessors());
         row(out, "total_memory", settings.memoryMiB());
+        Hypervisor h = hv;
+        if (h != null) {
+            row(out, "free_memory", h.freeFrames() / 256);
+            row(out, "pool_frames", h.totalFrames());
+            row(out, "free_frames", h.freeFrames());
+            String[] v = h.version().split("[.-]", 3);
+            row(out, "xen_major", v[0]);
+            row(out, "xen_minor", v.length > 1 ? v[1] : "0");
+            row(out, "xen_extra", h.version().substring(Math.min(h.version().length(), (v[0] + "." + (v.length > 1 ? v[1] : "")).length())));
+            row(out, "xen_version", h.version());
+            row(out, "xen_caps", h.capabilities());
+        }
         row(out, "oxen_version", context.getBundle().getVersion());
         row(out, "xen_pagesize", 4096);
         row(out, "xen_scheduler", join(names(SCHED_NAME, "(" + SCHED_DEFAULT + "=true)")));

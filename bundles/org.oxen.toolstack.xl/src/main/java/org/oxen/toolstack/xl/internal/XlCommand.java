@@ -1,5 +1,9 @@
 package org.oxen.toolstack.xl.internal;
 
+import java.io.Console;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 import org.apache.felix.service.command.CommandSession;
@@ -44,7 +48,53 @@ public final class XlCommand {
      */
     @Descriptor("Xen's xl toolstack: 'xl help' lists the subcommands")
     public void xl(CommandSession session, @Descriptor("subcommand and its arguments") String... args) {
-        int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err);
+        InputStream keyboard = session.getKeyboard();
+        int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err,
+                keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard), cwd(session));
         session.put("xl.status", status);
+    }
+
+    /** The session's directory: Gogo's {@code cd} keeps it in {@code _cwd}; else the process's. */
+    static Path cwd(CommandSession session) {
+        Object cwd = session.get("_cwd");
+        if (cwd instanceof java.io.File f) {
+            return f.toPath().toAbsolutePath();
+        }
+        if (cwd != null) {
+            try {
+                return (cwd instanceof java.net.URI u ? Path.of(u) : Path.of(cwd.toString())).toAbsolutePath();
+            } catch (RuntimeException e) {
+                // not a path: fall back to the process's directory
+            }
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
+    /**
+     * Whether the session's keyboard carries keys a user types: the process's stdin when it is a
+     * terminal, or any other stream (a test's, a remote shell's). The process's stdin when it is
+     * a pipe is the rest of a script: xl must not read it.
+     */
+    static boolean interactive(InputStream keyboard) {
+        if (keyboard == null) {
+            return false;
+        }
+        boolean processStdin = keyboard == System.in || keyboard instanceof FileInputStream
+                || keyboard.getClass().getName().contains("ThreadInputStream")
+                || keyboard.getClass().getName().startsWith("org.apache.felix.gogo");
+        return !processStdin || terminal();
+    }
+
+    private static boolean terminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            // Java 22+: a Console exists even for redirected streams; ask whether it is a terminal
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // before Java 22 a Console exists only on a terminal
+        }
     }
 }

@@ -1,6 +1,9 @@
 package org.oxen.toolstack.xl.internal;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -67,6 +70,16 @@ public final class XlDispatcher {
      * @return xl's exit status: 0 on success, 1 on a usage error or a failed command
      */
     public int run(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, out, err, new ByteArrayInputStream(new byte[0]), false, Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * Runs {@code xl args...} with the session's keyboard.
+     *
+     * @param interactive whether {@code in} carries keys a user types (see {@link XlInvocation#interactive()})
+     */
+    public int run(List<String> args, PrintStream out, PrintStream err, InputStream in, boolean interactive,
+            Path cwd) {
         // Global options stop at the first operand (the subcommand): split there.
         int split = 0;
         while (split < args.size() && args.get(split).startsWith("-") && !args.get(split).equals("--")) {
@@ -98,7 +111,7 @@ public final class XlDispatcher {
             err.println("xl: unknown command '" + name + "'; 'xl help' lists the commands");
             return 1;
         }
-        return invoke(found.get(), subArgs, global, out, err);
+        return invoke(found.get(), subArgs, global, out, err, in, interactive, cwd);
     }
 
     private int help(List<String> args, PrintStream out, PrintStream err) {
@@ -123,7 +136,7 @@ public final class XlDispatcher {
     }
 
     private static int invoke(XlSubcommand command, List<String> args, GetOpt.Parsed global,
-            PrintStream out, PrintStream err) {
+            PrintStream out, PrintStream err, InputStream in, boolean interactive, Path cwd) {
         String[] longs = command.longOptions();
         String[] withHelp = new String[longs.length + 1];
         System.arraycopy(longs, 0, withHelp, 0, longs.length);
@@ -140,7 +153,8 @@ public final class XlDispatcher {
             HelpPrinter.usage(command, out);
             return 0;
         }
-        XlInvocation invocation = new XlInvocation(command.name(), parsed, global.has("v"), global.has("N"), out, err);
+        XlInvocation invocation = new XlInvocation(command.name(), parsed, global.has("v"), global.has("N"), out, err,
+                in, interactive, cwd);
         try {
             return command.run(invocation);
         } catch (XlUsageException e) {

@@ -1,0 +1,22 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.util.Objects;
+
+import org.oxen.toolstack.xl.cfg.PvDomainSpec;
+
+/**
+ * Everything needed to create (and re-create, for on_reboot=restart) one domain: the typed
+ * config, the kernel image already read, and where both came from.
+ *
+ * @param source the config file as named by the user (for messages)
+ * @param kernelSource where the kernel came from ({@code guest:hello} or a path)
+ * @param uuid the config's {@code uuid}, or {@code null}: oxen's hypervisor has no uuids, the
+ *     toolstack keeps it and shows it
+ */
+record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid) {
+
+    DomainPlan {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(kernel, "kernel");
+    }
+}

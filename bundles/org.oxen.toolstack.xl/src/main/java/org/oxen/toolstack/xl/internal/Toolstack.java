@@ -1,0 +1,256 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.cfg.LifecycleAction;
+import org.oxen.toolstack.xl.cfg.PvDomainSpec;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainEvent;
+import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.Hypervisor;
+
+/**
+ * The toolstack's state beside the hypervisor (libxl's part of Xen): which domains xl created
+ * and from what plan, when each domain started, and the on_poweroff / on_reboot / on_crash
+ * actions, applied when the hypervisor reports a shutdown or crash.
+ *
+ * <p>Design: domains created by xl (or the runtime's main job) have a {@link Record} with their
+ * {@link DomainPlan}; domains created straight through the {@link Hypervisor} API have none and
+ * are left alone. Lifecycle actions run on one toolstack thread, never on the pCPU thread that
+ * reported the event: restart = destroy, then create the same plan under the same name (a new
+ * domain id, as in Xen). A domain that restarts more than {@value #RESTART_BURST} times within
+ * {@value #RESTART_WINDOW_S} s is preserved instead, with a line on stderr: a guest that reboots
+ * at once must not spin the toolstack forever.
+ *
+ * <p>Locking: {@code this} guards create, user destroy and the on_* actions (name check, memory
+ * check, the record table, restart chains), so two creates of one name cannot both pass the
+ * check and a user's destroy either calls a restart off or follows it to the new domain. The
+ * hypervisor calls made under it call back into the toolstack only through
+ * {@link #domainEvent}, which takes no lock.
+ */
+@Component(service = Toolstack.class, immediate = true)
+public final class Toolstack implements DomainListener {
+
+    static final int RESTART_BURST = 10;
+    static final int RESTART_WINDOW_S = 60;
+    /** Frames a domain needs beyond its memory: shared_info and the per-domain L1 (VMM core I). */
+    static final int OVERHEAD_FRAMES = 2;
+
+    /** A domain xl created, and the plan to re-create it. */
+    static final class Record {
+        final DomainPlan plan;
+        final Deque<Long> restarts;
+        volatile boolean destroyedByUser;
+
+        Record(DomainPlan plan, Deque<Long> restarts) {
+            this.plan = plan;
+            this.restarts = restarts;
+        }
+    }
+
+    private final Hypervisor hv;
+    private final Map<Integer, Record> records = new ConcurrentHashMap<>();
+    private final Map<Integer, Instant> started = new ConcurrentHashMap<>();
+    /** Old domain id -> the id it was restarted as (guarded by this; the last 1000 restarts). */
+    private final Map<Integer, Integer> successors = new java.util.LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Integer> eldest) {
+            return size() > 1000;
+        }
+    };
+    private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "oxen-xl-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
+    private final PrintStream log = System.err;
+
+    @Activate
+    public Toolstack(@Reference Hypervisor hv) {
+        this.hv = hv;
+        hv.addListener(this);
+        Instant now = Instant.now();
+        for (Domain d : hv.list()) {
+            started.putIfAbsent(d.id(), now);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        hv.removeListener(this);
+        lifecycle.shutdownNow();
+    }
+
+    Hypervisor hypervisor() {
+        return hv;
+    }
+
+    /**
+     * Creates a domain from {@code plan}, checking first what would otherwise half-create it.
+     *
+     * @throws XlError duplicate name, memory beyond the pool, or the hypervisor's refusal
+     */
+    Domain create(DomainPlan plan, boolean paused) throws XlError {
+        return create(plan, paused, new ArrayDeque<>());
+    }
+
+    private synchronized Domain create(DomainPlan plan, boolean paused, Deque<Long> restarts) throws XlError {
+        PvDomainSpec spec = plan.spec();
+        Optional<Domain> clash = hv.find(spec.name());
+        if (clash.isPresent()) {
+            throw new XlError("Domain '" + spec.name() + "' already exists (id " + clash.get().id() + ")");
+        }
+        long needed = (long) spec.memoryMiB() * 256 + OVERHEAD_FRAMES;
+        long free = hv.freeFrames();
+        if (needed > free) {
+            throw new XlError(String.format("Cannot create domain '%s': it needs %d MiB and the memory pool has %d MiB"
+                    + " free (of %d MiB)", spec.name(), spec.memoryMiB(), free / 256, hv.totalFrames() / 256));
+        }
+        DomainConfig config;
+        try {
+            config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
+                    .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
+                    .startPaused(true).build();
+        } catch (IllegalArgumentException e) {
+            throw new XlError(plan.source() + ": " + e.getMessage());
+        }
+        Domain d;
+        try {
+            d = hv.create(config);
+        } catch (DomainBuildException | IllegalArgumentException e) {
+            throw new XlError("Cannot create domain '" + spec.name() + "' from " + plan.source() + ": "
+                    + e.getMessage());
+        }
+        started.put(d.id(), Instant.now());
+        records.put(d.id(), new Record(plan, restarts));
+        if (!paused) {
+            hv.unpause(d.id());
+        }
+        return d;
+    }
+
+    /**
+     * Destroys a domain the user named. Serialized with the on_* actions: a domain the toolstack
+     * has just restarted is followed to its new incarnation (the user meant the domain of that
+     * name), and a restart not yet begun is called off.
+     */
+    synchronized void destroy(String qualifier) throws XlError {
+        // resolved under the lock: a restart in progress (old id gone, new id not yet there)
+        // must not make the name look unknown
+        destroy(Domains.guest(hv, qualifier, "destroyed"));
+    }
+
+    /** {@link #destroy(String)} for a domain already resolved. */
+    synchronized void destroy(Domain d) {
+        int id = d.id();
+        while (hv.find(id).isEmpty() && successors.containsKey(id)) {
+            id = successors.get(id);
+        }
+        Record r = records.get(id);
+        if (r != null) {
+            r.destroyedByUser = true;
+        }
+        try {
+            hv.destroy(id);
+        } catch (IllegalArgumentException gone) {
+            // destroyed meanwhile (by its on_* action): nothing left to do
+        }
+    }
+
+    Optional<DomainPlan> plan(int domid) {
+        return Optional.ofNullable(records.get(domid)).map(r -> r.plan);
+    }
+
+    /** When the domain was created (first seen, for domains older than this toolstack). */
+    Instant started(int domid) {
+        return started.computeIfAbsent(domid, id -> Instant.now());
+    }
+
+    @Override
+    public void domainEvent(DomainEvent e) {
+        switch (e.type()) {
+            case CREATED -> started.putIfAbsent(e.domid(), Instant.now());
+            case SHUTDOWN, CRASHED -> {
+                Record r = records.get(e.domid());
+                if (r != null) {
+                    lifecycle.execute(() -> apply(e, r));
+                }
+            }
+            case DESTROYED -> {
+                started.remove(e.domid());
+                lifecycle.execute(() -> records.remove(e.domid()));
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** The on_* action for how the domain ended. */
+    static LifecycleAction action(DomainEvent e, PvDomainSpec spec) {
+        if (e.type() == DomainEvent.Type.CRASHED) {
+            return spec.onCrash();
+        }
+        return switch (e.detail()) {
+            case "poweroff" -> spec.onPoweroff();
+            case "reboot" -> spec.onReboot();
+            case "crash", "watchdog" -> spec.onCrash();
+            default -> LifecycleAction.PRESERVE; // suspend, soft_reset: left for the user
+        };
+    }
+
+    private synchronized void apply(DomainEvent e, Record r) {
+        LifecycleAction action = action(e, r.plan.spec());
+        if (action == LifecycleAction.PRESERVE || r.destroyedByUser) {
+            return;
+        }
+        if (action == LifecycleAction.RESTART && !mayRestart(r.restarts)) {
+            log.println("xl: domain '" + e.name() + "' restarted " + RESTART_BURST + " times within "
+                    + RESTART_WINDOW_S + " s; preserving it instead of restarting it again");
+            return;
+        }
+        try {
+            hv.destroy(e.domid());
+        } catch (IllegalArgumentException gone) {
+            return; // destroyed by hand meanwhile
+        }
+        if (action != LifecycleAction.RESTART) {
+            return;
+        }
+        try {
+            Domain d = create(r.plan, false, r.restarts);
+            successors.put(e.domid(), d.id());
+        } catch (XlError err) {
+            log.println("xl: restarting domain '" + e.name() + "' failed: " + err.getMessage());
+        }
+    }
+
+    /** Records a restart now; false when that would be more than the burst allows in the window. */
+    static boolean mayRestart(Deque<Long> restarts) {
+        long now = System.nanoTime();
+        while (!restarts.isEmpty() && now - restarts.peekFirst() > TimeUnit.SECONDS.toNanos(RESTART_WINDOW_S)) {
+            restarts.removeFirst();
+        }
+        if (restarts.size() >= RESTART_BURST) {
+            return false;
+        }
+        restarts.addLast(now);
+        return true;
+    }
+}

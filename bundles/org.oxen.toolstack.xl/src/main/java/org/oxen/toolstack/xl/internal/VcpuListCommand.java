@@ -1,0 +1,60 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlInvocation;
+import org.oxen.toolstack.xl.XlSubcommand;
+import org.oxen.vmm.api.Hypervisor;
+
+/**
+ * {@code xl vcpu-list [Domain...]}: one row per vcpu (its pCPU, state r/b/p, CPU time); oxen has
+ * no vcpu affinity, so every vcpu shows {@code all / all}.
+ */
+@Component(service = XlSubcommand.class)
+public final class VcpuListCommand extends DomainSubcommand {
+
+    private final Hypervisor hv;
+
+    @Activate
+    public VcpuListCommand(@Reference Hypervisor hv) {
+        this.hv = hv;
+    }
+
+    @Override
+    public String name() {
+        return "vcpu-list";
+    }
+
+    @Override
+    public String summary() {
+        return "List the VCPUs for all/some domains";
+    }
+
+    @Override
+    public String usage() {
+        return "[Domain, ...]";
+    }
+
+    @Override
+    int execute(XlInvocation inv) throws XlError {
+        List<DomainInfo> domains = new ArrayList<>();
+        if (inv.operands().isEmpty()) {
+            domains = Domains.all(hv);
+        } else {
+            for (String q : inv.operands()) {
+                domains.add(Domains.resolve(hv, q));
+            }
+        }
+        inv.out().println(XlFormat.VCPU_HEADER);
+        for (DomainInfo d : domains) {
+            for (DomainInfo.VcpuInfo v : d.vcpus()) {
+                inv.out().println(XlFormat.vcpuRow(d, v));
+            }
+        }
+        return 0;
+    }
+}

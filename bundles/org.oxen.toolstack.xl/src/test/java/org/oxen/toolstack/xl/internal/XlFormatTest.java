@@ -1,0 +1,109 @@
+package org.oxen.toolstack.xl.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.toolstack.xl.cfg.LifecycleAction;
+import org.oxen.toolstack.xl.cfg.PvDomainSpec;
+import org.oxen.vmm.api.DomainEvent;
+import org.oxen.vmm.api.ShutdownReason;
+
+/** xl's output formats, checked against lines Xen prints. */
+class XlFormatTest {
+
+    private static DomainInfo info(int id, String name, long memKiB, boolean running, boolean blocked, boolean paused,
+            boolean shutdown, boolean crashed, long cpuNanos) {
+        return new DomainInfo(id, name, memKiB, memKiB, running, blocked, paused, shutdown, crashed, false, cpuNanos,
+                List.of(new DomainInfo.VcpuInfo(0, true, running, blocked, 1, cpuNanos)),
+                shutdown ? (crashed ? ShutdownReason.CRASH : ShutdownReason.POWEROFF) : null, null);
+    }
+
+    @Test
+    void listHeaderAndRowsAreXens() {
+        assertEquals("Name                                        ID   Mem VCPUs\tState\tTime(s)", XlFormat.LIST_HEADER);
+        assertEquals("Domain-0                                     0  1024     1     r-----      12.3",
+                XlFormat.listRow(info(0, "Domain-0", 1024 * 1024, true, false, false, false, false, 12_345_000_000L)));
+        assertEquals("web                                          7    64     1     -b----       0.1",
+                XlFormat.listRow(info(7, "web", 64 * 1024, false, true, false, false, false, 99_000_000L)));
+        assertEquals("dead                                        12    16     1     ---sc-       0.0",
+                XlFormat.listRow(info(12, "dead", 16 * 1024, false, false, false, true, true, 0)));
+        assertEquals("ps                                          13    16     1     --p---       0.0",
+                XlFormat.listRow(info(13, "ps", 16 * 1024, false, false, true, false, false, 0)));
+    }
+
+    @Test
+    void verboseListAddsUuidAndReasonCode() {
+        assertEquals(" 00000000-0000-0000-0000-000000000000        3\t-", XlFormat.listVerbose(
+                info(12, "dead", 16 * 1024, false, false, false, true, true, 0), DomainJson.NO_UUID));
+        assertEquals(" u        -\t-", XlFormat.listVerbose(info(1, "a", 1024, true, false, false, false, false, 0), "u"));
+    }
+
+    @Test
+    void vcpuListIsXens() {
+        assertEquals("Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)",
+                XlFormat.VCPU_HEADER);
+        DomainInfo d = info(3, "web", 1024, false, true, false, false, false, 2_500_000_000L);
+        assertEquals("web                                  3     0    1   -b-       2.5  all / all",
+                XlFormat.vcpuRow(d, d.vcpus().get(0)));
+        assertEquals("web                                  3     1    -   --p       0.0  all / all",
+                XlFormat.vcpuRow(d, new DomainInfo.VcpuInfo(1, false, false, false, -1, 0)));
+    }
+
+    @Test
+    void uptimeIsXens() {
+        assertEquals(" 0:00:05", XlFormat.uptime(5, false));
+        assertEquals(" 1:01:01", XlFormat.uptime(3661, false));
+        assertEquals("1 day,  0:00:00", XlFormat.uptime(86400, false));
+        assertEquals("2 days,  3:04:05", XlFormat.uptime(2 * 86400 + 3 * 3600 + 4 * 60 + 5, false));
+        assertEquals(" 1:01", XlFormat.uptime(3661, true));
+        assertEquals("Name" + " ".repeat(32) + "ID Uptime", XlFormat.UPTIME_HEADER);
+    }
+
+    @Test
+    void topRowIsXentops() {
+        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS",
+                XlFormat.TOP_HEADER);
+        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1",
+                XlFormat.topRow(info(3, "web", 65536, false, true, false, false, false, 2_500_000_000L), 12.5,
+                        1_000_000));
+    }
+
+    @Test
+    void lifecycleActionFollowsTheShutdownReason() {
+        PvDomainSpec spec = new PvDomainSpec("a", "k", "", 16, 16, 1, 1, LifecycleAction.PRESERVE,
+                LifecycleAction.RESTART, LifecycleAction.DESTROY, List.of());
+        assertEquals(LifecycleAction.PRESERVE, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "poweroff"), spec));
+        assertEquals(LifecycleAction.RESTART, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "reboot"), spec));
+        assertEquals(LifecycleAction.DESTROY, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "crash"), spec));
+        assertEquals(LifecycleAction.DESTROY, Toolstack.action(new DomainEvent(DomainEvent.Type.CRASHED, 1, "a",
+                "hypervisor error"), spec));
+        assertEquals(LifecycleAction.PRESERVE, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "suspend"), spec));
+    }
+
+    @Test
+    void restartsStopAfterTheBurst() {
+        java.util.Deque<Long> restarts = new java.util.ArrayDeque<>();
+        for (int i = 0; i < Toolstack.RESTART_BURST; i++) {
+            assertEquals(true, Toolstack.mayRestart(restarts), "restart " + i);
+        }
+        assertEquals(false, Toolstack.mayRestart(restarts));
+        restarts.clear();
+        restarts.add(System.nanoTime() - java.util.concurrent.TimeUnit.SECONDS.toNanos(Toolstack.RESTART_WINDOW_S + 1));
+        assertEquals(true, Toolstack.mayRestart(restarts));
+        assertEquals(1, restarts.size(), "old restarts leave the window");
+    }
+
+    @Test
+    void consoleSnapshotAndStreamOverlapIsShownOnce() {
+        assertEquals(List.of("c"), ConsoleFollower.unseen("xxab", List.of("a", "b", "c")));
+        assertEquals(List.of("a", "b"), ConsoleFollower.unseen("xx", List.of("a", "b")));
+        assertEquals(List.of(), ConsoleFollower.unseen("hello\n", List.of("hello\n")));
+        assertEquals(List.of(), ConsoleFollower.unseen("", List.of()));
+    }
+}
