@@ -39,28 +39,48 @@ final class MmuHypercalls {
     // ---- mmu_update ----
 
     long mmuUpdate(VcpuImpl v, int reqs, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
+        return batch(v, Hypercall.MMU_UPDATE, Xen.MMU_UPDATE_SIZE, reqs, countArg, pdone, foreigndom, mc,
+                (g, d, p) -> {
+                    int cr3 = Args.cr3(v);
+                    long ptr = g.read64(cr3, p);
+                    long val = g.read64(cr3, p + 8);
+                    return oneUpdate(v, d, ptr, val);
+                });
+    }
+
+    /** One request of a batched hypercall, read from guest address {@code p} and applied. */
+    @FunctionalInterface
+    private interface Request {
+        long apply(GuestMemory g, DomainImpl d, int p);
+    }
+
+    /**
+     * The loop mmu_update and mmuext_op share, as Xen's do: requests of {@code size} bytes from
+     * {@code base}; after {@link #BATCH} of them (outside a multicall) the hypercall continues
+     * itself with the rest and {@code MMU_UPDATE_PREEMPTED} in the count; the first failing
+     * request ends the batch with its code (a guest fault reading it: -EFAULT); TLBs are flushed
+     * and the number done written to {@code pdone} whatever happens.
+     */
+    private long batch(VcpuImpl v, int hypercall, int size, int base, int countArg, int pdone, int foreigndom,
+            boolean mc, Request request) {
         long[] err = new long[1];
         DomainImpl d = Args.self(s, v, foreigndom, err);
         if (d == null) return err[0];
         GuestMemory g = s.guest();
-        int cr3 = Args.cr3(v);
         boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
         long count = countArg & ~Xen.MMU_UPDATE_PREEMPTED & 0xFFFFFFFFL;
         int done = 0;
-        if (cont && pdone != 0) done = g.read32(cr3, pdone);
+        if (cont && pdone != 0) done = g.read32(Args.cr3(v), pdone);
         long rc = 0;
         int i = 0;
         try {
             for (; i < count; i++) {
                 if (i == BATCH && !mc) {
                     writeDone(v, pdone, done + i);
-                    return Args.continuation(v, Hypercall.MMU_UPDATE, reqs + BATCH * Xen.MMU_UPDATE_SIZE,
+                    return Args.continuation(v, hypercall, base + BATCH * size,
                             (int) (count - BATCH) | Xen.MMU_UPDATE_PREEMPTED, pdone, foreigndom);
                 }
-                int p = reqs + i * Xen.MMU_UPDATE_SIZE;
-                long ptr = g.read64(cr3, p);
-                long val = g.read64(cr3, p + 8);
-                rc = oneUpdate(v, d, ptr, val);
+                rc = request.apply(g, d, base + i * size);
                 if (rc != 0) break;
             }
         } catch (GuestFault f) {
@@ -186,38 +206,14 @@ final class MmuHypercalls {
     // ---- mmuext_op ----
 
     long mmuextOp(VcpuImpl v, int ops, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
-        long[] err = new long[1];
-        DomainImpl d = Args.self(s, v, foreigndom, err);
-        if (d == null) return err[0];
-        GuestMemory g = s.guest();
-        int cr3 = Args.cr3(v);
-        boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
-        long count = countArg & ~Xen.MMU_UPDATE_PREEMPTED & 0xFFFFFFFFL;
-        int done = 0;
-        if (cont && pdone != 0) done = g.read32(cr3, pdone);
-        long rc = 0;
-        int i = 0;
-        try {
-            for (; i < count; i++) {
-                if (i == BATCH && !mc) {
-                    writeDone(v, pdone, done + i);
-                    return Args.continuation(v, Hypercall.MMUEXT_OP, ops + BATCH * Xen.MMUEXT_OP_SIZE,
-                            (int) (count - BATCH) | Xen.MMU_UPDATE_PREEMPTED, pdone, foreigndom);
-                }
-                int p = ops + i * Xen.MMUEXT_OP_SIZE;
-                int cmd = g.read32(Args.cr3(v), p);
-                int arg1 = g.read32(Args.cr3(v), p + 4);
-                int arg2 = g.read32(Args.cr3(v), p + 8);
-                rc = oneExt(v, d, cmd, arg1, arg2);
-                if (rc != 0) break;
-            }
-        } catch (GuestFault f) {
-            rc = Args.EFAULT;
-        } finally {
-            flush(v);
-        }
-        writeDone(v, pdone, done + i);
-        return rc;
+        // each op is read through the page tables of the moment: an earlier NEW_BASEPTR counts
+        return batch(v, Hypercall.MMUEXT_OP, Xen.MMUEXT_OP_SIZE, ops, countArg, pdone, foreigndom, mc,
+                (g, d, p) -> {
+                    int cmd = g.read32(Args.cr3(v), p);
+                    int arg1 = g.read32(Args.cr3(v), p + 4);
+                    int arg2 = g.read32(Args.cr3(v), p + 8);
+                    return oneExt(v, d, cmd, arg1, arg2);
+                });
     }
 
     private long oneExt(VcpuImpl v, DomainImpl d, int cmd, int arg1, int arg2) {
