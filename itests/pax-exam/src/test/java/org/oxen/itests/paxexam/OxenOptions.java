@@ -1,5 +1,6 @@
 package org.oxen.itests.paxexam;
 
+import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackage;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
@@ -34,6 +35,8 @@ final class OxenOptions {
         options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository")
                 .value(required("org.ops4j.pax.url.mvn.localRepository")));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        // as cnf/run.bnd: the CPU reaches sun.misc.Unsafe for LOCK'd RAM updates on Java 22+
+        options.add(bootDelegationPackage("sun.*"));
         options.add(systemProperty("oxen.memory.mib").value("768"));
         options.add(systemProperty("oxen.pcpus").value("2"));
         // never the demo domains of runtime/domains

@@ -193,7 +193,7 @@ abstract class Exec0F extends Exec1 {
             if (tagW[i] == (lin & 0xFFFFF000) && (lin & 7) == 0) {
                 long expect = (r[2] & 0xFFFFFFFFL) << 32 | (r[0] & 0xFFFFFFFFL);
                 long repl = (r[1] & 0xFFFFFFFFL) << 32 | (r[3] & 0xFFFFFFFFL);
-                long seen = (long) I64.compareAndExchange(tArr[i], tOff[i] + (lin & 0xFFF), expect, repl);
+                long seen = ByteArrayAtomics.compareAndExchange64(tArr[i], tOff[i] + (lin & 0xFFF), expect, repl);
                 flags();
                 if (seen == expect) {
                     eflags |= ZF;

@@ -490,11 +490,11 @@ abstract class Mmu extends CpuState {
         int mask = n == 4 ? -1 : ((1 << (8 * n)) - 1) << shift;
         int expect = (lockVal << shift) & mask, repl = (v << shift) & mask;
         for (;;) {
-            int cur = (int) I32.getVolatile(arr, base);
+            int cur = ByteArrayAtomics.getVolatile(arr, base);
             if ((cur & mask) != expect) {
                 throw lockRetry;
             }
-            if (I32.compareAndSet(arr, base, cur, (cur & ~mask) | repl)) {
+            if (ByteArrayAtomics.compareAndSet(arr, base, cur, (cur & ~mask) | repl)) {
                 lockHaveRead = false;
                 return true;
             }
