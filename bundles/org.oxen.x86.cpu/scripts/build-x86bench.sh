@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds ../shared/bench/x86bench into a private copy (idempotent: make rebuilds only what changed).
+# Builds x86bench (benchmarks/x86bench) into a private copy (idempotent: make rebuilds only what changed).
 # usage: build-x86bench.sh SRC_DIR OUT_DIR LOOP_ITERS MIX_ROUNDS [PAGING]
 # Needs gcc with -m32 (gcc-multilib), GNU ld and nasm (apt-get install -y nasm gcc-multilib).
 set -e
