@@ -15,56 +15,28 @@ abstract class Alu extends Mmu {
         super(mem, io);
     }
 
-    static boolean parity(int v) {
-        return (Integer.bitCount(v & 0xFF) & 1) == 0;
-    }
-
     final boolean cfSet() {
-        int m = MASK[lsz];
-        switch (lop) {
-            case L_NONE: return (eflags & CF) != 0;
-            case L_ADD: return Integer.compareUnsigned(lres & m, la & m) < 0;
-            case L_ADC: return lcf != 0 ? Integer.compareUnsigned(lres & m, la & m) <= 0
-                    : Integer.compareUnsigned(lres & m, la & m) < 0;
-            case L_SUB: return Integer.compareUnsigned(la & m, lb & m) < 0;
-            case L_SBB: return lcf != 0 ? Integer.compareUnsigned(la & m, lb & m) <= 0
-                    : Integer.compareUnsigned(la & m, lb & m) < 0;
-            case L_LOGIC: return false;
-            case L_INC: case L_DEC: return lcf != 0;
-            default: return (lcf & 1) != 0;
-        }
+        return Flags.cf(lop, lsz, la, lb, lres, lcf, eflags);
     }
 
     final boolean zfSet() {
-        return lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+        return Flags.zf(lop, lsz, lres, eflags);
     }
 
     final boolean sfSet() {
-        return lop == L_NONE ? (eflags & SF) != 0 : (lres & SIGN[lsz]) != 0;
+        return Flags.sf(lop, lsz, lres, eflags);
     }
 
     final boolean pfSet() {
-        return lop == L_NONE ? (eflags & PF) != 0 : parity(lres);
+        return Flags.pf(lop, lres, eflags);
     }
 
     final boolean ofSet() {
-        int s = SIGN[lsz];
-        switch (lop) {
-            case L_NONE: return (eflags & OF) != 0;
-            case L_ADD: case L_ADC: case L_INC: return ((la ^ lres) & (lb ^ lres) & s) != 0;
-            case L_SUB: case L_SBB: case L_DEC: return ((la ^ lb) & (la ^ lres) & s) != 0;
-            case L_LOGIC: return false;
-            default: return (lcf & 2) != 0;
-        }
+        return Flags.of(lop, lsz, la, lb, lres, lcf, eflags);
     }
 
     final boolean afSet() {
-        switch (lop) {
-            case L_NONE: return (eflags & AF) != 0;
-            case L_LOGIC: return false;
-            case L_SZP: return (lcf & 4) != 0;
-            default: return ((la ^ lb ^ lres) & 0x10) != 0;
-        }
+        return Flags.af(lop, la, lb, lres, lcf, eflags);
     }
 
     /** EFLAGS with the arithmetic bits materialized. */
@@ -102,33 +74,7 @@ abstract class Alu extends Mmu {
     }
 
     final boolean cond(int cc) {
-        if (lop == L_SUB && lsz == 2) {
-            switch (cc) {
-                case 2: return Integer.compareUnsigned(la, lb) < 0;
-                case 3: return Integer.compareUnsigned(la, lb) >= 0;
-                case 4: return la == lb;
-                case 5: return la != lb;
-                case 6: return Integer.compareUnsigned(la, lb) <= 0;
-                case 7: return Integer.compareUnsigned(la, lb) > 0;
-                case 0xC: return la < lb;
-                case 0xD: return la >= lb;
-                case 0xE: return la <= lb;
-                case 0xF: return la > lb;
-                default: break;
-            }
-        }
-        boolean v;
-        switch (cc >> 1) {
-            case 0: v = ofSet(); break;
-            case 1: v = cfSet(); break;
-            case 2: v = zfSet(); break;
-            case 3: v = cfSet() || zfSet(); break;
-            case 4: v = sfSet(); break;
-            case 5: v = pfSet(); break;
-            case 6: v = sfSet() != ofSet(); break;
-            default: v = zfSet() || sfSet() != ofSet(); break;
-        }
-        return (cc & 1) != 0 ? !v : v;
+        return Flags.cond(cc, lop, lsz, la, lb, lres, lcf, eflags);
     }
 
     /** The eight group-1 operations: ADD OR ADC SBB AND SUB XOR CMP. Returns the result. */

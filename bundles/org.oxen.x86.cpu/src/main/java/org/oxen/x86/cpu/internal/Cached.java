@@ -26,7 +26,8 @@ abstract class Cached extends Events {
             K_MOV32_RI = 35, K_SHIFT32_RI = 36, K_ALU32_RM = 37, K_ALU32_MR = 38, K_ALU32_MI = 39,
             K_ADD32_RR = 40, K_SUB32_RR = 41, K_CMP32_RR = 42, K_XOR32_RR = 43, K_AND32_RR = 44, K_OR32_RR = 45,
             K_TEST32_RR = 46, K_ADD32_RI = 47, K_SUB32_RI = 48, K_CMP32_RI = 49, K_XOR32_RI = 50, K_AND32_RI = 51,
-            K_OR32_RI = 52, K_TEST32_RI = 53, K_JZ = 54, K_JNZ = 55, K_MOV32_MI = 56, K_MOV8_MI = 57, K_MOV8_MR = 58;
+            K_OR32_RI = 52, K_TEST32_RI = 53, K_JZ = 54, K_JNZ = 55, K_MOV32_MI = 56, K_MOV8_MI = 57, K_MOV8_MR = 58,
+            K_GRP3_R = 59, K_GRP3_M = 60;
 
     /** Specialised kind of a 32-bit register ALU operation by its sub-operation (0 = keep generic). */
     private static final int[] SPEC_RR = new int[16], SPEC_RI = new int[16];
@@ -52,6 +53,23 @@ abstract class Cached extends Events {
      * every instruction is then decoded from memory (tests compare both ways).
      */
     private final boolean codeCache = !Boolean.getBoolean("oxen.x86.cpu.noCodeCache");
+
+    /**
+     * The translator: false when {@code oxen.x86.cpu.noJit} (or {@code noCodeCache}) is set at
+     * construction. A record becomes a region entry after {@code oxen.x86.cpu.jitThreshold}
+     * (default 50) taken branches, calls or returns arrived at it.
+     */
+    private final boolean jit = codeCache && !Boolean.getBoolean("oxen.x86.cpu.noJit");
+    private final int jitThreshold = Math.max(0, Integer.getInteger("oxen.x86.cpu.jitThreshold", 50));
+    /** A frame whose regions died this often (code keeps changing) gets no more. */
+    private static final int MAX_REGION_DEATHS = 8, MAX_REGIONS_PER_FRAME = 64;
+
+    /** Instructions a faulting region (chain) retired before the fault; read by execBlock's handler. */
+    int jitPartial;
+    /** Translator statistics: regions compiled, translations that failed, regions dropped (code changed). */
+    long jitCompiled, jitFailed, jitDropped;
+    /** The last translation failure (a translator defect: the guest just runs interpreted). */
+    Throwable jitLastFailure;
 
     Cached(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
@@ -133,6 +151,15 @@ abstract class Cached extends Events {
                                 e = target(e + len + rec[b + 3]);
                                 j++;
                                 ri = taken(rec, b, e - base, at);
+                                if (ri >= 2 && jit) {
+                                    int got = hot(cp, ri, e, n - j);
+                                    if (got > 0) {
+                                        j += got;
+                                        e = eip;
+                                        k = e - base;
+                                        ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
+                                    }
+                                }
                                 continue;
                             }
                         } else if (cls == 2) {
@@ -255,6 +282,15 @@ abstract class Cached extends Events {
                                 j++;
                                 k = e - base;
                                 ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
+                                if (ri >= 2 && jit && (kd == K_CALL || kd == K_RET)) {
+                                    int got = hot(cp, ri, e, n - j);
+                                    if (got > 0) {
+                                        j += got;
+                                        e = eip;
+                                        k = e - base;
+                                        ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
+                                    }
+                                }
                                 continue;
                         }
                         }
@@ -276,7 +312,8 @@ abstract class Cached extends Events {
                 if (breakBatch) break;
             }
         } catch (Fault f) {
-            blockPartial = j;
+            blockPartial = j + jitPartial;
+            jitPartial = 0;
             throw f;
         }
         return j;
@@ -338,6 +375,93 @@ abstract class Cached extends Events {
             if ((opw & (1 << 26)) != 0) v = (short) v;
         }
         r[a] = v;
+    }
+
+    // ---- translated regions ----
+
+    /**
+     * At a branch, call or return target {@code ri} (EIP {@code e}) of the current frame: counts
+     * it, translates it when hot, and runs its region (and the regions it exits into) when it has
+     * one. Returns the instructions retired there (EIP updated), 0 if none ran.
+     */
+    private int hot(CodePage cp, int ri, int e, int budget) {
+        int mb = 8 * ri + 5;
+        int h = cp.rec[mb];
+        if (h >= 0) {
+            if (h < jitThreshold) {
+                cp.rec[mb] = h + 1;
+                return 0;
+            }
+            h = translate(cp, e - fetchEipBase);
+            cp.rec[mb] = h;
+        }
+        if (h == -1) return 0;
+        eip = e;
+        return runRegions(cp, -2 - h, budget);
+    }
+
+    private int translate(CodePage cp, int k) {
+        if (cp.regionDeaths >= MAX_REGION_DEATHS || cp.regionCount >= MAX_REGIONS_PER_FRAME) return -1;
+        Region rg;
+        try {
+            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k);
+        } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
+            jitFailed++;
+            jitLastFailure = t;
+            return -1;
+        }
+        if (rg == null) return -1;
+        jitCompiled++;
+        return -2 - cp.addRegion(rg);
+    }
+
+    /** Runs region {@code idx} of {@code cp} and then the regions it exits into, within budget. */
+    private int runRegions(CodePage cp, int idx, int budget) {
+        int done = 0;
+        try {
+            for (;;) {
+                Region rg = cp.regions[idx];
+                int got = rg.run(this, budget - done);
+                done += got;
+                if (rg.dead) {
+                    cp.rec[8 * rg.entryRecord + 5] = 0;
+                    cp.regions[idx] = null;
+                    cp.regionDeaths++;
+                    jitDropped++;
+                }
+                if (got == 0 || done >= budget) return done;
+                int k = eip - fetchEipBase;
+                if (Integer.compareUnsigned(k, 0x1000) >= 0) return done;
+                int ri = cp.at[k];
+                if (ri < 2) return done;
+                int h = cp.rec[8 * ri + 5];
+                if (h > -2) return done;
+                idx = -2 - h;
+            }
+        } catch (Fault f) {
+            jitPartial += done;
+            throw f;
+        }
+    }
+
+    /** Executes one decoded record (translated code's path for kinds it does not inline). */
+    final void runRecord(int opw, int eaw, int disp, int imm) {
+        run(opw, eaw, disp, imm);
+    }
+
+    /** NOT NEG MUL IMUL DIV IDIV ({@code op} 2..7) of a register ({@code s} &lt; 0) or memory operand. */
+    private void group3(int op, int sz, int s, int off, int reg) {
+        int v = s < 0 ? regSz(reg, sz) : rdSz(s, off, sz);
+        int res;
+        switch (op) {
+            case 2: res = ~v & MASK[sz]; break;
+            case 3: res = neg(v, sz); break;
+            case 4: mul(v, sz, false); return;
+            case 5: mul(v, sz, true); return;
+            case 6: div(v, sz, false); return;
+            default: div(v, sz, true); return;
+        }
+        if (s < 0) setRegSz(reg, sz, res); else wrSz(s, off, sz, res);
     }
 
     /** The record at the branch target offset {@code k} (linked on first use), or 0. */
@@ -584,6 +708,8 @@ abstract class Cached extends Events {
                 setRegSz(a, sz, shift(sub, regSz(a, sz), count, sz));
                 return;
             }
+            case K_GRP3_R: group3(sub, sz, -1, 0, a); return;
+            case K_GRP3_M: group3(sub, sz, (eaw >>> 16) & 7, addr(eaw, disp), 0); return;
             case K_SHIFT_M: {
                 int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
                 int count = (opw & (1 << 26)) != 0 ? r[1] & 0xFF : imm;
@@ -635,6 +761,7 @@ abstract class Cached extends Events {
                 cp.at[k] = 1;
             } else {
                 cp.rec[8 * ri] = 0; // keeps its index (links to it stay right); kind 0 = interpret
+                cp.rec[8 * ri + 5] = 0;
             }
             return 1;
         }
@@ -651,6 +778,7 @@ abstract class Cached extends Events {
         cp.rec[b + 2] = out[2];
         cp.rec[b + 3] = out[3];
         cp.rec[b + 4] = 0;
+        cp.rec[b + 5] = 0;
         cp.rec[b + 7] = 0;
         cp.raw[ri] = (long) I64.get(arr, p) & (-1L >>> (64 - 8 * len));
         cp.at[k] = (char) ri;
@@ -826,6 +954,10 @@ abstract class Cached extends Events {
             case 0x90:
                 o[0] = ow(K_NOP, 0, 0, 0, 2);
                 return 1;
+            case 0x66: // XCHG AX, AX: the two-byte NOP compilers pad with; other 66 forms are interpreted
+                if ((arr[p + 1] & 0xFF) != 0x90) return 0;
+                o[0] = ow(K_NOP, 0, 0, 0, 2);
+                return 2;
             case 0xA8:
                 o[0] = ow(K_ALU_RI, 0, 0, 4 | 8, 0);
                 o[3] = arr[p + 1] & 0xFF;
@@ -902,7 +1034,18 @@ abstract class Cached extends Events {
             case 0xF6: case 0xF7: {
                 int sz = op == 0xF6 ? 0 : 2;
                 int m = arr[p + 1] & 0xFF;
-                if (((m >>> 3) & 7) != 0) return 0; // TEST only; NOT/NEG/MUL/DIV by the interpreter
+                int g = (m >>> 3) & 7;
+                if (g == 1) return 0; // the TEST alias: by the interpreter
+                if (g >= 2) { // NOT NEG MUL IMUL DIV IDIV
+                    if (m >= 0xC0) {
+                        o[0] = ow(K_GRP3_R, m & 7, 0, g, sz);
+                        return 2;
+                    }
+                    n = modrm(arr, p + 1, m);
+                    if (n == 0) return 0;
+                    o[0] = ow(K_GRP3_M, 0, 0, g, sz);
+                    return 1 + n;
+                }
                 if (m >= 0xC0) {
                     n = 1;
                     o[0] = ow(sz == 2 ? K_ALU32_RI : K_ALU_RI, m & 7, 0, 4 | 8, sz);

@@ -12,6 +12,10 @@ package org.oxen.x86.cpu.internal;
  * this frame (0 = not linked); and the instruction's bytes in {@code raw} (unused bytes zero), which
  * are compared with memory before every execution: a record whose bytes changed (self-modifying
  * code, DMA, another CPU) is decoded again, so no write has to find and invalidate it.
+ *
+ * <p>Word 5 of a record is the translator's mark for regions entered there: &ge; 0 counts the
+ * taken branches, calls and returns that arrived (hotness), -1 = do not translate here, &le; -2 =
+ * the entry of {@code regions[-2 - mark]}.
  */
 final class CodePage {
 
@@ -20,6 +24,10 @@ final class CodePage {
     int[] rec = new int[8 * 64];
     long[] raw = new long[2 * 64];
     int count = 2;
+    /** Translated regions of this frame (by the index in a record's mark) and how many died. */
+    Region[] regions = new Region[4];
+    int regionCount;
+    int regionDeaths;
 
     CodePage(long frame) {
         this.frame = frame;
@@ -34,6 +42,13 @@ final class CodePage {
         }
         count = n + 1;
         return n;
+    }
+
+    /** Adds a region; returns its index. */
+    int addRegion(Region r) {
+        if (regionCount == regions.length) regions = java.util.Arrays.copyOf(regions, regionCount * 2);
+        regions[regionCount] = r;
+        return regionCount++;
     }
 
 }

@@ -738,6 +738,20 @@ public final class Core extends Cached implements X86Cpu {
         }
     }
 
+    /**
+     * Translator statistics (for tests and benchmarks in this bundle): regions compiled,
+     * translations that failed (a translator defect; that code then runs interpreted), regions
+     * dropped because their code changed.
+     */
+    public long[] translatorStats() {
+        return new long[] {jitCompiled, jitFailed, jitDropped};
+    }
+
+    /** The last translation failure, or null. */
+    public Throwable translatorFailure() {
+        return jitLastFailure;
+    }
+
     /** The x87 unit (for tests in this bundle, e.g. the differential tester, to read FPU state). */
     public org.oxen.x86.cpu.fpu.X87 x87() {
         return fpu;

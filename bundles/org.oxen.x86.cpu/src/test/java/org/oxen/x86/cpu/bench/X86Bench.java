@@ -57,6 +57,11 @@ public final class X86Bench {
             }
         }
         io.out.append("[instructions=").append(cpu.instructionCount()).append("]\n");
+        if (cpu instanceof org.oxen.x86.cpu.internal.Core) {
+            long[] st = ((org.oxen.x86.cpu.internal.Core) cpu).translatorStats();
+            io.out.append("[regions compiled=").append(st[0]).append(" failed=").append(st[1])
+                    .append(" dropped=").append(st[2]).append("]\n");
+        }
         return io;
     }
 

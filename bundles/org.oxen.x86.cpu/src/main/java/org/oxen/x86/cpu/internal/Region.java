@@ -1,0 +1,34 @@
+package org.oxen.x86.cpu.internal;
+
+/**
+ * A translated region: the blocks of one code frame reachable from a hot entry (see
+ * {@link RegionPlan}), compiled by {@link RegionCompiler} into one JVM method of a hidden class.
+ * Guest registers and the lazy-flag state live in JVM locals while it runs; branches between its
+ * blocks are jumps inside the method, so a guest loop runs as a JVM loop.
+ *
+ * <p>Contract of {@link #run}: called from the decoded-instruction loop with EIP at the entry,
+ * the fetch window on this region's frame, 32-bit code and no prefixes pending. It returns the
+ * number of instructions retired (never more than {@code budget}; 0 if it could not start) with
+ * EIP, registers and flags written back. On a fault it writes back the state before the faulting
+ * instruction, sets {@code startEip} and {@code jitPartial} and rethrows. Each block compares its
+ * bytes with memory before it runs, and the rest of a block is compared again after each store:
+ * code changed by anyone ends the region there and sets {@link #dead}.
+ *
+ * <p>Locking: none; a region belongs to one CPU (its {@link CodePage}) and runs on its thread.
+ */
+abstract class Region {
+
+    /** Set by the region when its code bytes changed; the dispatcher then drops it. */
+    boolean dead;
+
+    /** The record index of the entry in its page (where the dispatcher links it). */
+    int entryRecord;
+
+    /** Runs the region on {@code c}; returns the instructions retired. */
+    abstract int run(Cached c, int budget);
+
+    /** Eight code bytes at {@code arr[i]} (the translated code's byte check). */
+    static long code64(byte[] arr, int i) {
+        return (long) Mmu.I64.get(arr, i);
+    }
+}

@@ -1,0 +1,972 @@
+package org.oxen.x86.cpu.internal;
+
+import static org.objectweb.asm.Opcodes.*;
+import static org.oxen.x86.cpu.internal.Cached.*;
+import static org.oxen.x86.cpu.internal.CpuState.L_ADC;
+import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
+import static org.oxen.x86.cpu.internal.CpuState.L_DEC;
+import static org.oxen.x86.cpu.internal.CpuState.L_INC;
+import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
+import static org.oxen.x86.cpu.internal.CpuState.L_SBB;
+import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
+import static org.oxen.x86.cpu.internal.CpuState.L_SZP;
+import static org.oxen.x86.cpu.internal.CpuState.SS;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * Translates a {@link RegionPlan} to JVM bytecode (ASM) and defines it as a hidden class
+ * extending {@link Region} in this package, so the code reaches the CPU's package-private state
+ * and memory methods directly and C2 inlines them.
+ *
+ * <p>Design: guest registers EAX..EDI and the six lazy-flag words are JVM locals, loaded at entry
+ * and written back at every exit and in the fault handler. Each flag-setting instruction just
+ * assigns the flag locals (C2 drops the assignments nobody reads); a Jcc whose flag producer is
+ * known in the same block (CMP/SUB, TEST/AND/OR/XOR, ADD, INC/DEC, shifts) becomes one JVM
+ * compare, otherwise it calls {@link Flags#cond} on the locals. Register results are assigned after
+ * the instruction's memory accesses, and the locals FIX/FPC name the instruction that may fault,
+ * so the handler writes back exactly the state before the faulting instruction. Records with no
+ * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
+ */
+final class RegionCompiler {
+
+    private static final String CPU = "org/oxen/x86/cpu/internal/Cached";
+    private static final String REGION = "org/oxen/x86/cpu/internal/Region";
+    private static final String FLAGS = "org/oxen/x86/cpu/internal/Flags";
+    private static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
+    private static final String RUN_DESC = "(L" + CPU + ";I)I";
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+    // locals of run(Cached c, int budget)
+    private static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
+            R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
+            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32;
+    private static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
+
+    /** What set the flag locals last, when known statically inside the current block. */
+    private static final int P_UNKNOWN = 0, P_SUB32 = 1, P_ADD32 = 2, P_LOGIC32 = 3, P_INCDEC32 = 4, P_SZP32 = 5;
+
+    private final RegionPlan plan;
+    private final CodePage cp;
+    private final MethodVisitor mv;
+    private final Label exit = new Label();
+    private final java.util.Map<Integer, Label> labels = new java.util.HashMap<>();
+    /** Out-of-line exits of the current block: label, instructions retired, next offset, kill. */
+    private final List<Object[]> stubs = new ArrayList<>();
+    private int written;
+    private int prod;
+    private int fixSet;
+
+    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv) {
+        this.plan = plan;
+        this.cp = cp;
+        this.mv = mv;
+    }
+
+    /**
+     * Compiles the region entered at {@code entry} of the frame {@code cp} whose bytes are at
+     * {@code arr[pb + offset]}; null if nothing there can be translated.
+     */
+    static Region compile(CodePage cp, byte[] arr, int pb, int entry) throws ReflectiveOperationException {
+        RegionPlan plan = RegionPlan.of(cp, arr, pb, entry);
+        if (plan == null) return null;
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override
+            protected String getCommonSuperClass(String a, String b) {
+                return "java/lang/Object"; // only ever asked for locals of one type each
+            }
+        };
+        cw.visit(V17, ACC_FINAL | ACC_SUPER | ACC_SYNTHETIC, REGION + "$T", null, REGION, null);
+        MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(ALOAD, 0);
+        init.visitMethodInsn(INVOKESPECIAL, REGION, "<init>", "()V", false);
+        init.visitInsn(RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
+        new RegionCompiler(plan, cp, mv).method();
+        cw.visitEnd();
+        byte[] bytes = cw.toByteArray();
+        MethodHandles.Lookup hl = LOOKUP.defineHiddenClass(bytes, true);
+        Region rg;
+        try {
+            rg = (Region) hl.findConstructor(hl.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (ReflectiveOperationException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        rg.entryRecord = cp.at[entry];
+        return rg;
+    }
+
+    // ---- method skeleton ----
+
+    private void method() {
+        mv.visitCode();
+        Label tryStart = new Label(), tryEnd = new Label(), handler = new Label();
+        mv.visitTryCatchBlock(tryStart, tryEnd, handler, FAULT);
+        // the stack instructions assume a 32-bit stack (SS.B); otherwise run nothing
+        Label ok = new Label();
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "stack32", "Z");
+        mv.visitJumpInsn(IFNE, ok);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(IRETURN);
+        mv.visitLabel(ok);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "fetchArr", "[B");
+        mv.visitVarInsn(ASTORE, ARR);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "fetchEipBase", "I");
+        mv.visitInsn(DUP);
+        mv.visitVarInsn(ISTORE, CBASE);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "fetchDelta", "I");
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, PB);
+        for (int l : new int[] {CNT, FIX, FPC, NEXT, T0, T1, T2, T3, T4, T5}) {
+            mv.visitInsn(ICONST_0);
+            mv.visitVarInsn(ISTORE, l);
+        }
+        mv.visitInsn(LCONST_0);
+        mv.visitVarInsn(LSTORE, LT);
+        fillRegs();
+        fillFlags();
+        mv.visitLabel(tryStart);
+        for (RegionPlan.Block b : plan.blocks.values()) labels.put(b.off, new Label());
+        for (RegionPlan.Block b : plan.blocks.values()) block(b);
+        mv.visitLabel(tryEnd);
+        // normal exit: NEXT is the EIP, CNT the instructions retired
+        mv.visitLabel(exit);
+        spillRegs(written);
+        spillFlags();
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(ILOAD, NEXT);
+        mv.visitFieldInsn(PUTFIELD, CPU, "eip", "I");
+        mv.visitVarInsn(ILOAD, CNT);
+        mv.visitInsn(IRETURN);
+        // fault: the state before instruction FIX of the current block (at frame offset FPC)
+        mv.visitLabel(handler);
+        mv.visitVarInsn(ASTORE, EXC);
+        spillRegs(written);
+        spillFlags();
+        for (String f : new String[] {"startEip", "eip"}) {
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(ILOAD, CBASE);
+            mv.visitVarInsn(ILOAD, FPC);
+            mv.visitInsn(IADD);
+            mv.visitFieldInsn(PUTFIELD, CPU, f, "I");
+        }
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(ILOAD, CNT);
+        mv.visitVarInsn(ILOAD, FIX);
+        mv.visitInsn(IADD);
+        mv.visitFieldInsn(PUTFIELD, CPU, "jitPartial", "I");
+        mv.visitVarInsn(ALOAD, EXC);
+        mv.visitInsn(ATHROW);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private void block(RegionPlan.Block b) {
+        mv.visitLabel(labels.get(b.off));
+        stubs.clear();
+        prod = P_UNKNOWN;
+        fixSet = -1;
+        if (b.n == 0) {
+            toExit(b.off, 0);
+            return;
+        }
+        // budget: the whole block or nothing
+        Label over = new Label();
+        mv.visitVarInsn(ILOAD, CNT);
+        iconst(b.n);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, BUDGET);
+        mv.visitJumpInsn(IF_ICMPGT, over);
+        stubs.add(new Object[] {over, 0, b.off, false});
+        check(b.off, b.end, 0, b.off);
+        for (int i = 0; i < b.n; i++) {
+            int k = b.at[i], ri = b.ri[i], rb = 8 * ri;
+            int opw = cp.rec[rb];
+            int len = (opw >>> 8) & 15;
+            boolean stored = insn(b, i, k, len, opw, cp.rec[rb + 1], cp.rec[rb + 2], cp.rec[rb + 3]);
+            if (stored && i + 1 < b.n) check(k + len, b.end, i + 1, k + len); // a store may have changed the rest
+        }
+        if (!b.control) jumpTo(b.end, b.n, b.n - 1, b.at[b.n - 1]);
+        for (Object[] s : stubs) {
+            mv.visitLabel((Label) s[0]);
+            if ((Boolean) s[3]) {
+                mv.visitVarInsn(ALOAD, THIS);
+                mv.visitInsn(ICONST_1);
+                mv.visitFieldInsn(PUTFIELD, REGION, "dead", "Z");
+            }
+            toExit((Integer) s[2], (Integer) s[1]);
+        }
+    }
+
+    /** Compares frame bytes [from, to) with their bytes now; a difference exits at {@code next}. */
+    private void check(int from, int to, int retired, int next) {
+        Label changed = new Label();
+        for (int c = from; c < to; c += 8) {
+            int at = to - from >= 8 && c + 8 > to ? to - 8 : c;
+            int end = Math.min(at + 8, to);
+            mv.visitVarInsn(ALOAD, ARR);
+            mv.visitVarInsn(ILOAD, PB);
+            iconst(at);
+            mv.visitInsn(IADD);
+            mv.visitMethodInsn(INVOKESTATIC, REGION, "code64", "([BI)J", false);
+            if (end - at < 8) {
+                mv.visitLdcInsn(-1L >>> (64 - 8 * (end - at)));
+                mv.visitInsn(LAND);
+            }
+            mv.visitLdcInsn(plan.bytes(at, end));
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFNE, changed);
+        }
+        stubs.add(new Object[] {changed, retired, next, true});
+    }
+
+    /** CNT += retired; EIP = frame offset {@code off}; leave. */
+    private void toExit(int off, int retired) {
+        if (retired != 0) mv.visitIincInsn(CNT, retired);
+        mv.visitVarInsn(ILOAD, CBASE);
+        iconst(off);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, NEXT);
+        mv.visitJumpInsn(GOTO, exit);
+    }
+
+    /**
+     * Continues at frame offset {@code t} after {@code retired} instructions of this block: a jump
+     * to its block, or an exit (with the CS-limit check of instruction {@code i} at {@code k} when
+     * {@code t} leaves the frame, whose whole range is inside the limit).
+     */
+    private void jumpTo(int t, int retired, int i, int k) {
+        RegionPlan.Block tb = plan.blocks.get(t);
+        if (tb != null && tb.n > 0) {
+            if (retired != 0) mv.visitIincInsn(CNT, retired);
+            mv.visitJumpInsn(GOTO, labels.get(t));
+            return;
+        }
+        if (t < 0 || t >= 4096) {
+            faultPoint(i, k);
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(ILOAD, CBASE);
+            iconst(t);
+            mv.visitInsn(IADD);
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "checkEip", "(I)V", false);
+        }
+        toExit(t, retired);
+    }
+
+    // ---- instructions ----
+
+    /** Emits instruction {@code i} of {@code b}; returns true if it may have stored to memory. */
+    private boolean insn(RegionPlan.Block b, int i, int k, int len, int opw, int eaw, int disp, int imm) {
+        int kind = opw & 0xFF, a = (opw >>> 12) & 7, rb = (opw >>> 16) & 7, sub = (opw >>> 20) & 15;
+        int sz = (opw >>> 24) & 3;
+        int seg = (eaw >>> 16) & 7;
+        switch (kind) {
+            case K_ALU32_RR: case K_ADD32_RR: case K_SUB32_RR: case K_CMP32_RR: case K_XOR32_RR: case K_AND32_RR:
+            case K_OR32_RR: case K_TEST32_RR: case K_ALU_RR:
+                regSz(a, sz);
+                regSz(rb, sz);
+                alu(sub, sz, () -> setRegSz(a, sz));
+                return false;
+            case K_ALU32_RI: case K_ADD32_RI: case K_SUB32_RI: case K_CMP32_RI: case K_XOR32_RI: case K_AND32_RI:
+            case K_OR32_RI: case K_TEST32_RI: case K_ALU_RI:
+                regSz(a, sz);
+                iconst(imm);
+                alu(sub, sz, () -> setRegSz(a, sz));
+                return false;
+            case K_ALU32_RM: case K_ALU_RM:
+                faultPoint(i, k);
+                regSz(a, sz);
+                read(sz, seg, eaw, disp);
+                alu(sub, sz, () -> setRegSz(a, sz));
+                return false;
+            case K_ALU32_MR: case K_ALU_MR: case K_ALU32_MI: case K_ALU_MI: {
+                faultPoint(i, k);
+                addr(eaw, disp);
+                mv.visitVarInsn(ISTORE, T3);
+                readAt(sz, seg, T3);
+                if (kind == K_ALU32_MR || kind == K_ALU_MR) regSz(rb, sz); else iconst(imm);
+                alu(sub, sz, () -> writeAt(sz, seg, T3));
+                return sub < 8;
+            }
+            case K_MOV32_RR: case K_MOV_RR:
+                regSz(rb, sz);
+                setRegSz(a, sz);
+                return false;
+            case K_MOV32_RI: case K_MOV_RI:
+                iconst(imm);
+                setRegSz(a, sz);
+                return false;
+            case K_MOV32_RM: case K_MOV_RM:
+                faultPoint(i, k);
+                read(sz, seg, eaw, disp);
+                setRegSz(a, sz);
+                return false;
+            case K_MOV32_MR: case K_MOV8_MR:
+                faultPoint(i, k);
+                memOperand(seg, eaw, disp);
+                regSz(rb, kind == K_MOV8_MR ? 0 : 2);
+                write(kind == K_MOV8_MR ? 0 : 2);
+                return true;
+            case K_MOV32_MI: case K_MOV8_MI:
+                faultPoint(i, k);
+                memOperand(seg, eaw, disp);
+                iconst(imm);
+                write(kind == K_MOV8_MI ? 0 : 2);
+                return true;
+            case K_LEA:
+                addr(eaw, disp);
+                setReg(a);
+                return false;
+            case K_INC_R: case K_DEC_R:
+                mv.visitVarInsn(ILOAD, R0 + a);
+                incDec(kind == K_DEC_R);
+                setReg(a);
+                return false;
+            case K_PUSH_R: case K_PUSH_I:
+                faultPoint(i, k);
+                if (kind == K_PUSH_R) {
+                    mv.visitVarInsn(ILOAD, R0 + a);
+                } else {
+                    iconst(imm);
+                }
+                mv.visitVarInsn(ISTORE, T0);
+                push(T0);
+                return true;
+            case K_POP_R:
+                faultPoint(i, k);
+                mv.visitVarInsn(ALOAD, C);
+                iconst(SS);
+                mv.visitVarInsn(ILOAD, R0 + 4);
+                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd32", "(II)I", false);
+                mv.visitVarInsn(ISTORE, T0);
+                mv.visitIincInsn(R0 + 4, 4);
+                written |= 1 << 4;
+                mv.visitVarInsn(ILOAD, T0);
+                setReg(a);
+                return false;
+            case K_SHIFT32_RI:
+                if (shift32(sub & 7, a, imm & 0x1F)) return false;
+                break;
+            case K_MOVX_R: {
+                int ssz = (opw >>> 27) & 1;
+                regSz(rb, ssz);
+                if ((opw & (1 << 26)) != 0) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                setReg(a);
+                return false;
+            }
+            case K_MOVX_M: {
+                int ssz = (opw >>> 27) & 1;
+                faultPoint(i, k);
+                read(ssz, seg, eaw, disp);
+                if ((opw & (1 << 26)) != 0) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                setReg(a);
+                return false;
+            }
+            case K_IMUL_RR: case K_IMUL_RM: {
+                boolean three = (opw & (1 << 26)) != 0;
+                if (kind == K_IMUL_RM) {
+                    faultPoint(i, k);
+                    read(2, seg, eaw, disp);
+                } else {
+                    mv.visitVarInsn(ILOAD, R0 + rb);
+                }
+                if (three) {
+                    iconst(imm);
+                } else {
+                    mv.visitVarInsn(ILOAD, R0 + a);
+                }
+                imul(a);
+                return false;
+            }
+            case K_NOP:
+                return false;
+            case K_JCC: case K_JZ: case K_JNZ: {
+                int cc = kind == K_JZ ? 4 : kind == K_JNZ ? 5 : sub;
+                Label taken = new Label();
+                condJump(cc, taken);
+                jumpTo(k + len, b.n, i, k);
+                mv.visitLabel(taken);
+                jumpTo(k + len + imm, b.n, i, k);
+                return false;
+            }
+            case K_JMP:
+                jumpTo(k + len + imm, b.n, i, k);
+                return false;
+            case K_CALL: {
+                int t = k + len + imm;
+                faultPoint(i, k);
+                if (t < 0 || t >= 4096) {
+                    mv.visitVarInsn(ALOAD, C);
+                    mv.visitVarInsn(ILOAD, CBASE);
+                    iconst(t);
+                    mv.visitInsn(IADD);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "checkEip", "(I)V", false);
+                }
+                mv.visitVarInsn(ILOAD, CBASE);
+                iconst(k + len);
+                mv.visitInsn(IADD);
+                mv.visitVarInsn(ISTORE, T0);
+                push(T0);
+                if (plan.blocks.containsKey(t) && plan.blocks.get(t).n > 0) {
+                    jumpTo(t, b.n, i, k);
+                } else {
+                    toExit(t, b.n);
+                }
+                return true;
+            }
+            case K_RET:
+                faultPoint(i, k);
+                mv.visitVarInsn(ALOAD, C);
+                iconst(SS);
+                mv.visitVarInsn(ILOAD, R0 + 4);
+                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd32", "(II)I", false);
+                mv.visitInsn(DUP);
+                mv.visitVarInsn(ISTORE, NEXT);
+                mv.visitVarInsn(ALOAD, C);
+                mv.visitInsn(SWAP);
+                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "checkEip", "(I)V", false);
+                mv.visitIincInsn(R0 + 4, 4);
+                written |= 1 << 4;
+                mv.visitIincInsn(CNT, b.n);
+                mv.visitJumpInsn(GOTO, exit);
+                return false;
+            default:
+                break;
+        }
+        generic(i, k, len, opw, eaw, disp, imm);
+        return true;
+    }
+
+    /** Any other record: write back, run it in the interpreter's record executor, reload. */
+    private void generic(int i, int k, int len, int opw, int eaw, int disp, int imm) {
+        faultPoint(i, k);
+        spillRegs(0xFF);
+        spillFlags();
+        for (int[] f : new int[][] {{0, k}, {1, k + len}}) {
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(ILOAD, CBASE);
+            iconst(f[1]);
+            mv.visitInsn(IADD);
+            mv.visitFieldInsn(PUTFIELD, CPU, f[0] == 0 ? "startEip" : "eip", "I");
+        }
+        mv.visitVarInsn(ALOAD, C);
+        iconst(opw);
+        iconst(eaw);
+        iconst(disp);
+        iconst(imm);
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "runRecord", "(IIII)V", false);
+        fillRegs();
+        fillFlags();
+        written = 0xFF;
+        prod = P_UNKNOWN;
+    }
+
+    /**
+     * ALU operation {@code sub} (ADD OR ADC SBB AND SUB XOR CMP; +8 = result not stored) on the
+     * two operands on the stack; {@code store} consumes the result from the stack.
+     */
+    private void alu(int sub, int sz, Runnable store) {
+        int op = sub & 7;
+        mv.visitVarInsn(ISTORE, T1);
+        mv.visitVarInsn(ISTORE, T0);
+        if (op == 2 || op == 3) {
+            carryIn();
+            mv.visitVarInsn(ISTORE, T2);
+        }
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitVarInsn(ILOAD, T1);
+        int lop;
+        switch (op) {
+            case 0: mv.visitInsn(IADD); lop = L_ADD; break;
+            case 1: mv.visitInsn(IOR); lop = L_LOGIC; break;
+            case 2: mv.visitInsn(IADD); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(IADD); lop = L_ADC; break;
+            case 3: mv.visitInsn(ISUB); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(ISUB); lop = L_SBB; break;
+            case 4: mv.visitInsn(IAND); lop = L_LOGIC; break;
+            case 6: mv.visitInsn(IXOR); lop = L_LOGIC; break;
+            default: mv.visitInsn(ISUB); lop = L_SUB; break;
+        }
+        mv.visitVarInsn(ISTORE, T4);
+        if (sub < 8) {
+            mv.visitVarInsn(ILOAD, T4);
+            store.run();
+        }
+        iconst(lop);
+        mv.visitVarInsn(ISTORE, FOP);
+        iconst(sz);
+        mv.visitVarInsn(ISTORE, FSZ);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitVarInsn(ISTORE, FA);
+        mv.visitVarInsn(ILOAD, T1);
+        mv.visitVarInsn(ISTORE, FB);
+        mv.visitVarInsn(ILOAD, T4);
+        mv.visitVarInsn(ISTORE, FRES);
+        if (op == 2 || op == 3) {
+            mv.visitVarInsn(ILOAD, T2);
+            mv.visitVarInsn(ISTORE, FCF);
+        }
+        prod = sz != 2 ? P_UNKNOWN : lop == L_ADD ? P_ADD32 : lop == L_SUB ? P_SUB32 : lop == L_LOGIC ? P_LOGIC32
+                : P_UNKNOWN;
+    }
+
+    /** INC/DEC (32-bit) of the value on the stack; leaves the result. CF is kept. */
+    private void incDec(boolean dec) {
+        mv.visitVarInsn(ISTORE, T0);
+        carryIn();
+        mv.visitVarInsn(ISTORE, FCF);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitVarInsn(ISTORE, FA);
+        mv.visitInsn(ICONST_1);
+        mv.visitVarInsn(ISTORE, FB);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitInsn(ICONST_1);
+        mv.visitInsn(dec ? ISUB : IADD);
+        mv.visitInsn(DUP);
+        mv.visitVarInsn(ISTORE, FRES);
+        iconst(dec ? L_DEC : L_INC);
+        mv.visitVarInsn(ISTORE, FOP);
+        iconst(2);
+        mv.visitVarInsn(ISTORE, FSZ);
+        prod = P_INCDEC32;
+    }
+
+    /** Pushes CF (0 or 1) of the current flag state. */
+    private void carryIn() {
+        switch (prod) {
+            case P_LOGIC32:
+                mv.visitInsn(ICONST_0);
+                return;
+            case P_INCDEC32:
+                mv.visitVarInsn(ILOAD, FCF);
+                return;
+            case P_SZP32:
+                mv.visitVarInsn(ILOAD, FCF);
+                mv.visitInsn(ICONST_1);
+                mv.visitInsn(IAND);
+                return;
+            case P_SUB32: case P_ADD32:
+                mv.visitVarInsn(ILOAD, prod == P_SUB32 ? FA : FRES);
+                mv.visitVarInsn(ILOAD, prod == P_SUB32 ? FB : FA);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", "compareUnsigned", "(II)I", false);
+                iconst(31);
+                mv.visitInsn(IUSHR);
+                return;
+            default:
+                flagArgs();
+                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carry", "(IIIIIII)I", false);
+        }
+    }
+
+    /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
+    private void flagArgs() {
+        for (int l = FOP; l <= FCF; l++) mv.visitVarInsn(ILOAD, l);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "eflags", "I");
+    }
+
+    /** Jumps to {@code taken} if condition {@code cc} holds. */
+    private void condJump(int cc, Label taken) {
+        if (prod == P_SUB32) {
+            int op = -1;
+            boolean unsigned = false;
+            switch (cc) {
+                case 2: op = IF_ICMPLT; unsigned = true; break;
+                case 3: op = IF_ICMPGE; unsigned = true; break;
+                case 4: op = IF_ICMPEQ; break;
+                case 5: op = IF_ICMPNE; break;
+                case 6: op = IF_ICMPLE; unsigned = true; break;
+                case 7: op = IF_ICMPGT; unsigned = true; break;
+                case 0xC: op = IF_ICMPLT; break;
+                case 0xD: op = IF_ICMPGE; break;
+                case 0xE: op = IF_ICMPLE; break;
+                case 0xF: op = IF_ICMPGT; break;
+                default: break;
+            }
+            if (op >= 0) {
+                mv.visitVarInsn(ILOAD, FA);
+                if (unsigned) flipSign();
+                mv.visitVarInsn(ILOAD, FB);
+                if (unsigned) flipSign();
+                mv.visitJumpInsn(op, taken);
+                return;
+            }
+        }
+        // conditions on the result alone: ZF = res == 0, SF = res < 0 for every 32-bit producer
+        int op = -1;
+        if (prod != P_UNKNOWN) {
+            switch (cc) {
+                case 4: op = IFEQ; break;
+                case 5: op = IFNE; break;
+                case 8: op = IFLT; break;
+                case 9: op = IFGE; break;
+                default: break;
+            }
+        }
+        if (prod == P_LOGIC32) { // CF = OF = 0
+            switch (cc) {
+                case 0: case 2: return; // never
+                case 1: case 3: mv.visitJumpInsn(GOTO, taken); return;
+                case 6: op = IFEQ; break;
+                case 7: op = IFNE; break;
+                case 0xC: op = IFLT; break;
+                case 0xD: op = IFGE; break;
+                case 0xE: op = IFLE; break;
+                case 0xF: op = IFGT; break;
+                default: break;
+            }
+        }
+        if (op >= 0) {
+            mv.visitVarInsn(ILOAD, FRES);
+            mv.visitJumpInsn(op, taken);
+            return;
+        }
+        iconst(cc);
+        flagArgs();
+        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "cond", "(IIIIIIII)Z", false);
+        mv.visitJumpInsn(IFNE, taken);
+    }
+
+    private void flipSign() {
+        iconst(Integer.MIN_VALUE);
+        mv.visitInsn(IXOR);
+    }
+
+    /**
+     * SHL/SHR/SAR r32 by a constant count inline, and ROL/ROR when the flags before are a logic
+     * or shift result (they stay lazy, as {@code Alu.shift} keeps them); false for the rest.
+     */
+    private boolean shift32(int op, int a, int count) {
+        if (op == 2 || op == 3) return false;
+        if ((op == 0 || op == 1) && prod != P_LOGIC32 && prod != P_SZP32) return false;
+        if (count == 0) return true; // no operation, flags unchanged
+        mv.visitVarInsn(ILOAD, R0 + a);
+        mv.visitVarInsn(ISTORE, T0);
+        switch (op) {
+            case 0: case 1: {
+                mv.visitVarInsn(ILOAD, T0);
+                iconst(count);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", op == 0 ? "rotateLeft" : "rotateRight",
+                        "(II)I", false);
+                mv.visitVarInsn(ISTORE, T1);
+                // CF: ROL bit 0, ROR bit 31; OF: ROL bit 31 ^ CF, ROR bit 31 ^ bit 30
+                mv.visitVarInsn(ILOAD, T1);
+                if (op == 0) {
+                    mv.visitInsn(ICONST_1);
+                    mv.visitInsn(IAND);
+                } else {
+                    iconst(31);
+                    mv.visitInsn(IUSHR);
+                }
+                mv.visitVarInsn(ISTORE, T2);
+                mv.visitVarInsn(ILOAD, T1);
+                iconst(31);
+                mv.visitInsn(IUSHR);
+                if (op == 0) {
+                    mv.visitVarInsn(ILOAD, T2);
+                } else {
+                    mv.visitVarInsn(ILOAD, T1);
+                    iconst(30);
+                    mv.visitInsn(IUSHR);
+                    mv.visitInsn(ICONST_1);
+                    mv.visitInsn(IAND);
+                }
+                mv.visitInsn(IXOR);
+                mv.visitInsn(ICONST_1);
+                mv.visitInsn(ISHL);
+                mv.visitVarInsn(ILOAD, T2);
+                mv.visitInsn(IOR);
+                if (prod == P_SZP32) { // keep AF of the shift record
+                    mv.visitVarInsn(ILOAD, FCF);
+                    iconst(4);
+                    mv.visitInsn(IAND);
+                    mv.visitInsn(IOR);
+                }
+                mv.visitVarInsn(ISTORE, FCF);
+                iconst(L_SZP);
+                mv.visitVarInsn(ISTORE, FOP);
+                prod = P_SZP32;
+                break;
+            }
+            default: {
+                mv.visitVarInsn(ILOAD, T0);
+                iconst(count);
+                mv.visitInsn(op == 5 ? IUSHR : op == 7 ? ISHR : ISHL);
+                mv.visitVarInsn(ISTORE, T1);
+                // CF: SHL bit (32 - count) of v, SHR/SAR bit (count - 1)
+                mv.visitVarInsn(ILOAD, T0);
+                iconst(op == 4 || op == 6 ? 32 - count : count - 1);
+                mv.visitInsn(IUSHR);
+                mv.visitInsn(ICONST_1);
+                mv.visitInsn(IAND);
+                mv.visitVarInsn(ISTORE, T2);
+                mv.visitVarInsn(ILOAD, T2);
+                if (op != 7) { // OF: SHL sign(res) ^ CF, SHR sign(v), SAR 0
+                    mv.visitVarInsn(ILOAD, op == 5 ? T0 : T1);
+                    iconst(31);
+                    mv.visitInsn(IUSHR);
+                    if (op != 5) {
+                        mv.visitVarInsn(ILOAD, T2);
+                        mv.visitInsn(IXOR);
+                    }
+                    mv.visitInsn(ICONST_1);
+                    mv.visitInsn(ISHL);
+                    mv.visitInsn(IOR);
+                }
+                mv.visitVarInsn(ISTORE, FCF);
+                mv.visitVarInsn(ILOAD, T1);
+                mv.visitVarInsn(ISTORE, FRES);
+                iconst(L_SZP);
+                mv.visitVarInsn(ISTORE, FOP);
+                iconst(2);
+                mv.visitVarInsn(ISTORE, FSZ);
+                prod = P_SZP32;
+                break;
+            }
+        }
+        mv.visitVarInsn(ILOAD, T1);
+        setReg(a);
+        return true;
+    }
+
+    /** IMUL r32 = x * y (operands on the stack): SZP record, CF = OF = overflow. */
+    private void imul(int a) {
+        mv.visitVarInsn(ISTORE, T1);
+        mv.visitInsn(I2L);
+        mv.visitVarInsn(ILOAD, T1);
+        mv.visitInsn(I2L);
+        mv.visitInsn(LMUL);
+        mv.visitInsn(DUP2);
+        mv.visitVarInsn(LSTORE, LT);
+        mv.visitInsn(L2I);
+        mv.visitVarInsn(ISTORE, T0);
+        Label same = new Label(), done = new Label();
+        mv.visitVarInsn(LLOAD, LT);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitInsn(I2L);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFEQ, same);
+        mv.visitInsn(ICONST_3);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(same);
+        mv.visitInsn(ICONST_0);
+        mv.visitLabel(done);
+        mv.visitVarInsn(ISTORE, FCF);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitVarInsn(ISTORE, FRES);
+        iconst(L_SZP);
+        mv.visitVarInsn(ISTORE, FOP);
+        iconst(2);
+        mv.visitVarInsn(ISTORE, FSZ);
+        mv.visitVarInsn(ILOAD, T0);
+        setReg(a);
+        prod = P_SZP32;
+    }
+
+    // ---- memory and stack ----
+
+    /** Pushes the effective offset of a decoded memory operand. */
+    private void addr(int eaw, int disp) {
+        int base = (eaw >>> 4) & 7, idx = (eaw >>> 8) & 7, scale = (eaw >>> 12) & 3;
+        switch (eaw & 3) {
+            case 0:
+                iconst(disp);
+                return;
+            case 1:
+                mv.visitVarInsn(ILOAD, R0 + base);
+                break;
+            case 2:
+                mv.visitVarInsn(ILOAD, R0 + base);
+                index(idx, scale);
+                mv.visitInsn(IADD);
+                break;
+            default:
+                index(idx, scale);
+                break;
+        }
+        if (disp != 0) {
+            iconst(disp);
+            mv.visitInsn(IADD);
+        }
+    }
+
+    private void index(int idx, int scale) {
+        mv.visitVarInsn(ILOAD, R0 + idx);
+        if (scale != 0) {
+            iconst(scale);
+            mv.visitInsn(ISHL);
+        }
+    }
+
+    /** Pushes c, seg, offset for a following read/write call. */
+    private void memOperand(int seg, int eaw, int disp) {
+        mv.visitVarInsn(ALOAD, C);
+        iconst(seg);
+        addr(eaw, disp);
+    }
+
+    private void read(int sz, int seg, int eaw, int disp) {
+        memOperand(seg, eaw, disp);
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
+    }
+
+    private void readAt(int sz, int seg, int offLocal) {
+        mv.visitVarInsn(ALOAD, C);
+        iconst(seg);
+        mv.visitVarInsn(ILOAD, offLocal);
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
+    }
+
+    /** Stack: c, seg, offset, value. */
+    private void write(int sz) {
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
+    }
+
+    /** Writes the value on the stack at seg:offLocal. */
+    private void writeAt(int sz, int seg, int offLocal) {
+        mv.visitVarInsn(ISTORE, T5);
+        mv.visitVarInsn(ALOAD, C);
+        iconst(seg);
+        mv.visitVarInsn(ILOAD, offLocal);
+        mv.visitVarInsn(ILOAD, T5);
+        write(sz);
+    }
+
+    /** PUSH of local {@code v} on the 32-bit stack: the store, then ESP. */
+    private void push(int v) {
+        mv.visitVarInsn(ALOAD, C);
+        iconst(SS);
+        mv.visitVarInsn(ILOAD, R0 + 4);
+        iconst(4);
+        mv.visitInsn(ISUB);
+        mv.visitVarInsn(ILOAD, v);
+        write(2);
+        mv.visitIincInsn(R0 + 4, -4);
+        written |= 1 << 4;
+    }
+
+    /** Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on. */
+    private void faultPoint(int i, int k) {
+        if (fixSet == i) return;
+        iconst(i);
+        mv.visitVarInsn(ISTORE, FIX);
+        iconst(k);
+        mv.visitVarInsn(ISTORE, FPC);
+        fixSet = i;
+    }
+
+    // ---- registers ----
+
+    private void setReg(int n) {
+        mv.visitVarInsn(ISTORE, R0 + n);
+        written |= 1 << n;
+    }
+
+    private void regSz(int n, int sz) {
+        if (sz == 2) {
+            mv.visitVarInsn(ILOAD, R0 + n);
+        } else if (sz == 1) {
+            mv.visitVarInsn(ILOAD, R0 + n);
+            iconst(0xFFFF);
+            mv.visitInsn(IAND);
+        } else {
+            mv.visitVarInsn(ILOAD, R0 + (n & 3));
+            if (n >= 4) {
+                iconst(8);
+                mv.visitInsn(IUSHR);
+            }
+            iconst(0xFF);
+            mv.visitInsn(IAND);
+        }
+    }
+
+    /** Stores the value on the stack into register n of size sz (8-bit: AL..BH). */
+    private void setRegSz(int n, int sz) {
+        if (sz == 2) {
+            setReg(n);
+            return;
+        }
+        int r = sz == 0 ? n & 3 : n;
+        int shift = sz == 0 && n >= 4 ? 8 : 0;
+        int m = (sz == 0 ? 0xFF : 0xFFFF) << shift;
+        if (shift != 0) {
+            iconst(shift);
+            mv.visitInsn(ISHL);
+        }
+        iconst(m);
+        mv.visitInsn(IAND);
+        mv.visitVarInsn(ILOAD, R0 + r);
+        iconst(~m);
+        mv.visitInsn(IAND);
+        mv.visitInsn(IOR);
+        setReg(r);
+    }
+
+    private void fillRegs() {
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "r", "[I");
+        for (int n = 0; n < 8; n++) {
+            mv.visitInsn(DUP);
+            iconst(n);
+            mv.visitInsn(IALOAD);
+            mv.visitVarInsn(ISTORE, R0 + n);
+        }
+        mv.visitInsn(POP);
+    }
+
+    private void spillRegs(int mask) {
+        if (mask == 0) return;
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "r", "[I");
+        for (int n = 0; n < 8; n++) {
+            if ((mask & (1 << n)) == 0) continue;
+            mv.visitInsn(DUP);
+            iconst(n);
+            mv.visitVarInsn(ILOAD, R0 + n);
+            mv.visitInsn(IASTORE);
+        }
+        mv.visitInsn(POP);
+    }
+
+    private void fillFlags() {
+        for (int f = 0; f < 6; f++) {
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitFieldInsn(GETFIELD, CPU, FLAG_FIELDS[f], "I");
+            mv.visitVarInsn(ISTORE, FOP + f);
+        }
+    }
+
+    private void spillFlags() {
+        for (int f = 0; f < 6; f++) {
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(ILOAD, FOP + f);
+            mv.visitFieldInsn(PUTFIELD, CPU, FLAG_FIELDS[f], "I");
+        }
+    }
+
+    private void iconst(int v) {
+        if (v >= -1 && v <= 5) {
+            mv.visitInsn(ICONST_0 + v);
+        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+            mv.visitIntInsn(BIPUSH, v);
+        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+            mv.visitIntInsn(SIPUSH, v);
+        } else {
+            mv.visitLdcInsn(v);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.oxen.x86.cpu.internal;
+
+import static org.oxen.x86.cpu.internal.Cached.K_CALL;
+import static org.oxen.x86.cpu.internal.Cached.K_JCC;
+import static org.oxen.x86.cpu.internal.Cached.K_JMP;
+import static org.oxen.x86.cpu.internal.Cached.K_JNZ;
+import static org.oxen.x86.cpu.internal.Cached.K_JZ;
+import static org.oxen.x86.cpu.internal.Cached.K_RET;
+
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Which decoded records of one code frame a region holds: straight-line blocks found from the
+ * hot entry by following fall-through, branch and call targets inside the frame, as far as
+ * records exist and their bytes still match memory. A block ends at a control transfer, before
+ * an offset with no usable record (the region exits there) or at the size caps, which keep the
+ * translated method well under the JIT's huge-method limit.
+ */
+final class RegionPlan {
+
+    static final int MAX_INSNS = 160, MAX_BLOCKS = 48, MAX_BLOCK = 40;
+
+    /** A straight-line run of records: {@code ri[i]} at frame offset {@code at[i]}. */
+    static final class Block {
+        final int off;
+        final int[] ri = new int[MAX_BLOCK];
+        final int[] at = new int[MAX_BLOCK];
+        int n;
+        /** The offset after the last instruction (the fall-through successor). */
+        int end;
+        /** The last record is a branch, call or return. */
+        boolean control;
+
+        Block(int off) {
+            this.off = off;
+        }
+    }
+
+    /** Blocks by entry offset, the region's entry first (emission order). */
+    final Map<Integer, Block> blocks = new LinkedHashMap<>();
+    private final CodePage cp;
+    private final byte[] arr;
+    private final int pb;
+    private final ArrayDeque<Block> work = new ArrayDeque<>();
+    private int total;
+
+    private RegionPlan(CodePage cp, byte[] arr, int pb) {
+        this.cp = cp;
+        this.arr = arr;
+        this.pb = pb;
+    }
+
+    /**
+     * The plan of the region entered at frame offset {@code entry} of {@code cp}, whose bytes are
+     * {@code arr[pb + offset]}; null if no record usable there.
+     */
+    static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry) {
+        RegionPlan p = new RegionPlan(cp, arr, pb);
+        if (!p.want(entry)) return null;
+        while (!p.work.isEmpty()) p.fill(p.work.poll());
+        return p;
+    }
+
+    static boolean isControl(int kind) {
+        return kind == K_JCC || kind == K_JZ || kind == K_JNZ || kind == K_JMP || kind == K_CALL || kind == K_RET;
+    }
+
+    /** Frame bytes [from, to) as they are now (at most 8, little-endian). */
+    long bytes(int from, int to) {
+        long w = (long) Mmu.I64.get(arr, pb + from);
+        return to - from >= 8 ? w : w & (-1L >>> (64 - 8 * (to - from)));
+    }
+
+    private void fill(Block bl) {
+        int k = bl.off;
+        for (;;) {
+            if (bl.n == MAX_BLOCK || total >= MAX_INSNS || !usable(k)) {
+                bl.end = k;
+                want(k);
+                return;
+            }
+            int ri = cp.at[k];
+            int opw = cp.rec[8 * ri];
+            bl.ri[bl.n] = ri;
+            bl.at[bl.n] = k;
+            bl.n++;
+            total++;
+            k += (opw >>> 8) & 15;
+            int kind = opw & 0xFF;
+            if (isControl(kind)) {
+                bl.end = k;
+                bl.control = true;
+                if (kind != K_RET) {
+                    want(k + cp.rec[8 * ri + 3]);
+                    if (kind != K_JMP && kind != K_CALL) want(k);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Adds a block at {@code k} if it can start one; true if there is a block there now. */
+    private boolean want(int k) {
+        if (blocks.containsKey(k)) return true;
+        if (blocks.size() >= MAX_BLOCKS || total >= MAX_INSNS || !usable(k)) return false;
+        Block b = new Block(k);
+        blocks.put(k, b);
+        work.add(b);
+        return true;
+    }
+
+    /** A record exists at offset k, is cacheable and its bytes match memory now. */
+    private boolean usable(int k) {
+        if (k < 0 || k >= 4096) return false;
+        int ri = cp.at[k];
+        if (ri < 2) return false;
+        int len = (cp.rec[8 * ri] >>> 8) & 15;
+        return len != 0 && bytes(k, k + len) == cp.raw[ri];
+    }
+}

@@ -1,0 +1,247 @@
+package org.oxen.x86.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.cpu.internal.Core;
+import org.oxen.x86.cpu.testkit.TestMachine;
+
+/**
+ * The translator (hot code regions compiled to JVM bytecode): every program here runs on the
+ * interpreter and on a CPU that translates every branch target at once (threshold 0), and the
+ * two must agree on registers, flags, memory, EIP and the retired-instruction count; also when
+ * the run is cut into small budgets, when a fault hits in the middle of a region, and when code
+ * of a running region is changed by its own stores, by the host or by another CPU.
+ */
+class TranslatorTest {
+
+    enum Mode { INTERPRETER, TRANSLATOR }
+
+    static TestMachine machine(Mode mode) {
+        String[] keys = {"oxen.x86.cpu.noCodeCache", "oxen.x86.cpu.jitThreshold"};
+        String[] old = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) old[i] = System.getProperty(keys[i]);
+        if (mode == Mode.INTERPRETER) {
+            System.setProperty(keys[0], "true");
+        } else {
+            System.clearProperty(keys[0]);
+            System.setProperty(keys[1], "0");
+        }
+        try {
+            return new TestMachine().protectedMode();
+        } finally {
+            for (int i = 0; i < keys.length; i++) {
+                if (old[i] == null) System.clearProperty(keys[i]); else System.setProperty(keys[i], old[i]);
+            }
+        }
+    }
+
+    static long[] stats(TestMachine t) {
+        Core c = (Core) t.cpu;
+        assertNull(c.translatorFailure(), () -> "translation failed: " + c.translatorFailure());
+        return c.translatorStats();
+    }
+
+    /** Registers, flags, EIP, retired count and the data areas. */
+    static int[] state(TestMachine t) {
+        int[] out = new int[12 + 0x80 + 0x40];
+        for (int i = 0; i < 8; i++) out[i] = t.cpu.gpr(i);
+        out[8] = t.cpu.eflags() & 0x8D5;
+        out[9] = t.cpu.eip();
+        out[10] = (int) t.cpu.instructionCount();
+        out[11] = (int) (t.cpu.instructionCount() >>> 32);
+        for (int i = 0; i < 0x80; i++) out[12 + i] = t.ram.read32(0x20000 + 4 * i);
+        for (int i = 0; i < 0x40; i++) out[12 + 0x80 + i] = t.ram.read32(0x30000 + 4 * i);
+        return out;
+    }
+
+    static TestMachine load(Mode mode, String src) {
+        TestMachine t = machine(mode);
+        for (int i = 0; i < 0x200; i += 4) t.ram.write32(0x20000 + i, i * 0x9E3779B9);
+        t.code(KCODE, src);
+        t.cpu.setEip(KCODE);
+        t.cpu.setGpr(X86Cpu.ESP, 0x9000);
+        return t;
+    }
+
+    /** A random program: CodeCacheTest's instruction mix plus calls, group 3 and inner loops, in a hot outer loop. */
+    static String program(Random r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("mov ebx, 0x20000\n mov esi, 0x20080\n mov ebp, 25\n mov eax, 0x12345678\n mov edx, 0x9abcdef0\n"
+                + " mov edi, 0x0f0f0f0f\n mov ecx, 5\n outer:\n");
+        for (int i = 0; i < 40; i++) {
+            switch (r.nextInt(12)) {
+                case 0: sb.append(r.nextBoolean() ? "not " : "neg ").append(CodeCacheTest.pick(r, CodeCacheTest.D32)); break;
+                case 1: sb.append("mul ").append(CodeCacheTest.pick(r, CodeCacheTest.S32)); break;
+                case 2: sb.append("mov edi, ").append(r.nextInt(1000) + 1).append("\n xor edx, edx\n div edi"); break;
+                case 3: sb.append("call sub").append(r.nextInt(2)); break;
+                case 4: sb.append("push ecx\n mov ecx, ").append(r.nextInt(5) + 1)
+                        .append("\n 7").append(i).append(": add eax, ecx\n rol eax, 3\n dec ecx\n jnz 7").append(i)
+                        .append("b\n pop ecx"); break;
+                default: sb.append(CodeCacheTest.insn(r, i)); break;
+            }
+            sb.append('\n');
+            if (i % 8 == 7) sb.append("pushfd\n pop dword ptr [").append(0x30000 + 4 * (i / 8)).append("]\n");
+        }
+        sb.append("and ecx, 7\n dec ebp\n jnz outer\n hlt\n");
+        sb.append("sub0: xor eax, edx\n add edx, 7\n ret\n");
+        sb.append("sub1: push eax\n mov eax, dword ptr [ebx + 8]\n add dword ptr [esi], eax\n pop eax\n inc eax\n ret\n");
+        return sb.toString();
+    }
+
+    @Test
+    void randomProgramsMatchTheInterpreter() {
+        Random r = new Random(0x7EA5E1);
+        long compiled = 0;
+        for (int prog = 0; prog < 60; prog++) {
+            String src = program(r);
+            TestMachine a = load(Mode.INTERPRETER, src), b = load(Mode.TRANSLATOR, src);
+            assertEquals(RunResult.HALTED, a.run(10_000_000));
+            assertEquals(RunResult.HALTED, b.run(10_000_000));
+            assertArrayEquals(state(a), state(b), "program " + prog + ":\n" + src);
+            compiled += stats(b)[0];
+        }
+        assertTrue(compiled >= 60, "regions compiled: " + compiled);
+    }
+
+    @Test
+    void smallBudgetsStopAtTheSameInstruction() {
+        Random r = new Random(42);
+        for (int prog = 0; prog < 8; prog++) {
+            String src = program(r);
+            TestMachine a = load(Mode.INTERPRETER, src), b = load(Mode.TRANSLATOR, src);
+            int[] budgets = {1, 2, 3, 7, 37, 101, 1000};
+            for (int step = 0;; step++) {
+                int n = budgets[step % budgets.length];
+                RunResult ra = a.run(n), rb = b.run(n);
+                assertEquals(ra, rb, "step " + step);
+                assertArrayEquals(state(a), state(b), "program " + prog + " step " + step + ":\n" + src);
+                if (ra == RunResult.HALTED) break;
+            }
+            assertTrue(stats(b)[0] > 0);
+        }
+    }
+
+    /**
+     * A hot loop sums a 3-page array whose middle page is not present; the #PF handler logs CR2,
+     * the error code, the faulting EIP and all registers, maps the page and returns to retry. The
+     * fault hits inside a translated region.
+     */
+    @Test
+    void pageFaultInARegionIsPrecise() {
+        String src = ""
+                + "mov esi, 0x400000\n xor edx, edx\n mov ecx, 3 * 1024\n xor edi, edi\n"
+                + "top: mov eax, dword ptr [esi]\n add edx, eax\n mov dword ptr [esi], edx\n"
+                + " add esi, 4\n inc edi\n dec ecx\n jnz top\n hlt\n"
+                + "pf: pushad\n mov ebp, dword ptr [0x31000]\n mov eax, cr2\n mov dword ptr [ebp], eax\n"
+                + " mov eax, dword ptr [esp + 32]\n mov dword ptr [ebp + 4], eax\n"
+                + " mov eax, dword ptr [esp + 36]\n mov dword ptr [ebp + 8], eax\n"
+                + " mov ecx, 8\n 1: mov eax, dword ptr [esp + 4 * ecx - 4]\n mov dword ptr [ebp + 4 * ecx + 8], eax\n"
+                + " dec ecx\n jnz 1b\n add dword ptr [0x31000], 48\n"
+                + " mov eax, cr2\n shr eax, 12\n and eax, 0x3FF\n or dword ptr [0x102000 + 4 * eax], 1\n invlpg [0x401000]\n"
+                + " popad\n add esp, 4\n iret\n";
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = machine(mode);
+            int pd = 0x101000, pt = 0x100000;
+            for (int i = 0; i < 1024; i++) t.ram.write32(pt + 4 * i, i << 12 | 3);
+            t.ram.write32(pd, pt | 3);
+            t.ram.write32(pd + 4, 0x102000 | 3);
+            for (int i = 0; i < 1024; i++) t.ram.write32(0x102000 + 4 * i, (0x400 + i) << 12 | 3);
+            for (int i = 0; i < 3 * 1024; i++) t.ram.write32(0x400000 + 4 * i, i * 0x01000193);
+            t.ram.write32(0x102000 + 4, t.ram.read32(0x102000 + 4) & ~1); // 0x401000 not present
+            t.ram.write32(0x31000, 0x32000);
+            t.cpu.setCr(3, pd);
+            t.cpu.setCr(0, t.cpu.cr(0) | 0x80010000); // PG, WP
+            t.code(KCODE, src);
+            int pf = handlerAddress(t, src);
+            t.idt(14, 0x08, pf, 0xE, 0);
+            t.cpu.setEip(KCODE);
+            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            int[] s = new int[10 + 12];
+            for (int i = 0; i < 8; i++) s[i] = t.cpu.gpr(i);
+            s[8] = (int) t.cpu.instructionCount();
+            s[9] = t.ram.read32(0x31000);
+            for (int i = 0; i < 12; i++) s[10 + i] = t.ram.read32(0x32000 + 4 * i);
+            out[mode.ordinal()] = s;
+            if (mode == Mode.TRANSLATOR) assertTrue(stats(t)[0] > 0);
+        }
+        assertEquals(0x32000 + 48, out[0][9], "one page fault");
+        assertEquals(0x401000, out[0][10], "CR2");
+        assertArrayEquals(out[0], out[1]);
+    }
+
+    /** The address of label "pf" in {@code src} assembled at KCODE (its instructions before it, assembled). */
+    private static int handlerAddress(TestMachine t, String src) {
+        String before = src.substring(0, src.indexOf("pf:"));
+        return KCODE + org.oxen.x86.cpu.testkit.Asm.asm(KCODE, before).length;
+    }
+
+    /** The loop's store rewrites the immediate of an instruction later in the same block. */
+    @Test
+    void storeIntoTheRunningBlockIsSeenByTheNextInstruction() {
+        String src = "xor eax, eax\n mov ecx, 100\n"
+                + "top: mov byte ptr [patch + 2], cl\n patch: add eax, 0\n dec ecx\n jnz top\n hlt";
+        for (Mode mode : Mode.values()) {
+            TestMachine t = load(mode, src);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            assertEquals(5050, t.reg(X86Cpu.EAX), mode.name());
+            if (mode == Mode.TRANSLATOR) assertTrue(stats(t)[2] > 0, "regions dropped");
+        }
+    }
+
+    /** The loop patches another block of the same region (the one after its branch) every 10th round. */
+    @Test
+    void storeIntoAnotherBlockOfTheRegion() {
+        String src = "xor eax, eax\n xor ebx, ebx\n mov ecx, 100\n"
+                + "top: inc ebx\n cmp ebx, 10\n jne 1f\n xor ebx, ebx\n inc byte ptr [patch + 1]\n"
+                + "1: patch: add eax, 1\n dec ecx\n jnz top\n hlt";
+        int[] eax = new int[2];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = load(mode, src);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            eax[mode.ordinal()] = t.reg(X86Cpu.EAX);
+        }
+        assertEquals(eax[0], eax[1]);
+    }
+
+    /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */
+    @Test
+    void hostAndOtherCpuWritesReachTranslatedCode() {
+        TestMachine t = machine(Mode.TRANSLATOR);
+        t.code(0x12000, "mov ecx, 50\n xor eax, eax\n 1: add eax, 1\n dec ecx\n jnz 1b\n hlt");
+        for (int i = 0; i < 3; i++) {
+            t.cpu.setEip(0x12000);
+            t.cpu.setHalted(false);
+            assertEquals(RunResult.HALTED, t.run(10_000));
+            assertEquals(50, t.reg(X86Cpu.EAX));
+        }
+        assertTrue(stats(t)[0] > 0);
+        byte[] add2 = {(byte) 0x83, (byte) 0xC0, 2}; // add eax, 2
+        t.ram.load(0x12007, add2, 0, 3);
+        t.cpu.invalidateCode(0x12007, 3);
+        t.cpu.setEip(0x12000);
+        t.cpu.setHalted(false);
+        assertEquals(RunResult.HALTED, t.run(10_000));
+        assertEquals(100, t.reg(X86Cpu.EAX));
+
+        X86Cpu other = X86Cpu.create(t.ram, t.bus);
+        CpuTestSupport.enterFlat32(other, 0);
+        t.code(0x14000, "mov byte ptr [0x12009], 3\n hlt");
+        other.setEip(0x14000);
+        assertEquals(RunResult.HALTED, other.run(1000));
+        t.cpu.setEip(0x12000);
+        t.cpu.setHalted(false);
+        assertEquals(RunResult.HALTED, t.run(10_000));
+        assertEquals(150, t.reg(X86Cpu.EAX));
+    }
+}
