@@ -139,14 +139,14 @@ class TranslatorTest {
     void pageFaultInARegionIsPrecise() {
         String src = ""
                 + "mov esi, 0x400000\n xor edx, edx\n mov ecx, 3 * 1024\n xor edi, edi\n"
-                + "top: mov eax, dword ptr [esi]\n add edx, eax\n mov dword ptr [esi], edx\n"
-                + " add esi, 4\n inc edi\n dec ecx\n jnz top\n hlt\n"
+                + "top: inc edi\n mov eax, dword ptr [esi]\n add edx, eax\n mov dword ptr [esi], edx\n"
+                + " add esi, 4\n dec ecx\n jnz top\n hlt\n"
                 + "pf: pushad\n mov ebp, dword ptr [0x31000]\n mov eax, cr2\n mov dword ptr [ebp], eax\n"
                 + " mov eax, dword ptr [esp + 32]\n mov dword ptr [ebp + 4], eax\n"
                 + " mov eax, dword ptr [esp + 36]\n mov dword ptr [ebp + 8], eax\n"
                 + " mov ecx, 8\n 1: mov eax, dword ptr [esp + 4 * ecx - 4]\n mov dword ptr [ebp + 4 * ecx + 8], eax\n"
                 + " dec ecx\n jnz 1b\n add dword ptr [0x31000], 48\n"
-                + " mov eax, cr2\n shr eax, 12\n and eax, 0x3FF\n or dword ptr [0x102000 + 4 * eax], 1\n invlpg [0x401000]\n"
+                + " mov eax, cr2\n shr eax, 12\n and eax, 0x3FF\n or dword ptr [0x102000 + 4 * eax], 3\n mov eax, cr2\n invlpg [eax]\n"
                 + " popad\n add esp, 4\n iret\n";
         int[][] out = new int[2][];
         for (Mode mode : Mode.values()) {
@@ -158,6 +158,7 @@ class TranslatorTest {
             for (int i = 0; i < 1024; i++) t.ram.write32(0x102000 + 4 * i, (0x400 + i) << 12 | 3);
             for (int i = 0; i < 3 * 1024; i++) t.ram.write32(0x400000 + 4 * i, i * 0x01000193);
             t.ram.write32(0x102000 + 4, t.ram.read32(0x102000 + 4) & ~1); // 0x401000 not present
+            t.ram.write32(0x102000 + 8, t.ram.read32(0x102000 + 8) & ~2); // 0x402000 read-only
             t.ram.write32(0x31000, 0x32000);
             t.cpu.setCr(3, pd);
             t.cpu.setCr(0, t.cpu.cr(0) | 0x80010000); // PG, WP
@@ -167,16 +168,19 @@ class TranslatorTest {
             t.cpu.setEip(KCODE);
             t.cpu.setGpr(X86Cpu.ESP, 0x9000);
             assertEquals(RunResult.HALTED, t.run(1_000_000));
-            int[] s = new int[10 + 12];
+            int[] s = new int[10 + 24];
             for (int i = 0; i < 8; i++) s[i] = t.cpu.gpr(i);
             s[8] = (int) t.cpu.instructionCount();
             s[9] = t.ram.read32(0x31000);
-            for (int i = 0; i < 12; i++) s[10 + i] = t.ram.read32(0x32000 + 4 * i);
+            for (int i = 0; i < 24; i++) s[10 + i] = t.ram.read32(0x32000 + 4 * i); // CR2, error, EIP, registers
             out[mode.ordinal()] = s;
             if (mode == Mode.TRANSLATOR) assertTrue(stats(t)[0] > 0);
         }
-        assertEquals(0x32000 + 48, out[0][9], "one page fault");
-        assertEquals(0x401000, out[0][10], "CR2");
+        assertEquals(0x32000 + 2 * 48, out[0][9], "two page faults");
+        assertEquals(0x401000, out[0][10], "CR2 of the load");
+        assertEquals(0, out[0][11], "error code of the load (not present, read)");
+        assertEquals(0x402000, out[0][22], "CR2 of the store");
+        assertEquals(3, out[0][23], "error code of the store (protection, write)");
         assertArrayEquals(out[0], out[1]);
     }
 
