@@ -15,7 +15,9 @@ import static org.oxen.x86.cpu.internal.CpuState.SS;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
@@ -35,39 +37,32 @@ import org.objectweb.asm.MethodVisitor;
  * so the handler writes back exactly the state before the faulting instruction. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
  */
-final class RegionCompiler {
+final class RegionCompiler extends RegionEmitter {
 
-    private static final String CPU = "org/oxen/x86/cpu/internal/Cached";
-    private static final String REGION = "org/oxen/x86/cpu/internal/Region";
-    private static final String FLAGS = "org/oxen/x86/cpu/internal/Flags";
-    private static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
-    private static final String RUN_DESC = "(L" + CPU + ";I)I";
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
-
-    // locals of run(Cached c, int budget)
-    private static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
-            R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
-            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32;
-    private static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     /** What set the flag locals last, when known statically inside the current block. */
     private static final int P_UNKNOWN = 0, P_SUB32 = 1, P_ADD32 = 2, P_LOGIC32 = 3, P_INCDEC32 = 4, P_SZP32 = 5;
 
     private final RegionPlan plan;
     private final CodePage cp;
-    private final MethodVisitor mv;
     private final Label exit = new Label();
-    private final java.util.Map<Integer, Label> labels = new java.util.HashMap<>();
-    /** Out-of-line exits of the current block: label, instructions retired, next offset, kill. */
-    private final List<Object[]> stubs = new ArrayList<>();
-    private int written;
+    private final Map<Integer, Label> labels = new HashMap<>();
+    /** Out-of-line exits of the current block. */
+    private final List<Stub> stubs = new ArrayList<>();
     private int prod;
-    private int fixSet;
+
+    /**
+     * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
+     * EIP at frame offset {@code next}; {@code kill}: the code changed, drop the region.
+     */
+    private record Stub(Label label, int retired, int next, boolean kill) {
+    }
 
     private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv) {
+        super(mv);
         this.plan = plan;
         this.cp = cp;
-        this.mv = mv;
     }
 
     /**
@@ -193,7 +188,7 @@ final class RegionCompiler {
         mv.visitInsn(IADD);
         mv.visitVarInsn(ILOAD, BUDGET);
         mv.visitJumpInsn(IF_ICMPGT, over);
-        stubs.add(new Object[] {over, 0, b.off, false});
+        stubs.add(new Stub(over, 0, b.off, false));
         check(b.off, b.end, 0, b.off);
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = 8 * ri;
@@ -203,14 +198,14 @@ final class RegionCompiler {
             if (stored && i + 1 < b.n) check(k + len, b.end, i + 1, k + len); // a store may have changed the rest
         }
         if (!b.control) jumpTo(b.end, b.n, b.n - 1, b.at[b.n - 1]);
-        for (Object[] s : stubs) {
-            mv.visitLabel((Label) s[0]);
-            if ((Boolean) s[3]) {
+        for (Stub s : stubs) {
+            mv.visitLabel(s.label());
+            if (s.kill()) {
                 mv.visitVarInsn(ALOAD, THIS);
                 mv.visitInsn(ICONST_1);
                 mv.visitFieldInsn(PUTFIELD, REGION, "dead", "Z");
             }
-            toExit((Integer) s[2], (Integer) s[1]);
+            toExit(s.next(), s.retired());
         }
     }
 
@@ -233,7 +228,7 @@ final class RegionCompiler {
             mv.visitInsn(LCMP);
             mv.visitJumpInsn(IFNE, changed);
         }
-        stubs.add(new Object[] {changed, retired, next, true});
+        stubs.add(new Stub(changed, retired, next, true));
     }
 
     /** CNT += retired; EIP = frame offset {@code off}; leave. */
@@ -572,13 +567,6 @@ final class RegionCompiler {
         }
     }
 
-    /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
-    private void flagArgs() {
-        for (int l = FOP; l <= FCF; l++) mv.visitVarInsn(ILOAD, l);
-        mv.visitVarInsn(ALOAD, C);
-        mv.visitFieldInsn(GETFIELD, CPU, "eflags", "I");
-    }
-
     /** Jumps to {@code taken} if condition {@code cc} holds. */
     private void condJump(int cc, Label taken) {
         if (prod == P_SUB32) {
@@ -777,196 +765,4 @@ final class RegionCompiler {
         prod = P_SZP32;
     }
 
-    // ---- memory and stack ----
-
-    /** Pushes the effective offset of a decoded memory operand. */
-    private void addr(int eaw, int disp) {
-        int base = (eaw >>> 4) & 7, idx = (eaw >>> 8) & 7, scale = (eaw >>> 12) & 3;
-        switch (eaw & 3) {
-            case 0:
-                iconst(disp);
-                return;
-            case 1:
-                mv.visitVarInsn(ILOAD, R0 + base);
-                break;
-            case 2:
-                mv.visitVarInsn(ILOAD, R0 + base);
-                index(idx, scale);
-                mv.visitInsn(IADD);
-                break;
-            default:
-                index(idx, scale);
-                break;
-        }
-        if (disp != 0) {
-            iconst(disp);
-            mv.visitInsn(IADD);
-        }
-    }
-
-    private void index(int idx, int scale) {
-        mv.visitVarInsn(ILOAD, R0 + idx);
-        if (scale != 0) {
-            iconst(scale);
-            mv.visitInsn(ISHL);
-        }
-    }
-
-    /** Pushes c, seg, offset for a following read/write call. */
-    private void memOperand(int seg, int eaw, int disp) {
-        mv.visitVarInsn(ALOAD, C);
-        iconst(seg);
-        addr(eaw, disp);
-    }
-
-    private void read(int sz, int seg, int eaw, int disp) {
-        memOperand(seg, eaw, disp);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
-    }
-
-    private void readAt(int sz, int seg, int offLocal) {
-        mv.visitVarInsn(ALOAD, C);
-        iconst(seg);
-        mv.visitVarInsn(ILOAD, offLocal);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
-    }
-
-    /** Stack: c, seg, offset, value. */
-    private void write(int sz) {
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
-    }
-
-    /** Writes the value on the stack at seg:offLocal. */
-    private void writeAt(int sz, int seg, int offLocal) {
-        mv.visitVarInsn(ISTORE, T5);
-        mv.visitVarInsn(ALOAD, C);
-        iconst(seg);
-        mv.visitVarInsn(ILOAD, offLocal);
-        mv.visitVarInsn(ILOAD, T5);
-        write(sz);
-    }
-
-    /** PUSH of local {@code v} on the 32-bit stack: the store, then ESP. */
-    private void push(int v) {
-        mv.visitVarInsn(ALOAD, C);
-        iconst(SS);
-        mv.visitVarInsn(ILOAD, R0 + 4);
-        iconst(4);
-        mv.visitInsn(ISUB);
-        mv.visitVarInsn(ILOAD, v);
-        write(2);
-        mv.visitIincInsn(R0 + 4, -4);
-        written |= 1 << 4;
-    }
-
-    /** Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on. */
-    private void faultPoint(int i, int k) {
-        if (fixSet == i) return;
-        iconst(i);
-        mv.visitVarInsn(ISTORE, FIX);
-        iconst(k);
-        mv.visitVarInsn(ISTORE, FPC);
-        fixSet = i;
-    }
-
-    // ---- registers ----
-
-    private void setReg(int n) {
-        mv.visitVarInsn(ISTORE, R0 + n);
-        written |= 1 << n;
-    }
-
-    private void regSz(int n, int sz) {
-        if (sz == 2) {
-            mv.visitVarInsn(ILOAD, R0 + n);
-        } else if (sz == 1) {
-            mv.visitVarInsn(ILOAD, R0 + n);
-            iconst(0xFFFF);
-            mv.visitInsn(IAND);
-        } else {
-            mv.visitVarInsn(ILOAD, R0 + (n & 3));
-            if (n >= 4) {
-                iconst(8);
-                mv.visitInsn(IUSHR);
-            }
-            iconst(0xFF);
-            mv.visitInsn(IAND);
-        }
-    }
-
-    /** Stores the value on the stack into register n of size sz (8-bit: AL..BH). */
-    private void setRegSz(int n, int sz) {
-        if (sz == 2) {
-            setReg(n);
-            return;
-        }
-        int r = sz == 0 ? n & 3 : n;
-        int shift = sz == 0 && n >= 4 ? 8 : 0;
-        int m = (sz == 0 ? 0xFF : 0xFFFF) << shift;
-        if (shift != 0) {
-            iconst(shift);
-            mv.visitInsn(ISHL);
-        }
-        iconst(m);
-        mv.visitInsn(IAND);
-        mv.visitVarInsn(ILOAD, R0 + r);
-        iconst(~m);
-        mv.visitInsn(IAND);
-        mv.visitInsn(IOR);
-        setReg(r);
-    }
-
-    private void fillRegs() {
-        mv.visitVarInsn(ALOAD, C);
-        mv.visitFieldInsn(GETFIELD, CPU, "r", "[I");
-        for (int n = 0; n < 8; n++) {
-            mv.visitInsn(DUP);
-            iconst(n);
-            mv.visitInsn(IALOAD);
-            mv.visitVarInsn(ISTORE, R0 + n);
-        }
-        mv.visitInsn(POP);
-    }
-
-    private void spillRegs(int mask) {
-        if (mask == 0) return;
-        mv.visitVarInsn(ALOAD, C);
-        mv.visitFieldInsn(GETFIELD, CPU, "r", "[I");
-        for (int n = 0; n < 8; n++) {
-            if ((mask & (1 << n)) == 0) continue;
-            mv.visitInsn(DUP);
-            iconst(n);
-            mv.visitVarInsn(ILOAD, R0 + n);
-            mv.visitInsn(IASTORE);
-        }
-        mv.visitInsn(POP);
-    }
-
-    private void fillFlags() {
-        for (int f = 0; f < 6; f++) {
-            mv.visitVarInsn(ALOAD, C);
-            mv.visitFieldInsn(GETFIELD, CPU, FLAG_FIELDS[f], "I");
-            mv.visitVarInsn(ISTORE, FOP + f);
-        }
-    }
-
-    private void spillFlags() {
-        for (int f = 0; f < 6; f++) {
-            mv.visitVarInsn(ALOAD, C);
-            mv.visitVarInsn(ILOAD, FOP + f);
-            mv.visitFieldInsn(PUTFIELD, CPU, FLAG_FIELDS[f], "I");
-        }
-    }
-
-    private void iconst(int v) {
-        if (v >= -1 && v <= 5) {
-            mv.visitInsn(ICONST_0 + v);
-        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
-            mv.visitIntInsn(BIPUSH, v);
-        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
-            mv.visitIntInsn(SIPUSH, v);
-        } else {
-            mv.visitLdcInsn(v);
-        }
-    }
 }
