@@ -44,6 +44,9 @@ public interface X86Cpu {
     /** Instructions retired since creation. */
     long instructionCount();
 
+    /** What this CPU's translator has compiled, failed to compile and dropped so far. */
+    TranslationStatistics translationStatistics();
+
     /** Power-on / RESET state (memory untouched, exit configuration kept). */
     void reset();
 

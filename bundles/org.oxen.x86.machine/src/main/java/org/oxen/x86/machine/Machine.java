@@ -27,6 +27,9 @@ public interface Machine {
     /** Instructions retired by all CPUs so far. */
     long instructions();
 
+    /** Code regions the CPUs' translators have compiled to JVM bytecode so far. */
+    long translatedRegions();
+
     /** The clock's time, in nanoseconds since power-on. */
     long nanos();
 

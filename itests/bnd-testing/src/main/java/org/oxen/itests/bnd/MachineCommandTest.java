@@ -68,6 +68,31 @@ class MachineCommandTest {
                 jmp 1b
             """;
 
+    /** A hot loop over memory (the CPU translates it to JVM bytecode), exits with the low byte of its sum. */
+    static final String HOT = """
+            .text
+            .code32
+            .globl _start
+            _start: jmp 1f
+            .align 4
+            .long 0x1BADB002, 0, -0x1BADB002
+            1:  xorl %eax, %eax
+                movl $200000, %ecx
+                movl $buf, %edi
+            2:  addl %ecx, %eax
+                movl %eax, (%edi)
+                xorl (%edi), %eax
+                addl %ecx, %eax
+                roll $3, %eax
+                decl %ecx
+                jnz 2b
+                outb %al, $0xF4
+                cli
+                hlt
+            .data
+            buf: .long 0
+            """;
+
     @InjectBundleContext
     BundleContext context;
 
@@ -100,6 +125,26 @@ class MachineCommandTest {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+    }
+
+    @Test
+    void hotGuestCodeIsTranslatedInTheFramework() throws Exception {
+        int eax = 0;
+        for (int ecx = 200000; ecx != 0; ecx--) {
+            eax += ecx;
+            eax ^= eax;
+            eax += ecx;
+            eax = Integer.rotateLeft(eax, 3);
+        }
+        Path elf = kernel("hot", HOT);
+        String out = gogo.run("machine boot " + elf + " --serial stdio -m 16");
+        assertTrue(out.endsWith("exit status " + ((eax & 0xFF) << 1 | 1) + "\n"), out + gogo.err());
+        int id = (Integer) gogo.get("machine.id");
+        // ID NAME STATE CPUS MiB INSTRUCTIONS REGIONS ...: the loop ran as a translated region
+        String line = gogo.run("machine list").lines().filter(l -> l.startsWith(id + " ")).findFirst().orElseThrow();
+        String[] f = line.trim().split(" +");
+        assertTrue(Long.parseLong(f[5]) > 7 * 200000L, line);
+        assertTrue(Long.parseLong(f[6]) >= 1, line);
     }
 
     @Test

@@ -738,16 +738,12 @@ public final class Core extends Cached implements X86Cpu {
         }
     }
 
-    /**
-     * Translator statistics (for tests and benchmarks in this bundle): regions compiled,
-     * translations that failed (a translator defect; that code then runs interpreted), regions
-     * dropped because their code changed.
-     */
-    public long[] translatorStats() {
-        return new long[] {jitCompiled, jitFailed, jitDropped};
+    @Override
+    public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
+        return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped);
     }
 
-    /** The last translation failure, or null. */
+    /** The last translation failure (a translator defect), or null: for tests in this bundle. */
     public Throwable translatorFailure() {
         return jitLastFailure;
     }

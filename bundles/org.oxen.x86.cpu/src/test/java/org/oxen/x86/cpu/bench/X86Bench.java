@@ -57,11 +57,7 @@ public final class X86Bench {
             }
         }
         io.out.append("[instructions=").append(cpu.instructionCount()).append("]\n");
-        if (cpu instanceof org.oxen.x86.cpu.internal.Core) {
-            long[] st = ((org.oxen.x86.cpu.internal.Core) cpu).translatorStats();
-            io.out.append("[regions compiled=").append(st[0]).append(" failed=").append(st[1])
-                    .append(" dropped=").append(st[2]).append("]\n");
-        }
+        io.out.append("[").append(cpu.translationStatistics()).append("]\n");
         return io;
     }
 

@@ -455,6 +455,13 @@ final class Board implements Machine {
     }
 
     @Override
+    public long translatedRegions() {
+        long n = 0;
+        for (X86Cpu c : cpus) n += c.translationStatistics().compiled();
+        return n;
+    }
+
+    @Override
     public long nanos() {
         long end = endNanos;
         return end >= 0 ? end : clock.nanos();

@@ -237,11 +237,12 @@ public final class MachineCommand {
     }
 
     private void list(PrintStream out) {
-        out.printf("%-4s %-24s %-9s %4s %6s %14s %9s  %s%n", "ID", "NAME", "STATE", "CPUS", "MiB", "INSTRUCTIONS",
-                "TIME(s)", "END");
+        out.printf("%-4s %-24s %-9s %4s %6s %14s %7s %9s  %s%n", "ID", "NAME", "STATE", "CPUS", "MiB", "INSTRUCTIONS",
+                "REGIONS", "TIME(s)", "END");
         for (Machine m : machines.list()) {
-            out.printf("%-4d %-24s %-9s %4d %6d %14d %9.3f  %s%n", m.id(), m.name(), m.state().name().toLowerCase(),
-                    m.description().cpus(), m.description().ramMiB(), m.instructions(), m.nanos() / 1e9,
+            out.printf("%-4d %-24s %-9s %4d %6d %14d %7d %9.3f  %s%n", m.id(), m.name(), m.state().name().toLowerCase(),
+                    m.description().cpus(), m.description().ramMiB(), m.instructions(), m.translatedRegions(),
+                    m.nanos() / 1e9,
                     m.state() == MachineState.RUNNING ? "" : describeEnd(m));
         }
     }
