@@ -228,25 +228,6 @@ public final class Core extends Cached implements X86Cpu {
         return false;
     }
 
-    /** Frame mapped at {@code lin} by the current page tables (no side effects), or -1. */
-    private long frameOf(int lin) {
-        if (!paging()) return (lin & 0xFFFFFFFFL) >>> 12;
-        if (!pae()) {
-            int pde = mem.read32((cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2));
-            if ((pde & 1) == 0) return -1;
-            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) return ((pde & 0xFFC00000L) | (lin & 0x3FF000)) >>> 12;
-            int pte = mem.read32((pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2));
-            return (pte & 1) == 0 ? -1 : (pte & 0xFFFFF000L) >>> 12;
-        }
-        long e3 = pdpte[lin >>> 30];
-        if ((e3 & 1) == 0) return -1;
-        long pde = mem.read64((e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3));
-        if ((pde & 1) == 0) return -1;
-        if ((pde & 0x80) != 0) return ((pde & 0xFFFE00000L) | (lin & 0x1FF000)) >>> 12;
-        long pte = mem.read64((pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3));
-        return (pte & 1) == 0 ? -1 : (pte & 0xFFFFFF000L) >>> 12;
-    }
-
     private boolean doExit() {
         ExitReason reason;
         long value = 0;
@@ -286,7 +267,13 @@ public final class Core extends Cached implements X86Cpu {
         switch (a) {
             case STOP: return true;
             case RESUME: return false;
-            case COMPLETE: complete(lastExit.value()); return false;
+            case COMPLETE:
+                try {
+                    complete(lastExit.value());
+                } catch (Fault f) { // INS storing the handler's value
+                    return handleFault();
+                }
+                return false;
             default:
                 try {
                     deliverNatively();
@@ -299,6 +286,10 @@ public final class Core extends Cached implements X86Cpu {
 
     private void complete(long value) {
         CpuExit x = lastExit;
+        if (x.reason() == ExitReason.IO && exitString) {
+            finishStringIo((int) value, false, x.eip(), x.nextEip());
+            return;
+        }
         if (!x.write()) {
             switch (x.reason()) {
                 case IO: setRegSz(0, x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2, (int) value); break;
@@ -325,6 +316,10 @@ public final class Core extends Cached implements X86Cpu {
                 halted = true;
                 return;
             case IO: {
+                if (exitString) {
+                    finishStringIo(0, true, x.eip(), x.nextEip());
+                    return;
+                }
                 int sz = x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2;
                 if (x.write()) {
                     switch (sz) {
@@ -372,7 +367,12 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public void completeExit(long value) {
-        complete(value);
+        try {
+            complete(value);
+        } catch (Fault f) { // INS storing the value: the fault is delivered when the CPU runs
+            eip = lastExit.eip();
+            injectException(faultVector, faultHasError ? faultError : -1);
+        }
     }
 
     @Override

@@ -268,6 +268,25 @@ abstract class Mmu extends CpuState {
         return tPhys[i] | (lin & 0xFFF);
     }
 
+    /** Frame mapped at {@code lin} by the current page tables (no side effects), or -1. */
+    final long frameOf(int lin) {
+        if (!paging()) return (lin & 0xFFFFFFFFL) >>> 12;
+        if (!pae()) {
+            int pde = mem.read32((cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2));
+            if ((pde & 1) == 0) return -1;
+            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) return ((pde & 0xFFC00000L) | (lin & 0x3FF000)) >>> 12;
+            int pte = mem.read32((pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2));
+            return (pte & 1) == 0 ? -1 : (pte & 0xFFFFF000L) >>> 12;
+        }
+        long e3 = pdpte[lin >>> 30];
+        if ((e3 & 1) == 0) return -1;
+        long pde = mem.read64((e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3));
+        if ((pde & 1) == 0) return -1;
+        if ((pde & 0x80) != 0) return ((pde & 0xFFFE00000L) | (lin & 0x1FF000)) >>> 12;
+        long pte = mem.read64((pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3));
+        return (pte & 1) == 0 ? -1 : (pte & 0xFFFFFF000L) >>> 12;
+    }
+
     // ---- linear-address access (set chosen by caller) ----
 
     final int lread8(int lin, int set) {
