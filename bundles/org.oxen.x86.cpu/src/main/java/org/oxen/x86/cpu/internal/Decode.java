@@ -7,7 +7,7 @@ import org.oxen.x86.api.PhysicalMemory;
  * ModR/M and SIB decoding, operand access, string instructions, port I/O, multiply/divide and
  * BCD adjustment: the helpers the opcode handlers are written in.
  */
-abstract class Decode extends Prot {
+abstract class Decode extends Task {
 
     /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
     static final int EXIT = -1;

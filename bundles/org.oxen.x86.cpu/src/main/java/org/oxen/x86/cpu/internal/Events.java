@@ -86,8 +86,8 @@ abstract class Events extends Sys implements FpuHost {
         if ((hi & 0x8000) == 0) throw raise(NP, gateErr);
         if (gtype == 5) {
             taskSwitch(lo >>> 16, TS_INT, eip);
-            if (hasErr) {
-                if ((segAttr[CS] & 0x4000) != 0) push32(err); else push16(err);
+            if (hasErr) { // the error code's size follows the new TSS's (as Bochs does)
+                if ((trAttr & 8) != 0) push32(err); else push16(err);
             }
             return;
         }
