@@ -84,6 +84,7 @@ public final class Core extends Cached implements X86Cpu {
         trAttr = 0x8B;
         dr6 = 0xFFFF0FF0;
         dr7 = 0x400;
+        debugUpdate();
         halted = false;
         shutdown = false;
         intShadow = false;
@@ -132,17 +133,20 @@ public final class Core extends Cached implements X86Cpu {
             long left = end - icount;
             if (left <= 0) return RunResult.INSTRUCTION_LIMIT;
             boolean singleStep = (eflags & TF) != 0;
-            int n = shadow || singleStep ? 1 : (int) Math.min(left, BATCH);
+            boolean debug = debugActive; // breakpoints: one instruction at a time
+            int n = shadow || singleStep || debug ? 1 : (int) Math.min(left, BATCH);
             breakBatch = false;
             int i = 0;
             blockPartial = 0;
             try {
+                if (debug) beforeInstruction(shadow);
                 i = execBlock(n);
-                if (singleStep && i == 1) {
-                    // TF was set before the instruction: single-step trap after it
+                int db = (singleStep || debug) && i == 1 ? trapBits(singleStep) : 0;
+                if (db != 0) {
+                    // single-step (TF set before the instruction) and/or data breakpoints: #DB trap
                     icount += i;
                     i = 0;
-                    dr6 |= 0x4000;
+                    dr6Trap(db);
                     startEip = eip;
                     exception(DB, false, 0);
                 }
@@ -205,6 +209,9 @@ public final class Core extends Cached implements X86Cpu {
                 default: return false;
             }
             faultAddr = addr; // the handler may have used translateLinear
+        }
+        if (vec != DB && vec != DF_V && vec != MC && vec != NMI_V) {
+            eflags |= RF; // a fault: RF=1 in the pushed EFLAGS (SDM Vol. 3, 18.3.1.1)
         }
         exception(vec, hasErr, err);
         return false;
@@ -537,6 +544,7 @@ public final class Core extends Cached implements X86Cpu {
     public void setEflags(int f) {
         eflags = (f & 0x3F7FD5) | 2;
         lop = L_NONE;
+        debugUpdate();
     }
 
     @Override
@@ -658,7 +666,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public void setCr(int n, int v) {
         switch (n) {
-            case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); break;
+            case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); debugUpdate(); break;
             case 2: cr2 = v; break;
             case 3: cr3 = v; loadPdptes(); flushTlb(false); break;
             case 4: cr4 = v; loadPdptes(); flushTlb(true); break;
@@ -673,7 +681,7 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public void setDr(int n, int v) {
-        if (n < 4) dr[n] = v; else if (n == 6) dr6 = v; else dr7 = v;
+        writeDr(n, v);
     }
 
     @Override

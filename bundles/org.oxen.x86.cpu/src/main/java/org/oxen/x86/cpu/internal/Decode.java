@@ -27,8 +27,6 @@ abstract class Decode extends Task {
     int crExitMask;
     boolean msrExit, hltExit;
 
-    /** Ends the current batch so that events are checked (IF changes, CR writes, ...). */
-    boolean breakBatch;
 
     Decode(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);

@@ -42,7 +42,7 @@ abstract class Events extends Sys implements FpuHost {
         if (!protectedMode()) {
             int lin = idtBase + vec * 4;
             if (vec * 4 + 3 > idtLimit) throw gp(0);
-            int ip = lread16(lin, 0), cs = lread16(lin + 2, 0);
+            int ip = sysRead16(lin), cs = sysRead16(lin + 2);
             int f = flags();
             boolean d = op32;
             op32 = false;

@@ -269,6 +269,7 @@ abstract class Exec extends Decode {
         addSp(op32 ? 4 : 2);
         if (s == SS) {
             intShadow = true;
+            ssShadow = true;
             breakBatch = true;
         }
     }

@@ -543,8 +543,13 @@ abstract class Prot extends Alu {
     }
 
     final void writeFlags(int f, boolean unused) {
+        int old = eflags;
         eflags = (f & 0x3F7FD5) | 2;
         lop = L_NONE;
+        if (((old ^ eflags) & AC) != 0 || (eflags & RF) != 0) {
+            debugUpdate(); // RF: the next instruction skips its instruction breakpoints
+            breakBatch = true;
+        }
     }
 
     // ---- task switch (in Task) ----
