@@ -286,6 +286,7 @@ abstract class Decode extends Task {
                 int lin = linW(ES, idx(7), n);
                 if (ioExit != null && ioExit[port]) {
                     probeWrite(lin, n); // the store after the exit cannot fault (unless the owner remaps)
+                    memCheck(lin, n, tlbSet, true); // nor raise #AC
                     throw stringIoExit(port, sz, false, 0);
                 }
                 wrSz(ES, idx(7), sz, busIn(port, sz));
