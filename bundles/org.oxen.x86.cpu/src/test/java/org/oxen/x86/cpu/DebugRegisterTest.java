@@ -11,7 +11,7 @@ import org.oxen.x86.cpu.testkit.TestMachine;
  * DR0-DR3 breakpoints under DR7 (SDM Vol. 3, ch. 18): instruction breakpoints are faults (EIP at
  * the instruction, RF=0 pushed, RF in the IRET image suppresses one re-hit), data breakpoints
  * traps after the instruction (W or RW, length 1/2/4); DR6 B0-B3 tell which. Also: fault-class
- * exceptions push RF=1, software interrupts RF=0.
+ * exceptions push RF=1, software interrupts RF=0; REP string instructions trap per iteration.
  */
 class DebugRegisterTest {
     static final int RF = 0x10000;
@@ -144,5 +144,45 @@ class DebugRegisterTest {
         assertEquals(RF, m.ram.read32(0x7000) & RF); // #GP: RF=1 in the frame
         assertEquals(0, m.ram.read32(0x7004) & RF); // INT: RF=0
         assertEquals(0, m.cpu.eflags() & RF);
+    }
+    /** A #DB handler recording, per trap n, ECX (0x7100+4n), the pushed EIP (0x7200+4n) and EFLAGS (0x7300+4n). */
+    void stepRecorder() {
+        m.idt(1, 0x08, 0x30000, 0xE, 0);
+        m.code(0x30000, "push eax\n push edx\n mov eax, [0x7000]\n mov [0x7100+eax*4], ecx\n mov edx, [esp+8]\n"
+                + "mov [0x7200+eax*4], edx\n mov edx, [esp+16]\n mov [0x7300+eax*4], edx\n inc dword ptr [0x7000]\n"
+                + "pop edx\n pop eax\n iretd");
+    }
+
+    @Test
+    void dataBreakpointInARepStringTrapsAfterThatIteration() {
+        stepRecorder();
+        m.cpu.setDr(0, 0x7502);
+        m.cpu.setDr(7, 0x1 | 0x1 << 16); // L0, write, 1 byte
+        assertEquals(RunResult.HALTED, kernel("mov edi, 0x7500\n mov ecx, 5\n mov al, 0x77\n rep stosb\n hlt", 1000));
+        assertEquals(1, m.ram.read32(0x7000));
+        assertEquals(2, m.ram.read32(0x7100)); // after the third byte: ECX 2
+        assertEquals(KCODE + 12, m.ram.read32(0x7200)); // EIP at the REP STOSB, which resumes
+        assertEquals(RF, m.ram.read32(0x7300) & RF); // not the last iteration: RF=1 pushed
+        assertEquals(0, m.reg(X86Cpu.ECX));
+        assertEquals(0x7505, m.reg(X86Cpu.EDI));
+        assertEquals(0x7777777777L, m.ram.read64(0x7500) & 0xFFFFFFFFFFL);
+    }
+
+    @Test
+    void singleStepTrapsAfterEachRepIteration() {
+        stepRecorder();
+        assertEquals(RunResult.HALTED, kernel("mov esi, 0x7400\n mov edi, 0x7500\n pushfd\n or dword ptr [esp], 0x100\n popfd\n"
+                + "mov ecx, 3\n rep movsb\n pushfd\n and dword ptr [esp], ~0x100\n popfd\n hlt", 1000));
+        int rep = KCODE + 10 + 9 + 5;
+        assertEquals(7, m.ram.read32(0x7000)); // MOV, 3 iterations, PUSHFD, AND, POPFD
+        int[] ecx = {3, 2, 1, 0};
+        int[] eip = {rep, rep, rep, rep + 2};
+        int[] rf = {0, RF, RF, 0};
+        for (int k = 0; k < 4; k++) {
+            assertEquals(ecx[k], m.ram.read32(0x7100 + 4 * k), "trap " + k);
+            assertEquals(eip[k], m.ram.read32(0x7200 + 4 * k), "trap " + k);
+            assertEquals(rf[k], m.ram.read32(0x7300 + 4 * k) & RF, "trap " + k);
+        }
+        assertEquals(0x4000, m.cpu.dr(6) & 0x400F); // BS
     }
 }

@@ -233,6 +233,10 @@ abstract class Decode extends Task {
             stringOnce(op, sz, n, src);
             return;
         }
+        if (debugActive || (eflags & TF) != 0) {
+            repStepped(op, sz, n, src);
+            return;
+        }
         if (op == 2 && rep == 0xF3 && sz == 2 && (eflags & DF) == 0 && addr32) {
             // fast STOSD: page-granular chunks through the normal write path
             while (r[1] != 0) {
@@ -247,6 +251,27 @@ abstract class Decode extends Task {
             setCnt(cnt() - 1);
             if ((op == 1 || op == 4) && zfSet() != (rep == 0xF3)) {
                 break;
+            }
+        }
+    }
+
+    /**
+     * REP under TF or breakpoints: a single-step or data-breakpoint trap comes after the
+     * iteration, not after the instruction (SDM Vol. 3, 18.3.1.2, 18.3.1.4). After any iteration
+     * but the last that has one, the instruction ends with EIP at itself (the REP resumes on
+     * return) and RF set, so that the #DB pushes RF=1 (18.3.1.1).
+     */
+    private void repStepped(int op, int sz, int n, int src) {
+        while (cnt() != 0) {
+            stringOnce(op, sz, n, src);
+            setCnt(cnt() - 1);
+            if (cnt() == 0 || ((op == 1 || op == 4) && zfSet() != (rep == 0xF3))) {
+                return;
+            }
+            if ((eflags & TF) != 0 || (dbHits & dataBps) != 0) {
+                eip = startEip;
+                eflags |= RF;
+                return;
             }
         }
     }
