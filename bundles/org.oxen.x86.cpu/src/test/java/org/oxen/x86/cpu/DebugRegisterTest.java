@@ -185,4 +185,23 @@ class DebugRegisterTest {
         }
         assertEquals(0x4000, m.cpu.dr(6) & 0x400F); // BS
     }
+    @Test
+    void taskSwitchToATssWithTheTBitTrapsBeforeItsFirstInstruction() {
+        dbHandler(false);
+        int tss2 = TestMachine.TSS2;
+        m.ram.write32(tss2 + 0x20, 0x32000); // EIP
+        m.ram.write32(tss2 + 0x38, 0x6000); // ESP
+        m.ram.write32(tss2 + 0x24, 2);
+        m.ram.write16(tss2 + 0x4C, 0x08);
+        for (int s : new int[] {0x48, 0x50, 0x54, 0x58, 0x5C}) m.ram.write16(tss2 + s, 0x10);
+        m.ram.write16(tss2 + 0x64, 1); // T
+        m.code(0x32000, "l: inc ebx\n iretd\n jmp l"); // re-entered after its IRET
+        // by CALL (inside an instruction), then by a task gate for INT 0x40 (event delivery)
+        m.gate(TestMachine.IDT + 0x40 * 8, 0x38, 0, 0x5, 0, 0);
+        assertEquals(RunResult.HALTED, kernel("lcall 0x38, 0\n int 0x40\n hlt", 1000));
+        assertEquals(2, m.ram.read32(0x7000)); // one trap per switch into task 2, none back into task 1
+        assertEquals(0x32002, m.ram.read32(0x7008)); // before the new task's first instruction (the JMP)
+        assertEquals(0x8000, m.cpu.dr(6) & 0xC00F); // BT
+        assertEquals(2, m.ram.read32(tss2 + 0x34)); // task 2 ran its INC twice (its EBX, saved in its TSS)
+    }
 }

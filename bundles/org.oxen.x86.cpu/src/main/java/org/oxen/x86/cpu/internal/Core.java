@@ -139,11 +139,13 @@ public final class Core extends Cached implements X86Cpu {
             int i = 0;
             blockPartial = 0;
             try {
-                if (debug) beforeInstruction(shadow);
-                i = execBlock(n);
-                int db = (singleStep || debug) && i == 1 ? trapBits(singleStep) : 0;
+                int db = debug ? beforeInstruction(shadow) : 0; // BT of a task gate's switch comes first
+                if (db == 0) {
+                    i = execBlock(n);
+                    db = (singleStep || debugActive) && i > 0 ? trapBits(singleStep) : 0;
+                }
                 if (db != 0) {
-                    // single-step (TF set before the instruction) and/or data breakpoints: #DB trap
+                    // single-step (TF set before the instruction), data breakpoints, task T bit: #DB trap
                     icount += i;
                     i = 0;
                     dr6Trap(db);

@@ -28,6 +28,8 @@ abstract class Debug extends Mmu {
     int dbHits;
     /** The interrupt shadow comes from a load of SS (it suppresses instruction breakpoints). */
     boolean ssShadow;
+    /** A task switch into a 32-bit TSS with its T bit: #DB (DR6.BT) before the task's first instruction. */
+    boolean taskTrap;
     private boolean dataTagsOff, userTagsOff;
 
     Debug(PhysicalMemory mem, IoPortDevice io) {
@@ -97,12 +99,27 @@ abstract class Debug extends Mmu {
         }
     }
 
+    /** Arms the T-bit trap of a task switch (SDM Vol. 3, 18.3.1.5); the run loop delivers it. */
+    final void armTaskTrap() {
+        taskTrap = true;
+        debugActive = true;
+        breakBatch = true;
+    }
+
     /**
-     * Before an instruction in debug mode: an enabled instruction breakpoint (R/W 00) at
+     * Before an instruction in debug mode: a pending task-switch trap (from an event delivered
+     * through a task gate) comes first: its DR6 bits are returned (BT) for the run loop to
+     * deliver instead of the instruction. Else an enabled instruction breakpoint (R/W 00) at
      * CS.base+EIP is a fault (#DB, B0-B3 in DR6, RF not set in the pushed EFLAGS) unless RF is
-     * set or the instruction follows a load of SS; then RF is cleared (SDM Vol. 3, 18.3.1.1).
+     * set or the instruction follows a load of SS; then RF is cleared (SDM Vol. 3, 18.3.1.1)
+     * and 0 returned.
      */
-    final void beforeInstruction(boolean shadow) {
+    final int beforeInstruction(boolean shadow) {
+        if (taskTrap) {
+            taskTrap = false;
+            debugUpdate();
+            return 0x8000;
+        }
         if ((eflags & RF) == 0 && !(shadow && ssShadow)) {
             int lin = segBase[CS] + eip;
             int hit = 0;
@@ -122,15 +139,22 @@ abstract class Debug extends Mmu {
             debugActive = (dr7 & 0xFF) != 0;
         }
         dbHits = 0;
+        return 0;
     }
 
     /**
      * After an instruction completed with TF set before it ({@code singleStep}) or in debug
-     * mode: the DR6 bits of the #DB trap to take (BS, B0-B3 of the data breakpoints it hit), or 0.
+     * mode: the DR6 bits of the #DB trap to take (BS, B0-B3 of the data breakpoints it hit, BT
+     * after a switch to a task with the T bit), or 0.
      */
     final int trapBits(boolean singleStep) {
         int b = dbHits & dataBps;
         dbHits = 0;
+        if (taskTrap) { // the instruction switched to a task with the T bit
+            taskTrap = false;
+            b |= 0x8000;
+            debugUpdate();
+        }
         return singleStep ? b | 0x4000 : b;
     }
 

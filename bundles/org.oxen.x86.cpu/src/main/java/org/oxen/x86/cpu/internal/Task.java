@@ -9,9 +9,10 @@ import org.oxen.x86.api.PhysicalMemory;
  *
  * <p>16-bit TSS: link 0x00, SP0/SS0..SP2/SS2 0x02-0x0C, IP 0x0E, FLAGS 0x10, AX CX DX BX SP BP
  * SI DI 0x12-0x20, ES CS SS DS 0x22-0x28, LDT 0x2A; limit at least 0x2B. Saving into one keeps
- * only the low words (the SDM leaves the upper halves undefined); loading one sets the upper
- * words of the general registers to 0xFFFF and of EIP/EFLAGS to 0 (as 386-class hardware and
- * Bochs do), nulls FS and GS, and leaves CR3 alone (a 16-bit TSS has none).
+ * only the low words (the SDM: upper halves "modified and not maintained"); loading one sets the
+ * upper words of the general registers to 0xFFFF (as Bochs does) and of EIP/EFLAGS to 0, nulls
+ * FS and GS, and leaves CR3 alone (a 16-bit TSS has none). The T bit of a
+ * 32-bit TSS (0x64 bit 0) arms a #DB trap with DR6.BT before the new task's first instruction.
  */
 abstract class Task extends Prot {
 
@@ -134,5 +135,8 @@ abstract class Task extends Prot {
             }
         }
         checkEip(eip);
+        if (n32 && (sysRead16(nBase + 0x64) & 1) != 0) {
+            armTaskTrap(); // T: #DB (BT) once the switch is complete
+        }
     }
 }
