@@ -9,7 +9,7 @@ import org.oxen.x86.api.PhysicalMemory;
  * Flags of rarer instructions (shifts, multiplies, BCD) are set as L_SZP: SF/ZF/PF from the
  * result, CF in bit 0 and OF in bit 1 of {@code lcf}, AF in bit 2.
  */
-abstract class Alu extends Mmu {
+abstract class Alu extends Debug {
 
     Alu(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);

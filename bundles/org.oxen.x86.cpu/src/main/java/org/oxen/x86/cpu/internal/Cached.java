@@ -104,7 +104,7 @@ abstract class Cached extends Events {
      * faulting instruction is left in {@link #blockPartial}.
      */
     final int execBlock(int n) {
-        if (!codeCache) return interpretBlock(n);
+        if (!codeCache || debugActive) return interpretBlock(n);
         int j = 0;
         try {
             while (j < n) {

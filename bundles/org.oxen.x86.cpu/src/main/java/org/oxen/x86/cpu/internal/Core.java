@@ -84,6 +84,7 @@ public final class Core extends Cached implements X86Cpu {
         trAttr = 0x8B;
         dr6 = 0xFFFF0FF0;
         dr7 = 0x400;
+        debugUpdate();
         halted = false;
         shutdown = false;
         intShadow = false;
@@ -132,17 +133,22 @@ public final class Core extends Cached implements X86Cpu {
             long left = end - icount;
             if (left <= 0) return RunResult.INSTRUCTION_LIMIT;
             boolean singleStep = (eflags & TF) != 0;
-            int n = shadow || singleStep ? 1 : (int) Math.min(left, BATCH);
+            boolean debug = debugActive; // breakpoints: one instruction at a time
+            int n = shadow || singleStep || debug ? 1 : (int) Math.min(left, BATCH);
             breakBatch = false;
             int i = 0;
             blockPartial = 0;
             try {
-                i = execBlock(n);
-                if (singleStep && i == 1) {
-                    // TF was set before the instruction: single-step trap after it
+                int db = debug ? beforeInstruction(shadow) : 0; // BT of a task gate's switch comes first
+                if (db == 0) {
+                    i = execBlock(n);
+                    db = (singleStep || debugActive) && i > 0 ? trapBits(singleStep) : 0;
+                }
+                if (db != 0) {
+                    // single-step (TF set before the instruction), data breakpoints, task T bit: #DB trap
                     icount += i;
                     i = 0;
-                    dr6 |= 0x4000;
+                    dr6Trap(db);
                     startEip = eip;
                     exception(DB, false, 0);
                 }
@@ -206,6 +212,9 @@ public final class Core extends Cached implements X86Cpu {
             }
             faultAddr = addr; // the handler may have used translateLinear
         }
+        if (vec != DB && vec != DF_V && vec != MC && vec != NMI_V) {
+            eflags |= RF; // a fault: RF=1 in the pushed EFLAGS (SDM Vol. 3, 18.3.1.1)
+        }
         exception(vec, hasErr, err);
         return false;
     }
@@ -226,25 +235,6 @@ public final class Core extends Cached implements X86Cpu {
             }
         }
         return false;
-    }
-
-    /** Frame mapped at {@code lin} by the current page tables (no side effects), or -1. */
-    private long frameOf(int lin) {
-        if (!paging()) return (lin & 0xFFFFFFFFL) >>> 12;
-        if (!pae()) {
-            int pde = mem.read32((cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2));
-            if ((pde & 1) == 0) return -1;
-            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) return ((pde & 0xFFC00000L) | (lin & 0x3FF000)) >>> 12;
-            int pte = mem.read32((pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2));
-            return (pte & 1) == 0 ? -1 : (pte & 0xFFFFF000L) >>> 12;
-        }
-        long e3 = pdpte[lin >>> 30];
-        if ((e3 & 1) == 0) return -1;
-        long pde = mem.read64((e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3));
-        if ((pde & 1) == 0) return -1;
-        if ((pde & 0x80) != 0) return ((pde & 0xFFFE00000L) | (lin & 0x1FF000)) >>> 12;
-        long pte = mem.read64((pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3));
-        return (pte & 1) == 0 ? -1 : (pte & 0xFFFFFF000L) >>> 12;
     }
 
     private boolean doExit() {
@@ -286,7 +276,13 @@ public final class Core extends Cached implements X86Cpu {
         switch (a) {
             case STOP: return true;
             case RESUME: return false;
-            case COMPLETE: complete(lastExit.value()); return false;
+            case COMPLETE:
+                try {
+                    complete(lastExit.value());
+                } catch (Fault f) { // INS storing the handler's value
+                    return handleFault();
+                }
+                return false;
             default:
                 try {
                     deliverNatively();
@@ -299,6 +295,10 @@ public final class Core extends Cached implements X86Cpu {
 
     private void complete(long value) {
         CpuExit x = lastExit;
+        if (x.reason() == ExitReason.IO && exitString) {
+            finishStringIo((int) value, false, x.eip(), x.nextEip());
+            return;
+        }
         if (!x.write()) {
             switch (x.reason()) {
                 case IO: setRegSz(0, x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2, (int) value); break;
@@ -325,6 +325,10 @@ public final class Core extends Cached implements X86Cpu {
                 halted = true;
                 return;
             case IO: {
+                if (exitString) {
+                    finishStringIo(0, true, x.eip(), x.nextEip());
+                    return;
+                }
                 int sz = x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2;
                 if (x.write()) {
                     switch (sz) {
@@ -372,7 +376,12 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public void completeExit(long value) {
-        complete(value);
+        try {
+            complete(value);
+        } catch (Fault f) { // INS storing the value: the fault is delivered when the CPU runs
+            eip = lastExit.eip();
+            injectException(faultVector, faultHasError ? faultError : -1);
+        }
     }
 
     @Override
@@ -537,6 +546,7 @@ public final class Core extends Cached implements X86Cpu {
     public void setEflags(int f) {
         eflags = (f & 0x3F7FD5) | 2;
         lop = L_NONE;
+        debugUpdate();
     }
 
     @Override
@@ -658,7 +668,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public void setCr(int n, int v) {
         switch (n) {
-            case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); break;
+            case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); debugUpdate(); break;
             case 2: cr2 = v; break;
             case 3: cr3 = v; loadPdptes(); flushTlb(false); break;
             case 4: cr4 = v; loadPdptes(); flushTlb(true); break;
@@ -673,7 +683,7 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public void setDr(int n, int v) {
-        if (n < 4) dr[n] = v; else if (n == 6) dr6 = v; else dr7 = v;
+        writeDr(n, v);
     }
 
     @Override

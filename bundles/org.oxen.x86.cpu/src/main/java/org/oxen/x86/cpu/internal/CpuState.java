@@ -60,6 +60,8 @@ abstract class CpuState {
     /** SS.B: ESP (not SP) is the stack pointer. */
     boolean stack32;
     boolean halted;
+    /** Ends the current batch so that events are checked (IF changes, CR writes, ...). */
+    boolean breakBatch;
     /** NMIs are blocked from NMI delivery to the next IRET. */
     boolean nmiBlocked;
     /** Interrupt shadow after MOV SS / POP SS / STI: no interrupt before the next instruction. */

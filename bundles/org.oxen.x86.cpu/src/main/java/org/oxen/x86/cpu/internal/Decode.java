@@ -7,7 +7,7 @@ import org.oxen.x86.api.PhysicalMemory;
  * ModR/M and SIB decoding, operand access, string instructions, port I/O, multiply/divide and
  * BCD adjustment: the helpers the opcode handlers are written in.
  */
-abstract class Decode extends Prot {
+abstract class Decode extends Task {
 
     /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
     static final int EXIT = -1;
@@ -16,17 +16,17 @@ abstract class Decode extends Prot {
     int exceptionExitMask;
     int exitReason, exitNextEip, exitPort, exitSize, exitValue, exitIndex;
     boolean exitWrite;
+    /** The IO exit is one element of INS/OUTS (with its address size and REP). */
+    boolean exitString, exitStrA32, exitStrRep;
     long exitValue64;
     /** Set when the #GP being raised comes from a privileged instruction at CPL > 0. */
     boolean privFault;
 
-    /** Ports whose IN/OUT leave the emulator (null: none). */
+    /** Ports whose IN/OUT/INS/OUTS leave the emulator (null: none). */
     boolean[] ioExit;
     int crExitMask;
     boolean msrExit, hltExit;
 
-    /** Ends the current batch so that events are checked (IF changes, CR writes, ...). */
-    boolean breakBatch;
 
     Decode(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
@@ -161,20 +161,21 @@ abstract class Decode extends Prot {
         }
     }
 
+    /** IN: checks the port's permission, exits when the port is enabled, else reads the bus. */
     final int ioIn(int port, int sz) {
-        return ioIn(port, sz, true);
-    }
-
-    /** IN; {@code mayExit} is false for INS, whose ports never exit (they go to the bus). */
-    final int ioIn(int port, int sz, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (mayExit && ioExit != null && ioExit[port]) {
+        if (ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = false;
+            exitString = false;
             throw exit(X_IO);
         }
+        return busIn(port, sz);
+    }
+
+    final int busIn(int port, int sz) {
         switch (sz) {
             case 0: return io.read8(port) & 0xFF;
             case 1: return io.read16(port) & 0xFFFF;
@@ -182,20 +183,22 @@ abstract class Decode extends Prot {
         }
     }
 
+    /** OUT: checks the port's permission, exits when the port is enabled, else writes the bus. */
     final void ioOut(int port, int sz, int v) {
-        ioOut(port, sz, v, true);
-    }
-
-    final void ioOut(int port, int sz, int v, boolean mayExit) {
         port &= 0xFFFF;
         ioCheck(port, 1 << sz);
-        if (mayExit && ioExit != null && ioExit[port]) {
+        if (ioExit != null && ioExit[port]) {
             exitPort = port;
             exitSize = 1 << sz;
             exitWrite = true;
             exitValue = v & MASK[sz];
+            exitString = false;
             throw exit(X_IO);
         }
+        busOut(port, sz, v);
+    }
+
+    final void busOut(int port, int sz, int v) {
         switch (sz) {
             case 0: io.write8(port, v & 0xFF); break;
             case 1: io.write16(port, v & 0xFFFF); break;
@@ -230,6 +233,10 @@ abstract class Decode extends Prot {
             stringOnce(op, sz, n, src);
             return;
         }
+        if (debugActive || (eflags & TF) != 0) {
+            repStepped(op, sz, n, src);
+            return;
+        }
         if (op == 2 && rep == 0xF3 && sz == 2 && (eflags & DF) == 0 && addr32) {
             // fast STOSD: page-granular chunks through the normal write path
             while (r[1] != 0) {
@@ -244,6 +251,27 @@ abstract class Decode extends Prot {
             setCnt(cnt() - 1);
             if ((op == 1 || op == 4) && zfSet() != (rep == 0xF3)) {
                 break;
+            }
+        }
+    }
+
+    /**
+     * REP under TF or breakpoints: a single-step or data-breakpoint trap comes after the
+     * iteration, not after the instruction (SDM Vol. 3, 18.3.1.2, 18.3.1.4). After any iteration
+     * but the last that has one, the instruction ends with EIP at itself (the REP resumes on
+     * return) and RF set, so that the #DB pushes RF=1 (18.3.1.1).
+     */
+    private void repStepped(int op, int sz, int n, int src) {
+        while (cnt() != 0) {
+            stringOnce(op, sz, n, src);
+            setCnt(cnt() - 1);
+            if (cnt() == 0 || ((op == 1 || op == 4) && zfSet() != (rep == 0xF3))) {
+                return;
+            }
+            if ((eflags & TF) != 0 || (dbHits & dataBps) != 0) {
+                eip = startEip;
+                eflags |= RF;
+                return;
             }
         }
     }
@@ -278,18 +306,70 @@ abstract class Decode extends Prot {
                 advance(7, n);
                 break;
             case 5: {
-                linW(ES, idx(7), n);
-                int v = ioIn(r[2], sz, false);
-                wrSz(ES, idx(7), sz, v);
+                int port = r[2] & 0xFFFF;
+                ioCheck(port, n);
+                int lin = linW(ES, idx(7), n);
+                if (ioExit != null && ioExit[port]) {
+                    probeWrite(lin, n); // the store after the exit cannot fault (unless the owner remaps)
+                    memCheck(lin, n, tlbSet, true); // nor raise #AC
+                    throw stringIoExit(port, sz, false, 0);
+                }
+                wrSz(ES, idx(7), sz, busIn(port, sz));
                 advance(7, n);
                 break;
             }
             default: {
+                int port = r[2] & 0xFFFF;
+                ioCheck(port, n);
                 int v = rdSz(src, idx(6), sz);
-                ioOut(r[2], sz, v, false);
+                if (ioExit != null && ioExit[port]) {
+                    throw stringIoExit(port, sz, true, v);
+                }
+                busOut(port, sz, v);
                 advance(6, n);
                 break;
             }
+        }
+    }
+
+    /** The exit of one INS/OUTS element; registers stand before that element. */
+    private Fault stringIoExit(int port, int sz, boolean write, int v) {
+        exitPort = port;
+        exitSize = 1 << sz;
+        exitWrite = write;
+        exitValue = v & MASK[sz];
+        exitString = true;
+        exitStrA32 = addr32;
+        exitStrRep = rep != 0;
+        return exit(X_IO);
+    }
+
+    /**
+     * Finishes the INS/OUTS element of the last IO exit: INS stores {@code value} (or, from the
+     * bus, the port's value) at ES:(E)DI, OUTS writes the exit's value to the bus if asked; then
+     * (E)DI/(E)SI advance and, for REP, (E)CX counts down. EIP: the instruction again while REP
+     * has elements left ({@code insnEip}), else {@code nextEip}.
+     */
+    final void finishStringIo(int value, boolean bus, int insnEip, int nextEip) {
+        boolean a32 = addr32;
+        addr32 = exitStrA32;
+        try {
+            int sz = exitSize == 1 ? 0 : exitSize == 2 ? 1 : 2;
+            if (exitWrite) {
+                if (bus) busOut(exitPort, sz, exitValue);
+                advance(6, exitSize);
+            } else {
+                wrSz(ES, idx(7), sz, bus ? busIn(exitPort, sz) : value);
+                advance(7, exitSize);
+            }
+            if (exitStrRep) {
+                setCnt(cnt() - 1);
+                eip = cnt() != 0 ? insnEip : nextEip;
+            } else {
+                eip = nextEip;
+            }
+        } finally {
+            addr32 = a32;
         }
     }
 

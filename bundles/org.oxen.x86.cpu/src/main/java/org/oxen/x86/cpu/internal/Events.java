@@ -42,7 +42,7 @@ abstract class Events extends Sys implements FpuHost {
         if (!protectedMode()) {
             int lin = idtBase + vec * 4;
             if (vec * 4 + 3 > idtLimit) throw gp(0);
-            int ip = lread16(lin, 0), cs = lread16(lin + 2, 0);
+            int ip = sysRead16(lin), cs = sysRead16(lin + 2);
             int f = flags();
             boolean d = op32;
             op32 = false;
@@ -86,8 +86,8 @@ abstract class Events extends Sys implements FpuHost {
         if ((hi & 0x8000) == 0) throw raise(NP, gateErr);
         if (gtype == 5) {
             taskSwitch(lo >>> 16, TS_INT, eip);
-            if (hasErr) {
-                if ((segAttr[CS] & 0x4000) != 0) push32(err); else push16(err);
+            if (hasErr) { // the error code's size follows the new TSS's (as Bochs does)
+                if ((trAttr & 8) != 0) push32(err); else push16(err);
             }
             return;
         }

@@ -70,6 +70,9 @@ abstract class Exec extends Decode {
      * changed the operand meanwhile, registers and flags are restored and it runs again.
      */
     private void lockedExec(int op) {
+        if (!lockable(op)) {
+            throw ud();
+        }
         int f = flags();
         int e = eip;
         System.arraycopy(r, 0, lockRegs, 0, 8);
@@ -87,6 +90,57 @@ abstract class Exec extends Decode {
             } finally {
                 locked = false;
             }
+        }
+    }
+
+    /**
+     * True when {@code op} (with the bytes after it, which are read and then given back) is one
+     * of the forms LOCK may prefix: ADD/ADC/AND/OR/SBB/SUB/XOR r/m,r and r/m,imm, BTC/BTR/BTS,
+     * CMPXCHG, CMPXCHG8B, DEC/INC, NEG/NOT, XADD, XCHG, each with a memory destination (SDM Vol. 2,
+     * LOCK). Anything else is #UD.
+     */
+    private boolean lockable(int op) {
+        int save = eip;
+        try {
+            if (op == 0x0F) {
+                int op2 = fetch8();
+                int m = fetch8();
+                if (m >= 0xC0) return false;
+                int reg = (m >>> 3) & 7;
+                switch (op2) {
+                    case 0xAB: case 0xB3: case 0xBB: // BTS/BTR/BTC r/m, r
+                    case 0xB0: case 0xB1: // CMPXCHG
+                    case 0xC0: case 0xC1: // XADD
+                        return true;
+                    case 0xBA: return reg >= 5; // BTS/BTR/BTC r/m, imm8 (4 is BT)
+                    case 0xC7: return reg == 1; // CMPXCHG8B
+                    default: return false;
+                }
+            }
+            if (op < 0x40) {
+                // the r/m,r forms of ADD OR ADC SBB AND SUB XOR (not CMP, not the r,r/m forms)
+                if ((op & 7) >= 2 || (op & 0x38) == 0x38) return false;
+                return fetch8() < 0xC0;
+            }
+            switch (op) {
+                case 0x80: case 0x81: case 0x82: case 0x83: {
+                    int m = fetch8();
+                    return m < 0xC0 && ((m >>> 3) & 7) != 7; // not CMP
+                }
+                case 0x86: case 0x87: return fetch8() < 0xC0;
+                case 0xF6: case 0xF7: {
+                    int m = fetch8();
+                    int reg = (m >>> 3) & 7;
+                    return m < 0xC0 && (reg == 2 || reg == 3); // NOT, NEG
+                }
+                case 0xFE: case 0xFF: {
+                    int m = fetch8();
+                    return m < 0xC0 && ((m >>> 3) & 7) < 2; // INC, DEC
+                }
+                default: return false;
+            }
+        } finally {
+            eip = save;
         }
     }
 
@@ -215,6 +269,7 @@ abstract class Exec extends Decode {
         addSp(op32 ? 4 : 2);
         if (s == SS) {
             intShadow = true;
+            ssShadow = true;
             breakBatch = true;
         }
     }

@@ -190,6 +190,7 @@ abstract class Exec0F extends Exec1 {
             // LOCK CMPXCHG8B on an aligned RAM qword: one 64-bit compare-and-exchange
             int lin = linW(s, eaOff, 8);
             int i = translate(lin, ACC_WRITE, tlbSet);
+            alignCheck8(lin);
             if (tagW[i] == (lin & 0xFFFFF000) && (lin & 7) == 0) {
                 long expect = (r[2] & 0xFFFFFFFFL) << 32 | (r[0] & 0xFFFFFFFFL);
                 long repl = (r[1] & 0xFFFFFFFFL) << 32 | (r[3] & 0xFFFFFFFFL);
@@ -206,6 +207,7 @@ abstract class Exec0F extends Exec1 {
             }
         }
         int lo = rd32(s, eaOff), hi = rd32(s, eaOff + 4);
+        alignCheck8(linR(s, eaOff, 8));
         flags();
         if (lo == r[0] && hi == r[2]) {
             int lin = linW(s, eaOff, 8);

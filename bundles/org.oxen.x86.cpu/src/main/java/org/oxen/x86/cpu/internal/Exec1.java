@@ -84,6 +84,7 @@ abstract class Exec1 extends Exec {
                 loadSeg(sr, v);
                 if (sr == SS) {
                     intShadow = true;
+                    ssShadow = true;
                     breakBatch = true;
                 }
                 return;
@@ -336,6 +337,7 @@ abstract class Exec1 extends Exec {
         setRegSz((m >>> 3) & 7, osz(), off);
         if (seg == SS) {
             intShadow = true;
+            ssShadow = true;
             breakBatch = true;
         }
     }
@@ -407,6 +409,7 @@ abstract class Exec1 extends Exec {
         if (pm() && cpl > iopl()) throw privileged();
         if ((eflags & IF) == 0) {
             intShadow = true;
+            ssShadow = false;
         }
         eflags |= IF;
         breakBatch = true;

@@ -36,6 +36,8 @@ abstract class Mmu extends CpuState {
     final int[] tOff = new int[2 * TLB_SIZE];
     /** 0 for supervisor, TLB_SIZE for user (CPL 3) accesses. */
     int tlbSet;
+    /** An implicit access to a system structure (GDT, LDT, IDT, TSS): no data breakpoint. */
+    boolean sysAccess;
 
     // instruction fetch window: EIP values [fetchEipBase, fetchEipBase + fetchLimit) lie in one
     // RAM page (within the CS limit); byte at EIP is fetchArr[EIP + fetchDelta]. fetchLimit 0 = invalid.
@@ -226,10 +228,11 @@ abstract class Mmu extends CpuState {
         tArr[i] = arr;
         if (arr != null) {
             tOff[i] = direct.directOffset(phys);
-            tagR[i] = page;
+            boolean data = dataTagsAllowed(set);
+            tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
-            tagW[i] = (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY) && direct.directArray(phys, true) == arr
-                    ? page : INVALID;
+            tagW[i] = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
+                    && direct.directArray(phys, true) == arr ? page : INVALID;
         } else {
             tagR[i] = tagW[i] = tagX[i] = INVALID;
         }
@@ -268,14 +271,41 @@ abstract class Mmu extends CpuState {
         return tPhys[i] | (lin & 0xFFF);
     }
 
-    // ---- linear-address access (set chosen by caller) ----
+    /** Frame mapped at {@code lin} by the current page tables (no side effects), or -1. */
+    final long frameOf(int lin) {
+        if (!paging()) return (lin & 0xFFFFFFFFL) >>> 12;
+        if (!pae()) {
+            int pde = mem.read32((cr3 & 0xFFFFF000L) + ((lin >>> 22) << 2));
+            if ((pde & 1) == 0) return -1;
+            if ((pde & 0x80) != 0 && (cr4 & 0x10) != 0) return ((pde & 0xFFC00000L) | (lin & 0x3FF000)) >>> 12;
+            int pte = mem.read32((pde & 0xFFFFF000L) + (((lin >>> 12) & 0x3FF) << 2));
+            return (pte & 1) == 0 ? -1 : (pte & 0xFFFFF000L) >>> 12;
+        }
+        long e3 = pdpte[lin >>> 30];
+        if ((e3 & 1) == 0) return -1;
+        long pde = mem.read64((e3 & 0xFFFFFF000L) + (((lin >>> 21) & 0x1FF) << 3));
+        if ((pde & 1) == 0) return -1;
+        if ((pde & 0x80) != 0) return ((pde & 0xFFFE00000L) | (lin & 0x1FF000)) >>> 12;
+        long pte = mem.read64((pde & 0xFFFFFF000L) + (((lin >>> 12) & 0x1FF) << 3));
+        return (pte & 1) == 0 ? -1 : (pte & 0xFFFFFF000L) >>> 12;
+    }
+
+    /** Whether the TLB may fill the data (read/write) tags of {@code set}; see {@code Debug}. */
+    abstract boolean dataTagsAllowed(int set);
+
+    /** Alignment and data-breakpoint check of a slow-path data access, after its translation. */
+    abstract void memCheck(int lin, int n, int set, boolean write);
+
+    // ---- linear-address access (set chosen by caller; the slow paths call memCheck) ----
 
     final int lread8(int lin, int set) {
         int i = set + ((lin >>> 12) & TLB_MASK);
         if (tagR[i] == (lin & 0xFFFFF000)) {
             return tArr[i][tOff[i] + (lin & 0xFFF)] & 0xFF;
         }
-        return mem.read8(physOf(lin, ACC_READ, set));
+        long pa = physOf(lin, ACC_READ, set);
+        memCheck(lin, 1, set, false);
+        return mem.read8(pa);
     }
 
     final int lread16(int lin, int set) {
@@ -284,9 +314,14 @@ abstract class Mmu extends CpuState {
             return (short) I16.get(tArr[i], tOff[i] + (lin & 0xFFF)) & 0xFFFF;
         }
         if ((lin & 0xFFF) == 0xFFF) {
+            physOf(lin, ACC_READ, set);
+            physOf(lin + 1, ACC_READ, set);
+            memCheck(lin, 2, set, false);
             return lread8(lin, set) | lread8(lin + 1, set) << 8;
         }
-        return mem.read16(physOf(lin, ACC_READ, set));
+        long pa = physOf(lin, ACC_READ, set);
+        memCheck(lin, 2, set, false);
+        return mem.read16(pa);
     }
 
     final int lread32(int lin, int set) {
@@ -297,10 +332,13 @@ abstract class Mmu extends CpuState {
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_READ, set);
             physOf((lin + 3) & 0xFFFFF000, ACC_READ, set);
+            memCheck(lin, 4, set, false);
             return lread8(lin, set) | lread8(lin + 1, set) << 8 | lread8(lin + 2, set) << 16
                     | lread8(lin + 3, set) << 24;
         }
-        return mem.read32(physOf(lin, ACC_READ, set));
+        long pa = physOf(lin, ACC_READ, set);
+        memCheck(lin, 4, set, false);
+        return mem.read32(pa);
     }
 
     final void lwrite8(int lin, int v, int set) {
@@ -309,7 +347,9 @@ abstract class Mmu extends CpuState {
             tArr[i][tOff[i] + (lin & 0xFFF)] = (byte) v;
             return;
         }
-        mem.write8(physOf(lin, ACC_WRITE, set), v);
+        long pa = physOf(lin, ACC_WRITE, set);
+        memCheck(lin, 1, set, true);
+        mem.write8(pa, v);
     }
 
     final void lwrite16(int lin, int v, int set) {
@@ -321,11 +361,14 @@ abstract class Mmu extends CpuState {
         if ((lin & 0xFFF) == 0xFFF) {
             physOf(lin, ACC_WRITE, set);
             physOf((lin + 1) & 0xFFFFF000, ACC_WRITE, set);
+            memCheck(lin, 2, set, true);
             lwrite8(lin, v, set);
             lwrite8(lin + 1, v >>> 8, set);
             return;
         }
-        mem.write16(physOf(lin, ACC_WRITE, set), v);
+        long pa = physOf(lin, ACC_WRITE, set);
+        memCheck(lin, 2, set, true);
+        mem.write16(pa, v);
     }
 
     final void lwrite32(int lin, int v, int set) {
@@ -337,12 +380,15 @@ abstract class Mmu extends CpuState {
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_WRITE, set);
             physOf((lin + 3) & 0xFFFFF000, ACC_WRITE, set);
+            memCheck(lin, 4, set, true);
             for (int k = 0; k < 4; k++) {
                 lwrite8(lin + k, v >>> (8 * k), set);
             }
             return;
         }
-        mem.write32(physOf(lin, ACC_WRITE, set), v);
+        long pa = physOf(lin, ACC_WRITE, set);
+        memCheck(lin, 4, set, true);
+        mem.write32(pa, v);
     }
 
     /** Checks that a write of {@code n} bytes at lin would not fault (for multi-part writes). */
@@ -517,21 +563,44 @@ abstract class Mmu extends CpuState {
         }
     }
 
-    /** Supervisor-implicit access to system structures (GDT, IDT, LDT, TSS) by linear address. */
+    /**
+     * Supervisor-implicit access to system structures (GDT, IDT, LDT, TSS) by linear address;
+     * such accesses do not hit data breakpoints ({@code sysAccess}).
+     */
     final int sysRead32(int lin) {
-        return lread32(lin, 0);
+        sysAccess = true;
+        try {
+            return lread32(lin, 0);
+        } finally {
+            sysAccess = false;
+        }
     }
 
     final int sysRead16(int lin) {
-        return lread16(lin, 0);
+        sysAccess = true;
+        try {
+            return lread16(lin, 0);
+        } finally {
+            sysAccess = false;
+        }
     }
 
     final void sysWrite32(int lin, int v) {
-        lwrite32(lin, v, 0);
+        sysAccess = true;
+        try {
+            lwrite32(lin, v, 0);
+        } finally {
+            sysAccess = false;
+        }
     }
 
     final void sysWrite16(int lin, int v) {
-        lwrite16(lin, v, 0);
+        sysAccess = true;
+        try {
+            lwrite16(lin, v, 0);
+        } finally {
+            sysAccess = false;
+        }
     }
 
     // ---- instruction fetch ----

@@ -5,7 +5,7 @@ import org.oxen.x86.api.PhysicalMemory;
 
 /**
  * Stack operations, segment loads with descriptor checks, far transfers (gates, far RET),
- * IRET and the 32-bit TSS task switch.
+ * IRET (the task switch itself is in {@link Task}).
  */
 abstract class Prot extends Alu {
 
@@ -203,8 +203,6 @@ abstract class Prot extends Alu {
     }
 
     private static final int[] DATA_SEGS = {ES, DS, FS, GS};
-    private static final int[] TASK_SEGS = {SS, ES, DS, FS, GS};
-    private final int[] taskSegBuf = new int[6];
 
     /** After a return to an outer level: null data segments the new CPL may not use. */
     final void nullInaccessible() {
@@ -545,102 +543,22 @@ abstract class Prot extends Alu {
     }
 
     final void writeFlags(int f, boolean unused) {
+        int old = eflags;
         eflags = (f & 0x3F7FD5) | 2;
         lop = L_NONE;
+        if (((old ^ eflags) & AC) != 0 || (eflags & RF) != 0) {
+            debugUpdate(); // RF: the next instruction skips its instruction breakpoints
+            breakBatch = true;
+        }
     }
 
-    // ---- task switch (32-bit TSS; 16-bit TSS not supported) ----
+    // ---- task switch (in Task) ----
 
     static final int TS_JMP = 0, TS_CALL = 1, TS_IRET = 2, TS_INT = 3;
 
-    final void taskSwitch(int sel, int source, int retEip) {
-        sel &= 0xFFFF;
-        if ((sel & 4) != 0) throw raise(TS, sel & 0xFFFC);
-        readDesc(sel, GP);
-        int lo = descLo, hi = descHi;
-        int type = (hi >>> 8) & 0x1F;
-        if (source == TS_IRET) {
-            if (type != 0xB) throw raise(TS, sel & 0xFFFC);
-        } else if (type != 9) {
-            throw gp(sel & 0xFFFC);
-        }
-        if ((hi & 0x8000) == 0) throw raise(NP, sel & 0xFFFC);
-        int nBase = descBase(lo, hi), nLimit = descLimit(lo, hi);
-        if (nLimit < 0x67) throw raise(TS, sel & 0xFFFC);
-        // save the outgoing state
-        int f = flags();
-        if (source == TS_IRET) f &= ~NT;
-        int b = trBase;
-        sysWrite32(b + 0x20, retEip);
-        sysWrite32(b + 0x24, f);
-        for (int i = 0; i < 8; i++) sysWrite32(b + 0x28 + 4 * i, r[i]);
-        for (int s = 0; s < 6; s++) sysWrite16(b + 0x48 + 4 * s, segSel[s]);
-        // busy bits
-        if (source == TS_JMP || source == TS_IRET) {
-            int oh = sysRead32(gdtBase + (trSel & 0xFFF8) + 4);
-            sysWrite32(gdtBase + (trSel & 0xFFF8) + 4, oh & ~0x200);
-        }
-        if (source != TS_IRET) {
-            sysWrite32(gdtBase + (sel & 0xFFF8) + 4, hi | 0x200);
-            hi |= 0x200;
-        }
-        if (source == TS_CALL || source == TS_INT) {
-            sysWrite16(nBase, trSel);
-        }
-        // load the incoming state
-        int ncr3 = sysRead32(nBase + 0x1C);
-        int neip = sysRead32(nBase + 0x20);
-        int nfl = sysRead32(nBase + 0x24);
-        int[] nr = paramBuf;
-        for (int i = 0; i < 8; i++) nr[i] = sysRead32(nBase + 0x28 + 4 * i);
-        int[] nseg = taskSegBuf;
-        for (int s = 0; s < 6; s++) nseg[s] = sysRead16(nBase + 0x48 + 4 * s);
-        int nldt = sysRead16(nBase + 0x60);
-        trSel = sel;
-        trBase = nBase;
-        trLimit = nLimit;
-        trAttr = descAttr(hi);
-        if (paging()) {
-            cr3 = ncr3;
-            loadPdptes();
-            flushTlb(false);
-        }
-        System.arraycopy(nr, 0, r, 0, 8);
-        eip = neip;
-        if (source == TS_CALL || source == TS_INT) nfl |= NT;
-        writeFlags(nfl, false);
-        cr0 |= 8;
-        // LDT
-        ldtSel = nldt;
-        if ((nldt & 0xFFFC) == 0) {
-            ldtAttr = 0x10000;
-        } else {
-            readDesc(nldt & ~4, TS);
-            if (((descHi >>> 8) & 0x1F) != 2) throw raise(TS, nldt & 0xFFFC);
-            ldtBase = descBase(descLo, descHi);
-            ldtLimit = descLimit(descLo, descHi);
-            ldtAttr = descAttr(descHi);
-        }
-        if ((nfl & VM) != 0) {
-            throw raise(TS, sel & 0xFFFC); // V86 tasks not supported
-        }
-        // CS first: it sets CPL
-        int cs = nseg[CS];
-        if ((cs & 0xFFFC) == 0) throw raise(TS, 0);
-        readDesc(cs, TS);
-        if ((descHi & 0x1800) != 0x1800) throw raise(TS, cs & 0xFFFC);
-        if ((descHi & 0x8000) == 0) throw raise(NP, cs & 0xFFFC);
-        loadCs(cs, descLo, descHi, cs & 3);
-        for (int s : TASK_SEGS) {
-            try {
-                loadSeg(s, nseg[s]);
-            } catch (Fault ff) {
-                if (faultVector == GP) {
-                    faultVector = TS;
-                }
-                throw ff;
-            }
-        }
-        checkEip(eip);
-    }
+    /**
+     * Switches to the task of TSS selector {@code sel} (from JMP/CALL/INT through a task gate or
+     * to a TSS, or IRET with NT); {@code retEip} is the EIP saved in the outgoing TSS.
+     */
+    abstract void taskSwitch(int sel, int source, int retEip);
 }

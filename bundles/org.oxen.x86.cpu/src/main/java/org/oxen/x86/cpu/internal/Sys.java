@@ -191,6 +191,9 @@ abstract class Sys extends Exec0F {
             loadPdptes();
             flushTlb(true);
         }
+        if ((changed & AM) != 0) {
+            debugUpdate();
+        }
         breakBatch = true;
     }
 
@@ -239,7 +242,7 @@ abstract class Sys extends Exec0F {
             }
             return;
         }
-        // debug registers: stored, breakpoints not implemented
+        // debug registers (breakpoints: Debug)
         if (n == 4 || n == 5) {
             if ((cr4 & 8) != 0) throw ud();
             n += 2;
@@ -247,8 +250,8 @@ abstract class Sys extends Exec0F {
         if (!write) {
             r[reg] = n < 4 ? dr[n] : n == 6 ? dr6 : dr7;
         } else {
-            int v = r[reg];
-            if (n < 4) dr[n] = v; else if (n == 6) dr6 = v | 0xFFFF0FF0; else dr7 = v | 0x400;
+            writeDr(n, r[reg]);
+            breakBatch = true;
         }
     }
 

@@ -40,11 +40,17 @@ public final class X86Bench {
 
     /** Runs the kernel to its exit port; returns the console output. */
     public static BenchIo run(byte[] elf, long maxInstructions) {
+        return run(elf, maxInstructions, cpu -> { });
+    }
+
+    /** The same, with {@code setup} applied to the CPU after loading (e.g. debug registers). */
+    public static BenchIo run(byte[] elf, long maxInstructions, java.util.function.Consumer<X86Cpu> setup) {
         Ram ram = new Ram(64L << 20);
         BenchIo io = new BenchIo();
         X86Cpu cpu = X86Cpu.create(ram, io);
         io.cpu = cpu;
         MultibootLoader.load(elf, ram, cpu);
+        setup.accept(cpu);
         long left = maxInstructions;
         while (!io.exited && left > 0) {
             long before = cpu.instructionCount();
