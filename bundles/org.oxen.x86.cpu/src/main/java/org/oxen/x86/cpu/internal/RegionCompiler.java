@@ -1,7 +1,7 @@
 package org.oxen.x86.cpu.internal;
 
 import static org.objectweb.asm.Opcodes.*;
-import static org.oxen.x86.cpu.internal.Cached.*;
+import static org.oxen.x86.cpu.internal.RecordDecoder.*;
 import static org.oxen.x86.cpu.internal.CpuState.L_ADC;
 import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
 import static org.oxen.x86.cpu.internal.CpuState.L_DEC;

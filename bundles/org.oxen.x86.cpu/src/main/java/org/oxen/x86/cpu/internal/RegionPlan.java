@@ -1,11 +1,11 @@
 package org.oxen.x86.cpu.internal;
 
-import static org.oxen.x86.cpu.internal.Cached.K_CALL;
-import static org.oxen.x86.cpu.internal.Cached.K_JCC;
-import static org.oxen.x86.cpu.internal.Cached.K_JMP;
-import static org.oxen.x86.cpu.internal.Cached.K_JNZ;
-import static org.oxen.x86.cpu.internal.Cached.K_JZ;
-import static org.oxen.x86.cpu.internal.Cached.K_RET;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_CALL;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_JCC;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_JMP;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_JNZ;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_JZ;
+import static org.oxen.x86.cpu.internal.RecordDecoder.K_RET;
 
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
