@@ -21,6 +21,12 @@ import java.util.Map;
 final class RegionPlan {
 
     static final int MAX_INSNS = 160, MAX_BLOCKS = 48, MAX_BLOCK = 40;
+    /**
+     * A region without an edge back into itself must hold at least this many instructions: a
+     * short run that leaves at once (e.g. three instructions before an INT 0x82) costs more in
+     * region entry and exit than it saves, and stays with the decoded-record loop.
+     */
+    static final int MIN_STRAIGHT = 10;
 
     /** A straight-line run of records: {@code ri[i]} at frame offset {@code at[i]}. */
     static final class Block {
@@ -45,6 +51,8 @@ final class RegionPlan {
     private final int pb;
     private final ArrayDeque<Block> work = new ArrayDeque<>();
     private int total;
+    /** Branches and fall-throughs that arrive at a block already in the plan (loops, joins). */
+    private int revisits;
 
     private RegionPlan(CodePage cp, byte[] arr, int pb) {
         this.cp = cp;
@@ -54,13 +62,14 @@ final class RegionPlan {
 
     /**
      * The plan of the region entered at frame offset {@code entry} of {@code cp}, whose bytes are
-     * {@code arr[pb + offset]}; null if no record usable there.
+     * {@code arr[pb + offset]}; null if no record is usable there or the region would be a short
+     * straight run (see {@link #MIN_STRAIGHT}).
      */
     static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry) {
         RegionPlan p = new RegionPlan(cp, arr, pb);
         if (!p.want(entry)) return null;
         while (!p.work.isEmpty()) p.fill(p.work.poll());
-        return p;
+        return p.revisits > 0 || p.total >= MIN_STRAIGHT ? p : null;
     }
 
     static boolean isControl(int kind) {
@@ -103,7 +112,10 @@ final class RegionPlan {
 
     /** Adds a block at {@code k} if it can start one; true if there is a block there now. */
     private boolean want(int k) {
-        if (blocks.containsKey(k)) return true;
+        if (blocks.containsKey(k)) {
+            revisits++;
+            return true;
+        }
         if (blocks.size() >= MAX_BLOCKS || total >= MAX_INSNS || !usable(k)) return false;
         Block b = new Block(k);
         blocks.put(k, b);
