@@ -514,22 +514,8 @@ abstract class Cached extends Events {
         }
     }
 
-    /** Jcc condition: ZF tests (JE/JNE, the common ones) without the general switch. */
+    /** Jcc condition: ZF tests (JE/JNE, the common ones) first; the rest by {@link Flags#cond}. */
     private boolean jcc(int cc) {
-        if (lop == L_SUB && lsz == 2) {
-            int x = la, y = lb;
-            switch (cc) {
-                case 2: return Integer.compareUnsigned(x, y) < 0;
-                case 3: return Integer.compareUnsigned(x, y) >= 0;
-                case 6: return Integer.compareUnsigned(x, y) <= 0;
-                case 7: return Integer.compareUnsigned(x, y) > 0;
-                case 0xC: return x < y;
-                case 0xD: return x >= y;
-                case 0xE: return x <= y;
-                case 0xF: return x > y;
-                default: break;
-            }
-        }
         if ((cc & 0xE) == 4) {
             boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
             return z != ((cc & 1) != 0);

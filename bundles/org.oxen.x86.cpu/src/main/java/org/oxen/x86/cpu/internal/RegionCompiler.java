@@ -715,14 +715,7 @@ final class RegionCompiler extends RegionEmitter {
                     mv.visitInsn(ISHL);
                     mv.visitInsn(IOR);
                 }
-                mv.visitVarInsn(ISTORE, FCF);
-                mv.visitVarInsn(ILOAD, T1);
-                mv.visitVarInsn(ISTORE, FRES);
-                iconst(L_SZP);
-                mv.visitVarInsn(ISTORE, FOP);
-                iconst(2);
-                mv.visitVarInsn(ISTORE, FSZ);
-                prod = P_SZP32;
+                szpRecord(T1);
                 break;
             }
         }
@@ -753,15 +746,20 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitLabel(same);
         mv.visitInsn(ICONST_0);
         mv.visitLabel(done);
-        mv.visitVarInsn(ISTORE, FCF);
+        szpRecord(T0);
         mv.visitVarInsn(ILOAD, T0);
+        setReg(a);
+    }
+
+    /** The flag record of a shift or multiply: CF|OF&lt;&lt;1 on the stack, result in local {@code res}. */
+    private void szpRecord(int res) {
+        mv.visitVarInsn(ISTORE, FCF);
+        mv.visitVarInsn(ILOAD, res);
         mv.visitVarInsn(ISTORE, FRES);
         iconst(L_SZP);
         mv.visitVarInsn(ISTORE, FOP);
         iconst(2);
         mv.visitVarInsn(ISTORE, FSZ);
-        mv.visitVarInsn(ILOAD, T0);
-        setReg(a);
         prod = P_SZP32;
     }
 
