@@ -16,6 +16,12 @@ import org.oxen.x86.api.PhysicalMemory;
  * are compared with the bytes in RAM (one 8-byte load), so any write to code (self-modifying
  * code, {@code invalidateCode}/DMA, another CPU) is seen at the next execution without any
  * invalidation protocol between CPUs.
+ *
+ * <p>Hot targets of branches, calls and returns become entries of translated {@link Region}s
+ * (see {@link RegionCompiler}): the loop enters them there and follows their exits into other
+ * regions of the frame ({@link #hot}, {@link #runRegions}).
+ *
+ * <p>Locking: none; a CPU's cache, records and regions are used only by the thread running it.
  */
 abstract class Cached extends Events {
 

@@ -197,7 +197,7 @@ final class RegionCompiler extends RegionEmitter {
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + 1], cp.rec[rb + 2], cp.rec[rb + 3]);
             if (stored && i + 1 < b.n) check(k + len, b.end, i + 1, k + len); // a store may have changed the rest
         }
-        if (!b.control) jumpTo(b.end, b.n, b.n - 1, b.at[b.n - 1]);
+        if (!b.control) jumpTo(b.end, b.n, false, b.n - 1, b.at[b.n - 1]);
         for (Stub s : stubs) {
             mv.visitLabel(s.label());
             if (s.kill()) {
@@ -243,17 +243,18 @@ final class RegionCompiler extends RegionEmitter {
 
     /**
      * Continues at frame offset {@code t} after {@code retired} instructions of this block: a jump
-     * to its block, or an exit (with the CS-limit check of instruction {@code i} at {@code k} when
-     * {@code t} leaves the frame, whose whole range is inside the limit).
+     * to its block, or an exit. A taken {@code branch} (instruction {@code i} at {@code k}) to a
+     * target outside the frame, whose whole range is inside the CS limit, checks the limit as the
+     * branch does; a fall-through leaves that to the next instruction's fetch.
      */
-    private void jumpTo(int t, int retired, int i, int k) {
+    private void jumpTo(int t, int retired, boolean branch, int i, int k) {
         RegionPlan.Block tb = plan.blocks.get(t);
         if (tb != null && tb.n > 0) {
             if (retired != 0) mv.visitIincInsn(CNT, retired);
             mv.visitJumpInsn(GOTO, labels.get(t));
             return;
         }
-        if (t < 0 || t >= 4096) {
+        if (branch && (t < 0 || t >= 4096)) {
             faultPoint(i, k);
             mv.visitVarInsn(ALOAD, C);
             mv.visitVarInsn(ILOAD, CBASE);
@@ -395,13 +396,13 @@ final class RegionCompiler extends RegionEmitter {
                 int cc = kind == K_JZ ? 4 : kind == K_JNZ ? 5 : sub;
                 Label taken = new Label();
                 condJump(cc, taken);
-                jumpTo(k + len, b.n, i, k);
+                jumpTo(k + len, b.n, false, i, k);
                 mv.visitLabel(taken);
-                jumpTo(k + len + imm, b.n, i, k);
+                jumpTo(k + len + imm, b.n, true, i, k);
                 return false;
             }
             case K_JMP:
-                jumpTo(k + len + imm, b.n, i, k);
+                jumpTo(k + len + imm, b.n, true, i, k);
                 return false;
             case K_CALL: {
                 int t = k + len + imm;
@@ -419,7 +420,7 @@ final class RegionCompiler extends RegionEmitter {
                 mv.visitVarInsn(ISTORE, T0);
                 push(T0);
                 if (plan.blocks.containsKey(t) && plan.blocks.get(t).n > 0) {
-                    jumpTo(t, b.n, i, k);
+                    jumpTo(t, b.n, false, i, k); // a block of this region: inside the frame
                 } else {
                     toExit(t, b.n);
                 }
