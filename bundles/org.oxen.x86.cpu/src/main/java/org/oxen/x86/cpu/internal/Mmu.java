@@ -298,11 +298,18 @@ abstract class Mmu extends CpuState {
 
     // ---- linear-address access (set chosen by caller; the slow paths call memCheck) ----
 
+    // Each access is a small fast path (TLB hit on a RAM page) that C2 inlines at every call site,
+    // and a slow path kept out of line (page walk, MMIO, page crossing, debug checks).
+
     final int lread8(int lin, int set) {
         int i = set + ((lin >>> 12) & TLB_MASK);
         if (tagR[i] == (lin & 0xFFFFF000)) {
             return tArr[i][tOff[i] + (lin & 0xFFF)] & 0xFF;
         }
+        return lread8Slow(lin, set);
+    }
+
+    private int lread8Slow(int lin, int set) {
         long pa = physOf(lin, ACC_READ, set);
         memCheck(lin, 1, set, false);
         return mem.read8(pa);
@@ -313,6 +320,10 @@ abstract class Mmu extends CpuState {
         if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) != 0xFFF) {
             return (short) I16.get(tArr[i], tOff[i] + (lin & 0xFFF)) & 0xFFFF;
         }
+        return lread16Slow(lin, set);
+    }
+
+    private int lread16Slow(int lin, int set) {
         if ((lin & 0xFFF) == 0xFFF) {
             physOf(lin, ACC_READ, set);
             physOf(lin + 1, ACC_READ, set);
@@ -329,6 +340,10 @@ abstract class Mmu extends CpuState {
         if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0xFFC) {
             return (int) I32.get(tArr[i], tOff[i] + (lin & 0xFFF));
         }
+        return lread32Slow(lin, set);
+    }
+
+    private int lread32Slow(int lin, int set) {
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_READ, set);
             physOf((lin + 3) & 0xFFFFF000, ACC_READ, set);
@@ -347,6 +362,10 @@ abstract class Mmu extends CpuState {
             tArr[i][tOff[i] + (lin & 0xFFF)] = (byte) v;
             return;
         }
+        lwrite8Slow(lin, v, set);
+    }
+
+    private void lwrite8Slow(int lin, int v, int set) {
         long pa = physOf(lin, ACC_WRITE, set);
         memCheck(lin, 1, set, true);
         mem.write8(pa, v);
@@ -358,6 +377,10 @@ abstract class Mmu extends CpuState {
             I16.set(tArr[i], tOff[i] + (lin & 0xFFF), (short) v);
             return;
         }
+        lwrite16Slow(lin, v, set);
+    }
+
+    private void lwrite16Slow(int lin, int v, int set) {
         if ((lin & 0xFFF) == 0xFFF) {
             physOf(lin, ACC_WRITE, set);
             physOf((lin + 1) & 0xFFFFF000, ACC_WRITE, set);
@@ -377,6 +400,10 @@ abstract class Mmu extends CpuState {
             I32.set(tArr[i], tOff[i] + (lin & 0xFFF), v);
             return;
         }
+        lwrite32Slow(lin, v, set);
+    }
+
+    private void lwrite32Slow(int lin, int v, int set) {
         if ((lin & 0xFFF) > 0xFFC) {
             physOf(lin, ACC_WRITE, set);
             physOf((lin + 3) & 0xFFFFF000, ACC_WRITE, set);

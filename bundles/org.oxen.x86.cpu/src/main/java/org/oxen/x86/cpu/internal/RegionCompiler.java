@@ -40,6 +40,8 @@ import org.objectweb.asm.MethodVisitor;
 final class RegionCompiler extends RegionEmitter {
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    /** Bytecode size of a region method at most: well under C2's HugeMethodLimit (8000). */
+    private static final int MAX_CODE = 6000;
 
     /** What set the flag locals last, when known statically inside the current block. */
     private static final int P_UNKNOWN = 0, P_SUB32 = 1, P_ADD32 = 2, P_LOGIC32 = 3, P_INCDEC32 = 4, P_SZP32 = 5;
@@ -70,8 +72,17 @@ final class RegionCompiler extends RegionEmitter {
      * {@code arr[pb + offset]}; null if nothing there can be translated.
      */
     static Region compile(CodePage cp, byte[] arr, int pb, int entry) throws ReflectiveOperationException {
-        RegionPlan plan = RegionPlan.of(cp, arr, pb, entry);
-        if (plan == null) return null;
+        for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
+            RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap);
+            if (plan == null) return null;
+            byte[] bytes = classBytes(plan, cp);
+            if (bytes != null) return define(bytes, cp.at[entry]);
+        }
+        return null;
+    }
+
+    /** The hidden class of {@code plan}, or null if its method would exceed {@link #MAX_CODE}. */
+    private static byte[] classBytes(RegionPlan plan, CodePage cp) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -87,9 +98,12 @@ final class RegionCompiler extends RegionEmitter {
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
-        new RegionCompiler(plan, cp, mv).method();
+        int size = new RegionCompiler(plan, cp, mv).method();
         cw.visitEnd();
-        byte[] bytes = cw.toByteArray();
+        return size <= MAX_CODE ? cw.toByteArray() : null;
+    }
+
+    private static Region define(byte[] bytes, int entryRecord) throws ReflectiveOperationException {
         MethodHandles.Lookup hl = LOOKUP.defineHiddenClass(bytes, true);
         Region rg;
         try {
@@ -99,13 +113,14 @@ final class RegionCompiler extends RegionEmitter {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-        rg.entryRecord = cp.at[entry];
+        rg.entryRecord = entryRecord;
         return rg;
     }
 
     // ---- method skeleton ----
 
-    private void method() {
+    /** Writes the method; returns its bytecode size. */
+    private int method() {
         mv.visitCode();
         Label tryStart = new Label(), tryEnd = new Label(), handler = new Label();
         mv.visitTryCatchBlock(tryStart, tryEnd, handler, FAULT);
@@ -134,11 +149,14 @@ final class RegionCompiler extends RegionEmitter {
         }
         mv.visitInsn(LCONST_0);
         mv.visitVarInsn(LSTORE, LT);
+        mv.visitInsn(LCONST_0);
+        mv.visitVarInsn(LSTORE, VER);
         fillRegs();
         fillFlags();
         mv.visitLabel(tryStart);
         for (RegionPlan.Block b : plan.blocks.values()) labels.put(b.off, new Label());
-        for (RegionPlan.Block b : plan.blocks.values()) block(b);
+        int bi = 0;
+        for (RegionPlan.Block b : plan.blocks.values()) block(b, bi++);
         mv.visitLabel(tryEnd);
         // normal exit: NEXT is the EIP, CNT the instructions retired
         mv.visitLabel(exit);
@@ -168,11 +186,21 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitFieldInsn(PUTFIELD, CPU, "jitPartial", "I");
         mv.visitVarInsn(ALOAD, EXC);
         mv.visitInsn(ATHROW);
+        Label end = new Label();
+        mv.visitLabel(end);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
+        return end.getOffset();
     }
 
-    private void block(RegionPlan.Block b) {
+    /**
+     * Block number {@code bi}. Its bytes are compared with memory the first time it runs in this
+     * call of the region and again after any store (bit {@code bi} of the local VER says it was
+     * compared since): this CPU's own stores are seen by the next instruction, other CPUs' and
+     * DMA writes at the latest when the region is entered again (every batch; x86 asks a CPU to
+     * see cross-modified code only after a serializing event).
+     */
+    private void block(RegionPlan.Block b, int bi) {
         mv.visitLabel(labels.get(b.off));
         stubs.clear();
         prod = P_UNKNOWN;
@@ -189,13 +217,29 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(ILOAD, BUDGET);
         mv.visitJumpInsn(IF_ICMPGT, over);
         stubs.add(new Stub(over, 0, b.off, false));
+        Label verified = new Label();
+        mv.visitVarInsn(LLOAD, VER);
+        mv.visitLdcInsn(1L << bi);
+        mv.visitInsn(LAND);
+        mv.visitInsn(LCONST_0);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFNE, verified);
         check(b.off, b.end, 0, b.off);
+        mv.visitVarInsn(LLOAD, VER);
+        mv.visitLdcInsn(1L << bi);
+        mv.visitInsn(LOR);
+        mv.visitVarInsn(LSTORE, VER);
+        mv.visitLabel(verified);
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = 8 * ri;
             int opw = cp.rec[rb];
             int len = (opw >>> 8) & 15;
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + 1], cp.rec[rb + 2], cp.rec[rb + 3]);
-            if (stored && i + 1 < b.n) check(k + len, b.end, i + 1, k + len); // a store may have changed the rest
+            if (stored) { // a store may have changed this block's rest or any other block
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, VER);
+                if (i + 1 < b.n) check(k + len, b.end, i + 1, k + len);
+            }
         }
         if (!b.control) jumpTo(b.end, b.n, false, b.n - 1, b.at[b.n - 1]);
         for (Stub s : stubs) {

@@ -22,7 +22,7 @@ abstract class RegionEmitter {
     // locals of run(Cached c, int budget)
     static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
-            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32;
+            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32, VER = 33;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;

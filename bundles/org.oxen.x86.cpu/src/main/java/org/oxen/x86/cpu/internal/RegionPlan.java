@@ -20,7 +20,13 @@ import java.util.Map;
  */
 final class RegionPlan {
 
-    static final int MAX_INSNS = 160, MAX_BLOCKS = 48, MAX_BLOCK = 40;
+    /**
+     * Caps per region: instructions (64 measured best on x86bench mix among 32..160: a larger
+     * method exhausts C2's inlining budget for the memory accessors, and near 160 it can reach
+     * the 8000-byte huge-method limit, where it is not compiled at all), blocks (at most 64: one
+     * bit each in the translated code's "verified" mask), instructions per block.
+     */
+    static final int MAX_INSNS = 64, MAX_BLOCKS = 48, MAX_BLOCK = 40;
     /**
      * A region without an edge back into itself must hold at least this many instructions: a
      * short run that leaves at once (e.g. three instructions before an INT 0x82) costs more in
@@ -50,23 +56,25 @@ final class RegionPlan {
     private final byte[] arr;
     private final int pb;
     private final ArrayDeque<Block> work = new ArrayDeque<>();
+    private final int maxInsns;
     private int total;
     /** Branches and fall-throughs that arrive at a block already in the plan (loops, joins). */
     private int revisits;
 
-    private RegionPlan(CodePage cp, byte[] arr, int pb) {
+    private RegionPlan(CodePage cp, byte[] arr, int pb, int maxInsns) {
         this.cp = cp;
         this.arr = arr;
         this.pb = pb;
+        this.maxInsns = maxInsns;
     }
 
     /**
      * The plan of the region entered at frame offset {@code entry} of {@code cp}, whose bytes are
-     * {@code arr[pb + offset]}; null if no record is usable there or the region would be a short
+     * {@code arr[pb + offset]}, of at most {@code maxInsns} instructions; null if no record is usable there or the region would be a short
      * straight run (see {@link #MIN_STRAIGHT}).
      */
-    static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry) {
-        RegionPlan p = new RegionPlan(cp, arr, pb);
+    static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry, int maxInsns) {
+        RegionPlan p = new RegionPlan(cp, arr, pb, maxInsns);
         if (!p.want(entry)) return null;
         while (!p.work.isEmpty()) p.fill(p.work.poll());
         return p.revisits > 0 || p.total >= MIN_STRAIGHT ? p : null;
@@ -85,7 +93,7 @@ final class RegionPlan {
     private void fill(Block bl) {
         int k = bl.off;
         for (;;) {
-            if (bl.n == MAX_BLOCK || total >= MAX_INSNS || !usable(k)) {
+            if (bl.n == MAX_BLOCK || total >= maxInsns || !usable(k)) {
                 bl.end = k;
                 want(k);
                 return;
@@ -116,7 +124,7 @@ final class RegionPlan {
             revisits++;
             return true;
         }
-        if (blocks.size() >= MAX_BLOCKS || total >= MAX_INSNS || !usable(k)) return false;
+        if (blocks.size() >= MAX_BLOCKS || total >= maxInsns || !usable(k)) return false;
         Block b = new Block(k);
         blocks.put(k, b);
         work.add(b);
