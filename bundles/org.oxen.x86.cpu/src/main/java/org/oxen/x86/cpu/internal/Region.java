@@ -10,9 +10,10 @@ package org.oxen.x86.cpu.internal;
  * the fetch window on this region's frame, 32-bit code and no prefixes pending. It returns the
  * number of instructions retired (never more than {@code budget}; 0 if it could not start) with
  * EIP, registers and flags written back. On a fault it writes back the state before the faulting
- * instruction, sets {@code startEip} and {@code jitPartial} and rethrows. Each block compares its
- * bytes with memory before it runs, and the rest of a block is compared again after each store:
- * code changed by anyone ends the region there and sets {@link #dead}.
+ * instruction, sets {@code startEip} and {@code jitPartial} and rethrows. A block compares its
+ * bytes with memory the first time it runs in a call and after any store, and the rest of a block
+ * is compared again right after each store: changed code ends the region there and sets
+ * {@link #dead}.
  *
  * <p>Locking: none; a region belongs to one CPU (its {@link CodePage}) and runs on its thread.
  */
