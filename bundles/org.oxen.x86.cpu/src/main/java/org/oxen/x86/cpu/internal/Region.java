@@ -32,4 +32,13 @@ abstract class Region {
     static long code64(byte[] arr, int i) {
         return (long) Mmu.I64.get(arr, i);
     }
+
+    /** A little-endian dword of guest RAM (the translated code's inline memory fast path). */
+    static int load32(byte[] arr, int i) {
+        return (int) Mmu.I32.get(arr, i);
+    }
+
+    static void store32(byte[] arr, int i, int v) {
+        Mmu.I32.set(arr, i, v);
+    }
 }

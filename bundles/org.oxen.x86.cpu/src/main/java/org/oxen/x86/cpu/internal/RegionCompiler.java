@@ -151,6 +151,7 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(LSTORE, LT);
         mv.visitInsn(LCONST_0);
         mv.visitVarInsn(LSTORE, VER);
+        hoistMemory();
         fillRegs();
         fillFlags();
         mv.visitLabel(tryStart);
@@ -339,7 +340,7 @@ final class RegionCompiler extends RegionEmitter {
                 faultPoint(i, k);
                 addr(eaw, disp);
                 mv.visitVarInsn(ISTORE, T3);
-                readAt(sz, seg, T3);
+                load(sz, seg, T3);
                 if (kind == K_ALU32_MR || kind == K_ALU_MR) regSz(rb, sz); else iconst(imm);
                 alu(sub, sz, () -> writeAt(sz, seg, T3));
                 return sub < 8;
@@ -359,15 +360,13 @@ final class RegionCompiler extends RegionEmitter {
                 return false;
             case K_MOV32_MR: case K_MOV8_MR:
                 faultPoint(i, k);
-                memOperand(seg, eaw, disp);
                 regSz(rb, kind == K_MOV8_MR ? 0 : 2);
-                write(kind == K_MOV8_MR ? 0 : 2);
+                write(kind == K_MOV8_MR ? 0 : 2, seg, eaw, disp);
                 return true;
             case K_MOV32_MI: case K_MOV8_MI:
                 faultPoint(i, k);
-                memOperand(seg, eaw, disp);
                 iconst(imm);
-                write(kind == K_MOV8_MI ? 0 : 2);
+                write(kind == K_MOV8_MI ? 0 : 2, seg, eaw, disp);
                 return true;
             case K_LEA:
                 addr(eaw, disp);
@@ -390,10 +389,7 @@ final class RegionCompiler extends RegionEmitter {
                 return true;
             case K_POP_R:
                 faultPoint(i, k);
-                mv.visitVarInsn(ALOAD, C);
-                iconst(SS);
-                mv.visitVarInsn(ILOAD, R0 + 4);
-                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd32", "(II)I", false);
+                top();
                 mv.visitVarInsn(ISTORE, T0);
                 mv.visitIincInsn(R0 + 4, 4);
                 written |= 1 << 4;
@@ -472,10 +468,7 @@ final class RegionCompiler extends RegionEmitter {
             }
             case K_RET:
                 faultPoint(i, k);
-                mv.visitVarInsn(ALOAD, C);
-                iconst(SS);
-                mv.visitVarInsn(ILOAD, R0 + 4);
-                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd32", "(II)I", false);
+                top();
                 mv.visitInsn(DUP);
                 mv.visitVarInsn(ISTORE, NEXT);
                 mv.visitVarInsn(ALOAD, C);

@@ -1,8 +1,10 @@
 package org.oxen.x86.cpu.internal;
 
 import static org.objectweb.asm.Opcodes.*;
+import static org.oxen.x86.cpu.internal.CpuState.DS;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
 
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
 /**
@@ -22,7 +24,9 @@ abstract class RegionEmitter {
     // locals of run(Cached c, int budget)
     static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
-            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32, VER = 33;
+            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, T5 = 29, LT = 30, EXC = 32, VER = 33,
+            ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TARR = 41, TOFF = 42, TSET = 43,
+            SB_DS = 44, SB_SS = 45, FR_DS = 46, FW_DS = 47, FR_SS = 48, FW_SS = 49;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;
@@ -77,51 +81,169 @@ abstract class RegionEmitter {
         }
     }
 
-    /** Pushes c, seg, offset for a following read/write call. */
-    final void memOperand(int seg, int eaw, int disp) {
+    /**
+     * Loads, at region entry, what the inline memory fast path reads: the TLB arrays and set,
+     * and base and flatness of DS and SS (no instruction of a region changes them).
+     */
+    final void hoistMemory() {
+        for (Object[] f : new Object[][] {{"tagR", "[I", TAGR}, {"tagW", "[I", TAGW}, {"tArr", "[[B", TARR},
+                {"tOff", "[I", TOFF}}) {
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitFieldInsn(GETFIELD, CPU, (String) f[0], (String) f[1]);
+            mv.visitVarInsn(ASTORE, (Integer) f[2]);
+        }
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbSet", "I");
+        mv.visitVarInsn(ISTORE, TSET);
+        for (int[] f : new int[][] {{DS, SB_DS, FR_DS, FW_DS}, {SS, SB_SS, FR_SS, FW_SS}}) {
+            String[] arrays = {"segBase", "segFlatR", "segFlatW"};
+            for (int k = 0; k < 3; k++) {
+                mv.visitVarInsn(ALOAD, C);
+                mv.visitFieldInsn(GETFIELD, CPU, arrays[k], k == 0 ? "[I" : "[Z");
+                iconst(f[0]);
+                mv.visitInsn(k == 0 ? IALOAD : BALOAD);
+                mv.visitVarInsn(ISTORE, f[k + 1]);
+            }
+        }
+        for (int l : new int[] {ADDR, VAL, LIN, IDX}) {
+            mv.visitInsn(ICONST_0);
+            mv.visitVarInsn(ISTORE, l);
+        }
+    }
+
+    /**
+     * Pushes the {@code sz} (0, 1, 2) value at {@code seg}:(local {@code off}): a flat segment and a
+     * TLB hit on a RAM page inline, anything else through the CPU's {@code rd*} (segment checks,
+     * page walk, MMIO, page crossing, #AC and data breakpoints, which keep their tags unfilled).
+     */
+    final void load(int sz, int seg, int off) {
+        Label slow = new Label(), done = new Label();
+        if (sz != 1 && (seg == DS || seg == SS)) {
+            probe(seg == DS ? FR_DS : FR_SS, seg == DS ? SB_DS : SB_SS, off, TAGR, sz, slow);
+            page(sz);
+            if (sz == 0) {
+                mv.visitInsn(BALOAD);
+                iconst(0xFF);
+                mv.visitInsn(IAND);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
+            }
+            mv.visitJumpInsn(GOTO, done);
+        }
+        mv.visitLabel(slow);
         mv.visitVarInsn(ALOAD, C);
         iconst(seg);
-        addr(eaw, disp);
-    }
-
-    final void read(int sz, int seg, int eaw, int disp) {
-        memOperand(seg, eaw, disp);
+        mv.visitVarInsn(ILOAD, off);
         mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
+        mv.visitLabel(done);
     }
 
-    final void readAt(int sz, int seg, int offLocal) {
+    /** Stores local {@code val} ({@code sz} bytes) at {@code seg}:(local {@code off}); see {@link #load}. */
+    final void store(int sz, int seg, int off, int val) {
+        Label slow = new Label(), done = new Label();
+        if (sz != 1 && (seg == DS || seg == SS)) {
+            probe(seg == DS ? FW_DS : FW_SS, seg == DS ? SB_DS : SB_SS, off, TAGW, sz, slow);
+            page(sz);
+            mv.visitVarInsn(ILOAD, val);
+            if (sz == 0) {
+                mv.visitInsn(BASTORE);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
+            }
+            mv.visitJumpInsn(GOTO, done);
+        }
+        mv.visitLabel(slow);
         mv.visitVarInsn(ALOAD, C);
         iconst(seg);
-        mv.visitVarInsn(ILOAD, offLocal);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
-    }
-
-    /** Stack: c, seg, offset, value. */
-    final void write(int sz) {
+        mv.visitVarInsn(ILOAD, off);
+        mv.visitVarInsn(ILOAD, val);
         mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
+        mv.visitLabel(done);
+    }
+
+    /** LIN = base + off and IDX = its TLB entry; to {@code slow} unless flat, tagged and inside the page. */
+    private void probe(int flat, int base, int off, int tags, int sz, Label slow) {
+        mv.visitVarInsn(ILOAD, flat);
+        mv.visitJumpInsn(IFEQ, slow);
+        mv.visitVarInsn(ILOAD, base);
+        mv.visitVarInsn(ILOAD, off);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, LIN);
+        mv.visitVarInsn(ILOAD, TSET);
+        mv.visitVarInsn(ILOAD, LIN);
+        iconst(12);
+        mv.visitInsn(IUSHR);
+        iconst(Mmu.TLB_MASK);
+        mv.visitInsn(IAND);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ISTORE, IDX);
+        mv.visitVarInsn(ALOAD, tags);
+        mv.visitVarInsn(ILOAD, IDX);
+        mv.visitInsn(IALOAD);
+        mv.visitVarInsn(ILOAD, LIN);
+        iconst(0xFFFFF000);
+        mv.visitInsn(IAND);
+        mv.visitJumpInsn(IF_ICMPNE, slow);
+        if (sz == 2) {
+            mv.visitVarInsn(ILOAD, LIN);
+            iconst(0xFFF);
+            mv.visitInsn(IAND);
+            iconst(0xFFC);
+            mv.visitJumpInsn(IF_ICMPGT, slow);
+        }
+    }
+
+    /** Pushes the page's array and the index of LIN in it. */
+    private void page(int sz) {
+        mv.visitVarInsn(ALOAD, TARR);
+        mv.visitVarInsn(ILOAD, IDX);
+        mv.visitInsn(AALOAD);
+        mv.visitVarInsn(ALOAD, TOFF);
+        mv.visitVarInsn(ILOAD, IDX);
+        mv.visitInsn(IALOAD);
+        mv.visitVarInsn(ILOAD, LIN);
+        iconst(0xFFF);
+        mv.visitInsn(IAND);
+        mv.visitInsn(IADD);
+    }
+
+    /** Pushes the value of a decoded memory operand. */
+    final void read(int sz, int seg, int eaw, int disp) {
+        addr(eaw, disp);
+        mv.visitVarInsn(ISTORE, ADDR);
+        load(sz, seg, ADDR);
+    }
+
+    /** Stores the value on the stack at a decoded memory operand. */
+    final void write(int sz, int seg, int eaw, int disp) {
+        mv.visitVarInsn(ISTORE, VAL);
+        addr(eaw, disp);
+        mv.visitVarInsn(ISTORE, ADDR);
+        store(sz, seg, ADDR, VAL);
     }
 
     /** Writes the value on the stack at seg:offLocal. */
     final void writeAt(int sz, int seg, int offLocal) {
-        mv.visitVarInsn(ISTORE, T5);
-        mv.visitVarInsn(ALOAD, C);
-        iconst(seg);
-        mv.visitVarInsn(ILOAD, offLocal);
-        mv.visitVarInsn(ILOAD, T5);
-        write(sz);
+        mv.visitVarInsn(ISTORE, VAL);
+        store(sz, seg, offLocal, VAL);
     }
 
     /** PUSH of local {@code v} on the 32-bit stack: the store, then ESP. */
     final void push(int v) {
-        mv.visitVarInsn(ALOAD, C);
-        iconst(SS);
         mv.visitVarInsn(ILOAD, R0 + 4);
         iconst(4);
         mv.visitInsn(ISUB);
-        mv.visitVarInsn(ILOAD, v);
-        write(2);
+        mv.visitVarInsn(ISTORE, ADDR);
+        store(2, SS, ADDR, v);
         mv.visitIincInsn(R0 + 4, -4);
         written |= 1 << 4;
+    }
+
+    /** Pushes the dword at SS:ESP. */
+    final void top() {
+        mv.visitVarInsn(ILOAD, R0 + 4);
+        mv.visitVarInsn(ISTORE, ADDR);
+        load(2, SS, ADDR);
     }
 
     /** Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on. */
