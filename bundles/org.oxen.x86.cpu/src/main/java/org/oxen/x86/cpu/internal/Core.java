@@ -212,9 +212,7 @@ public final class Core extends Cached implements X86Cpu {
             }
             faultAddr = addr; // the handler may have used translateLinear
         }
-        if (vec != DB && vec != DF_V && vec != MC && vec != NMI_V) {
-            eflags |= RF; // a fault: RF=1 in the pushed EFLAGS (SDM Vol. 3, 18.3.1.1)
-        }
+        faultEntry(vec); // RF=1 in the pushed EFLAGS (but for #DB, which clears DR7.GD)
         exception(vec, hasErr, err);
         return false;
     }
@@ -678,7 +676,7 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public int dr(int n) {
-        return n < 4 ? dr[n] : n == 6 ? dr6 : dr7;
+        return readDr(n);
     }
 
     @Override
