@@ -669,7 +669,7 @@ public final class Core extends Cached implements X86Cpu {
             case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); debugUpdate(); break;
             case 2: cr2 = v; break;
             case 3: cr3 = v; loadPdptes(); flushTlb(false); break;
-            case 4: cr4 = v; loadPdptes(); flushTlb(true); break;
+            case 4: cr4 = v; loadPdptes(); flushTlb(true); debugUpdate(); break;
             default: throw new IllegalArgumentException("CR" + n);
         }
     }

@@ -13,8 +13,10 @@ import org.oxen.x86.api.PhysicalMemory;
  * ({@link #memCheck}); while a data breakpoint is enabled, or CR0.AM and EFLAGS.AC are both
  * set, the TLB fills no data tags (the user set only, for AC), so every data access takes
  * that path. The flags are recomputed by {@link #debugUpdate} where their inputs change
- * (MOV DR, CR0 writes, EFLAGS loads by POPF/IRET/task switch, the state API). DR7.GD is
- * checked by MOV DR only ({@link #generalDetect}); any #DB the CPU raises clears it on entry.
+ * (MOV DR, CR0 and CR4 writes, EFLAGS loads by POPF/IRET/task switch, the state API). I/O
+ * breakpoints (R/W 10 with CR4.DE) are checked in the port paths only, while one is enabled
+ * ({@link #ioBps}). DR7.GD is checked by MOV DR only ({@link #generalDetect}); any #DB the CPU
+ * raises clears it on entry.
  */
 abstract class Debug extends Mmu {
 
@@ -29,7 +31,9 @@ abstract class Debug extends Mmu {
     boolean debugActive;
     /** Enabled data breakpoints (R/W 01 or 11), bit n for DRn. */
     int dataBps;
-    /** Data breakpoints hit by the current instruction. */
+    /** Enabled I/O breakpoints (R/W 10 under CR4.DE), bit n for DRn. */
+    int ioBps;
+    /** Data and I/O breakpoints hit by the current instruction. */
     int dbHits;
     /** The interrupt shadow comes from a load of SS (it suppresses instruction breakpoints). */
     boolean ssShadow;
@@ -43,12 +47,15 @@ abstract class Debug extends Mmu {
 
     /** Recomputes the debug/alignment flags from DR7, CR0.AM and EFLAGS (RF, AC). */
     final void debugUpdate() {
-        int data = 0;
+        int data = 0, ports = 0;
         for (int i = 0; i < 4; i++) {
             int rw = (dr7 >>> (16 + 4 * i)) & 3;
-            if ((dr7 & (3 << (2 * i))) != 0 && (rw == 1 || rw == 3)) data |= 1 << i;
+            if ((dr7 & (3 << (2 * i))) == 0) continue;
+            if (rw == 1 || rw == 3) data |= 1 << i;
+            if (rw == 2 && (cr4 & CR4_DE) != 0) ports |= 1 << i; // without DE R/W 10 is undefined: none
         }
         dataBps = data;
+        ioBps = ports;
         debugActive = (dr7 & 0xFF) != 0 || (eflags & RF) != 0;
         boolean all = data != 0;
         boolean user = all || ((cr0 & AM) != 0 && (eflags & AC) != 0);
@@ -89,6 +96,27 @@ abstract class Debug extends Mmu {
         if (tlbSet != 0 && (lin & 7) != 0 && (cr0 & AM) != 0 && (eflags & AC) != 0) {
             throw raise(AC_V, 0);
         }
+    }
+
+    /**
+     * An I/O access of {@code n} bytes at {@code port} (IN/OUT, one INS/OUTS element) while an
+     * I/O breakpoint is enabled: the breakpoints whose range it overlaps are noted in
+     * {@link #dbHits}, for the trap after the instruction (or the REP iteration).
+     */
+    final void ioBreak(int port, int n) {
+        for (int i = 0; i < 4; i++) {
+            if ((ioBps & (1 << i)) == 0) continue;
+            int len = LEN[(dr7 >>> (18 + 4 * i)) & 3];
+            long b = (dr[i] & ~(len - 1)) & 0xFFFFFFFFL;
+            if (port < b + len && b < port + n) {
+                dbHits |= 1 << i;
+            }
+        }
+    }
+
+    /** Breakpoint hits of the current instruction that end it in a #DB trap (data and I/O). */
+    final int trapHits() {
+        return dbHits & (dataBps | ioBps);
     }
 
     /**
@@ -179,7 +207,7 @@ abstract class Debug extends Mmu {
      * after a switch to a task with the T bit), or 0.
      */
     final int trapBits(boolean singleStep) {
-        int b = dbHits & dataBps;
+        int b = trapHits();
         dbHits = 0;
         if (taskTrap) { // the instruction switched to a task with the T bit
             taskTrap = false;

@@ -205,6 +205,9 @@ abstract class Sys extends Exec0F {
             loadPdptes();
             flushTlb(true);
         }
+        if ((changed & CR4_DE) != 0) {
+            debugUpdate(); // R/W 10: I/O breakpoints with DE, nothing without
+        }
     }
 
     final void writeCr3(int v) {
