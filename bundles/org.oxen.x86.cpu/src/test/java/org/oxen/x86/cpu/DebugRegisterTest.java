@@ -269,6 +269,33 @@ class DebugRegisterTest {
     }
 
     @Test
+    void atCpl3MovDrIsGpEvenUnderGd() {
+        m.cpu.setExceptionExit(1, true);
+        m.cpu.setExceptionExit(13, true);
+        m.cpu.setDr(7, GD);
+        m.code(TestMachine.UCODE, "mov eax, dr0\n hlt");
+        assertEquals(RunResult.EXIT, kernel(ProtectedModeTest.TO_RING3, 1000));
+        assertEquals(13, m.cpu.lastExit().vector());
+        assertEquals(TestMachine.UCODE, m.cpu.eip());
+        assertEquals(0xFFFF0FF0, m.cpu.dr(6)); // no BD
+    }
+
+    @Test
+    void anInjectedDebugExceptionLeavesGdToTheInjector() {
+        dbHandler(false);
+        m.cpu.setDr(7, GD);
+        m.code(KCODE, "nop\n hlt");
+        m.cpu.setEip(KCODE);
+        m.cpu.injectException(1, -1);
+        m.cpu.setExceptionExit(1, true); // a MOV DR in the handler: the GD fault exits
+        assertEquals(RunResult.EXIT, m.run(100));
+        assertEquals(1, m.cpu.lastExit().vector());
+        assertEquals(0x30006, m.cpu.eip()); // the handler's MOV EAX, DR6
+        assertEquals(0x2400, m.cpu.dr(7));
+        assertEquals(BD, m.cpu.dr(6) & 0xE00F);
+    }
+
+    @Test
     void withoutDeDr4AndDr5AliasDr6AndDr7() {
         m.cpu.setDr(0, 0x7000);
         assertEquals(RunResult.HALTED, kernel("mov eax, 0x100\n mov dr5, eax\n mov ebx, dr7\n mov eax, 3\n mov dr4, eax\n"
