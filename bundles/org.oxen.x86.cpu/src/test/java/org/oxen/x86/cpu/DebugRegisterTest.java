@@ -12,6 +12,8 @@ import org.oxen.x86.cpu.testkit.TestMachine;
  * the instruction, RF=0 pushed, RF in the IRET image suppresses one re-hit), data breakpoints
  * traps after the instruction (W or RW, length 1/2/4); DR6 B0-B3 tell which. Also: fault-class
  * exceptions push RF=1, software interrupts RF=0; REP string instructions trap per iteration.
+ * DR7.GD makes MOV DR a #DB fault with DR6.BD, after the #GP/#UD checks; every #DB clears GD on
+ * entry. DR4/DR5 are DR6/DR7 without CR4.DE and #UD with it.
  */
 class DebugRegisterTest {
     static final int RF = 0x10000;
@@ -203,5 +205,126 @@ class DebugRegisterTest {
         assertEquals(0x32002, m.ram.read32(0x7008)); // before the new task's first instruction (the JMP)
         assertEquals(0x8000, m.cpu.dr(6) & 0xC00F); // BT
         assertEquals(2, m.ram.read32(tss2 + 0x34)); // task 2 ran its INC twice (its EBX, saved in its TSS)
+    }
+
+    // ---- general detect (DR7.GD) and DR4/DR5 ----
+
+    static final int GD = 0x2000, BD = 0x2000;
+
+    @Test
+    void generalDetectFaultsOnMovDrWithBdAndTheHandlerMayUseTheDebugRegisters() {
+        // the handler reads DR6 and DR7 with MOV: only possible if entry cleared GD
+        m.idt(1, 0x08, 0x30000, 0xE, 0);
+        m.code(0x30000, "inc dword ptr [0x7000]\n mov eax, dr6\n mov [0x7004], eax\n mov eax, [esp]\n mov [0x7008], eax\n"
+                + "mov eax, [esp+8]\n mov [0x700c], eax\n mov eax, dr7\n mov [0x7014], eax\n mov eax, dr0\n mov [0x7018], eax\n iretd");
+        m.cpu.setDr(0, 0x1111);
+        assertEquals(RunResult.HALTED, kernel("mov ecx, 0x2222\n mov eax, 0x2400\n mov dr7, eax\n mov dword ptr [0x7010], offset acc\n"
+                + "acc: mov dr0, ecx\n mov ebx, dr0\n hlt", 1000));
+        assertEquals(1, m.ram.read32(0x7000)); // one #DB: the MOV after the IRET ran with GD clear
+        assertEquals(BD, m.ram.read32(0x7004) & 0xE00F); // BD, B0-B3 clear
+        assertEquals(m.ram.read32(0x7010), m.ram.read32(0x7008)); // a fault: EIP at the MOV DR0
+        assertEquals(0, m.ram.read32(0x700c) & RF); // a #DB fault pushes RF=0
+        assertEquals(0x400, m.ram.read32(0x7014)); // GD cleared on entry to the handler
+        assertEquals(0x1111, m.ram.read32(0x7018)); // the faulting write did not happen
+        assertEquals(0x2222, m.reg(X86Cpu.EBX)); // it did when re-executed
+        assertEquals(0x400, m.cpu.dr(7));
+    }
+
+    @Test
+    void generalDetectIsAnExceptionExitWithDr6BdAndGdStillSet() {
+        m.cpu.setExceptionExit(1, true);
+        m.cpu.setDr(7, GD);
+        assertEquals(RunResult.EXIT, kernel("nop\n mov eax, dr6\n hlt", 100));
+        assertEquals(1, m.cpu.lastExit().vector());
+        assertEquals(KCODE + 1, m.cpu.eip());
+        assertEquals(0xFFFF2FF0, m.cpu.dr(6));
+        assertEquals(0x2400, m.cpu.dr(7)); // not delivered: GD stays
+        assertEquals(0, m.reg(X86Cpu.EAX));
+        m.cpu.setDr(7, 0); // the owner clears it and resumes
+        assertEquals(RunResult.HALTED, m.run(100));
+        assertEquals(0xFFFF2FF0, m.reg(X86Cpu.EAX)); // BD stays until software clears it
+    }
+
+    @Test
+    void anyDebugExceptionClearsGd() {
+        dbHandler(true); // reads DR6 with MOV
+        m.cpu.setDr(0, KCODE + 1);
+        m.cpu.setDr(7, GD | 0x1); // instruction breakpoint on the INC
+        assertEquals(RunResult.HALTED, kernel("nop\n inc ebx\n hlt", 1000));
+        assertEquals(1, m.ram.read32(0x7000));
+        assertEquals(1, m.ram.read32(0x7004) & 0xE00F); // B0, and no BD: the handler's MOV from DR6 did not fault
+        assertEquals(0x401, m.cpu.dr(7));
+        assertEquals(1, m.reg(X86Cpu.EBX));
+    }
+
+    @Test
+    void generalDetectComesAfterCplAndDr4UdChecks() {
+        m.cpu.setExceptionExit(6, true);
+        m.cpu.setExceptionExit(1, true);
+        m.cpu.setCr(4, 8); // DE
+        m.cpu.setDr(7, GD);
+        assertEquals(RunResult.EXIT, kernel("mov eax, dr4\n hlt", 100));
+        assertEquals(6, m.cpu.lastExit().vector());
+        assertEquals(0xFFFF0FF0, m.cpu.dr(6));
+    }
+
+    @Test
+    void atCpl3MovDrIsGpEvenUnderGd() {
+        m.cpu.setExceptionExit(1, true);
+        m.cpu.setExceptionExit(13, true);
+        m.cpu.setDr(7, GD);
+        m.code(TestMachine.UCODE, "mov eax, dr0\n hlt");
+        assertEquals(RunResult.EXIT, kernel(ProtectedModeTest.TO_RING3, 1000));
+        assertEquals(13, m.cpu.lastExit().vector());
+        assertEquals(TestMachine.UCODE, m.cpu.eip());
+        assertEquals(0xFFFF0FF0, m.cpu.dr(6)); // no BD
+    }
+
+    @Test
+    void anInjectedDebugExceptionLeavesGdToTheInjector() {
+        dbHandler(false);
+        m.cpu.setDr(7, GD);
+        m.code(KCODE, "nop\n hlt");
+        m.cpu.setEip(KCODE);
+        m.cpu.injectException(1, -1);
+        m.cpu.setExceptionExit(1, true); // a MOV DR in the handler: the GD fault exits
+        assertEquals(RunResult.EXIT, m.run(100));
+        assertEquals(1, m.cpu.lastExit().vector());
+        assertEquals(0x30006, m.cpu.eip()); // the handler's MOV EAX, DR6
+        assertEquals(0x2400, m.cpu.dr(7));
+        assertEquals(BD, m.cpu.dr(6) & 0xE00F);
+    }
+
+    @Test
+    void withoutDeDr4AndDr5AliasDr6AndDr7() {
+        m.cpu.setDr(0, 0x7000);
+        assertEquals(RunResult.HALTED, kernel("mov eax, 0x100\n mov dr5, eax\n mov ebx, dr7\n mov eax, 3\n mov dr4, eax\n"
+                + "mov ecx, dr6\n mov edx, dr4\n mov esi, dr5\n hlt", 1000));
+        assertEquals(0x500, m.reg(X86Cpu.EBX));
+        assertEquals(0xFFFF0FF3, m.reg(X86Cpu.ECX));
+        assertEquals(0xFFFF0FF3, m.reg(X86Cpu.EDX));
+        assertEquals(0x500, m.reg(X86Cpu.ESI));
+        // the state API: DR4/DR5 are DR6/DR7 too
+        m.cpu.setDr(4, 0);
+        m.cpu.setDr(5, 0);
+        assertEquals(0xFFFF0FF0, m.cpu.dr(4));
+        assertEquals(0xFFFF0FF0, m.cpu.dr(6));
+        assertEquals(0x400, m.cpu.dr(5));
+        assertEquals(0x400, m.cpu.dr(7));
+    }
+
+    @Test
+    void withDeMovDr4AndDr5AreUndefinedOpcodes() {
+        m.cpu.setExceptionExit(6, true);
+        m.cpu.setCr(4, 8);
+        for (String insn : new String[] {"mov eax, dr4", "mov dr4, eax", "mov eax, dr5", "mov dr5, eax"}) {
+            m.cpu.setGpr(X86Cpu.EAX, 0x1);
+            assertEquals(RunResult.EXIT, kernel("nop\n " + insn + "\n hlt", 100), insn);
+            assertEquals(6, m.cpu.lastExit().vector(), insn);
+            assertEquals(KCODE + 1, m.cpu.eip(), insn);
+            assertEquals(1, m.reg(X86Cpu.EAX), insn);
+            assertEquals(0xFFFF0FF0, m.cpu.dr(6), insn);
+            assertEquals(0x400, m.cpu.dr(7), insn);
+        }
     }
 }

@@ -212,9 +212,7 @@ public final class Core extends Cached implements X86Cpu {
             }
             faultAddr = addr; // the handler may have used translateLinear
         }
-        if (vec != DB && vec != DF_V && vec != MC && vec != NMI_V) {
-            eflags |= RF; // a fault: RF=1 in the pushed EFLAGS (SDM Vol. 3, 18.3.1.1)
-        }
+        faultEntry(vec); // RF=1 in the pushed EFLAGS (but for #DB, which clears DR7.GD)
         exception(vec, hasErr, err);
         return false;
     }
@@ -671,14 +669,14 @@ public final class Core extends Cached implements X86Cpu {
             case 0: cr0 = v | 0x10; loadPdptes(); flushTlb(true); debugUpdate(); break;
             case 2: cr2 = v; break;
             case 3: cr3 = v; loadPdptes(); flushTlb(false); break;
-            case 4: cr4 = v; loadPdptes(); flushTlb(true); break;
+            case 4: cr4 = v; loadPdptes(); flushTlb(true); debugUpdate(); break;
             default: throw new IllegalArgumentException("CR" + n);
         }
     }
 
     @Override
     public int dr(int n) {
-        return n < 4 ? dr[n] : n == 6 ? dr6 : dr7;
+        return readDr(n);
     }
 
     @Override

@@ -13,18 +13,27 @@ import org.oxen.x86.api.PhysicalMemory;
  * ({@link #memCheck}); while a data breakpoint is enabled, or CR0.AM and EFLAGS.AC are both
  * set, the TLB fills no data tags (the user set only, for AC), so every data access takes
  * that path. The flags are recomputed by {@link #debugUpdate} where their inputs change
- * (MOV DR, CR0 writes, EFLAGS loads by POPF/IRET/task switch, the state API).
+ * (MOV DR, CR0 and CR4 writes, EFLAGS loads by POPF/IRET/task switch, the state API). I/O
+ * breakpoints (R/W 10 with CR4.DE) are checked in the port paths only, while one is enabled
+ * ({@link #ioBps}). DR7.GD is checked by MOV DR only ({@link #generalDetect}); any #DB the CPU
+ * raises clears it on entry.
  */
 abstract class Debug extends Mmu {
 
     static final int AM = 0x40000;
+    /** DR7.GD (general detect) and DR6.BD (debug register access detected): both bit 13. */
+    static final int GD = 0x2000, BD = 0x2000;
+    /** CR4.DE (debug extensions). */
+    static final int CR4_DE = 8;
     private static final int[] LEN = {1, 2, 8, 4};
 
     /** One instruction at a time with breakpoint checks (a DR7 breakpoint enabled, or RF set). */
     boolean debugActive;
     /** Enabled data breakpoints (R/W 01 or 11), bit n for DRn. */
     int dataBps;
-    /** Data breakpoints hit by the current instruction. */
+    /** Enabled I/O breakpoints (R/W 10 under CR4.DE), bit n for DRn. */
+    int ioBps;
+    /** Data and I/O breakpoints hit by the current instruction. */
     int dbHits;
     /** The interrupt shadow comes from a load of SS (it suppresses instruction breakpoints). */
     boolean ssShadow;
@@ -38,12 +47,15 @@ abstract class Debug extends Mmu {
 
     /** Recomputes the debug/alignment flags from DR7, CR0.AM and EFLAGS (RF, AC). */
     final void debugUpdate() {
-        int data = 0;
+        int data = 0, ports = 0;
         for (int i = 0; i < 4; i++) {
             int rw = (dr7 >>> (16 + 4 * i)) & 3;
-            if ((dr7 & (3 << (2 * i))) != 0 && (rw == 1 || rw == 3)) data |= 1 << i;
+            if ((dr7 & (3 << (2 * i))) == 0) continue;
+            if (rw == 1 || rw == 3) data |= 1 << i;
+            if (rw == 2 && (cr4 & CR4_DE) != 0) ports |= 1 << i; // without DE R/W 10 is undefined: none
         }
         dataBps = data;
+        ioBps = ports;
         debugActive = (dr7 & 0xFF) != 0 || (eflags & RF) != 0;
         boolean all = data != 0;
         boolean user = all || ((cr0 & AM) != 0 && (eflags & AC) != 0);
@@ -83,6 +95,53 @@ abstract class Debug extends Mmu {
     final void alignCheck8(int lin) {
         if (tlbSet != 0 && (lin & 7) != 0 && (cr0 & AM) != 0 && (eflags & AC) != 0) {
             throw raise(AC_V, 0);
+        }
+    }
+
+    /**
+     * An I/O access of {@code n} bytes at {@code port} (IN/OUT, one INS/OUTS element) while an
+     * I/O breakpoint is enabled: the breakpoints whose range it overlaps are noted in
+     * {@link #dbHits}, for the trap after the instruction (or the REP iteration).
+     */
+    final void ioBreak(int port, int n) {
+        for (int i = 0; i < 4; i++) {
+            if ((ioBps & (1 << i)) == 0) continue;
+            int len = LEN[(dr7 >>> (18 + 4 * i)) & 3];
+            long b = (dr[i] & ~(len - 1)) & 0xFFFFFFFFL;
+            if (port < b + len && b < port + n) {
+                dbHits |= 1 << i;
+            }
+        }
+    }
+
+    /** Breakpoint hits of the current instruction that end it in a #DB trap (data and I/O). */
+    final int trapHits() {
+        return dbHits & (dataBps | ioBps);
+    }
+
+    /**
+     * MOV to or from a debug register with DR7.GD set: a #DB fault (EIP at the MOV) with DR6.BD
+     * (B0-B3 cleared: they are rewritten on every #DB). The delivery clears GD
+     * ({@link #faultEntry}).
+     */
+    final void generalDetect() {
+        if ((dr7 & GD) != 0) {
+            dr6 = (dr6 & ~0xF) | BD;
+            throw raise(DB);
+        }
+    }
+
+    /**
+     * Before the delivery of the fault {@code vec} raised by an instruction (after any exception
+     * exit): every fault-class exception but #DB (and #DF, #MC, NMI) pushes RF=1 (SDM Vol. 3,
+     * 18.3.1.1); a #DB (instruction breakpoint, general detect) clears DR7.GD, so that the handler
+     * may use the debug registers (18.2.4).
+     */
+    final void faultEntry(int vec) {
+        if (vec == DB) {
+            dr7 &= ~GD;
+        } else if (vec != DF_V && vec != MC && vec != NMI_V) {
+            eflags |= RF;
         }
     }
 
@@ -148,7 +207,7 @@ abstract class Debug extends Mmu {
      * after a switch to a task with the T bit), or 0.
      */
     final int trapBits(boolean singleStep) {
-        int b = dbHits & dataBps;
+        int b = trapHits();
         dbHits = 0;
         if (taskTrap) { // the instruction switched to a task with the T bit
             taskTrap = false;
@@ -158,16 +217,25 @@ abstract class Debug extends Mmu {
         return singleStep ? b | 0x4000 : b;
     }
 
-    /** DR6 after a #DB trap with {@code bits}: B0-B3 are this event's, BS/BT/BD accumulate. */
+    /**
+     * DR6 after a #DB trap with {@code bits}: B0-B3 are this event's, BS/BT/BD accumulate; the
+     * delivery clears DR7.GD (18.2.4).
+     */
     final void dr6Trap(int bits) {
         dr6 = (dr6 & ~0xF) | bits;
+        dr7 &= ~GD;
     }
 
-    /** Sets DR0-3 / DR6 / DR7 (MOV DR and the state API). */
+    /** Reads DR0-3 / DR6 / DR7, DR4/DR5 as DR6/DR7 (MOV DR with CR4.DE clear, the state API). */
+    final int readDr(int n) {
+        return n < 4 ? dr[n] : (n & 1) == 0 ? dr6 : dr7;
+    }
+
+    /** Sets DR0-3 / DR6 / DR7, DR4/DR5 as DR6/DR7 (MOV DR with CR4.DE clear, the state API). */
     final void writeDr(int n, int v) {
         if (n < 4) {
             dr[n] = v;
-        } else if (n == 6) {
+        } else if ((n & 1) == 0) {
             dr6 = v | 0xFFFF0FF0;
         } else {
             dr7 = (v | 0x400) & ~0xD800;

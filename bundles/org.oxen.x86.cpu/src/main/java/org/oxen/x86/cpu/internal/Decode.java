@@ -172,6 +172,7 @@ abstract class Decode extends Task {
             exitString = false;
             throw exit(X_IO);
         }
+        if (ioBps != 0) ioBreak(port, 1 << sz);
         return busIn(port, sz);
     }
 
@@ -195,6 +196,7 @@ abstract class Decode extends Task {
             exitString = false;
             throw exit(X_IO);
         }
+        if (ioBps != 0) ioBreak(port, 1 << sz);
         busOut(port, sz, v);
     }
 
@@ -268,7 +270,7 @@ abstract class Decode extends Task {
             if (cnt() == 0 || ((op == 1 || op == 4) && zfSet() != (rep == 0xF3))) {
                 return;
             }
-            if ((eflags & TF) != 0 || (dbHits & dataBps) != 0) {
+            if ((eflags & TF) != 0 || trapHits() != 0) {
                 eip = startEip;
                 eflags |= RF;
                 return;
@@ -314,6 +316,7 @@ abstract class Decode extends Task {
                     memCheck(lin, n, tlbSet, true); // nor raise #AC
                     throw stringIoExit(port, sz, false, 0);
                 }
+                if (ioBps != 0) ioBreak(port, n);
                 wrSz(ES, idx(7), sz, busIn(port, sz));
                 advance(7, n);
                 break;
@@ -325,6 +328,7 @@ abstract class Decode extends Task {
                 if (ioExit != null && ioExit[port]) {
                     throw stringIoExit(port, sz, true, v);
                 }
+                if (ioBps != 0) ioBreak(port, n);
                 busOut(port, sz, v);
                 advance(6, n);
                 break;

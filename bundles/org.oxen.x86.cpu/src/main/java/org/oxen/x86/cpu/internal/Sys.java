@@ -205,6 +205,9 @@ abstract class Sys extends Exec0F {
             loadPdptes();
             flushTlb(true);
         }
+        if ((changed & CR4_DE) != 0) {
+            debugUpdate(); // R/W 10: I/O breakpoints with DE, nothing without
+        }
     }
 
     final void writeCr3(int v) {
@@ -242,13 +245,12 @@ abstract class Sys extends Exec0F {
             }
             return;
         }
-        // debug registers (breakpoints: Debug)
-        if (n == 4 || n == 5) {
-            if ((cr4 & 8) != 0) throw ud();
-            n += 2;
-        }
+        // debug registers (breakpoints: Debug): #GP (CPL), then #UD (DR4/DR5 with CR4.DE: without
+        // it they alias DR6/DR7), then the general-detect #DB (SDM Vol. 3, 18.2.2, 18.2.4)
+        if ((n == 4 || n == 5) && (cr4 & CR4_DE) != 0) throw ud();
+        generalDetect();
         if (!write) {
-            r[reg] = n < 4 ? dr[n] : n == 6 ? dr6 : dr7;
+            r[reg] = readDr(n);
         } else {
             writeDr(n, r[reg]);
             breakBatch = true;
