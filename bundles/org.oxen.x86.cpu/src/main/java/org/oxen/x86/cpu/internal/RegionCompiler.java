@@ -143,7 +143,7 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitFieldInsn(GETFIELD, CPU, "fetchDelta", "I");
         mv.visitInsn(IADD);
         mv.visitVarInsn(ISTORE, PB);
-        for (int l : new int[] {CNT, FIX, FPC, NEXT, T0, T1, T2, T3, T4, T5}) {
+        for (int l : new int[] {CNT, FIX, FPC, NEXT, T0, T1, T2, T3, T4, ADDR, VAL, LIN, IDX}) {
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, l);
         }
