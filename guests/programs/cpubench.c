@@ -4,7 +4,11 @@
  *
  * Command line: loop=N (register loop iterations, default 10M), mix=R
  * (rounds of CRC32 + sieve + 24x24 matmul + DIV hash, default 10),
- * expect=0xCHECKSUM (optional: fail unless the checksum matches).
+ * expect=0xCHECKSUM (optional: fail unless the checksum matches),
+ * repeat=K (run the whole job K times, default 1; 0 = until the domain is
+ * destroyed -- the long-running guest of the hot-swap tests).  Each repeat
+ * after the first prints "cpubench: round=K checksum=0x..." and fails unless
+ * its checksum equals the first run's.
  * Sizes accept k/m/g suffixes (x1000).
  *
  * Before the timed run it checks the workload against checksums computed on
@@ -56,5 +60,12 @@ void guest_main(void)
     char expect[24];
     if (cmdline_get("expect", expect, sizeof expect))
         CHECK_EQ(checksum, (uint32_t)strtoull_kit(expect, NULL), "checksum");
+
+    uint32_t repeat = cmdline_u32("repeat", 1);
+    for (uint32_t round = 2; repeat == 0 || round <= repeat; round++) {
+        uint32_t again = workload_loop(loop) ^ workload_mix(mix);
+        printf("cpubench: round=%u checksum=0x%08x\n", round, again);
+        CHECK_EQ(again, checksum, "checksum of a repeated round");
+    }
     pass();
 }
