@@ -7,7 +7,7 @@
  * Only the VMM implements these types; toolstacks consume them.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

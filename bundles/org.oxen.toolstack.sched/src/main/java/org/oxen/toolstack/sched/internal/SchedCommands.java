@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlDomains;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
@@ -108,7 +110,7 @@ public final class SchedCommands {
         }
 
         @Override
-        public int run(XlInvocation inv) throws XlUsageException {
+        public int run(XlInvocation inv) throws XlUsageException, XlError {
             Hypervisor hv = hv();
             if (!inv.operands().isEmpty()) throw new XlUsageException("unexpected argument '" + inv.operands().get(0) + "'");
             Optional<SchedulerInfo> info = hv.schedulers().stream().filter(s -> s.name().equals(sched)).findFirst();
@@ -130,7 +132,7 @@ public final class SchedCommands {
             for (String[] o : poolOpts) {
                 if (inv.options().has(o[0])) throw new XlUsageException("-" + o[0] + " needs -s");
             }
-            Domain dom = domArg == null ? null : Domains.find(hv, domArg);
+            Domain dom = domArg == null ? null : XlDomains.guest(hv, domArg, "given scheduler parameters");
             if (dom != null) {
                 CpuPoolInfo p = pools.stream().filter(x -> x.domains().contains(dom.id())).findFirst().orElseThrow();
                 if (!p.scheduler().equals(sched)) {

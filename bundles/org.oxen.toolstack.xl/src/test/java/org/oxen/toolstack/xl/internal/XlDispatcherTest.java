@@ -24,7 +24,7 @@ class XlDispatcherTest {
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
     /** A subcommand that echoes what it was given, and fails on demand. */
-    static final class Echo implements XlSubcommand {
+    static class Echo implements XlSubcommand {
         @Override
         public String name() {
             return "echo";
@@ -136,6 +136,56 @@ class XlDispatcherTest {
     void removedSubcommandIsGone() {
         xl.remove(xl.find("echo").orElseThrow());
         assertEquals(1, run("echo", "x"));
+    }
+
+    /** Issue 12: {@code xl -N destroy} destroyed; -N was honoured by create alone. */
+    @Test
+    void dryRunIsRefusedByCommandsThatCannotDryRun() {
+        assertEquals(1, run("-N", "echo", "a"));
+        assertEquals(XlDispatcher.NO_DRY_RUN + System.lineSeparator(), err());
+        assertEquals("", out(), "the command must not run");
+        assertEquals("command does not implement -N (dryrun) option", XlDispatcher.NO_DRY_RUN); // xl's words
+    }
+
+    @Test
+    void dryRunReachesCommandsThatHonourIt() {
+        xl.add(new Echo() {
+            @Override
+            public String name() {
+                return "plan";
+            }
+
+            @Override
+            public boolean canDryRun() {
+                return true;
+            }
+
+            @Override
+            public int run(XlInvocation inv) {
+                inv.out().println("dry run: " + inv.dryRun());
+                return 0;
+            }
+        });
+        assertEquals(0, run("-N", "plan"));
+        assertEquals("dry run: true" + System.lineSeparator(), out());
+    }
+
+    /** An {@link org.oxen.toolstack.xl.XlError} from any bundle's subcommand is printed as it is. */
+    @Test
+    void xlErrorIsOneLineWithoutPrefix() {
+        xl.add(new Echo() {
+            @Override
+            public String name() {
+                return "fail";
+            }
+
+            @Override
+            public int run(XlInvocation inv) throws Exception {
+                throw new org.oxen.toolstack.xl.XlError("nosuch is an invalid domain identifier (rc=-6)");
+            }
+        });
+        assertEquals(1, run("fail"));
+        assertEquals("nosuch is an invalid domain identifier (rc=-6)" + System.lineSeparator(), err());
     }
 
     @Test
