@@ -5,6 +5,8 @@ import java.io.FileInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -41,6 +43,11 @@ public final class XlCommand {
         dispatcher.remove(command);
     }
 
+    /** Where exit statuses go (the runtime's process exit status, {@link ProcessExit}). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + ProcessExit.STATUS_SERVICE + "=true)")
+    volatile List<IntConsumer> statusSinks = List.of();
+
     /**
      * {@code xl [-vNf] <subcommand> [args]}. Prints to the session; returns nothing so an
      * interactive prompt shows exactly what xl would show. The exit status is kept in the session
@@ -52,6 +59,7 @@ public final class XlCommand {
         int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err,
                 keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard), cwd(session));
         session.put("xl.status", status);
+        statusSinks.forEach(sink -> sink.accept(status));
     }
 
     /** The session's directory: Gogo's {@code cd} keeps it in {@code _cwd}; else the process's. */

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,17 +185,5 @@ class XlDispatcherTest {
         });
         assertEquals(1, run("fail"));
         assertEquals("nosuch is an invalid domain identifier (rc=-6)" + System.lineSeparator(), err());
-    }
-
-    @Test
-    void hostSettingsValidateProperties() {
-        assertEquals(new HostSettings(3, 256),
-                HostSettings.from(Map.of(HostSettings.PCPUS, "3", HostSettings.MEMORY_MIB, "256")::get));
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> HostSettings.from(Map.of(HostSettings.MEMORY_MIB, "lots")::get));
-        assertEquals("property oxen.memory.mib='lots' is not a whole number", e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> HostSettings.from(Map.of(HostSettings.PCPUS, "0")::get));
-        assertEquals("property oxen.pcpus=0 is outside 1..256", e.getMessage());
     }
 }

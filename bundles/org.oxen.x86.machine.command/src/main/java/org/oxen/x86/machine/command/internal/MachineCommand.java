@@ -11,11 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
@@ -58,6 +61,15 @@ public final class MachineCommand {
 
     private final Machines machines;
 
+    /**
+     * Where exit statuses go: {@code IntConsumer} services with {@code oxen.command.status=true}
+     * (the runtime's process exit status, provided by the toolstack; a JDK type, so this bundle
+     * imports no toolstack API).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(oxen.command.status=true)")
+    volatile List<IntConsumer> statusSinks = List.of();
+
     @org.osgi.service.component.annotations.Activate
     public MachineCommand(@Reference Machines machines) {
         this.machines = machines;
@@ -68,6 +80,7 @@ public final class MachineCommand {
         PrintStream out = session.getConsole();
         int status = run(Arrays.asList(args), out, System.err, session);
         session.put("machine.rc", status);
+        statusSinks.forEach(sink -> sink.accept(status));
     }
 
     /** Runs one command; returns 0 on success, 1 on errors. Prints to {@code out}/{@code err}. */
