@@ -21,6 +21,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -46,7 +48,7 @@ import org.oxen.vmm.api.Domain;
  * still starting (bundle start order is not a user's error), and is created when the catalog
  * arrives; one still waiting when the framework has started is reported then.
  *
- * <p>Locking: {@code this} guards {@link #fromFile}, {@link #waiting} and every {@link #start},
+ * <p>Locking: {@code this} guards {@link #fromFile}, {@link #waiting}, {@link #reported} and every {@link #start},
  * which run on four threads: activation (the first scan), the watch thread, the thread binding
  * a kernel catalog (Toolstack's arrival listeners) and the framework event thread (the report
  * of configs still waiting). {@link #start} calls into the {@link Toolstack} (its own lock,
@@ -69,6 +71,8 @@ public final class DomainAutostart {
     private final Runnable catalogArrived = this::retryWaiting;
     private final FrameworkListener started = this::frameworkEvent;
     private final Path dir;
+    /** Whether the configs still waiting at the end of startup were reported (guarded by this). */
+    private boolean reported;
     private WatchService watcher;
     private Thread thread;
 
@@ -195,15 +199,34 @@ public final class DomainAutostart {
         }
     }
 
-    /** The framework has started: configs still waiting for a kernel catalog are reported. */
+    /** The framework has started: configs still waiting for a kernel catalog are reported, once. */
     private synchronized void frameworkEvent(FrameworkEvent e) {
-        if (e.getType() == FrameworkEvent.STARTED) {
+        if ((e.getType() == FrameworkEvent.STARTED || e.getType() == FrameworkEvent.STARTLEVEL_CHANGED)
+                && !reported && !frameworkStarting()) {
+            reported = true;
             waiting.values().forEach(line -> log().println(line));
         }
     }
 
+    /**
+     * Whether the framework is still starting its bundles: the system bundle is STARTING, or its
+     * start level is below the highest installed bundle's (the launcher raises it level by level,
+     * the shell coming last).
+     */
     private boolean frameworkStarting() {
-        return context.getBundle(0).getState() == Bundle.STARTING;
+        Bundle system = context.getBundle(0);
+        if (system.getState() == Bundle.STARTING) {
+            return true;
+        }
+        int highest = 0;
+        for (Bundle b : context.getBundles()) {
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            if (level != null) {
+                highest = Math.max(highest, level.getStartLevel());
+            }
+        }
+        FrameworkStartLevel now = system.adapt(FrameworkStartLevel.class);
+        return now != null && now.getStartLevel() < highest;
     }
 
     private void start(Path f) {

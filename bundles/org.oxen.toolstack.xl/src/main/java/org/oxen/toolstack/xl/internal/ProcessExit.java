@@ -118,6 +118,9 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
     /** A Gogo command threw: the run failed, and a script it aborted stops oxen. */
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+        if (frameworkStopping.getCount() == 0 || context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+            return; // 'stop 0' interrupts the script that typed it: not a failure
+        }
         failed = true;
         if (enabled && script && stopRequested.compareAndSet(false, true)) {
             System.err.println("oxen: the script failed (" + exception + "); stopping");

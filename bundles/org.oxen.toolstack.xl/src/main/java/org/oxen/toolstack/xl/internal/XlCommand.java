@@ -2,6 +2,10 @@ package org.oxen.toolstack.xl.internal;
 
 import java.io.Console;
 import java.io.FileInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -56,10 +60,33 @@ public final class XlCommand {
     @Descriptor("Xen's xl toolstack: 'xl help' lists the subcommands")
     public void xl(CommandSession session, @Descriptor("subcommand and its arguments") String... args) {
         InputStream keyboard = session.getKeyboard();
-        int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err,
+        PrintStream out = utf8(session.getConsole());
+        PrintStream err = utf8(System.err);
+        int status = dispatcher.run(Arrays.asList(args), out, err,
                 keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard), cwd(session));
+        out.flush();
+        err.flush();
         session.put("xl.status", status);
         statusSinks.forEach(sink -> sink.accept(status));
+    }
+
+    /**
+     * {@code stream} writing UTF-8, whatever the JVM's default charset: names from xl.cfg files
+     * (UTF-8) are printed as the bytes they are, as xl prints them, not as '?' when the process
+     * runs in the C/POSIX locale. Closing it leaves {@code stream} open.
+     */
+    static PrintStream utf8(PrintStream stream) {
+        return new PrintStream(new FilterOutputStream(stream) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        }, true, StandardCharsets.UTF_8);
     }
 
     /** The session's directory: Gogo's {@code cd} keeps it in {@code _cwd}; else the process's. */
