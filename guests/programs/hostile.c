@@ -133,6 +133,123 @@ static void attack_shared_info(void)
     printf("hostile: shared_info stayed a writable page; the victim was never reached\n");
 }
 
+/* ------------------------------------------------------------------------
+ * F2: every #DB and #AC reaches the trap table
+ * ---------------------------------------------------------------------- */
+
+#define DR6_B0 0x1u
+#define DR6_BS 0x4000u
+#define EFLAGS_TF 0x100u
+#define EFLAGS_AC 0x40000u
+
+/* Ring-3 snippets (in the kit's user pages), each labelling where the #DB/#AC frame returns. */
+extern char user_popf_tf[], user_popf_tf_after[], user_icebp[], user_icebp_after[], user_misaligned[],
+    user_misaligned_insn[];
+__asm__(".pushsection .user.text, \"ax\"\n"
+        "user_popf_tf:\n\t"
+        "pushfl\n\t"
+        "orl $0x100, (%esp)\n\t"
+        "popfl\n\t"                 /* TF from the next instruction on */
+        "nop\n"
+        "user_popf_tf_after:\n\t"   /* #DB (single step) after the nop */
+        "nop\n\t"
+        "int $0x80\n"
+        "user_icebp:\n\t"
+        ".byte 0xf1\n"              /* INT1 / ICEBP: #DB, no DPL check */
+        "user_icebp_after:\n\t"
+        "int $0x80\n"
+        "user_misaligned:\n\t"
+        "pushfl\n\t"
+        "orl $0x40000, (%esp)\n\t"
+        "popfl\n"                   /* EFLAGS.AC with CR0.AM (Xen sets it): alignment checks */
+        "user_misaligned_insn:\n\t"
+        "movl 1(%esp), %eax\n\t"    /* #AC(0) */
+        "int $0x80\n"
+        ".popsection\n");
+
+extern char iret_tf_first[], iret_tf_after[], icebp_k[], icebp_k_after[], bp_insn[];
+
+/* TF set through the iret hypercall (a return to ring 1): #DB after the first instruction. */
+static NOINLINE void iret_with_tf(void *arg)
+{
+    __asm__ volatile("pushfl\n\t"
+                     "orl $0x100, (%%esp)\n\t"
+                     "pushl %%cs\n\t"
+                     "pushl $iret_tf_first\n\t"
+                     "jmp hypercall_page + 23 * 32\n"
+                     ".globl iret_tf_first\n"
+                     "iret_tf_first: nop\n"
+                     ".globl iret_tf_after\n"
+                     "iret_tf_after: nop" ::: "eax", "memory");
+}
+
+static NOINLINE void icebp_kernel(void *arg)
+{
+    __asm__ volatile(".globl icebp_k\nicebp_k: .byte 0xf1\n.globl icebp_k_after\nicebp_k_after: nop");
+}
+
+static NOINLINE void breakpoint_target(void *arg)
+{
+    __asm__ volatile(".globl bp_insn\nbp_insn: nop\n\tnop");
+}
+
+static void expect_db(const char *what, int caught, uint32_t eip, uint32_t dr6_bits)
+{
+    long dr6 = HYPERVISOR_get_debugreg(6);
+    printf("hostile: %-36s vector=%u eip=%#x dr6=%#lx\n", what, rec.vector, rec.eip, dr6);
+    CHECK(caught, "%s: no exception", what);
+    CHECK_EQ(rec.vector, 1, what);
+    CHECK_EQ(rec.eip, eip, what);
+    CHECK((dr6 & dr6_bits) == dr6_bits, "%s: DR6 %#lx lacks %#x", what, dr6, dr6_bits);
+    CHECK_EQ(HYPERVISOR_set_debugreg(6, 0), 0, "clearing DR6");
+}
+
+static void attack_debug(void)
+{
+    uint32_t ret;
+    CHECK_EQ(user_init(), 0, "user_init");
+
+    int r = user_run((void (*)(void))user_popf_tf, 0, &ret, &rec);
+    expect_db("TF from ring 3 (popf)", r == -1, (uint32_t)user_popf_tf_after, DR6_BS);
+    CHECK(rec.eflags & EFLAGS_TF, "saved EFLAGS lacks TF");
+    CHECK_EQ(rec.cs & 3, 3, "#DB from ring 3: saved CS");
+
+    r = trap_try(iret_with_tf, NULL, &rec);
+    expect_db("TF through the iret hypercall", r == 1, (uint32_t)iret_tf_after, DR6_BS);
+    irq_enable();
+
+    r = trap_try(icebp_kernel, NULL, &rec);
+    expect_db("INT1 (icebp) in ring 1", r == 1, (uint32_t)icebp_k_after, 0);
+    r = user_run((void (*)(void))user_icebp, 0, &ret, &rec);
+    expect_db("INT1 (icebp) in ring 3", r == -1, (uint32_t)user_icebp_after, 0);
+
+    /* DR0 = an instruction, DR7.L0 (execute, 1 byte): a fault before it */
+    CHECK_EQ(HYPERVISOR_set_debugreg(0, (uint32_t)bp_insn), 0, "set_debugreg(0)");
+    CHECK_EQ(HYPERVISOR_get_debugreg(0), (long)(uint32_t)bp_insn, "get_debugreg(0)");
+    CHECK_EQ(HYPERVISOR_set_debugreg(7, 0x1), 0, "set_debugreg(7, L0)");
+    r = trap_try(breakpoint_target, NULL, &rec);
+    CHECK_EQ(HYPERVISOR_set_debugreg(7, 0), 0, "set_debugreg(7, 0)");
+    expect_db("DR0 execute breakpoint", r == 1, (uint32_t)bp_insn, DR6_B0);
+    /* Xen's refusals: a breakpoint in the hypervisor hole, DR7.GD, an I/O breakpoint without CR4.DE */
+    long e1 = HYPERVISOR_set_debugreg(1, 0xF5800000u);
+    long e2 = HYPERVISOR_set_debugreg(7, 0x2000);
+    long e3 = HYPERVISOR_set_debugreg(7, 0x2 | 0x20000);
+    long e4 = HYPERVISOR_set_debugreg(8, 0);
+    printf("hostile: set_debugreg refusals %ld %ld %ld %ld\n", e1, e2, e3, e4);
+    CHECK_EQ(e1, -XEN_EPERM, "set_debugreg(1, hole)");
+    CHECK_EQ(e2, -XEN_EPERM, "set_debugreg(7, GD)");
+    CHECK_EQ(e3, -XEN_EPERM, "set_debugreg(7, I/O breakpoint)");
+    CHECK_EQ(e4, -XEN_ENODEV, "set_debugreg(8)");
+
+    r = user_run((void (*)(void))user_misaligned, 0, &ret, &rec);
+    printf("hostile: %-36s vector=%u error=%#x eip=%#x\n", "#AC from ring 3", rec.vector, rec.error, rec.eip);
+    CHECK(r == -1, "#AC: no exception");
+    CHECK_EQ(rec.vector, 17, "#AC vector");
+    CHECK_EQ(rec.error, 0, "#AC error code");
+    CHECK_EQ(rec.eip, (uint32_t)user_misaligned_insn, "#AC eip");
+    printf("hostile: every #DB and #AC reached the trap table\n");
+}
+
 /* ------------------------------------------------------------------------ */
 
 void guest_main(void)
@@ -142,6 +259,8 @@ void guest_main(void)
         fail("no attack= on the command line");
     if (!strcmp(what, "shared_info"))
         attack_shared_info();
+    else if (!strcmp(what, "debug"))
+        attack_debug();
     else
         fail("unknown attack '%s'", what);
     pass();

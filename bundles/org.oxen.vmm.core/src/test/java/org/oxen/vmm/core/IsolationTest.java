@@ -78,6 +78,26 @@ class IsolationTest {
         }
     }
 
+    /**
+     * F2: a #DB the CPU raised itself (TF single step from a popf in ring 3 or through the iret
+     * hypercall, a DR0 breakpoint) went through the PV guest's empty IDT and triple-faulted the
+     * domain. Every #DB, INT1 in both rings and #AC from ring 3 now reach the trap table, and
+     * set_debugreg/get_debugreg work with Xen's refusals.
+     */
+    @Test
+    void singleStepAndEveryDebugTrapReachTheTrapTable_F2() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            long free = vmm.freeFrames();
+            String out = run(vmm, "debug", "attack=debug");
+            assertTrue(out.contains("every #DB and #AC reached the trap table"), out);
+            assertEquals(0, vmm.internalErrors());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
     static String run(Vmm vmm, String name, String cmdline) throws Exception {
         Domain d = vmm.create(DomainConfig.builder(name).kernel(hostile()).memoryMiB(8).cmdline(cmdline).build());
         assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), name + " never finished");

@@ -22,7 +22,7 @@ import org.oxen.x86.cpu.X86Cpu;
  */
 public final class VcpuImpl implements Vcpu, SchedVcpu {
 
-    public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000,
+    public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000, CR0_AM = 0x40000,
             CR0_PG = 0x80000000;
     public static final int CR4_PAE = 0x20, CR4_OSFXSR = 0x200;
     public static final int EFLAGS_IF = 0x200;

@@ -49,6 +49,8 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.SET_CALLBACKS] = callbacks::setCallbacks;
         table[Hypercall.FPU_TASKSWITCH] = traps::fpuTaskswitch;
         table[Hypercall.SCHED_OP_COMPAT] = sched::schedOpCompat;
+        table[Hypercall.SET_DEBUGREG] = traps::setDebugreg;
+        table[Hypercall.GET_DEBUGREG] = traps::getDebugreg;
         table[Hypercall.UPDATE_DESCRIPTOR] = traps::updateDescriptor;
         table[Hypercall.MEMORY_OP] = memory::memoryOp;
         table[Hypercall.MULTICALL] = multicall::multicall;

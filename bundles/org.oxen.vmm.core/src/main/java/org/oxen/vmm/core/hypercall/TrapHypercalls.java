@@ -3,6 +3,7 @@ package org.oxen.vmm.core.hypercall;
 import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.EPERM;
 
+import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -16,7 +17,7 @@ import org.oxen.x86.cpu.X86Cpu;
 
 /**
  * The trap family: set_trap_table (the virtual IDT), stack_switch, set_gdt, update_descriptor,
- * fpu_taskswitch and iret.
+ * fpu_taskswitch, set_debugreg / get_debugreg and iret.
  */
 final class TrapHypercalls {
 
@@ -80,6 +81,47 @@ final class TrapHypercalls {
         if (mc) return EINVAL;
         s.bouncer().iret(v);
         return IRET_DONE;
+    }
+
+    /** DR7 bits of the enable flags (L0..G3) and GD. */
+    private static final int DR7_ACTIVE = 0xFF, DR7_GD = 0x2000;
+
+    /**
+     * set_debugreg(reg, value), as Xen's set_debugreg for a PV vcpu: DR0-3 must lie below the
+     * hypervisor hole (-EPERM); DR6/DR7 get their reserved bits fixed; DR7.GD (-EPERM) and I/O
+     * breakpoints (R/W = 10, which need CR4.DE, clear for PV guests: -EPERM) are refused;
+     * DR4/DR5 alias DR6/DR7 (CR4.DE clear); others -ENODEV. The registers are the vcpu's CPU's
+     * own, so a #DB they raise leaves the CPU as an exception exit and is bounced.
+     */
+    long setDebugreg(VcpuImpl v, int reg, int value, int a3, int a4, int a5, int a6, boolean mc) {
+        X86Cpu c = v.cpu();
+        switch (reg) {
+            case 0: case 1: case 2: case 3:
+                if (Integer.compareUnsigned(value, Xen.HYPERVISOR_VIRT_START) >= 0) return EPERM;
+                c.setDr(reg, value);
+                return 0;
+            case 4: case 6:
+                c.setDr(6, value);
+                return 0;
+            case 5: case 7:
+                if ((value & DR7_GD) != 0) return EPERM;
+                if ((value & DR7_ACTIVE) != 0) {
+                    for (int i = 16; i < 32; i += 4) {
+                        if (((value >>> i) & 3) == 2) return EPERM;
+                    }
+                }
+                c.setDr(7, value);
+                return 0;
+            default:
+                return -Errno.ENODEV;
+        }
+    }
+
+    /** get_debugreg(reg): the value (DR4/DR5 as DR6/DR7), -ENODEV for others. */
+    long getDebugreg(VcpuImpl v, int reg, int a2, int a3, int a4, int a5, int a6, boolean mc) {
+        if (reg < 0 || reg > 7) return -Errno.ENODEV;
+        int n = reg == 4 ? 6 : reg == 5 ? 7 : reg;
+        return v.cpu().dr(n);
     }
 
     /** set_gdt(frame_list, entries): frames validated and typed as descriptor pages. */
