@@ -4,6 +4,7 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.EPERM;
 
 import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -23,8 +24,6 @@ final class TrapHypercalls {
 
     /** Marker result of iret: the registers are set, eax must not be overwritten. */
     static final long IRET_DONE = Long.MIN_VALUE;
-    /** oxen bounds a trap table without terminator (Xen would preempt and go on). */
-    static final int MAX_TRAP_ENTRIES = 4096;
 
     private final Services s;
 
@@ -32,6 +31,13 @@ final class TrapHypercalls {
         this.s = s;
     }
 
+    /**
+     * set_trap_table as compat_set_trap_table: entries are copied in one by one until the one
+     * with address 0, each installed at once (a fault on a later one leaves the earlier ones,
+     * -EFAULT); the code selector is only RPL-fixed, never checked (a bad one shows when the
+     * bounce uses it); the preemption check after each entry continues the hypercall from the
+     * next one. NULL clears the table.
+     */
     long setTrapTable(VcpuImpl v, int table, int a2, int a3, int a4, int a5, int a6, boolean mc) {
         if (table == 0) {
             java.util.Arrays.fill(v.traps, null);
@@ -39,29 +45,18 @@ final class TrapHypercalls {
         }
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
-        // copy and check everything before changing the table
-        TrapInfo[] staged = v.traps.clone();
-        for (int i = 0; ; i++) {
-            if (i == MAX_TRAP_ENTRIES) return EINVAL;
-            int p = table + i * Xen.TRAP_INFO_SIZE;
+        for (int p = table; ; p += Xen.TRAP_INFO_SIZE) {
             int w0 = g.read32(cr3, p);
             int address = g.read32(cr3, p + Xen.TRAP_INFO_ADDRESS);
-            if (address == 0) break;
+            if (address == 0) return 0;
             int vector = w0 & 0xFF;
             int flags = (w0 >>> 8) & 0xFF;
             int cs = TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF);
-            if (!gateSelectorOk(v, cs)) return EPERM;
-            staged[vector] = new TrapInfo(vector, flags, cs, address);
+            v.traps[vector] = new TrapInfo(vector, flags, cs, address);
+            if (Args.preempt(v)) {
+                return Args.continuation(v, mc, Hypercall.SET_TRAP_TABLE, p + Xen.TRAP_INFO_SIZE, a2, a3, a4);
+            }
         }
-        System.arraycopy(staged, 0, v.traps, 0, 256);
-        return 0;
-    }
-
-    /** guest_gate_selector_okay: the flat kernel/user code selectors or one of the guest's own. */
-    static boolean gateSelectorOk(VcpuImpl v, int sel) {
-        if (sel == Xen.FLAT_RING1_CS || sel == Xen.FLAT_RING3_CS) return true;
-        if ((sel & 4) != 0) return (sel >>> 3) < v.ldtEntries;
-        return (sel >>> 3) < v.gdtEntries && (sel & 0xFFFC) != 0;
     }
 
     long stackSwitch(VcpuImpl v, int ss, int esp, int a3, int a4, int a5, int a6, boolean mc) {
