@@ -43,7 +43,8 @@ import org.oxen.itests.paxexam.broken.StarvingSchedulerActivator;
  * four cpubench domains that run until destroyed ({@code repeat=0}). Then, asserting after every
  * step that every domain is still running ({@code xl list}):
  * <ol>
- * <li>{@code stop}, {@code start} and {@code update} (no URL) of the credit bundle;</li>
+ * <li>{@code stop}, {@code start} and {@code update} (no URL) of the credit bundle, then
+ *     {@code uninstall} and {@code install} from its file URL;</li>
  * <li>a rebuilt credit jar dropped into the deploy directory (FileInstall updates the running
  *     bundle in place);</li>
  * <li>broken jars dropped in: not a bundle, a bundle whose requirements do not resolve, a
@@ -261,13 +262,17 @@ public class RuntimeHotSwapIT {
         return m;
     }
 
-    /** The shipped credit jar plus one more entry: a rebuild with the same name and version. */
-    private JarWriter rebuiltCredit() throws IOException {
-        Path shipped;
+    /** The credit jar the runtime ships (runtime/target/bundles/jar). */
+    private Path shippedCredit() throws IOException {
         try (var files = Files.list(root.resolve("runtime/target/bundles/jar"))) {
-            shipped = files.filter(p -> p.getFileName().toString().startsWith("org.oxen.sched.credit-")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("org.oxen.sched.credit-")).findFirst()
                     .orElseThrow(() -> new AssertionError("no credit jar under runtime/target/bundles/jar"));
         }
+    }
+
+    /** The shipped credit jar plus one more entry: a rebuild with the same name and version. */
+    private JarWriter rebuiltCredit() throws IOException {
+        Path shipped = shippedCredit();
         return o -> {
             try (JarFile in = new JarFile(shipped.toFile()); JarOutputStream out = new JarOutputStream(o, in.getManifest())) {
                 for (Enumeration<JarEntry> e = in.entries(); e.hasMoreElements();) {
@@ -342,6 +347,22 @@ public class RuntimeHotSwapIT {
         awaitPool0("credit");
         assertEquals("update keeps the bundle id", credit, creditBundle());
         assertAllRunning("update credit");
+        Matcher loc = Pattern.compile("(?m)^\\s*" + credit + "\\|[^|]*\\|[^|]*\\|([^|]+)\\|").matcher(run("lb -l"));
+        assertTrue(output.toString(), loc.find());
+        assertEquals("the shipped bundles are installed by reference, so update re-reads their file",
+                "reference:" + shippedCredit().toFile().toURI(), loc.group(1));
+        // uninstall / install from a URL / start, as in any Felix
+        run("uninstall " + credit);
+        awaitPool0Not("credit");
+        assertEquals(-1, creditBundle());
+        assertAllRunning("uninstall credit");
+        Matcher installed = Pattern.compile("Bundle ID: (\\d+)").matcher(run("install " + shippedCredit().toFile().toURI()));
+        assertTrue(output.toString(), installed.find());
+        credit = Long.parseLong(installed.group(1));
+        run("start " + credit);
+        awaitPool0("credit");
+        assertEquals(credit, creditBundle());
+        assertAllRunning("install and start credit");
 
         // 2. a rebuilt credit jar dropped into the deploy directory updates the running bundle
         int from = output.length();
@@ -376,7 +397,8 @@ public class RuntimeHotSwapIT {
 
         from = output.length();
         drop("starving.jar", starvingScheduler());
-        awaitLine(from, "Started bundle: file:");
+        awaitLine(from, "oxen: refused scheduler 'starving' of bundle org.oxen.itests.starving [");
+        assertTrue(output.substring(from), output.substring(from).contains("it fails conformance: starving: FAILS"));
         String dmesg;
         long refusalDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS);
         while (!(dmesg = run("xl dmesg")).contains("sched: refusing scheduler 'starving': it fails conformance")) {
