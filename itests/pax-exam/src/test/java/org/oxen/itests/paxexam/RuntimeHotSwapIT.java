@@ -45,6 +45,8 @@ import org.oxen.itests.paxexam.broken.StarvingSchedulerActivator;
  * <ol>
  * <li>{@code stop}, {@code start} and {@code update} (no URL) of the credit bundle, then
  *     {@code uninstall} and {@code install} from its file URL;</li>
+ * <li>a configuration file in the deploy directory (Config Admin) that makes rr the default
+ *     scheduler: Pool-0 moves to rr, and back to credit when the file is removed;</li>
  * <li>a rebuilt credit jar dropped into the deploy directory (FileInstall updates the running
  *     bundle in place);</li>
  * <li>broken jars dropped in: not a bundle, a bundle whose requirements do not resolve, a
@@ -364,8 +366,21 @@ public class RuntimeHotSwapIT {
         assertEquals(credit, creditBundle());
         assertAllRunning("install and start credit");
 
-        // 2. a rebuilt credit jar dropped into the deploy directory updates the running bundle
+        // 2. a component configuration in the deploy directory (Config Admin) makes rr the default:
+        // Pool-0 moves to it; removing the file moves Pool-0 back to credit
         int from = output.length();
+        Path rrConfig = deploy.resolve("org.oxen.sched.rr.RoundRobinFactory.config");
+        drop(rrConfig.getFileName().toString(),
+                o -> o.write("service.ranking=I\"2000\"\noxen.sched.default=B\"true\"\n".getBytes(StandardCharsets.UTF_8)));
+        awaitLine(from, "Creating configuration {org.oxen.sched.rr.RoundRobinFactory}");
+        awaitPool0("rr");
+        assertAllRunning("rr made the default by a configuration file");
+        Files.delete(rrConfig);
+        awaitPool0("credit");
+        assertAllRunning("rr's configuration file removed");
+
+        // 3. a rebuilt credit jar dropped into the deploy directory updates the running bundle
+        from = output.length();
         drop("org.oxen.sched.credit.jar", rebuiltCredit());
         awaitLine(from, "A bundle with the same symbolic name (org.oxen.sched.credit)");
         awaitLine(from, "Started bundle: ");
@@ -375,7 +390,7 @@ public class RuntimeHotSwapIT {
         assertTrue(headers, headers.contains("Bundle-SymbolicName = org.oxen.sched.credit"));
         assertAllRunning("rebuilt credit dropped in");
 
-        // 3. broken jars: each reported, nothing running changes
+        // 4. broken jars: each reported, nothing running changes
         from = output.length();
         drop("garbage.jar", o -> o.write("this is not a zip".getBytes(StandardCharsets.UTF_8)));
         awaitLine(from, "garbage.jar is not an OSGi bundle: it is not a readable jar");
@@ -409,7 +424,7 @@ public class RuntimeHotSwapIT {
         assertEquals("a refused scheduler does not take Pool-0", "credit", pool0Scheduler());
         assertAllRunning("scheduler failing conformance dropped in");
 
-        // 4. the credit jar removed (its bundle is uninstalled) and put back
+        // 5. the credit jar removed (its bundle is uninstalled) and put back
         from = output.length();
         Files.delete(deploy.resolve("org.oxen.sched.credit.jar"));
         awaitLine(from, "Uninstalling bundle " + credit);
