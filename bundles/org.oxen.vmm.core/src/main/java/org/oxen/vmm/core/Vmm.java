@@ -43,10 +43,8 @@ import org.oxen.x86.cpu.X86Cpu;
  * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
  * {@link HypervisorComponent} publishes it as the {@link Hypervisor} service.
  *
- * <p>Locking order: the Vmm monitor (domain table, create/destroy) before {@link SchedCore}'s
- * config lock before a scheduler instance's lock before a domain's or vcpu's monitor (a leaf);
- * the mm lock (the {@link FramePool} monitor) under the Vmm monitor or alone. The pCPU threads
- * never take the Vmm monitor nor the config lock.
+ * <p>Locking: the monitor guards the domain table (create, destroy); its place in the lock
+ * order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
 public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host {
 
@@ -117,12 +115,12 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     /** A scheduler service appeared (see {@link SchedCore#addFactory}); false if refused. */
     public boolean addScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
-        return sched.addFactory(f, isDefault, ranking);
+        return sched.cpupools().addFactory(f, isDefault, ranking);
     }
 
     /** A scheduler service is going away: its pools move to the default before this returns. */
     public void removeScheduler(SchedulerFactory f) {
-        sched.removeFactory(f);
+        sched.cpupools().removeFactory(f);
     }
 
     /** The scheduler core (tests, benchmarks). */
@@ -192,7 +190,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 throw new DomainBuildException("domain build failed: " + e, e);
             }
             domains.put(id, d);
-            sched.insertDomain(d);
+            sched.cpupools().insertDomain(d);
         }
         fire(DomainEvent.Type.CREATED, d, "");
         if (!config.startPaused()) {
@@ -240,7 +238,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             d.setDying();
         }
         sched.stopped(d);
-        sched.removeDomain(d);
+        sched.cpupools().removeDomain(d);
         int n = releaseFrames(d);
         synchronized (this) {
             domains.remove(domid);
@@ -265,14 +263,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public void pause(int domid) {
         DomainImpl d = require(domid);
-        sched.pauseDomain(d);
+        sched.cpupools().pauseDomain(d);
         fire(DomainEvent.Type.PAUSED, d, "");
     }
 
     @Override
     public void unpause(int domid) {
         DomainImpl d = require(domid);
-        sched.unpauseDomain(d);
+        sched.cpupools().unpauseDomain(d);
         fire(DomainEvent.Type.UNPAUSED, d, "");
     }
 
@@ -324,57 +322,57 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     @Override
     public List<CpuPoolInfo> pools() {
-        return sched.pools();
+        return sched.cpupools().pools();
     }
 
     @Override
     public CpuPoolInfo createPool(String name, String scheduler, List<Integer> cpus) {
-        return sched.createPool(name, scheduler, cpus);
+        return sched.cpupools().createPool(name, scheduler, cpus);
     }
 
     @Override
     public void destroyPool(String pool) {
-        sched.destroyPool(pool);
+        sched.cpupools().destroyPool(pool);
     }
 
     @Override
     public void addPoolCpu(String pool, int cpu) {
-        sched.addPoolCpu(pool, cpu);
+        sched.cpupools().addPoolCpu(pool, cpu);
     }
 
     @Override
     public void removePoolCpu(String pool, int cpu) {
-        sched.removePoolCpu(pool, cpu);
+        sched.cpupools().removePoolCpu(pool, cpu);
     }
 
     @Override
     public void migrate(int domid, String pool) {
-        sched.migrate(require(domid), pool);
+        sched.cpupools().migrate(require(domid), pool);
     }
 
     @Override
     public List<SchedulerInfo> schedulers() {
-        return sched.schedulers();
+        return sched.cpupools().schedulers();
     }
 
     @Override
     public Map<String, String> schedulerParams(int domid) {
-        return sched.params(require(domid));
+        return sched.cpupools().params(require(domid));
     }
 
     @Override
     public Map<String, String> poolSchedulerParams(String pool) {
-        return sched.poolParams(pool);
+        return sched.cpupools().poolParams(pool);
     }
 
     @Override
     public void setPoolSchedulerParams(String pool, Map<String, String> values) {
-        sched.setPoolParams(pool, values);
+        sched.cpupools().setPoolParams(pool, values);
     }
 
     @Override
     public void setSchedulerParams(int domid, Map<String, String> values) {
-        sched.setParams(require(domid), values);
+        sched.cpupools().setParams(require(domid), values);
     }
 
     @Override

@@ -21,7 +21,8 @@ import org.oxen.x86.api.Ram;
  * <p>Lifecycle: built (paused by the builder) -> running (pause count 0) -> shut down (the
  * guest's SCHEDOP_shutdown, reason recorded) or crashed (by the hypervisor, message recorded)
  * -> dying (destroy in progress) -> gone. Locking: state changes happen under this object's
- * monitor; waiters use {@link #awaitShutdown}.
+ * monitor (a leaf of the lock order stated in the {@link org.oxen.vmm.core} package
+ * documentation); waiters use {@link #awaitShutdown}.
  */
 public final class DomainImpl implements Domain, SchedDomain {
 

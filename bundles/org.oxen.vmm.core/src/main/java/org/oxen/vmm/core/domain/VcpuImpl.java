@@ -18,7 +18,8 @@ import org.oxen.x86.cpu.X86Cpu;
  *
  * <p>Threading: the PV state is touched only by the pCPU thread running the vcpu (hypercalls,
  * exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
- * volatile and changed under the scheduler's lock.
+ * volatile and changed under the scheduler's lock; the monitor guards the scheduler pause count
+ * (a leaf of the lock order stated in the {@link org.oxen.vmm.core} package documentation).
  */
 public final class VcpuImpl implements Vcpu, SchedVcpu {
 

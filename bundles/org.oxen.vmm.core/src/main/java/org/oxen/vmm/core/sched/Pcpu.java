@@ -23,6 +23,15 @@ import org.oxen.x86.cpu.RunResult;
  * paused. The switched-out vcpu reads as running until the next decision on this pCPU has been
  * taken (its context is saved by then: Xen's context_saved), so no other pCPU can take it early.
  * A pCPU in no pool (free) only fires timers and waits.
+ *
+ * <p>Timers: a scheduler instance's timers ({@link CpuPools.View#newTimer}) are dropped when
+ * their instance is retired; hypervisor timers ({@link SchedCore#newTimer}, no view) belong to
+ * no instance and survive every swap.
+ *
+ * <p>Locking: {@link #lock} guards the timer list and the idle wait (a leaf: callbacks run after
+ * it is released); {@link #current}, {@link #pool}, {@link #tickled} and {@link #epoch} are
+ * volatile, written by this pCPU's thread only ({@link #pool} under {@link CpuPools}' config
+ * lock). The lock order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
 public final class Pcpu implements Runnable {
 
@@ -51,7 +60,7 @@ public final class Pcpu implements Runnable {
     private volatile boolean tickled;
     private volatile boolean stop;
     /** The pool this pCPU serves, or null when free. */
-    volatile SchedCore.Pool pool;
+    volatile CpuPools.Pool pool;
     /** The vcpu this pCPU runs or last ran and has not switched out yet (pCPU thread only, read by tickle). */
     private volatile VcpuImpl current;
     private Scheduler<?, ?> currentSched;
@@ -107,12 +116,13 @@ public final class Pcpu implements Runnable {
     // ---- timers ----
 
     final class Timer implements SchedTimer {
-        private final SchedCore.View view;
+        /** The scheduler instance's pool view, or null for a hypervisor timer. */
+        private final CpuPools.View view;
         private final Runnable callback;
         private boolean active;
         private long expiry;
 
-        Timer(SchedCore.View view, Runnable callback) {
+        Timer(CpuPools.View view, Runnable callback) {
             this.view = view;
             this.callback = callback;
         }
@@ -166,7 +176,7 @@ public final class Pcpu implements Runnable {
         }
     }
 
-    Timer newTimer(SchedCore.View view, Runnable callback) {
+    Timer newTimer(CpuPools.View view, Runnable callback) {
         return new Timer(view, callback);
     }
 
@@ -191,10 +201,11 @@ public final class Pcpu implements Runnable {
         try {
             for (int i = timers.size() - 1; i >= 0; i--) {
                 Timer t = timers.get(i);
-                if (t.expiry <= now || t.view.dead) {
+                boolean retired = t.view != null && t.view.dead;
+                if (t.expiry <= now || retired) {
                     timers.remove(i);
                     t.active = false;
-                    if (!t.view.dead) due.add(t);
+                    if (!retired) due.add(t);
                 }
             }
         } finally {
@@ -204,7 +215,7 @@ public final class Pcpu implements Runnable {
             try {
                 due.get(i).callback.run();
             } catch (RuntimeException e) {
-                core.log("BUG: pCPU " + id + ": timer callback of " + due.get(i).view + " failed: " + e);
+                core.log("BUG: pCPU " + id + ": timer callback of " + (due.get(i).view != null ? due.get(i).view : "the hypervisor") + " failed: " + e);
             }
         }
     }
@@ -256,7 +267,7 @@ public final class Pcpu implements Runnable {
 
     private void turn() {
         fireTimers(clock.nanos());
-        SchedCore.Pool p = pool;
+        CpuPools.Pool p = pool;
         Scheduler<?, ?> s = p == null ? null : p.sched;
         if (s != currentSched) {
             // the pool's instance changed (every domain was moved out of the old one first)

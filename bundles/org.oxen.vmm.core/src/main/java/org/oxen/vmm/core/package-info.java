@@ -1,0 +1,24 @@
+/**
+ * The hypervisor (VMM core): {@link org.oxen.vmm.core.Vmm} and its OSGi face
+ * {@link org.oxen.vmm.core.HypervisorComponent}. Private: nothing here is exported.
+ *
+ * <h2 id="lock-order">Lock order</h2>
+ * The one statement of the VMM's lock order; every concurrent class links here. A thread
+ * holding a lock may take only locks further down the list:
+ * <ol>
+ * <li>the {@code Vmm} monitor: the domain table (create, destroy);</li>
+ * <li>{@code CpuPools}' config lock (Xen's cpupool_lock): registry, pools, domain membership,
+ *     toolstack pause/unpause, DomainMove;</li>
+ * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
+ *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
+ * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
+ * <li>a domain's or a vcpu's monitor (state reads and counters only: calls out to nothing);</li>
+ * <li>a {@code Pcpu}'s lock (its timer list and idle wait: a leaf; timer callbacks run after
+ *     it is released, on the pCPU's thread, holding nothing).</li>
+ * </ol>
+ * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor or alone, never
+ * with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
+ * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait
+ * for a vcpu to leave its pCPU while holding them.
+ */
+package org.oxen.vmm.core;
