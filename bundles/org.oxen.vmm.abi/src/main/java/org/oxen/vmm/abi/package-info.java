@@ -1,11 +1,11 @@
 /**
  * Xen's x86_32 PAE paravirtual ABI as Java: the numbers and layouts of Xen's public headers
- * (xen.h, arch-x86/xen-x86_32.h, memory.h, sched.h, vcpu.h, callback.h, physdev.h, version.h,
+ * (xen.h, arch-x86/xen-x86_32.h, memory.h, sched.h, vcpu.h, callback.h, physdev.h, version.h, event_channel.h,
  * elfnote.h), in one place, apart from any implementation. Offsets are byte offsets in the
  * i386 layout ({@code gcc -m32}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.vmm.abi;
 
 import org.osgi.annotation.bundle.Export;

@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
@@ -22,22 +21,23 @@ import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.sched.api.SchedulerFactory;
+import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.DomainBuilder;
+import org.oxen.vmm.core.evtchn.Dom0Events;
+import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.hypercall.HypercallDispatcher;
 import org.oxen.vmm.core.hypercall.Services;
-import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.sched.SchedCore;
 import org.oxen.vmm.core.time.SystemTime;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.PvExitHandler;
 import org.oxen.vmm.core.trap.TrapBouncer;
-import org.oxen.x86.api.IoPortDevice;
-import org.oxen.x86.cpu.SegmentState;
-import org.oxen.x86.cpu.X86Cpu;
 
 /**
  * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
@@ -46,22 +46,11 @@ import org.oxen.x86.cpu.X86Cpu;
  * <p>Locking: the monitor guards the domain table (create, destroy); its place in the lock
  * order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
-public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host {
+public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory {
 
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
     private static final int DMESG_LINES = 2000;
-
-    private static final IoPortDevice NO_IO = new IoPortDevice() {
-        @Override
-        public int read8(int offset) {
-            return 0xFF;
-        }
-
-        @Override
-        public void write8(int offset, int value) {
-        }
-    };
 
     private final FramePool pool;
     private final PageTables pageTables;
@@ -72,6 +61,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final SchedCore sched;
+    private final PvVcpuArch pv;
+    private final Dom0Events dom0Events = new Dom0Events(this);
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
@@ -96,6 +87,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
+        pv = new PvVcpuArch(pool.ram(), bouncer, guest, dispatcher, cpuid, time);
         log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
                 pool.m2pFirstFrame(), nrPcpus));
@@ -169,9 +161,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                     config.maxMemoryMiB() * 1024L);
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i] = newVcpu(d, i);
+                vcpus[i] = pv.create(d, i);
             }
             d.setVcpus(vcpus);
+            d.setEvents(new EventChannels(this, d));
+            for (VcpuImpl v : vcpus) {
+                int timerCpu = id + v.id();
+                v.setTimers(new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
+            }
             try {
                 DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
                 for (VcpuImpl v : vcpus) {
@@ -199,35 +196,6 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return d;
     }
 
-    private VcpuImpl newVcpu(DomainImpl d, int i) {
-        X86Cpu cpu = X86Cpu.create(pool.ram(), NO_IO);
-        VcpuImpl v = new VcpuImpl(d, i, cpu);
-        cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, dispatcher, cpuid));
-        for (int vec = 0; vec < 32; vec++) {
-            cpu.setExceptionExit(vec, true);
-        }
-        for (int n = 0; n < 256; n++) {
-            cpu.setSoftwareInterruptExit(n, true);
-        }
-        cpu.setClock(time);
-        cpu.setCpuidModel(cpuid.model());
-        cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
-        cpu.setCr(0, VcpuImpl.CR0_PE | VcpuImpl.CR0_MP | VcpuImpl.CR0_ET | VcpuImpl.CR0_NE | VcpuImpl.CR0_WP
-                | VcpuImpl.CR0_PG);
-        try {
-            cpu.setMsr(0xC0000080, 0x800); // EFER.NXE: PV guests may use NX
-        } catch (IllegalArgumentException e) {
-            // a CPU without EFER: no NX
-        }
-        cpu.setGdt(DomainMemory.gdtVirt(i), (Xen.FIRST_RESERVED_GDT_PAGE + 1) * Xen.PAGE_SIZE - 1);
-        cpu.setIdt(0, 0);
-        cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
-        // A TSS too short for an I/O bitmap: IN/OUT at CPL 1 (IOPL 0) are #GP(0), bounced to the guest.
-        cpu.setTr(new SegmentState(0, 0, 0, 0x8B));
-        DomainBuilder.enterKernelMode(cpu);
-        return v;
-    }
-
     @Override
     public void destroy(int domid) {
         DomainImpl d;
@@ -238,6 +206,10 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             d.setDying();
         }
         sched.stopped(d);
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            d.vcpu(i).timers().kill();
+        }
+        d.events().destroy();
         sched.cpupools().removeDomain(d);
         int n = releaseFrames(d);
         synchronized (this) {
@@ -467,8 +439,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
-    public void block(VcpuImpl v) {
-        v.setBlocked(true);
+    public void blocked(VcpuImpl v) {
         sched.sleep(v);
     }
 
@@ -478,8 +449,15 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
-    public void beforeSlice(VcpuImpl v) {
-        time.updateVcpuTime(pool.ram(), v.vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_TIME);
+    public EventChannels of(int domid) {
+        if (domid == 0) return dom0Events.table();
+        DomainImpl d = domains.get(domid);
+        return d == null || d.isDying() ? null : d.events();
+    }
+
+    @Override
+    public Dom0EventChannels eventChannels() {
+        return dom0Events;
     }
 
     @Override

@@ -12,10 +12,15 @@
  * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
  *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
  * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
- * <li>a domain's or a vcpu's monitor (state reads and counters only: calls out to nothing);</li>
+ * <li>a domain's or a vcpu's monitor (state reads, the blocked flag, counters: calls out to
+ *     nothing), or a vcpu's {@code VcpuTimers} monitor (period and last tick; it arms timers);</li>
  * <li>a {@code Pcpu}'s lock (its timer list and idle wait: a leaf; timer callbacks run after
- *     it is released, on the pCPU's thread, holding nothing).</li>
+ *     it is released, on the pCPU's thread, holding nothing). The {@code TimerAlarm} takes no
+ *     lock (atomics).</li>
  * </ol>
+ * A vcpu's blocked flag changes under its monitor on both sides (SCHEDOP_block checks for a
+ * pending event and sets it; a sender sets the event pending, then clears it): no wake-up is
+ * lost between the check and the block.
  * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor or alone, never
  * with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
  * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait

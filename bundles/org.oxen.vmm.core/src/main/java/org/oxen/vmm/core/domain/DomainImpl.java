@@ -112,6 +112,17 @@ public final class DomainImpl implements Domain, SchedDomain {
         vcpus = v;
     }
 
+    private org.oxen.vmm.core.evtchn.EventChannels events;
+
+    /** The domain's event channels (set once, after the vcpus). */
+    public org.oxen.vmm.core.evtchn.EventChannels events() {
+        return events;
+    }
+
+    public void setEvents(org.oxen.vmm.core.evtchn.EventChannels e) {
+        events = e;
+    }
+
     /** The scheduler's private data for this domain (org.oxen.sched.api), and the pool id. */
     public volatile DomainData schedData;
     public volatile int poolId;

@@ -71,10 +71,29 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** Pauses taken by a scheduler through {@link #pause()} (Credit's cap parking). */
     private int schedPauses;
 
-    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu) {
+    private final org.oxen.vmm.core.arch.VcpuArch arch;
+
+    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu, org.oxen.vmm.core.arch.VcpuArch arch) {
         this.domain = domain;
         this.id = id;
         this.cpu = cpu;
+        this.arch = arch;
+    }
+
+    private org.oxen.vmm.core.time.VcpuTimers timers;
+
+    /** The vcpu's single-shot and periodic timers (set once, at creation). */
+    public org.oxen.vmm.core.time.VcpuTimers timers() {
+        return timers;
+    }
+
+    public void setTimers(org.oxen.vmm.core.time.VcpuTimers t) {
+        timers = t;
+    }
+
+    /** The architecture seam this vcpu runs under (PV today). */
+    public org.oxen.vmm.core.arch.VcpuArch arch() {
+        return arch;
     }
 
     public DomainImpl domain() {
@@ -197,6 +216,48 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
 
     public void setBlocked(boolean b) {
         blocked = b;
+    }
+
+    /**
+     * Xen's local_events_need_delivery: evtchn_upcall_pending set and evtchn_upcall_mask clear
+     * (one volatile read of the vcpu_info dword holding both bytes).
+     */
+    public boolean eventsNeedDelivery() {
+        int w = domain.ram().readVolatile32(vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_PENDING);
+        return (w & 0xFF) != 0 && (w & 0xFF00) == 0;
+    }
+
+    /**
+     * do_block's atomic half: marks the vcpu blocked unless an event needs delivery already.
+     * The check and the flag change happen under this monitor, and {@link #kick} clears the flag
+     * under it after making an event pending, so no wake-up is lost between the two. Returns
+     * whether the vcpu blocked (the caller then tells the scheduler it sleeps).
+     */
+    public boolean blockUnlessEventsPending() {
+        synchronized (this) {
+            if (eventsNeedDelivery()) return false;
+            blocked = true;
+        }
+        return true;
+    }
+
+    /** vcpu_unblock's flag change: returns whether the vcpu was blocked. */
+    public boolean unblock() {
+        synchronized (this) {
+            if (!blocked) return false;
+            blocked = false;
+        }
+        return true;
+    }
+
+    /**
+     * vcpu_kick, after an event became pending for this vcpu: a blocked vcpu wakes (the
+     * scheduler hears it), a running one leaves guest code at once so that the event is
+     * delivered before it resumes (its pCPU checks on every resume).
+     */
+    public void kick() {
+        if (unblock() && isRunnable()) schedWake();
+        if (running) cpu.requestStop();
     }
 
     private volatile long sliceStart;

@@ -62,12 +62,15 @@ final class SchedHypercalls {
         }
     }
 
-    /** do_block: unmask events; sleep unless one is pending already. */
+    /**
+     * do_block: unmask events; block unless one needs delivery already (checked atomically with
+     * setting the blocked flag: {@link VcpuImpl#blockUnlessEventsPending}). The upcall is
+     * delivered on the way back to the guest, now or when an event wakes the vcpu.
+     */
     private long block(VcpuImpl v) {
         v.setUpcallMask(0);
-        int pending = v.domain().ram().read8(v.vcpuInfoAddress() + SharedInfo.VI_UPCALL_PENDING);
-        if (pending == 0) {
-            s.block(v);
+        if (v.blockUnlessEventsPending()) {
+            s.blocked(v);
             v.endSlice = true;
         }
         return 0;

@@ -21,8 +21,8 @@ public interface Services {
     /** The domain with that id, or null. */
     DomainImpl domain(int domid);
 
-    /** The vcpu stops running: it blocked (the scheduler must not pick it until woken). */
-    void block(VcpuImpl v);
+    /** The vcpu blocked (its flag is set): the scheduler hears that it sleeps. */
+    void blocked(VcpuImpl v);
 
     void log(String line);
 

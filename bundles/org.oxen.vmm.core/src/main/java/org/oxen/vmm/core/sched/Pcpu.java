@@ -35,10 +35,8 @@ import org.oxen.x86.cpu.RunResult;
  */
 public final class Pcpu implements Runnable {
 
-    /** Per-slice hooks of the hypervisor. */
+    /** What the hypervisor does when running a vcpu fails. */
     public interface SliceHooks {
-        void beforeSlice(VcpuImpl v);
-
         void internalError(VcpuImpl v, Throwable t);
     }
 
@@ -113,6 +111,12 @@ public final class Pcpu implements Runnable {
         }
     }
 
+    /** The alarm fired for this pCPU: its vcpu leaves guest code so that due timers fire. */
+    void timerInterrupt() {
+        VcpuImpl c = current;
+        if (c != null && c.running()) c.cpu().requestStop();
+    }
+
     // ---- timers ----
 
     final class Timer implements SchedTimer {
@@ -140,6 +144,7 @@ public final class Pcpu implements Runnable {
             } finally {
                 lock.unlock();
             }
+            core.alarm().earlier(id, expiryNs);
         }
 
         @Override
@@ -261,6 +266,7 @@ public final class Pcpu implements Runnable {
     }
 
     private void switchOut(VcpuImpl v) {
+        v.timers().descheduled();
         v.setRunning(false, id);
         core.notRunning();
     }
@@ -325,21 +331,24 @@ public final class Pcpu implements Runnable {
     }
 
     private void slice(VcpuImpl v, long t0, long budget) {
-        v.flushIfRequested();
-        hooks.beforeSlice(v);
+        v.arch().scheduledIn(v);
+        v.timers().scheduledIn();
         v.endSlice = false;
         v.sliceStarted(t0);
         long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
             for (;;) {
+                v.arch().beforeResume(v);
+                if (v.endSlice || !v.isRunnable()) return;
+                core.alarm().set(id, nextExpiry());
                 RunResult r = v.cpu().run(CHUNK);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
                     return;
                 }
                 if (r == RunResult.HALTED) {
-                    v.domain().crash("vcpu " + v.id() + " halted in the CPU (a PV guest idles with SCHEDOP_block)");
-                    return;
+                    v.arch().halted(v);
+                    if (!v.isRunnable()) return;
                 }
                 if (v.endSlice || tickled || stop || !v.isRunnable()) return;
                 long now = clock.nanos();

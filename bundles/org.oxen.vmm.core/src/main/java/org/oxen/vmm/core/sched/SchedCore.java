@@ -36,6 +36,7 @@ public final class SchedCore implements DomainMove.Core {
     private final Clock clock;
     private final Pcpu[] pcpus;
     private final CpuPools pools;
+    private final TimerAlarm alarm;
     private final Object notRunning = new Object();
     private final AtomicLong twoPcpus = new AtomicLong();
     /** The instance DomainMove is attaching vcpus to (under the config lock). */
@@ -50,7 +51,9 @@ public final class SchedCore implements DomainMove.Core {
         for (int i = 0; i < nrPcpus; i++) {
             pcpus[i] = new Pcpu(i, this, host, clock);
         }
+        alarm = new TimerAlarm(pcpus, clock);
         pools = new CpuPools(this);
+        alarm.start();
         for (Pcpu p : pcpus) {
             p.start();
         }
@@ -67,6 +70,10 @@ public final class SchedCore implements DomainMove.Core {
 
     Clock clock() {
         return clock;
+    }
+
+    TimerAlarm alarm() {
+        return alarm;
     }
 
     Pcpu pcpu(int cpu) {
@@ -92,6 +99,7 @@ public final class SchedCore implements DomainMove.Core {
     }
 
     public void shutdown() {
+        alarm.stop();
         for (Pcpu p : pcpus) {
             try {
                 p.stop();

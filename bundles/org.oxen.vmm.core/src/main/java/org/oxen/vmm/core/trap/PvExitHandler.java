@@ -56,7 +56,14 @@ public final class PvExitHandler implements ExitHandler {
         if (v.endSlice || v.domain().isStopped()) {
             return ExitAction.STOP;
         }
-        return ExitAction.RESUME;
+        try {
+            v.arch().beforeResume(v);
+        } catch (RuntimeException | StackOverflowError e) {
+            hypercalls.countInternalError();
+            v.domain().crash("hypervisor error delivering events after " + exit + ": " + e);
+            return ExitAction.STOP;
+        }
+        return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
     }
 
     private void handle(X86Cpu cpu, CpuExit exit) {
