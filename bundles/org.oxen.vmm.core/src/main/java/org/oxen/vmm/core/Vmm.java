@@ -444,6 +444,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
+    public void woken(VcpuImpl v) {
+        sched.wake(v);
+    }
+
+    @Override
     public int versionNumber() {
         return VERSION;
     }

@@ -217,6 +217,7 @@ public final class DomainBuilder {
         cpu.setGpr(X86Cpu.ESP, (int) (stack + 4096));
         cpu.setEip((int) entry);
         enterKernelMode(cpu);
+        v0.setInitialised();
         v0.setOnline(true);
 
         return new Layout(virtBase, kstart, kend, p2mVirt, startInfo, ptBase, nrPt, stack + 4096, end, entry,

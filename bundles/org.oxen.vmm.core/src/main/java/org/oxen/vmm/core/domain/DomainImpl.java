@@ -47,6 +47,11 @@ public final class DomainImpl implements Domain, SchedDomain {
     private final ConsoleRing console = new ConsoleRing(64 * 1024);
     private VcpuImpl[] vcpus = new VcpuImpl[0];
     private int sharedInfoMfn = -1;
+    /**
+     * Xen's d-&gt;domain_lock: serialises vcpu initialise/up/down of this domain; the mm lock may
+     * be taken under it (lock order: the {@link org.oxen.vmm.core} package documentation).
+     */
+    public final Object domainLock = new Object();
     /** vm_assist bits. */
     public volatile int vmAssist;
 

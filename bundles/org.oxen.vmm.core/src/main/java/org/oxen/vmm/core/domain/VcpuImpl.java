@@ -52,6 +52,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public volatile boolean yieldRequested;
 
     private volatile boolean online;
+    /** Xen's is_initialised: vcpu 0 by the builder, others by VCPUOP_initialise. */
+    private volatile boolean initialised;
     private volatile boolean blocked;
     private volatile boolean running;
     private volatile boolean tlbFlushPending;
@@ -116,6 +118,14 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
 
     public void setOnline(boolean on) {
         online = on;
+    }
+
+    public boolean initialised() {
+        return initialised;
+    }
+
+    public void setInitialised() {
+        initialised = true;
     }
 
     @Override
@@ -295,9 +305,18 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return online && !blocked;
     }
 
-    /** Asks for a full TLB flush before the vcpu runs again (another vcpu changed page tables). */
+    /**
+     * Asks for a full TLB flush before the vcpu runs guest code again (another vcpu changed page
+     * tables); a running vcpu leaves guest code at once to do it (Xen's flush IPI).
+     */
     public void requestTlbFlush() {
         tlbFlushPending = true;
+        if (running) cpu.requestStop();
+    }
+
+    /** Whether a requested flush is still to be done while the vcpu runs (the requester waits). */
+    public boolean tlbFlushOutstanding() {
+        return tlbFlushPending && running;
     }
 
     /** Asks for a CR3 reload (PDPTEs) before the vcpu runs again: its L3 changed. */

@@ -42,7 +42,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         PhysdevHypercalls physdev = new PhysdevHypercalls(s);
         MulticallHypercall multicall = new MulticallHypercall(s, this);
         EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
-        VcpuHypercalls vcpu = new VcpuHypercalls(s);
+        VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
 
         table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
         table[Hypercall.MMU_UPDATE] = mmu::mmuUpdate;

@@ -277,7 +277,9 @@ final class MmuHypercalls {
                 return 0; // every mmuext_op flushes (see the class comment)
             case Xen.MMUEXT_TLB_FLUSH_MULTI:
             case Xen.MMUEXT_INVLPG_MULTI:
-                s.guest().read32(Args.cr3(v), arg2); // the vcpu mask must be readable
+                // the vcpu mask (a bitmap of 32-bit words) must be readable; the vcpus it names are
+                // flushed synchronously with all the others of the domain (see flush)
+                s.guest().read32(Args.cr3(v), arg2);
                 return 0;
             case Xen.MMUEXT_FLUSH_CACHE:
             case Xen.MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -349,12 +351,26 @@ final class MmuHypercalls {
         return 0;
     }
 
+    /**
+     * The calling vcpu's TLB is flushed, and every other vcpu of the domain flushes before it
+     * runs guest code again; those running on other pCPUs are stopped and waited for (Xen's
+     * flush_tlb_mask: synchronous), so no stale writable translation outlives a type change.
+     * While waiting, the caller does any flush asked of itself (two vcpus may flush each other).
+     */
     private void flush(VcpuImpl v) {
         v.cpu().flushTlb();
         DomainImpl d = v.domain();
-        for (int i = 0; i < d.vcpuCount(); i++) {
+        int n = d.vcpuCount();
+        for (int i = 0; i < n; i++) {
             VcpuImpl o = d.vcpu(i);
             if (o != v) o.requestTlbFlush();
+        }
+        for (int i = 0; i < n; i++) {
+            VcpuImpl o = d.vcpu(i);
+            while (o != v && o.tlbFlushOutstanding()) {
+                v.flushIfRequested();
+                Thread.onSpinWait();
+            }
         }
         v.reloadCr3IfRequested();
     }
