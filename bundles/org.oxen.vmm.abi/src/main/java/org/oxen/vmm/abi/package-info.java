@@ -5,7 +5,7 @@
  * i386 layout ({@code gcc -m32}).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.vmm.abi;
 
 import org.osgi.annotation.bundle.Export;

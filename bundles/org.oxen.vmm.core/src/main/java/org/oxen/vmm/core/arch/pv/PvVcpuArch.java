@@ -67,8 +67,9 @@ public final class PvVcpuArch implements VcpuArch {
         cpu.setClock(time);
         cpu.setCpuidModel(cpuid.model());
         cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
+        // CR0.AM as Xen runs (boot/trampoline.S): ring 3 with EFLAGS.AC gets #AC, bounced to the guest
         cpu.setCr(0, VcpuImpl.CR0_PE | VcpuImpl.CR0_MP | VcpuImpl.CR0_ET | VcpuImpl.CR0_NE | VcpuImpl.CR0_WP
-                | VcpuImpl.CR0_PG);
+                | VcpuImpl.CR0_AM | VcpuImpl.CR0_PG);
         try {
             cpu.setMsr(0xC0000080, 0x800); // EFER.NXE: PV guests may use NX
         } catch (IllegalArgumentException e) {
