@@ -243,6 +243,57 @@ class HostileEventVcpuTest {
         survivors();
     }
 
+    long poll(int portsVa, int nr, long timeout) {
+        int arg = scratch + 256;
+        g.write32(cr3, arg, portsVa);
+        g.write32(cr3, arg + 4, nr);
+        g.write64(cr3, arg + 8, timeout);
+        return call(Hypercall.SCHED_OP, org.oxen.vmm.abi.Sched.SCHEDOP_POLL, arg);
+    }
+
+    static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, what);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void pollReturnsOnItsPortOrTimeout() throws Exception {
+        int self = Xen.DOMID_SELF;
+        assertEquals(0, evtchn(EventChannel.OP_ALLOC_UNBOUND, self | self << 16, 0));
+        int p1 = g.read32(cr3, scratch + 4);
+        assertEquals(0, evtchn(EventChannel.OP_BIND_INTERDOMAIN, self, p1, 0));
+        int p2 = g.read32(cr3, scratch + 8);
+        // refusals: too many ports, an unreadable array, a port beyond the domain's
+        int ports = scratch + 512;
+        assertEquals(-EINVAL, poll(ports, 129, 0));
+        assertEquals(-EFAULT, poll(bad, 1, 0));
+        g.write32(cr3, ports, 5000);
+        assertEquals(-EINVAL, poll(ports, 1, 0));
+        // p2 is pending (Xen marks it at bind time): poll returns at once, the vcpu does not block
+        g.write32(cr3, ports, p2);
+        assertEquals(0, poll(ports, 1, 0));
+        assertTrue(!v.blocked());
+        vmm.pool().ram().write32(((long) victim.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_PENDING, 0);
+        // poll p1 and p2 without timeout: blocks; a send on p1 (to p2) wakes it
+        g.write32(cr3, ports + 4, p1);
+        assertEquals(0, poll(ports, 2, 0));
+        assertTrue(v.blocked());
+        assertEquals(1, victim.pollers.get());
+        assertEquals(0, evtchn(EventChannel.OP_SEND, p1));
+        assertTrue(!v.blocked(), "a send on a polled port wakes the poller");
+        assertEquals(0, victim.pollers.get());
+        vmm.pool().ram().write32(((long) victim.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_PENDING, 0);
+        // a timeout 5 ms ahead ends the poll
+        assertEquals(0, poll(ports, 1, vmm.clock().nanos() + 5_000_000L));
+        assertTrue(v.blocked());
+        await(() -> !v.blocked(), "the poll timeout never fired");
+        assertEquals(0, victim.pollers.get());
+        survivors();
+    }
+
     void survivors() {
         assertEquals(0, vmm.internalErrors());
         assertEquals(DomainState.PAUSED, victim.state());

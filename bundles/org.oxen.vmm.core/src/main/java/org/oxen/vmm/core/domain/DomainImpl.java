@@ -53,6 +53,11 @@ public final class DomainImpl implements Domain, SchedDomain {
      * be taken under it (lock order: the {@link org.oxen.vmm.core} package documentation).
      */
     public final Object domainLock = new Object();
+    /**
+     * Vcpus in SCHEDOP_poll or about to be (Xen's d-&gt;poll_mask, as a count): a sender looks at
+     * the pollers only when it is non-zero. Raised before the poller checks for pending ports.
+     */
+    public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
 

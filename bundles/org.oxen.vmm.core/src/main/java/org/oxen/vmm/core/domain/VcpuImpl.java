@@ -257,11 +257,66 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return true;
     }
 
+    /** SCHEDOP_poll: 0 not polling, -1 any port, else the one port polled (under the monitor). */
+    private int pollPort;
+    /** The ports of the poll in progress (SCHEDOP_poll allows 128), reused. */
+    private int[] pollPorts;
+
+    /** A buffer for the ports of a poll (pCPU thread of this vcpu only). */
+    public int[] pollPortsBuffer() {
+        if (pollPorts == null) pollPorts = new int[128];
+        return pollPorts;
+    }
+
+    /**
+     * do_poll's atomic half: blocks polling {@code ports[0..nr)} unless an event needs delivery
+     * or one of them is pending (checked under this monitor, after the domain's poller count was
+     * raised, so a sender either sees the poll or the poller sees its event). Returns whether
+     * the vcpu blocked.
+     */
+    public boolean blockPolling(int[] ports, int nr) {
+        synchronized (this) {
+            if (eventsNeedDelivery()) return false;
+            for (int i = 0; i < nr; i++) {
+                if (domain.events().isPending(ports[i])) return false;
+            }
+            pollPort = nr == 1 ? ports[0] : -1;
+            blocked = true;
+        }
+        return true;
+    }
+
+    /**
+     * evtchn_check_pollers for one vcpu: {@code port} became pending (-1: the poll timed out);
+     * a vcpu polling it (or any port) stops polling and wakes. Returns whether it was polling.
+     */
+    public boolean wakePoller(int port) {
+        boolean wake;
+        synchronized (this) {
+            if (pollPort == 0 || (port >= 0 && pollPort != -1 && pollPort != port)) return false;
+            pollPort = 0;
+            wake = blocked;
+            blocked = false;
+        }
+        domain.pollers.decrementAndGet();
+        if (port >= 0) timers.stopPollTimeout();
+        if (wake && isRunnable()) schedWake();
+        return true;
+    }
+
     /** vcpu_unblock's flag change: returns whether the vcpu was blocked. */
     public boolean unblock() {
+        boolean wasPolling;
         synchronized (this) {
             if (!blocked) return false;
             blocked = false;
+            wasPolling = pollPort != 0;
+            pollPort = 0;
+        }
+        if (wasPolling) {
+            // an upcall ended a poll: the poll's state and timeout go with it
+            domain.pollers.decrementAndGet();
+            timers.stopPollTimeout();
         }
         return true;
     }

@@ -23,9 +23,18 @@ final class TwoLevel {
     static void setPending(DomainImpl d, VcpuImpl v, int port) {
         Ram ram = d.ram();
         if (ram.testAndSetBit32(word(d, SharedInfo.EVTCHN_PENDING, port), port & 31)) return;
-        if ((ram.readVolatile32(word(d, SharedInfo.EVTCHN_MASK, port)) & 1 << (port & 31)) != 0) return;
-        if (!ram.testAndSetBit32(v.vcpuInfoAddress() + SharedInfo.VI_PENDING_SEL, port >>> 5)) {
+        if ((ram.readVolatile32(word(d, SharedInfo.EVTCHN_MASK, port)) & 1 << (port & 31)) == 0
+                && !ram.testAndSetBit32(v.vcpuInfoAddress() + SharedInfo.VI_PENDING_SEL, port >>> 5)) {
             markEventsPending(v);
+        }
+        checkPollers(d, port);
+    }
+
+    /** evtchn_check_pollers: vcpus polling {@code port} (or any port) wake, masked or not. */
+    static void checkPollers(DomainImpl d, int port) {
+        if (d.pollers.get() == 0) return;
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            d.vcpu(i).wakePoller(port);
         }
     }
 

@@ -29,6 +29,7 @@ public final class VcpuTimers {
     private final Clock clock;
     private final SchedTimer singleshot;
     private final SchedTimer periodic;
+    private final SchedTimer poll;
     private long period = VcpuOp.DEFAULT_PERIOD_NS;
     private long lastTick;
     private boolean scheduled;
@@ -41,6 +42,7 @@ public final class VcpuTimers {
         this.clock = clock;
         this.singleshot = timers.apply(this::singleshotFired);
         this.periodic = timers.apply(this::periodicFired);
+        this.poll = timers.apply(() -> v.wakePoller(-1));
     }
 
     private void raise() {
@@ -73,6 +75,17 @@ public final class VcpuTimers {
 
     public boolean singleshotActive() {
         return singleshot.isActive();
+    }
+
+    // ---- SCHEDOP_poll timeout
+
+    /** The poll in progress ends at {@code deadline} (system time) if no port became pending. */
+    public void setPollTimeout(long deadline) {
+        poll.set(deadline);
+    }
+
+    public void stopPollTimeout() {
+        poll.stop();
     }
 
     // ---- periodic
@@ -139,5 +152,6 @@ public final class VcpuTimers {
         period = 0;
         periodic.stop();
         singleshot.stop();
+        poll.stop();
     }
 }
