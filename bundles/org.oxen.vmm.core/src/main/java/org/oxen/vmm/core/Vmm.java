@@ -24,6 +24,7 @@ import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.DomainBuilder;
+import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.evtchn.Dom0Events;
 import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.domain.DomainImpl;
@@ -57,7 +58,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final GuestMemory guest;
     private final TrapBouncer bouncer;
     private final HypercallDispatcher dispatcher;
-    private final DomainBuilder builder;
+    /** The PV ELF builder behind the builder SPI (the only domain type so far). */
+    private final DomainImageBuilder builder;
     private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final SchedCore sched;
