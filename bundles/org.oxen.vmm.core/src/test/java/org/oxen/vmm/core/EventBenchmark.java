@@ -113,7 +113,7 @@ class EventBenchmark {
     @Test
     void idleDomains() throws Exception {
         // 700, not 1,000: machine memory is capped at 3 GiB (FramePool) and a kit domain needs 4 MiB
-        for (int n : new int[] {100, Integer.getInteger("oxen.bench.idle", 700)}) {
+        for (int n : new int[] {0, 100, Integer.getInteger("oxen.bench.idle", 700)}) {
             Vmm vmm = new Vmm((long) (n * 4 + 64) << 20, 2, new org.oxen.sched.credit.CreditFactory());
             try {
                 List<Domain> ds = new ArrayList<>();

@@ -240,7 +240,19 @@ class HostileEventVcpuTest {
         assertEquals(-EINVAL, vcpuOp(VcpuOp.STOP_SINGLESHOT_TIMER, 1, 0));
         assertEquals(0, call(Hypercall.SET_TIMER_OP, 0, 0));
         assertEquals(-ENOSYS, vcpuOp(99, 0, 0));
+        // runstate: vcpu 1 is initialised but down (offline); an unreadable or hole area is -EFAULT
+        assertEquals(0, vcpuOp(VcpuOp.GET_RUNSTATE_INFO, 1, scratch));
+        assertEquals(VcpuOp.RUNSTATE_OFFLINE, g.read32(cr3, scratch + VcpuOp.RUNSTATE_STATE));
+        assertEquals(-EFAULT, vcpuOp(VcpuOp.GET_RUNSTATE_INFO, 1, bad));
+        g.write32(cr3, scratch, 0xFFFFF000);
+        assertEquals(-EFAULT, vcpuOp(VcpuOp.REGISTER_RUNSTATE_MEMORY_AREA, 0, scratch));
+        g.write32(cr3, scratch, scratch + 64);
+        assertEquals(0, vcpuOp(VcpuOp.REGISTER_RUNSTATE_MEMORY_AREA, 0, scratch));
+        assertEquals(VcpuOp.RUNSTATE_OFFLINE, g.read32(cr3, scratch + 64)); // paused: not runnable
         survivors();
+        // it ran: its runstate shows running time, and the registered copy was kept up to date
+        long[] info = v.runstateInfo();
+        assertTrue(info[2 + VcpuOp.RUNSTATE_RUNNING] > 0, java.util.Arrays.toString(info));
     }
 
     long poll(int portsVa, int nr, long timeout) {

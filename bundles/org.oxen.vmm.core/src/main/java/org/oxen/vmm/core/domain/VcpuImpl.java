@@ -142,6 +142,60 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public void setRunning(boolean r, int pcpu) {
         running = r;
         if (r) lastPcpu = pcpu;
+        updateRunstate();
+    }
+
+    // ---- runstate (Xen's vcpu_runstate_change), under the monitor
+
+    private int runstate = org.oxen.vmm.abi.VcpuOp.RUNSTATE_OFFLINE;
+    private long runstateEntry;
+    private final long[] runstateTime = new long[4];
+    /** VCPUOP_register_runstate_memory_area: the guest's copy, 0 for none. */
+    private volatile int runstateArea;
+
+    /** The state the vcpu is in now: running, runnable, blocked (on events) or offline (down, paused). */
+    private int currentRunstate() {
+        if (running) return org.oxen.vmm.abi.VcpuOp.RUNSTATE_RUNNING;
+        if (blocked && online) return org.oxen.vmm.abi.VcpuOp.RUNSTATE_BLOCKED;
+        return isRunnable() ? org.oxen.vmm.abi.VcpuOp.RUNSTATE_RUNNABLE : org.oxen.vmm.abi.VcpuOp.RUNSTATE_OFFLINE;
+    }
+
+    /** Accounts the time spent in the previous state and enters the current one. */
+    public void updateRunstate() {
+        int s = currentRunstate();
+        synchronized (this) {
+            if (s == runstate) return;
+            long now = domain.clock().nanos();
+            runstateTime[runstate] += now - runstateEntry;
+            runstate = s;
+            runstateEntry = now;
+        }
+    }
+
+    /** {state, state_entry_time, time[0..3]} with the current state's time counted up to now. */
+    public synchronized long[] runstateInfo() {
+        long now = domain.clock().nanos();
+        long[] r = {runstate, runstateEntry, runstateTime[0], runstateTime[1], runstateTime[2], runstateTime[3]};
+        r[2 + runstate] += now - runstateEntry;
+        return r;
+    }
+
+    /** Writes struct vcpu_runstate_info (i386: 44 bytes, the uint64s 4-aligned) at {@code va} (GuestFault if it cannot). */
+    public void writeRunstate(org.oxen.vmm.core.guest.GuestMemory g, int cr3, int va) {
+        long[] info = runstateInfo();
+        g.write32(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_STATE, (int) info[0]);
+        g.write64(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_ENTRY_TIME, info[1]);
+        for (int i = 0; i < 4; i++) {
+            g.write64(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_TIME + 8 * i, info[2 + i]);
+        }
+    }
+
+    public int runstateArea() {
+        return runstateArea;
+    }
+
+    public void setRunstateArea(int va) {
+        runstateArea = va;
     }
 
     // ---- SchedVcpu ----
@@ -300,6 +354,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         }
         domain.pollers.decrementAndGet();
         if (port >= 0) timers.stopPollTimeout();
+        updateRunstate();
         if (wake && isRunnable()) schedWake();
         return true;
     }
@@ -327,7 +382,10 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
      * delivered before it resumes (its pCPU checks on every resume).
      */
     public void kick() {
-        if (unblock() && isRunnable()) schedWake();
+        if (unblock()) {
+            updateRunstate();
+            if (isRunnable()) schedWake();
+        }
         if (running) cpu.requestStop();
     }
 

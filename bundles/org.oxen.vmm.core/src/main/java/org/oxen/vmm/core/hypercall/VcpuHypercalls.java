@@ -6,6 +6,7 @@ import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.VcpuGuestContext;
 import org.oxen.vmm.abi.VcpuOp;
+import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.TrapInfo;
@@ -69,6 +70,24 @@ final class VcpuHypercalls {
                 return down(v, t);
             case VcpuOp.IS_UP:
                 return t.online() ? 1 : 0;
+            case VcpuOp.GET_RUNSTATE_INFO:
+                t.writeRunstate(g, cr3, arg);
+                return 0;
+            case VcpuOp.REGISTER_RUNSTATE_MEMORY_AREA: {
+                int va = g.read32(cr3, arg);
+                if (va != 0 && Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START - VcpuOp.RUNSTATE_SIZE) > 0) {
+                    return -Errno.EFAULT; // guest_handle_okay
+                }
+                t.setRunstateArea(va);
+                if (va != 0) {
+                    try {
+                        t.writeRunstate(g, cr3, va);
+                    } catch (org.oxen.vmm.core.guest.GuestFault f) {
+                        // as Xen: an unwritable area is not an error of the registration
+                    }
+                }
+                return 0;
+            }
             case VcpuOp.SET_PERIODIC_TIMER: {
                 long period = g.read64(cr3, arg + VcpuOp.PERIODIC_PERIOD_NS);
                 if (period < VcpuOp.MIN_PERIOD_NS || period > STIME_DELTA_MAX) return EINVAL;

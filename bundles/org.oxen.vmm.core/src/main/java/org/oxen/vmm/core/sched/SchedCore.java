@@ -243,11 +243,13 @@ public final class SchedCore implements DomainMove.Core {
 
     /** The vcpu's state changed to not runnable (call after changing it). */
     public void sleep(VcpuImpl v) {
+        v.updateRunstate();
         v.schedSleep();
     }
 
     /** The vcpu may be runnable now (vcpu_wake). */
     public void wake(VcpuImpl v) {
+        v.updateRunstate();
         if (v.isRunnable()) v.schedWake();
     }
 

@@ -88,6 +88,15 @@ public final class PvVcpuArch implements VcpuArch {
     public void scheduledIn(VcpuImpl v) {
         v.flushIfRequested();
         time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
+        int area = v.runstateArea();
+        if (area != 0) {
+            // update_runstate_area: the guest's copy, through its own page tables; a fault is ignored
+            try {
+                v.writeRunstate(guest, v.cpu().cr(3), area);
+            } catch (org.oxen.vmm.core.guest.GuestFault f) {
+                // nothing: Xen ignores an unwritable runstate area too
+            }
+        }
     }
 
     /**
