@@ -42,6 +42,14 @@ public interface Hypervisor {
     /** Machine frames (4 KiB) in the pool. */
     long totalFrames();
 
+    /**
+     * All machine frames (4 KiB): the pool plus the hypervisor's own (M2P table, reserved pages),
+     * i.e. the configured machine memory, as Xen's physinfo total_pages.
+     *
+     * @since 1.2
+     */
+    long machineFrames();
+
     /** Machine frames not owned by any domain nor by the hypervisor. */
     long freeFrames();
 
@@ -150,7 +158,7 @@ public interface Hypervisor {
     }
 
     /**
-     * Domain-0's event channels (1.2): how Java components of the host (split-driver backends,
+     * Domain-0's event channels (1.3): how Java components of the host (split-driver backends,
      * consoles) bind ports to a guest, send it events and are called back on its events.
      */
     default Dom0EventChannels eventChannels() {

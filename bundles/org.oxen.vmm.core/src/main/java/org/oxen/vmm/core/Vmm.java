@@ -112,6 +112,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return sched.cpupools().addFactory(f, isDefault, ranking);
     }
 
+    /** {@link #addScheduler}: null if taken, else why the scheduler was refused (see {@link org.oxen.vmm.core.sched.CpuPools#offerFactory}). */
+    public String offerScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
+        return sched.cpupools().offerFactory(f, isDefault, ranking);
+    }
+
     /** A scheduler service is going away: its pools move to the default before this returns. */
     public void removeScheduler(SchedulerFactory f) {
         sched.cpupools().removeFactory(f);
@@ -272,6 +277,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public long totalFrames() {
         return pool.poolFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return pool.nrFrames();
     }
 
     @Override

@@ -146,10 +146,19 @@ public final class CpuPools {
      * @return false if it was refused
      */
     public boolean addFactory(SchedulerFactory f, boolean isDefault, int ranking) {
+        return offerFactory(f, isDefault, ranking) == null;
+    }
+
+    /**
+     * {@link #addFactory}, saying why a factory was refused.
+     *
+     * @return null if the factory was taken, else why it was refused (also logged)
+     */
+    public String offerFactory(SchedulerFactory f, boolean isDefault, int ranking) {
         String refusal = SchedRegistry.check(f);
         if (refusal != null) {
             core.log("sched: refusing scheduler '" + f.name() + "': " + refusal);
-            return false;
+            return refusal;
         }
         config.lock();
         try {
@@ -160,7 +169,7 @@ public final class CpuPools {
         } finally {
             config.unlock();
         }
-        return true;
+        return null;
     }
 
     /** A factory service leaves: its pools move to the default before this returns. */
