@@ -306,6 +306,51 @@ class HostileEventVcpuTest {
         survivors();
     }
 
+    @Test
+    void badSelectorOnIretEntersTheFailsafeCallback() {
+        X86Cpu c = v.cpu();
+        int[] regs = new int[8];
+        for (int i = 0; i < 8; i++) regs[i] = c.gpr(i);
+        int eip = c.eip();
+        org.oxen.x86.cpu.SegmentState[] segs = new org.oxen.x86.cpu.SegmentState[6];
+        for (int s = 0; s < 6; s++) segs[s] = c.segment(s);
+        int flags = c.eflags();
+        int mask = v.upcallMask();
+        v.failsafeCs = Xen.FLAT_RING1_CS;
+        v.failsafeEip = eip + 0x100;
+        v.failsafeFlags = org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS;
+        v.setUpcallMask(0);
+        // an iret frame to a code selector beyond the GDT: eax, eip, cs, eflags
+        int sp = c.gpr(X86Cpu.ESP) - 64;
+        c.setGpr(X86Cpu.ESP, sp);
+        g.write32(cr3, sp, 0x1234);
+        g.write32(cr3, sp + 4, 0xC0001234);
+        g.write32(cr3, sp + 8, 0x0FF9);
+        g.write32(cr3, sp + 12, 0x202);
+        vmm.dispatcher().call(v, Hypercall.IRET, 0, 0, 0, 0, 0, 0, false);
+        assertEquals(DomainState.PAUSED, victim.state(), "the domain must not crash: " + victim.crashMessage());
+        assertEquals(eip + 0x100, c.eip());
+        assertEquals(Xen.FLAT_RING1_CS, c.segment(X86Cpu.CS).selector);
+        int fsp = c.gpr(X86Cpu.ESP);
+        assertEquals(sp + 16 - 28, fsp); // ds es fs gs eip cs eflags
+        assertEquals(Xen.FLAT_RING1_DS, g.read32(cr3, fsp));                // ds
+        assertEquals(0xC0001234, g.read32(cr3, fsp + 16));                  // eip
+        assertEquals(0x0FF9, g.read32(cr3, fsp + 20) & 0xFFFF);             // cs that failed
+        assertEquals(0x202, g.read32(cr3, fsp + 24));                       // eflags, IF = !mask
+        assertEquals(0x1234, c.gpr(X86Cpu.EAX));
+        assertEquals(1, v.upcallMask(), "CALLBACKF_mask_events");
+        assertEquals(0, c.segment(X86Cpu.DS).selector);
+        // back to where it was, then it boots normally
+        for (int i = 0; i < 8; i++) c.setGpr(i, regs[i]);
+        for (int s = 0; s < 6; s++) c.setSegment(s, segs[s]);
+        c.setEip(eip);
+        c.setEflags(flags);
+        v.setUpcallMask(mask);
+        v.failsafeEip = 0;
+        v.endSlice = false;
+        survivors();
+    }
+
     void survivors() {
         assertEquals(0, vmm.internalErrors());
         assertEquals(DomainState.PAUSED, victim.state());
