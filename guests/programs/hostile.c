@@ -18,6 +18,11 @@
  *          0x40000000 would now walk evil_l2 -> evil_l1 -> victim_mfn.
  *       Then: the writable mapping of shared_info comes back (Xen: 0), a
  *       direct mapping of the victim frame is refused (-EBUSY).
+ *   attack=long_mmu reqs=N [forever=1]   (F3/F4) one multicall holding one
+ *       mmu_update over N requests (a 256 MiB window aliasing one page of
+ *       requests that hook and unhook an L1): all N done, and the entry's
+ *       count argument shows the hypervisor continued it; forever=1 repeats
+ *       it until the domain is destroyed.
  *   attack=debug          (F2) #DB and #AC reach the trap table: TF from
  *       ring 3 via popf, TF through the iret hypercall, INT1 (icebp) in
  *       ring 1 and ring 3, a DR0 execute breakpoint, #AC from ring 3.
@@ -250,6 +255,75 @@ static void attack_debug(void)
     printf("hostile: every #DB and #AC reached the trap table\n");
 }
 
+/* ------------------------------------------------------------------------
+ * F3/F4: one multicall of one mmu_update over a huge request stream
+ * ---------------------------------------------------------------------- */
+
+#define WINDOW    0xD0000000u       /* 256 MiB: 128 L2 slots on one aliasing L1 */
+#define WINDOW_SLOTS 128u
+#define WINDOW_REQS (WINDOW_SLOTS * (2u << 20) / 16u)
+#define TOGGLE_VA 0xE0000000u       /* the L2 slot the requests hook and unhook */
+
+static mmu_update_t reqs[256] ALIGNED(PAGE_SIZE);
+static uint64_t alias_l1[512] ALIGNED(PAGE_SIZE);
+static uint64_t spare_l1[512] ALIGNED(PAGE_SIZE);
+static multicall_entry_t mc[1];
+static unsigned done;
+
+/* Requests at WINDOW + 16 * i for i < WINDOW_REQS (16M): the one request page, mapped 65536 times. */
+static void build_request_stream(void)
+{
+    uint64_t toggle = pv_l2e_maddr(TOGGLE_VA);
+    CHECK(toggle != 0, "no L2 for %#x", TOGGLE_VA);
+    for (unsigned k = 0; k < 256; k++) {
+        reqs[k].ptr = toggle | MMU_NORMAL_PT_UPDATE;
+        reqs[k].val = (k & 1) ? 0 : pg_addr(spare_l1) | PTE_P | PTE_RW | PTE_A | PTE_U;
+    }
+    for (unsigned i = 0; i < 512; i++)
+        alias_l1[i] = pg_addr(reqs) | PTE_P | PTE_A;
+    CHECK_EQ(pv_set_page_writable(alias_l1, 0), 0, "alias L1 read-only");
+    CHECK_EQ(pv_set_page_writable(spare_l1, 0), 0, "spare L1 read-only");
+    CHECK_EQ(pv_mmuext(MMUEXT_PIN_L1_TABLE, pv_virt_to_mfn(alias_l1), 0), 0, "pin the alias L1");
+    for (unsigned s = 0; s < WINDOW_SLOTS; s++)
+        CHECK_EQ(pv_mmu_update(pv_l2e_maddr(WINDOW + (s << 21)), pg_addr(alias_l1) | PTE_P | PTE_RW | PTE_A | PTE_U),
+                 0, "hook the alias L1");
+}
+
+/* One multicall: mmu_update(WINDOW, n, &done, DOMID_SELF). Returns the entry's count argument after. */
+static uint32_t long_multicall(uint32_t n)
+{
+    mc[0].op = __HYPERVISOR_mmu_update;
+    mc[0].result = -1;
+    mc[0].args[0] = WINDOW;
+    mc[0].args[1] = n;
+    mc[0].args[2] = (uint32_t)&done;
+    mc[0].args[3] = DOMID_SELF;
+    done = 0;
+    long rc = HYPERVISOR_multicall(mc, 1);
+    CHECK_EQ(rc, 0, "multicall");
+    CHECK_EQ(mc[0].result, 0, "mmu_update inside the multicall");
+    CHECK_EQ(done, n, "mmu_update's done");
+    CHECK_EQ(pg_get(TOGGLE_VA), 0, "toggle slot unhooked at the end");
+    return mc[0].args[1];
+}
+
+static void attack_long_mmu(void)
+{
+    uint32_t n = cmdline_u32("reqs", 200000) & ~1u;
+    CHECK(n <= WINDOW_REQS, "reqs=%u: at most %u", n, WINDOW_REQS);
+    build_request_stream();
+    if (cmdline_u32("forever", 0)) {
+        printf("hostile: long multicalls running (%u requests each)\n", n);
+        for (;;)
+            long_multicall(n);
+    }
+    uint32_t after = long_multicall(n);
+    /* a preempted entry carries its last continuation's arguments, as in Xen */
+    printf("hostile: %u requests in one multicall entry; its count argument after: %#x (%s)\n", n, after,
+           after != n ? "preempted" : "never preempted");
+    CHECK(after & 0x80000000u, "the mmu_update inside the multicall was never preempted");
+}
+
 /* ------------------------------------------------------------------------ */
 
 void guest_main(void)
@@ -261,6 +335,8 @@ void guest_main(void)
         attack_shared_info();
     else if (!strcmp(what, "debug"))
         attack_debug();
+    else if (!strcmp(what, "long_mmu"))
+        attack_long_mmu();
     else
         fail("unknown attack '%s'", what);
     pass();

@@ -237,6 +237,14 @@ typedef struct mmu_update {
 XEN_ABI_ASSERT_SIZE(mmu_update_t, 16);
 XEN_ABI_ASSERT_OFF(mmu_update_t, val, 8);
 
+/* multicall entry (x86_32): the op, its result, six arguments */
+typedef struct {
+    uint32_t op;
+    int32_t result;
+    uint32_t args[6];
+} multicall_entry_t;
+XEN_ABI_ASSERT_SIZE(multicall_entry_t, 32);
+
 #define MMUEXT_PIN_L1_TABLE      0
 #define MMUEXT_PIN_L2_TABLE      1
 #define MMUEXT_PIN_L3_TABLE      2
