@@ -184,11 +184,9 @@ public final class FramePool {
         return n;
     }
 
+    /** Zeroes a frame; a frame the pool's RAM never committed stays uncommitted (it reads as zeros). */
     public void zero(int mfn) {
-        long a = (long) mfn << 12;
-        for (int i = 0; i < Xen.PAGE_SIZE; i += 8) {
-            ram.write64(a + i, 0);
-        }
+        ram.zeroPage((long) mfn << 12);
     }
 
     /** True for a frame of RAM (mfn_valid). */

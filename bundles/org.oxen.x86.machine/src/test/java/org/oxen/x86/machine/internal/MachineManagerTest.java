@@ -93,7 +93,8 @@ class MachineManagerTest {
         m.addFactory(low, Map.of(DeviceFactory.NAME, "probe", "service.id", 2001L));
         m.addFactory(high, Map.of(DeviceFactory.NAME, "probe", "service.id", 2002L, "service.ranking", 5));
         Machine a = m.boot(MachineDescription.pc().apply("probe"), BootImage.read(Guests.kernel("cli_hlt", dir)));
-        a.awaitEnd(Duration.ofSeconds(10));
+        assertTrue(a.awaitEnd(Duration.ofSeconds(10)), "cli_hlt did not end: " + a.state());
+        assertEquals(MachineState.HALTED, a.state());
         assertEquals(List.of("probe"), high.created);
         assertEquals(List.of(), low.created);
     }

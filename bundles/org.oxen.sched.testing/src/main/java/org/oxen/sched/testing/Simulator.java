@@ -1,4 +1,4 @@
-package org.oxen.sched.api.sim;
+package org.oxen.sched.testing;
 
 import java.util.ArrayList;
 import java.util.HashMap;

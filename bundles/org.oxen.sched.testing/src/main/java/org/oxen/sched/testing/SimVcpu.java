@@ -1,4 +1,4 @@
-package org.oxen.sched.api.sim;
+package org.oxen.sched.testing;
 
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedVcpu;

@@ -1,4 +1,4 @@
-package org.oxen.sched.api.sim;
+package org.oxen.sched.testing;
 
 /**
  * What a simulated vcpu does: bursts of CPU demand, each followed by an action (block until a
