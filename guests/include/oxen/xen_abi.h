@@ -200,12 +200,11 @@ typedef struct mmu_update {
 } mmu_update_t;
 
 /* multicall entry (x86_32): the op, its result, six arguments */
-typedef struct {
+typedef struct multicall_entry {
     uint32_t op;
     int32_t result;
     uint32_t args[6];
 } multicall_entry_t;
-XEN_ABI_ASSERT_SIZE(multicall_entry_t, 32);
 
 #define MMUEXT_PIN_L1_TABLE      0
 #define MMUEXT_PIN_L2_TABLE      1
