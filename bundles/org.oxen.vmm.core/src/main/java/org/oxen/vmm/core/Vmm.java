@@ -94,7 +94,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         this.time = time;
         pool = new FramePool(memoryBytes);
         pageTables = new PageTables(pool);
-        guest = new GuestMemory(pool.ram());
+        guest = new GuestMemory(pool.ram(), pool);
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
