@@ -120,6 +120,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return sched.addFactory(f, isDefault, ranking);
     }
 
+    /** {@link #addScheduler}: null if taken, else why the scheduler was refused (see {@link SchedCore#offerFactory}). */
+    public String offerScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
+        return sched.offerFactory(f, isDefault, ranking);
+    }
+
     /** A scheduler service is going away: its pools move to the default before this returns. */
     public void removeScheduler(SchedulerFactory f) {
         sched.removeFactory(f);
@@ -312,6 +317,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public long totalFrames() {
         return pool.poolFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return pool.nrFrames();
     }
 
     @Override
