@@ -18,6 +18,9 @@
  *          0x40000000 would now walk evil_l2 -> evil_l1 -> victim_mfn.
  *       Then: the writable mapping of shared_info comes back (Xen: 0), a
  *       direct mapping of the victim frame is refused (-EBUSY).
+ *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
+ *       maps the LDT lazily); a selector from it then faults (#PF at the
+ *       LDT address); once the page is read-only the same load works.
  *   attack=long_mmu reqs=N [forever=1]   (F3/F4) one multicall holding one
  *       mmu_update over N requests (a 256 MiB window aliasing one page of
  *       requests that hook and unhook an L1): all N done, and the entry's
@@ -262,6 +265,37 @@ static void attack_debug(void)
     CHECK_EQ(rec.error, 0, "#AC error code");
     CHECK_EQ(rec.eip, (uint32_t)user_misaligned_insn, "#AC eip");
     printf("hostile: every #DB and #AC reached the trap table\n");
+}
+
+/* ------------------------------------------------------------------------
+ * MMUEXT_SET_LDT maps the LDT lazily, as Xen
+ * ---------------------------------------------------------------------- */
+
+static uint64_t ldt_page[512] ALIGNED(PAGE_SIZE);
+
+static NOINLINE void load_fs_from_ldt(void *arg)
+{
+    __asm__ volatile("movw $0x0005, %%ax\n\tmovw %%ax, %%fs" ::: "eax");   /* LDT entry 0, RPL 1 */
+}
+
+static void attack_ldt(void)
+{
+    ldt_page[0] = 0x00CFB3000000FFFFull;        /* flat data, DPL 1 */
+    long rc = pv_mmuext(MMUEXT_SET_LDT, (uint32_t)ldt_page, 1);
+    printf("hostile: SET_LDT on a writable page: %ld (Xen: 0)\n", rc);
+    CHECK_EQ(rc, 0, "SET_LDT on a writable page");
+    int trapped = trap_try(load_fs_from_ldt, NULL, &rec);
+    printf("hostile: LDT selector while the page is writable: %s vector=%u cr2=%#x\n",
+           trapped ? "trap" : "no trap", rec.vector, rec.cr2);
+    CHECK(trapped, "an LDT page that cannot be typed was used");
+    CHECK_EQ(rec.vector, 14, "vector of the LDT fault");
+    CHECK_EQ(rec.cr2, (uint32_t)ldt_page, "cr2 of the LDT fault (the guest's LDT address)");
+    CHECK_EQ(pv_set_page_writable(ldt_page, 0), 0, "LDT page read-only");
+    trapped = trap_try(load_fs_from_ldt, NULL, &rec);
+    CHECK(!trapped, "LDT selector after the page became read-only: vector %u cr2 %#x", rec.vector, rec.cr2);
+    __asm__ volatile("movw %0, %%fs" :: "r"((uint16_t)KERNEL_DS));
+    CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, 0, 0), 0, "SET_LDT(0, 0)");
+    printf("hostile: the LDT page was mapped on first use once it could be\n");
 }
 
 /* ------------------------------------------------------------------------
@@ -656,6 +690,8 @@ void guest_main(void)
         attack_shared_info();
     else if (!strcmp(what, "debug"))
         attack_debug();
+    else if (!strcmp(what, "ldt"))
+        attack_ldt();
     else if (!strcmp(what, "long_mmu"))
         attack_long_mmu();
     else if (!strcmp(what, "campaign"))
