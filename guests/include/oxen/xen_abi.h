@@ -66,6 +66,7 @@
 #define XEN_EFAULT  14
 #define XEN_EBUSY   16
 #define XEN_EEXIST  17
+#define XEN_ENODEV  19
 #define XEN_EINVAL  22
 #define XEN_ERANGE  34
 #define XEN_ENOSYS  38

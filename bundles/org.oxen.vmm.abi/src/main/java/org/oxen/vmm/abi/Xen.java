@@ -87,6 +87,8 @@ public final class Xen {
     public static final int MMUEXT_CLEAR_PAGE = 16;
     public static final int MMUEXT_COPY_PAGE = 17;
     public static final int MMUEXT_FLUSH_CACHE_GLOBAL = 18;
+    public static final int MMUEXT_MARK_SUPER = 19;
+    public static final int MMUEXT_UNMARK_SUPER = 20;
 
     // ---- update_va_mapping flags ----
     public static final int UVMF_NONE = 0;

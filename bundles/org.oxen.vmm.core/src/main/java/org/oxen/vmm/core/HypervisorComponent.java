@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,7 +22,8 @@ import org.oxen.vmm.api.Hypervisor;
 
 /**
  * Publishes the hypervisor. Framework properties: {@code oxen.memory.mib} (machine memory,
- * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores).
+ * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
+ * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
  * A factory that binds is checked with Conformance (refused with a log line if it fails); one
@@ -35,20 +35,8 @@ public final class HypervisorComponent implements Hypervisor {
     private final Vmm vmm;
 
     @Activate
-    public HypervisorComponent(BundleContext context) {
-        long mib = property(context, "oxen.memory.mib", 1024);
-        int pcpus = (int) property(context, "oxen.pcpus", Runtime.getRuntime().availableProcessors());
-        vmm = new Vmm(mib << 20, Math.max(1, pcpus));
-    }
-
-    private static long property(BundleContext c, String key, long dflt) {
-        String v = c.getProperty(key);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("framework property " + key + "=" + v + " is not a number", e);
-        }
+    public HypervisorComponent(@Reference VmmSettings settings) {
+        vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -112,6 +100,11 @@ public final class HypervisorComponent implements Hypervisor {
     @Override
     public long totalFrames() {
         return vmm.totalFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return vmm.machineFrames();
     }
 
     @Override

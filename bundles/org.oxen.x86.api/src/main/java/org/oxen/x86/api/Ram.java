@@ -3,94 +3,165 @@ package org.oxen.x86.api;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Plain RAM from physical address 0 up to a size, backed by 16 MiB {@code byte[]} chunks
- * (so it may exceed 2 GiB). Addresses beyond the size read as all ones and ignore writes.
- * Optionally part of it (a ROM window) is read-only for {@link DirectMemory} writers.
+ * Plain RAM from physical address 0 up to a size, committed as it is used: each 4 KiB page is
+ * a {@code byte[4096]} allocated the first time it is written or handed to a TLB
+ * ({@link #directArray}); a page never touched costs one null reference and reads as zeros.
+ * A 16 MiB guest in a 1 GiB RAM therefore holds about 16 MiB of host memory. Addresses beyond
+ * the size read as all ones and ignore writes. (Sizes above 2 GiB work: pages are indexed by
+ * page number.)
  *
- * <p>Locking: none. Concurrent writers see Java's plain-array memory model, like real RAM
- * without fences; the guest's own locks order accesses.
+ * <p>Design: one array per page, not larger chunks, because a hypervisor's frame allocator
+ * scatters a domain's frames across the whole pool; any larger unit would commit the pool.
+ * Pages are never released: a CPU's TLB may hold a page's array, so it must stay the page.
+ *
+ * <p>Locking: none on access. A page is committed with one compare-and-exchange on its slot, so
+ * two threads committing the same page agree on one array (the loser's is dropped); the
+ * array's publication through the volatile CAS makes its zeros visible. Concurrent writers see
+ * Java's plain-array memory model, like real RAM without fences; the guest's own locks order
+ * accesses.
  */
 public final class Ram implements PhysicalMemory, DirectMemory {
 
-    private static final int CHUNK_SHIFT = 24;
-    private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+    /** Bytes per committed unit (one x86 page). */
+    public static final int PAGE_SIZE = 4096;
+    private static final int PAGE_SHIFT = 12;
+    private static final int PAGE_MASK = PAGE_SIZE - 1;
+    private static final VarHandle PAGES = MethodHandles.arrayElementVarHandle(byte[][].class);
     private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private final byte[][] chunks;
+    private final byte[][] pages;
     private final long size;
+    private final LongAdder committed = new LongAdder();
 
-    /** RAM of {@code size} bytes (a multiple of 4 KiB), zero-filled. */
+    /** RAM of {@code size} bytes (a multiple of 4 KiB, at most 2^31 pages), reading as zeros. */
     public Ram(long size) {
-        if (size <= 0 || (size & 0xFFF) != 0) {
-            throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB: " + size);
+        if (size <= 0 || (size & PAGE_MASK) != 0 || (size >>> PAGE_SHIFT) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB below 8 TiB: " + size);
         }
         this.size = size;
-        int n = (int) ((size + CHUNK_MASK) >>> CHUNK_SHIFT);
-        chunks = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            long left = size - ((long) i << CHUNK_SHIFT);
-            chunks[i] = new byte[(int) Math.min(left, 1L << CHUNK_SHIFT)];
-        }
+        pages = new byte[(int) (size >>> PAGE_SHIFT)][];
     }
 
     public long size() {
         return size;
     }
 
-    /** Copies {@code data} into RAM at {@code address} (for loaders). */
+    /** Host bytes committed so far (pages written or handed to a TLB, times 4 KiB). */
+    public long committedBytes() {
+        return committed.sum() << PAGE_SHIFT;
+    }
+
+    /** Whether the page holding {@code address} has been committed. */
+    public boolean isCommitted(long address) {
+        return address >= 0 && address < size && pages[(int) (address >>> PAGE_SHIFT)] != null;
+    }
+
+    /** The page array for index {@code i}, committing it if needed. */
+    private byte[] commit(int i) {
+        byte[] p = pages[i];
+        if (p != null) {
+            return p;
+        }
+        byte[] fresh = new byte[PAGE_SIZE];
+        byte[] witness = (byte[]) PAGES.compareAndExchange(pages, i, (byte[]) null, fresh);
+        if (witness != null) {
+            return witness;
+        }
+        committed.increment();
+        return fresh;
+    }
+
+    /** Copies {@code data} into RAM at {@code address} (for loaders); bytes beyond the size are dropped. */
     public void load(long address, byte[] data, int off, int len) {
-        for (int i = 0; i < len; i++) {
-            write8(address + i, data[off + i]);
+        java.util.Objects.checkFromIndexSize(off, len, data.length);
+        while (len > 0) {
+            int n = (int) Math.min(len, PAGE_SIZE - (address & PAGE_MASK));
+            if (in(address, n)) {
+                System.arraycopy(data, off, commit((int) (address >>> PAGE_SHIFT)), (int) address & PAGE_MASK, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    write8(address + i, data[off + i]);
+                }
+            }
+            address += n;
+            off += n;
+            len -= n;
         }
     }
 
+    /**
+     * Zeroes the 4 KiB page at {@code pageAddress} (aligned) without committing it: a page never
+     * committed already reads as zeros. Out-of-range pages are ignored.
+     */
+    public void zeroPage(long pageAddress) {
+        if ((pageAddress & PAGE_MASK) != 0) {
+            throw new IllegalArgumentException("not a page address: 0x" + Long.toHexString(pageAddress));
+        }
+        if (in(pageAddress, PAGE_SIZE)) {
+            byte[] p = pages[(int) (pageAddress >>> PAGE_SHIFT)];
+            if (p != null) {
+                Arrays.fill(p, (byte) 0);
+            }
+        }
+    }
+
+    /** Commits the page (a TLB will access it directly); {@code null} outside the RAM. */
     @Override
     public byte[] directArray(long pageAddress, boolean write) {
-        return pageAddress >= 0 && pageAddress < size ? chunks[(int) (pageAddress >>> CHUNK_SHIFT)] : null;
+        return pageAddress >= 0 && pageAddress < size ? commit((int) (pageAddress >>> PAGE_SHIFT)) : null;
     }
 
     @Override
     public int directOffset(long pageAddress) {
-        return (int) pageAddress & CHUNK_MASK & ~0xFFF;
+        return 0;
     }
 
     private boolean in(long a, int n) {
         return a >= 0 && a + n <= size;
     }
 
-    private boolean sameChunk(long a, int n) {
-        return ((a ^ (a + n - 1)) >>> CHUNK_SHIFT) == 0;
+    private static boolean samePage(long a, int n) {
+        return ((a ^ (a + n - 1)) >>> PAGE_SHIFT) == 0;
     }
 
     @Override
     public int read8(long a) {
-        return in(a, 1) ? chunks[(int) (a >>> CHUNK_SHIFT)][(int) a & CHUNK_MASK] & 0xFF : 0xFF;
+        if (!in(a, 1)) {
+            return 0xFF;
+        }
+        byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
+        return p == null ? 0 : p[(int) a & PAGE_MASK] & 0xFF;
     }
 
     @Override
     public int read16(long a) {
-        if (in(a, 2) && sameChunk(a, 2)) {
-            return (short) I16.get(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK) & 0xFFFF;
+        if (in(a, 2) && samePage(a, 2)) {
+            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
+            return p == null ? 0 : (short) I16.get(p, (int) a & PAGE_MASK) & 0xFFFF;
         }
         return read8(a) | read8(a + 1) << 8;
     }
 
     @Override
     public int read32(long a) {
-        if (in(a, 4) && sameChunk(a, 4)) {
-            return (int) I32.get(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK);
+        if (in(a, 4) && samePage(a, 4)) {
+            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
+            return p == null ? 0 : (int) I32.get(p, (int) a & PAGE_MASK);
         }
         return read16(a) | read16(a + 2) << 16;
     }
 
     @Override
     public long read64(long a) {
-        if (in(a, 8) && sameChunk(a, 8)) {
-            return (long) I64.get(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK);
+        if (in(a, 8) && samePage(a, 8)) {
+            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
+            return p == null ? 0 : (long) I64.get(p, (int) a & PAGE_MASK);
         }
         return (read32(a) & 0xFFFFFFFFL) | (long) read32(a + 4) << 32;
     }
@@ -98,14 +169,14 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public void write8(long a, int v) {
         if (in(a, 1)) {
-            chunks[(int) (a >>> CHUNK_SHIFT)][(int) a & CHUNK_MASK] = (byte) v;
+            commit((int) (a >>> PAGE_SHIFT))[(int) a & PAGE_MASK] = (byte) v;
         }
     }
 
     @Override
     public void write16(long a, int v) {
-        if (in(a, 2) && sameChunk(a, 2)) {
-            I16.set(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK, (short) v);
+        if (in(a, 2) && samePage(a, 2)) {
+            I16.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, (short) v);
         } else {
             write8(a, v);
             write8(a + 1, v >>> 8);
@@ -114,8 +185,8 @@ public final class Ram implements PhysicalMemory, DirectMemory {
 
     @Override
     public void write32(long a, int v) {
-        if (in(a, 4) && sameChunk(a, 4)) {
-            I32.set(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK, v);
+        if (in(a, 4) && samePage(a, 4)) {
+            I32.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
         } else {
             write16(a, v);
             write16(a + 2, v >>> 16);
@@ -124,8 +195,8 @@ public final class Ram implements PhysicalMemory, DirectMemory {
 
     @Override
     public void write64(long a, long v) {
-        if (in(a, 8) && sameChunk(a, 8)) {
-            I64.set(chunks[(int) (a >>> CHUNK_SHIFT)], (int) a & CHUNK_MASK, v);
+        if (in(a, 8) && samePage(a, 8)) {
+            I64.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
         } else {
             write32(a, (int) v);
             write32(a + 4, (int) (v >>> 32));

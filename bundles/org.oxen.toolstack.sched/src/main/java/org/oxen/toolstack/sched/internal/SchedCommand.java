@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
+import org.oxen.toolstack.xl.XlDomains;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.Domain;
@@ -124,7 +126,7 @@ final class SchedCommand implements XlSubcommand {
     }
 
     @Override
-    public int run(XlInvocation inv) throws XlUsageException {
+    public int run(XlInvocation inv) throws XlUsageException, XlError {
         if (!inv.operands().isEmpty()) throw new XlUsageException("unexpected argument '" + inv.operands().get(0) + "'");
         Optional<SchedulerInfo> info = info();
         if (info.isEmpty()) {
@@ -147,7 +149,7 @@ final class SchedCommand implements XlSubcommand {
                 throw new XlUsageException("-" + o.option() + " needs " + (shortSchedparam() ? "-s" : "--schedparam"));
             }
         }
-        Domain dom = domArg == null ? null : Domains.find(hv, domArg);
+        Domain dom = domArg == null ? null : XlDomains.guest(hv, domArg, "given scheduler parameters");
         if (dom != null) {
             CpuPoolInfo p = pools.stream().filter(x -> x.domains().contains(dom.id())).findFirst().orElseThrow();
             if (!p.scheduler().equals(sched)) {

@@ -1,8 +1,9 @@
-package org.oxen.x86.machine.internal;
+package org.oxen.x86.machine.command.internal;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,11 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
@@ -36,7 +40,8 @@ import org.oxen.x86.machine.Machines;
  * machine describe [-d DESCRIPTION]   (the description boot would use)
  * </pre>
  * {@code --serial stdio} (or {@code -w}) waits for the machine to end while COM1 prints to the
- * session, then prints how it ended. The exit status of a machine that wrote port 0xF4 goes
+ * session, then prints how it ended; without them boot returns at once (a script that wants
+ * the machine's end uses {@code -w}). The exit status of a machine that wrote port 0xF4 goes
  * to the session variable {@code machine.status} (-1 otherwise).
  */
 @Component(service = MachineCommand.class, immediate = true,
@@ -56,6 +61,15 @@ public final class MachineCommand {
 
     private final Machines machines;
 
+    /**
+     * Where exit statuses go: {@code IntConsumer} services with {@code oxen.command.status=true}
+     * (the runtime's process exit status, provided by the toolstack; a JDK type, so this bundle
+     * imports no toolstack API).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(oxen.command.status=true)")
+    volatile List<IntConsumer> statusSinks = List.of();
+
     @org.osgi.service.component.annotations.Activate
     public MachineCommand(@Reference Machines machines) {
         this.machines = machines;
@@ -66,6 +80,7 @@ public final class MachineCommand {
         PrintStream out = session.getConsole();
         int status = run(Arrays.asList(args), out, System.err, session);
         session.put("machine.rc", status);
+        statusSinks.forEach(sink -> sink.accept(status));
     }
 
     /** Runs one command; returns 0 on success, 1 on errors. Prints to {@code out}/{@code err}. */
@@ -165,10 +180,8 @@ public final class MachineCommand {
             throw new MachineException("boot needs exactly one image\n" + USAGE);
         }
         Path image = Path.of(o.operands().get(0));
-        if (!Files.isRegularFile(image)) {
-            throw new MachineException(image + ": no such file");
-        }
         MachineDescription d = description(o);
+        checkFile(image, "a kernel or ROM image", d);
         String serial = o.value("serial");
         boolean stdio = "stdio".equals(serial);
         if (serial != null && d.device("com1") != null) {
@@ -179,6 +192,7 @@ public final class MachineCommand {
         List<BootImage.Module> modules = new ArrayList<>();
         for (String m : o.values("module")) {
             String[] parts = m.strip().split("\\s+", 2);
+            checkFile(Path.of(parts[0]), "a module", d);
             modules.add(BootImage.Module.read(Path.of(parts[0]), parts.length > 1 ? parts[1] : ""));
         }
         BootImage img = BootImage.read(image, o.value("cmdline"), modules);
@@ -211,6 +225,29 @@ public final class MachineCommand {
             session.put("machine.status", m.exitStatus());
         }
         return m.state() == MachineState.EXITED || m.state() == MachineState.HALTED ? 0 : 1;
+    }
+
+    /**
+     * Refuses what cannot be an image before it is read: a missing file, a directory, a device or
+     * FIFO (read until memory runs out, or forever), a file larger than the machine's RAM.
+     */
+    private static void checkFile(Path file, String what, MachineDescription d) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (java.io.IOException e) {
+            throw new MachineException(file + ": no such file");
+        }
+        if (a.isDirectory()) {
+            throw new MachineException(file + ": is a directory, not " + what);
+        }
+        if (!a.isRegularFile()) {
+            throw new MachineException(file + ": not a regular file (a device, FIFO or socket)");
+        }
+        if (a.size() > ((long) d.ramMiB() << 20)) {
+            throw new MachineException(file + ": " + a.size() + " bytes do not fit the machine's " + d.ramMiB()
+                    + " MiB of RAM");
+        }
     }
 
     /** Prints new console output every 100 ms until the machine ends, then how it ended. */

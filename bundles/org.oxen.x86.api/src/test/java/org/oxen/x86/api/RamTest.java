@@ -1,0 +1,119 @@
+package org.oxen.x86.api;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.concurrent.CountDownLatch;
+
+import org.junit.jupiter.api.Test;
+
+class RamTest {
+
+    @Test
+    void aLargeRamCommitsOnlyThePagesWritten() {
+        Ram ram = new Ram(1L << 30);
+        assertEquals(0, ram.committedBytes(), "a fresh RAM holds no pages");
+        assertEquals(0, ram.read32(0x1234_5678), "untouched RAM reads as zeros");
+        assertEquals(0L, ram.read64(0x3FFF_FFF8L));
+        assertEquals(0, ram.committedBytes(), "reads commit nothing");
+        // a 16 MiB "domain" scattered over the whole gigabyte, one word per page
+        for (long page = 0; page < 4096; page++) {
+            long a = page * 0x40000L + 0x7F8;
+            ram.write32(a, (int) page ^ 0x5A5A5A5A);
+        }
+        assertEquals(16L << 20, ram.committedBytes());
+        for (long page = 0; page < 4096; page++) {
+            assertEquals((int) page ^ 0x5A5A5A5A, ram.read32(page * 0x40000L + 0x7F8));
+        }
+        assertTrue(ram.isCommitted(0x40000L));
+        assertFalse(ram.isCommitted(0x41000L));
+    }
+
+    @Test
+    void accessesAcrossPagesAndTheEnd() {
+        Ram ram = new Ram(3 * 4096);
+        ram.write64(4096 - 3, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, ram.read64(4096 - 3));
+        assertEquals(0x55667788, ram.read32(4096 - 3));
+        assertEquals(0x11, ram.read8(4096 + 4));
+        assertEquals(2 * 4096, ram.committedBytes());
+        ram.write32(3 * 4096 - 2, 0xAABBCCDD);
+        assertEquals(0xCCDD, ram.read16(3 * 4096 - 2), "the bytes inside the RAM are written");
+        assertEquals(0xFFFFCCDD, ram.read32(3 * 4096 - 2), "beyond the end reads all ones");
+        assertEquals(0xFF, ram.read8(-1));
+    }
+
+    @Test
+    void directArraysAreThePageAndStayIt() {
+        Ram ram = new Ram(1 << 20);
+        byte[] p = ram.directArray(0x5000, false);
+        assertNotNull(p);
+        assertEquals(Ram.PAGE_SIZE, p.length);
+        assertEquals(0, ram.directOffset(0x5000));
+        assertEquals(4096, ram.committedBytes(), "a page handed to a TLB is committed");
+        ram.write32(0x5010, 0xDEADBEEF);
+        assertEquals((byte) 0xEF, p[0x10], "later writes land in the array the TLB holds");
+        assertSame(p, ram.directArray(0x5000, true));
+        assertNull(ram.directArray(1 << 20, false));
+        ram.zeroPage(0x5000);
+        assertEquals(0, ram.read32(0x5010));
+        assertSame(p, ram.directArray(0x5000, false), "zeroing keeps the page");
+        ram.zeroPage(0x9000);
+        assertFalse(ram.isCommitted(0x9000), "zeroing an untouched page commits nothing");
+        assertThrows(IllegalArgumentException.class, () -> ram.zeroPage(0x9001));
+    }
+
+    @Test
+    void loadSpansPages() {
+        Ram ram = new Ram(4 * 4096);
+        byte[] data = new byte[6000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7);
+        }
+        ram.load(4000, data, 0, data.length);
+        for (int i = 0; i < data.length; i++) {
+            assertEquals(data[i] & 0xFF, ram.read8(4000 + i), "byte " + i);
+        }
+        assertEquals(3 * 4096, ram.committedBytes());
+        ram.load(4 * 4096 - 2, data, 0, 4);
+        assertEquals(data[1] & 0xFF, ram.read8(4 * 4096 - 1));
+    }
+
+    @Test
+    void racingWritersToAFreshPageAllLand() throws InterruptedException {
+        for (int round = 0; round < 200; round++) {
+            Ram ram = new Ram(64 * 4096);
+            CountDownLatch go = new CountDownLatch(1);
+            Thread[] ts = new Thread[4];
+            for (int t = 0; t < ts.length; t++) {
+                int id = t;
+                ts[t] = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int pg = 0; pg < 64; pg++) {
+                        ram.write32(pg * 4096L + id * 4, id + 1);
+                    }
+                });
+                ts[t].start();
+            }
+            go.countDown();
+            for (Thread t : ts) {
+                t.join();
+            }
+            for (int pg = 0; pg < 64; pg++) {
+                for (int id = 0; id < ts.length; id++) {
+                    assertEquals(id + 1, ram.read32(pg * 4096L + id * 4), "round " + round + " page " + pg);
+                }
+            }
+            assertEquals(64 * 4096, ram.committedBytes());
+        }
+    }
+
+    @Test
+    void badSizesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new Ram(0));
+        assertThrows(IllegalArgumentException.class, () -> new Ram(4097));
+    }
+}
