@@ -4,6 +4,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.*;
 
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.CpuOptions;
 
 /**
  * The decoded-instruction cache: the common 32-bit instructions (no prefixes, at most 8 bytes,
@@ -36,18 +37,17 @@ abstract class Cached extends Events {
     private final CodePage[] codePages = new CodePage[2 * CODE_SETS];
 
     /**
-     * False when the system property {@code oxen.x86.cpu.noCodeCache} is set at construction:
-     * every instruction is then decoded from memory (tests compare both ways).
+     * {@link CpuOptions#codeCache()}: false decodes every instruction from memory (tests
+     * compare both ways).
      */
-    private final boolean codeCache = !Boolean.getBoolean("oxen.x86.cpu.noCodeCache");
+    private final boolean codeCache;
 
     /**
-     * The translator: false when {@code oxen.x86.cpu.noJit} (or {@code noCodeCache}) is set at
-     * construction. A record becomes a region entry after {@code oxen.x86.cpu.jitThreshold}
-     * (default 50) taken branches, calls or returns arrived at it.
+     * The translator ({@link CpuOptions#translator()}). A record becomes a region entry after
+     * {@link CpuOptions#translationThreshold()} taken branches, calls or returns arrived at it.
      */
-    private final boolean jit = codeCache && !Boolean.getBoolean("oxen.x86.cpu.noJit");
-    private final int jitThreshold = Math.max(0, Integer.getInteger("oxen.x86.cpu.jitThreshold", 50));
+    private final boolean jit;
+    private final int jitThreshold;
     /** A frame whose regions died this often (code keeps changing) gets no more. */
     private static final int MAX_REGION_DEATHS = 8, MAX_REGIONS_PER_FRAME = 64;
 
@@ -58,8 +58,11 @@ abstract class Cached extends Events {
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
-    Cached(PhysicalMemory mem, IoPortDevice io) {
+    Cached(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
         super(mem, io);
+        codeCache = options.codeCache();
+        jit = options.translator();
+        jitThreshold = options.translationThreshold();
     }
 
     private CodePage lookupCode() {
