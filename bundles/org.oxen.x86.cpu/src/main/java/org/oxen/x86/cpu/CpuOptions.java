@@ -9,14 +9,17 @@ package org.oxen.x86.cpu;
  * @param translator compile hot code to JVM bytecode (needs {@code codeCache})
  * @param translationThreshold how many taken branches, calls or returns must arrive at an
  *     instruction before it becomes a region entry (0: at the first)
+ * @param shortestStraightRegion the fewest instructions a region without an edge back into
+ *     itself must hold to be translated (shorter runs cost more in entry and exit than they
+ *     save; 1 translates everything, for tests)
  */
-public record CpuOptions(boolean codeCache, boolean translator, int translationThreshold) {
+public record CpuOptions(boolean codeCache, boolean translator, int translationThreshold, int shortestStraightRegion) {
 
-    /** The defaults: decoded records and the translator, threshold 50. */
-    public static final CpuOptions DEFAULT = new CpuOptions(true, true, 50);
+    /** The defaults: decoded records and the translator, threshold 50, straight regions of 10 or more. */
+    public static final CpuOptions DEFAULT = new CpuOptions(true, true, 50, 10);
 
     /** The interpreter alone: no records, no translator. */
-    public static final CpuOptions INTERPRETER = new CpuOptions(false, false, 50);
+    public static final CpuOptions INTERPRETER = new CpuOptions(false, false, 50, 10);
 
     public CpuOptions {
         if (translator && !codeCache) {
@@ -25,16 +28,22 @@ public record CpuOptions(boolean codeCache, boolean translator, int translationT
         if (translationThreshold < 0) {
             throw new IllegalArgumentException("translation threshold must be >= 0: " + translationThreshold);
         }
+        if (shortestStraightRegion < 1) {
+            throw new IllegalArgumentException("shortest straight region must be >= 1: " + shortestStraightRegion);
+        }
     }
 
     /** Decoded records without the translator. */
     public static CpuOptions cacheOnly() {
-        return new CpuOptions(true, false, DEFAULT.translationThreshold);
+        return new CpuOptions(true, false, DEFAULT.translationThreshold, DEFAULT.shortestStraightRegion);
     }
 
-    /** These options with the translator taking every branch target at once (threshold 0). */
+    /**
+     * The translator taking every branch target at once (threshold 0), however short the code
+     * there (for tests that want everything translated).
+     */
     public CpuOptions translateAtOnce() {
-        return new CpuOptions(true, true, 0);
+        return new CpuOptions(true, true, 0, 1);
     }
 
     /**
@@ -46,6 +55,6 @@ public record CpuOptions(boolean codeCache, boolean translator, int translationT
         boolean cache = !Boolean.getBoolean("oxen.x86.cpu.noCodeCache");
         boolean jit = cache && !Boolean.getBoolean("oxen.x86.cpu.noJit");
         return new CpuOptions(cache, jit, Math.max(0, Integer.getInteger("oxen.x86.cpu.jitThreshold",
-                DEFAULT.translationThreshold)));
+                DEFAULT.translationThreshold)), DEFAULT.shortestStraightRegion);
     }
 }
