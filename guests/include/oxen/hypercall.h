@@ -48,6 +48,8 @@ extern char hypercall_page[4096];
 _Static_assert(__HYPERVISOR_set_trap_table == 0, "slot");
 _Static_assert(__HYPERVISOR_mmu_update == 1, "slot");
 _Static_assert(__HYPERVISOR_stack_switch == 3, "slot");
+_Static_assert(__HYPERVISOR_set_debugreg == 8, "slot");
+_Static_assert(__HYPERVISOR_get_debugreg == 9, "slot");
 _Static_assert(__HYPERVISOR_set_callbacks == 4, "slot");
 _Static_assert(__HYPERVISOR_memory_op == 12, "slot");
 _Static_assert(__HYPERVISOR_update_va_mapping == 14, "slot");
@@ -74,6 +76,13 @@ static inline long HYPERVISOR_stack_switch(unsigned ss, unsigned long esp)
 static inline long HYPERVISOR_set_callbacks(unsigned event_cs, unsigned long event_eip,
                                             unsigned failsafe_cs, unsigned long failsafe_eip)
 { return _hypercall4(4, event_cs, event_eip, failsafe_cs, failsafe_eip); }
+
+/* set_debugreg(reg, value) / get_debugreg(reg): DR0-3, DR6, DR7 (0 or -errno; the value). */
+static inline long HYPERVISOR_set_debugreg(int reg, unsigned long value)
+{ return _hypercall2(8, reg, value); }
+
+static inline long HYPERVISOR_get_debugreg(int reg)
+{ return _hypercall1(9, reg); }
 
 static inline long HYPERVISOR_memory_op(unsigned cmd, void *arg)
 { return _hypercall2(12, cmd, arg); }

@@ -87,6 +87,8 @@ public final class Xen {
     public static final int MMUEXT_CLEAR_PAGE = 16;
     public static final int MMUEXT_COPY_PAGE = 17;
     public static final int MMUEXT_FLUSH_CACHE_GLOBAL = 18;
+    public static final int MMUEXT_MARK_SUPER = 19;
+    public static final int MMUEXT_UNMARK_SUPER = 20;
 
     // ---- update_va_mapping flags ----
     public static final int UVMF_NONE = 0;
@@ -107,7 +109,6 @@ public final class Xen {
     public static final int VMASST_TYPE_4GB_SEGMENTS_NOTIFY = 1;
     public static final int VMASST_TYPE_WRITABLE_PAGETABLES = 2;
     public static final int VMASST_TYPE_PAE_EXTENDED_CR3 = 3;
-    public static final int MAX_VMASST_TYPE = 3;
 
     // ---- multicall_entry (x86_32: op, result, args[6], each 4 bytes) ----
     public static final int MULTICALL_ENTRY_SIZE = 32;

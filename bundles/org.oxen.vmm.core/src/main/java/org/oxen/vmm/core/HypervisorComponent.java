@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,40 +24,46 @@ import org.oxen.vmm.api.Hypervisor;
 
 /**
  * Publishes the hypervisor. Framework properties: {@code oxen.memory.mib} (machine memory,
- * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores).
+ * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
+ * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
- * A factory that binds is checked with Conformance (refused with a log line if it fails); one
- * that unbinds has its pools moved to the default scheduler before the unbind returns.
+ * A factory that binds is checked with Conformance (refused with a line in the log and on the
+ * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
+ * scheduler before the unbind returns.
  */
 @Component(service = Hypervisor.class, immediate = true)
 public final class HypervisorComponent implements Hypervisor {
 
     private final Vmm vmm;
+    private final BundleContext context;
 
     @Activate
-    public HypervisorComponent(BundleContext context) {
-        long mib = property(context, "oxen.memory.mib", 1024);
-        int pcpus = (int) property(context, "oxen.pcpus", Runtime.getRuntime().availableProcessors());
-        vmm = new Vmm(mib << 20, Math.max(1, pcpus));
-    }
-
-    private static long property(BundleContext c, String key, long dflt) {
-        String v = c.getProperty(key);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("framework property " + key + "=" + v + " is not a number", e);
-        }
+    public HypervisorComponent(@Reference VmmSettings settings, BundleContext context) {
+        this.context = context;
+        vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindScheduler", updated = "updatedScheduler")
     void bindScheduler(SchedulerFactory f, Map<String, Object> props) {
-        vmm.addScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
+        String refused = vmm.offerScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
                 || "true".equals(String.valueOf(props.get(SchedulerFactory.PROP_DEFAULT))),
                 props.get("service.ranking") instanceof Integer r ? r : 0);
+        if (refused != null) {
+            // the console, not only xl dmesg: the user who just installed the bundle is there
+            System.out.println("oxen: refused scheduler '" + f.name() + "' of bundle " + bundleOf(props)
+                    + ": " + refused + "; nothing changed");
+        }
+    }
+
+    /** "bsn [id]" of the bundle that registered a service, from its service.bundleid. */
+    private String bundleOf(Map<String, Object> props) {
+        if (props.get("service.bundleid") instanceof Long id) {
+            Bundle b = context.getBundle(id);
+            return (b != null ? b.getSymbolicName() : "?") + " [" + id + "]";
+        }
+        return "?";
     }
 
     void unbindScheduler(SchedulerFactory f) {
@@ -112,6 +119,11 @@ public final class HypervisorComponent implements Hypervisor {
     @Override
     public long totalFrames() {
         return vmm.totalFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return vmm.machineFrames();
     }
 
     @Override

@@ -120,6 +120,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return sched.addFactory(f, isDefault, ranking);
     }
 
+    /** {@link #addScheduler}: null if taken, else why the scheduler was refused (see {@link SchedCore#offerFactory}). */
+    public String offerScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
+        return sched.offerFactory(f, isDefault, ranking);
+    }
+
     /** A scheduler service is going away: its pools move to the default before this returns. */
     public void removeScheduler(SchedulerFactory f) {
         sched.removeFactory(f);
@@ -214,8 +219,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         cpu.setClock(time);
         cpu.setCpuidModel(cpuid.model());
         cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
+        // CR0.AM as Xen runs (boot/trampoline.S): ring 3 with EFLAGS.AC gets #AC, bounced to the guest
         cpu.setCr(0, VcpuImpl.CR0_PE | VcpuImpl.CR0_MP | VcpuImpl.CR0_ET | VcpuImpl.CR0_NE | VcpuImpl.CR0_WP
-                | VcpuImpl.CR0_PG);
+                | VcpuImpl.CR0_AM | VcpuImpl.CR0_PG);
         try {
             cpu.setMsr(0xC0000080, 0x800); // EFER.NXE: PV guests may use NX
         } catch (IllegalArgumentException e) {
@@ -300,6 +306,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public long totalFrames() {
         return pool.poolFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return pool.nrFrames();
     }
 
     @Override

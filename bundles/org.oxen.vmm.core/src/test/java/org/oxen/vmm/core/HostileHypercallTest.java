@@ -7,6 +7,7 @@ import static org.oxen.vmm.abi.Errno.EBUSY;
 import static org.oxen.vmm.abi.Errno.EFAULT;
 import static org.oxen.vmm.abi.Errno.EINVAL;
 import static org.oxen.vmm.abi.Errno.ENOSYS;
+import static org.oxen.vmm.abi.Errno.EOPNOTSUPP;
 import static org.oxen.vmm.abi.Errno.EPERM;
 import static org.oxen.vmm.abi.Errno.ESRCH;
 
@@ -202,17 +203,7 @@ class HostileHypercallTest {
         // ---- set_trap_table ----
         assertEquals(-EFAULT, call(Hypercall.SET_TRAP_TABLE, bad));
         assertEquals(-EFAULT, call(Hypercall.SET_TRAP_TABLE, hole));
-        g.write32(cr3, scratch, 13 | 0x0808 << 16);  // a GDT selector the guest has not got
-        g.write32(cr3, scratch + 4, 0xC0000000);
-        g.write64(cr3, scratch + 8, 0);
-        assertEquals(-EPERM, call(Hypercall.SET_TRAP_TABLE, scratch));
-        for (int i = 0; i < 4100; i++) {             // no terminator within oxen's bound
-            g.write32(cr3, scratch + i * 8, 14 | Xen.FLAT_RING1_CS << 16);
-            g.write32(cr3, scratch + i * 8 + 4, 0xC0000000);
-        }
-        assertEquals(-EINVAL, call(Hypercall.SET_TRAP_TABLE, scratch));
-        for (int i = 0; i < 4100; i++) g.write64(cr3, scratch + i * 8, 0);
-        assertTrue(v.traps[14] == null, "a refused table changes nothing");
+        // (gate selectors are not checked, as Xen: XenErrnoParityTest)
 
         // ---- mmu_update ----
         assertEquals(-EFAULT, call(Hypercall.MMU_UPDATE, bad, 1, 0, Xen.DOMID_SELF));
@@ -239,14 +230,14 @@ class HostileHypercallTest {
         assertEquals(-EINVAL, mmuUpdate(((long) ownL3 << 12) + 8, (long) ownData << 12 | RW)); // L3 reserved bits
         assertEquals(-EINVAL, mmuUpdate(((long) foreign << 12) | Xen.MMU_MACHPHYS_UPDATE, 3));
         assertEquals(-ENOSYS, mmuUpdate(l1eMa(va) | 3, 0));
-        assertEquals(-EFAULT, call(Hypercall.MMU_UPDATE, mmuReq(l1eMa(va), pool.ram().read64(l1eMa(va))), 1, bad,
-                Xen.DOMID_SELF));  // done pointer unwritable
+        assertEquals(0, call(Hypercall.MMU_UPDATE, mmuReq(l1eMa(va), pool.ram().read64(l1eMa(va))), 1, bad,
+                Xen.DOMID_SELF));  // an unwritable done pointer is ignored, as Xen's copy_to_guest of it
         // the count stops at the first error; "done" tells how many went through
         g.write64(cr3, scratch + 16, (long) foreign << 12);
         g.write64(cr3, scratch + 24, 0);
         g.write64(cr3, scratch, l1eMa(va));
         g.write64(cr3, scratch + 8, pool.ram().read64(l1eMa(va)));
-        assertEquals(-EINVAL, call(Hypercall.MMU_UPDATE, scratch, 0x7FFFFFFF, scratch + 64, Xen.DOMID_SELF));
+        assertEquals(-EINVAL, call(Hypercall.MMU_UPDATE, scratch, 5, scratch + 64, Xen.DOMID_SELF));
         assertEquals(1, g.read32(cr3, scratch + 64));
 
         // ---- update_va_mapping ----
@@ -267,7 +258,7 @@ class HostileHypercallTest {
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_PIN_L2_TABLE, xenFrame, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_PIN_L1_TABLE, mfn(victim, 0), 0));  // mapped writable
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_PIN_L3_TABLE, ownL3, 0));           // already pinned
-        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_PIN_L4_TABLE, ownL3, 0));
+        assertEquals(0, mmuext(Xen.MMUEXT_PIN_L4_TABLE, ownL3, 0));                  // ignored for 32-bit guests
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_UNPIN_TABLE, mfn(victim, 0), 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_UNPIN_TABLE, foreign, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_NEW_BASEPTR, mfn(victim, 0), 0));
@@ -276,14 +267,17 @@ class HostileHypercallTest {
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_NEW_USER_BASEPTR, ownL3, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, scratch + 8, 1));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, scratch, 9000));
-        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, 0xF57FF000, 1000));
-        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, scratch, 16));             // mapped writable
+        assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, 0xF57FF000, 1000));               // mapped lazily, as Xen
+        assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, scratch, 16));                   // mapped writable: lazily too
+        assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, 0, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_CLEAR_PAGE, ownL3, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_CLEAR_PAGE, foreign, 0));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_COPY_PAGE, foreign, ownData));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_COPY_PAGE, ownData, foreign));
-        assertEquals(-EFAULT, mmuext(Xen.MMUEXT_TLB_FLUSH_MULTI, 0, bad));
+        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_TLB_FLUSH_MULTI, 0, bad));           // vcpumask_to_pcpumask
         assertEquals(-EACCES, mmuext(Xen.MMUEXT_FLUSH_CACHE, 0, 0));
+        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0));
+        assertEquals(-EOPNOTSUPP, mmuext(Xen.MMUEXT_MARK_SUPER, ownData, 0));
         assertEquals(-ENOSYS, mmuext(99, 0, 0));
         assertEquals(-EPERM, call(Hypercall.MMUEXT_OP, scratch, 1, 0, neighbour.id()));
 
@@ -306,19 +300,17 @@ class HostileHypercallTest {
         // ---- callbacks, physdev, sched, multicall ----
         assertEquals(-EFAULT, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, bad));
         g.write32(cr3, scratch, 99);
-        assertEquals(-EINVAL, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
+        assertEquals(-ENOSYS, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
         g.write32(cr3, scratch, Callback.CALLBACKTYPE_EVENT);
         assertEquals(-EINVAL, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, scratch));
-        assertEquals(-ENOSYS, call(Hypercall.CALLBACK_OP, 9, scratch));
+        assertEquals(-EINVAL, call(Hypercall.CALLBACK_OP, 9, scratch));
         assertEquals(-EFAULT, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOPL, hole));
         g.write32(cr3, scratch, 4);
         assertEquals(-EINVAL, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOPL, scratch));
         assertEquals(-ENOSYS, call(Hypercall.PHYSDEV_OP, 99, scratch));
         assertEquals(-EFAULT, call(Hypercall.PHYSDEV_OP_COMPAT, bad));
         assertEquals(-EFAULT, call(Hypercall.SCHED_OP, Sched.SCHEDOP_SHUTDOWN, bad));
-        g.write32(cr3, scratch, 99);
-        assertEquals(-EINVAL, call(Hypercall.SCHED_OP, Sched.SCHEDOP_SHUTDOWN, scratch));
-        assertEquals(-EINVAL, call(Hypercall.SCHED_OP_COMPAT, Sched.SCHEDOP_SHUTDOWN, 99));
+        // (any shutdown reason is accepted, as Xen: XenErrnoParityTest)
         g.write32(cr3, scratch, neighbour.id());
         g.write32(cr3, scratch + 4, Sched.SHUTDOWN_POWEROFF);
         assertEquals(-EPERM, call(Hypercall.SCHED_OP, Sched.SCHEDOP_REMOTE_SHUTDOWN, scratch));

@@ -126,6 +126,10 @@ public final class DomainBuilder {
             throw new DomainBuildException("out of machine memory for shared_info and the per-domain area");
         }
         dm.addExtra(sharedInfo);
+        synchronized (pool) {
+            // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
+            pt.shareXenPage(sharedInfo, dm);
+        }
         dm.setPerdomainL1(perdomain);
         d.setSharedInfoMfn(sharedInfo);
 

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import org.oxen.sched.api.DomainData;
 import org.oxen.sched.api.SchedDomain;
+import org.oxen.vmm.abi.Sched;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.ShutdownReason;
@@ -54,6 +55,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     private boolean crashed;
     private boolean dying;
     private ShutdownReason reason;
+    /** Xen's d->shutdown_code: -1 (SHUTDOWN_CODE_INVALID) until set. */
+    private int shutdownCode = -1;
     private String crashMessage;
 
     public DomainImpl(Owner owner, int id, String name, String cmdline, int maxPages, long maxMemKiB) {
@@ -216,17 +219,42 @@ public final class DomainImpl implements Domain, SchedDomain {
         notifyAll();
     }
 
-    /** SCHEDOP_shutdown: records the reason (first one wins), stops the vcpus. */
+    /** SCHEDOP_shutdown with a known reason. */
     public void shutdown(ShutdownReason r) {
+        shutdown(r.code());
+    }
+
+    /**
+     * domain_shutdown(d, (u8)code): a code set earlier by SCHEDOP_shutdown_code wins; the first
+     * shutdown counts. Codes beyond SHUTDOWN_MAX are accepted as Xen accepts them: the domain
+     * shuts down with no {@link #shutdownReason()} and the code in {@link #shutdownCode()}.
+     */
+    public void shutdown(int requested) {
+        int code;
+        ShutdownReason r;
         synchronized (this) {
             if (shutdown) return;
+            if (shutdownCode < 0) shutdownCode = requested & 0xFF;
+            code = shutdownCode;
+            r = code <= Sched.SHUTDOWN_MAX ? ShutdownReason.of(code) : null;
             shutdown = true;
             reason = r;
             crashed = r == ShutdownReason.CRASH;
         }
-        log("shutdown: " + r.name().toLowerCase());
-        owner.domainStopped(this, crashed, r.name().toLowerCase());
+        String what = r != null ? r.name().toLowerCase() : "code " + code;
+        log("shutdown: " + what);
+        owner.domainStopped(this, crashed, what);
         wakeWaiters();
+    }
+
+    /** SCHEDOP_shutdown_code: the code a later shutdown reports, unless one is set already. */
+    public synchronized void setShutdownCode(int code) {
+        if (shutdownCode < 0) shutdownCode = code & 0xFF;
+    }
+
+    /** The shutdown code (0..255) once set by a shutdown or SCHEDOP_shutdown_code, else -1. */
+    public synchronized int shutdownCode() {
+        return shutdownCode;
     }
 
     /** Waiters wake after the event is queued, so an event listener never lags a waiter's view. */

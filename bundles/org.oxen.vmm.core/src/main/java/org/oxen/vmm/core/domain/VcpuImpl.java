@@ -22,7 +22,7 @@ import org.oxen.x86.cpu.X86Cpu;
  */
 public final class VcpuImpl implements Vcpu, SchedVcpu {
 
-    public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000,
+    public static final int CR0_PE = 1, CR0_MP = 2, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000, CR0_AM = 0x40000,
             CR0_PG = 0x80000000;
     public static final int CR4_PAE = 0x20, CR4_OSFXSR = 0x200;
     public static final int EFLAGS_IF = 0x200;
@@ -38,7 +38,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** Guest GDT frames (up to 14) and the entry count of set_gdt. */
     public int[] gdtFrames = new int[0];
     public int gdtEntries;
-    public int[] ldtFrames = new int[0];
+    /** LDT pages 0..15 mapped in the per-domain area (descriptor type held), -1: not (yet) mapped. */
+    public final int[] ldtFrames = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
     public int ldtBase, ldtEntries;
     /** Machine frame of the L3 in CR3 (holds an L3 type reference). */
     public int baseL3 = -1;
@@ -47,6 +48,11 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public int iopl;
     /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown, continuation). */
     public boolean endSlice;
+    /** System time at which the running hypercall was entered (its preemption check). */
+    public long hypercallStartNs;
+    /** A hypercall inside a multicall continued itself: its new arguments (a1..a4) for the entry. */
+    public boolean mcContinuation;
+    public final int[] mcContinuationArgs = new int[4];
     /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
     public volatile boolean yieldRequested;
 
@@ -302,8 +308,9 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public void mapLdt() {
         DomainMemory dm = domain.memory();
         for (int p = 0; p < 16; p++) {
-            dm.mapPerdomain(domain.pool(), id, DomainMemory.LDT_OFFSET_PAGES + p,
-                    p < ldtFrames.length ? ldtFrames[p] : domain.pool().zeroFrame());
+            // a page of the LDT not mapped yet faults (and is mapped lazily); beyond it, zeros
+            int f = ldtFrames[p] >= 0 ? ldtFrames[p] : p * 512 < ldtEntries ? -1 : domain.pool().zeroFrame();
+            dm.mapPerdomain(domain.pool(), id, DomainMemory.LDT_OFFSET_PAGES + p, f);
         }
     }
 
@@ -316,9 +323,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         int frame;
         if ((sel & 4) != 0) {
             if (index >= ldtEntries) return 0;
-            int p = index >>> 9;
-            if (p >= ldtFrames.length) return 0;
-            frame = ldtFrames[p];
+            frame = ldtFrames[index >>> 9];
+            if (frame < 0) return 0;
         } else {
             if ((sel & 0xFFFC) == 0 || index >= Xen.FIRST_RESERVED_GDT_ENTRY + 512) return 0;
             frame = gdtPageFrame(index >>> 9);

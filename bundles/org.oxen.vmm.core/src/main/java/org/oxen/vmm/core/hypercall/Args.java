@@ -30,17 +30,73 @@ final class Args {
     }
 
     /**
-     * Xen's hypercall_create_continuation: the vcpu re-executes the hypercall instruction with
-     * new arguments after a reschedule. Returns the value for EAX (the hypercall number).
+     * get_pg_owner for an unprivileged caller (mm.c): DOMID_SELF is the caller; its own id
+     * given explicitly is -ESRCH ("Cannot specify itself as foreign domain"), as is an unknown
+     * id; any other domain (DOMID_IO and DOMID_XEN included) exists but the XSM check refuses
+     * it: -EPERM. Returns null with {@code err[0]} set.
      */
-    static long continuation(VcpuImpl v, int nr, int a1, int a2, int a3, int a4) {
+    static DomainImpl pgOwner(Services s, VcpuImpl v, int domid, long[] err) {
+        domid &= 0xFFFF;
+        DomainImpl d = v.domain();
+        if (domid == Xen.DOMID_SELF) return d;
+        if (domid == d.id()) {
+            err[0] = ESRCH;
+        } else if (domid == Xen.DOMID_IO || domid == Xen.DOMID_XEN) {
+            err[0] = EPERM;
+        } else {
+            err[0] = s.domain(domid) == null ? ESRCH : EPERM;
+        }
+        return null;
+    }
+
+    /**
+     * compat_array_access_ok: {@code count} elements of {@code size} bytes from {@code addr}
+     * lie below the hypervisor hole (no wrap, count * size representable).
+     */
+    static boolean arrayOk(int addr, long count, int size) {
+        if (count >= 0xFFFFFFFFL / size) return false;
+        long end = (addr & 0xFFFFFFFFL) + (count == 0 ? 0 : count * size - 1);
+        return end < (Xen.HYPERVISOR_VIRT_START & 0xFFFFFFFFL);
+    }
+
+    /** Work a hypercall may do before it lets the scheduler in (Xen: a pending softirq). */
+    static final long PREEMPT_NS = 1_000_000L;
+
+    /**
+     * hypercall_preempt_check: true once the calling vcpu has spent {@link #PREEMPT_NS} in this
+     * hypercall (since {@link VcpuImpl#hypercallStartNs}) or its domain is stopping (paused for
+     * destruction, shut down): long loops then continue themselves, so the vcpu reaches the
+     * scheduler and a dying domain's vcpus stop within about a millisecond.
+     */
+    static boolean preempt(VcpuImpl v) {
+        DomainImpl d = v.domain();
+        return d.clock().nanos() - v.hypercallStartNs >= PREEMPT_NS || d.isStopped();
+    }
+
+    /**
+     * Xen's hypercall_create_continuation: the vcpu re-executes the hypercall instruction with
+     * new arguments after a reschedule. Inside a multicall ({@code mc}) the new arguments are
+     * recorded for {@link MulticallHypercall}, which writes them into the entry and continues
+     * the multicall from it (Xen's multicall continuation translation). Returns the value for
+     * EAX (the hypercall number).
+     */
+    static long continuation(VcpuImpl v, boolean mc, int nr, int a1, int a2, int a3, int a4) {
+        v.endSlice = true;
+        if (mc) {
+            v.mcContinuation = true;
+            int[] a = v.mcContinuationArgs;
+            a[0] = a1;
+            a[1] = a2;
+            a[2] = a3;
+            a[3] = a4;
+            return nr;
+        }
         org.oxen.x86.cpu.X86Cpu c = v.cpu();
         c.setGpr(org.oxen.x86.cpu.X86Cpu.EBX, a1);
         c.setGpr(org.oxen.x86.cpu.X86Cpu.ECX, a2);
         c.setGpr(org.oxen.x86.cpu.X86Cpu.EDX, a3);
         c.setGpr(org.oxen.x86.cpu.X86Cpu.ESI, a4);
         c.setEip(c.eip() - 2); // back onto int $0x82
-        v.endSlice = true;
         return nr;
     }
 }

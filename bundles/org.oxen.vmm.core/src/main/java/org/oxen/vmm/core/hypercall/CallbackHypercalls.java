@@ -28,6 +28,12 @@ final class CallbackHypercalls {
         return 0;
     }
 
+    /**
+     * callback_op as compat_callback_op: register event, failsafe (its mask-events flag),
+     * sysenter and syscall32 (recorded; oxen offers neither instruction to guests), nmi; any
+     * other type -ENOSYS. Unregister: nmi only; event, failsafe, sysenter, syscall32 -EINVAL;
+     * other types -ENOSYS. Other commands -EINVAL.
+     */
     long callbackOp(VcpuImpl v, int cmd, int arg, int a3, int a4, int a5, int a6, boolean mc) {
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
@@ -47,23 +53,33 @@ final class CallbackHypercalls {
                         v.failsafeEip = eip;
                         v.failsafeFlags = flags;
                         return 0;
+                    case Callback.CALLBACKTYPE_SYSENTER:
+                    case Callback.CALLBACKTYPE_SYSCALL32:
+                        return 0;
                     case Callback.CALLBACKTYPE_NMI:
                         v.nmiEip = eip;
                         return 0;
                     default:
-                        return EINVAL;
+                        return ENOSYS;
                 }
             }
             case Callback.CALLBACKOP_UNREGISTER: {
                 int type = g.read16(cr3, arg);
-                if (type == Callback.CALLBACKTYPE_NMI) {
-                    v.nmiEip = 0;
-                    return 0;
+                switch (type) {
+                    case Callback.CALLBACKTYPE_NMI:
+                        v.nmiEip = 0;
+                        return 0;
+                    case Callback.CALLBACKTYPE_EVENT:
+                    case Callback.CALLBACKTYPE_FAILSAFE:
+                    case Callback.CALLBACKTYPE_SYSENTER:
+                    case Callback.CALLBACKTYPE_SYSCALL32:
+                        return EINVAL;
+                    default:
+                        return ENOSYS;
                 }
-                return EINVAL;
             }
             default:
-                return ENOSYS;
+                return EINVAL;
         }
     }
 }

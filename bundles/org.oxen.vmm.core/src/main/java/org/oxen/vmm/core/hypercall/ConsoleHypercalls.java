@@ -27,8 +27,7 @@ final class ConsoleHypercalls {
                 s.guest().read(Args.cr3(v), buffer, b, 0, now);
                 v.domain().consoleWrite(b, 0, now);
                 if (n > now) {
-                    if (mc) return 0; // inside a multicall: the rest is dropped rather than looping
-                    return Args.continuation(v, Hypercall.CONSOLE_IO, cmd, (int) (n - now), buffer + now, a4);
+                    return Args.continuation(v, mc, Hypercall.CONSOLE_IO, cmd, (int) (n - now), buffer + now, a4);
                 }
                 return 0;
             }

@@ -29,13 +29,14 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     private final AtomicLong internalErrors = new AtomicLong();
     private final Services services;
     private final TrapHypercalls traps;
+    private final MmuHypercalls mmu;
 
     public HypercallDispatcher(Services s) {
         this.services = s;
         ConsoleHypercalls console = new ConsoleHypercalls(s);
         VersionHypercalls version = new VersionHypercalls(s);
         MemoryHypercalls memory = new MemoryHypercalls(s);
-        MmuHypercalls mmu = new MmuHypercalls(s);
+        mmu = new MmuHypercalls(s);
         traps = new TrapHypercalls(s);
         SchedHypercalls sched = new SchedHypercalls(s);
         CallbackHypercalls callbacks = new CallbackHypercalls(s);
@@ -49,6 +50,8 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.SET_CALLBACKS] = callbacks::setCallbacks;
         table[Hypercall.FPU_TASKSWITCH] = traps::fpuTaskswitch;
         table[Hypercall.SCHED_OP_COMPAT] = sched::schedOpCompat;
+        table[Hypercall.SET_DEBUGREG] = traps::setDebugreg;
+        table[Hypercall.GET_DEBUGREG] = traps::getDebugreg;
         table[Hypercall.UPDATE_DESCRIPTOR] = traps::updateDescriptor;
         table[Hypercall.MEMORY_OP] = memory::memoryOp;
         table[Hypercall.MULTICALL] = multicall::multicall;
@@ -86,6 +89,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= table.length || table[nr] == null) {
             return -Errno.ENOSYS;
         }
+        if (!inMulticall) v.hypercallStartNs = v.domain().clock().nanos();
         try {
             return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {
@@ -100,6 +104,11 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
             v.endSlice = true;
             return -Errno.EINVAL;
         }
+    }
+
+    @Override
+    public boolean mapLdtPage(VcpuImpl v, int page) {
+        return mmu.mapLdtPage(v, page);
     }
 
     /** Counts an internal error caught elsewhere (the exit handler). */

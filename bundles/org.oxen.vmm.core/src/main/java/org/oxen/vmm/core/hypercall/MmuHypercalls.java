@@ -27,9 +27,6 @@ import org.oxen.x86.api.Ram;
  */
 final class MmuHypercalls {
 
-    /** Requests per hypercall before a continuation lets others run. */
-    static final int BATCH = 512;
-
     private final Services s;
 
     MmuHypercalls(Services s) {
@@ -55,30 +52,43 @@ final class MmuHypercalls {
     }
 
     /**
-     * The loop mmu_update and mmuext_op share, as Xen's do: requests of {@code size} bytes from
-     * {@code base}; after {@link #BATCH} of them (outside a multicall) the hypercall continues
-     * itself with the rest and {@code MMU_UPDATE_PREEMPTED} in the count; the first failing
-     * request ends the batch with its code (a guest fault reading it: -EFAULT); TLBs are flushed
-     * and the number done written to {@code pdone} whatever happens.
+     * The loop mmu_update and mmuext_op share, as Xen's do: the request array must lie below the
+     * hole ({@code -EFAULT}), the foreign domain must be DOMID_SELF (get_pg_owner: own id or no
+     * such domain {@code -ESRCH}, another domain {@code -EPERM}); then requests of {@code size}
+     * bytes from {@code base}, with the preemption check before every request but the first:
+     * it continues the hypercall with the rest and {@code MMU_UPDATE_PREEMPTED} in the count
+     * (inside a multicall through the multicall's continuation). The first failing request ends
+     * the batch with its code (a guest fault reading it: -EFAULT); TLBs are flushed and the
+     * number done written to {@code pdone} whatever happens (a fault writing it is ignored).
      */
     private long batch(VcpuImpl v, int hypercall, int size, int base, int countArg, int pdone, int foreigndom,
             boolean mc, Request request) {
-        long[] err = new long[1];
-        DomainImpl d = Args.self(s, v, foreigndom, err);
-        if (d == null) return err[0];
         GuestMemory g = s.guest();
         boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
         long count = countArg & ~Xen.MMU_UPDATE_PREEMPTED & 0xFFFFFFFFL;
         int done = 0;
-        if (cont && pdone != 0) done = g.read32(Args.cr3(v), pdone);
+        if (cont && pdone != 0) {
+            try {
+                done = g.read32(Args.cr3(v), pdone);
+            } catch (GuestFault f) {
+                // (void)copy_from_guest
+            }
+        }
+        if (!Args.arrayOk(base, count, size)) return Args.EFAULT;
+        long[] err = new long[1];
+        DomainImpl d = Args.pgOwner(s, v, foreigndom, err);
+        if (d == null) {
+            if (hypercall == Hypercall.MMU_UPDATE) writeDone(v, pdone, done);
+            return err[0];
+        }
         long rc = 0;
         int i = 0;
         try {
             for (; i < count; i++) {
-                if (i == BATCH && !mc) {
+                if (i > 0 && Args.preempt(v)) {
                     writeDone(v, pdone, done + i);
-                    return Args.continuation(v, hypercall, base + BATCH * size,
-                            (int) (count - BATCH) | Xen.MMU_UPDATE_PREEMPTED, pdone, foreigndom);
+                    return Args.continuation(v, mc, hypercall, base + i * size,
+                            (int) (count - i) | Xen.MMU_UPDATE_PREEMPTED, pdone, foreigndom);
                 }
                 rc = request.apply(g, d, base + i * size);
                 if (rc != 0) break;
@@ -93,7 +103,12 @@ final class MmuHypercalls {
     }
 
     private void writeDone(VcpuImpl v, int pdone, int n) {
-        if (pdone != 0) s.guest().write32(Args.cr3(v), pdone, n);
+        if (pdone == 0) return;
+        try {
+            s.guest().write32(Args.cr3(v), pdone, n);
+        } catch (GuestFault f) {
+            // Xen ignores a failing copy_to_guest of the count
+        }
     }
 
     private long oneUpdate(VcpuImpl v, DomainImpl d, long ptr, long val) {
@@ -162,28 +177,45 @@ final class MmuHypercalls {
 
     long updateVaMappingOtherdomain(VcpuImpl v, int va, int lo, int hi, int flags, int domid, int a6, boolean mc) {
         long[] err = new long[1];
-        DomainImpl d = Args.self(s, v, domid, err);
+        DomainImpl d = Args.pgOwner(s, v, domid, err);
         if (d == null) return err[0];
         return updateVa(v, d, va, (lo & 0xFFFFFFFFL) | (long) hi << 32, flags);
     }
 
+    /**
+     * __do_update_va_mapping: the L1 entry of {@code va} (found through the current tables) is
+     * changed first; then the flush the flags ask for, whose vcpu mask (when the target is a
+     * pointer) is read only now, and its result is the hypercall's: -EFAULT for an unreadable
+     * mask even though the PTE was written, 0 for a readable one, as Xen's code has it.
+     */
     private long updateVa(VcpuImpl v, DomainImpl d, int va, long val, int flags) {
         if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return EINVAL;
-        int flush = flags & Xen.UVMF_FLUSHTYPE_MASK;
-        int target = flags & ~Xen.UVMF_FLUSHTYPE_MASK;
-        if (flush != Xen.UVMF_NONE && target != Xen.UVMF_LOCAL && target != Xen.UVMF_ALL) {
-            // a pointer to a vcpu mask: it must be readable
-            s.guest().read32(Args.cr3(v), target);
-        }
         FramePool pool = s.pool();
         long rc;
         synchronized (pool) {
             long pte = l1eAddress(v, va);
-            if (pte < 0) return EINVAL;
-            rc = s.pageTables().modL1e(pte, val, d.memory(), false);
+            rc = pte < 0 ? EINVAL : s.pageTables().modL1e(pte, val, d.memory(), false);
         }
         flush(v);
+        int flush = flags & Xen.UVMF_FLUSHTYPE_MASK;
+        int target = flags & ~Xen.UVMF_FLUSHTYPE_MASK;
+        if ((flush == Xen.UVMF_TLB_FLUSH || flush == Xen.UVMF_INVLPG) && target != Xen.UVMF_LOCAL
+                && target != Xen.UVMF_ALL) {
+            rc = vcpuMaskReadable(v, target) ? 0 : Args.EFAULT;
+        }
         return rc;
+    }
+
+    /** vcpumask_to_pcpumask's reads: one 32-bit word per 32 vcpus of the domain. */
+    private boolean vcpuMaskReadable(VcpuImpl v, int mask) {
+        try {
+            for (int w = 0; w * 32 < v.domain().vcpuCount(); w++) {
+                s.guest().read32(Args.cr3(v), mask + w * 4);
+            }
+            return true;
+        } catch (GuestFault f) {
+            return false;
+        }
     }
 
     /** Machine address of the L1 entry mapping {@code va} in v's current page tables, or -1. */
@@ -239,7 +271,7 @@ final class MmuHypercalls {
                 return 0;
             }
             case Xen.MMUEXT_PIN_L4_TABLE:
-                return EINVAL;
+                return 0; // a 32-bit guest's L4 pin is ignored (do_mmuext_op)
             case Xen.MMUEXT_UNPIN_TABLE: {
                 long mfn = arg1 & 0xFFFFFFFFL;
                 synchronized (pool) {
@@ -277,11 +309,14 @@ final class MmuHypercalls {
                 return 0; // every mmuext_op flushes (see the class comment)
             case Xen.MMUEXT_TLB_FLUSH_MULTI:
             case Xen.MMUEXT_INVLPG_MULTI:
-                s.guest().read32(Args.cr3(v), arg2); // the vcpu mask must be readable
-                return 0;
+                return vcpuMaskReadable(v, arg2) ? 0 : EINVAL; // vcpumask_to_pcpumask failing: -EINVAL
             case Xen.MMUEXT_FLUSH_CACHE:
+                return -Errno.EACCES; // needs cache-flush (I/O) privilege
             case Xen.MMUEXT_FLUSH_CACHE_GLOBAL:
-                return -Errno.EACCES; // needs I/O privilege
+                return EINVAL;
+            case Xen.MMUEXT_MARK_SUPER:
+            case Xen.MMUEXT_UNMARK_SUPER:
+                return -Errno.EOPNOTSUPP;
             case Xen.MMUEXT_SET_LDT:
                 return setLdt(v, d, arg1, arg2);
             case Xen.MMUEXT_CLEAR_PAGE: {
@@ -316,37 +351,60 @@ final class MmuHypercalls {
         }
     }
 
-    /** MMUEXT_SET_LDT(linear_addr, nr_ents): the LDT's pages become descriptor pages now. */
+    /**
+     * MMUEXT_SET_LDT(linear_addr, nr_ents) as Xen: {@code -EINVAL} only for a base that is not
+     * page aligned or more than 8192 entries (a base of 0 with no entries); a new base or size
+     * drops the old LDT's pages. The pages are mapped lazily, as Xen does: each page that is
+     * mapped and can become a descriptor page now is typed and mapped at once, the others on the
+     * first access ({@link #mapLdtPage}); one that cannot be mapped then gives the guest a #PF
+     * at its LDT address.
+     */
     private long setLdt(VcpuImpl v, DomainImpl d, int base, int ents) {
-        if (d != v.domain()) return EINVAL;
-        if ((base & 0xFFF) != 0 || ents < 0 || ents > 8192
-                || Long.compareUnsigned((base & 0xFFFFFFFFL) + ents * 8L, Xen.HYPERVISOR_VIRT_START & 0xFFFFFFFFL) > 0) {
-            return EINVAL;
-        }
-        int pages = (ents * 8 + 0xFFF) >>> 12;
-        int[] frames = new int[pages];
+        if (d != v.domain()) return Args.EPERM;
+        if (ents == 0) base = 0;
+        if ((base & 0xFFF) != 0 || Integer.compareUnsigned(ents, 8192) > 0) return EINVAL;
+        if (v.ldtEntries == ents && v.ldtBase == base) return 0;
         FramePool pool = s.pool();
-        PageTables pt = s.pageTables();
-        DomainMemory dm = d.memory();
-        int cr3 = Args.cr3(v);
         synchronized (pool) {
-            for (int i = 0; i < pages; i++) {
-                long ma = s.guest().translate(cr3, base + i * Xen.PAGE_SIZE, false);
-                int rc = ma < 0 ? -Errno.EINVAL : pt.getPageAndType(ma >>> 12, PageType.SEG_DESC, dm);
-                if (rc != 0) {
-                    while (--i >= 0) pt.putPageAndType(frames[i], dm);
-                    return EINVAL;
-                }
-                frames[i] = (int) (ma >>> 12);
+            for (int p = 0; p < v.ldtFrames.length; p++) {
+                if (v.ldtFrames[p] >= 0) s.pageTables().putPageAndType(v.ldtFrames[p], d.memory());
+                v.ldtFrames[p] = -1;
             }
-            for (int f : v.ldtFrames) pt.putPageAndType(f, dm);
-            v.ldtFrames = frames;
             v.ldtBase = base;
             v.ldtEntries = ents;
+            int pages = (ents * 8 + 0xFFF) >>> 12;
+            for (int p = 0; p < pages; p++) mapLdtPageLocked(v, p);
             v.mapLdt();
         }
         v.loadLdtr();
         return 0;
+    }
+
+    /**
+     * pv_map_ldt_shadow_page: maps page {@code p} of v's LDT (from the guest's current tables)
+     * as a descriptor page into the per-domain area; false if the page is not mapped there or
+     * cannot take the descriptor type.
+     */
+    boolean mapLdtPage(VcpuImpl v, int p) {
+        FramePool pool = s.pool();
+        boolean ok;
+        synchronized (pool) {
+            ok = mapLdtPageLocked(v, p);
+            if (ok) v.mapLdt();
+        }
+        if (ok) v.cpu().flushTlb();
+        return ok;
+    }
+
+    private boolean mapLdtPageLocked(VcpuImpl v, int p) {
+        if (p < 0 || p >= v.ldtFrames.length || p * 512 >= v.ldtEntries) return false;
+        if (v.ldtFrames[p] >= 0) return true;
+        long ma = s.guest().translate(Args.cr3(v), v.ldtBase + p * Xen.PAGE_SIZE, false);
+        if (ma < 0 || s.pageTables().getPageAndType(ma >>> 12, PageType.SEG_DESC, v.domain().memory()) != 0) {
+            return false;
+        }
+        v.ldtFrames[p] = (int) (ma >>> 12);
+        return true;
     }
 
     private void flush(VcpuImpl v) {

@@ -8,14 +8,14 @@ import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 
 /**
- * multicall: a batch of hypercalls, each entry {op, result, args[6]} (32 bytes). Entries are
- * copied in before use; each result is written back. Nesting (a multicall or iret inside a
- * multicall) gives that entry -EINVAL. After every {@value #BATCH} entries a continuation lets
- * other vcpus run, as Xen's preemption does.
+ * multicall (Xen's do_multicall): a batch of hypercalls, each entry {op, result, args[6]} (32
+ * bytes), copied in before use; each result is written back. Nesting (a multicall or iret
+ * inside a multicall) gives that entry -EINVAL. The preemption check before every entry but
+ * the first continues the multicall from that entry. An entry whose hypercall continued itself
+ * (a long mmu_update, mmuext_op, set_trap_table) gets its new arguments written into the entry,
+ * no result, and the multicall continues from it: the sub-call resumes where it stopped.
  */
 final class MulticallHypercall {
-
-    static final int BATCH = 256;
 
     private final Services s;
     private final HypercallDispatcher dispatcher;
@@ -31,18 +31,24 @@ final class MulticallHypercall {
         long n = nr & 0xFFFFFFFFL;
         int[] e = new int[8];
         for (long i = 0; i < n; i++) {
-            if (i == BATCH) {
-                return Args.continuation(v, Hypercall.MULTICALL, list + BATCH * Xen.MULTICALL_ENTRY_SIZE,
-                        (int) (n - BATCH), a3, a4);
-            }
             int entry = list + (int) i * Xen.MULTICALL_ENTRY_SIZE;
+            if (i > 0 && Args.preempt(v)) {
+                return Args.continuation(v, false, Hypercall.MULTICALL, entry, (int) (n - i), a3, a4);
+            }
             int cr3 = Args.cr3(v);
             for (int k = 0; k < 8; k++) e[k] = g.read32(cr3, entry + k * 4);
             long rc;
             if (e[0] == Hypercall.MULTICALL || e[0] == Hypercall.IRET) {
                 rc = EINVAL;
             } else {
+                v.mcContinuation = false;
                 rc = dispatcher.call(v, e[0], e[2], e[3], e[4], e[5], e[6], e[7], true);
+                if (v.mcContinuation) {
+                    v.mcContinuation = false;
+                    int[] a = v.mcContinuationArgs;
+                    for (int k = 0; k < 4; k++) g.write32(Args.cr3(v), entry + Xen.MULTICALL_ARGS + k * 4, a[k]);
+                    return Args.continuation(v, false, Hypercall.MULTICALL, entry, (int) (n - i), a3, a4);
+                }
             }
             g.write32(Args.cr3(v), entry + Xen.MULTICALL_RESULT, (int) rc);
             if (v.domain().isStopped()) break;

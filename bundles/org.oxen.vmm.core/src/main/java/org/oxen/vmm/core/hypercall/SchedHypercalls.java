@@ -8,7 +8,6 @@ import static org.oxen.vmm.core.hypercall.Args.ESRCH;
 import org.oxen.vmm.abi.Sched;
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.Xen;
-import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.domain.VcpuImpl;
 
 /** sched_op and sched_op_compat: yield, block, shutdown (reason recorded). */
@@ -31,11 +30,9 @@ final class SchedHypercalls {
                 return block(v);
             case Sched.SCHEDOP_SHUTDOWN:
                 return shutdown(v, s.guest().read32(cr3, arg));
-            case Sched.SCHEDOP_SHUTDOWN_CODE: {
-                int reason = s.guest().read32(cr3, arg);
-                if (reason < 0 || reason > Sched.SHUTDOWN_MAX) return EINVAL;
+            case Sched.SCHEDOP_SHUTDOWN_CODE:
+                v.domain().setShutdownCode(s.guest().read32(cr3, arg));
                 return 0;
-            }
             case Sched.SCHEDOP_REMOTE_SHUTDOWN: {
                 int domid = s.guest().read16(cr3, arg);
                 s.guest().read32(cr3, arg + 4);
@@ -73,9 +70,9 @@ final class SchedHypercalls {
         return 0;
     }
 
+    /** domain_shutdown(d, (u8)reason): any reason is accepted (Xen truncates it to 8 bits). */
     private long shutdown(VcpuImpl v, int reason) {
-        if (reason < 0 || reason > Sched.SHUTDOWN_MAX) return EINVAL;
-        v.domain().shutdown(ShutdownReason.of(reason));
+        v.domain().shutdown(reason);
         v.endSlice = true;
         return 0;
     }

@@ -3,6 +3,8 @@ package org.oxen.vmm.core.hypercall;
 import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.EPERM;
 
+import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -16,14 +18,12 @@ import org.oxen.x86.cpu.X86Cpu;
 
 /**
  * The trap family: set_trap_table (the virtual IDT), stack_switch, set_gdt, update_descriptor,
- * fpu_taskswitch and iret.
+ * fpu_taskswitch, set_debugreg / get_debugreg and iret.
  */
 final class TrapHypercalls {
 
     /** Marker result of iret: the registers are set, eax must not be overwritten. */
     static final long IRET_DONE = Long.MIN_VALUE;
-    /** oxen bounds a trap table without terminator (Xen would preempt and go on). */
-    static final int MAX_TRAP_ENTRIES = 4096;
 
     private final Services s;
 
@@ -31,6 +31,13 @@ final class TrapHypercalls {
         this.s = s;
     }
 
+    /**
+     * set_trap_table as compat_set_trap_table: entries are copied in one by one until the one
+     * with address 0, each installed at once (a fault on a later one leaves the earlier ones,
+     * -EFAULT); the code selector is only RPL-fixed, never checked (a bad one shows when the
+     * bounce uses it); the preemption check after each entry continues the hypercall from the
+     * next one. NULL clears the table.
+     */
     long setTrapTable(VcpuImpl v, int table, int a2, int a3, int a4, int a5, int a6, boolean mc) {
         if (table == 0) {
             java.util.Arrays.fill(v.traps, null);
@@ -38,29 +45,18 @@ final class TrapHypercalls {
         }
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
-        // copy and check everything before changing the table
-        TrapInfo[] staged = v.traps.clone();
-        for (int i = 0; ; i++) {
-            if (i == MAX_TRAP_ENTRIES) return EINVAL;
-            int p = table + i * Xen.TRAP_INFO_SIZE;
+        for (int p = table; ; p += Xen.TRAP_INFO_SIZE) {
             int w0 = g.read32(cr3, p);
             int address = g.read32(cr3, p + Xen.TRAP_INFO_ADDRESS);
-            if (address == 0) break;
+            if (address == 0) return 0;
             int vector = w0 & 0xFF;
             int flags = (w0 >>> 8) & 0xFF;
             int cs = TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF);
-            if (!gateSelectorOk(v, cs)) return EPERM;
-            staged[vector] = new TrapInfo(vector, flags, cs, address);
+            v.traps[vector] = new TrapInfo(vector, flags, cs, address);
+            if (Args.preempt(v)) {
+                return Args.continuation(v, mc, Hypercall.SET_TRAP_TABLE, p + Xen.TRAP_INFO_SIZE, a2, a3, a4);
+            }
         }
-        System.arraycopy(staged, 0, v.traps, 0, 256);
-        return 0;
-    }
-
-    /** guest_gate_selector_okay: the flat kernel/user code selectors or one of the guest's own. */
-    static boolean gateSelectorOk(VcpuImpl v, int sel) {
-        if (sel == Xen.FLAT_RING1_CS || sel == Xen.FLAT_RING3_CS) return true;
-        if ((sel & 4) != 0) return (sel >>> 3) < v.ldtEntries;
-        return (sel >>> 3) < v.gdtEntries && (sel & 0xFFFC) != 0;
     }
 
     long stackSwitch(VcpuImpl v, int ss, int esp, int a3, int a4, int a5, int a6, boolean mc) {
@@ -80,6 +76,47 @@ final class TrapHypercalls {
         if (mc) return EINVAL;
         s.bouncer().iret(v);
         return IRET_DONE;
+    }
+
+    /** DR7 bits of the enable flags (L0..G3) and GD. */
+    private static final int DR7_ACTIVE = 0xFF, DR7_GD = 0x2000;
+
+    /**
+     * set_debugreg(reg, value), as Xen's set_debugreg for a PV vcpu: DR0-3 must lie below the
+     * hypervisor hole (-EPERM); DR6/DR7 get their reserved bits fixed; DR7.GD (-EPERM) and I/O
+     * breakpoints (R/W = 10, which need CR4.DE, clear for PV guests: -EPERM) are refused;
+     * DR4/DR5 alias DR6/DR7 (CR4.DE clear); others -ENODEV. The registers are the vcpu's CPU's
+     * own, so a #DB they raise leaves the CPU as an exception exit and is bounced.
+     */
+    long setDebugreg(VcpuImpl v, int reg, int value, int a3, int a4, int a5, int a6, boolean mc) {
+        X86Cpu c = v.cpu();
+        switch (reg) {
+            case 0: case 1: case 2: case 3:
+                if (Integer.compareUnsigned(value, Xen.HYPERVISOR_VIRT_START) >= 0) return EPERM;
+                c.setDr(reg, value);
+                return 0;
+            case 4: case 6:
+                c.setDr(6, value);
+                return 0;
+            case 5: case 7:
+                if ((value & DR7_GD) != 0) return EPERM;
+                if ((value & DR7_ACTIVE) != 0) {
+                    for (int i = 16; i < 32; i += 4) {
+                        if (((value >>> i) & 3) == 2) return EPERM;
+                    }
+                }
+                c.setDr(7, value);
+                return 0;
+            default:
+                return -Errno.ENODEV;
+        }
+    }
+
+    /** get_debugreg(reg): the value (DR4/DR5 as DR6/DR7), -ENODEV for others. */
+    long getDebugreg(VcpuImpl v, int reg, int a2, int a3, int a4, int a5, int a6, boolean mc) {
+        if (reg < 0 || reg > 7) return -Errno.ENODEV;
+        int n = reg == 4 ? 6 : reg == 5 ? 7 : reg;
+        return v.cpu().dr(n);
     }
 
     /** set_gdt(frame_list, entries): frames validated and typed as descriptor pages. */

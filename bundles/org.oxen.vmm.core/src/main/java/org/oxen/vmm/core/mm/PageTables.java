@@ -130,6 +130,22 @@ public final class PageTables {
         putPage(mfn);
     }
 
+    /**
+     * share_xen_page_with_guest: a frame the hypervisor writes on {@code d}'s behalf (shared_info)
+     * takes a permanent writable type reference, so it can never be validated as a page table or
+     * descriptor page (every such request meets a type conflict: -EINVAL) however the guest maps
+     * it. The allocation's general reference stays the only one; the type reference goes with
+     * the frame at destruction.
+     */
+    public void shareXenPage(int mfn, DomainMemory d) {
+        if (pool.owner[mfn] != d.domid || pool.typeCount[mfn] != 0) {
+            throw new IllegalStateException("frame " + mfn + " cannot be shared with d" + d.domid + ": owner "
+                    + pool.owner[mfn] + ", type " + PageType.name(pool.type[mfn]) + " x" + pool.typeCount[mfn]);
+        }
+        pool.type[mfn] = PageType.WRITABLE;
+        pool.typeCount[mfn] = 1;
+    }
+
     // ---- entries ----
 
     /** get_page_from_l1e. */

@@ -206,14 +206,26 @@ public final class SchedCore implements DomainMove.Core {
      * @return false if it was refused
      */
     public boolean addFactory(SchedulerFactory f, boolean isDefault, int ranking) {
+        return offerFactory(f, isDefault, ranking) == null;
+    }
+
+    /**
+     * {@link #addFactory}, saying why a factory was refused.
+     *
+     * @return null if the factory was taken, else why it was refused (also logged)
+     */
+    public String offerFactory(SchedulerFactory f, boolean isDefault, int ranking) {
+        String refused = null;
         try {
             Conformance.require(f);
         } catch (Conformance.ConformanceException e) {
-            log("sched: refusing scheduler '" + f.name() + "': it fails conformance: " + e.getMessage());
-            return false;
+            refused = "it fails conformance: " + e.getMessage();
         } catch (RuntimeException e) {
-            log("sched: refusing scheduler '" + f.name() + "': conformance check failed: " + e);
-            return false;
+            refused = "conformance check failed: " + e;
+        }
+        if (refused != null) {
+            log("sched: refusing scheduler '" + f.name() + "': " + refused);
+            return refused;
         }
         config.lock();
         try {
@@ -224,7 +236,7 @@ public final class SchedCore implements DomainMove.Core {
         } finally {
             config.unlock();
         }
-        return true;
+        return null;
     }
 
     /** A factory service leaves: its pools move to the default before this returns. */
@@ -769,17 +781,22 @@ public final class SchedCore implements DomainMove.Core {
                 if (e.factory != dflt) fs.add(e.factory);
             }
             for (SchedulerFactory f : fs) {
-                List<SchedulerInfo.Param> ps = new ArrayList<>();
-                for (ParamSpec s : f.domainSchema().specs()) {
-                    ps.add(new SchedulerInfo.Param(s.name(), s.unit().suffix(), s.rangeText(),
-                            s.format(s.defaultValue()), s.description()));
-                }
-                l.add(new SchedulerInfo(f.name(), f.description(), f == dflt, ps));
+                l.add(new SchedulerInfo(f.name(), f.description(), f == dflt, info(f.domainSchema()),
+                        info(f.poolSchema())));
             }
             return l;
         } finally {
             config.unlock();
         }
+    }
+
+    private static List<SchedulerInfo.Param> info(org.oxen.sched.api.ParamSchema schema) {
+        List<SchedulerInfo.Param> ps = new ArrayList<>();
+        for (ParamSpec s : schema.specs()) {
+            ps.add(new SchedulerInfo.Param(s.name(), s.unit().suffix(), s.rangeText(), s.format(s.defaultValue()),
+                    s.description(), s.option() == ParamSpec.NO_OPTION ? "" : String.valueOf(s.option()), s.column()));
+        }
+        return ps;
     }
 
     public Map<String, String> params(DomainImpl d) {

@@ -5,6 +5,7 @@ import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
 import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.x86.cpu.CpuExit;
 import org.oxen.x86.cpu.CpuidModel;
 import org.oxen.x86.cpu.ExitAction;
@@ -26,6 +27,9 @@ public final class PvExitHandler implements ExitHandler {
         void dispatch(VcpuImpl v);
 
         void countInternalError();
+
+        /** Maps page {@code page} of the vcpu's LDT now (a lazy LDT fault); false if it cannot be. */
+        boolean mapLdtPage(VcpuImpl v, int page);
     }
 
     private static final byte[] FORCED_CPUID = {0x0F, 0x0B, 0x78, 0x65, 0x6E, 0x0F, (byte) 0xA2};
@@ -111,6 +115,16 @@ public final class PvExitHandler implements ExitHandler {
             case 13:
                 if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
                 break;
+            case 14: {
+                // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's
+                // handle_gdt_ldt_mapping_fault); if it cannot be, the guest sees a #PF at its LDT address
+                int off = address - DomainMemory.ldtVirt(v.id());
+                if (off >= 0 && off < 16 * 4096 && (error & (4 | 8)) == 0) {
+                    if (hypercalls.mapLdtPage(v, off >>> 12)) return;
+                    address = v.ldtBase + off;
+                }
+                break;
+            }
             default:
                 break;
         }

@@ -151,7 +151,7 @@ public final class Core extends Cached implements X86Cpu {
                     i = 0;
                     dr6Trap(db);
                     startEip = eip;
-                    exception(DB, false, 0);
+                    if (debugExit()) return RunResult.EXIT;
                 }
             } catch (Fault f) {
                 icount += i + blockPartial;
@@ -160,6 +160,27 @@ public final class Core extends Cached implements X86Cpu {
                 if (handleFault()) return RunResult.EXIT;
             }
             icount += i;
+        }
+    }
+
+    /**
+     * A #DB that {@link #setExceptionExit} asks to see (a trap after the instruction, or an
+     * instruction breakpoint before it: DR6 already says which) leaves the CPU like any other
+     * exception, EIP where the #DB frame would return to; true when run() must return EXIT.
+     */
+    private boolean debugExit() {
+        if ((exceptionExitMask & (1 << DB)) == 0) {
+            exception(DB, false, 0);
+            return false;
+        }
+        lastExit.set(ExitReason.EXCEPTION, DB, -1, 0, 0, 0, false, 0, 0, -1, eip, eip);
+        ExitAction a = handler == null ? ExitAction.STOP : handler.onExit(this, lastExit);
+        switch (a) {
+            case STOP: return true;
+            case DELIVER:
+                exception(DB, false, 0);
+                return false;
+            default: return false;
         }
     }
 

@@ -1,0 +1,111 @@
+package org.oxen.vmm.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.PageType;
+
+/**
+ * Issue 24's hostile-guest findings as real attacks: the guest kit's {@code hostile} program
+ * runs each sequence on the VMM beside a victim domain, checks every answer against Xen's and
+ * fails if it gets further than Xen lets it.
+ */
+class IsolationTest {
+
+    static byte[] hostile() {
+        return GuestImages.load(GuestImages.Flavor.PV, "hostile");
+    }
+
+    static byte[] frame(Vmm vmm, int mfn) {
+        byte[] b = new byte[4096];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) vmm.pool().ram().read8(((long) mfn << 12) + i);
+        return b;
+    }
+
+    /**
+     * F1: shared_info held no type reference, so a guest could pin it as its L3, have the #PF
+     * bounce write an attacker-chosen PDPTE into it as CR2 and map any machine frame. Xen
+     * shares the page with a permanent writable type: every page-table use is -EINVAL.
+     */
+    @Test
+    void sharedInfoCannotBecomeAPageTable_F1() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            long free = vmm.freeFrames();
+            DomainImpl victim = (DomainImpl) vmm.create(DomainConfig.builder("victim")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "hello")).memoryMiB(8).startPaused(true).build());
+            int victimMfn = victim.memory().p2m(0);
+            byte[] before = frame(vmm, victimMfn);
+            DomainImpl h = (DomainImpl) vmm.create(DomainConfig.builder("hostile").kernel(hostile()).memoryMiB(8)
+                    .cmdline("attack=shared_info victim_mfn=0x" + Integer.toHexString(victimMfn)).startPaused(true)
+                    .build());
+            int si = h.sharedInfoMfn();
+            int siType, siTypeCount;
+            synchronized (vmm.pool()) {
+                siType = vmm.pool().type(si) & PageType.TYPE_MASK;
+                siTypeCount = vmm.pool().typeCount(si);
+            }
+            vmm.unpause(h.id());
+            assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), "hostile never finished");
+            String out = h.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
+                    h.crashMessage().orElse("") + "\n" + out);
+            assertTrue(out.contains("MMUEXT_PIN_L3_TABLE(shared_info)"), out);
+            assertTrue(!out.contains("where Xen answers"), out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            assertArrayEquals(before, frame(vmm, victimMfn), "the victim's frame changed");
+            assertEquals(PageType.WRITABLE, siType, "shared_info's type before the guest ran");
+            assertEquals(1, siTypeCount, "shared_info's permanent type reference");
+            synchronized (vmm.pool()) {
+                assertEquals(PageType.WRITABLE, vmm.pool().type(si) & PageType.TYPE_MASK);
+                assertTrue(vmm.pool().typeCount(si) >= 1);
+            }
+            assertEquals(0, vmm.internalErrors());
+            vmm.destroy(h.id());
+            vmm.destroy(victim.id());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * F2: a #DB the CPU raised itself (TF single step from a popf in ring 3 or through the iret
+     * hypercall, a DR0 breakpoint) went through the PV guest's empty IDT and triple-faulted the
+     * domain. Every #DB, INT1 in both rings and #AC from ring 3 now reach the trap table, and
+     * set_debugreg/get_debugreg work with Xen's refusals.
+     */
+    @Test
+    void singleStepAndEveryDebugTrapReachTheTrapTable_F2() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            long free = vmm.freeFrames();
+            String out = run(vmm, "debug", "attack=debug");
+            assertTrue(out.contains("every #DB and #AC reached the trap table"), out);
+            assertEquals(0, vmm.internalErrors());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    static String run(Vmm vmm, String name, String cmdline) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder(name).kernel(hostile()).memoryMiB(8).cmdline(cmdline).build());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), name + " never finished");
+        String out = d.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(),
+                d.crashMessage().orElse("") + "\n" + out);
+        assertTrue(out.contains("RESULT: PASS"), out);
+        vmm.destroy(d.id());
+        return out;
+    }
+}
