@@ -158,7 +158,7 @@ public interface Hypervisor {
     }
 
     /**
-     * Domain-0's event channels (1.3): how Java components of the host (split-driver backends,
+     * Domain-0's event channels (1.4): how Java components of the host (split-driver backends,
      * consoles) bind ports to a guest, send it events and are called back on its events.
      */
     default Dom0EventChannels eventChannels() {
