@@ -5,7 +5,7 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The CPU pool a {@link Scheduler} instance serves, as the core offers it: its pCPUs, the
  * clock, rescheduling requests and timers. Implemented by the VMM core (and by the simulator in
- * {@code org.oxen.sched.api.sim}).
+ * the test-support bundle {@code org.oxen.sched.testing}).
  *
  * <p>Calls from a scheduler into the pool never call back into the scheduler synchronously,
  * except {@link SchedVcpu#pause()}/{@link SchedVcpu#unpause()} as documented there.

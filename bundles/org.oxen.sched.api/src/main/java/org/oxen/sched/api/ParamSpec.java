@@ -7,6 +7,10 @@ import java.util.Objects;
  * One scheduler parameter: name, unit, inclusive range, default and a one-line description.
  * Values are {@code long}s in {@link #unit()}. If {@link #zeroMeansOff()} is set, 0 is accepted
  * besides the range (Credit's {@code cap}, {@code ratelimit}).
+ *
+ * <p>It also says how {@code xl sched-<name>} shows it, so the command needs no code per
+ * scheduler: its option letter ({@link #withOption}, e.g. Credit's {@code -w} for weight) and
+ * the header of its column in listings ({@link #column()}).
  */
 public final class ParamSpec {
 
@@ -17,9 +21,16 @@ public final class ParamSpec {
     private final long defaultValue;
     private final boolean zeroMeansOff;
     private final String description;
+    private final char option;
+    private final String column;
 
     private ParamSpec(String name, ParamUnit unit, long min, long max, long defaultValue, boolean zeroMeansOff,
             String description) {
+        this(name, unit, min, max, defaultValue, zeroMeansOff, description, NO_OPTION, null);
+    }
+
+    private ParamSpec(String name, ParamUnit unit, long min, long max, long defaultValue, boolean zeroMeansOff,
+            String description, char option, String column) {
         this.name = Objects.requireNonNull(name, "name");
         this.unit = Objects.requireNonNull(unit, "unit");
         this.min = min;
@@ -27,6 +38,15 @@ public final class ParamSpec {
         this.defaultValue = defaultValue;
         this.zeroMeansOff = zeroMeansOff;
         this.description = Objects.requireNonNull(description, "description");
+        this.option = option;
+        this.column = column != null ? column : defaultColumn(name);
+        if (option != NO_OPTION && (option < 'a' || option > 'z' || RESERVED_OPTIONS.indexOf(option) >= 0)) {
+            throw new IllegalArgumentException(name + ": option letter '" + option + "' is not a-z or is one of xl's own ("
+                    + RESERVED_OPTIONS + ")");
+        }
+        if (this.column.isBlank()) {
+            throw new IllegalArgumentException(name + ": blank column header");
+        }
         if (!name.matches("[a-z][a-z0-9_]*")) {
             throw new IllegalArgumentException("parameter name '" + name + "' is not [a-z][a-z0-9_]*");
         }
@@ -52,6 +72,37 @@ public final class ParamSpec {
     /** An on/off flag. */
     public static ParamSpec flag(String name, boolean defaultValue, String description) {
         return new ParamSpec(name, ParamUnit.BOOL, 0, 1, defaultValue ? 1 : 0, false, description);
+    }
+
+    /** {@link #option()} of a parameter without an option letter. */
+    public static final char NO_OPTION = 0;
+    /** Letters {@code xl sched-<name>} keeps for itself: {@code -d} domain, {@code -h} help. */
+    public static final String RESERVED_OPTIONS = "dh";
+
+    /** This parameter set by {@code -<letter> VALUE} in {@code xl sched-<name>}. */
+    public ParamSpec withOption(char letter) {
+        return new ParamSpec(name, unit, min, max, defaultValue, zeroMeansOff, description, letter, column);
+    }
+
+    /** This parameter under {@code header} in {@code xl sched-<name>} listings. */
+    public ParamSpec withColumn(String header) {
+        return new ParamSpec(name, unit, min, max, defaultValue, zeroMeansOff, description, option,
+                Objects.requireNonNull(header, "header"));
+    }
+
+    /** Its option letter in {@code xl sched-<name>}, or {@link #NO_OPTION}. */
+    public char option() {
+        return option;
+    }
+
+    /** Its column header in {@code xl sched-<name>} listings: by default the name, capitalised, '_' as '-'. */
+    public String column() {
+        return column;
+    }
+
+    private static String defaultColumn(String name) {
+        String n = name.replace('_', '-');
+        return n.isEmpty() ? n : Character.toUpperCase(n.charAt(0)) + n.substring(1);
     }
 
     public String name() {

@@ -18,13 +18,19 @@
  * <li>{@link org.oxen.sched.api.ParamSchema}/{@link org.oxen.sched.api.ParamSpec}/
  *     {@link org.oxen.sched.api.ParamValues}: typed per-domain and per-pool parameters
  *     ({@code xl sched-<name>}).</li>
+ * <li>{@link org.oxen.sched.api.AbstractSchedulerFactory}: the base of every factory.</li>
  * <li>{@link org.oxen.sched.api.Conformance}: run once when a factory appears (Xen's
  *     {@code sched_test_func}); {@link org.oxen.sched.api.DomainMove}: Xen's
  *     {@code sched_move_domain} steps.</li>
  * </ul>
+ *
+ * <p>2.0: {@code SchedIds} is gone (each scheduler bundle declares its id), the simulator moved
+ * to the test-support bundle {@code org.oxen.sched.testing}, {@code Conformance} no longer
+ * simulates (that is {@code org.oxen.sched.testing.SchedulerConformance}), and
+ * {@link org.oxen.sched.api.ParamSpec} carries its {@code xl} option letter and column.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.oxen.sched.api;
 
 import org.osgi.annotation.bundle.Export;

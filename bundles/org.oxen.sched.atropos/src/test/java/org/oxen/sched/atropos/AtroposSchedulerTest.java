@@ -7,12 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.sched.api.Conformance;
+import org.oxen.sched.testing.SchedulerConformance;
 import org.oxen.sched.api.SchedParamException;
-import org.oxen.sched.api.sim.SimDomain;
-import org.oxen.sched.api.sim.Simulator;
-import org.oxen.sched.api.sim.Stress;
-import org.oxen.sched.api.sim.Workload;
+import org.oxen.sched.testing.SimDomain;
+import org.oxen.sched.testing.Simulator;
+import org.oxen.sched.testing.Stress;
+import org.oxen.sched.testing.Workload;
 
 class AtroposSchedulerTest {
 
@@ -22,7 +22,7 @@ class AtroposSchedulerTest {
 
     @Test
     void conforms() throws Exception {
-        System.out.println(Conformance.require(factory));
+        System.out.println(SchedulerConformance.require(factory));
     }
 
     private SimDomain guaranteed(Simulator sim, String name, long sliceMs, long periodMs, boolean xtra, Workload w) {

@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.sched.api.Conformance;
+import org.oxen.sched.testing.SchedulerConformance;
 import org.oxen.sched.api.SchedParamException;
-import org.oxen.sched.api.sim.SimDomain;
-import org.oxen.sched.api.sim.SimVcpu;
-import org.oxen.sched.api.sim.Simulator;
-import org.oxen.sched.api.sim.Stress;
-import org.oxen.sched.api.sim.Workload;
+import org.oxen.sched.testing.SimDomain;
+import org.oxen.sched.testing.SimVcpu;
+import org.oxen.sched.testing.Simulator;
+import org.oxen.sched.testing.Stress;
+import org.oxen.sched.testing.Workload;
 
 class BvtSchedulerTest {
 
@@ -24,7 +24,7 @@ class BvtSchedulerTest {
 
     @Test
     void conforms() throws Exception {
-        System.out.println(Conformance.require(factory));
+        System.out.println(SchedulerConformance.require(factory));
     }
 
     @Test

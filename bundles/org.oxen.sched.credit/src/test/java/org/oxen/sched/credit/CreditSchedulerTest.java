@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.sched.api.Conformance;
+import org.oxen.sched.testing.SchedulerConformance;
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedParamException;
-import org.oxen.sched.api.sim.SimDomain;
-import org.oxen.sched.api.sim.SimVcpu;
-import org.oxen.sched.api.sim.Simulator;
-import org.oxen.sched.api.sim.Stress;
-import org.oxen.sched.api.sim.Workload;
+import org.oxen.sched.testing.SimDomain;
+import org.oxen.sched.testing.SimVcpu;
+import org.oxen.sched.testing.Simulator;
+import org.oxen.sched.testing.Stress;
+import org.oxen.sched.testing.Workload;
 
 class CreditSchedulerTest {
 
@@ -22,7 +22,7 @@ class CreditSchedulerTest {
 
     @Test
     void conforms() throws Exception {
-        Conformance.Report r = Conformance.require(factory);
+        SchedulerConformance.Report r = SchedulerConformance.require(factory);
         System.out.println(r);
         assertTrue(r.optionalHooks().contains("wakeVcpu"));
     }

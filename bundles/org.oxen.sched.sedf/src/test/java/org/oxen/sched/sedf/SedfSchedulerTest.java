@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.sched.api.Conformance;
+import org.oxen.sched.testing.SchedulerConformance;
 import org.oxen.sched.api.SchedParamException;
-import org.oxen.sched.api.sim.SimDomain;
-import org.oxen.sched.api.sim.Simulator;
-import org.oxen.sched.api.sim.Stress;
-import org.oxen.sched.api.sim.Workload;
+import org.oxen.sched.testing.SimDomain;
+import org.oxen.sched.testing.Simulator;
+import org.oxen.sched.testing.Stress;
+import org.oxen.sched.testing.Workload;
 
 class SedfSchedulerTest {
 
@@ -20,7 +20,7 @@ class SedfSchedulerTest {
 
     @Test
     void conforms() throws Exception {
-        System.out.println(Conformance.require(factory));
+        System.out.println(SchedulerConformance.require(factory));
     }
 
     private SimDomain rt(Simulator sim, String name, long sliceMs, long periodMs, boolean extra, Workload w) {

@@ -37,6 +37,18 @@ public interface XlSubcommand {
     }
 
     /**
+     * Whether the subcommand honours xl's global {@code -N} (dry run: say what would be done,
+     * change nothing), as xl's command table marks each command {@code can_dryrun}. Without it,
+     * {@code xl -N <name>} is refused ({@code command does not implement -N (dryrun) option})
+     * before the subcommand runs, so a dry run can never change anything by accident.
+     *
+     * @since 1.2
+     */
+    default boolean canDryRun() {
+        return false;
+    }
+
+    /**
      * Runs the subcommand.
      *
      * @return the exit status, 0 on success as in xl

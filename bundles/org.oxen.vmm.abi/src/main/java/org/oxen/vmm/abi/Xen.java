@@ -109,7 +109,6 @@ public final class Xen {
     public static final int VMASST_TYPE_4GB_SEGMENTS_NOTIFY = 1;
     public static final int VMASST_TYPE_WRITABLE_PAGETABLES = 2;
     public static final int VMASST_TYPE_PAE_EXTENDED_CR3 = 3;
-    public static final int MAX_VMASST_TYPE = 3;
 
     // ---- multicall_entry (x86_32: op, result, args[6], each 4 bytes) ----
     public static final int MULTICALL_ENTRY_SIZE = 32;

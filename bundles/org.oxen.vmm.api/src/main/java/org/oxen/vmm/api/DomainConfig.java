@@ -18,6 +18,45 @@ public final class DomainConfig {
     /** Largest domain (machine memory itself is at most 3 GiB: CR3 and PAE entries stay below 4 GiB). */
     public static final int MAX_MEMORY_MIB = 1536;
 
+    /** The name of domain 0 (in oxen, the Java host): no guest may take it. */
+    public static final String RESERVED_NAME = "Domain-0";
+
+    /**
+     * What is wrong with {@code name} as a domain name, or {@code null} when it is a good one: 1 to
+     * {@value #MAX_NAME} characters, not {@value #RESERVED_NAME}, not all digits (it would be
+     * taken for a domain id), no whitespace or control characters, no '/', '\\', quote or
+     * double quote. Everything else is accepted, as xl accepts it: {@code ~}, {@code @},
+     * {@code +}, letters of any script.
+     *
+     * @since 1.2
+     */
+    public static String nameProblem(String name) {
+        if (name == null || name.isEmpty()) {
+            return "a domain name cannot be empty";
+        }
+        if (name.length() > MAX_NAME) {
+            return "longer than " + MAX_NAME + " characters";
+        }
+        if (name.equals(RESERVED_NAME)) {
+            return RESERVED_NAME + " is reserved for domain 0 (oxen's host)";
+        }
+        if (name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return "all digits: it would be taken for a domain id";
+        }
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)
+                    || Character.getType(c) == Character.FORMAT) {
+                return "contains whitespace or a control character";
+            }
+            if (c == '/' || c == '\\' || c == '"' || c == '\'') {
+                return "contains '" + Character.toString(c) + "'";
+            }
+            i += Character.charCount(c);
+        }
+        return null;
+    }
+
     private final String name;
     private final byte[] kernel;
     private final String kernelPath;
@@ -140,9 +179,9 @@ public final class DomainConfig {
 
         /** @throws IllegalArgumentException naming the first invalid field */
         public DomainConfig build() {
-            if (name == null || name.isEmpty() || name.length() > MAX_NAME || !name.matches("[A-Za-z0-9_.:-]+")) {
-                throw new IllegalArgumentException("invalid domain name '" + name
-                        + "': 1-" + MAX_NAME + " characters of letters, digits, '_', '.', ':', '-'");
+            String problem = nameProblem(name);
+            if (problem != null) {
+                throw new IllegalArgumentException("invalid domain name '" + name + "': " + problem);
             }
             if (kernel == null || kernel.length == 0) {
                 throw new IllegalArgumentException("domain " + name + ": no kernel image");

@@ -42,6 +42,14 @@ public interface Hypervisor {
     /** Machine frames (4 KiB) in the pool. */
     long totalFrames();
 
+    /**
+     * All machine frames (4 KiB): the pool plus the hypervisor's own (M2P table, reserved pages),
+     * i.e. the configured machine memory, as Xen's physinfo total_pages.
+     *
+     * @since 1.2
+     */
+    long machineFrames();
+
     /** Machine frames not owned by any domain nor by the hypervisor. */
     long freeFrames();
 

@@ -24,7 +24,8 @@ import org.oxen.vmm.api.Hypervisor;
 
 /**
  * Publishes the hypervisor. Framework properties: {@code oxen.memory.mib} (machine memory,
- * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores).
+ * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
+ * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
  * A factory that binds is checked with Conformance (refused with a line in the log and on the
@@ -38,21 +39,9 @@ public final class HypervisorComponent implements Hypervisor {
     private final BundleContext context;
 
     @Activate
-    public HypervisorComponent(BundleContext context) {
+    public HypervisorComponent(@Reference VmmSettings settings, BundleContext context) {
         this.context = context;
-        long mib = property(context, "oxen.memory.mib", 1024);
-        int pcpus = (int) property(context, "oxen.pcpus", Runtime.getRuntime().availableProcessors());
-        vmm = new Vmm(mib << 20, Math.max(1, pcpus));
-    }
-
-    private static long property(BundleContext c, String key, long dflt) {
-        String v = c.getProperty(key);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("framework property " + key + "=" + v + " is not a number", e);
-        }
+        vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -130,6 +119,11 @@ public final class HypervisorComponent implements Hypervisor {
     @Override
     public long totalFrames() {
         return vmm.totalFrames();
+    }
+
+    @Override
+    public long machineFrames() {
+        return vmm.machineFrames();
     }
 
     @Override

@@ -309,6 +309,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
+    public long machineFrames() {
+        return pool.nrFrames();
+    }
+
+    @Override
     public long freeFrames() {
         return pool.freeFrames();
     }

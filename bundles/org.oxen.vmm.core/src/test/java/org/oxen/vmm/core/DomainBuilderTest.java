@@ -48,24 +48,41 @@ class DomainBuilderTest {
         return d;
     }
 
-    /** Changes the type of every program header of type {@code from} to {@code to}. */
-    static byte[] patchPhdrs(byte[] img, int from, int to) {
-        byte[] f = img.clone();
-        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
-        int phoff = b.getInt(28), phnum = b.getShort(44);
-        for (int i = 0; i < phnum; i++) {
-            if (b.getInt(phoff + i * 32) == from) b.putInt(phoff + i * 32, to);
+    static final int PT_NULL = 0, PT_NOTE = 4, SHT_PROGBITS = 1, SHT_NOTE = 7;
+
+    /** Program headers ({@code sections == false}) or section headers of type {@code type} in an ELF32 image. */
+    static int countHeaders(byte[] img, boolean sections, int type) {
+        ByteBuffer b = ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN);
+        int off = b.getInt(sections ? 32 : 28), num = b.getShort(sections ? 48 : 44), size = sections ? 40 : 32;
+        int n = 0;
+        for (int i = 0; i < num; i++) {
+            if (b.getInt(off + i * size + (sections ? 4 : 0)) == type) n++;
         }
-        return f;
+        return n;
     }
 
+    /** Changes the type of every program header of type {@code from} to {@code to}; there must be one. */
+    static byte[] patchPhdrs(byte[] img, int from, int to) {
+        return patch(img, false, from, to);
+    }
+
+    /** Changes the type of every section header of type {@code from} to {@code to}; there must be one. */
     static byte[] patchShdrs(byte[] img, int from, int to) {
+        return patch(img, true, from, to);
+    }
+
+    private static byte[] patch(byte[] img, boolean sections, int from, int to) {
+        int had = countHeaders(img, sections, from);
+        assertTrue(had > 0, "no " + (sections ? "section" : "program") + " header of type " + from + " to patch");
         byte[] f = img.clone();
         ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
-        int shoff = b.getInt(32), shnum = b.getShort(48);
-        for (int i = 0; i < shnum; i++) {
-            if (b.getInt(shoff + i * 40 + 4) == from) b.putInt(shoff + i * 40 + 4, to);
+        int off = b.getInt(sections ? 32 : 28), num = b.getShort(sections ? 48 : 44), size = sections ? 40 : 32;
+        for (int i = 0; i < num; i++) {
+            int at = off + i * size + (sections ? 4 : 0);
+            if (b.getInt(at) == from) b.putInt(at, to);
         }
+        assertEquals(0, countHeaders(f, sections, from), "the patch left headers of type " + from);
+        assertEquals(countHeaders(img, sections, to) + had, countHeaders(f, sections, to));
         return f;
     }
 
@@ -97,13 +114,19 @@ class DomainBuilderTest {
 
     @Test
     void notesFromThePtNoteSegmentAlone() throws Exception {
-        Domain d = boot("seg-notes", patchShdrs(hello(), 7, 1)); // SHT_NOTE -> SHT_PROGBITS
+        byte[] img = patchShdrs(hello(), SHT_NOTE, SHT_PROGBITS);
+        assertEquals(0, countHeaders(img, true, SHT_NOTE), "a note section is left");
+        assertTrue(countHeaders(img, false, PT_NOTE) > 0, "no PT_NOTE segment to read the notes from");
+        Domain d = boot("seg-notes", img);
         vmm.destroy(d.id());
     }
 
     @Test
     void notesFromANoteSectionAlone() throws Exception {
-        Domain d = boot("sect-notes", patchPhdrs(hello(), 4, 0)); // PT_NOTE -> PT_NULL
+        byte[] img = patchPhdrs(hello(), PT_NOTE, PT_NULL);
+        assertEquals(0, countHeaders(img, false, PT_NOTE), "a PT_NOTE segment is left");
+        assertTrue(countHeaders(img, true, SHT_NOTE) > 0, "no note section to read the notes from");
+        Domain d = boot("sect-notes", img);
         vmm.destroy(d.id());
     }
 
@@ -170,7 +193,7 @@ class DomainBuilderTest {
         byte[] arm = h.clone();
         arm[18] = 40;
         assertTrue(refused(arm).getMessage().contains("i386"));
-        byte[] noNotes = patchShdrs(patchPhdrs(h, 4, 0), 7, 1);
+        byte[] noNotes = patchShdrs(patchPhdrs(h, PT_NOTE, PT_NULL), SHT_NOTE, SHT_PROGBITS);
         assertTrue(refused(noNotes).getMessage().contains("no Xen ELF notes"));
         assertTrue(refused(new MiniGuest().bytes(0xF4).paeMode("no").image()).getMessage().contains("not PAE"));
         DomainBuildException req = refused(new MiniGuest().bytes(0xF4)

@@ -7,6 +7,8 @@ import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlDomains;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
@@ -140,6 +142,12 @@ public final class CpupoolCommands {
             return "[variable=value ...]\n\nname=NAME     the pool's name (required)\n"
                     + "sched=SCHED   credit, rr, bvt, sedf, atropos (default: the default scheduler)\n"
                     + "cpus=LIST     free CPUs, e.g. cpus=\"1,2\" or cpus=\"2-3\" (default: none)";
+        }
+
+        /** {@code xl -N cpupool-create ...} prints the pool it would create (xl's can_dryrun). */
+        @Override
+        public boolean canDryRun() {
+            return true;
         }
 
         @Override
@@ -279,9 +287,9 @@ public final class CpupoolCommands {
         }
 
         @Override
-        public int run(XlInvocation inv) throws XlUsageException {
+        public int run(XlInvocation inv) throws XlUsageException, XlError {
             List<String> ops = operands(inv, 2);
-            Domain d = Domains.find(hv, ops.get(0));
+            Domain d = XlDomains.guest(hv, ops.get(0), "moved between CPU pools");
             hv.migrate(d.id(), ops.get(1));
             return 0;
         }

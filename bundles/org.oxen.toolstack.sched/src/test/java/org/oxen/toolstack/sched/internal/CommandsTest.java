@@ -61,6 +61,10 @@ class CommandsTest {
         return c;
     }
 
+    static SchedCommand sched(String name) {
+        return new SchedCommand(name, vmm);
+    }
+
     @Test
     void cpupoolsAndSchedulerParameters() throws Exception {
         Out l = xl(with(new CpupoolCommands.ListCmd()));
@@ -74,29 +78,29 @@ class CommandsTest {
         assertTrue(e.getMessage().contains("available: credit, sedf"), e.getMessage());
         assertTrue(e.getMessage().contains("unknown scheduler 'bvt'"), e.getMessage());
 
-        Out c = xl(with(new SchedCommands.Credit()));
+        Out c = xl(sched("credit"));
         assertEquals("Cpupool Pool-0: tslice=30ms ratelimit=1000us\nName                                ID Weight  Cap\n"
                 + "guest1                               1    256    0\n", c.out());
-        assertEquals(0, xl(with(new SchedCommands.Credit()), "-s", "-t", "10ms", "-r", "0").status());
-        assertEquals("Cpupool Pool-0: tslice=10ms ratelimit=0us\n", xl(with(new SchedCommands.Credit()), "-s").out());
+        assertEquals(0, xl(sched("credit"), "-s", "-t", "10ms", "-r", "0").status());
+        assertEquals("Cpupool Pool-0: tslice=10ms ratelimit=0us\n", xl(sched("credit"), "-s").out());
         e = assertThrows(IllegalArgumentException.class,
-                () -> xl(with(new SchedCommands.Credit()), "-s", "-t", "5000"));
+                () -> xl(sched("credit"), "-s", "-t", "5000"));
         assertTrue(e.getMessage().contains("tslice"), e.getMessage());
-        assertEquals(0, xl(with(new SchedCommands.Credit()), "-d", "guest1", "-w", "512", "-c", "50").status());
-        assertTrue(xl(with(new SchedCommands.Credit()), "-d", "1").out().contains("   512   50"));
+        assertEquals(0, xl(sched("credit"), "-d", "guest1", "-w", "512", "-c", "50").status());
+        assertTrue(xl(sched("credit"), "-d", "1").out().contains("   512   50"));
         e = assertThrows(IllegalArgumentException.class,
-                () -> xl(with(new SchedCommands.Credit()), "-d", "guest1", "-w", "70000"));
+                () -> xl(sched("credit"), "-d", "guest1", "-w", "70000"));
         assertTrue(e.getMessage().contains("weight"), e.getMessage());
 
         assertEquals(0, xl(with(new CpupoolCommands.MigrateCmd()), "guest1", "rt").status());
-        Out wrong = xl(with(new SchedCommands.Credit()), "-d", "guest1", "-w", "5");
+        Out wrong = xl(sched("credit"), "-d", "guest1", "-w", "5");
         assertEquals(1, wrong.status());
         assertTrue(wrong.err().contains("runs sedf, not credit"), wrong.err());
-        Out s = xl(with(new SchedCommands.Sedf()), "--cpupool=rt");
+        Out s = xl(sched("sedf"), "--cpupool=rt");
         assertTrue(s.out().startsWith("Cpupool rt:\nName"), s.out());
         assertTrue(s.out().contains("Period"), s.out());
         assertEquals("512", vmm.schedulerParams(1).get("weight"), "SEDF has a weight too: it carried over");
-        Out bvt = xl(with(new SchedCommands.Bvt()));
+        Out bvt = xl(sched("bvt"));
         assertEquals(1, bvt.status());
         assertTrue(bvt.err().contains("not available"), bvt.err());
 

@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
+import org.oxen.vmm.api.DomainConfig;
+
 /**
  * Reads a {@link PvDomainSpec} out of an {@link XlConfig}, checking every key: a key oxen does
  * not know, a device type not yet served, a value of the wrong type or out of range is an error
@@ -14,19 +16,23 @@ import java.util.Set;
 public final class PvDomainSpecReader {
 
     static final int DEFAULT_MEMORY_MIB = 128;
-    /** Xen's x86_32 PV limit on vcpus (XEN_LEGACY_MAX_VCPUS). */
-    static final int MAX_VCPUS = 32;
-    /** The PAE machine address space. */
-    static final int MAX_MEMORY_MIB = 64 * 1024;
+    /** The hypervisor's limits (the ones it enforces), so a config is refused with its position. */
+    static final int MAX_VCPUS = DomainConfig.MAX_VCPUS;
+    static final int MAX_MEMORY_MIB = DomainConfig.MAX_MEMORY_MIB;
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
             "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
 
-    /** xl.cfg device keys whose split drivers oxen does not serve yet. */
-    static final Set<String> DEVICE_KEYS = Set.of("disk", "vif", "vfb", "vkb", "pci", "usb", "usbctrl", "usbdev",
-            "channel", "vtpm", "p9", "pvcalls", "vdispl", "vsnd", "virtio", "rdm", "dtdev", "ioports", "irqs", "iomem",
-            "serial", "soundhw", "ramdisk", "bootloader");
+    /**
+     * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
+     * user asked for (its disks, its passed-through hardware, its boot path): refused by name.
+     * Every other key oxen does not use is warned about and ignored, as xl ignores keys it does
+     * not use.
+     */
+    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "ramdisk", "bootloader", "bootloader_args",
+            "dtdev", "rdm", "ioports", "irqs", "iomem", "device_model_version", "device_model_override", "usbdev",
+            "vtpm", "p9");
 
     private PvDomainSpecReader() {
     }
@@ -35,13 +41,14 @@ public final class PvDomainSpecReader {
      * @throws XlConfigException naming the first offending key and its position
      */
     public static PvDomainSpec read(XlConfig cfg) throws XlConfigException {
+        List<String> warnings = new ArrayList<>();
         for (XlConfig.Setting s : cfg.settings().values()) {
-            if (DEVICE_KEYS.contains(s.key())) {
-                throw new XlConfigException(s.position(),
-                        "'" + s.key() + "' is not supported by oxen yet (no " + s.key() + " backend is served)");
+            if (ESSENTIAL_UNSERVED.contains(s.key())) {
+                throw new XlConfigException(s.position(), "'" + s.key()
+                        + "' is not supported by oxen yet, and the domain would not be what the config asks without it");
             }
             if (!KEYS.contains(s.key())) {
-                throw new XlConfigException(s.position(), "unknown key '" + s.key() + "'");
+                warnings.add(s.position() + ": ignoring '" + s.key() + "': oxen does not use it (yet)");
             }
         }
         Optional<XlConfig.Setting> type = cfg.get("type").or(() -> cfg.get("builder"));
@@ -57,7 +64,6 @@ public final class PvDomainSpecReader {
                         "unknown domain type \"" + t + "\"; expected \"pv\"");
             }
         }
-        List<String> warnings = new ArrayList<>();
         XlConfig.Setting nameSetting = required(cfg, "name");
         String name = string(nameSetting);
         checkName(nameSetting, name);
@@ -70,6 +76,10 @@ public final class PvDomainSpecReader {
         int maxmem = atLeast(cfg, "maxmem", "memory", memory, MAX_MEMORY_MIB);
         int vcpus = cfg.get("vcpus").isPresent() ? number(cfg.get("vcpus").get(), 1, MAX_VCPUS) : 1;
         int maxvcpus = atLeast(cfg, "maxvcpus", "vcpus", vcpus, MAX_VCPUS);
+        if (maxvcpus != vcpus) {
+            throw new XlConfigException(cfg.get("maxvcpus").orElseThrow().value().position(),
+                    "maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot");
+        }
         if (cfg.get("uuid").isPresent()) {
             XlConfig.Setting s = cfg.get("uuid").get();
             if (!string(s).matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
@@ -120,22 +130,9 @@ public final class PvDomainSpecReader {
     }
 
     private static void checkName(XlConfig.Setting s, String name) throws XlConfigException {
-        if (name.isEmpty()) {
-            throw new XlConfigException(s.value().position(), "'name' is empty");
-        }
-        if (name.length() > 64) {
-            throw new XlConfigException(s.value().position(), "'name' is longer than 64 characters");
-        }
-        if (name.chars().allMatch(Character::isDigit)) {
-            throw new XlConfigException(s.value().position(),
-                    "'name' \"" + name + "\" is all digits and would be taken for a domain id");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= ' ' || c == '/' || c == '\\' || c == '"' || c == '\'' || c == 0x7F) {
-                throw new XlConfigException(s.value().position(),
-                        "'name' contains " + (c <= ' ' ? "whitespace or a control character" : "'" + c + "'"));
-            }
+        String problem = DomainConfig.nameProblem(name);
+        if (problem != null) {
+            throw new XlConfigException(s.value().position(), "'name' \"" + name + "\": " + problem);
         }
     }
 

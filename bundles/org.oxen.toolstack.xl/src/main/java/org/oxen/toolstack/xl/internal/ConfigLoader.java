@@ -1,60 +1,79 @@
 package org.oxen.toolstack.xl.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 
-import org.oxen.guests.GuestImages;
+import org.oxen.toolstack.xl.KernelCatalog;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.cfg.ConfigValue;
 import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.toolstack.xl.cfg.PvDomainSpecReader;
 import org.oxen.toolstack.xl.cfg.XlConfig;
 import org.oxen.toolstack.xl.cfg.XlConfigException;
 import org.oxen.toolstack.xl.cfg.XlConfigParser;
-import org.oxen.vmm.api.DomainConfig;
 
 /**
- * Turns an xl.cfg file (plus {@code key=value} overrides) into a {@link DomainPlan}: parse,
- * read the PV keys, check them against what the hypervisor supports, read the kernel.
+ * Turns an xl.cfg file (plus {@code key=value} overrides) into a {@link DomainPlan}: read the
+ * file (text only), parse, read the PV keys (with the hypervisor's own limits), read the kernel.
  *
- * <p>Kernels: {@code kernel = "guest:<name>"} is a PV program of oxen's guest kit
- * ({@code guest:hello}, {@code guest:cpubench}, ...), so configs work from any directory; any
- * other value is a file path, relative to the config file's directory unless absolute.
+ * <p>Kernels: {@code kernel = "<scheme>:<name>"} comes from the {@link KernelCatalog} serving the
+ * scheme ({@code guest:hello} from oxen's guest kit bundle), so configs work from any directory;
+ * any other value is a file path, relative to the config file's directory unless absolute. Only
+ * regular files are read, and never more than the domain's memory: a FIFO, a device such as
+ * {@code /dev/zero} or a directory is refused by name, never read until memory runs out.
  */
 final class ConfigLoader {
 
-    static final String GUEST_SCHEME = "guest:";
+    /** An xl.cfg larger than this is not a config (xl's own are a few KiB). */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+
+    /** A config waits for a {@link KernelCatalog} that is not there (yet). */
+    static final class MissingKernelCatalog extends XlError {
+        private static final long serialVersionUID = 1L;
+        final String scheme;
+
+        MissingKernelCatalog(String message, String scheme) {
+            super(message);
+            this.scheme = scheme;
+        }
+    }
 
     private ConfigLoader() {
     }
 
     /**
      * @throws XlError with {@code file:line:column: problem} for anything wrong in the config,
-     *     or the reason the file cannot be read
+     *     or the reason the file cannot be read; {@link MissingKernelCatalog} when no catalog
+     *     serves the kernel's scheme
      */
-    static DomainPlan load(Path file, List<String> overrides) throws XlError {
-        String text;
+    static DomainPlan load(Path file, List<String> overrides, KernelCatalogs kernels) throws XlError {
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = readRegularFile(file, MAX_CONFIG_BYTES, "an xl.cfg is at most 1 MiB of text");
         } catch (NoSuchFileException e) {
             throw new XlError("Failed to read config file: " + file + ": No such file or directory");
         } catch (IOException e) {
             throw new XlError("Failed to read config file: " + file + ": " + e.getMessage());
         }
-        return load(file, text, overrides);
+        return load(file, text(file, bytes), overrides, kernels);
     }
 
-    static DomainPlan load(Path file, String text, List<String> overrides) throws XlError {
+    static DomainPlan load(Path file, String text, List<String> overrides, KernelCatalogs kernels) throws XlError {
         try {
             XlConfig cfg = XlConfigParser.parse(file.toString(), text, overrides);
             PvDomainSpec spec = PvDomainSpecReader.read(cfg);
-            checkSupported(cfg, spec);
             XlConfig.Setting kernel = cfg.get("kernel").orElseThrow();
-            byte[] image = kernel(file, spec.kernel(), kernel);
+            byte[] image = kernel(file, spec, kernel, kernels);
             String uuid = cfg.get("uuid").map(s -> ((ConfigValue.Str) s.value()).value()).orElse(null);
             return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid);
         } catch (XlConfigException e) {
@@ -62,47 +81,62 @@ final class ConfigLoader {
         }
     }
 
-    /** What the xl.cfg reader accepts but oxen's hypervisor cannot do (yet). */
-    private static void checkSupported(XlConfig cfg, PvDomainSpec spec) throws XlConfigException {
-        if (spec.vcpus() > DomainConfig.MAX_VCPUS) {
-            throw new XlConfigException(cfg.get("vcpus").orElseThrow().value().position(),
-                    "vcpus = " + spec.vcpus() + " is above oxen's limit of " + DomainConfig.MAX_VCPUS + " per domain");
+    /** The config's text: UTF-8 without NUL bytes, else the offset of the first byte that is not. */
+    private static String text(Path file, byte[] bytes) throws XlError {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new XlError("Failed to read config file: " + file + ": not a text file (a NUL byte at offset "
+                        + i + "); an xl.cfg is text");
+            }
         }
-        if (spec.maxvcpus() != spec.vcpus()) {
-            throw new XlConfigException(cfg.get("maxvcpus").orElseThrow().value().position(),
-                    "maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot");
-        }
-        if (spec.memoryMiB() > DomainConfig.MAX_MEMORY_MIB) {
-            throw new XlConfigException(cfg.get("memory").orElseThrow().value().position(), "memory = "
-                    + spec.memoryMiB() + " is above oxen's limit of " + DomainConfig.MAX_MEMORY_MIB
-                    + " MiB for a 32-bit PV domain");
-        }
-        if (spec.maxmemMiB() > DomainConfig.MAX_MEMORY_MIB) {
-            throw new XlConfigException(cfg.get("maxmem").orElseThrow().value().position(), "maxmem = "
-                    + spec.maxmemMiB() + " is above oxen's limit of " + DomainConfig.MAX_MEMORY_MIB
-                    + " MiB for a 32-bit PV domain");
-        }
-        if (!spec.name().matches("[A-Za-z0-9_.:-]+")) {
-            throw new XlConfigException(cfg.get("name").orElseThrow().value().position(), "name \"" + spec.name()
-                    + "\": oxen takes letters, digits, '_', '.', ':' and '-' in domain names");
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new XlError("Failed to read config file: " + file + ": not a text file (not UTF-8); an xl.cfg is text");
         }
     }
 
-    private static byte[] kernel(Path file, String kernel, XlConfig.Setting at) throws XlConfigException {
-        if (kernel.startsWith(GUEST_SCHEME)) {
-            String name = kernel.substring(GUEST_SCHEME.length());
-            try {
-                return GuestImages.load(GuestImages.Flavor.PV, name);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                List<String> known;
-                try {
-                    known = GuestImages.names(GuestImages.Flavor.PV);
-                } catch (IllegalStateException none) {
-                    known = List.of();
-                }
-                throw new XlConfigException(at.value().position(), "kernel \"" + kernel
-                        + "\": the guest kit has no PV program '" + name + "'; it has " + known);
+    /**
+     * Reads a regular file of at most {@code limit} bytes; anything else (a directory, a FIFO, a
+     * device, a larger file) is an IOException whose message says which.
+     */
+    static byte[] readRegularFile(Path path, long limit, String why) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+        if (a.isDirectory()) {
+            throw new IOException("Is a directory");
+        }
+        if (!a.isRegularFile()) {
+            throw new IOException("not a regular file (a device, FIFO or socket)");
+        }
+        if (a.size() > limit) {
+            throw new IOException(a.size() + " bytes: too large (" + why + ")");
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] b = in.readNBytes((int) limit + 1);
+            if (b.length > limit) {
+                throw new IOException("grew beyond " + limit + " bytes while read (" + why + ")");
             }
+            return b;
+        }
+    }
+
+    private static byte[] kernel(Path file, PvDomainSpec spec, XlConfig.Setting at, KernelCatalogs kernels)
+            throws XlConfigException, MissingKernelCatalog {
+        String kernel = spec.kernel();
+        KernelCatalogs.Ref ref = KernelCatalogs.Ref.parse(kernel);
+        if (ref != null) {
+            Optional<KernelCatalog> catalog = kernels.serving(ref.scheme());
+            if (catalog.isEmpty()) {
+                throw new MissingKernelCatalog(at.value().position() + ": kernel \"" + kernel + "\": no kernel catalog"
+                        + " serves '" + ref.scheme() + ":' kernels" + (ref.scheme().equals("guest")
+                                ? " (the guest kit bundle org.oxen.guests serves them; it is not running)"
+                                : " (served now: " + kernels.schemes() + "; write ./" + kernel + " for a file)"),
+                        ref.scheme());
+            }
+            return catalog.get().kernel(ref.name()).orElseThrow(() -> new XlConfigException(at.value().position(),
+                    "kernel \"" + kernel + "\": no '" + ref.name() + "' among the '" + ref.scheme() + ":' kernels "
+                            + catalog.get().names()));
         }
         Path path = Path.of(kernel);
         if (!path.isAbsolute()) {
@@ -110,14 +144,15 @@ final class ConfigLoader {
             path = dir.resolve(path);
         }
         path = path.normalize();
+        long memory = (long) spec.memoryMiB() << 20;
         try {
-            return Files.readAllBytes(path);
+            return readRegularFile(path, memory, "a kernel must fit the domain's memory = " + spec.memoryMiB() + " MiB");
         } catch (NoSuchFileException e) {
             throw new XlConfigException(at.value().position(),
                     "kernel \"" + kernel + "\" not found (" + path + ": No such file or directory)");
         } catch (IOException e) {
             throw new XlConfigException(at.value().position(),
-                    "kernel \"" + kernel + "\" cannot be read (" + path + ": " + e.getMessage() + ")");
+                    "kernel \"" + kernel + "\" cannot be used (" + path + ": " + e.getMessage() + ")");
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
@@ -53,6 +54,12 @@ public final class CreateCommand extends DomainSubcommand {
                 + "PV program of oxen's guest kit; other kernel paths are relative to the config file.";
     }
 
+    /** {@code xl -N create} prints the domain's configuration and creates nothing (like -n). */
+    @Override
+    public boolean canDryRun() {
+        return true;
+    }
+
     @Override
     public String shortOptions() {
         return "pcf:qnde";
@@ -90,7 +97,7 @@ public final class CreateCommand extends DomainSubcommand {
         }
         Path path = Path.of(file);
         DomainPlan plan = ConfigLoader.load(path.isAbsolute() ? path : relativeTo(inv.workingDirectory(), path),
-                operands);
+                operands, toolstack.kernels());
         for (String w : plan.spec().warnings()) {
             inv.err().println("WARNING: " + w);
         }

@@ -20,7 +20,7 @@ record DomainInfo(int id, String name, long memoryKiB, long maxMemoryKiB, boolea
         boolean paused, boolean shutdown, boolean crashed, boolean dying, long cpuTimeNanos, List<VcpuInfo> vcpus,
         ShutdownReason shutdownReason, Domain domain) {
 
-    static final String DOMAIN0 = "Domain-0";
+    static final String DOMAIN0 = org.oxen.toolstack.xl.XlDomains.HOST;
 
     /** One vcpu (libxl_vcpuinfo); {@code cpu} is -1 when it never ran. */
     record VcpuInfo(int id, boolean online, boolean running, boolean blocked, int cpu, long timeNanos) {

@@ -45,11 +45,11 @@ final class DomainJson {
     }
 
     /** The config of a domain xl did not create: what the hypervisor knows of it. */
-    static Map<String, Object> config(DomainInfo d) {
+    static Map<String, Object> config(DomainInfo d, String uuid) {
         Map<String, Object> cInfo = new LinkedHashMap<>();
         cInfo.put("type", d.isHost() ? "host" : "pv");
         cInfo.put("name", d.name());
-        cInfo.put("uuid", NO_UUID);
+        cInfo.put("uuid", uuid);
         Map<String, Object> bInfo = new LinkedHashMap<>();
         bInfo.put("max_vcpus", d.vcpus().size());
         bInfo.put("max_memkb", d.maxMemoryKiB());

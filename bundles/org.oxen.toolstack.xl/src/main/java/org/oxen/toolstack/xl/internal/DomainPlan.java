@@ -10,13 +10,18 @@ import org.oxen.toolstack.xl.cfg.PvDomainSpec;
  *
  * @param source the config file as named by the user (for messages)
  * @param kernelSource where the kernel came from ({@code guest:hello} or a path)
- * @param uuid the config's {@code uuid}, or {@code null}: oxen's hypervisor has no uuids, the
- *     toolstack keeps it and shows it
+ * @param uuid the config's {@code uuid}, or {@code null} until the toolstack gives the domain a
+ *     random one at creation (oxen's hypervisor has no uuids: the toolstack keeps them, and a
+ *     restarted domain keeps its uuid as in xl)
  */
 record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid) {
 
     DomainPlan {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(kernel, "kernel");
+    }
+
+    DomainPlan withUuid(String id) {
+        return new DomainPlan(spec, kernel, source, kernelSource, id);
     }
 }

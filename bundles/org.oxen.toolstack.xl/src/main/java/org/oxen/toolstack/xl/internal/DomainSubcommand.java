@@ -1,5 +1,6 @@
 package org.oxen.toolstack.xl.internal;
 
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;

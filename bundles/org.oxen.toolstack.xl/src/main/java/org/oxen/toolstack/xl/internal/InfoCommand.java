@@ -67,17 +67,18 @@ public final class InfoCommand implements XlSubcommand {
 
     @Override
     public int run(XlInvocation inv) {
-        HostSettings settings = HostSettings.from(context::getProperty);
+        Hypervisor h = hv;
         Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         PrintStream out = inv.out();
         row(out, "host", hostName());
         row(out, "release", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         row(out, "machine", System.getProperty("os.arch"));
-        row(out, "nr_cpus", settings.pcpus());
-        row(out, "host_cpus", Runtime.getRuntime().availableProcessors());
-        row(out, "total_memory", settings.memoryMiB());
-        Hypervisor h = hv;
         if (h != null) {
+            row(out, "nr_cpus", h.pcpus()); // the hypervisor's own (checked) settings: one copy
+        }
+        row(out, "host_cpus", Runtime.getRuntime().availableProcessors());
+        if (h != null) {
+            row(out, "total_memory", h.machineFrames() / 256);
             row(out, "free_memory", h.freeFrames() / 256);
             row(out, "pool_frames", h.totalFrames());
             row(out, "free_frames", h.freeFrames());

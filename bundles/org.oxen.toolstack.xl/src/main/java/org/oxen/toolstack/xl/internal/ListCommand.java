@@ -8,6 +8,7 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
@@ -70,7 +71,7 @@ public final class ListCommand extends DomainSubcommand {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("domid", d.id());
                 var plan = toolstack.plan(d.id()).filter(p -> !d.isHost());
-                o.put("config", plan.map(DomainJson::config).orElseGet(() -> DomainJson.config(d)));
+                o.put("config", plan.map(DomainJson::config).orElseGet(() -> DomainJson.config(d, uuid(d))));
                 o.put("state", DomainJson.state(d, plan.map(DomainPlan::source).orElse(null)));
                 out.add(o);
             }
@@ -82,12 +83,15 @@ public final class ListCommand extends DomainSubcommand {
         for (DomainInfo d : domains) {
             String row = XlFormat.listRow(d);
             if (verbose) {
-                String uuid = toolstack.plan(d.id()).filter(p -> !d.isHost()).map(DomainPlan::uuid)
-                        .orElse(null);
-                row += XlFormat.listVerbose(d, uuid == null ? DomainJson.NO_UUID : uuid);
+                row += XlFormat.listVerbose(d, uuid(d));
             }
             inv.out().println(row);
         }
         return 0;
+    }
+
+    /** Domain-0's uuid is all zeros, as in Xen; every guest has its own (see {@link Toolstack#uuid}). */
+    private String uuid(DomainInfo d) {
+        return d.isHost() ? DomainJson.NO_UUID : toolstack.uuid(d.id());
     }
 }

@@ -1,5 +1,6 @@
 package org.oxen.toolstack.xl.internal;
 
+import org.oxen.toolstack.xl.XlError;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -9,12 +10,17 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.toolstack.xl.KernelCatalog;
 import org.oxen.toolstack.xl.cfg.LifecycleAction;
 import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.vmm.api.Domain;
@@ -66,6 +72,9 @@ public final class Toolstack implements DomainListener {
     private final Hypervisor hv;
     private final Map<Integer, Record> records = new ConcurrentHashMap<>();
     private final Map<Integer, Instant> started = new ConcurrentHashMap<>();
+    /** Uuids of domains the toolstack did not create (no {@link Record}). */
+    private final Map<Integer, String> foreignUuids = new ConcurrentHashMap<>();
+    private final KernelCatalogs kernels = new KernelCatalogs();
     /** Old domain id -> the id it was restarted as (guarded by this; the last 1000 restarts). */
     private final Map<Integer, Integer> successors = new java.util.LinkedHashMap<>() {
         private static final long serialVersionUID = 1L;
@@ -102,6 +111,21 @@ public final class Toolstack implements DomainListener {
         return hv;
     }
 
+    /** The kernel catalogs bound now ({@code kernel = "guest:hello"}). */
+    KernelCatalogs kernels() {
+        return kernels;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeKernelCatalog")
+    void addKernelCatalog(KernelCatalog catalog, Map<String, Object> props) {
+        kernels.add(catalog, props.get(KernelCatalog.SCHEME));
+    }
+
+    void removeKernelCatalog(KernelCatalog catalog) {
+        kernels.remove(catalog);
+    }
+
     /**
      * Creates a domain from {@code plan}, checking first what would otherwise half-create it.
      *
@@ -116,6 +140,17 @@ public final class Toolstack implements DomainListener {
         Optional<Domain> clash = hv.find(spec.name());
         if (clash.isPresent()) {
             throw new XlError("Domain '" + spec.name() + "' already exists (id " + clash.get().id() + ")");
+        }
+        if (plan.uuid() == null) {
+            plan = plan.withUuid(UUID.randomUUID().toString());
+        } else {
+            String wanted = plan.uuid();
+            for (Domain d : hv.list()) {
+                if (wanted.equalsIgnoreCase(uuid(d.id()))) {
+                    throw new XlError("Domain '" + d.name() + "' (id " + d.id() + ") already has uuid " + wanted
+                            + ": uuids are unique");
+                }
+            }
         }
         long needed = (long) spec.memoryMiB() * 256 + OVERHEAD_FRAMES;
         long free = hv.freeFrames();
@@ -174,6 +209,15 @@ public final class Toolstack implements DomainListener {
         }
     }
 
+    /**
+     * The domain's uuid: its plan's (from the config, or random at creation), or, for a domain
+     * created straight through the {@link Hypervisor} API, a random one given when first asked.
+     */
+    String uuid(int domid) {
+        Record r = records.get(domid);
+        return r != null ? r.plan.uuid() : foreignUuids.computeIfAbsent(domid, id -> UUID.randomUUID().toString());
+    }
+
     Optional<DomainPlan> plan(int domid) {
         return Optional.ofNullable(records.get(domid)).map(r -> r.plan);
     }
@@ -195,6 +239,7 @@ public final class Toolstack implements DomainListener {
             }
             case DESTROYED -> {
                 started.remove(e.domid());
+                foreignUuids.remove(e.domid());
                 lifecycle.execute(() -> records.remove(e.domid()));
             }
             default -> {

@@ -2,9 +2,15 @@ package org.oxen.toolstack.xl.internal;
 
 import java.io.Console;
 import java.io.FileInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -41,6 +47,11 @@ public final class XlCommand {
         dispatcher.remove(command);
     }
 
+    /** Where exit statuses go (the runtime's process exit status, {@link ProcessExit}). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + ProcessExit.STATUS_SERVICE + "=true)")
+    volatile List<IntConsumer> statusSinks = List.of();
+
     /**
      * {@code xl [-vNf] <subcommand> [args]}. Prints to the session; returns nothing so an
      * interactive prompt shows exactly what xl would show. The exit status is kept in the session
@@ -49,9 +60,33 @@ public final class XlCommand {
     @Descriptor("Xen's xl toolstack: 'xl help' lists the subcommands")
     public void xl(CommandSession session, @Descriptor("subcommand and its arguments") String... args) {
         InputStream keyboard = session.getKeyboard();
-        int status = dispatcher.run(Arrays.asList(args), session.getConsole(), System.err,
+        PrintStream out = utf8(session.getConsole());
+        PrintStream err = utf8(System.err);
+        int status = dispatcher.run(Arrays.asList(args), out, err,
                 keyboard == null ? InputStream.nullInputStream() : keyboard, interactive(keyboard), cwd(session));
+        out.flush();
+        err.flush();
         session.put("xl.status", status);
+        statusSinks.forEach(sink -> sink.accept(status));
+    }
+
+    /**
+     * {@code stream} writing UTF-8, whatever the JVM's default charset: names from xl.cfg files
+     * (UTF-8) are printed as the bytes they are, as xl prints them, not as '?' when the process
+     * runs in the C/POSIX locale. Closing it leaves {@code stream} open.
+     */
+    static PrintStream utf8(PrintStream stream) {
+        return new PrintStream(new FilterOutputStream(stream) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        }, true, StandardCharsets.UTF_8);
     }
 
     /** The session's directory: Gogo's {@code cd} keeps it in {@code _cwd}; else the process's. */

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.oxen.toolstack.xl.GetOpt;
+import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
@@ -31,6 +32,8 @@ public final class XlDispatcher {
     private static final GetOpt GLOBAL = new GetOpt("hvNftT", "help=h");
 
     static final String HELP = "help";
+    /** xl's refusal of {@code -N} by a command that cannot dry-run (xl.c, main). */
+    static final String NO_DRY_RUN = "command does not implement -N (dryrun) option";
 
     private final List<XlSubcommand> subcommands = new CopyOnWriteArrayList<>();
 
@@ -153,6 +156,10 @@ public final class XlDispatcher {
             HelpPrinter.usage(command, out);
             return 0;
         }
+        if (global.has("N") && !command.canDryRun()) {
+            err.println(NO_DRY_RUN);
+            return 1;
+        }
         XlInvocation invocation = new XlInvocation(command.name(), parsed, global.has("v"), global.has("N"), out, err,
                 in, interactive, cwd);
         try {
@@ -160,6 +167,9 @@ public final class XlDispatcher {
         } catch (XlUsageException e) {
             err.println("xl " + command.name() + ": " + e.getMessage());
             HelpPrinter.usage(command, err);
+            return 1;
+        } catch (XlError e) {
+            err.println(e.getMessage());
             return 1;
         } catch (Exception | LinkageError e) {
             // A failing subcommand must never take the shell down; say what failed.

@@ -25,13 +25,13 @@ class PvDomainSpecReaderTest {
                 memory = 256
                 maxmem = 512
                 vcpus = 2
-                maxvcpus = 4
+                maxvcpus = 2
                 on_poweroff = "preserve"
                 on_reboot = "destroy"
                 on_crash = "restart"
                 uuid = "3f5a2b1c-0d4e-4f60-8a7b-9c0d1e2f3a4b"
                 """);
-        assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 4, LifecycleAction.PRESERVE,
+        assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 2, LifecycleAction.PRESERVE,
                 LifecycleAction.DESTROY, LifecycleAction.RESTART, List.of()), s);
     }
 
@@ -54,24 +54,42 @@ class PvDomainSpecReaderTest {
     @CsvSource(delimiter = '|', value = {
         "kernel='k'|d.cfg:1:1: required key 'name' is missing",
         "name='a'|d.cfg:1:1: required key 'kernel' is missing",
-        "name='a'\\nkernel='k'\\nfrobnicate=1|d.cfg:3:1: unknown key 'frobnicate'",
-        "name='a'\\nkernel='k'\\ndisk=['x']|d.cfg:3:1: 'disk' is not supported by oxen yet (no disk backend is served)",
-        "name='a'\\nkernel='k'\\nvif=['']|d.cfg:3:1: 'vif' is not supported by oxen yet (no vif backend is served)",
+        "name='a'\\nkernel='k'\\ndisk=['x']|d.cfg:3:1: 'disk' is not supported by oxen yet, and the domain would not be what the config asks without it",
+        "name='a'\\nkernel='k'\\npci=['01:00.0']|d.cfg:3:1: 'pci' is not supported by oxen yet, and the domain would not be what the config asks without it",
         "name='a'\\nkernel='k'\\ntype='hvm'|d.cfg:3:6: type \"hvm\" is not supported by oxen yet; only \"pv\"",
         "name='a'\\nkernel='k'\\nmemory='lots'|d.cfg:3:8: 'memory' must be a number",
-        "name='a'\\nkernel='k'\\nmemory=0|d.cfg:3:8: 'memory' = 0 is outside 1..65536",
+        "name='a'\\nkernel='k'\\nmemory=0|d.cfg:3:8: 'memory' = 0 is outside 1..1536",
+        "name='a'\\nkernel='k'\\nmemory=1537|d.cfg:3:8: 'memory' = 1537 is outside 1..1536",
+        "name='a'\\nkernel='k'\\nmaxmem=2048|d.cfg:3:8: 'maxmem' = 2048 is outside 1..1536",
+        "name='a'\\nkernel='k'\\nvcpus=2\\nmaxvcpus=4|d.cfg:4:10: maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot",
         "name='a'\\nkernel='k'\\nmemory=64\\nmaxmem=32|d.cfg:4:8: 'maxmem' (32) is below 'memory' (64)",
-        "name='a'\\nkernel='k'\\nvcpus=33|d.cfg:3:7: 'vcpus' = 33 is outside 1..32",
+        "name='a'\\nkernel='k'\\nvcpus=17|d.cfg:3:7: 'vcpus' = 17 is outside 1..16",
         "name='a'\\nkernel='k'\\non_crash='explode'|d.cfg:3:10: 'on_crash' must be destroy, restart or preserve, not \"explode\"",
         "name='a'\\nkernel='k'\\non_reboot='soft-reset'|d.cfg:3:11: 'on_reboot' action \"soft-reset\" is not supported by oxen; use destroy, restart or preserve",
         "name=5\\nkernel='k'|d.cfg:1:6: 'name' must be a \"string\"",
-        "name='12'\\nkernel='k'|d.cfg:1:6: 'name' \"12\" is all digits and would be taken for a domain id",
-        "name='a b'\\nkernel='k'|d.cfg:1:6: 'name' contains whitespace or a control character",
+        "name='12'\\nkernel='k'|d.cfg:1:6: 'name' \"12\": all digits: it would be taken for a domain id",
+        "name='a b'\\nkernel='k'|d.cfg:1:6: 'name' \"a b\": contains whitespace or a control character",
+        "name='Domain-0'\\nkernel='k'|d.cfg:1:6: 'name' \"Domain-0\": Domain-0 is reserved for domain 0 (oxen's host)",
         "name='a'\\nkernel=''|d.cfg:2:8: 'kernel' is empty",
         "name='a'\\nkernel='k'\\nuuid='nope'|d.cfg:3:6: 'uuid' is not a UUID: \"nope\"",
     })
     void badConfigsNameKeyAndPosition(String text, String message) {
         XlConfigException e = assertThrows(XlConfigException.class, () -> read(text.replace("\\n", "\n")));
         assertEquals(message, e.getMessage());
+    }
+
+    /** Issue 12: xl ignores keys it does not use; oxen refused every one as "unknown key". */
+    @Test
+    void unservedKeysAreWarnedAboutAndIgnored() throws Exception {
+        PvDomainSpec s = read("name='a'\nkernel='k'\nvif=['bridge=xenbr0']\nfrobnicate=1\n");
+        assertEquals(List.of("d.cfg:3:1: ignoring 'vif': oxen does not use it (yet)",
+                "d.cfg:4:1: ignoring 'frobnicate': oxen does not use it (yet)"), s.warnings());
+    }
+
+    /** Issue 12: names with '~' (and other characters xl accepts) were refused. */
+    @ParameterizedTest
+    @CsvSource({"web~1", "db@host", "a+b", "café", "Δομή", "x_y.z:w-1"})
+    void namesXlAcceptsAreAccepted(String name) throws Exception {
+        assertEquals(name, read("name='" + name + "'\nkernel='k'\n").name());
     }
 }

@@ -1,5 +1,6 @@
 package org.oxen.toolstack.xl.internal;
 
+import org.oxen.toolstack.xl.XlError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

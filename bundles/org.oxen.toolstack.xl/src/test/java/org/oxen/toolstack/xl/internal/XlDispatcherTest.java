@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ class XlDispatcherTest {
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
     /** A subcommand that echoes what it was given, and fails on demand. */
-    static final class Echo implements XlSubcommand {
+    static class Echo implements XlSubcommand {
         @Override
         public String name() {
             return "echo";
@@ -138,15 +137,53 @@ class XlDispatcherTest {
         assertEquals(1, run("echo", "x"));
     }
 
+    /** Issue 12: {@code xl -N destroy} destroyed; -N was honoured by create alone. */
     @Test
-    void hostSettingsValidateProperties() {
-        assertEquals(new HostSettings(3, 256),
-                HostSettings.from(Map.of(HostSettings.PCPUS, "3", HostSettings.MEMORY_MIB, "256")::get));
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> HostSettings.from(Map.of(HostSettings.MEMORY_MIB, "lots")::get));
-        assertEquals("property oxen.memory.mib='lots' is not a whole number", e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> HostSettings.from(Map.of(HostSettings.PCPUS, "0")::get));
-        assertEquals("property oxen.pcpus=0 is outside 1..256", e.getMessage());
+    void dryRunIsRefusedByCommandsThatCannotDryRun() {
+        assertEquals(1, run("-N", "echo", "a"));
+        assertEquals(XlDispatcher.NO_DRY_RUN + System.lineSeparator(), err());
+        assertEquals("", out(), "the command must not run");
+        assertEquals("command does not implement -N (dryrun) option", XlDispatcher.NO_DRY_RUN); // xl's words
+    }
+
+    @Test
+    void dryRunReachesCommandsThatHonourIt() {
+        xl.add(new Echo() {
+            @Override
+            public String name() {
+                return "plan";
+            }
+
+            @Override
+            public boolean canDryRun() {
+                return true;
+            }
+
+            @Override
+            public int run(XlInvocation inv) {
+                inv.out().println("dry run: " + inv.dryRun());
+                return 0;
+            }
+        });
+        assertEquals(0, run("-N", "plan"));
+        assertEquals("dry run: true" + System.lineSeparator(), out());
+    }
+
+    /** An {@link org.oxen.toolstack.xl.XlError} from any bundle's subcommand is printed as it is. */
+    @Test
+    void xlErrorIsOneLineWithoutPrefix() {
+        xl.add(new Echo() {
+            @Override
+            public String name() {
+                return "fail";
+            }
+
+            @Override
+            public int run(XlInvocation inv) throws Exception {
+                throw new org.oxen.toolstack.xl.XlError("nosuch is an invalid domain identifier (rc=-6)");
+            }
+        });
+        assertEquals(1, run("fail"));
+        assertEquals("nosuch is an invalid domain identifier (rc=-6)" + System.lineSeparator(), err());
     }
 }

@@ -5,7 +5,18 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** A domain's console output: a bounded character ring plus listeners for new output. */
+/**
+ * A domain's console output: a bounded character ring plus listeners for new output.
+ *
+ * <p>Locking: the ring and {@code written} are guarded by the ring's own monitor
+ * ({@code synchronized (this)}), held only to copy characters in ({@link #append}) or out
+ * ({@link #contents}); it is a leaf lock: nothing is called and no other lock is taken while
+ * it is held. Writers are the domain's vcpus (console_io from any pCPU thread); readers are
+ * toolstack threads. Listeners live in a copy-on-write list and are called after the monitor
+ * is released, on the writing vcpu's thread, in the order each writer appended; two vcpus
+ * appending at once may interleave their calls. A listener must not block, and its exception
+ * is swallowed (a listener's failure is not the guest's).
+ */
 public final class ConsoleRing {
 
     private final char[] ring;

@@ -46,8 +46,13 @@ public final class FramePool {
     private final int reservedGdtFrame;
     private final int xenFrames;
 
+    /** The smallest machine memory: Xen's frames at the bottom and room for a small domain. */
+    public static final int MIN_MIB = 8;
+    /** The largest: CR3 and PAE entries stay below 4 GiB. */
+    public static final int MAX_MIB = 3072;
+
     public FramePool(long bytes) {
-        if (bytes < (8L << 20) || bytes > (3L << 30) || (bytes & 0xFFF) != 0) {
+        if (bytes < ((long) MIN_MIB << 20) || bytes > ((long) MAX_MIB << 20) || (bytes & 0xFFF) != 0) {
             throw new IllegalArgumentException("machine memory must be 8 MiB .. 3 GiB in whole pages: " + bytes);
         }
         this.ram = new Ram(bytes);

@@ -781,17 +781,22 @@ public final class SchedCore implements DomainMove.Core {
                 if (e.factory != dflt) fs.add(e.factory);
             }
             for (SchedulerFactory f : fs) {
-                List<SchedulerInfo.Param> ps = new ArrayList<>();
-                for (ParamSpec s : f.domainSchema().specs()) {
-                    ps.add(new SchedulerInfo.Param(s.name(), s.unit().suffix(), s.rangeText(),
-                            s.format(s.defaultValue()), s.description()));
-                }
-                l.add(new SchedulerInfo(f.name(), f.description(), f == dflt, ps));
+                l.add(new SchedulerInfo(f.name(), f.description(), f == dflt, info(f.domainSchema()),
+                        info(f.poolSchema())));
             }
             return l;
         } finally {
             config.unlock();
         }
+    }
+
+    private static List<SchedulerInfo.Param> info(org.oxen.sched.api.ParamSchema schema) {
+        List<SchedulerInfo.Param> ps = new ArrayList<>();
+        for (ParamSpec s : schema.specs()) {
+            ps.add(new SchedulerInfo.Param(s.name(), s.unit().suffix(), s.rangeText(), s.format(s.defaultValue()),
+                    s.description(), s.option() == ParamSpec.NO_OPTION ? "" : String.valueOf(s.option()), s.column()));
+        }
+        return ps;
     }
 
     public Map<String, String> params(DomainImpl d) {

@@ -160,14 +160,20 @@ final class Board implements Machine {
         return b;
     }
 
-    /** {@link #create}, with a RAM size the Java heap cannot hold reported as such. */
+    /**
+     * {@link #create}, with a RAM size the Java heap cannot hold reported as such.
+     *
+     * @param heldBy what else holds heap (ended machines kept for their consoles), appended to
+     *     that report; empty for nothing
+     */
     static Board createChecked(int id, MachineDescription d, BootImage image, OutputStream session,
-            Map<String, DeviceFactory> factories) {
+            Map<String, DeviceFactory> factories, String heldBy) {
         try {
             return create(id, d, image, session, factories);
         } catch (OutOfMemoryError e) {
             throw new MachineException("machine " + id + ": " + d.ramMiB() + " MiB of RAM do not fit the Java heap ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max; start the JVM with a larger -Xmx)");
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max" + heldBy
+                    + "; start the JVM with a larger -Xmx)");
         }
     }
 

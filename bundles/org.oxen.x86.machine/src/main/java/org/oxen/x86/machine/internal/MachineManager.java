@@ -105,7 +105,7 @@ public final class MachineManager implements Machines {
             throw new MachineException("boot needs a machine description and an image");
         }
         int id = nextId.getAndIncrement();
-        Board b = Board.createChecked(id, description, image, session, snapshot());
+        Board b = Board.createChecked(id, description, image, session, snapshot(), heldByEndedMachines());
         machines.put(id, b);
         b.start();
         return b;
@@ -113,7 +113,25 @@ public final class MachineManager implements Machines {
 
     /** Builds a machine without starting it (tests and benchmarks run it with {@link Board#runHere()}). */
     Board build(MachineDescription description, BootImage image, OutputStream session) {
-        return Board.createChecked(nextId.getAndIncrement(), description, image, session, snapshot());
+        return Board.createChecked(nextId.getAndIncrement(), description, image, session, snapshot(),
+                heldByEndedMachines());
+    }
+
+    /**
+     * Ended machines keep their RAM (their consoles and state stay readable until
+     * {@code machine remove}); when a new machine does not fit, that is named as the reason.
+     */
+    String heldByEndedMachines() {
+        StringBuilder ids = new StringBuilder();
+        long mib = 0;
+        for (Board b : machines.values()) {
+            if (b.state() != MachineState.RUNNING) {
+                ids.append(ids.length() == 0 ? "" : ", ").append(b.id());
+                mib += b.description().ramMiB();
+            }
+        }
+        return mib == 0 ? "" : "; ended machines " + ids + " still hold " + mib + " MiB of it until removed"
+                + " ('machine remove <id>')";
     }
 
     @Override

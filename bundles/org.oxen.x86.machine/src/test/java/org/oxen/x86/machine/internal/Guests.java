@@ -14,22 +14,51 @@ import java.util.stream.Stream;
  * Builds guest images at test time from the sources in the test resources: test kernels with
  * GNU as/ld (--32), x86bench with its Makefile (gcc -m32, ld, nasm: see setup-host.sh).
  */
-final class Guests {
+public final class Guests {
 
     private Guests() {
     }
 
-    /** The test-resource folder {@code name}, as a path. */
-    static Path resources(String name) {
+    /**
+     * The test-resource folder {@code name}, as a path of the default file system: inside this
+     * module's test classes, or copied out of the test-kit jar (other modules' tests) once per run.
+     */
+    public static synchronized Path resources(String name) {
+        java.net.URI uri;
         try {
-            return Path.of(Guests.class.getResource("/" + name).toURI());
+            uri = Guests.class.getResource("/" + name).toURI();
         } catch (URISyntaxException | NullPointerException e) {
             throw new IllegalStateException("test resource folder " + name + " not found", e);
+        }
+        if (!uri.getScheme().equals("jar")) {
+            return Path.of(uri);
+        }
+        try (java.nio.file.FileSystem jar = java.nio.file.FileSystems.newFileSystem(uri, java.util.Map.of());
+                Stream<Path> files = Files.walk(jar.getPath("/" + name))) {
+            Path out = Files.createTempDirectory("oxen-test-kit-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (Stream<Path> copied = Files.walk(out)) {
+                    copied.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // best effort: a temp directory
+                }
+            }));
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = out.resolve(f.toString().substring(1));
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+            return out.resolve(name);
+        } catch (IOException e) {
+            throw new IllegalStateException("test resource folder " + name + " cannot be copied out of " + uri, e);
         }
     }
 
     /** Assembles and links test kernel {@code kernels/<name>.S} into {@code dir}; returns the ELF. */
-    static Path kernel(String name, Path dir) throws IOException, InterruptedException {
+    public static Path kernel(String name, Path dir) throws IOException, InterruptedException {
         Path src = resources("kernels");
         Path obj = dir.resolve(name + ".o");
         Path elf = dir.resolve(name + ".elf");

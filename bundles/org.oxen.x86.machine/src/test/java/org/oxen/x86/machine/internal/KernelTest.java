@@ -110,7 +110,7 @@ class KernelTest {
                 java.util.List.of(org.oxen.x86.machine.BootImage.Module.read(mod, "arg=1")));
         Board b = TestBoards.manager().build(TestBoards.deterministicPc().withRam(32), image, null);
         b.start();
-        b.awaitEnd(java.time.Duration.ofSeconds(30));
+        assertTrue(b.awaitEnd(java.time.Duration.ofSeconds(30)), "mbinfo did not end: " + b.state());
         assertExited(b, 33);
         assertEquals(String.join("\n",
                 "magic 2badb002",

@@ -15,12 +15,12 @@ import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.MachineDescription;
 
 /** A {@link MachineManager} with every device type of the devices branch, outside OSGi. */
-final class TestBoards {
+public final class TestBoards {
 
     private TestBoards() {
     }
 
-    static MachineManager manager() {
+    public static MachineManager manager() {
         MachineManager m = new MachineManager();
         m.addFactory("pic", new PicFactory());
         m.addFactory("pit", new PitFactory());
@@ -34,7 +34,7 @@ final class TestBoards {
     }
 
     /** The default PC on the deterministic clock. */
-    static MachineDescription deterministicPc() {
+    public static MachineDescription deterministicPc() {
         return MachineDescription.pc().withClock(MachineDescription.ClockMode.DETERMINISTIC);
     }
 

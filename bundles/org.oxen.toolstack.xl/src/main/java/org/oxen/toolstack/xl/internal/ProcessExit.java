@@ -1,0 +1,138 @@
+package org.oxen.toolstack.xl.internal;
+
+import java.util.Hashtable;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.IntConsumer;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.CommandSessionListener;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The runtime process's exit status, for scripted use: 0 after a clean {@code stop 0}, 1 when
+ * any command failed (a Gogo command threw, or a command reported a non-zero status), and a
+ * {@code --nointeractive} script that a failing command aborted stops oxen instead of leaving
+ * the JVM running with nobody to type {@code stop 0}.
+ *
+ * <p>Only when the framework property {@value #ENABLE} is {@code true} (the runtime's bndrun
+ * sets it): test frameworks keep their own launcher's main thread and their failing commands.
+ *
+ * <p>Design: the bnd launcher of the exported jar calls a {@code Callable<Integer>} service
+ * registered with {@code main.thread=true} on its main thread and exits with what it returns
+ * (without one it exits 117 when the framework stops). Ours waits for the system bundle's
+ * STOPPING event, so it returns while the framework stops, before the launcher's own watcher
+ * sees it stopped. Commands report their status through the whiteboard service this component
+ * provides ({@code IntConsumer} with {@value #STATUS_SERVICE}{@code =true}: a JDK type, so the
+ * machine command reports without importing the toolstack); Gogo's own failures arrive through
+ * {@link CommandSessionListener}.
+ *
+ * <p>Locking: {@code failed} is volatile and only ever set; the latch is released once.
+ */
+@Component(immediate = true, service = {CommandSessionListener.class, IntConsumer.class},
+        property = ProcessExit.STATUS_SERVICE + "=true")
+public final class ProcessExit implements CommandSessionListener, IntConsumer {
+
+    /** Framework property turning the exit status on. */
+    static final String ENABLE = "oxen.exit.status";
+    /** Service property of the status whiteboard ({@code IntConsumer}): commands report exit statuses to it. */
+    static final String STATUS_SERVICE = "oxen.command.status";
+
+    private final BundleContext context;
+    private final boolean enabled;
+    private final boolean script;
+    private final CountDownLatch frameworkStopping = new CountDownLatch(1);
+    private final SynchronousBundleListener stops = this::bundleEvent;
+    private volatile boolean failed;
+    private final java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
+    private ServiceRegistration<?> main;
+
+    /** The launcher's main thread runs this; the launcher insists on a method returning Integer. */
+    final class MainThread implements Callable<Integer> {
+        @Override
+        public Integer call() throws InterruptedException {
+            frameworkStopping.await();
+            return failed ? 1 : 0;
+        }
+    }
+
+    @Activate
+    public ProcessExit(BundleContext context) {
+        this.context = context;
+        this.enabled = "true".equals(context.getProperty(ENABLE));
+        String gosh = context.getProperty("gosh.args");
+        this.script = gosh != null && gosh.contains("--nointeractive");
+        if (enabled) {
+            context.addBundleListener(stops);
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put("main.thread", "true");
+            main = context.registerService(Callable.class.getName(), new MainThread(), props);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (main != null) {
+            try {
+                context.removeBundleListener(stops);
+                main.unregister();
+            } catch (IllegalStateException stopping) {
+                // the bundle is stopping: its registrations go with it
+            }
+        }
+    }
+
+    private void bundleEvent(BundleEvent e) {
+        if (e.getBundle().getBundleId() == 0 && e.getType() == BundleEvent.STOPPING) {
+            frameworkStopping.countDown();
+        }
+    }
+
+    /** Whether a command failed so far. */
+    boolean failed() {
+        return failed;
+    }
+
+    /** A command's exit status: non-zero marks the run as failed. */
+    @Override
+    public void accept(int status) {
+        if (status != 0) {
+            failed = true;
+        }
+    }
+
+    @Override
+    public void beforeExecute(CommandSession session, CharSequence command) {
+    }
+
+    @Override
+    public void afterExecute(CommandSession session, CharSequence command, Object result) {
+    }
+
+    /** A Gogo command threw: the run failed, and a script it aborted stops oxen. */
+    @Override
+    public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+        if (frameworkStopping.getCount() == 0 || context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+            return; // 'stop 0' interrupts the script that typed it: not a failure
+        }
+        failed = true;
+        if (enabled && script && stopRequested.compareAndSet(false, true)) {
+            System.err.println("oxen: the script failed (" + exception + "); stopping");
+            Thread stop = new Thread(() -> {
+                try {
+                    context.getBundle(0).stop();
+                } catch (Exception e) {
+                    System.err.println("oxen: cannot stop the framework: " + e);
+                }
+            }, "oxen-script-failed");
+            stop.setDaemon(true);
+            stop.start();
+        }
+    }
+}

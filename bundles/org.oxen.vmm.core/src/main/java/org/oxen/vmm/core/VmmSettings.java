@@ -1,0 +1,58 @@
+package org.oxen.vmm.core;
+
+import java.util.function.UnaryOperator;
+
+import org.oxen.vmm.core.mm.FramePool;
+
+/**
+ * The hypervisor's framework properties, checked once with the limits the VMM enforces:
+ * {@value #MEMORY_MIB} (machine memory, {@value FramePool#MIN_MIB}..{@value FramePool#MAX_MIB}
+ * MiB and within the Java heap) and {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}).
+ *
+ * @param memoryMiB machine memory
+ * @param pcpus pCPU threads
+ */
+public record VmmSettings(int memoryMiB, int pcpus) {
+
+    public static final String MEMORY_MIB = "oxen.memory.mib";
+    public static final String PCPUS = "oxen.pcpus";
+    public static final int DEFAULT_MEMORY_MIB = 1024;
+    public static final int MAX_PCPUS = 256;
+    /** Heap the rest of oxen needs beside machine memory (the frame table, the CPUs' caches, Felix). */
+    static final long HEAP_RESERVE_MIB = 128;
+
+    /**
+     * @param property a framework property by name, {@code null} when unset
+     * @param maxHeapMiB the Java heap's limit ({@code Runtime.maxMemory()})
+     * @throws IllegalArgumentException one line naming the property, its value and what it may be
+     */
+    public static VmmSettings read(UnaryOperator<String> property, long maxHeapMiB) {
+        int memory = parse(property, MEMORY_MIB, DEFAULT_MEMORY_MIB, FramePool.MIN_MIB, FramePool.MAX_MIB, "MiB");
+        int pcpus = parse(property, PCPUS, Math.min(MAX_PCPUS, Runtime.getRuntime().availableProcessors()), 1,
+                MAX_PCPUS, "pCPUs");
+        if (memory + HEAP_RESERVE_MIB > maxHeapMiB) {
+            throw new IllegalArgumentException(MEMORY_MIB + "=" + memory + " does not fit the Java heap (" + maxHeapMiB
+                    + " MiB max, " + HEAP_RESERVE_MIB + " MiB of it for the rest of oxen): start java with -Xmx"
+                    + (memory + HEAP_RESERVE_MIB + 255) / 256 * 256 + "m or a smaller " + MEMORY_MIB);
+        }
+        return new VmmSettings(memory, pcpus);
+    }
+
+    private static int parse(UnaryOperator<String> property, String name, int dflt, int min, int max, String unit) {
+        String raw = property.apply(name);
+        if (raw == null || raw.isBlank()) {
+            return dflt;
+        }
+        long value;
+        try {
+            value = Long.parseLong(raw.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "=" + raw + " is not a whole number (" + min + ".." + max + " "
+                    + unit + ")");
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + "=" + raw.strip() + " is outside " + min + ".." + max + " " + unit);
+        }
+        return (int) value;
+    }
+}

@@ -1,0 +1,34 @@
+package org.oxen.vmm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Issue 12: bad runtime properties are one line naming the property and its range. */
+class VmmSettingsTest {
+
+    @Test
+    void goodSettingsAreRead() {
+        assertEquals(new VmmSettings(256, 3), VmmSettings.read(Map.of("oxen.memory.mib", " 256", "oxen.pcpus", "3")::get, 4096));
+        assertEquals(VmmSettings.DEFAULT_MEMORY_MIB, VmmSettings.read(k -> null, 4096).memoryMiB());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "oxen.memory.mib|0|oxen.memory.mib=0 is outside 8..3072 MiB",
+        "oxen.memory.mib|abc|oxen.memory.mib=abc is not a whole number (8..3072 MiB)",
+        "oxen.memory.mib|4096|oxen.memory.mib=4096 is outside 8..3072 MiB",
+        "oxen.pcpus|0|oxen.pcpus=0 is outside 1..256 pCPUs",
+        "oxen.pcpus|two|oxen.pcpus=two is not a whole number (1..256 pCPUs)",
+        "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 128 MiB of it for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
+    })
+    void badSettingsAreOneLine(String key, String value, String message) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class,
+                () -> VmmSettings.read(Map.of(key, value)::get, 1024)).getMessage());
+    }
+}
