@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,25 +28,42 @@ import org.oxen.vmm.api.Hypervisor;
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
- * A factory that binds is checked with Conformance (refused with a log line if it fails); one
- * that unbinds has its pools moved to the default scheduler before the unbind returns.
+ * A factory that binds is checked with Conformance (refused with a line in the log and on the
+ * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
+ * scheduler before the unbind returns.
  */
 @Component(service = Hypervisor.class, immediate = true)
 public final class HypervisorComponent implements Hypervisor {
 
     private final Vmm vmm;
+    private final BundleContext context;
 
     @Activate
-    public HypervisorComponent(@Reference VmmSettings settings) {
+    public HypervisorComponent(@Reference VmmSettings settings, BundleContext context) {
+        this.context = context;
         vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindScheduler", updated = "updatedScheduler")
     void bindScheduler(SchedulerFactory f, Map<String, Object> props) {
-        vmm.addScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
+        String refused = vmm.offerScheduler(f, Boolean.TRUE.equals(props.get(SchedulerFactory.PROP_DEFAULT))
                 || "true".equals(String.valueOf(props.get(SchedulerFactory.PROP_DEFAULT))),
                 props.get("service.ranking") instanceof Integer r ? r : 0);
+        if (refused != null) {
+            // the console, not only xl dmesg: the user who just installed the bundle is there
+            System.out.println("oxen: refused scheduler '" + f.name() + "' of bundle " + bundleOf(props)
+                    + ": " + refused + "; nothing changed");
+        }
+    }
+
+    /** "bsn [id]" of the bundle that registered a service, from its service.bundleid. */
+    private String bundleOf(Map<String, Object> props) {
+        if (props.get("service.bundleid") instanceof Long id) {
+            Bundle b = context.getBundle(id);
+            return (b != null ? b.getSymbolicName() : "?") + " [" + id + "]";
+        }
+        return "?";
     }
 
     void unbindScheduler(SchedulerFactory f) {

@@ -35,6 +35,10 @@ public class RuntimeJarIT {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Doxen.memory.mib=256");
         cmd.add("-Doxen.pcpus=1");
+        // FileInstall watches an empty directory of its own, not runtime/deploy (whatever a user left there)
+        Path deploy = Files.createTempDirectory("oxen-deploy");
+        deploy.toFile().deleteOnExit();
+        cmd.add("-Dfelix.fileinstall.dir=" + deploy);
         cmd.addAll(javaArgs);
         cmd.add("-jar");
         cmd.add(jar.toString());

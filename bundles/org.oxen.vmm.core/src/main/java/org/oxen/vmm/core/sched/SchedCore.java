@@ -206,14 +206,26 @@ public final class SchedCore implements DomainMove.Core {
      * @return false if it was refused
      */
     public boolean addFactory(SchedulerFactory f, boolean isDefault, int ranking) {
+        return offerFactory(f, isDefault, ranking) == null;
+    }
+
+    /**
+     * {@link #addFactory}, saying why a factory was refused.
+     *
+     * @return null if the factory was taken, else why it was refused (also logged)
+     */
+    public String offerFactory(SchedulerFactory f, boolean isDefault, int ranking) {
+        String refused = null;
         try {
             Conformance.require(f);
         } catch (Conformance.ConformanceException e) {
-            log("sched: refusing scheduler '" + f.name() + "': it fails conformance: " + e.getMessage());
-            return false;
+            refused = "it fails conformance: " + e.getMessage();
         } catch (RuntimeException e) {
-            log("sched: refusing scheduler '" + f.name() + "': conformance check failed: " + e);
-            return false;
+            refused = "conformance check failed: " + e;
+        }
+        if (refused != null) {
+            log("sched: refusing scheduler '" + f.name() + "': " + refused);
+            return refused;
         }
         config.lock();
         try {
@@ -224,7 +236,7 @@ public final class SchedCore implements DomainMove.Core {
         } finally {
             config.unlock();
         }
-        return true;
+        return null;
     }
 
     /** A factory service leaves: its pools move to the default before this returns. */
