@@ -94,7 +94,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         this.time = time;
         pool = new FramePool(memoryBytes);
         pageTables = new PageTables(pool);
-        guest = new GuestMemory(pool.ram());
+        guest = new GuestMemory(pool.ram(), pool);
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
@@ -236,22 +236,33 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return v;
     }
 
+    /**
+     * domain_kill: the domain becomes dying (its vcpus stop at their next preemption point: a
+     * long hypercall continues itself within about a millisecond), leaves its scheduler, and
+     * its frames return to the pool. Each step can be repeated: a destroy that failed (a vcpu
+     * that would not leave its pCPU) leaves the domain dying and listed, and the next destroy
+     * takes it from where it stopped; destroys racing each other run one at a time, the later
+     * ones find the domain gone and return. A domain that is gone: IllegalArgumentException.
+     */
     @Override
     public void destroy(int domid) {
         DomainImpl d;
         synchronized (this) {
             d = domains.get(domid);
             if (d == null) throw new IllegalArgumentException("no domain " + domid);
-            if (d.isDying()) return;
             d.setDying();
         }
-        sched.stopped(d);
-        sched.removeDomain(d);
-        int n = releaseFrames(d);
-        synchronized (this) {
-            domains.remove(domid);
+        synchronized (d.destroyLock) {
+            if (d.destroyed) return;
+            sched.stopped(d);
+            sched.removeDomain(d);
+            int n = releaseFrames(d);
+            synchronized (this) {
+                domains.remove(domid);
+            }
+            d.destroyed = true;
+            log("d" + domid + ": destroyed, " + n + " frames returned");
         }
-        log("d" + domid + ": destroyed, " + n + " frames returned");
         fire(DomainEvent.Type.DESTROYED, d, "");
     }
 

@@ -54,6 +54,9 @@ public final class DomainImpl implements Domain, SchedDomain {
     private boolean shutdown;
     private boolean crashed;
     private boolean dying;
+    /** Serializes destroy steps (Vmm.destroy); {@link #destroyed} once they all ran. */
+    public final Object destroyLock = new Object();
+    public boolean destroyed;
     private ShutdownReason reason;
     /** Xen's d->shutdown_code: -1 (SHUTDOWN_CODE_INVALID) until set. */
     private int shutdownCode = -1;

@@ -89,7 +89,6 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= table.length || table[nr] == null) {
             return -Errno.ENOSYS;
         }
-        if (!inMulticall) v.hypercallStartNs = v.domain().clock().nanos();
         try {
             return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {

@@ -63,6 +63,7 @@ final class MmuHypercalls {
      */
     private long batch(VcpuImpl v, int hypercall, int size, int base, int countArg, int pdone, int foreigndom,
             boolean mc, Request request) {
+        Args.enter(v, mc);
         GuestMemory g = s.guest();
         boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
         long count = countArg & ~Xen.MMU_UPDATE_PREEMPTED & 0xFFFFFFFFL;

@@ -43,6 +43,7 @@ final class TrapHypercalls {
             java.util.Arrays.fill(v.traps, null);
             return 0;
         }
+        Args.enter(v, mc);
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
         for (int p = table; ; p += Xen.TRAP_INFO_SIZE) {
