@@ -18,6 +18,23 @@
  *          0x40000000 would now walk evil_l2 -> evil_l1 -> victim_mfn.
  *       Then: the writable mapping of shared_info comes back (Xen: 0), a
  *       direct mapping of the victim frame is refused (-EBUSY).
+ *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
+ *       maps the LDT lazily); a selector from it then faults (#PF at the
+ *       LDT address); once the page is read-only the same load works.
+ *   attack=long_mmu reqs=N [forever=1]   (F3/F4) one multicall holding one
+ *       mmu_update over N requests (a 256 MiB window aliasing one page of
+ *       requests that hook and unhook an L1): all N done, and the entry's
+ *       count argument shows the hypervisor continued it; forever=1 repeats
+ *       it until the domain is destroyed.
+ *   attack=campaign seed=S calls=N   N random hypercalls (xorshift64* from
+ *       S) of every number with every kind of argument -- bad pointers,
+ *       foreign, Xen's and free frames, random PTEs and descriptors, random
+ *       multicalls -- except the few that would legitimately hurt this guest
+ *       itself (its trap table, iret, its own live page tables, shutdown,
+ *       block, bringing vcpus up or down); prints a histogram of the results.
+ *   attack=victim         fills 256 pages with a pattern and checks them
+ *       round after round (yielding between rounds) until destroyed; fails
+ *       at the first changed word.
  *   attack=debug          (F2) #DB and #AC reach the trap table: TF from
  *       ring 3 via popf, TF through the iret hypercall, INT1 (icebp) in
  *       ring 1 and ring 3, a DR0 execute breakpoint, #AC from ring 3.
@@ -250,6 +267,418 @@ static void attack_debug(void)
     printf("hostile: every #DB and #AC reached the trap table\n");
 }
 
+/* ------------------------------------------------------------------------
+ * MMUEXT_SET_LDT maps the LDT lazily, as Xen
+ * ---------------------------------------------------------------------- */
+
+static uint64_t ldt_page[512] ALIGNED(PAGE_SIZE);
+
+static NOINLINE void load_fs_from_ldt(void *arg)
+{
+    __asm__ volatile("movw $0x0005, %%ax\n\tmovw %%ax, %%fs" ::: "eax");   /* LDT entry 0, RPL 1 */
+}
+
+static void attack_ldt(void)
+{
+    ldt_page[0] = 0x00CFB3000000FFFFull;        /* flat data, DPL 1 */
+    long rc = pv_mmuext(MMUEXT_SET_LDT, (uint32_t)ldt_page, 1);
+    printf("hostile: SET_LDT on a writable page: %ld (Xen: 0)\n", rc);
+    CHECK_EQ(rc, 0, "SET_LDT on a writable page");
+    int trapped = trap_try(load_fs_from_ldt, NULL, &rec);
+    printf("hostile: LDT selector while the page is writable: %s vector=%u cr2=%#x\n",
+           trapped ? "trap" : "no trap", rec.vector, rec.cr2);
+    CHECK(trapped, "an LDT page that cannot be typed was used");
+    CHECK_EQ(rec.vector, 14, "vector of the LDT fault");
+    CHECK_EQ(rec.cr2, (uint32_t)ldt_page, "cr2 of the LDT fault (the guest's LDT address)");
+    CHECK_EQ(pv_set_page_writable(ldt_page, 0), 0, "LDT page read-only");
+    trapped = trap_try(load_fs_from_ldt, NULL, &rec);
+    CHECK(!trapped, "LDT selector after the page became read-only: vector %u cr2 %#x", rec.vector, rec.cr2);
+    __asm__ volatile("movw %0, %%fs" :: "r"((uint16_t)KERNEL_DS));
+    CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, 0, 0), 0, "SET_LDT(0, 0)");
+    printf("hostile: the LDT page was mapped on first use once it could be\n");
+}
+
+/* ------------------------------------------------------------------------
+ * F3/F4: one multicall of one mmu_update over a huge request stream
+ * ---------------------------------------------------------------------- */
+
+#define WINDOW    0xD0000000u       /* 256 MiB: 128 L2 slots on one aliasing L1 */
+#define WINDOW_SLOTS 128u
+#define WINDOW_REQS (WINDOW_SLOTS * (2u << 20) / 16u)
+#define TOGGLE_VA 0xE0000000u       /* the L2 slot the requests hook and unhook */
+
+static mmu_update_t reqs[256] ALIGNED(PAGE_SIZE);
+static uint64_t alias_l1[512] ALIGNED(PAGE_SIZE);
+static uint64_t spare_l1[512] ALIGNED(PAGE_SIZE);
+static multicall_entry_t mc[1];
+static unsigned done;
+
+/* Requests at WINDOW + 16 * i for i < WINDOW_REQS (16M): the one request page, mapped 65536 times. */
+static void build_request_stream(void)
+{
+    uint64_t toggle = pv_l2e_maddr(TOGGLE_VA);
+    CHECK(toggle != 0, "no L2 for %#x", TOGGLE_VA);
+    for (unsigned k = 0; k < 256; k++) {
+        reqs[k].ptr = toggle | MMU_NORMAL_PT_UPDATE;
+        reqs[k].val = (k & 1) ? 0 : pg_addr(spare_l1) | PTE_P | PTE_RW | PTE_A | PTE_U;
+    }
+    for (unsigned i = 0; i < 512; i++)
+        alias_l1[i] = pg_addr(reqs) | PTE_P | PTE_A;
+    CHECK_EQ(pv_set_page_writable(alias_l1, 0), 0, "alias L1 read-only");
+    CHECK_EQ(pv_set_page_writable(spare_l1, 0), 0, "spare L1 read-only");
+    CHECK_EQ(pv_mmuext(MMUEXT_PIN_L1_TABLE, pv_virt_to_mfn(alias_l1), 0), 0, "pin the alias L1");
+    for (unsigned s = 0; s < WINDOW_SLOTS; s++)
+        CHECK_EQ(pv_mmu_update(pv_l2e_maddr(WINDOW + (s << 21)), pg_addr(alias_l1) | PTE_P | PTE_RW | PTE_A | PTE_U),
+                 0, "hook the alias L1");
+}
+
+/* One multicall: mmu_update(WINDOW, n, &done, DOMID_SELF). Returns the entry's count argument after. */
+static uint32_t long_multicall(uint32_t n)
+{
+    mc[0].op = __HYPERVISOR_mmu_update;
+    mc[0].result = -1;
+    mc[0].args[0] = WINDOW;
+    mc[0].args[1] = n;
+    mc[0].args[2] = (uint32_t)&done;
+    mc[0].args[3] = DOMID_SELF;
+    done = 0;
+    long rc = HYPERVISOR_multicall(mc, 1);
+    CHECK_EQ(rc, 0, "multicall");
+    CHECK_EQ(mc[0].result, 0, "mmu_update inside the multicall");
+    CHECK_EQ(done, n, "mmu_update's done");
+    CHECK_EQ(pg_get(TOGGLE_VA), 0, "toggle slot unhooked at the end");
+    return mc[0].args[1];
+}
+
+static void attack_long_mmu(void)
+{
+    uint32_t n = cmdline_u32("reqs", 200000) & ~1u;
+    CHECK(n <= WINDOW_REQS, "reqs=%u: at most %u", n, WINDOW_REQS);
+    build_request_stream();
+    if (cmdline_u32("forever", 0)) {
+        printf("hostile: long multicalls running (%u requests each)\n", n);
+        for (;;)
+            long_multicall(n);
+    }
+    uint32_t after = long_multicall(n);
+    /* a preempted entry carries its last continuation's arguments, as in Xen */
+    printf("hostile: %u requests in one multicall entry; its count argument after: %#x (%s)\n", n, after,
+           after != n ? "preempted" : "never preempted");
+    CHECK(after & 0x80000000u, "the mmu_update inside the multicall was never preempted");
+}
+
+/* ------------------------------------------------------------------------
+ * The random campaign and its victim
+ * ---------------------------------------------------------------------- */
+
+/* xorshift64*: the campaign is a function of its seed */
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+static uint32_t rnd_below(uint32_t n) { return rnd() % n; }
+
+static long hcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5)
+{
+    long r;
+    __asm__ volatile("int $0x82"
+                     : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
+                     : "0"(nr) : "memory");
+    return r;
+}
+
+#define SANDBOX_PAGES 64
+static uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+static uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
+static uint32_t sandbox_mfn[SANDBOX_PAGES];
+static uint32_t nr_machine_frames;
+
+/* A machine frame that is not one of ours (another domain's, Xen's, free, or beyond RAM). */
+static uint32_t rnd_foreign_mfn(void)
+{
+    for (;;) {
+        uint32_t m = rnd_below(4) == 0 ? rnd() : rnd_below(nr_machine_frames + 64);
+        uint32_t pfn = m < nr_machine_frames ? pv_m2p[m] : ~0u;
+        if (pfn >= pv_start_info->nr_pages || pv_p2m[pfn] != m)
+            return m;
+    }
+}
+
+/* A frame the campaign may do anything to: a sandbox page, or someone else's. */
+static uint32_t rnd_mfn(void)
+{
+    switch (rnd_below(4)) {
+    case 0: case 1: return sandbox_mfn[rnd_below(SANDBOX_PAGES)];
+    case 2: return rnd_below(64);                        /* Xen's own frames at the bottom */
+    default: return rnd_foreign_mfn();
+    }
+}
+
+static uint64_t rnd_pte(void)
+{
+    uint64_t flags = rnd() & 0xFFF;
+    if (rnd_below(8) == 0)
+        flags |= (uint64_t)rnd() << 52;                  /* reserved / NX bits */
+    return ((uint64_t)rnd_mfn() << PAGE_SHIFT) | flags;
+}
+
+static uint64_t rnd_maddr(void)
+{
+    return ((uint64_t)rnd_mfn() << PAGE_SHIFT) | (rnd() & 0xFFF);
+}
+
+/* A guest pointer: mostly our scratch, else every kind of bad one. */
+static uint32_t rnd_ptr(void)
+{
+    switch (rnd_below(10)) {
+    case 0: case 1: case 2: case 3: return (uint32_t)scratch + (rnd() & (sizeof scratch - 64));
+    case 4: return 0;
+    case 5: return rnd() & 0x3FFFFFFF;                               /* unmapped */
+    case 6: return 0xF5800000u + (rnd() & 0x0A7FFFFF);               /* the hypervisor hole */
+    case 7: return pv_start_info->pt_base + (rnd() & 0xFFF);         /* our read-only page tables */
+    case 8: return 0xFFFFFFF0u + (rnd() & 0xF);
+    default: return rnd();
+    }
+}
+
+static uint32_t rnd_val(void)
+{
+    switch (rnd_below(6)) {
+    case 0: return 0;
+    case 1: return rnd_below(16);
+    case 2: return ~0u - rnd_below(4);
+    case 3: return rnd_mfn();
+    case 4: return 0x80000000u | rnd_below(0x100000);
+    default: return rnd();
+    }
+}
+
+/* A VA update_va_mapping may change without harming us: a sandbox page, or one it must refuse. */
+static uint32_t rnd_uvm_va(void)
+{
+    switch (rnd_below(4)) {
+    case 0: case 1: return (uint32_t)sandbox[rnd_below(SANDBOX_PAGES)];
+    case 2: return 0xF5800000u + (rnd() & 0x0A7FF000);
+    default: return (rnd() & 0x3FFFF000);                             /* no L2 there */
+    }
+}
+
+static void fill_scratch(void)
+{
+    for (unsigned i = 0; i < sizeof scratch; i += 4)
+        *(uint32_t *)&scratch[i] = rnd_below(4) ? rnd() : rnd_val();
+}
+
+static void rnd_mmu_reqs(uint32_t at, unsigned n)
+{
+    mmu_update_t *r = (mmu_update_t *)at;
+    for (unsigned i = 0; i < n; i++) {
+        r[i].ptr = (rnd_maddr() & ~7ull) | rnd_below(4);
+        r[i].val = rnd_below(3) ? rnd_pte() : rnd_val();
+    }
+}
+
+static void rnd_mmuext_ops(uint32_t at, unsigned n)
+{
+    mmuext_op_t *op = (mmuext_op_t *)at;
+    for (unsigned i = 0; i < n; i++) {
+        op[i].cmd = rnd_below(24);
+        op[i].arg1.mfn = rnd_below(4) ? rnd_mfn() : rnd_val();
+        op[i].arg2.nr_ents = rnd_val();
+        if (op[i].cmd == MMUEXT_SET_LDT)
+            op[i].arg1.linear_addr = rnd_below(2) ? (rnd_ptr() & ~0xFFFu) : rnd_ptr();
+        if (op[i].cmd == MMUEXT_NEW_BASEPTR && !rnd_below(2))
+            op[i].arg1.mfn = rnd_foreign_mfn();
+        else if (op[i].cmd == MMUEXT_NEW_BASEPTR)
+            op[i].cmd = MMUEXT_TLB_FLUSH_LOCAL;         /* a sandbox L3 would unmap us */
+    }
+}
+
+struct call { uint32_t nr, a[5]; };
+
+/* One random hypercall that cannot, if Xen's rules hold, hurt this guest itself. */
+static void rnd_call(struct call *c, int nested)
+{
+    for (unsigned i = 0; i < 5; i++)
+        c->a[i] = rnd_below(2) ? rnd_val() : rnd_ptr();
+    uint32_t buf = (uint32_t)scratch + (rnd_below(48) << 6);
+    switch (c->nr = rnd_below(40)) {
+    case __HYPERVISOR_set_trap_table:            /* would point our handlers anywhere */
+    case __HYPERVISOR_iret:                      /* would jump anywhere */
+        c->nr = __HYPERVISOR_xen_version;
+        break;
+    case __HYPERVISOR_mmu_update:
+        rnd_mmu_reqs(buf, 1 + rnd_below(8));
+        c->a[0] = rnd_below(8) ? buf : rnd_ptr();
+        c->a[1] = rnd_below(8) ? 1 + rnd_below(8) : rnd_val();
+        c->a[2] = rnd_below(2) ? 0 : rnd_ptr();
+        c->a[3] = rnd_below(4) ? DOMID_SELF : rnd_val();
+        break;
+    case __HYPERVISOR_mmuext_op:
+        rnd_mmuext_ops(buf, 1 + rnd_below(4));
+        c->a[0] = rnd_below(8) ? buf : rnd_ptr();
+        c->a[1] = rnd_below(8) ? 1 + rnd_below(4) : rnd_val();
+        c->a[2] = rnd_below(2) ? 0 : rnd_ptr();
+        c->a[3] = rnd_below(4) ? DOMID_SELF : rnd_val();
+        break;
+    case __HYPERVISOR_update_va_mapping:
+    case __HYPERVISOR_update_va_mapping_otherdomain: {
+        uint64_t pte = rnd_pte();
+        c->a[0] = rnd_uvm_va();
+        c->a[1] = (uint32_t)pte;
+        c->a[2] = (uint32_t)(pte >> 32);
+        c->a[3] = rnd_below(2) ? rnd_below(8) : rnd_ptr() | rnd_below(4);
+        if (c->nr == __HYPERVISOR_update_va_mapping_otherdomain)
+            c->a[4] = rnd_below(2) ? DOMID_SELF : rnd_val();
+        break;
+    }
+    case __HYPERVISOR_set_gdt:
+        for (unsigned i = 0; i < 16; i++)
+            ((uint32_t *)buf)[i] = rnd_mfn();
+        c->a[0] = rnd_below(4) ? buf : rnd_ptr();
+        c->a[1] = rnd_below(2) ? rnd_below(8192) : rnd_val();
+        break;
+    case __HYPERVISOR_update_descriptor: {
+        uint64_t ma = rnd_maddr() & ~7ull;
+        c->a[0] = (uint32_t)ma;
+        c->a[1] = (uint32_t)(ma >> 32);
+        break;
+    }
+    case __HYPERVISOR_set_debugreg:
+        c->a[0] = rnd_below(10);
+        if (c->a[0] == 5 || c->a[0] == 7)
+            c->a[1] &= ~0xFFu;                   /* no breakpoints armed in our own code */
+        break;
+    case __HYPERVISOR_sched_op:
+    case __HYPERVISOR_sched_op_compat: {
+        static const uint32_t safe[] = { SCHEDOP_yield, 4 /* remote_shutdown */, 7, 8, 99 };
+        c->a[0] = safe[rnd_below(ARRAY_SIZE(safe))];
+        if (c->a[0] == 4) {
+            ((uint32_t *)buf)[0] = rnd_below(2) ? rnd_below(8) : rnd_val();
+            ((uint32_t *)buf)[1] = rnd_below(8);
+            c->a[1] = buf;
+        }
+        break;
+    }
+    case __HYPERVISOR_vcpu_op:                   /* never initialise, up or down a vcpu */
+        c->a[0] = 3 + rnd_below(20);
+        break;
+    case __HYPERVISOR_multicall:
+        if (nested) {
+            c->nr = __HYPERVISOR_multicall;      /* -EINVAL inside a multicall */
+            break;
+        }
+        {
+            unsigned n = 1 + rnd_below(6);
+            multicall_entry_t *e = (multicall_entry_t *)((uint32_t)scratch + 3 * PAGE_SIZE);
+            for (unsigned i = 0; i < n; i++) {
+                struct call sub;
+                rnd_call(&sub, 1);
+                e[i].op = sub.nr;
+                e[i].result = 0;
+                for (unsigned k = 0; k < 5; k++)
+                    e[i].args[k] = sub.a[k];
+                e[i].args[5] = 0;
+            }
+            c->a[0] = rnd_below(8) ? (uint32_t)e : rnd_ptr();
+            c->a[1] = rnd_below(8) ? n : rnd_val();
+        }
+        break;
+    case __HYPERVISOR_console_io: {            /* text, not random bytes, when it is readable */
+        static const char dots[64] = "................................................................";
+        c->a[0] = rnd_below(4);
+        c->a[1] = rnd_below(4) ? rnd_below(sizeof dots) : rnd_val();
+        static const uint32_t bad[] = { 0, 0x1000, 0x3FFFF000, 0xF5800000u, 0xF6800000u, 0xFFFFFFF0u };
+        c->a[2] = rnd_below(2) ? (uint32_t)dots : bad[rnd_below(ARRAY_SIZE(bad))] + (rnd() & 0xF);
+        if (c->a[2] == (uint32_t)dots && c->a[1] > sizeof dots)
+            c->a[1] = sizeof dots;
+        break;
+    }
+    case 38: case 39:
+        c->nr = rnd_below(2) ? 64 + rnd_below(64) : rnd();
+        break;
+    default:
+        break;
+    }
+}
+
+static uint32_t hist[48];
+static uint64_t ns_by_nr[40], max_ns;
+static uint32_t max_nr;
+
+static void attack_campaign(void)
+{
+    uint32_t calls = cmdline_u32("calls", 5000);
+    rng_state = 0x9E3779B97F4A7C15ull ^ cmdline_u32("seed", 1);
+    nr_machine_frames = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+    for (unsigned i = 0; i < SANDBOX_PAGES; i++) {
+        sandbox_mfn[i] = pv_virt_to_mfn(sandbox[i]);
+        if (i & 1)      /* half of them read-only: they can take page-table and descriptor types */
+            CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
+    }
+    printf("campaign: seed %u, %u calls, %u machine frames\n", cmdline_u32("seed", 1), calls,
+           nr_machine_frames);
+    for (uint32_t i = 0; i < calls; i++) {
+        struct call c;
+        if ((i & 255) == 0)
+            fill_scratch();
+        rnd_call(&c, 0);
+        uint64_t t0 = guest_time_ns();
+        long rc = hcall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
+        uint64_t dt = guest_time_ns() - t0;
+        if (dt > max_ns) {
+            max_ns = dt;
+            max_nr = c.nr;
+        }
+        if (c.nr < ARRAY_SIZE(ns_by_nr))
+            ns_by_nr[c.nr] += dt;
+        hist[rc >= 0 ? 0 : -rc < 47 ? -rc : 47]++;
+        if ((i + 1) % 100000 == 0)
+            printf("campaign: %u calls\n", i + 1);
+    }
+    printf("\ncampaign: done; rc histogram:");
+    for (unsigned e = 0; e < 48; e++)
+        if (hist[e])
+            printf(" %s%u=%u", e ? "-" : ">=", e, hist[e]);
+    printf("\ncampaign: guest time in hypercalls (ms) by number:");
+    for (unsigned n = 0; n < ARRAY_SIZE(ns_by_nr); n++)
+        if (ns_by_nr[n] >= 1000000)
+            printf(" %u=%u", n, (uint32_t)(ns_by_nr[n] / 1000000));
+    printf("\ncampaign: longest hypercall %u us (number %u)\n", (uint32_t)(max_ns / 1000), max_nr);
+}
+
+/* The victim: a pattern over its pages, checked round after round until it is destroyed. */
+#define VICTIM_PAGES 256
+static uint32_t victim_pages[VICTIM_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
+
+static uint32_t pattern(uint32_t page, uint32_t word)
+{
+    uint32_t x = page * 0x9E3779B1u ^ word * 0x85EBCA77u ^ 0x6f78656eu;
+    return x ^ (x >> 15);
+}
+
+static void attack_victim(void)
+{
+    for (uint32_t p = 0; p < VICTIM_PAGES; p++)
+        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++)
+            victim_pages[p][w] = pattern(p, w);
+    printf("victim: pattern at %#x, %u pages\n", (uint32_t)victim_pages, VICTIM_PAGES);
+    for (uint32_t round = 1;; round++) {
+        for (uint32_t p = 0; p < VICTIM_PAGES; p++)
+            for (uint32_t w = 0; w < PAGE_SIZE / 4; w++)
+                if (victim_pages[p][w] != pattern(p, w))
+                    fail("victim: page %u word %u is %#x, not %#x (round %u)", p, w, victim_pages[p][w],
+                         pattern(p, w), round);
+        if (round % 64 == 0)
+            printf("victim: round %u intact\n", round);
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 
 void guest_main(void)
@@ -261,6 +690,14 @@ void guest_main(void)
         attack_shared_info();
     else if (!strcmp(what, "debug"))
         attack_debug();
+    else if (!strcmp(what, "ldt"))
+        attack_ldt();
+    else if (!strcmp(what, "long_mmu"))
+        attack_long_mmu();
+    else if (!strcmp(what, "campaign"))
+        attack_campaign();
+    else if (!strcmp(what, "victim"))
+        attack_victim();
     else
         fail("unknown attack '%s'", what);
     pass();

@@ -52,6 +52,7 @@ _Static_assert(__HYPERVISOR_set_debugreg == 8, "slot");
 _Static_assert(__HYPERVISOR_get_debugreg == 9, "slot");
 _Static_assert(__HYPERVISOR_set_callbacks == 4, "slot");
 _Static_assert(__HYPERVISOR_memory_op == 12, "slot");
+_Static_assert(__HYPERVISOR_multicall == 13, "slot");
 _Static_assert(__HYPERVISOR_update_va_mapping == 14, "slot");
 _Static_assert(__HYPERVISOR_set_timer_op == 15, "slot");
 _Static_assert(__HYPERVISOR_xen_version == 17, "slot");
@@ -86,6 +87,9 @@ static inline long HYPERVISOR_get_debugreg(int reg)
 
 static inline long HYPERVISOR_memory_op(unsigned cmd, void *arg)
 { return _hypercall2(12, cmd, arg); }
+
+static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned nr)
+{ return _hypercall2(13, calls, nr); }
 
 /* update_va_mapping(va, pte_lo, pte_hi, flags): 64-bit PTE split lo/hi. */
 static inline long HYPERVISOR_update_va_mapping(unsigned long va, uint64_t pte, unsigned flags)

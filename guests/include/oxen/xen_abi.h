@@ -199,6 +199,13 @@ typedef struct mmu_update {
     uint64_t val;
 } mmu_update_t;
 
+/* multicall entry (x86_32): the op, its result, six arguments */
+typedef struct multicall_entry {
+    uint32_t op;
+    int32_t result;
+    uint32_t args[6];
+} multicall_entry_t;
+
 #define MMUEXT_PIN_L1_TABLE      0
 #define MMUEXT_PIN_L2_TABLE      1
 #define MMUEXT_PIN_L3_TABLE      2

@@ -1,5 +1,6 @@
 package org.oxen.guests;
 
+import org.oxen.elf.Elf32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -34,7 +35,7 @@ class PvElfTest {
     private static Map<Integer, Elf32.Note> xenNotes(List<Elf32.Note> notes) {
         Map<Integer, Elf32.Note> map = new HashMap<>();
         for (Elf32.Note n : notes) {
-            if (n.owner().equals("Xen")) {
+            if (n.name().equals("Xen")) {
                 assertTrue(map.put(n.type(), n) == null, "duplicate Xen note type " + n.type());
             }
         }
@@ -43,10 +44,10 @@ class PvElfTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void xenNotesDescribeThePaeKernel(String name) {
-        Elf32 elf = new Elf32(GuestImages.load(Flavor.PV, name));
-        assertEquals(Elf32.ET_EXEC, elf.type, "ELF type");
-        assertEquals(Elf32.EM_386, elf.machine, "ELF machine");
+    void xenNotesDescribeThePaeKernel(String name) throws Exception {
+        Elf32 elf = Elf32.parse(GuestImages.load(Flavor.PV, name));
+        assertEquals(Elf32.ET_EXEC, elf.type(), "ELF type");
+        assertEquals(Elf32.EM_386, elf.machine(), "ELF machine");
 
         Map<Integer, Elf32.Note> notes = xenNotes(elf.segmentNotes());
         for (int type : new int[] {ENTRY, HYPERCALL_PAGE, NOTE_VIRT_BASE, PADDR_OFFSET, XEN_VERSION,
@@ -63,13 +64,13 @@ class PvElfTest {
         assertEquals(VIRT_BASE, notes.get(NOTE_VIRT_BASE).word(), "VIRT_BASE");
         assertEquals(VIRT_BASE, notes.get(PADDR_OFFSET).word(), "PADDR_OFFSET");
         assertEquals(HYPERVISOR_VIRT_START, notes.get(HV_START_LOW).word(), "HV_START_LOW");
-        assertEquals(elf.entry, notes.get(ENTRY).word(), "ENTRY note == e_entry");
+        assertEquals(elf.entry(), notes.get(ENTRY).word(), "ENTRY note == e_entry");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void notesAreInASectionToo(String name) {
-        Elf32 elf = new Elf32(GuestImages.load(Flavor.PV, name));
+    void notesAreInASectionToo(String name) throws Exception {
+        Elf32 elf = Elf32.parse(GuestImages.load(Flavor.PV, name));
         Map<Integer, Elf32.Note> bySegment = xenNotes(elf.segmentNotes());
         Map<Integer, Elf32.Note> bySection = xenNotes(elf.sectionNotes());
         assertEquals(bySegment.keySet(), bySection.keySet());
@@ -79,11 +80,11 @@ class PvElfTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void segmentsSitBetweenVirtBaseAndTheHypervisor(String name) {
-        Elf32 elf = new Elf32(GuestImages.load(Flavor.PV, name));
+    void segmentsSitBetweenVirtBaseAndTheHypervisor(String name) throws Exception {
+        Elf32 elf = Elf32.parse(GuestImages.load(Flavor.PV, name));
         boolean entryInText = false;
         long lowest = Long.MAX_VALUE;
-        for (Elf32.Segment s : elf.segments) {
+        for (Elf32.ProgramHeader s : elf.programHeaders()) {
             if (s.type() != Elf32.PT_LOAD) {
                 continue;
             }
@@ -92,7 +93,7 @@ class PvElfTest {
             assertTrue(s.vaddr() >= VIRT_BASE, "segment below VIRT_BASE: " + s);
             assertTrue(s.vaddr() + s.memsz() <= HYPERVISOR_VIRT_START, "segment reaches the hypervisor: " + s);
             assertTrue(s.filesz() <= s.memsz(), "filesz > memsz: " + s);
-            if (s.containsVaddr(elf.entry) && (s.flags() & 1) != 0) {
+            if (s.containsVaddr(elf.entry()) && (s.flags() & 1) != 0) {
                 entryInText = true;
             }
         }
@@ -102,8 +103,8 @@ class PvElfTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void hypercallPageIsAZeroedPageOfTheImage(String name) {
-        Elf32 elf = new Elf32(GuestImages.load(Flavor.PV, name));
+    void hypercallPageIsAZeroedPageOfTheImage(String name) throws Exception {
+        Elf32 elf = Elf32.parse(GuestImages.load(Flavor.PV, name));
         long page = xenNotes(elf.segmentNotes()).get(HYPERCALL_PAGE).word();
         assertEquals(0, page & 0xfff, "hypercall page not page-aligned: 0x" + Long.toHexString(page));
         long off = elf.fileOffset(page);
@@ -111,8 +112,8 @@ class PvElfTest {
         assertNotEquals(-1, off, "hypercall page is not file-backed in a PT_LOAD segment");
         assertEquals(off + 4095, offEnd, "hypercall page is not one contiguous page of the image");
         for (int i = 0; i < 4096; i++) {
-            assertEquals(0, elf.image[(int) off + i], "hypercall page byte " + i + " is not zero");
+            assertEquals(0, elf.file()[(int) off + i], "hypercall page byte " + i + " is not zero");
         }
-        assertNotEquals(page, elf.entry, "entry point inside the hypercall page");
+        assertNotEquals(page, elf.entry(), "entry point inside the hypercall page");
     }
 }

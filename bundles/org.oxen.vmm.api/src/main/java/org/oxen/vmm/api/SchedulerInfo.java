@@ -11,7 +11,7 @@ import java.util.List;
  * @param description  one line
  * @param isDefault    whether new pools and Pool-0 use it
  * @param domainParams its per-domain parameters, in the order the scheduler lists them
- * @param poolParams   its per-pool parameters (1.2), in its order
+ * @param poolParams   its per-pool parameters (1.3), in its order
  */
 public record SchedulerInfo(String name, String description, boolean isDefault, List<Param> domainParams,
         List<Param> poolParams) {
@@ -21,7 +21,7 @@ public record SchedulerInfo(String name, String description, boolean isDefault, 
         poolParams = List.copyOf(poolParams);
     }
 
-    /** A scheduler without pool parameters (the 1.1 constructor). */
+    /** A scheduler without pool parameters (the 1.2 constructor). */
     public SchedulerInfo(String name, String description, boolean isDefault, List<Param> domainParams) {
         this(name, description, isDefault, domainParams, List.of());
     }
@@ -34,13 +34,13 @@ public record SchedulerInfo(String name, String description, boolean isDefault, 
      * @param range        accepted values as text, e.g. {@code 1..65535}
      * @param defaultValue formatted default
      * @param description  one line
-     * @param option       (1.2) its option letter in {@code xl sched-<name>} ({@code "w"}), empty if none
-     * @param column       (1.2) its column header in {@code xl sched-<name>} listings ({@code Weight})
+     * @param option       (1.3) its option letter in {@code xl sched-<name>} ({@code "w"}), empty if none
+     * @param column       (1.3) its column header in {@code xl sched-<name>} listings ({@code Weight})
      */
     public record Param(String name, String unit, String range, String defaultValue, String description,
             String option, String column) {
 
-        /** A parameter without option letter, its column its name (the 1.1 constructor). */
+        /** A parameter without option letter, its column its name (the 1.2 constructor). */
         public Param(String name, String unit, String range, String defaultValue, String description) {
             this(name, unit, range, defaultValue, description, "", name);
         }

@@ -142,7 +142,7 @@ class XenErrnoParityTest {
      * mapped lazily (pv_map_ldt_shadow_page on the first fault).
      */
     @Test
-    void setLdtOnAnUnmappedOrWritablePageSucceeds_errnoRow4() {
+    void setLdtOnAnUnmappedOrWritablePageSucceeds_errnoRow4a() {
         int writable = scratch & ~0xFFF;
         int unmapped = 0x00400000;
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, writable, 16, Xen.DOMID_SELF));
@@ -154,6 +154,17 @@ class XenErrnoParityTest {
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, writable, 8193, Xen.DOMID_SELF));
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, writable + 8, 0, Xen.DOMID_SELF), "no entries: base ignored");
         assertEquals(0, v.ldtEntries);
+    }
+
+    /**
+     * The lazy LDT as a guest sees it (handle_gdt_ldt_mapping_fault): a selector from an LDT
+     * page that cannot be a descriptor page faults with CR2 = the guest's LDT address; once the
+     * page is read-only the same load maps it and works.
+     */
+    @Test
+    void setLdtMapsThePageOnFirstUse_errnoRow4b() throws Exception {
+        String out = IsolationTest.run(vmm, "ldt", "attack=ldt");
+        assertTrue(out.contains("mapped on first use"), out);
     }
 
     /** check_descriptor: "Invalid type 0 is harmless. It is used for 2nd half of a call gate." */

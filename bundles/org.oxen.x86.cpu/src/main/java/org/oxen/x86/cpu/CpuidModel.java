@@ -8,13 +8,14 @@ import java.nio.charset.StandardCharsets;
  * the highest basic leaf, as Intel CPUs do.
  *
  * <p>The default model is a family-6 "GenuineIntel" i686 with FPU, DE, PSE, TSC, MSR, PAE,
- * CX8, SEP, PGE, CMOV, PAT, FXSR, and NX in leaf 0x80000001: what this core implements.
+ * CX8, SEP, MTRR, PGE, CMOV, PAT, FXSR, and NX in leaf 0x80000001: what this core implements
+ * (no MMX, SSE or SSE2: FXSR saves the x87 state only).
  */
 public final class CpuidModel {
 
     /** Leaf 1 EDX feature bits. */
     public static final int FPU = 1, DE = 1 << 2, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6,
-            CX8 = 1 << 8, APIC = 1 << 9, SEP = 1 << 11, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16,
+            CX8 = 1 << 8, APIC = 1 << 9, SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16,
             FXSR = 1 << 24;
     /** Leaf 0x80000001 EDX: execute-disable. */
     public static final int NX = 1 << 20;
@@ -27,7 +28,7 @@ public final class CpuidModel {
     public CpuidModel() {
         setVendor("GenuineIntel");
         set(1, 0x000006F1, 0x00000800, 0,
-                FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | PGE | CMOV | PAT | FXSR);
+                FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | FXSR);
         set(2, 0x00000001, 0, 0, 0);
         set(0x80000000, 0x80000004, 0, 0, 0);
         set(0x80000001, 0, 0, 0, NX);

@@ -30,7 +30,12 @@ public interface X86Cpu {
      * the TLB fast path. {@code ioBus} sees the whole 64 KiB port space (offset = port number).
      */
     static X86Cpu create(PhysicalMemory memory, IoPortDevice ioBus) {
-        return new Core(memory, ioBus);
+        return new Core(memory, ioBus, CpuOptions.DEFAULT);
+    }
+
+    /** As {@link #create(PhysicalMemory, IoPortDevice)}, executing as {@code options} say. */
+    static X86Cpu create(PhysicalMemory memory, IoPortDevice ioBus, CpuOptions options) {
+        return new Core(memory, ioBus, options);
     }
 
     // ---- running ----

@@ -19,7 +19,12 @@ import org.oxen.x86.cpu.testkit.TestMachine;
  * random instruction mixes run several times (so the second and later passes come from the cache).
  */
 class CodeCacheTest {
-    final TestMachine m = new TestMachine().protectedMode();
+    /** The options of every CPU this class creates with the cache on (subclasses translate too). */
+    CpuOptions options() {
+        return CpuOptions.cacheOnly();
+    }
+
+    final TestMachine m = new TestMachine(options()).protectedMode();
 
     RunResult kernel(int org, String src, int eip) {
         m.code(org, src);
@@ -72,7 +77,7 @@ class CodeCacheTest {
 
     @Test
     void anotherCpuPatchesCode() {
-        X86Cpu other = X86Cpu.create(m.ram, m.bus);
+        X86Cpu other = X86Cpu.create(m.ram, m.bus, options());
         CpuTestSupport.enterFlat32(other, 0);
         m.code(0x12000, "nop\n mov eax, 1\n add eax, eax\n hlt");
         for (int i = 0; i < 3; i++) {
@@ -207,15 +212,8 @@ class CodeCacheTest {
         }
     }
 
-    static int[] runMix(String src, boolean cache) {
-        String old = System.getProperty("oxen.x86.cpu.noCodeCache");
-        if (cache) System.clearProperty("oxen.x86.cpu.noCodeCache"); else System.setProperty("oxen.x86.cpu.noCodeCache", "true");
-        TestMachine t;
-        try {
-            t = new TestMachine().protectedMode();
-        } finally {
-            if (old == null) System.clearProperty("oxen.x86.cpu.noCodeCache"); else System.setProperty("oxen.x86.cpu.noCodeCache", old);
-        }
+    int[] runMix(String src, boolean cache) {
+        TestMachine t = new TestMachine(cache ? options() : CpuOptions.INTERPRETER).protectedMode();
         for (int i = 0; i < 0x200; i += 4) t.ram.write32(0x20000 + i, i * 0x9E3779B9);
         t.code(KCODE, src);
         t.cpu.setEip(KCODE);

@@ -26,22 +26,8 @@ class TranslatorTest {
     enum Mode { INTERPRETER, TRANSLATOR }
 
     static TestMachine machine(Mode mode) {
-        String[] keys = {"oxen.x86.cpu.noCodeCache", "oxen.x86.cpu.jitThreshold"};
-        String[] old = new String[keys.length];
-        for (int i = 0; i < keys.length; i++) old[i] = System.getProperty(keys[i]);
-        if (mode == Mode.INTERPRETER) {
-            System.setProperty(keys[0], "true");
-        } else {
-            System.clearProperty(keys[0]);
-            System.setProperty(keys[1], "0");
-        }
-        try {
-            return new TestMachine().protectedMode();
-        } finally {
-            for (int i = 0; i < keys.length; i++) {
-                if (old[i] == null) System.clearProperty(keys[i]); else System.setProperty(keys[i], old[i]);
-            }
-        }
+        return new TestMachine(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER : CpuOptions.DEFAULT.translateAtOnce())
+                .protectedMode();
     }
 
     static long[] stats(TestMachine t) {

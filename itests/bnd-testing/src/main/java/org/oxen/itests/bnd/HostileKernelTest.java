@@ -59,7 +59,9 @@ class HostileKernelTest {
             new Call("mmuext pin Xen's frame", -Errno.EINVAL, Hypercall.MMUEXT_OP, data + 0x10, 1, 0, Xen.DOMID_SELF),
             new Call("set_gdt too many entries", -Errno.EINVAL, Hypercall.SET_GDT, data, 8192),
             new Call("multicall bad list", -Errno.EFAULT, Hypercall.MULTICALL, 0x1000, 100),
-            new Call("sched_op shutdown reason 42", -Errno.EINVAL, Hypercall.SCHED_OP_COMPAT, Sched.SCHEDOP_SHUTDOWN, 42),
+            // (SCHEDOP_shutdown with a reason above 5 is not hostile: Xen shuts the domain down with
+            // it, see vmm.core's XenErrnoParityTest row 7, so it cannot stand in this list)
+            new Call("sched_op unknown command 42", -Errno.ENOSYS, Hypercall.SCHED_OP_COMPAT, 42, 0),
             new Call("unknown hypercall", -Errno.ENOSYS, 55),
             new Call("still alive", 4 << 16 | 1, Hypercall.XEN_VERSION, 0, 0));
         ByteArrayOutputStream code = new ByteArrayOutputStream();

@@ -65,7 +65,7 @@ class XlCommandTest {
         assertNotNull(info.get("host"));
         assertEquals("atropos bvt credit rr sedf", info.get("schedulers"));
         assertEquals("credit", info.get("xen_scheduler"));
-        assertEquals("debugcon ioapic lapic pci pic pit rtc uart", info.get("x86_devices"));
+        assertEquals("debugcon ioapic lapic pci pic pit postcode rtc uart", info.get("x86_devices"));
         assertEquals(0, gogo.get("xl.status"));
     }
 

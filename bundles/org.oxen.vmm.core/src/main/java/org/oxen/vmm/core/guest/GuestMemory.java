@@ -14,13 +14,21 @@ import org.oxen.x86.api.Ram;
  * {@link Xen#HYPERVISOR_VIRT_START} (Xen's access_ok). Any failure throws
  * {@link GuestFault#INSTANCE}. Like the hardware, translation sets A (and D for writes) in the
  * L1 entry.
+ *
+ * <p>Locking: a write translates and stores under the mm lock (the {@link
+ * org.oxen.vmm.core.mm.FramePool} monitor), under which every type change happens: the writable
+ * L1 entry it went through holds the frame's writable type for the whole store, so a frame can
+ * never become a page table or descriptor page between the check and the write (another vcpu of
+ * the domain changing the tables at the same moment). Reads take no lock.
  */
 public final class GuestMemory {
 
     private final Ram ram;
+    private final Object mmLock;
 
-    public GuestMemory(Ram ram) {
+    public GuestMemory(Ram ram, Object mmLock) {
         this.ram = ram;
+        this.mmLock = mmLock;
     }
 
     /** Machine address of {@code va}, or -1. */
@@ -64,35 +72,43 @@ public final class GuestMemory {
     }
 
     public void write8(int cr3, int va, int v) {
-        ram.write8(xlate(cr3, va, true), v);
+        synchronized (mmLock) {
+            ram.write8(xlate(cr3, va, true), v);
+        }
     }
 
     public void write16(int cr3, int va, int v) {
-        if ((va & 0xFFF) <= 0xFFE) {
-            ram.write16(xlate(cr3, va, true), v);
-        } else {
-            // check both pages before writing either
-            xlate(cr3, va + 1, true);
-            write8(cr3, va, v);
-            write8(cr3, va + 1, v >>> 8);
+        synchronized (mmLock) {
+            if ((va & 0xFFF) <= 0xFFE) {
+                ram.write16(xlate(cr3, va, true), v);
+            } else {
+                // check both pages before writing either
+                xlate(cr3, va + 1, true);
+                write8(cr3, va, v);
+                write8(cr3, va + 1, v >>> 8);
+            }
         }
     }
 
     public void write32(int cr3, int va, int v) {
-        if ((va & 0xFFF) <= 0xFFC) {
-            ram.write32(xlate(cr3, va, true), v);
-        } else {
-            xlate(cr3, va, true);
-            xlate(cr3, va + 3, true);
-            for (int i = 0; i < 4; i++) write8(cr3, va + i, v >>> (8 * i));
+        synchronized (mmLock) {
+            if ((va & 0xFFF) <= 0xFFC) {
+                ram.write32(xlate(cr3, va, true), v);
+            } else {
+                xlate(cr3, va, true);
+                xlate(cr3, va + 3, true);
+                for (int i = 0; i < 4; i++) write8(cr3, va + i, v >>> (8 * i));
+            }
         }
     }
 
     public void write64(int cr3, int va, long v) {
-        xlate(cr3, va, true);
-        xlate(cr3, va + 7, true);
-        write32(cr3, va, (int) v);
-        write32(cr3, va + 4, (int) (v >>> 32));
+        synchronized (mmLock) {
+            xlate(cr3, va, true);
+            xlate(cr3, va + 7, true);
+            write32(cr3, va, (int) v);
+            write32(cr3, va + 4, (int) (v >>> 32));
+        }
     }
 
     /** copy_from_guest of {@code len} bytes. */
@@ -109,6 +125,12 @@ public final class GuestMemory {
 
     /** copy_to_guest; all pages are checked before the first byte is written. */
     public void write(int cr3, int va, byte[] src, int off, int len) {
+        synchronized (mmLock) {
+            writeLocked(cr3, va, src, off, len);
+        }
+    }
+
+    private void writeLocked(int cr3, int va, byte[] src, int off, int len) {
         for (int done = 0; done < len; ) {
             xlate(cr3, va + done, true);
             done += 0x1000 - ((va + done) & 0xFFF);

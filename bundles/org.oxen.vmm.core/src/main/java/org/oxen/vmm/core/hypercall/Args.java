@@ -63,10 +63,19 @@ final class Args {
     static final long PREEMPT_NS = 1_000_000L;
 
     /**
+     * A preemptible hypercall starts its work: its time counts from now, unless it runs inside a
+     * multicall, whose time it shares (so the multicall as a whole yields after about
+     * {@link #PREEMPT_NS}). Only the loops read the clock: a null hypercall pays nothing.
+     */
+    static void enter(VcpuImpl v, boolean mc) {
+        if (!mc) v.hypercallStartNs = v.domain().clock().nanos();
+    }
+
+    /**
      * hypercall_preempt_check: true once the calling vcpu has spent {@link #PREEMPT_NS} in this
-     * hypercall (since {@link VcpuImpl#hypercallStartNs}) or its domain is stopping (paused for
-     * destruction, shut down): long loops then continue themselves, so the vcpu reaches the
-     * scheduler and a dying domain's vcpus stop within about a millisecond.
+     * hypercall (since {@link #enter}) or its domain is stopping (paused for destruction, shut
+     * down): long loops then continue themselves, so the vcpu reaches the scheduler and a dying
+     * domain's vcpus stop within about a millisecond.
      */
     static boolean preempt(VcpuImpl v) {
         DomainImpl d = v.domain();

@@ -42,6 +42,8 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         CallbackHypercalls callbacks = new CallbackHypercalls(s);
         PhysdevHypercalls physdev = new PhysdevHypercalls(s);
         MulticallHypercall multicall = new MulticallHypercall(s, this);
+        EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
+        VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
 
         table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
         table[Hypercall.MMU_UPDATE] = mmu::mmuUpdate;
@@ -66,6 +68,10 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.SCHED_OP] = sched::schedOp;
         table[Hypercall.CALLBACK_OP] = callbacks::callbackOp;
         table[Hypercall.PHYSDEV_OP] = physdev::physdevOp;
+        table[Hypercall.EVENT_CHANNEL_OP] = evtchn::eventChannelOp;
+        table[Hypercall.SET_TIMER_OP] = vcpu::setTimerOp;
+        table[Hypercall.VCPU_OP] = vcpu::vcpuOp;
+        table[Hypercall.EVENT_CHANNEL_OP_COMPAT] = evtchn::eventChannelOpCompat;
     }
 
     public long internalErrors() {
@@ -89,7 +95,6 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= table.length || table[nr] == null) {
             return -Errno.ENOSYS;
         }
-        if (!inMulticall) v.hypercallStartNs = v.domain().clock().nanos();
         try {
             return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {

@@ -27,6 +27,7 @@ final class MulticallHypercall {
 
     long multicall(VcpuImpl v, int list, int nr, int a3, int a4, int a5, int a6, boolean mc) {
         if (mc) return EINVAL;
+        Args.enter(v, false);
         GuestMemory g = s.guest();
         long n = nr & 0xFFFFFFFFL;
         int[] e = new int[8];

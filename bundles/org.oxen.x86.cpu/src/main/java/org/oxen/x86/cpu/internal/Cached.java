@@ -4,6 +4,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.*;
 
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.CpuOptions;
 
 /**
  * The decoded-instruction cache: the common 32-bit instructions (no prefixes, at most 8 bytes,
@@ -36,18 +37,19 @@ abstract class Cached extends Events {
     private final CodePage[] codePages = new CodePage[2 * CODE_SETS];
 
     /**
-     * False when the system property {@code oxen.x86.cpu.noCodeCache} is set at construction:
-     * every instruction is then decoded from memory (tests compare both ways).
+     * {@link CpuOptions#codeCache()}: false decodes every instruction from memory (tests
+     * compare both ways).
      */
-    private final boolean codeCache = !Boolean.getBoolean("oxen.x86.cpu.noCodeCache");
+    private final boolean codeCache;
 
     /**
-     * The translator: false when {@code oxen.x86.cpu.noJit} (or {@code noCodeCache}) is set at
-     * construction. A record becomes a region entry after {@code oxen.x86.cpu.jitThreshold}
-     * (default 50) taken branches, calls or returns arrived at it.
+     * The translator ({@link CpuOptions#translator()}). A record becomes a region entry after
+     * {@link CpuOptions#translationThreshold()} taken branches, calls or returns arrived at it.
      */
-    private final boolean jit = codeCache && !Boolean.getBoolean("oxen.x86.cpu.noJit");
-    private final int jitThreshold = Math.max(0, Integer.getInteger("oxen.x86.cpu.jitThreshold", 50));
+    private final boolean jit;
+    private final int jitThreshold;
+    /** {@link CpuOptions#shortestStraightRegion()}. */
+    private final int shortestStraightRegion;
     /** A frame whose regions died this often (code keeps changing) gets no more. */
     private static final int MAX_REGION_DEATHS = 8, MAX_REGIONS_PER_FRAME = 64;
 
@@ -58,8 +60,12 @@ abstract class Cached extends Events {
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
-    Cached(PhysicalMemory mem, IoPortDevice io) {
+    Cached(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
         super(mem, io);
+        codeCache = options.codeCache();
+        jit = options.translator();
+        jitThreshold = options.translationThreshold();
+        shortestStraightRegion = options.shortestStraightRegion();
     }
 
     private CodePage lookupCode() {
@@ -114,8 +120,8 @@ abstract class Cached extends Events {
                     int k = e - base;
                     int ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
                     while (j < n && ri >= 2) {
-                        int b = 8 * ri;
-                        int opw = rec[b];
+                        int b = CodePage.REC_WORDS * ri;
+                        int opw = rec[b + CodePage.R_OP];
                         int len = (opw >>> 8) & 15;
                         if (len == 0) break;
                         long w = (long) I64.get(arr, e + delta) & (-1L >>> (64 - 8 * len));
@@ -135,7 +141,7 @@ abstract class Cached extends Events {
                             }
                             if (t) {
                                 startEip = e;
-                                e = target(e + len + rec[b + 3]);
+                                e = target(e + len + rec[b + CodePage.R_IMM]);
                                 j++;
                                 ri = taken(rec, b, e - base, at);
                                 if (ri >= 2 && jit) {
@@ -182,31 +188,31 @@ abstract class Cached extends Events {
                                 break;
                             }
                             case K_ADD32_RI: {
-                                int x = r[a], y = rec[b + 3], res = x + y;
+                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x + y;
                                 lop = L_ADD; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
                             }
                             case K_SUB32_RI: case K_CMP32_RI: {
-                                int x = r[a], y = rec[b + 3], res = x - y;
+                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x - y;
                                 lop = L_SUB; lsz = 2; la = x; lb = y; lres = res;
                                 if ((opw & 0xFF) == K_SUB32_RI) r[a] = res;
                                 break;
                             }
                             case K_XOR32_RI: {
-                                int x = r[a], y = rec[b + 3], res = x ^ y;
+                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x ^ y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
                             }
                             case K_AND32_RI: case K_TEST32_RI: {
-                                int x = r[a], y = rec[b + 3], res = x & y;
+                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x & y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
                                 if ((opw & 0xFF) == K_AND32_RI) r[a] = res;
                                 break;
                             }
                             case K_OR32_RI: {
-                                int x = r[a], y = rec[b + 3], res = x | y;
+                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x | y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
@@ -216,38 +222,38 @@ abstract class Cached extends Events {
                         } else if (cls == 3) {
                         switch (kd) {
                             case K_MOV32_RR: r[a] = r[(opw >>> 16) & 7]; break;
-                            case K_MOV32_RI: r[a] = rec[b + 3]; break;
-                            case K_LEA: r[a] = addr(rec[b + 1], rec[b + 2]); break;
+                            case K_MOV32_RI: r[a] = rec[b + CodePage.R_IMM]; break;
+                            case K_LEA: r[a] = addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
                             case K_INC_R: r[a] = inc32(r[a]); break;
                             case K_DEC_R: r[a] = dec32(r[a]); break;
-                            case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + 3]); break;
+                            case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + CodePage.R_IMM]); break;
                             default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else if (cls == 4) {
                         switch (kd) {
                             case K_MOV32_RM:
                                 startEip = e;
-                                r[a] = rd32((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]));
+                                r[a] = rd32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]));
                                 break;
                             case K_MOV32_MR:
                                 startEip = e;
-                                wr32((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), r[(opw >>> 16) & 7]);
+                                wr32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), r[(opw >>> 16) & 7]);
                                 break;
-                            case K_ALU32_RM: startEip = e; alu32RM(opw, a, rec[b + 1], rec[b + 2]); break;
-                            case K_ALU32_MR: startEip = e; alu32MR(opw, rec[b + 1], rec[b + 2]); break;
-                            case K_ALU32_MI: startEip = e; alu32MI(opw, rec[b + 1], rec[b + 2], rec[b + 3]); break;
-                            case K_MOVX_M: startEip = e; movxM(opw, a, rec[b + 1], rec[b + 2]); break;
+                            case K_ALU32_RM: startEip = e; alu32RM(opw, a, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
+                            case K_ALU32_MR: startEip = e; alu32MR(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
+                            case K_ALU32_MI: startEip = e; alu32MI(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP], rec[b + CodePage.R_IMM]); break;
+                            case K_MOVX_M: startEip = e; movxM(opw, a, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
                             case K_MOV32_MI:
                                 startEip = e;
-                                wr32((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), rec[b + 3]);
+                                wr32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
                                 break;
                             case K_MOV8_MI:
                                 startEip = e;
-                                wr8((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), rec[b + 3]);
+                                wr8((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
                                 break;
                             case K_MOV8_MR:
                                 startEip = e;
-                                wr8((rec[b + 1] >>> 16) & 7, addr(rec[b + 1], rec[b + 2]), reg8((opw >>> 16) & 7));
+                                wr8((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), reg8((opw >>> 16) & 7));
                                 break;
                             default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
@@ -264,7 +270,7 @@ abstract class Cached extends Events {
                             default:
                                 startEip = e;
                                 eip = e + len;
-                                run(opw, rec[b + 1], rec[b + 2], rec[b + 3]);
+                                run(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP], rec[b + CodePage.R_IMM]);
                                 e = eip;
                                 j++;
                                 k = e - base;
@@ -283,11 +289,11 @@ abstract class Cached extends Events {
                         }
                         e += len;
                         j++;
-                        int nx = rec[b + 4];
+                        int nx = rec[b + CodePage.R_NEXT];
                         if (nx == 0) {
                             k = e - base;
                             nx = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
-                            if (nx >= 2) rec[b + 4] = nx;
+                            if (nx >= 2) rec[b + CodePage.R_NEXT] = nx;
                         }
                         ri = nx;
                     }
@@ -372,7 +378,7 @@ abstract class Cached extends Events {
      * one. Returns the instructions retired there (EIP updated), 0 if none ran.
      */
     private int hot(CodePage cp, int ri, int e, int budget) {
-        int mb = 8 * ri + 5;
+        int mb = CodePage.REC_WORDS * ri + CodePage.R_MARK;
         int h = cp.rec[mb];
         if (h >= 0) {
             if (h < jitThreshold) {
@@ -391,7 +397,7 @@ abstract class Cached extends Events {
         if (cp.regionDeaths >= MAX_REGION_DEATHS || cp.regionCount >= MAX_REGIONS_PER_FRAME) return -1;
         Region rg;
         try {
-            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k);
+            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k, shortestStraightRegion);
         } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
             jitFailed++;
             jitLastFailure = t;
@@ -411,7 +417,7 @@ abstract class Cached extends Events {
                 int got = rg.run(this, budget - done);
                 done += got;
                 if (rg.dead) {
-                    cp.rec[8 * rg.entryRecord + 5] = 0;
+                    cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
                     cp.regions[idx] = null;
                     cp.regionDeaths++;
                     jitDropped++;
@@ -421,7 +427,7 @@ abstract class Cached extends Events {
                 if (Integer.compareUnsigned(k, 0x1000) >= 0) return done;
                 int ri = cp.at[k];
                 if (ri < 2) return done;
-                int h = cp.rec[8 * ri + 5];
+                int h = cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK];
                 if (h > -2) return done;
                 idx = -2 - h;
             }
@@ -453,11 +459,11 @@ abstract class Cached extends Events {
 
     /** The record at the branch target offset {@code k} (linked on first use), or 0. */
     private static int taken(int[] rec, int b, int k, char[] at) {
-        int t = rec[b + 7];
+        int t = rec[b + CodePage.R_TARGET];
         if (t != 0) return t;
         if (Integer.compareUnsigned(k, 0x1000) >= 0) return 0;
         t = at[k];
-        if (t >= 2) rec[b + 7] = t;
+        if (t >= 2) rec[b + CodePage.R_TARGET] = t;
         return t;
     }
 
@@ -504,12 +510,12 @@ abstract class Cached extends Events {
                 ri = decoder.decode(cp, k, fetchArr, p, ri);
                 if (ri > 1) {
                     int[] rec = cp.rec;
-                    int b = 8 * ri;
-                    int opw = rec[b];
+                    int b = CodePage.REC_WORDS * ri;
+                    int opw = rec[b + CodePage.R_OP];
                     defaults();
                     startEip = e;
                     eip = e + ((opw >>> 8) & 15);
-                    run(opw, rec[b + 1], rec[b + 2], rec[b + 3]);
+                    run(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP], rec[b + CodePage.R_IMM]);
                     return;
                 }
             }

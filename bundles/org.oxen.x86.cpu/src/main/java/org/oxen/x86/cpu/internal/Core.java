@@ -7,6 +7,7 @@ import org.oxen.x86.api.InterruptAcknowledge;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.CpuExit;
 import org.oxen.x86.cpu.CpuidModel;
 import org.oxen.x86.cpu.ExitAction;
@@ -50,8 +51,8 @@ public final class Core extends Cached implements X86Cpu {
         }
     };
 
-    public Core(PhysicalMemory mem, IoPortDevice io) {
-        super(mem, io);
+    public Core(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
+        super(mem, io, options);
         reset();
     }
 

@@ -77,6 +77,14 @@ abstract class CpuState {
     long apicBase = 0xFEE00900L;
     long pat = 0x0007040600070406L;
     long miscEnable = 1;
+    /** IA32_DEBUGCTL: LBR (bit 0) and BTF (bit 1) are kept; branch recording and single-step on branches are not modelled. */
+    long debugCtl;
+    /** IA32_MTRR_DEF_TYPE: default type (bits 0-7), fixed enable (10), enable (11); 0 at reset. */
+    long mtrrDefType;
+    /** IA32_MTRR_PHYSBASE0..7 / PHYSMASK0..7 (MSRs 0x200-0x20F, in that order). */
+    final long[] mtrrVar = new long[2 * Sys.MTRR_VARIABLE];
+    /** The eleven fixed-range MTRRs: 0x250, 0x258, 0x259, 0x268-0x26F. */
+    final long[] mtrrFixed = new long[11];
 
     // lazy flags
     static final int L_NONE = 0, L_ADD = 1, L_ADC = 2, L_SUB = 3, L_SBB = 4, L_LOGIC = 5, L_INC = 6, L_DEC = 7,

@@ -51,26 +51,26 @@ final class RecordDecoder {
             if (ri == 0) {
                 cp.at[k] = 1;
             } else {
-                cp.rec[8 * ri] = 0; // keeps its index (links to it stay right); kind 0 = interpret
-                cp.rec[8 * ri + 5] = 0;
+                cp.rec[CodePage.REC_WORDS * ri + CodePage.R_OP] = 0; // keeps its index (links to it stay right); kind 0 = interpret
+                cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK] = 0;
             }
             return 1;
         }
         if (ri == 0) ri = cp.allocate();
-        int b = 8 * ri;
+        int b = CodePage.REC_WORDS * ri;
         int w0 = out[0], kind = w0 & 0xFF, sub = (w0 >>> 20) & 15;
         int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub]
                 : kind == K_JCC && (sub & 0xE) == 4 ? (sub == 4 ? K_JZ : K_JNZ) : 0;
         if (kind == K_MOV_MI) spec = ((w0 >>> 24) & 3) == 2 ? K_MOV32_MI : K_MOV8_MI;
         if (kind == K_MOV_MR && ((w0 >>> 24) & 3) == 0) spec = K_MOV8_MR;
         if (spec != 0) w0 = (w0 & ~0xFF) | spec;
-        cp.rec[b] = w0 | len << 8 | dispatchClass(w0 & 0xFF) << 28;
-        cp.rec[b + 1] = out[1];
-        cp.rec[b + 2] = out[2];
-        cp.rec[b + 3] = out[3];
-        cp.rec[b + 4] = 0;
-        cp.rec[b + 5] = 0;
-        cp.rec[b + 7] = 0;
+        cp.rec[b + CodePage.R_OP] = w0 | len << 8 | dispatchClass(w0 & 0xFF) << 28;
+        cp.rec[b + CodePage.R_ADDR] = out[1];
+        cp.rec[b + CodePage.R_DISP] = out[2];
+        cp.rec[b + CodePage.R_IMM] = out[3];
+        cp.rec[b + CodePage.R_NEXT] = 0;
+        cp.rec[b + CodePage.R_MARK] = 0;
+        cp.rec[b + CodePage.R_TARGET] = 0;
         cp.raw[ri] = (long) I64.get(arr, p) & (-1L >>> (64 - 8 * len));
         cp.at[k] = (char) ri;
         return ri;

@@ -69,11 +69,13 @@ final class RegionCompiler extends RegionEmitter {
 
     /**
      * Compiles the region entered at {@code entry} of the frame {@code cp} whose bytes are at
-     * {@code arr[pb + offset]}; null if nothing there can be translated.
+     * {@code arr[pb + offset]}; null if nothing there can be translated or the region would be a
+     * straight run shorter than {@code shortestStraight} instructions.
      */
-    static Region compile(CodePage cp, byte[] arr, int pb, int entry) throws ReflectiveOperationException {
+    static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight)
+            throws ReflectiveOperationException {
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
-            RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap);
+            RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
             byte[] bytes = classBytes(plan, cp);
             if (bytes != null) return define(bytes, cp.at[entry]);
@@ -232,10 +234,10 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(LSTORE, VER);
         mv.visitLabel(verified);
         for (int i = 0; i < b.n; i++) {
-            int k = b.at[i], ri = b.ri[i], rb = 8 * ri;
-            int opw = cp.rec[rb];
+            int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
+            int opw = cp.rec[rb + CodePage.R_OP];
             int len = (opw >>> 8) & 15;
-            boolean stored = insn(b, i, k, len, opw, cp.rec[rb + 1], cp.rec[rb + 2], cp.rec[rb + 3]);
+            boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) { // a store may have changed this block's rest or any other block
                 mv.visitInsn(LCONST_0);
                 mv.visitVarInsn(LSTORE, VER);

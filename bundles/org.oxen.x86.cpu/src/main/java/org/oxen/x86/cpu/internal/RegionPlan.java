@@ -27,12 +27,6 @@ final class RegionPlan {
      * bit each in the translated code's "verified" mask), instructions per block.
      */
     static final int MAX_INSNS = 64, MAX_BLOCKS = 48, MAX_BLOCK = 40;
-    /**
-     * A region without an edge back into itself must hold at least this many instructions: a
-     * short run that leaves at once (e.g. three instructions before an INT 0x82) costs more in
-     * region entry and exit than it saves, and stays with the decoded-record loop.
-     */
-    static final int MIN_STRAIGHT = 10;
 
     /** A straight-line run of records: {@code ri[i]} at frame offset {@code at[i]}. */
     static final class Block {
@@ -71,13 +65,15 @@ final class RegionPlan {
     /**
      * The plan of the region entered at frame offset {@code entry} of {@code cp}, whose bytes are
      * {@code arr[pb + offset]}, of at most {@code maxInsns} instructions; null if no record is usable there or the region would be a short
-     * straight run (see {@link #MIN_STRAIGHT}).
+     * straight run shorter than {@code shortestStraight} instructions (a short run that leaves at
+     * once, e.g. three instructions before an INT 0x82, costs more in region entry and exit than
+     * it saves, and stays with the decoded-record loop; {@link org.oxen.x86.cpu.CpuOptions}).
      */
-    static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry, int maxInsns) {
+    static RegionPlan of(CodePage cp, byte[] arr, int pb, int entry, int maxInsns, int shortestStraight) {
         RegionPlan p = new RegionPlan(cp, arr, pb, maxInsns);
         if (!p.want(entry)) return null;
         while (!p.work.isEmpty()) p.fill(p.work.poll());
-        return p.revisits > 0 || p.total >= MIN_STRAIGHT ? p : null;
+        return p.revisits > 0 || p.total >= shortestStraight ? p : null;
     }
 
     static boolean isControl(int kind) {
@@ -99,7 +95,7 @@ final class RegionPlan {
                 return;
             }
             int ri = cp.at[k];
-            int opw = cp.rec[8 * ri];
+            int opw = cp.rec[CodePage.REC_WORDS * ri + CodePage.R_OP];
             bl.ri[bl.n] = ri;
             bl.at[bl.n] = k;
             bl.n++;
@@ -110,7 +106,7 @@ final class RegionPlan {
                 bl.end = k;
                 bl.control = true;
                 if (kind != K_RET) {
-                    want(k + cp.rec[8 * ri + 3]);
+                    want(k + cp.rec[CodePage.REC_WORDS * ri + CodePage.R_IMM]);
                     if (kind != K_JMP && kind != K_CALL) want(k);
                 }
                 return;
@@ -136,7 +132,7 @@ final class RegionPlan {
         if (k < 0 || k >= 4096) return false;
         int ri = cp.at[k];
         if (ri < 2) return false;
-        int len = (cp.rec[8 * ri] >>> 8) & 15;
+        int len = (cp.rec[CodePage.REC_WORDS * ri + CodePage.R_OP] >>> 8) & 15;
         return len != 0 && bytes(k, k + len) == cp.raw[ri];
     }
 }

@@ -309,32 +309,86 @@ abstract class Sys extends Exec0F {
         return false;
     }
 
+    // ---- MSR indices (Intel SDM vol. 4) ----
+    static final int IA32_MTRRCAP = 0xFE, IA32_DEBUGCTL = 0x1D9, IA32_MISC_ENABLE = 0x1A0,
+            IA32_MTRR_PHYSBASE0 = 0x200, IA32_MTRR_DEF_TYPE = 0x2FF;
+    /** Variable-range MTRR pairs (MTRRcap.VCNT). */
+    static final int MTRR_VARIABLE = 8;
+    /** MTRRcap: VCNT 8, fixed ranges (bit 8), write-combining (bit 10); no SMRR. */
+    static final long MTRRCAP = MTRR_VARIABLE | 1 << 8 | 1 << 10;
+    /** Physical-address bits (CPUID reports none above leaf 0x80000004: 36 with PAE). */
+    private static final long PHYS_MASK = (1L << 36) - 1;
+
+    /** Index of a fixed-range MTRR in {@code mtrrFixed}, or -1. */
+    private static int fixedMtrr(int idx) {
+        if (idx == 0x250) return 0;
+        if (idx == 0x258 || idx == 0x259) return idx - 0x257;
+        if (idx >= 0x268 && idx <= 0x26F) return idx - 0x265;
+        return -1;
+    }
+
+    /** A memory type an MTRR may hold: UC, WC, WT, WP, WB. */
+    private static boolean mtrrType(long t) {
+        return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+    }
+
     /** Reads an MSR; #GP(0) for MSRs this CPU does not have. */
     final long readMsr(int idx) {
+        if (idx >= IA32_MTRR_PHYSBASE0 && idx < IA32_MTRR_PHYSBASE0 + 2 * MTRR_VARIABLE) {
+            return mtrrVar[idx - IA32_MTRR_PHYSBASE0];
+        }
+        int fixed = fixedMtrr(idx);
+        if (fixed >= 0) return mtrrFixed[fixed];
         switch (idx) {
             case 0x10: return tsc();
             case 0x1B: return apicBase;
             case 0x174: return sysenterCs & 0xFFFFFFFFL;
             case 0x175: return sysenterEsp & 0xFFFFFFFFL;
             case 0x176: return sysenterEip & 0xFFFFFFFFL;
-            case 0x1A0: return miscEnable;
+            case IA32_MISC_ENABLE: return miscEnable;
             case 0x277: return pat;
-            case 0xFE: case 0x2FF: case 0x8B: case 0x17: return 0;
+            case IA32_MTRRCAP: return MTRRCAP;
+            case IA32_MTRR_DEF_TYPE: return mtrrDefType;
+            case IA32_DEBUGCTL: return debugCtl;
+            case 0x8B: case 0x17: return 0;
             case 0xC0000080: return efer;
             default: throw gp(0);
         }
     }
 
     final void writeMsr(int idx, long v) {
+        if (idx >= IA32_MTRR_PHYSBASE0 && idx < IA32_MTRR_PHYSBASE0 + 2 * MTRR_VARIABLE) {
+            boolean mask = ((idx - IA32_MTRR_PHYSBASE0) & 1) != 0;
+            long allowed = mask ? (PHYS_MASK & ~0xFFFL) | 0x800 : (PHYS_MASK & ~0xFFFL) | 0xFF;
+            if ((v & ~allowed) != 0 || !mask && !mtrrType(v & 0xFF)) throw gp(0);
+            mtrrVar[idx - IA32_MTRR_PHYSBASE0] = v;
+            return;
+        }
+        int fixed = fixedMtrr(idx);
+        if (fixed >= 0) {
+            for (int i = 0; i < 8; i++) {
+                if (!mtrrType(v >>> (8 * i) & 0xFF)) throw gp(0);
+            }
+            mtrrFixed[fixed] = v;
+            return;
+        }
         switch (idx) {
             case 0x10: tscOffset = v - (tsc() - tscOffset); return;
             case 0x1B: apicBase = v; return;
             case 0x174: sysenterCs = (int) v; return;
             case 0x175: sysenterEsp = (int) v; return;
             case 0x176: sysenterEip = (int) v; return;
-            case 0x1A0: miscEnable = v; return;
+            case IA32_MISC_ENABLE: miscEnable = v; return;
             case 0x277: pat = v; return;
-            case 0x2FF: case 0x8B: return;
+            case IA32_MTRR_DEF_TYPE:
+                if ((v & ~0xCFFL) != 0 || !mtrrType(v & 0xFF)) throw gp(0);
+                mtrrDefType = v;
+                return;
+            case IA32_DEBUGCTL:
+                if ((v & ~3L) != 0) throw gp(0);
+                debugCtl = v;
+                return;
+            case 0x8B: return;
             case 0xC0000080:
                 if ((v & ~0x800L) != 0) throw gp(0);
                 if (((efer ^ v) & 0x800) != 0) flushTlb(true);

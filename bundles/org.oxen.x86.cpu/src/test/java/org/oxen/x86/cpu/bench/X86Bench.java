@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
@@ -47,7 +48,7 @@ public final class X86Bench {
     public static BenchIo run(byte[] elf, long maxInstructions, java.util.function.Consumer<X86Cpu> setup) {
         Ram ram = new Ram(64L << 20);
         BenchIo io = new BenchIo();
-        X86Cpu cpu = X86Cpu.create(ram, io);
+        X86Cpu cpu = X86Cpu.create(ram, io, CpuOptions.fromSystemProperties());
         io.cpu = cpu;
         MultibootLoader.load(elf, ram, cpu);
         setup.accept(cpu);

@@ -1,32 +1,88 @@
 package org.oxen.x86.cpu.diff;
 
 import org.oxen.x86.api.Ram;
+import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.RunResult;
 import org.oxen.x86.cpu.SegmentState;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
- * The oxen side of the differential tester: one reused flat 32-bit CPU at CPL 3 (like the
- * native harness, which runs in user mode) over 1 MiB of RAM. Each case's code is followed by
- * HLT; the CPU runs until HLT or an exception exit.
+ * The oxen side of the differential tester: a flat 32-bit CPU at CPL 3 (like the native
+ * harness, which runs in user mode) over 1 MiB of RAM. Each case's code is followed by HLT; the
+ * CPU runs until HLT or an exception exit.
+ *
+ * <p>Two ways to run: {@link #interpreting()} reuses one CPU with the decoded-instruction cache
+ * (cases run once, mostly decoded from memory); {@link #translating()} gives every case a fresh
+ * CPU that translates at once and enters the case through a JMP from a trampoline in the same
+ * frame, and repeats the case (state restored) until the translator has compiled a region at
+ * its first instruction, then compares the run that went through that region. A fresh CPU per
+ * case, because a frame whose regions keep dying (new code at the same address) gets no more.
  */
 final class OxenCpuRunner {
     private static final int MAX_INSTRUCTIONS = 100_000;
     /** A 32-bit TSS whose I/O map base lies beyond its limit: no port is accessible at CPL 3 (as under Linux). */
     private static final int TSS = 0x50000;
+    /** {@code nop; nop; jmp CODE_ADDR}, in the code's frame (regions start at branch targets of their own frame). */
+    private static final int TRAMPOLINE = TestCase.CODE_ADDR + 0x800;
+    /** Runs of one case before giving up on its translation (decode, translate, then the region runs). */
+    private static final int MAX_RUNS = 4;
 
     private final Ram ram = new Ram(1 << 20);
-    private final X86Cpu cpu = CpuTestSupport.flat32(ram, 3);
+    private final boolean translate;
+    private X86Cpu cpu;
     private final byte[] fx = new byte[512];
     private final byte[] zero = new byte[TestCase.MEM_SIZE];
     private final byte[] codeBuf = new byte[256];
+    /** Translating runner: cases whose compared run went through a region compiled at their entry. */
+    long translatedCases;
+    final java.util.Map<String, Long> translatedByFamily = new java.util.TreeMap<>();
 
-    OxenCpuRunner() {
+    private OxenCpuRunner(boolean translate) {
+        this.translate = translate;
         ram.write16(TSS + 0x66, 0x68);
+        // two NOPs first: the instruction at a fresh fetch window runs on the slow path, and
+        // only a JMP run from its decoded record counts as an arrival at the case's first record
+        ram.write8(TRAMPOLINE, 0x90);
+        ram.write8(TRAMPOLINE + 1, 0x90);
+        long rel = TestCase.CODE_ADDR - (TRAMPOLINE + 7L);
+        ram.write8(TRAMPOLINE + 2, 0xE9);
+        ram.write32(TRAMPOLINE + 3, (int) rel);
+        cpu = X86Cpu.create(ram, CpuTestSupport.NO_IO, CpuOptions.cacheOnly());
+    }
+
+    /** One CPU for every case, decoded records, no translator. */
+    static OxenCpuRunner interpreting() {
+        return new OxenCpuRunner(false);
+    }
+
+    /** A fresh translating CPU per case; each case repeated until translated. */
+    static OxenCpuRunner translating() {
+        return new OxenCpuRunner(true);
     }
 
     Result run(TestCase c) {
+        if (!translate) {
+            return runOnce(c, TestCase.CODE_ADDR);
+        }
+        cpu = X86Cpu.create(ram, CpuTestSupport.NO_IO, CpuOptions.DEFAULT.translateAtOnce());
+        Result res = null;
+        for (int i = 0; i < MAX_RUNS; i++) {
+            long before = cpu.translationStatistics().compiled();
+            res = runOnce(c, TRAMPOLINE);
+            if (before > 0) {          // a region was compiled before this run: it ran this case
+                translatedCases++;
+                translatedByFamily.merge(c.family, 1L, Long::sum);
+                break;
+            }
+            if (cpu.translationStatistics().failed() > 0) {
+                throw new IllegalStateException("translation failed: " + cpu.translationStatistics());
+            }
+        }
+        return res;
+    }
+
+    private Result runOnce(TestCase c, int entry) {
         CpuTestSupport.enterFlat32(cpu, 3);
         cpu.setTr(new SegmentState(0x28, TSS, 0x67, 0x8b));
         int n = c.code.length;
@@ -41,7 +97,7 @@ final class OxenCpuRunner {
             cpu.setGpr(i, c.regs[i]);
         }
         cpu.setEflags(c.eflags);
-        cpu.setEip(TestCase.CODE_ADDR);
+        cpu.setEip(entry);
         loadFpu(c);
 
         Result res = new Result();

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /** Manual speed check of the oxen side of the differential tester (not a test). */
 final class OxenSpeedCheck {
     public static void main(String[] args) {
-        OxenCpuRunner runner = new OxenCpuRunner();
+        OxenCpuRunner runner = OxenCpuRunner.interpreting();
         X87DirectRunner direct = new X87DirectRunner();
         SplittableRandom r = new SplittableRandom(1);
         for (DiffRunner.Family f : CpuDiffTest.families()) {

@@ -8,6 +8,7 @@ import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.RunResult;
 import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
@@ -38,7 +39,16 @@ public final class TestMachine {
             portWrites.add(port << 16 | (value & 0xFF));
         }
     };
-    public final X86Cpu cpu = X86Cpu.create(ram, bus);
+    public final X86Cpu cpu;
+
+    /** A CPU with the default options. */
+    public TestMachine() {
+        this(CpuOptions.DEFAULT);
+    }
+
+    public TestMachine(CpuOptions options) {
+        cpu = X86Cpu.create(ram, bus, options);
+    }
 
     /** Flat 32-bit protected mode at CPL 0 with the GDT/IDT/TSS above in memory; no exception exits. */
     public TestMachine protectedMode() {

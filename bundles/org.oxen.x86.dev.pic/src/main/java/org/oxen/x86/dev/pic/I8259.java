@@ -12,6 +12,11 @@ package org.oxen.x86.dev.pic;
  *
  * <p>Edge inputs latch a rising edge in IRR (and clear it again only on INTA); level inputs
  * (ELCR bit or ICW1.LTIM) follow the line.
+ *
+ * <p>Power-on: the chip requests nothing until its initialisation words (ICW1, ICW2 and the
+ * ICW3/ICW4 that ICW1 announces) have been written: before that it has no vector base, and
+ * during the sequence its INT output stays low. Requests still latch in IRR meanwhile (ICW1
+ * clears edge-triggered ones, as the datasheet's edge-sense reset does).
  */
 final class I8259 {
 
@@ -35,6 +40,8 @@ final class I8259 {
     boolean singleMode;
     boolean ltim;
     int elcr;
+    /** The ICW sequence has completed since power-on (or the last ICW1). */
+    boolean initialized;
 
     /** Called when the INT output may have changed. */
     Runnable onUpdate = () -> { };
@@ -42,6 +49,12 @@ final class I8259 {
     I8259(boolean master, int elcrMask) {
         this.master = master;
         this.elcrMask = elcrMask;
+    }
+
+    /** Power-on (RESET#): uninitialised, no requests delivered until the ICWs are written. */
+    void powerOn() {
+        initReset();
+        initialized = false;
     }
 
     /** ICW1 and power-on: everything but ELCR. */
@@ -87,6 +100,9 @@ final class I8259 {
 
     /** The IR the chip would present at INTA, or -1. */
     int pendingIrq() {
+        if (!initialized) {
+            return -1;
+        }
         int p = priority(irr & ~imr);
         if (p == 8) {
             return -1;
@@ -142,6 +158,7 @@ final class I8259 {
         if (a0 == 0) {
             if ((val & 0x10) != 0) {                    // ICW1
                 initReset();
+                initialized = false;
                 initState = 1;
                 init4 = (val & 1) != 0;
                 singleMode = (val & 2) != 0;
@@ -170,15 +187,27 @@ final class I8259 {
                 case 1 -> {                              // ICW2
                     irqBase = val & 0xF8;
                     initState = singleMode ? (init4 ? 3 : 0) : 2;
+                    endOfIcws();
                 }
-                case 2 -> initState = init4 ? 3 : 0;     // ICW3: the cascade wiring is fixed
+                case 2 -> {                              // ICW3: the cascade wiring is fixed
+                    initState = init4 ? 3 : 0;
+                    endOfIcws();
+                }
                 default -> {                             // ICW4
                     specialFullyNested = (val & 0x10) != 0;
                     autoEoi = (val & 0x02) != 0;
                     initState = 0;
-                    onUpdate.run();
+                    endOfIcws();
                 }
             }
+        }
+    }
+
+    /** After an ICW: when it was the last one, the chip starts presenting requests. */
+    private void endOfIcws() {
+        if (initState == 0 && !initialized) {
+            initialized = true;
+            onUpdate.run();
         }
     }
 

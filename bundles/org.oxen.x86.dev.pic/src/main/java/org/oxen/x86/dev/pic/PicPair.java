@@ -83,11 +83,11 @@ final class PicPair implements Device, InterruptController, InterruptSink {
         };
     }
 
-    /** Machine reset: as ICW1, and RESET# also clears the ELCRs (PIIX). */
+    /** Machine reset (RESET#): both chips uninitialised until their ICWs, and the ELCRs cleared (PIIX). */
     @Override
     public void reset() {
-        slave.initReset();
-        master.initReset();
+        slave.powerOn();
+        master.powerOn();
         slave.elcr = 0;
         master.elcr = 0;
         slave.onUpdate.run();

@@ -32,7 +32,37 @@ class PicTest {
         io.mapDevice(pic, cfg);
         cfg.checkAllUsed();
         cpu = ctx.interrupts().controllerFor(0);
+        assertUninitialisedPairDeliversNothing();
         init(0x11, 0x01);
+    }
+
+    /** Power-on: requests (edge and level) reach no CPU before the ICWs. */
+    void assertUninitialisedPairDeliversNothing() {
+        pulse(0);
+        pulse(9);
+        io.write8(0x4d0, 0x08);
+        ctx.interrupts().line(3).raise();
+        assertFalse(cpu.hasInterrupt(), "a PIC delivers nothing before its initialisation words");
+        io.write8(0x20, 0x11);                  // ICW1, ICW2: still mid-sequence
+        io.write8(0x21, 0x20);
+        assertFalse(cpu.hasInterrupt(), "nor during them");
+        ctx.interrupts().line(3).lower();
+        io.write8(0x4d0, 0x00);
+    }
+
+    @Test
+    void theLastIcwEnablesDeliveryOfAHeldLevelRequest() {
+        PicPair fresh = (PicPair) new PicFactory().create(new BasicDeviceContext(), DeviceConfig.of("p2", "pic",
+                Map.of("io.master", "0x20", "io.slave", "0xa0", "io.elcr", "0x4d0")));
+        fresh.master.elcr = 0x08;
+        fresh.master.setInput(3, true);
+        assertEquals(-1, fresh.master.pendingIrq(), "uninitialised");
+        fresh.master.write(0, 0x11);
+        fresh.master.write(1, 0x20);
+        fresh.master.write(1, 0x04);
+        assertEquals(-1, fresh.master.pendingIrq(), "ICW4 still due");
+        fresh.master.write(1, 0x01);
+        assertEquals(3, fresh.master.pendingIrq(), "the level request is presented once the ICWs are done");
     }
 
     /** The BIOS/Linux sequence: ICW1 (edge, cascade, ICW4), vectors 0x20/0x28, ICW3, ICW4. */

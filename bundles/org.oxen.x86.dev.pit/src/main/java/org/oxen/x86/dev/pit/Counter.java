@@ -145,16 +145,27 @@ final class Counter {
         }
     }
 
-    /** Mode 3, count 0x10000, word access, counting from {@code tick}. */
-    void powerOn(long tick) {
+    /**
+     * Power-on: the datasheet leaves mode, count and OUT undefined until a control word and a
+     * count are written. Modelled as a counter waiting for its count in mode 3 (OUT high, as
+     * QEMU and a BIOS leave it, so a guest's first mode-2 control word is no edge; no
+     * transitions): nothing counts, so IRQ 0 stays quiet until the guest programs counter 0.
+     */
+    void powerOn() {
         mode = 3;
         rwMode = RW_WORD;
+        bcd = false;
         count = 0x10000;
         countRegister = 0;
-        waiting = false;
-        nullCount = false;
-        startTick = tick;
-        pausedTick = gate ? -1 : tick;
+        waiting = true;
+        nullCount = true;
+        triggered = false;
+        pausedTick = -1;
+        nextCount = 0;
+        writeMsbNext = false;
+        readMsbNext = false;
+        countLatched = 0;
+        statusLatched = false;
     }
 
     void controlWord(int val) {

@@ -52,15 +52,16 @@ final class Pit implements Device {
     }
 
     /**
-     * Power-on state as QEMU (and a PC BIOS) leaves it: every counter in mode 3 with count
-     * 0x10000, word access, counting; so IRQ 0 ticks at 18.2 Hz until the guest reprograms it.
+     * Power-on state as the hardware has it (not as a BIOS leaves it, which QEMU imitates): no
+     * counter counts before it is programmed, so no IRQ 0 edge comes and no timer is armed
+     * until the guest writes counter 0's control word and count.
      */
     @Override
     public void reset() {
         long tick = now();
         for (int i = 0; i < 3; i++) {
             counters[i] = new Counter(i, i != 2);   // gates 0 and 1 are tied high
-            counters[i].powerOn(tick);
+            counters[i].powerOn();
         }
         speaker = 0;
         irq.lower();

@@ -72,11 +72,26 @@ class PitTest {
     }
 
     @Test
-    void powerOnStateIsMode3At18Hz() {
-        assertEquals(0x36, status(0) & 0x3F, "mode 3, word access, binary");
-        assertEquals(List.of(0L), irq0Rises, "OUT0 high from power-on");
+    void nothingCountsBeforeItIsProgrammed() {
+        assertEquals(0x40, status(0) & 0x40, "null count: no count was ever written");
+        assertEquals(List.of(0L), irq0Rises, "OUT0 is high from power-on (one level, no period)");
         at(0x10000 * 3L);
-        assertEquals(List.of(0L, 0x10000L, 0x20000L, 0x30000L), irq0Rises);
+        assertEquals(List.of(0L), irq0Rises, "no IRQ 0 edges before counter 0 is programmed");
+        assertEquals(0, latched(1), "counter 1 holds still too");
+        int out2 = io.read8(0x61) & 0x20;
+        at(0x10000 * 3L + 0x8000);
+        assertEquals(out2, io.read8(0x61) & 0x20, "OUT2 does not toggle");
+        program(0, 3, 0);                       // what a BIOS does: mode 3, count 0x10000
+        at(0x38000L + 0x10000 * 2L);
+        assertEquals(List.of(0x48000L, 0x58000L), irq0Rises, "18.2 Hz once programmed");
+    }
+
+    @Test
+    void aControlWordAloneDoesNotStartTheCount() {
+        io.write8(0x43, 0x34);                  // counter 0, mode 2, word: no count yet
+        at(0x20000);
+        assertEquals(List.of(0L), irq0Rises, "OUT stays high after a mode-2 control word");
+        assertEquals(0xC0, status(0) & 0xC0, "null count until the count is written");
     }
 
     @Test

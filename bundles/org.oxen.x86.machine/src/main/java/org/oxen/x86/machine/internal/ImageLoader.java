@@ -1,9 +1,9 @@
 package org.oxen.x86.machine.internal;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
+import org.oxen.elf.Elf32;
+import org.oxen.elf.ElfException;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.X86Cpu;
@@ -36,8 +36,14 @@ final class ImageLoader {
     /** What {@code image} is, or a MachineException naming the file and what was expected. */
     static Kind kind(BootImage image) {
         byte[] b = image.bytes();
-        if (b.length >= 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F') {
-            if (b.length < 52 || b[4] != 1 || b[5] != 1 || le16(b, 18) != 3) {
+        if (Elf32.hasMagic(b)) {
+            Elf32 elf;
+            try {
+                elf = Elf32.parse(b);
+            } catch (ElfException e) {
+                throw new MachineException(image.name() + ": " + e.getMessage() + " (expected a multiboot v1 ELF32 kernel)");
+            }
+            if (elf.machine() != Elf32.EM_386) {
                 throw new MachineException(image.name() + ": an ELF file, but not a 32-bit little-endian i386 ELF"
                         + " (expected a multiboot v1 ELF32 kernel)");
             }
@@ -80,30 +86,27 @@ final class ImageLoader {
             throw new MachineException(String.format("%s: multiboot header flags 0x%x require features this loader lacks"
                     + " (supported: 0 module alignment, 1 memory information)", name, flags));
         }
-        ByteBuffer e = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int entry = e.getInt(0x18);
-        int phoff = e.getInt(0x1C);
-        int phentsize = e.getShort(0x2A) & 0xFFFF;
-        int phnum = e.getShort(0x2C) & 0xFFFF;
+        Elf32 elf;
+        try {
+            elf = Elf32.parse(b);
+        } catch (ElfException e) {
+            throw new MachineException(name + ": " + e.getMessage());
+        }
+        int entry = (int) elf.entry();
         long top = 0;
-        for (int i = 0; i < phnum; i++) {
-            int ph = phoff + i * phentsize;
-            if (ph + 32 > b.length) {
-                throw new MachineException(name + ": program header " + i + " lies outside the file");
-            }
-            if (e.getInt(ph) != 1) { // PT_LOAD
+        int seg = 0;
+        for (Elf32.ProgramHeader ph : elf.programHeaders()) {
+            int index = seg++;
+            if (ph.type() != Elf32.PT_LOAD) {
                 continue;
             }
-            long off = e.getInt(ph + 4) & 0xFFFFFFFFL;
-            long paddr = e.getInt(ph + 12) & 0xFFFFFFFFL;
-            long filesz = e.getInt(ph + 16) & 0xFFFFFFFFL;
-            long memsz = e.getInt(ph + 20) & 0xFFFFFFFFL;
-            if (off + filesz > b.length) {
-                throw new MachineException(name + ": segment " + i + " runs past the end of the file");
+            long off = ph.offset(), paddr = ph.paddr(), filesz = ph.filesz(), memsz = ph.memsz();
+            if (memsz < filesz) {
+                throw new MachineException(name + ": segment " + index + " has p_memsz < p_filesz");
             }
             if (paddr + memsz > ram.size() || paddr < 0x1000) {
                 throw new MachineException(String.format("%s: segment %d at 0x%x-0x%x does not fit the machine's RAM"
-                        + " (0x1000-0x%x)", name, i, paddr, paddr + memsz, ram.size()));
+                        + " (0x1000-0x%x)", name, index, paddr, paddr + memsz, ram.size()));
             }
             ram.load(paddr, b, (int) off, (int) filesz);
             for (long k = filesz; k < memsz; k++) {

@@ -76,6 +76,21 @@ class KernelTest {
     }
 
     @Test
+    void aPicDeliversNothingBeforeItsInitialisationWords() throws Exception {
+        Board b = boot("power_on_pic", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("no interrupt before the ICWs\nIRQ 0 after the ICWs\n", b.console("debugcon"));
+    }
+
+    @Test
+    void anUnprogrammedPitNeverInterrupts() throws Exception {
+        Board b = boot("power_on_pit", TestBoards.deterministicPc());
+        assertEquals(MachineState.HALTED, b.state(), () -> b.reason() + "\n" + b.console("debugcon"));
+        assertEquals("all CPUs halted and no timer is armed", b.reason());
+        assertEquals("waiting for IRQ 0\n", b.console("debugcon"));
+    }
+
+    @Test
     void haltWithInterruptsOffEndsTheMachine() throws Exception {
         Board b = boot("cli_hlt", MachineDescription.pc());
         assertEquals(MachineState.HALTED, b.state(), b.reason());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.X86Cpu;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.MachineDescription;
@@ -49,7 +50,7 @@ public final class MachineBench {
                 }
             }
         };
-        X86Cpu cpu = X86Cpu.create(ram, io);
+        X86Cpu cpu = X86Cpu.create(ram, io, CpuOptions.fromSystemProperties());
         holder[0] = cpu;
         long t0 = System.nanoTime();
         ImageLoader.loadMultiboot(new BootImage("bench", elf, "", java.util.List.of()), ram, cpu);

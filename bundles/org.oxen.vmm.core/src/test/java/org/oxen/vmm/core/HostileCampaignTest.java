@@ -1,0 +1,108 @@
+package org.oxen.vmm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.domain.DomainImpl;
+
+/**
+ * The seeded random hypercall campaign of issue 24: {@code hostile attack=campaign} makes N
+ * random hypercalls (every number, every kind of bad argument, random multicalls) while a
+ * victim domain ({@code attack=victim}) checks a pattern over 256 of its pages round after
+ * round. Afterwards: the attacker finished (it was never crashed by the hypervisor), the
+ * hypervisor counted no internal error, the victim still runs and its pattern is intact as
+ * it sees it and as the frames hold it, and every frame returns at destroy.
+ *
+ * <p>{@link #campaign5000} runs in CI; the million-call campaign is a benchmark:
+ * {@code mvn -B -o test -pl bundles/org.oxen.vmm.core -Dtest=HostileCampaignTest#campaignBenchmark -Doxen.bench=true
+ * -Doxen.campaign.calls=1000000 -Doxen.campaign.seed=24} (docs/SECURITY.md has the outcome).
+ */
+class HostileCampaignTest {
+
+    static final Pattern VICTIM = Pattern.compile("victim: pattern at 0x([0-9a-f]+), (\\d+) pages");
+
+    static int pattern(int page, int word) {
+        int x = page * 0x9E3779B1 ^ word * 0x85EBCA77 ^ 0x6f78656e;
+        return x ^ (x >>> 15);
+    }
+
+    /** Runs the campaign; returns the attacker's console. */
+    static String campaign(int calls, int seed, long timeoutSeconds) throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 2);
+        try {
+            long free = vmm.freeFrames();
+            DomainImpl victim = (DomainImpl) vmm.create(DomainConfig.builder("victim")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile")).memoryMiB(8).cmdline("attack=victim")
+                    .build());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Matcher m = VICTIM.matcher("");
+            while (System.nanoTime() < deadline && !(m = VICTIM.matcher(victim.consoleOutput())).find()) {
+                Thread.sleep(10);
+            }
+            assertTrue(m.find(0), victim.consoleOutput());
+            int va = (int) Long.parseLong(m.group(1), 16);
+            int pages = Integer.parseInt(m.group(2));
+
+            long t0 = System.nanoTime();
+            DomainImpl attacker = (DomainImpl) vmm.create(DomainConfig.builder("attacker")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile")).memoryMiB(8)
+                    .cmdline("attack=campaign seed=" + seed + " calls=" + calls).build());
+            assertTrue(attacker.awaitShutdown(timeoutSeconds, TimeUnit.SECONDS), "campaign unfinished: "
+                    + attacker.consoleOutput());
+            long ns = System.nanoTime() - t0;
+            String out = attacker.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, attacker.shutdownReason().orElse(null),
+                    attacker.crashMessage().orElse("") + "\n" + out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            assertEquals(0, vmm.internalErrors(), "internal errors");
+
+            DomainState vs = victim.state();
+            assertTrue(vs == DomainState.RUNNING || vs == DomainState.BLOCKED, "victim " + vs + ": "
+                    + victim.crashMessage().orElse("") + victim.consoleOutput());
+            assertFalse(victim.consoleOutput().contains("RESULT: FAIL"), victim.consoleOutput());
+            vmm.pause(victim.id());
+            for (int p = 0; p < pages; p++) {
+                long ma = (long) victim.memory().p2m(((va - MiniGuest.BASE) >>> 12) + p) << 12;
+                for (int w = 0; w < 1024; w++) {
+                    assertEquals(pattern(p, w), vmm.pool().ram().read32(ma + w * 4L), "victim page " + p + " word " + w);
+                }
+            }
+            System.out.printf("RESULT campaign seed %d: %d calls in %.1f s beside the victim; %s; victim intact "
+                    + "(%s); internal errors 0%n", seed, calls, ns / 1e9,
+                    out.substring(Math.max(0, out.indexOf("campaign: done"))),
+                    victim.consoleOutput().lines().reduce((a, b) -> b).orElse(""));
+            vmm.destroy(attacker.id());
+            vmm.destroy(victim.id());
+            assertEquals(free, vmm.freeFrames());
+            for (String line : vmm.dmesg()) {
+                assertFalse(line.contains("BUG"), line);
+            }
+            return out;
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    @Test
+    void campaign5000() throws Exception {
+        campaign(5000, 24, 120);
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
+    void campaignBenchmark() throws Exception {
+        campaign(Integer.getInteger("oxen.campaign.calls", 1_000_000), Integer.getInteger("oxen.campaign.seed", 24),
+                3600);
+    }
+}
