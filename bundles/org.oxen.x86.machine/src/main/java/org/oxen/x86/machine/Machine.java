@@ -2,6 +2,8 @@ package org.oxen.x86.machine;
 
 import java.time.Duration;
 
+import org.oxen.debug.gdbstub.DebugTarget;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /** One running (or ended) machine, as its owner and the {@code machine} command see it. */
@@ -41,6 +43,12 @@ public interface Machine {
 
     /** Waits until the machine ends; true if it did within {@code timeout}. */
     boolean awaitEnd(Duration timeout) throws InterruptedException;
+
+    /**
+     * The machine as a debugger sees it: a gdb stub ({@code org.oxen.debug.gdbstub.GdbServer})
+     * attaches through it and stops, steps and inspects the CPUs (one debugger at a time).
+     */
+    DebugTarget debugTarget();
 
     /** Ends the machine (state {@link MachineState#STOPPED}); harmless when it has ended. */
     void stop();

@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.oxen.debug.gdbstub.DebugGate;
+import org.oxen.debug.gdbstub.DebugTarget;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.PhysicalMemory;
@@ -103,6 +105,9 @@ final class Board implements Machine {
     /** The clock when the machine ended (time stands still for an ended machine). */
     private volatile long endNanos = -1;
     private Thread thread;
+    /** The debugger's gate while one is attached (the run loop reads it each round). */
+    private volatile DebugGate debugGate;
+    private final DebugTarget debugTarget = new BoardDebugTarget();
     private volatile java.util.function.Supplier<String> heapNote = () -> "";
 
     private Board(int id, MachineDescription d, BootImage image, OutputStream session) {
@@ -131,6 +136,7 @@ final class Board implements Machine {
             // is that controller's acknowledge (the devices branch's InterruptController).
             interrupts.connectCpu(i, cpu.intr());
             cpu.setInterruptController(() -> acknowledge(cpuIndex));
+            cpu.setExitHandler((c, exit) -> onExit(cpuIndex, c, exit));
             cpus[i] = cpu;
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
         }
@@ -184,9 +190,7 @@ final class Board implements Machine {
         for (int i = 0; i < cpus.length; i++) {
             if (interrupts.localApic(i) != null) {
                 // IA32_APIC_BASE belongs to the local APIC device (BSP bit, global enable)
-                int cpuIndex = i;
                 cpus[i].setMsrExit(true);
-                cpus[i].setExitHandler((cpu, exit) -> msrExit(cpuIndex, exit));
             }
         }
         for (MmioMap.Mapping m : mmio.mappings()) {
@@ -250,11 +254,23 @@ final class Board implements Machine {
         } finally {
             closeAll();
             ended.countDown();
+            DebugGate gate = debugGate;
+            if (gate != null) {
+                gate.targetEnded(reason, exitStatus);
+            }
         }
     }
 
     private void loop() {
         while (state == MachineState.RUNNING) {
+            DebugGate gate = debugGate;
+            if (gate != null) {
+                gate.checkpoint(); // parks here while a debugger holds the machine stopped
+                if (stopRequested) {
+                    end(MachineState.STOPPED, "stopped");
+                    return;
+                }
+            }
             long budget = BATCH;
             if (icount != null) {
                 budget = Math.min(BATCH, icount.instructionsUntil(timers.nextDeadline()));
@@ -277,6 +293,10 @@ final class Board implements Machine {
                     end(MachineState.SHUTDOWN, String.format("triple fault on CPU %d at %04x:%08x", i,
                             cpu.segment(X86Cpu.CS).selector, cpu.eip()));
                     return;
+                }
+                if (gate != null && gate.stopPending()) {
+                    allHalted = false; // not idle: the checkpoint comes next
+                    break; // a breakpoint, a finished step or an interrupt: to the checkpoint
                 }
                 if (r == RunResult.EXIT) {
                     end(MachineState.FAILED, "unexpected CPU exit on CPU " + i + ": " + cpu.lastExit());
@@ -357,6 +377,15 @@ final class Board implements Machine {
     }
 
     /** RDMSR/WRMSR with exits on: IA32_APIC_BASE goes to the local APIC, everything else to the CPU. */
+    /** Exits: #DB/#BP to an attached debugger (which takes its own), the APIC base MSR to the local APIC. */
+    private ExitAction onExit(int i, X86Cpu cpu, CpuExit exit) {
+        if (exit.reason() == ExitReason.EXCEPTION) {
+            DebugGate g = debugGate;
+            return g == null ? ExitAction.DELIVER : g.onDebugException(i, cpu, exit);
+        }
+        return msrExit(i, exit);
+    }
+
     private ExitAction msrExit(int i, CpuExit exit) {
         LocalApic apic = interrupts.localApic(i);
         if (exit.reason() != ExitReason.MSR_ACCESS || exit.index() != 0x1B || apic == null) {
@@ -537,8 +566,71 @@ final class Board implements Machine {
         for (X86Cpu c : cpus) {
             c.requestStop();
         }
+        DebugGate gate = debugGate;
+        if (gate != null) {
+            gate.release(); // a machine parked by a debugger goes on to its end
+        }
         if (thread != null) {
             LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public DebugTarget debugTarget() {
+        return debugTarget;
+    }
+
+    /** The board as a gdb stub sees it. */
+    private final class BoardDebugTarget implements DebugTarget {
+        @Override
+        public String name() {
+            return "machine " + id;
+        }
+
+        @Override
+        public int cpuCount() {
+            return cpus.length;
+        }
+
+        @Override
+        public X86Cpu cpu(int index) {
+            return cpus[index];
+        }
+
+        @Override
+        public PhysicalMemory physicalMemory() {
+            return memory;
+        }
+
+        @Override
+        public long physicalSize() {
+            return ram.size();
+        }
+
+        @Override
+        public synchronized boolean attach(DebugGate gate) {
+            if (debugGate != null || state != MachineState.RUNNING) {
+                return false;
+            }
+            debugGate = gate;
+            return true;
+        }
+
+        @Override
+        public synchronized void detach(DebugGate gate) {
+            if (debugGate == gate) {
+                debugGate = null;
+            }
+        }
+
+        @Override
+        public void interruptCpus() {
+            for (X86Cpu c : cpus) {
+                c.requestStop();
+            }
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
         }
     }
 
