@@ -3,12 +3,13 @@
 #   gcc-multilib       (32-bit gcc support: -m32 headers such as stdint.h for i386)
 #   nasm               (kept available for assembler-only images)
 #   qemu-system-x86    (qemu-system-i386, runs the native flavor in tests)
+#   gdb                (Debian's gdb, driven in batch mode by the gdb stub's tests)
 # Idempotent and quiet; needs root (or sudo) only when something is missing.
 set -e
 
 missing=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in gcc-multilib nasm qemu-system-x86; do
+for p in gcc-multilib nasm qemu-system-x86 gdb; do
     have_pkg "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

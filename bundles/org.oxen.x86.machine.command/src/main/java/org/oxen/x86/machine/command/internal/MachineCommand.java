@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.oxen.debug.gdbstub.GdbServer;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
@@ -36,6 +37,7 @@ import org.oxen.x86.machine.Machines;
  * machine console &lt;id&gt; [-d device] [-f]   (-f: follow until the machine ends)
  * machine stop &lt;id&gt;
  * machine remove &lt;id&gt;   (forget an ended machine)
+ * machine gdb &lt;id&gt; [port]   (a gdb stub on 127.0.0.1:port, 0 or none for a free port)
  * machine devices          (installed device types)
  * machine describe [-d DESCRIPTION]   (the description boot would use)
  * </pre>
@@ -56,10 +58,13 @@ public final class MachineCommand {
             "       machine console <id> [-d DEVICE] [-f|--follow]",
             "       machine stop <id>",
             "       machine remove <id>      (forget an ended machine)",
+            "       machine gdb <id> [port]  (gdb stub on 127.0.0.1; gdb: target remote :PORT)",
             "       machine devices",
             "       machine describe [-m MiB] [-c cpus] [-d DESCRIPTION]");
 
     private final Machines machines;
+    /** The gdb stubs started by {@code machine gdb}, by machine id (guarded by itself). */
+    private final Map<Integer, GdbServer> gdbServers = new HashMap<>();
 
     /**
      * Where exit statuses go: {@code IntConsumer} services with {@code oxen.command.status=true}
@@ -127,8 +132,17 @@ public final class MachineCommand {
                     if (!machines.remove(m.id())) {
                         throw new MachineException("machine " + m.id() + " is running ('machine stop " + m.id() + "' first)");
                     }
+                    synchronized (gdbServers) {
+                        GdbServer g = gdbServers.remove(m.id());
+                        if (g != null) {
+                            g.close();
+                        }
+                    }
                     return 0;
                 }
+                case "gdb":
+                    gdb(o, out);
+                    return 0;
                 case "devices":
                     out.println(String.join(" ", machines.deviceTypes()));
                     return 0;
@@ -290,15 +304,66 @@ public final class MachineCommand {
         }
     }
 
+    /** Starts (or shows) the machine's gdb stub; it lives until the machine is removed or the command goes. */
+    private void gdb(Opts o, PrintStream out) {
+        List<String> ops = o.operands();
+        if (ops.isEmpty() || ops.size() > 2) {
+            throw new MachineException("usage: machine gdb <id> [port]");
+        }
+        Machine m = machine(ops.get(0));
+        int port = 0;
+        if (ops.size() == 2) {
+            try {
+                port = Integer.parseInt(ops.get(1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 0 || port > 65535) {
+                throw new MachineException("'" + ops.get(1) + "' is not a TCP port (0..65535)");
+            }
+        }
+        if (m.state() != MachineState.RUNNING) {
+            throw new MachineException("machine " + m.id() + " has ended (" + describeEnd(m) + "): nothing to debug");
+        }
+        GdbServer server;
+        synchronized (gdbServers) {
+            server = gdbServers.get(m.id());
+            if (server == null) {
+                try {
+                    server = GdbServer.start(m.debugTarget(), port);
+                } catch (java.io.IOException e) {
+                    throw new MachineException(e.getMessage(), e);
+                }
+                gdbServers.put(m.id(), server);
+            } else if (port != 0 && port != server.port()) {
+                throw new MachineException("machine " + m.id() + " already has a gdb stub on 127.0.0.1:" + server.port());
+            }
+        }
+        out.println("machine " + m.id() + ": gdb stub on 127.0.0.1:" + server.port() + " (gdb: target remote :"
+                + server.port() + "; attaching stops the machine)");
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        synchronized (gdbServers) {
+            gdbServers.values().forEach(GdbServer::close);
+            gdbServers.clear();
+        }
+    }
+
     private Machine machine(Opts o) {
         if (o.operands().size() != 1) {
             throw new MachineException("expected one machine id");
         }
+        return machine(o.operands().get(0));
+    }
+
+    private Machine machine(String operand) {
         int id;
         try {
-            id = Integer.parseInt(o.operands().get(0));
+            id = Integer.parseInt(operand);
         } catch (NumberFormatException e) {
-            throw new MachineException("'" + o.operands().get(0) + "' is not a machine id");
+            throw new MachineException("'" + operand + "' is not a machine id");
         }
         Machine m = machines.get(id);
         if (m == null) {

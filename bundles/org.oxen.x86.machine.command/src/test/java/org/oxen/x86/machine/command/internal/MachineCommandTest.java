@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,39 @@ class MachineCommandTest {
         String s = b.toString(StandardCharsets.UTF_8);
         b.reset();
         return s;
+    }
+
+    @Test
+    void gdbSubcommandServesAStubThatDebianGdbDrives() throws Exception {
+        MachineManager m = TestBoards.manager();
+        MachineCommand cmd = new MachineCommand(m);
+        Path elf = Guests.kernel("gdbtarget", dir);
+        assertEquals(0, cmd.run(List.of("boot", elf.toString()), out, err, null), () -> take(errBytes));
+        assertEquals("machine 1 (gdbtarget.elf) started\n", take(outBytes));
+        assertEquals(1, cmd.run(List.of("gdb", "2"), out, err, null));
+        assertTrue(take(errBytes).contains("no machine 2"));
+        assertEquals(1, cmd.run(List.of("gdb", "1", "70000"), out, err, null));
+        assertTrue(take(errBytes).contains("'70000' is not a TCP port (0..65535)"));
+        try {
+            assertEquals(0, cmd.run(List.of("gdb", "1"), out, err, null), () -> take(errBytes));
+            String said = take(outBytes);
+            java.util.regex.Matcher port = java.util.regex.Pattern
+                    .compile("machine 1: gdb stub on 127\\.0\\.0\\.1:(\\d+) \\(gdb: target remote :\\1; attaching stops the machine\\)\n")
+                    .matcher(said);
+            assertTrue(port.matches(), said);
+            Process gdb = new ProcessBuilder("gdb", "-nx", "-batch", "-ex", "file " + elf, "-ex",
+                    "target remote 127.0.0.1:" + port.group(1), "-ex", "break tick", "-ex", "set var *(int*)&go = 1",
+                    "-ex", "continue", "-ex", "p *(int*)&counter", "-ex", "delete", "-ex", "detach")
+                    .redirectErrorStream(true).start();
+            String gdbOut = new String(gdb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(gdb.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), gdbOut);
+            assertTrue(gdbOut.contains(" in tick ()") && gdbOut.contains("$1 = 0"), gdbOut);
+            assertTrue(m.get(1).awaitEnd(Duration.ofSeconds(30)), gdbOut);
+            assertEquals(33, m.get(1).exitStatus(), m.get(1).console("debugcon"));
+        } finally {
+            cmd.deactivate();
+            m.get(1).stop();
+        }
     }
 
     @Test
