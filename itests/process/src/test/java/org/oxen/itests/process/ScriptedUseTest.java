@@ -125,17 +125,21 @@ class ScriptedUseTest {
                 "a real random uuid: " + r.out());
     }
 
+    /**
+     * Guest RAM is committed as the guest touches it (issue 16): two 160 MiB machines, the first
+     * ended but kept, fit a 320 MiB heap, because hello touches little of its RAM. (Before, RAM
+     * was allocated whole and the second machine was refused as not fitting the heap.)
+     */
     @Test
-    void endedMachinesAreNamedWhenANewOneDoesNotFit() throws Exception {
+    void twoLargeMachinesShareASmallHeapBecauseRamGrowsWithUse() throws Exception {
         Path hello = Path.of(System.getProperty("oxen.native.images")).resolve("hello.elf");
         assertTrue(Files.isRegularFile(hello), hello.toString());
         OxenProcess.Result r = OxenProcess.script(dir,
-                "machine boot -w -m 160 " + hello + "; machine boot -m 160 " + hello + "; stop 0",
+                "machine boot -w -m 160 " + hello + "; machine boot -w -m 160 " + hello + "; stop 0",
                 List.of(noDomains(), "-Doxen.memory.mib=8", "-Xmx320m"), Map.of(), 90);
-        assertEquals(1, r.status(), r.out() + r.err());
+        assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("machine 1 \\(.*hello.elf\\): exited, exit status 33")), r.out());
-        assertTrue(r.err().contains("machine: machine 2: 160 MiB of RAM do not fit the Java heap (")
-                && r.err().contains("; ended machines 1 still hold 160 MiB of it until removed ('machine remove <id>');"
-                        + " start the JVM with a larger -Xmx)"), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("machine 2 \\(.*hello.elf\\): exited, exit status 33")), r.out());
+        assertFalse(r.err().contains("do not fit the Java heap"), r.err());
     }
 }
