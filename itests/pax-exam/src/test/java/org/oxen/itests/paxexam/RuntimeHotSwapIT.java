@@ -296,7 +296,7 @@ public class RuntimeHotSwapIT {
     private static JarWriter starvingScheduler() {
         Manifest m = manifest("Bundle-ManifestVersion", "2", "Bundle-SymbolicName", "org.oxen.itests.starving",
                 "Bundle-Version", "1.0.0", "Bundle-Activator", StarvingSchedulerActivator.class.getName(),
-                "Import-Package", "org.osgi.framework;version=\"[1.8,2)\",org.oxen.sched.api;version=\"[1.0,2)\"");
+                "Import-Package", "org.osgi.framework;version=\"[1.8,2)\",org.oxen.sched.api;version=\"[2.0,3)\"");
         return o -> {
             try (JarOutputStream out = new JarOutputStream(o, m)) {
                 for (Class<?> c : List.of(StarvingSchedulerActivator.class, StarvingSchedulerActivator.Factory.class)) {
