@@ -53,6 +53,8 @@ int timer_init(void)
     if (rc)
         return rc;
     timer_bound = 1;
+    /* a tick of the default periodic timer may have arrived between the bind and the stop */
+    evtchn_clear(timer_port);
     return evtchn_bind_handler(timer_port, 0, timer_event, NULL);
 }
 

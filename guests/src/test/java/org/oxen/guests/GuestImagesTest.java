@@ -15,7 +15,7 @@ class GuestImagesTest {
     @Test
     void namesListEveryProgramOfEachFlavor() {
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer"), GuestImages.names(Flavor.NATIVE));
-        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile"),
+        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop"),
                 GuestImages.names(Flavor.PV));
     }
 

@@ -27,5 +27,6 @@ public final class Errno {
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
     public static final int ENODATA = 61;
+    public static final int ETIME = 62;
     public static final int EOPNOTSUPP = 95;
 }

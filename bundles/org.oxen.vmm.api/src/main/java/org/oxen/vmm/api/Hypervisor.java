@@ -156,4 +156,12 @@ public interface Hypervisor {
     default void setSchedulerParams(int domid, Map<String, String> values) {
         throw new UnsupportedOperationException("schedulers");
     }
+
+    /**
+     * Domain-0's event channels (1.4): how Java components of the host (split-driver backends,
+     * consoles) bind ports to a guest, send it events and are called back on its events.
+     */
+    default Dom0EventChannels eventChannels() {
+        throw new UnsupportedOperationException("event channels");
+    }
 }

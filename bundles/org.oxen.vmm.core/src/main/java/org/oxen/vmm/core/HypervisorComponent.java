@@ -112,6 +112,11 @@ public final class HypervisorComponent implements Hypervisor {
     }
 
     @Override
+    public org.oxen.vmm.api.Dom0EventChannels eventChannels() {
+        return vmm.eventChannels();
+    }
+
+    @Override
     public Optional<Domain> find(String name) {
         return vmm.find(name);
     }

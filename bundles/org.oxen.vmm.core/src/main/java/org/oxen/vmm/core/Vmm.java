@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
@@ -22,58 +21,50 @@ import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.sched.api.SchedulerFactory;
+import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.DomainBuilder;
+import org.oxen.vmm.core.build.DomainImageBuilder;
+import org.oxen.vmm.core.evtchn.Dom0Events;
+import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.hypercall.HypercallDispatcher;
 import org.oxen.vmm.core.hypercall.Services;
-import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.sched.SchedCore;
 import org.oxen.vmm.core.time.SystemTime;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.PvExitHandler;
 import org.oxen.vmm.core.trap.TrapBouncer;
-import org.oxen.x86.api.IoPortDevice;
-import org.oxen.x86.cpu.SegmentState;
-import org.oxen.x86.cpu.X86Cpu;
 
 /**
  * The hypervisor: machine memory, domains, pCPUs. Usable without OSGi (tests, benchmarks);
  * {@link HypervisorComponent} publishes it as the {@link Hypervisor} service.
  *
- * <p>Locking order: the Vmm monitor (domain table, create/destroy) before {@link SchedCore}'s
- * config lock before a scheduler instance's lock before a domain's or vcpu's monitor (a leaf);
- * the mm lock (the {@link FramePool} monitor) under the Vmm monitor or alone. The pCPU threads
- * never take the Vmm monitor nor the config lock.
+ * <p>Locking: the monitor guards the domain table (create, destroy); its place in the lock
+ * order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
-public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host {
+public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory {
 
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
     private static final int DMESG_LINES = 2000;
-
-    private static final IoPortDevice NO_IO = new IoPortDevice() {
-        @Override
-        public int read8(int offset) {
-            return 0xFF;
-        }
-
-        @Override
-        public void write8(int offset, int value) {
-        }
-    };
 
     private final FramePool pool;
     private final PageTables pageTables;
     private final GuestMemory guest;
     private final TrapBouncer bouncer;
     private final HypercallDispatcher dispatcher;
-    private final DomainBuilder builder;
+    /** The PV ELF builder behind the builder SPI (the only domain type so far). */
+    private final DomainImageBuilder builder;
     private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final SchedCore sched;
+    private final PvVcpuArch pv;
+    private final Dom0Events dom0Events = new Dom0Events(this);
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
@@ -98,6 +89,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
+        pv = new PvVcpuArch(pool.ram(), bouncer, guest, dispatcher, cpuid, time);
         log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
                 pool.m2pFirstFrame(), nrPcpus));
@@ -117,17 +109,17 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     /** A scheduler service appeared (see {@link SchedCore#addFactory}); false if refused. */
     public boolean addScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
-        return sched.addFactory(f, isDefault, ranking);
+        return sched.cpupools().addFactory(f, isDefault, ranking);
     }
 
-    /** {@link #addScheduler}: null if taken, else why the scheduler was refused (see {@link SchedCore#offerFactory}). */
+    /** {@link #addScheduler}: null if taken, else why the scheduler was refused (see {@link org.oxen.vmm.core.sched.CpuPools#offerFactory}). */
     public String offerScheduler(SchedulerFactory f, boolean isDefault, int ranking) {
-        return sched.offerFactory(f, isDefault, ranking);
+        return sched.cpupools().offerFactory(f, isDefault, ranking);
     }
 
     /** A scheduler service is going away: its pools move to the default before this returns. */
     public void removeScheduler(SchedulerFactory f) {
-        sched.removeFactory(f);
+        sched.cpupools().removeFactory(f);
     }
 
     /** The scheduler core (tests, benchmarks). */
@@ -176,9 +168,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                     config.maxMemoryMiB() * 1024L);
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i] = newVcpu(d, i);
+                vcpus[i] = pv.create(d, i);
             }
             d.setVcpus(vcpus);
+            d.setEvents(new EventChannels(this, d));
+            for (VcpuImpl v : vcpus) {
+                int timerCpu = id + v.id();
+                v.setTimers(new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
+            }
             try {
                 DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
                 for (VcpuImpl v : vcpus) {
@@ -197,43 +194,13 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 throw new DomainBuildException("domain build failed: " + e, e);
             }
             domains.put(id, d);
-            sched.insertDomain(d);
+            sched.cpupools().insertDomain(d);
         }
         fire(DomainEvent.Type.CREATED, d, "");
         if (!config.startPaused()) {
             unpause(d.id());
         }
         return d;
-    }
-
-    private VcpuImpl newVcpu(DomainImpl d, int i) {
-        X86Cpu cpu = X86Cpu.create(pool.ram(), NO_IO);
-        VcpuImpl v = new VcpuImpl(d, i, cpu);
-        cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, dispatcher, cpuid));
-        for (int vec = 0; vec < 32; vec++) {
-            cpu.setExceptionExit(vec, true);
-        }
-        for (int n = 0; n < 256; n++) {
-            cpu.setSoftwareInterruptExit(n, true);
-        }
-        cpu.setClock(time);
-        cpu.setCpuidModel(cpuid.model());
-        cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
-        // CR0.AM as Xen runs (boot/trampoline.S): ring 3 with EFLAGS.AC gets #AC, bounced to the guest
-        cpu.setCr(0, VcpuImpl.CR0_PE | VcpuImpl.CR0_MP | VcpuImpl.CR0_ET | VcpuImpl.CR0_NE | VcpuImpl.CR0_WP
-                | VcpuImpl.CR0_AM | VcpuImpl.CR0_PG);
-        try {
-            cpu.setMsr(0xC0000080, 0x800); // EFER.NXE: PV guests may use NX
-        } catch (IllegalArgumentException e) {
-            // a CPU without EFER: no NX
-        }
-        cpu.setGdt(DomainMemory.gdtVirt(i), (Xen.FIRST_RESERVED_GDT_PAGE + 1) * Xen.PAGE_SIZE - 1);
-        cpu.setIdt(0, 0);
-        cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
-        // A TSS too short for an I/O bitmap: IN/OUT at CPL 1 (IOPL 0) are #GP(0), bounced to the guest.
-        cpu.setTr(new SegmentState(0, 0, 0, 0x8B));
-        DomainBuilder.enterKernelMode(cpu);
-        return v;
     }
 
     /**
@@ -255,7 +222,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         synchronized (d.destroyLock) {
             if (d.destroyed) return;
             sched.stopped(d);
-            sched.removeDomain(d);
+            for (int i = 0; i < d.vcpuCount(); i++) {
+                d.vcpu(i).timers().kill();
+            }
+            d.events().destroy();
+            sched.cpupools().removeDomain(d);
             int n = releaseFrames(d);
             synchronized (this) {
                 domains.remove(domid);
@@ -282,14 +253,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public void pause(int domid) {
         DomainImpl d = require(domid);
-        sched.pauseDomain(d);
+        sched.cpupools().pauseDomain(d);
         fire(DomainEvent.Type.PAUSED, d, "");
     }
 
     @Override
     public void unpause(int domid) {
         DomainImpl d = require(domid);
-        sched.unpauseDomain(d);
+        sched.cpupools().unpauseDomain(d);
         fire(DomainEvent.Type.UNPAUSED, d, "");
     }
 
@@ -346,57 +317,57 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     @Override
     public List<CpuPoolInfo> pools() {
-        return sched.pools();
+        return sched.cpupools().pools();
     }
 
     @Override
     public CpuPoolInfo createPool(String name, String scheduler, List<Integer> cpus) {
-        return sched.createPool(name, scheduler, cpus);
+        return sched.cpupools().createPool(name, scheduler, cpus);
     }
 
     @Override
     public void destroyPool(String pool) {
-        sched.destroyPool(pool);
+        sched.cpupools().destroyPool(pool);
     }
 
     @Override
     public void addPoolCpu(String pool, int cpu) {
-        sched.addPoolCpu(pool, cpu);
+        sched.cpupools().addPoolCpu(pool, cpu);
     }
 
     @Override
     public void removePoolCpu(String pool, int cpu) {
-        sched.removePoolCpu(pool, cpu);
+        sched.cpupools().removePoolCpu(pool, cpu);
     }
 
     @Override
     public void migrate(int domid, String pool) {
-        sched.migrate(require(domid), pool);
+        sched.cpupools().migrate(require(domid), pool);
     }
 
     @Override
     public List<SchedulerInfo> schedulers() {
-        return sched.schedulers();
+        return sched.cpupools().schedulers();
     }
 
     @Override
     public Map<String, String> schedulerParams(int domid) {
-        return sched.params(require(domid));
+        return sched.cpupools().params(require(domid));
     }
 
     @Override
     public Map<String, String> poolSchedulerParams(String pool) {
-        return sched.poolParams(pool);
+        return sched.cpupools().poolParams(pool);
     }
 
     @Override
     public void setPoolSchedulerParams(String pool, Map<String, String> values) {
-        sched.setPoolParams(pool, values);
+        sched.cpupools().setPoolParams(pool, values);
     }
 
     @Override
     public void setSchedulerParams(int domid, Map<String, String> values) {
-        sched.setParams(require(domid), values);
+        sched.cpupools().setParams(require(domid), values);
     }
 
     @Override
@@ -491,9 +462,13 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
-    public void block(VcpuImpl v) {
-        v.setBlocked(true);
+    public void blocked(VcpuImpl v) {
         sched.sleep(v);
+    }
+
+    @Override
+    public void woken(VcpuImpl v) {
+        sched.wake(v);
     }
 
     @Override
@@ -502,8 +477,15 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
-    public void beforeSlice(VcpuImpl v) {
-        time.updateVcpuTime(pool.ram(), v.vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_TIME);
+    public EventChannels of(int domid) {
+        if (domid == 0) return dom0Events.table();
+        DomainImpl d = domains.get(domid);
+        return d == null || d.isDying() ? null : d.events();
+    }
+
+    @Override
+    public Dom0EventChannels eventChannels() {
+        return dom0Events;
     }
 
     @Override

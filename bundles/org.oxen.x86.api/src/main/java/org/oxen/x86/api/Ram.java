@@ -166,6 +166,50 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         return (read32(a) & 0xFFFFFFFFL) | (long) read32(a + 4) << 32;
     }
 
+    /**
+     * Volatile read of the aligned dword at {@code a} (a multiple of 4, inside RAM), ordered
+     * with other CPUs' locked instructions.
+     */
+    public int readVolatile32(long a) {
+        checkAligned(a);
+        return ByteArrayAtomics.getVolatile(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK);
+    }
+
+    /**
+     * Compare-and-set of the aligned dword at {@code a} (a multiple of 4, inside RAM): atomic
+     * against the guest CPUs' LOCK-prefixed instructions on the same dword.
+     */
+    public boolean compareAndSet32(long a, int expect, int update) {
+        checkAligned(a);
+        return ByteArrayAtomics.compareAndSet(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, expect, update);
+    }
+
+    /** Atomically sets bit {@code bit} (0..31) of the aligned dword at {@code a}; returns its old value. */
+    public boolean testAndSetBit32(long a, int bit) {
+        int m = 1 << bit;
+        for (;;) {
+            int cur = readVolatile32(a);
+            if ((cur & m) != 0) return true;
+            if (compareAndSet32(a, cur, cur | m)) return false;
+        }
+    }
+
+    /** Atomically clears bit {@code bit} (0..31) of the aligned dword at {@code a}; returns its old value. */
+    public boolean testAndClearBit32(long a, int bit) {
+        int m = 1 << bit;
+        for (;;) {
+            int cur = readVolatile32(a);
+            if ((cur & m) == 0) return false;
+            if (compareAndSet32(a, cur, cur & ~m)) return true;
+        }
+    }
+
+    private void checkAligned(long a) {
+        if ((a & 3) != 0 || !in(a, 4)) {
+            throw new IllegalArgumentException("atomic access needs an aligned dword inside RAM: 0x" + Long.toHexString(a));
+        }
+    }
+
     @Override
     public void write8(long a, int v) {
         if (in(a, 1)) {

@@ -26,12 +26,16 @@ class PvDomainTest {
     Hypervisor hv;
 
     private void boots(String program, String cmdline) throws Exception {
+        boots(program, cmdline, 1);
+    }
+
+    private void boots(String program, String cmdline, int vcpus) throws Exception {
         long free = hv.freeFrames();
         List<DomainEvent> events = new CopyOnWriteArrayList<>();
         DomainListener listener = events::add;
         hv.addListener(listener);
         Domain d = hv.create(DomainConfig.builder("it-" + program).kernel(GuestImages.load(Flavor.PV, program))
-                .memoryMiB(16).cmdline(cmdline).build());
+                .memoryMiB(16).vcpus(vcpus).cmdline(cmdline).build());
         try {
             assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), () -> program + " did not finish:\n"
                     + d.consoleOutput() + "\n" + String.join("\n", hv.dmesg()));
@@ -76,6 +80,21 @@ class PvDomainTest {
     @Test
     void cpubenchPasses() throws Exception {
         boots("cpubench", "loop=100000 mix=2 expect=0x58c9852b");
+    }
+
+    @Test
+    void eventsPass() throws Exception {
+        boots("events", "");
+    }
+
+    @Test
+    void timerPasses() throws Exception {
+        boots("timer", "");
+    }
+
+    @Test
+    void smpPassesWithFourVcpus() throws Exception {
+        boots("smp", "", 4);
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.oxen.x86.cpu.X86Cpu;
  * <p>The builder allocates; on failure the caller releases every frame of the domain (the
  * frame table knows them by owner), so nothing leaks.
  */
-public final class DomainBuilder {
+public final class DomainBuilder implements DomainImageBuilder {
 
     /** The result: where things are, for the log and tests. */
     public record Layout(long virtBase, long kernelStart, long kernelEnd, long p2mVirt, long startInfoVirt,
@@ -52,6 +52,7 @@ public final class DomainBuilder {
         this.ram = pool.ram();
     }
 
+    @Override
     public Layout build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException {
         ElfImage elf = ElfImage.parse(image);
         XenNotes notes = XenNotes.from(elf);
@@ -221,6 +222,7 @@ public final class DomainBuilder {
         cpu.setGpr(X86Cpu.ESP, (int) (stack + 4096));
         cpu.setEip((int) entry);
         enterKernelMode(cpu);
+        v0.setInitialised();
         v0.setOnline(true);
 
         return new Layout(virtBase, kstart, kend, p2mVirt, startInfo, ptBase, nrPt, stack + 4096, end, entry,

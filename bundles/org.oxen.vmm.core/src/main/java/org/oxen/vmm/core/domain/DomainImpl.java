@@ -22,7 +22,8 @@ import org.oxen.x86.api.Ram;
  * <p>Lifecycle: built (paused by the builder) -> running (pause count 0) -> shut down (the
  * guest's SCHEDOP_shutdown, reason recorded) or crashed (by the hypervisor, message recorded)
  * -> dying (destroy in progress) -> gone. Locking: state changes happen under this object's
- * monitor; waiters use {@link #awaitShutdown}.
+ * monitor (a leaf of the lock order stated in the {@link org.oxen.vmm.core} package
+ * documentation); waiters use {@link #awaitShutdown}.
  */
 public final class DomainImpl implements Domain, SchedDomain {
 
@@ -47,6 +48,16 @@ public final class DomainImpl implements Domain, SchedDomain {
     private final ConsoleRing console = new ConsoleRing(64 * 1024);
     private VcpuImpl[] vcpus = new VcpuImpl[0];
     private int sharedInfoMfn = -1;
+    /**
+     * Xen's d-&gt;domain_lock: serialises vcpu initialise/up/down of this domain; the mm lock may
+     * be taken under it (lock order: the {@link org.oxen.vmm.core} package documentation).
+     */
+    public final Object domainLock = new Object();
+    /**
+     * Vcpus in SCHEDOP_poll or about to be (Xen's d-&gt;poll_mask, as a count): a sender looks at
+     * the pollers only when it is non-zero. Raised before the poller checks for pending ports.
+     */
+    public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
 
@@ -115,6 +126,17 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     public void setVcpus(VcpuImpl[] v) {
         vcpus = v;
+    }
+
+    private org.oxen.vmm.core.evtchn.EventChannels events;
+
+    /** The domain's event channels (set once, after the vcpus). */
+    public org.oxen.vmm.core.evtchn.EventChannels events() {
+        return events;
+    }
+
+    public void setEvents(org.oxen.vmm.core.evtchn.EventChannels e) {
+        events = e;
     }
 
     /** The scheduler's private data for this domain (org.oxen.sched.api), and the pool id. */

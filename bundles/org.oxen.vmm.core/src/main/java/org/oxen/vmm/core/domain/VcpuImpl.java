@@ -18,7 +18,8 @@ import org.oxen.x86.cpu.X86Cpu;
  *
  * <p>Threading: the PV state is touched only by the pCPU thread running the vcpu (hypercalls,
  * exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
- * volatile and changed under the scheduler's lock.
+ * volatile and changed under the scheduler's lock; the monitor guards the scheduler pause count
+ * (a leaf of the lock order stated in the {@link org.oxen.vmm.core} package documentation).
  */
 public final class VcpuImpl implements Vcpu, SchedVcpu {
 
@@ -57,6 +58,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public volatile boolean yieldRequested;
 
     private volatile boolean online;
+    /** Xen's is_initialised: vcpu 0 by the builder, others by VCPUOP_initialise. */
+    private volatile boolean initialised;
     private volatile boolean blocked;
     private volatile boolean running;
     private volatile boolean tlbFlushPending;
@@ -76,10 +79,29 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** Pauses taken by a scheduler through {@link #pause()} (Credit's cap parking). */
     private int schedPauses;
 
-    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu) {
+    private final org.oxen.vmm.core.arch.VcpuArch arch;
+
+    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu, org.oxen.vmm.core.arch.VcpuArch arch) {
         this.domain = domain;
         this.id = id;
         this.cpu = cpu;
+        this.arch = arch;
+    }
+
+    private org.oxen.vmm.core.time.VcpuTimers timers;
+
+    /** The vcpu's single-shot and periodic timers (set once, at creation). */
+    public org.oxen.vmm.core.time.VcpuTimers timers() {
+        return timers;
+    }
+
+    public void setTimers(org.oxen.vmm.core.time.VcpuTimers t) {
+        timers = t;
+    }
+
+    /** The architecture seam this vcpu runs under (PV today). */
+    public org.oxen.vmm.core.arch.VcpuArch arch() {
+        return arch;
     }
 
     public DomainImpl domain() {
@@ -104,6 +126,14 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         online = on;
     }
 
+    public boolean initialised() {
+        return initialised;
+    }
+
+    public void setInitialised() {
+        initialised = true;
+    }
+
     @Override
     public boolean running() {
         return running;
@@ -112,6 +142,60 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public void setRunning(boolean r, int pcpu) {
         running = r;
         if (r) lastPcpu = pcpu;
+        updateRunstate();
+    }
+
+    // ---- runstate (Xen's vcpu_runstate_change), under the monitor
+
+    private int runstate = org.oxen.vmm.abi.VcpuOp.RUNSTATE_OFFLINE;
+    private long runstateEntry;
+    private final long[] runstateTime = new long[4];
+    /** VCPUOP_register_runstate_memory_area: the guest's copy, 0 for none. */
+    private volatile int runstateArea;
+
+    /** The state the vcpu is in now: running, runnable, blocked (on events) or offline (down, paused). */
+    private int currentRunstate() {
+        if (running) return org.oxen.vmm.abi.VcpuOp.RUNSTATE_RUNNING;
+        if (blocked && online) return org.oxen.vmm.abi.VcpuOp.RUNSTATE_BLOCKED;
+        return isRunnable() ? org.oxen.vmm.abi.VcpuOp.RUNSTATE_RUNNABLE : org.oxen.vmm.abi.VcpuOp.RUNSTATE_OFFLINE;
+    }
+
+    /** Accounts the time spent in the previous state and enters the current one. */
+    public void updateRunstate() {
+        int s = currentRunstate();
+        synchronized (this) {
+            if (s == runstate) return;
+            long now = domain.clock().nanos();
+            runstateTime[runstate] += now - runstateEntry;
+            runstate = s;
+            runstateEntry = now;
+        }
+    }
+
+    /** {state, state_entry_time, time[0..3]} with the current state's time counted up to now. */
+    public synchronized long[] runstateInfo() {
+        long now = domain.clock().nanos();
+        long[] r = {runstate, runstateEntry, runstateTime[0], runstateTime[1], runstateTime[2], runstateTime[3]};
+        r[2 + runstate] += now - runstateEntry;
+        return r;
+    }
+
+    /** Writes struct vcpu_runstate_info (i386: 44 bytes, the uint64s 4-aligned) at {@code va} (GuestFault if it cannot). */
+    public void writeRunstate(org.oxen.vmm.core.guest.GuestMemory g, int cr3, int va) {
+        long[] info = runstateInfo();
+        g.write32(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_STATE, (int) info[0]);
+        g.write64(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_ENTRY_TIME, info[1]);
+        for (int i = 0; i < 4; i++) {
+            g.write64(cr3, va + org.oxen.vmm.abi.VcpuOp.RUNSTATE_TIME + 8 * i, info[2 + i]);
+        }
+    }
+
+    public int runstateArea() {
+        return runstateArea;
+    }
+
+    public void setRunstateArea(int va) {
+        runstateArea = va;
     }
 
     // ---- SchedVcpu ----
@@ -204,6 +288,107 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         blocked = b;
     }
 
+    /**
+     * Xen's local_events_need_delivery: evtchn_upcall_pending set and evtchn_upcall_mask clear
+     * (one volatile read of the vcpu_info dword holding both bytes).
+     */
+    public boolean eventsNeedDelivery() {
+        int w = domain.ram().readVolatile32(vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_PENDING);
+        return (w & 0xFF) != 0 && (w & 0xFF00) == 0;
+    }
+
+    /**
+     * do_block's atomic half: marks the vcpu blocked unless an event needs delivery already.
+     * The check and the flag change happen under this monitor, and {@link #kick} clears the flag
+     * under it after making an event pending, so no wake-up is lost between the two. Returns
+     * whether the vcpu blocked (the caller then tells the scheduler it sleeps).
+     */
+    public boolean blockUnlessEventsPending() {
+        synchronized (this) {
+            if (eventsNeedDelivery()) return false;
+            blocked = true;
+        }
+        return true;
+    }
+
+    /** SCHEDOP_poll: 0 not polling, -1 any port, else the one port polled (under the monitor). */
+    private int pollPort;
+    /** The ports of the poll in progress (SCHEDOP_poll allows 128), reused. */
+    private int[] pollPorts;
+
+    /** A buffer for the ports of a poll (pCPU thread of this vcpu only). */
+    public int[] pollPortsBuffer() {
+        if (pollPorts == null) pollPorts = new int[128];
+        return pollPorts;
+    }
+
+    /**
+     * do_poll's atomic half: blocks polling {@code ports[0..nr)} unless an event needs delivery
+     * or one of them is pending (checked under this monitor, after the domain's poller count was
+     * raised, so a sender either sees the poll or the poller sees its event). Returns whether
+     * the vcpu blocked.
+     */
+    public boolean blockPolling(int[] ports, int nr) {
+        synchronized (this) {
+            if (eventsNeedDelivery()) return false;
+            for (int i = 0; i < nr; i++) {
+                if (domain.events().isPending(ports[i])) return false;
+            }
+            pollPort = nr == 1 ? ports[0] : -1;
+            blocked = true;
+        }
+        return true;
+    }
+
+    /**
+     * evtchn_check_pollers for one vcpu: {@code port} became pending (-1: the poll timed out);
+     * a vcpu polling it (or any port) stops polling and wakes. Returns whether it was polling.
+     */
+    public boolean wakePoller(int port) {
+        boolean wake;
+        synchronized (this) {
+            if (pollPort == 0 || (port >= 0 && pollPort != -1 && pollPort != port)) return false;
+            pollPort = 0;
+            wake = blocked;
+            blocked = false;
+        }
+        domain.pollers.decrementAndGet();
+        if (port >= 0) timers.stopPollTimeout();
+        updateRunstate();
+        if (wake && isRunnable()) schedWake();
+        return true;
+    }
+
+    /** vcpu_unblock's flag change: returns whether the vcpu was blocked. */
+    public boolean unblock() {
+        boolean wasPolling;
+        synchronized (this) {
+            if (!blocked) return false;
+            blocked = false;
+            wasPolling = pollPort != 0;
+            pollPort = 0;
+        }
+        if (wasPolling) {
+            // an upcall ended a poll: the poll's state and timeout go with it
+            domain.pollers.decrementAndGet();
+            timers.stopPollTimeout();
+        }
+        return true;
+    }
+
+    /**
+     * vcpu_kick, after an event became pending for this vcpu: a blocked vcpu wakes (the
+     * scheduler hears it), a running one leaves guest code at once so that the event is
+     * delivered before it resumes (its pCPU checks on every resume).
+     */
+    public void kick() {
+        if (unblock()) {
+            updateRunstate();
+            if (isRunnable()) schedWake();
+        }
+        if (running) cpu.requestStop();
+    }
+
     private volatile long sliceStart;
 
     /** Accumulated time plus the running slice's time so far. */
@@ -239,9 +424,18 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return online && !blocked;
     }
 
-    /** Asks for a full TLB flush before the vcpu runs again (another vcpu changed page tables). */
+    /**
+     * Asks for a full TLB flush before the vcpu runs guest code again (another vcpu changed page
+     * tables); a running vcpu leaves guest code at once to do it (Xen's flush IPI).
+     */
     public void requestTlbFlush() {
         tlbFlushPending = true;
+        if (running) cpu.requestStop();
+    }
+
+    /** Whether a requested flush is still to be done while the vcpu runs (the requester waits). */
+    public boolean tlbFlushOutstanding() {
+        return tlbFlushPending && running;
     }
 
     /** Asks for a CR3 reload (PDPTEs) before the vcpu runs again: its L3 changed. */

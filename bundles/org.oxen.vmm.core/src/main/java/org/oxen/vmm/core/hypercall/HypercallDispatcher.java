@@ -42,6 +42,8 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         CallbackHypercalls callbacks = new CallbackHypercalls(s);
         PhysdevHypercalls physdev = new PhysdevHypercalls(s);
         MulticallHypercall multicall = new MulticallHypercall(s, this);
+        EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
+        VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
 
         table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
         table[Hypercall.MMU_UPDATE] = mmu::mmuUpdate;
@@ -66,6 +68,10 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.SCHED_OP] = sched::schedOp;
         table[Hypercall.CALLBACK_OP] = callbacks::callbackOp;
         table[Hypercall.PHYSDEV_OP] = physdev::physdevOp;
+        table[Hypercall.EVENT_CHANNEL_OP] = evtchn::eventChannelOp;
+        table[Hypercall.SET_TIMER_OP] = vcpu::setTimerOp;
+        table[Hypercall.VCPU_OP] = vcpu::vcpuOp;
+        table[Hypercall.EVENT_CHANNEL_OP_COMPAT] = evtchn::eventChannelOpCompat;
     }
 
     public long internalErrors() {

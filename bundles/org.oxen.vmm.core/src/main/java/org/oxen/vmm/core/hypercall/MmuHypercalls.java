@@ -310,7 +310,9 @@ final class MmuHypercalls {
                 return 0; // every mmuext_op flushes (see the class comment)
             case Xen.MMUEXT_TLB_FLUSH_MULTI:
             case Xen.MMUEXT_INVLPG_MULTI:
-                return vcpuMaskReadable(v, arg2) ? 0 : EINVAL; // vcpumask_to_pcpumask failing: -EINVAL
+                // the vcpu mask must be readable (vcpumask_to_pcpumask failing: -EINVAL); the vcpus
+                // it names are flushed synchronously with all the others of the domain (see flush)
+                return vcpuMaskReadable(v, arg2) ? 0 : EINVAL;
             case Xen.MMUEXT_FLUSH_CACHE:
                 return -Errno.EACCES; // needs cache-flush (I/O) privilege
             case Xen.MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -408,12 +410,26 @@ final class MmuHypercalls {
         return true;
     }
 
+    /**
+     * The calling vcpu's TLB is flushed, and every other vcpu of the domain flushes before it
+     * runs guest code again; those running on other pCPUs are stopped and waited for (Xen's
+     * flush_tlb_mask: synchronous), so no stale writable translation outlives a type change.
+     * While waiting, the caller does any flush asked of itself (two vcpus may flush each other).
+     */
     private void flush(VcpuImpl v) {
         v.cpu().flushTlb();
         DomainImpl d = v.domain();
-        for (int i = 0; i < d.vcpuCount(); i++) {
+        int n = d.vcpuCount();
+        for (int i = 0; i < n; i++) {
             VcpuImpl o = d.vcpu(i);
             if (o != v) o.requestTlbFlush();
+        }
+        for (int i = 0; i < n; i++) {
+            VcpuImpl o = d.vcpu(i);
+            while (o != v && o.tlbFlushOutstanding()) {
+                v.flushIfRequested();
+                Thread.onSpinWait();
+            }
         }
         v.reloadCr3IfRequested();
     }

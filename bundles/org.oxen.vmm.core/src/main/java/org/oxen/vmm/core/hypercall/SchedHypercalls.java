@@ -39,8 +39,10 @@ final class SchedHypercalls {
                 if (domid == Xen.DOMID_SELF || domid == v.domain().id()) return EINVAL;
                 return s.domain(domid) == null ? ESRCH : EPERM;
             }
+            case Sched.SCHEDOP_POLL:
+                return poll(v, arg);
             default:
-                return ENOSYS; // poll and watchdog come with event channels and timers
+                return ENOSYS; // watchdog
         }
     }
 
@@ -59,18 +61,54 @@ final class SchedHypercalls {
         }
     }
 
-    /** do_block: unmask events; sleep unless one is pending already. */
+    /**
+     * do_block: unmask events; block unless one needs delivery already (checked atomically with
+     * setting the blocked flag: {@link VcpuImpl#blockUnlessEventsPending}). The upcall is
+     * delivered on the way back to the guest, now or when an event wakes the vcpu.
+     */
     private long block(VcpuImpl v) {
         v.setUpcallMask(0);
-        int pending = v.domain().ram().read8(v.vcpuInfoAddress() + SharedInfo.VI_UPCALL_PENDING);
-        if (pending == 0) {
-            s.block(v);
+        if (v.blockUnlessEventsPending()) {
+            s.blocked(v);
             v.endSlice = true;
         }
         return 0;
     }
 
     /** domain_shutdown(d, (u8)reason): any reason is accepted (Xen truncates it to 8 bits). */
+    /** struct sched_poll (i386): ports handle, nr_ports, uint64 timeout (absolute system time, 0 = none). */
+    static final int POLL_PORTS = 0, POLL_NR_PORTS = 4, POLL_TIMEOUT = 8, POLL_MAX_PORTS = 128;
+
+    /**
+     * do_poll: blocks until one of the ports is pending, an event needs delivery, or the
+     * timeout passes; returns at once (0) if one of those holds already. The upcall mask is
+     * left alone (unlike block). More than 128 ports or a port beyond the domain's: -EINVAL.
+     */
+    private long poll(VcpuImpl v, int arg) {
+        int cr3 = Args.cr3(v);
+        int portsVa = s.guest().read32(cr3, arg + POLL_PORTS);
+        int nr = s.guest().read32(cr3, arg + POLL_NR_PORTS);
+        long timeout = s.guest().read64(cr3, arg + POLL_TIMEOUT);
+        if (Integer.compareUnsigned(nr, POLL_MAX_PORTS) > 0) return EINVAL;
+        int[] ports = v.pollPortsBuffer();
+        for (int i = 0; i < nr; i++) {
+            ports[i] = s.guest().read32(cr3, portsVa + 4 * i);
+        }
+        if (v.eventsNeedDelivery()) return 0;
+        for (int i = 0; i < nr; i++) {
+            if (Integer.compareUnsigned(ports[i], v.domain().events().maxPorts()) >= 0) return EINVAL;
+        }
+        v.domain().pollers.incrementAndGet();
+        if (!v.blockPolling(ports, nr)) {
+            v.domain().pollers.decrementAndGet();
+            return 0;
+        }
+        if (timeout != 0) v.timers().setPollTimeout(timeout);
+        s.blocked(v);
+        v.endSlice = true;
+        return 0;
+    }
+
     private long shutdown(VcpuImpl v, int reason) {
         v.domain().shutdown(reason);
         v.endSlice = true;

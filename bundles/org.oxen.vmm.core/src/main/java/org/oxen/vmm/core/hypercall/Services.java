@@ -21,8 +21,11 @@ public interface Services {
     /** The domain with that id, or null. */
     DomainImpl domain(int domid);
 
-    /** The vcpu stops running: it blocked (the scheduler must not pick it until woken). */
-    void block(VcpuImpl v);
+    /** The vcpu blocked or went down (its flag is set): the scheduler hears that it sleeps. */
+    void blocked(VcpuImpl v);
+
+    /** The vcpu may have become runnable (up, unblocked): the scheduler hears that it woke. */
+    void woken(VcpuImpl v);
 
     void log(String line);
 

@@ -129,6 +129,14 @@ final class TrapHypercalls {
         for (int i = 0; i < nr; i++) {
             frames[i] = s.guest().read32(cr3, frameList + i * 4);
         }
+        return installGdt(v, frames, entries);
+    }
+
+    /** pv_set_gdt: {@code frames} (one per 512 entries) typed as descriptor pages and mapped. */
+    long installGdt(VcpuImpl v, int[] frames, int entries) {
+        if (Integer.compareUnsigned(entries, Xen.FIRST_RESERVED_GDT_ENTRY) > 0) return EINVAL;
+        int nr = (entries + 511) / 512;
+        if (frames.length != nr) frames = java.util.Arrays.copyOf(frames, nr);
         FramePool pool = s.pool();
         PageTables pt = s.pageTables();
         synchronized (pool) {

@@ -20,7 +20,8 @@ import org.oxen.x86.api.Ram;
  *
  * <p>Locking: every method that reads or changes frame state runs under this object's monitor
  * (the "mm lock"; Xen uses per-page atomics and the domain's page_alloc_lock). Callers that
- * perform several steps (validation of a page table) hold it across them.
+ * perform several steps (validation of a page table) hold it across them. Its place in the lock
+ * order: the {@link org.oxen.vmm.core} package documentation.
  */
 public final class FramePool {
 

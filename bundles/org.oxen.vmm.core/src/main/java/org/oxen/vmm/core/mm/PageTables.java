@@ -23,7 +23,8 @@ import org.oxen.x86.api.Ram;
  * or a mapping of another domain's frame -EBUSY, non-RAM frames -EPERM, reserved bits -EINVAL,
  * Xen-private L2 slots -EPERM.
  *
- * <p>Locking: all methods must be called holding the {@link FramePool} monitor.
+ * <p>Locking: all methods must be called holding the {@link FramePool} monitor (lock order:
+ * the {@link org.oxen.vmm.core} package documentation).
  */
 public final class PageTables {
 

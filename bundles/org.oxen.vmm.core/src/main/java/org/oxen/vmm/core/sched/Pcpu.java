@@ -23,13 +23,20 @@ import org.oxen.x86.cpu.RunResult;
  * paused. The switched-out vcpu reads as running until the next decision on this pCPU has been
  * taken (its context is saved by then: Xen's context_saved), so no other pCPU can take it early.
  * A pCPU in no pool (free) only fires timers and waits.
+ *
+ * <p>Timers: a scheduler instance's timers ({@link CpuPools.View#newTimer}) are dropped when
+ * their instance is retired; hypervisor timers ({@link SchedCore#newTimer}, no view) belong to
+ * no instance and survive every swap.
+ *
+ * <p>Locking: {@link #lock} guards the timer list and the idle wait (a leaf: callbacks run after
+ * it is released); {@link #current}, {@link #pool}, {@link #tickled} and {@link #epoch} are
+ * volatile, written by this pCPU's thread only ({@link #pool} under {@link CpuPools}' config
+ * lock). The lock order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
 public final class Pcpu implements Runnable {
 
-    /** Per-slice hooks of the hypervisor. */
+    /** What the hypervisor does when running a vcpu fails. */
     public interface SliceHooks {
-        void beforeSlice(VcpuImpl v);
-
         void internalError(VcpuImpl v, Throwable t);
     }
 
@@ -51,7 +58,7 @@ public final class Pcpu implements Runnable {
     private volatile boolean tickled;
     private volatile boolean stop;
     /** The pool this pCPU serves, or null when free. */
-    volatile SchedCore.Pool pool;
+    volatile CpuPools.Pool pool;
     /** The vcpu this pCPU runs or last ran and has not switched out yet (pCPU thread only, read by tickle). */
     private volatile VcpuImpl current;
     private Scheduler<?, ?> currentSched;
@@ -104,15 +111,22 @@ public final class Pcpu implements Runnable {
         }
     }
 
+    /** The alarm fired for this pCPU: its vcpu leaves guest code so that due timers fire. */
+    void timerInterrupt() {
+        VcpuImpl c = current;
+        if (c != null && c.running()) c.cpu().requestStop();
+    }
+
     // ---- timers ----
 
     final class Timer implements SchedTimer {
-        private final SchedCore.View view;
+        /** The scheduler instance's pool view, or null for a hypervisor timer. */
+        private final CpuPools.View view;
         private final Runnable callback;
         private boolean active;
         private long expiry;
 
-        Timer(SchedCore.View view, Runnable callback) {
+        Timer(CpuPools.View view, Runnable callback) {
             this.view = view;
             this.callback = callback;
         }
@@ -130,6 +144,7 @@ public final class Pcpu implements Runnable {
             } finally {
                 lock.unlock();
             }
+            core.alarm().earlier(id, expiryNs);
         }
 
         @Override
@@ -166,7 +181,7 @@ public final class Pcpu implements Runnable {
         }
     }
 
-    Timer newTimer(SchedCore.View view, Runnable callback) {
+    Timer newTimer(CpuPools.View view, Runnable callback) {
         return new Timer(view, callback);
     }
 
@@ -191,10 +206,11 @@ public final class Pcpu implements Runnable {
         try {
             for (int i = timers.size() - 1; i >= 0; i--) {
                 Timer t = timers.get(i);
-                if (t.expiry <= now || t.view.dead) {
+                boolean retired = t.view != null && t.view.dead;
+                if (t.expiry <= now || retired) {
                     timers.remove(i);
                     t.active = false;
-                    if (!t.view.dead) due.add(t);
+                    if (!retired) due.add(t);
                 }
             }
         } finally {
@@ -204,7 +220,7 @@ public final class Pcpu implements Runnable {
             try {
                 due.get(i).callback.run();
             } catch (RuntimeException e) {
-                core.log("BUG: pCPU " + id + ": timer callback of " + due.get(i).view + " failed: " + e);
+                core.log("BUG: pCPU " + id + ": timer callback of " + (due.get(i).view != null ? due.get(i).view : "the hypervisor") + " failed: " + e);
             }
         }
     }
@@ -250,13 +266,14 @@ public final class Pcpu implements Runnable {
     }
 
     private void switchOut(VcpuImpl v) {
+        v.timers().descheduled();
         v.setRunning(false, id);
         core.notRunning();
     }
 
     private void turn() {
         fireTimers(clock.nanos());
-        SchedCore.Pool p = pool;
+        CpuPools.Pool p = pool;
         Scheduler<?, ?> s = p == null ? null : p.sched;
         if (s != currentSched) {
             // the pool's instance changed (every domain was moved out of the old one first)
@@ -314,21 +331,24 @@ public final class Pcpu implements Runnable {
     }
 
     private void slice(VcpuImpl v, long t0, long budget) {
-        v.flushIfRequested();
-        hooks.beforeSlice(v);
+        v.arch().scheduledIn(v);
+        v.timers().scheduledIn();
         v.endSlice = false;
         v.sliceStarted(t0);
         long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
             for (;;) {
+                v.arch().beforeResume(v);
+                if (v.endSlice || !v.isRunnable()) return;
+                core.alarm().set(id, nextExpiry());
                 RunResult r = v.cpu().run(CHUNK);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
                     return;
                 }
                 if (r == RunResult.HALTED) {
-                    v.domain().crash("vcpu " + v.id() + " halted in the CPU (a PV guest idles with SCHEDOP_block)");
-                    return;
+                    v.arch().halted(v);
+                    if (!v.isRunnable()) return;
                 }
                 if (v.endSlice || tickled || stop || !v.isRunnable()) return;
                 long now = clock.nanos();

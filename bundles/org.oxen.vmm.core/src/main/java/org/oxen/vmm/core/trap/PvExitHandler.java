@@ -30,6 +30,9 @@ public final class PvExitHandler implements ExitHandler {
 
         /** Maps page {@code page} of the vcpu's LDT now (a lazy LDT fault); false if it cannot be. */
         boolean mapLdtPage(VcpuImpl v, int page);
+
+        /** One hypercall through the table (emulated instructions reuse its semantics). */
+        long call(VcpuImpl v, int nr, int a1, int a2, int a3, int a4, int a5, int a6, boolean inMulticall);
     }
 
     private static final byte[] FORCED_CPUID = {0x0F, 0x0B, 0x78, 0x65, 0x6E, 0x0F, (byte) 0xA2};
@@ -39,6 +42,7 @@ public final class PvExitHandler implements ExitHandler {
     private final GuestMemory mem;
     private final Hypercalls hypercalls;
     private final PvCpuid cpuid;
+    private final PrivilegedOps privileged;
 
     public PvExitHandler(VcpuImpl v, TrapBouncer bouncer, GuestMemory mem, Hypercalls hypercalls, PvCpuid cpuid) {
         this.v = v;
@@ -46,6 +50,7 @@ public final class PvExitHandler implements ExitHandler {
         this.mem = mem;
         this.hypercalls = hypercalls;
         this.cpuid = cpuid;
+        this.privileged = new PrivilegedOps(mem, hypercalls);
     }
 
     @Override
@@ -60,7 +65,14 @@ public final class PvExitHandler implements ExitHandler {
         if (v.endSlice || v.domain().isStopped()) {
             return ExitAction.STOP;
         }
-        return ExitAction.RESUME;
+        try {
+            v.arch().beforeResume(v);
+        } catch (RuntimeException | StackOverflowError e) {
+            hypercalls.countInternalError();
+            v.domain().crash("hypervisor error delivering events after " + exit + ": " + e);
+            return ExitAction.STOP;
+        }
+        return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
     }
 
     private void handle(X86Cpu cpu, CpuExit exit) {
@@ -114,6 +126,7 @@ public final class PvExitHandler implements ExitHandler {
                 break;
             case 13:
                 if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
+                if (error == 0 && privileged.emulate(v, cpu, eip)) return;
                 break;
             case 14: {
                 // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's

@@ -147,15 +147,17 @@ public final class TrapBouncer {
         }
         SegmentState newCs = v.segmentFor(cs, true);
         if (newCs == null) {
-            v.domain().crash(String.format("iret: unusable code selector 0x%04x", cs));
-            return false;
+            cpu.setGpr(X86Cpu.EAX, eax);
+            return failsafe(v, eip, cs, eflags, esp, ss, sp,
+                    String.format("iret: unusable code selector 0x%04x", cs));
         }
         SegmentState newSs = null;
         if ((cs & 3) >= 2) {
             newSs = v.segmentFor(ss, false);
             if (newSs == null || (ss & 3) != (cs & 3)) {
-                v.domain().crash(String.format("iret: unusable stack selector 0x%04x for cs 0x%04x", ss, cs));
-                return false;
+                cpu.setGpr(X86Cpu.EAX, eax);
+                return failsafe(v, eip, cs, eflags, esp, ss, sp,
+                        String.format("iret: unusable stack selector 0x%04x for cs 0x%04x", ss, cs));
             }
         }
         cpu.setSegment(X86Cpu.CS, newCs);
@@ -170,6 +172,69 @@ public final class TrapBouncer {
         cpu.setEflags((eflags & ~(EFLAGS_IOPL | EFLAGS_VM)) | EFLAGS_IF | 2);
         cpu.setGpr(X86Cpu.EAX, eax);
         v.setUpcallMask((eflags & EFLAGS_IF) == 0 ? 1 : 0);
+        return true;
+    }
+
+    /**
+     * The return to the guest failed on a segment (Xen: the iret back to the guest faults and
+     * the failsafe callback is entered): without a failsafe callback the domain crashes with
+     * {@code why}; with one, Xen's failsafe bounce frame {@code ds es fs gs eip cs eflags [esp ss]}
+     * (the frame that could not be returned to, with the data selectors) goes on the guest
+     * kernel's stack (the stack_switch stack when that frame was for ring 3), the data segments
+     * become null, events are masked if the callback was registered with
+     * CALLBACKF_mask_events, and the guest kernel runs at the callback.
+     */
+    private boolean failsafe(VcpuImpl v, int eip, int cs, int eflags, int esp, int ss, int sp, String why) {
+        X86Cpu cpu = v.cpu();
+        SegmentState fcs = v.failsafeEip == 0 ? null : v.segmentFor(fixRpl(v.failsafeCs), true);
+        if (fcs == null) {
+            v.domain().crash(why + (v.failsafeEip == 0 ? " (no failsafe callback)" : String.format(
+                    " (failsafe callback selector 0x%04x unusable)", v.failsafeCs)));
+            return false;
+        }
+        boolean toUser = (cs & 3) >= 2;
+        SegmentState kss = null;
+        int stack = sp;
+        if (toUser) {
+            kss = v.segmentFor(v.kernelSs, false);
+            if (kss == null || v.kernelSs == 0) {
+                v.domain().crash(why + String.format(" (failsafe from ring 3 without a usable kernel stack, ss 0x%04x)",
+                        v.kernelSs));
+                return false;
+            }
+            stack = v.kernelSp;
+        }
+        int mask = v.upcallMask();
+        int cr3 = cpu.cr(3);
+        try {
+            if (toUser) {
+                stack -= 4;
+                mem.write32(cr3, stack, ss);
+                stack -= 4;
+                mem.write32(cr3, stack, esp);
+            }
+            stack -= 4;
+            mem.write32(cr3, stack, (eflags & ~EFLAGS_IF) | (mask == 0 ? EFLAGS_IF : 0));
+            stack -= 4;
+            mem.write32(cr3, stack, (cs & 0xFFFF) | (mask & 0xFF) << 16);
+            stack -= 4;
+            mem.write32(cr3, stack, eip);
+            for (int s : new int[] {X86Cpu.GS, X86Cpu.FS, X86Cpu.ES, X86Cpu.DS}) {
+                stack -= 4;
+                mem.write32(cr3, stack, cpu.segment(s).selector);
+            }
+        } catch (GuestFault f) {
+            v.domain().crash(why + String.format(" (the failsafe frame cannot be written at 0x%08x)", stack));
+            return false;
+        }
+        for (int s : new int[] {X86Cpu.DS, X86Cpu.ES, X86Cpu.FS, X86Cpu.GS}) {
+            cpu.setSegment(s, new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+        }
+        cpu.setSegment(X86Cpu.CS, fcs);
+        if (kss != null) cpu.setSegment(X86Cpu.SS, kss);
+        cpu.setGpr(X86Cpu.ESP, stack);
+        cpu.setEip(v.failsafeEip);
+        if ((v.failsafeFlags & org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS) != 0) v.setUpcallMask(1);
         return true;
     }
 

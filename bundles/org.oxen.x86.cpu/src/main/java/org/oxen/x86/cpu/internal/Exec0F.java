@@ -1,5 +1,6 @@
 package org.oxen.x86.cpu.internal;
 
+import org.oxen.x86.api.ByteArrayAtomics;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 

@@ -1,5 +1,6 @@
 package org.oxen.x86.cpu.internal;
 
+import org.oxen.x86.api.ByteArrayAtomics;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

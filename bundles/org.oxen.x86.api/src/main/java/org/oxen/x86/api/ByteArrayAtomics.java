@@ -1,4 +1,4 @@
-package org.oxen.x86.cpu.internal;
+package org.oxen.x86.api;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -16,8 +16,10 @@ import java.nio.ByteOrder;
  * there the same operations go through {@code sun.misc.Unsafe} on the array, whose element base
  * offset keeps 4-aligned indices 4-aligned on HotSpot (checked here). The choice is made once;
  * the chosen path is a static final handle called with its exact type, so nothing is boxed.
+ * Users: the CPU (LOCK'd instructions, A/D bits) and {@link Ram}'s atomic accessors (a VMM
+ * updating words a guest changes with locked instructions, e.g. event-channel bitmaps).
  */
-final class ByteArrayAtomics {
+public final class ByteArrayAtomics {
 
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -91,7 +93,7 @@ final class ByteArrayAtomics {
     }
 
     /** Volatile read of the dword at {@code index} (a multiple of 4). */
-    static int getVolatile(byte[] array, int index) {
+    public static int getVolatile(byte[] array, int index) {
         if (UNSAFE_GET == null) {
             return (int) I32.getVolatile(array, index);
         }
@@ -103,7 +105,7 @@ final class ByteArrayAtomics {
     }
 
     /** Compare-and-set of the dword at {@code index} (a multiple of 4). */
-    static boolean compareAndSet(byte[] array, int index, int expect, int update) {
+    public static boolean compareAndSet(byte[] array, int index, int expect, int update) {
         if (UNSAFE_CAS == null) {
             return I32.compareAndSet(array, index, expect, update);
         }
@@ -118,7 +120,7 @@ final class ByteArrayAtomics {
      * Compare-and-exchange of the qword at {@code index} (a multiple of 8): stores {@code update}
      * if it held {@code expect}; returns what it held (LOCK CMPXCHG8B).
      */
-    static long compareAndExchange64(byte[] array, int index, long expect, long update) {
+    public static long compareAndExchange64(byte[] array, int index, long expect, long update) {
         if (UNSAFE_CAS64 == null) {
             return (long) I64.compareAndExchange(array, index, expect, update);
         }

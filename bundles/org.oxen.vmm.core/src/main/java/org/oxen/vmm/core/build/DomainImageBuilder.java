@@ -1,0 +1,21 @@
+package org.oxen.vmm.core.build;
+
+import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.core.domain.DomainImpl;
+
+/**
+ * How a domain gets its start of day (libxl's domain build step over libxc's xc_dom_*): the
+ * SPI the hypervisor builds every domain through. {@link DomainBuilder} is the PV ELF builder;
+ * an HVM builder (firmware and memory map) and a restore builder (from a saved image and
+ * {@code VcpuContext}s) will be others.
+ *
+ * <p>Contract: the domain is paused and its vcpus exist; the builder allocates the domain's
+ * memory, loads the image and sets up the boot vcpu (initialised and online). On failure it
+ * throws, and the caller releases every frame the frame table says the domain owns, so a
+ * builder needs no undo of its own.
+ */
+public interface DomainImageBuilder {
+
+    /** Builds {@code d} from {@code image} with {@code nrPages} of memory; the layout is for the log and tests. */
+    DomainBuilder.Layout build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException;
+}

@@ -1,0 +1,227 @@
+package org.oxen.vmm.core.hypercall;
+
+import static org.oxen.vmm.core.hypercall.Args.EINVAL;
+import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
+
+import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.VcpuGuestContext;
+import org.oxen.vmm.abi.VcpuOp;
+import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.TrapInfo;
+import org.oxen.vmm.core.domain.VcpuContext;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.mm.FramePool;
+import org.oxen.vmm.core.mm.PageTables;
+import org.oxen.vmm.core.mm.PageType;
+import org.oxen.vmm.core.trap.TrapBouncer;
+import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * set_timer_op and vcpu_op (Xen's do_set_timer_op, do_vcpu_op / common_vcpu_op): the vcpu's
+ * timers, and its state. A vcpu id outside the domain is -ENOENT; the single-shot timer may be
+ * changed only by the vcpu itself (-EINVAL), as in Xen.
+ */
+final class VcpuHypercalls {
+
+    /** Xen's STIME_DELTA_MAX for the periodic timer (a period above it is -EINVAL). */
+    static final long STIME_DELTA_MAX = (1L << 62) - 1;
+
+    private final Services s;
+    private final TrapHypercalls traps;
+
+    VcpuHypercalls(Services s, TrapHypercalls traps) {
+        this.s = s;
+        this.traps = traps;
+    }
+
+    /** set_timer_op(timeout_lo, timeout_hi): 0 stops the single-shot timer. */
+    long setTimerOp(VcpuImpl v, int lo, int hi, int a3, int a4, int a5, int a6, boolean mc) {
+        long timeout = (lo & 0xFFFFFFFFL) | (long) hi << 32;
+        v.timers().setSingleshot(timeout);
+        return 0;
+    }
+
+    long vcpuOp(VcpuImpl v, int cmd, int vcpuid, int arg, int a4, int a5, int a6, boolean mc) {
+        VcpuImpl t = v.domain().vcpu(vcpuid);
+        if (t == null) return -Errno.ENOENT;
+        GuestMemory g = s.guest();
+        int cr3 = Args.cr3(v);
+        switch (cmd) {
+            case VcpuOp.INITIALISE: {
+                VcpuContext c = VcpuContext.read(g, cr3, arg);
+                synchronized (v.domain().domainLock) {
+                    return t.initialised() ? -Errno.EEXIST : setContext(t, c);
+                }
+            }
+            case VcpuOp.UP:
+                synchronized (v.domain().domainLock) {
+                    if (!t.initialised()) return EINVAL;
+                    if (!t.online()) {
+                        t.setOnline(true);
+                        s.woken(t);
+                    }
+                    return 0;
+                }
+            case VcpuOp.DOWN:
+                return down(v, t);
+            case VcpuOp.IS_UP:
+                return t.online() ? 1 : 0;
+            case VcpuOp.GET_RUNSTATE_INFO:
+                t.writeRunstate(g, cr3, arg);
+                return 0;
+            case VcpuOp.REGISTER_RUNSTATE_MEMORY_AREA: {
+                int va = g.read32(cr3, arg);
+                if (va != 0 && Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START - VcpuOp.RUNSTATE_SIZE) > 0) {
+                    return -Errno.EFAULT; // guest_handle_okay
+                }
+                t.setRunstateArea(va);
+                if (va != 0) {
+                    try {
+                        t.writeRunstate(g, cr3, va);
+                    } catch (org.oxen.vmm.core.guest.GuestFault f) {
+                        // as Xen: an unwritable area is not an error of the registration
+                    }
+                }
+                return 0;
+            }
+            case VcpuOp.SET_PERIODIC_TIMER: {
+                long period = g.read64(cr3, arg + VcpuOp.PERIODIC_PERIOD_NS);
+                if (period < VcpuOp.MIN_PERIOD_NS || period > STIME_DELTA_MAX) return EINVAL;
+                t.timers().setPeriod(period);
+                return 0;
+            }
+            case VcpuOp.STOP_PERIODIC_TIMER:
+                t.timers().setPeriod(0);
+                return 0;
+            case VcpuOp.SET_SINGLESHOT_TIMER: {
+                if (t != v) return EINVAL;
+                long timeout = g.read64(cr3, arg + VcpuOp.SINGLESHOT_TIMEOUT_ABS_NS);
+                int flags = g.read32(cr3, arg + VcpuOp.SINGLESHOT_FLAGS);
+                if ((flags & VcpuOp.SSHOTTMR_FUTURE) != 0 && timeout < v.domain().clock().nanos()) {
+                    return -Errno.ETIME;
+                }
+                t.timers().setSingleshot(timeout == 0 ? 1 : timeout);
+                return 0;
+            }
+            case VcpuOp.STOP_SINGLESHOT_TIMER:
+                if (t != v) return EINVAL;
+                t.timers().stopSingleshot();
+                return 0;
+            default:
+                return ENOSYS;
+        }
+    }
+
+    /** VCPUOP_down: the last vcpu going down shuts the domain down (poweroff), as current Xen. */
+    private long down(VcpuImpl v, VcpuImpl t) {
+        DomainImpl d = v.domain();
+        synchronized (d.domainLock) {
+            boolean others = false;
+            for (int i = 0; i < d.vcpuCount(); i++) {
+                if (i != t.id() && d.vcpu(i).online()) others = true;
+            }
+            if (!others) {
+                d.shutdown(ShutdownReason.POWEROFF);
+                v.endSlice = true;
+                return 0;
+            }
+            if (t.online()) {
+                t.setOnline(false);
+                s.blocked(t);
+            }
+        }
+        if (t == v) v.endSlice = true;
+        return 0;
+    }
+
+    /**
+     * arch_set_info_guest for a 32-bit PV vcpu that has not run: selectors with RPL 0 run at
+     * RPL 1 (fixup_guest_code/stack_selector), the LDT must be page aligned with at most 8192
+     * entries, CR3 must name an L3 of the domain that validates (a type reference is taken),
+     * GDT frames must validate as descriptor pages; EFLAGS gets IF and loses IOPL (kept as the
+     * virtual IOPL); only CR0.TS is taken from ctrlreg[0]. Returns 0 or Xen's errno, changing
+     * nothing on failure.
+     */
+    private long setContext(VcpuImpl t, VcpuContext c) {
+        if ((c.ldtBase() & 0xFFF) != 0 || Integer.compareUnsigned(c.ldtEnts(), VcpuGuestContext.MAX_LDT_ENTS) > 0) {
+            return EINVAL;
+        }
+        if (c.ldtEnts() != 0) return EINVAL; // oxen: an LDT through VCPUOP_initialise is not supported yet
+        int cs = TrapBouncer.fixRpl(c.cs());
+        int ss = TrapBouncer.fixRpl(c.ss());
+        DomainImpl d = t.domain();
+        FramePool pool = s.pool();
+        PageTables pt = s.pageTables();
+        long l3 = c.cr3Mfn();
+        synchronized (pool) {
+            if (pt.getPageAndType(l3, PageType.L3, d.memory()) != 0) return EINVAL;
+        }
+        if (c.gdtEnts() != 0) {
+            long rc = traps.installGdt(t, c.gdtFrames(), c.gdtEnts());
+            if (rc != 0) {
+                synchronized (pool) {
+                    pt.putPageAndType((int) l3, d.memory());
+                }
+                return rc;
+            }
+        }
+        X86Cpu cpu = t.cpu();
+        SegmentState csState = t.segmentFor(cs, true);
+        SegmentState ssState = t.segmentFor(ss, false);
+        if (csState == null || ssState == null || (cs & 3) != (ss & 3)) {
+            // oxen loads the selectors now (Xen loads them at the first run and calls the
+            // failsafe callback); a context without usable code/stack selectors cannot start
+            synchronized (pool) {
+                pt.putPageAndType((int) l3, d.memory());
+            }
+            return EINVAL;
+        }
+        for (int i = 0; i < 256; i++) {
+            long e = c.traps()[i];
+            int w0 = (int) e;
+            int address = (int) (e >>> 32);
+            t.traps[i] = address == 0 ? null
+                    : new TrapInfo(w0 & 0xFF, (w0 >>> 8) & 0xFF, TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF), address);
+        }
+        t.kernelSs = TrapBouncer.fixRpl(c.kernelSs());
+        t.kernelSp = c.kernelSp();
+        t.eventCs = TrapBouncer.fixRpl(c.eventCs());
+        t.eventEip = c.eventEip();
+        t.failsafeCs = TrapBouncer.fixRpl(c.failsafeCs());
+        t.failsafeEip = c.failsafeEip();
+        t.failsafeFlags = (c.flags() & VcpuGuestContext.VGCF_FAILSAFE_DISABLES_EVENTS) != 0 ? 1 : 0;
+        t.iopl = (c.eflags() >>> 12) & 3;
+        t.virtualTs = (c.ctrlreg()[0] & VcpuImpl.CR0_TS) != 0;
+        int[] order = {X86Cpu.EAX, X86Cpu.ECX, X86Cpu.EDX, X86Cpu.EBX, X86Cpu.ESP, X86Cpu.EBP, X86Cpu.ESI, X86Cpu.EDI};
+        for (int i = 0; i < 8; i++) {
+            cpu.setGpr(order[i], c.gpr()[i]);
+        }
+        cpu.setSegment(X86Cpu.CS, csState);
+        cpu.setSegment(X86Cpu.SS, ssState);
+        int[] data = {X86Cpu.DS, X86Cpu.ES, X86Cpu.FS, X86Cpu.GS};
+        int[] sels = {c.ds(), c.es(), c.fs(), c.gs()};
+        for (int i = 0; i < 4; i++) {
+            SegmentState st = (sels[i] & 0xFFFC) == 0 ? null : t.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
+            cpu.setSegment(data[i], st != null ? st : new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+        }
+        cpu.setEip(c.eip());
+        cpu.setEflags((c.eflags() & ~(TrapBouncer.EFLAGS_IOPL | TrapBouncer.EFLAGS_VM | TrapBouncer.EFLAGS_NT))
+                | TrapBouncer.EFLAGS_IF | 2);
+        cpu.setCr(0, t.virtualTs ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
+        int old = t.baseL3;
+        t.baseL3 = (int) l3;
+        cpu.setCr(3, (int) l3 << 12);
+        if (old >= 0) {
+            synchronized (pool) {
+                pt.putPageAndType(old, d.memory());
+            }
+        }
+        cpu.flushTlb();
+        t.setInitialised();
+        return 0;
+    }
+}

@@ -1,0 +1,157 @@
+package org.oxen.vmm.core.time;
+
+import org.oxen.sched.api.SchedTimer;
+import org.oxen.vmm.abi.EventChannel;
+import org.oxen.vmm.abi.VcpuOp;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.x86.api.Clock;
+
+/**
+ * A vcpu's two timers (Xen's v-&gt;singleshot_timer and v-&gt;periodic_timer), both raising
+ * VIRQ_TIMER on the vcpu. They are hypervisor timers: they belong to no scheduler instance, so a
+ * pool's scheduler can be swapped under them.
+ *
+ * <ul>
+ * <li>Single-shot: set_timer_op and VCPUOP_set/stop_singleshot_timer; a deadline in the past
+ *     fires at once. It runs whether or not the vcpu runs (it is what wakes a blocked vcpu).</li>
+ * <li>Periodic: every vcpu starts with 10 ms (Xen's default); VCPUOP_set/stop_periodic_timer
+ *     change it. As in Xen's schedule.c it ticks only while the vcpu is scheduled: a tick that
+ *     fell due while it was not running is delivered once when it is scheduled in
+ *     (vcpu_periodic_timer_work), then the timer is armed again.</li>
+ * </ul>
+ *
+ * <p>Locking: this object's monitor guards the period and the last tick (a leaf, below the
+ * event lock; the timers' own locks are taken under it, callbacks run outside it).
+ */
+public final class VcpuTimers {
+
+    private final VcpuImpl v;
+    private final Clock clock;
+    private final SchedTimer singleshot;
+    private final SchedTimer periodic;
+    private final SchedTimer poll;
+    private long period = VcpuOp.DEFAULT_PERIOD_NS;
+    private long lastTick;
+    private boolean scheduled;
+    /** VIRQ_TIMER events raised (tests, benchmarks). */
+    private volatile long fired;
+
+    /** {@code timers} creates a hypervisor timer whose callback runs on some pCPU thread. */
+    public VcpuTimers(VcpuImpl v, Clock clock, java.util.function.Function<Runnable, SchedTimer> timers) {
+        this.v = v;
+        this.clock = clock;
+        this.singleshot = timers.apply(this::singleshotFired);
+        this.periodic = timers.apply(this::periodicFired);
+        this.poll = timers.apply(() -> v.wakePoller(-1));
+    }
+
+    private void raise() {
+        fired++;
+        v.domain().events().sendVirq(EventChannel.VIRQ_TIMER, v.id());
+    }
+
+    public long fired() {
+        return fired;
+    }
+
+    // ---- single-shot
+
+    private void singleshotFired() {
+        raise();
+    }
+
+    /** set_timer_op: 0 stops the timer; any other deadline (ns of system time) arms it. */
+    public void setSingleshot(long deadline) {
+        if (deadline == 0) {
+            singleshot.stop();
+        } else {
+            singleshot.set(deadline);
+        }
+    }
+
+    public void stopSingleshot() {
+        singleshot.stop();
+    }
+
+    public boolean singleshotActive() {
+        return singleshot.isActive();
+    }
+
+    // ---- SCHEDOP_poll timeout
+
+    /** The poll in progress ends at {@code deadline} (system time) if no port became pending. */
+    public void setPollTimeout(long deadline) {
+        poll.set(deadline);
+    }
+
+    public void stopPollTimeout() {
+        poll.stop();
+    }
+
+    // ---- periodic
+
+    private void periodicFired() {
+        synchronized (this) {
+            if (!scheduled || period == 0) return;
+        }
+        work();
+    }
+
+    /** vcpu_periodic_timer_work: a due tick is raised, the timer armed for the next one. */
+    private void work() {
+        boolean tick = false;
+        synchronized (this) {
+            if (period == 0) return;
+            long now = clock.nanos();
+            long next = lastTick + period;
+            if (now >= next) {
+                tick = true;
+                lastTick = now;
+                next = now + period;
+            }
+            periodic.set(next);
+        }
+        if (tick) raise();
+    }
+
+    /** vcpu_set_periodic_timer: 0 stops it (the caller checked the range). */
+    public void setPeriod(long ns) {
+        synchronized (this) {
+            period = ns;
+            if (ns == 0) {
+                periodic.stop();
+                return;
+            }
+            lastTick = clock.nanos();
+            if (!scheduled) return;
+        }
+        work();
+    }
+
+    public synchronized long period() {
+        return period;
+    }
+
+    /** The vcpu was scheduled in on a pCPU. */
+    public void scheduledIn() {
+        synchronized (this) {
+            scheduled = true;
+        }
+        work();
+    }
+
+    /** The vcpu left its pCPU: the periodic timer stops (Xen's schedule(): stop_timer(&prev->periodic_timer)). */
+    public synchronized void descheduled() {
+        scheduled = false;
+        periodic.stop();
+    }
+
+    /** The vcpu goes away (domain destroyed, vcpu down): both timers stop. */
+    public synchronized void kill() {
+        scheduled = false;
+        period = 0;
+        periodic.stop();
+        singleshot.stop();
+        poll.stop();
+    }
+}
