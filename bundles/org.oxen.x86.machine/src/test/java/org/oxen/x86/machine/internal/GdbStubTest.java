@@ -95,6 +95,14 @@ class GdbStubTest {
             assertEquals("E01", exchange(in, out, "Hg99"), "no such thread");
             assertEquals("", exchange(in, out, "vUnknownThing"));
             assertTrue(exchange(in, out, "?").startsWith("T02thread:01;"), "stopped by the attach");
+            // continue, then Ctrl-C: the spinning kernel stops again with SIGINT
+            send(out, "c");
+            assertEquals('+', in.read());
+            Thread.sleep(50);
+            out.write(0x03);
+            out.flush();
+            assertTrue(reply(in, out).startsWith("T02thread:01;"), "interrupted by Ctrl-C");
+            assertTrue(exchange(in, out, "p8").matches("[0-9a-f]{8}"), "eip readable after the interrupt");
             assertEquals("OK", exchange(in, out, "D"));
         }
         assertFalse(machine.awaitEnd(Duration.ofMillis(200)), "the machine runs on after the hostile client");
@@ -105,13 +113,22 @@ class GdbStubTest {
 
     /** Sends a packet (ack mode) and returns the reply's payload after checking its checksum. */
     private static String exchange(InputStream in, OutputStream out, String payload) throws IOException {
+        send(out, payload);
+        assertEquals('+', in.read(), "ack of " + payload);
+        return reply(in, out);
+    }
+
+    private static void send(OutputStream out, String payload) throws IOException {
         int sum = 0;
         for (char c : payload.toCharArray()) {
             sum += c;
         }
         out.write(String.format("$%s#%02x", payload, sum & 0xFF).getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        assertEquals('+', in.read(), "ack of " + payload);
+    }
+
+    /** Reads one reply packet, checks its checksum and acks it. */
+    private static String reply(InputStream in, OutputStream out) throws IOException {
         assertEquals('$', in.read());
         StringBuilder reply = new StringBuilder();
         int c;
@@ -121,7 +138,7 @@ class GdbStubTest {
             rsum += c;
         }
         int cs = Integer.parseInt("" + (char) in.read() + (char) in.read(), 16);
-        assertEquals(rsum & 0xFF, cs, "checksum of the reply to " + payload);
+        assertEquals(rsum & 0xFF, cs, "checksum of the reply " + reply);
         out.write('+');
         return reply.toString();
     }
