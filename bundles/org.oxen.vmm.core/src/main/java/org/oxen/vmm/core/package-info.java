@@ -6,9 +6,12 @@
  * The one statement of the VMM's lock order; every concurrent class links here. A thread
  * holding a lock may take only locks further down the list:
  * <ol>
+ * <li>a domain's {@code destroyLock} (one destroy of a domain at a time; the whole teardown
+ *     runs under it);</li>
  * <li>the {@code Vmm} monitor: the domain table (create, destroy);</li>
  * <li>{@code CpuPools}' config lock (Xen's cpupool_lock): registry, pools, domain membership,
  *     toolstack pause/unpause, DomainMove;</li>
+ * <li>a domain's {@code domainLock} (Xen's d-&gt;domain_lock: vcpu initialise/up/down);</li>
  * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
  *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
  * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
@@ -21,8 +24,8 @@
  * A vcpu's blocked flag changes under its monitor on both sides (SCHEDOP_block checks for a
  * pending event and sets it; a sender sets the event pending, then clears it): no wake-up is
  * lost between the check and the block.
- * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor or alone, never
- * with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
+ * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor, a destroy lock or
+ * a domain lock, or alone, never with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
  * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait
  * for a vcpu to leave its pCPU while holding them.
  */
