@@ -65,6 +65,15 @@ public final class Store implements AutoCloseable {
             this.watcher = watcher;
         }
 
+        /** The watched node, absolute (or the special name). */
+        public String path() {
+            return path;
+        }
+
+        public String token() {
+            return token;
+        }
+
         String eventPath(String abs) {
             return relative ? abs.substring(Paths.domainPath(domid).length() + 1) : abs;
         }
