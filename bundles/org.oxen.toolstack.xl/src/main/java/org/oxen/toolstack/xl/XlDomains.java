@@ -3,7 +3,7 @@ package org.oxen.toolstack.xl;
 import java.util.Optional;
 
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /**
  * The one resolver of "a domain, by name or id" for every subcommand, whichever bundle provides
@@ -38,7 +38,7 @@ public final class XlDomains {
      * @param what what the command would do to it, for the refusal of Domain-0 ("destroyed", ...)
      * @throws XlError the unknown name or id in xl's words, or Domain-0 refused
      */
-    public static Domain guest(Hypervisor hv, String qualifier, String what) throws XlError {
+    public static Domain guest(Domains hv, String qualifier, String what) throws XlError {
         if (isHost(qualifier)) {
             throw new XlError(HOST + " is oxen's host (the Java runtime): it cannot be " + what
                     + "; 'stop 0' stops oxen");
@@ -47,7 +47,7 @@ public final class XlDomains {
     }
 
     /** {@link #guest} for a qualifier already known not to name Domain-0. */
-    static Domain find(Hypervisor hv, String qualifier) throws XlError {
+    static Domain find(Domains hv, String qualifier) throws XlError {
         if (isId(qualifier)) {
             long id = Long.parseLong(qualifier);
             Optional<Domain> d = id <= Integer.MAX_VALUE ? hv.find((int) id) : Optional.empty();

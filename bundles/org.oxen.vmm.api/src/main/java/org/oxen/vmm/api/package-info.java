@@ -7,11 +7,17 @@
  * the pool parameters), and (1.4) Domain-0's event channels for Java backends
  * ({@link org.oxen.vmm.api.Dom0EventChannels}, {@link org.oxen.vmm.api.EventPort},
  * {@link org.oxen.vmm.api.EventListener}).
+ * Since 1.5 the service is split by concern: {@link org.oxen.vmm.api.Domains},
+ * {@link org.oxen.vmm.api.CpuPools}, {@link org.oxen.vmm.api.HypervisorLog},
+ * {@link org.oxen.vmm.api.MachineMemory} and {@link org.oxen.vmm.api.Dom0EventChannels} are
+ * services of their own ({@link org.oxen.vmm.api.Hypervisor} extends the first four), and a
+ * guest's own console is a {@link org.oxen.vmm.api.GuestConsole} service per domain that a
+ * console backend provides. The backend API is {@code org.oxen.vmm.api.backend}.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
- * {@link org.oxen.vmm.api.EventListener}, which consumers implement).
+ * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

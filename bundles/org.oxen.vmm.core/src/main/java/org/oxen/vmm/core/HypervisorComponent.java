@@ -20,10 +20,20 @@ import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.CpuPools;
+import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.api.Domains;
+import org.oxen.vmm.api.EventChannelException;
+import org.oxen.vmm.api.EventListener;
+import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.HypervisorLog;
+import org.oxen.vmm.api.MachineMemory;
 
 /**
- * Publishes the hypervisor. Framework properties: {@code oxen.memory.mib} (machine memory,
+ * Publishes the hypervisor: one object under each concern's service ({@link Domains},
+ * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}) and
+ * the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
  * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
@@ -32,8 +42,9 @@ import org.oxen.vmm.api.Hypervisor;
  * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
  * scheduler before the unbind returns.
  */
-@Component(service = Hypervisor.class, immediate = true)
-public final class HypervisorComponent implements Hypervisor {
+@Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
+        Dom0EventChannels.class}, immediate = true)
+public final class HypervisorComponent implements Hypervisor, Dom0EventChannels {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -112,8 +123,18 @@ public final class HypervisorComponent implements Hypervisor {
     }
 
     @Override
-    public org.oxen.vmm.api.Dom0EventChannels eventChannels() {
+    public Dom0EventChannels eventChannels() {
         return vmm.eventChannels();
+    }
+
+    @Override
+    public EventPort allocUnbound(int domid, EventListener listener) throws EventChannelException {
+        return vmm.eventChannels().allocUnbound(domid, listener);
+    }
+
+    @Override
+    public EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException {
+        return vmm.eventChannels().bindInterdomain(domid, remotePort, listener);
     }
 
     @Override

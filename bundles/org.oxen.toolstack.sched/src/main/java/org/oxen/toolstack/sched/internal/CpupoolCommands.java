@@ -14,7 +14,8 @@ import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.CpuPools;
+import org.oxen.vmm.api.Domains;
 
 /** {@code xl cpupool-*}: one DS component per subcommand, as Xen's xl spells them. */
 public final class CpupoolCommands {
@@ -68,7 +69,7 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class ListCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
 
         @Override
         public String name() {
@@ -125,7 +126,7 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class CreateCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
 
         @Override
         public String name() {
@@ -182,7 +183,7 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class DestroyCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
 
         @Override
         public String name() {
@@ -209,7 +210,7 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class CpuAddCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
 
         @Override
         public String name() {
@@ -239,7 +240,7 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class CpuRemoveCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
 
         @Override
         public String name() {
@@ -269,7 +270,9 @@ public final class CpupoolCommands {
     @Component(service = XlSubcommand.class)
     public static final class MigrateCmd implements XlSubcommand {
         @Reference
-        Hypervisor hv;
+        CpuPools hv;
+        @Reference
+        Domains domains;
 
         @Override
         public String name() {
@@ -289,7 +292,7 @@ public final class CpupoolCommands {
         @Override
         public int run(XlInvocation inv) throws XlUsageException, XlError {
             List<String> ops = operands(inv, 2);
-            Domain d = XlDomains.guest(hv, ops.get(0), "moved between CPU pools");
+            Domain d = XlDomains.guest(domains, ops.get(0), "moved between CPU pools");
             hv.migrate(d.id(), ops.get(1));
             return 0;
         }

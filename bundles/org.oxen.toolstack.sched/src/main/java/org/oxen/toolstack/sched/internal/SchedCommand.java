@@ -15,7 +15,8 @@ import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.CpuPools;
+import org.oxen.vmm.api.Domains;
 import org.oxen.vmm.api.SchedulerInfo;
 
 /**
@@ -31,9 +32,11 @@ import org.oxen.vmm.api.SchedulerInfo;
 final class SchedCommand implements XlSubcommand {
 
     private final String sched;
-    private final Hypervisor hv;
+    private final CpuPools hv;
+    private final Domains domains;
 
-    SchedCommand(String sched, Hypervisor hv) {
+    SchedCommand(String sched, CpuPools hv, Domains domains) {
+        this.domains = domains;
         this.sched = sched;
         this.hv = hv;
     }
@@ -149,7 +152,7 @@ final class SchedCommand implements XlSubcommand {
                 throw new XlUsageException("-" + o.option() + " needs " + (shortSchedparam() ? "-s" : "--schedparam"));
             }
         }
-        Domain dom = domArg == null ? null : XlDomains.guest(hv, domArg, "given scheduler parameters");
+        Domain dom = domArg == null ? null : XlDomains.guest(domains, domArg, "given scheduler parameters");
         if (dom != null) {
             CpuPoolInfo p = pools.stream().filter(x -> x.domains().contains(dom.id())).findFirst().orElseThrow();
             if (!p.scheduler().equals(sched)) {
@@ -180,7 +183,7 @@ final class SchedCommand implements XlSubcommand {
             List<String[]> rows = new ArrayList<>();
             for (int id : p.domains()) {
                 if (dom != null && id != dom.id()) continue;
-                Optional<Domain> d = hv.find(id);
+                Optional<Domain> d = domains.find(id);
                 if (d.isEmpty()) continue;
                 Map<String, String> v;
                 try {

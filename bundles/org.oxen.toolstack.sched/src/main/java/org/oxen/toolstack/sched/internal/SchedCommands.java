@@ -14,7 +14,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.util.tracker.ServiceTracker;
 import org.oxen.toolstack.xl.XlSubcommand;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.CpuPools;
+import org.oxen.vmm.api.Domains;
 
 /**
  * Registers one {@code xl sched-<name>} subcommand ({@link SchedCommand}) per scheduler service
@@ -34,15 +35,17 @@ public final class SchedCommands {
     static final String FILTER = "(&(" + Constants.OBJECTCLASS + "=org.oxen.sched.api.SchedulerFactory)("
             + SCHED_NAME + "=*))";
 
-    private final Hypervisor hv;
+    private final CpuPools hv;
+    private final Domains domains;
     private final BundleContext context;
     private final ServiceTracker<Object, String> tracker;
     private final Map<String, ServiceRegistration<XlSubcommand>> registrations = new HashMap<>();
     private final Map<String, Integer> counts = new HashMap<>();
 
     @Activate
-    public SchedCommands(@Reference Hypervisor hv, BundleContext context) throws InvalidSyntaxException {
+    public SchedCommands(@Reference CpuPools hv, @Reference Domains domains, BundleContext context) throws InvalidSyntaxException {
         this.hv = hv;
+        this.domains = domains;
         this.context = context;
         this.tracker = new ServiceTracker<>(context, context.createFilter(FILTER), null) {
             @Override
@@ -65,7 +68,7 @@ public final class SchedCommands {
         synchronized (this) {
             if (counts.merge(name, 1, Integer::sum) != 1) return;
         }
-        ServiceRegistration<XlSubcommand> r = context.registerService(XlSubcommand.class, new SchedCommand(name, hv),
+        ServiceRegistration<XlSubcommand> r = context.registerService(XlSubcommand.class, new SchedCommand(name, hv, domains),
                 null);
         synchronized (this) {
             if (counts.containsKey(name) && !registrations.containsKey(name)) {

@@ -55,14 +55,20 @@ class CommandsTest {
     }
 
     static <T extends XlSubcommand> T with(T c) throws Exception {
-        var f = c.getClass().getDeclaredField("hv");
-        f.setAccessible(true);
-        f.set(c, vmm);
+        for (String field : new String[] {"hv", "domains"}) {
+            try {
+                var f = c.getClass().getDeclaredField(field);
+                f.setAccessible(true);
+                f.set(c, vmm);
+            } catch (NoSuchFieldException absent) {
+                // only the subcommands that name domains have one
+            }
+        }
         return c;
     }
 
     static SchedCommand sched(String name) {
-        return new SchedCommand(name, vmm);
+        return new SchedCommand(name, vmm, vmm);
     }
 
     @Test

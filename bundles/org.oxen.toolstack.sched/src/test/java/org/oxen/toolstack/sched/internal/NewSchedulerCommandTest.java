@@ -133,7 +133,7 @@ class NewSchedulerCommandTest {
             assertEquals("onequeue", v.pools().get(0).scheduler());
             v.create(DomainConfig.builder("g").kernel(org.oxen.guests.GuestImages.load(
                     org.oxen.guests.GuestImages.Flavor.PV, "hello")).memoryMiB(4).startPaused(true).build());
-            SchedCommand c = new SchedCommand("onequeue", v);
+            SchedCommand c = new SchedCommand("onequeue", v, v);
             assertEquals("sched-onequeue", c.name());
             assertEquals("d:p:sb:q:", c.shortOptions());
             assertEquals(List.of("domain:=d", "cpupool:=p", "schedparam=s"), List.of(c.longOptions()));

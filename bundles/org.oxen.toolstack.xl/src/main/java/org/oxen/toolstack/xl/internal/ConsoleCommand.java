@@ -8,7 +8,7 @@ import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /**
  * {@code xl console [-t pv] [-n 0] [-w seconds] <Domain>}: the domain's console output so far,
@@ -18,10 +18,10 @@ import org.oxen.vmm.api.Hypervisor;
 @Component(service = XlSubcommand.class)
 public final class ConsoleCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public ConsoleCommand(@Reference Hypervisor hv) {
+    public ConsoleCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 
@@ -78,12 +78,12 @@ public final class ConsoleCommand extends DomainSubcommand {
                 throw new XlUsageException("-w needs a positive number of seconds");
             }
         }
-        Domain d = Domains.guest(hv, oneDomain(inv), "attached to (its console is the Gogo shell)");
+        Domain d = DomainLookup.guest(hv, oneDomain(inv), "attached to (its console is the Gogo shell)");
         attach(hv, d, inv, waitMs);
         return 0;
     }
 
-    static void attach(Hypervisor hv, Domain d, XlInvocation inv, long waitMs) throws InterruptedException {
+    static void attach(Domains hv, Domain d, XlInvocation inv, long waitMs) throws InterruptedException {
         ConsoleFollower.follow(hv, d, inv.out(), inv.interactive() ? inv.in() : null, waitMs);
     }
 }

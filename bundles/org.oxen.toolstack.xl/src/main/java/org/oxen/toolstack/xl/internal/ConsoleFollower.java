@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /**
  * {@code xl console}'s loop: prints a domain's console output so far, then follows new output
@@ -40,7 +40,7 @@ final class ConsoleFollower {
      * @param in the keyboard, read only through {@code available()}; {@code null} = not watched
      * @param timeoutMillis 0 = no deadline
      */
-    static End follow(Hypervisor hv, Domain d, PrintStream out, InputStream in, long timeoutMillis)
+    static End follow(Domains hv, Domain d, PrintStream out, InputStream in, long timeoutMillis)
             throws InterruptedException {
         LineEnd tracked = new LineEnd(out);
         try {
@@ -81,7 +81,7 @@ final class ConsoleFollower {
         }
     }
 
-    private static End follow(Hypervisor hv, Domain d, LineEnd out, InputStream in, long timeoutMillis)
+    private static End follow(Domains hv, Domain d, LineEnd out, InputStream in, long timeoutMillis)
             throws InterruptedException {
         LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
         Consumer<String> listener = queue::add;
@@ -127,7 +127,7 @@ final class ConsoleFollower {
         out.flush();
     }
 
-    static boolean ended(Hypervisor hv, Domain d) {
+    static boolean ended(Domains hv, Domain d) {
         DomainState s = d.state();
         return s == DomainState.SHUTDOWN || s == DomainState.CRASHED || s == DomainState.DYING
                 || hv.find(d.id()).isEmpty();

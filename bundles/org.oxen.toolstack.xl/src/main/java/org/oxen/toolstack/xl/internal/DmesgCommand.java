@@ -7,7 +7,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.HypervisorLog;
 
 /**
  * {@code xl dmesg [-c]}: the hypervisor's log (Xen's console ring). The hypervisor keeps its
@@ -16,12 +16,12 @@ import org.oxen.vmm.api.Hypervisor;
 @Component(service = XlSubcommand.class, immediate = true)
 public final class DmesgCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final HypervisorLog hv;
     /** The last line shown by {@code dmesg -c}; later calls print what follows it. */
     private volatile String clearedAfter;
 
     @Activate
-    public DmesgCommand(@Reference Hypervisor hv) {
+    public DmesgCommand(@Reference HypervisorLog hv) {
         this.hv = hv;
     }
 

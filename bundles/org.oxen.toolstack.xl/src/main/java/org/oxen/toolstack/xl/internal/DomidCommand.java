@@ -7,16 +7,16 @@ import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /** {@code xl domid <DomainName>}: the id of a named domain. */
 @Component(service = XlSubcommand.class)
 public final class DomidCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public DomidCommand(@Reference Hypervisor hv) {
+    public DomidCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 

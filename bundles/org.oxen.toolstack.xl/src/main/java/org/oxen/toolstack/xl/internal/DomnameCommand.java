@@ -8,16 +8,16 @@ import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /** {@code xl domname <DomainId>}: the name of a domain id. */
 @Component(service = XlSubcommand.class)
 public final class DomnameCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public DomnameCommand(@Reference Hypervisor hv) {
+    public DomnameCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 
@@ -39,7 +39,7 @@ public final class DomnameCommand extends DomainSubcommand {
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException {
         String arg = oneDomain(inv);
-        if (!Domains.isId(arg) || Long.parseLong(arg) > Integer.MAX_VALUE) {
+        if (!DomainLookup.isId(arg) || Long.parseLong(arg) > Integer.MAX_VALUE) {
             throw new XlError("Invalid domain id.");
         }
         int id = Integer.parseInt(arg);

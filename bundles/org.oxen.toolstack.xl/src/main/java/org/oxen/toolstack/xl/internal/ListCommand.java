@@ -58,11 +58,11 @@ public final class ListCommand extends DomainSubcommand {
     int execute(XlInvocation inv) throws XlError, XlUsageException {
         List<DomainInfo> domains;
         if (inv.operands().isEmpty()) {
-            domains = Domains.all(toolstack.hypervisor());
+            domains = DomainLookup.all(toolstack.hypervisor());
         } else {
             domains = new ArrayList<>();
             for (String q : inv.operands()) {
-                domains.add(Domains.resolve(toolstack.hypervisor(), q));
+                domains.add(DomainLookup.resolve(toolstack.hypervisor(), q));
             }
         }
         if (inv.options().has("l")) {

@@ -7,16 +7,16 @@ import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /** {@code xl pause <Domain>}: pause execution of a domain; pauses nest as in Xen (one unpause per pause). */
 @Component(service = XlSubcommand.class)
 public final class PauseCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public PauseCommand(@Reference Hypervisor hv) {
+    public PauseCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 
@@ -37,7 +37,7 @@ public final class PauseCommand extends DomainSubcommand {
 
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException {
-        int id = Domains.guest(hv, oneDomain(inv), "paused").id();
+        int id = DomainLookup.guest(hv, oneDomain(inv), "paused").id();
         try {
             hv.pause(id);
         } catch (IllegalArgumentException gone) {

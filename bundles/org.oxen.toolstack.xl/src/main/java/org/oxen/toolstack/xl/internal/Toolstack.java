@@ -189,7 +189,7 @@ public final class Toolstack implements DomainListener {
     synchronized void destroy(String qualifier) throws XlError {
         // resolved under the lock: a restart in progress (old id gone, new id not yet there)
         // must not make the name look unknown
-        destroy(Domains.guest(hv, qualifier, "destroyed"));
+        destroy(DomainLookup.guest(hv, qualifier, "destroyed"));
     }
 
     /** {@link #destroy(String)} for a domain already resolved. */

@@ -84,7 +84,7 @@ public final class TopCommand extends DomainSubcommand {
                 return 0;
             }
             long t1 = System.nanoTime();
-            List<DomainInfo> now = Domains.all(hv);
+            List<DomainInfo> now = DomainLookup.all(hv);
             print(inv.out(), now, before, t1 - t0, batch);
             before = new HashMap<>();
             for (DomainInfo d : now) {
@@ -109,7 +109,7 @@ public final class TopCommand extends DomainSubcommand {
 
     private Map<Integer, Long> sample() {
         Map<Integer, Long> m = new HashMap<>();
-        for (DomainInfo d : Domains.all(hv)) {
+        for (DomainInfo d : DomainLookup.all(hv)) {
             m.put(d.id(), d.cpuTimeNanos());
         }
         return m;

@@ -7,16 +7,16 @@ import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /** {@code xl unpause <Domain>}: unpause a paused domain; pauses nest as in Xen (one unpause per pause). */
 @Component(service = XlSubcommand.class)
 public final class UnpauseCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public UnpauseCommand(@Reference Hypervisor hv) {
+    public UnpauseCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 
@@ -37,7 +37,7 @@ public final class UnpauseCommand extends DomainSubcommand {
 
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException {
-        int id = Domains.guest(hv, oneDomain(inv), "unpaused").id();
+        int id = DomainLookup.guest(hv, oneDomain(inv), "unpaused").id();
         try {
             hv.unpause(id);
         } catch (IllegalArgumentException gone) {

@@ -54,10 +54,10 @@ public final class UptimeCommand extends DomainSubcommand {
     int execute(XlInvocation inv) throws XlError {
         List<DomainInfo> domains = new ArrayList<>();
         if (inv.operands().isEmpty()) {
-            domains = Domains.all(toolstack.hypervisor());
+            domains = DomainLookup.all(toolstack.hypervisor());
         } else {
             for (String q : inv.operands()) {
-                domains.add(Domains.resolve(toolstack.hypervisor(), q));
+                domains.add(DomainLookup.resolve(toolstack.hypervisor(), q));
             }
         }
         boolean shortMode = inv.options().has("s");

@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /**
  * {@code xl vcpu-list [Domain...]}: one row per vcpu (its pCPU, state r/b/p, CPU time); oxen has
@@ -18,10 +18,10 @@ import org.oxen.vmm.api.Hypervisor;
 @Component(service = XlSubcommand.class)
 public final class VcpuListCommand extends DomainSubcommand {
 
-    private final Hypervisor hv;
+    private final Domains hv;
 
     @Activate
-    public VcpuListCommand(@Reference Hypervisor hv) {
+    public VcpuListCommand(@Reference Domains hv) {
         this.hv = hv;
     }
 
@@ -44,10 +44,10 @@ public final class VcpuListCommand extends DomainSubcommand {
     int execute(XlInvocation inv) throws XlError {
         List<DomainInfo> domains = new ArrayList<>();
         if (inv.operands().isEmpty()) {
-            domains = Domains.all(hv);
+            domains = DomainLookup.all(hv);
         } else {
             for (String q : inv.operands()) {
-                domains.add(Domains.resolve(hv, q));
+                domains.add(DomainLookup.resolve(hv, q));
             }
         }
         inv.out().println(XlFormat.VCPU_HEADER);

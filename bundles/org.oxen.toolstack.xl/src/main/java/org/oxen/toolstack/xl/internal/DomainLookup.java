@@ -7,16 +7,16 @@ import java.util.List;
 import org.oxen.toolstack.xl.XlDomains;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 
 /**
  * Snapshots of domains as xl shows them: "a domain is named by name or id everywhere", resolved
  * by {@link XlDomains} (the one resolver, shared with other bundles' subcommands); Domain-0 is
  * the Java host ({@link DomainInfo#host()}).
  */
-final class Domains {
+final class DomainLookup {
 
-    private Domains() {
+    private DomainLookup() {
     }
 
     /**
@@ -24,7 +24,7 @@ final class Domains {
      *
      * @throws XlError the unknown name or id in xl's words (see {@link XlDomains})
      */
-    static DomainInfo resolve(Hypervisor hv, String qualifier) throws XlError {
+    static DomainInfo resolve(Domains hv, String qualifier) throws XlError {
         if (XlDomains.isHost(qualifier)) {
             return DomainInfo.host();
         }
@@ -32,12 +32,12 @@ final class Domains {
     }
 
     /** Like {@link #resolve} for commands that act on a guest: Domain-0 is refused with {@code what}. */
-    static Domain guest(Hypervisor hv, String qualifier, String what) throws XlError {
+    static Domain guest(Domains hv, String qualifier, String what) throws XlError {
         return XlDomains.guest(hv, qualifier, what);
     }
 
     /** Every domain, Domain-0 first, then by id. */
-    static List<DomainInfo> all(Hypervisor hv) {
+    static List<DomainInfo> all(Domains hv) {
         List<DomainInfo> out = new ArrayList<>();
         out.add(DomainInfo.host());
         List<Domain> guests = new ArrayList<>(hv.list());

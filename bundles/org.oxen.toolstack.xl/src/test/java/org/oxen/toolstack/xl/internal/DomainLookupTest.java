@@ -14,12 +14,12 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
-import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.Domains;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.api.Vcpu;
 
 /** Name-or-id resolution with xl's error lines. */
-class DomainsTest {
+class DomainLookupTest {
 
     private static Domain domain(int id, String name) {
         return new Domain() {
@@ -41,9 +41,9 @@ class DomainsTest {
     }
 
     /** A hypervisor with domains 3 "web" and 5 "db"; only find and list answer. */
-    private static Hypervisor hv() {
+    private static Domains hv() {
         List<Domain> ds = List.of(domain(5, "db"), domain(3, "web"));
-        return (Hypervisor) Proxy.newProxyInstance(DomainsTest.class.getClassLoader(), new Class<?>[] {Hypervisor.class},
+        return (Domains) Proxy.newProxyInstance(DomainLookupTest.class.getClassLoader(), new Class<?>[] {Domains.class},
                 (p, m, a) -> switch (m.getName()) {
                     case "list" -> ds;
                     case "find" -> a[0] instanceof Integer i ? ds.stream().filter(d -> d.id() == i).findFirst()
@@ -54,30 +54,30 @@ class DomainsTest {
 
     @Test
     void byNameOrById() throws Exception {
-        assertEquals(3, Domains.resolve(hv(), "web").id());
-        assertEquals("db", Domains.resolve(hv(), "5").name());
-        assertTrue(Domains.resolve(hv(), "0").isHost());
-        assertTrue(Domains.resolve(hv(), "Domain-0").isHost());
+        assertEquals(3, DomainLookup.resolve(hv(), "web").id());
+        assertEquals("db", DomainLookup.resolve(hv(), "5").name());
+        assertTrue(DomainLookup.resolve(hv(), "0").isHost());
+        assertTrue(DomainLookup.resolve(hv(), "Domain-0").isHost());
     }
 
     @Test
     void unknownNamesAndIdsGetXlsLines() {
         assertEquals("nosuch is an invalid domain identifier (rc=-6)",
-                assertThrows(XlError.class, () -> Domains.resolve(hv(), "nosuch")).getMessage());
+                assertThrows(XlError.class, () -> DomainLookup.resolve(hv(), "nosuch")).getMessage());
         assertEquals("Error: Domain '7' does not exist.",
-                assertThrows(XlError.class, () -> Domains.resolve(hv(), "7")).getMessage());
+                assertThrows(XlError.class, () -> DomainLookup.resolve(hv(), "7")).getMessage());
         assertEquals("Error: Domain '99999999999' does not exist.",
-                assertThrows(XlError.class, () -> Domains.resolve(hv(), "99999999999")).getMessage());
+                assertThrows(XlError.class, () -> DomainLookup.resolve(hv(), "99999999999")).getMessage());
     }
 
     @Test
     void domain0IsRefusedWhereOnlyGuestsMakeSense() {
-        assertTrue(assertThrows(XlError.class, () -> Domains.guest(hv(), "0", "paused")).getMessage()
+        assertTrue(assertThrows(XlError.class, () -> DomainLookup.guest(hv(), "0", "paused")).getMessage()
                 .startsWith("Domain-0 is oxen's host (the Java runtime): it cannot be paused"));
     }
 
     @Test
     void listIsDomain0ThenById() {
-        assertEquals(List.of(0, 3, 5), Domains.all(hv()).stream().map(DomainInfo::id).toList());
+        assertEquals(List.of(0, 3, 5), DomainLookup.all(hv()).stream().map(DomainInfo::id).toList());
     }
 }

@@ -1,0 +1,44 @@
+package org.oxen.vmm.api;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Domains (1.5, split out of {@link Hypervisor}): create, destroy, pause and find them, and hear
+ * their lifecycle events. Thread-safe. Domain ids are never reused while the hypervisor runs.
+ */
+@ProviderType
+public interface Domains {
+
+    /**
+     * Builds a domain from {@code config} (loads the kernel, lays out its start of day) and
+     * starts it running, or paused if {@link DomainConfig#startPaused()}.
+     *
+     * @throws DomainBuildException when the image is malformed or unsupported or memory is short;
+     *         nothing is leaked
+     * @throws IllegalArgumentException when the configuration is invalid or the name is taken
+     */
+    Domain create(DomainConfig config) throws DomainBuildException;
+
+    /** Stops the domain's vcpus, returns every frame to the pool, forgets the domain. */
+    void destroy(int domid);
+
+    /** Stops scheduling the domain's vcpus (nestable like Xen's pause count: one unpause each). */
+    void pause(int domid);
+
+    void unpause(int domid);
+
+    /** Every domain, by id. */
+    List<Domain> list();
+
+    Optional<Domain> find(int domid);
+
+    Optional<Domain> find(String name);
+
+    /** Lifecycle events of every domain from now on (see {@link DomainListener} for the thread). */
+    void addListener(DomainListener listener);
+
+    void removeListener(DomainListener listener);
+}

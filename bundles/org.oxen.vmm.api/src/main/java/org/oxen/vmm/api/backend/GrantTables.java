@@ -1,0 +1,35 @@
+package org.oxen.vmm.api.backend;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Domain-0's grant-table operations on the grants guests give it (xen/common/grant_table.c as
+ * a Dom0 kernel calls it). Every check is Xen's: the grant must exist, be in use, name
+ * Domain-0 as its grantee, and allow writes unless the mapping or copy only reads.
+ * Thread-safe; registered by the VMM as a service.
+ */
+@ProviderType
+public interface GrantTables {
+
+    /**
+     * Maps domain {@code domid}'s grant {@code ref} into Domain-0 (GNTTABOP_map_grant_ref).
+     *
+     * @throws GrantException GNTST_bad_domain (no such domain or it is dying), GNTST_bad_gntref
+     *         (ref outside the table or not a grant to Domain-0), GNTST_permission_denied (a
+     *         writable mapping of a read-only grant), GNTST_no_device_space (too many mappings)
+     */
+    GrantMapping map(int domid, int ref, boolean readOnly) throws GrantException;
+
+    /**
+     * GNTTABOP_copy from domain {@code domid}'s granted frame {@code ref}, bytes
+     * [{@code offset}, {@code offset + length}), into {@code dst}. The copy may not cross the
+     * page.
+     *
+     * @throws GrantException as {@link #map} (read access), or GNTST_bad_copy_arg for a range
+     *         outside the page
+     */
+    void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) throws GrantException;
+
+    /** GNTTABOP_copy into a granted frame; the grant must allow writes. */
+    void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException;
+}
