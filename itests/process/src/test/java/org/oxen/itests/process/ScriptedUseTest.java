@@ -116,7 +116,7 @@ class ScriptedUseTest {
         cLocale.put("LANG", null);
         cLocale.put("LC_ALL", null);
         cLocale.put("LC_CTYPE", null);
-        OxenProcess.Result r = OxenProcess.script(dir, "xl create -q " + cfg + "; xl list -v; stop 0",
+        OxenProcess.Result r = OxenProcess.script(dir, "xl create -q -p " + cfg + "; xl list -v; stop 0", // -p: hello would end before the listing
                 List.of(noDomains()), cLocale, 90);
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("café~1 ")), r.out());
