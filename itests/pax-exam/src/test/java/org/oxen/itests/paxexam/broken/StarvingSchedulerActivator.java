@@ -12,9 +12,10 @@ import org.oxen.sched.api.SchedulerFactory;
 
 /**
  * A scheduler bundle that must be refused: its factory claims the highest ranking and the
- * default flag (so, if accepted, it would take over Pool-0), but it cannot create an instance,
- * so the scheduler SPI's conformance check fails. RuntimeHotSwapIT packs this class into a jar at
- * test time and drops it into the deploy directory.
+ * default flag (so, if accepted, it would take over Pool-0), but it has no domain schema and
+ * cannot create an instance, so the scheduler SPI's conformance check ({@code
+ * org.oxen.sched.api.Conformance}: "a schema is null") fails. RuntimeHotSwapIT packs this class
+ * into a jar at test time and drops it into the deploy directory.
  */
 public final class StarvingSchedulerActivator implements BundleActivator {
 
@@ -36,7 +37,7 @@ public final class StarvingSchedulerActivator implements BundleActivator {
 
         @Override
         public ParamSchema domainSchema() {
-            return ParamSchema.empty();
+            return null; // the bug the core's check catches
         }
 
         @Override
