@@ -196,7 +196,8 @@ class HostileHypercallTest {
 
         // ---- vm_assist ----
         assertEquals(-ENOSYS, call(Hypercall.VM_ASSIST, 7, 0));
-        assertEquals(-EINVAL, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, Xen.VMASST_TYPE_WRITABLE_PAGETABLES));
+        assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, Xen.VMASST_TYPE_WRITABLE_PAGETABLES));
+        assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_DISABLE, Xen.VMASST_TYPE_WRITABLE_PAGETABLES));
         assertEquals(-EINVAL, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, 99));
         assertEquals(-EINVAL, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, -1));
 
