@@ -123,6 +123,7 @@ public final class DomainBuilder implements DomainImageBuilder {
                         + pfn + " found (" + pool.freeFrames() + " free)");
             }
             dm.setP2m(pool, pfn, mfn);
+            dm.adjustTotPages(1);
         }
         int sharedInfo = pool.alloc(d.id());
         int perdomain = pool.allocXen();
