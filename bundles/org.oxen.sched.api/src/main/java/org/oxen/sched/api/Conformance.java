@@ -16,7 +16,9 @@ import java.util.Map;
  * <li>schemas are present and the same objects on every call (the factory is stateless);</li>
  * <li>option letters ({@link ParamSpec#option()}) are unique across the domain and pool schemas,
  *     so {@code xl sched-<name>} can offer every parameter;</li>
- * <li>every parameter's default is in its range (checked when a {@link ParamSpec} is built).</li>
+ * <li>every parameter's default is in its range (checked when a {@link ParamSpec} is built);</li>
+ * <li>{@code create} on an idle one-pCPU pool returns an instance of this factory, with the
+ *     default pool parameters (the mandatory hooks exist: Java checked that).</li>
  * </ol>
  *
  * <p>How a scheduler behaves (simulated runs on one and two pCPUs) is checked by each scheduler
@@ -116,6 +118,23 @@ public final class Conformance {
         if (f.domainSchema() != f.domainSchema() || f.poolSchema() != f.poolSchema()) {
             problems.add("schemas are not the same object on every call (the factory must be stateless)");
         }
+        checkLetters(f, problems);
+        if (!problems.isEmpty()) {
+            return;
+        }
+        try {
+            Scheduler<?, ?> s = f.create(new ProbePool());
+            if (s == null) {
+                problems.add("create returned null");
+            } else if (s.factory() != f) {
+                problems.add("create returned an instance of another factory (" + s.name() + ")");
+            }
+        } catch (RuntimeException e) {
+            problems.add("create on a one-pCPU pool: " + e);
+        }
+    }
+
+    private static void checkLetters(SchedulerFactory f, List<String> problems) {
         Map<Character, String> letters = new HashMap<>();
         for (ParamSchema schema : List.of(f.domainSchema(), f.poolSchema())) {
             for (ParamSpec s : schema.specs()) {
@@ -127,6 +146,57 @@ public final class Conformance {
                     problems.add("option letter -" + s.option() + " is both " + other + "'s and " + s.name() + "'s");
                 }
             }
+        }
+    }
+
+    /** An idle pool of pCPU 0 at time 0 for the create check: nothing runs, timers never fire. */
+    private static final class ProbePool implements CpuPool {
+        private static final CpuMask CPU0 = CpuMask.of(0);
+
+        @Override
+        public int id() {
+            return -1;
+        }
+
+        @Override
+        public CpuMask cpus() {
+            return CPU0;
+        }
+
+        @Override
+        public long now() {
+            return 0;
+        }
+
+        @Override
+        public void tickle(int cpu) {
+        }
+
+        @Override
+        public SchedTimer newTimer(int cpu, Runnable callback) {
+            return new SchedTimer() {
+                private long expiry = -1;
+
+                @Override
+                public void set(long expiryNs) {
+                    expiry = expiryNs;
+                }
+
+                @Override
+                public void stop() {
+                    expiry = -1;
+                }
+
+                @Override
+                public boolean isActive() {
+                    return expiry >= 0;
+                }
+
+                @Override
+                public long expiry() {
+                    return expiry;
+                }
+            };
         }
     }
 }

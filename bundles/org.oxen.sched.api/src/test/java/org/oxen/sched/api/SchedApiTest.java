@@ -119,6 +119,16 @@ class SchedApiTest {
             }
         };
         assertFalse(Conformance.check(badName).passed());
+        // a factory that cannot create an instance is refused at registration (RuntimeHotSwapIT's starving bundle)
+        SchedulerFactory starving = new AbstractSchedulerFactory("starving", 99, "cannot schedule", ParamSchema.empty(),
+                ParamSchema.empty()) {
+            @Override
+            public Scheduler<?, ?> create(CpuPool p, ParamValues v) {
+                throw new UnsupportedOperationException("this scheduler cannot schedule");
+            }
+        };
+        assertEquals(List.of("create on a one-pCPU pool: java.lang.UnsupportedOperationException: this scheduler cannot"
+                + " schedule"), Conformance.check(starving).problems());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ParamSpec.of("x", ParamUnit.NONE, 0, 1, 0, "x").withOption('d'));
         assertTrue(e.getMessage().contains("xl's own"), e.getMessage());

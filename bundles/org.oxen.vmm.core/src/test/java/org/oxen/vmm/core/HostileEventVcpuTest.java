@@ -298,9 +298,14 @@ class HostileEventVcpuTest {
         assertTrue(!v.blocked(), "a send on a polled port wakes the poller");
         assertEquals(0, victim.pollers.get());
         vmm.pool().ram().write32(((long) victim.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_PENDING, 0);
-        // a timeout 5 ms ahead ends the poll
-        assertEquals(0, poll(ports, 1, vmm.clock().nanos() + 5_000_000L));
+        // with a timeout a minute away it blocks (and a send still ends it) ...
+        assertEquals(0, poll(ports, 1, vmm.clock().nanos() + 60_000_000_000L));
         assertTrue(v.blocked());
+        assertEquals(0, evtchn(EventChannel.OP_SEND, p1));
+        assertTrue(!v.blocked());
+        vmm.pool().ram().write32(((long) victim.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_PENDING, 0);
+        // ... and a timeout 5 ms ahead ends the poll by itself (no timed assertion: only that it ends)
+        assertEquals(0, poll(ports, 1, vmm.clock().nanos() + 5_000_000L));
         await(() -> !v.blocked(), "the poll timeout never fired");
         assertEquals(0, victim.pollers.get());
         survivors();

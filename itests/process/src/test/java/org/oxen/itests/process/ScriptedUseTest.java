@@ -129,13 +129,22 @@ class ScriptedUseTest {
     void endedMachinesAreNamedWhenANewOneDoesNotFit() throws Exception {
         Path hello = Path.of(System.getProperty("oxen.native.images")).resolve("hello.elf");
         assertTrue(Files.isRegularFile(hello), hello.toString());
-        OxenProcess.Result r = OxenProcess.script(dir,
-                "machine boot -w -m 160 " + hello + "; machine boot -m 160 " + hello + "; stop 0",
-                List.of(noDomains(), "-Doxen.memory.mib=8", "-Xmx320m"), Map.of(), 90);
+        // a 60 MiB module is loaded into RAM: machine 1 commits 60 MiB and keeps it (and its image) after it ends
+        Path module = dir.resolve("big.mod");
+        try (var out = Files.newOutputStream(module)) {
+            byte[] mib = new byte[1 << 20];
+            java.util.Arrays.fill(mib, (byte) 0x5A);
+            for (int i = 0; i < 60; i++) {
+                out.write(mib);
+            }
+        }
+        String boot = "machine boot -m 200 --module " + module + " " + hello;
+        OxenProcess.Result r = OxenProcess.script(dir, boot.replace("boot", "boot -w") + "; " + boot + "; stop 0",
+                List.of(noDomains(), "-Doxen.memory.mib=8", "-Xmx224m"), Map.of(), 90);
         assertEquals(1, r.status(), r.out() + r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("machine 1 \\(.*hello.elf\\): exited, exit status 33")), r.out());
-        assertTrue(r.err().contains("machine: machine 2: 160 MiB of RAM do not fit the Java heap (")
-                && r.err().contains("; ended machines 1 still hold 160 MiB of it until removed ('machine remove <id>');"
-                        + " start the JVM with a larger -Xmx)"), r.err());
+        assertTrue(r.err().contains("machine: machine 2: 200 MiB of RAM (and its image) do not fit the Java heap (")
+                && r.err().matches("(?s).*; ended machines 1 still hold 12[0-9] MiB of it until removed \\('machine remove <id>'\\);"
+                        + " start the JVM with a larger -Xmx\\).*"), r.err());
     }
 }

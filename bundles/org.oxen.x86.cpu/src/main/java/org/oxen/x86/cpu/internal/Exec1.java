@@ -353,7 +353,9 @@ abstract class Exec1 extends Exec {
         int n = d ? 4 : 2;
         int bp = r[5];
         push(bp);
-        int frame = sp();
+        // FrameTemp: ESP with a 32-bit operand size (the whole register even on a 16-bit stack,
+        // SDM ENTER and Bochs' ENTER32), SP with a 16-bit one
+        int frame = d ? r[4] : r[4] & 0xFFFF;
         if (level > 0) {
             for (int i = 1; i < level; i++) {
                 bp = stack32 ? bp - n : (bp & 0xFFFF) - n;

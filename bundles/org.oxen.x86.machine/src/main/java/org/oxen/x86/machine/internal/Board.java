@@ -103,6 +103,7 @@ final class Board implements Machine {
     /** The clock when the machine ended (time stands still for an ended machine). */
     private volatile long endNanos = -1;
     private Thread thread;
+    private volatile java.util.function.Supplier<String> heapNote = () -> "";
 
     private Board(int id, MachineDescription d, BootImage image, OutputStream session) {
         this.id = id;
@@ -171,7 +172,7 @@ final class Board implements Machine {
         try {
             return create(id, d, image, session, factories);
         } catch (OutOfMemoryError e) {
-            throw new MachineException("machine " + id + ": " + d.ramMiB() + " MiB of RAM do not fit the Java heap ("
+            throw new MachineException("machine " + id + ": " + d.ramMiB() + " MiB of RAM (and its image) do not fit the Java heap ("
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max" + heldBy
                     + "; start the JVM with a larger -Xmx)");
         }
@@ -218,9 +219,32 @@ final class Board implements Machine {
 
     // ---- the run loop ----
 
+    /** What else holds Java heap, for the report of a machine that ran out of it (set by the manager). */
+    void heapNote(java.util.function.Supplier<String> note) {
+        this.heapNote = note;
+    }
+
+    /** Host memory this machine's RAM holds now (pages are committed as they are used). */
+    long committedBytes() {
+        return ram.committedBytes();
+    }
+
+    /** Host memory the machine holds: its committed RAM and its image (kept for a reset). */
+    long heldBytes() {
+        long image = this.image.bytes().length;
+        for (BootImage.Module m : this.image.modules()) {
+            image += m.bytes().length;
+        }
+        return ram.committedBytes() + image;
+    }
+
     private void run() {
         try {
             loop();
+        } catch (OutOfMemoryError e) {
+            end(MachineState.FAILED, "out of Java heap: RAM pages are committed as the machine uses them and the heap ("
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max) ran out" + heapNote.get()
+                    + "; start the JVM with a larger -Xmx");
         } catch (Throwable t) {
             end(MachineState.FAILED, "board failure: " + t);
         } finally {

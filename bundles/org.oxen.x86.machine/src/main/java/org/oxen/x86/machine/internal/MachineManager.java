@@ -106,6 +106,7 @@ public final class MachineManager implements Machines {
         }
         int id = nextId.getAndIncrement();
         Board b = Board.createChecked(id, description, image, session, snapshot(), heldByEndedMachines());
+        b.heapNote(this::heldByEndedMachines);
         machines.put(id, b);
         b.start();
         return b;
@@ -118,20 +119,21 @@ public final class MachineManager implements Machines {
     }
 
     /**
-     * Ended machines keep their RAM (their consoles and state stay readable until
-     * {@code machine remove}); when a new machine does not fit, that is named as the reason.
+     * Ended machines keep the RAM pages they used and their image (their consoles and state stay
+     * readable until {@code machine remove}); when a new machine does not fit the heap, that is
+     * named as the reason.
      */
     String heldByEndedMachines() {
         StringBuilder ids = new StringBuilder();
-        long mib = 0;
+        long bytes = 0;
         for (Board b : machines.values()) {
             if (b.state() != MachineState.RUNNING) {
                 ids.append(ids.length() == 0 ? "" : ", ").append(b.id());
-                mib += b.description().ramMiB();
+                bytes += b.heldBytes();
             }
         }
-        return mib == 0 ? "" : "; ended machines " + ids + " still hold " + mib + " MiB of it until removed"
-                + " ('machine remove <id>')";
+        return ids.length() == 0 ? "" : "; ended machines " + ids + " still hold " + ((bytes + (1 << 20) - 1) >> 20)
+                + " MiB of it until removed ('machine remove <id>')";
     }
 
     @Override

@@ -193,7 +193,13 @@ public final class MachineCommand {
         for (String m : o.values("module")) {
             String[] parts = m.strip().split("\\s+", 2);
             checkFile(Path.of(parts[0]), "a module", d);
-            modules.add(BootImage.Module.read(Path.of(parts[0]), parts.length > 1 ? parts[1] : ""));
+            try {
+                modules.add(BootImage.Module.read(Path.of(parts[0]), parts.length > 1 ? parts[1] : ""));
+            } catch (OutOfMemoryError e) {
+                throw new MachineException("module " + parts[0] + ": does not fit the Java heap ("
+                        + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max; 'machine list' shows ended machines"
+                        + " that still hold memory, 'machine remove <id>' frees it)");
+            }
         }
         BootImage img = BootImage.read(image, o.value("cmdline"), modules);
         Machine m = machines.boot(d, img, out);
