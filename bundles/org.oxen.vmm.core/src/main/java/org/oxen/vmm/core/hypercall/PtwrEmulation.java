@@ -13,7 +13,7 @@ import org.oxen.x86.cpu.X86Cpu;
 /**
  * Writable page tables as current Xen does them (xen/arch/x86/pv/ro-page-fault.c,
  * ptwr_do_page_fault / ptwr_emulated_update): with VMASST_TYPE_writable_pagetables on, a write
- * #PF (present, write, not reserved, not a fetch) on a read-only mapping of one of the domain's
+ * #PF from the guest kernel (present, write, supervisor, not reserved, not a fetch) on a read-only mapping of one of the domain's
  * own L1 page tables is emulated: the instruction is decoded, the new entry validated as
  * {@code mod_l1_entry} would ({@link PageTables#getL1e}), written, the old one's references
  * dropped, and the guest resumes after the instruction. Anything the emulation cannot or must
@@ -35,7 +35,7 @@ import org.oxen.x86.cpu.X86Cpu;
  * mod_l1_entry; the domain's TLBs are flushed afterwards ({@link MmuHypercalls#flush}).
  */
 final class PtwrEmulation {
-    private static final int PFEC_P = 1, PFEC_W = 2, PFEC_RSVD = 8, PFEC_I = 16;
+    private static final int PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_I = 16;
 
     private final Services s;
     private final MmuHypercalls mmu;
@@ -49,7 +49,9 @@ final class PtwrEmulation {
     boolean handle(VcpuImpl v, X86Cpu cpu, int eip, int error, int cr2) {
         DomainImpl d = v.domain();
         if ((d.vmAssist & 1 << Xen.VMASST_TYPE_WRITABLE_PAGETABLES) == 0) return false;
-        if ((error & (PFEC_P | PFEC_W | PFEC_RSVD | PFEC_I)) != (PFEC_P | PFEC_W)) return false;
+        // guest kernel mode only (Xen's fixup_page_fault: guest_kernel_mode): a ring-3 store into a
+        // page table mapped to user space is the guest kernel's #PF to handle
+        if ((error & (PFEC_P | PFEC_W | PFEC_U | PFEC_RSVD | PFEC_I)) != (PFEC_P | PFEC_W)) return false;
         if (Integer.compareUnsigned(cr2, Xen.HYPERVISOR_VIRT_START) >= 0) return false;
         FramePool pool = s.pool();
         synchronized (pool) {
