@@ -58,8 +58,15 @@ class HostileCampaignTest {
             DomainImpl attacker = (DomainImpl) vmm.create(DomainConfig.builder("attacker")
                     .kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile")).memoryMiB(8)
                     .cmdline("attack=campaign seed=" + seed + " calls=" + calls).build());
-            assertTrue(attacker.awaitShutdown(timeoutSeconds, TimeUnit.SECONDS), "campaign unfinished: "
-                    + attacker.consoleOutput());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            while (!attacker.awaitShutdown(30, TimeUnit.SECONDS) && System.nanoTime() < end) {
+                // progress for long runs: the attacker's last count, internal errors, the victim's state
+                String last = attacker.consoleOutput().lines().filter(l -> l.startsWith("campaign: ")).reduce(
+                        (a, b) -> b).orElse("");
+                System.out.printf("progress after %.0f s: %s; internal errors %d; victim %s%n",
+                        (System.nanoTime() - t0) / 1e9, last, vmm.internalErrors(), victim.state());
+            }
+            assertTrue(attacker.awaitShutdown(1, TimeUnit.SECONDS), "campaign unfinished: " + attacker.consoleOutput());
             long ns = System.nanoTime() - t0;
             String out = attacker.consoleOutput();
             assertEquals(ShutdownReason.POWEROFF, attacker.shutdownReason().orElse(null),

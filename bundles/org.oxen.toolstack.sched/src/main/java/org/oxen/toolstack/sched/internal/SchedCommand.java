@@ -160,10 +160,6 @@ final class SchedCommand implements XlSubcommand {
         }
         if (!set.isEmpty()) {
             if (dom == null) throw new XlUsageException("setting parameters needs -d <Domain>");
-            if (inv.dryRun()) {
-                inv.out().println("would set " + set + " on " + dom.name());
-                return 0;
-            }
             hv.setSchedulerParams(dom.id(), set);
             return 0;
         }
@@ -239,10 +235,6 @@ final class SchedCommand implements XlSubcommand {
             if (!p.scheduler().equals(sched)) {
                 inv.err().println("cpupool " + p.name() + " runs " + p.scheduler() + ", not " + sched);
                 return 1;
-            }
-            if (inv.dryRun()) {
-                inv.out().println("would set " + set + " on cpupool " + p.name());
-                return 0;
             }
             hv.setPoolSchedulerParams(p.name(), set);
             return 0;

@@ -17,7 +17,9 @@ import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * The runtime process's exit status, for scripted use: 0 after a clean {@code stop 0}, 1 when
- * any command failed (a Gogo command threw, or a command reported a non-zero status), and a
+ * any command of a script failed (a Gogo command threw, or a command reported a non-zero
+ * status; a script is a {@code --nointeractive} run or one without a terminal, so a typo at an
+ * interactive prompt does not make the final {@code stop 0} fail), and a
  * {@code --nointeractive} script that a failing command aborted stops oxen instead of leaving
  * the JVM running with nobody to type {@code stop 0}.
  *
@@ -58,7 +60,7 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
         @Override
         public Integer call() throws InterruptedException {
             frameworkStopping.await();
-            return failed ? 1 : 0;
+            return failed && (script || !XlCommand.terminal()) ? 1 : 0;
         }
     }
 

@@ -120,7 +120,8 @@ public final class XlCommand {
         return !processStdin || terminal();
     }
 
-    private static boolean terminal() {
+    /** Whether the process runs at a terminal (its stdin and stdout are one). */
+    static boolean terminal() {
         Console console = System.console();
         if (console == null) {
             return false;
