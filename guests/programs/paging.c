@@ -10,6 +10,7 @@
  * Native: the checks run with 2-level tables and again with PAE; in each
  * mode a page table is built for an address outside the identity map;
  * CR0.WP=0 lets ring 0 write a read-only page.
+ * PV with "wpt": vm_assist(writable_pagetables), and pg_set writes the L1 entries directly.
  * PV: boot page tables are read-only to the guest; the p2m and m2p agree;
  * an L1 built by the guest is pinned, hooked into the L2 with mmu_update,
  * used, edited by machine address (mmu_update + MMUEXT_INVLPG_LOCAL),
@@ -323,6 +324,12 @@ static void second_space(void)
 void guest_main(void)
 {
     printf("paging: pv: PAE, vm_assist(pae_extended_cr3) -> %ld\n", pv_boot_status[0]);
+    if (cmdline_get("wpt", NULL, 0)) {
+        /* writable page tables: pg_set stores the L1 entries itself */
+        expect_rc("vm_assist(enable, writable_pagetables)",
+                  HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), 0);
+        pv_pt_direct = 1;
+    }
     boot_layout();
     common_checks("pv");
     own_l1();

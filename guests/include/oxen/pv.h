@@ -72,6 +72,10 @@ uint64_t *pv_l1e_ptr(uint32_t va);              /* read-only view of va's L1 ent
 uint64_t pv_l1e_maddr(uint32_t va);             /* machine address of that entry (0: none) */
 uint64_t pv_l2e_maddr(uint32_t va);             /* machine address of va's L2 entry */
 int pv_mmu_update(uint64_t ptr, uint64_t val);  /* one MMU_NORMAL_PT_UPDATE */
+/* Writable page tables (vm_assist writable_pagetables): pg_set writes the L1 entry itself
+ * when pv_pt_direct is set; pv_write_pte stores an entry as Linux's set_pte does. */
+extern int pv_pt_direct;
+void pv_write_pte(uint64_t *e, uint64_t pte);
 int pv_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2);
 int pv_update_va_mapping(uint32_t va, uint64_t pte, unsigned flags);
 int pv_set_page_writable(const void *page, int writable);

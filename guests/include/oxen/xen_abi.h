@@ -240,7 +240,21 @@ typedef struct mmuext_op {
 #define VMASST_TYPE_writable_pagetables 2
 #define VMASST_TYPE_pae_extended_cr3   3
 
+#define XENMEM_increase_reservation 0
+#define XENMEM_decrease_reservation 1
 #define XENMEM_maximum_ram_page 2
+#define XENMEM_current_reservation  3
+#define XENMEM_maximum_reservation  4
+#define XENMEM_populate_physmap     6
+
+/* memory.h's xen_memory_reservation as a 32-bit guest passes it */
+struct xen_memory_reservation {
+    uint32_t extent_start;              /* guest handle: MFNs or GPFNs */
+    uint32_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;                 /* bits 0-7: address bits (0: any) */
+    domid_t  domid;
+};
 
 /* ---- console (xen.h, io/console.h) ----------------------------------- */
 #define CONSOLEIO_write 0

@@ -145,7 +145,29 @@ uint64_t pg_get(uint32_t va)
     return e ? *(volatile uint64_t *)e : 0;
 }
 
+int pv_pt_direct;
+
+void pv_write_pte(uint64_t *e, uint64_t pte)
+{
+    volatile uint32_t *w = (volatile uint32_t *)e;
+    if (pte & PTE_P) {              /* as Linux's set_pte: high half first, then the low half with P */
+        w[1] = (uint32_t)(pte >> 32);
+        w[0] = (uint32_t)pte;
+    } else {                        /* clearing: P goes first */
+        w[0] = (uint32_t)pte;
+        w[1] = (uint32_t)(pte >> 32);
+    }
+}
+
 int pg_set(uint32_t va, uint64_t pte)
 {
-    return pv_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
+    if (!pv_pt_direct)
+        return pv_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
+    uint64_t *e = pv_l1e_ptr(va);
+    if (!e)
+        return -XEN_EINVAL;
+    pv_write_pte(e, pte);           /* a #PF the hypervisor emulates with validation */
+    if (*(volatile uint64_t *)e != pte)
+        return -XEN_EINVAL;         /* refused: the write's #PF reached us (a trap_try caller sees it) */
+    return pv_mmuext(MMUEXT_INVLPG_LOCAL, va, 0);
 }

@@ -15,7 +15,8 @@ class GuestImagesTest {
     @Test
     void namesListEveryProgramOfEachFlavor() {
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer"), GuestImages.names(Flavor.NATIVE));
-        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop"),
+        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
+                "ptwrite", "balloon"),
                 GuestImages.names(Flavor.PV));
     }
 

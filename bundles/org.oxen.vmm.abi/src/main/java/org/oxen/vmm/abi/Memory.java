@@ -18,6 +18,20 @@ public final class Memory {
     public static final int XENMEM_MAXIMUM_GPFN = 14;
     /** The command is the low bits of the first argument; the rest carries continuation state. */
     public static final int MEMOP_CMD_MASK = 0x3F;
+    /** The start extent of a continued reservation op is the first argument shifted right by this. */
+    public static final int MEMOP_EXTENT_SHIFT = 6;
+
+    /**
+     * xen_memory_reservation as a 32-bit guest passes it (compat): extent_start handle u32,
+     * nr_extents u32, extent_order u32, mem_flags u32 (address bits in the low 8), domid u16.
+     */
+    public static final int RESERVATION_EXTENT_START = 0;
+    public static final int RESERVATION_NR_EXTENTS = 4;
+    public static final int RESERVATION_EXTENT_ORDER = 8;
+    public static final int RESERVATION_MEM_FLAGS = 12;
+    public static final int RESERVATION_DOMID = 16;
+    /** Largest extent order an unprivileged domain may ask for (multipage_allocation_permitted: 2 MiB). */
+    public static final int MAX_UNPRIVILEGED_ORDER = 9;
 
     /** xen_machphys_mfn_list: max_extents u32, extent_start handle, nr_extents u32 (12 bytes). */
     public static final int MFN_LIST_MAX_EXTENTS = 0;

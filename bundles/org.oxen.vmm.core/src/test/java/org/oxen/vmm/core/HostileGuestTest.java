@@ -82,7 +82,7 @@ class HostileGuestTest {
                 new Call("remote_shutdown neighbour", -EPERM, Hypercall.SCHED_OP, Sched.SCHEDOP_REMOTE_SHUTDOWN, remote),
                 new Call("callback bad", -EFAULT, Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, 0x1000),
                 new Call("set_iopl 7", -EINVAL, Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOPL, iopl),
-                new Call("writable page tables", -EINVAL, Hypercall.VM_ASSIST, 0, 2),
+                new Call("vm_assist type 31", -EINVAL, Hypercall.VM_ASSIST, 0, 31),
                 new Call("hypercall 99", -ENOSYS, 99),
                 new Call("hypercall 40", -ENOSYS, 40),
                 new Call("grant_table_op", -ENOSYS, Hypercall.GRANT_TABLE_OP, 0, 0, 0),

@@ -57,6 +57,10 @@ public final class DomainBuilder implements DomainImageBuilder {
         ElfImage elf = ElfImage.parse(image);
         XenNotes notes = XenNotes.from(elf);
         checkNotes(notes);
+        if (notes.required.contains("writable_page_tables")) {
+            // a kernel that requires the feature writes its L1 entries from its first instruction
+            d.vmAssist |= 1 << Xen.VMASST_TYPE_WRITABLE_PAGETABLES;
+        }
 
         long virtBase = notes.virtBase != null ? notes.virtBase : 0;
         long paddrOffset = notes.paddrOffset != null ? notes.paddrOffset : virtBase;
@@ -119,6 +123,7 @@ public final class DomainBuilder implements DomainImageBuilder {
                         + pfn + " found (" + pool.freeFrames() + " free)");
             }
             dm.setP2m(pool, pfn, mfn);
+            dm.adjustTotPages(1);
         }
         int sharedInfo = pool.alloc(d.id());
         int perdomain = pool.allocXen();

@@ -11,7 +11,8 @@ import org.oxen.vmm.api.DomainBuildException;
 public final class XenNotes {
 
     /** Features oxen offers a guest (XENFEAT names): the ones a '!' may require. */
-    public static final Set<String> SUPPORTED_FEATURES = Set.of("pae_pgdir_above_4gb", "mmu_pt_update_preserve_ad");
+    public static final Set<String> SUPPORTED_FEATURES = Set.of("writable_page_tables", "pae_pgdir_above_4gb",
+            "mmu_pt_update_preserve_ad");
 
     public Long entry, hypercallPage, virtBase, paddrOffset, hvStartLow;
     public String guestOs, xenVersion, loader, paeMode, features = "";
@@ -34,7 +35,9 @@ public final class XenNotes {
                 case ElfNote.XEN_VERSION: x.xenVersion = str(note); break;
                 case ElfNote.LOADER: x.loader = str(note); break;
                 case ElfNote.PAE_MODE: x.paeMode = str(note); break;
-                case ElfNote.FEATURES: x.features = str(note); break;
+                case ElfNote.FEATURES: // libelf ORs every FEATURES note into the bitmaps
+                    x.features = x.features.isEmpty() ? str(note) : x.features + "|" + str(note);
+                    break;
                 default: break;
             }
         }

@@ -182,7 +182,7 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     @Override
     public long memoryPages() {
-        return memory.nrPages();
+        return memory.totPages();
     }
 
     @Override

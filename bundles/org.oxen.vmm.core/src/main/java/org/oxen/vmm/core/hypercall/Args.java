@@ -90,6 +90,16 @@ final class Args {
      * EAX (the hypercall number).
      */
     static long continuation(VcpuImpl v, boolean mc, int nr, int a1, int a2, int a3, int a4) {
+        return continuation(v, mc, nr, 4, a1, a2, a3, a4);
+    }
+
+    /**
+     * A continuation of a hypercall with {@code nargs} arguments: only those registers are
+     * rewritten (Xen's format string), so a guest's registers beyond them survive, as its
+     * inline assembly expects; inside a multicall the entry's other arguments stay as they were
+     * ({@code a3}, {@code a4} passed back unchanged).
+     */
+    static long continuation(VcpuImpl v, boolean mc, int nr, int nargs, int a1, int a2, int a3, int a4) {
         v.endSlice = true;
         if (mc) {
             v.mcContinuation = true;
@@ -103,8 +113,8 @@ final class Args {
         org.oxen.x86.cpu.X86Cpu c = v.cpu();
         c.setGpr(org.oxen.x86.cpu.X86Cpu.EBX, a1);
         c.setGpr(org.oxen.x86.cpu.X86Cpu.ECX, a2);
-        c.setGpr(org.oxen.x86.cpu.X86Cpu.EDX, a3);
-        c.setGpr(org.oxen.x86.cpu.X86Cpu.ESI, a4);
+        if (nargs > 2) c.setGpr(org.oxen.x86.cpu.X86Cpu.EDX, a3);
+        if (nargs > 3) c.setGpr(org.oxen.x86.cpu.X86Cpu.ESI, a4);
         c.setEip(c.eip() - 2); // back onto int $0x82
         return nr;
     }

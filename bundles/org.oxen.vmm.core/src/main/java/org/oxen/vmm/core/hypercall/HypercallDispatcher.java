@@ -30,6 +30,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     private final Services services;
     private final TrapHypercalls traps;
     private final MmuHypercalls mmu;
+    private final PtwrEmulation ptwr;
 
     public HypercallDispatcher(Services s) {
         this.services = s;
@@ -37,6 +38,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         VersionHypercalls version = new VersionHypercalls(s);
         MemoryHypercalls memory = new MemoryHypercalls(s);
         mmu = new MmuHypercalls(s);
+        ptwr = new PtwrEmulation(s, mmu);
         traps = new TrapHypercalls(s);
         SchedHypercalls sched = new SchedHypercalls(s);
         CallbackHypercalls callbacks = new CallbackHypercalls(s);
@@ -114,6 +116,11 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     @Override
     public boolean mapLdtPage(VcpuImpl v, int page) {
         return mmu.mapLdtPage(v, page);
+    }
+
+    @Override
+    public boolean emulatePageTableWrite(VcpuImpl v, X86Cpu cpu, int eip, int error, int address) {
+        return ptwr.handle(v, cpu, eip, error, address);
     }
 
     /** Counts an internal error caught elsewhere (the exit handler). */

@@ -10,15 +10,17 @@ import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.FramePool;
 
 /**
- * memory_op: the queries a PV kernel makes at boot. Reservation changes (ballooning,
- * populate_physmap) are not offered yet: -ENOSYS.
+ * memory_op: the queries a PV kernel makes at boot, and the reservation changes of ballooning
+ * ({@link ReservationHypercalls}). XENMEM_exchange is not offered yet: -ENOSYS.
  */
 final class MemoryHypercalls {
 
     private final Services s;
+    private final ReservationHypercalls reservation;
 
     MemoryHypercalls(Services s) {
         this.s = s;
+        this.reservation = new ReservationHypercalls(s);
     }
 
     long memoryOp(VcpuImpl v, int cmdArg, int arg, int a3, int a4, int a5, int a6, boolean mc) {
@@ -27,6 +29,10 @@ final class MemoryHypercalls {
         int cr3 = Args.cr3(v);
         FramePool pool = s.pool();
         switch (cmd) {
+            case Memory.XENMEM_INCREASE_RESERVATION:
+            case Memory.XENMEM_DECREASE_RESERVATION:
+            case Memory.XENMEM_POPULATE_PHYSMAP:
+                return reservation.reservationOp(v, cmdArg, arg, a3, a4, mc);
             case Memory.XENMEM_MAXIMUM_RAM_PAGE:
                 return pool.maxRamPage();
             case Memory.XENMEM_CURRENT_RESERVATION:
@@ -54,14 +60,14 @@ final class MemoryHypercalls {
                 int n = cap == 0 ? 0 : 1;
                 if (n == 1) {
                     g.write64(cr3, buf, 0);
-                    g.write64(cr3, buf + 8, v.domain().memoryPages() * Xen.PAGE_SIZE);
+                    g.write64(cr3, buf + 8, (long) v.domain().memory().nrPages() * Xen.PAGE_SIZE);
                     g.write32(cr3, buf + 16, Memory.E820_RAM);
                 }
                 g.write32(cr3, arg + Memory.MEMORY_MAP_NR_ENTRIES, n);
                 return 0;
             }
             case Memory.XENMEM_MAXIMUM_GPFN:
-                return v.domain().memoryPages() - 1;
+                return v.domain().memory().nrPages() - 1;
             default:
                 return ENOSYS;
         }

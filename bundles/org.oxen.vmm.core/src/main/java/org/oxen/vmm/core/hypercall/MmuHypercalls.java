@@ -220,7 +220,7 @@ final class MmuHypercalls {
     }
 
     /** Machine address of the L1 entry mapping {@code va} in v's current page tables, or -1. */
-    private long l1eAddress(VcpuImpl v, int va) {
+    long l1eAddress(VcpuImpl v, int va) {
         FramePool pool = s.pool();
         Ram ram = pool.ram();
         if (v.baseL3 < 0) return -1;
@@ -416,7 +416,7 @@ final class MmuHypercalls {
      * flush_tlb_mask: synchronous), so no stale writable translation outlives a type change.
      * While waiting, the caller does any flush asked of itself (two vcpus may flush each other).
      */
-    private void flush(VcpuImpl v) {
+    void flush(VcpuImpl v) {
         v.cpu().flushTlb();
         DomainImpl d = v.domain();
         int n = d.vcpuCount();

@@ -52,7 +52,9 @@ final class VersionHypercalls {
             case Version.XENVER_GET_FEATURES: {
                 int idx = g.read32(cr3, arg);
                 if (idx != 0) return EINVAL;
-                g.write32(cr3, arg + 4, FEATURES);
+                // writable_page_tables: the guest may write its L1 entries (the assist is on)
+                boolean wpt = (v.domain().vmAssist & 1 << Xen.VMASST_TYPE_WRITABLE_PAGETABLES) != 0;
+                g.write32(cr3, arg + 4, FEATURES | (wpt ? 1 << Version.XENFEAT_WRITABLE_PAGE_TABLES : 0));
                 return 0;
             }
             case Version.XENVER_PAGESIZE:

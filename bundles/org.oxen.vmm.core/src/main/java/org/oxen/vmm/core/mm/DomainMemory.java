@@ -23,6 +23,8 @@ public final class DomainMemory {
     public final int domid;
     private int[] p2m;
     private int nrPages;
+    /** Frames the domain holds in its reservation (Xen's d->tot_pages): what ballooning moves. */
+    private int totPages;
     /** Frames owned by the domain outside its pseudo-physical space (shared_info). */
     private int[] extra = new int[0];
     private int perdomainL1 = -1;
@@ -37,6 +39,26 @@ public final class DomainMemory {
         return nrPages;
     }
 
+    /** Frames held (the builder's and every increase_reservation/populate_physmap, less decrease_reservation). */
+    public int totPages() {
+        return totPages;
+    }
+
+    /** The reservation grew or shrank by {@code n} frames. */
+    public void adjustTotPages(int n) {
+        totPages += n;
+    }
+
+    /** Size of the P2M array: the highest pfn the hypervisor tracks + 1. */
+    public int p2mCapacity() {
+        return p2m.length;
+    }
+
+    /** The pfn leaves the physmap (decrease_reservation): no machine frame behind it any more. */
+    public void clearP2m(int pfn) {
+        if (pfn >= 0 && pfn < p2m.length) p2m[pfn] = -1;
+    }
+
     /** Machine frame of {@code pfn}, or -1. */
     public int p2m(int pfn) {
         return pfn >= 0 && pfn < nrPages ? p2m[pfn] : -1;
@@ -44,6 +66,10 @@ public final class DomainMemory {
 
     /** Records pfn -> mfn here and mfn -> pfn in the M2P. */
     public void setP2m(FramePool pool, int pfn, int mfn) {
+        if (pfn >= p2m.length) { // populate_physmap beyond the boot physmap: the M2P records it
+            pool.m2pSet(mfn, pfn);
+            return;
+        }
         p2m[pfn] = mfn;
         if (pfn >= nrPages) {
             nrPages = pfn + 1;

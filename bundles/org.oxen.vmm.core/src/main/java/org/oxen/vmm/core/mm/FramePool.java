@@ -150,6 +150,43 @@ public final class FramePool {
         return f;
     }
 
+    /**
+     * Allocates {@code 1 << order} zeroed, contiguous frames aligned to their size, all below
+     * machine frame {@code limit} (an extent of memory_op, alloc_domheap_pages with MEMF_bits),
+     * for {@code domid}; returns the first frame or -1 if no such block is free. Order 0 without
+     * a limit is {@link #alloc}; otherwise the frame table is scanned and the block taken out of
+     * the free list (O(frames): extents of order > 0 and address-limited ones are rare).
+     */
+    public synchronized int allocBlock(int domid, int order, long limit) {
+        int n = 1 << order;
+        if (order == 0 && limit >= nrFrames) return alloc(domid);
+        long end = Math.min(limit, nrFrames);
+        int first = -1;
+        for (long b = (xenFrames + n - 1) & -(long) n; b + n <= end; b += n) {
+            boolean free = true;
+            for (int i = 0; i < n && free; i++) free = owner[(int) b + i] == OWNER_FREE;
+            if (free) {
+                first = (int) b;
+                break;
+            }
+        }
+        if (first < 0) return -1;
+        int w = 0;
+        for (int i = 0; i < freeTop; i++) {
+            int f = freeStack[i];
+            if (f < first || f >= first + n) freeStack[w++] = f;
+        }
+        freeTop = w;
+        for (int f = first; f < first + n; f++) {
+            owner[f] = domid;
+            refCount[f] = 1;
+            type[f] = PageType.NONE;
+            typeCount[f] = 0;
+            zero(f);
+        }
+        return first;
+    }
+
     /** Returns a frame to the pool whatever its counts (domain destruction); clears its M2P entry. */
     public synchronized void free(int mfn) {
         if (owner[mfn] == OWNER_FREE || owner[mfn] == Xen.DOMID_XEN) {

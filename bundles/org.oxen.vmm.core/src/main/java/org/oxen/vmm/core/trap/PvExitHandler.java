@@ -31,6 +31,13 @@ public final class PvExitHandler implements ExitHandler {
         /** Maps page {@code page} of the vcpu's LDT now (a lazy LDT fault); false if it cannot be. */
         boolean mapLdtPage(VcpuImpl v, int page);
 
+        /**
+         * A write #PF on a read-only mapping of one of the domain's L1 tables, with the
+         * writable_pagetables assist on: the write is emulated with validation (EIP moved on);
+         * false if it is not such a write or cannot be done (the guest then gets the #PF).
+         */
+        boolean emulatePageTableWrite(VcpuImpl v, X86Cpu cpu, int eip, int error, int address);
+
         /** One hypercall through the table (emulated instructions reuse its semantics). */
         long call(VcpuImpl v, int nr, int a1, int a2, int a3, int a4, int a5, int a6, boolean inMulticall);
     }
@@ -129,6 +136,7 @@ public final class PvExitHandler implements ExitHandler {
                 if (error == 0 && privileged.emulate(v, cpu, eip)) return;
                 break;
             case 14: {
+                if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) return;
                 // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's
                 // handle_gdt_ldt_mapping_fault); if it cannot be, the guest sees a #PF at its LDT address
                 int off = address - DomainMemory.ldtVirt(v.id());
