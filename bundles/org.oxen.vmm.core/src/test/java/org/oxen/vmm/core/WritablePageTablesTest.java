@@ -63,7 +63,7 @@ class WritablePageTablesTest {
         Domain d = vmm.create(DomainConfig.builder("ptwrite").kernel(GuestImages.load(GuestImages.Flavor.PV, "ptwrite"))
                 .memoryMiB(16).cmdline("foreign=0x" + Integer.toHexString(foreign)).build());
         String out = run(d);
-        assertTrue(out.contains("writable_page_tables offered"), out);
+        assertTrue(out.contains("writable_pagetables assist on"), out);
         for (String attack : new String[] {"map a frame of another domain", "map an MMIO frame", "map the L1 writable through itself",
                 "point an L2 entry at a data page"}) {
             assertTrue(out.matches("(?s).*" + attack + "[^\\n]* store -> #PF 0x3 at 0x[0-9a-f]+; mmu_update -> -\\d+\n.*"),

@@ -52,9 +52,10 @@ final class VersionHypercalls {
             case Version.XENVER_GET_FEATURES: {
                 int idx = g.read32(cr3, arg);
                 if (idx != 0) return EINVAL;
-                // writable_page_tables: the guest may write its L1 entries (the assist is on)
-                boolean wpt = (v.domain().vmAssist & 1 << Xen.VMASST_TYPE_WRITABLE_PAGETABLES) != 0;
-                g.write32(cr3, arg + 4, FEATURES | (wpt ? 1 << Version.XENFEAT_WRITABLE_PAGE_TABLES : 0));
+                // as Xen's get_features: XENFEAT_writable_page_tables only for translated
+                // (paging_mode_translate) domains, never for a PV one, whose writable page tables
+                // are the writable_pagetables vm_assist
+                g.write32(cr3, arg + 4, FEATURES);
                 return 0;
             }
             case Version.XENVER_PAGESIZE:
