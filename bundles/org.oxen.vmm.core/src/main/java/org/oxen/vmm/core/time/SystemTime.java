@@ -1,13 +1,13 @@
 package org.oxen.vmm.core.time;
 
-import java.util.function.LongSupplier;
-
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.Ram;
+import org.oxen.x86.clock.RealClock;
 
 /**
- * Xen system time: nanoseconds since the hypervisor started, from the host's monotonic clock.
+ * Xen system time: nanoseconds since the hypervisor started, read from the hypervisor's time
+ * source (org.oxen.x86.clock, the same clocks the board runs on; {@link RealClock} by default).
  * It is also every vcpu's TSC time base ({@link Clock}), so the emulated TSC runs at 1 GHz and
  * vcpu_time_info scales it with mul = 2^31, shift = 1 (delta << 1 * 2^31 >> 32 = delta).
  *
@@ -19,27 +19,27 @@ public final class SystemTime implements Clock {
     public static final int TSC_TO_SYSTEM_MUL = 0x80000000;
     public static final int TSC_SHIFT = 1;
 
-    private final LongSupplier source;
+    private final Clock source;
     private final long start;
     private final long wallclockAtStartNs = System.currentTimeMillis() * 1_000_000L;
 
-    /** System time from the host's monotonic clock. */
+    /** System time from the host's monotonic clock ({@link RealClock}). */
     public SystemTime() {
-        this(System::nanoTime);
+        this(new RealClock());
     }
 
     /**
      * System time from another nanosecond source (benchmarks use the pCPU thread's CPU time so
      * that a loaded host does not distort guest-measured durations; one pCPU only then).
      */
-    public SystemTime(LongSupplier source) {
+    public SystemTime(Clock source) {
         this.source = source;
-        this.start = source.getAsLong();
+        this.start = source.nanos();
     }
 
     @Override
     public long nanos() {
-        return source.getAsLong() - start;
+        return source.nanos() - start;
     }
 
     /** Writes the vcpu_time_info at machine address {@code ti} (system time now = TSC now). */
