@@ -39,8 +39,8 @@ import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
 import org.oxen.x86.machine.MachineException;
 import org.oxen.x86.machine.MachineState;
-import org.oxen.x86.machine.clock.InstructionClock;
-import org.oxen.x86.machine.clock.RealClock;
+import org.oxen.x86.clock.InstructionClock;
+import org.oxen.x86.clock.RealClock;
 
 /**
  * One bare PC: CPUs, RAM, the I/O-port and MMIO buses, the interrupt wiring and the devices of

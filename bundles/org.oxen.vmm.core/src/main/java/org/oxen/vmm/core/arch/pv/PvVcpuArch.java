@@ -88,6 +88,9 @@ public final class PvVcpuArch implements VcpuArch {
     public void scheduledIn(VcpuImpl v) {
         v.flushIfRequested();
         time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
+        if (v.id() == 0) {
+            time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
+        }
         int area = v.runstateArea();
         if (area != 0) {
             // update_runstate_area: the guest's copy, through its own page tables; a fault is ignored
@@ -100,7 +103,8 @@ public final class PvVcpuArch implements VcpuArch {
     }
 
     /**
-     * Xen's test_all_events for a PV vcpu: pending TLB work, then, if evtchn_upcall_pending is
+     * Xen's test_all_events for a PV vcpu: pending TLB work, the time record if it is a second
+     * old (with the wall clock on vcpu 0), then, if evtchn_upcall_pending is
      * set and evtchn_upcall_mask clear, a bounce frame to the event callback with events masked
      * (the guest's iret unmasks them). Without a registered callback nothing is delivered (the
      * event stays pending, as in Xen, which would crash such a domain only on a real upcall).
@@ -108,6 +112,10 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested();
+        // Xen's periodic time calibration: a vcpu that keeps its pCPU sees fresh time too
+        if (time.refreshVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME) && v.id() == 0) {
+            time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
+        }
         if (v.eventEip != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
             bouncer.deliver(v, v.eventCs, v.eventEip, true, -1, v.cpu().eip(), "event upcall");
         }

@@ -1,4 +1,4 @@
-package org.oxen.x86.machine.clock;
+package org.oxen.x86.clock;
 
 import org.oxen.x86.api.Clock;
 
