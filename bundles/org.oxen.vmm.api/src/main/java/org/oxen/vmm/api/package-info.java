@@ -11,7 +11,7 @@
  * {@link org.oxen.vmm.api.EventListener}, which consumers implement).
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;
