@@ -203,6 +203,16 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
     }
 
     @Override
+    public List<Integer> vcpuAffinity(int domid, int vcpu) {
+        return vmm.vcpuAffinity(domid, vcpu);
+    }
+
+    @Override
+    public void setVcpuAffinity(int domid, int vcpu, List<Integer> cpus) {
+        vmm.setVcpuAffinity(domid, vcpu, cpus);
+    }
+
+    @Override
     public List<SchedulerInfo> schedulers() {
         return vmm.schedulers();
     }

@@ -20,6 +20,7 @@ import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
+import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
@@ -343,6 +344,33 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public void migrate(int domid, String pool) {
         sched.cpupools().migrate(require(domid), pool);
+    }
+
+    @Override
+    public List<Integer> vcpuAffinity(int domid, int vcpu) {
+        DomainImpl d = require(domid);
+        if (vcpu < 0 || vcpu >= d.vcpuCount()) {
+            throw new IllegalArgumentException(d + " has no vcpu " + vcpu);
+        }
+        CpuMask m = d.vcpu(vcpu).affinity().and(CpuMask.range(sched.nrPcpus()));
+        List<Integer> l = new ArrayList<>();
+        for (int c = m.first(); c >= 0; c = m.next(c)) {
+            l.add(c);
+        }
+        return l;
+    }
+
+    @Override
+    public void setVcpuAffinity(int domid, int vcpu, List<Integer> cpus) {
+        DomainImpl d = require(domid);
+        for (int c : cpus) {
+            if (c < 0 || c >= sched.nrPcpus()) {
+                throw new IllegalArgumentException("pCPU " + c + " does not exist (pCPUs 0.." + (sched.nrPcpus() - 1) + ")");
+            }
+        }
+        CpuMask mask = cpus.stream().distinct().count() == sched.nrPcpus() ? CpuMask.all()
+                : CpuMask.of(cpus.stream().mapToInt(Integer::intValue).toArray());
+        sched.cpupools().setAffinity(d, vcpu, mask);
     }
 
     @Override

@@ -155,6 +155,22 @@ class XlDomainsTest {
                 vcpus);
         assertTrue(row(vcpus, "xt-misc").matches(
                 String.format("xt-misc {25} %5d     0 +(-|\\d+) +[-r][-b]- +\\d+\\.\\d  all / all", d.id())), vcpus);
+        // xl vcpu-pin: hard affinity through the scheduler SPI; the paused domain then runs on pCPU 1 only
+        assertEquals("", gogo.run("xl vcpu-pin xt-misc 0 all,^0"));
+        assertEquals(0, gogo.get("xl.status"));
+        assertEquals(java.util.List.of(1), hv.vcpuAffinity(d.id(), 0));
+        String pinned = gogo.run("xl vcpu-list xt-misc");
+        assertTrue(row(pinned, "xt-misc").endsWith("  1 / all"), pinned);
+        gogo.run("xl vcpu-pin xt-misc 1 0");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("vcpu 1 of domain " + d.id() + " does not exist"), gogo.err());
+        gogo.run("xl vcpu-pin xt-misc all 2");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("cpu 2 in '2' does not exist"), gogo.err());
+        gogo.run("xl vcpu-pin xt-misc 0 1 0");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("no soft affinity"), gogo.err());
+        assertEquals(java.util.List.of(1), hv.vcpuAffinity(d.id(), 0), "refused pins change nothing");
 
         String up = gogo.run("xl uptime xt-misc");
         assertTrue(up.startsWith(String.format("%-33s %4s %s%n", "Name", "ID", "Uptime")), up);
@@ -168,6 +184,7 @@ class XlDomainsTest {
 
         assertEquals("", gogo.run("xl unpause xt-misc"));
         assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS));
+        assertEquals(1, d.vcpus().get(0).lastPcpu(), "pinned to pCPU 1");
         assertEquals("", gogo.run("xl pause xt-misc"));
         assertEquals(0, gogo.get("xl.status"));
 
@@ -260,11 +277,29 @@ class XlDomainsTest {
         assertTrue(hv.find("xt~web").isEmpty());
     }
 
+    /** xl.cfg {@code cpus=} pins every vcpu before the domain first runs; a bad list creates nothing. */
+    @Test
+    void cpusPinsAtCreateAndABadListIsRefused() throws Exception {
+        gogo.run("xl create -p " + hello("xt-cpus", "cpus = \"all,^0\"\n"));
+        Domain d = hv.find("xt-cpus").orElseThrow();
+        assertEquals(java.util.List.of(1), hv.vcpuAffinity(d.id(), 0));
+        assertTrue(row(gogo.run("xl vcpu-list xt-cpus"), "xt-cpus").endsWith("  1 / all"));
+        gogo.run("xl unpause xt-cpus");
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS));
+        assertEquals(1, d.vcpus().get(0).lastPcpu(), "ran on pCPU 1 only");
+        gogo.run("xl destroy xt-cpus");
+
+        gogo.run("xl create " + hello("xt-cpus-bad", "cpus = \"0-7\"\n"));
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("cpus=\"0-7\": cpu 7 in '0-7' does not exist"), gogo.err());
+        assertTrue(hv.find("xt-cpus-bad").isEmpty(), "nothing left of the refused domain");
+    }
+
     @Test
     void helpListsEverySubcommand() throws Exception {
         String help = gogo.run("xl help");
         for (String c : new String[] {"console", "create", "destroy", "dmesg", "domid", "domname", "info", "list",
-                "pause", "top", "unpause", "uptime", "vcpu-list"}) {
+                "pause", "top", "unpause", "uptime", "vcpu-list", "vcpu-pin"}) {
             assertTrue(help.contains(String.format(" %-20s", c)), c + " in\n" + help);
             assertTrue(gogo.run("xl help " + c).startsWith("Usage: xl [-v] " + c), c);
         }

@@ -13,13 +13,15 @@ import java.util.Objects;
  * @param maxmemMiB maximum memory ({@code maxmem}, default {@code memory})
  * @param vcpus vcpus online at boot ({@code vcpus}, default 1)
  * @param maxvcpus vcpus the domain may bring up ({@code maxvcpus}, default {@code vcpus})
+ * @param cpus the hard affinity of every vcpu as written ({@code cpus}, an xl cpu list such as
+ *     {@code "0-1,^1"}), null for all pCPUs; checked against the host by the toolstack
  * @param onPoweroff {@code on_poweroff}, default destroy
  * @param onReboot {@code on_reboot}, default restart
  * @param onCrash {@code on_crash}, default destroy
  * @param warnings what xl would warn about (e.g. {@code extra} ignored next to {@code cmdline})
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
-        int maxvcpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+        int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
         List<String> warnings) {
 
     public PvDomainSpec {

@@ -22,7 +22,7 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -86,7 +86,8 @@ public final class PvDomainSpecReader {
                 throw new XlConfigException(s.value().position(), "'uuid' is not a UUID: \"" + string(s) + "\"");
             }
         }
-        return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus,
+        String cpus = cfg.get("cpus").isPresent() ? string(cfg.get("cpus").get()) : null;
+        return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
                 action(cfg, "on_crash", LifecycleAction.DESTROY), warnings);

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -172,6 +173,19 @@ public final class Toolstack implements DomainListener {
         } catch (DomainBuildException | IllegalArgumentException e) {
             throw new XlError("Cannot create domain '" + spec.name() + "' from " + plan.source() + ": "
                     + e.getMessage());
+        }
+        if (spec.cpus() != null) {
+            // libxl pins at build time, before the domain first runs: it was created paused
+            try {
+                List<Integer> cpus = CpuList.parse(spec.cpus(), hv.pcpus());
+                for (int v = 0; v < d.vcpus().size(); v++) {
+                    hv.setVcpuAffinity(d.id(), v, cpus);
+                }
+            } catch (IllegalArgumentException e) {
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "' from " + plan.source() + ": cpus=\""
+                        + spec.cpus() + "\": " + e.getMessage());
+            }
         }
         started.put(d.id(), Instant.now());
         records.put(d.id(), new Record(plan, restarts));

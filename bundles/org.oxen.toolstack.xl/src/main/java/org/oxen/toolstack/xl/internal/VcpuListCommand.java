@@ -12,8 +12,8 @@ import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.vmm.api.Domains;
 
 /**
- * {@code xl vcpu-list [Domain...]}: one row per vcpu (its pCPU, state r/b/p, CPU time); oxen has
- * no vcpu affinity, so every vcpu shows {@code all / all}.
+ * {@code xl vcpu-list [Domain...]}: one row per vcpu (its pCPU, state r/b/p, CPU time, hard
+ * affinity as xl prints it; soft affinity is always {@code all}: oxen has none).
  */
 @Component(service = XlSubcommand.class)
 public final class VcpuListCommand extends DomainSubcommand {
@@ -53,7 +53,9 @@ public final class VcpuListCommand extends DomainSubcommand {
         inv.out().println(XlFormat.VCPU_HEADER);
         for (DomainInfo d : domains) {
             for (DomainInfo.VcpuInfo v : d.vcpus()) {
-                inv.out().println(XlFormat.vcpuRow(d, v));
+                String hard = d.isHost() ? "all"
+                        : CpuList.format(hv.vcpuAffinity(d.id(), v.id()), hv.pcpus());
+                inv.out().println(XlFormat.vcpuRow(d, v, hard));
             }
         }
         return 0;

@@ -27,8 +27,8 @@ final class XlFormat {
     static final String VCPU_HEADER = String.format("%-32s %5s %5s %5s %5s %9s %s", "Name", "ID", "VCPU", "CPU",
             "State", "Time(s)", "Affinity (Hard / Soft)");
 
-    /** One {@code xl vcpu-list} row; oxen has no affinity, every vcpu may run on all pCPUs. */
-    static String vcpuRow(DomainInfo d, DomainInfo.VcpuInfo v) {
+    /** One {@code xl vcpu-list} row; {@code hard} is the printed hard affinity (oxen has no soft one). */
+    static String vcpuRow(DomainInfo d, DomainInfo.VcpuInfo v, String hard) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-32s %5d %5d", d.name(), d.id(), v.id()));
         if (!v.online()) {
             sb.append(String.format("%5c %3c%cp ", '-', '-', '-'));
@@ -38,7 +38,7 @@ final class XlFormat {
             sb.append(String.format("%5d %3c%c- ", v.cpu(), v.running() ? 'r' : '-', v.blocked() ? 'b' : '-'));
         }
         sb.append(String.format(Locale.ROOT, "%9.1f  ", v.timeNanos() / 1e9f));
-        sb.append("all / all");
+        sb.append(hard).append(" / all");
         return sb.toString();
     }
 

@@ -26,12 +26,13 @@ class PvDomainSpecReaderTest {
                 maxmem = 512
                 vcpus = 2
                 maxvcpus = 2
+                cpus = "0-1,^1"
                 on_poweroff = "preserve"
                 on_reboot = "destroy"
                 on_crash = "restart"
                 uuid = "3f5a2b1c-0d4e-4f60-8a7b-9c0d1e2f3a4b"
                 """);
-        assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 2, LifecycleAction.PRESERVE,
+        assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 2, "0-1,^1", LifecycleAction.PRESERVE,
                 LifecycleAction.DESTROY, LifecycleAction.RESTART, List.of()), s);
     }
 
@@ -42,6 +43,7 @@ class PvDomainSpecReaderTest {
         assertEquals(PvDomainSpecReader.DEFAULT_MEMORY_MIB, s.memoryMiB());
         assertEquals(s.memoryMiB(), s.maxmemMiB());
         assertEquals(1, s.vcpus());
+        assertEquals(null, s.cpus(), "no cpus=: every pCPU");
         assertEquals(LifecycleAction.DESTROY, s.onPoweroff());
         assertEquals(LifecycleAction.RESTART, s.onReboot());
         assertEquals(LifecycleAction.DESTROY, s.onCrash());

@@ -46,9 +46,9 @@ class XlFormatTest {
                 XlFormat.VCPU_HEADER);
         DomainInfo d = info(3, "web", 1024, false, true, false, false, false, 2_500_000_000L);
         assertEquals("web                                  3     0    1   -b-       2.5  all / all",
-                XlFormat.vcpuRow(d, d.vcpus().get(0)));
-        assertEquals("web                                  3     1    -   --p       0.0  all / all",
-                XlFormat.vcpuRow(d, new DomainInfo.VcpuInfo(1, false, false, false, -1, 0)));
+                XlFormat.vcpuRow(d, d.vcpus().get(0), "all"));
+        assertEquals("web                                  3     1    -   --p       0.0  0-1,3 / all",
+                XlFormat.vcpuRow(d, new DomainInfo.VcpuInfo(1, false, false, false, -1, 0), "0-1,3"));
     }
 
     @Test
@@ -72,7 +72,7 @@ class XlFormatTest {
 
     @Test
     void lifecycleActionFollowsTheShutdownReason() {
-        PvDomainSpec spec = new PvDomainSpec("a", "k", "", 16, 16, 1, 1, LifecycleAction.PRESERVE,
+        PvDomainSpec spec = new PvDomainSpec("a", "k", "", 16, 16, 1, 1, null, LifecycleAction.PRESERVE,
                 LifecycleAction.RESTART, LifecycleAction.DESTROY, List.of());
         assertEquals(LifecycleAction.PRESERVE, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
                 "poweroff"), spec));

@@ -1,5 +1,6 @@
 package org.oxen.vmm.core.domain;
 
+
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedVcpu;
 import org.oxen.sched.api.Scheduler;
@@ -66,6 +67,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private volatile boolean cr3ReloadPending;
     private volatile long cpuTime;
     private volatile int lastPcpu = -1;
+    /** Hard affinity (Xen's cpu_hard_affinity); changed only by CpuPools with the domain paused. */
+    private volatile CpuMask affinity = CpuMask.all();
 
     // ---- scheduling (org.oxen.sched.api): changed under the scheduler's lock or the core's sched lock
     /** The scheduler instance and its private data for this vcpu, attached together (one read sees both). */
@@ -246,7 +249,12 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
 
     @Override
     public CpuMask affinity() {
-        return CpuMask.all();
+        return affinity;
+    }
+
+    /** Sets the hard affinity; the caller (CpuPools) has the domain paused and re-picks the pCPU. */
+    public void setAffinity(CpuMask mask) {
+        affinity = mask;
     }
 
     @Override

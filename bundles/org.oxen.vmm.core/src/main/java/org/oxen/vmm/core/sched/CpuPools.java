@@ -20,6 +20,7 @@ import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
 
 /**
  * CPU pools and the scheduler registry (Xen's cpupool.c): which pCPUs and domains each pool
@@ -526,6 +527,39 @@ public final class CpuPools {
             d.poolId = to.id;
             core.log(String.format("sched: d%d migrated %s (%s) -> %s (%s) in %.3f ms", d.id(), from.name,
                     from.sched.name(), to.name, to.sched.name(), (System.nanoTime() - t0) / 1e6));
+        } finally {
+            config.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ hard affinity
+
+    /**
+     * Xen's vcpu_set_hard_affinity: with the domain paused (no vcpu of it runs or is queued) the
+     * vcpu's affinity changes and its instance picks it a pCPU in the new mask (vcpu_migrate).
+     */
+    public void setAffinity(DomainImpl d, int vcpu, CpuMask mask) {
+        config.lock();
+        try {
+            if (vcpu < 0 || vcpu >= d.vcpuCount()) {
+                throw new IllegalArgumentException(d + " has no vcpu " + vcpu + " (vcpus 0.." + (d.vcpuCount() - 1) + ")");
+            }
+            Pool p = pools.get(d.poolId);
+            CpuMask poolCpus = p == null ? CpuMask.empty() : p.cpus;
+            if (!mask.intersects(poolCpus)) {
+                throw new IllegalArgumentException("affinity " + mask + " of " + d + " vcpu " + vcpu
+                        + " holds no pCPU of its cpupool " + (p == null ? "?" : p.name) + " " + poolCpus);
+            }
+            if (d.isDying()) throw new IllegalArgumentException(d + " is dying");
+            VcpuImpl v = d.vcpu(vcpu);
+            d.pause();
+            core.stopped(d);
+            try {
+                v.setAffinity(mask);
+                if (v.scheduler() != null) v.setProcessor(v.scheduler().pickCpu(v.schedData()));
+            } finally {
+                if (d.unpause()) core.wakeAll(d);
+            }
         } finally {
             config.unlock();
         }

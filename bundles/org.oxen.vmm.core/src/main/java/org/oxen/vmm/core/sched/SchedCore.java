@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.DomainData;
 import org.oxen.sched.api.DomainMove;
 import org.oxen.sched.api.SchedDomain;
@@ -152,6 +153,15 @@ public final class SchedCore implements DomainMove.Core {
     // ------------------------------------------------------------------ sched_move_domain
 
     void move(DomainImpl d, Scheduler<?, ?> from, Scheduler<?, ?> to) {
+        // a vcpu pinned to no pCPU of the new instance loses its pinning (Xen's "Breaking affinity")
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (!v.affinity().intersects(to.pool().cpus())) {
+                log(String.format("sched: d%dv%d: breaking affinity %s (not in %s)", d.id(), i, v.affinity(),
+                        to.pool().cpus()));
+                v.setAffinity(CpuMask.all());
+            }
+        }
         moveTarget = to;
         try {
             DomainMove.move(d, from, to, this);
