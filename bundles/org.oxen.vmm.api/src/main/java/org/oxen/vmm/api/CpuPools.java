@@ -71,4 +71,22 @@ public interface CpuPools {
      *
      * @throws IllegalArgumentException naming the parameter and the accepted range, or the invalid combination
      */
-    void setSchedulerParams(int domid, Map<String, String> values);}
+    void setSchedulerParams(int domid, Map<String, String> values);
+
+    /**
+     * A vcpu's hard affinity (1.5; xl vcpu-list's "Affinity (Hard)"): the machine's pCPUs it may run
+     * on, ascending.
+     *
+     * @throws IllegalArgumentException no such domain or vcpu
+     */
+    List<Integer> vcpuAffinity(int domid, int vcpu);
+
+    /**
+     * Pins a vcpu (Xen's vcpu_set_hard_affinity, xl vcpu-pin): it runs only on {@code cpus} from
+     * now on, moved at once if its pCPU is not among them.
+     *
+     * @throws IllegalArgumentException no such domain or vcpu, a pCPU that does not exist, or no
+     *         pCPU of the domain's pool among {@code cpus}
+     */
+    void setVcpuAffinity(int domid, int vcpu, List<Integer> cpus);
+}

@@ -20,27 +20,6 @@ public interface Hypervisor extends Domains, CpuPools, HypervisorLog, MachineMem
     String capabilities();
 
     /**
-     * A vcpu's hard affinity (xl vcpu-list's "Affinity (Hard)"): the machine's pCPUs it may run
-     * on, ascending.
-     *
-     * @throws IllegalArgumentException no such domain or vcpu
-     */
-    default List<Integer> vcpuAffinity(int domid, int vcpu) {
-        throw new UnsupportedOperationException("vcpu affinity");
-    }
-
-    /**
-     * Pins a vcpu (Xen's vcpu_set_hard_affinity, xl vcpu-pin): it runs only on {@code cpus} from
-     * now on, moved at once if its pCPU is not among them.
-     *
-     * @throws IllegalArgumentException no such domain or vcpu, a pCPU that does not exist, or no
-     *         pCPU of the domain's pool among {@code cpus}
-     */
-    default void setVcpuAffinity(int domid, int vcpu, List<Integer> cpus) {
-        throw new UnsupportedOperationException("vcpu affinity");
-    }
-
-    /**
      * Domain-0's event channels (1.4): how Java components of the host (split-driver backends,
      * consoles) bind ports to a guest, send it events and are called back on its events. Since
      * 1.5 also registered as a {@link Dom0EventChannels} service.

@@ -9,6 +9,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
+import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.Domains;
 
 /**
@@ -19,10 +20,12 @@ import org.oxen.vmm.api.Domains;
 public final class VcpuListCommand extends DomainSubcommand {
 
     private final Domains hv;
+    private final CpuPools pools;
 
     @Activate
-    public VcpuListCommand(@Reference Domains hv) {
+    public VcpuListCommand(@Reference Domains hv, @Reference CpuPools pools) {
         this.hv = hv;
+        this.pools = pools;
     }
 
     @Override
@@ -54,7 +57,7 @@ public final class VcpuListCommand extends DomainSubcommand {
         for (DomainInfo d : domains) {
             for (DomainInfo.VcpuInfo v : d.vcpus()) {
                 String hard = d.isHost() ? "all"
-                        : CpuList.format(hv.vcpuAffinity(d.id(), v.id()), hv.pcpus());
+                        : CpuList.format(pools.vcpuAffinity(d.id(), v.id()), pools.pcpus());
                 inv.out().println(XlFormat.vcpuRow(d, v, hard));
             }
         }

@@ -52,7 +52,7 @@ public final class VcpuPinCommand extends DomainSubcommand {
         if (ops.size() == 4 && !ops.get(3).equals("-") && !ops.get(3).equals("all")) {
             throw new XlError("Error: soft affinity '" + ops.get(3) + "': oxen has no soft affinity (use - or all)");
         }
-        Domain d = Domains.guest(hv, ops.get(0), "pinned");
+        Domain d = DomainLookup.guest(hv, ops.get(0), "pinned");
         String hard = ops.get(2);
         if (hard.equals("-")) return 0; // hard affinity unchanged
         List<Integer> cpus;
