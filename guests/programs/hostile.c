@@ -31,7 +31,10 @@
  *       foreign, Xen's and free frames, random PTEs and descriptors, random
  *       multicalls -- except the few that would legitimately hurt this guest
  *       itself (its trap table, iret, its own live page tables, shutdown,
- *       block, bringing vcpus up or down); prints a histogram of the results.
+ *       block, bringing vcpus up or down; a multicall with a random count
+ *       runs into harmless entries and then an unmapped guard page, never
+ *       into stray memory); prints a count every 10,000 calls and a
+ *       histogram of the results.
  *   attack=victim         fills 256 pages with a pattern and checks 16 of
  *       them a round (all every 16 rounds), yielding between rounds, until
  *       destroyed; fails at the first changed word.
@@ -395,6 +398,9 @@ static long hcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a
 static uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static uint32_t sandbox_mfn[SANDBOX_PAGES];
+/* Multicall entries, then a guard page the campaign unmaps. */
+static uint8_t mc_page[2][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+#define MC_PAGE_ENTRIES (PAGE_SIZE / sizeof(multicall_entry_t))
 static uint32_t nr_machine_frames;
 
 /* A machine frame that is not one of ours (another domain's, Xen's, free, or beyond RAM). */
@@ -442,6 +448,19 @@ static uint32_t rnd_ptr(void)
     case 7: return pv_start_info->pt_base + (rnd() & 0xFFF);         /* our read-only page tables */
     case 8: return 0xFFFFFFF0u + (rnd() & 0xF);
     default: return rnd();
+    }
+}
+
+/* A pointer to nothing this guest could be hurt by reading as data: no mapped memory of ours
+ * except our own read-only page tables. */
+static uint32_t rnd_bad_ptr(void)
+{
+    switch (rnd_below(5)) {
+    case 0: return 0;
+    case 1: return rnd() & 0x3FFFFFFF;                               /* unmapped */
+    case 2: return 0xF5800000u + (rnd() & 0x0A7FFFFF);               /* the hypervisor hole */
+    case 3: return pv_start_info->pt_base + (rnd() & 0xFFF);         /* our read-only page tables */
+    default: return 0xFFFFFFF0u + (rnd() & 0xF);
     }
 }
 
@@ -574,7 +593,7 @@ static void rnd_call(struct call *c, int nested)
         }
         {
             unsigned n = 1 + rnd_below(6);
-            multicall_entry_t *e = (multicall_entry_t *)((uint32_t)scratch + 3 * PAGE_SIZE);
+            multicall_entry_t *e = (multicall_entry_t *)mc_page[0];
             for (unsigned i = 0; i < n; i++) {
                 struct call sub;
                 rnd_call(&sub, 1);
@@ -584,7 +603,12 @@ static void rnd_call(struct call *c, int nested)
                     e[i].args[k] = sub.a[k];
                 e[i].args[5] = 0;
             }
-            c->a[0] = rnd_below(8) ? (uint32_t)e : rnd_ptr();
+            /* A random count walks past the n entries, as Xen does: the rest of the page is
+             * harmless entries and the guard page after it faults (-EFAULT), so no stray
+             * memory is ever run as a hypercall that could block or disarm this guest. */
+            for (unsigned i = n; i < MC_PAGE_ENTRIES; i++)
+                e[i] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version };
+            c->a[0] = rnd_below(8) ? (uint32_t)e : rnd_bad_ptr();
             c->a[1] = rnd_below(8) ? n : rnd_val();
         }
         break;
@@ -620,6 +644,7 @@ static void attack_campaign(void)
         if (i & 1)      /* half of them read-only: they can take page-table and descriptor types */
             CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
     }
+    CHECK_EQ(pv_update_va_mapping((uint32_t)mc_page[1], 0, UVMF_INVLPG), 0, "multicall guard page unmapped");
     printf("campaign: seed %u, %u calls, %u machine frames\n", cmdline_u32("seed", 1), calls,
            nr_machine_frames);
     for (uint32_t i = 0; i < calls; i++) {
@@ -637,7 +662,7 @@ static void attack_campaign(void)
         if (c.nr < ARRAY_SIZE(ns_by_nr))
             ns_by_nr[c.nr] += dt;
         hist[rc >= 0 ? 0 : -rc < 47 ? -rc : 47]++;
-        if ((i + 1) % 100000 == 0)
+        if ((i + 1) % 10000 == 0)
             printf("campaign: %u calls\n", i + 1);
     }
     printf("\ncampaign: done; rc histogram:");

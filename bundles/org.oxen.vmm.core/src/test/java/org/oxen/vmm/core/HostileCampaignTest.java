@@ -15,6 +15,7 @@ import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
 
 /**
  * The seeded random hypercall campaign of issue 24: {@code hostile attack=campaign} makes N
@@ -61,10 +62,11 @@ class HostileCampaignTest {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             while (!attacker.awaitShutdown(30, TimeUnit.SECONDS) && System.nanoTime() < end) {
                 // progress for long runs: the attacker's last count, internal errors, the victim's state
-                String last = attacker.consoleOutput().lines().filter(l -> l.startsWith("campaign: ")).reduce(
-                        (a, b) -> b).orElse("");
-                System.out.printf("progress after %.0f s: %s; internal errors %d; victim %s%n",
-                        (System.nanoTime() - t0) / 1e9, last, vmm.internalErrors(), victim.state());
+                String last = attacker.consoleOutput().lines().filter(l -> l.contains("campaign: "))
+                        .map(l -> l.substring(l.indexOf("campaign: "))).reduce((a, b) -> b).orElse("");
+                int eip = ((VcpuImpl) attacker.vcpus().get(0)).cpu().eip();
+                System.out.printf("progress after %.0f s: %s; internal errors %d; victim %s; attacker %s at eip %08x%n",
+                        (System.nanoTime() - t0) / 1e9, last, vmm.internalErrors(), victim.state(), attacker.state(), eip);
             }
             assertTrue(attacker.awaitShutdown(1, TimeUnit.SECONDS), "campaign unfinished: " + attacker.consoleOutput());
             long ns = System.nanoTime() - t0;
