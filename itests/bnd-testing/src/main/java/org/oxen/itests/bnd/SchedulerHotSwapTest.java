@@ -52,9 +52,13 @@ class SchedulerHotSwapTest {
     }
 
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        await(c, () -> what);
+    }
+
+    private static void await(BooleanSupplier c, java.util.function.Supplier<String> what) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out: " + what);
+            if (System.nanoTime() > end) throw new AssertionError("timed out: " + what.get());
             Thread.sleep(10);
         }
     }
@@ -137,7 +141,9 @@ class SchedulerHotSwapTest {
                 Domain d = ds.get(i);
                 long was = before[i];
                 await(() -> instructions(d) > was && d.consoleOutput().contains("cpubench: round="),
-                        d.name() + " progressing (" + was + " instructions at the start)");
+                        () -> d.name() + " progressing (" + was + " instructions at the start, " + instructions(d)
+                                + " now, state " + d.state() + ", pools " + hv.pools() + ")\n" + d.consoleOutput()
+                                + "\n" + String.join("\n", hv.dmesg()));
             }
             assertAllRunning(ds, "the end");
             assertEquals(0, hv.internalErrors());
