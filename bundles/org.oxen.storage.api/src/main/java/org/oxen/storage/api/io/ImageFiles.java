@@ -21,9 +21,10 @@ public final class ImageFiles {
     }
 
     /**
-     * Opens {@code path} for {@code mode}. A read-write open takes an exclusive lock on the whole
-     * file (fcntl, so QEMU's own locks conflict with it too) and refuses a file another process
-     * or another image object of this JVM holds.
+     * Opens {@code path} for {@code mode}. A read-write open takes the lock bytes a QEMU writer
+     * takes (fcntl record locks, which conflict with QEMU's own) and refuses a file that another
+     * writer (another process, or another image object of this JVM) or a QEMU reader refusing
+     * writers holds.
      */
     public static FileChannel open(Path path, AccessMode mode) throws IOException {
         if (mode == AccessMode.READ_ONLY) {
@@ -42,20 +43,42 @@ public final class ImageFiles {
         return ch;
     }
 
+    /*
+     * QEMU's image locking (block/file-posix.c): byte 100 + i is held (shared) by whoever has
+     * permission i, byte 200 + i by whoever refuses to share it; permission 0 is consistent read,
+     * 1 write, 3 resize. A writer checks that nobody writes (101) or refuses writers (201), then
+     * holds what a QEMU writer holds. So qemu-img refuses an image oxen writes (unless -U), oxen
+     * refuses one a QEMU writer or a QEMU reader that refuses writers has open, and two oxen
+     * writers refuse each other. Read-only opens take no lock (Java cannot hold overlapping shared
+     * locks from two channels of one process, as two overlays over one backing file would).
+     */
+    private static final long[] CHECKED_BYTES = {101, 201};
+    private static final long[] WRITER_BYTES = {100, 101, 103, 201, 203};
+
     private static void lockOrClose(FileChannel ch, Path path) throws IOException {
-        FileLock lock;
         try {
-            lock = ch.tryLock();
+            for (long b : CHECKED_BYTES) {
+                FileLock probe = ch.tryLock(b, 1, false);
+                if (probe == null) {
+                    throw new StorageException(path, "is in use by another process (" + (b == 101
+                            ? "a writer holds its write lock, byte 101" : "a reader refuses writers, byte 201") + ")");
+                }
+                probe.release();
+            }
+            for (long b : WRITER_BYTES) {
+                if (ch.tryLock(b, 1, true) == null) {
+                    throw new StorageException(path, "is in use by another process (lock byte " + b + ")");
+                }
+            }
         } catch (OverlappingFileLockException e) {
             ch.close();
             throw new StorageException(path, "is already open for writing in this process");
+        } catch (StorageException e) {
+            ch.close();
+            throw e;
         } catch (IOException e) {
             ch.close();
             throw new StorageException(path, "cannot be locked for writing: " + e.getMessage(), e);
-        }
-        if (lock == null) {
-            ch.close();
-            throw new StorageException(path, "is in use by another process (it holds a lock on the file)");
         }
     }
 
