@@ -366,16 +366,16 @@ final class Qcow2Image implements BlockImage {
         }
         long host = compressedEntry ? 0 : entry & OFFSET_MASK;
         boolean copied = !compressedEntry && (entry & OFLAG_COPIED) != 0;
+        long vcluster = pos & ~(long) (clusterSize - 1);
         if (host != 0 && copied && (entry & OFLAG_ZERO) == 0) {
-            checkDataCluster(pos, host);
+            checkDataCluster(vcluster, host);
             writeData(src, n, host + in);
             return;
         }
-        long vcluster = pos & ~(long) (clusterSize - 1);
         boolean reuse = host != 0 && copied; // a preallocated zero cluster this L2 entry owns
         long target;
         if (reuse) {
-            checkDataCluster(pos, host);
+            checkDataCluster(vcluster, host);
             target = host;
         } else {
             l2SlotForWrite(pos); // the L2 table first, so the data cluster comes after it
@@ -447,13 +447,18 @@ final class Qcow2Image implements BlockImage {
         noteFileEnd(at + n);
     }
 
-    /** A data cluster must not be metadata (QEMU's overlap check) nor absurdly far out. */
+    /**
+     * A data cluster written in place must lie in the file (oxen's own allocations always extend
+     * the file over them) and must not be metadata (QEMU's overlap check).
+     */
     private void checkDataCluster(long pos, long host) throws IOException {
-        long c = host >>> clusterBits;
-        if (c >= Integer.MAX_VALUE || metadata.get((int) c)) {
+        if (host >= fileEnd) {
             throw corruption("the L2 entry for virtual offset " + hex(pos) + " points at host cluster "
-                    + hex(host) + ", which " + (c >= Integer.MAX_VALUE ? "lies beyond 2^31 clusters"
-                            : "is " + describeMetadata(host)));
+                    + hex(host) + ", past the end of the file (" + fileEnd + " bytes)");
+        }
+        if (metadata.get((int) (host >>> clusterBits))) {
+            throw corruption("the L2 entry for virtual offset " + hex(pos) + " points at host cluster "
+                    + hex(host) + ", which is " + describeMetadata(host));
         }
     }
 
