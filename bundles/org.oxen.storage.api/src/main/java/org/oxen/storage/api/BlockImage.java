@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -52,6 +53,13 @@ public interface BlockImage extends Closeable {
 
     /** Whether the image was opened read-only ({@link AccessMode#READ_ONLY}, or forced so). */
     boolean readOnly();
+
+    /**
+     * What {@code qemu-img info} shows of the format, in its words and order ({@code compat},
+     * {@code refcount bits}, {@code backing file}, {@code corrupt}, ...); empty for a format
+     * without such details.
+     */
+    Map<String, String> details();
 
     /**
      * Reads {@code dst.remaining()} bytes at virtual offset {@code offset} into {@code dst}.

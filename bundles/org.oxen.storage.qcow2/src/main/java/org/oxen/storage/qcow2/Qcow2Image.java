@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.oxen.storage.api.AccessMode;
@@ -245,8 +247,32 @@ final class Qcow2Image implements BlockImage {
         }
     }
 
-    Qcow2Header header() {
-        return header;
+    @Override
+    public Map<String, String> details() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("compat", header.version == 2 ? "0.10" : "1.1");
+        d.put("cluster_size", Integer.toString(clusterSize));
+        if (header.backingFile != null) {
+            d.put("backing file", header.backingFile);
+            d.put("backing file format", header.backingFormat == null ? "(probed) "
+                    + (backing == null ? "?" : backing.format()) : header.backingFormat);
+        }
+        d.put("refcount bits", Integer.toString(1 << header.refcountOrder));
+        if (header.version >= 3) {
+            d.put("lazy refcounts", Boolean.toString((header.compatible & COMPAT_LAZY_REFCOUNTS) != 0));
+            lock.lock();
+            try {
+                d.put("corrupt", Boolean.toString((header.incompatible & INCOMPAT_CORRUPT) != 0
+                        || (readOnlyReason != null && readOnlyReason.startsWith("corruption"))));
+            } finally {
+                lock.unlock();
+            }
+            d.put("dirty", Boolean.toString((header.incompatible & INCOMPAT_DIRTY) != 0));
+        }
+        if (header.nbSnapshots > 0) {
+            d.put("snapshots", Integer.toString(header.nbSnapshots));
+        }
+        return d;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.ReadOnlyImageException;
@@ -77,6 +78,11 @@ public final class RawImage implements BlockImage {
     @Override
     public boolean readOnly() {
         return readOnly;
+    }
+
+    @Override
+    public Map<String, String> details() {
+        return Map.of();
     }
 
     @Override

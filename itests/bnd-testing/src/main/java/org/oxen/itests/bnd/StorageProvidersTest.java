@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -26,7 +27,7 @@ import org.oxen.storage.api.ImageSpec;
 /**
  * The storage providers in the real framework (issue 18): one BlockImageProvider service per
  * format, keyed by oxen.storage.format; qcow2 opens raw backing files through the raw service,
- * and says so clearly while the raw bundle is stopped.
+ * and says so clearly while the raw bundle is stopped; the oxen-img command in the shell.
  */
 class StorageProvidersTest {
 
@@ -38,6 +39,31 @@ class StorageProvidersTest {
 
     @InjectBundleContext
     BundleContext context;
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    @Test
+    void oxenImgCreatesAndDescribesImagesInTheShell() throws Exception {
+        Path dir = Files.createTempDirectory("oxen-img-it");
+        try (GogoSession gogo = new GogoSession(processor)) {
+            Path img = dir.resolve("d.qcow2");
+            String out = gogo.run("oxen-img create -f qcow2 -o cluster_size=4k " + img + " 64M");
+            assertEquals("", gogo.err());
+            assertEquals(0, gogo.get("oxen-img.status"));
+            assertTrue(out.startsWith("Formatting '" + img + "', fmt=qcow2 size=67108864"), out);
+            String info = gogo.run("oxen-img info " + img);
+            assertTrue(info.contains("file format: qcow2") && info.contains("virtual size: 64 MiB (67108864 bytes)")
+                    && info.contains("cluster_size: 4096") && info.contains("    compat: 1.1"), info);
+            gogo.run("oxen-img create -f vmdk " + dir.resolve("x") + " 1M");
+            assertTrue(gogo.err().startsWith("oxen-img: unknown format 'vmdk'"), gogo.err());
+            assertEquals(1, gogo.get("oxen-img.status"));
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 
     @Test
     void qcow2OverlaysOpenRawBackingFilesThroughTheRawService() throws Exception {
