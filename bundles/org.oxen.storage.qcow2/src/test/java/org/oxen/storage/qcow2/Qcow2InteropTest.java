@@ -184,6 +184,13 @@ class Qcow2InteropTest {
 
         Path dirty = dir.resolve("d.qcow2");
         QemuImg.ok("qemu-img", "convert", "-O", "qcow2", "-o", "lazy_refcounts=on", raw.toString(), dirty.toString());
+        // clean, a lazy-refcounts image is written with exact refcounts (the bit only permits laziness)
+        byte[] lazy = qemuRaw(dirty);
+        try (BlockImage q = qcow2.open(dirty, AccessMode.READ_WRITE)) {
+            Workload.run(q, lazy, new Random(12), 100, true);
+        }
+        QemuImg.assertClean(dirty);
+        QemuImg.assertSame(Workload.writeRaw(dir, "lazy.raw", lazy), dirty);
         byte[] want = qemuRaw(dirty);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dirty,
                 java.nio.file.StandardOpenOption.WRITE)) {
