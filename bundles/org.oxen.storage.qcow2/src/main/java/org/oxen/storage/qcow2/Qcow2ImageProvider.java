@@ -114,6 +114,8 @@ public final class Qcow2ImageProvider implements BlockImageProvider, BackingOpen
                     return o.open(p, AccessMode.READ_ONLY);
                 }
             }
+        } catch (ImageFormatException e) {
+            throw new ImageFormatException(overlay, "its backing file '" + name + "' cannot be opened: " + e.getMessage());
         } catch (StorageException e) {
             throw new StorageException(overlay, "its backing file '" + name + "' cannot be opened: " + e.getMessage(), e);
         } catch (IOException e) {

@@ -246,8 +246,8 @@ final class Refcounts {
         if (n == 0) {
             return;
         }
-        long[] work = deferred;
-        deferred = applying.length >= 64 ? applying : new long[64];
+        long[] work = deferred; // swap the lists: a reentrant flush sees none pending
+        deferred = applying;
         applying = work;
         deferredCount = 0;
         for (int i = 0; i < n; i++) {
