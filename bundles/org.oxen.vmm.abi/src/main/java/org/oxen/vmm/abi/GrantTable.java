@@ -152,4 +152,14 @@ public final class GrantTable {
 
     /** struct gnttab_dump_table. */
     public static final int DUMP_SIZE = 4;
+
+    /** struct gnttab_cache_flush: a (dev_bus_addr or ref), offset u16, length u16, op u32. */
+    public static final int CACHE_FLUSH_SIZE = 16;
+    public static final int CACHE_FLUSH_A = 0;
+    public static final int CACHE_FLUSH_OFFSET = 8;
+    public static final int CACHE_FLUSH_LENGTH = 10;
+    public static final int CACHE_FLUSH_OP = 12;
+    public static final int GNTTAB_CACHE_CLEAN = 1;
+    public static final int GNTTAB_CACHE_INVAL = 2;
+    public static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
 }

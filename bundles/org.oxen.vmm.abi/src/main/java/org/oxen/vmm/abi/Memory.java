@@ -25,6 +25,7 @@ public final class Memory {
     public static final int ADD_TO_PHYSMAP_IDX = 8;
     public static final int ADD_TO_PHYSMAP_GPFN = 12;
     public static final int XENMAPSPACE_GRANT_TABLE = 1;
+    public static final int XENMAPSPACE_GMFN_FOREIGN = 4;
     /** The command is the low bits of the first argument; the rest carries continuation state. */
     public static final int MEMOP_CMD_MASK = 0x3F;
     /** The start extent of a continued reservation op is the first argument shifted right by this. */
