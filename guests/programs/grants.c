@@ -24,8 +24,9 @@
  * dump_table (-ENOSYS) and XENMEM_add_to_physmap (-EACCES for a PV domain).
  *
  * mode=ring: grants page A read-write to Domain-0 (ref 8), allocates an
- * unbound port for Domain-0, prints "grants: ring port=P ref=8 mfn=M" and
- * waits in SCHEDOP_block until destroyed (the Java ends of a ring test use it).
+ * unbound port for Domain-0 (masked: a Java frontend playing this guest's part
+ * polls the port's pending bit), prints "grants: ring port=P ref=8 mfn=M" and
+ * waits in SCHEDOP_block until destroyed.
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -291,6 +292,7 @@ static void ring(void)
     memset(page_a, 0, PAGE);
     grant(8, 0, page_a, GTF_permit_access);
     CHECK_EQ(evtchn_alloc_unbound(0, &port), 0, "alloc_unbound for Domain-0");
+    evtchn_mask(port);                          /* the Java frontend polls its pending bit */
     printf("grants: ring port=%u ref=8 mfn=%u\n", port, pv_virt_to_mfn(page_a));
     for (;;)
         HYPERVISOR_sched_op(SCHEDOP_block, NULL);
