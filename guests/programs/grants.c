@@ -2,7 +2,9 @@
  * grants -- grant tables v1 (GNTTABOP_*) from a PV guest, with Domain-0 (the
  * Java host) as the other end. PV only.
  *
- * Command line: domid=<own id> [mode=dom0|ring].
+ * Command line: [mode=dom0|ring] [domid=<own id>]. The guest learns its own id
+ * from EVTCHNOP_status of a port it allocated for DOMID_SELF (Xen resolves the
+ * remote domain); domid= only cross-checks it.
  *
  * mode=dom0 (default): the guest sets up its table (query_size, setup_table),
  * maps its grant frame, grants page A read-write (ref 8) and page B read-only
@@ -298,13 +300,26 @@ static void ring(void)
         HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 }
 
+/* The remote end of a port allocated for DOMID_SELF is the caller's own id. */
+static domid_t own_domid(void)
+{
+    evtchn_port_t p;
+    evtchn_status_t st;
+    CHECK_EQ(evtchn_alloc_unbound(DOMID_SELF, &p), 0, "alloc_unbound for DOMID_SELF");
+    CHECK_EQ(evtchn_status(p, &st), 0, "status");
+    CHECK_EQ(st.status, EVTCHNSTAT_unbound, "an unbound port");
+    CHECK_EQ(evtchn_close(p), 0, "close");
+    return st.u.unbound.dom;
+}
+
 void guest_main(void)
 {
     char mode[8] = "dom0";
     irq_disable();
-    uint32_t id = cmdline_u32("domid", 0xFFFFFFFFu);
-    CHECK(id > 0 && id < 0x7FF0, "domid=<own id> missing or invalid");
-    self = (domid_t)id;
+    self = own_domid();
+    CHECK(self > 0 && self < 0x7FF0, "own domid %u", self);
+    uint32_t id = cmdline_u32("domid", self);
+    CHECK_EQ(id, self, "domid= and the id Xen reports");
     cmdline_get("mode", mode, sizeof mode);
     setup_table();
     if (strcmp(mode, "ring") == 0)
