@@ -235,6 +235,8 @@ class GrantHostileTest {
         assertEquals(GNTST_BAD_COPY_ARG, status(() -> dom0.copyFrom(granter.id(), 9, 4095, new byte[2], 0, 2)));
         assertEquals(GNTST_BAD_COPY_ARG, status(() -> dom0.copyTo(granter.id(), 9, 1, new byte[4096], 0, 4096)));
         assertEquals(GNTST_BAD_COPY_ARG, status(() -> dom0.copyFrom(granter.id(), 9, -1, new byte[2], 0, 2)));
+        assertEquals(GNTST_BAD_COPY_ARG, status(() -> dom0.copyFrom(granter.id(), 9, Integer.MAX_VALUE, new byte[2], 0, 2)),
+                "an offset whose end overflows an int");
         assertThrows(IndexOutOfBoundsException.class, () -> dom0.copyFrom(granter.id(), 9, 0, new byte[2], 1, 2));
         assertEquals(GTF_PERMIT_ACCESS, flags(8), "copies leave no flags");
         assertEquals(GTF_PERMIT_ACCESS, flags(9));
@@ -329,6 +331,41 @@ class GrantHostileTest {
         vmm.destroy(grantee.id());
         assertEquals(GTF_PERMIT_ACCESS, flags(8), "the grantee's pins went with it");
         assertEquals(1, balloonOut(page), "and so did its references");
+        neighbourPassesAndNothingBroke();
+        destroyAllAndCountFrames();
+    }
+
+    @Test
+    void transferIntoAnEntryNamingAFrameBeyondAnyP2m() throws Exception {
+        // V accepts a transfer from P into a pseudo-physical frame 0xFFFFFFFF (a hostile entry)
+        grant(20, grantee.id(), 0xFFFFFFFF, GTF_ACCEPT_TRANSFER);
+        int gift = grantee.memory().p2m(1600);
+        assertTrue(gift > 0);
+        int s = scratch(grantee) + 0x600;
+        int c = cr3(grantee);
+        g.write32(c, s + TRANSFER_MFN, gift);
+        g.write16(c, s + TRANSFER_DOMID, granter.id());
+        g.write32(c, s + TRANSFER_REF, 20);
+        assertEquals(0, call(grantee, Hypercall.GRANT_TABLE_OP, OP_TRANSFER, s, 1));
+        assertEquals(GNTST_GENERAL_ERROR, (short) g.read16(c, s + TRANSFER_STATUS), "V is at its maximum");
+        assertEquals(FramePool.OWNER_FREE, pool.owner(gift), "the stolen frame was freed, as Xen frees it");
+        assertEquals(1, balloonOut(page), "V makes room for one frame");
+        gift = grantee.memory().p2m(1602);
+        g.write32(c, s + TRANSFER_MFN, gift);
+        long pagesBefore = granter.memoryPages();
+        assertEquals(0, call(grantee, Hypercall.GRANT_TABLE_OP, OP_TRANSFER, s, 1));
+        assertEquals(GNTST_OKAY, (short) g.read16(c, s + TRANSFER_STATUS));
+        assertEquals(granter.id(), pool.owner(gift), "the frame is V's now");
+        assertEquals(pagesBefore + 1, granter.memoryPages());
+        assertEquals(gift, ram.read32(((long) gtFrame << 12) + 20 * 8L + 4), "the entry names the frame");
+        assertEquals(GTF_ACCEPT_TRANSFER | GTF_TRANSFER_COMMITTED | GTF_TRANSFER_COMPLETED, flags(20));
+        // a second transfer into the completed entry fails; the frame is lost to P, as in Xen
+        g.write32(c, s + TRANSFER_MFN, grantee.memory().p2m(1601));
+        long free = vmm.freeFrames();
+        assertEquals(0, call(grantee, Hypercall.GRANT_TABLE_OP, OP_TRANSFER, s, 1));
+        assertEquals(GNTST_GENERAL_ERROR, (short) g.read16(c, s + TRANSFER_STATUS));
+        assertEquals(free + 1, vmm.freeFrames(), "freed, not leaked");
+        assertEquals(-1, grantee.memory().p2m(1601), "and gone from P's P2M");
         neighbourPassesAndNothingBroke();
         destroyAllAndCountFrames();
     }

@@ -217,7 +217,7 @@ public final class Grants {
     }
 
     /** gnttab_copy_buf's bounds: no part of either range beyond its page. */
-    static int checkCopyBounds(int srcOff, int dstOff, int len) {
+    static int checkCopyBounds(long srcOff, long dstOff, long len) {
         if (srcOff + len > 4096 || dstOff + len > 4096) return GNTST_BAD_COPY_ARG;
         return GNTST_OKAY;
     }
@@ -276,7 +276,11 @@ public final class Grants {
                     synchronized (pool) {
                         pt.assignPage(mfn, e.id());
                         e.memory().adjustTotPages(1);
-                        e.memory().setP2m(pool, gpfn, mfn);
+                        if (gpfn >= 0) {
+                            e.memory().setP2m(pool, gpfn, mfn);
+                        } else {
+                            pool.m2pSet(mfn, gpfn); // a frame number beyond the P2M: the M2P says it
+                        }
                     }
                     egt.setEntryFrame(ref, mfn);
                     java.lang.invoke.VarHandle.releaseFence();

@@ -191,8 +191,10 @@ final class GrantHypercalls {
         int cr3 = Args.cr3(v);
         int[] out = new int[2];
         int st = ops.querySize(v.domain(), g.read16(cr3, uop + QUERY_SIZE_DOM), out);
-        g.write32(cr3, uop + QUERY_SIZE_NR_FRAMES, out[0]);
-        g.write32(cr3, uop + QUERY_SIZE_MAX_NR_FRAMES, out[1]);
+        if (st == GNTST_OKAY) { // else the op goes back as it came, with the status
+            g.write32(cr3, uop + QUERY_SIZE_NR_FRAMES, out[0]);
+            g.write32(cr3, uop + QUERY_SIZE_MAX_NR_FRAMES, out[1]);
+        }
         g.write16(cr3, uop + QUERY_SIZE_STATUS, st);
         return 0;
     }
