@@ -19,7 +19,9 @@
  *      flags cleared and the copied bytes, and ends access to ref 8.
  * Then the guest checks the operations it makes itself, each with Xen's
  * status: a host mapping of its own grant at a virtual address (read through
- * it, read-only PTE for GNTMAP_readonly, unmap, unmap again GNTST_bad_handle),
+ * it, read-only PTE for GNTMAP_readonly, a user PTE for GNTMAP_application_map,
+ * GNTMAP_contains_pte, unmap_and_replace, a device map and its bus address,
+ * unmap, unmap again GNTST_bad_handle),
  * bad refs, grants to another domain, write maps of read-only grants, copies
  * (own frames, crossing a page, a frame of another domain), swap_grant_ref,
  * transfer of a page to itself, set_version/get_version/get_status_frames,
@@ -41,6 +43,7 @@ static uint8_t page_b[PAGE] ALIGNED(PAGE);
 static uint8_t page_c[PAGE] ALIGNED(PAGE);
 static uint8_t gtwin[PAGE] ALIGNED(PAGE);     /* the grant table frame is mapped here */
 static uint8_t mapwin[PAGE] ALIGNED(PAGE);    /* grant host mappings land here */
+static uint8_t spare[PAGE] ALIGNED(PAGE);     /* unmap_and_replace's new_addr */
 static volatile grant_entry_v1_t *gt;
 static domid_t self;
 static evtchn_port_t port;
@@ -189,8 +192,64 @@ static void own_operations(void)
     CHECK((*pv_l1e_ptr((uint32_t)mapwin) & PTE_RW) == 0, "a read-only grant PTE");
     CHECK_EQ(gt[10].flags, GTF_permit_access | GTF_reading, "flags while mapped read-only");
     CHECK_EQ(unmap(mapwin, h2), GNTST_okay, "unmap read-only");
+    /* GNTMAP_application_map: a user-accessible PTE */
+    CHECK_EQ(map(10, self, GNTMAP_host_map | GNTMAP_application_map, mapwin, &h), GNTST_okay, "application map");
+    CHECK((*pv_l1e_ptr((uint32_t)mapwin) & (PTE_U | PTE_RW)) == (PTE_U | PTE_RW), "a user, writable grant PTE");
+    CHECK_EQ(unmap(mapwin, h), GNTST_okay, "unmap application map");
+
+    /* GNTMAP_contains_pte: host_addr is the machine address of the PTE */
+    uint64_t pte_ma = pv_l1e_maddr((uint32_t)mapwin);
+    CHECK(pte_ma != 0, "no L1 entry for the window");
+    struct gnttab_map_grant_ref mp = { .host_addr = pte_ma, .flags = GNTMAP_host_map | GNTMAP_contains_pte,
+                                       .ref = 10, .dom = self };
+    CHECK_EQ(gnttab(GNTTABOP_map_grant_ref, &mp, 1), 0, "map by PTE address");
+    CHECK_EQ(mp.status, GNTST_okay, "map by PTE address status");
+    CHECK(memcmp(mapwin, page_c, 64) == 0, "read through the PTE-addressed mapping");
+    mp.host_addr = pte_ma + 4;
+    CHECK_EQ(gnttab(GNTTABOP_map_grant_ref, &mp, 1), 0, "map by a misaligned PTE address");
+    CHECK_EQ(mp.status, GNTST_general_error, "a misaligned PTE address");
+    CHECK_EQ(gt[10].flags, GTF_permit_access | GTF_reading | GTF_writing, "the failed map kept the first's flags");
+
+    /* unmap_and_replace: the grant PTE gives way to the entry at new_addr, which is cleared */
+    struct gnttab_unmap_and_replace ur = { .host_addr = (uint32_t)mapwin, .new_addr = (uint32_t)spare,
+                                           .handle = 0xFFFF };
+    CHECK_EQ(gnttab(GNTTABOP_unmap_and_replace, &ur, 1), 0, "unmap_and_replace bad handle");
+    CHECK_EQ(ur.status, GNTST_bad_handle, "unmap_and_replace of a bad handle");
+    /* move a scratch mapping of page B into a spare window first, so new_addr has an entry */
+    uint64_t pte_b = *pv_l1e_ptr((uint32_t)page_b);
+    uint64_t spare_orig = *pv_l1e_ptr((uint32_t)spare);
+    CHECK_EQ(pv_update_va_mapping((uint32_t)spare, pte_b, UVMF_INVLPG | UVMF_LOCAL), 0, "alias page B");
+    ur.new_addr = (uint32_t)spare;
+    ur.handle = mp.handle;
+    CHECK_EQ(gnttab(GNTTABOP_unmap_and_replace, &ur, 1), 0, "unmap_and_replace of a PTE-addressed map");
+    CHECK_EQ(ur.status, GNTST_general_error, "replace is refused for GNTMAP_contains_pte");
+    CHECK_EQ(unmap((void *)(uint32_t)pte_ma, mp.handle), GNTST_okay, "unmap by PTE address");
+    CHECK_EQ(map(10, self, GNTMAP_host_map, mapwin, &h), GNTST_okay, "map again by address");
+    ur.handle = h;
+    CHECK_EQ(gnttab(GNTTABOP_unmap_and_replace, &ur, 1), 0, "unmap_and_replace");
+    CHECK_EQ(ur.status, GNTST_okay, "unmap_and_replace status");
+    CHECK_EQ(*pv_l1e_ptr((uint32_t)spare), 0, "new_addr's entry moved away");
+    CHECK((*pv_l1e_ptr((uint32_t)mapwin) >> 12 & 0xFFFFF) == pv_virt_to_mfn(page_b), "the window maps page B now");
+    CHECK_EQ(gt[10].flags, GTF_permit_access, "unmapped");
+    CHECK_EQ(pv_update_va_mapping((uint32_t)spare, spare_orig, UVMF_INVLPG | UVMF_LOCAL), 0, "restore the spare window");
+
+    /* GNTMAP_device_map: a pin and the bus address, no PTE */
+    struct gnttab_map_grant_ref dm = { .flags = GNTMAP_device_map, .ref = 10, .dom = self };
+    CHECK_EQ(gnttab(GNTTABOP_map_grant_ref, &dm, 1), 0, "device map");
+    CHECK_EQ(dm.status, GNTST_okay, "device map status");
+    CHECK_EQ(dm.dev_bus_addr, (uint64_t)pv_virt_to_mfn(page_c) << 12, "the bus address is the frame's");
+    CHECK_EQ(gt[10].flags, GTF_permit_access | GTF_reading | GTF_writing, "flags while device-mapped");
+    struct gnttab_unmap_grant_ref du = { .dev_bus_addr = dm.dev_bus_addr + PAGE, .handle = dm.handle };
+    CHECK_EQ(gnttab(GNTTABOP_unmap_grant_ref, &du, 1), 0, "device unmap, wrong address");
+    CHECK_EQ(du.status, GNTST_general_error, "a bus address that is not the frame's");
+    du.dev_bus_addr = dm.dev_bus_addr;
+    CHECK_EQ(gnttab(GNTTABOP_unmap_grant_ref, &du, 1), 0, "device unmap");
+    CHECK_EQ(du.status, GNTST_okay, "device unmap status");
+    CHECK_EQ(gt[10].flags, GTF_permit_access, "flags after the device unmap");
+
     CHECK_EQ(pv_update_va_mapping((uint32_t)mapwin, orig, UVMF_INVLPG | UVMF_LOCAL), 0, "restore the window");
-    printf("grants: own grant mapped at %p, read and written, unmapped\n", (void *)mapwin);
+    printf("grants: own grant mapped at %p (by address, user, by PTE address, device), read and written, unmapped\n",
+           (void *)mapwin);
 
     /* refusals, each with Xen's status */
     CHECK_EQ(map(9999, self, GNTMAP_host_map, mapwin, NULL), GNTST_bad_gntref, "ref beyond the table");

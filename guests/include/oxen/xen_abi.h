@@ -497,6 +497,13 @@ struct gnttab_unmap_grant_ref {
     int16_t  status;                    /* OUT */
 };
 
+struct gnttab_unmap_and_replace {
+    uint64_t host_addr;
+    uint64_t new_addr;
+    grant_handle_t handle;
+    int16_t  status;                    /* OUT */
+};
+
 struct gnttab_setup_table {
     domid_t  dom;
     uint32_t nr_frames;
