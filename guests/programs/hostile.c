@@ -622,6 +622,24 @@ static void rnd_call(struct call *c, int nested)
             c->a[1] = sizeof dots;
         break;
     }
+    case __HYPERVISOR_grant_table_op: {
+        /* Random ops over random structs. This guest never writes its own grant entries, so no
+         * map can succeed (none could put a grant PTE over its own code); a copy's destination
+         * frame is a sandbox page or someone else's, never one this guest runs on. */
+        unsigned n = 1 + rnd_below(4);
+        c->a[0] = rnd_below(8) ? rnd_below(14) : rnd_val();
+        if (c->a[0] == GNTTABOP_copy) {
+            struct gnttab_copy *cp = (struct gnttab_copy *)buf;
+            for (unsigned i = 0; i < n; i++) {
+                cp[i].dest.domid = rnd_below(2) ? DOMID_SELF : rnd_val();
+                cp[i].dest.u = rnd_below(2) ? sandbox_mfn[rnd_below(SANDBOX_PAGES)] : rnd_foreign_mfn();
+                cp[i].len = rnd_below(4) ? rnd_below(4200) : rnd_val();
+            }
+        }
+        c->a[1] = rnd_below(8) ? buf : rnd_ptr();
+        c->a[2] = rnd_below(8) ? n : rnd_val();
+        break;
+    }
     case 38: case 39:
         c->nr = rnd_below(2) ? 64 + rnd_below(64) : rnd();
         break;

@@ -124,4 +124,7 @@ static inline long HYPERVISOR_callback_op(int cmd, const void *arg)
 static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
 { return _hypercall2(32, cmd, arg); }
 
+static inline long HYPERVISOR_grant_table_op(unsigned cmd, void *uop, unsigned count)
+{ return _hypercall3(20, cmd, uop, count); }
+
 #endif

@@ -63,6 +63,7 @@
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
 #define XEN_ENOMEM  12
+#define XEN_EACCES  13
 #define XEN_EFAULT  14
 #define XEN_EBUSY   16
 #define XEN_EEXIST  17
@@ -417,6 +418,144 @@ typedef struct vcpu_guest_context {
     uint32_t failsafe_callback_eip;
     uint32_t vm_assist;
 } vcpu_guest_context_t;
+
+/* ---- grant tables v1 (grant_table.h) ---------------------------------- */
+typedef uint32_t grant_ref_t;
+typedef uint32_t grant_handle_t;
+
+#define GNTTABOP_map_grant_ref     0
+#define GNTTABOP_unmap_grant_ref   1
+#define GNTTABOP_setup_table       2
+#define GNTTABOP_dump_table        3
+#define GNTTABOP_transfer          4
+#define GNTTABOP_copy              5
+#define GNTTABOP_query_size        6
+#define GNTTABOP_unmap_and_replace 7
+#define GNTTABOP_set_version       8
+#define GNTTABOP_get_status_frames 9
+#define GNTTABOP_get_version       10
+#define GNTTABOP_swap_grant_ref    11
+
+#define GNTTAB_NR_RESERVED_ENTRIES 8
+
+typedef struct grant_entry_v1 {
+    uint16_t flags;
+    domid_t  domid;
+    uint32_t frame;                     /* a PV guest's MFN */
+} grant_entry_v1_t;
+
+#define GTF_invalid         0
+#define GTF_permit_access   1
+#define GTF_accept_transfer 2
+#define GTF_type_mask       3
+#define GTF_readonly        (1U << 2)
+#define GTF_reading         (1U << 3)
+#define GTF_writing         (1U << 4)
+#define GTF_sub_page        (1U << 8)
+#define GTF_transfer_committed (1U << 2)
+#define GTF_transfer_completed (1U << 3)
+
+#define GNTMAP_device_map      (1 << 0)
+#define GNTMAP_host_map        (1 << 1)
+#define GNTMAP_readonly        (1 << 2)
+#define GNTMAP_application_map (1 << 3)
+#define GNTMAP_contains_pte    (1 << 4)
+
+#define GNTCOPY_source_gref (1 << 0)
+#define GNTCOPY_dest_gref   (1 << 1)
+
+#define GNTST_okay              0
+#define GNTST_general_error     (-1)
+#define GNTST_bad_domain        (-2)
+#define GNTST_bad_gntref        (-3)
+#define GNTST_bad_handle        (-4)
+#define GNTST_bad_virt_addr     (-5)
+#define GNTST_bad_dev_addr      (-6)
+#define GNTST_no_device_space   (-7)
+#define GNTST_permission_denied (-8)
+#define GNTST_bad_page          (-9)
+#define GNTST_bad_copy_arg      (-10)
+#define GNTST_address_too_big   (-11)
+#define GNTST_eagain            (-12)
+#define GNTST_no_space          (-13)
+
+/* the op structs as a 32-bit guest passes them (guest handles are 32-bit pointers) */
+struct gnttab_map_grant_ref {
+    uint64_t host_addr;
+    uint32_t flags;
+    grant_ref_t ref;
+    domid_t  dom;
+    int16_t  status;                    /* OUT */
+    grant_handle_t handle;              /* OUT */
+    uint64_t dev_bus_addr;              /* OUT */
+};
+
+struct gnttab_unmap_grant_ref {
+    uint64_t host_addr;
+    uint64_t dev_bus_addr;
+    grant_handle_t handle;
+    int16_t  status;                    /* OUT */
+};
+
+struct gnttab_unmap_and_replace {
+    uint64_t host_addr;
+    uint64_t new_addr;
+    grant_handle_t handle;
+    int16_t  status;                    /* OUT */
+};
+
+struct gnttab_setup_table {
+    domid_t  dom;
+    uint32_t nr_frames;
+    int16_t  status;                    /* OUT */
+    uint32_t frame_list;                /* guest handle: xen_pfn_t[nr_frames], OUT */
+};
+
+struct gnttab_copy {
+    struct { uint32_t u; domid_t domid; uint16_t offset; } source, dest;
+    uint16_t len;
+    uint16_t flags;
+    int16_t  status;                    /* OUT */
+};
+
+struct gnttab_query_size {
+    domid_t  dom;
+    uint32_t nr_frames;                 /* OUT */
+    uint32_t max_nr_frames;             /* OUT */
+    int16_t  status;                    /* OUT */
+};
+
+struct gnttab_transfer {
+    uint32_t mfn;
+    domid_t  domid;
+    grant_ref_t ref;
+    int16_t  status;                    /* OUT */
+};
+
+struct gnttab_set_version { uint32_t version; };
+struct gnttab_get_version { domid_t dom; uint16_t pad; uint32_t version; };
+
+struct gnttab_get_status_frames {
+    uint32_t nr_frames;
+    domid_t  dom;
+    int16_t  status;                    /* OUT */
+    uint32_t frame_list;                /* guest handle: uint64_t[nr_frames], OUT */
+};
+
+struct gnttab_swap_grant_ref {
+    grant_ref_t ref_a, ref_b;
+    int16_t status;                     /* OUT */
+};
+
+#define XENMEM_add_to_physmap      7
+#define XENMAPSPACE_grant_table    1
+struct xen_add_to_physmap {
+    domid_t  domid;
+    uint16_t size;
+    uint32_t space;
+    uint32_t idx;
+    uint32_t gpfn;
+};
 
 /* ---- xen_version (version.h) ---------------------------------------- */
 #define XENVER_version 0

@@ -16,6 +16,16 @@ public final class Memory {
     public static final int XENMEM_MACHINE_MEMORY_MAP = 10;
     public static final int XENMEM_MACHPHYS_MAPPING = 12;
     public static final int XENMEM_MAXIMUM_GPFN = 14;
+    public static final int XENMEM_ADD_TO_PHYSMAP = 7;
+
+    /** struct xen_add_to_physmap (idx and gpfn are 32-bit on i386). */
+    public static final int ADD_TO_PHYSMAP_SIZE = 16;
+    public static final int ADD_TO_PHYSMAP_DOMID = 0;
+    public static final int ADD_TO_PHYSMAP_SPACE = 4;
+    public static final int ADD_TO_PHYSMAP_IDX = 8;
+    public static final int ADD_TO_PHYSMAP_GPFN = 12;
+    public static final int XENMAPSPACE_GRANT_TABLE = 1;
+    public static final int XENMAPSPACE_GMFN_FOREIGN = 4;
     /** The command is the low bits of the first argument; the rest carries continuation state. */
     public static final int MEMOP_CMD_MASK = 0x3F;
     /** The start extent of a continued reservation op is the first argument shifted right by this. */

@@ -39,6 +39,7 @@ final class CDump {
             #include <xen/callback.h>
             #include <xen/physdev.h>
             #include <xen/event_channel.h>
+            #include <xen/grant_table.h>
             #include <xen/io/console.h>
             #include <xen/io/xs_wire.h>
             #include <xen/io/ring.h>

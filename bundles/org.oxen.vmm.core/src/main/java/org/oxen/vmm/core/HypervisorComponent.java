@@ -37,10 +37,14 @@ import org.oxen.vmm.api.MachineMemory;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.vmm.core.debug.DomainDebugTarget;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.api.backend.GrantException;
+import org.oxen.vmm.api.backend.GrantMapping;
+import org.oxen.vmm.api.backend.GrantTables;
 
 /**
  * Publishes the hypervisor: one object under each concern's service ({@link Domains},
- * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}) and
+ * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}, the
+ * backend API's {@link GrantTables}) and
  * the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
  * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
@@ -51,8 +55,8 @@ import org.oxen.vmm.core.domain.DomainImpl;
  * scheduler before the unbind returns.
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
-        Dom0EventChannels.class}, immediate = true)
-public final class HypervisorComponent implements Hypervisor, Dom0EventChannels {
+        Dom0EventChannels.class, GrantTables.class}, immediate = true)
+public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -180,6 +184,21 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
     @Override
     public EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException {
         return vmm.eventChannels().bindInterdomain(domid, remotePort, listener);
+    }
+
+    @Override
+    public GrantMapping map(int domid, int ref, boolean readOnly) throws GrantException {
+        return vmm.grantTables().map(domid, ref, readOnly);
+    }
+
+    @Override
+    public void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) throws GrantException {
+        vmm.grantTables().copyFrom(domid, ref, offset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException {
+        vmm.grantTables().copyTo(domid, ref, offset, src, srcOffset, length);
     }
 
     @Override

@@ -67,6 +67,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final SchedCore sched;
     private final PvVcpuArch pv;
     private final Dom0Events dom0Events = new Dom0Events(this);
+    private final org.oxen.vmm.core.grant.Grants grants;
+    private final org.oxen.vmm.core.grant.Dom0Grants dom0Grants;
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
@@ -88,6 +90,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         pool = new FramePool(memoryBytes);
         pageTables = new PageTables(pool);
         guest = new GuestMemory(pool.ram(), pool);
+        grants = new org.oxen.vmm.core.grant.Grants(pool, pageTables, domains::get);
+        dom0Grants = new org.oxen.vmm.core.grant.Dom0Grants(grants);
+        pageTables.setImplicitGrantUnmap(this::implicitGrantUnmap);
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
@@ -180,6 +185,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             try {
                 DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
+                org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
+                if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
+                d.setGrants(gt);
                 for (VcpuImpl v : vcpus) {
                     v.mapGdt();
                 }
@@ -231,6 +239,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             d.events().destroy();
             sched.cpupools().removeDomain(d);
+            grants.domainDestroyed(d);
             int n = releaseFrames(d);
             synchronized (this) {
                 domains.remove(domid);
@@ -544,6 +553,37 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public Dom0EventChannels eventChannels() {
         return dom0Events;
+    }
+
+    @Override
+    public org.oxen.vmm.core.grant.Grants grants() {
+        return grants;
+    }
+
+    /** Domain-0's grant operations (the backend API's GrantTables). */
+    public org.oxen.vmm.api.backend.GrantTables grantTables() {
+        return dom0Grants;
+    }
+
+    /** Domain-0's live grant mappings (tests). */
+    public int dom0GrantMappings() {
+        return dom0Grants.mappings();
+    }
+
+    /**
+     * put_page_from_l1e met a grant PTE outside GNTTABOP_unmap_grant_ref (a guest overwrote or
+     * unpinned it): Xen crashes the domain unless it is already going down. Runs under the mm
+     * lock, so the crash happens on the event thread.
+     */
+    private void implicitGrantUnmap(int domid, long pte) {
+        DomainImpl d = domains.get(domid);
+        if (d == null || d.isStopped() || d.isDying()) return;
+        log(String.format("d%d: attempt to implicitly unmap a granted PTE %016x", domid, pte));
+        try {
+            eventThread.execute(() -> d.crash("implicit unmap of a granted PTE"));
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+            // shutting down
+        }
     }
 
     @Override

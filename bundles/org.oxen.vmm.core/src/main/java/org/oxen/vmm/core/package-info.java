@@ -14,6 +14,9 @@
  * <li>a domain's {@code domainLock} (Xen's d-&gt;domain_lock: vcpu initialise/up/down);</li>
  * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
  *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
+ * <li>a grant table's monitor ({@code grant.GrantTable}, Xen's grant-table and active-entry
+ *     locks; never two at once): under it only a domain's monitor (is it dying), a grant
+ *     table's maptrack lock (a leaf) and the mm lock;</li>
  * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
  * <li>a domain's or a vcpu's monitor (state reads, the blocked flag, counters: calls out to
  *     nothing), or a vcpu's {@code VcpuTimers} monitor (period and last tick; it arms timers);</li>
@@ -24,8 +27,8 @@
  * A vcpu's blocked flag changes under its monitor on both sides (SCHEDOP_block checks for a
  * pending event and sets it; a sender sets the event pending, then clears it): no wake-up is
  * lost between the check and the block.
- * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor, a destroy lock or
- * a domain lock, or alone, never with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
+ * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor, a destroy lock, a
+ * domain lock or a grant table's monitor, or alone, never with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
  * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait
  * for a vcpu to leave its pCPU while holding them.
  */

@@ -85,7 +85,8 @@ class HostileGuestTest {
                 new Call("vm_assist type 31", -EINVAL, Hypercall.VM_ASSIST, 0, 31),
                 new Call("hypercall 99", -ENOSYS, 99),
                 new Call("hypercall 40", -ENOSYS, 40),
-                new Call("grant_table_op", -ENOSYS, Hypercall.GRANT_TABLE_OP, 0, 0, 0),
+                new Call("grant_table_op dump_table", -ENOSYS, Hypercall.GRANT_TABLE_OP, 3, 0, 0),
+                new Call("grant map in the hole", -EFAULT, Hypercall.GRANT_TABLE_OP, 0, 0xF5800000, 1),
                 new Call("still alive", 4 << 16 | 1, Hypercall.XEN_VERSION, 0, 0));
             MiniGuest m = new MiniGuest();
             for (int i = 0; i < calls.size(); i++) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.abi.Callback;
+import org.oxen.vmm.abi.GrantTable;
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Memory;
 import org.oxen.vmm.abi.Physdev;
@@ -154,9 +155,21 @@ class HostileHypercallTest {
         int free = freeFrame();
 
         // ---- unknown numbers ----
-        for (int nr : new int[] {11, 25, 40, 63, 64, -1, 0x7FFFFFFF, Hypercall.GRANT_TABLE_OP, Hypercall.DOMCTL}) {
+        for (int nr : new int[] {11, 25, 40, 63, 64, -1, 0x7FFFFFFF, Hypercall.DOMCTL}) {
             assertEquals(-ENOSYS, call(nr), "hypercall " + nr);
         }
+
+        // ---- grant_table_op: the array checks of do_grant_table_op ----
+        assertEquals(-EFAULT, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_MAP_GRANT_REF, bad, 1));
+        assertEquals(-EFAULT, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_COPY, hole, 1));
+        assertEquals(-EFAULT, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_UNMAP_GRANT_REF, 0xFFFFF000, 0x10000000));
+        assertEquals(-EINVAL, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_MAP_GRANT_REF, bad, -1));
+        assertEquals(-EINVAL, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_MAP_GRANT_REF | 0x1000, bad, 1));
+        assertEquals(-EINVAL, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_SETUP_TABLE, bad, 2));
+        assertEquals(-EFAULT, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_SETUP_TABLE, hole, 1));
+        assertEquals(-ENOSYS, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_DUMP_TABLE, bad, 1));
+        assertEquals(-ENOSYS, call(Hypercall.GRANT_TABLE_OP, 13, bad, 1));
+        assertEquals(0, call(Hypercall.GRANT_TABLE_OP, GrantTable.OP_MAP_GRANT_REF, bad, 0), "no elements, no access");
 
         // ---- console_io ----
         assertEquals(-EFAULT, call(Hypercall.CONSOLE_IO, Xen.CONSOLEIO_WRITE, 10, bad));

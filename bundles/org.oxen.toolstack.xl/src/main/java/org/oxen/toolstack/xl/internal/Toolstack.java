@@ -55,8 +55,8 @@ public final class Toolstack implements DomainListener {
 
     static final int RESTART_BURST = 10;
     static final int RESTART_WINDOW_S = 60;
-    /** Frames a domain needs beyond its memory: shared_info and the per-domain L1 (VMM core I). */
-    static final int OVERHEAD_FRAMES = 2;
+    /** Frames a domain needs beyond its memory: shared_info, the per-domain L1, its first grant frame. */
+    static final int OVERHEAD_FRAMES = 3;
 
     /** A domain xl created, and the plan to re-create it. */
     static final class Record {

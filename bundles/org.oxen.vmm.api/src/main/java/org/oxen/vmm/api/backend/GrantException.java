@@ -2,7 +2,8 @@ package org.oxen.vmm.api.backend;
 
 /**
  * A grant-table operation failed; {@link #status()} is Xen's GNTST_ code (negative, e.g.
- * GNTST_bad_gntref -4, GNTST_permission_denied -8) and the message says what was wrong.
+ * GNTST_general_error -1, GNTST_bad_domain -2, GNTST_bad_gntref -3, GNTST_bad_handle -4,
+ * GNTST_bad_copy_arg -10) and the message says what was wrong.
  */
 public class GrantException extends Exception {
 

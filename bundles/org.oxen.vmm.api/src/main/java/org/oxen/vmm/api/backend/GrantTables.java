@@ -12,11 +12,15 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface GrantTables {
 
     /**
-     * Maps domain {@code domid}'s grant {@code ref} into Domain-0 (GNTTABOP_map_grant_ref).
+     * Maps domain {@code domid}'s grant {@code ref} into Domain-0 (GNTTABOP_map_grant_ref with
+     * GNTMAP_host_map, and GNTMAP_readonly if {@code readOnly}).
      *
-     * @throws GrantException GNTST_bad_domain (no such domain or it is dying), GNTST_bad_gntref
-     *         (ref outside the table or not a grant to Domain-0), GNTST_permission_denied (a
-     *         writable mapping of a read-only grant), GNTST_no_device_space (too many mappings)
+     * @throws GrantException with Xen's status: GNTST_bad_domain (no such domain, or it is dying
+     *         or destroyed), GNTST_bad_gntref (ref outside the table), GNTST_general_error (the
+     *         entry is not a GTF_permit_access grant to Domain-0, a writable mapping of a
+     *         GTF_readonly grant, the grant is pinned by another domain, or its frame is a page
+     *         table), GNTST_bad_page (the entry names a frame its domain does not own),
+     *         GNTST_no_device_space (too many mappings)
      */
     GrantMapping map(int domid, int ref, boolean readOnly) throws GrantException;
 
@@ -26,7 +30,8 @@ public interface GrantTables {
      * page.
      *
      * @throws GrantException as {@link #map} (read access), or GNTST_bad_copy_arg for a range
-     *         outside the page
+     *         outside the page (checked after the grant, as Xen does)
+     * @throws IndexOutOfBoundsException for a range outside {@code dst}
      */
     void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) throws GrantException;
 

@@ -48,6 +48,7 @@ public final class DomainImpl implements Domain, SchedDomain {
     private final ConsoleRing console = new ConsoleRing(64 * 1024);
     private VcpuImpl[] vcpus = new VcpuImpl[0];
     private int sharedInfoMfn = -1;
+    private volatile org.oxen.vmm.core.grant.GrantTable grants;
     /**
      * Xen's d-&gt;domain_lock: serialises vcpu initialise/up/down of this domain; the mm lock may
      * be taken under it (lock order: the {@link org.oxen.vmm.core} package documentation).
@@ -83,6 +84,15 @@ public final class DomainImpl implements Domain, SchedDomain {
         this.maxMemKiB = maxMemKiB;
         this.memory = new DomainMemory(id, maxPages);
         this.pauseCount = 1; // the builder's pause
+    }
+
+    /** The domain's grant table (set once at creation). */
+    public org.oxen.vmm.core.grant.GrantTable grants() {
+        return grants;
+    }
+
+    public void setGrants(org.oxen.vmm.core.grant.GrantTable gt) {
+        this.grants = gt;
     }
 
     public FramePool pool() {

@@ -46,6 +46,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         MulticallHypercall multicall = new MulticallHypercall(s, this);
         EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
         VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
+        GrantHypercalls grants = new GrantHypercalls(s, new org.oxen.vmm.core.grant.GuestGrants(s.grants()), mmu);
 
         table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
         table[Hypercall.MMU_UPDATE] = mmu::mmuUpdate;
@@ -74,6 +75,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.SET_TIMER_OP] = vcpu::setTimerOp;
         table[Hypercall.VCPU_OP] = vcpu::vcpuOp;
         table[Hypercall.EVENT_CHANNEL_OP_COMPAT] = evtchn::eventChannelOpCompat;
+        table[Hypercall.GRANT_TABLE_OP] = grants::grantTableOp;
     }
 
     public long internalErrors() {

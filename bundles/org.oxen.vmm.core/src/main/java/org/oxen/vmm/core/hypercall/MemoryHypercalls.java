@@ -11,7 +11,9 @@ import org.oxen.vmm.core.mm.FramePool;
 
 /**
  * memory_op: the queries a PV kernel makes at boot, and the reservation changes of ballooning
- * ({@link ReservationHypercalls}). XENMEM_exchange is not offered yet: -ENOSYS.
+ * ({@link ReservationHypercalls}). XENMEM_add_to_physmap is for translated domains only: a PV
+ * domain gets Xen's -EACCES (its grant frames come from GNTTABOP_setup_table). XENMEM_exchange is
+ * not offered yet: -ENOSYS.
  */
 final class MemoryHypercalls {
 
@@ -66,6 +68,8 @@ final class MemoryHypercalls {
                 g.write32(cr3, arg + Memory.MEMORY_MAP_NR_ENTRIES, n);
                 return 0;
             }
+            case Memory.XENMEM_ADD_TO_PHYSMAP:
+                return GrantHypercalls.addToPhysmap(s, v, arg);
             case Memory.XENMEM_MAXIMUM_GPFN:
                 return v.domain().memory().nrPages() - 1;
             default:

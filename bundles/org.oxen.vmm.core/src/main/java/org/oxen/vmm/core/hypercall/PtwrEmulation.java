@@ -163,7 +163,7 @@ final class PtwrEmulation {
             nv &= ~Xen.PTE_P;
         }
         ram.write64(pa, nv);
-        pt.putL1e(full, v.domain().memory());
+        pt.putL1e(full, v.domain().memory(), pa);
         if (op == 0x87) cpu.setGpr(reg, (int) (full >>> shift));
         return true;
     }

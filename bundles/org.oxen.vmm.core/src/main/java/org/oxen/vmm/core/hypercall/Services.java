@@ -29,6 +29,9 @@ public interface Services {
 
     void log(String line);
 
+    /** The grant tables of every domain. */
+    org.oxen.vmm.core.grant.Grants grants();
+
     /** Xen's version as reported by xen_version (major << 16 | minor). */
     int versionNumber();
 }

@@ -33,6 +33,8 @@ public final class FramePool {
     final int[] type;
     final int[] typeCount;
     final int[] refCount;
+    /** Frames of a destroyed domain that other domains' grants still hold (freed at the last reference). */
+    final boolean[] keptForGrants;
     private final int[] freeStack;
     private int freeTop;
 
@@ -62,6 +64,7 @@ public final class FramePool {
         type = new int[nrFrames];
         typeCount = new int[nrFrames];
         refCount = new int[nrFrames];
+        keptForGrants = new boolean[nrFrames];
         // Xen's own frames at the bottom: frame 0 (never handed out), zero page, reserved GDT
         // page, the M2P table, and the L1s that map it.
         int next = 1;
@@ -193,6 +196,7 @@ public final class FramePool {
             throw new IllegalStateException("freeing frame " + mfn + " owned by " + owner[mfn]);
         }
         owner[mfn] = OWNER_FREE;
+        keptForGrants[mfn] = false;
         refCount[mfn] = 0;
         type[mfn] = PageType.NONE;
         typeCount[mfn] = 0;
@@ -215,11 +219,35 @@ public final class FramePool {
         free(mfn);
     }
 
-    /** Frees every frame {@code domid} owns (domain destruction); returns how many. */
+    /**
+     * Domain destruction: frame {@code mfn} of the dying domain stays out of the pool while other
+     * domains' grants hold it (grant_table.c: a mapped frame is never freed); from now on its
+     * counts are exactly those grants' {@code refs} page and {@code typeRefs} writable type
+     * references (added up when several grant entries name it), and the last
+     * {@link PageTables#putPage} frees it. Its M2P entry is cleared at once.
+     */
+    public synchronized void keepForGrants(int mfn, int refs, int typeRefs) {
+        if (!keptForGrants[mfn]) {
+            keptForGrants[mfn] = true;
+            refCount[mfn] = 0;
+            typeCount[mfn] = 0;
+            type[mfn] = PageType.NONE;
+            m2pSet(mfn, Xen.INVALID_M2P_ENTRY);
+        }
+        refCount[mfn] += refs;
+        typeCount[mfn] += typeRefs;
+        if (typeCount[mfn] > 0) type[mfn] = PageType.WRITABLE;
+    }
+
+    public synchronized boolean isKeptForGrants(int mfn) {
+        return keptForGrants[mfn];
+    }
+
+    /** Frees every frame {@code domid} owns but those {@link #keepForGrants kept} (domain destruction); returns how many. */
     public synchronized int releaseDomain(int domid) {
         int n = 0;
         for (int f = xenFrames; f < nrFrames; f++) {
-            if (owner[f] == domid) {
+            if (owner[f] == domid && !keptForGrants[f]) {
                 free(f);
                 n++;
             }

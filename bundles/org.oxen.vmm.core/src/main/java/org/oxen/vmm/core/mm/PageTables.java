@@ -38,12 +38,32 @@ public final class PageTables {
     private static final int L2_DISALLOW = 0x7FF000 | (int) Xen.PTE_PSE | (int) Xen.PTE_G;
     private static final int L3_DISALLOW = 0xFFF000 | 0x1FE;
 
+    /** Told when a grant PTE goes other than through GNTTABOP_unmap_grant_ref. */
+    @FunctionalInterface
+    public interface ImplicitGrantUnmap {
+        /** The page tables of domain {@code domid} dropped a grant mapping (runs under the mm lock: no locks). */
+        void implicitUnmap(int domid, long pte);
+    }
+
     private final FramePool pool;
     private final Ram ram;
+    private volatile ImplicitGrantUnmap implicitGrantUnmap = (d, e) -> { };
+    /**
+     * The machine addresses of the L1 entries the grant-table code wrote (PV grant mappings):
+     * Xen marks them with _PAGE_GNTTAB, PTE bit 62, which the hardware ignores in the long-mode
+     * tables a 64-bit Xen runs 32-bit guests on; in true PAE paging that bit is reserved, so oxen
+     * keeps the set beside the tables. The references of such an entry belong to the grant's
+     * maptrack entry, not to the page table.
+     */
+    private final LongSet grantPtes = new LongSet();
 
     public PageTables(FramePool pool) {
         this.pool = pool;
         this.ram = pool.ram();
+    }
+
+    public void setImplicitGrantUnmap(ImplicitGrantUnmap h) {
+        this.implicitGrantUnmap = h;
     }
 
     public FramePool pool() {
@@ -70,9 +90,62 @@ public final class PageTables {
     }
 
     public void putPage(int mfn) {
-        if (--pool.refCount[mfn] < 0) {
+        int c = --pool.refCount[mfn];
+        if (c < 0) {
             throw new IllegalStateException("reference count of frame " + mfn + " below zero");
         }
+        if (c == 0 && pool.keptForGrants[mfn]) {
+            pool.free(mfn); // a destroyed domain's frame: its last grant reference went
+        }
+    }
+
+    /** The grant code wrote a grant PTE at machine address {@code pa}. */
+    public void markGrantPte(long pa) {
+        grantPtes.add(pa);
+    }
+
+    /** The grant PTE at {@code pa} went through the grant code; false if {@code pa} holds none. */
+    public boolean unmarkGrantPte(long pa) {
+        return grantPtes.remove(pa);
+    }
+
+    public boolean isGrantPte(long pa) {
+        return grantPtes.contains(pa);
+    }
+
+    /** get_page on a frame {@code owner} owns (the grant code's get_paged_frame); false if not its frame. */
+    public boolean getPageOf(int mfn, int owner) {
+        if (!pool.valid(mfn) || pool.owner[mfn] != owner || pool.refCount[mfn] <= 0 || pool.keptForGrants[mfn]) {
+            return false;
+        }
+        pool.refCount[mfn]++;
+        return true;
+    }
+
+    /** One more reference on a frame the caller already holds one on (a pinned grant's frame). */
+    public void getPageRef(int mfn) {
+        if (pool.refCount[mfn] <= 0) throw new IllegalStateException("frame " + mfn + " has no reference to add to");
+        pool.refCount[mfn]++;
+    }
+
+    /**
+     * steal_page for GNTTABOP_transfer: true if {@code owner} owns the frame and nothing but its
+     * allocation holds it (no mapping, no type); it then belongs to nobody until
+     * {@link #assignPage} or {@link FramePool#free}.
+     */
+    public boolean stealPage(int mfn, int owner) {
+        if (pool.owner[mfn] != owner || pool.refCount[mfn] != 1 || pool.typeCount[mfn] != 0 || pool.keptForGrants[mfn]) {
+            return false;
+        }
+        return true;
+    }
+
+    /** assign_pages of a stolen frame to {@code domid}: its allocation reference only. */
+    public void assignPage(int mfn, int domid) {
+        pool.owner[mfn] = domid;
+        pool.refCount[mfn] = 1;
+        pool.type[mfn] = PageType.NONE;
+        pool.typeCount[mfn] = 0;
     }
 
     // ---- type references ----
@@ -163,8 +236,14 @@ public final class PageTables {
         return 0;
     }
 
-    public void putL1e(long e, DomainMemory d) {
+    /** put_page_from_l1e of the entry {@code e} that was at machine address {@code pa}. */
+    public void putL1e(long e, DomainMemory d, long pa) {
         if ((e & Xen.PTE_P) == 0) return;
+        if (grantPtes.size() != 0 && grantPtes.remove(pa)) {
+            // "Attempt to implicitly unmap a granted PTE"; the grant keeps its references
+            implicitGrantUnmap.implicitUnmap(d.domid, e);
+            return;
+        }
         int mfn = (int) mfnOf(e);
         if ((e & Xen.PTE_RW) != 0) putPageType(mfn, d);
         putPage(mfn);
@@ -208,7 +287,7 @@ public final class PageTables {
                 for (int i = 0; i < 512; i++) {
                     int rc = getL1e(ram.read64(base + i * 8L), d);
                     if (rc != 0) {
-                        while (--i >= 0) putL1e(ram.read64(base + i * 8L), d);
+                        while (--i >= 0) putL1e(ram.read64(base + i * 8L), d, base + i * 8L);
                         return rc == -EBUSY || rc == -EPERM ? rc : -EINVAL;
                     }
                 }
@@ -254,7 +333,7 @@ public final class PageTables {
         long base = (long) mfn << 12;
         switch (t & PageType.TYPE_MASK) {
             case PageType.L1:
-                for (int i = 0; i < 512; i++) putL1e(ram.read64(base + i * 8L), d);
+                for (int i = 0; i < 512; i++) putL1e(ram.read64(base + i * 8L), d, base + i * 8L);
                 break;
             case PageType.L2: {
                 int n = (t & PageType.PAE_XEN_L2) != 0 ? XEN_L2_FIRST_SLOT : 512;
@@ -296,7 +375,7 @@ public final class PageTables {
         int rc = getL1e(nv, d);
         if (rc != 0) return rc;
         ram.write64(pa, nv);
-        putL1e(old, d);
+        putL1e(old, d, pa);
         return 0;
     }
 

@@ -1,0 +1,261 @@
+package org.oxen.vmm.core.grant;
+
+import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_DOMAIN;
+import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_HANDLE;
+import static org.oxen.vmm.abi.GrantTable.GNTST_NO_DEVICE_SPACE;
+import static org.oxen.vmm.abi.GrantTable.GNTST_OKAY;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.oxen.vmm.api.backend.GrantException;
+import org.oxen.vmm.api.backend.GrantMapping;
+import org.oxen.vmm.api.backend.GrantTables;
+import org.oxen.vmm.api.backend.PageView;
+
+/**
+ * Domain-0's grant operations for Java backends ({@link GrantTables}): the Java host maps a
+ * guest's grant as a Linux Dom0 does with GNTMAP_host_map, and copies to and from its own
+ * buffers as GNTTABOP_copy with one gref side. Every check and status is the hypercall's
+ * ({@link Grants#acquire}); a mapping's {@link PageView} reads and writes the frame's own bytes
+ * until it is unmapped, and throws after.
+ *
+ * <p>Locking: none of its own; {@link Grants} locks the granting domain's table. A mapping's
+ * state is one atomic flag, so unmapping twice (or two threads racing) reports
+ * GNTST_bad_handle to all but one.
+ */
+public final class Dom0Grants implements GrantTables {
+
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final Grants grants;
+    private final AtomicInteger mappings = new AtomicInteger();
+
+    public Dom0Grants(Grants grants) {
+        this.grants = grants;
+    }
+
+    /** Domain-0's mappings now (tests: none may leak). */
+    public int mappings() {
+        return mappings.get();
+    }
+
+    private GrantTable granter(int domid) throws GrantException {
+        GrantTable rgt = domid == 0 ? null : grants.liveTable(domid);
+        if (rgt == null) throw new GrantException(GNTST_BAD_DOMAIN, "domain " + domid + " does not exist or is dying");
+        return rgt;
+    }
+
+    private static GrantException failed(int status, String what, int domid, int ref) {
+        String why = switch (status) {
+            case -3 -> "no such grant reference";
+            case -1 -> "not a grant of the access asked to Domain-0 (flags, grantee or read-only), or the frame is in use as a page table";
+            case -2 -> "the domain is gone or dying";
+            case -9 -> "the grant names a frame its domain does not own";
+            default -> "refused";
+        };
+        return new GrantException(status, what + " of d" + domid + " grant " + ref + ": " + why);
+    }
+
+    @Override
+    public GrantMapping map(int domid, int ref, boolean readOnly) throws GrantException {
+        GrantTable rgt = granter(domid);
+        if (mappings.incrementAndGet() > GrantTable.MAX_MAPTRACK) {
+            mappings.decrementAndGet();
+            throw new GrantException(GNTST_NO_DEVICE_SPACE, "Domain-0 holds " + GrantTable.MAX_MAPTRACK + " mappings already");
+        }
+        int inc = readOnly ? GrantTable.HSTR_INC : GrantTable.HSTW_INC;
+        int mfn = grants.acquire(rgt, ref, 0, readOnly, true, inc, 1, readOnly ? 0 : 1);
+        if (mfn < 0) {
+            mappings.decrementAndGet();
+            throw failed(mfn, "map", domid, ref);
+        }
+        byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
+        return new Mapping(rgt, domid, ref, readOnly, inc, page);
+    }
+
+    @Override
+    public void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) throws GrantException {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        copy(domid, ref, offset, dst, dstOffset, length, true);
+    }
+
+    @Override
+    public void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        copy(domid, ref, offset, src, srcOffset, length, false);
+    }
+
+    /** gnttab_copy with the grant as source (read) or destination (write) and a Domain-0 buffer. */
+    private void copy(int domid, int ref, int offset, byte[] buf, int bufOffset, int length, boolean fromGrant)
+            throws GrantException {
+        GrantTable rgt = granter(domid);
+        boolean ro = fromGrant;
+        int inc = ro ? GrantTable.HSTR_INC : GrantTable.HSTW_INC;
+        int mfn = grants.acquire(rgt, ref, 0, ro, false, inc, 1, ro ? 0 : 1);
+        if (mfn < 0) throw failed(mfn, fromGrant ? "copy from" : "copy to", domid, ref);
+        try {
+            if (offset < 0 || length < 0 || Grants.checkCopyBounds(offset, 0, length) != GNTST_OKAY) {
+                throw new GrantException(org.oxen.vmm.abi.GrantTable.GNTST_BAD_COPY_ARG, "copy of " + length
+                        + " bytes at offset " + offset + " of d" + domid + " grant " + ref + " crosses its page");
+            }
+            byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
+            if (fromGrant) {
+                System.arraycopy(page, offset, buf, bufOffset, length);
+            } else {
+                System.arraycopy(buf, bufOffset, page, offset, length);
+            }
+        } finally {
+            grants.release(rgt, ref, ro, inc, 1, ro ? 0 : 1);
+        }
+    }
+
+    /** One Domain-0 host mapping and its view. */
+    private final class Mapping implements GrantMapping, PageView {
+        private final GrantTable rgt;
+        private final int domid;
+        private final int ref;
+        private final boolean readOnly;
+        private final int inc;
+        private final byte[] page;
+        private final AtomicBoolean mapped = new AtomicBoolean(true);
+
+        Mapping(GrantTable rgt, int domid, int ref, boolean readOnly, int inc, byte[] page) {
+            this.rgt = rgt;
+            this.domid = domid;
+            this.ref = ref;
+            this.readOnly = readOnly;
+            this.inc = inc;
+            this.page = page;
+        }
+
+        @Override
+        public int domid() {
+            return domid;
+        }
+
+        @Override
+        public int ref() {
+            return ref;
+        }
+
+        @Override
+        public boolean readOnly() {
+            return readOnly;
+        }
+
+        @Override
+        public PageView page() {
+            check();
+            return this;
+        }
+
+        @Override
+        public void unmap() throws GrantException {
+            if (!mapped.compareAndSet(true, false)) {
+                throw new GrantException(GNTST_BAD_HANDLE, "d" + domid + " grant " + ref + " is not mapped any more (unmapped twice)");
+            }
+            grants.release(rgt, ref, readOnly, inc, 1, readOnly ? 0 : 1);
+            mappings.decrementAndGet();
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (mapped.get()) unmap();
+            } catch (GrantException e) {
+                // a racing unmap won: it is unmapped, as close promises
+            }
+        }
+
+        private void check() {
+            if (!mapped.get()) throw new IllegalStateException("d" + domid + " grant " + ref + " was unmapped");
+        }
+
+        private void checkWrite() {
+            check();
+            if (readOnly) throw new IllegalStateException("d" + domid + " grant " + ref + " is mapped read-only");
+        }
+
+        private static void bounds(int offset, int n) {
+            Objects.checkFromIndexSize(offset, n, SIZE);
+        }
+
+        @Override
+        public boolean writable() {
+            return !readOnly;
+        }
+
+        @Override
+        public int getByte(int offset) {
+            check();
+            bounds(offset, 1);
+            return page[offset] & 0xFF;
+        }
+
+        @Override
+        public int getInt(int offset) {
+            check();
+            bounds(offset, 4);
+            return (offset & 3) == 0 ? (int) I32.getOpaque(page, offset) : (int) I32.get(page, offset);
+        }
+
+        @Override
+        public int getIntAcquire(int offset) {
+            check();
+            bounds(offset, 4);
+            if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned acquire at " + offset);
+            return (int) I32.getAcquire(page, offset);
+        }
+
+        @Override
+        public void putByte(int offset, int value) {
+            checkWrite();
+            bounds(offset, 1);
+            page[offset] = (byte) value;
+        }
+
+        @Override
+        public void putInt(int offset, int value) {
+            checkWrite();
+            bounds(offset, 4);
+            if ((offset & 3) == 0) {
+                I32.setOpaque(page, offset, value);
+            } else {
+                I32.set(page, offset, value);
+            }
+        }
+
+        @Override
+        public void putIntRelease(int offset, int value) {
+            checkWrite();
+            bounds(offset, 4);
+            if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned release at " + offset);
+            I32.setRelease(page, offset, value);
+        }
+
+        @Override
+        public void get(int offset, byte[] dst, int dstOffset, int length) {
+            check();
+            bounds(offset, length);
+            System.arraycopy(page, offset, dst, dstOffset, length);
+        }
+
+        @Override
+        public void put(int offset, byte[] src, int srcOffset, int length) {
+            checkWrite();
+            bounds(offset, length);
+            System.arraycopy(src, srcOffset, page, offset, length);
+        }
+
+        @Override
+        public String toString() {
+            return "Domain-0's mapping of d" + domid + " grant " + ref + (readOnly ? " (read-only)" : "")
+                    + (mapped.get() ? "" : " (unmapped)");
+        }
+    }
+}
