@@ -40,7 +40,8 @@ import org.oxen.vmm.api.MachineMemory;
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
  * A factory that binds is checked with Conformance (refused with a line in the log and on the
  * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
- * scheduler before the unbind returns.
+ * scheduler before the unbind returns. The device factories of the PC device bundles: a
+ * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
         Dom0EventChannels.class}, immediate = true)
@@ -85,6 +86,22 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
     void updatedScheduler(SchedulerFactory f, Map<String, Object> props) {
         vmm.removeScheduler(f);
         bindScheduler(f, props);
+    }
+
+    /**
+     * The PC device bundles, for HVM domains (one set per domain, from the factories present
+     * when it is created; a running domain keeps its instances when a bundle goes).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDevice")
+    void bindDevice(org.oxen.x86.api.device.DeviceFactory f, Map<String, Object> props) {
+        Object name = props.get(org.oxen.x86.api.device.DeviceFactory.NAME);
+        if (name != null) vmm.addDeviceFactory(String.valueOf(name), f);
+    }
+
+    void unbindDevice(org.oxen.x86.api.device.DeviceFactory f, Map<String, Object> props) {
+        Object name = props.get(org.oxen.x86.api.device.DeviceFactory.NAME);
+        if (name != null) vmm.removeDeviceFactory(String.valueOf(name), f);
     }
 
     @Deactivate

@@ -14,6 +14,9 @@
  * <li>a domain's {@code domainLock} (Xen's d-&gt;domain_lock: vcpu initialise/up/down);</li>
  * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
  *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
+ * <li>an HVM domain's device lock ({@code HvmPlatform}: every call into that domain's devices;
+ *     a device raising an interrupt wakes a halted vcpu under it, reaching the locks below; the
+ *     hypervisor timer it re-arms takes only a {@code Pcpu}'s lock);</li>
  * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
  * <li>a domain's or a vcpu's monitor (state reads, the blocked flag, counters: calls out to
  *     nothing), or a vcpu's {@code VcpuTimers} monitor (period and last tick; it arms timers);</li>

@@ -31,4 +31,8 @@ public interface VcpuArch {
 
     /** The CPU executed HLT (PV: a guest bug, PV kernels idle with SCHEDOP_block; HVM: block). */
     void halted(VcpuImpl v);
+
+    /** arch_domain_destroy: the domain's vcpus are off every pCPU for good (HVM: its devices close). */
+    default void domainDestroyed(DomainImpl d) {
+    }
 }
