@@ -67,6 +67,7 @@ public final class DomainConfig {
     private final boolean startPaused;
     private final DomainType type;
     private final String serial;
+    private final byte[] ramdisk;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -79,6 +80,7 @@ public final class DomainConfig {
         this.startPaused = b.startPaused;
         this.type = b.type;
         this.serial = b.serial;
+        this.ramdisk = b.ramdisk;
     }
 
     public static Builder builder(String name) {
@@ -133,6 +135,14 @@ public final class DomainConfig {
         return serial;
     }
 
+    /**
+     * An HVM domain's initrd for a Linux kernel (xl.cfg {@code ramdisk}; a copy), or null.
+     * Refused for PV domains (no PV initrd yet). @since 1.6
+     */
+    public byte[] ramdisk() {
+        return ramdisk == null ? null : ramdisk.clone();
+    }
+
     @Override
     public String toString() {
         return "DomainConfig[name=" + name + ", type=" + type + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
@@ -150,6 +160,7 @@ public final class DomainConfig {
         private boolean startPaused;
         private DomainType type = DomainType.PV;
         private String serial = "pty";
+        private byte[] ramdisk;
 
         private Builder(String name) {
             this.name = name;
@@ -209,6 +220,12 @@ public final class DomainConfig {
             return this;
         }
 
+        /** An HVM Linux kernel's initrd. @since 1.6 */
+        public Builder ramdisk(byte[] image) {
+            this.ramdisk = image == null ? null : image.clone();
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public DomainConfig build() {
             String problem = nameProblem(name);
@@ -233,6 +250,9 @@ public final class DomainConfig {
             if (vcpus < 1 || vcpus > MAX_VCPUS) {
                 throw new IllegalArgumentException("domain " + name + ": vcpus must be 1.." + MAX_VCPUS + ", not "
                         + vcpus);
+            }
+            if (ramdisk != null && type != DomainType.HVM) {
+                throw new IllegalArgumentException("domain " + name + ": a ramdisk is supported for HVM domains only");
             }
             if (!serial.equals("pty") && !serial.equals("none")) {
                 throw new IllegalArgumentException("domain " + name + ": serial \"" + serial

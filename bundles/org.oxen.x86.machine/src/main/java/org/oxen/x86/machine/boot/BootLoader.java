@@ -30,7 +30,7 @@ public final class BootLoader {
     public static final int LOWER_TOP = 0x9FC00;
 
     /** What a boot image is. */
-    public enum Kind { MULTIBOOT, ROM }
+    public enum Kind { MULTIBOOT, ROM, LINUX }
 
     private BootLoader() {
     }
@@ -55,11 +55,15 @@ public final class BootLoader {
             }
             return Kind.MULTIBOOT;
         }
+        if (LinuxBoot.isBzImage(b)) {
+            return Kind.LINUX;
+        }
         if (b.length > 0 && b.length % 4096 == 0 && b.length <= 128 * 1024) {
             return Kind.ROM;
         }
-        throw new MachineException(image.name() + ": neither a multiboot ELF kernel nor a ROM (expected an i386 ELF with a"
-                + " multiboot v1 header, or a raw ROM of 4-128 KiB in 4 KiB multiples; got " + b.length + " bytes"
+        throw new MachineException(image.name() + ": neither a multiboot ELF kernel, a Linux bzImage nor a ROM (expected an"
+                + " i386 ELF with a multiboot v1 header, a bzImage with a Linux setup header, or a raw ROM of 4-128 KiB in"
+                + " 4 KiB multiples; got " + b.length + " bytes"
                 + (b.length >= 4 ? String.format(" starting %02x %02x %02x %02x", b[0], b[1], b[2], b[3]) : "") + ")");
     }
 
@@ -130,14 +134,7 @@ public final class BootLoader {
         ram.write32(INFO + 8, (int) ((ram.ramSize() - 0x100000) / 1024)); // mem_upper (KiB above 1 MiB)
         ram.write32(INFO + 16, string(ram, low, image.name().replaceAll(".*/", "") + (image.cmdline().isEmpty() ? "" : " " + image.cmdline())));
         // memory map: entries of size(4) base(8) length(8) type(4)
-        long[][] map = {
-            {0, LOWER_TOP, 1},
-            {LOWER_TOP, 0xA0000 - LOWER_TOP, 2},
-            {0xF0000, 0x10000, 2},
-            {0x100000, ram.ramSize() - 0x100000, 1},
-            {0xFEC00000L, 0x1000, 2},
-            {0xFEE00000L, 0x1000, 2},
-        };
+        long[][] map = memoryMap(ram.ramSize());
         int mmap = low.take(map.length * 24, 4);
         for (int i = 0; i < map.length; i++) {
             int p = mmap + i * 24;
@@ -179,6 +176,33 @@ public final class BootLoader {
         cpu.setGpr(X86Cpu.EAX, MULTIBOOT_EAX);
         cpu.setGpr(X86Cpu.EBX, INFO);
         cpu.setEip(entry);
+    }
+
+    /**
+     * The PC's memory map as both boot protocols report it (multiboot mmap, Linux e820): {base,
+     * length, type} with type 1 RAM and 2 reserved: conventional memory, the EBDA, the BIOS
+     * area, RAM above 1 MiB, the I/O APIC and local APIC pages.
+     */
+    static long[][] memoryMap(long ramSize) {
+        return new long[][] {
+            {0, LOWER_TOP, 1},
+            {LOWER_TOP, 0xA0000 - LOWER_TOP, 2},
+            {0xF0000, 0x10000, 2},
+            {0x100000, ramSize - 0x100000, 1},
+            {0xFEC00000L, 0x1000, 2},
+            {0xFEE00000L, 0x1000, 2},
+        };
+    }
+
+    /**
+     * Loads a Linux bzImage by the 32-bit boot protocol (its first module is the initrd) and
+     * puts {@code cpu} in the 32-bit entry state; see {@link LinuxBoot}.
+     *
+     * @throws MachineException if the image's protocol is too old, or kernel, command line or
+     *     initrd do not fit
+     */
+    public static void loadLinux(BootImage image, PcMemory ram, X86Cpu cpu) {
+        LinuxBoot.load(image, ram, cpu);
     }
 
     /** Maps a ROM image: the CPU starts at the reset vector (its power-on state). */

@@ -207,6 +207,8 @@ final class Board implements Machine {
     private void load() {
         if (kind == BootLoader.Kind.MULTIBOOT) {
             BootLoader.loadMultiboot(image, memory, cpus[0]);
+        } else if (kind == BootLoader.Kind.LINUX) {
+            BootLoader.loadLinux(image, memory, cpus[0]);
         } else {
             BootLoader.loadRom(image, memory);
         }
