@@ -194,7 +194,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             if (hvm) {
                 HvmVcpuArch h = hvmArch(d, config, nrPages);
                 arch = h;
-                build = new HvmBuilder(pool, h.platform().memory(), config.kernelPath());
+                build = new HvmBuilder(pool, h.platform().memory(), config.kernelPath(), config.ramdisk());
             }
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = arch.create(d, i);
@@ -250,7 +250,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         try {
             HvmPlatform p = new HvmPlatform(d, host, time, new P2mMemory(pool.ram(), d.memory()), (long) nrPages << 12,
                     config.vcpus(), Map.copyOf(deviceFactories), config.serial());
-            return new HvmVcpuArch(p, this, time, config.vcpus());
+            return new HvmVcpuArch(p, this, config.vcpus());
         } catch (DeviceConfigException e) {
             throw new DomainBuildException("HVM domain '" + config.name() + "': its PC devices: " + e.getMessage(), e);
         }

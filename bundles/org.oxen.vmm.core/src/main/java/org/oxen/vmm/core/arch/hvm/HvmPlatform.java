@@ -38,7 +38,9 @@ import org.oxen.x86.machine.MachineDescription;
  * Xen's HVM debug port does; isa-debug-exit (port 0xF4) powers the domain off (its status in
  * the log), a reset request (0xCF9) reboots it. Device timers fire through one hypervisor timer
  * armed at the earliest device deadline (so they fire while every vcpu is blocked in HLT) and
- * in each vcpu's resume hook when due.
+ * in each vcpu's resume hook when due. Devices and TSCs run on the domain's {@link GuestTime}:
+ * the pCPU thread's CPU time while the boot vcpu runs, standing still while it waits for a pCPU
+ * (Xen's delay_for_missed_ticks), the host's clock while it is blocked.
  *
  * <p>Locking: devices are not thread-safe, and an HVM domain's vcpus run on several pCPUs, so
  * every call into this domain's devices (port and MMIO accesses through the vcpus' gates, the
@@ -66,7 +68,7 @@ public final class HvmPlatform implements DeviceContext {
     final ReentrantLock lock = new ReentrantLock();
     private final DomainImpl domain;
     private final Host host;
-    private final Clock clock;
+    private final GuestTime clock;
     private final long ramBytes;
     private final int cpuCount;
     private final IoPortBus io = new IoPortBus();
@@ -81,8 +83,10 @@ public final class HvmPlatform implements DeviceContext {
     private DeviceAssembly devices;
     /** The vcpu whose device access holds the lock (0 in timer callbacks). */
     private int currentCpu;
-    /** The deadline the hypervisor timer is armed at (written under the lock). */
+    /** The device deadline (guest time) the hypervisor timer is armed for (written under the lock). */
     private volatile long armedAt = Long.MAX_VALUE;
+    /** The system time the hypervisor timer is armed at (under the lock). */
+    private long armedSystem = Long.MAX_VALUE;
     private volatile Integer exitStatus;
 
     /**
@@ -96,7 +100,7 @@ public final class HvmPlatform implements DeviceContext {
             Map<String, DeviceFactory> factories, String serial) {
         this.domain = domain;
         this.host = host;
-        this.clock = clock;
+        this.clock = new GuestTime(clock);
         this.ramBytes = ramBytes;
         this.cpuCount = cpuCount;
         this.memory = new PcMemory(ram, ramBytes, mmio);
@@ -159,15 +163,21 @@ public final class HvmPlatform implements DeviceContext {
         }
     }
 
-    /** Under the lock: the hypervisor timer follows the earliest device deadline; output goes out. */
+    /**
+     * Under the lock: the hypervisor timer follows the earliest device deadline (at the system
+     * time guest time reaches it; none while guest time stands still); output goes out.
+     */
     private void afterDevices() {
         long next = timers.nextDeadline();
-        if (next != armedAt) {
-            armedAt = next;
-            if (next == Long.MAX_VALUE) {
+        armedAt = next;
+        clock.capAt(next);
+        long sys = clock.frozen() ? Long.MAX_VALUE : clock.systemTimeOf(next);
+        if (sys != armedSystem) {
+            armedSystem = sys;
+            if (sys == Long.MAX_VALUE) {
                 deviceTimer.stop();
             } else {
-                deviceTimer.set(next);
+                deviceTimer.set(sys);
             }
         }
         for (int i = 0; i < consoles.size(); i++) {
@@ -185,7 +195,7 @@ public final class HvmPlatform implements DeviceContext {
         lock.lock();
         try {
             if (devices == null) return; // destroyed
-            armedAt = Long.MAX_VALUE; // the timer has fired or is about to be re-armed below
+            armedSystem = Long.MAX_VALUE; // the timer has fired or is about to be re-armed below
             timers.runDue(clock.nanos());
             afterDevices();
         } finally {
@@ -197,12 +207,43 @@ public final class HvmPlatform implements DeviceContext {
         runTimers();
     }
 
+    /**
+     * The boot vcpu left its pCPU: {@code waiting} runnable (guest time stops, device timers
+     * with it), else blocked or down (guest time follows the host's clock).
+     */
+    void bootVcpuDescheduled(boolean waiting) {
+        lock.lock();
+        try {
+            clock.descheduled(waiting);
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: an interrupt woke the blocked boot vcpu; guest time waits for it to run. */
+    void bootVcpuWoken() {
+        clock.woken();
+    }
+
+    /** The boot vcpu runs on this pCPU: guest time goes on with its CPU time; timers are armed again. */
+    void bootVcpuScheduledIn() {
+        lock.lock();
+        try {
+            clock.scheduledIn();
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The domain is destroyed: devices and consoles closed, the timer stopped. */
     public void close() {
         lock.lock();
         try {
             deviceTimer.stop();
             armedAt = Long.MAX_VALUE;
+            armedSystem = Long.MAX_VALUE;
             if (devices != null) {
                 try {
                     devices.closeAll();

@@ -86,6 +86,7 @@ public final class HvmVcpuArch implements VcpuArch {
             intr = high;
             vcpu.cpu().intr().set(high);
             if (high && vcpu.blocked()) {
+                if (index == 0) platform.bootVcpuWoken();
                 wake(vcpu, false);
             }
         }
@@ -188,10 +189,10 @@ public final class HvmVcpuArch implements VcpuArch {
     private final Clock clock;
     private final Wiring[] wiring;
 
-    public HvmVcpuArch(HvmPlatform platform, Host host, Clock clock, int nrVcpus) {
+    public HvmVcpuArch(HvmPlatform platform, Host host, int nrVcpus) {
         this.platform = platform;
         this.host = host;
-        this.clock = clock;
+        this.clock = platform.clock();
         this.wiring = new Wiring[nrVcpus];
     }
 
@@ -246,9 +247,18 @@ public final class HvmVcpuArch implements VcpuArch {
         if (interruptRunning && v.running()) v.cpu().requestStop();
     }
 
+    /** Guest time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
     @Override
     public void scheduledIn(VcpuImpl v) {
-        // nothing deferred: the P2M of an HVM domain never changes while it runs
+        if (v.id() == 0) platform.bootVcpuScheduledIn();
+    }
+
+    /** The boot vcpu preempted or paused (not blocked, not down): guest time stops until it runs. */
+    @Override
+    public void descheduled(VcpuImpl v) {
+        if (v.id() == 0) {
+            platform.bootVcpuDescheduled(v.online() && !v.blocked() && !v.domain().isStopped());
+        }
     }
 
     /**
