@@ -22,10 +22,11 @@ import java.util.Objects;
  * @param hvm {@code type = "hvm"} (1.2): an unmodified kernel (multiboot ELF or ROM image) on an
  *     emulated PC
  * @param serial an HVM domain's {@code serial}: "pty" (default: the domain's console) or "none" (1.2)
+ * @param ramdisk an HVM domain's {@code ramdisk} (a Linux kernel's initrd) as written, or null (1.2)
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings, boolean hvm, String serial) {
+        List<String> warnings, boolean hvm, String serial, String ramdisk) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
@@ -40,6 +41,6 @@ public record PvDomainSpec(String name, String kernel, String cmdline, int memor
             int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
             List<String> warnings) {
         this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
-                false, "pty");
+                false, "pty", null);
     }
 }

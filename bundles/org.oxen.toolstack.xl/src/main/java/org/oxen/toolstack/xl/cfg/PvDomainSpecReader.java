@@ -23,7 +23,7 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -31,7 +31,7 @@ public final class PvDomainSpecReader {
      * Every other key oxen does not use is warned about and ignored, as xl ignores keys it does
      * not use.
      */
-    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "ramdisk", "bootloader", "bootloader_args",
+    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "bootloader", "bootloader_args",
             "dtdev", "rdm", "ioports", "irqs", "iomem", "device_model_version", "device_model_override", "usbdev",
             "vtpm", "p9");
 
@@ -65,6 +65,18 @@ public final class PvDomainSpecReader {
             if (!hvm && !k.equals("pv") && !k.equals("linux") && !k.equals("generic")) {
                 throw new XlConfigException(type.get().value().position(),
                         "unknown domain type \"" + t + "\"; expected \"pv\" or \"hvm\"");
+            }
+        }
+        String ramdisk = null;
+        if (cfg.get("ramdisk").isPresent()) {
+            XlConfig.Setting s = cfg.get("ramdisk").get();
+            if (!hvm) {
+                throw new XlConfigException(s.position(), "'ramdisk' is not supported by oxen yet for PV domains, and the"
+                        + " domain would not be what the config asks without it (HVM domains take one)");
+            }
+            ramdisk = string(s);
+            if (ramdisk.isBlank()) {
+                throw new XlConfigException(s.value().position(), "'ramdisk' is empty");
             }
         }
         String serial = "pty";
@@ -102,7 +114,7 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial);
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk);
     }
 
     /** xl.cfg {@code serial}: a string or a list of one; "pty" (the domain's console) or "none". */

@@ -37,6 +37,7 @@ final class DomainJson {
         if (s.hvm()) {
             bInfo.put("kernel", plan.kernelSource()); // libxl keeps an HVM direct-boot kernel in b_info
             bInfo.put("cmdline", s.cmdline());
+            if (s.ramdisk() != null) bInfo.put("ramdisk", s.ramdisk());
             Map<String, Object> hvm = new LinkedHashMap<>();
             hvm.put("serial", s.serial());
             bInfo.put("type.hvm", hvm);

@@ -164,7 +164,7 @@ public final class Toolstack implements DomainListener {
         try {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
                     .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
-                    .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial())
+                    .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial()).ramdisk(plan.ramdisk())
                     .startPaused(true).build();
         } catch (IllegalArgumentException e) {
             throw new XlError(plan.source() + ": " + e.getMessage());
