@@ -65,6 +65,9 @@ public final class DomainConfig {
     private final int maxMemoryMiB;
     private final int vcpus;
     private final boolean startPaused;
+    private final DomainType type;
+    private final String serial;
+    private final byte[] ramdisk;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -75,6 +78,9 @@ public final class DomainConfig {
         this.maxMemoryMiB = b.maxMemoryMiB == 0 ? b.memoryMiB : b.maxMemoryMiB;
         this.vcpus = b.vcpus;
         this.startPaused = b.startPaused;
+        this.type = b.type;
+        this.serial = b.serial;
+        this.ramdisk = b.ramdisk;
     }
 
     public static Builder builder(String name) {
@@ -115,9 +121,31 @@ public final class DomainConfig {
         return startPaused;
     }
 
+    /** PV (the default) or HVM. @since 1.6 */
+    public DomainType type() {
+        return type;
+    }
+
+    /**
+     * An HVM domain's first serial port (xl.cfg {@code serial}): {@code "pty"} (the default: the
+     * domain's console, what {@code xl console} shows) or {@code "none"} (no serial port).
+     * Ignored for PV domains. @since 1.6
+     */
+    public String serial() {
+        return serial;
+    }
+
+    /**
+     * An HVM domain's initrd for a Linux kernel (xl.cfg {@code ramdisk}; a copy), or null.
+     * Refused for PV domains (no PV initrd yet). @since 1.6
+     */
+    public byte[] ramdisk() {
+        return ramdisk == null ? null : ramdisk.clone();
+    }
+
     @Override
     public String toString() {
-        return "DomainConfig[name=" + name + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
+        return "DomainConfig[name=" + name + ", type=" + type + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
                 + maxMemoryMiB + " MiB, vcpus=" + vcpus + ", cmdline=\"" + cmdline + "\"]";
     }
 
@@ -130,6 +158,9 @@ public final class DomainConfig {
         private int maxMemoryMiB;
         private int vcpus = 1;
         private boolean startPaused;
+        private DomainType type = DomainType.PV;
+        private String serial = "pty";
+        private byte[] ramdisk;
 
         private Builder(String name) {
             this.name = name;
@@ -177,6 +208,24 @@ public final class DomainConfig {
             return this;
         }
 
+        /** @since 1.6 */
+        public Builder type(DomainType type) {
+            this.type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** An HVM domain's serial port: "pty" or "none". @since 1.6 */
+        public Builder serial(String serial) {
+            this.serial = Objects.requireNonNull(serial, "serial");
+            return this;
+        }
+
+        /** An HVM Linux kernel's initrd. @since 1.6 */
+        public Builder ramdisk(byte[] image) {
+            this.ramdisk = image == null ? null : image.clone();
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public DomainConfig build() {
             String problem = nameProblem(name);
@@ -192,7 +241,7 @@ public final class DomainConfig {
             }
             if (memoryMiB > MAX_MEMORY_MIB) {
                 throw new IllegalArgumentException("domain " + name + ": memory " + memoryMiB
-                        + " MiB is above oxen's limit of " + MAX_MEMORY_MIB + " MiB for a 32-bit PV domain");
+                        + " MiB is above oxen's limit of " + MAX_MEMORY_MIB + " MiB for a 32-bit domain");
             }
             if (maxMemoryMiB != 0 && maxMemoryMiB < memoryMiB) {
                 throw new IllegalArgumentException("domain " + name + ": maxmem " + maxMemoryMiB
@@ -201,6 +250,13 @@ public final class DomainConfig {
             if (vcpus < 1 || vcpus > MAX_VCPUS) {
                 throw new IllegalArgumentException("domain " + name + ": vcpus must be 1.." + MAX_VCPUS + ", not "
                         + vcpus);
+            }
+            if (ramdisk != null && type != DomainType.HVM) {
+                throw new IllegalArgumentException("domain " + name + ": a ramdisk is supported for HVM domains only");
+            }
+            if (!serial.equals("pty") && !serial.equals("none")) {
+                throw new IllegalArgumentException("domain " + name + ": serial \"" + serial
+                        + "\" is not supported: \"pty\" (the domain's console) or \"none\"");
             }
             if (cmdline.length() > MAX_CMDLINE) {
                 throw new IllegalArgumentException("domain " + name + ": command line longer than " + MAX_CMDLINE

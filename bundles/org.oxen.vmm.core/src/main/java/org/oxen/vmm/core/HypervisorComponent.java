@@ -52,7 +52,8 @@ import org.oxen.vmm.api.backend.GrantTables;
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
  * A factory that binds is checked with Conformance (refused with a line in the log and on the
  * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
- * scheduler before the unbind returns.
+ * scheduler before the unbind returns. The device factories of the PC device bundles: a
+ * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
         Dom0EventChannels.class, GrantTables.class}, immediate = true)
@@ -101,7 +102,23 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     /**
-     * Each guest domain is a {@link DebugTarget} service (properties {@code oxen.domid},
+     * The PC device bundles, for HVM domains (one set per domain, from the factories present
+     * when it is created; a running domain keeps its instances when a bundle goes).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDevice")
+    void bindDevice(org.oxen.x86.api.device.DeviceFactory f, Map<String, Object> props) {
+        Object name = props.get(org.oxen.x86.api.device.DeviceFactory.NAME);
+        if (name != null) vmm.addDeviceFactory(String.valueOf(name), f);
+    }
+
+    void unbindDevice(org.oxen.x86.api.device.DeviceFactory f, Map<String, Object> props) {
+        Object name = props.get(org.oxen.x86.api.device.DeviceFactory.NAME);
+        if (name != null) vmm.removeDeviceFactory(String.valueOf(name), f);
+    }
+
+    /**
+     * Each PV guest domain is a {@link DebugTarget} service (properties {@code oxen.domid},
      * {@code oxen.domain.name}) from its CREATED event to its DESTROYED event, for {@code xl debug}.
      */
     private final Map<Integer, ServiceRegistration<DebugTarget>> debugTargets = new HashMap<>();
@@ -112,6 +129,9 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
             if (e.type() == DomainEvent.Type.CREATED) {
                 DomainImpl d = vmm.domain(e.domid());
                 if (d == null || debugTargets.containsKey(e.domid())) return;
+                // a PV domain's debugger reads machine frames; an HVM domain's would need its
+                // guest-physical view and its own #BP/#DB exits: not yet (xl debug refuses it)
+                if (d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof org.oxen.vmm.core.arch.hvm.HvmVcpuArch) return;
                 Dictionary<String, Object> props = new Hashtable<>();
                 props.put("oxen.domid", e.domid());
                 props.put("oxen.domain.name", e.name());

@@ -23,7 +23,15 @@ import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.api.DomainType;
+import org.oxen.vmm.core.arch.VcpuArch;
+import org.oxen.vmm.core.arch.hvm.HvmPlatform;
+import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
+import org.oxen.vmm.core.arch.hvm.P2mMemory;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
+import org.oxen.vmm.core.build.HvmBuilder;
+import org.oxen.x86.api.device.DeviceConfigException;
+import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.evtchn.Dom0Events;
@@ -49,7 +57,8 @@ import org.oxen.vmm.core.trap.TrapBouncer;
  * <p>Locking: the monitor guards the domain table (create, destroy); its place in the lock
  * order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
-public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory {
+public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory,
+        HvmVcpuArch.Host {
 
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
@@ -70,6 +79,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final org.oxen.vmm.core.grant.Grants grants;
     private final org.oxen.vmm.core.grant.Dom0Grants dom0Grants;
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
+    /** The PC device bundles' factories by type, for HVM domains. */
+    private final Map<String, DeviceFactory> deviceFactories = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
@@ -129,6 +140,15 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         sched.cpupools().removeFactory(f);
     }
 
+    /** A PC device type for HVM domains (the {@code oxen.device.name} of a device bundle's factory). */
+    public void addDeviceFactory(String name, DeviceFactory f) {
+        deviceFactories.put(name, f);
+    }
+
+    public void removeDeviceFactory(String name, DeviceFactory f) {
+        deviceFactories.remove(name, f);
+    }
+
     /** The scheduler core (tests, benchmarks). */
     public SchedCore schedCore() {
         return sched;
@@ -174,30 +194,39 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                     config.maxMemoryMiB() * 1024L);
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
+            boolean hvm = config.type() == DomainType.HVM;
+            VcpuArch arch = pv;
+            DomainImageBuilder build = builder;
+            if (hvm) {
+                HvmVcpuArch h = hvmArch(d, config, nrPages);
+                arch = h;
+                build = new HvmBuilder(pool, h.platform().memory(), config.kernelPath(), config.ramdisk());
+            }
             for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i] = pv.create(d, i);
+                vcpus[i] = arch.create(d, i);
             }
             d.setVcpus(vcpus);
             d.setEvents(new EventChannels(this, d));
             for (VcpuImpl v : vcpus) {
                 int timerCpu = id + v.id();
                 v.setTimers(new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
+                if (hvm) v.timers().setPeriod(0); // no PV periodic tick: the guest has its own timers
             }
             try {
-                DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
+                DomainImageBuilder.Built l = build.build(d, config.kernel(), config.cmdline(), nrPages);
                 org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
                 if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
                 d.setGrants(gt);
-                for (VcpuImpl v : vcpus) {
-                    v.mapGdt();
+                if (!hvm) {
+                    for (VcpuImpl v : vcpus) {
+                        v.mapGdt();
+                    }
+                    time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
                 }
-                time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
-                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, kernel [0x%x,0x%x) entry 0x%x, "
-                        + "start_info 0x%x, pt_base 0x%x (%d frames), stack 0x%x, region end 0x%x",
-                        id, config.name(), config.kernelPath(), config.memoryMiB(), vcpus.length, l.kernelStart(),
-                        l.kernelEnd(), l.entry(), l.startInfoVirt(), l.ptBase(), l.nrPtFrames(), l.stackTop(),
-                        l.regionEnd()));
+                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, %s", id, config.name(),
+                        config.kernelPath(), config.memoryMiB(), vcpus.length, l.describe()));
             } catch (DomainBuildException | RuntimeException e) {
+                arch.domainDestroyed(d);
                 releaseFrames(d);
                 log("d" + id + ": build of '" + config.name() + "' failed: " + e.getMessage());
                 if (e instanceof DomainBuildException) throw (DomainBuildException) e;
@@ -211,6 +240,29 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             unpause(d.id());
         }
         return d;
+    }
+
+    /** An HVM domain's devices (one set per domain, from the device bundles present now) and its vcpus' arch. */
+    private HvmVcpuArch hvmArch(DomainImpl d, DomainConfig config, int nrPages) throws DomainBuildException {
+        int id = d.id();
+        HvmPlatform.Host host = new HvmPlatform.Host() {
+            @Override
+            public org.oxen.sched.api.SchedTimer newTimer(Runnable callback) {
+                return sched.newTimer(id, callback);
+            }
+
+            @Override
+            public void log(String line) {
+                Vmm.this.log(line);
+            }
+        };
+        try {
+            HvmPlatform p = new HvmPlatform(d, host, time, new P2mMemory(pool.ram(), d.memory()), (long) nrPages << 12,
+                    config.vcpus(), Map.copyOf(deviceFactories), config.serial());
+            return new HvmVcpuArch(p, this, config.vcpus());
+        } catch (DeviceConfigException e) {
+            throw new DomainBuildException("HVM domain '" + config.name() + "': its PC devices: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -238,6 +290,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 d.vcpu(i).timers().kill();
             }
             d.events().destroy();
+            if (d.vcpuCount() > 0) d.vcpu(0).arch().domainDestroyed(d);
             sched.cpupools().removeDomain(d);
             grants.domainDestroyed(d);
             int n = releaseFrames(d);

@@ -17,6 +17,9 @@
  * <li>a grant table's monitor ({@code grant.GrantTable}, Xen's grant-table and active-entry
  *     locks; never two at once): under it only a domain's monitor (is it dying), a grant
  *     table's maptrack lock (a leaf) and the mm lock;</li>
+ * <li>an HVM domain's device lock ({@code HvmPlatform}: every call into that domain's devices;
+ *     a device raising an interrupt wakes a halted vcpu under it, reaching the locks below; the
+ *     hypervisor timer it re-arms takes only a {@code Pcpu}'s lock);</li>
  * <li>a scheduler instance's lock (taken inside the instance's hooks: sleep, wake, ...);</li>
  * <li>a domain's or a vcpu's monitor (state reads, the blocked flag, counters: calls out to
  *     nothing), or a vcpu's {@code VcpuTimers} monitor (period and last tick; it arms timers);</li>

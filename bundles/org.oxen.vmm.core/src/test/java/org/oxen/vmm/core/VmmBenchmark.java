@@ -82,14 +82,19 @@ class VmmBenchmark {
 
     static final Pattern TOTAL = Pattern.compile("flavor=(\\w+) .*checksum=(0x[0-9a-f]+) insns=(\\d+) ns=(\\d+)");
 
-    /** cpubench in a PV domain against the native flavor on a bare CPU (Figure 3 in miniature). */
+    /**
+     * Figure 3 (L/X/V): cpubench native on a bare CPU (L), in a PV domain (X) and, the same
+     * native image unmodified, in an HVM domain (V), alternating in one run; plus the native
+     * image on the bare machine (the board, {@code machine boot}), whose clock is wall time.
+     */
     @Test
     void cpubenchPvVsNative() throws Exception {
         // -Doxen.bench.cpubench=... sizes the workload (a faster CPU needs a longer run to measure)
         String cmd = System.getProperty("oxen.bench.cpubench", "loop=10000000 mix=10");
         Vmm vmm = new Vmm(128L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
+        org.oxen.vmm.core.hvm.HvmBench.withDevices(vmm);
         try {
-            List<long[]> pv = new ArrayList<>(), nat = new ArrayList<>();
+            List<long[]> pv = new ArrayList<>(), nat = new ArrayList<>(), hvm = new ArrayList<>(), board = new ArrayList<>();
             int rounds = Math.max(3, Integer.getInteger("oxen.bench.rounds", 7)); // the first two warm up
             for (int round = 0; round < rounds; round++) {
                 long n = parse("native", runNative(cmd));
@@ -98,17 +103,33 @@ class VmmBenchmark {
                 d.awaitShutdown(300, TimeUnit.SECONDS);
                 long p = parse("pv", d.consoleOutput());
                 vmm.destroy(d.id());
+                Domain h = vmm.create(DomainConfig.builder("cpubench-hvm").type(org.oxen.vmm.api.DomainType.HVM)
+                        .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16).cmdline(cmd).build());
+                h.awaitShutdown(300, TimeUnit.SECONDS);
+                long v = parse("native", h.consoleOutput());
+                vmm.destroy(h.id());
+                long l = parse("native", org.oxen.vmm.core.hvm.HvmBench.onBoard(cmd));
                 nat.add(new long[] {n});
                 pv.add(new long[] {p});
-                System.out.printf("cpubench round %d: native %d ms, PV %d ms, PV/native speed %.3f%n", round,
-                        n / 1_000_000, p / 1_000_000, n / (double) p);
+                hvm.add(new long[] {v});
+                board.add(new long[] {l});
+                System.out.printf("cpubench round %d: native %d ms, PV %d ms, HVM %d ms (board, wall: %d ms);"
+                        + " PV/native %.3f, HVM/native %.3f%n", round, n / 1_000_000, p / 1_000_000, v / 1_000_000,
+                        l / 1_000_000, n / (double) p, n / (double) v);
             }
             long[] ns = nat.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
             long[] ps = pv.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
-            long bn = ns[0], bp = ps[0], mn = ns[ns.length / 2], mp = ps[ps.length / 2];
+            long[] hs = hvm.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
+            long[] bs = board.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
+            long bn = ns[0], bp = ps[0], bh = hs[0], mn = ns[ns.length / 2], mp = ps[ps.length / 2], mh = hs[hs.length / 2];
             System.out.printf("RESULT cpubench %s: native best %.1f ms, PV best %.1f ms, PV/native %.3f (best of rounds 3-%d);"
                     + " medians %.1f / %.1f ms, PV/native %.3f%n", cmd, bn / 1e6, bp / 1e6, bn / (double) bp, rounds,
                     mn / 1e6, mp / 1e6, mn / (double) mp);
+            System.out.printf("RESULT Figure 3 cpubench %s: L (native, bare CPU) best %.1f / median %.1f ms, X (PV) %.1f / %.1f ms,"
+                    + " V (HVM) %.1f / %.1f ms; X/L %.3f / %.3f, V/L %.3f / %.3f (speed, best / median);"
+                    + " native on the board (wall time) best %.1f / median %.1f ms%n", cmd, bn / 1e6, mn / 1e6, bp / 1e6,
+                    mp / 1e6, bh / 1e6, mh / 1e6, bn / (double) bp, mn / (double) mp, bn / (double) bh, mn / (double) mh,
+                    bs[0] / 1e6, bs[bs.length / 2] / 1e6);
         } finally {
             vmm.shutdown();
         }

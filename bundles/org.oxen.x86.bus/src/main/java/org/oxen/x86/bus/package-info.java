@@ -9,6 +9,9 @@
  *     the same overlap errors;</li>
  * <li>{@link org.oxen.x86.bus.Interrupts}: the {@code InterruptRouter} (IRQ lines fanned out to
  *     every controller, INTR pin selection, APIC bus registry);</li>
+ * <li>{@link org.oxen.x86.bus.PcMemory}: a PC's physical address space (device windows, RAM from 0,
+ *     ROM below 1 MiB and 4 GiB) over any RAM that offers direct pages: a machine's own, or an
+ *     HVM domain's pseudo-physical memory; views whose device accesses pass a gate (1.1);</li>
  * <li>{@link org.oxen.x86.bus.TimerQueue}: the {@code TimerService} the board runs between CPU
  *     batches;</li>
  * <li>{@link org.oxen.x86.bus.Consoles}: console sinks (log, file, TCP on loopback, memory);</li>
@@ -23,7 +26,7 @@
  * <p>None of these classes is thread-safe: the board serializes calls into one machine.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.x86.bus;
 
 import org.osgi.annotation.bundle.Export;

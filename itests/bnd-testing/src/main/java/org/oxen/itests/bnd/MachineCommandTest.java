@@ -164,7 +164,7 @@ class MachineCommandTest {
         Path txt = Files.writeString(dir.resolve("readme.txt"), "not a kernel");
         String before = gogo.run("machine list");
         assertEquals("", gogo.run("machine boot " + txt));
-        assertTrue(gogo.err().startsWith("machine: " + txt + ": neither a multiboot ELF kernel nor a ROM"), gogo.err());
+        assertTrue(gogo.err().startsWith("machine: " + txt + ": neither a multiboot ELF kernel, a Linux bzImage nor a ROM"), gogo.err());
         assertEquals(1, gogo.get("machine.rc"));
         assertEquals(before, gogo.run("machine list"));
     }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The typed content of a PV domain's xl.cfg.
+ * The typed content of a domain's xl.cfg (PV, or since 1.2 HVM).
  *
  * @param name domain name ({@code name}, required)
  * @param kernel kernel image as written ({@code kernel}, required); resolved by the toolstack
@@ -19,15 +19,28 @@ import java.util.Objects;
  * @param onReboot {@code on_reboot}, default restart
  * @param onCrash {@code on_crash}, default destroy
  * @param warnings what xl would warn about (e.g. {@code extra} ignored next to {@code cmdline})
+ * @param hvm {@code type = "hvm"} (1.2): an unmodified kernel (multiboot ELF or ROM image) on an
+ *     emulated PC
+ * @param serial an HVM domain's {@code serial}: "pty" (default: the domain's console) or "none" (1.2)
+ * @param ramdisk an HVM domain's {@code ramdisk} (a Linux kernel's initrd) as written, or null (1.2)
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings) {
+        List<String> warnings, boolean hvm, String serial, String ramdisk) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cmdline, "cmdline");
+        Objects.requireNonNull(serial, "serial");
         warnings = List.copyOf(warnings);
+    }
+
+    /** A PV domain's spec (the 1.1 form). */
+    public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
+            int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+            List<String> warnings) {
+        this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
+                false, "pty", null);
     }
 }

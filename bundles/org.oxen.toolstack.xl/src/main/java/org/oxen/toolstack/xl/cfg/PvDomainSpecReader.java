@@ -9,7 +9,8 @@ import java.util.Set;
 import org.oxen.vmm.api.DomainConfig;
 
 /**
- * Reads a {@link PvDomainSpec} out of an {@link XlConfig}, checking every key: a key oxen does
+ * Reads a {@link PvDomainSpec} (a PV or, with {@code type = "hvm"}, an HVM domain) out of an
+ * {@link XlConfig}, checking every key: a key oxen does
  * not know, a device type not yet served, a value of the wrong type or out of range is an error
  * naming the key and its {@code file:line:column}.
  */
@@ -22,7 +23,7 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -30,7 +31,7 @@ public final class PvDomainSpecReader {
      * Every other key oxen does not use is warned about and ignored, as xl ignores keys it does
      * not use.
      */
-    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "ramdisk", "bootloader", "bootloader_args",
+    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "bootloader", "bootloader_args",
             "dtdev", "rdm", "ioports", "irqs", "iomem", "device_model_version", "device_model_override", "usbdev",
             "vtpm", "p9");
 
@@ -52,16 +53,39 @@ public final class PvDomainSpecReader {
             }
         }
         Optional<XlConfig.Setting> type = cfg.get("type").or(() -> cfg.get("builder"));
+        boolean hvm = false;
         if (type.isPresent()) {
             String t = string(type.get());
             String k = t.toLowerCase(Locale.ROOT);
-            if (k.equals("hvm") || k.equals("pvh")) {
+            if (k.equals("pvh")) {
                 throw new XlConfigException(type.get().value().position(),
-                        "type \"" + t + "\" is not supported by oxen yet; only \"pv\"");
+                        "type \"" + t + "\" is not supported by oxen yet; \"pv\" or \"hvm\"");
             }
-            if (!k.equals("pv") && !k.equals("linux") && !k.equals("generic")) {
+            hvm = k.equals("hvm");
+            if (!hvm && !k.equals("pv") && !k.equals("linux") && !k.equals("generic")) {
                 throw new XlConfigException(type.get().value().position(),
-                        "unknown domain type \"" + t + "\"; expected \"pv\"");
+                        "unknown domain type \"" + t + "\"; expected \"pv\" or \"hvm\"");
+            }
+        }
+        String ramdisk = null;
+        if (cfg.get("ramdisk").isPresent()) {
+            XlConfig.Setting s = cfg.get("ramdisk").get();
+            if (!hvm) {
+                throw new XlConfigException(s.position(), "'ramdisk' is not supported by oxen yet for PV domains, and the"
+                        + " domain would not be what the config asks without it (HVM domains take one)");
+            }
+            ramdisk = string(s);
+            if (ramdisk.isBlank()) {
+                throw new XlConfigException(s.value().position(), "'ramdisk' is empty");
+            }
+        }
+        String serial = "pty";
+        if (cfg.get("serial").isPresent()) {
+            XlConfig.Setting s = cfg.get("serial").get();
+            if (!hvm) {
+                warnings.add(s.position() + ": ignoring 'serial': a PV domain has no emulated serial port");
+            } else {
+                serial = serial(s);
             }
         }
         XlConfig.Setting nameSetting = required(cfg, "name");
@@ -90,7 +114,25 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings);
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk);
+    }
+
+    /** xl.cfg {@code serial}: a string or a list of one; "pty" (the domain's console) or "none". */
+    private static String serial(XlConfig.Setting s) throws XlConfigException {
+        String v;
+        if (s.value() instanceof ConfigValue.Str str) {
+            v = str.value();
+        } else if (s.value() instanceof ConfigValue.Lst l && l.items().size() == 1
+                && l.items().get(0) instanceof ConfigValue.Str str) {
+            v = str.value();
+        } else {
+            throw new XlConfigException(s.value().position(), "'serial' must be a \"string\" (\"pty\" or \"none\")");
+        }
+        if (!v.equals("pty") && !v.equals("none")) {
+            throw new XlConfigException(s.value().position(), "'serial' \"" + v
+                    + "\" is not supported by oxen: \"pty\" (the domain's console, xl console) or \"none\"");
+        }
+        return v;
     }
 
     /** A maximum ({@code maxmem}, {@code maxvcpus}) that defaults to, and may not be below, its base. */

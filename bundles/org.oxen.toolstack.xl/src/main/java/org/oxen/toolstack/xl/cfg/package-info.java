@@ -5,7 +5,7 @@
  * domain uses. Errors carry {@code file:line:column}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.toolstack.xl.cfg;
 
 import org.osgi.annotation.bundle.Export;

@@ -75,7 +75,8 @@ final class ConfigLoader {
             XlConfig.Setting kernel = cfg.get("kernel").orElseThrow();
             byte[] image = kernel(file, spec, kernel, kernels);
             String uuid = cfg.get("uuid").map(s -> ((ConfigValue.Str) s.value()).value()).orElse(null);
-            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid);
+            byte[] ramdisk = spec.ramdisk() == null ? null : ramdisk(file, spec, cfg.get("ramdisk").orElseThrow());
+            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid, ramdisk);
         } catch (XlConfigException e) {
             throw new XlError(e.getMessage());
         }
@@ -118,6 +119,25 @@ final class ConfigLoader {
                 throw new IOException("grew beyond " + limit + " bytes while read (" + why + ")");
             }
             return b;
+        }
+    }
+
+    /** An HVM domain's ramdisk: a path relative to the config file, no larger than the domain's memory. */
+    private static byte[] ramdisk(Path file, PvDomainSpec spec, XlConfig.Setting at) throws XlConfigException {
+        Path path = Path.of(spec.ramdisk());
+        if (!path.isAbsolute()) {
+            path = Optional.ofNullable(file.toAbsolutePath().getParent()).orElse(Path.of(".")).resolve(path);
+        }
+        path = path.normalize();
+        try {
+            return readRegularFile(path, (long) spec.memoryMiB() << 20, "a ramdisk must fit the domain's memory = "
+                    + spec.memoryMiB() + " MiB");
+        } catch (NoSuchFileException e) {
+            throw new XlConfigException(at.value().position(),
+                    "ramdisk \"" + spec.ramdisk() + "\" not found (" + path + ": No such file or directory)");
+        } catch (IOException e) {
+            throw new XlConfigException(at.value().position(),
+                    "ramdisk \"" + spec.ramdisk() + "\" cannot be used (" + path + ": " + e.getMessage() + ")");
         }
     }
 

@@ -19,7 +19,7 @@ final class DomainJson {
     static Map<String, Object> config(DomainPlan plan) {
         PvDomainSpec s = plan.spec();
         Map<String, Object> cInfo = new LinkedHashMap<>();
-        cInfo.put("type", "pv");
+        cInfo.put("type", s.hvm() ? "hvm" : "pv");
         cInfo.put("name", s.name());
         cInfo.put("uuid", plan.uuid() == null ? NO_UUID : plan.uuid());
         Map<String, Object> bInfo = new LinkedHashMap<>();
@@ -34,7 +34,16 @@ final class DomainJson {
         Map<String, Object> pv = new LinkedHashMap<>();
         pv.put("kernel", plan.kernelSource());
         pv.put("cmdline", s.cmdline());
-        bInfo.put("type.pv", pv);
+        if (s.hvm()) {
+            bInfo.put("kernel", plan.kernelSource()); // libxl keeps an HVM direct-boot kernel in b_info
+            bInfo.put("cmdline", s.cmdline());
+            if (s.ramdisk() != null) bInfo.put("ramdisk", s.ramdisk());
+            Map<String, Object> hvm = new LinkedHashMap<>();
+            hvm.put("serial", s.serial());
+            bInfo.put("type.hvm", hvm);
+        } else {
+            bInfo.put("type.pv", pv);
+        }
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("c_info", cInfo);
         cfg.put("b_info", bInfo);

@@ -10,11 +10,16 @@ import org.oxen.toolstack.xl.cfg.PvDomainSpec;
  *
  * @param source the config file as named by the user (for messages)
  * @param kernelSource where the kernel came from ({@code guest:hello} or a path)
+ * @param ramdisk an HVM Linux kernel's initrd, already read, or null
  * @param uuid the config's {@code uuid}, or {@code null} until the toolstack gives the domain a
  *     random one at creation (oxen's hypervisor has no uuids: the toolstack keeps them, and a
  *     restarted domain keeps its uuid as in xl)
  */
-record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid) {
+record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid, byte[] ramdisk) {
+
+    DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid) {
+        this(spec, kernel, source, kernelSource, uuid, null);
+    }
 
     DomainPlan {
         Objects.requireNonNull(spec, "spec");
@@ -22,6 +27,6 @@ record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernel
     }
 
     DomainPlan withUuid(String id) {
-        return new DomainPlan(spec, kernel, source, kernelSource, id);
+        return new DomainPlan(spec, kernel, source, kernelSource, id, ramdisk);
     }
 }

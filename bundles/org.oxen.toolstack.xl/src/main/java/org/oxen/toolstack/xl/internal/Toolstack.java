@@ -27,6 +27,7 @@ import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.Hypervisor;
@@ -163,6 +164,7 @@ public final class Toolstack implements DomainListener {
         try {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
                     .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
+                    .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial()).ramdisk(plan.ramdisk())
                     .startPaused(true).build();
         } catch (IllegalArgumentException e) {
             throw new XlError(plan.source() + ": " + e.getMessage());

@@ -58,7 +58,11 @@ class PvDomainSpecReaderTest {
         "name='a'|d.cfg:1:1: required key 'kernel' is missing",
         "name='a'\\nkernel='k'\\ndisk=['x']|d.cfg:3:1: 'disk' is not supported by oxen yet, and the domain would not be what the config asks without it",
         "name='a'\\nkernel='k'\\npci=['01:00.0']|d.cfg:3:1: 'pci' is not supported by oxen yet, and the domain would not be what the config asks without it",
-        "name='a'\\nkernel='k'\\ntype='hvm'|d.cfg:3:6: type \"hvm\" is not supported by oxen yet; only \"pv\"",
+        "name='a'\\nkernel='k'\\ntype='pvh'|d.cfg:3:6: type \"pvh\" is not supported by oxen yet; \"pv\" or \"hvm\"",
+        "name='a'\\nkernel='k'\\ntype='vmx'|d.cfg:3:6: unknown domain type \"vmx\"; expected \"pv\" or \"hvm\"",
+        "name='a'\\nkernel='k'\\ntype='hvm'\\nserial='/dev/ttyS0'|d.cfg:4:8: 'serial' \"/dev/ttyS0\" is not supported by oxen: \"pty\" (the domain's console, xl console) or \"none\"",
+        "name='a'\\nkernel='k'\\nramdisk='initrd'|d.cfg:3:1: 'ramdisk' is not supported by oxen yet for PV domains, and the domain would not be what the config asks without it (HVM domains take one)",
+        "name='a'\\nkernel='k'\\ntype='hvm'\\nserial=1|d.cfg:4:8: 'serial' must be a \"string\" (\"pty\" or \"none\")",
         "name='a'\\nkernel='k'\\nmemory='lots'|d.cfg:3:8: 'memory' must be a number",
         "name='a'\\nkernel='k'\\nmemory=0|d.cfg:3:8: 'memory' = 0 is outside 1..1536",
         "name='a'\\nkernel='k'\\nmemory=1537|d.cfg:3:8: 'memory' = 1537 is outside 1..1536",
@@ -78,6 +82,18 @@ class PvDomainSpecReaderTest {
     void badConfigsNameKeyAndPosition(String text, String message) {
         XlConfigException e = assertThrows(XlConfigException.class, () -> read(text.replace("\\n", "\n")));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void hvmDomains() throws Exception {
+        PvDomainSpec s = read("name='h'\nkernel='guest-native:hello'\ntype='hvm'\nmemory=32\nextra='greeting=hi'\n");
+        assertEquals(new PvDomainSpec("h", "guest-native:hello", "greeting=hi", 32, 32, 1, 1, null, LifecycleAction.DESTROY,
+                LifecycleAction.RESTART, LifecycleAction.DESTROY, List.of(), true, "pty", null), s);
+        assertEquals("initrd.img", read("name='h'\nkernel='bzImage'\ntype='hvm'\nramdisk='initrd.img'\n").ramdisk());
+        assertEquals("none", read("name='h'\nkernel='k'\nbuilder='hvm'\nserial=['none']\n").serial());
+        PvDomainSpec pv = read("name='p'\nkernel='k'\nserial='pty'\n");
+        assertEquals(false, pv.hvm());
+        assertEquals(List.of("d.cfg:3:1: ignoring 'serial': a PV domain has no emulated serial port"), pv.warnings());
     }
 
     /** Issue 12: xl ignores keys it does not use; oxen refused every one as "unknown key". */

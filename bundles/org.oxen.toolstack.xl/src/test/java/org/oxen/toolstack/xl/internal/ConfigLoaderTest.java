@@ -60,6 +60,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anHvmRamdiskIsReadRelativeToTheConfigAndMissingOnesAreNamed() throws Exception {
+        Files.write(dir.resolve("bzImage"), new byte[] {1, 2, 3});
+        Files.write(dir.resolve("initrd.img"), new byte[] {4, 5});
+        Path c = Files.writeString(dir.resolve("h.cfg"),
+                "name = \"h\"\ntype = \"hvm\"\nkernel = \"bzImage\"\nramdisk = \"initrd.img\"\nmemory = 4\n");
+        DomainPlan p = ConfigLoader.load(c, List.of(), none);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {4, 5}, p.ramdisk());
+        assertEquals(2, p.withUuid("u").ramdisk().length, "a restart keeps the ramdisk");
+        Files.delete(dir.resolve("initrd.img"));
+        assertEquals(c + ":4:11: ramdisk \"initrd.img\" not found (" + dir.resolve("initrd.img")
+                + ": No such file or directory)", error(c, none));
+    }
+
+    @Test
     void directoryKernelIsNamedAsOne() throws Exception {
         Files.createDirectory(dir.resolve("kdir"));
         assertEquals(dir.resolve("d.cfg") + ":2:10: kernel \"kdir\" cannot be used (" + dir.resolve("kdir")

@@ -31,4 +31,15 @@ public interface VcpuArch {
 
     /** The CPU executed HLT (PV: a guest bug, PV kernels idle with SCHEDOP_block; HVM: block). */
     void halted(VcpuImpl v);
+
+    /**
+     * The vcpu left its pCPU (context switch out; blocked, paused or preempted), on that pCPU's
+     * thread (HVM: guest time stops while the boot vcpu waits runnable, as Xen's pt_save_timer).
+     */
+    default void descheduled(VcpuImpl v) {
+    }
+
+    /** arch_domain_destroy: the domain's vcpus are off every pCPU for good (HVM: its devices close). */
+    default void domainDestroyed(DomainImpl d) {
+    }
 }

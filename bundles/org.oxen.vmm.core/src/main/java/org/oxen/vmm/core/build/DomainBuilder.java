@@ -33,7 +33,14 @@ public final class DomainBuilder implements DomainImageBuilder {
 
     /** The result: where things are, for the log and tests. */
     public record Layout(long virtBase, long kernelStart, long kernelEnd, long p2mVirt, long startInfoVirt,
-            long ptBase, int nrPtFrames, long stackTop, long regionEnd, long entry, long hypercallPage) {
+            long ptBase, int nrPtFrames, long stackTop, long regionEnd, long entry, long hypercallPage)
+            implements DomainImageBuilder.Built {
+        @Override
+        public String describe() {
+            return String.format("kernel [0x%x,0x%x) entry 0x%x, start_info 0x%x, pt_base 0x%x (%d frames), stack 0x%x,"
+                    + " region end 0x%x", kernelStart, kernelEnd, entry, startInfoVirt, ptBase, nrPtFrames, stackTop,
+                    regionEnd);
+        }
     }
 
     private static final long HV_START = Xen.HYPERVISOR_VIRT_START & 0xFFFFFFFFL;

@@ -5,9 +5,9 @@ import org.oxen.vmm.core.domain.DomainImpl;
 
 /**
  * How a domain gets its start of day (libxl's domain build step over libxc's xc_dom_*): the
- * SPI the hypervisor builds every domain through. {@link DomainBuilder} is the PV ELF builder;
- * an HVM builder (firmware and memory map) and a restore builder (from a saved image and
- * {@code VcpuContext}s) will be others.
+ * SPI the hypervisor builds every domain through. {@link DomainBuilder} is the PV ELF builder,
+ * {@link HvmBuilder} the HVM one (pseudo-physical RAM from the pool, the board's boot loader); a
+ * restore builder (from a saved image and {@code VcpuContext}s) will be another.
  *
  * <p>Contract: the domain is paused and its vcpus exist; the builder allocates the domain's
  * memory, loads the image and sets up the boot vcpu (initialised and online). On failure it
@@ -16,6 +16,12 @@ import org.oxen.vmm.core.domain.DomainImpl;
  */
 public interface DomainImageBuilder {
 
-    /** Builds {@code d} from {@code image} with {@code nrPages} of memory; the layout is for the log and tests. */
-    DomainBuilder.Layout build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException;
+    /** What a build made, for the log. */
+    interface Built {
+        /** One line for the hypervisor log: where the image went, the entry point. */
+        String describe();
+    }
+
+    /** Builds {@code d} from {@code image} with {@code nrPages} of memory; the result is for the log and tests. */
+    Built build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException;
 }

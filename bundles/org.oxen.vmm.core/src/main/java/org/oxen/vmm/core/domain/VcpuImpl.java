@@ -319,6 +319,19 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return true;
     }
 
+    /**
+     * An HVM vcpu's HLT: marks the vcpu blocked unless {@code pending} (checked under this
+     * monitor; a waker sets what it reads first, then {@link #unblock}s under it, so no wake-up
+     * is lost). Returns whether the vcpu blocked.
+     */
+    public boolean blockUnless(java.util.function.BooleanSupplier pending) {
+        synchronized (this) {
+            if (pending.getAsBoolean()) return false;
+            blocked = true;
+        }
+        return true;
+    }
+
     /** SCHEDOP_poll: 0 not polling, -1 any port, else the one port polled (under the monitor). */
     private int pollPort;
     /** The ports of the poll in progress (SCHEDOP_poll allows 128), reused. */

@@ -266,6 +266,7 @@ public final class Pcpu implements Runnable {
     }
 
     private void switchOut(VcpuImpl v) {
+        v.arch().descheduled(v);
         v.timers().descheduled();
         v.setRunning(false, id);
         core.notRunning();

@@ -27,6 +27,7 @@ import org.oxen.x86.bus.DeviceEntry;
 import org.oxen.x86.bus.Interrupts;
 import org.oxen.x86.bus.IoPortBus;
 import org.oxen.x86.bus.MmioMap;
+import org.oxen.x86.bus.PcMemory;
 import org.oxen.x86.bus.TimerQueue;
 import org.oxen.x86.cpu.CpuExit;
 import org.oxen.x86.cpu.ExitAction;
@@ -39,6 +40,7 @@ import org.oxen.x86.machine.Machine;
 import org.oxen.x86.machine.MachineDescription;
 import org.oxen.x86.machine.MachineException;
 import org.oxen.x86.machine.MachineState;
+import org.oxen.x86.machine.boot.BootLoader;
 import org.oxen.x86.clock.InstructionClock;
 import org.oxen.x86.clock.RealClock;
 
@@ -78,10 +80,10 @@ final class Board implements Machine {
     private final int id;
     private final MachineDescription description;
     private final BootImage image;
-    private final ImageLoader.Kind kind;
+    private final BootLoader.Kind kind;
     private final OutputStream session;
     private final Ram ram;
-    private final BoardMemory memory;
+    private final PcMemory memory;
     private final IoPortBus ioBus = new IoPortBus();
     private final MmioMap mmio = new MmioMap();
     private final Interrupts interrupts = new Interrupts();
@@ -115,7 +117,7 @@ final class Board implements Machine {
         this.description = d;
         this.image = image;
         this.session = session;
-        this.kind = ImageLoader.kind(image);
+        this.kind = BootLoader.kind(image);
         if (d.clock() == MachineDescription.ClockMode.DETERMINISTIC) {
             icount = new InstructionClock(d.nanosPerInstruction());
             clock = icount;
@@ -124,7 +126,7 @@ final class Board implements Machine {
             clock = new RealClock();
         }
         ram = new Ram((long) d.ramMiB() << 20);
-        memory = new BoardMemory(ram, mmio);
+        memory = new PcMemory(ram, ram.size(), mmio);
         cpus = new X86Cpu[d.cpus()];
         modes = new CpuMode[d.cpus()];
         for (int i = 0; i < cpus.length; i++) {
@@ -203,10 +205,12 @@ final class Board implements Machine {
 
     /** Loads the image (again, after a reset) and puts the boot CPU in its start state. */
     private void load() {
-        if (kind == ImageLoader.Kind.MULTIBOOT) {
-            ImageLoader.loadMultiboot(image, ram, cpus[0]);
+        if (kind == BootLoader.Kind.MULTIBOOT) {
+            BootLoader.loadMultiboot(image, memory, cpus[0]);
+        } else if (kind == BootLoader.Kind.LINUX) {
+            BootLoader.loadLinux(image, memory, cpus[0]);
         } else {
-            ImageLoader.loadRom(image, memory);
+            BootLoader.loadRom(image, memory);
         }
     }
 

@@ -37,8 +37,9 @@ class BoardErrorsTest {
     @Test
     void imageThatIsNeitherElfNorRom() throws Exception {
         Path f = Files.writeString(dir.resolve("notes.txt"), "hello, not a kernel\n");
-        assertEquals(f + ": neither a multiboot ELF kernel nor a ROM (expected an i386 ELF with a multiboot v1 header,"
-                + " or a raw ROM of 4-128 KiB in 4 KiB multiples; got 20 bytes starting 68 65 6c 6c)",
+        assertEquals(f + ": neither a multiboot ELF kernel, a Linux bzImage nor a ROM (expected an i386 ELF with a multiboot"
+                + " v1 header, a bzImage with a Linux setup header, or a raw ROM of 4-128 KiB in 4 KiB multiples; got 20 bytes"
+                + " starting 68 65 6c 6c)",
                 bootError(MachineDescription.pc(), BootImage.read(f)));
         assertTrue(manager.list().isEmpty());
     }

@@ -68,6 +68,20 @@ public final class Guests {
         return elf;
     }
 
+    /**
+     * Assembles test kernel {@code kernels/<name>.S} as a flat bzImage-format file (linked at
+     * 0xFFC00, so file offset 0x400 — after the boot sector and one setup sector — is 0x100000).
+     */
+    public static Path bzImage(String name, Path dir) throws IOException, InterruptedException {
+        Path src = resources("kernels");
+        Path obj = dir.resolve(name + ".o");
+        Path img = dir.resolve(name + ".bzImage");
+        run(dir, "as", "--32", "-I", src.toString(), "-o", obj.toString(), src.resolve(name + ".S").toString());
+        run(dir, "ld", "-m", "elf_i386", "-Ttext=0xFFC00", "--oformat", "binary", "--build-id=none", "-e", "_start",
+                "-o", img.toString(), obj.toString());
+        return img;
+    }
+
     /** Copies x86bench into {@code dir} and runs its Makefile with these sizes; returns {@code dir/out}. */
     static Path x86bench(Path dir, long loopIters, int mixRounds, int paging) throws IOException, InterruptedException {
         Path src = resources("x86bench");

@@ -53,7 +53,8 @@ public final class MachineBench {
         X86Cpu cpu = X86Cpu.create(ram, io, CpuOptions.fromSystemProperties());
         holder[0] = cpu;
         long t0 = System.nanoTime();
-        ImageLoader.loadMultiboot(new BootImage("bench", elf, "", java.util.List.of()), ram, cpu);
+        org.oxen.x86.machine.boot.BootLoader.loadMultiboot(new BootImage("bench", elf, "", java.util.List.of()),
+                new org.oxen.x86.bus.PcMemory(ram, ram.size(), new org.oxen.x86.bus.MmioMap()), cpu);
         while (!exited[0]) {
             RunResult r = cpu.run(1L << 30);
             if (r != RunResult.INSTRUCTION_LIMIT && r != RunResult.STOPPED) {

@@ -1,17 +1,18 @@
-package org.oxen.x86.machine.internal;
+package org.oxen.x86.machine.boot;
 
 import java.nio.charset.StandardCharsets;
 
 import org.oxen.elf.Elf32;
 import org.oxen.elf.ElfException;
-import org.oxen.x86.api.Ram;
+import org.oxen.x86.bus.PcMemory;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.X86Cpu;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.MachineException;
 
 /**
- * Recognizes and loads boot images: multiboot v1 ELF32 kernels (Multiboot Specification
+ * Recognizes and loads boot images into a {@link PcMemory} (the bare machine's RAM, or an HVM
+ * domain's pseudo-physical memory): multiboot v1 ELF32 kernels (Multiboot Specification
  * 0.6.96, sections 3.1-3.3) and BIOS-less ROMs.
  *
  * <p>Multiboot: PT_LOAD segments by physical address, the boot information at {@link #INFO}
@@ -19,22 +20,23 @@ import org.oxen.x86.machine.MachineException;
  * page-aligned after the kernel, CPU in flat 32-bit protected mode with paging and
  * interrupts off, EAX = 0x2BADB002, EBX = the information's address.
  */
-final class ImageLoader {
+public final class BootLoader {
 
-    static final int MULTIBOOT_MAGIC = 0x1BADB002;
-    static final int MULTIBOOT_EAX = 0x2BADB002;
+    public static final int MULTIBOOT_MAGIC = 0x1BADB002;
+    public static final int MULTIBOOT_EAX = 0x2BADB002;
     /** Where the boot information and its strings and tables go (below the EBDA, above the IVT/BDA). */
-    static final int INFO = 0x9000, INFO_END = 0x9F000;
+    public static final int INFO = 0x9000, INFO_END = 0x9F000;
     /** Start of the EBDA / top of conventional memory as reported (639 KiB: 0x9FC00). */
-    static final int LOWER_TOP = 0x9FC00;
+    public static final int LOWER_TOP = 0x9FC00;
 
-    enum Kind { MULTIBOOT, ROM }
+    /** What a boot image is. */
+    public enum Kind { MULTIBOOT, ROM, LINUX }
 
-    private ImageLoader() {
+    private BootLoader() {
     }
 
     /** What {@code image} is, or a MachineException naming the file and what was expected. */
-    static Kind kind(BootImage image) {
+    public static Kind kind(BootImage image) {
         byte[] b = image.bytes();
         if (Elf32.hasMagic(b)) {
             Elf32 elf;
@@ -53,16 +55,20 @@ final class ImageLoader {
             }
             return Kind.MULTIBOOT;
         }
+        if (LinuxBoot.isBzImage(b)) {
+            return Kind.LINUX;
+        }
         if (b.length > 0 && b.length % 4096 == 0 && b.length <= 128 * 1024) {
             return Kind.ROM;
         }
-        throw new MachineException(image.name() + ": neither a multiboot ELF kernel nor a ROM (expected an i386 ELF with a"
-                + " multiboot v1 header, or a raw ROM of 4-128 KiB in 4 KiB multiples; got " + b.length + " bytes"
+        throw new MachineException(image.name() + ": neither a multiboot ELF kernel, a Linux bzImage nor a ROM (expected an"
+                + " i386 ELF with a multiboot v1 header, a bzImage with a Linux setup header, or a raw ROM of 4-128 KiB in"
+                + " 4 KiB multiples; got " + b.length + " bytes"
                 + (b.length >= 4 ? String.format(" starting %02x %02x %02x %02x", b[0], b[1], b[2], b[3]) : "") + ")");
     }
 
     /** Offset of a valid multiboot header in the first 8 KiB, or -1. */
-    static int multibootHeader(byte[] b) {
+    public static int multibootHeader(byte[] b) {
         for (int off = 0; off + 12 <= Math.min(b.length, 8192); off += 4) {
             if (le32(b, off) == MULTIBOOT_MAGIC && MULTIBOOT_MAGIC + le32(b, off + 4) + le32(b, off + 8) == 0) {
                 return off;
@@ -72,11 +78,11 @@ final class ImageLoader {
     }
 
     /**
-     * Loads a multiboot kernel into {@code ram} and puts {@code cpu} in the entry state.
+     * Loads a multiboot kernel into the RAM of {@code ram} and puts {@code cpu} in the entry state.
      *
      * @throws MachineException if a segment lies outside RAM or the header asks for what is not supported
      */
-    static void loadMultiboot(BootImage image, Ram ram, X86Cpu cpu) {
+    public static void loadMultiboot(BootImage image, PcMemory ram, X86Cpu cpu) {
         byte[] b = image.bytes();
         String name = image.name();
         int hdr = multibootHeader(b);
@@ -104,11 +110,11 @@ final class ImageLoader {
             if (memsz < filesz) {
                 throw new MachineException(name + ": segment " + index + " has p_memsz < p_filesz");
             }
-            if (paddr + memsz > ram.size() || paddr < 0x1000) {
+            if (paddr + memsz > ram.ramSize() || paddr < 0x1000) {
                 throw new MachineException(String.format("%s: segment %d at 0x%x-0x%x does not fit the machine's RAM"
-                        + " (0x1000-0x%x)", name, index, paddr, paddr + memsz, ram.size()));
+                        + " (0x1000-0x%x)", name, index, paddr, paddr + memsz, ram.ramSize()));
             }
-            ram.load(paddr, b, (int) off, (int) filesz);
+            ram.loadRam(paddr, b, (int) off, (int) filesz);
             for (long k = filesz; k < memsz; k++) {
                 ram.write8(paddr + k, 0);
             }
@@ -125,17 +131,10 @@ final class ImageLoader {
         }
         int infoFlags = 0x1 | 0x4 | 0x40 | 0x200; // mem, cmdline, mmap, boot loader name
         ram.write32(INFO + 4, LOWER_TOP / 1024);                       // mem_lower (KiB)
-        ram.write32(INFO + 8, (int) ((ram.size() - 0x100000) / 1024)); // mem_upper (KiB above 1 MiB)
+        ram.write32(INFO + 8, (int) ((ram.ramSize() - 0x100000) / 1024)); // mem_upper (KiB above 1 MiB)
         ram.write32(INFO + 16, string(ram, low, image.name().replaceAll(".*/", "") + (image.cmdline().isEmpty() ? "" : " " + image.cmdline())));
         // memory map: entries of size(4) base(8) length(8) type(4)
-        long[][] map = {
-            {0, LOWER_TOP, 1},
-            {LOWER_TOP, 0xA0000 - LOWER_TOP, 2},
-            {0xF0000, 0x10000, 2},
-            {0x100000, ram.size() - 0x100000, 1},
-            {0xFEC00000L, 0x1000, 2},
-            {0xFEE00000L, 0x1000, 2},
-        };
+        long[][] map = memoryMap(ram.ramSize());
         int mmap = low.take(map.length * 24, 4);
         for (int i = 0; i < map.length; i++) {
             int p = mmap + i * 24;
@@ -154,11 +153,11 @@ final class ImageLoader {
             long next = (top + 0xFFF) & ~0xFFFL;
             for (int i = 0; i < image.modules().size(); i++) {
                 BootImage.Module m = image.modules().get(i);
-                if (next + m.bytes().length > ram.size()) {
+                if (next + m.bytes().length > ram.ramSize()) {
                     throw new MachineException(String.format("module %s: %d bytes at 0x%x do not fit the machine's RAM (%d MiB)",
-                            m.string(), m.bytes().length, next, ram.size() >> 20));
+                            m.string(), m.bytes().length, next, ram.ramSize() >> 20));
                 }
-                ram.load(next, m.bytes(), 0, m.bytes().length);
+                ram.loadRam(next, m.bytes(), 0, m.bytes().length);
                 ram.write32(list + i * 16, (int) next);
                 ram.write32(list + i * 16 + 4, (int) (next + m.bytes().length));
                 ram.write32(list + i * 16 + 8, string(ram, low, m.string()));
@@ -179,15 +178,42 @@ final class ImageLoader {
         cpu.setEip(entry);
     }
 
+    /**
+     * The PC's memory map as both boot protocols report it (multiboot mmap, Linux e820): {base,
+     * length, type} with type 1 RAM and 2 reserved: conventional memory, the EBDA, the BIOS
+     * area, RAM above 1 MiB, the I/O APIC and local APIC pages.
+     */
+    static long[][] memoryMap(long ramSize) {
+        return new long[][] {
+            {0, LOWER_TOP, 1},
+            {LOWER_TOP, 0xA0000 - LOWER_TOP, 2},
+            {0xF0000, 0x10000, 2},
+            {0x100000, ramSize - 0x100000, 1},
+            {0xFEC00000L, 0x1000, 2},
+            {0xFEE00000L, 0x1000, 2},
+        };
+    }
+
+    /**
+     * Loads a Linux bzImage by the 32-bit boot protocol (its first module is the initrd) and
+     * puts {@code cpu} in the 32-bit entry state; see {@link LinuxBoot}.
+     *
+     * @throws MachineException if the image's protocol is too old, or kernel, command line or
+     *     initrd do not fit
+     */
+    public static void loadLinux(BootImage image, PcMemory ram, X86Cpu cpu) {
+        LinuxBoot.load(image, ram, cpu);
+    }
+
     /** Maps a ROM image: the CPU starts at the reset vector (its power-on state). */
-    static void loadRom(BootImage image, BoardMemory memory) {
+    public static void loadRom(BootImage image, PcMemory memory) {
         memory.mapRom(image.bytes());
     }
 
-    private static int string(Ram ram, Alloc a, String s) {
+    private static int string(PcMemory ram, Alloc a, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         int p = a.take(bytes.length + 1, 1);
-        ram.load(p, bytes, 0, bytes.length);
+        ram.loadRam(p, bytes, 0, bytes.length);
         ram.write8(p + bytes.length, 0);
         return p;
     }
@@ -213,11 +239,7 @@ final class ImageLoader {
         }
     }
 
-    static int le32(byte[] b, int off) {
+    private static int le32(byte[] b, int off) {
         return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
-    }
-
-    static int le16(byte[] b, int off) {
-        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8;
     }
 }

@@ -1,4 +1,4 @@
-package org.oxen.x86.machine.internal;
+package org.oxen.x86.bus;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,12 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import org.junit.jupiter.api.Test;
 import org.oxen.x86.api.MmioDevice;
 import org.oxen.x86.api.Ram;
-import org.oxen.x86.bus.MmioMap;
 
-class BoardMemoryTest {
+
+class PcMemoryTest {
 
     private final MmioMap mmio = new MmioMap();
-    private final BoardMemory mem = new BoardMemory(new Ram(4 << 20), mmio);
+    private final Ram ram = new Ram(4 << 20);
+    private final PcMemory mem = new PcMemory(ram, ram.size(), mmio);
 
     @Test
     void romIsReadOnlyBelowOneMiBAndAliasedBelowFourGiB() {

@@ -1,0 +1,412 @@
+package org.oxen.vmm.core.arch.hvm;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import org.oxen.sched.api.SchedTimer;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.device.Console;
+import org.oxen.x86.api.device.DeviceConfigException;
+import org.oxen.x86.api.device.DeviceContext;
+import org.oxen.x86.api.device.DeviceFactory;
+import org.oxen.x86.bus.Consoles;
+import org.oxen.x86.bus.DeviceAssembly;
+import org.oxen.x86.bus.DeviceEntry;
+import org.oxen.x86.bus.Interrupts;
+import org.oxen.x86.bus.IoPortBus;
+import org.oxen.x86.bus.MmioMap;
+import org.oxen.x86.bus.PcMemory;
+import org.oxen.x86.bus.TimerQueue;
+import org.oxen.x86.machine.MachineDescription;
+
+/**
+ * An HVM domain's PC (Xen's per-domain device model, here in the hypervisor): the device
+ * bundles' devices of the default PC ({@link MachineDescription#pc()}), assembled with the
+ * board's toolkit ({@link DeviceAssembly}, {@link IoPortBus}, {@link MmioMap},
+ * {@link Interrupts}, {@link TimerQueue}) into one set per domain, over the domain's own
+ * pseudo-physical memory ({@link PcMemory} over {@link P2mMemory}).
+ *
+ * <p>Design: COM1 is the domain's console (what {@code xl console} shows: xl.cfg
+ * {@code serial = "pty"}); port 0xE9 goes to the hypervisor log as {@code (dN)} lines, as
+ * Xen's HVM debug port does; isa-debug-exit (port 0xF4) powers the domain off (its status in
+ * the log), a reset request (0xCF9) reboots it. Device timers fire through one hypervisor timer
+ * armed at the earliest device deadline (so they fire while every vcpu is blocked in HLT) and
+ * in each vcpu's resume hook when due. Devices and TSCs run on the domain's {@link GuestTime}:
+ * the pCPU thread's CPU time while the boot vcpu runs, standing still while it waits for a pCPU
+ * (Xen's delay_for_missed_ticks), the host's clock while it is blocked.
+ *
+ * <p>Locking: devices are not thread-safe, and an HVM domain's vcpus run on several pCPUs, so
+ * every call into this domain's devices (port and MMIO accesses through the vcpus' gates, the
+ * INTA cycle, timer callbacks, local-APIC events) holds {@link #lock} — the domain's device
+ * lock, placed in the lock order of the {@link org.oxen.vmm.core} package documentation below
+ * the event lock and above the scheduler instances' locks (a device raising an interrupt wakes
+ * a halted vcpu under it). {@link #currentCpu} is the vcpu whose access holds the lock.
+ */
+public final class HvmPlatform implements DeviceContext {
+
+    /** What the platform needs of the hypervisor. */
+    public interface Host {
+        /** A hypervisor timer (it survives scheduler swaps; the callback runs on a pCPU holding nothing). */
+        SchedTimer newTimer(Runnable callback);
+
+        /** A line for the hypervisor log (xl dmesg). */
+        void log(String line);
+    }
+
+    /** The console spec of COM1: the domain's console ring. */
+    static final String DOMAIN_CONSOLE = "domain";
+    /** The console spec of port 0xE9: the hypervisor log. */
+    static final String LOG_CONSOLE = "xenlog";
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final DomainImpl domain;
+    private final Host host;
+    private final GuestTime clock;
+    private final long ramBytes;
+    private final int cpuCount;
+    private final IoPortBus io = new IoPortBus();
+    private final MmioMap mmio = new MmioMap();
+    private final Interrupts interrupts = new Interrupts();
+    private final TimerQueue timers = new TimerQueue();
+    private final PcMemory memory;
+    private final SchedTimer deviceTimer;
+    private final Map<Class<?>, Object> published = new LinkedHashMap<>();
+    private final List<BufferedConsole> consoles = new ArrayList<>();
+    private final List<Console> opened = new ArrayList<>();
+    private DeviceAssembly devices;
+    /** The vcpu whose device access holds the lock (0 in timer callbacks). */
+    private int currentCpu;
+    /** The device deadline (guest time) the hypervisor timer is armed for (written under the lock). */
+    private volatile long armedAt = Long.MAX_VALUE;
+    /** The system time the hypervisor timer is armed at (under the lock). */
+    private long armedSystem = Long.MAX_VALUE;
+    private volatile Integer exitStatus;
+
+    /**
+     * Builds the domain's devices.
+     *
+     * @param factories the installed device factories by type, a snapshot
+     * @param serial xl.cfg {@code serial}: "pty" (COM1 is the domain's console) or "none" (no COM1)
+     * @throws DeviceConfigException naming the device type that is missing or wrong
+     */
+    public HvmPlatform(DomainImpl domain, Host host, Clock clock, P2mMemory ram, long ramBytes, int cpuCount,
+            Map<String, DeviceFactory> factories, String serial) {
+        this.domain = domain;
+        this.host = host;
+        this.clock = new GuestTime(clock);
+        this.ramBytes = ramBytes;
+        this.cpuCount = cpuCount;
+        this.memory = new PcMemory(ram, ramBytes, mmio);
+        this.deviceTimer = host.newTimer(this::deviceTimerFired);
+        List<DeviceEntry> entries = new ArrayList<>();
+        for (DeviceEntry e : MachineDescription.pc().devices()) {
+            if (e.type().equals("uart") && e.id().equals("com1")) {
+                if (serial.equals("none")) continue;
+                e = e.with("console", DOMAIN_CONSOLE);
+            } else if (e.type().equals("debugcon")) {
+                e = e.with("console", LOG_CONSOLE);
+            }
+            entries.add(e);
+        }
+        lock.lock();
+        try {
+            devices = DeviceAssembly.assemble(entries, factories, this, io, mmio);
+        } finally {
+            lock.unlock();
+        }
+        memory.windowsChanged();
+    }
+
+    /** The address space with no gate (the builder before any vcpu runs; devices' DMA, under the lock). */
+    @Override
+    public PcMemory memory() {
+        return memory;
+    }
+
+    IoPortBus io() {
+        return io;
+    }
+
+    Interrupts router() {
+        return interrupts;
+    }
+
+    /** Whether isa-debug-exit was written: its status ((v << 1) | 1), else null. */
+    public Integer exitStatus() {
+        return exitStatus;
+    }
+
+    // ---- the device lock ----
+
+    /** Takes the device lock for an access by vcpu {@code cpu}. */
+    void enter(int cpu) {
+        lock.lock();
+        if (lock.getHoldCount() == 1) currentCpu = cpu;
+    }
+
+    /** Releases it, re-arming the device timer and pushing console output first. */
+    void exit() {
+        try {
+            if (lock.getHoldCount() == 1) {
+                currentCpu = 0;
+                afterDevices();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock: the hypervisor timer follows the earliest device deadline (at the system
+     * time guest time reaches it; none while guest time stands still); output goes out.
+     */
+    private void afterDevices() {
+        long next = timers.nextDeadline();
+        armedAt = next;
+        clock.capAt(next);
+        long sys = clock.frozen() ? Long.MAX_VALUE : clock.systemTimeOf(next);
+        if (sys != armedSystem) {
+            armedSystem = sys;
+            if (sys == Long.MAX_VALUE) {
+                deviceTimer.stop();
+            } else {
+                deviceTimer.set(sys);
+            }
+        }
+        for (int i = 0; i < consoles.size(); i++) {
+            consoles.get(i).push();
+        }
+    }
+
+    /** Whether a device timer is due (read without the lock: the resume hook's quick check). */
+    boolean timersDue() {
+        return clock.nanos() >= armedAt;
+    }
+
+    /** Fires due device timers (from a vcpu's resume hook or the hypervisor timer). */
+    void runTimers() {
+        lock.lock();
+        try {
+            if (devices == null) return; // destroyed
+            armedSystem = Long.MAX_VALUE; // the timer has fired or is about to be re-armed below
+            timers.runDue(clock.nanos());
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void deviceTimerFired() {
+        runTimers();
+    }
+
+    /**
+     * The boot vcpu left its pCPU: {@code waiting} runnable (guest time stops, device timers
+     * with it), else blocked or down (guest time follows the host's clock).
+     */
+    void bootVcpuDescheduled(boolean waiting) {
+        lock.lock();
+        try {
+            clock.descheduled(waiting);
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: an interrupt woke the blocked boot vcpu; guest time waits for it to run. */
+    void bootVcpuWoken() {
+        clock.woken();
+    }
+
+    /** The boot vcpu runs on this pCPU: guest time goes on with its CPU time; timers are armed again. */
+    void bootVcpuScheduledIn() {
+        lock.lock();
+        try {
+            clock.scheduledIn();
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The domain is destroyed: devices and consoles closed, the timer stopped. */
+    public void close() {
+        lock.lock();
+        try {
+            deviceTimer.stop();
+            armedAt = Long.MAX_VALUE;
+            armedSystem = Long.MAX_VALUE;
+            if (devices != null) {
+                try {
+                    devices.closeAll();
+                } catch (RuntimeException e) {
+                    host.log("d" + domain.id() + ": closing HVM devices: " + e);
+                }
+                devices = null;
+            }
+            for (BufferedConsole c : consoles) {
+                c.push();
+            }
+            for (Console c : opened) {
+                try {
+                    c.close();
+                } catch (RuntimeException e) {
+                    // a console failing to close must not keep the others open
+                }
+            }
+            opened.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- DeviceContext ----
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public TimerQueue timers() {
+        return timers;
+    }
+
+    @Override
+    public Interrupts interrupts() {
+        return interrupts;
+    }
+
+    @Override
+    public long ramBytes() {
+        return ramBytes;
+    }
+
+    @Override
+    public int cpuCount() {
+        return cpuCount;
+    }
+
+    @Override
+    public int currentCpu() {
+        return currentCpu;
+    }
+
+    @Override
+    public boolean deterministic() {
+        return false;
+    }
+
+    @Override
+    public Console openConsole(String owner, String spec) {
+        Console c;
+        if (DOMAIN_CONSOLE.equals(spec)) {
+            c = track(new BufferedConsole(bytes -> domain.console().append(bytes, 0, bytes.length), false));
+        } else if (LOG_CONSOLE.equals(spec)) {
+            c = track(new BufferedConsole(bytes -> {
+                String s = new String(bytes, StandardCharsets.ISO_8859_1);
+                for (String line : s.split("\n", -1)) {
+                    if (!line.isEmpty()) host.log("(d" + domain.id() + ") " + line.replaceAll("[^\\x20-\\x7e\\t]", ""));
+                }
+            }, true));
+        } else if ("gogo".equals(spec)) {
+            return null; // no session started a domain
+        } else {
+            c = Consoles.open(owner, spec);
+        }
+        opened.add(c);
+        return c;
+    }
+
+    private BufferedConsole track(BufferedConsole c) {
+        consoles.add(c);
+        return c;
+    }
+
+    @Override
+    public <T> void publish(Class<T> type, T instance) {
+        if (published.containsKey(type)) {
+            throw new DeviceConfigException("a " + type.getSimpleName()
+                    + " is already published on this domain (two devices provide it)");
+        }
+        published.put(type, instance);
+    }
+
+    @Override
+    public <T> T lookup(Class<T> type) {
+        return type.cast(published.get(type));
+    }
+
+    /** 0xCF9 reset: the domain reboots (on_reboot decides what follows). */
+    @Override
+    public void requestReset() {
+        domain.log("HVM reset requested (RESET# through the chipset): rebooting");
+        domain.shutdown(ShutdownReason.REBOOT);
+    }
+
+    /** isa-debug-exit: the domain powers off; its status is logged and kept. */
+    @Override
+    public void requestExit(int status) {
+        if (exitStatus == null) {
+            exitStatus = status;
+            domain.log("isa-debug-exit: status " + status + " (0x" + Integer.toHexString(status >>> 1)
+                    + " written to the exit port): powering off");
+        }
+        domain.shutdown(ShutdownReason.POWEROFF);
+    }
+
+    /**
+     * Console output collected under the device lock and handed on at the end of each device
+     * access (one append per access, not per byte); {@code lines} holds partial lines back.
+     */
+    private static final class BufferedConsole implements Console {
+        private final Consumer<byte[]> sink;
+        private final boolean lines;
+        private final byte[] buf = new byte[4096];
+        private int n;
+
+        BufferedConsole(Consumer<byte[]> sink, boolean lines) {
+            this.sink = sink;
+            this.lines = lines;
+        }
+
+        @Override
+        public void write(int b) {
+            if (n == buf.length) {
+                emit(n);
+            }
+            buf[n++] = (byte) b;
+        }
+
+        /** Hands on what is complete (everything, or up to the last new line). */
+        void push() {
+            if (n == 0) return;
+            int end = n;
+            if (lines) {
+                while (end > 0 && buf[end - 1] != '\n') end--;
+                if (end == 0) return;
+            }
+            emit(end);
+        }
+
+        private void emit(int end) {
+            byte[] out = java.util.Arrays.copyOf(buf, end);
+            System.arraycopy(buf, end, buf, 0, n - end);
+            n -= end;
+            sink.accept(out);
+        }
+
+        @Override
+        public void close() {
+            if (n > 0) emit(n);
+        }
+    }
+}

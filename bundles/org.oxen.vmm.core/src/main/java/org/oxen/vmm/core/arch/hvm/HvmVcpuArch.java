@@ -1,0 +1,345 @@
+package org.oxen.vmm.core.arch.hvm;
+
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.VcpuArch;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.x86.api.Clock;
+import org.oxen.x86.api.InterruptController;
+import org.oxen.x86.api.InterruptLine;
+import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.device.LocalApic;
+import org.oxen.x86.bus.PcMemory;
+import org.oxen.x86.cpu.CpuExit;
+import org.oxen.x86.cpu.ExitAction;
+import org.oxen.x86.cpu.ExitReason;
+import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.X86Cpu;
+
+/**
+ * A fully virtualized vcpu (Xen's arch/x86/hvm): an unmodified kernel in ring 0 on its own
+ * CPU, whose physical address space is the domain's {@link HvmPlatform} (its pseudo-physical
+ * RAM through the P2M, its device windows) and whose ports are the domain's port bus. Nothing
+ * of the guest exits to the hypervisor but HLT (the vcpu blocks until an interrupt), the
+ * local-APIC base MSR (the platform's local APIC) and device accesses (under the domain's device
+ * lock); exceptions and interrupts go through the guest's own IDT.
+ *
+ * <p>One instance per HVM domain (it holds the domain's platform and each vcpu's wiring).
+ * Design: each vcpu's CPU sees the domain's devices through a {@link PcMemory#view gated view}
+ * and a gated port bus, so device accesses from vcpus on different pCPUs are serialized and
+ * the devices know which vcpu accesses them (the local APIC page). INTR is pushed by the
+ * platform's interrupt router into the CPU's pin; a raised pin also wakes the vcpu if it is
+ * blocked in HLT. Device timers and local-APIC events (INIT, STARTUP, NMI) are delivered in
+ * {@link #beforeResume} on the vcpu's own pCPU thread, so only that thread changes its CPU.
+ * Application processors wait offline for INIT-STARTUP, as on the bare machine.
+ *
+ * <p>Locking: the per-vcpu flags are volatile; state changes of a vcpu's blocked flag happen
+ * under its monitor ({@link VcpuImpl#blockUnless}), a wake-up sets the flag it checks first,
+ * so no interrupt is lost between the check and the block. Lock order: the
+ * {@link org.oxen.vmm.core} package documentation.
+ */
+public final class HvmVcpuArch implements VcpuArch {
+
+    /** What the arch needs of the hypervisor. */
+    public interface Host {
+        /** The vcpu stopped being runnable (blocked, offline): the scheduler hears it. */
+        void blocked(VcpuImpl v);
+
+        /** The vcpu may be runnable again. */
+        void woken(VcpuImpl v);
+    }
+
+    private static final int IA32_APIC_BASE = 0x1B;
+    private static final int EFLAGS_IF = 0x200;
+
+    /** One vcpu's wiring. */
+    private final class Wiring implements PcMemory.Gate, InterruptLine, IoPortDevice {
+        final int index;
+        VcpuImpl vcpu;
+        /** The INTR level the router drives (read by the HLT check). */
+        volatile boolean intr;
+        /** A local-APIC event (INIT, STARTUP, NMI) waits for the resume hook. */
+        volatile boolean apicEvent;
+        /** What ends an HLT: INTR or a local-APIC event (one object, no allocation per HLT). */
+        final java.util.function.BooleanSupplier pending = () -> intr || apicEvent;
+        /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
+        volatile boolean waitForSipi;
+
+        Wiring(int index) {
+            this.index = index;
+        }
+
+        // gate: every device access of this vcpu's CPU
+        @Override
+        public void enter() {
+            platform.enter(index);
+        }
+
+        @Override
+        public void exit() {
+            platform.exit();
+        }
+
+        // the CPU's INTR pin, as the router drives it (under the device lock)
+        @Override
+        public void set(boolean high) {
+            intr = high;
+            vcpu.cpu().intr().set(high);
+            if (high && vcpu.blocked()) {
+                if (index == 0) platform.bootVcpuWoken();
+                wake(vcpu, false);
+            }
+        }
+
+        // the CPU's port space
+        @Override
+        public int read8(int port) {
+            enter();
+            try {
+                return platform.io().read8(port);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void write8(int port, int value) {
+            enter();
+            try {
+                platform.io().write8(port, value);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public int read16(int port) {
+            enter();
+            try {
+                return platform.io().read16(port);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public int read32(int port) {
+            enter();
+            try {
+                return platform.io().read32(port);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void write16(int port, int value) {
+            enter();
+            try {
+                platform.io().write16(port, value);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void write32(int port, int value) {
+            enter();
+            try {
+                platform.io().write32(port, value);
+            } finally {
+                exit();
+            }
+        }
+
+        /** The INTA cycle. */
+        int acknowledge() {
+            enter();
+            try {
+                InterruptController c = platform.router().controllerFor(index);
+                return c == null ? 0xFF : c.acknowledge();
+            } finally {
+                exit();
+            }
+        }
+
+        /** Exits: the local APIC's base MSR; everything else is the CPU's own. */
+        ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+            if (exit.reason() != ExitReason.MSR_ACCESS || exit.index() != IA32_APIC_BASE) {
+                return ExitAction.DELIVER;
+            }
+            enter();
+            try {
+                LocalApic apic = platform.router().localApic(index);
+                if (apic == null) return ExitAction.DELIVER;
+                if (exit.write()) {
+                    apic.writeBaseMsr(exit.value());
+                } else {
+                    exit.setValue(apic.baseMsr());
+                }
+                return ExitAction.COMPLETE;
+            } finally {
+                exit();
+            }
+        }
+    }
+
+    private final HvmPlatform platform;
+    private final Host host;
+    private final Clock clock;
+    private final Wiring[] wiring;
+
+    public HvmVcpuArch(HvmPlatform platform, Host host, int nrVcpus) {
+        this.platform = platform;
+        this.host = host;
+        this.clock = platform.clock();
+        this.wiring = new Wiring[nrVcpus];
+    }
+
+    public HvmPlatform platform() {
+        return platform;
+    }
+
+    @Override
+    public VcpuImpl create(DomainImpl d, int i) {
+        Wiring w = new Wiring(i);
+        wiring[i] = w;
+        X86Cpu cpu = X86Cpu.create(platform.memory().view(w), w);
+        VcpuImpl v = new VcpuImpl(d, i, cpu, this);
+        w.vcpu = v;
+        cpu.setClock(clock);
+        cpu.setInterruptController(w::acknowledge);
+        cpu.setExitHandler(w::onExit);
+        platform.enter(i);
+        try {
+            platform.router().connectCpu(i, w);
+            LocalApic apic = platform.router().localApic(i);
+            if (apic != null) {
+                cpu.setMsrExit(IA32_APIC_BASE, true);
+                apic.setEventListener(() -> {
+                    w.apicEvent = true;
+                    wake(v, true);
+                });
+            }
+        } finally {
+            platform.exit();
+        }
+        // application processors wait for INIT-STARTUP (vcpu 0 is started by the builder)
+        w.waitForSipi = i != 0;
+        return v;
+    }
+
+    /**
+     * An event for a vcpu that may be blocked in HLT or offline waiting for STARTUP: it becomes
+     * runnable (its resume hook looks at the event); a running one leaves guest code at once
+     * when {@code interruptRunning}. The caller set the flag the vcpu checks before this.
+     */
+    private void wake(VcpuImpl v, boolean interruptRunning) {
+        boolean changed = false;
+        synchronized (v) {
+            if (wiring[v.id()].waitForSipi && !v.online()) {
+                v.setOnline(true);
+                changed = true;
+            }
+        }
+        if (v.unblock()) changed = true;
+        if (changed) host.woken(v);
+        if (interruptRunning && v.running()) v.cpu().requestStop();
+    }
+
+    /** Guest time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
+    @Override
+    public void scheduledIn(VcpuImpl v) {
+        if (v.id() == 0) platform.bootVcpuScheduledIn();
+    }
+
+    /** The boot vcpu preempted or paused (not blocked, not down): guest time stops until it runs. */
+    @Override
+    public void descheduled(VcpuImpl v) {
+        if (v.id() == 0) {
+            platform.bootVcpuDescheduled(v.online() && !v.blocked() && !v.domain().isStopped());
+        }
+    }
+
+    /**
+     * On the vcpu's pCPU before its CPU runs: due device timers, then local-APIC events (INIT
+     * resets the CPU, STARTUP starts a waiting one in real mode at the vector's page, NMI); a
+     * vcpu still waiting for STARTUP goes (back) offline.
+     */
+    @Override
+    public void beforeResume(VcpuImpl v) {
+        if (platform.timersDue()) {
+            platform.runTimers();
+        }
+        Wiring w = wiring[v.id()];
+        if (w.apicEvent) {
+            apicEvents(v, w);
+        }
+        if (w.waitForSipi && v.online()) {
+            synchronized (v) {
+                if (w.apicEvent) return; // another event came in: look again
+                v.setOnline(false);
+            }
+            host.blocked(v);
+        }
+    }
+
+    private void apicEvents(VcpuImpl v, Wiring w) {
+        int ev;
+        int vector;
+        platform.enter(v.id());
+        try {
+            w.apicEvent = false;
+            LocalApic apic = platform.router().localApic(v.id());
+            if (apic == null) return;
+            ev = apic.takeEvents();
+            vector = apic.startupVector() & 0xFF;
+        } finally {
+            platform.exit();
+        }
+        X86Cpu cpu = v.cpu();
+        if ((ev & LocalApic.EVENT_INIT) != 0) {
+            cpu.reset();
+            w.waitForSipi = v.id() != 0;
+        }
+        if ((ev & LocalApic.EVENT_STARTUP) != 0 && w.waitForSipi) {
+            cpu.reset();
+            cpu.setSegment(X86Cpu.CS, new SegmentState(vector << 8, vector << 12, 0xFFFF, 0x9B));
+            cpu.setEip(0);
+            w.waitForSipi = false;
+            v.setInitialised();
+        }
+        if ((ev & LocalApic.EVENT_NMI) != 0 && !w.waitForSipi) {
+            cpu.nmi();
+        }
+    }
+
+    /**
+     * HLT: with interrupts enabled the vcpu blocks until its INTR rises or a local-APIC event
+     * comes (Xen's hvm_hlt); with interrupts disabled it goes down, and when every vcpu is down
+     * the domain powers off (hvm_vcpu_down: "All CPUs offline -- powering off").
+     */
+    @Override
+    public void halted(VcpuImpl v) {
+        Wiring w = wiring[v.id()];
+        if ((v.cpu().eflags() & EFLAGS_IF) == 0) {
+            v.setOnline(false);
+            host.blocked(v);
+            DomainImpl d = v.domain();
+            for (int i = 0; i < d.vcpuCount(); i++) {
+                if (d.vcpu(i).online()) return;
+            }
+            d.log("all vcpus halted with interrupts disabled (offline): powering off");
+            d.shutdown(ShutdownReason.POWEROFF);
+            return;
+        }
+        if (v.blockUnless(w.pending)) {
+            host.blocked(v);
+        }
+    }
+
+    @Override
+    public void domainDestroyed(DomainImpl d) {
+        platform.close();
+    }
+}

@@ -1,0 +1,92 @@
+package org.oxen.vmm.core.hvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.guests.GuestImages;
+import org.oxen.sched.credit.CreditFactory;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainType;
+import org.oxen.vmm.core.Vmm;
+import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.x86.api.Ram;
+import org.oxen.x86.machine.internal.Guests;
+
+/**
+ * An HVM guest that reads all 4 GiB of its physical address space looking for a marker planted
+ * in other domains' frames (an HVM and a PV domain), writes to every page above its RAM and to
+ * every I/O port, cannot see or change another domain: it finds only the marker planted in its
+ * own RAM (which shows the scan works), no write above its RAM sticks, the other domains' frames
+ * keep their markers and the running HVM victim keeps running and passing its checks.
+ */
+class HvmIsolationTest {
+
+    private static final byte[] MARKER = "OXEN-HVM-SECRET!".getBytes(StandardCharsets.US_ASCII);
+
+    private static void plant(Vmm vmm, Domain d, int pfn) {
+        int mfn = ((DomainImpl) d).memory().p2m(pfn);
+        assertTrue(mfn > 0, "pfn " + pfn + " of " + d.name() + " has a frame");
+        vmm.pool().ram().load((long) mfn << 12, MARKER, 0, MARKER.length);
+    }
+
+    private static byte[] at(Vmm vmm, Domain d, int pfn) {
+        Ram ram = vmm.pool().ram();
+        long a = (long) ((DomainImpl) d).memory().p2m(pfn) << 12;
+        byte[] b = new byte[MARKER.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) ram.read8(a + i);
+        return b;
+    }
+
+    @Test
+    void aScanningHvmGuestSeesAndChangesOnlyItself(@TempDir Path dir) throws Exception {
+        byte[] scanner = Files.readAllBytes(Guests.kernel("physscan", dir));
+        Vmm vmm = HvmTestSupport.withDevices(new Vmm(256L << 20, 2, new CreditFactory()));
+        try {
+            Domain victim = vmm.create(DomainConfig.builder("victim").type(DomainType.HVM)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16)
+                    .cmdline("loop=20000 mix=1 repeat=0").startPaused(true).build());
+            Domain pv = vmm.create(DomainConfig.builder("pv-victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "hello"))
+                    .memoryMiB(16).startPaused(true).build());
+            Domain attacker = vmm.create(DomainConfig.builder("attacker").type(DomainType.HVM).kernel(scanner)
+                    .memoryMiB(16).startPaused(true).build());
+            List<Integer> victimPfns = List.of(0x900, 0xA00, 0xC00, 0xFFF); // above cpubench's image and stack
+            for (int pfn : victimPfns) plant(vmm, victim, pfn);
+            for (int pfn : List.of(0xE00, 0xFFF)) plant(vmm, pv, pfn);
+            plant(vmm, attacker, 0x800); // its own: the scan must find this one, at 0x00800000
+
+            vmm.unpause(victim.id());
+            HvmDomainTest.waitFor(() -> victim.consoleOutput().contains("cpubench: round="), vmm, victim);
+            vmm.unpause(attacker.id());
+            assertTrue(attacker.awaitShutdown(120, TimeUnit.SECONDS), attacker.consoleOutput() + vmm.dmesg());
+            String log = String.join("\n", vmm.dmesg());
+            List<String> found = log.lines().filter(l -> l.contains("(d" + attacker.id() + ") found ")).toList();
+            assertEquals(1, found.size(), log);
+            assertTrue(found.get(0).endsWith("found 00800000"), found.get(0));
+            // above its RAM: only its own two APIC pages answer, no write sticks
+            assertTrue(log.contains("(d" + attacker.id() + ") above-ram pages=00000002 stuck=00000000"), log);
+            assertTrue(log.contains("d" + attacker.id() + ": isa-debug-exit: status 33"), log);
+
+            for (int pfn : victimPfns) assertArrayEquals(MARKER, at(vmm, victim, pfn), "victim pfn " + pfn);
+            for (int pfn : List.of(0xE00, 0xFFF)) assertArrayEquals(MARKER, at(vmm, pv, pfn), "pv pfn " + pfn);
+            int rounds = (int) victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round=")).count();
+            HvmDomainTest.waitFor(() -> victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round="))
+                    .count() > rounds, vmm, victim);
+            assertFalse(victim.consoleOutput().contains("RESULT: FAIL"), victim.consoleOutput());
+            assertFalse(victim.awaitShutdown(0, TimeUnit.SECONDS));
+            assertEquals(0, vmm.internalErrors());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package org.oxen.vmm.core.hvm;
+
+import org.oxen.vmm.core.Vmm;
+import org.oxen.x86.dev.debugcon.DebugConFactory;
+import org.oxen.x86.dev.ioapic.IoApicFactory;
+import org.oxen.x86.dev.lapic.LapicFactory;
+import org.oxen.x86.dev.pci.PciFactory;
+import org.oxen.x86.dev.pic.PicFactory;
+import org.oxen.x86.dev.pit.PitFactory;
+import org.oxen.x86.dev.rtc.RtcFactory;
+import org.oxen.x86.dev.uart.UartFactory;
+
+/** A hypervisor without OSGi that knows the PC device bundles' factories, as the component binds them. */
+final class HvmTestSupport {
+
+    private HvmTestSupport() {
+    }
+
+    static Vmm vmm(int mib, int pcpus) {
+        Vmm vmm = new Vmm((long) mib << 20, pcpus);
+        withDevices(vmm);
+        return vmm;
+    }
+
+    static Vmm withDevices(Vmm vmm) {
+        vmm.addDeviceFactory("pic", new PicFactory());
+        vmm.addDeviceFactory("pit", new PitFactory());
+        vmm.addDeviceFactory("rtc", new RtcFactory());
+        vmm.addDeviceFactory("uart", new UartFactory());
+        vmm.addDeviceFactory("debugcon", new DebugConFactory());
+        vmm.addDeviceFactory("pci", new PciFactory());
+        vmm.addDeviceFactory("ioapic", new IoApicFactory());
+        vmm.addDeviceFactory("lapic", new LapicFactory());
+        return vmm;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The one loader of boot images into a PC's physical memory: multiboot v1 ELF32 kernels and
+ * BIOS-less ROMs ({@link org.oxen.x86.machine.boot.BootLoader}). The bare machine boots through
+ * it, and so do the VMM core's HVM domains (into their pseudo-physical memory): one copy of the
+ * boot protocol for both.
+ */
+@Export
+@Version("1.0.0")
+package org.oxen.x86.machine.boot;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,170 @@
+package org.oxen.itests.bnd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.test.common.annotation.InjectService;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.ShutdownReason;
+
+/**
+ * HVM domains in the real runtime: the guest kit's native programs (the same multiboot images
+ * `machine boot` runs on the bare PC) created with {@code type = "hvm"} through xl, their
+ * emulated COM1 read with {@code xl console}, listed beside PV domains and managed by every
+ * xl command that manages PV domains.
+ */
+class XlHvmDomainTest {
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    @InjectService(timeout = 10_000)
+    Hypervisor hv;
+
+    private GogoSession gogo;
+    private Path dir;
+    private long freeAtStart;
+
+    @BeforeEach
+    void open() throws Exception {
+        gogo = new GogoSession(processor);
+        dir = Files.createTempDirectory("xl-hvm");
+        freeAtStart = hv.freeFrames();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (Domain d : hv.list()) {
+            if (d.name().startsWith("hvm-") || d.name().startsWith("pv-")) {
+                gogo.run("xl destroy " + d.name());
+            }
+        }
+        gogo.close();
+        awaitTrue(() -> hv.freeFrames() == freeAtStart, "frames back to " + freeAtStart);
+    }
+
+    private Path cfg(String name, String text) throws Exception {
+        Path p = dir.resolve(name + ".cfg");
+        Files.writeString(p, "name = \"" + name + "\"\n" + text);
+        return p;
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static String row(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row " + name + " in\n" + text));
+    }
+
+    @Test
+    void nativeKitProgramsRunUnmodifiedAsHvmDomainsBesideAPvDomain() throws Exception {
+        List<String> names = new ArrayList<>();
+        // timer (PIT against RTC at 1 kHz) last, alone: see HvmDomainTest
+        for (String p : new String[] {"hello", "traps", "paging", "cpubench", "timer"}) {
+            if (p.equals("timer")) {
+                for (String n : names) {
+                    awaitTrue(() -> hv.find(n).orElseThrow().state() == DomainState.SHUTDOWN, n + " ends");
+                }
+            }
+            String extra = p.equals("cpubench") ? "extra = \"loop=20000 mix=3\"\n" : "extra = \"greeting=hvm\"\n";
+            Path c = cfg("hvm-" + p, "type = \"hvm\"\nkernel = \"guest-native:" + p + "\"\nmemory = 16\n"
+                    + "on_poweroff = \"preserve\"\n" + extra);
+            assertEquals("", gogo.run("xl create " + c));
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            names.add("hvm-" + p);
+        }
+        gogo.run("xl create " + cfg("pv-hello", "kernel = \"guest:hello\"\nmemory = 16\non_poweroff = \"preserve\"\n"));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        for (String n : names) {
+            String console = gogo.run("xl console " + n); // returns when the domain ends (no terminal)
+            assertTrue(console.strip().endsWith("RESULT: PASS"), n + ":\n" + console);
+            Domain d = hv.find(n).orElseThrow();
+            assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+        }
+        assertTrue(gogo.run("xl console hvm-hello").contains("flavor=native"), "the native image, unmodified");
+        assertTrue(gogo.run("xl console pv-hello").contains("RESULT: PASS"));
+        String list = gogo.run("xl list");
+        for (String n : names) {
+            assertTrue(row(list, n).matches(n + " +\\d+ +16 +1 +---s-- +\\d+\\.\\d"), list);
+        }
+        assertTrue(row(list, "pv-hello").matches("pv-hello +\\d+ +16 +1 +---s-- +\\d+\\.\\d"), list);
+        String json = gogo.run("xl list -l hvm-hello");
+        assertTrue(json.contains("\"type\": \"hvm\""), json);
+        assertTrue(gogo.run("xl dmesg").contains(") RESULT: PASS"), "port 0xE9 in the hypervisor log");
+        for (String n : names) {
+            assertEquals("", gogo.run("xl destroy " + n));
+        }
+    }
+
+    @Test
+    void aRunningHvmDomainUnderPauseSchedulerPoolsTopAndDestroy() throws Exception {
+        Path c = cfg("hvm-spin", "type = \"hvm\"\nkernel = \"guest-native:cpubench\"\nmemory = 16\n"
+                + "extra = \"loop=20000 mix=1 repeat=0\"\n");
+        gogo.run("xl create -p " + c);
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("hvm-spin").orElseThrow();
+        assertEquals(DomainState.PAUSED, d.state());
+        assertEquals(freeAtStart - 16 * 256, hv.freeFrames(), "16 MiB of frames from the pool");
+        assertTrue(row(gogo.run("xl vcpu-list hvm-spin"), "hvm-spin").matches(
+                String.format("hvm-spin {24} %5d     0 +(-|\\d+) +[-r][-b]- +\\d+\\.\\d  all / all", d.id())));
+        gogo.run("xl unpause hvm-spin");
+        awaitTrue(() -> d.consoleOutput().contains("cpubench: round="), "a checked round");
+
+        gogo.run("xl pause hvm-spin");
+        assertEquals(DomainState.PAUSED, d.state());
+        long n = d.vcpus().get(0).instructions();
+        Thread.sleep(200);
+        assertEquals(n, d.vcpus().get(0).instructions(), "paused");
+        gogo.run("xl unpause hvm-spin");
+        awaitTrue(() -> d.vcpus().get(0).instructions() > n, "running again");
+
+        assertEquals("", gogo.run("xl sched-credit -d hvm-spin -w 512"), gogo.err());
+        assertTrue(row(gogo.run("xl sched-credit"), "hvm-spin").matches("hvm-spin +\\d+ +512 +0"));
+        gogo.run("xl cpupool-create name=\"hvmpool\" sched=\"rr\"");
+        gogo.run("xl cpupool-cpu-remove Pool-0 1");
+        gogo.run("xl cpupool-cpu-add hvmpool 1");
+        try {
+            gogo.run("xl cpupool-migrate hvm-spin hvmpool");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+            assertTrue(gogo.run("xl cpupool-list hvmpool").contains("hvmpool               1   rr        y        1"));
+            long m = d.vcpus().get(0).instructions();
+            awaitTrue(() -> d.vcpus().get(0).instructions() > m && d.vcpus().get(0).lastPcpu() == 1,
+                    "running on the pool's pCPU 1");
+            gogo.run("xl cpupool-migrate hvm-spin Pool-0");
+            assertEquals(0, gogo.get("xl.status"), gogo.err());
+        } finally {
+            gogo.run("xl cpupool-cpu-remove hvmpool 1");
+            gogo.run("xl cpupool-cpu-add Pool-0 1");
+            gogo.run("xl cpupool-destroy hvmpool");
+        }
+        String top = gogo.run("xl top -b -i 1 -d 0.2");
+        assertTrue(top.lines().anyMatch(l -> l.matches(" *hvm-spin -----r? *.*|.*hvm-spin.*")), top);
+        assertFalse(d.consoleOutput().contains("RESULT: FAIL"), d.consoleOutput());
+        assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS), d.consoleOutput());
+        assertEquals("", gogo.run("xl destroy hvm-spin"));
+        assertTrue(hv.find("hvm-spin").isEmpty());
+        assertEquals(freeAtStart, hv.freeFrames(), "every frame back in the pool");
+    }
+}
