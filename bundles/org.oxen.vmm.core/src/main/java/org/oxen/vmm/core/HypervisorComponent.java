@@ -163,7 +163,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
 
     @Override
     public Domain create(DomainConfig config) throws DomainBuildException {
-        return vmm.create(config);
+        Domain d = vmm.create(config);
+        // registered before create returns, so `xl create` then `xl debug` finds it (the CREATED
+        // event, delivered later on the event thread, then finds it registered)
+        registerDebugTarget(new DomainEvent(DomainEvent.Type.CREATED, d.id(), d.name(), ""));
+        return d;
     }
 
     @Override
