@@ -67,6 +67,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final PvVcpuArch pv;
     private final Dom0Events dom0Events = new Dom0Events(this);
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
+    private final org.oxen.vmm.core.paging.LogDirty logDirty;
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
@@ -95,6 +96,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
                 pool.m2pFirstFrame(), nrPcpus));
         sched = new SchedCore(this, time, nrPcpus);
+        logDirty = new org.oxen.vmm.core.paging.LogDirty(pool, this::domain, domains::values);
     }
 
     /**
@@ -126,6 +128,56 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     /** The scheduler core (tests, benchmarks). */
     public SchedCore schedCore() {
         return sched;
+    }
+
+    /**
+     * How the vcpus of domains created from now on execute (interpreter, decoded-instruction
+     * cache, translator); {@link CpuOptions#DEFAULT} unless set.
+     */
+    public void setCpuOptions(org.oxen.x86.cpu.CpuOptions options) {
+        pv.setCpuOptions(java.util.Objects.requireNonNull(options, "options"));
+    }
+
+    // ---- log-dirty (for save/restore and live migration: XEN_DOMCTL_SHADOW_OP_*) ----
+
+    /**
+     * Puts a running (or paused) domain into log-dirty mode with a clean bitmap
+     * (ENABLE_LOGDIRTY). Never call the log-dirty methods on a vcpu's thread: they wait for
+     * the vcpus to flush their TLBs.
+     *
+     * @throws IllegalArgumentException no such domain
+     * @throws IllegalStateException already in log-dirty mode
+     */
+    public void logDirtyEnable(int domid) {
+        logDirty.enable(existing(domid));
+    }
+
+    /** Leaves log-dirty mode (SHADOW_OP_OFF); the bitmap is dropped. */
+    public void logDirtyDisable(int domid) {
+        logDirty.disable(existing(domid));
+    }
+
+    public boolean logDirtyEnabled(int domid) {
+        return logDirty.enabled(existing(domid));
+    }
+
+    /**
+     * The pfns written since log-dirty was enabled or last cleaned, among {@code 0..pages-1}
+     * (SHADOW_OP_PEEK): bit {@code pfn % 64} of word {@code pfn / 64}.
+     */
+    public long[] logDirtyPeek(int domid, int pages) {
+        return logDirty.peek(existing(domid), pages);
+    }
+
+    /** As {@link #logDirtyPeek}, and those marks are cleared atomically with re-arming (SHADOW_OP_CLEAN). */
+    public long[] logDirtyClean(int domid, int pages) {
+        return logDirty.clean(existing(domid), pages);
+    }
+
+    private DomainImpl existing(int domid) {
+        DomainImpl d = domains.get(domid);
+        if (d == null) throw new IllegalArgumentException("no domain " + domid);
+        return d;
     }
 
     /** The hypercall table (tests drive it directly on a paused domain's vcpu). */

@@ -83,6 +83,11 @@ final class BoardMemory implements PhysicalMemory, DirectMemory {
         return null;
     }
 
+    @Override
+    public boolean directWrite(long page, boolean writing) {
+        return page < 0 || page >= ramSize || ram.directWrite(page, writing);
+    }
+
     private boolean touchesWindow(long page) {
         for (MmioMap.Mapping m : mmio.mappings()) {
             if (m.base() <= page + 0xFFF && m.last() >= page) {
