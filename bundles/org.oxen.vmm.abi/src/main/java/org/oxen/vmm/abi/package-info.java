@@ -7,7 +7,7 @@
  * to guests) and {@code Xen.MAX_VMASST_TYPE} (defined only below interface version 4.6).
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package org.oxen.vmm.abi;
 
 import org.osgi.annotation.bundle.Export;

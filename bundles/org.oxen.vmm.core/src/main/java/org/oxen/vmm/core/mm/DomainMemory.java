@@ -84,7 +84,7 @@ public final class DomainMemory {
     /** Records pfn -> mfn here and mfn -> pfn in the M2P (a pfn changing frames is dirty in log-dirty mode). */
     public void setP2m(FramePool pool, int pfn, int mfn) {
         markDirty(pfn);
-        if (pfn >= p2m.length) { // populate_physmap beyond the boot physmap: the M2P records it
+        if (pfn < 0 || pfn >= p2m.length) { // beyond the boot physmap (a pfn the guest chose): the M2P records it
             pool.m2pSet(mfn, pfn);
             return;
         }
