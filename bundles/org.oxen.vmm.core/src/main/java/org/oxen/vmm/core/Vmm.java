@@ -174,6 +174,65 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return logDirty.clean(existing(domid), pages);
     }
 
+    // ---- shadow mode ----
+
+    /**
+     * Puts a domain into shadow mode: its vcpus run on shadow page tables oxen builds from the
+     * guest's (see {@link org.oxen.vmm.core.paging.ShadowPaging}). The domain is paused while
+     * its vcpus switch.
+     *
+     * @throws IllegalStateException already in shadow mode
+     */
+    public void shadowEnable(int domid) {
+        DomainImpl d = existing(domid);
+        pause(domid);
+        try {
+            synchronized (pool) {
+                if (d.shadow != null) throw new IllegalStateException("domain " + domid + " is already in shadow mode");
+                d.shadow = new org.oxen.vmm.core.paging.ShadowPaging(pool, guest, domid);
+            }
+            switchCr3(d);
+        } finally {
+            unpause(domid);
+        }
+    }
+
+    /** Leaves shadow mode: the vcpus run on the guest's tables again and the shadow frames go back to the pool. */
+    public void shadowDisable(int domid) {
+        DomainImpl d = existing(domid);
+        pause(domid);
+        try {
+            org.oxen.vmm.core.paging.ShadowPaging sh;
+            synchronized (pool) {
+                sh = d.shadow;
+                if (sh == null) throw new IllegalStateException("domain " + domid + " is not in shadow mode");
+                d.shadow = null;
+            }
+            switchCr3(d);
+            synchronized (pool) {
+                sh.release();
+            }
+        } finally {
+            unpause(domid);
+        }
+    }
+
+    /** The shadow statistics of a domain in shadow mode, or null. */
+    public String shadowStatistics(int domid) {
+        org.oxen.vmm.core.paging.ShadowPaging sh = existing(domid).shadow;
+        return sh == null ? null : sh.toString();
+    }
+
+    private static void switchCr3(DomainImpl d) {
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (v.baseL3 >= 0) {
+                v.loadCr3();
+                v.cpu().flushTlb();
+            }
+        }
+    }
+
     private DomainImpl existing(int domid) {
         DomainImpl d = domains.get(domid);
         if (d == null) throw new IllegalArgumentException("no domain " + domid);
@@ -293,6 +352,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
             int n = pool.releaseDomain(d.id());
+            org.oxen.vmm.core.paging.ShadowPaging sh = d.shadow;
+            if (sh != null) {
+                d.shadow = null;
+                n += sh.release();
+            }
             int l1 = d.memory().perdomainL1();
             if (l1 >= 0) {
                 pool.freeXen(l1);

@@ -60,6 +60,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
+    /** Shadow paging when the domain is in shadow mode (changed under the mm lock, domain paused), else null. */
+    public volatile org.oxen.vmm.core.paging.ShadowPaging shadow;
 
     private int pauseCount;
     private boolean shutdown;
