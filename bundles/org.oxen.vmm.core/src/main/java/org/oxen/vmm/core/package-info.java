@@ -28,7 +28,8 @@
  * a domain lock, or alone, never with another lock of this list below it.
  * The log-dirty lock (a domain's {@code DomainMemory} monitor, {@code paging.LogDirty}) is taken
  * alone, never on a pCPU thread (it waits for vcpus to flush their TLBs); the mm lock may be
- * taken under it. Log-dirty's write reports take no lock. pCPU threads (guest code, hypercalls, exits, timer
+ * taken under it. Log-dirty's write reports take no lock. Shadow paging's state
+ * ({@code paging.ShadowPaging}) is guarded by the mm lock. pCPU threads (guest code, hypercalls, exits, timer
  * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait
  * for a vcpu to leave its pCPU while holding them.
  */

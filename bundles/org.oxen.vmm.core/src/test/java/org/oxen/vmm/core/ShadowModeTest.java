@@ -77,6 +77,30 @@ class ShadowModeTest {
         return out;
     }
 
+    /**
+     * Shadow mode on and off again on a paused domain: the shadow frames go back to the pool,
+     * the vcpu's CR3 is the guest's L3 again, and the guest then passes in direct mode.
+     */
+    @Test
+    void shadowModeOffGivesTheFramesBackAndTheGuestRunsDirect() throws Exception {
+        long free = vmm.freeFrames();
+        DomainImpl d = (DomainImpl) vmm.create(DomainConfig.builder("paging-onoff")
+                .kernel(GuestImages.load(GuestImages.Flavor.PV, "paging")).memoryMiB(16).startPaused(true).build());
+        long built = vmm.freeFrames();
+        vmm.shadowEnable(d.id());
+        assertTrue(vmm.freeFrames() < built, "the shadow L3 and L2s come from the pool");
+        vmm.shadowDisable(d.id());
+        assertEquals(built, vmm.freeFrames());
+        assertEquals(d.vcpu(0).baseL3, d.vcpu(0).cpu().cr(3) >>> 12, "CR3 is the guest's L3 again");
+        assertNull(vmm.shadowStatistics(d.id()));
+        assertThrows(IllegalStateException.class, () -> vmm.shadowDisable(d.id()));
+        vmm.unpause(d.id());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS));
+        assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+        vmm.destroy(d.id());
+        assertEquals(free, vmm.freeFrames());
+    }
+
     /** The lines that state a hypervisor answer or a fault the guest saw. */
     static List<String> outcomes(String out) {
         return out.lines().filter(l -> l.contains(" -> ") || l.contains("#PF") || l.contains("error"))
