@@ -62,6 +62,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     public volatile int vmAssist;
     /** Shadow paging when the domain is in shadow mode (changed under the mm lock, domain paused), else null. */
     public volatile org.oxen.vmm.core.paging.ShadowPaging shadow;
+    /** The debugger attached to this domain ({@code xl debug}), or null. */
+    private volatile DomainDebugger debugger;
 
     private int pauseCount;
     private boolean shutdown;
@@ -87,6 +89,17 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     public FramePool pool() {
         return owner.pool();
+    }
+
+    public DomainDebugger debugger() {
+        return debugger;
+    }
+
+    /** Attaches {@code d} if no debugger is attached (or detaches with null); false if another one is. */
+    public synchronized boolean setDebugger(DomainDebugger d) {
+        if (d != null && debugger != null && debugger != d) return false;
+        debugger = d;
+        return true;
     }
 
     public org.oxen.x86.api.Clock clock() {
