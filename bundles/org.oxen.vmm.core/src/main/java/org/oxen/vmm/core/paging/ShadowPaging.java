@@ -34,6 +34,10 @@ import org.oxen.x86.api.Ram;
  * {@link #blow} zaps every shadow L2 entry below the hole, recycles the shadow L1s and re-reads
  * the guest L3s (Xen's shadow_blow_tables): shadows refill on demand. Simple and always
  * consistent, at the price of shadow faults after every page-table update (docs/PERFORMANCE.md).
+ * A shadow L3 whose guest frame is no longer an L3 of the domain is zeroed, not re-read. Shadow
+ * frames are never freed while the domain runs (a vcpu's cached PDPTEs may point at a shadow
+ * L2), so the shadow pool grows with the number of distinct L3s and L2s the guest has used,
+ * unbounded by anything but the guest's own memory (Xen caps it with a shadow allocation).
  * Shadow frames are Xen's (allocated from the pool, freed at {@link #release}); a recycled L1
  * stays this domain's shadow frame, so a vcpu still walking a stale shadow entry sees only
  * entries checked for this domain until its TLB flush.
@@ -180,7 +184,14 @@ public final class ShadowPaging {
             spareL1.add(s1);
         }
         l1.clear();
-        for (Map.Entry<Integer, Integer> e : l3.entrySet()) syncL3(e.getKey(), e.getValue());
+        for (Map.Entry<Integer, Integer> e : l3.entrySet()) {
+            int g3 = e.getKey();
+            if (pool.owner(g3) == domid && (pool.type(g3) & PageType.TYPE_MASK) == PageType.L3) {
+                syncL3(g3, e.getValue());
+            } else { // no longer an L3 of the domain (no vcpu runs on it: CR3 holds a type reference)
+                pool.zero(e.getValue());
+            }
+        }
     }
 
     /** Frees every shadow frame (shadow mode off, or the domain destroyed; no vcpu runs on them). */
