@@ -7,7 +7,7 @@
  *
  *   guest: prints "logdirty: round R ready", sets mailbox[0] = READY(R), spins reading it
  *   Domain-0 (the Java test): enables log-dirty / cleans the bitmap, sets mailbox[0] = GO(R)
- *   guest: writes the pages of round R -- page i with i % (R + 2) == 0 -- each by one kind of
+ *   guest: reads, then writes the pages of round R -- page i with i % (R + 2) == 0 -- each by one kind of
  *          store (i / (R + 2) % 5: a dword loop, byte stores, rep stosl, lock incl, xchg), and
  *          page 47 only through the hypervisor (xen_version(XENVER_extraversion) into it);
  *          records the pfns of its stack (mailbox[1], mailbox[2]); sets mailbox[0] = DONE(R)
@@ -46,6 +46,9 @@ static void store(int i, int r)
 {
     uint32_t *w = (uint32_t *)pages[i];
     uint32_t v = 0xd1e70000u | (uint32_t)(r << 8) | (uint32_t)i;
+    /* a read first: the TLB entry it fills (PTE D already set) would carry a write tag, so the
+     * store below takes the TLB fast path unless the hypervisor held the tag back */
+    (void)((volatile uint32_t *)w)[3];
     switch (i / (r + 2) % 5) {
     case 0:                                  /* plain dword stores */
         for (int k = 0; k < 16; k++)
