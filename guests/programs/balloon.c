@@ -11,6 +11,15 @@
  * the maximum stops at the maximum; an order-2 extent below 2^30 comes back aligned and goes
  * again. Last, `keep_out` pages (default 16) are given back and stay out, so the toolstack sees
  * the reservation drop; it prints "balloon: final reservation N".
+ *
+ * XENMEM_exchange (before the last step): 8 single pages for 2 order-2 extents below 2^30, an
+ * order-1 extent for 2 single pages, partial progress (the third of 4 pages still mapped:
+ * -EINVAL after 2, the first two exchanged, the fourth untouched), and the refusals (order 10,
+ * in.domid != out.domid, sizes that do not match, nr_exchanged past the input, an output list
+ * in the hypervisor hole, the argument unreadable, a frame named twice, another domain's frame,
+ * shared_info, the L3 in use, address bits no frame satisfies, another domain's or no domain's
+ * id), each leaving nr_exchanged, the frames and the reservation as Xen does. Each line:
+ * "balloon: exchange <what> -> rc R nr_exchanged N".
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -94,6 +103,156 @@ static void take_back(int first, int n, int populate)
     }
 }
 
+static uint32_t xin[16], xout[16];
+
+static long exchange(uint32_t in_nr, uint32_t in_order, uint32_t out_nr, uint32_t out_order, uint32_t bits,
+                     domid_t in_dom, domid_t out_dom, uint32_t start, uint32_t *nr)
+{
+    struct xen_memory_exchange x = {
+        { (uint32_t)xin, in_nr, in_order, 0, in_dom },
+        { (uint32_t)xout, out_nr, out_order, bits, out_dom },
+        start,
+    };
+    long rc = HYPERVISOR_memory_op(XENMEM_exchange, &x);
+    *nr = x.nr_exchanged;
+    return rc;
+}
+
+static uint32_t gpfn_of(int i) { return ((uint32_t)pages[i] - VIRT_BASE) >> PAGE_SHIFT; }
+
+static void unmap(int i)
+{
+    long rc = pv_update_va_mapping((uint32_t)pages[i], 0, UVMF_INVLPG | UVMF_LOCAL);
+    CHECK(rc == 0, "unmap page %d: %ld", i, rc);
+}
+
+static void map(int i, uint32_t mfn)
+{
+    long rc = pv_update_va_mapping((uint32_t)pages[i], ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D,
+                                   UVMF_INVLPG | UVMF_LOCAL);
+    CHECK(rc == 0, "map page %d at mfn %#x: %ld", i, mfn, rc);
+}
+
+/* Page i now has frame mfn: the M2P says so, it comes zeroed, and gets round-0 data again. */
+static void remap_new(int i, uint32_t mfn)
+{
+    CHECK(pv_m2p[mfn] == gpfn_of(i), "m2p[%#x] = %#x, expected pfn %#x", mfn, pv_m2p[mfn], gpfn_of(i));
+    map(i, mfn);
+    const volatile uint32_t *w = (const volatile uint32_t *)pages[i];
+    for (unsigned k = 0; k < PAGE_SIZE / 4; k += 61)
+        CHECK(w[k] == 0, "exchanged page %d not zeroed", i);
+    fill(i, 0);
+}
+
+static void refuse(const char *what, long want_rc, long rc, uint32_t nr, uint32_t want_nr)
+{
+    CHECK(rc == want_rc && nr == want_nr, "exchange %s: rc %ld nr_exchanged %u, expected %ld and %u", what, rc, nr,
+          want_rc, want_nr);
+    printf("balloon: exchange %-30s -> rc %ld nr_exchanged %u\n", what, rc, nr);
+}
+
+static void exchange_tests(uint32_t foreign, domid_t victim)
+{
+    long before = reservation(XENMEM_current_reservation);
+    uint32_t nr;
+    long rc;
+
+    /* 8 single pages for 2 contiguous order-2 extents below 2^30 */
+    for (int i = 0; i < 8; i++) {
+        xin[i] = pv_virt_to_mfn(pages[i]);
+        unmap(i);
+    }
+    xout[0] = gpfn_of(0);
+    xout[1] = gpfn_of(4);
+    rc = exchange(8, 0, 2, 2, 30, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("8 pages for 2 order-2 extents", 0, rc, nr, 8);
+    for (int i = 0; i < 8; i++)
+        CHECK(pv_m2p[xin[i]] == 0xFFFFFFFFu, "old frame %#x still in the M2P (%#x)", xin[i], pv_m2p[xin[i]]);
+    uint32_t ext0 = xout[0], ext1 = xout[1];
+    CHECK((ext0 & 3) == 0 && (ext1 & 3) == 0 && ext0 < (1u << 18) && ext1 < (1u << 18), "extents %#x %#x", ext0, ext1);
+    for (int i = 0; i < 8; i++)
+        remap_new(i, (i < 4 ? ext0 : ext1) + (uint32_t)(i & 3));
+
+    /* an order-1 extent (pages 0 and 1, contiguous now) for 2 single pages */
+    unmap(0);
+    unmap(1);
+    xin[0] = ext0;
+    xout[0] = gpfn_of(0);
+    xout[1] = gpfn_of(1);
+    rc = exchange(1, 1, 2, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("an order-1 extent for 2 pages", 0, rc, nr, 1);
+    remap_new(0, xout[0]);
+    remap_new(1, xout[1]);
+
+    /* partial progress: pages 10, 11, 13 unmapped, 12 still mapped */
+    uint32_t old13 = pv_virt_to_mfn(pages[13]);
+    for (int i = 10; i < 14; i++) {
+        xin[i - 10] = pv_virt_to_mfn(pages[i]);
+        xout[i - 10] = gpfn_of(i);
+        if (i != 12)
+            unmap(i);
+    }
+    rc = exchange(4, 0, 4, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("4 pages, the third still mapped", -XEN_EINVAL, rc, nr, 2);
+    remap_new(10, xout[0]);
+    remap_new(11, xout[1]);
+    CHECK(pv_m2p[old13] == gpfn_of(13), "page 13's frame was exchanged");
+    map(13, old13);
+    check(13, 0);
+    check(12, 0);
+
+    /* refusals: nothing moves */
+    xin[0] = pv_virt_to_mfn(pages[20]);
+    xout[0] = gpfn_of(20);
+    rc = exchange(1, 10, 1, 10, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("order 10", -XEN_EPERM, rc, nr, 0);
+    rc = exchange(1, 0, 1, 0, 0, DOMID_SELF, 0, 0, &nr);
+    refuse("in.domid != out.domid", -XEN_EINVAL, rc, nr, 0);
+    rc = exchange(2, 0, 1, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("2 pages for 1", -XEN_EINVAL, rc, nr, 0);
+    rc = exchange(2, 0, 2, 0, 0, DOMID_SELF, DOMID_SELF, 3, &nr);
+    refuse("nr_exchanged past the input", -XEN_EINVAL, rc, nr, 3);
+    {
+        struct xen_memory_exchange x = { { (uint32_t)xin, 1, 0, 0, DOMID_SELF },
+                                         { MACH2PHYS_VIRT_START, 1, 0, 0, DOMID_SELF }, 0 };
+        rc = HYPERVISOR_memory_op(XENMEM_exchange, &x);
+        refuse("output list in the hypervisor hole", -XEN_EFAULT, rc, x.nr_exchanged, 0);
+        rc = HYPERVISOR_memory_op(XENMEM_exchange, (void *)MACH2PHYS_VIRT_START);
+        refuse("argument in the hypervisor hole", -XEN_EFAULT, rc, 0, 0);
+    }
+    unmap(20);
+    xin[1] = xin[0];                  /* one chunk: 2 pages for an order-1 extent */
+    rc = exchange(2, 0, 1, 1, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("a frame named twice", -XEN_EINVAL, rc, nr, 0);
+    rc = exchange(1, 0, 1, 0, 13, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("address bits 13", -XEN_ENOMEM, rc, nr, 0);
+    CHECK(pv_m2p[xin[0]] == gpfn_of(20), "page 20's frame left the domain");
+    map(20, xin[0]);
+    check(20, 0);
+    if (foreign) {
+        xin[0] = foreign;
+        rc = exchange(1, 0, 1, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+        refuse("a frame of another domain", -XEN_EINVAL, rc, nr, 0);
+    }
+    xin[0] = pv_start_info->shared_info >> PAGE_SHIFT;
+    rc = exchange(1, 0, 1, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("shared_info", -XEN_EINVAL, rc, nr, 0);
+    xin[0] = pv_cur_l3_mfn;
+    rc = exchange(1, 0, 1, 0, 0, DOMID_SELF, DOMID_SELF, 0, &nr);
+    refuse("the L3 in use", -XEN_EINVAL, rc, nr, 0);
+    xin[0] = pv_virt_to_mfn(pages[20]);
+    if (victim) {
+        rc = exchange(1, 0, 1, 0, 0, victim, victim, 0, &nr);
+        refuse("another domain's memory", -XEN_EPERM, rc, nr, 0);
+    }
+    rc = exchange(1, 0, 1, 0, 0, 0x7000, 0x7000, 0, &nr);
+    refuse("no such domain", -XEN_ESRCH, rc, nr, 0);
+    CHECK(reservation(XENMEM_current_reservation) == before, "exchange moved the reservation to %ld from %ld",
+          reservation(XENMEM_current_reservation), before);
+    for (int i = 0; i < 24; i++)
+        check(i, 0);
+}
+
 void guest_main(void)
 {
     int n = (int)cmdline_u32("pages", 32), rounds = (int)cmdline_u32("rounds", 3);
@@ -151,10 +310,14 @@ void guest_main(void)
     CHECK(reservation(XENMEM_current_reservation) == cur0, "reservation %ld, expected %ld",
           reservation(XENMEM_current_reservation), cur0);
 
+    /* exchange refills pages 0..23 with round-0 data */
+    for (int i = 0; i < 24; i++)
+        fill(i, 0);
+    exchange_tests(foreign, (domid_t)cmdline_u32("victim", 0));
     if (keep_out)
         give_back(NPAGES - keep_out, keep_out);
     for (int i = 0; i < NPAGES - keep_out; i++)
-        check(i, i < n ? rounds : 0);
+        check(i, i < 24 || i >= n ? 0 : rounds);
     printf("balloon: final reservation %ld\n", reservation(XENMEM_current_reservation));
     pass();
 }

@@ -247,6 +247,7 @@ typedef struct mmuext_op {
 #define XENMEM_current_reservation  3
 #define XENMEM_maximum_reservation  4
 #define XENMEM_populate_physmap     6
+#define XENMEM_exchange             11
 
 /* memory.h's xen_memory_reservation as a 32-bit guest passes it */
 struct xen_memory_reservation {
@@ -256,6 +257,15 @@ struct xen_memory_reservation {
     uint32_t mem_flags;                 /* bits 0-7: address bits (0: any) */
     domid_t  domid;
 };
+
+/* memory.h's xen_memory_exchange as a 32-bit guest passes it */
+struct xen_memory_exchange {
+    struct xen_memory_reservation in;   /* frames given (GMFNs, of order in.extent_order) */
+    struct xen_memory_reservation out;  /* pfns to fill (GPFNs in, first MFNs out) */
+    uint32_t nr_exchanged;              /* in: where to start (0); out: input extents done */
+};
+_Static_assert(sizeof(struct xen_memory_reservation) == 20, "compat xen_memory_reservation");
+_Static_assert(sizeof(struct xen_memory_exchange) == 44, "compat xen_memory_exchange");
 
 /* ---- console (xen.h, io/console.h) ----------------------------------- */
 #define CONSOLEIO_write 0

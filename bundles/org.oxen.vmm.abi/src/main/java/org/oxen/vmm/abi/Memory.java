@@ -13,6 +13,7 @@ public final class Memory {
     public static final int XENMEM_MACHPHYS_MFN_LIST = 5;
     public static final int XENMEM_POPULATE_PHYSMAP = 6;
     public static final int XENMEM_MEMORY_MAP = 9;
+    public static final int XENMEM_EXCHANGE = 11;
     public static final int XENMEM_MACHINE_MEMORY_MAP = 10;
     public static final int XENMEM_MACHPHYS_MAPPING = 12;
     public static final int XENMEM_MAXIMUM_GPFN = 14;
@@ -40,6 +41,15 @@ public final class Memory {
     public static final int RESERVATION_EXTENT_ORDER = 8;
     public static final int RESERVATION_MEM_FLAGS = 12;
     public static final int RESERVATION_DOMID = 16;
+    /**
+     * xen_memory_exchange as a 32-bit guest passes it (compat): in and out are
+     * xen_memory_reservations (20 bytes each), then nr_exchanged u32; 44 bytes.
+     */
+    public static final int EXCHANGE_IN = 0;
+    public static final int EXCHANGE_OUT = 20;
+    public static final int EXCHANGE_NR_EXCHANGED = 40;
+    public static final int EXCHANGE_SIZE = 44;
+
     /** Largest extent order an unprivileged domain may ask for (multipage_allocation_permitted: 2 MiB). */
     public static final int MAX_UNPRIVILEGED_ORDER = 9;
 

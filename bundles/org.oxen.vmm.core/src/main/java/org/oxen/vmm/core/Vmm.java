@@ -81,6 +81,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     /** The PC device bundles' factories by type, for HVM domains. */
     private final Map<String, DeviceFactory> deviceFactories = new java.util.concurrent.ConcurrentHashMap<>();
+    private final org.oxen.vmm.core.paging.LogDirty logDirty;
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
@@ -112,6 +113,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
                 pool.m2pFirstFrame(), nrPcpus));
         sched = new SchedCore(this, time, nrPcpus);
+        logDirty = new org.oxen.vmm.core.paging.LogDirty(pool, this::domain, domains::values);
     }
 
     /**
@@ -152,6 +154,115 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     /** The scheduler core (tests, benchmarks). */
     public SchedCore schedCore() {
         return sched;
+    }
+
+    /**
+     * How the vcpus of domains created from now on execute (interpreter, decoded-instruction
+     * cache, translator); {@link CpuOptions#DEFAULT} unless set.
+     */
+    public void setCpuOptions(org.oxen.x86.cpu.CpuOptions options) {
+        pv.setCpuOptions(java.util.Objects.requireNonNull(options, "options"));
+    }
+
+    // ---- log-dirty (for save/restore and live migration: XEN_DOMCTL_SHADOW_OP_*) ----
+
+    /**
+     * Puts a running (or paused) domain into log-dirty mode with a clean bitmap
+     * (ENABLE_LOGDIRTY). Never call the log-dirty methods on a vcpu's thread: they wait for
+     * the vcpus to flush their TLBs.
+     *
+     * @throws IllegalArgumentException no such domain
+     * @throws IllegalStateException already in log-dirty mode
+     */
+    public void logDirtyEnable(int domid) {
+        logDirty.enable(existing(domid));
+    }
+
+    /** Leaves log-dirty mode (SHADOW_OP_OFF); the bitmap is dropped. */
+    public void logDirtyDisable(int domid) {
+        logDirty.disable(existing(domid));
+    }
+
+    public boolean logDirtyEnabled(int domid) {
+        return logDirty.enabled(existing(domid));
+    }
+
+    /**
+     * The pfns written since log-dirty was enabled or last cleaned, among {@code 0..pages-1}
+     * (SHADOW_OP_PEEK): bit {@code pfn % 64} of word {@code pfn / 64}.
+     */
+    public long[] logDirtyPeek(int domid, int pages) {
+        return logDirty.peek(existing(domid), pages);
+    }
+
+    /** As {@link #logDirtyPeek}, and those marks are cleared atomically with re-arming (SHADOW_OP_CLEAN). */
+    public long[] logDirtyClean(int domid, int pages) {
+        return logDirty.clean(existing(domid), pages);
+    }
+
+    // ---- shadow mode ----
+
+    /**
+     * Puts a domain into shadow mode: its vcpus run on shadow page tables oxen builds from the
+     * guest's (see {@link org.oxen.vmm.core.paging.ShadowPaging}). The domain is paused while
+     * its vcpus switch.
+     *
+     * @throws IllegalStateException already in shadow mode
+     */
+    public void shadowEnable(int domid) {
+        DomainImpl d = existing(domid);
+        pause(domid);
+        try {
+            synchronized (pool) {
+                if (d.shadow != null) throw new IllegalStateException("domain " + domid + " is already in shadow mode");
+                d.shadow = new org.oxen.vmm.core.paging.ShadowPaging(pool, guest, domid);
+            }
+            switchCr3(d);
+        } finally {
+            unpause(domid);
+        }
+    }
+
+    /** Leaves shadow mode: the vcpus run on the guest's tables again and the shadow frames go back to the pool. */
+    public void shadowDisable(int domid) {
+        DomainImpl d = existing(domid);
+        pause(domid);
+        try {
+            org.oxen.vmm.core.paging.ShadowPaging sh;
+            synchronized (pool) {
+                sh = d.shadow;
+                if (sh == null) throw new IllegalStateException("domain " + domid + " is not in shadow mode");
+                d.shadow = null;
+            }
+            switchCr3(d);
+            synchronized (pool) {
+                sh.release();
+            }
+        } finally {
+            unpause(domid);
+        }
+    }
+
+    /** The shadow statistics of a domain in shadow mode, or null. */
+    public String shadowStatistics(int domid) {
+        org.oxen.vmm.core.paging.ShadowPaging sh = existing(domid).shadow;
+        return sh == null ? null : sh.toString();
+    }
+
+    private static void switchCr3(DomainImpl d) {
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (v.baseL3 >= 0) {
+                v.loadCr3();
+                v.cpu().flushTlb();
+            }
+        }
+    }
+
+    private DomainImpl existing(int domid) {
+        DomainImpl d = domains.get(domid);
+        if (d == null) throw new IllegalArgumentException("no domain " + domid);
+        return d;
     }
 
     /** The hypercall table (tests drive it directly on a paused domain's vcpu). */
@@ -306,6 +417,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
             int n = pool.releaseDomain(d.id());
+            org.oxen.vmm.core.paging.ShadowPaging sh = d.shadow;
+            if (sh != null) {
+                d.shadow = null;
+                n += sh.release();
+            }
             int l1 = d.memory().perdomainL1();
             if (l1 >= 0) {
                 pool.freeXen(l1);

@@ -31,7 +31,11 @@
  * pending event and sets it; a sender sets the event pending, then clears it): no wake-up is
  * lost between the check and the block.
  * The mm lock (the {@code FramePool} monitor) is taken under the Vmm monitor, a destroy lock, a
- * domain lock or a grant table's monitor, or alone, never with another lock of this list below it. pCPU threads (guest code, hypercalls, exits, timer
+ * domain lock or a grant table's monitor, or alone, never with another lock of this list below it.
+ * The log-dirty lock (a domain's {@code DomainMemory} monitor, {@code paging.LogDirty}) is taken
+ * alone, never on a pCPU thread (it waits for vcpus to flush their TLBs); the mm lock may be
+ * taken under it. Log-dirty's write reports take no lock. Shadow paging's state
+ * ({@code paging.ShadowPaging}) is guarded by the mm lock. pCPU threads (guest code, hypercalls, exits, timer
  * callbacks) never take the Vmm monitor nor the config lock, so a toolstack operation may wait
  * for a vcpu to leave its pCPU while holding them.
  */

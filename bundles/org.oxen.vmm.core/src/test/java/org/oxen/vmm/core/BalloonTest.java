@@ -20,6 +20,11 @@ import org.oxen.vmm.core.domain.DomainImpl;
 class BalloonTest {
 
     /**
+     * XENMEM_exchange (the kit's balloon runs it before keeping pages out): contiguous extents
+     * below an address limit, an order-1 extent split, partial progress, and every refusal with
+     * Xen's result and nr_exchanged; the reservation does not move, the victim's frame is
+     * untouched and every frame is back in the pool at destruction (the asserts below).
+     *
      * Three rounds of giving back and taking back 32 pages (populate_physmap and
      * increase_reservation), the guest checking its data each time; the refusals (a mapped page,
      * shared_info, the L3 in use, a victim domain's frame, order 10, another domain's
@@ -37,7 +42,8 @@ class BalloonTest {
             byte[] before = IsolationTest.frame(vmm, foreign);
             Domain d = vmm.create(DomainConfig.builder("balloon").kernel(GuestImages.load(GuestImages.Flavor.PV, "balloon"))
                     .memoryMiB(16).maxMemoryMiB(17).startPaused(true)
-                    .cmdline("pages=32 rounds=3 keep_out=16 foreign=0x" + Integer.toHexString(foreign)).build());
+                    .cmdline("pages=32 rounds=3 keep_out=16 foreign=0x" + Integer.toHexString(foreign) + " victim=" + victim.id())
+                    .build());
             long pages = d.memoryPages();
             long free = vmm.freeFrames();
             assertEquals(16 * 256, pages);
@@ -52,6 +58,19 @@ class BalloonTest {
             }
             assertTrue(out.contains("increase by 257 with room for 256 -> 256 extents"), out);
             assertTrue(out.contains("balloon: final reservation " + (pages - 16)), out);
+            String[][] exchanges = {
+                {"8 pages for 2 order-2 extents", "0", "8"}, {"an order-1 extent for 2 pages", "0", "1"},
+                {"4 pages, the third still mapped", "-22", "2"}, {"order 10", "-1", "0"},
+                {"in.domid != out.domid", "-22", "0"}, {"2 pages for 1", "-22", "0"}, {"nr_exchanged past the input", "-22", "3"},
+                {"output list in the hypervisor hole", "-14", "0"}, {"argument in the hypervisor hole", "-14", "0"},
+                {"a frame named twice", "-22", "0"}, {"address bits 13", "-12", "0"}, {"a frame of another domain", "-22", "0"},
+                {"shared_info", "-22", "0"}, {"the L3 in use", "-22", "0"}, {"another domain's memory", "-1", "0"},
+                {"no such domain", "-3", "0"},
+            };
+            for (String[] x : exchanges) {
+                assertTrue(out.matches("(?s).*balloon: exchange " + java.util.regex.Pattern.quote(x[0]) + " +-> rc " + x[1]
+                        + " nr_exchanged " + x[2] + "\n.*"), x[0] + ":\n" + out);
+            }
             assertEquals(pages - 16, d.memoryPages());
             assertEquals(free + 16, vmm.freeFrames(), "the pages kept out are back in the pool");
             assertArrayEquals(before, IsolationTest.frame(vmm, foreign));

@@ -79,7 +79,8 @@ class WritablePageTablesTest {
     /**
      * Benchmark (not in CI): the cost of one page-table update per mode, the same kit workload
      * (remapping one window page N times): stores emulated by writable page tables (+ INVLPG),
-     * update_va_mapping, mmu_update (+ INVLPG). {@code -Doxen.bench=true -Doxen.ptwrite.n=N}.
+     * update_va_mapping, mmu_update (+ INVLPG), each on direct page tables and in shadow mode,
+     * in one run. {@code -Doxen.bench=true -Doxen.ptwrite.n=N}.
      */
     @Test
     void pageTableUpdateCostBenchmark() throws Exception {
@@ -87,12 +88,19 @@ class WritablePageTablesTest {
         int n = Integer.getInteger("oxen.ptwrite.n", 20000);
         DomainImpl victim = (DomainImpl) vmm.create(DomainConfig.builder("victim-b")
                 .kernel(GuestImages.load(GuestImages.Flavor.PV, "hello")).memoryMiB(8).startPaused(true).build());
-        Domain d = vmm.create(DomainConfig.builder("ptwrite-bench").kernel(GuestImages.load(GuestImages.Flavor.PV, "ptwrite"))
-                .memoryMiB(16).cmdline("foreign=0x" + Integer.toHexString(victim.memory().p2m(0)) + " bench=" + n).build());
-        String out = run(d);
-        out.lines().filter(l -> l.startsWith("BENCH")).forEach(System.out::println);
-        assertTrue(out.contains("BENCH ptwrite n=" + n), out);
-        vmm.destroy(d.id());
+        for (boolean shadow : new boolean[] {false, true}) {
+            Domain d = vmm.create(DomainConfig.builder("ptwrite-bench").kernel(GuestImages.load(GuestImages.Flavor.PV, "ptwrite"))
+                    .memoryMiB(16).cmdline("foreign=0x" + Integer.toHexString(victim.memory().p2m(0)) + " bench=" + n)
+                    .startPaused(true).build());
+            if (shadow) vmm.shadowEnable(d.id());
+            vmm.unpause(d.id());
+            String out = run(d);
+            String mode = shadow ? "shadow" : "direct";
+            out.lines().filter(l -> l.startsWith("BENCH")).forEach(l -> System.out.println(mode + ": " + l));
+            if (shadow) System.out.println(vmm.shadowStatistics(d.id()));
+            assertTrue(out.contains("BENCH ptwrite n=" + n), out);
+            vmm.destroy(d.id());
+        }
         vmm.destroy(victim.id());
     }
 

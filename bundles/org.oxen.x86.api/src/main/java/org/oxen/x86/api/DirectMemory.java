@@ -22,4 +22,14 @@ public interface DirectMemory {
 
     /** Offset of the page's first byte in the array returned by {@link #directArray}. */
     int directOffset(long pageAddress);
+
+    /**
+     * Asked by a TLB before it keeps a write tag for a RAM page (stores through the tag bypass
+     * this object): {@code writing} when the fill is for a store, which the memory may record
+     * (write watching, see {@link Ram#watchWrites}); false keeps the tag unfilled, so the next
+     * store takes the CPU's slow path and asks again with {@code writing}. Since 1.4.
+     */
+    default boolean directWrite(long pageAddress, boolean writing) {
+        return true;
+    }
 }

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,6 +24,16 @@ import java.util.concurrent.atomic.LongAdder;
  * array's publication through the volatile CAS makes its zeros visible. Concurrent writers see
  * Java's plain-array memory model, like real RAM without fences; the guest's own locks order
  * accesses.
+ *
+ * <p>Write watching (a hypervisor's log-dirty mode): {@link #watchWrites} arms a page so that
+ * the next write to it, by any path, is reported once to the {@link WriteListener} and disarms
+ * it: the write methods and atomics here check the page, and {@link #directWrite} keeps a CPU's
+ * TLB from holding a write tag for an armed page until the CPU writes it (then the page is
+ * reported first). No page armed (the bitmap never created) costs one field read per write
+ * method; the TLB fast paths are untouched. Arming and disarming are atomic per page (a CAS on
+ * the page's bit), so each write after an arm is reported exactly once by the thread that
+ * disarmed it; a caller that arms a page a CPU may already hold a write tag for must flush that
+ * CPU's TLB afterwards.
  */
 public final class Ram implements PhysicalMemory, DirectMemory {
 
@@ -38,6 +49,16 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     private final byte[][] pages;
     private final long size;
     private final LongAdder committed = new LongAdder();
+    /** Armed pages, one bit per page; null until the first {@link #watchWrites}. */
+    private volatile AtomicLongArray watched;
+    private volatile WriteListener writeListener;
+
+    /** Told of the first write to an armed page (on the writer's thread; must not block). */
+    @FunctionalInterface
+    public interface WriteListener {
+        /** The page {@code frame} (address / 4 KiB) was armed and is being written: it is disarmed now. */
+        void pageWritten(long frame);
+    }
 
     /** RAM of {@code size} bytes (a multiple of 4 KiB, at most 2^31 pages), reading as zeros. */
     public Ram(long size) {
@@ -83,6 +104,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         while (len > 0) {
             int n = (int) Math.min(len, PAGE_SIZE - (address & PAGE_MASK));
             if (in(address, n)) {
+                if (watched != null) noteWrite(address);
                 System.arraycopy(data, off, commit((int) (address >>> PAGE_SHIFT)), (int) address & PAGE_MASK, n);
             } else {
                 for (int i = 0; i < n; i++) {
@@ -106,6 +128,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         if (in(pageAddress, PAGE_SIZE)) {
             byte[] p = pages[(int) (pageAddress >>> PAGE_SHIFT)];
             if (p != null) {
+                if (watched != null) noteWrite(pageAddress);
                 Arrays.fill(p, (byte) 0);
             }
         }
@@ -120,6 +143,95 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public int directOffset(long pageAddress) {
         return 0;
+    }
+
+    /**
+     * An armed page keeps no TLB write tag until the CPU writes it: {@code writing} reports and
+     * disarms it (the CPU then stores directly), a fill for a read keeps the tag unfilled.
+     */
+    @Override
+    public boolean directWrite(long pageAddress, boolean writing) {
+        AtomicLongArray w = watched;
+        if (w == null || pageAddress < 0 || pageAddress >= size) {
+            return true;
+        }
+        if (writing) {
+            noteWrite(pageAddress);
+            return true;
+        }
+        long f = pageAddress >>> PAGE_SHIFT;
+        return (w.get((int) (f >>> 6)) & (1L << f)) == 0;
+    }
+
+    // ---- write watching (log-dirty) ----
+
+    /** Sets the one listener told of writes to armed pages ({@code null}: none, writes only disarm). */
+    public void setWriteListener(WriteListener listener) {
+        writeListener = listener;
+    }
+
+    /**
+     * Arms page {@code frame}: its next write is reported. Returns whether it was armed before.
+     * A CPU that may hold a write tag for the page must flush its TLB after this.
+     */
+    public boolean watchWrites(long frame) {
+        checkFrame(frame);
+        AtomicLongArray w = watched;
+        if (w == null) {
+            synchronized (this) {
+                w = watched;
+                if (w == null) {
+                    watched = w = new AtomicLongArray((pages.length + 63) >>> 6);
+                }
+            }
+        }
+        int i = (int) (frame >>> 6);
+        long bit = 1L << frame;
+        for (;;) {
+            long cur = w.get(i);
+            if ((cur & bit) != 0) return true;
+            if (w.compareAndSet(i, cur, cur | bit)) return false;
+        }
+    }
+
+    /** Disarms page {@code frame} without a report; returns whether it was armed. */
+    public boolean unwatchWrites(long frame) {
+        checkFrame(frame);
+        AtomicLongArray w = watched;
+        return w != null && clearWatched(w, frame);
+    }
+
+    /** Whether page {@code frame} is armed (no write since {@link #watchWrites}). */
+    public boolean isWatched(long frame) {
+        checkFrame(frame);
+        AtomicLongArray w = watched;
+        return w != null && (w.get((int) (frame >>> 6)) & (1L << frame)) != 0;
+    }
+
+    private void checkFrame(long frame) {
+        if (frame < 0 || frame >= pages.length) {
+            throw new IllegalArgumentException("page " + frame + " is outside the RAM (" + pages.length + " pages)");
+        }
+    }
+
+    private static boolean clearWatched(AtomicLongArray w, long frame) {
+        int i = (int) (frame >>> 6);
+        long bit = 1L << frame;
+        for (;;) {
+            long cur = w.get(i);
+            if ((cur & bit) == 0) return false;
+            if (w.compareAndSet(i, cur, cur & ~bit)) return true;
+        }
+    }
+
+    /** The page of {@code a} (inside the RAM) is being written: report it if it was armed. */
+    private void noteWrite(long a) {
+        long f = a >>> PAGE_SHIFT;
+        AtomicLongArray w = watched;
+        if ((w.get((int) (f >>> 6)) & (1L << f)) != 0 && clearWatched(w, f)) {
+            WriteListener l = writeListener;
+            if (l != null) l.pageWritten(f);
+        }
     }
 
     private boolean in(long a, int n) {
@@ -181,6 +293,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
      */
     public boolean compareAndSet32(long a, int expect, int update) {
         checkAligned(a);
+        if (watched != null && expect != update) noteWrite(a);
         return ByteArrayAtomics.compareAndSet(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, expect, update);
     }
 
@@ -213,6 +326,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public void write8(long a, int v) {
         if (in(a, 1)) {
+            if (watched != null) noteWrite(a);
             commit((int) (a >>> PAGE_SHIFT))[(int) a & PAGE_MASK] = (byte) v;
         }
     }
@@ -220,6 +334,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public void write16(long a, int v) {
         if (in(a, 2) && samePage(a, 2)) {
+            if (watched != null) noteWrite(a);
             I16.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, (short) v);
         } else {
             write8(a, v);
@@ -230,6 +345,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public void write32(long a, int v) {
         if (in(a, 4) && samePage(a, 4)) {
+            if (watched != null) noteWrite(a);
             I32.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
         } else {
             write16(a, v);
@@ -240,6 +356,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     @Override
     public void write64(long a, long v) {
         if (in(a, 8) && samePage(a, 8)) {
+            if (watched != null) noteWrite(a);
             I64.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
         } else {
             write32(a, (int) v);

@@ -111,6 +111,40 @@ class RamTest {
         }
     }
 
+    /** Write watching: every write path reports an armed page once, then lets writes through. */
+    @Test
+    void anArmedPageIsReportedOnceByEveryWritePath() {
+        Ram ram = new Ram(1L << 20);
+        java.util.List<Long> reported = new java.util.ArrayList<>();
+        ram.setWriteListener(reported::add);
+        assertTrue(ram.directWrite(0x5000, false), "nothing armed: write tags allowed");
+        Runnable[] writers = {
+            () -> ram.write8(0x5001, 1), () -> ram.write16(0x5002, 2), () -> ram.write32(0x5004, 3),
+            () -> ram.write64(0x5008, 4), () -> ram.load(0x5010, new byte[] {5}, 0, 1), () -> ram.zeroPage(0x5000),
+            () -> ram.compareAndSet32(0x5000, 0, 7), () -> ram.testAndSetBit32(0x5004, 3),
+            () -> assertTrue(ram.directWrite(0x5000, true)),
+        };
+        for (int k = 0; k < writers.length; k++) {
+            reported.clear();
+            assertFalse(ram.watchWrites(5), "writer " + k + ": page 5 was not armed");
+            assertTrue(ram.isWatched(5));
+            assertFalse(ram.directWrite(0x5000, false), "writer " + k + ": an armed page gets no write tag on a read fill");
+            writers[k].run();
+            writers[k].run();
+            assertEquals(java.util.List.of(5L), reported, "writer " + k + " reported once");
+            assertFalse(ram.isWatched(5));
+            assertTrue(ram.directWrite(0x5000, false));
+        }
+        reported.clear();
+        ram.watchWrites(6);
+        ram.write32(0x5000, 1);                 // another page: nothing
+        ram.read32(0x6000);                     // a read: nothing
+        assertTrue(ram.unwatchWrites(6));
+        ram.write32(0x6000, 1);                 // disarmed without a report
+        assertEquals(java.util.List.of(), reported);
+        assertThrows(IllegalArgumentException.class, () -> ram.watchWrites(256));
+    }
+
     @Test
     void badSizesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Ram(0));

@@ -176,6 +176,12 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
         return null;
     }
 
+    /** Log-dirty's write check (DirectMemory 1.4) passes through to the RAM; device windows and ROM have none. */
+    @Override
+    public boolean directWrite(long page, boolean writing) {
+        return page < 0 || page >= ramSize || l.direct.directWrite(page, writing);
+    }
+
     private boolean touchesWindow(long page) {
         for (MmioMap.Mapping m : mmio.mappings()) {
             if (m.base() <= page + 0xFFF && m.last() >= page) {

@@ -61,6 +61,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
+    /** Shadow paging when the domain is in shadow mode (changed under the mm lock, domain paused), else null. */
+    public volatile org.oxen.vmm.core.paging.ShadowPaging shadow;
     /** The debugger attached to this domain ({@code xl debug}), or null. */
     private volatile DomainDebugger debugger;
 

@@ -476,7 +476,22 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public void reloadCr3IfRequested() {
         if (cr3ReloadPending) {
             cr3ReloadPending = false;
-            if (baseL3 >= 0) cpu.setCr(3, baseL3 << 12);
+            if (baseL3 >= 0) loadCr3();
+        }
+    }
+
+    /**
+     * Points the CPU's CR3 at the guest's L3 {@link #baseL3} or, in shadow mode, at its shadow
+     * L3 (made under the mm lock if it does not exist yet).
+     */
+    public void loadCr3() {
+        org.oxen.vmm.core.paging.ShadowPaging sh = domain.shadow;
+        if (sh == null) {
+            cpu.setCr(3, baseL3 << 12);
+            return;
+        }
+        synchronized (domain.pool()) {
+            cpu.setCr(3, sh.shadowL3(baseL3) << 12);
         }
     }
 

@@ -25,15 +25,39 @@ public final class GuestMemory {
 
     private final Ram ram;
     private final Object mmLock;
+    /**
+     * Shadow paging: the guest L3 frame of each shadow L3 frame (0: not a shadow L3), so that
+     * a vcpu's CR3 in shadow mode still means the guest's own tables here. Null until a domain
+     * uses shadow mode: direct mode pays one null check per translation.
+     */
+    private volatile int[] guestL3OfShadow;
 
     public GuestMemory(Ram ram, Object mmLock) {
         this.ram = ram;
         this.mmLock = mmLock;
     }
 
+    /** Records that shadow L3 frame {@code shadow} stands for guest L3 frame {@code guestL3} (0: no longer). */
+    public synchronized void mapShadowL3(int shadow, int guestL3) {
+        int[] m = guestL3OfShadow;
+        if (m == null) guestL3OfShadow = m = new int[(int) (ram.size() >>> 12)];
+        m[shadow] = guestL3;
+    }
+
+    /** The guest's CR3 for a CR3 that may hold a shadow L3. */
+    public int guestCr3(int cr3) {
+        int[] m = guestL3OfShadow;
+        if (m != null) {
+            int g = m[cr3 >>> 12];
+            if (g != 0) return g << 12;
+        }
+        return cr3;
+    }
+
     /** Machine address of {@code va}, or -1. */
     public long translate(int cr3, int va, boolean write) {
         if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return -1;
+        cr3 = guestCr3(cr3);
         long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));
         if ((l3e & Xen.PTE_P) == 0) return -1;
         long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));

@@ -19,10 +19,12 @@ final class MemoryHypercalls {
 
     private final Services s;
     private final ReservationHypercalls reservation;
+    private final MemoryExchange exchange;
 
     MemoryHypercalls(Services s) {
         this.s = s;
         this.reservation = new ReservationHypercalls(s);
+        this.exchange = new MemoryExchange(s);
     }
 
     long memoryOp(VcpuImpl v, int cmdArg, int arg, int a3, int a4, int a5, int a6, boolean mc) {
@@ -35,6 +37,8 @@ final class MemoryHypercalls {
             case Memory.XENMEM_DECREASE_RESERVATION:
             case Memory.XENMEM_POPULATE_PHYSMAP:
                 return reservation.reservationOp(v, cmdArg, arg, a3, a4, mc);
+            case Memory.XENMEM_EXCHANGE:
+                return exchange.exchange(v, cmdArg, arg, a3, a4, mc);
             case Memory.XENMEM_MAXIMUM_RAM_PAGE:
                 return pool.maxRamPage();
             case Memory.XENMEM_CURRENT_RESERVATION:

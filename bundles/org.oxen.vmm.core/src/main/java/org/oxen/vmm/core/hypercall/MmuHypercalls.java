@@ -296,7 +296,7 @@ final class MmuHypercalls {
                     if (rc != 0) return rc;
                     int old = v.baseL3;
                     v.baseL3 = (int) mfn;
-                    v.cpu().setCr(3, (int) mfn << 12);
+                    v.loadCr3();
                     if (old >= 0) pt.putPageAndType(old, dm);
                 }
                 return 0;
@@ -417,6 +417,12 @@ final class MmuHypercalls {
      * While waiting, the caller does any flush asked of itself (two vcpus may flush each other).
      */
     void flush(VcpuImpl v) {
+        org.oxen.vmm.core.paging.ShadowPaging sh = v.domain().shadow;
+        if (sh != null) {
+            synchronized (s.pool()) {
+                sh.blow(); // shadow mode: the guest's tables changed; shadows refill on demand
+            }
+        }
         v.cpu().flushTlb();
         DomainImpl d = v.domain();
         int n = d.vcpuCount();

@@ -214,7 +214,7 @@ final class VcpuHypercalls {
         cpu.setCr(0, t.virtualTs ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
         int old = t.baseL3;
         t.baseL3 = (int) l3;
-        cpu.setCr(3, (int) l3 << 12);
+        t.loadCr3();
         if (old >= 0) {
             synchronized (pool) {
                 pt.putPageAndType(old, d.memory());

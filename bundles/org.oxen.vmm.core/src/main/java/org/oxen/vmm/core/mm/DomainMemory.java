@@ -28,6 +28,8 @@ public final class DomainMemory {
     /** Frames owned by the domain outside its pseudo-physical space (shared_info). */
     private int[] extra = new int[0];
     private int perdomainL1 = -1;
+    /** The log-dirty bitmap while the domain is in log-dirty mode ({@code paging.LogDirty}), else null. */
+    private volatile org.oxen.vmm.core.paging.DirtyBitmap logDirty;
 
     public DomainMemory(int domid, int maxPages) {
         this.domid = domid;
@@ -64,9 +66,25 @@ public final class DomainMemory {
         return pfn >= 0 && pfn < nrPages ? p2m[pfn] : -1;
     }
 
-    /** Records pfn -> mfn here and mfn -> pfn in the M2P. */
+    public org.oxen.vmm.core.paging.DirtyBitmap logDirty() {
+        return logDirty;
+    }
+
+    /** Set by {@code paging.LogDirty} under this object's monitor (the log-dirty lock). */
+    public void setLogDirty(org.oxen.vmm.core.paging.DirtyBitmap bitmap) {
+        logDirty = bitmap;
+    }
+
+    /** A pfn got a (new) frame: in log-dirty mode it is dirty (Xen's paging_mark_pfn_dirty). */
+    private void markDirty(int pfn) {
+        org.oxen.vmm.core.paging.DirtyBitmap bm = logDirty;
+        if (bm != null) bm.mark(pfn & 0xFFFFFFFFL);
+    }
+
+    /** Records pfn -> mfn here and mfn -> pfn in the M2P (a pfn changing frames is dirty in log-dirty mode). */
     public void setP2m(FramePool pool, int pfn, int mfn) {
-        if (pfn >= p2m.length) { // populate_physmap beyond the boot physmap: the M2P records it
+        markDirty(pfn);
+        if (pfn < 0 || pfn >= p2m.length) { // beyond the boot physmap (a pfn the guest chose): the M2P records it
             pool.m2pSet(mfn, pfn);
             return;
         }
@@ -79,6 +97,7 @@ public final class DomainMemory {
 
     /** Keeps the hypervisor's P2M in step with a guest's MMU_MACHPHYS_UPDATE. */
     public void machphysUpdate(FramePool pool, int mfn, int pfn) {
+        markDirty(pfn);
         int old = pool.m2pGet(mfn);
         if (old >= 0 && old < nrPages && p2m[old] == mfn) {
             p2m[old] = -1;

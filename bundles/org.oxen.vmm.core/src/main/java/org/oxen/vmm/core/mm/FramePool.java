@@ -197,6 +197,7 @@ public final class FramePool {
         }
         owner[mfn] = OWNER_FREE;
         keptForGrants[mfn] = false;
+        ram.unwatchWrites(mfn); // log-dirty: a freed frame reports nothing to its next owner
         refCount[mfn] = 0;
         type[mfn] = PageType.NONE;
         typeCount[mfn] = 0;
@@ -253,6 +254,27 @@ public final class FramePool {
             }
         }
         return n;
+    }
+
+    /** The frames {@code domid} owns, in frame order. */
+    public synchronized int[] framesOf(int domid) {
+        int n = 0;
+        for (int f = xenFrames; f < nrFrames; f++) {
+            if (owner[f] == domid) n++;
+        }
+        int[] r = new int[n];
+        for (int f = xenFrames, k = 0; f < nrFrames; f++) {
+            if (owner[f] == domid) r[k++] = f;
+        }
+        return r;
+    }
+
+    /**
+     * The owner of {@code mfn} read without the mm lock (log-dirty's write reports, on a
+     * writer's thread): exact unless the frame changes hands at the same moment.
+     */
+    public int ownerUnlocked(long mfn) {
+        return mfn >= 0 && mfn < nrFrames ? owner[(int) mfn] : OWNER_FREE;
     }
 
     /** Zeroes a frame; a frame the pool's RAM never committed stays uncommitted (it reads as zeros). */

@@ -145,6 +145,15 @@ public final class PvExitHandler implements ExitHandler {
                 if (error == 0 && privileged.emulate(v, cpu, eip)) return;
                 break;
             case 14: {
+                org.oxen.vmm.core.paging.ShadowPaging sh = v.domain().shadow;
+                if (sh != null) { // shadow mode: fill the shadow from the guest's tables, or give the guest its fault
+                    long r;
+                    synchronized (v.domain().pool()) {
+                        r = sh.fault(mem.guestCr3(cpu.cr(3)), address, error);
+                    }
+                    if (r < 0) return;
+                    error = (int) r;
+                }
                 if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) return;
                 // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's
                 // handle_gdt_ldt_mapping_fault); if it cannot be, the guest sees a #PF at its LDT address

@@ -15,7 +15,10 @@ import org.oxen.x86.api.PhysicalMemory;
  * the physical page, permissions, and for RAM pages the backing array: the fast path of a load
  * is one tag compare and one VarHandle access. Entries are filled only after a successful walk
  * (accessed bits set; dirty bit set before a write entry is filled), so a write through a
- * read-filled entry takes the slow path once and sets D.
+ * read-filled entry takes the slow path once and sets D. The memory may hold a page's write tag
+ * back ({@link org.oxen.x86.api.DirectMemory#directWrite}: write watching for a hypervisor's
+ * log-dirty mode): a store then takes the slow path, walks again and asks with writing = true,
+ * after which the tag is filled; with nothing watched this adds nothing to a fast path.
  */
 abstract class Mmu extends CpuState {
 
@@ -121,9 +124,12 @@ abstract class Mmu extends CpuState {
         if (tLin[i] == page) {
             int p = tPerm[i];
             if (acc == ACC_READ || (acc == ACC_EXEC && (p & P_EXEC) != 0)
-                    || (acc == ACC_WRITE && (p & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY))) {
+                    || (acc == ACC_WRITE && (p & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
+                        && (tagW[i] == page || tArr[i] == null || !dataTagsAllowed(set)))) {
                 return i;
             }
+            // a store to a RAM page whose write tag the memory held back (write watching, ROM):
+            // walk again so that the fill asks the memory with writing = true
         }
         boolean user = set != 0;
         long phys;
@@ -233,7 +239,7 @@ abstract class Mmu extends CpuState {
             tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
             tagW[i] = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
-                    && direct.directArray(phys, true) == arr ? page : INVALID;
+                    && direct.directArray(phys, true) == arr && direct.directWrite(phys, acc == ACC_WRITE) ? page : INVALID;
         } else {
             tagR[i] = tagW[i] = tagX[i] = INVALID;
         }

@@ -42,6 +42,7 @@ public final class PvVcpuArch implements VcpuArch {
     private final PvExitHandler.Hypercalls hypercalls;
     private final PvExitHandler.PvCpuid cpuid;
     private final SystemTime time;
+    private volatile org.oxen.x86.cpu.CpuOptions cpuOptions = org.oxen.x86.cpu.CpuOptions.DEFAULT;
 
     public PvVcpuArch(Ram ram, TrapBouncer bouncer, GuestMemory guest, PvExitHandler.Hypercalls hypercalls,
             PvExitHandler.PvCpuid cpuid, SystemTime time) {
@@ -53,9 +54,14 @@ public final class PvVcpuArch implements VcpuArch {
         this.time = time;
     }
 
+    /** How vcpus created from now on execute. */
+    public void setCpuOptions(org.oxen.x86.cpu.CpuOptions options) {
+        cpuOptions = options;
+    }
+
     @Override
     public VcpuImpl create(DomainImpl d, int i) {
-        X86Cpu cpu = X86Cpu.create(ram, NO_IO);
+        X86Cpu cpu = X86Cpu.create(ram, NO_IO, cpuOptions);
         VcpuImpl v = new VcpuImpl(d, i, cpu, this);
         cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, hypercalls, cpuid));
         for (int vec = 0; vec < 32; vec++) {
