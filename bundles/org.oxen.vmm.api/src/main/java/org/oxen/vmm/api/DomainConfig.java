@@ -65,6 +65,7 @@ public final class DomainConfig {
     private final int maxMemoryMiB;
     private final int vcpus;
     private final boolean startPaused;
+    private final java.util.UUID uuid;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -75,6 +76,7 @@ public final class DomainConfig {
         this.maxMemoryMiB = b.maxMemoryMiB == 0 ? b.memoryMiB : b.maxMemoryMiB;
         this.vcpus = b.vcpus;
         this.startPaused = b.startPaused;
+        this.uuid = b.uuid != null ? b.uuid : java.util.UUID.randomUUID();
     }
 
     public static Builder builder(String name) {
@@ -111,6 +113,16 @@ public final class DomainConfig {
         return vcpus;
     }
 
+    /**
+     * The domain's handle (XEN_DOMCTL_createdomain's {@code handle}, xl's uuid): the one given
+     * to the builder, else a random one chosen when the config was built.
+     *
+     * @since 1.6
+     */
+    public java.util.UUID uuid() {
+        return uuid;
+    }
+
     public boolean startPaused() {
         return startPaused;
     }
@@ -130,6 +142,7 @@ public final class DomainConfig {
         private int maxMemoryMiB;
         private int vcpus = 1;
         private boolean startPaused;
+        private java.util.UUID uuid;
 
         private Builder(String name) {
             this.name = name;
@@ -169,6 +182,12 @@ public final class DomainConfig {
 
         public Builder vcpus(int n) {
             this.vcpus = n;
+            return this;
+        }
+
+        /** The domain's uuid (null: a random one). @since 1.6 */
+        public Builder uuid(java.util.UUID uuid) {
+            this.uuid = uuid;
             return this;
         }
 

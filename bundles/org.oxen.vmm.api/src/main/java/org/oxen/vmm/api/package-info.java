@@ -13,11 +13,13 @@
  * services of their own ({@link org.oxen.vmm.api.Hypervisor} extends the first four), and a
  * guest's own console is a {@link org.oxen.vmm.api.GuestConsole} service per domain that a
  * console backend provides. The backend API is {@code org.oxen.vmm.api.backend}.
+ * 1.6: a domain's uuid ({@link org.oxen.vmm.api.Domain#uuid}, {@link org.oxen.vmm.api.DomainConfig#uuid})
+ * and Domain-0's remote shutdown ({@link org.oxen.vmm.api.Domains#shutdown}).
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

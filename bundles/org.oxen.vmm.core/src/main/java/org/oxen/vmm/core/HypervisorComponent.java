@@ -29,6 +29,8 @@ import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.HypervisorLog;
 import org.oxen.vmm.api.MachineMemory;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.DomainIntroducer;
 
 /**
  * Publishes the hypervisor: one object under each concern's service ({@link Domains},
@@ -87,6 +89,17 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
         bindScheduler(f, props);
     }
 
+    /** The xenstored whiteboard: each {@link DomainIntroducer} is introduced to every domain. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindIntroducer")
+    void bindIntroducer(DomainIntroducer i) {
+        vmm.addIntroducer(i);
+    }
+
+    void unbindIntroducer(DomainIntroducer i) {
+        vmm.removeIntroducer(i);
+    }
+
     @Deactivate
     void deactivate() {
         vmm.shutdown();
@@ -100,6 +113,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
     @Override
     public void destroy(int domid) {
         vmm.destroy(domid);
+    }
+
+    @Override
+    public void shutdown(int domid, ShutdownReason reason) {
+        vmm.shutdown(domid, reason);
     }
 
     @Override

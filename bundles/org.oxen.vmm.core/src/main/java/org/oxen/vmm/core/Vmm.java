@@ -23,6 +23,9 @@ import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.DomainIntroducer;
+import org.oxen.vmm.core.domain.StoreLink;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.build.DomainImageBuilder;
@@ -68,6 +71,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final Dom0Events dom0Events = new Dom0Events(this);
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * xenstored's introducers (the {@link DomainIntroducer} whiteboard) and each live domain's
+     * store link; both guarded by {@link #introductions}, which is taken before any event
+     * channel lock and never under the domain table's monitor.
+     */
+    private final List<DomainIntroducer> introducers = new ArrayList<>();
+    private final Map<Integer, StoreLink> storeLinks = new java.util.HashMap<>();
+    private final Object introductions = new Object();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
     private final ExecutorService eventThread = Executors.newSingleThreadExecutor(r -> {
@@ -167,6 +178,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             int nrPages = config.memoryMiB() * 256;
             d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                     config.maxMemoryMiB() * 1024L);
+            d.setUuid(config.uuid());
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = pv.create(d, i);
@@ -197,6 +209,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             domains.put(id, d);
             sched.cpupools().insertDomain(d);
         }
+        introduce(d);
         fire(DomainEvent.Type.CREATED, d, "");
         if (!config.startPaused()) {
             unpause(d.id());
@@ -226,6 +239,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             for (int i = 0; i < d.vcpuCount(); i++) {
                 d.vcpu(i).timers().kill();
             }
+            release(d);
             d.events().destroy();
             sched.cpupools().removeDomain(d);
             int n = releaseFrames(d);
@@ -236,6 +250,71 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             log("d" + domid + ": destroyed, " + n + " frames returned");
         }
         fire(DomainEvent.Type.DESTROYED, d, "");
+    }
+
+    // ---- xenstored introduction (the DomainIntroducer whiteboard) ----
+
+    /**
+     * A xenstored appeared: it serves every live domain from now on (each is introduced to it
+     * at once), and each domain built later.
+     */
+    public void addIntroducer(DomainIntroducer i) {
+        synchronized (introductions) {
+            introducers.add(i);
+            for (StoreLink l : storeLinks.values()) {
+                introduce(i, l);
+            }
+        }
+    }
+
+    /** A xenstored left: it is called no more. */
+    public void removeIntroducer(DomainIntroducer i) {
+        synchronized (introductions) {
+            introducers.remove(i);
+        }
+    }
+
+    /** libxl's xs_introduce_domain, after the build and before the domain runs. */
+    private void introduce(DomainImpl d) {
+        synchronized (introductions) {
+            StoreLink l;
+            try {
+                l = StoreLink.open(pageTables, d);
+            } catch (IllegalStateException e) {
+                log("d" + d.id() + ": not introduced to xenstored: " + e.getMessage());
+                return;
+            }
+            storeLinks.put(d.id(), l);
+            for (DomainIntroducer i : introducers) {
+                introduce(i, l);
+            }
+        }
+    }
+
+    private void introduce(DomainIntroducer i, StoreLink l) {
+        try {
+            i.introduce(l);
+            log(String.format("d%d: introduced to %s (store mfn %d, port %d)", l.domain().id(), i, l.storeMfn(),
+                    l.storeEventChannel()));
+        } catch (Exception | LinkageError e) {
+            log("d" + l.domain().id() + ": " + i + " refused the introduction: " + e);
+        }
+    }
+
+    /** xs_release_domain, then the store page's mapping goes. */
+    private void release(DomainImpl d) {
+        synchronized (introductions) {
+            StoreLink l = storeLinks.remove(d.id());
+            if (l == null) return;
+            for (DomainIntroducer i : introducers) {
+                try {
+                    i.release(d.id());
+                } catch (RuntimeException | LinkageError e) {
+                    log("d" + d.id() + ": " + i + " failed to release it: " + e);
+                }
+            }
+            l.close(pageTables);
+        }
     }
 
     private int releaseFrames(DomainImpl d) {
@@ -249,6 +328,13 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             return n;
         }
+    }
+
+    @Override
+    public void shutdown(int domid, ShutdownReason reason) {
+        DomainImpl d = require(domid);
+        log("d" + domid + ": remote shutdown (" + reason.name().toLowerCase() + ") from Domain-0");
+        d.shutdown(reason);
     }
 
     @Override
