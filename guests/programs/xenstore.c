@@ -15,7 +15,9 @@
  * flood=N (N requests written back to back without reading a reply, then
  * the N replies read and checked in order);
  * hostile=oversized|nonul|unknown|badtx|overflow (one malformed message; for
- * oversized and overflow the ring is dropped and the program reports it).
+ * oversized and overflow the ring is dropped and the program reports it);
+ * hostile=storepage (gives its store page back, pins it as an L1: both refused
+ * while xenstored maps it).
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
@@ -125,6 +127,22 @@ static void hostile(const char *what)
             HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
         CHECK_EQ(xs_ring()->error, 2, "ring error after req_prod ran 5000 ahead (XENSTORE_ERROR_RINGIDX)");
         printf("xenstore: hostile producer overflow -> ring error %u\n", xs_ring()->error);
+    } else if (strcmp(what, "storepage") == 0) {
+        /* xenstored holds the store page: it cannot be given back nor become a page table */
+        uint32_t mfn = pv_start_info->store_mfn;
+        domid_t self = DOMID_SELF;
+        long before = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+        uint32_t list[1] = { mfn };
+        struct xen_memory_reservation r = { (uint32_t)list, 1, 0, 0, DOMID_SELF };
+        long rc = HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r);
+        CHECK(rc == 0, "decrease_reservation of the store page gave back %ld extents", rc);
+        CHECK_EQ(HYPERVISOR_memory_op(XENMEM_current_reservation, &self), before, "reservation");
+        CHECK_EQ(pv_set_page_writable(xs_ring(), 0), 0, "map the store page read-only");
+        rc = pv_mmuext(MMUEXT_PIN_L1_TABLE, mfn, 0);
+        CHECK(rc < 0, "the store page was pinned as an L1 table (%ld)", rc);
+        CHECK_EQ(pv_set_page_writable(xs_ring(), 1), 0, "map the store page writable again");
+        CHECK(xs_read(0, "domid", reply, sizeof reply) > 0, "xenstore after the attempts: %s", xs_error());
+        printf("xenstore: hostile store page: not given back, not pinned (%ld); xenstore still answers\n", rc);
     } else {
         fail("hostile=%s: unknown attack", what);
     }

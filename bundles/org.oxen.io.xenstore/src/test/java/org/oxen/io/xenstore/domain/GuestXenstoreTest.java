@@ -115,7 +115,7 @@ class GuestXenstoreTest {
 
     @Test
     void malformedMessagesGetErrorsOrDropOnlyThatRing() throws Exception {
-        for (String attack : new String[] {"unknown", "nonul", "badtx", "oversized", "overflow"}) {
+        for (String attack : new String[] {"unknown", "nonul", "badtx", "oversized", "overflow", "storepage"}) {
             Domain d = guest("h-" + attack, "hostile=" + attack);
             passes(d);
             assertTrue(d.consoleOutput().contains("xenstore: hostile"), d.consoleOutput());
