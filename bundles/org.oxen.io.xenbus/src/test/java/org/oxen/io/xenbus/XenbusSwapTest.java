@@ -98,7 +98,7 @@ class XenbusSwapTest {
     @BeforeEach
     void start() throws Exception {
         vmm = new Vmm(16L << 20, 1);
-        xenstored = new XenstoreComponent();
+        xenstored = new XenstoreComponent(vmm.eventChannels());
         toolstack = xenstored.connect();
         // the toolstack's two directories, as libxl writes them (one transaction, state 1)
         var t = toolstack.transaction();

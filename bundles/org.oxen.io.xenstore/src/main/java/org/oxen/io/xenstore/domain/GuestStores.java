@@ -110,9 +110,14 @@ public final class GuestStores implements AutoCloseable {
             synchronized (c) {
                 if (c.released) continue;
                 try {
-                    boolean notify = c.ring.service();
+                    if (c.ring.service()) c.kick = true;
                     EventPort p = c.port;
-                    if (notify && p != null && p.isOpen()) p.send();
+                    // a pass may run before bindInterdomain has returned the port (the event Xen
+                    // marks pending at bind time): the notification waits for the next pass
+                    if (c.kick && p != null && p.isOpen()) {
+                        c.kick = false;
+                        p.send();
+                    }
                     String broken = c.ring.broken();
                     if (broken != null) {
                         if (!c.reported) {
@@ -148,6 +153,8 @@ public final class GuestStores implements AutoCloseable {
         final java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
         StoreRing ring;
         volatile EventPort port;
+        /** The guest is owed an event (indexes moved while the port was not yet known). */
+        boolean kick;
         volatile boolean released;
         boolean reported;
 

@@ -1,11 +1,9 @@
 package org.oxen.io.xenstore.store;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.oxen.io.xenstore.domain.GuestStores;
 import org.oxen.io.xenstore.domain.ToolstackPaths;
 import org.oxen.vmm.api.Dom0EventChannels;
@@ -22,8 +20,8 @@ import org.oxen.vmm.api.backend.XenstoreException;
  * ({@link ToolstackPaths}) and its store ring served ({@link GuestStores}) before it runs; a
  * destroyed domain's ring and nodes go).
  *
- * <p>Dom0EventChannels is an optional dynamic reference: without a hypervisor, the Xenstore
- * service still serves Java clients and an introduction is refused with a reason.
+ * <p>Dom0EventChannels is a static reference: xenstored runs where a hypervisor runs, as in Xen
+ * (a domain built before xenstored registered is introduced when it does).
  */
 @Component(service = {Xenstore.class, DomainIntroducer.class}, immediate = true)
 public final class XenstoreComponent implements Xenstore, DomainIntroducer {
@@ -33,17 +31,16 @@ public final class XenstoreComponent implements Xenstore, DomainIntroducer {
     private final GuestStores guests = new GuestStores(store, System.err::println);
     private final java.util.Map<Integer, org.oxen.vmm.api.Domain> introduced = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private volatile Dom0EventChannels events;
+    private final Dom0EventChannels events;
 
-    /** The hypervisor's Domain-0 event channels (DS; tests call it directly). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetEventChannels")
-    public void setEventChannels(Dom0EventChannels e) {
-        events = e;
-    }
-
-    public void unsetEventChannels(Dom0EventChannels e) {
-        if (events == e) events = null;
+    /**
+     * @param events the hypervisor's Domain-0 event channels: a static reference, so this
+     *        component registers as a {@link DomainIntroducer} only once it can bind guests'
+     *        store ports (the VMM then introduces every domain that already runs)
+     */
+    @Activate
+    public XenstoreComponent(@Reference Dom0EventChannels events) {
+        this.events = events;
     }
 
     @Override
@@ -53,11 +50,9 @@ public final class XenstoreComponent implements Xenstore, DomainIntroducer {
 
     @Override
     public void introduce(IntroducedDomain domain) throws Exception {
-        Dom0EventChannels ev = events;
-        if (ev == null) throw new IllegalStateException("xenstored has no Dom0EventChannels service to bind with");
         ToolstackPaths.write(toolstack, domain);
         try {
-            guests.introduce(domain, ev);
+            guests.introduce(domain, events);
         } catch (Exception e) {
             ToolstackPaths.remove(toolstack, domain.domain());
             throw e;

@@ -37,8 +37,7 @@ class GuestXenstoreTest {
     @BeforeEach
     void start() {
         vmm = new Vmm(96L << 20, 2);
-        xenstored = new XenstoreComponent();
-        xenstored.setEventChannels(vmm.eventChannels());
+        xenstored = new XenstoreComponent(vmm.eventChannels());
         vmm.addIntroducer(xenstored);
         dom0 = xenstored.connect();
     }
@@ -98,6 +97,31 @@ class GuestXenstoreTest {
         // the initial events, then one introduction and one release
         assertEquals(List.of("@introduceDomain", "@releaseDomain", "@introduceDomain", "@releaseDomain"), special);
         assertEquals(0, vmm.internalErrors());
+    }
+
+    @Test
+    void aGuestThatRunsBeforeXenstoredIsServedWhenItComes() throws Exception {
+        Vmm early = new Vmm(32L << 20, 2);
+        XenstoreComponent late = new XenstoreComponent(early.eventChannels());
+        try {
+            Domain d = early.create(DomainConfig.builder("early")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "xenstore")).memoryMiB(8).build());
+            // the guest writes its first request (its event to the unbound port is dropped)
+            // and blocks for the reply before any xenstored exists
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!d.consoleOutput().contains("xenstore: store mfn")) {
+                assertTrue(System.nanoTime() < end, d.consoleOutput());
+                Thread.sleep(5);
+            }
+            Thread.sleep(300);
+            assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS), d.consoleOutput());
+            early.addIntroducer(late);
+            assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), "never served:\n" + d.consoleOutput());
+            assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+        } finally {
+            early.shutdown();
+            late.deactivate();
+        }
     }
 
     @Test

@@ -28,8 +28,7 @@ class XenstoreBenchmark {
     void guestAndJavaOperationsPerSecond() throws Exception {
         int n = Integer.getInteger("oxen.bench.ops", 20_000);
         Vmm vmm = new Vmm(64L << 20, 2);
-        XenstoreComponent xenstored = new XenstoreComponent();
-        xenstored.setEventChannels(vmm.eventChannels());
+        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
         vmm.addIntroducer(xenstored);
         try (XenstoreClient dom0 = xenstored.connect()) {
             for (int round = 0; round < 3; round++) {
