@@ -85,7 +85,6 @@ public class XlCommandIT {
     public void theFrameworkHoldsOnlyTheVmmTheToolstackAndTheirApisAllActive() {
         TreeSet<String> oxen = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName)
                 .filter(n -> n.startsWith("org.oxen.")).collect(Collectors.toCollection(TreeSet::new));
-        // the gdb stub: vmm.core and xl import its API (xl debug, a domain as a DebugTarget)
         assertEquals(new TreeSet<>(List.of("org.oxen.debug.gdbstub", "org.oxen.elf", "org.oxen.guests", "org.oxen.sched.api", "org.oxen.toolstack.xl",
                 "org.oxen.vmm.abi", "org.oxen.vmm.api", "org.oxen.vmm.core", "org.oxen.x86.api", "org.oxen.x86.clock", "org.oxen.x86.cpu")), oxen);
         for (Bundle b : context.getBundles()) {
