@@ -3,12 +3,15 @@
  * size, and checks they make sense.  Both flavors.
  *
  * Command line: anything; "expect_mem_mib=N" makes it check the memory size
- * (rounded up to whole MiB).
+ * (rounded up to whole MiB); PV "wait_shutdown=1" makes it stay until the
+ * toolstack asks it to shut down or reboot through control/shutdown (xl
+ * shutdown / xl reboot), which it answers with a clean poweroff or reboot.
  * PV expectations: see README.md ("hello").
  */
 #include <kit.h>
 #ifdef GUEST_PV
 #include <oxen/pv.h>
+#include <oxen/xenstore.h>
 #endif
 
 void guest_main(void)
@@ -35,5 +38,17 @@ void guest_main(void)
     uint32_t want = cmdline_u32("expect_mem_mib", 0);
     if (want)
         CHECK_EQ((mem + (1u << 20) - 1) >> 20, want, "memory size in MiB (rounded up)");
+#ifdef GUEST_PV
+    if (cmdline_u32("wait_shutdown", 0)) {
+        irq_disable();
+        xs_init();
+        shutdown_watch_init();
+        printf("hello: waiting for xl shutdown or xl reboot\n");
+        int reason;
+        while ((reason = shutdown_poll(1000000000ull)) < 0)
+            ;
+        shutdown_clean(reason);
+    }
+#endif
     pass();
 }

@@ -7,8 +7,8 @@
  *           "pingpong: port P"; answers every event on P with one event back
  *           until it has answered N; then every answer must have been one
  *           upcall for one event (none lost, none spurious).
- *   role=b: EVTCHNOP_bind_interdomain(peer, P) (P default 1: the first port a
- *           fresh domain allocates), retrying with SCHEDOP_yield for up to
+ *   role=b: EVTCHNOP_bind_interdomain(peer, P) (port=P, required: the port
+ *           role=a printed; a domain's port 1 is its store_evtchn), retrying with SCHEDOP_yield for up to
  *           10 s while the peer has not allocated it (-EINVAL); drops the
  *           event Xen marks pending at bind time; then N round trips: send,
  *           SCHEDOP_block until the answer arrived.
@@ -91,9 +91,11 @@ void guest_main(void)
     uint32_t count = cmdline_u32("count", 1000);
     if (role[0] == 'a')
         role_a((domid_t)peer, count);
-    else if (role[0] == 'b')
-        role_b((domid_t)peer, cmdline_u32("port", 1), count);
-    else
+    else if (role[0] == 'b') {
+        uint32_t p = cmdline_u32("port", 0);
+        CHECK(p != 0, "role=b needs port=P (the port role=a printed)");
+        role_b((domid_t)peer, p, count);
+    } else
         fail("role=%s: expected a or b", role);
     pass();
 }

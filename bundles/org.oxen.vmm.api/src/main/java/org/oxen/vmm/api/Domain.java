@@ -15,6 +15,9 @@ public interface Domain {
 
     String name();
 
+    /** The domain's handle (its config's uuid), as xl list -l and /vm/&lt;uuid&gt; name it. @since 1.6 */
+    java.util.UUID uuid();
+
     DomainState state();
 
     /** Pages currently allocated to the domain (its reservation). */

@@ -68,6 +68,7 @@ public final class DomainConfig {
     private final DomainType type;
     private final String serial;
     private final byte[] ramdisk;
+    private final java.util.UUID uuid;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -81,6 +82,7 @@ public final class DomainConfig {
         this.type = b.type;
         this.serial = b.serial;
         this.ramdisk = b.ramdisk;
+        this.uuid = b.uuid != null ? b.uuid : java.util.UUID.randomUUID();
     }
 
     public static Builder builder(String name) {
@@ -115,6 +117,16 @@ public final class DomainConfig {
 
     public int vcpus() {
         return vcpus;
+    }
+
+    /**
+     * The domain's handle (XEN_DOMCTL_createdomain's {@code handle}, xl's uuid): the one given
+     * to the builder, else a random one chosen when the config was built.
+     *
+     * @since 1.6
+     */
+    public java.util.UUID uuid() {
+        return uuid;
     }
 
     public boolean startPaused() {
@@ -161,6 +173,7 @@ public final class DomainConfig {
         private DomainType type = DomainType.PV;
         private String serial = "pty";
         private byte[] ramdisk;
+        private java.util.UUID uuid;
 
         private Builder(String name) {
             this.name = name;
@@ -200,6 +213,12 @@ public final class DomainConfig {
 
         public Builder vcpus(int n) {
             this.vcpus = n;
+            return this;
+        }
+
+        /** The domain's uuid (null: a random one). @since 1.6 */
+        public Builder uuid(java.util.UUID uuid) {
+            this.uuid = uuid;
             return this;
         }
 

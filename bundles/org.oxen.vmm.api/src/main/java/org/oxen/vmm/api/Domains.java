@@ -30,6 +30,16 @@ public interface Domains {
 
     void unpause(int domid);
 
+    /**
+     * SCHEDOP_remote_shutdown from Domain-0: shuts the domain down with {@code reason} as if it
+     * had asked (what {@code xl shutdown -F} falls back to for a guest without PV control). A
+     * domain already shut down keeps its first reason, as in Xen.
+     *
+     * @throws IllegalArgumentException if there is no such domain
+     * @since 1.6
+     */
+    void shutdown(int domid, ShutdownReason reason);
+
     /** Every domain, by id. */
     List<Domain> list();
 

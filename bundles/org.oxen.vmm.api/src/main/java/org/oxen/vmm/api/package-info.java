@@ -12,8 +12,11 @@
  * {@link org.oxen.vmm.api.MachineMemory} and {@link org.oxen.vmm.api.Dom0EventChannels} are
  * services of their own ({@link org.oxen.vmm.api.Hypervisor} extends the first four), and a
  * guest's own console is a {@link org.oxen.vmm.api.GuestConsole} service per domain that a
- * console backend provides. 1.6: a domain is PV or HVM ({@link org.oxen.vmm.api.DomainType},
- * {@code DomainConfig.type()} and an HVM domain's {@code serial}). The backend API is {@code org.oxen.vmm.api.backend}.
+ * console backend provides. The backend API is {@code org.oxen.vmm.api.backend}.
+ * 1.6: a domain is PV or HVM ({@link org.oxen.vmm.api.DomainType}, {@code DomainConfig.type()}
+ * and an HVM domain's {@code serial}); a domain's uuid ({@link org.oxen.vmm.api.Domain#uuid},
+ * {@link org.oxen.vmm.api.DomainConfig#uuid}) and Domain-0's remote shutdown
+ * ({@link org.oxen.vmm.api.Domains#shutdown}).
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */

@@ -34,6 +34,8 @@ import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.HypervisorLog;
 import org.oxen.vmm.api.MachineMemory;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.DomainIntroducer;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.vmm.core.debug.DomainDebugTarget;
 import org.oxen.vmm.core.domain.DomainImpl;
@@ -99,6 +101,17 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     void updatedScheduler(SchedulerFactory f, Map<String, Object> props) {
         vmm.removeScheduler(f);
         bindScheduler(f, props);
+    }
+
+    /** The xenstored whiteboard: each {@link DomainIntroducer} is introduced to every domain. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindIntroducer")
+    void bindIntroducer(DomainIntroducer i) {
+        vmm.addIntroducer(i);
+    }
+
+    void unbindIntroducer(DomainIntroducer i) {
+        vmm.removeIntroducer(i);
     }
 
     /**
@@ -173,6 +186,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public void destroy(int domid) {
         vmm.destroy(domid);
+    }
+
+    @Override
+    public void shutdown(int domid, ShutdownReason reason) {
+        vmm.shutdown(domid, reason);
     }
 
     @Override

@@ -28,6 +28,9 @@ import org.oxen.vmm.core.arch.VcpuArch;
 import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
 import org.oxen.vmm.core.arch.hvm.P2mMemory;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.DomainIntroducer;
+import org.oxen.vmm.core.domain.StoreLink;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.HvmBuilder;
 import org.oxen.x86.api.device.DeviceConfigException;
@@ -83,6 +86,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final Map<String, DeviceFactory> deviceFactories = new java.util.concurrent.ConcurrentHashMap<>();
     private final org.oxen.vmm.core.paging.LogDirty logDirty;
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * xenstored's introducers (the {@link DomainIntroducer} whiteboard) and each live domain's
+     * store link; both guarded by {@link #introductions}, which is taken before any event
+     * channel lock and never under the domain table's monitor.
+     */
+    private final List<DomainIntroducer> introducers = new ArrayList<>();
+    private final Map<Integer, StoreLink> storeLinks = new java.util.HashMap<>();
+    private final Object introductions = new Object();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
     private final ExecutorService eventThread = Executors.newSingleThreadExecutor(r -> {
@@ -304,6 +315,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             int nrPages = config.memoryMiB() * 256;
             d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                     config.maxMemoryMiB() * 1024L);
+            d.setUuid(config.uuid());
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             boolean hvm = config.type() == DomainType.HVM;
             VcpuArch arch = pv;
@@ -346,6 +358,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             domains.put(id, d);
             sched.cpupools().insertDomain(d);
         }
+        introduce(d);
         fire(DomainEvent.Type.CREATED, d, "");
         if (!config.startPaused()) {
             unpause(d.id());
@@ -400,6 +413,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             for (int i = 0; i < d.vcpuCount(); i++) {
                 d.vcpu(i).timers().kill();
             }
+            release(d);
             d.events().destroy();
             if (d.vcpuCount() > 0) d.vcpu(0).arch().domainDestroyed(d);
             sched.cpupools().removeDomain(d);
@@ -412,6 +426,71 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             log("d" + domid + ": destroyed, " + n + " frames returned");
         }
         fire(DomainEvent.Type.DESTROYED, d, "");
+    }
+
+    // ---- xenstored introduction (the DomainIntroducer whiteboard) ----
+
+    /**
+     * A xenstored appeared: it serves every live domain from now on (each is introduced to it
+     * at once), and each domain built later.
+     */
+    public void addIntroducer(DomainIntroducer i) {
+        synchronized (introductions) {
+            introducers.add(i);
+            for (StoreLink l : storeLinks.values()) {
+                introduce(i, l);
+            }
+        }
+    }
+
+    /** A xenstored left: it is called no more. */
+    public void removeIntroducer(DomainIntroducer i) {
+        synchronized (introductions) {
+            introducers.remove(i);
+        }
+    }
+
+    /** libxl's xs_introduce_domain, after the build and before the domain runs. */
+    private void introduce(DomainImpl d) {
+        synchronized (introductions) {
+            StoreLink l;
+            try {
+                l = StoreLink.open(pageTables, d);
+            } catch (IllegalStateException e) {
+                log("d" + d.id() + ": not introduced to xenstored: " + e.getMessage());
+                return;
+            }
+            storeLinks.put(d.id(), l);
+            for (DomainIntroducer i : introducers) {
+                introduce(i, l);
+            }
+        }
+    }
+
+    private void introduce(DomainIntroducer i, StoreLink l) {
+        try {
+            i.introduce(l);
+            log(String.format("d%d: introduced to %s (store mfn %d, port %d)", l.domain().id(), i, l.storeMfn(),
+                    l.storeEventChannel()));
+        } catch (Exception | LinkageError e) {
+            log("d" + l.domain().id() + ": " + i + " refused the introduction: " + e);
+        }
+    }
+
+    /** xs_release_domain, then the store page's mapping goes. */
+    private void release(DomainImpl d) {
+        synchronized (introductions) {
+            StoreLink l = storeLinks.remove(d.id());
+            if (l == null) return;
+            for (DomainIntroducer i : introducers) {
+                try {
+                    i.release(d.id());
+                } catch (RuntimeException | LinkageError e) {
+                    log("d" + d.id() + ": " + i + " failed to release it: " + e);
+                }
+            }
+            l.close(pageTables);
+        }
     }
 
     private int releaseFrames(DomainImpl d) {
@@ -430,6 +509,13 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             return n;
         }
+    }
+
+    @Override
+    public void shutdown(int domid, ShutdownReason reason) {
+        DomainImpl d = require(domid);
+        log("d" + domid + ": remote shutdown (" + reason.name().toLowerCase() + ") from Domain-0");
+        d.shutdown(reason);
     }
 
     @Override

@@ -8,6 +8,10 @@
  * <ol>
  * <li>a domain's {@code destroyLock} (one destroy of a domain at a time; the whole teardown
  *     runs under it);</li>
+ * <li>the {@code Vmm}'s introductions lock (xenstored's {@code DomainIntroducer}s and the
+ *     store links: introduce and release run under it, so an introducer may bind and close
+ *     Domain-0 event channels and read the domain table, but never create or destroy a
+ *     domain);</li>
  * <li>the {@code Vmm} monitor: the domain table (create, destroy);</li>
  * <li>{@code CpuPools}' config lock (Xen's cpupool_lock): registry, pools, domain membership,
  *     toolstack pause/unpause, DomainMove;</li>

@@ -33,6 +33,17 @@ class InterdomainEventTest {
                 .memoryMiB(8).cmdline(cmdline).build());
     }
 
+    /** The port a role=a pingpong printed ("pingpong: port P"), waiting up to 60 s. */
+    static int announcedPort(Domain d) throws InterruptedException {
+        Matcher m = Pattern.compile("pingpong: port (\\d+)").matcher("");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!m.reset(d.consoleOutput()).find()) {
+            assertTrue(System.nanoTime() < end, d.consoleOutput());
+            Thread.sleep(2);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     static void passes(Vmm vmm, Domain d) throws InterruptedException {
         assertTrue(d.awaitShutdown(300, TimeUnit.SECONDS), d.name() + ":\n" + d.consoleOutput());
         assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.name() + ":\n" + d.consoleOutput() + "\n"
@@ -47,7 +58,8 @@ class InterdomainEventTest {
             long free = vmm.freeFrames();
             // ids in a fresh hypervisor are 1 and 2
             Domain a = pingpong(vmm, "a", "role=a peer=2 count=" + ROUND_TRIPS);
-            Domain b = pingpong(vmm, "b", "role=b peer=1 count=" + ROUND_TRIPS);
+            // a's port: the first free one after the builder's (store_evtchn is port 1)
+            Domain b = pingpong(vmm, "b", "role=b peer=1 port=" + announcedPort(a) + " count=" + ROUND_TRIPS);
             assertEquals(1, a.id());
             assertEquals(2, b.id());
             passes(vmm, a);

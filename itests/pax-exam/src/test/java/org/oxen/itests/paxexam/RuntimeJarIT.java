@@ -60,9 +60,9 @@ public class RuntimeJarIT {
         }
     }
 
-    private static final String SCRIPT = "xl console hello; xl console cpubench; xl list; xl info; "
-            + "xl create -p runtime/domains/hello.cfg name=h2; xl domid h2; xl domname 3; xl pause h2; "
-            + "xl unpause h2; xl unpause h2; xl console h2; xl vcpu-list h2; xl uptime h2; "
+    private static final String SCRIPT = "xl shutdown -w hello; xl console hello; xl console cpubench; xl list; "
+            + "xl info; xl create -p runtime/domains/hello.cfg name=h2; xl domid h2; xl domname 3; xl pause h2; "
+            + "xl unpause h2; xl unpause h2; xl shutdown -w h2; xl console h2; xl vcpu-list h2; xl uptime h2; "
             + "xl top -b -i 1 -d 0.2; xl list -l h2; xl dmesg; xl destroy h2; "
             + "xl destroy hello; xl destroy cpubench; xl list; xl info; stop 0";
 
@@ -71,6 +71,12 @@ public class RuntimeJarIT {
         assertTrue(out, out.contains("oxen: created domain 'cpubench' (id 1) from runtime/domains/cpubench.cfg"));
         assertTrue(out, out.contains("oxen: created domain 'hello' (id 2) from runtime/domains/hello.cfg"));
         assertTrue(out, out.contains("hello: flavor=pv\n"));
+        // the demo waits for xl shutdown, answers control/shutdown and powers off cleanly
+        assertTrue(out, out.contains("Shutting down domain 2"));
+        assertTrue(out, out.contains("hello: waiting for xl shutdown or xl reboot"));
+        assertTrue(out, out.contains("shutdown: poweroff requested through control/shutdown"));
+        assertTrue(out, out.contains("Domain 2 has been shut down, reason code 0 (poweroff)"));
+        assertTrue(out, out.contains("Domain 3 has been shut down, reason code 0 (poweroff)"));
         // hello's console, cpubench's, h2's
         assertEquals(out, 3, out.split("\n(g! )*RESULT: PASS\n", -1).length - 1);
         assertTrue(out, out.contains("cpubench: flavor=pv"));

@@ -397,6 +397,26 @@ public final class Store implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Fires the special watch {@code @introduceDomain} or {@code @releaseDomain} (a domain was
+     * introduced or released), with the special name as the event path. Only Domain-0's
+     * watchers hear it: the special nodes' permissions are xenstored's default {@code n0}.
+     */
+    public void fireSpecial(String special) {
+        if (!special.equals("@introduceDomain") && !special.equals("@releaseDomain")) {
+            throw new IllegalArgumentException("not a special watch path: " + special);
+        }
+        List<Runnable> events = new ArrayList<>();
+        synchronized (this) {
+            for (Watch w : watches) {
+                if (w.domid == 0 && w.path.equals(special)) {
+                    events.add(() -> w.watcher.fired(special, w.token));
+                }
+            }
+        }
+        events.forEach(delivery::execute);
+    }
+
     /** XS_UNWATCH (a watch already removed: nothing). */
     public synchronized void unwatch(Watch w) {
         watches.remove(w);

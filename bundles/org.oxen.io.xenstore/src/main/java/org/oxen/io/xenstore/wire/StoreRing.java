@@ -30,6 +30,14 @@ public final class StoreRing {
     public static final int REQ_PROD = 2052;
     public static final int RSP_CONS = 2056;
     public static final int RSP_PROD = 2060;
+    /** server_features, connection, error (xs_wire.h). */
+    public static final int SERVER_FEATURES = 2064;
+    public static final int CONNECTION = 2068;
+    public static final int ERROR = 2072;
+    /** XENSTORE_SERVER_FEATURE_ERROR: the server reports a broken ring in {@link #ERROR}. */
+    public static final int FEATURE_ERROR = 2;
+    /** XENSTORE_ERROR_COMM, _RINGIDX, _PROTO. */
+    public static final int ERROR_COMM = 1, ERROR_RINGIDX = 2, ERROR_PROTO = 3;
     /** Bytes of replies and events queued for a guest before its connection is dropped. */
     public static final int OUT_MAX = 64 * 1024;
     /** Messages served per {@link #service} call. */
@@ -45,13 +53,40 @@ public final class StoreRing {
     private byte[] message;
     private int messageFill;
     private String broken;
+    private final Runnable wake;
 
     /**
      * @param connect makes the connection given the sink its replies go to (this ring)
      */
     public StoreRing(PageView page, java.util.function.Function<java.util.function.Consumer<byte[]>, WireConnection> connect) {
+        this(page, connect, () -> { });
+    }
+
+    /**
+     * @param wake called (outside this ring's lock) when output was queued from outside
+     *        {@link #service} (a watch event): the server should service the ring soon
+     */
+    public StoreRing(PageView page, java.util.function.Function<java.util.function.Consumer<byte[]>, WireConnection> connect,
+            Runnable wake) {
         this.page = page;
-        this.connection = connect.apply(this::enqueue);
+        this.wake = wake;
+        this.connection = connect.apply(m -> {
+            enqueue(m);
+            wake.run();
+        });
+    }
+
+    /**
+     * Announces XENSTORE_SERVER_FEATURE_ERROR in the page, as xenstored does when it
+     * introduces a domain.
+     */
+    public void announceFeatures() {
+        page.putIntRelease(SERVER_FEATURES, FEATURE_ERROR);
+    }
+
+    /** Whether the guest has request bytes not yet consumed (the budget stopped a pass). */
+    public boolean hasRequests() {
+        return broken() == null && page.getIntAcquire(REQ_PROD) != page.getInt(REQ_CONS);
     }
 
     public WireConnection connection() {
@@ -91,7 +126,8 @@ public final class StoreRing {
                 broken = "req_prod " + Integer.toUnsignedString(prod) + " is more than " + RING_SIZE
                         + " bytes ahead of req_cons " + Integer.toUnsignedString(cons);
             }
-            return false;
+            page.putIntRelease(ERROR, ERROR_RINGIDX);
+            return true;
         }
         while (cons != prod && served < BUDGET && connection.broken() == null) {
             int b = page.getByte(REQ + (cons & (RING_SIZE - 1)));
@@ -100,7 +136,11 @@ public final class StoreRing {
                 header[headerFill++] = (byte) b;
                 if (headerFill == XsWire.HEADER) {
                     int len = connection.checkHeader(header);
-                    if (len < 0) break;
+                    if (len < 0) {
+                        page.putIntRelease(ERROR, ERROR_PROTO);
+                        moved = true;
+                        break;
+                    }
                     message = new byte[XsWire.HEADER + len];
                     System.arraycopy(header, 0, message, 0, XsWire.HEADER);
                     messageFill = XsWire.HEADER;
@@ -130,7 +170,8 @@ public final class StoreRing {
         if (Integer.compareUnsigned(prod - cons, RING_SIZE) > 0) {
             broken = "rsp_cons " + Integer.toUnsignedString(cons) + " is not within " + RING_SIZE
                     + " bytes behind rsp_prod " + Integer.toUnsignedString(prod);
-            return false;
+            page.putIntRelease(ERROR, ERROR_RINGIDX);
+            return true;
         }
         int start = prod;
         while (!out.isEmpty() && prod - cons < RING_SIZE) {

@@ -21,8 +21,10 @@ import org.oxen.vmm.api.backend.XenstoreException;
  *
  * <p>Hostile input: a header whose len is over {@link XsWire#PAYLOAD_MAX} or a message whose
  * length disagrees with its header breaks the connection, as xenstored drops such a client
- * ({@link #broken()}; later messages are ignored). An unknown type or a payload without its
- * NUL is EINVAL; an unknown transaction ENOENT; the privileged operations from a guest EACCES.
+ * ({@link #broken()}; later messages are ignored). A payload without its
+ * NUL is EINVAL; an unknown transaction ENOENT; the privileged operations from a guest EACCES;
+ * an unknown type ENOSYS (checked in that order: unknown type, privilege, transaction, as
+ * process_message does).
  *
  * <p>Locking: receive is called by one transport thread at a time (synchronized); the store
  * serialises the operations; the sink is called from that thread and the store's watch thread
@@ -91,6 +93,21 @@ public final class WireConnection implements AutoCloseable {
     private static final byte[] OK = cstr("OK");
 
     private byte[] handle(int type, int txId, byte[] payload) throws XenstoreException {
+        // process_message's order: an unknown type ENOSYS, a privileged one from a guest EACCES,
+        // then the transaction (ENOENT) for the types that take one
+        switch (type) {
+            case XsWire.CONTROL, XsWire.DIRECTORY, XsWire.READ, XsWire.GET_PERMS, XsWire.WATCH, XsWire.UNWATCH,
+                    XsWire.TRANSACTION_START, XsWire.TRANSACTION_END, XsWire.INTRODUCE, XsWire.RELEASE,
+                    XsWire.GET_DOMAIN_PATH, XsWire.WRITE, XsWire.MKDIR, XsWire.RM, XsWire.SET_PERMS,
+                    XsWire.IS_DOMAIN_INTRODUCED, XsWire.RESUME, XsWire.SET_TARGET, XsWire.RESET_WATCHES,
+                    XsWire.SET_FEATURE, XsWire.GET_QUOTA, XsWire.SET_QUOTA:
+                break;
+            default:
+                throw new XenstoreException("ENOSYS", "unknown message type " + Integer.toUnsignedString(type));
+        }
+        if (domid != 0 && isPrivileged(type)) {
+            throw new XenstoreException("EACCES", "privileged operation " + type);
+        }
         Store.Transaction tx = null;
         if (txId != 0) {
             tx = transactions.get(txId);
@@ -126,6 +143,15 @@ public final class WireConnection implements AutoCloseable {
             case XsWire.WATCH: {
                 List<String> parts = strings(payload);
                 if (parts.size() != 2) throw new XenstoreException("EINVAL", "XS_WATCH needs a path and a token");
+                String wp = parts.get(0);
+                String wabs = wp.startsWith("@") ? wp : Paths.canonical(domid, wp);
+                synchronized (watches) {
+                    for (Store.Watch w : watches) {
+                        if (w.path().equals(wabs) && w.token().equals(parts.get(1))) {
+                            throw new XenstoreException("EEXIST", "watch with that path and token exists");
+                        }
+                    }
+                }
                 // events go out under the connection's lock, so the initial one follows this reply
                 Store.Watch w = store.watch(domid, parts.get(0), parts.get(1), (path, token) -> {
                     synchronized (this) {
@@ -187,13 +213,19 @@ public final class WireConnection implements AutoCloseable {
                     watches.clear();
                 }
                 return OK;
-            case XsWire.CONTROL, XsWire.INTRODUCE, XsWire.RELEASE, XsWire.IS_DOMAIN_INTRODUCED, XsWire.RESUME,
-                    XsWire.SET_TARGET, XsWire.SET_FEATURE, XsWire.GET_QUOTA, XsWire.SET_QUOTA:
-                if (domid != 0) throw new XenstoreException("EACCES", "privileged operation " + type);
-                throw new XenstoreException("ENOSYS", "operation " + type + " is not served on a ring");
             default:
-                throw new XenstoreException("EINVAL", "unknown message type " + Integer.toUnsignedString(type));
+                // the privileged operations (Domain-0 introduces domains through the VMM, not a ring)
+                throw new XenstoreException("ENOSYS", "operation " + type + " is not served on a ring");
         }
+    }
+
+    /** xenstored's XS_FLAG_PRIV operations. */
+    private static boolean isPrivileged(int type) {
+        return switch (type) {
+            case XsWire.CONTROL, XsWire.INTRODUCE, XsWire.RELEASE, XsWire.IS_DOMAIN_INTRODUCED, XsWire.RESUME,
+                    XsWire.SET_TARGET, XsWire.SET_FEATURE, XsWire.GET_QUOTA, XsWire.SET_QUOTA -> true;
+            default -> false;
+        };
     }
 
     /** The payload as one NUL-terminated string. */

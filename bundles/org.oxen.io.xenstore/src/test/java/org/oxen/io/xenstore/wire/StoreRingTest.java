@@ -105,8 +105,10 @@ class StoreRingTest {
     @Test
     void aRequestProducerBeyondTheRingDropsTheConnection() {
         page.putIntRelease(StoreRing.REQ_PROD, 1025);
-        assertFalse(ring.service());
+        assertTrue(ring.service(), "the guest is notified of the error");
         assertTrue(ring.broken().contains("req_prod 1025 is more than 1024 bytes ahead"), ring.broken());
+        assertEquals(StoreRing.ERROR_RINGIDX, page.getInt(StoreRing.ERROR));
+        assertFalse(ring.service(), "a broken ring is served no more");
         StoreRing other = new StoreRing(new ArrayPage(), sink -> new WireConnection(store, 6, sink));
         assertFalse(other.service());
         assertNull(other.broken(), "another domain's ring is unaffected");

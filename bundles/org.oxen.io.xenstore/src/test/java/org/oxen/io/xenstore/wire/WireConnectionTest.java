@@ -72,8 +72,8 @@ class WireConnectionTest {
 
     @Test
     void malformedMessagesGetXensErrors() throws Exception {
-        assertEquals("ERROR EINVAL|", call(99, 1, 0, "x\0"), "unknown type");
-        assertEquals("ERROR EINVAL|", call(20, 2, 0, "x\0"), "XS_RESTRICT is gone");
+        assertEquals("ERROR ENOSYS|", call(99, 1, 0, "x\0"), "unknown type");
+        assertEquals("ERROR ENOSYS|", call(20, 2, 0, "x\0"), "XS_RESTRICT is gone");
         assertEquals("ERROR EINVAL|", call(XsWire.READ, 3, 0, "data/x"), "missing NUL");
         assertEquals("ERROR EINVAL|", call(XsWire.READ, 4, 0, "a\0b\0"), "two strings where one belongs");
         assertEquals("ERROR EINVAL|", call(XsWire.WRITE, 5, 0, "no-nul-at-all"));

@@ -165,7 +165,7 @@ public final class Toolstack implements DomainListener {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
                     .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
                     .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial()).ramdisk(plan.ramdisk())
-                    .startPaused(true).build();
+                    .uuid(UUID.fromString(plan.uuid())).startPaused(true).build();
         } catch (IllegalArgumentException e) {
             throw new XlError(plan.source() + ": " + e.getMessage());
         }
@@ -227,11 +227,13 @@ public final class Toolstack implements DomainListener {
 
     /**
      * The domain's uuid: its plan's (from the config, or random at creation), or, for a domain
-     * created straight through the {@link Hypervisor} API, a random one given when first asked.
+     * created straight through the {@link Hypervisor} API, the hypervisor's (its config's).
      */
     String uuid(int domid) {
         Record r = records.get(domid);
-        return r != null ? r.plan.uuid() : foreignUuids.computeIfAbsent(domid, id -> UUID.randomUUID().toString());
+        return r != null ? r.plan.uuid()
+                : hv.find(domid).map(d -> d.uuid().toString())
+                        .orElseGet(() -> foreignUuids.computeIfAbsent(domid, id -> UUID.randomUUID().toString()));
     }
 
     Optional<DomainPlan> plan(int domid) {

@@ -25,6 +25,7 @@ class DomainLookupTest {
         return new Domain() {
             public int id() { return id; }
             public String name() { return name; }
+            public java.util.UUID uuid() { return new java.util.UUID(0, id); }
             public DomainState state() { return DomainState.BLOCKED; }
             public long memoryPages() { return 4096; }
             public long maxMemoryKiB() { return 16384; }

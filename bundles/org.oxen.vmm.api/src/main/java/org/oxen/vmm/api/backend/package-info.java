@@ -15,6 +15,9 @@
  * <li>The xenbus device states ({@link org.oxen.vmm.api.backend.XenbusState}) and the backend
  *     SPI: a {@link org.oxen.vmm.api.backend.BackendFactory} service per device type, bound for
  *     each device whose backend directory the toolstack creates.</li>
+ * <li>(1.1) {@link org.oxen.vmm.api.backend.DomainIntroducer}: the whiteboard through which the
+ *     VMM introduces each domain it builds to xenstored (XS_INTRODUCE / XS_RELEASE), with its
+ *     store page and store event channel ({@link org.oxen.vmm.api.backend.IntroducedDomain}).</li>
  * <li>The shared-ring ends (io/ring.h) are in {@code org.oxen.io.ring}, over a
  *     {@link org.oxen.vmm.api.backend.PageView}.</li>
  * </ul>
@@ -24,7 +27,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -212,7 +212,16 @@ public final class DomainBuilder implements DomainImageBuilder {
         ram.write32(st + StartInfo.NR_PAGES, nrPages);
         ram.write32(st + StartInfo.SHARED_INFO, (int) si);
         ram.write32(st + StartInfo.FLAGS, 0);
-        ram.write32(st + StartInfo.STORE_MFN, dm.p2m((int) ((store - virtBase) >>> 12)));
+        // xc_dom_boot / libxl: the store page is a page of the guest's own memory, the store
+        // event channel a port of the guest's allocated unbound for the store domain (Domain-0)
+        int storeMfn = dm.p2m((int) ((store - virtBase) >>> 12));
+        int storePort = d.events().allocUnbound(0, null);
+        if (storePort < 0) {
+            throw new DomainBuildException("cannot allocate the xenstore event channel: " + storePort);
+        }
+        d.setStore(storeMfn, storePort);
+        ram.write32(st + StartInfo.STORE_MFN, storeMfn);
+        ram.write32(st + StartInfo.STORE_EVTCHN, storePort);
         ram.write32(st + StartInfo.CONSOLE_MFN, dm.p2m((int) ((consoleV - virtBase) >>> 12)));
         ram.write32(st + StartInfo.PT_BASE, (int) ptBase);
         ram.write32(st + StartInfo.NR_PT_FRAMES, nrPt);

@@ -49,6 +49,10 @@ public final class DomainImpl implements Domain, SchedDomain {
     private VcpuImpl[] vcpus = new VcpuImpl[0];
     private int sharedInfoMfn = -1;
     private volatile org.oxen.vmm.core.grant.GrantTable grants;
+    private java.util.UUID uuid = java.util.UUID.randomUUID();
+    /** start_info's store_mfn and store_evtchn (the builder sets them); -1 before. */
+    private int storeMfn = -1;
+    private int storeEvtchn = -1;
     /**
      * Xen's d-&gt;domain_lock: serialises vcpu initialise/up/down of this domain; the mm lock may
      * be taken under it (lock order: the {@link org.oxen.vmm.core} package documentation).
@@ -174,6 +178,29 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     public int vcpuCount() {
         return vcpus.length;
+    }
+
+    @Override
+    public java.util.UUID uuid() {
+        return uuid;
+    }
+
+    public void setUuid(java.util.UUID uuid) {
+        this.uuid = java.util.Objects.requireNonNull(uuid, "uuid");
+    }
+
+    public int storeMfn() {
+        return storeMfn;
+    }
+
+    public int storeEvtchn() {
+        return storeEvtchn;
+    }
+
+    /** The store page and the guest's port for xenstored (the builder, before the domain runs). */
+    public void setStore(int mfn, int evtchn) {
+        storeMfn = mfn;
+        storeEvtchn = evtchn;
     }
 
     public int sharedInfoMfn() {

@@ -1,0 +1,51 @@
+/*
+ * shutdown.c -- answers the toolstack's control/shutdown as a PV kernel's
+ * xenbus shutdown handler does (Linux drivers/xen/manage.c, Mini-OS
+ * shutdown.c): announce control/feature-poweroff and -reboot, watch
+ * control/shutdown, and on "poweroff" or "reboot" acknowledge by writing ""
+ * and shut down with that reason.
+ */
+#include <oxen/pv.h>
+#include <oxen/xenstore.h>
+
+#define TOKEN "oxen-kit-shutdown"
+
+int shutdown_watch_init(void)
+{
+    CHECK_EQ(xs_write(0, "control/feature-poweroff", "1"), 0, "write control/feature-poweroff");
+    CHECK_EQ(xs_write(0, "control/feature-reboot", "1"), 0, "write control/feature-reboot");
+    CHECK_EQ(xs_watch("control/shutdown", TOKEN), 0, "watch control/shutdown");
+    return 0;
+}
+
+int shutdown_poll(uint64_t timeout_ns)
+{
+    char path[256], token[64], value[32];
+    while (xs_read_watch(path, sizeof path, token, sizeof token, timeout_ns)) {
+        if (strcmp(token, TOKEN) != 0)
+            continue;
+        int r = xs_read(0, "control/shutdown", value, sizeof value);
+        if (r < 0)
+            continue;               /* removed: the domain is going */
+        int reason = -1;
+        if (strcmp(value, "poweroff") == 0 || strcmp(value, "halt") == 0)
+            reason = SHUTDOWN_poweroff;
+        else if (strcmp(value, "reboot") == 0)
+            reason = SHUTDOWN_reboot;
+        if (reason < 0)
+            continue;               /* "" (our own ack) or a request we do not answer */
+        CHECK_EQ(xs_write(0, "control/shutdown", ""), 0, "acknowledge control/shutdown");
+        printf("shutdown: %s requested through control/shutdown\n", value);
+        return reason;
+    }
+    return -1;
+}
+
+void shutdown_clean(int reason)
+{
+    printf("RESULT: PASS\n");
+    struct sched_shutdown r = { (uint32_t)reason };
+    HYPERVISOR_sched_op(SCHEDOP_shutdown, &r);
+    for (;;)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
