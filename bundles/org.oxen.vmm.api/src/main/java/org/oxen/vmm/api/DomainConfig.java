@@ -65,6 +65,7 @@ public final class DomainConfig {
     private final int maxMemoryMiB;
     private final int vcpus;
     private final boolean startPaused;
+    private final GuestClock clock;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -75,6 +76,7 @@ public final class DomainConfig {
         this.maxMemoryMiB = b.maxMemoryMiB == 0 ? b.memoryMiB : b.maxMemoryMiB;
         this.vcpus = b.vcpus;
         this.startPaused = b.startPaused;
+        this.clock = b.clock;
     }
 
     public static Builder builder(String name) {
@@ -115,6 +117,11 @@ public final class DomainConfig {
         return startPaused;
     }
 
+    /** The domain's time source (since 1.6; {@link GuestClock#DEFAULT} unless set). */
+    public GuestClock clock() {
+        return clock;
+    }
+
     @Override
     public String toString() {
         return "DomainConfig[name=" + name + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
@@ -130,6 +137,7 @@ public final class DomainConfig {
         private int maxMemoryMiB;
         private int vcpus = 1;
         private boolean startPaused;
+        private GuestClock clock = GuestClock.DEFAULT;
 
         private Builder(String name) {
             this.name = name;
@@ -174,6 +182,12 @@ public final class DomainConfig {
 
         public Builder startPaused(boolean paused) {
             this.startPaused = paused;
+            return this;
+        }
+
+        /** The domain's time source (since 1.6). */
+        public Builder clock(GuestClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

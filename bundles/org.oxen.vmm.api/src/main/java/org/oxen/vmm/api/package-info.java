@@ -12,12 +12,14 @@
  * {@link org.oxen.vmm.api.MachineMemory} and {@link org.oxen.vmm.api.Dom0EventChannels} are
  * services of their own ({@link org.oxen.vmm.api.Hypervisor} extends the first four), and a
  * guest's own console is a {@link org.oxen.vmm.api.GuestConsole} service per domain that a
- * console backend provides. The backend API is {@code org.oxen.vmm.api.backend}.
+ * console backend provides. 1.6: a domain's time source, {@link org.oxen.vmm.api.GuestClock}
+ * ({@link org.oxen.vmm.api.DomainConfig#clock()}: real or deterministic). The backend API is
+ * {@code org.oxen.vmm.api.backend}.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -17,6 +17,7 @@ import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.GuestClock;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
@@ -36,6 +37,7 @@ import org.oxen.vmm.core.hypercall.Services;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.sched.SchedCore;
+import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.vmm.core.time.SystemTime;
 import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.PvExitHandler;
@@ -76,6 +78,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return t;
     });
     private int nextDomid = 1;
+    /** The clock of domains whose config says {@link GuestClock#DEFAULT} (the runtime's {@code oxen.clock}). */
+    private volatile GuestClock defaultClock = GuestClock.REAL;
 
     public Vmm(long memoryBytes, int nrPcpus) {
         this(memoryBytes, nrPcpus, new SystemTime());
@@ -123,6 +127,20 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         sched.cpupools().removeFactory(f);
     }
 
+    /**
+     * The time of domains created from now on whose config leaves it to the hypervisor
+     * ({@link GuestClock#DEFAULT}): {@link GuestClock#REAL} (the default) or
+     * {@link GuestClock#INSTRUCTIONS} (deterministic).
+     */
+    public void setDefaultClock(GuestClock clock) {
+        if (clock == GuestClock.DEFAULT) throw new IllegalArgumentException("the default clock must be real or instructions");
+        defaultClock = clock;
+    }
+
+    public GuestClock defaultClock() {
+        return defaultClock;
+    }
+
     /** The scheduler core (tests, benchmarks). */
     public SchedCore schedCore() {
         return sched;
@@ -167,25 +185,36 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             int nrPages = config.memoryMiB() * 256;
             d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                     config.maxMemoryMiB() * 1024L);
+            GuestClock clock = config.clock() == GuestClock.DEFAULT ? defaultClock : config.clock();
+            DeterministicTime det = clock == GuestClock.INSTRUCTIONS ? new DeterministicTime(config.vcpus()) : null;
+            d.setDeterministicTime(det);
             VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = pv.create(d, i);
+                if (det != null) det.attach(vcpus[i]);
             }
             d.setVcpus(vcpus);
             d.setEvents(new EventChannels(this, d));
             for (VcpuImpl v : vcpus) {
                 int timerCpu = id + v.id();
-                v.setTimers(new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
+                v.setTimers(det != null ? new VcpuTimers(v, det.clockOf(v.id()), det::newTimer)
+                        : new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
             }
             try {
                 DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
                 for (VcpuImpl v : vcpus) {
                     v.mapGdt();
                 }
-                time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
-                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, kernel [0x%x,0x%x) entry 0x%x, "
+                if (det == null) {
+                    time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
+                } else {
+                    SystemTime.writeWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12,
+                            DeterministicTime.WALLCLOCK_EPOCH_NS);
+                }
+                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus,%s kernel [0x%x,0x%x) entry 0x%x, "
                         + "start_info 0x%x, pt_base 0x%x (%d frames), stack 0x%x, region end 0x%x",
-                        id, config.name(), config.kernelPath(), config.memoryMiB(), vcpus.length, l.kernelStart(),
+                        id, config.name(), config.kernelPath(), config.memoryMiB(), vcpus.length,
+                        det == null ? "" : " deterministic time (instructions),", l.kernelStart(),
                         l.kernelEnd(), l.entry(), l.startInfoVirt(), l.ptBase(), l.nrPtFrames(), l.stackTop(),
                         l.regionEnd()));
             } catch (DomainBuildException | RuntimeException e) {

@@ -3,6 +3,8 @@ package org.oxen.toolstack.xl.cfg;
 import java.util.List;
 import java.util.Objects;
 
+import org.oxen.vmm.api.GuestClock;
+
 /**
  * The typed content of a PV domain's xl.cfg.
  *
@@ -19,15 +21,26 @@ import java.util.Objects;
  * @param onReboot {@code on_reboot}, default restart
  * @param onCrash {@code on_crash}, default destroy
  * @param warnings what xl would warn about (e.g. {@code extra} ignored next to {@code cmdline})
+ * @param clock the domain's time ({@code clock = "real"} or {@code "instructions"}, an oxen key:
+ *     instructions makes the domain deterministic; default: the hypervisor's {@code oxen.clock}); since 1.2
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings) {
+        List<String> warnings, GuestClock clock) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cmdline, "cmdline");
+        Objects.requireNonNull(clock, "clock");
         warnings = List.copyOf(warnings);
+    }
+
+    /** A spec whose domain runs on the hypervisor's default clock (the 1.1 constructor). */
+    public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
+            int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+            List<String> warnings) {
+        this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash,
+                warnings, GuestClock.DEFAULT);
     }
 }

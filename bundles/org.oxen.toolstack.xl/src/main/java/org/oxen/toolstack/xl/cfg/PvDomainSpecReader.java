@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.GuestClock;
 
 /**
  * Reads a {@link PvDomainSpec} out of an {@link XlConfig}, checking every key: a key oxen does
@@ -22,7 +23,7 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "clock");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -90,7 +91,18 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings);
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, clock(cfg));
+    }
+
+    /** oxen's {@code clock} key: "real", "instructions" (deterministic) or "default" (the hypervisor's). */
+    private static GuestClock clock(XlConfig cfg) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get("clock");
+        if (s.isEmpty()) return GuestClock.DEFAULT;
+        try {
+            return GuestClock.parse(string(s.get()));
+        } catch (IllegalArgumentException e) {
+            throw new XlConfigException(s.get().value().position(), "'clock': " + e.getMessage());
+        }
     }
 
     /** A maximum ({@code maxmem}, {@code maxvcpus}) that defaults to, and may not be below, its base. */

@@ -163,7 +163,7 @@ public final class Toolstack implements DomainListener {
         try {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
                     .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
-                    .startPaused(true).build();
+                    .clock(spec.clock()).startPaused(true).build();
         } catch (IllegalArgumentException e) {
             throw new XlError(plan.source() + ": " + e.getMessage());
         }

@@ -10,6 +10,7 @@ import org.oxen.sched.api.SchedTimer;
 import org.oxen.sched.api.Scheduler;
 import org.oxen.sched.api.VcpuData;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.cpu.RunResult;
 
@@ -331,6 +332,8 @@ public final class Pcpu implements Runnable {
     }
 
     private void slice(VcpuImpl v, long t0, long budget) {
+        DeterministicTime det = v.domain().deterministicTime();
+        int vid = v.id();
         v.arch().scheduledIn(v);
         v.timers().scheduledIn();
         v.endSlice = false;
@@ -338,10 +341,16 @@ public final class Pcpu implements Runnable {
         long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
             for (;;) {
-                v.arch().beforeResume(v);
+                if (det == null || !det.midRun(vid)) {
+                    v.arch().beforeResume(v);
+                } else {
+                    // stopped where the host chose: deliver nothing the guest would see (DeterministicTime)
+                    v.flushIfRequested();
+                }
                 if (v.endSlice || !v.isRunnable()) return;
                 core.alarm().set(id, nextExpiry());
-                RunResult r = v.cpu().run(CHUNK);
+                RunResult r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                if (det != null) det.ran(vid, r == RunResult.STOPPED);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
                     return;
@@ -360,6 +369,12 @@ public final class Pcpu implements Runnable {
             }
         } finally {
             v.sliceEnded(t0, clock.nanos());
+            if (det != null && v.blocked()) {
+                // a blocked vcpu's periodic timer stops (as at switch-out); with every vcpu of the
+                // domain blocked its time jumps to its next timer, which fires now
+                v.timers().descheduled();
+                det.idle();
+            }
         }
     }
 }
