@@ -43,8 +43,6 @@ public final class Pcpu implements Runnable {
 
     /** Guest instructions between two checks of the clock, timers and tickles. */
     static final long CHUNK = 200_000;
-    /** Longest wait of an idle pCPU without timers (it re-decides then). */
-    private static final long IDLE_WAIT_NS = 50_000_000L;
 
     private final int id;
     private final SchedCore core;
@@ -226,11 +224,22 @@ public final class Pcpu implements Runnable {
         }
     }
 
+    /**
+     * Tickless idle: waits until {@code until} (Long.MAX_VALUE: no limit), this pCPU's earliest
+     * timer, a tickle or a timer armed here (both signal), and nothing else: an idle pCPU with
+     * no timers sleeps until something wakes a vcpu for it.
+     */
     private void idle(long until) {
         lock.lock();
         try {
             long wait = Math.min(until, nextExpiry()) - clock.nanos();
-            if (wait > 0 && !tickled && !stop) kicked.awaitNanos(Math.min(wait, IDLE_WAIT_NS));
+            if (wait > 0 && !tickled && !stop) {
+                if (wait >= Long.MAX_VALUE / 2) {
+                    kicked.await();
+                } else {
+                    kicked.awaitNanos(wait);
+                }
+            }
         } catch (InterruptedException e) {
             // stop() interrupts; the loop checks
         } finally {
@@ -284,7 +293,7 @@ public final class Pcpu implements Runnable {
             currentSched = s;
         }
         if (s == null) {
-            idle(clock.nanos() + IDLE_WAIT_NS);
+            idle(Long.MAX_VALUE);
             tickled = false;
             return;
         }
@@ -321,7 +330,7 @@ public final class Pcpu implements Runnable {
         }
         if (next == null) {
             long b = decision.budget();
-            idle(b == Decision.NO_TIMER ? now + IDLE_WAIT_NS : now + b);
+            idle(b == Decision.NO_TIMER ? Long.MAX_VALUE : now + b);
             return;
         }
         try {
