@@ -49,7 +49,8 @@ public final class DeterministicTime {
     private final long[] committed;
     /** Per vcpu: the last run was cut short by the host at a point the guest did not choose. */
     private final boolean[] midRun;
-    private final boolean[] timeRecordWritten;
+    /** Per vcpu: where its time record was written (machine address), -1 before the first. */
+    private final long[] timeRecordAt;
     private final int[] preemptChecks;
     private final Clock[] clocks;
     /** Per vcpu: where its current run of guest code ends (ns), {@code Long.MAX_VALUE} between runs; under the monitor. */
@@ -65,7 +66,8 @@ public final class DeterministicTime {
         vcpus = new VcpuImpl[nrVcpus];
         committed = new long[nrVcpus];
         midRun = new boolean[nrVcpus];
-        timeRecordWritten = new boolean[nrVcpus];
+        timeRecordAt = new long[nrVcpus];
+        java.util.Arrays.fill(timeRecordAt, -1);
         preemptChecks = new int[nrVcpus];
         clocks = new Clock[nrVcpus];
         runEnd = new long[nrVcpus];
@@ -176,10 +178,13 @@ public final class DeterministicTime {
         fireDue();
     }
 
-    /** Vcpu {@code i}'s time record is written once (true the first time this is asked). */
-    public boolean firstTimeRecord(int i) {
-        if (timeRecordWritten[i]) return false;
-        timeRecordWritten[i] = true;
+    /**
+     * Whether vcpu {@code i}'s time record at machine address {@code ti} is to be written: once
+     * per place (the first schedule-in, and again if its vcpu_info moved); true once per place.
+     */
+    public boolean timeRecordNeeded(int i, long ti) {
+        if (timeRecordAt[i] == ti) return false;
+        timeRecordAt[i] = ti;
         return true;
     }
 

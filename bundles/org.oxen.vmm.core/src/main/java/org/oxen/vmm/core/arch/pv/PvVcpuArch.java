@@ -94,9 +94,10 @@ public final class PvVcpuArch implements VcpuArch {
             if (v.id() == 0) {
                 time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
             }
-        } else if (det.firstTimeRecord(v.id())) {
+        } else {
             // instruction time: the TSC is the domain's time exactly, so one record stays true
-            SystemTime.writeVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME, det.clockOf(v.id()).nanos());
+            long ti = v.vcpuInfoAddress() + SharedInfo.VI_TIME;
+            if (det.timeRecordNeeded(v.id(), ti)) SystemTime.writeVcpuTime(ram, ti, det.clockOf(v.id()).nanos());
         }
         int area = v.runstateArea();
         if (area != 0) {
