@@ -42,6 +42,10 @@ import org.oxen.sched.api.util.LinkedQueue;
  * <li>Ratelimit: a vcpu that ran less than ratelimit keeps the pCPU for max(ratelimit - run,
  *     100 us); Xen's code gives exactly 100 us when it ran under 100 us (a quirk).</li>
  * <li>No soft affinity and no SMT/topology preference in pickCpu (flat pCPUs).</li>
+ * <li>Tickless idle: a pCPU that goes idle stops its tick and restarts it when it next runs a
+ *     vcpu (Xen's csched_tick_suspend/resume, which Xen's idle loop calls); the accounting
+ *     timer stops when it finds no active vcpu and restarts when a tick makes one active (Xen
+ *     re-arms it regardless). Every wake-up tickles, so an idle pool needs no timer at all.</li>
  * </ul>
  *
  * <h2>Locking</h2>
@@ -102,6 +106,8 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
         final LinkedQueue<CVcpu>[] runq = new LinkedQueue[] { new LinkedQueue<>(), new LinkedQueue<>(),
                 new LinkedQueue<>() };
         final SchedTimer ticker;
+        /** The ticker is stopped while the pCPU is idle (Xen's csched_tick_suspend). */
+        boolean tickerSuspended;
         int runqSortLast;
         boolean idle = true;
         int lastTickle;
@@ -132,6 +138,8 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
     private final CpuMask cpus;
     private final int master;
     private final SchedTimer masterTicker;
+    /** The accounting timer stopped: no vcpu is active (nothing to account). */
+    private boolean masterStopped;
     private final LinkedQueue<CDom> activeSdom = new LinkedQueue<>();
     private long weightTotal;
     private long creditBalance;
@@ -263,6 +271,11 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
         CDom sdom = svc.sdom;
         sdom.activeVcpus.addLast(svc.activeElem);
         weightTotal += sdom.weight;
+        if (masterStopped) {
+            // the first active vcpu after a quiet spell: accounting resumes
+            masterStopped = false;
+            masterTicker.set(pool.now() + tsliceNs);
+        }
         if (!sdom.activeSdomElem.isQueued()) {
             activeSdom.addLast(sdom.activeSdomElem);
         }
@@ -302,15 +315,18 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
 
     /** Xen's {@code csched_acct}: once per tslice on the master pCPU. */
     private void accounting() {
-        masterTicker.set(pool.now() + tsliceNs);
         long weightTotalNow = weightTotal;
+        if (weightTotalNow == 0) {
+            // nothing active: the ticker stops until a vcpu burns credit again (acctStart), so an
+            // idle pool costs no wake-ups (Xen re-arms it regardless; a wake-up costs it nothing)
+            creditBalance = 0;
+            masterStopped = true;
+            return;
+        }
+        masterTicker.set(pool.now() + tsliceNs);
         long creditTotal = creditsPerTslice * cpus.cardinality();
         if (creditBalance < 0) {
             creditTotal -= creditBalance;
-        }
-        if (weightTotalNow == 0) {
-            creditBalance = 0;
-            return;
         }
         long weightLeft = weightTotalNow;
         long balance = 0;
@@ -420,8 +436,17 @@ final class CreditScheduler extends Scheduler<CreditScheduler.CVcpu, CreditSched
         }
         setIdle(pc, snext == null);
         if (snext == null) {
+            // an idle pCPU needs no tick (Xen's csched_tick_suspend): it waits for a wake-up's tickle
+            if (!pc.tickerSuspended) {
+                pc.tickerSuspended = true;
+                pc.ticker.stop();
+            }
             out.idle(Decision.NO_TIMER);
             return;
+        }
+        if (pc.tickerSuspended) {
+            pc.tickerSuspended = false; // csched_tick_resume: back on the tick grid
+            pc.ticker.set(now + tickNs - Math.floorMod(now, tickNs));
         }
         if (snext != scurr) {
             snext.lastSchedTime = now;

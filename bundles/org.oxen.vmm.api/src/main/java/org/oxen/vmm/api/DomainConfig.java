@@ -69,6 +69,7 @@ public final class DomainConfig {
     private final String serial;
     private final byte[] ramdisk;
     private final java.util.UUID uuid;
+    private final GuestClock clock;
 
     private DomainConfig(Builder b, byte[] kernel) {
         this.name = b.name;
@@ -83,6 +84,7 @@ public final class DomainConfig {
         this.serial = b.serial;
         this.ramdisk = b.ramdisk;
         this.uuid = b.uuid != null ? b.uuid : java.util.UUID.randomUUID();
+        this.clock = b.clock;
     }
 
     public static Builder builder(String name) {
@@ -155,6 +157,11 @@ public final class DomainConfig {
         return ramdisk == null ? null : ramdisk.clone();
     }
 
+    /** The domain's time source (since 1.6; {@link GuestClock#DEFAULT} unless set). */
+    public GuestClock clock() {
+        return clock;
+    }
+
     @Override
     public String toString() {
         return "DomainConfig[name=" + name + ", type=" + type + ", kernel=" + kernelPath + ", memory=" + memoryMiB + " MiB, maxmem="
@@ -174,6 +181,7 @@ public final class DomainConfig {
         private String serial = "pty";
         private byte[] ramdisk;
         private java.util.UUID uuid;
+        private GuestClock clock = GuestClock.DEFAULT;
 
         private Builder(String name) {
             this.name = name;
@@ -242,6 +250,12 @@ public final class DomainConfig {
         /** An HVM Linux kernel's initrd. @since 1.6 */
         public Builder ramdisk(byte[] image) {
             this.ramdisk = image == null ? null : image.clone();
+            return this;
+        }
+
+        /** The domain's time source (since 1.6). */
+        public Builder clock(GuestClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

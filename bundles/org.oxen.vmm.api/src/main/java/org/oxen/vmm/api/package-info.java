@@ -16,7 +16,8 @@
  * 1.6: a domain is PV or HVM ({@link org.oxen.vmm.api.DomainType}, {@code DomainConfig.type()}
  * and an HVM domain's {@code serial}); a domain's uuid ({@link org.oxen.vmm.api.Domain#uuid},
  * {@link org.oxen.vmm.api.DomainConfig#uuid}) and Domain-0's remote shutdown
- * ({@link org.oxen.vmm.api.Domains#shutdown}).
+ * ({@link org.oxen.vmm.api.Domains#shutdown}); a domain's time source,
+ * {@link org.oxen.vmm.api.GuestClock} ({@link org.oxen.vmm.api.DomainConfig#clock()}: real or deterministic).
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */

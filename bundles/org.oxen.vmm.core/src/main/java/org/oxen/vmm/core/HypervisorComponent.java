@@ -68,6 +68,7 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     public HypervisorComponent(@Reference VmmSettings settings, BundleContext context) {
         this.context = context;
         vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
+        vmm.setDefaultClock(settings.clock());
         vmm.addListener(debugTargetRegistrar);
     }
 

@@ -17,6 +17,7 @@ import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.GuestClock;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.CpuPoolInfo;
 import org.oxen.vmm.api.SchedulerInfo;
@@ -48,6 +49,7 @@ import org.oxen.vmm.core.hypercall.Services;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.sched.SchedCore;
+import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.vmm.core.time.SystemTime;
 import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.PvExitHandler;
@@ -102,6 +104,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         return t;
     });
     private int nextDomid = 1;
+    /** The clock of domains whose config says {@link GuestClock#DEFAULT} (the runtime's {@code oxen.clock}). */
+    private volatile GuestClock defaultClock = GuestClock.REAL;
 
     public Vmm(long memoryBytes, int nrPcpus) {
         this(memoryBytes, nrPcpus, new SystemTime());
@@ -160,6 +164,20 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     public void removeDeviceFactory(String name, DeviceFactory f) {
         deviceFactories.remove(name, f);
+    }
+
+    /**
+     * The time of domains created from now on whose config leaves it to the hypervisor
+     * ({@link GuestClock#DEFAULT}): {@link GuestClock#REAL} (the default) or
+     * {@link GuestClock#INSTRUCTIONS} (deterministic).
+     */
+    public void setDefaultClock(GuestClock clock) {
+        if (clock == GuestClock.DEFAULT) throw new IllegalArgumentException("the default clock must be real or instructions");
+        defaultClock = clock;
+    }
+
+    public GuestClock defaultClock() {
+        return defaultClock;
     }
 
     /** The scheduler core (tests, benchmarks). */
@@ -316,8 +334,15 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                     config.maxMemoryMiB() * 1024L);
             d.setUuid(config.uuid());
-            VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             boolean hvm = config.type() == DomainType.HVM;
+            GuestClock clock = config.clock() == GuestClock.DEFAULT ? defaultClock : config.clock();
+            if (hvm && config.clock() == GuestClock.INSTRUCTIONS) {
+                throw new IllegalArgumentException("clock \"instructions\" (deterministic time) is for PV domains; "
+                        + "an HVM domain keeps its devices' own time");
+            }
+            DeterministicTime det = !hvm && clock == GuestClock.INSTRUCTIONS ? new DeterministicTime(config.vcpus()) : null;
+            d.setDeterministicTime(det);
+            VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
             VcpuArch arch = pv;
             DomainImageBuilder build = builder;
             if (hvm) {
@@ -327,12 +352,14 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = arch.create(d, i);
+                if (det != null) det.attach(vcpus[i]);
             }
             d.setVcpus(vcpus);
             d.setEvents(new EventChannels(this, d));
             for (VcpuImpl v : vcpus) {
                 int timerCpu = id + v.id();
-                v.setTimers(new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
+                v.setTimers(det != null ? new VcpuTimers(v, det.clockOf(v.id()), det::newTimer)
+                        : new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
                 if (hvm) v.timers().setPeriod(0); // no PV periodic tick: the guest has its own timers
             }
             try {
@@ -344,10 +371,16 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                     for (VcpuImpl v : vcpus) {
                         v.mapGdt();
                     }
-                    time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
+                    if (det == null) {
+                        time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
+                    } else {
+                        SystemTime.writeWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12,
+                                DeterministicTime.WALLCLOCK_EPOCH_NS);
+                    }
                 }
-                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, %s", id, config.name(),
-                        config.kernelPath(), config.memoryMiB(), vcpus.length, l.describe()));
+                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus,%s %s", id, config.name(),
+                        config.kernelPath(), config.memoryMiB(), vcpus.length,
+                        det == null ? "" : " deterministic time (instructions),", l.describe()));
             } catch (DomainBuildException | RuntimeException e) {
                 arch.domainDestroyed(d);
                 releaseFrames(d);

@@ -2,17 +2,28 @@ package org.oxen.vmm.core;
 
 import java.util.function.UnaryOperator;
 
+import org.oxen.vmm.api.GuestClock;
 import org.oxen.vmm.core.mm.FramePool;
 
 /**
  * The hypervisor's framework properties, checked once with the limits the VMM enforces:
  * {@value #MEMORY_MIB} (machine memory, {@value FramePool#MIN_MIB}..{@value FramePool#MAX_MIB}
- * MiB and within the Java heap) and {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}).
+ * MiB and within the Java heap), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
+ * {@value #CLOCK} (the time of domains whose config does not choose: {@code real}, the default,
+ * or {@code instructions}, deterministic).
  *
  * @param memoryMiB machine memory
  * @param pcpus pCPU threads
+ * @param clock the default clock of domains ({@link GuestClock#REAL} or {@link GuestClock#INSTRUCTIONS})
  */
-public record VmmSettings(int memoryMiB, int pcpus) {
+public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
+
+    public static final String CLOCK = "oxen.clock";
+
+    /** Settings with the real clock. */
+    public VmmSettings(int memoryMiB, int pcpus) {
+        this(memoryMiB, pcpus, GuestClock.REAL);
+    }
 
     public static final String MEMORY_MIB = "oxen.memory.mib";
     public static final String PCPUS = "oxen.pcpus";
@@ -30,12 +41,21 @@ public record VmmSettings(int memoryMiB, int pcpus) {
         int memory = parse(property, MEMORY_MIB, DEFAULT_MEMORY_MIB, FramePool.MIN_MIB, FramePool.MAX_MIB, "MiB");
         int pcpus = parse(property, PCPUS, Math.min(MAX_PCPUS, Runtime.getRuntime().availableProcessors()), 1,
                 MAX_PCPUS, "pCPUs");
+        GuestClock clock = clock(property.apply(CLOCK));
         if (memory + HEAP_RESERVE_MIB > maxHeapMiB) {
             throw new IllegalArgumentException(MEMORY_MIB + "=" + memory + " does not fit the Java heap (" + maxHeapMiB
                     + " MiB max, " + HEAP_RESERVE_MIB + " MiB of it for the rest of oxen): start java with -Xmx"
                     + (memory + HEAP_RESERVE_MIB + 255) / 256 * 256 + "m or a smaller " + MEMORY_MIB);
         }
-        return new VmmSettings(memory, pcpus);
+        return new VmmSettings(memory, pcpus, clock);
+    }
+
+    private static GuestClock clock(String raw) {
+        if (raw == null || raw.isBlank()) return GuestClock.REAL;
+        String v = raw.strip();
+        if (v.equals(GuestClock.REAL.configName())) return GuestClock.REAL;
+        if (v.equals(GuestClock.INSTRUCTIONS.configName())) return GuestClock.INSTRUCTIONS;
+        throw new IllegalArgumentException(CLOCK + "=" + raw + " is not a clock (real or instructions)");
     }
 
     private static int parse(UnaryOperator<String> property, String name, int dflt, int min, int max, String unit) {

@@ -28,8 +28,9 @@
  * <li>a domain's or a vcpu's monitor (state reads, the blocked flag, counters: calls out to
  *     nothing), or a vcpu's {@code VcpuTimers} monitor (period and last tick; it arms timers);</li>
  * <li>a {@code Pcpu}'s lock (its timer list and idle wait: a leaf; timer callbacks run after
- *     it is released, on the pCPU's thread, holding nothing). The {@code TimerAlarm} takes no
- *     lock (atomics).</li>
+ *     it is released, on the pCPU's thread, holding nothing), or a deterministic domain's
+ *     {@code DeterministicTime} monitor (its timer list and instruction accounting: a leaf too,
+ *     callbacks run after it is released). The {@code TimerAlarm} takes no lock (atomics).</li>
  * </ol>
  * A vcpu's blocked flag changes under its monitor on both sides (SCHEDOP_block checks for a
  * pending event and sets it; a sender sets the event pending, then clears it): no wake-up is

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.oxen.vmm.api.GuestClock;
 import org.junit.jupiter.api.Test;
 
 /** Issue 12: bad runtime properties are one line naming the property and its range. */
@@ -16,6 +17,9 @@ class VmmSettingsTest {
     void goodSettingsAreRead() {
         assertEquals(new VmmSettings(256, 3), VmmSettings.read(Map.of("oxen.memory.mib", " 256", "oxen.pcpus", "3")::get, 4096));
         assertEquals(VmmSettings.DEFAULT_MEMORY_MIB, VmmSettings.read(k -> null, 4096).memoryMiB());
+        assertEquals(GuestClock.REAL, VmmSettings.read(k -> null, 4096).clock());
+        assertEquals(GuestClock.INSTRUCTIONS, VmmSettings.read(Map.of("oxen.clock", "instructions")::get, 4096).clock());
+        assertEquals(GuestClock.REAL, VmmSettings.read(Map.of("oxen.clock", " real ")::get, 4096).clock());
     }
 
     @ParameterizedTest
@@ -25,6 +29,8 @@ class VmmSettingsTest {
         "oxen.memory.mib|4096|oxen.memory.mib=4096 is outside 8..3072 MiB",
         "oxen.pcpus|0|oxen.pcpus=0 is outside 1..256 pCPUs",
         "oxen.pcpus|two|oxen.pcpus=two is not a whole number (1..256 pCPUs)",
+        "oxen.clock|tsc|oxen.clock=tsc is not a clock (real or instructions)",
+        "oxen.clock|default|oxen.clock=default is not a clock (real or instructions)",
         "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 128 MiB of it for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
     })
     void badSettingsAreOneLine(String key, String value, String message) {

@@ -46,7 +46,10 @@ public interface X86Cpu {
     /** Makes {@link #run} return {@link RunResult#STOPPED} soon; any thread. */
     void requestStop();
 
-    /** Instructions retired since creation. */
+    /**
+     * Instructions retired since creation; also exact while an instruction runs that reads the
+     * clock (RDTSC, RDMSR of the TSC) or exits, so a clock derived from it is deterministic.
+     */
     long instructionCount();
 
     /** What this CPU's translator has compiled, failed to compile and dropped so far. */

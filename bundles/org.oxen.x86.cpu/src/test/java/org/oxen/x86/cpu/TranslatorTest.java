@@ -122,6 +122,44 @@ class TranslatorTest {
     }
 
     /**
+     * RDTSC without a clock reads the exact number of instructions retired before it, whatever
+     * the batch boundaries, the run budgets and the translator (deterministic time is built on
+     * this): a hot loop stores the TSC every 5th iteration; the interpreter in one run, the
+     * translator in one run and the translator in odd small budgets store the same values, and
+     * each value is the instruction count at its RDTSC.
+     */
+    @Test
+    void rdtscCountsRetiredInstructionsExactly() {
+        String src = "mov ebx, 0x20000\n mov ecx, 40\n xor edx, edx\n loop1:\n add edx, ecx\n rol edx, 3\n"
+                + " dec ecx\n test ecx, 3\n jnz skip\n push edx\n rdtsc\n mov [ebx], eax\n add ebx, 4\n pop edx\n"
+                + " skip:\n test ecx, ecx\n jnz loop1\n hlt";
+        TestMachine a = load(Mode.INTERPRETER, src), b = load(Mode.TRANSLATOR, src), c = load(Mode.TRANSLATOR, src);
+        assertEquals(RunResult.HALTED, a.run(1_000_000));
+        assertEquals(RunResult.HALTED, b.run(1_000_000));
+        int[] budgets = {3, 1, 7, 2, 11};
+        for (int step = 0; c.run(budgets[step % budgets.length]) != RunResult.HALTED; step++) {
+            assertTrue(step < 10_000);
+        }
+        assertArrayEquals(state(a), state(b));
+        assertArrayEquals(state(a), state(c));
+        // 3 setup instructions; each iteration: 5, 5 more on every 4th (push .. pop), then 2; the RDTSC
+        // is the 7th instruction of the iteration
+        long retired = 3;
+        int stored = 0;
+        for (int ecx = 40; ecx > 0; ecx--) {
+            if (((ecx - 1) & 3) == 0) {
+                assertEquals(retired + 6, a.ram.read32(0x20000 + 4 * stored) & 0xFFFFFFFFL, "RDTSC " + stored);
+                stored++;
+                retired += 10;
+            } else {
+                retired += 5;
+            }
+            retired += 2;
+        }
+        assertEquals(10, stored);
+    }
+
+    /**
      * A hot loop sums a 3-page array whose middle page is not present; the #PF handler logs CR2,
      * the error code, the faulting EIP and all registers, maps the page and returns to retry. The
      * fault hits inside a translated region.

@@ -3,6 +3,8 @@ package org.oxen.toolstack.xl.cfg;
 import java.util.List;
 import java.util.Objects;
 
+import org.oxen.vmm.api.GuestClock;
+
 /**
  * The typed content of a domain's xl.cfg (PV, or since 1.2 HVM).
  *
@@ -23,24 +25,27 @@ import java.util.Objects;
  *     emulated PC
  * @param serial an HVM domain's {@code serial}: "pty" (default: the domain's console) or "none" (1.2)
  * @param ramdisk an HVM domain's {@code ramdisk} (a Linux kernel's initrd) as written, or null (1.2)
+ * @param clock the domain's time ({@code clock = "real"} or {@code "instructions"}, an oxen key:
+ *     instructions makes the domain deterministic; default: the hypervisor's {@code oxen.clock}); since 1.2
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings, boolean hvm, String serial, String ramdisk) {
+        List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(serial, "serial");
+        Objects.requireNonNull(clock, "clock");
         warnings = List.copyOf(warnings);
     }
 
-    /** A PV domain's spec (the 1.1 form). */
+    /** A PV domain's spec on the hypervisor's default clock (the 1.1 form). */
     public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
             int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
             List<String> warnings) {
         this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
-                false, "pty", null);
+                false, "pty", null, GuestClock.DEFAULT);
     }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.GuestClock;
 
 /**
  * Reads a {@link PvDomainSpec} (a PV or, with {@code type = "hvm"}, an HVM domain) out of an
@@ -23,7 +24,7 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk", "clock");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -114,7 +115,7 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk);
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg));
     }
 
     /** xl.cfg {@code serial}: a string or a list of one; "pty" (the domain's console) or "none". */
@@ -133,6 +134,17 @@ public final class PvDomainSpecReader {
                     + "\" is not supported by oxen: \"pty\" (the domain's console, xl console) or \"none\"");
         }
         return v;
+    }
+
+    /** oxen's {@code clock} key: "real", "instructions" (deterministic) or "default" (the hypervisor's). */
+    private static GuestClock clock(XlConfig cfg) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get("clock");
+        if (s.isEmpty()) return GuestClock.DEFAULT;
+        try {
+            return GuestClock.parse(string(s.get()));
+        } catch (IllegalArgumentException e) {
+            throw new XlConfigException(s.get().value().position(), "'clock': " + e.getMessage());
+        }
     }
 
     /** A maximum ({@code maxmem}, {@code maxvcpus}) that defaults to, and may not be below, its base. */

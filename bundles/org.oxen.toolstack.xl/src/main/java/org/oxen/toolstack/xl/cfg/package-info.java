@@ -2,7 +2,8 @@
  * xl.cfg, the domain configuration format of Xen's xl: the syntax (Xen's libxlu grammar:
  * {@code key = value} settings, strings, numbers, lists, {@code +} concatenation, {@code +=},
  * comments, lists and backslash-newline spanning lines) and the typed view of the keys a PV
- * domain uses. Errors carry {@code file:line:column}.
+ * domain uses (1.2: oxen's {@code clock} key, {@code PvDomainSpec.clock()}). Errors carry
+ * {@code file:line:column}.
  */
 @Export
 @Version("1.2.0")

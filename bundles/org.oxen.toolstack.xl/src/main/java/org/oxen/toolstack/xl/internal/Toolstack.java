@@ -165,7 +165,7 @@ public final class Toolstack implements DomainListener {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
                     .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
                     .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial()).ramdisk(plan.ramdisk())
-                    .uuid(UUID.fromString(plan.uuid())).startPaused(true).build();
+                    .uuid(UUID.fromString(plan.uuid())).clock(spec.clock()).startPaused(true).build();
         } catch (IllegalArgumentException e) {
             throw new XlError(plan.source() + ": " + e.getMessage());
         }

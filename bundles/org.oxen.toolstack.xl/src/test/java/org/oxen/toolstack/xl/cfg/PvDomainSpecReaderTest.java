@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.oxen.vmm.api.GuestClock;
 
 class PvDomainSpecReaderTest {
 
@@ -31,9 +32,10 @@ class PvDomainSpecReaderTest {
                 on_reboot = "destroy"
                 on_crash = "restart"
                 uuid = "3f5a2b1c-0d4e-4f60-8a7b-9c0d1e2f3a4b"
+                clock = "instructions"
                 """);
         assertEquals(new PvDomainSpec("web1", "hello", "loop=10", 256, 512, 2, 2, "0-1,^1", LifecycleAction.PRESERVE,
-                LifecycleAction.DESTROY, LifecycleAction.RESTART, List.of()), s);
+                LifecycleAction.DESTROY, LifecycleAction.RESTART, List.of(), false, "pty", null, GuestClock.INSTRUCTIONS), s);
     }
 
     @Test
@@ -47,6 +49,8 @@ class PvDomainSpecReaderTest {
         assertEquals(LifecycleAction.DESTROY, s.onPoweroff());
         assertEquals(LifecycleAction.RESTART, s.onReboot());
         assertEquals(LifecycleAction.DESTROY, s.onCrash());
+        assertEquals(GuestClock.DEFAULT, s.clock(), "no clock=: the hypervisor's oxen.clock");
+        assertEquals(GuestClock.REAL, read("name='a'\nkernel='k'\nclock='real'\n").clock());
         PvDomainSpec w = read("name='a'\nkernel='k'\ncmdline='x'\nextra='y'\n");
         assertEquals("x", w.cmdline());
         assertEquals(List.of("ignoring \"root\" and \"extra\" in favour of \"cmdline\""), w.warnings());
@@ -55,6 +59,8 @@ class PvDomainSpecReaderTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "kernel='k'|d.cfg:1:1: required key 'name' is missing",
+        "name='a'\\nkernel='k'\\nclock='fast'|d.cfg:3:7: 'clock': 'fast' is not a clock: use real, instructions or default",
+        "name='a'\\nkernel='k'\\nclock=1|d.cfg:3:7: 'clock' must be a \"string\"",
         "name='a'|d.cfg:1:1: required key 'kernel' is missing",
         "name='a'\\nkernel='k'\\ndisk=['x']|d.cfg:3:1: 'disk' is not supported by oxen yet, and the domain would not be what the config asks without it",
         "name='a'\\nkernel='k'\\npci=['01:00.0']|d.cfg:3:1: 'pci' is not supported by oxen yet, and the domain would not be what the config asks without it",
@@ -88,7 +94,7 @@ class PvDomainSpecReaderTest {
     void hvmDomains() throws Exception {
         PvDomainSpec s = read("name='h'\nkernel='guest-native:hello'\ntype='hvm'\nmemory=32\nextra='greeting=hi'\n");
         assertEquals(new PvDomainSpec("h", "guest-native:hello", "greeting=hi", 32, 32, 1, 1, null, LifecycleAction.DESTROY,
-                LifecycleAction.RESTART, LifecycleAction.DESTROY, List.of(), true, "pty", null), s);
+                LifecycleAction.RESTART, LifecycleAction.DESTROY, List.of(), true, "pty", null, GuestClock.DEFAULT), s);
         assertEquals("initrd.img", read("name='h'\nkernel='bzImage'\ntype='hvm'\nramdisk='initrd.img'\n").ramdisk());
         assertEquals("none", read("name='h'\nkernel='k'\nbuilder='hvm'\nserial=['none']\n").serial());
         PvDomainSpec pv = read("name='p'\nkernel='k'\nserial='pty'\n");

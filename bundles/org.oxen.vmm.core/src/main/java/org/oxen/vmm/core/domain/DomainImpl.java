@@ -120,6 +120,29 @@ public final class DomainImpl implements Domain, SchedDomain {
         return owner.clock();
     }
 
+    /** The domain's time if it is deterministic ({@code GuestClock.INSTRUCTIONS}), else null. */
+    private org.oxen.vmm.core.time.DeterministicTime deterministicTime;
+
+    /** Before the vcpus are created: the domain's time is its instruction count. */
+    public void setDeterministicTime(org.oxen.vmm.core.time.DeterministicTime t) {
+        deterministicTime = t;
+    }
+
+    /** The domain's deterministic time, or null when it runs on system time. */
+    public org.oxen.vmm.core.time.DeterministicTime deterministicTime() {
+        return deterministicTime;
+    }
+
+    /**
+     * Time as vcpu {@code vcpu} of this domain sees it (its RDTSC, its timers' deadlines):
+     * system time, or the domain's instruction time when it is deterministic. Accounting (CPU
+     * time, runstate) stays in system time ({@link #clock()}).
+     */
+    public org.oxen.x86.api.Clock guestClock(int vcpu) {
+        org.oxen.vmm.core.time.DeterministicTime t = deterministicTime;
+        return t == null ? owner.clock() : t.clockOf(vcpu);
+    }
+
     public Ram ram() {
         return owner.pool().ram();
     }

@@ -68,17 +68,29 @@ final class Args {
      * {@link #PREEMPT_NS}). Only the loops read the clock: a null hypercall pays nothing.
      */
     static void enter(VcpuImpl v, boolean mc) {
-        if (!mc) v.hypercallStartNs = v.domain().clock().nanos();
+        if (mc) return;
+        org.oxen.vmm.core.time.DeterministicTime det = v.domain().deterministicTime();
+        if (det != null) {
+            det.enterHypercall(v.id());
+        } else {
+            v.hypercallStartNs = v.domain().clock().nanos();
+        }
     }
 
     /**
      * hypercall_preempt_check: true once the calling vcpu has spent {@link #PREEMPT_NS} in this
-     * hypercall (since {@link #enter}) or its domain is stopping (paused for destruction, shut
+     * hypercall (since {@link #enter}; a deterministic domain: every
+     * {@code DeterministicTime.PREEMPT_CHECKS} checks) or its domain is stopping (paused for destruction, shut
      * down): long loops then continue themselves, so the vcpu reaches the scheduler and a dying
      * domain's vcpus stop within about a millisecond.
      */
     static boolean preempt(VcpuImpl v) {
         DomainImpl d = v.domain();
+        org.oxen.vmm.core.time.DeterministicTime det = d.deterministicTime();
+        if (det != null) {
+            // a deterministic domain continues after a fixed number of items, never after host time
+            return det.preemptCheck(v.id()) || d.isStopped();
+        }
         return d.clock().nanos() - v.hypercallStartNs >= PREEMPT_NS || d.isStopped();
     }
 

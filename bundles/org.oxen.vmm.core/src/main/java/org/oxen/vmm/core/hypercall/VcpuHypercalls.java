@@ -101,7 +101,7 @@ final class VcpuHypercalls {
                 if (t != v) return EINVAL;
                 long timeout = g.read64(cr3, arg + VcpuOp.SINGLESHOT_TIMEOUT_ABS_NS);
                 int flags = g.read32(cr3, arg + VcpuOp.SINGLESHOT_FLAGS);
-                if ((flags & VcpuOp.SSHOTTMR_FUTURE) != 0 && timeout < v.domain().clock().nanos()) {
+                if ((flags & VcpuOp.SSHOTTMR_FUTURE) != 0 && timeout < v.domain().guestClock(v.id()).nanos()) {
                     return -Errno.ETIME;
                 }
                 t.timers().setSingleshot(timeout == 0 ? 1 : timeout);

@@ -10,6 +10,7 @@ import org.oxen.sched.api.SchedTimer;
 import org.oxen.sched.api.Scheduler;
 import org.oxen.sched.api.VcpuData;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.cpu.RunResult;
 
@@ -42,8 +43,6 @@ public final class Pcpu implements Runnable {
 
     /** Guest instructions between two checks of the clock, timers and tickles. */
     static final long CHUNK = 200_000;
-    /** Longest wait of an idle pCPU without timers (it re-decides then). */
-    private static final long IDLE_WAIT_NS = 50_000_000L;
 
     private final int id;
     private final SchedCore core;
@@ -225,11 +224,22 @@ public final class Pcpu implements Runnable {
         }
     }
 
+    /**
+     * Tickless idle: waits until {@code until} (Long.MAX_VALUE: no limit), this pCPU's earliest
+     * timer, a tickle or a timer armed here (both signal), and nothing else: an idle pCPU with
+     * no timers sleeps until something wakes a vcpu for it.
+     */
     private void idle(long until) {
         lock.lock();
         try {
             long wait = Math.min(until, nextExpiry()) - clock.nanos();
-            if (wait > 0 && !tickled && !stop) kicked.awaitNanos(Math.min(wait, IDLE_WAIT_NS));
+            if (wait > 0 && !tickled && !stop) {
+                if (wait >= Long.MAX_VALUE / 2) {
+                    kicked.await();
+                } else {
+                    kicked.awaitNanos(wait);
+                }
+            }
         } catch (InterruptedException e) {
             // stop() interrupts; the loop checks
         } finally {
@@ -284,7 +294,7 @@ public final class Pcpu implements Runnable {
             currentSched = s;
         }
         if (s == null) {
-            idle(clock.nanos() + IDLE_WAIT_NS);
+            idle(Long.MAX_VALUE);
             tickled = false;
             return;
         }
@@ -321,7 +331,7 @@ public final class Pcpu implements Runnable {
         }
         if (next == null) {
             long b = decision.budget();
-            idle(b == Decision.NO_TIMER ? now + IDLE_WAIT_NS : now + b);
+            idle(b == Decision.NO_TIMER ? Long.MAX_VALUE : now + b);
             return;
         }
         try {
@@ -332,6 +342,8 @@ public final class Pcpu implements Runnable {
     }
 
     private void slice(VcpuImpl v, long t0, long budget) {
+        DeterministicTime det = v.domain().deterministicTime();
+        int vid = v.id();
         v.arch().scheduledIn(v);
         v.timers().scheduledIn();
         v.endSlice = false;
@@ -339,10 +351,16 @@ public final class Pcpu implements Runnable {
         long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
             for (;;) {
-                v.arch().beforeResume(v);
+                if (det == null || !det.midRun(vid)) {
+                    v.arch().beforeResume(v);
+                } else {
+                    // stopped where the host chose: deliver nothing the guest would see (DeterministicTime)
+                    v.flushIfRequested();
+                }
                 if (v.endSlice || !v.isRunnable()) return;
                 core.alarm().set(id, nextExpiry());
-                RunResult r = v.cpu().run(CHUNK);
+                RunResult r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                if (det != null) det.ran(vid, r == RunResult.STOPPED);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
                     return;
@@ -361,6 +379,12 @@ public final class Pcpu implements Runnable {
             }
         } finally {
             v.sliceEnded(t0, clock.nanos());
+            if (det != null && v.blocked()) {
+                // a blocked vcpu's periodic timer stops (as at switch-out); with every vcpu of the
+                // domain blocked its time jumps to its next timer, which fires now
+                v.timers().descheduled();
+                det.idle();
+            }
         }
     }
 }

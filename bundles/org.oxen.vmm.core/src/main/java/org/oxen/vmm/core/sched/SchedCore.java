@@ -90,6 +90,15 @@ public final class SchedCore implements DomainMove.Core {
         return twoPcpus.get();
     }
 
+    /** Scheduling decisions taken by all pCPUs so far (tests, benchmarks: an idle machine takes none). */
+    public long decisions() {
+        long n = 0;
+        for (Pcpu p : pcpus) {
+            n += p.decisions;
+        }
+        return n;
+    }
+
     public int nrPcpus() {
         return pcpus.length;
     }

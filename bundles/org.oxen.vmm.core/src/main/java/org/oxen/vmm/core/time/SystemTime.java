@@ -68,9 +68,13 @@ public final class SystemTime implements Clock {
 
     /** Writes the vcpu_time_info at machine address {@code ti} (system time now = TSC now). */
     public void updateVcpuTime(Ram ram, long ti) {
+        writeVcpuTime(ram, ti, nanos());
+    }
+
+    /** Writes the vcpu_time_info at {@code ti} for time {@code now} (= the vcpu's TSC now). */
+    public static void writeVcpuTime(Ram ram, long ti, long now) {
         int version = ram.read32(ti + SharedInfo.TIME_VERSION);
         ram.write32(ti + SharedInfo.TIME_VERSION, (version | 1) + ((version & 1) == 0 ? 0 : 2));
-        long now = nanos();
         ram.write64(ti + SharedInfo.TIME_TSC_TIMESTAMP, now);
         ram.write64(ti + SharedInfo.TIME_SYSTEM_TIME, now);
         ram.write32(ti + SharedInfo.TIME_TSC_TO_SYSTEM_MUL, TSC_TO_SYSTEM_MUL);
@@ -99,7 +103,11 @@ public final class SystemTime implements Clock {
      * into shared_info at {@code si}, wc_version odd while it changes.
      */
     public void updateWallclock(Ram ram, long si) {
-        long boot = wallNanos.getAsLong() - nanos();
+        writeWallclock(ram, si, wallNanos.getAsLong() - nanos());
+    }
+
+    /** Writes the wall clock: {@code boot} = the wall-clock time of system time 0 (ns since the epoch). */
+    public static void writeWallclock(Ram ram, long si, long boot) {
         int version = ram.read32(si + SharedInfo.WC_VERSION);
         int odd = (version | 1) + ((version & 1) == 0 ? 0 : 2);
         ram.write32(si + SharedInfo.WC_VERSION, odd);

@@ -123,7 +123,7 @@ final class PrivilegedOps {
                     case MSR_EFER: value = efer(cpu) ; break;
                     case MSR_MISC_ENABLE: value = MISC_ENABLE_PV; break;
                     case MSR_PLATFORM_ID: value = 0; break;
-                    case MSR_TSC: value = v.domain().clock().nanos(); break;
+                    case MSR_TSC: value = v.domain().guestClock(v.id()).nanos(); break;
                     default: return false;
                 }
                 cpu.setGpr(X86Cpu.EAX, (int) value);

@@ -300,6 +300,7 @@ abstract class Cached extends Events {
                     eip = e;
                     if (j >= n) break;
                 }
+                batchDone = j;
                 slowOne();
                 j++;
                 if (breakBatch) break;
@@ -478,6 +479,7 @@ abstract class Cached extends Events {
         int j = 0;
         try {
             while (j < n) {
+                batchDone = j;
                 step();
                 j++;
                 if (breakBatch) break;

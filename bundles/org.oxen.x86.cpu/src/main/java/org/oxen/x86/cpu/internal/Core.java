@@ -147,6 +147,7 @@ public final class Core extends Cached implements X86Cpu {
                 }
                 if (db != 0) {
                     // single-step (TF set before the instruction), data breakpoints, task T bit: #DB trap
+                    batchDone = 0;
                     icount += i;
                     i = 0;
                     dr6Trap(db);
@@ -154,11 +155,13 @@ public final class Core extends Cached implements X86Cpu {
                     if (debugExit()) return RunResult.EXIT;
                 }
             } catch (Fault f) {
+                batchDone = 0;
                 icount += i + blockPartial;
                 i = 0;
                 end--; // a fault retires nothing: charge it so that a resumed faulting loop still ends
                 if (handleFault()) return RunResult.EXIT;
             }
+            batchDone = 0;
             icount += i;
         }
     }
@@ -411,7 +414,7 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public long instructionCount() {
-        return icount;
+        return retired();
     }
 
     @Override

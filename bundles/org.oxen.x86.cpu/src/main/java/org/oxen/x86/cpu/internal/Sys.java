@@ -10,8 +10,14 @@ abstract class Sys extends Exec0F {
 
     CpuidModel cpuidModel = new CpuidModel();
     Clock clock;
-    /** Retired instructions (also the TSC when no clock is set). */
+    /** Retired instructions before the current batch (also the TSC when no clock is set). */
     long icount;
+    /**
+     * Instructions of the current batch retired before the one executing now, set before each
+     * instruction that leaves the fast loop (RDTSC, RDMSR and every exit are among them), so that
+     * {@link #retired()} is exact there whatever the batch boundaries were; 0 between batches.
+     */
+    int batchDone;
     private final int[] cpuidOut = new int[4];
 
     Sys(PhysicalMemory mem, IoPortDevice io) {
@@ -257,8 +263,13 @@ abstract class Sys extends Exec0F {
         }
     }
 
+    /** Instructions retired so far: exact before every instruction outside the fast loop. */
+    final long retired() {
+        return icount + batchDone;
+    }
+
     final long tsc() {
-        long t = clock != null ? clock.nanos() : icount;
+        long t = clock != null ? clock.nanos() : retired();
         return t + tscOffset;
     }
 

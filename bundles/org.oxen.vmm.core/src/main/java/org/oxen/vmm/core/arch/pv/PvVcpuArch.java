@@ -8,6 +8,7 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.DomainMemory;
+import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.vmm.core.time.SystemTime;
 import org.oxen.vmm.core.trap.PvExitHandler;
 import org.oxen.vmm.core.trap.TrapBouncer;
@@ -70,7 +71,7 @@ public final class PvVcpuArch implements VcpuArch {
         for (int n = 0; n < 256; n++) {
             cpu.setSoftwareInterruptExit(n, true);
         }
-        cpu.setClock(time);
+        cpu.setClock(d.guestClock(i));
         cpu.setCpuidModel(cpuid.model());
         cpu.setCr(4, VcpuImpl.CR4_PAE | VcpuImpl.CR4_OSFXSR);
         // CR0.AM as Xen runs (boot/trampoline.S): ring 3 with EFLAGS.AC gets #AC, bounced to the guest
@@ -93,9 +94,16 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void scheduledIn(VcpuImpl v) {
         v.flushIfRequested();
-        time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
-        if (v.id() == 0) {
-            time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
+        DeterministicTime det = v.domain().deterministicTime();
+        if (det == null) {
+            time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
+            if (v.id() == 0) {
+                time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
+            }
+        } else {
+            // instruction time: the TSC is the domain's time exactly, so one record stays true
+            long ti = v.vcpuInfoAddress() + SharedInfo.VI_TIME;
+            if (det.timeRecordNeeded(v.id(), ti)) SystemTime.writeVcpuTime(ram, ti, det.clockOf(v.id()).nanos());
         }
         int area = v.runstateArea();
         if (area != 0) {
@@ -119,7 +127,8 @@ public final class PvVcpuArch implements VcpuArch {
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested();
         // Xen's periodic time calibration: a vcpu that keeps its pCPU sees fresh time too
-        if (time.refreshVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME) && v.id() == 0) {
+        // (a deterministic domain's record never goes stale: its TSC is its time)
+        if (v.domain().deterministicTime() == null && time.refreshVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME) && v.id() == 0) {
             time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
         }
         if (v.eventEip != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
