@@ -52,6 +52,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
+
     private static final int DMESG_LINES = 2000;
 
     private final FramePool pool;
@@ -179,9 +180,6 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             }
             try {
                 DomainBuilder.Layout l = builder.build(d, config.kernel(), config.cmdline(), nrPages);
-                for (VcpuImpl v : vcpus) {
-                    v.mapGdt();
-                }
                 time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
                 log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus, kernel [0x%x,0x%x) entry 0x%x, "
                         + "start_info 0x%x, pt_base 0x%x (%d frames), stack 0x%x, region end 0x%x",

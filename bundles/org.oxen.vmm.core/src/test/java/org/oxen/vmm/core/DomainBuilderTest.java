@@ -19,6 +19,7 @@ import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.PageType;
 
@@ -163,7 +164,7 @@ class DomainBuilderTest {
             assertTrue(contiguous < 100, "frames handed out contiguously: " + contiguous);
             // boot tables read-only, L3 pinned, command line passed
             assertTrue(vmm.guest().translate(cr3, ptBase, true) < 0);
-            int l3 = d.vcpu(0).baseL3;
+            int l3 = PvVcpu.of(d.vcpu(0)).baseL3();
             assertEquals(PageType.L3, vmm.pool().type(l3) & PageType.TYPE_MASK);
             assertTrue(vmm.pool().isPinned(l3));
             byte[] cl = new byte[7];

@@ -24,6 +24,7 @@ import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -188,7 +189,7 @@ class HostileEventVcpuTest {
 
     @Test
     void vcpuOpRefusals() {
-        int l3 = v.baseL3;
+        int l3 = PvVcpu.of(v).baseL3();
         for (int id : new int[] {2, 16, 32, -1}) {
             assertEquals(-ENOENT, vcpuOp(VcpuOp.IS_UP, id, 0), "vcpu " + id);
             assertEquals(-ENOENT, vcpuOp(VcpuOp.INITIALISE, id, scratch), "vcpu " + id);
@@ -199,7 +200,7 @@ class HostileEventVcpuTest {
         // CR3 that is not a validated L3: a data frame of ours, the neighbour's L3, not RAM
         context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(victim.memory().p2m(0)));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
-        context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(neighbour.vcpu(0).baseL3));
+        context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(PvVcpu.of(neighbour.vcpu(0)).baseL3()));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
         context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(0xFFFFF));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
@@ -225,7 +226,7 @@ class HostileEventVcpuTest {
         assertEquals(Xen.FLAT_RING1_CS, v1.cpu().segment(X86Cpu.CS).selector);
         assertEquals(Xen.FLAT_RING1_DS, v1.cpu().segment(X86Cpu.SS).selector);
         assertEquals(0, v1.cpu().eflags() & 0x3000);
-        assertEquals(3, v1.iopl);
+        assertEquals(3, PvVcpu.of(v1).iopl());
         assertEquals(-EEXIST, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
         // timers
         g.write64(cr3, scratch, 100_000);
@@ -321,9 +322,7 @@ class HostileEventVcpuTest {
         for (int s = 0; s < 6; s++) segs[s] = c.segment(s);
         int flags = c.eflags();
         int mask = v.upcallMask();
-        v.failsafeCs = Xen.FLAT_RING1_CS;
-        v.failsafeEip = eip + 0x100;
-        v.failsafeFlags = org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS;
+        PvVcpu.of(v).setFailsafeCallback(Xen.FLAT_RING1_CS, eip + 0x100, org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS);
         v.setUpcallMask(0);
         // an iret frame to a code selector beyond the GDT: eax, eip, cs, eflags
         int sp = c.gpr(X86Cpu.ESP) - 64;
@@ -351,7 +350,7 @@ class HostileEventVcpuTest {
         c.setEip(eip);
         c.setEflags(flags);
         v.setUpcallMask(mask);
-        v.failsafeEip = 0;
+        PvVcpu.of(v).setFailsafeCallback(0, 0, 0);
         v.endSlice = false;
         survivors();
     }

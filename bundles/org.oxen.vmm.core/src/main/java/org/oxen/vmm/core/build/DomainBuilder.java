@@ -7,6 +7,7 @@ import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.StartInfo;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -221,7 +222,7 @@ public final class DomainBuilder implements DomainImageBuilder {
         // ---- vcpu 0 ----
         VcpuImpl v0 = d.vcpu(0);
         X86Cpu cpu = v0.cpu();
-        v0.baseL3 = l3;
+        PvVcpu.of(v0).setBaseL3(l3);
         cpu.setCr(3, l3 << 12);
         cpu.setGpr(X86Cpu.ESI, (int) startInfo);
         cpu.setGpr(X86Cpu.ESP, (int) (stack + 4096));
@@ -229,6 +230,9 @@ public final class DomainBuilder implements DomainImageBuilder {
         enterKernelMode(cpu);
         v0.setInitialised();
         v0.setOnline(true);
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            PvVcpu.of(d.vcpu(i)).mapGdt();
+        }
 
         return new Layout(virtBase, kstart, kend, p2mVirt, startInfo, ptBase, nrPt, stack + 4096, end, entry,
                 notes.hypercallPage == null ? -1 : notes.hypercallPage);

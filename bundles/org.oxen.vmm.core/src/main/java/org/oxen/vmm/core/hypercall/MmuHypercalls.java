@@ -6,6 +6,7 @@ import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
@@ -166,7 +167,7 @@ final class MmuHypercalls {
     private void reloadPdptes(DomainImpl d, int l3) {
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl o = d.vcpu(i);
-            if (o.baseL3 == l3) o.requestCr3Reload();
+            if (PvVcpu.of(o).baseL3() == l3) PvVcpu.of(o).requestCr3Reload();
         }
     }
 
@@ -223,8 +224,8 @@ final class MmuHypercalls {
     long l1eAddress(VcpuImpl v, int va) {
         FramePool pool = s.pool();
         Ram ram = pool.ram();
-        if (v.baseL3 < 0) return -1;
-        long l3e = ram.read64(((long) v.baseL3 << 12) + ((va >>> 30) << 3));
+        if (PvVcpu.of(v).baseL3() < 0) return -1;
+        long l3e = ram.read64(((long) PvVcpu.of(v).baseL3() << 12) + ((va >>> 30) << 3));
         if ((l3e & Xen.PTE_P) == 0) return -1;
         long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
         if ((l2e & Xen.PTE_P) == 0 || (l2e & Xen.PTE_PSE) != 0) return -1;
@@ -294,8 +295,8 @@ final class MmuHypercalls {
                 synchronized (pool) {
                     int rc = pt.getPageAndType(mfn, PageType.L3, dm);
                     if (rc != 0) return rc;
-                    int old = v.baseL3;
-                    v.baseL3 = (int) mfn;
+                    int old = PvVcpu.of(v).baseL3();
+                    PvVcpu.of(v).setBaseL3((int) mfn);
                     v.cpu().setCr(3, (int) mfn << 12);
                     if (old >= 0) pt.putPageAndType(old, dm);
                 }
@@ -366,20 +367,19 @@ final class MmuHypercalls {
         if (d != v.domain()) return Args.EPERM;
         if (ents == 0) base = 0;
         if ((base & 0xFFF) != 0 || Integer.compareUnsigned(ents, 8192) > 0) return EINVAL;
-        if (v.ldtEntries == ents && v.ldtBase == base) return 0;
+        if (PvVcpu.of(v).ldtEntries() == ents && PvVcpu.of(v).ldtBase() == base) return 0;
         FramePool pool = s.pool();
         synchronized (pool) {
-            for (int p = 0; p < v.ldtFrames.length; p++) {
-                if (v.ldtFrames[p] >= 0) s.pageTables().putPageAndType(v.ldtFrames[p], d.memory());
-                v.ldtFrames[p] = -1;
+            for (int p = 0; p < PvVcpu.LDT_PAGES; p++) {
+                if (PvVcpu.of(v).ldtFrame(p) >= 0) s.pageTables().putPageAndType(PvVcpu.of(v).ldtFrame(p), d.memory());
+                PvVcpu.of(v).setLdtFrame(p, -1);
             }
-            v.ldtBase = base;
-            v.ldtEntries = ents;
+            PvVcpu.of(v).setLdt(base, ents);
             int pages = (ents * 8 + 0xFFF) >>> 12;
             for (int p = 0; p < pages; p++) mapLdtPageLocked(v, p);
-            v.mapLdt();
+            PvVcpu.of(v).mapLdt();
         }
-        v.loadLdtr();
+        PvVcpu.of(v).loadLdtr();
         return 0;
     }
 
@@ -393,20 +393,20 @@ final class MmuHypercalls {
         boolean ok;
         synchronized (pool) {
             ok = mapLdtPageLocked(v, p);
-            if (ok) v.mapLdt();
+            if (ok) PvVcpu.of(v).mapLdt();
         }
         if (ok) v.cpu().flushTlb();
         return ok;
     }
 
     private boolean mapLdtPageLocked(VcpuImpl v, int p) {
-        if (p < 0 || p >= v.ldtFrames.length || p * 512 >= v.ldtEntries) return false;
-        if (v.ldtFrames[p] >= 0) return true;
-        long ma = s.guest().translate(Args.cr3(v), v.ldtBase + p * Xen.PAGE_SIZE, false);
+        if (p < 0 || p >= PvVcpu.LDT_PAGES || p * 512 >= PvVcpu.of(v).ldtEntries()) return false;
+        if (PvVcpu.of(v).ldtFrame(p) >= 0) return true;
+        long ma = s.guest().translate(Args.cr3(v), PvVcpu.of(v).ldtBase() + p * Xen.PAGE_SIZE, false);
         if (ma < 0 || s.pageTables().getPageAndType(ma >>> 12, PageType.SEG_DESC, v.domain().memory()) != 0) {
             return false;
         }
-        v.ldtFrames[p] = (int) (ma >>> 12);
+        PvVcpu.of(v).setLdtFrame(p, (int) (ma >>> 12));
         return true;
     }
 
@@ -431,6 +431,6 @@ final class MmuHypercalls {
                 Thread.onSpinWait();
             }
         }
-        v.reloadCr3IfRequested();
+        PvVcpu.of(v).reloadCr3IfRequested();
     }
 }

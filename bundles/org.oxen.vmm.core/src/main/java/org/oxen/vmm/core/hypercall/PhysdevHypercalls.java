@@ -4,6 +4,7 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 
 import org.oxen.vmm.abi.Physdev;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 
 /**
@@ -23,7 +24,7 @@ final class PhysdevHypercalls {
             case Physdev.PHYSDEVOP_SET_IOPL: {
                 int iopl = s.guest().read32(Args.cr3(v), arg);
                 if (iopl < 0 || iopl > 3) return EINVAL;
-                v.iopl = iopl;
+                PvVcpu.of(v).setIopl(iopl);
                 return 0;
             }
             default:

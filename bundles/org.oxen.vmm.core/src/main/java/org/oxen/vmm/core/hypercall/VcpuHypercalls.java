@@ -8,6 +8,7 @@ import org.oxen.vmm.abi.VcpuGuestContext;
 import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuContext;
@@ -170,8 +171,9 @@ final class VcpuHypercalls {
             }
         }
         X86Cpu cpu = t.cpu();
-        SegmentState csState = t.segmentFor(cs, true);
-        SegmentState ssState = t.segmentFor(ss, false);
+        PvVcpu pv = PvVcpu.of(t);
+        SegmentState csState = pv.segmentFor(cs, true);
+        SegmentState ssState = pv.segmentFor(ss, false);
         if (csState == null || ssState == null || (cs & 3) != (ss & 3)) {
             // oxen loads the selectors now (Xen loads them at the first run and calls the
             // failsafe callback); a context without usable code/stack selectors cannot start
@@ -184,18 +186,15 @@ final class VcpuHypercalls {
             long e = c.traps()[i];
             int w0 = (int) e;
             int address = (int) (e >>> 32);
-            t.traps[i] = address == 0 ? null
-                    : new TrapInfo(w0 & 0xFF, (w0 >>> 8) & 0xFF, TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF), address);
+            pv.setTrap(i, address == 0 ? null
+                    : new TrapInfo(w0 & 0xFF, (w0 >>> 8) & 0xFF, TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF), address));
         }
-        t.kernelSs = TrapBouncer.fixRpl(c.kernelSs());
-        t.kernelSp = c.kernelSp();
-        t.eventCs = TrapBouncer.fixRpl(c.eventCs());
-        t.eventEip = c.eventEip();
-        t.failsafeCs = TrapBouncer.fixRpl(c.failsafeCs());
-        t.failsafeEip = c.failsafeEip();
-        t.failsafeFlags = (c.flags() & VcpuGuestContext.VGCF_FAILSAFE_DISABLES_EVENTS) != 0 ? 1 : 0;
-        t.iopl = (c.eflags() >>> 12) & 3;
-        t.virtualTs = (c.ctrlreg()[0] & VcpuImpl.CR0_TS) != 0;
+        pv.setKernelStack(TrapBouncer.fixRpl(c.kernelSs()), c.kernelSp());
+        pv.setEventCallback(TrapBouncer.fixRpl(c.eventCs()), c.eventEip());
+        pv.setFailsafeCallback(TrapBouncer.fixRpl(c.failsafeCs()), c.failsafeEip(),
+                (c.flags() & VcpuGuestContext.VGCF_FAILSAFE_DISABLES_EVENTS) != 0 ? 1 : 0);
+        pv.setIopl((c.eflags() >>> 12) & 3);
+        pv.setVirtualTs((c.ctrlreg()[0] & VcpuImpl.CR0_TS) != 0);
         int[] order = {X86Cpu.EAX, X86Cpu.ECX, X86Cpu.EDX, X86Cpu.EBX, X86Cpu.ESP, X86Cpu.EBP, X86Cpu.ESI, X86Cpu.EDI};
         for (int i = 0; i < 8; i++) {
             cpu.setGpr(order[i], c.gpr()[i]);
@@ -205,15 +204,15 @@ final class VcpuHypercalls {
         int[] data = {X86Cpu.DS, X86Cpu.ES, X86Cpu.FS, X86Cpu.GS};
         int[] sels = {c.ds(), c.es(), c.fs(), c.gs()};
         for (int i = 0; i < 4; i++) {
-            SegmentState st = (sels[i] & 0xFFFC) == 0 ? null : t.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
+            SegmentState st = (sels[i] & 0xFFFC) == 0 ? null : pv.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
             cpu.setSegment(data[i], st != null ? st : new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
         }
         cpu.setEip(c.eip());
         cpu.setEflags((c.eflags() & ~(TrapBouncer.EFLAGS_IOPL | TrapBouncer.EFLAGS_VM | TrapBouncer.EFLAGS_NT))
                 | TrapBouncer.EFLAGS_IF | 2);
-        cpu.setCr(0, t.virtualTs ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
-        int old = t.baseL3;
-        t.baseL3 = (int) l3;
+        cpu.setCr(0, pv.virtualTs() ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
+        int old = pv.baseL3();
+        pv.setBaseL3((int) l3);
         cpu.setCr(3, (int) l3 << 12);
         if (old >= 0) {
             synchronized (pool) {

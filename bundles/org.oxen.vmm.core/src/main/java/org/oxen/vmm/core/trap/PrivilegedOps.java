@@ -2,6 +2,7 @@ package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.SharedInfo;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -71,7 +72,7 @@ final class PrivilegedOps {
         }
         p++;
         int cpl = cpu.cpl();
-        boolean iopl = cpl <= v.iopl;
+        boolean iopl = cpl <= PvVcpu.of(v).iopl();
         int size = opsize16 ? 2 : 4;
         switch (b) {
             case 0xFA: // CLI
@@ -159,13 +160,13 @@ final class PrivilegedOps {
                 int value;
                 switch (reg) {
                     case 0:
-                        value = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (v.virtualTs ? VcpuImpl.CR0_TS : 0);
+                        value = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (PvVcpu.of(v).virtualTs() ? VcpuImpl.CR0_TS : 0);
                         break;
                     case 2:
                         value = v.domain().ram().read32(v.vcpuInfoAddress() + SharedInfo.VI_CR2);
                         break;
                     case 3: {
-                        int mfn = v.baseL3;
+                        int mfn = PvVcpu.of(v).baseL3();
                         value = mfn << 12 | mfn >>> 20; // xen_pfn_to_cr3
                         break;
                     }
@@ -182,7 +183,7 @@ final class PrivilegedOps {
                 int value = cpu.gpr(rm);
                 switch (reg) {
                     case 0: {
-                        int cur = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (v.virtualTs ? VcpuImpl.CR0_TS : 0);
+                        int cur = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (PvVcpu.of(v).virtualTs() ? VcpuImpl.CR0_TS : 0);
                         if (((value ^ cur) & ~VcpuImpl.CR0_TS) != 0) return false; // unmodifiable CR0 flags
                         calls.call(v, Hypercall.FPU_TASKSWITCH, (value & VcpuImpl.CR0_TS) != 0 ? 1 : 0, 0, 0, 0, 0, 0, false);
                         return true;

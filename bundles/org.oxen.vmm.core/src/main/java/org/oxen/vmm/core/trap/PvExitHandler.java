@@ -1,6 +1,7 @@
 package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
@@ -107,7 +108,7 @@ public final class PvExitHandler implements ExitHandler {
             hypercalls.dispatch(v);
             return;
         }
-        TrapInfo ti = v.traps[vector];
+        TrapInfo ti = PvVcpu.of(v).trap(vector);
         if (ti != null && ti.address() != 0 && ti.dpl() >= cpl) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
@@ -121,8 +122,8 @@ public final class PvExitHandler implements ExitHandler {
                 if (forcedEmulation(cpu, eip)) return;
                 break;
             case 7:
-                if (v.virtualTs) {
-                    v.virtualTs = false;
+                if (PvVcpu.of(v).virtualTs()) {
+                    PvVcpu.of(v).setVirtualTs(false);
                     cpu.setCr(0, cpu.cr(0) & ~org.oxen.vmm.core.domain.VcpuImpl.CR0_TS);
                     break;
                 }
@@ -142,7 +143,7 @@ public final class PvExitHandler implements ExitHandler {
                 int off = address - DomainMemory.ldtVirt(v.id());
                 if (off >= 0 && off < 16 * 4096 && (error & (4 | 8)) == 0) {
                     if (hypercalls.mapLdtPage(v, off >>> 12)) return;
-                    address = v.ldtBase + off;
+                    address = PvVcpu.of(v).ldtBase() + off;
                 }
                 break;
             }
@@ -173,7 +174,7 @@ public final class PvExitHandler implements ExitHandler {
 
     /** A one-byte INT: gated by the trap table's DPL like INT n (INT1 is not), a trap (EIP after it). */
     private void oneByteInt(X86Cpu cpu, int vector, int eip, int nextEip) {
-        TrapInfo ti = v.traps[vector];
+        TrapInfo ti = PvVcpu.of(v).trap(vector);
         if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {

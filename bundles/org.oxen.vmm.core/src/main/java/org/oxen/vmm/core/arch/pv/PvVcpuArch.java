@@ -56,7 +56,7 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public VcpuImpl create(DomainImpl d, int i) {
         X86Cpu cpu = X86Cpu.create(ram, NO_IO);
-        VcpuImpl v = new VcpuImpl(d, i, cpu, this);
+        VcpuImpl v = new VcpuImpl(d, i, cpu, this, PvVcpu::new);
         cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, hypercalls, cpuid));
         for (int vec = 0; vec < 32; vec++) {
             cpu.setExceptionExit(vec, true);
@@ -87,6 +87,7 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void scheduledIn(VcpuImpl v) {
         v.flushIfRequested();
+        PvVcpu.of(v).reloadCr3IfRequested();
         time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
         if (v.id() == 0) {
             time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
@@ -112,12 +113,14 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested();
+        PvVcpu pv = PvVcpu.of(v);
+        pv.reloadCr3IfRequested();
         // Xen's periodic time calibration: a vcpu that keeps its pCPU sees fresh time too
         if (time.refreshVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME) && v.id() == 0) {
             time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
         }
-        if (v.eventEip != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
-            bouncer.deliver(v, v.eventCs, v.eventEip, true, -1, v.cpu().eip(), "event upcall");
+        if (pv.eventEip() != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
+            bouncer.deliver(v, pv.eventCs(), pv.eventEip(), true, -1, v.cpu().eip(), "event upcall");
         }
     }
 
