@@ -135,7 +135,7 @@ int pg_set(uint32_t va, uint64_t pte);  /* install leaf PTE and flush va; 0 or -
 #define KSTACK_MAGIC 0x6b737463u        /* "kstc" */
 struct kstack_hdr { uint32_t cpu; uint32_t magic; };
 unsigned smp_cpu_id(void);              /* from the header at the stack's base */
-#define MAX_CPUS 4
+#define MAX_CPUS 32                     /* XEN_LEGACY_MAX_VCPUS */
 
 /* ---- setjmp (lib/setjmp.S) ------------------------------------------ */
 typedef uint32_t jmp_buf[6];

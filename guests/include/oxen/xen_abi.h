@@ -62,7 +62,9 @@
 #define XEN_EPERM    1
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
+#define XEN_ENXIO    6
 #define XEN_ENOMEM  12
+#define XEN_EACCES  13
 #define XEN_EFAULT  14
 #define XEN_EBUSY   16
 #define XEN_EEXIST  17
@@ -374,6 +376,24 @@ struct callback_register {
 #define VCPUOP_stop_periodic_timer   7
 #define VCPUOP_set_singleshot_timer  8
 #define VCPUOP_stop_singleshot_timer 9
+#define VCPUOP_register_vcpu_info   10
+
+/* VCPUOP_register_vcpu_info: vcpu_info moves to machine frame mfn at offset. */
+struct vcpu_register_vcpu_info {
+    uint64_t mfn;
+    uint32_t offset;
+    uint32_t rsvd;
+};
+
+#define RUNSTATE_running  0
+#define RUNSTATE_runnable 1
+#define RUNSTATE_blocked  2
+#define RUNSTATE_offline  3
+struct vcpu_runstate_info {
+    int state;
+    uint64_t state_entry_time;
+    uint64_t time[4];
+} __attribute__((packed));
 
 struct vcpu_set_periodic_timer { uint64_t period_ns; };
 

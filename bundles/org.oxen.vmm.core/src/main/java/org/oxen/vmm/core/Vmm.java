@@ -239,12 +239,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
             int n = pool.releaseDomain(d.id());
-            int l1 = d.memory().perdomainL1();
-            if (l1 >= 0) {
+            for (int l1 : d.memory().perdomainL1s()) {
                 pool.freeXen(l1);
-                d.memory().setPerdomainL1(-1);
                 n++;
             }
+            d.memory().setPerdomainL1s(new int[0]);
             return n;
         }
     }

@@ -65,7 +65,7 @@ class PvDomainSpecReaderTest {
         "name='a'\\nkernel='k'\\nmaxmem=2048|d.cfg:3:8: 'maxmem' = 2048 is outside 1..1536",
         "name='a'\\nkernel='k'\\nvcpus=2\\nmaxvcpus=4|d.cfg:4:10: maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot",
         "name='a'\\nkernel='k'\\nmemory=64\\nmaxmem=32|d.cfg:4:8: 'maxmem' (32) is below 'memory' (64)",
-        "name='a'\\nkernel='k'\\nvcpus=17|d.cfg:3:7: 'vcpus' = 17 is outside 1..16",
+        "name='a'\\nkernel='k'\\nvcpus=33|d.cfg:3:7: 'vcpus' = 33 is outside 1..32",
         "name='a'\\nkernel='k'\\non_crash='explode'|d.cfg:3:10: 'on_crash' must be destroy, restart or preserve, not \"explode\"",
         "name='a'\\nkernel='k'\\non_reboot='soft-reset'|d.cfg:3:11: 'on_reboot' action \"soft-reset\" is not supported by oxen; use destroy, restart or preserve",
         "name=5\\nkernel='k'|d.cfg:1:6: 'name' must be a \"string\"",

@@ -127,9 +127,16 @@ public final class DomainBuilder implements DomainImageBuilder {
             dm.adjustTotPages(1);
         }
         int sharedInfo = pool.alloc(d.id());
-        int perdomain = pool.allocXen();
-        if (sharedInfo < 0 || perdomain < 0) {
-            if (perdomain >= 0) pool.freeXen(perdomain);
+        int[] perdomain = new int[DomainMemory.perdomainL1sFor(d.vcpuCount())];
+        boolean allocated = sharedInfo >= 0;
+        for (int i = 0; i < perdomain.length; i++) {
+            perdomain[i] = pool.allocXen();
+            allocated &= perdomain[i] >= 0;
+        }
+        if (!allocated) {
+            for (int l1 : perdomain) {
+                if (l1 >= 0) pool.freeXen(l1);
+            }
             throw new DomainBuildException("out of machine memory for shared_info and the per-domain area");
         }
         dm.addExtra(sharedInfo);
@@ -137,7 +144,7 @@ public final class DomainBuilder implements DomainImageBuilder {
             // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
             pt.shareXenPage(sharedInfo, dm);
         }
-        dm.setPerdomainL1(perdomain);
+        dm.setPerdomainL1s(perdomain);
         d.setSharedInfoMfn(sharedInfo);
 
         // ---- kernel ----

@@ -48,6 +48,10 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private volatile boolean blocked;
     private volatile boolean running;
     private volatile boolean tlbFlushPending;
+    private final java.util.concurrent.atomic.AtomicLong tlbFlushRequests = new java.util.concurrent.atomic.AtomicLong();
+    /** VCPUOP_register_vcpu_info: vcpu_info's machine address and frame, -1 for the legacy slot. */
+    private volatile long vcpuInfoMa = -1;
+    private volatile int vcpuInfoMfn = -1;
     private volatile long cpuTime;
     private volatile int lastPcpu = -1;
     /** Hard affinity (Xen's cpu_hard_affinity); changed only by CpuPools with the domain paused. */
@@ -428,8 +432,14 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
      * tables); a running vcpu leaves guest code at once to do it (Xen's flush IPI).
      */
     public void requestTlbFlush() {
+        tlbFlushRequests.incrementAndGet();
         tlbFlushPending = true;
         if (running) cpu.requestStop();
+    }
+
+    /** How many times another vcpu asked this one to flush its TLB (tests see which vcpus a flush reached). */
+    public long tlbFlushRequests() {
+        return tlbFlushRequests.get();
     }
 
     /** Whether a requested flush is still to be done while the vcpu runs (the requester waits). */
@@ -445,9 +455,27 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         }
     }
 
-    /** Machine address of this vcpu's vcpu_info in shared_info. */
+    /**
+     * Machine address of this vcpu's vcpu_info: its legacy slot in shared_info, or where
+     * VCPUOP_register_vcpu_info moved it (Xen's v-&gt;vcpu_info_area).
+     */
     public long vcpuInfoAddress() {
-        return ((long) domain.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.vcpuInfo(id);
+        long a = vcpuInfoMa;
+        return a >= 0 ? a : ((long) domain.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.vcpuInfo(id);
+    }
+
+    /** The frame VCPUOP_register_vcpu_info moved vcpu_info into (a writable type reference held), or -1. */
+    public int vcpuInfoFrame() {
+        return vcpuInfoMfn;
+    }
+
+    /**
+     * vcpu_info moves to machine address {@code ma} in frame {@code mfn} (the caller holds the
+     * vcpu paused or is the vcpu, under the domain lock, and took the frame's references).
+     */
+    public void moveVcpuInfo(int mfn, long ma) {
+        vcpuInfoMfn = mfn;
+        vcpuInfoMa = ma;
     }
 
     public int upcallMask() {

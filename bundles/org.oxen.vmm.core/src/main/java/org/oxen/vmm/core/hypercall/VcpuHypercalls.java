@@ -4,6 +4,7 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 
 import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.VcpuGuestContext;
 import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
@@ -13,6 +14,7 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuContext;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
@@ -89,6 +91,11 @@ final class VcpuHypercalls {
                 }
                 return 0;
             }
+            case VcpuOp.REGISTER_VCPU_INFO: {
+                long mfn = g.read64(cr3, arg + VcpuOp.REGISTER_VCPU_INFO_MFN);
+                int offset = g.read32(cr3, arg + VcpuOp.REGISTER_VCPU_INFO_OFFSET);
+                return registerVcpuInfo(v, t, mfn, offset, mc, cmd, vcpuid, arg);
+            }
             case VcpuOp.SET_PERIODIC_TIMER: {
                 long period = g.read64(cr3, arg + VcpuOp.PERIODIC_PERIOD_NS);
                 if (period < VcpuOp.MIN_PERIOD_NS || period > STIME_DELTA_MAX) return EINVAL;
@@ -114,6 +121,81 @@ final class VcpuHypercalls {
                 return 0;
             default:
                 return ENOSYS;
+        }
+    }
+
+    /**
+     * VCPUOP_register_vcpu_info as current Xen's common_vcpu_op and map_guest_area: gaddr =
+     * mfn &lt;&lt; 12 + offset must name the frame {@code mfn} (-EINVAL), a vcpu whose vcpu_info
+     * moved already is -EBUSY, a vcpu_info that would cross the page or is not 4-aligned
+     * (compat_ulong_t) -ENXIO, a frame the domain does not own -EINVAL, one that cannot be
+     * writable (a page table, a descriptor page) -EACCES. The frame keeps a writable type
+     * reference while it holds vcpu_info (so it can never become a page table) and is freed with
+     * the domain. Another vcpu is paused for the move (its copy must not change meanwhile);
+     * the contents are copied, then every selector bit and evtchn_upcall_pending are set so no
+     * event pending in the old copy is lost.
+     */
+    private long registerVcpuInfo(VcpuImpl v, VcpuImpl t, long mfn, int offset, boolean mc, int cmd, int vcpuid,
+            int arg) {
+        long gaddr = (mfn << 12) + (offset & 0xFFFFFFFFL);
+        if (gaddr == -1 || (gaddr >>> 12) != mfn || (mfn >>> 52) != 0) return EINVAL;
+        if (t.vcpuInfoFrame() >= 0) return -Errno.EBUSY;
+        if ((gaddr >>> 12) != ((gaddr + SharedInfo.VCPU_INFO_SIZE - 1) >>> 12) || (gaddr & 3) != 0) {
+            return -Errno.ENXIO;
+        }
+        DomainImpl d = t.domain();
+        FramePool pool = s.pool();
+        PageTables pt = s.pageTables();
+        int frame = (int) mfn;
+        synchronized (pool) {
+            if (!pt.getPage(mfn, d.memory())) return EINVAL;
+            if (pt.getPageType(frame, PageType.WRITABLE, d.memory()) != 0) {
+                pt.putPage(frame);
+                return -Errno.EACCES;
+            }
+        }
+        boolean paused = false;
+        if (t != v) {
+            if (!d.hypercallDeadlockMutex.tryLock()) {
+                release(pool, pt, frame, d);
+                return Args.continuation(v, mc, org.oxen.vmm.abi.Hypercall.VCPU_OP, 3, cmd, vcpuid, arg, 0);
+            }
+            try {
+                t.pause();
+                paused = true;
+                while (t.running()) {
+                    v.flushIfRequested(); // a vcpu waiting for our TLB flush must not wait for us in turn
+                    Thread.onSpinWait();
+                }
+            } finally {
+                d.hypercallDeadlockMutex.unlock();
+            }
+        }
+        long rc = 0;
+        try {
+            synchronized (d.domainLock) {
+                if (t.vcpuInfoFrame() >= 0) {
+                    rc = -Errno.EBUSY;
+                } else {
+                    org.oxen.x86.api.Ram ram = d.ram();
+                    long from = t.vcpuInfoAddress();
+                    for (int i = 0; i < SharedInfo.VCPU_INFO_SIZE; i += 4) {
+                        ram.write32(gaddr + i, ram.read32(from + i));
+                    }
+                    t.moveVcpuInfo(frame, gaddr);
+                }
+            }
+            if (rc == 0) EventChannels.markAllPending(t);
+        } finally {
+            if (paused) t.unpause();
+        }
+        if (rc != 0) release(pool, pt, frame, d);
+        return rc;
+    }
+
+    private static void release(FramePool pool, PageTables pt, int frame, DomainImpl d) {
+        synchronized (pool) {
+            pt.putPageAndType(frame, d.memory());
         }
     }
 
