@@ -120,6 +120,7 @@ void user_double_plus_one(void);        /* eax = 2*ebx + 1 */
 void user_cli(void);                    /* cli: #GP in ring 3 */
 void user_load(void);                   /* eax = *(uint32_t *)ebx */
 void user_store(void);                  /* *(uint32_t *)ebx = 0x55aa55aa */
+void user_inb(void);                    /* eax = 0x5a5a5a00 | inb from port ebx */
 int user_init(void);                    /* make the .user pages ring-3 accessible */
 
 /* ---- page tables (native: lib/native/paging.c; PV: lib/pv/mm.c) ------ */

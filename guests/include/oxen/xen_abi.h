@@ -241,6 +241,7 @@ typedef struct mmuext_op {
 #define VMASST_TYPE_4gb_segments       0
 #define VMASST_TYPE_writable_pagetables 2
 #define VMASST_TYPE_pae_extended_cr3   3
+#define VMASST_TYPE_architectural_iopl 4
 
 #define XENMEM_increase_reservation 0
 #define XENMEM_decrease_reservation 1
@@ -356,6 +357,8 @@ typedef struct evtchn_bind_vcpu {
 #define CALLBACKTYPE_event      0
 #define CALLBACKTYPE_failsafe   1
 #define CALLBACKTYPE_nmi        4
+#define CALLBACKTYPE_sysenter   5
+#define CALLBACKTYPE_syscall32  7
 #define CALLBACKF_mask_events   (1u << 0)
 
 typedef struct xen_callback { uint32_t cs; uint32_t eip; } xen_callback_t;

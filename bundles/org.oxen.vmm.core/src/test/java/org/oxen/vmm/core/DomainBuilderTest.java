@@ -183,6 +183,23 @@ class DomainBuilderTest {
     }
 
     @Test
+    void bsdSymtabWithoutASymbolTableOrOutsideTheImageIsRefused() {
+        byte[] sym = GuestImages.load(GuestImages.Flavor.PV, "symtab");
+        // no SHT_SYMTAB (2) left: libelf marks such an image broken
+        DomainBuildException e = refused(patchShdrs(sym, 2, 1));
+        assertTrue(e.getMessage().contains("no SHT_SYMTAB"), e.getMessage());
+        // the symbol table's bytes beyond the file (the ELF reader's section check names it)
+        byte[] f = sym.clone();
+        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+        int off = b.getInt(32), num = b.getShort(48);
+        for (int i = 0; i < num; i++) {
+            if (b.getInt(off + i * 40 + 4) == 2) b.putInt(off + i * 40 + 20, 0x7FFFFFF0);
+        }
+        e = refused(f);
+        assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+    }
+
+    @Test
     void malformedAndUnsupportedImagesAreRefusedClearly() {
         byte[] h = hello();
         assertTrue(refused(new byte[10]).getMessage().contains("not an ELF"));

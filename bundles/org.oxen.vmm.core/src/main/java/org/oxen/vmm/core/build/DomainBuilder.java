@@ -72,6 +72,10 @@ public final class DomainBuilder implements DomainImageBuilder {
             kstart = Math.min(kstart, va);
             kend = Math.max(kend, va + s.memsz());
         }
+        // XEN_ELFNOTE_BSD_SYMTAB: the symbol table follows the kernel (elf_xen_addr_calc_check)
+        BsdSymtab symtab = notes.bsdSymtab ? BsdSymtab.find(image) : null;
+        long symtabVirt = BsdSymtab.round4(kend);
+        if (symtab != null) kend = symtabVirt + symtab.bytes();
         kstart &= ~0xFFFL;
         kend = (kend + 0xFFF) & ~0xFFFL;
         if (kstart < virtBase) {
@@ -154,6 +158,12 @@ public final class DomainBuilder implements DomainImageBuilder {
             for (int i = 0; i < s.filesz(); i++) {
                 long v = va + i;
                 ram.write8(maddr(dm, virtBase, v), f[s.offset() + i]);
+            }
+        }
+        if (symtab != null) {
+            byte[] sym = symtab.image();
+            for (int i = 0; i < sym.length; i++) {
+                ram.write8(maddr(dm, virtBase, symtabVirt + i), sym[i]);
             }
         }
         // ---- p2m list ----

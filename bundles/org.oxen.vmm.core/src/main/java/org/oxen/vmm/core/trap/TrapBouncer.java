@@ -55,12 +55,23 @@ public final class TrapBouncer {
     /** Builds the frame and enters {@code cs:eip} in the guest kernel. */
     public boolean deliver(VcpuImpl v, int cs, int eip, boolean maskEvents, int error, int returnEip, String what) {
         X86Cpu cpu = v.cpu();
+        return deliver(v, cs, eip, maskEvents, error, returnEip, cpu.segment(X86Cpu.CS).selector,
+                cpu.segment(X86Cpu.SS).selector, cpu.gpr(X86Cpu.ESP), what);
+    }
+
+    /**
+     * Builds a frame that returns to {@code oldCs:returnEip} with stack {@code oldSs:oldEsp}
+     * (from ring 3: the SYSENTER entry gives null ones, as Xen's sysenter_entry) and enters
+     * {@code cs:eip} in the guest kernel. The saved EFLAGS has IF = !upcall mask and, under
+     * VMASST_TYPE_architectural_iopl, the virtual IOPL (compat_create_bounce_frame).
+     */
+    public boolean deliver(VcpuImpl v, int cs, int eip, boolean maskEvents, int error, int returnEip, int oldCs,
+            int oldSs, int oldEsp, String what) {
+        X86Cpu cpu = v.cpu();
         int cpl = cpu.cpl();
         int mask = v.upcallMask();
-        int eflags = (cpu.eflags() & ~EFLAGS_IF) | (mask == 0 ? EFLAGS_IF : 0);
-        int oldCs = cpu.segment(X86Cpu.CS).selector;
-        int oldSs = cpu.segment(X86Cpu.SS).selector;
-        int oldEsp = cpu.gpr(X86Cpu.ESP);
+        int eflags = (cpu.eflags() & ~(EFLAGS_IF | EFLAGS_IOPL)) | (mask == 0 ? EFLAGS_IF : 0)
+                | PvVcpu.of(v).eflagsIopl();
         SegmentState newCs = PvVcpu.of(v).segmentFor(fixRpl(cs), true);
         if (newCs == null) {
             v.domain().crash(String.format("bad handler code selector 0x%04x for %s", cs, what));
@@ -146,6 +157,8 @@ public final class TrapBouncer {
             v.domain().crash("iret to virtual-8086 mode is not supported");
             return false;
         }
+        PvVcpu pv = PvVcpu.of(v);
+        if (pv.architecturalIopl()) pv.setIopl((eflags & EFLAGS_IOPL) >>> 12);
         SegmentState newCs = PvVcpu.of(v).segmentFor(cs, true);
         if (newCs == null) {
             cpu.setGpr(X86Cpu.EAX, eax);

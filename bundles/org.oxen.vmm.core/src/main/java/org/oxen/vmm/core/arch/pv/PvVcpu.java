@@ -188,6 +188,25 @@ public final class PvVcpu implements VcpuArch.State {
         this.iopl = iopl;
     }
 
+    /**
+     * Xen's iopl_ok: the virtual IOPL lets code at {@code cpl} do CLI/STI and port I/O. The
+     * kernel (ring 1) counts as ring 0 under VMASST_TYPE_architectural_iopl, as ring 1 otherwise.
+     */
+    public boolean ioplOk(int cpl) {
+        int effective = cpl == 3 ? 3 : architecturalIopl() ? 0 : 1;
+        return effective <= iopl;
+    }
+
+    /** VMASST_TYPE_architectural_iopl is on for the vcpu's domain. */
+    public boolean architecturalIopl() {
+        return (vcpu.domain().vmAssist & 1 << Xen.VMASST_TYPE_ARCHITECTURAL_IOPL) != 0;
+    }
+
+    /** The IOPL bits a guest-visible EFLAGS shows: the virtual IOPL under architectural_iopl, else 0. */
+    public int eflagsIopl() {
+        return architecturalIopl() ? iopl << 12 : 0;
+    }
+
     /** PHYSDEVOP_set_iobitmap's bitmap (a guest virtual address), valid while {@link #iobmpLimit} &gt; 0. */
     public int iobmpVa() {
         return iobmpVa;
