@@ -17,7 +17,7 @@
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.5.1")
+@Version("1.5.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;
