@@ -120,6 +120,7 @@ void user_double_plus_one(void);        /* eax = 2*ebx + 1 */
 void user_cli(void);                    /* cli: #GP in ring 3 */
 void user_load(void);                   /* eax = *(uint32_t *)ebx */
 void user_store(void);                  /* *(uint32_t *)ebx = 0x55aa55aa */
+void user_inb(void);                    /* eax = 0x5a5a5a00 | inb from port ebx */
 int user_init(void);                    /* make the .user pages ring-3 accessible */
 
 /* ---- page tables (native: lib/native/paging.c; PV: lib/pv/mm.c) ------ */
@@ -135,7 +136,7 @@ int pg_set(uint32_t va, uint64_t pte);  /* install leaf PTE and flush va; 0 or -
 #define KSTACK_MAGIC 0x6b737463u        /* "kstc" */
 struct kstack_hdr { uint32_t cpu; uint32_t magic; };
 unsigned smp_cpu_id(void);              /* from the header at the stack's base */
-#define MAX_CPUS 4
+#define MAX_CPUS 32                     /* XEN_LEGACY_MAX_VCPUS */
 
 /* ---- setjmp (lib/setjmp.S) ------------------------------------------ */
 typedef uint32_t jmp_buf[6];

@@ -4,7 +4,7 @@
  * Each snippet receives its argument in ebx and returns with int $0x80.
  */
     .section .user.text, "ax"
-    .globl user_double_plus_one, user_cli, user_load, user_store
+    .globl user_double_plus_one, user_cli, user_load, user_store, user_inb
 user_double_plus_one:
     leal 1(%ebx,%ebx), %eax
     int $0x80
@@ -12,6 +12,12 @@ user_double_plus_one:
 user_cli:
     cli
     movl $0xbad, %eax
+    int $0x80
+    ud2
+user_inb:
+    movl %ebx, %edx
+    movl $0x5a5a5a5a, %eax
+    inb %dx, %al
     int $0x80
     ud2
 user_load:

@@ -35,6 +35,14 @@
  *       runs into harmless entries and then an unmapped guard page, never
  *       into stray memory); prints a count every 10,000 calls and a
  *       histogram of the results.
+ *   attack=callback_cs    callback_op registers the event callback at a
+ *       selector of the empty GDT (Xen: 0, selectors are checked when used);
+ *       an IPI to itself with events unmasked must then crash the domain
+ *       (the upcall cannot enter its callback): reaching the end is FAIL.
+ *   attack=stack_hole     stack_switch to a kernel stack in the hypervisor
+ *       hole (Xen: 0, the compat layer checks no stack address); the next
+ *       trap from ring 3 cannot write its frame there and must crash the
+ *       domain: coming back from ring 3 is FAIL.
  *   attack=victim         fills 256 pages with a pattern and checks 16 of
  *       them a round (all every 16 rounds), yielding between rounds, until
  *       destroyed; fails at the first changed word.
@@ -279,6 +287,30 @@ static uint64_t ldt_page[512] ALIGNED(PAGE_SIZE);
 static NOINLINE void load_fs_from_ldt(void *arg)
 {
     __asm__ volatile("movw $0x0005, %%ax\n\tmovw %%ax, %%fs" ::: "eax");   /* LDT entry 0, RPL 1 */
+}
+
+static void attack_callback_cs(void)
+{
+    struct callback_register cb = { CALLBACKTYPE_event, 0, { 0x1238, (uint32_t)hypervisor_callback } };
+    CHECK_EQ(HYPERVISOR_callback_op(CALLBACKOP_register, &cb), 0, "callback_op(event, cs 0x1238)");
+    evtchn_port_t self;
+    CHECK_EQ(evtchn_bind_ipi(0, &self), 0, "bind_ipi(0)");
+    CHECK_EQ(evtchn_unmask(self), 0, "unmask");
+    printf("hostile: sending an IPI to a vcpu whose event callback selector is unusable: expect a crash\n");
+    irq_enable();
+    evtchn_send(self);
+    HYPERVISOR_xen_version(XENVER_version, NULL);
+    fail("the event was delivered through an unusable callback selector");
+}
+
+static void attack_stack_hole(void)
+{
+    CHECK_EQ(user_init(), 0, "user_init");
+    CHECK_EQ(HYPERVISOR_stack_switch(FLAT_RING1_SS, 0xF5800000u), 0, "stack_switch(FLAT_RING1_SS, 0xF5800000)");
+    printf("hostile: trapping from ring 3 onto a kernel stack in the hole: expect a crash\n");
+    uint32_t ret = 0;
+    user_run(user_double_plus_one, 20, &ret, NULL);
+    fail("ring 3 came back through a kernel stack in the hypervisor hole");
 }
 
 static void attack_ldt(void)
@@ -741,6 +773,10 @@ void guest_main(void)
         attack_long_mmu();
     else if (!strcmp(what, "campaign"))
         attack_campaign();
+    else if (!strcmp(what, "callback_cs"))
+        attack_callback_cs();
+    else if (!strcmp(what, "stack_hole"))
+        attack_stack_hole();
     else if (!strcmp(what, "victim"))
         attack_victim();
     else

@@ -25,9 +25,13 @@
 extern const start_info_t *pv_start_info;
 extern struct shared_info *pv_shared_info;
 extern long pv_boot_status[4];      /* results of vm_assist, trap table, callbacks, stack_switch */
+/* Where each vcpu's vcpu_info is: NULL for its slot in shared_info, else where
+ * pv_register_vcpu_info() moved it. */
+extern struct vcpu_info *volatile pv_vcpu_infos[MAX_CPUS];
 static inline struct vcpu_info *pv_vcpu_info(unsigned cpu)
 {
-    return &pv_shared_info->vcpu_info[cpu];
+    struct vcpu_info *vi = cpu < MAX_CPUS ? pv_vcpu_infos[cpu] : NULL;
+    return vi ? vi : &pv_shared_info->vcpu_info[cpu];
 }
 /* The trap table the kit installs (terminated by an all-zero entry), and a
  * copy of it in the vector-indexed form vcpu_guest_context.trap_ctxt wants. */
@@ -86,5 +90,10 @@ void pv_use_l3(uint64_t *l3);       /* after NEW_BASEPTR: walk these tables from
  * current page tables, its own kernel and trap stacks, starting at entry
  * (which must never return).  Does not bring it up: see VCPUOP_up. */
 int pv_vcpu_initialise(unsigned vcpu, void (*entry)(void));
+/* VCPUOP_register_vcpu_info: vcpu's vcpu_info moves to where (64 bytes in one
+ * page of the boot region), as a PV kernel does for each cpu; on success
+ * pv_vcpu_info(vcpu) follows it.  Events are masked around the move (the new
+ * copy starts with the old one's mask and every selector bit pending). */
+int pv_register_vcpu_info(unsigned vcpu, struct vcpu_info *where);
 
 #endif

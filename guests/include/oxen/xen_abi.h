@@ -62,6 +62,7 @@
 #define XEN_EPERM    1
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
+#define XEN_ENXIO    6
 #define XEN_ENOMEM  12
 #define XEN_EACCES  13
 #define XEN_EFAULT  14
@@ -240,6 +241,7 @@ typedef struct mmuext_op {
 #define VMASST_TYPE_4gb_segments       0
 #define VMASST_TYPE_writable_pagetables 2
 #define VMASST_TYPE_pae_extended_cr3   3
+#define VMASST_TYPE_architectural_iopl 4
 
 #define XENMEM_increase_reservation 0
 #define XENMEM_decrease_reservation 1
@@ -365,6 +367,8 @@ typedef struct evtchn_bind_vcpu {
 #define CALLBACKTYPE_event      0
 #define CALLBACKTYPE_failsafe   1
 #define CALLBACKTYPE_nmi        4
+#define CALLBACKTYPE_sysenter   5
+#define CALLBACKTYPE_syscall32  7
 #define CALLBACKF_mask_events   (1u << 0)
 
 typedef struct xen_callback { uint32_t cs; uint32_t eip; } xen_callback_t;
@@ -385,6 +389,24 @@ struct callback_register {
 #define VCPUOP_stop_periodic_timer   7
 #define VCPUOP_set_singleshot_timer  8
 #define VCPUOP_stop_singleshot_timer 9
+#define VCPUOP_register_vcpu_info   10
+
+/* VCPUOP_register_vcpu_info: vcpu_info moves to machine frame mfn at offset. */
+struct vcpu_register_vcpu_info {
+    uint64_t mfn;
+    uint32_t offset;
+    uint32_t rsvd;
+};
+
+#define RUNSTATE_running  0
+#define RUNSTATE_runnable 1
+#define RUNSTATE_blocked  2
+#define RUNSTATE_offline  3
+struct vcpu_runstate_info {
+    int state;
+    uint64_t state_entry_time;
+    uint64_t time[4];
+} __attribute__((packed));
 
 struct vcpu_set_periodic_timer { uint64_t period_ns; };
 

@@ -11,6 +11,21 @@
 static uint8_t stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
 static uint8_t trap_stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
 static vcpu_guest_context_t ctxt;
+struct vcpu_info *volatile pv_vcpu_infos[MAX_CPUS];
+
+int pv_register_vcpu_info(unsigned vcpu, struct vcpu_info *where)
+{
+    if (vcpu >= MAX_CPUS)
+        return -XEN_EINVAL;
+    uint64_t ma = pv_virt_to_maddr(where);
+    struct vcpu_register_vcpu_info r = { ma >> 12, (uint32_t)(ma & 0xfff), 0 };
+    uint32_t flags = irq_save();
+    long rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, vcpu, &r);
+    if (rc == 0)
+        pv_vcpu_infos[vcpu] = where;
+    irq_restore(flags);
+    return (int)rc;
+}
 
 int pv_vcpu_initialise(unsigned vcpu, void (*entry)(void))
 {

@@ -109,6 +109,8 @@ public final class Xen {
     public static final int VMASST_TYPE_4GB_SEGMENTS_NOTIFY = 1;
     public static final int VMASST_TYPE_WRITABLE_PAGETABLES = 2;
     public static final int VMASST_TYPE_PAE_EXTENDED_CR3 = 3;
+    /** The guest kernel's IOPL is architectural: iret sets it, bounce frames show it, ring 1 counts as ring 0 for I/O. */
+    public static final int VMASST_TYPE_ARCHITECTURAL_IOPL = 4;
 
     // ---- multicall_entry (x86_32: op, result, args[6], each 4 bytes) ----
     public static final int MULTICALL_ENTRY_SIZE = 32;

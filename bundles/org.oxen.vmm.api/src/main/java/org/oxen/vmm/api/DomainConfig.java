@@ -11,8 +11,8 @@ import java.util.Objects;
  */
 public final class DomainConfig {
 
-    /** Limits oxen enforces (a vcpu's GDT/LDT area in the hypervisor hole holds 16 vcpus). */
-    public static final int MAX_VCPUS = 16;
+    /** Limits oxen enforces: vcpus as many as shared_info has vcpu_info slots (XEN_LEGACY_MAX_VCPUS on x86). */
+    public static final int MAX_VCPUS = 32;
     public static final int MAX_CMDLINE = 1023;
     public static final int MAX_NAME = 64;
     /** Largest domain (machine memory itself is at most 3 GiB: CR3 and PAE entries stay below 4 GiB). */

@@ -67,6 +67,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     /** Xen 4.1. */
     public static final int VERSION = 4 << 16 | 1;
+
     private static final int DMESG_LINES = 2000;
 
     private final FramePool pool;
@@ -281,8 +282,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private static void switchCr3(DomainImpl d) {
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl v = d.vcpu(i);
-            if (v.baseL3 >= 0) {
-                v.loadCr3();
+            org.oxen.vmm.core.arch.pv.PvVcpu pv = org.oxen.vmm.core.arch.pv.PvVcpu.of(v);
+            if (pv.baseL3() >= 0) {
+                pv.loadCr3();
                 v.cpu().flushTlb();
             }
         }
@@ -367,10 +369,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
                 if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
                 d.setGrants(gt);
-                if (!hvm) {
-                    for (VcpuImpl v : vcpus) {
-                        v.mapGdt();
-                    }
+                if (!hvm) { // (the PV builder mapped every vcpu's GDT)
                     if (det == null) {
                         time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
                     } else {
@@ -534,12 +533,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 d.shadow = null;
                 n += sh.release();
             }
-            int l1 = d.memory().perdomainL1();
-            if (l1 >= 0) {
+            for (int l1 : d.memory().perdomainL1s()) {
                 pool.freeXen(l1);
-                d.memory().setPerdomainL1(-1);
                 n++;
             }
+            d.memory().setPerdomainL1s(new int[0]);
             return n;
         }
     }

@@ -15,7 +15,11 @@
  * <li>the {@code Vmm} monitor: the domain table (create, destroy);</li>
  * <li>{@code CpuPools}' config lock (Xen's cpupool_lock): registry, pools, domain membership,
  *     toolstack pause/unpause, DomainMove;</li>
- * <li>a domain's {@code domainLock} (Xen's d-&gt;domain_lock: vcpu initialise/up/down);</li>
+ * <li>a domain's {@code hypercallDeadlockMutex} (Xen's hypercall_deadlock_mutex: a vcpu pausing
+ *     another of its domain, VCPUOP_register_vcpu_info; only ever tryLock'd, a vcpu that cannot
+ *     take it continues its hypercall, so it never waits);</li>
+ * <li>a domain's {@code domainLock} (Xen's d-&gt;domain_lock: vcpu initialise/up/down, the
+ *     vcpu_info move);</li>
  * <li>a domain's event lock ({@code EventChannels}, Xen's d-&gt;event_lock); when two domains'
  *     are needed (interdomain bind, close, send), the lower domain id's first;</li>
  * <li>a grant table's monitor ({@code grant.GrantTable}, Xen's grant-table and active-entry

@@ -16,6 +16,7 @@ import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -65,8 +66,8 @@ class DescriptorTableTest {
             long data = vmm.pool().ram().read64((frame << 12) + 16);
             assertEquals(0x00CFBB000000FFFFL, code);          // accessed set
             assertEquals(0x00CFB3000000FFFFL, data);          // DPL 1, accessed
-            assertNotNull(v.segmentFor(0x09, true));
-            assertNotNull(v.segmentFor(0x11, false));
+            assertNotNull(PvVcpu.of(v).segmentFor(0x09, true));
+            assertNotNull(PvVcpu.of(v).segmentFor(0x11, false));
             // the CPU sees the frame at the vcpu's GDT in the hole, read-only
             assertEquals((frame << 12) + 8, DomainBuilderTest.walkWith(vmm, cr3, DomainMemory.gdtVirt(0) + 8));
             assertEquals(-Errno.EBUSY, call(v, Hypercall.UPDATE_VA_MAPPING, va, (int) (frame << 12) | 0x63, 0,

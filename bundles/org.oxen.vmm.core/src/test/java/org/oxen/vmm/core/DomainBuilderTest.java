@@ -19,6 +19,7 @@ import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.PageType;
 
@@ -163,7 +164,7 @@ class DomainBuilderTest {
             assertTrue(contiguous < 100, "frames handed out contiguously: " + contiguous);
             // boot tables read-only, L3 pinned, command line passed
             assertTrue(vmm.guest().translate(cr3, ptBase, true) < 0);
-            int l3 = d.vcpu(0).baseL3;
+            int l3 = PvVcpu.of(d.vcpu(0)).baseL3();
             assertEquals(PageType.L3, vmm.pool().type(l3) & PageType.TYPE_MASK);
             assertTrue(vmm.pool().isPinned(l3));
             byte[] cl = new byte[7];
@@ -179,6 +180,23 @@ class DomainBuilderTest {
         } finally {
             vmm.destroy(d.id());
         }
+    }
+
+    @Test
+    void bsdSymtabWithoutASymbolTableOrOutsideTheImageIsRefused() {
+        byte[] sym = GuestImages.load(GuestImages.Flavor.PV, "symtab");
+        // no SHT_SYMTAB (2) left: libelf marks such an image broken
+        DomainBuildException e = refused(patchShdrs(sym, 2, 1));
+        assertTrue(e.getMessage().contains("no SHT_SYMTAB"), e.getMessage());
+        // the symbol table's bytes beyond the file (the ELF reader's section check names it)
+        byte[] f = sym.clone();
+        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+        int off = b.getInt(32), num = b.getShort(48);
+        for (int i = 0; i < num; i++) {
+            if (b.getInt(off + i * 40 + 4) == 2) b.putInt(off + i * 40 + 20, 0x7FFFFFF0);
+        }
+        e = refused(f);
+        assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
     }
 
     @Test

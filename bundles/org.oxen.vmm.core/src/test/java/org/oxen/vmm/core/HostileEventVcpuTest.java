@@ -2,11 +2,14 @@ package org.oxen.vmm.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.vmm.abi.Errno.EACCES;
+import static org.oxen.vmm.abi.Errno.EBUSY;
 import static org.oxen.vmm.abi.Errno.EEXIST;
 import static org.oxen.vmm.abi.Errno.EFAULT;
 import static org.oxen.vmm.abi.Errno.EINVAL;
 import static org.oxen.vmm.abi.Errno.ENOENT;
 import static org.oxen.vmm.abi.Errno.ENOSYS;
+import static org.oxen.vmm.abi.Errno.ENXIO;
 import static org.oxen.vmm.abi.Errno.EPERM;
 import static org.oxen.vmm.abi.Errno.ESRCH;
 import static org.oxen.vmm.abi.Errno.ETIME;
@@ -17,13 +20,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
+import org.oxen.vmm.abi.Callback;
 import org.oxen.vmm.abi.EventChannel;
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.abi.Physdev;
 import org.oxen.vmm.abi.VcpuGuestContext;
 import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -188,7 +194,7 @@ class HostileEventVcpuTest {
 
     @Test
     void vcpuOpRefusals() {
-        int l3 = v.baseL3;
+        int l3 = PvVcpu.of(v).baseL3();
         for (int id : new int[] {2, 16, 32, -1}) {
             assertEquals(-ENOENT, vcpuOp(VcpuOp.IS_UP, id, 0), "vcpu " + id);
             assertEquals(-ENOENT, vcpuOp(VcpuOp.INITIALISE, id, scratch), "vcpu " + id);
@@ -199,7 +205,7 @@ class HostileEventVcpuTest {
         // CR3 that is not a validated L3: a data frame of ours, the neighbour's L3, not RAM
         context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(victim.memory().p2m(0)));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
-        context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(neighbour.vcpu(0).baseL3));
+        context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(PvVcpu.of(neighbour.vcpu(0)).baseL3()));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
         context(Xen.FLAT_RING1_CS, Xen.FLAT_RING1_DS, xenPfnToCr3(0xFFFFF));
         assertEquals(-EINVAL, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
@@ -225,7 +231,7 @@ class HostileEventVcpuTest {
         assertEquals(Xen.FLAT_RING1_CS, v1.cpu().segment(X86Cpu.CS).selector);
         assertEquals(Xen.FLAT_RING1_DS, v1.cpu().segment(X86Cpu.SS).selector);
         assertEquals(0, v1.cpu().eflags() & 0x3000);
-        assertEquals(3, v1.iopl);
+        assertEquals(3, PvVcpu.of(v1).iopl());
         assertEquals(-EEXIST, vcpuOp(VcpuOp.INITIALISE, 1, scratch));
         // timers
         g.write64(cr3, scratch, 100_000);
@@ -253,6 +259,78 @@ class HostileEventVcpuTest {
         // it ran: its runstate shows running time, and the registered copy was kept up to date
         long[] info = v.runstateInfo();
         assertTrue(info[2 + VcpuOp.RUNSTATE_RUNNING] > 0, java.util.Arrays.toString(info));
+    }
+
+    long registerVcpuInfo(int vcpu, long mfn, int offset) {
+        g.write64(cr3, scratch, mfn);
+        g.write32(cr3, scratch + VcpuOp.REGISTER_VCPU_INFO_OFFSET, offset);
+        g.write32(cr3, scratch + VcpuOp.REGISTER_VCPU_INFO_RSVD, 0);
+        return vcpuOp(VcpuOp.REGISTER_VCPU_INFO, vcpu, scratch);
+    }
+
+    @Test
+    void registerVcpuInfoIobitmapAndVmAssistRefusals() {
+        int data = (int) (g.translate(cr3, scratch + 0x1000, true) >>> 12); // a data frame of ours
+        int l3 = PvVcpu.of(v).baseL3();
+        for (int id : new int[] {2, 32, -1}) {
+            assertEquals(-ENOENT, registerVcpuInfo(id, data, 0), "vcpu " + id);
+        }
+        assertEquals(-EFAULT, vcpuOp(VcpuOp.REGISTER_VCPU_INFO, 1, bad));
+        assertEquals(-EINVAL, registerVcpuInfo(1, neighbour.memory().p2m(0), 0)); // the neighbour's frame
+        assertEquals(-EINVAL, registerVcpuInfo(1, 0xFFFFF, 0)); // not RAM
+        assertEquals(-EINVAL, registerVcpuInfo(1, 1, 0)); // Xen's
+        assertEquals(-EINVAL, registerVcpuInfo(1, 1L << 52, 0)); // gaddr overflows
+        assertEquals(-EINVAL, registerVcpuInfo(1, data, 4096)); // gaddr names the next frame
+        assertEquals(-ENXIO, registerVcpuInfo(1, data, 4096 - 32)); // crosses the page
+        assertEquals(-ENXIO, registerVcpuInfo(1, data, 6)); // not 4-aligned
+        assertEquals(-EACCES, registerVcpuInfo(1, l3, 0)); // a page table
+        assertEquals(-1, victim.vcpu(1).vcpuInfoFrame());
+        int refs = vmm.pool().refCount(data);
+        // vcpu 1 is down: vcpu 0 moves its vcpu_info; the frame holds a writable type from now on
+        long legacy = victim.vcpu(1).vcpuInfoAddress();
+        vmm.pool().ram().write8(legacy + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK, 1);
+        assertEquals(0, registerVcpuInfo(1, data, 64));
+        assertEquals(((long) data << 12) + 64, victim.vcpu(1).vcpuInfoAddress());
+        assertEquals(data, victim.vcpu(1).vcpuInfoFrame());
+        assertEquals(refs + 1, vmm.pool().refCount(data));
+        assertEquals(org.oxen.vmm.core.mm.PageType.WRITABLE, vmm.pool().type(data) & org.oxen.vmm.core.mm.PageType.TYPE_MASK);
+        long moved = victim.vcpu(1).vcpuInfoAddress();
+        var ram = vmm.pool().ram();
+        assertEquals(1, ram.read8(moved + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK), "the mask was not carried over");
+        assertEquals(1, ram.read8(moved + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_PENDING));
+        assertEquals(-1, ram.read32(moved + org.oxen.vmm.abi.SharedInfo.VI_PENDING_SEL));
+        assertEquals(-EBUSY, registerVcpuInfo(1, data, 128));
+        // the frame can no longer become a page table
+        g.write32(cr3, scratch + 0x800, Xen.MMUEXT_PIN_L1_TABLE);
+        g.write32(cr3, scratch + 0x804, data);
+        assertEquals(-EINVAL, call(Hypercall.MMUEXT_OP, scratch + 0x800, 1, 0, Xen.DOMID_SELF));
+        // set_iobitmap: the bitmap must lie below the hole, at most 65536 ports
+        g.write32(cr3, scratch, bad);
+        g.write32(cr3, scratch + 4, 16);
+        assertEquals(-EINVAL, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOBITMAP, scratch));
+        g.write32(cr3, scratch, Xen.HYPERVISOR_VIRT_START - 4096); // 8 KiB would reach into the hole
+        assertEquals(-EINVAL, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOBITMAP, scratch));
+        g.write32(cr3, scratch, scratch + 0x1000);
+        g.write32(cr3, scratch + 4, 65537);
+        assertEquals(-EINVAL, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOBITMAP, scratch));
+        assertEquals(-EFAULT, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOBITMAP, bad));
+        g.write32(cr3, scratch + 4, 65536);
+        assertEquals(0, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOBITMAP, scratch));
+        assertEquals(65536, PvVcpu.of(v).iobmpLimit());
+        // vm_assist: architectural_iopl is valid for a 32-bit PV guest, type 6 (m2p_strict, 64-bit only) is not
+        assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, Xen.VMASST_TYPE_ARCHITECTURAL_IOPL));
+        assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_DISABLE, Xen.VMASST_TYPE_ARCHITECTURAL_IOPL));
+        assertEquals(-EINVAL, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, 6));
+        // callbacks: sysenter/syscall32 recorded with their flags (RPL 0 run at 1); an unknown type -ENOSYS
+        g.write32(cr3, scratch, Callback.CALLBACKTYPE_SYSENTER | Callback.CALLBACKF_MASK_EVENTS << 16);
+        g.write32(cr3, scratch + 4, Xen.FLAT_RING1_CS & ~3);
+        g.write32(cr3, scratch + 8, 0xC0001000);
+        assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
+        assertEquals(Xen.FLAT_RING1_CS, PvVcpu.of(v).sysenterCs());
+        assertEquals(Callback.CALLBACKF_MASK_EVENTS, PvVcpu.of(v).sysenterFlags());
+        g.write32(cr3, scratch, 9);
+        assertEquals(-ENOSYS, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
+        survivors();
     }
 
     long poll(int portsVa, int nr, long timeout) {
@@ -321,9 +399,7 @@ class HostileEventVcpuTest {
         for (int s = 0; s < 6; s++) segs[s] = c.segment(s);
         int flags = c.eflags();
         int mask = v.upcallMask();
-        v.failsafeCs = Xen.FLAT_RING1_CS;
-        v.failsafeEip = eip + 0x100;
-        v.failsafeFlags = org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS;
+        PvVcpu.of(v).setFailsafeCallback(Xen.FLAT_RING1_CS, eip + 0x100, org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS);
         v.setUpcallMask(0);
         // an iret frame to a code selector beyond the GDT: eax, eip, cs, eflags
         int sp = c.gpr(X86Cpu.ESP) - 64;
@@ -351,7 +427,7 @@ class HostileEventVcpuTest {
         c.setEip(eip);
         c.setEflags(flags);
         v.setUpcallMask(mask);
-        v.failsafeEip = 0;
+        PvVcpu.of(v).setFailsafeCallback(0, 0, 0);
         v.endSlice = false;
         survivors();
     }

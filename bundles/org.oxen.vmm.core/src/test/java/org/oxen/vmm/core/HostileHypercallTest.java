@@ -27,6 +27,7 @@ import org.oxen.vmm.abi.Version;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -131,13 +132,13 @@ class HostileHypercallTest {
 
     static long l1eMaOf(Vmm vmm, VcpuImpl v, int va) {
         FramePool pool = vmm.pool();
-        long l3e = pool.ram().read64(((long) v.baseL3 << 12) + ((va >>> 30) << 3));
+        long l3e = pool.ram().read64(((long) PvVcpu.of(v).baseL3() << 12) + ((va >>> 30) << 3));
         long l2e = pool.ram().read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
         return (l2e & Xen.PTE_ADDR_MASK) + (((va >>> 12) & 511) << 3);
     }
 
     long l2eMa(int va) {
-        long l3e = pool.ram().read64(((long) v.baseL3 << 12) + ((va >>> 30) << 3));
+        long l3e = pool.ram().read64(((long) PvVcpu.of(v).baseL3() << 12) + ((va >>> 30) << 3));
         return (l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3);
     }
 
@@ -149,7 +150,7 @@ class HostileHypercallTest {
         int hole = Xen.HYPERVISOR_VIRT_START;
         int ptBase = g.read32(cr3, v.cpu().gpr(X86Cpu.ESI) + 60);  // start_info.pt_base: read-only L3 mapping
         int ownData = mfn(victim, 0);
-        int ownL3 = v.baseL3;
+        int ownL3 = PvVcpu.of(v).baseL3();
         int foreign = mfn(neighbour, 5);
         int xenFrame = pool.m2pFirstFrame();
         int free = freeFrame();

@@ -16,6 +16,7 @@ import org.oxen.vmm.abi.Physdev;
 import org.oxen.vmm.abi.Version;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -111,30 +112,30 @@ class HypercallTest {
         g.write32(cr3, scratch + 4, 0xe018);           // RPL 0 becomes 1
         g.write32(cr3, scratch + 8, 0xC0001234);
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
-        assertEquals(0xe019, v.eventCs);
-        assertEquals(0xC0001234, v.eventEip);
+        assertEquals(0xe019, PvVcpu.of(v).eventCs());
+        assertEquals(0xC0001234, PvVcpu.of(v).eventEip());
         g.write16(cr3, scratch, Callback.CALLBACKTYPE_FAILSAFE);
         g.write16(cr3, scratch + 2, Callback.CALLBACKF_MASK_EVENTS);
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
-        assertEquals(Callback.CALLBACKF_MASK_EVENTS, v.failsafeFlags);
+        assertEquals(Callback.CALLBACKF_MASK_EVENTS, PvVcpu.of(v).failsafeFlags());
         g.write16(cr3, scratch, Callback.CALLBACKTYPE_NMI);
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_REGISTER, scratch));
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, scratch));
         assertEquals(0, call(Hypercall.SET_CALLBACKS, 0xe019, 0xC0000010, 0xe019, 0xC0000020));
-        assertEquals(0xC0000020, v.failsafeEip);
+        assertEquals(0xC0000020, PvVcpu.of(v).failsafeEip());
         g.write32(cr3, scratch, 3);
         assertEquals(0, call(Hypercall.PHYSDEV_OP, Physdev.PHYSDEVOP_SET_IOPL, scratch));
-        assertEquals(3, v.iopl);
+        assertEquals(3, PvVcpu.of(v).iopl());
         g.write32(cr3, scratch, Physdev.PHYSDEVOP_SET_IOPL);
         g.write32(cr3, scratch + 4, 1);
         assertEquals(0, call(Hypercall.PHYSDEV_OP_COMPAT, scratch));
-        assertEquals(1, v.iopl);
+        assertEquals(1, PvVcpu.of(v).iopl());
         assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_ENABLE, Xen.VMASST_TYPE_PAE_EXTENDED_CR3));
         assertEquals(1 << 3, d.vmAssist);
         assertEquals(0, call(Hypercall.VM_ASSIST, Xen.VMASST_CMD_DISABLE, Xen.VMASST_TYPE_PAE_EXTENDED_CR3));
         assertEquals(0, d.vmAssist);
         assertEquals(0, call(Hypercall.STACK_SWITCH, 0xe020, 0xC0009000));
-        assertEquals(0xe021, v.kernelSs);
+        assertEquals(0xe021, PvVcpu.of(v).kernelSs());
         // a trap table of two entries, then NULL clears it
         g.write32(cr3, scratch, 14 | 0 << 8 | 0xe019 << 16);
         g.write32(cr3, scratch + 4, 0xC0000100);
@@ -142,10 +143,10 @@ class HypercallTest {
         g.write32(cr3, scratch + 12, 0xC0000200);
         g.write64(cr3, scratch + 16, 0);
         assertEquals(0, call(Hypercall.SET_TRAP_TABLE, scratch));
-        assertEquals(0xC0000100, v.traps[14].address());
-        assertEquals(3, v.traps[0x80].dpl());
+        assertEquals(0xC0000100, PvVcpu.of(v).trap(14).address());
+        assertEquals(3, PvVcpu.of(v).trap(0x80).dpl());
         assertEquals(0, call(Hypercall.SET_TRAP_TABLE, 0));
-        assertTrue(v.traps[14] == null);
+        assertTrue(PvVcpu.of(v).trap(14) == null);
     }
 
     @Test

@@ -30,7 +30,7 @@ class PvBootTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hello", "traps", "paging", "cpubench", "events", "timer", "smp", "privop"})
+    @ValueSource(strings = {"hello", "traps", "paging", "cpubench", "events", "timer", "smp", "privop", "symtab"})
     void bootsAndPasses(String program) throws Exception {
         long free = vmm.freeFrames();
         Domain d = vmm.create(DomainConfig.builder("t-" + program).kernel(GuestImages.load(GuestImages.Flavor.PV,

@@ -51,7 +51,7 @@ class ShadowModeTest {
             vmm.shadowEnable(d.id());
             assertThrows(IllegalStateException.class, () -> vmm.shadowEnable(d.id()));
             int cr3 = d.vcpu(0).cpu().cr(3) >>> 12;
-            assertTrue(cr3 != d.vcpu(0).baseL3, "the CPU runs on a shadow L3, not the guest's");
+            assertTrue(cr3 != org.oxen.vmm.core.arch.pv.PvVcpu.of(d.vcpu(0)).baseL3(), "the CPU runs on a shadow L3, not the guest's");
         }
         vmm.unpause(d.id());
         boolean done = d.awaitShutdown(60, TimeUnit.SECONDS);
@@ -91,7 +91,7 @@ class ShadowModeTest {
         assertTrue(vmm.freeFrames() < built, "the shadow L3 and L2s come from the pool");
         vmm.shadowDisable(d.id());
         assertEquals(built, vmm.freeFrames());
-        assertEquals(d.vcpu(0).baseL3, d.vcpu(0).cpu().cr(3) >>> 12, "CR3 is the guest's L3 again");
+        assertEquals(org.oxen.vmm.core.arch.pv.PvVcpu.of(d.vcpu(0)).baseL3(), d.vcpu(0).cpu().cr(3) >>> 12, "CR3 is the guest's L3 again");
         assertNull(vmm.shadowStatistics(d.id()));
         assertThrows(IllegalStateException.class, () -> vmm.shadowDisable(d.id()));
         vmm.unpause(d.id());

@@ -22,6 +22,7 @@ import org.oxen.vmm.abi.Sched;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -98,10 +99,10 @@ class XenErrnoParityTest {
         }
         g.write64(cr3, scratch + selectors.length * 8, 0);
         assertEquals(0, call(Hypercall.SET_TRAP_TABLE, scratch));
-        assertEquals(0xE009, v.traps[20].cs());
-        assertEquals(0x0001, v.traps[21].cs());
-        assertEquals(0xFFFF, v.traps[22].cs());
-        assertEquals(0x0801, v.traps[23].cs());
+        assertEquals(0xE009, PvVcpu.of(v).trap(20).cs());
+        assertEquals(0x0001, PvVcpu.of(v).trap(21).cs());
+        assertEquals(0xFFFF, PvVcpu.of(v).trap(22).cs());
+        assertEquals(0x0801, PvVcpu.of(v).trap(23).cs());
     }
 
     /** compat_register/unregister_guest_callback: unknown types -ENOSYS; compat_callback_op: unknown cmd -EINVAL. */
@@ -146,14 +147,14 @@ class XenErrnoParityTest {
         int writable = scratch & ~0xFFF;
         int unmapped = 0x00400000;
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, writable, 16, Xen.DOMID_SELF));
-        assertEquals(-1, v.ldtFrames[0], "a writable page is not typed as an LDT page");
+        assertEquals(-1, PvVcpu.of(v).ldtFrame(0), "a writable page is not typed as an LDT page");
         assertEquals(16 * 8 - 1, v.cpu().ldtr().limit);
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, unmapped, 1000, Xen.DOMID_SELF));
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, 0xF57FF000, 8192, Xen.DOMID_SELF));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, writable + 8, 1, Xen.DOMID_SELF));
         assertEquals(-EINVAL, mmuext(Xen.MMUEXT_SET_LDT, writable, 8193, Xen.DOMID_SELF));
         assertEquals(0, mmuext(Xen.MMUEXT_SET_LDT, writable + 8, 0, Xen.DOMID_SELF), "no entries: base ignored");
-        assertEquals(0, v.ldtEntries);
+        assertEquals(0, PvVcpu.of(v).ldtEntries());
     }
 
     /**

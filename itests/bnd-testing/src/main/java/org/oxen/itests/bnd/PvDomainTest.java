@@ -98,6 +98,11 @@ class PvDomainTest {
     }
 
     @Test
+    void ipiWakesFourVcpusThroughMovedVcpuInfo() throws Exception {
+        boots("ipi", "", 4);
+    }
+
+    @Test
     void hundredDomainsReturnEveryFrame() throws Exception {
         long free = hv.freeFrames();
         byte[] hello = GuestImages.load(Flavor.PV, "hello");

@@ -141,6 +141,50 @@ class XlDomainsTest {
     }
 
     @Test
+    void maxvcpusAndVcpuSetThroughXenstore() throws Exception {
+        Path cfg = hello("xt-vcpus", "vcpus = 2\nmaxvcpus = 4\n");
+        gogo.run("xl create -p " + cfg);
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("xt-vcpus").orElseThrow();
+        assertEquals(4, d.vcpus().size(), "maxvcpus vcpus created");
+        String base = "/local/domain/" + d.id() + "/cpu/";
+        for (int v = 0; v < 4; v++) {
+            assertEquals(v < 2 ? "online\n" : "offline\n", gogo.run("xenstore-read " + base + v + "/availability"),
+                    "cpu " + v + " at creation");
+        }
+        assertEquals("", gogo.run("xl vcpu-set -i xt-vcpus 3"));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        for (int v = 0; v < 4; v++) {
+            assertEquals(v < 3 ? "online\n" : "offline\n", gogo.run("xenstore-read " + base + v + "/availability"),
+                    "cpu " + v + " after vcpu-set 3");
+        }
+        gogo.run("xl vcpu-set -i xt-vcpus 5");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("Requested 5 VCPUs, however maxcpus is 4!"), gogo.err());
+        gogo.run("xl vcpu-set -i xt-vcpus 0");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("No vcpus specified"), gogo.err());
+        gogo.run("xl vcpu-set xt-vcpus many");
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("Invalid argument"), gogo.err());
+        if (hv.pcpus() < 4) {
+            gogo.run("xl vcpu-set xt-vcpus 4");
+            assertEquals(1, gogo.get("xl.status"));
+            assertTrue(gogo.err().contains("You are overcommmitting!"), gogo.err());
+        }
+        assertEquals("online\n", gogo.run("xenstore-read " + base + "2/availability"), "refusals change nothing");
+        assertEquals("", gogo.run("xl destroy xt-vcpus"));
+        awaitTrue(() -> {
+            try {
+                gogo.run("xenstore-exists " + base + "0/availability");
+                return !gogo.get("xenstore.status").equals(0);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the cpu/ nodes to go with the domain");
+    }
+
+    @Test
     void pauseUnpauseDomidDomnameVcpuListUptimeDmesgTop() throws Exception {
         Path cfg = hello("xt-misc", "");
         gogo.run("xl create -p " + cfg);

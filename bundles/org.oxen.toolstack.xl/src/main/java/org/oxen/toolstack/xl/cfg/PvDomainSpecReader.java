@@ -101,10 +101,6 @@ public final class PvDomainSpecReader {
         int maxmem = atLeast(cfg, "maxmem", "memory", memory, MAX_MEMORY_MIB);
         int vcpus = cfg.get("vcpus").isPresent() ? number(cfg.get("vcpus").get(), 1, MAX_VCPUS) : 1;
         int maxvcpus = atLeast(cfg, "maxvcpus", "vcpus", vcpus, MAX_VCPUS);
-        if (maxvcpus != vcpus) {
-            throw new XlConfigException(cfg.get("maxvcpus").orElseThrow().value().position(),
-                    "maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot");
-        }
         if (cfg.get("uuid").isPresent()) {
             XlConfig.Setting s = cfg.get("uuid").get();
             if (!string(s).matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {

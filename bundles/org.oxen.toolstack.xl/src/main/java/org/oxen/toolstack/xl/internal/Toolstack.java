@@ -31,6 +31,8 @@ import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.backend.Xenstore;
+import org.oxen.vmm.api.backend.XenstoreException;
 
 /**
  * The toolstack's state beside the hypervisor (libxl's part of Xen): which domains xl created
@@ -56,8 +58,8 @@ public final class Toolstack implements DomainListener {
 
     static final int RESTART_BURST = 10;
     static final int RESTART_WINDOW_S = 60;
-    /** Frames a domain needs beyond its memory: shared_info, the per-domain L1, its first grant frame. */
-    static final int OVERHEAD_FRAMES = 3;
+    /** Frames a domain needs beyond its memory: shared_info, up to two per-domain L1s (32 vcpus), its first grant frame. */
+    static final int OVERHEAD_FRAMES = 4;
 
     /** A domain xl created, and the plan to re-create it. */
     static final class Record {
@@ -118,6 +120,16 @@ public final class Toolstack implements DomainListener {
         return kernels;
     }
 
+    /** xenstored, if the runtime has it: cpu/N/availability (see {@link VcpuAvailability}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile Xenstore xenstore;
+
+    /** xenstored now, or null. */
+    Xenstore xenstore() {
+        return xenstore;
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeKernelCatalog")
     void addKernelCatalog(KernelCatalog catalog, Map<String, Object> props) {
@@ -163,7 +175,7 @@ public final class Toolstack implements DomainListener {
         DomainConfig config;
         try {
             config = DomainConfig.builder(spec.name()).kernel(plan.kernel()).cmdline(spec.cmdline())
-                    .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.vcpus())
+                    .memoryMiB(spec.memoryMiB()).maxMemoryMiB(spec.maxmemMiB()).vcpus(spec.maxvcpus())
                     .type(spec.hvm() ? DomainType.HVM : DomainType.PV).serial(spec.serial()).ramdisk(plan.ramdisk())
                     .uuid(UUID.fromString(plan.uuid())).clock(spec.clock()).startPaused(true).build();
         } catch (IllegalArgumentException e) {
@@ -187,6 +199,16 @@ public final class Toolstack implements DomainListener {
                 hv.destroy(d.id());
                 throw new XlError("Cannot create domain '" + spec.name() + "' from " + plan.source() + ": cpus=\""
                         + spec.cpus() + "\": " + e.getMessage());
+            }
+        }
+        Xenstore store = xenstore;
+        if (store != null) {
+            // libxl__build_post: which vcpus the guest should bring up (vcpus of maxvcpus)
+            try {
+                VcpuAvailability.write(store, d.id(), spec.vcpus(), spec.maxvcpus());
+            } catch (XenstoreException e) {
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "': xenstore: " + e.getMessage());
             }
         }
         started.put(d.id(), Instant.now());
@@ -256,6 +278,8 @@ public final class Toolstack implements DomainListener {
                 }
             }
             case DESTROYED -> {
+                Xenstore store = xenstore;
+                if (store != null) VcpuAvailability.remove(store, e.domid());
                 started.remove(e.domid());
                 foreignUuids.remove(e.domid());
                 lifecycle.execute(() -> records.remove(e.domid()));

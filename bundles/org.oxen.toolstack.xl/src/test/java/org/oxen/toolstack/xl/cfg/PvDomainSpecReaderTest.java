@@ -45,7 +45,11 @@ class PvDomainSpecReaderTest {
         assertEquals(PvDomainSpecReader.DEFAULT_MEMORY_MIB, s.memoryMiB());
         assertEquals(s.memoryMiB(), s.maxmemMiB());
         assertEquals(1, s.vcpus());
+        assertEquals(1, s.maxvcpus());
         assertEquals(null, s.cpus(), "no cpus=: every pCPU");
+        PvDomainSpec hotplug = read("name='a'\nkernel='k'\nvcpus=2\nmaxvcpus=8\n");
+        assertEquals(2, hotplug.vcpus(), "vcpus online at boot");
+        assertEquals(8, hotplug.maxvcpus(), "vcpus created");
         assertEquals(LifecycleAction.DESTROY, s.onPoweroff());
         assertEquals(LifecycleAction.RESTART, s.onReboot());
         assertEquals(LifecycleAction.DESTROY, s.onCrash());
@@ -73,9 +77,10 @@ class PvDomainSpecReaderTest {
         "name='a'\\nkernel='k'\\nmemory=0|d.cfg:3:8: 'memory' = 0 is outside 1..1536",
         "name='a'\\nkernel='k'\\nmemory=1537|d.cfg:3:8: 'memory' = 1537 is outside 1..1536",
         "name='a'\\nkernel='k'\\nmaxmem=2048|d.cfg:3:8: 'maxmem' = 2048 is outside 1..1536",
-        "name='a'\\nkernel='k'\\nvcpus=2\\nmaxvcpus=4|d.cfg:4:10: maxvcpus above vcpus (vcpu hotplug) is not supported by oxen yet: every vcpu is created at boot",
+        "name='a'\\nkernel='k'\\nvcpus=4\\nmaxvcpus=2|d.cfg:4:10: 'maxvcpus' (2) is below 'vcpus' (4)",
+        "name='a'\\nkernel='k'\\nmaxvcpus=33|d.cfg:3:10: 'maxvcpus' = 33 is outside 1..32",
         "name='a'\\nkernel='k'\\nmemory=64\\nmaxmem=32|d.cfg:4:8: 'maxmem' (32) is below 'memory' (64)",
-        "name='a'\\nkernel='k'\\nvcpus=17|d.cfg:3:7: 'vcpus' = 17 is outside 1..16",
+        "name='a'\\nkernel='k'\\nvcpus=33|d.cfg:3:7: 'vcpus' = 33 is outside 1..32",
         "name='a'\\nkernel='k'\\non_crash='explode'|d.cfg:3:10: 'on_crash' must be destroy, restart or preserve, not \"explode\"",
         "name='a'\\nkernel='k'\\non_reboot='soft-reset'|d.cfg:3:11: 'on_reboot' action \"soft-reset\" is not supported by oxen; use destroy, restart or preserve",
         "name=5\\nkernel='k'|d.cfg:1:6: 'name' must be a \"string\"",

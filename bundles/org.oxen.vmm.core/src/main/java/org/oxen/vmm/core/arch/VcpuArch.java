@@ -13,6 +13,14 @@ import org.oxen.vmm.core.domain.VcpuImpl;
  */
 public interface VcpuArch {
 
+    /**
+     * What an architecture keeps per vcpu (Xen's union in struct arch_vcpu: pv or hvm), made by
+     * {@link #create} and reached with {@code VcpuImpl.archState()}; each kind gives its own
+     * typed accessor (e.g. {@code PvVcpu.of(v)}).
+     */
+    interface State {
+    }
+
     /** arch_vcpu_create: vcpu {@code id} of {@code d} with its CPU set up for this kind of guest. */
     VcpuImpl create(DomainImpl d, int id);
 

@@ -7,6 +7,7 @@ import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.StartInfo;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -78,6 +79,10 @@ public final class DomainBuilder implements DomainImageBuilder {
             kstart = Math.min(kstart, va);
             kend = Math.max(kend, va + s.memsz());
         }
+        // XEN_ELFNOTE_BSD_SYMTAB: the symbol table follows the kernel (elf_xen_addr_calc_check)
+        BsdSymtab symtab = notes.bsdSymtab ? BsdSymtab.find(image) : null;
+        long symtabVirt = BsdSymtab.round4(kend);
+        if (symtab != null) kend = symtabVirt + symtab.bytes();
         kstart &= ~0xFFFL;
         kend = (kend + 0xFFF) & ~0xFFFL;
         if (kstart < virtBase) {
@@ -133,9 +138,16 @@ public final class DomainBuilder implements DomainImageBuilder {
             dm.adjustTotPages(1);
         }
         int sharedInfo = pool.alloc(d.id());
-        int perdomain = pool.allocXen();
-        if (sharedInfo < 0 || perdomain < 0) {
-            if (perdomain >= 0) pool.freeXen(perdomain);
+        int[] perdomain = new int[DomainMemory.perdomainL1sFor(d.vcpuCount())];
+        boolean allocated = sharedInfo >= 0;
+        for (int i = 0; i < perdomain.length; i++) {
+            perdomain[i] = pool.allocXen();
+            allocated &= perdomain[i] >= 0;
+        }
+        if (!allocated) {
+            for (int l1 : perdomain) {
+                if (l1 >= 0) pool.freeXen(l1);
+            }
             throw new DomainBuildException("out of machine memory for shared_info and the per-domain area");
         }
         dm.addExtra(sharedInfo);
@@ -143,7 +155,7 @@ public final class DomainBuilder implements DomainImageBuilder {
             // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
             pt.shareXenPage(sharedInfo, dm);
         }
-        dm.setPerdomainL1(perdomain);
+        dm.setPerdomainL1s(perdomain);
         d.setSharedInfoMfn(sharedInfo);
 
         // ---- kernel ----
@@ -153,6 +165,12 @@ public final class DomainBuilder implements DomainImageBuilder {
             for (int i = 0; i < s.filesz(); i++) {
                 long v = va + i;
                 ram.write8(maddr(dm, virtBase, v), f[s.offset() + i]);
+            }
+        }
+        if (symtab != null) {
+            byte[] sym = symtab.image();
+            for (int i = 0; i < sym.length; i++) {
+                ram.write8(maddr(dm, virtBase, symtabVirt + i), sym[i]);
             }
         }
         // ---- p2m list ----
@@ -237,7 +255,7 @@ public final class DomainBuilder implements DomainImageBuilder {
         // ---- vcpu 0 ----
         VcpuImpl v0 = d.vcpu(0);
         X86Cpu cpu = v0.cpu();
-        v0.baseL3 = l3;
+        PvVcpu.of(v0).setBaseL3(l3);
         cpu.setCr(3, l3 << 12);
         cpu.setGpr(X86Cpu.ESI, (int) startInfo);
         cpu.setGpr(X86Cpu.ESP, (int) (stack + 4096));
@@ -245,6 +263,9 @@ public final class DomainBuilder implements DomainImageBuilder {
         enterKernelMode(cpu);
         v0.setInitialised();
         v0.setOnline(true);
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            PvVcpu.of(d.vcpu(i)).mapGdt();
+        }
 
         return new Layout(virtBase, kstart, kend, p2mVirt, startInfo, ptBase, nrPt, stack + 4096, end, entry,
                 notes.hypercallPage == null ? -1 : notes.hypercallPage);

@@ -16,6 +16,8 @@ public final class XenNotes {
 
     public Long entry, hypercallPage, virtBase, paddrOffset, hvStartLow;
     public String guestOs, xenVersion, loader, paeMode, features = "";
+    /** XEN_ELFNOTE_BSD_SYMTAB "yes": the builder loads the symbol table after the kernel ({@link BsdSymtab}). */
+    public boolean bsdSymtab;
     public final Set<String> required = new LinkedHashSet<>();
     public final Set<String> requested = new LinkedHashSet<>();
 
@@ -35,6 +37,7 @@ public final class XenNotes {
                 case ElfNote.XEN_VERSION: x.xenVersion = str(note); break;
                 case ElfNote.LOADER: x.loader = str(note); break;
                 case ElfNote.PAE_MODE: x.paeMode = str(note); break;
+                case ElfNote.BSD_SYMTAB: x.bsdSymtab = "yes".equals(str(note)); break;
                 case ElfNote.FEATURES: // libelf ORs every FEATURES note into the bitmaps
                     x.features = x.features.isEmpty() ? str(note) : x.features + "|" + str(note);
                     break;

@@ -59,6 +59,13 @@ public final class DomainImpl implements Domain, SchedDomain {
      */
     public final Object domainLock = new Object();
     /**
+     * Xen's d-&gt;hypercall_deadlock_mutex: held (tryLock only) by a vcpu of this domain while it
+     * pauses another of its vcpus in a hypercall, so two vcpus never wait for each other; a
+     * vcpu that cannot take it continues its hypercall later.
+     */
+    public final java.util.concurrent.locks.ReentrantLock hypercallDeadlockMutex =
+            new java.util.concurrent.locks.ReentrantLock();
+    /**
      * Vcpus in SCHEDOP_poll or about to be (Xen's d-&gt;poll_mask, as a count): a sender looks at
      * the pollers only when it is non-zero. Raised before the poller checks for pending ports.
      */

@@ -1,24 +1,23 @@
 package org.oxen.vmm.core.domain;
 
+import java.util.function.Function;
 
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedVcpu;
 import org.oxen.sched.api.Scheduler;
 import org.oxen.sched.api.VcpuData;
-import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.Vcpu;
-import org.oxen.vmm.core.mm.DomainMemory;
-import org.oxen.x86.cpu.SegmentState;
+import org.oxen.vmm.core.arch.VcpuArch;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
- * A virtual CPU: its X86Cpu (running on machine memory, in ring 1 for the guest kernel) and
- * the PV state Xen keeps per vcpu (struct pv_vcpu): the virtual IDT (trap table), the kernel
- * stack for ring 3 -> ring 1 transitions, callbacks, GDT/LDT frames, the base pointer, the
- * virtual CR0.TS and IOPL.
+ * A virtual CPU (struct vcpu): its X86Cpu (on machine memory), its scheduling, blocking and
+ * runstate, its timers, and the state of its architecture ({@link #archState()}: for a PV vcpu
+ * {@code arch.pv.PvVcpu}, the trap table, callbacks, descriptor tables and CR3), which only
+ * the {@link VcpuArch} it was created by and the paths of that kind of guest use.
  *
- * <p>Threading: the PV state is touched only by the pCPU thread running the vcpu (hypercalls,
- * exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
+ * <p>Threading: the per-vcpu hypercall state is touched only by the pCPU thread running the
+ * vcpu (hypercalls, exits) or while the vcpu is known not to run (builder, destroy). The scheduling flags are
  * volatile and changed under the scheduler's lock; the monitor guards the scheduler pause count
  * (a leaf of the lock order stated in the {@link org.oxen.vmm.core} package documentation).
  */
@@ -33,21 +32,6 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private final int id;
     private final X86Cpu cpu;
 
-    public final TrapInfo[] traps = new TrapInfo[256];
-    public int kernelSs;
-    public int kernelSp;
-    public int eventCs, eventEip, failsafeCs, failsafeEip, failsafeFlags, nmiEip;
-    /** Guest GDT frames (up to 14) and the entry count of set_gdt. */
-    public int[] gdtFrames = new int[0];
-    public int gdtEntries;
-    /** LDT pages 0..15 mapped in the per-domain area (descriptor type held), -1: not (yet) mapped. */
-    public final int[] ldtFrames = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
-    public int ldtBase, ldtEntries;
-    /** Machine frame of the L3 in CR3 (holds an L3 type reference). */
-    public int baseL3 = -1;
-    /** Virtual CR0.TS (fpu_taskswitch). */
-    public boolean virtualTs;
-    public int iopl;
     /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown, continuation). */
     public boolean endSlice;
     /** System time at which the running hypercall was entered (its preemption check). */
@@ -64,7 +48,10 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private volatile boolean blocked;
     private volatile boolean running;
     private volatile boolean tlbFlushPending;
-    private volatile boolean cr3ReloadPending;
+    private final java.util.concurrent.atomic.AtomicLong tlbFlushRequests = new java.util.concurrent.atomic.AtomicLong();
+    /** VCPUOP_register_vcpu_info: vcpu_info's machine address and frame, -1 for the legacy slot. */
+    private volatile long vcpuInfoMa = -1;
+    private volatile int vcpuInfoMfn = -1;
     private volatile long cpuTime;
     private volatile int lastPcpu = -1;
     /** Hard affinity (Xen's cpu_hard_affinity); changed only by CpuPools with the domain paused. */
@@ -82,13 +69,16 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** Pauses taken by a scheduler through {@link #pause()} (Credit's cap parking). */
     private int schedPauses;
 
-    private final org.oxen.vmm.core.arch.VcpuArch arch;
+    private final VcpuArch arch;
+    private final VcpuArch.State archState;
 
-    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu, org.oxen.vmm.core.arch.VcpuArch arch) {
+    /** A vcpu of {@code domain} whose architecture state {@code state} makes (given this vcpu). */
+    public VcpuImpl(DomainImpl domain, int id, X86Cpu cpu, VcpuArch arch, Function<VcpuImpl, VcpuArch.State> state) {
         this.domain = domain;
         this.id = id;
         this.cpu = cpu;
         this.arch = arch;
+        this.archState = state.apply(this);
     }
 
     private org.oxen.vmm.core.time.VcpuTimers timers;
@@ -103,8 +93,13 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     }
 
     /** The architecture seam this vcpu runs under (PV today). */
-    public org.oxen.vmm.core.arch.VcpuArch arch() {
+    public VcpuArch arch() {
         return arch;
+    }
+
+    /** The architecture's own state of this vcpu (Xen's v-&gt;arch.pv or .hvm): see the arch packages. */
+    public VcpuArch.State archState() {
+        return archState;
     }
 
     public DomainImpl domain() {
@@ -450,8 +445,14 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
      * tables); a running vcpu leaves guest code at once to do it (Xen's flush IPI).
      */
     public void requestTlbFlush() {
+        tlbFlushRequests.incrementAndGet();
         tlbFlushPending = true;
         if (running) cpu.requestStop();
+    }
+
+    /** How many times another vcpu asked this one to flush its TLB (tests see which vcpus a flush reached). */
+    public long tlbFlushRequests() {
+        return tlbFlushRequests.get();
     }
 
     /** Whether a requested flush is still to be done while the vcpu runs (the requester waits). */
@@ -459,55 +460,35 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return tlbFlushPending && running;
     }
 
-    /** Asks for a CR3 reload (PDPTEs) before the vcpu runs again: its L3 changed. */
-    public void requestCr3Reload() {
-        cr3ReloadPending = true;
-    }
-
-    /** On the vcpu's thread: performs a pending flush or CR3 reload. */
+    /** On the vcpu's thread: performs a pending flush. */
     public void flushIfRequested() {
         if (tlbFlushPending) {
             tlbFlushPending = false;
             cpu.flushTlb();
         }
-        reloadCr3IfRequested();
-    }
-
-    public void reloadCr3IfRequested() {
-        if (cr3ReloadPending) {
-            cr3ReloadPending = false;
-            if (baseL3 >= 0) loadCr3();
-        }
     }
 
     /**
-     * Points the CPU's CR3 at the guest's L3 {@link #baseL3} or, in shadow mode, at its shadow
-     * L3 (made under the mm lock if it does not exist yet).
+     * Machine address of this vcpu's vcpu_info: its legacy slot in shared_info, or where
+     * VCPUOP_register_vcpu_info moved it (Xen's v-&gt;vcpu_info_area).
      */
-    public void loadCr3() {
-        org.oxen.vmm.core.paging.ShadowPaging sh = domain.shadow;
-        if (sh == null) {
-            cpu.setCr(3, baseL3 << 12);
-            return;
-        }
-        synchronized (domain.pool()) {
-            cpu.setCr(3, sh.shadowL3(baseL3) << 12);
-        }
-    }
-
-    /** Loads LDTR with the per-domain LDT mapping (or a null LDT). */
-    public void loadLdtr() {
-        if (ldtEntries == 0) {
-            cpu.setLdtr(new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
-        } else {
-            cpu.setLdtr(new SegmentState(0, DomainMemory.ldtVirt(id), ldtEntries * 8 - 1, 0x82));
-        }
-        cpu.flushTlb();
-    }
-
-    /** Machine address of this vcpu's vcpu_info in shared_info. */
     public long vcpuInfoAddress() {
-        return ((long) domain.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.vcpuInfo(id);
+        long a = vcpuInfoMa;
+        return a >= 0 ? a : ((long) domain.sharedInfoMfn() << 12) + org.oxen.vmm.abi.SharedInfo.vcpuInfo(id);
+    }
+
+    /** The frame VCPUOP_register_vcpu_info moved vcpu_info into (a writable type reference held), or -1. */
+    public int vcpuInfoFrame() {
+        return vcpuInfoMfn;
+    }
+
+    /**
+     * vcpu_info moves to machine address {@code ma} in frame {@code mfn} (the caller holds the
+     * vcpu paused or is the vcpu, under the domain lock, and took the frame's references).
+     */
+    public void moveVcpuInfo(int mfn, long ma) {
+        vcpuInfoMfn = mfn;
+        vcpuInfoMa = ma;
     }
 
     public int upcallMask() {
@@ -516,75 +497,6 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
 
     public void setUpcallMask(int m) {
         domain.ram().write8(vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK, m);
-    }
-
-    // ---- descriptor tables ----
-
-    /** Guest GDT page {@code p} (0..15) -> machine frame, as mapped in the per-domain area. */
-    public int gdtPageFrame(int p) {
-        if (p < gdtFrames.length) return gdtFrames[p];
-        if (p == Xen.FIRST_RESERVED_GDT_PAGE) return domain.pool().reservedGdtFrame();
-        return domain.pool().zeroFrame();
-    }
-
-    /** Maps the GDT frames into the per-domain area (after set_gdt or at creation). */
-    public void mapGdt() {
-        DomainMemory dm = domain.memory();
-        for (int p = 0; p < DomainMemory.GDT_PAGES; p++) {
-            dm.mapPerdomain(domain.pool(), id, p, gdtPageFrame(p));
-        }
-    }
-
-    public void mapLdt() {
-        DomainMemory dm = domain.memory();
-        for (int p = 0; p < 16; p++) {
-            // a page of the LDT not mapped yet faults (and is mapped lazily); beyond it, zeros
-            int f = ldtFrames[p] >= 0 ? ldtFrames[p] : p * 512 < ldtEntries ? -1 : domain.pool().zeroFrame();
-            dm.mapPerdomain(domain.pool(), id, DomainMemory.LDT_OFFSET_PAGES + p, f);
-        }
-    }
-
-    /**
-     * The descriptor of {@code sel} from this vcpu's GDT or LDT (read from the frames, not
-     * through the guest's mappings), or 0 when the selector is null or beyond the table.
-     */
-    public long descriptor(int sel) {
-        int index = sel >>> 3;
-        int frame;
-        if ((sel & 4) != 0) {
-            if (index >= ldtEntries) return 0;
-            frame = ldtFrames[index >>> 9];
-            if (frame < 0) return 0;
-        } else {
-            if ((sel & 0xFFFC) == 0 || index >= Xen.FIRST_RESERVED_GDT_ENTRY + 512) return 0;
-            frame = gdtPageFrame(index >>> 9);
-        }
-        return domain.ram().read64(((long) frame << 12) + (index & 511) * 8L);
-    }
-
-    /**
-     * A segment register for {@code sel} as the CPU would load it at privilege {@code rpl}
-     * (code or data), or null if the descriptor is unusable: not present, wrong kind, or DPL
-     * not matching.
-     */
-    public SegmentState segmentFor(int sel, boolean code) {
-        long d = descriptor(sel);
-        int hi = (int) (d >>> 32);
-        int lo = (int) d;
-        if ((hi & 0x8000) == 0 || (hi & 0x1000) == 0) return null;
-        boolean isCode = (hi & 0x800) != 0;
-        int dpl = (hi >>> 13) & 3;
-        int rpl = sel & 3;
-        if (code) {
-            if (!isCode || dpl != rpl) return null;
-        } else {
-            if (isCode && (hi & 0x200) == 0) return null;
-            if (dpl < rpl) return null;
-        }
-        int base = (lo >>> 16) | (hi & 0xFF) << 16 | (hi & 0xFF000000);
-        int limit = (lo & 0xFFFF) | (hi & 0xF0000);
-        if ((hi & 0x800000) != 0) limit = limit << 12 | 0xFFF;
-        return new SegmentState(sel, base, limit, (hi >>> 8) & 0xF0FF);
     }
 
     @Override

@@ -382,4 +382,14 @@ public final class EventChannels {
     public boolean isPending(int port) {
         return domain != null && port >= 0 && port < chans.length && TwoLevel.isPending(domain, port);
     }
+
+    /**
+     * vcpu_mark_events_pending after vcpu_info moved (VCPUOP_register_vcpu_info): every
+     * selector bit set and evtchn_upcall_pending, so no event pending in the old copy is lost
+     * (the guest gets a spurious upcall at worst, as in Xen's map_guest_area).
+     */
+    public static void markAllPending(VcpuImpl v) {
+        v.domain().ram().write32(v.vcpuInfoAddress() + org.oxen.vmm.abi.SharedInfo.VI_PENDING_SEL, -1);
+        TwoLevel.markEventsPending(v);
+    }
 }

@@ -4,6 +4,7 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 
 import org.oxen.vmm.abi.Callback;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.trap.TrapBouncer;
@@ -21,10 +22,9 @@ final class CallbackHypercalls {
     }
 
     long setCallbacks(VcpuImpl v, int ecs, int eeip, int fcs, int feip, int a5, int a6, boolean mc) {
-        v.eventCs = TrapBouncer.fixRpl(ecs & 0xFFFF);
-        v.eventEip = eeip;
-        v.failsafeCs = TrapBouncer.fixRpl(fcs & 0xFFFF);
-        v.failsafeEip = feip;
+        PvVcpu pv = PvVcpu.of(v);
+        pv.setEventCallback(TrapBouncer.fixRpl(ecs & 0xFFFF), eeip);
+        pv.setFailsafeCallback(TrapBouncer.fixRpl(fcs & 0xFFFF), feip, pv.failsafeFlags());
         return 0;
     }
 
@@ -37,6 +37,7 @@ final class CallbackHypercalls {
     long callbackOp(VcpuImpl v, int cmd, int arg, int a3, int a4, int a5, int a6, boolean mc) {
         GuestMemory g = s.guest();
         int cr3 = Args.cr3(v);
+        PvVcpu pv = PvVcpu.of(v);
         switch (cmd) {
             case Callback.CALLBACKOP_REGISTER: {
                 int type = g.read16(cr3, arg + Callback.REGISTER_TYPE);
@@ -45,19 +46,19 @@ final class CallbackHypercalls {
                 int eip = g.read32(cr3, arg + Callback.REGISTER_EIP);
                 switch (type) {
                     case Callback.CALLBACKTYPE_EVENT:
-                        v.eventCs = TrapBouncer.fixRpl(cs);
-                        v.eventEip = eip;
+                        pv.setEventCallback(TrapBouncer.fixRpl(cs), eip);
                         return 0;
                     case Callback.CALLBACKTYPE_FAILSAFE:
-                        v.failsafeCs = TrapBouncer.fixRpl(cs);
-                        v.failsafeEip = eip;
-                        v.failsafeFlags = flags;
+                        pv.setFailsafeCallback(TrapBouncer.fixRpl(cs), eip, flags);
                         return 0;
                     case Callback.CALLBACKTYPE_SYSENTER:
+                        pv.setSysenterCallback(TrapBouncer.fixRpl(cs), eip, flags);
+                        return 0;
                     case Callback.CALLBACKTYPE_SYSCALL32:
+                        pv.setSyscall32Callback(TrapBouncer.fixRpl(cs), eip, flags);
                         return 0;
                     case Callback.CALLBACKTYPE_NMI:
-                        v.nmiEip = eip;
+                        pv.setNmiCallback(eip);
                         return 0;
                     default:
                         return ENOSYS;
@@ -67,7 +68,7 @@ final class CallbackHypercalls {
                 int type = g.read16(cr3, arg);
                 switch (type) {
                     case Callback.CALLBACKTYPE_NMI:
-                        v.nmiEip = 0;
+                        pv.setNmiCallback(0);
                         return 0;
                     case Callback.CALLBACKTYPE_EVENT:
                     case Callback.CALLBACKTYPE_FAILSAFE:

@@ -6,6 +6,7 @@ import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
@@ -42,7 +43,17 @@ final class MmuHypercalls {
                     long ptr = g.read64(cr3, p);
                     long val = g.read64(cr3, p + 8);
                     return oneUpdate(v, d, ptr, val);
-                });
+                }, null);
+    }
+
+    /**
+     * The TLBs a batch of mmuext_ops must flush when it ends: every vcpu of the domain once an
+     * operation changed page types or mappings ({@link #all}), else only those the flush
+     * operations named (LOCAL: the caller; MULTI: its vcpu mask; ALL: every vcpu).
+     */
+    private static final class FlushScope {
+        boolean all;
+        long vcpus;
     }
 
     /** One request of a batched hypercall, read from guest address {@code p} and applied. */
@@ -62,7 +73,7 @@ final class MmuHypercalls {
      * number done written to {@code pdone} whatever happens (a fault writing it is ignored).
      */
     private long batch(VcpuImpl v, int hypercall, int size, int base, int countArg, int pdone, int foreigndom,
-            boolean mc, Request request) {
+            boolean mc, Request request, FlushScope scope) {
         Args.enter(v, mc);
         GuestMemory g = s.guest();
         boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
@@ -97,7 +108,11 @@ final class MmuHypercalls {
         } catch (GuestFault f) {
             rc = Args.EFAULT;
         } finally {
-            flush(v);
+            if (scope == null || scope.all) {
+                flush(v);
+            } else if (scope.vcpus != 0) {
+                flush(v, scope.vcpus);
+            }
         }
         writeDone(v, pdone, done + i);
         return rc;
@@ -166,7 +181,7 @@ final class MmuHypercalls {
     private void reloadPdptes(DomainImpl d, int l3) {
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl o = d.vcpu(i);
-            if (o.baseL3 == l3) o.requestCr3Reload();
+            if (PvVcpu.of(o).baseL3() == l3) PvVcpu.of(o).requestCr3Reload();
         }
     }
 
@@ -202,20 +217,29 @@ final class MmuHypercalls {
         int target = flags & ~Xen.UVMF_FLUSHTYPE_MASK;
         if ((flush == Xen.UVMF_TLB_FLUSH || flush == Xen.UVMF_INVLPG) && target != Xen.UVMF_LOCAL
                 && target != Xen.UVMF_ALL) {
-            rc = vcpuMaskReadable(v, target) ? 0 : Args.EFAULT;
+            rc = vcpuMask(v, target) != -1 ? 0 : Args.EFAULT;
         }
         return rc;
     }
 
-    /** vcpumask_to_pcpumask's reads: one 32-bit word per 32 vcpus of the domain. */
-    private boolean vcpuMaskReadable(VcpuImpl v, int mask) {
+    /** The domain's vcpus as a mask (at most 32: DomainMemory.MAX_VCPUS). */
+    private static long allVcpus(DomainImpl d) {
+        return d.vcpuCount() >= 64 ? -1L : (1L << d.vcpuCount()) - 1;
+    }
+
+    /**
+     * The vcpu bitmap at guest address {@code mask} (32-bit words, as many as the domain's vcpus
+     * need), or -1 when it cannot be read (a domain has at most 32 vcpus: a mask is never -1).
+     */
+    private long vcpuMask(VcpuImpl v, int mask) {
+        long bits = 0;
         try {
             for (int w = 0; w * 32 < v.domain().vcpuCount(); w++) {
-                s.guest().read32(Args.cr3(v), mask + w * 4);
+                bits |= (s.guest().read32(Args.cr3(v), mask + w * 4) & 0xFFFFFFFFL) << (32 * w);
             }
-            return true;
+            return bits;
         } catch (GuestFault f) {
-            return false;
+            return -1;
         }
     }
 
@@ -223,8 +247,8 @@ final class MmuHypercalls {
     long l1eAddress(VcpuImpl v, int va) {
         FramePool pool = s.pool();
         Ram ram = pool.ram();
-        if (v.baseL3 < 0) return -1;
-        long l3e = ram.read64(((long) v.baseL3 << 12) + ((va >>> 30) << 3));
+        if (PvVcpu.of(v).baseL3() < 0) return -1;
+        long l3e = ram.read64(((long) PvVcpu.of(v).baseL3() << 12) + ((va >>> 30) << 3));
         if ((l3e & Xen.PTE_P) == 0) return -1;
         long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
         if ((l2e & Xen.PTE_P) == 0 || (l2e & Xen.PTE_PSE) != 0) return -1;
@@ -240,19 +264,42 @@ final class MmuHypercalls {
 
     long mmuextOp(VcpuImpl v, int ops, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
         // each op is read through the page tables of the moment: an earlier NEW_BASEPTR counts
+        FlushScope scope = new FlushScope();
         return batch(v, Hypercall.MMUEXT_OP, Xen.MMUEXT_OP_SIZE, ops, countArg, pdone, foreigndom, mc,
                 (g, d, p) -> {
                     int cmd = g.read32(Args.cr3(v), p);
                     int arg1 = g.read32(Args.cr3(v), p + 4);
                     int arg2 = g.read32(Args.cr3(v), p + 8);
-                    return oneExt(v, d, cmd, arg1, arg2);
-                });
+                    return oneExt(v, d, cmd, arg1, arg2, scope);
+                }, scope);
     }
 
-    private long oneExt(VcpuImpl v, DomainImpl d, int cmd, int arg1, int arg2) {
+    private long oneExt(VcpuImpl v, DomainImpl d, int cmd, int arg1, int arg2, FlushScope scope) {
         FramePool pool = s.pool();
         PageTables pt = s.pageTables();
         DomainMemory dm = d.memory();
+        switch (cmd) {
+            case Xen.MMUEXT_TLB_FLUSH_LOCAL:
+            case Xen.MMUEXT_INVLPG_LOCAL:
+                scope.vcpus |= 1L << v.id();
+                return 0;
+            case Xen.MMUEXT_TLB_FLUSH_ALL:
+            case Xen.MMUEXT_INVLPG_ALL:
+                scope.vcpus |= allVcpus(d);
+                return 0;
+            case Xen.MMUEXT_TLB_FLUSH_MULTI:
+            case Xen.MMUEXT_INVLPG_MULTI: {
+                // vcpumask_to_pcpumask: compat_ulong_t words up to the domain's vcpus; unreadable -EINVAL
+                if (d != v.domain()) return -Errno.EPERM;
+                long mask = vcpuMask(v, arg2);
+                if (mask == -1) return EINVAL;
+                scope.vcpus |= mask & allVcpus(d);
+                return 0;
+            }
+            default:
+                scope.all = true; // every other op may change types or mappings
+                break;
+        }
         switch (cmd) {
             case Xen.MMUEXT_PIN_L1_TABLE:
             case Xen.MMUEXT_PIN_L2_TABLE:
@@ -294,25 +341,15 @@ final class MmuHypercalls {
                 synchronized (pool) {
                     int rc = pt.getPageAndType(mfn, PageType.L3, dm);
                     if (rc != 0) return rc;
-                    int old = v.baseL3;
-                    v.baseL3 = (int) mfn;
-                    v.loadCr3();
+                    int old = PvVcpu.of(v).baseL3();
+                    PvVcpu.of(v).setBaseL3((int) mfn);
+                    PvVcpu.of(v).loadCr3();
                     if (old >= 0) pt.putPageAndType(old, dm);
                 }
                 return 0;
             }
             case Xen.MMUEXT_NEW_USER_BASEPTR:
                 return EINVAL; // x86_64 only
-            case Xen.MMUEXT_TLB_FLUSH_LOCAL:
-            case Xen.MMUEXT_INVLPG_LOCAL:
-            case Xen.MMUEXT_TLB_FLUSH_ALL:
-            case Xen.MMUEXT_INVLPG_ALL:
-                return 0; // every mmuext_op flushes (see the class comment)
-            case Xen.MMUEXT_TLB_FLUSH_MULTI:
-            case Xen.MMUEXT_INVLPG_MULTI:
-                // the vcpu mask must be readable (vcpumask_to_pcpumask failing: -EINVAL); the vcpus
-                // it names are flushed synchronously with all the others of the domain (see flush)
-                return vcpuMaskReadable(v, arg2) ? 0 : EINVAL;
             case Xen.MMUEXT_FLUSH_CACHE:
                 return -Errno.EACCES; // needs cache-flush (I/O) privilege
             case Xen.MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -366,20 +403,19 @@ final class MmuHypercalls {
         if (d != v.domain()) return Args.EPERM;
         if (ents == 0) base = 0;
         if ((base & 0xFFF) != 0 || Integer.compareUnsigned(ents, 8192) > 0) return EINVAL;
-        if (v.ldtEntries == ents && v.ldtBase == base) return 0;
+        if (PvVcpu.of(v).ldtEntries() == ents && PvVcpu.of(v).ldtBase() == base) return 0;
         FramePool pool = s.pool();
         synchronized (pool) {
-            for (int p = 0; p < v.ldtFrames.length; p++) {
-                if (v.ldtFrames[p] >= 0) s.pageTables().putPageAndType(v.ldtFrames[p], d.memory());
-                v.ldtFrames[p] = -1;
+            for (int p = 0; p < PvVcpu.LDT_PAGES; p++) {
+                if (PvVcpu.of(v).ldtFrame(p) >= 0) s.pageTables().putPageAndType(PvVcpu.of(v).ldtFrame(p), d.memory());
+                PvVcpu.of(v).setLdtFrame(p, -1);
             }
-            v.ldtBase = base;
-            v.ldtEntries = ents;
+            PvVcpu.of(v).setLdt(base, ents);
             int pages = (ents * 8 + 0xFFF) >>> 12;
             for (int p = 0; p < pages; p++) mapLdtPageLocked(v, p);
-            v.mapLdt();
+            PvVcpu.of(v).mapLdt();
         }
-        v.loadLdtr();
+        PvVcpu.of(v).loadLdtr();
         return 0;
     }
 
@@ -393,20 +429,20 @@ final class MmuHypercalls {
         boolean ok;
         synchronized (pool) {
             ok = mapLdtPageLocked(v, p);
-            if (ok) v.mapLdt();
+            if (ok) PvVcpu.of(v).mapLdt();
         }
         if (ok) v.cpu().flushTlb();
         return ok;
     }
 
     private boolean mapLdtPageLocked(VcpuImpl v, int p) {
-        if (p < 0 || p >= v.ldtFrames.length || p * 512 >= v.ldtEntries) return false;
-        if (v.ldtFrames[p] >= 0) return true;
-        long ma = s.guest().translate(Args.cr3(v), v.ldtBase + p * Xen.PAGE_SIZE, false);
+        if (p < 0 || p >= PvVcpu.LDT_PAGES || p * 512 >= PvVcpu.of(v).ldtEntries()) return false;
+        if (PvVcpu.of(v).ldtFrame(p) >= 0) return true;
+        long ma = s.guest().translate(Args.cr3(v), PvVcpu.of(v).ldtBase() + p * Xen.PAGE_SIZE, false);
         if (ma < 0 || s.pageTables().getPageAndType(ma >>> 12, PageType.SEG_DESC, v.domain().memory()) != 0) {
             return false;
         }
-        v.ldtFrames[p] = (int) (ma >>> 12);
+        PvVcpu.of(v).setLdtFrame(p, (int) (ma >>> 12));
         return true;
     }
 
@@ -424,19 +460,33 @@ final class MmuHypercalls {
             }
         }
         v.cpu().flushTlb();
+        flushOthers(v, -1L);
+    }
+
+    /**
+     * flush_tlb_mask for the vcpus of {@code mask} (MMUEXT_TLB_FLUSH_MULTI and friends): the
+     * caller's TLB if it is in the mask, the others' before they run guest code again, waited for
+     * as {@link #flush(VcpuImpl)} does.
+     */
+    void flush(VcpuImpl v, long mask) {
+        if ((mask & 1L << v.id()) != 0) v.cpu().flushTlb();
+        flushOthers(v, mask);
+    }
+
+    private void flushOthers(VcpuImpl v, long mask) {
         DomainImpl d = v.domain();
         int n = d.vcpuCount();
         for (int i = 0; i < n; i++) {
             VcpuImpl o = d.vcpu(i);
-            if (o != v) o.requestTlbFlush();
+            if (o != v && (mask & 1L << i) != 0) o.requestTlbFlush();
         }
         for (int i = 0; i < n; i++) {
             VcpuImpl o = d.vcpu(i);
-            while (o != v && o.tlbFlushOutstanding()) {
+            while (o != v && (mask & 1L << i) != 0 && o.tlbFlushOutstanding()) {
                 v.flushIfRequested();
                 Thread.onSpinWait();
             }
         }
-        v.reloadCr3IfRequested();
+        PvVcpu.of(v).reloadCr3IfRequested();
     }
 }

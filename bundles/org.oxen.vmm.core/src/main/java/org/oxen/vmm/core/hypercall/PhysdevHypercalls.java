@@ -4,13 +4,18 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 
 import org.oxen.vmm.abi.Physdev;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 
 /**
- * physdev_op: only set_iopl, recorded as the vcpu's virtual IOPL (there are no devices to do
- * port I/O to yet; a PV kernel's IN/OUT get #GP).
+ * physdev_op: set_iopl (the vcpu's virtual IOPL) and set_iobitmap (the vcpu's I/O bitmap, a
+ * guest virtual address, and the number of ports it covers), both consulted by the emulation
+ * of CLI/STI and IN/OUT; the rest -ENOSYS (no physical devices).
  */
 final class PhysdevHypercalls {
+
+    /** IOBMP_BYTES: a full I/O bitmap (65536 ports), what guest_handle_okay checks. */
+    static final int IOBMP_BYTES = 8192;
 
     private final Services s;
 
@@ -23,7 +28,15 @@ final class PhysdevHypercalls {
             case Physdev.PHYSDEVOP_SET_IOPL: {
                 int iopl = s.guest().read32(Args.cr3(v), arg);
                 if (iopl < 0 || iopl > 3) return EINVAL;
-                v.iopl = iopl;
+                PvVcpu.of(v).setIopl(iopl);
+                return 0;
+            }
+            case Physdev.PHYSDEVOP_SET_IOBITMAP: {
+                // struct physdev_set_iobitmap (compat): uint32 bitmap handle, uint32 nr_ports
+                int bitmap = s.guest().read32(Args.cr3(v), arg);
+                int nrPorts = s.guest().read32(Args.cr3(v), arg + 4);
+                if (!Args.arrayOk(bitmap, IOBMP_BYTES, 1) || Integer.compareUnsigned(nrPorts, 65536) > 0) return EINVAL;
+                PvVcpu.of(v).setIobitmap(bitmap, nrPorts);
                 return 0;
             }
             default:

@@ -6,6 +6,7 @@ import static org.oxen.vmm.core.hypercall.Args.EPERM;
 import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -40,7 +41,7 @@ final class TrapHypercalls {
      */
     long setTrapTable(VcpuImpl v, int table, int a2, int a3, int a4, int a5, int a6, boolean mc) {
         if (table == 0) {
-            java.util.Arrays.fill(v.traps, null);
+            PvVcpu.of(v).clearTraps();
             return 0;
         }
         Args.enter(v, mc);
@@ -53,7 +54,7 @@ final class TrapHypercalls {
             int vector = w0 & 0xFF;
             int flags = (w0 >>> 8) & 0xFF;
             int cs = TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF);
-            v.traps[vector] = new TrapInfo(vector, flags, cs, address);
+            PvVcpu.of(v).setTrap(vector, new TrapInfo(vector, flags, cs, address));
             if (Args.preempt(v)) {
                 return Args.continuation(v, mc, Hypercall.SET_TRAP_TABLE, p + Xen.TRAP_INFO_SIZE, a2, a3, a4);
             }
@@ -61,14 +62,13 @@ final class TrapHypercalls {
     }
 
     long stackSwitch(VcpuImpl v, int ss, int esp, int a3, int a4, int a5, int a6, boolean mc) {
-        v.kernelSs = TrapBouncer.fixRpl(ss & 0xFFFF);
-        v.kernelSp = esp;
+        PvVcpu.of(v).setKernelStack(TrapBouncer.fixRpl(ss & 0xFFFF), esp);
         return 0;
     }
 
     long fpuTaskswitch(VcpuImpl v, int set, int a2, int a3, int a4, int a5, int a6, boolean mc) {
         X86Cpu c = v.cpu();
-        v.virtualTs = set != 0;
+        PvVcpu.of(v).setVirtualTs(set != 0);
         c.setCr(0, set != 0 ? c.cr(0) | VcpuImpl.CR0_TS : c.cr(0) & ~VcpuImpl.CR0_TS);
         return 0;
     }
@@ -147,10 +147,9 @@ final class TrapHypercalls {
                     return EINVAL;
                 }
             }
-            for (int f : v.gdtFrames) pt.putPageAndType(f, v.domain().memory());
-            v.gdtFrames = frames;
-            v.gdtEntries = entries;
-            v.mapGdt();
+            for (int f : PvVcpu.of(v).gdtFrames()) pt.putPageAndType(f, v.domain().memory());
+            PvVcpu.of(v).setGdt(frames, entries);
+            PvVcpu.of(v).mapGdt();
         }
         v.cpu().flushTlb();
         return 0;

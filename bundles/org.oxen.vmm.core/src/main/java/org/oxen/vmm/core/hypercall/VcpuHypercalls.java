@@ -4,14 +4,17 @@ import static org.oxen.vmm.core.hypercall.Args.EINVAL;
 import static org.oxen.vmm.core.hypercall.Args.ENOSYS;
 
 import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.VcpuGuestContext;
 import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuContext;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
@@ -88,6 +91,11 @@ final class VcpuHypercalls {
                 }
                 return 0;
             }
+            case VcpuOp.REGISTER_VCPU_INFO: {
+                long mfn = g.read64(cr3, arg + VcpuOp.REGISTER_VCPU_INFO_MFN);
+                int offset = g.read32(cr3, arg + VcpuOp.REGISTER_VCPU_INFO_OFFSET);
+                return registerVcpuInfo(v, t, mfn, offset, mc, cmd, vcpuid, arg);
+            }
             case VcpuOp.SET_PERIODIC_TIMER: {
                 long period = g.read64(cr3, arg + VcpuOp.PERIODIC_PERIOD_NS);
                 if (period < VcpuOp.MIN_PERIOD_NS || period > STIME_DELTA_MAX) return EINVAL;
@@ -113,6 +121,81 @@ final class VcpuHypercalls {
                 return 0;
             default:
                 return ENOSYS;
+        }
+    }
+
+    /**
+     * VCPUOP_register_vcpu_info as current Xen's common_vcpu_op and map_guest_area: gaddr =
+     * mfn &lt;&lt; 12 + offset must name the frame {@code mfn} (-EINVAL), a vcpu whose vcpu_info
+     * moved already is -EBUSY, a vcpu_info that would cross the page or is not 4-aligned
+     * (compat_ulong_t) -ENXIO, a frame the domain does not own -EINVAL, one that cannot be
+     * writable (a page table, a descriptor page) -EACCES. The frame keeps a writable type
+     * reference while it holds vcpu_info (so it can never become a page table) and is freed with
+     * the domain. Another vcpu is paused for the move (its copy must not change meanwhile);
+     * the contents are copied, then every selector bit and evtchn_upcall_pending are set so no
+     * event pending in the old copy is lost.
+     */
+    private long registerVcpuInfo(VcpuImpl v, VcpuImpl t, long mfn, int offset, boolean mc, int cmd, int vcpuid,
+            int arg) {
+        long gaddr = (mfn << 12) + (offset & 0xFFFFFFFFL);
+        if (gaddr == -1 || (gaddr >>> 12) != mfn || (mfn >>> 52) != 0) return EINVAL;
+        if (t.vcpuInfoFrame() >= 0) return -Errno.EBUSY;
+        if ((gaddr >>> 12) != ((gaddr + SharedInfo.VCPU_INFO_SIZE - 1) >>> 12) || (gaddr & 3) != 0) {
+            return -Errno.ENXIO;
+        }
+        DomainImpl d = t.domain();
+        FramePool pool = s.pool();
+        PageTables pt = s.pageTables();
+        int frame = (int) mfn;
+        synchronized (pool) {
+            if (!pt.getPage(mfn, d.memory())) return EINVAL;
+            if (pt.getPageType(frame, PageType.WRITABLE, d.memory()) != 0) {
+                pt.putPage(frame);
+                return -Errno.EACCES;
+            }
+        }
+        boolean paused = false;
+        if (t != v) {
+            if (!d.hypercallDeadlockMutex.tryLock()) {
+                release(pool, pt, frame, d);
+                return Args.continuation(v, mc, org.oxen.vmm.abi.Hypercall.VCPU_OP, 3, cmd, vcpuid, arg, 0);
+            }
+            try {
+                t.pause();
+                paused = true;
+                while (t.running()) {
+                    v.flushIfRequested(); // a vcpu waiting for our TLB flush must not wait for us in turn
+                    Thread.onSpinWait();
+                }
+            } finally {
+                d.hypercallDeadlockMutex.unlock();
+            }
+        }
+        long rc = 0;
+        try {
+            synchronized (d.domainLock) {
+                if (t.vcpuInfoFrame() >= 0) {
+                    rc = -Errno.EBUSY;
+                } else {
+                    org.oxen.x86.api.Ram ram = d.ram();
+                    long from = t.vcpuInfoAddress();
+                    for (int i = 0; i < SharedInfo.VCPU_INFO_SIZE; i += 4) {
+                        ram.write32(gaddr + i, ram.read32(from + i));
+                    }
+                    t.moveVcpuInfo(frame, gaddr);
+                }
+            }
+            if (rc == 0) EventChannels.markAllPending(t);
+        } finally {
+            if (paused) t.unpause();
+        }
+        if (rc != 0) release(pool, pt, frame, d);
+        return rc;
+    }
+
+    private static void release(FramePool pool, PageTables pt, int frame, DomainImpl d) {
+        synchronized (pool) {
+            pt.putPageAndType(frame, d.memory());
         }
     }
 
@@ -170,8 +253,9 @@ final class VcpuHypercalls {
             }
         }
         X86Cpu cpu = t.cpu();
-        SegmentState csState = t.segmentFor(cs, true);
-        SegmentState ssState = t.segmentFor(ss, false);
+        PvVcpu pv = PvVcpu.of(t);
+        SegmentState csState = pv.segmentFor(cs, true);
+        SegmentState ssState = pv.segmentFor(ss, false);
         if (csState == null || ssState == null || (cs & 3) != (ss & 3)) {
             // oxen loads the selectors now (Xen loads them at the first run and calls the
             // failsafe callback); a context without usable code/stack selectors cannot start
@@ -184,18 +268,15 @@ final class VcpuHypercalls {
             long e = c.traps()[i];
             int w0 = (int) e;
             int address = (int) (e >>> 32);
-            t.traps[i] = address == 0 ? null
-                    : new TrapInfo(w0 & 0xFF, (w0 >>> 8) & 0xFF, TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF), address);
+            pv.setTrap(i, address == 0 ? null
+                    : new TrapInfo(w0 & 0xFF, (w0 >>> 8) & 0xFF, TrapBouncer.fixRpl((w0 >>> 16) & 0xFFFF), address));
         }
-        t.kernelSs = TrapBouncer.fixRpl(c.kernelSs());
-        t.kernelSp = c.kernelSp();
-        t.eventCs = TrapBouncer.fixRpl(c.eventCs());
-        t.eventEip = c.eventEip();
-        t.failsafeCs = TrapBouncer.fixRpl(c.failsafeCs());
-        t.failsafeEip = c.failsafeEip();
-        t.failsafeFlags = (c.flags() & VcpuGuestContext.VGCF_FAILSAFE_DISABLES_EVENTS) != 0 ? 1 : 0;
-        t.iopl = (c.eflags() >>> 12) & 3;
-        t.virtualTs = (c.ctrlreg()[0] & VcpuImpl.CR0_TS) != 0;
+        pv.setKernelStack(TrapBouncer.fixRpl(c.kernelSs()), c.kernelSp());
+        pv.setEventCallback(TrapBouncer.fixRpl(c.eventCs()), c.eventEip());
+        pv.setFailsafeCallback(TrapBouncer.fixRpl(c.failsafeCs()), c.failsafeEip(),
+                (c.flags() & VcpuGuestContext.VGCF_FAILSAFE_DISABLES_EVENTS) != 0 ? 1 : 0);
+        pv.setIopl((c.eflags() >>> 12) & 3);
+        pv.setVirtualTs((c.ctrlreg()[0] & VcpuImpl.CR0_TS) != 0);
         int[] order = {X86Cpu.EAX, X86Cpu.ECX, X86Cpu.EDX, X86Cpu.EBX, X86Cpu.ESP, X86Cpu.EBP, X86Cpu.ESI, X86Cpu.EDI};
         for (int i = 0; i < 8; i++) {
             cpu.setGpr(order[i], c.gpr()[i]);
@@ -205,16 +286,16 @@ final class VcpuHypercalls {
         int[] data = {X86Cpu.DS, X86Cpu.ES, X86Cpu.FS, X86Cpu.GS};
         int[] sels = {c.ds(), c.es(), c.fs(), c.gs()};
         for (int i = 0; i < 4; i++) {
-            SegmentState st = (sels[i] & 0xFFFC) == 0 ? null : t.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
+            SegmentState st = (sels[i] & 0xFFFC) == 0 ? null : pv.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
             cpu.setSegment(data[i], st != null ? st : new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
         }
         cpu.setEip(c.eip());
         cpu.setEflags((c.eflags() & ~(TrapBouncer.EFLAGS_IOPL | TrapBouncer.EFLAGS_VM | TrapBouncer.EFLAGS_NT))
                 | TrapBouncer.EFLAGS_IF | 2);
-        cpu.setCr(0, t.virtualTs ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
-        int old = t.baseL3;
-        t.baseL3 = (int) l3;
-        t.loadCr3();
+        cpu.setCr(0, pv.virtualTs() ? cpu.cr(0) | VcpuImpl.CR0_TS : cpu.cr(0) & ~VcpuImpl.CR0_TS);
+        int old = pv.baseL3();
+        pv.setBaseL3((int) l3);
+        pv.loadCr3();
         if (old >= 0) {
             synchronized (pool) {
                 pt.putPageAndType(old, d.memory());

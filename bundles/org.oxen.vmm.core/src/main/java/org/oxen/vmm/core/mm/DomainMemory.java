@@ -9,9 +9,10 @@ import org.oxen.vmm.abi.Xen;
  * kept consistent with the M2P), the frames it owns beyond its reservation (shared_info), and
  * the per-domain L1 that maps its vcpus' GDT and LDT frames into the hypervisor hole.
  *
- * <p>Per-domain area (one Xen-owned L1 at {@link PageTables#PERDOMAIN_SLOT}, i.e. virtual
- * 0xF6800000): vcpu {@code v} has 32 pages at {@code 0xF6800000 + v * 128 KiB}: 16 GDT pages
- * (guest frames 0..13, Xen's reserved page 14, a zero page 15) then 16 LDT pages.
+ * <p>Per-domain area (Xen-owned L1s from {@link PageTables#PERDOMAIN_SLOT}, i.e. virtual
+ * 0xF6800000, one per 16 vcpus: {@link #PERDOMAIN_L1S} for {@link #MAX_VCPUS}): vcpu {@code v}
+ * has 32 pages at {@code 0xF6800000 + v * 128 KiB}: 16 GDT pages (guest frames 0..13, Xen's
+ * reserved page 14, a zero page 15) then 16 LDT pages.
  */
 public final class DomainMemory {
 
@@ -19,6 +20,10 @@ public final class DomainMemory {
     public static final int PAGES_PER_VCPU = 32;
     public static final int GDT_PAGES = 16;
     public static final int LDT_OFFSET_PAGES = 16;
+    /** Vcpus a domain may have: those with a vcpu_info slot in shared_info (XEN_LEGACY_MAX_VCPUS). */
+    public static final int MAX_VCPUS = Xen.LEGACY_MAX_VCPUS;
+    /** L1 tables of the per-domain area at most (512 entries: 16 vcpus each). */
+    public static final int PERDOMAIN_L1S = MAX_VCPUS * PAGES_PER_VCPU / 512;
 
     public final int domid;
     private int[] p2m;
@@ -27,7 +32,7 @@ public final class DomainMemory {
     private int totPages;
     /** Frames owned by the domain outside its pseudo-physical space (shared_info). */
     private int[] extra = new int[0];
-    private int perdomainL1 = -1;
+    private int[] perdomainL1s = new int[0];
     /** The log-dirty bitmap while the domain is in log-dirty mode ({@code paging.LogDirty}), else null. */
     private volatile org.oxen.vmm.core.paging.DirtyBitmap logDirty;
 
@@ -113,12 +118,23 @@ public final class DomainMemory {
         extra[extra.length - 1] = mfn;
     }
 
-    public int perdomainL1() {
-        return perdomainL1;
+    /** The per-domain area's L1s in order (Xen frames), empty before the builder set them. */
+    public int[] perdomainL1s() {
+        return perdomainL1s.clone();
     }
 
-    public void setPerdomainL1(int mfn) {
-        perdomainL1 = mfn;
+    /** The number of per-domain L1s {@code vcpus} vcpus need. */
+    public static int perdomainL1sFor(int vcpus) {
+        return (vcpus * PAGES_PER_VCPU + 511) / 512;
+    }
+
+    public void setPerdomainL1s(int[] mfns) {
+        perdomainL1s = mfns.clone();
+    }
+
+    /** The per-domain L1 mapping hole slot {@code PERDOMAIN_SLOT + i}, or -1. */
+    public int perdomainL1(int i) {
+        return i < perdomainL1s.length ? perdomainL1s[i] : -1;
     }
 
     /** Linear address of vcpu {@code v}'s GDT in the hole. */
@@ -133,7 +149,8 @@ public final class DomainMemory {
     /** Points slot {@code page} of vcpu {@code v}'s area at {@code mfn} (read-only, supervisor). */
     public void mapPerdomain(FramePool pool, int v, int page, int mfn) {
         long e = mfn < 0 ? 0 : ((long) mfn << 12) | Xen.PTE_P | Xen.PTE_A;
-        pool.ram().write64(((long) perdomainL1 << 12) + (v * PAGES_PER_VCPU + page) * 8L, e);
+        int index = v * PAGES_PER_VCPU + page;
+        pool.ram().write64(((long) perdomainL1s[index >>> 9] << 12) + (index & 511) * 8L, e);
     }
 
 }

@@ -359,8 +359,8 @@ public final class PageTables {
             int m2p = pool.m2pL1(i - XEN_L2_FIRST_SLOT);
             if (i < PERDOMAIN_SLOT && m2p >= 0) {
                 e = ((long) m2p << 12) | Xen.PTE_P | Xen.PTE_A;
-            } else if (i == PERDOMAIN_SLOT && d.perdomainL1() >= 0) {
-                e = ((long) d.perdomainL1() << 12) | Xen.PTE_P | Xen.PTE_A;
+            } else if (i >= PERDOMAIN_SLOT && d.perdomainL1(i - PERDOMAIN_SLOT) >= 0) {
+                e = ((long) d.perdomainL1(i - PERDOMAIN_SLOT) << 12) | Xen.PTE_P | Xen.PTE_A;
             }
             ram.write64(base + i * 8L, e);
         }

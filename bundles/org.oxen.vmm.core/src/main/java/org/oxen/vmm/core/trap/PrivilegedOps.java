@@ -2,6 +2,7 @@ package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.SharedInfo;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -18,10 +19,13 @@ import org.oxen.x86.cpu.X86Cpu;
  * <li>RDMSR of the MSRs Xen shows a PV guest: EFER (NX as set up, no long mode), MISC_ENABLE
  *     (BTS/PEBS unavailable, xTPR disabled), PLATFORM_ID (0), TSC; every other RDMSR and every
  *     WRMSR that changes a value is #GP.</li>
- * <li>CLI/STI and IN/OUT (imm8 or DX port, byte/word/dword) when the vcpu's virtual IOPL
- *     (PHYSDEVOP_set_iopl) is at least its CPL: CLI/STI set/clear evtchn_upcall_mask; a guest
- *     has no I/O ports, so reads give all ones and writes are dropped, as Xen does for ports
- *     outside ioports_access_permitted.</li>
+ * <li>CLI/STI when the vcpu's virtual IOPL (PHYSDEVOP_set_iopl, or the guest's iret under
+ *     VMASST_TYPE_architectural_iopl) allows its CPL (Xen's iopl_ok; the kernel counts as
+ *     ring 0 under architectural_iopl): they set/clear evtchn_upcall_mask. IN/OUT (imm8 or DX
+ *     port, byte/word/dword) when the IOPL allows or, failing that, the ports' bits are clear in
+ *     the PHYSDEVOP_set_iobitmap bitmap within its nr_ports (guest_io_okay; unreadable bitmap
+ *     bytes count as set); a guest has no I/O ports, so reads give all ones and writes are
+ *     dropped, as Xen does for ports outside ioports_access_permitted.</li>
  * </ul>
  * Anything else returns false and the #GP goes to the guest unchanged.
  */
@@ -71,7 +75,8 @@ final class PrivilegedOps {
         }
         p++;
         int cpl = cpu.cpl();
-        boolean iopl = cpl <= v.iopl;
+        PvVcpu pv = PvVcpu.of(v);
+        boolean iopl = pv.ioplOk(cpl);
         int size = opsize16 ? 2 : 4;
         switch (b) {
             case 0xFA: // CLI
@@ -81,8 +86,9 @@ final class PrivilegedOps {
                 cpu.setEip(p);
                 return true;
             case 0xE4: case 0xE5: case 0xEC: case 0xED: { // IN
-                if (!iopl) return false;
                 int n = (b & 1) == 0 ? 1 : size;
+                int port = b < 0xEC ? byteAt(cpu, base + p) : cpu.gpr(X86Cpu.EDX) & 0xFFFF;
+                if (!iopl && !ioBitmapAllows(pv, cpu, port, n)) return false;
                 if (b < 0xEC) p++; // imm8 port
                 long ones = n == 4 ? 0xFFFFFFFFL : (1L << (8 * n)) - 1;
                 int eax = cpu.gpr(X86Cpu.EAX);
@@ -91,11 +97,14 @@ final class PrivilegedOps {
                 cpu.setEip(p);
                 return true;
             }
-            case 0xE6: case 0xE7: case 0xEE: case 0xEF: // OUT: dropped
-                if (!iopl) return false;
+            case 0xE6: case 0xE7: case 0xEE: case 0xEF: { // OUT: dropped
+                int n = (b & 1) == 0 ? 1 : size;
+                int port = b < 0xEE ? byteAt(cpu, base + p) : cpu.gpr(X86Cpu.EDX) & 0xFFFF;
+                if (!iopl && !ioBitmapAllows(pv, cpu, port, n)) return false;
                 if (b < 0xEE) p++;
                 cpu.setEip(p);
                 return true;
+            }
             case 0x0F:
                 break;
             default:
@@ -144,6 +153,25 @@ final class PrivilegedOps {
         }
     }
 
+    /**
+     * guest_io_okay's bitmap half: ports [port, port+n) lie within the bitmap's nr_ports and
+     * their bits are clear in the two bytes at bitmap + port/8, read through the guest's page
+     * tables with the kernel's rights (a byte that cannot be read counts as all ones).
+     */
+    private boolean ioBitmapAllows(PvVcpu pv, X86Cpu cpu, int port, int n) {
+        if (port + n > pv.iobmpLimit()) return false;
+        int va = pv.iobmpVa() + (port >>> 3);
+        int lo = 0xFF, hi = 0xFF;
+        try {
+            lo = mem.read8(cpu.cr(3), va);
+            hi = mem.read8(cpu.cr(3), va + 1);
+        } catch (GuestFault f) {
+            // the unread bytes stay all ones
+        }
+        int bits = lo | hi << 8;
+        return (bits & ((1 << n) - 1) << (port & 7)) == 0;
+    }
+
     private static long efer(X86Cpu cpu) {
         try {
             return cpu.msr(MSR_EFER) & (EFER_NXE | EFER_SCE);
@@ -159,13 +187,13 @@ final class PrivilegedOps {
                 int value;
                 switch (reg) {
                     case 0:
-                        value = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (v.virtualTs ? VcpuImpl.CR0_TS : 0);
+                        value = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (PvVcpu.of(v).virtualTs() ? VcpuImpl.CR0_TS : 0);
                         break;
                     case 2:
                         value = v.domain().ram().read32(v.vcpuInfoAddress() + SharedInfo.VI_CR2);
                         break;
                     case 3: {
-                        int mfn = v.baseL3;
+                        int mfn = PvVcpu.of(v).baseL3();
                         value = mfn << 12 | mfn >>> 20; // xen_pfn_to_cr3
                         break;
                     }
@@ -182,7 +210,7 @@ final class PrivilegedOps {
                 int value = cpu.gpr(rm);
                 switch (reg) {
                     case 0: {
-                        int cur = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (v.virtualTs ? VcpuImpl.CR0_TS : 0);
+                        int cur = (cpu.cr(0) & ~VcpuImpl.CR0_TS) | (PvVcpu.of(v).virtualTs() ? VcpuImpl.CR0_TS : 0);
                         if (((value ^ cur) & ~VcpuImpl.CR0_TS) != 0) return false; // unmodifiable CR0 flags
                         calls.call(v, Hypercall.FPU_TASKSWITCH, (value & VcpuImpl.CR0_TS) != 0 ? 1 : 0, 0, 0, 0, 0, 0, false);
                         return true;

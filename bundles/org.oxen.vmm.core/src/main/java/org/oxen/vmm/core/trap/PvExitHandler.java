@@ -1,6 +1,7 @@
 package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
@@ -116,12 +117,46 @@ public final class PvExitHandler implements ExitHandler {
             hypercalls.dispatch(v);
             return;
         }
-        TrapInfo ti = v.traps[vector];
+        TrapInfo ti = PvVcpu.of(v).trap(vector);
         if (ti != null && ti.address() != 0 && ti.dpl() >= cpl) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
             bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
         }
+    }
+
+    /**
+     * SYSENTER in ring 3 (the CPU's #GP(0): a PV vcpu's SYSENTER_CS MSR is null), delivered as
+     * Xen's sysenter_entry and compat_sysenter do: a frame returning to the null ring-3 CS with
+     * EIP 0, ESP 0 and the flat user SS (the guest's ABI passes what it needs in registers) on
+     * the kernel stack, to the CALLBACKTYPE_sysenter callback with events masked if it was
+     * registered with CALLBACKF_mask_events. Its code selector, if null, is the #GP handler's;
+     * without a callback the guest gets #GP(0) through its trap table from that same frame.
+     * Returns false if the instruction is not SYSENTER.
+     */
+    private boolean sysenter(X86Cpu cpu, int eip) {
+        int lin = cpu.segment(X86Cpu.CS).base + eip;
+        try {
+            if (mem.read8(cpu.cr(3), lin) != 0x0F || mem.read8(cpu.cr(3), lin + 1) != 0x34) return false;
+        } catch (org.oxen.vmm.core.guest.GuestFault f) {
+            return false;
+        }
+        PvVcpu pv = PvVcpu.of(v);
+        TrapInfo gp = pv.trap(13);
+        int cs = pv.sysenterCs();
+        if ((cs & ~3) == 0 && gp != null) cs = gp.cs();
+        if (pv.sysenterEip() == 0) {
+            if (gp == null || gp.address() == 0) {
+                v.domain().crash("SYSENTER without a sysenter callback or #GP handler");
+                return true;
+            }
+            bouncer.deliver(v, gp.cs(), gp.address(), gp.masksEvents(), 0, 0, 3, org.oxen.vmm.abi.Xen.FLAT_RING3_SS, 0,
+                    "SYSENTER without a sysenter callback (#GP)");
+            return true;
+        }
+        boolean mask = (pv.sysenterFlags() & org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS) != 0;
+        bouncer.deliver(v, cs, pv.sysenterEip(), mask, -1, 0, 3, org.oxen.vmm.abi.Xen.FLAT_RING3_SS, 0, "SYSENTER");
+        return true;
     }
 
     private void exception(X86Cpu cpu, int vector, int error, int eip, int address) {
@@ -130,8 +165,8 @@ public final class PvExitHandler implements ExitHandler {
                 if (forcedEmulation(cpu, eip)) return;
                 break;
             case 7:
-                if (v.virtualTs) {
-                    v.virtualTs = false;
+                if (PvVcpu.of(v).virtualTs()) {
+                    PvVcpu.of(v).setVirtualTs(false);
                     cpu.setCr(0, cpu.cr(0) & ~org.oxen.vmm.core.domain.VcpuImpl.CR0_TS);
                     break;
                 }
@@ -142,6 +177,7 @@ public final class PvExitHandler implements ExitHandler {
                 break;
             case 13:
                 if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
+                if (error == 0 && cpu.cpl() == 3 && sysenter(cpu, eip)) return;
                 if (error == 0 && privileged.emulate(v, cpu, eip)) return;
                 break;
             case 14: {
@@ -160,7 +196,7 @@ public final class PvExitHandler implements ExitHandler {
                 int off = address - DomainMemory.ldtVirt(v.id());
                 if (off >= 0 && off < 16 * 4096 && (error & (4 | 8)) == 0) {
                     if (hypercalls.mapLdtPage(v, off >>> 12)) return;
-                    address = v.ldtBase + off;
+                    address = PvVcpu.of(v).ldtBase() + off;
                 }
                 break;
             }
@@ -191,7 +227,7 @@ public final class PvExitHandler implements ExitHandler {
 
     /** A one-byte INT: gated by the trap table's DPL like INT n (INT1 is not), a trap (EIP after it). */
     private void oneByteInt(X86Cpu cpu, int vector, int eip, int nextEip) {
-        TrapInfo ti = v.traps[vector];
+        TrapInfo ti = PvVcpu.of(v).trap(vector);
         if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
@@ -257,15 +293,15 @@ public final class PvExitHandler implements ExitHandler {
         }
 
         /**
-         * Xen's PV masking: no PSE/PGE/DE/VME/MTRR/MCE/MCA/ACPI/APIC; no SEP either (oxen does
-         * not deliver the sysenter callback, so a guest must use int $0x80); hypervisor bit set.
+         * Xen's PV masking: no PSE/PGE/DE/VME/MTRR/MCE/MCA/ACPI/APIC; SEP shown (SYSENTER from
+         * ring 3 reaches the sysenter callback, see {@code sysenter}); hypervisor bit set.
          */
         public static PvCpuid create(int version) {
             CpuidModel m = new CpuidModel();
             int[] l1 = new int[4];
             m.query(1, 0, l1);
             int edx = l1[3] & ~(CpuidModel.PSE | CpuidModel.PGE | CpuidModel.DE | 1 << 1 | 1 << 12 | 1 << 7
-                    | 1 << 14 | 1 << 22 | CpuidModel.APIC | CpuidModel.SEP);
+                    | 1 << 14 | 1 << 22 | CpuidModel.APIC);
             m.set(1, l1[0], l1[1], l1[2] | 1 << 31, edx);
             return new PvCpuid(m, version);
         }

@@ -2,6 +2,7 @@ package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.Xen;
+import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
@@ -38,7 +39,7 @@ public final class TrapBouncer {
      */
     public boolean bounce(VcpuImpl v, int vector, int error, int returnEip, int cr2) {
         X86Cpu cpu = v.cpu();
-        TrapInfo ti = v.traps[vector & 0xFF];
+        TrapInfo ti = PvVcpu.of(v).trap(vector & 0xFF);
         if (ti == null || ti.address() == 0) {
             v.domain().crash(String.format("no trap handler for vector %d (error %s) at eip 0x%08x", vector,
                     error < 0 ? "none" : Integer.toHexString(error), returnEip));
@@ -54,13 +55,24 @@ public final class TrapBouncer {
     /** Builds the frame and enters {@code cs:eip} in the guest kernel. */
     public boolean deliver(VcpuImpl v, int cs, int eip, boolean maskEvents, int error, int returnEip, String what) {
         X86Cpu cpu = v.cpu();
+        return deliver(v, cs, eip, maskEvents, error, returnEip, cpu.segment(X86Cpu.CS).selector,
+                cpu.segment(X86Cpu.SS).selector, cpu.gpr(X86Cpu.ESP), what);
+    }
+
+    /**
+     * Builds a frame that returns to {@code oldCs:returnEip} with stack {@code oldSs:oldEsp}
+     * (from ring 3: the SYSENTER entry gives null ones, as Xen's sysenter_entry) and enters
+     * {@code cs:eip} in the guest kernel. The saved EFLAGS has IF = !upcall mask and, under
+     * VMASST_TYPE_architectural_iopl, the virtual IOPL (compat_create_bounce_frame).
+     */
+    public boolean deliver(VcpuImpl v, int cs, int eip, boolean maskEvents, int error, int returnEip, int oldCs,
+            int oldSs, int oldEsp, String what) {
+        X86Cpu cpu = v.cpu();
         int cpl = cpu.cpl();
         int mask = v.upcallMask();
-        int eflags = (cpu.eflags() & ~EFLAGS_IF) | (mask == 0 ? EFLAGS_IF : 0);
-        int oldCs = cpu.segment(X86Cpu.CS).selector;
-        int oldSs = cpu.segment(X86Cpu.SS).selector;
-        int oldEsp = cpu.gpr(X86Cpu.ESP);
-        SegmentState newCs = v.segmentFor(fixRpl(cs), true);
+        int eflags = (cpu.eflags() & ~(EFLAGS_IF | EFLAGS_IOPL)) | (mask == 0 ? EFLAGS_IF : 0)
+                | PvVcpu.of(v).eflagsIopl();
+        SegmentState newCs = PvVcpu.of(v).segmentFor(fixRpl(cs), true);
         if (newCs == null) {
             v.domain().crash(String.format("bad handler code selector 0x%04x for %s", cs, what));
             return false;
@@ -70,13 +82,13 @@ public final class TrapBouncer {
         SegmentState newSs = null;
         try {
             if (cpl == 3) {
-                newSs = v.segmentFor(v.kernelSs, false);
-                if (newSs == null || v.kernelSs == 0) {
+                newSs = PvVcpu.of(v).segmentFor(PvVcpu.of(v).kernelSs(), false);
+                if (newSs == null || PvVcpu.of(v).kernelSs() == 0) {
                     v.domain().crash(String.format("%s from ring 3 without a usable kernel stack (stack_switch "
-                            + "ss 0x%04x)", what, v.kernelSs));
+                            + "ss 0x%04x)", what, PvVcpu.of(v).kernelSs()));
                     return false;
                 }
-                esp = v.kernelSp;
+                esp = PvVcpu.of(v).kernelSp();
                 esp -= 4;
                 mem.write32(cr3, esp, oldSs);
                 esp -= 4;
@@ -96,7 +108,7 @@ public final class TrapBouncer {
             }
         } catch (GuestFault f) {
             v.domain().crash(String.format("cannot write the exception frame for %s on the guest stack (esp "
-                    + "0x%08x)", what, cpl == 3 ? v.kernelSp : oldEsp));
+                    + "0x%08x)", what, cpl == 3 ? PvVcpu.of(v).kernelSp() : oldEsp));
             return false;
         }
         if (maskEvents) {
@@ -145,7 +157,9 @@ public final class TrapBouncer {
             v.domain().crash("iret to virtual-8086 mode is not supported");
             return false;
         }
-        SegmentState newCs = v.segmentFor(cs, true);
+        PvVcpu pv = PvVcpu.of(v);
+        if (pv.architecturalIopl()) pv.setIopl((eflags & EFLAGS_IOPL) >>> 12);
+        SegmentState newCs = PvVcpu.of(v).segmentFor(cs, true);
         if (newCs == null) {
             cpu.setGpr(X86Cpu.EAX, eax);
             return failsafe(v, eip, cs, eflags, esp, ss, sp,
@@ -153,7 +167,7 @@ public final class TrapBouncer {
         }
         SegmentState newSs = null;
         if ((cs & 3) >= 2) {
-            newSs = v.segmentFor(ss, false);
+            newSs = PvVcpu.of(v).segmentFor(ss, false);
             if (newSs == null || (ss & 3) != (cs & 3)) {
                 cpu.setGpr(X86Cpu.EAX, eax);
                 return failsafe(v, eip, cs, eflags, esp, ss, sp,
@@ -186,23 +200,23 @@ public final class TrapBouncer {
      */
     private boolean failsafe(VcpuImpl v, int eip, int cs, int eflags, int esp, int ss, int sp, String why) {
         X86Cpu cpu = v.cpu();
-        SegmentState fcs = v.failsafeEip == 0 ? null : v.segmentFor(fixRpl(v.failsafeCs), true);
+        SegmentState fcs = PvVcpu.of(v).failsafeEip() == 0 ? null : PvVcpu.of(v).segmentFor(fixRpl(PvVcpu.of(v).failsafeCs()), true);
         if (fcs == null) {
-            v.domain().crash(why + (v.failsafeEip == 0 ? " (no failsafe callback)" : String.format(
-                    " (failsafe callback selector 0x%04x unusable)", v.failsafeCs)));
+            v.domain().crash(why + (PvVcpu.of(v).failsafeEip() == 0 ? " (no failsafe callback)" : String.format(
+                    " (failsafe callback selector 0x%04x unusable)", PvVcpu.of(v).failsafeCs())));
             return false;
         }
         boolean toUser = (cs & 3) >= 2;
         SegmentState kss = null;
         int stack = sp;
         if (toUser) {
-            kss = v.segmentFor(v.kernelSs, false);
-            if (kss == null || v.kernelSs == 0) {
+            kss = PvVcpu.of(v).segmentFor(PvVcpu.of(v).kernelSs(), false);
+            if (kss == null || PvVcpu.of(v).kernelSs() == 0) {
                 v.domain().crash(why + String.format(" (failsafe from ring 3 without a usable kernel stack, ss 0x%04x)",
-                        v.kernelSs));
+                        PvVcpu.of(v).kernelSs()));
                 return false;
             }
-            stack = v.kernelSp;
+            stack = PvVcpu.of(v).kernelSp();
         }
         int mask = v.upcallMask();
         int cr3 = cpu.cr(3);
@@ -233,8 +247,8 @@ public final class TrapBouncer {
         cpu.setSegment(X86Cpu.CS, fcs);
         if (kss != null) cpu.setSegment(X86Cpu.SS, kss);
         cpu.setGpr(X86Cpu.ESP, stack);
-        cpu.setEip(v.failsafeEip);
-        if ((v.failsafeFlags & org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS) != 0) v.setUpcallMask(1);
+        cpu.setEip(PvVcpu.of(v).failsafeEip());
+        if ((PvVcpu.of(v).failsafeFlags() & org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS) != 0) v.setUpcallMask(1);
         return true;
     }
 

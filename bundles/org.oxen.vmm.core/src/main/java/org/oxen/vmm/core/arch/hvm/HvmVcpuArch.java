@@ -200,12 +200,16 @@ public final class HvmVcpuArch implements VcpuArch {
         return platform;
     }
 
+    /** An HVM vcpu keeps its architectural state in its CPU and {@link Wiring}: no PV-style state object. */
+    private static final VcpuArch.State NO_STATE = new VcpuArch.State() {
+    };
+
     @Override
     public VcpuImpl create(DomainImpl d, int i) {
         Wiring w = new Wiring(i);
         wiring[i] = w;
         X86Cpu cpu = X86Cpu.create(platform.memory().view(w), w);
-        VcpuImpl v = new VcpuImpl(d, i, cpu, this);
+        VcpuImpl v = new VcpuImpl(d, i, cpu, this, vcpu -> NO_STATE);
         w.vcpu = v;
         cpu.setClock(clock);
         cpu.setInterruptController(w::acknowledge);

@@ -63,7 +63,7 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public VcpuImpl create(DomainImpl d, int i) {
         X86Cpu cpu = X86Cpu.create(ram, NO_IO, cpuOptions);
-        VcpuImpl v = new VcpuImpl(d, i, cpu, this);
+        VcpuImpl v = new VcpuImpl(d, i, cpu, this, PvVcpu::new);
         cpu.setExitHandler(new PvExitHandler(v, bouncer, guest, hypercalls, cpuid));
         for (int vec = 0; vec < 32; vec++) {
             cpu.setExceptionExit(vec, true);
@@ -94,6 +94,7 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void scheduledIn(VcpuImpl v) {
         v.flushIfRequested();
+        PvVcpu.of(v).reloadCr3IfRequested();
         DeterministicTime det = v.domain().deterministicTime();
         if (det == null) {
             time.updateVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME);
@@ -126,13 +127,15 @@ public final class PvVcpuArch implements VcpuArch {
     @Override
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested();
+        PvVcpu pv = PvVcpu.of(v);
+        pv.reloadCr3IfRequested();
         // Xen's periodic time calibration: a vcpu that keeps its pCPU sees fresh time too
         // (a deterministic domain's record never goes stale: its TSC is its time)
         if (v.domain().deterministicTime() == null && time.refreshVcpuTime(ram, v.vcpuInfoAddress() + SharedInfo.VI_TIME) && v.id() == 0) {
             time.updateWallclock(ram, (long) v.domain().sharedInfoMfn() << 12);
         }
-        if (v.eventEip != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
-            bouncer.deliver(v, v.eventCs, v.eventEip, true, -1, v.cpu().eip(), "event upcall");
+        if (pv.eventEip() != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
+            bouncer.deliver(v, pv.eventCs(), pv.eventEip(), true, -1, v.cpu().eip(), "event upcall");
         }
     }
 

@@ -1,0 +1,58 @@
+package org.oxen.vmm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.ShutdownReason;
+
+/**
+ * PV ABI registrations Xen accepts and only checks when they are used, from the kit's hostile
+ * program: an event callback at a selector of the empty GDT (callback_op: 0) and a kernel stack
+ * in the hypervisor hole (stack_switch: 0). When the hypervisor then has to use them (an upcall,
+ * a trap from ring 3) only that domain crashes, with the reason; a neighbour on the other pCPU
+ * runs to PASS and every frame comes back.
+ */
+class HostileAbiTest {
+
+    @Test
+    void unusableCallbackSelectorAndKernelStackInTheHoleCrashOnlyTheirDomain() throws Exception {
+        Vmm vmm = new Vmm(96L << 20, 2);
+        try {
+            long free = vmm.freeFrames();
+            Domain neighbour = vmm.create(DomainConfig.builder("neighbour")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "cpubench")).memoryMiB(8)
+                    .cmdline("loop=300000 mix=3").build());
+            String[][] attacks = {
+                {"callback_cs", "bad handler code selector 0x1239 for event upcall"}, // RPL 0 registered, run at 1
+                {"stack_hole", "cannot write the exception frame"},
+            };
+            for (String[] a : attacks) {
+                Domain h = vmm.create(DomainConfig.builder("hostile-" + a[0])
+                        .kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile")).memoryMiB(8)
+                        .cmdline("attack=" + a[0]).build());
+                assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), h.consoleOutput());
+                String out = h.consoleOutput();
+                assertEquals(ShutdownReason.CRASH, h.shutdownReason().orElseThrow(), out);
+                String why = h.crashMessage().orElse("");
+                assertTrue(why.contains(a[1]), a[0] + ": crashed with '" + why + "'\n" + out);
+                assertTrue(out.contains("expect a crash"), out);
+                assertFalse(out.contains("RESULT:"), out);
+                vmm.destroy(h.id());
+            }
+            assertTrue(neighbour.awaitShutdown(120, TimeUnit.SECONDS), neighbour.consoleOutput());
+            assertTrue(neighbour.consoleOutput().contains("RESULT: PASS"), neighbour.consoleOutput());
+            vmm.destroy(neighbour.id());
+            assertEquals(0, vmm.internalErrors());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+}
