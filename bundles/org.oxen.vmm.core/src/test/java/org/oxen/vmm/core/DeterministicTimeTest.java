@@ -110,7 +110,10 @@ class DeterministicTimeTest {
             String d1 = run(vmm, "d1", "timer", "expect_mem_mib=16", GuestClock.DEFAULT);
             assertTrue(d1.contains("version 2, wallclock 946684800.000000000"), d1);
             assertTrue(d1.contains("timer: periodic 10 ms: 20 ticks in 200 ms, stopped ok"), d1);
-            assertTrue(d1.contains("timer: one-shot 5: 25 ms ahead, fired 1 us after the deadline, 1 wake-up(s)"), d1);
+            // on time to the instruction: the few microseconds are the guest's own instructions between
+            // the deadline and its reading of the time (their count moves with the kit's code)
+            assertTrue(d1.lines().anyMatch(l -> l.matches("timer: one-shot 5: 25 ms ahead, fired [0-5] us after the deadline, "
+                    + "1 wake-up\\(s\\)")), d1);
         } finally {
             vmm.shutdown();
         }
