@@ -7,8 +7,9 @@
  *           "pingpong: port P"; answers every event on P with one event back
  *           until it has answered N; then every answer must have been one
  *           upcall for one event (none lost, none spurious).
- *   role=b: EVTCHNOP_bind_interdomain(peer, P) (P default 1: the first port a
- *           fresh domain allocates), retrying with SCHEDOP_yield for up to
+ *   role=b: EVTCHNOP_bind_interdomain(peer, P) (P default 2: the first port a
+ *           fresh domain allocates after its console's, port 1; pass the port
+ *           role=a printed where the toolstack gave the peer more), retrying with SCHEDOP_yield for up to
  *           10 s while the peer has not allocated it (-EINVAL); drops the
  *           event Xen marks pending at bind time; then N round trips: send,
  *           SCHEDOP_block until the answer arrived.
@@ -92,7 +93,7 @@ void guest_main(void)
     if (role[0] == 'a')
         role_a((domid_t)peer, count);
     else if (role[0] == 'b')
-        role_b((domid_t)peer, cmdline_u32("port", 1), count);
+        role_b((domid_t)peer, cmdline_u32("port", 2), count);
     else
         fail("role=%s: expected a or b", role);
     pass();

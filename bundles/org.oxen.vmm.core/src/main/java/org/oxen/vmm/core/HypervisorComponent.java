@@ -29,11 +29,14 @@ import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.HypervisorLog;
 import org.oxen.vmm.api.MachineMemory;
+import org.oxen.vmm.api.backend.ForeignMapException;
+import org.oxen.vmm.api.backend.ForeignMapping;
+import org.oxen.vmm.api.backend.ForeignMemory;
 
 /**
  * Publishes the hypervisor: one object under each concern's service ({@link Domains},
- * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}) and
- * the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
+ * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}, the backend API's
+ * {@link ForeignMemory}) and the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
  * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
@@ -43,8 +46,8 @@ import org.oxen.vmm.api.MachineMemory;
  * scheduler before the unbind returns.
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
-        Dom0EventChannels.class}, immediate = true)
-public final class HypervisorComponent implements Hypervisor, Dom0EventChannels {
+        Dom0EventChannels.class, ForeignMemory.class}, immediate = true)
+public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, ForeignMemory {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -125,6 +128,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels 
     @Override
     public Dom0EventChannels eventChannels() {
         return vmm.eventChannels();
+    }
+
+    @Override
+    public ForeignMapping map(int domid, long mfn) throws ForeignMapException {
+        return vmm.foreignMemory().map(domid, mfn);
     }
 
     @Override

@@ -27,6 +27,7 @@ import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.evtchn.Dom0Events;
+import org.oxen.vmm.core.mm.ForeignMappings;
 import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -66,6 +67,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final SchedCore sched;
     private final PvVcpuArch pv;
     private final Dom0Events dom0Events = new Dom0Events(this);
+    private final ForeignMappings foreign;
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
@@ -90,6 +92,10 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
+        foreign = new ForeignMappings(pageTables, id -> {
+            DomainImpl d = domains.get(id);
+            return d == null || d.isDying() ? null : d.memory();
+        });
         pv = new PvVcpuArch(pool.ram(), bouncer, guest, dispatcher, cpuid, time);
         log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
@@ -240,6 +246,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
+            // in the freeing's critical section: a mapping made before is revoked, one after
+            // finds the frames gone (ForeignMappings)
+            foreign.revokeAll(d.id());
             int n = pool.releaseDomain(d.id());
             int l1 = d.memory().perdomainL1();
             if (l1 >= 0) {
@@ -509,6 +518,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         if (domid == 0) return dom0Events.table();
         DomainImpl d = domains.get(domid);
         return d == null || d.isDying() ? null : d.events();
+    }
+
+    /** Domain-0's foreign mappings of guest frames (the backend API's {@code ForeignMemory}). */
+    public ForeignMappings foreignMemory() {
+        return foreign;
     }
 
     @Override
