@@ -265,7 +265,14 @@ struct xencons_interface {
     char out[2048];
     uint32_t in_cons, in_prod;
     uint32_t out_cons, out_prod;
+    uint8_t connection;             /* Xen 4.21: whether a backend serves the ring */
 };
+#define XENCONSOLE_CONNECTED    0
+#define XENCONSOLE_DISCONNECTED 1
+_Static_assert(__builtin_offsetof(struct xencons_interface, out) == 1024, "xencons out");
+_Static_assert(__builtin_offsetof(struct xencons_interface, in_cons) == 3072, "xencons in_cons");
+_Static_assert(__builtin_offsetof(struct xencons_interface, out_prod) == 3084, "xencons out_prod");
+_Static_assert(__builtin_offsetof(struct xencons_interface, connection) == 3088, "xencons connection");
 
 /* ---- scheduling (sched.h) ------------------------------------------- */
 #define SCHEDOP_yield     0

@@ -12,7 +12,7 @@
  * {@link org.oxen.vmm.api.MachineMemory} and {@link org.oxen.vmm.api.Dom0EventChannels} are
  * services of their own ({@link org.oxen.vmm.api.Hypervisor} extends the first four), and a
  * guest's own console is a {@link org.oxen.vmm.api.GuestConsole} service per domain that a
- * console backend provides; 1.6: {@link org.oxen.vmm.api.Domain#consoleRing()}
+ * console backend provides; 1.6: {@link org.oxen.vmm.api.GuestConsole#broken()} and {@link org.oxen.vmm.api.Domain#consoleRing()}
  * ({@link org.oxen.vmm.api.PvConsoleRing}), where a backend finds that ring. The backend API is {@code org.oxen.vmm.api.backend}.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
