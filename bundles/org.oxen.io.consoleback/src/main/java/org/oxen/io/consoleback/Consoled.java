@@ -1,5 +1,6 @@
 package org.oxen.io.consoleback;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,6 +17,7 @@ import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
+import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.Domains;
 import org.oxen.vmm.api.EventChannelException;
 import org.oxen.vmm.api.EventPort;
@@ -169,8 +171,11 @@ public final class Consoled implements DomainListener {
         close(registrations.put(d.id(), registrar.register(c)));
         // events sent before the bind were dropped (Xen): look at the ring once
         kick(c);
-        if (d.state() == org.oxen.vmm.api.DomainState.SHUTDOWN || d.state() == org.oxen.vmm.api.DomainState.CRASHED
-                || domains.find(d.id()).isEmpty()) {
+        if (d.state() == DomainState.SHUTDOWN || d.state() == DomainState.CRASHED || domains.find(d.id()).isEmpty()) {
+            // it ended before any backend served its ring: what it wrote went to console_io
+            // (the kit writes there while the ring is DISCONNECTED) and is all there is
+            byte[] early = d.consoleOutput().getBytes(StandardCharsets.ISO_8859_1);
+            c.seed(early);
             c.endRequested = true;
             kick(c);
         }

@@ -147,6 +147,11 @@ final class DomainConsole implements GuestConsole {
         }
     }
 
+    /** The log starts with {@code early}: output of a domain that ended before it was served. */
+    void seed(byte[] early) {
+        log.append(early, 0, early.length);
+    }
+
     /** Guarded by this: the guest broke the protocol. */
     private void breakRing(String why) {
         broken = why;
