@@ -3,8 +3,8 @@
  * HYPERVISOR_console_io before that (as Linux's hvc_xen and Mini-OS do).
  *
  * The ring is the page start_info.console.domU.mfn (struct xencons_interface),
- * mapped over a page of our .bss at init; its event channel is
- * start_info.console.domU.evtchn.  Its connection byte (console.h, Xen 4.21)
+ * which the builder maps in the start-of-day region (found through the M2P, as
+ * Mini-OS's mfn_to_virt); its event channel is start_info.console.domU.evtchn.  Its connection byte (console.h, Xen 4.21)
  * says whether a backend serves it: the builder leaves it DISCONNECTED, the
  * backend (oxen's consoled) sets CONNECTED once it has mapped the page and
  * bound the port, and DISCONNECTED again when it stops.  Each write looks:
@@ -27,7 +27,6 @@
 
 #define EARLY_BYTES 8192
 
-static uint8_t ring_page[PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static volatile struct xencons_interface *ring;
 static int io_only;                 /* console=io */
 static int replayed;                /* the early buffer went into the ring */
@@ -44,12 +43,8 @@ void pv_console_init(void)
     io_only = cmdline_get("console", v, sizeof v) && strcmp(v, "io") == 0;
     if (io_only || !si->console.domU.mfn)
         return;
-    long rc = HYPERVISOR_update_va_mapping((uint32_t)ring_page,
-                                           ((uint64_t)si->console.domU.mfn << PAGE_SHIFT) |
-                                           PTE_P | PTE_RW | PTE_A | PTE_D,
-                                           UVMF_INVLPG | UVMF_LOCAL);
-    if (rc == 0)
-        ring = (volatile struct xencons_interface *)ring_page;
+    /* the builder maps the page in the start-of-day region (Mini-OS's mfn_to_virt) */
+    ring = pv_mfn_to_virt(si->console.domU.mfn);
 }
 
 static int ring_connected(void)
