@@ -21,7 +21,11 @@ import org.oxen.x86.api.Clock;
  * </ul>
  *
  * <p>Locking: this object's monitor guards the period and the last tick (a leaf, below the
- * event lock; the timers' own locks are taken under it, callbacks run outside it).
+ * event lock; the timers' own locks are taken under it, callbacks run outside it). A periodic
+ * tick is decided under the monitor and raised after it is released, possibly on another pCPU
+ * thread than the vcpu's (in Xen both run on the vcpu's CPU, so they cannot overlap):
+ * {@link #setPeriod} therefore waits until no decided tick is still on its way, so a guest that
+ * stops the periodic timer and then clears VIRQ_TIMER's port never sees a stale tick after it.
  */
 public final class VcpuTimers {
 
@@ -33,6 +37,8 @@ public final class VcpuTimers {
     private long period = VcpuOp.DEFAULT_PERIOD_NS;
     private long lastTick;
     private boolean scheduled;
+    /** Periodic ticks decided under the monitor and not yet raised. */
+    private int ticksInFlight;
     /** VIRQ_TIMER events raised (tests, benchmarks). */
     private volatile long fired;
 
@@ -106,26 +112,47 @@ public final class VcpuTimers {
             long next = lastTick + period;
             if (now >= next) {
                 tick = true;
+                ticksInFlight++;
                 lastTick = now;
                 next = now + period;
             }
             periodic.set(next);
         }
-        if (tick) raise();
+        if (tick) {
+            try {
+                raise();
+            } finally {
+                synchronized (this) {
+                    if (--ticksInFlight == 0) notifyAll();
+                }
+            }
+        }
     }
 
     /** vcpu_set_periodic_timer: 0 stops it (the caller checked the range). */
     public void setPeriod(long ns) {
         synchronized (this) {
             period = ns;
-            if (ns == 0) {
-                periodic.stop();
-                return;
-            }
+            if (ns == 0) periodic.stop();
+            awaitTicksInFlight();
+            if (ns == 0) return;
             lastTick = clock.nanos();
             if (!scheduled) return;
         }
         work();
+    }
+
+    /** Waits (monitor held, released while waiting) until every decided tick was raised. */
+    private void awaitTicksInFlight() {
+        boolean interrupted = false;
+        while (ticksInFlight > 0) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     public synchronized long period() {
