@@ -36,9 +36,9 @@ import org.oxen.vmm.api.backend.ForeignMemory;
  * run on the guest's pCPU thread and must not wait. One service thread ({@code oxen-consoled})
  * drains the queued rings into logs and viewers, as xenconsoled's select loop does. A guest that
  * floods its ring is rate-limited like xenconsoled's (RATE_LIMIT_ALLOWANCE reads per
- * RATE_LIMIT_PERIOD): past its allowance its console waits for the next period, the ring stays
- * full and the guest waits on it; Domain-0 reads at most allowance × 2 KiB per period from it and
- * never waits for it. Lifecycle events (the hypervisor's event thread) connect a new domain at
+ * RATE_LIMIT_PERIOD, oxen's allowance larger, see {@link Settings#DEFAULT}): past its allowance
+ * its console waits for the next period, the ring stays full and the guest waits on it; Domain-0
+ * reads at most allowance × 2 KiB per period from it and never waits for it. Lifecycle events (the hypervisor's event thread) connect a new domain at
  * once and ask the service thread to drain an ended one a last time and end its console.
  *
  * <p>Locking: this object's monitor serializes connecting (the event thread's CREATED and
@@ -47,10 +47,16 @@ import org.oxen.vmm.api.backend.ForeignMemory;
  */
 public final class Consoled implements DomainListener {
 
-    /** Tunables (xenconsoled's defaults). */
+    /** Tunables. */
     public record Settings(int logBytes, int endedKept, int readsPerPeriod, long periodNanos) {
-        /** A 64 KiB log per domain, 32 ended domains' logs, 30 ring reads per 200 ms per domain. */
-        public static final Settings DEFAULT = new Settings(64 * 1024, 32, 30, TimeUnit.MILLISECONDS.toNanos(200));
+        /**
+         * A 64 KiB log per domain, 32 ended domains' logs, 250 ring reads per 200 ms per domain.
+         * xenconsoled allows 30 events per 200 ms; a guest that notifies after every line (the
+         * kit, hvc_xen) and a backend that reads at each event would be held to 150 lines/s by
+         * that (measured: 26 KB/s, docs/PERFORMANCE.md), so oxen allows 250: a flooder costs
+         * Domain-0 at most 1,250 reads and 2.5 MB of copying per second.
+         */
+        public static final Settings DEFAULT = new Settings(64 * 1024, 32, 250, TimeUnit.MILLISECONDS.toNanos(200));
     }
 
     /** Publishes a console (as an OSGi service, in the runtime); closing withdraws it. */

@@ -30,7 +30,9 @@ class ConsoleBenchmark {
     void ringBesideConsoleIo() throws Exception {
         for (int round = 0; round < 2; round++) {
             String tag = round == 0 ? " (warm-up)" : "";
-            ring("console ring, rate limit 30 reads/200 ms" + tag, Consoled.Settings.DEFAULT);
+            ring("console ring, oxen's rate limit (250 reads/200 ms)" + tag, Consoled.Settings.DEFAULT);
+            ring("console ring, xenconsoled's rate limit (30 reads/200 ms)" + tag,
+                    new Consoled.Settings(64 * 1024, 32, 30, TimeUnit.MILLISECONDS.toNanos(200)));
             ring("console ring, no rate limit" + tag,
                     new Consoled.Settings(64 * 1024, 32, Integer.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(200)));
             consoleIo("console_io" + tag);
