@@ -206,7 +206,11 @@ public final class DebugGate {
         notifyAll();
     }
 
-    /** Inserts a software breakpoint (INT3) at {@code linear} as {@code cpu} sees it; false if unmapped. */
+    /**
+     * Inserts a software breakpoint (INT3) at {@code linear} as {@code cpu} sees it; false if
+     * unmapped, or if the target refuses the write (its {@link DebugTarget#physicalMemory()} may
+     * refuse with an IllegalArgumentException, e.g. a hypervisor's page-table frame).
+     */
     public synchronized boolean insertBreakpoint(int cpuIndex, int linear) {
         requireStopped();
         if (breakpoints.containsKey(linear)) {
@@ -216,8 +220,13 @@ public final class DebugGate {
         if (phys < 0 || phys >= target.physicalSize()) {
             return false;
         }
-        int original = target.physicalMemory().read8(phys);
-        target.physicalMemory().write8(phys, 0xCC);
+        int original;
+        try {
+            original = target.physicalMemory().read8(phys);
+            target.physicalMemory().write8(phys, 0xCC);
+        } catch (IllegalArgumentException refused) {
+            return false;
+        }
         invalidate(phys);
         breakpoints.put(linear, new long[] {phys, original});
         return true;
@@ -230,7 +239,11 @@ public final class DebugGate {
         if (bp == null) {
             return false;
         }
-        target.physicalMemory().write8(bp[0], (int) bp[1]);
+        try {
+            target.physicalMemory().write8(bp[0], (int) bp[1]);
+        } catch (IllegalArgumentException refused) {
+            return true; // the frame is no longer the target's to write: nothing to restore
+        }
         invalidate(bp[0]);
         return true;
     }

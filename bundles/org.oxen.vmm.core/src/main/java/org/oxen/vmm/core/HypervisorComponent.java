@@ -1,11 +1,15 @@
 package org.oxen.vmm.core;
 
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -13,15 +17,16 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.debug.gdbstub.DebugTarget;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.CpuPoolInfo;
-import org.oxen.vmm.api.SchedulerInfo;
+import org.oxen.vmm.api.CpuPools;
+import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
-import org.oxen.vmm.api.CpuPools;
-import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.api.Domains;
 import org.oxen.vmm.api.EventChannelException;
 import org.oxen.vmm.api.EventListener;
@@ -29,6 +34,9 @@ import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.HypervisorLog;
 import org.oxen.vmm.api.MachineMemory;
+import org.oxen.vmm.api.SchedulerInfo;
+import org.oxen.vmm.core.debug.DomainDebugTarget;
+import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.api.backend.ForeignMapException;
 import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.api.backend.ForeignMemory;
@@ -56,6 +64,7 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     public HypervisorComponent(@Reference VmmSettings settings, BundleContext context) {
         this.context = context;
         vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
+        vmm.addListener(debugTargetRegistrar);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -90,8 +99,44 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
         bindScheduler(f, props);
     }
 
+    /**
+     * Each guest domain is a {@link DebugTarget} service (properties {@code oxen.domid},
+     * {@code oxen.domain.name}) from its CREATED event to its DESTROYED event, for {@code xl debug}.
+     */
+    private final Map<Integer, ServiceRegistration<DebugTarget>> debugTargets = new HashMap<>();
+    private final DomainListener debugTargetRegistrar = this::registerDebugTarget;
+
+    private void registerDebugTarget(DomainEvent e) {
+        synchronized (debugTargets) {
+            if (e.type() == DomainEvent.Type.CREATED) {
+                DomainImpl d = vmm.domain(e.domid());
+                if (d == null || debugTargets.containsKey(e.domid())) return;
+                Dictionary<String, Object> props = new Hashtable<>();
+                props.put("oxen.domid", e.domid());
+                props.put("oxen.domain.name", e.name());
+                debugTargets.put(e.domid(), context.registerService(DebugTarget.class, new DomainDebugTarget(vmm, d), props));
+            } else if (e.type() == DomainEvent.Type.DESTROYED) {
+                ServiceRegistration<DebugTarget> r = debugTargets.remove(e.domid());
+                if (r != null) unregister(r);
+            }
+        }
+    }
+
+    private static void unregister(ServiceRegistration<?> r) {
+        try {
+            r.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework unregistered it as the bundle stopped
+        }
+    }
+
     @Deactivate
     void deactivate() {
+        vmm.removeListener(debugTargetRegistrar);
+        synchronized (debugTargets) {
+            debugTargets.values().forEach(HypervisorComponent::unregister);
+            debugTargets.clear();
+        }
         vmm.shutdown();
     }
 

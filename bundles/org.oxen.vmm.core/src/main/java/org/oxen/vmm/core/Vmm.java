@@ -29,6 +29,7 @@ import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.evtchn.Dom0Events;
 import org.oxen.vmm.core.mm.ForeignMappings;
 import org.oxen.vmm.core.evtchn.EventChannels;
+import org.oxen.vmm.core.domain.DomainDebugger;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
@@ -228,6 +229,8 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         }
         synchronized (d.destroyLock) {
             if (d.destroyed) return;
+            DomainDebugger dbg = d.debugger();
+            if (dbg != null) dbg.domainDestroyed(); // its breakpoints go while the frames are still d's
             sched.stopped(d);
             for (int i = 0; i < d.vcpuCount(); i++) {
                 d.vcpu(i).timers().kill();
@@ -467,6 +470,33 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             if (v.running()) v.cpu().requestStop();
         }
         fire(crashed ? DomainEvent.Type.CRASHED : DomainEvent.Type.SHUTDOWN, d, detail);
+        DomainDebugger dbg = d.debugger();
+        if (dbg != null) dbg.domainStopped((crashed ? "crashed: " : "shut down: ") + detail);
+    }
+
+    // ---- a debugger's pause (xl debug), apart from the toolstack's pause count events ----
+
+    /**
+     * Pauses {@code d} for a debugger without waiting: callable from the pCPU running one of its
+     * vcpus (a breakpoint it just hit). Pair with {@link #debugUnpause}; {@link #debugAwaitStopped}
+     * waits until no vcpu of the domain is on a pCPU.
+     */
+    public void debugPause(DomainImpl d) {
+        d.pause();
+        sched.sleepAll(d);
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl v = d.vcpu(i);
+            if (v.running()) v.cpu().requestStop();
+        }
+    }
+
+    /** Waits until no vcpu of the (paused) domain runs; never from a pCPU thread. */
+    public void debugAwaitStopped(DomainImpl d) {
+        sched.cpupools().awaitStopped(d);
+    }
+
+    public void debugUnpause(DomainImpl d) {
+        sched.cpupools().unpauseDomain(d);
     }
 
     @Override

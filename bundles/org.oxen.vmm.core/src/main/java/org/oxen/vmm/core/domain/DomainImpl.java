@@ -61,6 +61,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
+    /** The debugger attached to this domain ({@code xl debug}), or null. */
+    private volatile DomainDebugger debugger;
 
     private int pauseCount;
     private boolean shutdown;
@@ -86,6 +88,17 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     public FramePool pool() {
         return owner.pool();
+    }
+
+    public DomainDebugger debugger() {
+        return debugger;
+    }
+
+    /** Attaches {@code d} if no debugger is attached (or detaches with null); false if another one is. */
+    public synchronized boolean setDebugger(DomainDebugger d) {
+        if (d != null && debugger != null && debugger != d) return false;
+        debugger = d;
+        return true;
     }
 
     public org.oxen.x86.api.Clock clock() {

@@ -337,6 +337,16 @@ public final class CpuPools {
         }
     }
 
+    /** Waits until no vcpu of {@code d} (paused or stopped already) is on a pCPU (a debugger's stop). */
+    public void awaitStopped(DomainImpl d) {
+        config.lock();
+        try {
+            core.stopped(d);
+        } finally {
+            config.unlock();
+        }
+    }
+
     /** Toolstack unpause. */
     public void unpauseDomain(DomainImpl d) {
         config.lock();

@@ -88,6 +88,7 @@ public final class PvExitHandler implements ExitHandler {
                 softwareInterrupt(cpu, exit.vector(), exit.eip(), exit.nextEip());
                 return;
             case EXCEPTION:
+                if ((exit.vector() == 1 || exit.vector() == 3) && debuggerTakes(cpu, exit)) return;
                 if (exit.nextEip() != exit.eip() && (exit.vector() == 1 || exit.vector() == 3 || exit.vector() == 4)) {
                     // INT1 / INT3 / INTO as a trap exit: the instruction, not a fault
                     oneByteInt(cpu, exit.vector(), exit.eip(), exit.nextEip());
@@ -98,6 +99,14 @@ public final class PvExitHandler implements ExitHandler {
             default:
                 v.domain().crash("unexpected exit " + exit);
         }
+    }
+
+    /** A #DB or #BP that an attached debugger takes: the domain is stopping, the vcpu leaves guest code. */
+    private boolean debuggerTakes(X86Cpu cpu, CpuExit exit) {
+        org.oxen.vmm.core.domain.DomainDebugger d = v.domain().debugger();
+        if (d == null || !d.onDebugException(v, cpu, exit)) return false;
+        v.endSlice = true;
+        return true;
     }
 
     private void softwareInterrupt(X86Cpu cpu, int vector, int eip, int nextEip) {

@@ -1,0 +1,231 @@
+package org.oxen.vmm.core.debug;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.debug.gdbstub.GdbServer;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.Vmm;
+import org.oxen.vmm.core.domain.DomainImpl;
+
+/**
+ * {@code xl debug}'s target: a PV domain under Debian's gdb and under a raw remote-protocol
+ * client, beside a domain that must run on while the debugged one is stopped.
+ */
+class DomainDebugTest {
+
+    @TempDir
+    Path dir;
+
+    private static DomainImpl create(Vmm vmm, String name, String program, String cmdline) throws Exception {
+        return (DomainImpl) vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, program))
+                .memoryMiB(8).cmdline(cmdline).build());
+    }
+
+    private static void awaitConsole(DomainImpl d, String text) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!d.consoleOutput().contains(text) && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertTrue(d.consoleOutput().contains(text), d.consoleOutput());
+    }
+
+    @Test
+    void gdbBreaksInAPvKernelStepsSetsAVariableAndTheKernelPasses() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 2);
+        try {
+            DomainImpl d = create(vmm, "target", "gdbtarget", "");
+            awaitConsole(d, "waiting for a debugger");
+            Path elf = dir.resolve("gdbtarget.elf");
+            Files.write(elf, GuestImages.load(GuestImages.Flavor.PV, "gdbtarget"));
+            try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0)) {
+                String out = gdb(elf, stub.port(),
+                        "info threads",
+                        "break tick",
+                        "set var *(int*)&go = 1",
+                        "continue",
+                        "p/x $eip",
+                        "p *(int*)&counter",
+                        "stepi",
+                        "p/x $eip",
+                        "p *(int*)&counter",
+                        "p $cs & 3",
+                        "delete",
+                        "detach");
+                assertTrue(out.contains("* 1    Thread 1"), out);
+                assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
+                List<String> v = values(out);
+                int tick = printed(d, "tick");
+                assertEquals(List.of(hex(tick), "0", hex(tick + 6), "1", "1"), v,
+                        "at tick (incl counter: 6 bytes), counter 0, one step later, counter 1, ring 1: " + out);
+                assertTrue(out.contains("[Inferior 1 (Remote target) detached]"), out);
+            }
+            assertTrue(d.awaitShutdown(30, TimeUnit.SECONDS), d.consoleOutput());
+            assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElse(null), d.consoleOutput());
+            assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+            assertEquals(0, vmm.internalErrors());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    @Test
+    void aStoppedDomainIsPausedWhileItsNeighbourRunsOnAndTheGuardRefusesOtherMemory() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1); // one pCPU: the neighbour can only run if the stop freed it
+        try {
+            DomainImpl d = create(vmm, "target", "gdbtarget", "");
+            DomainImpl other = create(vmm, "other", "cpubench", "loop=2000000000 mix=0");
+            awaitConsole(d, "waiting for a debugger");
+            long free = vmm.freeFrames();
+            try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0);
+                    Socket s = new Socket(InetAddress.getLoopbackAddress(), stub.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                InputStream in = s.getInputStream();
+                assertTrue(exchange(in, out, "?").startsWith("T02thread:01;"), "stopped by the attach");
+                assertEquals(DomainState.PAUSED, d.state());
+                long dCpu = d.cpuTimeNanos(), otherCpu = other.cpuTimeNanos();
+                Thread.sleep(300);
+                assertEquals(dCpu, d.cpuTimeNanos(), "the stopped domain ran");
+                assertTrue(other.cpuTimeNanos() > otherCpu, "the neighbour did not run while the target was stopped");
+                assertEquals(DomainState.RUNNING, other.state());
+
+                // the guard: another domain's frame and the target's own page tables are out of reach
+                long otherFrame = (long) other.memory().p2m(0) << 12;
+                String refused = monitor(in, out, "phys " + Long.toHexString(otherFrame) + " 4");
+                assertTrue(refused.contains("is not domain " + d.id() + "'s memory"), refused);
+                assertEquals("E0E", exchange(in, out, "Z0," + Integer.toHexString(printed(d, "page tables")) + ",1"),
+                        "a breakpoint in a page table (a write the guard refuses)");
+
+                // resume, then Ctrl-C: stopped again, and paused again
+                send(out, "c");
+                assertEquals('+', in.read());
+                Thread.sleep(50);
+                assertFalse(d.state() == DomainState.PAUSED, "running after c");
+                out.write(0x03);
+                out.flush();
+                assertTrue(reply(in, out).startsWith("T02thread:01;"), "interrupted by Ctrl-C");
+                assertEquals(DomainState.PAUSED, d.state());
+                assertEquals("OK", exchange(in, out, "D"));
+            }
+            // the stub detaches after its OK to D: the domain runs on soon after
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (d.state() == DomainState.PAUSED && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertFalse(d.state() == DomainState.PAUSED, "the debugger left the domain paused");
+            // destroy while a debugger is attached and holds it stopped: every frame comes back
+            try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0);
+                    Socket s = new Socket(InetAddress.getLoopbackAddress(), stub.port())) {
+                s.setSoTimeout(10_000);
+                assertTrue(exchange(s.getInputStream(), s.getOutputStream(), "?").startsWith("T02"));
+                assertEquals("OK", exchange(s.getInputStream(), s.getOutputStream(), "Z0,"
+                        + Integer.toHexString(printed(d, "tick")) + ",1"));
+                vmm.destroy(d.id());
+            }
+            vmm.destroy(other.id());
+            assertTrue(vmm.freeFrames() > free, "frames back");
+            assertEquals(0, vmm.internalErrors());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private static String hex(int v) {
+        return "0x" + Integer.toHexString(v);
+    }
+
+    /** An address the kernel printed: "NAME at 0x...". */
+    private static int printed(DomainImpl d, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(name + " at 0x([0-9a-f]+)").matcher(d.consoleOutput());
+        assertTrue(m.find(), d.consoleOutput());
+        return (int) Long.parseLong(m.group(1), 16);
+    }
+
+    // ---- the remote protocol by hand
+
+    private static String monitor(InputStream in, OutputStream out, String command) throws IOException {
+        send(out, "qRcmd," + HexFormat.of().formatHex(command.getBytes(StandardCharsets.US_ASCII)));
+        assertEquals('+', in.read());
+        // the stub answers with the text hex-encoded in one reply packet
+        return new String(HexFormat.of().parseHex(reply(in, out)), StandardCharsets.US_ASCII);
+    }
+
+    private static String exchange(InputStream in, OutputStream out, String payload) throws IOException {
+        send(out, payload);
+        assertEquals('+', in.read(), "ack of " + payload);
+        return reply(in, out);
+    }
+
+    private static void send(OutputStream out, String payload) throws IOException {
+        int sum = 0;
+        for (char c : payload.toCharArray()) {
+            sum += c;
+        }
+        out.write(String.format("$%s#%02x", payload, sum & 0xFF).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String reply(InputStream in, OutputStream out) throws IOException {
+        assertEquals('$', in.read());
+        StringBuilder reply = new StringBuilder();
+        int c;
+        int rsum = 0;
+        while ((c = in.read()) != '#') {
+            reply.append((char) c);
+            rsum += c;
+        }
+        int cs = Integer.parseInt("" + (char) in.read() + (char) in.read(), 16);
+        assertEquals(rsum & 0xFF, cs, "checksum of the reply " + reply);
+        out.write('+');
+        return reply.toString();
+    }
+
+    private static List<String> values(String out) {
+        List<String> v = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.matches("\\$\\d+ = .*")) {
+                v.add(line.substring(line.indexOf("= ") + 2).trim());
+            }
+        }
+        return v;
+    }
+
+    private String gdb(Path elf, int port, String... commands) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("gdb", "-nx", "-batch", "-ex", "set confirm off", "-ex",
+                "set pagination off", "-ex", "file " + elf, "-ex", "target remote 127.0.0.1:" + port));
+        for (String c : commands) {
+            cmd.add("-ex");
+            cmd.add(c);
+        }
+        Path log = dir.resolve("gdb.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        String out = Files.readString(log);
+        if (!done) {
+            p.destroyForcibly();
+            throw new AssertionError("gdb did not finish within 60 s:\n" + out);
+        }
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+}
