@@ -135,7 +135,7 @@ static void attack_prod(void)
     volatile struct xencons_interface *r = console_ring();
     CHECK(r != 0, "no console ring mapped");
     uint64_t end = guest_time_ns() + 10 * SECOND;
-    while (r->connection != XENCONSOLE_CONNECTED) {
+    while (XENCONS_CONNECTION(r) != XENCONSOLE_CONNECTED) {
         CHECK(guest_time_ns() < end, "the console ring never connected");
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
@@ -145,7 +145,7 @@ static void attack_prod(void)
     mb();
     evtchn_send(console_evtchn());
     end = guest_time_ns() + 10 * SECOND;
-    while (r->connection == XENCONSOLE_CONNECTED) {
+    while (XENCONS_CONNECTION(r) == XENCONSOLE_CONNECTED) {
         CHECK(guest_time_ns() < end, "the backend still serves a ring whose out_prod is 100000 bytes ahead");
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }

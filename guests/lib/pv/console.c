@@ -49,7 +49,7 @@ void pv_console_init(void)
 
 static int ring_connected(void)
 {
-    return ring && ring->connection == XENCONSOLE_CONNECTED;
+    return ring && XENCONS_CONNECTION(ring) == XENCONSOLE_CONNECTED;
 }
 
 static void notify(void)
