@@ -126,7 +126,7 @@ final class DomainConsole implements GuestConsole {
                 page.putIntRelease(CONS_OUT_CONS, prod);
                 port.send();
             } catch (IllegalStateException e) {
-                // the domain was destroyed under us: its mapping is revoked, its port closed
+                // closed under us (the backend stops)
                 return -1;
             }
         }

@@ -185,6 +185,30 @@ class ConsoledTest {
         assertTrue(out.endsWith("> poweroff\nconsole: powering off\nRESULT: PASS\n"), out);
     }
 
+    /**
+     * Regression: on_poweroff=destroy destroys a domain as soon as it shut down, possibly before
+     * the service thread read the last of its ring; the last lines (RESULT: PASS) were lost
+     * because the mapping was revoked. A destroyed domain's mapping now keeps a copy of the page.
+     */
+    @Test
+    void theLastOutputIsReadEvenWhenTheDomainIsDestroyedFirst() throws Exception {
+        Domain d = create("destroyed-first", "hello", "", true);
+        var ring = d.consoleRing().orElseThrow();
+        // a console connected by hand and never drained while the guest runs
+        DomainConsole c = new DomainConsole(d.id(), d.name(), 64 * 1024, problems::add);
+        c.connect(vmm.foreignMemory().map(d.id(), ring.mfn()),
+                vmm.eventChannels().bindInterdomain(d.id(), ring.port(), p -> { }));
+        vmm.unpause(d.id());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS));
+        vmm.destroy(d.id());
+        assertTrue(c.drain() > 0, "the ring's last bytes are readable after the destroy");
+        String log = text(c);
+        assertTrue(log.contains("hello: flavor=pv") && log.endsWith("RESULT: PASS\n"), log);
+        c.end(false);
+        assertEquals(-1, c.drain());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     @Test
     void onlyTheLastEndedConsolesAreKept() throws Exception {
         startConsoled(new Consoled.Settings(4096, 2, 30, TimeUnit.MILLISECONDS.toNanos(200)));

@@ -249,7 +249,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
-            // in the freeing's critical section: a mapping made before is revoked, one after
+            // in the freeing's critical section: a mapping made before is detached, one after
             // finds the frames gone (ForeignMappings)
             foreign.revokeAll(d.id());
             int n = pool.releaseDomain(d.id());

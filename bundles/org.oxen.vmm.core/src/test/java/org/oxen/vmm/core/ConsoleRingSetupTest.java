@@ -20,11 +20,12 @@ import org.oxen.vmm.api.PvConsoleRing;
 import org.oxen.vmm.api.backend.ForeignMapException;
 import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.FramePool;
 
 /**
  * start_info's console as xc_dom/libxl leave it (a page of the guest's memory, DISCONNECTED until
  * a backend connects, a port unbound for Domain-0), and Domain-0's foreign mapping of that page:
- * Xen's refusals, references held while mapped, revocation when the domain is destroyed.
+ * Xen's refusals, references held while mapped, a private copy once the domain is destroyed.
  */
 class ConsoleRingSetupTest {
 
@@ -95,7 +96,7 @@ class ConsoleRingSetupTest {
         assertEquals(-Errno.EBUSY,
                 assertThrows(ForeignMapException.class, () -> vmm.foreignMemory().map(d.id(), l3)).errno());
 
-        // closing drops the reference; a second mapping is revoked by the destroy
+        // closing drops the reference; a second mapping is detached by the destroy
         m.close();
         m.close();
         assertFalse(m.isMapped());
@@ -103,11 +104,19 @@ class ConsoleRingSetupTest {
         assertThrows(IllegalStateException.class, () -> m.page().getByte(0));
         ForeignMapping m2 = vmm.foreignMemory().map(d.id(), mfn);
         assertEquals(1, vmm.foreignMemory().count(d.id()));
+        m2.page().putInt(Rings.CONS_OUT_PROD, 0x1234);
         vmm.destroy(d.id());
-        assertFalse(m2.isMapped());
-        assertThrows(IllegalStateException.class, () -> m2.page().getInt(Rings.CONS_OUT_PROD));
+        assertFalse(m2.isMapped(), "the frame went with its domain");
         assertEquals(0, vmm.foreignMemory().count(d.id()));
+        // the view keeps the bytes as they were (a backend's last read of the ring) ...
+        assertEquals(0x1234, m2.page().getInt(Rings.CONS_OUT_PROD));
+        // ... from a private copy: the frame is back in the pool, untouched by writes to the view
+        assertEquals(FramePool.OWNER_FREE, vmm.pool().owner((int) mfn));
+        int inFrame = vmm.pool().ram().read32((mfn << 12) + Rings.CONS_IN_PROD);
+        m2.page().putInt(Rings.CONS_IN_PROD, 0x5678);
+        assertEquals(inFrame, vmm.pool().ram().read32((mfn << 12) + Rings.CONS_IN_PROD));
         m2.close();
+        assertThrows(IllegalStateException.class, () -> m2.page().getInt(Rings.CONS_OUT_PROD));
         vmm.destroy(other.id());
         assertEquals(free, vmm.freeFrames(), "every frame back");
         assertEquals(0, vmm.internalErrors());

@@ -12,10 +12,13 @@ public interface ForeignMapping extends AutoCloseable {
     /** The machine frame number. */
     long mfn();
 
-    /** Whether the mapping still holds (not closed, its domain not destroyed). */
+    /** Whether the mapping still holds the frame (not closed, its domain not destroyed). */
     boolean isMapped();
 
-    /** The frame's bytes, writable; every access throws {@link IllegalStateException} once unmapped. */
+    /**
+     * The frame's bytes, writable; after the domain's destruction a private copy of them as they
+     * were then; every access throws {@link IllegalStateException} once closed.
+     */
     PageView page();
 
     /** Unmaps (idempotent): the frame's references are dropped. */

@@ -11,9 +11,11 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p>The mapping is writable and holds a general and a writable type reference on the frame, as
  * Xen's does: while it lasts the guest cannot turn the frame into a page table or descriptor page.
- * When the domain is destroyed its mappings are revoked first (every access then throws
- * {@link IllegalStateException}), so a frame that returns to the pool is never reachable through
- * one. Thread-safe; registered by the VMM as a service.
+ * When the domain is destroyed its mappings are detached first: each view goes on showing the
+ * frame's bytes as they were then, from a private copy (writes reach no frame), until it is
+ * closed, as a Xen backend keeps reading a dying domain's page until it unmaps it (the last of a
+ * console ring); a frame that returns to the pool is never reachable through one. Thread-safe;
+ * registered by the VMM as a service.
  */
 @ProviderType
 public interface ForeignMemory {

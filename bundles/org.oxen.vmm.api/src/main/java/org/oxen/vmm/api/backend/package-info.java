@@ -10,7 +10,7 @@
  *     {@link org.oxen.vmm.api.backend.GrantException} carrying Xen's GNTST_ status.</li>
  * <li>{@link org.oxen.vmm.api.backend.ForeignMemory} (1.1): map a frame a guest owns by its
  *     machine frame number (privcmd's foreign mapping), as xenconsoled maps a PV guest's console
- *     page; revoked when the domain is destroyed.</li>
+ *     page; detached when the domain is destroyed (a copy of its last bytes).</li>
  * <li>Event channels: {@link org.oxen.vmm.api.Dom0EventChannels} of the parent package.</li>
  * <li>{@link org.oxen.vmm.api.backend.Xenstore}: a connection to xenstored as Domain-0, with
  *     watches ({@link org.oxen.vmm.api.backend.XenstoreWatcher}) and transactions

@@ -21,14 +21,15 @@ import org.oxen.vmm.api.backend.PageView;
 /**
  * Domain-0's foreign mappings of guest frames by MFN (privcmd's mmap, Xen's get_page_from_l1e
  * with a foreign owner): each holds a general and a writable type reference on its frame, and
- * the domain's destruction revokes every one before its frames return to the pool.
+ * the domain's destruction detaches every one (a private copy of the bytes from then on) before
+ * its frames return to the pool.
  *
  * <p>Locking: the mm lock (the {@link FramePool} monitor) guards the table of mappings and the
  * frame references; each mapping's monitor guards its bytes: an access holds only that monitor
- * and checks the mapping still holds, revocation and close take the mm lock, then the mapping's.
- * So no access can touch a frame once its mapping is gone. The domains are looked up through
+ * and checks the mapping still holds, detaching and close take the mm lock, then the mapping's.
+ * So no access can touch a frame once it has left the domain. The domains are looked up through
  * {@link Domains}, whose answers are checked under the mm lock (a dying domain maps nothing; its
- * destroy revokes under the same lock after it became dying).
+ * destroy detaches under the same lock after it became dying).
  */
 public final class ForeignMappings implements ForeignMemory {
 
@@ -74,8 +75,12 @@ public final class ForeignMappings implements ForeignMemory {
     }
 
     /**
-     * Revokes every mapping of {@code domid} (its destruction, before the frames are freed):
-     * their accesses throw from now on. Returns how many there were.
+     * Detaches every mapping of {@code domid} (its destruction, before the frames are freed): each
+     * view goes on showing the frame's bytes as they were at this moment, from a private copy
+     * (writes reach no frame), until its holder closes it; the frame itself goes back to the pool.
+     * Xen keeps a dying domain's page while a backend maps it; the copy gives the backend the same
+     * view (its last read of a ring after the domain ended) without holding the frame. Returns how
+     * many there were.
      */
     public int revokeAll(int domid) {
         synchronized (pool) {
@@ -83,7 +88,10 @@ public final class ForeignMappings implements ForeignMemory {
             if (ms == null) return 0;
             for (Mapping m : ms) {
                 synchronized (m) {
-                    m.page = null;
+                    if (m.page != null) {
+                        m.page = m.page.clone();
+                        m.detached = true;
+                    }
                 }
             }
             return ms.size();
@@ -102,8 +110,10 @@ public final class ForeignMappings implements ForeignMemory {
         private final int domid;
         private final int mfn;
         private final DomainMemory dm;
-        /** The frame's bytes while mapped; null once closed or revoked. Guarded by this. */
+        /** The frame's bytes while mapped (a private copy once detached); null once closed. Guarded by this. */
         private byte[] page;
+        /** Its domain was destroyed: {@link #page} is a copy, the frame is no longer held. Guarded by this. */
+        private boolean detached;
 
         Mapping(int domid, int mfn, DomainMemory dm, byte[] page) {
             this.domid = domid;
@@ -124,7 +134,7 @@ public final class ForeignMappings implements ForeignMemory {
 
         @Override
         public synchronized boolean isMapped() {
-            return page != null;
+            return page != null && !detached;
         }
 
         @Override
@@ -138,6 +148,7 @@ public final class ForeignMappings implements ForeignMemory {
                 synchronized (this) {
                     if (page == null) return;
                     page = null;
+                    if (detached) return; // the frame went with its domain
                 }
                 List<Mapping> ms = byDomain.get(domid);
                 if (ms != null && ms.remove(this)) {
