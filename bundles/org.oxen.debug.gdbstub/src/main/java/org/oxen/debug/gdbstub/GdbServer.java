@@ -54,6 +54,25 @@ public final class GdbServer implements AutoCloseable {
         return g;
     }
 
+    /**
+     * A TCP port as a user types it for a stub ({@code machine gdb}, {@code xl debug}): 0..65535,
+     * 0 for a free one.
+     *
+     * @throws IllegalArgumentException naming the text that is not a port
+     */
+    public static int parsePort(String text) {
+        int port;
+        try {
+            port = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("'" + text + "' is not a TCP port (0..65535)");
+        }
+        return port;
+    }
+
     public int port() {
         return socket.getLocalPort();
     }

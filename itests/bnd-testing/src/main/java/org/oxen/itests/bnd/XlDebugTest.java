@@ -9,8 +9,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.test.common.annotation.InjectService;
+import org.oxen.debug.testing.GdbBatch;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.Hypervisor;
@@ -116,21 +115,6 @@ class XlDebugTest {
     }
 
     private String gdb(Path elf, int port, String... commands) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("gdb", "-nx", "-batch", "-ex", "set confirm off", "-ex",
-                "set pagination off", "-ex", "file " + elf, "-ex", "target remote 127.0.0.1:" + port));
-        for (String c : commands) {
-            cmd.add("-ex");
-            cmd.add(c);
-        }
-        Path log = dir.resolve("gdb.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean done = p.waitFor(90, TimeUnit.SECONDS);
-        String out = Files.readString(log);
-        if (!done) {
-            p.destroyForcibly();
-            throw new AssertionError("gdb did not finish within 90 s:\n" + out);
-        }
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return GdbBatch.run(elf, port, dir, 90, "", commands);
     }
 }

@@ -90,16 +90,11 @@ public final class DebugCommand extends DomainSubcommand {
             throw new XlUsageException(ops.isEmpty() ? "'debug' requires a domain" : "too many arguments");
         }
         Domain d = DomainLookup.guest(hv, ops.get(0), "debugged");
-        int port = 0;
-        if (ops.size() == 2) {
-            try {
-                port = Integer.parseInt(ops.get(1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 0 || port > 65535) {
-                throw new XlError("Error: '" + ops.get(1) + "' is not a TCP port (0..65535)");
-            }
+        int port;
+        try {
+            port = ops.size() == 2 ? GdbServer.parsePort(ops.get(1)) : 0;
+        } catch (IllegalArgumentException e) {
+            throw new XlError("Error: " + e.getMessage());
         }
         GdbServer server;
         synchronized (servers) {

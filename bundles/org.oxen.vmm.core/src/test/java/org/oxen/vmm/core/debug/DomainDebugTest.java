@@ -5,21 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oxen.debug.gdbstub.GdbServer;
+import org.oxen.debug.testing.GdbBatch;
+import org.oxen.debug.testing.RemoteProtocolClient;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainState;
@@ -73,7 +68,7 @@ class DomainDebugTest {
                         "detach");
                 assertTrue(out.contains("* 1    Thread 1"), out);
                 assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
-                List<String> v = values(out);
+                List<String> v = GdbBatch.values(out);
                 int tick = printed(d, "tick");
                 assertEquals(List.of(hex(tick), "0", hex(tick + 6), "1", "1"), v,
                         "at tick (incl counter: 6 bytes), counter 0, one step later, counter 1, ring 1: " + out);
@@ -97,11 +92,8 @@ class DomainDebugTest {
             awaitConsole(d, "waiting for a debugger");
             long free = vmm.freeFrames();
             try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0);
-                    Socket s = new Socket(InetAddress.getLoopbackAddress(), stub.port())) {
-                s.setSoTimeout(10_000);
-                OutputStream out = s.getOutputStream();
-                InputStream in = s.getInputStream();
-                assertTrue(exchange(in, out, "?").startsWith("T02thread:01;"), "stopped by the attach");
+                    RemoteProtocolClient c = new RemoteProtocolClient(stub.port())) {
+                assertTrue(c.exchange("?").startsWith("T02thread:01;"), "stopped by the attach");
                 assertEquals(DomainState.PAUSED, d.state());
                 long dCpu = d.cpuTimeNanos(), otherCpu = other.cpuTimeNanos();
                 Thread.sleep(300);
@@ -111,21 +103,20 @@ class DomainDebugTest {
 
                 // the guard: another domain's frame and the target's own page tables are out of reach
                 long otherFrame = (long) other.memory().p2m(0) << 12;
-                String refused = monitor(in, out, "phys " + Long.toHexString(otherFrame) + " 4");
+                String refused = c.monitor("phys " + Long.toHexString(otherFrame) + " 4");
                 assertTrue(refused.contains("is not domain " + d.id() + "'s memory"), refused);
-                assertEquals("E0E", exchange(in, out, "Z0," + Integer.toHexString(printed(d, "page tables")) + ",1"),
+                assertEquals("E0E", c.exchange("Z0," + Integer.toHexString(printed(d, "page tables")) + ",1"),
                         "a breakpoint in a page table (a write the guard refuses)");
 
                 // resume, then Ctrl-C: stopped again, and paused again
-                send(out, "c");
-                assertEquals('+', in.read());
+                c.send("c");
+                assertEquals('+', c.read());
                 Thread.sleep(50);
                 assertFalse(d.state() == DomainState.PAUSED, "running after c");
-                out.write(0x03);
-                out.flush();
-                assertTrue(reply(in, out).startsWith("T02thread:01;"), "interrupted by Ctrl-C");
+                c.interrupt();
+                assertTrue(c.reply().startsWith("T02thread:01;"), "interrupted by Ctrl-C");
                 assertEquals(DomainState.PAUSED, d.state());
-                assertEquals("OK", exchange(in, out, "D"));
+                assertEquals("OK", c.exchange("D"));
             }
             // the stub detaches after its OK to D: the domain runs on soon after
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -135,10 +126,9 @@ class DomainDebugTest {
             assertFalse(d.state() == DomainState.PAUSED, "the debugger left the domain paused");
             // destroy while a debugger is attached and holds it stopped: every frame comes back
             try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0);
-                    Socket s = new Socket(InetAddress.getLoopbackAddress(), stub.port())) {
-                s.setSoTimeout(10_000);
-                assertTrue(exchange(s.getInputStream(), s.getOutputStream(), "?").startsWith("T02"));
-                assertEquals("OK", exchange(s.getInputStream(), s.getOutputStream(), "Z0,"
+                    RemoteProtocolClient c = new RemoteProtocolClient(stub.port())) {
+                assertTrue(c.exchange("?").startsWith("T02"));
+                assertEquals("OK", c.exchange("Z0,"
                         + Integer.toHexString(printed(d, "tick")) + ",1"));
                 vmm.destroy(d.id());
             }
@@ -161,71 +151,7 @@ class DomainDebugTest {
         return (int) Long.parseLong(m.group(1), 16);
     }
 
-    // ---- the remote protocol by hand
-
-    private static String monitor(InputStream in, OutputStream out, String command) throws IOException {
-        send(out, "qRcmd," + HexFormat.of().formatHex(command.getBytes(StandardCharsets.US_ASCII)));
-        assertEquals('+', in.read());
-        // the stub answers with the text hex-encoded in one reply packet
-        return new String(HexFormat.of().parseHex(reply(in, out)), StandardCharsets.US_ASCII);
-    }
-
-    private static String exchange(InputStream in, OutputStream out, String payload) throws IOException {
-        send(out, payload);
-        assertEquals('+', in.read(), "ack of " + payload);
-        return reply(in, out);
-    }
-
-    private static void send(OutputStream out, String payload) throws IOException {
-        int sum = 0;
-        for (char c : payload.toCharArray()) {
-            sum += c;
-        }
-        out.write(String.format("$%s#%02x", payload, sum & 0xFF).getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    private static String reply(InputStream in, OutputStream out) throws IOException {
-        assertEquals('$', in.read());
-        StringBuilder reply = new StringBuilder();
-        int c;
-        int rsum = 0;
-        while ((c = in.read()) != '#') {
-            reply.append((char) c);
-            rsum += c;
-        }
-        int cs = Integer.parseInt("" + (char) in.read() + (char) in.read(), 16);
-        assertEquals(rsum & 0xFF, cs, "checksum of the reply " + reply);
-        out.write('+');
-        return reply.toString();
-    }
-
-    private static List<String> values(String out) {
-        List<String> v = new ArrayList<>();
-        for (String line : out.split("\n")) {
-            if (line.matches("\\$\\d+ = .*")) {
-                v.add(line.substring(line.indexOf("= ") + 2).trim());
-            }
-        }
-        return v;
-    }
-
     private String gdb(Path elf, int port, String... commands) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("gdb", "-nx", "-batch", "-ex", "set confirm off", "-ex",
-                "set pagination off", "-ex", "file " + elf, "-ex", "target remote 127.0.0.1:" + port));
-        for (String c : commands) {
-            cmd.add("-ex");
-            cmd.add(c);
-        }
-        Path log = dir.resolve("gdb.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        String out = Files.readString(log);
-        if (!done) {
-            p.destroyForcibly();
-            throw new AssertionError("gdb did not finish within 60 s:\n" + out);
-        }
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return GdbBatch.run(elf, port, dir, 60, "", commands);
     }
 }

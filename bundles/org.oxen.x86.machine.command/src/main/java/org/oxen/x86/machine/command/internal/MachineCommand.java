@@ -311,16 +311,11 @@ public final class MachineCommand {
             throw new MachineException("usage: machine gdb <id> [port]");
         }
         Machine m = machine(ops.get(0));
-        int port = 0;
-        if (ops.size() == 2) {
-            try {
-                port = Integer.parseInt(ops.get(1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 0 || port > 65535) {
-                throw new MachineException("'" + ops.get(1) + "' is not a TCP port (0..65535)");
-            }
+        int port;
+        try {
+            port = ops.size() == 2 ? GdbServer.parsePort(ops.get(1)) : 0;
+        } catch (IllegalArgumentException e) {
+            throw new MachineException(e.getMessage(), e);
         }
         if (m.state() != MachineState.RUNNING) {
             throw new MachineException("machine " + m.id() + " has ended (" + describeEnd(m) + "): nothing to debug");
