@@ -135,6 +135,11 @@ size_t console_read(char *buf, size_t max)
 {
     if (!ring_connected())
         return 0;
+    if (!replayed && !io_only) {
+        /* the backend connected (and notified) while we waited for keys:
+         * show what we wrote before, now rather than at our next write */
+        guest_console_write("", 0);
+    }
     uint32_t cons = ring->in_cons, prod = ring->in_prod;
     mb();
     if (prod - cons > sizeof ring->in)              /* a broken backend: ignore */

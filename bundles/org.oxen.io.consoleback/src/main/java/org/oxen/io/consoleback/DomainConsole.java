@@ -95,6 +95,8 @@ final class DomainConsole implements GuestConsole {
         page.fullFence();
         page.putByte(CONS_CONNECTION, Rings.XENCONSOLE_CONNECTED);
         page.fullFence();
+        // tell the guest: one waiting for keys replays its early output now (the kit)
+        p.send();
     }
 
     /**

@@ -62,10 +62,10 @@ class XlDebugTest {
         assertEquals(0, gogo.get("xl.status"), gogo.err());
         Domain d = hv.find("xd-gdb").orElseThrow();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!GuestOutput.of(d).contains("waiting for a debugger") && System.nanoTime() < end) {
+        while (!(GuestOutput.of(d) + d.consoleOutput()).contains("waiting for a debugger") && System.nanoTime() < end) {
             Thread.sleep(10);
         }
-        assertTrue(GuestOutput.of(d).contains("waiting for a debugger"), GuestOutput.of(d));
+        assertTrue((GuestOutput.of(d) + d.consoleOutput()).contains("waiting for a debugger"), GuestOutput.of(d));
 
         // errors first, each one line and status 1
         gogo.run("xl debug");
