@@ -8,7 +8,7 @@
  *           until it has answered N; then every answer must have been one
  *           upcall for one event (none lost, none spurious).
  *   role=b: EVTCHNOP_bind_interdomain(peer, P) (port=P, required: the port
- *           role=a printed; a domain's port 1 is its store_evtchn), retrying with SCHEDOP_yield for up to
+ *           role=a printed; a domain's port 1 is its store_evtchn, port 2 its console's), retrying with SCHEDOP_yield for up to
  *           10 s while the peer has not allocated it (-EINVAL); drops the
  *           event Xen marks pending at bind time; then N round trips: send,
  *           SCHEDOP_block until the answer arrived.

@@ -40,6 +40,11 @@ void pv_fill_trap_ctxt(trap_info_t ctxt[256]);
 void hypervisor_callback(void);     /* lib/pv/entry.S */
 void failsafe_callback(void);
 
+/* ---- console (lib/pv/console.c) ----------------------------------------- */
+size_t console_read(char *buf, size_t max);   /* keys typed at xl console; 0 if none */
+evtchn_port_t console_evtchn(void);           /* start_info's console port */
+volatile struct xencons_interface *console_ring(void);   /* the mapped ring, or NULL */
+
 /* ---- event channels (lib/pv/evtchn.c) -------------------------------- */
 typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
 /* Route port to handler h on vcpu cpu and unmask it (EVTCHNOP_unmask). */

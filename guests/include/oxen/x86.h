@@ -108,6 +108,11 @@ static inline uint16_t read_ss(void) { uint16_t s; __asm__ volatile("movw %%ss,%
 
 static inline void cpu_relax(void) { __asm__ volatile("" ::: "memory"); }
 #define barrier() __asm__ volatile("" ::: "memory")
+/* x86 keeps stores in order and loads in order: only store->load needs a
+ * fence, a locked add (i386 has no mfence). */
+#define mb()  __asm__ volatile("lock; addl $0,0(%%esp)" ::: "memory", "cc")
+#define rmb() barrier()
+#define wmb() barrier()
 
 /* Atomics available on a 386: xchg is implicitly locked, bts/btr/incl with lock. */
 static inline uint32_t xchg32(volatile uint32_t *p, uint32_t v)

@@ -279,6 +279,16 @@ struct xencons_interface {
     uint32_t in_cons, in_prod;
     uint32_t out_cons, out_prod;
 };
+/* Xen 4.21's console.h adds `uint8_t connection` after out_prod: whether a backend
+ * serves the ring (0 connected, 1 disconnected). Debian's headers (which
+ * XenHeadersTest compares this struct with) predate it, so the kit reads the byte
+ * through this accessor instead of a member. */
+#define XENCONS_CONNECTION_OFFSET 3088
+#define XENCONS_CONNECTION(intf) (((volatile uint8_t *)(intf))[XENCONS_CONNECTION_OFFSET])
+#define XENCONSOLE_CONNECTED    0
+#define XENCONSOLE_DISCONNECTED 1
+_Static_assert(__builtin_offsetof(struct xencons_interface, out_prod) + 4 == XENCONS_CONNECTION_OFFSET,
+               "the connection flag follows out_prod");
 
 /* ---- scheduling (sched.h) ------------------------------------------- */
 #define SCHEDOP_yield     0

@@ -1,62 +1,106 @@
 /*
- * console.c -- PV console output.
+ * console.c -- the PV console: the console ring once a backend serves it,
+ * HYPERVISOR_console_io before that (as Linux's hvc_xen and Mini-OS do).
  *
- * First choice is HYPERVISOR_console_io(CONSOLEIO_write), which oxen
- * provides to every guest (Xen proper only to privileged or debug-build
- * domains).  If it fails, the kit falls back for good to the console ring:
- * the page start_info.console.domU.mfn, mapped over a page of our .bss,
- * written as producer of out[] and kicked through the console event channel.
- * A recursive spinlock keeps lines of different vcpus apart.
+ * The ring is the page start_info.console.domU.mfn (struct xencons_interface),
+ * which the builder maps in the start-of-day region (found through the M2P, as
+ * Mini-OS's mfn_to_virt); its event channel is start_info.console.domU.evtchn.  Its connection byte (console.h, Xen 4.21)
+ * says whether a backend serves it: the builder leaves it DISCONNECTED, the
+ * backend (oxen's consoled) sets CONNECTED once it has mapped the page and
+ * bound the port, and DISCONNECTED again when it stops.  Each write looks:
+ *
+ *  - disconnected: console_io, the hypervisor's debug console (xl dmesg), and
+ *    a copy into an early buffer (EARLY_BYTES, the oldest dropped);
+ *  - connected: the first such write replays the early buffer into the ring
+ *    (as Linux replays its log to a console that registers late), then
+ *    writes go to out[]: copy, wmb, out_prod, notify.  A full ring means the
+ *    backend has not caught up (or rate-limits us): kick it and yield until
+ *    it has room, as hvc_xen's domU_write_console does; if it disconnects
+ *    meanwhile the rest goes to console_io.
+ *
+ * Command line console=io keeps every byte on console_io (a benchmark compares
+ * the two paths).  console_read() takes what the backend put into in[]
+ * (keys typed at xl console).  A recursive spinlock keeps lines of different
+ * vcpus apart.
  */
 #include <oxen/pv.h>
 
-static uint8_t ring_page[PAGE_SIZE] ALIGNED(PAGE_SIZE);
-static struct xencons_interface *ring;
-static int mode;                    /* 0: console_io, 1: ring, -1: nowhere */
+#define EARLY_BYTES 8192
+
+static volatile struct xencons_interface *ring;
+static int io_only;                 /* console=io */
+static int replayed;                /* the early buffer went into the ring */
+static char early[EARLY_BYTES];
+static uint32_t early_len;          /* bytes ever written early */
 static volatile uint32_t lock;
 static volatile uint32_t owner = ~0u;
 
 void pv_console_init(void)
 {
-    mode = 0;
-}
-
-static int ring_init(void)
-{
     const start_info_t *si = pv_start_info;
-    if (!si->console.domU.mfn)
-        return -1;
-    long rc = HYPERVISOR_update_va_mapping((uint32_t)ring_page,
-                                           ((uint64_t)si->console.domU.mfn << PAGE_SHIFT) |
-                                           PTE_P | PTE_RW | PTE_A | PTE_D,
-                                           UVMF_INVLPG | UVMF_LOCAL);
-    if (rc)
-        return -1;
-    ring = (struct xencons_interface *)ring_page;
-    return 0;
+    char v[8];
+
+    io_only = cmdline_get("console", v, sizeof v) && strcmp(v, "io") == 0;
+    if (io_only || !si->console.domU.mfn)
+        return;
+    /* the builder maps the page in the start-of-day region (Mini-OS's mfn_to_virt) */
+    ring = pv_mfn_to_virt(si->console.domU.mfn);
 }
 
-static void ring_write(const char *s, size_t n)
+static int ring_connected(void)
+{
+    return ring && XENCONS_CONNECTION(ring) == XENCONSOLE_CONNECTED;
+}
+
+static void notify(void)
 {
     evtchn_send_t send = { pv_start_info->console.domU.evtchn };
+    HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+}
+
+/* Writes all of s into out[], waiting for room; how many bytes went (less
+ * only if the backend disconnected). */
+static size_t ring_write(const char *s, size_t n)
+{
     size_t i = 0;
-    unsigned stalls = 0;
 
     while (i < n) {
         uint32_t cons = ring->out_cons, prod = ring->out_prod;
-        barrier();
+        mb();
         if (prod - cons >= sizeof ring->out) {       /* full: kick and wait */
-            HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+            notify();
             HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-            if (++stalls > 100000)
-                return;                              /* nobody reads: drop */
+            if (!ring_connected())
+                break;
             continue;
         }
-        ring->out[prod & (sizeof ring->out - 1)] = s[i++];
-        barrier();
-        ring->out_prod = prod + 1;
+        while (i < n && prod - cons < sizeof ring->out)
+            ring->out[prod++ & (sizeof ring->out - 1)] = s[i++];
+        wmb();
+        ring->out_prod = prod;
     }
-    HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+    notify();
+    return i;
+}
+
+static void early_keep(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        early[early_len++ % EARLY_BYTES] = s[i];
+}
+
+static void early_replay(void)
+{
+    uint32_t n = early_len < EARLY_BYTES ? early_len : EARLY_BYTES;
+    uint32_t start = early_len - n;
+    replayed = 1;
+    for (uint32_t i = 0; i < n; ) {
+        uint32_t at = (start + i) % EARLY_BYTES;
+        uint32_t chunk = EARLY_BYTES - at < n - i ? EARLY_BYTES - at : n - i;
+        if (ring_write(&early[at], chunk) < chunk)
+            return;
+        i += chunk;
+    }
 }
 
 void guest_console_write(const char *s, size_t n)
@@ -69,13 +113,53 @@ void guest_console_write(const char *s, size_t n)
             cpu_relax();
         owner = me;
     }
-    if (mode == 0 && HYPERVISOR_console_io(CONSOLEIO_write, n, s) < 0)
-        mode = ring_init() == 0 ? 1 : -1;
-    if (mode == 1)
-        ring_write(s, n);
+    size_t done = 0;
+    if (!io_only && ring_connected()) {
+        if (!replayed)
+            early_replay();
+        done = ring_write(s, n);
+    }
+    if (done < n) {
+        HYPERVISOR_console_io(CONSOLEIO_write, n - done, s + done);
+        if (!replayed)
+            early_keep(s + done, n - done);
+    }
     if (!nested) {
         owner = ~0u;
         barrier();
         lock = 0;
     }
+}
+
+size_t console_read(char *buf, size_t max)
+{
+    if (!ring_connected())
+        return 0;
+    if (!replayed && !io_only) {
+        /* the backend connected (and notified) while we waited for keys:
+         * show what we wrote before, now rather than at our next write */
+        guest_console_write("", 0);
+    }
+    uint32_t cons = ring->in_cons, prod = ring->in_prod;
+    mb();
+    if (prod - cons > sizeof ring->in)              /* a broken backend: ignore */
+        return 0;
+    size_t n = 0;
+    while (cons != prod && n < max)
+        buf[n++] = ring->in[cons++ & (sizeof ring->in - 1)];
+    mb();
+    ring->in_cons = cons;
+    if (n)
+        notify();
+    return n;
+}
+
+volatile struct xencons_interface *console_ring(void)
+{
+    return ring;
+}
+
+evtchn_port_t console_evtchn(void)
+{
+    return pv_start_info->console.domU.evtchn;
 }

@@ -12,7 +12,6 @@
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
 
-#define mb()  __asm__ volatile("lock; addl $0,0(%%esp)" ::: "memory")
 #define SECOND 1000000000ull
 
 static struct xenstore_domain_interface *ring;

@@ -13,6 +13,15 @@ public final class Rings {
     public static final int CONS_IN_PROD = 3076;
     public static final int CONS_OUT_CONS = 3080;
     public static final int CONS_OUT_PROD = 3084;
+    /**
+     * {@code uint8_t connection} (Xen 4.21's console.h): whether the backend services the ring.
+     * A toolstack that starts a guest before its backend (hyperlaunch; oxen, whose Java backend
+     * connects after the domain is created) sets it DISCONNECTED; the backend sets CONNECTED once
+     * it has mapped the page and bound the event channel. 0 = CONNECTED, the zeroed page's value.
+     */
+    public static final int CONS_CONNECTION = 3088;
+    public static final int XENCONSOLE_CONNECTED = 0;
+    public static final int XENCONSOLE_DISCONNECTED = 1;
 
     public static final int XS_REQ = 0;
     public static final int XS_RSP = 1024;

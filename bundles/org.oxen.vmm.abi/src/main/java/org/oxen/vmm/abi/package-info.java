@@ -4,7 +4,8 @@
  * elfnote.h), in one place, apart from any implementation. Offsets are byte offsets in the
  * i386 layout ({@code gcc -m32}). XenHeadersTest checks every constant against Xen's own
  * headers (Debian's libxen-dev); 2.0 dropped {@code Errno.EINTR} (Xen-internal, never returned
- * to guests) and {@code Xen.MAX_VMASST_TYPE} (defined only below interface version 4.6).
+ * to guests) and {@code Xen.MAX_VMASST_TYPE} (defined only below interface version 4.6); 2.3 added
+ * the console ring's {@code connection} flag ({@code Rings.CONS_CONNECTION}).
  */
 @Export
 @Version("2.3.0")

@@ -43,11 +43,24 @@ public interface Domain {
     /** The command line the kernel was given. */
     String cmdline();
 
-    /** What the guest wrote to its console so far (a bounded ring: the oldest output may be gone). */
+    /**
+     * Where the domain's console ring is (1.6), for a console backend; empty for a domain that
+     * has none. The guest's own console ({@code xl console}) is that ring, served by a backend as a
+     * {@link GuestConsole}; {@link #consoleOutput()} is console_io.
+     */
+    default java.util.Optional<PvConsoleRing> consoleRing() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * What the guest wrote with HYPERVISOR_console_io so far (a bounded ring: the oldest output
+     * may be gone): the hypervisor's debug console, whose lines also go to {@code xl dmesg}. A
+     * guest's own console is its console ring ({@link GuestConsole}).
+     */
     String consoleOutput();
 
     /**
-     * Calls {@code listener} with each new piece of console output (on the pCPU thread: return
+     * Calls {@code listener} with each new piece of console_io output (on the pCPU thread: return
      * quickly). Output already written is not replayed.
      */
     void addConsoleListener(Consumer<String> listener);

@@ -27,6 +27,12 @@ public interface GuestConsole {
     boolean isLive();
 
     /**
+     * Why the backend stopped serving this console although the domain runs on (1.6): the guest
+     * broke the ring protocol (a producer index beyond the ring); empty while it is served.
+     */
+    java.util.Optional<String> broken();
+
+    /**
      * The domain's console output so far, oldest first (bounded: the oldest bytes may be gone).
      * Kept after the domain ends.
      */
@@ -44,7 +50,7 @@ public interface GuestConsole {
      * Sends keystrokes to the guest. Bytes the guest's input ring has no room for are dropped,
      * as xenconsoled drops them when the ring is full.
      *
-     * @return how many bytes were accepted
+     * @return how many bytes were accepted (0 once the console is {@link #broken()})
      * @throws IllegalStateException if the domain has ended
      */
     int write(byte[] input, int offset, int length);

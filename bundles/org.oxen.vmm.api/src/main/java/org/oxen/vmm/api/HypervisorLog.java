@@ -8,7 +8,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * The hypervisor's own log (1.5, split out of {@link Hypervisor}): Xen's console ring as
  * {@code xl dmesg} reads it, which also holds what guests write through HYPERVISOR_console_io
  * (the debug console). A guest's own console ({@code xl console}) is not here: see
- * {@link GuestConsoles}. Thread-safe.
+ * {@link GuestConsole}. Thread-safe.
  */
 @ProviderType
 public interface HypervisorLog {

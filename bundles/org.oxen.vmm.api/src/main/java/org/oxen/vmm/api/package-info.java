@@ -18,11 +18,13 @@
  * {@link org.oxen.vmm.api.DomainConfig#uuid}) and Domain-0's remote shutdown
  * ({@link org.oxen.vmm.api.Domains#shutdown}); a domain's time source,
  * {@link org.oxen.vmm.api.GuestClock} ({@link org.oxen.vmm.api.DomainConfig#clock()}: real or deterministic).
+ * 1.7: {@link org.oxen.vmm.api.GuestConsole#broken()} and {@link org.oxen.vmm.api.Domain#consoleRing()}
+ * ({@link org.oxen.vmm.api.PvConsoleRing}), where a console backend finds that ring.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

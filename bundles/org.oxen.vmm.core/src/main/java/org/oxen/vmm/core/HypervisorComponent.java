@@ -39,6 +39,9 @@ import org.oxen.vmm.api.backend.DomainIntroducer;
 import org.oxen.vmm.api.SchedulerInfo;
 import org.oxen.vmm.core.debug.DomainDebugTarget;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.api.backend.ForeignMapException;
+import org.oxen.vmm.api.backend.ForeignMapping;
+import org.oxen.vmm.api.backend.ForeignMemory;
 import org.oxen.vmm.api.backend.GrantException;
 import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.api.backend.GrantTables;
@@ -46,7 +49,7 @@ import org.oxen.vmm.api.backend.GrantTables;
 /**
  * Publishes the hypervisor: one object under each concern's service ({@link Domains},
  * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}, the
- * backend API's {@link GrantTables}) and
+ * backend API's {@link GrantTables} and {@link ForeignMemory}) and
  * the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
  * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
@@ -58,8 +61,8 @@ import org.oxen.vmm.api.backend.GrantTables;
  * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
-        Dom0EventChannels.class, GrantTables.class}, immediate = true)
-public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables {
+        Dom0EventChannels.class, GrantTables.class, ForeignMemory.class}, immediate = true)
+public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables, ForeignMemory {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -217,6 +220,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public Dom0EventChannels eventChannels() {
         return vmm.eventChannels();
+    }
+
+    @Override
+    public ForeignMapping map(int domid, long mfn) throws ForeignMapException {
+        return vmm.foreignMemory().map(domid, mfn);
     }
 
     @Override

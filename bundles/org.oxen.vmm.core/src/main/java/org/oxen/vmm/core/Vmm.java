@@ -39,6 +39,7 @@ import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.evtchn.Dom0Events;
+import org.oxen.vmm.core.mm.ForeignMappings;
 import org.oxen.vmm.core.evtchn.EventChannels;
 import org.oxen.vmm.core.domain.DomainDebugger;
 import org.oxen.vmm.core.domain.DomainImpl;
@@ -84,6 +85,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     private final Dom0Events dom0Events = new Dom0Events(this);
     private final org.oxen.vmm.core.grant.Grants grants;
     private final org.oxen.vmm.core.grant.Dom0Grants dom0Grants;
+    private final ForeignMappings foreign;
     private final Map<Integer, DomainImpl> domains = new ConcurrentSkipListMap<>();
     /** The PC device bundles' factories by type, for HVM domains. */
     private final Map<String, DeviceFactory> deviceFactories = new java.util.concurrent.ConcurrentHashMap<>();
@@ -124,6 +126,10 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         bouncer = new TrapBouncer(guest);
         dispatcher = new HypercallDispatcher(this);
         builder = new DomainBuilder(pageTables);
+        foreign = new ForeignMappings(pageTables, id -> {
+            DomainImpl d = domains.get(id);
+            return d == null || d.isDying() ? null : d.memory();
+        });
         pv = new PvVcpuArch(pool.ram(), bouncer, guest, dispatcher, cpuid, time);
         log(String.format("oxen %d.%d: %d MiB machine memory (%d frames, %d for Xen: M2P at mfn %d), %d pCPUs",
                 VERSION >> 16, VERSION & 0xFFFF, memoryBytes >> 20, pool.nrFrames(), pool.xenFrames(),
@@ -527,6 +533,9 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     private int releaseFrames(DomainImpl d) {
         synchronized (pool) {
+            // in the freeing's critical section: a mapping made before is detached, one after
+            // finds the frames gone (ForeignMappings)
+            foreign.revokeAll(d.id());
             int n = pool.releaseDomain(d.id());
             org.oxen.vmm.core.paging.ShadowPaging sh = d.shadow;
             if (sh != null) {
@@ -834,6 +843,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         if (domid == 0) return dom0Events.table();
         DomainImpl d = domains.get(domid);
         return d == null || d.isDying() ? null : d.events();
+    }
+
+    /** Domain-0's foreign mappings of guest frames (the backend API's {@code ForeignMemory}). */
+    public ForeignMappings foreignMemory() {
+        return foreign;
     }
 
     @Override

@@ -38,8 +38,8 @@ class PvDomainTest {
                 .memoryMiB(16).vcpus(vcpus).cmdline(cmdline).build());
         try {
             assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), () -> program + " did not finish:\n"
-                    + d.consoleOutput() + "\n" + String.join("\n", hv.dmesg()));
-            assertTrue(d.consoleOutput().contains("RESULT: PASS"), () -> d.consoleOutput() + "\n"
+                    + GuestOutput.of(d) + "\n" + String.join("\n", hv.dmesg()));
+            assertTrue(GuestOutput.of(d).contains("RESULT: PASS"), () -> GuestOutput.of(d) + "\n"
                     + String.join("\n", hv.dmesg()));
             assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
             assertEquals(DomainState.SHUTDOWN, d.state());

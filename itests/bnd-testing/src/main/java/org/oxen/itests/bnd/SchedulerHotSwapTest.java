@@ -84,9 +84,9 @@ class SchedulerHotSwapTest {
         assertEquals(ds.size(), hv.list().size(), "after " + after);
         for (Domain d : ds) {
             assertTrue(d.shutdownReason().isEmpty(), () -> "after " + after + ": " + d.name() + " ended: "
-                    + d.shutdownReason() + "\n" + d.consoleOutput() + "\n" + String.join("\n", hv.dmesg()));
-            assertTrue(!d.consoleOutput().contains("RESULT: FAIL"), () -> "after " + after + ": " + d.name() + "\n"
-                    + d.consoleOutput());
+                    + d.shutdownReason() + "\n" + GuestOutput.of(d) + "\n" + String.join("\n", hv.dmesg()));
+            assertTrue(!GuestOutput.of(d).contains("RESULT: FAIL"), () -> "after " + after + ": " + d.name() + "\n"
+                    + GuestOutput.of(d));
         }
     }
 
@@ -146,9 +146,9 @@ class SchedulerHotSwapTest {
             for (int i = 0; i < ds.size(); i++) {
                 Domain d = ds.get(i);
                 long was = before[i];
-                await(() -> instructions(d) > was && d.consoleOutput().contains("cpubench: round="),
+                await(() -> instructions(d) > was && GuestOutput.of(d).contains("cpubench: round="),
                         () -> d.name() + " progressing (" + was + " instructions at the start, " + instructions(d)
-                                + " now, state " + d.state() + ", pools " + hv.pools() + ")\n" + d.consoleOutput()
+                                + " now, state " + d.state() + ", pools " + hv.pools() + ")\n" + GuestOutput.of(d)
                                 + "\n" + String.join("\n", hv.dmesg()), 120);
             }
             assertAllRunning(ds, "the end");

@@ -62,10 +62,10 @@ class XlDebugTest {
         assertEquals(0, gogo.get("xl.status"), gogo.err());
         Domain d = hv.find("xd-gdb").orElseThrow();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!d.consoleOutput().contains("waiting for a debugger") && System.nanoTime() < end) {
+        while (!(GuestOutput.of(d) + d.consoleOutput()).contains("waiting for a debugger") && System.nanoTime() < end) {
             Thread.sleep(10);
         }
-        assertTrue(d.consoleOutput().contains("waiting for a debugger"), d.consoleOutput());
+        assertTrue((GuestOutput.of(d) + d.consoleOutput()).contains("waiting for a debugger"), GuestOutput.of(d));
 
         // errors first, each one line and status 1
         gogo.run("xl debug");
@@ -92,9 +92,9 @@ class XlDebugTest {
                 "stepi", "p *(int*)&counter", "delete", "detach");
         assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
         assertTrue(out.contains("$1 = 0") && out.contains("$2 = 1"), out);
-        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), d.consoleOutput());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), GuestOutput.of(d));
         assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElse(null));
-        assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+        assertTrue(GuestOutput.of(d).contains("RESULT: PASS"), GuestOutput.of(d));
 
         // the stub goes with its domain
         gogo.run("xl destroy xd-gdb");

@@ -77,8 +77,8 @@ class XlPoolCommandTest {
             assertEquals(0, gogo.get("xl.status"), gogo.err());
             assertTrue(gogo.run("xl cpupool-list").contains("Pool-0                2   credit    y        1"));
             hv.unpause(d.id());
-            assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), d.consoleOutput());
-            assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+            assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), GuestOutput.of(d));
+            assertTrue(GuestOutput.of(d).contains("RESULT: PASS"), GuestOutput.of(d));
         } finally {
             hv.destroy(d.id());
         }

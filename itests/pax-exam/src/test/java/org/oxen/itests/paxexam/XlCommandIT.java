@@ -85,10 +85,12 @@ public class XlCommandIT {
     public void theFrameworkHoldsOnlyTheVmmTheToolstackAndTheirApisAllActive() {
         TreeSet<String> oxen = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName)
                 .filter(n -> n.startsWith("org.oxen.")).collect(Collectors.toCollection(TreeSet::new));
-        // the VMM imports the debugger API (xl debug), the board's toolkit and boot loader (HVM domains)
-        assertEquals(new TreeSet<>(List.of("org.oxen.debug.gdbstub", "org.oxen.elf", "org.oxen.guests", "org.oxen.sched.api",
-                "org.oxen.toolstack.xl", "org.oxen.vmm.abi", "org.oxen.vmm.api", "org.oxen.vmm.core", "org.oxen.x86.api",
-                "org.oxen.x86.bus", "org.oxen.x86.clock", "org.oxen.x86.cpu", "org.oxen.x86.machine")), oxen);
+        // the VMM imports the debugger API (xl debug), the board's toolkit and boot loader (HVM domains);
+        // the console backend serves xl console
+        assertEquals(new TreeSet<>(List.of("org.oxen.debug.gdbstub", "org.oxen.elf", "org.oxen.guests",
+                "org.oxen.io.consoleback", "org.oxen.sched.api", "org.oxen.toolstack.xl", "org.oxen.vmm.abi",
+                "org.oxen.vmm.api", "org.oxen.vmm.core", "org.oxen.x86.api", "org.oxen.x86.bus", "org.oxen.x86.clock",
+                "org.oxen.x86.cpu", "org.oxen.x86.machine")), oxen);
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName().startsWith("org.oxen.")) {
                 assertEquals(b.getSymbolicName() + " is not active", Bundle.ACTIVE, b.getState());

@@ -1,24 +1,40 @@
 package org.oxen.toolstack.xl.internal;
 
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.Domains;
+import org.oxen.vmm.api.GuestConsole;
 
 /**
- * {@code xl console [-t pv] [-n 0] [-w seconds] <Domain>}: the domain's console output so far,
- * then new output as it comes, until the domain ends or Ctrl-] is typed. {@code -w} (oxen) gives
- * up after that many seconds, for scripts following a domain that does not end.
+ * {@code xl console [-t pv] [-n 0] [-w seconds] <Domain>}: the domain's console (its console ring,
+ * served by the console backend as a {@link GuestConsole} service): the output so far, then new
+ * output as it comes, keys typed sent to the guest, until the domain ends or Ctrl-] is typed.
+ * {@code -w} (oxen) gives up after that many seconds, for scripts following a domain that does
+ * not end. A domain that has ended: the log the backend kept of it.
  */
 @Component(service = XlSubcommand.class)
 public final class ConsoleCommand extends DomainSubcommand {
 
+    /** How long a live domain's console may take to appear (its backend connects at creation). */
+    private static final long BACKEND_WAIT_MS = 5000;
+
     private final Domains hv;
+
+    /** Every domain's console, provided by the console backend (live ones and kept logs). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<GuestConsole> consoles = List.of();
 
     @Activate
     public ConsoleCommand(@Reference Domains hv) {
@@ -41,8 +57,10 @@ public final class ConsoleCommand extends DomainSubcommand {
                 + "-t <type>       console type, pv (the only console of a PV domain in oxen)\n"
                 + "-n <number>     console number (0)\n"
                 + "-w <seconds>    oxen: detach after this many seconds (for scripts)\n"
-                + "Detach with Ctrl-] (then Enter on a line-buffered terminal); the console also\n"
-                + "ends when the domain shuts down, crashes or is destroyed.";
+                + "Keys typed go to the guest; Ctrl-] detaches (at a terminal, which xl console puts\n"
+                + "in raw mode, at once; elsewhere once the line is sent). The console also ends when\n"
+                + "the domain shuts down, crashes or is destroyed; the console of a domain that has\n"
+                + "ended prints what it wrote (the backend keeps the last domains' logs).";
     }
 
     @Override
@@ -78,12 +96,65 @@ public final class ConsoleCommand extends DomainSubcommand {
                 throw new XlUsageException("-w needs a positive number of seconds");
             }
         }
-        Domain d = DomainLookup.guest(hv, oneDomain(inv), "attached to (its console is the Gogo shell)");
-        attach(hv, d, inv, waitMs);
+        String qualifier = oneDomain(inv);
+        Domain d;
+        try {
+            d = DomainLookup.guest(hv, qualifier, "attached to (its console is the Gogo shell)");
+        } catch (XlError notLive) {
+            GuestConsole kept = ended(qualifier);
+            if (kept == null) throw notLive;
+            print(inv, kept.log());
+            return 0;
+        }
+        attach(awaitConsole(() -> consoles, hv, d), inv, waitMs);
         return 0;
     }
 
-    static void attach(Domains hv, Domain d, XlInvocation inv, long waitMs) throws InterruptedException {
-        ConsoleFollower.follow(hv, d, inv.out(), inv.interactive() ? inv.in() : null, waitMs);
+    /** The console of a live domain, once its backend has connected it (also for {@code xl create -c}). */
+    static GuestConsole awaitConsole(Supplier<List<GuestConsole>> consoles, Domains hv, Domain d)
+            throws XlError, InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKEND_WAIT_MS);
+        while (true) {
+            GuestConsole best = null;
+            for (GuestConsole c : consoles.get()) {
+                if (c.domid() == d.id()) best = c;
+            }
+            if (best != null) return best;
+            if (hv.find(d.id()).isEmpty() || System.nanoTime() - end > 0) {
+                throw new XlError("Error: no console backend serves domain " + d.name() + " (id " + d.id()
+                        + "): is the bundle org.oxen.io.consoleback running?");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** The kept console of an ended domain by id or name (the latest of that name), or null. */
+    private GuestConsole ended(String qualifier) {
+        GuestConsole found = null;
+        for (GuestConsole c : consoles) {
+            boolean match = DomainLookup.isId(qualifier) ? String.valueOf(c.domid()).equals(qualifier)
+                    : c.domainName().equals(qualifier);
+            if (match && !c.isLive() && (found == null || c.domid() > found.domid())) found = c;
+        }
+        return found;
+    }
+
+    private static void print(XlInvocation inv, byte[] log) {
+        inv.out().write(log, 0, log.length);
+        if (log.length > 0 && log[log.length - 1] != '\n') inv.out().println();
+        inv.out().flush();
+    }
+
+    /** Follows {@code console} on the invocation's session (also for {@code xl create -c}). */
+    static void attach(GuestConsole console, XlInvocation inv, long waitMs) throws InterruptedException {
+        boolean keyboard = inv.interactive();
+        RawTerminal raw = keyboard && XlCommand.terminal() && XlCommand.processStdin(inv.in()) ? RawTerminal.enter() : null;
+        try {
+            ConsoleFollower.follow(console, inv.out(), keyboard ? inv.in() : null, raw != null, waitMs);
+        } catch (java.io.IOException e) {
+            // the session's console is gone: nothing more to show
+        } finally {
+            if (raw != null) raw.close();
+        }
     }
 }

@@ -2,31 +2,32 @@ package org.oxen.toolstack.xl.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
-import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.DomainState;
-import org.oxen.vmm.api.Domains;
+import org.oxen.vmm.api.ConsoleViewer;
+import org.oxen.vmm.api.GuestConsole;
 
 /**
- * {@code xl console}'s loop: prints a domain's console output so far, then follows new output
- * until the domain shuts down, crashes or is destroyed, the user types Ctrl-] (0x1d, xenconsole's
- * escape character), or an optional deadline passes.
+ * {@code xl console}'s loop (xenconsole's main loop): prints a domain's console log so far, then
+ * follows new output until the console ends (the domain shut down, crashed or was destroyed),
+ * the user types Ctrl-] (0x1d, xenconsole's escape character), or an optional deadline passes;
+ * keys typed meanwhile go to the guest ({@link GuestConsole#write}), all but the escape.
  *
- * <p>The snapshot of the console ring and the stream of new output overlap: output written while
- * the listener was being added appears in both. {@link #unseen} drops the leading chunks that
- * the snapshot already ends with.
+ * <p>The snapshot of the log and the stream of new output overlap: output that arrived while the
+ * viewer was being attached appears in both. {@link #unseen} drops the leading chunks that the
+ * snapshot already ends with. In a raw terminal a lone LF is shown as CR LF (the guest kit writes
+ * LF alone; a terminal in raw mode does not return the carriage by itself).
  */
 final class ConsoleFollower {
 
     /** xenconsole's escape: Ctrl-]. */
     static final int ESCAPE = 0x1d;
-    private static final long POLL_MS = 50;
+    private static final long POLL_MS = 20;
 
     /** How following ended. */
     enum End {
@@ -36,105 +37,81 @@ final class ConsoleFollower {
     private ConsoleFollower() {
     }
 
+    /** What the console's viewer collected: output chunks, then (maybe) the end. */
+    private static final class Queue implements ConsoleViewer {
+        final LinkedBlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
+        volatile boolean ended;
+
+        @Override
+        public void output(byte[] bytes) {
+            chunks.add(bytes);
+        }
+
+        @Override
+        public void ended() {
+            ended = true;
+            chunks.add(new byte[0]);
+        }
+    }
+
     /**
      * @param in the keyboard, read only through {@code available()}; {@code null} = not watched
+     * @param rawTerminal whether {@code out} is a terminal in raw mode (LF shown as CR LF)
      * @param timeoutMillis 0 = no deadline
      */
-    static End follow(Domains hv, Domain d, PrintStream out, InputStream in, long timeoutMillis)
-            throws InterruptedException {
-        LineEnd tracked = new LineEnd(out);
-        try {
-            return follow(hv, d, tracked, in, timeoutMillis);
-        } finally {
-            tracked.finishLine();
-        }
-    }
-
-    /** Remembers whether the last character printed ended a line, so the prompt starts on its own line. */
-    private static final class LineEnd extends PrintStream {
-        private final PrintStream out;
-        private boolean open;
-
-        LineEnd(PrintStream out) {
-            super(out, true);
-            this.out = out;
-        }
-
-        @Override
-        public void print(String s) {
-            if (!s.isEmpty()) {
-                open = s.charAt(s.length() - 1) != '\n';
-                out.print(s);
-            }
-        }
-
-        @Override
-        public void flush() {
-            out.flush();
-        }
-
-        void finishLine() {
-            if (open) {
-                out.println();
-            }
-            out.flush();
-        }
-    }
-
-    private static End follow(Domains hv, Domain d, LineEnd out, InputStream in, long timeoutMillis)
-            throws InterruptedException {
-        LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
-        Consumer<String> listener = queue::add;
-        d.addConsoleListener(listener);
-        try {
-            String snapshot = d.consoleOutput();
-            out.print(snapshot);
-            List<String> pending = new ArrayList<>();
-            queue.drainTo(pending);
-            for (String s : unseen(snapshot, pending)) {
-                out.print(s);
-            }
-            out.flush();
+    static End follow(GuestConsole console, OutputStream out, InputStream in, boolean rawTerminal, long timeoutMillis)
+            throws InterruptedException, IOException {
+        Screen screen = new Screen(out, rawTerminal);
+        Queue q = new Queue();
+        try (AutoCloseable attached = console.attach(q)) {
+            String snapshot = new String(console.log(), StandardCharsets.ISO_8859_1);
+            screen.print(snapshot);
+            List<byte[]> pending = new ArrayList<>();
+            q.chunks.drainTo(pending);
+            List<String> texts = new ArrayList<>();
+            for (byte[] b : pending) texts.add(new String(b, StandardCharsets.ISO_8859_1));
+            for (String s : unseen(snapshot, texts)) screen.print(s);
+            screen.flush();
             long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
             while (true) {
-                if (ended(hv, d)) {
-                    drain(queue, out);
+                if (q.ended || !console.isLive()) {
+                    drain(q, screen);
                     return End.DOMAIN_ENDED;
                 }
-                String s = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
-                if (s != null) {
-                    out.print(s);
-                    drain(queue, out);
+                byte[] b = q.chunks.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                if (b != null) {
+                    screen.print(b);
+                    drain(q, screen);
                 }
-                if (in != null && escapeTyped(in)) {
+                if (in != null && keys(in, console)) {
                     return End.DETACHED;
                 }
                 if (deadline != 0 && System.nanoTime() - deadline > 0) {
-                    drain(queue, out);
+                    drain(q, screen);
                     return End.TIMED_OUT;
                 }
             }
+        } catch (InterruptedException | IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // AutoCloseable.close of the viewer: never throws
         } finally {
-            d.removeConsoleListener(listener);
-            out.flush();
+            screen.finishLine();
         }
     }
 
-    private static void drain(LinkedBlockingQueue<String> queue, LineEnd out) {
-        List<String> rest = new ArrayList<>();
-        queue.drainTo(rest);
-        rest.forEach(s -> out.print(s));
-        out.flush();
+    private static void drain(Queue q, Screen screen) throws IOException {
+        List<byte[]> rest = new ArrayList<>();
+        q.chunks.drainTo(rest);
+        for (byte[] b : rest) screen.print(b);
+        screen.flush();
     }
 
-    static boolean ended(Domains hv, Domain d) {
-        DomainState s = d.state();
-        return s == DomainState.SHUTDOWN || s == DomainState.CRASHED || s == DomainState.DYING
-                || hv.find(d.id()).isEmpty();
-    }
-
-    /** Reads what is typed (never blocking); true when it holds Ctrl-]. */
-    static boolean escapeTyped(InputStream in) {
+    /**
+     * Reads what is typed (never blocking) and sends it to the guest; true when it holds Ctrl-]
+     * (what came before it is sent, what follows is dropped, as xenconsole does).
+     */
+    static boolean keys(InputStream in, GuestConsole console) {
         try {
             int n = in.available();
             if (n <= 0) {
@@ -142,15 +119,42 @@ final class ConsoleFollower {
             }
             byte[] b = new byte[n];
             int got = in.read(b);
+            int upto = got;
+            boolean escape = false;
             for (int i = 0; i < got; i++) {
                 if (b[i] == ESCAPE) {
-                    return true;
+                    upto = i;
+                    escape = true;
+                    break;
                 }
             }
+            send(console, b, upto);
+            return escape;
         } catch (IOException e) {
             return false;
         }
-        return false;
+    }
+
+    /** Sends keys, retrying briefly while the guest's input ring is full (1024 bytes). */
+    private static void send(GuestConsole console, byte[] b, int len) {
+        int off = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (off < len && console.isLive() && console.broken().isEmpty()) {
+            try {
+                off += console.write(b, off, len - off);
+            } catch (IllegalStateException e) {
+                return; // the domain ended meanwhile
+            }
+            if (off < len) {
+                if (System.nanoTime() - end > 0) return; // the guest does not read: drop, as xenconsoled
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** The chunks of {@code pending} after the longest leading run whose concatenation ends {@code snapshot}. */
@@ -164,5 +168,52 @@ final class ConsoleFollower {
             }
         }
         return pending.subList(skip, pending.size());
+    }
+
+    /** The user's screen: bytes as the guest wrote them; remembers whether a line is open. */
+    private static final class Screen {
+        private final OutputStream out;
+        private final boolean raw;
+        private int last = '\n';
+
+        Screen(OutputStream out, boolean raw) {
+            this.out = out;
+            this.raw = raw;
+        }
+
+        void print(String s) throws IOException {
+            print(s.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        void print(byte[] b) throws IOException {
+            if (b.length == 0) return;
+            if (raw) {
+                for (byte c : b) {
+                    if (c == '\n' && last != '\r') out.write('\r');
+                    out.write(c);
+                    last = c;
+                }
+            } else {
+                out.write(b);
+                last = b[b.length - 1];
+            }
+        }
+
+        void flush() throws IOException {
+            out.flush();
+        }
+
+        /** The prompt that follows starts on its own line. */
+        void finishLine() {
+            try {
+                if (last != '\n') {
+                    if (raw) out.write('\r');
+                    out.write('\n');
+                }
+                out.flush();
+            } catch (IOException e) {
+                // the session's console is gone: nothing to finish
+            }
+        }
     }
 }

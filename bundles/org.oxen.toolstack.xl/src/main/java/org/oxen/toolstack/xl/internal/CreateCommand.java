@@ -7,6 +7,9 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.oxen.vmm.api.GuestConsole;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
@@ -23,6 +26,10 @@ import org.oxen.vmm.api.Domain;
 public final class CreateCommand extends DomainSubcommand {
 
     private final Toolstack toolstack;
+
+    /** The domains' consoles (the console backend's services), for {@code -c}. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<GuestConsole> consoles = List.of();
 
     @Activate
     public CreateCommand(@Reference Toolstack toolstack) {
@@ -110,7 +117,7 @@ public final class CreateCommand extends DomainSubcommand {
             inv.err().println("Domain " + d.id() + " (" + d.name() + ") created");
         }
         if (inv.options().has("c")) {
-            ConsoleCommand.attach(toolstack.hypervisor(), d, inv, 0);
+            ConsoleCommand.attach(ConsoleCommand.awaitConsole(() -> consoles, toolstack.hypervisor(), d), inv, 0);
         }
         return 0;
     }

@@ -114,10 +114,14 @@ public final class XlCommand {
         if (keyboard == null) {
             return false;
         }
-        boolean processStdin = keyboard == System.in || keyboard instanceof FileInputStream
+        return !processStdin(keyboard) || terminal();
+    }
+
+    /** Whether {@code keyboard} is the process's stdin (directly or through Gogo's per-thread stream). */
+    static boolean processStdin(InputStream keyboard) {
+        return keyboard == System.in || keyboard instanceof FileInputStream
                 || keyboard.getClass().getName().contains("ThreadInputStream")
                 || keyboard.getClass().getName().startsWith("org.apache.felix.gogo");
-        return !processStdin || terminal();
     }
 
     /** Whether the process runs at a terminal (its stdin and stdout are one). */

@@ -8,6 +8,9 @@
  *     (GNTTABOP_map_grant_ref / unmap_grant_ref with a host mapping), and grant copy
  *     (GNTTABOP_copy) to and from Domain-0 buffers; failures are a
  *     {@link org.oxen.vmm.api.backend.GrantException} carrying Xen's GNTST_ status.</li>
+ * <li>{@link org.oxen.vmm.api.backend.ForeignMemory} (1.2): map a frame a guest owns by its
+ *     machine frame number (privcmd's foreign mapping), as xenconsoled maps a PV guest's console
+ *     page; detached when the domain is destroyed (a copy of its last bytes).</li>
  * <li>Event channels: {@link org.oxen.vmm.api.Dom0EventChannels} of the parent package.</li>
  * <li>{@link org.oxen.vmm.api.backend.Xenstore}: a connection to xenstored as Domain-0, with
  *     watches ({@link org.oxen.vmm.api.backend.XenstoreWatcher}) and transactions
@@ -27,7 +30,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

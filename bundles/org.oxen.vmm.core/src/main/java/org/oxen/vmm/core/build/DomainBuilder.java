@@ -3,11 +3,13 @@ package org.oxen.vmm.core.build;
 import java.nio.charset.StandardCharsets;
 
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.abi.Rings;
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.StartInfo;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.core.arch.pv.PvVcpu;
+import org.oxen.vmm.api.PvConsoleRing;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -26,6 +28,11 @@ import org.oxen.x86.cpu.X86Cpu;
  * kernel, p2m list (mfn_list), start_info, xenstore page, console page, boot page tables (L3,
  * L2s, L1s, all mapped read-only), boot stack; ending on a 4 MiB boundary with at least 512 KiB
  * of padding. The L3 is validated and pinned before the guest runs, and CR3 holds it.
+ *
+ * <p>The console (xc_dom_alloc_console / libxl's console port): the console page of the region,
+ * its {@code connection} flag DISCONNECTED until a backend connects, and a port of the guest's
+ * allocated unbound for Domain-0 (EVTCHNOP_alloc_unbound(domid, 0) as libxl does), both in
+ * start_info's {@code console.domU} and in {@link DomainImpl#consoleRing()} for the backend.
  *
  * <p>The builder allocates; on failure the caller releases every frame of the domain (the
  * frame table knows them by owner), so nothing leaks.
@@ -240,7 +247,17 @@ public final class DomainBuilder implements DomainImageBuilder {
         d.setStore(storeMfn, storePort);
         ram.write32(st + StartInfo.STORE_MFN, storeMfn);
         ram.write32(st + StartInfo.STORE_EVTCHN, storePort);
-        ram.write32(st + StartInfo.CONSOLE_MFN, dm.p2m((int) ((consoleV - virtBase) >>> 12)));
+        int consoleMfn = dm.p2m((int) ((consoleV - virtBase) >>> 12));
+        int consolePort = d.events().allocUnbound(0, null);
+        if (consolePort < 0) {
+            throw new IllegalStateException("no event channel for the console: " + consolePort);
+        }
+        // xc_dom's console page (zeroed by the allocator): the console backend connects after
+        // the guest starts, so the ring starts DISCONNECTED until it has mapped it (console.h)
+        ram.write8(((long) consoleMfn << 12) + Rings.CONS_CONNECTION, Rings.XENCONSOLE_DISCONNECTED);
+        ram.write32(st + StartInfo.CONSOLE_MFN, consoleMfn);
+        ram.write32(st + StartInfo.CONSOLE_EVTCHN, consolePort);
+        d.setConsoleRing(new PvConsoleRing(consoleMfn, consolePort));
         ram.write32(st + StartInfo.PT_BASE, (int) ptBase);
         ram.write32(st + StartInfo.NR_PT_FRAMES, nrPt);
         ram.write32(st + StartInfo.MFN_LIST, (int) p2mVirt);

@@ -10,6 +10,7 @@ import org.oxen.sched.api.SchedDomain;
 import org.oxen.vmm.abi.Sched;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
+import org.oxen.vmm.api.PvConsoleRing;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.api.Vcpu;
 import org.oxen.vmm.core.mm.DomainMemory;
@@ -231,6 +232,18 @@ public final class DomainImpl implements Domain, SchedDomain {
     public void setStore(int mfn, int evtchn) {
         storeMfn = mfn;
         storeEvtchn = evtchn;
+    }
+
+    private volatile PvConsoleRing consoleRing;
+
+    /** Where the builder put the console ring (start_info's console.domU). */
+    public void setConsoleRing(PvConsoleRing ring) {
+        consoleRing = ring;
+    }
+
+    @Override
+    public Optional<PvConsoleRing> consoleRing() {
+        return Optional.ofNullable(consoleRing);
     }
 
     public int sharedInfoMfn() {
