@@ -72,9 +72,9 @@ class GrantTablesServiceTest {
         try {
             Matcher ready = Pattern.compile("grants: ready port=(\\d+) rw=(\\d+) ro=(\\d+)").matcher("");
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!ready.reset(g.consoleOutput()).find()) {
-                assertTrue(System.nanoTime() < end, g.consoleOutput());
-                assertFalse(g.consoleOutput().contains("RESULT: FAIL"), g.consoleOutput());
+            while (!ready.reset(GuestOutput.of(g)).find()) {
+                assertTrue(System.nanoTime() < end, GuestOutput.of(g));
+                assertFalse(GuestOutput.of(g).contains("RESULT: FAIL"), GuestOutput.of(g));
                 Thread.sleep(5);
             }
             int rw = Integer.parseInt(ready.group(2));
@@ -91,7 +91,7 @@ class GrantTablesServiceTest {
             assertEquals((byte) (0x5a + 7 * 9), (byte) b.page().getByte(9), "page B's tenth byte");
             a.page().put(0, "DOM0".getBytes(StandardCharsets.US_ASCII), 0, 4);
             port.send();
-            assertTrue(kicks.tryAcquire(60, TimeUnit.SECONDS), g.consoleOutput());
+            assertTrue(kicks.tryAcquire(60, TimeUnit.SECONDS), GuestOutput.of(g));
             byte[] guest = new byte[5];
             a.page().get(100, guest, 0, 5);
             assertEquals("GUEST", new String(guest, StandardCharsets.US_ASCII));
@@ -107,8 +107,8 @@ class GrantTablesServiceTest {
             for (int i = 0; i < in.length; i++) in[i] = (byte) (0xc3 ^ (2048 + i));
             grants.copyTo(g.id(), rw, 2048, in, 0, in.length);
             port.send();
-            assertTrue(g.awaitShutdown(120, TimeUnit.SECONDS), g.consoleOutput());
-            assertTrue(g.consoleOutput().contains("RESULT: PASS"), g.consoleOutput());
+            assertTrue(g.awaitShutdown(120, TimeUnit.SECONDS), GuestOutput.of(g));
+            assertTrue(GuestOutput.of(g).contains("RESULT: PASS"), GuestOutput.of(g));
             assertEquals(ShutdownReason.POWEROFF, g.shutdownReason().orElseThrow());
             port.close();
         } finally {

@@ -84,9 +84,9 @@ class XlShutdownTest {
         assertTrue(gogo.err().contains("Domain " + d.id() + " has been shut down, reason code 0 (poweroff)"),
                 gogo.err());
         assertEquals(Optional.of(ShutdownReason.POWEROFF), d.shutdownReason());
-        assertTrue(d.consoleOutput().contains("shutdown: poweroff requested through control/shutdown"),
-                d.consoleOutput());
-        assertTrue(d.consoleOutput().strip().endsWith("RESULT: PASS"), d.consoleOutput());
+        assertTrue(GuestOutput.of(d).contains("shutdown: poweroff requested through control/shutdown"),
+                GuestOutput.of(d));
+        assertTrue(GuestOutput.of(d).strip().endsWith("RESULT: PASS"), GuestOutput.of(d));
         assertEquals(Optional.of(""), xs.read(dom + "/control/shutdown"), "the guest acknowledged");
         gogo.run("xl destroy sd-hello");
         assertEquals(Optional.empty(), xs.read(dom + "/name"), "the domain's nodes went with it");
@@ -118,6 +118,6 @@ class XlShutdownTest {
                 + "hypervisor (SCHEDOP_remote_shutdown)."), gogo.err());
         assertTrue(gogo.err().contains("reason code 0 (poweroff)"), gogo.err());
         assertEquals(Optional.of(ShutdownReason.POWEROFF), d.shutdownReason());
-        assertTrue(!d.consoleOutput().contains("RESULT:"), "stopped by the hypervisor, not by itself");
+        assertTrue(!GuestOutput.of(d).contains("RESULT:"), "stopped by the hypervisor, not by itself");
     }
 }

@@ -113,6 +113,9 @@ public final class ConsoleCommand extends DomainSubcommand {
     /** The console of a live domain, once its backend has connected it (also for {@code xl create -c}). */
     static GuestConsole awaitConsole(Supplier<List<GuestConsole>> consoles, Domains hv, Domain d)
             throws XlError, InterruptedException {
+        if (d.consoleRing().isEmpty()) {
+            return new ConsoleIoConsole(hv, d); // no PV ring (an HVM domain): its COM1 output
+        }
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKEND_WAIT_MS);
         while (true) {
             GuestConsole best = null;
