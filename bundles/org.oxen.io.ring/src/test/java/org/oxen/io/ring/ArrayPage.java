@@ -7,8 +7,8 @@ import java.util.Objects;
 
 import org.oxen.vmm.api.backend.PageView;
 
-/** A page of plain Java memory with {@link PageView}'s semantics (what a grant mapping gives, in tests). */
-final class ArrayPage implements PageView {
+/** A page of plain Java memory with {@link PageView}'s semantics (what a grant mapping gives, in tests; shared with org.oxen.io.xenstore's tests through this bundle's test jar). */
+public final class ArrayPage implements PageView {
 
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.oxen.io.ring.ArrayPage;
 import org.oxen.io.xenstore.store.Quotas;
 import org.oxen.io.xenstore.store.Store;
 
