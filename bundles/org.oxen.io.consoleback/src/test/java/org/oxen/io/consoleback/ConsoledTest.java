@@ -282,6 +282,11 @@ class ConsoledTest {
             await(() -> consoled.counters(flood.id())[0] > r || flood.shutdownReason().isPresent(), () -> "stuck");
             Thread.sleep(5);
             long now = consoled.counters(flood.id())[0];
+            // once the guest has ended, the backend drains what it left without a limit (the
+            // bystander's case above); only a live flooder is held to its allowance
+            if (flood.shutdownReason().isPresent()) {
+                break;
+            }
             assertTrue(now <= 3L * (p + 1), "period " + p + ": " + now + " reads");
             reads = now;
             assertTrue(p < 1000, "flood never finished");
