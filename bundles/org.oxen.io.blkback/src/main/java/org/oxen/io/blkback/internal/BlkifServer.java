@@ -145,7 +145,6 @@ final class BlkifServer implements EventListener, Runnable {
         } catch (RingOverflowException e) {
             halted = "frontend d" + domid + " provided bogus ring requests: " + e.getMessage()
                     + "; halting ring processing";
-            System.err.println("blkback " + name + ": " + halted);
             onHalt.accept(halted);
         } catch (IllegalStateException e) {
             // the ring's pages were taken away under us (the domain was destroyed): stop serving

@@ -138,6 +138,66 @@ class BlkbackTest {
         assertEquals(0, fe.unexpectedResponses());
     }
 
+    @Test
+    void readOnlyDiskRefusesWritesFlushesAndDiscards() throws Exception {
+        Path img = rawImage("ro.img", 1 * MIB);
+        byte[] content = pattern(7, MIB);
+        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(content), 0);
+        }
+        Domain d = rig.guest("ro");
+        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51728, "xvdb", "raw", img.toString(), true, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String be = VbdNodes.backendPath(d.id(), 51728);
+        assertEquals("r", rig.read(be + "/mode"));
+        assertEquals(Integer.toString(VDISK_READONLY), rig.read(be + "/info"));
+        assertEquals("0", rig.read(be + "/feature-flush-cache"));
+        assertEquals("0", rig.read(be + "/feature-discard"));
+        byte[] got = new byte[8192];
+        ok(fe.read(8, got, 0, got.length));
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, 4096, 4096 + 8192), got);
+        assertEquals(RSP_ERROR, fe.write(8, new byte[4096], 0, 4096).await(20, TimeUnit.SECONDS), "write refused");
+        assertEquals(RSP_EOPNOTSUPP, fe.flush().await(20, TimeUnit.SECONDS), "no flush on a read-only disk");
+        assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "no discard on a read-only disk");
+        assertArrayEquals(content, fileBytes(img), "the file is unchanged");
+        ok(fe.read(8, got, 0, got.length));
+        assertEquals(1, blkback.devices().get(0).errors());
+    }
+
+    @Test
+    void multiPageRingWithoutPersistentGrantsOnQcow2() throws Exception {
+        Path img = dir.resolve("d.qcow2");
+        new Qcow2ImageProvider().create(img, ImageSpec.ofSize(4 * MIB)).close();
+        Domain d = rig.guest("q");
+        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51712, "xvda", "qcow2", img.toString(), false, false),
+                new JavaBlkfront.Options(2, false, false, 64, 11));
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String fp = VbdNodes.frontendPath(d.id(), 51712);
+        assertEquals("2", rig.read(fp + "/ring-page-order"));
+        assertTrue(rig.read(fp + "/ring-ref3") != null && rig.read(fp + "/ring-ref") == null, "four ring refs");
+        assertEquals("0", rig.read(fp + "/feature-persistent"));
+        // 64 requests in flight at once: more than one page of ring holds (32)
+        byte[] disk = pattern(11, 4 * MIB);
+        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        ok(fe.flush());
+        byte[] back = new byte[disk.length];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        assertArrayEquals(disk, back);
+        assertEquals(0, blkback.devices().get(0).errors());
+        assertEquals(0, fe.unexpectedResponses());
+        rig.close();
+        rig = new BlkRig(16); // the image closed cleanly: it opens and reads back outside blkback
+        try (BlockImage i = new Qcow2ImageProvider().open(img, org.oxen.storage.api.AccessMode.READ_ONLY)) {
+            ByteBuffer b = ByteBuffer.allocate(disk.length);
+            i.read(0, b);
+            assertArrayEquals(disk, b.array());
+        }
+    }
+
     static byte[] fileBytes(Path p) throws Exception {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate((int) ch.size());

@@ -62,8 +62,8 @@ public final class BlkRig implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        xenbus.deactivate(); // backends closed first: frontends see Closing, Closed
         for (JavaBlkfront fe : frontends) fe.close();
-        xenbus.deactivate();
         toolstack.close();
         xenstored.deactivate();
         vmm.shutdown();
