@@ -36,6 +36,8 @@ public final class BlkbackComponent implements BackendFactory, VbdStatistics {
     private final Map<String, Entry> devices = new ConcurrentHashMap<>();
     private final ImageOpener opener = new ImageOpener(() -> Map.copyOf(providers));
     private final VbdBackend.Settings settings;
+    /** Responses of devices no longer bound (their counters left {@link #devices}). */
+    private final java.util.concurrent.atomic.AtomicLong retiredAnswers = new java.util.concurrent.atomic.AtomicLong();
 
     private record Entry(BackendDevice device, VbdCounters counters) {
     }
@@ -62,7 +64,17 @@ public final class BlkbackComponent implements BackendFactory, VbdStatistics {
     public Backend create(BackendDevice device) {
         VbdCounters counters = devices.computeIfAbsent(device.backendPath(), k -> new Entry(device, new VbdCounters()))
                 .counters();
-        return new VbdBackend(device, opener, settings, counters, () -> devices.remove(device.backendPath()));
+        return new VbdBackend(device, opener, settings, counters, () -> {
+            Entry e = devices.remove(device.backendPath());
+            if (e != null) retiredAnswers.addAndGet(e.counters().answered);
+        });
+    }
+
+    /** Responses this backend has put on rings, over all devices it served (tests count both sides). */
+    long answered() {
+        long n = retiredAnswers.get();
+        for (Entry e : devices.values()) n += e.counters().answered;
+        return n;
     }
 
     @Override

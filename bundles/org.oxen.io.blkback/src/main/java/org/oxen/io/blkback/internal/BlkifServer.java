@@ -135,6 +135,7 @@ final class BlkifServer implements EventListener, Runnable {
                     ring.takeRequest(slot);
                     serve();
                     ring.putResponse(rsp);
+                    counters.answered++;
                 }
                 if (ring.pushResponses()) port.send();
                 if (n == 0 && !ring.finalCheckForRequests()) {

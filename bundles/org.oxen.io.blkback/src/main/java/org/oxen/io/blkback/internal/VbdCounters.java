@@ -15,6 +15,8 @@ final class VbdCounters {
     volatile long discards;
     /** Requests refused with BLKIF_RSP_ERROR. */
     volatile long errors;
+    /** Responses put on the ring (one per request taken). */
+    volatile long answered;
     /** Requests answered BLKIF_RSP_EOPNOTSUPP. */
     volatile long unsupported;
 }
