@@ -11,9 +11,9 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.oxen.io.blkback.VbdStatistics;
 import org.oxen.storage.api.BlockImageProvider;
 import org.oxen.vmm.api.backend.Backend;
+import org.oxen.vmm.api.backend.BackendStatistics;
 import org.oxen.vmm.api.backend.BackendDevice;
 import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.XenbusState;
@@ -21,16 +21,17 @@ import org.oxen.vmm.api.backend.XenbusState;
 /**
  * blkback in the runtime: the {@link BackendFactory} of device type {@code vbd} (xenbus binds it
  * to every {@code /local/domain/0/backend/vbd/<domU>/<devid>} directory the toolstack writes),
- * over the storage SPI's provider services, and the {@link VbdStatistics} of its devices.
+ * over the storage SPI's provider services, and the {@link BackendStatistics} of its devices
+ * (Linux blkback's statistics names).
  * Stopping or updating the bundle makes xenbus close every device (Closing, Closed); the next
  * vbd factory reconnects them and the frontends resubmit what was in flight.
  *
  * <p>Locking: providers and devices are concurrent maps (DS threads add providers, the xenbus
  * thread creates backends, the toolstack reads statistics).
  */
-@Component(service = { BackendFactory.class, VbdStatistics.class },
+@Component(service = { BackendFactory.class, BackendStatistics.class },
         property = { BackendFactory.DEVICE_TYPE + "=vbd" })
-public final class BlkbackComponent implements BackendFactory, VbdStatistics {
+public final class BlkbackComponent implements BackendFactory, BackendStatistics {
 
     private final Map<String, BlockImageProvider> providers = new ConcurrentHashMap<>();
     private final Map<String, Entry> devices = new ConcurrentHashMap<>();
@@ -78,15 +79,23 @@ public final class BlkbackComponent implements BackendFactory, VbdStatistics {
     }
 
     @Override
-    public List<Vbd> devices() {
-        List<Vbd> l = new ArrayList<>();
+    public List<Device> devices() {
+        List<Device> l = new ArrayList<>();
         for (Entry e : devices.values()) {
             BackendDevice d = e.device();
             VbdCounters c = e.counters();
-            l.add(new Vbd(d.frontendDomid(), d.devid(), d.backendPath(), d.state() == XenbusState.CONNECTED, c.reads,
-                    c.writes, c.sectorsRead, c.sectorsWritten, c.flushes, c.discards, c.errors));
+            Map<String, Long> m = new java.util.LinkedHashMap<>();
+            m.put("rd_req", c.reads);
+            m.put("wr_req", c.writes);
+            m.put("rd_sect", c.sectorsRead);
+            m.put("wr_sect", c.sectorsWritten);
+            m.put("f_req", c.flushes);
+            m.put("ds_req", c.discards);
+            m.put("oo_req", 0L); // requests never wait for a free slot: each is served as it is taken
+            m.put("errors", c.errors);
+            l.add(new Device("vbd", d.frontendDomid(), d.devid(), d.state() == XenbusState.CONNECTED, m));
         }
-        l.sort(Comparator.comparingInt(Vbd::domid).thenComparingInt(Vbd::devid));
+        l.sort(Comparator.comparingInt(Device::domid).thenComparingInt(Device::devid));
         return l;
     }
 }

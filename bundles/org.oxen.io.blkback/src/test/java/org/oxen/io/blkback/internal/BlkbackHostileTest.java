@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.oxen.io.blkback.VbdNodes;
+import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.io.blkback.blkif.BlkifRequest;
 import org.oxen.io.blkback.testing.BlkRig;
 import org.oxen.io.blkback.testing.JavaBlkfront;
@@ -60,7 +60,7 @@ class BlkbackHostileTest {
         Path p = dir.resolve(name + ".img");
         new RawImageProvider().create(p, ImageSpec.ofSize((long) SECTORS * 512)).close();
         Domain d = rig.guest(name);
-        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(devid, "xvda", "raw", p.toString(), false, false),
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(devid, "xvda", "raw", p.toString(), false, false),
                 new JavaBlkfront.Options(0, false, true, 4, 16));
         assertTrue(fe.awaitConnected(20_000), "connected");
         return fe;
@@ -144,7 +144,7 @@ class BlkbackHostileTest {
         assertEquals(RSP_ERROR, raw(fe, dis), "secure discard");
         stillServes(fe);
         assertEquals(0, fe.unexpectedResponses());
-        assertTrue(blkback.devices().get(0).errors() >= 19, blkback.devices().toString());
+        assertTrue(blkback.devices().get(0).counter("errors") >= 19, blkback.devices().toString());
     }
 
     @Test

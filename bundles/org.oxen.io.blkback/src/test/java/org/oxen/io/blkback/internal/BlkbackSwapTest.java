@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.oxen.io.blkback.VbdNodes;
+import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.io.blkback.testing.BlkRig;
 import org.oxen.io.blkback.testing.JavaBlkfront;
 import org.oxen.storage.api.ImageSpec;
@@ -123,7 +123,7 @@ class BlkbackSwapTest {
                 else new Qcow2ImageProvider().create(img, ImageSpec.ofSize(BLOCKS * 4096L)).close();
                 Domain d = rig.guest("swap" + i);
                 domains.add(d);
-                JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51712, "xvda", i % 2 == 0 ? "raw" : "qcow2",
+                JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", i % 2 == 0 ? "raw" : "qcow2",
                         img.toString(), false, false), new JavaBlkfront.Options(i % 3, i % 2 == 0, true, 8, 4));
                 assertTrue(fe.awaitConnected(30_000), "d" + d.id() + " connected");
                 Worker w = new Worker(i, fe);

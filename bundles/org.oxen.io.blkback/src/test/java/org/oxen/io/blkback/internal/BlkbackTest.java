@@ -16,8 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.oxen.io.blkback.VbdNodes;
-import org.oxen.io.blkback.VbdStatistics;
+import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.io.blkback.testing.BlkRig;
 import org.oxen.io.blkback.testing.JavaBlkfront;
 import org.oxen.storage.api.BlockImage;
@@ -77,11 +76,11 @@ class BlkbackTest {
     void handshakeAsLinuxBlkbackThenVerifiedIo() throws Exception {
         Path img = rawImage("d.img", 8 * MIB);
         Domain d = rig.guest("blk1");
-        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51712, "xvda", "raw", img.toString(), false, false),
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
                 JavaBlkfront.Options.DEFAULT);
         assertTrue(fe.awaitConnected(20_000), "connected");
-        String be = VbdNodes.backendPath(d.id(), 51712);
-        String fp = VbdNodes.frontendPath(d.id(), 51712);
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("4", rig.read(be + "/state"));
         assertEquals("4", rig.read(fp + "/state"));
         assertEquals(Long.toString(8 * MIB / 512), rig.read(be + "/sectors"));
@@ -130,11 +129,11 @@ class BlkbackTest {
         ok(fe.read(1000, bigBack, 0, 64 * 512));
         for (int i = 0; i < 64 * 512; i++) assertEquals(0, bigBack[i], "discarded bytes read as zero");
 
-        VbdStatistics.Vbd st = blkback.devices().get(0);
+        org.oxen.vmm.api.backend.BackendStatistics.Device st = blkback.devices().get(0);
         assertEquals(d.id(), st.domid());
         assertTrue(st.connected());
-        assertEquals(0, st.errors());
-        assertTrue(st.sectorsWritten() >= 8 * MIB / 512 && st.sectorsRead() >= 8 * MIB / 512, st.toString());
+        assertEquals(0, st.counter("errors"));
+        assertTrue(st.counter("wr_sect") >= 8 * MIB / 512 && st.counter("rd_sect") >= 8 * MIB / 512, st.toString());
         assertEquals(0, fe.unexpectedResponses());
     }
 
@@ -146,10 +145,10 @@ class BlkbackTest {
             ch.write(ByteBuffer.wrap(content), 0);
         }
         Domain d = rig.guest("ro");
-        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51728, "xvdb", "raw", img.toString(), true, false),
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51728, "xvdb", "raw", img.toString(), true, false),
                 JavaBlkfront.Options.DEFAULT);
         assertTrue(fe.awaitConnected(20_000), "connected");
-        String be = VbdNodes.backendPath(d.id(), 51728);
+        String be = VbdDevices.backendPath(d.id(), 51728);
         assertEquals("r", rig.read(be + "/mode"));
         assertEquals(Integer.toString(VDISK_READONLY), rig.read(be + "/info"));
         assertEquals("0", rig.read(be + "/feature-flush-cache"));
@@ -162,7 +161,7 @@ class BlkbackTest {
         assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "no discard on a read-only disk");
         assertArrayEquals(content, fileBytes(img), "the file is unchanged");
         ok(fe.read(8, got, 0, got.length));
-        assertEquals(1, blkback.devices().get(0).errors());
+        assertEquals(1, blkback.devices().get(0).counter("errors"));
     }
 
     @Test
@@ -170,10 +169,10 @@ class BlkbackTest {
         Path img = dir.resolve("d.qcow2");
         new Qcow2ImageProvider().create(img, ImageSpec.ofSize(4 * MIB)).close();
         Domain d = rig.guest("q");
-        JavaBlkfront fe = rig.attach(d, new VbdNodes.Disk(51712, "xvda", "qcow2", img.toString(), false, false),
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "qcow2", img.toString(), false, false),
                 new JavaBlkfront.Options(2, false, false, 64, 11));
         assertTrue(fe.awaitConnected(20_000), "connected");
-        String fp = VbdNodes.frontendPath(d.id(), 51712);
+        String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("2", rig.read(fp + "/ring-page-order"));
         assertTrue(rig.read(fp + "/ring-ref3") != null && rig.read(fp + "/ring-ref") == null, "four ring refs");
         assertEquals("0", rig.read(fp + "/feature-persistent"));
@@ -187,7 +186,7 @@ class BlkbackTest {
         for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
         for (JavaBlkfront.Request r : rs) ok(r);
         assertArrayEquals(disk, back);
-        assertEquals(0, blkback.devices().get(0).errors());
+        assertEquals(0, blkback.devices().get(0).counter("errors"));
         assertEquals(0, fe.unexpectedResponses());
         rig.close();
         rig = new BlkRig(16); // the image closed cleanly: it opens and reads back outside blkback

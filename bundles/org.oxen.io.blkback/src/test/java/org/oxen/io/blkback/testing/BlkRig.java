@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.oxen.guests.GuestImages;
-import org.oxen.io.blkback.VbdNodes;
+import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.io.xenbus.internal.XenbusBackends;
 import org.oxen.io.xenstore.store.XenstoreComponent;
 import org.oxen.vmm.api.Domain;
@@ -47,9 +47,9 @@ public final class BlkRig implements AutoCloseable {
     }
 
     /** The toolstack adds a disk to {@code domid} and a Java frontend in that domain starts. */
-    public JavaBlkfront attach(Domain d, VbdNodes.Disk disk, JavaBlkfront.Options options) throws Exception {
-        VbdNodes.add(toolstack, d.id(), disk);
-        JavaBlkfront fe = new JavaBlkfront(toolstack, VbdNodes.frontendPath(d.id(), disk.devid()),
+    public JavaBlkfront attach(Domain d, VbdDevices.Disk disk, JavaBlkfront.Options options) throws Exception {
+        VbdDevices.add(toolstack, d.id(), disk);
+        JavaBlkfront fe = new JavaBlkfront(toolstack, VbdDevices.frontendPath(d.id(), disk.devid()),
                 new VmmGuestSide(vmm, d.id()), options);
         frontends.add(fe);
         fe.start();
