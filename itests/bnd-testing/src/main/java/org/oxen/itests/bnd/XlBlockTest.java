@@ -20,6 +20,7 @@ import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.backend.BackendStatistics;
 import org.oxen.vmm.api.backend.Xenstore;
 import org.oxen.vmm.api.backend.XenstoreClient;
 
@@ -28,7 +29,7 @@ import org.oxen.vmm.api.backend.XenstoreClient;
  * write the vbd nodes as libxl does; the blkback bundle's factory, bound by xenbus, answers
  * (InitWait, its features published); {@code xl block-list}, {@code xl top}'s VBD columns and
  * {@code xl block-detach -f} see and remove the devices; stopping the blkback bundle closes its
- * devices and starting it again serves them; the domain's devices go with it.
+ * devices, starting or updating it serves them again; the domain's devices go with it.
  */
 class XlBlockTest {
 
@@ -139,6 +140,15 @@ class XlBlockTest {
         b.start();
         awaitNode(be + "/state", "2");
         awaitNode(be2 + "/state", "2");
+        // updated in place (the bundle re-read from its file): closed, then served by the new revision
+        Object before = context.getServiceReference(BackendStatistics.class).getProperty("service.id");
+        b.update();
+        awaitNode(be + "/state", "2");
+        awaitNode(be2 + "/state", "2");
+        assertEquals(Bundle.ACTIVE, b.getState());
+        Object after = context.getServiceReference(BackendStatistics.class).getProperty("service.id");
+        assertTrue(!before.equals(after), "a new factory serves the disks after the update: " + before + " " + after);
+        assertEquals(2, context.getService(context.getServiceReference(BackendStatistics.class)).devices().size());
 
         // detach (forced: the hello guest has no block frontend to answer)
         gogo.run("xl block-detach -f blk-1 xvdb");

@@ -197,6 +197,34 @@ class BlkbackTest {
         }
     }
 
+    @Test
+    void blockDetachClosesTheDeviceThroughTheFrontendThenRemovesIt() throws Exception {
+        Path img = rawImage("det.img", MIB);
+        Domain d = rig.guest("det");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        byte[] data = pattern(5, 4096);
+        ok(fe.write(0, data, 0, data.length));
+        assertEquals(1, blkback.devices().size());
+        // xl block-detach: online=0 and Closing; the frontend follows to Closed, then the backend
+        assertTrue(VbdDevices.closes(rig.toolstack, d.id(), 51712, 10_000), "closed through the frontend");
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!"6".equals(rig.read(be + "/state"))) {
+            assertTrue(System.nanoTime() < end, "backend Closed: " + rig.read(be + "/state"));
+            Thread.sleep(2);
+        }
+        VbdDevices.remove(rig.toolstack, d.id(), 51712);
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blkback.devices().isEmpty()) {
+            assertTrue(System.nanoTime() < end, "the backend let go of the removed device");
+            Thread.sleep(2);
+        }
+        assertEquals(null, rig.read(be + "/state"));
+        assertArrayEquals(data, java.util.Arrays.copyOf(fileBytes(img), 4096), "the write reached the file");
+    }
+
     static byte[] fileBytes(Path p) throws Exception {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate((int) ch.size());

@@ -144,7 +144,7 @@ public final class VbdDevices {
      *
      * @return whether it closed in time
      */
-    static boolean closes(XenstoreClient xs, int domid, int devid, long millis)
+    public static boolean closes(XenstoreClient xs, int domid, int devid, long millis)
             throws XenstoreException, InterruptedException {
         String be = backendPath(domid, devid);
         String fe = frontendPath(domid, devid);
@@ -159,7 +159,7 @@ public final class VbdDevices {
     }
 
     /** Removes both directories of device {@code devid} of {@code domid} (closing its backend, if bound). */
-    static void remove(XenstoreClient xs, int domid, int devid) throws XenstoreException {
+    public static void remove(XenstoreClient xs, int domid, int devid) throws XenstoreException {
         rmIfPresent(xs, backendPath(domid, devid));
         rmIfPresent(xs, frontendPath(domid, devid));
     }
