@@ -26,7 +26,8 @@ import org.oxen.vmm.api.backend.XenstoreTransaction;
  * {@code ring-ref0..}), {@code event-channel}, {@code protocol} and {@code feature-persistent}
  * (connect_ring), opens the image its {@code params} node names, maps the ring, binds the event
  * channel, and in one transaction writes {@code feature-flush-cache}, {@code feature-barrier},
- * the discard keys, {@code feature-persistent}, {@code sectors}, {@code info},
+ * the discard keys (unless the toolstack wrote {@code discard-enable = 0}),
+ * {@code feature-persistent}, {@code sectors}, {@code info},
  * {@code sector-size} and {@code physical-sector-size} (connect), before xenbus writes
  * Connected. A failure is reported as xenbus_dev_fatal does, in
  * {@code /local/domain/0/error/backend/vbd/<domU>/<devid>/error}, and leaves nothing mapped.
@@ -121,6 +122,7 @@ final class VbdBackend extends AbstractBackend {
         boolean readOnly = !xs.read(be + "/mode").orElse("w").startsWith("w");
         boolean cdrom = xs.read(be + "/device-type").map("cdrom"::equals).orElse(false);
         boolean removable = xs.read(be + "/removable").map("1"::equals).orElse(false);
+        boolean discardEnabled = !xs.read(be + "/discard-enable").map("0"::equals).orElse(false);
 
         image = opener.open(params, readOnly || cdrom);
         boolean ro = image.readOnly();
@@ -133,7 +135,8 @@ final class VbdBackend extends AbstractBackend {
             pages[i] = m.page();
         }
         BackRing ring = new BackRing(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE);
-        BlkifServer.Limits limits = new BlkifServer.Limits(sectors, ro, !ro, !ro, settings.maxIndirectSegments(),
+        boolean discard = !ro && discardEnabled;
+        BlkifServer.Limits limits = new BlkifServer.Limits(sectors, ro, !ro, discard, settings.maxIndirectSegments(),
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
         server = new BlkifServer(name, domid, device.grants(), ring, image, limits, counters, this::fatal);
@@ -144,8 +147,8 @@ final class VbdBackend extends AbstractBackend {
             try (XenstoreTransaction t = xs.transaction()) {
                 t.write(be + "/feature-flush-cache", ro ? "0" : "1");
                 t.write(be + "/feature-barrier", ro ? "0" : "1");
-                t.write(be + "/feature-discard", ro ? "0" : "1");
-                if (!ro) {
+                t.write(be + "/feature-discard", discard ? "1" : "0");
+                if (discard) {
                     t.write(be + "/discard-granularity", Integer.toString(image.clusterSize()));
                     t.write(be + "/discard-alignment", "0");
                     t.write(be + "/discard-secure", "0");

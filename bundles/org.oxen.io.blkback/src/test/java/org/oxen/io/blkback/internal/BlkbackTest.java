@@ -165,17 +165,21 @@ class BlkbackTest {
     }
 
     @Test
-    void multiPageRingWithoutPersistentGrantsOnQcow2() throws Exception {
+    void multiPageRingWithoutPersistentGrantsOnQcow2NoDiscard() throws Exception {
         Path img = dir.resolve("d.qcow2");
         new Qcow2ImageProvider().create(img, ImageSpec.ofSize(4 * MIB)).close();
         Domain d = rig.guest("q");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "qcow2", img.toString(), false, false),
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "qcow2", img.toString(), false, false, false),
                 new JavaBlkfront.Options(2, false, false, 64, 11));
         assertTrue(fe.awaitConnected(20_000), "connected");
         String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("2", rig.read(fp + "/ring-page-order"));
         assertTrue(rig.read(fp + "/ring-ref3") != null && rig.read(fp + "/ring-ref") == null, "four ring refs");
         assertEquals("0", rig.read(fp + "/feature-persistent"));
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        assertEquals("0", rig.read(be + "/discard-enable"), "xl's no-discard");
+        assertEquals("0", rig.read(be + "/feature-discard"));
+        assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "discard not offered");
         // 64 requests in flight at once: more than one page of ring holds (32)
         byte[] disk = pattern(11, 4 * MIB);
         JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
@@ -215,6 +219,8 @@ class BlkbackTest {
             assertTrue(System.nanoTime() < end, "backend Closed: " + rig.read(be + "/state"));
             Thread.sleep(2);
         }
+        Thread.sleep(200);
+        assertEquals("6", rig.read(be + "/state"), "an offline device is not prepared for reconnect");
         VbdDevices.remove(rig.toolstack, d.id(), 51712);
         end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!blkback.devices().isEmpty()) {

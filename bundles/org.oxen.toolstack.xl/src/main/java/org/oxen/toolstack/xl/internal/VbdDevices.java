@@ -33,7 +33,12 @@ public final class VbdDevices {
     }
 
     /** What the toolstack knows of a disk when it adds it. */
-    public record Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom) {
+    public record Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom,
+            boolean discard) {
+        /** A disk whose backend may offer discard (xl's default). */
+        public Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom) {
+            this(devid, vdev, format, target, readOnly, cdrom, true);
+        }
     }
 
     public static String frontendPath(int domid, int devid) {
@@ -46,7 +51,7 @@ public final class VbdDevices {
 
     /** {@code disk} of a parsed DISKSPEC, its target resolved. */
     static Disk of(org.oxen.toolstack.xl.cfg.DiskSpec d) {
-        return new Disk(d.devid(), d.vdev(), d.format(), d.target(), d.readOnly(), d.cdrom());
+        return new Disk(d.devid(), d.vdev(), d.format(), d.target(), d.readOnly(), d.cdrom(), d.discard());
     }
 
     /** Writes both directories of {@code disk} for domain {@code domid} (retrying on EAGAIN). */
@@ -77,7 +82,7 @@ public final class VbdDevices {
                 t.write(be + "/removable", disk.cdrom() ? "1" : "0");
                 t.write(be + "/bootable", "1");
                 t.write(be + "/device-type", devtype);
-                t.write(be + "/discard-enable", disk.readOnly() ? "0" : "1");
+                t.write(be + "/discard-enable", disk.discard() && !disk.readOnly() ? "1" : "0");
                 t.setPermissions(be, List.of("n0", "r" + domid));
                 if (t.commit()) return;
             }
