@@ -171,3 +171,56 @@ int pg_set(uint32_t va, uint64_t pte)
         return -XEN_EINVAL;         /* refused: the write's #PF reached us (a trap_try caller sees it) */
     return pv_mmuext(MMUEXT_INVLPG_LOCAL, va, 0);
 }
+
+/* ---- the guest's own P2M and the 1:1 map of all its memory ---------- */
+void pv_set_p2m(uint32_t pfn, uint32_t mfn)
+{
+    if (pfn < pv_start_info->nr_pages)
+        ((uint32_t *)pv_p2m)[pfn] = mfn;    /* mfn_list is the guest's, mapped writable */
+}
+
+uint32_t pv_first_free_pfn(void)
+{
+    /* after the boot page tables comes the one-page boot stack, then the region's padding */
+    return ((pv_start_info->pt_base - VIRT_BASE) >> PAGE_SHIFT) + pv_start_info->nr_pt_frames + 1;
+}
+
+int pv_map_all_memory(uint32_t *next_free_pfn)
+{
+    const uint32_t nr = pv_start_info->nr_pages;
+    const uint32_t hole_pfn = (MACH2PHYS_VIRT_START - VIRT_BASE) >> PAGE_SHIFT;   /* L2 slot 428 */
+    if (nr > hole_pfn)
+        return -XEN_EINVAL;
+    for (uint32_t pfn = pv_region_pages & ~511u; pfn < nr; pfn += 512) {
+        uint64_t l2e = pv_l2e_maddr(VIRT_BASE + pfn * PAGE_SIZE);
+        if (!l2e)
+            return -XEN_EINVAL;
+        uint64_t *l1 = pv_l1e_ptr(VIRT_BASE + pfn * PAGE_SIZE);
+        if (l1) {                           /* the boot region's last L1: fill its empty slots */
+            for (uint32_t i = 0; i < 512 && pfn + i < nr; i++) {
+                uint32_t va = VIRT_BASE + (pfn + i) * PAGE_SIZE;
+                if (!(pg_get(va) & PTE_P)) {
+                    int rc = pv_update_va_mapping(va, ((uint64_t)pv_p2m[pfn + i] << PAGE_SHIFT) | PTE_P | PTE_RW
+                                                  | PTE_A | PTE_D, UVMF_INVLPG | UVMF_LOCAL);
+                    if (rc)
+                        return rc;
+                }
+            }
+            continue;
+        }
+        uint32_t t = (*next_free_pfn)++;    /* a free page of the region becomes the L1 */
+        if (t >= pv_region_pages)
+            return -XEN_ENOMEM;
+        uint64_t *table = (uint64_t *)(VIRT_BASE + t * PAGE_SIZE);
+        for (uint32_t i = 0; i < 512; i++)
+            table[i] = pfn + i < nr ? ((uint64_t)pv_p2m[pfn + i] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D : 0;
+        int rc = pv_set_page_writable(table, 0);     /* a page table is never writable to its guest */
+        if (rc)
+            return rc;
+        rc = pv_mmu_update(l2e, ((uint64_t)pv_p2m[t] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D);
+        if (rc)
+            return rc;
+    }
+    pv_region_pages = nr;
+    return 0;
+}
