@@ -16,6 +16,7 @@ static uint8_t *out;                    /* per pfn of the range: 1 = ballooned *
 static uint8_t out_map[1u << 18];       /* room for 1 GiB of pages */
 static struct balloon_stats stats;
 static uint32_t frames[BALLOON_BATCH], pfns[BALLOON_BATCH];
+static uint64_t ptes[BALLOON_BATCH];    /* the mappings a batch changes: what they were, or become */
 static mmu_update_t reqs[BALLOON_BATCH];
 
 static long reservation(unsigned cmd)
@@ -35,16 +36,17 @@ static uint64_t kernel_pte(uint32_t mfn)
     return ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D;
 }
 
-/* Points the 1:1 mappings of pf[0..n) at mfns[0..n) (NULL: unmaps them), in one mmu_update. */
-static void remap(const uint32_t *pf, uint32_t n, const uint32_t *mfns)
+/* Sets the 1:1 mappings of pf[0..n) to pte[0..n) (NULL: unmaps them), in one mmu_update. */
+static void remap(const uint32_t *pf, uint32_t n, const uint64_t *pte)
 {
     for (uint32_t i = 0; i < n; i++) {
         reqs[i].ptr = pv_l1e_maddr(VIRT_BASE + pf[i] * PAGE_SIZE) | MMU_NORMAL_PT_UPDATE;
-        reqs[i].val = mfns ? kernel_pte(mfns[i]) : 0;
+        reqs[i].val = pte ? pte[i] : 0;
     }
     unsigned done = 0;
     long rc = HYPERVISOR_mmu_update(reqs, n, &done, DOMID_SELF);
-    CHECK(rc == 0 && done == n, "balloon: mmu_update of %u mappings: rc %ld, %u done", n, rc, done);
+    CHECK(rc == 0 && done == n, "balloon: mmu_update of %u mappings: rc %ld, %u done (pfn %u pte %#llx)", n, rc,
+          done, pf[done < n ? done : 0], (unsigned long long)reqs[done < n ? done : 0].val);
     CHECK_EQ(pv_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0, "balloon: TLB flush");
 }
 
@@ -91,6 +93,7 @@ static uint32_t decrease(uint32_t want)
             if (!out[pfn - first]) {
                 pfns[n] = pfn;
                 frames[n] = pv_p2m[pfn];
+                ptes[n] = pg_get(VIRT_BASE + pfn * PAGE_SIZE);
                 n++;
             }
         }
@@ -107,9 +110,9 @@ static uint32_t decrease(uint32_t want)
                 out[pfns[at + i] - first] = 1;
             gone += (uint32_t)rc;
             at += (uint32_t)rc;
-            if (at < n) {                   /* refused: the frame is still ours; keep it */
+            if (at < n) {                   /* refused: the frame is still ours; map it as it was */
                 pv_set_p2m(pfns[at], frames[at]);
-                remap(&pfns[at], 1, &frames[at]);
+                remap(&pfns[at], 1, &ptes[at]);
                 stats.refused++;
                 at++;
             }
@@ -137,9 +140,10 @@ static uint32_t increase(uint32_t want)
         for (long i = 0; i < rc; i++) {
             pv_set_p2m(pfns[i], frames[i]);
             out[pfns[i] - first] = 0;
+            ptes[i] = kernel_pte(frames[i]);
         }
         if (rc > 0)
-            remap(pfns, (uint32_t)rc, frames);
+            remap(pfns, (uint32_t)rc, ptes);
         came += (uint32_t)rc;
         if (rc < (long)n)
             break;                          /* the maximum, or the machine has no more */
