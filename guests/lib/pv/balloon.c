@@ -108,6 +108,7 @@ static uint32_t decrease(uint32_t want)
             CHECK(rc >= 0 && rc <= (long)(n - at), "balloon: decrease_reservation: %ld", rc);
             for (long i = 0; i < rc; i++)
                 out[pfns[at + i] - first] = 1;
+            stats.ballooned += (uint32_t)rc;
             gone += (uint32_t)rc;
             at += (uint32_t)rc;
             if (at < n) {                   /* refused: the frame is still ours; map it as it was */
@@ -141,6 +142,7 @@ static uint32_t increase(uint32_t want)
             pv_set_p2m(pfns[i], frames[i]);
             out[pfns[i] - first] = 0;
             ptes[i] = kernel_pte(frames[i]);
+            stats.ballooned--;
         }
         if (rc > 0)
             remap(pfns, (uint32_t)rc, ptes);
@@ -168,9 +170,6 @@ long balloon_set_target(uint64_t target_kib)
         stats.short_by = want - (uint32_t)moved;
     }
     stats.current_pages = (uint32_t)reservation(XENMEM_current_reservation);
-    stats.ballooned = 0;
-    for (uint32_t p = first; p < end; p++)
-        stats.ballooned += out[p - first];
     return moved;
 }
 
