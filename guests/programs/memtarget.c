@@ -2,10 +2,12 @@
  * memtarget -- a guest whose memory follows `xl mem-set`: the kit's balloon
  * driver (lib/pv/balloon.c) on the toolstack's memory/target. PV only.
  *
- * Maps all of its memory 1:1 (pv_map_all_memory), fills every data page (the
- * free pages after the start-of-day ones, up to nr_pages) with a pattern of
- * its pfn and prints
- *   "memtarget: ready: D data pages [F, E), reservation R pages".
+ * Maps all of its memory 1:1 up to its maxmem (memory/static-max; pv_map_all_memory:
+ * the pfns beyond nr_pages start ballooned, as Linux's do), fills every data
+ * page it holds (the free pages after the start-of-day ones, up to nr_pages)
+ * with a pattern of its pfn and prints
+ *   "memtarget: ready: D data pages [F, E), reservation R pages"
+ * (E: the end of its pseudo-physical space, maxmem's last pfn + 1).
  * Then, for each change of memory/target, it balloons toward it, checks every
  * data page it still holds word by word, checks that the pages it got back
  * come zeroed and refills them, and prints
@@ -35,8 +37,9 @@
 
 #define MAX_DATA (1u << 16)
 static uint8_t was_out[MAX_DATA];
+static uint8_t state[MAX_DATA];                        /* the balloon driver's, one byte per data pfn */
 static uint8_t gtwin[PAGE_SIZE] ALIGNED(PAGE_SIZE);    /* the grant table frame, with grant=1 */
-static uint32_t first, end;
+static uint32_t first, end, nr;
 static uint32_t granted_pfn = ~0u, table_pfn = ~0u;
 
 static uint32_t *page(uint32_t pfn) { return (uint32_t *)(VIRT_BASE + pfn * PAGE_SIZE); }
@@ -81,7 +84,7 @@ static void grant_top_page(void)
     CHECK_EQ(pv_update_va_mapping((uint32_t)gtwin, ((uint64_t)frames[0] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
                                   UVMF_INVLPG | UVMF_LOCAL), 0, "map the grant table frame");
     volatile grant_entry_v1_t *gt = (volatile grant_entry_v1_t *)gtwin;
-    granted_pfn = end - 1;
+    granted_pfn = nr - 1;
     gt[8].domid = 0;
     gt[8].frame = pv_p2m[granted_pfn];
     __asm__ volatile("" ::: "memory");
@@ -91,7 +94,7 @@ static void grant_top_page(void)
 
 static void make_page_table(void)
 {
-    table_pfn = end - 2;
+    table_pfn = nr - 2;
     memset(page(table_pfn), 0, PAGE_SIZE);
     CHECK_EQ(pv_set_page_writable(page(table_pfn), 0), 0, "map the page-table page read-only");
     CHECK_EQ(pv_mmuext(MMUEXT_PIN_L1_TABLE, pv_p2m[table_pfn], 0), 0, "pin it as an L1");
@@ -141,7 +144,7 @@ static void ignore(uint64_t target_kib)
 static void bench(uint32_t rounds)
 {
     uint32_t pages = cmdline_u32("pages", 2048);
-    CHECK(pages < end - first, "pages=%u: only %u data pages", pages, end - first);
+    CHECK(pages < nr - first, "pages=%u: only %u data pages", pages, nr - first);
     uint64_t kib = (uint64_t)reservation(XENMEM_current_reservation) * 4;
     uint64_t t_out = 0, t_in = 0;
     for (uint32_t r = 0; r < rounds; r++) {
@@ -157,7 +160,7 @@ static void bench(uint32_t rounds)
     printf("memtarget: bench: out %llu pages/s, in %llu pages/s (%u rounds of %u pages)\n",
            (unsigned long long)(n * 1000000000ull / (t_out ? t_out : 1)),
            (unsigned long long)(n * 1000000000ull / (t_in ? t_in : 1)), rounds, pages);
-    for (uint32_t pfn = end - pages; pfn < end; pfn++) {   /* the pages that went and came back */
+    for (uint32_t pfn = nr - pages; pfn < nr; pfn++) {     /* the pages that went and came back */
         CHECK(page(pfn)[0] == 0 && page(pfn)[1023] == 0, "pfn %u came back not zeroed", pfn);
         fill(pfn);
     }
@@ -166,24 +169,34 @@ static void bench(uint32_t rounds)
 
 void guest_main(void)
 {
-    uint32_t next = pv_first_free_pfn();
-    int rc = pv_map_all_memory(&next);
-    CHECK_EQ(rc, 0, "map all memory");
-    first = next;
-    end = pv_start_info->nr_pages;
-    CHECK(end > first && end - first <= MAX_DATA, "data pages [%u, %u)", first, end);
     uint32_t rounds = cmdline_u32("bench", 0);
     int watch = rounds == 0;
-    if (watch)
+    nr = pv_start_info->nr_pages;
+    uint32_t max_pfn = nr;
+    if (watch) {
         CHECK_EQ(xs_init(), 0, "xenstore");
-    for (uint32_t pfn = first; pfn < end; pfn++)
+        char value[32];
+        const char *e;
+        CHECK(xs_read(0, "memory/static-max", value, sizeof value) > 0, "read memory/static-max: %s", xs_error());
+        uint64_t kib = strtoull_kit(value, &e);
+        CHECK(*e == '\0', "memory/static-max is %s", value);
+        if (kib / 4 > max_pfn)
+            max_pfn = (uint32_t)(kib / 4);
+    }
+    uint32_t next = pv_first_free_pfn();
+    int rc = pv_map_all_memory(&next, max_pfn);
+    CHECK_EQ(rc, 0, "map all memory");
+    first = next;
+    end = max_pfn;
+    CHECK(nr > first && end - first <= MAX_DATA, "data pages [%u, %u)", first, end);
+    for (uint32_t pfn = first; pfn < nr; pfn++)
         fill(pfn);
     if (cmdline_u32("pt", 0))
         make_page_table();
-    CHECK_EQ(balloon_init(first, end, watch), 0, "balloon driver");
+    CHECK_EQ(balloon_init(first, end, state, watch), 0, "balloon driver");
     if (cmdline_u32("grant", 0))
         grant_top_page();
-    printf("memtarget: ready: %u data pages [%u, %u), reservation %ld pages\n", end - first, first, end,
+    printf("memtarget: ready: %u data pages [%u, %u), reservation %ld pages\n", nr - first, first, end,
            reservation(XENMEM_current_reservation));
     if (rounds) {
         bench(rounds);

@@ -7,7 +7,7 @@
  * keeping the guest's P2M and its 1:1 mappings in step. PV only.
  *
  * The driver may balloon the pages [first_pfn, end_pfn) (the program's data
- * pages, mapped 1:1 by pv_map_all_memory); it gives back the highest held
+ * pages, mapped 1:1 by pv_map_all_memory, up to the domain's maxmem); it gives back the highest held
  * pages first and takes back the lowest ballooned ones first, in batches of
  * up to BALLOON_BATCH. A page the hypervisor refuses (still mapped by another
  * domain through a grant, a page table, ...) is mapped again and kept; it is
@@ -29,9 +29,12 @@ struct balloon_stats {
     uint32_t short_by;          /* pages the last change could not get (maximum, pool) */
 };
 
-/* Takes charge of [first_pfn, end_pfn); with watch set, watches memory/target
- * (xs_init first). Returns 0 or -errno. */
-int balloon_init(uint32_t first_pfn, uint32_t end_pfn, int watch);
+/* Takes charge of [first_pfn, end_pfn), keeping one byte per pfn in state
+ * (end_pfn - first_pfn bytes, the caller's); pfns whose P2M entry is
+ * INVALID_P2M_ENTRY start ballooned (beyond nr_pages up to maxmem, as Linux
+ * balloons them at boot). With watch set, watches memory/target (xs_init
+ * first). Returns 0 or -errno. */
+int balloon_init(uint32_t first_pfn, uint32_t end_pfn, uint8_t *state, int watch);
 /* For a watch event: 1 if it was the driver's (memory/target changed; the new
  * target is in *target_kib, -1 when the node is gone), 0 if not. */
 int balloon_event(const char *token, int64_t *target_kib);

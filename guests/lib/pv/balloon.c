@@ -12,8 +12,7 @@
 #include <oxen/balloon.h>
 
 static uint32_t first, end;
-static uint8_t *out;                    /* per pfn of the range: 1 = ballooned */
-static uint8_t out_map[1u << 18];       /* room for 1 GiB of pages */
+static uint8_t *out;                    /* per pfn of the range: 1 = ballooned (the caller's array) */
 static struct balloon_stats stats;
 static uint32_t frames[BALLOON_BATCH], pfns[BALLOON_BATCH];
 static uint64_t ptes[BALLOON_BATCH];    /* the mappings a batch changes: what they were, or become */
@@ -50,14 +49,18 @@ static void remap(const uint32_t *pf, uint32_t n, const uint64_t *pte)
     CHECK_EQ(pv_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0, "balloon: TLB flush");
 }
 
-int balloon_init(uint32_t first_pfn, uint32_t end_pfn, int watch)
+int balloon_init(uint32_t first_pfn, uint32_t end_pfn, uint8_t *state, int watch)
 {
-    if (end_pfn <= first_pfn || end_pfn - first_pfn > sizeof out_map || end_pfn > pv_region_pages)
+    if (end_pfn <= first_pfn || end_pfn > pv_region_pages)
         return -XEN_EINVAL;
     first = first_pfn;
     end = end_pfn;
-    out = out_map;
-    memset(out_map, 0, sizeof out_map);
+    out = state;
+    stats.ballooned = 0;
+    for (uint32_t pfn = first; pfn < end; pfn++) {     /* a pfn without a frame is ballooned from boot */
+        out[pfn - first] = pv_p2m[pfn] == INVALID_P2M_ENTRY;
+        stats.ballooned += out[pfn - first];
+    }
     stats.current_pages = (uint32_t)reservation(XENMEM_current_reservation);
     stats.target_pages = stats.current_pages;
     if (watch && xs_watch("memory/target", BALLOON_TOKEN) != 0)

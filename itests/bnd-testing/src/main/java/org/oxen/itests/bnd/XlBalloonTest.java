@@ -126,12 +126,14 @@ class XlBalloonTest {
         Matcher ready = await(d, READY, 1);
         int data = Integer.parseInt(ready.group(1));
         assertEquals(4096, Integer.parseInt(ready.group(4)));
+        assertEquals(6144, Integer.parseInt(ready.group(3)), "its pseudo-physical space reaches maxmem");
         assertEquals(Optional.of("16384"), node(d, "memory/target"), "libxl__build_post: memory less videoram");
         assertEquals(Optional.of("24576"), node(d, "memory/static-max"));
         assertEquals(Optional.of("0"), node(d, "memory/videoram"));
         assertEquals(16384 + 1024, d.maxMemoryKiB(), "libxl__build_pre: target + LIBXL_MAXMEM_CONSTANT");
         Matcher initial = await(d, FOLLOWED, 1); // the watch's first event: nothing to do
         assertEquals("0", initial.group(3));
+        assertEquals("2048", initial.group(4), "the pfns from memory to maxmem start ballooned");
         assertEquals(data, Integer.parseInt(initial.group(7)), "every data page checked");
         int lines = 1;
         for (int round = 1; round <= 3; round++) {
@@ -164,11 +166,30 @@ class XlBalloonTest {
             assertEquals(freeMiB, freeMemoryMiB());
             assertEquals(16, listedMiB("bl-mem"));
         }
+        // above its initial memory, up to static-max: the pfns it never had get frames
+        long free = hv.freeFrames();
+        long freeMiB = freeMemoryMiB();
+        for (int mib : new int[] {20, 24}) {
+            xl("xl mem-set bl-mem " + mib + "m");
+            assertEquals((mib + 1) * 1024L, d.maxMemoryKiB());
+            Matcher up = await(d, FOLLOWED, ++lines);
+            assertEquals(Integer.toString(mib * 256), up.group(2));
+            assertEquals("1024", up.group(3));
+            assertEquals("0", up.group(6), "nothing short");
+            int grown = (mib - 16) * 256;
+            assertEquals(data + grown, Integer.parseInt(up.group(7)), "the new pages came zeroed, then filled");
+            assertEquals(mib * 256, d.memoryPages());
+            assertEquals(free - grown, hv.freeFrames());
+            assertEquals(freeMiB - (mib - 16), freeMemoryMiB());
+            assertEquals(mib, listedMiB("bl-mem"));
+        }
+        gogo.run("xl mem-set bl-mem 25m");
+        assertEquals(1, gogo.get("xl.status"), "above static-max");
         gogo.run("xl shutdown -w bl-mem");
         assertEquals(0, gogo.get("xl.status"), gogo.err());
         assertEquals(Optional.of(ShutdownReason.POWEROFF), d.shutdownReason());
         String out = GuestOutput.of(d);
-        assertTrue(out.contains("memtarget: verified " + data + " pages\nRESULT: PASS"), out);
+        assertTrue(out.contains("memtarget: verified " + (data + 2048) + " pages\nRESULT: PASS"), out);
     }
 
     @Test
