@@ -372,7 +372,10 @@ public final class HvmPlatform implements DeviceContext {
     public Console openConsole(String owner, String spec) {
         Console c;
         if (DOMAIN_CONSOLE.equals(spec)) {
-            c = track(new BufferedConsole(bytes -> domain.console().append(bytes, 0, bytes.length), false));
+            BufferedConsole com1 = new BufferedConsole(bytes -> domain.console().append(bytes, 0, bytes.length), false);
+            com1.keys = new KeyQueue();
+            domain.setConsoleKeys(com1.keys::offer);
+            c = track(com1);
         } else if (LOG_CONSOLE.equals(spec)) {
             c = track(new BufferedConsole(bytes -> {
                 String s = new String(bytes, StandardCharsets.ISO_8859_1);
@@ -427,6 +430,34 @@ public final class HvmPlatform implements DeviceContext {
     }
 
     /**
+     * Keys typed at a serial console ({@code xl console} on another thread) waiting for the
+     * UART's receiver (the device polls under the device lock): a bounded queue of 4 KiB; a
+     * terminal that types faster than the guest reads is held back (offer takes what fits).
+     *
+     * <p>Locking: its own monitor, innermost.
+     */
+    static final class KeyQueue {
+        private final byte[] q = new byte[4096];
+        private int head, count;
+
+        synchronized int offer(byte[] b, int off, int len) {
+            int n = Math.min(len, q.length - count);
+            for (int i = 0; i < n; i++) {
+                q[(head + count++) % q.length] = b[off + i];
+            }
+            return n;
+        }
+
+        synchronized int poll() {
+            if (count == 0) return -1;
+            int v = q[head] & 0xFF;
+            head = (head + 1) % q.length;
+            count--;
+            return v;
+        }
+    }
+
+    /**
      * Console output collected under the device lock and handed on at the end of each device
      * access (one append per access, not per byte); {@code lines} holds partial lines back.
      */
@@ -435,6 +466,19 @@ public final class HvmPlatform implements DeviceContext {
         private final boolean lines;
         private final byte[] buf = new byte[4096];
         private int n;
+        /** Keys typed for it (xl console), or null: a console that only writes. */
+        KeyQueue keys;
+
+        /** A console with keys is readable: the UART's receiver polls it. */
+        @Override
+        public boolean readable() {
+            return keys != null;
+        }
+
+        @Override
+        public int poll() {
+            return keys == null ? -1 : keys.poll();
+        }
 
         BufferedConsole(Consumer<byte[]> sink, boolean lines) {
             this.sink = sink;

@@ -200,6 +200,16 @@ public final class HvmVcpuArch implements VcpuArch {
                 host.hypercall(vcpu);
                 return afterHypercall(vcpu);
             }
+            if (exit.reason() == ExitReason.EXCEPTION && (exit.vector() == 1 || exit.vector() == 3)) {
+                // #DB/#BP exit only while a debugger is attached (xl debug): its breakpoint or step
+                // stops the domain; anything else is the guest's, through its own IDT
+                org.oxen.vmm.core.domain.DomainDebugger dbg = vcpu.domain().debugger();
+                if (dbg != null && dbg.onDebugException(vcpu, cpu, exit)) {
+                    vcpu.endSlice = true;
+                    return ExitAction.STOP;
+                }
+                return ExitAction.DELIVER;
+            }
             if (exit.reason() == ExitReason.MSR_ACCESS && exit.index() == Hvm.HYPERCALL_PAGE_MSR) {
                 return exit.write() && writeHypercallPage(vcpu, exit.value()) ? ExitAction.COMPLETE : ExitAction.DELIVER;
             }
