@@ -24,8 +24,11 @@ import org.oxen.x86.cpu.X86Cpu;
  * CPU, whose physical address space is the domain's {@link HvmPlatform} (its pseudo-physical
  * RAM through the P2M, its device windows) and whose ports are the domain's port bus. Nothing
  * of the guest exits to the hypervisor but HLT (the vcpu blocks until an interrupt), the
- * local-APIC base MSR (the platform's local APIC) and device accesses (under the domain's device
- * lock); exceptions and interrupts go through the guest's own IDT.
+ * local-APIC base MSR (the platform's local APIC), device accesses (under the domain's device
+ * lock), and Xen's HVM platform interface: VMCALL/VMMCALL hypercalls, the hypercall-page MSR,
+ * #BP/#DB while a debugger is attached; its CPUID shows Xen's leaves ({@link XenCpuidLeaves}).
+ * Exceptions and interrupts go through the guest's own IDT; the event-channel upcall arrives as
+ * the interrupt HVM_PARAM_CALLBACK_IRQ names ({@link CallbackVia}).
  *
  * <p>One instance per HVM domain (it holds the domain's platform and each vcpu's wiring).
  * Design: each vcpu's CPU sees the domain's devices through a {@link PcMemory#view gated view}
