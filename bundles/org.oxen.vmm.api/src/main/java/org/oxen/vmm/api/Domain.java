@@ -27,6 +27,11 @@ public interface Domain {
         return memoryPages() * 4;
     }
 
+    /**
+     * The most memory the domain may hold (Xen's max_pages, in KiB): its config's maxmem at
+     * creation, then what {@link Domains#setMaxMemory} set (1.8). An increase of its reservation
+     * beyond it is refused; it may lie below {@link #memoryKiB()} while the guest ratchets down.
+     */
     long maxMemoryKiB();
 
     List<Vcpu> vcpus();
@@ -68,7 +73,7 @@ public interface Domain {
     void removeConsoleListener(Consumer<String> listener);
 
     /**
-     * Keys for the domain's emulated serial console (1.8: an HVM domain's COM1, whose output is
+     * Keys for the domain's emulated serial console (1.9: an HVM domain's COM1, whose output is
      * {@link #consoleOutput()}): bytes from {@code b[off, off + len)} join the port's receive
      * queue, which the UART's receiver drains as a terminal would send them. Returns how many were
      * taken (fewer when the queue is full; 0 for a domain without a serial console, a PV domain,
