@@ -105,6 +105,7 @@
 
 typedef uint16_t domid_t;
 typedef uint32_t evtchn_port_t;
+#define DOMID_FIRST_RESERVED 0x7FF0u   /* ids from here on are special (DOMID_SELF, ...) */
 #define DOMID_SELF ((domid_t)0x7FF0)
 
 /* ---- start of day: start_info (xen.h) -------------------------------- */

@@ -312,3 +312,30 @@ int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeou
     watch_head = (watch_head + 1) % WATCH_QUEUE;
     return 1;
 }
+
+int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns)
+{
+    uint64_t deadline = guest_time_ns() + timeout_ns;
+    for (;;) {
+        for (unsigned i = watch_head; i != watch_tail; i = (i + 1) % WATCH_QUEUE) {
+            if (strcmp(watch_q[i].token, token) != 0)
+                continue;
+            strlcpy(path, watch_q[i].path, pn);
+            /* close the gap: the events before it move up one place, in order */
+            for (unsigned j = i; j != watch_head; j = (j + WATCH_QUEUE - 1) % WATCH_QUEUE)
+                watch_q[j] = watch_q[(j + WATCH_QUEUE - 1) % WATCH_QUEUE];
+            watch_head = (watch_head + 1) % WATCH_QUEUE;
+            return 1;
+        }
+        /* only watch events arrive while no request is outstanding; what has
+         * arrived is read even when the time is up (timeout 0: a poll) */
+        uint32_t cons = ring->rsp_cons, prod = ring->rsp_prod;
+        barrier();
+        if (cons == prod && guest_time_ns() >= deadline)
+            return 0;
+        struct xsd_sockmsg h;
+        if (!read_message(&h, cons == prod ? deadline : guest_time_ns() + SECOND, 0))
+            return 0;
+        CHECK(h.type == XS_WATCH_EVENT, "unexpected message type %u with no request outstanding", h.type);
+    }
+}
