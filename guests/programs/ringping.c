@@ -71,7 +71,7 @@ static void connect(void)
         CHECK(strcmp(xs_error(), "EAGAIN") == 0, "transaction end: %s", xs_error());
     }
     enum xenbus_state last;
-    int s4 = xenbus_wait_backend_state(&dev, XenbusStateConnected, XenbusStateConnected, 30 * SECOND, &last);
+    int s4 = xenbus_wait_backend_state(&dev, XENBUS_STATE_BIT(XenbusStateConnected), 30 * SECOND, &last);
     CHECK(s4 == XenbusStateConnected, "the backend did not connect (state %d)", last);
     CHECK_EQ(xenbus_switch_state(0, &dev, XenbusStateConnected), 0, "switch to Connected");
     printf("ringping: connected to %s (domain %u): ring-ref %u, event-channel %u, %u slots\n", dev.backend,
@@ -177,10 +177,11 @@ static void disconnect(void)
              "the backend's mapping shows in the ring's grant");
     CHECK_EQ(gnttab_end_access(ring_ref), -XEN_EBUSY, "end access while the backend maps the ring");
     CHECK_EQ(xenbus_switch_state(0, &dev, XenbusStateClosing), 0, "switch to Closing");
-    CHECK(xenbus_wait_backend_state(&dev, XenbusStateClosing, XenbusStateClosed, 30 * SECOND, &last) > 0,
+    CHECK(xenbus_wait_backend_state(&dev, XENBUS_STATE_BIT(XenbusStateClosing) | XENBUS_STATE_BIT(XenbusStateClosed),
+                                    30 * SECOND, &last) > 0,
           "the backend did not follow to Closing (state %d)", last);
     CHECK_EQ(xenbus_switch_state(0, &dev, XenbusStateClosed), 0, "switch to Closed");
-    CHECK(xenbus_wait_backend_state(&dev, XenbusStateClosed, XenbusStateClosed, 30 * SECOND, &last) > 0,
+    CHECK(xenbus_wait_backend_state(&dev, XENBUS_STATE_BIT(XenbusStateClosed), 30 * SECOND, &last) > 0,
           "the backend did not follow to Closed (state %d)", last);
     evtchn_unbind_handler(port);
     CHECK_EQ(evtchn_close(port), 0, "close the ring's port");

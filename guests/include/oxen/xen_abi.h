@@ -63,6 +63,7 @@
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
 #define XEN_ENXIO    6
+#define XEN_EAGAIN  11
 #define XEN_ENOMEM  12
 #define XEN_EACCES  13
 #define XEN_EFAULT  14

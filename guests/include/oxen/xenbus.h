@@ -52,9 +52,14 @@ int xenbus_printf(uint32_t tx, const char *dir, const char *key, const char *fmt
 int xenbus_switch_state(uint32_t tx, struct xenbus_device *dev, enum xenbus_state state);
 /* The backend's state now (XenbusStateUnknown if it cannot be read). */
 enum xenbus_state xenbus_backend_state(struct xenbus_device *dev);
-/* Waits up to timeout_ns until the backend's state is in [lo, hi]; returns
- * it, or -1 on timeout (with the last state seen in *last if not NULL). */
-int xenbus_wait_backend_state(struct xenbus_device *dev, enum xenbus_state lo, enum xenbus_state hi,
-                              uint64_t timeout_ns, enum xenbus_state *last);
+/* Waits up to timeout_ns until the backend's state is one of mask
+ * (XENBUS_STATE_BIT(s) | ...); returns it, or -1 on timeout (with the last
+ * state seen in *last if not NULL). */
+#define XENBUS_STATE_BIT(s) (1u << (s))
+int xenbus_wait_backend_state(struct xenbus_device *dev, unsigned mask, uint64_t timeout_ns,
+                              enum xenbus_state *last);
+/* Whether an event of the device's watch arrived since the last call or wait
+ * (never waits): the backend's state may have changed. */
+int xenbus_backend_changed(struct xenbus_device *dev);
 
 #endif

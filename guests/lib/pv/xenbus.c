@@ -105,8 +105,8 @@ enum xenbus_state xenbus_backend_state(struct xenbus_device *dev)
     return (enum xenbus_state)v;
 }
 
-int xenbus_wait_backend_state(struct xenbus_device *dev, enum xenbus_state lo, enum xenbus_state hi,
-                              uint64_t timeout_ns, enum xenbus_state *last)
+int xenbus_wait_backend_state(struct xenbus_device *dev, unsigned mask, uint64_t timeout_ns,
+                              enum xenbus_state *last)
 {
     char fired[192];
     uint64_t deadline = guest_time_ns() + timeout_ns;
@@ -114,11 +114,20 @@ int xenbus_wait_backend_state(struct xenbus_device *dev, enum xenbus_state lo, e
         enum xenbus_state s = xenbus_backend_state(dev);
         if (last)
             *last = s;
-        if (s >= lo && s <= hi)
+        if (mask & XENBUS_STATE_BIT(s))
             return (int)s;
         uint64_t now = guest_time_ns();
         if (now >= deadline)
             return -1;
         xs_read_watch_token(dev->node, fired, sizeof fired, deadline - now);
     }
+}
+
+int xenbus_backend_changed(struct xenbus_device *dev)
+{
+    char fired[192];
+    int changed = 0;
+    while (xs_read_watch_token(dev->node, fired, sizeof fired, 0))
+        changed = 1;
+    return changed;
 }
