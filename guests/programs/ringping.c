@@ -16,7 +16,8 @@
  *      requests/s of guest time and the kicks and waits the event hold-off
  *      left.
  *   2. rtt single round trips (one request in flight, the guest waiting in
- *      SCHEDOP_block for the backend's event): prints the mean, min and max.
+ *      SCHEDOP_block for the backend's event): prints the median, mean, min,
+ *      99th percentile and max.
  * Then the ring's grant is ended while the backend still maps it (-EBUSY:
  * in use), Closing/Closed, waiting for the backend to follow each, and the
  * grant's end must succeed then (the backend unmapped it).
@@ -146,8 +147,24 @@ static void pipelined(uint32_t count)
            (uint32_t)(dt / 1000000), dt ? (uint32_t)((uint64_t)count * SECOND / dt) : 0, kicks, waits);
 }
 
+#define MAX_SAMPLES 20000
+static uint32_t samples[MAX_SAMPLES];
+
+static void shell_sort(uint32_t *a, uint32_t n)
+{
+    static const uint32_t gaps[] = { 4001, 1750, 701, 301, 132, 57, 23, 10, 4, 1 };
+    for (unsigned g = 0; g < sizeof gaps / sizeof gaps[0]; g++)
+        for (uint32_t i = gaps[g]; i < n; i++) {
+            uint32_t v = a[i], j = i;
+            for (; j >= gaps[g] && a[j - gaps[g]] > v; j -= gaps[g])
+                a[j] = a[j - gaps[g]];
+            a[j] = v;
+        }
+}
+
 static void round_trips(uint32_t count, uint32_t first_id)
 {
+    CHECK(count <= MAX_SAMPLES, "rtt=%u: at most %u", count, MAX_SAMPLES);
     uint64_t total = 0, min = ~0ull, max = 0;
     uint32_t answered = first_id;
     for (uint32_t i = 0; i < count; i++) {
@@ -157,6 +174,7 @@ static void round_trips(uint32_t count, uint32_t first_id)
         while (answered == first_id + i)
             take_responses(&answered);
         uint64_t dt = guest_time_ns() - t0;
+        samples[i] = dt > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)dt;
         total += dt;
         if (dt < min)
             min = dt;
@@ -164,9 +182,12 @@ static void round_trips(uint32_t count, uint32_t first_id)
             max = dt;
     }
     CHECK_EQ(answered, first_id + count, "round trips answered");
-    if (count)
-        printf("ringping: %u round trips: mean %u ns, min %u ns, max %u ns\n", count, (uint32_t)(total / count),
-               (uint32_t)min, (uint32_t)max);
+    if (count) {
+        shell_sort(samples, count);
+        printf("ringping: %u round trips: median %u ns, mean %u ns, min %u ns, p99 %u ns, max %u ns\n", count,
+               samples[count / 2], (uint32_t)(total / count), (uint32_t)min, samples[count * 99 / 100],
+               (uint32_t)max);
+    }
 }
 
 static void disconnect(void)
