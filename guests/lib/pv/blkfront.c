@@ -15,8 +15,9 @@
  *
  * Reconnection (Linux blkfront's blkif_recover, with the state sequence of
  * Mini-OS's shutdown_blkfront): when the backend leaves Connected, take the
- * responses it posted, go Closing and Closed as it does, end every grant once
- * it is Closed (or a new backend is already in InitWait), go Initialising,
+ * responses it posted, go Closing and Closed as it does, take the answers it
+ * posted until it was Closed (or a new backend is already in InitWait), end
+ * every grant, go Initialising,
  * wait for InitWait, and set up a fresh ring holding the in-flight requests in
  * their first submission order before going Initialised again.
  */
@@ -299,6 +300,9 @@ static void reconnect(struct blkfront *bf, enum xenbus_state seen, uint64_t limi
     CHECK(xenbus_wait_backend_state(&bf->dev, XENBUS_STATE_BIT(XenbusStateClosed) | XENBUS_STATE_BIT(XenbusStateInitWait),
                                     limit > t ? limit - t : 0, &last) >= 0,
           "blkfront: the backend did not reach Closed (state %d)", last);
+    /* a backend may answer until it is Closed (xenbus writes Closing before it disconnects):
+     * take those last answers, or their requests would run twice */
+    blkfront_poll(bf);
     evtchn_unbind_handler(bf->port);
     evtchn_close(bf->port);
     end_access(bf->ring_ref, limit, "the ring");

@@ -22,7 +22,9 @@ import org.oxen.vmm.api.backend.XenstoreException;
  * protocol for 32-bit frontends (108-byte requests with id at 4 and seg[] at 20, 12-byte
  * responses; /work/shared/notes/xen-split-drivers.md §3), one page ring, segments moved with
  * grant copies, read, write and flush, each request validated and answered with
- * BLKIF_RSP_ERROR when bad. Serves on its own thread while connected.
+ * BLKIF_RSP_ERROR when bad. Serves on its own thread while connected; when closed it either
+ * answers everything on its ring first (drainOnClose, after a pause that lets the frontend see
+ * Closing) or abandons what it has not taken.
  */
 final class MemoryBlkBackend extends AbstractBackend {
 
@@ -30,17 +32,20 @@ final class MemoryBlkBackend extends AbstractBackend {
     static final int OP_READ = 0, OP_WRITE = 1, OP_FLUSH = 3;
 
     private final byte[] disk;
+    private final boolean drainOnClose;
     private final AtomicLong served;
     private final AtomicReference<Throwable> failure;
     private final Semaphore kicks = new Semaphore(0);
     private GrantMapping ring;
     private EventPort port;
     private Thread server;
-    private volatile boolean running;
+    private volatile boolean running, holding, draining;
 
-    MemoryBlkBackend(BackendDevice d, byte[] disk, AtomicLong served, AtomicReference<Throwable> failure) {
+    MemoryBlkBackend(BackendDevice d, byte[] disk, boolean drainOnClose, AtomicLong served,
+            AtomicReference<Throwable> failure) {
         super(d);
         this.disk = disk;
+        this.drainOnClose = drainOnClose;
         this.served = served;
         this.failure = failure;
     }
@@ -80,6 +85,10 @@ final class MemoryBlkBackend extends AbstractBackend {
         ByteBuffer rsp = ByteBuffer.allocate(RSP).order(ByteOrder.LITTLE_ENDIAN);
         try {
             while (running) {
+                if (holding) {
+                    Thread.sleep(1);
+                    continue;
+                }
                 int n = back.unconsumedRequests();
                 for (int i = 0; i < n; i++) {
                     back.takeRequest(req);
@@ -89,6 +98,7 @@ final class MemoryBlkBackend extends AbstractBackend {
                     served.incrementAndGet();
                 }
                 if (back.pushResponses()) port.send();
+                if (n == 0 && draining) break;
                 if (n == 0 && !back.finalCheckForRequests()) kicks.tryAcquire(20, TimeUnit.MILLISECONDS);
             }
         } catch (Throwable t) {
@@ -125,12 +135,24 @@ final class MemoryBlkBackend extends AbstractBackend {
 
     @Override
     protected void disconnect() {
-        running = false;
         try {
+            if (server != null && drainOnClose) {
+                // a backend finishing the I/O in flight before it lets go: after xenbus wrote
+                // Closing it answers nothing for a while (the frontend sees Closing with requests in
+                // flight), then answers everything on the ring, and only then is Closed; a frontend
+                // that resubmits without taking those answers runs them twice
+                holding = true;
+                Thread.sleep(300);
+                holding = false;
+                draining = true;
+            }
+            // otherwise the backend abandons what it has not taken: the frontend must resubmit it
+            running = draining;
             if (server != null) server.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        running = false;
         if (port != null) port.close();
         if (ring != null) ring.close();
         server = null;
