@@ -47,12 +47,17 @@ struct xenstore_domain_interface *xs_ring(void) { return ring; }
 uint32_t xs_port(void) { return port; }
 const char *xs_error(void) { return last_error; }
 
-/* Waits (events enabled only inside cpu_idle) until cond() or the deadline. */
+/* Waits for the store port's next event or the deadline, whichever comes
+ * first: SCHEDOP_poll on the port with the deadline as its timeout (events
+ * stay masked, so a deadline holds even when no event ever comes), then the
+ * pending bit is consumed; the caller looks at the ring again. */
 static void wait_event(uint32_t seen, uint64_t deadline)
 {
+    struct { uint32_t ports; uint32_t nr_ports; uint64_t timeout; } poll = { (uint32_t)&port, 1, deadline };
     irq_disable();
     if (events == seen && guest_time_ns() < deadline)
-        cpu_idle();
+        HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+    evtchn_clear(port);
 }
 
 size_t xs_raw_bytes(const void *bytes, size_t len)
