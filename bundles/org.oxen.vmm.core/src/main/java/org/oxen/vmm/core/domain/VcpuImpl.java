@@ -39,6 +39,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** A hypercall inside a multicall continued itself: its new arguments (a1..a4) for the entry. */
     public boolean mcContinuation;
     public final int[] mcContinuationArgs = new int[4];
+    /** Metrics: hypercalls, exits, upcalls, events sent (single writer: the pCPU running this vcpu). */
+    public final VcpuCounters counters = new VcpuCounters();
     /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
     public volatile boolean yieldRequested;
 
@@ -428,6 +430,26 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     @Override
     public long instructions() {
         return cpu.instructionCount();
+    }
+
+    @Override
+    public long hypercalls(int nr) {
+        return counters.hypercalls(nr);
+    }
+
+    @Override
+    public long exits(org.oxen.vmm.api.VcpuExit reason) {
+        return counters.exits(reason);
+    }
+
+    @Override
+    public long upcalls() {
+        return counters.upcalls();
+    }
+
+    @Override
+    public long eventsSent() {
+        return counters.eventsSent();
     }
 
     @Override

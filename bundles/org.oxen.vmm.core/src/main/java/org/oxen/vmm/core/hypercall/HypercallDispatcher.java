@@ -99,6 +99,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= table.length || table[nr] == null) {
             return -Errno.ENOSYS;
         }
+        v.counters.hypercall(nr);
         try {
             return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {

@@ -165,6 +165,7 @@ public final class HvmVcpuArch implements VcpuArch {
 
         /** Exits: the local APIC's base MSR; everything else is the CPU's own. */
         ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+            vcpu.counters.exit(exit.reason());
             if (exit.reason() != ExitReason.MSR_ACCESS || exit.index() != IA32_APIC_BASE) {
                 return ExitAction.DELIVER;
             }
