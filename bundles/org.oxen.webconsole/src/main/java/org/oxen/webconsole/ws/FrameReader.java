@@ -40,6 +40,9 @@ public final class FrameReader {
     private int opcode;
     private int length;
     private byte[] payload;
+    /** A fragmented message in progress across calls (a control frame may come between its fragments): its opcode, -1 for none, and the bytes so far. */
+    private int fragmentedOpcode = -1;
+    private int have;
 
     private final Message view = new Message() {
         @Override
@@ -70,8 +73,6 @@ public final class FrameReader {
      * @throws EOFException when the peer closed the stream (between frames or inside one)
      */
     public Message next() throws IOException, WebSocketProtocolException {
-        int fragmentedOpcode = -1;
-        int have = 0;
         while (true) {
             readFully(header, 2);
             int b0 = header[0] & 0xFF, b1 = header[1] & 0xFF;
@@ -142,8 +143,10 @@ public final class FrameReader {
                 opcode = fragmentedOpcode;
                 payload = message;
                 length = have;
+                fragmentedOpcode = -1;
+                have = 0;
                 if (opcode == OP_TEXT) {
-                    checkUtf8(message, have);
+                    checkUtf8(message, length);
                 }
                 return view;
             }
