@@ -26,7 +26,7 @@ public interface Vcpu {
     int lastPcpu();
 
     /**
-     * Hypercalls of number {@code nr} this vcpu made (1.8), multicall entries included (a
+     * Hypercalls of number {@code nr} this vcpu made (1.9), multicall entries included (a
      * multicall counts once itself and once per entry); 0 for a number outside
      * 0..{@link #HYPERCALL_NUMBERS}-1 or a vcpu that makes none (HVM).
      */
@@ -34,20 +34,20 @@ public interface Vcpu {
         return 0;
     }
 
-    /** The size of the hypercall table {@link #hypercalls(int)} counts (1.8). */
+    /** The size of the hypercall table {@link #hypercalls(int)} counts (1.9). */
     int HYPERCALL_NUMBERS = 64;
 
-    /** Times this vcpu left guest code for the hypervisor, by reason (1.8). */
+    /** Times this vcpu left guest code for the hypervisor, by reason (1.9). */
     default long exits(VcpuExit reason) {
         return 0;
     }
 
-    /** Event upcalls the hypervisor delivered to this vcpu (bounces to its event callback, 1.8). */
+    /** Event upcalls the hypervisor delivered to this vcpu (bounces to its event callback, 1.9). */
     default long upcalls() {
         return 0;
     }
 
-    /** Events this vcpu sent (EVTCHNOP_send, 1.8). */
+    /** Events this vcpu sent (EVTCHNOP_send, 1.9). */
     default long eventsSent() {
         return 0;
     }

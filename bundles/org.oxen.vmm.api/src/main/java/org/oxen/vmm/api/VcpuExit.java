@@ -1,7 +1,7 @@
 package org.oxen.vmm.api;
 
 /**
- * Why a vcpu left guest code for the hypervisor (1.8), as the CPU reports it: a PV hypercall is
+ * Why a vcpu left guest code for the hypervisor (1.9), as the CPU reports it: a PV hypercall is
  * a {@link #SOFTWARE_INTERRUPT} ({@code int $0x82}), a fault or trap the guest's trap table gets
  * an {@link #EXCEPTION}; the others are the instructions the hypervisor emulates.
  */
