@@ -18,7 +18,11 @@ MEM=$((N * 5 + 256))                       # MiB of machine memory: 4 MiB + Xen'
 XMX=$((MEM + MEM / 32 + 384))              # the pool and its frame table fit the heap (oxen.memory.mib's check)
 mkfifo "$W/in"
 T0=$(date +%s.%N)
-stamp() { while IFS= read -r l; do printf '%.3f %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$l"; done; }
+# one process stamps every line (a fork per line would cost more than the lines' own pace)
+stamp() { python3 -u -c 'import sys, time
+t0 = float(sys.argv[1])
+for l in sys.stdin:
+    sys.stdout.write("%.3f %s" % (time.time() - t0, l))' "$T0"; }
 java -Xmx${XMX}m -Doxen.memory.mib=$MEM -Doxen.domains.dir="$W/domains" -jar "$JAR" < "$W/in" 2>&1 | stamp > "$W/out" &
 exec 3> "$W/in"
 sleep 2
@@ -40,6 +44,8 @@ BLOCKED=$(grep "LIST-END-$k\$" "$W/out" | cut -d' ' -f1)
 echo "all $N blocked at ${BLOCKED} s after start (xl list polls: $k)"
 sleep 5
 c0=$(cpu); t0=$(date +%s.%N); sleep 10; c1=$(cpu); t1=$(date +%s.%N)
+jcmd $PID GC.class_histogram > "$W/histogram.txt" 2>&1 || true     # (forces a full GC)
+echo "heap after GC: $(jcmd $PID GC.heap_info 2>/dev/null | awk '/used/ {print; exit}')"
 echo "idle: RSS $(( $(rss) / 1024 )) MiB; host CPU $(echo "scale=2; 100 * ($c1 - $c0) / $HZ / ($t1 - $t0)" | bc)% of one core over 10 s"
 for j in 1 2 3 4 5; do
     m=$((k + j))
