@@ -71,7 +71,9 @@ class ScaleTest {
             }
             assertEquals(pool.poolFrames(), pool.freeFrames() + owned + xen, "every frame of the pool is accounted for");
             long touched = pool.ram().committedBytes() - base;
-            assertTrue(touched < (long) n * (MIB << 20) / 2,
+            // an idle sleeper touches ~190 KiB: its image, page tables, P2M list, start_info, the
+            // cleared part of its BSS, the stack it runs on (ScaleBenchmark); not its 4 MiB
+            assertTrue(touched < (long) n * (512 << 10),
                     "idle domains hold what they touched, not their size: " + (touched >> 10) + " KiB for " + n);
             for (Domain d : ds) {
                 vmm.destroy(d.id());
