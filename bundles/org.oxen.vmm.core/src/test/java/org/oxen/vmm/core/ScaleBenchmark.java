@@ -50,6 +50,16 @@ class ScaleBenchmark {
             Thread.sleep(5000);
             System.gc();
             long rss = rssKiB(), heap = heapUsedKiB(), ram = vmm.pool().ram().committedBytes() - ram0;
+            long zeroPages = 0; // committed pages of the domains that hold only zeros (read, or written with zeros)
+            for (Domain d : ds) {
+                for (int f : vmm.pool().framesOf(d.id())) {
+                    long a = (long) f << 12;
+                    if (!vmm.pool().ram().isCommitted(a)) continue;
+                    boolean zero = true;
+                    for (int o = 0; o < 4096 && zero; o += 8) zero = vmm.pool().ram().read64(a + o) == 0;
+                    if (zero) zeroPages++;
+                }
+            }
             long d0 = vmm.schedCore().decisions();
             long c0 = os.getProcessCpuTime(), w0 = System.nanoTime();
             Thread.sleep(10_000);
@@ -78,11 +88,11 @@ class ScaleBenchmark {
             Thread.sleep(1000);
             System.out.printf("| %d idle domains (%d MiB each), pool %d MiB | created in %.1f s (%.1f/s), all blocked %.1f s later"
                     + " (%d blocked; %d still after 10 s) | RSS %d MiB (%d before), heap %d MiB after GC (%d before), guest RAM"
-                    + " committed %d MiB (%d KiB a domain) | host CPU %.2f%% of one core over 10 s, %d decisions | list of %d"
+                    + " committed %d MiB (%d KiB a domain, %d pages of all zeros) | host CPU %.2f%% of one core over 10 s, %d decisions | list of %d"
                     + " domains: median %.2f ms, max %.2f ms | destroyed in %.1f s (%.1f/s); frames back: %s; RSS after"
                     + " destroy %d MiB, heap %d MiB, committed %d KiB | load %s |%n",
                     n, ScaleTest.MIB, poolMiB, (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9, blocked,
-                    stillBlocked, rss >> 10, rss0 >> 10, heap >> 10, heap0 >> 10, ram >> 20, n == 0 ? 0 : (ram >> 10) / n,
+                    stillBlocked, rss >> 10, rss0 >> 10, heap >> 10, heap0 >> 10, ram >> 20, n == 0 ? 0 : (ram >> 10) / n, zeroPages,
                     100.0 * (c1 - c0) / (w1 - w0), decisions, sink.toString().lines().count(), list[list.length / 2] / 1e6,
                     list[list.length - 1] / 1e6, (t4 - t3) / 1e9, n / ((t4 - t3) / 1e9),
                     vmm.pool().freeFrames() == vmm.pool().poolFrames(), rssKiB() >> 10, heapUsedKiB() >> 10,
