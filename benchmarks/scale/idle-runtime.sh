@@ -4,6 +4,7 @@
 # `xl list` timed while they idle, the process's resident set and CPU, and `xl destroy` of all.
 # usage (from the repository root, after ./oxen build):
 #   benchmarks/scale/idle-runtime.sh [N] [OXEN_JAR]      defaults: 1000 runtime/target/oxen.jar
+#   (OXEN_JAVA_OPTS: more JVM options, e.g. "-XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10")
 # Prints one line per phase with wall-clock seconds since start; figures go to docs/PERFORMANCE.md.
 set -euo pipefail
 N=${1:-1000}
@@ -23,7 +24,7 @@ stamp() { python3 -u -c 'import sys, time
 t0 = float(sys.argv[1])
 for l in sys.stdin:
     sys.stdout.write("%.3f %s" % (time.time() - t0, l))' "$T0"; }
-java -Xmx${XMX}m -Doxen.memory.mib=$MEM -Doxen.domains.dir="$W/domains" -jar "$JAR" < "$W/in" 2>&1 | stamp > "$W/out" &
+java ${OXEN_JAVA_OPTS:-} -Xmx${XMX}m -Doxen.memory.mib=$MEM -Doxen.domains.dir="$W/domains" -jar "$JAR" < "$W/in" 2>&1 | stamp > "$W/out" &
 exec 3> "$W/in"
 sleep 2
 PID=$(pgrep -n -f "oxen.domains.dir=$W/domains" || true)
@@ -60,7 +61,7 @@ echo "echo DESTROY-END; xl list; echo LIST-AFTER" >&3
 for _ in $(seq 1 1200); do grep -q "LIST-AFTER\$" "$W/out" && break; sleep 0.5; done
 a=$(grep "DESTROY-BEGIN\$" "$W/out" | cut -d' ' -f1); e=$(grep "DESTROY-END\$" "$W/out" | cut -d' ' -f1)
 echo "destroyed $N in $(echo "$e - $a" | bc) s; RSS after $(( $(rss) / 1024 )) MiB"
-sed -n '/DESTROY-END$/,/LIST-AFTER$/p' "$W/out" | head -5
+sed -n '/DESTROY-END$/,/LIST-AFTER$/p' "$W/out" | sed 's/\(g! \)\{2,\}//' | head -5
 echo "stop 0" >&3
 exec 3>&-
 wait || true
