@@ -1,4 +1,4 @@
-package org.oxen.x86.machine.internal;
+package org.oxen.testing.linux;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,6 +24,11 @@ public final class LinuxGuest {
     public static final String READY = "oxen-initramfs: shell on the console";
     /** The shell's prompt (PS1). */
     public static final String PROMPT = "oxen-linux# ";
+    /**
+     * The environment variable that turns the Linux boot tests on ({@code OXEN_LINUX_TESTS=1}):
+     * a boot is billions of guest instructions, minutes of CPU, so the default suite leaves them out.
+     */
+    public static final String ENABLE = "OXEN_LINUX_TESTS";
     /** The kernel command line the tests use: serial console, no ACPI tables (none are built). */
     public static final String CMDLINE = "console=ttyS0 acpi=off";
 
