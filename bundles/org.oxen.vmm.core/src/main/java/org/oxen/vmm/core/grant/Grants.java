@@ -98,6 +98,33 @@ public final class Grants {
         return gt;
     }
 
+    /**
+     * gnttab_map_frame for XENMAPSPACE_grant_table (v1 shared frames): the machine frame of
+     * shared frame {@code idx} of {@code d}'s table, grown to {@code idx + 1} frames if needed;
+     * -1 if the table cannot have that frame (beyond {@link GrantTable#MAX_FRAMES}, no memory,
+     * no live table).
+     */
+    public int sharedFrame(DomainImpl d, int idx) {
+        GrantTable gt = tables.get(d.id());
+        if (gt == null || idx < 0 || idx >= GrantTable.MAX_FRAMES) return -1;
+        synchronized (gt) {
+            if (gt.dead || grow(gt, idx + 1) != GNTST_OKAY) return -1;
+            return gt.frame(idx);
+        }
+    }
+
+    /** Whether {@code mfn} is one of the shared frames of {@code d}'s table. */
+    public boolean isSharedFrame(DomainImpl d, int mfn) {
+        GrantTable gt = tables.get(d.id());
+        if (gt == null) return false;
+        synchronized (gt) {
+            for (int f : gt.framesCopy()) {
+                if (f == mfn) return true;
+            }
+            return false;
+        }
+    }
+
     /** gnttab_grow_table to {@code n} frames (caller holds the table's monitor). */
     int grow(GrantTable gt, int n) {
         while (gt.nrFrames() < n) {
