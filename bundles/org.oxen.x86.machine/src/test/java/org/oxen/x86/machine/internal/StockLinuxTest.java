@@ -28,8 +28,8 @@ import org.oxen.testing.linux.LinuxGuest;
  * features, the TSC's rate and the local APIC in CPUID, the e820 map, the PCI host bridge, the
  * RTC and the 16550A, unpacks the initramfs and runs /init.
  *
- * <p>A boot is about four billion guest instructions (the kernel's XZ decompression alone is
- * half of them): minutes of CPU, many more on a loaded host. So it runs only when asked:
+ * <p>A boot is about 6.5 billion guest instructions (the kernel's XZ decompression alone is
+ * a third of them): minutes of CPU, many more on a loaded host. So it runs only when asked:
  * {@code OXEN_LINUX_TESTS=1 ./oxen test} (or {@code mvn verify}); the figures of a boot are in
  * docs/PERFORMANCE.md.
  */
