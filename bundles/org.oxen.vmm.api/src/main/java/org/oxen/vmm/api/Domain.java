@@ -73,7 +73,7 @@ public interface Domain {
     void removeConsoleListener(Consumer<String> listener);
 
     /**
-     * Keys for the domain's emulated serial console (1.8: an HVM domain's COM1, whose output is
+     * Keys for the domain's emulated serial console (1.9: an HVM domain's COM1, whose output is
      * {@link #consoleOutput()}): bytes from {@code b[off, off + len)} join the port's receive
      * queue, which the UART's receiver drains as a terminal would send them. Returns how many were
      * taken (fewer when the queue is full; 0 for a domain without a serial console, a PV domain,

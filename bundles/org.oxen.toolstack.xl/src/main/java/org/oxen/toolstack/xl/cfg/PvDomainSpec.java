@@ -27,10 +27,12 @@ import org.oxen.vmm.api.GuestClock;
  * @param ramdisk an HVM domain's {@code ramdisk} (a Linux kernel's initrd) as written, or null (1.2)
  * @param clock the domain's time ({@code clock = "real"} or {@code "instructions"}, an oxen key:
  *     instructions makes the domain deterministic; default: the hypervisor's {@code oxen.clock}); since 1.2
+ * @param disks the domain's disks ({@code disk = [ 'DISKSPEC', ... ]}, xl-disk-configuration(5)), targets
+ *     as written; since 1.3
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock) {
+        List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock, List<DiskSpec> disks) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
@@ -39,6 +41,15 @@ public record PvDomainSpec(String name, String kernel, String cmdline, int memor
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(clock, "clock");
         warnings = List.copyOf(warnings);
+        disks = List.copyOf(disks);
+    }
+
+    /** A spec without disks (the 1.2 form). */
+    public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
+            int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+            List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock) {
+        this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
+                hvm, serial, ramdisk, clock, List.of());
     }
 
     /** A PV domain's spec on the hypervisor's default clock (the 1.1 form). */

@@ -91,6 +91,21 @@ public final class Grants {
         return domid == 0 ? dom0 : tables.get(domid);
     }
 
+    /**
+     * The frames of live domain {@code domid}'s grant table, grown first to at least
+     * {@code atLeast} frames as GNTTABOP_setup_table grows it for the guest; null for no such
+     * live domain or no free frame. What a guest writes its grant entries into: Java code
+     * playing a guest's part (the Java frontends of tests) uses it as the guest would.
+     */
+    public int[] tableFrames(int domid, int atLeast) {
+        GrantTable gt = liveTable(domid);
+        if (gt == null) return null;
+        synchronized (gt) {
+            if (grow(gt, Math.min(atLeast, GrantTable.MAX_FRAMES)) != GNTST_OKAY) return null;
+            return gt.framesCopy();
+        }
+    }
+
     /** A live domain's table for a new pin, or null (no such domain, dying, or dead). */
     GrantTable liveTable(int domid) {
         GrantTable gt = tables.get(domid);

@@ -78,8 +78,12 @@ public final class HvmVcpuArch implements VcpuArch {
         volatile boolean apicEvent;
         /** The callback via's vector form has an upcall pending for this vcpu: INTR is high for it. */
         volatile boolean upcallVector;
-        /** What ends an HLT: INTR, a local-APIC event or the upcall vector (one object, no allocation per HLT). */
-        final java.util.function.BooleanSupplier pending = () -> intr || apicEvent || upcallVector;
+        /**
+         * What ends an HLT: INTR, a local-APIC event, or an upcall the vector form will deliver
+         * (Xen's hvm_local_events_need_delivery); one object, no allocation per HLT.
+         */
+        final java.util.function.BooleanSupplier pending = () -> intr || apicEvent || upcallVector
+                || platform.callbackVia().type() == CallbackVia.Type.VECTOR && upcallPending(vcpu);
         /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
         volatile boolean waitForSipi;
         /** This vcpu's address space as hypercalls name it (GuestMemory's handle). */
@@ -180,6 +184,10 @@ public final class HvmVcpuArch implements VcpuArch {
         /** The INTA cycle: the callback vector first (Xen's hvm_intsrc_vector), else the controller's. */
         int acknowledge() {
             if (upcallVector) {
+                // one injection per entry into guest code, as Xen injects at VM entry: the INTA
+                // takes it, and the resume hook raises it again while upcall_pending stays set
+                upcallVector = false;
+                vcpu.cpu().intr().set(intr);
                 int vec = platform.callbackVia().vector();
                 if (vec >= 0) return vec;
             }
