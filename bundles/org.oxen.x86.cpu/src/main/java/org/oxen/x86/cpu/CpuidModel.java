@@ -17,6 +17,8 @@ public final class CpuidModel {
     public static final int FPU = 1, DE = 1 << 2, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6,
             CX8 = 1 << 8, APIC = 1 << 9, SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16,
             FXSR = 1 << 24;
+    /** Leaf 0x80000007 EDX: the TSC runs at a constant rate in every power state. */
+    public static final int INVARIANT_TSC = 1 << 8;
     /** Leaf 0x80000001 EDX: execute-disable. */
     public static final int NX = 1 << 20;
     /** Leaf 1 ECX bit 31: running under a hypervisor (its leaves are at 0x40000000). */
@@ -34,7 +36,7 @@ public final class CpuidModel {
 
     private HypervisorLeaves hypervisor;
 
-    private final int[][] basic = new int[0x10][];
+    private final int[][] basic = new int[0x20][];
     private final int[][] ext = new int[0x10][];
     private int maxBasic, maxExt;
 
@@ -49,10 +51,10 @@ public final class CpuidModel {
         setBrand("oxen virtual CPU");
     }
 
-    /** Sets a leaf's EAX, EBX, ECX, EDX; leaves 0..0xF and 0x80000000..0x8000000F. */
+    /** Sets a leaf's EAX, EBX, ECX, EDX; leaves 0..0x1F and 0x80000000..0x8000000F. */
     public CpuidModel set(int leaf, int eax, int ebx, int ecx, int edx) {
         int[] v = {eax, ebx, ecx, edx};
-        if (leaf >= 0 && leaf < 0x10) {
+        if (leaf >= 0 && leaf < 0x20) {
             basic[leaf] = v;
             if (leaf > maxBasic) {
                 maxBasic = leaf;
@@ -60,7 +62,10 @@ public final class CpuidModel {
             }
         } else if (leaf >= 0x80000000 && leaf < 0x80000010) {
             ext[leaf & 0xF] = v;
-            if ((leaf & 0xF) > maxExt) maxExt = leaf & 0xF;
+            if ((leaf & 0xF) > maxExt) {
+                maxExt = leaf & 0xF;
+                if (ext[0] != null) ext[0][0] = 0x80000000 | maxExt;
+            }
         } else {
             throw new IllegalArgumentException("leaf out of range: " + Integer.toHexString(leaf));
         }
@@ -84,6 +89,46 @@ public final class CpuidModel {
             set(0x80000002 + i, le(b, 16 * i), le(b, 16 * i + 4), le(b, 16 * i + 8), le(b, 16 * i + 12));
         }
         return this;
+    }
+
+    /**
+     * A local APIC at this CPU: leaf 1 EDX shows {@link #APIC} and EBX[31:24] its initial APIC
+     * ID (the ID the board's local APIC gives this CPU). Without it (the default) an OS must not
+     * use an APIC, as Linux's "Local APIC disabled by BIOS" says.
+     */
+    public CpuidModel setLocalApic(int apicId) {
+        if (apicId < 0 || apicId > 0xFF) throw new IllegalArgumentException("APIC ID out of range: " + apicId);
+        basic[1][1] = (basic[1][1] & 0x00FFFFFF) | apicId << 24;
+        basic[1][3] |= APIC;
+        return this;
+    }
+
+    /**
+     * The time-stamp counter's and the core crystal clock's frequencies, as Intel's leaves 0x15
+     * (TSC/crystal ratio EBX/EAX and the crystal in Hz in ECX) and 0x16 (base and maximum MHz,
+     * bus MHz) state them. An OS reads its TSC frequency here instead of timing the TSC against
+     * the PIT (which fails when the host runs the guest slowly or unevenly), and Linux takes
+     * the crystal as its local APIC timer's clock: pass the local APIC's timer clock.
+     */
+    public CpuidModel setTscFrequency(long tscHz, long crystalHz) {
+        if (tscHz <= 0 || crystalHz <= 0 || crystalHz > 0xFFFFFFFFL || tscHz / crystalHz > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("TSC " + tscHz + " Hz, crystal " + crystalHz + " Hz: not expressible in leaf 0x15");
+        }
+        long g = gcd(tscHz, crystalHz);
+        long num = tscHz / g, den = crystalHz / g;
+        while (num > 0xFFFFFFFFL || den > 0xFFFFFFFFL) {
+            num >>= 1;
+            den >>= 1;
+        }
+        set(0x15, (int) den, (int) num, (int) crystalHz, 0);
+        int mhz = (int) Math.min(0xFFFF, tscHz / 1_000_000);
+        set(0x16, mhz, mhz, (int) Math.min(0xFFFF, crystalHz / 1_000_000), 0);
+        set(0x80000007, 0, 0, 0, INVARIANT_TSC);
+        return this;
+    }
+
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /** Leaf 1 EDX feature bits. */

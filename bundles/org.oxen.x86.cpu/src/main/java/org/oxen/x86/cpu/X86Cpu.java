@@ -155,6 +155,9 @@ public interface X86Cpu {
     /** Time base of RDTSC (nanoseconds); without a clock the TSC counts retired instructions. */
     void setClock(Clock clock);
 
+    /** The TSC's rate with a clock ({@link #setClock}): one count per nanosecond. */
+    long TSC_HZ = 1_000_000_000L;
+
     // ---- guest-virtual access for the owner (copy_from_guest / copy_to_guest) ----
 
     /**

@@ -35,6 +35,12 @@ public interface LocalApic extends InterruptController {
     int id();
 
     /**
+     * The clock the timer counts before its divider, in Hz (the bus or core crystal clock; the
+     * board announces it to the OS in CPUID leaf 0x15 so the OS need not calibrate the timer).
+     */
+    long timerHz();
+
+    /**
      * Whether an event is pending: an NMI, an INIT (reset the CPU, then wait for STARTUP
      * unless it is the bootstrap processor), a STARTUP (start real mode at
      * {@code startupVector() << 12}) or an SMI.

@@ -249,6 +249,11 @@ final class Apic implements LocalApic {
     }
 
     @Override
+    public long timerHz() {
+        return timerHz;
+    }
+
+    @Override
     public int id() {
         return id;
     }

@@ -190,9 +190,14 @@ final class Board implements Machine {
         devices = DeviceAssembly.assemble(description.devices(), factories, new Context(), ioBus, mmio);
         memory.windowsChanged();
         for (int i = 0; i < cpus.length; i++) {
-            if (interrupts.localApic(i) != null) {
+            LocalApic apic = interrupts.localApic(i);
+            if (apic != null) {
                 // IA32_APIC_BASE belongs to the local APIC device (BSP bit, global enable)
                 cpus[i].setMsrExit(true);
+                // CPUID tells the OS about the APIC and its ID, and the TSC's rate (the clock's
+                // nanoseconds: 1 GHz) beside the APIC timer's clock, so it calibrates neither
+                // against the PIT (which fails when the host runs the guest slowly)
+                cpus[i].cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz());
             }
         }
         for (MmioMap.Mapping m : mmio.mappings()) {

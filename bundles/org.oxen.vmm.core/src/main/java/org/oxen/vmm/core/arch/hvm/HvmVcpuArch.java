@@ -287,6 +287,9 @@ public final class HvmVcpuArch implements VcpuArch {
             LocalApic apic = platform.router().localApic(i);
             if (apic != null) {
                 cpu.setMsrExit(IA32_APIC_BASE, true);
+                // as on the bare machine: the APIC and its ID, the TSC's rate and the APIC timer's
+                // clock in CPUID, so a kernel calibrates neither against the PIT
+                cpu.cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz());
                 apic.setEventListener(() -> {
                     w.apicEvent = true;
                     wake(v, true);

@@ -1,0 +1,60 @@
+package org.oxen.x86.machine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.x86.cpu.CpuidModel;
+import org.oxen.x86.cpu.X86Cpu;
+import org.oxen.x86.machine.BootImage;
+import org.oxen.x86.machine.MachineDescription;
+
+/**
+ * The board tells its CPUs' CPUID what it built: each CPU's local APIC and its ID (leaf 1), and
+ * the TSC's rate beside the APIC timer's clock (leaves 0x15/0x16), from the lapic device itself.
+ * Linux said "Local APIC disabled by BIOS" and failed to calibrate the TSC against the PIT on
+ * a loaded host before.
+ */
+class BoardCpuidTest {
+
+    @TempDir
+    Path dir;
+
+    private int[] cpuid(Board b, int cpu, int leaf) {
+        int[] o = new int[4];
+        b.debugTarget().cpu(cpu).cpuidModel().query(leaf, 0, o);
+        return o;
+    }
+
+    @Test
+    void eachCpuSeesItsLocalApicAndTheTimerClock() throws Exception {
+        BootImage image = BootImage.read(Guests.kernel("cli_hlt", dir));
+        Board b = TestBoards.manager().build(MachineDescription.parse("pc\ncpus=2"), image, null);
+        try {
+            for (int i = 0; i < 2; i++) {
+                assertEquals(CpuidModel.APIC, cpuid(b, i, 1)[3] & CpuidModel.APIC, "cpu " + i);
+                assertEquals(i, cpuid(b, i, 1)[1] >>> 24, "initial APIC ID of cpu " + i);
+                assertArrayEquals(new int[] {1, 1, 1_000_000_000, 0}, cpuid(b, i, 0x15), "TSC = 1 GHz crystal");
+                assertEquals((int) (X86Cpu.TSC_HZ / 1_000_000), cpuid(b, i, 0x16)[0]);
+            }
+        } finally {
+            b.stop();
+        }
+        Board slow = TestBoards.manager().build(MachineDescription.parse("pc\nlapic timer-hz=100000000"), image, null);
+        try {
+            assertArrayEquals(new int[] {1, 10, 100_000_000, 0}, cpuid(slow, 0, 0x15), "100 MHz APIC clock, TSC 10x");
+        } finally {
+            slow.stop();
+        }
+        Board noApic = TestBoards.manager().build(MachineDescription.parse("pc\n-lapic"), image, null);
+        try {
+            assertEquals(0, cpuid(noApic, 0, 1)[3] & CpuidModel.APIC, "no lapic device, no APIC in CPUID");
+            assertEquals(2, cpuid(noApic, 0, 0)[0]);
+        } finally {
+            noApic.stop();
+        }
+    }
+}

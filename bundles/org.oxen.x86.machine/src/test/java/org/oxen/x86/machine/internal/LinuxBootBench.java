@@ -1,0 +1,113 @@
+package org.oxen.x86.machine.internal;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.oxen.testing.linux.LinuxGuest;
+import org.oxen.x86.machine.BootImage;
+import org.oxen.x86.machine.Machine;
+import org.oxen.x86.machine.MachineDescription;
+import org.oxen.x86.machine.MachineState;
+
+/**
+ * Benchmark, not a test: Debian's i386 kernel + the busybox initramfs from power-on to the
+ * shell's prompt on COM1, on oxen's bare machine and on Debian's qemu-system-i386 (TCG, one
+ * CPU, the same kernel, initramfs and command line, {@code -kernel/-initrd/-append}), in turn,
+ * in the same run. Prints wall time to the prompt, oxen's guest instruction count and the host
+ * load average at the start of each boot (figures in docs/PERFORMANCE.md).
+ *
+ * <pre>
+ * java -cp CLASSPATH org.oxen.x86.machine.internal.LinuxBootBench [rounds [oxen|qemu|both]]
+ * </pre>
+ */
+public final class LinuxBootBench {
+
+    private LinuxBootBench() {
+    }
+
+    static double oxen(byte[] kernel, byte[] initrd) throws Exception {
+        long t0 = System.nanoTime(), c0 = cpuNanos();
+        Machine m = TestBoards.manager().boot(MachineDescription.pc().withRam(256), new BootImage("vmlinuz", kernel,
+                LinuxGuest.CMDLINE, List.of(new BootImage.Module("initramfs", initrd))), null);
+        try {
+            while (!m.console().contains(LinuxGuest.PROMPT)) {
+                if (m.state() != MachineState.RUNNING) throw new IllegalStateException(m.reason() + "\n" + m.console());
+                Thread.sleep(50);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("oxen bare machine: prompt after %.1f s wall, %.1f s CPU (the JVM's, JIT and GC included),"
+                    + " %,d guest instructions%n", s, (cpuNanos() - c0) / 1e9, m.instructions());
+            return s;
+        } finally {
+            m.stop();
+        }
+    }
+
+    static double qemu(Path kernel, Path initrd) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("qemu-system-i386", "-accel", "tcg", "-m", "256", "-smp", "1", "-nographic",
+                "-no-reboot", "-serial", "stdio", "-monitor", "none", "-display", "none", "-kernel", kernel.toString(),
+                "-initrd", initrd.toString(), "-append", LinuxGuest.CMDLINE).redirectErrorStream(true).start();
+        try (InputStream in = p.getInputStream()) {
+            StringBuilder seen = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0) {
+                seen.append((char) c);
+                if (c == ' ' && seen.toString().endsWith(LinuxGuest.PROMPT)) {
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf("qemu-system-i386 (TCG): prompt after %.1f s wall, %.1f s CPU%n", s, cpuSeconds(p.pid()));
+                    return s;
+                }
+            }
+            throw new IllegalStateException("qemu ended without a prompt:\n" + seen);
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** This JVM's CPU time, all threads. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** A child's user + system CPU time from /proc/PID/stat (clock ticks of 1/100 s). */
+    private static double cpuSeconds(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    private static String load() throws Exception {
+        return Files.readString(Path.of("/proc/loadavg")).strip();
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        String which = args.length > 1 ? args[1] : "both";
+        byte[] kernel = LinuxGuest.kernel();
+        byte[] initrd = LinuxGuest.initramfs();
+        Path dir = Files.createTempDirectory("oxen-linux-bench");
+        Path k = Files.write(dir.resolve("vmlinuz"), kernel);
+        Path i = Files.write(dir.resolve("initramfs.gz"), initrd);
+        System.out.println(LinuxGuest.versions().replace('\n', ' '));
+        for (int r = 0; r < rounds; r++) {
+            if (!which.equals("oxen")) {
+                System.out.println("load average " + load());
+                qemu(k, i);
+            }
+            if (!which.equals("qemu")) {
+                System.out.println("load average " + load());
+                oxen(kernel, initrd);
+            }
+        }
+        System.out.println("load average " + load());
+        Files.delete(k);
+        Files.delete(i);
+        Files.delete(dir);
+        System.exit(0);
+    }
+}

@@ -1,0 +1,95 @@
+package org.oxen.x86.machine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.oxen.x86.machine.BootImage;
+import org.oxen.x86.machine.Machine;
+import org.oxen.x86.machine.MachineDescription;
+import org.oxen.x86.machine.MachineState;
+import org.oxen.testing.linux.LinuxGuest;
+
+/**
+ * Debian's stock i386 kernel (linux-image-686) with a busybox initramfs boots on the bare
+ * machine to a shell on COM1, and runs what is typed into COM1 through the machine's own
+ * console input path (a {@code tcp:} console: what {@code machine boot --serial tcp:PORT}
+ * gives a user). The kernel decompresses itself (the real bzImage path), finds the CPU's
+ * features, the TSC's rate and the local APIC in CPUID, the e820 map, the PCI host bridge, the
+ * RTC and the 16550A, unpacks the initramfs and runs /init.
+ *
+ * <p>A boot is about 6.5 billion guest instructions (the kernel's XZ decompression alone is
+ * a third of them): minutes of CPU, many more on a loaded host. So it runs only when asked:
+ * {@code OXEN_LINUX_TESTS=1 ./oxen test} (or {@code mvn verify}); the figures of a boot are in
+ * docs/PERFORMANCE.md.
+ */
+@EnabledIfEnvironmentVariable(named = LinuxGuest.ENABLE, matches = "1|true|yes")
+class StockLinuxTest {
+
+    /** Boot to prompt: about a minute on an idle core, many more when the host is loaded. */
+    static final Duration BOOT = Duration.ofMinutes(Long.getLong("oxen.linux.bootMinutes", 25));
+
+    @Test
+    void debianKernelBootsToAShellAndRunsTypedCommands() throws Exception {
+        byte[] kernel = LinuxGuest.kernel();
+        byte[] initrd = LinuxGuest.initramfs();
+        int port = freePort();
+        MachineDescription d = MachineDescription.parse("pc\nram=256\ncom1 console=tcp:" + port);
+        Machine m = TestBoards.manager().boot(d, new BootImage("vmlinuz", kernel, LinuxGuest.CMDLINE,
+                List.of(new BootImage.Module("initramfs", initrd))), null);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            OutputStream keys = s.getOutputStream();
+            String boot = awaitConsole(m, LinuxGuest.PROMPT, 0, BOOT);
+            assertTrue(boot.contains("Linux version 6."), boot);
+            assertTrue(boot.contains("tsc: Detected 1000.000 MHz processor"), "the TSC's rate from CPUID:\n" + boot);
+            assertTrue(boot.contains(LinuxGuest.READY), boot);
+
+            int from = m.console().length();
+            keys.write("uname -a; cat /proc/cpuinfo; echo $((6*7))\r".getBytes(StandardCharsets.US_ASCII));
+            keys.flush();
+            String out = awaitConsole(m, "\n42\r\n", from, Duration.ofMinutes(5));
+            out = out.substring(from);
+            assertTrue(out.matches("(?s).*Linux \\S+ 6\\.1\\.\\S+-686 #1 SMP PREEMPT_DYNAMIC Debian .* i686 GNU/Linux\r\n.*"),
+                    out);
+            assertTrue(out.contains("vendor_id\t: GenuineIntel"), out);
+            assertTrue(out.contains("model name\t: oxen virtual CPU"), out);
+            assertTrue(out.contains("cpu MHz\t\t: 1000.000"), out);
+            String flags = out.replaceAll("(?s).*\nflags\t\t: ([^\r\n]*).*", "$1");
+            for (String f : new String[] {"fpu", "tsc", "msr", "pae", "cx8", "apic", "cmov", "fxsr"}) {
+                assertTrue((" " + flags + " ").contains(" " + f + " "), f + " missing from flags: " + flags);
+            }
+            assertEquals(MachineState.RUNNING, m.state(), m.reason());
+        } finally {
+            m.stop();
+        }
+    }
+
+    /** Waits until the machine's COM1 output from {@code from} on contains {@code text}; returns all of it. */
+    static String awaitConsole(Machine m, String text, int from, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            String c = m.console();
+            if (c.indexOf(text, from) >= 0) return c;
+            if (m.state() != MachineState.RUNNING) break;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + text + "' on COM1 within " + limit + " (machine " + m.state() + " "
+                + m.reason() + ", " + m.instructions() + " instructions):\n" + m.console());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
