@@ -158,7 +158,6 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
             vif = null;
         }
         v.stop();
-        stats.fatal(this, v, why);
         String be = device.backendPath();
         System.err.println("netback: " + v.name() + ": " + why + "; disconnecting the frontend");
         try {
@@ -167,6 +166,7 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
         } catch (XenstoreException e) {
             System.err.println("netback: " + v.name() + ": writing Closing: " + e.getMessage());
         }
+        stats.fatal(this, v, why);
     }
 
     synchronized Vif vif() {

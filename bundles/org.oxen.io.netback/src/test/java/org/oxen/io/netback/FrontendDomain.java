@@ -23,6 +23,7 @@ final class FrontendDomain {
     final Ram ram;
     private int nextPfn;
     private int nextRef = 16; // 0..7 reserved, the guest uses 8
+    private final java.util.ArrayDeque<Integer> freeRefs = new java.util.ArrayDeque<>();
 
     FrontendDomain(DomainImpl domain, Ram ram) {
         this.domain = domain;
@@ -45,7 +46,8 @@ final class FrontendDomain {
 
     /** gnttab_grant_foreign_access: a new ref granting {@code mfn} to {@code peer}. */
     synchronized int grant(int peer, int mfn, boolean readOnly) {
-        int ref = nextRef++;
+        Integer free = freeRefs.poll();
+        int ref = free != null ? free : nextRef++;
         if (ref >= domain.grants().nrFrames() * 512) throw new IllegalStateException("grant table full");
         grant(ref, peer, mfn, readOnly);
         return ref;
@@ -62,13 +64,19 @@ final class FrontendDomain {
         }
     }
 
-    /** gnttab_end_foreign_access_ref: false while the peer still has it mapped or is copying. */
-    boolean endGrant(int ref) {
+    /**
+     * gnttab_end_foreign_access_ref: false while the peer still has it mapped or is copying (the
+     * ref is then leaked, as Mini-OS leaks it); otherwise the ref is free for the next grant.
+     */
+    synchronized boolean endGrant(int ref) {
         long a = entry(ref);
         for (;;) {
             int cur = ram.readVolatile32(a);
             if ((cur & (GTF_READING | GTF_WRITING)) != 0) return false;
-            if (ram.compareAndSet32(a, cur, 0)) return true;
+            if (ram.compareAndSet32(a, cur, 0)) {
+                freeRefs.add(ref);
+                return true;
+            }
         }
     }
 
