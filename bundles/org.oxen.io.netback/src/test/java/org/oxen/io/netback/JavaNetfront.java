@@ -162,6 +162,14 @@ final class JavaNetfront extends XenbusFrontend {
             }
         }
         thread = null;
+        // take what the backend answered before it went (a frame it forwarded is not sent twice;
+        // frames it delivered are not lost with the old ring)
+        try {
+            takeTxResponses();
+            takeRxResponses();
+        } catch (Exception e) {
+            lastError = e.toString();
+        }
         // what was sent and not answered is sent again after the reconnect, in order
         for (int i = BUFFERS - 1; i >= 0; i--) {
             if (inflight[i] != null) {

@@ -39,11 +39,16 @@ final class NetTestbed implements AutoCloseable {
     private final List<JavaNetfront> frontends = new ArrayList<>();
 
     NetTestbed() throws Exception {
+        this(System::nanoTime);
+    }
+
+    /** @param clock netback's clock (the rate limit's time) */
+    NetTestbed(java.util.function.LongSupplier clock) throws Exception {
         vmm = new Vmm(128L << 20, 2);
         xenstored = new XenstoreComponent(vmm.eventChannels());
         toolstack = xenstored.connect();
         switches = new Switches();
-        netback = new Netback(switches, System::nanoTime);
+        netback = new Netback(switches, clock);
         xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
         xenbus.setGrants(vmm.grantTables());
         xenbus.addFactory(netback, Map.of(BackendFactory.DEVICE_TYPE, "vif", "service.id", 1L));
@@ -92,7 +97,12 @@ final class NetTestbed implements AutoCloseable {
     /** A vif with a Java netfront and a tiny IP host behind it, connected. */
     Host host(FrontendDomain dom, int devid, long mac, int ip, int fragment, boolean csumBlank, String rate)
             throws Exception {
-        createVif(dom.id(), devid, mac, "xenbr0", rate);
+        return host(dom, devid, mac, ip, fragment, csumBlank, rate, "xenbr0");
+    }
+
+    Host host(FrontendDomain dom, int devid, long mac, int ip, int fragment, boolean csumBlank, String rate,
+            String bridge) throws Exception {
+        createVif(dom.id(), devid, mac, bridge, rate);
         TinyIp tip = new TinyIp(mac, ip, csumBlank);
         JavaNetfront nf = new JavaNetfront(dom, toolstack, fe(dom.id(), devid), fragment, csumBlank, tip::receive);
         tip.output(nf::send);
