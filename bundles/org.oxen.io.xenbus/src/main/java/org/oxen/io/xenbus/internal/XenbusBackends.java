@@ -104,6 +104,7 @@ public final class XenbusBackends {
     }
 
     public void removeFactory(BackendFactory f) {
+        if (thread.isShutdown()) return; // DS unbinds after deactivate: every device was closed there
         await(() -> {
             for (Map.Entry<String, List<Ranked>> e : factories.entrySet()) {
                 if (e.getValue().removeIf(r -> r.factory == f)) rebind(e.getKey());

@@ -211,6 +211,20 @@ public final class Toolstack implements DomainListener {
                 throw new XlError("Cannot create domain '" + spec.name() + "': xenstore: " + e.getMessage());
             }
         }
+        if (!spec.vifs().isEmpty()) {
+            // libxl__add_nics: each vif's frontend and backend directories, before the domain runs
+            if (store == null) {
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "': 'vif' needs xenstored, which is not running");
+            }
+            try {
+                for (org.oxen.toolstack.xl.cfg.VifSpec v : spec.vifs()) NetworkDevices.add(store, d.id(), v);
+            } catch (XlError | XenstoreException e) {
+                NetworkDevices.removeAll(store, d.id());
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "': vif: " + e.getMessage());
+            }
+        }
         started.put(d.id(), Instant.now());
         records.put(d.id(), new Record(plan, restarts));
         if (!paused) {
@@ -279,7 +293,10 @@ public final class Toolstack implements DomainListener {
             }
             case DESTROYED -> {
                 Xenstore store = xenstore;
-                if (store != null) VcpuAvailability.remove(store, e.domid());
+                if (store != null) {
+                    VcpuAvailability.remove(store, e.domid());
+                    NetworkDevices.removeAll(store, e.domid()); // libxl destroys a dead domain's devices
+                }
                 started.remove(e.domid());
                 foreignUuids.remove(e.domid());
                 lifecycle.execute(() -> records.remove(e.domid()));

@@ -17,7 +17,7 @@ import org.oxen.vmm.api.Hypervisor;
 
 /**
  * {@code xl top [-b] [-i iterations] [-d delay]}: xentop's table (NAME STATE CPU(sec) CPU(%)
- * MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS). CPU % is the domain's CPU time over wall time between
+ * MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k)). CPU % is the domain's CPU time over wall time between
  * two samples (100 % = one pCPU busy); the first table samples over one second (or the delay,
  * if shorter). Batch mode ({@code -b}) prints tables one after another; otherwise the screen is
  * redrawn every delay until {@code q} or Ctrl-] is typed. Without a terminal and without
@@ -30,6 +30,12 @@ public final class TopCommand extends DomainSubcommand {
     private static final long POLL_MS = 50;
 
     private final Hypervisor hv;
+
+    /** The network's figures, when the virtual switch is in the runtime (zeros without it). */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC,
+            policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+    volatile NetFigures net;
 
     @Activate
     public TopCommand(@Reference Hypervisor hv) {
@@ -172,7 +178,9 @@ public final class TopCommand extends DomainSubcommand {
         for (DomainInfo d : domains) {
             Long prev = before.get(d.id());
             double pct = prev == null || wallNanos <= 0 ? 0 : 100.0 * (d.cpuTimeNanos() - prev) / wallNanos;
-            out.println(XlFormat.topRow(d, Math.max(0, pct), d.isHost() ? 0 : poolKiB));
+            NetFigures n = net;
+            out.println(XlFormat.topRow(d, Math.max(0, pct), d.isHost() ? 0 : poolKiB,
+                    n == null || d.isHost() ? NetFigures.Totals.NONE : n.domain(d.id())));
         }
         out.flush();
     }

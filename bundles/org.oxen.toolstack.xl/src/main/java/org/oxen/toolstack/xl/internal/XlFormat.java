@@ -61,15 +61,18 @@ final class XlFormat {
         return String.format("%-33s %4d %s", d.name(), d.id(), uptime(seconds, false));
     }
 
-    static final String TOP_HEADER = String.format("%10s %6s %10s %6s %10s %6s %10s %9s %5s", "NAME", "STATE",
-            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS");
+    static final String TOP_HEADER = String.format("%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s", "NAME", "STATE",
+            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "NETS", "NETTX(k)", "NETRX(k)");
 
-    /** One xentop row; percentages of the machine-memory pool, CPU % of one pCPU. */
-    static String topRow(DomainInfo d, double cpuPercent, long poolKiB) {
+    /**
+     * One xentop row; percentages of the machine-memory pool, CPU % of one pCPU; NETS the
+     * domain's vifs, NETTX/NETRX the KiB they sent and received (xentop's columns).
+     */
+    static String topRow(DomainInfo d, double cpuPercent, long poolKiB, NetFigures.Totals net) {
         double mem = poolKiB == 0 ? 0 : 100.0 * d.memoryKiB() / poolKiB;
         double maxmem = poolKiB == 0 ? 0 : 100.0 * d.maxMemoryKiB() / poolKiB;
-        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d", d.name(), d.topState(),
-                d.cpuTimeNanos() / 1_000_000_000L, cpuPercent, d.memoryKiB(), mem, d.maxMemoryKiB(), maxmem,
-                d.vcpusOnline());
+        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d", d.name(),
+                d.topState(), d.cpuTimeNanos() / 1_000_000_000L, cpuPercent, d.memoryKiB(), mem, d.maxMemoryKiB(),
+                maxmem, d.vcpusOnline(), net.vifs(), net.txBytes() / 1024, net.rxBytes() / 1024);
     }
 }

@@ -63,11 +63,11 @@ class XlFormatTest {
 
     @Test
     void topRowIsXentops() {
-        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS",
+        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k)",
                 XlFormat.TOP_HEADER);
-        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1",
+        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1    2       10        3",
                 XlFormat.topRow(info(3, "web", 65536, false, true, false, false, false, 2_500_000_000L), 12.5,
-                        1_000_000));
+                        1_000_000, new NetFigures.Totals(2, 10_300, 3_100)));
     }
 
     @Test
