@@ -40,4 +40,14 @@ public interface VirtualSwitches {
      * @throws IOException if {@code local} cannot be bound
      */
     Uplink udpTunnel(String bridge, InetSocketAddress local, InetSocketAddress remote) throws IOException;
+
+    /**
+     * Attaches a new Linux TAP interface named {@code ifname} (/dev/net/tun) to bridge
+     * {@code bridge}: the host's network stack becomes a port ({@code tap:<ifname>}). The
+     * interface exists until the uplink closes; configure it with {@code ip}.
+     *
+     * @throws IOException if the interface cannot be created (not root, no tun module, name taken)
+     * @throws UnsupportedOperationException if JNA (com.sun.jna) is not in the runtime
+     */
+    Uplink tap(String bridge, String ifname) throws IOException;
 }

@@ -25,7 +25,7 @@ public final class Switches implements VirtualSwitches {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,15}");
     private final Map<String, BridgeImpl> bridges = new LinkedHashMap<>();
-    private final List<UdpTunnel> uplinks = new ArrayList<>();
+    private final List<Uplink> uplinks = new ArrayList<>();
     private final LongSupplier nanoClock;
     private final LongSupplier epochMicros;
     private final Consumer<String> log;
@@ -70,24 +70,36 @@ public final class Switches implements VirtualSwitches {
     @Override
     public Uplink udpTunnel(String bridge, InetSocketAddress local, InetSocketAddress remote) throws IOException {
         Bridge b = bridge(bridge);
-        UdpTunnel t = new UdpTunnel(b, local, remote, log);
-        synchronized (this) {
-            uplinks.removeIf(u -> !u.port().isOpen());
-            uplinks.add(t);
+        return keep(new UdpTunnel(b, local, remote, log));
+    }
+
+    @Override
+    public Uplink tap(String bridge, String ifname) throws IOException {
+        Bridge b = bridge(bridge);
+        try {
+            Class.forName("com.sun.jna.Native", false, Switches.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new UnsupportedOperationException("the TAP uplink needs JNA (com.sun.jna) in the runtime");
         }
-        return t;
+        return keep(new TapUplink(b, ifname, log));
+    }
+
+    private synchronized Uplink keep(Uplink u) {
+        uplinks.removeIf(x -> !x.port().isOpen());
+        uplinks.add(u);
+        return u;
     }
 
     /** Closes every uplink, detaches every port and ends every capture. */
     public void shutdown() {
-        List<UdpTunnel> u;
+        List<Uplink> u;
         List<BridgeImpl> b;
         synchronized (this) {
             u = List.copyOf(uplinks);
             uplinks.clear();
             b = List.copyOf(bridges.values());
         }
-        u.forEach(UdpTunnel::close);
+        u.forEach(Uplink::close);
         b.forEach(BridgeImpl::shutdown);
     }
 }

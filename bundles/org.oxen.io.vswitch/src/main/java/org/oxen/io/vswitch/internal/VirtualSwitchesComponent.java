@@ -40,6 +40,11 @@ public final class VirtualSwitchesComponent implements VirtualSwitches {
         return switches.udpTunnel(bridge, local, remote);
     }
 
+    @Override
+    public Uplink tap(String bridge, String ifname) throws IOException {
+        return switches.tap(bridge, ifname);
+    }
+
     @Deactivate
     void deactivate() {
         switches.shutdown();
