@@ -90,4 +90,33 @@ class NetbackTest {
                     + "%.0f round trips/s%n", rttAB / 1e3, rttBA / 1e3, ECHOES, ns / 1e6, ECHOES * 1e9 / ns);
         }
     }
+
+    @Test
+    void aDomainWithTwoVifsOnTwoBridges() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            FrontendDomain a = bed.domain("twovifs"), b = bed.domain("onbr0"), c = bed.domain("onbr1");
+            int a0 = TinyIp.ip(10, 0, 0, 1), a1 = TinyIp.ip(10, 1, 0, 1), ipB = TinyIp.ip(10, 0, 0, 2), ipC = TinyIp.ip(10, 1, 0, 3);
+            NetTestbed.Host ha0 = bed.host(a, 0, 0x00163e00a000L, a0, 4096, false, null, "xenbr0");
+            NetTestbed.Host ha1 = bed.host(a, 1, 0x00163e00a001L, a1, 4096, false, null, "xenbr1");
+            NetTestbed.Host hb = bed.host(b, 0, 0x00163e00b000L, ipB, 4096, false, null, "xenbr0");
+            NetTestbed.Host hc = bed.host(c, 0, 0x00163e00c000L, ipC, 4096, false, null, "xenbr1");
+            assertEquals(java.util.List.of("vif" + a.id() + ".0", "vif" + a.id() + ".1", "vif" + b.id() + ".0",
+                    "vif" + c.id() + ".0"), bed.netback.connectedVifs());
+            ha0.ip().ping(ipB, 1, 10_000);
+            ha1.ip().ping(ipC, 2, 10_000);
+            hb.ip().ping(a0, 3, 10_000);
+            hc.ip().ping(a1, 4, 10_000);
+            // the bridges are apart: B's ARP for C never reaches xenbr1
+            AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> hb.ip().resolve(ipC, 500));
+            assertTrue(e.getMessage().contains("no ARP reply from 10.1.0.3"), e.getMessage());
+            Bridge br0 = bed.switches.find("xenbr0").orElseThrow(), br1 = bed.switches.find("xenbr1").orElseThrow();
+            assertEquals(java.util.List.of("vif" + a.id() + ".0", "vif" + b.id() + ".0"),
+                    br0.ports().stream().map(SwitchPort::name).toList());
+            assertEquals(java.util.List.of("vif" + a.id() + ".1", "vif" + c.id() + ".0"),
+                    br1.ports().stream().map(SwitchPort::name).toList());
+            assertEquals(0, br1.port("vif" + c.id() + ".0").orElseThrow().counters().outFrames()
+                    - hc.netfront().received.get(), "C got exactly what xenbr1 delivered to it");
+            assertEquals(java.util.List.of(), bed.netback.fatalErrors());
+        }
+    }
 }
