@@ -63,6 +63,8 @@ final class TapUplink implements Uplink {
     private final SwitchPort port;
     private final Thread receiver;
     private final byte[] writeBuffer = new byte[Bridge.MAX_FRAME];
+    /** The write's length argument, reused under the write buffer's monitor. */
+    private final NativeLong writeLength = new NativeLong();
     private final AtomicLong malformed = new AtomicLong();
     private final Consumer<String> log;
     private volatile boolean closed;
@@ -105,7 +107,8 @@ final class TapUplink implements Uplink {
         synchronized (writeBuffer) {
             System.arraycopy(frame, offset, writeBuffer, 0, length);
             try {
-                return libc().write(fd, writeBuffer, new NativeLong(length)).longValue() == length;
+                writeLength.setValue(length);
+                return libc().write(fd, writeBuffer, writeLength).longValue() == length;
             } catch (LastErrorException e) {
                 return false; // the interface is down (EIO): a drop, counted by the bridge
             }
