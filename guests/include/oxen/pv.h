@@ -89,6 +89,23 @@ int pv_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2);
 int pv_update_va_mapping(uint32_t va, uint64_t pte, unsigned flags);
 int pv_set_page_writable(const void *page, int writable);
 void pv_use_l3(uint64_t *l3);       /* after NEW_BASEPTR: walk these tables from now on */
+/* The guest's own P2M (start_info.mfn_list, or a longer copy pv_map_all_memory made;
+ * INVALID_P2M_ENTRY for a pfn without a frame), which a balloon driver keeps up to date as a PV
+ * kernel's set_phys_to_machine does; pv_p2m_size its entries (0: start_info's nr_pages). */
+#define INVALID_P2M_ENTRY 0xffffffffu
+extern uint32_t pv_p2m_size;
+void pv_set_p2m(uint32_t pfn, uint32_t mfn);
+/* The first pfn after the start-of-day pages (boot page tables and boot stack): the boot
+ * region's padding is free from there on. */
+uint32_t pv_first_free_pfn(void);
+/* Maps the domain's pfns 1:1 at VIRT_BASE + pfn * 4096 up to max_pfn (at least nr_pages), as
+ * Mini-OS's build_pagetable does: the boot region's last L1 is filled, and each further L1 is a
+ * free page of the region taken at *next_free_pfn (which moves past it). Pfns from nr_pages to
+ * max_pfn have no frame yet (a balloon driver's "ballooned at boot", as Linux's for maxmem): the
+ * P2M then moves to free pages of the region with room for max_pfn entries, and their slots stay
+ * unmapped until the driver populates them. -ENOMEM when the region's padding runs out.
+ * Afterwards pv_region_pages == max_pfn. */
+int pv_map_all_memory(uint32_t *next_free_pfn, uint32_t max_pfn);
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

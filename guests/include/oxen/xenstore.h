@@ -85,6 +85,9 @@ int shutdown_watch_init(void);
  * on "poweroff" or "reboot" acknowledges by writing "" and returns
  * SHUTDOWN_poweroff or SHUTDOWN_reboot; -1 when nothing was asked. */
 int shutdown_poll(uint64_t timeout_ns);
+/* The same for one watch event a program read itself (xs_read_watch) while
+ * it also watches other nodes: the reason, or -1 (not ours, or nothing asked). */
+int shutdown_event(const char *token);
 /* Prints RESULT: PASS and shuts down with that reason (never returns). */
 noreturn void shutdown_clean(int reason);
 

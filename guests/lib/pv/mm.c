@@ -171,3 +171,86 @@ int pg_set(uint32_t va, uint64_t pte)
         return -XEN_EINVAL;         /* refused: the write's #PF reached us (a trap_try caller sees it) */
     return pv_mmuext(MMUEXT_INVLPG_LOCAL, va, 0);
 }
+
+/* ---- the guest's own P2M and the 1:1 map of all its memory ---------- */
+uint32_t pv_p2m_size;                   /* entries of pv_p2m (0: start_info's nr_pages) */
+
+void pv_set_p2m(uint32_t pfn, uint32_t mfn)
+{
+    uint32_t size = pv_p2m_size ? pv_p2m_size : pv_start_info->nr_pages;
+    if (pfn < size)
+        ((uint32_t *)pv_p2m)[pfn] = mfn;    /* the guest's own list, mapped writable */
+}
+
+uint32_t pv_first_free_pfn(void)
+{
+    /* after the boot page tables comes the one-page boot stack, then the region's padding */
+    return ((pv_start_info->pt_base - VIRT_BASE) >> PAGE_SHIFT) + pv_start_info->nr_pt_frames + 1;
+}
+
+/* A free page of the boot region (mapped writable, zeroed here), or NULL when none is left. */
+static uint32_t *take_free_page(uint32_t *next_free_pfn, uint32_t *pfn)
+{
+    uint32_t t = (*next_free_pfn)++;
+    if (t >= pv_region_pages)
+        return NULL;
+    *pfn = t;
+    uint32_t *page = (uint32_t *)(VIRT_BASE + t * PAGE_SIZE);
+    memset(page, 0, PAGE_SIZE);
+    return page;
+}
+
+int pv_map_all_memory(uint32_t *next_free_pfn, uint32_t max_pfn)
+{
+    const uint32_t nr = pv_start_info->nr_pages;
+    const uint32_t hole_pfn = (MACH2PHYS_VIRT_START - VIRT_BASE) >> PAGE_SHIFT;   /* L2 slot 428 */
+    if (max_pfn < nr)
+        max_pfn = nr;
+    if (max_pfn > hole_pfn)
+        return -XEN_EINVAL;
+    if (max_pfn > nr) {                 /* a P2M with room for max_pfn, from free pages of the region */
+        uint32_t pages = (max_pfn * 4 + PAGE_SIZE - 1) / PAGE_SIZE, first_pfn = 0, t;
+        for (uint32_t i = 0; i < pages; i++) {
+            if (!take_free_page(next_free_pfn, &t))
+                return -XEN_ENOMEM;
+            if (i == 0)
+                first_pfn = t;
+        }
+        uint32_t *p2m = (uint32_t *)(VIRT_BASE + first_pfn * PAGE_SIZE);
+        for (uint32_t pfn = 0; pfn < max_pfn; pfn++)
+            p2m[pfn] = pfn < nr ? pv_p2m[pfn] : INVALID_P2M_ENTRY;
+        pv_p2m = p2m;
+        pv_p2m_size = max_pfn;
+    }
+    for (uint32_t pfn = pv_region_pages & ~511u; pfn < max_pfn; pfn += 512) {
+        uint64_t l2e = pv_l2e_maddr(VIRT_BASE + pfn * PAGE_SIZE);
+        if (!l2e)
+            return -XEN_EINVAL;
+        if (pv_l1e_ptr(VIRT_BASE + pfn * PAGE_SIZE)) {     /* the boot region's last L1: fill its empty slots */
+            for (uint32_t i = 0; i < 512 && pfn + i < nr; i++) {
+                uint32_t va = VIRT_BASE + (pfn + i) * PAGE_SIZE;
+                if (!(pg_get(va) & PTE_P)) {
+                    int rc = pv_update_va_mapping(va, ((uint64_t)pv_p2m[pfn + i] << PAGE_SHIFT) | PTE_P | PTE_RW
+                                                  | PTE_A | PTE_D, UVMF_INVLPG | UVMF_LOCAL);
+                    if (rc)
+                        return rc;
+                }
+            }
+            continue;
+        }
+        uint32_t t;
+        uint64_t *table = (uint64_t *)take_free_page(next_free_pfn, &t);   /* a free page becomes the L1 */
+        if (!table)
+            return -XEN_ENOMEM;
+        for (uint32_t i = 0; i < 512 && pfn + i < nr; i++)   /* pfns without a frame stay unmapped */
+            table[i] = ((uint64_t)pv_p2m[pfn + i] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D;
+        int rc = pv_set_page_writable(table, 0);     /* a page table is never writable to its guest */
+        if (rc)
+            return rc;
+        rc = pv_mmu_update(l2e, ((uint64_t)pv_p2m[t] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D);
+        if (rc)
+            return rc;
+    }
+    pv_region_pages = max_pfn;
+    return 0;
+}

@@ -18,25 +18,32 @@ int shutdown_watch_init(void)
     return 0;
 }
 
+int shutdown_event(const char *token)
+{
+    char value[32];
+    if (strcmp(token, TOKEN) != 0)
+        return -1;
+    if (xs_read(0, "control/shutdown", value, sizeof value) < 0)
+        return -1;                  /* removed: the domain is going */
+    int reason = -1;
+    if (strcmp(value, "poweroff") == 0 || strcmp(value, "halt") == 0)
+        reason = SHUTDOWN_poweroff;
+    else if (strcmp(value, "reboot") == 0)
+        reason = SHUTDOWN_reboot;
+    if (reason < 0)
+        return -1;                  /* "" (our own ack) or a request we do not answer */
+    CHECK_EQ(xs_write(0, "control/shutdown", ""), 0, "acknowledge control/shutdown");
+    printf("shutdown: %s requested through control/shutdown\n", value);
+    return reason;
+}
+
 int shutdown_poll(uint64_t timeout_ns)
 {
-    char path[256], token[64], value[32];
+    char path[256], token[64];
     while (xs_read_watch(path, sizeof path, token, sizeof token, timeout_ns)) {
-        if (strcmp(token, TOKEN) != 0)
-            continue;
-        int r = xs_read(0, "control/shutdown", value, sizeof value);
-        if (r < 0)
-            continue;               /* removed: the domain is going */
-        int reason = -1;
-        if (strcmp(value, "poweroff") == 0 || strcmp(value, "halt") == 0)
-            reason = SHUTDOWN_poweroff;
-        else if (strcmp(value, "reboot") == 0)
-            reason = SHUTDOWN_reboot;
-        if (reason < 0)
-            continue;               /* "" (our own ack) or a request we do not answer */
-        CHECK_EQ(xs_write(0, "control/shutdown", ""), 0, "acknowledge control/shutdown");
-        printf("shutdown: %s requested through control/shutdown\n", value);
-        return reason;
+        int reason = shutdown_event(token);
+        if (reason >= 0)
+            return reason;
     }
     return -1;
 }

@@ -16,7 +16,7 @@ class GuestImagesTest {
     void namesListEveryProgramOfEachFlavor() {
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
-                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console"),
+                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget"),
                 GuestImages.names(Flavor.PV));
     }
 

@@ -27,6 +27,11 @@ public interface Domain {
         return memoryPages() * 4;
     }
 
+    /**
+     * The most memory the domain may hold (Xen's max_pages, in KiB): its config's maxmem at
+     * creation, then what {@link Domains#setMaxMemory} set (1.8). An increase of its reservation
+     * beyond it is refused; it may lie below {@link #memoryKiB()} while the guest ratchets down.
+     */
     long maxMemoryKiB();
 
     List<Vcpu> vcpus();

@@ -40,6 +40,18 @@ public interface Domains {
      */
     void shutdown(int domid, ShutdownReason reason);
 
+    /**
+     * XEN_DOMCTL_max_mem: from now on the domain may hold at most {@code maxKiB} KiB (rounded
+     * down to whole pages) of memory; its reservation is not touched. As in Xen, a maximum below
+     * what the domain holds is accepted: the domain keeps its pages but gets no new ones until it
+     * has given back enough ("ratchets down"). {@code xl mem-max} and {@code xl mem-set} add
+     * libxl's slack before calling this.
+     *
+     * @throws IllegalArgumentException if there is no such domain or {@code maxKiB} is negative
+     * @since 1.8
+     */
+    void setMaxMemory(int domid, long maxKiB);
+
     /** Every domain, by id. */
     List<Domain> list();
 

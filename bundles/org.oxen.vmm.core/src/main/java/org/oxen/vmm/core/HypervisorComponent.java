@@ -198,6 +198,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public void setMaxMemory(int domid, long maxKiB) {
+        vmm.setMaxMemory(domid, maxKiB);
+    }
+
+    @Override
     public void pause(int domid) {
         vmm.pause(domid);
     }

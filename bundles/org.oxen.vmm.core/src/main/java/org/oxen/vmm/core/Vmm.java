@@ -559,6 +559,16 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     }
 
     @Override
+    public void setMaxMemory(int domid, long maxKiB) {
+        if (maxKiB < 0) throw new IllegalArgumentException("a maximum of " + maxKiB + " KiB");
+        DomainImpl d = require(domid);
+        synchronized (pool) {
+            d.setMaxMemoryKiB(maxKiB);
+        }
+        log("d" + domid + ": max_mem " + maxKiB + " KiB (holds " + d.memoryKiB() + " KiB)");
+    }
+
+    @Override
     public void pause(int domid) {
         DomainImpl d = require(domid);
         sched.cpupools().pauseDomain(d);

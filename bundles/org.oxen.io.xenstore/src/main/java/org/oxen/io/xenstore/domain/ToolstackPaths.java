@@ -16,7 +16,8 @@ import org.oxen.vmm.api.backend.XenstoreTransaction;
  * <pre>
  * /local/domain/&lt;id&gt;                 (n0,r&lt;id&gt;)  name, domid, vm
  *   cpu/&lt;n&gt;/availability      (n0,r&lt;id&gt;)  "online" for each vcpu
- *   memory/static-max, target (n0,r&lt;id&gt;)  KiB
+ *   memory/static-max, target (n0,r&lt;id&gt;)  KiB: maxmem, and memory less videoram (the balloon target)
+ *   memory/videoram           (n0,r&lt;id&gt;)  KiB: "0" (oxen emulates no graphics card)
  *   store/port, store/ring-ref (n0,r&lt;id&gt;)  start_info's store_evtchn and store_mfn
  *   control                   (n0,r&lt;id&gt;)  platform-feature-xs_reset_watches = "1"
  *   control/shutdown, control/feature-poweroff, -reboot, -suspend, control/sysrq   (n&lt;id&gt;) ""
@@ -74,6 +75,7 @@ public final class ToolstackPaths {
                 }
                 t.write(dom + "/memory/static-max", Long.toString(d.maxMemoryKiB()));
                 t.write(dom + "/memory/target", Long.toString(d.memoryKiB()));
+                t.write(dom + "/memory/videoram", "0");
                 t.write(dom + "/store/port", Integer.toString(link.storeEventChannel()));
                 t.write(dom + "/store/ring-ref", Long.toString(link.storeMfn()));
                 t.write(dom + "/control/platform-feature-xs_reset_watches", "1");

@@ -75,6 +75,7 @@ class GuestXenstoreTest {
         assertEquals(Optional.of("xs1"), dom0.read("/vm/" + d.uuid() + "/name"));
         assertEquals(Optional.of("8192"), dom0.read(dom + "/memory/target"));
         assertEquals(Optional.of("8192"), dom0.read(dom + "/memory/static-max"));
+        assertEquals(Optional.of("0"), dom0.read(dom + "/memory/videoram"));
         assertEquals(Optional.of("online"), dom0.read(dom + "/cpu/0/availability"));
         assertEquals(List.of("n0", "r" + d.id()), dom0.permissions(dom));
         assertEquals(List.of("n" + d.id()), dom0.permissions(dom + "/control/shutdown"));

@@ -201,6 +201,8 @@ public final class Toolstack implements DomainListener {
                         + spec.cpus() + "\": " + e.getMessage());
             }
         }
+        // libxl__build_pre: the domain may hold its memory and libxl's slack, until xl mem-set/mem-max
+        MemoryTargets.atBuild(hv, d, spec.memoryMiB() * 1024L);
         Xenstore store = xenstore;
         if (store != null) {
             // libxl__build_post: which vcpus the guest should bring up (vcpus of maxvcpus)
@@ -231,6 +233,16 @@ public final class Toolstack implements DomainListener {
             hv.unpause(d.id());
         }
         return d;
+    }
+
+    /** {@code xl mem-set}, serialized with the other changes of a domain (libxl's domain lock). */
+    synchronized long setMemoryTarget(Xenstore store, Domain d, long kib) throws XlError {
+        return MemoryTargets.setTarget(hv, store, d, kib);
+    }
+
+    /** {@code xl mem-max}, serialized as {@link #setMemoryTarget}. */
+    synchronized void setMemoryMax(Xenstore store, Domain d, long kib) throws XlError {
+        MemoryTargets.setMax(hv, store, d, kib);
     }
 
     /**

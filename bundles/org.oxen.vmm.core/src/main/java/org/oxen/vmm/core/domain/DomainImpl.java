@@ -44,7 +44,8 @@ public final class DomainImpl implements Domain, SchedDomain {
     private final int id;
     private final String name;
     private final String cmdline;
-    private final long maxMemKiB;
+    /** Xen's max_pages × 4 (KiB): set at creation and by XEN_DOMCTL_max_mem ({@link #setMaxMemoryKiB}). */
+    private volatile long maxMemKiB;
     private final DomainMemory memory;
     private final ConsoleRing console = new ConsoleRing(64 * 1024);
     private VcpuImpl[] vcpus = new VcpuImpl[0];
@@ -283,6 +284,14 @@ public final class DomainImpl implements Domain, SchedDomain {
     @Override
     public long maxMemoryKiB() {
         return maxMemKiB;
+    }
+
+    /**
+     * XEN_DOMCTL_max_mem: the new maximum, in whole pages; callers hold the mm lock (the
+     * {@link FramePool} monitor) so an allocation checks against one value.
+     */
+    public void setMaxMemoryKiB(long kib) {
+        maxMemKiB = kib & ~3L;
     }
 
     @Override
