@@ -72,6 +72,12 @@ static inline uint8_t inb(uint16_t port)
     __asm__ volatile("inb %1,%0" : "=a"(v) : "Nd"(port));
     return v;
 }
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1,%0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 
 static inline uint32_t read_eflags(void)
 {

@@ -590,6 +590,7 @@ struct gnttab_swap_grant_ref {
 };
 
 #define XENMEM_add_to_physmap      7
+#define XENMAPSPACE_shared_info    0
 #define XENMAPSPACE_grant_table    1
 struct xen_add_to_physmap {
     domid_t  domid;
@@ -601,6 +602,33 @@ struct xen_add_to_physmap {
 
 /* ---- xen_version (version.h) ---------------------------------------- */
 #define XENVER_version 0
+
+/* ---- the HVM platform interface (hvm/hvm_op.h, hvm/params.h, arch-x86/cpuid.h) */
+#define HVMOP_set_param           0
+#define HVMOP_get_param           1
+struct xen_hvm_param {
+    domid_t  domid;
+    uint16_t pad;
+    uint32_t index;
+    uint64_t value;
+};
+#define HVM_PARAM_CALLBACK_IRQ    0
+#define HVM_PARAM_STORE_PFN       1
+#define HVM_PARAM_STORE_EVTCHN    2
+#define HVM_PARAM_TIMER_MODE      10
+#define HVM_PARAM_CONSOLE_PFN     17
+#define HVM_PARAM_CONSOLE_EVTCHN  18
+#define HVM_PARAM_X87_FIP_WIDTH   36
+#define HVM_NR_PARAMS             39
+#define HVM_PARAM_CALLBACK_TYPE_GSI      0
+#define HVM_PARAM_CALLBACK_TYPE_PCI_INTX 1
+#define HVM_PARAM_CALLBACK_TYPE_VECTOR   2
+#define XEN_CPUID_FIRST_LEAF      0x40000000
+#define XEN_CPUID_SIGNATURE_EBX   0x566e6558 /* "XenV" */
+#define XEN_CPUID_SIGNATURE_ECX   0x65584d4d /* "MMXe" */
+#define XEN_CPUID_SIGNATURE_EDX   0x4d4d566e /* "nVMM" */
+#define XEN_HVM_CPUID_VCPU_ID_PRESENT (1u << 3)
+#define XEN_HVM_CPUID_DOMID_PRESENT   (1u << 4)
 
 #endif /* !__ASSEMBLER__ */
 #endif

@@ -14,7 +14,7 @@ class GuestImagesTest {
 
     @Test
     void namesListEveryProgramOfEachFlavor() {
-        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer"), GuestImages.names(Flavor.NATIVE));
+        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
                 "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget"),
                 GuestImages.names(Flavor.PV));

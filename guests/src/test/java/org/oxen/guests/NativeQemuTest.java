@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -41,8 +42,15 @@ class NativeQemuTest {
         }
     }
 
+    /**
+     * Programs not run here: xenhvm needs a hypervisor (Xen's HVM platform interface; on plain
+     * QEMU it fails, see below), serial waits for keys at its COM1 (HvmSerialTest and
+     * XlHvmDomainTest type them), gdbtarget for a debugger (HvmDebugTest).
+     */
+    static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget");
+
     static Stream<String> programs() {
-        return GuestImages.names(Flavor.NATIVE).stream();
+        return GuestImages.names(Flavor.NATIVE).stream().filter(n -> !NOT_ALONE.contains(n));
     }
 
     static String qemu() {
@@ -102,6 +110,13 @@ class NativeQemuTest {
                     run.output());
             default -> { }
         }
+    }
+
+    @Test
+    void xenhvmWithoutXenFindsNoXenLeavesAndFails(@TempDir Path dir) throws Exception {
+        Run run = boot(dir, "xenhvm", "");
+        assertEquals("RESULT: FAIL no Xen signature in CPUID 0x40000000..", run.lastLine(), run.output());
+        assertEquals(EXIT_FAIL, run.exit(), run.output());
     }
 
     @Test

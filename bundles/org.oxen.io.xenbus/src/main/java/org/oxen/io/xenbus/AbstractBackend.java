@@ -16,7 +16,10 @@ import org.oxen.vmm.api.backend.XenstoreException;
  *     (Mini-OS goes straight to Connected);</li>
  * <li>frontend Closing: {@link #disconnect()}, then Closing;</li>
  * <li>frontend Closed after a connection: {@link #disconnect()}, then Closed;</li>
- * <li>frontend Initialising while Closed: InitWait again (prepare for reconnect).</li>
+ * <li>frontend Initialising while Closed: InitWait again (prepare for reconnect), unless the
+ *     toolstack took the device offline ({@code online = 0} in the backend directory, as
+ *     {@code xl block-detach} does): then the backend stays Closed until the directory goes, as
+ *     Linux's backends unregister an offline device at the frontend's Closed.</li>
  * </ul>
  * {@link #close()} (the factory is leaving) disconnects; xenbus then writes Closing and Closed.
  * A hook that throws leaves the state as it was and is reported by xenbus.
@@ -29,6 +32,8 @@ public abstract class AbstractBackend implements Backend {
     protected final BackendDevice device;
     private boolean started;
     private boolean connected;
+    /** Closed with {@code online = 0}: the toolstack is removing the device; no reconnect. */
+    private boolean offline;
 
     /** The backend starts (publish, InitWait) at xenbus's first call, once the subclass is built. */
     protected AbstractBackend(BackendDevice device) {
@@ -70,9 +75,10 @@ public abstract class AbstractBackend implements Backend {
                         disconnectOnce();
                         device.switchState(XenbusState.CLOSED);
                     }
+                    offline = device.xenstore().read(device.backendPath() + "/online").map("0"::equals).orElse(false);
                 }
                 case INITIALISING -> {
-                    if (mine == XenbusState.CLOSED) device.switchState(XenbusState.INIT_WAIT);
+                    if (mine == XenbusState.CLOSED && !offline) device.switchState(XenbusState.INIT_WAIT);
                 }
                 default -> {
                 }

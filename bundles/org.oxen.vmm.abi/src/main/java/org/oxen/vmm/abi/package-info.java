@@ -5,10 +5,12 @@
  * i386 layout ({@code gcc -m32}). XenHeadersTest checks every constant against Xen's own
  * headers (Debian's libxen-dev); 2.0 dropped {@code Errno.EINTR} (Xen-internal, never returned
  * to guests) and {@code Xen.MAX_VMASST_TYPE} (defined only below interface version 4.6); 2.3 added
- * the console ring's {@code connection} flag ({@code Rings.CONS_CONNECTION}); 2.4 added io/netif.h ({@code Netif}).
+ * the console ring's {@code connection} flag ({@code Rings.CONS_CONNECTION}), 2.4 the HVM
+ * platform interface ({@code Hvm}: hvm_op's parameters, the CPUID leaves, the hypercall-page MSR,
+ * libxc's special pages), 2.5 io/netif.h ({@code Netif}).
  */
 @Export
-@Version("2.4.0")
+@Version("2.5.0")
 package org.oxen.vmm.abi;
 
 import org.osgi.annotation.bundle.Export;

@@ -45,6 +45,9 @@ final class CDump {
             #include <xen/io/ring.h>
             #include <xen/io/netif.h>
             #include <xen/arch-x86/hvm/start_info.h>
+            #include <xen/hvm/hvm_op.h>
+            #include <xen/hvm/params.h>
+            #include <xen/arch-x86/cpuid.h>
             """;
 
     /** Printers: {@code P("key", expr)} prints an integer or a string expression. */

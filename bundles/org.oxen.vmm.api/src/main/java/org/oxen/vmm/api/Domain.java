@@ -72,6 +72,17 @@ public interface Domain {
 
     void removeConsoleListener(Consumer<String> listener);
 
+    /**
+     * Keys for the domain's emulated serial console (1.9: an HVM domain's COM1, whose output is
+     * {@link #consoleOutput()}): bytes from {@code b[off, off + len)} join the port's receive
+     * queue, which the UART's receiver drains as a terminal would send them. Returns how many were
+     * taken (fewer when the queue is full; 0 for a domain without a serial console, a PV domain,
+     * whose keys go to its console ring).
+     */
+    default int consoleInput(byte[] b, int off, int len) {
+        return 0;
+    }
+
     /** Waits until the domain is shut down or crashed; true if it is. */
     boolean awaitShutdown(long timeout, TimeUnit unit) throws InterruptedException;
 }

@@ -21,11 +21,12 @@
  * 1.7: {@link org.oxen.vmm.api.GuestConsole#broken()} and {@link org.oxen.vmm.api.Domain#consoleRing()}
  * ({@link org.oxen.vmm.api.PvConsoleRing}), where a console backend finds that ring.
  * 1.8: {@link org.oxen.vmm.api.Domains#setMaxMemory} (XEN_DOMCTL_max_mem: xl mem-max, mem-set).
+ * 1.9: {@link org.oxen.vmm.api.Domain#consoleInput}, keys for an HVM domain's serial console.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.8.0")
+@Version("1.9.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -146,9 +146,6 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
             if (e.type() == DomainEvent.Type.CREATED) {
                 DomainImpl d = vmm.domain(e.domid());
                 if (d == null || debugTargets.containsKey(e.domid())) return;
-                // a PV domain's debugger reads machine frames; an HVM domain's would need its
-                // guest-physical view and its own #BP/#DB exits: not yet (xl debug refuses it)
-                if (d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof org.oxen.vmm.core.arch.hvm.HvmVcpuArch) return;
                 Dictionary<String, Object> props = new Hashtable<>();
                 props.put("oxen.domid", e.domid());
                 props.put("oxen.domain.name", e.name());

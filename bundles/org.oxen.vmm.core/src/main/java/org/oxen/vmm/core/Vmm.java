@@ -356,7 +356,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             if (hvm) {
                 HvmVcpuArch h = hvmArch(d, config, nrPages);
                 arch = h;
-                build = new HvmBuilder(pool, h.platform().memory(), config.kernelPath(), config.ramdisk());
+                build = new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(), config.ramdisk());
             }
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = arch.create(d, i);
@@ -846,6 +846,17 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
     @Override
     public int versionNumber() {
         return VERSION;
+    }
+
+    /** An HVM vcpu's VMCALL/VMMCALL (HvmVcpuArch.Host). */
+    @Override
+    public void hypercall(VcpuImpl v) {
+        dispatcher.dispatchHvm(v);
+    }
+
+    @Override
+    public GuestMemory guestMemory() {
+        return guest;
     }
 
     @Override

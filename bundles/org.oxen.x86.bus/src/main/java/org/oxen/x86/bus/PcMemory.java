@@ -50,16 +50,19 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
         final PhysicalMemory ram;
         final DirectMemory direct;
         final long ramSize;
+        /** Whether the RAM answers addresses above {@link #ramSize} too ({@link PcMemory#sparse}). */
+        final boolean sparse;
         final MmioMap mmio;
         /** Lowest address of any device window ({@code Long.MAX_VALUE} if none): below it, no lookup. */
         volatile long mmioLow = Long.MAX_VALUE;
         volatile byte[] rom;
         volatile long romLowBase = Long.MAX_VALUE, romHighBase = Long.MAX_VALUE;
 
-        Layout(PhysicalMemory ram, DirectMemory direct, long ramSize, MmioMap mmio) {
+        Layout(PhysicalMemory ram, DirectMemory direct, long ramSize, boolean sparse, MmioMap mmio) {
             this.ram = ram;
             this.direct = direct;
             this.ramSize = ramSize;
+            this.sparse = sparse;
             this.mmio = mmio;
         }
     }
@@ -77,7 +80,17 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
      * @param mmio the device windows (mapped before or after; call {@link #windowsChanged()})
      */
     public <R extends PhysicalMemory & DirectMemory> PcMemory(R ram, long ramSize, MmioMap mmio) {
-        this(new Layout(ram, ram, ramSize, mmio), Gate.NONE);
+        this(new Layout(ram, ram, ramSize, false, mmio), Gate.NONE);
+    }
+
+    /**
+     * An address space whose RAM object also answers the addresses above {@code ramSize} that no
+     * device window or ROM claims, up to 4 GiB (a hypervisor's P2M, which maps pages there —
+     * Xen's special pages, add_to_physmap — and reads all ones where it maps none).
+     * {@code ramSize} is still the RAM a loader may fill and the fast path's bound.
+     */
+    public static <R extends PhysicalMemory & DirectMemory> PcMemory sparse(R ram, long ramSize, MmioMap mmio) {
+        return new PcMemory(new Layout(ram, ram, ramSize, true, mmio), Gate.NONE);
     }
 
     private PcMemory(Layout l, Gate gate) {
@@ -148,6 +161,11 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
         }
     }
 
+    /** Whether {@code a} (outside every device window) is the RAM object's. */
+    private boolean inRam(long a) {
+        return a >= 0 && (a < ramSize || l.sparse && a < FOUR_GIB && a < l.romHighBase);
+    }
+
     private boolean romLow(long a) {
         return a >= l.romLowBase && a < 0x100000;
     }
@@ -167,7 +185,7 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
         if (romLow(page)) {
             return write ? null : l.direct.directArray(page, false);
         }
-        if (page >= 0 && page < ramSize) {
+        if (inRam(page)) {
             return l.direct.directArray(page, write);
         }
         if (!write && page >= l.romHighBase && page < FOUR_GIB) {
@@ -179,7 +197,7 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
     /** Log-dirty's write check (DirectMemory 1.4) passes through to the RAM; device windows and ROM have none. */
     @Override
     public boolean directWrite(long page, boolean writing) {
-        return page < 0 || page >= ramSize || l.direct.directWrite(page, writing);
+        return !inRam(page) || l.direct.directWrite(page, writing);
     }
 
     private boolean touchesWindow(long page) {
@@ -212,7 +230,7 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
                 gate.exit();
             }
         }
-        if (a >= 0 && a < ramSize) {
+        if (inRam(a)) {
             return ram.read8(a);
         }
         if (a >= l.romHighBase && a < FOUR_GIB) {
@@ -233,7 +251,7 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
             }
             return;
         }
-        if (a >= 0 && a < ramSize && !romLow(a)) {
+        if (inRam(a) && !romLow(a)) {
             ram.write8(a, v);
         }
     }

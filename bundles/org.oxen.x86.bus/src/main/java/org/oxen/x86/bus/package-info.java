@@ -26,7 +26,7 @@
  * <p>None of these classes is thread-safe: the board serializes calls into one machine.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.x86.bus;
 
 import org.osgi.annotation.bundle.Export;

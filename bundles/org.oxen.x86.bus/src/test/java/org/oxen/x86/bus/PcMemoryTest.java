@@ -48,6 +48,24 @@ class PcMemoryTest {
     }
 
     @Test
+    void aSparseSpaceLetsTheRamAnswerAboveItsSizeBelowTheHighRomAndWindows() {
+        // a RAM object of 8 MiB of which the space calls 4 MiB "RAM": the rest stands for pages a P2M maps higher
+        Ram big = new Ram(8 << 20);
+        MmioMap windows = new MmioMap();
+        PcMemory sparse = PcMemory.sparse(big, 4 << 20, windows);
+        sparse.write32(0x500000, 0x12345678);
+        assertEquals(0x12345678, sparse.read32(0x500000));
+        assertEquals(0x12345678, big.read32(0x500000));
+        assertNotNull(sparse.directArray(0x500000, true));
+        sparse.mapRom(new byte[0x10000]);
+        assertEquals(0, sparse.read8(0xFFFF0000L), "the high ROM still wins above its base");
+        assertNull(sparse.directArray(0xFFFF0000L, true));
+        // the plain space keeps reading all ones there
+        mem.write32(0x500000, 7);
+        assertEquals(-1, mem.read32(0x500000));
+    }
+
+    @Test
     void deviceWindowsComeBeforeEverythingAndAreNeverDirect() {
         int[] reg = new int[1];
         mmio.map("dev", "regs", 0xFEC00000L, 0x20, new MmioDevice() {

@@ -19,6 +19,20 @@ public final class CpuidModel {
             FXSR = 1 << 24;
     /** Leaf 0x80000001 EDX: execute-disable. */
     public static final int NX = 1 << 20;
+    /** Leaf 1 ECX bit 31: running under a hypervisor (its leaves are at 0x40000000). */
+    public static final int HYPERVISOR = 1 << 31;
+
+    /**
+     * The leaves 0x40000000..0x4FFFFFFF a hypervisor presents to its guests (reserved for
+     * software use by Intel and AMD): {@code out} is zeroed before the call, so a leaf the
+     * hypervisor does not have reads all zeros.
+     */
+    @FunctionalInterface
+    public interface HypervisorLeaves {
+        void query(int leaf, int subleaf, int[] out);
+    }
+
+    private HypervisorLeaves hypervisor;
 
     private final int[][] basic = new int[0x10][];
     private final int[][] ext = new int[0x10][];
@@ -86,8 +100,24 @@ public final class CpuidModel {
         return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | (b[o + 3] & 0xFF) << 24;
     }
 
+    /**
+     * A hypervisor's leaves (null: none, leaves 0x40000000.. then read as the highest basic leaf
+     * as on Intel hardware); with them leaf 1 shows {@link #HYPERVISOR}.
+     */
+    public CpuidModel setHypervisorLeaves(HypervisorLeaves leaves) {
+        hypervisor = leaves;
+        basic[1][2] = leaves != null ? basic[1][2] | HYPERVISOR : basic[1][2] & ~HYPERVISOR;
+        return this;
+    }
+
     /** Writes the four result registers of CPUID(leaf, subleaf) into {@code out[0..3]}. */
     public void query(int leaf, int subleaf, int[] out) {
+        HypervisorLeaves h = hypervisor;
+        if (h != null && leaf >= 0x40000000 && leaf < 0x50000000) {
+            out[0] = out[1] = out[2] = out[3] = 0;
+            h.query(leaf, subleaf, out);
+            return;
+        }
         int[] v;
         if (leaf < 0) {
             int i = leaf & 0x7FFFFFFF;

@@ -17,5 +17,11 @@ public enum ExitReason {
     /** MOV to/from CR0/2/3/4, LMSW: index = CR number, write, value (for writes), register. */
     CR_ACCESS,
     /** RDMSR/WRMSR: index = ECX, write, value (for WRMSR). */
-    MSR_ACCESS
+    MSR_ACCESS,
+    /**
+     * VMCALL (0F 01 C1) or VMMCALL (0F 01 D9) at any CPL, with the exit enabled (a hypervisor's
+     * hypercall instruction): {@link CpuExit#index()} is the third opcode byte (0xC1 or 0xD9); EIP
+     * at the instruction, nextEip after it. Without the exit both are #UD (no VMX/SVM operation).
+     */
+    VMCALL
 }

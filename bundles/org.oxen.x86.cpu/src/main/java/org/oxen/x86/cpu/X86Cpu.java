@@ -206,6 +206,12 @@ public interface X86Cpu {
 
     void setCrExit(int cr, boolean read, boolean write);
 
+    /**
+     * VMCALL and VMMCALL exit ({@link ExitReason#VMCALL}) at every CPL instead of raising #UD: the
+     * hypercall instructions of an HVM guest (Xen's hypercall page uses the vendor's one; both work).
+     */
+    void setVmcallExit(boolean on);
+
     /** Every RDMSR/WRMSR exits. */
     void setMsrExit(boolean on);
 

@@ -47,6 +47,61 @@ class ExitTest {
     }
 
     @Test
+    void vmcallAndVmmcallExitAtEveryCplAndComplete() {
+        m.cpu.setVmcallExit(true);
+        m.cpu.setPrivilegedGpExit(true);
+        m.cpu.setExitHandler((cpu, x) -> {
+            seen.add(x.reason() + ":" + Integer.toHexString(x.index()) + ":" + cpu.cpl() + ":"
+                    + Integer.toHexString(x.nextEip() - x.eip()));
+            if (x.reason() != ExitReason.VMCALL) return ExitAction.STOP;
+            x.setValue(cpu.gpr(X86Cpu.EAX) + 1);
+            return ExitAction.COMPLETE;
+        });
+        m.code(KCODE, "mov eax, 10\n .byte 0x0f, 0x01, 0xc1\n mov esi, eax\n" + TO_RING1);
+        m.code(UCODE, "mov eax, 20\n .byte 0x0f, 0x01, 0xd9\n mov edi, eax\n hlt");
+        m.cpu.setEip(KCODE);
+        assertEquals(RunResult.EXIT, m.run(1000)); // HLT at CPL 3 stops
+        assertEquals(11, m.cpu.gpr(X86Cpu.ESI));
+        assertEquals(21, m.cpu.gpr(X86Cpu.EDI));
+        assertEquals("[VMCALL:c1:0:3, VMCALL:d9:3:3, EXCEPTION:0:3:0]", seen.toString());
+    }
+
+    @Test
+    void vmcallWithoutItsExitOrDeliveredNativelyIsUndefined() {
+        m.cpu.setExceptionExit(6, true);
+        m.cpu.setExitHandler((cpu, x) -> {
+            seen.add(x.reason() + ":" + x.vector() + ":" + Integer.toHexString(x.eip()));
+            if (x.reason() == ExitReason.VMCALL) return ExitAction.DELIVER;
+            return ExitAction.STOP;
+        });
+        m.code(KCODE, ".byte 0x0f, 0x01, 0xd9\n hlt");
+        m.cpu.setEip(KCODE);
+        assertEquals(RunResult.EXIT, m.run(100));
+        m.cpu.setVmcallExit(true);
+        m.cpu.setEip(KCODE);
+        assertEquals(RunResult.EXIT, m.run(100));
+        String k = Integer.toHexString(KCODE);
+        assertEquals("[EXCEPTION:6:" + k + ", VMCALL:-1:" + k + ", EXCEPTION:6:" + k + "]", seen.toString());
+    }
+
+    @Test
+    void hypervisorLeavesAnswerTheirRangeAndSetTheHypervisorBit() {
+        assertEquals(0, m.cpu.cpuidModel().features() & 0); // the model is there
+        int[] out = new int[4];
+        m.cpu.cpuidModel().query(1, 0, out);
+        assertEquals(0, out[2] & CpuidModel.HYPERVISOR);
+        m.cpu.cpuidModel().setHypervisorLeaves((leaf, sub, o) -> {
+            if (leaf == 0x40000000) o[0] = 0x40000000 + sub;
+        });
+        assertEquals(RunResult.HALTED, kernel("mov eax, 0x40000000\n mov ecx, 7\n cpuid\n mov esi, eax\n mov edi, ebx\n"
+                + "mov eax, 0x40000001\n cpuid\n mov ebp, eax\n mov eax, 1\n cpuid"));
+        assertEquals(0x40000007, m.cpu.gpr(X86Cpu.ESI));
+        assertEquals(0, m.cpu.gpr(X86Cpu.EDI));
+        assertEquals(0, m.cpu.gpr(X86Cpu.EBP)); // a leaf the hypervisor leaves alone reads zeros
+        assertEquals(CpuidModel.HYPERVISOR, m.cpu.gpr(X86Cpu.ECX) & CpuidModel.HYPERVISOR);
+    }
+
+    @Test
     void privilegedGpExitAndSkip() {
         m.cpu.setPrivilegedGpExit(true);
         m.cpu.setExitHandler((cpu, x) -> {

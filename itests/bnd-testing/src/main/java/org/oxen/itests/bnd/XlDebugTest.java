@@ -106,6 +106,34 @@ class XlDebugTest {
                 "the stub of a destroyed domain still listens");
     }
 
+    @Test
+    void gdbDebugsAnHvmDomainThroughXlDebug() throws Exception {
+        Path cfg = dir.resolve("xd-hvm.cfg");
+        Files.writeString(cfg, "name = \"xd-hvm\"\ntype = \"hvm\"\nkernel = \"guest-native:gdbtarget\"\nmemory = 16\n"
+                + "on_poweroff = \"preserve\"\n");
+        gogo.run("xl create " + cfg);
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("xd-hvm").orElseThrow();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!d.consoleOutput().contains("waiting for a debugger") && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertTrue(d.consoleOutput().contains("waiting for a debugger"), d.consoleOutput());
+        String started = gogo.run("xl debug xd-hvm");
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Matcher m = Pattern.compile("gdb stub on 127\\.0\\.0\\.1:(\\d+)").matcher(started);
+        assertTrue(m.find(), started);
+        Path elf = dir.resolve("gdbtarget-native.elf");
+        Files.write(elf, GuestImages.load(GuestImages.Flavor.NATIVE, "gdbtarget"));
+        String out = gdb(elf, Integer.parseInt(m.group(1)), "break tick", "set var *(int*)&go = 1", "continue",
+                "p *(int*)&counter", "stepi", "p *(int*)&counter", "p $cs & 3", "delete", "detach");
+        assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
+        assertTrue(out.contains("$1 = 0") && out.contains("$2 = 1") && out.contains("$3 = 0"), out);
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), d.consoleOutput());
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElse(null));
+        assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+    }
+
     private static boolean listening(int port) {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             return true;

@@ -273,8 +273,7 @@ class XlDomainsTest {
         Path bad = cfg("bad.cfg", "name = \"xt-bad\"\nkernel = \"guest:hello\"\nmemory = 16 16\n");
         assertRefused("xl create " + bad, bad + ":3:13: expected end of line after the value of 'memory', found '1'");
         Path disk = cfg("disk.cfg", "name = \"xt-d\"\nkernel = \"guest:hello\"\ndisk = [ 'file:/x.img,xvda,w' ]\n");
-        assertRefused("xl create " + disk, disk + ":3:1: 'disk' is not supported by oxen yet, and the domain would not"
-                + " be what the config asks without it");
+        assertRefused("xl create " + disk, disk + ":3:8: disk xvda: target /x.img: No such file or directory");
         Path host = cfg("host.cfg", "name = \"Domain-0\"\nkernel = \"guest:hello\"\n");
         assertRefused("xl create " + host, host + ":1:8: 'name' \"Domain-0\": Domain-0 is reserved for domain 0 (oxen's host)");
         Path noKernel = cfg("nok.cfg", "name = \"xt-k\"\nkernel = \"missing.elf\"\n");

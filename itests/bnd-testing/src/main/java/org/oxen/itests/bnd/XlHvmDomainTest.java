@@ -119,6 +119,65 @@ class XlHvmDomainTest {
     }
 
     @Test
+    void anHvmKernelUsesXensPlatformInterfaceAndXenstoreOverItsRing() throws Exception {
+        Path c = cfg("hvm-xen", "type = \"hvm\"\nkernel = \"guest-native:xenhvm\"\nmemory = 16\n"
+                + "on_poweroff = \"preserve\"\n");
+        assertEquals("", gogo.run("xl create " + c));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("hvm-xen").orElseThrow();
+        assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), d.consoleOutput() + "\n--- dmesg:\n" + String.join("\n", hv.dmesg()));
+        String console = gogo.run("xl console hvm-xen"); // the domain has ended: its whole output
+        assertTrue(console.strip().endsWith("RESULT: PASS"), console);
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+        assertTrue(console.contains("xenhvm: platform device at 00:03.0 class ff8000"), console);
+        assertTrue(console.contains("arrived by the platform device's INTx"), console);
+        assertTrue(console.contains("xenhvm: xenstore /local/domain/" + d.id()
+                + "/data/xenhvm written and read back; name = hvm-xen"), console);
+        // what it wrote is in the store (xenstored keeps a shut-down domain's nodes until it is destroyed)
+        assertEquals("written over the ring", gogo.run("xenstore-read /local/domain/" + d.id() + "/data/xenhvm").strip(),
+                gogo.err());
+    }
+
+    @Test
+    void keysTypedAtXlConsoleReachAnHvmDomainsCom1() throws Exception {
+        Path c = cfg("hvm-serial", "type = \"hvm\"\nkernel = \"guest-native:serial\"\nmemory = 16\n"
+                + "on_poweroff = \"preserve\"\n");
+        assertEquals("", gogo.run("xl create " + c));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("hvm-serial").orElseThrow();
+        java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+        java.io.PipedInputStream keyboard = new java.io.PipedInputStream(keys, 4096);
+        java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(screen, true, java.nio.charset.StandardCharsets.UTF_8);
+        org.apache.felix.service.command.CommandSession s = processor.createSession(keyboard, out,
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+        java.util.concurrent.atomic.AtomicReference<Object> status = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread attached = new Thread(() -> {
+            try {
+                s.execute("xl console hvm-serial");
+                status.set(s.get("xl.status"));
+            } catch (Exception e) {
+                status.set(e);
+            }
+        }, "xl console");
+        attached.start();
+        try {
+            awaitTrue(() -> screen.toString(java.nio.charset.StandardCharsets.UTF_8).contains("serial> "), "the prompt");
+            keys.write("echo typed at xl console\nsum 6 36\nquit\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            keys.flush();
+            assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), screen.toString(java.nio.charset.StandardCharsets.UTF_8));
+            attached.join(TimeUnit.SECONDS.toMillis(30));
+            assertEquals(0, status.get(), "xl console ended with the domain");
+        } finally {
+            attached.interrupt();
+            s.close();
+        }
+        String seen = screen.toString(java.nio.charset.StandardCharsets.UTF_8).replace("\r", "");
+        assertTrue(seen.contains("serial> echo typed at xl console\ntyped at xl console\nserial> sum 6 36\n42\n"), seen);
+        assertTrue(seen.contains("serial: bye\nRESULT: PASS"), seen);
+    }
+
+    @Test
     void aRunningHvmDomainUnderPauseSchedulerPoolsTopAndDestroy() throws Exception {
         Path c = cfg("hvm-spin", "type = \"hvm\"\nkernel = \"guest-native:cpubench\"\nmemory = 16\n"
                 + "extra = \"loop=20000 mix=1 repeat=0\"\n");
@@ -126,8 +185,10 @@ class XlHvmDomainTest {
         assertEquals(0, gogo.get("xl.status"), gogo.err());
         Domain d = hv.find("hvm-spin").orElseThrow();
         assertEquals(DomainState.PAUSED, d.state());
-        // its RAM and the grant frame every domain gets at creation (Xen's grant_table_init)
-        assertEquals(freeAtStart - 16 * 256 - 1, hv.freeFrames(), "16 MiB of frames and a grant frame from the pool");
+        // its RAM, the grant frame every domain gets at creation (Xen's grant_table_init), shared_info
+        // and libxc's xenstore and console pages
+        assertEquals(freeAtStart - 16 * 256 - 4, hv.freeFrames(),
+                "16 MiB of frames, a grant frame, shared_info and two special pages from the pool");
         assertTrue(row(gogo.run("xl vcpu-list hvm-spin"), "hvm-spin").matches(
                 String.format("hvm-spin {24} %5d     0 +(-|\\d+) +[-r][-b]- +\\d+\\.\\d  all / all", d.id())));
         gogo.run("xl unpause hvm-spin");

@@ -63,6 +63,8 @@ public final class XenbusBackends {
     private final Map<String, Device> devices = new HashMap<>();
     private volatile GrantTables grants;
     private AutoCloseable rootWatch;
+    /** Set on the xenbus thread at deactivation: work queued before then finds nothing to do. */
+    private boolean deactivated;
 
     @Activate
     public XenbusBackends(@Reference Xenstore xenstore, @Reference Dom0EventChannels events) throws XenstoreException {
@@ -93,7 +95,9 @@ public final class XenbusBackends {
         }
         int ranking = props.get("service.ranking") instanceof Integer r ? r : 0;
         long id = props.get("service.id") instanceof Long l ? l : 0;
+        if (thread.isShutdown()) return; // DS unbinding after deactivation
         await(() -> {
+            if (deactivated) return null;
             List<Ranked> l = factories.computeIfAbsent(t, k -> new ArrayList<>());
             l.add(new Ranked(f, t, ranking, id));
             l.sort(Comparator.comparingInt(Ranked::ranking).reversed().thenComparingLong(Ranked::serviceId));
@@ -104,7 +108,7 @@ public final class XenbusBackends {
     }
 
     public void removeFactory(BackendFactory f) {
-        if (thread.isShutdown()) return; // DS unbinds after deactivate: every device was closed there
+        if (thread.isShutdown()) return; // DS unbinding after deactivation
         await(() -> {
             for (Map.Entry<String, List<Ranked>> e : factories.entrySet()) {
                 if (e.getValue().removeIf(r -> r.factory == f)) rebind(e.getKey());
@@ -159,6 +163,7 @@ public final class XenbusBackends {
 
     /** Finds new device directories and ones that went. */
     private void rescan() {
+        if (deactivated) return;
         List<String> seen = new ArrayList<>();
         try {
             for (String type : xs.directory(BACKEND_ROOT)) {
@@ -252,7 +257,7 @@ public final class XenbusBackends {
     }
 
     private void frontendChanged(Device d) {
-        if (!devices.containsKey(d.backendPath())) return;
+        if (deactivated || !devices.containsKey(d.backendPath())) return;
         if (d.backend == null) {
             if (d.reconnectPending) best(d.type()).ifPresent(f -> bindAfterClose(d, f));
             return;
@@ -285,11 +290,13 @@ public final class XenbusBackends {
     @Deactivate
     public void deactivate() {
         await(() -> {
+            deactivated = true;
             for (Device d : devices.values()) {
                 if (d.factory != null) unbind(d);
                 d.unwatch();
             }
             devices.clear();
+            factories.clear();
             return null;
         });
         try {

@@ -24,7 +24,8 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk", "clock", "vif");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk", "clock", "disk",
+            "vif");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -32,7 +33,7 @@ public final class PvDomainSpecReader {
      * Every other key oxen does not use is warned about and ignored, as xl ignores keys it does
      * not use.
      */
-    static final Set<String> ESSENTIAL_UNSERVED = Set.of("disk", "pci", "bootloader", "bootloader_args",
+    static final Set<String> ESSENTIAL_UNSERVED = Set.of("pci", "bootloader", "bootloader_args",
             "dtdev", "rdm", "ioports", "irqs", "iomem", "device_model_version", "device_model_override", "usbdev",
             "vtpm", "p9");
 
@@ -111,7 +112,8 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), vifs(cfg));
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), disks(cfg, hvm),
+                vifs(cfg));
     }
 
     /**
@@ -167,6 +169,42 @@ public final class PvDomainSpecReader {
                     + "\" is not supported by oxen: \"pty\" (the domain's console, xl console) or \"none\"");
         }
         return v;
+    }
+
+    /**
+     * {@code disk = [ 'DISKSPEC', ... ]}: each entry parsed by {@link DiskSpecParser}; two disks
+     * may not share a vdev. A PV domain's disks only: an HVM domain has no PV frontend yet.
+     */
+    private static List<DiskSpec> disks(XlConfig cfg, boolean hvm) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get("disk");
+        if (s.isEmpty()) return List.of();
+        if (hvm) {
+            throw new XlConfigException(s.get().position(), "'disk' is not supported by oxen yet for HVM domains"
+                    + " (no emulated disk controller); PV domains take disks");
+        }
+        if (!(s.get().value() instanceof ConfigValue.Lst l)) {
+            throw new XlConfigException(s.get().value().position(), "'disk' must be a list: disk = [ 'DISKSPEC', ... ]");
+        }
+        List<DiskSpec> disks = new ArrayList<>();
+        java.util.Map<Integer, String> vdevs = new java.util.HashMap<>();
+        for (ConfigValue item : l.items()) {
+            if (!(item instanceof ConfigValue.Str str)) {
+                throw new XlConfigException(item.position(), "a 'disk' entry must be a \"string\" (a DISKSPEC)");
+            }
+            DiskSpec d;
+            try {
+                d = DiskSpecParser.parse(str.value());
+            } catch (IllegalArgumentException e) {
+                throw new XlConfigException(item.position(), e.getMessage());
+            }
+            String clash = vdevs.put(d.devid(), d.vdev());
+            if (clash != null) {
+                throw new XlConfigException(item.position(), "disk '" + str.value() + "': vdev " + d.vdev()
+                        + " is the same device as " + clash + " of an earlier disk");
+            }
+            disks.add(d);
+        }
+        return disks;
     }
 
     /** oxen's {@code clock} key: "real", "instructions" (deterministic) or "default" (the hypervisor's). */

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One network interface of a domain, as an xl-network-configuration string describes it
- * ({@code "mac=00:16:3e:01:02:03, bridge=xenbr0, rate=10Mb/s@20ms"}; since 1.3). Parsed by
+ * ({@code "mac=00:16:3e:01:02:03, bridge=xenbr0, rate=10Mb/s@20ms"}; since 1.4). Parsed by
  * {@link VifSpec#parse}, the one parser of that syntax (xl.cfg's {@code vif} list and
  * {@code xl network-attach}).
  *

@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.oxen.toolstack.xl.KernelCatalog;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.cfg.ConfigValue;
+import org.oxen.toolstack.xl.cfg.DiskSpec;
 import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.toolstack.xl.cfg.PvDomainSpecReader;
 import org.oxen.toolstack.xl.cfg.XlConfig;
@@ -76,7 +77,8 @@ final class ConfigLoader {
             byte[] image = kernel(file, spec, kernel, kernels);
             String uuid = cfg.get("uuid").map(s -> ((ConfigValue.Str) s.value()).value()).orElse(null);
             byte[] ramdisk = spec.ramdisk() == null ? null : ramdisk(file, spec, cfg.get("ramdisk").orElseThrow());
-            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid, ramdisk);
+            List<DiskSpec> disks = spec.disks().isEmpty() ? List.of() : disks(file, spec, cfg.get("disk").orElseThrow());
+            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid, ramdisk, disks);
         } catch (XlConfigException e) {
             throw new XlError(e.getMessage());
         }
@@ -120,6 +122,42 @@ final class ConfigLoader {
             }
             return b;
         }
+    }
+
+    /**
+     * The disks' targets, relative to the config file's directory unless absolute: each must be a
+     * regular file (an image), found now rather than by the backend after the domain started.
+     */
+    private static List<DiskSpec> disks(Path file, PvDomainSpec spec, XlConfig.Setting at) throws XlConfigException {
+        Path dir = Optional.ofNullable(file.toAbsolutePath().getParent()).orElse(Path.of("."));
+        List<DiskSpec> out = new java.util.ArrayList<>();
+        for (DiskSpec d : spec.disks()) {
+            try {
+                out.add(resolveDisk(dir, d));
+            } catch (IllegalArgumentException e) {
+                throw new XlConfigException(at.value().position(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** {@code d} with its target resolved against {@code dir}; {@link IllegalArgumentException} if it is no image file. */
+    static DiskSpec resolveDisk(Path dir, DiskSpec d) {
+        Path path = Path.of(d.target());
+        if (!path.isAbsolute()) path = dir.resolve(path);
+        path = path.toAbsolutePath().normalize();
+        if (Files.isDirectory(path)) {
+            throw new IllegalArgumentException("disk " + d.vdev() + ": target " + path + " is a directory, not an image");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("disk " + d.vdev() + ": target " + path
+                    + (Files.exists(path) ? " is not a regular file (an image)" : ": No such file or directory"));
+        }
+        if (!Files.isReadable(path) || (!d.readOnly() && !Files.isWritable(path))) {
+            throw new IllegalArgumentException("disk " + d.vdev() + ": target " + path + " is not "
+                    + (d.readOnly() ? "readable" : "readable and writable") + " (access " + (d.readOnly() ? "ro" : "rw") + ")");
+        }
+        return new DiskSpec(path.toString(), d.format(), d.vdev(), d.devid(), d.readOnly(), d.cdrom(), d.discard());
     }
 
     /** An HVM domain's ramdisk: a path relative to the config file, no larger than the domain's memory. */

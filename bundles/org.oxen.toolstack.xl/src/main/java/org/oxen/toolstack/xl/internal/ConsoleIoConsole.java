@@ -13,7 +13,8 @@ import org.oxen.vmm.api.GuestConsole;
 /**
  * The console of a domain that has no PV console ring (an HVM domain: its COM1, which the VMM
  * keeps as the domain's console output) seen as a {@link GuestConsole}, so {@code xl console}
- * follows it like any other. Output only: keys typed are not delivered (no serial input yet).
+ * follows it like any other, both ways: keys typed go to the serial port's receiver
+ * ({@link Domain#consoleInput}).
  *
  * <p>Locking: none of its own; the domain calls viewers on the thread that wrote the output.
  */
@@ -62,6 +63,6 @@ final class ConsoleIoConsole implements GuestConsole {
 
     @Override
     public int write(byte[] input, int offset, int length) {
-        return 0;
+        return d.consoleInput(input, offset, length);
     }
 }

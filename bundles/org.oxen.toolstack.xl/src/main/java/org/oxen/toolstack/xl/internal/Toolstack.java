@@ -31,7 +31,9 @@ import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
 import org.oxen.vmm.api.Hypervisor;
+import org.oxen.toolstack.xl.cfg.DiskSpec;
 import org.oxen.vmm.api.backend.Xenstore;
+import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.api.backend.XenstoreException;
 
 /**
@@ -213,6 +215,9 @@ public final class Toolstack implements DomainListener {
                 throw new XlError("Cannot create domain '" + spec.name() + "': xenstore: " + e.getMessage());
             }
         }
+        if (!plan.disks().isEmpty()) {
+            attachDisks(d, plan);
+        }
         if (!spec.vifs().isEmpty()) {
             // libxl__add_nics: each vif's frontend and backend directories, before the domain runs
             if (store == null) {
@@ -233,6 +238,39 @@ public final class Toolstack implements DomainListener {
             hv.unpause(d.id());
         }
         return d;
+    }
+
+    /** How long a new disk's backend may take to answer (libxl waits for its hotplug likewise). */
+    static final long BACKEND_TIMEOUT_MS = 10_000;
+
+    /**
+     * The config's disks, written as libxl writes them while the domain is still paused; each
+     * backend must answer (InitWait) or the domain is destroyed and the create fails.
+     */
+    private void attachDisks(Domain d, DomainPlan plan) throws XlError {
+        String name = plan.spec().name();
+        Xenstore store = xenstore;
+        if (store == null) {
+            hv.destroy(d.id());
+            throw new XlError("Cannot create domain '" + name + "': its disks need xenstored (the xenstore feature)");
+        }
+        try (XenstoreClient c = store.connect()) {
+            for (DiskSpec disk : plan.disks()) {
+                VbdDevices.add(c, d.id(), VbdDevices.of(disk));
+                if (!VbdDevices.awaitBackend(c, d.id(), disk.devid(), BACKEND_TIMEOUT_MS)) {
+                    hv.destroy(d.id());
+                    throw new XlError("Cannot create domain '" + name + "': no block backend answered for disk "
+                            + disk.vdev() + " within " + BACKEND_TIMEOUT_MS / 1000 + " s (is org.oxen.io.blkback running?)");
+                }
+            }
+        } catch (XenstoreException e) {
+            hv.destroy(d.id());
+            throw new XlError("Cannot create domain '" + name + "': xenstore: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            hv.destroy(d.id());
+            throw new XlError("Cannot create domain '" + name + "': interrupted while its disks were attached");
+        }
     }
 
     /** {@code xl mem-set}, serialized with the other changes of a domain (libxl's domain lock). */
@@ -307,7 +345,11 @@ public final class Toolstack implements DomainListener {
                 Xenstore store = xenstore;
                 if (store != null) {
                     VcpuAvailability.remove(store, e.domid());
-                    NetworkDevices.removeAll(store, e.domid()); // libxl destroys a dead domain's devices
+                    // libxl destroys a dead domain's devices
+                    NetworkDevices.removeAll(store, e.domid());
+                    try (XenstoreClient c = store.connect()) {
+                        VbdDevices.removeAll(c, e.domid());
+                    }
                 }
                 started.remove(e.domid());
                 foreignUuids.remove(e.domid());

@@ -61,18 +61,32 @@ final class XlFormat {
         return String.format("%-33s %4d %s", d.name(), d.id(), uptime(seconds, false));
     }
 
-    static final String TOP_HEADER = String.format("%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s", "NAME", "STATE",
-            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "NETS", "NETTX(k)", "NETRX(k)");
+    static final String TOP_HEADER = String.format(
+            "%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s %4s %8s %8s %8s %10s %10s", "NAME", "STATE",
+            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "NETS", "NETTX(k)", "NETRX(k)",
+            "VBDS", "VBD_OO", "VBD_RD", "VBD_WR", "VBD_RSECT", "VBD_WSECT");
+
+    /** A domain's virtual block devices as xentop sums them: count, requests out of slots, read and written requests and sectors. */
+    record VbdTotals(int vbds, long oo, long rd, long wr, long rsect, long wsect) {
+        static final VbdTotals NONE = new VbdTotals(0, 0, 0, 0, 0, 0);
+
+        VbdTotals plus(org.oxen.vmm.api.backend.BackendStatistics.Device d) {
+            return new VbdTotals(vbds + 1, oo + d.counter("oo_req"), rd + d.counter("rd_req"), wr + d.counter("wr_req"),
+                    rsect + d.counter("rd_sect"), wsect + d.counter("wr_sect"));
+        }
+    }
 
     /**
      * One xentop row; percentages of the machine-memory pool, CPU % of one pCPU; NETS the
-     * domain's vifs, NETTX/NETRX the KiB they sent and received (xentop's columns).
+     * domain's vifs, NETTX/NETRX the KiB they sent and received; the VBD columns its disks
+     * (xentop's columns, in xentop's order).
      */
-    static String topRow(DomainInfo d, double cpuPercent, long poolKiB, NetFigures.Totals net) {
+    static String topRow(DomainInfo d, double cpuPercent, long poolKiB, NetFigures.Totals net, VbdTotals vbd) {
         double mem = poolKiB == 0 ? 0 : 100.0 * d.memoryKiB() / poolKiB;
         double maxmem = poolKiB == 0 ? 0 : 100.0 * d.maxMemoryKiB() / poolKiB;
-        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d", d.name(),
-                d.topState(), d.cpuTimeNanos() / 1_000_000_000L, cpuPercent, d.memoryKiB(), mem, d.maxMemoryKiB(),
-                maxmem, d.vcpusOnline(), net.vifs(), net.txBytes() / 1024, net.rxBytes() / 1024);
+        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %4d %8d %8d %8d %10d %10d",
+                d.name(), d.topState(), d.cpuTimeNanos() / 1_000_000_000L, cpuPercent, d.memoryKiB(), mem,
+                d.maxMemoryKiB(), maxmem, d.vcpusOnline(), net.vifs(), net.txBytes() / 1024, net.rxBytes() / 1024,
+                vbd.vbds(), vbd.oo(), vbd.rd(), vbd.wr(), vbd.rsect(), vbd.wsect());
     }
 }

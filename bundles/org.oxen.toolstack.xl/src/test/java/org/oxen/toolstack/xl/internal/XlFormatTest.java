@@ -63,11 +63,12 @@ class XlFormatTest {
 
     @Test
     void topRowIsXentops() {
-        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k)",
-                XlFormat.TOP_HEADER);
-        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1    2       10        3",
+        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k)"
+                + " VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT", XlFormat.TOP_HEADER);
+        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1    2       10        3"
+                + "    2        0       10        4        200         32",
                 XlFormat.topRow(info(3, "web", 65536, false, true, false, false, false, 2_500_000_000L), 12.5,
-                        1_000_000, new NetFigures.Totals(2, 10_300, 3_100)));
+                        1_000_000, new NetFigures.Totals(2, 10_300, 3_100), new XlFormat.VbdTotals(2, 0, 10, 4, 200, 32)));
     }
 
     @Test

@@ -21,6 +21,8 @@
  * <li>(1.1) {@link org.oxen.vmm.api.backend.DomainIntroducer}: the whiteboard through which the
  *     VMM introduces each domain it builds to xenstored (XS_INTRODUCE / XS_RELEASE), with its
  *     store page and store event channel ({@link org.oxen.vmm.api.backend.IntroducedDomain}).</li>
+ * <li>(1.3) {@link org.oxen.vmm.api.backend.BackendStatistics}: each backend's figures of the
+ *     devices it serves, for {@code xl top}.</li>
  * <li>The shared-ring ends (io/ring.h) are in {@code org.oxen.io.ring}, over a
  *     {@link org.oxen.vmm.api.backend.PageView}.</li>
  * </ul>
@@ -30,7 +32,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -12,9 +12,11 @@ import org.oxen.x86.cpu.ExitAction;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
- * A PV domain as a gdb target ({@code xl debug}): its vcpus are gdb's threads, memory is read
+ * A domain as a gdb target ({@code xl debug}): its vcpus are gdb's threads, memory is read
  * through the selected vcpu's page tables, and {@code monitor phys} reaches the domain's own
- * machine frames only ({@link DomainPhysicalMemory}).
+ * memory only: a PV domain's machine frames ({@link DomainPhysicalMemory}), an HVM domain's
+ * guest-physical pages through its P2M ({@link HvmPhysicalMemory}; its vcpus' #BP and #DB come
+ * from its exit handler as a PV vcpu's do).
  *
  * <p>Design: the gdb stub's all-stop model parks the target's run loop in
  * {@link DebugGate#checkpoint()} while gdb looks at it. A domain has no run loop of its own (its
@@ -34,7 +36,8 @@ public final class DomainDebugTarget implements DebugTarget, DomainDebugger {
 
     private final Vmm vmm;
     private final DomainImpl domain;
-    private final DomainPhysicalMemory memory;
+    private final PhysicalMemory memory;
+    private final long physicalSize;
     private final java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
     private DebugGate gate;
     private Thread stopper;
@@ -42,7 +45,9 @@ public final class DomainDebugTarget implements DebugTarget, DomainDebugger {
     public DomainDebugTarget(Vmm vmm, DomainImpl domain) {
         this.vmm = vmm;
         this.domain = domain;
-        this.memory = new DomainPhysicalMemory(domain.pool(), domain.id());
+        boolean hvm = domain.vcpuCount() > 0 && domain.vcpu(0).arch() instanceof org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
+        this.memory = hvm ? new HvmPhysicalMemory(domain) : new DomainPhysicalMemory(domain.pool(), domain.id());
+        this.physicalSize = hvm ? 1L << 32 : domain.ram().size(); // guest-physical (4 GiB) or machine addresses
     }
 
     public int domid() {
@@ -71,7 +76,7 @@ public final class DomainDebugTarget implements DebugTarget, DomainDebugger {
 
     @Override
     public long physicalSize() {
-        return domain.ram().size();
+        return physicalSize;
     }
 
     @Override

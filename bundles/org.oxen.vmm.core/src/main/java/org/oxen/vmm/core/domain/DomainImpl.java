@@ -433,6 +433,26 @@ public final class DomainImpl implements Domain, SchedDomain {
         return console.contents();
     }
 
+    /** A serial console's receive queue: takes what fits, returns how much. */
+    @FunctionalInterface
+    public interface ConsoleKeys {
+        int offer(byte[] b, int off, int len);
+    }
+
+    /** Where {@link #consoleInput} goes: an HVM domain's COM1 receive queue (set by its platform), or null. */
+    private volatile ConsoleKeys consoleKeys;
+
+    public void setConsoleKeys(ConsoleKeys keys) {
+        consoleKeys = keys;
+    }
+
+    @Override
+    public int consoleInput(byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        ConsoleKeys k = consoleKeys;
+        return k == null ? 0 : k.offer(b, off, len);
+    }
+
     @Override
     public void addConsoleListener(Consumer<String> listener) {
         console.addListener(listener);

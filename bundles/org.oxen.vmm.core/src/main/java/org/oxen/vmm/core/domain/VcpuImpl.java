@@ -39,6 +39,13 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     /** A hypercall inside a multicall continued itself: its new arguments (a1..a4) for the entry. */
     public boolean mcContinuation;
     public final int[] mcContinuationArgs = new int[4];
+    /** Bytes of the instruction that made the running hypercall (int $0x82: 2, VMCALL/VMMCALL: 3): a continuation re-executes it. */
+    public int hypercallInsnLength = 2;
+    /**
+     * The {@code GuestMemory.LinearSpace} handle hypercalls of this vcpu name guest addresses
+     * by (an HVM vcpu: its own paging over the P2M), or 0: its CR3 (PV).
+     */
+    public int linearSpace;
     /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
     public volatile boolean yieldRequested;
 

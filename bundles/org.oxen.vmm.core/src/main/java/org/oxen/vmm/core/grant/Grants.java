@@ -91,11 +91,53 @@ public final class Grants {
         return domid == 0 ? dom0 : tables.get(domid);
     }
 
+    /**
+     * The frames of live domain {@code domid}'s grant table, grown first to at least
+     * {@code atLeast} frames as GNTTABOP_setup_table grows it for the guest; null for no such
+     * live domain or no free frame. What a guest writes its grant entries into: Java code
+     * playing a guest's part (the Java frontends of tests) uses it as the guest would.
+     */
+    public int[] tableFrames(int domid, int atLeast) {
+        GrantTable gt = liveTable(domid);
+        if (gt == null) return null;
+        synchronized (gt) {
+            if (grow(gt, Math.min(atLeast, GrantTable.MAX_FRAMES)) != GNTST_OKAY) return null;
+            return gt.framesCopy();
+        }
+    }
+
     /** A live domain's table for a new pin, or null (no such domain, dying, or dead). */
     GrantTable liveTable(int domid) {
         GrantTable gt = tables.get(domid);
         if (gt == null || gt.domain == null || gt.domain.isDying()) return null;
         return gt;
+    }
+
+    /**
+     * gnttab_map_frame for XENMAPSPACE_grant_table (v1 shared frames): the machine frame of
+     * shared frame {@code idx} of {@code d}'s table, grown to {@code idx + 1} frames if needed;
+     * -1 if the table cannot have that frame (beyond {@link GrantTable#MAX_FRAMES}, no memory,
+     * no live table).
+     */
+    public int sharedFrame(DomainImpl d, int idx) {
+        GrantTable gt = tables.get(d.id());
+        if (gt == null || idx < 0 || idx >= GrantTable.MAX_FRAMES) return -1;
+        synchronized (gt) {
+            if (gt.dead || grow(gt, idx + 1) != GNTST_OKAY) return -1;
+            return gt.frame(idx);
+        }
+    }
+
+    /** Whether {@code mfn} is one of the shared frames of {@code d}'s table. */
+    public boolean isSharedFrame(DomainImpl d, int mfn) {
+        GrantTable gt = tables.get(d.id());
+        if (gt == null) return false;
+        synchronized (gt) {
+            for (int f : gt.framesCopy()) {
+                if (f == mfn) return true;
+            }
+            return false;
+        }
     }
 
     /** gnttab_grow_table to {@code n} frames (caller holds the table's monitor). */

@@ -32,6 +32,45 @@ public final class GuestMemory {
      */
     private volatile int[] guestL3OfShadow;
 
+    /**
+     * An address space this class cannot walk itself: an HVM vcpu's (its own paging mode over
+     * guest-physical memory, then its P2M), which hypercalls from that vcpu name instead of a CR3
+     * (Xen's copy_from_guest of an HVM vcpu goes through its paging the same way).
+     */
+    @FunctionalInterface
+    public interface LinearSpace {
+        /** Machine address of {@code va} accessed by the guest kernel ({@code write}: a store), or -1 if it would fault. */
+        long machineAddress(int va, boolean write);
+    }
+
+    /**
+     * Bit 0 of a "CR3" argument marks a {@link LinearSpace} handle ((slot << 12) | 1): a PV CR3
+     * is always a frame address, so its low 12 bits are clear.
+     */
+    private static final int SPACE_HANDLE = 1;
+    /** Registered spaces by slot (copy on write: {@link #translate} reads without a lock). */
+    private volatile LinearSpace[] spaces = new LinearSpace[0];
+
+    /**
+     * Registers {@code space}; the handle returned stands for it wherever a CR3 is asked for.
+     * {@link #unregister} frees the slot.
+     */
+    public synchronized int register(LinearSpace space) {
+        LinearSpace[] a = spaces;
+        int slot = 0;
+        while (slot < a.length && a[slot] != null) slot++;
+        a = java.util.Arrays.copyOf(a, slot < a.length ? a.length : Math.max(8, a.length * 2));
+        a[slot] = space;
+        spaces = a;
+        return slot << 12 | SPACE_HANDLE;
+    }
+
+    public synchronized void unregister(int handle) {
+        LinearSpace[] a = spaces.clone();
+        a[handle >>> 12] = null;
+        spaces = a;
+    }
+
     public GuestMemory(Ram ram, Object mmLock) {
         this.ram = ram;
         this.mmLock = mmLock;
@@ -56,6 +95,11 @@ public final class GuestMemory {
 
     /** Machine address of {@code va}, or -1. */
     public long translate(int cr3, int va, boolean write) {
+        if ((cr3 & SPACE_HANDLE) != 0) {
+            LinearSpace sp = spaces[cr3 >>> 12];
+            long ma = sp == null ? -1 : sp.machineAddress(va, write);
+            return ma < ram.size() ? ma : -1;
+        }
         if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return -1;
         cr3 = guestCr3(cr3);
         long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));

@@ -25,8 +25,10 @@ final class Args {
         return null;
     }
 
+    /** What names the vcpu's address space to {@code GuestMemory}: its CR3, or an HVM vcpu's space handle. */
     static int cr3(VcpuImpl v) {
-        return v.cpu().cr(3);
+        int h = v.linearSpace;
+        return h != 0 ? h : v.cpu().cr(3);
     }
 
     /**
@@ -127,7 +129,7 @@ final class Args {
         c.setGpr(org.oxen.x86.cpu.X86Cpu.ECX, a2);
         if (nargs > 2) c.setGpr(org.oxen.x86.cpu.X86Cpu.EDX, a3);
         if (nargs > 3) c.setGpr(org.oxen.x86.cpu.X86Cpu.ESI, a4);
-        c.setEip(c.eip() - 2); // back onto int $0x82
+        c.setEip(c.eip() - v.hypercallInsnLength); // back onto int $0x82 (VMCALL/VMMCALL: 3 bytes)
         return nr;
     }
 }

@@ -232,16 +232,4 @@ final class GrantHypercalls {
         g.write16(cr3, uop + STATUS_FRAMES_STATUS, status);
         return 0;
     }
-
-    /** XENMEM_add_to_physmap: a PV domain is not translated, so Xen refuses it (xatp_permission_check). */
-    static long addToPhysmap(Services s, VcpuImpl v, int arg) {
-        GuestMemory g = s.guest();
-        int cr3 = Args.cr3(v);
-        int domid = g.read16(cr3, arg + org.oxen.vmm.abi.Memory.ADD_TO_PHYSMAP_DOMID);
-        int space = g.read32(cr3, arg + org.oxen.vmm.abi.Memory.ADD_TO_PHYSMAP_SPACE);
-        if (space == org.oxen.vmm.abi.Memory.XENMAPSPACE_GMFN_FOREIGN) return ENOSYS; // XENMAPSPACE_gmfn_foreign: only through add_to_physmap_batch
-        domid &= 0xFFFF;
-        if (domid != Xen.DOMID_SELF && s.domain(domid) == null) return -Errno.ESRCH;
-        return -Errno.EACCES; // !paging_mode_translate(d)
-    }
 }

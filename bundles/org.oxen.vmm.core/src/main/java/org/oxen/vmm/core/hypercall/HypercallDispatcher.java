@@ -3,7 +3,10 @@ package org.oxen.vmm.core.hypercall;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.oxen.vmm.abi.Errno;
+import org.oxen.vmm.abi.GrantTable;
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.abi.Memory;
+import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
 import org.oxen.x86.cpu.X86Cpu;
@@ -26,6 +29,12 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     }
 
     private final Handler[] table = new Handler[Hypercall.NR_HYPERCALLS];
+    /**
+     * The same handlers as HVM vcpus may call them (Xen's hvm_hypercall_table, the hvm32
+     * column of hypercall-defs.c), as far as oxen offers them to HVM domains; the families whose
+     * HVM forms Xen audits per sub-command (memory_op, grant_table_op, vcpu_op) are filtered.
+     */
+    private final Handler[] hvmTable = new Handler[Hypercall.NR_HYPERCALLS];
     private final AtomicLong internalErrors = new AtomicLong();
     private final Services services;
     private final TrapHypercalls traps;
@@ -76,6 +85,74 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         table[Hypercall.VCPU_OP] = vcpu::vcpuOp;
         table[Hypercall.EVENT_CHANNEL_OP_COMPAT] = evtchn::eventChannelOpCompat;
         table[Hypercall.GRANT_TABLE_OP] = grants::grantTableOp;
+        HvmHypercalls hvm = new HvmHypercalls(s);
+        table[Hypercall.HVM_OP] = hvm::hvmOp;
+        memory.setHvm(hvm);
+
+        hvmTable[Hypercall.MEMORY_OP] = (v, cmd, a2, a3, a4, a5, a6, mc) -> hvmMemoryOp(cmd & Memory.MEMOP_CMD_MASK)
+                ? memory.memoryOp(v, cmd, a2, a3, a4, a5, a6, mc) : -Errno.ENOSYS;
+        hvmTable[Hypercall.MULTICALL] = table[Hypercall.MULTICALL];
+        hvmTable[Hypercall.SET_TIMER_OP] = table[Hypercall.SET_TIMER_OP];
+        hvmTable[Hypercall.XEN_VERSION] = table[Hypercall.XEN_VERSION];
+        hvmTable[Hypercall.CONSOLE_IO] = table[Hypercall.CONSOLE_IO];
+        hvmTable[Hypercall.GRANT_TABLE_OP] = (v, cmd, a2, a3, a4, a5, a6, mc) -> hvmGrantOp(cmd)
+                ? grants.grantTableOp(v, cmd, a2, a3, a4, a5, a6, mc) : -Errno.ENOSYS;
+        hvmTable[Hypercall.VCPU_OP] = (v, cmd, a2, a3, a4, a5, a6, mc) -> hvmVcpuOp(cmd)
+                ? vcpu.vcpuOp(v, cmd, a2, a3, a4, a5, a6, mc) : -Errno.ENOSYS;
+        hvmTable[Hypercall.SCHED_OP] = table[Hypercall.SCHED_OP];
+        hvmTable[Hypercall.EVENT_CHANNEL_OP] = table[Hypercall.EVENT_CHANNEL_OP];
+        hvmTable[Hypercall.HVM_OP] = table[Hypercall.HVM_OP];
+    }
+
+    /**
+     * memory_op sub-commands for HVM: Xen refuses machine_memory_map and machphys_mapping
+     * (hvm_memory_op); oxen's reservation ops and exchange speak machine frames (the PV ABI), so
+     * an HVM domain does not get them yet.
+     */
+    private static boolean hvmMemoryOp(int cmd) {
+        return switch (cmd) {
+            case Memory.XENMEM_ADD_TO_PHYSMAP, Memory.XENMEM_CURRENT_RESERVATION, Memory.XENMEM_MAXIMUM_RESERVATION,
+                    Memory.XENMEM_MAXIMUM_GPFN, Memory.XENMEM_MAXIMUM_RAM_PAGE -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * grant_table_op for HVM (hvm_grant_table_op's list) without the operations whose frames or
+     * addresses oxen reads as PV ones (map/unmap/swap mappings, copy by gmfn): query_size,
+     * setup_table, set_version, get_version.
+     */
+    private static boolean hvmGrantOp(int cmd) {
+        return switch (cmd) {
+            case GrantTable.OP_QUERY_SIZE, GrantTable.OP_SETUP_TABLE, GrantTable.OP_SET_VERSION,
+                    GrantTable.OP_GET_VERSION -> true;
+            default -> false;
+        };
+    }
+
+    /** vcpu_op for HVM (hvm_vcpu_op's list) as far as oxen has it for HVM vcpus: timers and runstate. */
+    private static boolean hvmVcpuOp(int cmd) {
+        return switch (cmd) {
+            case VcpuOp.GET_RUNSTATE_INFO, VcpuOp.SET_PERIODIC_TIMER, VcpuOp.STOP_PERIODIC_TIMER,
+                    VcpuOp.SET_SINGLESHOT_TIMER, VcpuOp.STOP_SINGLESHOT_TIMER -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * A hypercall an HVM vcpu made with VMCALL/VMMCALL (EIP already after it): from ring 0
+     * through {@link #hvmTable}; from any other ring -EPERM, as Xen's hvm_hypercall.
+     */
+    public void dispatchHvm(VcpuImpl v) {
+        X86Cpu c = v.cpu();
+        if (c.cpl() != 0) {
+            c.setGpr(X86Cpu.EAX, -Errno.EPERM);
+            return;
+        }
+        int nr = c.gpr(X86Cpu.EAX);
+        long rc = call(v, nr, c.gpr(X86Cpu.EBX), c.gpr(X86Cpu.ECX), c.gpr(X86Cpu.EDX), c.gpr(X86Cpu.ESI),
+                c.gpr(X86Cpu.EDI), c.gpr(X86Cpu.EBP), false);
+        c.setGpr(X86Cpu.EAX, (int) rc);
     }
 
     public long internalErrors() {
@@ -87,6 +164,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     public void dispatch(VcpuImpl v) {
         X86Cpu c = v.cpu();
         int nr = c.gpr(X86Cpu.EAX);
+        v.hypercallInsnLength = 2;
         long rc = call(v, nr, c.gpr(X86Cpu.EBX), c.gpr(X86Cpu.ECX), c.gpr(X86Cpu.EDX), c.gpr(X86Cpu.ESI),
                 c.gpr(X86Cpu.EDI), c.gpr(X86Cpu.EBP), false);
         if (nr != Hypercall.IRET || rc != TrapHypercalls.IRET_DONE) {
@@ -96,11 +174,12 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
 
     /** One call through the table (also for multicall entries). */
     public long call(VcpuImpl v, int nr, int a1, int a2, int a3, int a4, int a5, int a6, boolean inMulticall) {
-        if (nr < 0 || nr >= table.length || table[nr] == null) {
+        Handler[] t = v.linearSpace != 0 ? hvmTable : table; // an HVM vcpu's calls (multicall entries too)
+        if (nr < 0 || nr >= t.length || t[nr] == null) {
             return -Errno.ENOSYS;
         }
         try {
-            return table[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
+            return t[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {
             return -Errno.EFAULT;
         } catch (RuntimeException | Error e) {

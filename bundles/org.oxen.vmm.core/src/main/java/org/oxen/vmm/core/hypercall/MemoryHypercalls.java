@@ -11,20 +11,26 @@ import org.oxen.vmm.core.mm.FramePool;
 
 /**
  * memory_op: the queries a PV kernel makes at boot, and the reservation changes of ballooning
- * ({@link ReservationHypercalls}). XENMEM_add_to_physmap is for translated domains only: a PV
- * domain gets Xen's -EACCES (its grant frames come from GNTTABOP_setup_table). XENMEM_exchange is
- * not offered yet: -ENOSYS.
+ * ({@link ReservationHypercalls}), XENMEM_exchange ({@link MemoryExchange}). XENMEM_add_to_physmap
+ * is for translated (HVM) domains ({@link HvmHypercalls}): a PV domain gets Xen's -EACCES (its
+ * grant frames come from GNTTABOP_setup_table).
  */
 final class MemoryHypercalls {
 
     private final Services s;
     private final ReservationHypercalls reservation;
     private final MemoryExchange exchange;
+    private HvmHypercalls hvm;
 
     MemoryHypercalls(Services s) {
         this.s = s;
         this.reservation = new ReservationHypercalls(s);
         this.exchange = new MemoryExchange(s);
+    }
+
+    /** add_to_physmap's handler (set once by the dispatcher). */
+    void setHvm(HvmHypercalls hvm) {
+        this.hvm = hvm;
     }
 
     long memoryOp(VcpuImpl v, int cmdArg, int arg, int a3, int a4, int a5, int a6, boolean mc) {
@@ -73,7 +79,7 @@ final class MemoryHypercalls {
                 return 0;
             }
             case Memory.XENMEM_ADD_TO_PHYSMAP:
-                return GrantHypercalls.addToPhysmap(s, v, arg);
+                return hvm.addToPhysmap(v, arg);
             case Memory.XENMEM_MAXIMUM_GPFN:
                 return v.domain().memory().nrPages() - 1;
             default:

@@ -68,7 +68,70 @@ public final class DomainMemory {
 
     /** Machine frame of {@code pfn}, or -1. */
     public int p2m(int pfn) {
-        return pfn >= 0 && pfn < nrPages ? p2m[pfn] : -1;
+        if (pfn >= 0 && pfn < nrPages) return p2m[pfn];
+        int[][] h = high;
+        if (h == NO_HIGH) return -1;
+        int i = Arrays.binarySearch(h[0], pfn);
+        return i >= 0 ? h[1][i] : -1;
+    }
+
+    private static final int[][] NO_HIGH = {new int[0], new int[0]};
+    /**
+     * An HVM domain's guest-physical pages above its RAM that have frames (libxc's special
+     * pages, add_to_physmap targets): sorted pfns and their frames, replaced as a whole (copy on
+     * write) so the vcpus' lookups need no lock.
+     */
+    private volatile int[][] high = NO_HIGH;
+
+    /**
+     * An HVM domain's physmap change (guest_physmap_add_page / remove_page): {@code gpfn} now has
+     * frame {@code mfn}, or none for -1; the M2P follows. The caller holds the mm lock and flushes
+     * the domain's TLBs afterwards. Returns the frame the pfn had before, or -1.
+     */
+    public int hvmPhysmapSet(FramePool pool, int gpfn, int mfn) {
+        int old;
+        if (gpfn >= 0 && gpfn < nrPages) {
+            old = p2m[gpfn];
+            p2m[gpfn] = mfn;
+        } else {
+            int[][] h = high;
+            int i = Arrays.binarySearch(h[0], gpfn);
+            old = i >= 0 ? h[1][i] : -1;
+            int[] pfns = h[0], mfns = h[1];
+            if (i >= 0 && mfn >= 0) {
+                mfns = mfns.clone();
+                mfns[i] = mfn;
+            } else if (i >= 0) {
+                pfns = remove(pfns, i);
+                mfns = remove(mfns, i);
+            } else if (mfn >= 0) {
+                int at = -i - 1;
+                pfns = insert(pfns, at, gpfn);
+                mfns = insert(mfns, at, mfn);
+            }
+            high = pfns.length == 0 ? NO_HIGH : new int[][] {pfns, mfns};
+        }
+        if (old >= 0 && pool.m2pGet(old) == gpfn) pool.m2pSet(old, Xen.INVALID_M2P_ENTRY);
+        if (mfn >= 0) {
+            pool.m2pSet(mfn, gpfn);
+            markDirty(gpfn);
+        }
+        return old;
+    }
+
+    private static int[] remove(int[] a, int i) {
+        int[] r = new int[a.length - 1];
+        System.arraycopy(a, 0, r, 0, i);
+        System.arraycopy(a, i + 1, r, i, a.length - i - 1);
+        return r;
+    }
+
+    private static int[] insert(int[] a, int i, int v) {
+        int[] r = new int[a.length + 1];
+        System.arraycopy(a, 0, r, 0, i);
+        r[i] = v;
+        System.arraycopy(a, i, r, i + 1, a.length - i);
+        return r;
     }
 
     public org.oxen.vmm.core.paging.DirtyBitmap logDirty() {

@@ -273,6 +273,7 @@ public final class Core extends Cached implements X86Cpu {
                 eip = exitNextEip; // a trap: the CPU stands after the instruction
                 break;
             case X_HLT: reason = ExitReason.HLT; break;
+            case X_VMCALL: reason = ExitReason.VMCALL; index = exitIndex; break;
             case X_IO:
                 reason = ExitReason.IO;
                 port = exitPort;
@@ -327,6 +328,7 @@ public final class Core extends Cached implements X86Cpu {
                 case IO: setRegSz(0, x.size() == 1 ? 0 : x.size() == 2 ? 1 : 2, (int) value); break;
                 case MSR_ACCESS: r[0] = (int) value; r[2] = (int) (value >>> 32); break;
                 case CR_ACCESS: if (x.register() >= 0) r[x.register()] = (int) value; break;
+                case VMCALL: r[0] = (int) value; break;
                 default: break;
             }
         }
@@ -347,6 +349,9 @@ public final class Core extends Cached implements X86Cpu {
                 eip = x.nextEip();
                 halted = true;
                 return;
+            case VMCALL: // not a hypercall after all: what the CPU does outside VMX/SVM operation
+                eip = x.eip();
+                throw ud();
             case IO: {
                 if (exitString) {
                     finishStringIo(0, true, x.eip(), x.nextEip());
@@ -519,6 +524,11 @@ public final class Core extends Cached implements X86Cpu {
     public void setCrExit(int cr, boolean read, boolean write) {
         int rb = 1 << cr, wb = 1 << (cr + 16);
         crExitMask = (crExitMask & ~(rb | wb)) | (read ? rb : 0) | (write ? wb : 0);
+    }
+
+    @Override
+    public void setVmcallExit(boolean on) {
+        vmcallExit = on;
     }
 
     @Override

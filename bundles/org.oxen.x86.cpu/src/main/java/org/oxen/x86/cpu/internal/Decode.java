@@ -11,7 +11,7 @@ abstract class Decode extends Task {
 
     /** Exit signalled from inside an instruction (the Fault with faultVector == EXIT). */
     static final int EXIT = -1;
-    static final int X_SOFTINT = 1, X_TRAP = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6;
+    static final int X_SOFTINT = 1, X_TRAP = 2, X_HLT = 3, X_IO = 4, X_CR = 5, X_MSR = 6, X_VMCALL = 7;
     /** Exception vectors (bit n) that exit instead of going through the IDT. */
     int exceptionExitMask;
     int exitReason, exitNextEip, exitPort, exitSize, exitValue, exitIndex;
@@ -26,6 +26,8 @@ abstract class Decode extends Task {
     boolean[] ioExit;
     int crExitMask;
     boolean msrExit, hltExit;
+    /** VMCALL/VMMCALL exit (else #UD). */
+    boolean vmcallExit;
 
 
     Decode(PhysicalMemory mem, IoPortDevice io) {

@@ -108,6 +108,10 @@ abstract class Sys extends Exec0F {
     final void group7() {
         int m = fetch8();
         int k = (m >>> 3) & 7;
+        if ((m == 0xC1 || m == 0xD9) && vmcallExit) { // VMCALL, VMMCALL: the hypervisor's hypercall
+            exitIndex = m;
+            throw exit(X_VMCALL);
+        }
         if (m >= 0xC0 && k != 4 && k != 6) throw ud();
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         switch (k) {

@@ -24,6 +24,7 @@ import org.oxen.x86.bus.IoPortBus;
 import org.oxen.x86.bus.MmioMap;
 import org.oxen.x86.bus.PcMemory;
 import org.oxen.x86.bus.TimerQueue;
+import org.oxen.x86.api.pci.PciBus;
 import org.oxen.x86.machine.MachineDescription;
 
 /**
@@ -88,6 +89,10 @@ public final class HvmPlatform implements DeviceContext {
     /** The system time the hypervisor timer is armed at (under the lock). */
     private long armedSystem = Long.MAX_VALUE;
     private volatile Integer exitStatus;
+    private final HvmParams params = new HvmParams();
+    private CallbackVia callbackVia;
+    private int platformDevfn = -1;
+    private volatile int[] specialPages = new int[0];
 
     /**
      * Builds the domain's devices.
@@ -103,7 +108,7 @@ public final class HvmPlatform implements DeviceContext {
         this.clock = new GuestTime(clock);
         this.ramBytes = ramBytes;
         this.cpuCount = cpuCount;
-        this.memory = new PcMemory(ram, ramBytes, mmio);
+        this.memory = PcMemory.sparse(ram, ramBytes, mmio); // the P2M also maps pages above RAM (special pages, add_to_physmap)
         this.deviceTimer = host.newTimer(this::deviceTimerFired);
         List<DeviceEntry> entries = new ArrayList<>();
         for (DeviceEntry e : MachineDescription.pc().devices()) {
@@ -118,10 +123,68 @@ public final class HvmPlatform implements DeviceContext {
         lock.lock();
         try {
             devices = DeviceAssembly.assemble(entries, factories, this, io, mmio);
+            PciBus pci = lookup(PciBus.class);
+            platformDevfn = pci == null ? -1 : XenPlatformPci.plug(pci);
+            callbackVia = new CallbackVia(interrupts, pci);
         } finally {
             lock.unlock();
         }
         memory.windowsChanged();
+    }
+
+    // ---- Xen's HVM platform interface ----
+
+    /** The domain's HVM parameters. */
+    public HvmParams params() {
+        return params;
+    }
+
+    /** Where the Xen platform PCI device is (its devfn on bus 0), or -1 without a PCI bus. */
+    public int platformDevfn() {
+        return platformDevfn;
+    }
+
+    /** HVM_PARAM_CALLBACK_IRQ was set (by the domain): the via changes under the device lock. */
+    public void setCallbackVia(long via) {
+        lock.lock();
+        try {
+            callbackVia.set(via);
+            params.init(org.oxen.vmm.abi.Hvm.HVM_PARAM_CALLBACK_IRQ, via);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The toolstack's special pages of the domain (xenstore, console: libxc's special_pfn pages) by frame. */
+    public void setSpecialPages(int... mfns) {
+        specialPages = mfns.clone();
+    }
+
+    /** Whether {@code mfn} is one of the domain's special pages (add_to_physmap only unhooks those). */
+    public boolean isSpecialPage(int mfn) {
+        for (int m : specialPages) {
+            if (m == mfn) return true;
+        }
+        return false;
+    }
+
+    CallbackVia callbackVia() {
+        return callbackVia;
+    }
+
+    /** Under the device lock: vcpu 0's upcall_pending is {@code pending} (the GSI and PCI INTx forms' line). */
+    void evtchnLevelLocked(boolean pending) {
+        callbackVia.level(pending);
+    }
+
+    /** vcpu 0's upcall_pending changed from what the via's line shows: the line follows it. */
+    void evtchnLevel(boolean pending) {
+        lock.lock();
+        try {
+            callbackVia.level(pending);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The address space with no gate (the builder before any vcpu runs; devices' DMA, under the lock). */
@@ -309,7 +372,10 @@ public final class HvmPlatform implements DeviceContext {
     public Console openConsole(String owner, String spec) {
         Console c;
         if (DOMAIN_CONSOLE.equals(spec)) {
-            c = track(new BufferedConsole(bytes -> domain.console().append(bytes, 0, bytes.length), false));
+            BufferedConsole com1 = new BufferedConsole(bytes -> domain.console().append(bytes, 0, bytes.length), false);
+            com1.keys = new KeyQueue();
+            domain.setConsoleKeys(com1.keys::offer);
+            c = track(com1);
         } else if (LOG_CONSOLE.equals(spec)) {
             c = track(new BufferedConsole(bytes -> {
                 String s = new String(bytes, StandardCharsets.ISO_8859_1);
@@ -364,6 +430,34 @@ public final class HvmPlatform implements DeviceContext {
     }
 
     /**
+     * Keys typed at a serial console ({@code xl console} on another thread) waiting for the
+     * UART's receiver (the device polls under the device lock): a bounded queue of 4 KiB; a
+     * terminal that types faster than the guest reads is held back (offer takes what fits).
+     *
+     * <p>Locking: its own monitor, innermost.
+     */
+    static final class KeyQueue {
+        private final byte[] q = new byte[4096];
+        private int head, count;
+
+        synchronized int offer(byte[] b, int off, int len) {
+            int n = Math.min(len, q.length - count);
+            for (int i = 0; i < n; i++) {
+                q[(head + count++) % q.length] = b[off + i];
+            }
+            return n;
+        }
+
+        synchronized int poll() {
+            if (count == 0) return -1;
+            int v = q[head] & 0xFF;
+            head = (head + 1) % q.length;
+            count--;
+            return v;
+        }
+    }
+
+    /**
      * Console output collected under the device lock and handed on at the end of each device
      * access (one append per access, not per byte); {@code lines} holds partial lines back.
      */
@@ -372,6 +466,19 @@ public final class HvmPlatform implements DeviceContext {
         private final boolean lines;
         private final byte[] buf = new byte[4096];
         private int n;
+        /** Keys typed for it (xl console), or null: a console that only writes. */
+        KeyQueue keys;
+
+        /** A console with keys is readable: the UART's receiver polls it. */
+        @Override
+        public boolean readable() {
+            return keys != null;
+        }
+
+        @Override
+        public int poll() {
+            return keys == null ? -1 : keys.poll();
+        }
 
         BufferedConsole(Consumer<byte[]> sink, boolean lines) {
             this.sink = sink;

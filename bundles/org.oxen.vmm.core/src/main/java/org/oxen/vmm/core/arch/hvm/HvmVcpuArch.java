@@ -1,9 +1,12 @@
 package org.oxen.vmm.core.arch.hvm;
 
+import org.oxen.vmm.abi.Hvm;
+import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.arch.VcpuArch;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.InterruptLine;
@@ -21,8 +24,11 @@ import org.oxen.x86.cpu.X86Cpu;
  * CPU, whose physical address space is the domain's {@link HvmPlatform} (its pseudo-physical
  * RAM through the P2M, its device windows) and whose ports are the domain's port bus. Nothing
  * of the guest exits to the hypervisor but HLT (the vcpu blocks until an interrupt), the
- * local-APIC base MSR (the platform's local APIC) and device accesses (under the domain's device
- * lock); exceptions and interrupts go through the guest's own IDT.
+ * local-APIC base MSR (the platform's local APIC), device accesses (under the domain's device
+ * lock), and Xen's HVM platform interface: VMCALL/VMMCALL hypercalls, the hypercall-page MSR,
+ * #BP/#DB while a debugger is attached; its CPUID shows Xen's leaves ({@link XenCpuidLeaves}).
+ * Exceptions and interrupts go through the guest's own IDT; the event-channel upcall arrives as
+ * the interrupt HVM_PARAM_CALLBACK_IRQ names ({@link CallbackVia}).
  *
  * <p>One instance per HVM domain (it holds the domain's platform and each vcpu's wiring).
  * Design: each vcpu's CPU sees the domain's devices through a {@link PcMemory#view gated view}
@@ -47,10 +53,20 @@ public final class HvmVcpuArch implements VcpuArch {
 
         /** The vcpu may be runnable again. */
         void woken(VcpuImpl v);
+
+        /** A hypercall the vcpu made with VMCALL/VMMCALL (EIP after the instruction; the result goes to EAX). */
+        void hypercall(VcpuImpl v);
+
+        /** Where hypercalls copy from and to guest memory (each vcpu registers its address space). */
+        GuestMemory guestMemory();
+
+        /** Xen's version as xen_version reports it (major << 16 | minor): CPUID leaf 0x40000001. */
+        int versionNumber();
     }
 
     private static final int IA32_APIC_BASE = 0x1B;
     private static final int EFLAGS_IF = 0x200;
+    private static final int VMCALL_LENGTH = 3;
 
     /** One vcpu's wiring. */
     private final class Wiring implements PcMemory.Gate, InterruptLine, IoPortDevice {
@@ -60,10 +76,18 @@ public final class HvmVcpuArch implements VcpuArch {
         volatile boolean intr;
         /** A local-APIC event (INIT, STARTUP, NMI) waits for the resume hook. */
         volatile boolean apicEvent;
-        /** What ends an HLT: INTR or a local-APIC event (one object, no allocation per HLT). */
-        final java.util.function.BooleanSupplier pending = () -> intr || apicEvent;
+        /** The callback via's vector form has an upcall pending for this vcpu: INTR is high for it. */
+        volatile boolean upcallVector;
+        /**
+         * What ends an HLT: INTR, a local-APIC event, or an upcall the vector form will deliver
+         * (Xen's hvm_local_events_need_delivery); one object, no allocation per HLT.
+         */
+        final java.util.function.BooleanSupplier pending = () -> intr || apicEvent || upcallVector
+                || platform.callbackVia().type() == CallbackVia.Type.VECTOR && upcallPending(vcpu);
         /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
         volatile boolean waitForSipi;
+        /** This vcpu's address space as hypercalls name it (GuestMemory's handle). */
+        int linearSpace;
 
         Wiring(int index) {
             this.index = index;
@@ -73,6 +97,11 @@ public final class HvmVcpuArch implements VcpuArch {
         @Override
         public void enter() {
             platform.enter(index);
+            // the guest may have taken its event upcall since it last left guest code: a device
+            // access (an EOI among them) sees the via's line as Xen's next VM entry would
+            // (hvm_maybe_deassert_evtchn_irq), so a level-triggered controller does not interrupt again
+            CallbackVia via = platform.callbackVia();
+            if (via.asserted() && !upcallPending(vcpu.domain().vcpu(0))) via.level(false);
         }
 
         @Override
@@ -84,7 +113,7 @@ public final class HvmVcpuArch implements VcpuArch {
         @Override
         public void set(boolean high) {
             intr = high;
-            vcpu.cpu().intr().set(high);
+            vcpu.cpu().intr().set(high || upcallVector);
             if (high && vcpu.blocked()) {
                 if (index == 0) platform.bootVcpuWoken();
                 wake(vcpu, false);
@@ -152,8 +181,16 @@ public final class HvmVcpuArch implements VcpuArch {
             }
         }
 
-        /** The INTA cycle. */
+        /** The INTA cycle: the callback vector first (Xen's hvm_intsrc_vector), else the controller's. */
         int acknowledge() {
+            if (upcallVector) {
+                // one injection per entry into guest code, as Xen injects at VM entry: the INTA
+                // takes it, and the resume hook raises it again while upcall_pending stays set
+                upcallVector = false;
+                vcpu.cpu().intr().set(intr);
+                int vec = platform.callbackVia().vector();
+                if (vec >= 0) return vec;
+            }
             enter();
             try {
                 InterruptController c = platform.router().controllerFor(index);
@@ -163,8 +200,30 @@ public final class HvmVcpuArch implements VcpuArch {
             }
         }
 
-        /** Exits: the local APIC's base MSR; everything else is the CPU's own. */
+        /**
+         * Exits: hypercalls (VMCALL/VMMCALL), the hypercall-page MSR, the local APIC's base MSR;
+         * everything else is the CPU's own.
+         */
         ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+            if (exit.reason() == ExitReason.VMCALL) {
+                cpu.setEip(exit.nextEip());
+                vcpu.hypercallInsnLength = VMCALL_LENGTH;
+                host.hypercall(vcpu);
+                return afterHypercall(vcpu);
+            }
+            if (exit.reason() == ExitReason.EXCEPTION && (exit.vector() == 1 || exit.vector() == 3)) {
+                // #DB/#BP exit only while a debugger is attached (xl debug): its breakpoint or step
+                // stops the domain; anything else is the guest's, through its own IDT
+                org.oxen.vmm.core.domain.DomainDebugger dbg = vcpu.domain().debugger();
+                if (dbg != null && dbg.onDebugException(vcpu, cpu, exit)) {
+                    vcpu.endSlice = true;
+                    return ExitAction.STOP;
+                }
+                return ExitAction.DELIVER;
+            }
+            if (exit.reason() == ExitReason.MSR_ACCESS && exit.index() == Hvm.HYPERCALL_PAGE_MSR) {
+                return exit.write() && writeHypercallPage(vcpu, exit.value()) ? ExitAction.COMPLETE : ExitAction.DELIVER;
+            }
             if (exit.reason() != ExitReason.MSR_ACCESS || exit.index() != IA32_APIC_BASE) {
                 return ExitAction.DELIVER;
             }
@@ -212,6 +271,13 @@ public final class HvmVcpuArch implements VcpuArch {
         VcpuImpl v = new VcpuImpl(d, i, cpu, this, vcpu -> NO_STATE);
         w.vcpu = v;
         cpu.setClock(clock);
+        // Xen's HVM platform interface: its CPUID leaves, the hypercall instructions, the hypercall-page MSR
+        cpu.cpuidModel().setHypervisorLeaves(new XenCpuidLeaves(host.versionNumber(), d.id(), i));
+        cpu.setVmcallExit(true);
+        cpu.setMsrExit(Hvm.HYPERCALL_PAGE_MSR, true);
+        GuestMemory g = host.guestMemory();
+        w.linearSpace = g.register((va, write) -> machineAddress(v, va, write));
+        v.linearSpace = w.linearSpace;
         cpu.setInterruptController(w::acknowledge);
         cpu.setExitHandler(w::onExit);
         platform.enter(i);
@@ -272,10 +338,12 @@ public final class HvmVcpuArch implements VcpuArch {
      */
     @Override
     public void beforeResume(VcpuImpl v) {
+        v.flushIfRequested(); // the P2M changed (add_to_physmap)
         if (platform.timersDue()) {
             platform.runTimers();
         }
         Wiring w = wiring[v.id()];
+        deliverUpcall(v, w);
         if (w.apicEvent) {
             apicEvents(v, w);
         }
@@ -345,5 +413,79 @@ public final class HvmVcpuArch implements VcpuArch {
     @Override
     public void domainDestroyed(DomainImpl d) {
         platform.close();
+        for (Wiring w : wiring) {
+            if (w != null && w.linearSpace != 0) {
+                host.guestMemory().unregister(w.linearSpace);
+                w.linearSpace = 0;
+            }
+        }
+    }
+
+    // ---- Xen's HVM platform interface ----
+
+    /**
+     * A guest-linear address of the vcpu as its kernel would access it (its paging mode, CR0.WP)
+     * to a machine address through the P2M; -1 if the access would fault or the page has no
+     * frame (a device window, a hole). On the vcpu's own pCPU (a hypercall of its own).
+     */
+    private long machineAddress(VcpuImpl v, int va, boolean write) {
+        long pa = v.cpu().translateLinear(va, write, false);
+        if (pa < 0 || pa >= 1L << 32) return -1;
+        int mfn = v.domain().memory().p2m((int) (pa >>> 12));
+        return mfn < 0 ? -1 : ((long) mfn << 12) | (pa & 0xFFF);
+    }
+
+    /**
+     * WRMSR of the hypercall-page MSR (Xen's guest_wrmsr_xen): the guest page the value names
+     * (page index 0, a page of the domain) becomes the hypercall page; anything else is #GP.
+     */
+    private boolean writeHypercallPage(VcpuImpl v, long value) {
+        if ((value & 0xFFF) != 0 || (value >>> 12) >= 1L << 20) return false;
+        int gpfn = (int) (value >>> 12);
+        DomainImpl d = v.domain();
+        int mfn = d.memory().p2m(gpfn);
+        if (mfn < 0) {
+            d.log(String.format("wrmsr hypercall page: bad GMFN %#x", gpfn));
+            return false;
+        }
+        synchronized (d.pool()) {
+            if (d.pool().owner(mfn) != d.id()) return false;
+            HvmHypercallPage.fill(d.ram(), (long) mfn << 12);
+        }
+        v.cpu().invalidateCode((long) gpfn << 12, 4096);
+        return true;
+    }
+
+    /** After a hypercall: as after a PV one, the slice may end; else events are looked at before the guest runs on. */
+    private ExitAction afterHypercall(VcpuImpl v) {
+        if (v.endSlice || v.domain().isStopped()) return ExitAction.STOP;
+        beforeResume(v);
+        return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
+    }
+
+    /** Whether {@code v}'s vcpu_info has evtchn_upcall_pending (false before the domain has a shared_info). */
+    private static boolean upcallPending(VcpuImpl v) {
+        DomainImpl d = v.domain();
+        if (d.sharedInfoMfn() < 0) return false;
+        return d.ram().read8(v.vcpuInfoAddress() + SharedInfo.VI_UPCALL_PENDING) != 0;
+    }
+
+    /**
+     * The event-channel upcall on the way into guest code (Xen's hvm_assert_evtchn_irq and
+     * hvm_maybe_deassert_evtchn_irq): the GSI and PCI INTx forms drive their line with vcpu 0's
+     * upcall_pending, the vector form raises this vcpu's INTR while its own is set.
+     */
+    private void deliverUpcall(VcpuImpl v, Wiring w) {
+        CallbackVia via = platform.callbackVia();
+        CallbackVia.Type t = via.type();
+        boolean vec = t == CallbackVia.Type.VECTOR && upcallPending(v);
+        if (vec != w.upcallVector) {
+            w.upcallVector = vec;
+            v.cpu().intr().set(w.intr || vec);
+        }
+        if (t == CallbackVia.Type.GSI || t == CallbackVia.Type.PCI_INTX) {
+            boolean p0 = upcallPending(v.domain().vcpu(0));
+            if (p0 != via.asserted()) platform.evtchnLevel(p0);
+        }
     }
 }

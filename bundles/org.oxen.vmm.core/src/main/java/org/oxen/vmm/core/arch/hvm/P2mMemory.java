@@ -17,8 +17,9 @@ import org.oxen.x86.api.Ram;
  * guest-physical → machine through this P2M) and plain loads and stores cost what they cost a
  * PV guest. Device windows and the ROM are {@code PcMemory}'s, which wraps this.
  *
- * <p>Threading: the P2M of an HVM domain is written by the builder before any vcpu runs and
- * never changes while the domain lives; accesses are the machine {@link Ram}'s.
+ * <p>Threading: the P2M of an HVM domain is written by the builder before any vcpu runs; while
+ * it lives only add_to_physmap changes it (under the mm lock, then every vcpu flushes its TLB
+ * before it runs guest code again); accesses are the machine {@link Ram}'s.
  */
 public final class P2mMemory implements PhysicalMemory, DirectMemory {
 

@@ -1,0 +1,101 @@
+package org.oxen.io.blkback.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.storage.api.BlockImageProvider;
+import org.oxen.vmm.api.backend.Backend;
+import org.oxen.vmm.api.backend.BackendStatistics;
+import org.oxen.vmm.api.backend.BackendDevice;
+import org.oxen.vmm.api.backend.BackendFactory;
+import org.oxen.vmm.api.backend.XenbusState;
+
+/**
+ * blkback in the runtime: the {@link BackendFactory} of device type {@code vbd} (xenbus binds it
+ * to every {@code /local/domain/0/backend/vbd/<domU>/<devid>} directory the toolstack writes),
+ * over the storage SPI's provider services, and the {@link BackendStatistics} of its devices
+ * (Linux blkback's statistics names).
+ * Stopping or updating the bundle makes xenbus close every device (Closing, Closed); the next
+ * vbd factory reconnects them and the frontends resubmit what was in flight.
+ *
+ * <p>Locking: providers and devices are concurrent maps (DS threads add providers, the xenbus
+ * thread creates backends, the toolstack reads statistics).
+ */
+@Component(service = { BackendFactory.class, BackendStatistics.class },
+        property = { BackendFactory.DEVICE_TYPE + "=vbd" })
+public final class BlkbackComponent implements BackendFactory, BackendStatistics {
+
+    private final Map<String, BlockImageProvider> providers = new ConcurrentHashMap<>();
+    private final Map<String, Entry> devices = new ConcurrentHashMap<>();
+    private final ImageOpener opener = new ImageOpener(() -> Map.copyOf(providers));
+    private final VbdBackend.Settings settings;
+    /** Responses of devices no longer bound (their counters left {@link #devices}). */
+    private final java.util.concurrent.atomic.AtomicLong retiredAnswers = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Entry(BackendDevice device, VbdCounters counters) {
+    }
+
+    public BlkbackComponent() {
+        this(VbdBackend.Settings.DEFAULT);
+    }
+
+    BlkbackComponent(VbdBackend.Settings settings) {
+        this.settings = settings;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeProvider")
+    public void addProvider(BlockImageProvider p) {
+        providers.put(p.format(), p);
+    }
+
+    public void removeProvider(BlockImageProvider p) {
+        providers.remove(p.format(), p);
+    }
+
+    @Override
+    public Backend create(BackendDevice device) {
+        VbdCounters counters = devices.computeIfAbsent(device.backendPath(), k -> new Entry(device, new VbdCounters()))
+                .counters();
+        return new VbdBackend(device, opener, settings, counters, () -> {
+            Entry e = devices.remove(device.backendPath());
+            if (e != null) retiredAnswers.addAndGet(e.counters().answered);
+        });
+    }
+
+    /** Responses this backend has put on rings, over all devices it served (tests count both sides). */
+    long answered() {
+        long n = retiredAnswers.get();
+        for (Entry e : devices.values()) n += e.counters().answered;
+        return n;
+    }
+
+    @Override
+    public List<Device> devices() {
+        List<Device> l = new ArrayList<>();
+        for (Entry e : devices.values()) {
+            BackendDevice d = e.device();
+            VbdCounters c = e.counters();
+            Map<String, Long> m = new java.util.LinkedHashMap<>();
+            m.put("rd_req", c.reads);
+            m.put("wr_req", c.writes);
+            m.put("rd_sect", c.sectorsRead);
+            m.put("wr_sect", c.sectorsWritten);
+            m.put("f_req", c.flushes);
+            m.put("ds_req", c.discards);
+            m.put("oo_req", 0L); // requests never wait for a free slot: each is served as it is taken
+            m.put("errors", c.errors);
+            l.add(new Device("vbd", d.frontendDomid(), d.devid(), d.state() == XenbusState.CONNECTED, m));
+        }
+        l.sort(Comparator.comparingInt(Device::domid).thenComparingInt(Device::devid));
+        return l;
+    }
+}

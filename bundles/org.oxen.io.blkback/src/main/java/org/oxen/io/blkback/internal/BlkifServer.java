@@ -1,0 +1,318 @@
+package org.oxen.io.blkback.internal;
+
+import static org.oxen.io.blkback.blkif.Blkif.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+import org.oxen.io.blkback.blkif.Blkif;
+import org.oxen.io.blkback.blkif.BlkifRequest;
+import org.oxen.io.ring.BackRing;
+import org.oxen.io.ring.RingOverflowException;
+import org.oxen.storage.api.BlockImage;
+import org.oxen.vmm.api.EventListener;
+import org.oxen.vmm.api.EventPort;
+import org.oxen.vmm.api.backend.GrantException;
+import org.oxen.vmm.api.backend.GrantTables;
+import org.oxen.vmm.api.backend.PageView;
+
+/**
+ * One connected blkif ring served (Linux xen-blkback's xen_blkif_schedule and
+ * __do_block_io_op): a service thread takes each request as a private copy, validates it,
+ * performs it on the {@link BlockImage} and answers it, in ring order, then pushes the responses
+ * and notifies the frontend if it asked; it sleeps after ring.h's final check until the
+ * frontend's event.
+ *
+ * <p>Every request is checked before anything is done (dispatch_rw_block_io and
+ * xen_vbd_translate): a known operation (else BLKIF_RSP_EOPNOTSUPP), a segment count within the
+ * limit (1..11 direct, 1..the advertised indirect maximum, none only for a flush or barrier),
+ * each segment within its page ({@code first_sect <= last_sect < 8}), the sector range within
+ * the disk without wrapping, no write, flush or discard to a read-only disk, grants the frontend
+ * gave Domain-0 with the access the operation needs; anything else is answered with
+ * BLKIF_RSP_ERROR and the disk is not touched. A frontend whose req_prod runs ahead of the ring
+ * (RING_REQUEST_PROD_OVERFLOW) is hostile: ring processing halts for good, as Linux's does,
+ * and {@code onHalt} is told why.
+ *
+ * <p>Data moves through one buffer of the largest request this connection allows, allocated at
+ * connect: grant copies (GNTTABOP_copy) for ordinary grants, the mapped page for persistent
+ * ones. Nothing is allocated per request.
+ *
+ * <p>Design/Locking: the ring, the image and the persistent grants are confined to the service
+ * thread; {@link #onEvent} only sets a flag and unparks it; {@link #stop} waits for the thread
+ * to finish the batch it is serving (every request it took is answered and pushed) before the
+ * caller unmaps anything. Counters are written by the service thread only and read anywhere.
+ */
+final class BlkifServer implements EventListener, Runnable {
+
+    /** What a connection allows, fixed at connect. */
+    record Limits(long sectors, boolean readOnly, boolean flush, boolean discard, int maxIndirectSegments,
+            boolean persistent, int maxPersistentGrants) {
+    }
+
+    private final String name;
+    private final int domid;
+    private final GrantTables grants;
+    private final BackRing ring;
+    private final BlockImage image;
+    private final Limits limits;
+    private final VbdCounters counters;
+    private final Consumer<String> onHalt;
+    private final PersistentGrants persistent;
+    private final BlkifRequest req;
+    private final byte[] slot = new byte[REQUEST_SIZE];
+    private final byte[] rsp = new byte[RESPONSE_SIZE];
+    private final byte[] indirect = new byte[4096];
+    private final byte[] data;
+    private final ByteBuffer dataBuffer;
+    private final Thread thread;
+    private volatile EventPort port;
+    private volatile boolean running = true;
+    private volatile boolean kicked;
+    private volatile String halted;
+
+    BlkifServer(String name, int domid, GrantTables grants, BackRing ring, BlockImage image, Limits limits,
+            VbdCounters counters, Consumer<String> onHalt) {
+        this.name = name;
+        this.domid = domid;
+        this.grants = grants;
+        this.ring = ring;
+        this.image = image;
+        this.limits = limits;
+        this.counters = counters;
+        this.onHalt = onHalt;
+        this.persistent = limits.persistent() ? new PersistentGrants(grants, domid, limits.maxPersistentGrants()) : null;
+        int maxSegs = Math.max(MAX_SEGMENTS_PER_REQUEST, limits.maxIndirectSegments());
+        this.req = new BlkifRequest(maxSegs);
+        this.data = new byte[maxSegs * PageView.SIZE];
+        this.dataBuffer = ByteBuffer.wrap(data);
+        this.thread = new Thread(this, "blkback " + name);
+        thread.setDaemon(true);
+    }
+
+    /** Starts serving; {@code port} is the bound event channel (its bind-time event scans the ring). */
+    void start(EventPort port) {
+        this.port = port;
+        thread.start();
+    }
+
+    @Override
+    public void onEvent(EventPort p) {
+        kicked = true;
+        LockSupport.unpark(thread);
+    }
+
+    /** Stops after the current batch (answered and pushed); then releases the persistent grants. */
+    void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (persistent != null) persistent.clear();
+    }
+
+    /** Why ring processing halted (a hostile frontend), or null. */
+    String halted() {
+        return halted;
+    }
+
+    int persistentGrants() {
+        return persistent == null ? 0 : persistent.size();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                int n = ring.unconsumedRequests();
+                for (int i = 0; i < n && running; i++) {
+                    ring.takeRequest(slot);
+                    serve();
+                    ring.putResponse(rsp);
+                    counters.answered++;
+                }
+                if (ring.pushResponses()) port.send();
+                if (n == 0 && !ring.finalCheckForRequests()) {
+                    while (running && !kicked) LockSupport.park(this);
+                    kicked = false;
+                }
+            }
+        } catch (RingOverflowException e) {
+            halted = "frontend d" + domid + " provided bogus ring requests: " + e.getMessage()
+                    + "; halting ring processing";
+            onHalt.accept(halted);
+        } catch (IllegalStateException e) {
+            // the ring's pages were taken away under us (the domain was destroyed): stop serving
+            if (running) System.err.println("blkback " + name + ": ring gone: " + e.getMessage());
+        }
+    }
+
+    /** Answers the request in {@link #slot} into {@link #rsp}. */
+    private void serve() {
+        req.decode(slot);
+        int op = req.operation();
+        int status = switch (op) {
+            case OP_READ, OP_WRITE -> readWrite(op, false, false);
+            case OP_WRITE_BARRIER -> limits.flush() ? readWrite(OP_WRITE, true, true) : RSP_EOPNOTSUPP;
+            case OP_FLUSH_DISKCACHE -> limits.flush() ? readWrite(OP_WRITE, true, false) : RSP_EOPNOTSUPP;
+            case OP_DISCARD -> limits.discard() ? discard() : RSP_EOPNOTSUPP;
+            case OP_INDIRECT -> indirect();
+            default -> RSP_EOPNOTSUPP;
+        };
+        if (status == RSP_EOPNOTSUPP) counters.unsupported++;
+        Blkif.encodeResponse(rsp, req.id(), op == OP_INDIRECT ? req.indirectOp() : op, status);
+    }
+
+    private int indirect() {
+        if (limits.maxIndirectSegments() == 0) return RSP_EOPNOTSUPP;
+        int op = req.indirectOp();
+        if (op != OP_READ && op != OP_WRITE) return reject("indirect request with indirect_op " + op);
+        int n = req.nrSegments();
+        if (n == 0 || n > limits.maxIndirectSegments()) {
+            return reject("indirect request with " + n + " segments (1.." + limits.maxIndirectSegments() + ")");
+        }
+        int pages = req.indirectPages();
+        for (int p = 0; p < pages; p++) {
+            int inPage = Math.min(SEGMENTS_PER_INDIRECT_FRAME, n - p * SEGMENTS_PER_INDIRECT_FRAME);
+            try {
+                grants.copyFrom(domid, req.indirectGref(p), 0, indirect, 0, inPage * SEGMENT_SIZE);
+            } catch (GrantException e) {
+                return reject("indirect page " + p + " (gref " + req.indirectGref(p) + "): " + e.getMessage());
+            }
+            for (int s = 0; s < inPage; s++) {
+                req.setSegment(p * SEGMENTS_PER_INDIRECT_FRAME + s, indirect, s * SEGMENT_SIZE);
+            }
+        }
+        return readWrite(op, false, false);
+    }
+
+    /**
+     * A read or write of the request's segments; {@code preflush} flushes first (a flush or
+     * barrier, which may carry no segments), {@code postflush} after the data (a barrier).
+     */
+    private int readWrite(int op, boolean preflush, boolean postflush) {
+        int n = req.nrSegments();
+        boolean direct = req.operation() != OP_INDIRECT;
+        if ((n == 0 && !preflush) || (direct && n > MAX_SEGMENTS_PER_REQUEST)) {
+            return reject(opName(req.operation()) + " with " + n + " segments");
+        }
+        if (op == OP_WRITE && limits.readOnly()) return reject(opName(req.operation()) + " to a read-only disk");
+        long sectors = 0;
+        for (int i = 0; i < n; i++) {
+            int first = req.firstSect(i), last = req.lastSect(i);
+            if (last >= SECTORS_PER_PAGE || last < first) {
+                return reject("segment " + i + " has first_sect " + first + ", last_sect " + last);
+            }
+            sectors += last - first + 1;
+        }
+        long start = req.sector();
+        long end = start + sectors;
+        if (sectors > 0 && (Long.compareUnsigned(end, start) < 0 || Long.compareUnsigned(end, limits.sectors()) > 0)) {
+            return reject("sectors " + Long.toUnsignedString(start) + "+" + sectors + " beyond the disk's "
+                    + limits.sectors());
+        }
+        try {
+            if (preflush) {
+                image.flush();
+                counters.flushes++;
+            }
+            if (sectors > 0) {
+                int bytes = (int) (sectors << SECTOR_SHIFT);
+                if (op == OP_WRITE) {
+                    int rc = gather(n);
+                    if (rc != RSP_OKAY) return rc;
+                    dataBuffer.clear().limit(bytes);
+                    image.write(start << SECTOR_SHIFT, dataBuffer);
+                    counters.writes++;
+                    counters.sectorsWritten += sectors;
+                } else {
+                    dataBuffer.clear().limit(bytes);
+                    image.read(start << SECTOR_SHIFT, dataBuffer);
+                    int rc = scatter(n);
+                    if (rc != RSP_OKAY) return rc;
+                    counters.reads++;
+                    counters.sectorsRead += sectors;
+                }
+            }
+            if (postflush) image.flush();
+            return RSP_OKAY;
+        } catch (IOException | RuntimeException e) {
+            return reject(opName(req.operation()) + " at sector " + Long.toUnsignedString(start) + ": " + e);
+        }
+    }
+
+    /** Copies each segment's bytes from the frontend's pages into {@link #data}, in order. */
+    private int gather(int n) {
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            int off = req.firstSect(i) << SECTOR_SHIFT;
+            int len = (req.lastSect(i) - req.firstSect(i) + 1) << SECTOR_SHIFT;
+            int gref = req.gref(i);
+            try {
+                PageView page = persistent == null ? null : persistent.page(gref);
+                if (page != null) page.get(off, data, at, len);
+                else grants.copyFrom(domid, gref, off, data, at, len);
+            } catch (GrantException e) {
+                return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
+            }
+            at += len;
+        }
+        return RSP_OKAY;
+    }
+
+    /** Copies {@link #data} into each segment's bytes of the frontend's pages, in order. */
+    private int scatter(int n) {
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            int off = req.firstSect(i) << SECTOR_SHIFT;
+            int len = (req.lastSect(i) - req.firstSect(i) + 1) << SECTOR_SHIFT;
+            int gref = req.gref(i);
+            try {
+                PageView page = persistent == null ? null : persistent.page(gref);
+                if (page != null) page.put(off, data, at, len);
+                else grants.copyTo(domid, gref, off, data, at, len);
+            } catch (GrantException e) {
+                return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
+            }
+            at += len;
+        }
+        return RSP_OKAY;
+    }
+
+    private int discard() {
+        if (limits.readOnly()) return reject("discard on a read-only disk");
+        if ((req.discardFlag() & DISCARD_SECURE) != 0) return reject("secure discard (discard-secure is 0)");
+        long start = req.sector(), count = req.discardSectors();
+        long end = start + count;
+        if (Long.compareUnsigned(end, start) < 0 || Long.compareUnsigned(end, limits.sectors()) > 0) {
+            return reject("discard of sectors " + Long.toUnsignedString(start) + "+" + Long.toUnsignedString(count)
+                    + " beyond the disk's " + limits.sectors());
+        }
+        try {
+            if (count > 0) image.discard(start << SECTOR_SHIFT, count << SECTOR_SHIFT);
+            counters.discards++;
+            return RSP_OKAY;
+        } catch (IOException | RuntimeException e) {
+            return reject("discard at sector " + start + ": " + e);
+        }
+    }
+
+    /**
+     * A request refused: BLKIF_RSP_ERROR, and the reason logged (rate-limited: the first few per
+     * connection, then every 1000th, so a hostile frontend cannot flood the log).
+     */
+    private int reject(String why) {
+        long n = counters.errors++;
+        if (n < 8 || n % 1000 == 0) {
+            System.err.println("blkback " + name + ": request " + Long.toUnsignedString(req.id()) + " refused: " + why
+                    + (n == 7 ? " (further refusals are logged every 1000th)" : ""));
+        }
+        return RSP_ERROR;
+    }
+}

@@ -1,0 +1,242 @@
+package org.oxen.io.blkback.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.io.blkback.blkif.Blkif.*;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.toolstack.xl.internal.VbdDevices;
+import org.oxen.io.blkback.testing.BlkRig;
+import org.oxen.io.blkback.testing.JavaBlkfront;
+import org.oxen.storage.api.BlockImage;
+import org.oxen.storage.api.ImageSpec;
+import org.oxen.storage.qcow2.Qcow2ImageProvider;
+import org.oxen.storage.raw.RawImageProvider;
+import org.oxen.vmm.api.Domain;
+
+/**
+ * blkback driven through the real path: a Java frontend inside a real guest domain (its own
+ * pages, grant table and event channel) does the xenstore handshake with the backend xenbus
+ * bound to the toolstack's vbd directories, then reads and writes through the ring; the image
+ * file is checked directly.
+ */
+class BlkbackTest {
+
+    static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+    BlkRig rig;
+    BlkbackComponent blkback;
+
+    @BeforeEach
+    void start() throws Exception {
+        rig = new BlkRig(96);
+        blkback = new BlkbackComponent();
+        RawImageProvider raw = new RawImageProvider();
+        blkback.addProvider(raw);
+        blkback.addProvider(new Qcow2ImageProvider(raw));
+        rig.addFactory(blkback, 1, 0);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        rig.close();
+    }
+
+    Path rawImage(String name, long size) throws Exception {
+        Path p = dir.resolve(name);
+        try (BlockImage i = new RawImageProvider().create(p, ImageSpec.ofSize(size))) {
+            return p;
+        }
+    }
+
+    static byte[] pattern(long seed, int len) {
+        byte[] b = new byte[len];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static void ok(JavaBlkfront.Request r) throws Exception {
+        assertEquals(RSP_OKAY, r.await(20, TimeUnit.SECONDS), r.toString());
+    }
+
+    @Test
+    void handshakeAsLinuxBlkbackThenVerifiedIo() throws Exception {
+        Path img = rawImage("d.img", 8 * MIB);
+        Domain d = rig.guest("blk1");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        String fp = VbdDevices.frontendPath(d.id(), 51712);
+        assertEquals("4", rig.read(be + "/state"));
+        assertEquals("4", rig.read(fp + "/state"));
+        assertEquals(Long.toString(8 * MIB / 512), rig.read(be + "/sectors"));
+        assertEquals("0", rig.read(be + "/info"));
+        assertEquals("512", rig.read(be + "/sector-size"));
+        assertEquals("1", rig.read(be + "/feature-flush-cache"));
+        assertEquals("1", rig.read(be + "/feature-barrier"));
+        assertEquals("1", rig.read(be + "/feature-discard"));
+        assertEquals("1", rig.read(be + "/feature-persistent"));
+        assertEquals("256", rig.read(be + "/feature-max-indirect-segments"));
+        assertEquals("4", rig.read(be + "/max-ring-page-order"));
+        assertEquals("x86_32-abi", rig.read(fp + "/protocol"));
+        assertEquals(8 * MIB / 512, fe.sectors());
+
+        // write the whole disk in 44 KiB requests (11 segments), read it back, compare with the file
+        int chunk = 11 * 4096;
+        byte[] disk = pattern(1, 8 * MIB);
+        for (int off = 0; off < disk.length; off += chunk) {
+            ok(fe.write(off / 512, disk, off, Math.min(chunk, disk.length - off)));
+        }
+        ok(fe.flush());
+        byte[] back = new byte[disk.length];
+        for (int off = 0; off < disk.length; off += chunk) {
+            ok(fe.read(off / 512, back, off, Math.min(chunk, disk.length - off)));
+        }
+        assertArrayEquals(disk, back, "read back through the ring");
+        assertArrayEquals(disk, fileBytes(img), "the image file holds what was written");
+
+        // sub-page segments: 3 sectors at an odd sector
+        byte[] small = pattern(2, 3 * 512);
+        ok(fe.write(4097, small, 0, small.length));
+        byte[] got = new byte[small.length];
+        ok(fe.read(4097, got, 0, got.length));
+        assertArrayEquals(small, got);
+
+        // indirect: 32 pages in one request
+        byte[] big = pattern(3, 32 * 4096);
+        ok(fe.write(1000, big, 0, big.length));
+        byte[] bigBack = new byte[big.length];
+        ok(fe.read(1000, bigBack, 0, bigBack.length));
+        assertArrayEquals(big, bigBack, "indirect read and write");
+
+        // barrier and discard
+        ok(fe.barrier());
+        ok(fe.discard(1000, 64));
+        ok(fe.read(1000, bigBack, 0, 64 * 512));
+        for (int i = 0; i < 64 * 512; i++) assertEquals(0, bigBack[i], "discarded bytes read as zero");
+
+        org.oxen.vmm.api.backend.BackendStatistics.Device st = blkback.devices().get(0);
+        assertEquals(d.id(), st.domid());
+        assertTrue(st.connected());
+        assertEquals(0, st.counter("errors"));
+        assertTrue(st.counter("wr_sect") >= 8 * MIB / 512 && st.counter("rd_sect") >= 8 * MIB / 512, st.toString());
+        assertEquals(0, fe.unexpectedResponses());
+    }
+
+    @Test
+    void readOnlyDiskRefusesWritesFlushesAndDiscards() throws Exception {
+        Path img = rawImage("ro.img", 1 * MIB);
+        byte[] content = pattern(7, MIB);
+        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(content), 0);
+        }
+        Domain d = rig.guest("ro");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51728, "xvdb", "raw", img.toString(), true, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String be = VbdDevices.backendPath(d.id(), 51728);
+        assertEquals("r", rig.read(be + "/mode"));
+        assertEquals(Integer.toString(VDISK_READONLY), rig.read(be + "/info"));
+        assertEquals("0", rig.read(be + "/feature-flush-cache"));
+        assertEquals("0", rig.read(be + "/feature-discard"));
+        byte[] got = new byte[8192];
+        ok(fe.read(8, got, 0, got.length));
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, 4096, 4096 + 8192), got);
+        assertEquals(RSP_ERROR, fe.write(8, new byte[4096], 0, 4096).await(20, TimeUnit.SECONDS), "write refused");
+        assertEquals(RSP_EOPNOTSUPP, fe.flush().await(20, TimeUnit.SECONDS), "no flush on a read-only disk");
+        assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "no discard on a read-only disk");
+        assertArrayEquals(content, fileBytes(img), "the file is unchanged");
+        ok(fe.read(8, got, 0, got.length));
+        assertEquals(1, blkback.devices().get(0).counter("errors"));
+    }
+
+    @Test
+    void multiPageRingWithoutPersistentGrantsOnQcow2NoDiscard() throws Exception {
+        Path img = dir.resolve("d.qcow2");
+        new Qcow2ImageProvider().create(img, ImageSpec.ofSize(4 * MIB)).close();
+        Domain d = rig.guest("q");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "qcow2", img.toString(), false, false, false),
+                new JavaBlkfront.Options(2, false, false, 64, 11));
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String fp = VbdDevices.frontendPath(d.id(), 51712);
+        assertEquals("2", rig.read(fp + "/ring-page-order"));
+        assertTrue(rig.read(fp + "/ring-ref3") != null && rig.read(fp + "/ring-ref") == null, "four ring refs");
+        assertEquals("0", rig.read(fp + "/feature-persistent"));
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        assertEquals("0", rig.read(be + "/discard-enable"), "xl's no-discard");
+        assertEquals("0", rig.read(be + "/feature-discard"));
+        assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "discard not offered");
+        // 64 requests in flight at once: more than one page of ring holds (32)
+        byte[] disk = pattern(11, 4 * MIB);
+        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        ok(fe.flush());
+        byte[] back = new byte[disk.length];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        assertArrayEquals(disk, back);
+        assertEquals(0, blkback.devices().get(0).counter("errors"));
+        assertEquals(0, fe.unexpectedResponses());
+        rig.close();
+        rig = new BlkRig(16); // the image closed cleanly: it opens and reads back outside blkback
+        try (BlockImage i = new Qcow2ImageProvider().open(img, org.oxen.storage.api.AccessMode.READ_ONLY)) {
+            ByteBuffer b = ByteBuffer.allocate(disk.length);
+            i.read(0, b);
+            assertArrayEquals(disk, b.array());
+        }
+    }
+
+    @Test
+    void blockDetachClosesTheDeviceThroughTheFrontendThenRemovesIt() throws Exception {
+        Path img = rawImage("det.img", MIB);
+        Domain d = rig.guest("det");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        byte[] data = pattern(5, 4096);
+        ok(fe.write(0, data, 0, data.length));
+        assertEquals(1, blkback.devices().size());
+        // xl block-detach: online=0 and Closing; the frontend follows to Closed, then the backend
+        assertTrue(VbdDevices.closes(rig.toolstack, d.id(), 51712, 10_000), "closed through the frontend");
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!"6".equals(rig.read(be + "/state"))) {
+            assertTrue(System.nanoTime() < end, "backend Closed: " + rig.read(be + "/state"));
+            Thread.sleep(2);
+        }
+        Thread.sleep(200);
+        assertEquals("6", rig.read(be + "/state"), "an offline device is not prepared for reconnect");
+        VbdDevices.remove(rig.toolstack, d.id(), 51712);
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blkback.devices().isEmpty()) {
+            assertTrue(System.nanoTime() < end, "the backend let go of the removed device");
+            Thread.sleep(2);
+        }
+        assertEquals(null, rig.read(be + "/state"));
+        assertArrayEquals(data, java.util.Arrays.copyOf(fileBytes(img), 4096), "the write reached the file");
+    }
+
+    static byte[] fileBytes(Path p) throws Exception {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate((int) ch.size());
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+            }
+            return b.array();
+        }
+    }
+}
