@@ -1,5 +1,7 @@
 package org.oxen.io.netback;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -7,12 +9,17 @@ import org.oxen.io.vswitch.VirtualSwitches;
 import org.oxen.vmm.api.backend.Backend;
 import org.oxen.vmm.api.backend.BackendDevice;
 import org.oxen.vmm.api.backend.BackendFactory;
+import org.oxen.vmm.api.backend.BackendStatistics;
+import org.oxen.vmm.api.backend.XenbusState;
 
 /**
- * The vif backend factory, usable without a framework (the tests hand it to xenbus directly).
+ * The vif backend factory, usable without a framework (the tests hand it to xenbus directly), and
+ * the {@link BackendStatistics} of its devices: each vif's counters under Linux's net-device names
+ * ({@code rx_bytes}, {@code rx_packets}, ... {@code tx_dropped}; rx is what the frontend sent,
+ * tx what it was given, as on dom0's {@code vif<domid>.<devid>}), which xl top reads.
  * Thread-safe.
  */
-public final class Netback implements BackendFactory {
+public final class Netback implements BackendFactory, BackendStatistics {
 
     private final VirtualSwitches switches;
     private final LongSupplier clock;
@@ -26,7 +33,21 @@ public final class Netback implements BackendFactory {
 
     @Override
     public VifBackend create(BackendDevice device) {
-        return new VifBackend(device, switches, clock, stats);
+        VifBackend b = new VifBackend(device, switches, clock, stats);
+        stats.created(b);
+        return b;
+    }
+
+    @Override
+    public List<Device> devices() {
+        List<Device> l = new ArrayList<>();
+        for (VifBackend b : stats.backends) {
+            BackendDevice d = b.device();
+            l.add(new Device("vif", d.frontendDomid(), d.devid(), d.state() == XenbusState.CONNECTED,
+                    b.counters().snapshot()));
+        }
+        l.sort(Comparator.comparingInt(Device::domid).thenComparingInt(Device::devid));
+        return l;
     }
 
     /** Frontends this netback found hostile, as "vifD.N: reason". */

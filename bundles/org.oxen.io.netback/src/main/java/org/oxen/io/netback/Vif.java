@@ -91,11 +91,11 @@ final class Vif {
     private boolean pending;
     private boolean waitingCredit;
 
-    // figures (written by the vif's thread only)
-    private volatile long txPackets, txErrors, txSpoofed, rxPackets, rxErrors, fatalErrors;
+    /** The device's figures (Linux's, the backend's side), written by this vif's thread only. */
+    private final VifCounters counters;
 
     Vif(String name, int domid, GrantTables grants, GrantMapping txMap, GrantMapping rxMap, long mac,
-            CreditLimiter credit, LongSupplier clock, Owner owner) {
+            CreditLimiter credit, LongSupplier clock, Owner owner, VifCounters counters) {
         this.name = name;
         this.domid = domid;
         this.grants = grants;
@@ -107,6 +107,7 @@ final class Vif {
         this.credit = credit;
         this.clock = clock;
         this.owner = owner;
+        this.counters = counters;
     }
 
     String name() {
@@ -134,7 +135,11 @@ final class Vif {
 
     /** From the bridge: a frame for the frontend. */
     private boolean deliver(byte[] f, int offset, int length) {
-        if (!running || !rxQueue.offer(f, offset, length)) return false;
+        if (!running) return false;
+        if (!rxQueue.offer(f, offset, length)) {
+            counters.txDropped.incrementAndGet(); // xenvif_start_xmit's drop: the frontend's queue is full
+            return false;
+        }
         kick();
         return true;
     }
@@ -170,7 +175,6 @@ final class Vif {
     private void fatal(String why) {
         if (!running) return;
         running = false;
-        fatalErrors++;
         owner.fatal(this, why);
     }
 
@@ -297,14 +301,15 @@ final class Vif {
             if (status == RSP_OKAY) {
                 if ((packetFlags & NETTXF_CSUM_BLANK) != 0) Checksums.complete(frame, pos);
                 if (mac != 0 && MacAddress.read(frame, 6) != mac) {
-                    txSpoofed++; // one MAC per vif: a frame from another source is not forwarded
+                    counters.rxDropped++; // one MAC per vif: a frame from another source is not forwarded
                 } else {
+                    counters.rxPackets++; // counted before it leaves, as xenvif_tx_submit does
+                    counters.rxBytes += pos;
                     switchPort.send(frame, 0, pos);
-                    txPackets++;
                 }
             }
         }
-        if (status != RSP_OKAY) txErrors++;
+        if (status != RSP_OKAY) counters.rxErrors++;
         respond(slotId[0], status);
         for (int e = 0; e < extras; e++) respond(slotId[0], RSP_NULL);
         for (int s = 1; s < slots; s++) respond(slotId[s], status);
@@ -332,10 +337,11 @@ final class Vif {
             int status = len;
             try {
                 grants.copyTo(domid, gref, 0, f, 0, len);
-                rxPackets++;
+                counters.txPackets++; // before the response: the frontend never sees a frame uncounted
+                counters.txBytes += len;
             } catch (GrantException e) {
                 status = RSP_ERROR;
-                rxErrors++;
+                counters.txErrors++;
             }
             rxQueue.release();
             rxRsp[0] = (byte) id;
@@ -353,27 +359,7 @@ final class Vif {
         return did;
     }
 
-    // ---- figures and teardown ----
-
-    long txPackets() {
-        return txPackets;
-    }
-
-    long txErrors() {
-        return txErrors;
-    }
-
-    long txSpoofed() {
-        return txSpoofed;
-    }
-
-    long rxPackets() {
-        return rxPackets;
-    }
-
-    long rxErrors() {
-        return rxErrors;
-    }
+    // ---- teardown ----
 
     int rxQueued() {
         return rxQueue.size();

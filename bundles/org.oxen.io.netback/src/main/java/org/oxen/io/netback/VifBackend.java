@@ -34,6 +34,7 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
     private final VirtualSwitches switches;
     private final LongSupplier clock;
     private final NetbackStats stats;
+    private final VifCounters counters = new VifCounters();
     private Vif vif;
 
     VifBackend(BackendDevice device, VirtualSwitches switches, LongSupplier clock, NetbackStats stats) {
@@ -41,6 +42,21 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
         this.switches = switches;
         this.clock = clock;
         this.stats = stats;
+    }
+
+    /** The device's figures, kept across the frontend's reconnects (Linux's vif net device's). */
+    VifCounters counters() {
+        return counters;
+    }
+
+    BackendDevice device() {
+        return device;
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        stats.removed(this);
     }
 
     String vifName() {
@@ -125,7 +141,7 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
             txMap.close();
             throw e;
         }
-        Vif v = new Vif(vifName(), device.frontendDomid(), device.grants(), txMap, rxMap, mac, credit, clock, this);
+        Vif v = new Vif(vifName(), device.frontendDomid(), device.grants(), txMap, rxMap, mac, credit, clock, this, counters);
         try {
             v.start(device.eventChannels(), port, bridge);
         } catch (Exception e) {

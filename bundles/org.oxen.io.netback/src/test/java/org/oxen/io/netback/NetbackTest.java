@@ -76,6 +76,14 @@ class NetbackTest {
             assertEquals(0, ha.ip().badChecksums.get() + hb.ip().badChecksums.get(),
                     "checksums: netback completed A's blank ones; B's were whole");
 
+            // then one way only, so that A's two directions differ: 10 datagrams to B's discard port
+            AtomicLong discarded = new AtomicLong();
+            hb.ip().onUdp(d -> {
+                if (d.dstPort() == 9) discarded.incrementAndGet();
+            });
+            for (int i = 0; i < 10; i++) ha.ip().sendUdp(macB, ipB, 5000, 9, new byte[1400]);
+            NetTestbed.await(() -> discarded.get() == 10, "B took the 10 datagrams");
+
             Bridge br = bed.switches.find("xenbr0").orElseThrow();
             PortCounters pa = br.port("vif" + a.id() + ".0").map(SwitchPort::counters).orElseThrow();
             PortCounters pb = br.port("vif" + b.id() + ".0").map(SwitchPort::counters).orElseThrow();
@@ -86,6 +94,24 @@ class NetbackTest {
             assertEquals(0, ha.netfront().txErrors.get() + hb.netfront().txErrors.get());
             assertEquals(2, br.learnedAddresses());
             assertEquals(java.util.List.of(), bed.netback.fatalErrors());
+
+            // BackendStatistics (xl top's NET columns): Linux's vif counters, the backend's side
+            java.util.List<org.oxen.vmm.api.backend.BackendStatistics.Device> devs = bed.netback.devices();
+            assertEquals(2, devs.size(), devs.toString());
+            org.oxen.vmm.api.backend.BackendStatistics.Device da = devs.get(0), db = devs.get(1);
+            assertEquals(java.util.List.of("vif", a.id(), 0, true), java.util.List.of(da.type(), da.domid(), da.devid(), da.connected()));
+            assertEquals(java.util.List.of("vif", b.id(), 0, true), java.util.List.of(db.type(), db.domid(), db.devid(), db.connected()));
+            assertEquals(java.util.List.of("rx_bytes", "rx_packets", "rx_errors", "rx_dropped", "tx_bytes", "tx_packets",
+                    "tx_errors", "tx_dropped"), java.util.List.copyOf(da.counters().keySet()));
+            assertEquals(pa.inFrames(), da.counter("rx_packets"), "what A's frontend sent is the vif's rx");
+            assertEquals(pa.inBytes(), da.counter("rx_bytes"));
+            assertEquals(pa.outFrames(), da.counter("tx_packets"), "what A's frontend was given is the vif's tx");
+            assertEquals(pa.outBytes(), da.counter("tx_bytes"));
+            assertEquals(pb.inBytes(), db.counter("rx_bytes"));
+            assertEquals(pb.outBytes(), db.counter("tx_bytes"));
+            assertTrue(da.counter("rx_bytes") >= ECHOES * 1042L, da.toString()); // 1000 payload + UDP, IP, Ethernet headers
+            assertEquals(0, da.counter("rx_errors") + da.counter("rx_dropped") + da.counter("tx_errors")
+                    + da.counter("tx_dropped") + db.counter("rx_errors") + db.counter("tx_dropped"), devs.toString());
             System.out.printf("netback: ping A->B %.1f us, B->A %.1f us; %d UDP echoes (1000 bytes, A over 3 slots) in %.1f ms: "
                     + "%.0f round trips/s%n", rttAB / 1e3, rttBA / 1e3, ECHOES, ns / 1e6, ECHOES * 1e9 / ns);
         }

@@ -136,6 +136,14 @@ class XlNetworkTest {
         assertNotEquals(0, gogo.get("xl.status"));
         assertTrue(gogo.err().contains("mac 00:16:3e:00:10:09 is vif 2's"), gogo.err());
 
+        // xl top's NET columns from netback's BackendStatistics: three vifs bound (none connected: no traffic)
+        String top3 = gogo.run("xl top -b -i 1 -d 0.1");
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        String[] row = top3.lines().map(String::trim).filter(l -> l.startsWith("net-a ")).findFirst()
+                .orElseThrow(() -> new AssertionError(top3)).split("\\s+");
+        assertEquals(List.of("3", "0", "0", "0"), List.of(row[9], row[10], row[11], row[12]),
+                "NETS NETTX(k) NETRX(k) VBDS: " + top3);
+
         // the netback bundle stops: xenbus closes its vifs; it starts: they are bound again
         Bundle netback = bundle("org.oxen.io.netback");
         netback.stop();
