@@ -63,6 +63,7 @@
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
 #define XEN_ENXIO    6
+#define XEN_EAGAIN  11
 #define XEN_ENOMEM  12
 #define XEN_EACCES  13
 #define XEN_EFAULT  14
@@ -105,6 +106,7 @@
 
 typedef uint16_t domid_t;
 typedef uint32_t evtchn_port_t;
+#define DOMID_FIRST_RESERVED 0x7FF0u   /* ids from here on are special (DOMID_SELF, ...) */
 #define DOMID_SELF ((domid_t)0x7FF0)
 
 /* ---- start of day: start_info (xen.h) -------------------------------- */

@@ -65,6 +65,10 @@ int xs_transaction_end(uint32_t tx, int commit);    /* XS_ERR + "EAGAIN": retry 
 /* The next queued watch event, waiting up to timeout_ns (0: do not wait).
  * Returns 1 with path and token filled, 0 on timeout. */
 int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeout_ns);
+/* The oldest queued event of watch token, waiting up to timeout_ns (0: only
+ * what has arrived); events of other tokens stay queued, in order. 1 with path
+ * filled, 0 on timeout. */
+int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns);
 
 /* One raw request (hostile tests): header fields and payload as given; the
  * reply's type, payload (up to n bytes) and length. */

@@ -47,12 +47,17 @@ struct xenstore_domain_interface *xs_ring(void) { return ring; }
 uint32_t xs_port(void) { return port; }
 const char *xs_error(void) { return last_error; }
 
-/* Waits (events enabled only inside cpu_idle) until cond() or the deadline. */
+/* Waits for the store port's next event or the deadline, whichever comes
+ * first: SCHEDOP_poll on the port with the deadline as its timeout (events
+ * stay masked, so a deadline holds even when no event ever comes), then the
+ * pending bit is consumed; the caller looks at the ring again. */
 static void wait_event(uint32_t seen, uint64_t deadline)
 {
+    struct { uint32_t ports; uint32_t nr_ports; uint64_t timeout; } poll = { (uint32_t)&port, 1, deadline };
     irq_disable();
     if (events == seen && guest_time_ns() < deadline)
-        cpu_idle();
+        HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+    evtchn_clear(port);
 }
 
 size_t xs_raw_bytes(const void *bytes, size_t len)
@@ -311,4 +316,31 @@ int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeou
     strlcpy(token, watch_q[watch_head].token, tn);
     watch_head = (watch_head + 1) % WATCH_QUEUE;
     return 1;
+}
+
+int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns)
+{
+    uint64_t deadline = guest_time_ns() + timeout_ns;
+    for (;;) {
+        for (unsigned i = watch_head; i != watch_tail; i = (i + 1) % WATCH_QUEUE) {
+            if (strcmp(watch_q[i].token, token) != 0)
+                continue;
+            strlcpy(path, watch_q[i].path, pn);
+            /* close the gap: the events before it move up one place, in order */
+            for (unsigned j = i; j != watch_head; j = (j + WATCH_QUEUE - 1) % WATCH_QUEUE)
+                watch_q[j] = watch_q[(j + WATCH_QUEUE - 1) % WATCH_QUEUE];
+            watch_head = (watch_head + 1) % WATCH_QUEUE;
+            return 1;
+        }
+        /* only watch events arrive while no request is outstanding; what has
+         * arrived is read even when the time is up (timeout 0: a poll) */
+        uint32_t cons = ring->rsp_cons, prod = ring->rsp_prod;
+        barrier();
+        if (cons == prod && guest_time_ns() >= deadline)
+            return 0;
+        struct xsd_sockmsg h;
+        if (!read_message(&h, cons == prod ? deadline : guest_time_ns() + SECOND, 0))
+            return 0;
+        CHECK(h.type == XS_WATCH_EVENT, "unexpected message type %u with no request outstanding", h.type);
+    }
 }

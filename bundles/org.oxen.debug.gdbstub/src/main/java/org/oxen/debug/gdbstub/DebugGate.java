@@ -40,6 +40,18 @@ public final class DebugGate {
     private Integer exitStatus;
     private boolean exitsEnabled;
 
+    /** gdb's Z types: hardware breakpoint, write, read and access watchpoints. */
+    public static final int HW_BREAK = 1, WATCH_WRITE = 2, WATCH_READ = 3, WATCH_ACCESS = 4;
+    private static final int EFLAGS_RF = 0x10000;
+    /**
+     * The debugger's debug-register slots (DR0-DR3, the same slot on every CPU): the Z type
+     * using slot n, or 0 when it is free; its linear address and length. A slot whose enable
+     * bits the guest has set in any CPU's DR7 is the guest's and never taken.
+     */
+    private final int[] hwType = new int[4], hwAddr = new int[4], hwLen = new int[4];
+    /** The slot whose hit stopped the target, -1 for none. */
+    private int stopSlot = -1;
+
     public DebugGate(DebugTarget target) {
         this.target = target;
     }
@@ -64,6 +76,26 @@ public final class DebugGate {
             pendingStop(cpuIndex, SIGTRAP, true);
             return ExitAction.STOP;
         }
+        if (exit.vector() == 1) {
+            int dr6 = cpu.dr(6);
+            int ours = dr6 & debuggerSlots();
+            if (ours != 0) {
+                int slot = Integer.numberOfTrailingZeros(ours);
+                cpu.setDr(6, dr6 & ~ours);
+                if (hwType[slot] == HW_BREAK) {
+                    // a fault before the instruction: RF lets it run once when the target resumes
+                    cpu.setEip(exit.eip());
+                    cpu.setEflags(cpu.eflags() | EFLAGS_RF);
+                }
+                if (cpuIndex == steppingCpu) {
+                    if (!steppingHadTf) cpu.setEflags(cpu.eflags() & ~EFLAGS_TF);
+                    steppingCpu = -1;
+                }
+                pendingStop(cpuIndex, SIGTRAP, false);
+                stopSlot = slot;
+                return ExitAction.STOP;
+            }
+        }
         if (exit.vector() == 1 && cpuIndex == steppingCpu) {
             if (!steppingHadTf) {
                 cpu.setEflags(cpu.eflags() & ~EFLAGS_TF);
@@ -76,6 +108,7 @@ public final class DebugGate {
     }
 
     private void pendingStop(int cpuIndex, int signal, boolean breakpoint) {
+        stopSlot = -1;
         stopCpu = cpuIndex;
         stopSignal = signal;
         stopAtBreakpoint = breakpoint;
@@ -142,6 +175,7 @@ public final class DebugGate {
                 return;
             }
             stopCpu = 0;
+            stopSlot = -1;
             stopSignal = SIGINT;
             stopAtBreakpoint = false;
             breakRequested = true;
@@ -189,6 +223,91 @@ public final class DebugGate {
 
     public synchronized boolean stopAtBreakpoint() {
         return stopAtBreakpoint;
+    }
+
+    /**
+     * What hardware breakpoint or watchpoint stopped the target (1.2): {type, linear address} with
+     * a type of {@link #HW_BREAK}..{@link #WATCH_ACCESS}, or null when none did.
+     */
+    public synchronized int[] stopWatch() {
+        return stopSlot < 0 || hwType[stopSlot] == 0 ? null : new int[] {hwType[stopSlot], hwAddr[stopSlot]};
+    }
+
+    /** Bit n set when DRn is the debugger's. */
+    private int debuggerSlots() {
+        int m = 0;
+        for (int i = 0; i < 4; i++) {
+            if (hwType[i] != 0) m |= 1 << i;
+        }
+        return m;
+    }
+
+    /**
+     * Sets a hardware breakpoint ({@link #HW_BREAK}) or watchpoint (1.2) through the CPUs' debug
+     * registers: a free DR0-DR3 slot on every CPU of the target, with DR7's R/W and LEN as the
+     * Intel SDM gives them (execute; write; read or write, as x86 has no read-only watch, so a
+     * read watchpoint also reports writes, as gdb's own x86 code does). Costs nothing while none
+     * is set (the CPU checks data accesses only while a DR7 data breakpoint is enabled).
+     *
+     * @return false if the length is not 1, 2 or 4 aligned to it (1 for an execute
+     *     breakpoint), or every slot is taken (by the debugger or the guest's own DR7)
+     */
+    public synchronized boolean insertHardware(int type, int linear, int length) {
+        requireStopped();
+        if (type < HW_BREAK || type > WATCH_ACCESS) throw new IllegalArgumentException("Z type " + type);
+        if (type == HW_BREAK ? length != 1 && length != 0 : length != 1 && length != 2 && length != 4 || (linear & (length - 1)) != 0) {
+            return false;
+        }
+        int len = type == HW_BREAK ? 1 : length;
+        for (int i = 0; i < 4; i++) {
+            if (hwType[i] == type && hwAddr[i] == linear && hwLen[i] == len) return true;
+        }
+        for (int i = 0; i < 4; i++) {
+            if (hwType[i] != 0 || guestUses(i)) continue;
+            hwType[i] = type;
+            hwAddr[i] = linear;
+            hwLen[i] = len;
+            int rw = type == HW_BREAK ? 0 : type == WATCH_WRITE ? 1 : 3;
+            int lenBits = len == 1 ? 0 : len == 2 ? 1 : 3;
+            for (int c = 0; c < target.cpuCount(); c++) {
+                X86Cpu cpu = target.cpu(c);
+                cpu.setDr(i, linear);
+                int dr7 = cpu.dr(7) & ~(0xF << (16 + 4 * i));
+                cpu.setDr(7, dr7 | (rw | lenBits << 2) << (16 + 4 * i) | 1 << (2 * i));
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Removes a hardware breakpoint or watchpoint (1.2); false if there is none such. */
+    public synchronized boolean removeHardware(int type, int linear, int length) {
+        requireStopped();
+        int len = type == HW_BREAK ? 1 : length;
+        for (int i = 0; i < 4; i++) {
+            if (hwType[i] == type && hwAddr[i] == linear && hwLen[i] == len) {
+                freeSlot(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void freeSlot(int i) {
+        hwType[i] = 0;
+        for (int c = 0; c < target.cpuCount(); c++) {
+            X86Cpu cpu = target.cpu(c);
+            cpu.setDr(7, cpu.dr(7) & ~(0xF << (16 + 4 * i)) & ~(3 << (2 * i)));
+            cpu.setDr(i, 0);
+        }
+    }
+
+    /** Whether the guest enabled DRn (L or G) on any CPU. */
+    private boolean guestUses(int i) {
+        for (int c = 0; c < target.cpuCount(); c++) {
+            if ((target.cpu(c).dr(7) & 3 << (2 * i)) != 0) return true;
+        }
+        return false;
     }
 
     /** Resumes the stopped target; with {@code stepCpu} &gt;= 0 that CPU executes one instruction and stops again. */
@@ -263,6 +382,9 @@ public final class DebugGate {
         if (stopped) {
             for (Integer linear : breakpoints.keySet().toArray(new Integer[0])) {
                 removeBreakpoint(linear);
+            }
+            for (int i = 0; i < 4; i++) {
+                if (hwType[i] != 0) freeSlot(i);
             }
             if (steppingCpu >= 0 && !steppingHadTf) {
                 X86Cpu cpu = target.cpu(steppingCpu);

@@ -5,7 +5,7 @@
  * serves one gdb client at a time on a loopback port.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.debug.gdbstub;
 
 import org.osgi.annotation.bundle.Export;

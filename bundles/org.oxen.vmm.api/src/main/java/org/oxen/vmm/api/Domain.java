@@ -39,6 +39,14 @@ public interface Domain {
     /** Sum of the vcpus' CPU time. */
     long cpuTimeNanos();
 
+    /**
+     * Events that became pending in this domain (1.10): a port's pending bit set that was clear,
+     * by a peer's send, a virq, an IPI or a Domain-0 component.
+     */
+    default long eventsDelivered() {
+        return 0;
+    }
+
     /** The reason the guest gave to SCHEDOP_shutdown, or CRASH when the hypervisor crashed it. */
     Optional<ShutdownReason> shutdownReason();
 

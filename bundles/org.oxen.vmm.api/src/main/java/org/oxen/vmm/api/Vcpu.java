@@ -24,4 +24,31 @@ public interface Vcpu {
 
     /** The pCPU it last ran on, -1 if never. */
     int lastPcpu();
+
+    /**
+     * Hypercalls of number {@code nr} this vcpu made (1.10), multicall entries included (a
+     * multicall counts once itself and once per entry); 0 for a number outside
+     * 0..{@link #HYPERCALL_NUMBERS}-1 or a vcpu that makes none (HVM).
+     */
+    default long hypercalls(int nr) {
+        return 0;
+    }
+
+    /** The size of the hypercall table {@link #hypercalls(int)} counts (1.10). */
+    int HYPERCALL_NUMBERS = 64;
+
+    /** Times this vcpu left guest code for the hypervisor, by reason (1.10). */
+    default long exits(VcpuExit reason) {
+        return 0;
+    }
+
+    /** Event upcalls the hypervisor delivered to this vcpu (bounces to its event callback, 1.10). */
+    default long upcalls() {
+        return 0;
+    }
+
+    /** Events this vcpu sent (EVTCHNOP_send, 1.10). */
+    default long eventsSent() {
+        return 0;
+    }
 }

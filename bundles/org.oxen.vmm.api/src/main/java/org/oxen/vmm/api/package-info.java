@@ -22,11 +22,13 @@
  * ({@link org.oxen.vmm.api.PvConsoleRing}), where a console backend finds that ring.
  * 1.8: {@link org.oxen.vmm.api.Domains#setMaxMemory} (XEN_DOMCTL_max_mem: xl mem-max, mem-set).
  * 1.9: {@link org.oxen.vmm.api.Domain#consoleInput}, keys for an HVM domain's serial console.
+ * 1.10: counters for metrics: a vcpu's hypercalls by number, exits by {@link org.oxen.vmm.api.VcpuExit},
+ * upcalls and events sent; a domain's events delivered.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.9.0")
+@Version("1.10.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

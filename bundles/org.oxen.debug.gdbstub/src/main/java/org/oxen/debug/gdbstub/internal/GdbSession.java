@@ -196,8 +196,12 @@ public final class GdbSession {
         if (gate.isEnded()) {
             return endReply();
         }
-        return "T" + Hex.byte2(gate.stopSignal()) + "thread:" + Hex.byte2(gate.stopCpu() + 1) + ";"
-                + (gate.stopAtBreakpoint() ? "swbreak:;" : "");
+        int[] watch = gate.stopWatch();
+        String why = gate.stopAtBreakpoint() ? "swbreak:;" : watch == null ? ""
+                : watch[0] == DebugGate.HW_BREAK ? "hwbreak:;"
+                : (watch[0] == DebugGate.WATCH_WRITE ? "watch:" : watch[0] == DebugGate.WATCH_READ ? "rwatch:" : "awatch:")
+                        + Integer.toHexString(watch[1]) + ";";
+        return "T" + Hex.byte2(gate.stopSignal()) + "thread:" + Hex.byte2(gate.stopCpu() + 1) + ";" + why;
     }
 
     private String endReply() {
@@ -210,10 +214,19 @@ public final class GdbSession {
         if (f.length < 3) {
             return "E01";
         }
-        if (!f[0].equals("0")) {
-            return ""; // hardware breakpoints and watchpoints: not offered
-        }
+        int type = Integer.parseInt(f[0]);
         int addr = (int) Long.parseLong(f[1], 16);
+        if (type >= DebugGate.HW_BREAK && type <= DebugGate.WATCH_ACCESS) {
+            int len = Integer.parseInt(f[2].split(";")[0], 16);
+            if (p.charAt(0) == 'Z') {
+                return gate.insertHardware(type, addr, len) ? "OK" : "E0E";
+            }
+            gate.removeHardware(type, addr, len);
+            return "OK";
+        }
+        if (type != 0) {
+            return ""; // no other kind: gdb falls back
+        }
         if (p.charAt(0) == 'Z') {
             return gate.insertBreakpoint(gCpu, addr) ? "OK" : "E0E";
         }
@@ -241,7 +254,7 @@ public final class GdbSession {
 
     private String query(String p) {
         if (p.startsWith("qSupported")) {
-            return "PacketSize=" + Integer.toHexString(PACKET_SIZE) + ";qXfer:features:read+;swbreak+;QStartNoAckMode+";
+            return "PacketSize=" + Integer.toHexString(PACKET_SIZE) + ";qXfer:features:read+;swbreak+;hwbreak+;QStartNoAckMode+";
         }
         if (p.startsWith("qXfer:features:read:")) {
             return TargetDescription.read(p.substring("qXfer:features:read:".length()));

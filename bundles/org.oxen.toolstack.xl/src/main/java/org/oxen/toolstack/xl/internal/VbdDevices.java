@@ -64,13 +64,19 @@ public final class VbdDevices {
                 if (t.read(fe + "/backend").isPresent() || t.read(be + "/frontend").isPresent()) {
                     throw new XenstoreException("EEXIST", "domain " + domid + " already has vbd " + disk.devid());
                 }
+                // each directory's permissions before its nodes, as libxl__device_generic_add does:
+                // a node takes its parent's permissions when it is made, so the frontend can read
+                // the backend's state, sectors and features, and the backend the frontend's keys
+                t.mkdir(fe);
+                t.setPermissions(fe, List.of("n" + domid, "r0"));
+                t.mkdir(be);
+                t.setPermissions(be, List.of("n0", "r" + domid));
                 t.write(fe + "/backend", be);
                 t.write(fe + "/backend-id", "0");
                 t.write(fe + "/state", "1");
                 t.write(fe + "/virtual-device", Integer.toString(disk.devid()));
                 t.write(fe + "/device-type", devtype);
                 t.write(fe + "/trusted", "1");
-                t.setPermissions(fe, List.of("n" + domid, "r0"));
                 t.write(be + "/frontend", fe);
                 t.write(be + "/frontend-id", Integer.toString(domid));
                 t.write(be + "/online", "1");
@@ -83,7 +89,6 @@ public final class VbdDevices {
                 t.write(be + "/bootable", "1");
                 t.write(be + "/device-type", devtype);
                 t.write(be + "/discard-enable", disk.discard() && !disk.readOnly() ? "1" : "0");
-                t.setPermissions(be, List.of("n0", "r" + domid));
                 if (t.commit()) return;
             }
         }

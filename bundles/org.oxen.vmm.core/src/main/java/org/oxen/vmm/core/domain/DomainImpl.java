@@ -71,6 +71,8 @@ public final class DomainImpl implements Domain, SchedDomain {
      * Vcpus in SCHEDOP_poll or about to be (Xen's d-&gt;poll_mask, as a count): a sender looks at
      * the pollers only when it is non-zero. Raised before the poller checks for pending ports.
      */
+    /** Metrics: ports newly set pending in this domain (any sender, any thread: atomic, never locked). */
+    public final java.util.concurrent.atomic.AtomicLong eventsDelivered = new java.util.concurrent.atomic.AtomicLong();
     public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
@@ -297,6 +299,11 @@ public final class DomainImpl implements Domain, SchedDomain {
     @Override
     public List<Vcpu> vcpus() {
         return List.of(vcpus);
+    }
+
+    @Override
+    public long eventsDelivered() {
+        return eventsDelivered.get();
     }
 
     @Override

@@ -46,6 +46,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
      * by (an HVM vcpu: its own paging over the P2M), or 0: its CR3 (PV).
      */
     public int linearSpace;
+    /** Metrics: hypercalls, exits, upcalls, events sent (single writer: the pCPU running this vcpu). */
+    public final VcpuCounters counters = new VcpuCounters();
     /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
     public volatile boolean yieldRequested;
 
@@ -435,6 +437,26 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     @Override
     public long instructions() {
         return cpu.instructionCount();
+    }
+
+    @Override
+    public long hypercalls(int nr) {
+        return counters.hypercalls(nr);
+    }
+
+    @Override
+    public long exits(org.oxen.vmm.api.VcpuExit reason) {
+        return counters.exits(reason);
+    }
+
+    @Override
+    public long upcalls() {
+        return counters.upcalls();
+    }
+
+    @Override
+    public long eventsSent() {
+        return counters.eventsSent();
     }
 
     @Override

@@ -23,6 +23,7 @@ final class TwoLevel {
     static void setPending(DomainImpl d, VcpuImpl v, int port) {
         Ram ram = d.ram();
         if (ram.testAndSetBit32(word(d, SharedInfo.EVTCHN_PENDING, port), port & 31)) return;
+        d.eventsDelivered.incrementAndGet();
         if ((ram.readVolatile32(word(d, SharedInfo.EVTCHN_MASK, port)) & 1 << (port & 31)) == 0
                 && !ram.testAndSetBit32(v.vcpuInfoAddress() + SharedInfo.VI_PENDING_SEL, port >>> 5)) {
             markEventsPending(v);

@@ -86,6 +86,7 @@ final class EventChannelHypercalls {
             case EventChannel.OP_CLOSE:
                 return ev.close(g.read32(cr3, a));
             case EventChannel.OP_SEND:
+                v.counters.eventSent();
                 return ev.send(g.read32(cr3, a));
             case EventChannel.OP_STATUS: {
                 int dom = g.read16(cr3, a + EventChannel.STATUS_DOM);

@@ -178,6 +178,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= t.length || t[nr] == null) {
             return -Errno.ENOSYS;
         }
+        v.counters.hypercall(nr);
         try {
             return t[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
         } catch (GuestFault f) {

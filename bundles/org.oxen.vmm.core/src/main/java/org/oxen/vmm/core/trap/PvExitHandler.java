@@ -63,6 +63,7 @@ public final class PvExitHandler implements ExitHandler {
 
     @Override
     public ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+        v.counters.exit(exit.reason());
         try {
             handle(cpu, exit);
         } catch (RuntimeException | StackOverflowError e) {

@@ -84,6 +84,49 @@ class DomainDebugTest {
     }
 
     @Test
+    void gdbHardwareBreakpointAndWatchpointsInAPvKernel() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 2);
+        try {
+            DomainImpl d = create(vmm, "target", "gdbtarget", "");
+            awaitConsole(d, "waiting for a debugger");
+            Path elf = dir.resolve("gdbtarget.elf");
+            Files.write(elf, GuestImages.load(GuestImages.Flavor.PV, "gdbtarget"));
+            try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0)) {
+                String out = gdb(elf, stub.port(),
+                        "hbreak tick",
+                        "set var *(int*)&go = 1",
+                        "continue",
+                        "p/x $eip",
+                        "p *(int*)&counter",
+                        "delete",
+                        "watch *(int*)&counter",
+                        "continue",
+                        "p *(int*)&counter",
+                        "delete",
+                        "rwatch *(int*)&counter",
+                        "continue",
+                        "p *(int*)&counter",
+                        "delete",
+                        "detach");
+                assertTrue(out.contains("Hardware assisted breakpoint 1 at"), out);
+                assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
+                assertTrue(out.contains("Hardware watchpoint 2: *(int*)&counter") && out.contains("New value = 1"), out);
+                assertTrue(out.contains("Hardware read watchpoint 3: *(int*)&counter") && out.contains("Value = 2"), out);
+                List<String> v = GdbBatch.values(out);
+                int tick = printed(d, "tick");
+                assertEquals(List.of(hex(tick), "0", "1", "2"), v,
+                        "stopped before tick's increment, then after the first and second: " + out);
+                assertTrue(out.contains("[Inferior 1 (Remote target) detached]"), out);
+            }
+            assertTrue(d.awaitShutdown(30, TimeUnit.SECONDS), d.consoleOutput());
+            assertTrue(d.consoleOutput().contains("RESULT: PASS"), "five ticks counted: " + d.consoleOutput());
+            assertEquals(0, vmm.internalErrors());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    @Test
     void aStoppedDomainIsPausedWhileItsNeighbourRunsOnAndTheGuardRefusesOtherMemory() throws Exception {
         Vmm vmm = new Vmm(64L << 20, 1); // one pCPU: the neighbour can only run if the stop freed it
         try {

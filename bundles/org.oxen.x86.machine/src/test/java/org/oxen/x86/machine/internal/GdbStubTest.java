@@ -67,6 +67,54 @@ class GdbStubTest {
     }
 
     @Test
+    void gdbHardwareBreakpointAndWatchpointsStopWhereTheyShould() throws Exception {
+        MachineManager m = TestBoards.manager();
+        Path elf = Guests.kernel("gdbtarget", dir);
+        Machine machine = m.boot(MachineDescription.pc(), BootImage.read(elf));
+        try (GdbServer stub = GdbServer.start(machine.debugTarget(), 0)) {
+            this.machine = machine;
+            String out = gdb(elf, stub.port(),
+                    "hbreak tick",
+                    "set var *(int*)&go = 1",
+                    "continue",
+                    "p $eip == (int)&tick",
+                    "p *(int*)&counter",
+                    "delete",
+                    "watch *(int*)&counter",
+                    "continue",
+                    "p *(int*)&counter",
+                    "p $eip == (int)&tick + 6",
+                    "delete",
+                    "rwatch *(int*)&counter",
+                    "continue",
+                    "p *(int*)&counter",
+                    "delete",
+                    "awatch *(int*)&counter",
+                    "continue",
+                    "p *(int*)&counter",
+                    "delete",
+                    "detach");
+            assertTrue(out.contains("Hardware assisted breakpoint 1 at 0x"), out);
+            assertTrue(out.contains("\nBreakpoint 1, 0x00") && out.contains(" in tick ()"), out);
+            assertTrue(out.contains("Hardware watchpoint 2: *(int*)&counter"), out);
+            assertTrue(out.contains("Old value = 0") && out.contains("New value = 1"), out);
+            assertTrue(out.contains("Hardware read watchpoint 3: *(int*)&counter"), out);
+            assertTrue(out.contains("Hardware access (read/write) watchpoint 4: *(int*)&counter"), out);
+            List<String> values = GdbBatch.values(out);
+            assertEquals("1", values.get(0), "the execute breakpoint stops before tick's first instruction: " + out);
+            assertEquals("0", values.get(1), "counter before the first increment: " + out);
+            assertEquals("1", values.get(2), "the write watchpoint stops after the increment: " + out);
+            assertEquals("1", values.get(3), "right after tick's incl: " + out);
+            assertEquals("2", values.get(4), "the read watchpoint stops after the next tick's incl read it: " + out);
+            assertEquals("3", values.get(5), "the access watchpoint stops at the third increment: " + out);
+            assertTrue(out.contains("[Inferior 1 (Remote target) detached]"), out);
+        }
+        assertTrue(machine.awaitEnd(Duration.ofSeconds(30)), "the machine runs on after detach");
+        assertEquals(33, machine.exitStatus(), "the kernel counted five ticks: " + machine.console("debugcon"));
+        assertTrue(machine.console("debugcon").contains("RESULT: PASS"), machine.console("debugcon"));
+    }
+
+    @Test
     void garbageAndBadChecksumsAreRefusedAndTheStubGoesOn() throws Exception {
         MachineManager m = TestBoards.manager();
         Machine machine = m.boot(MachineDescription.pc(), BootImage.read(Guests.kernel("gdbtarget", dir)));

@@ -205,6 +205,7 @@ public final class HvmVcpuArch implements VcpuArch {
          * everything else is the CPU's own.
          */
         ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+            vcpu.counters.exit(exit.reason());
             if (exit.reason() == ExitReason.VMCALL) {
                 cpu.setEip(exit.nextEip());
                 vcpu.hypercallInsnLength = VMCALL_LENGTH;

@@ -136,6 +136,7 @@ public final class PvVcpuArch implements VcpuArch {
         }
         if (pv.eventEip() != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
             bouncer.deliver(v, pv.eventCs(), pv.eventEip(), true, -1, v.cpu().eip(), "event upcall");
+            v.counters.upcall();
         }
     }
 

@@ -1,0 +1,75 @@
+package org.oxen.vmm.core.domain;
+
+import org.oxen.vmm.api.Vcpu;
+import org.oxen.vmm.api.VcpuExit;
+import org.oxen.x86.cpu.ExitReason;
+
+/**
+ * A vcpu's counters for metrics (Xen's perfc, per vcpu): hypercalls by number, exits by reason,
+ * event upcalls delivered and events sent.
+ *
+ * <p>Design: plain {@code long} slots bumped with {@code ++} on the hot path: no allocation, no
+ * lock, no atomic instruction. Locking: single writer — only the pCPU thread running the vcpu
+ * counts (hypercalls, exits, upcalls happen on it; a vcpu runs on one pCPU at a time and moves
+ * between pCPUs through the scheduler's locks, which order the writes). Readers (metrics, xl)
+ * on other threads read without synchronization and may see a value a few events old; a 64-bit
+ * JVM never tears a long.
+ */
+public final class VcpuCounters {
+
+    private static final ExitReason[] CPU_REASONS = ExitReason.values();
+    /**
+     * The CPU's exit reason for each {@link VcpuExit} (matched by name), -1 for one the CPU does
+     * not have: the API's enum and the CPU's may grow apart (a reason the API does not name yet
+     * is counted but not shown), never fail.
+     */
+    private static final int[] CPU_ORDINAL = new int[VcpuExit.values().length];
+
+    static {
+        for (VcpuExit r : VcpuExit.values()) {
+            CPU_ORDINAL[r.ordinal()] = -1;
+            for (ExitReason c : CPU_REASONS) {
+                if (c.name().equals(r.name())) CPU_ORDINAL[r.ordinal()] = c.ordinal();
+            }
+        }
+    }
+
+    private final long[] hypercalls = new long[Vcpu.HYPERCALL_NUMBERS];
+    private final long[] exits = new long[CPU_REASONS.length];
+    private long upcalls;
+    private long eventsSent;
+
+    /** A hypercall of number {@code nr} (0 ≤ nr < {@link Vcpu#HYPERCALL_NUMBERS}, checked by the dispatcher). */
+    public void hypercall(int nr) {
+        hypercalls[nr]++;
+    }
+
+    public void exit(ExitReason reason) {
+        exits[reason.ordinal()]++;
+    }
+
+    public void upcall() {
+        upcalls++;
+    }
+
+    public void eventSent() {
+        eventsSent++;
+    }
+
+    long hypercalls(int nr) {
+        return nr >= 0 && nr < hypercalls.length ? hypercalls[nr] : 0;
+    }
+
+    long exits(VcpuExit reason) {
+        int i = CPU_ORDINAL[reason.ordinal()];
+        return i < 0 ? 0 : exits[i];
+    }
+
+    long upcalls() {
+        return upcalls;
+    }
+
+    long eventsSent() {
+        return eventsSent;
+    }
+}

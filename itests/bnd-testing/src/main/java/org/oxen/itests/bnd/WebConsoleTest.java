@@ -1,0 +1,515 @@
+package org.oxen.itests.bnd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.Domains;
+import org.oxen.vmm.api.Vcpu;
+
+/**
+ * The web console (org.oxen.webconsole on Felix HTTP Jetty) in the runtime's framework, over
+ * real HTTP on loopback: the token guards every route, the API creates and acts on domains as
+ * xl does, a domain's console works both ways over a WebSocket, hostile input is refused and the
+ * runtime goes on, /metrics and JMX agree with {@code xl list} and {@code xl top}, and Debian's
+ * headless Chromium uses the page as a person would.
+ */
+class WebConsoleTest {
+
+    @InjectBundleContext
+    BundleContext bc;
+
+    @InjectService(timeout = 10_000)
+    Domains domains;
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    private String base;
+    private String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private GogoSession gogo;
+
+    @BeforeEach
+    void findConsole() throws Exception {
+        token = bc.getProperty("oxen.web.token");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (base == null) {
+            ServiceReference<?>[] refs = bc.getAllServiceReferences("org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
+            if (refs != null) {
+                Object ep = refs[0].getProperty("osgi.http.endpoint");
+                String e = ep instanceof String[] a ? a[0] : ep instanceof java.util.Collection<?> c ? String.valueOf(c.iterator().next()) : (String) ep;
+                if (e != null && !e.endsWith(":0/")) base = e.endsWith("/") ? e.substring(0, e.length() - 1) : e;
+            }
+            if (base == null) {
+                if (System.nanoTime() > deadline) throw new AssertionError("no HTTP runtime endpoint");
+                Thread.sleep(50);
+            }
+        }
+        assertTrue(base.startsWith("http://127.0.0.1:"), "the console listens on loopback: " + base);
+        while (get("/api/domains", "Bearer " + token).statusCode() != 200) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the console's API never answered");
+            Thread.sleep(50);
+        }
+        gogo = new GogoSession(processor);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (Domain d : domains.list()) {
+            if (d.name().startsWith("wc-")) domains.destroy(d.id());
+        }
+        gogo.close();
+    }
+
+    private HttpResponse<String> get(String path, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (authorization != null) b.header("Authorization", authorization);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int create(String name, String kernel, String extra) throws Exception {
+        HttpResponse<String> r = post("/api/domains", "name = \"" + name + "\"\nkernel = \"" + kernel
+                + "\"\nmemory = 16\non_poweroff = \"destroy\"\n" + extra);
+        assertEquals(201, r.statusCode(), r.body());
+        return ((Double) MiniJson.object(r.body()).get("domid")).intValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> row(int domid) throws Exception {
+        for (Object o : MiniJson.array(get("/api/domains", "Bearer " + token).body())) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            if (((Double) m.get("id")).intValue() == domid) return m;
+        }
+        return null;
+    }
+
+    @Test
+    void everyRouteNeedsTheTokenAndAWrongOneGetsNothing() throws Exception {
+        for (String path : List.of("/", "/static/app.js", "/api/domains", "/metrics", "/console/1", "/no/such/thing")) {
+            HttpResponse<String> none = get(path, null);
+            assertEquals(401, none.statusCode(), path);
+            assertEquals("", none.body(), path + " without the token shows nothing");
+            HttpResponse<String> wrong = get(path, "Bearer not-the-token-at-all");
+            assertEquals(403, wrong.statusCode(), path);
+            assertEquals("", wrong.body(), path + " with a wrong token shows nothing");
+        }
+        HttpResponse<String> wrongQuery = get("/?token=" + token.substring(1) + "x", null);
+        assertEquals(403, wrongQuery.statusCode());
+        HttpResponse<String> wrongCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/api/domains"))
+                .header("Cookie", "oxen-token=" + token + "0").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, wrongCookie.statusCode());
+        assertEquals("", wrongCookie.body());
+
+        HttpResponse<String> page = get("/?token=" + token, null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<table id=\"domains\">"), page.body());
+        assertTrue(page.headers().firstValue("Set-Cookie").orElse("").contains("HttpOnly"), "the token becomes an HttpOnly cookie");
+        HttpResponse<String> byCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/api/domains"))
+                .header("Cookie", "oxen-token=" + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, byCookie.statusCode());
+        // a cross-site form post never acts with the cookie
+        HttpResponse<String> crossSite = http.send(HttpRequest.newBuilder(URI.create(base + "/api/domains"))
+                .header("Cookie", "oxen-token=" + token).header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("name=\"wc-x\"")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, crossSite.statusCode());
+        assertTrue(domains.find("wc-x").isEmpty());
+    }
+
+    @Test
+    void theApiCreatesFromXlCfgTextAndActsAsXlDoes() throws Exception {
+        int id = create("wc-api", "guest:console", "");
+        Map<String, Object> r = row(id);
+        assertEquals("wc-api", r.get("name"));
+        assertEquals(16384.0, r.get("memoryKiB"));
+        assertEquals(1.0, r.get("vcpus"));
+        assertEquals("Pool-0", r.get("pool"));
+        assertEquals("credit", r.get("scheduler"));
+
+        HttpResponse<String> pause = post("/api/domains/" + id + "/pause", "");
+        assertEquals(200, pause.statusCode(), pause.body());
+        assertEquals("p", row(id).get("state"));
+        assertEquals("p", String.valueOf(domains.find(id).orElseThrow().state().letter()));
+        assertEquals(200, post("/api/domains/" + id + "/unpause", "").statusCode());
+        assertTrue(!"p".equals(row(id).get("state")));
+
+        // the same parser and checks as xl create: a clash and a syntax error, each with its reason
+        HttpResponse<String> clash = post("/api/domains", "name = \"wc-api\"\nkernel = \"guest:console\"\nmemory = 16\n");
+        assertEquals(400, clash.statusCode());
+        assertTrue(clash.body().contains("Domain 'wc-api' already exists"), clash.body());
+        HttpResponse<String> bad = post("/api/domains", "name = \"wc-bad\"\nmemory = = 16\n");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("web-console.cfg:2:"), bad.body());
+        HttpResponse<String> unknownAction = post("/api/domains/" + id + "/format-disk", "");
+        assertEquals(404, unknownAction.statusCode());
+
+        HttpResponse<String> pools = get("/api/pools", "Bearer " + token);
+        assertTrue(pools.body().contains("\"name\":\"Pool-0\"") && pools.body().contains("\"name\":\"wc-api\""), pools.body());
+        assertTrue(pools.body().contains("\"name\":\"weight\""), "Credit's parameters: " + pools.body());
+
+        HttpResponse<String> destroy = post("/api/domains/" + id + "/destroy", "");
+        assertEquals(200, destroy.statusCode(), destroy.body());
+        assertEquals(null, row(id));
+        HttpResponse<String> again = post("/api/domains/" + id + "/destroy", "");
+        assertEquals(409, again.statusCode());
+        assertTrue(again.body().contains("does not exist"), again.body());
+    }
+
+    @Test
+    void aDomainsConsoleWorksBothWaysOverAWebSocket() throws Exception {
+        int id = create("wc-ws", "guest:console", "");
+        StringBuilder screen = new StringBuilder();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                .buildAsync(URI.create(base.replace("http:", "ws:") + "/console/" + id), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+                        byte[] b = new byte[data.remaining()];
+                        data.get(b);
+                        synchronized (screen) {
+                            screen.append(new String(b, StandardCharsets.UTF_8));
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).get(30, TimeUnit.SECONDS);
+        awaitScreen(screen, "type help", "the guest's banner");
+        ws.sendText("echo through the socket\r", true).get(10, TimeUnit.SECONDS);
+        awaitScreen(screen, "\nthrough the socket", "the guest's answer");
+        ws.sendText("poweroff\r", true).get(10, TimeUnit.SECONDS);
+        awaitScreen(screen, "RESULT: PASS", "the guest powering off");
+        ws.abort();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (domains.find(id).isPresent()) {
+            assertTrue(System.nanoTime() < deadline, "the domain ends (on_poweroff = destroy)");
+            Thread.sleep(20);
+        }
+    }
+
+    private static void awaitScreen(StringBuilder screen, String text, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            synchronized (screen) {
+                if (screen.toString().replace("\r", "").contains(text)) return;
+                if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + screen);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** A raw WebSocket after a proper handshake, to send frames no well-behaved client sends. */
+    private Socket rawSocket(int domid) throws Exception {
+        URI u = URI.create(base);
+        Socket s = new Socket(u.getHost(), u.getPort());
+        s.setSoTimeout(30_000);
+        String key = Base64.getEncoder().encodeToString("0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(("GET /console/" + domid + " HTTP/1.1\r\nHost: " + u.getAuthority()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key
+                + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String head = readHead(s.getInputStream());
+        assertTrue(head.startsWith("HTTP/1.1 101"), head);
+        return s;
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) break;
+            b.write(c);
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads frames until a close frame; returns its code (the guest's output frames before it are skipped). */
+    private static int closeCode(Socket s) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        while (true) {
+            int b0 = in.readUnsignedByte(), b1 = in.readUnsignedByte();
+            long len = b1 & 0x7F;
+            if (len == 126) len = in.readUnsignedShort();
+            else if (len == 127) len = in.readLong();
+            byte[] p = new byte[(int) len];
+            in.readFully(p);
+            if ((b0 & 0x0F) == 8) {
+                assertTrue(in.read() < 0, "the server closes the connection after its close frame");
+                return (p[0] & 0xFF) << 8 | p[1] & 0xFF;
+            }
+        }
+    }
+
+    @Test
+    void malformedWebSocketFramesAreRefusedAndTheRuntimeGoesOn() throws Exception {
+        int id = create("wc-hostile", "guest:console", "");
+        byte[][] hostile = {
+            {(byte) 0x81, 0x05, 'h', 'e', 'l', 'l', 'o'}, // unmasked client frame
+            {(byte) 0xC1, (byte) 0x81, 1, 2, 3, 4, 'x'}, // RSV1 without an extension
+            {(byte) 0x83, (byte) 0x81, 1, 2, 3, 4, 'x'}, // reserved data opcode 3
+            {(byte) 0x80, (byte) 0x81, 1, 2, 3, 4, 'x'}, // continuation without a start
+            {(byte) 0x09, (byte) 0x80, 1, 2, 3, 4}, // fragmented ping
+            {(byte) 0x89, (byte) 0xFE, 0, (byte) 200, 1, 2, 3, 4}, // ping of 200 bytes
+            {(byte) 0x81, (byte) 0xFF, (byte) 0x80, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4}, // a 64-bit length with its top bit set
+            {(byte) 0x81, (byte) 0xFF, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, 1, 2, 3, 4}, // a 2^63-1 byte message: too big, refused before reading
+            {(byte) 0x81, (byte) 0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4}, // 4 GiB: too big, refused before reading
+            {(byte) 0x81, (byte) 0x82, 0, 0, 0, 0, (byte) 0xC3, (byte) 0x28}, // text that is not UTF-8
+        };
+        int[] codes = {1002, 1002, 1002, 1002, 1002, 1002, 1002, 1009, 1009, 1007};
+        for (int i = 0; i < hostile.length; i++) {
+            try (Socket s = rawSocket(id)) {
+                OutputStream out = s.getOutputStream();
+                out.write(hostile[i]);
+                out.flush();
+                assertEquals(codes[i], closeCode(s), "frame " + i);
+            }
+        }
+        // a client that vanishes mid-frame: the server just drops it
+        try (Socket s = rawSocket(id)) {
+            s.getOutputStream().write(new byte[] {(byte) 0x81, (byte) 0xFE, 0x10});
+        }
+        // not a handshake at all
+        HttpResponse<String> notWs = get("/console/" + id, "Bearer " + token);
+        assertEquals(400, notWs.statusCode());
+        // the runtime goes on: the console still answers a proper client, the API still answers
+        aDomainsConsoleAnswersARawClient(id);
+        assertEquals(200, get("/api/domains", "Bearer " + token).statusCode());
+    }
+
+    private void aDomainsConsoleAnswersARawClient(int id) throws Exception {
+        try (Socket s = rawSocket(id)) {
+            byte[] line = "echo still here\r".getBytes(StandardCharsets.US_ASCII);
+            byte[] f = new byte[6 + line.length];
+            f[0] = (byte) 0x81;
+            f[1] = (byte) (0x80 | line.length);
+            byte[] mask = {9, 8, 7, 6};
+            System.arraycopy(mask, 0, f, 2, 4);
+            for (int i = 0; i < line.length; i++) f[6 + i] = (byte) (line[i] ^ mask[i & 3]);
+            s.getOutputStream().write(f);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            StringBuilder got = new StringBuilder();
+            while (!got.toString().replace("\r", "").contains("\nstill here")) {
+                in.readUnsignedByte();
+                int len = in.readUnsignedByte() & 0x7F;
+                if (len == 126) len = in.readUnsignedShort();
+                byte[] p = new byte[len];
+                in.readFully(p);
+                got.append(new String(p, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void pathTraversalAndOversizedRequestsAreRefused() throws Exception {
+        URI u = URI.create(base);
+        for (String path : List.of("/static/../../../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd",
+                "/static/..%2f..%2fMETA-INF%2fMANIFEST.MF", "/static/%2e%2e%2fbnd.bnd", "/static/app.js/../../../etc/passwd",
+                "/static//etc/passwd", "/static/..\\..\\etc\\passwd", "/static/APP.JS", "/static/index.html%00.js",
+                "/../../etc/passwd", "/static/webconsole/app.js", "/static/")) {
+            try (Socket s = new Socket(u.getHost(), u.getPort())) {
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + u.getAuthority() + "\r\nAuthorization: Bearer "
+                        + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                int status = Integer.parseInt(answer.substring(9, 12));
+                assertTrue(status == 404 || status == 400, path + " -> " + answer.substring(0, Math.min(200, answer.length())));
+                assertFalse(answer.contains("root:") || answer.contains("Bundle-") || answer.contains("-privatepackage"), path);
+            }
+        }
+        assertEquals(200, get("/static/app.js", "Bearer " + token).statusCode());
+
+        // a body beyond an xl.cfg's 1 MiB: 413, nothing read, nothing created
+        String big = "name = \"wc-big\"\n# " + "x".repeat(2 << 20) + "\n";
+        HttpResponse<String> r = post("/api/domains", big);
+        assertEquals(413, r.statusCode());
+        assertTrue(domains.find("wc-big").isEmpty());
+        // a header beyond the server's buffer: refused by Jetty before any servlet
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET /api/domains HTTP/1.1\r\nHost: " + u.getAuthority() + "\r\nX-Big: " + "y".repeat(64 << 10)
+                    + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 431") || answer.startsWith("HTTP/1.1 400"), answer);
+        }
+        // garbage instead of HTTP
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(new byte[] {0, 1, 2, (byte) 0xFF, '\r', '\n', '\r', '\n'});
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 400"), answer);
+        }
+        assertEquals(200, get("/api/domains", "Bearer " + token).statusCode(), "the runtime goes on");
+    }
+
+    private static final Pattern LIST_ROW = Pattern.compile("(?m)^(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)\\s+([0-9.]+)$");
+
+    private static Map<String, Double> scrape(String text, String metric, String domid) {
+        Map<String, Double> m = new java.util.TreeMap<>();
+        Pattern p = Pattern.compile("(?m)^" + metric + "\\{domid=\"" + domid + "\"([^}]*)\\} (\\S+)$");
+        Matcher x = p.matcher(text);
+        while (x.find()) m.put(x.group(1), Double.parseDouble(x.group(2)));
+        return m;
+    }
+
+    @Test
+    void metricsAndJmxAgreeWithXlListAndXlTop() throws Exception {
+        int id = create("wc-metrics", "guest:cpubench", "extra = \"loop=20000 mix=50 repeat=0\"\n");
+        Domain d = domains.find(id).orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (d.vcpus().get(0).hypercalls(org.oxen.vmm.abi.Hypercall.CONSOLE_IO) + d.vcpus().get(0).hypercalls(
+                org.oxen.vmm.abi.Hypercall.EVENT_CHANNEL_OP) == 0 || d.cpuTimeNanos() < 200_000_000L) {
+            assertTrue(System.nanoTime() < deadline, "cpubench runs and makes hypercalls");
+            Thread.sleep(20);
+        }
+        // paused, every counter stands still: the three readers must agree exactly
+        assertEquals("", gogo.run("xl pause wc-metrics"));
+        Thread.sleep(100);
+        String metrics = get("/metrics", "Bearer " + token).body();
+        String list = gogo.run("xl list wc-metrics");
+        String top = gogo.run("xl top -b -i 1");
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("org.oxen:type=Domain,domid=" + id);
+
+        Matcher row = LIST_ROW.matcher(list);
+        assertTrue(row.find(), list);
+        long xlMemMiB = Long.parseLong(row.group(3));
+        int xlVcpus = Integer.parseInt(row.group(4));
+        double xlTime = Double.parseDouble(row.group(6));
+        String sid = Integer.toString(id);
+        assertEquals(xlMemMiB << 20, scrape(metrics, "oxen_domain_memory_bytes", sid).get(",name=\"wc-metrics\"").longValue());
+        assertEquals(xlMemMiB << 10, ((Long) jmx.getAttribute(name, "MemoryKiB")).longValue());
+        assertEquals(xlVcpus, scrape(metrics, "oxen_domain_vcpus", sid).get(",name=\"wc-metrics\"").intValue());
+        assertEquals(xlVcpus, ((Integer) jmx.getAttribute(name, "Vcpus")).intValue());
+        double cpu = scrape(metrics, "oxen_domain_cpu_seconds_total", sid).get(",name=\"wc-metrics\"");
+        assertEquals(xlTime, Math.round(cpu * 10) / 10.0, 0.05, "xl list Time(s) is the same CPU time");
+        assertEquals((long) (cpu * 1e9), ((Long) jmx.getAttribute(name, "CpuTimeNanos")).longValue(), 1.0);
+        Matcher topRow = Pattern.compile("(?m)^\\s*wc-metrics\\s+(\\S+)\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)$").matcher(top);
+        assertTrue(topRow.find(), top);
+        assertEquals((long) cpu, Long.parseLong(topRow.group(2)), "xl top CPU(sec)");
+        assertEquals(xlMemMiB << 10, Long.parseLong(topRow.group(3)), "xl top MEM(k)");
+        assertEquals(xlVcpus, Integer.parseInt(topRow.group(5)), "xl top VCPUS");
+
+        // hypercalls by number: /metrics, JMX and the VMM's own counters, exactly
+        long[] byNumber = (long[]) jmx.getAttribute(name, "HypercallsByNumber");
+        Map<String, Double> scraped = scrape(metrics, "oxen_vcpu_hypercalls_total", sid);
+        long sum = 0;
+        for (int nr = 0; nr < Vcpu.HYPERCALL_NUMBERS; nr++) {
+            long own = d.vcpus().get(0).hypercalls(nr);
+            assertEquals(own, byNumber[nr], "hypercall " + nr);
+            sum += own;
+        }
+        assertTrue(sum > 0);
+        assertEquals(sum, scraped.values().stream().mapToLong(Double::longValue).sum());
+        assertTrue(scraped.containsKey(",name=\"wc-metrics\",vcpu=\"0\",hypercall=\"event_channel_op\""), scraped.toString());
+        assertEquals(sum, ((Long) jmx.getAttribute(name, "Hypercalls")).longValue());
+        Map<String, Double> exits = scrape(metrics, "oxen_vcpu_exits_total", sid);
+        assertTrue(exits.get(",name=\"wc-metrics\",vcpu=\"0\",reason=\"software_interrupt\"") >= sum - byNumber[org.oxen.vmm.abi.Hypercall.MULTICALL] * 0,
+                "every hypercall is an int 0x82 exit: " + exits);
+        long[] vexits = (long[]) jmx.getAttribute(new ObjectName("org.oxen:type=Vcpu,domid=" + id + ",vcpu=0"), "Exits");
+        assertEquals(exits.get(",name=\"wc-metrics\",vcpu=\"0\",reason=\"software_interrupt\"").longValue(), vexits[0]);
+        assertEquals(d.vcpus().get(0).instructions(),
+                scrape(metrics, "oxen_vcpu_instructions_total", sid).get(",name=\"wc-metrics\",vcpu=\"0\"").longValue());
+
+        // destroyed: gone from /metrics and from JMX
+        assertEquals("", gogo.run("xl destroy wc-metrics"));
+        assertFalse(get("/metrics", "Bearer " + token).body().contains("domid=\"" + id + "\""));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (jmx.isRegistered(name)) {
+            assertTrue(System.nanoTime() < deadline, "the MBean leaves with its domain");
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void chromiumSeesTheDomainsTypesIntoAConsoleAndDestroysADomain() throws Exception {
+        int demo = create("wc-demo", "guest:console", "");
+        int hello = create("wc-hello", "guest:console", "");
+        try (DevTools chrome = new DevTools()) {
+            // without the token the browser sees nothing
+            chrome.navigate(base + "/");
+            chrome.await("document.readyState === 'complete'", "the refused page");
+            // the server sent nothing: what shows is Chromium's own error page, none of the console
+            assertEquals(0.0, chrome.eval("document.querySelectorAll('#domains, #terminal, script[src]').length"));
+            assertFalse(((String) chrome.eval("document.documentElement.outerHTML")).contains("oxen"));
+
+            long t0 = System.nanoTime();
+            chrome.navigate(base + "/?token=" + token);
+            chrome.await("!!document.querySelector('#domains tbody tr[data-name=\"wc-demo\"]')"
+                    + " && !!document.querySelector('#domains tbody tr[data-name=\"wc-hello\"]')", "the demo domains in the table");
+            long tableMs = (System.nanoTime() - t0) / 1_000_000;
+            Object load = chrome.eval("performance.getEntriesByType('navigation')[0].loadEventEnd");
+
+            chrome.eval("document.querySelector('tr[data-name=\"wc-demo\"] button.console').click(); true");
+            chrome.await("document.getElementById('terminal').textContent.includes('type help')", "the demo's banner");
+            chrome.eval("document.getElementById('terminal').focus(); true");
+            chrome.type("echo hello from chromium\r");
+            chrome.await("document.getElementById('terminal').textContent.includes('\\nhello from chromium')", "the guest's answer");
+
+            // echo latency: a key sent on the page's socket until the guest's echo is on screen
+            List<Double> echo = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Object ms = chrome.eval("new Promise(resolve => { const t = document.getElementById('terminal');"
+                        + " const before = t.textContent.length; const t0 = performance.now();"
+                        + " const o = new MutationObserver(() => { if (t.textContent.length > before) { o.disconnect(); resolve(performance.now() - t0); } });"
+                        + " o.observe(t, {childList: true, characterData: true, subtree: true}); send('x'); })");
+                echo.add(((Number) ms).doubleValue());
+            }
+            chrome.type("\r");
+            echo.sort(null);
+            System.out.printf("WEBPERF page load (loadEventEnd) %.1f ms; table with the demo domains after %d ms;"
+                    + " console echo median %.1f ms, min %.1f ms, max %.1f ms (20 keys)%n",
+                    ((Number) load).doubleValue(), tableMs, echo.get(10), echo.get(0), echo.get(19));
+
+            Path shot = Path.of(bc.getProperty("oxen.itest.screenshots")).resolve("webconsole.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, chrome.screenshot());
+
+            chrome.eval("document.querySelector('tr[data-name=\"wc-hello\"] button.destroy').click(); true");
+            chrome.await("!document.querySelector('#domains tbody tr[data-name=\"wc-hello\"]')", "wc-hello leaving the table");
+            assertTrue(domains.find(hello).isEmpty(), "the destroy reached the hypervisor");
+            assertTrue(domains.find(demo).isPresent());
+        }
+    }
+}
