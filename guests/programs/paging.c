@@ -185,10 +185,11 @@ static void boot_layout(void)
            si->nr_pages, si->pt_base, si->nr_pt_frames, pv_region_pages, pv_cur_l3_mfn);
     CHECK(pv_region_pages > ((uint32_t)tables - VIRT_BASE) / PAGE_SIZE,
           "boot region (%u pages) does not cover the image", pv_region_pages);
-    /* p2m and m2p agree on the image's frames, and so do our page tables (but for the page the
-     * start of day remapped onto Xen's shared_info frame: its L1 entry is not the p2m's) */
+    /* p2m and m2p agree on the image's frames, and so do our page tables */
     for (uint32_t va = VIRT_BASE; va < (uint32_t)tables + sizeof tables; va += 16 * PAGE_SIZE) {
-        if (va == (uint32_t)pv_shared_info) continue;
+        /* the shared_info page of the image is remapped onto Xen's frame at boot: not the p2m's */
+        if ((va & ~(PAGE_SIZE - 1)) == ((uint32_t)pv_shared_info & ~(PAGE_SIZE - 1)))
+            continue;
         uint32_t pfn = (va - VIRT_BASE) / PAGE_SIZE;
         uint32_t mfn = pv_p2m[pfn];
         CHECK(pv_m2p[mfn] == pfn, "m2p[%#x] = %#x, expected pfn %#x", mfn, pv_m2p[mfn], pfn);

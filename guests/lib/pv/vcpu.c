@@ -8,8 +8,11 @@
  */
 #include <oxen/pv.h>
 
-static uint8_t stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
-static uint8_t trap_stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
+/* Not cleared by head.S (link.ld's .bss.noclear): a PV domain's memory comes zeroed from its
+ * builder, and a stack of a vcpu never brought up is never touched, so a one-vcpu domain does not
+ * commit 1 MiB of host memory for the other 31 vcpus' stacks. */
+static uint8_t stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE) __attribute__((section(".bss.noclear")));
+static uint8_t trap_stacks[MAX_CPUS][KSTACK_SIZE] ALIGNED(KSTACK_SIZE) __attribute__((section(".bss.noclear")));
 static vcpu_guest_context_t ctxt;
 struct vcpu_info *volatile pv_vcpu_infos[MAX_CPUS];
 

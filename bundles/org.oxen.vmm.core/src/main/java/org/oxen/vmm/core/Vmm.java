@@ -547,6 +547,11 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 n++;
             }
             d.memory().setPerdomainL1s(new int[0]);
+            for (int l3 : d.memory().lowL3s()) {
+                pool.freeXen(l3);
+                n++;
+            }
+            d.memory().setLowL3s(new int[0]);
             return n;
         }
     }

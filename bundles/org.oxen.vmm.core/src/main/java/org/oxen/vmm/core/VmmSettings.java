@@ -8,7 +8,9 @@ import org.oxen.vmm.core.mm.FramePool;
 /**
  * The hypervisor's framework properties, checked once with the limits the VMM enforces:
  * {@value #MEMORY_MIB} (machine memory, {@value FramePool#MIN_MIB}..{@value FramePool#MAX_MIB}
- * MiB and within the Java heap), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
+ * MiB and, with its frame table, within the Java heap: guest RAM is committed as domains touch it,
+ * so the process holds what they touch, but the heap can always give every frame, so no guest can
+ * starve the hypervisor of memory), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
  * {@value #CLOCK} (the time of domains whose config does not choose: {@code real}, the default,
  * or {@code instructions}, deterministic).
  *
@@ -42,10 +44,12 @@ public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
         int pcpus = parse(property, PCPUS, Math.min(MAX_PCPUS, Runtime.getRuntime().availableProcessors()), 1,
                 MAX_PCPUS, "pCPUs");
         GuestClock clock = clock(property.apply(CLOCK));
-        if (memory + HEAP_RESERVE_MIB > maxHeapMiB) {
+        long table = FramePool.frameTableMiB(memory);
+        if (memory + table + HEAP_RESERVE_MIB > maxHeapMiB) {
             throw new IllegalArgumentException(MEMORY_MIB + "=" + memory + " does not fit the Java heap (" + maxHeapMiB
-                    + " MiB max, " + HEAP_RESERVE_MIB + " MiB of it for the rest of oxen): start java with -Xmx"
-                    + (memory + HEAP_RESERVE_MIB + 255) / 256 * 256 + "m or a smaller " + MEMORY_MIB);
+                    + " MiB max, " + table + " MiB of it for the frame table and " + HEAP_RESERVE_MIB
+                    + " MiB for the rest of oxen): start java with -Xmx"
+                    + (memory + table + HEAP_RESERVE_MIB + 255) / 256 * 256 + "m or a smaller " + MEMORY_MIB);
         }
         return new VmmSettings(memory, pcpus, clock);
     }

@@ -1,6 +1,7 @@
 package org.oxen.vmm.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,5 +61,57 @@ class FramePoolTest {
         assertEquals(0x00CFF3000000FFFFL, p.ram().read64(gdt + 0x30)); // 0xe033: ring 3 data
         assertEquals(Xen.DOMID_XEN, p.owner(p.m2pFirstFrame()));
         assertThrows(IllegalArgumentException.class, () -> new FramePool(1L << 20));
+    }
+
+    /**
+     * 6 GiB of RAM: 0..3 GiB, the MMIO hole, 4..7 GiB. Frames above 4 GiB are handed out first,
+     * allocLow only below 4 GiB, the hole's frames are never RAM, and a freed frame's page is
+     * given back to the host.
+     */
+    @Test
+    void ramAbove4GiBTheMmioHoleAndFreedPagesGiveTheirMemoryBack() {
+        FramePool p = new FramePool(6L << 30);
+        assertEquals((7L << 30) >>> 12, p.nrFrames(), "machine frames span the hole");
+        assertEquals((6L << 30) >>> 12, p.ramFrames());
+        assertEquals(p.ramFrames() - p.xenFrames(), p.poolFrames());
+        assertEquals(p.poolFrames(), p.freeFrames());
+        assertEquals(FramePool.HOLE_START_FRAMES - p.xenFrames(), p.freeLowFrames());
+        assertTrue(p.valid(FramePool.HOLE_START_FRAMES - 1));
+        assertFalse(p.valid(0xFEE00), "the local APIC's frame is MMIO");
+        assertFalse(p.valid(FramePool.LOW_LIMIT_FRAMES - 1));
+        assertTrue(p.valid(FramePool.LOW_LIMIT_FRAMES));
+        assertEquals(Xen.DOMID_IO, p.owner(0xFEE00));
+        int high = p.alloc(3);
+        assertTrue(high >= FramePool.LOW_LIMIT_FRAMES, "above 4 GiB first: " + high);
+        int low = p.allocLow(3);
+        assertTrue(low >= p.xenFrames() && low < FramePool.HOLE_START_FRAMES, "below 4 GiB: " + low);
+        int xenLow = p.allocXenLow();
+        assertTrue(xenLow < FramePool.HOLE_START_FRAMES);
+        long base = p.ram().committedBytes();
+        p.ram().write64((long) high << 12, 0x1234);
+        p.ram().write64(((long) low << 12) + 8, 0x5678);
+        assertEquals(base + 2 * 4096, p.ram().committedBytes());
+        assertEquals(2, p.releaseDomain(3));
+        p.freeXen(xenLow);
+        assertEquals(base, p.ram().committedBytes(), "freed frames hold no host memory");
+        assertFalse(p.ram().isCommitted((long) high << 12));
+        assertEquals(p.poolFrames(), p.freeFrames());
+        // a 32-bit address limit (memory_op address_bits = 32) is served below 4 GiB
+        int limited = p.allocBlock(4, 0, FramePool.LOW_LIMIT_FRAMES);
+        assertTrue(limited >= 0 && limited < FramePool.HOLE_START_FRAMES, "below 4 GiB: " + limited);
+        int order2 = p.allocBlock(4, 2, Long.MAX_VALUE);
+        assertTrue(p.valid(order2) && p.valid(order2 + 3) && (order2 & 3) == 0);
+        assertEquals(5, p.releaseDomain(4));
+        assertEquals(p.poolFrames(), p.freeFrames());
+    }
+
+    @Test
+    void machineMemoryBeyondTheM2pOrTheHeapIsRefusedWithTheReason() {
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> new FramePool(16L << 30));
+        assertTrue(big.getMessage().contains("8 MiB .. 15 GiB"), big.getMessage());
+        IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
+                () -> new FramePool(8L << 30, 256L << 20));
+        assertEquals("machine memory of 8192 MiB needs 65 MiB of Java heap for its frame table, more than a quarter of"
+                + " this JVM's 256 MiB maximum heap: give the JVM more heap (-Xmx) or less machine memory", heap.getMessage());
     }
 }

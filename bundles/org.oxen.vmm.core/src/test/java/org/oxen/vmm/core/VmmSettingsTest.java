@@ -24,14 +24,14 @@ class VmmSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "oxen.memory.mib|0|oxen.memory.mib=0 is outside 8..3072 MiB",
-        "oxen.memory.mib|abc|oxen.memory.mib=abc is not a whole number (8..3072 MiB)",
-        "oxen.memory.mib|4096|oxen.memory.mib=4096 is outside 8..3072 MiB",
+        "oxen.memory.mib|0|oxen.memory.mib=0 is outside 8..15360 MiB",
+        "oxen.memory.mib|abc|oxen.memory.mib=abc is not a whole number (8..15360 MiB)",
+        "oxen.memory.mib|16384|oxen.memory.mib=16384 is outside 8..15360 MiB",
         "oxen.pcpus|0|oxen.pcpus=0 is outside 1..256 pCPUs",
         "oxen.pcpus|two|oxen.pcpus=two is not a whole number (1..256 pCPUs)",
         "oxen.clock|tsc|oxen.clock=tsc is not a clock (real or instructions)",
         "oxen.clock|default|oxen.clock=default is not a clock (real or instructions)",
-        "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 128 MiB of it for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
+        "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 15 MiB of it for the frame table and 128 MiB for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
     })
     void badSettingsAreOneLine(String key, String value, String message) {
         assertEquals(message, assertThrows(IllegalArgumentException.class,

@@ -43,6 +43,12 @@ class XenErrnoParityTest {
     GuestMemory g;
     int cr3;
     int scratch;
+    /**
+     * An ordinary data page of the domain, mapped writable by the builder: inside the kit
+     * kernel's 1 MiB of vcpu stacks in .bss (pfns 12..267), well before the start-of-day
+     * structures that follow the kernel (pfn 300 was BSS only while the image was larger).
+     */
+    static final int DATA_PFN = 100;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -85,7 +91,7 @@ class XenErrnoParityTest {
     }
 
     long updateDescriptor(long desc) {
-        long ma = (long) d.memory().p2m(300) << 12;    // an ordinary page of the domain
+        long ma = (long) d.memory().p2m(DATA_PFN) << 12; // an ordinary page of the domain
         return call(Hypercall.UPDATE_DESCRIPTOR, (int) ma, 0, (int) desc, (int) (desc >>> 32));
     }
 
@@ -129,7 +135,7 @@ class XenErrnoParityTest {
     /** do_mmuext_op: MMUEXT_PIN_L4_TABLE breaks out with rc 0 for a 32-bit pg_owner. */
     @Test
     void pinL4IsIgnoredForA32BitGuest_errnoRow3() {
-        int frame = d.memory().p2m(300);
+        int frame = d.memory().p2m(DATA_PFN);
         assertEquals(0, mmuext(Xen.MMUEXT_PIN_L4_TABLE, frame, 0, Xen.DOMID_SELF));
         assertEquals(0, mmuext(Xen.MMUEXT_PIN_L4_TABLE, 0x7FFFFFFF, 0, Xen.DOMID_SELF));
         synchronized (vmm.pool()) {
@@ -184,7 +190,7 @@ class XenErrnoParityTest {
             assertEquals(-EINVAL, updateDescriptor(gate | 1L << (32 + bit)), "reserved bit " + bit);
         }
         assertEquals(0, updateDescriptor(gate));
-        long stored = vmm.pool().ram().read64((long) d.memory().p2m(300) << 12);
+        long stored = vmm.pool().ram().read64((long) d.memory().p2m(DATA_PFN) << 12);
         assertEquals(0, (stored >>> 45) & 3, "stored with DPL 0, as Xen");
         assertEquals((Xen.FLAT_RING1_CS & ~3) | 3, (int) (stored >>> 16) & 0xFFFF, "original DPL in the RPL");
         assertEquals(-EINVAL, updateDescriptor(0x0000_EC00_0000_0000L | (long) 0xE018 << 16), "Xen selector");

@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Design: one array per page, not larger chunks, because a hypervisor's frame allocator
  * scatters a domain's frames across the whole pool; any larger unit would commit the pool.
- * Pages are never released: a CPU's TLB may hold a page's array, so it must stay the page.
+ * {@link #decommit} gives a page's array back (a hypervisor's freed frame): the page reads as
+ * zeros again and costs nothing. Its owner calls it only for a page nothing maps any more; a CPU
+ * whose TLB still held the old array (a stale entry, which the owner's flushes rule out) would
+ * touch a detached array, never the page's next user.
  *
  * <p>Locking: none on access. A page is committed with one compare-and-exchange on its slot, so
  * two threads committing the same page agree on one array (the loser's is dropped); the
@@ -96,6 +99,23 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         }
         committed.increment();
         return fresh;
+    }
+
+    /**
+     * Gives the page at {@code pageAddress} (aligned, inside the RAM) back to the host: it reads
+     * as zeros and is committed again by its next write. For a page nothing maps any more (a
+     * freed machine frame); returns whether it was committed.
+     */
+    public boolean decommit(long pageAddress) {
+        if ((pageAddress & PAGE_MASK) != 0 || !in(pageAddress, PAGE_SIZE)) {
+            throw new IllegalArgumentException("not a page of this RAM: 0x" + Long.toHexString(pageAddress));
+        }
+        int i = (int) (pageAddress >>> PAGE_SHIFT);
+        if (PAGES.getAndSet(pages, i, (byte[]) null) == null) {
+            return false;
+        }
+        committed.decrement();
+        return true;
     }
 
     /** Copies {@code data} into RAM at {@code address} (for loaders); bytes beyond the size are dropped. */

@@ -150,4 +150,22 @@ class RamTest {
         assertThrows(IllegalArgumentException.class, () -> new Ram(0));
         assertThrows(IllegalArgumentException.class, () -> new Ram(4097));
     }
+
+    @Test
+    void aDecommittedPageReadsAsZerosAndHoldsNoMemory() {
+        Ram ram = new Ram(6L << 30);
+        long high = 5L << 30; // above 4 GiB
+        ram.write64(high + 8, 0x1122334455667788L);
+        byte[] old = ram.directArray(high, true);
+        assertEquals(4096, ram.committedBytes());
+        assertTrue(ram.decommit(high));
+        assertFalse(ram.decommit(high), "already given back");
+        assertEquals(0, ram.committedBytes());
+        assertEquals(0L, ram.read64(high + 8), "the next user sees zeros");
+        old[8] = 1; // a stale holder of the old array reaches nothing of the page
+        assertEquals(0L, ram.read64(high + 8));
+        assertFalse(ram.isCommitted(high));
+        assertThrows(IllegalArgumentException.class, () -> ram.decommit(high + 1));
+        assertThrows(IllegalArgumentException.class, () -> ram.decommit(6L << 30));
+    }
 }

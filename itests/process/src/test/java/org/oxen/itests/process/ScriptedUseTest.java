@@ -87,7 +87,7 @@ class ScriptedUseTest {
             OxenProcess.Result r = OxenProcess.script(dir, "xl info; stop 0", noDomains(), "-Doxen.memory.mib=" + bad);
             List<String> lines = r.errLines();
             assertEquals(List.of("oxen: the hypervisor is not started: oxen.memory.mib=" + bad
-                    + (bad.equals("0") ? " is outside 8..3072 MiB" : " is not a whole number (8..3072 MiB)")), lines,
+                    + (bad.equals("0") ? " is outside 8..15360 MiB" : " is not a whole number (8..15360 MiB)")), lines,
                     r.err());
             assertEquals(0, r.status(), "xl info still works without the hypervisor");
         }

@@ -82,6 +82,11 @@ class BlkbackTest {
         String be = VbdDevices.backendPath(d.id(), 51712);
         String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("4", rig.read(be + "/state"));
+        // the frontend writes its own Connected after its connected() reaction has returned
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!"4".equals(rig.read(fp + "/state")) && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
         assertEquals("4", rig.read(fp + "/state"));
         assertEquals(Long.toString(8 * MIB / 512), rig.read(be + "/sectors"));
         assertEquals("0", rig.read(be + "/info"));

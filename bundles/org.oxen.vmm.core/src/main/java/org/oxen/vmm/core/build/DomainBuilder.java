@@ -144,19 +144,31 @@ public final class DomainBuilder implements DomainImageBuilder {
             dm.setP2m(pool, pfn, mfn);
             dm.adjustTotPages(1);
         }
-        int sharedInfo = pool.alloc(d.id());
+        // shared_info below 4 GiB: start_info carries its machine address in 32 bits
+        // (arch_domain_create's MEMF_bits(32))
+        int sharedInfo = pool.allocLow(d.id());
         int[] perdomain = new int[DomainMemory.perdomainL1sFor(d.vcpuCount())];
         boolean allocated = sharedInfo >= 0;
         for (int i = 0; i < perdomain.length; i++) {
             perdomain[i] = pool.allocXen();
             allocated &= perdomain[i] >= 0;
         }
+        int[] lowL3s = new int[pool.nrFrames() > FramePool.LOW_LIMIT_FRAMES ? d.vcpuCount() : 0];
+        for (int i = 0; i < lowL3s.length; i++) {
+            lowL3s[i] = pool.allocXenLow();
+            allocated &= lowL3s[i] >= 0;
+        }
         if (!allocated) {
             for (int l1 : perdomain) {
                 if (l1 >= 0) pool.freeXen(l1);
             }
-            throw new DomainBuildException("out of machine memory for shared_info and the per-domain area");
+            for (int l3 : lowL3s) {
+                if (l3 >= 0) pool.freeXen(l3);
+            }
+            if (sharedInfo >= 0) pool.free(sharedInfo);
+            throw new DomainBuildException("out of machine memory below 4 GiB for shared_info, or for the per-domain area");
         }
+        dm.setLowL3s(lowL3s);
         dm.addExtra(sharedInfo);
         synchronized (pool) {
             // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
@@ -273,7 +285,7 @@ public final class DomainBuilder implements DomainImageBuilder {
         VcpuImpl v0 = d.vcpu(0);
         X86Cpu cpu = v0.cpu();
         PvVcpu.of(v0).setBaseL3(l3);
-        cpu.setCr(3, l3 << 12);
+        PvVcpu.of(v0).loadCr3();
         cpu.setGpr(X86Cpu.ESI, (int) startInfo);
         cpu.setGpr(X86Cpu.ESP, (int) (stack + 4096));
         cpu.setEip((int) entry);

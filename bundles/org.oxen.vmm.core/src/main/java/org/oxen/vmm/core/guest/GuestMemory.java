@@ -83,14 +83,17 @@ public final class GuestMemory {
         m[shadow] = guestL3;
     }
 
-    /** The guest's CR3 for a CR3 that may hold a shadow L3. */
-    public int guestCr3(int cr3) {
+    /**
+     * The machine address of the guest's L3 for a CR3 that may hold a shadow L3 (whose guest L3
+     * may lie above 4 GiB, beyond what a CR3 holds).
+     */
+    public long guestL3Address(int cr3) {
         int[] m = guestL3OfShadow;
         if (m != null) {
             int g = m[cr3 >>> 12];
-            if (g != 0) return g << 12;
+            if (g != 0) return (long) g << 12;
         }
-        return cr3;
+        return cr3 & 0xFFFFFFE0L;
     }
 
     /** Machine address of {@code va}, or -1. */
@@ -101,8 +104,7 @@ public final class GuestMemory {
             return ma < ram.size() ? ma : -1;
         }
         if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return -1;
-        cr3 = guestCr3(cr3);
-        long l3e = ram.read64((cr3 & 0xFFFFFFE0L) + ((va >>> 30) << 3));
+        long l3e = ram.read64(guestL3Address(cr3) + ((va >>> 30) << 3));
         if ((l3e & Xen.PTE_P) == 0) return -1;
         long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
         if ((l2e & Xen.PTE_P) == 0 || (write && (l2e & Xen.PTE_RW) == 0) || (l2e & Xen.PTE_PSE) != 0) return -1;

@@ -33,6 +33,7 @@ public final class DomainMemory {
     /** Frames owned by the domain outside its pseudo-physical space (shared_info). */
     private int[] extra = new int[0];
     private int[] perdomainL1s = new int[0];
+    private int[] lowL3s = new int[0];
     /** The log-dirty bitmap while the domain is in log-dirty mode ({@code paging.LogDirty}), else null. */
     private volatile org.oxen.vmm.core.paging.DirtyBitmap logDirty;
 
@@ -193,6 +194,25 @@ public final class DomainMemory {
 
     public void setPerdomainL1s(int[] mfns) {
         perdomainL1s = mfns.clone();
+    }
+
+    /**
+     * Per vcpu, the Xen frame below 4 GiB that holds a copy of the vcpu's L3 when that L3 lies
+     * above 4 GiB (what the PAE CR3 points at; {@code PvVcpu.loadCr3}); empty when the machine
+     * memory ends below 4 GiB.
+     */
+    public int[] lowL3s() {
+        return lowL3s.clone();
+    }
+
+    public void setLowL3s(int[] mfns) {
+        lowL3s = mfns.clone();
+    }
+
+    /** Vcpu {@code v}'s low L3 frame. */
+    public int lowL3(int v) {
+        if (v >= lowL3s.length) throw new IllegalStateException("vcpu " + v + " has no L3 frame below 4 GiB");
+        return lowL3s[v];
     }
 
     /** The per-domain L1 mapping hole slot {@code PERDOMAIN_SLOT + i}, or -1. */

@@ -12,11 +12,22 @@ import org.oxen.x86.api.Ram;
  * runs on it, because PV page tables hold machine frame numbers. Each frame has an owner (a
  * domain id, {@link #OWNER_FREE} or {@link Xen#DOMID_XEN}), a general reference count (the
  * allocation itself holds one, each mapping one more), and a type with a type count
- * ({@link PageType}). The free list is a stack filled in a shuffled order (fixed seed), so a
+ * ({@link PageType}). The free lists are stacks filled in a shuffled order (fixed seed), so a
  * domain's frames are deliberately non-contiguous and code that assumes contiguity breaks at
  * once. The machine-to-phys table (M2P) lives in machine memory itself (Xen-owned frames at the
  * bottom of RAM) because guests read it through their read-only mapping at
  * {@link Xen#MACH2PHYS_VIRT_START}.
+ *
+ * <p>Machine memory may extend above 4 GiB (PAE's 36-bit machine addresses) up to what the M2P
+ * window of the hole describes, {@link #MAX_MIB}. As on a PC, RAM beyond 3 GiB continues at 4 GiB:
+ * machine addresses 3..4 GiB are the MMIO hole (the local APIC's 0xFEE00000 and friends), frames
+ * that are not RAM ({@link #valid} is false: mapping them is an I/O mapping, -EPERM without I/O
+ * permission, as before). Frames below 4 GiB are a free list of their own
+ * and handed out last, as Xen's allocator serves the highest zone first: they are for what a
+ * 32-bit PV guest can only name with 32 bits — shared_info, whose machine address is a 32-bit
+ * field of start_info (arch_domain_create's MEMF_bits(32)) — and for the tables a PAE CPU's CR3
+ * must point at ({@link #allocXenLow}). A freed frame's RAM page is given back to the host
+ * ({@link Ram#decommit}): a free frame costs no heap, and a new owner finds it zeroed.
  *
  * <p>Locking: every method that reads or changes frame state runs under this object's monitor
  * (the "mm lock"; Xen uses per-page atomics and the domain's page_alloc_lock). Callers that
@@ -28,15 +39,22 @@ public final class FramePool {
     public static final int OWNER_FREE = -1;
 
     private final Ram ram;
+    /** Machine frames (address span, the hole included) and frames of RAM. */
     private final int nrFrames;
+    private final int ramFrames;
+    /** Frames [holeStart, LOW_LIMIT_FRAMES) are the MMIO hole; holeStart = nrFrames when there is none. */
+    private final int holeStart;
     final int[] owner;
     final int[] type;
     final int[] typeCount;
     final int[] refCount;
     /** Frames of a destroyed domain that other domains' grants still hold (freed at the last reference). */
     final boolean[] keptForGrants;
-    private final int[] freeStack;
-    private int freeTop;
+    /** Free frames below 4 GiB (MEMF_bits(32)) and above; each a stack, shuffled. */
+    private final int[] freeLow;
+    private int lowTop;
+    private final int[] freeHigh;
+    private int highTop;
 
     /** First frame of the M2P table and its length in frames. */
     private final int m2pFirst;
@@ -51,15 +69,54 @@ public final class FramePool {
 
     /** The smallest machine memory: Xen's frames at the bottom and room for a small domain. */
     public static final int MIN_MIB = 8;
-    /** The largest: CR3 and PAE entries stay below 4 GiB. */
-    public static final int MAX_MIB = 3072;
+    /**
+     * The largest: the M2P window of the hole (slots 428..435, 16 MiB of 4-byte entries) describes
+     * 4 Mi frames, 16 GiB; a 32-bit PV guest can address no frame beyond its M2P (Xen's compat
+     * physaddr_bitsize), although PAE entries carry 36-bit addresses.
+     */
+    public static final int MAX_MIB = 15 * 1024;
+    /** Frames below this are below 4 GiB: what a 32-bit machine address or a PAE CR3 can name. */
+    public static final int LOW_LIMIT_FRAMES = 1 << 20;
+    /** The first frame of the MMIO hole below 4 GiB (3 GiB), when RAM reaches it. */
+    public static final int HOLE_START_FRAMES = 0xC0000;
+    /** Java heap per machine frame of the frame table, the free lists and the RAM's page slot. */
+    static final int HEAP_BYTES_PER_FRAME = 4 * 4 + 1 + 4 + 8;
+
+    /** MiB of Java heap the frame table of {@code memoryMiB} MiB of RAM takes (the MMIO hole included), rounded up. */
+    public static long frameTableMiB(long memoryMiB) {
+        long frames = memoryMiB << 8;
+        if (frames > HOLE_START_FRAMES) frames += LOW_LIMIT_FRAMES - HOLE_START_FRAMES;
+        return (frames * HEAP_BYTES_PER_FRAME + (1 << 20) - 1) >> 20;
+    }
 
     public FramePool(long bytes) {
+        this(bytes, Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * Machine memory of {@code bytes} of RAM; {@code maxHeap} is the Java heap it must fit in: the frame
+     * table takes {@value #HEAP_BYTES_PER_FRAME} bytes a frame up front (guest RAM is committed as
+     * it is touched), and may take at most a quarter of the heap.
+     */
+    public FramePool(long bytes, long maxHeap) {
         if (bytes < ((long) MIN_MIB << 20) || bytes > ((long) MAX_MIB << 20) || (bytes & 0xFFF) != 0) {
-            throw new IllegalArgumentException("machine memory must be 8 MiB .. 3 GiB in whole pages: " + bytes);
+            throw new IllegalArgumentException("machine memory must be " + MIN_MIB + " MiB .. " + (MAX_MIB >> 10)
+                    + " GiB in whole pages (with the MMIO hole at 3..4 GiB its top address is 16 GiB,"
+                    + " all the M2P in the hypervisor hole describes): " + bytes);
         }
-        this.ram = new Ram(bytes);
-        this.nrFrames = (int) (bytes >>> Xen.PAGE_SHIFT);
+        this.ramFrames = (int) (bytes >>> Xen.PAGE_SHIFT);
+        boolean hole = ramFrames > HOLE_START_FRAMES;
+        long span = hole ? ramFrames + (long) (LOW_LIMIT_FRAMES - HOLE_START_FRAMES) : ramFrames;
+        long table = span * HEAP_BYTES_PER_FRAME;
+        if (table > maxHeap / 4) {
+            throw new IllegalArgumentException(String.format(
+                    "machine memory of %d MiB needs %d MiB of Java heap for its frame table, more than a quarter of"
+                    + " this JVM's %d MiB maximum heap: give the JVM more heap (-Xmx) or less machine memory",
+                    bytes >> 20, table >> 20, maxHeap >> 20));
+        }
+        this.nrFrames = (int) span;
+        this.holeStart = hole ? HOLE_START_FRAMES : nrFrames;
+        this.ram = new Ram(span << Xen.PAGE_SHIFT);
         owner = new int[nrFrames];
         type = new int[nrFrames];
         typeCount = new int[nrFrames];
@@ -99,30 +156,45 @@ public final class FramePool {
         ram.write64(g + (Xen.FLAT_RING1_DS & 0xFF8), 0x00CFB3000000FFFFL);
         ram.write64(g + (Xen.FLAT_RING3_CS & 0xFF8), 0x00CFFB000000FFFFL);
         ram.write64(g + (Xen.FLAT_RING3_DS & 0xFF8), 0x00CFF3000000FFFFL);
-        int n = nrFrames - xenFrames;
-        freeStack = new int[n];
-        for (int i = 0; i < n; i++) {
-            freeStack[i] = xenFrames + i;
-        }
         Random rnd = new Random(0x6f78656eL);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = freeStack[i];
-            freeStack[i] = freeStack[j];
-            freeStack[j] = t;
+        freeLow = shuffledRange(xenFrames, holeStart, rnd);
+        lowTop = freeLow.length;
+        freeHigh = shuffledRange(Math.min(nrFrames, LOW_LIMIT_FRAMES), nrFrames, rnd);
+        highTop = freeHigh.length;
+        for (int f = holeStart; f < Math.min(nrFrames, LOW_LIMIT_FRAMES); f++) {
+            owner[f] = Xen.DOMID_IO; // MMIO, never RAM
         }
-        freeTop = n;
         for (int f = xenFrames; f < nrFrames; f++) {
-            owner[f] = OWNER_FREE;
+            if (valid(f)) owner[f] = OWNER_FREE;
         }
+    }
+
+    private static int[] shuffledRange(int from, int to, Random rnd) {
+        int[] a = new int[Math.max(0, to - from)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = from + i;
+        }
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
     }
 
     public Ram ram() {
         return ram;
     }
 
+    /** Machine frames: the highest machine address / 4 KiB, the MMIO hole included. */
     public int nrFrames() {
         return nrFrames;
+    }
+
+    /** Frames of RAM (the MMIO hole excluded). */
+    public int ramFrames() {
+        return ramFrames;
     }
 
     /** Frames the hypervisor keeps for itself (M2P and friends); never in the free pool. */
@@ -131,20 +203,39 @@ public final class FramePool {
     }
 
     public synchronized int freeFrames() {
-        return freeTop;
+        return lowTop + highTop;
+    }
+
+    /** Free frames below 4 GiB. */
+    public synchronized int freeLowFrames() {
+        return lowTop;
     }
 
     /** Frames that can ever be handed to domains. */
     public int poolFrames() {
-        return nrFrames - xenFrames;
+        return ramFrames - xenFrames;
     }
 
-    /** Allocates a zeroed frame for {@code domid} with one (allocation) reference; -1 when none is left. */
+    /**
+     * Allocates a zeroed frame for {@code domid} with one (allocation) reference, above 4 GiB
+     * while there are such frames; -1 when none is left.
+     */
     public synchronized int alloc(int domid) {
-        if (freeTop == 0) {
+        if (highTop > 0) {
+            return take(freeHigh[--highTop], domid);
+        }
+        return allocLow(domid);
+    }
+
+    /** Allocates a zeroed frame below 4 GiB (MEMF_bits(32)) for {@code domid}; -1 when none is left. */
+    public synchronized int allocLow(int domid) {
+        if (lowTop == 0) {
             return -1;
         }
-        int f = freeStack[--freeTop];
+        return take(freeLow[--lowTop], domid);
+    }
+
+    private int take(int f, int domid) {
         owner[f] = domid;
         refCount[f] = 1;
         type[f] = PageType.NONE;
@@ -163,6 +254,8 @@ public final class FramePool {
     public synchronized int allocBlock(int domid, int order, long limit) {
         int n = 1 << order;
         if (order == 0 && limit >= nrFrames) return alloc(domid);
+        // a frame below 4 GiB is below any such limit (the scan would take the lowest free block too)
+        if (order == 0 && limit >= LOW_LIMIT_FRAMES && lowTop > 0) return allocLow(domid);
         long end = Math.min(limit, nrFrames);
         int first = -1;
         for (long b = (xenFrames + n - 1) & -(long) n; b + n <= end; b += n) {
@@ -174,12 +267,8 @@ public final class FramePool {
             }
         }
         if (first < 0) return -1;
-        int w = 0;
-        for (int i = 0; i < freeTop; i++) {
-            int f = freeStack[i];
-            if (f < first || f >= first + n) freeStack[w++] = f;
-        }
-        freeTop = w;
+        lowTop = without(freeLow, lowTop, first, n);
+        highTop = without(freeHigh, highTop, first, n);
         for (int f = first; f < first + n; f++) {
             owner[f] = domid;
             refCount[f] = 1;
@@ -190,7 +279,20 @@ public final class FramePool {
         return first;
     }
 
-    /** Returns a frame to the pool whatever its counts (domain destruction); clears its M2P entry. */
+    /** The first {@code top} entries of {@code stack} without [first, first + n); returns the new top. */
+    private static int without(int[] stack, int top, int first, int n) {
+        int w = 0;
+        for (int i = 0; i < top; i++) {
+            int f = stack[i];
+            if (f < first || f >= first + n) stack[w++] = f;
+        }
+        return w;
+    }
+
+    /**
+     * Returns a frame to the pool whatever its counts (domain destruction); clears its M2P entry
+     * and gives its RAM page back.
+     */
     public synchronized void free(int mfn) {
         if (owner[mfn] == OWNER_FREE || owner[mfn] == Xen.DOMID_XEN) {
             throw new IllegalStateException("freeing frame " + mfn + " owned by " + owner[mfn]);
@@ -202,13 +304,26 @@ public final class FramePool {
         type[mfn] = PageType.NONE;
         typeCount[mfn] = 0;
         m2pSet(mfn, Xen.INVALID_M2P_ENTRY);
-        freeStack[freeTop++] = mfn;
+        ram.decommit((long) mfn << 12); // its contents go with it; it reads as zeros to the next owner
+        if (mfn < LOW_LIMIT_FRAMES) {
+            freeLow[lowTop++] = mfn;
+        } else {
+            freeHigh[highTop++] = mfn;
+        }
     }
 
     /** Allocates a zeroed frame that the hypervisor keeps for a domain (its per-domain L1); -1 if none. */
     public synchronized int allocXen() {
         int f = alloc(Xen.DOMID_XEN);
         return f;
+    }
+
+    /**
+     * {@link #allocXen} below 4 GiB: a table a PAE CR3 points at (a shadow L3, a vcpu's copy of
+     * an L3 above 4 GiB); -1 if none.
+     */
+    public synchronized int allocXenLow() {
+        return allocLow(Xen.DOMID_XEN);
     }
 
     /** Returns a frame from {@link #allocXen()}. */
@@ -282,9 +397,9 @@ public final class FramePool {
         ram.zeroPage((long) mfn << 12);
     }
 
-    /** True for a frame of RAM (mfn_valid). */
+    /** True for a frame of RAM (mfn_valid): not beyond the RAM, not in the MMIO hole. */
     public boolean valid(long mfn) {
-        return mfn >= 0 && mfn < nrFrames;
+        return mfn >= 0 && mfn < nrFrames && (mfn < holeStart || mfn >= LOW_LIMIT_FRAMES);
     }
 
     public synchronized int owner(int mfn) {

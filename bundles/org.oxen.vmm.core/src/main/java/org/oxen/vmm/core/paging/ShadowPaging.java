@@ -71,7 +71,8 @@ public final class ShadowPaging {
     public int shadowL3(int g3) {
         Integer s = l3.get(g3);
         if (s != null) return s;
-        int s3 = alloc();
+        int s3 = pool.allocXenLow(); // a PAE CR3 names it: below 4 GiB
+        if (s3 < 0) throw new IllegalStateException("out of memory below 4 GiB for a shadow L3");
         l3.put(g3, s3);
         guest.mapShadowL3(s3, g3);
         syncL3(g3, s3);
@@ -114,11 +115,10 @@ public final class ShadowPaging {
      * fixed (retry the instruction); otherwise the error code the guest's own tables give for
      * the access (the guest gets that #PF).
      */
-    public long fault(int guestCr3, int lin, int error) {
+    public long fault(long guestL3Address, int lin, int error) {
         if (Integer.compareUnsigned(lin, Xen.HYPERVISOR_VIRT_START) >= 0) return error;
         boolean write = (error & 2) != 0, user = (error & 4) != 0, fetch = (error & 16) != 0;
-        int g3 = guestCr3 >>> 12;
-        long l3e = ram.read64(((long) g3 << 12) + 8L * (lin >>> 30));
+        long l3e = ram.read64(guestL3Address + 8L * (lin >>> 30));
         if ((l3e & Xen.PTE_P) == 0) return notPresent(error);
         long l2a = (l3e & ADDR) + 8L * ((lin >>> 21) & 511);
         long l2e = ram.read64(l2a);

@@ -186,7 +186,7 @@ public final class PvExitHandler implements ExitHandler {
                 if (sh != null) { // shadow mode: fill the shadow from the guest's tables, or give the guest its fault
                     long r;
                     synchronized (v.domain().pool()) {
-                        r = sh.fault(mem.guestCr3(cpu.cr(3)), address, error);
+                        r = sh.fault(mem.guestL3Address(cpu.cr(3)), address, error);
                     }
                     if (r < 0) return;
                     error = (int) r;

@@ -8,6 +8,7 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.mm.DomainMemory;
+import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.x86.cpu.SegmentState;
 
 /**
@@ -248,12 +249,27 @@ public final class PvVcpu implements VcpuArch.State {
 
     /**
      * Points the CPU's CR3 at the guest's L3 {@link #baseL3()} or, in shadow mode, at its shadow
-     * L3 (made under the mm lock if it does not exist yet).
+     * L3 (made under the mm lock if it does not exist yet). A PAE CR3 holds a 32-bit address:
+     * for a guest L3 above 4 GiB (the guest may make any of its frames its L3, as a compat guest
+     * of a 64-bit Xen may) the CPU gets this vcpu's copy of the L3's four entries in a Xen frame
+     * below 4 GiB, as 32-bit PAE Xen's per-vcpu low-memory L3 did; a change of the L3 reloads
+     * CR3 ({@link #requestCr3Reload}), which copies again. Shadow L3s are below 4 GiB already.
      */
     public void loadCr3() {
         org.oxen.vmm.core.paging.ShadowPaging sh = vcpu.domain().shadow;
         if (sh == null) {
-            vcpu.cpu().setCr(3, baseL3 << 12);
+            if (baseL3 < FramePool.LOW_LIMIT_FRAMES) {
+                vcpu.cpu().setCr(3, baseL3 << 12);
+                return;
+            }
+            FramePool pool = vcpu.domain().pool();
+            int low = vcpu.domain().memory().lowL3(vcpu.id());
+            synchronized (pool) {
+                for (int i = 0; i < 4; i++) {
+                    pool.ram().write64(((long) low << 12) + 8L * i, pool.ram().read64(((long) baseL3 << 12) + 8L * i));
+                }
+            }
+            vcpu.cpu().setCr(3, low << 12);
             return;
         }
         synchronized (vcpu.domain().pool()) {
