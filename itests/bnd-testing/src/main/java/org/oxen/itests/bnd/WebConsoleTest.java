@@ -441,7 +441,7 @@ class WebConsoleTest {
         double cpu = scrape(metrics, "oxen_domain_cpu_seconds_total", sid).get(",name=\"wc-metrics\"");
         assertEquals(xlTime, Math.round(cpu * 10) / 10.0, 0.05, "xl list Time(s) is the same CPU time");
         assertEquals((long) (cpu * 1e9), ((Long) jmx.getAttribute(name, "CpuTimeNanos")).longValue(), 1.0);
-        Matcher topRow = Pattern.compile("(?m)^\\s*wc-metrics\\s+(\\S+)\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)(?:\\s.*)?$").matcher(top);
+        Matcher topRow = Pattern.compile("(?m)^\\s*wc-metrics\\s+(\\S+)\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+(\\d+)(?:\\s+\\d+){9}$").matcher(top); // then NETS ... VBD_WSECT
         assertTrue(topRow.find(), top);
         assertEquals((long) cpu, Long.parseLong(topRow.group(2)), "xl top CPU(sec)");
         assertEquals(xlMemMiB << 10, Long.parseLong(topRow.group(3)), "xl top MEM(k)");

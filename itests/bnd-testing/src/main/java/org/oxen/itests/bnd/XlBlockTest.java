@@ -141,14 +141,14 @@ class XlBlockTest {
         awaitNode(be + "/state", "2");
         awaitNode(be2 + "/state", "2");
         // updated in place (the bundle re-read from its file): closed, then served by the new revision
-        Object before = context.getServiceReference(BackendStatistics.class).getProperty("service.id");
+        Object before = vbdStatistics().getProperty("service.id");
         b.update();
         awaitNode(be + "/state", "2");
         awaitNode(be2 + "/state", "2");
         assertEquals(Bundle.ACTIVE, b.getState());
-        Object after = context.getServiceReference(BackendStatistics.class).getProperty("service.id");
+        Object after = vbdStatistics().getProperty("service.id");
         assertTrue(!before.equals(after), "a new factory serves the disks after the update: " + before + " " + after);
-        assertEquals(2, context.getService(context.getServiceReference(BackendStatistics.class)).devices().size());
+        assertEquals(2, context.getService(vbdStatistics()).devices().size());
 
         // detach (forced: the hello guest has no block frontend to answer)
         gogo.run("xl block-detach -f blk-1 xvdb");
@@ -176,5 +176,13 @@ class XlBlockTest {
         assertTrue(gogo.err().contains("disk xvda: target " + dir.resolve("nothere.img").toAbsolutePath()
                 + ": No such file or directory"), gogo.err());
         assertTrue(hv.find("blk-2").isEmpty());
+    }
+
+    /** blkback's statistics (netback provides the service too, for its vifs). */
+    private org.osgi.framework.ServiceReference<BackendStatistics> vbdStatistics() throws Exception {
+        var refs = context.getServiceReferences(BackendStatistics.class,
+                "(" + org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE + "=vbd)");
+        assertEquals(1, refs.size(), "one vbd BackendStatistics");
+        return refs.iterator().next();
     }
 }

@@ -311,10 +311,10 @@ class XlDomainsTest {
     @Test
     void tildeNameAndUnusedKeysAreAcceptedWithAWarning() throws Exception {
         Path cfg = cfg("tilde.cfg", "name = \"xt~web\"\nkernel = \"guest:hello\"\nmemory = 8\n"
-                + "vif = [ 'bridge=xenbr0' ]\n");
+                + "vfb = [ 'vnc=1' ]\n");
         assertEquals("", gogo.run("xl create -p " + cfg));
         assertEquals(0, gogo.get("xl.status"), gogo.err());
-        assertEquals("WARNING: " + cfg + ":4:1: ignoring 'vif': oxen does not use it (yet)", gogo.err().lines()
+        assertEquals("WARNING: " + cfg + ":4:1: ignoring 'vfb': oxen does not use it (yet)", gogo.err().lines()
                 .filter(l -> l.startsWith("WARNING")).findFirst().orElse(gogo.err()));
         assertTrue(hv.find("xt~web").isPresent());
         assertTrue(gogo.run("xl list xt~web").lines().anyMatch(l -> l.startsWith("xt~web ")));

@@ -29,10 +29,13 @@ import org.oxen.vmm.api.GuestClock;
  *     instructions makes the domain deterministic; default: the hypervisor's {@code oxen.clock}); since 1.2
  * @param disks the domain's disks ({@code disk = [ 'DISKSPEC', ... ]}, xl-disk-configuration(5)), targets
  *     as written; since 1.3
+ * @param vifs the domain's network interfaces ({@code vif}, a list of xl-network-configuration
+ *     strings), devids 0, 1, ... in list order unless a string gives its own; since 1.4
  */
 public record PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
         int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
-        List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock, List<DiskSpec> disks) {
+        List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock, List<DiskSpec> disks,
+        List<VifSpec> vifs) {
 
     public PvDomainSpec {
         Objects.requireNonNull(name, "name");
@@ -42,14 +45,23 @@ public record PvDomainSpec(String name, String kernel, String cmdline, int memor
         Objects.requireNonNull(clock, "clock");
         warnings = List.copyOf(warnings);
         disks = List.copyOf(disks);
+        vifs = List.copyOf(vifs);
     }
 
-    /** A spec without disks (the 1.2 form). */
+    /** A spec without network interfaces (the 1.3 form). */
+    public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
+            int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
+            List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock, List<DiskSpec> disks) {
+        this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
+                hvm, serial, ramdisk, clock, disks, List.of());
+    }
+
+    /** A spec without disks or network interfaces (the 1.2 form). */
     public PvDomainSpec(String name, String kernel, String cmdline, int memoryMiB, int maxmemMiB, int vcpus,
             int maxvcpus, String cpus, LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash,
             List<String> warnings, boolean hvm, String serial, String ramdisk, GuestClock clock) {
         this(name, kernel, cmdline, memoryMiB, maxmemMiB, vcpus, maxvcpus, cpus, onPoweroff, onReboot, onCrash, warnings,
-                hvm, serial, ramdisk, clock, List.of());
+                hvm, serial, ramdisk, clock, List.of(), List.of());
     }
 
     /** A PV domain's spec on the hypervisor's default clock (the 1.1 form). */

@@ -24,7 +24,8 @@ public final class PvDomainSpecReader {
 
     /** Keys this reader understands. */
     static final Set<String> KEYS = Set.of("name", "type", "builder", "kernel", "cmdline", "extra", "root",
-            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk", "clock", "disk");
+            "memory", "maxmem", "vcpus", "maxvcpus", "cpus", "on_poweroff", "on_reboot", "on_crash", "uuid", "serial", "ramdisk", "clock", "disk",
+            "vif");
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
@@ -111,7 +112,45 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), disks(cfg, hvm));
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), disks(cfg, hvm),
+                vifs(cfg));
+    }
+
+    /**
+     * {@code vif = [ 'mac=..., bridge=...', ... ]}: one xl-network-configuration string per
+     * interface, devids in list order unless one gives {@code devid=}; two with one devid or one
+     * MAC are refused.
+     */
+    private static List<VifSpec> vifs(XlConfig cfg) throws XlConfigException {
+        Optional<XlConfig.Setting> s = cfg.get("vif");
+        if (s.isEmpty()) return List.of();
+        if (!(s.get().value() instanceof ConfigValue.Lst l)) {
+            throw new XlConfigException(s.get().value().position(), "'vif' must be a list of \"strings\", e.g. "
+                    + "vif = [ 'mac=00:16:3e:00:00:01,bridge=xenbr0' ]");
+        }
+        List<VifSpec> vifs = new ArrayList<>();
+        java.util.Set<Integer> devids = new java.util.HashSet<>();
+        java.util.Set<String> macs = new java.util.HashSet<>();
+        for (int i = 0; i < l.items().size(); i++) {
+            ConfigValue item = l.items().get(i);
+            if (!(item instanceof ConfigValue.Str str)) {
+                throw new XlConfigException(item.position(), "'vif' entry " + i + " must be a \"string\"");
+            }
+            VifSpec v;
+            try {
+                v = VifSpec.parse(str.value(), i);
+            } catch (IllegalArgumentException e) {
+                throw new XlConfigException(item.position(), "'vif' entry " + i + ": " + e.getMessage());
+            }
+            if (!devids.add(v.devid())) {
+                throw new XlConfigException(item.position(), "'vif' entry " + i + ": devid " + v.devid() + " is used twice");
+            }
+            if (v.mac() != null && !macs.add(v.mac())) {
+                throw new XlConfigException(item.position(), "'vif' entry " + i + ": mac " + v.mac() + " is used twice");
+            }
+            vifs.add(v);
+        }
+        return vifs;
     }
 
     /** xl.cfg {@code serial}: a string or a list of one; "pty" (the domain's console) or "none". */

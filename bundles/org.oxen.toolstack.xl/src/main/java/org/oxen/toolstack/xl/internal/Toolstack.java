@@ -218,6 +218,20 @@ public final class Toolstack implements DomainListener {
         if (!plan.disks().isEmpty()) {
             attachDisks(d, plan);
         }
+        if (!spec.vifs().isEmpty()) {
+            // libxl__add_nics: each vif's frontend and backend directories, before the domain runs
+            if (store == null) {
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "': 'vif' needs xenstored, which is not running");
+            }
+            try {
+                for (org.oxen.toolstack.xl.cfg.VifSpec v : spec.vifs()) NetworkDevices.add(store, d.id(), v);
+            } catch (XlError | XenstoreException e) {
+                NetworkDevices.removeAll(store, d.id());
+                hv.destroy(d.id());
+                throw new XlError("Cannot create domain '" + spec.name() + "': vif: " + e.getMessage());
+            }
+        }
         started.put(d.id(), Instant.now());
         records.put(d.id(), new Record(plan, restarts));
         if (!paused) {
@@ -331,6 +345,8 @@ public final class Toolstack implements DomainListener {
                 Xenstore store = xenstore;
                 if (store != null) {
                     VcpuAvailability.remove(store, e.domid());
+                    // libxl destroys a dead domain's devices
+                    NetworkDevices.removeAll(store, e.domid());
                     try (XenstoreClient c = store.connect()) {
                         VbdDevices.removeAll(c, e.domid());
                     }

@@ -20,8 +20,9 @@ import org.oxen.vmm.api.Hypervisor;
 
 /**
  * {@code xl top [-b] [-i iterations] [-d delay]}: xentop's table (NAME STATE CPU(sec) CPU(%)
- * MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT VBD_WSECT; the VBD
- * columns sum the devices each vbd backend's {@link BackendStatistics} reports for the domain). CPU % is the domain's CPU time over wall time between
+ * MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT
+ * VBD_WSECT; the NET and VBD columns sum the devices each vif and vbd backend's
+ * {@link BackendStatistics} reports for the domain). CPU % is the domain's CPU time over wall time between
  * two samples (100 % = one pCPU busy); the first table samples over one second (or the delay,
  * if shorter). Batch mode ({@code -b}) prints tables one after another; otherwise the screen is
  * redrawn every delay until {@code q} or Ctrl-] is typed. Without a terminal and without
@@ -35,7 +36,7 @@ public final class TopCommand extends DomainSubcommand {
 
     private final Hypervisor hv;
 
-    /** The backends' figures (the vbd backend's give the VBD columns). */
+    /** The backends' figures: the vif backend's give the NET columns, the vbd backend's the VBD ones. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<BackendStatistics> backends = List.of();
 
@@ -177,11 +178,15 @@ public final class TopCommand extends DomainSubcommand {
             out.println();
         }
         out.println(XlFormat.TOP_HEADER);
+        Map<Integer, XlFormat.NetTotals> nets = new HashMap<>();
         Map<Integer, XlFormat.VbdTotals> vbds = new HashMap<>();
         for (BackendStatistics b : backends) {
             for (BackendStatistics.Device dev : b.devices()) {
-                if (dev.type().equals("vbd")) {
-                    vbds.put(dev.domid(), vbds.getOrDefault(dev.domid(), XlFormat.VbdTotals.NONE).plus(dev));
+                switch (dev.type()) {
+                    case "vif" -> nets.put(dev.domid(), nets.getOrDefault(dev.domid(), XlFormat.NetTotals.NONE).plus(dev));
+                    case "vbd" -> vbds.put(dev.domid(), vbds.getOrDefault(dev.domid(), XlFormat.VbdTotals.NONE).plus(dev));
+                    default -> {
+                    }
                 }
             }
         }
@@ -189,7 +194,7 @@ public final class TopCommand extends DomainSubcommand {
             Long prev = before.get(d.id());
             double pct = prev == null || wallNanos <= 0 ? 0 : 100.0 * (d.cpuTimeNanos() - prev) / wallNanos;
             out.println(XlFormat.topRow(d, Math.max(0, pct), d.isHost() ? 0 : poolKiB,
-                    vbds.getOrDefault(d.id(), XlFormat.VbdTotals.NONE)));
+                    nets.getOrDefault(d.id(), XlFormat.NetTotals.NONE), vbds.getOrDefault(d.id(), XlFormat.VbdTotals.NONE)));
         }
         out.flush();
     }

@@ -61,9 +61,23 @@ final class XlFormat {
         return String.format("%-33s %4d %s", d.name(), d.id(), uptime(seconds, false));
     }
 
-    static final String TOP_HEADER = String.format("%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s %8s %10s %10s",
-            "NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "VBDS",
-            "VBD_OO", "VBD_RD", "VBD_WR", "VBD_RSECT", "VBD_WSECT");
+    static final String TOP_HEADER = String.format(
+            "%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s %4s %8s %8s %8s %10s %10s", "NAME", "STATE",
+            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "NETS", "NETTX(k)", "NETRX(k)",
+            "VBDS", "VBD_OO", "VBD_RD", "VBD_WR", "VBD_RSECT", "VBD_WSECT");
+
+    /**
+     * A domain's network interfaces as xentop sums them: count, and the KiB its backend vifs
+     * transmitted (NETTX, {@code tx_bytes}: what the domain received) and received (NETRX,
+     * {@code rx_bytes}: what it sent), Linux's counters on dom0's vif devices as libxenstat reads them.
+     */
+    record NetTotals(int nets, long txBytes, long rxBytes) {
+        static final NetTotals NONE = new NetTotals(0, 0, 0);
+
+        NetTotals plus(org.oxen.vmm.api.backend.BackendStatistics.Device d) {
+            return new NetTotals(nets + 1, txBytes + d.counter("tx_bytes"), rxBytes + d.counter("rx_bytes"));
+        }
+    }
 
     /** A domain's virtual block devices as xentop sums them: count, requests out of slots, read and written requests and sectors. */
     record VbdTotals(int vbds, long oo, long rd, long wr, long rsect, long wsect) {
@@ -75,13 +89,16 @@ final class XlFormat {
         }
     }
 
-    /** One xentop row; percentages of the machine-memory pool, CPU % of one pCPU. */
-    static String topRow(DomainInfo d, double cpuPercent, long poolKiB, VbdTotals vbd) {
+    /**
+     * One xentop row; percentages of the machine-memory pool, CPU % of one pCPU; the NET columns
+     * the domain's vifs, the VBD columns its disks (xentop's columns, in xentop's order).
+     */
+    static String topRow(DomainInfo d, double cpuPercent, long poolKiB, NetTotals net, VbdTotals vbd) {
         double mem = poolKiB == 0 ? 0 : 100.0 * d.memoryKiB() / poolKiB;
         double maxmem = poolKiB == 0 ? 0 : 100.0 * d.maxMemoryKiB() / poolKiB;
-        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %8d %10d %10d",
+        return String.format(Locale.ROOT, "%10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %4d %8d %8d %8d %10d %10d",
                 d.name(), d.topState(), d.cpuTimeNanos() / 1_000_000_000L, cpuPercent, d.memoryKiB(), mem,
-                d.maxMemoryKiB(), maxmem, d.vcpusOnline(), vbd.vbds(), vbd.oo(), vbd.rd(), vbd.wr(), vbd.rsect(),
-                vbd.wsect());
+                d.maxMemoryKiB(), maxmem, d.vcpusOnline(), net.nets(), net.txBytes() / 1024, net.rxBytes() / 1024,
+                vbd.vbds(), vbd.oo(), vbd.rd(), vbd.wr(), vbd.rsect(), vbd.wsect());
     }
 }

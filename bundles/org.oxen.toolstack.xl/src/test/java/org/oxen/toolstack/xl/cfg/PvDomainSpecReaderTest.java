@@ -114,8 +114,8 @@ class PvDomainSpecReaderTest {
     /** Issue 12: xl ignores keys it does not use; oxen refused every one as "unknown key". */
     @Test
     void unservedKeysAreWarnedAboutAndIgnored() throws Exception {
-        PvDomainSpec s = read("name='a'\nkernel='k'\nvif=['bridge=xenbr0']\nfrobnicate=1\n");
-        assertEquals(List.of("d.cfg:3:1: ignoring 'vif': oxen does not use it (yet)",
+        PvDomainSpec s = read("name='a'\nkernel='k'\nvfb=['vnc=1']\nfrobnicate=1\n");
+        assertEquals(List.of("d.cfg:3:1: ignoring 'vfb': oxen does not use it (yet)",
                 "d.cfg:4:1: ignoring 'frobnicate': oxen does not use it (yet)"), s.warnings());
     }
 

@@ -2,13 +2,16 @@ package org.oxen.toolstack.xl.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.toolstack.xl.cfg.LifecycleAction;
 import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.BackendStatistics;
 
 /** xl's output formats, checked against lines Xen prints. */
 class XlFormatTest {
@@ -63,12 +66,30 @@ class XlFormatTest {
 
     @Test
     void topRowIsXentops() {
-        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS VBDS   VBD_OO"
-                + "   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT", XlFormat.TOP_HEADER);
-        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1    2        0"
-                + "       10        4        200         32",
+        assertEquals("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k)"
+                + " VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT", XlFormat.TOP_HEADER);
+        assertEquals("       web --b---          2   12.5      65536    6.6      65536       6.6     1    2       10        3"
+                + "    2        0       10        4        200         32",
                 XlFormat.topRow(info(3, "web", 65536, false, true, false, false, false, 2_500_000_000L), 12.5,
-                        1_000_000, new XlFormat.VbdTotals(2, 0, 10, 4, 200, 32)));
+                        1_000_000, XlFormat.NetTotals.NONE.plus(vif(0, 7_300, 1_100)).plus(vif(1, 3_000, 2_000)),
+                        XlFormat.VbdTotals.NONE.plus(vbd(51712, 6, 1, 120, 8)).plus(vbd(51728, 4, 3, 80, 24))));
+    }
+
+    /** A vif as netback reports it: Linux's counters of dom0's vif device (tx: to the domain). */
+    private static BackendStatistics.Device vif(int devid, long txBytes, long rxBytes) {
+        Map<String, Long> c = new LinkedHashMap<>();
+        c.put("rx_bytes", rxBytes);
+        c.put("rx_packets", rxBytes / 100);
+        c.put("tx_bytes", txBytes);
+        c.put("tx_packets", txBytes / 100);
+        c.put("tx_dropped", 5L);
+        return new BackendStatistics.Device("vif", 3, devid, true, c);
+    }
+
+    /** A vbd as blkback reports it: Linux blkback's statistics names. */
+    private static BackendStatistics.Device vbd(int devid, long rd, long wr, long rsect, long wsect) {
+        return new BackendStatistics.Device("vbd", 3, devid, true, Map.of("rd_req", rd, "wr_req", wr, "rd_sect", rsect,
+                "wr_sect", wsect, "oo_req", 0L, "f_req", 9L));
     }
 
     @Test

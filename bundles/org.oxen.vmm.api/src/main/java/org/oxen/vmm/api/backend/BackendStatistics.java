@@ -1,7 +1,10 @@
 package org.oxen.vmm.api.backend;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -21,7 +24,9 @@ public interface BackendStatistics {
      */
     record Device(String type, int domid, int devid, boolean connected, Map<String, Long> counters) {
         public Device {
-            counters = Map.copyOf(counters);
+            Map<String, Long> copy = new LinkedHashMap<>(); // the backend's order, which Map.copyOf would lose
+            counters.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "counter name"), Objects.requireNonNull(v, k)));
+            counters = Collections.unmodifiableMap(copy);
         }
 
         /** A counter's value, 0 when the backend does not keep it. */

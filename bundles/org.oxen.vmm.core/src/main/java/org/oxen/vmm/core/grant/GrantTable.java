@@ -87,11 +87,12 @@ public final class GrantTable {
 
     // ---- frames (under the monitor) ----
 
-    synchronized int nrFrames() {
+    /** The frames of the shared table (what GNTTABOP_setup_table gives the guest). */
+    public synchronized int nrFrames() {
         return nrFrames;
     }
 
-    synchronized int frame(int i) {
+    public synchronized int frame(int i) {
         return frames[i];
     }
 

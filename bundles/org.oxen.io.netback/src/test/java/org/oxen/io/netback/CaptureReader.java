@@ -1,0 +1,27 @@
+package org.oxen.io.netback;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A bridge's pcap file read back by Debian's tcpdump (vswitch's setup-host.sh installs it). */
+final class CaptureReader {
+    private CaptureReader() {
+    }
+
+    static List<String> tcpdump(Path file) throws Exception {
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/tcpdump")),
+                "tcpdump is missing: bundles/org.oxen.io.vswitch/setup-host.sh installs it (./oxen test runs it)");
+        Process p = new ProcessBuilder("/usr/bin/tcpdump", "-r", file.toString(), "-nn", "-e", "-t").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "tcpdump -r: " + err);
+        return out.lines().toList();
+    }
+}

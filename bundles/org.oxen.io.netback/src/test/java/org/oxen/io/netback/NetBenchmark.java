@@ -1,0 +1,148 @@
+package org.oxen.io.netback;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.oxen.vmm.api.backend.BackendFactory;
+
+/**
+ * Guest↔guest networking through netback and the switch, beside the host's own UDP loopback in
+ * the same run: round-trip time (one echo in flight), echo rate with 64 in flight, one-way UDP
+ * throughput (1,400-byte datagrams), and the gap in an echo load while netback is swapped. Not
+ * part of the test suite: {@code mvn -B -o test -pl bundles/org.oxen.io.netback -Dtest=NetBenchmark
+ * -Doxen.bench=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
+class NetBenchmark {
+
+    @Test
+    void guestToGuestBesideHostLoopback() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            FrontendDomain a = bed.domain("bencha"), b = bed.domain("benchb");
+            int ipA = TinyIp.ip(10, 0, 0, 1), ipB = TinyIp.ip(10, 0, 0, 2);
+            NetTestbed.Host ha = bed.host(a, 0, 0x00163e000001L, ipA, 4096, false, null);
+            NetTestbed.Host hb = bed.host(b, 0, 0x00163e000002L, ipB, 4096, false, null);
+            long macB = ha.ip().resolve(ipB, 10_000);
+            for (int round = 0; round < 2; round++) {
+                String tag = round == 0 ? " (warm-up)" : "";
+                rtt("guest-guest UDP echo, 1 in flight, 64-byte payload" + tag, ha, macB, ipB, 2000);
+                rate("guest-guest UDP echo, 64 in flight, 1400-byte payload" + tag, ha, macB, ipB, 20_000);
+                stream("guest-guest UDP one way, 1400-byte datagrams" + tag, ha, hb, macB, ipB, 50_000);
+                loopback("host loopback UDP echo, 1 in flight, 64-byte payload (java.net)" + tag, 2000);
+            }
+            swapGap(bed, ha, hb, macB, ipB);
+        }
+    }
+
+    static void rtt(String what, NetTestbed.Host ha, long macB, int ipB, int n) throws Exception {
+        Semaphore s = new Semaphore(0);
+        ha.ip().onUdp(d -> s.release());
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            ha.ip().sendUdp(macB, ipB, 5000, TinyIp.ECHO_PORT, new byte[64]);
+            if (!s.tryAcquire(10, TimeUnit.SECONDS)) throw new AssertionError("no echo");
+            t[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(t);
+        System.out.printf("%-72s median %7.1f us, p90 %7.1f us, p99 %7.1f us%n", what, t[n / 2] / 1e3, t[n * 9 / 10] / 1e3,
+                t[n * 99 / 100] / 1e3);
+    }
+
+    static void rate(String what, NetTestbed.Host ha, long macB, int ipB, int n) throws Exception {
+        Semaphore window = new Semaphore(64);
+        ha.ip().onUdp(d -> window.release());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            if (!window.tryAcquire(10, TimeUnit.SECONDS)) throw new AssertionError("no echo");
+            ha.ip().sendUdp(macB, ipB, 5000, TinyIp.ECHO_PORT, new byte[1400]);
+        }
+        if (!window.tryAcquire(64, 10, TimeUnit.SECONDS)) throw new AssertionError("last echoes");
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("%-72s %8.0f echoes/s, %6.1f MB/s each way%n", what, n / s, n * 1400 / s / 1e6);
+    }
+
+    static void stream(String what, NetTestbed.Host ha, NetTestbed.Host hb, long macB, int ipB, int n) throws Exception {
+        AtomicLong got = new AtomicLong();
+        hb.ip().onUdp(d -> got.incrementAndGet());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            while (ha.netfront().queued() > 256) Thread.onSpinWait();
+            ha.ip().sendUdp(macB, ipB, 5000, 9, new byte[1400]);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long last = -1;
+        while (System.nanoTime() < end) { // until nothing more arrives for 200 ms
+            long g = got.get();
+            if (g == n || g == last) break;
+            last = g;
+            Thread.sleep(200);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("%-72s %8.0f datagrams/s, %6.1f MB/s, %d of %d delivered%n", what, got.get() / s,
+                got.get() * 1400 / s / 1e6, got.get(), n);
+    }
+
+    static void loopback(String what, int n) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (DatagramSocket echo = new DatagramSocket(0, lo); DatagramSocket client = new DatagramSocket(0, lo)) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[2048];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    while (true) {
+                        p.setLength(buf.length);
+                        echo.receive(p);
+                        echo.send(p);
+                    }
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            byte[] out = new byte[64], in = new byte[2048];
+            long[] times = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                client.send(new DatagramPacket(out, out.length, lo, echo.getLocalPort()));
+                client.receive(new DatagramPacket(in, in.length));
+                times[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(times);
+            System.out.printf("%-72s median %7.1f us, p90 %7.1f us, p99 %7.1f us%n", what, times[n / 2] / 1e3,
+                    times[n * 9 / 10] / 1e3, times[n * 99 / 100] / 1e3);
+        }
+    }
+
+    static void swapGap(NetTestbed bed, NetTestbed.Host ha, NetTestbed.Host hb, long macB, int ipB) throws Exception {
+        EchoLoad load = new EchoLoad(ha.ip(), macB, ipB, 16, 1_000_000_000L);
+        BackendFactory serving = bed.netback;
+        long worst = 0, sum = 0;
+        int swaps = 10;
+        for (int i = 0; i < swaps; i++) {
+            long e = load.echoed.get();
+            NetTestbed.await(() -> load.echoed.get() > e + 200, "traffic");
+            Netback next = new Netback(bed.switches, System::nanoTime);
+            long t0 = System.nanoTime();
+            bed.xenbus.removeFactory(serving);
+            bed.xenbus.addFactory(next, Map.of(BackendFactory.DEVICE_TYPE, "vif", "service.id", 200L + i));
+            serving = next;
+            NetTestbed.await(() -> next.connectedVifs().size() == 2, "reconnected");
+            long dt = System.nanoTime() - t0;
+            worst = Math.max(worst, dt);
+            sum += dt;
+        }
+        load.close();
+        System.out.printf("%-72s mean %6.1f ms, worst %6.1f ms; %s%n", "netback swap (old closed to both vifs reconnected), 10 swaps",
+                sum / 1e6 / swaps, worst / 1e6, load);
+    }
+}
