@@ -13,7 +13,12 @@ import org.oxen.vmm.api.backend.XenstoreException;
 
 /**
  * One backend directory xenbus found, and the backend bound to it. Confined to the xenbus
- * thread, except {@link #state()} (volatile), which a backend may read from anywhere.
+ * thread, except {@link #state()} (volatile), which a backend may read from anywhere, and
+ * {@link #switchState}, which a backend may also call from its own threads (netback's fatal
+ * disconnect goes Closing from the vif's thread): the state node and its cached copy change
+ * together under this object's monitor, so a slower writer can never leave the copy behind the
+ * node (a frontend answering the node at once made xenbus write Closed, then the vif thread's
+ * late copy said Closing, and the backend ignored the frontend's reconnect).
  */
 final class Device implements BackendDevice {
 
@@ -91,7 +96,7 @@ final class Device implements BackendDevice {
     }
 
     @Override
-    public void switchState(XenbusState s) throws XenstoreException {
+    public synchronized void switchState(XenbusState s) throws XenstoreException {
         xs.write(backendPath + "/state", Integer.toString(s.value()));
         state = s;
     }
