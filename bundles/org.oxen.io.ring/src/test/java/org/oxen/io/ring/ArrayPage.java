@@ -7,12 +7,27 @@ import java.util.Objects;
 
 import org.oxen.vmm.api.backend.PageView;
 
-/** A page of plain Java memory with {@link PageView}'s semantics (what a grant mapping gives, in tests; shared with org.oxen.io.xenstore's tests through this bundle's test jar). */
+/** A page of plain Java memory with {@link PageView}'s semantics (what a grant mapping gives, in tests; shared with the tests of org.oxen.io.xenstore, org.oxen.vmm.core and org.oxen.io.blkback through this bundle's test jar). */
 public final class ArrayPage implements PageView {
 
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    final byte[] bytes = new byte[SIZE];
+    final byte[] bytes;
+
+    /** A fresh zeroed page. */
+    public ArrayPage() {
+        this(new byte[SIZE]);
+    }
+
+    /**
+     * A view of an existing page-sized array: a guest's own frame as the RAM holds it (what a
+     * frontend running in that guest sees of a page it granted), so tests can play the guest's
+     * side of a ring in Java.
+     */
+    public ArrayPage(byte[] page) {
+        if (page.length != SIZE) throw new IllegalArgumentException("a page is " + SIZE + " bytes, not " + page.length);
+        this.bytes = page;
+    }
 
     @Override
     public boolean writable() {
@@ -55,11 +70,13 @@ public final class ArrayPage implements PageView {
 
     @Override
     public void get(int offset, byte[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(offset, length, SIZE);
         System.arraycopy(bytes, offset, dst, dstOffset, length);
     }
 
     @Override
     public void put(int offset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(offset, length, SIZE);
         System.arraycopy(src, srcOffset, bytes, offset, length);
     }
 }

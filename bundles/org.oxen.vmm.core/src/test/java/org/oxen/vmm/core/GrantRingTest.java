@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.io.ring.BackRing;
+import org.oxen.io.ring.ArrayPage;
 import org.oxen.io.ring.FrontRing;
 import org.oxen.io.ring.RingLayout;
 import org.oxen.vmm.abi.SharedInfo;
@@ -60,7 +61,7 @@ class GrantRingTest {
             GrantMapping mapping = vmm.grantTables().map(g.id(), ref, false);
 
             // the frontend initialises the shared ring in the guest's own frame
-            FrontRing front = FrontRing.init(new RingLayout(SLOT, new GuestFramePageView(ram, mfn)), SLOT, SLOT);
+            FrontRing front = FrontRing.init(new RingLayout(SLOT, new ArrayPage(ram.directArray((long) mfn << 12, true))), SLOT, SLOT);
             BackRing back = new BackRing(new RingLayout(SLOT, mapping.page()), SLOT, SLOT);
             assertEquals(128, front.size());
 

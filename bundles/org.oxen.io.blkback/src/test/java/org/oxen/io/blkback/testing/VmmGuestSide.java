@@ -8,16 +8,13 @@ import static org.oxen.vmm.abi.GrantTable.GTF_READING;
 import static org.oxen.vmm.abi.GrantTable.GTF_READONLY;
 import static org.oxen.vmm.abi.GrantTable.GTF_WRITING;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.oxen.io.ring.ArrayPage;
 import org.oxen.vmm.abi.SharedInfo;
-import org.oxen.vmm.api.backend.PageView;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.FramePool;
@@ -38,7 +35,6 @@ import org.oxen.x86.api.Ram;
  */
 public final class VmmGuestSide implements GuestSide {
 
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     /** Entries 0..7 are reserved (console, xenstore): Mini-OS starts at 8. */
     private static final int FIRST_REF = 8;
 
@@ -70,7 +66,7 @@ public final class VmmGuestSide implements GuestSide {
             if (mfn < 0) throw new IllegalStateException("no free frame for d" + domain.id());
             domain.memory().adjustTotPages(1);
         }
-        return new Page(mfn, new FrameView(ram.directArray((long) mfn << 12, true)));
+        return new Page(mfn, new ArrayPage(ram.directArray((long) mfn << 12, true)));
     }
 
     @Override
@@ -147,61 +143,5 @@ public final class VmmGuestSide implements GuestSide {
 
     private long sharedInfo() {
         return (long) domain.sharedInfoMfn() << 12;
-    }
-
-    /** The frontend's view of a frame of its own domain. */
-    private static final class FrameView implements PageView {
-        private final byte[] page;
-
-        FrameView(byte[] page) {
-            this.page = Objects.requireNonNull(page);
-        }
-
-        @Override
-        public boolean writable() {
-            return true;
-        }
-
-        @Override
-        public int getByte(int offset) {
-            return page[offset] & 0xFF;
-        }
-
-        @Override
-        public int getInt(int offset) {
-            return (int) I32.getOpaque(page, offset);
-        }
-
-        @Override
-        public int getIntAcquire(int offset) {
-            return (int) I32.getAcquire(page, offset);
-        }
-
-        @Override
-        public void putByte(int offset, int value) {
-            page[offset] = (byte) value;
-        }
-
-        @Override
-        public void putInt(int offset, int value) {
-            I32.setOpaque(page, offset, value);
-        }
-
-        @Override
-        public void putIntRelease(int offset, int value) {
-            I32.setRelease(page, offset, value);
-        }
-
-        @Override
-        public void get(int offset, byte[] dst, int dstOffset, int length) {
-            Objects.checkFromIndexSize(offset, length, SIZE);
-            System.arraycopy(page, offset, dst, dstOffset, length);
-        }
-
-        @Override
-        public void put(int offset, byte[] src, int srcOffset, int length) {
-            Objects.checkFromIndexSize(offset, length, SIZE);
-            System.arraycopy(src, srcOffset, page, offset, length);
-        }
     }
 }
