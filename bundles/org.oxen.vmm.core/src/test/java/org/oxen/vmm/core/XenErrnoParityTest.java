@@ -111,6 +111,19 @@ class XenErrnoParityTest {
         assertEquals(0x0801, PvVcpu.of(v).trap(23).cs());
     }
 
+    /**
+     * What such a gate then does (compat_create_bounce_frame, compat_failsafe_callback): the
+     * kit's hostile program installs #UD gates at 0xe008, 0xFFFF and 0x0800; each #UD gets its
+     * frame written and enters the failsafe callback with the handler's eip, selector (RPL
+     * fixed) and eflags, as Xen's faulting return to the handler does.
+     */
+    @Test
+    void aGateWithAnUnusableSelectorEntersTheFailsafeCallback_errnoRow1() throws Exception {
+        String out = IsolationTest.run(vmm, "bad-gate", "attack=bad_gate");
+        assertTrue(out.contains("set_trap_table(#UD at e008:"), out);
+        assertTrue(out.contains("every unusable gate selector entered the failsafe callback"), out);
+    }
+
     /** compat_register/unregister_guest_callback: unknown types -ENOSYS; compat_callback_op: unknown cmd -EINVAL. */
     @Test
     void callbackOpUnknownTypeIsEnosys_errnoRow2() {
