@@ -228,6 +228,24 @@ class XenErrnoParityTest {
     }
 
     /**
+     * SCHEDOP_remote_shutdown from a guest (found on the way, not a row of the issue):
+     * rcu_lock_domain_by_id finds no DOMID_SELF (-ESRCH), and xsm_schedop_shutdown(XSM_DM_PRIV)
+     * refuses a guest every domain it finds, itself and Domain-0 included (-EPERM); nothing shuts
+     * down. oxen answered -EINVAL for DOMID_SELF and its own id.
+     */
+    @Test
+    void remoteShutdownOfItselfIsEsrchByDomidSelfAndEpermById() {
+        int[][] cases = {{Xen.DOMID_SELF, -ESRCH}, {d.id(), -EPERM}, {other.id(), -EPERM}, {0, -EPERM}, {0x7000, -ESRCH}};
+        for (int[] c : cases) {
+            g.write32(cr3, scratch, c[0]);
+            g.write32(cr3, scratch + 4, Sched.SHUTDOWN_POWEROFF);
+            assertEquals(c[1], call(Hypercall.SCHED_OP, Sched.SCHEDOP_REMOTE_SHUTDOWN, scratch), "domid " + c[0]);
+        }
+        assertFalse(d.isStopped(), "the caller shut down");
+        assertFalse(other.isStopped(), "the other domain shut down");
+    }
+
+    /**
      * __do_update_va_mapping: mod_l1_entry first, then the flush, whose vcpumask_to_pcpumask
      * result (-EFAULT for an unreadable mask) becomes the return value.
      */
