@@ -16,8 +16,10 @@ import org.oxen.x86.cpu.X86Cpu;
 /**
  * A PV vcpu's way into the hypervisor (Xen's entry.S + traps.c): every exception and every
  * INT n leaves the emulator and comes here. INT 0x82 from ring 1 is a hypercall; other INT n
- * and INT3/INTO are bounced when the trap table's DPL allows them, else #GP(vector*8+2) as the
- * hardware would; exceptions are bounced (#PF with CR2, #NM after fpu_taskswitch, #UD with the
+ * are bounced when the trap table's DPL allows them, else #GP(vector*8+2) (do_general_protection's
+ * "INT n" trick: Xen's IDT gates are DPL 0); INT3, INTO, INT1 and {@code int $3}/{@code int $4}
+ * are bounced whatever the trap table's DPL (Xen's gates for #BP and #OF are DPL 3 and do_int3 /
+ * do_trap inject them as exceptions; INT1 is do_debug's); exceptions are bounced (#PF with CR2, #NM after fpu_taskswitch, #UD with the
  * forced-emulation prefix emulated); the guest kernel has no IDT of its own in the CPU (IDTR
  * limit 0), so nothing is ever delivered behind the hypervisor's back.
  */
@@ -93,7 +95,7 @@ public final class PvExitHandler implements ExitHandler {
                 if ((exit.vector() == 1 || exit.vector() == 3) && debuggerTakes(cpu, exit)) return;
                 if (exit.nextEip() != exit.eip() && (exit.vector() == 1 || exit.vector() == 3 || exit.vector() == 4)) {
                     // INT1 / INT3 / INTO as a trap exit: the instruction, not a fault
-                    oneByteInt(cpu, exit.vector(), exit.eip(), exit.nextEip());
+                    oneByteTrap(exit.vector(), exit.nextEip());
                     return;
                 }
                 exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address());
@@ -119,11 +121,16 @@ public final class PvExitHandler implements ExitHandler {
             return;
         }
         TrapInfo ti = PvVcpu.of(v).trap(vector);
-        if (ti != null && ti.address() != 0 && ti.dpl() >= cpl) {
+        if (isXenSoftwareGate(vector) || (ti != null && ti.address() != 0 && ti.dpl() >= cpl)) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
             bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
         }
+    }
+
+    /** #BP and #OF: Xen's own IDT gates are DPL 3 (set_swint_gate), so no guest DPL applies. */
+    private static boolean isXenSoftwareGate(int vector) {
+        return vector == 3 || vector == 4;
     }
 
     /**
@@ -219,21 +226,19 @@ public final class PvExitHandler implements ExitHandler {
             return false;
         }
         switch (b) {
-            case 0xCC: oneByteInt(cpu, 3, eip, eip + 1); return true;
-            case 0xCE: oneByteInt(cpu, 4, eip, eip + 1); return true;
-            case 0xF1: oneByteInt(cpu, 1, eip, eip + 1); return true;
+            case 0xCC: oneByteTrap(3, eip + 1); return true;
+            case 0xCE: oneByteTrap(4, eip + 1); return true;
+            case 0xF1: oneByteTrap(1, eip + 1); return true;
             default: return false;
         }
     }
 
-    /** A one-byte INT: gated by the trap table's DPL like INT n (INT1 is not), a trap (EIP after it). */
-    private void oneByteInt(X86Cpu cpu, int vector, int eip, int nextEip) {
-        TrapInfo ti = PvVcpu.of(v).trap(vector);
-        if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
-            bouncer.bounce(v, vector, -1, nextEip, 0);
-        } else {
-            bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
-        }
+    /**
+     * A one-byte INT (INT3, INTO, INT1): a trap (EIP after it) bounced whatever the trap table's
+     * DPL, as Xen's do_int3, do_trap and do_debug inject them.
+     */
+    private void oneByteTrap(int vector, int nextEip) {
+        bouncer.bounce(v, vector, -1, nextEip, 0);
     }
 
     /** ud2a; "xen"; cpuid: emulate CPUID with the PV view and skip the prefix. */
