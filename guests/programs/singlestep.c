@@ -14,7 +14,9 @@
  *     with ecx 0), and the popf clearing TF (which still traps: TF was set
  *     when it began); PV also steps through a hypercall (int $0x82 returns
  *     with TF as it was: no trap after the int, the next one after the
- *     hypercall page's ret);
+ *     hypercall page's ret); instructions the hypervisor completes for the
+ *     guest (PV: MOV from CR0, the forced-emulation CPUID; native: IN, an
+ *     I/O exit under HVM) still trap after themselves;
  *   - ring 3, the same snippet (PV: every trap is a bounce from ring 3 to the
  *     trap table on the stack_switch stack, every resume the iret hypercall
  *     back to ring 3 with TF);
@@ -199,6 +201,38 @@ static const struct expect kernel_hypercall_expect[] = {
 };
 #endif
 
+/*
+ * An instruction the hypervisor completes for the guest (PV: MOV from CR0 and the
+ * forced-emulation CPUID, emulated on their #GP / #UD; native: IN, an I/O exit of an
+ * HVM domain) still ends in its single-step trap, as the hardware's own would (Xen:
+ * pv_emul_instruction_done and the emulator's pending_dbg inject #DB with DR6.BS).
+ */
+extern char ke_2[], ke_3[], ke_4[], ke_5[], ke_end[];
+static NOINLINE void kernel_emulated_steps(void *arg)
+{
+    __asm__ volatile("xorl %%eax, %%eax\n\t"
+                     "xorl %%ecx, %%ecx\n\t"
+                     "pushfl\n\t"
+                     "orl $0x100, (%%esp)\n\t"
+                     "popfl\n\t"
+#ifdef GUEST_PV
+                     "ud2a; .ascii \"xen\"; cpuid\n"    /* ke_1: forced emulation */
+                     ".globl ke_2\nke_2: movl %%cr0, %%eax\n"
+#else
+                     "inb $0x80, %%al\n"                /* ke_1: an I/O exit */
+                     ".globl ke_2\nke_2: inb $0x80, %%al\n"
+#endif
+                     ".globl ke_3\nke_3: pushfl\n"
+                     ".globl ke_4\nke_4: andl $~0x100, (%%esp)\n"
+                     ".globl ke_5\nke_5: popfl\n"
+                     ".globl ke_end\nke_end: nop"
+                     ::: "eax", "ebx", "ecx", "edx", "cc", "memory");
+}
+
+static const struct expect kernel_emulated_expect[] = {
+    {ke_2, ANY_ECX}, {ke_3, ANY_ECX}, {ke_4, ANY_ECX}, {ke_5, ANY_ECX}, {ke_end, ANY_ECX},
+};
+
 /* ---- ring 3 ------------------------------------------------------------ */
 extern char u_steps[], u_2[], u_3[], u_5[], u_6[], u_7[], u_8[], u_9[], u_10[], u_11[], u_12[], u_end[], u_fn[];
 extern char u_iret_tf[], ui_2[], ui_3[], ui_4[], ui_end[];
@@ -291,6 +325,12 @@ static void run_set(void)
     check_steps("kernel ring, through a hypercall", kernel_hypercall_expect, ARRAY_SIZE(kernel_hypercall_expect),
                 KERNEL_RPL);
 #endif
+
+    reset_steps();
+    CHECK(!trap_try(kernel_emulated_steps, NULL, &r), "stepping emulated instructions: unexpected trap %u at %#x",
+          r.vector, r.eip);
+    check_steps("kernel ring, emulated instructions", kernel_emulated_expect, ARRAY_SIZE(kernel_emulated_expect),
+                KERNEL_RPL);
 
     reset_steps();
     int rc = user_run((void (*)(void))u_steps, 0, &ret, &r);

@@ -98,7 +98,8 @@ public final class PvExitHandler implements ExitHandler {
                     oneByteTrap(exit.vector(), exit.nextEip());
                     return;
                 }
-                exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address());
+                exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address(),
+                        (cpu.eflags() & TrapBouncer.EFLAGS_TF) != 0);
                 return;
             default:
                 v.domain().crash("unexpected exit " + exit);
@@ -167,10 +168,19 @@ public final class PvExitHandler implements ExitHandler {
         return true;
     }
 
-    private void exception(X86Cpu cpu, int vector, int error, int eip, int address) {
+    /**
+     * An exception exit: emulated where Xen emulates (the forced-emulation CPUID on #UD, #NM
+     * under the virtual TS, privileged instructions on #GP(0), writable page tables and the
+     * lazy LDT on #PF), else bounced. {@code singleStep}: EFLAGS.TF was set when the instruction
+     * began, so one the hypervisor completes ends in its single-step #DB.
+     */
+    private void exception(X86Cpu cpu, int vector, int error, int eip, int address, boolean singleStep) {
         switch (vector) {
             case 6:
-                if (forcedEmulation(cpu, eip)) return;
+                if (forcedEmulation(cpu, eip)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 break;
             case 7:
                 if (PvVcpu.of(v).virtualTs()) {
@@ -186,7 +196,10 @@ public final class PvExitHandler implements ExitHandler {
             case 13:
                 if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
                 if (error == 0 && cpu.cpl() == 3 && sysenter(cpu, eip)) return;
-                if (error == 0 && privileged.emulate(v, cpu, eip)) return;
+                if (error == 0 && privileged.emulate(v, cpu, eip)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 break;
             case 14: {
                 org.oxen.vmm.core.paging.ShadowPaging sh = v.domain().shadow;
@@ -198,7 +211,10 @@ public final class PvExitHandler implements ExitHandler {
                     if (r < 0) return;
                     error = (int) r;
                 }
-                if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) return;
+                if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's
                 // handle_gdt_ldt_mapping_fault); if it cannot be, the guest sees a #PF at its LDT address
                 int off = address - DomainMemory.ldtVirt(v.id());
@@ -212,6 +228,20 @@ public final class PvExitHandler implements ExitHandler {
                 break;
         }
         bouncer.bounce(v, vector, error, eip, address);
+    }
+
+    private static final int DR6_B0_B3 = 0xF, DR6_BS = 0x4000;
+
+    /**
+     * After an instruction the hypervisor completed for the guest (EIP already past it): if
+     * TF was set when it began, the single-step trap the hardware would have taken, as Xen's
+     * pv_emul_instruction_done and the emulator's retire.pending_dbg inject it: DR6 merged as
+     * x86_merge_dr6 (B0-B3 cleared, BS set) and #DB bounced with EIP after the instruction.
+     */
+    private void emulated(X86Cpu cpu, boolean singleStep) {
+        if (!singleStep) return;
+        cpu.setDr(6, (cpu.dr(6) & ~DR6_B0_B3) | DR6_BS);
+        bouncer.bounce(v, 1, -1, cpu.eip(), 0);
     }
 
     /**
