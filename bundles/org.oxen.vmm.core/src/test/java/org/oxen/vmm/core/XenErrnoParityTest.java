@@ -143,6 +143,20 @@ class XenErrnoParityTest {
         g.write32(cr3, scratch, Callback.CALLBACKTYPE_NMI);
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, scratch));
         assertEquals(-EINVAL, call(Hypercall.CALLBACK_OP, 2, scratch));
+        // copy_from_guest of the whole struct first: {type, _unused} across into an unmapped page
+        int end = scratch & ~0xFFF;
+        while (mapped(end)) end += 0x1000;
+        g.write16(cr3, end - 2, Callback.CALLBACKTYPE_NMI);
+        assertEquals(-EFAULT, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, end - 2));
+    }
+
+    boolean mapped(int va) {
+        try {
+            g.read8(cr3, va);
+            return true;
+        } catch (org.oxen.vmm.core.guest.GuestFault f) {
+            return false;
+        }
     }
 
     /** do_mmuext_op: MMUEXT_PIN_L4_TABLE breaks out with rc 0 for a 32-bit pg_owner. */
