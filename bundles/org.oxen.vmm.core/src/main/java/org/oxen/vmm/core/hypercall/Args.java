@@ -99,10 +99,10 @@ final class Args {
     /**
      * Xen's hypercall_create_continuation: the vcpu re-executes the hypercall instruction with
      * new arguments once its pCPU has looked at whether anything else should run
-     * ({@link VcpuImpl#preemptPoint}; its slice goes on if not). Inside a multicall ({@code mc}) the new arguments are
-     * recorded for {@link MulticallHypercall}, which writes them into the entry and continues
-     * the multicall from it (Xen's multicall continuation translation). Returns the value for
-     * EAX (the hypercall number).
+     * ({@link VcpuImpl#preemptPoint}; its slice goes on if not). Inside a multicall
+     * ({@code mc}) the new arguments are recorded for {@link MulticallHypercall}, which writes
+     * them into the entry and continues the multicall from it (Xen's multicall continuation
+     * translation). Returns the value for EAX (the hypercall number).
      */
     static long continuation(VcpuImpl v, boolean mc, int nr, int a1, int a2, int a3, int a4) {
         return continuation(v, mc, nr, 4, a1, a2, a3, a4);
