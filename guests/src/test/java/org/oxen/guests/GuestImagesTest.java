@@ -16,7 +16,8 @@ class GuestImagesTest {
     void namesListEveryProgramOfEachFlavor() {
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget", "singlestep"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
-                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "singlestep"),
+                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "longcalls",
+                "singlestep"),
                 GuestImages.names(Flavor.PV));
     }
 
