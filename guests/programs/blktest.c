@@ -20,8 +20,9 @@
  * depth deep; every response must be BLKIF_RSP_OKAY. If the backend goes away
  * meanwhile, blkfront reconnects and resubmits what was in flight (a backend
  * hot-swap), so the verification also shows nothing was lost. Prints KiB/s of
- * guest time per phase and blkfront's counts (requests, responses taken,
- * resubmitted, reconnects).
+ * guest time per phase (a write phase's ends with its flush) and blkfront's
+ * counts (requests, responses taken, resubmitted, reconnects, kicks, sleeps
+ * waiting for the backend and their time).
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -121,8 +122,9 @@ static uint64_t reap(uint8_t op, uint32_t seed, uint32_t depth, int all)
 }
 
 /* Every chunk of [0, bytes) once, depth requests in flight; reads are verified.
- * Writes with sync: every sync_bytes, the writes so far completed, then a flush,
- * then "durable" printed (what a crash must not lose). */
+ * Writes end with a flush (inside the time printed); with sync, also every
+ * sync_bytes: the writes so far completed, then a flush, then "durable" printed
+ * (what a crash must not lose). */
 static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint32_t depth)
 {
     uint64_t next = 0, done = 0, nchunks = (bytes + chunk - 1) / chunk, issued = 0;
@@ -159,6 +161,10 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
         }
         blkfront_wait(&bf, 60 * SECOND);
         done += reap(op, seed, depth, 0);
+    }
+    if (op == BLKIF_OP_WRITE) {
+        int st = blkfront_flush(&bf);   /* the pass's last flush, inside its time */
+        CHECK(st == BLKIF_RSP_OKAY, "flush: status %d", st);
     }
     uint64_t dt = guest_time_ns() - t0;
     printf("blktest: %s%s %u KiB in %u ms: %u KiB/s (seed %u)\n", random_order ? "random " : "",
@@ -214,10 +220,8 @@ void guest_main(void)
 
     int reason = SHUTDOWN_poweroff;
     for (uint32_t p = 0; passes == 0 || p < passes; p++) {
-        if (do_write) {
-            run(BLKIF_OP_WRITE, seed + p, bytes, chunk, depth);
-            CHECK_EQ(blkfront_flush(&bf), BLKIF_RSP_OKAY, "flush");
-        }
+        if (do_write)
+            run(BLKIF_OP_WRITE, seed + p, bytes, chunk, depth);   /* ends with a flush */
         if (do_read)
             run(BLKIF_OP_READ, seed + p, bytes, chunk, depth);
         if (passes == 0 && (reason = shutdown_requested()) >= 0) {
@@ -225,8 +229,9 @@ void guest_main(void)
             break;
         }
     }
-    printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks; %s\n", bf.submitted,
-           bf.completed, bf.resubmitted, bf.reconnects, bf.kicks,
+    printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks, %u sleeps (%u ms); %s\n",
+           bf.submitted, bf.completed, bf.resubmitted, bf.reconnects, bf.kicks, bf.sleeps,
+           (uint32_t)(bf.slept_ns / 1000000),
            bf.feature_flush ? "flush-cache" : bf.feature_barrier ? "barrier" : "no flush");
     blkfront_shutdown(&bf);
     if (passes == 0)

@@ -57,6 +57,8 @@ struct blkfront {
     uint32_t next_seq;
     /* counts */
     uint32_t submitted, completed, resubmitted, reconnects, kicks;
+    uint32_t sleeps;                    /* blkfront_wait's blocks waiting for the backend */
+    uint64_t slept_ns;                  /* ... and the guest time they took */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting

@@ -369,8 +369,11 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         CHECK(now() < limit, "blkfront: %s: no response in %u ms with %u requests in flight", bf->dev.node,
               (uint32_t)(timeout_ns / MS), blkfront_inflight(bf));
         if (bf->events == seen) {
+            uint64_t t0 = now();
             timer_oneshot(limit);
             cpu_idle();
+            bf->sleeps++;
+            bf->slept_ns += now() - t0;
         }
     }
 }
