@@ -31,10 +31,11 @@ import org.oxen.vmm.api.backend.BackendStatistics;
  * Felix SCR's ServiceBindGreedyTest: eight domains run the guest kit's {@code blktest} through
  * the kit's C blkfront (disks from xl.cfg, four raw and four qcow2), writing, flushing, reading
  * back and verifying their disks pass after pass, while the bundle is stopped and started,
- * updated, and uninstalled and installed again: 20 swaps. Before each swap every domain's disk is
+ * updated, uninstalled and installed again, and updated twice in a row (the second update
+ * landing while frontends reconnect to the first): 20 swaps. Before each swap every domain's disk is
  * served by the current bundle and making progress; at each swap every domain is still running.
  * At the end the domains are shut down through {@code xl shutdown}: each verified every pass,
- * reconnected once per swap and resubmitted what was in flight, and the responses its blkfront
+ * reconnected at every swap and resubmitted what was in flight, and the responses its blkfront
  * took equal the responses blkback's connections gave it (each connection's count from
  * blkback's disconnect line): no request was lost and none was performed twice. The qcow2 images
  * pass {@code qemu-img check} afterwards.
@@ -151,7 +152,7 @@ class BlkbackBundleSwapTest extends XlSessionTest {
             for (int swap = 0; swap < SWAPS; swap++) {
                 long id = blkback().getBundleId();
                 String how;
-                switch (swap % 3) {
+                switch (swap % 4) {
                     case 0 -> { // stopped: every disk closes; started: served again
                         how = "stop/start";
                         gogo.run("stop " + id);
@@ -162,6 +163,12 @@ class BlkbackBundleSwapTest extends XlSessionTest {
                     }
                     case 1 -> { // updated in place from its file
                         how = "update";
+                        gogo.run("update " + id);
+                    }
+                    case 3 -> { // updated twice in a row: the second lands while frontends reconnect to the first
+                        how = "update, update";
+                        gogo.run("update " + id);
+                        assertEquals(Bundle.ACTIVE, blkback().getState(), gogo.err());
                         gogo.run("update " + id);
                     }
                     default -> { // replaced: uninstalled, installed again from its location, started
@@ -207,9 +214,12 @@ class BlkbackBundleSwapTest extends XlSessionTest {
                 long requests = Long.parseLong(m.group(1)), taken = Long.parseLong(m.group(2));
                 long reconnects = Long.parseLong(m.group(4));
                 assertEquals(requests, taken, d.name() + ": every request answered once:\n" + out);
-                assertEquals(SWAPS, reconnects, d.name() + " reconnected once per swap:\n" + out);
+                // at least once per swap (a double update may take one reconnection or two, and a
+                // backend that leaves before connecting restarts one)
+                assertTrue(reconnects >= SWAPS, d.name() + " reconnected at every swap:\n" + out);
                 long[] be = backend.getOrDefault(d.id(), new long[2]);
-                assertEquals(SWAPS + 1, be[1], d.name() + ": blkback's connections of d" + d.id());
+                assertTrue(be[1] >= SWAPS + 1 && be[1] <= reconnects + 1,
+                        d.name() + ": blkback's connections of d" + d.id() + ": " + be[1] + ", reconnects " + reconnects);
                 assertEquals(taken, be[0], d.name() + ": responses blkfront took = responses blkback gave");
                 assertTrue(!out.contains("blktest: 0 passes"), out);
                 resubmitted += Long.parseLong(m.group(3));
