@@ -4,7 +4,13 @@
  *
  * Command line: [node=device/vbd/768] [mib=N] (default: the whole disk)
  * [chunk=KiB] (bytes per request, 4..40, default 32) [depth=N] (requests in
- * flight, 1..16, default 8) [seed=S] [passes=N] (default 1) [mode=both|write|verify].
+ * flight, 1..16, default 8) [seed=S] [passes=N] (default 1; 0: until the
+ * toolstack asks for a poweroff through control/shutdown, checked between
+ * passes) [mode=both|write|verify] [sync=KiB] (during writes, every KiB
+ * written: wait for them, flush, then print "blktest: durable N KiB") [check=0]
+ * (no patterns: the buffers go as they are and reads are not checked, for
+ * throughput) [order=seq|random] (random: every chunk once, in a permuted
+ * order; the chunk count must be a power of two).
  *
  * Each pass (seed + pass number) writes every 512-byte sector of the first
  * mib MiB with a pattern naming the sector and the seed, flushes
@@ -13,9 +19,10 @@
  * mode=verify only reads (data an earlier run wrote). Requests are pipelined
  * depth deep; every response must be BLKIF_RSP_OKAY. If the backend goes away
  * meanwhile, blkfront reconnects and resubmits what was in flight (a backend
- * hot-swap), so the verification also shows nothing was lost. Prints MiB/s of
- * guest time per phase and blkfront's counts (requests, resubmitted,
- * reconnects).
+ * hot-swap), so the verification also shows nothing was lost. Prints KiB/s of
+ * guest time per phase (a write phase's ends with its flush) and blkfront's
+ * counts (requests, responses taken, resubmitted, reconnects, kicks, sleeps
+ * waiting for the backend and their time).
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -35,6 +42,9 @@ struct slot {
 static uint8_t buffers[MAX_DEPTH][MAX_CHUNK] ALIGNED(4096);
 static struct slot slots[MAX_DEPTH];
 static struct blkfront bf;
+static int checked = 1;                 /* check=0: no patterns */
+static int random_order;                /* order=random */
+static uint32_t sync_bytes;             /* sync=KiB, 0: one flush after the pass */
 
 static inline uint32_t pattern(uint32_t seed, uint32_t sector, uint32_t word)
 {
@@ -71,21 +81,66 @@ static void on_done(struct blkfront_request *req, int status)
     sl->complete = 1;
 }
 
-/* Every chunk of [0, bytes) once, depth requests in flight; reads are verified. */
+/* The chunk of request number i: i, or (order=random) the next value of a
+ * full-period LCG modulo n (a power of two), so every chunk comes once. */
+static uint32_t lcg_state;
+static uint64_t next_chunk(uint64_t i, uint64_t n)
+{
+    if (!random_order)
+        return i;
+    if (i == 0)
+        lcg_state = 0;
+    lcg_state = (lcg_state * 1664525u + 1013904223u) & (uint32_t)(n - 1);
+    return lcg_state;
+}
+
+/* Waits until every slot's request has completed, checking each as run() does. */
+static uint64_t reap(uint8_t op, uint32_t seed, uint32_t depth, int all)
+{
+    uint64_t bytes = 0;
+    for (;;) {
+        int busy = 0;
+        for (uint32_t i = 0; i < depth; i++) {
+            struct slot *sl = &slots[i];
+            if (!sl->busy)
+                continue;
+            if (!sl->complete) {
+                busy = 1;
+                continue;
+            }
+            CHECK(sl->status == BLKIF_RSP_OKAY, "%s of sector %u: status %d", op == BLKIF_OP_WRITE ? "write" : "read",
+                  (uint32_t)sl->req.sector, sl->status);
+            if (op == BLKIF_OP_READ && checked)
+                verify(buffers[i], seed, sl->req.sector, sl->req.bytes);
+            bytes += sl->req.bytes;
+            sl->busy = 0;
+        }
+        if (!all || !busy)
+            return bytes;
+        blkfront_wait(&bf, 60 * SECOND);
+    }
+}
+
+/* Every chunk of [0, bytes) once, depth requests in flight; reads are verified.
+ * Writes end with a flush (inside the time printed); with sync, also every
+ * sync_bytes: the writes so far completed, then a flush, then "durable" printed
+ * (what a crash must not lose). */
 static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint32_t depth)
 {
-    uint64_t next = 0, done = 0;
+    uint64_t next = 0, done = 0, nchunks = (bytes + chunk - 1) / chunk, issued = 0;
     uint64_t t0 = guest_time_ns();
     while (done < bytes) {
-        for (uint32_t i = 0; i < depth && next < bytes; i++) {
+        uint64_t barrier = op == BLKIF_OP_WRITE && sync_bytes ? (next / sync_bytes + 1) * sync_bytes : bytes;
+        for (uint32_t i = 0; i < depth && next < bytes && next < barrier; i++) {
             struct slot *sl = &slots[i];
             if (sl->busy)
                 continue;
-            uint32_t n = bytes - next < chunk ? (uint32_t)(bytes - next) : chunk;
-            sl->req = (struct blkfront_request){ .op = op, .sector = next / 512, .buf = buffers[i], .bytes = n,
+            uint64_t at = next_chunk(issued, nchunks) * chunk;
+            uint32_t n = bytes - at < chunk ? (uint32_t)(bytes - at) : chunk;
+            sl->req = (struct blkfront_request){ .op = op, .sector = at / 512, .buf = buffers[i], .bytes = n,
                                                  .done = on_done, .data = sl };
-            if (op == BLKIF_OP_WRITE)
-                fill(buffers[i], seed, next / 512, n);
+            if (op == BLKIF_OP_WRITE && checked)
+                fill(buffers[i], seed, at / 512, n);
             int rc = blkfront_submit(&bf, &sl->req);
             if (rc == -XEN_EAGAIN)
                 break;
@@ -93,23 +148,27 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
             sl->busy = 1;
             sl->complete = 0;
             next += n;
+            issued++;
         }
         blkfront_push(&bf);
-        blkfront_wait(&bf, 60 * SECOND);
-        for (uint32_t i = 0; i < depth; i++) {
-            struct slot *sl = &slots[i];
-            if (!sl->busy || !sl->complete)
-                continue;
-            CHECK(sl->status == BLKIF_RSP_OKAY, "%s of sector %u: status %d", op == BLKIF_OP_WRITE ? "write" : "read",
-                  (uint32_t)sl->req.sector, sl->status);
-            if (op == BLKIF_OP_READ)
-                verify(buffers[i], seed, sl->req.sector, sl->req.bytes);
-            done += sl->req.bytes;
-            sl->busy = 0;
+        if (next >= barrier && barrier < bytes) {
+            /* a sync point: everything before it acknowledged, then flushed */
+            done += reap(op, seed, depth, 1);
+            int st = blkfront_flush(&bf);
+            CHECK(st == BLKIF_RSP_OKAY, "flush at %u KiB: status %d", (uint32_t)(next >> 10), st);
+            printf("blktest: durable %u KiB (seed %u)\n", (uint32_t)(next >> 10), seed);
+            continue;
         }
+        blkfront_wait(&bf, 60 * SECOND);
+        done += reap(op, seed, depth, 0);
+    }
+    if (op == BLKIF_OP_WRITE) {
+        int st = blkfront_flush(&bf);   /* the pass's last flush, inside its time */
+        CHECK(st == BLKIF_RSP_OKAY, "flush: status %d", st);
     }
     uint64_t dt = guest_time_ns() - t0;
-    printf("blktest: %s %u KiB in %u ms: %u KiB/s (seed %u)\n", op == BLKIF_OP_WRITE ? "wrote" : "read and verified",
+    printf("blktest: %s%s %u KiB in %u ms: %u KiB/s (seed %u)\n", random_order ? "random " : "",
+           op == BLKIF_OP_WRITE ? "wrote" : checked ? "read and verified" : "read",
            (uint32_t)(bytes >> 10), (uint32_t)(dt / 1000000), dt ? (uint32_t)((bytes >> 10) * SECOND / dt) : 0, seed);
 }
 
@@ -129,6 +188,14 @@ void guest_main(void)
           chunk / 1024);
     CHECK(depth >= 1 && depth <= MAX_DEPTH, "depth=%u: 1..%u", depth, MAX_DEPTH);
 
+    checked = cmdline_u32("check", 1) != 0;
+    char order[8] = "seq";
+    cmdline_get("order", order, sizeof order);
+    CHECK(strcmp(order, "seq") == 0 || strcmp(order, "random") == 0, "order=%s: expected seq or random", order);
+    random_order = strcmp(order, "random") == 0;
+    sync_bytes = cmdline_u32("sync", 0) * 1024;
+    CHECK(sync_bytes % chunk == 0, "sync=%u KiB: a multiple of chunk=%u KiB", sync_bytes >> 10, chunk >> 10);
+
     irq_disable();                      /* events arrive while waiting in cpu_idle */
     xs_init();
     CHECK(blkfront_init(&bf, node, 30 * SECOND) == 0, "no disk at %s", node);
@@ -136,6 +203,12 @@ void guest_main(void)
     uint64_t bytes = (uint64_t)cmdline_u32("mib", (uint32_t)(disk >> 20)) << 20;
     CHECK(bytes > 0 && bytes <= disk, "mib=%u: the disk has %u MiB", (uint32_t)(bytes >> 20), (uint32_t)(disk >> 20));
     CHECK(!do_write || !bf.readonly, "the disk is read-only");
+    uint64_t nchunks = bytes / chunk;
+    CHECK(!random_order || (bytes % chunk == 0 && (nchunks & (nchunks - 1)) == 0),
+          "order=random needs a power-of-two number of chunks (%u MiB in %u KiB chunks)", (uint32_t)(bytes >> 20),
+          chunk >> 10);
+    if (passes == 0)
+        shutdown_watch_init();          /* run until the toolstack asks for a poweroff */
 
     /* refusals blkfront makes itself */
     static uint8_t probe[4096] ALIGNED(4096);
@@ -145,16 +218,23 @@ void guest_main(void)
     bad.buf = probe + 1;
     CHECK_EQ(blkfront_submit(&bf, &bad), -XEN_EINVAL, "a misaligned buffer");
 
-    for (uint32_t p = 0; p < passes; p++) {
-        if (do_write) {
-            run(BLKIF_OP_WRITE, seed + p, bytes, chunk, depth);
-            CHECK_EQ(blkfront_flush(&bf), BLKIF_RSP_OKAY, "flush");
-        }
+    int reason = SHUTDOWN_poweroff;
+    for (uint32_t p = 0; passes == 0 || p < passes; p++) {
+        if (do_write)
+            run(BLKIF_OP_WRITE, seed + p, bytes, chunk, depth);   /* ends with a flush */
         if (do_read)
             run(BLKIF_OP_READ, seed + p, bytes, chunk, depth);
+        if (passes == 0 && (reason = shutdown_requested()) >= 0) {
+            printf("blktest: %u passes\n", p + 1);
+            break;
+        }
     }
-    printf("blktest: %u requests, %u resubmitted, %u reconnects, %u kicks; %s\n", bf.submitted, bf.resubmitted,
-           bf.reconnects, bf.kicks, bf.feature_flush ? "flush-cache" : bf.feature_barrier ? "barrier" : "no flush");
+    printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks, %u sleeps (%u ms); %s\n",
+           bf.submitted, bf.completed, bf.resubmitted, bf.reconnects, bf.kicks, bf.sleeps,
+           (uint32_t)(bf.slept_ns / 1000000),
+           bf.feature_flush ? "flush-cache" : bf.feature_barrier ? "barrier" : "no flush");
     blkfront_shutdown(&bf);
+    if (passes == 0)
+        shutdown_clean(reason);
     pass();
 }

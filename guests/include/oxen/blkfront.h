@@ -9,7 +9,8 @@
  * request's done(). A request stays in the frontend's shadow until its
  * response; when the backend goes Closing or Closed, blkfront_wait()
  * reconnects (Closed, Initialising, a new ring once the backend is back) and
- * resubmits what was in flight in the order it was first submitted.
+ * resubmits what was in flight in the order it was first submitted, starting
+ * over if the backend leaves again before it is Connected.
  *
  * Buffers are 512-byte aligned, a multiple of 512 bytes, in the boot region,
  * at most BLKFRONT_MAX_BYTES (11 segments of a page; 44 KiB when page-aligned).
@@ -57,6 +58,8 @@ struct blkfront {
     uint32_t next_seq;
     /* counts */
     uint32_t submitted, completed, resubmitted, reconnects, kicks;
+    uint32_t sleeps;                    /* blkfront_wait's blocks waiting for the backend */
+    uint64_t slept_ns;                  /* ... and the guest time they took */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting

@@ -92,6 +92,9 @@ int shutdown_poll(uint64_t timeout_ns);
 /* The same for one watch event a program read itself (xs_read_watch) while
  * it also watches other nodes: the reason, or -1 (not ours, or nothing asked). */
 int shutdown_event(const char *token);
+/* Handles only this watch's queued events (a program whose drivers watch other
+ * nodes keeps theirs queued), without waiting: the reason, or -1. */
+int shutdown_requested(void);
 /* Prints RESULT: PASS and shuts down with that reason (never returns). */
 noreturn void shutdown_clean(int reason);
 

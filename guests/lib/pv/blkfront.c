@@ -19,7 +19,9 @@
  * posted until it was Closed (or a new backend is already in InitWait), end
  * every grant, go Initialising,
  * wait for InitWait, and set up a fresh ring holding the in-flight requests in
- * their first submission order before going Initialised again.
+ * their first submission order before going Initialised again. A backend that
+ * goes Closing or Closed again before it is Connected (swapped twice in a row)
+ * starts the sequence over, as Linux's blkfront follows any backend state.
  */
 #include <oxen/pv.h>
 #include <oxen/gnttab.h>
@@ -31,6 +33,7 @@
 #define SECOND 1000000000ull
 #define MS 1000000ull
 #define MAX_DEVICES 4
+#define RECONNECT_NS (60 * SECOND)      /* for one reconnection to a backend that comes back */
 
 static uint8_t ring_pages[MAX_DEVICES][PAGE] ALIGNED(PAGE);
 static struct blkfront *ring_owner[MAX_DEVICES];
@@ -119,16 +122,23 @@ static int read_key(struct blkfront *bf, const char *key, uint64_t *v, uint64_t 
     return r;
 }
 
-/* Waits for Connected, reads the disk's properties, goes Connected. */
+/* Waits for Connected, reads the disk's properties, goes Connected: 0. 1: the
+ * backend went Closing or Closed instead (it was swapped again before it
+ * connected, or connected and left before we saw it); -1: a failure, printed. */
 static int connected(struct blkfront *bf, uint64_t limit)
 {
     enum xenbus_state last;
     uint64_t t = now();
-    if (xenbus_wait_backend_state(&bf->dev, XENBUS_STATE_BIT(XenbusStateConnected), limit > t ? limit - t : 0,
-                                  &last) < 0) {
+    int s = xenbus_wait_backend_state(&bf->dev, XENBUS_STATE_BIT(XenbusStateConnected)
+                                                    | XENBUS_STATE_BIT(XenbusStateClosing)
+                                                    | XENBUS_STATE_BIT(XenbusStateClosed),
+                                      limit > t ? limit - t : 0, &last);
+    if (s < 0) {
         printf("blkfront: %s: the backend did not connect (state %d)\n", bf->dev.node, last);
         return -1;
     }
+    if (s != XenbusStateConnected)
+        return 1;
     uint64_t sectors, ssize, info, flush, barrier;
     if (xenbus_read_u64(0, bf->dev.backend, "sectors", &sectors) != 0
         || read_key(bf, "sector-size", &ssize, 512) != 0 || read_key(bf, "info", &info, 0) != 0
@@ -178,8 +188,10 @@ int blkfront_init(struct blkfront *bf, const char *node, uint64_t timeout_ns)
     bf->ring.sring = (struct blkif_sring *)ring_pages[slot];
     setup_ring(bf);
     publish(bf);
-    if (connected(bf, limit) != 0)
+    if (connected(bf, limit) != 0) {
+        printf("blkfront: %s: the backend left before connecting\n", bf->dev.node);
         return -1;
+    }
     printf("blkfront: %s: %u sectors of %u bytes (%u MiB)%s%s%s, ring-ref %u, event-channel %u\n", bf->dev.node,
            (uint32_t)bf->sectors, bf->sector_size, (uint32_t)(bf->sectors >> 11), bf->readonly ? ", read-only" : "",
            bf->feature_flush ? ", flush" : "", bf->feature_barrier ? ", barrier" : "", bf->ring_ref, bf->port);
@@ -280,7 +292,10 @@ unsigned blkfront_poll(struct blkfront *bf)
     return n;
 }
 
-static void reconnect(struct blkfront *bf, enum xenbus_state seen, uint64_t limit)
+/* One reconnection (see the top of this file): 0 once the new backend is
+ * Connected, 1 when it left again before connecting (the caller starts over:
+ * the ring just set up holds the requests still in flight). */
+static int reconnect_once(struct blkfront *bf, enum xenbus_state seen, uint64_t limit)
 {
     enum xenbus_state last;
     uint64_t t = now();
@@ -340,9 +355,23 @@ static void reconnect(struct blkfront *bf, enum xenbus_state seen, uint64_t limi
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf->ring, notify);
     (void)notify;                       /* the backend scans the ring when it binds */
     publish(bf);
-    CHECK(connected(bf, limit) == 0, "blkfront: %s: reconnection failed", bf->dev.node);
+    int r = connected(bf, limit);
+    CHECK(r >= 0, "blkfront: %s: reconnection failed", bf->dev.node);
+    if (r == 1) {
+        printf("blkfront: %s: the backend left again before connecting (%u)\n", bf->dev.node, bf->reconnects);
+        return 1;
+    }
     evtchn_send(bf->port);
     printf("blkfront: %s: reconnected (%u), %u requests resubmitted\n", bf->dev.node, bf->reconnects, n);
+    return 0;
+}
+
+/* Reconnects until a backend stays long enough to connect, each attempt with
+ * its own time limit (a backend swapped again and again is waited for). */
+static void reconnect(struct blkfront *bf, enum xenbus_state seen)
+{
+    while (reconnect_once(bf, seen, now() + RECONNECT_NS) != 0)
+        seen = xenbus_backend_state(&bf->dev);
 }
 
 unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
@@ -356,7 +385,8 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         if (xenbus_backend_changed(&bf->dev)) {
             enum xenbus_state s = xenbus_backend_state(&bf->dev);
             if (s != XenbusStateConnected) {
-                reconnect(bf, s, limit);
+                reconnect(bf, s);
+                limit = now() + timeout_ns;   /* the wait for responses starts again */
                 continue;
             }
         }
@@ -369,8 +399,11 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         CHECK(now() < limit, "blkfront: %s: no response in %u ms with %u requests in flight", bf->dev.node,
               (uint32_t)(timeout_ns / MS), blkfront_inflight(bf));
         if (bf->events == seen) {
+            uint64_t t0 = now();
             timer_oneshot(limit);
             cpu_idle();
+            bf->sleeps++;
+            bf->slept_ns += now() - t0;
         }
     }
 }

@@ -48,6 +48,17 @@ int shutdown_poll(uint64_t timeout_ns)
     return -1;
 }
 
+int shutdown_requested(void)
+{
+    char path[256];
+    while (xs_read_watch_token(TOKEN, path, sizeof path, 0)) {
+        int reason = shutdown_event(TOKEN);
+        if (reason >= 0)
+            return reason;
+    }
+    return -1;
+}
+
 void shutdown_clean(int reason)
 {
     printf("RESULT: PASS\n");

@@ -3,22 +3,15 @@ package org.oxen.itests.bnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 
 /**
@@ -28,41 +21,17 @@ import org.oxen.vmm.api.ShutdownReason;
  * it; afterwards {@code qemu-img check} finds the qcow2 image consistent and
  * {@code qemu-img compare} finds it identical to the raw one (both got the same pattern).
  */
-class BlkfrontDiskTest {
+class BlkfrontDiskTest extends XlSessionTest {
 
     static final int MIB = 64;
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    private GogoSession gogo;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        dir = Files.createTempDirectory("blkfront-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("bf-")) gogo.run("xl destroy " + d.name());
-        }
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "bf-";
     }
 
     private Domain create(String name, String disk) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:blktest\"\nmemory = 16\n"
-                + "extra = \"node=device/vbd/51712 seed=9 depth=8\"\non_poweroff = \"preserve\"\n"
-                + "disk = [ '" + disk + "' ]\n");
-        gogo.run("xl create " + cfg);
-        assertEquals(0, gogo.get("xl.status"), gogo.err());
-        return hv.find(name).orElseThrow();
+        return create(name, "guest:blktest", 16, "node=device/vbd/51712 seed=9 depth=8", disk);
     }
 
     private static String passes(Domain d) throws InterruptedException {
@@ -72,14 +41,6 @@ class BlkfrontDiskTest {
         assertTrue(out.strip().endsWith("RESULT: PASS"), out);
         assertTrue(out.contains("blktest: wrote " + (MIB << 10) + " KiB")
                 && out.contains("blktest: read and verified " + (MIB << 10) + " KiB"), out);
-        return out;
-    }
-
-    private static String run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
         return out;
     }
 

@@ -10,19 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.backend.BackendStatistics;
-import org.oxen.vmm.api.backend.Xenstore;
-import org.oxen.vmm.api.backend.XenstoreClient;
 
 /**
  * Disks through xl in a real Felix: {@code disk = [...]} in xl.cfg and {@code xl block-attach}
@@ -31,46 +22,11 @@ import org.oxen.vmm.api.backend.XenstoreClient;
  * {@code xl block-detach -f} see and remove the devices; stopping the blkback bundle closes its
  * devices, starting or updating it serves them again; the domain's devices go with it.
  */
-class XlBlockTest {
+class XlBlockTest extends XlSessionTest {
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    @InjectService(timeout = 10_000)
-    Xenstore xenstore;
-
-    @InjectBundleContext
-    BundleContext context;
-
-    private GogoSession gogo;
-    private XenstoreClient xs;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        xs = xenstore.connect();
-        dir = Files.createTempDirectory("xl-block-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("blk-")) gogo.run("xl destroy " + d.name());
-        }
-        xs.close();
-        gogo.close();
-    }
-
-    private void awaitNode(String path, String value) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!xs.read(path).equals(Optional.of(value))) {
-            assertTrue(System.nanoTime() < end, path + " never became " + value + ": " + xs.read(path));
-            Thread.sleep(5);
-        }
+    @Override
+    String domainPrefix() {
+        return "blk-";
     }
 
     private Bundle blkback() {
@@ -86,12 +42,7 @@ class XlBlockTest {
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(4 << 20);
         }
-        Path cfg = dir.resolve("blk.cfg");
-        Files.writeString(cfg, "name = \"blk-1\"\nkernel = \"guest:hello\"\nmemory = 16\nextra = \"wait_shutdown=1\"\n"
-                + "disk = [ 'root.img,raw,xvda,rw' ]\n");
-        gogo.run("xl create " + cfg);
-        assertEquals(0, gogo.get("xl.status"), gogo.err());
-        Domain d = hv.find("blk-1").orElseThrow();
+        Domain d = create("blk-1", "guest:hello", 16, "wait_shutdown=1", "root.img,raw,xvda,rw");
         String be = "/local/domain/0/backend/vbd/" + d.id() + "/51712";
         String fe = "/local/domain/" + d.id() + "/device/vbd/51712";
         assertEquals(Optional.of("raw:" + raw.toAbsolutePath()), xs.read(be + "/params"));

@@ -29,14 +29,33 @@ final class OxenProcess {
     private OxenProcess() {
     }
 
+    /** A started run: the process and the files its stdout and stderr go to. */
+    record Running(Process process, Path out, Path err) {
+        /** What it has printed on stdout so far. */
+        String outSoFar() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8);
+        }
+
+        String errSoFar() throws IOException {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        }
+
+        /** Kills it and what it started (SIGKILL), waiting for it to end. */
+        void kill() throws InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /**
-     * Runs {@code script} with {@code gosh.args=--nointeractive -c '<script>'} in {@code dir}.
+     * Starts {@code script} with {@code gosh.args=--nointeractive -c '<script>'} in {@code dir}
+     * and returns at once.
      *
      * @param jvm extra JVM options ({@code -Dkey=value}, {@code -Xmx..})
      * @param env environment changes; a {@code null} value removes the variable
      */
-    static Result script(Path dir, String script, List<String> jvm, Map<String, String> env, long seconds)
-            throws IOException, InterruptedException {
+    static Running start(Path dir, String script, List<String> jvm, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvm);
@@ -56,15 +75,19 @@ final class OxenProcess {
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
         p.getOutputStream().close(); // no keyboard: a script
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("oxen did not exit within " + seconds + " s (hung); stdout:\n"
-                    + Files.readString(out, StandardCharsets.UTF_8) + "\nstderr:\n" + Files.readString(err, StandardCharsets.UTF_8));
+        return new Running(p, out, err);
+    }
+
+    /** Runs {@code script} as {@link #start} does and waits for the end, at most {@code seconds}. */
+    static Result script(Path dir, String script, List<String> jvm, Map<String, String> env, long seconds)
+            throws IOException, InterruptedException {
+        Running r = start(dir, script, jvm, env);
+        if (!r.process().waitFor(seconds, TimeUnit.SECONDS)) {
+            r.kill();
+            throw new AssertionError("oxen did not exit within " + seconds + " s (hung); stdout:\n" + r.outSoFar()
+                    + "\nstderr:\n" + r.errSoFar());
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(r.process().exitValue(), r.outSoFar(), r.errSoFar());
     }
 
     static Result script(Path dir, String script, String... jvm) throws IOException, InterruptedException {

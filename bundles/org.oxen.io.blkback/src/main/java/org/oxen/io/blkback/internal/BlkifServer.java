@@ -71,6 +71,8 @@ final class BlkifServer implements EventListener, Runnable {
     private volatile boolean running = true;
     private volatile boolean kicked;
     private volatile String halted;
+    /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
+    private volatile long answeredHere;
 
     BlkifServer(String name, int domid, GrantTables grants, BackRing ring, BlockImage image, Limits limits,
             VbdCounters counters, Consumer<String> onHalt) {
@@ -117,6 +119,11 @@ final class BlkifServer implements EventListener, Runnable {
         if (persistent != null) persistent.clear();
     }
 
+    /** Responses this connection put on the ring (read after {@link #stop()}). */
+    long answered() {
+        return answeredHere;
+    }
+
     /** Why ring processing halted (a hostile frontend), or null. */
     String halted() {
         return halted;
@@ -136,6 +143,7 @@ final class BlkifServer implements EventListener, Runnable {
                     serve();
                     ring.putResponse(rsp);
                     counters.answered++;
+                    answeredHere++;
                 }
                 if (ring.pushResponses()) port.send();
                 if (n == 0 && !ring.finalCheckForRequests()) {

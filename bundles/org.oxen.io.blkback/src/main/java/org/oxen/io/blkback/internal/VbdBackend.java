@@ -37,6 +37,9 @@ import org.oxen.vmm.api.backend.XenstoreTransaction;
  */
 final class VbdBackend extends AbstractBackend {
 
+    /** The JDK's platform log (java.util.logging unless configured otherwise): connections' ends. */
+    static final System.Logger LOG = System.getLogger("org.oxen.io.blkback");
+
     /** What this backend offers (Linux blkback's module parameters). */
     record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants) {
         static final Settings DEFAULT = new Settings(4, 256, 1056);
@@ -168,6 +171,10 @@ final class VbdBackend extends AbstractBackend {
     protected void disconnect() {
         if (server != null) {
             server.stop();
+            // what the frontend must have taken from this ring (it counts its side: a hot-swap
+            // neither loses nor repeats a request when the two agree)
+            LOG.log(System.Logger.Level.INFO, "blkback d" + device.frontendDomid() + "/" + device.devid()
+                    + ": disconnected, " + server.answered() + " requests answered on this connection");
             server = null;
         }
         if (port != null) {

@@ -73,7 +73,7 @@ class GuestBlkfrontTest {
             assertNull(failure.get(), () -> "backend: " + failure.get());
             assertTrue(out.contains("blktest: wrote " + (MIB << 10) + " KiB")
                     && out.contains("blktest: read and verified " + (MIB << 10) + " KiB"), out);
-            Matcher m = Pattern.compile("blktest: (\\d+) requests, (\\d+) resubmitted, (\\d+) reconnects").matcher(out);
+            Matcher m = Pattern.compile("blktest: (\\d+) requests, \\d+ responses, (\\d+) resubmitted, (\\d+) reconnects").matcher(out);
             assertTrue(m.find(), out);
             assertEquals(served.get(), Long.parseLong(m.group(1)), "requests the backend served (the disk each way + a flush)");
             assertEquals("0", m.group(3));
@@ -107,7 +107,7 @@ class GuestBlkfrontTest {
             awaitOutput(d, "reconnected (2)");
             String out = GuestDevices.passes(d, 600);
             assertNull(failure.get(), () -> "backend: " + failure.get());
-            Matcher m = Pattern.compile("blktest: (\\d+) requests, (\\d+) resubmitted, (\\d+) reconnects").matcher(out);
+            Matcher m = Pattern.compile("blktest: (\\d+) requests, \\d+ responses, (\\d+) resubmitted, (\\d+) reconnects").matcher(out);
             assertTrue(m.find(), out);
             long submitted = Long.parseLong(m.group(1)), resubmitted = Long.parseLong(m.group(2));
             assertEquals("2", m.group(3), out);

@@ -1,0 +1,231 @@
+package org.oxen.io.blkback.internal;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.oxen.guests.GuestImages;
+import org.oxen.io.xenbus.internal.XenbusBackends;
+import org.oxen.io.xenstore.store.XenstoreComponent;
+import org.oxen.storage.api.ImageSpec;
+import org.oxen.storage.qcow2.Qcow2ImageProvider;
+import org.oxen.storage.raw.RawImageProvider;
+import org.oxen.toolstack.xl.internal.VbdDevices;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.backend.BackendFactory;
+import org.oxen.vmm.api.backend.XenstoreClient;
+import org.oxen.vmm.core.Vmm;
+
+/**
+ * Block throughput a guest sees through the guest kit's C blkfront (the kit's {@code blktest}
+ * with {@code check=0}: no patterns, the program only drives the ring) and blkback, beside the
+ * same requests on the same file straight from Java ({@code FileChannel}, one thread, depth 1)
+ * and QEMU's block layer ({@code qemu-img bench}, same request size and queue depth, sequential:
+ * it has no random mode), all in one run. Not part of the test suite:
+ * {@code mvn -B -o test -pl bundles/org.oxen.io.blkback -Dtest=KitBlkfrontBenchmark -Doxen.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Doxen.bench.mib=N}, default 64;
+ * {@code -Doxen.bench.rounds=N}, default 3). Write rows end with one flush inside the timing
+ * (BLKIF_OP_FLUSH_DISKCACHE; {@code force(true)}; qemu-img's {@code --flush-interval} = the
+ * request count). The guest's figures are its own clock's (system time, which follows the host's
+ * in a real-time domain); each row is the median of the rounds after a warm-up round, targets
+ * interleaved within a round.
+ */
+@EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
+class KitBlkfrontBenchmark {
+
+    static final int MIB = Integer.getInteger("oxen.bench.mib", 64);
+    static final int ROUNDS = Integer.getInteger("oxen.bench.rounds", 3);
+    static final Pattern PHASE = Pattern.compile(
+            "blktest: (random )?(wrote|read) (\\d+) KiB in (\\d+) ms: (\\d+) KiB/s");
+
+    /** One workload: request size, queue depth, order, image format. */
+    record Load(String name, int kib, int depth, boolean random, String format) {
+    }
+
+    static final List<Load> LOADS = List.of(
+            new Load("seq 4 KiB, depth 16", 4, 16, false, "raw"),
+            new Load("seq 4 KiB, depth 1", 4, 1, false, "raw"),
+            new Load("random 4 KiB, depth 16", 4, 16, true, "raw"),
+            new Load("seq 40 KiB, depth 16", 40, 16, false, "raw"),
+            new Load("seq 4 KiB, depth 16, qcow2", 4, 16, false, "qcow2"));
+
+    /** Guest instructions per request (the whole run: boot, both passes) per load, one per round. */
+    final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
+
+    /** MiB/s per "load | direction | target" row, one per round. */
+    final Map<String, List<Double>> rows = new LinkedHashMap<>();
+
+    void record(Load l, String dir, String target, double mibs, boolean keep) {
+        if (keep) rows.computeIfAbsent(l.name() + " | " + dir + " | " + target, k -> new ArrayList<>()).add(mibs);
+    }
+
+    @Test
+    void kitBlkfrontBesideFileChannelAndQemuImgBench() throws Exception {
+        Path dir = Files.createTempDirectory("kitblkbench");
+        long size = (long) MIB << 20;
+        Vmm vmm = new Vmm(128L << 20, 2);
+        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
+        vmm.addIntroducer(xenstored);
+        XenstoreClient toolstack = xenstored.connect();
+        XenbusBackends xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
+        xenbus.setGrants(vmm.grantTables());
+        BlkbackComponent blkback = new BlkbackComponent();
+        RawImageProvider raw = new RawImageProvider();
+        Qcow2ImageProvider qcow2 = new Qcow2ImageProvider(raw);
+        blkback.addProvider(raw);
+        blkback.addProvider(qcow2);
+        xenbus.addFactory(blkback, Map.of(BackendFactory.DEVICE_TYPE, "vbd", "service.id", 1L));
+        Path rawImg = dir.resolve("bench.raw"), qcowImg = dir.resolve("bench.qcow2");
+        raw.create(rawImg, ImageSpec.ofSize(size)).close();
+        qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
+        int run = 0;
+        try {
+            for (int round = 0; round <= ROUNDS; round++) {
+                boolean keep = round > 0; // round 0 warms the JIT and the page cache
+                for (Load l : LOADS) {
+                    Path img = l.format().equals("raw") ? rawImg : qcowImg;
+                    // the guest: a write pass (ending with a flush) then a read pass
+                    Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
+                            "blktest")).memoryMiB(16).cmdline("node=device/vbd/51712 check=0 mib=" + MIB + " chunk=" + l.kib()
+                            + " depth=" + l.depth() + (l.random() ? " order=random" : "")).build());
+                    VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
+                            false));
+                    assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
+                    String out = d.consoleOutput();
+                    assertTrue(out.contains("RESULT: PASS"), out);
+                    Matcher r = Pattern.compile("blktest: (\\d+) requests").matcher(out);
+                    assertTrue(r.find(), out);
+                    long instructions = d.vcpus().stream().mapToLong(v -> v.instructions()).sum();
+                    if (keep) guestCost.computeIfAbsent(l.name(), k -> new ArrayList<>())
+                            .add((double) instructions / Long.parseLong(r.group(1)));
+                    out.lines().filter(x -> x.startsWith("blktest: ") && x.contains("sleeps"))
+                            .forEach(x -> System.out.println(l.name() + ": " + x));
+                    Matcher m = PHASE.matcher(out);
+                    while (m.find()) {
+                        long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
+                        record(l, m.group(2).equals("wrote") ? "write" : "read", "kit blkfront (guest)",
+                                kib / 1024.0 / (ms / 1000.0), keep);
+                    }
+                    vmm.destroy(d.id());
+                    VbdDevices.remove(toolstack, d.id(), 51712);
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
+                        assertTrue(System.nanoTime() < end, "the device did not go");
+                        Thread.sleep(5);
+                    }
+                    run++;
+                    // the peers, same file, same requests (FileChannel on the raw file only)
+                    if (l.format().equals("raw")) {
+                        record(l, "write", "FileChannel (Java, depth 1)", channel(img, l, true), keep);
+                        record(l, "read", "FileChannel (Java, depth 1)", channel(img, l, false), keep);
+                    }
+                    if (!l.random()) {
+                        record(l, "write", "qemu-img bench", qemuImgBench(img, l, true), keep);
+                        record(l, "read", "qemu-img bench", qemuImgBench(img, l, false), keep);
+                    }
+                }
+            }
+        } finally {
+            xenbus.deactivate();
+            toolstack.close();
+            vmm.shutdown();
+            xenstored.deactivate();
+        }
+        System.out.printf(Locale.ROOT, "%n%d MiB per pass, median of %d rounds after a warm-up round%n", MIB, ROUNDS);
+        System.out.println("| workload | direction | target | MiB/s | vs FileChannel |");
+        System.out.println("|---|---|---|---:|---:|");
+        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
+            double med = median(e.getValue());
+            String[] k = e.getKey().split(" \\| ");
+            List<Double> peer = rows.get(k[0].replace(", qcow2", "") + " | " + k[1] + " | FileChannel (Java, depth 1)");
+            String ratio = peer == null ? "" : String.format(Locale.ROOT, "%.2f", med / median(peer));
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %s |%n", k[0], k[1], k[2], med, ratio);
+        }
+        printGuestCost();
+    }
+
+    void printGuestCost() {
+        System.out.println("\n| workload | guest instructions per request (whole run) |\n|---|---:|");
+        guestCost.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %,.0f |%n", k, median(v)));
+    }
+
+    static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        return a[a.length / 2];
+    }
+
+    /**
+     * blktest's order of chunks: sequential, or its LCG (x = x * 1664525 + 1013904223 modulo the
+     * chunk count, a power of two, starting from 0) so every chunk comes once.
+     */
+    static long[] offsets(Load l) {
+        long bytes = (long) MIB << 20, chunk = l.kib() * 1024L;
+        int n = (int) ((bytes + chunk - 1) / chunk);
+        long[] o = new long[n];
+        int x = 0;
+        for (int i = 0; i < n; i++) {
+            if (l.random()) {
+                x = (x * 1664525 + 1013904223) & (n - 1);
+                o[i] = x * chunk;
+            } else {
+                o[i] = i * chunk;
+            }
+        }
+        return o;
+    }
+
+    /** MiB/s of the load's requests on the image file from one thread (writes end with force). */
+    static double channel(Path img, Load l, boolean write) throws IOException {
+        long bytes = (long) MIB << 20;
+        ByteBuffer b = ByteBuffer.allocateDirect(l.kib() * 1024);
+        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long t0 = System.nanoTime();
+            for (long off : offsets(l)) {
+                b.clear().limit((int) Math.min(b.capacity(), bytes - off));
+                while (b.hasRemaining()) {
+                    int n = write ? ch.write(b, off + b.position()) : ch.read(b, off + b.position());
+                    if (n < 0) throw new IOException("EOF at " + off);
+                }
+            }
+            if (write) ch.force(true);
+            return MIB / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** qemu-img bench over the whole image with the load's request size and depth (sequential). */
+    static double qemuImgBench(Path img, Load l, boolean write) throws IOException, InterruptedException {
+        long count = ((long) MIB << 20) / (l.kib() * 1024L);
+        List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", l.format(), "-t", "writeback", "-d",
+                "" + l.depth(), "-c", "" + count, "-s", "" + l.kib() * 1024));
+        if (write) {
+            cmd.add("-w");
+            cmd.add("--flush-interval=" + count);
+        }
+        cmd.add(img.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        Matcher m = Pattern.compile("Run completed in ([0-9.]+) seconds").matcher(out);
+        if (!m.find()) throw new IOException("unexpected qemu-img bench output: " + out);
+        return count * l.kib() / 1024.0 / Double.parseDouble(m.group(1));
+    }
+}
