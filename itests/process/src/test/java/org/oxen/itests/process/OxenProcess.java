@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * The exported runtime jar run as a separate process, as a user's shell or script runs it:
  * {@code java [-Dkey=value ...] -jar runtime/target/oxen.jar}, a Gogo script in
  * {@code gosh.args}, stdout and stderr kept in files. A run that does not end within its time
- * limit is killed and reported as hung, never left behind.
+ * limit is killed and reported as hung, never left behind. Its web console listens on a free
+ * port unless the test names one.
  */
 final class OxenProcess {
 
@@ -58,6 +59,10 @@ final class OxenProcess {
     static Running start(Path dir, String script, List<String> jvm, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (jvm.stream().noneMatch(o -> o.startsWith("-Dorg.osgi.service.http.port="))) {
+            // the web console on a free port: a second runtime (another test's, a user's) may hold 8080
+            cmd.add("-Dorg.osgi.service.http.port=0");
+        }
         cmd.addAll(jvm);
         cmd.add("-Dgosh.args=--nointeractive -c '" + script + "'");
         cmd.add("-jar");
