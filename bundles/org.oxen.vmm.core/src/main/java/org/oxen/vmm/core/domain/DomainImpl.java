@@ -383,6 +383,19 @@ public final class DomainImpl implements Domain, SchedDomain {
         wakeWaiters();
     }
 
+    /**
+     * domain_resume after a suspend that is cancelled (xc_domain_resume): the domain is no
+     * longer shut down. False, changing nothing, unless it is suspended and not dying.
+     */
+    public synchronized boolean resumeFromSuspend() {
+        if (!shutdown || reason != ShutdownReason.SUSPEND || dying) return false;
+        shutdown = false;
+        reason = null;
+        crashed = false;
+        shutdownCode = -1;
+        return true;
+    }
+
     /** SCHEDOP_shutdown_code: the code a later shutdown reports, unless one is set already. */
     public synchronized void setShutdownCode(int code) {
         if (shutdownCode < 0) shutdownCode = code & 0xFF;
