@@ -11,6 +11,10 @@
  *                 without a toolstack: a test saves and restores it then)
  *   xenstore=1    answer control/shutdown: poweroff and reboot, and suspend
  *                 (xl save, xl migrate), between two numbers
+ *   dirty=P       write one word into each of P pages of a 2 MiB buffer per
+ *                 number (a busy domain for migration benchmarks; 0..512)
+ * The word at the address it prints first ("suspend flag at 0x...") asks it to
+ * suspend when Domain-0 sets it (benchmarks and tests without xenstore).
  * After each suspend it prints "counter: resumed after M (new domain)" or
  * "(cancelled)"; at the end "counter: done N" and RESULT: PASS.
  */
@@ -19,6 +23,9 @@
 #include <oxen/xenstore.h>
 
 static volatile uint32_t sink;
+static volatile uint32_t suspend_flag;
+#define DIRTY_PAGES 512
+static uint32_t dirty_buf[DIRTY_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
 
 void guest_main(void)
 {
@@ -26,6 +33,8 @@ void guest_main(void)
     uint32_t spin = cmdline_u32("spin", 20000);
     uint32_t suspend_at = cmdline_u32("suspend_at", 0);
     int xs = cmdline_u32("xenstore", 0) != 0;
+    uint32_t dirty = cmdline_u32("dirty", 0);
+    CHECK(dirty <= DIRTY_PAGES, "dirty=%u (at most %u pages)", dirty, DIRTY_PAGES);
 
     if (xs) {
         irq_disable();
@@ -33,11 +42,15 @@ void guest_main(void)
         shutdown_watch_init();
     }
     printf("counter: counting to %u\n", count);
+    printf("counter: suspend flag at %#x\n", (uint32_t)&suspend_flag);
     for (uint32_t i = 1; count == 0 || i <= count; i++) {
         printf("counter: %u\n", i);
         for (uint32_t k = 0; k < spin; k++)
             sink += k;
-        if (i == suspend_at) {
+        for (uint32_t p = 0; p < dirty; p++)
+            dirty_buf[(i * 7 + p) % DIRTY_PAGES][(i + p) % (PAGE_SIZE / 4)] = i;
+        if (suspend_flag || i == suspend_at) {
+            suspend_flag = 0;
             int cancelled = pv_suspend();
             printf("counter: resumed after %u (%s)\n", i, cancelled ? "cancelled" : "new domain");
         }

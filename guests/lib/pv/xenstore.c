@@ -310,6 +310,15 @@ int xs_resume(void)
     CHECK(port != 0, "start_info has no store event channel after the resume");
     CHECK_EQ(evtchn_bind_handler(port, 0, on_event, NULL), 0, "bind the new store event channel");
     watch_head = watch_tail = 0;    /* the old store's events are gone with it */
+    /* As Linux's xb_init_comms on resume: what the old store wrote and we did not read (a watch
+     * event after we suspended, perhaps half there in the saved page) is discarded. */
+    if (ring->rsp_prod != ring->rsp_cons) {
+        printf("xenstore: resume: %u response bytes of the old store discarded\n", ring->rsp_prod - ring->rsp_cons);
+        ring->rsp_cons = ring->rsp_prod;
+    }
+    if (ring->req_prod != ring->req_cons)
+        printf("xenstore: resume: the request ring is not quiescent (%u unread bytes)\n",
+               ring->req_prod - ring->req_cons);
     for (unsigned i = 0; i < MAX_WATCHES; i++) {
         if (watches[i].used)
             CHECK(send_watch(watches[i].path, watches[i].token) == 0, "watch %s again", watches[i].path);

@@ -70,13 +70,14 @@ public interface DomainSaveRestore {
             Consumer<Round> progress) throws IOException, InterruptedException;
 
     /**
-     * Builds a domain from a stream (named {@code name}, or as saved when null) and leaves it
+     * Builds a domain from a stream, named {@code naming.apply(the saved name)}, and leaves it
      * paused: unpause it to let it continue. A stream of another format or version, truncated
      * or corrupted, or holding state that does not validate (a page table mapping what it may
      * not) is refused with a {@link DomainBuildException} naming the problem and where it is,
      * and nothing is left behind.
      */
-    Restored restore(InputStream in, String name) throws DomainBuildException, IOException;
+    Restored restore(InputStream in, java.util.function.UnaryOperator<String> naming)
+            throws DomainBuildException, IOException;
 
     /**
      * xc_domain_resume: a suspended domain goes on in place, its suspend hypercall returning 1

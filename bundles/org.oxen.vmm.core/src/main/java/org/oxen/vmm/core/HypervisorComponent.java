@@ -114,8 +114,9 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
-    public Restored restore(java.io.InputStream in, String name) throws DomainBuildException, java.io.IOException {
-        return vmm.restore(in, name);
+    public Restored restore(java.io.InputStream in, java.util.function.UnaryOperator<String> naming)
+            throws DomainBuildException, java.io.IOException {
+        return vmm.restore(in, naming);
     }
 
     @Override
@@ -213,6 +214,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public void destroy(int domid) {
         vmm.destroy(domid);
+    }
+
+    @Override
+    public void rename(int domid, String name) {
+        vmm.rename(domid, name);
     }
 
     @Override

@@ -529,7 +529,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     }
 
     @Override
-    public Restored restore(java.io.InputStream in, String name) throws DomainBuildException, java.io.IOException {
+    public Restored restore(java.io.InputStream in, java.util.function.UnaryOperator<String> naming)
+            throws DomainBuildException, java.io.IOException {
         long t0 = System.nanoTime();
         org.oxen.vmm.core.save.StreamReader r = new org.oxen.vmm.core.save.StreamReader(in);
         org.oxen.vmm.core.save.SavedConfig cfg;
@@ -539,7 +540,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         } catch (org.oxen.vmm.core.save.StreamFormatException e) {
             throw new DomainBuildException("restore refused: " + e.getMessage(), e);
         }
-        String n = name != null ? name : cfg.name();
+        String n = naming.apply(cfg.name());
         String problem = DomainConfig.nameProblem(n);
         if (problem != null) throw new IllegalArgumentException(problem);
         org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
@@ -566,6 +567,24 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
             log("d" + domid + ": resumed after a cancelled suspend");
         } finally {
             unpause(domid);
+        }
+        fire(DomainEvent.Type.RESUMED, d, "");
+    }
+
+    @Override
+    public void rename(int domid, String name) {
+        String problem = DomainConfig.nameProblem(name);
+        if (problem != null) throw new IllegalArgumentException(problem);
+        DomainImpl d;
+        synchronized (this) {
+            d = require(domid);
+            for (DomainImpl o : domains.values()) {
+                if (o != d && o.name().equals(name)) {
+                    throw new IllegalArgumentException("a domain named '" + name + "' exists already (id " + o.id() + ")");
+                }
+            }
+            log("d" + domid + ": renamed from '" + d.name() + "' to '" + name + "'");
+            d.setName(name);
         }
     }
 

@@ -42,7 +42,7 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     private final Owner owner;
     private final int id;
-    private final String name;
+    private volatile String name;
     private final String cmdline;
     /** Xen's max_pages × 4 (KiB): set at creation and by XEN_DOMCTL_max_mem ({@link #setMaxMemoryKiB}). */
     private volatile long maxMemKiB;
@@ -271,6 +271,11 @@ public final class DomainImpl implements Domain, SchedDomain {
     @Override
     public String name() {
         return name;
+    }
+
+    /** The hypervisor's rename (under its domain table's monitor, which keeps names unique). */
+    public void setName(String name) {
+        this.name = name;
     }
 
     @Override

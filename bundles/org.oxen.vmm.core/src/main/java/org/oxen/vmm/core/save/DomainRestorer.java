@@ -5,7 +5,6 @@ import static org.oxen.vmm.core.save.StreamFormat.*;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-import org.oxen.vmm.abi.Rings;
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.abi.StartInfo;
 import org.oxen.vmm.abi.VcpuGuestContext;
@@ -374,7 +373,9 @@ public final class DomainRestorer implements DomainImageBuilder {
      * start_info as libxc's process_start_info and libxl leave it: at the pfn vcpu 0's EDX named
      * (now its new frame), shared_info's new machine address, the store and console frames from
      * the pfns the guest left there, new event channels for both (allocated unbound for Domain-0,
-     * as at creation); the console ring DISCONNECTED until a backend maps it again.
+     * as at creation). The console page is left as saved (libxc does not touch it): a guest whose
+     * ring a backend served writes on into it, and the new domain's backend reads on from its
+     * indexes; one that never had a backend keeps writing console_io.
      */
     private long startInfo(DomainImpl d, DomainMemory dm, int sharedInfo, VcpuContext c0) throws DomainBuildException {
         long st = (long) d.vcpu(0).cpu().gpr(org.oxen.x86.cpu.X86Cpu.EDX) & 0xFFFFFFFFL;
@@ -393,7 +394,6 @@ public final class DomainRestorer implements DomainImageBuilder {
         ram.write32(a + StartInfo.CONSOLE_MFN, consoleMfn);
         ram.write32(a + StartInfo.CONSOLE_EVTCHN, consolePort);
         d.setStore(storeMfn, storePort);
-        ram.write8(((long) consoleMfn << 12) + Rings.CONS_CONNECTION, Rings.XENCONSOLE_DISCONNECTED);
         d.setConsoleRing(new PvConsoleRing(consoleMfn, consolePort));
         return st;
     }

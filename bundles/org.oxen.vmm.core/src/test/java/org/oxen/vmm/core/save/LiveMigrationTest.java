@@ -41,7 +41,7 @@ class LiveMigrationTest {
             PipedOutputStream out = new PipedOutputStream(in);
             CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
                 try (in) {
-                    return b.restore(in, null);
+                    return b.restore(in, n -> n);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }

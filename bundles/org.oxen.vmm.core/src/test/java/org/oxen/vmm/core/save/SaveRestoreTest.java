@@ -85,7 +85,7 @@ class SaveRestoreTest {
         vmm.destroy(src.id());
         assertEquals(free0, vmm.freeFrames(), "the source's frames are back");
 
-        DomainSaveRestore.Restored r = vmm.restore(new ByteArrayInputStream(stream), null);
+        DomainSaveRestore.Restored r = vmm.restore(new ByteArrayInputStream(stream), n -> n);
         Domain dst = r.domain();
         assertEquals("counter", dst.name());
         assertEquals("toolstack data", new String(r.toolstack()));
@@ -153,7 +153,7 @@ class SaveRestoreTest {
         assertRefused(xen, "this is Xen's stream (XENF)", free);
 
         // the stream restores when intact (the refusals above were the stream's, not the hypervisor's)
-        Domain ok = vmm.restore(new ByteArrayInputStream(good), "intact").domain();
+        Domain ok = vmm.restore(new ByteArrayInputStream(good), n -> "intact").domain();
         vmm.destroy(ok.id());
         assertEquals(free, vmm.freeFrames());
     }
@@ -172,7 +172,7 @@ class SaveRestoreTest {
 
     private void assertRefused(byte[] stream, String why, long free) {
         DomainBuildException e = assertThrows(DomainBuildException.class,
-                () -> vmm.restore(new ByteArrayInputStream(stream), "refused"));
+                () -> vmm.restore(new ByteArrayInputStream(stream), n -> "refused"));
         if (Boolean.getBoolean("oxen.verbose")) System.out.println("refused: " + e.getMessage());
         assertTrue(e.getMessage().contains(why), e.getMessage());
         assertFalse(vmm.find("refused").isPresent(), "no domain was created");
