@@ -25,7 +25,7 @@
 static volatile uint32_t sink;
 static volatile uint32_t suspend_flag;
 #define DIRTY_PAGES 512
-static uint32_t dirty_buf[DIRTY_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
+static volatile uint32_t dirty_buf[DIRTY_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
 
 void guest_main(void)
 {

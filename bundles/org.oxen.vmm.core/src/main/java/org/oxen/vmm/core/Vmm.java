@@ -500,6 +500,11 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         }
 
         @Override
+        public long[] logDirtyPeek(DomainImpl d, int pages) {
+            return logDirty.peek(d, pages);
+        }
+
+        @Override
         public void logDirtyDisable(DomainImpl d) {
             logDirty.disable(d);
         }

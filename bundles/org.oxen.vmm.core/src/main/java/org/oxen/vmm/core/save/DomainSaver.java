@@ -41,6 +41,8 @@ public final class DomainSaver {
 
         long[] logDirtyClean(DomainImpl d, int pages);
 
+        long[] logDirtyPeek(DomainImpl d, int pages);
+
         void logDirtyDisable(DomainImpl d);
 
         /** The hypervisor's version, major << 16 | minor. */
@@ -119,6 +121,7 @@ public final class DomainSaver {
         checkCarriable(d);
         begin(toolstack);
         host.logDirtyEnable(d);
+        boolean logDirty = true;
         try {
             BitSet skipped = new BitSet();
             BitSet send = new BitSet();
@@ -137,14 +140,17 @@ public final class DomainSaver {
             suspender.suspend();
             checkSuspended(d);
             long r0 = System.nanoTime(), b0 = w.bytes(), p0 = pagesSent;
-            send.or(dirty());
+            // suspended: nothing writes any more, so the bitmap is read without re-arming every frame
+            send.or(BitSet.valueOf(host.logDirtyPeek(d, dm.nrPages())));
+            host.logDirtyDisable(d); // before the last copy, off the downtime's critical path's end
+            logDirty = false;
             send.or(skipped);
             sendPages(send, false, null);
             end();
             progress.accept(new Round(round + 1, true, pagesSent - p0, 0, w.bytes() - b0, System.nanoTime() - r0));
             return new Saved(pagesSent, w.bytes(), System.nanoTime() - t0);
         } finally {
-            host.logDirtyDisable(d);
+            if (logDirty) host.logDirtyDisable(d);
         }
     }
 

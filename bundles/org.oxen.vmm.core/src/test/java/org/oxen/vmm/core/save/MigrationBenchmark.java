@@ -8,8 +8,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +28,7 @@ import org.oxen.vmm.core.domain.DomainImpl;
 
 /**
  * Benchmark (not in CI, {@code -Doxen.bench=true}): live migration between two hypervisors in
- * one JVM (a 4 MiB pipe between them, as a loopback socket would be) for idle and busy counters
+ * one JVM over a loopback TCP connection (as xl migrate's) for idle and busy counters
  * of 16, 64 and 256 MiB, and non-live save to and restore from a file. Downtime is from the
  * moment the source domain suspended (its SCHEDOP_shutdown; Domain-0 asked through the counter's
  * flag word, after the pre-copy rounds) to the target domain unpaused with everything in place
@@ -85,19 +83,22 @@ class MigrationBenchmark {
         Vmm a = new Vmm((mib + 32L) << 20, 1), b = new Vmm((mib + 32L) << 20, 1);
         try {
             Domain src = start(a, mib, busy ? "dirty=512" : "");
-            PipedInputStream in = new PipedInputStream(4 << 20);
-            PipedOutputStream out = new PipedOutputStream(in);
+            java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
             CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (in) {
+                try (server; java.net.Socket s = server.accept();
+                        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
                     return b.restore(in, n -> n);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
+            java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+            sock.setTcpNoDelay(true);
+            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
             List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
             long[] suspended = {0};
             long t0 = System.nanoTime();
-            try (out) {
+            try (sock; out) {
                 a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT,
                         () -> {
                             try {
