@@ -170,6 +170,46 @@ class XlSaveRestoreTest {
         assertConsecutive(all, "migrated");
     }
 
+    /**
+     * A target killed during the copy (it takes 1 MiB, then drops the connection) of a non-live
+     * migration, the domain already suspended: the source is resumed and counts on.
+     */
+    @Test
+    void aMigrationWhoseTargetDiesMidwayLeavesTheSourceRunning() throws Exception {
+        Domain d = create("sv-kill");
+        awaitBeyond(d, 10);
+        try (java.net.ServerSocket dying = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread killer = new Thread(() -> {
+                try (java.net.Socket s = dying.accept()) {
+                    s.getInputStream().readNBytes(1 << 20);
+                } catch (java.io.IOException e) {
+                    // the sender's side reports it
+                }
+            });
+            killer.start();
+            gogo.run("xl migrate sv-kill 127.0.0.1:" + dying.getLocalPort());
+            killer.join(60_000);
+        }
+        assertEquals(1, gogo.get("xl.status"), gogo.err());
+        assertTrue(gogo.err().contains("Migration of domain " + d.id()), gogo.err());
+        assertTrue(hv.find(d.id()).isPresent(), "the source is still there");
+        assertEquals("sv-kill", hv.find(d.id()).orElseThrow().name());
+        assertTrue(gogo.err().contains("the domain was resumed here"), gogo.err());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String out;
+        while (true) {
+            out = GuestOutput.of(d);
+            int at = out.indexOf("cancelled, going on");
+            if (at >= 0 && counts(out.substring(at)).size() >= 20) break;
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            assertTrue(System.nanoTime() < end, "no counting after the resume:\n" + out);
+            Thread.sleep(20);
+        }
+        List<Integer> after = counts(out.substring(out.indexOf("cancelled, going on")));
+        for (int i = 1; i < after.size(); i++) assertEquals(after.get(i - 1) + 1, after.get(i), "after: " + after);
+        finish(d);
+    }
+
     @Test
     void aCorruptedFileIsRefusedAndCreatesNothing() throws Exception {
         Domain d = create("sv-bad");
