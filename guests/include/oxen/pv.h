@@ -63,6 +63,9 @@ int evtchn_is_pending(evtchn_port_t port);
 int evtchn_is_masked(evtchn_port_t port);
 void evtchn_clear(evtchn_port_t port);
 void evtchn_mask_all(void);
+/* After a resume in a new domain: every port masked and no handler bound (the
+ * new domain's ports are not the old one's; drivers bind theirs again). */
+void evtchn_forget_all(void);
 void evtchn_do_upcall(void);
 extern volatile uint32_t evtchn_upcalls[MAX_CPUS];    /* upcalls taken per vcpu */
 extern volatile uint32_t evtchn_unhandled;            /* pending ports nobody handles */
@@ -106,6 +109,22 @@ uint32_t pv_first_free_pfn(void);
  * unmapped until the driver populates them. -ENOMEM when the region's padding runs out.
  * Afterwards pv_region_pages == max_pfn. */
 int pv_map_all_memory(uint32_t *next_free_pfn, uint32_t max_pfn);
+
+/* Publishes the P2M for save and migration as Linux's xen_build_mfn_list_list:
+ * shared_info's arch.pfn_to_mfn_frame_list_list names a page of MFNs of frame-list
+ * pages, each naming the MFNs of P2M pages; arch.max_pfn its entries. Called at
+ * start of day, whenever the P2M moves, and again after a resume. */
+void pv_publish_p2m(void);
+
+/* ---- save/restore (lib/pv/suspend.c) ---------------------------------- */
+/* SCHEDOP_shutdown(SHUTDOWN_suspend) as Linux's xen_suspend on a PV kernel:
+ * start_info's store and console frames turned into pfns and shared_info
+ * unmapped before; after, shared_info mapped again from start_info, the cached
+ * MFNs recomputed and, when resumed in a new domain, the event channels forgotten
+ * and xenstore's port and watches taken up again. Returns 0 when the domain
+ * continues in a new domain (restore, migration), 1 when the suspend was
+ * cancelled (the same domain resumed: xl save -c, a failed migration). */
+int pv_suspend(void);
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

@@ -59,6 +59,9 @@ int xs_set_perms(uint32_t tx, const char *path, const char *perms, size_t perms_
 int xs_get_domain_path(uint32_t domid, char *buf, size_t n);
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);
+/* After a resume in a new domain (lib/pv/suspend.c): the store port of the new
+ * start_info, and every watch registered again (xenstored forgot them). */
+int xs_resume(void);
 int xs_transaction_start(uint32_t *tx);
 int xs_transaction_end(uint32_t tx, int commit);    /* XS_ERR + "EAGAIN": retry */
 

@@ -69,6 +69,16 @@ int evtchn_bind_handler(evtchn_port_t port, unsigned cpu, evtchn_handler_t h, vo
     return evtchn_unmask(port);
 }
 
+void evtchn_forget_all(void)
+{
+    evtchn_mask_all();
+    for (unsigned p = 0; p < XEN_NR_EVENT_CHANNELS; p++)
+        ports[p].handler = NULL;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        for (unsigned w = 0; w < XEN_NR_EVENT_CHANNELS / 32; w++)
+            routed[c][w] = 0;
+}
+
 void evtchn_unbind_handler(evtchn_port_t port)
 {
     if (port >= XEN_NR_EVENT_CHANNELS)

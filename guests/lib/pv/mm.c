@@ -182,6 +182,27 @@ void pv_set_p2m(uint32_t pfn, uint32_t mfn)
         ((uint32_t *)pv_p2m)[pfn] = mfn;    /* the guest's own list, mapped writable */
 }
 
+/* The P2M's frame list (one page: up to 1024 P2M pages, 1M pfns) and the list of
+ * frame lists (one page, one entry used), as Linux's p2m_top_mfn and
+ * p2m_top_mfn_p; shared_info names the second by MFN. */
+static uint32_t p2m_frame_list[PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
+static uint32_t p2m_frame_list_list[PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
+
+void pv_publish_p2m(void)
+{
+    uint32_t size = pv_p2m_size ? pv_p2m_size : pv_start_info->nr_pages;
+    uint32_t pages = (size * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
+    CHECK(pages <= PAGE_SIZE / 4, "a P2M of %u pages does not fit one frame list", pages);
+    memset(p2m_frame_list, 0, sizeof p2m_frame_list);
+    for (uint32_t i = 0; i < pages; i++)
+        p2m_frame_list[i] = pv_virt_to_mfn((const char *)pv_p2m + i * PAGE_SIZE);
+    memset(p2m_frame_list_list, 0, sizeof p2m_frame_list_list);
+    p2m_frame_list_list[0] = pv_virt_to_mfn(p2m_frame_list);
+    pv_shared_info->arch.max_pfn = size;
+    wmb();
+    pv_shared_info->arch.pfn_to_mfn_frame_list_list = pv_virt_to_mfn(p2m_frame_list_list);
+}
+
 uint32_t pv_first_free_pfn(void)
 {
     /* after the boot page tables comes the one-page boot stack, then the region's padding */
@@ -221,6 +242,7 @@ int pv_map_all_memory(uint32_t *next_free_pfn, uint32_t max_pfn)
             p2m[pfn] = pfn < nr ? pv_p2m[pfn] : INVALID_P2M_ENTRY;
         pv_p2m = p2m;
         pv_p2m_size = max_pfn;
+        pv_publish_p2m();
     }
     for (uint32_t pfn = pv_region_pages & ~511u; pfn < max_pfn; pfn += 512) {
         uint64_t l2e = pv_l2e_maddr(VIRT_BASE + pfn * PAGE_SIZE);

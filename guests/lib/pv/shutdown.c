@@ -3,7 +3,9 @@
  * xenbus shutdown handler does (Linux drivers/xen/manage.c, Mini-OS
  * shutdown.c): announce control/feature-poweroff and -reboot, watch
  * control/shutdown, and on "poweroff" or "reboot" acknowledge by writing ""
- * and shut down with that reason.
+ * and shut down with that reason; on "suspend" (xl save, xl migrate)
+ * acknowledge and suspend at once (lib/pv/suspend.c), going on afterwards
+ * in the restored domain or in this one if the suspend was cancelled.
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
@@ -30,6 +32,13 @@ int shutdown_event(const char *token)
         reason = SHUTDOWN_poweroff;
     else if (strcmp(value, "reboot") == 0)
         reason = SHUTDOWN_reboot;
+    else if (strcmp(value, "suspend") == 0) {
+        CHECK_EQ(xs_write(0, "control/shutdown", ""), 0, "acknowledge control/shutdown");
+        int cancelled = pv_suspend();
+        printf("shutdown: suspend requested through control/shutdown: %s\n",
+               cancelled ? "cancelled, going on" : "resumed in a new domain");
+        return -1;
+    }
     if (reason < 0)
         return -1;                  /* "" (our own ack) or a request we do not answer */
     CHECK_EQ(xs_write(0, "control/shutdown", ""), 0, "acknowledge control/shutdown");

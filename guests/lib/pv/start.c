@@ -136,6 +136,19 @@ void pv_failsafe(void)
     fail("failsafe callback: the hypervisor could not load a segment register");
 }
 
+/* ---- save/restore: shared_info's mapping (lib/pv/suspend.c) ----------- */
+long pv_unmap_shared_info(void)
+{
+    return HYPERVISOR_update_va_mapping((uint32_t)shared_info_page, 0, UVMF_INVLPG | UVMF_LOCAL);
+}
+
+long pv_map_shared_info(void)
+{
+    return HYPERVISOR_update_va_mapping((uint32_t)shared_info_page,
+                                        (uint64_t)pv_start_info->shared_info | PTE_P | PTE_RW | PTE_A | PTE_D,
+                                        UVMF_INVLPG | UVMF_LOCAL);
+}
+
 /* ---- start ------------------------------------------------------------ */
 static void boot_fail(const char *what, long rc)
 {
@@ -162,6 +175,7 @@ void pv_start(const start_info_t *si)
         boot_fail("update_va_mapping(shared_info)", rc);
     pv_shared_info = (struct shared_info *)shared_info_page;
     evtchn_mask_all();
+    pv_publish_p2m();
     pv_console_init();
 
     struct kstack_hdr *h = (struct kstack_hdr *)trap_stack;

@@ -264,18 +264,66 @@ int xs_get_domain_path(uint32_t domid, char *buf, size_t n)
     return request(XS_GET_DOMAIN_PATH, 0, &p, 1, "", 0, buf, n);
 }
 
-int xs_watch(const char *path, const char *token)
+/* The watches registered, sent again after a resume (Linux's xs_resume). */
+#define MAX_WATCHES 8
+static struct { char path[128]; char token[64]; int used; } watches[MAX_WATCHES];
+
+static int send_watch(const char *path, const char *token)
 {
     const char *parts[] = { path, token };
     int r = request(XS_WATCH, 0, parts, 2, "", 0, NULL, 0);
     return r < 0 ? r : 0;
 }
 
+int xs_watch(const char *path, const char *token)
+{
+    int r = send_watch(path, token);
+    if (r == 0) {
+        for (unsigned i = 0; i < MAX_WATCHES; i++) {
+            if (!watches[i].used) {
+                strlcpy(watches[i].path, path, sizeof watches[i].path);
+                strlcpy(watches[i].token, token, sizeof watches[i].token);
+                watches[i].used = 1;
+                break;
+            }
+        }
+    }
+    return r;
+}
+
 int xs_unwatch(const char *path, const char *token)
 {
     const char *parts[] = { path, token };
     int r = request(XS_UNWATCH, 0, parts, 2, "", 0, NULL, 0);
+    for (unsigned i = 0; i < MAX_WATCHES; i++) {
+        if (watches[i].used && strcmp(watches[i].path, path) == 0 && strcmp(watches[i].token, token) == 0)
+            watches[i].used = 0;
+    }
     return r < 0 ? r : 0;
+}
+
+int xs_resume(void)
+{
+    if (!ring)
+        return 0;                   /* the program never used xenstore */
+    port = pv_start_info->store_evtchn;
+    CHECK(port != 0, "start_info has no store event channel after the resume");
+    CHECK_EQ(evtchn_bind_handler(port, 0, on_event, NULL), 0, "bind the new store event channel");
+    watch_head = watch_tail = 0;    /* the old store's events are gone with it */
+    /* As Linux's xb_init_comms on resume: what the old store wrote and we did not read (a watch
+     * event after we suspended, perhaps half there in the saved page) is discarded. */
+    if (ring->rsp_prod != ring->rsp_cons) {
+        printf("xenstore: resume: %u response bytes of the old store discarded\n", ring->rsp_prod - ring->rsp_cons);
+        ring->rsp_cons = ring->rsp_prod;
+    }
+    if (ring->req_prod != ring->req_cons)
+        printf("xenstore: resume: the request ring is not quiescent (%u unread bytes)\n",
+               ring->req_prod - ring->req_cons);
+    for (unsigned i = 0; i < MAX_WATCHES; i++) {
+        if (watches[i].used)
+            CHECK(send_watch(watches[i].path, watches[i].token) == 0, "watch %s again", watches[i].path);
+    }
+    return 0;
 }
 
 int xs_transaction_start(uint32_t *tx)

@@ -138,7 +138,8 @@ public final class Consoled implements DomainListener {
     @Override
     public void domainEvent(DomainEvent e) {
         switch (e.type()) {
-            case CREATED -> domains.find(e.domid()).ifPresent(this::connect);
+            // RESUMED: a cancelled suspend (xl save -c, a failed migration) serves the ring again
+            case CREATED, RESUMED -> domains.find(e.domid()).ifPresent(this::connect);
             case SHUTDOWN, CRASHED, DESTROYED -> {
                 DomainConsole c = consoles.get(e.domid());
                 if (c != null && c.isLive()) {

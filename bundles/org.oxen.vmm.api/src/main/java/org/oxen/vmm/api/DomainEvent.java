@@ -11,6 +11,8 @@ package org.oxen.vmm.api;
 public record DomainEvent(Type type, int domid, String name, String detail) {
 
     public enum Type {
-        CREATED, PAUSED, UNPAUSED, SHUTDOWN, CRASHED, DESTROYED
+        CREATED, PAUSED, UNPAUSED, SHUTDOWN, CRASHED, DESTROYED,
+        /** A suspended domain goes on in place (xc_domain_resume): backends serve it again. @since 1.11 */
+        RESUMED
     }
 }

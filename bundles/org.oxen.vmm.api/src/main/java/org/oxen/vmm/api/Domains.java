@@ -25,6 +25,16 @@ public interface Domains {
     /** Stops the domain's vcpus, returns every frame to the pool, forgets the domain. */
     void destroy(int domid);
 
+    /**
+     * XEN_DOMCTL's rename as libxl_domain_rename uses it (xl migrate renames the source
+     * "name--migratedaway" and the target "name--incoming" until one of them is the domain).
+     *
+     * @throws IllegalArgumentException no such domain, a bad name ({@link DomainConfig#nameProblem})
+     *     or one another domain has
+     * @since 1.11
+     */
+    void rename(int domid, String name);
+
     /** Stops scheduling the domain's vcpus (nestable like Xen's pause count: one unpause each). */
     void pause(int domid);
 

@@ -24,11 +24,13 @@
  * 1.9: {@link org.oxen.vmm.api.Domain#consoleInput}, keys for an HVM domain's serial console.
  * 1.10: counters for metrics: a vcpu's hypercalls by number, exits by {@link org.oxen.vmm.api.VcpuExit},
  * upcalls and events sent; a domain's events delivered.
+ * 1.11: {@link org.oxen.vmm.api.DomainSaveRestore}: save, restore, live save and resume of PV domains;
+ * {@link org.oxen.vmm.api.Domains#rename}, {@link org.oxen.vmm.api.DomainEvent.Type#RESUMED}.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.10.0")
+@Version("1.11.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

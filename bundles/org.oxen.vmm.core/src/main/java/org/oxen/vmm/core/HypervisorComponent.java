@@ -61,8 +61,10 @@ import org.oxen.vmm.api.backend.GrantTables;
  * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
-        Dom0EventChannels.class, GrantTables.class, ForeignMemory.class}, immediate = true)
-public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables, ForeignMemory {
+        Dom0EventChannels.class, GrantTables.class, ForeignMemory.class, org.oxen.vmm.api.DomainSaveRestore.class},
+        immediate = true)
+public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables, ForeignMemory,
+        org.oxen.vmm.api.DomainSaveRestore {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -95,6 +97,31 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
             return (b != null ? b.getSymbolicName() : "?") + " [" + id + "]";
         }
         return "?";
+    }
+
+    // ---- DomainSaveRestore ----
+
+    @Override
+    public Saved save(int domid, java.io.OutputStream out, byte[] toolstack) throws java.io.IOException {
+        return vmm.save(domid, out, toolstack);
+    }
+
+    @Override
+    public Saved saveLive(int domid, java.io.OutputStream out, byte[] toolstack, LiveOptions options,
+            Suspender suspender, java.util.function.Consumer<Round> progress)
+            throws java.io.IOException, InterruptedException {
+        return vmm.saveLive(domid, out, toolstack, options, suspender, progress);
+    }
+
+    @Override
+    public Restored restore(java.io.InputStream in, java.util.function.UnaryOperator<String> naming)
+            throws DomainBuildException, java.io.IOException {
+        return vmm.restore(in, naming);
+    }
+
+    @Override
+    public void resume(int domid) {
+        vmm.resume(domid);
     }
 
     void unbindScheduler(SchedulerFactory f) {
@@ -187,6 +214,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public void destroy(int domid) {
         vmm.destroy(domid);
+    }
+
+    @Override
+    public void rename(int domid, String name) {
+        vmm.rename(domid, name);
     }
 
     @Override

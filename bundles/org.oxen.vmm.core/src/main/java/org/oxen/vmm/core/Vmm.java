@@ -63,7 +63,7 @@ import org.oxen.vmm.core.trap.TrapBouncer;
  * <p>Locking: the monitor guards the domain table (create, destroy); its place in the lock
  * order is stated once, in the {@link org.oxen.vmm.core} package documentation.
  */
-public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory,
+public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore, Services, DomainImpl.Owner, SchedCore.Host, EventChannels.Directory,
         HvmVcpuArch.Host {
 
     /** Xen 4.1. */
@@ -329,35 +329,59 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
 
     @Override
     public Domain create(DomainConfig config) throws DomainBuildException {
+        boolean hvm = config.type() == DomainType.HVM;
+        if (hvm && config.clock() == GuestClock.INSTRUCTIONS) {
+            throw new IllegalArgumentException("clock \"instructions\" (deterministic time) is for PV domains; "
+                    + "an HVM domain keeps its devices' own time");
+        }
+        int nrPages = config.memoryMiB() * 256;
+        DomainImpl d = create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256, config.maxMemoryMiB() * 1024L,
+                config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
+                    if (!hvm) return new Build(pv, builder);
+                    HvmVcpuArch h = hvmArch(dom, config, nrPages);
+                    return new Build(h, new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(),
+                            config.ramdisk()));
+                }, config.kernel(), nrPages, String.format("from %s: %d MiB", config.kernelPath(), config.memoryMiB()));
+        if (!config.startPaused()) {
+            unpause(d.id());
+        }
+        return d;
+    }
+
+    /** A domain's architecture and builder, chosen once the domain exists. */
+    private record Build(VcpuArch arch, DomainImageBuilder builder) {
+    }
+
+    @FunctionalInterface
+    private interface BuildChoice {
+        Build choose(DomainImpl d) throws DomainBuildException;
+    }
+
+    /**
+     * What create and restore share: the domain, its vcpus, event channels and timers, the
+     * build, the grant table and wall clock, then the domain listed, in its pool, introduced to
+     * xenstored and announced, paused. On a failed build every frame goes back to the pool.
+     */
+    private DomainImpl create(String name, String cmdline, int maxPages, long maxMemKiB, java.util.UUID uuid,
+            GuestClock requestedClock, int nrVcpus, boolean hvm, BuildChoice choice, byte[] image, int nrPages,
+            String source) throws DomainBuildException {
         DomainImpl d;
         synchronized (this) {
             for (DomainImpl o : domains.values()) {
-                if (o.name().equals(config.name())) {
-                    throw new IllegalArgumentException("a domain named '" + config.name() + "' exists already (id "
+                if (o.name().equals(name)) {
+                    throw new IllegalArgumentException("a domain named '" + name + "' exists already (id "
                             + o.id() + ")");
                 }
             }
             int id = nextDomid++;
-            int nrPages = config.memoryMiB() * 256;
-            d = new DomainImpl(this, id, config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
-                    config.maxMemoryMiB() * 1024L);
-            d.setUuid(config.uuid());
-            boolean hvm = config.type() == DomainType.HVM;
-            GuestClock clock = config.clock() == GuestClock.DEFAULT ? defaultClock : config.clock();
-            if (hvm && config.clock() == GuestClock.INSTRUCTIONS) {
-                throw new IllegalArgumentException("clock \"instructions\" (deterministic time) is for PV domains; "
-                        + "an HVM domain keeps its devices' own time");
-            }
-            DeterministicTime det = !hvm && clock == GuestClock.INSTRUCTIONS ? new DeterministicTime(config.vcpus()) : null;
+            d = new DomainImpl(this, id, name, cmdline, maxPages, maxMemKiB);
+            d.setUuid(uuid);
+            GuestClock clock = requestedClock == GuestClock.DEFAULT ? defaultClock : requestedClock;
+            DeterministicTime det = !hvm && clock == GuestClock.INSTRUCTIONS ? new DeterministicTime(nrVcpus) : null;
             d.setDeterministicTime(det);
-            VcpuImpl[] vcpus = new VcpuImpl[config.vcpus()];
-            VcpuArch arch = pv;
-            DomainImageBuilder build = builder;
-            if (hvm) {
-                HvmVcpuArch h = hvmArch(d, config, nrPages);
-                arch = h;
-                build = new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(), config.ramdisk());
-            }
+            VcpuImpl[] vcpus = new VcpuImpl[nrVcpus];
+            Build b = choice.choose(d);
+            VcpuArch arch = b.arch();
             for (int i = 0; i < vcpus.length; i++) {
                 vcpus[i] = arch.create(d, i);
                 if (det != null) det.attach(vcpus[i]);
@@ -371,7 +395,7 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                 if (hvm) v.timers().setPeriod(0); // no PV periodic tick: the guest has its own timers
             }
             try {
-                DomainImageBuilder.Built l = build.build(d, config.kernel(), config.cmdline(), nrPages);
+                DomainImageBuilder.Built l = b.builder().build(d, image, cmdline, nrPages);
                 org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
                 if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
                 d.setGrants(gt);
@@ -383,13 +407,12 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
                                 DeterministicTime.WALLCLOCK_EPOCH_NS);
                     }
                 }
-                log(String.format("d%d: created '%s' from %s: %d MiB, %d vcpus,%s %s", id, config.name(),
-                        config.kernelPath(), config.memoryMiB(), vcpus.length,
+                log(String.format("d%d: created '%s' %s, %d vcpus,%s %s", id, name, source, vcpus.length,
                         det == null ? "" : " deterministic time (instructions),", l.describe()));
             } catch (DomainBuildException | RuntimeException e) {
                 arch.domainDestroyed(d);
                 releaseFrames(d);
-                log("d" + id + ": build of '" + config.name() + "' failed: " + e.getMessage());
+                log("d" + id + ": build of '" + name + "' failed: " + e.getMessage());
                 if (e instanceof DomainBuildException) throw (DomainBuildException) e;
                 throw new DomainBuildException("domain build failed: " + e, e);
             }
@@ -398,9 +421,6 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
         }
         introduce(d);
         fire(DomainEvent.Type.CREATED, d, "");
-        if (!config.startPaused()) {
-            unpause(d.id());
-        }
         return d;
     }
 
@@ -464,6 +484,113 @@ public final class Vmm implements Hypervisor, Services, DomainImpl.Owner, SchedC
             log("d" + domid + ": destroyed, " + n + " frames returned");
         }
         fire(DomainEvent.Type.DESTROYED, d, "");
+    }
+
+    // ---- save, restore, live save (DomainSaveRestore) ----
+
+    private final org.oxen.vmm.core.save.DomainSaver.Host saverHost = new org.oxen.vmm.core.save.DomainSaver.Host() {
+        @Override
+        public void logDirtyEnable(DomainImpl d) {
+            logDirty.enable(d);
+        }
+
+        @Override
+        public long[] logDirtyClean(DomainImpl d, int pages) {
+            return logDirty.clean(d, pages);
+        }
+
+        @Override
+        public long[] logDirtyPeek(DomainImpl d, int pages) {
+            return logDirty.peek(d, pages);
+        }
+
+        @Override
+        public void logDirtyDisable(DomainImpl d) {
+            logDirty.disable(d);
+        }
+
+        @Override
+        public int version() {
+            return VERSION;
+        }
+
+        @Override
+        public void log(String line) {
+            Vmm.this.log(line);
+        }
+    };
+
+    @Override
+    public Saved save(int domid, java.io.OutputStream out, byte[] toolstack) throws java.io.IOException {
+        return new org.oxen.vmm.core.save.DomainSaver(saverHost, pool, require(domid), out).save(toolstack);
+    }
+
+    @Override
+    public Saved saveLive(int domid, java.io.OutputStream out, byte[] toolstack, LiveOptions options,
+            Suspender suspender, java.util.function.Consumer<Round> progress)
+            throws java.io.IOException, InterruptedException {
+        return new org.oxen.vmm.core.save.DomainSaver(saverHost, pool, require(domid), out).saveLive(toolstack, options,
+                suspender, progress);
+    }
+
+    @Override
+    public Restored restore(java.io.InputStream in, java.util.function.UnaryOperator<String> naming)
+            throws DomainBuildException, java.io.IOException {
+        long t0 = System.nanoTime();
+        org.oxen.vmm.core.save.StreamReader r = new org.oxen.vmm.core.save.StreamReader(in);
+        org.oxen.vmm.core.save.SavedConfig cfg;
+        try {
+            r.header();
+            cfg = org.oxen.vmm.core.save.DomainRestorer.readConfig(r);
+        } catch (org.oxen.vmm.core.save.StreamFormatException e) {
+            throw new DomainBuildException("restore refused: " + e.getMessage(), e);
+        }
+        String n = naming.apply(cfg.name());
+        String problem = DomainConfig.nameProblem(n);
+        if (problem != null) throw new IllegalArgumentException(problem);
+        org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
+                pageTables, dispatcher);
+        DomainImpl d = create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
+                cfg.instructions() ? GuestClock.INSTRUCTIONS : GuestClock.REAL, cfg.vcpus(), false,
+                dom -> new Build(pv, restorer), new byte[0], cfg.pfns(), "by restore");
+        return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
+    }
+
+    /**
+     * xc_domain_resume (the cooperative kind): the suspended domain goes on, vcpu 0's suspend
+     * hypercall returning 1 (cancelled).
+     */
+    @Override
+    public void resume(int domid) {
+        DomainImpl d = require(domid);
+        pause(domid);
+        try {
+            if (!d.resumeFromSuspend()) {
+                throw new IllegalStateException(d + " is not suspended (state " + d.state() + ")");
+            }
+            d.vcpu(0).cpu().setGpr(org.oxen.x86.cpu.X86Cpu.EAX, 1);
+            log("d" + domid + ": resumed after a cancelled suspend");
+        } finally {
+            unpause(domid);
+        }
+        fire(DomainEvent.Type.RESUMED, d, "");
+    }
+
+    @Override
+    public void rename(int domid, String name) {
+        String problem = DomainConfig.nameProblem(name);
+        if (problem != null) throw new IllegalArgumentException(problem);
+        DomainImpl d;
+        synchronized (this) {
+            d = require(domid);
+            for (DomainImpl o : domains.values()) {
+                if (o != d && o.name().equals(name)) {
+                    throw new IllegalArgumentException("a domain named '" + name + "' exists already (id " + o.id() + ")");
+                }
+            }
+            log("d" + domid + ": renamed from '" + d.name() + "' to '" + name + "'");
+            d.setName(name);
+        }
     }
 
     // ---- xenstored introduction (the DomainIntroducer whiteboard) ----

@@ -35,6 +35,13 @@ public final class Store implements AutoCloseable {
     public final class Transaction {
         final int domid;
         Node root;
+        /**
+         * The tree as it was when the transaction started, never changed: the generations a
+         * commit compares come from here. (Looked up in {@link #root} after the transaction's
+         * own changes, a node it removed and wrote again, e.g. the toolstack's rm-then-write of a
+         * domain's directory, was recorded as absent and conflicted with itself on every commit.)
+         */
+        Node base;
         Map<Integer, Integer> counts;
         final Map<String, Long> seen = new LinkedHashMap<>();
         final List<Op> ops = new ArrayList<>();
@@ -154,7 +161,7 @@ public final class Store implements AutoCloseable {
 
     private static void note(Transaction tx, String abs) {
         if (tx != null && !tx.seen.containsKey(abs)) {
-            Node n = lookup(tx.root, abs);
+            Node n = lookup(tx.base, abs);
             tx.seen.put(abs, n == null ? -1L : n.generation);
         }
     }
@@ -217,7 +224,7 @@ public final class Store implements AutoCloseable {
                 // the node and every ancestor up to the first that exists: what a creation touches
                 String p = op.path;
                 note(tx, p);
-                while (!p.equals("/") && lookup(tx.root, p) == null) {
+                while (!p.equals("/") && lookup(tx.base, p) == null) {
                     p = Paths.parent(p);
                     note(tx, p);
                 }
@@ -330,6 +337,7 @@ public final class Store implements AutoCloseable {
         openTransactions.put(domid, open + 1);
         Transaction tx = new Transaction(domid);
         tx.root = root.deepCopy();
+        tx.base = root.deepCopy();
         tx.counts = new HashMap<>(counts);
         return tx;
     }

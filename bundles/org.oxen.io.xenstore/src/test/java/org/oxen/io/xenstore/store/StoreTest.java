@@ -153,6 +153,32 @@ class StoreTest {
         assertEquals(Optional.of("2"), store.read(0, null, "/t/x"));
     }
 
+    /**
+     * Regression: a transaction that removes an existing directory and writes it again (the
+     * toolstack's nodes of a domain whose /vm/uuid exists, as for a migration to the same host)
+     * conflicted with itself on every commit: the nodes it wrote after its own rm were recorded as
+     * absent, and the live tree had them.
+     */
+    @Test
+    void aTransactionThatRemovesAndRewritesADirectoryCommits() throws Exception {
+        store.write(0, null, "/vm/u/name", "old");
+        store.write(0, null, "/vm/u/uuid", "u");
+        Store.Transaction tx = store.begin(0);
+        store.rm(0, tx, "/vm/u");
+        store.mkdir(0, tx, "/vm/u");
+        store.write(0, tx, "/vm/u/uuid", "u");
+        store.write(0, tx, "/vm/u/name", "new");
+        assertTrue(store.commit(tx), "no one else changed /vm/u");
+        assertEquals(Optional.of("new"), store.read(0, null, "/vm/u/name"));
+
+        Store.Transaction late = store.begin(0);
+        store.rm(0, late, "/vm/u");
+        store.write(0, late, "/vm/u/name", "late");
+        store.write(0, null, "/vm/u/name", "meanwhile");
+        assertFalse(store.commit(late), "a node it touched changed meanwhile: EAGAIN");
+        assertEquals(Optional.of("meanwhile"), store.read(0, null, "/vm/u/name"));
+    }
+
     @Test
     void aConflictingTransactionFailsWithEagainAndAppliesNothing() throws Exception {
         store.write(0, null, "/t/x", "1");

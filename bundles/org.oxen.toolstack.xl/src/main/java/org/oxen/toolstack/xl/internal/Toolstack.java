@@ -133,6 +133,27 @@ public final class Toolstack implements DomainListener {
         return xenstore;
     }
 
+    /** The console backend's consoles: a save waits until a suspended domain's is drained. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<org.oxen.vmm.api.GuestConsole> consoles = List.of();
+
+    /**
+     * Waits (up to 5 s) until the console backend has read the last output of a domain that
+     * suspended and let its ring go: the saved console page then holds the backend's final
+     * index, so the restored domain's backend repeats nothing.
+     */
+    void awaitConsoleDrained(Domain d) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() - end < 0) {
+            boolean live = false;
+            for (org.oxen.vmm.api.GuestConsole c : consoles) {
+                live |= c.domid() == d.id() && c.isLive();
+            }
+            if (!live) return;
+            Thread.sleep(2);
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeKernelCatalog")
     void addKernelCatalog(KernelCatalog catalog, Map<String, Object> props) {

@@ -144,38 +144,7 @@ public final class DomainBuilder implements DomainImageBuilder {
             dm.setP2m(pool, pfn, mfn);
             dm.adjustTotPages(1);
         }
-        // shared_info below 4 GiB: start_info carries its machine address in 32 bits
-        // (arch_domain_create's MEMF_bits(32))
-        int sharedInfo = pool.allocLow(d.id());
-        int[] perdomain = new int[DomainMemory.perdomainL1sFor(d.vcpuCount())];
-        boolean allocated = sharedInfo >= 0;
-        for (int i = 0; i < perdomain.length; i++) {
-            perdomain[i] = pool.allocXen();
-            allocated &= perdomain[i] >= 0;
-        }
-        int[] lowL3s = new int[pool.nrFrames() > FramePool.LOW_LIMIT_FRAMES ? d.vcpuCount() : 0];
-        for (int i = 0; i < lowL3s.length; i++) {
-            lowL3s[i] = pool.allocXenLow();
-            allocated &= lowL3s[i] >= 0;
-        }
-        if (!allocated) {
-            for (int l1 : perdomain) {
-                if (l1 >= 0) pool.freeXen(l1);
-            }
-            for (int l3 : lowL3s) {
-                if (l3 >= 0) pool.freeXen(l3);
-            }
-            if (sharedInfo >= 0) pool.free(sharedInfo);
-            throw new DomainBuildException("out of machine memory below 4 GiB for shared_info, or for the per-domain area");
-        }
-        dm.setLowL3s(lowL3s);
-        dm.addExtra(sharedInfo);
-        synchronized (pool) {
-            // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
-            pt.shareXenPage(sharedInfo, dm);
-        }
-        dm.setPerdomainL1s(perdomain);
-        d.setSharedInfoMfn(sharedInfo);
+        int sharedInfo = allocateHypervisorFrames(pool, pt, d);
 
         // ---- kernel ----
         byte[] f = elf.file();
@@ -298,6 +267,48 @@ public final class DomainBuilder implements DomainImageBuilder {
 
         return new Layout(virtBase, kstart, kend, p2mVirt, startInfo, ptBase, nrPt, stack + 4096, end, entry,
                 notes.hypercallPage == null ? -1 : notes.hypercallPage);
+    }
+
+    /**
+     * The frames every PV domain has beside its memory (arch_domain_create): shared_info below
+     * 4 GiB (start_info carries its machine address in 32 bits: MEMF_bits(32)) with its
+     * permanent writable type, the per-domain area's L1s, and the low copies of each vcpu's L3
+     * when machine memory reaches above 4 GiB. Returns shared_info's frame. Used by this builder
+     * and the restore.
+     */
+    public static int allocateHypervisorFrames(FramePool pool, PageTables pt, DomainImpl d) throws DomainBuildException {
+        DomainMemory dm = d.memory();
+        int sharedInfo = pool.allocLow(d.id());
+        int[] perdomain = new int[DomainMemory.perdomainL1sFor(d.vcpuCount())];
+        boolean allocated = sharedInfo >= 0;
+        for (int i = 0; i < perdomain.length; i++) {
+            perdomain[i] = pool.allocXen();
+            allocated &= perdomain[i] >= 0;
+        }
+        int[] lowL3s = new int[pool.nrFrames() > FramePool.LOW_LIMIT_FRAMES ? d.vcpuCount() : 0];
+        for (int i = 0; i < lowL3s.length; i++) {
+            lowL3s[i] = pool.allocXenLow();
+            allocated &= lowL3s[i] >= 0;
+        }
+        if (!allocated) {
+            for (int l1 : perdomain) {
+                if (l1 >= 0) pool.freeXen(l1);
+            }
+            for (int l3 : lowL3s) {
+                if (l3 >= 0) pool.freeXen(l3);
+            }
+            if (sharedInfo >= 0) pool.free(sharedInfo);
+            throw new DomainBuildException("out of machine memory below 4 GiB for shared_info, or for the per-domain area");
+        }
+        dm.setLowL3s(lowL3s);
+        dm.addExtra(sharedInfo);
+        synchronized (pool) {
+            // oxen writes vcpu_info (CR2, upcall mask, time) into it: never a page table (issue 24 F1)
+            pt.shareXenPage(sharedInfo, dm);
+        }
+        dm.setPerdomainL1s(perdomain);
+        d.setSharedInfoMfn(sharedInfo);
+        return sharedInfo;
     }
 
     /** Flat ring-1 segments (Xen's reserved selectors), EFLAGS.IF. */

@@ -42,7 +42,7 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     private final Owner owner;
     private final int id;
-    private final String name;
+    private volatile String name;
     private final String cmdline;
     /** Xen's max_pages × 4 (KiB): set at creation and by XEN_DOMCTL_max_mem ({@link #setMaxMemoryKiB}). */
     private volatile long maxMemKiB;
@@ -273,6 +273,11 @@ public final class DomainImpl implements Domain, SchedDomain {
         return name;
     }
 
+    /** The hypervisor's rename (under its domain table's monitor, which keeps names unique). */
+    public void setName(String name) {
+        this.name = name;
+    }
+
     @Override
     public String cmdline() {
         return cmdline;
@@ -381,6 +386,19 @@ public final class DomainImpl implements Domain, SchedDomain {
         log("shutdown: " + what);
         owner.domainStopped(this, crashed, what);
         wakeWaiters();
+    }
+
+    /**
+     * domain_resume after a suspend that is cancelled (xc_domain_resume): the domain is no
+     * longer shut down. False, changing nothing, unless it is suspended and not dying.
+     */
+    public synchronized boolean resumeFromSuspend() {
+        if (!shutdown || reason != ShutdownReason.SUSPEND || dying) return false;
+        shutdown = false;
+        reason = null;
+        crashed = false;
+        shutdownCode = -1;
+        return true;
     }
 
     /** SCHEDOP_shutdown_code: the code a later shutdown reports, unless one is set already. */

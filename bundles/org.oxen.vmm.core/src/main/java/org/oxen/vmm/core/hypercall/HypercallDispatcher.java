@@ -40,6 +40,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     private final TrapHypercalls traps;
     private final MmuHypercalls mmu;
     private final PtwrEmulation ptwr;
+    private final VcpuHypercalls vcpuOps;
 
     public HypercallDispatcher(Services s) {
         this.services = s;
@@ -55,6 +56,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         MulticallHypercall multicall = new MulticallHypercall(s, this);
         EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
         VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
+        vcpuOps = vcpu;
         GrantHypercalls grants = new GrantHypercalls(s, new org.oxen.vmm.core.grant.GuestGrants(s.grants()), mmu);
 
         table[Hypercall.SET_TRAP_TABLE] = traps::setTrapTable;
@@ -153,6 +155,16 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         long rc = call(v, nr, c.gpr(X86Cpu.EBX), c.gpr(X86Cpu.ECX), c.gpr(X86Cpu.EDX), c.gpr(X86Cpu.ESI),
                 c.gpr(X86Cpu.EDI), c.gpr(X86Cpu.EBP), false);
         c.setGpr(X86Cpu.EAX, (int) rc);
+    }
+
+    /**
+     * arch_set_info_guest, as XEN_DOMCTL_setvcpucontext gives it to a toolstack (the restore):
+     * the same checks and effects as VCPUOP_initialise for a vcpu that has not run. 0 or -errno.
+     */
+    public long setVcpuContext(VcpuImpl t, org.oxen.vmm.core.domain.VcpuContext c) {
+        synchronized (t.domain().domainLock) {
+            return t.initialised() ? -org.oxen.vmm.abi.Errno.EEXIST : vcpuOps.setContext(t, c);
+        }
     }
 
     public long internalErrors() {

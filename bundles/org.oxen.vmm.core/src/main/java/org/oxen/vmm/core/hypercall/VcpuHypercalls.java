@@ -229,7 +229,7 @@ final class VcpuHypercalls {
      * virtual IOPL); only CR0.TS is taken from ctrlreg[0]. Returns 0 or Xen's errno, changing
      * nothing on failure.
      */
-    private long setContext(VcpuImpl t, VcpuContext c) {
+    long setContext(VcpuImpl t, VcpuContext c) {
         if ((c.ldtBase() & 0xFFF) != 0 || Integer.compareUnsigned(c.ldtEnts(), VcpuGuestContext.MAX_LDT_ENTS) > 0) {
             return EINVAL;
         }

@@ -1,0 +1,152 @@
+package org.oxen.vmm.core.save;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainSaveRestore;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.Vmm;
+import org.oxen.vmm.core.domain.DomainImpl;
+
+/**
+ * Benchmark (not in CI, {@code -Doxen.bench=true}): live migration between two hypervisors in
+ * one JVM over a loopback TCP connection (as xl migrate's) for idle and busy counters
+ * of 16, 64 and 256 MiB, and non-live save to and restore from a file. Downtime is from the
+ * moment the source domain suspended (its SCHEDOP_shutdown; Domain-0 asked through the counter's
+ * flag word, after the pre-copy rounds) to the target domain unpaused with everything in place
+ * (its first instruction follows at once); total is from the first page sent to that moment.
+ * "Busy" writes a word into each of 512 pages of a 2 MiB buffer per number. Prints one line per
+ * case.
+ */
+class MigrationBenchmark {
+
+    private static final Pattern FLAG = Pattern.compile("counter: suspend flag at 0x([0-9a-f]+)");
+
+    @Test
+    void migrationAndSaveRestoreFigures() throws Exception {
+        assumeTrue(Boolean.getBoolean("oxen.bench"), "benchmark: -Doxen.bench=true");
+        int[] sizes = {16, 64, 256};
+        for (int rep = 0; rep < Integer.getInteger("oxen.bench.reps", 2); rep++) {
+            for (int mib : sizes) {
+                for (boolean busy : new boolean[] {false, true}) {
+                    migrate(mib, busy, rep);
+                }
+                saveRestore(mib, rep);
+            }
+        }
+    }
+
+    private static Domain start(Vmm vmm, int mib, String extra) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder("bench").kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
+                .memoryMiB(mib).cmdline("count=0 spin=20000 " + extra).build());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!FLAG.matcher(d.consoleOutput()).find() || !d.consoleOutput().contains("counter: 3\n")) {
+            assertTrue(System.nanoTime() < end, d.consoleOutput());
+            Thread.sleep(5);
+        }
+        return d;
+    }
+
+    /** Asks the counter to suspend through its flag word and waits until it has. */
+    private static long suspend(Domain d) throws Exception {
+        Matcher m = FLAG.matcher(d.consoleOutput());
+        assertTrue(m.find());
+        long va = Long.parseLong(m.group(1), 16);
+        DomainImpl di = (DomainImpl) d;
+        int pfn = (int) ((va - 0xC0000000L) >>> 12);
+        long ma = ((long) di.memory().p2m(pfn) << 12) | (va & 0xFFF);
+        di.ram().write32(ma, 1);
+        assertTrue(d.awaitShutdown(30, TimeUnit.SECONDS), d.consoleOutput());
+        assertEquals(ShutdownReason.SUSPEND, d.shutdownReason().orElseThrow());
+        return System.nanoTime();
+    }
+
+    private static void migrate(int mib, boolean busy, int rep) throws Exception {
+        Vmm a = new Vmm((mib + 32L) << 20, 1), b = new Vmm((mib + 32L) << 20, 1);
+        try {
+            Domain src = start(a, mib, busy ? "dirty=512" : "");
+            java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
+                try (server; java.net.Socket s = server.accept();
+                        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
+                    return b.restore(in, n -> n);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+            sock.setTcpNoDelay(true);
+            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
+            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
+            long[] suspended = {0};
+            long t0 = System.nanoTime();
+            try (sock; out) {
+                a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT,
+                        () -> {
+                            try {
+                                suspended[0] = suspend(src);
+                            } catch (Exception e) {
+                                throw new java.io.IOException(e);
+                            }
+                        }, rounds::add);
+            }
+            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
+            b.unpause(dst.id());
+            long t1 = System.nanoTime();
+            long pages = rounds.stream().mapToLong(DomainSaveRestore.Round::pagesSent).sum();
+            System.out.printf("BENCH migrate %4d MiB %-4s rep %d: downtime %6.1f ms, total %7.1f ms, %d rounds, %d pages"
+                    + " sent (%d in the last)%n", mib, busy ? "busy" : "idle", rep, (t1 - suspended[0]) / 1e6, (t1 - t0) / 1e6,
+                    rounds.size(), pages, rounds.get(rounds.size() - 1).pagesSent());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!dst.consoleOutput().contains("resumed after")) {
+                assertTrue(System.nanoTime() < end, dst.consoleOutput());
+                Thread.sleep(5);
+            }
+        } finally {
+            a.shutdown();
+            b.shutdown();
+        }
+    }
+
+    private static void saveRestore(int mib, int rep) throws Exception {
+        Vmm a = new Vmm((mib + 32L) << 20, 1);
+        Path file = Files.createTempFile("oxen-save", ".bin");
+        try {
+            Domain src = start(a, mib, "");
+            suspend(src);
+            DomainSaveRestore.Saved s;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+                s = a.save(src.id(), out, new byte[0]);
+            }
+            a.destroy(src.id());
+            DomainSaveRestore.Restored r;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+                r = a.restore(in, n -> n);
+            }
+            System.out.printf("BENCH save %4d MiB rep %d: save %7.1f ms (%6.1f MiB/s), restore %7.1f ms (%6.1f MiB/s),"
+                    + " %d bytes%n", mib, rep, s.nanos() / 1e6, mib / (s.nanos() / 1e9), r.nanos() / 1e6,
+                    mib / (r.nanos() / 1e9), s.bytes());
+        } finally {
+            a.shutdown();
+            Files.deleteIfExists(file);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package org.oxen.vmm.core.save;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainBuildException;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainSaveRestore;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.Vmm;
+
+/**
+ * Save and restore on the hypervisor alone (no toolstack): the kit's counter suspends itself
+ * (SCHEDOP_shutdown SHUTDOWN_suspend with start_info's frame in EDX), is saved to a stream,
+ * destroyed, restored into a new domain with new frames, and counts on from where it stopped:
+ * the numbers of both domains together are 1..N, each once. Streams that are corrupted,
+ * truncated, of another version or whose page tables do not validate are refused and leave
+ * nothing behind.
+ */
+class SaveRestoreTest {
+
+    private static final Pattern COUNT = Pattern.compile("(?m)^counter: (\\d+)$");
+    private Vmm vmm;
+    private long free0;
+
+    @BeforeEach
+    void start() {
+        vmm = new Vmm(64L << 20, 1);
+        free0 = vmm.freeFrames();
+    }
+
+    @AfterEach
+    void stop() {
+        vmm.shutdown();
+    }
+
+    private Domain suspendedCounter(String name, int count, int suspendAt) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
+                .memoryMiB(8).cmdline("count=" + count + " spin=2000 suspend_at=" + suspendAt).build());
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), "no suspend:\n" + d.consoleOutput());
+        assertEquals(ShutdownReason.SUSPEND, d.shutdownReason().orElseThrow(), d.consoleOutput());
+        return d;
+    }
+
+    private byte[] save(Domain d) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DomainSaveRestore.Saved s = vmm.save(d.id(), out, "toolstack data".getBytes());
+        assertEquals(out.size(), s.bytes());
+        assertTrue(s.pages() > 0 && s.pages() <= 8 * 256, "pages " + s.pages());
+        return out.toByteArray();
+    }
+
+    private static List<Integer> counts(String out) {
+        List<Integer> l = new ArrayList<>();
+        Matcher m = COUNT.matcher(out);
+        while (m.find()) l.add(Integer.parseInt(m.group(1)));
+        return l;
+    }
+
+    private static void assertCountsOneToN(List<Integer> all, int n) {
+        assertEquals(n, all.size(), "numbers: " + all);
+        for (int i = 0; i < n; i++) assertEquals(i + 1, all.get(i), "numbers: " + all);
+    }
+
+    @Test
+    void aSavedCounterRestoredInANewDomainCountsOnWithNoGapAndNoRepeat() throws Exception {
+        Domain src = suspendedCounter("counter", 60, 25);
+        String before = src.consoleOutput();
+        byte[] stream = save(src);
+        vmm.destroy(src.id());
+        assertEquals(free0, vmm.freeFrames(), "the source's frames are back");
+
+        DomainSaveRestore.Restored r = vmm.restore(new ByteArrayInputStream(stream), n -> n);
+        Domain dst = r.domain();
+        assertEquals("counter", dst.name());
+        assertEquals("toolstack data", new String(r.toolstack()));
+        assertEquals(org.oxen.vmm.api.DomainState.PAUSED, dst.state(), "restored paused");
+        vmm.unpause(dst.id());
+        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
+        String after = dst.consoleOutput();
+        if (Boolean.getBoolean("oxen.verbose")) System.out.println(before + "---- restored ----\n" + after);
+        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), after);
+        assertTrue(after.contains("counter: resumed after 25 (new domain)"), after);
+        assertTrue(after.contains("RESULT: PASS"), after);
+        List<Integer> all = counts(before);
+        assertEquals(25, all.size(), before);
+        all.addAll(counts(after));
+        assertCountsOneToN(all, 60);
+        vmm.destroy(dst.id());
+        assertEquals(free0, vmm.freeFrames());
+        assertEquals(0, vmm.internalErrors());
+    }
+
+    @Test
+    void aSuspendThatIsCancelledGoesOnInTheSameDomain() throws Exception {
+        Domain d = suspendedCounter("cancelled", 40, 10);
+        save(d); // a checkpoint: the domain stays suspended
+        vmm.resume(d.id());
+        assertTrue(waitFor(() -> d.consoleOutput().contains("RESULT: PASS") && d.shutdownReason().isPresent()),
+                d.consoleOutput());
+        String out = d.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(), out);
+        assertTrue(out.contains("counter: resumed after 10 (cancelled)"), out);
+        assertCountsOneToN(counts(out), 40);
+        assertThrows(IllegalStateException.class, () -> vmm.resume(d.id()), "not suspended");
+    }
+
+    @Test
+    void aRunningDomainIsNotSaved() throws Exception {
+        Domain d = vmm.create(DomainConfig.builder("running").kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
+                .memoryMiB(8).cmdline("count=0 spin=20000").build());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> vmm.save(d.id(), new ByteArrayOutputStream(), new byte[0]));
+        assertTrue(e.getMessage().contains("is not suspended"), e.getMessage());
+    }
+
+    @Test
+    void corruptedTruncatedAndForeignStreamsAreRefusedAndLeaveNothing() throws Exception {
+        Domain src = suspendedCounter("victim", 30, 5);
+        byte[] good = save(src);
+        vmm.destroy(src.id());
+        long free = vmm.freeFrames();
+
+        byte[] flipped = good.clone();
+        flipped[good.length / 2] ^= 0x40;
+        assertRefused(flipped, "the stream is corrupted", free);
+
+        assertRefused(java.util.Arrays.copyOf(good, good.length - 5000), "truncated: the stream ends inside record", free);
+        assertRefused(java.util.Arrays.copyOf(good, good.length - 16), "without an END record", free);
+        assertRefused(java.util.Arrays.copyOf(good, 10), "shorter than its 24-byte image header", free);
+
+        byte[] v2 = good.clone();
+        v2[15] = 2; // image header version (big-endian u32 at 12)
+        assertRefused(v2, "the stream is version 2 of oxen's save format; this oxen reads version 1 only", free);
+
+        byte[] xen = good.clone();
+        xen[8] = 'X'; xen[9] = 'E'; xen[10] = 'N'; xen[11] = 'F';
+        assertRefused(xen, "this is Xen's stream (XENF)", free);
+
+        // the stream restores when intact (the refusals above were the stream's, not the hypervisor's)
+        Domain ok = vmm.restore(new ByteArrayInputStream(good), n -> "intact").domain();
+        vmm.destroy(ok.id());
+        assertEquals(free, vmm.freeFrames());
+    }
+
+    @Test
+    void pageTablesAreRevalidatedOnRestoreNeverTrusted() throws Exception {
+        Domain src = suspendedCounter("tables", 30, 5);
+        byte[] good = save(src);
+        vmm.destroy(src.id());
+        long free = vmm.freeFrames();
+        // an L1 of the saved domain made to map the pinned L3 writable: a well-formed stream
+        // whose tables the hypervisor must refuse when it pins and validates them
+        byte[] hostile = StreamSurgery.mapL3WritableFromAnL1(good);
+        assertRefused(hostile, "does not validate", free);
+    }
+
+    private void assertRefused(byte[] stream, String why, long free) {
+        DomainBuildException e = assertThrows(DomainBuildException.class,
+                () -> vmm.restore(new ByteArrayInputStream(stream), n -> "refused"));
+        if (Boolean.getBoolean("oxen.verbose")) System.out.println("refused: " + e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        assertFalse(vmm.find("refused").isPresent(), "no domain was created");
+        assertEquals(free, vmm.freeFrames(), "no frame leaked");
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        for (int i = 0; i < 600 && !c.getAsBoolean(); i++) Thread.sleep(100);
+        return c.getAsBoolean();
+    }
+}

@@ -1,0 +1,62 @@
+package org.oxen.vmm.core.save;
+
+import static org.oxen.vmm.core.save.StreamFormat.*;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** Rewrites a good stream into a well-formed hostile one (records re-emitted with valid CRCs). */
+final class StreamSurgery {
+    private StreamSurgery() {
+    }
+
+    /** Entry 0 of the first L1 table sent maps the pinned L3's pfn writable. */
+    static byte[] mapL3WritableFromAnL1(byte[] good) throws IOException {
+        long l3 = -1;
+        StreamReader scan = new StreamReader(new ByteArrayInputStream(good));
+        scan.header();
+        for (int t = scan.next(); t != REC_END; t = scan.next()) {
+            if (t != REC_PAGE_DATA) continue;
+            ByteBuffer b = scan.body();
+            int n = b.getInt(0);
+            for (int i = 0; i < n; i++) {
+                long e = b.getLong(8 + 8 * i);
+                if ((int) (e >>> TYPE_SHIFT) == (TYPE_L3TAB | TYPE_LPINTAB)) l3 = e & PFN_MASK;
+            }
+        }
+        if (l3 < 0) throw new IllegalStateException("no pinned L3 in the stream");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
+        StreamWriter w = new StreamWriter(out);
+        StreamReader r = new StreamReader(new ByteArrayInputStream(good));
+        r.header();
+        boolean done = false;
+        for (int t = r.next();; t = r.next()) {
+            ByteBuffer in = r.body();
+            byte[] body = new byte[in.remaining()];
+            in.get(body);
+            if (t == REC_PAGE_DATA && !done) {
+                ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                int n = b.getInt(0);
+                int data = 8 + 8 * n;
+                for (int i = 0; i < n; i++) {
+                    long e = b.getLong(8 + 8 * i);
+                    int type = (int) (e >>> TYPE_SHIFT);
+                    if (type != TYPE_XTAB && (type & TYPE_LTAB_MASK) == TYPE_L1TAB) {
+                        b.putLong(data, l3 << 12 | 0x23); // P | RW | A
+                        done = true;
+                        break;
+                    }
+                    if (type != TYPE_XTAB) data += 4096;
+                }
+            }
+            w.record(t, body);
+            if (t == REC_END) break;
+        }
+        if (!done) throw new IllegalStateException("no L1 table in the stream");
+        w.flush();
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * suspend.c -- the guest's half of save, restore and live migration, as a
+ * Linux PV kernel does it (drivers/xen/manage.c do_suspend, arch/x86/xen/
+ * suspend_pv.c xen_pre_suspend / xen_post_suspend):
+ *
+ *  before: events masked; the P2M published again (the toolstack reads it
+ *          through shared_info); start_info's store and console frames turned
+ *          into pfns (the toolstack gives the new domain new frames and writes
+ *          their MFNs back); shared_info unmapped (a PTE naming a frame outside
+ *          the domain's pseudo-physical memory cannot be saved);
+ *  suspend: SCHEDOP_shutdown(SHUTDOWN_suspend) with start_info's MFN in EDX
+ *          (the toolstack finds start_info there); it returns 0 in a new domain
+ *          (restored, or migrated: EDX then holds the new start_info's MFN) or
+ *          1 when the suspend was cancelled and this same domain goes on;
+ *  after:  shared_info mapped again from start_info; the MFNs the kit caches
+ *          (its current L3) recomputed from the P2M, which the toolstack
+ *          rewrote; in a new domain every event channel is gone, so handlers
+ *          are forgotten, xenstore takes its new port and registers its watches
+ *          again, and the console finds its new port in start_info.
+ */
+#include <oxen/pv.h>
+#include <oxen/xenstore.h>
+
+long pv_unmap_shared_info(void);    /* lib/pv/start.c */
+long pv_map_shared_info(void);
+
+int pv_suspend(void)
+{
+    start_info_t *si = (start_info_t *)pv_start_info;
+    uint32_t flags = irq_save();
+    long rc;
+
+    pv_publish_p2m();
+    si->store_mfn = pv_m2p[si->store_mfn];
+    si->console.domU.mfn = pv_m2p[si->console.domU.mfn];
+    rc = pv_unmap_shared_info();
+    CHECK_EQ(rc, 0, "unmap shared_info before the suspend");
+
+    struct sched_shutdown r = { SHUTDOWN_suspend };
+    long cancelled = _hypercall3(29, SCHEDOP_shutdown, &r, pv_virt_to_mfn(si));
+
+    if (cancelled) {                /* the same domain: our own frames again */
+        si->store_mfn = pv_p2m[si->store_mfn];
+        si->console.domU.mfn = pv_p2m[si->console.domU.mfn];
+    }
+    rc = pv_map_shared_info();
+    CHECK_EQ(rc, 0, "map shared_info after the suspend");
+    pv_cur_l3_mfn = pv_virt_to_mfn(pv_cur_l3);
+    if (!cancelled) {
+        evtchn_forget_all();
+        pv_publish_p2m();
+        xs_resume();
+    }
+    irq_restore(flags);
+    return (int)cancelled;
+}

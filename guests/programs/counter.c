@@ -1,0 +1,65 @@
+/*
+ * counter -- counts in a loop, printing every number, and survives save,
+ * restore and migration: the lines of the domain it started in and of every
+ * domain it continued in are, one after the other, 1, 2, 3, ... with no gap
+ * and no repeat. PV only.
+ *
+ * Command line:
+ *   count=N       stop after N (0: count until shut down; default 200)
+ *   spin=S        busy iterations between two numbers (default 20000)
+ *   suspend_at=M  suspend itself after printing M (the hypervisor's path
+ *                 without a toolstack: a test saves and restores it then)
+ *   xenstore=1    answer control/shutdown: poweroff and reboot, and suspend
+ *                 (xl save, xl migrate), between two numbers
+ *   dirty=P       write one word into each of P pages of a 2 MiB buffer per
+ *                 number (a busy domain for migration benchmarks; 0..512)
+ * The word at the address it prints first ("suspend flag at 0x...") asks it to
+ * suspend when Domain-0 sets it (benchmarks and tests without xenstore).
+ * After each suspend it prints "counter: resumed after M (new domain)" or
+ * "(cancelled)"; at the end "counter: done N" and RESULT: PASS.
+ */
+#include <kit.h>
+#include <oxen/pv.h>
+#include <oxen/xenstore.h>
+
+static volatile uint32_t sink;
+static volatile uint32_t suspend_flag;
+#define DIRTY_PAGES 512
+static volatile uint32_t dirty_buf[DIRTY_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
+
+void guest_main(void)
+{
+    uint32_t count = cmdline_u32("count", 200);
+    uint32_t spin = cmdline_u32("spin", 20000);
+    uint32_t suspend_at = cmdline_u32("suspend_at", 0);
+    int xs = cmdline_u32("xenstore", 0) != 0;
+    uint32_t dirty = cmdline_u32("dirty", 0);
+    CHECK(dirty <= DIRTY_PAGES, "dirty=%u (at most %u pages)", dirty, DIRTY_PAGES);
+
+    if (xs) {
+        irq_disable();
+        xs_init();
+        shutdown_watch_init();
+    }
+    printf("counter: counting to %u\n", count);
+    printf("counter: suspend flag at %#x\n", (uint32_t)&suspend_flag);
+    for (uint32_t i = 1; count == 0 || i <= count; i++) {
+        printf("counter: %u\n", i);
+        for (uint32_t k = 0; k < spin; k++)
+            sink += k;
+        for (uint32_t p = 0; p < dirty; p++)
+            dirty_buf[(i * 7 + p) % DIRTY_PAGES][(i + p) % (PAGE_SIZE / 4)] = i;
+        if (suspend_flag || i == suspend_at) {
+            suspend_flag = 0;
+            int cancelled = pv_suspend();
+            printf("counter: resumed after %u (%s)\n", i, cancelled ? "cancelled" : "new domain");
+        }
+        if (xs) {
+            int reason = shutdown_poll(0);
+            if (reason >= 0)
+                shutdown_clean(reason);
+        }
+    }
+    printf("counter: done %u\n", count);
+    pass();
+}

@@ -1,0 +1,230 @@
+package org.oxen.itests.bnd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
+import org.osgi.test.common.annotation.InjectService;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.ShutdownReason;
+
+/**
+ * xl save, restore and migrate in a real Felix, with the kit's counter answering
+ * control/shutdown (suspend through xenstore, its console ring served by consoleback before and
+ * after): the numbers it printed in the saved domain and in the restored one are 1..N with no gap
+ * and no repeat; save -c goes on in place; a live migration over TCP to this runtime's own
+ * receiver (oxen.migration.port) prints its rounds and the domain counts on under its name;
+ * a corrupted file is refused and creates nothing.
+ */
+class XlSaveRestoreTest {
+
+    private static final Pattern COUNT = Pattern.compile("(?m)^counter: (\\d+)\r?$");
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    @InjectService(timeout = 10_000)
+    Hypervisor hv;
+
+    private GogoSession gogo;
+    private Path dir;
+
+    @BeforeEach
+    void open() throws Exception {
+        gogo = new GogoSession(processor);
+        dir = Files.createTempDirectory("xl-save-it");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (Domain d : hv.list()) {
+            if (d.name().startsWith("sv-")) gogo.run("xl destroy " + d.id());
+        }
+        gogo.close();
+    }
+
+    private Domain create(String name) throws Exception {
+        Path cfg = dir.resolve(name + ".cfg");
+        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:counter\"\nmemory = 16\n"
+                + "extra = \"count=0 spin=20000 xenstore=1\"\non_poweroff = \"preserve\"\n");
+        xl("xl create " + cfg);
+        return hv.find(name).orElseThrow();
+    }
+
+    private String xl(String line) throws Exception {
+        String out = gogo.run(line);
+        assertEquals(0, gogo.get("xl.status"), line + ": " + gogo.err());
+        return out;
+    }
+
+    private static List<Integer> counts(String out) {
+        List<Integer> l = new ArrayList<>();
+        Matcher m = COUNT.matcher(out);
+        while (m.find()) l.add(Integer.parseInt(m.group(1)));
+        return l;
+    }
+
+    /** Waits until the domain has printed a number beyond {@code n}; returns its output. */
+    private static String awaitBeyond(Domain d, int n) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            String out = GuestOutput.of(d);
+            List<Integer> c = counts(out);
+            if (!c.isEmpty() && c.get(c.size() - 1) > n) return out;
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            assertTrue(System.nanoTime() < end, "no number beyond " + n + ":\n" + out);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void assertConsecutive(List<Integer> all, String what) {
+        assertFalse(all.isEmpty(), what);
+        for (int i = 0; i < all.size(); i++) assertEquals(i + 1, all.get(i), what + ": " + all);
+    }
+
+    /** Shuts the counter down (xl shutdown -w) and returns its whole output. */
+    private String finish(Domain d) throws Exception {
+        xl("xl shutdown -w " + d.id());
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+        return GuestOutput.of(d);
+    }
+
+    @Test
+    void savedAndRestoredTheCounterGoesOnWithNoGapAndNoRepeat() throws Exception {
+        Domain d = create("sv-count");
+        awaitBeyond(d, 20);
+        Path file = dir.resolve("sv-count.save");
+        xl("xl save sv-count " + file);
+        assertTrue(gogo.err().contains("Saved domain " + d.id()), gogo.err());
+        assertTrue(hv.find(d.id()).isEmpty(), "xl save destroys the domain");
+        assertTrue(Files.size(file) > 16L << 20, "the file holds its 16 MiB");
+        String before = GuestOutput.of(d);
+
+        xl("xl restore " + file);
+        Domain r = hv.find("sv-count").orElseThrow();
+        assertNotEquals(d.id(), r.id());
+        List<Integer> saved = counts(before);
+        awaitBeyond(r, saved.get(saved.size() - 1) + 20);
+        String after = finish(r);
+        assertTrue(after.contains("resumed in a new domain"), after);
+        List<Integer> all = new ArrayList<>(saved);
+        all.addAll(counts(after));
+        assertConsecutive(all, "saved then restored");
+    }
+
+    @Test
+    void saveDashCLeavesTheDomainRunning() throws Exception {
+        Domain d = create("sv-ckpt");
+        awaitBeyond(d, 10);
+        xl("xl save -c sv-ckpt " + dir.resolve("ckpt.save"));
+        assertTrue(hv.find(d.id()).isPresent(), "still there");
+        String out = awaitBeyond(d, 10);
+        // its console backend serves it again after the cancelled suspend: the new log starts there
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(out = GuestOutput.of(d)).contains("cancelled, going on") || counts(out).size() < 20) {
+            assertTrue(System.nanoTime() < end, out);
+            Thread.sleep(20);
+        }
+        List<Integer> c = counts(out);
+        for (int i = 1; i < c.size(); i++) assertEquals(c.get(i - 1) + 1, c.get(i), "after the checkpoint: " + c);
+        finish(d);
+    }
+
+    @Test
+    void liveMigrationOverTcpToThisRuntimeCountsOn() throws Exception {
+        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
+        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
+        Object port = refs[0].getProperty("oxen.migration.port");
+        Domain d = create("sv-mig");
+        awaitBeyond(d, 20);
+        xl("xl migrate --live sv-mig 127.0.0.1:" + port);
+        String err = gogo.err();
+        assertTrue(err.contains("migration round 1: "), err);
+        assertTrue(err.contains("(stop-and-copy)"), err);
+        assertTrue(err.matches("(?s).*downtime \\d+ ms, total \\d+ ms.*"), err);
+        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
+        Domain m = hv.find("sv-mig").orElseThrow();
+        String before = GuestOutput.of(d);
+        List<Integer> saved = counts(before);
+        awaitBeyond(m, saved.get(saved.size() - 1) + 20);
+        List<Integer> all = new ArrayList<>(saved);
+        all.addAll(counts(finish(m)));
+        assertConsecutive(all, "migrated");
+    }
+
+    /**
+     * A target killed during the copy (it takes 1 MiB, then drops the connection) of a non-live
+     * migration, the domain already suspended: the source is resumed and counts on.
+     */
+    @Test
+    void aMigrationWhoseTargetDiesMidwayLeavesTheSourceRunning() throws Exception {
+        Domain d = create("sv-kill");
+        awaitBeyond(d, 10);
+        try (java.net.ServerSocket dying = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread killer = new Thread(() -> {
+                try (java.net.Socket s = dying.accept()) {
+                    s.getInputStream().readNBytes(1 << 20);
+                } catch (java.io.IOException e) {
+                    // the sender's side reports it
+                }
+            });
+            killer.start();
+            gogo.run("xl migrate sv-kill 127.0.0.1:" + dying.getLocalPort());
+            killer.join(60_000);
+        }
+        assertEquals(1, gogo.get("xl.status"), gogo.err());
+        assertTrue(gogo.err().contains("Migration of domain " + d.id()), gogo.err());
+        assertTrue(hv.find(d.id()).isPresent(), "the source is still there");
+        assertEquals("sv-kill", hv.find(d.id()).orElseThrow().name());
+        assertTrue(gogo.err().contains("the domain was resumed here"), gogo.err());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String out;
+        while (true) {
+            out = GuestOutput.of(d);
+            int at = out.indexOf("cancelled, going on");
+            if (at >= 0 && counts(out.substring(at)).size() >= 20) break;
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            assertTrue(System.nanoTime() < end, "no counting after the resume:\n" + out);
+            Thread.sleep(20);
+        }
+        List<Integer> after = counts(out.substring(out.indexOf("cancelled, going on")));
+        for (int i = 1; i < after.size(); i++) assertEquals(after.get(i - 1) + 1, after.get(i), "after: " + after);
+        finish(d);
+    }
+
+    @Test
+    void aCorruptedFileIsRefusedAndCreatesNothing() throws Exception {
+        Domain d = create("sv-bad");
+        awaitBeyond(d, 5);
+        Path file = dir.resolve("bad.save");
+        xl("xl save sv-bad " + file);
+        byte[] b = Files.readAllBytes(file);
+        b[b.length / 3] ^= 1;
+        Files.write(file, b);
+        long free = hv.freeFrames();
+        int domains = hv.list().size();
+        gogo.run("xl restore " + file);
+        assertEquals(1, gogo.get("xl.status"));
+        assertTrue(gogo.err().contains("the stream is corrupted"), gogo.err());
+        assertEquals(domains, hv.list().size());
+        assertEquals(free, hv.freeFrames());
+    }
+}
