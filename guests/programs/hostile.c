@@ -18,6 +18,10 @@
  *          0x40000000 would now walk evil_l2 -> evil_l1 -> victim_mfn.
  *       Then: the writable mapping of shared_info comes back (Xen: 0), a
  *       direct mapping of the victim frame is refused (-EBUSY).
+ *   attack=xen_frames     (F1's audit) shared_info, a grant-table frame and
+ *       a page vcpu_info moved to, each shaped as a valid table and mapped
+ *       read-only: every pin, base pointer, L2/L3 entry, GDT and LDT use is
+ *       refused as Xen refuses it (hostile_frames.c).
  *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
  *       maps the LDT lazily); a selector from it then faults (#PF at the
  *       LDT address); once the page is read-only the same load works.
@@ -54,6 +58,8 @@
 #include <oxen/pv.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
+
+void attack_xen_frames(void);       /* hostile_frames.c */
 
 static struct trap_record rec;
 
@@ -765,6 +771,8 @@ void guest_main(void)
         fail("no attack= on the command line");
     if (!strcmp(what, "shared_info"))
         attack_shared_info();
+    else if (!strcmp(what, "xen_frames"))
+        attack_xen_frames();
     else if (!strcmp(what, "debug"))
         attack_debug();
     else if (!strcmp(what, "ldt"))

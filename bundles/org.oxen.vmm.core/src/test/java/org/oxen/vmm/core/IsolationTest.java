@@ -79,6 +79,35 @@ class IsolationTest {
     }
 
     /**
+     * F1's audit as an attacker tries it: shared_info, a grant-table frame and the page a
+     * vcpu_info was moved to, each shaped by the guest as a valid L3 (so also a valid L1, L2 and
+     * descriptor page) and mapped read-only, are refused as a page table by every path (pins,
+     * NEW_BASEPTR, an L2 or L3 entry pointing at them, set_gdt) and as an LDT page on first use,
+     * as Xen refuses them: each holds a permanent writable type reference.
+     */
+    @Test
+    void noFrameTheHypervisorWritesCanBecomeATable_F1Audit() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            long free = vmm.freeFrames();
+            String out = run(vmm, "frames", "attack=xen_frames");
+            for (String frame : new String[] {"shared_info", "grant frame", "vcpu_info"}) {
+                for (String step : new String[] {"MMUEXT_PIN_L1_TABLE", "MMUEXT_PIN_L2_TABLE", "MMUEXT_PIN_L3_TABLE",
+                        "MMUEXT_NEW_BASEPTR", "mmu_update(L2 entry -> frame)", "mmu_update(L3 slot 1 -> frame)",
+                        "set_gdt([frame], 512)"}) {
+                    assertTrue(out.matches("(?s).*hostile: " + java.util.regex.Pattern.quote(frame) + " +"
+                            + java.util.regex.Pattern.quote(step) + " +rc=-22 \\(Xen: -22\\).*"), frame + " " + step + "\n" + out);
+                }
+            }
+            assertTrue(out.contains("stayed writable pages"), out);
+            assertEquals(0, vmm.internalErrors());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
      * F2: a #DB the CPU raised itself (TF single step from a popf in ring 3 or through the iret
      * hypercall, a DR0 breakpoint) went through the PV guest's empty IDT and triple-faulted the
      * domain. Every #DB, INT1 in both rings and #AC from ring 3 now reach the trap table, and

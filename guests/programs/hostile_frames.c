@@ -1,0 +1,182 @@
+/*
+ * hostile_frames.c -- attack=xen_frames of the hostile program (issue 24 F1's
+ * audit as an attacker tries it): every frame the hypervisor writes on this
+ * guest's behalf keeps a writable type for good, so no path can make it a page
+ * table or a descriptor page, even once the guest holds no writable mapping of
+ * it and has shaped its contents as a valid table.
+ *
+ * The frames: shared_info, grant-table frame 1 (GNTTABOP_setup_table) and the
+ * page vcpu 0's vcpu_info moves to (VCPUOP_register_vcpu_info).  For each, the
+ * guest writes a PAE L3 shape into it (slot 3 = a read-only copy of its kernel
+ * L2, the rest not present: also a valid L1, L2 and descriptor page), maps it
+ * read-only and then asks, as Xen's code would be asked (xen/arch/x86/mm.c):
+ *
+ *   MMUEXT_PIN_L1/L2/L3_TABLE        -EINVAL (get_page_type: type conflict)
+ *   MMUEXT_NEW_BASEPTR               -EINVAL (new_guest_cr3)
+ *   mmu_update: an L2 entry -> frame -EINVAL (get_page_from_l2e: as an L1)
+ *   mmu_update: L3 slot 1 -> frame   -EINVAL (get_page_from_l3e: as an L2)
+ *   set_gdt([frame])                 -EINVAL (get_page_and_type seg_desc)
+ *   MMUEXT_SET_LDT at its address    0, then a selector from it faults:
+ *                                    #PF with CR2 = the LDT address
+ *                                    (handle_gdt_ldt_mapping_fault)
+ *
+ * A step that succeeds is undone at once (unpin, old base pointer, entry
+ * cleared) so the program can report every path; the verdict is FAIL then.
+ */
+#include <kit.h>
+#include <oxen/pv.h>
+#include <oxen/gnttab.h>
+
+void attack_xen_frames(void);
+
+#define L2_FREE_VA 0xE0000000u          /* a 2 MiB slot of the kernel's L2 the kit never uses */
+#define L3_FREE_SLOT 1                  /* 0x40000000..0x7fffffff: nothing mapped there */
+
+static uint64_t kernel_l2_copy[512] ALIGNED(PAGE_SIZE);
+static uint8_t vcpu_info_page[PAGE_SIZE] ALIGNED(PAGE_SIZE);
+static struct shared_info shared_info_stand_in ALIGNED(PAGE_SIZE);
+static struct vcpu_info vcpu_info_stand_in;
+static struct trap_record rec;
+static unsigned mismatches;
+
+static void expect(const char *frame, const char *what, long rc, long want)
+{
+    printf("hostile: %-12s %-30s rc=%ld (Xen: %ld)\n", frame, what, rc, want);
+    if (rc != want) {
+        printf("hostile: %s: %s: the hypervisor answered %ld where Xen answers %ld\n", frame, what, rc, want);
+        mismatches++;
+    }
+}
+
+static long set_gdt(uint32_t mfn, uint32_t entries)
+{
+    uint32_t frames[1] = { mfn };
+    long r;
+    uint32_t b = (uint32_t)frames, c = entries;
+    __asm__ volatile("int $0x82" : "=a"(r), "+b"(b), "+c"(c) : "0"(__HYPERVISOR_set_gdt) : "memory", "edx");
+    return r;
+}
+
+static void __attribute__((noinline)) load_fs_from_ldt(void *arg)
+{
+    __asm__ volatile("movw $0x0005, %%ax\n\tmovw %%ax, %%fs" ::: "eax");   /* LDT entry 0, RPL 1 */
+}
+
+/*
+ * The L3 shape: slot 3 the read-only copy of the kernel's L2, slots first..2 not present
+ * (shared_info's slot 0 is vcpu_info[0]'s pending and mask bytes: left as they are).
+ */
+static void shape_as_l3(volatile uint64_t *page, int first)
+{
+    for (int i = first; i < 3; i++)
+        page[i] = 0;
+    page[3] = pg_addr(kernel_l2_copy) | PTE_P;
+}
+
+/*
+ * Every page-table and descriptor path for the frame mfn mapped at va (read-only by now);
+ * vi is the vcpu's real vcpu_info (readable), where the #PF bounce leaves CR2.
+ */
+static void refuse_every_table_use(const char *frame, uint32_t va, uint32_t mfn, volatile struct vcpu_info *vi)
+{
+    long rc;
+    static const struct { unsigned cmd; const char *name; } pins[] = {
+        { MMUEXT_PIN_L1_TABLE, "MMUEXT_PIN_L1_TABLE" },
+        { MMUEXT_PIN_L2_TABLE, "MMUEXT_PIN_L2_TABLE" },
+        { MMUEXT_PIN_L3_TABLE, "MMUEXT_PIN_L3_TABLE" },
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        rc = pv_mmuext(pins[i].cmd, mfn, 0);
+        expect(frame, pins[i].name, rc, -XEN_EINVAL);
+        if (rc == 0)
+            pv_mmuext(MMUEXT_UNPIN_TABLE, mfn, 0);
+    }
+    uint32_t old_base = pv_cur_l3_mfn;
+    rc = pv_mmuext(MMUEXT_NEW_BASEPTR, mfn, 0);
+    expect(frame, "MMUEXT_NEW_BASEPTR", rc, -XEN_EINVAL);
+    if (rc == 0)
+        pv_mmuext(MMUEXT_NEW_BASEPTR, old_base, 0);
+
+    uint64_t l2e = pv_l2e_maddr(L2_FREE_VA);
+    CHECK(l2e != 0 && pg_get(L2_FREE_VA) == 0, "the L2 slot of %#x is not free", L2_FREE_VA);
+    rc = pv_mmu_update(l2e, ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A);
+    expect(frame, "mmu_update(L2 entry -> frame)", rc, -XEN_EINVAL);
+    if (rc == 0)
+        pv_mmu_update(l2e, 0);
+
+    uint64_t l3e = ((uint64_t)pv_cur_l3_mfn << PAGE_SHIFT) + L3_FREE_SLOT * 8;
+    CHECK(pv_cur_l3[L3_FREE_SLOT] == 0, "L3 slot %u is not free", L3_FREE_SLOT);
+    rc = pv_mmu_update(l3e, ((uint64_t)mfn << PAGE_SHIFT) | PTE_P);
+    expect(frame, "mmu_update(L3 slot 1 -> frame)", rc, -XEN_EINVAL);
+    if (rc == 0)
+        pv_mmu_update(l3e, 0);
+
+    rc = set_gdt(mfn, 512);
+    expect(frame, "set_gdt([frame], 512)", rc, -XEN_EINVAL);
+    if (rc == 0)
+        set_gdt(0, 0);                  /* no GDT frames: the frame's descriptor type goes */
+
+    rc = pv_mmuext(MMUEXT_SET_LDT, va, 1);
+    expect(frame, "MMUEXT_SET_LDT(frame's address)", rc, 0);
+    int trapped = trap_try(load_fs_from_ldt, NULL, &rec);
+    uint32_t cr2 = vi->arch.cr2;
+    __asm__ volatile("movw %0, %%fs" :: "r"((uint16_t)KERNEL_DS));
+    CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, 0, 0), 0, "SET_LDT(0, 0)");
+    printf("hostile: %-12s LDT selector from it: %s vector=%u cr2=%#x (Xen: #PF at %#x)\n", frame,
+           trapped ? "trap" : "no trap", rec.vector, cr2, va);
+    if (!trapped || rec.vector != 14 || cr2 != va) {
+        printf("hostile: %s: the LDT page was used as a descriptor page where Xen faults\n", frame);
+        mismatches++;
+    }
+}
+
+void attack_xen_frames(void)
+{
+    uint64_t *l2 = pv_mfn_to_virt((uint32_t)((pv_cur_l3[3] & PTE_ADDR_MASK) >> PAGE_SHIFT));
+    CHECK(l2 != NULL, "cannot see the L2 of slot 3");
+    for (int i = 0; i < 428; i++)
+        kernel_l2_copy[i] = l2[i];
+    CHECK_EQ(pv_set_page_writable(kernel_l2_copy, 0), 0, "kernel L2 copy read-only");
+    irq_disable();
+
+    /* shared_info (the kit writes a stand-in while the real one is read-only) */
+    struct shared_info *si = pv_shared_info;
+    uint32_t si_mfn = pv_start_info->shared_info >> PAGE_SHIFT;
+    shape_as_l3((volatile uint64_t *)si, 1);    /* vcpu_info[0]'s cr2 and padding: harmless */
+    memcpy(&shared_info_stand_in, si, sizeof shared_info_stand_in);
+    pv_shared_info = &shared_info_stand_in;
+    CHECK_EQ(pv_set_page_writable(si, 0), 0, "shared_info read-only");
+    refuse_every_table_use("shared_info", (uint32_t)si, si_mfn, &si->vcpu_info[0]);
+    CHECK_EQ(pv_set_page_writable(si, 1), 0, "shared_info writable again");
+    ((volatile uint64_t *)si)[3] = 0;
+    si->vcpu_info[0].evtchn_upcall_mask = shared_info_stand_in.vcpu_info[0].evtchn_upcall_mask;
+    pv_shared_info = si;
+
+    /* grant-table frame 1 (frame 0 starts with the toolstack's console and store grants; the
+     * kit hands out no reference here, so entries 512..515 are free for the shape) */
+    CHECK_EQ(gnttab_init(), 0, "gnttab_init");
+    volatile uint64_t *gt = (volatile uint64_t *)gnttab_entry(PAGE_SIZE / sizeof(grant_entry_v1_t));
+    uint32_t gt_mfn = pv_virt_to_mfn((const void *)gt);
+    shape_as_l3(gt, 0);
+    CHECK_EQ(pv_set_page_writable((const void *)gt, 0), 0, "grant frame read-only");
+    refuse_every_table_use("grant frame", (uint32_t)gt, gt_mfn, &si->vcpu_info[0]);
+    CHECK_EQ(pv_set_page_writable((const void *)gt, 1), 0, "grant frame writable again");
+    gt[3] = 0;
+
+    /* the page vcpu 0's vcpu_info moves to (at offset 64, after the shape) */
+    shape_as_l3((volatile uint64_t *)vcpu_info_page, 0);
+    struct vcpu_info *vi = (struct vcpu_info *)(vcpu_info_page + 64);
+    CHECK_EQ(pv_register_vcpu_info(0, vi), 0, "register_vcpu_info(0)");
+    memcpy(&vcpu_info_stand_in, vi, sizeof vcpu_info_stand_in);
+    pv_vcpu_infos[0] = &vcpu_info_stand_in;
+    CHECK_EQ(pv_set_page_writable(vcpu_info_page, 0), 0, "vcpu_info page read-only");
+    refuse_every_table_use("vcpu_info", (uint32_t)vcpu_info_page, pv_virt_to_mfn(vcpu_info_page), vi);
+    CHECK_EQ(pv_set_page_writable(vcpu_info_page, 1), 0, "vcpu_info page writable again");
+    vi->evtchn_upcall_mask = vcpu_info_stand_in.evtchn_upcall_mask;
+    pv_vcpu_infos[0] = vi;
+    ((volatile uint64_t *)vcpu_info_page)[3] = 0;
+
+    CHECK(mismatches == 0, "%u answers differ from Xen's: a frame the hypervisor writes became a table",
+          mismatches);
+    printf("hostile: shared_info, the grant frame and the vcpu_info page stayed writable pages\n");
+}
