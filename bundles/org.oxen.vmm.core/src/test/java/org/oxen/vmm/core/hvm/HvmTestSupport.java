@@ -11,7 +11,7 @@ import org.oxen.x86.dev.rtc.RtcFactory;
 import org.oxen.x86.dev.uart.UartFactory;
 
 /** A hypervisor without OSGi that knows the PC device bundles' factories, as the component binds them. */
-final class HvmTestSupport {
+public final class HvmTestSupport {
 
     private HvmTestSupport() {
     }
@@ -22,7 +22,7 @@ final class HvmTestSupport {
         return vmm;
     }
 
-    static Vmm withDevices(Vmm vmm) {
+    public static Vmm withDevices(Vmm vmm) {
         vmm.addDeviceFactory("pic", new PicFactory());
         vmm.addDeviceFactory("pit", new PitFactory());
         vmm.addDeviceFactory("rtc", new RtcFactory());
