@@ -5,11 +5,13 @@
  * table or a descriptor page, even once the guest holds no writable mapping of
  * it and has shaped its contents as a valid table.
  *
- * The frames: shared_info, grant-table frame 1 (GNTTABOP_setup_table) and the
- * page vcpu 0's vcpu_info moves to (VCPUOP_register_vcpu_info).  For each, the
- * guest writes a PAE L3 shape into it (slot 3 = a read-only copy of its kernel
- * L2, the rest not present: also a valid L1, L2 and descriptor page), maps it
- * read-only and then asks, as Xen's code would be asked (xen/arch/x86/mm.c):
+ * The frames: shared_info, grant-table frame 1 (GNTTABOP_setup_table), the
+ * console page while Domain-0 maps it (console_mapped=1: the test maps it before
+ * the guest runs, as xenconsoled does) and the page vcpu 0's vcpu_info moves to
+ * (VCPUOP_register_vcpu_info).  For each, the guest writes a PAE L3 shape into
+ * it (slot 3 = a read-only copy of its kernel L2, slots 0..2 not present: also
+ * a valid L1 and descriptor page), maps it read-only and then asks, as Xen's
+ * code would be asked (xen/arch/x86/mm.c):
  *
  *   MMUEXT_PIN_L1/L2/L3_TABLE        -EINVAL (get_page_type: type conflict)
  *   MMUEXT_NEW_BASEPTR               -EINVAL (new_guest_cr3)
@@ -163,6 +165,22 @@ void attack_xen_frames(void)
     CHECK_EQ(pv_set_page_writable((const void *)gt, 1), 0, "grant frame writable again");
     gt[3] = 0;
 
+    /* the console page, which Domain-0 maps (the ring stays DISCONNECTED: the kit prints
+     * through console_io meanwhile, never into the read-only ring) */
+    if (cmdline_u32("console_mapped", 0)) {
+        volatile uint64_t *con = (volatile uint64_t *)console_ring();
+        CHECK(con != NULL, "no console ring mapped");
+        uint64_t saved[4];
+        for (int i = 0; i < 4; i++)
+            saved[i] = con[i];                      /* in[0..31]: no keys are typed meanwhile */
+        shape_as_l3(con, 0);
+        CHECK_EQ(pv_set_page_writable((const void *)con, 0), 0, "console page read-only");
+        refuse_every_table_use("console", (uint32_t)con, pv_start_info->console.domU.mfn, &si->vcpu_info[0]);
+        CHECK_EQ(pv_set_page_writable((const void *)con, 1), 0, "console page writable again");
+        for (int i = 0; i < 4; i++)
+            con[i] = saved[i];
+    }
+
     /* the page vcpu 0's vcpu_info moves to (at offset 64, after the shape) */
     shape_as_l3((volatile uint64_t *)vcpu_info_page, 0);
     struct vcpu_info *vi = (struct vcpu_info *)(vcpu_info_page + 64);
@@ -178,5 +196,6 @@ void attack_xen_frames(void)
 
     CHECK(mismatches == 0, "%u answers differ from Xen's: a frame the hypervisor writes became a table",
           mismatches);
-    printf("hostile: shared_info, the grant frame and the vcpu_info page stayed writable pages\n");
+    printf("hostile: shared_info, the grant frame%s and the vcpu_info page stayed writable pages\n",
+           cmdline_u32("console_mapped", 0) ? ", the console page" : "");
 }

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.PageType;
 
@@ -79,28 +81,39 @@ class IsolationTest {
     }
 
     /**
-     * F1's audit as an attacker tries it: shared_info, a grant-table frame and the page a
-     * vcpu_info was moved to, each shaped by the guest as a valid L3 (so also a valid L1, L2 and
-     * descriptor page) and mapped read-only, are refused as a page table by every path (pins,
-     * NEW_BASEPTR, an L2 or L3 entry pointing at them, set_gdt) and as an LDT page on first use,
-     * as Xen refuses them: each holds a permanent writable type reference.
+     * F1's audit as an attacker tries it: shared_info, a grant-table frame, the console page
+     * while Domain-0 maps it (as xenconsoled does) and the page a vcpu_info was moved to, each
+     * shaped by the guest as a valid L3 (so also a valid L1 and descriptor page) and mapped
+     * read-only, are refused as a page table by every path (pins, NEW_BASEPTR, an L2 or L3 entry
+     * pointing at them, set_gdt) and as an LDT page on first use, as Xen refuses them: each holds
+     * a writable type reference for as long as the hypervisor or Domain-0 writes it.
      */
     @Test
     void noFrameTheHypervisorWritesCanBecomeATable_F1Audit() throws Exception {
         Vmm vmm = new Vmm(64L << 20, 1);
         try {
             long free = vmm.freeFrames();
-            String out = run(vmm, "frames", "attack=xen_frames");
-            for (String frame : new String[] {"shared_info", "grant frame", "vcpu_info"}) {
+            DomainImpl h = (DomainImpl) vmm.create(DomainConfig.builder("frames").kernel(hostile()).memoryMiB(8)
+                    .cmdline("attack=xen_frames console_mapped=1").startPaused(true).build());
+            ForeignMapping console = vmm.foreignMemory().map(h.id(), h.consoleRing().orElseThrow().mfn());
+            vmm.unpause(h.id());
+            assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), "hostile never finished");
+            String out = h.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
+                    h.crashMessage().orElse("") + "\n" + out);
+            for (String frame : new String[] {"shared_info", "grant frame", "console", "vcpu_info"}) {
                 for (String step : new String[] {"MMUEXT_PIN_L1_TABLE", "MMUEXT_PIN_L2_TABLE", "MMUEXT_PIN_L3_TABLE",
                         "MMUEXT_NEW_BASEPTR", "mmu_update(L2 entry -> frame)", "mmu_update(L3 slot 1 -> frame)",
                         "set_gdt([frame], 512)"}) {
-                    assertTrue(out.matches("(?s).*hostile: " + java.util.regex.Pattern.quote(frame) + " +"
-                            + java.util.regex.Pattern.quote(step) + " +rc=-22 \\(Xen: -22\\).*"), frame + " " + step + "\n" + out);
+                    assertTrue(out.matches("(?s).*hostile: " + Pattern.quote(frame) + " +" + Pattern.quote(step)
+                            + " +rc=-22 \\(Xen: -22\\).*"), frame + " " + step + "\n" + out);
                 }
             }
-            assertTrue(out.contains("stayed writable pages"), out);
+            assertTrue(out.contains("the console page and the vcpu_info page stayed writable pages"), out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            console.close();
             assertEquals(0, vmm.internalErrors());
+            vmm.destroy(h.id());
             assertEquals(free, vmm.freeFrames());
         } finally {
             vmm.shutdown();
