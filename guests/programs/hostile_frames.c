@@ -59,6 +59,11 @@ static long set_gdt(uint32_t mfn, uint32_t entries)
     return r;
 }
 
+static void __attribute__((noinline)) touch_read(void *p)
+{
+    (void)*(volatile uint32_t *)p;
+}
+
 static void __attribute__((noinline)) load_fs_from_ldt(void *arg)
 {
     __asm__ volatile("movw $0x0005, %%ax\n\tmovw %%ax, %%fs" ::: "eax");   /* LDT entry 0, RPL 1 */
@@ -198,4 +203,96 @@ void attack_xen_frames(void)
           mismatches);
     printf("hostile: shared_info, the grant frame%s and the vcpu_info page stayed writable pages\n",
            cmdline_u32("console_mapped", 0) ? ", the console page" : "");
+}
+
+/* ------------------------------------------------------------------------
+ * attack=stale_tlb victim_mfn=N [rounds=R]: a page-table type taken while
+ * another vcpu still holds a writable TLB entry for the frame.
+ *
+ * vcpu 1 keeps storing into page P through its writable mapping: 0, then a
+ * PTE of the victim's frame, over and over.  vcpu 0 makes one mmu_update
+ * batch of two requests: P's PTE read-only (the last writable mapping goes),
+ * then an L2 entry pointing at P (P is validated as an L1: it must hold no
+ * foreign frame then).  Xen flushes the domain's TLBs before a frame that was
+ * writable takes a page-table type (get_page_type's tlbflush_timestamp check),
+ * so vcpu 1's stores can no longer reach P once it is validated.  If one does,
+ * the L2 slot maps the victim's frame: the attack reads it and fails.
+ * ---------------------------------------------------------------------- */
+
+void attack_stale_tlb(void);
+
+static uint64_t stale_page[512] ALIGNED(PAGE_SIZE);
+static volatile uint32_t stale_stop, stale_stores;
+static uint64_t stale_victim_pte;
+
+static void __attribute__((noinline)) stale_burst(void *arg)
+{
+    volatile uint64_t *p = stale_page;
+    uint64_t v = stale_victim_pte;
+    for (int i = 0; i < 64; i++) {
+        p[0] = 0;
+        p[0] = v;
+    }
+    p[0] = 0;
+}
+
+/* vcpu 1: stores while its TLB lets it; a #PF (P read-only once the flush reached it) is caught. */
+static void stale_writer(void)
+{
+    static struct trap_record rec1;
+    irq_disable();
+    while (!stale_stop) {
+        trap_try(stale_burst, NULL, &rec1);
+        stale_stores++;
+    }
+    for (;;)
+        HYPERVISOR_vcpu_op(VCPUOP_down, 1, NULL);
+}
+
+void attack_stale_tlb(void)
+{
+    uint32_t victim = cmdline_u32("victim_mfn", 0);
+    uint32_t rounds = cmdline_u32("rounds", 20000);
+    CHECK(victim != 0, "attack=stale_tlb needs victim_mfn=");
+    stale_victim_pte = ((uint64_t)victim << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D;
+    irq_disable();
+    uint64_t pte_ma = pv_l1e_maddr((uint32_t)stale_page);
+    uint64_t pte = pg_get((uint32_t)stale_page);
+    uint64_t l2e = pv_l2e_maddr(L2_FREE_VA);
+    CHECK(pte_ma != 0 && (pte & PTE_RW), "stale_page is not mapped writable");
+    CHECK(l2e != 0 && pg_get(L2_FREE_VA) == 0, "the L2 slot of %#x is not free", L2_FREE_VA);
+    uint32_t p_mfn = pv_virt_to_mfn(stale_page);
+
+    CHECK_EQ(pv_vcpu_initialise(1, stale_writer), 0, "VCPUOP_initialise(1)");
+    CHECK_EQ(HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL), 0, "VCPUOP_up(1)");
+    while (stale_stores < 10)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+
+    uint32_t hooked = 0, refused = 0;
+    for (uint32_t r = 0; r < rounds; r++) {
+        mmu_update_t req[2] = {
+            { pte_ma | MMU_NORMAL_PT_UPDATE, pte & ~(uint64_t)PTE_RW },
+            { l2e | MMU_NORMAL_PT_UPDATE, ((uint64_t)p_mfn << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A },
+        };
+        unsigned done = 0;
+        long rc = HYPERVISOR_mmu_update(req, 2, &done, DOMID_SELF);
+        if (rc == 0) {
+            hooked++;
+            int mapped = !trap_try(touch_read, (void *)L2_FREE_VA, &rec);
+            uint32_t seen = mapped ? *(volatile uint32_t *)L2_FREE_VA : 0;
+            CHECK_EQ(pv_mmu_update(l2e, 0), 0, "unhook P");
+            if (mapped) {
+                stale_stop = 1;
+                fail("isolation broken in round %u: a store through a stale TLB entry reached P after it was "
+                     "validated; the victim frame %#x was mapped at %#x (first word %#x)", r, victim, L2_FREE_VA,
+                     seen);
+            }
+        } else {
+            refused++;              /* P held the victim's PTE when it was validated */
+        }
+        CHECK_EQ(pv_mmu_update(pte_ma, pte), 0, "P writable again");
+    }
+    stale_stop = 1;
+    printf("hostile: %u rounds: P validated %u times (never with a stale store after), refused %u times; "
+           "vcpu 1 ran %u bursts of 129 stores\n", rounds, hooked, refused, stale_stores);
 }

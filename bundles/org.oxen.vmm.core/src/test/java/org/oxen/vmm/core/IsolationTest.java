@@ -121,6 +121,42 @@ class IsolationTest {
     }
 
     /**
+     * A page-table type taken while another vcpu of the domain still holds a writable TLB entry
+     * for the frame: vcpu 1 stores a PTE of a victim's frame into page P, over and over, while
+     * vcpu 0's one mmu_update batch makes P read-only and hooks it into an L2 slot (validated as
+     * an L1). Xen flushes the domain's TLBs before a frame that was writable takes a page-table
+     * type (get_page_type's tlbflush_timestamp check); without that flush a store lands after
+     * the validation and the slot maps the victim's frame.
+     */
+    @Test
+    void aStaleWritableTlbEntryCannotReachAValidatedTable() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 2);
+        try {
+            long free = vmm.freeFrames();
+            DomainImpl victim = (DomainImpl) vmm.create(DomainConfig.builder("victim")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "hello")).memoryMiB(8).startPaused(true).build());
+            int victimMfn = victim.memory().p2m(0);
+            byte[] before = frame(vmm, victimMfn);
+            DomainImpl h = (DomainImpl) vmm.create(DomainConfig.builder("stale").kernel(hostile()).memoryMiB(8).vcpus(2)
+                    .cmdline("attack=stale_tlb rounds=" + Integer.getInteger("oxen.staletlb.rounds", 100)
+                            + " victim_mfn=0x" + Integer.toHexString(victimMfn))
+                    .build());
+            assertTrue(h.awaitShutdown(120, TimeUnit.SECONDS), "hostile never finished");
+            String out = h.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
+                    h.crashMessage().orElse("") + "\n" + out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            assertArrayEquals(before, frame(vmm, victimMfn), "the victim's frame changed");
+            assertEquals(0, vmm.internalErrors());
+            vmm.destroy(h.id());
+            vmm.destroy(victim.id());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
      * F2: a #DB the CPU raised itself (TF single step from a popf in ring 3 or through the iret
      * hypercall, a DR0 breakpoint) went through the PV guest's empty IDT and triple-faulted the
      * domain. Every #DB, INT1 in both rings and #AC from ring 3 now reach the trap table, and

@@ -359,7 +359,13 @@ public final class Pcpu implements Runnable {
                 }
                 if (v.endSlice || !v.isRunnable()) return;
                 core.alarm().set(id, nextExpiry());
-                RunResult r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                RunResult r;
+                v.enterGuest();
+                try {
+                    r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                } finally {
+                    v.leaveGuest();
+                }
                 if (det != null) det.ran(vid, r == RunResult.STOPPED);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));
