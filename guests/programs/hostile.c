@@ -18,6 +18,14 @@
  *          0x40000000 would now walk evil_l2 -> evil_l1 -> victim_mfn.
  *       Then: the writable mapping of shared_info comes back (Xen: 0), a
  *       direct mapping of the victim frame is refused (-EBUSY).
+ *   attack=xen_frames     (F1's audit) shared_info, a grant-table frame and
+ *       a page vcpu_info moved to, each shaped as a valid table and mapped
+ *       read-only: every pin, base pointer, L2/L3 entry, GDT and LDT use is
+ *       refused as Xen refuses it (hostile_frames.c).
+ *   attack=stale_tlb victim_mfn=N [rounds=R]   (2 vcpus) vcpu 1 stores a
+ *       victim PTE into a page through its writable TLB entry while vcpu 0's
+ *       one mmu_update makes the page read-only and hooks it as an L1: no
+ *       store may land after the validation (hostile_frames.c).
  *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
  *       maps the LDT lazily); a selector from it then faults (#PF at the
  *       LDT address); once the page is read-only the same load works.
@@ -60,6 +68,9 @@
 #include <oxen/pv.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
+
+void attack_xen_frames(void);       /* hostile_frames.c */
+void attack_stale_tlb(void);        /* hostile_frames.c */
 
 static struct trap_record rec;
 
@@ -843,6 +854,10 @@ void guest_main(void)
         fail("no attack= on the command line");
     if (!strcmp(what, "shared_info"))
         attack_shared_info();
+    else if (!strcmp(what, "xen_frames"))
+        attack_xen_frames();
+    else if (!strcmp(what, "stale_tlb"))
+        attack_stale_tlb();
     else if (!strcmp(what, "debug"))
         attack_debug();
     else if (!strcmp(what, "ldt"))

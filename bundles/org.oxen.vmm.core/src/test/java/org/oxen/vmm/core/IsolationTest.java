@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.PageType;
 
@@ -69,6 +71,82 @@ class IsolationTest {
                 assertEquals(PageType.WRITABLE, vmm.pool().type(si) & PageType.TYPE_MASK);
                 assertTrue(vmm.pool().typeCount(si) >= 1);
             }
+            assertEquals(0, vmm.internalErrors());
+            vmm.destroy(h.id());
+            vmm.destroy(victim.id());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * F1's audit as an attacker tries it: shared_info, a grant-table frame, the console page
+     * while Domain-0 maps it (as xenconsoled does) and the page a vcpu_info was moved to, each
+     * shaped by the guest as a valid L3 (so also a valid L1 and descriptor page) and mapped
+     * read-only, are refused as a page table by every path (pins, NEW_BASEPTR, an L2 or L3 entry
+     * pointing at them, set_gdt) and as an LDT page on first use, as Xen refuses them: each holds
+     * a writable type reference for as long as the hypervisor or Domain-0 writes it.
+     */
+    @Test
+    void noFrameTheHypervisorWritesCanBecomeATable_F1Audit() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            long free = vmm.freeFrames();
+            DomainImpl h = (DomainImpl) vmm.create(DomainConfig.builder("frames").kernel(hostile()).memoryMiB(8)
+                    .cmdline("attack=xen_frames console_mapped=1").startPaused(true).build());
+            ForeignMapping console = vmm.foreignMemory().map(h.id(), h.consoleRing().orElseThrow().mfn());
+            vmm.unpause(h.id());
+            assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), "hostile never finished");
+            String out = h.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
+                    h.crashMessage().orElse("") + "\n" + out);
+            for (String frame : new String[] {"shared_info", "grant frame", "console", "vcpu_info"}) {
+                for (String step : new String[] {"MMUEXT_PIN_L1_TABLE", "MMUEXT_PIN_L2_TABLE", "MMUEXT_PIN_L3_TABLE",
+                        "MMUEXT_NEW_BASEPTR", "mmu_update(L2 entry -> frame)", "mmu_update(L3 slot 1 -> frame)",
+                        "set_gdt([frame], 512)"}) {
+                    assertTrue(out.matches("(?s).*hostile: " + Pattern.quote(frame) + " +" + Pattern.quote(step)
+                            + " +rc=-22 \\(Xen: -22\\).*"), frame + " " + step + "\n" + out);
+                }
+            }
+            assertTrue(out.contains("the console page and the vcpu_info page stayed writable pages"), out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            console.close();
+            assertEquals(0, vmm.internalErrors());
+            vmm.destroy(h.id());
+            assertEquals(free, vmm.freeFrames());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * A page-table type taken while another vcpu of the domain still holds a writable TLB entry
+     * for the frame: vcpu 1 stores a PTE of a victim's frame into page P, over and over, while
+     * vcpu 0's one mmu_update batch makes P read-only and hooks it into an L2 slot (validated as
+     * an L1). Xen flushes the domain's TLBs before a frame that was writable takes a page-table
+     * type (get_page_type's tlbflush_timestamp check); without that flush a store lands after
+     * the validation and the slot maps the victim's frame.
+     */
+    @Test
+    void aStaleWritableTlbEntryCannotReachAValidatedTable() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 2);
+        try {
+            long free = vmm.freeFrames();
+            DomainImpl victim = (DomainImpl) vmm.create(DomainConfig.builder("victim")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "hello")).memoryMiB(8).startPaused(true).build());
+            int victimMfn = victim.memory().p2m(0);
+            byte[] before = frame(vmm, victimMfn);
+            DomainImpl h = (DomainImpl) vmm.create(DomainConfig.builder("stale").kernel(hostile()).memoryMiB(8).vcpus(2)
+                    .cmdline("attack=stale_tlb rounds=" + Integer.getInteger("oxen.staletlb.rounds", 100)
+                            + " victim_mfn=0x" + Integer.toHexString(victimMfn))
+                    .build());
+            assertTrue(h.awaitShutdown(120, TimeUnit.SECONDS), "hostile never finished");
+            String out = h.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
+                    h.crashMessage().orElse("") + "\n" + out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            assertArrayEquals(before, frame(vmm, victimMfn), "the victim's frame changed");
             assertEquals(0, vmm.internalErrors());
             vmm.destroy(h.id());
             vmm.destroy(victim.id());

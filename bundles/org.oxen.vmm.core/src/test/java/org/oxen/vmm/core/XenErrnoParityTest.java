@@ -295,4 +295,57 @@ class XenErrnoParityTest {
         assertEquals(-EPERM, mmuext(Xen.MMUEXT_TLB_FLUSH_LOCAL, 0, 0, Xen.DOMID_IO));
         assertEquals(-ESRCH, call(Hypercall.UPDATE_VA_MAPPING_OTHERDOMAIN, scratch, 0, 0, 0, d.id()));
     }
+
+    /**
+     * do_mmu_update's foreign page tables (foreigndom's high half names domid + 1): the caller's
+     * own id is itself; an unknown domain -ESRCH with nothing written to done; another domain
+     * (Domain-0 too) passes get_pg_owner but every request meets xsm_mmu_update: -EPERM, the
+     * entry unchanged; an unknown command is -ENOSYS first; no request, no refusal.
+     */
+    @Test
+    void mmuUpdateOnAnotherDomainsTablesIsEperm_errnoRow9b() {
+        long pteMa = HostileHypercallTest.l1eMaOf(vmm, v, scratch + 0x1000);
+        long pte = vmm.pool().ram().read64(pteMa);
+        long ro = pte & ~Xen.PTE_RW;
+        g.write64(cr3, scratch + 64, pteMa);
+        g.write64(cr3, scratch + 72, ro);
+        int done = scratch + 96;
+        g.write32(cr3, done, 77);
+        assertEquals(-EPERM, call(Hypercall.MMU_UPDATE, scratch + 64, 1, done, (other.id() + 1) << 16 | Xen.DOMID_SELF));
+        assertEquals(pte, vmm.pool().ram().read64(pteMa), "another domain's tables: nothing written");
+        assertEquals(0, g.read32(cr3, done));
+        assertEquals(-EPERM, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, 1 << 16 | Xen.DOMID_SELF), "Domain-0's");
+        assertEquals(0, call(Hypercall.MMU_UPDATE, scratch + 64, 0, 0, (other.id() + 1) << 16 | Xen.DOMID_SELF));
+        g.write32(cr3, done, 77);
+        assertEquals(-ESRCH, call(Hypercall.MMU_UPDATE, scratch + 64, 1, done, 1000 << 16 | Xen.DOMID_SELF));
+        assertEquals(77, g.read32(cr3, done), "-ESRCH for the tables' owner returns before done is written");
+        g.write64(cr3, scratch + 64, pteMa | 5);
+        assertEquals(-ENOSYS, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, (other.id() + 1) << 16 | Xen.DOMID_SELF));
+        g.write64(cr3, scratch + 64, pteMa);
+        assertEquals(0, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, (d.id() + 1) << 16 | Xen.DOMID_SELF), "its own");
+        assertEquals(ro, vmm.pool().ram().read64(pteMa));
+        g.write64(cr3, scratch + 72, pte);
+        assertEquals(0, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, Xen.DOMID_SELF));
+        assertEquals(pte, vmm.pool().ram().read64(pteMa));
+    }
+
+    /**
+     * do_mmuext_op refuses a page owner that is not PV before its XSM check (-EINVAL), where
+     * mmu_update and update_va_mapping_otherdomain meet XSM (-EPERM); Domain-0 is -EPERM for all.
+     */
+    @Test
+    void mmuextOpWithAnHvmPageOwnerIsEinval_errnoRow9c() throws Exception {
+        org.oxen.vmm.core.hvm.HvmTestSupport.withDevices(vmm);
+        DomainImpl hvm = (DomainImpl) vmm.create(DomainConfig.builder("hvm").type(org.oxen.vmm.api.DomainType.HVM)
+                .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hello")).memoryMiB(8).startPaused(true).build());
+        assertEquals(-EINVAL, mmuext(Xen.MMUEXT_TLB_FLUSH_LOCAL, 0, 0, hvm.id()));
+        assertEquals(-EPERM, mmuext(Xen.MMUEXT_TLB_FLUSH_LOCAL, 0, 0, 0), "Domain-0");
+        long pteMa = HostileHypercallTest.l1eMaOf(vmm, v, scratch + 0x1000);
+        g.write64(cr3, scratch + 64, pteMa);
+        g.write64(cr3, scratch + 72, vmm.pool().ram().read64(pteMa));
+        assertEquals(-EPERM, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, hvm.id()));
+        assertEquals(-EPERM, call(Hypercall.MMU_UPDATE, scratch + 64, 1, 0, 0), "Domain-0");
+        assertEquals(-EPERM, call(Hypercall.UPDATE_VA_MAPPING_OTHERDOMAIN, scratch, 0, 0, 0, hvm.id()));
+        vmm.destroy(hvm.id());
+    }
 }

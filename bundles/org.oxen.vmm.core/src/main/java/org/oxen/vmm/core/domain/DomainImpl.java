@@ -100,7 +100,26 @@ public final class DomainImpl implements Domain, SchedDomain {
         this.cmdline = cmdline;
         this.maxMemKiB = maxMemKiB;
         this.memory = new DomainMemory(id, maxPages);
+        this.memory.setTlbShootdown(this::tlbShootdown);
         this.pauseCount = 1; // the builder's pause
+    }
+
+    /**
+     * Every vcpu flushes its TLB before it runs guest code again, and those executing guest code
+     * now are stopped and waited for (Xen's flush_tlb_mask in get_page_type). Called under the
+     * mm lock: only vcpus in guest code are waited for, and they stop without taking it; a vcpu
+     * in the hypervisor (perhaps waiting for the lock) flushes when it enters guest code.
+     */
+    private void tlbShootdown() {
+        int n = vcpuCount();
+        for (int i = 0; i < n; i++) {
+            VcpuImpl v = vcpu(i);
+            if (v != null) v.requestGuestFlush();
+        }
+        for (int i = 0; i < n; i++) {
+            VcpuImpl v = vcpu(i);
+            while (v != null && v.guestFlushOutstanding()) Thread.onSpinWait();
+        }
     }
 
     /** The domain's grant table (set once at creation). */

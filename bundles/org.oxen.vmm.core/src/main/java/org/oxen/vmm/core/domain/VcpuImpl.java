@@ -64,6 +64,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private volatile boolean blocked;
     private volatile boolean running;
     private volatile boolean tlbFlushPending;
+    /** Whether the vcpu executes guest instructions (not hypervisor code): see {@link #enterGuest}. */
+    private volatile boolean inGuest;
     private final java.util.concurrent.atomic.AtomicLong tlbFlushRequests = new java.util.concurrent.atomic.AtomicLong();
     /** VCPUOP_register_vcpu_info: vcpu_info's machine address and frame, -1 for the legacy slot. */
     private volatile long vcpuInfoMa = -1;
@@ -484,6 +486,37 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         tlbFlushRequests.incrementAndGet();
         tlbFlushPending = true;
         if (running) cpu.requestStop();
+    }
+
+    /**
+     * On the vcpu's thread, just before guest instructions run (a CPU run, or the return from an
+     * exit): from here on a TLB shootdown waits for this vcpu; one asked before is done now.
+     * (Dekker: this writes inGuest then reads the pending flag; {@link #requestGuestFlush}
+     * writes the flag then reads inGuest, so one of the two sees the other.)
+     */
+    public void enterGuest() {
+        inGuest = true;
+        if (tlbFlushPending) flushIfRequested();
+    }
+
+    /** On the vcpu's thread, when guest instructions stop (an exit, or the end of a CPU run). */
+    public void leaveGuest() {
+        inGuest = false;
+    }
+
+    /**
+     * A TLB shootdown's request (under the mm lock, {@code DomainImpl.tlbShootdown}): the vcpu
+     * flushes before it runs guest code again; only one executing guest code is stopped for it.
+     */
+    public void requestGuestFlush() {
+        tlbFlushRequests.incrementAndGet();
+        tlbFlushPending = true;
+        if (inGuest && running) cpu.requestStop();
+    }
+
+    /** Whether the vcpu may still execute guest code through a TLB a shootdown asked it to flush. */
+    public boolean guestFlushOutstanding() {
+        return tlbFlushPending && inGuest && running;
     }
 
     /** How many times another vcpu asked this one to flush its TLB (tests see which vcpus a flush reached). */

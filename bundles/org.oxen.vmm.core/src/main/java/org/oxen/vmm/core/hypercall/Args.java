@@ -34,19 +34,21 @@ final class Args {
     /**
      * get_pg_owner for an unprivileged caller (mm.c): DOMID_SELF is the caller; its own id
      * given explicitly is -ESRCH ("Cannot specify itself as foreign domain"), as is an unknown
-     * id; any other domain (DOMID_IO and DOMID_XEN included) exists but the XSM check refuses
-     * it: -EPERM. Returns null with {@code err[0]} set.
+     * id; any other domain (DOMID_IO, DOMID_XEN and Domain-0 included) exists but the XSM check refuses
+     * it: -EPERM, except that do_mmuext_op ({@code pvOwnerOnly}) refuses an HVM owner before
+     * its XSM check: -EINVAL. Returns null with {@code err[0]} set.
      */
-    static DomainImpl pgOwner(Services s, VcpuImpl v, int domid, long[] err) {
+    static DomainImpl pgOwner(Services s, VcpuImpl v, int domid, boolean pvOwnerOnly, long[] err) {
         domid &= 0xFFFF;
         DomainImpl d = v.domain();
         if (domid == Xen.DOMID_SELF) return d;
         if (domid == d.id()) {
             err[0] = ESRCH;
-        } else if (domid == Xen.DOMID_IO || domid == Xen.DOMID_XEN) {
-            err[0] = EPERM;
+        } else if (domid == Xen.DOMID_IO || domid == Xen.DOMID_XEN || domid == 0) {
+            err[0] = EPERM; // dom_io, dom_xen and Domain-0 (the Java runtime) exist, not HVM: XSM refuses them
         } else {
-            err[0] = s.domain(domid) == null ? ESRCH : EPERM;
+            DomainImpl owner = s.domain(domid);
+            err[0] = owner == null ? ESRCH : pvOwnerOnly && HvmHypercalls.isHvm(owner) ? EINVAL : EPERM;
         }
         return null;
     }

@@ -64,8 +64,10 @@ final class MmuHypercalls {
 
     /**
      * The loop mmu_update and mmuext_op share, as Xen's do: the request array must lie below the
-     * hole ({@code -EFAULT}), the foreign domain must be DOMID_SELF (get_pg_owner: own id or no
-     * such domain {@code -ESRCH}, another domain {@code -EPERM}); then requests of {@code size}
+     * hole ({@code -EFAULT}); mmu_update's page tables of another domain are refused request by
+     * request ({@link #foreignTables}); the foreign domain must be DOMID_SELF (get_pg_owner: own
+     * id or no such domain {@code -ESRCH}, another domain {@code -EPERM}, for mmuext_op an HVM
+     * one {@code -EINVAL}); then requests of {@code size}
      * bytes from {@code base}, with the preemption check before every request but the first:
      * it continues the hypercall with the rest and {@code MMU_UPDATE_PREEMPTED} in the count
      * (inside a multicall through the multicall's continuation). The first failing request ends
@@ -87,8 +89,17 @@ final class MmuHypercalls {
             }
         }
         if (!Args.arrayOk(base, count, size)) return Args.EFAULT;
+        if (hypercall == Hypercall.MMU_UPDATE && (foreigndom >>> 16) != 0) {
+            long pt = foreignTables(v, foreigndom >>> 16);
+            if (pt == Args.ESRCH) return pt;
+            if (pt == EINVAL) {
+                writeDone(v, pdone, done);
+                return pt;
+            }
+            if (pt == 1) request = (gm, owner, p) -> refuseForeignTables(gm.read64(Args.cr3(v), p));
+        }
         long[] err = new long[1];
-        DomainImpl d = Args.pgOwner(s, v, foreigndom, err);
+        DomainImpl d = Args.pgOwner(s, v, foreigndom, hypercall == Hypercall.MMUEXT_OP, err);
         if (d == null) {
             if (hypercall == Hypercall.MMU_UPDATE) writeDone(v, pdone, done);
             return err[0];
@@ -116,6 +127,32 @@ final class MmuHypercalls {
         }
         writeDone(v, pdone, done + i);
         return rc;
+    }
+
+    /**
+     * do_mmu_update's "page tables of a foreign domain" (foreigndom's high half, domid + 1):
+     * 0 when it names the caller, 1 for another domain with vcpus (Domain-0 included), -ESRCH
+     * for no such domain (returned at once, nothing written to done) and -EINVAL for a domain
+     * without vcpus.
+     */
+    private long foreignTables(VcpuImpl v, int ptDom) {
+        int domid = ptDom - 1;
+        if (domid == v.domain().id()) return 0;
+        if (domid == 0) return 1; // Domain-0 (the Java runtime) exists and has vcpus
+        DomainImpl owner = s.domain(domid);
+        if (owner == null) return Args.ESRCH;
+        return owner.vcpuCount() == 0 ? EINVAL : 1;
+    }
+
+    /**
+     * A request on another domain's page tables from an unprivileged caller: the XSM check
+     * (xsm_mmu_update, XSM_TARGET) refuses a page-table update, and MMU_MACHPHYS_UPDATE needs the
+     * caller to own the tables: -EPERM either way; an unknown command is -ENOSYS first.
+     */
+    private static long refuseForeignTables(long ptr) {
+        int cmd = (int) ptr & 7;
+        return cmd == Xen.MMU_NORMAL_PT_UPDATE || cmd == Xen.MMU_MACHPHYS_UPDATE || cmd == Xen.MMU_PT_UPDATE_PRESERVE_AD
+                ? Args.EPERM : ENOSYS;
     }
 
     private void writeDone(VcpuImpl v, int pdone, int n) {
@@ -193,7 +230,7 @@ final class MmuHypercalls {
 
     long updateVaMappingOtherdomain(VcpuImpl v, int va, int lo, int hi, int flags, int domid, int a6, boolean mc) {
         long[] err = new long[1];
-        DomainImpl d = Args.pgOwner(s, v, domid, err);
+        DomainImpl d = Args.pgOwner(s, v, domid, false, err);
         if (d == null) return err[0];
         return updateVa(v, d, va, (lo & 0xFFFFFFFFL) | (long) hi << 32, flags);
     }

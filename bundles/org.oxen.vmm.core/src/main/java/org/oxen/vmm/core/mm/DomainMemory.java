@@ -34,6 +34,14 @@ public final class DomainMemory {
     private int[] extra = new int[0];
     private int[] perdomainL1s = new int[0];
     private int[] lowL3s = new int[0];
+    /**
+     * Xen's tlbflush_timestamp check, per domain (under the mm lock): writable type references of
+     * the domain that dropped to zero, and how many of them the last TLB shootdown covered. A
+     * frame that was writable may still be in a vcpu's TLB as writable; before any frame takes a
+     * page-table or descriptor type after such a drop, every vcpu flushes ({@link #flushBeforeRetype}).
+     */
+    private long writableDrops, flushedDrops;
+    private Runnable tlbShootdown;
     /** The log-dirty bitmap while the domain is in log-dirty mode ({@code paging.LogDirty}), else null. */
     private volatile org.oxen.vmm.core.paging.DirtyBitmap logDirty;
 
@@ -41,6 +49,29 @@ public final class DomainMemory {
         this.domid = domid;
         this.p2m = new int[maxPages];
         Arrays.fill(p2m, -1);
+    }
+
+    /** Sets how the domain's vcpus flush their TLBs under the mm lock (the domain, once at creation). */
+    public void setTlbShootdown(Runnable shootdown) {
+        this.tlbShootdown = shootdown;
+    }
+
+    /** A writable type reference of one of the domain's frames went to zero (mm lock held). */
+    void writableDropped() {
+        writableDrops++;
+    }
+
+    /**
+     * Before a frame takes a page-table or descriptor type (mm lock held): if a writable type
+     * went away since the last shootdown, the vcpus flush first, so no store through a stale
+     * writable translation can reach the frame once it is validated (get_page_type's flush).
+     */
+    void flushBeforeRetype() {
+        if (writableDrops != flushedDrops && tlbShootdown != null) {
+            long covered = writableDrops;
+            tlbShootdown.run();
+            flushedDrops = covered;
+        }
     }
 
     public int nrPages() {

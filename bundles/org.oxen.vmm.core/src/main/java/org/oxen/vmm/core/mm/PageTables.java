@@ -157,6 +157,7 @@ public final class PageTables {
     public int getPageType(int mfn, int t, DomainMemory d) {
         int c = pool.typeCount[mfn];
         if (c == 0) {
+            if (t != PageType.WRITABLE && d != null) d.flushBeforeRetype();
             pool.type[mfn] = t;
             pool.typeCount[mfn] = 1;
             if (t != PageType.WRITABLE) {
@@ -183,6 +184,7 @@ public final class PageTables {
         }
         if (c == 0) {
             int t = pool.type[mfn];
+            if ((t & PageType.TYPE_MASK) == PageType.WRITABLE && d != null) d.writableDropped();
             pool.typeCount[mfn] = 0;
             pool.type[mfn] = PageType.NONE;
             devalidate(mfn, t, d);

@@ -362,7 +362,13 @@ public final class Pcpu implements Runnable {
                 // the slice's end is an alarm too (Xen's s_timer): a vcpu whose chunk takes longer
                 // than its budget (a cold translator, slow instructions) does not overrun it
                 core.alarm().set(id, Math.min(nextExpiry(), end));
-                RunResult r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                RunResult r;
+                v.enterGuest();
+                try {
+                    r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                } finally {
+                    v.leaveGuest();
+                }
                 v.preemptPoint = false; // a continued hypercall: the checks below decide whether it runs on
                 if (det != null) det.ran(vid, r == RunResult.STOPPED);
                 if (r == RunResult.SHUTDOWN) {

@@ -65,6 +65,7 @@ public final class PvExitHandler implements ExitHandler {
 
     @Override
     public ExitAction onExit(X86Cpu cpu, CpuExit exit) {
+        v.leaveGuest(); // hypervisor code from here: a TLB shootdown under the mm lock does not wait for us
         v.counters.exit(exit.reason());
         try {
             handle(cpu, exit);
@@ -83,7 +84,9 @@ public final class PvExitHandler implements ExitHandler {
             v.domain().crash("hypervisor error delivering events after " + exit + ": " + e);
             return ExitAction.STOP;
         }
-        return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
+        if (v.domain().isStopped()) return ExitAction.STOP;
+        v.enterGuest();
+        return ExitAction.RESUME;
     }
 
     private void handle(X86Cpu cpu, CpuExit exit) {
