@@ -344,8 +344,14 @@ static void sanity(void)
     CHECK_EQ(evtchn_send(loop_a), 0, "sanity: send on the loop port");
     for (int i = 0; i < 100 && loop_events == before; i++)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    if (loop_events == before)
-        fail("sanity after %u calls: the loop event never arrived", calls_done);
+    if (loop_events == before) {
+        evtchn_status_t st = { .dom = DOMID_SELF, .port = loop_b };
+        long rc = HYPERVISOR_event_channel_op(EVTCHNOP_status, &st);
+        fail("sanity after %u calls: the loop event never arrived (upcall mask %u pending %u, port %u: status rc %ld "
+             "state %u vcpu %u, pending %d masked %d)", calls_done, pv_vcpu_info(0)->evtchn_upcall_mask,
+             pv_vcpu_info(0)->evtchn_upcall_pending, loop_b, rc, st.status, st.vcpu, evtchn_is_pending(loop_b),
+             evtchn_is_masked(loop_b));
+    }
     static uint64_t last_ns;
     uint64_t now = guest_time_ns();
     if (now <= last_ns)
@@ -356,6 +362,8 @@ static void sanity(void)
 }
 
 /* ---- xs_wire: malformed messages on our own xenstore ring ----------------- */
+
+static int xs_stuck;                /* xenstored stopped reading our ring: no more messages */
 
 static void xs_message(void)
 {
@@ -372,13 +380,15 @@ static void xs_message(void)
     hash(m.type);
     hash(m.len);
     size_t n = 16 + (m.len < sizeof m.payload ? m.len : sizeof m.payload);
-    if (xs_raw_bytes(&m, n) != n) {
-        count(XS_WIRE, sub, -XEN_EAGAIN);   /* the ring is full: xenstored stopped reading it */
-        return;
+    if (xs_stuck || xs_raw_bytes(&m, n) != n) {
+        xs_stuck = 1;                       /* the ring stays full: xenstored stopped reading it */
+        count(XS_WIRE, sub, -XEN_EAGAIN);
+    } else {
+        uint32_t id, type;
+        int len = xs_raw_reply(&id, &type, 2000000);
+        count(XS_WIRE, sub, len < 0 ? -XEN_ETIME : type == XS_ERROR ? -XEN_EINVAL : 0);
     }
-    uint32_t id, type;
-    int len = xs_raw_reply(&id, &type, 2000000);
-    count(XS_WIRE, sub, len < 0 ? -XEN_ETIME : type == XS_ERROR ? -XEN_EINVAL : 0);
+    irq_enable();                           /* the kit's xenstore waits with events masked */
 }
 
 /* ---- die=1 --------------------------------------------------------------- */
@@ -461,8 +471,10 @@ void guest_main(void)
     rng_state = 0x9E3779B97F4A7C15ull ^ seed;
     irq_enable();
     setup();
-    if (xs)
+    if (xs) {
         xs_init();
+        irq_enable();                       /* the kit's xenstore waits with events masked */
+    }
     printf("fuzz: seed %u, %u calls, batch %u, domid %u, %u machine frames, %u page tables, hook at %#x\n", seed,
            calls, batch, self, nr_machine_frames, nr_pt_mfns, hook_va);
     sanity();

@@ -100,6 +100,18 @@ static uint32_t any_mfn(void)
     }
 }
 
+/* A frame Xen may write into for us: not our live tables, not shared_info (a plain write there,
+ * which Xen allows, would scribble over our own event state). */
+static uint32_t write_target(uint32_t mfn)
+{
+    if (mfn == pv_start_info->shared_info >> PAGE_SHIFT)
+        return foreign_mfn();
+    for (unsigned k = 0; k < nr_pt_mfns; k++)
+        if (pt_mfns[k] == mfn)
+            return foreign_mfn();
+    return mfn;
+}
+
 static uint64_t any_pte(void)
 {
     uint64_t flags = rnd() & 0xFFF;
@@ -288,9 +300,7 @@ static void gen_mmu_update(struct call *c)
         default:    /* anything at all but our own live entries */
             r[i].ptr = (any_maddr() & ~7ull) | below(4);
             r[i].val = below(3) ? any_pte() : any_val();
-            for (unsigned k = 0; k < nr_pt_mfns; k++)      /* our live tables are ours to break */
-                if (pt_mfns[k] == (uint32_t)(r[i].ptr >> PAGE_SHIFT))
-                    r[i].ptr = (r[i].ptr & 0xFFF) | (uint64_t)foreign_mfn() << PAGE_SHIFT;
+            r[i].ptr = (r[i].ptr & 0xFFF) | (uint64_t)write_target((uint32_t)(r[i].ptr >> PAGE_SHIFT)) << PAGE_SHIFT;
             if ((r[i].ptr & 3) == MMU_MACHPHYS_UPDATE && ours((uint32_t)(r[i].ptr >> PAGE_SHIFT)))
                 r[i].val = pv_m2p[(uint32_t)(r[i].ptr >> PAGE_SHIFT)];
             break;
@@ -324,7 +334,8 @@ static void gen_mmuext_op(struct call *c)
         case 16: case 17:                   /* CLEAR_PAGE, COPY_PAGE: never into our data */
             op[i].arg1.mfn = below(2) ? foreign_mfn() : any_mfn();
             op[i].arg2.src_mfn = any_mfn();
-            if (ours(op[i].arg1.mfn) && op[i].arg1.mfn != pt_mfns[0])
+            if ((ours(op[i].arg1.mfn) && op[i].arg1.mfn != pt_mfns[0])
+                || op[i].arg1.mfn == pv_start_info->shared_info >> PAGE_SHIFT)
                 op[i].arg1.mfn = sandbox_mfn[below(SANDBOX_PAGES)];
             break;
         case MMUEXT_INVLPG_LOCAL: case MMUEXT_INVLPG_ALL: case MMUEXT_INVLPG_MULTI:
@@ -612,6 +623,8 @@ void gen(struct call *c, int nested)
     case __HYPERVISOR_update_descriptor: {
         uint64_t ma = below(2) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFF8)
                                : any_maddr() & ~(below(4) ? 7ull : 0);
+        if ((uint32_t)(ma >> PAGE_SHIFT) == pv_start_info->shared_info >> PAGE_SHIFT)
+            ma = (uint64_t)foreign_mfn() << PAGE_SHIFT | (ma & 0xFFF);
         uint64_t d = any_desc();
         c->a[0] = (uint32_t)ma;
         c->a[1] = (uint32_t)(ma >> 32);
