@@ -50,7 +50,10 @@ static uint64_t seq_hash = 0xcbf29ce484222325ull;
 static uint32_t calls_done, sane_batches;
 static volatile uint32_t loop_events;
 static struct trap_record rec;
-static uint32_t image_l1e[4096];    /* frame and P/RW of each image page at the start (0: sandbox) */
+static uint32_t image_l1e[4096];
+/* Where sanity() looks at a hooked L1: its own VA is a sandbox page's, which may be remapped. */
+static uint8_t peek[PAGE_SIZE] ALIGNED(PAGE_SIZE);
+static uint64_t peek_pte;    /* frame and P/RW of each image page at the start (0: sandbox) */
 static long version;
 static uint32_t xen_frames[1 + GNTTAB_FRAMES];     /* Xen's frames the kit maps: shared_info, grant table */
 
@@ -157,12 +160,14 @@ static void setup(void)
         CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
     CHECK_EQ(pv_update_va_mapping((uint32_t)mc_page[1], 0, UVMF_INVLPG), 0, "multicall guard page unmapped");
 
+    peek_pte = *pv_l1e_ptr((uint32_t)peek);
     /* what every image page maps now; sandbox pages may change */
     CHECK(pv_region_pages <= ARRAY_SIZE(image_l1e), "image of %u pages", pv_region_pages);
     for (uint32_t p = 0; p < pv_region_pages; p++) {
         uint32_t va = VIRT_BASE + p * PAGE_SIZE;
         uint64_t *e = pv_l1e_ptr(va);
-        int in_sandbox = (va >= (uint32_t)sandbox && va < (uint32_t)sandbox + sizeof sandbox)
+        int in_sandbox = va == (uint32_t)peek
+                         || (va >= (uint32_t)sandbox && va < (uint32_t)sandbox + sizeof sandbox)
                          || (va >= (uint32_t)grant_window && va < (uint32_t)grant_window + sizeof grant_window);
         image_l1e[p] = in_sandbox || !e ? 0 : (uint32_t)(*e >> PAGE_SHIFT) << 2 | (uint32_t)(*e & 3);
     }
@@ -324,7 +329,15 @@ static void sanity(void)
             if (!l1 || (l2[i] & PTE_PS) || !is_pt(mfn, hook_l1))
                 fail("sanity after %u calls: L2 entry %u of slot %u is %#llx", calls_done, i, s,
                      (unsigned long long)l2[i]);
-            check_l1(l1, s << 30 | i << 21, hook_l1);
+            if (mfn != hook_l1) {
+                check_l1(l1, s << 30 | i << 21, hook_l1);
+                continue;
+            }
+            /* the hooked sandbox L1, through a read-only mapping of its own */
+            CHECK_EQ(pv_update_va_mapping((uint32_t)peek, ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_A, UVMF_INVLPG),
+                     0, "sanity: map the hooked L1 read-only");
+            check_l1((const uint64_t *)peek, s << 30 | i << 21, hook_l1);
+            CHECK_EQ(pv_update_va_mapping((uint32_t)peek, peek_pte, UVMF_INVLPG), 0, "sanity: peek page back");
         }
     }
     for (uint32_t p = 0; p < pv_region_pages; p++) {
