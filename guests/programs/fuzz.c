@@ -501,11 +501,19 @@ void guest_main(void)
             hash(c.nr);
             for (unsigned k = 0; k < 5; k++)
                 hash(c.a[k]);
+            /* a call that may point our event callback or trap table anywhere runs with events
+             * masked until the kit's are back (an upcall through a bad selector kills the domain) */
+            int entry = c.nr == __HYPERVISOR_set_trap_table || c.nr == __HYPERVISOR_stack_switch
+                        || c.nr == __HYPERVISOR_set_callbacks || c.nr == __HYPERVISOR_callback_op
+                        || c.nr == __HYPERVISOR_multicall;
+            uint32_t irq = entry ? irq_save() : 0;
             uint64_t t = guest_time_ns();
             long rc = hcall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
             ns_by_call[c.nr < 47 ? c.nr : 47] += guest_time_ns() - t;
             count(c.nr, c.sub, rc);
             restore(&c, rc);
+            if (entry)
+                irq_restore(irq);
         }
         calls_done++;
         if (calls_done % batch == 0) {
