@@ -37,6 +37,9 @@ static inline struct vcpu_info *pv_vcpu_info(unsigned cpu)
  * copy of it in the vector-indexed form vcpu_guest_context.trap_ctxt wants. */
 extern const trap_info_t pv_trap_table[];
 void pv_fill_trap_ctxt(trap_info_t ctxt[256]);
+/* Installs the kit's trap table, event/failsafe callbacks and ring-1 trap stack as the start of
+ * day does: 0, or the failing call's -errno with *what naming it. */
+long pv_install_entry_points(const char **what);
 void hypervisor_callback(void);     /* lib/pv/entry.S */
 void failsafe_callback(void);
 

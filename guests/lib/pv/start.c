@@ -159,6 +159,37 @@ static void boot_fail(const char *what, long rc)
     guest_exit(0);
 }
 
+/* The trap table, the event and failsafe callbacks and the ring-1 trap stack, as at boot:
+ * 0, or the first failing call's -errno in *what (a program that fuzzes these calls puts
+ * them back with it). */
+long pv_install_entry_points(const char **what)
+{
+    long rc = pv_boot_status[1] = HYPERVISOR_set_trap_table(pv_trap_table);
+    if (rc) {
+        *what = "set_trap_table";
+        return rc;
+    }
+    struct callback_register event = {
+        CALLBACKTYPE_event, 0, { FLAT_RING1_CS, (uint32_t)hypervisor_callback } };
+    struct callback_register failsafe = {
+        CALLBACKTYPE_failsafe, CALLBACKF_mask_events, { FLAT_RING1_CS, (uint32_t)failsafe_callback } };
+    rc = HYPERVISOR_callback_op(CALLBACKOP_register, &event);
+    if (rc == 0)
+        rc = HYPERVISOR_callback_op(CALLBACKOP_register, &failsafe);
+    if (rc == -XEN_ENOSYS)
+        rc = HYPERVISOR_set_callbacks(FLAT_RING1_CS, (uint32_t)hypervisor_callback,
+                                      FLAT_RING1_CS, (uint32_t)failsafe_callback);
+    pv_boot_status[2] = rc;
+    if (rc) {
+        *what = "callback registration";
+        return rc;
+    }
+    rc = pv_boot_status[3] = HYPERVISOR_stack_switch(FLAT_RING1_SS, (uint32_t)trap_stack + KSTACK_SIZE);
+    if (rc)
+        *what = "stack_switch";
+    return rc;
+}
+
 void pv_start(const start_info_t *si)
 {
     long rc;
@@ -182,27 +213,10 @@ void pv_start(const start_info_t *si)
     h->cpu = 0;
     h->magic = KSTACK_MAGIC;
 
-    rc = pv_boot_status[1] = HYPERVISOR_set_trap_table(pv_trap_table);
+    const char *what = "";
+    rc = pv_install_entry_points(&what);
     if (rc)
-        boot_fail("set_trap_table", rc);
-
-    struct callback_register event = {
-        CALLBACKTYPE_event, 0, { FLAT_RING1_CS, (uint32_t)hypervisor_callback } };
-    struct callback_register failsafe = {
-        CALLBACKTYPE_failsafe, CALLBACKF_mask_events, { FLAT_RING1_CS, (uint32_t)failsafe_callback } };
-    rc = HYPERVISOR_callback_op(CALLBACKOP_register, &event);
-    if (rc == 0)
-        rc = HYPERVISOR_callback_op(CALLBACKOP_register, &failsafe);
-    if (rc == -XEN_ENOSYS)
-        rc = HYPERVISOR_set_callbacks(FLAT_RING1_CS, (uint32_t)hypervisor_callback,
-                                      FLAT_RING1_CS, (uint32_t)failsafe_callback);
-    pv_boot_status[2] = rc;
-    if (rc)
-        boot_fail("callback registration", rc);
-
-    rc = pv_boot_status[3] = HYPERVISOR_stack_switch(FLAT_RING1_SS, (uint32_t)trap_stack + KSTACK_SIZE);
-    if (rc)
-        boot_fail("stack_switch", rc);
+        boot_fail(what, rc);
 
     guest_main();
     fail("guest_main returned without a result");

@@ -389,6 +389,23 @@ class HostileEventVcpuTest {
         survivors();
     }
 
+    /**
+     * Found by the kit's fuzzer (fuzz seed=1 calls=20000): a poll of the single port 0 with a
+     * timeout never ended, the vcpu stayed blocked for good. The vcpu took port 0 as "not
+     * polling", so the timeout's wake-up was ignored; Xen keeps the polling state apart from the
+     * port (d-&gt;poll_mask) and ends such a poll at its timeout.
+     */
+    @Test
+    void pollOfPortZeroEndsAtItsTimeout() throws Exception {
+        int ports = scratch + 512;
+        g.write32(cr3, ports, 0);
+        assertEquals(0, poll(ports, 1, vmm.clock().nanos() + 5_000_000L));
+        assertTrue(v.blocked());
+        await(() -> !v.blocked(), "the poll of port 0 never ended at its timeout");
+        assertEquals(0, victim.pollers.get());
+        survivors();
+    }
+
     @Test
     void badSelectorOnIretEntersTheFailsafeCallback() {
         X86Cpu c = v.cpu();

@@ -346,7 +346,9 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     }
 
     /** SCHEDOP_poll: 0 not polling, -1 any port, else the one port polled (under the monitor). */
-    private int pollPort;
+    /** The port of a one-port poll, ANY_PORT for several, NOT_POLLING (port 0 is a port to poll too). */
+    private int pollPort = NOT_POLLING;
+    private static final int ANY_PORT = -1, NOT_POLLING = -2;
     /** The ports of the poll in progress (SCHEDOP_poll allows 128), reused. */
     private int[] pollPorts;
 
@@ -368,7 +370,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
             for (int i = 0; i < nr; i++) {
                 if (domain.events().isPending(ports[i])) return false;
             }
-            pollPort = nr == 1 ? ports[0] : -1;
+            pollPort = nr == 1 ? ports[0] : ANY_PORT;
             blocked = true;
         }
         return true;
@@ -381,8 +383,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     public boolean wakePoller(int port) {
         boolean wake;
         synchronized (this) {
-            if (pollPort == 0 || (port >= 0 && pollPort != -1 && pollPort != port)) return false;
-            pollPort = 0;
+            if (pollPort == NOT_POLLING || (port >= 0 && pollPort != ANY_PORT && pollPort != port)) return false;
+            pollPort = NOT_POLLING;
             wake = blocked;
             blocked = false;
         }
@@ -399,8 +401,8 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         synchronized (this) {
             if (!blocked) return false;
             blocked = false;
-            wasPolling = pollPort != 0;
-            pollPort = 0;
+            wasPolling = pollPort != NOT_POLLING;
+            pollPort = NOT_POLLING;
         }
         if (wasPolling) {
             // an upcall ended a poll: the poll's state and timeout go with it

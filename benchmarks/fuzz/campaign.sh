@@ -1,0 +1,17 @@
+#!/bin/bash
+# A long hostile-guest campaign on the real runtime (issue 22): the `fuzz` command runs the guest
+# kit's fuzzer for SEEDS seeds of CALLS hypercalls each beside VICTIMS victim domains, then the
+# isolation oracle prints one PASS/FAIL line with the figures (hypercalls/s).
+# usage (from the repository root, after ./oxen build):
+#   benchmarks/fuzz/campaign.sh [FIRST_SEED] [SEEDS] [CALLS] [VICTIMS] [EXTRA...]
+#     defaults: 22 10 100000 2   (EXTRA: --xs, --die)
+# The process exits 0 on PASS, 1 on FAIL. Figures go to docs/PERFORMANCE.md.
+set -euo pipefail
+SEED=${1:-22}
+SEEDS=${2:-10}
+CALLS=${3:-100000}
+VICTIMS=${4:-2}
+shift $(( $# < 4 ? $# : 4 ))
+JAR=${OXEN_JAR:-runtime/target/oxen.jar}
+exec java ${OXEN_JAVA_OPTS:-} -Doxen.domains.dir=/nonexistent \
+    -Dgosh.args="--nointeractive -c 'fuzz -s $SEED -n $SEEDS -c $CALLS -v $VICTIMS $*; stop 0'" -jar "$JAR"

@@ -1,0 +1,120 @@
+package org.oxen.toolstack.fuzz;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntConsumer;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Function;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.vmm.api.Hypervisor;
+import org.oxen.vmm.api.backend.ForeignMemory;
+import org.oxen.vmm.api.backend.GrantTables;
+import org.oxen.vmm.api.backend.Xenstore;
+
+/**
+ * The {@code fuzz} command in Gogo: a campaign of the guest kit's hypercall fuzzer beside victim
+ * domains, ending in the isolation oracle's PASS/FAIL line ({@link Campaign}).
+ *
+ * <pre>
+ * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]
+ * </pre>
+ * Defaults: seed 1, 1 seed, 5,000 calls, 1 victim. {@code --xs} adds malformed xs_wire messages,
+ * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). The exit status is 0 on
+ * PASS, 1 on FAIL, 2 on a usage error (session variable {@code fuzz.status} and the runtime's
+ * status sinks).
+ *
+ * <p>Locking: services are DS references (the xenstore one dynamic and optional); each call runs
+ * its campaign on the calling thread and keeps no state.
+ */
+@Component(service = Function.class, immediate = true,
+        property = {"osgi.command.scope=oxen", "osgi.command.function=fuzz"})
+public final class FuzzCommand implements Function {
+    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]";
+
+    @Reference
+    Hypervisor hv;
+
+    @Reference
+    ForeignMemory foreign;
+
+    @Reference
+    GrantTables grants;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile Xenstore store;
+
+    /** Exit statuses for the runtime's process status ({@code oxen.command.status=true}). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(oxen.command.status=true)")
+    volatile List<IntConsumer> statusSinks = List.of();
+
+    private Consoles consoles = new Consoles(null);
+
+    @org.osgi.service.component.annotations.Activate
+    void activate(org.osgi.framework.BundleContext ctx) {
+        consoles = new Consoles(ctx);
+    }
+
+    @Override
+    public Object execute(CommandSession session, List<Object> arguments) throws Exception {
+        PrintStream out = session.getConsole();
+        int status;
+        try {
+            Campaign.Spec spec = parse(arguments.stream().map(String::valueOf).toList());
+            Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), consoles, out).run(spec);
+            if (!r.results().isEmpty()) out.println("fuzz: results " + r.results());
+            out.println(r.line());
+            status = r.passed() ? 0 : 1;
+        } catch (IllegalArgumentException e) {
+            System.err.println("fuzz: " + e.getMessage());
+            System.err.println(USAGE);
+            status = 2;
+        }
+        out.flush();
+        session.put("fuzz.status", status);
+        for (IntConsumer sink : statusSinks) sink.accept(status);
+        return null;
+    }
+
+    static Campaign.Spec parse(List<String> args) {
+        int seed = 1, seeds = 1, calls = 5000, victims = 1;
+        boolean xs = false, die = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--xs" -> xs = true;
+                case "--die" -> die = true;
+                case "-s", "-n", "-c", "-v" -> {
+                    if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a number");
+                    int n = number(a, args.get(++i));
+                    switch (a) {
+                        case "-s" -> seed = n;
+                        case "-n" -> seeds = n;
+                        case "-c" -> calls = n;
+                        default -> victims = n;
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+        }
+        if (seeds < 1 || seeds > 1_000_000) throw new IllegalArgumentException("-n " + seeds + ": 1..1000000 seeds");
+        if (calls < 1) throw new IllegalArgumentException("-c " + calls + ": at least one call");
+        if (victims < 0 || victims > 64) throw new IllegalArgumentException("-v " + victims + ": 0..64 victims");
+        return new Campaign.Spec(seed, seeds, calls, victims, xs, die);
+    }
+
+    private static int number(String opt, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " '" + v + "' is not a whole number");
+        }
+    }
+}

@@ -1,0 +1,743 @@
+/*
+ * fuzz_gen.c -- the generator of the hypercall fuzzer (programs/fuzz.c has
+ * the driver, the counts and the sanity checks): one random call at a time,
+ * a function of the xorshift64* state alone, with the hostile arguments each
+ * family takes.  What it never generates is what Xen lets a guest do to
+ * itself (see fuzz.c).
+ */
+#include <kit.h>
+#include <oxen/pv.h>
+#include <oxen/gnttab.h>
+#include <oxen/xenstore.h>
+
+#include "fuzz.h"
+
+domid_t self;
+uint32_t nr_machine_frames;
+
+/* ---- the generator ----------------------------------------------------- */
+
+uint64_t rng_state;
+uint32_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+uint32_t below(uint32_t n) { return rnd() % n; }
+
+int in_image(uint32_t va)
+{
+    return va >= VIRT_BASE && va < VIRT_BASE + pv_region_pages * PAGE_SIZE;
+}
+
+/* A random word that, taken as a pointer, never lands in our image (Xen would write there). */
+static uint32_t safe_rnd(void)
+{
+    uint32_t v = rnd();
+    return in_image(v) ? v ^ 0x40000000u : v;
+}
+
+/* Pages the fuzzer lets anything happen to: they are filled once (PTEs of
+ * foreign frames, PTEs of sandbox frames, descriptors, zeros) and never written
+ * by the fuzzer again, so a page Xen remaps, types or clears hurts nothing. */
+uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+uint32_t sandbox_mfn[SANDBOX_PAGES];
+/* Where call arguments and results go. */
+uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* Multicall entries, then a guard page that stays unmapped. */
+uint8_t mc_page[2][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* A 2 MiB range whose L2 entry the fuzzer hooks sandbox pages into as L1s. */
+uint32_t hook_va;
+uint64_t hook_l2e;
+uint32_t pt_mfns[MAX_PT], pt_vas[MAX_PT], nr_pt_mfns;   /* our live page tables */
+evtchn_port_t loop_a, loop_b;        /* the sanity check's own event pair */
+evtchn_port_t own_ports[64];         /* ports the fuzzer bound; it may close them */
+unsigned nr_own_ports;
+
+uint32_t extra_mfns[MAX_EXTRA], nr_extra;
+
+int ours(uint32_t mfn)
+{
+    if (mfn >= nr_machine_frames)
+        return 0;
+    uint32_t pfn = pv_m2p[mfn];
+    if (pfn < pv_start_info->nr_pages && pv_p2m[pfn] == mfn)
+        return 1;
+    for (unsigned i = 0; i < nr_extra; i++)
+        if (extra_mfns[i] == mfn)
+            return 1;
+    return 0;
+}
+
+/* A machine frame that is not ours: another domain's, Xen's, free, or beyond RAM. */
+uint32_t foreign_mfn(void)
+{
+    for (;;) {
+        uint32_t m = below(4) == 0 ? rnd() & 0xFFFFF : below(nr_machine_frames + 64);
+        if (!ours(m))
+            return m;
+    }
+}
+
+static int is_sandbox(uint32_t mfn)
+{
+    for (unsigned i = 0; i < SANDBOX_PAGES; i++)
+        if (sandbox_mfn[i] == mfn)
+            return 1;
+    return 0;
+}
+
+static uint32_t any_mfn(void)
+{
+    switch (below(6)) {
+    case 0: case 1: return sandbox_mfn[below(SANDBOX_PAGES)];
+    case 2: return below(64);                                 /* Xen's own at the bottom */
+    case 3: return pt_mfns[below(nr_pt_mfns)];                /* our live page tables */
+    case 4: return pv_start_info->shared_info >> PAGE_SHIFT;  /* Xen's frame we map */
+    default: return foreign_mfn();
+    }
+}
+
+/* A frame Xen may write into for us: not our live tables, not shared_info (a plain write there,
+ * which Xen allows, would scribble over our own event state). */
+static uint32_t write_target(uint32_t mfn)
+{
+    if (mfn == pv_start_info->shared_info >> PAGE_SHIFT)
+        return foreign_mfn();
+    for (unsigned k = 0; k < nr_pt_mfns; k++)
+        if (pt_mfns[k] == mfn)
+            return foreign_mfn();
+    return mfn;
+}
+
+static uint64_t any_pte(void)
+{
+    uint64_t flags = rnd() & 0xFFF;
+    if (below(8) == 0)
+        flags |= (uint64_t)rnd() << 52;                         /* reserved and NX bits */
+    return ((uint64_t)any_mfn() << PAGE_SHIFT) | flags;
+}
+
+static uint64_t any_maddr(void)
+{
+    return ((uint64_t)any_mfn() << PAGE_SHIFT) | (rnd() & 0xFFF);
+}
+
+
+/* A pointer nothing of ours is behind except scratch or our read-only page tables. */
+uint32_t bad_ptr(void)
+{
+    switch (below(6)) {
+    case 0: return 0;
+    case 1: return rnd() & 0x3FFFFFFF;                                     /* unmapped */
+    case 2: return HYPERVISOR_VIRT_START + (rnd() & 0x0A7FFFFF);           /* the hole */
+    case 3: return pt_vas[below(nr_pt_mfns)] + (rnd() & 0xFFF);             /* read-only tables */
+    case 4: return 0xFFFFFFF0u + (rnd() & 0xF);
+    default: return safe_rnd();
+    }
+}
+
+/* A pointer to nothing readable at all. */
+static uint32_t unreadable_ptr(void)
+{
+    static const uint32_t at[] = { 0, 0x1000, 0x3FFFF000, HYPERVISOR_VIRT_START, 0xF6800000u, 0xFFFFFFF0u };
+    return at[below(ARRAY_SIZE(at))] + (rnd() & 0xF);
+}
+
+/* Each call's structs live in its own 2 KiB region of scratch (a multicall's entries each in
+ * theirs), so no entry's generation overwrites another's: the first KiB for scratch_ptr(), then
+ * fixed places for lists and opaque structs. */
+#define REGION_SIZE 0x800
+#define AT_LIST 0x400                       /* memory_op extents (in 16, out from +128) */
+#define AT_VCPU 0x500                       /* vcpu_op's opaque struct (256 bytes) */
+#define AT_PHYSDEV 0x600                    /* physdev_op's (64) */
+#define AT_OPAQUE 0x680                     /* the privileged calls' (128) */
+#define AT_FRAMES 0x700                     /* setup_table's frame list (256) */
+static uint8_t *region = scratch;
+_Static_assert(7 * REGION_SIZE <= sizeof scratch, "a region for a call and six multicall entries");
+
+static uint32_t scratch_ptr(void)
+{
+    return (uint32_t)region + (below(16) << 6);
+}
+
+static uint32_t any_ptr(void)
+{
+    return below(2) ? scratch_ptr() : bad_ptr();
+}
+
+static uint32_t any_val(void)
+{
+    switch (below(7)) {
+    case 0: return 0;
+    case 1: return below(16);
+    case 2: return ~0u - below(4);                      /* -1 .. -4 */
+    case 3: return any_mfn();
+    case 4: return 0x80000000u | below(0x100000);       /* huge, negative as int */
+    case 5: return below(2) ? self : DOMID_FIRST_RESERVED + below(16);
+    default: return safe_rnd();
+    }
+}
+
+static domid_t any_domid(void)
+{
+    switch (below(5)) {
+    case 0: return DOMID_SELF;
+    case 1: return self;
+    case 2: return below(self + 4);                     /* Domain-0, the victims, none */
+    case 3: return DOMID_FIRST_RESERVED + below(16);
+    default: return (domid_t)rnd();
+    }
+}
+
+static uint32_t sandbox_va(void)
+{
+    return (uint32_t)sandbox[below(SANDBOX_PAGES)];
+}
+
+/* A VA whose mapping the fuzzer may change: a sandbox page, the hook range, or one Xen must refuse. */
+static uint32_t remap_va(void)
+{
+    switch (below(5)) {
+    case 0: case 1: return sandbox_va();
+    case 2: return hook_va + (below(512) << PAGE_SHIFT);
+    case 3: return HYPERVISOR_VIRT_START + (rnd() & 0x0A7FF000);
+    default: return rnd() & 0x3FFFF000;
+    }
+}
+
+/* A PTE for a remappable VA: never one of our own data frames writable (that is ours to lose). */
+static uint64_t remap_pte(void)
+{
+    uint64_t pte = any_pte();
+    uint32_t mfn = (uint32_t)(pte >> PAGE_SHIFT);
+    if (ours(mfn) && !below(2))
+        return pte & ~(uint64_t)PTE_RW;
+    return ours(mfn) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (pte & 0xFFF) : pte;
+}
+
+void fill_random(void *p, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i += 4)
+        *(uint32_t *)((uint8_t *)p + i) = below(3) ? safe_rnd() : any_val();
+}
+
+/* Descriptors Xen must judge: ring-0 code, call gates (with reserved bits), TSS/LDT, random. */
+static uint64_t any_desc(void)
+{
+    uint32_t lo = rnd(), hi = rnd();
+    switch (below(6)) {
+    case 0: hi = (hi & 0xFF0F00FFu) | 0x9A00u;          /* DPL 0 code */
+        break;
+    case 1: hi = (hi & 0xFFFF0000u) | 0x8C00u | (below(2) ? 0xE0 : 0);   /* call gate, DPL 0 */
+        break;
+    case 2: hi = (hi & 0xFFFF0000u) | 0xEC00u;          /* call gate, DPL 3 */
+        lo = (lo & 0xFFFF) | (below(2) ? 0xe008u << 16 : (uint32_t)FLAT_RING1_CS << 16);
+        break;
+    case 3: hi = (hi & 0xFFFFF0FFu) | (below(2) ? 0x8900u : 0x8200u);   /* TSS, LDT */
+        break;
+    case 4: hi &= ~0xF00u;                               /* type 0, present or not */
+        break;
+    default: break;
+    }
+    return (uint64_t)hi << 32 | lo;
+}
+
+static evtchn_port_t any_port(void)
+{
+    switch (below(4)) {
+    case 0: if (nr_own_ports) return own_ports[below(nr_own_ports)];
+        /* fall through */
+    case 1: return 8 + below(64);
+    case 2: return any_val();
+    default: return below(XEN_NR_EVENT_CHANNELS + 8);
+    }
+}
+
+/* A port the fuzzer may close, reset or rebind: never the console's, the store's or its own pair. */
+static int protected_port(evtchn_port_t p)
+{
+    return p == pv_start_info->console.domU.evtchn || p == pv_start_info->store_evtchn || p == loop_a
+           || p == loop_b;
+}
+
+/* ---- one call ---------------------------------------------------------- */
+
+
+static void gen_mmu_update(struct call *c)
+{
+    mmu_update_t *r = (mmu_update_t *)scratch_ptr();
+    unsigned n = 1 + below(8);
+    c->sub = below(8);                                   /* what the sequence tries */
+    for (unsigned i = 0; i < n; i++) {
+        switch (c->sub) {
+        case 0:     /* a foreign or Xen frame, writable, under a sandbox VA */
+            r[i].ptr = pv_l1e_maddr(sandbox_va());
+            r[i].val = ((uint64_t)(below(2) ? foreign_mfn() : below(64)) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
+            break;
+        case 1:     /* one of our page tables writable */
+            r[i].ptr = pv_l1e_maddr(pt_vas[below(nr_pt_mfns)]);
+            r[i].val = ((uint64_t)pt_mfns[below(nr_pt_mfns)] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
+            break;
+        case 2:     /* a sandbox page hooked as an L1 (full of foreign, sandbox or no PTEs) */
+            r[i].ptr = hook_l2e;
+            r[i].val = below(4) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFFF)
+                                : any_pte();
+            break;
+        case 3: {   /* the M2P: another domain's or Xen's frame claimed; ours only as it is */
+            uint32_t m = below(4) ? foreign_mfn() : below(2) ? below(64) : sandbox_mfn[below(SANDBOX_PAGES)];
+            r[i].ptr = ((uint64_t)m << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
+            r[i].val = ours(m) ? pv_m2p[m] : any_val();
+            break;
+        }
+        case 4:     /* an entry of a sandbox page (perhaps pinned as a table) */
+            r[i].ptr = (((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFF8))
+                       | (below(2) ? MMU_PT_UPDATE_PRESERVE_AD : 0);
+            r[i].val = any_pte();
+            break;
+        default:    /* anything at all but our own live entries */
+            r[i].ptr = (any_maddr() & ~7ull) | below(4);
+            r[i].val = below(3) ? any_pte() : any_val();
+            r[i].ptr = (r[i].ptr & 0xFFF) | (uint64_t)write_target((uint32_t)(r[i].ptr >> PAGE_SHIFT)) << PAGE_SHIFT;
+            if ((r[i].ptr & 3) == MMU_MACHPHYS_UPDATE && ours((uint32_t)(r[i].ptr >> PAGE_SHIFT)))
+                r[i].val = pv_m2p[(uint32_t)(r[i].ptr >> PAGE_SHIFT)];
+            break;
+        }
+    }
+    c->a[0] = below(8) ? (uint32_t)r : bad_ptr();
+    c->a[1] = below(8) ? n : any_val();
+    c->a[2] = below(2) ? 0 : any_ptr();
+    c->a[3] = below(4) ? DOMID_SELF : any_domid();
+}
+
+static void gen_mmuext_op(struct call *c)
+{
+    mmuext_op_t *op = (mmuext_op_t *)scratch_ptr();
+    unsigned n = 1 + below(4);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t cmd = below(8) ? below(22) : any_val();
+        op[i].arg1.mfn = below(4) ? any_mfn() : any_val();
+        op[i].arg2.nr_ents = below(2) ? any_val() : any_ptr();
+        switch (cmd) {
+        case MMUEXT_UNPIN_TABLE:            /* never our live tables */
+        case MMUEXT_NEW_BASEPTR:            /* a base Xen must refuse: foreign, Xen's, junk */
+            op[i].arg1.mfn = below(2) ? foreign_mfn() : below(2) ? sandbox_mfn[below(SANDBOX_PAGES)] : any_val();
+            if (ours(op[i].arg1.mfn) && (cmd == MMUEXT_NEW_BASEPTR || !is_sandbox(op[i].arg1.mfn)))
+                op[i].arg1.mfn = foreign_mfn();
+            break;
+        case MMUEXT_SET_LDT:
+            op[i].arg1.linear_addr = below(2) ? (any_ptr() & ~0xFFFu) : any_val();
+            op[i].arg2.nr_ents = below(2) ? below(8193) : any_val();
+            break;
+        case 16: case 17:                   /* CLEAR_PAGE, COPY_PAGE: never into our data */
+            op[i].arg1.mfn = below(2) ? foreign_mfn() : any_mfn();
+            op[i].arg2.src_mfn = any_mfn();
+            if ((ours(op[i].arg1.mfn) && op[i].arg1.mfn != pt_mfns[0])
+                || op[i].arg1.mfn == pv_start_info->shared_info >> PAGE_SHIFT)
+                op[i].arg1.mfn = sandbox_mfn[below(SANDBOX_PAGES)];
+            break;
+        case MMUEXT_INVLPG_LOCAL: case MMUEXT_INVLPG_ALL: case MMUEXT_INVLPG_MULTI:
+            op[i].arg1.linear_addr = rnd();
+            break;
+        default:
+            break;
+        }
+        op[i].cmd = cmd;
+        if (i == 0)
+            c->sub = cmd;
+    }
+    c->a[0] = below(8) ? (uint32_t)op : bad_ptr();
+    c->a[1] = below(8) ? n : any_val();
+    c->a[2] = below(2) ? 0 : any_ptr();
+    c->a[3] = below(4) ? DOMID_SELF : any_domid();
+}
+
+static void gen_memory_op(struct call *c)
+{
+    uint32_t *list = (uint32_t *)(region + AT_LIST);
+    c->sub = below(16) ? below(30) : any_val();
+    c->a[0] = c->sub;
+    struct xen_memory_reservation *r = (struct xen_memory_reservation *)scratch_ptr();
+    for (unsigned i = 0; i < 16; i++) {     /* frames to give back: never ours */
+        list[i] = below(2) ? foreign_mfn() : any_val();
+        if (ours(list[i]))
+            list[i] = foreign_mfn();
+    }
+    r->extent_start = below(4) ? (uint32_t)list : bad_ptr();
+    r->nr_extents = below(2) ? below(17) : any_val();
+    r->extent_order = below(2) ? below(3) : any_val();
+    r->mem_flags = below(2) ? 0 : rnd();
+    r->domid = any_domid();
+    if (c->sub == XENMEM_exchange) {
+        struct xen_memory_exchange *x = (struct xen_memory_exchange *)r;
+        x->out = x->in;
+        x->out.extent_start = below(2) ? (uint32_t)&list[32] : bad_ptr();
+        x->nr_exchanged = below(2) ? 0 : any_val();
+    }
+    if (c->sub == XENMEM_increase_reservation || c->sub == XENMEM_populate_physmap)
+        for (unsigned i = 0; i < 16; i++)   /* pfns past ours (their M2P entries are Xen's to set) */
+            list[i] = pv_start_info->nr_pages + below(4096);
+    c->a[1] = below(8) ? (uint32_t)r : bad_ptr();
+}
+
+/* Where grants are mapped: no other call remaps these pages (Xen crashes a domain that
+ * overwrites a grant's PTE instead of unmapping it). */
+uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+
+static uint32_t grant_va(void)
+{
+    return (uint32_t)grant_window[below(GRANT_WINDOW_PAGES)];
+}
+
+static void gen_grant_table_op(struct call *c)
+{
+    unsigned n = 1 + below(4);
+    c->sub = below(8) ? below(14) : any_val();
+    uint8_t *buf = (uint8_t *)scratch_ptr();
+    fill_random(buf, 256);
+    for (unsigned i = 0; i < n; i++) {
+        switch (c->sub) {
+        case GNTTABOP_map_grant_ref: {
+            struct gnttab_map_grant_ref *m = (struct gnttab_map_grant_ref *)buf + i;
+            m->host_addr = below(2) ? grant_va() : bad_ptr();
+            if (m->flags & GNTMAP_contains_pte)     /* a PTE address: a window page's entry, or any */
+                m->host_addr = below(2) ? pv_l1e_maddr(grant_va()) : any_maddr();
+            m->ref = below(2) ? below(16) : any_val();
+            m->dom = any_domid();
+            break;
+        }
+        case GNTTABOP_unmap_and_replace: {
+            struct gnttab_unmap_and_replace *u = (struct gnttab_unmap_and_replace *)buf + i;
+            u->host_addr = below(2) ? grant_va() : remap_va();
+            u->new_addr = below(2) ? grant_va() : bad_ptr();    /* Xen takes new_addr's PTE */
+            break;
+        }
+        case GNTTABOP_copy: {
+            struct gnttab_copy *cp = (struct gnttab_copy *)buf + i;
+            cp->dest.domid = below(2) ? DOMID_SELF : any_domid();
+            cp->dest.u = below(2) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
+            cp->source.u = any_mfn();
+            cp->len = below(4) ? below(4200) : any_val();
+            break;
+        }
+        case GNTTABOP_transfer: {               /* only frames that are not ours to give */
+            struct gnttab_transfer *t = (struct gnttab_transfer *)buf + i;
+            t->mfn = foreign_mfn();
+            t->domid = any_domid();
+            break;
+        }
+        case GNTTABOP_setup_table: {            /* the frames come back into scratch */
+            struct gnttab_setup_table *s = (struct gnttab_setup_table *)buf + i;
+            s->dom = any_domid();
+            s->frame_list = below(2) ? (uint32_t)region + AT_FRAMES : bad_ptr();
+            break;
+        }
+        case GNTTABOP_set_version:              /* v1 stays: the table is in use */
+            *(uint32_t *)buf = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    /* Our own grants, of sandbox frames, to ourselves, the victims or anyone: maps may succeed */
+    if (below(4) == 0) {
+        grant_ref_t ref = 8 + below(8);
+        volatile grant_entry_v1_t *e = gnttab_entry(ref);
+        if (!(e->flags & (GTF_reading | GTF_writing))) {
+            e->domid = below(2) ? self : any_domid();
+            e->frame = below(8) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
+            __asm__ volatile("" ::: "memory");
+            e->flags = GTF_permit_access | (below(2) ? GTF_readonly : 0) | (below(8) ? 0 : rnd() & 0xFFE0);
+        }
+    }
+    c->a[0] = c->sub;
+    c->a[1] = below(8) ? (uint32_t)buf : bad_ptr();
+    c->a[2] = below(8) ? n : any_val();
+}
+
+static uint32_t *gen_event_channel_op(struct call *c)
+{
+    uint32_t *a = (uint32_t *)scratch_ptr();
+    fill_random(a, 32);
+    c->sub = below(8) ? below(14) : any_val();
+    evtchn_port_t p = any_port();
+    switch (c->sub) {
+    case EVTCHNOP_alloc_unbound:
+        ((evtchn_alloc_unbound_t *)a)->dom = below(4) ? DOMID_SELF : any_domid();
+        ((evtchn_alloc_unbound_t *)a)->remote_dom = any_domid();
+        break;
+    case EVTCHNOP_bind_interdomain:
+        ((evtchn_bind_interdomain_t *)a)->remote_dom = any_domid();
+        ((evtchn_bind_interdomain_t *)a)->remote_port = any_port();
+        break;
+    case EVTCHNOP_bind_virq:
+        a[0] = below(2) ? below(NR_VIRQS + 2) : any_val();
+        a[1] = below(2) ? 0 : any_val();
+        break;
+    case EVTCHNOP_bind_ipi:
+        a[0] = below(2) ? 0 : any_val();
+        break;
+    case EVTCHNOP_close: case 10:           /* close, reset: never the ports we live on */
+        if (c->sub == 10) {
+            *(domid_t *)a = below(2) ? (domid_t)(self ^ 1 ^ below(4)) : any_domid();
+            if (*(domid_t *)a == self || *(domid_t *)a == DOMID_SELF)
+                *(domid_t *)a = 0;
+            break;
+        }
+        /* fall through */
+    case EVTCHNOP_send: case EVTCHNOP_unmask: case EVTCHNOP_bind_vcpu:
+        if (protected_port(p))
+            p = 8 + below(64) + 1024 * below(2);
+        if (protected_port(p))
+            p = XEN_NR_EVENT_CHANNELS;
+        a[0] = p;
+        break;
+    case EVTCHNOP_status:
+        ((evtchn_status_t *)a)->dom = any_domid();
+        ((evtchn_status_t *)a)->port = any_port();
+        break;
+    default:
+        break;
+    }
+    c->a[0] = c->sub;
+    c->a[1] = below(8) ? (uint32_t)a : bad_ptr();
+    return a;
+}
+
+static void gen_vcpu_op(struct call *c)
+{
+    fill_random(region + AT_VCPU, 256);
+    c->sub = below(8) ? below(16) : any_val();
+    c->a[0] = c->sub;
+    c->a[1] = below(2) ? below(4) : any_val();
+    c->a[2] = any_ptr();
+    if (c->a[1] == 0) {                     /* vcpu 0 is us: no down, no vcpu_info of ours elsewhere */
+        if (c->sub == VCPUOP_down || c->sub == VCPUOP_initialise)
+            c->a[1] = 1 + below(1000);
+        if (c->sub == VCPUOP_register_vcpu_info) {
+            struct vcpu_register_vcpu_info *v = (struct vcpu_register_vcpu_info *)scratch_ptr();
+            v->mfn = below(2) ? foreign_mfn() : any_val();
+            v->offset = below(2) ? below(4096) : rnd();
+            c->a[2] = (uint32_t)v;
+        }
+        if (c->sub == 5 || c->sub == 13) {  /* runstate, time areas: Xen writes there at every switch */
+            uint32_t *area = (uint32_t *)scratch_ptr();
+            /* the area itself where no call's structs are (Xen rewrites it at every switch) */
+            area[0] = below(2) ? (uint32_t)scratch + 7 * REGION_SIZE + (below(16) << 6) : bad_ptr();
+            area[1] = 0;
+            c->a[2] = below(8) ? (uint32_t)area : bad_ptr();
+        }
+    }
+}
+
+static void gen_sched_op(struct call *c, int nested)
+{
+    static const uint32_t cmds[] = { SCHEDOP_yield, SCHEDOP_poll, 4 /* remote_shutdown */,
+                                     5 /* shutdown_code */, 6 /* watchdog */, 7, 8, 99 };
+    uint32_t *a = (uint32_t *)scratch_ptr();
+    c->sub = cmds[below(ARRAY_SIZE(cmds))];
+    if (nested && c->sub == SCHEDOP_poll)   /* a later entry may overwrite its timeout: no poll there */
+        c->sub = SCHEDOP_yield;
+    c->a[0] = c->sub;
+    c->a[1] = below(8) ? (uint32_t)a : unreadable_ptr();  /* a poll reading our tables could wait for ever */
+    switch (c->sub) {
+    case SCHEDOP_poll:                      /* a few ports, then at most 1 ms */
+        a[0] = (uint32_t)(a + 8);
+        a[1] = below(4);
+        *(uint64_t *)&a[2] = guest_time_ns() + below(1000000);
+        for (unsigned i = 0; i < 4; i++)
+            a[8 + i] = any_port();
+        if (below(4) == 0)
+            a[0] = unreadable_ptr();
+        break;
+    case 4:
+        a[0] = any_domid();
+        a[1] = below(8);
+        break;
+    case 5:     /* Xen's domain_shutdown would take a code set here over its reason: unreadable only */
+        c->a[1] = unreadable_ptr();
+        break;
+    case 6:                                 /* never a watchdog that could fire */
+        a[0] = 1 + below(4);
+        a[1] = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+static void gen_multicall(struct call *c, int nested)
+{
+    c->a[0] = below(8) ? (uint32_t)mc_page[0] : bad_ptr();
+    c->a[1] = 1 + below(6);
+    if (nested)                             /* a multicall inside one: -EINVAL */
+        return;
+    multicall_entry_t *e = (multicall_entry_t *)mc_page[0];
+    for (unsigned i = 0; i < c->a[1]; i++) {
+        struct call sub;
+        region = scratch + (i + 1) * REGION_SIZE;
+        gen(&sub, 1);
+        region = scratch;
+        e[i] = (multicall_entry_t){ .op = sub.nr };
+        for (unsigned k = 0; k < 5; k++)
+            e[i].args[k] = sub.a[k];
+    }
+    /* A random count runs into harmless entries, then the guard page (-EFAULT). */
+    for (unsigned i = c->a[1]; i < MC_PAGE_ENTRIES; i++)
+        e[i] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version };
+    if (below(8) == 0)
+        c->a[1] = any_val();
+    c->sub = e[0].op < NR_SUBS ? e[0].op : NR_SUBS - 1;
+}
+
+/* One call (nested: inside a multicall, where only the entry's own arguments count). */
+void gen(struct call *c, int nested)
+{
+    for (unsigned i = 0; i < 5; i++)
+        c->a[i] = below(2) ? any_val() : any_ptr();
+    c->sub = 0;
+    c->nr = below(8) ? below(37) : 37 + below(27);  /* mostly the PV calls, then the rest and beyond */
+    if (below(64) == 0)
+        c->nr = rnd();
+    switch (c->nr) {
+    case __HYPERVISOR_set_trap_table: {     /* installed, then the kit's own put back */
+        trap_info_t *t = (trap_info_t *)scratch_ptr();
+        static const uint16_t cs[] = { 0, 0xe008, 0xe010, 0xFFFF, FLAT_RING1_CS, FLAT_RING3_CS, 0x0008, 0x1fff };
+        for (unsigned i = 0; i < 6; i++)
+            t[i] = (trap_info_t){ (uint8_t)rnd(), (uint8_t)below(8), cs[below(ARRAY_SIZE(cs))], any_ptr() };
+        t[below(7)] = (trap_info_t){ 0 };
+        c->a[0] = below(8) ? (uint32_t)t : bad_ptr();
+        break;
+    }
+    case __HYPERVISOR_mmu_update: gen_mmu_update(c); break;
+    case __HYPERVISOR_set_gdt: {            /* sandbox frames full of descriptors, or any */
+        uint32_t *f = (uint32_t *)scratch_ptr();
+        for (unsigned i = 0; i < 16; i++)
+            f[i] = below(2) ? sandbox_mfn[32 + below(16)] : any_mfn();
+        c->a[0] = below(4) ? (uint32_t)f : bad_ptr();
+        c->a[1] = below(2) ? below(8192) : any_val();
+        break;
+    }
+    case __HYPERVISOR_update_descriptor: {
+        uint64_t ma = below(2) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFF8)
+                               : any_maddr() & ~(below(4) ? 7ull : 0);
+        if ((uint32_t)(ma >> PAGE_SHIFT) == pv_start_info->shared_info >> PAGE_SHIFT)
+            ma = (uint64_t)foreign_mfn() << PAGE_SHIFT | (ma & 0xFFF);
+        uint64_t d = any_desc();
+        c->a[0] = (uint32_t)ma;
+        c->a[1] = (uint32_t)(ma >> 32);
+        c->a[2] = (uint32_t)d;
+        c->a[3] = (uint32_t)(d >> 32);
+        break;
+    }
+    case __HYPERVISOR_set_debugreg:         /* never a breakpoint armed under us */
+        c->sub = c->a[0] = below(2) ? below(8) : any_val();
+        if (c->a[0] == 5 || c->a[0] == 7)
+            c->a[1] &= ~0xFFu;
+        break;
+    case __HYPERVISOR_get_debugreg:
+        c->sub = c->a[0] = below(2) ? below(8) : any_val();
+        break;
+    case __HYPERVISOR_memory_op: gen_memory_op(c); break;
+    case __HYPERVISOR_multicall: gen_multicall(c, nested); break;
+    case __HYPERVISOR_update_va_mapping:
+    case __HYPERVISOR_update_va_mapping_otherdomain: {
+        uint64_t pte = remap_pte();
+        c->sub = below(4);
+        c->a[0] = remap_va();
+        if (c->sub == 0) {                  /* our own page tables, writable */
+            c->a[0] = pt_vas[below(nr_pt_mfns)];
+            pte = pv_l1e_ptr(c->a[0]) ? (*pv_l1e_ptr(c->a[0]) | PTE_RW) : pte;
+        }
+        c->a[1] = (uint32_t)pte;
+        c->a[2] = (uint32_t)(pte >> 32);
+        c->a[3] = below(2) ? below(8) : any_ptr() | below(4);   /* flags, or a vcpu mask pointer */
+        if (c->nr == __HYPERVISOR_update_va_mapping_otherdomain)
+            c->a[4] = any_domid();
+        break;
+    }
+    case __HYPERVISOR_set_timer_op:
+        if (below(2)) {
+            uint64_t t = guest_time_ns() + below(2000000);
+            c->a[0] = (uint32_t)t;
+            c->a[1] = (uint32_t)(t >> 32);
+        }
+        break;
+    case __HYPERVISOR_xen_version:
+        c->sub = c->a[0] = below(8) ? below(24) : any_val();
+        break;
+    case __HYPERVISOR_console_io: {        /* text, not random bytes, when it is readable */
+        static const char dots[64] = "................................................................";
+        c->sub = c->a[0] = below(4);
+        c->a[2] = below(2) ? (uint32_t)dots : unreadable_ptr();
+        c->a[1] = c->a[2] == (uint32_t)dots ? below(8) : below(2) ? below(64) : any_val();
+        if (c->a[0] == CONSOLEIO_read) {   /* into scratch at most 64 bytes */
+            c->a[2] = any_ptr();
+            if (in_image(c->a[2]))
+                c->a[1] = below(65);
+        }
+        break;
+    }
+    case __HYPERVISOR_grant_table_op: gen_grant_table_op(c); break;
+    case __HYPERVISOR_vm_assist:
+        c->sub = c->a[1] = below(2) ? below(8) : any_val();
+        c->a[0] = below(4) ? below(2) : any_val();
+        break;
+    case __HYPERVISOR_iret:                 /* only die=1 jumps anywhere */
+        c->nr = __HYPERVISOR_xen_version;
+        c->a[0] = 0;
+        break;
+    case __HYPERVISOR_vcpu_op: gen_vcpu_op(c); break;
+    case __HYPERVISOR_mmuext_op: gen_mmuext_op(c); break;
+    case __HYPERVISOR_sched_op:
+    case __HYPERVISOR_sched_op_compat: gen_sched_op(c, nested); break;
+    case __HYPERVISOR_callback_op: {        /* registered, then the kit's own put back */
+        struct callback_register *r = (struct callback_register *)scratch_ptr();
+        r->type = below(2) ? below(8) : (uint16_t)rnd();
+        r->flags = (uint16_t)rnd();
+        r->address.cs = below(2) ? FLAT_RING1_CS : any_val();
+        r->address.eip = any_ptr();
+        c->sub = c->a[0] = below(8) ? below(3) : any_val();
+        c->a[1] = below(8) ? (uint32_t)r : bad_ptr();
+        break;
+    }
+    case __HYPERVISOR_event_channel_op: gen_event_channel_op(c); break;
+    case __HYPERVISOR_event_channel_op_compat: {
+        uint32_t *a = (uint32_t *)scratch_ptr();
+        uint32_t *op = gen_event_channel_op(c);
+        uint32_t args[6];
+        memcpy(args, op, sizeof args);
+        a[0] = c->sub;
+        memcpy(a + 1, args, sizeof args);
+        if (c->sub == EVTCHNOP_close || c->sub == EVTCHNOP_unmask || c->sub == 10)
+            a[0] = EVTCHNOP_status;     /* the compat struct: not worth a second guard */
+        c->a[0] = below(8) ? (uint32_t)a : bad_ptr();
+        break;
+    }
+    case __HYPERVISOR_physdev_op:
+        c->sub = c->a[0] = below(8) ? below(32) : any_val();
+        fill_random(region + AT_PHYSDEV, 64);
+        c->a[1] = below(4) ? (uint32_t)region + AT_PHYSDEV : bad_ptr();
+        break;
+    case __HYPERVISOR_physdev_op_compat:
+    case __HYPERVISOR_platform_op: case __HYPERVISOR_sysctl: case __HYPERVISOR_domctl:
+    case __HYPERVISOR_hvm_op: case __HYPERVISOR_xsm_op: case __HYPERVISOR_nmi_op:
+    case __HYPERVISOR_xenoprof_op: case 37: case 38: case 39: case 40: case 41: case 42:
+        fill_random(region + AT_OPAQUE, 128);
+        if (below(2))
+            ((uint32_t *)(region + AT_OPAQUE))[1] = below(2) ? 0x15 + below(8) : 0x0b + below(8);   /* versions */
+        c->sub = below(2) ? below(32) : any_val();
+        c->a[0] = below(4) ? c->sub : (uint32_t)region + AT_OPAQUE;
+        c->a[1] = below(4) ? (uint32_t)region + AT_OPAQUE : any_ptr();
+        break;
+    case __HYPERVISOR_stack_switch: case __HYPERVISOR_set_callbacks:
+    case __HYPERVISOR_fpu_taskswitch:       /* all put back after the call */
+    default:
+        break;
+    }
+    if (c->sub >= NR_SUBS)
+        c->sub = NR_SUBS - 1;
+}
+
