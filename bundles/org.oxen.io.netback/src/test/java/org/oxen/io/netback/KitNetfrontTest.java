@@ -1,0 +1,90 @@
+package org.oxen.io.netback;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.ShutdownReason;
+
+/**
+ * The guest kit's netfront (C, lib/pv/netfront.c) and IP layer (lib/pv/netip.c) in real
+ * domains running {@code netecho}, against netback and the switch without a framework: a Java
+ * host pings a kit guest and streams UDP echoes to it, and two kit guests ping each other and
+ * exchange a UDP echo stream, every datagram accounted for by the guest itself.
+ */
+class KitNetfrontTest {
+
+    static final long MAC_KIT = 0x00163e0000a2L, MAC_KIT2 = 0x00163e0000a3L, MAC_JAVA = 0x00163e0000a1L;
+    static final int IP_JAVA = TinyIp.ip(10, 0, 0, 1), IP_KIT = TinyIp.ip(10, 0, 0, 2), IP_KIT2 = TinyIp.ip(10, 0, 0, 3);
+
+    static void awaitLine(Domain d, String text) throws InterruptedException {
+        NetTestbed.await(() -> d.consoleOutput().contains(text), d.name() + " printing \"" + text + "\":\n"
+                + d.consoleOutput());
+    }
+
+    static void poweroff(NetTestbed bed, Domain d) throws Exception {
+        bed.toolstack.write("/local/domain/" + d.id() + "/control/shutdown", "poweroff");
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), d.name() + " did not shut down:\n" + d.consoleOutput());
+    }
+
+    static String passed(Domain d) {
+        String out = d.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(), out);
+        assertTrue(out.strip().endsWith("RESULT: PASS"), out);
+        return out;
+    }
+
+    @Test
+    void aJavaHostPingsAKitGuestAndItEchoesEveryDatagram() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            Domain kit = bed.kitDomain("kitecho", MAC_KIT, IP_KIT, "");
+            awaitLine(kit, "netecho: device/vif/0 is 10.0.0.2");
+            assertEquals("4", bed.state(NetTestbed.be(kit.id(), 0)));
+            assertEquals("4", bed.state(NetTestbed.fe(kit.id(), 0)));
+            NetTestbed.Host java = bed.host(bed.domain("javahost"), 0, MAC_JAVA, IP_JAVA, 4096, false, null);
+
+            assertEquals(MAC_KIT, java.ip().resolve(IP_KIT, 10_000), "the kit guest answers ARP with its vif's mac");
+            for (int seq = 0; seq < 20; seq++) java.ip().ping(IP_KIT, seq, 5_000);
+
+            EchoLoad load = new EchoLoad(java.ip(), MAC_KIT, IP_KIT, 16, 2_000_000_000L);
+            NetTestbed.await(() -> load.echoed.get() >= 5_000, "5,000 echoes from the kit guest: " + load);
+            load.close();
+            assertEquals(load.sent.get(), load.echoed.get(), "every datagram echoed: " + load);
+            assertEquals(0, load.lost.get() + load.duplicates.get(), load.toString());
+            assertEquals(0, java.ip().badChecksums.get(), "the kit guest's checksums");
+
+            poweroff(bed, kit);
+            String out = passed(kit);
+            Matcher m = Pattern.compile("ip: (\\d+) arp answered, (\\d+) pings answered, (\\d+) udp echoed, (\\d+) bad checksums")
+                    .matcher(out);
+            assertTrue(m.find(), out);
+            assertEquals(20, Long.parseLong(m.group(2)), out);
+            assertEquals(load.sent.get(), Long.parseLong(m.group(3)), out);
+            assertEquals(0, Long.parseLong(m.group(4)), out);
+            // netfront closed its vif on the way out, the backend followed
+            assertEquals("6", bed.state(NetTestbed.be(kit.id(), 0)));
+        }
+    }
+
+    @Test
+    void twoKitGuestsPingEachOtherAndExchangeUdpEchoes() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            Domain server = bed.kitDomain("kitserver", MAC_KIT, IP_KIT, "");
+            awaitLine(server, "netecho: device/vif/0 is");
+            Domain client = bed.kitDomain("kitclient", MAC_KIT2, IP_KIT2, "ping=10.0.0.2 pings=10 udp=10.0.0.2 count=20000 window=16");
+            assertTrue(client.awaitShutdown(300, TimeUnit.SECONDS), "the client did not finish:\n" + client.consoleOutput());
+            String out = passed(client);
+            assertTrue(out.contains("netecho: ping 10.0.0.2: 10 sent, 10 replies"), out);
+            assertTrue(out.contains("netecho: udp sent 20000, echoed 20000, lost 0, duplicates 0"), out);
+            out.lines().filter(l -> l.startsWith("netecho: udp") || l.startsWith("netecho: ping")).forEach(System.out::println);
+            poweroff(bed, server);
+            String sout = passed(server);
+            assertTrue(sout.contains("10 pings answered, 20000 udp echoed, 0 bad checksums"), sout);
+        }
+    }
+}
