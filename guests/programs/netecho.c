@@ -15,7 +15,8 @@
  *                 lost, an echo of a settled one is a duplicate. At the end
  *                 every datagram must be echoed or lost, at most L lost.
  * ping= and udp= may come together (pings first); afterwards the program
- * ends (RESULT: PASS), or serves on with stay=1.
+ * serves linger_ms=M ms more (0) and ends (RESULT: PASS), or serves on with
+ * stay=1. arp_s=S (10): how long the peer may take to answer ARP.
  * [report_ms=R] prints a progress line every R ms (udp and serve).
  * The last lines: the figures (sent, echoed, lost, duplicates, rate, round
  * trip) and netfront's counts (reconnects, frames sent again); a backend that
@@ -95,10 +96,12 @@ static void print_counts(void)
            ip.pings_answered, ip.udp_echoed, ip.bad_checksums);
 }
 
+static uint32_t arp_wait_s = 10;
+
 static void resolve(uint32_t peer, const char *what)
 {
     uint8_t mac[6];
-    uint64_t limit = guest_time_ns() + 10 * SECOND;
+    uint64_t limit = guest_time_ns() + arp_wait_s * SECOND;
     while (netip_resolve(&ip, peer, mac) != 0) {
         CHECK(guest_time_ns() < limit, "no ARP reply from %s", what);
         uint64_t until = guest_time_ns() + 100 * MS;
@@ -233,6 +236,7 @@ void guest_main(void)
     CHECK(cmdline_get("ip", addr, sizeof addr) && netip_parse(addr), "ip=A.B.C.D is needed (got \"%s\")", addr);
     uint64_t report_ns = cmdline_u32("report_ms", 0) * MS;
 
+    arp_wait_s = cmdline_u32("arp_s", 10);
     irq_disable();                      /* events arrive while waiting in cpu_idle */
     xs_init();
     shutdown_watch_init();
@@ -267,6 +271,10 @@ void guest_main(void)
         client = 1;
     }
     if (client && !cmdline_u32("stay", 0)) {
+        /* answer a peer still at work a while longer */
+        uint64_t until = guest_time_ns() + cmdline_u32("linger_ms", 0) * MS;
+        while (guest_time_ns() < until)
+            netfront_wait(&nf, until);
         print_counts();
         netfront_shutdown(&nf);
         pass();
