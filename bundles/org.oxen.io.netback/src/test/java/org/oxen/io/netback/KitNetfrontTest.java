@@ -87,4 +87,60 @@ class KitNetfrontTest {
             assertTrue(sout.contains("10 pings answered, 20000 udp echoed, 0 bad checksums"), sout);
         }
     }
+
+    /**
+     * The kit's netfront across backend swaps (the vif factory replaced as a bundle update
+     * replaces it): each time both kit guests' vifs reconnect, the unanswered frames are sent
+     * again and the client's stream goes on; at the end it accounts for every datagram.
+     */
+    @Test
+    void kitGuestsReconnectAndGoOnWhenNetbackIsReplaced() throws Exception {
+        int swaps = 5, window = 8;
+        try (NetTestbed bed = new NetTestbed()) {
+            Domain server = bed.kitDomain("swapserver", MAC_KIT, IP_KIT, "");
+            awaitLine(server, "netecho: device/vif/0 is");
+            Domain client = bed.kitDomain("swapclient", MAC_KIT2, IP_KIT2,
+                    "udp=10.0.0.2 count=0 window=" + window + " report_ms=50 maxlost=" + swaps * window);
+            awaitLine(client, "netecho: progress sent");
+            org.oxen.vmm.api.backend.BackendFactory serving = bed.netback;
+            String beS = NetTestbed.be(server.id(), 0), beC = NetTestbed.be(client.id(), 0);
+            for (int i = 0; i < swaps; i++) {
+                int progress = progressLines(client);
+                NetTestbed.await(() -> progressLines(client) > progress + 2, "the stream before swap " + i);
+                Netback next = new Netback(bed.switches, System::nanoTime);
+                bed.xenbus.removeFactory(serving);
+                bed.xenbus.addFactory(next, java.util.Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vif",
+                        "service.id", 100L + i));
+                serving = next;
+                NetTestbed.await(() -> next.connectedVifs().size() == 2 && bed.state(beS).equals("4")
+                        && bed.state(beC).equals("4"), "both kit vifs on netback #" + (i + 2) + ":\n" + client.consoleOutput()
+                        + "\n" + server.consoleOutput());
+                int r = i + 1;
+                awaitLine(client, "netfront: device/vif/0: reconnected (" + r + ")");
+                awaitLine(server, "netfront: device/vif/0: reconnected (" + r + ")");
+            }
+            long echoedBefore = echoed(client);
+            NetTestbed.await(() -> echoed(client) > echoedBefore + 100, "the stream after the last swap");
+            poweroff(bed, client);
+            String out = passed(client);
+            Matcher m = Pattern.compile("netecho: udp sent (\\d+), echoed (\\d+), lost (\\d+), duplicates (\\d+)").matcher(out);
+            assertTrue(m.find(), out);
+            assertEquals(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) + Long.parseLong(m.group(3)), out);
+            assertTrue(out.contains(swaps + " reconnects"), out);
+            System.out.println("kit netfront swap: " + m.group() + " over " + swaps + " swaps");
+            poweroff(bed, server);
+            passed(server);
+        }
+    }
+
+    static int progressLines(Domain d) {
+        return (int) d.consoleOutput().lines().filter(l -> l.startsWith("netecho: progress")).count();
+    }
+
+    static long echoed(Domain d) {
+        Matcher m = Pattern.compile("netecho: progress sent \\d+, echoed (\\d+)").matcher(d.consoleOutput());
+        long e = -1;
+        while (m.find()) e = Long.parseLong(m.group(1));
+        return e;
+    }
 }
