@@ -9,6 +9,16 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
+def why(problem):
+    """The failure's message and the test's own frame, on one short line (CI shows only the tail)."""
+    message = " ".join((problem.get("message") or problem.get("type") or "").split())
+    if len(message) > 300:
+        message = message[:300] + "..."
+    frame = next((l.strip() for l in (problem.text or "").splitlines()
+                  if l.strip().startswith("at org.oxen.") and "Test" in l), "")
+    return f"{message} [{frame}]" if frame else message
+
+
 root = sys.argv[1] if len(sys.argv) > 1 else "."
 patterns = ["**/target/surefire-reports/TEST-*.xml",
             "**/target/failsafe-reports/TEST-*.xml",
@@ -23,9 +33,10 @@ for f in files:
         failed += 1
         continue
     for case in tree.iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
+        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if problem is not None:
             failed += 1
-            print(f"FAILED {case.get('classname')}.{case.get('name')}", file=sys.stderr)
+            print(f"FAILED {case.get('classname')}.{case.get('name')}: {why(problem)}", file=sys.stderr)
         elif case.find("skipped") is not None:
             skipped += 1
         else:

@@ -111,7 +111,11 @@ public final class ApiServlet extends HttpServlet {
     private void create(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         long declared = req.getContentLengthLong();
         if (declared > MAX_BODY) {
+            // answered from the header alone and sent at once: the connection closes after it
+            // rather than Jetty reading (and the client sending) the body first
+            resp.setHeader("Connection", "close");
             error(resp, 413, "an xl.cfg is at most 1 MiB of text (" + declared + " bytes sent)");
+            resp.flushBuffer();
             return;
         }
         byte[] body;

@@ -376,27 +376,63 @@ class WebConsoleTest {
         }
         assertEquals(200, get("/static/app.js", "Bearer " + token).statusCode());
 
-        // a body beyond an xl.cfg's 1 MiB: 413, nothing read, nothing created
-        String big = "name = \"wc-big\"\n# " + "x".repeat(2 << 20) + "\n";
-        HttpResponse<String> r = post("/api/domains", big);
-        assertEquals(413, r.statusCode());
+        // a body declared beyond an xl.cfg's 1 MiB: 413 once its first bytes arrive (Jetty
+        // dispatches a request with a body when content comes), the rest never read, nothing
+        // created. Only a line of it is sent: the server closes on a body it refuses, and a
+        // client still writing 2 MiB may see a reset instead of the 413 (a flake seen in CI)
+        String answer413 = rawExchange(u, ("POST /api/domains HTTP/1.1\r\nHost: " + u.getAuthority()
+                + "\r\nAuthorization: Bearer " + token + "\r\nContent-Type: text/plain\r\nContent-Length: " + (2 << 20)
+                + "\r\nConnection: close\r\n\r\nname = \"wc-big\"\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(answer413.startsWith("HTTP/1.1 413"), answer413);
+        assertTrue(answer413.contains("at most 1 MiB"), answer413);
         assertTrue(domains.find("wc-big").isEmpty());
-        // a header beyond the server's buffer: refused by Jetty before any servlet
-        try (Socket s = new Socket(u.getHost(), u.getPort())) {
-            s.setSoTimeout(30_000);
-            s.getOutputStream().write(("GET /api/domains HTTP/1.1\r\nHost: " + u.getAuthority() + "\r\nX-Big: " + "y".repeat(64 << 10)
-                    + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(answer.startsWith("HTTP/1.1 431") || answer.startsWith("HTTP/1.1 400"), answer);
-        }
+        // a header beyond the server's buffer: refused by Jetty before any servlet (431 or 400;
+        // Jetty closes with the rest of the header unread, so the answer may be cut by a reset)
+        String answer431 = rawExchange(u, ("GET /api/domains HTTP/1.1\r\nHost: " + u.getAuthority() + "\r\nX-Big: "
+                + "y".repeat(64 << 10) + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(answer431.isEmpty() || answer431.startsWith("HTTP/1.1 431") || answer431.startsWith("HTTP/1.1 400"),
+                answer431);
+        assertFalse(answer431.contains("\"domid\""), answer431);
         // garbage instead of HTTP
+        String garbage = rawExchange(u, new byte[] {0, 1, 2, (byte) 0xFF, '\r', '\n', '\r', '\n'});
+        assertTrue(garbage.isEmpty() || garbage.startsWith("HTTP/1.1 400"), garbage);
+        assertEquals(200, get("/api/domains", "Bearer " + token).statusCode(), "the runtime goes on");
+    }
+
+    /**
+     * Sends {@code request} on a new connection and returns what the server answered: a whole
+     * response (header and Content-Length body: a server refusing a body may wait for it), or
+     * what came before it closed or reset the connection (a server that closes with unread
+     * input resets it, which may cut its answer short).
+     */
+    private static String rawExchange(URI u, byte[] request) throws Exception {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
         try (Socket s = new Socket(u.getHost(), u.getPort())) {
             s.setSoTimeout(30_000);
-            s.getOutputStream().write(new byte[] {0, 1, 2, (byte) 0xFF, '\r', '\n', '\r', '\n'});
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 400"), answer);
+            try {
+                s.getOutputStream().write(request);
+                s.getOutputStream().flush();
+            } catch (java.net.SocketException reset) {
+                // the server closed while the request was going out: read what it answered
+            }
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; !wholeResponse(got) && (n = s.getInputStream().read(buf)) > 0;) got.write(buf, 0, n);
+            } catch (java.net.SocketException reset) {
+                // connection reset: the answer is what arrived before it
+            }
         }
-        assertEquals(200, get("/api/domains", "Bearer " + token).statusCode(), "the runtime goes on");
+        return got.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether {@code got} holds a whole HTTP response: its header and a Content-Length body. */
+    private static boolean wholeResponse(java.io.ByteArrayOutputStream got) {
+        String text = got.toString(StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) return false;
+        Matcher m = Pattern.compile("(?im)^Content-Length:\\s*(\\d+)\\s*$").matcher(text.substring(0, end));
+        return m.find() && text.length() - end - 4 >= Integer.parseInt(m.group(1));
     }
 
     private static final Pattern LIST_ROW = Pattern.compile("(?m)^(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)\\s+([0-9.]+)$");

@@ -79,11 +79,15 @@ public final class HvmVcpuArch implements VcpuArch {
         /** The callback via's vector form has an upcall pending for this vcpu: INTR is high for it. */
         volatile boolean upcallVector;
         /**
-         * What ends an HLT: INTR, a local-APIC event, or an upcall the vector form will deliver
-         * (Xen's hvm_local_events_need_delivery); one object, no allocation per HLT.
+         * What ends an HLT: INTR, a local-APIC event, an upcall the vector form will deliver, or
+         * an upcall the GSI or PCI INTx form's line does not show yet (Xen's
+         * hvm_local_events_need_delivery; Xen raises that line in the sender, oxen in the next
+         * resume hook, so an event set between the last resume hook and this check must keep the
+         * vcpu from blocking: the resume hook that follows raises the line). One object, no
+         * allocation per HLT.
          */
         final java.util.function.BooleanSupplier pending = () -> intr || apicEvent || upcallVector
-                || platform.callbackVia().type() == CallbackVia.Type.VECTOR && upcallPending(vcpu);
+                || upcallNotYetDelivered(vcpu);
         /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
         volatile boolean waitForSipi;
         /** This vcpu's address space as hypercalls name it (GuestMemory's handle). */
@@ -465,6 +469,20 @@ public final class HvmVcpuArch implements VcpuArch {
         if (v.endSlice || v.domain().isStopped()) return ExitAction.STOP;
         beforeResume(v);
         return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
+    }
+
+    /**
+     * Whether an upcall is pending that the callback via has not delivered yet: the vector form
+     * with {@code v}'s upcall_pending set, or the GSI / PCI INTx form with vcpu 0's set and the
+     * line still low (it rises in {@link #deliverUpcall}).
+     */
+    private boolean upcallNotYetDelivered(VcpuImpl v) {
+        CallbackVia via = platform.callbackVia();
+        return switch (via.type()) {
+            case VECTOR -> upcallPending(v);
+            case GSI, PCI_INTX -> !via.asserted() && upcallPending(v.domain().vcpu(0));
+            case NONE -> false;
+        };
     }
 
     /** Whether {@code v}'s vcpu_info has evtchn_upcall_pending (false before the domain has a shared_info). */
