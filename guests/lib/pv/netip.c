@@ -23,9 +23,18 @@ static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
 
-/* The one's-complement sum of len bytes (big-endian words) added to sum. */
+/* The one's-complement sum of len bytes (big-endian words) added to sum. The
+ * bulk is summed as little-endian dwords into 64 bits and byte-swapped once at
+ * the end: the one's-complement sum does not depend on the byte order (RFC
+ * 1071 2(B)); the tail (from a multiple of 4) is summed as big-endian words. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, unsigned len)
 {
+    uint64_t le = 0;
+    for (; len >= 4; p += 4, len -= 4)
+        le += *(const uint32_t *)p;
+    while (le >> 16)
+        le = (le & 0xffff) + (le >> 16);
+    sum += (uint32_t)((le & 0xff) << 8 | le >> 8);
     for (; len > 1; p += 2, len -= 2)
         sum += get16(p);
     if (len)
