@@ -11,7 +11,9 @@
  * backend's responses: tx buffers come free, received frames go to the
  * receive callback (which may send) and their buffers are posted again. A
  * frame sent but unanswered when the backend leaves is sent again on the new
- * rings, in the order first sent.
+ * rings, in the order first sent. When the toolstack removes the device
+ * (xl network-detach: online 0, Closing, the directories removed) the frontend
+ * closes for good: sends fail with -XEN_ENODEV, waits only sleep.
  * Not thread-safe: one vcpu drives a device.
  */
 #ifndef OXEN_NETFRONT_H
@@ -35,6 +37,7 @@ struct netfront {
     netfront_receive_t receive;
     void *data;
     int connected;
+    int gone;                           /* the toolstack removed the device (online 0, or the directories went) */
     /* the rings */
     struct netif_tx_front_ring tx;
     struct netif_rx_front_ring rx;
@@ -60,7 +63,8 @@ int netfront_init(struct netfront *nf, const char *node, netfront_receive_t rece
 
 /* Copies frame (14..NETFRONT_MAX_FRAME bytes) into a tx buffer and puts it on
  * the ring, notifying the backend if it asked: 0; -XEN_EAGAIN when every tx
- * buffer is in flight (poll, then again); -XEN_EINVAL for a bad length. While
+ * buffer is in flight (poll, then again); -XEN_EINVAL for a bad length;
+ * -XEN_ENODEV once the device was removed. While
  * the device reconnects the frame waits for the new rings. */
 int netfront_send(struct netfront *nf, const void *frame, unsigned len);
 /* Takes the responses there are (tx buffers freed, frames delivered, rx

@@ -322,26 +322,21 @@ static unsigned rx_take(struct netfront *nf)
     return n;
 }
 
-static void reconnect(struct netfront *nf, enum xenbus_state seen)
+/* Whether the toolstack is taking the device away (libxl's removal writes
+ * online = 0 with Closing, then removes both directories), not swapping its
+ * backend: then the frontend closes and stays closed. */
+static int removed(struct netfront *nf)
 {
-    enum xenbus_state last;
-    uint64_t limit = now() + 60 * SECOND, t;
-    nf->reconnects++;
-    tx_gc(nf);
-    rx_take(nf);                        /* what the old backend delivered before it left */
-    nf->connected = 0;
-    printf("netfront: %s: backend state %d: reconnecting with %u frames unanswered\n", nf->dev.node, seen,
-           netfront_tx_inflight(nf));
-    CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateClosing), 0, "netfront: state Closing");
-    CHECK(xenbus_wait_backend_state(&nf->dev,
-                                    XENBUS_STATE_BIT(XenbusStateClosing) | XENBUS_STATE_BIT(XenbusStateClosed)
-                                        | XENBUS_STATE_BIT(XenbusStateInitWait), 60 * SECOND, &last) >= 0,
-          "netfront: the backend did not close (state %d)", last);
-    CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateClosed), 0, "netfront: state Closed");
-    t = now();
-    CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateClosed) | XENBUS_STATE_BIT(XenbusStateInitWait),
-                                    limit > t ? limit - t : 0, &last) >= 0,
-          "netfront: the backend did not reach Closed (state %d)", last);
+    uint64_t online;
+    if (xenbus_backend_state(&nf->dev) == XenbusStateUnknown)
+        return 1;                       /* the backend's directory is gone */
+    return xenbus_read_u64(0, nf->dev.backend, "online", &online) == 0 && online == 0;
+}
+
+/* What every way out of a connection does once the backend is Closed: take its
+ * last answers, close the port, end every grant. */
+static void release_rings(struct netfront *nf, uint64_t limit)
+{
     /* a backend may answer until it is Closed: take those answers, or their frames would go twice */
     tx_gc(nf);
     rx_take(nf);
@@ -354,11 +349,68 @@ static void reconnect(struct netfront *nf, enum xenbus_state seen)
     for (unsigned id = 0; id < NETFRONT_TX_BUFS; id++)
         if (nf->tx_state[id] == TX_ON_RING)
             end_access(nf->tx_gref[id], limit, "a tx buffer");
+}
+
+/* The rings released and the device gone: what was unsent is dropped. */
+static void forget(struct netfront *nf)
+{
+    unsigned dropped = netfront_tx_inflight(nf);
+    for (unsigned id = 0; id < NETFRONT_TX_BUFS; id++)
+        nf->tx_state[id] = TX_FREE;
+    xenbus_device_release(&nf->dev);
+    nf->gone = 1;
+    printf("netfront: %s: the device was removed; %u frames unsent\n", nf->dev.node, dropped);
+}
+
+/* The device is going: Closing and Closed as the backend does (either may
+ * fail once the toolstack has removed the directories), then nothing more. */
+static void detach(struct netfront *nf, uint64_t limit)
+{
+    const unsigned gone = XENBUS_STATE_BIT(XenbusStateUnknown);
+    xenbus_switch_state(0, &nf->dev, XenbusStateClosing);
+    xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateClosing) | XENBUS_STATE_BIT(XenbusStateClosed) | gone,
+                              10 * SECOND, NULL);
+    xenbus_switch_state(0, &nf->dev, XenbusStateClosed);
+    xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateClosed) | gone, 10 * SECOND, NULL);
+    release_rings(nf, limit);
+    forget(nf);
+}
+
+static void reconnect(struct netfront *nf, enum xenbus_state seen)
+{
+    enum xenbus_state last;
+    uint64_t limit = now() + 60 * SECOND, t;
+    tx_gc(nf);
+    rx_take(nf);                        /* what the old backend delivered before it left */
+    nf->connected = 0;
+    if (removed(nf)) {
+        detach(nf, limit);
+        return;
+    }
+    nf->reconnects++;
+    printf("netfront: %s: backend state %d: reconnecting with %u frames unanswered\n", nf->dev.node, seen,
+           netfront_tx_inflight(nf));
+    CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateClosing), 0, "netfront: state Closing");
+    CHECK(xenbus_wait_backend_state(&nf->dev,
+                                    XENBUS_STATE_BIT(XenbusStateClosing) | XENBUS_STATE_BIT(XenbusStateClosed)
+                                        | XENBUS_STATE_BIT(XenbusStateInitWait), 60 * SECOND, &last) >= 0,
+          "netfront: the backend did not close (state %d)", last);
+    CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateClosed), 0, "netfront: state Closed");
+    t = now();
+    CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateClosed) | XENBUS_STATE_BIT(XenbusStateInitWait),
+                                    limit > t ? limit - t : 0, &last) >= 0,
+          "netfront: the backend did not reach Closed (state %d)", last);
+    release_rings(nf, limit);
     CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateInitialising), 0, "netfront: state Initialising");
     t = now();
-    CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateInitWait), limit > t ? limit - t : 0,
-                                    &last) >= 0,
+    /* a new backend's InitWait, or the toolstack removing the device meanwhile */
+    CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateInitWait) | XENBUS_STATE_BIT(XenbusStateUnknown),
+                                    limit > t ? limit - t : 0, &last) >= 0,
           "netfront: no backend came back (state %d)", last);
+    if (last == XenbusStateUnknown) {
+        forget(nf);
+        return;
+    }
     unsigned n = setup_rings(nf);
     nf->resent += n;
     publish(nf);
@@ -369,6 +421,8 @@ static void reconnect(struct netfront *nf, enum xenbus_state seen)
 
 unsigned netfront_poll(struct netfront *nf)
 {
+    if (nf->gone)
+        return 0;
     unsigned n = tx_gc(nf) + rx_take(nf);
     if (xenbus_backend_changed(&nf->dev)) {
         enum xenbus_state s = xenbus_backend_state(&nf->dev);
@@ -382,6 +436,8 @@ int netfront_send(struct netfront *nf, const void *frame, unsigned len)
 {
     if (len < 14 || len > NETFRONT_MAX_FRAME)
         return -XEN_EINVAL;
+    if (nf->gone)
+        return -XEN_ENODEV;
     unsigned id = 0;
     while (id < NETFRONT_TX_BUFS && nf->tx_state[id] != TX_FREE)
         id++;
@@ -409,6 +465,13 @@ int netfront_send(struct netfront *nf, const void *frame, unsigned len)
 
 unsigned netfront_wait(struct netfront *nf, uint64_t deadline_ns)
 {
+    if (nf->gone) {
+        if (now() < deadline_ns) {
+            timer_oneshot(deadline_ns);
+            cpu_idle();
+        }
+        return 0;
+    }
     uint32_t seen = nf->events;
     unsigned n = netfront_poll(nf);
     if (n)
@@ -429,6 +492,10 @@ void netfront_shutdown(struct netfront *nf)
 {
     enum xenbus_state last;
     uint64_t limit = now() + 30 * SECOND;
+    if (nf->gone) {
+        owner[nf->slot] = NULL;
+        return;
+    }
     while (netfront_tx_inflight(nf) && now() < limit)
         netfront_wait(nf, now() + 10 * MS);
     nf->connected = 0;
@@ -439,15 +506,7 @@ void netfront_shutdown(struct netfront *nf)
     CHECK_EQ(xenbus_switch_state(0, &nf->dev, XenbusStateClosed), 0, "netfront: state Closed");
     CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateClosed), 30 * SECOND, &last) >= 0,
           "netfront: the backend did not follow to Closed (state %d)", last);
-    evtchn_unbind_handler(nf->port);
-    evtchn_close(nf->port);
-    end_access(nf->tx_ring_ref, limit, "the tx ring");
-    end_access(nf->rx_ring_ref, limit, "the rx ring");
-    for (unsigned id = 0; id < NETFRONT_RX_BUFS; id++)
-        end_access(nf->rx_gref[id], limit, "an rx buffer");
-    for (unsigned id = 0; id < NETFRONT_TX_BUFS; id++)
-        if (nf->tx_state[id] == TX_ON_RING)
-            end_access(nf->tx_gref[id], limit, "a tx buffer");
+    release_rings(nf, limit);
     xenbus_device_release(&nf->dev);
     owner[nf->slot] = NULL;
 }

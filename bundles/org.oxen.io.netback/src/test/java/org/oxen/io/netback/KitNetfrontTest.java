@@ -133,6 +133,38 @@ class KitNetfrontTest {
         }
     }
 
+    /**
+     * xl network-detach's removal (libxl: online 0 and Closing in one transaction, the backend's
+     * Closed awaited, both directories removed) is not a backend swap: the kit's netfront closes
+     * for good instead of waiting for a new backend, and the guest runs on.
+     */
+    @Test
+    void aRemovedVifClosesForGoodAndTheGuestRunsOn() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            Domain kit = bed.kitDomain("kitdetach", MAC_KIT, IP_KIT, "");
+            awaitLine(kit, "netecho: device/vif/0 is 10.0.0.2");
+            NetTestbed.Host java = bed.host(bed.domain("javahost2"), 0, MAC_JAVA, IP_JAVA, 4096, false, null);
+            java.ip().ping(IP_KIT, 1, 5_000);
+            String fe = NetTestbed.fe(kit.id(), 0), be = NetTestbed.be(kit.id(), 0);
+            var t = bed.toolstack.transaction();
+            t.write(be + "/online", "0");
+            t.write(be + "/state", "5");
+            assertTrue(t.commit());
+            NetTestbed.await(() -> bed.state(be).equals("6"), "the backend Closed after the frontend");
+            assertEquals("6", bed.state(fe));
+            bed.toolstack.rm(be);
+            bed.toolstack.rm(fe);
+            awaitLine(kit, "netfront: device/vif/0: the device was removed; 0 frames unsent");
+            Thread.sleep(500);
+            assertTrue(kit.shutdownReason().isEmpty(), kit.consoleOutput());
+            assertTrue(!kit.consoleOutput().contains("reconnecting"), kit.consoleOutput());
+            poweroff(bed, kit);
+            String out = passed(kit);
+            assertTrue(out.contains("1 pings answered"), out);
+            assertTrue(out.contains(" 0 reconnects"), out);
+        }
+    }
+
     static int progressLines(Domain d) {
         return (int) d.consoleOutput().lines().filter(l -> l.startsWith("netecho: progress")).count();
     }
