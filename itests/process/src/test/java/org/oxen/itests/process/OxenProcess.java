@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The exported runtime jar run as a separate process, as a user's shell or script runs it:
  * {@code java [-Dkey=value ...] -jar runtime/target/oxen.jar}, a Gogo script in
- * {@code gosh.args}, stdout and stderr kept in files. A run that does not end within its time
+ * {@code gosh.args}, stdout and stderr kept in files; the web console on an ephemeral port. A run that does not end within its time
  * limit is killed and reported as hung, never left behind.
  */
 final class OxenProcess {
@@ -39,6 +39,10 @@ final class OxenProcess {
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the web console on a port of its own: other oxens on this machine (a developer's, another
+        // test run's) may hold the default 8080, and its "Failed to start Connector" lines would
+        // be in the stderr these tests read (a run's own -D... after this one wins)
+        cmd.add("-Dorg.osgi.service.http.port=0");
         cmd.addAll(jvm);
         cmd.add("-Dgosh.args=--nointeractive -c '" + script + "'");
         cmd.add("-jar");

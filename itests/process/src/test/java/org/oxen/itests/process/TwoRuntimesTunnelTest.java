@@ -46,7 +46,7 @@ class TwoRuntimesTunnelTest {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return OxenProcess.script(dir, script, List.of("-Doxen.domains.dir=none", "-Doxen.memory.mib=64",
-                        "-Dorg.osgi.service.http.port=0", "-Xmx512m"), Map.of(), 300);
+                        "-Xmx512m"), Map.of(), 300);
             } catch (Exception e) {
                 throw new AssertionError(name + "'s runtime", e);
             }
