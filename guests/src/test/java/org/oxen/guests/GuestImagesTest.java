@@ -16,7 +16,7 @@ class GuestImagesTest {
     void namesListEveryProgramOfEachFlavor() {
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
-                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "netecho"),
+                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "longcalls", "netecho"),
                 GuestImages.names(Flavor.PV));
     }
 

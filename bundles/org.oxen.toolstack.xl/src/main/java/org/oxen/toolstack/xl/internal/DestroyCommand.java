@@ -36,7 +36,8 @@ public final class DestroyCommand extends DomainSubcommand {
 
     @Override
     int execute(XlInvocation inv) throws XlError, XlUsageException {
-        toolstack.destroy(oneDomain(inv));
+        String note = toolstack.destroy(oneDomain(inv));
+        if (note != null) inv.err().println(note); // harmless: the domain is gone either way
         return 0;
     }
 }

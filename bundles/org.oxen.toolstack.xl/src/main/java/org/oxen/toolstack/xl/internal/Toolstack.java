@@ -27,6 +27,7 @@ import org.oxen.toolstack.xl.cfg.PvDomainSpec;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
@@ -286,16 +287,18 @@ public final class Toolstack implements DomainListener {
     /**
      * Destroys a domain the user named. Serialized with the on_* actions: a domain the toolstack
      * has just restarted is followed to its new incarnation (the user meant the domain of that
-     * name), and a restart not yet begun is called off.
+     * name), and a restart not yet begun is called off. Returns a note for the user when the
+     * domain was already dying (a destroy in progress elsewhere, or one that failed: this one
+     * completes it) or went meanwhile, else null: either way the domain is gone.
      */
-    synchronized void destroy(String qualifier) throws XlError {
+    synchronized String destroy(String qualifier) throws XlError {
         // resolved under the lock: a restart in progress (old id gone, new id not yet there)
         // must not make the name look unknown
-        destroy(DomainLookup.guest(hv, qualifier, "destroyed"));
+        return destroy(DomainLookup.guest(hv, qualifier, "destroyed"));
     }
 
     /** {@link #destroy(String)} for a domain already resolved. */
-    synchronized void destroy(Domain d) {
+    synchronized String destroy(Domain d) {
         int id = d.id();
         while (hv.find(id).isEmpty() && successors.containsKey(id)) {
             id = successors.get(id);
@@ -304,11 +307,14 @@ public final class Toolstack implements DomainListener {
         if (r != null) {
             r.destroyedByUser = true;
         }
+        boolean dying = hv.find(id).map(x -> x.state() == DomainState.DYING).orElse(false);
         try {
             hv.destroy(id);
         } catch (IllegalArgumentException gone) {
-            // destroyed meanwhile (by its on_* action): nothing left to do
+            // destroyed meanwhile (by its on_* action, or a destroy elsewhere): nothing left to do
+            return "domain " + id + " (" + d.name() + ") was destroyed meanwhile";
         }
+        return dying ? "domain " + id + " (" + d.name() + ") was already dying; its destruction is now complete" : null;
     }
 
     /**

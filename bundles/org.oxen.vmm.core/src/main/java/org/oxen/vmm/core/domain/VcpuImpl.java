@@ -32,8 +32,15 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
     private final int id;
     private final X86Cpu cpu;
 
-    /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown, continuation). */
+    /** Set by a hypercall or exit that must end the time slice (yield, block, shutdown). */
     public boolean endSlice;
+    /**
+     * Set by a hypercall continuation: the vcpu leaves guest code for its pCPU's loop, which
+     * looks at the slice's budget, due timers and tickles (Xen: the softirqs a preempted
+     * hypercall lets run on its way back to the guest) and runs it on if nothing wants the
+     * pCPU, so a domain in long hypercalls keeps its share. Cleared by the pCPU.
+     */
+    public boolean preemptPoint;
     /** System time at which the running hypercall was entered (its preemption check). */
     public long hypercallStartNs;
     /** A hypercall inside a multicall continued itself: its new arguments (a1..a4) for the entry. */

@@ -98,10 +98,11 @@ final class Args {
 
     /**
      * Xen's hypercall_create_continuation: the vcpu re-executes the hypercall instruction with
-     * new arguments after a reschedule. Inside a multicall ({@code mc}) the new arguments are
-     * recorded for {@link MulticallHypercall}, which writes them into the entry and continues
-     * the multicall from it (Xen's multicall continuation translation). Returns the value for
-     * EAX (the hypercall number).
+     * new arguments once its pCPU has looked at whether anything else should run
+     * ({@link VcpuImpl#preemptPoint}; its slice goes on if not). Inside a multicall
+     * ({@code mc}) the new arguments are recorded for {@link MulticallHypercall}, which writes
+     * them into the entry and continues the multicall from it (Xen's multicall continuation
+     * translation). Returns the value for EAX (the hypercall number).
      */
     static long continuation(VcpuImpl v, boolean mc, int nr, int a1, int a2, int a3, int a4) {
         return continuation(v, mc, nr, 4, a1, a2, a3, a4);
@@ -114,7 +115,7 @@ final class Args {
      * ({@code a3}, {@code a4} passed back unchanged).
      */
     static long continuation(VcpuImpl v, boolean mc, int nr, int nargs, int a1, int a2, int a3, int a4) {
-        v.endSlice = true;
+        v.preemptPoint = true;
         if (mc) {
             v.mcContinuation = true;
             int[] a = v.mcContinuationArgs;

@@ -347,6 +347,7 @@ public final class Pcpu implements Runnable {
         v.arch().scheduledIn(v);
         v.timers().scheduledIn();
         v.endSlice = false;
+        v.preemptPoint = false;
         v.sliceStarted(t0);
         long end = budget == Decision.NO_TIMER ? Long.MAX_VALUE : t0 + budget;
         try {
@@ -358,8 +359,11 @@ public final class Pcpu implements Runnable {
                     v.flushIfRequested();
                 }
                 if (v.endSlice || !v.isRunnable()) return;
-                core.alarm().set(id, nextExpiry());
+                // the slice's end is an alarm too (Xen's s_timer): a vcpu whose chunk takes longer
+                // than its budget (a cold translator, slow instructions) does not overrun it
+                core.alarm().set(id, Math.min(nextExpiry(), end));
                 RunResult r = v.cpu().run(det == null ? CHUNK : det.instructionsToRun(vid, CHUNK));
+                v.preemptPoint = false; // a continued hypercall: the checks below decide whether it runs on
                 if (det != null) det.ran(vid, r == RunResult.STOPPED);
                 if (r == RunResult.SHUTDOWN) {
                     v.domain().crash("triple fault at eip 0x" + Integer.toHexString(v.cpu().eip()));

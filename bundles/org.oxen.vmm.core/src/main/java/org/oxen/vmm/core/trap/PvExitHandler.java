@@ -71,7 +71,7 @@ public final class PvExitHandler implements ExitHandler {
             v.domain().crash("hypervisor error handling " + exit + ": " + e);
             v.endSlice = true;
         }
-        if (v.endSlice || v.domain().isStopped()) {
+        if (v.endSlice || v.preemptPoint || v.domain().isStopped()) {
             return ExitAction.STOP;
         }
         try {

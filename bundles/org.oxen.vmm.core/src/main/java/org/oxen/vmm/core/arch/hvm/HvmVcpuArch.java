@@ -466,7 +466,7 @@ public final class HvmVcpuArch implements VcpuArch {
 
     /** After a hypercall: as after a PV one, the slice may end; else events are looked at before the guest runs on. */
     private ExitAction afterHypercall(VcpuImpl v) {
-        if (v.endSlice || v.domain().isStopped()) return ExitAction.STOP;
+        if (v.endSlice || v.preemptPoint || v.domain().isStopped()) return ExitAction.STOP;
         beforeResume(v);
         return v.domain().isStopped() ? ExitAction.STOP : ExitAction.RESUME;
     }
