@@ -49,6 +49,12 @@
  *   attack=debug          (F2) #DB and #AC reach the trap table: TF from
  *       ring 3 via popf, TF through the iret hypercall, INT1 (icebp) in
  *       ring 1 and ring 3, a DR0 execute breakpoint, #AC from ring 3.
+ *   attack=bad_gate       set_trap_table takes any gate selector (Xen: 0,
+ *       the RPL raised to 1 only); a #UD through a gate at 0xe008 (Xen's own
+ *       code segment), 0xFFFF or 0x0800 (beyond the GDT) gets its frame
+ *       written and then, as Xen's faulting return to the handler, enters the
+ *       failsafe callback with the handler's state (ds es fs gs eip cs eflags
+ *       [esp ss]); the test's own failsafe entry checks that frame.
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -276,6 +282,78 @@ static void attack_debug(void)
     CHECK_EQ(rec.error, 0, "#AC error code");
     CHECK_EQ(rec.eip, (uint32_t)user_misaligned_insn, "#AC eip");
     printf("hostile: every #DB and #AC reached the trap table\n");
+}
+
+/* ------------------------------------------------------------------------
+ * A trap gate with an unusable selector: the failsafe callback, as Xen
+ * ---------------------------------------------------------------------- */
+
+extern char vector_6[], gate_failsafe[], gate_ud[];
+static jmp_buf gate_jb;
+static uint32_t gate_frame[9];
+
+_Static_assert(FLAT_RING1_DS == 0xe021, "gate_failsafe loads FLAT_RING1_DS");
+__asm__(".text\n"
+        "gate_failsafe:\n\t"          /* the data segments are null here */
+        "movl %esp, %eax\n\t"
+        "movl $0xe021, %ecx\n\t"
+        "movw %cx, %ds\n\t"
+        "movw %cx, %es\n\t"
+        "pushl %eax\n\t"
+        "call gate_failsafe_c\n"
+        "1: jmp 1b\n");
+
+void gate_failsafe_c(const uint32_t *frame);
+void gate_failsafe_c(const uint32_t *frame)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(gate_frame); i++)
+        gate_frame[i] = frame[i];
+    longjmp(gate_jb, 1);
+}
+
+/* A #UD at gate_ud; 1 when it came back through gate_failsafe. */
+static NOINLINE int ud_to_failsafe(void)
+{
+    if (setjmp(gate_jb))
+        return 1;
+    __asm__ volatile(".globl gate_ud\ngate_ud: ud2");
+    return 0;
+}
+
+static void attack_bad_gate(void)
+{
+    static const uint16_t selectors[] = {0xe008, 0xffff, 0x0800};
+    struct callback_register mine = { CALLBACKTYPE_failsafe, 0, { FLAT_RING1_CS, (uint32_t)gate_failsafe } };
+    struct callback_register kit = {
+        CALLBACKTYPE_failsafe, CALLBACKF_mask_events, { FLAT_RING1_CS, (uint32_t)failsafe_callback } };
+
+    for (unsigned i = 0; i < ARRAY_SIZE(selectors); i++) {
+        uint16_t sel = selectors[i], fixed = (sel & 3) == 0 ? sel | 1 : sel;
+        trap_info_t gate[2] = { { VEC_UD, 0, sel, (uint32_t)vector_6 }, { 0, 0, 0, 0 } };
+        long rc = HYPERVISOR_set_trap_table(gate);
+        printf("hostile: set_trap_table(#UD at %04x:%08x) = %ld (Xen: 0)\n", sel, (uint32_t)vector_6, rc);
+        CHECK_EQ(rc, 0, "set_trap_table with an unusable selector");
+        CHECK_EQ(HYPERVISOR_callback_op(CALLBACKOP_register, &mine), 0, "callback_op(failsafe)");
+        memset(gate_frame, 0, sizeof gate_frame);
+        CHECK(ud_to_failsafe(), "#UD through a gate at %#x returned", sel);
+        CHECK_EQ(HYPERVISOR_set_trap_table(pv_trap_table), 0, "restoring the trap table");
+        CHECK_EQ(HYPERVISOR_callback_op(CALLBACKOP_register, &kit), 0, "restoring the kit's failsafe callback");
+        /* ds es fs gs, then the handler's eip, cs (mask in 16..23), eflags [, esp, ss] */
+        printf("hostile: failsafe frame eip=%#x cs=%#x eflags=%#x%s\n", gate_frame[4], gate_frame[5],
+               gate_frame[6], (fixed & 3) == 3 ? " (ring-3 cs: esp/ss follow)" : "");
+        CHECK_EQ(gate_frame[4], (uint32_t)vector_6, "failsafe frame: the handler's eip");
+        CHECK_EQ(gate_frame[5] & 0xffff, fixed, "failsafe frame: the handler's selector, RPL fixed");
+        CHECK(!(gate_frame[6] & EFLAGS_IF) == !!(gate_frame[5] >> 16 & 0xff),
+              "failsafe frame: eflags %#x with upcall mask %u (IF is !mask)", gate_frame[6], gate_frame[5] >> 16 & 0xff);
+        const uint32_t *ud = (fixed & 3) == 3 ? (const uint32_t *)gate_frame[7] : NULL;
+        if (ud) {
+            CHECK_EQ(gate_frame[8], FLAT_RING1_SS, "failsafe frame: ss of the handler's stack");
+        }
+        /* the #UD frame the bounce wrote: right above (or at the esp of a ring-3 frame) */
+        uint32_t ud_eip = ud ? ud[0] : gate_frame[7];
+        CHECK_EQ(ud_eip, (uint32_t)gate_ud, "the #UD frame written before the failsafe callback");
+    }
+    printf("hostile: every unusable gate selector entered the failsafe callback\n");
 }
 
 /* ------------------------------------------------------------------------
@@ -779,6 +857,8 @@ void guest_main(void)
         attack_stack_hole();
     else if (!strcmp(what, "victim"))
         attack_victim();
+    else if (!strcmp(what, "bad_gate"))
+        attack_bad_gate();
     else
         fail("unknown attack '%s'", what);
     pass();

@@ -15,6 +15,18 @@
  * (#PF P|U) and a write to a read-only user page (#PF P|W|U) from ring 3.
  * PV only: the saved upcall mask in CS bits 16-23 and EFLAGS.IF = !mask
  * in the exception frame, and CPUID through the forced-emulation prefix.
+ * The other vectors, with the error codes the hardware (and Xen, which
+ * passes them on) gives: #OF (into, a trap), #BR (bound), #NM (an x87
+ * instruction under CR0.TS; PV: Xen clears the virtual TS as it bounces
+ * it, native: TS stays set), #MF (fwait after an unmasked x87 divide by
+ * zero), #NP and #SS(selector) loading FS and SS with a not-present data
+ * segment (PV: an LDT page through MMUEXT_SET_LDT, selector 0x0005, error
+ * 0x0004; native: GDT entry 0x30); int3 and into from ring 3.  PV: int3
+ * and into from ring 3 reach the trap table even through entries of DPL 0
+ * (Xen's own IDT gates for #BP and #OF are DPL 3 and it bounces them as
+ * hardware exceptions, never checking the guest's DPL), while int $0x80
+ * through DPL 0 is #GP(0x402).  #TS cannot be raised (no task switches,
+ * for PV nor for the kit), #XM neither (the CPU offers no SSE).
  */
 #include <kit.h>
 #ifdef GUEST_PV
@@ -202,6 +214,134 @@ static void user_tests(void)
     CHECK(pg_set(va, orig) == 0, "pg_set(restore)");
 }
 
+/* ---- the other vectors ------------------------------------------------ */
+#define CR0_NE 0x20u
+#define CR0_TS 0x08u
+extern char of_after[], br_insn[], nm_insn[], mf_insn[], np_insn[], ss_insn[];
+static const int32_t bounds[2] = {0, 10};
+#ifdef GUEST_PV
+#define NP_SEL 0x0005u                  /* LDT entry 0, RPL 1 */
+static uint64_t ldt_page[512] ALIGNED(PAGE_SIZE);
+#else
+#define NP_SEL 0x0030u                  /* lib/native/desc.c: a not-present ring-0 data segment */
+#endif
+
+static NOINLINE void do_of(void *arg)
+{
+    __asm__ volatile("movl $0x7fffffff, %%eax\n\t"
+                     "addl $1, %%eax\n\t"
+                     "into\n"
+                     ".globl of_after\nof_after: nop" ::: "eax", "cc");
+}
+
+static NOINLINE void do_br(void *arg)
+{
+    __asm__ volatile("movl $11, %%eax\n"
+                     ".globl br_insn\nbr_insn: boundl %%eax, %0" :: "m"(bounds) : "eax");
+}
+
+static NOINLINE void do_nm(void *arg)
+{
+    __asm__ volatile(".globl nm_insn\nnm_insn: fninit");
+}
+
+static NOINLINE void do_mf(void *arg)
+{
+    static const uint16_t cw = 0x037b;  /* the default control word, zero-divide unmasked */
+    __asm__ volatile("fninit\n\t"
+                     "fldcw %0\n\t"
+                     "fldz\n\t"
+                     "fld1\n\t"
+                     "fdivp\n"                  /* 1/0: ZE pending, reported by the next wait */
+                     ".globl mf_insn\nmf_insn: fwait" :: "m"(cw));
+}
+
+static NOINLINE void do_np(void *arg)
+{
+    __asm__ volatile("movw %0, %%ax\n"
+                     ".globl np_insn\nnp_insn: movw %%ax, %%fs" :: "i"(NP_SEL) : "eax");
+}
+
+static NOINLINE void do_ss(void *arg)
+{
+    __asm__ volatile("movw %0, %%ax\n"
+                     ".globl ss_insn\nss_insn: movw %%ax, %%ss" :: "i"(NP_SEL) : "eax");
+}
+
+/* Ring-3 int3 / into, each followed by the kit's way back. */
+extern char user_int3[], user_int3_after[], user_into[], user_into_after[], user_int80[];
+__asm__(".pushsection .user.text, \"ax\"\n"
+        "user_int3: int3\n"
+        "user_int3_after: int $0x80\n"
+        "user_into: movl $0x7fffffff, %eax\n\t"
+        "addl $1, %eax\n\t"
+        "into\n"
+        "user_into_after: int $0x80\n"
+        "user_int80: int $0x80\n"
+        ".globl user_int3, user_int3_after, user_into, user_into_after, user_int80\n"
+        ".popsection\n");
+
+static void expect_user_trap(const char *what, void (*entry)(void), unsigned vector, uint32_t error,
+                             const void *eip)
+{
+    struct trap_record r;
+    uint32_t ret = 0;
+    CHECK(user_run(entry, 0, &ret, &r) < 0, "%s: no exception", what);
+    CHECK(r.vector == vector && r.error == error && r.eip == (uint32_t)eip && (r.cs & 3) == 3,
+          "%s: vector %u error %#x eip %#x cs %#x, expected vector %u error %#x eip %#x from ring 3", what,
+          r.vector, r.error, r.eip, r.cs, vector, error, (uint32_t)eip);
+    printf("traps: %-26s vector=%u error=%#x eip=%#x ok\n", what, r.vector, r.error, r.eip);
+}
+
+static void other_vectors(void)
+{
+    expect_trap("#OF into", do_of, NULL, VEC_OF, 0, of_after);
+    expect_trap("#BR bound", do_br, NULL, VEC_BR, 0, br_insn);
+
+    write_cr0(read_cr0() | CR0_TS);
+    expect_trap("#NM x87 under CR0.TS", do_nm, NULL, VEC_NM, 0, nm_insn);
+#ifdef GUEST_PV
+    CHECK(!(read_cr0() & CR0_TS), "#NM: Xen clears the virtual CR0.TS as it bounces #NM (cr0 %#x)", read_cr0());
+#else
+    CHECK(read_cr0() & CR0_TS, "#NM: the hardware left CR0.TS set (cr0 %#x)", read_cr0());
+    __asm__ volatile("clts");
+#endif
+    CHECK(!trap_try(do_nm, NULL, &rec), "x87 after #NM and TS clear: vector %u", rec.vector);
+
+#ifndef GUEST_PV
+    write_cr0(read_cr0() | CR0_NE);     /* #MF, not FERR#: PV vcpus run with NE as Xen's CPUs */
+#endif
+    expect_trap("#MF fwait after 1/0", do_mf, NULL, VEC_MF, 0, mf_insn);
+    __asm__ volatile("fninit");
+
+#ifdef GUEST_PV
+    ldt_page[0] = 0x00CF32000000FFFFull;        /* flat data, DPL 1, not present */
+    CHECK_EQ(pv_set_page_writable(ldt_page, 0), 0, "LDT page read-only");
+    CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, (uint32_t)ldt_page, 1), 0, "MMUEXT_SET_LDT");
+#endif
+    expect_trap("#NP not-present data seg", do_np, NULL, VEC_NP, NP_SEL & ~3u, np_insn);
+    expect_trap("#SS not-present stack seg", do_ss, NULL, VEC_SS, NP_SEL & ~3u, ss_insn);
+#ifdef GUEST_PV
+    CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, 0, 0), 0, "MMUEXT_SET_LDT(none)");
+    CHECK_EQ(pv_set_page_writable(ldt_page, 1), 0, "LDT page writable again");
+#endif
+
+    expect_user_trap("ring-3 int3", (void (*)(void))user_int3, VEC_BP, 0, user_int3_after);
+    expect_user_trap("ring-3 into", (void (*)(void))user_into, VEC_OF, 0, user_into_after);
+#ifdef GUEST_PV
+    /* Xen bounces #BP and #OF whatever the trap table's DPL; INT n is checked against it */
+    extern char vector_3[], vector_4[], vector_128[];
+    trap_info_t dpl0[] = {
+        { VEC_BP, 0, KERNEL_CS, (uint32_t)vector_3 }, { VEC_OF, 0, KERNEL_CS, (uint32_t)vector_4 },
+        { VEC_SYSCALL, 0, KERNEL_CS, (uint32_t)vector_128 }, { 0, 0, 0, 0 } };
+    CHECK_EQ(HYPERVISOR_set_trap_table(dpl0), 0, "set_trap_table(#BP, #OF, 0x80 at DPL 0)");
+    expect_user_trap("ring-3 int3, gate DPL 0", (void (*)(void))user_int3, VEC_BP, 0, user_int3_after);
+    expect_user_trap("ring-3 into, gate DPL 0", (void (*)(void))user_into, VEC_OF, 0, user_into_after);
+    expect_user_trap("ring-3 int $0x80, DPL 0", (void (*)(void))user_int80, VEC_GP, 0x80 << 3 | 2, user_int80);
+    CHECK_EQ(HYPERVISOR_set_trap_table(pv_trap_table), 0, "restoring the trap table");
+#endif
+}
+
 #ifdef GUEST_PV
 static void forced_emulation_cpuid(void)
 {
@@ -257,6 +397,7 @@ void guest_main(void)
     expect_trap("int3 (unwound)", do_int3, NULL, VEC_BP, 0, int3_after);
     resume_tests();
     user_tests();
+    other_vectors();
 #ifdef GUEST_PV
     forced_emulation_cpuid();
 #endif

@@ -1,6 +1,6 @@
 /*
  * desc.c -- the native descriptor tables: a GDT with ring-0 and ring-3 flat
- * segments and a TSS (whose esp0 is the cpu-0 trap stack used on ring-3 ->
+ * segments, a TSS (whose esp0 is the cpu-0 trap stack used on ring-3 ->
  * ring-0 transitions), and an IDT of interrupt gates for vectors 0-47 plus
  * the ring-3 callable vectors 3 (int3), 4 (into) and 0x80 (the kit's
  * "syscall").  Every gate clears IF; handlers run with interrupts off.
@@ -14,13 +14,14 @@ struct tss {
     uint16_t trap, iomap_base;
 } __attribute__((packed));
 
-static uint64_t gdt[6] ALIGNED(8) = {
+static uint64_t gdt[7] ALIGNED(8) = {
     0,
     0x00CF9A000000FFFFull,          /* 0x08 ring-0 code */
     0x00CF92000000FFFFull,          /* 0x10 ring-0 data */
     0x00CFFA000000FFFFull,          /* 0x18 ring-3 code (selector 0x1b) */
     0x00CFF2000000FFFFull,          /* 0x20 ring-3 data (selector 0x23) */
     0,                              /* 0x28 TSS, filled in at run time */
+    0x00CF12000000FFFFull,          /* 0x30 ring-0 data, not present (traps: #NP, #SS) */
 };
 static uint64_t idt[256] ALIGNED(8);
 static struct tss tss ALIGNED(16);

@@ -14,9 +14,10 @@ class GuestImagesTest {
 
     @Test
     void namesListEveryProgramOfEachFlavor() {
-        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget"), GuestImages.names(Flavor.NATIVE));
+        assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget", "singlestep"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "cpubench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
-                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "longcalls", "netecho"),
+                "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "longcalls",
+                "singlestep", "netecho"),
                 GuestImages.names(Flavor.PV));
     }
 

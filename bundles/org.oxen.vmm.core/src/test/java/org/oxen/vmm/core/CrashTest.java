@@ -34,7 +34,7 @@ class CrashTest {
         "ud2 without a trap table    | 0f 0b                     | no trap handler for vector 6",
         "hlt in ring 1               | f4                        | no trap handler for vector 13",
         "cli in ring 1               | fa                        | no trap handler for vector 13",
-        "int3                        | cc                        | no trap handler for vector 13",
+        "int3 (bounced as #BP, as Xen) | cc                      | no trap handler for vector 3",
         "iret with an unmapped stack | bc 00 10 00 00 b8 17 00 00 00 cd 82 | iret: frame at 0x00001000 unreadable",
         "write to the M2P            | c7 05 00 00 80 f5 01 00 00 00 | no trap handler for vector 14",
         "port I/O in ring 1         | e4 60                     | no trap handler for vector 13",

@@ -111,6 +111,19 @@ class XenErrnoParityTest {
         assertEquals(0x0801, PvVcpu.of(v).trap(23).cs());
     }
 
+    /**
+     * What such a gate then does (compat_create_bounce_frame, compat_failsafe_callback): the
+     * kit's hostile program installs #UD gates at 0xe008, 0xFFFF and 0x0800; each #UD gets its
+     * frame written and enters the failsafe callback with the handler's eip, selector (RPL
+     * fixed) and eflags, as Xen's faulting return to the handler does.
+     */
+    @Test
+    void aGateWithAnUnusableSelectorEntersTheFailsafeCallback_errnoRow1() throws Exception {
+        String out = IsolationTest.run(vmm, "bad-gate", "attack=bad_gate");
+        assertTrue(out.contains("set_trap_table(#UD at e008:"), out);
+        assertTrue(out.contains("every unusable gate selector entered the failsafe callback"), out);
+    }
+
     /** compat_register/unregister_guest_callback: unknown types -ENOSYS; compat_callback_op: unknown cmd -EINVAL. */
     @Test
     void callbackOpUnknownTypeIsEnosys_errnoRow2() {
@@ -130,6 +143,20 @@ class XenErrnoParityTest {
         g.write32(cr3, scratch, Callback.CALLBACKTYPE_NMI);
         assertEquals(0, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, scratch));
         assertEquals(-EINVAL, call(Hypercall.CALLBACK_OP, 2, scratch));
+        // copy_from_guest of the whole struct first: {type, _unused} across into an unmapped page
+        int end = scratch & ~0xFFF;
+        while (mapped(end)) end += 0x1000;
+        g.write16(cr3, end - 2, Callback.CALLBACKTYPE_NMI);
+        assertEquals(-EFAULT, call(Hypercall.CALLBACK_OP, Callback.CALLBACKOP_UNREGISTER, end - 2));
+    }
+
+    boolean mapped(int va) {
+        try {
+            g.read8(cr3, va);
+            return true;
+        } catch (org.oxen.vmm.core.guest.GuestFault f) {
+            return false;
+        }
     }
 
     /** do_mmuext_op: MMUEXT_PIN_L4_TABLE breaks out with rc 0 for a 32-bit pg_owner. */
@@ -212,6 +239,24 @@ class XenErrnoParityTest {
         v = e.vcpu(0);
         assertEquals(0, call(Hypercall.SCHED_OP_COMPAT, Sched.SCHEDOP_SHUTDOWN, 0x103));
         assertEquals(ShutdownReason.CRASH, e.shutdownReason().orElseThrow(), "(u8)0x103 = SHUTDOWN_crash");
+    }
+
+    /**
+     * SCHEDOP_remote_shutdown from a guest (found on the way, not a row of the issue):
+     * rcu_lock_domain_by_id finds no DOMID_SELF (-ESRCH), and xsm_schedop_shutdown(XSM_DM_PRIV)
+     * refuses a guest every domain it finds, itself and Domain-0 included (-EPERM); nothing shuts
+     * down. oxen answered -EINVAL for DOMID_SELF and its own id.
+     */
+    @Test
+    void remoteShutdownOfItselfIsEsrchByDomidSelfAndEpermById() {
+        int[][] cases = {{Xen.DOMID_SELF, -ESRCH}, {d.id(), -EPERM}, {other.id(), -EPERM}, {0, -EPERM}, {0x7000, -ESRCH}};
+        for (int[] c : cases) {
+            g.write32(cr3, scratch, c[0]);
+            g.write32(cr3, scratch + 4, Sched.SHUTDOWN_POWEROFF);
+            assertEquals(c[1], call(Hypercall.SCHED_OP, Sched.SCHEDOP_REMOTE_SHUTDOWN, scratch), "domid " + c[0]);
+        }
+        assertFalse(d.isStopped(), "the caller shut down");
+        assertFalse(other.isStopped(), "the other domain shut down");
     }
 
     /**

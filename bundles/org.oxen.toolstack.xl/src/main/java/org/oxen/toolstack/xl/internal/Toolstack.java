@@ -366,7 +366,11 @@ public final class Toolstack implements DomainListener {
         }
     }
 
-    /** The on_* action for how the domain ended. */
+    /**
+     * The on_* action for how the domain ended (xl's handle_domain_death): a shutdown code no
+     * reason names (SCHEDOP_shutdown accepts any, as Xen's domain_shutdown takes (u8)reason)
+     * destroys the domain.
+     */
     static LifecycleAction action(DomainEvent e, PvDomainSpec spec) {
         if (e.type() == DomainEvent.Type.CRASHED) {
             return spec.onCrash();
@@ -375,12 +379,17 @@ public final class Toolstack implements DomainListener {
             case "poweroff" -> spec.onPoweroff();
             case "reboot" -> spec.onReboot();
             case "crash", "watchdog" -> spec.onCrash();
-            default -> LifecycleAction.PRESERVE; // suspend, soft_reset: left for the user
+            case "suspend", "soft_reset" -> LifecycleAction.PRESERVE; // left for the user
+            default -> LifecycleAction.DESTROY; // "code N"
         };
     }
 
     private synchronized void apply(DomainEvent e, Record r) {
         LifecycleAction action = action(e, r.plan.spec());
+        if (e.type() == DomainEvent.Type.SHUTDOWN && e.detail().startsWith("code ")) {
+            log.println("xl: domain '" + e.name() + "': unknown shutdown reason " + e.detail()
+                    + ". Destroying domain.");
+        }
         if (action == LifecycleAction.PRESERVE || r.destroyedByUser) {
             return;
         }

@@ -106,6 +106,16 @@ class XlFormatTest {
                 "hypervisor error"), spec));
         assertEquals(LifecycleAction.PRESERVE, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
                 "suspend"), spec));
+        // a code no reason names (SCHEDOP_shutdown takes any (u8) reason): xl's handle_domain_death
+        // destroys the domain whatever the on_* keys say ("Unknown shutdown reason code %d. Destroying domain.")
+        PvDomainSpec keep = new PvDomainSpec("a", "k", "", 16, 16, 1, 1, null, LifecycleAction.PRESERVE,
+                LifecycleAction.PRESERVE, LifecycleAction.PRESERVE, List.of());
+        assertEquals(LifecycleAction.DESTROY, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "code 6"), keep));
+        assertEquals(LifecycleAction.DESTROY, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "code 200"), keep));
+        assertEquals(LifecycleAction.PRESERVE, Toolstack.action(new DomainEvent(DomainEvent.Type.SHUTDOWN, 1, "a",
+                "soft_reset"), keep));
     }
 
     @Test

@@ -65,7 +65,7 @@ final class CallbackHypercalls {
                 }
             }
             case Callback.CALLBACKOP_UNREGISTER: {
-                int type = g.read16(cr3, arg);
+                int type = g.read32(cr3, arg) & 0xFFFF; // the whole struct {type, _unused} is copied
                 switch (type) {
                     case Callback.CALLBACKTYPE_NMI:
                         pv.setNmiCallback(0);

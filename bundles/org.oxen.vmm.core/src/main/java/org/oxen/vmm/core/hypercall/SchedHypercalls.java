@@ -6,8 +6,6 @@ import static org.oxen.vmm.core.hypercall.Args.EPERM;
 import static org.oxen.vmm.core.hypercall.Args.ESRCH;
 
 import org.oxen.vmm.abi.Sched;
-import org.oxen.vmm.abi.SharedInfo;
-import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.VcpuImpl;
 
 /** sched_op and sched_op_compat: yield, block, shutdown (reason recorded). */
@@ -34,10 +32,13 @@ final class SchedHypercalls {
                 v.domain().setShutdownCode(s.guest().read32(cr3, arg));
                 return 0;
             case Sched.SCHEDOP_REMOTE_SHUTDOWN: {
+                // rcu_lock_domain_by_id (DOMID_SELF names no domain: -ESRCH), then
+                // xsm_schedop_shutdown(XSM_DM_PRIV): a guest is privileged for no domain, itself
+                // included (-EPERM); only Domain-0 (the Java host, domid 0) shuts others down
+                // (Domains.shutdown)
                 int domid = s.guest().read16(cr3, arg);
                 s.guest().read32(cr3, arg + 4);
-                if (domid == Xen.DOMID_SELF || domid == v.domain().id()) return EINVAL;
-                return s.domain(domid) == null ? ESRCH : EPERM;
+                return domid == 0 || s.domain(domid) != null ? EPERM : ESRCH;
             }
             case Sched.SCHEDOP_POLL:
                 return poll(v, arg);
@@ -75,7 +76,6 @@ final class SchedHypercalls {
         return 0;
     }
 
-    /** domain_shutdown(d, (u8)reason): any reason is accepted (Xen truncates it to 8 bits). */
     /** struct sched_poll (i386): ports handle, nr_ports, uint64 timeout (absolute system time, 0 = none). */
     static final int POLL_PORTS = 0, POLL_NR_PORTS = 4, POLL_TIMEOUT = 8, POLL_MAX_PORTS = 128;
 
@@ -109,6 +109,7 @@ final class SchedHypercalls {
         return 0;
     }
 
+    /** domain_shutdown(d, (u8)reason): any reason is accepted (Xen truncates it to 8 bits). */
     private long shutdown(VcpuImpl v, int reason) {
         v.domain().shutdown(reason);
         v.endSlice = true;

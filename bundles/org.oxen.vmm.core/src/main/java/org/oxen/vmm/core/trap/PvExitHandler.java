@@ -16,8 +16,10 @@ import org.oxen.x86.cpu.X86Cpu;
 /**
  * A PV vcpu's way into the hypervisor (Xen's entry.S + traps.c): every exception and every
  * INT n leaves the emulator and comes here. INT 0x82 from ring 1 is a hypercall; other INT n
- * and INT3/INTO are bounced when the trap table's DPL allows them, else #GP(vector*8+2) as the
- * hardware would; exceptions are bounced (#PF with CR2, #NM after fpu_taskswitch, #UD with the
+ * are bounced when the trap table's DPL allows them, else #GP(vector*8+2) (do_general_protection's
+ * "INT n" trick: Xen's IDT gates are DPL 0); INT3, INTO, INT1 and {@code int $3}/{@code int $4}
+ * are bounced whatever the trap table's DPL (Xen's gates for #BP and #OF are DPL 3 and do_int3 /
+ * do_trap inject them as exceptions; INT1 is do_debug's); exceptions are bounced (#PF with CR2, #NM after fpu_taskswitch, #UD with the
  * forced-emulation prefix emulated); the guest kernel has no IDT of its own in the CPU (IDTR
  * limit 0), so nothing is ever delivered behind the hypervisor's back.
  */
@@ -93,10 +95,11 @@ public final class PvExitHandler implements ExitHandler {
                 if ((exit.vector() == 1 || exit.vector() == 3) && debuggerTakes(cpu, exit)) return;
                 if (exit.nextEip() != exit.eip() && (exit.vector() == 1 || exit.vector() == 3 || exit.vector() == 4)) {
                     // INT1 / INT3 / INTO as a trap exit: the instruction, not a fault
-                    oneByteInt(cpu, exit.vector(), exit.eip(), exit.nextEip());
+                    oneByteTrap(exit.vector(), exit.nextEip());
                     return;
                 }
-                exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address());
+                exception(cpu, exit.vector(), exit.errorCode(), exit.eip(), exit.address(),
+                        (cpu.eflags() & TrapBouncer.EFLAGS_TF) != 0);
                 return;
             default:
                 v.domain().crash("unexpected exit " + exit);
@@ -119,11 +122,16 @@ public final class PvExitHandler implements ExitHandler {
             return;
         }
         TrapInfo ti = PvVcpu.of(v).trap(vector);
-        if (ti != null && ti.address() != 0 && ti.dpl() >= cpl) {
+        if (isXenSoftwareGate(vector) || (ti != null && ti.address() != 0 && ti.dpl() >= cpl)) {
             bouncer.bounce(v, vector, -1, nextEip, 0);
         } else {
             bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
         }
+    }
+
+    /** #BP and #OF: Xen's own IDT gates are DPL 3 (set_swint_gate), so no guest DPL applies. */
+    private static boolean isXenSoftwareGate(int vector) {
+        return vector == 3 || vector == 4;
     }
 
     /**
@@ -160,10 +168,19 @@ public final class PvExitHandler implements ExitHandler {
         return true;
     }
 
-    private void exception(X86Cpu cpu, int vector, int error, int eip, int address) {
+    /**
+     * An exception exit: emulated where Xen emulates (the forced-emulation CPUID on #UD, #NM
+     * under the virtual TS, privileged instructions on #GP(0), writable page tables and the
+     * lazy LDT on #PF), else bounced. {@code singleStep}: EFLAGS.TF was set when the instruction
+     * began, so one the hypervisor completes ends in its single-step #DB.
+     */
+    private void exception(X86Cpu cpu, int vector, int error, int eip, int address, boolean singleStep) {
         switch (vector) {
             case 6:
-                if (forcedEmulation(cpu, eip)) return;
+                if (forcedEmulation(cpu, eip)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 break;
             case 7:
                 if (PvVcpu.of(v).virtualTs()) {
@@ -179,7 +196,10 @@ public final class PvExitHandler implements ExitHandler {
             case 13:
                 if (error >= 0 && (error & 2) != 0 && oneByteInt(cpu, eip)) return;
                 if (error == 0 && cpu.cpl() == 3 && sysenter(cpu, eip)) return;
-                if (error == 0 && privileged.emulate(v, cpu, eip)) return;
+                if (error == 0 && privileged.emulate(v, cpu, eip)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 break;
             case 14: {
                 org.oxen.vmm.core.paging.ShadowPaging sh = v.domain().shadow;
@@ -191,7 +211,10 @@ public final class PvExitHandler implements ExitHandler {
                     if (r < 0) return;
                     error = (int) r;
                 }
-                if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) return;
+                if (hypercalls.emulatePageTableWrite(v, cpu, eip, error, address)) {
+                    emulated(cpu, singleStep);
+                    return;
+                }
                 // a supervisor access to this vcpu's LDT area: the LDT page is mapped lazily (Xen's
                 // handle_gdt_ldt_mapping_fault); if it cannot be, the guest sees a #PF at its LDT address
                 int off = address - DomainMemory.ldtVirt(v.id());
@@ -207,6 +230,20 @@ public final class PvExitHandler implements ExitHandler {
         bouncer.bounce(v, vector, error, eip, address);
     }
 
+    private static final int DR6_B0_B3 = 0xF, DR6_BS = 0x4000;
+
+    /**
+     * After an instruction the hypervisor completed for the guest (EIP already past it): if
+     * TF was set when it began, the single-step trap the hardware would have taken, as Xen's
+     * pv_emul_instruction_done and the emulator's retire.pending_dbg inject it: DR6 merged as
+     * x86_merge_dr6 (B0-B3 cleared, BS set) and #DB bounced with EIP after the instruction.
+     */
+    private void emulated(X86Cpu cpu, boolean singleStep) {
+        if (!singleStep) return;
+        cpu.setDr(6, (cpu.dr(6) & ~DR6_B0_B3) | DR6_BS);
+        bouncer.bounce(v, 1, -1, cpu.eip(), 0);
+    }
+
     /**
      * INT3 / INTO / INT1 that reached the empty IDT (a CPU without trap exits for them reports
      * #GP with the IDT bit): recognize the opcode and treat them as the interrupts they are.
@@ -219,21 +256,19 @@ public final class PvExitHandler implements ExitHandler {
             return false;
         }
         switch (b) {
-            case 0xCC: oneByteInt(cpu, 3, eip, eip + 1); return true;
-            case 0xCE: oneByteInt(cpu, 4, eip, eip + 1); return true;
-            case 0xF1: oneByteInt(cpu, 1, eip, eip + 1); return true;
+            case 0xCC: oneByteTrap(3, eip + 1); return true;
+            case 0xCE: oneByteTrap(4, eip + 1); return true;
+            case 0xF1: oneByteTrap(1, eip + 1); return true;
             default: return false;
         }
     }
 
-    /** A one-byte INT: gated by the trap table's DPL like INT n (INT1 is not), a trap (EIP after it). */
-    private void oneByteInt(X86Cpu cpu, int vector, int eip, int nextEip) {
-        TrapInfo ti = PvVcpu.of(v).trap(vector);
-        if (vector == 1 || (ti != null && ti.address() != 0 && ti.dpl() >= cpu.cpl())) {
-            bouncer.bounce(v, vector, -1, nextEip, 0);
-        } else {
-            bouncer.bounce(v, 13, vector << 3 | 2, eip, 0);
-        }
+    /**
+     * A one-byte INT (INT3, INTO, INT1): a trap (EIP after it) bounced whatever the trap table's
+     * DPL, as Xen's do_int3, do_trap and do_debug inject them.
+     */
+    private void oneByteTrap(int vector, int nextEip) {
+        bouncer.bounce(v, vector, -1, nextEip, 0);
     }
 
     /** ud2a; "xen"; cpuid: emulate CPUID with the PV view and skip the prefix. */

@@ -63,7 +63,11 @@ public final class TrapBouncer {
      * Builds a frame that returns to {@code oldCs:returnEip} with stack {@code oldSs:oldEsp}
      * (from ring 3: the SYSENTER entry gives null ones, as Xen's sysenter_entry) and enters
      * {@code cs:eip} in the guest kernel. The saved EFLAGS has IF = !upcall mask and, under
-     * VMASST_TYPE_architectural_iopl, the virtual IOPL (compat_create_bounce_frame).
+     * VMASST_TYPE_architectural_iopl, the virtual IOPL (compat_create_bounce_frame). The
+     * handler's selector is checked as Xen's return to it checks it: a null one crashes the
+     * domain; any other the vcpu cannot load (beyond its GDT, Xen's own, not present, DPL 0)
+     * leaves the frame written and enters the failsafe callback from the handler's state, as
+     * Xen's faulting iret does (compat_failsafe_callback); without one the domain crashes.
      */
     public boolean deliver(VcpuImpl v, int cs, int eip, boolean maskEvents, int error, int returnEip, int oldCs,
             int oldSs, int oldEsp, String what) {
@@ -73,8 +77,8 @@ public final class TrapBouncer {
         int eflags = (cpu.eflags() & ~(EFLAGS_IF | EFLAGS_IOPL)) | (mask == 0 ? EFLAGS_IF : 0)
                 | PvVcpu.of(v).eflagsIopl();
         SegmentState newCs = PvVcpu.of(v).segmentFor(fixRpl(cs), true);
-        if (newCs == null) {
-            v.domain().crash(String.format("bad handler code selector 0x%04x for %s", cs, what));
+        if (newCs == null && (cs & ~3) == 0) { // compat_create_bounce_frame: compat_bounce_null_selector
+            v.domain().crash(String.format("null handler code selector 0x%04x for %s", cs, what));
             return false;
         }
         int cr3 = cpu.cr(3);
@@ -114,13 +118,21 @@ public final class TrapBouncer {
         if (maskEvents) {
             v.setUpcallMask(1);
         }
-        cpu.setSegment(X86Cpu.CS, newCs);
+        int handlerEflags = (cpu.eflags() & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM)) | EFLAGS_IF;
         if (newSs != null) {
             cpu.setSegment(X86Cpu.SS, newSs);
         }
+        if (newCs == null) {
+            // Xen writes the frame, then its return to the handler faults on the selector and
+            // enters the failsafe callback from the handler's state (compat_failsafe_callback)
+            cpu.setGpr(X86Cpu.ESP, esp);
+            return failsafe(v, eip, fixRpl(cs), handlerEflags, esp, cpu.segment(X86Cpu.SS).selector, esp,
+                    String.format("unusable handler code selector 0x%04x for %s", fixRpl(cs), what));
+        }
+        cpu.setSegment(X86Cpu.CS, newCs);
         cpu.setGpr(X86Cpu.ESP, esp);
         cpu.setEip(eip);
-        cpu.setEflags((cpu.eflags() & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM)) | EFLAGS_IF);
+        cpu.setEflags(handlerEflags);
         return true;
     }
 
@@ -248,6 +260,7 @@ public final class TrapBouncer {
         if (kss != null) cpu.setSegment(X86Cpu.SS, kss);
         cpu.setGpr(X86Cpu.ESP, stack);
         cpu.setEip(PvVcpu.of(v).failsafeEip());
+        cpu.setEflags((cpu.eflags() & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM)) | EFLAGS_IF);
         if ((PvVcpu.of(v).failsafeFlags() & org.oxen.vmm.abi.Callback.CALLBACKF_MASK_EVENTS) != 0) v.setUpcallMask(1);
         return true;
     }

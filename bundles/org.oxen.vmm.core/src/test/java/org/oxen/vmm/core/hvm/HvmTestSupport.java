@@ -11,18 +11,18 @@ import org.oxen.x86.dev.rtc.RtcFactory;
 import org.oxen.x86.dev.uart.UartFactory;
 
 /** A hypervisor without OSGi that knows the PC device bundles' factories, as the component binds them. */
-final class HvmTestSupport {
+public final class HvmTestSupport {
 
     private HvmTestSupport() {
     }
 
-    static Vmm vmm(int mib, int pcpus) {
+    public static Vmm vmm(int mib, int pcpus) {
         Vmm vmm = new Vmm((long) mib << 20, pcpus);
         withDevices(vmm);
         return vmm;
     }
 
-    static Vmm withDevices(Vmm vmm) {
+    public static Vmm withDevices(Vmm vmm) {
         vmm.addDeviceFactory("pic", new PicFactory());
         vmm.addDeviceFactory("pit", new PitFactory());
         vmm.addDeviceFactory("rtc", new RtcFactory());
