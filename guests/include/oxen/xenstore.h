@@ -85,6 +85,9 @@ size_t xs_raw_bytes(const void *bytes, size_t len);
 int xs_raw_reply(uint32_t *req_id, uint32_t *rtype, uint64_t timeout_ns);
 
 /* ---- control/shutdown (lib/pv/shutdown.c) ----------------------------- */
+/* The token of its watch (a program waiting on other watches too polls it with
+ * xs_read_watch_token and hands the event to shutdown_event). */
+#define SHUTDOWN_WATCH_TOKEN "oxen-kit-shutdown"
 /* Announces control/feature-poweroff and -reboot ("1") and watches
  * control/shutdown. */
 int shutdown_watch_init(void);

@@ -10,7 +10,7 @@
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
 
-#define TOKEN "oxen-kit-shutdown"
+#define TOKEN SHUTDOWN_WATCH_TOKEN
 
 int shutdown_watch_init(void)
 {

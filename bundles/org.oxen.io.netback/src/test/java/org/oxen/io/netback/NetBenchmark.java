@@ -42,6 +42,75 @@ class NetBenchmark {
         }
     }
 
+    /**
+     * The kit's C netfront (netecho in real domains) guest↔guest, beside host loopback UDP in
+     * the same run: one echo in flight (64 bytes), then 64 in flight (1,400 bytes). The guest
+     * measures with its own clock (real time).
+     */
+    @Test
+    void kitGuestsBesideHostLoopback() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            org.oxen.vmm.api.Domain server = bed.kitDomain("kitsrv", 0x00163e000010L, TinyIp.ip(10, 0, 0, 10), "");
+            KitNetfrontTest.awaitLine(server, "netecho: device/vif/0 is");
+            int n = 0;
+            for (String run : new String[] { "count=3000 window=1 size=64", "count=30000 window=64 size=1400" }) {
+                for (int round = 0; round < 2; round++) {
+                    n++;
+                    org.oxen.vmm.api.Domain c = bed.kitDomain("kitc" + n, 0x00163e000010L + n, TinyIp.ip(10, 0, 0, 10 + n),
+                            "udp=10.0.0.10 " + run);
+                    if (!c.awaitShutdown(600, TimeUnit.SECONDS)) throw new AssertionError(c.consoleOutput());
+                    String line = c.consoleOutput().lines().filter(l -> l.startsWith("netecho: udp 10.0.0.10:")).findFirst()
+                            .orElseThrow(() -> new AssertionError(c.consoleOutput()));
+                    System.out.printf("kit guest-guest %s%s: %s%n", run, round == 0 ? " (warm-up)" : "",
+                            line.substring("netecho: udp 10.0.0.10: ".length()));
+                    bed.vmm.destroy(c.id());
+                }
+            }
+            for (int round = 0; round < 2; round++) {
+                String tag = round == 0 ? " (warm-up)" : "";
+                loopback("host loopback UDP echo, 1 in flight, 64-byte payload (java.net)" + tag, 3000);
+                loopbackRate("host loopback UDP echo, 64 in flight, 1400-byte payload (java.net)" + tag, 30_000);
+            }
+        }
+    }
+
+    static void loopbackRate(String what, int n) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (DatagramSocket echo = new DatagramSocket(0, lo); DatagramSocket client = new DatagramSocket(0, lo)) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[2048];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    while (true) {
+                        p.setLength(buf.length);
+                        echo.receive(p);
+                        echo.send(p);
+                    }
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            client.setSoTimeout(5000);
+            byte[] out = new byte[1400], in = new byte[2048];
+            DatagramPacket rx = new DatagramPacket(in, in.length);
+            long t0 = System.nanoTime();
+            int sent = 0, got = 0;
+            while (got < n) {
+                while (sent < n && sent - got < 64) {
+                    client.send(new DatagramPacket(out, out.length, lo, echo.getLocalPort()));
+                    sent++;
+                }
+                rx.setLength(in.length);
+                client.receive(rx);
+                got++;
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("%-72s %8.0f echoes/s, %6.1f MB/s each way%n", what, n / s, n * 1400 / s / 1e6);
+        }
+    }
+
     static void rtt(String what, NetTestbed.Host ha, long macB, int ipB, int n) throws Exception {
         Semaphore s = new Semaphore(0);
         ha.ip().onUdp(d -> s.release());

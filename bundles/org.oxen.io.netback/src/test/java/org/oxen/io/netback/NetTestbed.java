@@ -46,6 +46,7 @@ final class NetTestbed implements AutoCloseable {
     NetTestbed(java.util.function.LongSupplier clock) throws Exception {
         vmm = new Vmm(128L << 20, 2);
         xenstored = new XenstoreComponent(vmm.eventChannels());
+        vmm.addIntroducer(xenstored); // kit guests speak xenstore on their store ring
         toolstack = xenstored.connect();
         switches = new Switches();
         netback = new Netback(switches, clock);
@@ -63,6 +64,17 @@ final class NetTestbed implements AutoCloseable {
         return new FrontendDomain((DomainImpl) d, vmm.pool().ram());
     }
 
+    /**
+     * A domain running the kit's {@code netecho} (its C netfront and IP layer) on vif 0 with
+     * {@code mac} on xenbr0; {@code args} after {@code ip=}.
+     */
+    Domain kitDomain(String name, long mac, int ip, String args) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "netecho"))
+                .memoryMiB(16).cmdline("ip=" + TinyIp.ipString(ip) + " " + args).build());
+        createVif(d.id(), 0, mac, "xenbr0", null);
+        return d;
+    }
+
     static String fe(int domid, int devid) {
         return "/local/domain/" + domid + "/device/vif/" + devid;
     }
@@ -75,6 +87,11 @@ final class NetTestbed implements AutoCloseable {
     void createVif(int domid, int devid, long mac, String bridge, String rate) throws Exception {
         String fe = fe(domid, devid), be = be(domid, devid);
         XenstoreTransaction t = toolstack.transaction();
+        // the directories' permissions first (libxl's order): a kit guest owns its frontend nodes
+        t.mkdir(fe);
+        t.setPermissions(fe, List.of("n" + domid, "r0"));
+        t.mkdir(be);
+        t.setPermissions(be, List.of("n0", "r" + domid));
         t.write(fe + "/backend", be);
         t.write(fe + "/backend-id", "0");
         t.write(fe + "/state", "1");

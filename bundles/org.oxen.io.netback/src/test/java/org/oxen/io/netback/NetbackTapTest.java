@@ -113,4 +113,56 @@ class NetbackTapTest {
             assertEquals(55, replies);
         }
     }
+
+    /**
+     * The same through the kit's C netfront: the host's real {@code ping} and UDP reach a guest
+     * running {@code netecho}, whose own counts agree when xl shutdown's poweroff ends it.
+     */
+    @Test
+    void theHostPingsAKitGuestAndItEchoesUdpThroughTheTapUplink() throws Exception {
+        StringBuilder why = new StringBuilder();
+        Assumptions.assumeTrue(canRun(why), () -> "NetbackTapTest cannot run: " + why);
+        String ns = "oxen-kit-" + ProcessHandle.current().pid();
+        String ifname = "oxkit" + (ProcessHandle.current().pid() % 100000);
+        try (NetTestbed bed = new NetTestbed()) {
+            Bridge br = bed.switches.bridge("xenbr0");
+            Path pcap = Path.of("target", "netback-tap-kit.pcap");
+            br.startCapture(pcap);
+            org.oxen.vmm.api.Domain kit = bed.kitDomain("tapkit", 0x00163e007703L, TinyIp.ip(10, 78, 0, 2), "");
+            KitNetfrontTest.awaitLine(kit, "netecho: device/vif/0 is 10.78.0.2");
+            run(10, "ip", "netns", "add", ns);
+            try (Uplink tap = bed.switches.tap("xenbr0", ifname)) {
+                run(10, "ip", "link", "set", ifname, "netns", ns);
+                run(10, "ip", "netns", "exec", ns, "ip", "addr", "add", "10.78.0.1/24", "dev", ifname);
+                run(10, "ip", "netns", "exec", ns, "ip", "link", "set", ifname, "up");
+
+                List<String> ping = run(60, "ip", "netns", "exec", ns, "ping", "-c", "10", "-i", "0.2", "-W", "5", "10.78.0.2");
+                assertTrue(ping.stream().anyMatch(l -> l.contains("10 packets transmitted, 10 received")), String.join("\n", ping));
+                String py = "import socket\n"
+                        + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                        + "s.settimeout(5)\n"
+                        + "ok = 0\n"
+                        + "for i in range(200):\n"
+                        + "    m = ('oxen kit %d ' % i).encode() * (1 + i % 90)\n"
+                        + "    s.sendto(m, ('10.78.0.2', 7))\n"
+                        + "    d, a = s.recvfrom(2048)\n"
+                        + "    ok += d == m and a == ('10.78.0.2', 7)\n"
+                        + "print('echoed', ok)\n";
+                assertEquals(List.of("echoed 200"), run(120, "ip", "netns", "exec", ns, "python3", "-c", py));
+                List<String> rtt = run(60, "ip", "netns", "exec", ns, "ping", "-q", "-c", "50", "-i", "0.01", "10.78.0.2");
+                System.out.println("netback tap: host->kit guest " + rtt.get(rtt.size() - 1));
+            } finally {
+                br.stopCapture();
+                new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
+            }
+            KitNetfrontTest.poweroff(bed, kit);
+            String out = KitNetfrontTest.passed(kit);
+            assertTrue(out.contains("60 pings answered, 200 udp echoed, 0 bad checksums"), out);
+            List<String> lines = CaptureReader.tcpdump(pcap);
+            assertEquals(60, lines.stream().filter(l -> l.contains("10.78.0.2 > 10.78.0.1: ICMP echo reply")).count(),
+                    String.join("\n", lines.subList(0, Math.min(30, lines.size()))));
+            assertEquals(200, lines.stream().filter(l -> l.contains("10.78.0.2.7 > 10.78.0.1.")).count());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("Reply 10.78.0.2 is-at 00:16:3e:00:77:03")), "the kit's ARP reply");
+        }
+    }
 }

@@ -104,6 +104,10 @@ class XlNetworkTest {
         assertEquals(Optional.of("vif"), xs.read(be0 + "/type"));
         assertEquals(Optional.of("25000,20000"), xs.read(be0 + "/rate"), "10 Mb/s over 20 ms, as libxl writes it");
         assertEquals(List.of("n0", "r" + id), xs.permissions(be0));
+        // ... and their nodes, made after them, take them: the domain owns its frontend's nodes
+        assertEquals(List.of("n" + id, "r0"), xs.permissions(fe0 + "/state"));
+        assertEquals(List.of("n" + id, "r0"), xs.permissions(fe0 + "/mac"));
+        assertEquals(List.of("n0", "r" + id), xs.permissions(be0 + "/mac"));
         // netback, bound by xenbus: its features, the hotplug script's status, InitWait
         awaitNode(be0 + "/state", Optional.of("2"));
         assertEquals(Optional.of("1"), xs.read(be0 + "/feature-rx-copy"));

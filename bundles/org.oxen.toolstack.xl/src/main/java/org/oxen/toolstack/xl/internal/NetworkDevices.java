@@ -87,6 +87,13 @@ final class NetworkDevices {
                 }
                 String fe = frontend(domid, devid), be = backend(domid, devid);
                 XenstoreTransaction t = c.transaction();
+                // each directory's permissions before its nodes, as libxl__device_generic_add does (a
+                // node takes its parent's permissions when it is made): the domain owns its frontend
+                // directory's nodes and reads the backend's (state, feature-*)
+                t.mkdir(fe);
+                t.setPermissions(fe, List.of("n" + domid, "r0"));
+                t.mkdir(be);
+                t.setPermissions(be, List.of("n0", "r" + domid));
                 t.write(fe + "/backend", be);
                 t.write(fe + "/backend-id", "0");
                 t.write(fe + "/state", "1");
@@ -94,7 +101,6 @@ final class NetworkDevices {
                 t.write(fe + "/mac", mac);
                 t.write(fe + "/mtu", Integer.toString(spec.mtu()));
                 t.write(fe + "/trusted", "1");
-                t.setPermissions(fe, List.of("n" + domid, "r0"));
                 t.write(be + "/frontend", fe);
                 t.write(be + "/frontend-id", Integer.toString(domid));
                 t.write(be + "/online", "1");
@@ -109,7 +115,6 @@ final class NetworkDevices {
                 if (spec.ip() != null) t.write(be + "/ip", spec.ip());
                 if (spec.vifname() != null) t.write(be + "/vifname", spec.vifname());
                 if (spec.rateNode() != null) t.write(be + "/rate", spec.rateNode());
-                t.setPermissions(be, List.of("n0", "r" + domid));
                 if (t.commit()) {
                     return new VifSpec(devid, mac, spec.bridge(), spec.rateBytesPerInterval(), spec.rateIntervalUsecs(),
                             spec.ip(), spec.mtu(), spec.vifname());

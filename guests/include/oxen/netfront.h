@@ -1,0 +1,84 @@
+/*
+ * netfront.h -- the kit's network frontend (lib/pv/netfront.c): a vif's tx and
+ * rx rings to its backend with the handshake of Mini-OS's netfront.c, and
+ * reconnection when the backend goes away and comes back (a netback hot-swap).
+ * PV only.
+ *
+ * Frames are Ethernet frames of at most NETFRONT_MAX_FRAME bytes, one slot
+ * each (no scatter-gather, no offloads: the frontend says feature-no-csum-offload
+ * and computes its checksums). netfront_send() copies a frame into one of the
+ * frontend's tx buffers and puts it on the ring; netfront_poll() takes the
+ * backend's responses: tx buffers come free, received frames go to the
+ * receive callback (which may send) and their buffers are posted again. A
+ * frame sent but unanswered when the backend leaves is sent again on the new
+ * rings, in the order first sent. When the toolstack removes the device
+ * (xl network-detach: online 0, Closing, the directories removed) the frontend
+ * closes for good: sends fail with -XEN_ENODEV, waits only sleep.
+ * Not thread-safe: one vcpu drives a device.
+ */
+#ifndef OXEN_NETFRONT_H
+#define OXEN_NETFRONT_H
+
+#include <kit.h>
+#include <oxen/netif.h>
+#include <oxen/xenbus.h>
+
+#define NETFRONT_RX_BUFS 64             /* rx requests posted (a page each) */
+#define NETFRONT_TX_BUFS 64             /* frames in flight (half a page each) */
+#define NETFRONT_MAX_FRAME 1514         /* MTU 1500 + the Ethernet header */
+
+struct netfront;
+typedef void (*netfront_receive_t)(struct netfront *nf, const uint8_t *frame, unsigned len, void *data);
+
+struct netfront {
+    struct xenbus_device dev;
+    unsigned slot;                      /* which of the kit's static buffer sets */
+    uint8_t mac[6];                     /* the toolstack's mac (the frontend's own node) */
+    netfront_receive_t receive;
+    void *data;
+    int connected;
+    int gone;                           /* the toolstack removed the device (online 0, or the directories went) */
+    /* the rings */
+    struct netif_tx_front_ring tx;
+    struct netif_rx_front_ring rx;
+    grant_ref_t tx_ring_ref, rx_ring_ref;
+    evtchn_port_t port;
+    volatile uint32_t events;
+    grant_ref_t rx_gref[NETFRONT_RX_BUFS];
+    /* tx buffers: free, queued (waiting for a ring) or on the ring */
+    uint8_t tx_state[NETFRONT_TX_BUFS];
+    uint16_t tx_len[NETFRONT_TX_BUFS];
+    uint32_t tx_seq[NETFRONT_TX_BUFS];  /* first-send order, for resending */
+    grant_ref_t tx_gref[NETFRONT_TX_BUFS];
+    uint32_t next_seq;
+    /* counts */
+    uint32_t tx_packets, tx_errors, tx_full, rx_packets, rx_errors, resent, reconnects, kicks;
+};
+
+/* The handshake for the frontend directory node ("device/vif/0"), waiting up
+ * to timeout_ns for the directory and for the backend to connect; received
+ * frames go to receive(nf, frame, len, data). 0, or -1 with the reason printed. */
+int netfront_init(struct netfront *nf, const char *node, netfront_receive_t receive, void *data,
+                  uint64_t timeout_ns);
+
+/* Copies frame (14..NETFRONT_MAX_FRAME bytes) into a tx buffer and puts it on
+ * the ring, notifying the backend if it asked: 0; -XEN_EAGAIN when every tx
+ * buffer is in flight (poll, then again); -XEN_EINVAL for a bad length;
+ * -XEN_ENODEV once the device was removed. While
+ * the device reconnects the frame waits for the new rings. */
+int netfront_send(struct netfront *nf, const void *frame, unsigned len);
+/* Takes the responses there are (tx buffers freed, frames delivered, rx
+ * buffers posted again); reconnects if the backend left Connected. Returns
+ * the responses taken. */
+unsigned netfront_poll(struct netfront *nf);
+/* Polls; with nothing taken, sleeps until an event arrives (of the device or
+ * another: the xenstore ring's, a timer) or deadline_ns (guest time), once.
+ * Returns the responses taken. */
+unsigned netfront_wait(struct netfront *nf, uint64_t deadline_ns);
+/* Frames sent and not yet answered (or waiting for a ring). */
+unsigned netfront_tx_inflight(struct netfront *nf);
+
+/* Closing -> Closed with the backend following, every grant ended. */
+void netfront_shutdown(struct netfront *nf);
+
+#endif
