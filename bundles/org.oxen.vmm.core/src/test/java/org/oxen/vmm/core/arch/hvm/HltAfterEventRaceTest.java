@@ -12,14 +12,7 @@ import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
-import org.oxen.x86.dev.debugcon.DebugConFactory;
-import org.oxen.x86.dev.ioapic.IoApicFactory;
-import org.oxen.x86.dev.lapic.LapicFactory;
-import org.oxen.x86.dev.pci.PciFactory;
-import org.oxen.x86.dev.pic.PicFactory;
-import org.oxen.x86.dev.pit.PitFactory;
-import org.oxen.x86.dev.rtc.RtcFactory;
-import org.oxen.x86.dev.uart.UartFactory;
+import org.oxen.vmm.core.hvm.HvmTestSupport;
 
 /**
  * A lost wake-up in an HVM vcpu's HLT (seen once in CI as XlHvmDomainTest's xenhvm never
@@ -34,15 +27,7 @@ class HltAfterEventRaceTest {
 
     @Test
     void anUpcallPendingBehindALowCallbackLineKeepsAHaltedVcpuAwake() throws Exception {
-        Vmm vmm = new Vmm(64L << 20, 1);
-        vmm.addDeviceFactory("pic", new PicFactory());
-        vmm.addDeviceFactory("pit", new PitFactory());
-        vmm.addDeviceFactory("rtc", new RtcFactory());
-        vmm.addDeviceFactory("uart", new UartFactory());
-        vmm.addDeviceFactory("debugcon", new DebugConFactory());
-        vmm.addDeviceFactory("pci", new PciFactory());
-        vmm.addDeviceFactory("ioapic", new IoApicFactory());
-        vmm.addDeviceFactory("lapic", new LapicFactory());
+        Vmm vmm = HvmTestSupport.vmm(64, 1);
         try {
             DomainImpl d = (DomainImpl) vmm.create(DomainConfig.builder("hlt-race").type(DomainType.HVM)
                     .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hello")).memoryMiB(16).startPaused(true).build());
