@@ -510,6 +510,11 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         }
 
         @Override
+        public void awaitStopped(DomainImpl d) {
+            sched.cpupools().awaitStopped(d);
+        }
+
+        @Override
         public int version() {
             return VERSION;
         }

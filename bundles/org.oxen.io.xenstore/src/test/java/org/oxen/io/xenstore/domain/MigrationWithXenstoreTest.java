@@ -40,9 +40,6 @@ class MigrationWithXenstoreTest {
 
     /** To the same runtime (xl migrate to localhost): the target is built while the source is still there. */
     @Test
-    @org.junit.jupiter.api.Disabled("known bug, about 1 run in 4: after a migration to the same hypervisor the resumed"
-            + " counter keeps counting but never acts on the poweroff written to its control/shutdown (its re-sent"
-            + " watch or the watch event is lost); left for the next session, see issue 20's note")
     void toTheSameHypervisor() throws Exception {
         Vmm a = new Vmm(64L << 20, 1);
         XenstoreComponent xa = new XenstoreComponent(a.eventChannels());

@@ -45,6 +45,12 @@ public final class DomainSaver {
 
         void logDirtyDisable(DomainImpl d);
 
+        /**
+         * Waits until no vcpu of the (suspended) domain is on a pCPU: its SCHEDOP_shutdown has
+         * returned and its registers are final (the suspend hypercall's result among them).
+         */
+        void awaitStopped(DomainImpl d);
+
         /** The hypervisor's version, major << 16 | minor. */
         int version();
 
@@ -105,6 +111,7 @@ public final class DomainSaver {
     public Saved save(byte[] toolstack) throws IOException {
         long t0 = System.nanoTime();
         checkSuspended(d);
+        host.awaitStopped(d);
         begin(toolstack);
         BitSet all = new BitSet();
         all.set(0, dm.nrPages());
@@ -139,6 +146,10 @@ public final class DomainSaver {
             }
             suspender.suspend();
             checkSuspended(d);
+            // the domain shut down inside its vcpu's hypercall, which may not have returned yet:
+            // its registers are read once it has (else EAX may still hold the hypercall number,
+            // and the guest resumed on the target takes it for "cancelled")
+            host.awaitStopped(d);
             long r0 = System.nanoTime(), b0 = w.bytes(), p0 = pagesSent;
             // suspended: nothing writes any more, so the bitmap is read without re-arming every frame
             send.or(BitSet.valueOf(host.logDirtyPeek(d, dm.nrPages())));
