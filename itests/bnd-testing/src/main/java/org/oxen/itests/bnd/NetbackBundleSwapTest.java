@@ -3,8 +3,6 @@ package org.oxen.itests.bnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,16 +12,9 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 
 /**
@@ -38,46 +29,20 @@ import org.oxen.vmm.api.ShutdownReason;
  * wire at the swaps; the figures (loss, reconnects, frames sent again, the longest swap) are
  * printed.
  */
-class NetbackBundleSwapTest {
+class NetbackBundleSwapTest extends XlSessionTest {
 
     static final int ROUNDS = 20;
     static final int WINDOW = 8;
     static final Pattern PROGRESS = Pattern.compile("netecho: progress sent (\\d+), echoed (\\d+), lost (\\d+)");
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    private GogoSession gogo;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        dir = Files.createTempDirectory("netback-swap-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("nsw-")) gogo.run("xl destroy " + d.name());
-        }
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "nsw-";
     }
 
     private Domain create(String name, String mac, String extra) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:netecho\"\nmemory = 16\n"
-                + "extra = \"" + extra + "\"\non_poweroff = \"preserve\"\non_crash = \"preserve\"\n"
-                + "vif = [ 'mac=" + mac + ", bridge=xenbr0' ]\n");
-        gogo.run("xl create " + cfg);
-        assertEquals(0, gogo.get("xl.status"), gogo.err());
-        return hv.find(name).orElseThrow();
+        return createFromConfig(name, "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"" + extra
+                + "\"\non_poweroff = \"preserve\"\non_crash = \"preserve\"\nvif = [ 'mac=" + mac + ", bridge=xenbr0' ]\n");
     }
 
     private static void await(BooleanSupplier c, java.util.function.Supplier<String> what) throws InterruptedException {

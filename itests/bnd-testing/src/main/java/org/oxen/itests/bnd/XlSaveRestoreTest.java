@@ -13,16 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 
 /**
@@ -33,39 +28,17 @@ import org.oxen.vmm.api.ShutdownReason;
  * receiver (oxen.migration.port) prints its rounds and the domain counts on under its name;
  * a corrupted file is refused and creates nothing.
  */
-class XlSaveRestoreTest {
+class XlSaveRestoreTest extends XlSessionTest {
 
     private static final Pattern COUNT = Pattern.compile("(?m)^counter: (\\d+)\r?$");
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    private GogoSession gogo;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        dir = Files.createTempDirectory("xl-save-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("sv-")) gogo.run("xl destroy " + d.id());
-        }
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "sv-";
     }
 
     private Domain create(String name) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:counter\"\nmemory = 16\n"
-                + "extra = \"count=0 spin=20000 xenstore=1\"\non_poweroff = \"preserve\"\n");
-        xl("xl create " + cfg);
-        return hv.find(name).orElseThrow();
+        return create(name, "guest:counter", 16, "count=0 spin=20000 xenstore=1", null);
     }
 
     private String xl(String line) throws Exception {

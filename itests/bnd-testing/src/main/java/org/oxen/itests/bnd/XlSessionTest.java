@@ -22,10 +22,10 @@ import org.oxen.vmm.api.backend.Xenstore;
 import org.oxen.vmm.api.backend.XenstoreClient;
 
 /**
- * The set-up the block itests share: a Gogo session on the real command processor, a xenstore
+ * The set-up the xl itests share: a Gogo session on the real command processor, a xenstore
  * connection, a temporary directory for images and configs, domains created from xl.cfg text
- * through {@code xl create}, and every domain whose name has the test's prefix destroyed after
- * each test.
+ * through {@code xl create}, and every domain whose name has the test's prefix destroyed (by
+ * id: a migration's --incoming and --migratedaway names included) after each test.
  */
 abstract class XlSessionTest {
 
@@ -58,7 +58,7 @@ abstract class XlSessionTest {
     @AfterEach
     void closeSession() throws Exception {
         for (Domain d : hv.list()) {
-            if (d.name().startsWith(domainPrefix())) gogo.run("xl destroy " + d.name());
+            if (d.name().startsWith(domainPrefix())) gogo.run("xl destroy " + d.id());
         }
         xs.close();
         gogo.close();
@@ -70,10 +70,15 @@ abstract class XlSessionTest {
      * output stays readable), and one disk spec (or null).
      */
     Domain create(String name, String kernel, int memoryMiB, String extra, String disk) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"" + kernel + "\"\nmemory = " + memoryMiB + "\n"
+        return createFromConfig(name, "kernel = \"" + kernel + "\"\nmemory = " + memoryMiB + "\n"
                 + (extra == null ? "" : "extra = \"" + extra + "\"\n") + "on_poweroff = \"preserve\"\n"
                 + (disk == null ? "" : "disk = [ '" + disk + "' ]\n"));
+    }
+
+    /** {@code xl create} of {@code name = "<name>"} and {@code config}'s lines, written to {@link #dir}. */
+    Domain createFromConfig(String name, String config) throws Exception {
+        Path cfg = dir.resolve(name + ".cfg");
+        Files.writeString(cfg, "name = \"" + name + "\"\n" + config);
         gogo.run("xl create " + cfg);
         assertEquals(0, gogo.get("xl.status"), gogo.err());
         return hv.find(name).orElseThrow();
