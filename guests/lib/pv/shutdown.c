@@ -6,6 +6,8 @@
  * and shut down with that reason; on "suspend" (xl save, xl migrate)
  * acknowledge and suspend at once (lib/pv/suspend.c), going on afterwards
  * in the restored domain or in this one if the suspend was cancelled.
+ * A program answers between its own steps (shutdown_poll, shutdown_requested)
+ * or, if it only computes, from the store port's event (shutdown_watch_async).
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
@@ -75,4 +77,18 @@ void shutdown_clean(int reason)
     HYPERVISOR_sched_op(SCHEDOP_shutdown, &r);
     for (;;)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+/* The store port's event hook (lib/pv/xenstore.c): runs with events masked in the upcall that
+ * interrupted the program, so a suspend saves the program mid-computation and it returns there. */
+static void answer_from_event(void)
+{
+    int reason = shutdown_requested();
+    if (reason >= 0)
+        shutdown_clean(reason);
+}
+
+void shutdown_watch_async(void)
+{
+    xs_set_event_hook(answer_from_event);
 }
