@@ -50,7 +50,7 @@ void guest_main(void)
         irq_disable();
         xs_init();
         shutdown_watch_init();
-        shutdown_watch_async();
+        shutdown_watch_async(1);
         irq_enable();
         printf("cpubench: answering control/shutdown while it computes\n");
 #else

@@ -130,6 +130,8 @@ void pv_publish_p2m(void);
  * continues in a new domain (restore, migration), 1 when the suspend was
  * cancelled (the same domain resumed: xl save -c, a failed migration). */
 int pv_suspend(void);
+/* How many times this program resumed in a new domain (restore, migration). */
+extern volatile uint32_t pv_resumes;
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

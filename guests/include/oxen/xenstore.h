@@ -105,12 +105,14 @@ int shutdown_event(const char *token);
 /* Handles only this watch's queued events (a program whose drivers watch other
  * nodes keeps theirs queued), without waiting: the reason, or -1. */
 int shutdown_requested(void);
-/* For a program that computes and never waits on xenstore (cpubench): after
- * shutdown_watch_init, answers control/shutdown from the store port's event upcall
- * while the program runs, as Linux's xenwatch thread preempts a busy task -- suspend
- * (the program goes on where it was interrupted, in the new domain or this one),
- * poweroff and reboot (shutdown_clean). Enable events (irq_enable) for it to run. */
-void shutdown_watch_async(void);
+/* After shutdown_watch_init: answers control/shutdown from the store port's event
+ * upcall too, while the program runs or waits, as Linux's xenwatch thread preempts a
+ * busy task -- a suspend there saves the program where the upcall interrupted it and
+ * it goes on from there (in the new domain or this one). clean=1 (a program that only
+ * computes: cpubench): poweroff and reboot end it at once (shutdown_clean); clean=0: they
+ * are kept for its next shutdown_poll or shutdown_requested. Runs when events are enabled
+ * (irq_enable, or while it blocks in cpu_idle). */
+void shutdown_watch_async(int clean);
 /* Prints RESULT: PASS and shuts down with that reason (never returns). */
 noreturn void shutdown_clean(int reason);
 

@@ -17,9 +17,16 @@
  *          rewrote; in a new domain every event channel is gone, so handlers
  *          are forgotten, xenstore takes its new port and registers its watches
  *          again, and the console finds its new port in start_info.
+ * The grant table's frames are unmapped before and set up again after
+ * (gnttab_suspend/gnttab_resume); in a new domain pv_resumes counts one more,
+ * and split-driver frontends (blkfront) set up their rings again with a new
+ * backend when they next run, resubmitting what was in flight (blkif_recover).
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
+#include <oxen/gnttab.h>
+
+volatile uint32_t pv_resumes;
 
 long pv_unmap_shared_info(void);    /* lib/pv/start.c */
 long pv_map_shared_info(void);
@@ -33,6 +40,7 @@ int pv_suspend(void)
     pv_publish_p2m();
     si->store_mfn = pv_m2p[si->store_mfn];
     si->console.domU.mfn = pv_m2p[si->console.domU.mfn];
+    gnttab_suspend();
     rc = pv_unmap_shared_info();
     CHECK_EQ(rc, 0, "unmap shared_info before the suspend");
 
@@ -46,9 +54,11 @@ int pv_suspend(void)
     rc = pv_map_shared_info();
     CHECK_EQ(rc, 0, "map shared_info after the suspend");
     pv_cur_l3_mfn = pv_virt_to_mfn(pv_cur_l3);
+    gnttab_resume(!cancelled);
     if (!cancelled) {
         evtchn_forget_all();
         pv_publish_p2m();
+        pv_resumes++;               /* drivers reconnect when they next run (blkfront_wait) */
         xs_resume();
     }
     irq_restore(flags);

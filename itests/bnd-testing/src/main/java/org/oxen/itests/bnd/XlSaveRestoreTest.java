@@ -26,7 +26,10 @@ import org.oxen.vmm.api.ShutdownReason;
  * after): the numbers it printed in the saved domain and in the restored one are 1..N with no gap
  * and no repeat; save -c goes on in place; a live migration over TCP to this runtime's own
  * receiver (oxen.migration.port) prints its rounds and the domain counts on under its name;
- * a corrupted file is refused and creates nothing.
+ * a corrupted file is refused and creates nothing. A domain doing verified disk I/O (the kit's
+ * blktest on a raw image) is migrated live mid-I/O and then saved and restored: its disk travels
+ * with it, blkfront reconnects to the new domain's backend and resubmits what was in flight, and
+ * every pass after reads back and verifies every block.
  */
 class XlSaveRestoreTest extends XlSessionTest {
 
@@ -141,6 +144,65 @@ class XlSaveRestoreTest extends XlSessionTest {
         List<Integer> all = new ArrayList<>(saved);
         all.addAll(counts(finish(m)));
         assertConsecutive(all, "migrated");
+    }
+
+    private static final Pattern VERIFIED = Pattern.compile("(?m)^blktest: read and verified \\d+ KiB");
+
+    private static int verifiedPasses(String out) {
+        Matcher m = VERIFIED.matcher(out);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    /** Waits until the domain's output holds {@code want} and at least {@code passes} verified passes after it. */
+    private static String awaitVerifiedAfter(Domain d, String want, int passes) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (true) {
+            String out = GuestOutput.of(d);
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            int at = out.indexOf(want);
+            if (at >= 0 && verifiedPasses(out.substring(at)) >= passes) return out;
+            assertTrue(System.nanoTime() < end, "no " + passes + " verified passes after '" + want + "':\n" + out);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aDomainDoingVerifiedDiskIoMigratesLiveMidIoAndIsSavedAndRestoredWithItsDisk() throws Exception {
+        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
+        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
+        Object port = refs[0].getProperty("oxen.migration.port");
+        Path raw = dir.resolve("sv-disk.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        Domain d = create("sv-disk", "guest:blktest", 16, "node=device/vbd/51712 seed=3 depth=8 passes=0",
+                raw + ",raw,xvda,rw");
+        awaitVerifiedAfter(d, "blkfront: device/vbd/51712", 1);
+
+        xl("xl migrate --live sv-disk 127.0.0.1:" + port);
+        assertTrue(gogo.err().contains("(stop-and-copy)"), gogo.err());
+        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
+        Domain m = hv.find("sv-disk").orElseThrow();
+        String out = awaitVerifiedAfter(m, "reconnected", 2);
+        assertTrue(out.contains("blkfront: device/vbd/51712: resumed in a new domain: reconnecting with"), out);
+        out.lines().filter(l -> l.startsWith("blkfront: device/vbd/51712: re")).forEach(l -> System.out.println("migrated: " + l));
+
+        Path file = dir.resolve("sv-disk.save");
+        xl("xl save sv-disk " + file);
+        assertTrue(hv.find(m.id()).isEmpty(), "xl save destroys the domain");
+        xl("xl restore " + file);
+        Domain r = hv.find("sv-disk").orElseThrow();
+        awaitVerifiedAfter(r, "reconnected", 2);
+
+        xl("xl shutdown -w sv-disk");
+        String end = GuestOutput.of(r);
+        assertEquals(ShutdownReason.POWEROFF, r.shutdownReason().orElseThrow(), end);
+        assertTrue(end.contains("RESULT: PASS"), end);
+        assertTrue(end.matches("(?s).*blktest: \\d+ passes.*"), end);
+        assertTrue(end.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), end);
     }
 
     /**
