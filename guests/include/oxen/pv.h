@@ -132,6 +132,8 @@ void pv_publish_p2m(void);
 int pv_suspend(void);
 /* How many times this program resumed in a new domain (restore, migration). */
 extern volatile uint32_t pv_resumes;
+/* The timer's VIRQ bound again in a new domain (lib/pv/time.c; pv_suspend calls it). */
+void timer_resume(void);
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

@@ -57,6 +57,7 @@ int pv_suspend(void)
     gnttab_resume(!cancelled);
     if (!cancelled) {
         evtchn_forget_all();
+        timer_resume();
         pv_publish_p2m();
         pv_resumes++;               /* drivers reconnect when they next run (blkfront_wait) */
         xs_resume();

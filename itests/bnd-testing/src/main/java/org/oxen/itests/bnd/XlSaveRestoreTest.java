@@ -29,7 +29,9 @@ import org.oxen.vmm.api.ShutdownReason;
  * a corrupted file is refused and creates nothing. A domain doing verified disk I/O (the kit's
  * blktest on a raw image) is migrated live mid-I/O and then saved and restored: its disk travels
  * with it, blkfront reconnects to the new domain's backend and resubmits what was in flight, and
- * every pass after reads back and verifies every block.
+ * every pass after reads back and verifies every block. A domain streaming UDP echoes to another
+ * (the kit's netecho over netfront and xenbr0) is migrated live, then its peer is: netfront
+ * reconnects to the new domain's vif and the echo stream resumes, every datagram echoed or lost.
  */
 class XlSaveRestoreTest extends XlSessionTest {
 
@@ -203,6 +205,64 @@ class XlSaveRestoreTest extends XlSessionTest {
         assertTrue(end.contains("RESULT: PASS"), end);
         assertTrue(end.matches("(?s).*blktest: \\d+ passes.*"), end);
         assertTrue(end.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), end);
+    }
+
+    private static final Pattern PROGRESS = Pattern.compile("netecho: progress sent (\\d+), echoed (\\d+), lost (\\d+)");
+
+    private static long echoed(Domain d) {
+        Matcher m = PROGRESS.matcher(GuestOutput.of(d));
+        long e = -1;
+        while (m.find()) e = Long.parseLong(m.group(2));
+        return e;
+    }
+
+    private static void awaitEchoesBeyond(Domain d, long n) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (echoed(d) <= n) {
+            String out = GuestOutput.of(d);
+            assertFalse(out.contains("RESULT: FAIL") || d.shutdownReason().isPresent(), out);
+            assertTrue(System.nanoTime() < end, "the echo stream stays at " + echoed(d) + ":\n" + out);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aDomainStreamingUdpEchoesMigratesLiveAndItsPeerTooAndTheStreamResumes() throws Exception {
+        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
+                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        int window = 8;
+        Domain server = createFromConfig("sv-echo", "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10.21.0.1\"\n"
+                + "on_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:21:01, bridge=xenbr0' ]\n");
+        Domain client = createFromConfig("sv-udp", "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10.21.0.2"
+                + " udp=10.21.0.1 count=0 window=" + window + " report_ms=100 lost_ms=1000 maxlost=" + 4 * window
+                + "\"\non_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:21:02, bridge=xenbr0' ]\n");
+        awaitEchoesBeyond(client, 50);
+
+        xl("xl migrate --live sv-udp 127.0.0.1:" + port);
+        assertTrue(hv.find(client.id()).isEmpty(), "the source is gone");
+        long before = echoed(client);
+        Domain moved = hv.find("sv-udp").orElseThrow();
+        awaitEchoesBeyond(moved, Math.max(before, 0) + 50);
+        assertTrue(GuestOutput.of(moved).contains("netfront: device/vif/0: resumed in a new domain: reconnecting"),
+                GuestOutput.of(moved));
+
+        xl("xl migrate --live sv-echo 127.0.0.1:" + port);
+        Domain server2 = hv.find("sv-echo").orElseThrow();
+        assertNotEquals(server.id(), server2.id());
+        long now = echoed(moved);
+        awaitEchoesBeyond(moved, now + 50);
+
+        xl("xl shutdown -w sv-udp");
+        String out = GuestOutput.of(moved);
+        assertEquals(ShutdownReason.POWEROFF, moved.shutdownReason().orElseThrow(), out);
+        assertTrue(out.strip().endsWith("RESULT: PASS"), out);
+        Matcher m = Pattern.compile("netecho: udp sent (\\d+), echoed (\\d+), lost (\\d+), duplicates (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        long sent = Long.parseLong(m.group(1)), echoedAll = Long.parseLong(m.group(2)), lost = Long.parseLong(m.group(3));
+        assertEquals(sent, echoedAll + lost, out);
+        System.out.println("migrated udp echo stream: " + m.group() + " (the client, then the server moved)");
+        xl("xl shutdown -w sv-echo");
+        assertTrue(GuestOutput.of(server2).strip().endsWith("RESULT: PASS"), GuestOutput.of(server2));
     }
 
     /**
