@@ -17,6 +17,10 @@
  *                 Domain-0 (the table's frames are unmapped before each suspend
  *                 and set up again after: lib/pv/gnttab.c); after a resume in a
  *                 new domain it grants again and prints the new reference
+ *   vcpuinfo=1    move vcpu 0's vcpu_info into its own memory first
+ *                 (VCPUOP_register_vcpu_info); after a resume in a new domain
+ *                 (where the kit registers it again) a one-shot timer must
+ *                 reach its handler through it
  * The word at the address it prints first ("suspend flag at 0x...") asks it to
  * suspend when Domain-0 sets it (benchmarks and tests without xenstore).
  * After each suspend it prints "counter: resumed after M (new domain)" or
@@ -47,6 +51,13 @@ void guest_main(void)
         shutdown_watch_init();
     }
     int grants = cmdline_u32("grants", 0) != 0;
+    int vcpuinfo = cmdline_u32("vcpuinfo", 0) != 0;
+    static struct vcpu_info moved_info ALIGNED(64);
+    if (vcpuinfo) {
+        CHECK_EQ(pv_register_vcpu_info(0, &moved_info), 0, "register_vcpu_info(0)");
+        CHECK_EQ(timer_init(), 0, "timer");
+        printf("counter: vcpu_info moved to %#x\n", (uint32_t)&moved_info);
+    }
     static uint8_t granted[PAGE_SIZE] ALIGNED(PAGE_SIZE);
     if (grants) {
         gnttab_init();
@@ -66,6 +77,16 @@ void guest_main(void)
             suspend_flag = 0;
             int cancelled = pv_suspend();
             printf("counter: resumed after %u (%s)\n", i, cancelled ? "cancelled" : "new domain");
+            if (vcpuinfo && !cancelled) {
+                uint32_t ticks = timer_ticks;
+                uint64_t deadline = guest_time_ns() + 1000000ull;
+                timer_oneshot(deadline);
+                while (timer_ticks == ticks && guest_time_ns() < deadline + 1000000000ull)
+                    cpu_idle();
+                CHECK(timer_ticks != ticks, "the one-shot timer's event did not reach its handler");
+                CHECK(pv_vcpu_info(0) == &moved_info, "vcpu_info registered again");
+                printf("counter: the timer ticks through the moved vcpu_info\n");
+            }
             if (grants && !cancelled) {
                 grant_ref_t ref = gnttab_grant_access(0, pv_virt_to_mfn(granted), 1);
                 CHECK(ref != GRANT_INVALID_REF, "grant a page again");

@@ -17,6 +17,8 @@
  *          rewrote; in a new domain every event channel is gone, so handlers
  *          are forgotten, xenstore takes its new port and registers its watches
  *          again, and the console finds its new port in start_info.
+ * A vcpu_info moved with VCPUOP_register_vcpu_info is registered again in a
+ * new domain (the stream does not carry it, as Xen's does not).
  * The grant table's frames are unmapped before and set up again after
  * (gnttab_suspend/gnttab_resume); in a new domain pv_resumes counts one more,
  * and split-driver frontends (blkfront) set up their rings again with a new
@@ -56,6 +58,16 @@ int pv_suspend(void)
     pv_cur_l3_mfn = pv_virt_to_mfn(pv_cur_l3);
     gnttab_resume(!cancelled);
     if (!cancelled) {
+        /* a vcpu_info moved with VCPUOP_register_vcpu_info is not in the stream (as in Xen): the
+         * new domain's vcpus use their shared_info slots until registered again (Linux's
+         * xen_vcpu_restore); every port is masked meanwhile, so nothing is delivered there */
+        for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+            struct vcpu_info *moved = pv_vcpu_infos[cpu];
+            if (!moved)
+                continue;
+            pv_vcpu_infos[cpu] = NULL;
+            CHECK(pv_register_vcpu_info(cpu, moved) == 0, "register vcpu %u's vcpu_info again after the resume", cpu);
+        }
         evtchn_forget_all();
         timer_resume();
         pv_publish_p2m();

@@ -131,6 +131,27 @@ class SaveRestoreTest {
         assertEquals(free0, vmm.freeFrames());
     }
 
+    /** A moved vcpu_info is not carried (as in Xen): the guest registers it again, and its events arrive through it. */
+    @Test
+    void aCounterWithAMovedVcpuInfoRegistersItAgainAfterTheRestore() throws Exception {
+        Domain src = suspendedCounter("mover", 30, 10, " vcpuinfo=1");
+        String before = src.consoleOutput();
+        assertTrue(before.contains("counter: vcpu_info moved to"), before);
+        byte[] stream = save(src);
+        vmm.destroy(src.id());
+        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
+        vmm.unpause(dst.id());
+        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
+        String after = dst.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        assertTrue(after.contains("counter: the timer ticks through the moved vcpu_info"), after);
+        List<Integer> all = counts(before);
+        all.addAll(counts(after));
+        assertCountsOneToN(all, 30);
+        vmm.destroy(dst.id());
+        assertEquals(free0, vmm.freeFrames());
+    }
+
     @Test
     void aSuspendThatIsCancelledGoesOnInTheSameDomain() throws Exception {
         Domain d = suspendedCounter("cancelled", 40, 10);
