@@ -132,12 +132,14 @@ public final class MigrateCommand extends DomainSubcommand {
                     + " at %s%n", d.id(), saved.pages(), saved.bytes() >> 10, (now - suspendedAt[0]) / 1_000_000,
                     (now - t0) / 1_000_000, reply.substring(8), target);
             return 0;
-        } catch (IOException | RuntimeException | XlError e) {
+        } catch (IOException | RuntimeException | XlError | InterruptedException e) {
+            // an interrupted migration is undone too: the flag waits until the source runs again
+            boolean interrupted = Thread.interrupted() | e instanceof InterruptedException;
             String devicesBack = "";
             if (released[0]) {
                 try {
                     DomainDevices.add(toolstack.xenstore(), d.id(), devices);
-                } catch (XlError again) {
+                } catch (XlError | InterruptedException again) {
                     devicesBack = "; its devices could not be added again: " + again.getMessage();
                 }
             }
@@ -155,6 +157,7 @@ public final class MigrateCommand extends DomainSubcommand {
                     // it was not suspended after all (shut down for another reason): left as it is
                 }
             }
+            if (interrupted) Thread.currentThread().interrupt();
             throw new XlError("Migration of domain " + d.id() + " to " + target + " failed: " + e.getMessage()
                     + (suspended[0] ? "; the domain was resumed here" : "; the domain goes on here") + devicesBack);
         }
