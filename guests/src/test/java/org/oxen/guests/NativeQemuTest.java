@@ -47,7 +47,7 @@ class NativeQemuTest {
      * QEMU it fails, see below), serial waits for keys at its COM1 (HvmSerialTest and
      * XlHvmDomainTest type them), gdbtarget for a debugger (HvmDebugTest).
      */
-    static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget");
+    static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget", "logdirty");
 
     static Stream<String> programs() {
         return GuestImages.names(Flavor.NATIVE).stream().filter(n -> !NOT_ALONE.contains(n));
