@@ -58,6 +58,7 @@ public final class LinuxBootBench {
             int c;
             while ((c = in.read()) >= 0) {
                 seen.append((char) c);
+                if (c == '\n' && seen.indexOf("---[ end Kernel panic") >= 0) break; // it would wait forever
                 if (c == ' ' && seen.toString().endsWith(LinuxGuest.PROMPT)) {
                     double s = (System.nanoTime() - t0) / 1e9;
                     System.out.printf("qemu-system-i386 (TCG): prompt after %.1f s wall, %.1f s CPU%n", s, cpuSeconds(p.pid()));
