@@ -18,9 +18,17 @@
  * Between GO and DONE the guest prints nothing and touches no other memory: the bitmap must
  * name nothing else. The first line prints the pfns: "logdirty: pages pfn=P n=48 mailbox
  * pfn=M". Last, the guest checks every page's content (what each store kind left).
+ *
+ * Both flavors: as a PV domain the pages are the boot region's (pfn = (va - VIRT_BASE) / 4096);
+ * native, as an HVM domain, paging is off (pfn = address / 4096) and xen_version goes through
+ * the hypercall page the Xen MSR fills (so the hypervisor's write is an HVM hypercall's).
  */
 #include <kit.h>
+#ifdef GUEST_NATIVE
+#include <oxen/xenhvm.h>
+#else
 #include <oxen/pv.h>
+#endif
 
 #define NPAGES 48
 #define HYPERVISOR_PAGE 47
@@ -32,7 +40,12 @@ enum { READY = 1, GO, DONE, NEXT };
 static uint8_t pages[NPAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static volatile uint32_t mailbox[PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
 
+#ifdef GUEST_NATIVE
+/* an HVM domain: paging off, guest-physical addresses are pointers */
+static uint32_t pfn_of(const volatile void *va) { return (uint32_t)va >> PAGE_SHIFT; }
+#else
 static uint32_t pfn_of(const volatile void *va) { return ((uint32_t)va - VIRT_BASE) >> PAGE_SHIFT; }
+#endif
 
 static void wait_for(uint32_t want)
 {
@@ -96,6 +109,12 @@ void guest_main(void)
 {
     int rounds = (int)cmdline_u32("rounds", 2);
     CHECK(rounds >= 1 && rounds <= 6, "rounds=%d out of range 1..6", rounds);
+#ifdef GUEST_NATIVE
+    /* as an HVM domain, xen_version goes through the hypercall page Xen's MSR fills */
+    struct xenhvm_info xi;
+    CHECK(xenhvm_detect(&xi) == 0, "no Xen signature in CPUID 0x40000000..");
+    CHECK(xenhvm_init_hypercalls(&xi) == 0, "the hypercall page was not filled");
+#endif
     for (int i = 0; i < NPAGES; i++)
         pages[i][0] = (uint8_t)i;             /* A and D set in every PTE before round 1 */
     mailbox[0] = 0;

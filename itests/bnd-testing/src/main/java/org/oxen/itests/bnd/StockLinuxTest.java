@@ -97,7 +97,12 @@ class StockLinuxTest {
             int from = text.get().length();
             keys.write(COMMANDS.getBytes(StandardCharsets.US_ASCII));
             keys.flush();
-            checkAnswers(await(text, "\n42\r\n", from, Duration.ofMinutes(5)).substring(from));
+            try {
+                checkAnswers(await(text, "\n42\r\n", from, Duration.ofMinutes(5)).substring(from));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n--- the domain's COM1 (" + d.vcpus().get(0).instructions()
+                        + " instructions):\n" + d.consoleOutput(), e);
+            }
         } finally {
             attached.interrupt();
             s.close();

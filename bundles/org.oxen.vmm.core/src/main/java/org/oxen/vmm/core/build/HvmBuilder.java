@@ -106,8 +106,10 @@ public final class HvmBuilder implements DomainImageBuilder {
         try {
             if (kind == BootLoader.Kind.MULTIBOOT) {
                 BootLoader.loadMultiboot(boot, memory, v0.cpu());
+                BootLoader.writeMpTable(memory, v0.cpu(), d.vcpus().size());
             } else if (kind == BootLoader.Kind.LINUX) {
                 BootLoader.loadLinux(boot, memory, v0.cpu());
+                BootLoader.writeMpTable(memory, v0.cpu(), d.vcpus().size());
             } else {
                 BootLoader.loadRom(boot, memory);
             }

@@ -91,4 +91,64 @@ class HvmIsolationTest {
             vmm.shutdown();
         }
     }
+
+    /**
+     * The kit's {@code hvmhostile} aims every hypercall an HVM domain may issue at an HVM and a PV
+     * victim (their params, physmaps, reservations, event channels, grant tables, a remote
+     * shutdown), passes arguments in device windows and past its RAM, and numbers without a
+     * handler: each is refused, the victims' planted frames, HVM parameters and event channels
+     * are unchanged, both keep running, and the hypervisor records no internal error.
+     */
+    @Test
+    void hostileHypercallsFromAnHvmGuestReachNoOtherDomain() throws Exception {
+        Vmm vmm = HvmTestSupport.withDevices(new Vmm(256L << 20, 2, new CreditFactory()));
+        try {
+            long free = vmm.freeFrames();
+            Domain victim = vmm.create(DomainConfig.builder("victim").type(DomainType.HVM)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16)
+                    .cmdline("loop=20000 mix=1 repeat=0").startPaused(true).build());
+            // the isolation oracle's PV victim: re-checks its pattern pages until destroyed, a page
+            // granted to Domain-0 and a port for Domain-0
+            Domain pv = vmm.create(DomainConfig.builder("pv-victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "victim"))
+                    .memoryMiB(16).cmdline("pages=64").startPaused(true).build());
+            List<Integer> victimPfns = List.of(0x900, 0xC00, 0xFFF); // above cpubench's image and stack
+            for (int pfn : victimPfns) plant(vmm, victim, pfn);
+            for (int pfn : List.of(0xE00, 0xFFF)) plant(vmm, pv, pfn);
+            DomainImpl hv = (DomainImpl) victim;
+            long[] params = new long[org.oxen.vmm.abi.Hvm.HVM_NR_PARAMS];
+            for (int i = 0; i < params.length; i++) params[i] = ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i);
+            vmm.unpause(victim.id());
+            vmm.unpause(pv.id());
+            HvmDomainTest.waitFor(() -> victim.consoleOutput().contains("cpubench: round="), vmm, victim);
+            HvmDomainTest.waitFor(() -> pv.consoleOutput().contains("victim: ready pages=64"), vmm, pv);
+
+            Domain attacker = vmm.create(DomainConfig.builder("attacker").type(DomainType.HVM)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmhostile")).memoryMiB(16)
+                    .cmdline("victim0=" + victim.id() + " victim1=" + pv.id() + " ram_mib=16").build());
+            assertTrue(attacker.awaitShutdown(120, TimeUnit.SECONDS), attacker.consoleOutput() + vmm.dmesg());
+            String out = attacker.consoleOutput();
+            assertTrue(out.contains("hvmhostile: d" + victim.id() + ": every call refused"), out);
+            assertTrue(out.contains("hvmhostile: d" + pv.id() + ": every call refused"), out);
+            assertTrue(out.matches("(?s).*hvmhostile: \\d{3,} hostile calls refused.*"), out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+
+            for (int pfn : victimPfns) assertArrayEquals(MARKER, at(vmm, victim, pfn), "victim pfn " + pfn);
+            for (int pfn : List.of(0xE00, 0xFFF)) assertArrayEquals(MARKER, at(vmm, pv, pfn), "pv pfn " + pfn);
+            for (int i = 0; i < params.length; i++) {
+                assertEquals(params[i], ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i), "the victim's HVM param " + i);
+            }
+            int rounds = (int) victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round=")).count();
+            HvmDomainTest.waitFor(() -> victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round="))
+                    .count() > rounds, vmm, victim);
+            assertFalse(victim.consoleOutput().contains("RESULT: FAIL"), victim.consoleOutput());
+            assertFalse(pv.consoleOutput().contains("FAIL"), pv.consoleOutput());
+            assertFalse(victim.awaitShutdown(0, TimeUnit.SECONDS), "the HVM victim runs on");
+            assertFalse(pv.awaitShutdown(0, TimeUnit.SECONDS), "the PV victim runs on");
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+            for (Domain d : List.of(attacker, victim, pv)) vmm.destroy(d.id());
+            assertEquals(free, vmm.freeFrames(), "every frame back");
+        } finally {
+            vmm.shutdown();
+        }
+    }
 }

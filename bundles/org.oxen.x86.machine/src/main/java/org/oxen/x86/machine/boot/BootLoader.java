@@ -205,6 +205,19 @@ public final class BootLoader {
         LinuxBoot.load(image, ram, cpu);
     }
 
+    /**
+     * Writes the firmware's MP tables ({@link MpTable}: Intel MP spec 1.4, in the EBDA) for a
+     * PC with {@code cpus} CPUs whose local APIC IDs are their indexes, as CPU {@code bsp}'s
+     * CPUID describes them. A loader that is not a ROM leaves them beside the kernel, as a BIOS
+     * would have. Only the first 15 CPUs are described (the I/O APIC's ID follows theirs in
+     * its 4-bit register).
+     */
+    public static void writeMpTable(PcMemory ram, X86Cpu bsp, int cpus) {
+        int[] leaf1 = new int[4];
+        bsp.cpuidModel().query(1, 0, leaf1);
+        MpTable.write(ram, cpus, leaf1[0], leaf1[3]);
+    }
+
     /** Maps a ROM image: the CPU starts at the reset vector (its power-on state). */
     public static void loadRom(BootImage image, PcMemory memory) {
         memory.mapRom(image.bytes());

@@ -212,8 +212,10 @@ final class Board implements Machine {
     private void load() {
         if (kind == BootLoader.Kind.MULTIBOOT) {
             BootLoader.loadMultiboot(image, memory, cpus[0]);
+            BootLoader.writeMpTable(memory, cpus[0], cpus.length);
         } else if (kind == BootLoader.Kind.LINUX) {
             BootLoader.loadLinux(image, memory, cpus[0]);
+            BootLoader.writeMpTable(memory, cpus[0], cpus.length);
         } else {
             BootLoader.loadRom(image, memory);
         }

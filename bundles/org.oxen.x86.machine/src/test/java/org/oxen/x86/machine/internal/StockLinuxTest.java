@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.Machine;
@@ -26,7 +27,8 @@ import org.oxen.testing.linux.LinuxGuest;
  * console input path (a {@code tcp:} console: what {@code machine boot --serial tcp:PORT}
  * gives a user). The kernel decompresses itself (the real bzImage path), finds the CPU's
  * features, the TSC's rate and the local APIC in CPUID, the e820 map, the PCI host bridge, the
- * RTC and the 16550A, unpacks the initramfs and runs /init.
+ * RTC and the 16550A, unpacks the initramfs and runs /init; with two CPUs it finds both in the
+ * board's MP table and starts the second with INIT and STARTUP IPIs.
  *
  * <p>A boot is about 6.5 billion guest instructions (the kernel's XZ decompression alone is
  * a third of them): minutes of CPU, many more on a loaded host. So it runs only when asked:
@@ -39,12 +41,13 @@ class StockLinuxTest {
     /** Boot to prompt: about a minute on an idle core, many more when the host is loaded. */
     static final Duration BOOT = Duration.ofMinutes(Long.getLong("oxen.linux.bootMinutes", 25));
 
-    @Test
-    void debianKernelBootsToAShellAndRunsTypedCommands() throws Exception {
+    @ParameterizedTest(name = "{0} CPU(s)")
+    @ValueSource(ints = {2, 1})
+    void debianKernelBootsToAShellAndRunsTypedCommands(int cpus) throws Exception {
         byte[] kernel = LinuxGuest.kernel();
         byte[] initrd = LinuxGuest.initramfs();
         int port = freePort();
-        MachineDescription d = MachineDescription.parse("pc\nram=256\ncom1 console=tcp:" + port);
+        MachineDescription d = MachineDescription.parse("pc\nram=256\ncpus=" + cpus + "\ncom1 console=tcp:" + port);
         Machine m = TestBoards.manager().boot(d, new BootImage("vmlinuz", kernel, LinuxGuest.CMDLINE,
                 List.of(new BootImage.Module("initramfs", initrd))), null);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -53,6 +56,8 @@ class StockLinuxTest {
             assertTrue(boot.contains("Linux version 6."), boot);
             assertTrue(boot.contains("tsc: Detected 1000.000 MHz processor"), "the TSC's rate from CPUID:\n" + boot);
             assertTrue(boot.contains(LinuxGuest.READY), boot);
+            assertTrue(boot.contains("found SMP MP-table"), boot);
+            assertTrue(boot.contains("smp: Brought up 1 node, " + cpus + " CPU"), "every CPU from the MP table:\n" + boot);
 
             int from = m.console().length();
             keys.write("uname -a; cat /proc/cpuinfo; echo $((6*7))\r".getBytes(StandardCharsets.US_ASCII));
@@ -64,6 +69,7 @@ class StockLinuxTest {
             assertTrue(out.contains("vendor_id\t: GenuineIntel"), out);
             assertTrue(out.contains("model name\t: oxen virtual CPU"), out);
             assertTrue(out.contains("cpu MHz\t\t: 1000.000"), out);
+            for (int c = 0; c < cpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
             String flags = out.replaceAll("(?s).*\nflags\t\t: ([^\r\n]*).*", "$1");
             for (String f : new String[] {"fpu", "tsc", "msr", "pae", "cx8", "apic", "cmov", "fxsr"}) {
                 assertTrue((" " + flags + " ").contains(" " + f + " "), f + " missing from flags: " + flags);

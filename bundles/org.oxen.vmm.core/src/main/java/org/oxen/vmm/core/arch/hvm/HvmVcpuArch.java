@@ -113,14 +113,17 @@ public final class HvmVcpuArch implements VcpuArch {
             platform.exit();
         }
 
-        // the CPU's INTR pin, as the router drives it (under the device lock)
+        // the CPU's INTR pin, as the router drives it (under the device lock). A rising INTR
+        // always goes through wake (unblock under the vcpu's monitor, which HLT's check holds):
+        // testing blocked() first raced with a vcpu between HLT's check and its blocking, which
+        // then slept with INTR high (a lost wake-up: Linux SMP's reschedule IPIs, timer ticks)
         @Override
         public void set(boolean high) {
             intr = high;
             vcpu.cpu().intr().set(high || upcallVector);
-            if (high && vcpu.blocked()) {
-                if (index == 0) platform.bootVcpuWoken();
-                wake(vcpu, false);
+            if (high) {
+                if (index == 0 && vcpu.blocked()) platform.bootVcpuWoken(); // guest time: WALL -> FROZEN only
+                if (vcpu.unblock()) host.woken(vcpu); // not wake(): INTR does not start an AP waiting for STARTUP
             }
         }
 
@@ -323,6 +326,11 @@ public final class HvmVcpuArch implements VcpuArch {
         if (v.unblock()) changed = true;
         if (changed) host.woken(v);
         if (interruptRunning && v.running()) v.cpu().requestStop();
+    }
+
+    /** Vcpu {@code i}'s INTR pin as the interrupt router drives it (tests: the wake-up races). */
+    InterruptLine intrPin(int i) {
+        return wiring[i];
     }
 
     /** Guest time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */

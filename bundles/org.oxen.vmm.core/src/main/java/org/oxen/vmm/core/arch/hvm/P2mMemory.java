@@ -15,7 +15,9 @@ import org.oxen.x86.api.Ram;
  * <p>{@link DirectMemory} hands the CPU's TLB the machine frame's own array: the TLB then caches
  * the whole translation (guest-virtual → guest-physical through the guest's page tables,
  * guest-physical → machine through this P2M) and plain loads and stores cost what they cost a
- * PV guest. Device windows and the ROM are {@code PcMemory}'s, which wraps this.
+ * PV guest. Device windows and the ROM are {@code PcMemory}'s, which wraps this. Log-dirty
+ * works through the same frames: {@link #directWrite} asks the machine RAM whether a write tag
+ * may be kept, so the first store to an armed frame is reported by whichever path makes it.
  *
  * <p>Threading: the P2M of an HVM domain is written by the builder before any vcpu runs; while
  * it lives only add_to_physmap changes it (under the mm lock, then every vcpu flushes its TLB
@@ -52,6 +54,17 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
     @Override
     public int directOffset(long page) {
         return ram.directOffset(machine(page));
+    }
+
+    /**
+     * The machine frame's write watching (log-dirty): a TLB keeps no write tag for an armed
+     * frame until the guest stores to it, and that store marks the frame's pfn dirty. Without
+     * this the TLB's fast path wrote an HVM domain's armed frames unseen.
+     */
+    @Override
+    public boolean directWrite(long page, boolean writing) {
+        long m = machine(page);
+        return m < 0 || ram.directWrite(m, writing);
     }
 
     @Override

@@ -59,4 +59,45 @@ class HltAfterEventRaceTest {
             vmm.shutdown();
         }
     }
+
+    /**
+     * The other lost wake-up in HLT (Linux with two vcpus hung with both halted after a
+     * reschedule IPI; with one, a timer interrupt): the router raised INTR between the vcpu's
+     * HLT check (nothing pending) and its blocking, saw a vcpu not blocked yet and did not wake
+     * it, so it slept with INTR high. Here the raise happens inside the check, on another thread:
+     * the vcpu must not stay blocked.
+     */
+    @Test
+    void anInterruptRaisedBetweenTheHltCheckAndBlockingWakesTheVcpu() throws Exception {
+        Vmm vmm = HvmTestSupport.vmm(64, 1);
+        try {
+            DomainImpl d = (DomainImpl) vmm.create(DomainConfig.builder("hlt-intr").type(DomainType.HVM)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hello")).memoryMiB(16).startPaused(true).build());
+            VcpuImpl v = d.vcpu(0);
+            HvmVcpuArch arch = (HvmVcpuArch) v.arch();
+            HvmPlatform platform = arch.platform();
+            Thread router = new Thread(() -> {
+                platform.enter(0);
+                try {
+                    arch.intrPin(0).set(true);
+                } finally {
+                    platform.exit();
+                }
+            }, "router");
+            boolean blocked = v.blockUnless(() -> {
+                // HLT's check has found nothing pending; now the interrupt comes, on its own thread
+                router.start();
+                while (router.getState() != Thread.State.TERMINATED && router.getState() != Thread.State.BLOCKED) {
+                    Thread.onSpinWait();
+                }
+                return false;
+            });
+            assertTrue(blocked, "the check saw nothing pending");
+            router.join(10_000);
+            assertFalse(router.isAlive());
+            assertFalse(v.blocked(), "the vcpu sleeps with INTR high: a lost wake-up");
+        } finally {
+            vmm.shutdown();
+        }
+    }
 }

@@ -1,0 +1,79 @@
+package org.oxen.vmm.core.hvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.oxen.sched.credit.CreditFactory;
+import org.oxen.testing.linux.LinuxGuest;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainType;
+import org.oxen.vmm.core.Vmm;
+
+/**
+ * Debian's stock i386 kernel with the busybox initramfs as an HVM domain of the hypervisor
+ * without OSGi (the itests' StockLinuxTest does it through {@code xl} in a real Felix), with one
+ * vcpu and with two (the board's MP table names both; vcpu 1 is started with INIT and STARTUP
+ * through the local APIC): it boots to the shell on COM1, the shell runs what is typed into COM1
+ * and /proc/cpuinfo lists every vcpu.
+ *
+ * <p>Billions of guest instructions: only with {@code OXEN_LINUX_TESTS=1}.
+ */
+@EnabledIfEnvironmentVariable(named = LinuxGuest.ENABLE, matches = "1|true|yes")
+class HvmStockLinuxTest {
+
+    static final Duration BOOT = Duration.ofMinutes(Long.getLong("oxen.linux.bootMinutes", 25));
+
+    @ParameterizedTest(name = "{0} vcpu(s)")
+    @ValueSource(ints = {2, 1})
+    void bootsToTheShellAndRunsTypedCommands(int vcpus) throws Exception {
+        Vmm vmm = HvmTestSupport.withDevices(new Vmm(256L << 20, 2, new CreditFactory()));
+        try {
+            Domain d = vmm.create(DomainConfig.builder("linux").type(DomainType.HVM).kernel(LinuxGuest.kernel())
+                    .ramdisk(LinuxGuest.initramfs()).cmdline(LinuxGuest.CMDLINE).memoryMiB(160).vcpus(vcpus).build());
+            String boot = await(vmm, d, LinuxGuest.PROMPT, 0, BOOT);
+            assertTrue(boot.contains("tsc: Detected 1000.000 MHz processor"), boot);
+            assertTrue(boot.contains("found SMP MP-table"), boot);
+            assertTrue(boot.contains("smp: Brought up 1 node, " + vcpus + " CPU"), boot);
+            int from = d.consoleOutput().length();
+            byte[] keys = "uname -a; cat /proc/cpuinfo; echo $((6*7))\r".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(keys.length, d.consoleInput(keys, 0, keys.length));
+            String out = await(vmm, d, "\n42\r\n", from, Duration.ofMinutes(5)).substring(from);
+            assertTrue(out.matches("(?s).*Linux \\S+ 6\\.1\\.\\S+-686 #1 SMP PREEMPT_DYNAMIC Debian .* i686 GNU/Linux\r\n.*"),
+                    out);
+            for (int c = 0; c < vcpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
+            assertFalse(out.contains("processor\t: " + vcpus + "\r\n"), out);
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+            assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS));
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private static String await(Vmm vmm, Domain d, String what, int from, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        int shown = 0;
+        boolean verbose = Boolean.getBoolean("oxen.linux.verbose");
+        while (System.nanoTime() < end) {
+            String t = d.consoleOutput();
+            if (verbose && t.length() > shown) {
+                System.out.print(t.substring(shown));
+                System.out.flush();
+                shown = t.length();
+            }
+            if (t.indexOf(what, from) >= 0) return t;
+            if (d.awaitShutdown(0, TimeUnit.SECONDS)) break;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + what + "' within " + limit + " (" + d.vcpus().get(0).instructions()
+                + " instructions on vcpu 0):\n" + d.consoleOutput() + "\n--- dmesg:\n" + String.join("\n", vmm.dmesg()));
+    }
+}
