@@ -514,6 +514,99 @@ class WebConsoleTest {
         }
     }
 
+    /** Reads {@code xl top -b -i 1}'s row of {@code name}: its 18 columns. */
+    private String[] topColumns(String name) throws Exception {
+        String top = gogo.run("xl top -b -i 1");
+        Matcher m = Pattern.compile("(?m)^\\s*" + name + "\\s+(.*)$").matcher(top);
+        assertTrue(m.find(), top);
+        String[] c = m.group(1).trim().split("\\s+");
+        assertEquals(17, c.length, top);
+        return c;
+    }
+
+    /**
+     * Device I/O, events and pages mapped: a kit blktest domain writes and reads its raw disk
+     * through blkback, is paused once its requests stand still, and /metrics, JMX and xl top
+     * (VBD_RD, VBD_WR, VBD_RSECT, VBD_WSECT) give the same figures; its events and the pages
+     * Domain-0 maps (blkback's ring grant, xenconsoled's foreign map of the console ring) agree
+     * between /metrics, JMX and the VMM.
+     */
+    @Test
+    void deviceIoEventsAndPagesMappedAgreeWithXlTop() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wc-io");
+        java.nio.file.Path img = dir.resolve("disk.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        java.nio.file.Path cfg = dir.resolve("io.cfg");
+        java.nio.file.Files.writeString(cfg, "name = \"wc-io\"\nkernel = \"guest:blktest\"\nmemory = 16\n"
+                + "extra = \"node=device/vbd/51712 passes=0 mib=1 chunk=16 depth=8 seed=3\"\n"
+                + "disk = [ '" + img + ",raw,xvda,rw' ]\n");
+        gogo.run("xl create " + cfg);
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = domains.find("wc-io").orElseThrow();
+        int id = d.id();
+        String sid = Integer.toString(id);
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("org.oxen:type=Domain,domid=" + id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (Long.parseLong(topColumns("wc-io")[14]) < 200) { // VBD_WR
+            assertTrue(System.nanoTime() < deadline, "blktest writes its disk: " + GuestOutput.of(d));
+            Thread.sleep(50);
+        }
+        assertEquals("", gogo.run("xl pause wc-io"));
+        // the backend answers what it took; then every figure stands still
+        String[] top = topColumns("wc-io");
+        for (String[] again = null; !java.util.Arrays.equals(top, again); ) {
+            again = top;
+            Thread.sleep(300);
+            top = topColumns("wc-io");
+            top[2] = again[2]; // CPU(%) may move while the pause settles
+        }
+        String metrics = get("/metrics", "Bearer " + token).body();
+        String devLabels = ",name=\"wc-io\",type=\"vbd\",devid=\"51712\",op=";
+        Map<String, Double> reqs = scrape(metrics, "oxen_device_requests_total", sid);
+        Map<String, Double> bytes = scrape(metrics, "oxen_device_bytes_total", sid);
+        assertEquals(1, Integer.parseInt(top[11]), "xl top VBDS");
+        long rd = Long.parseLong(top[13]), wr = Long.parseLong(top[14]), rsect = Long.parseLong(top[15]), wsect = Long.parseLong(top[16]);
+        assertTrue(rd > 0 && wr >= 200, "blktest read and wrote: " + String.join(" ", top));
+        assertEquals(rd, reqs.get(devLabels + "\"read\"").longValue(), "VBD_RD " + reqs);
+        assertEquals(wr, reqs.get(devLabels + "\"write\"").longValue(), "VBD_WR");
+        assertEquals(rsect * 512, bytes.get(devLabels + "\"read\"").longValue(), "VBD_RSECT");
+        assertEquals(wsect * 512, bytes.get(devLabels + "\"write\"").longValue(), "VBD_WSECT");
+        String[] ioDevices = (String[]) jmx.getAttribute(name, "IoDevices");
+        long[] ioRequests = (long[]) jmx.getAttribute(name, "IoRequests");
+        long[] ioBytes = (long[]) jmx.getAttribute(name, "IoBytes");
+        List<String> devs = List.of(ioDevices);
+        assertEquals(rd, ioRequests[devs.indexOf("vbd 51712 read")], devs.toString());
+        assertEquals(wr, ioRequests[devs.indexOf("vbd 51712 write")]);
+        assertEquals(rsect * 512, ioBytes[devs.indexOf("vbd 51712 read")]);
+        assertEquals(wsect * 512, ioBytes[devs.indexOf("vbd 51712 write")]);
+
+        // events, each side the same counters
+        long delivered = d.eventsDelivered();
+        long sent = d.vcpus().get(0).eventsSent();
+        assertTrue(delivered > 0 && sent > 0, "blkfront and blkback notified each other: " + delivered + " " + sent);
+        assertEquals(delivered, scrape(metrics, "oxen_domain_events_delivered_total", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(delivered, ((Long) jmx.getAttribute(name, "EventsDelivered")).longValue());
+        assertEquals(sent, scrape(metrics, "oxen_vcpu_events_sent_total", sid).get(",name=\"wc-io\",vcpu=\"0\"").longValue());
+        assertEquals(sent, ((Long) jmx.getAttribute(name, "EventsSent")).longValue());
+
+        // pages mapped: blkback's ring grant (connected), xenconsoled's console ring
+        long granted = d.grantedPagesMapped();
+        assertTrue(granted >= 1, "blkback maps the ring's granted page: " + granted);
+        assertEquals(granted, scrape(metrics, "oxen_domain_granted_pages_mapped", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(granted, ((Long) jmx.getAttribute(name, "GrantedPagesMapped")).longValue());
+        assertEquals(1, d.foreignPagesMapped(), "xenconsoled maps the console ring");
+        assertEquals(1, scrape(metrics, "oxen_domain_foreign_pages_mapped", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(1L, jmx.getAttribute(name, "ForeignPagesMapped"));
+        assertEquals(0, scrape(metrics, "oxen_domain_grant_maps_held", sid).get(",name=\"wc-io\"").longValue(),
+                "blktest maps no other domain's grants");
+
+        assertEquals("", gogo.run("xl destroy wc-io"));
+        assertFalse(get("/metrics", "Bearer " + token).body().contains("domid=\"" + id + "\""));
+    }
+
     @Test
     void chromiumSeesTheDomainsTypesIntoAConsoleAndDestroysADomain() throws Exception {
         int demo = create("wc-demo", "guest:console", "");
