@@ -607,6 +607,54 @@ class WebConsoleTest {
         assertFalse(get("/metrics", "Bearer " + token).body().contains("domid=\"" + id + "\""));
     }
 
+    /**
+     * Progress of long work in the browser and the shell: {@code xl save} of a kit counter domain
+     * into a FIFO this test reads, stopping after 2 MiB, so the save waits mid-way: Chromium's page
+     * shows the job with a progress bar between 0 and 100 %; the rest read, the job leaves the page,
+     * and the shell printed its tenths.
+     */
+    @Test
+    void chromiumShowsASaveInProgress() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wc-save");
+        java.nio.file.Path fifo = dir.resolve("save.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        int id = create("wc-save", "guest:counter", "extra = \"count=0 spin=20000 xenstore=1\"\n");
+        Domain d = domains.find(id).orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!GuestOutput.of(d).contains("counter:")) {
+            assertTrue(System.nanoTime() < deadline, "the counter runs: " + GuestOutput.of(d));
+            Thread.sleep(20);
+        }
+        GogoSession saver = new GogoSession(processor);
+        java.util.concurrent.CompletableFuture<String> save = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                saver.run("xl save wc-save " + fifo);
+                return saver.err();
+            } catch (Exception e) {
+                return e.toString();
+            }
+        });
+        try (DevTools chrome = new DevTools(); java.io.InputStream in = java.nio.file.Files.newInputStream(fifo)) {
+            chrome.navigate(base + "/?token=" + token);
+            chrome.await("!!document.querySelector('#jobs')", "the page");
+            in.readNBytes(2 << 20); // then the save waits for us: the pipe and its buffer fill up
+            // the page polls every second: a render from before the first bytes may show 0 %
+            chrome.await("(document.querySelector('#jobs tr[data-kind=\"save\"] progress') || {value: 0}).value > 0",
+                    "the save's progress bar");
+            double value = ((Number) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] progress').value")).doubleValue();
+            String subject = (String) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] td:nth-child(2)').textContent");
+            assertTrue(value > 0 && value < 100, "a save half-way: " + value + "%");
+            assertTrue(subject.startsWith("wc-save to "), subject);
+            long rest = in.transferTo(java.io.OutputStream.nullOutputStream());
+            assertTrue(rest > 0);
+            String err = save.get(120, TimeUnit.SECONDS);
+            assertTrue(err.contains("xl save: 100%") && err.contains("xl save: 10%"), err);
+            chrome.await("!!document.querySelector('#jobs tr.none')", "the finished save leaving the jobs");
+        } finally {
+            saver.close();
+        }
+    }
+
     @Test
     void chromiumSeesTheDomainsTypesIntoAConsoleAndDestroysADomain() throws Exception {
         int demo = create("wc-demo", "guest:console", "");
