@@ -637,10 +637,20 @@ class WebConsoleTest {
         try (DevTools chrome = new DevTools(); java.io.InputStream in = java.nio.file.Files.newInputStream(fifo)) {
             chrome.navigate(base + "/?token=" + token);
             chrome.await("!!document.querySelector('#jobs')", "the page");
-            in.readNBytes(2 << 20); // then the save waits for us: the pipe and its buffer fill up
+            int got = in.readNBytes(2 << 20).length; // then the save waits for us: the pipe and its buffer fill up
+            assertEquals(2 << 20, got, "the save's first 2 MiB");
             // the page polls every second: a render from before the first bytes may show 0 %
-            chrome.await("(document.querySelector('#jobs tr[data-kind=\"save\"] progress') || {value: 0}).value > 0",
-                    "the save's progress bar");
+            try {
+                chrome.await("(document.querySelector('#jobs tr[data-kind=\"save\"] progress') || {value: 0}).value > 0",
+                        "the save's progress bar");
+            } catch (AssertionError e) {
+                StringBuilder threads = new StringBuilder();
+                Thread.getAllStackTraces().forEach((t, st) -> {
+                    String all = java.util.Arrays.toString(st);
+                    if (all.contains("SaveCommand") || all.contains("DomainSaver")) threads.append(t).append(": ").append(all).append('\n');
+                });
+                throw new AssertionError(threads + "\n" + e.getMessage(), e);
+            }
             double value = ((Number) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] progress').value")).doubleValue();
             String subject = (String) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] td:nth-child(2)').textContent");
             assertTrue(value > 0 && value < 100, "a save half-way: " + value + "%");

@@ -18,6 +18,9 @@ import org.oxen.vmm.api.jobs.Job;
  */
 public final class ProgressStreams {
 
+    /** The most a write passes on before it is counted. */
+    static final int CHUNK = 64 << 10;
+
     private ProgressStreams() {
     }
 
@@ -64,8 +67,12 @@ public final class ProgressStreams {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                m.add(len);
+                // a saver writes a batch of pages (megabytes) at once: counted as it goes
+                for (int n; len > 0; off += n, len -= n) {
+                    n = Math.min(len, CHUNK);
+                    out.write(b, off, n);
+                    m.add(n);
+                }
             }
         };
     }
