@@ -56,6 +56,7 @@ struct blkfront {
     volatile uint32_t events;
     struct blkfront_request *shadow[BLKFRONT_RING_SIZE];   /* in flight, by request id */
     uint32_t next_seq;
+    uint32_t resumes;                   /* pv_resumes when it last connected */
     /* counts */
     uint32_t submitted, completed, resubmitted, reconnects, kicks;
     uint32_t sleeps;                    /* blkfront_wait's blocks waiting for the backend */
