@@ -88,9 +88,23 @@ function renderStats(history) {
   drawChart(document.getElementById('rate-chart'), [sum('hypercalls'), sum('sent'), sum('delivered')], COLORS);
 }
 
+function renderJobs(list) {
+  const tbody = document.querySelector('#jobs tbody');
+  if (list.length === 0) {
+    tbody.replaceChildren(el('tr', { class: 'none' }, el('td', { colspan: 5 }, 'none running')));
+    return;
+  }
+  tbody.replaceChildren(...list.map(j => el('tr', { 'data-job': j.id, 'data-kind': j.kind },
+    el('td', {}, j.kind), el('td', {}, j.subject),
+    el('td', {}, el('progress', { max: 100, value: Math.round(j.fraction * 100) }),
+      el('span', { class: 'pct' }, j.total > 0 ? ` ${(j.fraction * 100).toFixed(0)}% (${(j.done / 1048576).toFixed(1)} of ${(j.total / 1048576).toFixed(1)} MiB)` : ` ${(j.done / 1048576).toFixed(1)} MiB`)),
+    el('td', {}, j.phase), el('td', { class: 'num' }, j.seconds.toFixed(1)))));
+}
+
 async function refresh() {
   try {
-    const [d, p, s] = await Promise.all([api('/api/domains'), api('/api/pools'), api('/api/stats')]);
+    const [d, p, s, j] = await Promise.all([api('/api/domains'), api('/api/pools'), api('/api/stats'), api('/api/jobs')]);
+    if (j.status === 200) renderJobs(j.body);
     if (d.status !== 200) { document.getElementById('status').textContent = `error ${d.status}`; return; }
     renderDomains(d.body);
     renderPools(p.body);

@@ -24,6 +24,8 @@ import org.oxen.storage.api.AccessMode;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.BlockImageProvider;
 import org.oxen.storage.api.ImageSpec;
+import org.oxen.vmm.api.jobs.Job;
+import org.oxen.vmm.api.jobs.Jobs;
 
 /**
  * The {@code oxen-img} command in Gogo, qemu-img's words for what the storage providers do:
@@ -178,18 +180,63 @@ public final class OxenImgCommand implements Function {
         if (backing != null) {
             spec = spec.withBacking(backing, backingFmt);
         }
+        boolean full = false;
         for (String o : opts) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
                 throw new UsageException("option '" + o + "' is not NAME=VALUE");
             }
-            spec = spec.withOption(o.substring(0, eq), o.substring(eq + 1));
+            String name = o.substring(0, eq), value = o.substring(eq + 1);
+            if (name.equals("preallocation")) { // the command's, for every format: qemu-img's off and full
+                if (!value.equals("off") && !value.equals("full")) {
+                    throw new UsageException("preallocation=" + value + ": oxen-img knows off and full");
+                }
+                full = value.equals("full");
+                continue;
+            }
+            spec = spec.withOption(name, value);
         }
         Path file = Path.of(pos.get(0));
-        provider(fmt).create(file, spec).close();
         out.println("Formatting '" + file + "', fmt=" + fmt + " size=" + spec.size()
-                + (backing == null ? "" : " backing_file=" + backing + " backing_fmt=" + backingFmt));
+                + (backing == null ? "" : " backing_file=" + backing + " backing_fmt=" + backingFmt)
+                + (full ? " preallocation=full" : ""));
+        try (BlockImage img = provider(fmt).create(file, spec)) {
+            if (full) preallocate(img, file, out);
+        }
     }
+
+    /**
+     * preallocation=full: zeros written over the whole virtual size (qemu-img's full
+     * preallocation: every block allocated in the file), a flush at the end; progress in the
+     * {@link Jobs} service and a line each tenth, as qemu-img -p prints it.
+     */
+    private void preallocate(BlockImage img, Path file, PrintStream out) throws IOException {
+        long size = img.size();
+        ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+        Jobs j = jobs;
+        Job job = j == null ? null : j.start("image create", file.toString(), size);
+        try {
+            int tenths = 0;
+            for (long off = 0; off < size; ) {
+                int n = (int) Math.min(zeros.capacity(), size - off);
+                zeros.clear().limit(n);
+                img.write(off, zeros);
+                off += n;
+                if (job != null) job.progress(off, size);
+                for (int t = (int) (off * 10 / size); tenths < t; ) {
+                    out.printf(Locale.ROOT, "    (%d.00/100%%)%n", ++tenths * 10);
+                    out.flush();
+                }
+            }
+            img.flush();
+        } finally {
+            if (job != null) job.close();
+        }
+    }
+
+    /** Image creation's progress (the web console shows it); optional. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile Jobs jobs;
 
     private BlockImageProvider provider(String fmt) {
         for (BlockImageProvider p : providers) {

@@ -65,6 +65,60 @@ class OxenImgCommandTest {
         assertEquals("qcow2\nraw\n", out());
     }
 
+    /** preallocation=full writes the whole image, reporting each tenth on the shell and its progress in the Jobs service. */
+    @Test
+    void fullPreallocationWritesEveryBlockAndReportsProgress() throws Exception {
+        List<long[]> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        cmd.jobs = new org.oxen.vmm.api.jobs.Jobs() {
+            @Override
+            public org.oxen.vmm.api.jobs.Job start(String kind, String subject, long total) {
+                assertEquals("image create", kind);
+                return new org.oxen.vmm.api.jobs.Job() {
+                    @Override
+                    public void progress(long done, long t) {
+                        seen.add(new long[] {done, t});
+                    }
+
+                    @Override
+                    public void phase(String phase) {
+                    }
+
+                    @Override
+                    public org.oxen.vmm.api.jobs.Jobs.JobInfo info() {
+                        return null;
+                    }
+
+                    @Override
+                    public void close() {
+                        closed.add(subject);
+                    }
+                };
+            }
+
+            @Override
+            public List<org.oxen.vmm.api.jobs.Jobs.JobInfo> running() {
+                return List.of();
+            }
+        };
+        Path img = dir.resolve("full.raw");
+        assertEquals(0, run("create", "-o", "preallocation=full", img.toString(), "5M"), err());
+        assertTrue(out().contains("preallocation=full"), out());
+        for (int t = 10; t <= 100; t += 10) assertTrue(out().contains("    (" + t + ".00/100%)"), out());
+        assertEquals(5, seen.size(), "one report per MiB written");
+        assertEquals(5L << 20, seen.get(4)[0]);
+        assertEquals(5L << 20, seen.get(4)[1]);
+        assertEquals(List.of(img.toString()), closed);
+        Process stat = new ProcessBuilder("stat", "-c", "%b", img.toString()).start(); // blocks of 512 bytes allocated
+        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim()) * 512;
+        assertTrue(allocated >= 5L << 20, "every block allocated: " + allocated);
+        Path q = dir.resolve("full.qcow2");
+        assertEquals(0, run("create", "-f", "qcow2", "-o", "preallocation=full", q.toString(), "3M"), err());
+        assertTrue(Files.size(q) >= 3L << 20, "qcow2 clusters allocated: " + Files.size(q));
+        assertEquals(1, run("create", "-o", "preallocation=falloc", dir.resolve("x.raw").toString(), "1M"));
+        assertTrue(err().contains("preallocation=falloc: oxen-img knows off and full"), err());
+    }
+
     @Test
     void errorsAreOneLineAndStatusOne() {
         assertEquals(1, run("create", "-f", "vmdk", dir.resolve("x").toString(), "1M"));

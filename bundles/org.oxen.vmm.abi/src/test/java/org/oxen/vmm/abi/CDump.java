@@ -44,6 +44,7 @@ final class CDump {
             #include <xen/io/xs_wire.h>
             #include <xen/io/ring.h>
             #include <xen/io/netif.h>
+            #include <xen/trace.h>
             #include <xen/arch-x86/hvm/start_info.h>
             #include <xen/hvm/hvm_op.h>
             #include <xen/hvm/params.h>

@@ -47,6 +47,24 @@ public interface Domain {
         return 0;
     }
 
+    /**
+     * Pages mapped through grants (1.12): this domain's granted pages another domain (or a
+     * Domain-0 backend) maps now, Xen's active grant entries with a pin.
+     */
+    default long grantedPagesMapped() {
+        return 0;
+    }
+
+    /** Other domains' granted pages this domain maps now (1.12): its maptrack entries in use. */
+    default long grantMapsHeld() {
+        return 0;
+    }
+
+    /** This domain's frames Domain-0 maps now by machine frame number (1.12): privcmd's foreign maps. */
+    default long foreignPagesMapped() {
+        return 0;
+    }
+
     /** The reason the guest gave to SCHEDOP_shutdown, or CRASH when the hypervisor crashed it. */
     Optional<ShutdownReason> shutdownReason();
 

@@ -26,11 +26,13 @@
  * upcalls and events sent; a domain's events delivered.
  * 1.11: {@link org.oxen.vmm.api.DomainSaveRestore}: save, restore, live save and resume of PV domains;
  * {@link org.oxen.vmm.api.Domains#rename}, {@link org.oxen.vmm.api.DomainEvent.Type#RESUMED}.
+ * 1.12: pages mapped: {@link org.oxen.vmm.api.Domain#grantedPagesMapped}, {@link org.oxen.vmm.api.Domain#grantMapsHeld},
+ * {@link org.oxen.vmm.api.Domain#foreignPagesMapped}.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.11.0")
+@Version("1.12.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -61,10 +61,11 @@ import org.oxen.vmm.api.backend.GrantTables;
  * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
-        Dom0EventChannels.class, GrantTables.class, ForeignMemory.class, org.oxen.vmm.api.DomainSaveRestore.class},
+        Dom0EventChannels.class, GrantTables.class, ForeignMemory.class, org.oxen.vmm.api.DomainSaveRestore.class,
+        org.oxen.vmm.api.trace.HypervisorTrace.class},
         immediate = true)
 public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables, ForeignMemory,
-        org.oxen.vmm.api.DomainSaveRestore {
+        org.oxen.vmm.api.DomainSaveRestore, org.oxen.vmm.api.trace.HypervisorTrace {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -97,6 +98,38 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
             return (b != null ? b.getSymbolicName() : "?") + " [" + id + "]";
         }
         return "?";
+    }
+
+    // ---- HypervisorTrace (the trace buffers) ----
+
+    @Override
+    public int buffers() {
+        return vmm.trace().buffers();
+    }
+
+    @Override
+    public int recordsPerBuffer() {
+        return vmm.trace().recordsPerBuffer();
+    }
+
+    @Override
+    public int mask() {
+        return vmm.trace().mask();
+    }
+
+    @Override
+    public void enable(int mask) {
+        vmm.trace().enable(mask);
+    }
+
+    @Override
+    public long lost() {
+        return vmm.trace().lost();
+    }
+
+    @Override
+    public long drain(org.oxen.vmm.api.trace.TraceSink sink) {
+        return vmm.trace().drain(sink);
     }
 
     // ---- DomainSaveRestore ----

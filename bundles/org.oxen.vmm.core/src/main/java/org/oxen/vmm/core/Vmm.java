@@ -81,6 +81,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     private final SystemTime time;
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final SchedCore sched;
+    private final org.oxen.vmm.core.trace.TraceBuffers trace;
     private final PvVcpuArch pv;
     private final Dom0Events dom0Events = new Dom0Events(this);
     private final org.oxen.vmm.core.grant.Grants grants;
@@ -117,6 +118,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     /** With a chosen time source (benchmarks). */
     public Vmm(long memoryBytes, int nrPcpus, SystemTime time) {
         this.time = time;
+        trace = new org.oxen.vmm.core.trace.TraceBuffers(nrPcpus, org.oxen.vmm.core.trace.TraceBuffers.DEFAULT_RECORDS, time);
         pool = new FramePool(memoryBytes);
         pageTables = new PageTables(pool);
         guest = new GuestMemory(pool.ram(), pool);
@@ -420,6 +422,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
             sched.cpupools().insertDomain(d);
         }
         introduce(d);
+        if (trace.on(org.oxen.vmm.abi.Trace.TRC_DOM0OP)) trace.trace1(org.oxen.vmm.abi.Trace.TRC_DOM0_DOM_ADD, d.id());
         fire(DomainEvent.Type.CREATED, d, "");
         return d;
     }
@@ -482,6 +485,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
             }
             d.destroyed = true;
             log("d" + domid + ": destroyed, " + n + " frames returned");
+            if (trace.on(org.oxen.vmm.abi.Trace.TRC_DOM0OP)) trace.trace1(org.oxen.vmm.abi.Trace.TRC_DOM0_DOM_REM, domid);
         }
         fire(DomainEvent.Type.DESTROYED, d, "");
     }
@@ -896,6 +900,16 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     @Override
     public FramePool pool() {
         return pool;
+    }
+
+    @Override
+    public int foreignMappings(int domid) {
+        return foreign.count(domid);
+    }
+
+    @Override
+    public org.oxen.vmm.core.trace.TraceBuffers trace() {
+        return trace;
     }
 
     @Override

@@ -135,6 +135,11 @@ class VmmBenchmark {
         }
     }
 
+    /** The PV cpubench's duration (ns) from its console. */
+    static long parsePv(String out) {
+        return parse("pv", out);
+    }
+
     private static long parse(String flavor, String out) {
         Matcher m = TOTAL.matcher(out);
         if (!m.find() || !m.group(1).equals(flavor) || !out.contains("RESULT: PASS")) {

@@ -43,6 +43,7 @@ import org.oxen.webconsole.view.Json;
  * pool, scheduler), as {@code xl list} and {@code xl top} show them;
  * <li>{@code GET /api/pools}: CPU pools and the schedulers present with their parameters;
  * <li>{@code GET /api/stats}: the sampler's history (charts);
+ * <li>{@code GET /api/jobs}: long work in progress (save, restore, migrate, image creation);
  * <li>{@code POST /api/domains} with an xl.cfg as the body ({@code ?paused=1}): {@code xl create}
  * through {@link ConfigTextCreator}, the toolstack's own parser and checks;
  * <li>{@code POST /api/domains/<id>/<pause|unpause|shutdown|destroy>}: that xl subcommand's own
@@ -68,6 +69,10 @@ public final class ApiServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<XlSubcommand> subcommands = List.of();
 
+    /** Long work in progress (save, restore, migrate, image creation), if the toolstack runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile org.oxen.vmm.api.jobs.Jobs jobs;
+
     @Activate
     public ApiServlet(@Reference Domains domains, @Reference CpuPools pools, @Reference DomainSampler sampler,
             @Reference ConfigTextCreator creator) {
@@ -84,6 +89,7 @@ public final class ApiServlet extends HttpServlet {
             case "/domains" -> json(resp, 200, domainsJson());
             case "/pools" -> json(resp, 200, poolsJson());
             case "/stats" -> json(resp, 200, statsJson());
+            case "/jobs" -> json(resp, 200, jobsJson());
             default -> error(resp, 404, "no such resource: /api" + path);
         }
     }
@@ -249,6 +255,24 @@ public final class ApiServlet extends HttpServlet {
             j.raw("]}");
         }
         return j.raw("]}").toString();
+    }
+
+    /** The running jobs, oldest first: id, kind, subject, done, total, fraction (0..1), phase, seconds running. */
+    String jobsJson() {
+        org.oxen.vmm.api.jobs.Jobs js = jobs;
+        Json j = new Json().raw("[");
+        if (js != null) {
+            boolean first = true;
+            long now = System.nanoTime();
+            for (org.oxen.vmm.api.jobs.Jobs.JobInfo x : js.running()) {
+                if (!first) j.sep();
+                first = false;
+                j.raw("{").field("id", x.id()).sep().field("kind", x.kind()).sep().field("subject", x.subject()).sep()
+                        .field("done", x.done()).sep().field("total", x.total()).sep().field("fraction", x.fraction()).sep()
+                        .field("phase", x.phase()).sep().field("seconds", (now - x.startedNanos()) / 1e9).raw("}");
+            }
+        }
+        return j.raw("]").toString();
     }
 
     String statsJson() {

@@ -14,6 +14,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.oxen.vmm.api.backend.BackendStatistics;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainEvent;
 import org.oxen.vmm.api.DomainListener;
@@ -38,6 +41,10 @@ public final class DomainMBeans implements DomainListener {
     private final Domains domains;
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final Map<Integer, List<ObjectName>> registered = new HashMap<>();
+
+    /** The backends' figures (vbd, vif): each domain's device I/O. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<BackendStatistics> backends = List.of();
 
     @Activate
     public DomainMBeans(@Reference Domains domains) {
@@ -66,7 +73,7 @@ public final class DomainMBeans implements DomainListener {
         List<ObjectName> names = new java.util.ArrayList<>();
         try {
             ObjectName n = new ObjectName(DOMAIN + d.id());
-            server.registerMBean(new StandardMBean(new DomainMetrics(d), DomainMetricsMBean.class), n);
+            server.registerMBean(new StandardMBean(new DomainMetrics(d, () -> backends), DomainMetricsMBean.class), n);
             names.add(n);
             for (Vcpu v : d.vcpus()) {
                 ObjectName vn = new ObjectName("org.oxen:type=Vcpu,domid=" + d.id() + ",vcpu=" + v.id());
@@ -100,9 +107,45 @@ public final class DomainMBeans implements DomainListener {
     /** A domain's attributes. */
     static final class DomainMetrics implements DomainMetricsMBean {
         private final Domain d;
+        private final java.util.function.Supplier<List<BackendStatistics>> backends;
 
-        DomainMetrics(Domain d) {
+        DomainMetrics(Domain d, java.util.function.Supplier<List<BackendStatistics>> backends) {
             this.d = d;
+            this.backends = backends;
+        }
+
+        @Override
+        public long getGrantedPagesMapped() {
+            return d.grantedPagesMapped();
+        }
+
+        @Override
+        public long getGrantMapsHeld() {
+            return d.grantMapsHeld();
+        }
+
+        @Override
+        public long getForeignPagesMapped() {
+            return d.foreignPagesMapped();
+        }
+
+        private List<DeviceIo> io() {
+            return DeviceIo.of(backends.get()).stream().filter(x -> x.domid() == d.id()).toList();
+        }
+
+        @Override
+        public String[] getIoDevices() {
+            return io().stream().map(DeviceIo::label).toArray(String[]::new);
+        }
+
+        @Override
+        public long[] getIoRequests() {
+            return io().stream().mapToLong(DeviceIo::requests).toArray();
+        }
+
+        @Override
+        public long[] getIoBytes() {
+            return io().stream().mapToLong(DeviceIo::bytes).toArray();
         }
 
         @Override

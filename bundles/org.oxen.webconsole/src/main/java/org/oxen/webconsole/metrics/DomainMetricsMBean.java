@@ -36,4 +36,20 @@ public interface DomainMetricsMBean {
     long getEventsDelivered();
 
     long getUpcalls();
+
+    /** The domain's granted pages mapped by another domain or a Domain-0 backend now. */
+    long getGrantedPagesMapped();
+
+    /** Other domains' granted pages this domain maps now. */
+    long getGrantMapsHeld();
+
+    /** The domain's frames Domain-0 maps now by machine frame (foreign maps). */
+    long getForeignPagesMapped();
+
+    /** Each device's kinds of I/O ("vbd 51712 read"), the order of {@link #getIoRequests()} and {@link #getIoBytes()}. */
+    String[] getIoDevices();
+
+    long[] getIoRequests();
+
+    long[] getIoBytes();
 }

@@ -11,6 +11,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.oxen.vmm.api.backend.BackendStatistics;
+import java.util.List;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContextSelect;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.oxen.vmm.api.Domains;
@@ -28,6 +32,10 @@ public final class MetricsServlet extends HttpServlet {
     private final transient Domains domains;
     private final transient HypervisorLog log;
 
+    /** The backends' figures (vbd, vif): device I/O. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    transient volatile List<BackendStatistics> backends = List.of();
+
     @Activate
     public MetricsServlet(@Reference Domains domains, @Reference HypervisorLog log) {
         this.domains = domains;
@@ -36,7 +44,7 @@ public final class MetricsServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] body = PrometheusText.render(domains.list(), log.internalErrors()).getBytes(StandardCharsets.UTF_8);
+        byte[] body = PrometheusText.render(domains.list(), log.internalErrors(), DeviceIo.of(backends)).getBytes(StandardCharsets.UTF_8);
         resp.setStatus(200);
         resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");

@@ -19,8 +19,13 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    /** The exposition of {@code domains} (Domain-0, the Java host, is not among them). */
+    /** The exposition of {@code domains} without device I/O. */
     public static String render(List<Domain> domains, long internalErrors) {
+        return render(domains, internalErrors, List.of());
+    }
+
+    /** The exposition of {@code domains} (Domain-0, the Java host, is not among them) and their devices' I/O. */
+    public static String render(List<Domain> domains, long internalErrors, List<DeviceIo> io) {
         StringBuilder b = new StringBuilder(4096);
         family(b, "oxen_hypervisor_internal_errors_total", "counter", "Hypervisor errors caught (each crashed only its domain).");
         b.append("oxen_hypervisor_internal_errors_total ").append(internalErrors).append('\n');
@@ -43,6 +48,13 @@ public final class PrometheusText {
         }
         domainGauge(b, domains, "oxen_domain_events_delivered_total", "counter",
                 "Event-channel ports that became pending in the domain.", Domain::eventsDelivered);
+        domainGauge(b, domains, "oxen_domain_granted_pages_mapped", "gauge",
+                "The domain's granted pages another domain or a Domain-0 backend maps now.", Domain::grantedPagesMapped);
+        domainGauge(b, domains, "oxen_domain_grant_maps_held", "gauge",
+                "Other domains' granted pages the domain maps now (its maptrack entries).", Domain::grantMapsHeld);
+        domainGauge(b, domains, "oxen_domain_foreign_pages_mapped", "gauge",
+                "The domain's frames Domain-0 maps now by machine frame (foreign maps).", Domain::foreignPagesMapped);
+        deviceIo(b, domains, io);
         family(b, "oxen_vcpu_cpu_seconds_total", "counter", "CPU time of a vcpu (xl vcpu-list Time(s)).");
         for (Domain d : domains) {
             for (Vcpu v : d.vcpus()) {
@@ -76,6 +88,29 @@ public final class PrometheusText {
             }
         }
         return b.toString();
+    }
+
+    private static void deviceIo(StringBuilder b, List<Domain> domains, List<DeviceIo> io) {
+        java.util.Map<Integer, Domain> byId = new java.util.HashMap<>();
+        for (Domain d : domains) byId.put(d.id(), d);
+        family(b, "oxen_device_requests_total", "counter",
+                "Requests of a domain's device by kind, from its backend (vbd: read, write, flush, discard; vif: rx, tx packets).");
+        for (DeviceIo x : io) {
+            Domain d = byId.get(x.domid());
+            if (d != null) device(b.append("oxen_device_requests_total"), d, x).append("} ").append(x.requests()).append('\n');
+        }
+        family(b, "oxen_device_bytes_total", "counter", "Bytes of a domain's device by kind, from its backend.");
+        for (DeviceIo x : io) {
+            Domain d = byId.get(x.domid());
+            if (d != null && (x.bytes() != 0 || !x.op().equals("flush") && !x.op().equals("discard"))) {
+                device(b.append("oxen_device_bytes_total"), d, x).append("} ").append(x.bytes()).append('\n');
+            }
+        }
+    }
+
+    private static StringBuilder device(StringBuilder b, Domain d, DeviceIo x) {
+        return labels(b, d).append(",type=\"").append(x.type()).append("\",devid=\"").append(x.devid()).append("\",op=\"")
+                .append(x.op()).append('"');
     }
 
     /** Vcpus brought up, as xl list counts them. */

@@ -514,6 +514,157 @@ class WebConsoleTest {
         }
     }
 
+    /** Reads {@code xl top -b -i 1}'s row of {@code name}: its 18 columns. */
+    private String[] topColumns(String name) throws Exception {
+        String top = gogo.run("xl top -b -i 1");
+        Matcher m = Pattern.compile("(?m)^\\s*" + name + "\\s+(.*)$").matcher(top);
+        assertTrue(m.find(), top);
+        String[] c = m.group(1).trim().split("\\s+");
+        assertEquals(17, c.length, top);
+        return c;
+    }
+
+    /**
+     * Device I/O, events and pages mapped: a kit blktest domain writes and reads its raw disk
+     * through blkback, is paused once its requests stand still, and /metrics, JMX and xl top
+     * (VBD_RD, VBD_WR, VBD_RSECT, VBD_WSECT) give the same figures; its events and the pages
+     * Domain-0 maps (blkback's ring grant, xenconsoled's foreign map of the console ring) agree
+     * between /metrics, JMX and the VMM.
+     */
+    @Test
+    void deviceIoEventsAndPagesMappedAgreeWithXlTop() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wc-io");
+        java.nio.file.Path img = dir.resolve("disk.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        java.nio.file.Path cfg = dir.resolve("io.cfg");
+        java.nio.file.Files.writeString(cfg, "name = \"wc-io\"\nkernel = \"guest:blktest\"\nmemory = 16\n"
+                + "extra = \"node=device/vbd/51712 passes=0 mib=1 chunk=16 depth=8 seed=3\"\n"
+                + "disk = [ '" + img + ",raw,xvda,rw' ]\n");
+        gogo.run("xl create " + cfg);
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = domains.find("wc-io").orElseThrow();
+        int id = d.id();
+        String sid = Integer.toString(id);
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("org.oxen:type=Domain,domid=" + id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (Long.parseLong(topColumns("wc-io")[14]) < 200) { // VBD_WR
+            assertTrue(System.nanoTime() < deadline, "blktest writes its disk: " + GuestOutput.of(d));
+            Thread.sleep(50);
+        }
+        assertEquals("", gogo.run("xl pause wc-io"));
+        // the backend answers what it took; then every figure stands still
+        String[] top = topColumns("wc-io");
+        for (String[] again = null; !java.util.Arrays.equals(top, again); ) {
+            again = top;
+            Thread.sleep(300);
+            top = topColumns("wc-io");
+            top[2] = again[2]; // CPU(%) may move while the pause settles
+        }
+        String metrics = get("/metrics", "Bearer " + token).body();
+        String devLabels = ",name=\"wc-io\",type=\"vbd\",devid=\"51712\",op=";
+        Map<String, Double> reqs = scrape(metrics, "oxen_device_requests_total", sid);
+        Map<String, Double> bytes = scrape(metrics, "oxen_device_bytes_total", sid);
+        assertEquals(1, Integer.parseInt(top[11]), "xl top VBDS");
+        long rd = Long.parseLong(top[13]), wr = Long.parseLong(top[14]), rsect = Long.parseLong(top[15]), wsect = Long.parseLong(top[16]);
+        assertTrue(rd > 0 && wr >= 200, "blktest read and wrote: " + String.join(" ", top));
+        assertEquals(rd, reqs.get(devLabels + "\"read\"").longValue(), "VBD_RD " + reqs);
+        assertEquals(wr, reqs.get(devLabels + "\"write\"").longValue(), "VBD_WR");
+        assertEquals(rsect * 512, bytes.get(devLabels + "\"read\"").longValue(), "VBD_RSECT");
+        assertEquals(wsect * 512, bytes.get(devLabels + "\"write\"").longValue(), "VBD_WSECT");
+        String[] ioDevices = (String[]) jmx.getAttribute(name, "IoDevices");
+        long[] ioRequests = (long[]) jmx.getAttribute(name, "IoRequests");
+        long[] ioBytes = (long[]) jmx.getAttribute(name, "IoBytes");
+        List<String> devs = List.of(ioDevices);
+        assertEquals(rd, ioRequests[devs.indexOf("vbd 51712 read")], devs.toString());
+        assertEquals(wr, ioRequests[devs.indexOf("vbd 51712 write")]);
+        assertEquals(rsect * 512, ioBytes[devs.indexOf("vbd 51712 read")]);
+        assertEquals(wsect * 512, ioBytes[devs.indexOf("vbd 51712 write")]);
+
+        // events, each side the same counters
+        long delivered = d.eventsDelivered();
+        long sent = d.vcpus().get(0).eventsSent();
+        assertTrue(delivered > 0 && sent > 0, "blkfront and blkback notified each other: " + delivered + " " + sent);
+        assertEquals(delivered, scrape(metrics, "oxen_domain_events_delivered_total", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(delivered, ((Long) jmx.getAttribute(name, "EventsDelivered")).longValue());
+        assertEquals(sent, scrape(metrics, "oxen_vcpu_events_sent_total", sid).get(",name=\"wc-io\",vcpu=\"0\"").longValue());
+        assertEquals(sent, ((Long) jmx.getAttribute(name, "EventsSent")).longValue());
+
+        // pages mapped: blkback's ring grant (connected), xenconsoled's console ring
+        long granted = d.grantedPagesMapped();
+        assertTrue(granted >= 1, "blkback maps the ring's granted page: " + granted);
+        assertEquals(granted, scrape(metrics, "oxen_domain_granted_pages_mapped", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(granted, ((Long) jmx.getAttribute(name, "GrantedPagesMapped")).longValue());
+        assertEquals(1, d.foreignPagesMapped(), "xenconsoled maps the console ring");
+        assertEquals(1, scrape(metrics, "oxen_domain_foreign_pages_mapped", sid).get(",name=\"wc-io\"").longValue());
+        assertEquals(1L, jmx.getAttribute(name, "ForeignPagesMapped"));
+        assertEquals(0, scrape(metrics, "oxen_domain_grant_maps_held", sid).get(",name=\"wc-io\"").longValue(),
+                "blktest maps no other domain's grants");
+
+        assertEquals("", gogo.run("xl destroy wc-io"));
+        assertFalse(get("/metrics", "Bearer " + token).body().contains("domid=\"" + id + "\""));
+    }
+
+    /**
+     * Progress of long work in the browser and the shell: {@code xl save} of a kit counter domain
+     * into a FIFO this test reads, stopping after 2 MiB, so the save waits mid-way: Chromium's page
+     * shows the job with a progress bar between 0 and 100 %; the rest read, the job leaves the page,
+     * and the shell printed its tenths.
+     */
+    @Test
+    void chromiumShowsASaveInProgress() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wc-save");
+        java.nio.file.Path fifo = dir.resolve("save.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        int id = create("wc-save", "guest:counter", "extra = \"count=0 spin=20000 xenstore=1\"\n");
+        Domain d = domains.find(id).orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!GuestOutput.of(d).contains("counter:")) {
+            assertTrue(System.nanoTime() < deadline, "the counter runs: " + GuestOutput.of(d));
+            Thread.sleep(20);
+        }
+        GogoSession saver = new GogoSession(processor);
+        java.util.concurrent.CompletableFuture<String> save = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                saver.run("xl save wc-save " + fifo);
+                return saver.err();
+            } catch (Exception e) {
+                return e.toString();
+            }
+        });
+        try (DevTools chrome = new DevTools(); java.io.InputStream in = java.nio.file.Files.newInputStream(fifo)) {
+            chrome.navigate(base + "/?token=" + token);
+            chrome.await("!!document.querySelector('#jobs')", "the page");
+            int got = in.readNBytes(2 << 20).length; // then the save waits for us: the pipe and its buffer fill up
+            assertEquals(2 << 20, got, "the save's first 2 MiB");
+            // the page polls every second: a render from before the first bytes may show 0 %
+            try {
+                chrome.await("(document.querySelector('#jobs tr[data-kind=\"save\"] progress') || {value: 0}).value > 0",
+                        "the save's progress bar");
+            } catch (AssertionError e) {
+                StringBuilder threads = new StringBuilder();
+                Thread.getAllStackTraces().forEach((t, st) -> {
+                    String all = java.util.Arrays.toString(st);
+                    if (all.contains("SaveCommand") || all.contains("DomainSaver")) threads.append(t).append(": ").append(all).append('\n');
+                });
+                throw new AssertionError(threads + "\n" + e.getMessage(), e);
+            }
+            double value = ((Number) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] progress').value")).doubleValue();
+            String subject = (String) chrome.eval("document.querySelector('#jobs tr[data-kind=\"save\"] td:nth-child(2)').textContent");
+            assertTrue(value > 0 && value < 100, "a save half-way: " + value + "%");
+            assertTrue(subject.startsWith("wc-save to "), subject);
+            long rest = in.transferTo(java.io.OutputStream.nullOutputStream());
+            assertTrue(rest > 0);
+            String err = save.get(120, TimeUnit.SECONDS);
+            assertTrue(err.contains("xl save: 100%") && err.contains("xl save: 10%"), err);
+            chrome.await("!!document.querySelector('#jobs tr.none')", "the finished save leaving the jobs");
+        } finally {
+            saver.close();
+        }
+    }
+
     @Test
     void chromiumSeesTheDomainsTypesIntoAConsoleAndDestroysADomain() throws Exception {
         int demo = create("wc-demo", "guest:console", "");

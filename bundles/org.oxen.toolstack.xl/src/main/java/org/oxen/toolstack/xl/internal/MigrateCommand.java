@@ -33,6 +33,9 @@ public final class MigrateCommand extends DomainSubcommand {
 
     private final Toolstack toolstack;
     private final DomainSaveRestore saver;
+    /** Where the migration's progress goes. */
+    @Reference
+    private org.oxen.vmm.api.jobs.Jobs jobs;
 
     /** The source's name while the target takes over (xl's "--migratedaway"). */
     static final String MIGRATED_AWAY = "--migratedaway";
@@ -97,19 +100,26 @@ public final class MigrateCommand extends DomainSubcommand {
             suspendedAt[0] = System.nanoTime();
             toolstack.awaitConsoleDrained(d);
         };
-        try (Socket s = new Socket()) {
+        long expected = d.memoryPages() << 12;
+        org.oxen.vmm.api.jobs.Job job = jobs.start("migrate", name + " to " + target, expected);
+        try (job; Socket s = new Socket()) {
             s.connect(target, 10_000);
             s.setTcpNoDelay(true);
-            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 20);
+            // progress: the bytes sent (a live migration's rounds resend dirty pages: it passes 100 % then)
+            OutputStream out = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
+                    new BufferedOutputStream(s.getOutputStream(), 1 << 20), job, null, "xl migrate", expected);
             InputStream in = new BufferedInputStream(s.getInputStream());
             MigrationWire.writeLine(out, MigrationWire.HELLO);
             inv.err().println("migration target: " + target + (live ? " (live)" : ""));
             DomainSaveRestore.Saved saved;
             if (live) {
                 saved = saver.saveLive(d.id(), out, data, DomainSaveRestore.LiveOptions.DEFAULT, suspender,
-                        r -> inv.err().printf("migration round %d%s: %d pages sent, %d dirtied meanwhile, %d KiB in %d ms%n",
+                        r -> {
+                            job.phase(r.last() ? "stop-and-copy" : "round " + r.number());
+                            inv.err().printf("migration round %d%s: %d pages sent, %d dirtied meanwhile, %d KiB in %d ms%n",
                                 r.number(), r.last() ? " (stop-and-copy)" : "", r.pagesSent(), r.dirtyAfter(),
-                                r.bytes() >> 10, r.nanos() / 1_000_000));
+                                r.bytes() >> 10, r.nanos() / 1_000_000);
+                        });
             } else {
                 suspender.suspend();
                 saved = saver.save(d.id(), out, data);

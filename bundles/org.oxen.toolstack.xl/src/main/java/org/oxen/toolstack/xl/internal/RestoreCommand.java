@@ -40,9 +40,21 @@ public final class RestoreCommand extends DomainSubcommand {
         return "restore";
     }
 
+    /** Where the restore's progress goes (the shell prints it too). */
+    @Reference
+    private org.oxen.vmm.api.jobs.Jobs jobs;
+
     @Override
     public String summary() {
         return "Restore a domain from a saved state";
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // the open below says what is wrong
+        }
     }
 
     @Override
@@ -68,7 +80,10 @@ public final class RestoreCommand extends DomainSubcommand {
         }
         Path file = CreateCommand.relativeTo(inv.workingDirectory(), Path.of(inv.operands().get(0)));
         DomainSaveRestore.Restored r;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+        long size = Files.isRegularFile(file) ? sizeOf(file) : 0;
+        try (org.oxen.vmm.api.jobs.Job job = jobs.start("restore", file.toString(), size);
+                InputStream in = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
+                        new BufferedInputStream(Files.newInputStream(file), 1 << 20), job, inv.err(), "xl restore", size)) {
             String chosen = name;
             r = restorer.restore(in, saved -> chosen != null ? chosen : saved);
         } catch (NoSuchFileException e) {

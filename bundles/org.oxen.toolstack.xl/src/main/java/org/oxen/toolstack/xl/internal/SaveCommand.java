@@ -29,6 +29,9 @@ public final class SaveCommand extends DomainSubcommand {
 
     private final Toolstack toolstack;
     private final DomainSaveRestore saver;
+    /** Where the save's progress goes (the shell prints it too). */
+    @Reference
+    private org.oxen.vmm.api.jobs.Jobs jobs;
 
     @Activate
     public SaveCommand(@Reference Toolstack toolstack, @Reference DomainSaveRestore saver) {
@@ -71,7 +74,10 @@ public final class SaveCommand extends DomainSubcommand {
         DomainSuspend.suspend(toolstack.xenstore(), d);
         toolstack.awaitConsoleDrained(d);
         DomainSaveRestore.Saved saved;
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+        long expected = d.memoryPages() << 12; // the pages are nearly all of the stream
+        try (org.oxen.vmm.api.jobs.Job job = jobs.start("save", d.name() + " to " + file, expected);
+                OutputStream out = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
+                        new BufferedOutputStream(Files.newOutputStream(file), 1 << 20), job, inv.err(), "xl save", expected)) {
             saved = saver.save(d.id(), out, data);
         } catch (IOException | RuntimeException e) {
             try {

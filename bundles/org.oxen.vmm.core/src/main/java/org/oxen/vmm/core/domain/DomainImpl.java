@@ -38,7 +38,16 @@ public final class DomainImpl implements Domain, SchedDomain {
         void domainStopped(DomainImpl d, boolean crashed, String detail);
 
         void log(String line);
+
+        /** Domain-0's foreign mappings of the domain's frames now. */
+        int foreignMappings(int domid);
+
+        /** The hypervisor's trace buffers. */
+        org.oxen.vmm.core.trace.TraceBuffers trace();
     }
+
+    /** The hypervisor's trace buffers (trace points reach them through their domain). */
+    public final org.oxen.vmm.core.trace.TraceBuffers trace;
 
     private final Owner owner;
     private final int id;
@@ -95,6 +104,7 @@ public final class DomainImpl implements Domain, SchedDomain {
 
     public DomainImpl(Owner owner, int id, String name, String cmdline, int maxPages, long maxMemKiB) {
         this.owner = owner;
+        this.trace = owner.trace();
         this.id = id;
         this.name = name;
         this.cmdline = cmdline;
@@ -328,6 +338,23 @@ public final class DomainImpl implements Domain, SchedDomain {
     @Override
     public long eventsDelivered() {
         return eventsDelivered.get();
+    }
+
+    @Override
+    public long grantedPagesMapped() {
+        org.oxen.vmm.core.grant.GrantTable g = grants;
+        return g == null ? 0 : g.pinnedEntries();
+    }
+
+    @Override
+    public long grantMapsHeld() {
+        org.oxen.vmm.core.grant.GrantTable g = grants;
+        return g == null ? 0 : g.mapsHeld();
+    }
+
+    @Override
+    public long foreignPagesMapped() {
+        return owner.foreignMappings(id);
     }
 
     @Override

@@ -75,6 +75,7 @@ public final class Dom0Grants implements GrantTables {
             throw failed(mfn, "map", domid, ref);
         }
         byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
+        rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_MAP, 0, ref);
         return new Mapping(rgt, domid, ref, readOnly, inc, page);
     }
 
@@ -161,6 +162,7 @@ public final class Dom0Grants implements GrantTables {
             }
             grants.release(rgt, ref, readOnly, inc, 1, readOnly ? 0 : 1);
             mappings.decrementAndGet();
+            rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_UNMAP, 0, ref);
         }
 
         @Override

@@ -265,6 +265,25 @@ public final class GrantTable {
         }
     }
 
+    /**
+     * Trace point of a grant map or unmap of this table's entry {@code ref} by {@code mapper}:
+     * TRC_MEM_PAGE_GRANT_MAP/UNMAP {granter, mapper, ref}.
+     */
+    void trace(int event, int mapper, int ref) {
+        DomainImpl d = domain;
+        if (d != null && d.trace.on(org.oxen.vmm.abi.Trace.TRC_MEM)) d.trace.trace3(event, domid, mapper, ref);
+    }
+
+    /** Active entries pinned by a mapping or copy now (metrics: granted pages mapped). */
+    public synchronized int pinnedEntries() {
+        return pinned;
+    }
+
+    /** Maptrack entries in use (metrics: grants this domain maps). */
+    public int mapsHeld() {
+        return mappingsInUse();
+    }
+
     int mappingsInUse() {
         synchronized (maptrackLock) {
             return mtUsed;

@@ -67,6 +67,7 @@ public final class GuestGrants {
         }
         out[0] = handle;
         out[1] = (long) mfn << 12;
+        rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_MAP, ld.id(), ref);
         return GNTST_OKAY;
     }
 
@@ -103,6 +104,7 @@ public final class GuestGrants {
         lgt.clearMapping(handle, done, GNTMAP_HOST_MAP | GNTMAP_DEVICE_MAP);
         Grants.MapFlags f = Grants.MapFlags.of(done | (flags & GNTMAP_READONLY));
         grants.release(rgt, ref, f.readonly(), f.pinInc(), f.refs(), f.typeRefs());
+        rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_UNMAP, ld.id(), ref);
         return GNTST_OKAY;
     }
 

@@ -85,9 +85,14 @@ final class EventChannelHypercalls {
             }
             case EventChannel.OP_CLOSE:
                 return ev.close(g.read32(cr3, a));
-            case EventChannel.OP_SEND:
+            case EventChannel.OP_SEND: {
                 v.counters.eventSent();
-                return ev.send(g.read32(cr3, a));
+                int port = g.read32(cr3, a);
+                if (v.domain().trace.on(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN)) {
+                    v.domain().trace.trace3(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN_SEND, self, v.id(), port);
+                }
+                return ev.send(port);
+            }
             case EventChannel.OP_STATUS: {
                 int dom = g.read16(cr3, a + EventChannel.STATUS_DOM);
                 int port = g.read32(cr3, a + EventChannel.STATUS_PORT);

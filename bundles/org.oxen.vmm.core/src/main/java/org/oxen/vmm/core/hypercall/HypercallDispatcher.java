@@ -5,6 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.oxen.vmm.abi.Errno;
 import org.oxen.vmm.abi.GrantTable;
 import org.oxen.vmm.abi.Hypercall;
+import org.oxen.vmm.abi.Trace;
+import org.oxen.vmm.core.trace.TraceBuffers;
 import org.oxen.vmm.abi.Memory;
 import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.core.domain.VcpuImpl;
@@ -171,6 +173,10 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         return internalErrors.get();
     }
 
+    /** A V2 hypercall record's first word: arguments 1-4 follow, 32 bits each. */
+    private static final int ARGS_1_TO_4 = Trace.hypercallV2Arg32(0) | Trace.hypercallV2Arg32(1) | Trace.hypercallV2Arg32(2)
+            | Trace.hypercallV2Arg32(3);
+
     /** Handles the hypercall the vcpu made with int $0x82 (EIP already after the instruction). */
     @Override
     public void dispatch(VcpuImpl v) {
@@ -191,8 +197,15 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
             return -Errno.ENOSYS;
         }
         v.counters.hypercall(nr);
+        TraceBuffers trace = v.domain().trace;
+        if (trace.on(Trace.TRC_PV)) {
+            trace.trace5(inMulticall ? Trace.TRC_PV_HYPERCALL_SUBCALL : Trace.TRC_PV_HYPERCALL_V2, nr | ARGS_1_TO_4,
+                    a1, a2, a3, a4);
+        }
         try {
-            return t[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
+            long rc = t[nr].call(v, a1, a2, a3, a4, a5, a6, inMulticall);
+            if (trace.on(Trace.TRC_PV)) trace.trace2(Trace.TRC_PV_OXEN_HYPERCALL_RETURN, nr, (int) rc);
+            return rc;
         } catch (GuestFault f) {
             return -Errno.EFAULT;
         } catch (RuntimeException | Error e) {

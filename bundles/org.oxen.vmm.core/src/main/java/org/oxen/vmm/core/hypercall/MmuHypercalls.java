@@ -174,6 +174,9 @@ final class MmuHypercalls {
         switch (cmd) {
             case Xen.MMU_NORMAL_PT_UPDATE:
             case Xen.MMU_PT_UPDATE_PRESERVE_AD:
+                if (d.trace.on(org.oxen.vmm.abi.Trace.TRC_MEM)) {
+                    d.trace.trace4(org.oxen.vmm.abi.Trace.TRC_MEM_OXEN_PT_UPDATE, d.id(), (int) ma, (int) val, (int) (val >>> 32));
+                }
                 synchronized (pool) {
                     if (!pt.getPage(mfn, dm)) return EINVAL;
                     int f = (int) mfn;

@@ -54,17 +54,21 @@ final class PtwrEmulation {
         if ((error & (PFEC_P | PFEC_W | PFEC_U | PFEC_RSVD | PFEC_I)) != (PFEC_P | PFEC_W)) return false;
         if (Integer.compareUnsigned(cr2, Xen.HYPERVISOR_VIRT_START) >= 0) return false;
         FramePool pool = s.pool();
+        long l1;
         synchronized (pool) {
             long mapping = mmu.l1eAddress(v, cr2);
             if (mapping < 0) return false;
             long pte = pool.ram().read64(mapping);
             if ((pte & (Xen.PTE_P | Xen.PTE_RW)) != Xen.PTE_P) return false;
-            long l1 = (pte & Xen.PTE_ADDR_MASK) >>> 12;
+            l1 = (pte & Xen.PTE_ADDR_MASK) >>> 12;
             if (!pool.valid(l1) || pool.owner((int) l1) != d.id() || pool.typeCount((int) l1) == 0
                     || (pool.type((int) l1) & PageType.TYPE_MASK) != PageType.L1) {
                 return false;
             }
             if (!emulate(v, cpu, eip, cr2, (int) l1)) return false;
+        }
+        if (d.trace.on(org.oxen.vmm.abi.Trace.TRC_PV)) {
+            d.trace.trace4(org.oxen.vmm.abi.Trace.TRC_PV_PTWR_EMULATION_PAE, d.id(), eip, cr2, (int) l1);
         }
         mmu.flush(v);
         return true;

@@ -70,6 +70,9 @@ final class SchedHypercalls {
     private long block(VcpuImpl v) {
         v.setUpcallMask(0);
         if (v.blockUnlessEventsPending()) {
+            if (v.domain().trace.on(org.oxen.vmm.abi.Trace.TRC_SCHED)) {
+                v.domain().trace.trace2(org.oxen.vmm.abi.Trace.TRC_SCHED_BLOCK, v.domain().id(), v.id());
+            }
             s.blocked(v);
             v.endSlice = true;
         }

@@ -98,7 +98,7 @@ public final class ForeignMappings implements ForeignMemory {
         }
     }
 
-    /** Live mappings of {@code domid} (tests). */
+    /** Live mappings of {@code domid} (metrics, tests). */
     public int count(int domid) {
         synchronized (pool) {
             List<Mapping> ms = byDomain.get(domid);

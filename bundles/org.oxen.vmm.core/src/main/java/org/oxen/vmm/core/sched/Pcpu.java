@@ -9,6 +9,7 @@ import org.oxen.sched.api.Decision;
 import org.oxen.sched.api.SchedTimer;
 import org.oxen.sched.api.Scheduler;
 import org.oxen.sched.api.VcpuData;
+import org.oxen.vmm.abi.Trace;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.x86.api.Clock;
@@ -83,7 +84,7 @@ public final class Pcpu implements Runnable {
     }
 
     void start() {
-        thread = new Thread(this, "oxen-pcpu-" + id);
+        thread = new PcpuThread();
         thread.setDaemon(true);
         thread.start();
     }
@@ -94,6 +95,18 @@ public final class Pcpu implements Runnable {
         if (thread != null) {
             thread.interrupt();
             thread.join(10_000);
+        }
+    }
+
+    /** The pCPU's thread: trace records it writes go to this pCPU's buffer. */
+    private final class PcpuThread extends Thread implements org.oxen.vmm.core.trace.TraceCpu {
+        PcpuThread() {
+            super(Pcpu.this, "oxen-pcpu-" + id);
+        }
+
+        @Override
+        public int traceCpu() {
+            return id;
         }
     }
 
@@ -328,6 +341,13 @@ public final class Pcpu implements Runnable {
             current = next;
         } finally {
             epoch++;
+        }
+        if (prev != next) {
+            org.oxen.vmm.core.trace.TraceBuffers t = core.trace();
+            if (t.on(Trace.TRC_SCHED)) {
+                t.trace4(Trace.TRC_SCHED_SWITCH, prev == null ? Trace.IDLE_DOMID : prev.domain().id(), prev == null ? id : prev.id(),
+                        next == null ? Trace.IDLE_DOMID : next.domain().id(), next == null ? id : next.id());
+            }
         }
         if (next == null) {
             long b = decision.budget();

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.oxen.vmm.abi.Trace;
+
 import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.DomainData;
 import org.oxen.sched.api.DomainMove;
@@ -31,6 +33,9 @@ public final class SchedCore implements DomainMove.Core {
     /** What the hypervisor provides. */
     public interface Host extends Pcpu.SliceHooks {
         void log(String line);
+
+        /** The trace buffers (scheduling events are traced here). */
+        org.oxen.vmm.core.trace.TraceBuffers trace();
     }
 
     private final Host host;
@@ -71,6 +76,10 @@ public final class SchedCore implements DomainMove.Core {
 
     Clock clock() {
         return clock;
+    }
+
+    org.oxen.vmm.core.trace.TraceBuffers trace() {
+        return host.trace();
     }
 
     TimerAlarm alarm() {
@@ -269,7 +278,11 @@ public final class SchedCore implements DomainMove.Core {
     /** The vcpu may be runnable now (vcpu_wake). */
     public void wake(VcpuImpl v) {
         v.updateRunstate();
-        if (v.isRunnable()) v.schedWake();
+        if (v.isRunnable()) {
+            org.oxen.vmm.core.trace.TraceBuffers t = host.trace();
+            if (t.on(Trace.TRC_SCHED)) t.trace2(Trace.TRC_SCHED_WAKE, v.domain().id(), v.id());
+            v.schedWake();
+        }
     }
 
     /** Stops the running vcpus of {@code d} (they must not be runnable) and waits until none runs. */

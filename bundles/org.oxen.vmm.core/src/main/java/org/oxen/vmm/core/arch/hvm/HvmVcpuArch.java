@@ -127,12 +127,20 @@ public final class HvmVcpuArch implements VcpuArch {
             }
         }
 
+        /** Trace point of a port access: TRC_HVM_IOPORT_READ/WRITE {port, size, data}. */
+        private void traceIo(int event, int port, int size, int data) {
+            org.oxen.vmm.core.trace.TraceBuffers t = vcpu.domain().trace;
+            if (t.on(org.oxen.vmm.abi.Trace.TRC_HVM)) t.trace3(event, port, size, data);
+        }
+
         // the CPU's port space
         @Override
         public int read8(int port) {
             enter();
             try {
-                return platform.io().read8(port);
+                int v = platform.io().read8(port);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_READ, port, 1, v);
+                return v;
             } finally {
                 exit();
             }
@@ -143,6 +151,7 @@ public final class HvmVcpuArch implements VcpuArch {
             enter();
             try {
                 platform.io().write8(port, value);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_WRITE, port, 1, value);
             } finally {
                 exit();
             }
@@ -152,7 +161,9 @@ public final class HvmVcpuArch implements VcpuArch {
         public int read16(int port) {
             enter();
             try {
-                return platform.io().read16(port);
+                int v = platform.io().read16(port);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_READ, port, 2, v);
+                return v;
             } finally {
                 exit();
             }
@@ -162,7 +173,9 @@ public final class HvmVcpuArch implements VcpuArch {
         public int read32(int port) {
             enter();
             try {
-                return platform.io().read32(port);
+                int v = platform.io().read32(port);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_READ, port, 4, v);
+                return v;
             } finally {
                 exit();
             }
@@ -173,6 +186,7 @@ public final class HvmVcpuArch implements VcpuArch {
             enter();
             try {
                 platform.io().write16(port, value);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_WRITE, port, 2, value);
             } finally {
                 exit();
             }
@@ -183,6 +197,7 @@ public final class HvmVcpuArch implements VcpuArch {
             enter();
             try {
                 platform.io().write32(port, value);
+                traceIo(org.oxen.vmm.abi.Trace.TRC_HVM_IOPORT_WRITE, port, 4, value);
             } finally {
                 exit();
             }

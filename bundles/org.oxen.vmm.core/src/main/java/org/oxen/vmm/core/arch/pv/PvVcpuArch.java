@@ -137,6 +137,9 @@ public final class PvVcpuArch implements VcpuArch {
         if (pv.eventEip() != 0 && v.eventsNeedDelivery() && !v.domain().isStopped()) {
             bouncer.deliver(v, pv.eventCs(), pv.eventEip(), true, -1, v.cpu().eip(), "event upcall");
             v.counters.upcall();
+            if (v.domain().trace.on(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN)) {
+                v.domain().trace.trace2(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN_UPCALL, v.domain().id(), v.id());
+            }
         }
     }
 
