@@ -86,4 +86,29 @@ class BochsDiffTest {
         assertTrue(out.contains("0000 ring 3 esp: 0001FF00\n"), out);
         assertTrue(out.endsWith("done\n"), out);
     }
+
+    /**
+     * Real mode (roms/realmode.S): SP wrapping with 16 and 32-bit pushes, INT/IRET through the
+     * IVT, far CALL/RETF imm, ENTER/LEAVE, PUSHA, and #GP/#SS through the IVT for offsets
+     * beyond 0xFFFF (EIP at the faulting instruction).
+     */
+    @Test
+    void realMode() throws Exception {
+        String out = agree("realmode");
+        assertTrue(out.startsWith("stack wrap: 00000000 BBBBCCCC 0000AAAA 1234FFFA "), out);
+        assertTrue(out.contains("faults:\n  fault at ip cs flags "), out);
+        assertTrue(out.endsWith("\n4321\n"), out);
+    }
+
+    /**
+     * Task switches (roms/tasks.S): CALL to 32 and 16-bit TSSs and IRET back with NT, back link
+     * and busy bits, #GP through a task gate with its error code on the new task's stack, JMP.
+     */
+    @Test
+    void taskSwitches() throws Exception {
+        String out = agree("tasks");
+        assertTrue(out.contains("task C (16-bit): eax ebx ecx esp ebp eflags fs tr FFFF0C0C "), out);
+        assertTrue(out.contains("task D (#GP): err esp link eipA eflags busy 00001234 0000C000 0018 "), out);
+        assertTrue(out.contains("task B by jmp: tr eflags busy 0020 00000047 0089 008B 0081 0089 \n"), out);
+    }
 }
