@@ -4,12 +4,14 @@
 #   nasm          (x86bench's 64 KiB ROM, rom.asm)
 #   binutils      (GNU as --32 and ld -m elf_i386 for the test kernels)
 #   make
+#   bochs, bochsbios, vgabios, bochs-term  (BochsDiffTest: Bochs as the second reference for
+#                 real mode, V86, task switches and 16-bit stacks; headless with the term display)
 # Idempotent and quiet; needs root (or sudo) only when something is missing.
 set -e
 
 missing=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in gcc-multilib nasm binutils make; do
+for p in gcc-multilib nasm binutils make bochs bochsbios vgabios bochs-term; do
     have_pkg "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

@@ -106,4 +106,24 @@ class Stack16Test {
         assertEquals(0x08, m.ram.read32(STACK_BASE + 0xFFFC) & 0xFFFF, "CS");
         assertEquals(KCODE + 20, m.ram.read32(STACK_BASE + 0xFFF8), "EIP after INT");
     }
+
+    @Test
+    void enterWhoseFrameLeavesTheSegmentFaultsAndLeavesEspAndEbpAsTheyWere() {
+        m.seg(SS16, STACK_BASE, 0x0FFF, 0x92, 0);      // 4 KiB: SP 0x100 - 4 - 0x2000 wraps to 0xE0FC
+        m.cpu.setExceptionExit(12, true);
+        assertEquals(RunResult.EXIT, run("mov ebp, 0x11110080\n enter 0x2000, 0", 0x22220100));
+        assertEquals(12, m.cpu.lastExit().vector(), "the final stack pointer is probed: #SS(0)");
+        assertEquals(0x22220100, m.cpu.gpr(X86Cpu.ESP), "ESP as before the ENTER");
+        assertEquals(0x11110080, m.cpu.gpr(X86Cpu.EBP), "EBP as before the ENTER");
+    }
+
+    @Test
+    void enterReadingAFramePointerOutsideTheSegmentFaultsAndLeavesEspAsItWas() {
+        m.seg(SS16, STACK_BASE, 0x0FFF, 0x92, 0);
+        m.cpu.setExceptionExit(12, true);
+        assertEquals(RunResult.EXIT, run("mov ebp, 0x11112004\n enter 4, 3", 0x22220100));
+        assertEquals(12, m.cpu.lastExit().vector(), "the outer frame pointer at SS:0x2000 is beyond the limit");
+        assertEquals(0x22220100, m.cpu.gpr(X86Cpu.ESP), "the pushed EBP is undone");
+        assertEquals(0x11112004, m.cpu.gpr(X86Cpu.EBP));
+    }
 }

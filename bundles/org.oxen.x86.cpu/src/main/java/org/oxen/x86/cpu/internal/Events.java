@@ -104,15 +104,26 @@ abstract class Events extends Sys implements FpuHost {
         int oldCs = segSel[CS], oldEip = eip;
         boolean saveOp = op32;
         op32 = gate32;
-        if (v86()) {
-            throw gp((csSel & 0xFFFC) + ext); // virtual-8086 mode not supported
+        boolean fromV86 = v86();
+        if (fromV86 && ((chi & 0x400) != 0 || dpl != 0)) {
+            // from virtual-8086 mode only to a nonconforming ring-0 handler (SDM INT n)
+            throw gp((csSel & 0xFFFC) + ext);
         }
         if ((chi & 0x400) == 0 && dpl < cpl) {
             innerStack(dpl);
             int oldSs = segSel[SS], oldEsp = r[4];
+            if (fromV86) {
+                eflags &= ~VM; // the pushes below go to the ring-0 stack with protected-mode checks
+            }
             loadInnerSs(tssSs, dpl, TS);
             loadCs(csSel, clo, chi, dpl);
-            r[4] = stack32 ? tssEsp : (r[4] & 0xFFFF0000) | (tssEsp & 0xFFFF);
+            loadStackPointer(tssEsp);
+            if (fromV86) {
+                push(segSel[GS]);
+                push(segSel[FS]);
+                push(segSel[DS]);
+                push(segSel[ES]);
+            }
             push(oldSs);
             push(oldEsp);
         } else {
@@ -125,6 +136,13 @@ abstract class Events extends Sys implements FpuHost {
         if (hasErr) push(err);
         op32 = saveOp;
         eip = off;
+        if (fromV86) {
+            // the handler starts with null data segments (their V86 values are on its stack)
+            loadNull(GS, 0);
+            loadNull(FS, 0);
+            loadNull(DS, 0);
+            loadNull(ES, 0);
+        }
         eflags &= ~(TF | NT | RF | VM);
         if ((gtype & 1) == 0) eflags &= ~IF;
     }

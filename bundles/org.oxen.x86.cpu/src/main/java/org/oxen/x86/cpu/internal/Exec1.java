@@ -346,28 +346,41 @@ abstract class Exec1 extends Exec {
         loadFar(seg);
     }
 
+    /**
+     * ENTER (SDM; Bochs' ENTER16/ENTER32). The pushes and the frame-pointer reads use SP or ESP
+     * as SS.B says, whatever the operand size; FrameTemp is ESP with a 32-bit operand size (the
+     * whole register even on a 16-bit stack) and SP with a 16-bit one. The final stack pointer
+     * is probed for a write (as Bochs' RMW access of SS:eSP): a frame that reaches a page not
+     * present faults with its address in CR2. A fault anywhere leaves ESP as it was, so the
+     * retried ENTER starts again.
+     */
     private void enter() {
         int size = fetch16();
         int level = fetch8() & 0x1F;
         boolean d = op32;
         int n = d ? 4 : 2;
         int bp = r[5];
-        push(bp);
-        // FrameTemp: ESP with a 32-bit operand size (the whole register even on a 16-bit stack,
-        // SDM ENTER and Bochs' ENTER32), SP with a 16-bit one
-        int frame = d ? r[4] : r[4] & 0xFFFF;
-        if (level > 0) {
-            for (int i = 1; i < level; i++) {
-                bp = stack32 ? bp - n : (bp & 0xFFFF) - n;
-                int v = d ? rd32(SS, stack32 ? bp : bp & 0xFFFF) : rd16(SS, stack32 ? bp : bp & 0xFFFF);
-                push(v);
+        int esp0 = r[4];
+        try {
+            push(bp);
+            int frame = d ? r[4] : r[4] & 0xFFFF;
+            if (level > 0) {
+                for (int i = 1; i < level; i++) {
+                    bp = stack32 ? bp - n : (bp & 0xFFFF) - n;
+                    int v = d ? rd32(SS, stack32 ? bp : bp & 0xFFFF) : rd16(SS, stack32 ? bp : bp & 0xFFFF);
+                    push(v);
+                }
+                push(frame);
             }
-            push(frame);
-        }
-        setRegSz(5, d ? 2 : 1, frame);
-        setSp(sp() - size);
-        if (paging() || !segFlatW[SS]) {
-            linW(SS, sp(), 1);
+            int lin = linW(SS, sp() - size & (stack32 ? -1 : 0xFFFF), n);
+            if (paging()) {
+                probeWrite(lin, n);
+            }
+            setRegSz(5, d ? 2 : 1, frame);
+            setSp(sp() - size);
+        } catch (Fault f) {
+            r[4] = esp0;
+            throw f;
         }
     }
 

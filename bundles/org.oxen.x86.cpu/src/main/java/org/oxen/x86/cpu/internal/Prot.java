@@ -51,6 +51,15 @@ abstract class Prot extends Alu {
         r[4] = stack32 ? v : (r[4] & 0xFFFF0000) | (v & 0xFFFF);
     }
 
+    /**
+     * The stack pointer of a stack switch (inter-privilege CALL, INT, IRET, RET), after the new
+     * SS is loaded: all of ESP when SS.B is set, else only SP: ESP's upper half keeps the value
+     * of the stack left (as hardware and Bochs do: Linux's espfix exists for this).
+     */
+    final void loadStackPointer(int v) {
+        r[4] = stack32 ? v : (r[4] & 0xFFFF0000) | (v & 0xFFFF);
+    }
+
     final void addSp(int n) {
         setSp(sp() + n);
     }
@@ -380,8 +389,7 @@ abstract class Prot extends Alu {
             checkLimit(off, clo, chi);
             loadInnerSs(tssSs, cdpl, TS);
             loadCs(csSel, clo, chi, cdpl);
-            r[4] = tssEsp;
-            if (!stack32) r[4] &= 0xFFFF;
+            loadStackPointer(tssEsp);
             if (gate32) {
                 push32(oldSs);
                 push32(oldEsp);
@@ -458,8 +466,7 @@ abstract class Prot extends Alu {
         checkLimit(ip, lo, hi);
         loadCs(cs, lo, hi, rpl);
         loadOuterSs(ss, rpl);
-        r[4] = d ? esp + imm : (esp + imm) & 0xFFFF;
-        if (!stack32) r[4] = (r[4] & 0xFFFF);
+        loadStackPointer(esp + imm);
         eip = ip;
         nullInaccessible();
     }
@@ -507,7 +514,8 @@ abstract class Prot extends Alu {
         }
         int ip = peek(0, d), cs = peek(n, d) & 0xFFFF, fl = peek(2 * n, d);
         if (d && (fl & VM) != 0 && cpl == 0) {
-            throw gp(0); // return to virtual-8086 mode: not supported
+            iretToV86(ip, cs, fl);
+            return;
         }
         int rpl = cs & 3;
         if ((cs & 0xFFFC) == 0) throw gp(0);
@@ -532,7 +540,7 @@ abstract class Prot extends Alu {
             checkLimit(ip, lo, hi);
             loadCs(cs, lo, hi, rpl);
             loadOuterSs(ss, rpl);
-            r[4] = d ? esp : (r[4] & 0xFFFF0000) | (esp & 0xFFFF);
+            loadStackPointer(esp);
             nullInaccessible();
         }
         eip = ip;
@@ -540,6 +548,38 @@ abstract class Prot extends Alu {
         if (oldCpl <= iopl()) mask |= IF;
         if (oldCpl == 0) mask |= IOPL | VIF | VIP;
         writeFlags((flags() & ~mask) | (fl & mask), false);
+    }
+
+    /**
+     * IRET from CPL 0 with VM set in the popped EFLAGS (32-bit operand size only): pops ESP, SS,
+     * ES, DS, FS and GS after EIP/CS/EFLAGS (SDM IRET "RETURN-TO-VIRTUAL-8086-MODE"; Bochs'
+     * stack_return_to_v86). Every read happens before any state changes, so a #SS/#PF on the
+     * frame leaves the CPU as it was. EIP keeps its low 16 bits; ESP is loaded whole.
+     */
+    private void iretToV86(int ip, int cs, int fl) {
+        int newEsp = peek(12, true);
+        int ss = peek(16, true);
+        int es = peek(20, true), ds = peek(24, true), fs = peek(28, true), gs = peek(32, true);
+        writeFlags(fl, false); // VM set: the segment loads below are V86 loads
+        enterV86Segments(cs, ss, es, ds, fs, gs);
+        r[4] = newEsp;
+        eip = ip & 0xFFFF;
+    }
+
+    /**
+     * Loads the six segment registers V86-style (base selector*16, limit 0xFFFF, DPL 3) and sets
+     * CPL 3; EFLAGS.VM must already be set. Used by IRET to V86 and by a task switch to a task
+     * whose EFLAGS has VM.
+     */
+    final void enterV86Segments(int cs, int ss, int es, int ds, int fs, int gs) {
+        cplSet(3);
+        loadSegReal(CS, cs);
+        loadSegReal(SS, ss);
+        loadSegReal(ES, es);
+        loadSegReal(DS, ds);
+        loadSegReal(FS, fs);
+        loadSegReal(GS, gs);
+        fetchLimit = 0;
     }
 
     final void writeFlags(int f, boolean unused) {

@@ -208,7 +208,8 @@ abstract class Sys extends Exec0F {
     }
 
     final void writeCr4(int v) {
-        if ((v & ~0x000006FF) != 0) throw gp(0);
+        // VME and PVI are reserved: CPUID announces neither (V86 runs without VME)
+        if ((v & ~0x000006FC) != 0) throw gp(0);
         int changed = cr4 ^ v;
         cr4 = v;
         if ((changed & 0xB0) != 0) {

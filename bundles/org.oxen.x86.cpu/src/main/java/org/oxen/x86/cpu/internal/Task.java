@@ -114,8 +114,14 @@ abstract class Task extends Prot {
             ldtLimit = descLimit(descLo, descHi);
             ldtAttr = descAttr(descHi);
         }
-        if ((nfl & VM) != 0) {
-            throw raise(TS, sel & 0xFFFC); // V86 tasks not supported
+        if ((nfl & VM) != 0 && n32) {
+            // a virtual-8086 task: its selectors are paragraph numbers (VM is in EFLAGS already)
+            enterV86Segments(nseg[CS], nseg[SS], nseg[ES], nseg[DS], nseg[FS], nseg[GS]);
+            checkEip(eip);
+            if ((sysRead16(nBase + 0x64) & 1) != 0) {
+                armTaskTrap();
+            }
+            return;
         }
         // CS first: it sets CPL
         int cs = nseg[CS];

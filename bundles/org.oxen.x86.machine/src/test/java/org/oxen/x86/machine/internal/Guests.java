@@ -82,6 +82,20 @@ public final class Guests {
         return img;
     }
 
+    /**
+     * Assembles ROM program {@code roms/<name>.S} (see roms/rom.inc) into a 64 KiB image for
+     * 0xF0000 started from the reset vector; returns the image.
+     */
+    public static Path rom(String name, Path dir) throws IOException, InterruptedException {
+        Path src = resources("roms");
+        Path obj = dir.resolve(name + ".o");
+        Path img = dir.resolve(name + ".rom");
+        run(dir, "as", "--32", "-I", src.toString(), "-o", obj.toString(), src.resolve(name + ".S").toString());
+        run(dir, "ld", "-m", "elf_i386", "-Ttext=0", "--oformat", "binary", "--build-id=none", "-e", "_start",
+                "-o", img.toString(), obj.toString());
+        return img;
+    }
+
     /** Copies x86bench into {@code dir} and runs its Makefile with these sizes; returns {@code dir/out}. */
     static Path x86bench(Path dir, long loopIters, int mixRounds, int paging) throws IOException, InterruptedException {
         Path src = resources("x86bench");
