@@ -26,6 +26,10 @@
  *       victim PTE into a page through its writable TLB entry while vcpu 0's
  *       one mmu_update makes the page read-only and hooks it as an L1: no
  *       store may land after the validation (hostile_frames.c).
+ *   attack=stale_release  UVMF_INVLPG flushes one page (a translation B
+ *       unmapped with UVMF_NONE outlives it), and a frame unmapped without
+ *       a flush and given back by decrease_reservation is unreachable at
+ *       once: a read and a store at its old address fault (hostile_frames.c).
  *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
  *       maps the LDT lazily); a selector from it then faults (#PF at the
  *       LDT address); once the page is read-only the same load works.
@@ -71,6 +75,7 @@
 
 void attack_xen_frames(void);       /* hostile_frames.c */
 void attack_stale_tlb(void);        /* hostile_frames.c */
+void attack_stale_release(void);    /* hostile_frames.c */
 
 static struct trap_record rec;
 
@@ -858,6 +863,8 @@ void guest_main(void)
         attack_xen_frames();
     else if (!strcmp(what, "stale_tlb"))
         attack_stale_tlb();
+    else if (!strcmp(what, "stale_release"))
+        attack_stale_release();
     else if (!strcmp(what, "debug"))
         attack_debug();
     else if (!strcmp(what, "ldt"))
