@@ -32,7 +32,8 @@ import org.oxen.vmm.api.ShutdownReason;
  * counts the domains); Domain-0's ports and backend bundles need the Felix runtime (not here).
  *
  * <p>{@code SoakTest} runs it for 30 s in CI, {@code SoakBenchmark} (benchmarks/soak/soak.sh) as
- * long as asked.
+ * long as asked. {@code -Doxen.soak.swap=false} leaves the scheduler swaps out; when the heap after
+ * GC grew by more than {@code oxen.soak.heapSlackMiB} (16) the largest classes are printed.
  */
 final class Soak {
 
@@ -133,7 +134,9 @@ final class Soak {
                     vmm.pool().ram().committedBytes(), domainsAfter, threads0, threads(), fds0, openFiles(), heap0,
                     heapMiB(), vmm.internalErrors(), failures);
             if (log != null) log.printf("soak: threads with the busy domains running: %d%n", threadsBusy);
-            if (log != null && r.heapMiBAfter() > r.heapMiBBefore() + 16) log.println(histogram());
+            if (log != null && r.heapMiBAfter() > r.heapMiBBefore() + Integer.getInteger("oxen.soak.heapSlackMiB", 16)) {
+                log.println(histogram());
+            }
             return r;
         } finally {
             vmm.shutdown();
@@ -153,6 +156,7 @@ final class Soak {
             case 2:
                 return migrate(vmm, "counter" + n, failures);
             default:
+                if (!Boolean.parseBoolean(System.getProperty("oxen.soak.swap", "true"))) return 1;
                 vmm.removeScheduler(credit); // every domain moves to Round-Robin
                 Thread.sleep(100);
                 vmm.addScheduler(credit, true, 1000); // and back
