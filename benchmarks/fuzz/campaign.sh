@@ -13,5 +13,6 @@ CALLS=${3:-100000}
 VICTIMS=${4:-2}
 shift $(( $# < 4 ? $# : 4 ))
 JAR=${OXEN_JAR:-runtime/target/oxen.jar}
-exec java ${OXEN_JAVA_OPTS:-} -Doxen.domains.dir=/nonexistent \
+# the web console on a free port: another runtime on the host may hold 8080
+exec java ${OXEN_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -Doxen.domains.dir=/nonexistent \
     -Dgosh.args="--nointeractive -c 'fuzz -s $SEED -n $SEEDS -c $CALLS -v $VICTIMS $*; stop 0'" -jar "$JAR"

@@ -26,6 +26,10 @@
  *       victim PTE into a page through its writable TLB entry while vcpu 0's
  *       one mmu_update makes the page read-only and hooks it as an L1: no
  *       store may land after the validation (hostile_frames.c).
+ *   attack=stale_release  UVMF_INVLPG flushes one page (a translation B
+ *       unmapped with UVMF_NONE outlives it), and a frame unmapped without
+ *       a flush and given back by decrease_reservation is unreachable at
+ *       once: a read and a store at its old address fault (hostile_frames.c).
  *   attack=ldt            MMUEXT_SET_LDT on a writable page succeeds (Xen
  *       maps the LDT lazily); a selector from it then faults (#PF at the
  *       LDT address); once the page is read-only the same load works.
@@ -34,15 +38,6 @@
  *       requests that hook and unhook an L1): all N done, and the entry's
  *       count argument shows the hypervisor continued it; forever=1 repeats
  *       it until the domain is destroyed.
- *   attack=campaign seed=S calls=N   N random hypercalls (xorshift64* from
- *       S) of every number with every kind of argument -- bad pointers,
- *       foreign, Xen's and free frames, random PTEs and descriptors, random
- *       multicalls -- except the few that would legitimately hurt this guest
- *       itself (its trap table, iret, its own live page tables, shutdown,
- *       block, bringing vcpus up or down; a multicall with a random count
- *       runs into harmless entries and then an unmapped guard page, never
- *       into stray memory); prints a count every 10,000 calls and a
- *       histogram of the results.
  *   attack=callback_cs    callback_op registers the event callback at a
  *       selector of the empty GDT (Xen: 0, selectors are checked when used);
  *       an IPI to itself with events unmasked must then crash the domain
@@ -53,7 +48,9 @@
  *       domain: coming back from ring 3 is FAIL.
  *   attack=victim         fills 256 pages with a pattern and checks 16 of
  *       them a round (all every 16 rounds), yielding between rounds, until
- *       destroyed; fails at the first changed word.
+ *       destroyed; fails at the first changed word (the victim of
+ *       FuzzVmmCampaignTest; the random campaign that was attack=campaign is
+ *       the kit's fuzz program now).
  *   attack=debug          (F2) #DB and #AC reach the trap table: TF from
  *       ring 3 via popf, TF through the iret hypercall, INT1 (icebp) in
  *       ring 1 and ring 3, a DR0 execute breakpoint, #AC from ring 3.
@@ -71,6 +68,7 @@
 
 void attack_xen_frames(void);       /* hostile_frames.c */
 void attack_stale_tlb(void);        /* hostile_frames.c */
+void attack_stale_release(void);    /* hostile_frames.c */
 
 static struct trap_record rec;
 
@@ -492,328 +490,8 @@ static void attack_long_mmu(void)
 }
 
 /* ------------------------------------------------------------------------
- * The random campaign and its victim
+ * The victim of fuzz campaigns (the random campaign itself is the kit's fuzz program)
  * ---------------------------------------------------------------------- */
-
-/* xorshift64*: the campaign is a function of its seed */
-static uint64_t rng_state;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
-}
-static uint32_t rnd_below(uint32_t n) { return rnd() % n; }
-
-static long hcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5)
-{
-    long r;
-    __asm__ volatile("int $0x82"
-                     : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
-                     : "0"(nr) : "memory");
-    return r;
-}
-
-#define SANDBOX_PAGES 64
-static uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
-static uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
-static uint32_t sandbox_mfn[SANDBOX_PAGES];
-/* Multicall entries, then a guard page the campaign unmaps. */
-static uint8_t mc_page[2][PAGE_SIZE] ALIGNED(PAGE_SIZE);
-#define MC_PAGE_ENTRIES (PAGE_SIZE / sizeof(multicall_entry_t))
-static uint32_t nr_machine_frames;
-
-/* A machine frame that is not one of ours (another domain's, Xen's, free, or beyond RAM). */
-static uint32_t rnd_foreign_mfn(void)
-{
-    for (;;) {
-        uint32_t m = rnd_below(4) == 0 ? rnd() : rnd_below(nr_machine_frames + 64);
-        uint32_t pfn = m < nr_machine_frames ? pv_m2p[m] : ~0u;
-        if (pfn >= pv_start_info->nr_pages || pv_p2m[pfn] != m)
-            return m;
-    }
-}
-
-/* A frame the campaign may do anything to: a sandbox page, or someone else's. */
-static uint32_t rnd_mfn(void)
-{
-    switch (rnd_below(4)) {
-    case 0: case 1: return sandbox_mfn[rnd_below(SANDBOX_PAGES)];
-    case 2: return rnd_below(64);                        /* Xen's own frames at the bottom */
-    default: return rnd_foreign_mfn();
-    }
-}
-
-static uint64_t rnd_pte(void)
-{
-    uint64_t flags = rnd() & 0xFFF;
-    if (rnd_below(8) == 0)
-        flags |= (uint64_t)rnd() << 52;                  /* reserved / NX bits */
-    return ((uint64_t)rnd_mfn() << PAGE_SHIFT) | flags;
-}
-
-static uint64_t rnd_maddr(void)
-{
-    return ((uint64_t)rnd_mfn() << PAGE_SHIFT) | (rnd() & 0xFFF);
-}
-
-/* A guest pointer: mostly our scratch, else every kind of bad one. */
-static uint32_t rnd_ptr(void)
-{
-    switch (rnd_below(10)) {
-    case 0: case 1: case 2: case 3: return (uint32_t)scratch + (rnd() & (sizeof scratch - 64));
-    case 4: return 0;
-    case 5: return rnd() & 0x3FFFFFFF;                               /* unmapped */
-    case 6: return 0xF5800000u + (rnd() & 0x0A7FFFFF);               /* the hypervisor hole */
-    case 7: return pv_start_info->pt_base + (rnd() & 0xFFF);         /* our read-only page tables */
-    case 8: return 0xFFFFFFF0u + (rnd() & 0xF);
-    default: return rnd();
-    }
-}
-
-/* A pointer to nothing this guest could be hurt by reading as data: no mapped memory of ours
- * except our own read-only page tables. */
-static uint32_t rnd_bad_ptr(void)
-{
-    switch (rnd_below(5)) {
-    case 0: return 0;
-    case 1: return rnd() & 0x3FFFFFFF;                               /* unmapped */
-    case 2: return 0xF5800000u + (rnd() & 0x0A7FFFFF);               /* the hypervisor hole */
-    case 3: return pv_start_info->pt_base + (rnd() & 0xFFF);         /* our read-only page tables */
-    default: return 0xFFFFFFF0u + (rnd() & 0xF);
-    }
-}
-
-static uint32_t rnd_val(void)
-{
-    switch (rnd_below(6)) {
-    case 0: return 0;
-    case 1: return rnd_below(16);
-    case 2: return ~0u - rnd_below(4);
-    case 3: return rnd_mfn();
-    case 4: return 0x80000000u | rnd_below(0x100000);
-    default: return rnd();
-    }
-}
-
-/* A VA update_va_mapping may change without harming us: a sandbox page, or one it must refuse. */
-static uint32_t rnd_uvm_va(void)
-{
-    switch (rnd_below(4)) {
-    case 0: case 1: return (uint32_t)sandbox[rnd_below(SANDBOX_PAGES)];
-    case 2: return 0xF5800000u + (rnd() & 0x0A7FF000);
-    default: return (rnd() & 0x3FFFF000);                             /* no L2 there */
-    }
-}
-
-static void fill_scratch(void)
-{
-    for (unsigned i = 0; i < sizeof scratch; i += 4)
-        *(uint32_t *)&scratch[i] = rnd_below(4) ? rnd() : rnd_val();
-}
-
-static void rnd_mmu_reqs(uint32_t at, unsigned n)
-{
-    mmu_update_t *r = (mmu_update_t *)at;
-    for (unsigned i = 0; i < n; i++) {
-        r[i].ptr = (rnd_maddr() & ~7ull) | rnd_below(4);
-        r[i].val = rnd_below(3) ? rnd_pte() : rnd_val();
-    }
-}
-
-static void rnd_mmuext_ops(uint32_t at, unsigned n)
-{
-    mmuext_op_t *op = (mmuext_op_t *)at;
-    for (unsigned i = 0; i < n; i++) {
-        op[i].cmd = rnd_below(24);
-        op[i].arg1.mfn = rnd_below(4) ? rnd_mfn() : rnd_val();
-        op[i].arg2.nr_ents = rnd_val();
-        if (op[i].cmd == MMUEXT_SET_LDT)
-            op[i].arg1.linear_addr = rnd_below(2) ? (rnd_ptr() & ~0xFFFu) : rnd_ptr();
-        if (op[i].cmd == MMUEXT_NEW_BASEPTR && !rnd_below(2))
-            op[i].arg1.mfn = rnd_foreign_mfn();
-        else if (op[i].cmd == MMUEXT_NEW_BASEPTR)
-            op[i].cmd = MMUEXT_TLB_FLUSH_LOCAL;         /* a sandbox L3 would unmap us */
-    }
-}
-
-struct call { uint32_t nr, a[5]; };
-
-/* One random hypercall that cannot, if Xen's rules hold, hurt this guest itself. */
-static void rnd_call(struct call *c, int nested)
-{
-    for (unsigned i = 0; i < 5; i++)
-        c->a[i] = rnd_below(2) ? rnd_val() : rnd_ptr();
-    uint32_t buf = (uint32_t)scratch + (rnd_below(48) << 6);
-    switch (c->nr = rnd_below(40)) {
-    case __HYPERVISOR_set_trap_table:            /* would point our handlers anywhere */
-    case __HYPERVISOR_iret:                      /* would jump anywhere */
-        c->nr = __HYPERVISOR_xen_version;
-        break;
-    case __HYPERVISOR_mmu_update:
-        rnd_mmu_reqs(buf, 1 + rnd_below(8));
-        c->a[0] = rnd_below(8) ? buf : rnd_ptr();
-        c->a[1] = rnd_below(8) ? 1 + rnd_below(8) : rnd_val();
-        c->a[2] = rnd_below(2) ? 0 : rnd_ptr();
-        c->a[3] = rnd_below(4) ? DOMID_SELF : rnd_val();
-        break;
-    case __HYPERVISOR_mmuext_op:
-        rnd_mmuext_ops(buf, 1 + rnd_below(4));
-        c->a[0] = rnd_below(8) ? buf : rnd_ptr();
-        c->a[1] = rnd_below(8) ? 1 + rnd_below(4) : rnd_val();
-        c->a[2] = rnd_below(2) ? 0 : rnd_ptr();
-        c->a[3] = rnd_below(4) ? DOMID_SELF : rnd_val();
-        break;
-    case __HYPERVISOR_update_va_mapping:
-    case __HYPERVISOR_update_va_mapping_otherdomain: {
-        uint64_t pte = rnd_pte();
-        c->a[0] = rnd_uvm_va();
-        c->a[1] = (uint32_t)pte;
-        c->a[2] = (uint32_t)(pte >> 32);
-        c->a[3] = rnd_below(2) ? rnd_below(8) : rnd_ptr() | rnd_below(4);
-        if (c->nr == __HYPERVISOR_update_va_mapping_otherdomain)
-            c->a[4] = rnd_below(2) ? DOMID_SELF : rnd_val();
-        break;
-    }
-    case __HYPERVISOR_set_gdt:
-        for (unsigned i = 0; i < 16; i++)
-            ((uint32_t *)buf)[i] = rnd_mfn();
-        c->a[0] = rnd_below(4) ? buf : rnd_ptr();
-        c->a[1] = rnd_below(2) ? rnd_below(8192) : rnd_val();
-        break;
-    case __HYPERVISOR_update_descriptor: {
-        uint64_t ma = rnd_maddr() & ~7ull;
-        c->a[0] = (uint32_t)ma;
-        c->a[1] = (uint32_t)(ma >> 32);
-        break;
-    }
-    case __HYPERVISOR_set_debugreg:
-        c->a[0] = rnd_below(10);
-        if (c->a[0] == 5 || c->a[0] == 7)
-            c->a[1] &= ~0xFFu;                   /* no breakpoints armed in our own code */
-        break;
-    case __HYPERVISOR_sched_op:
-    case __HYPERVISOR_sched_op_compat: {
-        static const uint32_t safe[] = { SCHEDOP_yield, 4 /* remote_shutdown */, 7, 8, 99 };
-        c->a[0] = safe[rnd_below(ARRAY_SIZE(safe))];
-        if (c->a[0] == 4) {
-            ((uint32_t *)buf)[0] = rnd_below(2) ? rnd_below(8) : rnd_val();
-            ((uint32_t *)buf)[1] = rnd_below(8);
-            c->a[1] = buf;
-        }
-        break;
-    }
-    case __HYPERVISOR_vcpu_op:                   /* never initialise, up or down a vcpu */
-        c->a[0] = 3 + rnd_below(20);
-        break;
-    case __HYPERVISOR_multicall:
-        if (nested) {
-            c->nr = __HYPERVISOR_multicall;      /* -EINVAL inside a multicall */
-            break;
-        }
-        {
-            unsigned n = 1 + rnd_below(6);
-            multicall_entry_t *e = (multicall_entry_t *)mc_page[0];
-            for (unsigned i = 0; i < n; i++) {
-                struct call sub;
-                rnd_call(&sub, 1);
-                e[i].op = sub.nr;
-                e[i].result = 0;
-                for (unsigned k = 0; k < 5; k++)
-                    e[i].args[k] = sub.a[k];
-                e[i].args[5] = 0;
-            }
-            /* A random count walks past the n entries, as Xen does: the rest of the page is
-             * harmless entries and the guard page after it faults (-EFAULT), so no stray
-             * memory is ever run as a hypercall that could block or disarm this guest. */
-            for (unsigned i = n; i < MC_PAGE_ENTRIES; i++)
-                e[i] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version };
-            c->a[0] = rnd_below(8) ? (uint32_t)e : rnd_bad_ptr();
-            c->a[1] = rnd_below(8) ? n : rnd_val();
-        }
-        break;
-    case __HYPERVISOR_console_io: {            /* text, not random bytes, when it is readable */
-        static const char dots[64] = "................................................................";
-        c->a[0] = rnd_below(4);
-        c->a[1] = rnd_below(4) ? rnd_below(sizeof dots) : rnd_val();
-        static const uint32_t bad[] = { 0, 0x1000, 0x3FFFF000, 0xF5800000u, 0xF6800000u, 0xFFFFFFF0u };
-        c->a[2] = rnd_below(2) ? (uint32_t)dots : bad[rnd_below(ARRAY_SIZE(bad))] + (rnd() & 0xF);
-        if (c->a[2] == (uint32_t)dots && c->a[1] > sizeof dots)
-            c->a[1] = sizeof dots;
-        break;
-    }
-    case __HYPERVISOR_grant_table_op: {
-        /* Random ops over random structs. This guest never writes its own grant entries, so no
-         * map can succeed (none could put a grant PTE over its own code); a copy's destination
-         * frame is a sandbox page or someone else's, never one this guest runs on. */
-        unsigned n = 1 + rnd_below(4);
-        c->a[0] = rnd_below(8) ? rnd_below(14) : rnd_val();
-        if (c->a[0] == GNTTABOP_copy) {
-            struct gnttab_copy *cp = (struct gnttab_copy *)buf;
-            for (unsigned i = 0; i < n; i++) {
-                cp[i].dest.domid = rnd_below(2) ? DOMID_SELF : rnd_val();
-                cp[i].dest.u = rnd_below(2) ? sandbox_mfn[rnd_below(SANDBOX_PAGES)] : rnd_foreign_mfn();
-                cp[i].len = rnd_below(4) ? rnd_below(4200) : rnd_val();
-            }
-        }
-        c->a[1] = rnd_below(8) ? buf : rnd_ptr();
-        c->a[2] = rnd_below(8) ? n : rnd_val();
-        break;
-    }
-    case 38: case 39:
-        c->nr = rnd_below(2) ? 64 + rnd_below(64) : rnd();
-        break;
-    default:
-        break;
-    }
-}
-
-static uint32_t hist[48];
-static uint64_t ns_by_nr[40], max_ns;
-static uint32_t max_nr;
-
-static void attack_campaign(void)
-{
-    uint32_t calls = cmdline_u32("calls", 5000);
-    rng_state = 0x9E3779B97F4A7C15ull ^ cmdline_u32("seed", 1);
-    nr_machine_frames = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
-    for (unsigned i = 0; i < SANDBOX_PAGES; i++) {
-        sandbox_mfn[i] = pv_virt_to_mfn(sandbox[i]);
-        if (i & 1)      /* half of them read-only: they can take page-table and descriptor types */
-            CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
-    }
-    CHECK_EQ(pv_update_va_mapping((uint32_t)mc_page[1], 0, UVMF_INVLPG), 0, "multicall guard page unmapped");
-    printf("campaign: seed %u, %u calls, %u machine frames\n", cmdline_u32("seed", 1), calls,
-           nr_machine_frames);
-    for (uint32_t i = 0; i < calls; i++) {
-        struct call c;
-        if ((i & 255) == 0)
-            fill_scratch();
-        rnd_call(&c, 0);
-        uint64_t t0 = guest_time_ns();
-        long rc = hcall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
-        uint64_t dt = guest_time_ns() - t0;
-        if (dt > max_ns) {
-            max_ns = dt;
-            max_nr = c.nr;
-        }
-        if (c.nr < ARRAY_SIZE(ns_by_nr))
-            ns_by_nr[c.nr] += dt;
-        hist[rc >= 0 ? 0 : -rc < 47 ? -rc : 47]++;
-        if ((i + 1) % 10000 == 0)
-            printf("campaign: %u calls\n", i + 1);
-    }
-    printf("\ncampaign: done; rc histogram:");
-    for (unsigned e = 0; e < 48; e++)
-        if (hist[e])
-            printf(" %s%u=%u", e ? "-" : ">=", e, hist[e]);
-    printf("\ncampaign: guest time in hypercalls (ms) by number:");
-    for (unsigned n = 0; n < ARRAY_SIZE(ns_by_nr); n++)
-        if (ns_by_nr[n] >= 1000000)
-            printf(" %u=%u", n, (uint32_t)(ns_by_nr[n] / 1000000));
-    printf("\ncampaign: longest hypercall %u us (number %u)\n", (uint32_t)(max_ns / 1000), max_nr);
-}
 
 /* The victim: a pattern over its pages, checked round after round until it is destroyed. */
 #define VICTIM_PAGES 256
@@ -858,14 +536,14 @@ void guest_main(void)
         attack_xen_frames();
     else if (!strcmp(what, "stale_tlb"))
         attack_stale_tlb();
+    else if (!strcmp(what, "stale_release"))
+        attack_stale_release();
     else if (!strcmp(what, "debug"))
         attack_debug();
     else if (!strcmp(what, "ldt"))
         attack_ldt();
     else if (!strcmp(what, "long_mmu"))
         attack_long_mmu();
-    else if (!strcmp(what, "campaign"))
-        attack_campaign();
     else if (!strcmp(what, "callback_cs"))
         attack_callback_cs();
     else if (!strcmp(what, "stack_hole"))

@@ -101,6 +101,7 @@ final class Campaign {
                 String cmdline = "seed=" + seed + " calls=" + spec.calls() + (spec.xs() ? " xs=1" : "")
                         + (spec.die() ? " die=1" : "");
                 long t0 = System.nanoTime();
+                List<String> bugsBefore = bugLines(hv);
                 Domain f = hv.create(DomainConfig.builder("fuzz-" + tag + "-" + seed)
                         .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(FUZZ_MIB).cmdline(cmdline)
                         .build());
@@ -135,6 +136,9 @@ final class Campaign {
                     problems.add("seed " + seed + ": " + (hv.internalErrors() - before.internalErrors())
                             + " hypervisor internal errors: " + tail(String.join("\n", hv.dmesg())));
                 }
+                List<String> bugs = bugLines(hv);
+                bugs.removeAll(bugsBefore);
+                if (!bugs.isEmpty()) problems.add("seed " + seed + ": the hypervisor logged " + tail(String.join("\n", bugs)));
             }
         } catch (DomainBuildException e) {
             problems.add("cannot build a domain: " + e.getMessage());
@@ -185,6 +189,15 @@ final class Campaign {
                         what, after.freeFrames(), after.xenstore().size())
                 : "fuzz campaign: FAIL " + what + "; " + String.join("; ", problems.subList(0, Math.min(5, problems.size())));
         return new Result(problems.isEmpty(), line, problems, calls, nanos, results);
+    }
+
+    /** The hypervisor's log lines that report a BUG (an assertion of its own that failed). */
+    private static List<String> bugLines(Hypervisor hv) {
+        List<String> l = new ArrayList<>();
+        for (String line : hv.dmesg()) {
+            if (line.contains("BUG")) l.add(line);
+        }
+        return l;
     }
 
     private static String tail(String s) {

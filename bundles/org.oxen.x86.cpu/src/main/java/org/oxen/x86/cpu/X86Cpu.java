@@ -177,6 +177,12 @@ public interface X86Cpu {
     void flushTlb();
 
     /**
+     * Drops the TLB entries that translate the page of {@code linear} (as INVLPG: a large page
+     * that covers it too), for the owner's single-entry flushes (Xen's UVMF_INVLPG, MMUEXT_INVLPG_*).
+     */
+    void invalidatePage(int linear);
+
+    /**
      * Tells the CPU that physical memory was written by someone else (DMA): cached decoded code
      * for that range must go. (The interpreter decodes from memory each time; kept for the
      * translator.)

@@ -303,6 +303,7 @@ public final class Grants {
         int mfn = (int) mfnArg;
         synchronized (pool) {
             if (!pt.stealPage(mfn, d.id())) return GNTST_BAD_PAGE;
+            d.memory().flushBeforeRelease();
             int pfn = pool.m2pGet(mfn);
             d.memory().clearP2m(pfn);
             d.memory().adjustTotPages(-1);

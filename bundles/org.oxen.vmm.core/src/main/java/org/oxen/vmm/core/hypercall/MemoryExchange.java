@@ -158,6 +158,7 @@ final class MemoryExchange {
                     return ENOMEM;
                 }
             }
+            dm.flushBeforeRelease();
             for (int k = 0; k < n; k++) {
                 int f = inMfns[k];
                 int pfn = pool.m2pGet(f);

@@ -21,10 +21,15 @@ import org.oxen.x86.api.Ram;
  * The direct-mode MMU hypercalls: mmu_update, update_va_mapping and mmuext_op. Every change
  * goes through {@link PageTables} validation under the mm lock.
  *
- * <p>TLBs: after any change the calling vcpu's TLB is flushed and every other vcpu of the
- * domain flushes before it runs again, whatever flush the guest asked for. This is a superset
- * of what the flags ask (UVMF_*, MMUEXT_*FLUSH*), which keeps a stale writable translation from
- * outliving the type change it would undermine.
+ * <p>TLBs, as Xen: a PTE change flushes only what the guest asks for (UVMF_NONE nothing,
+ * UVMF_INVLPG that page, UVMF_TLB_FLUSH everything; on the caller, on every vcpu or on a vcpu
+ * mask), mmu_update flushes nothing, the MMUEXT_* flush and INVLPG operations do what they
+ * name. A remote INVLPG is a whole flush of that vcpu (a superset). Two changes flush more:
+ * an L3 entry (the CPUs cache PAE PDPTEs: every vcpu reloads CR3), and any change of a domain
+ * in shadow mode (its shadows are blown). What a stale translation could break is flushed
+ * where it would break it, as Xen's tlbflush_timestamp checks do ({@link DomainMemory}): before
+ * a frame that was mapped writable takes a page-table or descriptor type, and before a frame
+ * that was mapped at all leaves the domain, every vcpu of the domain flushes.
  */
 final class MmuHypercalls {
 
@@ -37,23 +42,24 @@ final class MmuHypercalls {
     // ---- mmu_update ----
 
     long mmuUpdate(VcpuImpl v, int reqs, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
+        FlushScope scope = new FlushScope();
         return batch(v, Hypercall.MMU_UPDATE, Xen.MMU_UPDATE_SIZE, reqs, countArg, pdone, foreigndom, mc,
                 (g, d, p) -> {
                     int cr3 = Args.cr3(v);
                     long ptr = g.read64(cr3, p);
                     long val = g.read64(cr3, p + 8);
-                    return oneUpdate(v, d, ptr, val);
-                }, null);
+                    return oneUpdate(v, d, ptr, val, scope);
+                }, scope);
     }
 
     /**
-     * The TLBs a batch of mmuext_ops must flush when it ends: every vcpu of the domain once an
-     * operation changed page types or mappings ({@link #all}), else only those the flush
-     * operations named (LOCAL: the caller; MULTI: its vcpu mask; ALL: every vcpu).
+     * The TLB work a batch leaves for its end: every vcpu of the domain flushes ({@link #all}:
+     * an L3 entry changed, or any table of a shadow-mode domain), or the other vcpus of
+     * {@link #remote} do (MMUEXT_*_MULTI and *_ALL; the caller's own part is done at once).
      */
     private static final class FlushScope {
         boolean all;
-        long vcpus;
+        long remote;
     }
 
     /** One request of a batched hypercall, read from guest address {@code p} and applied. */
@@ -119,10 +125,10 @@ final class MmuHypercalls {
         } catch (GuestFault f) {
             rc = Args.EFAULT;
         } finally {
-            if (scope == null || scope.all) {
+            if (scope.all || v.domain().shadow != null) {
                 flush(v);
-            } else if (scope.vcpus != 0) {
-                flush(v, scope.vcpus);
+            } else if (scope.remote != 0) {
+                flushOthers(v, scope.remote);
             }
         }
         writeDone(v, pdone, done + i);
@@ -164,7 +170,7 @@ final class MmuHypercalls {
         }
     }
 
-    private long oneUpdate(VcpuImpl v, DomainImpl d, long ptr, long val) {
+    private long oneUpdate(VcpuImpl v, DomainImpl d, long ptr, long val, FlushScope scope) {
         int cmd = (int) (ptr & 7);
         long ma = ptr & ~7L;
         long mfn = ma >>> 12;
@@ -190,7 +196,10 @@ final class MmuHypercalls {
                                 return pt.modL2e(ma, val, dm, (type & PageType.PAE_XEN_L2) != 0);
                             case PageType.L3: {
                                 int rc = pt.modL3e(ma, val, dm);
-                                if (rc == 0) reloadPdptes(d, f);
+                                if (rc == 0) {
+                                    reloadPdptes(d, f);
+                                    scope.all = true;
+                                }
                                 return rc;
                             }
                             case PageType.SEG_DESC:
@@ -198,7 +207,7 @@ final class MmuHypercalls {
                             default:
                                 if (pt.getPageType(f, PageType.WRITABLE, dm) != 0) return EINVAL;
                                 pool.ram().write64(ma, val);
-                                pt.putPageType(f, dm);
+                                pt.putPageType(f, null); // no mapping came or went: nothing to flush for
                                 return 0;
                         }
                     } finally {
@@ -252,12 +261,25 @@ final class MmuHypercalls {
             long pte = l1eAddress(v, va);
             rc = pte < 0 ? EINVAL : s.pageTables().modL1e(pte, val, d.memory(), false);
         }
-        flush(v);
+        if (v.domain().shadow != null) flush(v);
         int flush = flags & Xen.UVMF_FLUSHTYPE_MASK;
+        if (flush != Xen.UVMF_TLB_FLUSH && flush != Xen.UVMF_INVLPG) return rc; // UVMF_NONE (3 too: Xen's switch has no case)
         int target = flags & ~Xen.UVMF_FLUSHTYPE_MASK;
-        if ((flush == Xen.UVMF_TLB_FLUSH || flush == Xen.UVMF_INVLPG) && target != Xen.UVMF_LOCAL
-                && target != Xen.UVMF_ALL) {
-            rc = vcpuMask(v, target) != -1 ? 0 : Args.EFAULT;
+        long mask;
+        if (target == Xen.UVMF_LOCAL) {
+            mask = 1L << v.id();
+        } else if (target == Xen.UVMF_ALL) {
+            mask = allVcpus(v.domain());
+        } else {
+            mask = vcpuMask(v, target);
+            rc = mask != -1 ? 0 : Args.EFAULT;
+            if (mask == -1) return rc;
+            mask &= allVcpus(v.domain());
+        }
+        if (flush == Xen.UVMF_INVLPG) {
+            invlpg(v, mask, va);
+        } else {
+            flush(v, mask);
         }
         return rc;
     }
@@ -320,12 +342,17 @@ final class MmuHypercalls {
         DomainMemory dm = d.memory();
         switch (cmd) {
             case Xen.MMUEXT_TLB_FLUSH_LOCAL:
+                v.cpu().flushTlb();
+                return 0;
             case Xen.MMUEXT_INVLPG_LOCAL:
-                scope.vcpus |= 1L << v.id();
+                v.cpu().invalidatePage(arg1);
                 return 0;
             case Xen.MMUEXT_TLB_FLUSH_ALL:
+                localAndRemote(v, allVcpus(d), scope, false, 0);
+                return 0;
             case Xen.MMUEXT_INVLPG_ALL:
-                scope.vcpus |= allVcpus(d);
+                if (hypervisorAddress(arg1)) return 0; // __addr_ok fails: nothing to flush
+                localAndRemote(v, allVcpus(d), scope, true, arg1);
                 return 0;
             case Xen.MMUEXT_TLB_FLUSH_MULTI:
             case Xen.MMUEXT_INVLPG_MULTI: {
@@ -333,11 +360,12 @@ final class MmuHypercalls {
                 if (d != v.domain()) return -Errno.EPERM;
                 long mask = vcpuMask(v, arg2);
                 if (mask == -1) return EINVAL;
-                scope.vcpus |= mask & allVcpus(d);
+                boolean one = cmd == Xen.MMUEXT_INVLPG_MULTI;
+                if (one && hypervisorAddress(arg1)) return 0;
+                localAndRemote(v, mask & allVcpus(d), scope, one, arg1);
                 return 0;
             }
             default:
-                scope.all = true; // every other op may change types or mappings
                 break;
         }
         switch (cmd) {
@@ -405,7 +433,8 @@ final class MmuHypercalls {
                     int rc = pt.getPageAndType(mfn, PageType.WRITABLE, dm);
                     if (rc != 0) return EINVAL;
                     pool.zero((int) mfn);
-                    pt.putPageAndType((int) mfn, dm);
+                    pt.putPageType((int) mfn, null); // no mapping came or went
+                    pt.putPage((int) mfn);
                 }
                 return 0;
             }
@@ -421,7 +450,8 @@ final class MmuHypercalls {
                     }
                     Ram ram = pool.ram();
                     for (int o = 0; o < Xen.PAGE_SIZE; o += 8) ram.write64((dst << 12) + o, ram.read64((src << 12) + o));
-                    pt.putPageAndType((int) dst, dm);
+                    pt.putPageType((int) dst, null); // no mapping came or went
+                    pt.putPage((int) dst);
                     pt.putPage((int) src);
                 }
                 return 0;
@@ -510,6 +540,32 @@ final class MmuHypercalls {
      */
     void flush(VcpuImpl v, long mask) {
         if ((mask & 1L << v.id()) != 0) v.cpu().flushTlb();
+        flushOthers(v, mask);
+    }
+
+    /** A flush operation's part on the caller now, the other vcpus' at the batch's end. */
+    private static void localAndRemote(VcpuImpl v, long mask, FlushScope scope, boolean one, int va) {
+        if ((mask & 1L << v.id()) != 0) {
+            if (one) {
+                v.cpu().invalidatePage(va);
+            } else {
+                v.cpu().flushTlb();
+            }
+        }
+        scope.remote |= mask & ~(1L << v.id());
+    }
+
+    /** An address __addr_ok refuses (in the hypervisor's part of the address space). */
+    private static boolean hypervisorAddress(int va) {
+        return Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0;
+    }
+
+    /**
+     * flush_tlb_one_mask: the page of {@code va} on the caller if it is in the mask; the other
+     * vcpus of the mask flush whole (a superset), waited for as {@link #flush(VcpuImpl)} does.
+     */
+    private void invlpg(VcpuImpl v, long mask, int va) {
+        if ((mask & 1L << v.id()) != 0) v.cpu().invalidatePage(va);
         flushOthers(v, mask);
     }
 

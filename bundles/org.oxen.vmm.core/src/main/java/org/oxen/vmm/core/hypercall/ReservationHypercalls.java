@@ -138,6 +138,7 @@ final class ReservationHypercalls {
                 if (!pool.valid(mfn)) return false;
                 int f = (int) mfn;
                 if (pool.owner(f) != d.id() || pool.refCount(f) != 1 || pool.typeCount(f) != 0) return false;
+                dm.flushBeforeRelease();
                 int pfn = pool.m2pGet(f);
                 if (dm.p2m(pfn) == f) dm.clearP2m(pfn);
                 pool.free(f);

@@ -35,12 +35,17 @@ public final class DomainMemory {
     private int[] perdomainL1s = new int[0];
     private int[] lowL3s = new int[0];
     /**
-     * Xen's tlbflush_timestamp check, per domain (under the mm lock): writable type references of
+     * Xen's tlbflush_timestamp checks, per domain (under the mm lock): writable type references of
      * the domain that dropped to zero, and how many of them the last TLB shootdown covered. A
      * frame that was writable may still be in a vcpu's TLB as writable; before any frame takes a
      * page-table or descriptor type after such a drop, every vcpu flushes ({@link #flushBeforeRetype}).
+     * Likewise mappings of any kind that went from the domain's L1s ({@link #mappingDrops}): the
+     * guest flushes only what it asks for, so a translation may outlive its PTE; before one of
+     * the domain's frames leaves it (decrease_reservation, exchange, grant transfer) after such a
+     * drop, every vcpu flushes ({@link #flushBeforeRelease}: Xen's flush in alloc_heap_pages).
      */
     private long writableDrops, flushedDrops;
+    private long mappingDrops, flushedMappingDrops;
     private Runnable tlbShootdown;
     /** The log-dirty bitmap while the domain is in log-dirty mode ({@code paging.LogDirty}), else null. */
     private volatile org.oxen.vmm.core.paging.DirtyBitmap logDirty;
@@ -67,11 +72,28 @@ public final class DomainMemory {
      * writable translation can reach the frame once it is validated (get_page_type's flush).
      */
     void flushBeforeRetype() {
-        if (writableDrops != flushedDrops && tlbShootdown != null) {
-            long covered = writableDrops;
-            tlbShootdown.run();
-            flushedDrops = covered;
-        }
+        if (writableDrops != flushedDrops && tlbShootdown != null) shootdown();
+    }
+
+    /** A present mapping went from one of the domain's L1s (mm lock held). */
+    void mappingDropped() {
+        mappingDrops++;
+    }
+
+    /**
+     * Before a frame of the domain leaves it (mm lock held): if a mapping went away since the
+     * last shootdown, the vcpus flush first, so no stale translation reaches the frame once
+     * another domain (or the free pool) has it.
+     */
+    public void flushBeforeRelease() {
+        if (mappingDrops != flushedMappingDrops && tlbShootdown != null) shootdown();
+    }
+
+    private void shootdown() {
+        long writable = writableDrops, mappings = mappingDrops;
+        tlbShootdown.run();
+        flushedDrops = writable;
+        flushedMappingDrops = mappings;
     }
 
     public int nrPages() {

@@ -249,6 +249,7 @@ public final class PageTables {
         int mfn = (int) mfnOf(e);
         if ((e & Xen.PTE_RW) != 0) putPageType(mfn, d);
         putPage(mfn);
+        if (d != null) d.mappingDropped();
     }
 
     /** get_page_from_l2e. */

@@ -768,6 +768,11 @@ public final class Core extends Cached implements X86Cpu {
     }
 
     @Override
+    public void invalidatePage(int linear) {
+        invlpg(linear);
+    }
+
+    @Override
     public void invalidateCode(long physAddress, int length) {
         fetchLimit = 0;
     }

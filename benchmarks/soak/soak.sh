@@ -1,0 +1,14 @@
+#!/bin/bash
+# The long soak of issue 22 on the bare hypervisor (vmm.core's SoakBenchmark over Soak): BUSY
+# CPU-bound kit domains run for SECONDS while round after round a domain is created and destroyed,
+# one balloons (down, up, XENMEM_exchange), a suspended counter is saved and restored into a new
+# domain that counts on, and the default scheduler is swapped out and back; then the leak report
+# (free frames, host RAM pages, domains, threads, open files, heap, internal errors) and PASS/FAIL.
+# usage (from the repository root, after an install of the modules):
+#   benchmarks/soak/soak.sh [SECONDS] [BUSY]      defaults: 3600 128
+# The report goes to docs/PERFORMANCE.md.
+set -euo pipefail
+SECONDS_TO_RUN=${1:-3600}
+BUSY=${2:-128}
+exec mvn -B -o test -pl bundles/org.oxen.vmm.core -Dtest=SoakBenchmark -Doxen.bench=true \
+    -Doxen.soak.seconds="$SECONDS_TO_RUN" -Doxen.soak.busy="$BUSY" -Dsurefire.failIfNoSpecifiedTests=false
