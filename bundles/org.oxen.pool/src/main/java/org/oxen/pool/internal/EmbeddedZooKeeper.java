@@ -23,6 +23,7 @@ final class EmbeddedZooKeeper implements AutoCloseable {
     EmbeddedZooKeeper(int port) throws Exception {
         dir = Files.createTempDirectory("oxen-zookeeper-");
         Properties p = new Properties();
+        p.setProperty("dataDir", dir.resolve("data").toString());
         p.setProperty("clientPort", Integer.toString(port));
         p.setProperty("clientPortAddress", "127.0.0.1");
         p.setProperty("tickTime", "500");
@@ -30,9 +31,18 @@ final class EmbeddedZooKeeper implements AutoCloseable {
         p.setProperty("syncLimit", "5");
         p.setProperty("admin.enableServer", "false");
         p.setProperty("4lw.commands.whitelist", "");
-        server = ZooKeeperServerEmbedded.builder().baseDir(dir).configuration(p).exitHandler(ExitHandler.LOG_ONLY)
-                .build();
-        server.start(10_000);
+        // ZooKeeper loads its metrics provider and connection factory through the thread's context
+        // class loader: this bundle's, where they are (its threads inherit it)
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        t.setContextClassLoader(EmbeddedZooKeeper.class.getClassLoader());
+        try {
+            server = ZooKeeperServerEmbedded.builder().baseDir(dir).configuration(p)
+                    .exitHandler(ExitHandler.LOG_ONLY).build();
+            server.start(10_000);
+        } finally {
+            t.setContextClassLoader(before);
+        }
     }
 
     @Override

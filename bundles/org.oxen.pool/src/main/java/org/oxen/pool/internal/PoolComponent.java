@@ -64,19 +64,27 @@ public final class PoolComponent {
             return; // no pool: nothing here runs
         }
         LocalSubcommands local = new LocalSubcommands(() -> subcommands);
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
         try {
             if (settings.embeddedPort() > 0) {
                 embedded = new EmbeddedZooKeeper(settings.embeddedPort());
                 System.err.println("oxen: pool: embedded ZooKeeper on 127.0.0.1:" + settings.embeddedPort());
             }
+            // the ZooKeeper client, like its server, loads classes by name through the context loader
+            Thread.currentThread().setContextClassLoader(PoolComponent.class.getClassLoader());
             member = new PoolMember(settings, new OsgiLocalHost(domains, memory, cpus, creator, local,
                     migrationAddress(context)), System.err);
             member.start();
         } catch (Exception e) {
-            System.err.println("oxen: " + e.getMessage() + "; this runtime runs alone");
+            Throwable cause = e.getCause();
+            System.err.println("oxen: " + e.getMessage() + (cause != null && cause.getMessage() != null
+                    && !e.getMessage().contains(cause.getMessage()) ? " (" + cause.getMessage() + ")" : "")
+                    + "; this runtime runs alone");
             member = null;
             closeEmbedded();
             return;
+        } finally {
+            Thread.currentThread().setContextClassLoader(before);
         }
         listener = event -> member.schedule();
         domains.addListener(listener);
