@@ -78,6 +78,8 @@ final class Reconciler {
                 // it ended here: the pool forgets it, as xl forgets a destroyed domain
                 if (member.deleteDomain(r.name(), n.version())) {
                     launched.remove(r.name());
+                    log.println("pool " + member.settings().pool() + ": " + r.name() + " ended on " + me
+                            + "; the pool forgets it");
                 }
             } else {
                 create(r, n);
