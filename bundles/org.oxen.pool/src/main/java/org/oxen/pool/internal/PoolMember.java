@@ -229,7 +229,7 @@ public final class PoolMember implements AutoCloseable {
         return paths;
     }
 
-    CuratorFramework client() {
+    public CuratorFramework client() {
         return client;
     }
 
