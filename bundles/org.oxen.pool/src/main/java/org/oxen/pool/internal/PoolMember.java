@@ -512,6 +512,12 @@ public final class PoolMember implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Leaves the pool (the runtime stops, or this bundle is stopped or updated). Leaving ends the
+     * session, so the master restarts this host's restartable pool domains elsewhere: they are
+     * destroyed here first, as at a lost session, or they would run twice. The others go on
+     * here; the master marks them lost, and this host takes them back when it joins again.
+     */
     @Override
     public void close() {
         closed = true;
@@ -520,6 +526,22 @@ public final class PoolMember implements AutoCloseable {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (reconciler != null) {
+            Map<String, DomainRecord> known = new HashMap<>();
+            domains().forEach(r -> known.put(r.name(), r));
+            int destroyed = 0;
+            for (String name : reconciler.launchedNames()) {
+                DomainRecord r = known.get(name);
+                if (r != null && r.restart() && local.domainNames().contains(name)) {
+                    local.destroy(name);
+                    destroyed++;
+                }
+            }
+            if (destroyed > 0) {
+                log.println("pool " + settings.pool() + ": " + settings.host() + " leaves the pool: " + destroyed
+                        + " restartable pool domain(s) destroyed here (the master restarts them elsewhere)");
+            }
         }
         for (AutoCloseable c : new AutoCloseable[] {latch, hostsCache, domainsCache}) {
             try {

@@ -114,6 +114,28 @@ class PoolMemberTest {
     }
 
     @Test
+    void aHostThatLeavesDestroysItsRestartableDomainsSoTheyRunOnceAndTakesItsOthersBack() throws Exception {
+        FakeHost a = new FakeHost("a8", 256);
+        FakeHost b = new FakeHost("b8", 256);
+        PoolMember ma = join("p8", "a8", null, a);
+        PoolMember mb = join("p8", "b8", null, b);
+        assertTrue(ma.createDomain(record("r8", "b8", true, "")));
+        assertTrue(ma.createDomain(record("k8", "b8", false, "")));
+        await("b8 runs both", 5000, () -> b.runs("r8") && b.runs("k8"));
+        mb.close(); // the pool bundle stopped or updated: the runtime and its domains go on
+        members.remove(mb);
+        assertFalse(b.domains.containsKey("r8"), "restartable: destroyed here before the master restarts it");
+        await("r8 runs on a8, k8 lost", 10_000, () -> a.runs("r8")
+                && ma.readDomainQuietly("k8").state().equals(DomainRecord.LOST));
+        assertTrue(b.runs("k8"), "not restartable: it goes on here");
+        join("p8", "b8", null, b); // the bundle back
+        await("k8 placed again on b8", 10_000, () -> ma.readDomainQuietly("k8").state().equals(DomainRecord.PLACED));
+        assertTrue(b.runs("k8"));
+        assertFalse(b.domains.containsKey("r8"));
+        assertTrue(a.runs("r8"));
+    }
+
+    @Test
     void aRestartableDomainNoHostHasRoomForIsReportedAndPlacedWhenAHostJoins() throws Exception {
         FakeHost a = new FakeHost("a4", 16); // room for one
         FakeHost c = new FakeHost("c4", 256);
