@@ -81,9 +81,11 @@ final class Reconciler {
                     log.println("pool " + member.settings().pool() + ": " + r.name() + " ended on " + me
                             + "; the pool forgets it");
                 }
-            } else {
+            } else if (r.migrateTo().isEmpty()) {
                 create(r, n);
             }
+            // a record asking to migrate that runs nowhere here: it left (the cache has not seen
+            // the record name its target yet) or ended; never created again here
         }
         for (String name : launchedNames()) {
             DomainNode n = nodes.get(name);

@@ -64,8 +64,14 @@ class PoolTest {
         String last = "";
         while (System.currentTimeMillis() < deadline) {
             last = s.run(command);
-            if (ok.test(last)) {
-                return last;
+            try {
+                if (ok.test(last)) {
+                    return last;
+                }
+            } catch (AssertionError e) {
+                // e.g. a domain in two hosts' lists while a migration ends (each list is up to a
+                // second old): not yet; it fails below if it lasts
+                last = e.getMessage();
             }
             Thread.sleep(300);
         }
