@@ -9,6 +9,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * {@link #name()} matches, so a bundle adds a subcommand by registering one small component;
  * the dispatcher never grows a switch. Xen's usage conventions apply: options are parsed with
  * {@link GetOpt}, {@code -h} prints {@link #usage()}, and {@link #run} returns xl's exit status.
+ * When two services have one name, the one with the higher {@code service.ranking} is run (2.2:
+ * a pool's {@code xl list} over the host's own); equal rankings: the first registered.
  */
 @ConsumerType
 public interface XlSubcommand {

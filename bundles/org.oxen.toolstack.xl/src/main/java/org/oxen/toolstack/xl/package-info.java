@@ -4,7 +4,7 @@
  * getopt-style option parser subcommands share.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package org.oxen.toolstack.xl;
 
 import org.osgi.annotation.bundle.Export;

@@ -68,8 +68,12 @@ public final class XlConfigParser {
         return new XlConfig(file, settings);
     }
 
-    /** {@code key=word} becomes {@code key="word"} when {@code word} is no xl.cfg value. */
-    static String quoteBareValue(String override) {
+    /**
+     * {@code key=word} becomes {@code key="word"} when {@code word} is no xl.cfg value: an
+     * override as the line of xl.cfg it stands for (1.5: public, for a pool that ships a config
+     * with its overrides as text).
+     */
+    public static String quoteBareValue(String override) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
             return override;

@@ -39,8 +39,9 @@ public final class XlCommand {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addSubcommand(XlSubcommand command) {
-        dispatcher.add(command);
+    void addSubcommand(XlSubcommand command, java.util.Map<String, Object> properties) {
+        Object ranking = properties.get(org.osgi.framework.Constants.SERVICE_RANKING);
+        dispatcher.add(command, ranking instanceof Integer i ? i : 0);
     }
 
     void removeSubcommand(XlSubcommand command) {

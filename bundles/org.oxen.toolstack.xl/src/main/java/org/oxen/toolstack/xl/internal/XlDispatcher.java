@@ -21,8 +21,9 @@ import org.oxen.toolstack.xl.XlUsageException;
  *
  * <p>Design: subcommands are services that come and go; the dispatcher holds them in a
  * copy-on-write list (few dozen entries, read on every call, changed on bundle events) and
- * never holds a lock while a subcommand runs. When two services claim one name, the first
- * registered keeps it until it leaves.
+ * never holds a lock while a subcommand runs. When two services claim one name, the one with the
+ * highest {@code service.ranking} has it (a pool's {@code list} over the host's own), and among
+ * equal rankings the first registered keeps it until it leaves.
  *
  * <p>Locking: none; {@link CopyOnWriteArrayList} gives each call a consistent snapshot.
  */
@@ -35,30 +36,40 @@ public final class XlDispatcher {
     /** xl's refusal of {@code -N} by a command that cannot dry-run (xl.c, main). */
     static final String NO_DRY_RUN = "command does not implement -N (dryrun) option";
 
-    private final List<XlSubcommand> subcommands = new CopyOnWriteArrayList<>();
+    private record Registered(XlSubcommand command, int ranking) {
+    }
+
+    private final List<Registered> subcommands = new CopyOnWriteArrayList<>();
 
     public void add(XlSubcommand command) {
-        subcommands.add(command);
+        add(command, 0);
+    }
+
+    /** Adds {@code command} with its service's {@code service.ranking}. */
+    public void add(XlSubcommand command, int ranking) {
+        subcommands.add(new Registered(command, ranking));
     }
 
     public void remove(XlSubcommand command) {
-        subcommands.remove(command);
+        subcommands.removeIf(r -> r.command() == command);
     }
 
-    /** The subcommand registered under {@code name}, if any. */
+    /** The subcommand registered under {@code name}, if any: the best ranked, then the first. */
     public Optional<XlSubcommand> find(String name) {
-        for (XlSubcommand c : subcommands) {
-            if (c.name().equals(name)) {
-                return Optional.of(c);
+        Registered best = null;
+        for (Registered r : subcommands) {
+            if (r.command().name().equals(name) && (best == null || r.ranking() > best.ranking())) {
+                best = r;
             }
         }
-        return Optional.empty();
+        return best == null ? Optional.empty() : Optional.of(best.command());
     }
 
-    /** Subcommands sorted by name, duplicates after the first dropped. */
+    /** Subcommands sorted by name, only the one {@link #find} gives for each name. */
     public List<XlSubcommand> list() {
         List<XlSubcommand> out = new ArrayList<>();
-        for (XlSubcommand c : subcommands) {
+        for (Registered r : subcommands) {
+            XlSubcommand c = r.command();
             if (find(c.name()).orElse(null) == c) {
                 out.add(c);
             }

@@ -80,6 +80,40 @@ class XlDispatcherTest {
         return errBytes.toString(StandardCharsets.UTF_8);
     }
 
+    /** An echo that says who it is: a pool's override of a host's subcommand. */
+    static final class Named extends Echo {
+        private final String who;
+
+        Named(String who) {
+            this.who = who;
+        }
+
+        @Override
+        public int run(XlInvocation inv) {
+            inv.out().println(who);
+            return 0;
+        }
+    }
+
+    @Test
+    void theBestRankedOfTwoSubcommandsWithOneNameRunsAndTheFirstAmongEquals() {
+        Named later = new Named("later, same ranking");
+        xl.add(later);
+        assertEquals(0, run("echo", "x"));
+        assertEquals("null [x]" + System.lineSeparator(), out(), "the first registered keeps the name");
+        outBytes.reset();
+        Named pool = new Named("pool");
+        xl.add(pool, 100);
+        assertEquals(0, run("echo", "x"));
+        assertEquals("pool" + System.lineSeparator(), out());
+        assertEquals(1, xl.list().stream().filter(c -> c.name().equals("echo")).count());
+        outBytes.reset();
+        xl.remove(pool);
+        assertEquals(0, run("echo", "x"));
+        assertEquals("null [x]" + System.lineSeparator(), out(), "the host's own is back");
+        xl.remove(later);
+    }
+
     @Test
     void dispatchesWithGlobalAndLocalOptions() {
         assertEquals(0, run("-v", "echo", "--long", "a", "-p", "P", "b"));
