@@ -1,10 +1,12 @@
 package org.oxen.x86.cpu.internal;
 
+import static org.oxen.x86.cpu.internal.Forms.*;
+
 import org.oxen.x86.api.ByteArrayAtomics;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 
-/** The two-byte opcodes 0x0F xx. System instructions live in {@link Sys}. */
+/** Handlers of the 0F map's forms ({@link Forms}). System instructions live in {@link Sys}. */
 abstract class Exec0F extends Exec1 {
 
     Exec0F(PhysicalMemory mem, IoPortDevice io) {
@@ -12,109 +14,54 @@ abstract class Exec0F extends Exec1 {
     }
 
     @Override
-    final void exec0F(int op) {
-        if (op >= 0x80 && op <= 0x8F) {
-            int rel = op32 ? fetch32() : (short) fetch16();
-            if (cond(op & 0xF)) jumpRel(rel);
-            return;
-        }
-        if (op >= 0x40 && op <= 0x4F) {
-            int m = fetch8();
-            int sz = osz();
-            int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-            if (cond(op & 0xF)) setRegSz((m >>> 3) & 7, sz, v);
-            return;
-        }
-        if (op >= 0x90 && op <= 0x9F) {
-            int m = fetch8();
-            int v = cond(op & 0xF) ? 1 : 0;
-            if (m >= 0xC0) setReg8(m & 7, v); else wr8(eaSeg(m), eaOff, v);
-            return;
-        }
-        if (op >= 0xC8) {
-            r[op & 7] = Integer.reverseBytes(r[op & 7]);
-            return;
-        }
-        switch (op) {
-            case 0x00: group6(); return;
-            case 0x01: group7(); return;
-            case 0x02: case 0x03: larLsl(op == 0x02); return;
-            case 0x06: clts(); return;
-            case 0x08: case 0x09: needCpl0(); return;
-            case 0x0B: case 0xB9: case 0xFF: throw ud();
-            case 0x0D: case 0x18: case 0x19: case 0x1A: case 0x1B: case 0x1C: case 0x1D: case 0x1E: case 0x1F: {
-                int m = fetch8();
-                if (m < 0xC0) ea(m);
-                return;
-            }
-            case 0x20: case 0x21: case 0x22: case 0x23: movCrDr(op); return;
-            case 0x30: wrmsr(); return;
-            case 0x31: rdtsc(); return;
-            case 0x32: rdmsr(); return;
-            case 0x34: sysenter(); return;
-            case 0x35: sysexit(); return;
-            case 0xA0: push(segSel[FS]); return;
-            case 0xA1: popSeg(FS); return;
-            case 0xA2: cpuid(); return;
-            case 0xA3: bitOp(0, false); return;
-            case 0xA4: case 0xA5: case 0xAC: case 0xAD: shd(op); return;
-            case 0xA8: push(segSel[GS]); return;
-            case 0xA9: popSeg(GS); return;
-            case 0xAB: bitOp(1, false); return;
-            case 0xAE: group15(); return;
-            case 0xAF: {
-                int m = fetch8();
-                int sz = osz();
-                int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-                int g = (m >>> 3) & 7;
-                setRegSz(g, sz, imul2(regSz(g, sz), v, sz));
-                return;
-            }
-            case 0xB0: case 0xB1: cmpxchg(op == 0xB0 ? 0 : osz()); return;
-            case 0xB2: loadFarOf(SS); return;
-            case 0xB3: bitOp(2, false); return;
-            case 0xB4: loadFarOf(FS); return;
-            case 0xB5: loadFarOf(GS); return;
-            case 0xB6: case 0xB7: case 0xBE: case 0xBF: {
-                int m = fetch8();
-                int ssz = (op & 1) == 0 ? 0 : 1;
-                int v = m >= 0xC0 ? regSz(m & 7, ssz) : rdSz(eaSeg(m), eaOff, ssz);
-                if (op >= 0xBE) v = ssz == 0 ? (byte) v : (short) v;
-                setRegSz((m >>> 3) & 7, osz(), v);
-                return;
-            }
-            case 0xBA: bitOp(-1, true); return;
-            case 0xBB: bitOp(3, false); return;
-            case 0xBC: case 0xBD: bsfBsr(op == 0xBC); return;
-            case 0xC0: case 0xC1: xadd(op == 0xC0 ? 0 : osz()); return;
-            case 0xC7: cmpxchg8b(); return;
-            default: throw ud();
+    final void exec2(int f, int m) {
+        switch (HANDLER[f]) {
+            case H_GRP6: group6(); return;
+            case H_GRP7: group7(); return;
+            case H_LAR: larLsl(true); return;
+            case H_LSL: larLsl(false); return;
+            case H_CLTS: clts(); return;
+            case H_INVD: needCpl0(); return;
+            case H_MOV_CRDR: movCrDr(OPERATION[f]); return;
+            case H_WRMSR: wrmsr(); return;
+            case H_RDTSC: rdtsc(); return;
+            case H_RDMSR: rdmsr(); return;
+            case H_SYSENTER: sysenter(); return;
+            case H_SYSEXIT: sysexit(); return;
+            case H_CPUID: cpuid(); return;
+            case H_BT_EG: bitOp(OPERATION[f], false, m); return;
+            case H_BT_EI: bitOp(OPERATION[f], true, m); return;
+            case H_SHD: shd(f, m); return;
+            case H_GRP15: group15(); return;
+            case H_CMPXCHG: cmpxchg(size(OP1[f], osz()), m); return;
+            case H_BSF: bsfBsr(true, m); return;
+            case H_BSR: bsfBsr(false, m); return;
+            case H_XADD: xadd(size(OP1[f], osz()), m); return;
+            case H_CMPXCHG8B: cmpxchg8b(m); return;
+            case H_BSWAP: r[ZREG[f]] = Integer.reverseBytes(r[ZREG[f]]); return;
+            default: throw new IllegalStateException("form " + f + " (" + NAME[f] + ") has no handler " + HANDLER[f]);
         }
     }
 
-    private void shd(int op) {
-        int m = fetch8();
+    /** SHLD (operation 0) / SHRD (1) Ev,Gv,Ib / Ev,Gv,CL. */
+    private void shd(int f, int m) {
         int sz = osz();
         int s = m >= 0xC0 ? -1 : eaSeg(m);
-        int count = (op & 1) == 0 ? fetch8() : r[1] & 0xFF;
+        int count = OP3[f] == CL ? r[1] & 0xFF : fetch8();
         int v = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
-        int res = shiftDouble(op < 0xA8, v, regSz((m >>> 3) & 7, sz), count, sz);
+        int res = shiftDouble(OPERATION[f] == 0, v, regSz((m >>> 3) & 7, sz), count, sz);
         if ((count & 0x1F) == 0) return;
         if (s < 0) setRegSz(m & 7, sz, res); else wrSz(s, eaOff, sz, res);
     }
 
-    /** kind: 0 BT 1 BTS 2 BTR 3 BTC; -1 = group 8 (kind from reg field, immediate offset). */
-    private void bitOp(int kind, boolean imm) {
-        int m = fetch8();
+    /** kind: 0 BT 1 BTS 2 BTR 3 BTC; {@code imm}: Ev,Ib (group 8), else Ev,Gv (the bit offset may leave the operand). */
+    private void bitOp(int kind, boolean imm, int m) {
         int sz = osz();
         int bits = 8 << sz;
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int bit;
         int off = eaOff;
         if (imm) {
-            int k = (m >>> 3) & 7;
-            if (k < 4) throw ud();
-            kind = k - 4;
             bit = fetch8() & (bits - 1);
         } else {
             int b = regSz((m >>> 3) & 7, sz);
@@ -138,8 +85,7 @@ abstract class Exec0F extends Exec1 {
         setCF(c);
     }
 
-    private void bsfBsr(boolean fwd) {
-        int m = fetch8();
+    private void bsfBsr(boolean fwd, int m) {
         int sz = osz();
         int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
         flags();
@@ -152,8 +98,7 @@ abstract class Exec0F extends Exec1 {
         setRegSz((m >>> 3) & 7, sz, idx);
     }
 
-    private void cmpxchg(int sz) {
-        int m = fetch8();
+    private void cmpxchg(int sz, int m) {
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int dst = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
         int acc = regSz(0, sz);
@@ -167,8 +112,7 @@ abstract class Exec0F extends Exec1 {
         }
     }
 
-    private void xadd(int sz) {
-        int m = fetch8();
+    private void xadd(int sz, int m) {
         int g = (m >>> 3) & 7;
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int dst = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
@@ -183,9 +127,8 @@ abstract class Exec0F extends Exec1 {
         }
     }
 
-    private void cmpxchg8b() {
-        int m = fetch8();
-        if (m >= 0xC0 || ((m >>> 3) & 7) != 1) throw ud();
+    private void cmpxchg8b(int m) {
+        if (m >= 0xC0) throw ud();
         int s = eaSeg(m);
         if (locked) {
             // LOCK CMPXCHG8B on an aligned RAM qword: one 64-bit compare-and-exchange
