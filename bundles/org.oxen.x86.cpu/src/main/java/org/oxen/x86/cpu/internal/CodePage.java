@@ -9,7 +9,7 @@ package org.oxen.x86.cpu.internal;
  * cacheable gets kind 0). A record is {@link #REC_WORDS} ints in {@code rec}, named by the
  * {@code R_*} word indices: operation word (kind, length, registers, sub-operation), address
  * word, displacement, immediate, the record of the next instruction (fall-through link, 0 = not
- * linked yet), the translator's mark, one spare word, the record of a branch target in this
+ * linked yet), the translator's mark, the instruction's form in the table ({@link Forms}), the record of a branch target in this
  * frame (0 = not linked); and the instruction's bytes in {@code raw} (unused bytes zero), which
  * are compared with memory before every execution: a record whose bytes changed (self-modifying
  * code, DMA, another CPU) is decoded again, so no write has to find and invalidate it.
@@ -38,6 +38,8 @@ final class CodePage {
     static final int R_NEXT = 4;
     /** The translator's mark (see the class comment). */
     static final int R_MARK = 5;
+    /** The instruction's form: its row in {@link Forms} (attributes, flags, operands). */
+    static final int R_FORM = 6;
     /** Record of the branch target in this frame (0 = not linked). */
     static final int R_TARGET = 7;
 
@@ -93,6 +95,16 @@ final class CodePage {
     /** An operation word without length and dispatch class (the decoder adds those). */
     static int opWord(int kind, int regA, int regB, int operation, int size) {
         return kind | regA << 12 | regB << 16 | operation << 20 | size << 24;
+    }
+
+    /** The operation word with another kind (a specialisation of the same form). */
+    static int withKind(int opw, int kind) {
+        return (opw & ~0xFF) | kind;
+    }
+
+    /** The operation word with its length and dispatch class. */
+    static int complete(int opw, int length, int dispatchClass) {
+        return opw | length << 8 | dispatchClass << 28;
     }
 
     // ---- the fields of a record's address word (R_ADDR) ----

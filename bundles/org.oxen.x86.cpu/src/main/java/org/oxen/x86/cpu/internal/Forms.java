@@ -205,6 +205,54 @@ final class Forms {
         }
     }
 
+    /**
+     * Length of the instruction at {@code code[p]} in 32-bit code (prefixes included, at most
+     * 14 of them), by the table: opcode, ModR/M (+ SIB + displacement), immediates. An invalid
+     * opcode counts as its opcode bytes and ModR/M.
+     */
+    static int length(byte[] code, int p) {
+        int i = p;
+        boolean op32 = true, addr32 = true;
+        while (PREFIX[code[i] & 0xFF] && i - p < 14) {
+            if (code[i] == 0x66) op32 = false;
+            if (code[i] == 0x67) addr32 = false;
+            i++;
+        }
+        int op = code[i++] & 0xFF;
+        int f;
+        boolean modrm;
+        if (op == 0x0F) {
+            op = code[i++] & 0xFF;
+            f = TWO[op];
+            modrm = TWO_MODRM[op];
+        } else {
+            f = ONE[op];
+            modrm = ONE_MODRM[op];
+        }
+        if (modrm) {
+            int m = code[i] & 0xFF;
+            if (f < 0) f = group(f, m);
+            // MOV to and from CR/DR: the r/m field is a register whatever the mod bits say
+            i += method(OP1[f]) == A_R || method(OP2[f]) == A_R ? 1 : modrmLength(code, i, addr32);
+        }
+        return i - p + immediateBytes(f, op32, addr32);
+    }
+
+    /** Bytes of the ModR/M byte at {@code code[q]}, its SIB byte and displacement. */
+    static int modrmLength(byte[] code, int q, boolean addr32) {
+        int m = code[q] & 0xFF, mod = m >>> 6, rm = m & 7;
+        if (mod == 3) return 1;
+        if (!addr32) return mod == 1 ? 2 : mod == 2 || rm == 6 ? 3 : 1;
+        int n = 1;
+        if (rm == 4) {
+            n = 2;
+            if (mod == 0 && (code[q + 1] & 7) == 5) n += 4;
+        } else if (mod == 0 && rm == 5) {
+            n += 4;
+        }
+        return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+    }
+
     static boolean hasModrm(int o) {
         switch (method(o)) {
             case A_E: case A_G: case A_M: case A_S: case A_C: case A_D: case A_R: return true;
@@ -275,7 +323,8 @@ final class Forms {
 
     private static final String[] ALU_NAMES = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
     private static final int[] ALU_OPS = {ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP};
-    private static final String[] SHIFT_NAMES = {"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"};
+    /** Group 2 by reg; /6 is an undocumented alias of /4 (SHL, also called SAL), as objdump names it. */
+    private static final String[] SHIFT_NAMES = {"rol", "ror", "rcl", "rcr", "shl", "shr", "shl", "sar"};
     private static final String[] CC = {"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge",
             "le", "g"};
 
@@ -310,7 +359,7 @@ final class Forms {
         // -- 40-7F --
         for (int r = 0; r < 8; r++) {
             one(0x40 + r, "inc", H_INC_Z, 0, Zv, NO, 0, W_OSZAP, 0, K_INC_R, 0);
-            one(0x48 + r, "dec", H_DEC_Z, 1, Zv, NO, 0, W_OSZAP, 0, K_DEC_R, 0);
+            one(0x48 + r, "dec", H_DEC_Z, 0, Zv, NO, 0, W_OSZAP, 0, K_DEC_R, 0);
             one(0x50 + r, "push", H_PUSH_Z, 0, Zv, NO, 0, 0, 0, K_PUSH_R, 0);
             one(0x58 + r, "pop", H_POP_Z, 0, Zv, NO, 0, 0, 0, K_POP_R, 0);
         }
@@ -491,7 +540,7 @@ final class Forms {
         two(0x08, "invd", H_INVD, 0, NO, NO, PRIV, 0, 0, 0, 0);
         two(0x09, "wbinvd", H_INVD, 0, NO, NO, PRIV, 0, 0, 0, 0);
         two(0x0B, "ud2", H_UD);
-        two(0x0D, "nop", H_NOP_E, 0, Ev, NO, 0, 0, 0, 0, 0);
+        two(0x0D, "nop", H_NOP_E, 0, M, NO, 0, 0, 0, 0, 0); // PREFETCH/PREFETCHW m8 (AMD's #UD for a register)
         for (int op = 0x18; op <= 0x1F; op++) two(op, "nop", H_NOP_E, 0, Ev, NO, 0, 0, 0, 0, 0);
         two(0x20, "mov", H_MOV_CRDR, 0x20, Rd, Cd, PRIV | OWN_MODRM, W_ALL, 0, 0, 0);
         two(0x21, "mov", H_MOV_CRDR, 0x21, Rd, Dd, PRIV | OWN_MODRM, W_ALL, 0, 0, 0);
