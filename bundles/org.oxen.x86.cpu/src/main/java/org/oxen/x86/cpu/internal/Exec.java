@@ -10,7 +10,8 @@ import org.oxen.x86.api.PhysicalMemory;
  * instruction forms ({@link Forms}: a group's form by its ModR/M reg field), then the form's
  * handler, with the form's operation and operand forms. The handlers of the data-movement and
  * arithmetic forms live here; control transfer, strings and the rest of the one-byte map in
- * {@link Exec1}; the 0F map in {@link Exec0F}; system instructions in {@link Sys}.
+ * {@link Exec1}; the 0F map and the one switch over all handlers in {@link Exec0F}; system
+ * instructions in {@link Sys}.
  *
  * <p>The ModR/M byte of a form that has one is read by the dispatcher (and passed as {@code m})
  * unless the form's routine reads it itself ({@link Forms#OWN_MODRM}).
@@ -144,48 +145,25 @@ abstract class Exec extends Decode {
         }
     }
 
-    /** Runs form {@code f} (ModR/M {@code m} when the dispatcher read one). */
-    private void exec(int f, int m) {
-        switch (HANDLER[f]) {
-            case H_ALU_EG: aluEG(f, m); return;
-            case H_ALU_GE: aluGE(f, m); return;
-            case H_ALU_AI: aluAI(f); return;
-            case H_ALU_EI: aluEI(f, m); return;
-            case H_INC_Z: incDecZ(false, ZREG[f]); return;
-            case H_DEC_Z: incDecZ(true, ZREG[f]); return;
-            case H_INCDEC_E: incDecE(f, m); return;
-            case H_PUSH_Z: if (op32) push32(r[ZREG[f]]); else push16(r[ZREG[f]]); return;
-            case H_POP_Z: popZ(ZREG[f]); return;
-            case H_PUSH_I: push(immediate(OP1[f])); return;
-            case H_PUSH_E: push(readE(m, osz())); return;
-            case H_POP_E: popE(m); return;
-            case H_PUSH_SEG: push(segSel[OPERATION[f]]); return;
-            case H_POP_SEG: popSeg(OPERATION[f]); return;
-            case H_PUSHA: pusha(); return;
-            case H_POPA: popa(); return;
-            case H_BOUND: bound(m); return;
-            case H_ARPL: arpl(m); return;
-            case H_IMUL_GEI: imulGEI(f, m); return;
-            case H_IMUL_GE: imulGE(m); return;
-            case H_XCHG_EG: xchgEG(f, m); return;
-            case H_XCHG_Z: xchgZ(ZREG[f]); return;
-            case H_NOP: case H_NOP_E: nopE(f, m); return;
-            case H_MOV_EG: movEG(f, m); return;
-            case H_MOV_GE: { int sz = size(OP1[f], osz()); setRegSz((m >>> 3) & 7, sz, readE(m, sz)); return; }
-            case H_MOV_ES: movES(m); return;
-            case H_LEA: lea(m); return;
-            case H_MOV_SE: movSE(m); return;
-            case H_MOV_AO: case H_MOV_OA: movMoffs(f); return;
-            case H_MOV_ZI: { int sz = size(OP1[f], osz()); setRegSz(ZREG[f], sz, immediate(OP2[f])); return; }
-            case H_MOV_EI: movEI(f, m); return;
-            case H_CMOV: cmov(f, m); return;
-            case H_SETCC: { int v = cond(OPERATION[f]) ? 1 : 0; if (m >= 0xC0) setReg8(m & 7, v); else wr8(eaSeg(m), eaOff, v); return; }
-            case H_MOVX: movx(f, m); return;
-            default: exec1(f, m);
-        }
-    }
+    /**
+     * Runs form {@code f} (ModR/M {@code m} when the dispatcher read one): one switch over every
+     * handler, in {@link Exec0F} where all handlers are visible (one call level per instruction).
+     */
+    abstract void exec(int f, int m);
 
     // ---- operands by form ----
+
+    /** Size of form {@code f}'s first operand (0 byte, 1 word, 2 dword) at the current operand size. */
+    final int size1(int f) {
+        int s = SIZE1[f];
+        return s >= 0 ? s : op32 ? 2 : 1;
+    }
+
+    /** Size of form {@code f}'s second operand. */
+    final int size2(int f) {
+        int s = SIZE2[f];
+        return s >= 0 ? s : op32 ? 2 : 1;
+    }
 
     /** The immediate operand of form code {@code o} (Ib, Ibs, Iw, Iz), fetched now. */
     final int immediate(int o) {
@@ -205,8 +183,8 @@ abstract class Exec extends Decode {
     // ---- arithmetic ----
 
     /** ADD..CMP, TEST Eb,Gb / Ev,Gv. */
-    private void aluEG(int f, int m) {
-        int kind = OPERATION[f], sz = size(OP1[f], osz());
+    final void aluEG(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
         int g = regSz((m >>> 3) & 7, sz);
         if (m >= 0xC0) {
             int res = alu(kind & 7, regSz(m & 7, sz), g, sz);
@@ -219,8 +197,8 @@ abstract class Exec extends Decode {
     }
 
     /** ADD..CMP Gb,Eb / Gv,Ev. */
-    private void aluGE(int f, int m) {
-        int kind = OPERATION[f], sz = size(OP1[f], osz());
+    final void aluGE(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
         int e = readE(m, sz);
         int gr = (m >>> 3) & 7;
         int res = alu(kind & 7, regSz(gr, sz), e, sz);
@@ -228,15 +206,15 @@ abstract class Exec extends Decode {
     }
 
     /** ADD..CMP, TEST AL,Ib / eAX,Iz. */
-    private void aluAI(int f) {
-        int kind = OPERATION[f], sz = size(OP1[f], osz());
+    final void aluAI(int f) {
+        int kind = OPERATION[f], sz = size1(f);
         int res = alu(kind & 7, regSz(0, sz), immediate(OP2[f]) & MASK[sz], sz);
         if (kind < 8) setRegSz(0, sz, res);
     }
 
     /** Group 1 (ADD..CMP Eb,Ib / Ev,Iz / Ev,Ibs) and TEST Eb,Ib / Ev,Iz of group 3. */
-    private void aluEI(int f, int m) {
-        int kind = OPERATION[f], sz = size(OP1[f], osz());
+    final void aluEI(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
         if (m >= 0xC0) {
             int imm = immediate(OP2[f]);
             int res = alu(kind & 7, regSz(m & 7, sz), imm & MASK[sz], sz);
@@ -249,14 +227,14 @@ abstract class Exec extends Decode {
         }
     }
 
-    private void incDecZ(boolean dec, int reg) {
+    final void incDecZ(boolean dec, int reg) {
         if (op32) r[reg] = dec ? dec(r[reg], 2) : inc(r[reg], 2);
         else setReg16(reg, dec ? dec(r[reg] & 0xFFFF, 1) : inc(r[reg] & 0xFFFF, 1));
     }
 
     /** INC/DEC Eb / Ev (groups 4 and 5). */
-    private void incDecE(int f, int m) {
-        int sz = size(OP1[f], osz());
+    final void incDecE(int f, int m) {
+        int sz = size1(f);
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int v = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
         int res = OPERATION[f] == 0 ? inc(v, sz) : dec(v, sz);
@@ -264,7 +242,7 @@ abstract class Exec extends Decode {
     }
 
     /** IMUL Gv,Ev,Iz / Gv,Ev,Ibs. */
-    private void imulGEI(int f, int m) {
+    final void imulGEI(int f, int m) {
         int sz = osz();
         int a = readE(m, sz);
         int b = immediate(OP3[f]);
@@ -272,7 +250,7 @@ abstract class Exec extends Decode {
     }
 
     /** IMUL Gv,Ev. */
-    private void imulGE(int m) {
+    final void imulGE(int m) {
         int sz = osz();
         int v = readE(m, sz);
         int g = (m >>> 3) & 7;
@@ -281,15 +259,15 @@ abstract class Exec extends Decode {
 
     // ---- data movement ----
 
-    private void movEG(int f, int m) {
-        int sz = size(OP1[f], osz());
+    final void movEG(int f, int m) {
+        int sz = size1(f);
         int v = regSz((m >>> 3) & 7, sz);
         if (m >= 0xC0) setRegSz(m & 7, sz, v); else wrSz(eaSeg(m), eaOff, sz, v);
     }
 
     /** MOV Eb,Ib / Ev,Iz (group 11): the address before the immediate. */
-    private void movEI(int f, int m) {
-        int sz = size(OP1[f], osz());
+    final void movEI(int f, int m) {
+        int sz = size1(f);
         if (m >= 0xC0) {
             setRegSz(m & 7, sz, immediate(OP2[f]));
         } else {
@@ -299,14 +277,14 @@ abstract class Exec extends Decode {
     }
 
     /** MOV Ev,Sw: a register takes the selector at the operand size, memory a word. */
-    private void movES(int m) {
+    final void movES(int m) {
         int sr = (m >>> 3) & 7;
         if (sr > 5) throw ud();
         if (m >= 0xC0) setRegSz(m & 7, osz(), segSel[sr]); else wr16(eaSeg(m), eaOff, segSel[sr]);
     }
 
     /** MOV Sw,Ew (not CS); MOV SS holds interrupts for one instruction. */
-    private void movSE(int m) {
+    final void movSE(int m) {
         int sr = (m >>> 3) & 7;
         if (sr > 5 || sr == CS) throw ud();
         int v = m >= 0xC0 ? r[m & 7] & 0xFFFF : rd16(eaSeg(m), eaOff);
@@ -318,22 +296,22 @@ abstract class Exec extends Decode {
         }
     }
 
-    private void lea(int m) {
+    final void lea(int m) {
         if (m >= 0xC0) throw ud();
         int off = ea(m);
         setRegSz((m >>> 3) & 7, osz(), off);
     }
 
     /** MOV AL/eAX,Ob/Ov and MOV Ob/Ov,AL/eAX. */
-    private void movMoffs(int f) {
+    final void movMoffs(int f) {
         boolean load = HANDLER[f] == H_MOV_AO;
-        int sz = size(load ? OP1[f] : OP2[f], osz());
+        int sz = load ? size1(f) : size2(f);
         int off = addr32 ? fetch32() : fetch16();
         if (load) setRegSz(0, sz, rdSz(dataSeg(), off, sz)); else wrSz(dataSeg(), off, sz, r[0]);
     }
 
-    private void xchgEG(int f, int m) {
-        int sz = size(OP1[f], osz());
+    final void xchgEG(int f, int m) {
+        int sz = size1(f);
         int g = (m >>> 3) & 7;
         if (m >= 0xC0) {
             int t = regSz(m & 7, sz);
@@ -358,7 +336,7 @@ abstract class Exec extends Decode {
         }
     }
 
-    private void xchgZ(int reg) {
+    final void xchgZ(int reg) {
         int sz = osz();
         int t = regSz(reg, sz);
         setRegSz(reg, sz, regSz(0, sz));
@@ -366,20 +344,20 @@ abstract class Exec extends Decode {
     }
 
     /** NOP, and the hint NOPs 0F 0D / 0F 18-1F Ev, which compute their address and touch nothing. */
-    private void nopE(int f, int m) {
+    final void nopE(int f, int m) {
         if (OP1[f] != NO && m < 0xC0) ea(m);
     }
 
     /** CMOVcc Gv,Ev: the source is read (and may fault) whether or not the condition holds. */
-    private void cmov(int f, int m) {
+    final void cmov(int f, int m) {
         int sz = osz();
         int v = readE(m, sz);
         if (cond(OPERATION[f])) setRegSz((m >>> 3) & 7, sz, v);
     }
 
     /** MOVZX/MOVSX Gv,Eb / Gv,Ew. */
-    private void movx(int f, int m) {
-        int ssz = size(OP2[f], osz());
+    final void movx(int f, int m) {
+        int ssz = size2(f);
         int v = readE(m, ssz);
         if (OPERATION[f] != 0) v = ssz == 0 ? (byte) v : (short) v;
         setRegSz((m >>> 3) & 7, osz(), v);
@@ -387,7 +365,7 @@ abstract class Exec extends Decode {
 
     // ---- stack ----
 
-    private void popZ(int reg) {
+    final void popZ(int reg) {
         if (op32) {
             int v = pop32();
             r[reg] = v;
@@ -398,7 +376,7 @@ abstract class Exec extends Decode {
     }
 
     /** POP Ev: a memory destination's address is computed after ESP is incremented. */
-    private void popE(int m) {
+    final void popE(int m) {
         int sz = osz();
         int v = peek(0, op32);
         if (m >= 0xC0) {
@@ -446,7 +424,7 @@ abstract class Exec extends Decode {
         }
     }
 
-    private void pusha() {
+    final void pusha() {
         int esp = r[4];
         if (op32) {
             probeStack(32);
@@ -463,7 +441,7 @@ abstract class Exec extends Decode {
         probeWrite(lin, n);
     }
 
-    private void popa() {
+    final void popa() {
         boolean d = op32;
         int n = d ? 4 : 2;
         int[] v = popaBuf;
@@ -476,7 +454,7 @@ abstract class Exec extends Decode {
 
     private final int[] popaBuf = new int[8];
 
-    private void bound(int m) {
+    final void bound(int m) {
         if (m >= 0xC0) throw ud();
         int s = eaSeg(m);
         int idx = op32 ? r[(m >>> 3) & 7] : (short) r[(m >>> 3) & 7];
@@ -485,7 +463,7 @@ abstract class Exec extends Decode {
         if (idx < lo || idx > hi) throw raise(BR);
     }
 
-    private void arpl(int m) {
+    final void arpl(int m) {
         if (!pm() || v86()) throw ud();
         int src = r[(m >>> 3) & 7] & 0xFFFF;
         int dst;
@@ -502,6 +480,4 @@ abstract class Exec extends Decode {
         }
     }
 
-    /** The handlers of the other forms (control transfer, strings, flags, system, 0F). */
-    abstract void exec1(int f, int m);
 }

@@ -128,6 +128,11 @@ final class Forms {
     static final int[] OPERATION = new int[MAX_FORMS];
     /** Operands (operand-form codes), first to third. */
     static final int[] OP1 = new int[MAX_FORMS], OP2 = new int[MAX_FORMS], OP3 = new int[MAX_FORMS];
+    /**
+     * Operand size of the first and second operand as the interpreter takes it: 0 byte, 1 word,
+     * 2 dword, -1 by the operand size (v, z). Precomputed from the operand forms ({@link #size}).
+     */
+    static final byte[] SIZE1 = new byte[MAX_FORMS], SIZE2 = new byte[MAX_FORMS];
     /** For a form with a Z operand: the register in the opcode's low three bits. */
     static final int[] ZREG = new int[MAX_FORMS];
     /** Attribute bits ({@link #LOCK}, {@link #REP}, ...). */
@@ -276,6 +281,8 @@ final class Forms {
         FLAGS_READ[f] = read;
         CACHE_REG[f] = cacheReg;
         CACHE_MEM[f] = cacheMem;
+        SIZE1[f] = (byte) (size(op1, 1) == size(op1, 2) ? size(op1, 2) : -1);
+        SIZE2[f] = (byte) (size(op2, 1) == size(op2, 2) ? size(op2, 2) : -1);
         return f;
     }
 
