@@ -122,17 +122,17 @@ abstract class Cached extends Events {
                     while (j < n && ri >= 2) {
                         int b = CodePage.REC_WORDS * ri;
                         int opw = rec[b + CodePage.R_OP];
-                        int len = (opw >>> 8) & 15;
+                        int len = CodePage.length(opw);
                         if (len == 0) break;
                         long w = (long) I64.get(arr, e + delta) & (-1L >>> (64 - 8 * len));
                         if (w != raw[ri]) break;
-                        int a = (opw >>> 12) & 7;
-                        int kd = opw & 0xFF;
-                        int cls = opw >>> 28;
+                        int a = CodePage.regA(opw);
+                        int kd = CodePage.kind(opw);
+                        int cls = CodePage.dispatchClass(opw);
                         if (cls == 1) {
                             boolean t;
                             if (kd == K_JCC) {
-                                t = jcc((opw >>> 20) & 15);
+                                t = jcc(CodePage.operation(opw));
                             } else if (kd == K_JMP) {
                                 t = true;
                             } else {
@@ -158,31 +158,31 @@ abstract class Cached extends Events {
                         } else if (cls == 2) {
                         switch (kd) {
                             case K_ADD32_RR: {
-                                int x = r[a], y = r[(opw >>> 16) & 7], res = x + y;
+                                int x = r[a], y = r[CodePage.regB(opw)], res = x + y;
                                 lop = L_ADD; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
                             }
                             case K_SUB32_RR: case K_CMP32_RR: {
-                                int x = r[a], y = r[(opw >>> 16) & 7], res = x - y;
+                                int x = r[a], y = r[CodePage.regB(opw)], res = x - y;
                                 lop = L_SUB; lsz = 2; la = x; lb = y; lres = res;
-                                if ((opw & 0xFF) == K_SUB32_RR) r[a] = res;
+                                if (CodePage.kind(opw) == K_SUB32_RR) r[a] = res;
                                 break;
                             }
                             case K_XOR32_RR: {
-                                int x = r[a], y = r[(opw >>> 16) & 7], res = x ^ y;
+                                int x = r[a], y = r[CodePage.regB(opw)], res = x ^ y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
                             }
                             case K_AND32_RR: case K_TEST32_RR: {
-                                int x = r[a], y = r[(opw >>> 16) & 7], res = x & y;
+                                int x = r[a], y = r[CodePage.regB(opw)], res = x & y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                if ((opw & 0xFF) == K_AND32_RR) r[a] = res;
+                                if (CodePage.kind(opw) == K_AND32_RR) r[a] = res;
                                 break;
                             }
                             case K_OR32_RR: {
-                                int x = r[a], y = r[(opw >>> 16) & 7], res = x | y;
+                                int x = r[a], y = r[CodePage.regB(opw)], res = x | y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
                                 r[a] = res;
                                 break;
@@ -196,7 +196,7 @@ abstract class Cached extends Events {
                             case K_SUB32_RI: case K_CMP32_RI: {
                                 int x = r[a], y = rec[b + CodePage.R_IMM], res = x - y;
                                 lop = L_SUB; lsz = 2; la = x; lb = y; lres = res;
-                                if ((opw & 0xFF) == K_SUB32_RI) r[a] = res;
+                                if (CodePage.kind(opw) == K_SUB32_RI) r[a] = res;
                                 break;
                             }
                             case K_XOR32_RI: {
@@ -208,7 +208,7 @@ abstract class Cached extends Events {
                             case K_AND32_RI: case K_TEST32_RI: {
                                 int x = r[a], y = rec[b + CodePage.R_IMM], res = x & y;
                                 lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                if ((opw & 0xFF) == K_AND32_RI) r[a] = res;
+                                if (CodePage.kind(opw) == K_AND32_RI) r[a] = res;
                                 break;
                             }
                             case K_OR32_RI: {
@@ -221,7 +221,7 @@ abstract class Cached extends Events {
                         }
                         } else if (cls == 3) {
                         switch (kd) {
-                            case K_MOV32_RR: r[a] = r[(opw >>> 16) & 7]; break;
+                            case K_MOV32_RR: r[a] = r[CodePage.regB(opw)]; break;
                             case K_MOV32_RI: r[a] = rec[b + CodePage.R_IMM]; break;
                             case K_LEA: r[a] = addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
                             case K_INC_R: r[a] = inc32(r[a]); break;
@@ -233,11 +233,11 @@ abstract class Cached extends Events {
                         switch (kd) {
                             case K_MOV32_RM:
                                 startEip = e;
-                                r[a] = rd32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]));
+                                r[a] = rd32(CodePage.segment(rec[b + CodePage.R_ADDR]), addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]));
                                 break;
                             case K_MOV32_MR:
                                 startEip = e;
-                                wr32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), r[(opw >>> 16) & 7]);
+                                wr32(CodePage.segment(rec[b + CodePage.R_ADDR]), addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), r[CodePage.regB(opw)]);
                                 break;
                             case K_ALU32_RM: startEip = e; alu32RM(opw, a, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
                             case K_ALU32_MR: startEip = e; alu32MR(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
@@ -245,24 +245,24 @@ abstract class Cached extends Events {
                             case K_MOVX_M: startEip = e; movxM(opw, a, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
                             case K_MOV32_MI:
                                 startEip = e;
-                                wr32((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
+                                wr32(CodePage.segment(rec[b + CodePage.R_ADDR]), addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
                                 break;
                             case K_MOV8_MI:
                                 startEip = e;
-                                wr8((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
+                                wr8(CodePage.segment(rec[b + CodePage.R_ADDR]), addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), rec[b + CodePage.R_IMM]);
                                 break;
                             case K_MOV8_MR:
                                 startEip = e;
-                                wr8((rec[b + CodePage.R_ADDR] >>> 16) & 7, addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), reg8((opw >>> 16) & 7));
+                                wr8(CodePage.segment(rec[b + CodePage.R_ADDR]), addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]), reg8(CodePage.regB(opw)));
                                 break;
                             default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else {
                         switch (kd) {
                             case K_MOVX_R: {
-                                int ssz = (opw >>> 27) & 1;
-                                int v = regSz((opw >>> 16) & 7, ssz);
-                                if ((opw & (1 << 26)) != 0) v = ssz == 0 ? (byte) v : (short) v;
+                                int ssz = CodePage.sourceSize(opw);
+                                int v = regSz(CodePage.regB(opw), ssz);
+                                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
                                 r[a] = v;
                                 break;
                             }
@@ -314,7 +314,7 @@ abstract class Cached extends Events {
     }
 
     private int shift32(int opw, int v, int count) {
-        int sub = (opw >>> 20) & 7;
+        int sub = CodePage.operation(opw) & 7;
         count &= 0x1F;
         if (count == 0) return v;
         switch (sub) {
@@ -339,34 +339,34 @@ abstract class Cached extends Events {
     }
 
     private void alu32RM(int opw, int a, int eaw, int disp) {
-        int sub = (opw >>> 20) & 15;
-        int res = alu(sub & 7, r[a], rd32((eaw >>> 16) & 7, addr(eaw, disp)), 2);
+        int sub = CodePage.operation(opw);
+        int res = alu(sub & 7, r[a], rd32(CodePage.segment(eaw), addr(eaw, disp)), 2);
         if (sub < 8) r[a] = res;
     }
 
     private void alu32MR(int opw, int eaw, int disp) {
-        int sub = (opw >>> 20) & 15;
-        int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
-        int res = alu(sub & 7, rd32(s, off), r[(opw >>> 16) & 7], 2);
+        int sub = CodePage.operation(opw);
+        int s = CodePage.segment(eaw), off = addr(eaw, disp);
+        int res = alu(sub & 7, rd32(s, off), r[CodePage.regB(opw)], 2);
         if (sub < 8) wr32(s, off, res);
     }
 
     private void alu32MI(int opw, int eaw, int disp, int imm) {
-        int sub = (opw >>> 20) & 15;
-        int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
+        int sub = CodePage.operation(opw);
+        int s = CodePage.segment(eaw), off = addr(eaw, disp);
         int res = alu(sub & 7, rd32(s, off), imm, 2);
         if (sub < 8) wr32(s, off, res);
     }
 
     private void movxM(int opw, int a, int eaw, int disp) {
-        int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
+        int s = CodePage.segment(eaw), off = addr(eaw, disp);
         int v;
-        if ((opw & (1 << 27)) == 0) {
+        if (CodePage.sourceSize(opw) == 0) {
             v = rd8(s, off);
-            if ((opw & (1 << 26)) != 0) v = (byte) v;
+            if (CodePage.variant(opw)) v = (byte) v;
         } else {
             v = rd16(s, off);
-            if ((opw & (1 << 26)) != 0) v = (short) v;
+            if (CodePage.variant(opw)) v = (short) v;
         }
         r[a] = v;
     }
@@ -516,7 +516,7 @@ abstract class Cached extends Events {
                     int opw = rec[b + CodePage.R_OP];
                     defaults();
                     startEip = e;
-                    eip = e + ((opw >>> 8) & 15);
+                    eip = e + (CodePage.length(opw));
                     run(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP], rec[b + CodePage.R_IMM]);
                     return;
                 }
@@ -570,17 +570,17 @@ abstract class Cached extends Events {
     // ---- execution ----
 
     private int addr(int eaw, int disp) {
-        switch (eaw & 3) {
+        switch (CodePage.addressForm(eaw)) {
             case 0: return disp;
-            case 1: return r[(eaw >>> 4) & 7] + disp;
-            case 2: return r[(eaw >>> 4) & 7] + (r[(eaw >>> 8) & 7] << ((eaw >>> 12) & 3)) + disp;
-            default: return (r[(eaw >>> 8) & 7] << ((eaw >>> 12) & 3)) + disp;
+            case 1: return r[CodePage.base(eaw)] + disp;
+            case 2: return r[CodePage.base(eaw)] + (r[CodePage.index(eaw)] << (CodePage.scale(eaw))) + disp;
+            default: return (r[CodePage.index(eaw)] << (CodePage.scale(eaw))) + disp;
         }
     }
 
     private void run(int opw, int eaw, int disp, int imm) {
-        int a = (opw >>> 12) & 7, b = (opw >>> 16) & 7, sub = (opw >>> 20) & 15, sz = (opw >>> 24) & 3;
-        switch (opw & 0xFF) {
+        int a = CodePage.regA(opw), b = CodePage.regB(opw), sub = CodePage.operation(opw), sz = CodePage.size(opw);
+        switch (CodePage.kind(opw)) {
             case K_ADD32_RR: case K_SUB32_RR: case K_CMP32_RR: case K_XOR32_RR: case K_AND32_RR: case K_OR32_RR:
             case K_TEST32_RR:
             case K_ALU32_RR: {
@@ -596,8 +596,8 @@ abstract class Cached extends Events {
                 return;
             }
             case K_MOV32_RR: r[a] = r[b]; return;
-            case K_MOV32_RM: r[a] = rd32((eaw >>> 16) & 7, addr(eaw, disp)); return;
-            case K_MOV32_MR: wr32((eaw >>> 16) & 7, addr(eaw, disp), r[b]); return;
+            case K_MOV32_RM: r[a] = rd32(CodePage.segment(eaw), addr(eaw, disp)); return;
+            case K_MOV32_MR: wr32(CodePage.segment(eaw), addr(eaw, disp), r[b]); return;
             case K_MOV_RI: setRegSz(a, sz, imm); return;
             case K_LEA: r[a] = addr(eaw, disp); return;
             case K_INC_R: r[a] = inc32(r[a]); return;
@@ -618,7 +618,7 @@ abstract class Cached extends Events {
     }
 
     private void run2(int opw, int eaw, int disp, int imm, int a, int b, int sub, int sz) {
-        switch (opw & 0xFF) {
+        switch (CodePage.kind(opw)) {
             case K_ALU_RR: {
                 int res = alu(sub & 7, regSz(a, sz), regSz(b, sz), sz);
                 if (sub < 8) setRegSz(a, sz, res);
@@ -630,35 +630,35 @@ abstract class Cached extends Events {
                 return;
             }
             case K_ALU_MR: {
-                int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
+                int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int res = alu(sub & 7, rdSz(s, off, sz), regSz(b, sz), sz);
                 if (sub < 8) wrSz(s, off, sz, res);
                 return;
             }
             case K_ALU_RM: {
-                int res = alu(sub & 7, regSz(a, sz), rdSz((eaw >>> 16) & 7, addr(eaw, disp), sz), sz);
+                int res = alu(sub & 7, regSz(a, sz), rdSz(CodePage.segment(eaw), addr(eaw, disp), sz), sz);
                 if (sub < 8) setRegSz(a, sz, res);
                 return;
             }
             case K_ALU_MI: {
-                int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
+                int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int res = alu(sub & 7, rdSz(s, off, sz), imm, sz);
                 if (sub < 8) wrSz(s, off, sz, res);
                 return;
             }
             case K_MOV_RR: setRegSz(a, sz, regSz(b, sz)); return;
-            case K_MOV_RM: setRegSz(a, sz, rdSz((eaw >>> 16) & 7, addr(eaw, disp), sz)); return;
-            case K_MOV_MR: wrSz((eaw >>> 16) & 7, addr(eaw, disp), sz, regSz(b, sz)); return;
+            case K_MOV_RM: setRegSz(a, sz, rdSz(CodePage.segment(eaw), addr(eaw, disp), sz)); return;
+            case K_MOV_MR: wrSz(CodePage.segment(eaw), addr(eaw, disp), sz, regSz(b, sz)); return;
             case K_MOV32_MI: case K_MOV8_MI:
-            case K_MOV_MI: wrSz((eaw >>> 16) & 7, addr(eaw, disp), sz, imm); return;
-            case K_MOV8_MR: wr8((eaw >>> 16) & 7, addr(eaw, disp), reg8(b)); return;
+            case K_MOV_MI: wrSz(CodePage.segment(eaw), addr(eaw, disp), sz, imm); return;
+            case K_MOV8_MR: wr8(CodePage.segment(eaw), addr(eaw, disp), reg8(b)); return;
             case K_INCDEC_R: {
                 int v = regSz(a, sz);
                 setRegSz(a, sz, sub == 0 ? inc(v, sz) : dec(v, sz));
                 return;
             }
             case K_INCDEC_M: {
-                int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
+                int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int v = rdSz(s, off, sz);
                 wrSz(s, off, sz, sub == 0 ? inc(v, sz) : dec(v, sz));
                 return;
@@ -685,37 +685,37 @@ abstract class Cached extends Events {
                 return;
             }
             case K_SHIFT_R: {
-                int count = (opw & (1 << 26)) != 0 ? r[1] & 0xFF : imm;
+                int count = CodePage.variant(opw) ? r[1] & 0xFF : imm;
                 setRegSz(a, sz, shift(sub, regSz(a, sz), count, sz));
                 return;
             }
             case K_GRP3_R: group3(sub, sz, -1, 0, a); return;
-            case K_GRP3_M: group3(sub, sz, (eaw >>> 16) & 7, addr(eaw, disp), 0); return;
+            case K_GRP3_M: group3(sub, sz, CodePage.segment(eaw), addr(eaw, disp), 0); return;
             case K_SHIFT_M: {
-                int s = (eaw >>> 16) & 7, off = addr(eaw, disp);
-                int count = (opw & (1 << 26)) != 0 ? r[1] & 0xFF : imm;
+                int s = CodePage.segment(eaw), off = addr(eaw, disp);
+                int count = CodePage.variant(opw) ? r[1] & 0xFF : imm;
                 int v = rdSz(s, off, sz);
                 wrSz(s, off, sz, shift(sub, v, count, sz));
                 return;
             }
             case K_MOVX_R: {
-                int ssz = (opw >>> 27) & 1;
+                int ssz = CodePage.sourceSize(opw);
                 int v = regSz(b, ssz);
-                if ((opw & (1 << 26)) != 0) v = ssz == 0 ? (byte) v : (short) v;
+                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
                 r[a] = v;
                 return;
             }
             case K_MOVX_M: {
-                int ssz = (opw >>> 27) & 1;
-                int v = rdSz((eaw >>> 16) & 7, addr(eaw, disp), ssz);
-                if ((opw & (1 << 26)) != 0) v = ssz == 0 ? (byte) v : (short) v;
+                int ssz = CodePage.sourceSize(opw);
+                int v = rdSz(CodePage.segment(eaw), addr(eaw, disp), ssz);
+                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
                 r[a] = v;
                 return;
             }
-            case K_IMUL_RR: r[a] = imul2((opw & (1 << 26)) != 0 ? r[b] : r[a], (opw & (1 << 26)) != 0 ? imm : r[b], 2); return;
+            case K_IMUL_RR: r[a] = imul2(CodePage.variant(opw) ? r[b] : r[a], CodePage.variant(opw) ? imm : r[b], 2); return;
             case K_IMUL_RM: {
-                int v = rd32((eaw >>> 16) & 7, addr(eaw, disp));
-                r[a] = imul2((opw & (1 << 26)) != 0 ? v : r[a], (opw & (1 << 26)) != 0 ? imm : v, 2);
+                int v = rd32(CodePage.segment(eaw), addr(eaw, disp));
+                r[a] = imul2(CodePage.variant(opw) ? v : r[a], CodePage.variant(opw) ? imm : v, 2);
                 return;
             }
             case K_NOP: return;

@@ -1,9 +1,21 @@
 package org.oxen.x86.cpu.internal;
 
+import static org.oxen.x86.cpu.internal.Forms.*;
+
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 
-/** Prefix decoding and the one-byte opcodes 0x00-0x7F. */
+/**
+ * The interpreter's decoder and dispatcher: prefixes, then the opcode's form from the table of
+ * instruction forms ({@link Forms}: a group's form by its ModR/M reg field), then the form's
+ * handler, with the form's operation and operand forms. The handlers of the data-movement and
+ * arithmetic forms live here; control transfer, strings and the rest of the one-byte map in
+ * {@link Exec1}; the 0F map and the one switch over all handlers in {@link Exec0F}; system
+ * instructions in {@link Sys}.
+ *
+ * <p>The ModR/M byte of a form that has one is read by the dispatcher (and passed as {@code m})
+ * unless the form's routine reads it itself ({@link Forms#OWN_MODRM}).
+ */
 abstract class Exec extends Decode {
 
     Exec(PhysicalMemory mem, IoPortDevice io) {
@@ -19,13 +31,8 @@ abstract class Exec extends Decode {
         segOvr = -1;
         rep = 0;
         int op = fetch8();
-        if (op < 0x80) {
-            if ((op & 0xE7) != 0x26 && (op & 0xFC) != 0x64) {
-                exec0(op);
-                return;
-            }
-        } else if ((op & 0xFE) != 0xF2 && op != 0xF0) {
-            exec1(op);
+        if (!PREFIX[op]) {
+            execOne(op);
             return;
         }
         prefixed(op);
@@ -51,15 +58,35 @@ abstract class Exec extends Decode {
                 default:
                     if (lockPfx) {
                         lockedExec(op);
-                    } else if (op < 0x80) {
-                        exec0(op);
                     } else {
-                        exec1(op);
+                        execOne(op);
                     }
                     return;
             }
             op = fetch8();
         }
+    }
+
+    /** The one-byte opcode {@code op} (its prefixes consumed): its form, then its handler. */
+    final void execOne(int op) {
+        int f = ONE[op];
+        int m = 0;
+        if (ONE_READS_MODRM[op]) {
+            m = fetch8();
+            if (f < 0) f = group(f, m);
+        }
+        exec(f, m);
+    }
+
+    /** The 0F opcode {@code op}. */
+    final void exec0F(int op) {
+        int f = TWO[op];
+        int m = 0;
+        if (TWO_READS_MODRM[op]) {
+            m = fetch8();
+            if (f < 0) f = group(f, m);
+        }
+        exec(f, m);
     }
 
     private final int[] lockRegs = new int[8];
@@ -79,7 +106,7 @@ abstract class Exec extends Decode {
         for (;;) {
             beginLocked();
             try {
-                if (op < 0x80) exec0(op); else exec1(op);
+                execOne(op);
                 return;
             } catch (LockRetry retry) {
                 System.arraycopy(lockRegs, 0, r, 0, 8);
@@ -94,114 +121,276 @@ abstract class Exec extends Decode {
     }
 
     /**
-     * True when {@code op} (with the bytes after it, which are read and then given back) is one
-     * of the forms LOCK may prefix: ADD/ADC/AND/OR/SBB/SUB/XOR r/m,r and r/m,imm, BTC/BTR/BTS,
-     * CMPXCHG, CMPXCHG8B, DEC/INC, NEG/NOT, XADD, XCHG, each with a memory destination (SDM Vol. 2,
-     * LOCK). Anything else is #UD.
+     * True when {@code op} (with the bytes after it, which are read and then given back) is a
+     * form LOCK may prefix ({@link Forms#LOCK}) with a memory destination (SDM Vol. 2, LOCK).
+     * Anything else is #UD.
      */
     private boolean lockable(int op) {
         int save = eip;
         try {
+            int f, m;
             if (op == 0x0F) {
                 int op2 = fetch8();
-                int m = fetch8();
-                if (m >= 0xC0) return false;
-                int reg = (m >>> 3) & 7;
-                switch (op2) {
-                    case 0xAB: case 0xB3: case 0xBB: // BTS/BTR/BTC r/m, r
-                    case 0xB0: case 0xB1: // CMPXCHG
-                    case 0xC0: case 0xC1: // XADD
-                        return true;
-                    case 0xBA: return reg >= 5; // BTS/BTR/BTC r/m, imm8 (4 is BT)
-                    case 0xC7: return reg == 1; // CMPXCHG8B
-                    default: return false;
-                }
+                if (!TWO_MODRM[op2]) return false;
+                m = fetch8();
+                f = twoByte(op2, m);
+            } else {
+                if (!ONE_MODRM[op]) return false;
+                m = fetch8();
+                f = oneByte(op, m);
             }
-            if (op < 0x40) {
-                // the r/m,r forms of ADD OR ADC SBB AND SUB XOR (not CMP, not the r,r/m forms)
-                if ((op & 7) >= 2 || (op & 0x38) == 0x38) return false;
-                return fetch8() < 0xC0;
-            }
-            switch (op) {
-                case 0x80: case 0x81: case 0x82: case 0x83: {
-                    int m = fetch8();
-                    return m < 0xC0 && ((m >>> 3) & 7) != 7; // not CMP
-                }
-                case 0x86: case 0x87: return fetch8() < 0xC0;
-                case 0xF6: case 0xF7: {
-                    int m = fetch8();
-                    int reg = (m >>> 3) & 7;
-                    return m < 0xC0 && (reg == 2 || reg == 3); // NOT, NEG
-                }
-                case 0xFE: case 0xFF: {
-                    int m = fetch8();
-                    return m < 0xC0 && ((m >>> 3) & 7) < 2; // INC, DEC
-                }
-                default: return false;
-            }
+            return m < 0xC0 && (ATTR[f] & LOCK) != 0;
         } finally {
             eip = save;
         }
     }
 
-    final void exec0(int op) {
-        if (op < 0x40 && (op & 7) < 6) {
-            aluForm(op);
-            return;
+    /**
+     * Runs form {@code f} (ModR/M {@code m} when the dispatcher read one): one switch over every
+     * handler, in {@link Exec0F} where all handlers are visible (one call level per instruction).
+     */
+    abstract void exec(int f, int m);
+
+    // ---- operands by form ----
+
+    /** Size of form {@code f}'s first operand (0 byte, 1 word, 2 dword) at the current operand size. */
+    final int size1(int f) {
+        int s = SIZE1[f];
+        return s >= 0 ? s : op32 ? 2 : 1;
+    }
+
+    /** Size of form {@code f}'s second operand. */
+    final int size2(int f) {
+        int s = SIZE2[f];
+        return s >= 0 ? s : op32 ? 2 : 1;
+    }
+
+    /** The immediate operand of form code {@code o} (Ib, Ibs, Iw, Iz), fetched now. */
+    final int immediate(int o) {
+        switch (type(o)) {
+            case T_B: return fetch8();
+            case T_BS: return (byte) fetch8();
+            case T_W: return fetch16();
+            default: return op32 ? fetch32() : fetch16();
         }
-        switch (op) {
-            case 0x06: case 0x0E: case 0x16: case 0x1E: push(segSel[op >>> 3]); return;
-            case 0x07: case 0x17: case 0x1F: popSeg(op >>> 3); return;
-            case 0x0F: exec0F(fetch8()); return;
-            case 0x27: daa(); return;
-            case 0x2F: das(); return;
-            case 0x37: aaa(false); return;
-            case 0x3F: aaa(true); return;
-            case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
-                if (op32) r[op & 7] = inc(r[op & 7], 2); else setReg16(op & 7, inc(r[op & 7] & 0xFFFF, 1));
-                return;
-            case 0x48: case 0x49: case 0x4A: case 0x4B: case 0x4C: case 0x4D: case 0x4E: case 0x4F:
-                if (op32) r[op & 7] = dec(r[op & 7], 2); else setReg16(op & 7, dec(r[op & 7] & 0xFFFF, 1));
-                return;
-            case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-                if (op32) push32(r[op & 7]); else push16(r[op & 7]);
-                return;
-            case 0x58: case 0x59: case 0x5A: case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F:
-                if (op32) {
-                    int v = pop32();
-                    r[op & 7] = v;
-                } else {
-                    int v = pop16();
-                    setReg16(op & 7, v);
+    }
+
+    /** Reads the E operand of ModR/M {@code m}: a register or memory. */
+    final int readE(int m, int sz) {
+        return m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
+    }
+
+    // ---- arithmetic ----
+
+    /** ADD..CMP, TEST Eb,Gb / Ev,Gv. */
+    final void aluEG(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
+        int g = regSz((m >>> 3) & 7, sz);
+        if (m >= 0xC0) {
+            int res = alu(kind & 7, regSz(m & 7, sz), g, sz);
+            if (kind < 8) setRegSz(m & 7, sz, res);
+        } else {
+            int s = eaSeg(m);
+            int res = alu(kind & 7, rdSz(s, eaOff, sz), g, sz);
+            if (kind < 8) wrSz(s, eaOff, sz, res);
+        }
+    }
+
+    /** ADD..CMP Gb,Eb / Gv,Ev. */
+    final void aluGE(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
+        int e = readE(m, sz);
+        int gr = (m >>> 3) & 7;
+        int res = alu(kind & 7, regSz(gr, sz), e, sz);
+        if (kind < 8) setRegSz(gr, sz, res);
+    }
+
+    /** ADD..CMP, TEST AL,Ib / eAX,Iz. */
+    final void aluAI(int f) {
+        int kind = OPERATION[f], sz = size1(f);
+        int res = alu(kind & 7, regSz(0, sz), immediate(OP2[f]) & MASK[sz], sz);
+        if (kind < 8) setRegSz(0, sz, res);
+    }
+
+    /** Group 1 (ADD..CMP Eb,Ib / Ev,Iz / Ev,Ibs) and TEST Eb,Ib / Ev,Iz of group 3. */
+    final void aluEI(int f, int m) {
+        int kind = OPERATION[f], sz = size1(f);
+        if (m >= 0xC0) {
+            int imm = immediate(OP2[f]);
+            int res = alu(kind & 7, regSz(m & 7, sz), imm & MASK[sz], sz);
+            if (kind < 8) setRegSz(m & 7, sz, res);
+        } else {
+            int s = eaSeg(m);
+            int imm = immediate(OP2[f]);
+            int res = alu(kind & 7, rdSz(s, eaOff, sz), imm & MASK[sz], sz);
+            if (kind < 8) wrSz(s, eaOff, sz, res);
+        }
+    }
+
+    final void incDecZ(boolean dec, int reg) {
+        if (op32) r[reg] = dec ? dec(r[reg], 2) : inc(r[reg], 2);
+        else setReg16(reg, dec ? dec(r[reg] & 0xFFFF, 1) : inc(r[reg] & 0xFFFF, 1));
+    }
+
+    /** INC/DEC Eb / Ev (groups 4 and 5). */
+    final void incDecE(int f, int m) {
+        int sz = size1(f);
+        int s = m >= 0xC0 ? -1 : eaSeg(m);
+        int v = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
+        int res = OPERATION[f] == 0 ? inc(v, sz) : dec(v, sz);
+        if (s < 0) setRegSz(m & 7, sz, res); else wrSz(s, eaOff, sz, res);
+    }
+
+    /** IMUL Gv,Ev,Iz / Gv,Ev,Ibs. */
+    final void imulGEI(int f, int m) {
+        int sz = osz();
+        int a = readE(m, sz);
+        int b = immediate(OP3[f]);
+        setRegSz((m >>> 3) & 7, sz, imul2(a, b, sz));
+    }
+
+    /** IMUL Gv,Ev. */
+    final void imulGE(int m) {
+        int sz = osz();
+        int v = readE(m, sz);
+        int g = (m >>> 3) & 7;
+        setRegSz(g, sz, imul2(regSz(g, sz), v, sz));
+    }
+
+    // ---- data movement ----
+
+    final void movEG(int f, int m) {
+        int sz = size1(f);
+        int v = regSz((m >>> 3) & 7, sz);
+        if (m >= 0xC0) setRegSz(m & 7, sz, v); else wrSz(eaSeg(m), eaOff, sz, v);
+    }
+
+    /** MOV Eb,Ib / Ev,Iz (group 11): the address before the immediate. */
+    final void movEI(int f, int m) {
+        int sz = size1(f);
+        if (m >= 0xC0) {
+            setRegSz(m & 7, sz, immediate(OP2[f]));
+        } else {
+            int s = eaSeg(m);
+            wrSz(s, eaOff, sz, immediate(OP2[f]));
+        }
+    }
+
+    /** MOV Ev,Sw: a register takes the selector at the operand size, memory a word. */
+    final void movES(int m) {
+        int sr = (m >>> 3) & 7;
+        if (sr > 5) throw ud();
+        if (m >= 0xC0) setRegSz(m & 7, osz(), segSel[sr]); else wr16(eaSeg(m), eaOff, segSel[sr]);
+    }
+
+    /** MOV Sw,Ew (not CS); MOV SS holds interrupts for one instruction. */
+    final void movSE(int m) {
+        int sr = (m >>> 3) & 7;
+        if (sr > 5 || sr == CS) throw ud();
+        int v = m >= 0xC0 ? r[m & 7] & 0xFFFF : rd16(eaSeg(m), eaOff);
+        loadSeg(sr, v);
+        if (sr == SS) {
+            intShadow = true;
+            ssShadow = true;
+            breakBatch = true;
+        }
+    }
+
+    final void lea(int m) {
+        if (m >= 0xC0) throw ud();
+        int off = ea(m);
+        setRegSz((m >>> 3) & 7, osz(), off);
+    }
+
+    /** MOV AL/eAX,Ob/Ov and MOV Ob/Ov,AL/eAX. */
+    final void movMoffs(int f) {
+        boolean load = HANDLER[f] == H_MOV_AO;
+        int sz = load ? size1(f) : size2(f);
+        int off = addr32 ? fetch32() : fetch16();
+        if (load) setRegSz(0, sz, rdSz(dataSeg(), off, sz)); else wrSz(dataSeg(), off, sz, r[0]);
+    }
+
+    final void xchgEG(int f, int m) {
+        int sz = size1(f);
+        int g = (m >>> 3) & 7;
+        if (m >= 0xC0) {
+            int t = regSz(m & 7, sz);
+            setRegSz(m & 7, sz, regSz(g, sz));
+            setRegSz(g, sz, t);
+        } else {
+            int s = eaSeg(m);
+            int t;
+            for (;;) { // XCHG with memory is always locked
+                beginLocked();
+                try {
+                    t = rdSz(s, eaOff, sz);
+                    wrSz(s, eaOff, sz, regSz(g, sz));
+                    break;
+                } catch (LockRetry retry) {
+                    Thread.onSpinWait();
+                } finally {
+                    locked = false;
                 }
-                return;
-            case 0x60: pusha(); return;
-            case 0x61: popa(); return;
-            case 0x62: bound(); return;
-            case 0x63: arpl(); return;
-            case 0x68: push(op32 ? fetch32() : fetch16()); return;
-            case 0x69: case 0x6B: {
-                int m = fetch8();
-                int sz = osz();
-                int a = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-                int b = op == 0x69 ? fetchSz(sz) : (byte) fetch8();
-                setRegSz((m >>> 3) & 7, sz, imul2(a, b, sz));
-                return;
             }
-            case 0x6A: push((byte) fetch8()); return;
-            case 0x6C: string(5, 0); return;
-            case 0x6D: string(5, osz()); return;
-            case 0x6E: string(6, 0); return;
-            case 0x6F: string(6, osz()); return;
-            default:
-                if (op >= 0x70) {
-                    int rel = (byte) fetch8();
-                    if (cond(op & 0xF)) {
-                        jumpRel(rel);
-                    }
-                    return;
-                }
-                throw ud();
+            setRegSz(g, sz, t);
+        }
+    }
+
+    final void xchgZ(int reg) {
+        int sz = osz();
+        int t = regSz(reg, sz);
+        setRegSz(reg, sz, regSz(0, sz));
+        setRegSz(0, sz, t);
+    }
+
+    /** NOP, and the hint NOPs 0F 0D / 0F 18-1F Ev, which compute their address and touch nothing. */
+    final void nopE(int f, int m) {
+        if (OP1[f] != NO && m < 0xC0) ea(m);
+    }
+
+    /** CMOVcc Gv,Ev: the source is read (and may fault) whether or not the condition holds. */
+    final void cmov(int f, int m) {
+        int sz = osz();
+        int v = readE(m, sz);
+        if (cond(OPERATION[f])) setRegSz((m >>> 3) & 7, sz, v);
+    }
+
+    /** MOVZX/MOVSX Gv,Eb / Gv,Ew. */
+    final void movx(int f, int m) {
+        int ssz = size2(f);
+        int v = readE(m, ssz);
+        if (OPERATION[f] != 0) v = ssz == 0 ? (byte) v : (short) v;
+        setRegSz((m >>> 3) & 7, osz(), v);
+    }
+
+    // ---- stack ----
+
+    final void popZ(int reg) {
+        if (op32) {
+            int v = pop32();
+            r[reg] = v;
+        } else {
+            int v = pop16();
+            setReg16(reg, v);
+        }
+    }
+
+    /** POP Ev: a memory destination's address is computed after ESP is incremented. */
+    final void popE(int m) {
+        int sz = osz();
+        int v = peek(0, op32);
+        if (m >= 0xC0) {
+            addSp(op32 ? 4 : 2);
+            setRegSz(m & 7, sz, v);
+        } else {
+            int old = r[4];
+            addSp(op32 ? 4 : 2);
+            try {
+                wrSz(eaSeg(m), eaOff, sz, v);
+            } catch (Fault x) {
+                r[4] = old;
+                throw x;
+            }
         }
     }
 
@@ -224,45 +413,6 @@ abstract class Exec extends Decode {
         eip = t;
     }
 
-    private void aluForm(int op) {
-        int kind = op >>> 3;
-        switch (op & 7) {
-            case 0: case 1: {
-                int sz = (op & 1) == 0 ? 0 : osz();
-                int m = fetch8();
-                int g = regSz((m >>> 3) & 7, sz);
-                if (m >= 0xC0) {
-                    int res = alu(kind, regSz(m & 7, sz), g, sz);
-                    if (kind != 7) setRegSz(m & 7, sz, res);
-                } else {
-                    int s = eaSeg(m);
-                    int res = alu(kind, rdSz(s, eaOff, sz), g, sz);
-                    if (kind != 7) wrSz(s, eaOff, sz, res);
-                }
-                return;
-            }
-            case 2: case 3: {
-                int sz = (op & 1) == 0 ? 0 : osz();
-                int m = fetch8();
-                int e = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-                int gr = (m >>> 3) & 7;
-                int res = alu(kind, regSz(gr, sz), e, sz);
-                if (kind != 7) setRegSz(gr, sz, res);
-                return;
-            }
-            case 4: {
-                int res = alu(kind, r[0] & 0xFF, fetch8(), 0);
-                if (kind != 7) setReg8(0, res);
-                return;
-            }
-            default: {
-                int sz = osz();
-                int res = alu(kind, regSz(0, sz), fetchSz(sz), sz);
-                if (kind != 7) setRegSz(0, sz, res);
-            }
-        }
-    }
-
     final void popSeg(int s) {
         int v = op32 ? peek(0, true) : peek(0, false);
         loadSeg(s, v & 0xFFFF);
@@ -274,7 +424,7 @@ abstract class Exec extends Decode {
         }
     }
 
-    private void pusha() {
+    final void pusha() {
         int esp = r[4];
         if (op32) {
             probeStack(32);
@@ -291,7 +441,7 @@ abstract class Exec extends Decode {
         probeWrite(lin, n);
     }
 
-    private void popa() {
+    final void popa() {
         boolean d = op32;
         int n = d ? 4 : 2;
         int[] v = popaBuf;
@@ -304,8 +454,7 @@ abstract class Exec extends Decode {
 
     private final int[] popaBuf = new int[8];
 
-    private void bound() {
-        int m = fetch8();
+    final void bound(int m) {
         if (m >= 0xC0) throw ud();
         int s = eaSeg(m);
         int idx = op32 ? r[(m >>> 3) & 7] : (short) r[(m >>> 3) & 7];
@@ -314,9 +463,8 @@ abstract class Exec extends Decode {
         if (idx < lo || idx > hi) throw raise(BR);
     }
 
-    private void arpl() {
+    final void arpl(int m) {
         if (!pm() || v86()) throw ud();
-        int m = fetch8();
         int src = r[(m >>> 3) & 7] & 0xFFFF;
         int dst;
         int s = 0;
@@ -332,7 +480,4 @@ abstract class Exec extends Decode {
         }
     }
 
-    abstract void exec1(int op);
-
-    abstract void exec0F(int op);
 }

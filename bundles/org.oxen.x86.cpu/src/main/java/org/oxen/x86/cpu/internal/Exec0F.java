@@ -1,120 +1,209 @@
 package org.oxen.x86.cpu.internal;
 
+import static org.oxen.x86.cpu.internal.Forms.*;
+
 import org.oxen.x86.api.ByteArrayAtomics;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 
-/** The two-byte opcodes 0x0F xx. System instructions live in {@link Sys}. */
+/**
+ * Handlers of the 0F map's forms ({@link Forms}), and the interpreter's one dispatch over every
+ * form's handler ({@link #exec}). System instructions live in {@link Sys}.
+ */
 abstract class Exec0F extends Exec1 {
 
     Exec0F(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
     }
 
+    /** Runs form {@code f}: the one dispatch of the interpreter, on the form's handler. */
     @Override
-    final void exec0F(int op) {
-        if (op >= 0x80 && op <= 0x8F) {
-            int rel = op32 ? fetch32() : (short) fetch16();
-            if (cond(op & 0xF)) jumpRel(rel);
-            return;
-        }
-        if (op >= 0x40 && op <= 0x4F) {
-            int m = fetch8();
-            int sz = osz();
-            int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-            if (cond(op & 0xF)) setRegSz((m >>> 3) & 7, sz, v);
-            return;
-        }
-        if (op >= 0x90 && op <= 0x9F) {
-            int m = fetch8();
-            int v = cond(op & 0xF) ? 1 : 0;
-            if (m >= 0xC0) setReg8(m & 7, v); else wr8(eaSeg(m), eaOff, v);
-            return;
-        }
-        if (op >= 0xC8) {
-            r[op & 7] = Integer.reverseBytes(r[op & 7]);
-            return;
-        }
-        switch (op) {
-            case 0x00: group6(); return;
-            case 0x01: group7(); return;
-            case 0x02: case 0x03: larLsl(op == 0x02); return;
-            case 0x06: clts(); return;
-            case 0x08: case 0x09: needCpl0(); return;
-            case 0x0B: case 0xB9: case 0xFF: throw ud();
-            case 0x0D: case 0x18: case 0x19: case 0x1A: case 0x1B: case 0x1C: case 0x1D: case 0x1E: case 0x1F: {
-                int m = fetch8();
-                if (m < 0xC0) ea(m);
+    final void exec(int f, int m) {
+        switch (HANDLER[f]) {
+            case H_ALU_EG: aluEG(f, m); return;
+            case H_ALU_GE: aluGE(f, m); return;
+            case H_ALU_AI: aluAI(f); return;
+            case H_ALU_EI: aluEI(f, m); return;
+            case H_INC_Z: incDecZ(false, ZREG[f]); return;
+            case H_DEC_Z: incDecZ(true, ZREG[f]); return;
+            case H_INCDEC_E: incDecE(f, m); return;
+            case H_PUSH_Z: if (op32) push32(r[ZREG[f]]); else push16(r[ZREG[f]]); return;
+            case H_POP_Z: popZ(ZREG[f]); return;
+            case H_PUSH_I: push(immediate(OP1[f])); return;
+            case H_PUSH_E: push(readE(m, osz())); return;
+            case H_POP_E: popE(m); return;
+            case H_PUSH_SEG: push(segSel[OPERATION[f]]); return;
+            case H_POP_SEG: popSeg(OPERATION[f]); return;
+            case H_PUSHA: pusha(); return;
+            case H_POPA: popa(); return;
+            case H_BOUND: bound(m); return;
+            case H_ARPL: arpl(m); return;
+            case H_IMUL_GEI: imulGEI(f, m); return;
+            case H_IMUL_GE: imulGE(m); return;
+            case H_XCHG_EG: xchgEG(f, m); return;
+            case H_XCHG_Z: xchgZ(ZREG[f]); return;
+            case H_NOP: case H_NOP_E: nopE(f, m); return;
+            case H_MOV_EG: movEG(f, m); return;
+            case H_MOV_GE: { int sz = size1(f); setRegSz((m >>> 3) & 7, sz, readE(m, sz)); return; }
+            case H_MOV_ES: movES(m); return;
+            case H_LEA: lea(m); return;
+            case H_MOV_SE: movSE(m); return;
+            case H_MOV_AO: case H_MOV_OA: movMoffs(f); return;
+            case H_MOV_ZI: { int sz = size1(f); setRegSz(ZREG[f], sz, immediate(OP2[f])); return; }
+            case H_MOV_EI: movEI(f, m); return;
+            case H_CMOV: cmov(f, m); return;
+            case H_SETCC: { int v = cond(OPERATION[f]) ? 1 : 0; if (m >= 0xC0) setReg8(m & 7, v); else wr8(eaSeg(m), eaOff, v); return; }
+            case H_MOVX: movx(f, m); return;
+        
+            case H_ESC0F: exec0F(fetch8()); return;
+            case H_PREFIX: case H_UD: throw ud();
+            case H_STRING: string(OPERATION[f], stringSize(f)); return;
+            case H_JCC: {
+                int rel = OP1[f] == Jb ? (byte) fetch8() : op32 ? fetch32() : (short) fetch16();
+                if (cond(OPERATION[f])) jumpRel(rel);
                 return;
             }
-            case 0x20: case 0x21: case 0x22: case 0x23: movCrDr(op); return;
-            case 0x30: wrmsr(); return;
-            case 0x31: rdtsc(); return;
-            case 0x32: rdmsr(); return;
-            case 0x34: sysenter(); return;
-            case 0x35: sysexit(); return;
-            case 0xA0: push(segSel[FS]); return;
-            case 0xA1: popSeg(FS); return;
-            case 0xA2: cpuid(); return;
-            case 0xA3: bitOp(0, false); return;
-            case 0xA4: case 0xA5: case 0xAC: case 0xAD: shd(op); return;
-            case 0xA8: push(segSel[GS]); return;
-            case 0xA9: popSeg(GS); return;
-            case 0xAB: bitOp(1, false); return;
-            case 0xAE: group15(); return;
-            case 0xAF: {
-                int m = fetch8();
-                int sz = osz();
-                int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
-                int g = (m >>> 3) & 7;
-                setRegSz(g, sz, imul2(regSz(g, sz), v, sz));
+            case H_DAA: daa(); return;
+            case H_DAS: das(); return;
+            case H_AAA: aaa(false); return;
+            case H_AAS: aaa(true); return;
+            case H_CBW: if (op32) r[0] = (short) r[0]; else setReg16(0, (byte) r[0]); return;
+            case H_CWD: if (op32) r[2] = r[0] >> 31; else setReg16(2, (short) r[0] >> 15); return;
+            case H_CALL_AP: case H_JMP_AP: {
+                int off = op32 ? fetch32() : fetch16();
+                int sel = fetch16();
+                farJump(sel, off, HANDLER[f] == H_CALL_AP, eip);
                 return;
             }
-            case 0xB0: case 0xB1: cmpxchg(op == 0xB0 ? 0 : osz()); return;
-            case 0xB2: loadFarOf(SS); return;
-            case 0xB3: bitOp(2, false); return;
-            case 0xB4: loadFarOf(FS); return;
-            case 0xB5: loadFarOf(GS); return;
-            case 0xB6: case 0xB7: case 0xBE: case 0xBF: {
-                int m = fetch8();
-                int ssz = (op & 1) == 0 ? 0 : 1;
-                int v = m >= 0xC0 ? regSz(m & 7, ssz) : rdSz(eaSeg(m), eaOff, ssz);
-                if (op >= 0xBE) v = ssz == 0 ? (byte) v : (short) v;
-                setRegSz((m >>> 3) & 7, osz(), v);
+            case H_FWAIT: fwait(); return;
+            case H_PUSHF: pushf(); return;
+            case H_POPF: popf(); return;
+            case H_SAHF: setArith(SF | ZF | AF | PF | CF, (r[0] >>> 8) & 0xD5); return;
+            case H_LAHF: setReg8(4, flags() & 0xD7 | 2); return;
+            case H_SHIFT: shiftE(f, m); return;
+            case H_RET: {
+                int imm = OP1[f] == Iw ? fetch16() : 0;
+                int t = peek(0, op32);
+                if (!op32) t &= 0xFFFF;
+                checkEip(t);
+                addSp((op32 ? 4 : 2) + imm);
+                eip = t;
                 return;
             }
-            case 0xBA: bitOp(-1, true); return;
-            case 0xBB: bitOp(3, false); return;
-            case 0xBC: case 0xBD: bsfBsr(op == 0xBC); return;
-            case 0xC0: case 0xC1: xadd(op == 0xC0 ? 0 : osz()); return;
-            case 0xC7: cmpxchg8b(); return;
-            default: throw ud();
-        }
+            case H_LOAD_FAR: loadFar(OPERATION[f], m); return;
+            case H_ENTER: enter(); return;
+            case H_LEAVE: {
+                int bp = stack32 ? r[5] : r[5] & 0xFFFF;
+                int v = op32 ? rd32(SS, bp) : rd16(SS, bp);
+                setSp(bp + (op32 ? 4 : 2));
+                setRegSz(5, osz(), v);
+                return;
+            }
+            case H_RETF: farRet(OP1[f] == Iw ? fetch16() : 0); return;
+            case H_INT3: softInt(3, true); return;
+            case H_INT: softInt(fetch8(), false); return;
+            case H_INTO: if (ofSet()) softInt(4, true); return;
+            case H_IRET: iret(); nmiBlocked = false; breakBatch = true; return;
+            case H_AAM: aam(fetch8()); return;
+            case H_AAD: aad(fetch8()); return;
+            case H_SALC: setReg8(0, cfSet() ? 0xFF : 0); return;
+            case H_XLAT: setReg8(0, rd8(dataSeg(), (addr32 ? r[3] : r[3] & 0xFFFF) + (r[0] & 0xFF) & (addr32 ? -1 : 0xFFFF))); return;
+            case H_X87: x87(0xD8 + OPERATION[f]); return;
+            case H_LOOP: loop(OPERATION[f]); return;
+            case H_IN: {
+                int sz = size1(f);
+                int port = OP2[f] == DX ? r[2] : fetch8();
+                setRegSz(0, sz, ioIn(port, sz));
+                return;
+            }
+            case H_OUT: {
+                int sz = size2(f);
+                int port = OP1[f] == DX ? r[2] : fetch8();
+                ioOut(port, sz, r[0]);
+                return;
+            }
+            case H_CALL_J: {
+                int rel = op32 ? fetch32() : (short) fetch16();
+                int ret = eip;
+                int t = op32 ? eip + rel : (eip + rel) & 0xFFFF;
+                checkEip(t);
+                push(ret);
+                eip = t;
+                return;
+            }
+            case H_JMP_J: jumpRel(OP1[f] == Jb ? (byte) fetch8() : op32 ? fetch32() : (short) fetch16()); return;
+            case H_INT1: softInt(1, true); return;
+            case H_HLT: hlt(); return;
+            case H_CMC: flags(); eflags ^= CF; return;
+            case H_CLC: setCF(false); return;
+            case H_STC: setCF(true); return;
+            case H_CLI: cli(); return;
+            case H_STI: sti(); return;
+            case H_CLD: eflags &= ~DF; return;
+            case H_STD: eflags |= DF; return;
+            case H_NOT: case H_NEG: case H_MUL: case H_DIV: group3(f, m); return;
+            case H_CALL_E: case H_JMP_E: {
+                int t = readE(m, osz());
+                checkEip(t);
+                if (HANDLER[f] == H_CALL_E) push(eip);
+                eip = t;
+                return;
+            }
+            case H_CALLF_M: case H_JMPF_M: {
+                if (m >= 0xC0) throw ud();
+                int s = eaSeg(m);
+                int off = op32 ? rd32(s, eaOff) : rd16(s, eaOff);
+                int sel = rd16(s, eaOff + (op32 ? 4 : 2));
+                farJump(sel, off, HANDLER[f] == H_CALLF_M, eip);
+                return;
+            }
+        
+            case H_GRP6: group6(); return;
+            case H_GRP7: group7(); return;
+            case H_LAR: larLsl(true); return;
+            case H_LSL: larLsl(false); return;
+            case H_CLTS: clts(); return;
+            case H_INVD: needCpl0(); return;
+            case H_MOV_CRDR: movCrDr(OPERATION[f]); return;
+            case H_WRMSR: wrmsr(); return;
+            case H_RDTSC: rdtsc(); return;
+            case H_RDMSR: rdmsr(); return;
+            case H_SYSENTER: sysenter(); return;
+            case H_SYSEXIT: sysexit(); return;
+            case H_CPUID: cpuid(); return;
+            case H_BT_EG: bitOp(OPERATION[f], false, m); return;
+            case H_BT_EI: bitOp(OPERATION[f], true, m); return;
+            case H_SHD: shd(f, m); return;
+            case H_GRP15: group15(); return;
+            case H_CMPXCHG: cmpxchg(size1(f), m); return;
+            case H_BSF: bsfBsr(true, m); return;
+            case H_BSR: bsfBsr(false, m); return;
+            case H_XADD: xadd(size1(f), m); return;
+            case H_CMPXCHG8B: cmpxchg8b(m); return;
+            case H_BSWAP: r[ZREG[f]] = Integer.reverseBytes(r[ZREG[f]]); return;
+            default: throw new IllegalStateException("form " + f + " (" + NAME[f] + ") has no handler " + HANDLER[f]);
+                }
     }
 
-    private void shd(int op) {
-        int m = fetch8();
+    /** SHLD (operation 0) / SHRD (1) Ev,Gv,Ib / Ev,Gv,CL. */
+    private void shd(int f, int m) {
         int sz = osz();
         int s = m >= 0xC0 ? -1 : eaSeg(m);
-        int count = (op & 1) == 0 ? fetch8() : r[1] & 0xFF;
+        int count = OP3[f] == CL ? r[1] & 0xFF : fetch8();
         int v = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
-        int res = shiftDouble(op < 0xA8, v, regSz((m >>> 3) & 7, sz), count, sz);
+        int res = shiftDouble(OPERATION[f] == 0, v, regSz((m >>> 3) & 7, sz), count, sz);
         if ((count & 0x1F) == 0) return;
         if (s < 0) setRegSz(m & 7, sz, res); else wrSz(s, eaOff, sz, res);
     }
 
-    /** kind: 0 BT 1 BTS 2 BTR 3 BTC; -1 = group 8 (kind from reg field, immediate offset). */
-    private void bitOp(int kind, boolean imm) {
-        int m = fetch8();
+    /** kind: 0 BT 1 BTS 2 BTR 3 BTC; {@code imm}: Ev,Ib (group 8), else Ev,Gv (the bit offset may leave the operand). */
+    private void bitOp(int kind, boolean imm, int m) {
         int sz = osz();
         int bits = 8 << sz;
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int bit;
         int off = eaOff;
         if (imm) {
-            int k = (m >>> 3) & 7;
-            if (k < 4) throw ud();
-            kind = k - 4;
             bit = fetch8() & (bits - 1);
         } else {
             int b = regSz((m >>> 3) & 7, sz);
@@ -138,8 +227,7 @@ abstract class Exec0F extends Exec1 {
         setCF(c);
     }
 
-    private void bsfBsr(boolean fwd) {
-        int m = fetch8();
+    private void bsfBsr(boolean fwd, int m) {
         int sz = osz();
         int v = m >= 0xC0 ? regSz(m & 7, sz) : rdSz(eaSeg(m), eaOff, sz);
         flags();
@@ -152,8 +240,7 @@ abstract class Exec0F extends Exec1 {
         setRegSz((m >>> 3) & 7, sz, idx);
     }
 
-    private void cmpxchg(int sz) {
-        int m = fetch8();
+    private void cmpxchg(int sz, int m) {
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int dst = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
         int acc = regSz(0, sz);
@@ -167,8 +254,7 @@ abstract class Exec0F extends Exec1 {
         }
     }
 
-    private void xadd(int sz) {
-        int m = fetch8();
+    private void xadd(int sz, int m) {
         int g = (m >>> 3) & 7;
         int s = m >= 0xC0 ? -1 : eaSeg(m);
         int dst = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
@@ -183,9 +269,8 @@ abstract class Exec0F extends Exec1 {
         }
     }
 
-    private void cmpxchg8b() {
-        int m = fetch8();
-        if (m >= 0xC0 || ((m >>> 3) & 7) != 1) throw ud();
+    private void cmpxchg8b(int m) {
+        if (m >= 0xC0) throw ud();
         int s = eaSeg(m);
         if (locked) {
             // LOCK CMPXCHG8B on an aligned RAM qword: one 64-bit compare-and-exchange

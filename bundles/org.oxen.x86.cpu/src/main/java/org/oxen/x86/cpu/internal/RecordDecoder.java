@@ -58,16 +58,17 @@ final class RecordDecoder {
         }
         if (ri == 0) ri = cp.allocate();
         int b = CodePage.REC_WORDS * ri;
-        int w0 = out[0], kind = w0 & 0xFF, sub = (w0 >>> 20) & 15;
+        int w0 = out[0], kind = CodePage.kind(w0), sub = CodePage.operation(w0);
         int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub]
                 : kind == K_JCC && (sub & 0xE) == 4 ? (sub == 4 ? K_JZ : K_JNZ) : 0;
-        if (kind == K_MOV_MI) spec = ((w0 >>> 24) & 3) == 2 ? K_MOV32_MI : K_MOV8_MI;
-        if (kind == K_MOV_MR && ((w0 >>> 24) & 3) == 0) spec = K_MOV8_MR;
-        if (spec != 0) w0 = (w0 & ~0xFF) | spec;
-        cp.rec[b + CodePage.R_OP] = w0 | len << 8 | dispatchClass(w0 & 0xFF) << 28;
+        if (kind == K_MOV_MI) spec = CodePage.size(w0) == 2 ? K_MOV32_MI : K_MOV8_MI;
+        if (kind == K_MOV_MR && CodePage.size(w0) == 0) spec = K_MOV8_MR;
+        if (spec != 0) w0 = CodePage.withKind(w0, spec);
+        cp.rec[b + CodePage.R_OP] = CodePage.complete(w0, len, dispatchClass(CodePage.kind(w0)));
         cp.rec[b + CodePage.R_ADDR] = out[1];
         cp.rec[b + CodePage.R_DISP] = out[2];
         cp.rec[b + CodePage.R_IMM] = out[3];
+        cp.rec[b + CodePage.R_FORM] = form;
         cp.rec[b + CodePage.R_NEXT] = 0;
         cp.rec[b + CodePage.R_MARK] = 0;
         cp.rec[b + CodePage.R_TARGET] = 0;
@@ -77,6 +78,8 @@ final class RecordDecoder {
     }
 
     private final int[] decodeBuf = new int[4];
+    /** The form of the instruction decodeInsn decoded last. */
+    private int form;
 
     /**
      * Which dispatch site of the fast loop runs a kind: 1 branches, 2 32-bit register ALU, 3 other
@@ -92,333 +95,93 @@ final class RecordDecoder {
         }
     }
 
-    private static int ow(int kind, int a, int b, int sub, int sz) {
-        return kind | a << 12 | b << 16 | sub << 20 | sz << 24;
-    }
-
-    /** Decodes one instruction at arr[p] into decodeBuf; returns its length (&le; 8) or 0. */
+    /**
+     * Decodes one instruction at arr[p] into decodeBuf; returns its length (&le; 8) or 0 (not
+     * a record). Everything comes from the table of forms: the form of the opcode (a group's by
+     * its reg field), the record kind of its register or memory form ({@link Forms#CACHE_REG},
+     * {@link Forms#CACHE_MEM}; 0: the interpreter runs it), the length ({@link Forms#length}),
+     * the registers of its operands, its operation, and its immediate by operand form. The one
+     * form outside the table: 66 90 (XCHG AX,AX), the two-byte NOP compilers pad with.
+     */
     private int decodeInsn(byte[] arr, int p) {
         int[] o = decodeBuf;
         o[1] = o[2] = o[3] = 0;
         int op = arr[p] & 0xFF;
-        int n = 1;
-        int kind;
-        if (op < 0x40 && (op & 7) < 6) {
-            int sub = op >>> 3;
-            if (sub == 7) sub = 15;
-            switch (op & 7) {
-                case 0: case 1: case 2: case 3: {
-                    int sz = (op & 1) == 0 ? 0 : 2;
-                    int m = arr[p + 1] & 0xFF;
-                    int g = (m >>> 3) & 7;
-                    if (m >= 0xC0) {
-                        boolean toRm = (op & 2) == 0;
-                        int dst = toRm ? m & 7 : g, src = toRm ? g : m & 7;
-                        o[0] = ow(sz == 2 ? K_ALU32_RR : K_ALU_RR, dst, src, sub, sz);
-                        return 2;
-                    }
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = sz == 2 ? ow((op & 2) == 0 ? K_ALU32_MR : K_ALU32_RM, g, g, sub, sz)
-                            : ow((op & 2) == 0 ? K_ALU_MR : K_ALU_RM, g, g, sub, sz);
-                    return 1 + n;
-                }
-                case 4:
-                    o[0] = ow(K_ALU_RI, 0, 0, sub, 0);
-                    o[3] = arr[p + 1] & 0xFF;
-                    return 2;
-                default:
-                    o[0] = ow(K_ALU32_RI, 0, 0, sub, 2);
-                    o[3] = (int) I32.get(arr, p + 1);
-                    return 5;
-            }
+        if (op == 0x66) {
+            if ((arr[p + 1] & 0xFF) != 0x90) return 0;
+            o[0] = CodePage.opWord(K_NOP, 0, 0, 0, 2);
+            form = Forms.ONE[0x90];
+            return 2;
         }
-        switch (op) {
-            case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
-                o[0] = ow(K_INC_R, op & 7, 0, 0, 2);
-                return 1;
-            case 0x48: case 0x49: case 0x4A: case 0x4B: case 0x4C: case 0x4D: case 0x4E: case 0x4F:
-                o[0] = ow(K_DEC_R, op & 7, 0, 0, 2);
-                return 1;
-            case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-                o[0] = ow(K_PUSH_R, op & 7, 0, 0, 2);
-                return 1;
-            case 0x58: case 0x59: case 0x5A: case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F:
-                o[0] = ow(K_POP_R, op & 7, 0, 0, 2);
-                return 1;
-            case 0x68:
-                o[0] = ow(K_PUSH_I, 0, 0, 0, 2);
-                o[3] = (int) I32.get(arr, p + 1);
-                return 5;
-            case 0x6A:
-                o[0] = ow(K_PUSH_I, 0, 0, 0, 2);
-                o[3] = arr[p + 1];
-                return 2;
-            case 0x69: case 0x6B: {
-                int m = arr[p + 1] & 0xFF;
-                int g = (m >>> 3) & 7;
-                int f = 1 << 26;
-                if (m >= 0xC0) {
-                    n = 1;
-                    o[0] = ow(K_IMUL_RR, g, m & 7, 0, 2) | f;
-                } else {
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(K_IMUL_RM, g, 0, 0, 2) | f;
-                }
-                if (op == 0x6B) {
-                    if (2 + n > 8) return 0;
-                    o[3] = arr[p + 1 + n];
-                    return 2 + n;
-                }
-                if (2 + n + 3 > 8) return 0;
-                o[3] = (int) I32.get(arr, p + 1 + n);
-                return 5 + n;
+        int q = p + 1; // the byte after the opcode
+        int f;
+        boolean hasModrm;
+        if (op == 0x0F) {
+            op = arr[q++] & 0xFF;
+            hasModrm = Forms.TWO_MODRM[op];
+            f = hasModrm ? Forms.twoByte(op, arr[q] & 0xFF) : Forms.TWO[op];
+        } else {
+            hasModrm = Forms.ONE_MODRM[op];
+            f = hasModrm ? Forms.oneByte(op, arr[q] & 0xFF) : Forms.ONE[op];
+        }
+        int m = hasModrm ? arr[q] & 0xFF : 0xC0;
+        boolean memory = m < 0xC0;
+        int kind = memory ? Forms.CACHE_MEM[f] : Forms.CACHE_REG[f];
+        if (kind == 0) return 0;
+        form = f;
+        int len = Forms.length(arr, p);
+        if (len > 8) return 0; // the record keeps at most 8 bytes
+        if (memory) modrm(arr, q, m);
+        int o1 = Forms.OP1[f], o2 = Forms.OP2[f], o3 = Forms.OP3[f];
+        int handler = Forms.HANDLER[f];
+        int opw = CodePage.opWord(kind, register(o1, op, m), register(o2, op, m), Forms.OPERATION[f],
+                dataSize(o1));
+        if ((handler == Forms.H_IMUL_GEI) || o2 == Forms.CL || (handler == Forms.H_MOVX && Forms.OPERATION[f] != 0)) {
+            opw |= CodePage.VARIANT;
+        }
+        if (handler == Forms.H_MOVX && Forms.type(o2) == Forms.T_W) opw |= CodePage.WORD_SOURCE;
+        o[0] = opw;
+        int imm = o3 != Forms.NO ? o3 : isImmediate(o2) ? o2 : isImmediate(o1) ? o1 : Forms.NO;
+        if (imm != Forms.NO) {
+            int at = p + len - (Forms.type(imm) == Forms.T_B || Forms.type(imm) == Forms.T_BS ? 1 : 4);
+            switch (Forms.type(imm)) {
+                case Forms.T_B: o[3] = Forms.method(imm) == Forms.A_J ? arr[at] : arr[at] & 0xFF; break;
+                case Forms.T_BS: o[3] = arr[at]; break;
+                default: o[3] = (int) I32.get(arr, at); break;
             }
-            case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
-            case 0x78: case 0x79: case 0x7A: case 0x7B: case 0x7C: case 0x7D: case 0x7E: case 0x7F:
-                o[0] = ow(K_JCC, 0, 0, op & 15, 2);
-                o[3] = arr[p + 1];
-                return 2;
-            case 0x80: case 0x81: case 0x83: {
-                int sz = op == 0x80 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int sub = (m >>> 3) & 7;
-                if (sub == 7) sub = 15;
-                if (m >= 0xC0) {
-                    n = 1;
-                    o[0] = ow(sz == 2 ? K_ALU32_RI : K_ALU_RI, m & 7, 0, sub, sz);
-                } else {
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(sz == 2 ? K_ALU32_MI : K_ALU_MI, 0, 0, sub, sz);
-                }
-                if (op == 0x81) {
-                    if (1 + n + 4 > 8) return 0;
-                    o[3] = (int) I32.get(arr, p + 1 + n);
-                    return 5 + n;
-                }
-                if (1 + n + 1 > 8) return 0;
-                o[3] = op == 0x80 ? arr[p + 1 + n] & 0xFF : arr[p + 1 + n];
-                return 2 + n;
-            }
-            case 0x84: case 0x85: {
-                int sz = op == 0x84 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int g = (m >>> 3) & 7;
-                if (m >= 0xC0) {
-                    o[0] = ow(sz == 2 ? K_ALU32_RR : K_ALU_RR, m & 7, g, 4 | 8, sz);
-                    return 2;
-                }
-                n = modrm(arr, p + 1, m);
-                if (n == 0) return 0;
-                o[0] = ow(K_ALU_MR, g, g, 4 | 8, sz);
-                return 1 + n;
-            }
-            case 0x88: case 0x89: case 0x8A: case 0x8B: {
-                int sz = (op & 1) == 0 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int g = (m >>> 3) & 7;
-                boolean toRm = (op & 2) == 0;
-                if (m >= 0xC0) {
-                    int dst = toRm ? m & 7 : g, src = toRm ? g : m & 7;
-                    o[0] = ow(sz == 2 ? K_MOV32_RR : K_MOV_RR, dst, src, 0, sz);
-                    return 2;
-                }
-                n = modrm(arr, p + 1, m);
-                if (n == 0) return 0;
-                if (toRm) {
-                    o[0] = ow(sz == 2 ? K_MOV32_MR : K_MOV_MR, 0, g, 0, sz);
-                } else {
-                    o[0] = ow(sz == 2 ? K_MOV32_RM : K_MOV_RM, g, 0, 0, sz);
-                }
-                return 1 + n;
-            }
-            case 0x8D: {
-                int m = arr[p + 1] & 0xFF;
-                if (m >= 0xC0) return 0;
-                n = modrm(arr, p + 1, m);
-                if (n == 0) return 0;
-                o[0] = ow(K_LEA, (m >>> 3) & 7, 0, 0, 2);
-                return 1 + n;
-            }
-            case 0x90:
-                o[0] = ow(K_NOP, 0, 0, 0, 2);
-                return 1;
-            case 0x66: // XCHG AX, AX: the two-byte NOP compilers pad with; other 66 forms are interpreted
-                if ((arr[p + 1] & 0xFF) != 0x90) return 0;
-                o[0] = ow(K_NOP, 0, 0, 0, 2);
-                return 2;
-            case 0xA8:
-                o[0] = ow(K_ALU_RI, 0, 0, 4 | 8, 0);
-                o[3] = arr[p + 1] & 0xFF;
-                return 2;
-            case 0xA9:
-                o[0] = ow(K_ALU32_RI, 0, 0, 4 | 8, 2);
-                o[3] = (int) I32.get(arr, p + 1);
-                return 5;
-            case 0xB0: case 0xB1: case 0xB2: case 0xB3: case 0xB4: case 0xB5: case 0xB6: case 0xB7:
-                o[0] = ow(K_MOV_RI, op & 7, 0, 0, 0);
-                o[3] = arr[p + 1] & 0xFF;
-                return 2;
-            case 0xB8: case 0xB9: case 0xBA: case 0xBB: case 0xBC: case 0xBD: case 0xBE: case 0xBF:
-                o[0] = ow(K_MOV32_RI, op & 7, 0, 0, 2);
-                o[3] = (int) I32.get(arr, p + 1);
-                return 5;
-            case 0xC0: case 0xC1: case 0xD0: case 0xD1: case 0xD3: {
-                int sz = (op & 1) == 0 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int sub = (m >>> 3) & 7;
-                int f = op == 0xD3 ? 1 << 26 : 0;
-                if (m >= 0xC0) {
-                    n = 1;
-                    o[0] = sz == 2 && f == 0 ? ow(K_SHIFT32_RI, m & 7, 0, sub, sz) : ow(K_SHIFT_R, m & 7, 0, sub, sz) | f;
-                } else {
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(K_SHIFT_M, 0, 0, sub, sz) | f;
-                }
-                if (op <= 0xC1) {
-                    if (2 + n > 8) return 0;
-                    o[3] = arr[p + 1 + n] & 0xFF;
-                    return 2 + n;
-                }
-                o[3] = 1;
-                return 1 + n;
-            }
-            case 0xC3:
-                o[0] = ow(K_RET, 0, 0, 0, 2);
-                return 1;
-            case 0xC6: case 0xC7: {
-                int sz = op == 0xC6 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                if (((m >>> 3) & 7) != 0) return 0;
-                if (m >= 0xC0) {
-                    n = 1;
-                    o[0] = ow(K_MOV_RI, m & 7, 0, 0, sz);
-                } else {
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(K_MOV_MI, 0, 0, 0, sz);
-                }
-                if (sz == 0) {
-                    if (2 + n > 8) return 0;
-                    o[3] = arr[p + 1 + n] & 0xFF;
-                    return 2 + n;
-                }
-                if (5 + n > 8) return 0;
-                o[3] = (int) I32.get(arr, p + 1 + n);
-                return 5 + n;
-            }
-            case 0xE8:
-                o[0] = ow(K_CALL, 0, 0, 0, 2);
-                o[3] = (int) I32.get(arr, p + 1);
-                return 5;
-            case 0xE9:
-                o[0] = ow(K_JMP, 0, 0, 0, 2);
-                o[3] = (int) I32.get(arr, p + 1);
-                return 5;
-            case 0xEB:
-                o[0] = ow(K_JMP, 0, 0, 0, 2);
-                o[3] = arr[p + 1];
-                return 2;
-            case 0xF6: case 0xF7: {
-                int sz = op == 0xF6 ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int g = (m >>> 3) & 7;
-                if (g == 1) return 0; // the TEST alias: by the interpreter
-                if (g >= 2) { // NOT NEG MUL IMUL DIV IDIV
-                    if (m >= 0xC0) {
-                        o[0] = ow(K_GRP3_R, m & 7, 0, g, sz);
-                        return 2;
-                    }
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(K_GRP3_M, 0, 0, g, sz);
-                    return 1 + n;
-                }
-                if (m >= 0xC0) {
-                    n = 1;
-                    o[0] = ow(sz == 2 ? K_ALU32_RI : K_ALU_RI, m & 7, 0, 4 | 8, sz);
-                } else {
-                    n = modrm(arr, p + 1, m);
-                    if (n == 0) return 0;
-                    o[0] = ow(K_ALU_MI, 0, 0, 4 | 8, sz);
-                }
-                if (sz == 0) {
-                    if (2 + n > 8) return 0;
-                    o[3] = arr[p + 1 + n] & 0xFF;
-                    return 2 + n;
-                }
-                if (5 + n > 8) return 0;
-                o[3] = (int) I32.get(arr, p + 1 + n);
-                return 5 + n;
-            }
-            case 0xFE: case 0xFF: {
-                int sz = op == 0xFE ? 0 : 2;
-                int m = arr[p + 1] & 0xFF;
-                int sub = (m >>> 3) & 7;
-                if (sub > 1) return 0;
-                if (m >= 0xC0) {
-                    o[0] = ow(K_INCDEC_R, m & 7, 0, sub, sz);
-                    return 2;
-                }
-                n = modrm(arr, p + 1, m);
-                if (n == 0) return 0;
-                o[0] = ow(K_INCDEC_M, 0, 0, sub, sz);
-                return 1 + n;
-            }
-            case 0x0F:
-                return decode0F(arr, p);
-            default:
-                return 0;
+        } else if (o2 == Forms.ONE_) {
+            o[3] = 1;
+        }
+        return len;
+    }
+
+    private static boolean isImmediate(int o) {
+        int a = Forms.method(o);
+        return a == Forms.A_I || a == Forms.A_J;
+    }
+
+    /** The register an operand names (E in the register form, G, Z, AL/eAX), else 0. */
+    private static int register(int o, int op, int m) {
+        switch (Forms.method(o)) {
+            case Forms.A_E: return m >= 0xC0 ? m & 7 : 0;
+            case Forms.A_G: return (m >>> 3) & 7;
+            case Forms.A_Z: return op & 7;
+            default: return 0;
         }
     }
 
-    private int decode0F(byte[] arr, int p) {
-        int[] o = decodeBuf;
-        int op = arr[p + 1] & 0xFF;
-        if (op >= 0x80 && op <= 0x8F) {
-            o[0] = ow(K_JCC, 0, 0, op & 15, 2);
-            o[3] = (int) I32.get(arr, p + 2);
-            return 6;
-        }
-        switch (op) {
-            case 0xB6: case 0xB7: case 0xBE: case 0xBF: {
-                int m = arr[p + 2] & 0xFF;
-                int g = (m >>> 3) & 7;
-                int f = (op >= 0xBE ? 1 << 26 : 0) | (op & 1) << 27;
-                if (m >= 0xC0) {
-                    o[0] = ow(K_MOVX_R, g, m & 7, 0, 2) | f;
-                    return 3;
-                }
-                int n = modrm(arr, p + 2, m);
-                if (n == 0 || 2 + n > 8) return 0;
-                o[0] = ow(K_MOVX_M, g, 0, 0, 2) | f;
-                return 2 + n;
-            }
-            case 0xAF: {
-                int m = arr[p + 2] & 0xFF;
-                int g = (m >>> 3) & 7;
-                if (m >= 0xC0) {
-                    o[0] = ow(K_IMUL_RR, g, m & 7, 0, 2);
-                    return 3;
-                }
-                int n = modrm(arr, p + 2, m);
-                if (n == 0 || 2 + n > 8) return 0;
-                o[0] = ow(K_IMUL_RM, g, 0, 0, 2);
-                return 2 + n;
-            }
-            default:
-                return 0;
-        }
+    /** A record's operand size: 0 for a byte form (Eb, Gb, Zb, AL), else 2 (records are never 16-bit). */
+    private static int dataSize(int o1) {
+        int a = Forms.method(o1);
+        boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED;
+        return data && Forms.size(o1, 2) == 0 ? 0 : 2;
     }
 
     /**
      * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf[1]
-     * (address word) and [2] (displacement); returns the ModR/M+SIB+displacement length.
+     * (address word) and [2] (displacement).
      */
-    private int modrm(byte[] arr, int q, int m) {
+    private void modrm(byte[] arr, int q, int m) {
         int[] o = decodeBuf;
         int mod = m >>> 6, rm = m & 7;
         int n = 1;
@@ -447,14 +210,10 @@ final class RecordDecoder {
         }
         if (mod == 1) {
             disp = arr[q + n];
-            n += 1;
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
-            n += 4;
         }
-        if (n + 1 > 8) return 0; // opcode + ModR/M.. must fit in the 8 bytes checked
-        o[1] = eak | base << 4 | idx << 8 | scale << 12 | seg << 16;
+        o[1] = CodePage.addressWord(eak, base, idx, scale, seg);
         o[2] = disp;
-        return n;
     }
 }

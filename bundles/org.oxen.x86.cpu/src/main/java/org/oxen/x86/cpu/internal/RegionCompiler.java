@@ -236,7 +236,7 @@ final class RegionCompiler extends RegionEmitter {
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
             int opw = cp.rec[rb + CodePage.R_OP];
-            int len = (opw >>> 8) & 15;
+            int len = CodePage.length(opw);
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) { // a store may have changed this block's rest or any other block
                 mv.visitInsn(LCONST_0);
@@ -316,9 +316,9 @@ final class RegionCompiler extends RegionEmitter {
 
     /** Emits instruction {@code i} of {@code b}; returns true if it may have stored to memory. */
     private boolean insn(RegionPlan.Block b, int i, int k, int len, int opw, int eaw, int disp, int imm) {
-        int kind = opw & 0xFF, a = (opw >>> 12) & 7, rb = (opw >>> 16) & 7, sub = (opw >>> 20) & 15;
-        int sz = (opw >>> 24) & 3;
-        int seg = (eaw >>> 16) & 7;
+        int kind = CodePage.kind(opw), a = CodePage.regA(opw), rb = CodePage.regB(opw), sub = CodePage.operation(opw);
+        int sz = CodePage.size(opw);
+        int seg = CodePage.segment(eaw);
         switch (kind) {
             case K_ALU32_RR: case K_ADD32_RR: case K_SUB32_RR: case K_CMP32_RR: case K_XOR32_RR: case K_AND32_RR:
             case K_OR32_RR: case K_TEST32_RR: case K_ALU_RR:
@@ -402,22 +402,22 @@ final class RegionCompiler extends RegionEmitter {
                 if (shift32(sub & 7, a, imm & 0x1F)) return false;
                 break;
             case K_MOVX_R: {
-                int ssz = (opw >>> 27) & 1;
+                int ssz = CodePage.sourceSize(opw);
                 regSz(rb, ssz);
-                if ((opw & (1 << 26)) != 0) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
                 setReg(a);
                 return false;
             }
             case K_MOVX_M: {
-                int ssz = (opw >>> 27) & 1;
+                int ssz = CodePage.sourceSize(opw);
                 faultPoint(i, k);
                 read(ssz, seg, eaw, disp);
-                if ((opw & (1 << 26)) != 0) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
                 setReg(a);
                 return false;
             }
             case K_IMUL_RR: case K_IMUL_RM: {
-                boolean three = (opw & (1 << 26)) != 0;
+                boolean three = CodePage.variant(opw);
                 if (kind == K_IMUL_RM) {
                     faultPoint(i, k);
                     read(2, seg, eaw, disp);

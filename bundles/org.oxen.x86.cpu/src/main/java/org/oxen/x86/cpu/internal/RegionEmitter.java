@@ -50,8 +50,8 @@ abstract class RegionEmitter {
 
     /** Pushes the effective offset of a decoded memory operand. */
     final void addr(int eaw, int disp) {
-        int base = (eaw >>> 4) & 7, idx = (eaw >>> 8) & 7, scale = (eaw >>> 12) & 3;
-        switch (eaw & 3) {
+        int base = CodePage.base(eaw), idx = CodePage.index(eaw), scale = CodePage.scale(eaw);
+        switch (CodePage.addressForm(eaw)) {
             case 0:
                 iconst(disp);
                 return;

@@ -1,10 +1,7 @@
 package org.oxen.x86.cpu.internal;
 
 import static org.oxen.x86.cpu.internal.RecordDecoder.K_CALL;
-import static org.oxen.x86.cpu.internal.RecordDecoder.K_JCC;
 import static org.oxen.x86.cpu.internal.RecordDecoder.K_JMP;
-import static org.oxen.x86.cpu.internal.RecordDecoder.K_JNZ;
-import static org.oxen.x86.cpu.internal.RecordDecoder.K_JZ;
 import static org.oxen.x86.cpu.internal.RecordDecoder.K_RET;
 
 import java.util.ArrayDeque;
@@ -76,8 +73,9 @@ final class RegionPlan {
         return p.revisits > 0 || p.total >= shortestStraight ? p : null;
     }
 
-    static boolean isControl(int kind) {
-        return kind == K_JCC || kind == K_JZ || kind == K_JNZ || kind == K_JMP || kind == K_CALL || kind == K_RET;
+    /** The record ends a block: its form transfers control ({@link Forms#BRANCH}). */
+    private boolean isControl(int ri) {
+        return (Forms.ATTR[cp.rec[CodePage.REC_WORDS * ri + CodePage.R_FORM]] & Forms.BRANCH) != 0;
     }
 
     /** Frame bytes [from, to) as they are now (at most 8, little-endian). */
@@ -100,9 +98,9 @@ final class RegionPlan {
             bl.at[bl.n] = k;
             bl.n++;
             total++;
-            k += (opw >>> 8) & 15;
-            int kind = opw & 0xFF;
-            if (isControl(kind)) {
+            k += CodePage.length(opw);
+            int kind = CodePage.kind(opw);
+            if (isControl(ri)) {
                 bl.end = k;
                 bl.control = true;
                 if (kind != K_RET) {
@@ -132,7 +130,7 @@ final class RegionPlan {
         if (k < 0 || k >= 4096) return false;
         int ri = cp.at[k];
         if (ri < 2) return false;
-        int len = (cp.rec[CodePage.REC_WORDS * ri + CodePage.R_OP] >>> 8) & 15;
+        int len = CodePage.length(cp.rec[CodePage.REC_WORDS * ri + CodePage.R_OP]);
         return len != 0 && bytes(k, k + len) == cp.raw[ri];
     }
 }
