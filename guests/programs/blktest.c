@@ -248,9 +248,9 @@ void guest_main(void)
         }
     }
     printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks, %u sleeps (%u ms), "
-           "%u ring requests, %u ring responses, %u merged; %s\n",
+           "%u ring requests, %u ring responses, %u merged, %u spins (%u ms); %s\n",
            bf.submitted, bf.completed, bf.resubmitted, bf.reconnects, bf.kicks, bf.sleeps,
-           (uint32_t)(bf.slept_ns / 1000000), bf.ring_requests, bf.responses, bf.merged,
+           (uint32_t)(bf.slept_ns / 1000000), bf.ring_requests, bf.responses, bf.merged, bf.spins, (uint32_t)(bf.spun_ns / 1000000),
            bf.feature_flush ? "flush-cache" : bf.feature_barrier ? "barrier" : "no flush");
     blkfront_shutdown(&bf);
     if (passes == 0)

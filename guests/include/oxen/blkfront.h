@@ -100,6 +100,8 @@ struct blkfront {
     uint32_t merged;                    /* caller requests merged into an earlier ring request */
     uint32_t sleeps;                    /* blkfront_wait's blocks waiting for the backend */
     uint64_t slept_ns;                  /* ... and the guest time they took */
+    uint32_t spins;                     /* blkfront_wait's spins before blocking */
+    uint64_t spun_ns;                   /* ... and their guest time */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting

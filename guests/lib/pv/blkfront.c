@@ -655,9 +655,11 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         if (blkfront_inflight(bf) == 0)
             return 0;
         /* the backend usually answers within microseconds: look a while before blocking */
-        uint64_t spin_end = now() + SPIN_NS;
-        while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && now() < spin_end)
+        uint64_t spin_start = now(), spin_end = spin_start + SPIN_NS, t;
+        while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && (t = now()) < spin_end)
             cpu_relax();
+        bf->spins++;
+        bf->spun_ns += now() - spin_start;
         if (bf->ring.sring->rsp_prod != bf->ring.rsp_cons)
             continue;
         int more;
