@@ -206,6 +206,14 @@ void pv_start(const start_info_t *si)
         boot_fail("update_va_mapping(shared_info)", rc);
     pv_shared_info = (struct shared_info *)shared_info_page;
     evtchn_mask_all();
+    /* A backend may have signalled a port before this mask-all (the console backend's connect
+     * notification races with the boot), leaving vcpu 0's selector and upcall flag set for an
+     * event no handler wants: the first SCHEDOP_block would return at once with nothing to do.
+     * Drop them; the pending bits stay, and EVTCHNOP_unmask raises a pending port again when a
+     * handler is bound. */
+    pv_shared_info->vcpu_info[0].evtchn_pending_sel = 0;
+    wmb();
+    pv_shared_info->vcpu_info[0].evtchn_upcall_pending = 0;
     pv_publish_p2m();
     pv_console_init();
 

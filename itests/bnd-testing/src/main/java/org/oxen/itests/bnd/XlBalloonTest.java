@@ -3,25 +3,17 @@ package org.oxen.itests.bnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.api.backend.GrantTables;
-import org.oxen.vmm.api.backend.Xenstore;
-import org.oxen.vmm.api.backend.XenstoreClient;
 
 /**
  * Ballooning as a user drives it, in a real Felix: {@code xl mem-set} writes memory/target, the
@@ -30,7 +22,7 @@ import org.oxen.vmm.api.backend.XenstoreClient;
  * report it; a guest that ignores the target keeps what it holds; a page Domain-0 has mapped
  * through a grant and a page table cannot be ballooned out; {@code xl mem-max} and the refusals.
  */
-class XlBalloonTest {
+class XlBalloonTest extends XlSessionTest {
 
     private static final Pattern FOLLOWED = Pattern.compile("memtarget: target (\\d+) KiB: reservation (\\d+) pages,"
             + " moved (-?\\d+), ballooned (\\d+), refused (\\d+), short (\\d+), verified (\\d+) pages\n");
@@ -38,44 +30,16 @@ class XlBalloonTest {
             + " reservation (\\d+) pages\n");
 
     @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    @InjectService(timeout = 10_000)
-    Xenstore xenstore;
-
-    @InjectService(timeout = 10_000)
     GrantTables grants;
 
-    private GogoSession gogo;
-    private XenstoreClient xs;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        xs = xenstore.connect();
-        dir = Files.createTempDirectory("xl-balloon-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("bl-")) gogo.run("xl destroy " + d.name());
-        }
-        xs.close();
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "bl-";
     }
 
     private Domain create(String name, String extra, int memory, int maxmem) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:memtarget\"\nmemory = " + memory
-                + "\nmaxmem = " + maxmem + "\nextra = \"" + extra + "\"\non_poweroff = \"preserve\"\n");
-        gogo.run("xl create " + cfg);
-        assertEquals(0, gogo.get("xl.status"), gogo.err());
-        return hv.find(name).orElseThrow();
+        return createFromConfig(name, "kernel = \"guest:memtarget\"\nmemory = " + memory + "\nmaxmem = " + maxmem
+                + "\nextra = \"" + extra + "\"\non_poweroff = \"preserve\"\n");
     }
 
     /** Waits until the guest has printed {@code n} lines matching {@code p}; returns the last. */

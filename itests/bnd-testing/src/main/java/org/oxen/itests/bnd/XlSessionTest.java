@@ -84,9 +84,9 @@ abstract class XlSessionTest {
         return hv.find(name).orElseThrow();
     }
 
-    /** Waits (30 s at most) until the xenstore node holds {@code value}. */
+    /** Waits (60 s at most: a loaded host boots guests slowly) until the xenstore node holds {@code value}. */
     void awaitNode(String path, String value) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!xs.read(path).equals(Optional.of(value))) {
             assertTrue(System.nanoTime() < end, path + " never became " + value + ": " + xs.read(path));
             Thread.sleep(5);

@@ -3,73 +3,27 @@ package org.oxen.itests.bnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
-import org.oxen.vmm.api.backend.Xenstore;
-import org.oxen.vmm.api.backend.XenstoreClient;
 
 /**
  * xl shutdown, reboot and sysrq through xenstore in a real Felix: guests of the kit booted by
  * xl, introduced to xenstored by the VMM, answering control/shutdown themselves; -F for a guest
  * without PV control; the domain's xenstore nodes gone with it.
  */
-class XlShutdownTest {
+class XlShutdownTest extends XlSessionTest {
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    @InjectService(timeout = 10_000)
-    Xenstore xenstore;
-
-    private GogoSession gogo;
-    private XenstoreClient xs;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        xs = xenstore.connect();
-        dir = Files.createTempDirectory("xl-shutdown-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("sd-")) gogo.run("xl destroy " + d.name());
-        }
-        xs.close();
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "sd-";
     }
 
     private Domain create(String name, String kernel, String extra) throws Exception {
-        Path cfg = dir.resolve(name + ".cfg");
-        Files.writeString(cfg, "name = \"" + name + "\"\nkernel = \"guest:" + kernel + "\"\nmemory = 16\n"
-                + "extra = \"" + extra + "\"\non_poweroff = \"preserve\"\non_reboot = \"preserve\"\n");
-        gogo.run("xl create " + cfg);
-        assertEquals(0, gogo.get("xl.status"), gogo.err());
-        return hv.find(name).orElseThrow();
-    }
-
-    private void awaitNode(String path, String value) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!xs.read(path).equals(Optional.of(value))) {
-            assertTrue(System.nanoTime() < end, path + " never became " + value + ": " + xs.read(path));
-            Thread.sleep(10);
-        }
+        return createFromConfig(name, "kernel = \"guest:" + kernel + "\"\nmemory = 16\nextra = \"" + extra + "\"\n"
+                + "on_poweroff = \"preserve\"\non_reboot = \"preserve\"\n");
     }
 
     @Test
