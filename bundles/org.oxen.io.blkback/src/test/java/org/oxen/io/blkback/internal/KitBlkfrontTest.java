@@ -24,6 +24,7 @@ import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.core.Vmm;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,10 +71,10 @@ class KitBlkfrontTest {
                 assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
                 out.lines().filter(l -> l.startsWith("blk")).forEach(l -> System.out.println(format + ": " + l));
                 // the features Linux's blkfront negotiates, as the frontend wrote them and blkback took them
-                assertEquals("1", toolstack.read(fe + "/ring-page-order"), "a two-page ring");
-                assertTrue(toolstack.read(fe + "/ring-ref0") != null && toolstack.read(fe + "/ring-ref1") != null);
-                assertEquals("1", toolstack.read(fe + "/feature-persistent"));
-                assertEquals("1", toolstack.read(be + "/feature-persistent"));
+                assertEquals(Optional.of("1"), toolstack.read(fe + "/ring-page-order"), "a two-page ring");
+                assertTrue(toolstack.read(fe + "/ring-ref0").isPresent() && toolstack.read(fe + "/ring-ref1").isPresent());
+                assertEquals(Optional.of("1"), toolstack.read(fe + "/feature-persistent"));
+                assertEquals(Optional.of("1"), toolstack.read(be + "/feature-persistent"));
                 assertTrue(out.contains("2-page ring of 64, 32 segments a request, persistent grants"), out);
                 Matcher m = Pattern.compile("blktest: (\\d+) requests, (\\d+) responses, .* (\\d+) ring requests, (\\d+) ring"
                         + " responses, (\\d+) merged").matcher(out);
