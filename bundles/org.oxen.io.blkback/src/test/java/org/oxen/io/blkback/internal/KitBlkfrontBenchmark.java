@@ -58,6 +58,8 @@ class KitBlkfrontBenchmark {
      * domain's translated code and the JVM's compilation of it, which a new domain starts afresh).
      */
     static final int PASSES = Integer.getInteger("oxen.bench.passes", 3);
+    /** {@code -Doxen.bench.warmup=false}: no unrecorded warm-up round (the passes warm each domain). */
+    static final boolean WARMUP = Boolean.parseBoolean(System.getProperty("oxen.bench.warmup", "true"));
     /** {@code -Doxen.bench.loads=0,3}: only these rows of {@link #LOADS} (default: all). */
     static final List<Integer> ONLY = System.getProperty("oxen.bench.loads", "").isBlank() ? List.of()
             : Arrays.stream(System.getProperty("oxen.bench.loads").split(",")).map(String::trim).map(Integer::valueOf)
@@ -113,7 +115,7 @@ class KitBlkfrontBenchmark {
         qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
         int run = 0;
         try {
-            for (int round = 0; round <= ROUNDS; round++) {
+            for (int round = WARMUP ? 0 : 1; round <= ROUNDS; round++) {
                 boolean keep = round > 0; // round 0 warms the JIT and the page cache
                 for (Load l : LOADS) {
                     if (!ONLY.isEmpty() && !ONLY.contains(LOADS.indexOf(l))) continue;
