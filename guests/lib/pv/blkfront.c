@@ -123,10 +123,12 @@ static int free_id(struct blkfront *bf)
 }
 
 /* Appends req's pages as segments of ring request id: 0, or -1 when a grant
- * cannot be had (out of references, or the persistent frames used up). */
+ * cannot be had (out of references, or the persistent frames used up); then
+ * the ring request is as it was. */
 static int add_segments(struct blkfront *bf, unsigned id, struct blkfront_request *req)
 {
     struct blkfront_shadow *sh = &bf->shadow[id];
+    uint16_t segments0 = sh->nr_segments, transient0 = sh->transient;
     struct blkif_request_segment *seg = (struct blkif_request_segment *)bf->indirect[id];
     uint32_t va = (uint32_t)req->buf, off = 0;
     while (off < req->bytes) {
@@ -141,8 +143,12 @@ static int add_segments(struct blkfront *bf, unsigned id, struct blkfront_reques
             if (g != GRANT_INVALID_REF)
                 sh->gref[sh->transient++] = g;
         }
-        if (g == GRANT_INVALID_REF)
+        if (g == GRANT_INVALID_REF) {
+            while (sh->transient > transient0)
+                gnttab_end_access(sh->gref[--sh->transient]);   /* never given to the backend */
+            sh->nr_segments = segments0;
             return -1;
+        }
         seg[sh->nr_segments].gref = g;
         seg[sh->nr_segments].first_sect = (uint8_t)(in / BLKIF_SECTOR_SIZE);
         seg[sh->nr_segments].last_sect = (uint8_t)((in + len - 1) / BLKIF_SECTOR_SIZE);
@@ -214,6 +220,8 @@ static int fill(struct blkfront *bf)
                 bf->queue = req->next;
                 req->next = NULL;
                 if (add_segments(bf, (unsigned)bf->open_id, req) != 0) {
+                    printf("blkfront: %s: no grant for a request's pages (%u persistent frames)\n", bf->dev.node,
+                           bf->pg_count);
                     refuse(bf, req, BLKIF_RSP_ERROR);
                     continue;
                 }
@@ -237,8 +245,6 @@ static int fill(struct blkfront *bf)
         sh->nr_segments = 0;
         sh->transient = 0;
         if (rw && add_segments(bf, (unsigned)id, req) != 0) {
-            for (unsigned s = 0; s < sh->transient; s++)
-                gnttab_end_access(sh->gref[s]);
             printf("blkfront: %s: no grant for a request's pages (%u persistent frames)\n", bf->dev.node,
                    bf->pg_count);
             refuse(bf, req, BLKIF_RSP_ERROR);
