@@ -3,15 +3,16 @@
  *
  * Handshake as Mini-OS's blkfront.c (init_blkfront), with the features Linux's
  * xen-blkfront negotiates (talk_to_blkback, blkfront_gather_backend_features):
- * read the backend's mode, max-ring-page-order and
- * feature-max-indirect-segments (it writes them before InitWait), initialise
+ * read the backend's mode and max-ring-page-order (it writes them before
+ * InitWait), initialise
  * and grant a blkif ring of 2^order pages (ring-ref, or ring-page-order and
  * ring-ref0..), grant each ring slot's indirect page, allocate an unbound port
  * for the backend, write the ring references, event-channel, protocol
  * "x86_32-abi" and feature-persistent with the state in one transaction
  * (Initialised here; Mini-OS goes straight to Connected), wait for the
  * backend's Connected, read sectors, sector-size, info, feature-flush-cache,
- * feature-barrier and feature-persistent, go Connected.
+ * feature-barrier, feature-persistent and feature-max-indirect-segments, go
+ * Connected.
  *
  * Requests: submit queues; push (and every poll that freed slots) moves the
  * queue onto the ring, a caller request extending the last ring request of
@@ -55,8 +56,11 @@
 
 #define SPIN_NS (50 * 1000ull)          /* blkfront_wait's spin before it blocks */
 
-static uint8_t ring_pages[MAX_DEVICES][PAGE << BLKFRONT_RING_ORDER] ALIGNED(PAGE);
-static uint8_t indirect_pages[MAX_DEVICES][BLKFRONT_RING_MAX][PAGE] ALIGNED(PAGE);
+/* Not cleared by head.S (link.ld's .bss.noclear, as vcpu.c's stacks): a PV domain's memory comes
+ * zeroed, and every program links this file, so clearing 1 MiB it may never use would make every
+ * domain hold it. Both are written before they are read. */
+static uint8_t ring_pages[MAX_DEVICES][PAGE << BLKFRONT_RING_ORDER] ALIGNED(PAGE) __attribute__((section(".bss.noclear")));
+static uint8_t indirect_pages[MAX_DEVICES][BLKFRONT_RING_MAX][PAGE] ALIGNED(PAGE) __attribute__((section(".bss.noclear")));
 static struct blkfront *ring_owner[MAX_DEVICES];
 
 static void on_event(evtchn_port_t p, void *data)
@@ -277,21 +281,23 @@ static void kick(struct blkfront *bf)
     }
 }
 
-static unsigned order_max(struct blkfront *bf, const char *key, unsigned cap)
+/* The backend's key, at most cap; 0 when it does not offer it. */
+static unsigned offered(struct blkfront *bf, const char *key, unsigned cap)
 {
     uint64_t v;
-    if (xenbus_read_u64(0, bf->dev.backend, key, &v) != 0)
+    int r = xenbus_read_u64(0, bf->dev.backend, key, &v);
+    if (r != 0) {
+        if (r != XS_ERR || strcmp(xs_error(), "ENOENT") != 0)
+            printf("blkfront: %s/%s: %s\n", bf->dev.backend, key, r == XS_ERR ? xs_error() : "not a number");
         return 0;
+    }
     return v < cap ? (unsigned)v : cap;
 }
 
 static void setup_ring(struct blkfront *bf)
 {
-    /* what the backend offers (written before its InitWait) */
-    bf->ring_order = (bf->flags & BLKFRONT_ONE_PAGE_RING) ? 0 : order_max(bf, "max-ring-page-order", BLKFRONT_RING_ORDER);
-    unsigned indirect = (bf->flags & BLKFRONT_NO_INDIRECT) ? 0
-                                                           : order_max(bf, "feature-max-indirect-segments", BLKFRONT_MAX_INDIRECT);
-    bf->max_segments = indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST ? indirect : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    /* the ring's size, from what the backend offers before its InitWait (talk_to_blkback) */
+    bf->ring_order = (bf->flags & BLKFRONT_ONE_PAGE_RING) ? 0 : offered(bf, "max-ring-page-order", BLKFRONT_RING_ORDER);
     struct blkif_sring *s = (struct blkif_sring *)bf->ring.sring;
     SHARED_RING_INIT(s);
     FRONT_RING_INIT(&bf->ring, s, PAGE << bf->ring_order);
@@ -394,6 +400,10 @@ static int connected(struct blkfront *bf, uint64_t limit)
     bf->feature_flush = flush == 1;
     bf->feature_barrier = barrier == 1;
     bf->persistent = persistent == 1 && !(bf->flags & BLKFRONT_NO_PERSISTENT);
+    /* indirect requests, read once Connected as blkfront_gather_backend_features does */
+    unsigned indirect = (bf->flags & BLKFRONT_NO_INDIRECT) ? 0
+                                                           : offered(bf, "feature-max-indirect-segments", BLKFRONT_MAX_INDIRECT);
+    bf->max_segments = indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST ? indirect : BLKIF_MAX_SEGMENTS_PER_REQUEST;
     if (info & VDISK_READONLY)
         bf->readonly = 1;
     CHECK_EQ(xenbus_switch_state(0, &bf->dev, XenbusStateConnected), 0, "blkfront: state Connected");
