@@ -6,7 +6,9 @@
  * [chunk=KiB] (bytes per request, 4..128, default 32) [depth=N] (requests in
  * flight, 1..256, default 8; depth x chunk at most 2 MiB) [seed=S] [passes=N] (default 1; 0: until the
  * toolstack asks for a poweroff through control/shutdown, checked between
- * passes) [mode=both|write|verify] [sync=KiB] (during writes, every KiB
+ * passes; a suspend -- xl save, xl migrate -- is answered at once, while it
+ * waits for the disk, and blkfront resubmits what was in flight to the new
+ * domain's backend) [mode=both|write|verify] [sync=KiB] (during writes, every KiB
  * written: wait for them, flush, then print "blktest: durable N KiB") [check=0]
  * (no patterns: the buffers go as they are and reads are not checked, for
  * throughput) [order=seq|random] (random: every chunk once, in a permuted
@@ -225,8 +227,10 @@ void guest_main(void)
     CHECK(!random_order || (bytes % chunk == 0 && (nchunks & (nchunks - 1)) == 0),
           "order=random needs a power-of-two number of chunks (%u MiB in %u KiB chunks)", (uint32_t)(bytes >> 20),
           chunk >> 10);
-    if (passes == 0)
+    if (passes == 0) {
         shutdown_watch_init();          /* run until the toolstack asks for a poweroff */
+        shutdown_watch_async(0);        /* and suspend (xl save, xl migrate) mid-I/O, while it waits */
+    }
 
     /* refusals blkfront makes itself */
     static uint8_t probe[4096] ALIGNED(4096);

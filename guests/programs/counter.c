@@ -13,6 +13,14 @@
  *                 (xl save, xl migrate), between two numbers
  *   dirty=P       write one word into each of P pages of a 2 MiB buffer per
  *                 number (a busy domain for migration benchmarks; 0..512)
+ *   grants=1      set up a grant table first and grant a page of its own to
+ *                 Domain-0 (the table's frames are unmapped before each suspend
+ *                 and set up again after: lib/pv/gnttab.c); after a resume in a
+ *                 new domain it grants again and prints the new reference
+ *   vcpuinfo=1    move vcpu 0's vcpu_info into its own memory first
+ *                 (VCPUOP_register_vcpu_info); after a resume in a new domain
+ *                 (where the kit registers it again) a one-shot timer must
+ *                 reach its handler through it
  * The word at the address it prints first ("suspend flag at 0x...") asks it to
  * suspend when Domain-0 sets it (benchmarks and tests without xenstore).
  * After each suspend it prints "counter: resumed after M (new domain)" or
@@ -21,6 +29,7 @@
 #include <kit.h>
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
+#include <oxen/gnttab.h>
 
 static volatile uint32_t sink;
 static volatile uint32_t suspend_flag;
@@ -41,6 +50,21 @@ void guest_main(void)
         xs_init();
         shutdown_watch_init();
     }
+    int grants = cmdline_u32("grants", 0) != 0;
+    int vcpuinfo = cmdline_u32("vcpuinfo", 0) != 0;
+    static struct vcpu_info moved_info ALIGNED(64);
+    if (vcpuinfo) {
+        CHECK_EQ(pv_register_vcpu_info(0, &moved_info), 0, "register_vcpu_info(0)");
+        CHECK_EQ(timer_init(), 0, "timer");
+        printf("counter: vcpu_info moved to %#x\n", (uint32_t)&moved_info);
+    }
+    static uint8_t granted[PAGE_SIZE] ALIGNED(PAGE_SIZE);
+    if (grants) {
+        gnttab_init();
+        grant_ref_t ref = gnttab_grant_access(0, pv_virt_to_mfn(granted), 1);
+        CHECK(ref != GRANT_INVALID_REF, "grant a page");
+        printf("counter: granted ref %u\n", ref);
+    }
     printf("counter: counting to %u\n", count);
     printf("counter: suspend flag at %#x\n", (uint32_t)&suspend_flag);
     for (uint32_t i = 1; count == 0 || i <= count; i++) {
@@ -53,6 +77,22 @@ void guest_main(void)
             suspend_flag = 0;
             int cancelled = pv_suspend();
             printf("counter: resumed after %u (%s)\n", i, cancelled ? "cancelled" : "new domain");
+            if (vcpuinfo && !cancelled) {
+                uint32_t ticks = timer_ticks;
+                uint64_t deadline = guest_time_ns() + 1000000ull;
+                timer_oneshot(deadline);
+                while (timer_ticks == ticks && guest_time_ns() < deadline + 1000000000ull)
+                    cpu_idle();
+                CHECK(timer_ticks != ticks, "the one-shot timer's event did not reach its handler");
+                CHECK(pv_vcpu_info(0) == &moved_info, "vcpu_info registered again");
+                printf("counter: the timer ticks through the moved vcpu_info\n");
+            }
+            if (grants && !cancelled) {
+                grant_ref_t ref = gnttab_grant_access(0, pv_virt_to_mfn(granted), 1);
+                CHECK(ref != GRANT_INVALID_REF, "grant a page again");
+                CHECK(gnttab_entry(ref)->flags & GTF_permit_access, "the new table holds the grant");
+                printf("counter: granted ref %u\n", ref);
+            }
         }
         if (xs) {
             int reason = shutdown_poll(0);

@@ -8,7 +8,10 @@
  * repeat=K (run the whole job K times, default 1; 0 = until the domain is
  * destroyed -- the long-running guest of the hot-swap tests).  Each repeat
  * after the first prints "cpubench: round=K checksum=0x..." and fails unless
- * its checksum equals the first run's.
+ * its checksum equals the first run's. xenstore=1 (PV): answer control/shutdown
+ * while computing -- suspend (xl save, xl migrate: the run goes on in the new
+ * domain from the instruction it was interrupted at), poweroff and reboot --
+ * from the store port's event upcall (lib/pv/shutdown.c shutdown_watch_async).
  * Sizes accept k/m/g suffixes (x1000).
  *
  * Before the timed run it checks the workload against checksums computed on
@@ -20,6 +23,9 @@
  * Output (one line to compare): cpubench: loop=N mix=R checksum=0x... insns=... ns=...
  */
 #include <kit.h>
+#ifdef GUEST_PV
+#include <oxen/xenstore.h>
+#endif
 
 uint32_t workload_loop(uint32_t iters);
 uint32_t workload_mix(uint32_t rounds);
@@ -38,6 +44,19 @@ void guest_main(void)
 {
     uint32_t loop = cmdline_u32("loop", 10000000);
     uint32_t mix = cmdline_u32("mix", 10);
+
+    if (cmdline_u32("xenstore", 0)) {
+#ifdef GUEST_PV
+        irq_disable();
+        xs_init();
+        shutdown_watch_init();
+        shutdown_watch_async(1);
+        irq_enable();
+        printf("cpubench: answering control/shutdown while it computes\n");
+#else
+        fail("xenstore=1: a PV program's option");
+#endif
+    }
 
     CHECK_EQ(workload_loop(1000), 0x3ff49dceu, "self-check loop(1000)");
     CHECK_EQ(workload_mix(1), 0x53ea25b4u, "self-check mix(1)");

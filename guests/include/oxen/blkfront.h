@@ -90,6 +90,7 @@ struct blkfront {
     int open_id;                        /* the ring request merges may extend (not yet published), or -1 */
     struct blkfront_request *queue, *queue_tail;   /* submitted, not yet on the ring */
     uint32_t next_seq;
+    uint32_t resumes;                   /* pv_resumes when it last connected */
     /* persistent grants: frame -> reference, open addressing */
     uint32_t pg_mfn[2 * BLKFRONT_PERSISTENT_FRAMES];   /* mfn + 1; 0: empty */
     grant_ref_t pg_ref[2 * BLKFRONT_PERSISTENT_FRAMES];

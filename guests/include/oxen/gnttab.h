@@ -39,4 +39,16 @@ unsigned gnttab_free_count(void);
 /* The entry of ref (tests look at its flags). */
 volatile grant_entry_v1_t *gnttab_entry(grant_ref_t ref);
 
+/* Save/restore (lib/pv/suspend.c, as Linux's gnttab_suspend/gnttab_resume): before
+ * the suspend the table's frames are unmapped (our own pages mapped there again:
+ * a PTE naming a grant-table frame cannot be saved); after it they are set up and
+ * mapped again. In a new domain (new_domain) the table is new and empty: every
+ * reference is free again and the grants handed out before are gone with the old
+ * domain (a driver grants afresh, without ending the old ones: gnttab_generation
+ * tells it). No-ops for a program that never called gnttab_init. */
+void gnttab_suspend(void);
+void gnttab_resume(int new_domain);
+/* How many times the table was lost with its domain (0 until the first resume in a new domain). */
+unsigned gnttab_generation(void);
+
 #endif

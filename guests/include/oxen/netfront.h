@@ -51,6 +51,7 @@ struct netfront {
     uint32_t tx_seq[NETFRONT_TX_BUFS];  /* first-send order, for resending */
     grant_ref_t tx_gref[NETFRONT_TX_BUFS];
     uint32_t next_seq;
+    uint32_t resumes;                   /* pv_resumes when it last connected */
     /* counts */
     uint32_t tx_packets, tx_errors, tx_full, rx_packets, rx_errors, resent, reconnects, kicks;
 };

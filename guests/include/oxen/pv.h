@@ -24,6 +24,8 @@
 /* ---- start of day (lib/pv/start.c) ------------------------------------ */
 extern const start_info_t *pv_start_info;
 extern struct shared_info *pv_shared_info;
+/* 1 while shared_info is mapped at pv_shared_info (0 before boot maps it and inside a suspend) */
+extern volatile int pv_shared_info_mapped;
 extern long pv_boot_status[4];      /* results of vm_assist, trap table, callbacks, stack_switch */
 /* Where each vcpu's vcpu_info is: NULL for its slot in shared_info, else where
  * pv_register_vcpu_info() moved it. */
@@ -128,6 +130,10 @@ void pv_publish_p2m(void);
  * continues in a new domain (restore, migration), 1 when the suspend was
  * cancelled (the same domain resumed: xl save -c, a failed migration). */
 int pv_suspend(void);
+/* How many times this program resumed in a new domain (restore, migration). */
+extern volatile uint32_t pv_resumes;
+/* The timer's VIRQ bound again in a new domain (lib/pv/time.c; pv_suspend calls it). */
+void timer_resume(void);
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

@@ -62,6 +62,10 @@ int xs_unwatch(const char *path, const char *token);
 /* After a resume in a new domain (lib/pv/suspend.c): the store port of the new
  * start_info, and every watch registered again (xenstored forgot them). */
 int xs_resume(void);
+/* A function the store port's event runs once no conversation is under way (from the event
+ * upcall when events are enabled, or at the end of the conversation the event came in); it
+ * may talk to xenstore itself. NULL: none. Kept across a resume. */
+void xs_set_event_hook(void (*hook)(void));
 int xs_transaction_start(uint32_t *tx);
 int xs_transaction_end(uint32_t tx, int commit);    /* XS_ERR + "EAGAIN": retry */
 
@@ -101,6 +105,14 @@ int shutdown_event(const char *token);
 /* Handles only this watch's queued events (a program whose drivers watch other
  * nodes keeps theirs queued), without waiting: the reason, or -1. */
 int shutdown_requested(void);
+/* After shutdown_watch_init: answers control/shutdown from the store port's event
+ * upcall too, while the program runs or waits, as Linux's xenwatch thread preempts a
+ * busy task -- a suspend there saves the program where the upcall interrupted it and
+ * it goes on from there (in the new domain or this one). clean=1 (a program that only
+ * computes: cpubench): poweroff and reboot end it at once (shutdown_clean); clean=0: they
+ * are kept for its next shutdown_poll or shutdown_requested. Runs when events are enabled
+ * (irq_enable, or while it blocks in cpu_idle). */
+void shutdown_watch_async(int clean);
 /* Prints RESULT: PASS and shuts down with that reason (never returns). */
 noreturn void shutdown_clean(int reason);
 

@@ -39,7 +39,8 @@
  * fresh ring and go Initialised again; once Connected the queue goes on the
  * new ring. A backend that goes Closing or Closed again before it is Connected
  * (swapped twice in a row) starts the sequence over, as Linux's blkfront
- * follows any backend state.
+ * follows any backend state. After a resume in a new domain (pv_resumes
+ * moved) the next push, poll or wait recovers instead (recover below).
  */
 #include <oxen/pv.h>
 #include <oxen/gnttab.h>
@@ -70,6 +71,8 @@ static void on_event(evtchn_port_t p, void *data)
 }
 
 static uint64_t now(void) { return guest_time_ns(); }
+static int reopen(struct blkfront *bf, uint64_t limit);
+static void check_resumed(struct blkfront *bf);
 
 /* Ends access to ref, waiting (until limit) while the backend still maps it. */
 static void end_access(grant_ref_t ref, uint64_t limit, const char *what)
@@ -435,6 +438,7 @@ int blkfront_init_flags(struct blkfront *bf, const char *node, uint64_t timeout_
     if (xs_read(0, path, mode, sizeof mode) >= 0 && mode[0] == 'r')
         bf->readonly = 1;               /* the toolstack's access mode, read before connecting (Mini-OS) */
     ring_owner[slot] = bf;
+    bf->resumes = pv_resumes;
     bf->ring.sring = (struct blkif_sring *)ring_pages[slot];
     bf->indirect = indirect_pages[slot];
     enum xenbus_state st;
@@ -508,6 +512,7 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_request *req)
 
 void blkfront_push(struct blkfront *bf)
 {
+    check_resumed(bf);
     if (fill(bf))
         kick(bf);
 }
@@ -515,6 +520,7 @@ void blkfront_push(struct blkfront *bf)
 unsigned blkfront_poll(struct blkfront *bf)
 {
     unsigned n = 0;
+    check_resumed(bf);
     RING_IDX prod;
     while ((prod = bf->ring.sring->rsp_prod) != bf->ring.rsp_cons) {
         rmb();                          /* the responses after the index that published them */
@@ -619,8 +625,19 @@ static int reconnect_once(struct blkfront *bf, enum xenbus_state seen, uint64_t 
         sh->transient = 0;
     }
     teardown_ring(bf, limit);
-    unsigned n = requeue_in_flight(bf);
-    bf->resubmitted += n;
+    bf->resubmitted += requeue_in_flight(bf);
+    return reopen(bf, limit);
+}
+
+/* The second half of a reconnection: Initialising, wait for the new backend's
+ * InitWait, a fresh ring, Initialised, and once Connected the queue (the
+ * requests in flight first, oldest first) on it. 0, or 1 when the backend left
+ * again first. */
+static int reopen(struct blkfront *bf, uint64_t limit)
+{
+    enum xenbus_state last;
+    uint64_t t;
+    unsigned n = blkfront_inflight(bf);
     CHECK_EQ(xenbus_switch_state(0, &bf->dev, XenbusStateInitialising), 0, "blkfront: state Initialising");
     t = now();
     CHECK(xenbus_wait_backend_state(&bf->dev, XENBUS_STATE_BIT(XenbusStateInitWait), limit > t ? limit - t : 0,
@@ -652,11 +669,49 @@ static void reconnect(struct blkfront *bf, enum xenbus_state seen)
         seen = xenbus_backend_state(&bf->dev);
 }
 
+/* After a resume in a new domain (restore, migration: Linux's blkfront_resume
+ * and blkif_recover): the old domain's backend, event channel and grants went
+ * with it (the grant table is a new, empty one), so the old ring is dropped
+ * unread, the persistent grants forgotten without ending them, and every
+ * request in flight goes again on a new ring to the backend the toolstack made
+ * for the new domain (its directory names the new domain: the device is looked
+ * up again). A write that the old backend had done is done again with the same
+ * data; the source runtime closed its disk before this domain ran. */
+static void recover(struct blkfront *bf)
+{
+    char node[sizeof bf->dev.node];
+    bf->resumes = pv_resumes;
+    bf->reconnects++;
+    printf("blkfront: %s: resumed in a new domain: reconnecting with %u requests in flight\n", bf->dev.node,
+           blkfront_inflight(bf));
+    memset(bf->pg_mfn, 0, sizeof bf->pg_mfn);
+    bf->pg_count = 0;
+    for (unsigned id = 0; id < BLKFRONT_RING_MAX; id++)
+        bf->shadow[id].transient = 0;
+    bf->resubmitted += requeue_in_flight(bf);
+    strlcpy(node, bf->dev.node, sizeof node);
+    xenbus_device_release(&bf->dev);    /* the old backend's watch, which xs_resume registered again */
+    CHECK(xenbus_device_init(&bf->dev, node, RECONNECT_NS) == 0, "blkfront: %s: no device after the resume", node);
+    while (reopen(bf, now() + RECONNECT_NS) != 0)
+        reconnect(bf, xenbus_backend_state(&bf->dev));
+}
+
+/* Recovers first if the domain was resumed in a new one since this device last connected. */
+static void check_resumed(struct blkfront *bf)
+{
+    if (bf->resumes != pv_resumes)
+        recover(bf);
+}
+
 unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
 {
     uint64_t limit = now() + timeout_ns;
     for (;;) {
         uint32_t seen = bf->events;
+        if (bf->resumes != pv_resumes) {
+            recover(bf);
+            limit = now() + timeout_ns;
+        }
         unsigned n = blkfront_poll(bf);
         if (n)
             return n;

@@ -21,7 +21,7 @@
  * Command line console=io keeps every byte on console_io (a benchmark compares
  * the two paths).  console_read() takes what the backend put into in[]
  * (keys typed at xl console).  A recursive spinlock keeps lines of different
- * vcpus apart.
+ * vcpus apart; events are masked while a vcpu writes.
  */
 #include <oxen/pv.h>
 
@@ -105,6 +105,11 @@ static void early_replay(void)
 
 void guest_console_write(const char *s, size_t n)
 {
+    /* events masked (Linux's spin_lock_irqsave): an upcall that prints -- the kit's answer to
+     * control/shutdown -- waits for this write instead of cutting into its ring update; not
+     * while shared_info is unmapped (at boot and inside a suspend: a failure there still prints) */
+    int masks = pv_shared_info_mapped;
+    uint32_t irq = masks ? irq_save() : 0;
     unsigned me = smp_cpu_id();
     int nested = owner == me;
 
@@ -129,6 +134,8 @@ void guest_console_write(const char *s, size_t n)
         barrier();
         lock = 0;
     }
+    if (masks)
+        irq_restore(irq);
 }
 
 size_t console_read(char *buf, size_t max)

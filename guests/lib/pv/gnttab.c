@@ -18,10 +18,11 @@ static grant_ref_t next_free[GNTTAB_ENTRIES];
 static grant_ref_t free_head;               /* GRANT_INVALID_REF: none free */
 static unsigned free_count;
 
-int gnttab_init(void)
+static unsigned generation;
+
+/* GNTTABOP_setup_table and the frames mapped over table_window. */
+static void map_table(void)
 {
-    if (table)
-        return 0;
     uint32_t frames[GNTTAB_FRAMES];
     struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = GNTTAB_FRAMES, .frame_list = (uint32_t)frames };
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
@@ -33,7 +34,10 @@ int gnttab_init(void)
                                      UVMF_INVLPG | UVMF_LOCAL);
         CHECK(r == 0, "gnttab: mapping table frame %u (mfn %#x): %d", i, frames[i], r);
     }
-    table = (volatile grant_entry_v1_t *)table_window;
+}
+
+static void free_all(void)
+{
     free_head = GRANT_INVALID_REF;
     free_count = 0;
     for (grant_ref_t ref = GNTTAB_ENTRIES - 1; ref >= GNTTAB_NR_RESERVED_ENTRIES; ref--) {
@@ -41,7 +45,45 @@ int gnttab_init(void)
         free_head = ref;
         free_count++;
     }
+}
+
+int gnttab_init(void)
+{
+    if (table)
+        return 0;
+    map_table();
+    table = (volatile grant_entry_v1_t *)table_window;
+    free_all();
     return 0;
+}
+
+void gnttab_suspend(void)
+{
+    if (!table)
+        return;
+    for (unsigned i = 0; i < GNTTAB_FRAMES; i++) {
+        /* our own page's frame, from the P2M (pv_virt_to_mfn would read the table frame's PTE) */
+        uint32_t mfn = pv_p2m[((uint32_t)table_window[i] - VIRT_BASE) >> PAGE_SHIFT];
+        int r = pv_update_va_mapping((uint32_t)table_window[i], ((uint64_t)mfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
+                                     UVMF_INVLPG | UVMF_LOCAL);
+        CHECK(r == 0, "gnttab: unmapping table frame %u before the suspend: %d", i, r);
+    }
+}
+
+void gnttab_resume(int new_domain)
+{
+    if (!table)
+        return;
+    map_table();
+    if (new_domain) {
+        generation++;
+        free_all();
+    }
+}
+
+unsigned gnttab_generation(void)
+{
+    return generation;
 }
 
 grant_ref_t gnttab_grant_access(domid_t dom, uint32_t mfn, int readonly)

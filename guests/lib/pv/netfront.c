@@ -22,7 +22,11 @@
  * answered, go Closing and Closed as it does, take the answers it posted until
  * Closed, end every grant, go Initialising, wait for InitWait, and connect on
  * fresh rings with the rx buffers posted again and the unanswered frames sent
- * again in their first-send order.
+ * again in their first-send order. After a resume in a new domain (pv_resumes
+ * moved; restore, migration: Linux's netfront_resume) the old backend, port
+ * and grants went with the old domain: the next poll, send or wait looks the
+ * device up again (its backend names the new domain) and connects to the new
+ * backend on fresh rings, the unanswered frames sent again.
  */
 #include <oxen/pv.h>
 #include <oxen/gnttab.h>
@@ -246,6 +250,7 @@ int netfront_init(struct netfront *nf, const char *node, netfront_receive_t rece
         return -1;
     }
     owner[slot] = nf;
+    nf->resumes = pv_resumes;
     setup_rings(nf);
     publish(nf);
     if (await_connected(nf, limit) != 0)
@@ -419,10 +424,38 @@ static void reconnect(struct netfront *nf, enum xenbus_state seen)
     printf("netfront: %s: reconnected (%u), %u frames sent again\n", nf->dev.node, nf->reconnects, n);
 }
 
+/* After a resume in a new domain (see the top of this file). */
+static void recover(struct netfront *nf)
+{
+    char node[sizeof nf->dev.node];
+    enum xenbus_state last;
+    uint64_t limit = now() + 60 * SECOND, t;
+    nf->resumes = pv_resumes;
+    nf->connected = 0;
+    nf->reconnects++;
+    printf("netfront: %s: resumed in a new domain: reconnecting with %u frames unanswered\n", nf->dev.node,
+           netfront_tx_inflight(nf));
+    strlcpy(node, nf->dev.node, sizeof node);
+    xenbus_device_release(&nf->dev);    /* the old backend's watch, which xs_resume registered again */
+    CHECK(xenbus_device_init(&nf->dev, node, 60 * SECOND) == 0, "netfront: %s: no device after the resume", node);
+    t = now();
+    CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateInitWait), limit > t ? limit - t : 0,
+                                    &last) >= 0,
+          "netfront: %s: no backend after the resume (state %d)", node, last);
+    unsigned n = setup_rings(nf);
+    nf->resent += n;
+    publish(nf);
+    CHECK(await_connected(nf, limit) == 0, "netfront: %s: reconnection after the resume failed", node);
+    evtchn_send(nf->port);
+    printf("netfront: %s: reconnected (%u), %u frames sent again\n", node, nf->reconnects, n);
+}
+
 unsigned netfront_poll(struct netfront *nf)
 {
     if (nf->gone)
         return 0;
+    if (nf->resumes != pv_resumes)
+        recover(nf);
     unsigned n = tx_gc(nf) + rx_take(nf);
     if (xenbus_backend_changed(&nf->dev)) {
         enum xenbus_state s = xenbus_backend_state(&nf->dev);
@@ -438,6 +471,8 @@ int netfront_send(struct netfront *nf, const void *frame, unsigned len)
         return -XEN_EINVAL;
     if (nf->gone)
         return -XEN_ENODEV;
+    if (nf->resumes != pv_resumes)
+        recover(nf);
     unsigned id = 0;
     while (id < NETFRONT_TX_BUFS && nf->tx_state[id] != TX_FREE)
         id++;

@@ -6,11 +6,15 @@
  * and shut down with that reason; on "suspend" (xl save, xl migrate)
  * acknowledge and suspend at once (lib/pv/suspend.c), going on afterwards
  * in the restored domain or in this one if the suspend was cancelled.
+ * A program answers between its own steps (shutdown_poll, shutdown_requested)
+ * or, if it only computes, from the store port's event (shutdown_watch_async).
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
 
 #define TOKEN SHUTDOWN_WATCH_TOKEN
+
+static volatile int kept_reason = -1;  /* a poweroff or reboot the event hook took (shutdown_watch_async(0)) */
 
 int shutdown_watch_init(void)
 {
@@ -46,9 +50,18 @@ int shutdown_event(const char *token)
     return reason;
 }
 
+static int take_kept(void)
+{
+    int r = kept_reason;
+    kept_reason = -1;
+    return r;
+}
+
 int shutdown_poll(uint64_t timeout_ns)
 {
     char path[256], token[64];
+    if (kept_reason >= 0)
+        return take_kept();
     while (xs_read_watch(path, sizeof path, token, sizeof token, timeout_ns)) {
         int reason = shutdown_event(token);
         if (reason >= 0)
@@ -57,7 +70,7 @@ int shutdown_poll(uint64_t timeout_ns)
     return -1;
 }
 
-int shutdown_requested(void)
+static int shutdown_requested_now(void)
 {
     char path[256];
     while (xs_read_watch_token(TOKEN, path, sizeof path, 0)) {
@@ -68,6 +81,13 @@ int shutdown_requested(void)
     return -1;
 }
 
+int shutdown_requested(void)
+{
+    if (kept_reason >= 0)
+        return take_kept();
+    return shutdown_requested_now();
+}
+
 void shutdown_clean(int reason)
 {
     printf("RESULT: PASS\n");
@@ -75,4 +95,24 @@ void shutdown_clean(int reason)
     HYPERVISOR_sched_op(SCHEDOP_shutdown, &r);
     for (;;)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+/* The store port's event hook (lib/pv/xenstore.c): runs with events masked in the upcall that
+ * interrupted the program, so a suspend saves the program mid-computation and it returns there. */
+static int async_clean;
+
+static void answer_from_event(void)
+{
+    int reason = shutdown_requested_now();
+    if (reason < 0)
+        return;
+    if (async_clean)
+        shutdown_clean(reason);
+    kept_reason = reason;               /* for the program's next shutdown_poll / shutdown_requested */
+}
+
+void shutdown_watch_async(int clean)
+{
+    async_clean = clean;
+    xs_set_event_hook(answer_from_event);
 }

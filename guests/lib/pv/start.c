@@ -21,6 +21,7 @@ void pv_console_init(void);
 
 const start_info_t *pv_start_info;
 struct shared_info *pv_shared_info;
+volatile int pv_shared_info_mapped;
 long pv_boot_status[4];
 static uint8_t shared_info_page[PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static uint8_t trap_stack[KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
@@ -139,14 +140,19 @@ void pv_failsafe(void)
 /* ---- save/restore: shared_info's mapping (lib/pv/suspend.c) ----------- */
 long pv_unmap_shared_info(void)
 {
-    return HYPERVISOR_update_va_mapping((uint32_t)shared_info_page, 0, UVMF_INVLPG | UVMF_LOCAL);
+    pv_shared_info_mapped = 0;
+    long rc = HYPERVISOR_update_va_mapping((uint32_t)shared_info_page, 0, UVMF_INVLPG | UVMF_LOCAL);
+    pv_shared_info_mapped = rc != 0;
+    return rc;
 }
 
 long pv_map_shared_info(void)
 {
-    return HYPERVISOR_update_va_mapping((uint32_t)shared_info_page,
-                                        (uint64_t)pv_start_info->shared_info | PTE_P | PTE_RW | PTE_A | PTE_D,
-                                        UVMF_INVLPG | UVMF_LOCAL);
+    long rc = HYPERVISOR_update_va_mapping((uint32_t)shared_info_page,
+                                           (uint64_t)pv_start_info->shared_info | PTE_P | PTE_RW | PTE_A | PTE_D,
+                                           UVMF_INVLPG | UVMF_LOCAL);
+    pv_shared_info_mapped = rc == 0;
+    return rc;
 }
 
 /* ---- start ------------------------------------------------------------ */
@@ -205,6 +211,7 @@ void pv_start(const start_info_t *si)
     if (rc)
         boot_fail("update_va_mapping(shared_info)", rc);
     pv_shared_info = (struct shared_info *)shared_info_page;
+    pv_shared_info_mapped = 1;
     evtchn_mask_all();
     /* A backend may have signalled a port before this mask-all (the console backend's connect
      * notification races with the boot), leaving vcpu 0's selector and upcall flag set for an

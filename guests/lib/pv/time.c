@@ -7,6 +7,7 @@
  * Timer: VIRQ_TIMER bound on vcpu 0.  timer_init() also stops the 100 Hz
  * periodic timer Xen gives every PV vcpu by default; timer_periodic() is
  * VCPUOP_set/stop_periodic_timer, timer_oneshot() is set_timer_op.
+ * timer_resume() binds the VIRQ again in a new domain (after a restore).
  */
 #include <oxen/pv.h>
 
@@ -56,6 +57,16 @@ int timer_init(void)
     /* a tick of the default periodic timer may have arrived between the bind and the stop */
     evtchn_clear(timer_port);
     return evtchn_bind_handler(timer_port, 0, timer_event, NULL);
+}
+
+/* After a resume in a new domain (lib/pv/suspend.c): its event channels are gone, so VIRQ_TIMER
+ * is bound again (Linux's xen_timer_resume with its VIRQs rebound in xen_irq_resume). */
+void timer_resume(void)
+{
+    if (!timer_bound)
+        return;
+    CHECK_EQ(evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port), 0, "bind VIRQ_TIMER again after the resume");
+    CHECK_EQ(evtchn_bind_handler(timer_port, 0, timer_event, NULL), 0, "the timer's handler after the resume");
 }
 
 int timer_periodic(uint64_t period_ns)

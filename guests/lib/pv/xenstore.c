@@ -6,8 +6,10 @@
  * u32. Writing a request: wait for room (req_prod - req_cons <= 1024), copy
  * bytes at idx & 1023, wmb, advance req_prod, notify the store event channel.
  * Reading: rsp_prod, rmb, copy, mb, advance rsp_cons, notify (xenstored may
- * be waiting for room). Waiting is SCHEDOP_block through cpu_idle with the
- * store port bound to a handler that counts events.
+ * be waiting for room). Waiting is SCHEDOP_poll on the store port with events
+ * masked; the port's handler counts events and, when a program set one
+ * (xs_set_event_hook), runs the hook once no conversation is under way: from
+ * the event upcall, or at the end of the conversation the event came in.
  */
 #include <oxen/pv.h>
 #include <oxen/xenstore.h>
@@ -18,6 +20,35 @@ static struct xenstore_domain_interface *ring;
 static evtchn_port_t port;
 static volatile uint32_t events;
 static uint32_t next_req = 1;
+/* Set while a call reads or writes the ring (the main program's or the event hook's own); the
+ * event hook (xs_set_event_hook) runs only when it is 0, so it never cuts into a conversation. */
+static volatile uint32_t busy;
+static void (*event_hook)(void);
+static volatile uint32_t hook_due, in_hook;
+
+/* Runs the event hook for the store events that came since it last ran, unless a conversation is
+ * under way (it runs when that one ends) or the hook itself is running (it loops). */
+static void run_hook(void)
+{
+    while (event_hook && hook_due && !busy && !in_hook) {
+        hook_due = 0;
+        in_hook = 1;
+        event_hook();
+        in_hook = 0;
+    }
+}
+
+static void enter(void)
+{
+    busy++;
+}
+
+static void leave(void)
+{
+    if (--busy == 0)
+        run_hook();
+}
+
 static char last_error[16];
 static char msg[XENSTORE_PAYLOAD_MAX + 1];
 
@@ -30,6 +61,15 @@ static void on_event(evtchn_port_t p, void *data)
 {
     (void)p; (void)data;
     events++;
+    if (event_hook) {
+        hook_due = 1;
+        run_hook();
+    }
+}
+
+void xs_set_event_hook(void (*hook)(void))
+{
+    event_hook = hook;
 }
 
 int xs_init(void)
@@ -62,6 +102,7 @@ static void wait_event(uint32_t seen, uint64_t deadline)
 
 size_t xs_raw_bytes(const void *bytes, size_t len)
 {
+    enter();
     const char *b = bytes;
     size_t done = 0;
     uint64_t deadline = guest_time_ns() + 10 * SECOND;
@@ -86,6 +127,7 @@ size_t xs_raw_bytes(const void *bytes, size_t len)
         mb();
         evtchn_send(port);
     }
+    leave();
     return done;
 }
 
@@ -152,7 +194,10 @@ static int read_message(struct xsd_sockmsg *h, uint64_t deadline, int want_reply
 int xs_raw_reply(uint32_t *req_id, uint32_t *rtype, uint64_t timeout_ns)
 {
     struct xsd_sockmsg r;
-    if (!read_message(&r, guest_time_ns() + timeout_ns, 1))
+    enter();
+    int got = read_message(&r, guest_time_ns() + timeout_ns, 1);
+    leave();
+    if (!got)
         return -1;
     *req_id = r.req_id;
     *rtype = r.type;
@@ -163,10 +208,12 @@ int xs_raw(uint32_t type, uint32_t tx, const void *payload, uint32_t len,
            uint32_t *rtype, char *reply, size_t n)
 {
     struct xsd_sockmsg h = { type, next_req++, tx, len };
+    enter();
     CHECK(xs_raw_bytes(&h, sizeof h) == sizeof h, "request ring stays full");
     CHECK(xs_raw_bytes(payload, len) == len, "request ring stays full");
     struct xsd_sockmsg r;
     CHECK(read_message(&r, guest_time_ns() + 10 * SECOND, 1), "no reply to request type %u", type);
+    leave();
     CHECK(r.req_id == h.req_id, "reply for req_id %u, sent %u", r.req_id, h.req_id);
     CHECK(r.tx_id == tx, "reply tx_id %u, sent %u", r.tx_id, tx);
     *rtype = r.type;
@@ -345,7 +392,7 @@ int xs_transaction_end(uint32_t tx, int commit)
     return r < 0 ? r : 0;
 }
 
-int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeout_ns)
+static int read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeout_ns)
 {
     /* timeout 0: only what has arrived (a message begun is read to its end) */
     uint64_t deadline = guest_time_ns() + (timeout_ns ? timeout_ns : SECOND);
@@ -366,7 +413,7 @@ int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeou
     return 1;
 }
 
-int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns)
+static int read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns)
 {
     uint64_t deadline = guest_time_ns() + timeout_ns;
     for (;;) {
@@ -391,4 +438,20 @@ int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeo
             return 0;
         CHECK(h.type == XS_WATCH_EVENT, "unexpected message type %u with no request outstanding", h.type);
     }
+}
+
+int xs_read_watch(char *path, size_t pn, char *token, size_t tn, uint64_t timeout_ns)
+{
+    enter();
+    int r = read_watch(path, pn, token, tn, timeout_ns);
+    leave();
+    return r;
+}
+
+int xs_read_watch_token(const char *token, char *path, size_t pn, uint64_t timeout_ns)
+{
+    enter();
+    int r = read_watch_token(token, path, pn, timeout_ns);
+    leave();
+    return r;
 }

@@ -26,7 +26,12 @@ import org.oxen.vmm.api.ShutdownReason;
  * after): the numbers it printed in the saved domain and in the restored one are 1..N with no gap
  * and no repeat; save -c goes on in place; a live migration over TCP to this runtime's own
  * receiver (oxen.migration.port) prints its rounds and the domain counts on under its name;
- * a corrupted file is refused and creates nothing.
+ * a corrupted file is refused and creates nothing. A domain doing verified disk I/O (the kit's
+ * blktest on a raw image) is migrated live mid-I/O and then saved and restored: its disk travels
+ * with it, blkfront reconnects to the new domain's backend and resubmits what was in flight, and
+ * every pass after reads back and verifies every block. A domain streaming UDP echoes to another
+ * (the kit's netecho over netfront and xenbr0) is migrated live, then its peer is: netfront
+ * reconnects to the new domain's vif and the echo stream resumes, every datagram echoed or lost.
  */
 class XlSaveRestoreTest extends XlSessionTest {
 
@@ -141,6 +146,123 @@ class XlSaveRestoreTest extends XlSessionTest {
         List<Integer> all = new ArrayList<>(saved);
         all.addAll(counts(finish(m)));
         assertConsecutive(all, "migrated");
+    }
+
+    private static final Pattern VERIFIED = Pattern.compile("(?m)^blktest: read and verified \\d+ KiB");
+
+    private static int verifiedPasses(String out) {
+        Matcher m = VERIFIED.matcher(out);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    /** Waits until the domain's output holds {@code want} and at least {@code passes} verified passes after it. */
+    private static String awaitVerifiedAfter(Domain d, String want, int passes) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (true) {
+            String out = GuestOutput.of(d);
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            int at = out.indexOf(want);
+            if (at >= 0 && verifiedPasses(out.substring(at)) >= passes) return out;
+            assertTrue(System.nanoTime() < end, "no " + passes + " verified passes after '" + want + "':\n" + out);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aDomainDoingVerifiedDiskIoMigratesLiveMidIoAndIsSavedAndRestoredWithItsDisk() throws Exception {
+        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
+        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
+        Object port = refs[0].getProperty("oxen.migration.port");
+        Path raw = dir.resolve("sv-disk.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        Domain d = create("sv-disk", "guest:blktest", 16, "node=device/vbd/51712 seed=3 depth=8 passes=0",
+                raw + ",raw,xvda,rw");
+        awaitVerifiedAfter(d, "blkfront: device/vbd/51712", 1);
+
+        xl("xl migrate --live sv-disk 127.0.0.1:" + port);
+        assertTrue(gogo.err().contains("(stop-and-copy)"), gogo.err());
+        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
+        Domain m = hv.find("sv-disk").orElseThrow();
+        String out = awaitVerifiedAfter(m, "reconnected", 2);
+        assertTrue(out.contains("blkfront: device/vbd/51712: resumed in a new domain: reconnecting with"), out);
+        out.lines().filter(l -> l.startsWith("blkfront: device/vbd/51712: re")).forEach(l -> System.out.println("migrated: " + l));
+
+        Path file = dir.resolve("sv-disk.save");
+        xl("xl save sv-disk " + file);
+        assertTrue(hv.find(m.id()).isEmpty(), "xl save destroys the domain");
+        xl("xl restore " + file);
+        Domain r = hv.find("sv-disk").orElseThrow();
+        awaitVerifiedAfter(r, "reconnected", 2);
+
+        xl("xl shutdown -w sv-disk");
+        String end = GuestOutput.of(r);
+        assertEquals(ShutdownReason.POWEROFF, r.shutdownReason().orElseThrow(), end);
+        assertTrue(end.contains("RESULT: PASS"), end);
+        assertTrue(end.matches("(?s).*blktest: \\d+ passes.*"), end);
+        assertTrue(end.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), end);
+    }
+
+    private static final Pattern PROGRESS = Pattern.compile("netecho: progress sent (\\d+), echoed (\\d+), lost (\\d+)");
+
+    private static long echoed(Domain d) {
+        Matcher m = PROGRESS.matcher(GuestOutput.of(d));
+        long e = -1;
+        while (m.find()) e = Long.parseLong(m.group(2));
+        return e;
+    }
+
+    private static void awaitEchoesBeyond(Domain d, long n) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (echoed(d) <= n) {
+            String out = GuestOutput.of(d);
+            assertFalse(out.contains("RESULT: FAIL") || d.shutdownReason().isPresent(), out);
+            assertTrue(System.nanoTime() < end, "the echo stream stays at " + echoed(d) + ":\n" + out);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aDomainStreamingUdpEchoesMigratesLiveAndItsPeerTooAndTheStreamResumes() throws Exception {
+        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
+                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        int window = 8;
+        Domain server = createFromConfig("sv-echo", "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10.21.0.1\"\n"
+                + "on_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:21:01, bridge=xenbr0' ]\n");
+        Domain client = createFromConfig("sv-udp", "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10.21.0.2"
+                + " udp=10.21.0.1 count=0 window=" + window + " report_ms=100 lost_ms=1000 maxlost=" + 4 * window
+                + "\"\non_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:21:02, bridge=xenbr0' ]\n");
+        awaitEchoesBeyond(client, 50);
+
+        xl("xl migrate --live sv-udp 127.0.0.1:" + port);
+        assertTrue(hv.find(client.id()).isEmpty(), "the source is gone");
+        long before = echoed(client);
+        Domain moved = hv.find("sv-udp").orElseThrow();
+        awaitEchoesBeyond(moved, Math.max(before, 0) + 50);
+        assertTrue(GuestOutput.of(moved).contains("netfront: device/vif/0: resumed in a new domain: reconnecting"),
+                GuestOutput.of(moved));
+
+        xl("xl migrate --live sv-echo 127.0.0.1:" + port);
+        Domain server2 = hv.find("sv-echo").orElseThrow();
+        assertNotEquals(server.id(), server2.id());
+        long now = echoed(moved);
+        awaitEchoesBeyond(moved, now + 50);
+
+        xl("xl shutdown -w sv-udp");
+        String out = GuestOutput.of(moved);
+        assertEquals(ShutdownReason.POWEROFF, moved.shutdownReason().orElseThrow(), out);
+        assertTrue(out.strip().endsWith("RESULT: PASS"), out);
+        Matcher m = Pattern.compile("netecho: udp sent (\\d+), echoed (\\d+), lost (\\d+), duplicates (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        long sent = Long.parseLong(m.group(1)), echoedAll = Long.parseLong(m.group(2)), lost = Long.parseLong(m.group(3));
+        assertEquals(sent, echoedAll + lost, out);
+        System.out.println("migrated udp echo stream: " + m.group() + " (the client, then the server moved)");
+        xl("xl shutdown -w sv-echo");
+        assertTrue(GuestOutput.of(server2).strip().endsWith("RESULT: PASS"), GuestOutput.of(server2));
     }
 
     /**

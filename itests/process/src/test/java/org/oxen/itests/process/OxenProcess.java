@@ -57,6 +57,21 @@ final class OxenProcess {
      * @param env environment changes; a {@code null} value removes the variable
      */
     static Running start(Path dir, String script, List<String> jvm, Map<String, String> env) throws IOException {
+        Running r = launch(dir, script, jvm, env);
+        r.process().getOutputStream().close(); // no keyboard: a script
+        return r;
+    }
+
+    /**
+     * Starts the runtime at its Gogo prompt with stdin a pipe (the process's output stream), for
+     * a test that types commands ({@link OxenConsole}).
+     */
+    static Running interactive(Path dir, List<String> jvm) throws IOException {
+        return launch(dir, null, jvm, Map.of());
+    }
+
+    private static Running launch(Path dir, String script, List<String> jvm, Map<String, String> env)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (jvm.stream().noneMatch(o -> o.startsWith("-Dorg.osgi.service.http.port="))) {
@@ -64,7 +79,7 @@ final class OxenProcess {
             cmd.add("-Dorg.osgi.service.http.port=0");
         }
         cmd.addAll(jvm);
-        cmd.add("-Dgosh.args=--nointeractive -c '" + script + "'");
+        if (script != null) cmd.add("-Dgosh.args=--nointeractive -c '" + script + "'");
         cmd.add("-jar");
         cmd.add(JAR.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
@@ -78,9 +93,7 @@ final class OxenProcess {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
-        Process p = pb.start();
-        p.getOutputStream().close(); // no keyboard: a script
-        return new Running(p, out, err);
+        return new Running(pb.start(), out, err);
     }
 
     /** Runs {@code script} as {@link #start} does and waits for the end, at most {@code seconds}. */

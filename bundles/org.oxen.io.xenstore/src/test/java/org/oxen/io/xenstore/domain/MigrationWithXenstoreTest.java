@@ -25,11 +25,18 @@ import org.oxen.vmm.core.Vmm;
  * counter answers control/shutdown = "suspend" (written by Domain-0 as xl does) after the
  * pre-copy rounds, continues on the other hypervisor, takes up its xenstore connection there
  * (new store port, its watch registered again: it answers poweroff), and its numbers run on
- * with no gap and no repeat.
+ * with no gap and no repeat. And a cpubench domain, which never waits on xenstore but answers
+ * control/shutdown from its store event while it computes ({@code xenstore=1}), migrated live
+ * ten times back and forth between the two while it runs, every round ending with the native
+ * checksum.
  */
 class MigrationWithXenstoreTest {
 
     private static final Pattern COUNT = Pattern.compile("(?m)^counter: (\\d+)$");
+    /** cpubench's workload at loop=2M mix=3 (16.4M instructions a round) on Linux: guests/tools/native32 2000000 3. */
+    private static final String SIZES = "loop=2000000 mix=3";
+    private static final String NATIVE_CHECKSUM = "0xed1ee380";
+    private static final Pattern ROUND = Pattern.compile("(?m)^cpubench: round=(\\d+) checksum=(0x[0-9a-f]{8})$");
 
     @Test
     void theCounterMigratesLiveAndItsXenstoreConnectionFollows() throws Exception {
@@ -96,6 +103,98 @@ class MigrationWithXenstoreTest {
             b.shutdown();
             xa.deactivate();
             xb.deactivate();
+        }
+    }
+
+    @Test
+    void cpubenchMigratedLiveTenTimesBackAndForthEndsWithTheNativeChecksum() throws Exception {
+        Vmm[] vmm = {new Vmm(64L << 20, 1), new Vmm(64L << 20, 1)};
+        XenstoreComponent[] xs = {new XenstoreComponent(vmm[0].eventChannels()),
+            new XenstoreComponent(vmm[1].eventChannels())};
+        vmm[0].addIntroducer(xs[0]);
+        vmm[1].addIntroducer(xs[1]);
+        StringBuilder all = new StringBuilder();
+        try (XenstoreClient x0 = xs[0].connect(); XenstoreClient x1 = xs[1].connect()) {
+            XenstoreClient[] dom0 = {x0, x1};
+            Domain d = vmm[0].create(DomainConfig.builder("cpubench").kernel(GuestImages.load(GuestImages.Flavor.PV,
+                    "cpubench")).memoryMiB(16).cmdline(SIZES + " repeat=0 xenstore=1 expect=" + NATIVE_CHECKSUM).build());
+            awaitRounds(d, all, 2);
+            int at = 0;
+            for (int move = 1; move <= 10; move++) {
+                int rounds = rounds(all + d.consoleOutput());
+                Domain next = migrateLive(vmm[at], dom0[at], d, vmm[1 - at], all);
+                at = 1 - at;
+                d = next;
+                // it computes on: a round ends in the new domain before the next move
+                awaitRounds(d, all, rounds + 1);
+            }
+            dom0[at].write("/local/domain/" + d.id() + "/control/shutdown", "poweroff");
+            assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), all + d.consoleOutput());
+            all.append(d.consoleOutput());
+            assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(), all.toString());
+            String out = all.toString();
+            assertTrue(out.contains("checksum=" + NATIVE_CHECKSUM), out);
+            assertTrue(out.endsWith("RESULT: PASS\n"), out);
+            assertEquals(10, out.split("resumed in a new domain", -1).length - 1, out);
+            Matcher m = ROUND.matcher(out);
+            int expect = 2;
+            while (m.find()) {
+                assertEquals(expect++, Integer.parseInt(m.group(1)), out);
+                assertEquals(NATIVE_CHECKSUM, m.group(2), out);
+            }
+            assertTrue(expect > 12, out);
+        } finally {
+            vmm[0].shutdown();
+            vmm[1].shutdown();
+            xs[0].deactivate();
+            xs[1].deactivate();
+        }
+    }
+
+    /** One live migration of a running domain from {@code a} to {@code b}, as xl does; the source's output goes to {@code all}. */
+    private static Domain migrateLive(Vmm a, XenstoreClient da, Domain src, Vmm b, StringBuilder all) throws Exception {
+        PipedInputStream in = new PipedInputStream(1 << 20);
+        PipedOutputStream out = new PipedOutputStream(in);
+        CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return b.restore(in, n -> n);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try (out) {
+            a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT, () -> {
+                try {
+                    da.write("/local/domain/" + src.id() + "/control/shutdown", "suspend");
+                } catch (Exception e) {
+                    throw new java.io.IOException(e);
+                }
+                if (!src.awaitShutdown(60, TimeUnit.SECONDS)) {
+                    throw new java.io.IOException("no suspend within 60 s:\n" + src.consoleOutput());
+                }
+            }, r -> { });
+        }
+        Domain dst = target.get(60, TimeUnit.SECONDS).domain();
+        assertEquals(ShutdownReason.SUSPEND, src.shutdownReason().orElseThrow());
+        all.append(src.consoleOutput());
+        a.destroy(src.id());
+        b.unpause(dst.id());
+        return dst;
+    }
+
+    private static int rounds(String out) {
+        Matcher m = ROUND.matcher(out);
+        int n = 0;
+        while (m.find()) n = Integer.parseInt(m.group(1));
+        return n;
+    }
+
+    private static void awaitRounds(Domain d, StringBuilder before, int n) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (rounds(before + d.consoleOutput()) < n) {
+            String out = d.consoleOutput();
+            assertTrue(!out.contains("RESULT: FAIL") && System.nanoTime() < end, before + out);
+            Thread.sleep(20);
         }
     }
 

@@ -23,14 +23,17 @@ import org.oxen.vmm.api.backend.XenstoreException;
  * "" and calls SCHEDOP_shutdown(SHUTDOWN_suspend)); the domain's xenstore subtree as the
  * toolstack data of the stream, and written back under the new domain's path on restore
  * (nodes the introduction of the new domain wrote already are kept, permissions follow the
- * new domain id). Stateless.
+ * new domain id), with the domain's devices after them. Stateless.
  */
 final class DomainSuspend {
 
     /** How long a guest may take to suspend (libxl's suspend timeout is 60 s). */
     static final long SUSPEND_TIMEOUT_S = 60;
-    /** Toolstack data: "OXTS", version 1, then the nodes. */
+    /** Toolstack data: "OXTS", version 2: the nodes, then the devices (version 1: the nodes only). */
     private static final int TOOLSTACK_MAGIC = 0x4F585453;
+    private static final int TOOLSTACK_VERSION = 2;
+    /** The frontend directories, which the new domain's devices get afresh (libxl writes them again). */
+    private static final String DEVICE_DIR = "device";
 
     private DomainSuspend() {
     }
@@ -72,29 +75,15 @@ final class DomainSuspend {
         }
     }
 
-    /** Refuses a domain with split-driver devices, which the stream does not carry yet. */
-    static void checkNoDevices(Xenstore xenstore, Domain d) throws XlError {
-        if (xenstore == null) return;
-        try (XenstoreClient xs = xenstore.connect()) {
-            String dir = "/local/domain/" + d.id() + "/device";
-            if (xs.read(dir).isEmpty()) return;
-            for (String type : xs.directory(dir)) {
-                if (!xs.directory(dir + "/" + type).isEmpty()) {
-                    throw new XlError("Domain " + d.id() + " has " + type + " devices: oxen does not carry disks and"
-                            + " network interfaces across a save or migration yet");
-                }
-            }
-        } catch (XenstoreException e) {
-            throw new XlError("Domain " + d.id() + ": reading its devices: " + e.getMessage());
-        }
-    }
-
-    /** The domain's subtree /local/domain/N: every node's path (relative), permissions and value. */
-    static byte[] toolstackData(Xenstore xenstore, Domain d) throws XlError {
+    /**
+     * The domain's subtree /local/domain/N (every node's path, relative, permissions and value),
+     * then its disks and vifs ({@link DomainDevices}).
+     */
+    static byte[] toolstackData(Xenstore xenstore, Domain d, DomainDevices.Devices devices) throws XlError {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(TOOLSTACK_MAGIC);
-            out.writeInt(1);
+            out.writeInt(TOOLSTACK_VERSION);
             out.writeInt(d.id());
             List<String[]> nodes = new ArrayList<>();
             if (xenstore != null) {
@@ -110,6 +99,7 @@ final class DomainSuspend {
                 out.writeUTF(n[1]);
                 out.writeUTF(n[2]);
             }
+            DomainDevices.write(out, devices);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -129,41 +119,50 @@ final class DomainSuspend {
 
     /**
      * Writes the saved nodes under the new domain's path where the new domain has none yet, with
-     * the saved permissions, the old domain id in them replaced by the new one. Returns how many.
+     * the saved permissions, the old domain id in them replaced by the new one; the frontend
+     * directories ({@code device/}) are left to the devices added afresh. Returns the devices the
+     * domain had (none in a version 1 file).
      */
-    static int restoreNodes(Xenstore xenstore, byte[] data, Domain d) throws XlError {
-        if (data.length == 0 || xenstore == null) return 0;
-        int written = 0;
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-                XenstoreClient xs = xenstore.connect()) {
-            if (in.readInt() != TOOLSTACK_MAGIC || in.readInt() != 1) {
-                throw new XlError("the saved file's toolstack data is not xl's (oxen toolstack data version 1)");
+    static DomainDevices.Devices restoreNodes(Xenstore xenstore, byte[] data, Domain d) throws XlError {
+        DomainDevices.Devices none = new DomainDevices.Devices(List.of(), List.of());
+        if (data.length == 0) return none;
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int version;
+            if (in.readInt() != TOOLSTACK_MAGIC || (version = in.readInt()) < 1 || version > TOOLSTACK_VERSION) {
+                throw new XlError("the saved file's toolstack data is not xl's (oxen toolstack data version 1 or "
+                        + TOOLSTACK_VERSION + ")");
             }
             int old = in.readInt();
             int n = in.readInt();
-            String base = "/local/domain/" + d.id() + "/";
-            for (int i = 0; i < n; i++) {
-                String rel = in.readUTF(), perms = in.readUTF(), value = in.readUTF();
-                if (rel.contains("..") || rel.startsWith("/")) {
-                    throw new XlError("the saved file names xenstore node '" + rel + "' outside the domain's path");
-                }
-                String path = base + rel;
-                if (xs.read(path).isPresent()) continue;
-                xs.write(path, value);
-                if (!perms.isEmpty()) {
-                    List<String> p = new ArrayList<>();
-                    for (String e : perms.split(",")) {
-                        p.add(e.substring(1).equals(String.valueOf(old)) ? e.charAt(0) + String.valueOf(d.id()) : e);
+            List<String[]> nodes = new ArrayList<>();
+            for (int i = 0; i < n; i++) nodes.add(new String[] {in.readUTF(), in.readUTF(), in.readUTF()});
+            DomainDevices.Devices devices = version >= 2 ? DomainDevices.readFrom(in) : none;
+            if (xenstore == null) return devices;
+            try (XenstoreClient xs = xenstore.connect()) {
+                String base = "/local/domain/" + d.id() + "/";
+                for (String[] node : nodes) {
+                    String rel = node[0], perms = node[1], value = node[2];
+                    if (rel.contains("..") || rel.startsWith("/")) {
+                        throw new XlError("the saved file names xenstore node '" + rel + "' outside the domain's path");
                     }
-                    xs.setPermissions(path, p);
+                    if (rel.equals(DEVICE_DIR) || rel.startsWith(DEVICE_DIR + "/")) continue;
+                    String path = base + rel;
+                    if (xs.read(path).isPresent()) continue;
+                    xs.write(path, value);
+                    if (!perms.isEmpty()) {
+                        List<String> p = new ArrayList<>();
+                        for (String e : perms.split(",")) {
+                            p.add(e.substring(1).equals(String.valueOf(old)) ? e.charAt(0) + String.valueOf(d.id()) : e);
+                        }
+                        xs.setPermissions(path, p);
+                    }
                 }
-                written++;
+            } catch (XenstoreException e) {
+                throw new XlError("writing the restored domain's xenstore nodes: " + e.getMessage());
             }
+            return devices;
         } catch (IOException e) {
             throw new XlError("the saved file's toolstack data is cut short: " + e.getMessage());
-        } catch (XenstoreException e) {
-            throw new XlError("writing the restored domain's xenstore nodes: " + e.getMessage());
         }
-        return written;
     }
 }

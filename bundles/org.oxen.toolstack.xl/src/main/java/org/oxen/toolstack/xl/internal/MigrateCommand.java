@@ -23,8 +23,10 @@ import org.oxen.vmm.api.DomainSaveRestore;
  * LIBXL_SUSPEND_LIVE): the domain goes to the oxen runtime listening at host:port
  * ({@link MigrationReceiver}; port 8002 unless given) over {@link MigrationWire}. Live: pre-copy
  * rounds while it runs (Clark et al.), one line per round, then it is suspended and the rest
- * follows; otherwise it is suspended first. Once the target runs it, the source is destroyed;
- * if anything fails before, the source is resumed and goes on.
+ * follows; otherwise it is suspended first. Its disks and vifs travel in the toolstack data and
+ * the target adds them; before the target runs it, the source's devices are released (a disk's
+ * backend closes its image). Once the target runs it, the source is destroyed; if anything fails
+ * before, the source gets its devices back, is resumed and goes on.
  */
 @Component(service = XlSubcommand.class)
 public final class MigrateCommand extends DomainSubcommand {
@@ -77,13 +79,14 @@ public final class MigrateCommand extends DomainSubcommand {
         Domain d = DomainLookup.guest(toolstack.hypervisor(), inv.operands().get(0), "migrated");
         InetSocketAddress target = address(inv.operands().get(1));
         boolean live = inv.options().has("l");
-        DomainSuspend.checkNoDevices(toolstack.xenstore(), d);
-        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d);
+        DomainDevices.Devices devices = DomainDevices.read(toolstack.xenstore(), d.id());
+        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, devices);
         long t0 = System.nanoTime();
         long[] suspendedAt = {0};
         String name = d.name();
         boolean[] renamed = {false};
         boolean[] suspended = {false};
+        boolean[] released = {false};
         DomainSaveRestore.Suspender suspender = () -> {
             try {
                 DomainSuspend.suspend(toolstack.xenstore(), d);
@@ -117,6 +120,9 @@ public final class MigrateCommand extends DomainSubcommand {
             // xl: the source lets its name go, so a target on this same runtime can take it
             toolstack.hypervisor().rename(d.id(), name + MIGRATED_AWAY);
             renamed[0] = true;
+            // and its devices: their backends close (a disk's image unlocked) before the target's open
+            released[0] = true;
+            DomainDevices.release(toolstack.xenstore(), d.id(), devices);
             MigrationWire.writeLine(out, "go");
             reply = MigrationWire.readLine(in);
             if (!reply.startsWith("running ")) throw new IOException("the target did not start the domain: " + reply);
@@ -126,7 +132,17 @@ public final class MigrateCommand extends DomainSubcommand {
                     + " at %s%n", d.id(), saved.pages(), saved.bytes() >> 10, (now - suspendedAt[0]) / 1_000_000,
                     (now - t0) / 1_000_000, reply.substring(8), target);
             return 0;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | XlError | InterruptedException e) {
+            // an interrupted migration is undone too: the flag waits until the source runs again
+            boolean interrupted = Thread.interrupted() | e instanceof InterruptedException;
+            String devicesBack = "";
+            if (released[0]) {
+                try {
+                    DomainDevices.add(toolstack.xenstore(), d.id(), devices);
+                } catch (XlError | InterruptedException again) {
+                    devicesBack = "; its devices could not be added again: " + again.getMessage();
+                }
+            }
             if (renamed[0]) {
                 try {
                     toolstack.hypervisor().rename(d.id(), name);
@@ -141,8 +157,9 @@ public final class MigrateCommand extends DomainSubcommand {
                     // it was not suspended after all (shut down for another reason): left as it is
                 }
             }
+            if (interrupted) Thread.currentThread().interrupt();
             throw new XlError("Migration of domain " + d.id() + " to " + target + " failed: " + e.getMessage()
-                    + (suspended[0] ? "; the domain was resumed here" : "; the domain goes on here"));
+                    + (suspended[0] ? "; the domain was resumed here" : "; the domain goes on here") + devicesBack);
         }
     }
 

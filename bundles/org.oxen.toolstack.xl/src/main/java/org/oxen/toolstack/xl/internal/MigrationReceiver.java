@@ -132,6 +132,11 @@ public final class MigrationReceiver {
             try {
                 r = restorer.restore(in, saved -> saved + INCOMING);
                 RestoreCommand.finish(toolstack, r, false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = null;
+                MigrationWire.writeLine(out, "error the receiver is stopping");
+                return;
             } catch (DomainBuildException | XlError | IllegalArgumentException e) {
                 r = null;
                 MigrationWire.writeLine(out, "error " + e.getMessage().replace('\n', ' '));

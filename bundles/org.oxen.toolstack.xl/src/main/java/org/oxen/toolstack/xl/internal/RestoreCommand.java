@@ -19,8 +19,8 @@ import org.oxen.vmm.api.DomainSaveRestore;
 
 /**
  * {@code xl restore [-p] <CheckpointFile> [name=NAME]} (libxl_domain_create_restore): a domain
- * from a file {@code xl save} wrote, on this runtime or another, with its xenstore nodes, then
- * unpaused (with {@code -p} left paused). A file of another format or version, corrupted or
+ * from a file {@code xl save} wrote, on this runtime or another, with its xenstore nodes and its
+ * disks (on a path this runtime sees) and vifs, then unpaused (with {@code -p} left paused). A file of another format or version, corrupted or
  * truncated is refused with the reader's message and nothing is created.
  */
 @Component(service = XlSubcommand.class)
@@ -84,11 +84,16 @@ public final class RestoreCommand extends DomainSubcommand {
         return 0;
     }
 
-    /** The restored domain's xenstore nodes, then unpaused if asked; destroyed if that fails. */
-    static void finish(Toolstack toolstack, DomainSaveRestore.Restored r, boolean unpause) throws XlError {
+    /**
+     * The restored domain's xenstore nodes and its disks and vifs (new backends, which its
+     * frontends reconnect to when it runs), then unpaused if asked; destroyed if that fails.
+     */
+    static void finish(Toolstack toolstack, DomainSaveRestore.Restored r, boolean unpause)
+            throws XlError, InterruptedException {
         try {
-            DomainSuspend.restoreNodes(toolstack.xenstore(), r.toolstack(), r.domain());
-        } catch (XlError e) {
+            DomainDevices.Devices devices = DomainSuspend.restoreNodes(toolstack.xenstore(), r.toolstack(), r.domain());
+            DomainDevices.add(toolstack.xenstore(), r.domain().id(), devices);
+        } catch (XlError | InterruptedException e) {
             toolstack.destroy(r.domain());
             throw e;
         }

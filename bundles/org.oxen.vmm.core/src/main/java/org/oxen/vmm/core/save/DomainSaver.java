@@ -93,10 +93,8 @@ public final class DomainSaver {
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl v = d.vcpu(i);
             PvVcpu pv = PvVcpu.of(v);
-            if (v.vcpuInfoFrame() >= 0) {
-                throw new IllegalStateException(v + " moved its vcpu_info (VCPUOP_register_vcpu_info): oxen's stream"
-                        + " does not carry that yet");
-            }
+            // a vcpu_info moved with VCPUOP_register_vcpu_info is not carried, as in Xen: the guest
+            // registers it again after its resume in the new domain (Linux's xen_vcpu_restore)
             if (pv.ldtEntries() != 0) {
                 throw new IllegalStateException(v + " has an LDT: oxen's stream does not carry that yet");
             }

@@ -50,8 +50,12 @@ class SaveRestoreTest {
     }
 
     private Domain suspendedCounter(String name, int count, int suspendAt) throws Exception {
+        return suspendedCounter(name, count, suspendAt, "");
+    }
+
+    private Domain suspendedCounter(String name, int count, int suspendAt, String more) throws Exception {
         Domain d = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
-                .memoryMiB(8).cmdline("count=" + count + " spin=2000 suspend_at=" + suspendAt).build());
+                .memoryMiB(8).cmdline("count=" + count + " spin=2000 suspend_at=" + suspendAt + more).build());
         assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), "no suspend:\n" + d.consoleOutput());
         assertEquals(ShutdownReason.SUSPEND, d.shutdownReason().orElseThrow(), d.consoleOutput());
         return d;
@@ -104,6 +108,48 @@ class SaveRestoreTest {
         vmm.destroy(dst.id());
         assertEquals(free0, vmm.freeFrames());
         assertEquals(0, vmm.internalErrors());
+    }
+
+    /** A guest with a grant table unmaps its frames before the suspend and sets the table up again after (gnttab_suspend/resume). */
+    @Test
+    void aCounterWithAGrantTableIsSavedAndRestoredAndGrantsAgain() throws Exception {
+        Domain src = suspendedCounter("granter", 40, 10, " grants=1");
+        String before = src.consoleOutput();
+        byte[] stream = save(src);
+        vmm.destroy(src.id());
+        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
+        vmm.unpause(dst.id());
+        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
+        String after = dst.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        assertTrue(before.contains("counter: granted ref 8"), before);
+        assertTrue(after.contains("counter: resumed after 10 (new domain)\ncounter: granted ref 8"), after);
+        List<Integer> all = counts(before);
+        all.addAll(counts(after));
+        assertCountsOneToN(all, 40);
+        vmm.destroy(dst.id());
+        assertEquals(free0, vmm.freeFrames());
+    }
+
+    /** A moved vcpu_info is not carried (as in Xen): the guest registers it again, and its events arrive through it. */
+    @Test
+    void aCounterWithAMovedVcpuInfoRegistersItAgainAfterTheRestore() throws Exception {
+        Domain src = suspendedCounter("mover", 30, 10, " vcpuinfo=1");
+        String before = src.consoleOutput();
+        assertTrue(before.contains("counter: vcpu_info moved to"), before);
+        byte[] stream = save(src);
+        vmm.destroy(src.id());
+        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
+        vmm.unpause(dst.id());
+        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
+        String after = dst.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        assertTrue(after.contains("counter: the timer ticks through the moved vcpu_info"), after);
+        List<Integer> all = counts(before);
+        all.addAll(counts(after));
+        assertCountsOneToN(all, 30);
+        vmm.destroy(dst.id());
+        assertEquals(free0, vmm.freeFrames());
     }
 
     @Test

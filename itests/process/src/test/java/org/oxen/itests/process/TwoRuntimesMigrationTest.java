@@ -1,0 +1,117 @@
+package org.oxen.itests.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live migration between two oxen runtimes, each its own process ({@code java -jar oxen.jar},
+ * each with its own xenstored and console backend, receiving migrations on a loopback port):
+ * a cpubench domain that runs its workload round after round ({@code repeat=0}) and answers
+ * control/shutdown while it computes ({@code xenstore=1}) is moved with {@code xl migrate --live}
+ * ten times back and forth, mid-run. After every move the source no longer lists it, the
+ * target runs it under its name and it finishes another round there; at the end it is shut
+ * down cleanly, and every round of every runtime printed the checksum Linux computes for the
+ * same workload.
+ */
+class TwoRuntimesMigrationTest {
+
+    @TempDir
+    Path dir;
+
+    /** cpubench's workload at these sizes on Linux: guests/tools/native32 2000000 3. */
+    private static final String SIZES = "loop=2000000 mix=3";
+    private static final String NATIVE_CHECKSUM = "0xed1ee380";
+    private static final Pattern ROUND = Pattern.compile("(?m)^cpubench: round=(\\d+) checksum=(0x[0-9a-f]{8})");
+    private static final Pattern LISTENING = Pattern.compile("oxen: receiving migrations on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern DONE = Pattern.compile(
+            "migration of domain (\\d+) done: (\\d+) pages, (\\d+) KiB; downtime (\\d+) ms, total (\\d+) ms; now domain (\\d+)");
+
+    private static final List<String> JVM = List.of("-Doxen.domains.dir=none", "-Doxen.memory.mib=64",
+            "-Doxen.migration.port=0", "-Xmx512m");
+
+    @Test
+    void cpubenchMigratesLiveTenTimesBetweenTwoRuntimeProcessesAndEndsWithTheNativeChecksum() throws Exception {
+        assertTrue(Files.isRegularFile(OxenProcess.JAR), OxenProcess.JAR + " (built by the runtime module)");
+        Path cfg = dir.resolve("cpubench.cfg");
+        Files.writeString(cfg, "name = \"cpubench\"\nkernel = \"guest:cpubench\"\nmemory = 16\n"
+                + "extra = \"" + SIZES + " repeat=0 xenstore=1 expect=" + NATIVE_CHECKSUM + "\"\n"
+                + "on_poweroff = \"preserve\"\non_crash = \"preserve\"\n");
+        try (OxenConsole a = new OxenConsole(dir, JVM); OxenConsole b = new OxenConsole(dir, JVM)) {
+            OxenConsole[] rt = {a, b};
+            int[] port = {port(a), port(b)};
+            String created = a.run("xl create " + cfg);
+            assertFalse(a.err().contains("xl:"), created + a.err());
+            int rounds = awaitRoundAfter(a, 1);
+            List<String> consoles = new ArrayList<>();
+            int at = 0;
+            for (int move = 1; move <= 10; move++) {
+                OxenConsole from = rt[at], to = rt[1 - at];
+                int errBefore = from.err().length();
+                String out = from.run("xl migrate --live cpubench 127.0.0.1:" + port[1 - at]);
+                String err = from.err().substring(errBefore);
+                Matcher done = DONE.matcher(err);
+                assertTrue(done.find(), "move " + move + ": " + out + err);
+                assertTrue(err.contains("migration round 1: "), err);
+                assertTrue(err.contains("(stop-and-copy)"), err);
+                System.out.println("two runtime processes, move " + move + ": " + done.group());
+                assertFalse(from.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench")), from.run("xl list"));
+                assertTrue(to.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench ")), to.run("xl list"));
+                at = 1 - at;
+                rounds = awaitRoundAfter(rt[at], rounds);
+                consoles.add(rt[at].run("xl console -w 0.2 cpubench"));
+            }
+            OxenConsole last = rt[at];
+            last.run("xl shutdown -w cpubench");
+            String end = last.run("xl console -w 0.2 cpubench");
+            assertTrue(end.contains("shutdown: poweroff requested through control/shutdown"), end);
+            assertTrue(end.contains("RESULT: PASS"), end);
+            consoles.add(end);
+            int seen = 0;
+            for (String c : consoles) {
+                assertTrue(c.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), c);
+                assertFalse(c.contains("RESULT: FAIL"), c);
+                Matcher m = ROUND.matcher(c);
+                while (m.find()) {
+                    assertEquals(NATIVE_CHECKSUM, m.group(2), c);
+                    seen++;
+                }
+            }
+            assertTrue(seen >= 11, "rounds seen on the targets' consoles: " + seen);
+            for (OxenConsole r : rt) {
+                assertFalse(r.err().contains("Exception"), r.err());
+            }
+        }
+    }
+
+    private static int port(OxenConsole rt) throws Exception {
+        Matcher m = LISTENING.matcher(rt.await("the migration port", false, s -> LISTENING.matcher(s).find()));
+        assertTrue(m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Waits until the runtime's cpubench has printed a round after round {@code n}; returns the latest round. */
+    private static int awaitRoundAfter(OxenConsole rt, int n) throws Exception {
+        long end = System.nanoTime() + 180_000_000_000L;
+        while (true) {
+            String c = rt.run("xl console -w 0.2 cpubench");
+            assertFalse(c.contains("RESULT: FAIL"), c);
+            Matcher m = ROUND.matcher(c);
+            int last = 0;
+            while (m.find()) last = Integer.parseInt(m.group(1));
+            if (last > n) return last;
+            assertTrue(System.nanoTime() < end, "no round after " + n + " within 180 s:\n" + c);
+            Thread.sleep(200);
+        }
+    }
+}
