@@ -3,8 +3,8 @@
  * reads them back and verifies them. PV only.
  *
  * Command line: [node=device/vbd/768] [mib=N] (default: the whole disk)
- * [chunk=KiB] (bytes per request, 4..40, default 32) [depth=N] (requests in
- * flight, 1..16, default 8) [seed=S] [passes=N] (default 1; 0: until the
+ * [chunk=KiB] (bytes per request, 4..128, default 32) [depth=N] (requests in
+ * flight, 1..256, default 8; depth x chunk at most 2 MiB) [seed=S] [passes=N] (default 1; 0: until the
  * toolstack asks for a poweroff through control/shutdown, checked between
  * passes; a suspend -- xl save, xl migrate -- is answered at once, while it
  * waits for the disk, and blkfront resubmits what was in flight to the new
@@ -12,7 +12,9 @@
  * written: wait for them, flush, then print "blktest: durable N KiB") [check=0]
  * (no patterns: the buffers go as they are and reads are not checked, for
  * throughput) [order=seq|random] (random: every chunk once, in a permuted
- * order; the chunk count must be a power of two).
+ * order; the chunk count must be a power of two) [persistent=0] [indirect=0]
+ * [merge=0] [ring=1] (blkfront without persistent grants, indirect requests,
+ * back merges, or with a one-page ring: to measure what each brings).
  *
  * Each pass (seed + pass number) writes every 512-byte sector of the first
  * mib MiB with a pattern naming the sector and the seed, flushes
@@ -24,7 +26,8 @@
  * hot-swap), so the verification also shows nothing was lost. Prints KiB/s of
  * guest time per phase (a write phase's ends with its flush) and blkfront's
  * counts (requests, responses taken, resubmitted, reconnects, kicks, sleeps
- * waiting for the backend and their time).
+ * waiting for the backend and their time, ring requests made and requests
+ * merged into them).
  */
 #include <kit.h>
 #include <oxen/pv.h>
@@ -32,8 +35,9 @@
 #include <oxen/blkfront.h>
 
 #define SECOND 1000000000ull
-#define MAX_DEPTH 16
-#define MAX_CHUNK (40 * 1024)
+#define MAX_DEPTH 256
+#define MAX_CHUNK (128 * 1024)
+#define ARENA (2 * 1024 * 1024)
 
 struct slot {
     struct blkfront_request req;
@@ -41,7 +45,8 @@ struct slot {
     int status;
 };
 
-static uint8_t buffers[MAX_DEPTH][MAX_CHUNK] ALIGNED(4096);
+static uint8_t arena[ARENA] ALIGNED(4096);
+static uint8_t *buffers[MAX_DEPTH];     /* slot i's: arena + i * chunk */
 static struct slot slots[MAX_DEPTH];
 static struct blkfront bf;
 static int checked = 1;                 /* check=0: no patterns */
@@ -186,9 +191,22 @@ void guest_main(void)
     uint32_t depth = cmdline_u32("depth", 8);
     uint32_t seed = cmdline_u32("seed", 1);
     uint32_t passes = cmdline_u32("passes", 1);
-    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..40, a multiple of 4",
+    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..128, a multiple of 4",
           chunk / 1024);
     CHECK(depth >= 1 && depth <= MAX_DEPTH, "depth=%u: 1..%u", depth, MAX_DEPTH);
+    CHECK((uint64_t)depth * chunk <= ARENA, "depth=%u x chunk=%u KiB: more than %u KiB of buffers", depth,
+          chunk / 1024, ARENA / 1024);
+    for (uint32_t i = 0; i < depth; i++)
+        buffers[i] = arena + i * chunk;
+    unsigned flags = 0;
+    if (cmdline_u32("persistent", 1) == 0)
+        flags |= BLKFRONT_NO_PERSISTENT;
+    if (cmdline_u32("indirect", 1) == 0)
+        flags |= BLKFRONT_NO_INDIRECT;
+    if (cmdline_u32("merge", 1) == 0)
+        flags |= BLKFRONT_NO_MERGE;
+    if (cmdline_u32("ring", 2) == 1)
+        flags |= BLKFRONT_ONE_PAGE_RING;
 
     checked = cmdline_u32("check", 1) != 0;
     char order[8] = "seq";
@@ -200,7 +218,7 @@ void guest_main(void)
 
     irq_disable();                      /* events arrive while waiting in cpu_idle */
     xs_init();
-    CHECK(blkfront_init(&bf, node, 30 * SECOND) == 0, "no disk at %s", node);
+    CHECK(blkfront_init_flags(&bf, node, 30 * SECOND, flags) == 0, "no disk at %s", node);
     uint64_t disk = bf.sectors * 512;
     uint64_t bytes = (uint64_t)cmdline_u32("mib", (uint32_t)(disk >> 20)) << 20;
     CHECK(bytes > 0 && bytes <= disk, "mib=%u: the disk has %u MiB", (uint32_t)(bytes >> 20), (uint32_t)(disk >> 20));
@@ -233,9 +251,10 @@ void guest_main(void)
             break;
         }
     }
-    printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks, %u sleeps (%u ms); %s\n",
+    printf("blktest: %u requests, %u responses, %u resubmitted, %u reconnects, %u kicks, %u sleeps (%u ms), "
+           "%u ring requests, %u ring responses, %u merged, %u spins (%u ms); %s\n",
            bf.submitted, bf.completed, bf.resubmitted, bf.reconnects, bf.kicks, bf.sleeps,
-           (uint32_t)(bf.slept_ns / 1000000),
+           (uint32_t)(bf.slept_ns / 1000000), bf.ring_requests, bf.responses, bf.merged, bf.spins, (uint32_t)(bf.spun_ns / 1000000),
            bf.feature_flush ? "flush-cache" : bf.feature_barrier ? "barrier" : "no flush");
     blkfront_shutdown(&bf);
     if (passes == 0)

@@ -41,6 +41,7 @@ static uint32_t outstanding[MAX_WINDOW];
 static uint64_t sent_at[MAX_WINDOW];
 static uint32_t unanswered;
 static uint64_t sent, echoed, lost, duplicates, rtt_sum, rtt_max;
+static uint64_t last_echo_at, gap_max;  /* the longest time without an echo (a backend swap's pause) */
 
 /* the ping's answer */
 static volatile int pong_seq = -1;
@@ -65,7 +66,11 @@ static void on_udp(struct netip *n, uint32_t src, uint16_t sport, uint16_t dport
         outstanding[slot] = 0;
         unanswered--;
         echoed++;
-        uint64_t rtt = guest_time_ns() - sent_at[slot];
+        uint64_t now = guest_time_ns();
+        if (last_echo_at && now - last_echo_at > gap_max)
+            gap_max = now - last_echo_at;
+        last_echo_at = now;
+        uint64_t rtt = now - sent_at[slot];
         rtt_sum += rtt;
         if (rtt > rtt_max)
             rtt_max = rtt;
@@ -142,8 +147,8 @@ static void pings(uint32_t peer, const char *what, uint32_t count)
 
 static void report(const char *what)
 {
-    printf("netecho: %s sent %u, echoed %u, lost %u, duplicates %u\n", what, (uint32_t)sent, (uint32_t)echoed,
-           (uint32_t)lost, (uint32_t)duplicates);
+    printf("netecho: %s sent %u, echoed %u, lost %u, duplicates %u, longest gap %u ms\n", what, (uint32_t)sent,
+           (uint32_t)echoed, (uint32_t)lost, (uint32_t)duplicates, (uint32_t)(gap_max / 1000000));
 }
 
 /* The udp load; returns the shutdown reason if xl shutdown ended it, else -1. */

@@ -1,19 +1,31 @@
 /*
  * blkfront.h -- the kit's block frontend (lib/pv/blkfront.c): a vbd's blkif
- * ring to its backend, with the handshake of Mini-OS's blkfront.c, and
- * reconnection when the backend goes away and comes back. PV only.
+ * ring to its backend, with the handshake of Mini-OS's blkfront.c, the
+ * features Linux's xen-blkfront negotiates (a multi-page ring, indirect
+ * descriptors, persistent grants), and reconnection when the backend goes away
+ * and comes back. PV only.
  *
- * Requests are asynchronous: blkfront_submit() puts one on the ring (its
- * buffer granted to the backend page by page), blkfront_push() publishes what
- * was submitted, blkfront_poll()/blkfront_wait() take responses and call each
- * request's done(). A request stays in the frontend's shadow until its
- * response; when the backend goes Closing or Closed, blkfront_wait()
- * reconnects (Closed, Initialising, a new ring once the backend is back) and
- * resubmits what was in flight in the order it was first submitted, starting
- * over if the backend leaves again before it is Connected.
+ * Requests are asynchronous: blkfront_submit() queues one, blkfront_push()
+ * puts the queue on the ring and publishes it, blkfront_poll()/blkfront_wait()
+ * take responses and call each request's done(). Like Linux's block layer
+ * (plugging and back merges), requests queued between two pushes that continue
+ * each other (same operation, the next sector, a buffer that starts where the
+ * last one ended within a page or on a page boundary) go to the backend as one
+ * ring request, up to the segments one request may carry (11, or the indirect
+ * maximum the backend offers, capped at BLKFRONT_MAX_INDIRECT); each caller's
+ * done() is still called, with the ring request's status. A request stays in
+ * the frontend's shadow until its response; when the backend goes Closing or
+ * Closed, blkfront_wait() reconnects (Closed, Initialising, a new ring once the
+ * backend is back) and resubmits what was in flight in the order it was first
+ * submitted, starting over if the backend leaves again before it is Connected.
  *
  * Buffers are 512-byte aligned, a multiple of 512 bytes, in the boot region,
- * at most BLKFRONT_MAX_BYTES (11 segments of a page; 44 KiB when page-aligned).
+ * at most BLKFRONT_MAX_BYTES each. With persistent grants (both ends offer
+ * feature-persistent) each buffer frame is granted once, writable, and stays
+ * granted until the connection ends (no grant or copy per request: the
+ * caller's buffers must be long-lived, as the kit's static ones are); at most
+ * BLKFRONT_PERSISTENT_FRAMES distinct frames per connection, a request needing
+ * more fails with BLKIF_RSP_ERROR without reaching the backend.
  * Not thread-safe: one vcpu drives a device.
  */
 #ifndef OXEN_BLKFRONT_H
@@ -23,8 +35,11 @@
 #include <oxen/blkif.h>
 #include <oxen/xenbus.h>
 
-#define BLKFRONT_RING_SIZE 32
-#define BLKFRONT_MAX_BYTES (BLKIF_MAX_SEGMENTS_PER_REQUEST * 4096)
+#define BLKFRONT_RING_ORDER 1           /* pages = 2^order: 64 slots, if the backend's max-ring-page-order allows */
+#define BLKFRONT_RING_MAX 64
+#define BLKFRONT_MAX_INDIRECT 32        /* segments of an indirect request (Linux's default): 128 KiB */
+#define BLKFRONT_MAX_BYTES (BLKFRONT_MAX_INDIRECT * 4096)
+#define BLKFRONT_PERSISTENT_FRAMES 1024 /* within blkback's 1056 (Linux's max_persistent_grants) */
 
 struct blkfront_request {
     /* the caller's */
@@ -36,8 +51,18 @@ struct blkfront_request {
     void *data;
     /* blkfront's */
     uint32_t seq;                       /* submission order, for resubmission */
-    uint8_t nr_segments;
-    grant_ref_t gref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+    struct blkfront_request *next;      /* in the queue, or in a ring request's merged list */
+};
+
+/* One ring request in flight: the caller requests merged into it, in order. */
+struct blkfront_shadow {
+    struct blkfront_request *first, *last;
+    uint8_t op;
+    uint16_t nr_segments;
+    uint16_t transient;                 /* segments granted for this request only (gref[] ends them) */
+    uint64_t next_sector;               /* where a request merged next must start */
+    uint32_t next_va;                   /* ... and its buffer */
+    grant_ref_t gref[BLKFRONT_MAX_INDIRECT];
 };
 
 struct blkfront {
@@ -49,31 +74,56 @@ struct blkfront {
     uint32_t info;                      /* VDISK_* */
     int readonly;                       /* the toolstack's mode "r" or VDISK_READONLY */
     int feature_flush, feature_barrier;
+    unsigned flags;                     /* BLKFRONT_NO_* */
+    int merge;                          /* back merges (not BLKFRONT_NO_MERGE) */
+    int persistent;                     /* both ends offer feature-persistent */
+    unsigned max_segments;              /* per ring request: 11, or the indirect maximum */
+    unsigned ring_order;                /* the ring is 2^ring_order pages */
     /* the ring */
     struct blkif_front_ring ring;
-    grant_ref_t ring_ref;
+    grant_ref_t ring_ref[1 << BLKFRONT_RING_ORDER];
     evtchn_port_t port;
     volatile uint32_t events;
-    struct blkfront_request *shadow[BLKFRONT_RING_SIZE];   /* in flight, by request id */
+    struct blkfront_shadow shadow[BLKFRONT_RING_MAX];   /* by request id; first == NULL: free */
+    uint8_t (*indirect)[4096];          /* one indirect page per ring slot */
+    grant_ref_t indirect_ref[BLKFRONT_RING_MAX];
+    int open_id;                        /* the ring request merges may extend (not yet published), or -1 */
+    struct blkfront_request *queue, *queue_tail;   /* submitted, not yet on the ring */
     uint32_t next_seq;
     uint32_t resumes;                   /* pv_resumes when it last connected */
+    /* persistent grants: frame -> reference, open addressing */
+    uint32_t pg_mfn[2 * BLKFRONT_PERSISTENT_FRAMES];   /* mfn + 1; 0: empty */
+    grant_ref_t pg_ref[2 * BLKFRONT_PERSISTENT_FRAMES];
+    unsigned pg_count;
     /* counts */
     uint32_t submitted, completed, resubmitted, reconnects, kicks;
+    uint32_t ring_requests, responses;  /* ring requests made (resubmissions too), ring responses taken */
+    uint32_t merged;                    /* caller requests merged into an earlier ring request */
     uint32_t sleeps;                    /* blkfront_wait's blocks waiting for the backend */
     uint64_t slept_ns;                  /* ... and the guest time they took */
+    uint32_t spins;                     /* blkfront_wait's spins before blocking */
+    uint64_t spun_ns;                   /* ... and their guest time */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting
  * up to timeout_ns for the directory and for the backend to connect.
  * 0, or -1 with the reason printed. */
 int blkfront_init(struct blkfront *bf, const char *node, uint64_t timeout_ns);
+/* The same with features left out (to measure what each brings): */
+#define BLKFRONT_NO_PERSISTENT 1u       /* grant each page per request */
+#define BLKFRONT_NO_INDIRECT 2u         /* at most 11 segments a ring request */
+#define BLKFRONT_NO_MERGE 4u            /* one ring request per caller request */
+#define BLKFRONT_ONE_PAGE_RING 8u       /* a one-page ring (32 slots) */
+int blkfront_init_flags(struct blkfront *bf, const char *node, uint64_t timeout_ns, unsigned flags);
 
-/* Queues req on the ring: 0; -XEN_EAGAIN when the ring is full (wait, then
- * again); -XEN_EINVAL for a request outside the disk, a misaligned or too
- * large buffer, a write to a read-only disk, or a flush the backend does not
- * offer (no feature-flush-cache / feature-barrier). */
+/* Queues req: 0; -XEN_EINVAL for a request outside the disk, a misaligned or
+ * too large buffer, a write to a read-only disk, or a flush the backend does
+ * not offer (no feature-flush-cache / feature-barrier). The queue has no limit
+ * (the requests are the caller's): what the ring cannot take yet goes on as
+ * responses free slots. */
 int blkfront_submit(struct blkfront *bf, struct blkfront_request *req);
-/* Publishes the submitted requests, notifying the backend if it asked. */
+/* Puts the queue on the ring (merging) and publishes it, notifying the backend
+ * if it asked. */
 void blkfront_push(struct blkfront *bf);
 /* Takes the responses there are and calls their done(); returns how many. */
 unsigned blkfront_poll(struct blkfront *bf);
@@ -81,7 +131,7 @@ unsigned blkfront_poll(struct blkfront *bf);
  * its state, then reconnects) and polls again. Fails the program after
  * timeout_ns without progress. Returns how many completed. */
 unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns);
-/* Requests in flight. */
+/* Caller requests submitted and not yet completed (queued or on the ring). */
 unsigned blkfront_inflight(struct blkfront *bf);
 
 /* Synchronous helpers: submit, push, wait for the response. BLKIF_RSP_*. */

@@ -62,7 +62,31 @@ _Static_assert(sizeof(struct blkif_request) == 108, "x86_32 blkif request");
 _Static_assert(__builtin_offsetof(struct blkif_response, status) == 10, "x86_32 blkif status");
 _Static_assert(sizeof(struct blkif_response) == 12, "x86_32 blkif response");
 
+/* BLKIF_OP_INDIRECT (x86_32 layout): the segments are in indirect pages, 512
+ * to a page, whose grants are in indirect_grefs[]. */
+#define BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST 8
+#define BLKIF_SEGS_PER_INDIRECT_FRAME (4096 / sizeof(struct blkif_request_segment))
+
+struct blkif_request_indirect {
+    uint8_t operation;                  /* BLKIF_OP_INDIRECT */
+    uint8_t indirect_op;                /* BLKIF_OP_READ or _WRITE */
+    uint16_t nr_segments;
+    uint64_t id;
+    blkif_sector_t sector_number;
+    blkif_vdev_t handle;
+    uint16_t _pad;
+    grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+    uint8_t _pad2[52];                  /* to the size of a request slot */
+};
+
+_Static_assert(__builtin_offsetof(struct blkif_request_indirect, nr_segments) == 2, "x86_32 indirect nr_segments");
+_Static_assert(__builtin_offsetof(struct blkif_request_indirect, id) == 4, "x86_32 indirect id");
+_Static_assert(__builtin_offsetof(struct blkif_request_indirect, handle) == 20, "x86_32 indirect handle");
+_Static_assert(__builtin_offsetof(struct blkif_request_indirect, indirect_grefs) == 24, "x86_32 indirect grefs");
+_Static_assert(sizeof(struct blkif_request_indirect) == sizeof(struct blkif_request), "x86_32 indirect request");
+
 DEFINE_RING_TYPES(blkif, struct blkif_request, struct blkif_response);
 _Static_assert(__CONST_RING_SIZE(blkif, 4096) == 32, "a one-page blkif ring has 32 slots");
+_Static_assert(__CONST_RING_SIZE(blkif, 2 * 4096) == 64, "a two-page blkif ring has 64 slots");
 
 #endif

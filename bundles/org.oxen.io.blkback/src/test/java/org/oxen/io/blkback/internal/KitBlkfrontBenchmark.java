@@ -53,19 +53,36 @@ class KitBlkfrontBenchmark {
 
     static final int MIB = Integer.getInteger("oxen.bench.mib", 64);
     static final int ROUNDS = Integer.getInteger("oxen.bench.rounds", 3);
+    /**
+     * Write-read pass pairs per domain; only the last pair is recorded (the earlier ones warm the
+     * domain's translated code and the JVM's compilation of it, which a new domain starts afresh).
+     */
+    static final int PASSES = Integer.getInteger("oxen.bench.passes", 3);
+    /** {@code -Doxen.bench.warmup=false}: no unrecorded warm-up round (the passes warm each domain). */
+    static final boolean WARMUP = Boolean.parseBoolean(System.getProperty("oxen.bench.warmup", "true"));
+    /** {@code -Doxen.bench.loads=0,3}: only these rows of {@link #LOADS} (default: all). */
+    static final List<Integer> ONLY = System.getProperty("oxen.bench.loads", "").isBlank() ? List.of()
+            : Arrays.stream(System.getProperty("oxen.bench.loads").split(",")).map(String::trim).map(Integer::valueOf)
+                    .toList();
     static final Pattern PHASE = Pattern.compile(
             "blktest: (random )?(wrote|read) (\\d+) KiB in (\\d+) ms: (\\d+) KiB/s");
 
-    /** One workload: request size, queue depth, order, image format. */
-    record Load(String name, int kib, int depth, boolean random, String format) {
+    /**
+     * One workload: request size, queue depth, order, image format, and blktest's switches of
+     * blkfront's features (empty: all on).
+     */
+    record Load(String name, int kib, int depth, boolean random, String format, String opts) {
     }
 
     static final List<Load> LOADS = List.of(
-            new Load("seq 4 KiB, depth 16", 4, 16, false, "raw"),
-            new Load("seq 4 KiB, depth 1", 4, 1, false, "raw"),
-            new Load("random 4 KiB, depth 16", 4, 16, true, "raw"),
-            new Load("seq 40 KiB, depth 16", 40, 16, false, "raw"),
-            new Load("seq 4 KiB, depth 16, qcow2", 4, 16, false, "qcow2"));
+            new Load("seq 4 KiB, depth 64", 4, 64, false, "raw", ""),
+            new Load("seq 4 KiB, depth 64, no merging", 4, 64, false, "raw", " merge=0"),
+            new Load("seq 4 KiB, depth 16, one-page ring, no persistent/indirect/merging", 4, 16, false, "raw",
+                    " merge=0 persistent=0 indirect=0 ring=1"),
+            new Load("seq 4 KiB, depth 1", 4, 1, false, "raw", ""),
+            new Load("random 4 KiB, depth 64", 4, 64, true, "raw", ""),
+            new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
+            new Load("seq 4 KiB, depth 64, qcow2", 4, 64, false, "qcow2", ""));
 
     /** Guest instructions per request (the whole run: boot, both passes) per load, one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
@@ -98,14 +115,15 @@ class KitBlkfrontBenchmark {
         qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
         int run = 0;
         try {
-            for (int round = 0; round <= ROUNDS; round++) {
+            for (int round = WARMUP ? 0 : 1; round <= ROUNDS; round++) {
                 boolean keep = round > 0; // round 0 warms the JIT and the page cache
                 for (Load l : LOADS) {
+                    if (!ONLY.isEmpty() && !ONLY.contains(LOADS.indexOf(l))) continue;
                     Path img = l.format().equals("raw") ? rawImg : qcowImg;
                     // the guest: a write pass (ending with a flush) then a read pass
                     Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
-                            "blktest")).memoryMiB(16).cmdline("node=device/vbd/51712 check=0 mib=" + MIB + " chunk=" + l.kib()
-                            + " depth=" + l.depth() + (l.random() ? " order=random" : "")).build());
+                            "blktest")).memoryMiB(16).cmdline("node=device/vbd/51712 check=0 passes=" + PASSES + " mib=" + MIB + " chunk=" + l.kib()
+                            + " depth=" + l.depth() + (l.random() ? " order=random" : "") + l.opts()).build());
                     VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
                             false));
                     assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
@@ -116,14 +134,15 @@ class KitBlkfrontBenchmark {
                     long instructions = d.vcpus().stream().mapToLong(v -> v.instructions()).sum();
                     if (keep) guestCost.computeIfAbsent(l.name(), k -> new ArrayList<>())
                             .add((double) instructions / Long.parseLong(r.group(1)));
-                    out.lines().filter(x -> x.startsWith("blktest: ") && x.contains("sleeps"))
+                    out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
                             .forEach(x -> System.out.println(l.name() + ": " + x));
                     Matcher m = PHASE.matcher(out);
+                    Map<String, Double> last = new LinkedHashMap<>(); // the last pass's phases
                     while (m.find()) {
                         long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
-                        record(l, m.group(2).equals("wrote") ? "write" : "read", "kit blkfront (guest)",
-                                kib / 1024.0 / (ms / 1000.0), keep);
+                        last.put(m.group(2).equals("wrote") ? "write" : "read", kib / 1024.0 / (ms / 1000.0));
                     }
+                    last.forEach((direction, mibs) -> record(l, direction, "kit blkfront (guest)", mibs, keep));
                     vmm.destroy(d.id());
                     VbdDevices.remove(toolstack, d.id(), 51712);
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -133,11 +152,11 @@ class KitBlkfrontBenchmark {
                     }
                     run++;
                     // the peers, same file, same requests (FileChannel on the raw file only)
-                    if (l.format().equals("raw")) {
+                    if (l.format().equals("raw") && l.opts().isEmpty()) {
                         record(l, "write", "FileChannel (Java, depth 1)", channel(img, l, true), keep);
                         record(l, "read", "FileChannel (Java, depth 1)", channel(img, l, false), keep);
                     }
-                    if (!l.random()) {
+                    if (!l.random() && l.opts().isEmpty()) {
                         record(l, "write", "qemu-img bench", qemuImgBench(img, l, true), keep);
                         record(l, "read", "qemu-img bench", qemuImgBench(img, l, false), keep);
                     }
@@ -155,11 +174,24 @@ class KitBlkfrontBenchmark {
         for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
             double med = median(e.getValue());
             String[] k = e.getKey().split(" \\| ");
-            List<Double> peer = rows.get(k[0].replace(", qcow2", "") + " | " + k[1] + " | FileChannel (Java, depth 1)");
+            List<Double> peer = rows.get(peerOf(k[0]) + " | " + k[1] + " | FileChannel (Java, depth 1)");
             String ratio = peer == null ? "" : String.format(Locale.ROOT, "%.2f", med / median(peer));
             System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %s |%n", k[0], k[1], k[2], med, ratio);
         }
         printGuestCost();
+    }
+
+    /** The load whose FileChannel rows are this one's peer (the same requests on the raw file). */
+    static String peerOf(String load) {
+        for (Load l : LOADS) {
+            if (l.name().equals(load) && (!l.format().equals("raw") || !l.opts().isEmpty())) {
+                for (Load p : LOADS) {
+                    if (p.format().equals("raw") && p.opts().isEmpty() && p.kib() == l.kib() && p.random() == l.random()
+                            && (p.depth() == l.depth() || p.depth() == 64)) return p.name();
+                }
+            }
+        }
+        return load;
     }
 
     void printGuestCost() {

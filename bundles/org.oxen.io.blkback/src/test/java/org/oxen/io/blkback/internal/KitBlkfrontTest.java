@@ -24,6 +24,9 @@ import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.core.Vmm;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The guest kit's blkfront (C) against blkback without a framework: the kit's {@code blktest}
@@ -67,6 +70,27 @@ class KitBlkfrontTest {
                 assertTrue(out.contains("RESULT: PASS"), format + ":\n" + out);
                 assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
                 out.lines().filter(l -> l.startsWith("blk")).forEach(l -> System.out.println(format + ": " + l));
+                // the features Linux's blkfront negotiates, as the frontend wrote them and blkback took them
+                assertEquals(Optional.of("1"), toolstack.read(fe + "/ring-page-order"), "a two-page ring");
+                assertTrue(toolstack.read(fe + "/ring-ref0").isPresent() && toolstack.read(fe + "/ring-ref1").isPresent());
+                assertEquals(Optional.of("1"), toolstack.read(fe + "/feature-persistent"));
+                assertEquals(Optional.of("1"), toolstack.read(be + "/feature-persistent"));
+                assertTrue(out.contains("2-page ring of 64, 32 segments a request, persistent grants"), out);
+                Matcher m = Pattern.compile("blktest: (\\d+) requests, (\\d+) responses, .* (\\d+) ring requests, (\\d+) ring"
+                        + " responses, (\\d+) merged").matcher(out);
+                assertTrue(m.find(), out);
+                long requests = Long.parseLong(m.group(1)), ringRequests = Long.parseLong(m.group(3));
+                assertEquals(requests, Long.parseLong(m.group(2)), out);
+                assertEquals(ringRequests, Long.parseLong(m.group(4)), out);
+                assertEquals(requests - ringRequests, Long.parseLong(m.group(5)), "every caller request not a ring request was merged");
+                // 8 MiB written and 8 MiB read (and a flush): in fewer ring requests than 11 pages each
+                // could carry, so blkback took indirect requests of more than 11 segments
+                assertTrue(ringRequests * 11 * 4096 < 16 << 20, "ring requests " + ringRequests + ":\n" + out);
+                Map<String, Long> st = blkback.devices().stream().filter(x -> x.domid() == d.id()).findFirst()
+                        .orElseThrow().counters();
+                assertEquals(16L << 20 >> 9, st.get("rd_sect") + st.get("wr_sect"), "sectors blkback moved: " + st);
+                assertEquals(ringRequests, st.get("rd_req") + st.get("wr_req") + st.get("f_req"),
+                        "blkback answered the ring requests blkfront made: " + st);
             }
         } finally {
             xenbus.deactivate();
