@@ -69,11 +69,36 @@ class SaveRestoreTest {
         return out.toByteArray();
     }
 
+    /**
+     * Saves suspended {@code src}, destroys it, restores the stream into a new domain and runs that
+     * to its poweroff; destroys it and checks every frame is back. The new domain's console output.
+     */
+    private String restoredToItsPoweroff(Domain src) throws Exception {
+        String before = src.consoleOutput();
+        byte[] stream = save(src);
+        vmm.destroy(src.id());
+        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
+        vmm.unpause(dst.id());
+        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
+        String after = dst.consoleOutput();
+        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        vmm.destroy(dst.id());
+        assertEquals(free0, vmm.freeFrames());
+        return after;
+    }
+
     private static List<Integer> counts(String out) {
         List<Integer> l = new ArrayList<>();
         Matcher m = COUNT.matcher(out);
         while (m.find()) l.add(Integer.parseInt(m.group(1)));
         return l;
+    }
+
+    /** The numbers the source printed, then the restored domain's: 1..n, each once. */
+    private static void assertCountsOneToN(String before, String after, int n) {
+        List<Integer> all = counts(before);
+        all.addAll(counts(after));
+        assertCountsOneToN(all, n);
     }
 
     private static void assertCountsOneToN(List<Integer> all, int n) {
@@ -115,20 +140,10 @@ class SaveRestoreTest {
     void aCounterWithAGrantTableIsSavedAndRestoredAndGrantsAgain() throws Exception {
         Domain src = suspendedCounter("granter", 40, 10, " grants=1");
         String before = src.consoleOutput();
-        byte[] stream = save(src);
-        vmm.destroy(src.id());
-        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
-        vmm.unpause(dst.id());
-        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
-        String after = dst.consoleOutput();
-        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        String after = restoredToItsPoweroff(src);
         assertTrue(before.contains("counter: granted ref 8"), before);
         assertTrue(after.contains("counter: resumed after 10 (new domain)\ncounter: granted ref 8"), after);
-        List<Integer> all = counts(before);
-        all.addAll(counts(after));
-        assertCountsOneToN(all, 40);
-        vmm.destroy(dst.id());
-        assertEquals(free0, vmm.freeFrames());
+        assertCountsOneToN(before, after, 40);
     }
 
     /** A moved vcpu_info is not carried (as in Xen): the guest registers it again, and its events arrive through it. */
@@ -137,19 +152,9 @@ class SaveRestoreTest {
         Domain src = suspendedCounter("mover", 30, 10, " vcpuinfo=1");
         String before = src.consoleOutput();
         assertTrue(before.contains("counter: vcpu_info moved to"), before);
-        byte[] stream = save(src);
-        vmm.destroy(src.id());
-        Domain dst = vmm.restore(new ByteArrayInputStream(stream), n -> n).domain();
-        vmm.unpause(dst.id());
-        assertTrue(dst.awaitShutdown(60, TimeUnit.SECONDS), "no end:\n" + dst.consoleOutput());
-        String after = dst.consoleOutput();
-        assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), before + after);
+        String after = restoredToItsPoweroff(src);
         assertTrue(after.contains("counter: the timer ticks through the moved vcpu_info"), after);
-        List<Integer> all = counts(before);
-        all.addAll(counts(after));
-        assertCountsOneToN(all, 30);
-        vmm.destroy(dst.id());
-        assertEquals(free0, vmm.freeFrames());
+        assertCountsOneToN(before, after, 30);
     }
 
     @Test
