@@ -74,24 +74,29 @@ class NetBenchmark {
         }
     }
 
+    /** A daemon thread that sends every datagram {@code echo} receives back to its sender, until it is closed. */
+    private static void startEcho(DatagramSocket echo) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[2048];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                while (true) {
+                    p.setLength(buf.length);
+                    echo.receive(p);
+                    echo.send(p);
+                }
+            } catch (Exception e) {
+                // closed
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
     static void loopbackRate(String what, int n) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         try (DatagramSocket echo = new DatagramSocket(0, lo); DatagramSocket client = new DatagramSocket(0, lo)) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[2048];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    while (true) {
-                        p.setLength(buf.length);
-                        echo.receive(p);
-                        echo.send(p);
-                    }
-                } catch (Exception e) {
-                    // closed
-                }
-            });
-            t.setDaemon(true);
-            t.start();
+            startEcho(echo);
             client.setSoTimeout(5000);
             byte[] out = new byte[1400], in = new byte[2048];
             DatagramPacket rx = new DatagramPacket(in, in.length);
@@ -163,21 +168,7 @@ class NetBenchmark {
     static void loopback(String what, int n) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         try (DatagramSocket echo = new DatagramSocket(0, lo); DatagramSocket client = new DatagramSocket(0, lo)) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[2048];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    while (true) {
-                        p.setLength(buf.length);
-                        echo.receive(p);
-                        echo.send(p);
-                    }
-                } catch (Exception e) {
-                    // closed
-                }
-            });
-            t.setDaemon(true);
-            t.start();
+            startEcho(echo);
             byte[] out = new byte[64], in = new byte[2048];
             long[] times = new long[n];
             for (int i = 0; i < n; i++) {
