@@ -57,10 +57,7 @@ class IsolationTest {
                 siTypeCount = vmm.pool().typeCount(si);
             }
             vmm.unpause(h.id());
-            assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), "hostile never finished");
-            String out = h.consoleOutput();
-            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
-                    h.crashMessage().orElse("") + "\n" + out);
+            String out = awaitPoweroff(h, 60);
             assertTrue(out.contains("MMUEXT_PIN_L3_TABLE(shared_info)"), out);
             assertTrue(!out.contains("where Xen answers"), out);
             assertTrue(out.contains("RESULT: PASS"), out);
@@ -97,10 +94,7 @@ class IsolationTest {
                     .cmdline("attack=xen_frames console_mapped=1").startPaused(true).build());
             ForeignMapping console = vmm.foreignMemory().map(h.id(), h.consoleRing().orElseThrow().mfn());
             vmm.unpause(h.id());
-            assertTrue(h.awaitShutdown(60, TimeUnit.SECONDS), "hostile never finished");
-            String out = h.consoleOutput();
-            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
-                    h.crashMessage().orElse("") + "\n" + out);
+            String out = awaitPoweroff(h, 60);
             for (String frame : new String[] {"shared_info", "grant frame", "console", "vcpu_info"}) {
                 for (String step : new String[] {"MMUEXT_PIN_L1_TABLE", "MMUEXT_PIN_L2_TABLE", "MMUEXT_PIN_L3_TABLE",
                         "MMUEXT_NEW_BASEPTR", "mmu_update(L2 entry -> frame)", "mmu_update(L3 slot 1 -> frame)",
@@ -141,10 +135,7 @@ class IsolationTest {
                     .cmdline("attack=stale_tlb rounds=" + Integer.getInteger("oxen.staletlb.rounds", 100)
                             + " victim_mfn=0x" + Integer.toHexString(victimMfn))
                     .build());
-            assertTrue(h.awaitShutdown(120, TimeUnit.SECONDS), "hostile never finished");
-            String out = h.consoleOutput();
-            assertEquals(ShutdownReason.POWEROFF, h.shutdownReason().orElseThrow(),
-                    h.crashMessage().orElse("") + "\n" + out);
+            String out = awaitPoweroff(h, 120);
             assertTrue(out.contains("RESULT: PASS"), out);
             assertArrayEquals(before, frame(vmm, victimMfn), "the victim's frame changed");
             assertEquals(0, vmm.internalErrors());
@@ -199,12 +190,18 @@ class IsolationTest {
 
     static String run(Vmm vmm, String name, String cmdline) throws Exception {
         Domain d = vmm.create(DomainConfig.builder(name).kernel(hostile()).memoryMiB(8).cmdline(cmdline).build());
-        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), name + " never finished");
+        String out = awaitPoweroff(d, 60);
+        assertTrue(out.contains("RESULT: PASS"), out);
+        vmm.destroy(d.id());
+        return out;
+    }
+
+    /** Waits for {@code d}'s end (at most {@code seconds}): a clean poweroff, or the crash and output say why not. Its output. */
+    static String awaitPoweroff(Domain d, int seconds) throws InterruptedException {
+        assertTrue(d.awaitShutdown(seconds, TimeUnit.SECONDS), d.name() + " never finished");
         String out = d.consoleOutput();
         assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(),
                 d.crashMessage().orElse("") + "\n" + out);
-        assertTrue(out.contains("RESULT: PASS"), out);
-        vmm.destroy(d.id());
         return out;
     }
 }
