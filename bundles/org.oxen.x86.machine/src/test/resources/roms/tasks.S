@@ -15,21 +15,7 @@
 
     .code16
 main16:
-    movw $gdt_tpl, %si
-    movw $GDT, %di
-    movw $(gdt_end - gdt_tpl), %cx
-    rep movsb %cs:(%si), %es:(%di)
-    lgdtl %cs:gdt_ptr
-    lidtl %cs:idt_ptr
-    movl %cr0, %eax
-    orb $1, %al
-    movl %eax, %cr0
-    ljmpl $0x08, $(pm32 + ROM)
-
-gdt_ptr: .word gdt_end - gdt_tpl - 1
-    .long GDT
-idt_ptr: .word 0x7ff
-    .long IDT
+    ENTER_PM32
 gdt_tpl:
     .quad 0
     .quad 0x00cf9a000000ffff            /* 0x08 code */
@@ -85,13 +71,7 @@ gdt_end:
     .endm
 
 pm32:
-    movw $0x10, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movw %ax, %fs
-    movw %ax, %gs
-    movl $0x9000, %esp
+    FLAT_DATA32
     movl $IDT, %edi                     /* vector 13: a task gate to task D */
     movl $0x00300000, 13 * 8(%edi)
     movl $0x00008500, 13 * 8 + 4(%edi)

@@ -27,21 +27,7 @@
 
     .code16
 main16:
-    movw $gdt_tpl, %si
-    movw $GDT, %di
-    movw $(gdt_end - gdt_tpl), %cx
-    rep movsb %cs:(%si), %es:(%di)
-    lgdtl %cs:gdt_ptr
-    lidtl %cs:idt_ptr
-    movl %cr0, %eax
-    orb $1, %al
-    movl %eax, %cr0
-    ljmpl $0x08, $(pm32 + ROM)
-
-gdt_ptr: .word gdt_end - gdt_tpl - 1
-    .long GDT
-idt_ptr: .word 0x7ff
-    .long IDT
+    ENTER_PM32
 gdt_tpl:
     .quad 0
     .quad 0x00cf9a000000ffff            /* 0x08 ring-0 code */
@@ -54,13 +40,7 @@ gdt_end:
 
     .code32
 pm32:
-    movw $0x10, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movw %ax, %fs
-    movw %ax, %gs
-    movl $0x9000, %esp
+    FLAT_DATA32
     /* IDT: exceptions 0-31, 0x30/0x31 DPL 3, 0x32 DPL 0 */
     xorl %ecx, %ecx
 1:  movl isr_table + ROM(,%ecx,4), %eax
@@ -132,21 +112,7 @@ enter_v86:
     movl $0xaaaa0000, %eax
     iret
 
-/* gate ECX -> handler EAX (selector 0x08), access byte DL */
-set_gate:
-    pushal
-    leal IDT(,%ecx,8), %edi
-    movl %eax, %ebx
-    andl $0xffff, %ebx
-    orl $0x00080000, %ebx
-    movl %ebx, (%edi)
-    andl $0xffff0000, %eax
-    movzbl %dl, %edx
-    shll $8, %edx
-    orl %edx, %eax
-    movl %eax, 4(%edi)
-    popal
-    ret
+    SET_GATE
 
 /* zeroes the TSS at EDI and its bitmap, SS0:ESP0 = 0x10:EAX, bitmap traps port 0x300 */
 init_tss:
@@ -165,19 +131,7 @@ init_tss:
     ret
 
 /* ---- the monitor's interrupt entry ---- */
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,48,49,50
-isr\v:
-    .if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17)
-    .else
-    pushl $0
-    .endif
-    pushl $\v
-    jmp isr_common
-    .endr
-isr_table:
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .long isr\v + ROM
-    .endr
+    ISR_STUBS 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,48,49,50
 
     /* after PUSHAD: vector 32, error 36, EIP 40, CS 44, EFLAGS 48, ESP 52, SS 56, ES 60, DS 64, FS 68, GS 72 */
     .set F_VEC, 32
