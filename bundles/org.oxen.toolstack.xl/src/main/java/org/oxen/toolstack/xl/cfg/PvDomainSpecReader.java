@@ -29,7 +29,7 @@ public final class PvDomainSpecReader {
 
     /**
      * xl.cfg keys oxen does not serve yet and without which the domain would not be what the
-     * user asked for (its disks, its passed-through hardware, its boot path): refused by name.
+     * user asked for (its passed-through hardware, its boot path): refused by name.
      * Every other key oxen does not use is warned about and ignored, as xl ignores keys it does
      * not use.
      */
