@@ -187,11 +187,9 @@ class DomainDebugTest {
         return "0x" + Integer.toHexString(v);
     }
 
-    /** An address the kernel printed: "NAME at 0x...". */
-    private static int printed(DomainImpl d, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(name + " at 0x([0-9a-f]+)").matcher(d.consoleOutput());
-        assertTrue(m.find(), d.consoleOutput());
-        return (int) Long.parseLong(m.group(1), 16);
+    /** An address the kernel printed: "NAME at 0x..." (HvmDebugTest's, which waits for the whole number). */
+    private static int printed(DomainImpl d, String name) throws InterruptedException {
+        return HvmDebugTest.printed(d, name);
     }
 
     private String gdb(Path elf, int port, String... commands) throws IOException, InterruptedException {

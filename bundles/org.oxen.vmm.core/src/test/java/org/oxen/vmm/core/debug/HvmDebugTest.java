@@ -58,8 +58,12 @@ class HvmDebugTest {
                 .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "gdbtarget")).memoryMiB(16).build());
     }
 
-    private static int printed(DomainImpl d, String name) throws InterruptedException {
-        java.util.regex.Pattern p = java.util.regex.Pattern.compile(name + " at 0x([0-9a-f]+)");
+    /**
+     * An address the kernel printed ("NAME at 0x...," or ";"), waiting (30 s at most) until the mark after
+     * it has arrived: a serial console delivers a line byte by byte, so the digits may still be coming.
+     */
+    static int printed(DomainImpl d, String name) throws InterruptedException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(name + " at 0x([0-9a-f]+)[,;]");
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         java.util.regex.Matcher m = p.matcher(d.consoleOutput());
         while (!m.find()) {
