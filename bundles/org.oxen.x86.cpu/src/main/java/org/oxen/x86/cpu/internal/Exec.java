@@ -10,7 +10,7 @@ import org.oxen.x86.api.PhysicalMemory;
  * instruction forms ({@link Forms}: a group's form by its ModR/M reg field), then the form's
  * handler, with the form's operation and operand forms. The handlers of the data-movement and
  * arithmetic forms live here; control transfer, strings and the rest of the one-byte map in
- * {@link Exec1}; the 0F map and the one switch over all handlers in {@link Exec0F}; system
+ * {@link Exec1}; the 0F map and the dispatch over all handlers in {@link Exec0F}; system
  * instructions in {@link Sys}.
  *
  * <p>The ModR/M byte of a form that has one is read by the dispatcher (and passed as {@code m})
@@ -146,8 +146,8 @@ abstract class Exec extends Decode {
     }
 
     /**
-     * Runs form {@code f} (ModR/M {@code m} when the dispatcher read one): one switch over every
-     * handler, in {@link Exec0F} where all handlers are visible (one call level per instruction).
+     * Runs form {@code f} (ModR/M {@code m} when the dispatcher read one): by the form's dispatch
+     * group, then its handler, in {@link Exec0F} where all handlers are visible.
      */
     abstract void exec(int f, int m);
 

@@ -7,8 +7,8 @@ import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 
 /**
- * Handlers of the 0F map's forms ({@link Forms}), and the interpreter's one dispatch over every
- * form's handler ({@link #exec}). System instructions live in {@link Sys}.
+ * Handlers of the 0F map's forms ({@link Forms}), and the interpreter's dispatch over every
+ * form's handler ({@link #exec}: by dispatch group, then by handler). System instructions live in {@link Sys}.
  */
 abstract class Exec0F extends Exec1 {
 
@@ -16,9 +16,23 @@ abstract class Exec0F extends Exec1 {
         super(mem, io);
     }
 
-    /** Runs form {@code f}: the one dispatch of the interpreter, on the form's handler. */
+    /**
+     * Runs form {@code f}: the interpreter's dispatch, first by the form's group
+     * ({@link Forms#DISPATCH}), then by its handler in the group's method. Each group's switch is
+     * small enough for C2 to inline its hot handlers; one switch over every handler was not.
+     */
     @Override
     final void exec(int f, int m) {
+        switch (DISPATCH[f]) {
+            case D_ARITH: execArith(f, m); return;
+            case D_MOVE: execMove(f, m); return;
+            case D_STACK: execStack(f, m); return;
+            case D_BRANCH: execBranch(f, m); return;
+            default: execOther(f, m);
+        }
+    }
+
+    private void execArith(int f, int m) {
         switch (HANDLER[f]) {
             case H_ALU_EG: aluEG(f, m); return;
             case H_ALU_GE: aluGE(f, m); return;
@@ -27,22 +41,25 @@ abstract class Exec0F extends Exec1 {
             case H_INC_Z: incDecZ(false, ZREG[f]); return;
             case H_DEC_Z: incDecZ(true, ZREG[f]); return;
             case H_INCDEC_E: incDecE(f, m); return;
-            case H_PUSH_Z: if (op32) push32(r[ZREG[f]]); else push16(r[ZREG[f]]); return;
-            case H_POP_Z: popZ(ZREG[f]); return;
-            case H_PUSH_I: push(immediate(OP1[f])); return;
-            case H_PUSH_E: push(readE(m, osz())); return;
-            case H_POP_E: popE(m); return;
-            case H_PUSH_SEG: push(segSel[OPERATION[f]]); return;
-            case H_POP_SEG: popSeg(OPERATION[f]); return;
-            case H_PUSHA: pusha(); return;
-            case H_POPA: popa(); return;
-            case H_BOUND: bound(m); return;
-            case H_ARPL: arpl(m); return;
             case H_IMUL_GEI: imulGEI(f, m); return;
             case H_IMUL_GE: imulGE(m); return;
-            case H_XCHG_EG: xchgEG(f, m); return;
-            case H_XCHG_Z: xchgZ(ZREG[f]); return;
-            case H_NOP: case H_NOP_E: nopE(f, m); return;
+            case H_SHIFT: shiftE(f, m); return;
+            case H_NOT: case H_NEG: case H_MUL: case H_DIV: group3(f, m); return;
+            case H_CBW: if (op32) r[0] = (short) r[0]; else setReg16(0, (byte) r[0]); return;
+            case H_CWD: if (op32) r[2] = r[0] >> 31; else setReg16(2, (short) r[0] >> 15); return;
+            case H_BT_EG: bitOp(OPERATION[f], false, m); return;
+            case H_BT_EI: bitOp(OPERATION[f], true, m); return;
+            case H_SHD: shd(f, m); return;
+            case H_CMPXCHG: cmpxchg(size1(f), m); return;
+            case H_BSF: bsfBsr(true, m); return;
+            case H_BSR: bsfBsr(false, m); return;
+            case H_XADD: xadd(size1(f), m); return;
+            default: throw noHandler(f);
+        }
+    }
+
+    private void execMove(int f, int m) {
+        switch (HANDLER[f]) {
             case H_MOV_EG: movEG(f, m); return;
             case H_MOV_GE: { int sz = size1(f); setRegSz((m >>> 3) & 7, sz, readE(m, sz)); return; }
             case H_MOV_ES: movES(m); return;
@@ -54,43 +71,27 @@ abstract class Exec0F extends Exec1 {
             case H_CMOV: cmov(f, m); return;
             case H_SETCC: { int v = cond(OPERATION[f]) ? 1 : 0; if (m >= 0xC0) setReg8(m & 7, v); else wr8(eaSeg(m), eaOff, v); return; }
             case H_MOVX: movx(f, m); return;
-        
-            case H_ESC0F: exec0F(fetch8()); return;
-            case H_PREFIX: case H_UD: throw ud();
-            case H_STRING: string(OPERATION[f], stringSize(f)); return;
-            case H_JCC: {
-                int rel = OP1[f] == Jb ? (byte) fetch8() : op32 ? fetch32() : (short) fetch16();
-                if (cond(OPERATION[f])) jumpRel(rel);
-                return;
-            }
-            case H_DAA: daa(); return;
-            case H_DAS: das(); return;
-            case H_AAA: aaa(false); return;
-            case H_AAS: aaa(true); return;
-            case H_CBW: if (op32) r[0] = (short) r[0]; else setReg16(0, (byte) r[0]); return;
-            case H_CWD: if (op32) r[2] = r[0] >> 31; else setReg16(2, (short) r[0] >> 15); return;
-            case H_CALL_AP: case H_JMP_AP: {
-                int off = op32 ? fetch32() : fetch16();
-                int sel = fetch16();
-                farJump(sel, off, HANDLER[f] == H_CALL_AP, eip);
-                return;
-            }
-            case H_FWAIT: fwait(); return;
+            case H_XCHG_EG: xchgEG(f, m); return;
+            case H_XCHG_Z: xchgZ(ZREG[f]); return;
+            case H_NOP: case H_NOP_E: nopE(f, m); return;
+            case H_BSWAP: r[ZREG[f]] = Integer.reverseBytes(r[ZREG[f]]); return;
+            default: throw noHandler(f);
+        }
+    }
+
+    private void execStack(int f, int m) {
+        switch (HANDLER[f]) {
+            case H_PUSH_Z: if (op32) push32(r[ZREG[f]]); else push16(r[ZREG[f]]); return;
+            case H_POP_Z: popZ(ZREG[f]); return;
+            case H_PUSH_I: push(immediate(OP1[f])); return;
+            case H_PUSH_E: push(readE(m, osz())); return;
+            case H_POP_E: popE(m); return;
+            case H_PUSH_SEG: push(segSel[OPERATION[f]]); return;
+            case H_POP_SEG: popSeg(OPERATION[f]); return;
+            case H_PUSHA: pusha(); return;
+            case H_POPA: popa(); return;
             case H_PUSHF: pushf(); return;
             case H_POPF: popf(); return;
-            case H_SAHF: setArith(SF | ZF | AF | PF | CF, (r[0] >>> 8) & 0xD5); return;
-            case H_LAHF: setReg8(4, flags() & 0xD7 | 2); return;
-            case H_SHIFT: shiftE(f, m); return;
-            case H_RET: {
-                int imm = OP1[f] == Iw ? fetch16() : 0;
-                int t = peek(0, op32);
-                if (!op32) t &= 0xFFFF;
-                checkEip(t);
-                addSp((op32 ? 4 : 2) + imm);
-                eip = t;
-                return;
-            }
-            case H_LOAD_FAR: loadFar(OPERATION[f], m); return;
             case H_ENTER: enter(); return;
             case H_LEAVE: {
                 int bp = stack32 ? r[5] : r[5] & 0xFFFF;
@@ -99,27 +100,15 @@ abstract class Exec0F extends Exec1 {
                 setRegSz(5, osz(), v);
                 return;
             }
-            case H_RETF: farRet(OP1[f] == Iw ? fetch16() : 0); return;
-            case H_INT3: softInt(3, true); return;
-            case H_INT: softInt(fetch8(), false); return;
-            case H_INTO: if (ofSet()) softInt(4, true); return;
-            case H_IRET: iret(); nmiBlocked = false; breakBatch = true; return;
-            case H_AAM: aam(fetch8()); return;
-            case H_AAD: aad(fetch8()); return;
-            case H_SALC: setReg8(0, cfSet() ? 0xFF : 0); return;
-            case H_XLAT: setReg8(0, rd8(dataSeg(), (addr32 ? r[3] : r[3] & 0xFFFF) + (r[0] & 0xFF) & (addr32 ? -1 : 0xFFFF))); return;
-            case H_X87: x87(0xD8 + OPERATION[f]); return;
-            case H_LOOP: loop(OPERATION[f]); return;
-            case H_IN: {
-                int sz = size1(f);
-                int port = OP2[f] == DX ? r[2] : fetch8();
-                setRegSz(0, sz, ioIn(port, sz));
-                return;
-            }
-            case H_OUT: {
-                int sz = size2(f);
-                int port = OP1[f] == DX ? r[2] : fetch8();
-                ioOut(port, sz, r[0]);
+            default: throw noHandler(f);
+        }
+    }
+
+    private void execBranch(int f, int m) {
+        switch (HANDLER[f]) {
+            case H_JCC: {
+                int rel = OP1[f] == Jb ? (byte) fetch8() : op32 ? fetch32() : (short) fetch16();
+                if (cond(OPERATION[f])) jumpRel(rel);
                 return;
             }
             case H_CALL_J: {
@@ -132,6 +121,71 @@ abstract class Exec0F extends Exec1 {
                 return;
             }
             case H_JMP_J: jumpRel(OP1[f] == Jb ? (byte) fetch8() : op32 ? fetch32() : (short) fetch16()); return;
+            case H_RET: {
+                int imm = OP1[f] == Iw ? fetch16() : 0;
+                int t = peek(0, op32);
+                if (!op32) t &= 0xFFFF;
+                checkEip(t);
+                addSp((op32 ? 4 : 2) + imm);
+                eip = t;
+                return;
+            }
+            case H_CALL_E: case H_JMP_E: {
+                int t = readE(m, osz());
+                checkEip(t);
+                if (HANDLER[f] == H_CALL_E) push(eip);
+                eip = t;
+                return;
+            }
+            case H_LOOP: loop(OPERATION[f]); return;
+            default: throw noHandler(f);
+        }
+    }
+
+    /** The forms a program runs rarely: prefixes and 0F escape, BCD, far transfers, I/O, flags, system. */
+    private void execOther(int f, int m) {
+        switch (HANDLER[f]) {
+            case H_ESC0F: exec0F(fetch8()); return;
+            case H_PREFIX: case H_UD: throw ud();
+            case H_STRING: string(OPERATION[f], stringSize(f)); return;
+            case H_BOUND: bound(m); return;
+            case H_ARPL: arpl(m); return;
+            case H_DAA: daa(); return;
+            case H_DAS: das(); return;
+            case H_AAA: aaa(false); return;
+            case H_AAS: aaa(true); return;
+            case H_CALL_AP: case H_JMP_AP: {
+                int off = op32 ? fetch32() : fetch16();
+                int sel = fetch16();
+                farJump(sel, off, HANDLER[f] == H_CALL_AP, eip);
+                return;
+            }
+            case H_FWAIT: fwait(); return;
+            case H_SAHF: setArith(SF | ZF | AF | PF | CF, (r[0] >>> 8) & 0xD5); return;
+            case H_LAHF: setReg8(4, flags() & 0xD7 | 2); return;
+            case H_LOAD_FAR: loadFar(OPERATION[f], m); return;
+            case H_RETF: farRet(OP1[f] == Iw ? fetch16() : 0); return;
+            case H_INT3: softInt(3, true); return;
+            case H_INT: softInt(fetch8(), false); return;
+            case H_INTO: if (ofSet()) softInt(4, true); return;
+            case H_IRET: iret(); nmiBlocked = false; breakBatch = true; return;
+            case H_AAM: aam(fetch8()); return;
+            case H_AAD: aad(fetch8()); return;
+            case H_SALC: setReg8(0, cfSet() ? 0xFF : 0); return;
+            case H_XLAT: setReg8(0, rd8(dataSeg(), (addr32 ? r[3] : r[3] & 0xFFFF) + (r[0] & 0xFF) & (addr32 ? -1 : 0xFFFF))); return;
+            case H_X87: x87(0xD8 + OPERATION[f]); return;
+            case H_IN: {
+                int sz = size1(f);
+                int port = OP2[f] == DX ? r[2] : fetch8();
+                setRegSz(0, sz, ioIn(port, sz));
+                return;
+            }
+            case H_OUT: {
+                int sz = size2(f);
+                int port = OP1[f] == DX ? r[2] : fetch8();
+                ioOut(port, sz, r[0]);
+                return;
+            }
             case H_INT1: softInt(1, true); return;
             case H_HLT: hlt(); return;
             case H_CMC: flags(); eflags ^= CF; return;
@@ -141,14 +195,6 @@ abstract class Exec0F extends Exec1 {
             case H_STI: sti(); return;
             case H_CLD: eflags &= ~DF; return;
             case H_STD: eflags |= DF; return;
-            case H_NOT: case H_NEG: case H_MUL: case H_DIV: group3(f, m); return;
-            case H_CALL_E: case H_JMP_E: {
-                int t = readE(m, osz());
-                checkEip(t);
-                if (HANDLER[f] == H_CALL_E) push(eip);
-                eip = t;
-                return;
-            }
             case H_CALLF_M: case H_JMPF_M: {
                 if (m >= 0xC0) throw ud();
                 int s = eaSeg(m);
@@ -157,7 +203,6 @@ abstract class Exec0F extends Exec1 {
                 farJump(sel, off, HANDLER[f] == H_CALLF_M, eip);
                 return;
             }
-        
             case H_GRP6: group6(); return;
             case H_GRP7: group7(); return;
             case H_LAR: larLsl(true); return;
@@ -171,18 +216,15 @@ abstract class Exec0F extends Exec1 {
             case H_SYSENTER: sysenter(); return;
             case H_SYSEXIT: sysexit(); return;
             case H_CPUID: cpuid(); return;
-            case H_BT_EG: bitOp(OPERATION[f], false, m); return;
-            case H_BT_EI: bitOp(OPERATION[f], true, m); return;
-            case H_SHD: shd(f, m); return;
             case H_GRP15: group15(); return;
-            case H_CMPXCHG: cmpxchg(size1(f), m); return;
-            case H_BSF: bsfBsr(true, m); return;
-            case H_BSR: bsfBsr(false, m); return;
-            case H_XADD: xadd(size1(f), m); return;
             case H_CMPXCHG8B: cmpxchg8b(m); return;
-            case H_BSWAP: r[ZREG[f]] = Integer.reverseBytes(r[ZREG[f]]); return;
-            default: throw new IllegalStateException("form " + f + " (" + NAME[f] + ") has no handler " + HANDLER[f]);
-                }
+            default: throw noHandler(f);
+        }
+    }
+
+    private static IllegalStateException noHandler(int f) {
+        return new IllegalStateException("form " + f + " (" + NAME[f] + ") has no handler " + HANDLER[f]
+                + " in its dispatch group " + DISPATCH[f]);
     }
 
     /** SHLD (operation 0) / SHRD (1) Ev,Gv,Ib / Ev,Gv,CL. */

@@ -113,6 +113,36 @@ final class Forms {
             H_GRP15 = 106, H_CMPXCHG = 107, H_MOVX = 108, H_BSF = 109, H_BSR = 110, H_XADD = 111,
             H_CMPXCHG8B = 112, H_BSWAP = 113;
 
+    /**
+     * The interpreter's dispatch groups: its first switch picks a group ({@link #DISPATCH}), a
+     * second one in the group's method picks the handler. Each group's method stays small enough
+     * for C2 to compile its hot handlers into it (one switch over every handler exceeded the
+     * JIT's inlining budget, DesiredMethodLimit, before it reached the hottest cases).
+     */
+    static final int D_ARITH = 0, D_MOVE = 1, D_STACK = 2, D_BRANCH = 3, D_OTHER = 4;
+
+    /** The dispatch group of handler {@code h}. */
+    static int dispatchGroup(int h) {
+        switch (h) {
+            case H_ALU_EG: case H_ALU_GE: case H_ALU_AI: case H_ALU_EI: case H_INC_Z: case H_DEC_Z:
+            case H_INCDEC_E: case H_IMUL_GEI: case H_IMUL_GE: case H_SHIFT: case H_NOT: case H_NEG:
+            case H_MUL: case H_DIV: case H_CBW: case H_CWD: case H_BT_EG: case H_BT_EI: case H_SHD:
+            case H_CMPXCHG: case H_BSF: case H_BSR: case H_XADD:
+                return D_ARITH;
+            case H_MOV_EG: case H_MOV_GE: case H_MOV_ES: case H_LEA: case H_MOV_SE: case H_MOV_AO:
+            case H_MOV_OA: case H_MOV_ZI: case H_MOV_EI: case H_CMOV: case H_SETCC: case H_MOVX:
+            case H_XCHG_EG: case H_XCHG_Z: case H_NOP: case H_NOP_E: case H_BSWAP:
+                return D_MOVE;
+            case H_PUSH_Z: case H_POP_Z: case H_PUSH_I: case H_PUSH_E: case H_POP_E: case H_PUSH_SEG:
+            case H_POP_SEG: case H_PUSHA: case H_POPA: case H_PUSHF: case H_POPF: case H_ENTER: case H_LEAVE:
+                return D_STACK;
+            case H_JCC: case H_CALL_J: case H_JMP_J: case H_RET: case H_CALL_E: case H_JMP_E: case H_LOOP:
+                return D_BRANCH;
+            default:
+                return D_OTHER;
+        }
+    }
+
     // ALU operations (Alu.alu's numbering; +8: the result is not stored, CMP and TEST)
     static final int ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6,
             ALU_CMP = 15, ALU_TEST = 12;
@@ -124,6 +154,8 @@ final class Forms {
     static final String[] NAME = new String[MAX_FORMS];
     /** Interpreter handler ({@code H_*}). */
     static final int[] HANDLER = new int[MAX_FORMS];
+    /** The interpreter's dispatch group of the form's handler ({@link #dispatchGroup}). */
+    static final byte[] DISPATCH = new byte[MAX_FORMS];
     /** The operation the handler performs: ALU op, shift kind, condition code, segment, string op. */
     static final int[] OPERATION = new int[MAX_FORMS];
     /** Operands (operand-form codes), first to third. */
@@ -272,6 +304,7 @@ final class Forms {
         int f = forms++;
         NAME[f] = name;
         HANDLER[f] = handler;
+        DISPATCH[f] = (byte) dispatchGroup(handler);
         OPERATION[f] = operation;
         OP1[f] = op1;
         OP2[f] = op2;
