@@ -247,6 +247,52 @@ class TranslatorTest {
         assertEquals(eax[0], eax[1]);
     }
 
+    /**
+     * The loop patches its own block through a second linear page mapped to the code's frame
+     * (paging on): the write tracking of code frames is by physical frame, so the alias's TLB
+     * entry, filled by the first round's store before the region existed, loses its write tag
+     * when the region is translated, and the store is seen by the next instruction.
+     */
+    @Test
+    void storeThroughAnAliasOfTheCodeFrameIsSeen() {
+        int pt = 0x100000, pd = 0x101000, alias = 0x200000;
+        String src = "xor eax, eax\n mov ecx, 100\n"
+                + "top: mov byte ptr [patch + 2 + " + (alias - KCODE) + "], cl\n patch: add eax, 0\n dec ecx\n jnz top\n hlt";
+        for (Mode mode : Mode.values()) {
+            TestMachine t = load(mode, src);
+            for (int i = 0; i < 1024; i++) t.ram.write32(pt + 4 * i, i << 12 | 3);
+            t.ram.write32(pt + 4 * (alias >>> 12), KCODE | 3); // alias -> the code's frame
+            t.ram.write32(pd, pt | 3);
+            t.cpu.setCr(3, pd);
+            t.cpu.setCr(0, t.cpu.cr(0) | 0x80000000);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            assertEquals(5050, t.reg(X86Cpu.EAX), mode.name());
+            if (mode == Mode.TRANSLATOR) assertTrue(stats(t)[2] > 0, "regions dropped");
+        }
+    }
+
+    /**
+     * Stores to data that shares the frame of a translated loop take the slow path but leave the
+     * region alive (its bytes compare equal): the loop's result is right and nothing is dropped.
+     */
+    @Test
+    void storesBesideTranslatedCodeKeepTheRegion() {
+        String src = "xor eax, eax\n mov ecx, 1000\n"
+                + "top: add eax, ecx\n mov dword ptr [slot], eax\n dec ecx\n jnz top\n mov ebx, dword ptr [slot]\n hlt\n"
+                + "slot: .long 0";
+        for (Mode mode : Mode.values()) {
+            TestMachine t = load(mode, src);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            assertEquals(500500, t.reg(X86Cpu.EAX), mode.name());
+            assertEquals(500500, t.reg(X86Cpu.EBX), mode.name());
+            if (mode == Mode.TRANSLATOR) {
+                long[] st = stats(t);
+                assertTrue(st[0] > 0, "regions compiled");
+                assertEquals(0, st[2], "regions dropped");
+            }
+        }
+    }
+
     /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */
     @Test
     void hostAndOtherCpuWritesReachTranslatedCode() {

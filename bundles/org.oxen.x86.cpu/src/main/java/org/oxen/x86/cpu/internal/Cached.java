@@ -68,6 +68,13 @@ abstract class Cached extends Events {
         shortestStraightRegion = options.shortestStraightRegion();
     }
 
+    @Override
+    final boolean codeFrame(long f) {
+        int i = 2 * (int) ((f * 0x9E3779B97F4A7C15L) >>> 56);
+        CodePage a = codePages[i], b = codePages[i + 1];
+        return a != null && a.frame == f && a.regionCount > 0 || b != null && b.frame == f && b.regionCount > 0;
+    }
+
     private CodePage lookupCode() {
         long f = fetchFrame;
         int i = 2 * (int) ((f * 0x9E3779B97F4A7C15L) >>> 56);
@@ -406,6 +413,7 @@ abstract class Cached extends Events {
         }
         if (rg == null) return -1;
         jitCompiled++;
+        if (cp.regionCount == 0) holdCodeFrameWrites(cp.frame);
         return -2 - cp.addRegion(rg);
     }
 

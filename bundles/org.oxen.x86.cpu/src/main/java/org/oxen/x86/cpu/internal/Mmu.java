@@ -38,6 +38,19 @@ abstract class Mmu extends CpuState {
     final int[] tPerm = new int[2 * TLB_SIZE];
     final byte[][] tArr = new byte[2 * TLB_SIZE][];
     final int[] tOff = new int[2 * TLB_SIZE];
+    /**
+     * The entry's write tag is held back because its frame holds translated code of this CPU
+     * ({@link #codeFrame}): stores take the slow path, which sets {@link #codeWritten}. The entry
+     * is otherwise writable (the walk and the memory's write check passed), so a store does not
+     * walk again.
+     */
+    final boolean[] tCodeW = new boolean[2 * TLB_SIZE];
+    /**
+     * Set by every store (and write probe) that reached a frame holding this CPU's translated
+     * code; translated code tests it after its stores and compares its bytes again only then.
+     * Cleared by the translated code that consumes it.
+     */
+    boolean codeWritten;
     /** 0 for supervisor, TLB_SIZE for user (CPL 3) accesses. */
     int tlbSet;
     /** An implicit access to a system structure (GDT, LDT, IDT, TSS): no data breakpoint. */
@@ -125,7 +138,11 @@ abstract class Mmu extends CpuState {
             int p = tPerm[i];
             if (acc == ACC_READ || (acc == ACC_EXEC && (p & P_EXEC) != 0)
                     || (acc == ACC_WRITE && (p & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
-                        && (tagW[i] == page || tArr[i] == null || !dataTagsAllowed(set)))) {
+                        && (tagW[i] == page || tCodeW[i] || tArr[i] == null || !dataTagsAllowed(set)))) {
+                if (acc == ACC_WRITE && tagW[i] != page && tArr[i] != null
+                        && (tCodeW[i] || codeFrame(tPhys[i] >>> 12))) {
+                    codeWritten = true; // (the second test: entries without data tags, e.g. breakpoints)
+                }
                 return i;
             }
             // a store to a RAM page whose write tag the memory held back (write watching, ROM):
@@ -238,10 +255,15 @@ abstract class Mmu extends CpuState {
             boolean data = dataTagsAllowed(set);
             tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
-            tagW[i] = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
-                    && direct.directArray(phys, true) == arr && direct.directWrite(phys, acc == ACC_WRITE) ? page : INVALID;
+            boolean writable = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
+                    && direct.directArray(phys, true) == arr && direct.directWrite(phys, acc == ACC_WRITE);
+            boolean code = writable && codeFrame(phys >>> 12);
+            tagW[i] = writable && !code ? page : INVALID;
+            tCodeW[i] = code;
+            if (code && acc == ACC_WRITE) codeWritten = true;
         } else {
             tagR[i] = tagW[i] = tagX[i] = INVALID;
+            tCodeW[i] = false;
         }
         return i;
     }
@@ -299,6 +321,23 @@ abstract class Mmu extends CpuState {
 
     /** Whether the TLB may fill the data (read/write) tags of {@code set}; see {@code Debug}. */
     abstract boolean dataTagsAllowed(int set);
+
+    /** Whether physical frame {@code frame} holds code this CPU translated (its stores must be seen). */
+    abstract boolean codeFrame(long frame);
+
+    /**
+     * Frame {@code frame} now holds translated code: every TLB entry that could store into it
+     * without the slow path loses its write tag (write tracking of code frames, as QEMU's
+     * TLB_NOTDIRTY).
+     */
+    final void holdCodeFrameWrites(long frame) {
+        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+            if (tagW[i] != INVALID && tPhys[i] >>> 12 == frame) {
+                tagW[i] = INVALID;
+                tCodeW[i] = true;
+            }
+        }
+    }
 
     /** Alignment and data-breakpoint check of a slow-path data access, after its translation. */
     abstract void memCheck(int lin, int n, int set, boolean write);

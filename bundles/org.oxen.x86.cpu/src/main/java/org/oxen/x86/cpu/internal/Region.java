@@ -11,9 +11,11 @@ package org.oxen.x86.cpu.internal;
  * number of instructions retired (never more than {@code budget}; 0 if it could not start) with
  * EIP, registers and flags written back. On a fault it writes back the state before the faulting
  * instruction, sets {@code startEip} and {@code jitPartial} and rethrows. A block compares its
- * bytes with memory the first time it runs in a call and after any store, and the rest of a block
- * is compared again right after each store: changed code ends the region there and sets
- * {@link #dead}.
+ * bytes with memory the first time it runs in a call and after a store into a frame holding this
+ * CPU's translated code, and the rest of a block is compared again right after such a store:
+ * changed code ends the region there and sets {@link #dead}. Frames holding translated code have
+ * no write tags in the CPU's TLB ({@code Mmu.holdCodeFrameWrites}), so every store into them
+ * takes the slow path, which sets {@code Mmu.codeWritten}; other stores cost no check.
  *
  * <p>Locking: none; a region belongs to one CPU (its {@link CodePage}) and runs on its thread.
  */

@@ -198,8 +198,9 @@ final class RegionCompiler extends RegionEmitter {
 
     /**
      * Block number {@code bi}. Its bytes are compared with memory the first time it runs in this
-     * call of the region and again after any store (bit {@code bi} of the local VER says it was
-     * compared since): this CPU's own stores are seen by the next instruction, other CPUs' and
+     * call of the region and again after a store into a frame holding translated code (bit
+     * {@code bi} of the local VER says it was compared since; such stores take the memory slow
+     * path, which sets {@code codeWritten}): this CPU's own stores are seen by the next instruction, other CPUs' and
      * DMA writes at the latest when the region is entered again (every batch; x86 asks a CPU to
      * see cross-modified code only after a serializing event).
      */
@@ -238,10 +239,21 @@ final class RegionCompiler extends RegionEmitter {
             int opw = cp.rec[rb + CodePage.R_OP];
             int len = CodePage.length(opw);
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
-            if (stored) { // a store may have changed this block's rest or any other block
+            if (stored) {
+                // a store that reached a frame holding translated code (Mmu.codeWritten: such
+                // frames have no write tags, so the slow path sees it) may have changed this
+                // block's rest or any other block: compare the rest now, the others on entry
+                Label clean = new Label();
+                mv.visitVarInsn(ALOAD, C);
+                mv.visitFieldInsn(GETFIELD, CPU, "codeWritten", "Z");
+                mv.visitJumpInsn(IFEQ, clean);
+                mv.visitVarInsn(ALOAD, C);
+                mv.visitInsn(ICONST_0);
+                mv.visitFieldInsn(PUTFIELD, CPU, "codeWritten", "Z");
                 mv.visitInsn(LCONST_0);
                 mv.visitVarInsn(LSTORE, VER);
                 if (i + 1 < b.n) check(k + len, b.end, i + 1, k + len);
+                mv.visitLabel(clean);
             }
         }
         if (!b.control) jumpTo(b.end, b.n, false, b.n - 1, b.at[b.n - 1]);
