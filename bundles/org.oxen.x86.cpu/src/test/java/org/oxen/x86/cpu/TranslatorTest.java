@@ -293,6 +293,37 @@ class TranslatorTest {
         }
     }
 
+    /**
+     * A CPU created after another translated the same code takes its compiled regions (the JVM
+     * holds one class per region); a third CPU whose loop differs in one immediate byte gets its
+     * own translation and computes its own result.
+     */
+    @Test
+    void identicalCodeSharesItsTranslationAndChangedCodeDoesNot() {
+        String loop = "xor eax, eax\n mov ecx, 200\n top: add eax, %d\n rol eax, 3\n xor eax, ecx\n dec ecx\n jnz top\n hlt";
+        int[] expect = new int[2];
+        for (int v = 0; v < 2; v++) {
+            TestMachine t = load(Mode.INTERPRETER, String.format(loop, 0x11 + v));
+            assertEquals(RunResult.HALTED, t.run(100_000));
+            expect[v] = t.reg(X86Cpu.EAX);
+        }
+        assertTrue(expect[0] != expect[1]);
+        // the first translating CPU may find the region already shared by an earlier test's CPU
+        TestMachine first = load(Mode.TRANSLATOR, String.format(loop, 0x11));
+        assertEquals(RunResult.HALTED, first.run(100_000));
+        assertEquals(expect[0], first.reg(X86Cpu.EAX));
+        TestMachine second = load(Mode.TRANSLATOR, String.format(loop, 0x11));
+        assertEquals(RunResult.HALTED, second.run(100_000));
+        assertEquals(expect[0], second.reg(X86Cpu.EAX));
+        long[] st = stats(second);
+        assertTrue(st[0] > 0, "regions compiled");
+        assertEquals(st[0], ((Core) second.cpu).translationStatistics().shared(), "every region shared");
+        TestMachine changed = load(Mode.TRANSLATOR, String.format(loop, 0x12));
+        assertEquals(RunResult.HALTED, changed.run(100_000));
+        assertEquals(expect[1], changed.reg(X86Cpu.EAX), "the changed immediate ran");
+        assertTrue(stats(changed)[0] > ((Core) changed.cpu).translationStatistics().shared(), "a region of its own");
+    }
+
     /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */
     @Test
     void hostAndOtherCpuWritesReachTranslatedCode() {

@@ -55,8 +55,11 @@ abstract class Cached extends Events {
 
     /** Instructions a faulting region (chain) retired before the fault; read by execBlock's handler. */
     int jitPartial;
-    /** Translator statistics: regions compiled, translations that failed, regions dropped (code changed). */
-    long jitCompiled, jitFailed, jitDropped;
+    /**
+     * Translator statistics: regions compiled, translations that failed, regions dropped (code
+     * changed), regions whose class came from {@link SharedRegions}.
+     */
+    long jitCompiled, jitFailed, jitDropped, jitShared;
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
@@ -413,6 +416,7 @@ abstract class Cached extends Events {
         }
         if (rg == null) return -1;
         jitCompiled++;
+        if (rg.shared) jitShared++;
         if (cp.regionCount == 0) holdCodeFrameWrites(cp.frame);
         return -2 - cp.addRegion(rg);
     }

@@ -788,7 +788,7 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
-        return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped);
+        return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared);
     }
 
     /** The last translation failure (a translator defect), or null: for tests in this bundle. */

@@ -27,6 +27,9 @@ abstract class Region {
     /** The record index of the entry in its page (where the dispatcher links it). */
     int entryRecord;
 
+    /** Its class came from {@link SharedRegions} (translated before, by this or another CPU). */
+    boolean shared;
+
     /** Runs the region on {@code c}; returns the instructions retired. */
     abstract int run(Cached c, int budget);
 

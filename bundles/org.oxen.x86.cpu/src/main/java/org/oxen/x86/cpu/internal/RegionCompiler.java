@@ -77,8 +77,15 @@ final class RegionCompiler extends RegionEmitter {
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
             RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
+            SharedRegions.Key key = SharedRegions.key(plan, cp);
+            Class<?> shared = SharedRegions.get(key);
+            if (shared != null) return instantiate(shared, cp.at[entry], true);
             byte[] bytes = classBytes(plan, cp);
-            if (bytes != null) return define(bytes, cp.at[entry]);
+            if (bytes != null) {
+                Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
+                SharedRegions.put(key, cls);
+                return instantiate(cls, cp.at[entry], false);
+            }
         }
         return null;
     }
@@ -105,17 +112,17 @@ final class RegionCompiler extends RegionEmitter {
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
 
-    private static Region define(byte[] bytes, int entryRecord) throws ReflectiveOperationException {
-        MethodHandles.Lookup hl = LOOKUP.defineHiddenClass(bytes, true);
+    private static Region instantiate(Class<?> cls, int entryRecord, boolean shared) throws ReflectiveOperationException {
         Region rg;
         try {
-            rg = (Region) hl.findConstructor(hl.lookupClass(), MethodType.methodType(void.class)).invoke();
+            rg = (Region) LOOKUP.findConstructor(cls, MethodType.methodType(void.class)).invoke();
         } catch (ReflectiveOperationException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
         rg.entryRecord = entryRecord;
+        rg.shared = shared;
         return rg;
     }
 
