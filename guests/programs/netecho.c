@@ -8,7 +8,8 @@
  *   ping=PEER [pings=N] (10)  N pings one at a time (1 s each); every ping
  *                 must be answered
  *   udp=PEER [count=N] (0: until shutdown) [window=W] (16, at most 64)
- *                 [size=BYTES] (256, 4..1472) [lost_ms=M] (1000)
+ *                 [size=BYTES] (256, 4..1472, or ..8972 with scatter-gather:
+ *                 a jumbo frame over several slots) [lost_ms=M] (1000)
  *                 [maxlost=L] (0)  a steady UDP echo load to PEER's port 7:
  *                 datagrams carry a sequence number, W at most unanswered;
  *                 an echo settles its datagram, one unanswered after M ms is
@@ -18,6 +19,8 @@
  * serves linger_ms=M ms more (0) and ends (RESULT: PASS), or serves on with
  * stay=1. arp_s=S (10): how long the peer may take to answer ARP.
  * [report_ms=R] prints a progress line every R ms (udp and serve).
+ * sg=0 / csum=0 turn netfront's scatter-gather / checksum offload off (both on
+ * by default: Linux's netfront asks for them).
  * The last lines: the figures (sent, echoed, lost, duplicates, rate, round
  * trip) and netfront's counts (reconnects, frames sent again); a backend that
  * goes away meanwhile (a netback hot-swap) is reconnected to by netfront.
@@ -99,6 +102,9 @@ static void print_counts(void)
            "again; ip: %u arp answered, %u pings answered, %u udp echoed, %u bad checksums\n",
            nf.tx_packets, nf.rx_packets, nf.tx_errors, nf.rx_errors, nf.reconnects, nf.resent, ip.arp_answered,
            ip.pings_answered, ip.udp_echoed, ip.bad_checksums);
+    printf("netecho: offloads: sg %d, csum %d; %u frames sent over several slots, %u csum_blank; %u received over "
+           "several slots, %u csum_blank, %u data_validated\n", nf.sg, nf.csum, nf.tx_multislot, nf.tx_csum_blank,
+           nf.rx_multislot, nf.rx_csum_blank, nf.rx_data_validated);
 }
 
 static uint32_t arp_wait_s = 10;
@@ -155,7 +161,7 @@ static void report(const char *what)
 static int udp_load(uint32_t peer, const char *what, uint32_t count, uint32_t window, uint32_t size,
                     uint64_t lost_ns, uint64_t report_ns)
 {
-    static uint8_t payload[1472];
+    static uint8_t payload[NETFRONT_MAX_JUMBO];
     for (uint32_t i = 4; i < size; i++)
         payload[i] = (uint8_t)(i * 7);
     ip.udp = on_udp;
@@ -245,7 +251,8 @@ void guest_main(void)
     irq_disable();                      /* events arrive while waiting in cpu_idle */
     xs_init();
     shutdown_watch_init();
-    CHECK(netfront_init(&nf, node, netip_receive, &ip, 30 * SECOND) == 0, "no vif at %s", node);
+    unsigned features = (cmdline_u32("sg", 1) ? NETFRONT_F_SG : 0) | (cmdline_u32("csum", 1) ? NETFRONT_F_CSUM : 0);
+    CHECK(netfront_init_features(&nf, node, netip_receive, &ip, 30 * SECOND, features) == 0, "no vif at %s", node);
     netip_init(&ip, &nf, netip_parse(addr));
     ip.pong = on_pong;
     printf("netecho: %s is %s\n", node, addr);
@@ -263,7 +270,7 @@ void guest_main(void)
         uint32_t count = cmdline_u32("count", 0), window = cmdline_u32("window", 16), size = cmdline_u32("size", 256);
         uint32_t maxlost = cmdline_u32("maxlost", 0);
         CHECK(window >= 1 && window <= MAX_WINDOW, "window=%u: 1..%u", window, MAX_WINDOW);
-        CHECK(size >= 4 && size <= 1472, "size=%u: 4..1472", size);
+        CHECK(size >= 4 && size <= netip_max_udp(&ip), "size=%u: 4..%u", size, netip_max_udp(&ip));
         int reason = udp_load(p, peer, count, window, size, cmdline_u32("lost_ms", 1000) * MS, report_ns);
         CHECK(sent == echoed + lost, "%u sent, but %u echoed and %u lost", (uint32_t)sent, (uint32_t)echoed,
               (uint32_t)lost);

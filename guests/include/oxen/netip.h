@@ -7,8 +7,13 @@
  * (a small cache), answers ICMP echo requests, echoes UDP datagrams sent to
  * port 7 (RFC 862) and hands other UDP datagrams and ICMP echo replies to the
  * program's callbacks. It checks the IPv4 header checksum and the ICMP and
- * UDP checksums of what it receives (bad ones are counted and dropped) and
- * sends complete checksums. No fragments, no options (a header with options
+ * UDP checksums of what it receives (bad ones are counted and dropped) unless
+ * the backend vouched for them (NETRXF_data_validated, counted), and sends
+ * complete checksums, or, when the netfront negotiated checksum offload, UDP
+ * with only the pseudo-header sum for the backend to finish
+ * (NETTXF_csum_blank, as Linux's stack does for CHECKSUM_PARTIAL). Datagrams
+ * are as long as the netfront's frames allow (MTU 9000 with scatter-gather).
+ * No fragments, no options (a header with options
  * is accepted and skipped), no routing: every peer is on the link.
  * Addresses are in host byte order (10.0.0.2 is 0x0a000002).
  */
@@ -37,19 +42,22 @@ struct netip {
     void *arg;
     uint16_t ip_id;
     /* counts */
-    uint32_t arp_answered, pings_answered, udp_echoed, bad_checksums, dropped, send_failed;
+    uint32_t arp_answered, pings_answered, udp_echoed, bad_checksums, dropped, send_failed, validated;
 };
 
 /* Sets the layer up on nf (whose receive callback must be netip_receive with
  * ip as its data) for address addr. */
 void netip_init(struct netip *ip, struct netfront *nf, uint32_t addr);
 /* netfront's receive callback (data: the struct netip). */
-void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, void *data);
+void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, unsigned flags, void *data);
 
 /* dst's MAC from the cache: 0; otherwise an ARP request is sent and
  * -XEN_EAGAIN returned (poll, then again). */
 int netip_resolve(struct netip *ip, uint32_t dst, uint8_t mac[6]);
-/* One UDP datagram (at most 1472 bytes of data): 0, -XEN_EAGAIN (dst not
+/* The most data a UDP datagram carries on this netfront (1472, or 8972 with
+ * scatter-gather). */
+unsigned netip_max_udp(const struct netip *ip);
+/* One UDP datagram (at most netip_max_udp bytes of data): 0, -XEN_EAGAIN (dst not
  * resolved yet, or no tx buffer free), -XEN_EINVAL (too long). */
 int netip_send_udp(struct netip *ip, uint32_t dst, uint16_t sport, uint16_t dport, const void *data, unsigned len);
 /* One ICMP echo request with len bytes of data: as netip_send_udp. */

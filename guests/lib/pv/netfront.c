@@ -6,16 +6,23 @@
  * grant the rx buffers and post them all, allocate one unbound port for the
  * backend (both rings share it), and write tx-ring-ref, rx-ring-ref,
  * event-channel, request-rx-copy=1 with the state in one transaction (plus
- * what Linux's talk_to_netback says about itself: feature-rx-notify=1 and
- * feature-no-csum-offload=1), then wait for the backend's Connected. The
- * backend's feature-rx-copy is required, as Linux's netfront requires it.
+ * what Linux's talk_to_netback says about itself: feature-rx-notify=1,
+ * feature-sg=1 when scatter-gather is asked for and the backend offers it,
+ * and feature-no-csum-offload=1 when checksum offload is not asked for), then
+ * wait for the backend's Connected. The backend's feature-rx-copy is
+ * required, as Linux's netfront requires it.
  *
- * tx (network_tx_buf_gc, netfront_xmit): a frame is copied into a tx buffer (a
- * half page, so it never crosses a page), whose page is granted read-only for
- * the request; the response ends the grant and frees the buffer. rx
- * (netfront_rx): the response sits in the request's slot and carries its id;
- * status bytes at offset of the id's buffer go to the receive callback, and
- * the same buffer and grant are posted again.
+ * tx (network_tx_buf_gc, xennet_start_xmit): a frame is copied into tx
+ * buffers (half pages, so no slot crosses a page), one slot each, whose pages
+ * are granted read-only for the requests: the first slot's size is the whole
+ * frame, each slot but the last flagged NETTXF_more_data, the first carrying
+ * the checksum flags; each response ends its grant and frees its buffer. rx
+ * (xennet_get_responses): the response sits in the request's slot and carries
+ * its id; a frame is the status bytes at offset of each slot's buffer up to
+ * the one without NETRXF_more_data (a single slot is delivered in place,
+ * several are gathered into the device's reassembly buffer), the first slot's
+ * checksum flags going with it to the receive callback; a slot in error makes
+ * the frame an rx error; the same buffers and grants are posted again.
  *
  * Reconnection (what Linux's netfront does across a backend's Closing, with
  * the state sequence of the kit's blkfront): take what the old backend
@@ -42,13 +49,15 @@
 
 enum { TX_FREE, TX_QUEUED, TX_ON_RING };
 
-_Static_assert(NETFRONT_MAX_FRAME <= TX_BUF_SIZE, "a frame fits a tx buffer");
+_Static_assert(NETFRONT_MAX_FRAME <= TX_BUF_SIZE, "a standard frame fits a tx buffer");
+_Static_assert((NETFRONT_MAX_JUMBO + TX_BUF_SIZE - 1) / TX_BUF_SIZE <= 18, "a jumbo frame within XEN_NETIF_NR_SLOTS_MIN");
 _Static_assert(NETFRONT_RX_BUFS <= NET_RX_RING_SIZE && NETFRONT_TX_BUFS <= NET_TX_RING_SIZE, "ring sizes");
 
 static uint8_t tx_ring_pages[MAX_DEVICES][PAGE] ALIGNED(PAGE);
 static uint8_t rx_ring_pages[MAX_DEVICES][PAGE] ALIGNED(PAGE);
 static uint8_t rx_bufs[MAX_DEVICES][NETFRONT_RX_BUFS][PAGE] ALIGNED(PAGE);
 static uint8_t tx_bufs[MAX_DEVICES][NETFRONT_TX_BUFS][TX_BUF_SIZE] ALIGNED(PAGE);
+static uint8_t rx_frame[MAX_DEVICES][NETFRONT_MAX_JUMBO];   /* a frame over several rx slots */
 static struct netfront *owner[MAX_DEVICES];
 
 static uint64_t now(void) { return guest_time_ns(); }
@@ -99,9 +108,9 @@ static void tx_put(struct netfront *nf, unsigned id)
     struct netif_tx_request *q = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
     q->gref = g;
     q->offset = (uint16_t)((uint32_t)buf & (PAGE - 1));
-    q->flags = 0;                       /* checksums complete, one slot */
+    q->flags = nf->tx_flags[id];
     q->id = (uint16_t)id;
-    q->size = nf->tx_len[id];
+    q->size = nf->tx_size[id];
     nf->tx.req_prod_pvt++;
     nf->tx_state[id] = TX_ON_RING;
 }
@@ -144,6 +153,7 @@ static unsigned setup_rings(struct netfront *nf)
     struct netif_rx_sring *rs = (struct netif_rx_sring *)rx_ring_pages[nf->slot];
     memset(ts, 0, PAGE);
     memset(rs, 0, PAGE);
+    nf->rx_slots = 0;                   /* a frame the old backend left half-delivered is gone */
     SHARED_RING_INIT(ts);
     SHARED_RING_INIT(rs);
     FRONT_RING_INIT(&nf->tx, ts, PAGE);
@@ -194,7 +204,9 @@ static void publish(struct netfront *nf)
         CHECK_EQ(xenbus_printf(tx, d, "event-channel", "%u", nf->port), 0, "netfront: event-channel");
         CHECK_EQ(xenbus_printf(tx, d, "request-rx-copy", "1"), 0, "netfront: request-rx-copy");
         CHECK_EQ(xenbus_printf(tx, d, "feature-rx-notify", "1"), 0, "netfront: feature-rx-notify");
-        CHECK_EQ(xenbus_printf(tx, d, "feature-no-csum-offload", "1"), 0, "netfront: feature-no-csum-offload");
+        CHECK_EQ(xenbus_printf(tx, d, "feature-sg", "%u", nf->sg), 0, "netfront: feature-sg");
+        CHECK_EQ(xenbus_printf(tx, d, "feature-no-csum-offload", "%u", !nf->csum), 0,
+                 "netfront: feature-no-csum-offload");
         CHECK_EQ(xenbus_switch_state(tx, &nf->dev, XenbusStateConnected), 0, "netfront: state Connected");
         if (xs_transaction_end(tx, 1) == 0)
             return;
@@ -218,6 +230,12 @@ static int await_connected(struct netfront *nf, uint64_t limit)
 int netfront_init(struct netfront *nf, const char *node, netfront_receive_t receive, void *data,
                   uint64_t timeout_ns)
 {
+    return netfront_init_features(nf, node, receive, data, timeout_ns, NETFRONT_F_SG | NETFRONT_F_CSUM);
+}
+
+int netfront_init_features(struct netfront *nf, const char *node, netfront_receive_t receive, void *data,
+                           uint64_t timeout_ns, unsigned features)
+{
     uint64_t limit = now() + timeout_ns;
     memset(nf, 0, sizeof *nf);
     unsigned slot = 0;
@@ -229,6 +247,8 @@ int netfront_init(struct netfront *nf, const char *node, netfront_receive_t rece
     nf->slot = slot;
     nf->receive = receive;
     nf->data = data;
+    nf->features = features;
+    nf->max_frame = NETFRONT_MAX_FRAME;
     if (xenbus_device_init(&nf->dev, node, timeout_ns) != 0)
         return -1;
     char path[192], mac[32];
@@ -249,6 +269,11 @@ int netfront_init(struct netfront *nf, const char *node, netfront_receive_t rece
         printf("netfront: %s: the backend does not offer feature-rx-copy\n", nf->dev.backend);
         return -1;
     }
+    uint64_t sg = 0;
+    xenbus_read_u64(0, nf->dev.backend, "feature-sg", &sg); /* absent: 0 */
+    nf->sg = (features & NETFRONT_F_SG) && sg == 1;
+    nf->csum = (features & NETFRONT_F_CSUM) != 0;
+    nf->max_frame = nf->sg ? NETFRONT_MAX_JUMBO : NETFRONT_MAX_FRAME;
     owner[slot] = nf;
     nf->resumes = pv_resumes;
     setup_rings(nf);
@@ -257,8 +282,9 @@ int netfront_init(struct netfront *nf, const char *node, netfront_receive_t rece
         return -1;
     evtchn_send(nf->port);
     printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, tx-ring-ref %u, rx-ring-ref %u, event-channel %u, "
-           "%u rx buffers\n", node, nf->mac[0], nf->mac[1], nf->mac[2], nf->mac[3], nf->mac[4], nf->mac[5],
-           nf->tx_ring_ref, nf->rx_ring_ref, nf->port, NETFRONT_RX_BUFS);
+           "%u rx buffers, sg %d, csum offload %d, max frame %u\n", node, nf->mac[0], nf->mac[1], nf->mac[2],
+           nf->mac[3], nf->mac[4], nf->mac[5], nf->tx_ring_ref, nf->rx_ring_ref, nf->port, NETFRONT_RX_BUFS, nf->sg,
+           nf->csum, nf->max_frame);
     return 0;
 }
 
@@ -295,6 +321,42 @@ static unsigned tx_gc(struct netfront *nf)
     return n;
 }
 
+/* One rx slot's response: a frame whole, or a part of one (gathered until the
+ * slot without NETRXF_more_data). */
+static void rx_slot(struct netfront *nf, const struct netif_rx_response *r)
+{
+    int more = (r->flags & NETRXF_more_data) != 0;
+    if (nf->rx_slots++ == 0) {
+        nf->rx_flags = r->flags;
+        nf->rx_len = 0;
+        nf->rx_bad = 0;
+    }
+    /* no extras were asked for; a slot must lie in its page; only sg frontends get chains */
+    if (r->status <= 0 || (r->flags & NETRXF_extra_info) || (uint32_t)r->offset + (uint32_t)r->status > PAGE
+        || (more && !nf->sg) || nf->rx_len + (unsigned)r->status > NETFRONT_MAX_JUMBO) {
+        nf->rx_bad = 1;
+    } else if (nf->rx_slots > 1 || more) {
+        memcpy(rx_frame[nf->slot] + nf->rx_len, rx_bufs[nf->slot][r->id] + r->offset, (unsigned)r->status);
+    }
+    if (!nf->rx_bad)
+        nf->rx_len += (unsigned)r->status;
+    if (more)
+        return;
+    unsigned slots = nf->rx_slots, flags = nf->rx_flags & (NETRXF_csum_blank | NETRXF_data_validated);
+    nf->rx_slots = 0;
+    if (nf->rx_bad) {
+        nf->rx_errors++;
+        return;
+    }
+    nf->rx_packets++;
+    nf->rx_multislot += slots > 1;
+    nf->rx_csum_blank += (flags & NETRXF_csum_blank) != 0;
+    nf->rx_data_validated += (flags & NETRXF_data_validated) != 0;
+    if (nf->receive)
+        nf->receive(nf, slots > 1 ? rx_frame[nf->slot] : rx_bufs[nf->slot][r->id] + r->offset, nf->rx_len, flags,
+                    nf->data);
+}
+
 static unsigned rx_take(struct netfront *nf)
 {
     unsigned n = 0;
@@ -308,15 +370,7 @@ static unsigned rx_take(struct netfront *nf)
             struct netif_rx_response r = *(volatile struct netif_rx_response *)RING_GET_RESPONSE(&nf->rx, nf->rx.rsp_cons);
             nf->rx.rsp_cons++;
             CHECK(r.id < NETFRONT_RX_BUFS, "netfront: an rx response for id %u", (uint32_t)r.id);
-            /* no scatter-gather or extras were asked for; a frame must lie in its page */
-            if (r.status <= 0 || (r.flags & (NETRXF_more_data | NETRXF_extra_info))
-                || (uint32_t)r.offset + (uint32_t)r.status > PAGE) {
-                nf->rx_errors++;
-            } else {
-                nf->rx_packets++;
-                if (nf->receive)
-                    nf->receive(nf, rx_bufs[nf->slot][r.id] + r.offset, (unsigned)r.status, nf->data);
-            }
+            rx_slot(nf, &r);
             if (nf->connected)
                 rx_post(nf, r.id);
             n++;
@@ -465,36 +519,53 @@ unsigned netfront_poll(struct netfront *nf)
     return n;
 }
 
+static unsigned tx_free(struct netfront *nf)
+{
+    return NETFRONT_TX_BUFS - netfront_tx_inflight(nf);
+}
+
 int netfront_send(struct netfront *nf, const void *frame, unsigned len)
 {
-    if (len < 14 || len > NETFRONT_MAX_FRAME)
+    return netfront_send_flags(nf, frame, len, 0);
+}
+
+int netfront_send_flags(struct netfront *nf, const void *frame, unsigned len, unsigned flags)
+{
+    if (len < 14 || len > nf->max_frame || (flags & ~(NETTXF_csum_blank | NETTXF_data_validated))
+        || ((flags & NETTXF_csum_blank) && !nf->csum))
         return -XEN_EINVAL;
     if (nf->gone)
         return -XEN_ENODEV;
     if (nf->resumes != pv_resumes)
         recover(nf);
-    unsigned id = 0;
-    while (id < NETFRONT_TX_BUFS && nf->tx_state[id] != TX_FREE)
-        id++;
-    if (id == NETFRONT_TX_BUFS && nf->connected) {
+    unsigned slots = (len + TX_BUF_SIZE - 1) / TX_BUF_SIZE;
+    if (tx_free(nf) < slots && nf->connected)
         tx_gc(nf);
-        for (id = 0; id < NETFRONT_TX_BUFS && nf->tx_state[id] != TX_FREE; id++)
-            ;
-    }
-    if (id == NETFRONT_TX_BUFS) {
+    if (tx_free(nf) < slots) {
         nf->tx_full++;
         return -XEN_EAGAIN;
     }
-    memcpy(tx_bufs[nf->slot][id], frame, len);
-    nf->tx_len[id] = (uint16_t)len;
-    nf->tx_seq[id] = nf->next_seq++;
-    nf->tx_packets++;
-    if (!nf->connected) {
-        nf->tx_state[id] = TX_QUEUED;  /* the new rings take it */
-        return 0;
+    const uint8_t *p = frame;
+    unsigned id = 0;
+    for (unsigned s = 0, done = 0; s < slots; s++) {
+        while (nf->tx_state[id] != TX_FREE)
+            id++;
+        unsigned chunk = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
+        memcpy(tx_bufs[nf->slot][id], p + done, chunk);
+        nf->tx_size[id] = (uint16_t)(s == 0 ? len : chunk);
+        nf->tx_flags[id] = (uint16_t)((s == 0 ? flags : 0) | (s + 1 < slots ? NETTXF_more_data : 0));
+        nf->tx_seq[id] = nf->next_seq++;   /* a frame's slots in order, for resending */
+        done += chunk;
+        if (!nf->connected)
+            nf->tx_state[id] = TX_QUEUED;  /* the new rings take it */
+        else
+            tx_put(nf, id);
     }
-    tx_put(nf, id);
-    push_tx(nf);
+    nf->tx_packets++;
+    nf->tx_multislot += slots > 1;
+    nf->tx_csum_blank += (flags & NETTXF_csum_blank) != 0;
+    if (nf->connected)
+        push_tx(nf);
     return 0;
 }
 

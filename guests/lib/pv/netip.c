@@ -13,10 +13,9 @@
 #define IP_HLEN 20
 #define PROTO_ICMP 1
 #define PROTO_UDP 17
-#define MAX_UDP_DATA (1500 - IP_HLEN - 8)
 
 static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static uint8_t out[NETFRONT_MAX_FRAME];
+static uint8_t out[NETFRONT_MAX_JUMBO];
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
@@ -90,6 +89,19 @@ static void arp_learn(struct netip *ip, uint32_t addr, const uint8_t *mac)
     memcpy(ip->arp[i].mac, mac, 6);
 }
 
+unsigned netip_max_udp(const struct netip *ip)
+{
+    return ip->nf->max_frame - ETH_HLEN - IP_HLEN - 8;
+}
+
+static int transmit_flags(struct netip *ip, unsigned len, unsigned flags)
+{
+    int rc = netfront_send_flags(ip->nf, out, len, flags);
+    if (rc)
+        ip->send_failed++;
+    return rc;
+}
+
 static int transmit(struct netip *ip, unsigned len)
 {
     int rc = netfront_send(ip->nf, out, len);
@@ -160,6 +172,12 @@ static int udp_out(struct netip *ip, const uint8_t *dmac, uint32_t dst, uint16_t
     put16(u + 4, (uint16_t)(8 + len));
     put16(u + 6, 0);
     memcpy(u + 8, data, len);
+    if (ip->nf->csum) {
+        /* CHECKSUM_PARTIAL: the pseudo-header sum, folded, for the backend to finish */
+        uint16_t partial = (uint16_t)~csum_fold(csum_add(PROTO_UDP + 8 + len, out + ETH_HLEN + 12, 8));
+        put16(u + 6, partial);
+        return transmit_flags(ip, ETH_HLEN + IP_HLEN + 8 + len, NETTXF_csum_blank | NETTXF_data_validated);
+    }
     uint16_t c = csum_fold(udp_sum(out + ETH_HLEN + 12, u, 8 + len));
     put16(u + 6, c ? c : 0xffff);
     return transmit(ip, ETH_HLEN + IP_HLEN + 8 + len);
@@ -168,7 +186,7 @@ static int udp_out(struct netip *ip, const uint8_t *dmac, uint32_t dst, uint16_t
 int netip_send_udp(struct netip *ip, uint32_t dst, uint16_t sport, uint16_t dport, const void *data, unsigned len)
 {
     uint8_t mac[6];
-    if (len > MAX_UDP_DATA)
+    if (len > netip_max_udp(ip))
         return -XEN_EINVAL;
     int rc = netip_resolve(ip, dst, mac);
     return rc ? rc : udp_out(ip, mac, dst, sport, dport, data, len);
@@ -192,7 +210,7 @@ static int icmp_out(struct netip *ip, const uint8_t *dmac, uint32_t dst, uint8_t
 int netip_send_ping(struct netip *ip, uint32_t dst, uint16_t id, uint16_t seq, const void *data, unsigned len)
 {
     uint8_t mac[6];
-    if (len > MAX_UDP_DATA + 8)
+    if (len > netip_max_udp(ip) + 8)
         return -XEN_EINVAL;
     int rc = netip_resolve(ip, dst, mac);
     return rc ? rc : icmp_out(ip, mac, dst, 8, id, seq, data, len);
@@ -212,7 +230,7 @@ static void arp_in(struct netip *ip, const uint8_t *f, unsigned len)
     }
 }
 
-static void ipv4_in(struct netip *ip, const uint8_t *f, unsigned len)
+static void ipv4_in(struct netip *ip, const uint8_t *f, unsigned len, int validated)
 {
     const uint8_t *h = f + ETH_HLEN;
     if (len < ETH_HLEN + IP_HLEN || (h[0] >> 4) != 4)
@@ -230,7 +248,7 @@ static void ipv4_in(struct netip *ip, const uint8_t *f, unsigned len)
     const uint8_t *l4 = h + ihl;
     unsigned l4len = total - ihl;
     if (h[9] == PROTO_ICMP && l4len >= 8) {
-        if (csum_fold(csum_add(0, l4, l4len)) != 0) {
+        if (!validated && csum_fold(csum_add(0, l4, l4len)) != 0) {
             ip->bad_checksums++;
             return;
         }
@@ -242,7 +260,8 @@ static void ipv4_in(struct netip *ip, const uint8_t *f, unsigned len)
         }
     } else if (h[9] == PROTO_UDP && l4len >= 8) {
         unsigned ulen = get16(l4 + 4);
-        if (ulen < 8 || ulen > l4len || (get16(l4 + 6) != 0 && csum_fold(udp_sum(h + 12, l4, ulen)) != 0)) {
+        if (ulen < 8 || ulen > l4len
+            || (!validated && get16(l4 + 6) != 0 && csum_fold(udp_sum(h + 12, l4, ulen)) != 0)) {
             ip->bad_checksums++;
             return;
         }
@@ -259,7 +278,7 @@ static void ipv4_in(struct netip *ip, const uint8_t *f, unsigned len)
     }
 }
 
-void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, void *data)
+void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, unsigned flags, void *data)
 {
     struct netip *ip = data;
     (void)nf;
@@ -270,6 +289,9 @@ void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, void
     uint16_t type = get16(frame + 12);
     if (type == ETH_P_ARP)
         arp_in(ip, frame, len);
-    else if (type == ETH_P_IP)
-        ipv4_in(ip, frame, len);
+    else if (type == ETH_P_IP) {
+        int validated = (flags & NETRXF_data_validated) != 0;  /* csum_blank comes with it */
+        ip->validated += validated;
+        ipv4_in(ip, frame, len, validated);
+    }
 }

@@ -60,6 +60,12 @@ public final class Netback implements BackendFactory, BackendStatistics {
         return stats.live.stream().map(Vif::name).toList();
     }
 
+    /** The connected vif of that name (its negotiated features), for tests. */
+    Vif vif(String name) {
+        return stats.live.stream().filter(v -> v.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no connected vif " + name));
+    }
+
     /** Stops every vif still serving (xenbus closes the backends themselves). */
     void close() {
         for (Vif v : stats.live) v.stop();

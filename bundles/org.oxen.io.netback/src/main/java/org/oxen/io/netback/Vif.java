@@ -10,6 +10,8 @@ import org.oxen.io.ring.BackRing;
 import org.oxen.io.ring.RingLayout;
 import org.oxen.io.ring.RingOverflowException;
 import org.oxen.io.vswitch.Bridge;
+import org.oxen.io.vswitch.FrameChecksum;
+import org.oxen.io.vswitch.FrameSink;
 import org.oxen.io.vswitch.MacAddress;
 import org.oxen.io.vswitch.SwitchPort;
 import org.oxen.vmm.api.Dom0EventChannels;
@@ -26,7 +28,16 @@ import org.oxen.vmm.abi.Netif;
  * xenvif_rx_action on one kthread): the frontend's tx ring is read, each packet's slots copied
  * out of its grants (GNTTABOP_copy with source_gref) and sent into the vif's bridge port; frames
  * the bridge delivers wait in an {@link RxQueue} and are copied into the grants of the rx
- * requests the frontend posted (dest_gref), one slot each (a frame is at most 1518 bytes).
+ * requests the frontend posted (dest_gref), a page per slot from offset 0 (xenvif_rx_data_slot:
+ * a frame over a page, which only a frontend with feature-sg is given, takes several slots
+ * chained by NETRXF_more_data).
+ *
+ * <p>Checksums (as netback's tx and rx paths): a packet sent NETTXF_csum_blank has its
+ * pseudo-header sum set up and enters the bridge {@link FrameChecksum#PARTIAL} (completed by the
+ * bridge for whoever needs it whole), one sent NETTXF_data_validated enters
+ * {@link FrameChecksum#VALIDATED}; a frame delivered PARTIAL (only to a frontend without
+ * feature-no-csum-offload) is answered NETRXF_csum_blank | NETRXF_data_validated, one VALIDATED
+ * NETRXF_data_validated.
  *
  * <p>Validation, as netback's xenvif_count_requests / xenvif_tx_build_gops: every request is
  * copied before it is read (the ring's RING_COPY_REQUEST); a req_prod beyond the ring, a packet
@@ -41,13 +52,15 @@ import org.oxen.vmm.abi.Netif;
  * <p>Locking: everything but {@link #kick} and the rx queue is confined to the vif's thread
  * (started by {@link #start}); {@link #stop} joins it before releasing the rings.
  */
-final class Vif {
+final class Vif implements FrameSink {
 
     /** Netback's fatal_skb_slots default: a chain this long is an attack. */
     static final int FATAL_SLOTS = 20;
     /** Packets handled per pass before the rx side gets a turn (netback's budget). */
     static final int TX_BUDGET = 64;
     static final int RX_QUEUE_FRAMES = 256;
+    /** Netback's rx_queue_max: half a ring of pages. */
+    static final int RX_QUEUE_BYTES = 128 * PageView.SIZE;
 
     interface Owner {
         /** The frontend misbehaved: the vif has stopped; the backend should go Closing. */
@@ -65,7 +78,12 @@ final class Vif {
     private final CreditLimiter credit;
     private final LongSupplier clock;
     private final Owner owner;
-    private final RxQueue rxQueue = new RxQueue(RX_QUEUE_FRAMES, Bridge.MAX_FRAME);
+    private final RxQueue rxQueue = new RxQueue(RX_QUEUE_FRAMES, RX_QUEUE_BYTES);
+    /** The frontend's feature-sg: frames up to {@link Bridge#MAX_JUMBO_FRAME} both ways. */
+    private final boolean sg;
+    /** Not the frontend's feature-no-csum-offload: it takes partial checksums (NETRXF_csum_blank). */
+    private final boolean csumOffload;
+    private final int maxFrame;
     private EventPort port;
     private SwitchPort switchPort;
     private Thread thread;
@@ -94,8 +112,11 @@ final class Vif {
     /** The device's figures (Linux's, the backend's side), written by this vif's thread only. */
     private final VifCounters counters;
 
-    Vif(String name, int domid, GrantTables grants, GrantMapping txMap, GrantMapping rxMap, long mac,
-            CreditLimiter credit, LongSupplier clock, Owner owner, VifCounters counters) {
+    Vif(String name, int domid, GrantTables grants, GrantMapping txMap, GrantMapping rxMap, long mac, boolean sg,
+            boolean csumOffload, CreditLimiter credit, LongSupplier clock, Owner owner, VifCounters counters) {
+        this.sg = sg;
+        this.csumOffload = csumOffload;
+        this.maxFrame = sg ? Bridge.MAX_JUMBO_FRAME : Bridge.MAX_FRAME;
         this.name = name;
         this.domid = domid;
         this.grants = grants;
@@ -121,7 +142,7 @@ final class Vif {
         thread.setDaemon(true);
         port = events.bindInterdomain(domid, frontendPort, p -> kick());
         try {
-            switchPort = bridge.attach(name, this::deliver);
+            switchPort = bridge.attach(name, this, maxFrame, csumOffload);
         } catch (RuntimeException e) {
             port.close();
             throw e;
@@ -133,10 +154,25 @@ final class Vif {
         return switchPort;
     }
 
+    /** Whether the frontend said feature-sg and not feature-no-csum-offload. */
+    boolean scatterGather() {
+        return sg;
+    }
+
+    boolean checksumOffload() {
+        return csumOffload;
+    }
+
+    @Override
+    public boolean deliver(byte[] f, int offset, int length) {
+        return deliver(f, offset, length, FrameChecksum.NONE);
+    }
+
     /** From the bridge: a frame for the frontend. */
-    private boolean deliver(byte[] f, int offset, int length) {
+    @Override
+    public boolean deliver(byte[] f, int offset, int length, int checksum) {
         if (!running) return false;
-        if (!rxQueue.offer(f, offset, length)) {
+        if (!rxQueue.offer(f, offset, length, checksum)) {
             counters.txDropped.incrementAndGet(); // xenvif_start_xmit's drop: the frontend's queue is full
             return false;
         }
@@ -158,7 +194,7 @@ final class Vif {
                 did |= rxWork();
                 if (did) continue;
                 if (!waitingCredit && tx.finalCheckForRequests()) continue;
-                if (!rxQueue.isEmpty() && rx.finalCheckForRequests()) continue;
+                if (!rxQueue.isEmpty() && rx.finalCheckForRequests(slotsFor(rxQueue.headLength()))) continue;
                 long wait = waitingCredit ? Math.max(1000, credit.waitNanos(clock.getAsLong())) : 1_000_000_000L;
                 if (!kicked && running) LockSupport.parkNanos(this, wait);
             }
@@ -280,7 +316,7 @@ final class Vif {
             fatal("Cross page boundary, offset: " + slotOffset[0] + ", size: " + firstLength);
             return false;
         }
-        if (packetSize < Checksums.ETH_HLEN || packetSize > Bridge.MAX_FRAME || slots > NR_SLOTS_MIN || gso) {
+        if (packetSize < Bridge.MIN_FRAME || packetSize > maxFrame || slots > NR_SLOTS_MIN || gso) {
             packetStatus = RSP_ERROR; // answered and dropped: netback's "Bad packet size", drop_err, no GSO offered
         }
         return true;
@@ -299,13 +335,19 @@ final class Vif {
                 status = RSP_ERROR;
             }
             if (status == RSP_OKAY) {
-                if ((packetFlags & NETTXF_CSUM_BLANK) != 0) Checksums.complete(frame, pos);
+                int checksum = FrameChecksum.NONE;
+                if ((packetFlags & NETTXF_CSUM_BLANK) != 0) {
+                    // checksum_setup: the frame cannot be set up (not TCP/UDP over IPv4) goes on as it is
+                    if (FrameChecksum.setupPartial(frame, 0, pos)) checksum = FrameChecksum.PARTIAL;
+                } else if ((packetFlags & NETTXF_DATA_VALIDATED) != 0) {
+                    checksum = FrameChecksum.VALIDATED;
+                }
                 if (mac != 0 && MacAddress.read(frame, 6) != mac) {
                     counters.rxDropped++; // one MAC per vif: a frame from another source is not forwarded
                 } else {
                     counters.rxPackets++; // counted before it leaves, as xenvif_tx_submit does
                     counters.rxBytes += pos;
-                    switchPort.send(frame, 0, pos);
+                    switchPort.send(frame, 0, pos, checksum);
                 }
             }
         }
@@ -325,34 +367,62 @@ final class Vif {
 
     // ---- receive (bridge to frontend) ----
 
+    /** The rx slots a frame takes: a page each (xenvif_rx_ring_slots_available's need). */
+    private static int slotsFor(int length) {
+        return (length + PageView.SIZE - 1) / PageView.SIZE;
+    }
+
+    /**
+     * Gives queued frames to the frontend while it has posted enough requests for the head
+     * frame: each slot filled from offset 0 with up to a page, the response's status its own
+     * length, NETRXF_more_data on every slot but the last and the checksum flags on the first
+     * (xenvif_rx_skb, xenvif_rx_data_slot).
+     */
     private boolean rxWork() throws RingOverflowException {
         boolean did = false;
         while (running && !rxQueue.isEmpty()) {
-            if (rx.unconsumedRequests() == 0) break;
-            rx.takeRequest(rxReq);
-            int id = u16(rxReq, RX_REQ_ID);
-            int gref = s32(rxReq, RX_REQ_GREF);
-            byte[] f = rxQueue.headFrame();
+            byte[] ring = rxQueue.ring();
+            int start = rxQueue.headStart();
             int len = rxQueue.headLength();
-            int status = len;
-            try {
-                grants.copyTo(domid, gref, 0, f, 0, len);
-                counters.txPackets++; // before the response: the frontend never sees a frame uncounted
-                counters.txBytes += len;
-            } catch (GrantException e) {
-                status = RSP_ERROR;
+            int checksum = rxQueue.headChecksum();
+            int needed = slotsFor(len);
+            if (rx.unconsumedRequests() < needed) break;
+            int csumFlags = checksum == FrameChecksum.PARTIAL ? NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED
+                    : checksum == FrameChecksum.VALIDATED ? NETRXF_DATA_VALIDATED : 0;
+            boolean failed = false;
+            for (int slot = 0, done = 0; slot < needed; slot++) {
+                rx.takeRequest(rxReq);
+                int id = u16(rxReq, RX_REQ_ID);
+                int gref = s32(rxReq, RX_REQ_GREF);
+                int chunk = Math.min(PageView.SIZE, len - done);
+                int status = chunk;
+                if (!failed) {
+                    try {
+                        grants.copyTo(domid, gref, 0, ring, start + done, chunk);
+                    } catch (GrantException e) {
+                        failed = true;
+                    }
+                }
+                if (failed) status = RSP_ERROR; // this slot and the rest of the frame's
+                done += chunk;
+                int flags = (done < len ? NETRXF_MORE_DATA : 0) | (slot == 0 ? csumFlags : 0);
+                rxRsp[0] = (byte) id;
+                rxRsp[1] = (byte) (id >> 8);
+                rxRsp[2] = 0; // offset
+                rxRsp[3] = 0;
+                rxRsp[4] = (byte) flags;
+                rxRsp[5] = (byte) (flags >> 8);
+                rxRsp[6] = (byte) status;
+                rxRsp[7] = (byte) (status >> 8);
+                rx.putResponse(rxRsp);
+            }
+            if (failed) {
                 counters.txErrors++;
+            } else {
+                counters.txPackets++; // before the response is pushed: the frontend never sees a frame uncounted
+                counters.txBytes += len;
             }
             rxQueue.release();
-            rxRsp[0] = (byte) id;
-            rxRsp[1] = (byte) (id >> 8);
-            rxRsp[2] = 0; // offset
-            rxRsp[3] = 0;
-            rxRsp[4] = 0; // flags: one slot, checksum as it came
-            rxRsp[5] = 0;
-            rxRsp[6] = (byte) status;
-            rxRsp[7] = (byte) (status >> 8);
-            rx.putResponse(rxRsp);
             did = true;
         }
         if (did && rx.pushResponses()) port.send();

@@ -18,7 +18,8 @@ import org.oxen.vmm.api.backend.XenstoreException;
  * (feature-sg, feature-rx-copy, no rx-flip, no GSO, one queue, one event channel) and, as the
  * vif-bridge hotplug script would, {@code hotplug-status=connected}; on connect reads the
  * frontend's {@code tx-ring-ref}, {@code rx-ring-ref}, {@code event-channel} and
- * {@code request-rx-copy} (which must be 1, as Linux netback requires), the toolstack's
+ * {@code request-rx-copy} (which must be 1, as Linux netback requires), its {@code feature-sg}
+ * and {@code feature-no-csum-offload} (read_xenbus_vif_flags), the toolstack's
  * {@code mac}, {@code bridge} and {@code rate}, maps both rings and starts a {@link Vif}
  * attached to the bridge as port {@code vif<domid>.<devid>}.
  *
@@ -92,6 +93,12 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
         }
     }
 
+    /** A frontend's 0/1 feature node (absent is 0, as xenbus_read_unsigned's default). */
+    private static boolean flag(XenstoreClient xs, String path) throws XenstoreException {
+        Optional<String> v = xs.read(path);
+        return v.isPresent() && !v.get().isEmpty() && number(path, v.get()) != 0;
+    }
+
     @Override
     protected void connect() throws Exception {
         XenstoreClient xs = device.xenstore();
@@ -109,6 +116,9 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
             throw new XenstoreException("EOPNOTSUPP", fe + "/request-rx-copy = '" + rxCopy
                     + "': this backend delivers by grant copy only (feature-rx-copy); page flipping is obsolete");
         }
+        // read_xenbus_vif_flags: scatter-gather (frames over a page) and checksum offload
+        boolean sg = flag(xs, fe + "/feature-sg");
+        boolean csumOffload = !flag(xs, fe + "/feature-no-csum-offload");
         long mac = 0;
         Optional<String> macNode = xs.read(be + "/mac");
         if (macNode.isPresent() && !macNode.get().isEmpty()) {
@@ -141,7 +151,8 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
             txMap.close();
             throw e;
         }
-        Vif v = new Vif(vifName(), device.frontendDomid(), device.grants(), txMap, rxMap, mac, credit, clock, this, counters);
+        Vif v = new Vif(vifName(), device.frontendDomid(), device.grants(), txMap, rxMap, mac, sg, csumOffload, credit, clock,
+                this, counters);
         try {
             v.start(device.eventChannels(), port, bridge);
         } catch (Exception e) {

@@ -15,9 +15,16 @@ final class CaptureReader {
     }
 
     static List<String> tcpdump(Path file) throws Exception {
+        return tcpdump(file, "-t");
+    }
+
+    /** tcpdump -r FILE -nn -e and {@code options} (e.g. "-vv" to check every UDP checksum). */
+    static List<String> tcpdump(Path file, String... options) throws Exception {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/tcpdump")),
                 "tcpdump is missing: bundles/org.oxen.io.vswitch/setup-host.sh installs it (./oxen test runs it)");
-        Process p = new ProcessBuilder("/usr/bin/tcpdump", "-r", file.toString(), "-nn", "-e", "-t").start();
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/tcpdump", "-r", file.toString(), "-nn", "-e"));
+        cmd.addAll(List.of(options));
+        Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

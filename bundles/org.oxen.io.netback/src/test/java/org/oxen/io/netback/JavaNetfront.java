@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 import org.oxen.io.ring.FrontRing;
 import org.oxen.io.ring.RingLayout;
@@ -20,7 +19,8 @@ import org.oxen.vmm.api.backend.XenstoreTransaction;
  * A netfront in Java for tests, playing a real domain's part ({@link FrontendDomain}: its own
  * frames, grant entries and event channels): the handshake as Linux xen-netfront does it
  * (rings granted, rx buffers posted, one event channel, {@code request-rx-copy=1},
- * {@code feature-sg=1}, {@code feature-rx-notify=1} in one transaction, Initialised); frames to
+ * {@code feature-sg}, {@code feature-rx-notify=1} and, unless it takes partial checksums,
+ * {@code feature-no-csum-offload=1} in one transaction, Initialised); frames to
  * send are queued, each split over slots of at most {@code fragment} bytes (scatter-gather),
  * optionally with NETTXF_csum_blank; received frames (reassembled across NETRXF_more_data) go
  * to {@code receiver}. On a backend's Closing every frame sent but not answered goes back to the
@@ -36,7 +36,11 @@ final class JavaNetfront extends XenbusFrontend {
     final FrontendDomain dom;
     private final int fragment;
     private final boolean csumBlank;
-    private final Consumer<byte[]> receiver;
+    private final Receiver receiver;
+    /** feature-sg (written before start): frames over a page both ways. */
+    volatile boolean sg = true;
+    /** Not feature-no-csum-offload (written before start): frames may come NETRXF_csum_blank. */
+    volatile boolean rxCsumOffload;
     private final int txRingMfn, rxRingMfn;
     private final int[] txBufMfn = new int[BUFFERS], rxBufMfn = new int[BUFFERS];
     private final OwnFrame[] txBuf = new OwnFrame[BUFFERS], rxBuf = new OwnFrame[BUFFERS];
@@ -53,12 +57,23 @@ final class JavaNetfront extends XenbusFrontend {
     private volatile boolean running;
     final AtomicLong sent = new AtomicLong(), received = new AtomicLong(), txErrors = new AtomicLong(),
             resent = new AtomicLong(), connects = new AtomicLong();
+    /** Received frames by their first slot's flags, and those that took more than one slot. */
+    final AtomicLong rxCsumBlank = new AtomicLong(), rxDataValidated = new AtomicLong(), rxMultiSlot = new AtomicLong();
     volatile String lastError;
     final AtomicLong rawResponses = new AtomicLong();
     volatile int lastRawStatus = Integer.MIN_VALUE;
 
+    /** A test's look at every received frame before the receiver's. */
+    volatile Receiver spy;
+
+    /** Where received frames go, with the first slot's NETRXF flags. */
+    @FunctionalInterface
+    interface Receiver {
+        void accept(byte[] frame, int rxFlags);
+    }
+
     JavaNetfront(FrontendDomain dom, XenstoreClient xs, String frontendPath, int fragment, boolean csumBlank,
-            Consumer<byte[]> receiver) throws Exception {
+            Receiver receiver) throws Exception {
         super(xs, frontendPath);
         this.dom = dom;
         this.fragment = fragment;
@@ -121,7 +136,8 @@ final class JavaNetfront extends XenbusFrontend {
             t.write(frontendPath() + "/event-channel", Integer.toString(port));
             t.write(frontendPath() + "/request-rx-copy", "1");
             t.write(frontendPath() + "/feature-rx-notify", "1");
-            t.write(frontendPath() + "/feature-sg", "1");
+            t.write(frontendPath() + "/feature-sg", sg ? "1" : "0");
+            if (!rxCsumOffload) t.write(frontendPath() + "/feature-no-csum-offload", "1");
             if (t.commit()) break;
         }
     }
@@ -194,6 +210,7 @@ final class JavaNetfront extends XenbusFrontend {
     private final byte[] txRsp = new byte[TX_RESPONSE_SIZE];
     private final byte[] rxRsp = new byte[RX_RESPONSE_SIZE];
     private byte[] assembling = new byte[0];
+    private int assemblingFlags, assemblingSlots;
 
     private void run() {
         int idle = 0;
@@ -260,12 +277,20 @@ final class JavaNetfront extends XenbusFrontend {
                 byte[] part = new byte[assembling.length + status];
                 System.arraycopy(assembling, 0, part, 0, assembling.length);
                 rxBuf[id].get(offset, part, assembling.length, status);
+                if (assemblingSlots++ == 0) assemblingFlags = flags;
                 assembling = part;
                 if ((flags & NETRXF_MORE_DATA) == 0) {
                     received.incrementAndGet();
+                    if ((assemblingFlags & NETRXF_CSUM_BLANK) != 0) rxCsumBlank.incrementAndGet();
+                    if ((assemblingFlags & NETRXF_DATA_VALIDATED) != 0) rxDataValidated.incrementAndGet();
+                    if (assemblingSlots > 1) rxMultiSlot.incrementAndGet();
                     byte[] f = assembling;
+                    int first = assemblingFlags;
                     assembling = new byte[0];
-                    receiver.accept(f);
+                    assemblingSlots = 0;
+                    Receiver sp = spy;
+                    if (sp != null) sp.accept(f, first);
+                    receiver.accept(f, first);
                 }
             }
             postRx(id);

@@ -74,6 +74,79 @@ class NetBenchmark {
         }
     }
 
+    /** The host's side of {@link #hostToKitGuestOverTapBesideLoopback}: a windowed UDP echo client. */
+    static final String ECHO_CLIENT = String.join("\n",
+            "import socket, sys, time",
+            "host, port, n, window, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)",
+            "s.settimeout(1.0)",
+            "m = bytes(range(256)) * (size // 256) + bytes(size % 256)",
+            "sent = got = lost = bad = 0",
+            "t0 = time.time()",
+            "while got + lost < n:",
+            "    while sent < n and sent - got - lost < window:",
+            "        s.sendto(m, (host, port)); sent += 1",
+            "    try:",
+            "        d, a = s.recvfrom(65536); got += 1; bad += d != m",
+            "    except socket.timeout:",
+            "        lost += sent - got - lost",
+            "dt = time.time() - t0",
+            "print('%d echoed %d lost %d bad in %.3f s: %.0f echoes/s, %.2f MB/s each way' % (got, lost, bad, dt, got / dt, got * size / dt / 1e6))");
+
+    /** A UDP echo server for the loopback peer (the same client on both paths). */
+    static final String ECHO_SERVER = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.bind(('127.0.0.1', int(sys.argv[1])))",
+            "while True:",
+            "    d, a = s.recvfrom(65536); s.sendto(d, a)");
+
+    /**
+     * Guest↔host throughput over the TAP uplink beside the host's loopback, in one run: the host's
+     * stack, in a network namespace as {@link NetbackTapTest} makes it, runs one windowed UDP echo
+     * client (python3, 1,400-byte datagrams, 32 in flight) against a kit guest's netecho through
+     * the TAP interface and the switch, then against an echo server on the namespace's loopback.
+     * Needs root, as NetbackTapTest.
+     */
+    @Test
+    void hostToKitGuestOverTapBesideLoopback() throws Exception {
+        StringBuilder why = new StringBuilder();
+        org.junit.jupiter.api.Assumptions.assumeTrue(NetbackTapTest.canRun(why), () -> "cannot run: " + why);
+        String ns = "oxen-tapb-" + ProcessHandle.current().pid();
+        String ifname = "oxtb" + (ProcessHandle.current().pid() % 100000);
+        int n = Integer.getInteger("oxen.bench.echoes", 20_000);
+        try (NetTestbed bed = new NetTestbed()) {
+            org.oxen.vmm.api.Domain kit = bed.kitDomain("tapbench", 0x00163e007710L, TinyIp.ip(10, 79, 0, 2), "");
+            KitNetfrontTest.awaitLine(kit, "netecho: device/vif/0 is 10.79.0.2");
+            NetbackTapTest.run(10, "ip", "netns", "add", ns);
+            Process server = null;
+            try (org.oxen.io.vswitch.Uplink tap = bed.switches.tap("xenbr0", ifname)) {
+                NetbackTapTest.run(10, "ip", "link", "set", ifname, "netns", ns);
+                NetbackTapTest.run(10, "ip", "netns", "exec", ns, "ip", "addr", "add", "10.79.0.1/24", "dev", ifname);
+                NetbackTapTest.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", ifname, "up");
+                NetbackTapTest.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+                NetbackTapTest.run(60, "ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "5", "10.79.0.2");
+                server = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-c", ECHO_SERVER, "7007").start();
+                for (int round = 0; round < 2; round++) {
+                    String tag = round == 0 ? " (warm-up)" : "";
+                    int count = round == 0 ? n / 4 : n;
+                    String viaTap = NetbackTapTest.run(300, "ip", "netns", "exec", ns, "python3", "-c", ECHO_CLIENT, "10.79.0.2",
+                            "7", Integer.toString(count), "32", "1400").get(0);
+                    String loop = NetbackTapTest.run(300, "ip", "netns", "exec", ns, "python3", "-c", ECHO_CLIENT, "127.0.0.1",
+                            "7007", Integer.toString(count), "32", "1400").get(0);
+                    System.out.printf("%-72s %s%n", "host->kit guest over TAP, UDP echo 1400 B, 32 in flight" + tag, viaTap);
+                    System.out.printf("%-72s %s%n", "host loopback (same namespace), UDP echo 1400 B, 32 in flight" + tag, loop);
+                }
+            } finally {
+                if (server != null) server.destroy();
+                new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
+            }
+            KitNetfrontTest.poweroff(bed, kit);
+            KitNetfrontTest.passed(kit);
+        }
+    }
+
     /** A daemon thread that sends every datagram {@code echo} receives back to its sender, until it is closed. */
     private static void startEcho(DatagramSocket echo) {
         Thread t = new Thread(() -> {

@@ -119,9 +119,20 @@ final class NetTestbed implements AutoCloseable {
 
     Host host(FrontendDomain dom, int devid, long mac, int ip, int fragment, boolean csumBlank, String rate,
             String bridge) throws Exception {
+        return host(dom, devid, mac, ip, fragment, csumBlank, rate, bridge, true, false);
+    }
+
+    /**
+     * As above, the frontend saying {@code feature-sg} as {@code sg} and
+     * {@code feature-no-csum-offload=1} unless {@code rxCsumOffload}.
+     */
+    Host host(FrontendDomain dom, int devid, long mac, int ip, int fragment, boolean csumBlank, String rate,
+            String bridge, boolean sg, boolean rxCsumOffload) throws Exception {
         createVif(dom.id(), devid, mac, bridge, rate);
         TinyIp tip = new TinyIp(mac, ip, csumBlank);
         JavaNetfront nf = new JavaNetfront(dom, toolstack, fe(dom.id(), devid), fragment, csumBlank, tip::receive);
+        nf.sg = sg;
+        nf.rxCsumOffload = rxCsumOffload;
         tip.output(nf::send);
         frontends.add(nf);
         nf.start();

@@ -30,7 +30,9 @@ class NetbackHostileTest {
         try (NetTestbed bed = new NetTestbed()) {
             FrontendDomain bad = bed.domain("hostile"), b = bed.domain("goodb"), c = bed.domain("goodc");
             int ipB = TinyIp.ip(10, 0, 0, 2), ipC = TinyIp.ip(10, 0, 0, 3);
-            NetTestbed.Host hx = bed.host(bad, 0, 0x00163e0000aaL, TinyIp.ip(10, 0, 0, 9), 4096, false, null);
+            // without feature-sg: its MTU is 1500, so a 2,000-byte frame is oversized (with sg it is a jumbo frame)
+            NetTestbed.Host hx = bed.host(bad, 0, 0x00163e0000aaL, TinyIp.ip(10, 0, 0, 9), 4096, false, null, "xenbr0",
+                    false, false);
             NetTestbed.Host hb = bed.host(b, 0, 0x00163e000002L, ipB, 4096, false, null);
             NetTestbed.Host hc = bed.host(c, 0, 0x00163e000003L, ipC, 4096, false, null);
             String beX = NetTestbed.be(bad.id(), 0);
@@ -60,7 +62,7 @@ class NetbackHostileTest {
 
             JavaNetfront nf = hx.netfront();
 
-            // answered, not fatal: an oversized frame, a grant to another domain, a ref outside the table, 19 slots
+            // answered, not fatal: an oversized frame (over the vif's MTU), a grant to another domain, a ref outside the table, 19 slots
             long before = nf.rawResponses.get();
             nf.onFrontendThread(() -> {
                 nf.putTx(nf.txRef[0], 0, 0, 100, 2000);

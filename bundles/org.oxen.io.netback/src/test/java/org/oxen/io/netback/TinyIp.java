@@ -32,6 +32,8 @@ final class TinyIp {
     private final Map<Integer, Long> pongs = new ConcurrentHashMap<>();
     private volatile Consumer<Datagram> udpListener = d -> {
     };
+    /** The frame being received came NETRXF_data_validated (the receiving thread's). */
+    private boolean validated;
     final AtomicLong badChecksums = new AtomicLong(), echoed = new AtomicLong(), pingsAnswered = new AtomicLong();
 
     TinyIp(long mac, int ip, boolean csumBlank) {
@@ -52,9 +54,33 @@ final class TinyIp {
         return a << 24 | b << 16 | c << 8 | d;
     }
 
+    static long add(long sum, byte[] b, int off, int len) {
+        int i = 0;
+        for (; i + 1 < len; i += 2) sum += (b[off + i] & 0xFF) << 8 | (b[off + i + 1] & 0xFF);
+        if (i < len) sum += (b[off + i] & 0xFF) << 8;
+        return sum;
+    }
+
+    /** The ones'-complement of the folded sum. */
+    static int fold(long sum) {
+        while ((sum >>> 16) != 0) sum = (sum & 0xFFFF) + (sum >>> 16);
+        return (int) (~sum & 0xFFFF);
+    }
+
     // ---- receive ----
 
+    /** A frame as the frontend received it, with no checksum flags. */
     void receive(byte[] f) {
+        receive(f, 0);
+    }
+
+    /**
+     * A frame as the frontend received it: with NETRXF_data_validated (and csum_blank, when the
+     * field holds only the pseudo-header sum) the transport checksum is not checked, as Linux's
+     * netfront marks such a frame CHECKSUM_UNNECESSARY or PARTIAL.
+     */
+    void receive(byte[] f, int rxFlags) {
+        validated = (rxFlags & org.oxen.vmm.abi.Netif.NETRXF_DATA_VALIDATED) != 0;
         if (f.length < 14) return;
         ByteBuffer b = ByteBuffer.wrap(f);
         long dst = MacAddress.read(f, 0);
@@ -90,7 +116,7 @@ final class TinyIp {
     private void ipv4(byte[] f, ByteBuffer b) {
         int ihl = (f[14] & 0xF) * 4;
         int total = b.getShort(16) & 0xFFFF;
-        if (ihl < 20 || 14 + total > f.length || Checksums.fold(Checksums.add(0, f, 14, ihl)) != 0) {
+        if (ihl < 20 || 14 + total > f.length || fold(add(0, f, 14, ihl)) != 0) {
             badChecksums.incrementAndGet();
             return;
         }
@@ -101,7 +127,7 @@ final class TinyIp {
         int l4 = 14 + ihl;
         int l4len = total - ihl;
         if (proto == 1 && l4len >= 8) {
-            if (Checksums.fold(Checksums.add(0, f, l4, l4len)) != 0) {
+            if (!validated && fold(add(0, f, l4, l4len)) != 0) {
                 badChecksums.incrementAndGet();
                 return;
             }
@@ -111,7 +137,7 @@ final class TinyIp {
                 System.arraycopy(f, l4, icmp, 0, l4len);
                 icmp[0] = 0;
                 icmp[2] = icmp[3] = 0;
-                int c = Checksums.fold(Checksums.add(0, icmp, 0, icmp.length));
+                int c = fold(add(0, icmp, 0, icmp.length));
                 icmp[2] = (byte) (c >> 8);
                 icmp[3] = (byte) c;
                 pingsAnswered.incrementAndGet();
@@ -122,7 +148,7 @@ final class TinyIp {
             }
         } else if (proto == 17 && l4len >= 8) {
             int sum = b.getShort(l4 + 6) & 0xFFFF;
-            if (sum != 0 && udpSum(f, 26, l4, l4len) != 0) {
+            if (!validated && sum != 0 && udpSum(f, 26, l4, l4len) != 0) {
                 badChecksums.incrementAndGet();
                 return;
             }
@@ -141,8 +167,8 @@ final class TinyIp {
 
     /** The folded sum over the pseudo header (addresses at {@code addrs}) and the UDP datagram: 0 if valid. */
     private static int udpSum(byte[] f, int addrs, int l4, int l4len) {
-        long s = Checksums.add(0, f, addrs, 8) + 17 + l4len;
-        return Checksums.fold(Checksums.add(s, f, l4, l4len));
+        long s = add(0, f, addrs, 8) + 17 + l4len;
+        return fold(add(s, f, l4, l4len));
     }
 
     // ---- send ----
@@ -155,7 +181,7 @@ final class TinyIp {
         b.putShort(12, (short) 0x0800);
         b.put(14, (byte) 0x45).putShort(16, (short) (20 + l4.length)).put(22, (byte) 64).put(23, (byte) proto);
         b.putInt(26, ip).putInt(30, dstIp);
-        int c = Checksums.fold(Checksums.add(0, f, 14, 20));
+        int c = fold(add(0, f, 14, 20));
         b.putShort(24, (short) c);
         System.arraycopy(l4, 0, f, 34, l4.length);
         return f;
@@ -169,8 +195,8 @@ final class TinyIp {
         byte[] f = ipFrame(dstMac, dstIp, 17, udp);
         if (csumBlank) {
             // CHECKSUM_PARTIAL: the field holds the pseudo-header sum only; the backend completes it
-            long s = Checksums.add(0, f, 26, 8) + 17 + udp.length;
-            int partial = ~Checksums.fold(s) & 0xFFFF;
+            long s = add(0, f, 26, 8) + 17 + udp.length;
+            int partial = ~fold(s) & 0xFFFF;
             f[34 + 6] = (byte) (partial >> 8);
             f[34 + 7] = (byte) partial;
         } else {
@@ -201,7 +227,7 @@ final class TinyIp {
         ByteBuffer b = ByteBuffer.wrap(icmp);
         b.put(0, (byte) 8).putShort(4, (short) 0x4f58).putShort(6, (short) seq);
         for (int i = 8; i < icmp.length; i++) icmp[i] = (byte) i;
-        int c = Checksums.fold(Checksums.add(0, icmp, 0, icmp.length));
+        int c = fold(add(0, icmp, 0, icmp.length));
         b.putShort(2, (short) c);
         long t0 = System.nanoTime();
         out.accept(ipFrame(dstMac, dstIp, 1, icmp));

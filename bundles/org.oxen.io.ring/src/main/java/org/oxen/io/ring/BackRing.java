@@ -114,9 +114,23 @@ public final class BackRing {
      * @return whether requests are waiting after all (then do not sleep)
      */
     public boolean finalCheckForRequests() throws RingOverflowException {
-        if (unconsumedRequests() > 0) return true;
-        header.putIntRelease(RingLayout.REQ_EVENT, reqCons + 1);
-        header.fullFence();
-        return unconsumedRequests() > 0;
+        return finalCheckForRequests(1);
+    }
+
+    /**
+     * The final check for a backend that needs {@code needed} requests at once (netback's rx,
+     * xenvif_rx_ring_slots_available: a frame over several slots): while fewer are waiting, asks
+     * for an event at the next request (req_event = req_prod + 1) and checks again.
+     *
+     * @return whether {@code needed} requests are waiting (then do not sleep)
+     */
+    public boolean finalCheckForRequests(int needed) throws RingOverflowException {
+        for (;;) {
+            int have = unconsumedRequests();
+            if (have >= needed) return true;
+            header.putIntRelease(RingLayout.REQ_EVENT, reqCons + have + 1);
+            header.fullFence();
+            if (unconsumedRequests() == have) return false;
+        }
     }
 }

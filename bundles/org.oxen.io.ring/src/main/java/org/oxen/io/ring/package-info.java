@@ -11,7 +11,7 @@
  * entries than the ring can hold.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.io.ring;
 
 import org.osgi.annotation.bundle.Export;

@@ -52,6 +52,27 @@ class RingTest {
         assertEquals(0x55, p.bytes[RingLayout.HEADER] & 0xFF, "slots are not the frontend's to clear");
     }
 
+    /** netback's rx of a frame over three slots: it sleeps until three requests wait, woken at each new one. */
+    @Test
+    void aBackendNeedingSeveralRequestsAsksForAnEventAtEachNewOne() throws Exception {
+        ArrayPage p = new ArrayPage();
+        RingLayout l = new RingLayout(16, p);
+        FrontRing f = FrontRing.init(l, 16, 16);
+        BackRing b = new BackRing(l, 16, 16);
+        f.putRequest(msg(16, 1));
+        f.pushRequests();
+        assertFalse(b.finalCheckForRequests(3), "one request waits, three are needed");
+        assertEquals(2, le(p.bytes, RingLayout.REQ_EVENT), "an event at the next request (req_prod + 1)");
+        f.putRequest(msg(16, 2));
+        assertTrue(f.pushRequests(), "the second request kicks the backend");
+        assertFalse(b.finalCheckForRequests(3));
+        assertEquals(3, le(p.bytes, RingLayout.REQ_EVENT));
+        f.putRequest(msg(16, 3));
+        assertTrue(f.pushRequests());
+        assertTrue(b.finalCheckForRequests(3));
+        assertEquals(3, b.unconsumedRequests());
+    }
+
     @Test
     void notificationsFollowTheEventIndexes() throws Exception {
         ArrayPage p = new ArrayPage();

@@ -23,8 +23,13 @@ public interface Bridge {
 
     /** The shortest frame a port accepts: an Ethernet header (destination, source, type). */
     int MIN_FRAME = 14;
-    /** The longest: a 1500-byte payload with header and one VLAN tag (no jumbo frames). */
+    /** The longest a port takes by default: a 1500-byte payload with header and one VLAN tag. */
     int MAX_FRAME = 1518;
+    /**
+     * The longest any port may take: a netif packet's size is 16 bits (Linux netback lets a vif
+     * whose frontend does scatter-gather raise its MTU to 65517, a 65535-byte frame).
+     */
+    int MAX_JUMBO_FRAME = 0xFFFF;
 
     String name();
 
@@ -33,7 +38,20 @@ public interface Bridge {
      *
      * @throws IllegalArgumentException if a port of that name is attached already
      */
-    SwitchPort attach(String portName, FrameSink sink);
+    default SwitchPort attach(String portName, FrameSink sink) {
+        return attach(portName, sink, MAX_FRAME, false);
+    }
+
+    /**
+     * Attaches a device whose frames may be up to {@code maxFrame} bytes (its MTU and Ethernet
+     * header: {@link #MIN_FRAME}..{@link #MAX_JUMBO_FRAME}) and which, if
+     * {@code partialChecksums}, takes {@link FrameChecksum#PARTIAL} frames as they are (else
+     * they are completed for it).
+     *
+     * @throws IllegalArgumentException if a port of that name is attached already, or for a
+     *         maximum out of range
+     */
+    SwitchPort attach(String portName, FrameSink sink, int maxFrame, boolean partialChecksums);
 
     /** The ports attached now, in order of attachment. */
     List<SwitchPort> ports();

@@ -11,5 +11,16 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 @FunctionalInterface
 public interface FrameSink {
+    /** A frame as it would be on a wire ({@link FrameChecksum#NONE}). */
     boolean deliver(byte[] frame, int offset, int length);
+
+    /**
+     * A frame with its checksum state ({@link FrameChecksum}): {@link FrameChecksum#PARTIAL} only
+     * to a port attached with partial checksums taken. A sink that tells its device the state (a
+     * vif) overrides this; by default the state is dropped, which is right for a frame that is
+     * not PARTIAL.
+     */
+    default boolean deliver(byte[] frame, int offset, int length, int checksum) {
+        return deliver(frame, offset, length);
+    }
 }

@@ -71,15 +71,37 @@ public final class LinuxGuest {
 
     /** The initramfs: gzip'd cpio newc with busybox and {@link #INIT}. */
     public static byte[] initramfs() {
-        byte[] busybox = read("busybox");
+        return archive(INIT, null);
+    }
+
+    /**
+     * An initramfs that runs {@code script} (busybox sh) instead of a shell, then powers off:
+     * proc, sysfs and devtmpfs mounted, the applet links installed, and the kernel modules
+     * {@code modules} (names from {@code modules/} of {@link #dir()}, which setup-host.sh fills)
+     * loaded in that order first.
+     */
+    public static byte[] initramfs(String script, String... modules) {
+        StringBuilder init = new StringBuilder(INIT.substring(0, INIT.indexOf("echo '")))
+                .append("export HOME=/root PATH=/bin\n");
+        for (String m : modules) {
+            init.append("insmod /lib/").append(m).append(".ko || echo 'oxen-initramfs: insmod ").append(m).append(" failed'\n");
+        }
+        init.append("sh /script\npoweroff -f\n");
+        return archive(init.toString(), script, modules);
+    }
+
+    /** busybox, the directories, /dev/console, /etc/passwd, {@code init}, and the script and modules if any. */
+    private static byte[] archive(String init, String script, String... modules) {
         Cpio c = new Cpio();
-        for (String d : new String[] {"bin", "dev", "proc", "sys", "root", "tmp", "etc"}) {
+        for (String d : new String[] {"bin", "dev", "proc", "sys", "root", "tmp", "etc", "lib"}) {
             c.dir(d);
         }
         c.node("dev/console", 0020600, 5, 1);
-        c.file("bin/busybox", 0100755, busybox);
+        c.file("bin/busybox", 0100755, read("busybox"));
         c.symlink("bin/sh", "busybox");
-        c.file("init", 0100755, INIT.getBytes(StandardCharsets.US_ASCII));
+        for (String m : modules) c.file("lib/" + m + ".ko", 0100644, read("modules/" + m + ".ko"));
+        if (script != null) c.file("script", 0100755, script.getBytes(StandardCharsets.US_ASCII));
+        c.file("init", 0100755, init.getBytes(StandardCharsets.US_ASCII));
         c.file("etc/passwd", 0100644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(gz)) {

@@ -109,16 +109,25 @@ final class BlkifServer implements EventListener, Runnable {
         LockSupport.unpark(thread);
     }
 
-    /** Stops after the current batch (answered and pushed); then releases the persistent grants. */
+    /**
+     * Stops after the request being served (answered and pushed); then releases the persistent
+     * grants. Waits for the service thread even if the caller is interrupted (the interrupt is
+     * kept): the caller unmaps the ring next, and a response pushed after the frontend took the
+     * old ring's last answers would be a request it runs again on the next ring.
+     */
     void stop() {
         running = false;
         LockSupport.unpark(thread);
-        if (thread.isAlive() && Thread.currentThread() != thread) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        if (Thread.currentThread() != thread) {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
+            if (interrupted) Thread.currentThread().interrupt();
         }
         if (persistent != null) persistent.clear();
     }
@@ -146,10 +155,13 @@ final class BlkifServer implements EventListener, Runnable {
                     ring.takeRequest(slot);
                     serve();
                     ring.putResponse(rsp);
+                    // each response published at once (make_response): the frontend may reuse its slot
+                    boolean notify = ring.pushResponses();
+                    // counted once published: a ring taken away under the push (IllegalStateException)
+                    // leaves a response the frontend never saw, which must not be counted as given
                     counters.answered++;
                     answeredHere++;
-                    // each response published at once (make_response): the frontend may reuse its slot
-                    if (ring.pushResponses()) port.send();
+                    if (notify) port.send();
                 }
                 if (n == 0 && !ring.finalCheckForRequests()) {
                     // req_event is armed: the frontend's next push kicks us. A frontend that keeps

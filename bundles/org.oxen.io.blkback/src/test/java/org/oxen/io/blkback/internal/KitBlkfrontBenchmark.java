@@ -160,6 +160,13 @@ class KitBlkfrontBenchmark {
                         record(l, "write", "qemu-img bench", qemuImgBench(img, l, true), keep);
                         record(l, "read", "qemu-img bench", qemuImgBench(img, l, false), keep);
                     }
+                    if (QEMU_GUEST && !l.random() && l.kib() == 4 && l.depth() == 1 && l.format().equals("raw")) {
+                        for (String iface : new String[] {"virtio", "ide"}) {
+                            double[] wr = qemuGuest(img, iface);
+                            record(l, "write", "QEMU TCG guest, " + iface, wr[0], keep);
+                            record(l, "read", "QEMU TCG guest, " + iface, wr[1], keep);
+                        }
+                    }
                 }
             }
         } finally {
@@ -241,6 +248,58 @@ class KitBlkfrontBenchmark {
             if (write) ch.force(true);
             return MIB / ((System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /** {@code -Doxen.bench.qemu=false}: no QEMU guest rows (they need guests/linux/setup-host.sh's files). */
+    static final boolean QEMU_GUEST = Boolean.parseBoolean(System.getProperty("oxen.bench.qemu", "true"));
+
+    static final String[] VIRTIO_BLK = {"virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
+            "virtio_pci", "virtio_blk"};
+    static final String[] IDE_DISK = {"scsi_common", "scsi_mod", "libata", "ata_piix", "crct10dif_common",
+            "crct10dif_generic", "crc-t10dif", "crc64", "crc64_rocksoft_generic", "crc64-rocksoft", "t10-pi", "sd_mod"};
+
+    /**
+     * The same sequential 4 KiB depth-1 workload in a guest under qemu-system-i386 (TCG) on the
+     * same image: Debian's i386 kernel with a busybox initramfs (org.oxen.testing.linux) whose
+     * script writes the disk with {@code dd bs=4096 oflag=direct conv=fsync} (a flush at the end,
+     * as the kit's write pass) and reads it back with {@code iflag=direct}, timing each with the
+     * guest's /proc/uptime; the disk is virtio-blk or IDE (PIIX), {@code cache=writeback} as
+     * qemu-img bench's {@code -t writeback}. Returns MiB/s {write, read}.
+     */
+    static double[] qemuGuest(Path img, String iface) throws IOException, InterruptedException {
+        String dev = iface.equals("virtio") ? "/dev/vda" : "/dev/sda";
+        long count = ((long) MIB << 20) / 4096;
+        String script = "i=0; while [ ! -b " + dev + " ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n"
+                + "a=$(cut -d' ' -f1 /proc/uptime)\n"
+                + "dd if=/dev/zero of=" + dev + " bs=4096 count=" + count + " oflag=direct conv=fsync 2>/dev/null || echo 'qemu-blk: write failed'\n"
+                + "b=$(cut -d' ' -f1 /proc/uptime)\n"
+                + "dd if=" + dev + " of=/dev/null bs=4096 count=" + count + " iflag=direct 2>/dev/null || echo 'qemu-blk: read failed'\n"
+                + "c=$(cut -d' ' -f1 /proc/uptime)\n"
+                + "echo \"qemu-blk: write $a $b read $b $c\"\n";
+        Path dir = Files.createTempDirectory("qemublk");
+        Path kernel = dir.resolve("vmlinuz"), initrd = dir.resolve("initrd.gz");
+        Files.write(kernel, org.oxen.testing.linux.LinuxGuest.kernel());
+        Files.write(initrd, org.oxen.testing.linux.LinuxGuest.initramfs(script,
+                iface.equals("virtio") ? VIRTIO_BLK : IDE_DISK));
+        List<String> cmd = List.of("qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",
+                "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", "console=ttyS0 quiet panic=-1",
+                "-drive", "file=" + img + ",if=" + iface + ",format=raw,cache=writeback");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try {
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(900, TimeUnit.SECONDS)) throw new IOException("qemu-system-i386 did not end");
+        } finally {
+            p.destroyForcibly();
+            Files.delete(kernel);
+            Files.delete(initrd);
+            Files.delete(dir);
+        }
+        Matcher m = Pattern.compile("qemu-blk: write ([0-9.]+) ([0-9.]+) read ([0-9.]+) ([0-9.]+)").matcher(out);
+        if (out.contains("failed") || !m.find()) throw new IOException("the QEMU guest (" + iface + "): " + out);
+        double w = Double.parseDouble(m.group(2)) - Double.parseDouble(m.group(1));
+        double r = Double.parseDouble(m.group(4)) - Double.parseDouble(m.group(3));
+        return new double[] {MIB / w, MIB / r};
     }
 
     /** qemu-img bench over the whole image with the load's request size and depth (sequential). */

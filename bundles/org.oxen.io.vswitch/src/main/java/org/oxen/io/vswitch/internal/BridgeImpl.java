@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.oxen.io.vswitch.Bridge;
+import org.oxen.io.vswitch.FrameChecksum;
 import org.oxen.io.vswitch.FrameSink;
 import org.oxen.io.vswitch.MacAddress;
 import org.oxen.io.vswitch.SwitchPort;
@@ -17,7 +18,9 @@ import org.oxen.io.vswitch.SwitchPort;
  *
  * <p>Design: the port list is a copy-on-write array read without locks by the forwarding path;
  * the MAC table has its own monitor held only inside its calls; a frame is delivered to each
- * destination's sink on the sending thread, and sinks copy it. The capture is a volatile
+ * destination's sink on the sending thread, and sinks copy it. A frame carries its checksum
+ * state ({@link FrameChecksum}); a PARTIAL one is completed in the sending port's own buffer
+ * (a port sends from one thread at a time) for the capture and the ports that need it whole. The capture is a volatile
  * reference: a frame is written to whichever writer was current when it entered.
  *
  * <p>Locking: {@code this} guards attach/detach and capture start/stop (never held while
@@ -47,14 +50,18 @@ final class BridgeImpl implements Bridge {
     }
 
     @Override
-    public synchronized SwitchPort attach(String portName, FrameSink sink) {
+    public synchronized SwitchPort attach(String portName, FrameSink sink, int maxFrame, boolean partialChecksums) {
         if (portName == null || portName.isEmpty()) throw new IllegalArgumentException("a port needs a name");
+        if (maxFrame < MIN_FRAME || maxFrame > MAX_JUMBO_FRAME) {
+            throw new IllegalArgumentException("port " + portName + ": a maximum frame of " + maxFrame + " bytes (expected "
+                    + MIN_FRAME + ".." + MAX_JUMBO_FRAME + ")");
+        }
         for (PortImpl p : ports) {
             if (p.name().equals(portName)) {
                 throw new IllegalArgumentException("bridge " + name + " has a port named " + portName + " already");
             }
         }
-        PortImpl p = new PortImpl(this, portName, sink);
+        PortImpl p = new PortImpl(this, portName, sink, maxFrame, partialChecksums);
         PortImpl[] next = java.util.Arrays.copyOf(ports, ports.length + 1);
         next[ports.length] = p;
         ports = next;
@@ -84,11 +91,28 @@ final class BridgeImpl implements Bridge {
         return macs.live(nanoClock.getAsLong());
     }
 
-    /** The forwarding decision for a frame that entered {@code in} (length checked by the port). */
-    void forward(PortImpl in, byte[] frame, int offset, int length) {
+    /**
+     * The forwarding decision for a frame that entered {@code in} (length checked by the port).
+     * A PARTIAL frame is completed once, into {@code in}'s buffer, for the capture (which
+     * records frames as a wire carries them) and for the ports that do not take partial
+     * checksums; the others get it as it is.
+     */
+    void forward(PortImpl in, byte[] frame, int offset, int length, int checksum) {
+        byte[] wire = frame;
+        int wireOffset = offset;
+        if (checksum == FrameChecksum.PARTIAL) {
+            wire = in.completed;
+            wireOffset = 0;
+            System.arraycopy(frame, offset, wire, 0, length);
+            if (!FrameChecksum.complete(wire, 0, length)) {
+                checksum = FrameChecksum.NONE; // nothing to finish: the frame is what it is
+                wire = frame;
+                wireOffset = offset;
+            }
+        }
         PcapWriter pcap = capture;
         if (pcap != null) {
-            IOException e = pcap.write(epochMicros.getAsLong(), frame, offset, length);
+            IOException e = pcap.write(epochMicros.getAsLong(), wire, wireOffset, length);
             if (e != null) {
                 log.accept("vswitch: " + name + ": capture to " + pcap.file() + " ended: " + e.getMessage());
                 endCapture(pcap);
@@ -100,11 +124,20 @@ final class BridgeImpl implements Bridge {
         boolean dstGroup = (frame[offset] & 1) != 0;
         PortImpl out = dstGroup ? null : macs.lookup(MacAddress.read(frame, offset), now);
         if (out != null) {
-            if (out != in) out.deliver(frame, offset, length); // else filtered: it is where it came from
+            if (out != in) deliver(out, frame, offset, wire, wireOffset, length, checksum); // else filtered
             return;
         }
         for (PortImpl p : ports) {
-            if (p != in) p.deliver(frame, offset, length);
+            if (p != in) deliver(p, frame, offset, wire, wireOffset, length, checksum);
+        }
+    }
+
+    private static void deliver(PortImpl out, byte[] frame, int offset, byte[] wire, int wireOffset, int length,
+            int checksum) {
+        if (checksum == FrameChecksum.PARTIAL && !out.takesPartialChecksums()) {
+            out.deliver(wire, wireOffset, length, FrameChecksum.NONE); // completed, as skb_checksum_help leaves it
+        } else {
+            out.deliver(frame, offset, length, checksum);
         }
     }
 

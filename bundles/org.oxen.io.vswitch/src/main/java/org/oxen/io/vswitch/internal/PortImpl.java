@@ -16,6 +16,10 @@ final class PortImpl implements SwitchPort {
     private final BridgeImpl bridge;
     private final String name;
     private final FrameSink sink;
+    private final int maxFrame;
+    private final boolean partialChecksums;
+    /** A PARTIAL frame this port sends, completed ({@link BridgeImpl#forward}; the sending thread's). */
+    final byte[] completed;
     private volatile boolean open = true;
     final AtomicLong inFrames = new AtomicLong();
     final AtomicLong inBytes = new AtomicLong();
@@ -24,10 +28,23 @@ final class PortImpl implements SwitchPort {
     final AtomicLong outDropped = new AtomicLong();
     final AtomicLong inErrors = new AtomicLong();
 
-    PortImpl(BridgeImpl bridge, String name, FrameSink sink) {
+    PortImpl(BridgeImpl bridge, String name, FrameSink sink, int maxFrame, boolean partialChecksums) {
         this.bridge = bridge;
         this.name = name;
         this.sink = sink;
+        this.maxFrame = maxFrame;
+        this.partialChecksums = partialChecksums;
+        this.completed = new byte[maxFrame];
+    }
+
+    @Override
+    public int maxFrame() {
+        return maxFrame;
+    }
+
+    @Override
+    public boolean takesPartialChecksums() {
+        return partialChecksums;
     }
 
     @Override
@@ -41,21 +58,28 @@ final class PortImpl implements SwitchPort {
     }
 
     @Override
-    public void send(byte[] frame, int offset, int length) {
+    public void send(byte[] frame, int offset, int length, int checksum) {
         if (!open) return;
-        if (length < Bridge.MIN_FRAME || length > Bridge.MAX_FRAME) {
+        if (length < Bridge.MIN_FRAME || length > maxFrame) {
             inErrors.incrementAndGet();
             return;
         }
         inFrames.incrementAndGet();
         inBytes.addAndGet(length);
-        bridge.forward(this, frame, offset, length);
+        bridge.forward(this, frame, offset, length, checksum);
     }
 
-    /** The bridge hands this port a frame to deliver to its device. */
-    void deliver(byte[] frame, int offset, int length) {
+    /**
+     * The bridge hands this port a frame to deliver to its device; one longer than the port's
+     * maximum is dropped (counted), as a Linux bridge drops a frame over the device's MTU.
+     */
+    void deliver(byte[] frame, int offset, int length, int checksum) {
         if (!open) return;
-        if (sink.deliver(frame, offset, length)) {
+        if (length > maxFrame) {
+            outDropped.incrementAndGet();
+            return;
+        }
+        if (sink.deliver(frame, offset, length, checksum)) {
             outFrames.incrementAndGet();
             outBytes.addAndGet(length);
         } else {
