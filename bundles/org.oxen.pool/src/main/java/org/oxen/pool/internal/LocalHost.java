@@ -25,6 +25,12 @@ public interface LocalHost {
     /** This runtime's {@code xl list} rows, without the header. */
     List<String> listRows();
 
+    /**
+     * This runtime's {@code xl top} rows, without the header, CPU % over the last second or so
+     * (sampled again at most once a second, so a pool's tick does not shorten the window).
+     */
+    List<String> topRows();
+
     /** Names of the domains that exist here now. */
     Set<String> domainNames();
 

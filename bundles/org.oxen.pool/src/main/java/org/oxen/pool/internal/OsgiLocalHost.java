@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.oxen.pool.internal.LocalSubcommands.Outcome;
 import org.oxen.toolstack.xl.ConfigTextCreator;
+import org.oxen.toolstack.xl.TopTables;
 import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.Domains;
@@ -15,10 +16,15 @@ import org.oxen.vmm.api.MachineMemory;
 /**
  * {@link LocalHost} over the runtime's services: figures from {@link MachineMemory} and
  * {@link CpuPools}, domains from {@link Domains}, creation through the xl bundle's
- * {@link ConfigTextCreator} (xl create's parser, checks and toolstack), and list and migrate
- * through the host's own xl subcommands.
+ * {@link ConfigTextCreator} (xl create's parser, checks and toolstack), list and migrate
+ * through the host's own xl subcommands, and top rows from the xl bundle's {@link TopTables}.
+ *
+ * <p>Locking: the top sampler and its last rows are guarded by {@code this}.
  */
 final class OsgiLocalHost implements LocalHost {
+
+    /** The shortest window the published CPU % is measured over. */
+    private static final long TOP_WINDOW_NANOS = 1_000_000_000L;
 
     private final Domains domains;
     private final MachineMemory memory;
@@ -26,9 +32,14 @@ final class OsgiLocalHost implements LocalHost {
     private final ConfigTextCreator creator;
     private final LocalSubcommands xl;
     private final String migration;
+    private final TopTables.Sampler top;
+    private List<String> topRows;
+    private long topSampled;
 
     OsgiLocalHost(Domains domains, MachineMemory memory, CpuPools cpus, ConfigTextCreator creator,
-            LocalSubcommands xl, String migration) {
+            LocalSubcommands xl, TopTables tops, String migration) {
+        this.top = tops.open();
+        this.topSampled = System.nanoTime();
         this.domains = domains;
         this.memory = memory;
         this.cpus = cpus;
@@ -62,6 +73,16 @@ final class OsgiLocalHost implements LocalHost {
         Outcome o = xl.run("list", List.of(), Path.of("").toAbsolutePath());
         List<String> lines = o.out().lines().toList();
         return lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
+    }
+
+    @Override
+    public synchronized List<String> topRows() {
+        long now = System.nanoTime();
+        if (topRows == null || now - topSampled >= TOP_WINDOW_NANOS) {
+            topRows = top.next().rows();
+            topSampled = now;
+        }
+        return topRows;
     }
 
     @Override

@@ -418,7 +418,7 @@ public final class PoolMember implements AutoCloseable {
 
     HostRecord hostRecord() {
         return new HostRecord(settings.host(), local.migrationAddress(), local.freeMiB(), local.totalMiB(),
-                local.pcpus(), local.listRows());
+                local.pcpus(), local.listRows(), local.topRows());
     }
 
     /** Rewrites this host's node when its record changed. */

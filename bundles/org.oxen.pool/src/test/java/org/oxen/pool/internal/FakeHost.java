@@ -60,6 +60,17 @@ final class FakeHost implements LocalHost {
         return rows;
     }
 
+    /** xentop's rows as the xl bundle prints them, CPU % 12.5 for a running domain. */
+    @Override
+    public List<String> topRows() {
+        List<String> rows = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(domains).entrySet()) {
+            rows.add(String.format(java.util.Locale.ROOT, "%10s %6s %10d %6.1f %10d", e.getKey(),
+                    e.getValue() ? "----p-" : "-----r", 3, e.getValue() ? 0.0 : 12.5, 16384));
+        }
+        return rows;
+    }
+
     @Override
     public Set<String> domainNames() {
         return Set.copyOf(domains.keySet());
