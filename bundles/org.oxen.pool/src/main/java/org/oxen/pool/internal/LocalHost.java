@@ -48,10 +48,11 @@ public interface LocalHost {
     void destroy(String name);
 
     /**
-     * Migrates {@code name} to the runtime listening at {@code address} ({@code xl migrate});
-     * returns once the target runs it.
+     * Migrates {@code name} to the runtime listening at {@code address} ({@code xl migrate}, with
+     * {@code --live} when {@code live}); returns once the target runs it.
      *
+     * @return how it went, in a line (xl migrate's summary: rounds, pages, downtime, total time)
      * @throws Exception whose message says why it failed (the domain goes on here then)
      */
-    void migrate(String name, String address) throws Exception;
+    String migrate(String name, String address, boolean live) throws Exception;
 }

@@ -116,10 +116,16 @@ final class OsgiLocalHost implements LocalHost {
     }
 
     @Override
-    public void migrate(String name, String address) throws Exception {
-        Outcome o = xl.run("migrate", List.of(name, address), Path.of("").toAbsolutePath());
+    public String migrate(String name, String address, boolean live) throws Exception {
+        Outcome o = xl.run("migrate", live ? List.of("--live", name, address) : List.of(name, address),
+                Path.of("").toAbsolutePath());
         if (o.status() != 0) {
             throw new Exception(o.message());
         }
+        // xl migrate prints a line per pre-copy round and one "migration of domain ... done" line
+        List<String> lines = o.err().lines().toList();
+        long rounds = lines.stream().filter(l -> l.startsWith("migration round ")).count();
+        String done = lines.stream().filter(l -> l.startsWith("migration of domain ")).reduce((a, b) -> b).orElse("");
+        return (live ? "live, " + rounds + " round(s); " : "suspended first; ") + done;
     }
 }

@@ -336,13 +336,16 @@ public final class PoolMember implements AutoCloseable {
         }
     }
 
-    /** Asks the owner of {@code name} to move it to {@code target} (read-modify-write with retries). */
-    public void requestMigration(String name, String target) throws Exception {
+    /**
+     * Asks the owner of {@code name} to move it to {@code target}, live (pre-copied while it runs)
+     * or suspended first (read-modify-write with retries).
+     */
+    public void requestMigration(String name, String target, boolean live) throws Exception {
         for (int i = 0; i < 10; i++) {
             Stat stat = new Stat();
             byte[] data = client.getData().storingStatIn(stat).forPath(paths.domain(name));
             DomainRecord r = DomainRecord.decode(paths.domain(name), data);
-            if (updateDomain(r.migratingTo(target), stat.getVersion())) {
+            if (updateDomain(r.migratingTo(target, live), stat.getVersion())) {
                 return;
             }
         }
@@ -528,6 +531,7 @@ public final class PoolMember implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (reconciler != null) {
+            reconciler.close();
             Map<String, DomainRecord> known = new HashMap<>();
             domains().forEach(r -> known.put(r.name(), r));
             int destroyed = 0;

@@ -18,8 +18,8 @@ import org.oxen.toolstack.xl.XlUsageException;
 /**
  * {@code xl migrate [--live] <Domain> <host>} in a pool, {@code host} a host name of the pool
  * (xl host-list). A pool domain, wherever it runs: the pool's record asks its host to move it
- * there, the host migrates it over the target's migration port (as {@code xl migrate} does) and
- * hands the record on; the command returns when the target runs it or with the failure (the
+ * there (live with {@code --live}), the host migrates it over the target's migration port (as
+ * {@code xl migrate} does) and hands the record on, with how it went (rounds, downtime); the command returns when the target runs it or with the failure (the
  * domain goes on where it was). A domain of this host outside the pool goes straight to the
  * host's migration port. {@code host:port} (not a pool host) is the host's own xl migrate.
  */
@@ -46,8 +46,7 @@ final class PoolMigrateCommand implements PoolSubcommand {
     @Override
     public String usage() {
         return "[options] <Domain> <host>\n\n"
-                + "--live  Pre-copy the domain's memory while it runs (a domain of this host outside the pool,\n"
-                + "        or a host[:port] that is no pool host; pool domains move suspended).\n"
+                + "--live  Pre-copy the domain's memory while it runs (otherwise it is suspended first).\n"
                 + "<host> is a host name of the pool (xl host-list), or host[:port] of any oxen migration port.";
     }
 
@@ -94,10 +93,11 @@ final class PoolMigrateCommand implements PoolSubcommand {
         if (!r.state().equals(DomainRecord.PLACED)) {
             throw new XlError(name + " is " + r.state() + " (" + r.error() + "): it runs nowhere to migrate from");
         }
-        member.requestMigration(name, target);
+        boolean live = inv.options().has("l");
+        member.requestMigration(name, target, live);
         member.schedule();
         inv.out().println("pool " + member.settings().pool() + ": migrating " + name + " from " + r.host() + " to "
-                + target);
+                + target + (live ? " (live)" : ""));
         long deadline = System.currentTimeMillis() + PoolCommands.WAIT_MILLIS;
         while (System.currentTimeMillis() < deadline && PoolCommands.pause()) {
             Optional<DomainNode> n = member.readDomain(name);
@@ -106,7 +106,8 @@ final class PoolMigrateCommand implements PoolSubcommand {
             }
             DomainRecord now = n.get().record();
             if (now.host().equals(target)) {
-                inv.out().println("pool " + member.settings().pool() + ": " + name + " runs on " + target);
+                inv.out().println("pool " + member.settings().pool() + ": " + name + " runs on " + target
+                        + (now.moved().isEmpty() ? "" : " (" + now.moved() + ")"));
                 return 0;
             }
             if (now.migrateTo().isEmpty()) {
