@@ -233,17 +233,30 @@ public final class PoolMember implements AutoCloseable {
         return client;
     }
 
+    /** A host node decoded, with the zxid of the write it decodes (so it is decoded once per write). */
+    private record DecodedHost(long mzxid, HostRecord record) {
+    }
+
+    /** Host records decoded from the cache, by path. */
+    private final Map<String, DecodedHost> decodedHosts = new ConcurrentHashMap<>();
+
     /** The live hosts, by name; a host node that cannot be read is left out (and reported by the master). */
     public Map<String, HostRecord> hosts() {
         Map<String, HostRecord> out = new TreeMap<>();
         for (ChildData c : children(hostsCache, paths.hosts())) {
-            try {
-                HostRecord h = HostRecord.decode(c.getPath(), c.getData());
-                out.put(PoolPaths.leaf(c.getPath()), h);
-            } catch (CorruptRecordException e) {
-                // reported by the master's scan
+            long mzxid = c.getStat().getMzxid();
+            DecodedHost d = decodedHosts.get(c.getPath());
+            if (d == null || d.mzxid() != mzxid) {
+                try {
+                    d = new DecodedHost(mzxid, HostRecord.decode(c.getPath(), c.getData()));
+                    decodedHosts.put(c.getPath(), d);
+                } catch (CorruptRecordException e) {
+                    continue; // reported by the master's scan
+                }
             }
+            out.put(PoolPaths.leaf(c.getPath()), d.record());
         }
+        decodedHosts.keySet().removeIf(p -> !out.containsKey(PoolPaths.leaf(p)));
         return out;
     }
 
