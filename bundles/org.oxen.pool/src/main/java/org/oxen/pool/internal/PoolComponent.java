@@ -71,8 +71,9 @@ public final class PoolComponent {
         ClassLoader before = Thread.currentThread().getContextClassLoader();
         try {
             if (settings.embeddedPort() > 0) {
-                embedded = new EmbeddedZooKeeper(settings.embeddedPort());
-                System.err.println("oxen: pool: embedded ZooKeeper on 127.0.0.1:" + settings.embeddedPort());
+                embedded = new EmbeddedZooKeeper(settings.embeddedPort(), settings.tls());
+                System.err.println("oxen: pool: embedded ZooKeeper on 127.0.0.1:" + settings.embeddedPort()
+                        + (settings.tls() != null ? " (TLS only)" : ""));
             }
             // the ZooKeeper client, like its server, loads classes by name through the context loader
             Thread.currentThread().setContextClassLoader(PoolComponent.class.getClassLoader());

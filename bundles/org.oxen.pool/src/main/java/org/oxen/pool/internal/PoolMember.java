@@ -107,6 +107,9 @@ public final class PoolMember implements AutoCloseable {
                 .connectionTimeoutMs(Math.min(settings.sessionMillis(), 15_000))
                 .retryPolicy(new ExponentialBackoffRetry(200, 5, 2000))
                 .aclProvider(aclProvider());
+        if (settings.tls() != null) {
+            b.zkClientConfig(settings.tls().clientConfig());
+        }
         if (settings.secret() != null) {
             b.authorization("digest", (DIGEST_USER + ":" + settings.secret()).getBytes(StandardCharsets.UTF_8));
         }
@@ -164,7 +167,7 @@ public final class PoolMember implements AutoCloseable {
         }
         worker.scheduleWithFixedDelay(this::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         log.println("pool " + settings.pool() + ": " + settings.host() + " joined (ZooKeeper " + settings.connect()
-                + ", " + (settings.secret() != null ? "pool secret" : "open pool, no secret") + ")");
+                + (settings.tls() != null ? " over TLS" : "") + ", " + (settings.secret() != null ? "pool secret" : "open pool, no secret") + ")");
     }
 
     private ACLProvider aclProvider() {

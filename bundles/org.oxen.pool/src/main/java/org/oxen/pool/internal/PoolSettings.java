@@ -22,9 +22,15 @@ import org.oxen.toolstack.xl.PoolSecret;
  * </ul>
  *
  * @param embeddedPort the port of the embedded ZooKeeper, or -1 for none
+ * @param tls ZooKeeper over TLS ({@link PoolTls}: {@code oxen.pool.tls.*}), or null: plain TCP
  */
 public record PoolSettings(String pool, String connect, int embeddedPort, String host, String secret,
-        int sessionMillis) {
+        int sessionMillis, PoolTls tls) {
+
+    /** Settings without TLS. */
+    public PoolSettings(String pool, String connect, int embeddedPort, String host, String secret, int sessionMillis) {
+        this(pool, connect, embeddedPort, host, secret, sessionMillis, null);
+    }
 
     static final String POOL = "oxen.pool";
     static final String ZOOKEEPER = "oxen.pool.zookeeper";
@@ -83,7 +89,7 @@ public record PoolSettings(String pool, String connect, int embeddedPort, String
                 throw new IllegalArgumentException(SESSION + "=" + s + " is not a number of ms in 1000..600000");
             }
         }
-        return new PoolSettings(pool, zk, embedded, host, secret, session);
+        return new PoolSettings(pool, zk, embedded, host, secret, session, PoolTls.from(property));
     }
 
     static int port(String text, String where) {
@@ -111,6 +117,7 @@ public record PoolSettings(String pool, String connect, int embeddedPort, String
     /** Never prints the secret. */
     @Override
     public String toString() {
-        return "pool " + pool + " at " + connect + " as " + host + (secret != null ? " (with secret)" : " (open)");
+        return "pool " + pool + " at " + connect + (tls != null ? " over TLS" : "") + " as " + host
+                + (secret != null ? " (with secret)" : " (open)");
     }
 }
