@@ -128,7 +128,16 @@ public final class MigrateCommand extends DomainSubcommand {
             OutputStream out = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
                     new BufferedOutputStream(s.getOutputStream(), 1 << 20), job, null, "xl migrate", expected);
             InputStream in = new BufferedInputStream(s.getInputStream());
-            MigrationAuth.Session session = auth.sender(in, out, target.toString());
+            // a peer that never answers the hello (no oxen migration port) must not hang xl migrate
+            s.setSoTimeout(MigrationAuth.HANDSHAKE_TIMEOUT_MS);
+            MigrationAuth.Session session;
+            try {
+                session = auth.sender(in, out, target.toString());
+            } catch (java.net.SocketTimeoutException e) {
+                throw new IOException("the target at " + target + " did not answer the migration hello within "
+                        + MigrationAuth.HANDSHAKE_TIMEOUT_MS / 1000 + " s (is it an oxen migration port?)");
+            }
+            s.setSoTimeout(0);
             MigrationAuth.MacOutputStream stream = session.sign(out);
             inv.err().println("migration target: " + target + (live ? " (live)" : "")
                     + (auth.hasSecret() ? ", authenticated with the pool secret" : ""));

@@ -43,6 +43,8 @@ import javax.crypto.spec.SecretKeySpec;
 final class MigrationAuth {
 
     static final String HELLO = "oxen-migrate 2";
+    /** How long either end waits for the other's next handshake line. */
+    static final int HANDSHAKE_TIMEOUT_MS = 30_000;
     private static final String MAC = "HmacSHA256";
     private static final int NONCE_BYTES = 32;
     private static final HexFormat HEX = HexFormat.of();

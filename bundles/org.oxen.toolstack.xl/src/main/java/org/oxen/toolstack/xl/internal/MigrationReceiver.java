@@ -141,8 +141,10 @@ public final class MigrationReceiver {
             OutputStream out = new BufferedOutputStream(s.getOutputStream());
             MigrationAuth.MacInputStream stream;
             try {
+                s.setSoTimeout(MigrationAuth.HANDSHAKE_TIMEOUT_MS); // a silent peer does not hold a thread
                 stream = auth.receiver(MigrationWire.readLine(in), in, out).check(in);
-            } catch (MigrationAuth.RefusedException e) {
+                s.setSoTimeout(0);
+            } catch (MigrationAuth.RefusedException | java.net.SocketTimeoutException e) {
                 System.err.println("oxen: migration from " + s.getRemoteSocketAddress() + " refused: " + e.getMessage()
                         + "; nothing created");
                 return;
