@@ -15,28 +15,40 @@ import org.oxen.pool.internal.RecordCodec.CorruptRecordException;
  *     ({@code xl create --ha-restart})
  * @param memoryMiB its memory, for placement
  * @param migrateTo a host it is asked to move to ({@code xl migrate}), else empty
+ * @param migrateLive whether that move is live ({@code xl migrate --live}: pre-copied while it runs)
  * @param state {@code placed} (its host runs it or is about to), {@code lost} (its host died and
  *     no host had room, or it is not restartable), or {@code failed} (its host could not create
  *     it; {@code error} says why)
+ * @param moved how its last move went (the source's {@code xl migrate} summary: rounds, downtime), else empty
  */
 public record DomainRecord(String name, String host, boolean restart, long memoryMiB, String directory,
-        String config, String migrateTo, String state, String error) {
+        String config, String migrateTo, boolean migrateLive, String state, String error, String moved) {
 
     static final String KIND = "domain";
     public static final String PLACED = "placed";
     public static final String LOST = "lost";
     public static final String FAILED = "failed";
 
-    public DomainRecord withHost(String h) {
-        return new DomainRecord(name, h, restart, memoryMiB, directory, config, "", PLACED, "");
+    /** A new record of a domain placed on {@code host}, not moving. */
+    public static DomainRecord placed(String name, String host, boolean restart, long memoryMiB, String directory,
+            String config) {
+        return new DomainRecord(name, host, restart, memoryMiB, directory, config, "", false, PLACED, "", "");
+    }
+
+    /** Placed on {@code h} (restarted there, or arrived there by a move {@code howMoved} describes). */
+    public DomainRecord withHost(String h, String howMoved) {
+        return new DomainRecord(name, h, restart, memoryMiB, directory, config, "", false, PLACED, "", howMoved);
     }
 
     public DomainRecord with(String newState, String why) {
-        return new DomainRecord(name, host, restart, memoryMiB, directory, config, migrateTo, newState, why);
+        return new DomainRecord(name, host, restart, memoryMiB, directory, config, migrateTo, migrateLive, newState,
+                why, moved);
     }
 
-    public DomainRecord migratingTo(String target) {
-        return new DomainRecord(name, host, restart, memoryMiB, directory, config, target, state, "");
+    /** Asked to move to {@code target} (live or not); an empty target: no move asked. */
+    public DomainRecord migratingTo(String target, boolean live) {
+        return new DomainRecord(name, host, restart, memoryMiB, directory, config, target,
+                !target.isEmpty() && live, state, "", moved);
     }
 
     byte[] encode() {
@@ -48,6 +60,8 @@ public record DomainRecord(String name, String host, boolean restart, long memor
         f.put("directory", directory);
         f.put("config", config);
         f.put("migrate_to", migrateTo);
+        f.put("migrate_live", Boolean.toString(migrateLive));
+        f.put("moved", moved);
         f.put("state", state);
         f.put("error", error);
         return RecordCodec.encode(KIND, f);
@@ -65,7 +79,8 @@ public record DomainRecord(String name, String host, boolean restart, long memor
         }
         return new DomainRecord(name, RecordCodec.required(f, "host", path), RecordCodec.flag(f, "restart", path),
                 RecordCodec.number(f, "memory_mib", path, 1, 1L << 20), f.getOrDefault("directory", ""),
-                RecordCodec.required(f, "config", path), f.getOrDefault("migrate_to", ""), state,
-                f.getOrDefault("error", ""));
+                RecordCodec.required(f, "config", path), f.getOrDefault("migrate_to", ""),
+                RecordCodec.flag(f, "migrate_live", path), state,
+                f.getOrDefault("error", ""), f.getOrDefault("moved", ""));
     }
 }

@@ -13,14 +13,16 @@ import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 /**
  * A single-node ZooKeeper inside this runtime ({@code oxen.pool.zookeeper=embedded:PORT}), for
  * trying a pool on one machine: ZooKeeper's own embedded server, on loopback only, its data in a
- * temporary directory removed when it stops, its admin server and four-letter words off.
+ * temporary directory removed when it stops, its admin server and four-letter words off; with
+ * {@link PoolTls} settings it serves TLS only.
  */
 final class EmbeddedZooKeeper implements AutoCloseable {
 
     private final Path dir;
     private final ZooKeeperServerEmbedded server;
 
-    EmbeddedZooKeeper(int port) throws Exception {
+    /** A server on 127.0.0.1:{@code port}, TLS only when {@code tls} is given. */
+    EmbeddedZooKeeper(int port, PoolTls tls) throws Exception {
         dir = Files.createTempDirectory("oxen-zookeeper-");
         Properties p = new Properties();
         p.setProperty("dataDir", dir.resolve("data").toString());
@@ -31,6 +33,9 @@ final class EmbeddedZooKeeper implements AutoCloseable {
         p.setProperty("syncLimit", "5");
         p.setProperty("admin.enableServer", "false");
         p.setProperty("4lw.commands.whitelist", "");
+        if (tls != null) {
+            tls.serverConfig(p, port);
+        }
         // ZooKeeper loads its metrics provider and connection factory through the thread's context
         // class loader: this bundle's, where they are (its threads inherit it)
         Thread t = Thread.currentThread();

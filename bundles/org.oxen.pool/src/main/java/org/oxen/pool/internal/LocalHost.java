@@ -25,6 +25,12 @@ public interface LocalHost {
     /** This runtime's {@code xl list} rows, without the header. */
     List<String> listRows();
 
+    /**
+     * This runtime's {@code xl top} rows, without the header, CPU % over the last second or so
+     * (sampled again at most once a second, so a pool's tick does not shorten the window).
+     */
+    List<String> topRows();
+
     /** Names of the domains that exist here now. */
     Set<String> domainNames();
 
@@ -42,10 +48,11 @@ public interface LocalHost {
     void destroy(String name);
 
     /**
-     * Migrates {@code name} to the runtime listening at {@code address} ({@code xl migrate});
-     * returns once the target runs it.
+     * Migrates {@code name} to the runtime listening at {@code address} ({@code xl migrate}, with
+     * {@code --live} when {@code live}); returns once the target runs it.
      *
+     * @return how it went, in a line (xl migrate's summary: rounds, pages, downtime, total time)
      * @throws Exception whose message says why it failed (the domain goes on here then)
      */
-    void migrate(String name, String address) throws Exception;
+    String migrate(String name, String address, boolean live) throws Exception;
 }

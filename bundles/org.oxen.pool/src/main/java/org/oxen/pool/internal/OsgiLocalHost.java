@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.oxen.pool.internal.LocalSubcommands.Outcome;
 import org.oxen.toolstack.xl.ConfigTextCreator;
+import org.oxen.toolstack.xl.TopTables;
 import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.Domains;
@@ -15,10 +16,15 @@ import org.oxen.vmm.api.MachineMemory;
 /**
  * {@link LocalHost} over the runtime's services: figures from {@link MachineMemory} and
  * {@link CpuPools}, domains from {@link Domains}, creation through the xl bundle's
- * {@link ConfigTextCreator} (xl create's parser, checks and toolstack), and list and migrate
- * through the host's own xl subcommands.
+ * {@link ConfigTextCreator} (xl create's parser, checks and toolstack), list and migrate
+ * through the host's own xl subcommands, and top rows from the xl bundle's {@link TopTables}.
+ *
+ * <p>Locking: the top sampler and its last rows are guarded by {@code this}.
  */
 final class OsgiLocalHost implements LocalHost {
+
+    /** The shortest window the published CPU % is measured over. */
+    private static final long TOP_WINDOW_NANOS = 1_000_000_000L;
 
     private final Domains domains;
     private final MachineMemory memory;
@@ -26,9 +32,14 @@ final class OsgiLocalHost implements LocalHost {
     private final ConfigTextCreator creator;
     private final LocalSubcommands xl;
     private final String migration;
+    private final TopTables.Sampler top;
+    private List<String> topRows;
+    private long topSampled;
 
     OsgiLocalHost(Domains domains, MachineMemory memory, CpuPools cpus, ConfigTextCreator creator,
-            LocalSubcommands xl, String migration) {
+            LocalSubcommands xl, TopTables tops, String migration) {
+        this.top = tops.open();
+        this.topSampled = System.nanoTime();
         this.domains = domains;
         this.memory = memory;
         this.cpus = cpus;
@@ -65,6 +76,16 @@ final class OsgiLocalHost implements LocalHost {
     }
 
     @Override
+    public synchronized List<String> topRows() {
+        long now = System.nanoTime();
+        if (topRows == null || now - topSampled >= TOP_WINDOW_NANOS) {
+            topRows = top.next().rows();
+            topSampled = now;
+        }
+        return topRows;
+    }
+
+    @Override
     public Set<String> domainNames() {
         Set<String> out = new HashSet<>();
         for (Domain d : domains.list()) {
@@ -95,10 +116,16 @@ final class OsgiLocalHost implements LocalHost {
     }
 
     @Override
-    public void migrate(String name, String address) throws Exception {
-        Outcome o = xl.run("migrate", List.of(name, address), Path.of("").toAbsolutePath());
+    public String migrate(String name, String address, boolean live) throws Exception {
+        Outcome o = xl.run("migrate", live ? List.of("--live", name, address) : List.of(name, address),
+                Path.of("").toAbsolutePath());
         if (o.status() != 0) {
             throw new Exception(o.message());
         }
+        // xl migrate prints a line per pre-copy round and one "migration of domain ... done" line
+        List<String> lines = o.err().lines().toList();
+        long rounds = lines.stream().filter(l -> l.startsWith("migration round ")).count();
+        String done = lines.stream().filter(l -> l.startsWith("migration of domain ")).reduce((a, b) -> b).orElse("");
+        return (live ? "live, " + rounds + " round(s); " : "suspended first; ") + done;
     }
 }

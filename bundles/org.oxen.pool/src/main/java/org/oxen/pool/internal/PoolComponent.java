@@ -15,7 +15,10 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.oxen.pool.internal.xl.PoolCommands;
+import org.oxen.pool.internal.xl.PoolTopView;
 import org.oxen.toolstack.xl.ConfigTextCreator;
+import org.oxen.toolstack.xl.TopTables;
+import org.oxen.toolstack.xl.TopView;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.DomainListener;
@@ -24,7 +27,8 @@ import org.oxen.vmm.api.MachineMemory;
 
 /**
  * Joins the pool the framework properties name ({@link PoolSettings}) once the hypervisor and
- * xl are there, and registers the pool's xl subcommands, ranked above the host's own. Without
+ * xl are there, and registers the pool's xl subcommands, ranked above the host's own, and its
+ * {@link TopView} (xl top over every host). Without
  * {@code oxen.pool} it does nothing at all: the runtime is what it is without this bundle. A
  * refusal (bad setting, wrong secret, name taken, no ZooKeeper) is one line on stderr and the
  * runtime goes on alone.
@@ -51,7 +55,7 @@ public final class PoolComponent {
 
     @Activate
     public PoolComponent(BundleContext context, @Reference Domains domains, @Reference MachineMemory memory,
-            @Reference CpuPools cpus, @Reference ConfigTextCreator creator) {
+            @Reference CpuPools cpus, @Reference ConfigTextCreator creator, @Reference TopTables tops) {
         this.domains = domains;
         PoolSettings settings;
         try {
@@ -67,12 +71,13 @@ public final class PoolComponent {
         ClassLoader before = Thread.currentThread().getContextClassLoader();
         try {
             if (settings.embeddedPort() > 0) {
-                embedded = new EmbeddedZooKeeper(settings.embeddedPort());
-                System.err.println("oxen: pool: embedded ZooKeeper on 127.0.0.1:" + settings.embeddedPort());
+                embedded = new EmbeddedZooKeeper(settings.embeddedPort(), settings.tls());
+                System.err.println("oxen: pool: embedded ZooKeeper on 127.0.0.1:" + settings.embeddedPort()
+                        + (settings.tls() != null ? " (TLS only)" : ""));
             }
             // the ZooKeeper client, like its server, loads classes by name through the context loader
             Thread.currentThread().setContextClassLoader(PoolComponent.class.getClassLoader());
-            member = new PoolMember(settings, new OsgiLocalHost(domains, memory, cpus, creator, local,
+            member = new PoolMember(settings, new OsgiLocalHost(domains, memory, cpus, creator, local, tops,
                     migrationAddress(context)), System.err);
             member.start();
         } catch (Exception e) {
@@ -88,11 +93,12 @@ public final class PoolComponent {
         }
         listener = event -> member.schedule();
         domains.addListener(listener);
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(Constants.SERVICE_RANKING, RANKING);
         for (XlSubcommand c : PoolCommands.all(member, local)) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put(Constants.SERVICE_RANKING, RANKING);
             registrations.add(context.registerService(XlSubcommand.class, c, props));
         }
+        registrations.add(context.registerService(TopView.class, new PoolTopView(member), props));
     }
 
     /** Where this runtime's migration receiver listens (its framework properties), or empty. */

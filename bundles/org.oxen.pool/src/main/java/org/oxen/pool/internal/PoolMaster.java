@@ -64,9 +64,9 @@ final class PoolMaster {
         String pool = member.settings().pool();
         Optional<String> target = Placement.choose(hosts, records, r.memoryMiB(), null);
         if (target.isPresent()) {
-            if (member.updateDomain(r.withHost(target.get()), n.version())) {
+            if (member.updateDomain(r.withHost(target.get(), ""), n.version())) {
                 records.remove(r);
-                records.add(r.withHost(target.get())); // counted as pending on its new host
+                records.add(r.withHost(target.get(), "")); // counted as pending on its new host
                 log.println("pool " + pool + ": " + why + r.name() + " restarted on " + target.get());
             }
         } else if (r.state().equals(DomainRecord.PLACED)) {

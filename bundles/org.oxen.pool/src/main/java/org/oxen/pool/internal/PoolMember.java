@@ -107,6 +107,9 @@ public final class PoolMember implements AutoCloseable {
                 .connectionTimeoutMs(Math.min(settings.sessionMillis(), 15_000))
                 .retryPolicy(new ExponentialBackoffRetry(200, 5, 2000))
                 .aclProvider(aclProvider());
+        if (settings.tls() != null) {
+            b.zkClientConfig(settings.tls().clientConfig());
+        }
         if (settings.secret() != null) {
             b.authorization("digest", (DIGEST_USER + ":" + settings.secret()).getBytes(StandardCharsets.UTF_8));
         }
@@ -164,7 +167,7 @@ public final class PoolMember implements AutoCloseable {
         }
         worker.scheduleWithFixedDelay(this::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         log.println("pool " + settings.pool() + ": " + settings.host() + " joined (ZooKeeper " + settings.connect()
-                + ", " + (settings.secret() != null ? "pool secret" : "open pool, no secret") + ")");
+                + (settings.tls() != null ? " over TLS" : "") + ", " + (settings.secret() != null ? "pool secret" : "open pool, no secret") + ")");
     }
 
     private ACLProvider aclProvider() {
@@ -233,17 +236,30 @@ public final class PoolMember implements AutoCloseable {
         return client;
     }
 
+    /** A host node decoded, with the zxid of the write it decodes (so it is decoded once per write). */
+    private record DecodedHost(long mzxid, HostRecord record) {
+    }
+
+    /** Host records decoded from the cache, by path. */
+    private final Map<String, DecodedHost> decodedHosts = new ConcurrentHashMap<>();
+
     /** The live hosts, by name; a host node that cannot be read is left out (and reported by the master). */
     public Map<String, HostRecord> hosts() {
         Map<String, HostRecord> out = new TreeMap<>();
         for (ChildData c : children(hostsCache, paths.hosts())) {
-            try {
-                HostRecord h = HostRecord.decode(c.getPath(), c.getData());
-                out.put(PoolPaths.leaf(c.getPath()), h);
-            } catch (CorruptRecordException e) {
-                // reported by the master's scan
+            long mzxid = c.getStat().getMzxid();
+            DecodedHost d = decodedHosts.get(c.getPath());
+            if (d == null || d.mzxid() != mzxid) {
+                try {
+                    d = new DecodedHost(mzxid, HostRecord.decode(c.getPath(), c.getData()));
+                    decodedHosts.put(c.getPath(), d);
+                } catch (CorruptRecordException e) {
+                    continue; // reported by the master's scan
+                }
             }
+            out.put(PoolPaths.leaf(c.getPath()), d.record());
         }
+        decodedHosts.keySet().removeIf(p -> !out.containsKey(PoolPaths.leaf(p)));
         return out;
     }
 
@@ -336,13 +352,16 @@ public final class PoolMember implements AutoCloseable {
         }
     }
 
-    /** Asks the owner of {@code name} to move it to {@code target} (read-modify-write with retries). */
-    public void requestMigration(String name, String target) throws Exception {
+    /**
+     * Asks the owner of {@code name} to move it to {@code target}, live (pre-copied while it runs)
+     * or suspended first (read-modify-write with retries).
+     */
+    public void requestMigration(String name, String target, boolean live) throws Exception {
         for (int i = 0; i < 10; i++) {
             Stat stat = new Stat();
             byte[] data = client.getData().storingStatIn(stat).forPath(paths.domain(name));
             DomainRecord r = DomainRecord.decode(paths.domain(name), data);
-            if (updateDomain(r.migratingTo(target), stat.getVersion())) {
+            if (updateDomain(r.migratingTo(target, live), stat.getVersion())) {
                 return;
             }
         }
@@ -418,7 +437,7 @@ public final class PoolMember implements AutoCloseable {
 
     HostRecord hostRecord() {
         return new HostRecord(settings.host(), local.migrationAddress(), local.freeMiB(), local.totalMiB(),
-                local.pcpus(), local.listRows());
+                local.pcpus(), local.listRows(), local.topRows());
     }
 
     /** Rewrites this host's node when its record changed. */
@@ -528,6 +547,7 @@ public final class PoolMember implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (reconciler != null) {
+            reconciler.close();
             Map<String, DomainRecord> known = new HashMap<>();
             domains().forEach(r -> known.put(r.name(), r));
             int destroyed = 0;

@@ -1,11 +1,10 @@
 package org.oxen.pool.internal;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+
+import org.oxen.toolstack.xl.PoolSecret;
 
 /**
  * A runtime's pool settings, from framework properties ({@code ./oxen run -Doxen.pool=NAME ...}):
@@ -15,22 +14,27 @@ import java.util.regex.Pattern;
  * <li>{@code oxen.pool.zookeeper}: the ZooKeeper connect string ({@code host:port,...}), or
  *     {@code embedded:PORT} to start a single-node ZooKeeper in this runtime (loopback) and use it;
  * <li>{@code oxen.pool.host}: this runtime's name in the pool (default: the machine's host name);
- * <li>{@code oxen.pool.secret} or {@code oxen.pool.secret.file}: the pool secret (ZooKeeper digest
- *     authentication; every pool node is readable and writable only with it); none: an open pool;
+ * <li>{@code oxen.pool.secret} or {@code oxen.pool.secret.file}: the pool secret ({@link PoolSecret}:
+ *     ZooKeeper digest authentication, every pool node readable and writable only with it; the
+ *     migration port authenticates with it too); none: an open pool;
  * <li>{@code oxen.pool.session.ms}: the ZooKeeper session timeout (default 6000): the time after
  *     which a silent runtime counts as dead and its domains are restarted elsewhere.
  * </ul>
  *
  * @param embeddedPort the port of the embedded ZooKeeper, or -1 for none
+ * @param tls ZooKeeper over TLS ({@link PoolTls}: {@code oxen.pool.tls.*}), or null: plain TCP
  */
 public record PoolSettings(String pool, String connect, int embeddedPort, String host, String secret,
-        int sessionMillis) {
+        int sessionMillis, PoolTls tls) {
+
+    /** Settings without TLS. */
+    public PoolSettings(String pool, String connect, int embeddedPort, String host, String secret, int sessionMillis) {
+        this(pool, connect, embeddedPort, host, secret, sessionMillis, null);
+    }
 
     static final String POOL = "oxen.pool";
     static final String ZOOKEEPER = "oxen.pool.zookeeper";
     static final String HOST = "oxen.pool.host";
-    static final String SECRET = "oxen.pool.secret";
-    static final String SECRET_FILE = "oxen.pool.secret.file";
     static final String SESSION = "oxen.pool.session.ms";
     static final String EMBEDDED = "embedded:";
 
@@ -72,18 +76,7 @@ public record PoolSettings(String pool, String connect, int embeddedPort, String
             throw new IllegalArgumentException(HOST + "=" + host
                     + " is no host name (letters, digits, '.', '_', '-'; at most 63)");
         }
-        String secret = property.apply(SECRET);
-        String file = property.apply(SECRET_FILE);
-        if (file != null && !file.isBlank()) {
-            try {
-                secret = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8).strip();
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException(SECRET_FILE + "=" + file + " cannot be read: " + e);
-            }
-        }
-        if (secret != null && secret.isEmpty()) {
-            throw new IllegalArgumentException(SECRET + " is empty");
-        }
+        String secret = PoolSecret.read(property);
         int session = 6000;
         String s = property.apply(SESSION);
         if (s != null && !s.isBlank()) {
@@ -96,7 +89,7 @@ public record PoolSettings(String pool, String connect, int embeddedPort, String
                 throw new IllegalArgumentException(SESSION + "=" + s + " is not a number of ms in 1000..600000");
             }
         }
-        return new PoolSettings(pool, zk, embedded, host, secret, session);
+        return new PoolSettings(pool, zk, embedded, host, secret, session, PoolTls.from(property));
     }
 
     static int port(String text, String where) {
@@ -124,6 +117,7 @@ public record PoolSettings(String pool, String connect, int embeddedPort, String
     /** Never prints the secret. */
     @Override
     public String toString() {
-        return "pool " + pool + " at " + connect + " as " + host + (secret != null ? " (with secret)" : " (open)");
+        return "pool " + pool + " at " + connect + (tls != null ? " over TLS" : "") + " as " + host
+                + (secret != null ? " (with secret)" : " (open)");
     }
 }

@@ -1,10 +1,12 @@
 package org.oxen.pool.internal;
 
 import java.io.PrintStream;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.oxen.pool.internal.PoolMember.DomainNode;
 
@@ -15,8 +17,13 @@ import org.oxen.pool.internal.PoolMember.DomainNode;
  * ({@code migrate_to}) and then hands the record to the target. A domain this host launched
  * whose record is gone or names another host is destroyed (xl destroy through the pool).
  *
- * <p>Locking: runs on the member's worker thread only; {@link #launched} is read by the
- * connection-state thread (fencing), so it is concurrent.
+ * <p>A migration (live ones take a while: pre-copy rounds) runs on its own thread, so the worker
+ * goes on publishing this host and doing the master's work meanwhile; while it runs, the record
+ * and the domain are left alone here (they are the migration's until it has handed the record on).
+ *
+ * <p>Locking: {@link #run} runs on the member's worker thread only; {@link #launched} is read by
+ * the connection-state thread (fencing) and {@link #migrating} by the migration thread, so both
+ * are concurrent.
  */
 final class Reconciler {
 
@@ -25,13 +32,32 @@ final class Reconciler {
     private final PrintStream log;
     /** Domains this host created or took over, by name: the record's creation zxid. */
     private final Map<String, Long> launched = new ConcurrentHashMap<>();
-    /** Failures already reported, so a refused record is reported once per version. */
-    private final Map<String, Integer> reported = new HashMap<>();
+    /** Domains a migration thread is moving away now. */
+    private final Set<String> migrating = ConcurrentHashMap.newKeySet();
+    private final ExecutorService migrations;
 
     Reconciler(PoolMember member, LocalHost local, PrintStream log) {
         this.member = member;
         this.local = local;
         this.log = log;
+        this.migrations = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "oxen-pool-migration-" + member.settings().pool());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Stops migrating: a migration under way is interrupted (xl migrate then resumes the domain
+     * here), waiting a little for it to end.
+     */
+    void close() {
+        migrations.shutdownNow();
+        try {
+            migrations.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     Set<String> launchedNames() {
@@ -48,7 +74,7 @@ final class Reconciler {
         Set<String> here = local.domainNames();
         for (DomainNode n : nodes.values()) {
             DomainRecord r = n.record();
-            if (r == null || !r.host().equals(me)) {
+            if (r == null || !r.host().equals(me) || migrating.contains(r.name())) {
                 continue;
             }
             boolean runs = here.contains(r.name());
@@ -68,7 +94,7 @@ final class Reconciler {
                 continue;
             }
             if (runs && !r.migrateTo().isEmpty()) {
-                migrate(r, n);
+                startMigration(r, n);
             } else if (runs) {
                 launched.put(r.name(), n.created()); // created here, or arrived by migration
                 if (member.fencedPaused.remove(r.name())) {
@@ -88,6 +114,9 @@ final class Reconciler {
             // the record name its target yet) or ended; never created again here
         }
         for (String name : launchedNames()) {
+            if (migrating.contains(name)) {
+                continue;
+            }
             DomainNode n = nodes.get(name);
             boolean stillMine = n != null && n.record() != null && n.record().host().equals(me)
                     && n.created() == launched.getOrDefault(name, -1L);
@@ -115,17 +144,39 @@ final class Reconciler {
         }
     }
 
+    /** Moves {@code r}'s domain on the migration thread, unless it is being moved already. */
+    private void startMigration(DomainRecord r, DomainNode n) {
+        if (!migrating.add(r.name())) {
+            return;
+        }
+        try {
+            migrations.execute(() -> {
+                try {
+                    migrate(r, n);
+                } catch (Exception e) {
+                    log.println("pool " + member.settings().pool() + ": " + r.name() + ": " + e);
+                } finally {
+                    migrating.remove(r.name());
+                    member.schedule();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            migrating.remove(r.name());
+        }
+    }
+
     private void migrate(DomainRecord r, DomainNode n) throws Exception {
         String target = r.migrateTo();
         HostRecord t = member.hosts().get(target);
         String why = null;
+        String how = "";
         if (t == null) {
             why = "no host " + target + " in pool " + member.settings().pool();
         } else if (t.migration().isEmpty()) {
             why = "host " + target + " has no migration receiver (oxen.migration.port)";
         } else {
             try {
-                local.migrate(r.name(), t.migration());
+                how = local.migrate(r.name(), t.migration(), r.migrateLive());
             } catch (Exception e) {
                 why = "migration to " + target + " failed: " + e.getMessage();
             }
@@ -133,17 +184,23 @@ final class Reconciler {
         if (why == null) {
             launched.remove(r.name());
             // the target runs it now: the record follows (the target adopts it as running)
-            if (!member.updateDomain(r.withHost(target), n.version() )) {
+            if (!member.updateDomain(r.withHost(target, how), n.version())) {
                 DomainNode fresh = member.readDomain(r.name()).orElse(null);
                 if (fresh != null && fresh.record() != null) {
-                    member.updateDomain(fresh.record().withHost(target), fresh.version());
+                    member.updateDomain(fresh.record().withHost(target, how), fresh.version());
                 }
             }
             log.println("pool " + member.settings().pool() + ": " + r.name() + " migrated from " + r.host() + " to "
-                    + target);
+                    + target + " (" + how + ")");
         } else {
             log.println("pool " + member.settings().pool() + ": " + r.name() + ": " + why);
-            member.updateDomain(r.migratingTo("").with(r.state(), why), n.version());
+            if (!member.updateDomain(r.migratingTo("", false).with(r.state(), why), n.version())) {
+                DomainNode fresh = member.readDomain(r.name()).orElse(null);
+                if (fresh != null && fresh.record() != null) {
+                    member.updateDomain(fresh.record().migratingTo("", false).with(fresh.record().state(), why),
+                            fresh.version());
+                }
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ final class FakeHost implements LocalHost {
     /** name -> paused */
     final Map<String, Boolean> domains = new ConcurrentHashMap<>();
     final List<String> created = new CopyOnWriteArrayList<>();
+    /** How long a migration takes between the domain leaving here and arriving there. */
+    volatile long migrationMillis;
 
     FakeHost(String name, long totalMiB) {
         this.name = name;
@@ -60,6 +62,17 @@ final class FakeHost implements LocalHost {
         return rows;
     }
 
+    /** xentop's rows as the xl bundle prints them, CPU % 12.5 for a running domain. */
+    @Override
+    public List<String> topRows() {
+        List<String> rows = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(domains).entrySet()) {
+            rows.add(String.format(java.util.Locale.ROOT, "%10s %6s %10d %6.1f %10d", e.getKey(),
+                    e.getValue() ? "----p-" : "-----r", 3, e.getValue() ? 0.0 : 12.5, 16384));
+        }
+        return rows;
+    }
+
     @Override
     public Set<String> domainNames() {
         return Set.copyOf(domains.keySet());
@@ -92,7 +105,7 @@ final class FakeHost implements LocalHost {
     }
 
     @Override
-    public void migrate(String n, String address) throws Exception {
+    public String migrate(String n, String address, boolean live) throws Exception {
         FakeHost target = BY_ADDRESS.get(address);
         if (target == null) {
             throw new Exception("cannot connect to " + address);
@@ -101,7 +114,10 @@ final class FakeHost implements LocalHost {
         if (paused == null) {
             throw new Exception(n + " does not exist");
         }
+        // gone here, not yet there: as a live migration's last round and the target's start
+        Thread.sleep(migrationMillis);
         target.domains.put(n, paused);
+        return (live ? "live" : "suspended first") + " to " + address;
     }
 
     boolean runs(String n) {

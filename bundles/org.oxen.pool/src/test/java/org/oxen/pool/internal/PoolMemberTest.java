@@ -77,15 +77,39 @@ class PoolMemberTest {
         assertTrue(ma.createDomain(record("m1", "a2", false, "")));
         await("m1 runs on a2", 5000, () -> a.runs("m1"));
         await("b2 joined", 5000, () -> ma.hosts().containsKey("b2"));
-        ma.requestMigration("m1", "b2");
+        ma.requestMigration("m1", "b2", true);
         await("m1 on b2 and its record says so", 5000, () -> b.runs("m1")
                 && ma.readDomainQuietly("m1").host().equals("b2"));
         assertFalse(a.domains.containsKey("m1"));
+        assertEquals("live to fake-b2:8002", ma.readDomainQuietly("m1").moved());
         // it stays: neither host re-creates or deletes it
         Thread.sleep(1500);
         assertTrue(b.runs("m1"));
         assertEquals(List.of("m1"), a.created, "a2 created it once, b2 never");
         assertTrue(b.created.isEmpty());
+    }
+
+    @Test
+    void aHostGoesOnWhileItMigratesAndNeverForgetsTheDomainItIsMoving() throws Exception {
+        FakeHost a = new FakeHost("a9", 256);
+        FakeHost b = new FakeHost("b9", 256);
+        PoolMember ma = join("p9", "a9", null, a);
+        join("p9", "b9", null, b);
+        assertTrue(ma.createDomain(record("slow", "a9", false, "")));
+        await("slow runs on a9", 5000, () -> a.runs("slow"));
+        await("b9 joined", 5000, () -> ma.hosts().containsKey("b9"));
+        a.migrationMillis = 2500;
+        ma.requestMigration("slow", "b9", true);
+        await("slow has left a9", 5000, () -> !a.domains.containsKey("slow"));
+        // meanwhile a9's worker creates what is placed on it and keeps the moving domain's record
+        assertTrue(ma.createDomain(record("meanwhile", "a9", false, "")));
+        await("meanwhile runs on a9 while slow moves", 2000, () -> a.runs("meanwhile"));
+        assertTrue(!b.domains.containsKey("slow") && ma.readDomainQuietly("slow") != null,
+                "the record of a domain on its way stays: " + log.text());
+        await("slow on b9 and its record says so", 5000, () -> b.runs("slow")
+                && "b9".equals(ma.readDomainQuietly("slow").host()));
+        Thread.sleep(1500);
+        assertTrue(b.runs("slow") && !a.domains.containsKey("slow"), "it runs once, on b9");
     }
 
     @Test

@@ -43,7 +43,6 @@ final class PoolTestSupport {
     }
 
     static DomainRecord record(String name, String host, boolean restart, String config) {
-        return new DomainRecord(name, host, restart, 16, "", "name = \"" + name + "\"\n" + config, "",
-                DomainRecord.PLACED, "");
+        return DomainRecord.placed(name, host, restart, 16, "", "name = \"" + name + "\"\n" + config);
     }
 }

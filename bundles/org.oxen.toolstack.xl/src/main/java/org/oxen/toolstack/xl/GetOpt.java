@@ -164,5 +164,10 @@ public final class GetOpt {
         public List<String> operands() {
             return operands;
         }
+
+        /** The same options with other operands. */
+        Parsed withOperands(List<String> others) {
+            return new Parsed(values, new java.util.ArrayList<>(others));
+        }
     }
 }

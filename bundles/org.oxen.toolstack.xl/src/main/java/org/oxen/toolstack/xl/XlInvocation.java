@@ -66,6 +66,18 @@ public final class XlInvocation {
         return options.operands();
     }
 
+    /**
+     * This invocation with other operands and the same options, streams and directory: for a
+     * subcommand that hands the call on to another ({@code xl migrate} of a pool passing a pool
+     * host's migration address to the host's own xl migrate).
+     *
+     * @since 2.3
+     */
+    public XlInvocation withOperands(List<String> operands) {
+        return new XlInvocation(command, options.withOperands(operands), verbose, dryRun, out, err, in, interactive,
+                workingDirectory);
+    }
+
     /** {@code xl -v}: say more. */
     public boolean verbose() {
         return verbose;

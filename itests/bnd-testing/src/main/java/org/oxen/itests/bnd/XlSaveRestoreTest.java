@@ -276,7 +276,15 @@ class XlSaveRestoreTest extends XlSessionTest {
         try (java.net.ServerSocket dying = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Thread killer = new Thread(() -> {
                 try (java.net.Socket s = dying.accept()) {
-                    s.getInputStream().readNBytes(1 << 20);
+                    // an open oxen receiver's answer to the hello line (docs/migration-stream.md)
+                    java.io.InputStream in = s.getInputStream();
+                    int c;
+                    while ((c = in.read()) >= 0 && c != '\n') {
+                        // the hello line
+                    }
+                    s.getOutputStream().write("open\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    in.readNBytes(1 << 20);
                 } catch (java.io.IOException e) {
                     // the sender's side reports it
                 }

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 23's pool end to end: a 3-node ZooKeeper ensemble (curator-test's TestingCluster, in
  * this JVM) and three oxen runtimes, each its own process on loopback, in one pool with a
  * secret. Domains created through any runtime show in every runtime's {@code xl list} with
- * their host; a domain migrates by host name; a runtime killed with SIGKILL gets its
+ * their host, and in every runtime's {@code xl top} with a HOST column; a counting domain
+ * migrates live by host name and counts on without a gap; a runtime killed with SIGKILL gets its
  * restartable domain running on another host (once) and its other domain reported lost; a
  * ZooKeeper node killed changes nothing visible; a wrong secret, another pool, a corrupt node
  * and a config the host refuses are refused with a clear error and create nothing.
@@ -39,6 +42,8 @@ class PoolTest {
     Path dir;
 
     private final List<OxenSession> sessions = new ArrayList<>();
+    /** Each runtime's migration port, by host name. */
+    private final Map<String, Integer> migrationPorts = new HashMap<>();
 
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -47,8 +52,9 @@ class PoolTest {
     }
 
     private OxenSession runtime(String pool, String host, String connect, String secret) throws Exception {
+        migrationPorts.put(host, freePort());
         List<String> jvm = new ArrayList<>(List.of("-Doxen.pool=" + pool, "-Doxen.pool.zookeeper=" + connect,
-                "-Doxen.pool.host=" + host, "-Doxen.pool.session.ms=4000", "-Doxen.migration.port=" + freePort(),
+                "-Doxen.pool.host=" + host, "-Doxen.pool.session.ms=4000", "-Doxen.migration.port=" + migrationPorts.get(host),
                 "-Doxen.domains.dir=none", "-Doxen.memory.mib=96", "-Doxen.pcpus=1", "-Xmx384m"));
         if (secret != null) {
             jvm.add("-Doxen.pool.secret=" + secret);
@@ -91,6 +97,23 @@ class PoolTest {
         return out;
     }
 
+    private static final Pattern COUNT = Pattern.compile("(?m)^counter: (\\d+)$");
+
+    /** The counter's numbers in a console's text, in order. */
+    static List<Integer> counts(String console) {
+        List<Integer> out = new ArrayList<>();
+        Matcher m = COUNT.matcher(console);
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(1)));
+        }
+        return out;
+    }
+
+    static int lastCount(String console) {
+        List<Integer> c = counts(console);
+        return c.isEmpty() ? 0 : c.get(c.size() - 1);
+    }
+
     @Test
     void threeRuntimesOnAThreeNodeEnsemble() throws Exception {
         assertTrue(Files.isRegularFile(OxenProcess.JAR), OxenProcess.JAR + " (built by the runtime module)");
@@ -123,10 +146,44 @@ class PoolTest {
                     until(s, "xl list", 10, o -> hosts(o).equals(expected));
                 }
 
-                // migrate by host name, asked through a runtime that does not run it
-                String mig = h2.run("xl migrate mig1 h2", 120);
-                assertTrue(mig.contains("mig1 runs on h2"), mig + h2.stderr());
+                // xl top over the pool: every host's domains with a HOST column, from any runtime
+                Predicate<String> everyHost = o -> expected.entrySet().stream().allMatch(e -> o.lines()
+                        .anyMatch(l -> l.trim().startsWith(e.getKey() + " " + e.getValue() + " ")));
+                for (OxenSession s : List.of(h1, h2, h3)) {
+                    until(s, "xl top -b -i 1", 10, everyHost);
+                }
+                long topStart = System.nanoTime();
+                String top = h2.run("xl top -b -i 1");
+                long topMs = (System.nanoTime() - topStart) / 1_000_000;
+                System.out.println("pool: xl top -b -i 1 over 3 hosts took " + topMs + " ms (its first table samples 1 s)");
+                assertTrue(top.lines().anyMatch(l -> l.matches("\\s+NAME HOST\\s+STATE\\s+CPU\\(sec\\) CPU\\(%\\).*")),
+                        top);
+                assertTrue(everyHost.test(top), top);
+                assertEquals(3, top.lines().filter(l -> l.trim().startsWith("Domain-0 ")).count(), top);
+
+                // migrate live by host name, asked through a runtime that does not run it: the
+                // counter goes on counting on h2 where it was on h1, no number lost or repeated
+                int before = lastCount(h1.run("xl console -w 0.2 mig1"));
+                assertTrue(before > 0, "mig1 counts on h1");
+                String mig = h2.run("xl migrate --live mig1 h2", 120);
+                assertTrue(mig.contains("mig1 runs on h2 (live, "), mig + h2.stderr());
+                assertTrue(mig.matches("(?s).*downtime \\d+ ms, total \\d+ ms.*"), mig);
+                System.out.println("pool: " + mig.lines().filter(l -> l.contains("runs on h2")).findFirst().orElse(mig));
                 until(h3, "xl list", 10, o -> "h2".equals(hosts(o).get("mig1")));
+                String there = until(h2, "xl console -w 0.2 mig1", 60, o -> lastCount(o) > before + 2);
+                assertTrue(there.contains("suspend requested through control/shutdown: resumed in a new domain"), there);
+                // what h1's console backend kept of the domain that left (by its name, or the one
+                // xl gives a domain that migrated away)
+                String left = h1.run("xl console -w 0.2 mig1");
+                if (counts(left).isEmpty()) {
+                    left = h1.run("xl console -w 0.2 mig1--migratedaway");
+                }
+                int last = lastCount(left);
+                assertTrue(last >= before, "h1 kept the count up to the move:\n" + left + h1.stderr());
+                List<Integer> counts = counts(there);
+                for (int i = 0; i < counts.size(); i++) {
+                    assertEquals(last + 1 + i, counts.get(i), "h1 counted to " + last + "; h2 goes on:\n" + there);
+                }
 
                 // refusals that change nothing
                 h1.run("xl migrate mig1 nohost");
@@ -184,6 +241,23 @@ class PoolTest {
                         wrong.stderr());
                 wrong.run("xl host-list");
                 assertTrue(wrong.stderr().contains("unknown command 'host-list'"), "it runs alone: " + wrong.stderr());
+                // and its migration port speaks to the pool's with its own secret: refused at both ends
+                wrong.run("xl create " + hello + " name=intruder");
+                assertTrue(hosts(wrong.run("xl list")).containsKey("intruder") || wrong.run("xl list").contains("intruder"),
+                        wrong.stderr());
+                wrong.run("xl migrate intruder 127.0.0.1:" + migrationPorts.get("h1"));
+                assertTrue(wrong.stderr().contains("the target refused: wrong pool secret"), wrong.stderr());
+                assertTrue(wrong.stderr().contains("the domain was resumed here") || wrong.stderr().contains("goes on here"),
+                        wrong.stderr());
+                assertTrue(wrong.run("xl list").lines().anyMatch(l -> l.startsWith("intruder ")), "intruder goes on");
+                deadline = System.currentTimeMillis() + 10_000;
+                while (!h1.stderr().contains("refused: wrong pool secret")) {
+                    assertTrue(System.currentTimeMillis() < deadline, "h1 says nothing of the intruder:\n" + h1.stderr());
+                    Thread.sleep(100);
+                }
+                assertTrue(h1.stderr().contains("refused: wrong pool secret (the sender's proof does not match); nothing"
+                        + " created"), h1.stderr());
+                assertFalse(h1.run("xl list").contains("intruder"), "nothing created on h1");
                 OxenSession other = runtime("other", "o1", connect, null);
                 String otherHosts = until(other, "xl host-list", 60, o -> o.contains("o1 "));
                 assertFalse(otherHosts.contains("h1 "), otherHosts);

@@ -103,9 +103,8 @@ final class PoolCreateCommand implements PoolSubcommand {
             }
         }
         String host = placement(inv, name, spec.memoryMiB());
-        DomainRecord r = new DomainRecord(name, host, inv.options().has("r"), spec.memoryMiB(),
-                file.getParent() == null ? "" : file.getParent().toString(), full.toString(), "",
-                DomainRecord.PLACED, "");
+        DomainRecord r = DomainRecord.placed(name, host, inv.options().has("r"), spec.memoryMiB(),
+                file.getParent() == null ? "" : file.getParent().toString(), full.toString());
         if (!member.createDomain(r)) {
             throw new XlError("domain " + name + " already exists in pool " + member.settings().pool());
         }

@@ -1,36 +1,26 @@
 package org.oxen.pool.internal.xl;
 
-import java.util.List;
 import java.util.Optional;
 
 import org.oxen.pool.internal.HostRecord;
 import org.oxen.pool.internal.LocalSubcommands;
-import org.oxen.pool.internal.LocalSubcommands.Outcome;
-import org.oxen.pool.internal.LocalSubcommands.PoolSubcommand;
 import org.oxen.pool.internal.PoolMember;
 import org.oxen.pool.internal.PoolMember.DomainNode;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
-import org.oxen.toolstack.xl.XlUsageException;
 
 /**
  * {@code xl destroy <Domain>} in a pool: a pool domain's record is removed and the host that
  * runs it destroys it (the command waits until no host lists it); a lost, failed or corrupt
  * record is simply removed. A domain outside the pool is the host's own xl destroy.
  */
-final class PoolDestroyCommand implements PoolSubcommand {
+final class PoolDestroyCommand extends PoolOverride {
 
     private final PoolMember member;
-    private final LocalSubcommands local;
 
     PoolDestroyCommand(PoolMember member, LocalSubcommands local) {
+        super("destroy", local);
         this.member = member;
-        this.local = local;
-    }
-
-    @Override
-    public String name() {
-        return "destroy";
     }
 
     @Override
@@ -39,22 +29,19 @@ final class PoolDestroyCommand implements PoolSubcommand {
     }
 
     @Override
-    public String usage() {
-        return "<Domain>";
+    String poolUsage() {
+        return "In a pool: a pool domain is destroyed on whichever host runs it (its record removed).";
     }
 
     @Override
     public int run(XlInvocation inv) throws Exception {
         if (inv.operands().size() != 1) {
-            throw new XlUsageException(inv.operands().isEmpty() ? "'destroy' requires a domain" : "too many arguments");
+            return delegate(inv); // the host's xl destroy says what is wrong with the command line
         }
         String name = inv.operands().get(0);
         Optional<DomainNode> node = member.readDomain(name);
         if (node.isEmpty()) {
-            Outcome o = local.run("destroy", List.of(name), inv.workingDirectory());
-            inv.out().print(o.out());
-            inv.err().print(o.err());
-            return o.status();
+            return delegate(inv);
         }
         member.deleteDomain(name, node.get().version());
         member.schedule();

@@ -8,8 +8,6 @@ import java.util.Set;
 import org.oxen.pool.internal.DomainRecord;
 import org.oxen.pool.internal.HostRecord;
 import org.oxen.pool.internal.LocalSubcommands;
-import org.oxen.pool.internal.LocalSubcommands.Outcome;
-import org.oxen.pool.internal.LocalSubcommands.PoolSubcommand;
 import org.oxen.pool.internal.PoolMember;
 import org.oxen.pool.internal.PoolMember.DomainNode;
 import org.oxen.toolstack.xl.XlError;
@@ -21,22 +19,16 @@ import org.oxen.toolstack.xl.XlInvocation;
  * domains that no host runs (placed and starting, lost with their host, failed to create) with
  * their state in words. {@code -l} and {@code -v} are the host's own list (this host only).
  */
-final class PoolListCommand implements PoolSubcommand {
+final class PoolListCommand extends PoolOverride {
 
     static final String HEADER = String.format("%-40s %-12s%6s%6s%6s\tState\tTime(s)", "Name", "Host", "ID", "Mem",
             "VCPUs");
 
     private final PoolMember member;
-    private final LocalSubcommands local;
 
     PoolListCommand(PoolMember member, LocalSubcommands local) {
+        super("list", local);
         this.member = member;
-        this.local = local;
-    }
-
-    @Override
-    public String name() {
-        return "list";
     }
 
     @Override
@@ -45,38 +37,15 @@ final class PoolListCommand implements PoolSubcommand {
     }
 
     @Override
-    public String usage() {
-        return "[options] [Domain...]\n"
-                + "Every host of the pool, with a Host column; domains of the pool no host runs follow.\n"
-                + "-l, --long              This host's domains only, as JSON\n"
-                + "-v, --verbose           This host's domains only, with UUIDs";
+    String poolUsage() {
+        return "In a pool: every host's domains with a Host column, then the pool's domains no host runs;\n"
+                + "-l and -v show this host's domains only.";
     }
 
     @Override
-    public String shortOptions() {
-        return "lv";
-    }
-
-    @Override
-    public String[] longOptions() {
-        return new String[] {"long=l", "verbose=v"};
-    }
-
-    @Override
-    public int run(XlInvocation inv) throws XlError {
+    public int run(XlInvocation inv) throws Exception {
         if (inv.options().has("l") || inv.options().has("v")) {
-            List<String> args = new ArrayList<>();
-            if (inv.options().has("l")) {
-                args.add("-l");
-            }
-            if (inv.options().has("v")) {
-                args.add("-v");
-            }
-            args.addAll(inv.operands());
-            Outcome o = local.run("list", args, inv.workingDirectory());
-            inv.out().print(o.out());
-            inv.err().print(o.err());
-            return o.status();
+            return delegate(inv);
         }
         Set<String> wanted = new HashSet<>(inv.operands());
         List<String> lines = table(member, wanted);

@@ -1,41 +1,32 @@
 package org.oxen.pool.internal.xl;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 import org.oxen.pool.internal.DomainRecord;
 import org.oxen.pool.internal.HostRecord;
 import org.oxen.pool.internal.LocalSubcommands;
-import org.oxen.pool.internal.LocalSubcommands.Outcome;
-import org.oxen.pool.internal.LocalSubcommands.PoolSubcommand;
 import org.oxen.pool.internal.PoolMember;
 import org.oxen.pool.internal.PoolMember.DomainNode;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
-import org.oxen.toolstack.xl.XlUsageException;
 
 /**
  * {@code xl migrate [--live] <Domain> <host>} in a pool, {@code host} a host name of the pool
  * (xl host-list). A pool domain, wherever it runs: the pool's record asks its host to move it
- * there, the host migrates it over the target's migration port (as {@code xl migrate} does) and
- * hands the record on; the command returns when the target runs it or with the failure (the
- * domain goes on where it was). A domain of this host outside the pool goes straight to the
- * host's migration port. {@code host:port} (not a pool host) is the host's own xl migrate.
+ * there (live with {@code --live}), the host migrates it over the target's migration port (as
+ * {@code xl migrate} does) and hands the record on, with how it went (rounds, downtime); the
+ * command returns when the target runs it or with the failure (the domain goes on where it
+ * was). A domain of this host outside the pool goes straight to the pool host's migration port
+ * and {@code host:port} (not a pool host) is the host's own xl migrate, as typed.
  */
-final class PoolMigrateCommand implements PoolSubcommand {
+final class PoolMigrateCommand extends PoolOverride {
 
     private final PoolMember member;
-    private final LocalSubcommands local;
 
     PoolMigrateCommand(PoolMember member, LocalSubcommands local) {
+        super("migrate", local);
         this.member = member;
-        this.local = local;
-    }
-
-    @Override
-    public String name() {
-        return "migrate";
     }
 
     @Override
@@ -44,28 +35,15 @@ final class PoolMigrateCommand implements PoolSubcommand {
     }
 
     @Override
-    public String usage() {
-        return "[options] <Domain> <host>\n\n"
-                + "--live  Pre-copy the domain's memory while it runs (a domain of this host outside the pool,\n"
-                + "        or a host[:port] that is no pool host; pool domains move suspended).\n"
-                + "<host> is a host name of the pool (xl host-list), or host[:port] of any oxen migration port.";
-    }
-
-    @Override
-    public String[] longOptions() {
-        return new String[] {"live=l"};
-    }
-
-    @Override
-    public String shortOptions() {
-        return "l";
+    String poolUsage() {
+        return "In a pool, <host> is a host name of the pool (xl host-list), or host[:port] of any oxen\n"
+                + "migration port; a pool domain moves between the pool's hosts only.";
     }
 
     @Override
     public int run(XlInvocation inv) throws Exception {
         if (inv.operands().size() != 2) {
-            throw new XlUsageException(inv.operands().size() < 2 ? "'migrate' requires a domain and a host"
-                    : "too many arguments");
+            return delegate(inv); // the host's xl migrate says what is wrong with the command line
         }
         String name = inv.operands().get(0);
         String target = inv.operands().get(1);
@@ -76,13 +54,13 @@ final class PoolMigrateCommand implements PoolSubcommand {
                 throw new XlError("no host " + target + " in pool " + member.settings().pool()
                         + " (xl host-list); " + name + " is a pool domain: it moves between the pool's hosts only");
             }
-            return localMigrate(inv, name, target);
+            return delegate(inv);
         }
         if (node.isEmpty()) {
             if (host.migration().isEmpty()) {
                 throw new XlError("host " + target + " has no migration receiver (oxen.migration.port)");
             }
-            return localMigrate(inv, name, host.migration());
+            return delegate(inv.withOperands(List.of(name, host.migration())));
         }
         DomainRecord r = node.get().record();
         if (r == null) {
@@ -94,10 +72,11 @@ final class PoolMigrateCommand implements PoolSubcommand {
         if (!r.state().equals(DomainRecord.PLACED)) {
             throw new XlError(name + " is " + r.state() + " (" + r.error() + "): it runs nowhere to migrate from");
         }
-        member.requestMigration(name, target);
+        boolean live = inv.options().has("l");
+        member.requestMigration(name, target, live);
         member.schedule();
         inv.out().println("pool " + member.settings().pool() + ": migrating " + name + " from " + r.host() + " to "
-                + target);
+                + target + (live ? " (live)" : ""));
         long deadline = System.currentTimeMillis() + PoolCommands.WAIT_MILLIS;
         while (System.currentTimeMillis() < deadline && PoolCommands.pause()) {
             Optional<DomainNode> n = member.readDomain(name);
@@ -106,7 +85,8 @@ final class PoolMigrateCommand implements PoolSubcommand {
             }
             DomainRecord now = n.get().record();
             if (now.host().equals(target)) {
-                inv.out().println("pool " + member.settings().pool() + ": " + name + " runs on " + target);
+                inv.out().println("pool " + member.settings().pool() + ": " + name + " runs on " + target
+                        + (now.moved().isEmpty() ? "" : " (" + now.moved() + ")"));
                 return 0;
             }
             if (now.migrateTo().isEmpty()) {
@@ -114,18 +94,5 @@ final class PoolMigrateCommand implements PoolSubcommand {
             }
         }
         throw new XlError("pool: " + name + " has not reached " + target + " yet; see xl list");
-    }
-
-    private int localMigrate(XlInvocation inv, String name, String address) {
-        List<String> args = new ArrayList<>();
-        if (inv.options().has("l")) {
-            args.add("--live");
-        }
-        args.add(name);
-        args.add(address);
-        Outcome o = local.run("migrate", args, inv.workingDirectory());
-        inv.out().print(o.out());
-        inv.err().print(o.err());
-        return o.status();
     }
 }

@@ -8,9 +8,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.PoolSecret;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
@@ -21,7 +23,8 @@ import org.oxen.vmm.api.DomainSaveRestore;
 /**
  * {@code xl migrate [--live] <Domain> <host[:port]>} (xl's migrate, libxl_domain_suspend with
  * LIBXL_SUSPEND_LIVE): the domain goes to the oxen runtime listening at host:port
- * ({@link MigrationReceiver}; port 8002 unless given) over {@link MigrationWire}. Live: pre-copy
+ * ({@link MigrationReceiver}; port 8002 unless given) over {@link MigrationWire}, the two ends
+ * authenticating each other and the stream with the pool secret when one is set ({@link MigrationAuth}). Live: pre-copy
  * rounds while it runs (Clark et al.), one line per round, then it is suspended and the rest
  * follows; otherwise it is suspended first. Its disks and vifs travel in the toolstack data and
  * the target adds them; before the target runs it, the source's devices are released (a disk's
@@ -40,10 +43,23 @@ public final class MigrateCommand extends DomainSubcommand {
     /** The source's name while the target takes over (xl's "--migratedaway"). */
     static final String MIGRATED_AWAY = "--migratedaway";
 
+    /** The pool secret's authentication, or null when its property is unusable ({@link #authProblem}). */
+    private final MigrationAuth auth;
+    private final String authProblem;
+
     @Activate
-    public MigrateCommand(@Reference Toolstack toolstack, @Reference DomainSaveRestore saver) {
+    public MigrateCommand(@Reference Toolstack toolstack, @Reference DomainSaveRestore saver, BundleContext ctx) {
         this.toolstack = toolstack;
         this.saver = saver;
+        MigrationAuth a = null;
+        String problem = null;
+        try {
+            a = new MigrationAuth(PoolSecret.read(ctx::getProperty));
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        this.auth = a;
+        this.authProblem = problem;
     }
 
     @Override
@@ -79,6 +95,9 @@ public final class MigrateCommand extends DomainSubcommand {
             throw new XlUsageException(inv.operands().size() < 2 ? "'migrate' requires a domain and a host"
                     : "too many arguments");
         }
+        if (auth == null) {
+            throw new XlError("xl migrate: " + authProblem);
+        }
         Domain d = DomainLookup.guest(toolstack.hypervisor(), inv.operands().get(0), "migrated");
         InetSocketAddress target = address(inv.operands().get(1));
         boolean live = inv.options().has("l");
@@ -109,11 +128,22 @@ public final class MigrateCommand extends DomainSubcommand {
             OutputStream out = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
                     new BufferedOutputStream(s.getOutputStream(), 1 << 20), job, null, "xl migrate", expected);
             InputStream in = new BufferedInputStream(s.getInputStream());
-            MigrationWire.writeLine(out, MigrationWire.HELLO);
-            inv.err().println("migration target: " + target + (live ? " (live)" : ""));
+            // a peer that never answers the hello (no oxen migration port) must not hang xl migrate
+            s.setSoTimeout(MigrationAuth.HANDSHAKE_TIMEOUT_MS);
+            MigrationAuth.Session session;
+            try {
+                session = auth.sender(in, out, target.toString());
+            } catch (java.net.SocketTimeoutException e) {
+                throw new IOException("the target at " + target + " did not answer the migration hello within "
+                        + MigrationAuth.HANDSHAKE_TIMEOUT_MS / 1000 + " s (is it an oxen migration port?)");
+            }
+            s.setSoTimeout(0);
+            MigrationAuth.MacOutputStream stream = session.sign(out);
+            inv.err().println("migration target: " + target + (live ? " (live)" : "")
+                    + (auth.hasSecret() ? ", authenticated with the pool secret" : ""));
             DomainSaveRestore.Saved saved;
             if (live) {
-                saved = saver.saveLive(d.id(), out, data, DomainSaveRestore.LiveOptions.DEFAULT, suspender,
+                saved = saver.saveLive(d.id(), stream, data, DomainSaveRestore.LiveOptions.DEFAULT, suspender,
                         r -> {
                             job.phase(r.last() ? "stop-and-copy" : "round " + r.number());
                             inv.err().printf("migration round %d%s: %d pages sent, %d dirtied meanwhile, %d KiB in %d ms%n",
@@ -122,9 +152,9 @@ public final class MigrateCommand extends DomainSubcommand {
                         });
             } else {
                 suspender.suspend();
-                saved = saver.save(d.id(), out, data);
+                saved = saver.save(d.id(), stream, data);
             }
-            out.flush();
+            MigrationAuth.finish(stream, out);
             String reply = MigrationWire.readLine(in);
             if (!reply.startsWith("restored ")) throw new IOException("the target refused: " + reply);
             // xl: the source lets its name go, so a target on this same runtime can take it

@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.oxen.toolstack.xl.PoolSecret;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainSaveRestore;
@@ -24,9 +25,11 @@ import org.oxen.vmm.api.DomainSaveRestore;
 /**
  * The receiving end of {@code xl migrate} (xl migrate-receive): with the framework property
  * {@code oxen.migration.port} set (8002 is xend's old relocation port), listens there on
- * {@code oxen.migration.address} (default 127.0.0.1: loopback only; there is no authentication,
- * as xend's relocation server had none, so widen it only on a trusted network) and restores
- * each incoming domain as {@link MigrationWire} says. Without the property nothing listens. While
+ * {@code oxen.migration.address} (default 127.0.0.1: loopback only) and restores each incoming
+ * domain as {@link MigrationWire} says. With a pool secret ({@code oxen.pool.secret}) only a
+ * sender that proves it is served and the stream's MAC is checked before the domain may run
+ * ({@link MigrationAuth}); without one there is no authentication, as xend's relocation server
+ * had none (widen the address only on a trusted network). The stream is never encrypted. Without the property nothing listens. While
  * it listens it is registered as a service with the address and port it is bound to
  * ({@code oxen.migration.address}, {@code oxen.migration.port}: port 0 asks for any free one).
  *
@@ -47,12 +50,23 @@ public final class MigrationReceiver {
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final org.osgi.framework.ServiceRegistration<?> registration;
+    private final MigrationAuth auth;
 
     @Activate
     public MigrationReceiver(@Reference Toolstack toolstack, @Reference DomainSaveRestore restorer, BundleContext ctx) {
         this.toolstack = toolstack;
         this.restorer = restorer;
-        server = listen(ctx);
+        MigrationAuth a;
+        try {
+            a = new MigrationAuth(PoolSecret.read(ctx::getProperty));
+        } catch (IllegalArgumentException e) {
+            a = null;
+            if (ctx.getProperty(PORT) != null) {
+                System.err.println("oxen: not receiving migrations: " + e.getMessage());
+            }
+        }
+        auth = a;
+        server = auth == null ? null : listen(ctx, auth.hasSecret());
         if (server != null) {
             Thread t = new Thread(this::accept, "oxen-migration-receiver");
             t.setDaemon(true);
@@ -66,7 +80,7 @@ public final class MigrationReceiver {
         }
     }
 
-    private static ServerSocket listen(BundleContext ctx) {
+    private static ServerSocket listen(BundleContext ctx, boolean authenticated) {
         String port = ctx.getProperty(PORT);
         if (port == null || port.isBlank()) return null;
         String address = ctx.getProperty(ADDRESS) == null ? "127.0.0.1" : ctx.getProperty(ADDRESS);
@@ -76,7 +90,8 @@ public final class MigrationReceiver {
             s = new ServerSocket();
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getByName(address), p));
-            System.err.println("oxen: receiving migrations on " + address + ":" + s.getLocalPort());
+            System.err.println("oxen: receiving migrations on " + address + ":" + s.getLocalPort()
+                    + (authenticated ? " (authenticated with the pool secret)" : ""));
             return s;
         } catch (NumberFormatException | IOException e) {
             System.err.println("oxen: not receiving migrations: " + PORT + "=" + port + ", " + ADDRESS + "=" + address
@@ -124,13 +139,26 @@ public final class MigrationReceiver {
         try (s) {
             InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20);
             OutputStream out = new BufferedOutputStream(s.getOutputStream());
-            String hello = MigrationWire.readLine(in);
-            if (!hello.equals(MigrationWire.HELLO)) {
-                MigrationWire.writeLine(out, "error not an oxen migration (want '" + MigrationWire.HELLO + "')");
+            MigrationAuth.MacInputStream stream;
+            try {
+                s.setSoTimeout(MigrationAuth.HANDSHAKE_TIMEOUT_MS); // a silent peer does not hold a thread
+                stream = auth.receiver(MigrationWire.readLine(in), in, out).check(in);
+                s.setSoTimeout(0);
+            } catch (MigrationAuth.RefusedException | java.net.SocketTimeoutException e) {
+                System.err.println("oxen: migration from " + s.getRemoteSocketAddress() + " refused: " + e.getMessage()
+                        + "; nothing created");
                 return;
             }
             try {
-                r = restorer.restore(in, saved -> saved + INCOMING);
+                r = restorer.restore(stream, saved -> saved + INCOMING);
+                try {
+                    MigrationAuth.verify(stream, in);
+                } catch (MigrationAuth.RefusedException e) {
+                    System.err.println("oxen: migration from " + s.getRemoteSocketAddress() + " refused: "
+                            + e.getMessage() + "; the restored domain is destroyed unrun");
+                    MigrationWire.writeLine(out, "error " + e.getMessage());
+                    return; // r is destroyed below
+                }
                 RestoreCommand.finish(toolstack, r, false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * the receiving runtime's {@link MigrationReceiver}), one copy for both ends:
  *
  * <pre>
- *   sender   -> "oxen-migrate 1\n", then the save stream (docs/migration-stream.md)
+ *   sender   -> "oxen-migrate 2 &lt;nonce&gt;\n" and the authentication {@link MigrationAuth} describes,
+ *               then the save stream (docs/migration-stream.md) and its MAC line (with a pool secret)
  *   receiver -> "restored &lt;domid&gt;\n" (the domain exists, paused) or "error &lt;message&gt;\n"
  *   sender   -> "go\n" (the source will be destroyed)
  *   receiver -> "running &lt;domid&gt;\n" (unpaused) or "error &lt;message&gt;\n"
@@ -23,7 +24,6 @@ final class MigrationWire {
     private MigrationWire() {
     }
 
-    static final String HELLO = "oxen-migrate 1";
     static final int DEFAULT_PORT = 8002;
     static final int MAX_LINE = 4096;
 

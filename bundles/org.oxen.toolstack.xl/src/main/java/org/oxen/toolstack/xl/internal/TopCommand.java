@@ -1,31 +1,27 @@
 package org.oxen.toolstack.xl.internal;
 
 import java.io.PrintStream;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.oxen.vmm.api.backend.BackendStatistics;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.toolstack.xl.TopTable;
+import org.oxen.toolstack.xl.TopTables;
+import org.oxen.toolstack.xl.TopView;
 import org.oxen.toolstack.xl.XlInvocation;
 import org.oxen.toolstack.xl.XlSubcommand;
 import org.oxen.toolstack.xl.XlUsageException;
-import org.oxen.vmm.api.Hypervisor;
 
 /**
- * {@code xl top [-b] [-i iterations] [-d delay]}: xentop's table (NAME STATE CPU(sec) CPU(%)
- * MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT
- * VBD_WSECT; the NET and VBD columns sum the devices each vif and vbd backend's
- * {@link BackendStatistics} reports for the domain). CPU % is the domain's CPU time over wall time between
- * two samples (100 % = one pCPU busy); the first table samples over one second (or the delay,
- * if shorter). Batch mode ({@code -b}) prints tables one after another; otherwise the screen is
- * redrawn every delay until {@code q} or Ctrl-] is typed. Without a terminal and without
+ * {@code xl top [-b] [-i iterations] [-d delay]}: xentop's table of this host's domains
+ * ({@link HostTopTables}), or what a registered {@link TopView} makes of it (a pool: every host's
+ * domains). CPU % is the domain's CPU time over wall time between two tables (100 % = one pCPU
+ * busy); the first table samples over one second (or the delay, if shorter). Batch mode
+ * ({@code -b}) prints tables one after another; otherwise the screen is redrawn every delay
+ * until {@code q} or Ctrl-] is typed. Without a terminal and without
  * {@code -i}, one table is printed (a script cannot type {@code q}).
  */
 @Component(service = XlSubcommand.class)
@@ -34,15 +30,16 @@ public final class TopCommand extends DomainSubcommand {
     private static final long FIRST_WINDOW_MS = 1000;
     private static final long POLL_MS = 50;
 
-    private final Hypervisor hv;
+    private final TopTables tables;
 
-    /** The backends' figures: the vif backend's give the NET columns, the vbd backend's the VBD ones. */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    volatile List<BackendStatistics> backends = List.of();
+    /** A wider view (a pool's), the highest ranked, when a bundle registers one. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile TopView view;
 
     @Activate
-    public TopCommand(@Reference Hypervisor hv) {
-        this.hv = hv;
+    public TopCommand(@Reference TopTables tables) {
+        this.tables = tables;
     }
 
     @Override
@@ -83,8 +80,7 @@ public final class TopCommand extends DomainSubcommand {
         if (delayMs <= 0 || iterations <= 0) {
             throw new XlUsageException("-d and -i need positive numbers");
         }
-        Map<Integer, Long> before = sample();
-        long t0 = System.nanoTime();
+        TopTables.Sampler sampler = tables.open();
         if (waitOrQuit(inv, Math.min(delayMs, FIRST_WINDOW_MS))) {
             return 0;
         }
@@ -92,14 +88,9 @@ public final class TopCommand extends DomainSubcommand {
             if (i > 0 && waitOrQuit(inv, delayMs)) {
                 return 0;
             }
-            long t1 = System.nanoTime();
-            List<DomainInfo> now = DomainLookup.all(hv);
-            print(inv.out(), now, before, t1 - t0, batch);
-            before = new HashMap<>();
-            for (DomainInfo d : now) {
-                before.put(d.id(), d.cpuTimeNanos());
-            }
-            t0 = t1;
+            TopTable table = sampler.next();
+            TopView v = view;
+            print(inv.out(), v == null ? table : v.view(table), batch);
         }
         return 0;
     }
@@ -114,14 +105,6 @@ public final class TopCommand extends DomainSubcommand {
         } catch (NumberFormatException e) {
             throw new XlUsageException("-" + opt + " needs a number, not '" + v + "'");
         }
-    }
-
-    private Map<Integer, Long> sample() {
-        Map<Integer, Long> m = new HashMap<>();
-        for (DomainInfo d : DomainLookup.all(hv)) {
-            m.put(d.id(), d.cpuTimeNanos());
-        }
-        return m;
     }
 
     /** Waits {@code ms}; true when the user typed q or Ctrl-] meanwhile. */
@@ -155,47 +138,14 @@ public final class TopCommand extends DomainSubcommand {
         return false;
     }
 
-    private void print(PrintStream out, List<DomainInfo> domains, Map<Integer, Long> before, long wallNanos,
-            boolean batch) {
-        long poolKiB = hv.totalFrames() * 4;
+    private static void print(PrintStream out, TopTable table, boolean batch) {
         if (!batch) {
             out.print("\033[H\033[2J");
-            int running = 0, blocked = 0, paused = 0, crashed = 0, dying = 0, shutdown = 0;
-            for (DomainInfo d : domains) {
-                running += d.running() ? 1 : 0;
-                blocked += d.blocked() ? 1 : 0;
-                paused += d.paused() ? 1 : 0;
-                crashed += d.crashed() ? 1 : 0;
-                dying += d.dying() ? 1 : 0;
-                shutdown += d.shutdown() ? 1 : 0;
-            }
-            out.printf("xl top - %s   Xen %s%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")),
-                    hv.version());
-            out.printf("%d domains: %d running, %d blocked, %d paused, %d crashed, %d dying, %d shutdown %n",
-                    domains.size(), running, blocked, paused, crashed, dying, shutdown);
-            out.printf("Mem: %dk total, %dk used, %dk free    CPUs: %d%n", poolKiB,
-                    (hv.totalFrames() - hv.freeFrames()) * 4, hv.freeFrames() * 4, hv.pcpus());
+            table.summary().forEach(out::println);
             out.println();
         }
-        out.println(XlFormat.TOP_HEADER);
-        Map<Integer, XlFormat.NetTotals> nets = new HashMap<>();
-        Map<Integer, XlFormat.VbdTotals> vbds = new HashMap<>();
-        for (BackendStatistics b : backends) {
-            for (BackendStatistics.Device dev : b.devices()) {
-                switch (dev.type()) {
-                    case "vif" -> nets.put(dev.domid(), nets.getOrDefault(dev.domid(), XlFormat.NetTotals.NONE).plus(dev));
-                    case "vbd" -> vbds.put(dev.domid(), vbds.getOrDefault(dev.domid(), XlFormat.VbdTotals.NONE).plus(dev));
-                    default -> {
-                    }
-                }
-            }
-        }
-        for (DomainInfo d : domains) {
-            Long prev = before.get(d.id());
-            double pct = prev == null || wallNanos <= 0 ? 0 : 100.0 * (d.cpuTimeNanos() - prev) / wallNanos;
-            out.println(XlFormat.topRow(d, Math.max(0, pct), d.isHost() ? 0 : poolKiB,
-                    nets.getOrDefault(d.id(), XlFormat.NetTotals.NONE), vbds.getOrDefault(d.id(), XlFormat.VbdTotals.NONE)));
-        }
+        out.println(table.header());
+        table.rows().forEach(out::println);
         out.flush();
     }
 }
