@@ -21,6 +21,13 @@
  *                 (VCPUOP_register_vcpu_info); after a resume in a new domain
  *                 (where the kit registers it again) a one-shot timer must
  *                 reach its handler through it
+ *   ldt=1         install an LDT (MMUEXT_SET_LDT) with a flat data segment and
+ *                 load %fs from it (selector 0x0005); after a resume in a new
+ *                 domain %fs still reads through it and reloading the selector
+ *                 works (no #GP: the LDT came with the vcpu)
+ *   iobitmap=1    allow port 0x80 through an I/O bitmap (PHYSDEVOP_set_iobitmap,
+ *                 IOPL 0); after a resume in a new domain inb $0x80 still works
+ *                 (without the bitmap it is #GP)
  * The word at the address it prints first ("suspend flag at 0x...") asks it to
  * suspend when Domain-0 sets it (benchmarks and tests without xenstore).
  * After each suspend it prints "counter: resumed after M (new domain)" or
@@ -31,7 +38,35 @@
 #include <oxen/xenstore.h>
 #include <oxen/gnttab.h>
 
+#define PHYSDEVOP_SET_IOBITMAP 7
+#define LDT_SEL 0x0005u                 /* LDT entry 0, RPL 1 */
+
 static volatile uint32_t sink;
+static uint64_t ldt_page[512] ALIGNED(PAGE_SIZE);
+static uint8_t iobitmap[8192] ALIGNED(PAGE_SIZE);
+static volatile uint32_t ldt_probe = 0x1d7f00d5;
+
+/* The word at ldt_probe read through %fs, which must hold the LDT's selector. */
+static void check_ldt(const char *when)
+{
+    uint32_t sel, v;
+    __asm__ volatile("mov %%fs,%0" : "=r"(sel));
+    CHECK(sel == LDT_SEL, "%s: %%fs is %#x, not the LDT selector", when, sel);
+    __asm__ volatile("movl %%fs:(%1),%0" : "=r"(v) : "r"(&ldt_probe));
+    CHECK(v == ldt_probe, "%s: %%fs:ldt_probe read %#x", when, v);
+    __asm__ volatile("mov %0,%%fs" : : "r"(LDT_SEL));  /* #GP without the LDT */
+    __asm__ volatile("movl %%fs:(%1),%0" : "=r"(v) : "r"(&ldt_probe));
+    CHECK(v == ldt_probe, "%s: reloaded %%fs read %#x", when, v);
+    printf("counter: %s: %%fs %#x reads %#x through the LDT\n", when, sel, v);
+}
+
+/* inb $0x80, which IOPL 0 allows only through the I/O bitmap (#GP otherwise). */
+static void check_iobitmap(const char *when)
+{
+    uint8_t v;
+    __asm__ volatile("inb $0x80,%0" : "=a"(v));
+    printf("counter: %s: inb $0x80 read %#x through the I/O bitmap\n", when, v);
+}
 static volatile uint32_t suspend_flag;
 #define DIRTY_PAGES 512
 static volatile uint32_t dirty_buf[DIRTY_PAGES][PAGE_SIZE / 4] ALIGNED(PAGE_SIZE);
@@ -65,6 +100,22 @@ void guest_main(void)
         CHECK(ref != GRANT_INVALID_REF, "grant a page");
         printf("counter: granted ref %u\n", ref);
     }
+    int ldt = cmdline_u32("ldt", 0) != 0;
+    if (ldt) {
+        ldt_page[0] = 0x00CFB2000000FFFFull;    /* flat data, DPL 1, present */
+        CHECK_EQ(pv_set_page_writable(ldt_page, 0), 0, "LDT page read-only");
+        CHECK_EQ(pv_mmuext(MMUEXT_SET_LDT, (uint32_t)ldt_page, 1), 0, "MMUEXT_SET_LDT");
+        __asm__ volatile("mov %0,%%fs" : : "r"(LDT_SEL));
+        check_ldt("before");
+    }
+    int iobmp = cmdline_u32("iobitmap", 0) != 0;
+    if (iobmp) {
+        memset(iobitmap, 0xff, sizeof iobitmap);
+        iobitmap[0x80 / 8] &= ~(1u << (0x80 % 8));
+        struct { uint32_t bitmap, nr_ports; } op = { (uint32_t)iobitmap, 0x100 };
+        CHECK_EQ(_hypercall2(33, PHYSDEVOP_SET_IOBITMAP, &op), 0, "set_iobitmap");
+        check_iobitmap("before");
+    }
     printf("counter: counting to %u\n", count);
     printf("counter: suspend flag at %#x\n", (uint32_t)&suspend_flag);
     for (uint32_t i = 1; count == 0 || i <= count; i++) {
@@ -87,6 +138,10 @@ void guest_main(void)
                 CHECK(pv_vcpu_info(0) == &moved_info, "vcpu_info registered again");
                 printf("counter: the timer ticks through the moved vcpu_info\n");
             }
+            if (ldt)
+                check_ldt("after the resume");
+            if (iobmp)
+                check_iobitmap("after the resume");
             if (grants && !cancelled) {
                 grant_ref_t ref = gnttab_grant_access(0, pv_virt_to_mfn(granted), 1);
                 CHECK(ref != GRANT_INVALID_REF, "grant a page again");

@@ -157,6 +157,25 @@ class SaveRestoreTest {
         assertCountsOneToN(before, after, 30);
     }
 
+    /**
+     * An LDT (MMUEXT_SET_LDT) travels in the vcpu's context and an I/O bitmap
+     * (PHYSDEVOP_set_iobitmap) in VCPU_STATE: after the restore %fs still reads through the LDT
+     * and reloads from it, and IOPL-0 port 0x80 is still allowed (each would be #GP otherwise).
+     */
+    @Test
+    void aCounterWithAnLdtAndAnIoBitmapUsesBothAfterTheRestore() throws Exception {
+        Domain src = suspendedCounter("ldt", 30, 10, " ldt=1 iobitmap=1");
+        String before = src.consoleOutput();
+        assertTrue(before.contains("counter: before: %fs 0x5 reads 0x1d7f00d5 through the LDT"), before);
+        assertTrue(before.contains("counter: before: inb $0x80 read 0xff through the I/O bitmap"), before);
+        String after = restoredToItsPoweroff(src);
+        assertTrue(after.contains("counter: resumed after 10 (new domain)\n"
+                + "counter: after the resume: %fs 0x5 reads 0x1d7f00d5 through the LDT\n"
+                + "counter: after the resume: inb $0x80 read 0xff through the I/O bitmap"), after);
+        assertTrue(after.contains("RESULT: PASS"), after);
+        assertCountsOneToN(before, after, 30);
+    }
+
     @Test
     void aSuspendThatIsCancelledGoesOnInTheSameDomain() throws Exception {
         Domain d = suspendedCounter("cancelled", 40, 10);
