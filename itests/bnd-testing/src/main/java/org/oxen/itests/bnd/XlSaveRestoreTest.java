@@ -305,6 +305,54 @@ class XlSaveRestoreTest extends XlSessionTest {
         finish(d);
     }
 
+    /** Waits (120 s at most) until {@code probe} finds something. */
+    private static <T> T await(java.util.function.Supplier<java.util.Optional<T>> probe, String what) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            java.util.Optional<T> t = probe.get();
+            if (t.isPresent()) return t.get();
+            assertTrue(System.nanoTime() < end, what);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * The config's on_* actions travel with the domain (xl keeps the config in its save file):
+     * migrated, its on_reboot = "restart" re-creates it when it reboots (a new domain under its
+     * name, counting from 1); saved and restored under a new name, its on_poweroff = "destroy"
+     * destroys it when it powers off.
+     */
+    @Test
+    void aMigratedOrRestoredDomainKeepsItsConfigsOnActions() throws Exception {
+        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
+                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Domain d = createFromConfig("sv-act", "kernel = \"guest:counter\"\nmemory = 16\n"
+                + "extra = \"count=0 spin=20000 xenstore=1\"\non_poweroff = \"destroy\"\non_reboot = \"restart\"\n");
+        awaitBeyond(d, 10);
+        xl("xl migrate --live sv-act 127.0.0.1:" + port);
+        Domain m = hv.find("sv-act").orElseThrow();
+        assertNotEquals(d.id(), m.id());
+        List<Integer> before = counts(GuestOutput.of(d));
+        awaitBeyond(m, before.get(before.size() - 1) + 5);
+
+        xl("xl reboot sv-act");
+        Domain again = await(() -> hv.find("sv-act").filter(x -> x.id() != m.id()),
+                "the migrated domain rebooted and was not re-created (on_reboot = \"restart\")");
+        List<Integer> fresh = counts(awaitBeyond(again, 3));
+        assertEquals(1, fresh.get(0), "the re-created domain boots afresh: " + fresh);
+
+        Path file = dir.resolve("sv-act.save");
+        xl("xl save sv-act " + file);
+        xl("xl restore " + file + " name=sv-act2");
+        Domain r = hv.find("sv-act2").orElseThrow();
+        awaitBeyond(r, 5);
+        gogo.run("xl shutdown sv-act2");
+        await(() -> hv.find(r.id()).isEmpty() ? java.util.Optional.of(true) : java.util.Optional.empty(),
+                "the restored domain powered off and was not destroyed (on_poweroff = \"destroy\"): "
+                        + hv.find(r.id()).map(x -> x.state() + " " + x.shutdownReason()).orElse(""));
+        assertTrue(GuestOutput.of(r).contains("RESULT: PASS"), GuestOutput.of(r));
+    }
+
     @Test
     void aCorruptedFileIsRefusedAndCreatesNothing() throws Exception {
         Domain d = create("sv-bad");

@@ -131,7 +131,8 @@ public final class MigrationReceiver {
             }
             try {
                 r = restorer.restore(in, saved -> saved + INCOMING);
-                RestoreCommand.finish(toolstack, r, false);
+                String name = r.domain().name();
+                RestoreCommand.finish(toolstack, r, name.substring(0, name.length() - INCOMING.length()), false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 r = null;
