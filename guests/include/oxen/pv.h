@@ -71,6 +71,13 @@ void evtchn_mask_all(void);
 /* After a resume in a new domain: every port masked and no handler bound (the
  * new domain's ports are not the old one's; drivers bind theirs again). */
 void evtchn_forget_all(void);
+/* A VIRQ or an IPI bound on vcpu cpu with handler h, which the kit binds again
+ * after a resume in a new domain (Linux's xen_irq_resume: restore_cpu_virqs,
+ * restore_cpu_ipis), writing the new port to *port: 0 or the bind's -errno. */
+int evtchn_bind_virq_resumable(unsigned virq, unsigned cpu, evtchn_handler_t h, void *data, evtchn_port_t *port);
+int evtchn_bind_ipi_resumable(unsigned cpu, evtchn_handler_t h, void *data, evtchn_port_t *port);
+/* After evtchn_forget_all() in a new domain: every resumable binding bound again. */
+void evtchn_resume_bindings(void);
 void evtchn_do_upcall(void);
 extern volatile uint32_t evtchn_upcalls[MAX_CPUS];    /* upcalls taken per vcpu */
 extern volatile uint32_t evtchn_unhandled;            /* pending ports nobody handles */
@@ -132,8 +139,6 @@ void pv_publish_p2m(void);
 int pv_suspend(void);
 /* How many times this program resumed in a new domain (restore, migration). */
 extern volatile uint32_t pv_resumes;
-/* The timer's VIRQ bound again in a new domain (lib/pv/time.c; pv_suspend calls it). */
-void timer_resume(void);
 
 /* ---- vcpus (lib/pv/vcpu.c) ------------------------------------------- */
 /* VCPUOP_initialise for vcpu with the kit's trap table and callbacks, the

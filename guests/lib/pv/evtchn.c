@@ -79,6 +79,55 @@ void evtchn_forget_all(void)
             routed[c][w] = 0;
 }
 
+/* The bindings evtchn_resume_bindings() makes again in a new domain. */
+#define MAX_RESUMABLE 64
+static struct resumable {
+    unsigned virq;                  /* NR_VIRQS: an IPI */
+    unsigned cpu;
+    evtchn_handler_t handler;
+    void *data;
+    evtchn_port_t *port;
+} resumable[MAX_RESUMABLE];
+static unsigned resumables;
+
+static int bind_resumable(const struct resumable *r)
+{
+    int rc = r->virq == NR_VIRQS ? evtchn_bind_ipi(r->cpu, r->port) : evtchn_bind_virq(r->virq, r->cpu, r->port);
+    return rc ? rc : evtchn_bind_handler(*r->port, r->cpu, r->handler, r->data);
+}
+
+static int add_resumable(unsigned virq, unsigned cpu, evtchn_handler_t h, void *data, evtchn_port_t *port)
+{
+    if (resumables == MAX_RESUMABLE || cpu >= MAX_CPUS)
+        return -XEN_ENOSPC;
+    struct resumable r = { virq, cpu, h, data, port };
+    int rc = bind_resumable(&r);
+    if (rc == 0)
+        resumable[resumables++] = r;
+    return rc;
+}
+
+int evtchn_bind_virq_resumable(unsigned virq, unsigned cpu, evtchn_handler_t h, void *data, evtchn_port_t *port)
+{
+    if (virq >= NR_VIRQS)
+        return -XEN_EINVAL;
+    return add_resumable(virq, cpu, h, data, port);
+}
+
+int evtchn_bind_ipi_resumable(unsigned cpu, evtchn_handler_t h, void *data, evtchn_port_t *port)
+{
+    return add_resumable(NR_VIRQS, cpu, h, data, port);
+}
+
+void evtchn_resume_bindings(void)
+{
+    for (unsigned i = 0; i < resumables; i++) {
+        int rc = bind_resumable(&resumable[i]);
+        CHECK(rc == 0, "bind %s %u on vcpu %u again after the resume: %d", resumable[i].virq == NR_VIRQS ? "IPI" : "VIRQ",
+              resumable[i].virq == NR_VIRQS ? *resumable[i].port : resumable[i].virq, resumable[i].cpu, rc);
+    }
+}
+
 void evtchn_unbind_handler(evtchn_port_t port)
 {
     if (port >= XEN_NR_EVENT_CHANNELS)

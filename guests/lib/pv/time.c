@@ -7,7 +7,8 @@
  * Timer: VIRQ_TIMER bound on vcpu 0.  timer_init() also stops the 100 Hz
  * periodic timer Xen gives every PV vcpu by default; timer_periodic() is
  * VCPUOP_set/stop_periodic_timer, timer_oneshot() is set_timer_op.
- * timer_resume() binds the VIRQ again in a new domain (after a restore).
+ * The binding is resumable: the kit binds the VIRQ again after a resume in a
+ * new domain (lib/pv/suspend.c).
  */
 #include <oxen/pv.h>
 
@@ -47,26 +48,14 @@ int timer_init(void)
 {
     if (timer_bound)
         return 0;
-    int rc = evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port);
+    /* the default periodic timer stops before the VIRQ is bound: no tick of it arrives */
+    int rc = (int)HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
     if (rc)
         return rc;
-    rc = (int)HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
-    if (rc)
-        return rc;
-    timer_bound = 1;
-    /* a tick of the default periodic timer may have arrived between the bind and the stop */
-    evtchn_clear(timer_port);
-    return evtchn_bind_handler(timer_port, 0, timer_event, NULL);
-}
-
-/* After a resume in a new domain (lib/pv/suspend.c): its event channels are gone, so VIRQ_TIMER
- * is bound again (Linux's xen_timer_resume with its VIRQs rebound in xen_irq_resume). */
-void timer_resume(void)
-{
-    if (!timer_bound)
-        return;
-    CHECK_EQ(evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port), 0, "bind VIRQ_TIMER again after the resume");
-    CHECK_EQ(evtchn_bind_handler(timer_port, 0, timer_event, NULL), 0, "the timer's handler after the resume");
+    rc = evtchn_bind_virq_resumable(VIRQ_TIMER, 0, timer_event, NULL, &timer_port);
+    if (rc == 0)
+        timer_bound = 1;
+    return rc;
 }
 
 int timer_periodic(uint64_t period_ns)

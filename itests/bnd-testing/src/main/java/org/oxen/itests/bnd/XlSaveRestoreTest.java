@@ -29,7 +29,8 @@ import org.oxen.vmm.api.ShutdownReason;
  * a corrupted file is refused and creates nothing. A domain doing verified disk I/O (the kit's
  * blktest on a raw image) is migrated live mid-I/O and then saved and restored: its disk travels
  * with it, blkfront reconnects to the new domain's backend and resubmits what was in flight, and
- * every pass after reads back and verifies every block. A domain streaming UDP echoes to another
+ * every pass after reads back and verifies every block; on a qcow2 image too, which qemu-img
+ * check finds clean afterwards. A domain streaming UDP echoes to another
  * (the kit's netecho over netfront and xenbr0) is migrated live, then its peer is: netfront
  * reconnects to the new domain's vif and the echo stream resumes, every datagram echoed or lost.
  */
@@ -170,27 +171,42 @@ class XlSaveRestoreTest extends XlSessionTest {
         }
     }
 
+    /**
+     * A blktest domain on {@code disk} (an xl.cfg disk spec) migrated live to this runtime's own
+     * receiver mid-I/O: the migrated domain, its blkfront reconnected and two passes verified since.
+     */
+    private Domain blktestMigratedLiveMidIo(String name, String disk) throws Exception {
+        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
+                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Domain d = create(name, "guest:blktest", 16, "node=device/vbd/51712 seed=3 depth=8 passes=0", disk);
+        awaitVerifiedAfter(d, "blkfront: device/vbd/51712", 1);
+
+        xl("xl migrate --live " + name + " 127.0.0.1:" + port);
+        assertTrue(gogo.err().contains("(stop-and-copy)"), gogo.err());
+        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
+        Domain m = hv.find(name).orElseThrow();
+        String out = awaitVerifiedAfter(m, "reconnected", 2);
+        assertTrue(out.contains("blkfront: device/vbd/51712: resumed in a new domain: reconnecting with"), out);
+        out.lines().filter(l -> l.startsWith("blkfront: device/vbd/51712: re")).forEach(l -> System.out.println(name + " migrated: " + l));
+        return m;
+    }
+
+    /** Shuts a blktest domain down: a clean end, with every pass verified. */
+    private void finishBlktest(Domain d) throws Exception {
+        xl("xl shutdown -w " + d.name());
+        String end = GuestOutput.of(d);
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(), end);
+        assertTrue(end.contains("RESULT: PASS"), end);
+        assertTrue(end.matches("(?s).*blktest: \\d+ passes.*"), end);
+    }
+
     @Test
     void aDomainDoingVerifiedDiskIoMigratesLiveMidIoAndIsSavedAndRestoredWithItsDisk() throws Exception {
-        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
-        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
-        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
-        Object port = refs[0].getProperty("oxen.migration.port");
         Path raw = dir.resolve("sv-disk.img");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(8L << 20);
         }
-        Domain d = create("sv-disk", "guest:blktest", 16, "node=device/vbd/51712 seed=3 depth=8 passes=0",
-                raw + ",raw,xvda,rw");
-        awaitVerifiedAfter(d, "blkfront: device/vbd/51712", 1);
-
-        xl("xl migrate --live sv-disk 127.0.0.1:" + port);
-        assertTrue(gogo.err().contains("(stop-and-copy)"), gogo.err());
-        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
-        Domain m = hv.find("sv-disk").orElseThrow();
-        String out = awaitVerifiedAfter(m, "reconnected", 2);
-        assertTrue(out.contains("blkfront: device/vbd/51712: resumed in a new domain: reconnecting with"), out);
-        out.lines().filter(l -> l.startsWith("blkfront: device/vbd/51712: re")).forEach(l -> System.out.println("migrated: " + l));
+        Domain m = blktestMigratedLiveMidIo("sv-disk", raw + ",raw,xvda,rw");
 
         Path file = dir.resolve("sv-disk.save");
         xl("xl save sv-disk " + file);
@@ -198,13 +214,26 @@ class XlSaveRestoreTest extends XlSessionTest {
         xl("xl restore " + file);
         Domain r = hv.find("sv-disk").orElseThrow();
         awaitVerifiedAfter(r, "reconnected", 2);
-
-        xl("xl shutdown -w sv-disk");
+        finishBlktest(r);
         String end = GuestOutput.of(r);
-        assertEquals(ShutdownReason.POWEROFF, r.shutdownReason().orElseThrow(), end);
-        assertTrue(end.contains("RESULT: PASS"), end);
-        assertTrue(end.matches("(?s).*blktest: \\d+ passes.*"), end);
         assertTrue(end.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), end);
+    }
+
+    /**
+     * The same on a qcow2 image (oxen-img's): the source's backend closes and unlocks the image
+     * before the target's opens it, every pass after the move verifies, and qemu-img check finds
+     * the image clean afterwards.
+     */
+    @Test
+    void aDomainOnAQcow2DiskMigratesLiveMidIoAndItsImageStaysClean() throws Exception {
+        Path q = dir.resolve("sv-qcow.qcow2");
+        gogo.run("oxen-img create -f qcow2 " + q + " 8M");
+        assertTrue(Files.isRegularFile(q), gogo.err());
+        Domain m = blktestMigratedLiveMidIo("sv-qcow", q + ",qcow2,xvda,rw");
+        finishBlktest(m);
+        xl("xl destroy " + m.id()); // its backend closes the image
+        String check = run("qemu-img", "check", "-f", "qcow2", q.toString());
+        assertTrue(check.contains("No errors were found on the image."), check);
     }
 
     private static final Pattern PROGRESS = Pattern.compile("netecho: progress sent (\\d+), echoed (\\d+), lost (\\d+)");
@@ -311,6 +340,54 @@ class XlSaveRestoreTest extends XlSessionTest {
         List<Integer> after = counts(out.substring(out.indexOf("cancelled, going on")));
         for (int i = 1; i < after.size(); i++) assertEquals(after.get(i - 1) + 1, after.get(i), "after: " + after);
         finish(d);
+    }
+
+    /** Waits (120 s at most) until {@code probe} finds something. */
+    private static <T> T await(java.util.function.Supplier<java.util.Optional<T>> probe, String what) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            java.util.Optional<T> t = probe.get();
+            if (t.isPresent()) return t.get();
+            assertTrue(System.nanoTime() < end, what);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * The config's on_* actions travel with the domain (xl keeps the config in its save file):
+     * migrated, its on_reboot = "restart" re-creates it when it reboots (a new domain under its
+     * name, counting from 1); saved and restored under a new name, its on_poweroff = "destroy"
+     * destroys it when it powers off.
+     */
+    @Test
+    void aMigratedOrRestoredDomainKeepsItsConfigsOnActions() throws Exception {
+        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
+                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Domain d = createFromConfig("sv-act", "kernel = \"guest:counter\"\nmemory = 16\n"
+                + "extra = \"count=0 spin=20000 xenstore=1\"\non_poweroff = \"destroy\"\non_reboot = \"restart\"\n");
+        awaitBeyond(d, 10);
+        xl("xl migrate --live sv-act 127.0.0.1:" + port);
+        Domain m = hv.find("sv-act").orElseThrow();
+        assertNotEquals(d.id(), m.id());
+        List<Integer> before = counts(GuestOutput.of(d));
+        awaitBeyond(m, before.get(before.size() - 1) + 5);
+
+        xl("xl reboot sv-act");
+        Domain again = await(() -> hv.find("sv-act").filter(x -> x.id() != m.id()),
+                "the migrated domain rebooted and was not re-created (on_reboot = \"restart\")");
+        List<Integer> fresh = counts(awaitBeyond(again, 3));
+        assertEquals(1, fresh.get(0), "the re-created domain boots afresh: " + fresh);
+
+        Path file = dir.resolve("sv-act.save");
+        xl("xl save sv-act " + file);
+        xl("xl restore " + file + " name=sv-act2");
+        Domain r = hv.find("sv-act2").orElseThrow();
+        awaitBeyond(r, 5);
+        gogo.run("xl shutdown sv-act2");
+        await(() -> hv.find(r.id()).isEmpty() ? java.util.Optional.of(true) : java.util.Optional.empty(),
+                "the restored domain powered off and was not destroyed (on_poweroff = \"destroy\"): "
+                        + hv.find(r.id()).map(x -> x.state() + " " + x.shutdownReason()).orElse(""));
+        assertTrue(GuestOutput.of(r).contains("RESULT: PASS"), GuestOutput.of(r));
     }
 
     @Test

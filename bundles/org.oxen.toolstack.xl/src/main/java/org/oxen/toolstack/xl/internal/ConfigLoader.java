@@ -78,7 +78,8 @@ final class ConfigLoader {
             String uuid = cfg.get("uuid").map(s -> ((ConfigValue.Str) s.value()).value()).orElse(null);
             byte[] ramdisk = spec.ramdisk() == null ? null : ramdisk(file, spec, cfg.get("ramdisk").orElseThrow());
             List<DiskSpec> disks = spec.disks().isEmpty() ? List.of() : disks(file, spec, cfg.get("disk").orElseThrow());
-            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid, ramdisk, disks);
+            return new DomainPlan(spec, image, file.toString(), spec.kernel(), uuid, ramdisk, disks,
+                    new DomainPlan.ConfigText(file.toString(), text, overrides));
         } catch (XlConfigException e) {
             throw new XlError(e.getMessage());
         }

@@ -18,21 +18,29 @@ import org.oxen.toolstack.xl.cfg.PvDomainSpec;
  * @param uuid the config's {@code uuid}, or {@code null} until the toolstack gives the domain a
  *     random one at creation (oxen's hypervisor has no uuids: the toolstack keeps them, and a
  *     restarted domain keeps its uuid as in xl)
+ * @param config the config's text and overrides as given, which a save carries so the restored
+ *     domain gets the same plan (xl keeps the config file in its save file's header)
  */
 record DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid, byte[] ramdisk,
-        List<DiskSpec> disks) {
+        List<DiskSpec> disks, ConfigText config) {
 
-    DomainPlan(PvDomainSpec spec, byte[] kernel, String source, String kernelSource, String uuid) {
-        this(spec, kernel, source, kernelSource, uuid, null, spec.disks());
+    /** An xl.cfg's text, the file it was read from (relative paths in it are relative to its directory) and the overrides. */
+    record ConfigText(String file, String text, List<String> overrides) {
+        ConfigText {
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(text, "text");
+            overrides = List.copyOf(overrides);
+        }
     }
 
     DomainPlan {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(config, "config");
         disks = List.copyOf(disks);
     }
 
     DomainPlan withUuid(String id) {
-        return new DomainPlan(spec, kernel, source, kernelSource, id, ramdisk, disks);
+        return new DomainPlan(spec, kernel, source, kernelSource, id, ramdisk, disks, config);
     }
 }

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.oxen.toolstack.xl.XlError;
@@ -29,9 +30,12 @@ final class DomainSuspend {
 
     /** How long a guest may take to suspend (libxl's suspend timeout is 60 s). */
     static final long SUSPEND_TIMEOUT_S = 60;
-    /** Toolstack data: "OXTS", version 2: the nodes, then the devices (version 1: the nodes only). */
+    /**
+     * Toolstack data: "OXTS", version 3: the nodes, the devices, then the domain's config (version
+     * 2: no config; version 1: the nodes only).
+     */
     private static final int TOOLSTACK_MAGIC = 0x4F585453;
-    private static final int TOOLSTACK_VERSION = 2;
+    private static final int TOOLSTACK_VERSION = 3;
     /** The frontend directories, which the new domain's devices get afresh (libxl writes them again). */
     private static final String DEVICE_DIR = "device";
 
@@ -75,11 +79,17 @@ final class DomainSuspend {
         }
     }
 
+    /** What the toolstack data gives back on restore: the devices, and the config if xl created the domain. */
+    record Restored(DomainDevices.Devices devices, Optional<DomainPlan.ConfigText> config) {
+    }
+
     /**
      * The domain's subtree /local/domain/N (every node's path, relative, permissions and value),
-     * then its disks and vifs ({@link DomainDevices}).
+     * then its disks and vifs ({@link DomainDevices}), then the config it was created from (none
+     * for a domain xl did not create): a flag, the file, the overrides, the text.
      */
-    static byte[] toolstackData(Xenstore xenstore, Domain d, DomainDevices.Devices devices) throws XlError {
+    static byte[] toolstackData(Xenstore xenstore, Domain d, DomainDevices.Devices devices,
+            Optional<DomainPlan.ConfigText> config) throws XlError {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(TOOLSTACK_MAGIC);
@@ -100,6 +110,16 @@ final class DomainSuspend {
                 out.writeUTF(n[2]);
             }
             DomainDevices.write(out, devices);
+            out.writeBoolean(config.isPresent());
+            if (config.isPresent()) {
+                DomainPlan.ConfigText c = config.get();
+                out.writeUTF(c.file());
+                out.writeInt(c.overrides().size());
+                for (String o : c.overrides()) out.writeUTF(o);
+                byte[] text = c.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.writeInt(text.length);
+                out.write(text);
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -121,11 +141,11 @@ final class DomainSuspend {
      * Writes the saved nodes under the new domain's path where the new domain has none yet, with
      * the saved permissions, the old domain id in them replaced by the new one; the frontend
      * directories ({@code device/}) are left to the devices added afresh. Returns the devices the
-     * domain had (none in a version 1 file).
+     * domain had (none in a version 1 file) and its config (none before version 3).
      */
-    static DomainDevices.Devices restoreNodes(Xenstore xenstore, byte[] data, Domain d) throws XlError {
+    static Restored restoreNodes(Xenstore xenstore, byte[] data, Domain d) throws XlError {
         DomainDevices.Devices none = new DomainDevices.Devices(List.of(), List.of());
-        if (data.length == 0) return none;
+        if (data.length == 0) return new Restored(none, Optional.empty());
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             int version;
             if (in.readInt() != TOOLSTACK_MAGIC || (version = in.readInt()) < 1 || version > TOOLSTACK_VERSION) {
@@ -137,7 +157,25 @@ final class DomainSuspend {
             List<String[]> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) nodes.add(new String[] {in.readUTF(), in.readUTF(), in.readUTF()});
             DomainDevices.Devices devices = version >= 2 ? DomainDevices.readFrom(in) : none;
-            if (xenstore == null) return devices;
+            Optional<DomainPlan.ConfigText> config = Optional.empty();
+            if (version >= 3 && in.readBoolean()) {
+                String file = in.readUTF();
+                int count = in.readInt();
+                if (count < 0 || count > 1024) throw new XlError("the saved file's toolstack data names " + count + " config overrides");
+                List<String> overrides = new ArrayList<>();
+                for (int i = 0; i < count; i++) overrides.add(in.readUTF());
+                int length = in.readInt();
+                if (length < 0 || length > ConfigLoader.MAX_CONFIG_BYTES) {
+                    throw new XlError("the saved file's toolstack data holds a config of " + length
+                            + " bytes (an xl.cfg is at most " + ConfigLoader.MAX_CONFIG_BYTES + ")");
+                }
+                byte[] text = in.readNBytes(length);
+                if (text.length != length) throw new IOException("the config ends after " + text.length + " of " + length + " bytes");
+                config = Optional.of(new DomainPlan.ConfigText(file, new String(text, java.nio.charset.StandardCharsets.UTF_8),
+                        overrides));
+            }
+            Restored restored = new Restored(devices, config);
+            if (xenstore == null) return restored;
             try (XenstoreClient xs = xenstore.connect()) {
                 String base = "/local/domain/" + d.id() + "/";
                 for (String[] node : nodes) {
@@ -160,7 +198,7 @@ final class DomainSuspend {
             } catch (XenstoreException e) {
                 throw new XlError("writing the restored domain's xenstore nodes: " + e.getMessage());
             }
-            return devices;
+            return restored;
         } catch (IOException e) {
             throw new XlError("the saved file's toolstack data is cut short: " + e.getMessage());
         }

@@ -102,7 +102,8 @@ public final class MigrateCommand extends DomainSubcommand {
         InetSocketAddress target = address(inv.operands().get(1));
         boolean live = inv.options().has("l");
         DomainDevices.Devices devices = DomainDevices.read(toolstack.xenstore(), d.id());
-        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, devices);
+        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, devices,
+                toolstack.plan(d.id()).map(DomainPlan::config));
         long t0 = System.nanoTime();
         long[] suspendedAt = {0};
         String name = d.name();

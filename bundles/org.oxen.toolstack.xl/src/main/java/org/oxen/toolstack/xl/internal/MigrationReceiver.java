@@ -159,7 +159,9 @@ public final class MigrationReceiver {
                     MigrationWire.writeLine(out, "error " + e.getMessage());
                     return; // r is destroyed below
                 }
-                RestoreCommand.finish(toolstack, r, false);
+                String restoredName = r.domain().name();
+                RestoreCommand.finish(toolstack, r,
+                        restoredName.substring(0, restoredName.length() - INCOMING.length()), false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 r = null;

@@ -93,7 +93,7 @@ public final class RestoreCommand extends DomainSubcommand {
         } catch (DomainBuildException | IllegalArgumentException e) {
             throw new XlError("Cannot restore from " + file + ": " + e.getMessage());
         }
-        finish(toolstack, r, !inv.options().has("p"));
+        finish(toolstack, r, r.domain().name(), !inv.options().has("p"));
         inv.err().printf("Restored domain %d (%s): %d pages in %d ms%n", r.domain().id(), r.domain().name(), r.pages(),
                 r.nanos() / 1_000_000);
         return 0;
@@ -101,13 +101,16 @@ public final class RestoreCommand extends DomainSubcommand {
 
     /**
      * The restored domain's xenstore nodes and its disks and vifs (new backends, which its
-     * frontends reconnect to when it runs), then unpaused if asked; destroyed if that fails.
+     * frontends reconnect to when it runs), its config's plan (its on_poweroff, on_reboot and
+     * on_crash apply to it under {@code name}, what it is or will be called), then unpaused if
+     * asked; destroyed if that fails.
      */
-    static void finish(Toolstack toolstack, DomainSaveRestore.Restored r, boolean unpause)
+    static void finish(Toolstack toolstack, DomainSaveRestore.Restored r, String name, boolean unpause)
             throws XlError, InterruptedException {
         try {
-            DomainDevices.Devices devices = DomainSuspend.restoreNodes(toolstack.xenstore(), r.toolstack(), r.domain());
-            DomainDevices.add(toolstack.xenstore(), r.domain().id(), devices);
+            DomainSuspend.Restored saved = DomainSuspend.restoreNodes(toolstack.xenstore(), r.toolstack(), r.domain());
+            DomainDevices.add(toolstack.xenstore(), r.domain().id(), saved.devices());
+            if (saved.config().isPresent()) toolstack.adopt(r.domain(), saved.config().get(), name);
         } catch (XlError | InterruptedException e) {
             toolstack.destroy(r.domain());
             throw e;

@@ -69,7 +69,8 @@ public final class SaveCommand extends DomainSubcommand {
         Hypervisor hv = toolstack.hypervisor();
         Domain d = DomainLookup.guest(hv, inv.operands().get(0), "saved");
         Path file = CreateCommand.relativeTo(inv.workingDirectory(), Path.of(inv.operands().get(1)));
-        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, DomainDevices.read(toolstack.xenstore(), d.id()));
+        byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, DomainDevices.read(toolstack.xenstore(), d.id()),
+                toolstack.plan(d.id()).map(DomainPlan::config));
         inv.err().println("Saving to " + file + " new xl format (oxen stream 1)");
         DomainSuspend.suspend(toolstack.xenstore(), d);
         toolstack.awaitConsoleDrained(d);

@@ -3,7 +3,9 @@ package org.oxen.toolstack.xl.internal;
 import org.oxen.toolstack.xl.XlError;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -347,6 +349,27 @@ public final class Toolstack implements DomainListener {
         return r != null ? r.plan.uuid()
                 : hv.find(domid).map(d -> d.uuid().toString())
                         .orElseGet(() -> foreignUuids.computeIfAbsent(domid, id -> UUID.randomUUID().toString()));
+    }
+
+    /**
+     * A restored domain becomes xl's (xl restore's d_config from the save file's header): its
+     * config is loaded again (the kernel read from where it names, relative paths from the saved
+     * file's directory) as {@code name}, keeping the domain's uuid, so its on_* actions apply
+     * and a restart re-creates it. A config that no longer loads (its kernel or disk gone)
+     * leaves the domain without actions, said on stderr, as one created outside xl.
+     */
+    synchronized void adopt(Domain d, DomainPlan.ConfigText config, String name) {
+        List<String> overrides = new ArrayList<>(config.overrides());
+        overrides.add("name = \"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        try {
+            DomainPlan plan = ConfigLoader.load(Path.of(config.file()), config.text(), overrides, kernels)
+                    .withUuid(d.uuid().toString());
+            records.put(d.id(), new Record(plan, new ArrayDeque<>()));
+            started.putIfAbsent(d.id(), Instant.now());
+        } catch (XlError e) {
+            log.println("xl: domain " + d.id() + " (" + name + ") restored without its on_poweroff/on_reboot/on_crash"
+                    + " actions: its config " + config.file() + " does not load here: " + e.getMessage());
+        }
     }
 
     Optional<DomainPlan> plan(int domid) {

@@ -57,7 +57,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         PhysdevHypercalls physdev = new PhysdevHypercalls(s);
         MulticallHypercall multicall = new MulticallHypercall(s, this);
         EventChannelHypercalls evtchn = new EventChannelHypercalls(s);
-        VcpuHypercalls vcpu = new VcpuHypercalls(s, traps);
+        VcpuHypercalls vcpu = new VcpuHypercalls(s, traps, mmu);
         vcpuOps = vcpu;
         GrantHypercalls grants = new GrantHypercalls(s, new org.oxen.vmm.core.grant.GuestGrants(s.grants()), mmu);
 
@@ -167,6 +167,11 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         synchronized (t.domain().domainLock) {
             return t.initialised() ? -org.oxen.vmm.abi.Errno.EEXIST : vcpuOps.setContext(t, c);
         }
+    }
+
+    /** PHYSDEVOP_set_iobitmap's effect on {@code v}, as a toolstack restores it: 0 or -EINVAL. */
+    public long setIobitmap(VcpuImpl v, int bitmap, int nrPorts) {
+        return PhysdevHypercalls.setIobitmap(v, bitmap, nrPorts);
     }
 
     public long internalErrors() {

@@ -473,7 +473,18 @@ final class MmuHypercalls {
         if (d != v.domain()) return Args.EPERM;
         if (ents == 0) base = 0;
         if ((base & 0xFFF) != 0 || Integer.compareUnsigned(ents, 8192) > 0) return EINVAL;
-        if (PvVcpu.of(v).ldtEntries() == ents && PvVcpu.of(v).ldtBase() == base) return 0;
+        installLdt(v, base, ents);
+        return 0;
+    }
+
+    /**
+     * Installs an LDT of {@code ents} entries at guest-linear {@code base} (page aligned, at most
+     * 8192: checked by the caller) on {@code v}, through its current CR3: MMUEXT_SET_LDT's
+     * effect, and arch_set_info_guest's for a context that names one (a restored vcpu).
+     */
+    void installLdt(VcpuImpl v, int base, int ents) {
+        DomainImpl d = v.domain();
+        if (PvVcpu.of(v).ldtEntries() == ents && PvVcpu.of(v).ldtBase() == base) return;
         FramePool pool = s.pool();
         synchronized (pool) {
             for (int p = 0; p < PvVcpu.LDT_PAGES; p++) {
@@ -486,7 +497,6 @@ final class MmuHypercalls {
             PvVcpu.of(v).mapLdt();
         }
         PvVcpu.of(v).loadLdtr();
-        return 0;
     }
 
     /**

@@ -35,13 +35,21 @@ final class PhysdevHypercalls {
                 // struct physdev_set_iobitmap (compat): uint32 bitmap handle, uint32 nr_ports
                 int bitmap = s.guest().read32(Args.cr3(v), arg);
                 int nrPorts = s.guest().read32(Args.cr3(v), arg + 4);
-                if (!Args.arrayOk(bitmap, IOBMP_BYTES, 1) || Integer.compareUnsigned(nrPorts, 65536) > 0) return EINVAL;
-                PvVcpu.of(v).setIobitmap(bitmap, nrPorts);
-                return 0;
+                return setIobitmap(v, bitmap, nrPorts);
             }
             default:
                 return ENOSYS;
         }
+    }
+
+    /**
+     * The vcpu's I/O bitmap is {@code nrPorts} ports at guest-linear {@code bitmap}: 0, or
+     * -EINVAL (changing nothing) for a bitmap a guest may not name or more than 65536 ports.
+     */
+    static long setIobitmap(VcpuImpl v, int bitmap, int nrPorts) {
+        if (!Args.arrayOk(bitmap, IOBMP_BYTES, 1) || Integer.compareUnsigned(nrPorts, 65536) > 0) return EINVAL;
+        PvVcpu.of(v).setIobitmap(bitmap, nrPorts);
+        return 0;
     }
 
     /** The old form: one struct physdev_op {cmd; union} pointer. */

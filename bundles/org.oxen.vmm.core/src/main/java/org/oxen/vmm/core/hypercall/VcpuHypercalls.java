@@ -35,10 +35,12 @@ final class VcpuHypercalls {
 
     private final Services s;
     private final TrapHypercalls traps;
+    private final MmuHypercalls mmu;
 
-    VcpuHypercalls(Services s, TrapHypercalls traps) {
+    VcpuHypercalls(Services s, TrapHypercalls traps, MmuHypercalls mmu) {
         this.s = s;
         this.traps = traps;
+        this.mmu = mmu;
     }
 
     /** set_timer_op(timeout_lo, timeout_hi): 0 stops the single-shot timer. */
@@ -224,7 +226,9 @@ final class VcpuHypercalls {
     /**
      * arch_set_info_guest for a 32-bit PV vcpu that has not run: selectors with RPL 0 run at
      * RPL 1 (fixup_guest_code/stack_selector), the LDT must be page aligned with at most 8192
-     * entries, CR3 must name an L3 of the domain that validates (a type reference is taken),
+     * entries (it is installed once CR3 is, as MMUEXT_SET_LDT would, and the data selectors that
+     * name it are loaded from it; code and stack selectors must be the GDT's), CR3 must name an
+     * L3 of the domain that validates (a type reference is taken),
      * GDT frames must validate as descriptor pages; EFLAGS gets IF and loses IOPL (kept as the
      * virtual IOPL); only CR0.TS is taken from ctrlreg[0]. Returns 0 or Xen's errno, changing
      * nothing on failure.
@@ -233,7 +237,6 @@ final class VcpuHypercalls {
         if ((c.ldtBase() & 0xFFF) != 0 || Integer.compareUnsigned(c.ldtEnts(), VcpuGuestContext.MAX_LDT_ENTS) > 0) {
             return EINVAL;
         }
-        if (c.ldtEnts() != 0) return EINVAL; // oxen: an LDT through VCPUOP_initialise is not supported yet
         int cs = TrapBouncer.fixRpl(c.cs());
         int ss = TrapBouncer.fixRpl(c.ss());
         DomainImpl d = t.domain();
@@ -302,6 +305,16 @@ final class VcpuHypercalls {
             }
         }
         cpu.flushTlb();
+        if (c.ldtEnts() != 0) {
+            // Xen keeps ldt_base/ldt_ents and maps the pages at the first use; oxen installs
+            // the LDT now, through the vcpu's new CR3, so the data selectors naming it load
+            mmu.installLdt(t, c.ldtBase(), c.ldtEnts());
+            for (int i = 0; i < 4; i++) {
+                if ((sels[i] & 4) == 0) continue;
+                SegmentState st = pv.segmentFor(TrapBouncer.fixRpl(sels[i]), false);
+                cpu.setSegment(data[i], st != null ? st : new SegmentState(0, 0, 0, SegmentState.UNUSABLE));
+            }
+        }
         t.setInitialised();
         return 0;
     }

@@ -146,13 +146,13 @@ public final class DomainRestorer implements DomainImageBuilder {
                     break;
                 }
                 case REC_VCPU_STATE: {
-                    r.need(VcpuRecords.STATE_SIZE, "a vcpu's state");
+                    r.need(VcpuRecords.STATE_SIZE_NO_IOBITMAP, "a vcpu's state");
                     int id = b.getInt(0);
                     if (id < 0 || id >= states.length) {
                         throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + states.length);
                     }
-                    byte[] copy = new byte[VcpuRecords.STATE_SIZE];
-                    b.get(copy);
+                    byte[] copy = new byte[VcpuRecords.STATE_SIZE]; // an older record's bitmap: none (zeros)
+                    b.get(copy, 0, Math.min(b.remaining(), copy.length));
                     states[id] = ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                     break;
                 }
@@ -365,6 +365,11 @@ public final class DomainRestorer implements DomainImageBuilder {
             long period = state.getLong(8);
             if (period >= 0) v.timers().setPeriod(period);
             PvVcpu.of(v).setSysenterCallback(state.getInt(16), state.getInt(20), state.getInt(24));
+            if (hypercalls.setIobitmap(v, state.getInt(28), state.getInt(32)) != 0) {
+                throw new DomainBuildException("restore of '" + cfg.name() + "' refused: " + v + "'s I/O bitmap (0x"
+                        + Integer.toHexString(state.getInt(28)) + ", " + Integer.toUnsignedString(state.getInt(32))
+                        + " ports) is not one PHYSDEVOP_set_iobitmap accepts");
+            }
         }
         v.setOnline(online);
     }

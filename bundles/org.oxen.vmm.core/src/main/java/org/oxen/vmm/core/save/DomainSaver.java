@@ -85,23 +85,12 @@ public final class DomainSaver {
         checkCarriable(d);
     }
 
-    /** The state oxen's stream does not carry yet, refused by name rather than lost. */
+    /** Only PV domains are saved (a vcpu_info moved with VCPUOP_register_vcpu_info is not carried,
+     * as in Xen: the guest registers it again after its resume in the new domain, Linux's
+     * xen_vcpu_restore; an LDT travels in the vcpu's context, an I/O bitmap in VCPU_STATE). */
     static void checkCarriable(DomainImpl d) {
         if (d.vcpuCount() == 0 || !(d.vcpu(0).archState() instanceof PvVcpu)) {
             throw new IllegalStateException(d + " is not a PV domain: oxen saves PV domains only");
-        }
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl v = d.vcpu(i);
-            PvVcpu pv = PvVcpu.of(v);
-            // a vcpu_info moved with VCPUOP_register_vcpu_info is not carried, as in Xen: the guest
-            // registers it again after its resume in the new domain (Linux's xen_vcpu_restore)
-            if (pv.ldtEntries() != 0) {
-                throw new IllegalStateException(v + " has an LDT: oxen's stream does not carry that yet");
-            }
-            if (pv.iobmpLimit() != 0) {
-                throw new IllegalStateException(v + " has an I/O bitmap (PHYSDEVOP_set_iobitmap): oxen's stream does"
-                        + " not carry that yet");
-            }
         }
     }
 
@@ -203,7 +192,8 @@ public final class DomainSaver {
             w.finish(REC_X86_PV_VCPU_BASIC);
             PvVcpu pv = PvVcpu.of(v);
             w.body().putInt(i).putInt(v.online() ? VcpuRecords.STATE_ONLINE : 0).putLong(v.timers().period())
-                    .putInt(pv.sysenterCs()).putInt(pv.sysenterEip()).putInt(pv.sysenterFlags());
+                    .putInt(pv.sysenterCs()).putInt(pv.sysenterEip()).putInt(pv.sysenterFlags())
+                    .putInt(pv.iobmpLimit() == 0 ? 0 : pv.iobmpVa()).putInt(pv.iobmpLimit());
             w.finish(REC_VCPU_STATE);
         }
         long si = (long) d.sharedInfoMfn() << 12;

@@ -25,8 +25,13 @@ final class VcpuRecords {
 
     /** X86_PV_VCPU_BASIC's body: vcpu id, reserved, then the context. */
     static final int BASIC_SIZE = 8 + VcpuGuestContext.SIZE;
-    /** VCPU_STATE's body: vcpu id, flags, periodic period (ns), sysenter cs, eip, flags. */
-    static final int STATE_SIZE = 4 + 4 + 8 + 12;
+    /**
+     * VCPU_STATE's body: vcpu id, flags, periodic period (ns), sysenter cs, eip, flags, then the
+     * I/O bitmap's guest address and port count (PHYSDEVOP_set_iobitmap; 0 ports: none).
+     */
+    static final int STATE_SIZE = 4 + 4 + 8 + 12 + 8;
+    /** VCPU_STATE as oxen wrote it before it carried the I/O bitmap (read as "no bitmap"). */
+    static final int STATE_SIZE_NO_IOBITMAP = 4 + 4 + 8 + 12;
     static final int STATE_ONLINE = 1;
 
     /**

@@ -32,11 +32,31 @@ class LiveMigrationTest {
 
     @Test
     void aCountingDomainMigratesLiveBetweenTwoHypervisors() throws Exception {
-        Vmm a = new Vmm(64L << 20, 1), b = new Vmm(64L << 20, 1);
+        migrateLive(1, 3000, "", 1);
+    }
+
+    /**
+     * Two vcpus on two pCPUs, the secondary busy with its own timer and answering IPIs, both
+     * vcpu_infos moved: after the move its timer ticks and its IPIs come back.
+     */
+    @Test
+    void aTwoVcpuCounterMigratesLiveAndItsSecondaryVcpuKeepsItsTimerAndIpis() throws Exception {
+        String out = migrateLive(2, 300, " vcpus=2 vcpuinfo=1", 2);
+        assertTrue(out.contains("counter: resumed after 150 (new domain)\n"
+                + "counter: the timer ticks through the moved vcpu_info\n"
+                + "counter: vcpu 1: its timer ticks and its IPIs come back after the resume (vcpu_info moved)\n"), out);
+    }
+
+    /**
+     * The counter ({@code extra} on its command line) counting to {@code count}, migrated live at
+     * half way between two hypervisors of {@code pcpus}; the target's output.
+     */
+    private static String migrateLive(int vcpus, int count, String extra, int pcpus) throws Exception {
+        Vmm a = new Vmm(64L << 20, pcpus), b = new Vmm(64L << 20, pcpus);
         try {
             long freeA = a.freeFrames(), freeB = b.freeFrames();
             Domain src = a.create(DomainConfig.builder("mover").kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
-                    .memoryMiB(8).cmdline("count=3000 spin=3000 suspend_at=1500").build());
+                    .memoryMiB(8).vcpus(vcpus).cmdline("count=" + count + " spin=3000 suspend_at=" + count / 2 + extra).build());
             PipedInputStream in = new PipedInputStream(1 << 20);
             PipedOutputStream out = new PipedOutputStream(in);
             CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
@@ -80,10 +100,11 @@ class LiveMigrationTest {
             Matcher m = COUNT.matcher(all);
             int expect = 1;
             while (m.find()) assertEquals(expect++, Integer.parseInt(m.group(1)));
-            assertEquals(3001, expect, "counted to 3000");
+            assertEquals(count + 1, expect, "counted to " + count);
             b.destroy(dst.id());
             assertEquals(freeB, b.freeFrames());
             assertEquals(0, a.internalErrors() + b.internalErrors());
+            return dst.consoleOutput();
         } finally {
             a.shutdown();
             b.shutdown();

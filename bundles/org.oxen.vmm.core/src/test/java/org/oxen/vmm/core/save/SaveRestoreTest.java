@@ -54,8 +54,12 @@ class SaveRestoreTest {
     }
 
     private Domain suspendedCounter(String name, int count, int suspendAt, String more) throws Exception {
+        return suspendedCounter(name, count, suspendAt, more, 1);
+    }
+
+    private Domain suspendedCounter(String name, int count, int suspendAt, String more, int vcpus) throws Exception {
         Domain d = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
-                .memoryMiB(8).cmdline("count=" + count + " spin=2000 suspend_at=" + suspendAt + more).build());
+                .memoryMiB(8).vcpus(vcpus).cmdline("count=" + count + " spin=2000 suspend_at=" + suspendAt + more).build());
         assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), "no suspend:\n" + d.consoleOutput());
         assertEquals(ShutdownReason.SUSPEND, d.shutdownReason().orElseThrow(), d.consoleOutput());
         return d;
@@ -154,6 +158,62 @@ class SaveRestoreTest {
         assertTrue(before.contains("counter: vcpu_info moved to"), before);
         String after = restoredToItsPoweroff(src);
         assertTrue(after.contains("counter: the timer ticks through the moved vcpu_info"), after);
+        assertCountsOneToN(before, after, 30);
+    }
+
+    /**
+     * An LDT (MMUEXT_SET_LDT) travels in the vcpu's context and an I/O bitmap
+     * (PHYSDEVOP_set_iobitmap) in VCPU_STATE: after the restore %fs still reads through the LDT
+     * and reloads from it, and IOPL-0 port 0x80 is still allowed (each would be #GP otherwise).
+     */
+    @Test
+    void aCounterWithAnLdtAndAnIoBitmapUsesBothAfterTheRestore() throws Exception {
+        Domain src = suspendedCounter("ldt", 30, 10, " ldt=1 iobitmap=1");
+        String before = src.consoleOutput();
+        assertTrue(before.contains("counter: before: %fs 0x5 reads 0x1d7f00d5 through the LDT"), before);
+        assertTrue(before.contains("counter: before: inb $0x80 read 0xff through the I/O bitmap"), before);
+        String after = restoredToItsPoweroff(src);
+        assertTrue(after.contains("counter: resumed after 10 (new domain)\n"
+                + "counter: after the resume: %fs 0x5 reads 0x1d7f00d5 through the LDT\n"
+                + "counter: after the resume: inb $0x80 read 0xff through the I/O bitmap"), after);
+        assertTrue(after.contains("RESULT: PASS"), after);
+        assertCountsOneToN(before, after, 30);
+    }
+
+    /**
+     * Three vcpus, each secondary with its own one-shot timer and an IPI from vcpu 0, all with
+     * moved vcpu_infos: the kit parks the secondaries for the suspend, and after the restore
+     * registers their vcpu_infos again (each while it is down) and binds their VIRQs and IPIs
+     * again; every vcpu's timer ticks and every IPI comes back.
+     */
+    @Test
+    void aThreeVcpuCounterKeepsEveryVcpusTimerAndIpisAfterTheRestore() throws Exception {
+        Domain src = suspendedCounter("smp", 30, 10, " vcpus=3 vcpuinfo=1", 3);
+        String before = src.consoleOutput();
+        assertTrue(before.contains("counter: 3 vcpus up"), before);
+        String after = restoredToItsPoweroff(src);
+        assertTrue(after.contains("counter: resumed after 10 (new domain)\n"
+                + "counter: the timer ticks through the moved vcpu_info\n"
+                + "counter: vcpu 1: its timer ticks and its IPIs come back after the resume (vcpu_info moved)\n"
+                + "counter: vcpu 2: its timer ticks and its IPIs come back after the resume (vcpu_info moved)\n"), after);
+        assertCountsOneToN(before, after, 30);
+    }
+
+    /**
+     * A busy secondary vcpu reading its vcpu_info in shared_info without pause, on its own pCPU:
+     * the kit parks it for the suspend (else, restored, it runs before vcpu 0 has mapped
+     * shared_info again and faults on the unmapped page).
+     */
+    @Test
+    void aBusySecondaryVcpuIsParkedAcrossTheSuspend() throws Exception {
+        vmm.shutdown();
+        vmm = new Vmm(64L << 20, 2);
+        free0 = vmm.freeFrames();
+        Domain src = suspendedCounter("busy", 30, 10, " vcpus=2", 2);
+        String before = src.consoleOutput();
+        String after = restoredToItsPoweroff(src);
+        assertTrue(after.contains("counter: resumed after 10 (new domain)\n"
+                + "counter: vcpu 1: its timer ticks and its IPIs come back after the resume\n"), after);
         assertCountsOneToN(before, after, 30);
     }
 
