@@ -514,6 +514,60 @@ class WebConsoleTest {
         }
     }
 
+    /**
+     * The counters' switch: Gogo's {@code metrics off} stops the hypercall, exit, upcall and
+     * event counts of a running cpubench (the scrape says {@code oxen_metrics_counting 0} and has
+     * none of them while CPU time and instructions go on); {@code metrics on} counts again.
+     */
+    @Test
+    void gogoMetricsOffStopsTheCountsAndTheScrapeSaysSo() throws Exception {
+        assertEquals("metrics: counting on\n", gogo.run("metrics"));
+        assertTrue(get("/metrics", "Bearer " + token).body().contains("\noxen_metrics_counting 1\n"));
+        int id;
+        try {
+            assertEquals("metrics: counting off\n", gogo.run("metrics off"));
+            assertEquals(0, gogo.get("metrics.status"));
+            id = create("wc-off", "guest:cpubench", "extra = \"loop=20000 mix=50 repeat=0\"\n");
+            Domain d = domains.find(id).orElseThrow();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (d.cpuTimeNanos() < 200_000_000L) {
+                assertTrue(System.nanoTime() < deadline, "cpubench runs");
+                Thread.sleep(20);
+            }
+            assertEquals("", gogo.run("xl pause wc-off"));
+            String metrics = get("/metrics", "Bearer " + token).body();
+            String sid = Integer.toString(id);
+            assertTrue(metrics.contains("\noxen_metrics_counting 0\n"), metrics);
+            assertEquals(Map.of(), scrape(metrics, "oxen_vcpu_hypercalls_total", sid), "no hypercall counted");
+            assertEquals(Map.of(), scrape(metrics, "oxen_vcpu_exits_total", sid), "no exit counted");
+            assertEquals(0, scrape(metrics, "oxen_vcpu_upcalls_total", sid).get(",name=\"wc-off\",vcpu=\"0\"").longValue());
+            assertEquals(0, scrape(metrics, "oxen_vcpu_events_sent_total", sid).get(",name=\"wc-off\",vcpu=\"0\"").longValue());
+            assertEquals(0, scrape(metrics, "oxen_domain_events_delivered_total", sid).get(",name=\"wc-off\"").longValue());
+            assertTrue(scrape(metrics, "oxen_vcpu_instructions_total", sid).get(",name=\"wc-off\",vcpu=\"0\"") > 0,
+                    "instructions are kept with counting off");
+            assertTrue(scrape(metrics, "oxen_domain_cpu_seconds_total", sid).get(",name=\"wc-off\"") > 0);
+
+            gogo.run("metrics sideways");
+            assertEquals(1, gogo.get("metrics.status"));
+            assertTrue(gogo.err().contains("metrics: unknown subcommand 'sideways'"), gogo.err());
+        } finally {
+            gogo.run("metrics on");
+        }
+        assertEquals(0, gogo.get("metrics.status"), gogo.err());
+        assertEquals("metrics: counting on\n", gogo.run("metrics status"));
+        assertEquals("", gogo.run("xl unpause wc-off"));
+        Domain d = domains.find(id).orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (d.vcpus().get(0).hypercalls(org.oxen.vmm.abi.Hypercall.CONSOLE_IO)
+                + d.vcpus().get(0).hypercalls(org.oxen.vmm.abi.Hypercall.EVENT_CHANNEL_OP) == 0) {
+            assertTrue(System.nanoTime() < deadline, "on again: cpubench's hypercalls are counted");
+            Thread.sleep(20);
+        }
+        String metrics = get("/metrics", "Bearer " + token).body();
+        assertTrue(metrics.contains("\noxen_metrics_counting 1\n"), metrics);
+        assertFalse(scrape(metrics, "oxen_vcpu_hypercalls_total", Integer.toString(id)).isEmpty(), metrics);
+    }
+
     /** Reads {@code xl top -b -i 1}'s row of {@code name}: its 18 columns. */
     private String[] topColumns(String name) throws Exception {
         String top = gogo.run("xl top -b -i 1");
