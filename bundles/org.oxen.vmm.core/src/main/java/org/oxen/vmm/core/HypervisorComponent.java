@@ -139,6 +139,21 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public boolean on(int cls) {
+        return vmm.trace().on(cls);
+    }
+
+    @Override
+    public void trace4(int event, int a, int b, int c, int d) {
+        vmm.trace().trace4(event, a, b, c, d);
+    }
+
+    @Override
+    public void trace5(int event, int a, int b, int c, int d, int e) {
+        vmm.trace().trace5(event, a, b, c, d, e);
+    }
+
+    @Override
     public long lost() {
         return vmm.trace().lost();
     }
