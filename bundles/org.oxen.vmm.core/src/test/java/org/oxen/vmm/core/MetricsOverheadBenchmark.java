@@ -65,7 +65,7 @@ class MetricsOverheadBenchmark {
                     drained.addAndGet(vmm.trace().drain((b, ns, ev, x, n) -> { }));
                     if (m == 3) records = drained.get();
                     long ns = VmmBenchmark.parsePv(d.consoleOutput());
-                    if (m == 0) counts = counts(d);
+                    if (m == 0) counts = MetricsSwitchTest.switched(d);
                     vmm.destroy(d.id());
                     if (round >= 2) times.get(m).add(ns);
                     line.append(String.format(" %s %.1f ms", modes[m], ns / 1e6));
@@ -167,17 +167,6 @@ class MetricsOverheadBenchmark {
     private static long median(List<Long> l) {
         long[] a = l.stream().mapToLong(Long::longValue).sorted().toArray();
         return a[a.length / 2];
-    }
-
-    /** The switched counts a domain took: hypercalls, exits, upcalls, events sent and delivered. */
-    private static long counts(Domain d) {
-        long n = d.eventsDelivered();
-        for (Vcpu v : d.vcpus()) {
-            n += v.upcalls() + v.eventsSent();
-            for (int nr = 0; nr < Vcpu.HYPERCALL_NUMBERS; nr++) n += v.hypercalls(nr);
-            for (VcpuExit e : VcpuExit.values()) n += v.exits(e);
-        }
-        return n;
     }
 
     /** Reads every counter of every domain and vcpu every 10 ms until stopped. */

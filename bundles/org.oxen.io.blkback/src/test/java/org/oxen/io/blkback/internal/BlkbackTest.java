@@ -71,6 +71,14 @@ class BlkbackTest {
         return b;
     }
 
+    /** The raw image {@code img} attached to {@code d} as xvda (51712), its Java frontend connected. */
+    JavaBlkfront connectedRaw(Domain d, Path img) throws Exception {
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        return fe;
+    }
+
     static void ok(JavaBlkfront.Request r) throws Exception {
         assertEquals(RSP_OKAY, r.await(20, TimeUnit.SECONDS), r.toString());
     }
@@ -84,9 +92,7 @@ class BlkbackTest {
     void eachAnsweredRequestIsATraceRecord() throws Exception {
         Path img = rawImage("t.img", MIB);
         Domain d = rig.guest("blkt");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
-                JavaBlkfront.Options.DEFAULT);
-        assertTrue(fe.awaitConnected(20_000), "connected");
+        JavaBlkfront fe = connectedRaw(d, img);
         rig.vmm.trace().drain((b, ns, ev, x, n) -> { });
         rig.vmm.trace().enable(Trace.TRC_OXEN_BACKEND);
         byte[] data = pattern(3, 3 * 4096);
@@ -114,9 +120,7 @@ class BlkbackTest {
     void handshakeAsLinuxBlkbackThenVerifiedIo() throws Exception {
         Path img = rawImage("d.img", 8 * MIB);
         Domain d = rig.guest("blk1");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
-                JavaBlkfront.Options.DEFAULT);
-        assertTrue(fe.awaitConnected(20_000), "connected");
+        JavaBlkfront fe = connectedRaw(d, img);
         String be = VbdDevices.backendPath(d.id(), 51712);
         String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("4", rig.read(be + "/state"));
@@ -248,9 +252,7 @@ class BlkbackTest {
     void blockDetachClosesTheDeviceThroughTheFrontendThenRemovesIt() throws Exception {
         Path img = rawImage("det.img", MIB);
         Domain d = rig.guest("det");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
-                JavaBlkfront.Options.DEFAULT);
-        assertTrue(fe.awaitConnected(20_000), "connected");
+        JavaBlkfront fe = connectedRaw(d, img);
         byte[] data = pattern(5, 4096);
         ok(fe.write(0, data, 0, data.length));
         assertEquals(1, blkback.devices().size());
