@@ -568,6 +568,76 @@ class WebConsoleTest {
         assertFalse(scrape(metrics, "oxen_vcpu_hypercalls_total", Integer.toString(id)).isEmpty(), metrics);
     }
 
+    /**
+     * {@code xl console}'s echo latency, beside the browser's: a Gogo session attached to the
+     * domain's console through a pipe (as a terminal would be), 20 keys, each timed from its write
+     * into the session's stdin until the guest's echo reaches the session's stdout; then Ctrl-]
+     * detaches. Sorted, in ms.
+     */
+    private List<Double> xlConsoleEcho(String name) throws Exception {
+        java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+        java.io.PipedInputStream keyboard = new java.io.PipedInputStream(keys, 4096);
+        java.util.concurrent.atomic.AtomicLong shown = new java.util.concurrent.atomic.AtomicLong();
+        StringBuffer screen = new StringBuffer();
+        OutputStream sink = new OutputStream() {
+            @Override
+            public void write(int b) {
+                screen.append((char) b);
+                shown.incrementAndGet();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                screen.append(new String(b, off, len, StandardCharsets.ISO_8859_1));
+                shown.addAndGet(len);
+            }
+        };
+        org.apache.felix.service.command.CommandSession s = processor.createSession(keyboard,
+                new java.io.PrintStream(sink, true, StandardCharsets.ISO_8859_1), new java.io.PrintStream(OutputStream.nullOutputStream()));
+        java.util.concurrent.atomic.AtomicReference<Object> status = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread attached = new Thread(() -> {
+            try {
+                s.execute("xl console " + name);
+                status.set(s.get("xl.status"));
+            } catch (Exception e) {
+                status.set(e);
+            }
+        }, "xl console");
+        attached.start();
+        List<Double> echo = new ArrayList<>();
+        try {
+            keys.write("echo attached\r".getBytes(StandardCharsets.US_ASCII));
+            keys.flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!screen.toString().contains("\nattached")) {
+                assertTrue(System.nanoTime() < deadline, "xl console attached and answered: " + screen);
+                Thread.sleep(5);
+            }
+            Thread.sleep(50); // the prompt after the answer
+            for (int i = 0; i < 20; i++) {
+                long before = shown.get();
+                long t0 = System.nanoTime();
+                keys.write('x');
+                keys.flush();
+                while (shown.get() == before) {
+                    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "the echo of key " + i + ": " + screen);
+                    Thread.onSpinWait();
+                }
+                echo.add((System.nanoTime() - t0) / 1e6);
+            }
+            keys.write('\r');
+            keys.write(0x1d); // Ctrl-]: detach
+            keys.flush();
+            attached.join(TimeUnit.SECONDS.toMillis(30));
+            assertEquals(0, status.get(), "xl console detached: " + screen);
+        } finally {
+            attached.interrupt();
+            s.close();
+        }
+        echo.sort(null);
+        return echo;
+    }
+
     /** Reads {@code xl top -b -i 1}'s row of {@code name}: its 18 columns. */
     private String[] topColumns(String name) throws Exception {
         String top = gogo.run("xl top -b -i 1");
@@ -755,9 +825,11 @@ class WebConsoleTest {
             }
             chrome.type("\r");
             echo.sort(null);
+            List<Double> xl = xlConsoleEcho("wc-demo");
             System.out.printf("WEBPERF page load (loadEventEnd) %.1f ms; table with the demo domains after %d ms;"
-                    + " console echo median %.1f ms, min %.1f ms, max %.1f ms (20 keys)%n",
-                    ((Number) load).doubleValue(), tableMs, echo.get(10), echo.get(0), echo.get(19));
+                    + " console echo median %.1f ms, min %.1f ms, max %.1f ms (20 keys);"
+                    + " xl console echo median %.1f ms, min %.1f ms, max %.1f ms (20 keys, the same domain, next)%n",
+                    ((Number) load).doubleValue(), tableMs, echo.get(10), echo.get(0), echo.get(19), xl.get(10), xl.get(0), xl.get(19));
 
             Path shot = Path.of(bc.getProperty("oxen.itest.screenshots")).resolve("webconsole.png");
             Files.createDirectories(shot.getParent());
