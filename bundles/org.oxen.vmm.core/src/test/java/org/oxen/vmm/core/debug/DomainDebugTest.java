@@ -83,19 +83,7 @@ class DomainDebugTest {
             assertEquals(List.of(hex(tick), "0", hex(tick + 6), "1", "1"), v,
                     "at tick (incl counter: 6 bytes), counter 0, one step later, counter 1, ring 1: " + out);
             assertTrue(out.contains("[Inferior 1 (Remote target) detached]"), out);
-        },
-                "info threads",
-                "break tick",
-                "set var *(int*)&go = 1",
-                "continue",
-                "p/x $eip",
-                "p *(int*)&counter",
-                "stepi",
-                "p/x $eip",
-                "p *(int*)&counter",
-                "p $cs & 3",
-                "delete",
-                "detach");
+        }, HvmDebugTest.BREAK_STEP_DETACH);
     }
 
     /** Hardware breakpoint and watchpoints; the kernel then counts its five ticks and passes. */
