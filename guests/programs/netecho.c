@@ -5,8 +5,8 @@
  *
  * Command line: ip=A.B.C.D (needed) [node=device/vif/0] and one of
  *   (nothing)     serve until xl shutdown asks through control/shutdown
- *   ping=PEER [pings=N] (10)  N pings one at a time (1 s each); every ping
- *                 must be answered
+ *   ping=PEER [pings=N] (10) [ping_ms=M] (1000)  N pings one at a time (M ms
+ *                 each); every ping must be answered
  *   udp=PEER [count=N] (0: until shutdown) [window=W] (16, at most 64)
  *                 [size=BYTES] (256, 4..1472, or ..8972 with scatter-gather:
  *                 a jumbo frame over several slots) [lost_ms=M] (1000)
@@ -108,6 +108,8 @@ static void print_counts(void)
 }
 
 static uint32_t arp_wait_s = 10;
+/* How long a ping may wait for its reply (ping_ms=, 1000). */
+static uint64_t ping_wait_ns = SECOND;
 
 static void resolve(uint32_t peer, const char *what)
 {
@@ -133,13 +135,13 @@ static void pings(uint32_t peer, const char *what, uint32_t count)
     uint64_t sum = 0, max = 0, min = ~0ull;
     for (uint32_t s = 0; s < count; s++) {
         pong_seq = -1;
-        uint64_t t0 = guest_time_ns(), limit = t0 + SECOND;
+        uint64_t t0 = guest_time_ns(), limit = t0 + ping_wait_ns;
         while (netip_send_ping(&ip, peer, 0x6b69, (uint16_t)s, data, sizeof data) == -XEN_EAGAIN) {
             CHECK(guest_time_ns() < limit, "ping %u: could not send", s);
             netfront_wait(&nf, guest_time_ns() + MS);
         }
         while (pong_seq != (int)s) {
-            CHECK(guest_time_ns() < limit, "ping %u to %s: no reply in 1 s", s, what);
+            CHECK(guest_time_ns() < limit, "ping %u to %s: no reply in %u ms", s, what, (uint32_t)(ping_wait_ns / MS));
             netfront_wait(&nf, limit);
         }
         uint64_t rtt = guest_time_ns() - t0;
@@ -248,6 +250,7 @@ void guest_main(void)
     uint64_t report_ns = cmdline_u32("report_ms", 0) * MS;
 
     arp_wait_s = cmdline_u32("arp_s", 10);
+    ping_wait_ns = cmdline_u32("ping_ms", 1000) * MS;
     irq_disable();                      /* events arrive while waiting in cpu_idle */
     xs_init();
     shutdown_watch_init();

@@ -22,6 +22,8 @@ import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.api.backend.GrantTables;
 import org.oxen.vmm.api.backend.PageView;
 import org.oxen.vmm.abi.Netif;
+import org.oxen.vmm.abi.Trace;
+import org.oxen.vmm.api.trace.HypervisorTrace;
 
 /**
  * One connected vif's data path (Linux xen-netback's queue: xenvif_tx_action and
@@ -47,7 +49,9 @@ import org.oxen.vmm.abi.Netif;
  * (xenvif_fatal_tx_err and xenbus_dev_fatal). A packet shorter than an Ethernet header, longer
  * than a frame the bridge carries, of more than {@link Netif#NR_SLOTS_MIN} slots, carrying GSO
  * (not offered), or naming a grant the copy refuses (another domain's, a bad ref, read-only where
- * the copy writes) is answered NETIF_RSP_ERROR and dropped; the vif goes on.
+ * the copy writes) is answered NETIF_RSP_ERROR and dropped; the vif goes on. Each frame either
+ * way is a trace record (TRC_OXEN_NETBACK_TX/RX {domid, devid, bytes, status}) when the
+ * hypervisor traces the backend class: with tracing off, one volatile read and a branch.
  *
  * <p>Locking: everything but {@link #kick} and the rx queue is confined to the vif's thread
  * (started by {@link #start}); {@link #stop} joins it before releasing the rings.
@@ -69,6 +73,9 @@ final class Vif implements FrameSink {
 
     private final String name;
     private final int domid;
+    private final int devid;
+    /** The hypervisor's trace buffers (TRC_OXEN_NETBACK_TX/RX per frame), or null. */
+    private final HypervisorTrace trace;
     private final GrantTables grants;
     private final GrantMapping txMap;
     private final GrantMapping rxMap;
@@ -112,13 +119,16 @@ final class Vif implements FrameSink {
     /** The device's figures (Linux's, the backend's side), written by this vif's thread only. */
     private final VifCounters counters;
 
-    Vif(String name, int domid, GrantTables grants, GrantMapping txMap, GrantMapping rxMap, long mac, boolean sg,
-            boolean csumOffload, CreditLimiter credit, LongSupplier clock, Owner owner, VifCounters counters) {
+    Vif(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, GrantMapping txMap, GrantMapping rxMap,
+            long mac, boolean sg, boolean csumOffload, CreditLimiter credit, LongSupplier clock, Owner owner,
+            VifCounters counters) {
         this.sg = sg;
         this.csumOffload = csumOffload;
         this.maxFrame = sg ? Bridge.MAX_JUMBO_FRAME : Bridge.MAX_FRAME;
         this.name = name;
         this.domid = domid;
+        this.devid = devid;
+        this.trace = trace;
         this.grants = grants;
         this.txMap = txMap;
         this.rxMap = rxMap;
@@ -352,9 +362,15 @@ final class Vif implements FrameSink {
             }
         }
         if (status != RSP_OKAY) counters.rxErrors++;
+        traceFrame(Trace.TRC_OXEN_NETBACK_TX, packetSize, status);
         respond(slotId[0], status);
         for (int e = 0; e < extras; e++) respond(slotId[0], RSP_NULL);
         for (int s = 1; s < slots; s++) respond(slotId[s], status);
+    }
+
+    /** Trace point of a frame from ({@code TX}) or to ({@code RX}) the guest: {domid, devid, bytes, status}. */
+    private void traceFrame(int event, int bytes, int status) {
+        if (trace != null && trace.on(Trace.TRC_OXEN_BACKEND)) trace.trace4(event, domid, devid, bytes, status);
     }
 
     private void respond(int id, int status) {
@@ -423,6 +439,7 @@ final class Vif implements FrameSink {
                 counters.txBytes += len;
             }
             rxQueue.release();
+            traceFrame(Trace.TRC_OXEN_NETBACK_RX, len, failed ? RSP_ERROR : RSP_OKAY);
             did = true;
         }
         if (did && rx.pushResponses()) port.send();

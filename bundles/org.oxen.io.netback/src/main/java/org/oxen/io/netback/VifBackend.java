@@ -151,8 +151,8 @@ final class VifBackend extends AbstractBackend implements Vif.Owner {
             txMap.close();
             throw e;
         }
-        Vif v = new Vif(vifName(), device.frontendDomid(), device.grants(), txMap, rxMap, mac, sg, csumOffload, credit, clock,
-                this, counters);
+        Vif v = new Vif(vifName(), device.frontendDomid(), device.devid(), device.grants(), device.trace(), txMap, rxMap,
+                mac, sg, csumOffload, credit, clock, this, counters);
         try {
             v.start(device.eventChannels(), port, bridge);
         } catch (Exception e) {

@@ -52,6 +52,7 @@ final class NetTestbed implements AutoCloseable {
         netback = new Netback(switches, clock);
         xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
         xenbus.setGrants(vmm.grantTables());
+        xenbus.setTrace(vmm.trace());
         xenbus.addFactory(netback, Map.of(BackendFactory.DEVICE_TYPE, "vif", "service.id", 1L));
     }
 

@@ -117,6 +117,49 @@ class NetbackTest {
         }
     }
 
+    /**
+     * Backend frames in the trace: with the backend class traced, each frame a vif takes from its
+     * guest is a TRC_OXEN_NETBACK_TX record and each frame it gives the guest a
+     * TRC_OXEN_NETBACK_RX record (domid, devid, bytes, status), as many and as large as the vif's
+     * own counters say; with tracing off, none.
+     */
+    @Test
+    void eachFrameEitherWayIsATraceRecord() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            FrontendDomain a = bed.domain("tra"), b = bed.domain("trb");
+            int ipA = TinyIp.ip(10, 0, 0, 1), ipB = TinyIp.ip(10, 0, 0, 2);
+            NetTestbed.Host ha = bed.host(a, 0, 0x00163e000011L, ipA, 4096, false, null);
+            bed.host(b, 0, 0x00163e000012L, ipB, 4096, false, null);
+            bed.vmm.trace().drain((buf, ns, ev, x, n) -> { });
+            java.util.Map<String, Long> before = vifCounters(bed, a.id());
+            bed.vmm.trace().enable(org.oxen.vmm.abi.Trace.TRC_OXEN_BACKEND);
+            ha.ip().ping(ipB, 1, 10_000);
+            bed.vmm.trace().enable(0);
+            java.util.Map<String, Long> after = vifCounters(bed, a.id());
+            long[] tx = new long[2], rx = new long[2]; // frames, bytes
+            bed.vmm.trace().drain((buf, ns, ev, x, n) -> {
+                if (n != 4 || x[0] != a.id() || x[1] != 0) return;
+                if (ev == org.oxen.vmm.abi.Trace.TRC_OXEN_NETBACK_TX || ev == org.oxen.vmm.abi.Trace.TRC_OXEN_NETBACK_RX) {
+                    assertEquals(0, x[3], "status NETIF_RSP_OKAY");
+                    long[] c = ev == org.oxen.vmm.abi.Trace.TRC_OXEN_NETBACK_TX ? tx : rx;
+                    c[0]++;
+                    c[1] += x[2];
+                }
+            });
+            assertTrue(tx[0] >= 1 && rx[0] >= 1, "the echo request out, the reply in: " + tx[0] + " " + rx[0]);
+            // netback's counters are the backend's side: what the guest sends is its rx
+            assertEquals(after.get("rx_packets") - before.get("rx_packets"), tx[0]);
+            assertEquals(after.get("rx_bytes") - before.get("rx_bytes"), tx[1]);
+            assertEquals(after.get("tx_packets") - before.get("tx_packets"), rx[0]);
+            assertEquals(after.get("tx_bytes") - before.get("tx_bytes"), rx[1]);
+        }
+    }
+
+    private static java.util.Map<String, Long> vifCounters(NetTestbed bed, int domid) {
+        return bed.netback.devices().stream().filter(d -> d.domid() == domid && d.devid() == 0).findFirst().orElseThrow()
+                .counters();
+    }
+
     @Test
     void aDomainWithTwoVifsOnTwoBridges() throws Exception {
         try (NetTestbed bed = new NetTestbed()) {

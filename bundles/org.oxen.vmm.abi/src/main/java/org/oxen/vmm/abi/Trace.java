@@ -30,6 +30,8 @@ public final class Trace {
     public static final int TRC_HW = 0x0080f000;
     /** oxen: event channels (a class bit Xen does not use). */
     public static final int TRC_OXEN_EVTCHN = 0x0100f000;
+    /** oxen: Domain-0's split-driver backends, blkback and netback (a class bit Xen does not use). */
+    public static final int TRC_OXEN_BACKEND = 0x0200f000;
     public static final int TRC_GUEST = 0x0800f000;
     public static final int TRC_ALL = 0x0ffff000;
 
@@ -42,7 +44,11 @@ public final class Trace {
     public static final int TRC_PV_SUBCALL = 0x00202000;
     /** oxen: hypervisor returns to PV guests. */
     public static final int TRC_PV_OXEN_EXIT = 0x00204000;
+    /** oxen: a PV guest's port I/O, emulated (trace.h's TRC_PV uses sub-classes 1 and 2). */
+    public static final int TRC_PV_OXEN_IO = 0x00208000;
     public static final int TRC_OXEN_EVTCHN_OPS = 0x01001000;
+    public static final int TRC_OXEN_BLKBACK = 0x02001000;
+    public static final int TRC_OXEN_NETBACK = 0x02002000;
 
     // TRC_GEN
     /** Records a full buffer could not take: {lost, first_tsc_lo, first_tsc_hi, cpu}. */
@@ -85,6 +91,11 @@ public final class Trace {
     /** oxen: hypercall return: {op, result}. */
     public static final int TRC_PV_OXEN_HYPERCALL_RETURN = TRC_PV_OXEN_EXIT + 1;
 
+    /** oxen: a PV guest's IN, emulated: {domid, port, size, data} (all ones: a PV guest owns no port). */
+    public static final int TRC_PV_OXEN_IOPORT_READ = TRC_PV_OXEN_IO + 1;
+    /** oxen: a PV guest's OUT, emulated (the value dropped): {domid, port, size, data}. */
+    public static final int TRC_PV_OXEN_IOPORT_WRITE = TRC_PV_OXEN_IO + 2;
+
     /** Bits of a V2 hypercall record's first word saying argument {@code i} follows, 32 bits wide. */
     public static int hypercallV2Arg32(int i) {
         return 1 << (20 + 2 * i);
@@ -97,6 +108,14 @@ public final class Trace {
     public static final int TRC_OXEN_EVTCHN_DELIVER = TRC_OXEN_EVTCHN_OPS + 2;
     /** An event upcall bounced to a vcpu's callback: {domid, vcpu}. */
     public static final int TRC_OXEN_EVTCHN_UPCALL = TRC_OXEN_EVTCHN_OPS + 3;
+
+    // TRC_OXEN_BACKEND (oxen; written from Domain-0's threads, into its buffer)
+    /** A blkif request answered: {frontend domid, devid, operation (BLKIF_OP_*, an indirect request's own), segments, status}. */
+    public static final int TRC_OXEN_BLKBACK_REQUEST = TRC_OXEN_BLKBACK + 1;
+    /** A frame the guest sent, taken from its netif tx ring: {domid, devid, bytes, status}. */
+    public static final int TRC_OXEN_NETBACK_TX = TRC_OXEN_NETBACK + 1;
+    /** A frame given to the guest on its netif rx ring: {domid, devid, bytes, status}. */
+    public static final int TRC_OXEN_NETBACK_RX = TRC_OXEN_NETBACK + 2;
 
     /** A header: the event, {@code extra} words, and the cycles flag when a timestamp follows. */
     public static int header(int event, int extra, boolean cycles) {

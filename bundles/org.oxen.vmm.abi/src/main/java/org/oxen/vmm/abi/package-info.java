@@ -7,10 +7,10 @@
  * to guests) and {@code Xen.MAX_VMASST_TYPE} (defined only below interface version 4.6); 2.3 added
  * the console ring's {@code connection} flag ({@code Rings.CONS_CONNECTION}), 2.4 the HVM
  * platform interface ({@code Hvm}: hvm_op's parameters, the CPUID leaves, the hypercall-page MSR,
- * libxc's special pages), 2.5 io/netif.h ({@code Netif}), 2.6 the trace buffer's records (public/trace.h, {@code Trace}).
+ * libxc's special pages), 2.5 io/netif.h ({@code Netif}), 2.6 the trace buffer's records (public/trace.h, {@code Trace}), 2.7 oxen's trace events of PV port I/O and of the backends.
  */
 @Export
-@Version("2.6.0")
+@Version("2.7.0")
 package org.oxen.vmm.abi;
 
 import org.osgi.annotation.bundle.Export;

@@ -33,6 +33,7 @@ import org.oxen.vmm.api.EventListener;
 import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.HypervisorLog;
+import org.oxen.vmm.api.HypervisorMetrics;
 import org.oxen.vmm.api.MachineMemory;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.api.backend.DomainIntroducer;
@@ -50,8 +51,10 @@ import org.oxen.vmm.api.backend.GrantTables;
  * Publishes the hypervisor: one object under each concern's service ({@link Domains},
  * {@link CpuPools}, {@link HypervisorLog}, {@link MachineMemory}, {@link Dom0EventChannels}, the
  * backend API's {@link GrantTables} and {@link ForeignMemory}) and
- * the whole {@link Hypervisor}. Framework properties: {@code oxen.memory.mib} (machine memory,
- * default 1024) and {@code oxen.pcpus} (pCPU threads, default the host's cores), checked by
+ * the whole {@link Hypervisor}, the trace buffers ({@code HypervisorTrace}) and the counters'
+ * switch ({@link HypervisorMetrics}). Framework properties: {@code oxen.memory.mib} (machine memory,
+ * default 1024), {@code oxen.pcpus} (pCPU threads, default the host's cores), {@code oxen.clock}
+ * and {@code oxen.metrics} (counting on or off at start), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *
  * <p>The scheduler registry: a dynamic, greedy, multiple reference to {@link SchedulerFactory}.
@@ -62,10 +65,10 @@ import org.oxen.vmm.api.backend.GrantTables;
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
         Dom0EventChannels.class, GrantTables.class, ForeignMemory.class, org.oxen.vmm.api.DomainSaveRestore.class,
-        org.oxen.vmm.api.trace.HypervisorTrace.class},
+        org.oxen.vmm.api.trace.HypervisorTrace.class, HypervisorMetrics.class},
         immediate = true)
 public final class HypervisorComponent implements Hypervisor, Dom0EventChannels, GrantTables, ForeignMemory,
-        org.oxen.vmm.api.DomainSaveRestore, org.oxen.vmm.api.trace.HypervisorTrace {
+        org.oxen.vmm.api.DomainSaveRestore, org.oxen.vmm.api.trace.HypervisorTrace, HypervisorMetrics {
 
     private final Vmm vmm;
     private final BundleContext context;
@@ -75,6 +78,7 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
         this.context = context;
         vmm = new Vmm((long) settings.memoryMiB() << 20, settings.pcpus());
         vmm.setDefaultClock(settings.clock());
+        vmm.metrics().set(settings.metrics());
         vmm.addListener(debugTargetRegistrar);
     }
 
@@ -100,6 +104,18 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
         return "?";
     }
 
+    // ---- HypervisorMetrics (the counters' switch) ----
+
+    @Override
+    public boolean counting() {
+        return vmm.metrics().on();
+    }
+
+    @Override
+    public void setCounting(boolean on) {
+        vmm.metrics().set(on);
+    }
+
     // ---- HypervisorTrace (the trace buffers) ----
 
     @Override
@@ -120,6 +136,21 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public void enable(int mask) {
         vmm.trace().enable(mask);
+    }
+
+    @Override
+    public boolean on(int cls) {
+        return vmm.trace().on(cls);
+    }
+
+    @Override
+    public void trace4(int event, int a, int b, int c, int d) {
+        vmm.trace().trace4(event, a, b, c, d);
+    }
+
+    @Override
+    public void trace5(int event, int a, int b, int c, int d, int e) {
+        vmm.trace().trace5(event, a, b, c, d, e);
     }
 
     @Override

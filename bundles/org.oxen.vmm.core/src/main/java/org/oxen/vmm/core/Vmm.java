@@ -82,6 +82,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     private final PvExitHandler.PvCpuid cpuid = PvExitHandler.PvCpuid.create(VERSION);
     private final SchedCore sched;
     private final org.oxen.vmm.core.trace.TraceBuffers trace;
+    /** Whether domains count for metrics (on unless oxen.metrics=off or the HypervisorMetrics service says). */
+    private final org.oxen.vmm.core.domain.MetricsSwitch metrics = new org.oxen.vmm.core.domain.MetricsSwitch(true);
     private final PvVcpuArch pv;
     private final Dom0Events dom0Events = new Dom0Events(this);
     private final org.oxen.vmm.core.grant.Grants grants;
@@ -910,6 +912,11 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     @Override
     public org.oxen.vmm.core.trace.TraceBuffers trace() {
         return trace;
+    }
+
+    @Override
+    public org.oxen.vmm.core.domain.MetricsSwitch metrics() {
+        return metrics;
     }
 
     @Override

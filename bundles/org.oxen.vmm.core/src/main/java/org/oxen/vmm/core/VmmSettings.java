@@ -3,6 +3,7 @@ package org.oxen.vmm.core;
 import java.util.function.UnaryOperator;
 
 import org.oxen.vmm.api.GuestClock;
+import org.oxen.vmm.api.HypervisorMetrics;
 import org.oxen.vmm.core.mm.FramePool;
 
 /**
@@ -12,19 +13,22 @@ import org.oxen.vmm.core.mm.FramePool;
  * so the process holds what they touch, but the heap can always give every frame, so no guest can
  * starve the hypervisor of memory), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
  * {@value #CLOCK} (the time of domains whose config does not choose: {@code real}, the default,
- * or {@code instructions}, deterministic).
+ * or {@code instructions}, deterministic) and {@value #METRICS} ({@code on}, the default, or
+ * {@code off}: whether the hypervisor counts for metrics from the start, {@link HypervisorMetrics}).
  *
  * @param memoryMiB machine memory
  * @param pcpus pCPU threads
  * @param clock the default clock of domains ({@link GuestClock#REAL} or {@link GuestClock#INSTRUCTIONS})
+ * @param metrics whether the counters for metrics count from the start
  */
-public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
+public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock, boolean metrics) {
 
     public static final String CLOCK = "oxen.clock";
+    public static final String METRICS = HypervisorMetrics.PROPERTY;
 
-    /** Settings with the real clock. */
+    /** Settings with the real clock and metrics on. */
     public VmmSettings(int memoryMiB, int pcpus) {
-        this(memoryMiB, pcpus, GuestClock.REAL);
+        this(memoryMiB, pcpus, GuestClock.REAL, true);
     }
 
     public static final String MEMORY_MIB = "oxen.memory.mib";
@@ -44,6 +48,7 @@ public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
         int pcpus = parse(property, PCPUS, Math.min(MAX_PCPUS, Runtime.getRuntime().availableProcessors()), 1,
                 MAX_PCPUS, "pCPUs");
         GuestClock clock = clock(property.apply(CLOCK));
+        boolean metrics = onOff(METRICS, property.apply(METRICS));
         long table = FramePool.frameTableMiB(memory);
         if (memory + table + HEAP_RESERVE_MIB > maxHeapMiB) {
             throw new IllegalArgumentException(MEMORY_MIB + "=" + memory + " does not fit the Java heap (" + maxHeapMiB
@@ -51,7 +56,7 @@ public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
                     + " MiB for the rest of oxen): start java with -Xmx"
                     + (memory + table + HEAP_RESERVE_MIB + 255) / 256 * 256 + "m or a smaller " + MEMORY_MIB);
         }
-        return new VmmSettings(memory, pcpus, clock);
+        return new VmmSettings(memory, pcpus, clock, metrics);
     }
 
     private static GuestClock clock(String raw) {
@@ -60,6 +65,15 @@ public record VmmSettings(int memoryMiB, int pcpus, GuestClock clock) {
         if (v.equals(GuestClock.REAL.configName())) return GuestClock.REAL;
         if (v.equals(GuestClock.INSTRUCTIONS.configName())) return GuestClock.INSTRUCTIONS;
         throw new IllegalArgumentException(CLOCK + "=" + raw + " is not a clock (real or instructions)");
+    }
+
+    private static boolean onOff(String name, String raw) {
+        if (raw == null || raw.isBlank()) return true;
+        return switch (raw.strip()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(name + "=" + raw + " is not on or off");
+        };
     }
 
     private static int parse(UnaryOperator<String> property, String name, int dflt, int min, int max, String unit) {

@@ -19,13 +19,15 @@ import org.oxen.vmm.core.time.SystemTime;
 /**
  * The cost of metrics and tracing on cpubench (not a test: no timed assertions), run with
  * {@code mvn -o test -pl bundles/org.oxen.vmm.core -Dtest=MetricsOverheadBenchmark -Doxen.bench=true
- * -Dsurefire.failIfNoSpecifiedTests=false}. One hypervisor, rounds alternating four ways: PV
- * cpubench with tracing off and nothing reading the counters (base); with a collector reading
- * every counter of every domain and vcpu every 10 ms (a /metrics scrape's reads, 100 times more
- * often than a Prometheus server would); with tracing on for every class (TRC_ALL, the records
- * drained every 100 ms as xentrace does); and with the trace mask set to a class no trace point
- * uses (TRC_HW: every trace point's check runs and fails). Times are cpubench's own (its TSC is
- * the pCPU thread's CPU time, as in {@link VmmBenchmark}).
+ * -Dsurefire.failIfNoSpecifiedTests=false}. One hypervisor, rounds alternating five ways: PV
+ * cpubench with the counters on, tracing off and nothing reading (base); with the counters
+ * switched off ({@code oxen.metrics=off}: no count is taken); with a collector reading every
+ * counter of every domain and vcpu every 10 ms (a /metrics scrape's reads, 100 times more often
+ * than a Prometheus server would); with tracing on for every class (TRC_ALL, the records drained
+ * every 100 ms as xentrace does); and with the trace mask set to a class no trace point uses
+ * (TRC_HW: every trace point's check runs and fails). Times are cpubench's own (its TSC is the
+ * pCPU thread's CPU time, as in {@link VmmBenchmark}). {@link #nullHypercallWithCountingOnAndOff}
+ * is the counters' worst case: a guest doing nothing but hypercalls.
  */
 @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
 class MetricsOverheadBenchmark {
@@ -34,24 +36,26 @@ class MetricsOverheadBenchmark {
     void cpubenchWithAndWithoutMetricsAndTracing() throws Exception {
         String cmd = System.getProperty("oxen.bench.cpubench", "loop=10000000 mix=10");
         Vmm vmm = new Vmm(128L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
-        String[] modes = {"base", "collector", "trace-all", "trace-hw"};
+        String[] modes = {"base", "counting-off", "collector", "trace-all", "trace-hw"};
         List<List<Long>> times = new ArrayList<>();
         for (int i = 0; i < modes.length; i++) times.add(new ArrayList<>());
-        long records = 0;
+        long records = 0, counts = 0;
         try {
             int rounds = Math.max(3, Integer.getInteger("oxen.bench.rounds", 7)); // the first two warm up
             for (int round = 0; round < rounds; round++) {
                 StringBuilder line = new StringBuilder("metrics round " + round + ":");
-                for (int m = 0; m < modes.length; m++) {
+                for (int k = 0; k < modes.length; k++) {
+                    int m = (k + round) % modes.length; // each round starts with the next mode
                     AtomicBoolean stop = new AtomicBoolean();
                     AtomicLong drained = new AtomicLong();
                     Thread side = null;
-                    if (m == 1) side = collector(vmm, stop);
-                    if (m == 2) {
+                    vmm.metrics().set(m != 1);
+                    if (m == 2) side = collector(vmm, stop);
+                    if (m == 3) {
                         vmm.trace().enable(Trace.TRC_ALL);
                         side = drainer(vmm, stop, drained);
                     }
-                    if (m == 3) vmm.trace().enable(Trace.TRC_HW);
+                    if (m == 4) vmm.trace().enable(Trace.TRC_HW);
                     Domain d = vmm.create(DomainConfig.builder("cpubench").kernel(GuestImages.load(GuestImages.Flavor.PV,
                             "cpubench")).memoryMiB(16).cmdline(cmd).build());
                     d.awaitShutdown(300, TimeUnit.SECONDS);
@@ -59,8 +63,9 @@ class MetricsOverheadBenchmark {
                     stop.set(true);
                     if (side != null) side.join();
                     drained.addAndGet(vmm.trace().drain((b, ns, ev, x, n) -> { }));
-                    if (m == 2) records = drained.get();
+                    if (m == 3) records = drained.get();
                     long ns = VmmBenchmark.parsePv(d.consoleOutput());
+                    if (m == 0) counts = MetricsSwitchTest.switched(d);
                     vmm.destroy(d.id());
                     if (round >= 2) times.get(m).add(ns);
                     line.append(String.format(" %s %.1f ms", modes[m], ns / 1e6));
@@ -75,7 +80,45 @@ class MetricsOverheadBenchmark {
                 r.append(String.format("; %s %.1f / %.1f ms (%+.2f%% / %+.2f%%)", modes[m], b / 1e6, md / 1e6,
                         100.0 * (b - base) / base, 100.0 * (md - mb) / mb));
             }
-            System.out.println(r.append(String.format("; %d records traced in the last trace-all round", records)));
+            System.out.println(r.append(String.format("; %d records traced in the last trace-all round; %d counts taken in the last base round",
+                    records, counts)));
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * The counters' worst case: the null hypercall (xen_version 0 in a loop: an exit and a
+     * hypercall count per 5 guest instructions) with counting on and off, alternating in one
+     * hypervisor; each round's figure is (loop with the call - loop with two NOPs) / calls, in the
+     * pCPU thread's CPU time.
+     */
+    @Test
+    void nullHypercallWithCountingOnAndOff() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
+        List<Long> on = new ArrayList<>(), off = new ArrayList<>();
+        try {
+            int rounds = Math.max(3, Integer.getInteger("oxen.bench.rounds", 7)); // the first two warm up
+            for (int round = 0; round < rounds; round++) {
+                long[] per = new long[2];
+                for (int k = 0; k < 2; k++) {
+                    boolean counting = (round + k) % 2 == 0; // alternate which goes first
+                    vmm.metrics().set(counting);
+                    long with = VmmBenchmark.loop(vmm, true);
+                    long without = VmmBenchmark.loop(vmm, false);
+                    per[counting ? 0 : 1] = (with - without) * 1000 / VmmBenchmark.CALLS; // ps per call
+                }
+                vmm.metrics().set(true);
+                System.out.printf("null hypercall round %d: counting on %.1f ns, off %.1f ns%n", round, per[0] / 1000.0, per[1] / 1000.0);
+                if (round >= 2) {
+                    on.add(per[0]);
+                    off.add(per[1]);
+                }
+            }
+            System.out.printf("RESULT null hypercall with counting on / off (ns, best / median of rounds 3-%d): on %.1f / %.1f, "
+                    + "off %.1f / %.1f (%+.2f%% / %+.2f%% on vs off)%n", rounds, best(on) / 1000.0, median(on) / 1000.0,
+                    best(off) / 1000.0, median(off) / 1000.0, 100.0 * (best(on) - best(off)) / best(off),
+                    100.0 * (median(on) - median(off)) / median(off));
         } finally {
             vmm.shutdown();
         }

@@ -20,6 +20,9 @@ class VmmSettingsTest {
         assertEquals(GuestClock.REAL, VmmSettings.read(k -> null, 4096).clock());
         assertEquals(GuestClock.INSTRUCTIONS, VmmSettings.read(Map.of("oxen.clock", "instructions")::get, 4096).clock());
         assertEquals(GuestClock.REAL, VmmSettings.read(Map.of("oxen.clock", " real ")::get, 4096).clock());
+        assertEquals(true, VmmSettings.read(k -> null, 4096).metrics(), "metrics count unless told not to");
+        assertEquals(false, VmmSettings.read(Map.of("oxen.metrics", "off")::get, 4096).metrics());
+        assertEquals(true, VmmSettings.read(Map.of("oxen.metrics", " on")::get, 4096).metrics());
     }
 
     @ParameterizedTest
@@ -31,6 +34,7 @@ class VmmSettingsTest {
         "oxen.pcpus|two|oxen.pcpus=two is not a whole number (1..256 pCPUs)",
         "oxen.clock|tsc|oxen.clock=tsc is not a clock (real or instructions)",
         "oxen.clock|default|oxen.clock=default is not a clock (real or instructions)",
+        "oxen.metrics|false|oxen.metrics=false is not on or off",
         "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 15 MiB of it for the frame table and 128 MiB for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
     })
     void badSettingsAreOneLine(String key, String value, String message) {

@@ -19,6 +19,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContextSe
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.oxen.vmm.api.Domains;
 import org.oxen.vmm.api.HypervisorLog;
+import org.oxen.vmm.api.HypervisorMetrics;
 import org.oxen.webconsole.http.TokenContext;
 
 /** {@code /metrics}: {@link PrometheusText} of every domain (behind the console's token, like every route). */
@@ -31,20 +32,23 @@ public final class MetricsServlet extends HttpServlet {
 
     private final transient Domains domains;
     private final transient HypervisorLog log;
+    private final transient HypervisorMetrics metrics;
 
     /** The backends' figures (vbd, vif): device I/O. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     transient volatile List<BackendStatistics> backends = List.of();
 
     @Activate
-    public MetricsServlet(@Reference Domains domains, @Reference HypervisorLog log) {
+    public MetricsServlet(@Reference Domains domains, @Reference HypervisorLog log, @Reference HypervisorMetrics metrics) {
         this.domains = domains;
         this.log = log;
+        this.metrics = metrics;
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] body = PrometheusText.render(domains.list(), log.internalErrors(), DeviceIo.of(backends)).getBytes(StandardCharsets.UTF_8);
+        byte[] body = PrometheusText.render(domains.list(), log.internalErrors(), metrics.counting(),
+                DeviceIo.of(backends)).getBytes(StandardCharsets.UTF_8);
         resp.setStatus(200);
         resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");

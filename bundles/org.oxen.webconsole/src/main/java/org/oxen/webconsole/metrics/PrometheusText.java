@@ -19,16 +19,18 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    /** The exposition of {@code domains} without device I/O. */
-    public static String render(List<Domain> domains, long internalErrors) {
-        return render(domains, internalErrors, List.of());
-    }
-
-    /** The exposition of {@code domains} (Domain-0, the Java host, is not among them) and their devices' I/O. */
-    public static String render(List<Domain> domains, long internalErrors, List<DeviceIo> io) {
+    /**
+     * The exposition of {@code domains} (Domain-0, the Java host, is not among them) and their
+     * devices' I/O; {@code counting}: whether the hypervisor's switched counters (hypercalls,
+     * exits, upcalls, events) count now ({@code HypervisorMetrics}).
+     */
+    public static String render(List<Domain> domains, long internalErrors, boolean counting, List<DeviceIo> io) {
         StringBuilder b = new StringBuilder(4096);
         family(b, "oxen_hypervisor_internal_errors_total", "counter", "Hypervisor errors caught (each crashed only its domain).");
         b.append("oxen_hypervisor_internal_errors_total ").append(internalErrors).append('\n');
+        family(b, "oxen_metrics_counting", "gauge",
+                "1 while the hypervisor counts hypercalls, exits, upcalls and events (oxen.metrics, Gogo metrics on|off); 0: those counts stand still.");
+        b.append("oxen_metrics_counting ").append(counting ? 1 : 0).append('\n');
         family(b, "oxen_domain_info", "gauge", "A domain: its state letter as xl list shows it (r b p s c d).");
         for (Domain d : domains) {
             labels(b.append("oxen_domain_info"), d).append(",state=\"").append(d.state().letter()).append("\"} 1\n");

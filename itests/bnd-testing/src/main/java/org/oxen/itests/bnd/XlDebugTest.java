@@ -13,15 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.debug.testing.GdbBatch;
 import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 
 /**
@@ -29,29 +24,11 @@ import org.oxen.vmm.api.ShutdownReason;
  * through the stub the command starts, while the hypervisor's DebugTarget services come and go
  * with the domains.
  */
-class XlDebugTest {
+class XlDebugTest extends XlSessionTest {
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    private GogoSession gogo;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        dir = Files.createTempDirectory("xl-debug-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("xd-")) gogo.run("xl destroy " + d.name());
-        }
-        gogo.close();
+    @Override
+    String domainPrefix() {
+        return "xd-";
     }
 
     @Test

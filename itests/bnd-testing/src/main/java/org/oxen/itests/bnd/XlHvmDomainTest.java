@@ -11,14 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainState;
-import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.ShutdownReason;
 
 /**
@@ -27,33 +23,28 @@ import org.oxen.vmm.api.ShutdownReason;
  * emulated COM1 read with {@code xl console}, listed beside PV domains and managed by every
  * xl command that manages PV domains.
  */
-class XlHvmDomainTest {
+class XlHvmDomainTest extends XlSessionTest {
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    private GogoSession gogo;
-    private Path dir;
     private long freeAtStart;
 
+    @Override
+    String domainPrefix() {
+        return "hvm-";
+    }
+
+    /** Its HVM domains and the PV domain beside them. */
+    @Override
+    boolean ownsDomain(String name) {
+        return name.startsWith("hvm-") || name.startsWith("pv-");
+    }
+
     @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        dir = Files.createTempDirectory("xl-hvm");
+    void countFrames() {
         freeAtStart = hv.freeFrames();
     }
 
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("hvm-") || d.name().startsWith("pv-")) {
-                gogo.run("xl destroy " + d.name());
-            }
-        }
-        gogo.close();
+    @Override
+    void afterDomainsDestroyed() throws Exception {
         awaitTrue(() -> hv.freeFrames() == freeAtStart, "frames back to " + freeAtStart);
     }
 

@@ -9,20 +9,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.Hypervisor;
-import org.oxen.vmm.api.backend.Xenstore;
-import org.oxen.vmm.api.backend.XenstoreClient;
 
 /**
  * xl's network devices in the runtime's Felix: {@code vif = [...]} in xl.cfg and
@@ -32,46 +22,11 @@ import org.oxen.vmm.api.backend.XenstoreClient;
  * again binds them anew; a bad vif setting is refused with its reason; the directories go with
  * the domain.
  */
-class XlNetworkTest {
+class XlNetworkTest extends XlSessionTest {
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    @InjectService(timeout = 10_000)
-    Hypervisor hv;
-
-    @InjectService(timeout = 10_000)
-    Xenstore xenstore;
-
-    private GogoSession gogo;
-    private XenstoreClient xs;
-    private Path dir;
-
-    @BeforeEach
-    void open() throws Exception {
-        gogo = new GogoSession(processor);
-        xs = xenstore.connect();
-        dir = Files.createTempDirectory("xl-network-it");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith("net-")) gogo.run("xl destroy " + d.name());
-        }
-        xs.close();
-        gogo.close();
-    }
-
-    private void awaitNode(String path, Optional<String> value) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!xs.read(path).equals(value)) {
-            assertTrue(System.nanoTime() < end, path + " never became " + value + ": " + xs.read(path));
-            Thread.sleep(10);
-        }
+    @Override
+    String domainPrefix() {
+        return "net-";
     }
 
     private Bundle bundle(String bsn) {

@@ -136,6 +136,8 @@ class XlSaveRestoreTest extends XlSessionTest {
         awaitBeyond(d, 20);
         xl("xl migrate --live sv-mig 127.0.0.1:" + port);
         String err = gogo.err();
+        assertTrue(err.contains("xl migrate: 10% (") && err.contains("xl migrate: 100% ("), "each tenth of the memory sent: " + err);
+        assertTrue(err.indexOf("xl migrate: 10% (") < err.indexOf("migration round 1: "), "tenths while the first round copies the memory: " + err);
         assertTrue(err.contains("migration round 1: "), err);
         assertTrue(err.contains("(stop-and-copy)"), err);
         assertTrue(err.matches("(?s).*downtime \\d+ ms, total \\d+ ms.*"), err);

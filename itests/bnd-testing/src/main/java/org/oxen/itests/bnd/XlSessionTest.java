@@ -25,7 +25,8 @@ import org.oxen.vmm.api.backend.XenstoreClient;
  * The set-up the xl itests share: a Gogo session on the real command processor, a xenstore
  * connection, a temporary directory for images and configs, domains created from xl.cfg text
  * through {@code xl create}, and every domain whose name has the test's prefix destroyed (by
- * id: a migration's --incoming and --migratedaway names included) after each test.
+ * id: a migration's --incoming and --migratedaway names included) after each test, then the
+ * test's own after-checks ({@link #afterDomainsDestroyed}).
  */
 abstract class XlSessionTest {
 
@@ -48,6 +49,15 @@ abstract class XlSessionTest {
     /** The names of this test's domains start with it (destroyed after each test). */
     abstract String domainPrefix();
 
+    /** Whether a domain of this name is the test's (destroyed after each test): by default, its {@link #domainPrefix}. */
+    boolean ownsDomain(String name) {
+        return name.startsWith(domainPrefix());
+    }
+
+    /** Runs after each test's domains are destroyed, before the session closes (a test's own checks). */
+    void afterDomainsDestroyed() throws Exception {
+    }
+
     @BeforeEach
     void openSession() throws Exception {
         gogo = new GogoSession(processor);
@@ -57,11 +67,15 @@ abstract class XlSessionTest {
 
     @AfterEach
     void closeSession() throws Exception {
-        for (Domain d : hv.list()) {
-            if (d.name().startsWith(domainPrefix())) gogo.run("xl destroy " + d.id());
+        try {
+            for (Domain d : hv.list()) {
+                if (ownsDomain(d.name())) gogo.run("xl destroy " + d.id());
+            }
+            afterDomainsDestroyed();
+        } finally {
+            xs.close();
+            gogo.close();
         }
-        xs.close();
-        gogo.close();
     }
 
     /**
@@ -86,8 +100,13 @@ abstract class XlSessionTest {
 
     /** Waits (60 s at most: a loaded host boots guests slowly) until the xenstore node holds {@code value}. */
     void awaitNode(String path, String value) throws Exception {
+        awaitNode(path, Optional.of(value));
+    }
+
+    /** Waits (60 s at most) until the xenstore node holds {@code value} (empty: until it is gone). */
+    void awaitNode(String path, Optional<String> value) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!xs.read(path).equals(Optional.of(value))) {
+        while (!xs.read(path).equals(value)) {
             assertTrue(System.nanoTime() < end, path + " never became " + value + ": " + xs.read(path));
             Thread.sleep(5);
         }

@@ -17,6 +17,8 @@ import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.backend.GrantException;
 import org.oxen.vmm.api.backend.GrantTables;
 import org.oxen.vmm.api.backend.PageView;
+import org.oxen.vmm.api.trace.HypervisorTrace;
+import org.oxen.vmm.abi.Trace;
 
 /**
  * One connected blkif ring served (Linux xen-blkback's xen_blkif_schedule and
@@ -38,7 +40,9 @@ import org.oxen.vmm.api.backend.PageView;
  *
  * <p>Data moves through one buffer of the largest request this connection allows, allocated at
  * connect: grant copies (GNTTABOP_copy) for ordinary grants, the mapped page for persistent
- * ones. Nothing is allocated per request.
+ * ones. Nothing is allocated per request. Each answered request is a trace record
+ * (TRC_OXEN_BLKBACK_REQUEST {domid, devid, operation, segments, status}) when the hypervisor
+ * traces the backend class: with tracing off, one volatile read and a branch.
  *
  * <p>Design/Locking: the ring, the image and the persistent grants are confined to the service
  * thread; {@link #onEvent} only sets a flag and unparks it; {@link #stop} waits for the thread
@@ -57,6 +61,9 @@ final class BlkifServer implements EventListener, Runnable {
 
     private final String name;
     private final int domid;
+    private final int devid;
+    /** The hypervisor's trace buffers (a TRC_OXEN_BLKBACK_REQUEST per request answered), or null. */
+    private final HypervisorTrace trace;
     private final GrantTables grants;
     private final BackRing ring;
     private final BlockImage image;
@@ -78,10 +85,12 @@ final class BlkifServer implements EventListener, Runnable {
     /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
     private volatile long answeredHere;
 
-    BlkifServer(String name, int domid, GrantTables grants, BackRing ring, BlockImage image, Limits limits,
-            VbdCounters counters, Consumer<String> onHalt) {
+    BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
+            Limits limits, VbdCounters counters, Consumer<String> onHalt) {
         this.name = name;
         this.domid = domid;
+        this.devid = devid;
+        this.trace = trace;
         this.grants = grants;
         this.ring = ring;
         this.image = image;
@@ -196,7 +205,11 @@ final class BlkifServer implements EventListener, Runnable {
             default -> RSP_EOPNOTSUPP;
         };
         if (status == RSP_EOPNOTSUPP) counters.unsupported++;
-        Blkif.encodeResponse(rsp, req.id(), op == OP_INDIRECT ? req.indirectOp() : op, status);
+        int answered = op == OP_INDIRECT ? req.indirectOp() : op;
+        Blkif.encodeResponse(rsp, req.id(), answered, status);
+        if (trace != null && trace.on(Trace.TRC_OXEN_BACKEND)) {
+            trace.trace5(Trace.TRC_OXEN_BLKBACK_REQUEST, domid, devid, answered, req.nrSegments(), status);
+        }
     }
 
     private int indirect() {

@@ -142,7 +142,8 @@ final class VbdBackend extends AbstractBackend {
         BlkifServer.Limits limits = new BlkifServer.Limits(sectors, ro, !ro, discard, settings.maxIndirectSegments(),
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
-        server = new BlkifServer(name, domid, device.grants(), ring, image, limits, counters, this::fatal);
+        server = new BlkifServer(name, domid, device.devid(), device.grants(), device.trace(), ring, image, limits, counters,
+                this::fatal);
         port = device.eventChannels().bindInterdomain(domid, evtchn, server);
 
         int info = (ro ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) | (removable ? VDISK_REMOVABLE : 0);

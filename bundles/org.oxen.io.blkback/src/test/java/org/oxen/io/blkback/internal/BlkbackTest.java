@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +25,7 @@ import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.qcow2.Qcow2ImageProvider;
 import org.oxen.storage.raw.RawImageProvider;
+import org.oxen.vmm.abi.Trace;
 import org.oxen.vmm.api.Domain;
 
 /**
@@ -68,17 +71,56 @@ class BlkbackTest {
         return b;
     }
 
+    /** The raw image {@code img} attached to {@code d} as xvda (51712), its Java frontend connected. */
+    JavaBlkfront connectedRaw(Domain d, Path img) throws Exception {
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        return fe;
+    }
+
     static void ok(JavaBlkfront.Request r) throws Exception {
         assertEquals(RSP_OKAY, r.await(20, TimeUnit.SECONDS), r.toString());
+    }
+
+    /**
+     * Backend requests in the trace: with the backend class traced, each request blkback answers
+     * is one TRC_OXEN_BLKBACK_REQUEST record in Domain-0's buffer naming the frontend's domain,
+     * the device, the operation, the segments and the status; with tracing off, none.
+     */
+    @Test
+    void eachAnsweredRequestIsATraceRecord() throws Exception {
+        Path img = rawImage("t.img", MIB);
+        Domain d = rig.guest("blkt");
+        JavaBlkfront fe = connectedRaw(d, img);
+        rig.vmm.trace().drain((b, ns, ev, x, n) -> { });
+        rig.vmm.trace().enable(Trace.TRC_OXEN_BACKEND);
+        byte[] data = pattern(3, 3 * 4096);
+        ok(fe.write(8, data, 0, data.length));
+        ok(fe.read(8, new byte[4096], 0, 4096));
+        ok(fe.flush());
+        rig.vmm.trace().enable(0);
+        ok(fe.read(0, new byte[512], 0, 512));
+        List<int[]> recs = new ArrayList<>();
+        int host = rig.vmm.trace().buffers() - 1;
+        rig.vmm.trace().drain((b, ns, ev, x, n) -> {
+            if (ev == Trace.TRC_OXEN_BLKBACK_REQUEST) {
+                assertEquals(host, b, "written from blkback's thread: Domain-0's buffer");
+                recs.add(java.util.Arrays.copyOf(x, n));
+            }
+        });
+        assertEquals(3, recs.size(), "three requests while traced, none after");
+        assertArrayEquals(new int[] {d.id(), 51712, OP_WRITE, 3, RSP_OKAY}, recs.get(0));
+        assertArrayEquals(new int[] {d.id(), 51712, OP_READ, 1, RSP_OKAY}, recs.get(1));
+        assertEquals(OP_FLUSH_DISKCACHE, recs.get(2)[2]);
+        assertEquals(RSP_OKAY, recs.get(2)[4]);
     }
 
     @Test
     void handshakeAsLinuxBlkbackThenVerifiedIo() throws Exception {
         Path img = rawImage("d.img", 8 * MIB);
         Domain d = rig.guest("blk1");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
-                JavaBlkfront.Options.DEFAULT);
-        assertTrue(fe.awaitConnected(20_000), "connected");
+        JavaBlkfront fe = connectedRaw(d, img);
         String be = VbdDevices.backendPath(d.id(), 51712);
         String fp = VbdDevices.frontendPath(d.id(), 51712);
         assertEquals("4", rig.read(be + "/state"));
@@ -210,9 +252,7 @@ class BlkbackTest {
     void blockDetachClosesTheDeviceThroughTheFrontendThenRemovesIt() throws Exception {
         Path img = rawImage("det.img", MIB);
         Domain d = rig.guest("det");
-        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false),
-                JavaBlkfront.Options.DEFAULT);
-        assertTrue(fe.awaitConnected(20_000), "connected");
+        JavaBlkfront fe = connectedRaw(d, img);
         byte[] data = pattern(5, 4096);
         ok(fe.write(0, data, 0, data.length));
         assertEquals(1, blkback.devices().size());

@@ -34,6 +34,7 @@ public final class BlkRig implements AutoCloseable {
         toolstack = xenstored.connect();
         xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
         xenbus.setGrants(vmm.grantTables());
+        xenbus.setTrace(vmm.trace());
     }
 
     /** A running guest domain that stays until destroyed. */

@@ -7,6 +7,7 @@ import org.oxen.vmm.api.backend.Backend;
 import org.oxen.vmm.api.backend.BackendDevice;
 import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.GrantTables;
+import org.oxen.vmm.api.trace.HypervisorTrace;
 import org.oxen.vmm.api.backend.XenbusState;
 import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.api.backend.XenstoreException;
@@ -30,6 +31,7 @@ final class Device implements BackendDevice {
     private final XenstoreClient xs;
     private final Supplier<GrantTables> grants;
     private final Dom0EventChannels events;
+    private final Supplier<HypervisorTrace> trace;
     private volatile XenbusState state = XenbusState.UNKNOWN;
     private AutoCloseable watch;
     BackendFactory factory;
@@ -38,7 +40,7 @@ final class Device implements BackendDevice {
     boolean reconnectPending;
 
     Device(String type, int frontendDomid, int devid, String backendPath, String frontendPath, XenstoreClient xs,
-            Supplier<GrantTables> grants, Dom0EventChannels events) {
+            Supplier<GrantTables> grants, Dom0EventChannels events, Supplier<HypervisorTrace> trace) {
         this.type = type;
         this.frontendDomid = frontendDomid;
         this.devid = devid;
@@ -47,6 +49,7 @@ final class Device implements BackendDevice {
         this.xs = xs;
         this.grants = grants;
         this.events = events;
+        this.trace = trace;
     }
 
     void watchFrontend(Runnable changed) throws XenstoreException {
@@ -117,5 +120,10 @@ final class Device implements BackendDevice {
     @Override
     public Dom0EventChannels eventChannels() {
         return events;
+    }
+
+    @Override
+    public HypervisorTrace trace() {
+        return trace.get();
     }
 }

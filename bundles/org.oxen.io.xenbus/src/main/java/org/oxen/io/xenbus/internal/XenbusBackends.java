@@ -22,6 +22,7 @@ import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.api.backend.Backend;
 import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.GrantTables;
+import org.oxen.vmm.api.trace.HypervisorTrace;
 import org.oxen.vmm.api.backend.XenbusState;
 import org.oxen.vmm.api.backend.Xenstore;
 import org.oxen.vmm.api.backend.XenstoreClient;
@@ -62,6 +63,7 @@ public final class XenbusBackends {
     /** By backend path. xenbus thread only. */
     private final Map<String, Device> devices = new HashMap<>();
     private volatile GrantTables grants;
+    private volatile HypervisorTrace trace;
     private AutoCloseable rootWatch;
     /** Set on the xenbus thread at deactivation: work queued before then finds nothing to do. */
     private boolean deactivated;
@@ -82,6 +84,17 @@ public final class XenbusBackends {
 
     public void unsetGrants(GrantTables g) {
         if (grants == g) grants = null;
+    }
+
+    /** The hypervisor's trace buffers, which devices give their backends' trace points. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetTrace")
+    public void setTrace(HypervisorTrace t) {
+        trace = t;
+    }
+
+    public void unsetTrace(HypervisorTrace t) {
+        if (trace == t) trace = null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -212,7 +225,7 @@ public final class XenbusBackends {
             return;
         }
         if (frontend.isEmpty()) return; // the toolstack is still writing it: its next write rescans
-        Device d = new Device(type, frontendDomid, id, path, frontend.get(), xs, () -> grants, events);
+        Device d = new Device(type, frontendDomid, id, path, frontend.get(), xs, () -> grants, events, () -> trace);
         devices.put(path, d);
         try {
             d.watchFrontend(() -> thread.execute(() -> frontendChanged(d)));

@@ -60,30 +60,9 @@ class MigrationWithXenstoreTest {
             Domain src = a.create(DomainConfig.builder("mover").kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
                     .memoryMiB(8).cmdline("count=0 spin=20000 xenstore=1").build());
             awaitCount(src, 20);
-            PipedInputStream in = new PipedInputStream(1 << 20);
-            PipedOutputStream out = new PipedOutputStream(in);
-            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (in) {
-                    return b.restore(in, n -> b == a ? n + "--incoming" : n);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            try (out) {
-                a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT, () -> {
-                    try {
-                        da.write("/local/domain/" + src.id() + "/control/shutdown", "suspend");
-                    } catch (Exception e) {
-                        throw new java.io.IOException(e);
-                    }
-                    if (!src.awaitShutdown(30, TimeUnit.SECONDS)) throw new java.io.IOException("no suspend");
-                }, r -> { });
-            }
-            Domain dst = target.get(60, TimeUnit.SECONDS).domain();
-            assertEquals(ShutdownReason.SUSPEND, src.shutdownReason().orElseThrow());
-            String before = src.consoleOutput();
-            a.destroy(src.id());
-            b.unpause(dst.id());
+            StringBuilder source = new StringBuilder();
+            Domain dst = migrateLive(a, da, src, b, source, n -> b == a ? n + "--incoming" : n);
+            String before = source.toString();
             int last = counts(before);
             try {
                 awaitCount(dst, last + 20);
@@ -153,11 +132,20 @@ class MigrationWithXenstoreTest {
 
     /** One live migration of a running domain from {@code a} to {@code b}, as xl does; the source's output goes to {@code all}. */
     private static Domain migrateLive(Vmm a, XenstoreClient da, Domain src, Vmm b, StringBuilder all) throws Exception {
+        return migrateLive(a, da, src, b, all, n -> n);
+    }
+
+    /**
+     * The same, the target's domain named by {@code rename} from the source's (to the same
+     * hypervisor: "--incoming", as xl names it while the source is still there).
+     */
+    private static Domain migrateLive(Vmm a, XenstoreClient da, Domain src, Vmm b, StringBuilder all,
+            java.util.function.UnaryOperator<String> rename) throws Exception {
         PipedInputStream in = new PipedInputStream(1 << 20);
         PipedOutputStream out = new PipedOutputStream(in);
         CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
             try (in) {
-                return b.restore(in, n -> n);
+                return b.restore(in, rename);
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }

@@ -125,9 +125,11 @@ public final class MigrateCommand extends DomainSubcommand {
         try (job; Socket s = new Socket()) {
             s.connect(target, 10_000);
             s.setTcpNoDelay(true);
-            // progress: the bytes sent (a live migration's rounds resend dirty pages: it passes 100 % then)
+            // progress: the bytes sent, each tenth of the memory on the shell as xl save prints them (a
+            // live migration's first round sends the memory: its later rounds, which resend dirty
+            // pages past 100 %, print a line each below)
             OutputStream out = org.oxen.toolstack.xl.internal.jobs.ProgressStreams.counting(
-                    new BufferedOutputStream(s.getOutputStream(), 1 << 20), job, null, "xl migrate", expected);
+                    new BufferedOutputStream(s.getOutputStream(), 1 << 20), job, inv.err(), "xl migrate", expected);
             InputStream in = new BufferedInputStream(s.getInputStream());
             // a peer that never answers the hello (no oxen migration port) must not hang xl migrate
             s.setSoTimeout(MigrationAuth.HANDSHAKE_TIMEOUT_MS);

@@ -2,6 +2,7 @@ package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.oxen.vmm.api.Dom0EventChannels;
+import org.oxen.vmm.api.trace.HypervisorTrace;
 
 /**
  * One device a {@link Backend} serves: where its two xenstore directories are and the Domain-0
@@ -36,4 +37,10 @@ public interface BackendDevice {
     GrantTables grants();
 
     Dom0EventChannels eventChannels();
+
+    /**
+     * The hypervisor's trace buffers, for the backend's trace points (1.4), or null while there
+     * are none (no hypervisor trace service bound).
+     */
+    HypervisorTrace trace();
 }

@@ -23,6 +23,8 @@
  *     store page and store event channel ({@link org.oxen.vmm.api.backend.IntroducedDomain}).</li>
  * <li>(1.3) {@link org.oxen.vmm.api.backend.BackendStatistics}: each backend's figures of the
  *     devices it serves, for {@code xl top}.</li>
+ * <li>(1.4) {@link org.oxen.vmm.api.backend.BackendDevice#trace()}: the hypervisor's trace
+ *     buffers, where a backend's trace points write (its requests and frames).</li>
  * <li>The shared-ring ends (io/ring.h) are in {@code org.oxen.io.ring}, over a
  *     {@link org.oxen.vmm.api.backend.PageView}.</li>
  * </ul>
@@ -32,7 +34,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

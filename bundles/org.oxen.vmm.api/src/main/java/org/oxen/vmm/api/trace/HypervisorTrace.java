@@ -31,6 +31,22 @@ public interface HypervisorTrace {
      */
     void enable(int mask);
 
+    /**
+     * Whether events of class {@code cls} (a TRC_ class constant) may be traced now: one volatile
+     * read (1.1). A trace point outside the hypervisor (a Domain-0 backend) tests it before it
+     * gathers a record's words, as the hypervisor's own do.
+     */
+    boolean on(int cls);
+
+    /**
+     * Records {@code event} with four words, if the mask selects it (1.1): into the calling pCPU's
+     * buffer, or Domain-0's for any other thread (a backend's). No allocation, no lock.
+     */
+    void trace4(int event, int a, int b, int c, int d);
+
+    /** {@link #trace4} with five words (1.1). */
+    void trace5(int event, int a, int b, int c, int d, int e);
+
     /** Records dropped because a buffer was full, since the hypervisor started. */
     long lost();
 

@@ -44,10 +44,15 @@ public final class DomainImpl implements Domain, SchedDomain {
 
         /** The hypervisor's trace buffers. */
         org.oxen.vmm.core.trace.TraceBuffers trace();
+
+        /** Whether the hypervisor counts for metrics now. */
+        MetricsSwitch metrics();
     }
 
     /** The hypervisor's trace buffers (trace points reach them through their domain). */
     public final org.oxen.vmm.core.trace.TraceBuffers trace;
+    /** The hypervisor's metrics switch (this domain's and its vcpus' counts check it). */
+    public final MetricsSwitch metrics;
 
     private final Owner owner;
     private final int id;
@@ -77,11 +82,14 @@ public final class DomainImpl implements Domain, SchedDomain {
     public final java.util.concurrent.locks.ReentrantLock hypercallDeadlockMutex =
             new java.util.concurrent.locks.ReentrantLock();
     /**
+     * Metrics: ports newly set pending in this domain (any sender, any thread: atomic, never
+     * locked), counted while {@link #metrics} is on ({@link #eventDelivered}).
+     */
+    private final java.util.concurrent.atomic.AtomicLong eventsDelivered = new java.util.concurrent.atomic.AtomicLong();
+    /**
      * Vcpus in SCHEDOP_poll or about to be (Xen's d-&gt;poll_mask, as a count): a sender looks at
      * the pollers only when it is non-zero. Raised before the poller checks for pending ports.
      */
-    /** Metrics: ports newly set pending in this domain (any sender, any thread: atomic, never locked). */
-    public final java.util.concurrent.atomic.AtomicLong eventsDelivered = new java.util.concurrent.atomic.AtomicLong();
     public final java.util.concurrent.atomic.AtomicInteger pollers = new java.util.concurrent.atomic.AtomicInteger();
     /** vm_assist bits. */
     public volatile int vmAssist;
@@ -105,6 +113,7 @@ public final class DomainImpl implements Domain, SchedDomain {
     public DomainImpl(Owner owner, int id, String name, String cmdline, int maxPages, long maxMemKiB) {
         this.owner = owner;
         this.trace = owner.trace();
+        this.metrics = owner.metrics();
         this.id = id;
         this.name = name;
         this.cmdline = cmdline;
@@ -338,6 +347,11 @@ public final class DomainImpl implements Domain, SchedDomain {
     @Override
     public long eventsDelivered() {
         return eventsDelivered.get();
+    }
+
+    /** A port of this domain newly set pending (counted while metrics are on). */
+    public void eventDelivered() {
+        if (metrics.on()) eventsDelivered.incrementAndGet();
     }
 
     @Override

@@ -9,7 +9,8 @@ import org.oxen.x86.cpu.ExitReason;
  * event upcalls delivered and events sent.
  *
  * <p>Design: plain {@code long} slots bumped with {@code ++} on the hot path: no allocation, no
- * lock, no atomic instruction. Locking: single writer — only the pCPU thread running the vcpu
+ * lock, no atomic instruction; each count first checks the hypervisor's {@link MetricsSwitch}
+ * (one volatile read and a branch), so with metrics off nothing is written. Locking: single writer — only the pCPU thread running the vcpu
  * counts (hypercalls, exits, upcalls happen on it; a vcpu runs on one pCPU at a time and moves
  * between pCPUs through the scheduler's locks, which order the writes). Readers (metrics, xl)
  * on other threads read without synchronization and may see a value a few events old; a 64-bit
@@ -34,26 +35,32 @@ public final class VcpuCounters {
         }
     }
 
+    private final MetricsSwitch counting;
     private final long[] hypercalls = new long[Vcpu.HYPERCALL_NUMBERS];
     private final long[] exits = new long[CPU_REASONS.length];
     private long upcalls;
     private long eventsSent;
 
+    /** Counters that count while {@code counting} is on. */
+    public VcpuCounters(MetricsSwitch counting) {
+        this.counting = counting;
+    }
+
     /** A hypercall of number {@code nr} (0 ≤ nr < {@link Vcpu#HYPERCALL_NUMBERS}, checked by the dispatcher). */
     public void hypercall(int nr) {
-        hypercalls[nr]++;
+        if (counting.on()) hypercalls[nr]++;
     }
 
     public void exit(ExitReason reason) {
-        exits[reason.ordinal()]++;
+        if (counting.on()) exits[reason.ordinal()]++;
     }
 
     public void upcall() {
-        upcalls++;
+        if (counting.on()) upcalls++;
     }
 
     public void eventSent() {
-        eventsSent++;
+        if (counting.on()) eventsSent++;
     }
 
     long hypercalls(int nr) {

@@ -54,7 +54,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
      */
     public int linearSpace;
     /** Metrics: hypercalls, exits, upcalls, events sent (single writer: the pCPU running this vcpu). */
-    public final VcpuCounters counters = new VcpuCounters();
+    public final VcpuCounters counters;
     /** Set by SCHEDOP_yield: the pCPU calls the scheduler's yield before its next decision. */
     public volatile boolean yieldRequested;
 
@@ -96,6 +96,7 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         this.id = id;
         this.cpu = cpu;
         this.arch = arch;
+        this.counters = new VcpuCounters(domain.metrics);
         this.archState = state.apply(this);
     }
 

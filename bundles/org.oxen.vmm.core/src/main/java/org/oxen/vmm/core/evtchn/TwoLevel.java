@@ -23,7 +23,7 @@ final class TwoLevel {
     static void setPending(DomainImpl d, VcpuImpl v, int port) {
         Ram ram = d.ram();
         if (ram.testAndSetBit32(word(d, SharedInfo.EVTCHN_PENDING, port), port & 31)) return;
-        d.eventsDelivered.incrementAndGet();
+        d.eventDelivered();
         if (d.trace.on(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN)) d.trace.trace2(org.oxen.vmm.abi.Trace.TRC_OXEN_EVTCHN_DELIVER, d.id(), port);
         if ((ram.readVolatile32(word(d, SharedInfo.EVTCHN_MASK, port)) & 1 << (port & 31)) == 0
                 && !ram.testAndSetBit32(v.vcpuInfoAddress() + SharedInfo.VI_PENDING_SEL, port >>> 5)) {

@@ -37,6 +37,7 @@ public final class TraceBuffers implements HypervisorTrace {
     }
 
     /** Whether events of class {@code cls} (a TRC_ class constant) may be traced now: one volatile read. */
+    @Override
     public boolean on(int cls) {
         return (mask & cls & 0x0fff0000) != 0;
     }
@@ -93,10 +94,12 @@ public final class TraceBuffers implements HypervisorTrace {
         record(event, 3, a, b, c, 0, 0);
     }
 
+    @Override
     public void trace4(int event, int a, int b, int c, int d) {
         record(event, 4, a, b, c, d, 0);
     }
 
+    @Override
     public void trace5(int event, int a, int b, int c, int d, int e) {
         record(event, 5, a, b, c, d, e);
     }

@@ -2,10 +2,12 @@ package org.oxen.vmm.core.trap;
 
 import org.oxen.vmm.abi.Hypercall;
 import org.oxen.vmm.abi.SharedInfo;
+import org.oxen.vmm.abi.Trace;
 import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestFault;
 import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.trace.TraceBuffers;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
@@ -25,7 +27,8 @@ import org.oxen.x86.cpu.X86Cpu;
  *     port, byte/word/dword) when the IOPL allows or, failing that, the ports' bits are clear in
  *     the PHYSDEVOP_set_iobitmap bitmap within its nr_ports (guest_io_okay; unreadable bitmap
  *     bytes count as set); a guest has no I/O ports, so reads give all ones and writes are
- *     dropped, as Xen does for ports outside ioports_access_permitted.</li>
+ *     dropped, as Xen does for ports outside ioports_access_permitted. Each is traced
+ *     (TRC_PV_OXEN_IOPORT_READ/WRITE {domid, port, size, data}).</li>
  * </ul>
  * Anything else returns false and the #GP goes to the guest unchanged.
  */
@@ -52,6 +55,12 @@ final class PrivilegedOps {
         } catch (GuestFault f) {
             return false;
         }
+    }
+
+    /** Trace point of an emulated IN or OUT: {domid, port, size, data}. */
+    private static void traceIo(VcpuImpl v, int event, int port, int size, int data) {
+        TraceBuffers trace = v.domain().trace;
+        if (trace.on(Trace.TRC_PV)) trace.trace4(event, v.domain().id(), port, size, data);
     }
 
     private int byteAt(X86Cpu cpu, int lin) {
@@ -94,6 +103,7 @@ final class PrivilegedOps {
                 int eax = cpu.gpr(X86Cpu.EAX);
                 int mask = (int) ones;
                 cpu.setGpr(X86Cpu.EAX, (eax & ~mask) | mask);
+                traceIo(v, Trace.TRC_PV_OXEN_IOPORT_READ, port, n, mask);
                 cpu.setEip(p);
                 return true;
             }
@@ -102,6 +112,8 @@ final class PrivilegedOps {
                 int port = b < 0xEE ? byteAt(cpu, base + p) : cpu.gpr(X86Cpu.EDX) & 0xFFFF;
                 if (!iopl && !ioBitmapAllows(pv, cpu, port, n)) return false;
                 if (b < 0xEE) p++;
+                int eax = cpu.gpr(X86Cpu.EAX);
+                traceIo(v, Trace.TRC_PV_OXEN_IOPORT_WRITE, port, n, n == 4 ? eax : eax & (1 << (8 * n)) - 1);
                 cpu.setEip(p);
                 return true;
             }

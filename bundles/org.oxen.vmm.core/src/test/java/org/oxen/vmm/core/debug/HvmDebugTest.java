@@ -40,6 +40,25 @@ class HvmDebugTest {
     @TempDir
     Path dir;
 
+    /**
+     * The gdb session both kinds of guest are debugged with (DomainDebugTest's PV one too): the
+     * threads, a breakpoint at the kit's tick, go set, continue, EIP and the counter, one step,
+     * EIP and the counter again, the ring, then detach. Printed values: tick, 0, tick+6, 1, ring.
+     */
+    static final String[] BREAK_STEP_DETACH = {
+        "info threads",
+        "break tick",
+        "set var *(int*)&go = 1",
+        "continue",
+        "p/x $eip",
+        "p *(int*)&counter",
+        "stepi",
+        "p/x $eip",
+        "p *(int*)&counter",
+        "p $cs & 3",
+        "delete",
+        "detach"};
+
     private static Vmm vmm() {
         Vmm vmm = new Vmm(128L << 20, 2, new CreditFactory());
         vmm.addDeviceFactory("pic", new PicFactory());
@@ -83,19 +102,7 @@ class HvmDebugTest {
             Path elf = dir.resolve("gdbtarget.elf");
             Files.write(elf, GuestImages.load(GuestImages.Flavor.NATIVE, "gdbtarget"));
             try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0)) {
-                String out = GdbBatch.run(elf, stub.port(), dir, 60, "",
-                        "info threads",
-                        "break tick",
-                        "set var *(int*)&go = 1",
-                        "continue",
-                        "p/x $eip",
-                        "p *(int*)&counter",
-                        "stepi",
-                        "p/x $eip",
-                        "p *(int*)&counter",
-                        "p $cs & 3",
-                        "delete",
-                        "detach");
+                String out = GdbBatch.run(elf, stub.port(), dir, 60, "", BREAK_STEP_DETACH);
                 assertTrue(out.contains("* 1    Thread 1"), out);
                 assertTrue(out.contains("Breakpoint 1, ") && out.contains("tick ()"), out);
                 assertEquals(List.of(hex(tick), "0", hex(tick + 6), "1", "0"), GdbBatch.values(out),

@@ -6,12 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.oxen.vmm.api.VcpuExit;
 import org.oxen.x86.cpu.ExitReason;
 
-/** Exits are counted by the CPU's reason and read by the API's reason of the same name. */
+/** Exits are counted by the CPU's reason and read by the API's reason of the same name; the switch stops and resumes counts. */
 class VcpuCountersTest {
 
     @Test
     void everyApiReasonReadsTheCpuReasonOfItsName() {
-        VcpuCounters c = new VcpuCounters();
+        VcpuCounters c = new VcpuCounters(new MetricsSwitch(true));
         ExitReason[] cpu = ExitReason.values();
         for (int i = 0; i < cpu.length; i++) {
             for (int k = 0; k <= i; k++) c.exit(cpu[i]);
@@ -23,5 +23,31 @@ class VcpuCountersTest {
         c.hypercall(17);
         assertEquals(2, c.hypercalls(17));
         assertEquals(0, c.hypercalls(64), "out of range reads 0");
+    }
+
+    @Test
+    void offFreezesTheCountsAndOnContinuesFromThem() {
+        MetricsSwitch sw = new MetricsSwitch(true);
+        VcpuCounters c = new VcpuCounters(sw);
+        countOneOfEach(c);
+        sw.set(false);
+        countOneOfEach(c);
+        assertEquals(1, c.hypercalls(17), "off: the count stands still, not reset");
+        assertEquals(1, c.exits(VcpuExit.HLT));
+        assertEquals(1, c.upcalls());
+        assertEquals(1, c.eventsSent());
+        sw.set(true);
+        countOneOfEach(c);
+        assertEquals(2, c.hypercalls(17), "on again: counts on from where it stood");
+        assertEquals(2, c.exits(VcpuExit.HLT));
+        assertEquals(2, c.upcalls());
+        assertEquals(2, c.eventsSent());
+    }
+
+    private static void countOneOfEach(VcpuCounters c) {
+        c.hypercall(17);
+        c.exit(ExitReason.HLT);
+        c.upcall();
+        c.eventSent();
     }
 }

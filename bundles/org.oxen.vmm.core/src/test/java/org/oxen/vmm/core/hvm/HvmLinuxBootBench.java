@@ -1,7 +1,5 @@
 package org.oxen.vmm.core.hvm;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.oxen.sched.credit.CreditFactory;
@@ -54,28 +52,15 @@ public final class HvmLinuxBootBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         String which = args.length > 1 ? args[1] : "qemu,hvm,bare";
-        byte[] kernel = LinuxGuest.kernel();
-        byte[] initrd = LinuxGuest.initramfs();
-        Path dir = Files.createTempDirectory("oxen-linux-bench");
-        Path k = Files.write(dir.resolve("vmlinuz"), kernel);
-        Path i = Files.write(dir.resolve("initramfs.gz"), initrd);
-        System.out.println(LinuxGuest.versions().replace('\n', ' '));
-        for (int r = 0; r < rounds; r++) {
-            for (String w : which.split(",")) {
-                System.out.println("load average " + LinuxBootBench.load());
-                switch (w) {
-                    case "qemu" -> LinuxBootBench.qemu(k, i);
-                    case "hvm" -> hvm(kernel, initrd, 1);
-                    case "hvm2" -> hvm(kernel, initrd, 2);
-                    case "bare" -> LinuxBootBench.oxen(kernel, initrd);
-                    default -> throw new IllegalArgumentException(w + ": expected qemu, hvm, hvm2 or bare");
-                }
+        LinuxBootBench.rounds(rounds, java.util.List.of(which.split(",")), (w, kernel, initrd, k, i) -> {
+            switch (w) {
+                case "qemu" -> LinuxBootBench.qemu(k, i);
+                case "hvm" -> hvm(kernel, initrd, 1);
+                case "hvm2" -> hvm(kernel, initrd, 2);
+                case "bare" -> LinuxBootBench.oxen(kernel, initrd);
+                default -> throw new IllegalArgumentException(w + ": expected qemu, hvm, hvm2 or bare");
             }
-        }
-        System.out.println("load average " + LinuxBootBench.load());
-        Files.delete(k);
-        Files.delete(i);
-        Files.delete(dir);
+        });
         System.exit(0);
     }
 }

@@ -69,6 +69,37 @@ class TraceThroughGuestsTest {
         return m;
     }
 
+    /**
+     * PV port I/O in the trace: the kit's privop reads and writes port 0x80 under IOPL 1 and
+     * under the I/O bitmap (emulated: each a TRC_PV_OXEN_IOPORT record with the domain, port,
+     * size and data) and is refused ports the bitmap denies (a #GP: no record).
+     */
+    @Test
+    void pvPortIoIsTraced() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            vmm.trace().enable(Trace.TRC_PV);
+            Domain d = boot(vmm, "privop", "");
+            passes(d);
+            List<Rec> l = drain(vmm);
+            int id = d.id();
+            long reads = count(l, Trace.TRC_PV_OXEN_IOPORT_READ, id, 0x80, 1, 0xff);
+            long writes = count(l, Trace.TRC_PV_OXEN_IOPORT_WRITE, id, 0x80, 1, 0x12);
+            assertTrue(reads >= 2, "inb $0x80 under IOPL 1 and under the bitmap: " + reads);
+            assertTrue(writes >= 2, "outb 0x12 to $0x80 under IOPL 1 and under the bitmap: " + writes);
+            assertEquals(0, count(l, Trace.TRC_PV_OXEN_IOPORT_READ, id, 0x81), "inb $0x81 was refused (#GP), not emulated");
+            assertEquals(0, count(l, Trace.TRC_PV_OXEN_IOPORT_WRITE, id, 0x200), "outb to 0x200 was refused");
+            for (Rec r : l) {
+                if (r.event() == Trace.TRC_PV_OXEN_IOPORT_READ || r.event() == Trace.TRC_PV_OXEN_IOPORT_WRITE) {
+                    assertEquals(id, r.extra()[0]);
+                    assertEquals(0, r.buffer(), "emulated on the pCPU running the domain");
+                }
+            }
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
     @Test
     void guestsLeaveTheirRecordsInTheBuffers() throws Exception {
         Vmm vmm = new Vmm(64L << 20, 2);

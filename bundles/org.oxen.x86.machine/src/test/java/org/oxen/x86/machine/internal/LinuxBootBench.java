@@ -88,9 +88,18 @@ public final class LinuxBootBench {
         return Files.readString(Path.of("/proc/loadavg")).strip();
     }
 
-    public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-        String which = args.length > 1 ? args[1] : "both";
+    /** One boot of a benchmark's round: {@code which} of its runners, the kernel and initramfs as bytes and as files (for QEMU). */
+    @FunctionalInterface
+    public interface Boot {
+        void run(String which, byte[] kernel, byte[] initrd, Path kernelFile, Path initrdFile) throws Exception;
+    }
+
+    /**
+     * A boot benchmark's run: the kit's Linux guest (kernel and initramfs, also written to
+     * temporary files for QEMU) and its versions printed, then {@code rounds} rounds of each of
+     * {@code which} in turn, the load average before each boot and at the end.
+     */
+    public static void rounds(int rounds, List<String> which, Boot boot) throws Exception {
         byte[] kernel = LinuxGuest.kernel();
         byte[] initrd = LinuxGuest.initramfs();
         Path dir = Files.createTempDirectory("oxen-linux-bench");
@@ -98,19 +107,25 @@ public final class LinuxBootBench {
         Path i = Files.write(dir.resolve("initramfs.gz"), initrd);
         System.out.println(LinuxGuest.versions().replace('\n', ' '));
         for (int r = 0; r < rounds; r++) {
-            if (!which.equals("oxen")) {
+            for (String w : which) {
                 System.out.println("load average " + load());
-                qemu(k, i);
-            }
-            if (!which.equals("qemu")) {
-                System.out.println("load average " + load());
-                oxen(kernel, initrd);
+                boot.run(w, kernel, initrd, k, i);
             }
         }
         System.out.println("load average " + load());
         Files.delete(k);
         Files.delete(i);
         Files.delete(dir);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        String which = args.length > 1 ? args[1] : "both";
+        rounds(rounds, which.equals("oxen") ? List.of("oxen") : which.equals("qemu") ? List.of("qemu") : List.of("qemu", "oxen"),
+                (w, kernel, initrd, k, i) -> {
+                    if (w.equals("qemu")) qemu(k, i);
+                    else oxen(kernel, initrd);
+                });
         System.exit(0);
     }
 }

@@ -19,7 +19,8 @@ final class TraceNames {
     private static final Set<String> NOT_EVENTS = Set.of("TRACE_EXTRA_MAX", "TRACE_EXTRA_SHIFT", "TRC_HD_CYCLE_FLAG",
             "TRC_EVENT_MASK", "TRC_GEN", "TRC_SCHED", "TRC_DOM0OP", "TRC_HVM", "TRC_MEM", "TRC_PV", "TRC_SHADOW", "TRC_HW",
             "TRC_OXEN_EVTCHN", "TRC_GUEST", "TRC_ALL", "TRC_SCHED_MIN", "TRC_SCHED_VERBOSE", "TRC_DOM0_DOMOPS",
-            "TRC_HVM_HANDLER", "TRC_PV_ENTRY", "TRC_PV_SUBCALL", "TRC_PV_OXEN_EXIT", "TRC_OXEN_EVTCHN_OPS", "IDLE_DOMID");
+            "TRC_HVM_HANDLER", "TRC_PV_ENTRY", "TRC_PV_SUBCALL", "TRC_PV_OXEN_EXIT", "TRC_OXEN_EVTCHN_OPS", "IDLE_DOMID",
+            "TRC_OXEN_BACKEND", "TRC_OXEN_BLKBACK", "TRC_OXEN_NETBACK", "TRC_PV_OXEN_IO");
     private static final Map<Integer, String> NAMES = new HashMap<>();
 
     static {
@@ -43,7 +44,7 @@ final class TraceNames {
         return n != null ? n : String.format("0x%08x", event);
     }
 
-    /** A mask: a class name (sched, pv, mem, ...; all), or a number (0x... hex, else decimal). */
+    /** A mask: a class name (sched, pv, mem, evtchn, backend, ...; all), or a number (0x... hex, else decimal). */
     static int mask(String s) {
         String l = s.toLowerCase(Locale.ROOT);
         switch (l) {
@@ -55,12 +56,13 @@ final class TraceNames {
             case "mem": return Trace.TRC_MEM;
             case "pv": return Trace.TRC_PV;
             case "evtchn": return Trace.TRC_OXEN_EVTCHN;
+            case "backend": return Trace.TRC_OXEN_BACKEND;
             default:
                 try {
                     return l.startsWith("0x") ? Integer.parseUnsignedInt(l.substring(2), 16) : Integer.parseUnsignedInt(l);
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("'" + s + "' is no trace mask: give a number (0x0002f000) or a class "
-                            + "(all, sched, dom0op, hvm, mem, pv, evtchn, gen; several joined with +)");
+                            + "(all, sched, dom0op, hvm, mem, pv, evtchn, backend, gen; several joined with +)");
                 }
         }
     }

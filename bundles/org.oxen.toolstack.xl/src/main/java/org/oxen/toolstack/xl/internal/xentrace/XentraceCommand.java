@@ -44,7 +44,7 @@ public final class XentraceCommand implements Function {
             "       xentrace dump [-n MAX]      take the records out, print them (xentrace_format)",
             "       xentrace write FILE         take the records out into FILE (xentrace's binary format)",
             "       xentrace status             mask, buffers, records lost",
-            "MASK: a number (0x0002f000) or classes joined with + (all, sched, dom0op, hvm, mem, pv, evtchn, gen)");
+            "MASK: a number (0x0002f000) or classes joined with + (all, sched, dom0op, hvm, mem, pv, evtchn, backend, gen)");
 
     private final HypervisorTrace trace;
 
