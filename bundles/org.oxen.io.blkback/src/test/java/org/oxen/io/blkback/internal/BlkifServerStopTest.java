@@ -77,7 +77,7 @@ class BlkifServerStopTest {
         BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
         GatedImage image = new GatedImage();
         BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
-        BlkifServer server = new BlkifServer("d1/51712", 1, null, back, image, limits, new VbdCounters(), why -> {
+        BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null, back, image, limits, new VbdCounters(), why -> {
         });
         byte[] flush = new byte[REQUEST_SIZE];
         flush[REQ_OPERATION] = (byte) OP_FLUSH_DISKCACHE;
