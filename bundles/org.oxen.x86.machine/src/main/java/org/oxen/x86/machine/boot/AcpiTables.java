@@ -115,7 +115,8 @@ final class AcpiTables {
         le32(t, 112, FADT_FLAGS);
         gas(t, 116, 8, 1, RESET_PORT);                             // RESET_REG, byte access
         t[128] = RESET_VALUE;
-        le32(t, 132, facs);                                        // X_FIRMWARE_CTRL
+        // X_FIRMWARE_CTRL stays 0: "if the FIRMWARE_CTRL field contains a non zero value then this
+        // field must be zero" (ACPI 6.5, 5.2.9); with both, Linux installs the FACS twice
         le32(t, 140, dsdt);                                        // X_DSDT
         gas(t, 148, 32, 0, pm);                                    // X_PM1a_EVT_BLK
         gas(t, 172, 16, 0, pm + 4);                                // X_PM1a_CNT_BLK
