@@ -29,7 +29,7 @@ import org.oxen.testing.linux.LinuxGuest;
  * features, the TSC's rate and the local APIC in CPUID, the e820 map, the PCI host bridge, the
  * RTC and the 16550A, unpacks the initramfs and runs /init. With two CPUs and ACPI it finds
  * both in the firmware's MADT, enables the ACPI interpreter over the DSDT (the PCI root bridge
- * and its interrupt routing), registers the PM timer, complains about nothing, and starts the
+ * and its interrupt routing), finds the PM timer through the FADT, complains about nothing, and starts the
  * second CPU with INIT and STARTUP IPIs; with one and {@code acpi=off} it reads the MP table.
  *
  * <p>A boot is about 6.5 billion guest instructions (the kernel's XZ decompression alone is
@@ -55,6 +55,7 @@ class StockLinuxTest {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             OutputStream keys = s.getOutputStream();
             String boot = awaitConsole(m, LinuxGuest.PROMPT, 0, BOOT);
+            // kept for reading after the run (a boot takes many minutes; the assertions below print it only on failure)
             java.nio.file.Files.writeString(java.nio.file.Path.of("target", "stock-linux-" + cpus + (acpi ? "-acpi" : "") + ".log"), boot);
             assertTrue(boot.contains("Linux version 6."), boot);
             assertTrue(boot.contains("tsc: Detected 1000.000 MHz processor"), "the TSC's rate from CPUID:\n" + boot);
