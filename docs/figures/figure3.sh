@@ -12,7 +12,7 @@ set title "oxen Figure 3: speed relative to native (L = 1; best of rounds, bars:
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.7 border -1
-set yrange [0:1.2]
+set yrange [0:1.3]
 set ylabel "relative speed (higher is better)"
 set key top right
 set grid ytics

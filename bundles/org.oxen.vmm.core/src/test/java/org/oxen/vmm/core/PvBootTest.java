@@ -30,12 +30,12 @@ class PvBootTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hello", "traps", "paging", "cpubench", "events", "timer", "smp", "privop", "symtab"})
+    @ValueSource(strings = {"hello", "traps", "paging", "cpubench", "ptbench", "events", "timer", "smp", "privop", "symtab"})
     void bootsAndPasses(String program) throws Exception {
         long free = vmm.freeFrames();
         Domain d = vmm.create(DomainConfig.builder("t-" + program).kernel(GuestImages.load(GuestImages.Flavor.PV,
                 program)).memoryMiB(16).vcpus(program.equals("smp") ? 2 : 1).cmdline(program.equals("cpubench") ? "loop=100000 mix=2 expect=0x58c9852b"
-                        : "expect_mem_mib=16").build());
+                        : program.equals("ptbench") ? "ops=5000" : "expect_mem_mib=16").build());
         boolean done = d.awaitShutdown(60, TimeUnit.SECONDS);
         String out = d.consoleOutput();
         if (!out.contains("RESULT: PASS") || Boolean.getBoolean("oxen.verbose")) {

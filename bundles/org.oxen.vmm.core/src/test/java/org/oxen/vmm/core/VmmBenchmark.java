@@ -87,35 +87,39 @@ class VmmBenchmark {
      * Figure 3 (L/X/V): cpubench native on a bare CPU (L), in a PV domain (X) and, the same
      * native image unmodified, in an HVM domain (V), alternating in one run; plus the native
      * image on the bare machine (the board, {@code machine boot}), whose clock is wall time.
+     * {@code -Doxen.bench.program=ptbench} runs the page-table-heavy workload instead (sized by
+     * {@code -Doxen.bench.ptbench=...}, default {@code ops=200k switch=16}).
      */
     @Test
     void cpubenchPvVsNative() throws Exception {
+        String program = System.getProperty("oxen.bench.program", "cpubench");
         // -Doxen.bench.cpubench=... sizes the workload (a faster CPU needs a longer run to measure)
-        String cmd = System.getProperty("oxen.bench.cpubench", "loop=10000000 mix=10");
+        String cmd = program.equals("cpubench") ? System.getProperty("oxen.bench.cpubench", "loop=10000000 mix=10")
+                : System.getProperty("oxen.bench." + program, "ops=200k switch=16");
         Vmm vmm = new Vmm(128L << 20, 1, new SystemTime(VmmBenchmark::threadCpu));
         org.oxen.vmm.core.hvm.HvmBench.withDevices(vmm);
         try {
             List<long[]> pv = new ArrayList<>(), nat = new ArrayList<>(), hvm = new ArrayList<>(), board = new ArrayList<>();
             int rounds = Math.max(3, Integer.getInteger("oxen.bench.rounds", 7)); // the first two warm up
             for (int round = 0; round < rounds; round++) {
-                long n = parse("native", runNative(cmd));
-                Domain d = vmm.create(DomainConfig.builder("cpubench").kernel(GuestImages.load(GuestImages.Flavor.PV,
-                        "cpubench")).memoryMiB(16).cmdline(cmd).build());
+                long n = parse("native", runNative(program, cmd));
+                Domain d = vmm.create(DomainConfig.builder(program).kernel(GuestImages.load(GuestImages.Flavor.PV,
+                        program)).memoryMiB(16).cmdline(cmd).build());
                 d.awaitShutdown(300, TimeUnit.SECONDS);
                 long p = parse("pv", d.consoleOutput());
                 vmm.destroy(d.id());
-                Domain h = vmm.create(DomainConfig.builder("cpubench-hvm").type(org.oxen.vmm.api.DomainType.HVM)
-                        .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16).cmdline(cmd).build());
+                Domain h = vmm.create(DomainConfig.builder(program + "-hvm").type(org.oxen.vmm.api.DomainType.HVM)
+                        .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, program)).memoryMiB(16).cmdline(cmd).build());
                 h.awaitShutdown(300, TimeUnit.SECONDS);
                 long v = parse("native", h.consoleOutput());
                 vmm.destroy(h.id());
-                long l = parse("native", org.oxen.vmm.core.hvm.HvmBench.onBoard(cmd));
+                long l = parse("native", org.oxen.vmm.core.hvm.HvmBench.onBoard(program, cmd));
                 nat.add(new long[] {n});
                 pv.add(new long[] {p});
                 hvm.add(new long[] {v});
                 board.add(new long[] {l});
-                System.out.printf("cpubench round %d: native %d ms, PV %d ms, HVM %d ms (board, wall: %d ms);"
-                        + " PV/native %.3f, HVM/native %.3f%n", round, n / 1_000_000, p / 1_000_000, v / 1_000_000,
+                System.out.printf("%s round %d: native %d ms, PV %d ms, HVM %d ms (board, wall: %d ms);"
+                        + " PV/native %.3f, HVM/native %.3f%n", program, round, n / 1_000_000, p / 1_000_000, v / 1_000_000,
                         l / 1_000_000, n / (double) p, n / (double) v);
             }
             long[] ns = nat.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
@@ -123,12 +127,12 @@ class VmmBenchmark {
             long[] hs = hvm.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
             long[] bs = board.subList(2, rounds).stream().mapToLong(a -> a[0]).sorted().toArray();
             long bn = ns[0], bp = ps[0], bh = hs[0], mn = ns[ns.length / 2], mp = ps[ps.length / 2], mh = hs[hs.length / 2];
-            System.out.printf("RESULT cpubench %s: native best %.1f ms, PV best %.1f ms, PV/native %.3f (best of rounds 3-%d);"
-                    + " medians %.1f / %.1f ms, PV/native %.3f%n", cmd, bn / 1e6, bp / 1e6, bn / (double) bp, rounds,
+            System.out.printf("RESULT %s %s: native best %.1f ms, PV best %.1f ms, PV/native %.3f (best of rounds 3-%d);"
+                    + " medians %.1f / %.1f ms, PV/native %.3f%n", program, cmd, bn / 1e6, bp / 1e6, bn / (double) bp, rounds,
                     mn / 1e6, mp / 1e6, mn / (double) mp);
-            System.out.printf("RESULT Figure 3 cpubench %s: L (native, bare CPU) best %.1f / median %.1f ms, X (PV) %.1f / %.1f ms,"
+            System.out.printf("RESULT Figure 3 %s %s: L (native, bare CPU) best %.1f / median %.1f ms, X (PV) %.1f / %.1f ms,"
                     + " V (HVM) %.1f / %.1f ms; X/L %.3f / %.3f, V/L %.3f / %.3f (speed, best / median);"
-                    + " native on the board (wall time) best %.1f / median %.1f ms%n", cmd, bn / 1e6, mn / 1e6, bp / 1e6,
+                    + " native on the board (wall time) best %.1f / median %.1f ms%n", program, cmd, bn / 1e6, mn / 1e6, bp / 1e6,
                     mp / 1e6, bh / 1e6, mh / 1e6, bn / (double) bp, mn / (double) mp, bn / (double) bh, mn / (double) mh,
                     bs[0] / 1e6, bs[bs.length / 2] / 1e6);
         } finally {
@@ -144,14 +148,14 @@ class VmmBenchmark {
     private static long parse(String flavor, String out) {
         Matcher m = TOTAL.matcher(out);
         if (!m.find() || !m.group(1).equals(flavor) || !out.contains("RESULT: PASS")) {
-            throw new AssertionError(flavor + " cpubench did not pass:\n" + out);
+            throw new AssertionError(flavor + " run did not pass:\n" + out);
         }
         return Long.parseLong(m.group(4));
     }
 
-    /** The native flavor on a bare X86Cpu: a minimal multiboot loader, debugcon, exit port, PIT channel 2. */
-    static String runNative(String cmdline) {
-        byte[] elf = GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench");
+    /** The kit's native {@code program} on a bare X86Cpu: a minimal multiboot loader, debugcon, exit port, PIT channel 2. */
+    static String runNative(String program, String cmdline) {
+        byte[] elf = GuestImages.load(GuestImages.Flavor.NATIVE, program);
         Ram ram = new Ram(64L << 20);
         ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
         int phoff = b.getInt(28), phnum = b.getShort(44) & 0xFFFF;
@@ -161,7 +165,7 @@ class VmmBenchmark {
             int off = b.getInt(o + 4), paddr = b.getInt(o + 12), filesz = b.getInt(o + 16);
             ram.load(paddr & 0xFFFFFFFFL, elf, off, filesz);
         }
-        byte[] cl = ("cpubench " + cmdline + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] cl = (program + " " + cmdline + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         ram.load(0x9100, cl, 0, cl.length);
         ram.write32(0x9000, 1 | 4);                // flags: mem, cmdline
         ram.write32(0x9004, 640);

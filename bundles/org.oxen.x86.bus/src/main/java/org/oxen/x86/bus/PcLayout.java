@@ -15,7 +15,7 @@ import java.util.Map;
  * rtc       rtc       io.rtc=0x70 irq=8
  * com1      uart      io.uart=0x3f8 irq=4 console=log
  * debugcon  debugcon  io.console=0xe9 io.exit=0xf4 console=log
- * pci       pci       io.config=0xcf8
+ * pci       pci       io.config=0xcf8 io.pm=0xb000
  * ioapic    ioapic    mmio.ioapic=0xfec00000
  * lapic     lapic     mmio.apic=0xfee00000
  * </pre>
@@ -32,7 +32,7 @@ public final class PcLayout {
             new DeviceEntry("rtc", "rtc", Map.of("io.rtc", "0x70", "irq", "8")),
             new DeviceEntry("com1", "uart", Map.of("io.uart", "0x3f8", "irq", "4", "console", "log")),
             new DeviceEntry("debugcon", "debugcon", Map.of("io.console", "0xe9", "io.exit", "0xf4", "console", "log")),
-            new DeviceEntry("pci", "pci", Map.of("io.config", "0xcf8")));
+            new DeviceEntry("pci", "pci", Map.of("io.config", "0xcf8", "io.pm", "0xb000")));
 
     /** {@link #ISA_PC} plus the I/O APIC and one local APIC per CPU (SMP-capable). */
     public static final List<DeviceEntry> APIC_PC = List.of(

@@ -36,7 +36,7 @@ public final class MachineDescription {
             "rtc io.rtc=0x70 irq=8",
             "com1:uart io.uart=0x3f8 irq=4 console=none",
             "debugcon io.console=0xe9 io.exit=0xf4 console=none",
-            "pci io.config=0xcf8",
+            "pci io.config=0xcf8 io.pm=0xb000",
             "ioapic mmio.ioapic=0xfec00000",
             "lapic mmio.apic=0xfee00000");
 
@@ -211,6 +211,20 @@ public final class MachineDescription {
 
     public List<DeviceEntry> devices() {
         return devices;
+    }
+
+    /**
+     * The port of the ACPI PM registers the firmware's FADT names: the first {@code pci}
+     * device's region {@code io.pm}, or -1 if none has it (then the board has no ACPI hardware
+     * and the loaders write no ACPI tables).
+     */
+    public int acpiPmPort() {
+        for (DeviceEntry d : devices) {
+            if (d.type().equals("pci") && d.options().containsKey("io.pm")) {
+                return d.config().intValue("io.pm", -1, 1, 0xFFFF);
+            }
+        }
+        return -1;
     }
 
     /** The device with {@code id}, or {@code null}. */

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -94,6 +95,7 @@ class StockLinuxTest {
             await(text, LinuxGuest.PROMPT, 0, BOOT);
             String boot = d.consoleOutput();
             assertTrue(boot.contains("tsc: Detected 1000.000 MHz processor"), boot);
+            assertEquals(List.of(), LinuxGuest.acpiBootProblems(boot), boot);
             int from = text.get().length();
             keys.write(COMMANDS.getBytes(StandardCharsets.US_ASCII));
             keys.flush();
@@ -136,6 +138,7 @@ class StockLinuxTest {
                 }
             };
             await(text, LinuxGuest.PROMPT, 0, BOOT);
+            assertEquals(List.of(), LinuxGuest.acpiBootProblems(text.get()), text.get());
             int from = text.get().length();
             OutputStream keys = sock.getOutputStream();
             keys.write(COMMANDS.getBytes(StandardCharsets.US_ASCII));

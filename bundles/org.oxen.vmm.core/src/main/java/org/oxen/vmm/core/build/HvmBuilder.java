@@ -14,6 +14,7 @@ import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.x86.bus.PcMemory;
 import org.oxen.x86.machine.BootImage;
+import org.oxen.x86.machine.MachineDescription;
 import org.oxen.x86.machine.MachineException;
 import org.oxen.x86.machine.boot.BootLoader;
 
@@ -107,9 +108,11 @@ public final class HvmBuilder implements DomainImageBuilder {
             if (kind == BootLoader.Kind.MULTIBOOT) {
                 BootLoader.loadMultiboot(boot, memory, v0.cpu());
                 BootLoader.writeMpTable(memory, v0.cpu(), d.vcpus().size());
+                BootLoader.writeAcpiTables(memory, d.vcpus().size(), MachineDescription.pc().acpiPmPort());
             } else if (kind == BootLoader.Kind.LINUX) {
                 BootLoader.loadLinux(boot, memory, v0.cpu());
                 BootLoader.writeMpTable(memory, v0.cpu(), d.vcpus().size());
+                BootLoader.writeAcpiTables(memory, d.vcpus().size(), MachineDescription.pc().acpiPmPort());
             } else {
                 BootLoader.loadRom(boot, memory);
             }

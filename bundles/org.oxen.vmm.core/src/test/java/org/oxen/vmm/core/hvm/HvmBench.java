@@ -19,14 +19,14 @@ public final class HvmBench {
         return HvmTestSupport.withDevices(vmm);
     }
 
-    /** Boots the native cpubench on the bare machine (default PC, real clock); returns what port 0xE9 printed. */
-    public static String onBoard(String cmdline) throws InterruptedException {
+    /** Boots the kit's native {@code program} on the bare machine (default PC, real clock); returns what port 0xE9 printed. */
+    public static String onBoard(String program, String cmdline) throws InterruptedException {
         Machine m = TestBoards.manager().boot(MachineDescription.pc().withOption("debugcon", "console", "none"),
-                new BootImage("cpubench", GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench"), cmdline, java.util.List.of()),
+                new BootImage(program, GuestImages.load(GuestImages.Flavor.NATIVE, program), cmdline, java.util.List.of()),
                 null);
         if (!m.awaitEnd(Duration.ofSeconds(300))) {
             m.stop();
-            throw new AssertionError("cpubench on the board did not end");
+            throw new AssertionError(program + " on the board did not end");
         }
         return m.console("debugcon");
     }

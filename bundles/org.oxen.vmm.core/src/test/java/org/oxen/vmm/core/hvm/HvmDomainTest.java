@@ -52,7 +52,8 @@ class HvmDomainTest {
             programs.remove("hvmhostile"); // attacks the victims it is given: HvmIsolationTest
             for (String p : programs) {
                 // xenhvm: no xenstored without OSGi (XlHvmDomainTest runs it with one)
-                String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("xenhvm") ? "xenstore=off" : "";
+                String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("ptbench") ? "ops=5000"
+                        : p.equals("xenhvm") ? "xenstore=off" : "";
                 ds.add(vmm.create(hvm("hvm-" + p, p, 16, cmdline).build()));
             }
             Domain pv = vmm.create(DomainConfig.builder("pv-hello").kernel(GuestImages.load(GuestImages.Flavor.PV, "hello"))

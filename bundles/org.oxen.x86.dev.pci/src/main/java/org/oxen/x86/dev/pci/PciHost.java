@@ -26,6 +26,9 @@ import org.oxen.x86.api.pci.PciFunction;
  * QEMU's i440FX), each PIRQ is routed to the ISA IRQ of its PIIX3 register 0x60-0x63 (bit 7
  * disables) and also drives GSI 16-19 for the I/O APIC. PCI interrupts are level and shared:
  * a PIRQ is high while any of its pins is.
+ *
+ * <p>Optional region {@code pm}, 12 ports: the chipset's ACPI fixed-hardware registers and PM
+ * timer ({@link AcpiPm}), present when the factory was given them.
  */
 final class PciHost implements Device, PciBus {
 
@@ -36,6 +39,8 @@ final class PciHost implements Device, PciBus {
     private final PciConfigSpace hostBridge;
     private final PciConfigSpace isaBridge;
     private final int[] resetPirq;
+    /** The ACPI PM registers, or {@code null} (no region {@code pm}). */
+    private final AcpiPm pm;
     private int address;
     private int rcr;
     /** Asserted INTx pins: bit (devfn * 4 + pin - 1). */
@@ -44,8 +49,9 @@ final class PciHost implements Device, PciBus {
     /** ISA IRQs currently driven high by PCI. */
     private int isaLevels;
 
-    PciHost(DeviceContext context, int[] pirqRouting) {
+    PciHost(DeviceContext context, int[] pirqRouting, AcpiPm pm) {
         this.context = context;
+        this.pm = pm;
         this.router = context.interrupts();
         this.resetPirq = pirqRouting;
         hostBridge = new PciConfigSpace(0x8086, 0x1237, 0x02, 0x060000, false);
@@ -74,11 +80,14 @@ final class PciHost implements Device, PciBus {
             isaBridge.set8(0x60 + i, resetPirq[i]);
         }
         routePirqs();
+        if (pm != null) {
+            pm.reset();
+        }
     }
 
     @Override
     public List<PortRegion> portRegions() {
-        return List.of(new PortRegion("config", 8, new IoPortDevice() {
+        PortRegion config = new PortRegion("config", 8, new IoPortDevice() {
             @Override
             public int read8(int offset) {
                 if (offset == 1) {
@@ -131,7 +140,8 @@ final class PciHost implements Device, PciBus {
                     IoPortDevice.super.write32(offset, value);
                 }
             }
-        }));
+        });
+        return pm == null ? List.of(config) : List.of(config, new PortRegion("pm", AcpiPm.SIZE, pm));
     }
 
     /** The addressed function, or null (no enable bit, another bus, nothing plugged). */

@@ -218,6 +218,19 @@ public final class BootLoader {
         MpTable.write(ram, cpus, leaf1[0], leaf1[3]);
     }
 
+    /**
+     * Writes the firmware's ACPI tables ({@link AcpiTables}: RSDP in the BIOS area at 0xF0000,
+     * RSDT, XSDT, FADT, FACS, MADT, DSDT) for a PC with {@code cpus} CPUs (local APIC ID = index,
+     * the first 15) whose ACPI PM registers are at port {@code pmPort}
+     * ({@code MachineDescription.acpiPmPort()}); nothing if {@code pmPort} is negative (a board
+     * without ACPI hardware: the OS finds its CPUs through the MP table).
+     *
+     * @return the RSDP's address, or -1 if nothing was written
+     */
+    public static int writeAcpiTables(PcMemory ram, int cpus, int pmPort) {
+        return pmPort < 0 ? -1 : AcpiTables.write(ram, cpus, pmPort).rsdp();
+    }
+
     /** Maps a ROM image: the CPU starts at the reset vector (its power-on state). */
     public static void loadRom(BootImage image, PcMemory memory) {
         memory.mapRom(image.bytes());

@@ -1,6 +1,9 @@
 package org.oxen.x86.machine.boot;
 
-import java.nio.charset.StandardCharsets;
+import static org.oxen.x86.machine.boot.TableBytes.ascii;
+import static org.oxen.x86.machine.boot.TableBytes.le16;
+import static org.oxen.x86.machine.boot.TableBytes.le32;
+import static org.oxen.x86.machine.boot.TableBytes.sum;
 
 import org.oxen.x86.bus.PcMemory;
 import org.oxen.x86.machine.MachineException;
@@ -130,28 +133,5 @@ final class MpTable {
             t[p + 7] = (byte) pin;
         }
         return p + 8;
-    }
-
-    private static int sum(byte[] b, int from, int to) {
-        int s = 0;
-        for (int i = from; i < to; i++) {
-            s += b[i];
-        }
-        return s & 0xFF;
-    }
-
-    private static void ascii(byte[] b, int at, String s) {
-        byte[] a = s.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(a, 0, b, at, a.length);
-    }
-
-    private static void le16(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-    }
-
-    private static void le32(byte[] b, int at, int v) {
-        le16(b, at, v);
-        le16(b, at + 2, v >>> 16);
     }
 }

@@ -213,9 +213,11 @@ final class Board implements Machine {
         if (kind == BootLoader.Kind.MULTIBOOT) {
             BootLoader.loadMultiboot(image, memory, cpus[0]);
             BootLoader.writeMpTable(memory, cpus[0], cpus.length);
+            BootLoader.writeAcpiTables(memory, cpus.length, description.acpiPmPort());
         } else if (kind == BootLoader.Kind.LINUX) {
             BootLoader.loadLinux(image, memory, cpus[0]);
             BootLoader.writeMpTable(memory, cpus[0], cpus.length);
+            BootLoader.writeAcpiTables(memory, cpus.length, description.acpiPmPort());
         } else {
             BootLoader.loadRom(image, memory);
         }
