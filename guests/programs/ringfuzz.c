@@ -1,8 +1,11 @@
 /*
- * ringfuzz -- a hostile blkif frontend (PV only): malformed requests written
- * straight onto a connected ring, each answered or the ring given up.
+ * ringfuzz -- a hostile blkif or netif frontend (PV only): malformed requests
+ * written straight onto a connected ring, each answered or the ring given up.
  *
- *   [node=device/vbd/51712] [seed=S] [cases=N] [overrun=1]
+ *   [node=device/vbd/51712 | node=device/vif/0] [seed=S] [cases=N] [overrun=1]
+ *
+ * A vif node: the netif half, programs/ringfuzz_net.c (its comment says what
+ * it sends and what it expects).  A vbd node, here:
  *
  * Connects to the vbd through the kit's blkfront (the handshake, the ring,
  * persistent grants when seed is odd, indirect descriptors when the backend
@@ -35,9 +38,7 @@
 #include <oxen/gnttab.h>
 #include <oxen/xenstore.h>
 #include <oxen/blkfront.h>
-
-#define SECOND 1000000000ull
-#define TIMEOUT (30 * SECOND)
+#include "ringfuzz.h"
 #define ID_BASE 0x52460000u             /* ids of our own requests: never one of blkfront's shadow slots */
 
 enum kind { K_OP, K_NOSEG, K_MANYSEG, K_SECT, K_RANGE, K_GREF, K_FOREIGN, K_RO, K_INDIRECT, K_FLUSHSEG, K_GOOD,
@@ -50,12 +51,12 @@ static const char *const kind_names[NR_KINDS] = {
 static struct blkfront bf;
 static uint8_t buf[2][4096] ALIGNED(4096);     /* the data page and an indirect page */
 static uint32_t counts[NR_KINDS][3];            /* by status: OKAY, ERROR, EOPNOTSUPP */
-static uint64_t rng_state, seq_hash = 0xcbf29ce484222325ull;
+uint64_t rng_state, seq_hash = 0xcbf29ce484222325ull;
 /* The data page's grant (writable) and the indirect page's (read-only), made once: with persistent
  * grants the backend keeps what it mapped until the connection ends, as it may. */
 static grant_ref_t data_ref, ind_ref;
 
-static uint32_t rnd(void)
+uint32_t rnd(void)
 {
     rng_state ^= rng_state >> 12;
     rng_state ^= rng_state << 25;
@@ -65,7 +66,7 @@ static uint32_t rnd(void)
         seq_hash = (seq_hash ^ ((v >> (8 * i)) & 0xFF)) * 0x100000001b3ull;
     return v;
 }
-static uint32_t below(uint32_t n) { return rnd() % n; }
+uint32_t below(uint32_t n) { return rnd() % n; }
 
 static void kick(void)
 {
@@ -76,7 +77,7 @@ static void kick(void)
 }
 
 /* A reference of our table that grants nothing now (the entry's flags are 0), or one past the table. */
-static grant_ref_t ungranted(void)
+grant_ref_t ungranted(void)
 {
     if (below(4) == 0)
         return GNTTAB_ENTRIES + below(1u << 20);
@@ -199,7 +200,7 @@ static int status_index(int status)
     return status == BLKIF_RSP_OKAY ? 0 : status == BLKIF_RSP_ERROR ? 1 : status == BLKIF_RSP_EOPNOTSUPP ? 2 : -1;
 }
 
-static void end_grant(grant_ref_t ref)
+void end_grant(grant_ref_t ref)
 {
     if (ref == GRANT_INVALID_REF)
         return;
@@ -241,6 +242,12 @@ void guest_main(void)
     rng_state = 0x9E3779B97F4A7C15ull ^ seed;
     irq_disable();
     xs_init();
+    if (strncmp(node, "device/vif/", 11) == 0) {
+        printf("ringfuzz: seed %u, %u cases against %s\n", seed, cases, node);
+        net_fuzz(node, cases, cmdline_u32("overrun", 1));
+        printf("ringfuzz: done %u cases, sequence %08x%08x\n", cases, (uint32_t)(seq_hash >> 32), (uint32_t)seq_hash);
+        pass();
+    }
     CHECK(blkfront_init_flags(&bf, node, 30 * SECOND, seed & 1 ? 0 : BLKFRONT_NO_PERSISTENT) == 0, "no disk at %s",
           node);
     CHECK(!bf.readonly && bf.sectors >= 16, "ringfuzz wants a writable disk of 8 KiB or more");
