@@ -18,6 +18,8 @@ struct call { uint32_t nr, sub, a[5]; };
 
 /* The generator (fuzz_gen.c). */
 extern uint64_t rng_state;
+extern uint64_t seq_hash;               /* FNV-1a over every draw and call number (fuzz_gen.c) */
+void hash(uint32_t v);
 uint32_t rnd(void);
 uint32_t below(uint32_t n);
 void gen(struct call *c, int nested);

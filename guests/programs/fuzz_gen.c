@@ -18,12 +18,26 @@ uint32_t nr_machine_frames;
 /* ---- the generator ----------------------------------------------------- */
 
 uint64_t rng_state;
+uint64_t seq_hash = 0xcbf29ce484222325ull;
+
+void hash(uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        seq_hash = (seq_hash ^ (v & 0xFF)) * 0x100000001b3ull;
+}
+
+/* Every draw goes into the sequence hash: the hash is the generator's choices, so the same seed
+ * gives the same hash on any run.  What the choices resolve to (our frames, the time, the ports
+ * Xen gave us) differs from run to run and is not hashed; nor does it decide how many draws a
+ * call takes (foreign_mfn and the other "not ours" replacements step instead of drawing again). */
 uint32_t rnd(void)
 {
     rng_state ^= rng_state >> 12;
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+    uint32_t v = (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+    hash(v);
+    return v;
 }
 uint32_t below(uint32_t n) { return rnd() % n; }
 
@@ -71,14 +85,18 @@ int ours(uint32_t mfn)
     return 0;
 }
 
+/* The first frame from m on that is not ours (past the last, from 0): no draw, whatever we own. */
+static uint32_t not_ours(uint32_t m)
+{
+    while (ours(m))
+        m = m + 1 < nr_machine_frames + 64 ? m + 1 : 0;
+    return m;
+}
+
 /* A machine frame that is not ours: another domain's, Xen's, free, or beyond RAM. */
 uint32_t foreign_mfn(void)
 {
-    for (;;) {
-        uint32_t m = below(4) == 0 ? rnd() & 0xFFFFF : below(nr_machine_frames + 64);
-        if (!ours(m))
-            return m;
-    }
+    return not_ours(below(4) == 0 ? rnd() & 0xFFFFF : below(nr_machine_frames + 64));
 }
 
 static int is_sandbox(uint32_t mfn)
@@ -104,11 +122,14 @@ static uint32_t any_mfn(void)
  * which Xen allows, would scribble over our own event state). */
 static uint32_t write_target(uint32_t mfn)
 {
-    if (mfn == pv_start_info->shared_info >> PAGE_SHIFT)
-        return foreign_mfn();
+    uint32_t si = pv_start_info->shared_info >> PAGE_SHIFT;
+    if (mfn == si)
+        return not_ours(si + 1);
     for (unsigned k = 0; k < nr_pt_mfns; k++)
-        if (pt_mfns[k] == mfn)
-            return foreign_mfn();
+        if (pt_mfns[k] == mfn) {
+            uint32_t m = not_ours(mfn + 1);
+            return m == si ? not_ours(si + 1) : m;
+        }
     return mfn;
 }
 
@@ -213,9 +234,10 @@ static uint64_t remap_pte(void)
 {
     uint64_t pte = any_pte();
     uint32_t mfn = (uint32_t)(pte >> PAGE_SHIFT);
-    if (ours(mfn) && !below(2))
+    uint32_t ro = below(2), sb = sandbox_mfn[below(SANDBOX_PAGES)];    /* drawn whether used or not */
+    if (ours(mfn) && !ro)
         return pte & ~(uint64_t)PTE_RW;
-    return ours(mfn) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (pte & 0xFFF) : pte;
+    return ours(mfn) ? ((uint64_t)sb << PAGE_SHIFT) | (pte & 0xFFF) : pte;
 }
 
 void fill_random(void *p, unsigned bytes)
@@ -289,7 +311,8 @@ static void gen_mmu_update(struct call *c)
         case 3: {   /* the M2P: another domain's or Xen's frame claimed; ours only as it is */
             uint32_t m = below(4) ? foreign_mfn() : below(2) ? below(64) : sandbox_mfn[below(SANDBOX_PAGES)];
             r[i].ptr = ((uint64_t)m << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
-            r[i].val = ours(m) ? pv_m2p[m] : any_val();
+            uint32_t v = any_val();
+            r[i].val = ours(m) ? pv_m2p[m] : v;
             break;
         }
         case 4:     /* an entry of a sandbox page (perhaps pinned as a table) */
@@ -325,19 +348,21 @@ static void gen_mmuext_op(struct call *c)
         case MMUEXT_NEW_BASEPTR:            /* a base Xen must refuse: foreign, Xen's, junk */
             op[i].arg1.mfn = below(2) ? foreign_mfn() : below(2) ? sandbox_mfn[below(SANDBOX_PAGES)] : any_val();
             if (ours(op[i].arg1.mfn) && (cmd == MMUEXT_NEW_BASEPTR || !is_sandbox(op[i].arg1.mfn)))
-                op[i].arg1.mfn = foreign_mfn();
+                op[i].arg1.mfn = not_ours(op[i].arg1.mfn);
             break;
         case MMUEXT_SET_LDT:
             op[i].arg1.linear_addr = below(2) ? (any_ptr() & ~0xFFFu) : any_val();
             op[i].arg2.nr_ents = below(2) ? below(8193) : any_val();
             break;
-        case 16: case 17:                   /* CLEAR_PAGE, COPY_PAGE: never into our data */
+        case 16: case 17: {                 /* CLEAR_PAGE, COPY_PAGE: never into our data */
             op[i].arg1.mfn = below(2) ? foreign_mfn() : any_mfn();
             op[i].arg2.src_mfn = any_mfn();
+            uint32_t sb = sandbox_mfn[below(SANDBOX_PAGES)];
             if ((ours(op[i].arg1.mfn) && op[i].arg1.mfn != pt_mfns[0])
                 || op[i].arg1.mfn == pv_start_info->shared_info >> PAGE_SHIFT)
-                op[i].arg1.mfn = sandbox_mfn[below(SANDBOX_PAGES)];
+                op[i].arg1.mfn = sb;
             break;
+        }
         case MMUEXT_INVLPG_LOCAL: case MMUEXT_INVLPG_ALL: case MMUEXT_INVLPG_MULTI:
             op[i].arg1.linear_addr = rnd();
             break;
@@ -361,9 +386,7 @@ static void gen_memory_op(struct call *c)
     c->a[0] = c->sub;
     struct xen_memory_reservation *r = (struct xen_memory_reservation *)scratch_ptr();
     for (unsigned i = 0; i < 16; i++) {     /* frames to give back: never ours */
-        list[i] = below(2) ? foreign_mfn() : any_val();
-        if (ours(list[i]))
-            list[i] = foreign_mfn();
+        list[i] = below(2) ? foreign_mfn() : not_ours(any_val());
     }
     r->extent_start = below(4) ? (uint32_t)list : bad_ptr();
     r->nr_extents = below(2) ? below(17) : any_val();

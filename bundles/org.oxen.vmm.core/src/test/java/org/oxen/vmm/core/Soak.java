@@ -3,6 +3,7 @@ package org.oxen.vmm.core;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.lang.ref.WeakReference;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,10 @@ import org.oxen.vmm.api.ShutdownReason;
  * and restores it into a new domain that counts on to the end (a migration within the host), and
  * swaps the default scheduler (Credit out, Round-Robin in, and back: every domain moves). Then
  * every domain goes and the leak report compares with the start: free frames, RAM pages the host
- * holds, domains, hypervisor threads, open file handles, heap after a GC, internal errors.
+ * holds, domains, hypervisor threads, open file handles, heap after a GC, internal errors, and
+ * how many of the destroyed domains are still reachable (each is held weakly once destroyed: any
+ * left after GC is a leak; {@code -Doxen.soak.heapDump=FILE} then writes a heap dump that
+ * benchmarks/soak/heap_paths.py walks from the GC roots).
  * Event channels and grant entries live in their domains' structures and go with them (the report
  * counts the domains); Domain-0's ports and backend bundles need the Felix runtime (not here).
  *
@@ -41,11 +45,12 @@ final class Soak {
     record Report(long seconds, int busy, int rounds, int created, int ballooned, int migrated, int swaps,
             long freeFramesBefore, long freeFramesAfter, long ramBytesBefore, long ramBytesAfter, int domainsAfter,
             int threadsBefore, int threadsAfter, long fdsBefore, long fdsAfter, long heapMiBBefore, long heapMiBAfter,
-            long internalErrors, List<String> failures) {
+            long internalErrors, int destroyed, int reachableAfter, List<String> failures) {
 
         boolean leakFree() {
             return failures.isEmpty() && freeFramesAfter == freeFramesBefore && ramBytesAfter == ramBytesBefore
-                    && domainsAfter == 0 && threadsAfter <= threadsBefore && fdsAfter <= fdsBefore && internalErrors == 0;
+                    && domainsAfter == 0 && threadsAfter <= threadsBefore && fdsAfter <= fdsBefore && internalErrors == 0
+                    && reachableAfter == 0;
         }
 
         @Override
@@ -53,10 +58,11 @@ final class Soak {
             return String.format("soak: %d s, %d busy domains, %d rounds: %d created and destroyed, %d ballooned, "
                     + "%d migrated (save, restore, run on), %d scheduler swaps%n"
                     + "leak report: free frames %d -> %d; host RAM pages %d -> %d KiB; domains left %d; threads %d -> %d; "
-                    + "open files %d -> %d; heap after GC %d -> %d MiB; internal errors %d; failures %s%n"
+                    + "open files %d -> %d; heap after GC %d -> %d MiB; destroyed domains still reachable %d of %d; "
+                    + "internal errors %d; failures %s%n"
                     + "soak: %s", seconds, busy, rounds, created, ballooned, migrated, swaps, freeFramesBefore,
                     freeFramesAfter, ramBytesBefore >> 10, ramBytesAfter >> 10, domainsAfter, threadsBefore, threadsAfter,
-                    fdsBefore, fdsAfter, heapMiBBefore, heapMiBAfter, internalErrors, failures,
+                    fdsBefore, fdsAfter, heapMiBBefore, heapMiBAfter, reachableAfter, destroyed, internalErrors, failures,
                     leakFree() ? "PASS (nothing leaked)" : "FAIL");
         }
     }
@@ -87,9 +93,10 @@ final class Soak {
             vmm.addScheduler(credit, true, 1000);
             vmm.addScheduler(rr, false, 0);
             List<String> failures = new ArrayList<>();
+            List<WeakReference<Domain>> gone = new ArrayList<>(); // every domain destroyed: none may stay reachable
             // one round of each kind first: what the JVM and the hypervisor create once, on first
             // use (class loading's open jars, a timer thread), is not a leak of the rounds
-            for (int k = 0; k < 4; k++) round(vmm, k, -1 - k, credit, failures);
+            for (int k = 0; k < 4; k++) round(vmm, k, -1 - k, credit, failures, gone);
             long free0 = vmm.freeFrames(), ram0 = vmm.pool().ram().committedBytes();
             int threads0 = threads();
             Set<String> threadNames0 = threadNames();
@@ -104,7 +111,7 @@ final class Soak {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             int rounds = 0, created = 0, ballooned = 0, migrated = 0, swaps = 0;
             while (System.nanoTime() < end && failures.isEmpty()) {
-                int ok = round(vmm, rounds % 4, rounds, credit, failures);
+                int ok = round(vmm, rounds % 4, rounds, credit, failures, gone);
                 switch (rounds % 4) {
                     case 0 -> created += ok;
                     case 1 -> ballooned += ok;
@@ -123,8 +130,9 @@ final class Soak {
                 } else if (d.consoleOutput().contains("FAIL")) {
                     failures.add(d.name() + " failed: " + d.consoleOutput());
                 }
-                vmm.destroy(d.id());
+                destroy(vmm, d, gone);
             }
+            busyDomains.clear();
             Thread.sleep(200); // vcpu threads of destroyed domains finish
             int domainsAfter = vmm.list().size();
             Set<String> extra = threadNames();
@@ -132,8 +140,14 @@ final class Soak {
             if (log != null && !extra.isEmpty()) log.println("soak: threads that were not there at the start: " + extra);
             Report r = new Report(seconds, busy, rounds, created, ballooned, migrated, swaps, free0, vmm.freeFrames(), ram0,
                     vmm.pool().ram().committedBytes(), domainsAfter, threads0, threads(), fds0, openFiles(), heap0,
-                    heapMiB(), vmm.internalErrors(), failures);
+                    heapMiB(), vmm.internalErrors(), gone.size(), reachable(gone), failures);
             if (log != null) log.printf("soak: threads with the busy domains running: %d%n", threadsBusy);
+            String dump = System.getProperty("oxen.soak.heapDump"); // where the heap goes when a domain stayed reachable
+            if (dump != null && r.reachableAfter() > 0) {
+                new File(dump).delete();
+                ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).dumpHeap(dump, true);
+                if (log != null) log.println("soak: heap dumped to " + dump);
+            }
             if (log != null && r.heapMiBAfter() > r.heapMiBBefore() + Integer.getInteger("oxen.soak.heapSlackMiB", 16)) {
                 log.println(histogram());
             }
@@ -144,17 +158,18 @@ final class Soak {
     }
 
     /** Round {@code n} of kind {@code kind} (0 create, 1 balloon, 2 migrate, 3 scheduler swap): 1 if it went well. */
-    private static int round(Vmm vmm, int kind, int n, CreditFactory credit, List<String> failures) throws Exception {
+    private static int round(Vmm vmm, int kind, int n, CreditFactory credit, List<String> failures,
+            List<WeakReference<Domain>> gone) throws Exception {
         switch (kind) {
             case 0:
                 return once(vmm, DomainConfig.builder("hello" + n).kernel(GuestImages.load(GuestImages.Flavor.PV, "hello"))
-                        .memoryMiB(4).build(), failures);
+                        .memoryMiB(4).build(), failures, gone);
             case 1:
                 return once(vmm, DomainConfig.builder("balloon" + n)
                         .kernel(GuestImages.load(GuestImages.Flavor.PV, "balloon")).memoryMiB(16).maxMemoryMiB(17)
-                        .cmdline("pages=32 rounds=3 keep_out=16").build(), failures);
+                        .cmdline("pages=32 rounds=3 keep_out=16").build(), failures, gone);
             case 2:
-                return migrate(vmm, "counter" + n, failures);
+                return migrate(vmm, "counter" + n, failures, gone);
             default:
                 if (!Boolean.parseBoolean(System.getProperty("oxen.soak.swap", "true"))) return 1;
                 vmm.removeScheduler(credit); // every domain moves to Round-Robin
@@ -191,13 +206,33 @@ final class Soak {
         vmm.setSchedulerParams(d.id(), java.util.Map.of("weight", "32768"));
     }
 
+    /** Destroys {@code d} through the real path and remembers it weakly: the report counts those still reachable. */
+    private static void destroy(Vmm vmm, Domain d, List<WeakReference<Domain>> gone) {
+        vmm.destroy(d.id());
+        gone.add(new WeakReference<>(d));
+    }
+
+    /** How many of the destroyed domains are still reachable after GCs (0: none kept alive by anything). */
+    static int reachable(List<WeakReference<Domain>> gone) throws InterruptedException {
+        int n = 0;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            n = 0;
+            for (WeakReference<Domain> r : gone) if (r.get() != null) n++;
+            if (n == 0) break;
+            Thread.sleep(100);
+        }
+        return n;
+    }
+
     /** Creates a domain that must power off with PASS (or at least power off), destroys it; 1 if all went well. */
-    private static int once(Vmm vmm, DomainConfig c, List<String> failures) throws Exception {
+    private static int once(Vmm vmm, DomainConfig c, List<String> failures, List<WeakReference<Domain>> gone)
+            throws Exception {
         Domain d = vmm.create(c);
         favour(vmm, d);
         boolean done = d.awaitShutdown(600, TimeUnit.SECONDS);
         String out = d.consoleOutput();
-        vmm.destroy(d.id());
+        destroy(vmm, d, gone);
         if (!done || d.shutdownReason().orElse(null) != ShutdownReason.POWEROFF || out.contains("RESULT: FAIL")) {
             failures.add(c.name() + (done ? " " + d.shutdownReason().orElse(null) : " never finished") + ": " + out);
             return 0;
@@ -206,25 +241,26 @@ final class Soak {
     }
 
     /** A counter suspended at 10, saved, destroyed, restored and counting on to 20: 1 if so. */
-    private static int migrate(Vmm vmm, String name, List<String> failures) throws Exception {
+    private static int migrate(Vmm vmm, String name, List<String> failures, List<WeakReference<Domain>> gone)
+            throws Exception {
         Domain src = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
                 .memoryMiB(8).cmdline("count=20 spin=2000 suspend_at=10").build());
         favour(vmm, src);
         if (!src.awaitShutdown(600, TimeUnit.SECONDS) || src.shutdownReason().orElse(null) != ShutdownReason.SUSPEND) {
             failures.add(name + " never suspended: " + src.consoleOutput());
-            vmm.destroy(src.id());
+            destroy(vmm, src, gone);
             return 0;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         vmm.save(src.id(), out, new byte[0]);
-        vmm.destroy(src.id());
+        destroy(vmm, src, gone);
         DomainSaveRestore.Restored r = vmm.restore(new ByteArrayInputStream(out.toByteArray()), n -> n);
         Domain dst = r.domain();
         favour(vmm, dst);
         vmm.unpause(dst.id());
         boolean done = dst.awaitShutdown(600, TimeUnit.SECONDS);
         String console = dst.consoleOutput();
-        vmm.destroy(dst.id());
+        destroy(vmm, dst, gone);
         if (!done || dst.shutdownReason().orElse(null) != ShutdownReason.POWEROFF || !console.contains("RESULT: PASS")) {
             failures.add(name + " restored did not finish: " + console);
             return 0;

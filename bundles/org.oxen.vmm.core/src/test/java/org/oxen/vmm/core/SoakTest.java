@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * CI's short soak (issue 22): {@link Soak} for {@code oxen.soak.seconds} (30) beside 8 busy
  * domains; every kind of round ran and passed, and nothing leaked (frames, host RAM pages,
- * domains, threads, file handles, internal errors; the heap is reported).
+ * domains, threads, file handles, internal errors, destroyed domains still reachable; the heap
+ * is reported).
  */
 class SoakTest {
 
@@ -24,6 +25,7 @@ class SoakTest {
         assertTrue(r.threadsAfter() <= r.threadsBefore(), r.toString());
         assertTrue(r.fdsAfter() <= r.fdsBefore(), r.toString());
         assertEquals(0, r.internalErrors(), r.toString());
+        assertEquals(0, r.reachableAfter(), r.toString()); // every destroyed domain was garbage
         assertTrue(r.leakFree(), r.toString());
     }
 }

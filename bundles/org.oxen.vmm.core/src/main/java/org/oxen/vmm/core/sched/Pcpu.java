@@ -235,6 +235,9 @@ public final class Pcpu implements Runnable {
                 core.log("BUG: pCPU " + id + ": timer callback of " + (due.get(i).view != null ? due.get(i).view : "the hypervisor") + " failed: " + e);
             }
         }
+        // emptied now, not at the next firing: a fired timer's callback holds its vcpu and so its
+        // whole domain, which a pCPU that fires nothing more would keep alive after destroy
+        due.clear();
     }
 
     /**
@@ -269,9 +272,7 @@ public final class Pcpu implements Runnable {
                 turn();
             } catch (RuntimeException e) {
                 core.log("BUG: pCPU " + id + ": " + e);
-                VcpuImpl c = current;
-                if (c != null) switchOut(c);
-                current = null;
+                dropCurrent();
                 idle(clock.nanos() + 1_000_000L);
             }
         }
@@ -288,6 +289,17 @@ public final class Pcpu implements Runnable {
         }
     }
 
+    /**
+     * Switches out the vcpu this pCPU last ran, if any, and forgets it. A method of its own so
+     * that the vcpu is no local of a frame that then idles (an interpreted frame keeps a dead
+     * local reachable: a destroyed domain would stay in the heap while this pCPU sleeps).
+     */
+    private void dropCurrent() {
+        VcpuImpl c = current;
+        if (c != null) switchOut(c);
+        current = null;
+    }
+
     private void switchOut(VcpuImpl v) {
         v.arch().descheduled(v);
         v.timers().descheduled();
@@ -301,9 +313,7 @@ public final class Pcpu implements Runnable {
         Scheduler<?, ?> s = p == null ? null : p.sched;
         if (s != currentSched) {
             // the pool's instance changed (every domain was moved out of the old one first)
-            VcpuImpl c = current;
-            if (c != null) switchOut(c);
-            current = null;
+            dropCurrent();
             currentSched = s;
         }
         if (s == null) {
@@ -312,13 +322,30 @@ public final class Pcpu implements Runnable {
             return;
         }
         tickled = false;
+        long now = clock.nanos();
+        // the decision in a frame of its own: the vcpu switched out is not a local of this one,
+        // which idles (maybe for good) while that vcpu's domain is destroyed and must be freed
+        VcpuImpl next = decide(s, now);
+        if (next == null) {
+            long b = decision.budget();
+            idle(b == Decision.NO_TIMER ? Long.MAX_VALUE : now + b);
+            return;
+        }
+        try {
+            slice(next, now, decision.budget());
+        } catch (RuntimeException | StackOverflowError e) {
+            hooks.internalError(next, e);
+        }
+    }
+
+    /** Xen's schedule(): the scheduler's decision, the switch out and in, the trace; the vcpu to run or null. */
+    private VcpuImpl decide(Scheduler<?, ?> s, long now) {
         VcpuImpl prev = current;
         if (prev != null && prev.yieldRequested) {
             prev.yieldRequested = false;
             VcpuData pd = prev.schedData();
             if (prev.scheduler() == s && pd != null) s.yield(pd);
         }
-        long now = clock.nanos();
         VcpuImpl next;
         epoch++;
         try {
@@ -349,16 +376,7 @@ public final class Pcpu implements Runnable {
                         next == null ? Trace.IDLE_DOMID : next.domain().id(), next == null ? id : next.id());
             }
         }
-        if (next == null) {
-            long b = decision.budget();
-            idle(b == Decision.NO_TIMER ? Long.MAX_VALUE : now + b);
-            return;
-        }
-        try {
-            slice(next, now, decision.budget());
-        } catch (RuntimeException | StackOverflowError e) {
-            hooks.internalError(next, e);
-        }
+        return next;
     }
 
     private void slice(VcpuImpl v, long t0, long budget) {

@@ -1,0 +1,144 @@
+package org.oxen.io.blkback.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oxen.guests.GuestImages;
+import org.oxen.io.xenbus.internal.XenbusBackends;
+import org.oxen.io.xenstore.store.XenstoreComponent;
+import org.oxen.storage.api.BlockImage;
+import org.oxen.storage.api.ImageSpec;
+import org.oxen.storage.raw.RawImageProvider;
+import org.oxen.toolstack.xl.internal.VbdDevices;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.api.backend.BackendFactory;
+import org.oxen.vmm.api.backend.XenstoreClient;
+import org.oxen.vmm.core.Vmm;
+
+/**
+ * A hostile blkif frontend from inside a guest (issue 22): the guest kit's {@code ringfuzz}
+ * writes malformed requests straight onto its connected ring (unknown operations, no or too many
+ * segments, segments reversed or past their page, sectors past the disk or wrapping, grant
+ * references never granted, past the table, granted to another domain or read-only for a read,
+ * bad indirect requests, flushes with bad segments; a good write and read-back every eighth) and
+ * ends by running req_prod more than a ring ahead. The oracle: every malformed request answered
+ * ERROR or EOPNOTSUPP with its id, every good one OKAY with its data (the guest checks both), the
+ * overrun makes blkback halt that ring for good (nothing more answered, the error node written,
+ * as Linux's xen-blkback); meanwhile a neighbour
+ * domain's blktest on its own disk writes, reads back and verifies pass after pass and passes;
+ * the hypervisor counts no internal error; after both domains go (destroyed, their vbd nodes
+ * removed, as xl destroy does) every frame is back and blkback serves no device (nothing of
+ * theirs still mapped or running).
+ */
+class KitRingFuzzTest {
+
+    static final int DEVID = 51712;
+
+    @TempDir
+    Path dir;
+
+    /** The neighbour's write and read phases finished so far (each verified its data). */
+    private static long phases(Domain d) {
+        return d.consoleOutput().lines().filter(l -> l.startsWith("blktest: ") && l.contains(" KiB/s")).count();
+    }
+
+    @Test
+    void malformedRingRequestsAreAnsweredWithErrorsAndAnOverrunEndsTheRingAlone() throws Exception {
+        Vmm vmm = new Vmm(128L << 20, 2);
+        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
+        vmm.addIntroducer(xenstored);
+        XenstoreClient toolstack = xenstored.connect();
+        XenbusBackends xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
+        xenbus.setGrants(vmm.grantTables());
+        BlkbackComponent blkback = new BlkbackComponent();
+        RawImageProvider raw = new RawImageProvider();
+        blkback.addProvider(raw);
+        xenbus.addFactory(blkback, Map.of(BackendFactory.DEVICE_TYPE, "vbd", "service.id", 1L));
+        try {
+            long free = vmm.freeFrames();
+            for (String name : new String[] { "hostile", "neighbour" }) {
+                try (BlockImage i = raw.create(dir.resolve(name + ".img"), ImageSpec.ofSize(2 << 20))) {
+                    // made
+                }
+            }
+            Domain neighbour = vmm.create(DomainConfig.builder("neighbour")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "blktest")).memoryMiB(16)
+                    .cmdline("node=device/vbd/" + DEVID + " passes=0 chunk=16 depth=4 seed=5").build());
+            VbdDevices.add(toolstack, neighbour.id(), new VbdDevices.Disk(DEVID, "xvda", "raw",
+                    dir.resolve("neighbour.img").toString(), false, false));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (phases(neighbour) == 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(phases(neighbour) > 0, "the neighbour's I/O runs: " + neighbour.consoleOutput());
+
+            int seed = Integer.getInteger("oxen.ringfuzz.seed", 22);
+            int cases = Integer.getInteger("oxen.ringfuzz.cases", 240);
+            Domain hostile = vmm.create(DomainConfig.builder("ringfuzz")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "ringfuzz")).memoryMiB(8)
+                    .cmdline("node=device/vbd/" + DEVID + " seed=" + seed + " cases=" + cases).build());
+            VbdDevices.add(toolstack, hostile.id(), new VbdDevices.Disk(DEVID, "xvda", "raw",
+                    dir.resolve("hostile.img").toString(), false, false));
+            while (!hostile.consoleOutput().contains("ringfuzz: seed") && !hostile.awaitShutdown(20, TimeUnit.MILLISECONDS)) {
+                // connected: the attack starts
+            }
+            long phasesBefore = phases(neighbour);
+            assertTrue(hostile.awaitShutdown(300, TimeUnit.SECONDS), "ringfuzz unfinished:\n" + hostile.consoleOutput());
+            String out = hostile.consoleOutput();
+            System.out.println(out);
+            assertEquals(ShutdownReason.POWEROFF, hostile.shutdownReason().orElseThrow(), out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            Matcher done = Pattern.compile("ringfuzz: done (\\d+) cases, sequence ([0-9a-f]{16})").matcher(out);
+            assertTrue(done.find(), out);
+            assertEquals(cases, Integer.parseInt(done.group(1)));
+            System.out.println("ringfuzz seed " + seed + ": sequence " + done.group(2));
+            for (String kind : new String[] { "bad-op", "no-segments", "too-many-segments", "bad-sectors-in-page",
+                    "past-the-disk", "bad-gref", "gref-for-another-domain", "read-into-read-only", "bad-indirect",
+                    "flush-with-segments" }) {
+                Matcher m = Pattern.compile("ringfuzz: " + kind + " okay=0 error=(\\d+) eopnotsupp=(\\d+)").matcher(out);
+                assertTrue(m.find(), kind + " was tried and never answered OKAY:\n" + out);
+            }
+            assertTrue(out.contains("ringfuzz: good okay=" + cases / 8 + " "), out);
+            // the overrun: blkback halted that ring for good (as Linux's) and reported it as xenbus_dev_fatal does
+            assertTrue(out.contains("ringfuzz: a req_prod ") && out.contains("answers no more"), out);
+            String error = "/local/domain/0/error/backend/vbd/" + hostile.id() + "/" + DEVID + "/error";
+            assertTrue(toolstack.read(error).orElse("").contains("halting ring processing"), error + ": " + toolstack.read(error));
+
+            // the neighbour's I/O went on through all of it (verified phases finished meanwhile), and ends clean
+            assertFalse(neighbour.awaitShutdown(0, TimeUnit.SECONDS), neighbour.consoleOutput());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (phases(neighbour) <= phasesBefore + 1 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(phases(neighbour) > phasesBefore + 1, "the neighbour's I/O goes on: " + neighbour.consoleOutput());
+            toolstack.write("/local/domain/" + neighbour.id() + "/control/shutdown", "poweroff");
+            assertTrue(neighbour.awaitShutdown(120, TimeUnit.SECONDS), neighbour.consoleOutput());
+            String nout = neighbour.consoleOutput();
+            assertTrue(nout.contains("RESULT: PASS"), nout);
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+
+            for (Domain d : java.util.List.of(hostile, neighbour)) {   // as xl destroy: the domain, then its devices
+                vmm.destroy(d.id());
+                VbdDevices.remove(toolstack, d.id(), DEVID);
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((!blkback.devices().isEmpty() || vmm.freeFrames() != free) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(java.util.List.of(), blkback.devices(), "blkback still serves a device of a destroyed domain");
+            assertEquals(free, vmm.freeFrames(), "every frame back (none still mapped by blkback)");
+        } finally {
+            xenbus.deactivate();
+            toolstack.close();
+            vmm.shutdown();
+            xenstored.deactivate();
+        }
+    }
+}
