@@ -2,8 +2,9 @@
 # runtime/launch.sh [java options] — start the built runtime (runtime/target) at its Gogo prompt,
 # as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
 #
-#  - the JDK: $OXEN_JAVA if set, else the newest JDK 25 or later under /usr/lib/jvm, else `java`
-#    on the PATH (17 or later);
+#  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
+#    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
+#    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
 #  - a class-data cache of the runtime's classes (JDK 25+: an AOT cache, JEP 483/514/515, with
 #    the classes loaded and linked; JDK 17-24: a dynamic AppCDS archive), built by one short
 #    training run the first time and again whenever the JDK, the launcher or a bundle changed
@@ -48,17 +49,7 @@ java_major() {
     echo "${v:-0}"
 }
 
-if [ -n "${OXEN_JAVA:-}" ]; then
-    JAVA=$OXEN_JAVA
-else
-    JAVA=$(command -v java || true)
-    best=0
-    for j in /usr/lib/jvm/*/bin/java; do
-        [ -x "$j" ] || continue
-        m=$(java_major "$j")
-        if [ "$m" -ge 25 ] && [ "$m" -gt "$best" ]; then best=$m; JAVA=$j; fi
-    done
-fi
+JAVA=${OXEN_JAVA:-$(command -v java || true)}
 [ -n "$JAVA" ] && [ -x "$JAVA" ] || { say "no java found (install a JDK 17 or later, or set OXEN_JAVA)"; exit 2; }
 MAJOR=$(java_major "$JAVA")
 [ "$MAJOR" -ge 17 ] || { say "$JAVA is Java $MAJOR; oxen needs 17 or later"; exit 2; }
