@@ -121,7 +121,8 @@ EOF
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
     # shellcheck disable=SC2046
-    if (cd "$CACHE" && "$JAVA" $(make_opts "$tmp") "${JIT[@]}" -Doxen.domains.dir=none \
+    # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
+    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JIT[@]}" -Doxen.domains.dir=none \
             -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy" \
             -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >"$log" 2>&1) &&
         [ -s "$tmp" ] &&
