@@ -17,7 +17,11 @@ import java.nio.ByteOrder;
  * offset keeps 4-aligned indices 4-aligned on HotSpot (checked here). The choice is made once;
  * the chosen path is a static final handle called with its exact type, so nothing is boxed.
  * Users: the CPU (LOCK'd instructions, A/D bits) and {@link Ram}'s atomic accessors (a VMM
- * updating words a guest changes with locked instructions, e.g. event-channel bitmaps).
+ * updating words a guest changes with locked instructions, e.g. event-channel bitmaps), and the
+ * ordered dword accessors ({@link #getAcquire}, {@link #setRelease}, {@link #getOpaque},
+ * {@link #setOpaque}) of a VMM's views of guest pages shared with Domain-0's backends (rings'
+ * producer and consumer indexes). On Java 22+ those four are volatile accesses through Unsafe
+ * (volatile is at least as strong as acquire, release and opaque).
  */
 public final class ByteArrayAtomics {
 
@@ -28,6 +32,8 @@ public final class ByteArrayAtomics {
     private static final MethodHandle UNSAFE_GET;
     /** Null when the VarHandle supports atomic modes; else Unsafe.compareAndSwapInt(Object, long, int, int). */
     private static final MethodHandle UNSAFE_CAS;
+    /** Null when the VarHandle supports atomic modes; else Unsafe.putIntVolatile(Object, long, int). */
+    private static final MethodHandle UNSAFE_PUT;
     /** Null when the VarHandle supports atomic modes; else Unsafe.getLongVolatile(Object, long). */
     private static final MethodHandle UNSAFE_GET64;
     /** Null when the VarHandle supports atomic modes; else Unsafe.compareAndSwapLong(Object, long, long, long). */
@@ -37,6 +43,7 @@ public final class ByteArrayAtomics {
     static {
         MethodHandle get = null;
         MethodHandle cas = null;
+        MethodHandle put = null;
         MethodHandle get64 = null;
         MethodHandle cas64 = null;
         long base = 0;
@@ -52,6 +59,8 @@ public final class ByteArrayAtomics {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 get = lookup.findVirtual(unsafeClass, "getIntVolatile",
                         MethodType.methodType(int.class, Object.class, long.class)).bindTo(unsafe);
+                put = lookup.findVirtual(unsafeClass, "putIntVolatile",
+                        MethodType.methodType(void.class, Object.class, long.class, int.class)).bindTo(unsafe);
                 cas = lookup.findVirtual(unsafeClass, "compareAndSwapInt",
                         MethodType.methodType(boolean.class, Object.class, long.class, int.class, int.class))
                         .bindTo(unsafe);
@@ -72,6 +81,7 @@ public final class ByteArrayAtomics {
         }
         UNSAFE_GET = get;
         UNSAFE_CAS = cas;
+        UNSAFE_PUT = put;
         UNSAFE_GET64 = get64;
         UNSAFE_CAS64 = cas64;
         BASE = base;
@@ -84,6 +94,7 @@ public final class ByteArrayAtomics {
         try {
             byte[] probe = new byte[8];
             int unused = (int) I32.getVolatile(probe, 0);
+            I32.setVolatile(probe, 0, unused);
             long unused64 = (long) I64.getVolatile(probe, 0);
             return I32.compareAndSet(probe, 0, unused, unused)
                     && (long) I64.compareAndExchange(probe, 0, unused64, unused64) == unused64;
@@ -113,6 +124,43 @@ public final class ByteArrayAtomics {
             return (boolean) UNSAFE_CAS.invokeExact((Object) array, BASE + index, expect, update);
         } catch (Throwable e) {
             throw new IllegalStateException("atomic update of guest RAM", e);
+        }
+    }
+
+    /** Volatile write of the dword at {@code index} (a multiple of 4), on Java 22+ only. */
+    private static void putVolatile(byte[] array, int index, int value) {
+        try {
+            UNSAFE_PUT.invokeExact((Object) array, BASE + index, value);
+        } catch (Throwable e) {
+            throw new IllegalStateException("atomic write of guest RAM", e);
+        }
+    }
+
+    /** Read of the dword at {@code index} (a multiple of 4) with acquire ordering (a ring's producer index). */
+    public static int getAcquire(byte[] array, int index) {
+        return UNSAFE_GET == null ? (int) I32.getAcquire(array, index) : getVolatile(array, index);
+    }
+
+    /** Read of the dword at {@code index} (a multiple of 4) that is never torn nor cached (opaque). */
+    public static int getOpaque(byte[] array, int index) {
+        return UNSAFE_GET == null ? (int) I32.getOpaque(array, index) : getVolatile(array, index);
+    }
+
+    /** Write of the dword at {@code index} (a multiple of 4) with release ordering (a ring's consumer index). */
+    public static void setRelease(byte[] array, int index, int value) {
+        if (UNSAFE_PUT == null) {
+            I32.setRelease(array, index, value);
+        } else {
+            putVolatile(array, index, value);
+        }
+    }
+
+    /** Write of the dword at {@code index} (a multiple of 4) that is never torn (opaque). */
+    public static void setOpaque(byte[] array, int index, int value) {
+        if (UNSAFE_PUT == null) {
+            I32.setOpaque(array, index, value);
+        } else {
+            putVolatile(array, index, value);
         }
     }
 

@@ -1,10 +1,5 @@
 package org.oxen.vmm.core.grant;
 
-import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_DOMAIN;
-import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_HANDLE;
-import static org.oxen.vmm.abi.GrantTable.GNTST_NO_DEVICE_SPACE;
-import static org.oxen.vmm.abi.GrantTable.GNTST_OKAY;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -16,6 +11,11 @@ import org.oxen.vmm.api.backend.GrantException;
 import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.api.backend.GrantTables;
 import org.oxen.vmm.api.backend.PageView;
+import org.oxen.x86.api.ByteArrayAtomics;
+import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_DOMAIN;
+import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_HANDLE;
+import static org.oxen.vmm.abi.GrantTable.GNTST_NO_DEVICE_SPACE;
+import static org.oxen.vmm.abi.GrantTable.GNTST_OKAY;
 
 /**
  * Domain-0's grant operations for Java backends ({@link GrantTables}): the Java host maps a
@@ -203,7 +203,7 @@ public final class Dom0Grants implements GrantTables {
         public int getInt(int offset) {
             check();
             bounds(offset, 4);
-            return (offset & 3) == 0 ? (int) I32.getOpaque(page, offset) : (int) I32.get(page, offset);
+            return (offset & 3) == 0 ? ByteArrayAtomics.getOpaque(page, offset) : (int) I32.get(page, offset);
         }
 
         @Override
@@ -211,7 +211,7 @@ public final class Dom0Grants implements GrantTables {
             check();
             bounds(offset, 4);
             if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned acquire at " + offset);
-            return (int) I32.getAcquire(page, offset);
+            return ByteArrayAtomics.getAcquire(page, offset);
         }
 
         @Override
@@ -226,7 +226,7 @@ public final class Dom0Grants implements GrantTables {
             checkWrite();
             bounds(offset, 4);
             if ((offset & 3) == 0) {
-                I32.setOpaque(page, offset, value);
+                ByteArrayAtomics.setOpaque(page, offset, value);
             } else {
                 I32.set(page, offset, value);
             }
@@ -237,7 +237,7 @@ public final class Dom0Grants implements GrantTables {
             checkWrite();
             bounds(offset, 4);
             if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned release at " + offset);
-            I32.setRelease(page, offset, value);
+            ByteArrayAtomics.setRelease(page, offset, value);
         }
 
         @Override

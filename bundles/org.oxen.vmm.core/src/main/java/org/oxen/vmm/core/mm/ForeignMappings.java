@@ -1,12 +1,5 @@
 package org.oxen.vmm.core.mm;
 
-import static org.oxen.vmm.abi.Errno.EBUSY;
-import static org.oxen.vmm.abi.Errno.EINVAL;
-import static org.oxen.vmm.abi.Errno.ESRCH;
-
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +10,10 @@ import org.oxen.vmm.api.backend.ForeignMapException;
 import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.api.backend.ForeignMemory;
 import org.oxen.vmm.api.backend.PageView;
+import org.oxen.x86.api.ByteArrayAtomics;
+import static org.oxen.vmm.abi.Errno.EBUSY;
+import static org.oxen.vmm.abi.Errno.EINVAL;
+import static org.oxen.vmm.abi.Errno.ESRCH;
 
 /**
  * Domain-0's foreign mappings of guest frames by MFN (privcmd's mmap, Xen's get_page_from_l1e
@@ -39,7 +36,6 @@ public final class ForeignMappings implements ForeignMemory {
         DomainMemory liveGuest(int domid);
     }
 
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final FramePool pool;
     private final PageTables pt;
@@ -184,13 +180,13 @@ public final class ForeignMappings implements ForeignMemory {
         @Override
         public synchronized int getInt(int offset) {
             aligned(offset);
-            return (int) I32.getOpaque(bytes(offset, 4), offset);
+            return ByteArrayAtomics.getOpaque(bytes(offset, 4), offset);
         }
 
         @Override
         public synchronized int getIntAcquire(int offset) {
             aligned(offset);
-            return (int) I32.getAcquire(bytes(offset, 4), offset);
+            return ByteArrayAtomics.getAcquire(bytes(offset, 4), offset);
         }
 
         @Override
@@ -201,13 +197,13 @@ public final class ForeignMappings implements ForeignMemory {
         @Override
         public synchronized void putInt(int offset, int value) {
             aligned(offset);
-            I32.setOpaque(bytes(offset, 4), offset, value);
+            ByteArrayAtomics.setOpaque(bytes(offset, 4), offset, value);
         }
 
         @Override
         public synchronized void putIntRelease(int offset, int value) {
             aligned(offset);
-            I32.setRelease(bytes(offset, 4), offset, value);
+            ByteArrayAtomics.setRelease(bytes(offset, 4), offset, value);
         }
 
         @Override

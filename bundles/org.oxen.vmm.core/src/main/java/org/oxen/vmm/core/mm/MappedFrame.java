@@ -1,15 +1,13 @@
 package org.oxen.vmm.core.mm;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 import org.oxen.vmm.api.backend.PageView;
+import org.oxen.x86.api.ByteArrayAtomics;
 
 /**
  * A machine frame mapped into Domain-0 (the Java host) as a {@link PageView}: the bytes of the
- * frame in the machine's RAM, accessed with the same little-endian VarHandles the emulated CPUs
+ * frame in the machine's RAM, its dwords accessed through {@link ByteArrayAtomics} as the emulated CPUs
  * use, so acquire/release here pair with the guest's own loads and stores.
  *
  * <p>Whoever makes the mapping holds a reference on the frame (so it cannot be freed or change
@@ -19,7 +17,6 @@ import org.oxen.vmm.api.backend.PageView;
  */
 public final class MappedFrame implements PageView {
 
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int mfn;
     private final byte[] page;
@@ -71,12 +68,12 @@ public final class MappedFrame implements PageView {
 
     @Override
     public int getInt(int offset) {
-        return (int) I32.getOpaque(page, at(offset, 4));
+        return ByteArrayAtomics.getOpaque(page, at(offset, 4));
     }
 
     @Override
     public int getIntAcquire(int offset) {
-        return (int) I32.getAcquire(page, at(offset, 4));
+        return ByteArrayAtomics.getAcquire(page, at(offset, 4));
     }
 
     @Override
@@ -86,12 +83,12 @@ public final class MappedFrame implements PageView {
 
     @Override
     public void putInt(int offset, int value) {
-        I32.setOpaque(page, atWrite(offset, 4), value);
+        ByteArrayAtomics.setOpaque(page, atWrite(offset, 4), value);
     }
 
     @Override
     public void putIntRelease(int offset, int value) {
-        I32.setRelease(page, atWrite(offset, 4), value);
+        ByteArrayAtomics.setRelease(page, atWrite(offset, 4), value);
     }
 
     @Override

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# runtime/launch.sh [java options] — start the built runtime (runtime/target) at its Gogo prompt,
+# as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
+#
+#  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
+#    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
+#    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
+#  - a class-data cache of the runtime's classes (JDK 25+: an AOT cache, JEP 483/514/515, with
+#    the classes loaded and linked; JDK 17-24: a dynamic AppCDS archive), built by one short
+#    training run the first time and again whenever the JDK, the launcher or a bundle changed
+#    (a key of their paths, sizes and times, beside the cache), or the cache file itself was
+#    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
+#    runtime starts without it;
+#  - the JIT flags of a short run: C1 only (-XX:TieredStopAtLevel=1). Measured in
+#    docs/PERFORMANCE.md ("Cold start"): C2 spends seconds compiling translated guest code and
+#    start-up code without making the emulation faster; OXEN_JIT=full keeps tiered C2.
+#
+# bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
+# by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
+# non-empty directory (oxen.jar's Class-Path: bundles/) is on the class path. Bundles are
+# installed by reference from runtime/target/bundles/jar/ as with oxen.jar.
+#
+# Environment: OXEN_JAVA (a java binary), OXEN_JIT=full, OXEN_STARTUP_CACHE=off (no cache),
+# OXEN_RUNTIME (the built runtime directory; default runtime/target beside this script),
+# OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
+set -euo pipefail
+
+RT=${OXEN_RUNTIME:-$(cd "$(dirname "$0")" && pwd)/target}
+RT=$(cd "$RT" && pwd)
+CACHE=${OXEN_CACHE_DIR:-$RT/cache}
+say() { printf 'oxen: %s\n' "$*" >&2; }
+
+[ -f "$RT/oxen.jar" ] && [ -d "$RT/launch" ] && [ -d "$RT/bundles/jar" ] || {
+    say "no built runtime in $RT (oxen.jar, launch/, bundles/jar/): run ./oxen build first"
+    exit 2
+}
+
+# --- the JDK ----------------------------------------------------------------------------------
+# major version of a java binary: from its JDK's release file, else from -version
+java_major() {
+    local home rel v
+    home=$(dirname "$(dirname "$(readlink -f "$1")")")
+    rel=$home/release
+    if [ -f "$rel" ]; then
+        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel")
+    else
+        v=$("$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    fi
+    echo "${v:-0}"
+}
+
+JAVA=${OXEN_JAVA:-$(command -v java || true)}
+[ -n "$JAVA" ] && [ -x "$JAVA" ] || { say "no java found (install a JDK 17 or later, or set OXEN_JAVA)"; exit 2; }
+MAJOR=$(java_major "$JAVA")
+[ "$MAJOR" -ge 17 ] || { say "$JAVA is Java $MAJOR; oxen needs 17 or later"; exit 2; }
+
+# --- the launcher -----------------------------------------------------------------------------
+LAUNCHER=$(ls "$RT"/launch/biz.aQute.launcher-*.jar)
+FRAMEWORK=$(ls "$RT"/launch/org.apache.felix.framework-*.jar)
+CP=$LAUNCHER:$FRAMEWORK
+mkdir -p "$CACHE"
+# oxen.jar's launcher properties with the bundles named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
+PROPS=$CACHE/launcher.properties
+sed -e 's/^launch\.embedded=true$/launch.embedded=false/' \
+    -e "/^launch\.bundles=/s#\([=,]\)jar/#\1$RT/bundles/jar/#g" \
+    "$RT/launch/launcher.properties" > "$PROPS.$$"
+mv -f "$PROPS.$$" "$PROPS"
+
+JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1
+[ "${OXEN_JIT:-}" = full ] && { JIT=(); JIT_NAME=tiered; }
+# Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
+# JDK 23+ say so instead of a warning on every start (JEP 471/498)
+[ "$MAJOR" -ge 23 ] && JIT+=(--sun-misc-unsafe-memory-access=allow)
+RUN=(-Dlauncher.properties="$PROPS" -cp "$CP" aQute.launcher.Launcher)
+
+# --- the class-data cache ---------------------------------------------------------------------
+if [ "$MAJOR" -ge 25 ]; then
+    KIND="AOT cache (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.aot
+    make_opts() { echo "-XX:AOTCacheOutput=$1"; }
+    use_opts() { echo "-XX:AOTCache=$1"; }
+    check_opts() { echo "-XX:AOTMode=on -XX:AOTCache=$1"; }
+else
+    KIND="AppCDS archive (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.jsa
+    make_opts() { echo "-XX:ArchiveClassesAtExit=$1"; }
+    use_opts() { echo "-XX:SharedArchiveFile=$1"; }
+    check_opts() { echo "-Xshare:on -XX:SharedArchiveFile=$1"; }
+fi
+KEYFILE=$FILE.key
+
+# what the cache depends on: the JDK, the JIT flags, the launcher and every bundle
+inputs_key() {
+    {
+        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JIT[*]:-}"
+        [ -f "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release" ] &&
+            cat "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release"
+        cat "$PROPS"
+        stat -c '%n %s %Y' "$LAUNCHER" "$FRAMEWORK" "$RT"/bundles/jar/*
+    } | sha256sum | cut -d' ' -f1
+}
+# the cache file's CRC and size (cksum: tens of ms for 36 MB): any change to it since it was built
+# shows, also one that keeps its size and time, which the JVM would not notice in every case
+# (JDK 17 silently ignores a damaged archive)
+file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
+
+# One short run that loads what a session loads: the prompt, a PV domain created and run to its
+# end, an HVM domain, and a bare machine when the guest kit's native image is at hand.
+train() {
+    local tmp=$CACHE/training.$$ log=$CACHE/training.log cfg=$CACHE/training.cfg native script started
+    rm -f "$tmp"
+    cat > "$cfg" <<'EOF'
+name = "training"
+kernel = "guest:cpubench"
+memory = 16
+extra = "loop=200000 mix=2"
+on_poweroff = "destroy"
+EOF
+    script="xl create $cfg -c; xl create $cfg name=training-hvm type=hvm kernel=guest-native:cpubench -c"
+    native=$RT/../../guests/target/images/native/cpubench.elf
+    [ -f "$native" ] && script="$script; machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\""
+    script="$script; xl list; stop 0"
+    started=$(date +%s)
+    mkdir -p "$CACHE/training-deploy"
+    # shellcheck disable=SC2046
+    # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
+    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JIT[@]}" -Doxen.domains.dir=none \
+            -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy" \
+            -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >"$log" 2>&1) &&
+        [ -s "$tmp" ] &&
+        "$JAVA" $(check_opts "$tmp") "${JIT[@]}" -cp "$CP" -version >>"$log" 2>&1; then
+        mv -f "$tmp" "$FILE"
+        echo "$1 $(file_stamp "$FILE")" > "$KEYFILE"
+        say "start-up cache ready: $FILE ($(( $(stat -c %s "$FILE") / 1048576 )) MiB, $(( $(date +%s) - started )) s)"
+        return 0
+    fi
+    rm -f "$tmp" "$FILE" "$KEYFILE"
+    say "could not build the start-up cache (see $log); starting without it"
+    return 1
+}
+
+CACHE_OPTS=()
+if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
+    key=$(inputs_key)
+    had_key=; had_stamp=
+    [ -f "$KEYFILE" ] && read -r had_key had_stamp < "$KEYFILE"
+    if [ -z "$had_key" ]; then
+        say "no start-up cache for $JAVA yet: building the $KIND with one short training run (once per build)"
+        train "$key" && CACHE_OPTS=($(use_opts "$FILE"))
+    elif [ "$had_key" != "$key" ]; then
+        say "the start-up cache is stale (the JDK, the launcher or a bundle changed): rebuilding the $KIND"
+        train "$key" && CACHE_OPTS=($(use_opts "$FILE"))
+    elif [ "$had_stamp" != "$(file_stamp "$FILE")" ]; then
+        say "the start-up cache $FILE was changed or removed since it was built: rebuilding the $KIND"
+        train "$key" && CACHE_OPTS=($(use_opts "$FILE"))
+    else
+        CACHE_OPTS=($(use_opts "$FILE"))
+    fi
+fi
+
+exec "$JAVA" "${CACHE_OPTS[@]}" "${JIT[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"
