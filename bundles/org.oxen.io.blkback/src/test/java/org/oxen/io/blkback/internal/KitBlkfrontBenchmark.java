@@ -22,15 +22,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.oxen.guests.GuestImages;
-import org.oxen.io.xenbus.internal.XenbusBackends;
-import org.oxen.io.xenstore.store.XenstoreComponent;
 import org.oxen.storage.api.ImageSpec;
-import org.oxen.storage.qcow2.Qcow2ImageProvider;
-import org.oxen.storage.raw.RawImageProvider;
 import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
-import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.core.Vmm;
 
@@ -98,23 +93,14 @@ class KitBlkfrontBenchmark {
     void kitBlkfrontBesideFileChannelAndQemuImgBench() throws Exception {
         Path dir = Files.createTempDirectory("kitblkbench");
         long size = (long) MIB << 20;
-        Vmm vmm = new Vmm(128L << 20, 2);
-        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
-        vmm.addIntroducer(xenstored);
-        XenstoreClient toolstack = xenstored.connect();
-        XenbusBackends xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
-        xenbus.setGrants(vmm.grantTables());
-        BlkbackComponent blkback = new BlkbackComponent();
-        RawImageProvider raw = new RawImageProvider();
-        Qcow2ImageProvider qcow2 = new Qcow2ImageProvider(raw);
-        blkback.addProvider(raw);
-        blkback.addProvider(qcow2);
-        xenbus.addFactory(blkback, Map.of(BackendFactory.DEVICE_TYPE, "vbd", "service.id", 1L));
         Path rawImg = dir.resolve("bench.raw"), qcowImg = dir.resolve("bench.qcow2");
-        raw.create(rawImg, ImageSpec.ofSize(size)).close();
-        qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
         int run = 0;
-        try {
+        try (KitBlkbackBed bed = new KitBlkbackBed(128L << 20)) {
+            Vmm vmm = bed.vmm;
+            XenstoreClient toolstack = bed.toolstack;
+            BlkbackComponent blkback = bed.blkback;
+            bed.raw.create(rawImg, ImageSpec.ofSize(size)).close();
+            bed.qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
             for (int round = WARMUP ? 0 : 1; round <= ROUNDS; round++) {
                 boolean keep = round > 0; // round 0 warms the JIT and the page cache
                 for (Load l : LOADS) {
@@ -146,7 +132,7 @@ class KitBlkfrontBenchmark {
                     vmm.destroy(d.id());
                     VbdDevices.remove(toolstack, d.id(), 51712);
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (!xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
+                    while (!bed.xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
                         assertTrue(System.nanoTime() < end, "the device did not go");
                         Thread.sleep(5);
                     }
@@ -169,11 +155,6 @@ class KitBlkfrontBenchmark {
                     }
                 }
             }
-        } finally {
-            xenbus.deactivate();
-            toolstack.close();
-            vmm.shutdown();
-            xenstored.deactivate();
         }
         System.out.printf(Locale.ROOT, "%n%d MiB per pass, median of %d rounds after a warm-up round%n", MIB, ROUNDS);
         System.out.println("| workload | direction | target | MiB/s | vs FileChannel |");

@@ -9,17 +9,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oxen.guests.GuestImages;
-import org.oxen.io.xenbus.internal.XenbusBackends;
-import org.oxen.io.xenstore.store.XenstoreComponent;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.ImageSpec;
-import org.oxen.storage.qcow2.Qcow2ImageProvider;
-import org.oxen.storage.raw.RawImageProvider;
 import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
-import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.core.Vmm;
 
@@ -40,21 +35,13 @@ class KitBlkfrontTest {
 
     @Test
     void theKitsBlktestVerifiesRawAndQcow2ThroughBlkback() throws Exception {
-        Vmm vmm = new Vmm(96L << 20, 2);
-        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
-        vmm.addIntroducer(xenstored);
-        XenstoreClient toolstack = xenstored.connect();
-        XenbusBackends xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
-        xenbus.setGrants(vmm.grantTables());
-        BlkbackComponent blkback = new BlkbackComponent();
-        RawImageProvider raw = new RawImageProvider();
-        blkback.addProvider(raw);
-        blkback.addProvider(new Qcow2ImageProvider(raw));
-        xenbus.addFactory(blkback, Map.of(BackendFactory.DEVICE_TYPE, "vbd", "service.id", 1L));
-        try {
+        try (KitBlkbackBed bed = new KitBlkbackBed(96L << 20)) {
+            Vmm vmm = bed.vmm;
+            XenstoreClient toolstack = bed.toolstack;
+            BlkbackComponent blkback = bed.blkback;
             for (String format : new String[] { "raw", "qcow2" }) {
                 Path img = dir.resolve("disk." + format);
-                try (BlockImage i = (format.equals("raw") ? raw : new Qcow2ImageProvider(raw)).create(img,
+                try (BlockImage i = (format.equals("raw") ? bed.raw : bed.qcow2).create(img,
                         ImageSpec.ofSize(8 << 20))) {
                     // made
                 }
@@ -92,11 +79,6 @@ class KitBlkfrontTest {
                 assertEquals(ringRequests, st.get("rd_req") + st.get("wr_req") + st.get("f_req"),
                         "blkback answered the ring requests blkfront made: " + st);
             }
-        } finally {
-            xenbus.deactivate();
-            toolstack.close();
-            vmm.shutdown();
-            xenstored.deactivate();
         }
     }
 }

@@ -13,8 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oxen.guests.GuestImages;
-import org.oxen.io.xenbus.internal.XenbusBackends;
-import org.oxen.io.xenstore.store.XenstoreComponent;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.raw.RawImageProvider;
@@ -22,7 +20,6 @@ import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
-import org.oxen.vmm.api.backend.BackendFactory;
 import org.oxen.vmm.api.backend.XenstoreClient;
 import org.oxen.vmm.core.Vmm;
 
@@ -55,17 +52,11 @@ class KitRingFuzzTest {
 
     @Test
     void malformedRingRequestsAreAnsweredWithErrorsAndAnOverrunEndsTheRingAlone() throws Exception {
-        Vmm vmm = new Vmm(128L << 20, 2);
-        XenstoreComponent xenstored = new XenstoreComponent(vmm.eventChannels());
-        vmm.addIntroducer(xenstored);
-        XenstoreClient toolstack = xenstored.connect();
-        XenbusBackends xenbus = new XenbusBackends(xenstored, vmm.eventChannels());
-        xenbus.setGrants(vmm.grantTables());
-        BlkbackComponent blkback = new BlkbackComponent();
-        RawImageProvider raw = new RawImageProvider();
-        blkback.addProvider(raw);
-        xenbus.addFactory(blkback, Map.of(BackendFactory.DEVICE_TYPE, "vbd", "service.id", 1L));
-        try {
+        try (KitBlkbackBed bed = new KitBlkbackBed(128L << 20)) {
+            Vmm vmm = bed.vmm;
+            XenstoreClient toolstack = bed.toolstack;
+            BlkbackComponent blkback = bed.blkback;
+            RawImageProvider raw = bed.raw;
             long free = vmm.freeFrames();
             for (String name : new String[] { "hostile", "neighbour" }) {
                 try (BlockImage i = raw.create(dir.resolve(name + ".img"), ImageSpec.ofSize(2 << 20))) {
@@ -134,11 +125,6 @@ class KitRingFuzzTest {
             }
             assertEquals(java.util.List.of(), blkback.devices(), "blkback still serves a device of a destroyed domain");
             assertEquals(free, vmm.freeFrames(), "every frame back (none still mapped by blkback)");
-        } finally {
-            xenbus.deactivate();
-            toolstack.close();
-            vmm.shutdown();
-            xenstored.deactivate();
         }
     }
 }
