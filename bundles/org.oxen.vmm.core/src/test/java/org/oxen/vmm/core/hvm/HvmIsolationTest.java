@@ -104,23 +104,8 @@ class HvmIsolationTest {
         Vmm vmm = HvmTestSupport.withDevices(new Vmm(256L << 20, 2, new CreditFactory()));
         try {
             long free = vmm.freeFrames();
-            Domain victim = vmm.create(DomainConfig.builder("victim").type(DomainType.HVM)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16)
-                    .cmdline("loop=20000 mix=1 repeat=0").startPaused(true).build());
-            // the isolation oracle's PV victim: re-checks its pattern pages until destroyed, a page
-            // granted to Domain-0 and a port for Domain-0
-            Domain pv = vmm.create(DomainConfig.builder("pv-victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "victim"))
-                    .memoryMiB(16).cmdline("pages=64").startPaused(true).build());
-            List<Integer> victimPfns = List.of(0x900, 0xC00, 0xFFF); // above cpubench's image and stack
-            for (int pfn : victimPfns) plant(vmm, victim, pfn);
-            for (int pfn : List.of(0xE00, 0xFFF)) plant(vmm, pv, pfn);
-            DomainImpl hv = (DomainImpl) victim;
-            long[] params = new long[org.oxen.vmm.abi.Hvm.HVM_NR_PARAMS];
-            for (int i = 0; i < params.length; i++) params[i] = ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i);
-            vmm.unpause(victim.id());
-            vmm.unpause(pv.id());
-            HvmDomainTest.waitFor(() -> victim.consoleOutput().contains("cpubench: round="), vmm, victim);
-            HvmDomainTest.waitFor(() -> pv.consoleOutput().contains("victim: ready pages=64"), vmm, pv);
+            Victims victims = Victims.start(vmm);
+            Domain victim = victims.hvm(), pv = victims.pv();
 
             Domain attacker = vmm.create(DomainConfig.builder("attacker").type(DomainType.HVM)
                     .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmhostile")).memoryMiB(16)
@@ -132,19 +117,7 @@ class HvmIsolationTest {
             assertTrue(out.matches("(?s).*hvmhostile: \\d{3,} hostile calls refused.*"), out);
             assertTrue(out.contains("RESULT: PASS"), out);
 
-            for (int pfn : victimPfns) assertArrayEquals(MARKER, at(vmm, victim, pfn), "victim pfn " + pfn);
-            for (int pfn : List.of(0xE00, 0xFFF)) assertArrayEquals(MARKER, at(vmm, pv, pfn), "pv pfn " + pfn);
-            for (int i = 0; i < params.length; i++) {
-                assertEquals(params[i], ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i), "the victim's HVM param " + i);
-            }
-            int rounds = (int) victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round=")).count();
-            HvmDomainTest.waitFor(() -> victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round="))
-                    .count() > rounds, vmm, victim);
-            assertFalse(victim.consoleOutput().contains("RESULT: FAIL"), victim.consoleOutput());
-            assertFalse(pv.consoleOutput().contains("FAIL"), pv.consoleOutput());
-            assertFalse(victim.awaitShutdown(0, TimeUnit.SECONDS), "the HVM victim runs on");
-            assertFalse(pv.awaitShutdown(0, TimeUnit.SECONDS), "the PV victim runs on");
-            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+            victims.assertUntouchedAndRunning(vmm);
             for (Domain d : List.of(attacker, victim, pv)) vmm.destroy(d.id());
             assertEquals(free, vmm.freeFrames(), "every frame back");
         } finally {
@@ -165,21 +138,8 @@ class HvmIsolationTest {
         Vmm vmm = HvmTestSupport.withDevices(new Vmm(256L << 20, 2, new CreditFactory()));
         try {
             long free = vmm.freeFrames();
-            Domain victim = vmm.create(DomainConfig.builder("victim").type(DomainType.HVM)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16)
-                    .cmdline("loop=20000 mix=1 repeat=0").startPaused(true).build());
-            Domain pv = vmm.create(DomainConfig.builder("pv-victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "victim"))
-                    .memoryMiB(16).cmdline("pages=64").startPaused(true).build());
-            List<Integer> victimPfns = List.of(0x900, 0xC00, 0xFFF);
-            for (int pfn : victimPfns) plant(vmm, victim, pfn);
-            for (int pfn : List.of(0xE00, 0xFFF)) plant(vmm, pv, pfn);
-            DomainImpl hv = (DomainImpl) victim;
-            long[] params = new long[org.oxen.vmm.abi.Hvm.HVM_NR_PARAMS];
-            for (int i = 0; i < params.length; i++) params[i] = ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i);
-            vmm.unpause(victim.id());
-            vmm.unpause(pv.id());
-            HvmDomainTest.waitFor(() -> victim.consoleOutput().contains("cpubench: round="), vmm, victim);
-            HvmDomainTest.waitFor(() -> pv.consoleOutput().contains("victim: ready pages=64"), vmm, pv);
+            Victims victims = Victims.start(vmm);
+            Domain victim = victims.hvm(), pv = victims.pv();
 
             int seed = Integer.getInteger("oxen.hvmfuzz.seed", 22), ops = Integer.getInteger("oxen.hvmfuzz.ops", 2000);
             String sequence = null;
@@ -199,24 +159,62 @@ class HvmIsolationTest {
                 vmm.destroy(attacker.id());
             }
 
-            for (int pfn : victimPfns) assertArrayEquals(MARKER, at(vmm, victim, pfn), "victim pfn " + pfn);
-            for (int pfn : List.of(0xE00, 0xFFF)) assertArrayEquals(MARKER, at(vmm, pv, pfn), "pv pfn " + pfn);
-            for (int i = 0; i < params.length; i++) {
-                assertEquals(params[i], ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) hv.vcpu(0).arch()).platform().params().get(i), "the victim's HVM param " + i);
-            }
-            int rounds = (int) victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round=")).count();
-            HvmDomainTest.waitFor(() -> victim.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round="))
-                    .count() > rounds, vmm, victim);
-            assertFalse(victim.consoleOutput().contains("RESULT: FAIL"), victim.consoleOutput());
-            assertFalse(pv.consoleOutput().contains("FAIL"), pv.consoleOutput());
-            assertFalse(victim.awaitShutdown(0, TimeUnit.SECONDS), "the HVM victim runs on");
-            assertFalse(pv.awaitShutdown(0, TimeUnit.SECONDS), "the PV victim runs on");
-            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+            victims.assertUntouchedAndRunning(vmm);
             for (String line : vmm.dmesg()) assertFalse(line.contains("BUG"), line);
             for (Domain d : List.of(victim, pv)) vmm.destroy(d.id());
             assertEquals(free, vmm.freeFrames(), "every frame back");
         } finally {
             vmm.shutdown();
+        }
+    }
+
+    /**
+     * The two victims of the HVM attack tests: an HVM cpubench and the isolation oracle's PV
+     * {@code victim} (it re-checks its pattern pages until destroyed, with a page granted to
+     * Domain-0 and a port for Domain-0), each with marker frames planted and running; the HVM
+     * victim's parameters as they were before any attack.
+     */
+    private record Victims(Domain hvm, Domain pv, long[] params) {
+        static final List<Integer> HVM_PFNS = List.of(0x900, 0xC00, 0xFFF); // above cpubench's image and stack
+        static final List<Integer> PV_PFNS = List.of(0xE00, 0xFFF);
+
+        static Victims start(Vmm vmm) throws Exception {
+            Domain hvm = vmm.create(DomainConfig.builder("victim").type(DomainType.HVM)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "cpubench")).memoryMiB(16)
+                    .cmdline("loop=20000 mix=1 repeat=0").startPaused(true).build());
+            Domain pv = vmm.create(DomainConfig.builder("pv-victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "victim"))
+                    .memoryMiB(16).cmdline("pages=64").startPaused(true).build());
+            for (int pfn : HVM_PFNS) plant(vmm, hvm, pfn);
+            for (int pfn : PV_PFNS) plant(vmm, pv, pfn);
+            Victims v = new Victims(hvm, pv, new long[org.oxen.vmm.abi.Hvm.HVM_NR_PARAMS]);
+            for (int i = 0; i < v.params.length; i++) v.params[i] = v.param(i);
+            vmm.unpause(hvm.id());
+            vmm.unpause(pv.id());
+            HvmDomainTest.waitFor(() -> hvm.consoleOutput().contains("cpubench: round="), vmm, hvm);
+            HvmDomainTest.waitFor(() -> pv.consoleOutput().contains("victim: ready pages=64"), vmm, pv);
+            return v;
+        }
+
+        long param(int i) {
+            return ((org.oxen.vmm.core.arch.hvm.HvmVcpuArch) ((DomainImpl) hvm).vcpu(0).arch()).platform().params().get(i);
+        }
+
+        /**
+         * The planted frames and the HVM victim's parameters unchanged, the HVM victim finishing
+         * another round, neither victim failed or ended, and no internal error in the hypervisor.
+         */
+        void assertUntouchedAndRunning(Vmm vmm) throws Exception {
+            for (int pfn : HVM_PFNS) assertArrayEquals(MARKER, at(vmm, hvm, pfn), "victim pfn " + pfn);
+            for (int pfn : PV_PFNS) assertArrayEquals(MARKER, at(vmm, pv, pfn), "pv pfn " + pfn);
+            for (int i = 0; i < params.length; i++) assertEquals(params[i], param(i), "the victim's HVM param " + i);
+            int rounds = (int) hvm.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round=")).count();
+            HvmDomainTest.waitFor(() -> hvm.consoleOutput().lines().filter(l -> l.startsWith("cpubench: round="))
+                    .count() > rounds, vmm, hvm);
+            assertFalse(hvm.consoleOutput().contains("RESULT: FAIL"), hvm.consoleOutput());
+            assertFalse(pv.consoleOutput().contains("FAIL"), pv.consoleOutput());
+            assertFalse(hvm.awaitShutdown(0, TimeUnit.SECONDS), "the HVM victim runs on");
+            assertFalse(pv.awaitShutdown(0, TimeUnit.SECONDS), "the PV victim runs on");
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
         }
     }
 }
