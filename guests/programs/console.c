@@ -140,6 +140,12 @@ static void attack_prod(void)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
     printf("console: ring connected, setting out_prod past the ring\n");
+    /* the backend takes that line first: out_cons read while it is still consuming would move
+     * under the new out_prod, and the index would not be exactly 100000 bytes ahead */
+    while (r->out_cons != r->out_prod) {
+        CHECK(guest_time_ns() < end, "the backend never took the console line before the attack");
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
     uint32_t cons = r->out_cons;
     r->out_prod = cons + 100000;
     mb();
