@@ -133,6 +133,11 @@ unsigned blkfront_poll(struct blkfront *bf);
 unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns);
 /* Caller requests submitted and not yet completed (queued or on the ring). */
 unsigned blkfront_inflight(struct blkfront *bf);
+/* Gives up the ring and connects again on a fresh one, as after a backend
+ * that left (Closing, the backend's Closed, Initialising, its InitWait): for a
+ * frontend whose backend stopped serving the ring it had (a halted ring). The
+ * requests in flight go again on the new ring. */
+void blkfront_reconnect(struct blkfront *bf);
 
 /* Synchronous helpers: submit, push, wait for the response. BLKIF_RSP_*. */
 int blkfront_io(struct blkfront *bf, uint8_t op, uint64_t sector, void *buf, uint32_t bytes);

@@ -669,6 +669,11 @@ static void reconnect(struct blkfront *bf, enum xenbus_state seen)
         seen = xenbus_backend_state(&bf->dev);
 }
 
+void blkfront_reconnect(struct blkfront *bf)
+{
+    reconnect(bf, xenbus_backend_state(&bf->dev));
+}
+
 /* After a resume in a new domain (restore, migration: Linux's blkfront_resume
  * and blkif_recover): the old domain's backend, event channel and grants went
  * with it (the grant table is a new, empty one), so the old ring is dropped

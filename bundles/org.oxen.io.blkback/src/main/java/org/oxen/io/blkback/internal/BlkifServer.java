@@ -35,7 +35,7 @@ import org.oxen.vmm.abi.Trace;
  * the disk without wrapping, no write, flush or discard to a read-only disk, grants the frontend
  * gave Domain-0 with the access the operation needs; anything else is answered with
  * BLKIF_RSP_ERROR and the disk is not touched. A frontend whose req_prod runs ahead of the ring
- * (RING_REQUEST_PROD_OVERFLOW) is hostile: ring processing halts for good, as Linux's does,
+ * (RING_REQUEST_PROD_OVERFLOW) is hostile: this ring's processing halts, as Linux's does,
  * and {@code onHalt} is told why.
  *
  * <p>Data moves through one buffer of the largest request this connection allows, allocated at
