@@ -331,6 +331,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public int portsInUse() {
+        return vmm.eventChannels().portsInUse();
+    }
+
+    @Override
     public EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException {
         return vmm.eventChannels().bindInterdomain(domid, remotePort, listener);
     }
