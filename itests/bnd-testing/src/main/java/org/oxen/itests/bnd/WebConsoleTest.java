@@ -215,23 +215,10 @@ class WebConsoleTest {
                 return null;
             }
         };
-        // the console backend registers the domain's console just after create returns: until it
-        // has, the handshake is answered 404 ("no live console"), as a browser would see it too
-        WebSocket ws = null;
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ws == null) {
-            try {
-                ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
-                        .buildAsync(URI.create(base.replace("http:", "ws:") + "/console/" + id), listener)
-                        .get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof java.net.http.WebSocketHandshakeException h)
-                        || h.getResponse().statusCode() != 404 || System.nanoTime() > until) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
-        }
+        awaitLiveConsole(id);
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                .buildAsync(URI.create(base.replace("http:", "ws:") + "/console/" + id), listener)
+                .get(30, TimeUnit.SECONDS);
         awaitScreen(screen, "type help", "the guest's banner");
         ws.sendText("echo through the socket\r", true).get(10, TimeUnit.SECONDS);
         awaitScreen(screen, "\nthrough the socket", "the guest's answer");
@@ -256,18 +243,35 @@ class WebConsoleTest {
         }
     }
 
-    /** A raw WebSocket after a proper handshake, to send frames no well-behaved client sends. */
+    /**
+     * A raw WebSocket after a proper handshake, to send frames no well-behaved client sends.
+     * The console backend registers a domain's console just after create returns; until it has,
+     * the handshake is answered 404 ("no live console"), as a browser would see it too, and is
+     * tried again (for 30 s): any other answer than 101 fails.
+     */
     private Socket rawSocket(int domid) throws Exception {
         URI u = URI.create(base);
-        Socket s = new Socket(u.getHost(), u.getPort());
-        s.setSoTimeout(30_000);
         String key = Base64.getEncoder().encodeToString("0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().write(("GET /console/" + domid + " HTTP/1.1\r\nHost: " + u.getAuthority()
-                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key
-                + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        String head = readHead(s.getInputStream());
-        assertTrue(head.startsWith("HTTP/1.1 101"), head);
-        return s;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            Socket s = new Socket(u.getHost(), u.getPort());
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET /console/" + domid + " HTTP/1.1\r\nHost: " + u.getAuthority()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key
+                    + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            if (head.startsWith("HTTP/1.1 101")) return s;
+            s.close();
+            if (!head.startsWith("HTTP/1.1 404") || System.nanoTime() > until) {
+                throw new AssertionError("the console of domain " + domid + " answered the handshake: " + head);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Returns once domain {@code domid}'s console takes a WebSocket (see {@link #rawSocket}). */
+    private void awaitLiveConsole(int domid) throws Exception {
+        rawSocket(domid).close();
     }
 
     private static String readHead(InputStream in) throws IOException {
@@ -808,6 +812,7 @@ class WebConsoleTest {
             long tableMs = (System.nanoTime() - t0) / 1_000_000;
             Object load = chrome.eval("performance.getEntriesByType('navigation')[0].loadEventEnd");
 
+            awaitLiveConsole(demo);
             chrome.eval("document.querySelector('tr[data-name=\"wc-demo\"] button.console').click(); true");
             chrome.await("document.getElementById('terminal').textContent.includes('type help')", "the demo's banner");
             chrome.eval("document.getElementById('terminal').focus(); true");
