@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.oxen.guests.RingfuzzReport;
 import org.oxen.toolstack.xl.ConfigTextCreator;
 import org.oxen.toolstack.xl.XlError;
 import org.oxen.vmm.api.Domain;
@@ -51,9 +52,6 @@ final class DeviceAndHvmRuns {
         }
     }
 
-    static final Pattern RING_DONE = Pattern.compile("ringfuzz: done (\\d+) cases, sequence ([0-9a-f]{16})");
-    static final Pattern BLK_KIND = Pattern.compile("ringfuzz: (\\S+) okay=(\\d+) error=(\\d+) eopnotsupp=(\\d+)");
-    static final Pattern NET_KIND = Pattern.compile("ringfuzz: (\\S+) okay=(\\d+) error=(\\d+)\\s*$", Pattern.MULTILINE);
     static final Pattern NET_RECONNECTS = Pattern.compile("ringfuzz: netfront (\\d+) reconnects");
     static final Pattern HVM_DONE = Pattern.compile("hvmfuzz: done (\\d+) ops, sequence ([0-9a-f]{16})");
     static final Pattern HVM_CALLS = Pattern.compile("hvmfuzz: hypercalls ok=(\\d+) refused=(\\d+)");
@@ -102,15 +100,15 @@ final class DeviceAndHvmRuns {
                     + "disk = [ 'format=raw, vdev=xvda, access=rw, target=" + disk + "' ]\n" + PRESERVE;
             return judged("blk", seed, cfg, 60 + cases, totals, out -> {
                 List<String> p = new ArrayList<>();
-                Matcher done = RING_DONE.matcher(out);
-                if (!done.find() || Integer.parseInt(done.group(1)) != cases) {
+                RingfuzzReport report = report(out);
+                if (report == null || report.cases() != cases) {
                     p.add("seed " + seed + ": blk ringfuzz did not run its " + cases + " cases");
-                }
-                Matcher k = BLK_KIND.matcher(out);
-                while (k.find()) {
-                    totals.merge("blk okay", Long.parseLong(k.group(2)), Long::sum);
-                    totals.merge("blk error", Long.parseLong(k.group(3)), Long::sum);
-                    totals.merge("blk eopnotsupp", Long.parseLong(k.group(4)), Long::sum);
+                } else {
+                    for (RingfuzzReport.Counts k : report.kinds().values()) {
+                        totals.merge("blk okay", k.okay(), Long::sum);
+                        totals.merge("blk error", k.error(), Long::sum);
+                        totals.merge("blk eopnotsupp", k.eopnotsupp(), Long::sum);
+                    }
                 }
                 totals.merge("blk cases", (long) cases, Long::sum);
                 return p;
@@ -131,14 +129,14 @@ final class DeviceAndHvmRuns {
                 + "vif = [ 'mac=" + mac + ", bridge=xenbr0' ]\n" + PRESERVE;
         return judged("net", seed, cfg, 60 + cases, totals, out -> {
             List<String> p = new ArrayList<>();
-            Matcher done = RING_DONE.matcher(out);
-            if (!done.find() || Integer.parseInt(done.group(1)) != cases) {
+            RingfuzzReport report = report(out);
+            if (report == null || report.cases() != cases) {
                 p.add("seed " + seed + ": net ringfuzz did not run its " + cases + " cases");
-            }
-            Matcher k = NET_KIND.matcher(out);
-            while (k.find()) {
-                totals.merge("net okay", Long.parseLong(k.group(2)), Long::sum);
-                totals.merge("net error", Long.parseLong(k.group(3)), Long::sum);
+            } else {
+                for (RingfuzzReport.Counts k : report.kinds().values()) {
+                    totals.merge("net okay", k.okay(), Long::sum);
+                    totals.merge("net error", k.error(), Long::sum);
+                }
             }
             Matcher r = NET_RECONNECTS.matcher(out);
             if (r.find()) totals.merge("net reconnects", Long.parseLong(r.group(1)), Long::sum);
@@ -164,6 +162,15 @@ final class DeviceAndHvmRuns {
             totals.merge("hvm ops", (long) ops, Long::sum);
             return p;
         });
+    }
+
+    /** The ring fuzzer's report (the kit's one reader of its lines), or null if it did not finish. */
+    private static RingfuzzReport report(String out) {
+        try {
+            return RingfuzzReport.of(out);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The domain is kept after it ends, for its console: the run destroys it. */
