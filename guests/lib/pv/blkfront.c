@@ -89,20 +89,22 @@ static void end_access(grant_ref_t ref, uint64_t limit, const char *what)
 
 #define PG_SLOTS (2 * BLKFRONT_PERSISTENT_FRAMES)
 
-static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t mfn)
+/* The persistent grant of boot-region frame pfn, granted (its mfn from the P2M)
+ * on first use. Keyed by pfn: a hit costs no translation. */
+static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t pfn)
 {
-    unsigned h = (mfn * 2654435761u) & (PG_SLOTS - 1);
-    while (bf->pg_mfn[h]) {
-        if (bf->pg_mfn[h] == mfn + 1)
+    unsigned h = (pfn * 2654435761u) & (PG_SLOTS - 1);
+    while (bf->pg_pfn[h]) {
+        if (bf->pg_pfn[h] == pfn + 1)
             return bf->pg_ref[h];
         h = (h + 1) & (PG_SLOTS - 1);
     }
     if (bf->pg_count == BLKFRONT_PERSISTENT_FRAMES)
         return GRANT_INVALID_REF;
-    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, mfn, 0);   /* writable: the backend maps it so */
+    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], 0);   /* writable: the backend maps it so */
     if (g == GRANT_INVALID_REF)
         return g;
-    bf->pg_mfn[h] = mfn + 1;
+    bf->pg_pfn[h] = pfn + 1;
     bf->pg_ref[h] = g;
     bf->pg_count++;
     return g;
@@ -112,9 +114,9 @@ static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t mfn)
 static void persistent_clear(struct blkfront *bf, uint64_t limit)
 {
     for (unsigned h = 0; h < PG_SLOTS; h++)
-        if (bf->pg_mfn[h]) {
+        if (bf->pg_pfn[h]) {
             end_access(bf->pg_ref[h], limit, "a persistent grant");
-            bf->pg_mfn[h] = 0;
+            bf->pg_pfn[h] = 0;
         }
     bf->pg_count = 0;
 }
@@ -141,12 +143,12 @@ static int add_segments(struct blkfront *bf, unsigned id, struct blkfront_reques
     while (off < req->bytes) {
         uint32_t in = (va + off) & (PAGE - 1);
         uint32_t len = PAGE - in < req->bytes - off ? PAGE - in : req->bytes - off;
-        uint32_t mfn = pv_virt_to_mfn((void *)(va + off - in));
+        uint32_t pfn = (va + off - VIRT_BASE) >> 12;   /* a boot-region buffer (checked at submit) */
         grant_ref_t g;
         if (bf->persistent) {
-            g = persistent_ref(bf, mfn);
+            g = persistent_ref(bf, pfn);
         } else {
-            g = gnttab_grant_access(bf->dev.backend_id, mfn, req->op == BLKIF_OP_WRITE);
+            g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], req->op == BLKIF_OP_WRITE);
             if (g != GRANT_INVALID_REF)
                 sh->gref[sh->transient++] = g;
         }
@@ -482,6 +484,9 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_request *req)
             return -XEN_EINVAL;
         if (pages_of(req) > bf->max_segments)   /* pages the buffer touches */
             return -XEN_EINVAL;
+        uint32_t frames = pv_p2m_size ? pv_p2m_size : pv_start_info->nr_pages;
+        if (va < VIRT_BASE || ((va - VIRT_BASE) >> 12) + pages_of(req) > frames)
+            return -XEN_EINVAL;                 /* not in the boot region (its frames come from the P2M) */
         break;
     }
     case BLKIF_OP_FLUSH_DISKCACHE:
@@ -684,7 +689,7 @@ static void recover(struct blkfront *bf)
     bf->reconnects++;
     printf("blkfront: %s: resumed in a new domain: reconnecting with %u requests in flight\n", bf->dev.node,
            blkfront_inflight(bf));
-    memset(bf->pg_mfn, 0, sizeof bf->pg_mfn);
+    memset(bf->pg_pfn, 0, sizeof bf->pg_pfn);
     bf->pg_count = 0;
     for (unsigned id = 0; id < BLKFRONT_RING_MAX; id++)
         bf->shadow[id].transient = 0;
