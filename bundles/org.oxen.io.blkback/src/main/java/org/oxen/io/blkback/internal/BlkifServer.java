@@ -38,9 +38,11 @@ import org.oxen.vmm.abi.Trace;
  * (RING_REQUEST_PROD_OVERFLOW) is hostile: ring processing halts for good, as Linux's does,
  * and {@code onHalt} is told why.
  *
- * <p>Data moves through one buffer of the largest request this connection allows, allocated at
- * connect: grant copies (GNTTABOP_copy) for ordinary grants, the mapped page for persistent
- * ones. Nothing is allocated per request. Each answered request is a trace record
+ * <p>Data moves through one direct buffer of the largest request this connection allows,
+ * allocated at connect: one bulk copy per segment between it and the guest's frame (grant copy,
+ * GNTTABOP_copy, for ordinary grants; the mapped page for persistent ones), and the request's
+ * one positional read or write of the image straight from it (a heap buffer would make the JDK
+ * copy it once more through a temporary direct buffer). Nothing is allocated per request. Each answered request is a trace record
  * (TRC_OXEN_BLKBACK_REQUEST {domid, devid, operation, segments, status}) when the hypervisor
  * traces the backend class: with tracing off, one volatile read and a branch.
  *
@@ -75,8 +77,8 @@ final class BlkifServer implements EventListener, Runnable {
     private final byte[] slot = new byte[REQUEST_SIZE];
     private final byte[] rsp = new byte[RESPONSE_SIZE];
     private final byte[] indirect = new byte[4096];
-    private final byte[] data;
-    private final ByteBuffer dataBuffer;
+    /** The request's bytes in storage order: direct, so the image's file I/O moves them with no bounce copy. */
+    private final ByteBuffer data;
     private final Thread thread;
     private volatile EventPort port;
     private volatile boolean running = true;
@@ -100,8 +102,7 @@ final class BlkifServer implements EventListener, Runnable {
         this.persistent = limits.persistent() ? new PersistentGrants(grants, domid, limits.maxPersistentGrants()) : null;
         int maxSegs = Math.max(MAX_SEGMENTS_PER_REQUEST, limits.maxIndirectSegments());
         this.req = new BlkifRequest(maxSegs);
-        this.data = new byte[maxSegs * PageView.SIZE];
-        this.dataBuffer = ByteBuffer.wrap(data);
+        this.data = ByteBuffer.allocateDirect(maxSegs * PageView.SIZE);
         this.thread = new Thread(this, "blkback " + name);
         thread.setDaemon(true);
     }
@@ -270,13 +271,13 @@ final class BlkifServer implements EventListener, Runnable {
                 if (op == OP_WRITE) {
                     int rc = gather(n);
                     if (rc != RSP_OKAY) return rc;
-                    dataBuffer.clear().limit(bytes);
-                    image.write(start << SECTOR_SHIFT, dataBuffer);
+                    data.clear().limit(bytes);
+                    image.write(start << SECTOR_SHIFT, data);
                     counters.writes++;
                     counters.sectorsWritten += sectors;
                 } else {
-                    dataBuffer.clear().limit(bytes);
-                    image.read(start << SECTOR_SHIFT, dataBuffer);
+                    data.clear().limit(bytes);
+                    image.read(start << SECTOR_SHIFT, data);
                     int rc = scatter(n);
                     if (rc != RSP_OKAY) return rc;
                     counters.reads++;
@@ -292,6 +293,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     /** Copies each segment's bytes from the frontend's pages into {@link #data}, in order. */
     private int gather(int n) {
+        data.clear();
         int at = 0;
         for (int i = 0; i < n; i++) {
             int off = req.firstSect(i) << SECTOR_SHIFT;
@@ -299,8 +301,9 @@ final class BlkifServer implements EventListener, Runnable {
             int gref = req.gref(i);
             try {
                 PageView page = persistent == null ? null : persistent.page(gref);
-                if (page != null) page.get(off, data, at, len);
-                else grants.copyFrom(domid, gref, off, data, at, len);
+                data.limit(at + len).position(at);
+                if (page != null) page.get(off, data);
+                else grants.copyFrom(domid, gref, off, data);
             } catch (GrantException e) {
                 return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
             }
@@ -311,6 +314,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     /** Copies {@link #data} into each segment's bytes of the frontend's pages, in order. */
     private int scatter(int n) {
+        data.clear();
         int at = 0;
         for (int i = 0; i < n; i++) {
             int off = req.firstSect(i) << SECTOR_SHIFT;
@@ -318,8 +322,9 @@ final class BlkifServer implements EventListener, Runnable {
             int gref = req.gref(i);
             try {
                 PageView page = persistent == null ? null : persistent.page(gref);
-                if (page != null) page.put(off, data, at, len);
-                else grants.copyTo(domid, gref, off, data, at, len);
+                data.limit(at + len).position(at);
+                if (page != null) page.put(off, data);
+                else grants.copyTo(domid, gref, off, data);
             } catch (GrantException e) {
                 return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
             }
