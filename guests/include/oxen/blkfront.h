@@ -103,6 +103,7 @@ struct blkfront {
     uint64_t slept_ns;                  /* ... and the guest time they took */
     uint32_t spins;                     /* blkfront_wait's spins before blocking */
     uint64_t spun_ns;                   /* ... and their guest time */
+    uint32_t spin_misses, spin_skip;    /* spins in a row that found nothing; waits left that block at once */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting

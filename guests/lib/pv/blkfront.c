@@ -27,8 +27,9 @@
  * connection ends.
  *
  * Waiting: a short spin on rsp_prod before blocking (the backend usually
- * answers within microseconds while the guest runs), then
- * RING_FINAL_CHECK_FOR_RESPONSES and SCHEDOP_block until the event.
+ * answers within microseconds while the guest runs; skipped for a while after
+ * spins that found nothing), then RING_FINAL_CHECK_FOR_RESPONSES and
+ * SCHEDOP_block until the event.
  *
  * Reconnection (Linux blkfront's blkif_recover, with the state sequence of
  * Mini-OS's shutdown_blkfront): when the backend leaves Connected, take the
@@ -56,6 +57,8 @@
 
 
 #define SPIN_NS (50 * 1000ull)          /* blkfront_wait's spin before it blocks */
+#define SPIN_MISSES 4                   /* spins in a row that found nothing ... */
+#define SPIN_BACKED_OFF 64              /* ... make this many waits block at once */
 
 /* Not cleared by head.S (link.ld's .bss.noclear, as vcpu.c's stacks): a PV domain's memory comes
  * zeroed, and every program links this file, so clearing 1 MiB it may never use would make every
@@ -730,14 +733,27 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         }
         if (blkfront_inflight(bf) == 0)
             return 0;
-        /* the backend usually answers within microseconds: look a while before blocking */
-        uint64_t spin_start = now(), spin_end = spin_start + SPIN_NS, t;
-        while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && (t = now()) < spin_end)
-            cpu_relax();
-        bf->spins++;
-        bf->spun_ns += now() - spin_start;
-        if (bf->ring.sring->rsp_prod != bf->ring.rsp_cons)
-            continue;
+        /* the backend usually answers within microseconds: look a while before blocking,
+         * unless the last spins found nothing (each would only burn its time): after
+         * SPIN_MISSES of them in a row, block at once for SPIN_BACKED_OFF waits (blkback's
+         * AdaptiveSpin) */
+        if (bf->spin_skip) {
+            bf->spin_skip--;
+        } else {
+            uint64_t spin_start = now(), spin_end = spin_start + SPIN_NS, t;
+            while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && (t = now()) < spin_end)
+                cpu_relax();
+            bf->spins++;
+            bf->spun_ns += now() - spin_start;
+            if (bf->ring.sring->rsp_prod != bf->ring.rsp_cons) {
+                bf->spin_misses = 0;
+                continue;
+            }
+            if (++bf->spin_misses == SPIN_MISSES) {
+                bf->spin_misses = 0;
+                bf->spin_skip = SPIN_BACKED_OFF;
+            }
+        }
         int more;
         RING_FINAL_CHECK_FOR_RESPONSES(&bf->ring, more);
         if (more)

@@ -25,8 +25,9 @@ import org.oxen.vmm.abi.Trace;
  * __do_block_io_op): a service thread takes each request as a private copy, validates it,
  * performs it on the {@link BlockImage} and answers it, in ring order, pushing each response and
  * notifying the frontend if it asked; after ring.h's final check it spins for
- * {@link #SPIN_NANOS} (the frontend's next batch usually comes that soon) and then sleeps until the
- * frontend's event.
+ * {@link #SPIN_NANOS} (the frontend's next batch usually comes that soon), unless
+ * {@link AdaptiveSpin} says recent spins caught nothing, and then sleeps until the frontend's
+ * event.
  *
  * <p>Every request is checked before anything is done (dispatch_rw_block_io and
  * xen_vbd_translate): a known operation (else BLKIF_RSP_EOPNOTSUPP), a segment count within the
@@ -84,6 +85,7 @@ final class BlkifServer implements EventListener, Runnable {
     private volatile boolean running = true;
     private volatile boolean kicked;
     private volatile String halted;
+    private final AdaptiveSpin spin = new AdaptiveSpin();
     /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
     private volatile long answeredHere;
 
@@ -176,9 +178,13 @@ final class BlkifServer implements EventListener, Runnable {
                 if (n == 0 && !ring.finalCheckForRequests()) {
                     // req_event is armed: the frontend's next push kicks us. A frontend that keeps
                     // its ring busy usually does so within microseconds; spin that long before
-                    // parking, which costs a thread wake-up per batch on a loaded host
-                    long spinEnd = System.nanoTime() + SPIN_NANOS;
-                    while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
+                    // parking, which costs a thread wake-up per batch on a loaded host, unless
+                    // the last spins caught nothing (then each would only burn its time)
+                    if (spin.shouldSpin()) {
+                        long spinEnd = System.nanoTime() + SPIN_NANOS;
+                        while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
+                        spin.spun(kicked);
+                    }
                     while (running && !kicked) LockSupport.park(this);
                     kicked = false;
                 }
