@@ -362,6 +362,16 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public void copyFrom(int domid, int ref, int offset, java.nio.ByteBuffer dst) throws GrantException {
+        vmm.grantTables().copyFrom(domid, ref, offset, dst);
+    }
+
+    @Override
+    public void copyTo(int domid, int ref, int offset, java.nio.ByteBuffer src) throws GrantException {
+        vmm.grantTables().copyTo(domid, ref, offset, src);
+    }
+
+    @Override
     public Optional<Domain> find(String name) {
         return vmm.find(name);
     }
