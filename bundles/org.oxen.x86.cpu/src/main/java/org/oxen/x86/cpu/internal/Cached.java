@@ -166,25 +166,13 @@ abstract class Cached extends Events {
                                 continue;
                             }
                         } else if (cls == 2) {
-                        switch (kd) {
-                            // the specialised kinds of the 32-bit register ALU forms: each a constant
-                            // operation, so the shared routine inlines to the operation alone
-                            case K_ADD32_RR: r[a] = alu(0, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_SUB32_RR: r[a] = alu(5, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_CMP32_RR: alu(7, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_XOR32_RR: r[a] = alu(6, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_AND32_RR: r[a] = alu(4, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_TEST32_RR: alu(4, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_OR32_RR: r[a] = alu(1, r[a], r[CodePage.regB(opw)], 2); break;
-                            case K_ADD32_RI: r[a] = alu(0, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_SUB32_RI: r[a] = alu(5, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_CMP32_RI: alu(7, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_XOR32_RI: r[a] = alu(6, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_AND32_RI: r[a] = alu(4, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_TEST32_RI: alu(4, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            case K_OR32_RI: r[a] = alu(1, r[a], rec[b + CodePage.R_IMM], 2); break;
-                            default: throw new IllegalStateException("kind " + kd + " in class " + cls);
-                        }
+                            // the 32-bit register ALU kinds (K_ADD32_RR .. K_TEST32_RI): one call site
+                            // of the shared routine with the record's operation (not one per kind:
+                            // each inlined copy counts against C2's inlining budget for this method,
+                            // and fourteen of them left the memory kinds below not inlined)
+                            int op = CodePage.operation(opw);
+                            int res = alu(op & 7, r[a], kd <= K_TEST32_RR ? r[CodePage.regB(opw)] : rec[b + CodePage.R_IMM], 2);
+                            if (Semantics.aluStores(op)) r[a] = res;
                         } else if (cls == 3) {
                         switch (kd) {
                             case K_MOV32_RR: r[a] = r[CodePage.regB(opw)]; break;

@@ -59,20 +59,17 @@ final class Semantics {
         }
     }
 
+    /** The lazy-flag kind ({@code L_*}, read by {@link Flags}) of each group-1 operation. */
+    private static final int[] ALU_FLAG_KIND = {L_ADD, L_LOGIC, L_ADC, L_SBB, L_LOGIC, L_SUB, L_LOGIC, L_SUB};
+
     /** The lazy-flag kind ({@code L_*}, read by {@link Flags}) operation {@code op} leaves. */
     static int aluFlagKind(int op) {
-        switch (op & 7) {
-            case 0: return L_ADD;
-            case 2: return L_ADC;
-            case 3: return L_SBB;
-            case 5: case 7: return L_SUB;
-            default: return L_LOGIC;
-        }
+        return ALU_FLAG_KIND[op & 7];
     }
 
-    /** True for ADC and SBB, which read CF (and keep it as their record's carry-in). */
+    /** True for ADC (2) and SBB (3), which read CF (and keep it as their record's carry-in). */
     static boolean aluReadsCarry(int op) {
-        return (op & 7) == 2 || (op & 7) == 3;
+        return (op & 6) == 2;
     }
 
     /**
