@@ -146,7 +146,7 @@ abstract class Cached extends Events {
                             } else if (kd == K_JMP) {
                                 t = true;
                             } else {
-                                boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+                                boolean z = Flags.zf(lop, lsz, lres, eflags);
                                 t = z == (kd == K_JZ);
                             }
                             if (t) {
@@ -438,7 +438,7 @@ abstract class Cached extends Events {
     /** Jcc condition: ZF tests (JE/JNE, the common ones) first; the rest by {@link Flags#cond}. */
     private boolean jcc(int cc) {
         if ((cc & 0xE) == 4) {
-            boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+            boolean z = Flags.zf(lop, lsz, lres, eflags);
             return z != ((cc & 1) != 0);
         }
         return cond(cc);
