@@ -108,6 +108,19 @@ abstract class Alu extends Debug {
         return res & Semantics.mask(sz);
     }
 
+    /**
+     * The lazy flags of a 32-bit result {@code res} of {@code a} and {@code b} whose flag kind
+     * is {@code kind} (a {@link Semantics} {@code *_FLAGS}, not ADC/SBB); returns the result.
+     */
+    final int flagged32(int kind, int a, int b, int res) {
+        lop = kind;
+        lsz = 2;
+        la = a;
+        lb = b;
+        lres = res;
+        return res;
+    }
+
     /** INC: CF is kept (the record's carry word). */
     final int inc(int a, int sz) {
         lcf = carry();

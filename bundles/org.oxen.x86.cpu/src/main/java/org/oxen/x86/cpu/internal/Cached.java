@@ -166,13 +166,27 @@ abstract class Cached extends Events {
                                 continue;
                             }
                         } else if (cls == 2) {
-                            // the 32-bit register ALU kinds (K_ADD32_RR .. K_TEST32_RI): one call site
-                            // of the shared routine with the record's operation (not one per kind:
-                            // each inlined copy counts against C2's inlining budget for this method,
-                            // and fourteen of them left the memory kinds below not inlined)
-                            int op = CodePage.operation(opw);
-                            int res = alu(op & 7, r[a], kd <= K_TEST32_RR ? r[CodePage.regB(opw)] : rec[b + CodePage.R_IMM], 2);
-                            if (Semantics.aluStores(op)) r[a] = res;
+                            // the 32-bit register ALU kinds, each a constant operation: the
+                            // per-operation routine and its flag kind (a few bytes each when inlined;
+                            // Alu.alu inlined fourteen times here went past C2's inlining budget)
+                            int x = r[a];
+                            switch (kd) {
+                                case K_ADD32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.ADD_FLAGS, x, y, Semantics.add(x, y)); break; }
+                                case K_SUB32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_CMP32_RR: { int y = r[CodePage.regB(opw)]; flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_XOR32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.xor(x, y)); break; }
+                                case K_AND32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_TEST32_RR: { int y = r[CodePage.regB(opw)]; flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_OR32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.or(x, y)); break; }
+                                case K_ADD32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.ADD_FLAGS, x, y, Semantics.add(x, y)); break; }
+                                case K_SUB32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_CMP32_RI: { int y = rec[b + CodePage.R_IMM]; flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_XOR32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.xor(x, y)); break; }
+                                case K_AND32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_TEST32_RI: { int y = rec[b + CodePage.R_IMM]; flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_OR32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.or(x, y)); break; }
+                                default: throw new IllegalStateException("kind " + kd + " in class " + cls);
+                            }
                         } else if (cls == 3) {
                         switch (kd) {
                             case K_MOV32_RR: r[a] = r[CodePage.regB(opw)]; break;

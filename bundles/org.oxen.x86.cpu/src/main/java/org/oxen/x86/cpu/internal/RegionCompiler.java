@@ -543,16 +543,12 @@ final class RegionCompiler extends RegionEmitter {
         }
         mv.visitVarInsn(ILOAD, T0);
         mv.visitVarInsn(ILOAD, T1);
-        // the result inline (this is the hottest code translated, and C1 runs it before C2 does:
-        // no call even there); its lazy-flag kind from the shared semantics
-        switch (op) {
-            case 0: mv.visitInsn(IADD); break;
-            case 1: mv.visitInsn(IOR); break;
-            case 2: mv.visitInsn(IADD); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(IADD); break;
-            case 3: mv.visitInsn(ISUB); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(ISUB); break;
-            case 4: mv.visitInsn(IAND); break;
-            case 6: mv.visitInsn(IXOR); break;
-            default: mv.visitInsn(ISUB); break;
+        // the result by the shared routine (a few bytes: C1 and C2 both inline it)
+        if (Semantics.aluReadsCarry(op)) {
+            mv.visitVarInsn(ILOAD, T2);
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(III)I", false);
+        } else {
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(II)I", false);
         }
         int lop = Semantics.aluFlagKind(op);
         mv.visitVarInsn(ISTORE, T4);

@@ -19,7 +19,10 @@ import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
  * CF in bit 0, OF in bit 1 (see {@link #flagWord}).
  *
  * <p>Hot paths call these with constant operations and sizes: each is small enough for C2 to
- * inline, after which its {@code switch} folds, so no tier pays for the sharing.
+ * inline, after which its {@code switch} folds, so no tier pays for the sharing. Where a hot
+ * method calls many of them (the cache's fast loop), it calls the per-operation routines
+ * ({@link #add}, {@link #sub}, ... with {@link #ADD_FLAGS} ...), whose inlined bytecode is a few
+ * bytes: every inlined byte counts against C2's budget for the caller.
  */
 final class Semantics {
 
@@ -43,26 +46,67 @@ final class Semantics {
 
     // ---- group 1: ADD OR ADC SBB AND SUB XOR CMP (the ModR/M reg field order) ----
 
+    /** The lazy-flag kinds ({@code L_*}, read back by {@link Flags}) the group-1 operations leave. */
+    static final int ADD_FLAGS = L_ADD, ADC_FLAGS = L_ADC, SUB_FLAGS = L_SUB, SBB_FLAGS = L_SBB, LOGIC_FLAGS = L_LOGIC;
+
+    static int add(int a, int b) {
+        return a + b;
+    }
+
+    static int sub(int a, int b) {
+        return a - b;
+    }
+
+    static int adc(int a, int b, int carry) {
+        return a + b + carry;
+    }
+
+    static int sbb(int a, int b, int carry) {
+        return a - b - carry;
+    }
+
+    static int and(int a, int b) {
+        return a & b;
+    }
+
+    static int or(int a, int b) {
+        return a | b;
+    }
+
+    static int xor(int a, int b) {
+        return a ^ b;
+    }
+
     /**
      * The result of group-1 operation {@code op} (0..7; TEST is AND, CMP is SUB) before masking;
      * {@code carry} (0 or 1) is CF for ADC and SBB, ignored by the others.
      */
     static int alu(int op, int a, int b, int carry) {
         switch (op & 7) {
-            case 0: return a + b;
-            case 1: return a | b;
-            case 2: return a + b + carry;
-            case 3: return a - b - carry;
-            case 4: return a & b;
-            case 6: return a ^ b;
-            default: return a - b; // SUB, CMP
+            case 0: return add(a, b);
+            case 1: return or(a, b);
+            case 2: return adc(a, b, carry);
+            case 3: return sbb(a, b, carry);
+            case 4: return and(a, b);
+            case 6: return xor(a, b);
+            default: return sub(a, b); // SUB, CMP
         }
     }
 
-    /** The lazy-flag kind ({@code L_*}, read by {@link Flags}) of each group-1 operation. */
-    private static final int[] ALU_FLAG_KIND = {L_ADD, L_LOGIC, L_ADC, L_SBB, L_LOGIC, L_SUB, L_LOGIC, L_SUB};
+    /**
+     * The routine {@link #alu} runs for {@code op}, by name, for code generators that call it
+     * directly: {@code (II)I}, or {@code (III)I} with the carry for ADC and SBB.
+     */
+    static String aluRoutine(int op) {
+        return ALU_ROUTINE[op & 7];
+    }
 
-    /** The lazy-flag kind ({@code L_*}, read by {@link Flags}) operation {@code op} leaves. */
+    private static final String[] ALU_ROUTINE = {"add", "or", "adc", "sbb", "and", "sub", "xor", "sub"};
+
+    private static final int[] ALU_FLAG_KIND = {ADD_FLAGS, LOGIC_FLAGS, ADC_FLAGS, SBB_FLAGS, LOGIC_FLAGS, SUB_FLAGS,
+        LOGIC_FLAGS, SUB_FLAGS};
+
+    /** The lazy-flag kind operation {@code op} leaves. */
     static int aluFlagKind(int op) {
         return ALU_FLAG_KIND[op & 7];
     }
