@@ -67,155 +67,140 @@ abstract class Alu extends Debug {
     }
 
     final void szp(int sz, int res, boolean cf, boolean of) {
+        szp(sz, res, Semantics.flagWord(cf, of));
+    }
+
+    /** The lazy record of a shift, rotate or multiply: result and its flag word (CF, OF). */
+    final void szp(int sz, int res, int flagWord) {
         lop = L_SZP;
         lsz = sz;
         lres = res;
-        lcf = (cf ? 1 : 0) | (of ? 2 : 0);
+        lcf = flagWord;
     }
 
     final boolean cond(int cc) {
         return Flags.cond(cc, lop, lsz, la, lb, lres, lcf, eflags);
     }
 
-    /** The eight group-1 operations: ADD OR ADC SBB AND SUB XOR CMP. Returns the result. */
-    final int alu(int op, int a, int b, int sz) {
-        int res;
-        switch (op) {
-            case 0: res = a + b; lop = L_ADD; break;
-            case 1: res = a | b; lop = L_LOGIC; break;
-            case 2: {
-                int c = cfSet() ? 1 : 0;
-                res = a + b + c; lop = L_ADC; lcf = c; break;
-            }
-            case 3: {
-                int c = cfSet() ? 1 : 0;
-                res = a - b - c; lop = L_SBB; lcf = c; break;
-            }
-            case 4: res = a & b; lop = L_LOGIC; break;
-            case 5: case 7: res = a - b; lop = L_SUB; break;
-            default: res = a ^ b; lop = L_LOGIC; break;
+    /** CF as 0 or 1, with the common lazy states inline (ADC/SBB carry-in, INC/DEC keep it). */
+    final int carry() {
+        switch (lop) {
+            case L_LOGIC: return 0;
+            case L_INC: case L_DEC: return lcf;
+            case L_SUB: if (lsz == 2) return Integer.compareUnsigned(la, lb) < 0 ? 1 : 0; // fall through
+            default: return cfSet() ? 1 : 0;
         }
+    }
+
+    /**
+     * Group-1 operation {@code op} (ADD OR ADC SBB AND SUB XOR CMP, {@link Semantics#alu}) and its
+     * lazy flags. Returns the result (the caller stores it unless the operation is CMP/TEST).
+     */
+    final int alu(int op, int a, int b, int sz) {
+        int c = Semantics.aluReadsCarry(op) ? carry() : 0;
+        int res = Semantics.alu(op, a, b, c);
+        lop = Semantics.aluFlagKind(op);
+        if (Semantics.aluReadsCarry(op)) lcf = c;
         lsz = sz;
         la = a;
         lb = b;
         lres = res;
-        return res & MASK[sz];
+        return res & Semantics.mask(sz);
     }
 
+    /**
+     * The lazy flags of a 32-bit result {@code res} of {@code a} and {@code b} whose flag kind
+     * is {@code kind} (a {@link Semantics} {@code *_FLAGS}, not ADC/SBB); returns the result.
+     */
+    final int flagged32(int kind, int a, int b, int res) {
+        lop = kind;
+        lsz = 2;
+        la = a;
+        lb = b;
+        lres = res;
+        return res;
+    }
+
+    /** INC: CF is kept (the record's carry word). */
     final int inc(int a, int sz) {
-        lcf = cfSet() ? 1 : 0;
+        lcf = carry();
         lop = L_INC;
         lsz = sz;
         la = a;
         lb = 1;
         lres = a + 1;
-        return lres & MASK[sz];
+        return lres & Semantics.mask(sz);
     }
 
+    /** DEC: CF is kept. */
     final int dec(int a, int sz) {
-        lcf = cfSet() ? 1 : 0;
+        lcf = carry();
         lop = L_DEC;
         lsz = sz;
         la = a;
         lb = 1;
         lres = a - 1;
-        return lres & MASK[sz];
+        return lres & Semantics.mask(sz);
     }
 
+    /** NEG: SUB from 0. */
     final int neg(int a, int sz) {
-        lop = L_SUB;
-        lsz = sz;
-        la = 0;
-        lb = a;
-        lres = -a;
-        return lres & MASK[sz];
+        return alu(5, 0, a, sz);
     }
 
     /** Group-2 shifts and rotates: ROL ROR RCL RCR SHL SHR SAL SAR. */
     final int shift(int op, int v, int count, int sz) {
-        int bits = 8 << sz;
-        int m = MASK[sz];
         count &= 0x1F;
-        v &= m;
+        v &= Semantics.mask(sz);
         if (count == 0) {
             return v;
         }
-        int res;
-        boolean cf, of;
         switch (op) {
-            case 0: { // ROL
-                int c = count & (bits - 1);
-                res = c == 0 ? v : ((v << c) | (v >>> (bits - c))) & m;
-                cf = (res & 1) != 0;
-                of = (((res >>> (bits - 1)) & 1) != 0) != cf;
-                if (!rotFlags(cf, of)) {
-                    flags();
-                    setFlagBits(cf, of);
-                }
+            case 0: case 1: { // ROL, ROR: only CF and OF change
+                int res = Semantics.shift(op, v, count, sz);
+                rotated(Semantics.shiftFlags(op, v, count, sz));
                 return res;
             }
-            case 1: { // ROR
-                int c = count & (bits - 1);
-                res = c == 0 ? v : ((v >>> c) | (v << (bits - c))) & m;
-                cf = (res & SIGN[sz]) != 0;
-                of = (((res >>> (bits - 1)) ^ (res >>> (bits - 2))) & 1) != 0;
-                if (!rotFlags(cf, of)) {
-                    flags();
-                    setFlagBits(cf, of);
-                }
+            case 2: return rcl(v, count, sz);
+            case 3: return rcr(v, count, sz);
+            default: { // SHL SHR SAL SAR
+                int res = Semantics.shift(op, v, count, sz);
+                szp(sz, res, Semantics.shiftFlags(op, v, count, sz));
                 return res;
-            }
-            case 2: { // RCL
-                int c = sz == 2 ? count : count % (bits + 1);
-                long x = (v & 0xFFFFFFFFL) | (cfSet() ? 1L << bits : 0);
-                for (int i = 0; i < c; i++) {
-                    long top = (x >>> bits) & 1;
-                    x = ((x << 1) | top) & ((1L << (bits + 1)) - 1);
-                }
-                res = (int) x & m;
-                cf = ((x >>> bits) & 1) != 0;
-                of = (((res >>> (bits - 1)) & 1) != 0) != cf;
-                flags();
-                setFlagBits(cf, of);
-                return res;
-            }
-            case 3: { // RCR
-                int c = sz == 2 ? count : count % (bits + 1);
-                boolean cin = cfSet();
-                of = (((v >>> (bits - 1)) & 1) != 0) != cin;
-                long x = (v & 0xFFFFFFFFL) | (cin ? 1L << bits : 0);
-                for (int i = 0; i < c; i++) {
-                    long low = x & 1;
-                    x = (x >>> 1) | (low << bits);
-                }
-                res = (int) x & m;
-                cf = ((x >>> bits) & 1) != 0;
-                flags();
-                setFlagBits(cf, of);
-                return res;
-            }
-            case 4: case 6: { // SHL
-                long x = (v & 0xFFFFFFFFL) << count;
-                res = (int) x & m;
-                cf = ((x >>> bits) & 1) != 0;
-                of = (((res >>> (bits - 1)) & 1) != 0) != cf;
-                break;
-            }
-            case 5: { // SHR
-                res = (int) ((v & 0xFFFFFFFFL) >>> count) & m;
-                cf = (((v & 0xFFFFFFFFL) >>> (count - 1)) & 1) != 0;
-                of = (v & SIGN[sz]) != 0;
-                break;
-            }
-            default: { // SAR
-                int sv = sz == 0 ? (byte) v : sz == 1 ? (short) v : v;
-                res = (sv >> count) & m;
-                cf = ((sv >> (count - 1)) & 1) != 0;
-                of = false;
-                break;
             }
         }
-        szp(sz, res, cf, of);
+    }
+
+    private int rcl(int v, int count, int sz) {
+        int bits = 8 << sz;
+        int c = sz == 2 ? count : count % (bits + 1);
+        long x = (v & 0xFFFFFFFFL) | (cfSet() ? 1L << bits : 0);
+        for (int i = 0; i < c; i++) {
+            long top = (x >>> bits) & 1;
+            x = ((x << 1) | top) & ((1L << (bits + 1)) - 1);
+        }
+        int res = (int) x & Semantics.mask(sz);
+        boolean cf = ((x >>> bits) & 1) != 0;
+        boolean of = (((res >>> (bits - 1)) & 1) != 0) != cf;
+        flags();
+        setFlagBits(cf, of);
+        return res;
+    }
+
+    private int rcr(int v, int count, int sz) {
+        int bits = 8 << sz;
+        int c = sz == 2 ? count : count % (bits + 1);
+        boolean cin = cfSet();
+        boolean of = (((v >>> (bits - 1)) & 1) != 0) != cin;
+        long x = (v & 0xFFFFFFFFL) | (cin ? 1L << bits : 0);
+        for (int i = 0; i < c; i++) {
+            long low = x & 1;
+            x = (x >>> 1) | (low << bits);
+        }
+        int res = (int) x & Semantics.mask(sz);
+        boolean cf = ((x >>> bits) & 1) != 0;
+        flags();
+        setFlagBits(cf, of);
         return res;
     }
 
@@ -223,18 +208,20 @@ abstract class Alu extends Debug {
         eflags = (eflags & ~(CF | OF)) | (cf ? CF : 0) | (of ? OF : 0);
     }
 
-    /** Rotates change only CF and OF: stay lazy when the other flags come from the result record. */
-    private boolean rotFlags(boolean cf, boolean of) {
+    /**
+     * A rotate's flag word (CF, OF): stays lazy when the other flags come from a logic or shift
+     * record (their SF/ZF/PF/AF are unchanged by it); otherwise the flags are materialised.
+     */
+    private void rotated(int flagWord) {
         if (lop == L_LOGIC) {
             lop = L_SZP;
-            lcf = (cf ? 1 : 0) | (of ? 2 : 0);
-            return true;
+            lcf = flagWord;
+        } else if (lop == L_SZP) {
+            lcf = (lcf & 4) | flagWord;
+        } else {
+            flags();
+            setFlagBits((flagWord & 1) != 0, (flagWord & 2) != 0);
         }
-        if (lop == L_SZP) {
-            lcf = (lcf & 4) | (cf ? 1 : 0) | (of ? 2 : 0);
-            return true;
-        }
-        return false;
     }
 
     /** SHLD/SHRD (sz 1 or 2). */

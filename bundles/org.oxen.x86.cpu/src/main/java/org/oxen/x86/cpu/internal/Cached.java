@@ -146,7 +146,7 @@ abstract class Cached extends Events {
                             } else if (kd == K_JMP) {
                                 t = true;
                             } else {
-                                boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+                                boolean z = Flags.zf(lop, lsz, lres, eflags);
                                 t = z == (kd == K_JZ);
                             }
                             if (t) {
@@ -166,77 +166,35 @@ abstract class Cached extends Events {
                                 continue;
                             }
                         } else if (cls == 2) {
-                        switch (kd) {
-                            case K_ADD32_RR: {
-                                int x = r[a], y = r[CodePage.regB(opw)], res = x + y;
-                                lop = L_ADD; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
+                            // the 32-bit register ALU kinds, each a constant operation: the
+                            // per-operation routine and its flag kind (a few bytes each when inlined;
+                            // Alu.alu inlined fourteen times here went past C2's inlining budget)
+                            int x = r[a];
+                            switch (kd) {
+                                case K_ADD32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.ADD_FLAGS, x, y, Semantics.add(x, y)); break; }
+                                case K_SUB32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_CMP32_RR: { int y = r[CodePage.regB(opw)]; flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_XOR32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.xor(x, y)); break; }
+                                case K_AND32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_TEST32_RR: { int y = r[CodePage.regB(opw)]; flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_OR32_RR: { int y = r[CodePage.regB(opw)]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.or(x, y)); break; }
+                                case K_ADD32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.ADD_FLAGS, x, y, Semantics.add(x, y)); break; }
+                                case K_SUB32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_CMP32_RI: { int y = rec[b + CodePage.R_IMM]; flagged32(Semantics.SUB_FLAGS, x, y, Semantics.sub(x, y)); break; }
+                                case K_XOR32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.xor(x, y)); break; }
+                                case K_AND32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_TEST32_RI: { int y = rec[b + CodePage.R_IMM]; flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.and(x, y)); break; }
+                                case K_OR32_RI: { int y = rec[b + CodePage.R_IMM]; r[a] = flagged32(Semantics.LOGIC_FLAGS, x, y, Semantics.or(x, y)); break; }
+                                default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                             }
-                            case K_SUB32_RR: case K_CMP32_RR: {
-                                int x = r[a], y = r[CodePage.regB(opw)], res = x - y;
-                                lop = L_SUB; lsz = 2; la = x; lb = y; lres = res;
-                                if (CodePage.kind(opw) == K_SUB32_RR) r[a] = res;
-                                break;
-                            }
-                            case K_XOR32_RR: {
-                                int x = r[a], y = r[CodePage.regB(opw)], res = x ^ y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
-                            }
-                            case K_AND32_RR: case K_TEST32_RR: {
-                                int x = r[a], y = r[CodePage.regB(opw)], res = x & y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                if (CodePage.kind(opw) == K_AND32_RR) r[a] = res;
-                                break;
-                            }
-                            case K_OR32_RR: {
-                                int x = r[a], y = r[CodePage.regB(opw)], res = x | y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
-                            }
-                            case K_ADD32_RI: {
-                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x + y;
-                                lop = L_ADD; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
-                            }
-                            case K_SUB32_RI: case K_CMP32_RI: {
-                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x - y;
-                                lop = L_SUB; lsz = 2; la = x; lb = y; lres = res;
-                                if (CodePage.kind(opw) == K_SUB32_RI) r[a] = res;
-                                break;
-                            }
-                            case K_XOR32_RI: {
-                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x ^ y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
-                            }
-                            case K_AND32_RI: case K_TEST32_RI: {
-                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x & y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                if (CodePage.kind(opw) == K_AND32_RI) r[a] = res;
-                                break;
-                            }
-                            case K_OR32_RI: {
-                                int x = r[a], y = rec[b + CodePage.R_IMM], res = x | y;
-                                lop = L_LOGIC; lsz = 2; la = x; lb = y; lres = res;
-                                r[a] = res;
-                                break;
-                            }
-                            default: throw new IllegalStateException("kind " + kd + " in class " + cls);
-                        }
                         } else if (cls == 3) {
                         switch (kd) {
                             case K_MOV32_RR: r[a] = r[CodePage.regB(opw)]; break;
                             case K_MOV32_RI: r[a] = rec[b + CodePage.R_IMM]; break;
                             case K_LEA: r[a] = addr(rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP]); break;
-                            case K_INC_R: r[a] = inc32(r[a]); break;
-                            case K_DEC_R: r[a] = dec32(r[a]); break;
-                            case K_SHIFT32_RI: r[a] = shift32(opw, r[a], rec[b + CodePage.R_IMM]); break;
+                            case K_INC_R: r[a] = inc(r[a], 2); break;
+                            case K_DEC_R: r[a] = dec(r[a], 2); break;
+                            case K_SHIFT32_RI: r[a] = shift(CodePage.operation(opw) & 7, r[a], rec[b + CodePage.R_IMM], 2); break;
                             default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
                         } else if (cls == 4) {
@@ -271,9 +229,7 @@ abstract class Cached extends Events {
                         switch (kd) {
                             case K_MOVX_R: {
                                 int ssz = CodePage.sourceSize(opw);
-                                int v = regSz(CodePage.regB(opw), ssz);
-                                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
-                                r[a] = v;
+                                r[a] = Semantics.extend(regSz(CodePage.regB(opw), ssz), ssz, CodePage.variant(opw));
                                 break;
                             }
                             case K_NOP: break;
@@ -323,62 +279,30 @@ abstract class Cached extends Events {
         return j;
     }
 
-    private int shift32(int opw, int v, int count) {
-        int sub = CodePage.operation(opw) & 7;
-        count &= 0x1F;
-        if (count == 0) return v;
-        switch (sub) {
-            case 4: case 6: { // SHL
-                int res = v << count;
-                boolean cf = ((v >>> (32 - count)) & 1) != 0;
-                szp(2, res, cf, (res < 0) != cf);
-                return res;
-            }
-            case 5: { // SHR
-                int res = v >>> count;
-                szp(2, res, ((v >>> (count - 1)) & 1) != 0, v < 0);
-                return res;
-            }
-            case 7: { // SAR
-                int res = v >> count;
-                szp(2, res, ((v >> (count - 1)) & 1) != 0, false);
-                return res;
-            }
-            default: return shift(sub, v, count, 2);
-        }
-    }
-
     private void alu32RM(int opw, int a, int eaw, int disp) {
         int sub = CodePage.operation(opw);
         int res = alu(sub & 7, r[a], rd32(CodePage.segment(eaw), addr(eaw, disp)), 2);
-        if (sub < 8) r[a] = res;
+        if (Semantics.aluStores(sub)) r[a] = res;
     }
 
     private void alu32MR(int opw, int eaw, int disp) {
         int sub = CodePage.operation(opw);
         int s = CodePage.segment(eaw), off = addr(eaw, disp);
         int res = alu(sub & 7, rd32(s, off), r[CodePage.regB(opw)], 2);
-        if (sub < 8) wr32(s, off, res);
+        if (Semantics.aluStores(sub)) wr32(s, off, res);
     }
 
     private void alu32MI(int opw, int eaw, int disp, int imm) {
         int sub = CodePage.operation(opw);
         int s = CodePage.segment(eaw), off = addr(eaw, disp);
         int res = alu(sub & 7, rd32(s, off), imm, 2);
-        if (sub < 8) wr32(s, off, res);
+        if (Semantics.aluStores(sub)) wr32(s, off, res);
     }
 
     private void movxM(int opw, int a, int eaw, int disp) {
         int s = CodePage.segment(eaw), off = addr(eaw, disp);
-        int v;
-        if (CodePage.sourceSize(opw) == 0) {
-            v = rd8(s, off);
-            if (CodePage.variant(opw)) v = (byte) v;
-        } else {
-            v = rd16(s, off);
-            if (CodePage.variant(opw)) v = (short) v;
-        }
-        r[a] = v;
+        int ssz = CodePage.sourceSize(opw);
+        r[a] = Semantics.extend(ssz == 0 ? rd8(s, off) : rd16(s, off), ssz, CodePage.variant(opw));
     }
 
     // ---- translated regions ----
@@ -455,21 +379,6 @@ abstract class Cached extends Events {
         run(opw, eaw, disp, imm);
     }
 
-    /** NOT NEG MUL IMUL DIV IDIV ({@code op} 2..7) of a register ({@code s} &lt; 0) or memory operand. */
-    private void group3(int op, int sz, int s, int off, int reg) {
-        int v = s < 0 ? regSz(reg, sz) : rdSz(s, off, sz);
-        int res;
-        switch (op) {
-            case 2: res = ~v & MASK[sz]; break;
-            case 3: res = neg(v, sz); break;
-            case 4: mul(v, sz, false); return;
-            case 5: mul(v, sz, true); return;
-            case 6: div(v, sz, false); return;
-            default: div(v, sz, true); return;
-        }
-        if (s < 0) setRegSz(reg, sz, res); else wrSz(s, off, sz, res);
-    }
-
     /** The record at the branch target offset {@code k} (linked on first use), or 0. */
     private static int taken(int[] rec, int b, int k, char[] at) {
         int t = rec[b + CodePage.R_TARGET];
@@ -543,40 +452,10 @@ abstract class Cached extends Events {
     /** Jcc condition: ZF tests (JE/JNE, the common ones) first; the rest by {@link Flags#cond}. */
     private boolean jcc(int cc) {
         if ((cc & 0xE) == 4) {
-            boolean z = lop == L_NONE ? (eflags & ZF) != 0 : (lres & MASK[lsz]) == 0;
+            boolean z = Flags.zf(lop, lsz, lres, eflags);
             return z != ((cc & 1) != 0);
         }
         return cond(cc);
-    }
-
-    /** CF before an INC/DEC (which keep it), with the common lazy states inline. */
-    private int carryIn() {
-        switch (lop) {
-            case L_LOGIC: return 0;
-            case L_INC: case L_DEC: return lcf;
-            case L_SUB: if (lsz == 2) return Integer.compareUnsigned(la, lb) < 0 ? 1 : 0; // fall through
-            default: return cfSet() ? 1 : 0;
-        }
-    }
-
-    private int inc32(int a) {
-        lcf = carryIn();
-        lop = L_INC;
-        lsz = 2;
-        la = a;
-        lb = 1;
-        lres = a + 1;
-        return a + 1;
-    }
-
-    private int dec32(int a) {
-        lcf = carryIn();
-        lop = L_DEC;
-        lsz = 2;
-        la = a;
-        lb = 1;
-        lres = a - 1;
-        return a - 1;
     }
 
     // ---- execution ----
@@ -597,14 +476,14 @@ abstract class Cached extends Events {
             case K_TEST32_RR:
             case K_ALU32_RR: {
                 int res = alu(sub & 7, r[a], r[b], 2);
-                if (sub < 8) r[a] = res;
+                if (Semantics.aluStores(sub)) r[a] = res;
                 return;
             }
             case K_ADD32_RI: case K_SUB32_RI: case K_CMP32_RI: case K_XOR32_RI: case K_AND32_RI: case K_OR32_RI:
             case K_TEST32_RI:
             case K_ALU32_RI: {
                 int res = alu(sub & 7, r[a], imm, 2);
-                if (sub < 8) r[a] = res;
+                if (Semantics.aluStores(sub)) r[a] = res;
                 return;
             }
             case K_MOV32_RR: r[a] = r[b]; return;
@@ -612,8 +491,8 @@ abstract class Cached extends Events {
             case K_MOV32_MR: wr32(CodePage.segment(eaw), addr(eaw, disp), r[b]); return;
             case K_MOV_RI: setRegSz(a, sz, imm); return;
             case K_LEA: r[a] = addr(eaw, disp); return;
-            case K_INC_R: r[a] = inc32(r[a]); return;
-            case K_DEC_R: r[a] = dec32(r[a]); return;
+            case K_INC_R: r[a] = inc(r[a], 2); return;
+            case K_DEC_R: r[a] = dec(r[a], 2); return;
             case K_JZ: case K_JNZ:
             case K_JCC: if (jcc(sub)) jump(imm); return;
             case K_JMP: jump(imm); return;
@@ -633,29 +512,29 @@ abstract class Cached extends Events {
         switch (CodePage.kind(opw)) {
             case K_ALU_RR: {
                 int res = alu(sub & 7, regSz(a, sz), regSz(b, sz), sz);
-                if (sub < 8) setRegSz(a, sz, res);
+                if (Semantics.aluStores(sub)) setRegSz(a, sz, res);
                 return;
             }
             case K_ALU_RI: {
                 int res = alu(sub & 7, regSz(a, sz), imm, sz);
-                if (sub < 8) setRegSz(a, sz, res);
+                if (Semantics.aluStores(sub)) setRegSz(a, sz, res);
                 return;
             }
             case K_ALU_MR: {
                 int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int res = alu(sub & 7, rdSz(s, off, sz), regSz(b, sz), sz);
-                if (sub < 8) wrSz(s, off, sz, res);
+                if (Semantics.aluStores(sub)) wrSz(s, off, sz, res);
                 return;
             }
             case K_ALU_RM: {
                 int res = alu(sub & 7, regSz(a, sz), rdSz(CodePage.segment(eaw), addr(eaw, disp), sz), sz);
-                if (sub < 8) setRegSz(a, sz, res);
+                if (Semantics.aluStores(sub)) setRegSz(a, sz, res);
                 return;
             }
             case K_ALU_MI: {
                 int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int res = alu(sub & 7, rdSz(s, off, sz), imm, sz);
-                if (sub < 8) wrSz(s, off, sz, res);
+                if (Semantics.aluStores(sub)) wrSz(s, off, sz, res);
                 return;
             }
             case K_MOV_RR: setRegSz(a, sz, regSz(b, sz)); return;
@@ -701,8 +580,8 @@ abstract class Cached extends Events {
                 setRegSz(a, sz, shift(sub, regSz(a, sz), count, sz));
                 return;
             }
-            case K_GRP3_R: group3(sub, sz, -1, 0, a); return;
-            case K_GRP3_M: group3(sub, sz, CodePage.segment(eaw), addr(eaw, disp), 0); return;
+            case K_GRP3_R: notNegMulDiv(sub, sz, -1, 0, a); return;
+            case K_GRP3_M: notNegMulDiv(sub, sz, CodePage.segment(eaw), addr(eaw, disp), 0); return;
             case K_SHIFT_M: {
                 int s = CodePage.segment(eaw), off = addr(eaw, disp);
                 int count = CodePage.variant(opw) ? r[1] & 0xFF : imm;
@@ -712,18 +591,10 @@ abstract class Cached extends Events {
             }
             case K_MOVX_R: {
                 int ssz = CodePage.sourceSize(opw);
-                int v = regSz(b, ssz);
-                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
-                r[a] = v;
+                r[a] = Semantics.extend(regSz(b, ssz), ssz, CodePage.variant(opw));
                 return;
             }
-            case K_MOVX_M: {
-                int ssz = CodePage.sourceSize(opw);
-                int v = rdSz(CodePage.segment(eaw), addr(eaw, disp), ssz);
-                if (CodePage.variant(opw)) v = ssz == 0 ? (byte) v : (short) v;
-                r[a] = v;
-                return;
-            }
+            case K_MOVX_M: movxM(opw, a, eaw, disp); return;
             case K_IMUL_RR: r[a] = imul2(CodePage.variant(opw) ? r[b] : r[a], CodePage.variant(opw) ? imm : r[b], 2); return;
             case K_IMUL_RM: {
                 int v = rd32(CodePage.segment(eaw), addr(eaw, disp));
@@ -732,7 +603,7 @@ abstract class Cached extends Events {
             }
             case K_NOP: return;
             case K_MOV32_RI: r[a] = imm; return;
-            case K_SHIFT32_RI: r[a] = shift32(opw, r[a], imm); return;
+            case K_SHIFT32_RI: r[a] = shift(sub & 7, r[a], imm, 2); return;
             case K_ALU32_RM: alu32RM(opw, a, eaw, disp); return;
             case K_ALU32_MR: alu32MR(opw, eaw, disp); return;
             case K_ALU32_MI: alu32MI(opw, eaw, disp, imm); return;

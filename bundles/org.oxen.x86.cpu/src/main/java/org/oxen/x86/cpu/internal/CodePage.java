@@ -23,9 +23,8 @@ final class CodePage {
     /** Ints per record in {@link #rec}. */
     static final int REC_WORDS = 8;
     /**
-     * Word indices of a record: operation word (kind bits 0-7, length 8-11, register A 12-14,
-     * register B 16-18, operation 20-23, size 24-25, variant 26, word source 27, dispatch class
-     * 28-31; read through {@link #kind}, {@link #length}, ... never by shifts elsewhere).
+     * Word indices of a record: operation word (its fields below, read through {@link #kind},
+     * {@link #length}, ... never by shifts elsewhere).
      */
     static final int R_OP = 0;
     /** Address word: base, index, scale and segment of a memory operand ({@code Cached.addr}). */
@@ -43,36 +42,64 @@ final class CodePage {
     /** Record of the branch target in this frame (0 = not linked). */
     static final int R_TARGET = 7;
 
+    // ---- the layout of the packed words: each field's first bit and width, the one description
+    // every accessor and constructor below reads (constants, so the JIT folds the shifts) ----
+
+    private static final int KIND_AT = 0, KIND_BITS = 8;
+    private static final int LENGTH_AT = 8, LENGTH_BITS = 4;
+    private static final int REG_A_AT = 12, REG_B_AT = 16, REG_BITS = 3;
+    private static final int OPERATION_AT = 20, OPERATION_BITS = 4;
+    private static final int SIZE_AT = 24, SIZE_BITS = 2;
+    private static final int VARIANT_AT = 26, WORD_SOURCE_AT = 27;
+    private static final int DISPATCH_AT = 28, DISPATCH_BITS = 4;
+
+    private static final int ADDRESS_FORM_AT = 0, ADDRESS_FORM_BITS = 2;
+    private static final int BASE_AT = 4, INDEX_AT = 8; // REG_BITS wide
+    private static final int SCALE_AT = 12, SCALE_BITS = 2;
+    private static final int SEGMENT_AT = 16, SEGMENT_BITS = 3;
+
+    private static int field(int word, int at, int bits) {
+        return (word >>> at) & ((1 << bits) - 1);
+    }
+
+    /** {@code value} placed at a field (checked: a value wider than its field is a decoder defect). */
+    private static int place(int value, int at, int bits) {
+        if ((value >>> bits) != 0) {
+            throw new IllegalArgumentException("record field at bit " + at + " (" + bits + " bits) cannot hold " + value);
+        }
+        return value << at;
+    }
+
     // ---- the fields of a record's operation word (R_OP) ----
 
     /** Record kind ({@code RecordDecoder.K_*}, chosen by the table of forms). */
     static int kind(int opw) {
-        return opw & 0xFF;
+        return field(opw, KIND_AT, KIND_BITS);
     }
 
     /** Instruction length in bytes (1..8). */
     static int length(int opw) {
-        return (opw >>> 8) & 15;
+        return field(opw, LENGTH_AT, LENGTH_BITS);
     }
 
     /** First register operand (the destination, or the only one). */
     static int regA(int opw) {
-        return (opw >>> 12) & 7;
+        return field(opw, REG_A_AT, REG_BITS);
     }
 
     /** Second register operand (the source). */
     static int regB(int opw) {
-        return (opw >>> 16) & 7;
+        return field(opw, REG_B_AT, REG_BITS);
     }
 
     /** The form's operation ({@code Forms.OPERATION}: ALU op with +8 for no store, shift kind, condition, ...). */
     static int operation(int opw) {
-        return (opw >>> 20) & 15;
+        return field(opw, OPERATION_AT, OPERATION_BITS);
     }
 
     /** Operand size: 0 byte, 2 dword (records are never 16-bit). */
     static int size(int opw) {
-        return (opw >>> 24) & 3;
+        return field(opw, SIZE_AT, SIZE_BITS);
     }
 
     /** The form's variant: IMUL with an immediate, a shift by CL, MOVSX (not MOVZX). */
@@ -82,58 +109,62 @@ final class CodePage {
 
     /** Size of a MOVZX/MOVSX source: 0 byte, 1 word. */
     static int sourceSize(int opw) {
-        return (opw >>> 27) & 1;
+        return field(opw, WORD_SOURCE_AT, 1);
     }
 
     /** The fast loop's dispatch site for the kind ({@code RecordDecoder.dispatchClass}). */
     static int dispatchClass(int opw) {
-        return opw >>> 28;
+        return field(opw, DISPATCH_AT, DISPATCH_BITS);
     }
 
-    static final int VARIANT = 1 << 26, WORD_SOURCE = 1 << 27;
+    /** Flag bits of the operation word: {@link #variant}, a word source ({@link #sourceSize} 1). */
+    static final int VARIANT = 1 << VARIANT_AT, WORD_SOURCE = 1 << WORD_SOURCE_AT;
 
     /** An operation word without length and dispatch class (the decoder adds those). */
     static int opWord(int kind, int regA, int regB, int operation, int size) {
-        return kind | regA << 12 | regB << 16 | operation << 20 | size << 24;
+        return place(kind, KIND_AT, KIND_BITS) | place(regA, REG_A_AT, REG_BITS) | place(regB, REG_B_AT, REG_BITS)
+                | place(operation, OPERATION_AT, OPERATION_BITS) | place(size, SIZE_AT, SIZE_BITS);
     }
 
     /** The operation word with another kind (a specialisation of the same form). */
     static int withKind(int opw, int kind) {
-        return (opw & ~0xFF) | kind;
+        return (opw & ~(((1 << KIND_BITS) - 1) << KIND_AT)) | place(kind, KIND_AT, KIND_BITS);
     }
 
     /** The operation word with its length and dispatch class. */
     static int complete(int opw, int length, int dispatchClass) {
-        return opw | length << 8 | dispatchClass << 28;
+        return opw | place(length, LENGTH_AT, LENGTH_BITS) | place(dispatchClass, DISPATCH_AT, DISPATCH_BITS);
     }
 
     // ---- the fields of a record's address word (R_ADDR) ----
 
     /** Which terms the address has: 0 displacement only, 1 base, 2 base + index, 3 index. */
     static int addressForm(int eaw) {
-        return eaw & 3;
+        return field(eaw, ADDRESS_FORM_AT, ADDRESS_FORM_BITS);
     }
 
     static int base(int eaw) {
-        return (eaw >>> 4) & 7;
+        return field(eaw, BASE_AT, REG_BITS);
     }
 
     static int index(int eaw) {
-        return (eaw >>> 8) & 7;
+        return field(eaw, INDEX_AT, REG_BITS);
     }
 
     /** log2 of the index's scale. */
     static int scale(int eaw) {
-        return (eaw >>> 12) & 3;
+        return field(eaw, SCALE_AT, SCALE_BITS);
     }
 
     /** The segment register (the default by base, or the override). */
     static int segment(int eaw) {
-        return (eaw >>> 16) & 7;
+        return field(eaw, SEGMENT_AT, SEGMENT_BITS);
     }
 
     static int addressWord(int form, int base, int index, int scale, int segment) {
-        return form | base << 4 | index << 8 | scale << 12 | segment << 16;
+        return place(form, ADDRESS_FORM_AT, ADDRESS_FORM_BITS) | place(base, BASE_AT, REG_BITS)
+                | place(index, INDEX_AT, REG_BITS) | place(scale, SCALE_AT, SCALE_BITS)
+                | place(segment, SEGMENT_AT, SEGMENT_BITS);
     }
 
     final long frame;

@@ -379,6 +379,26 @@ abstract class Decode extends Task {
         }
     }
 
+    // ---- group 3 ----
+
+    /**
+     * NOT NEG MUL IMUL DIV IDIV ({@code op} 2..7, the ModR/M reg field) of a register ({@code s}
+     * &lt; 0: register {@code reg}) or memory operand ({@code s}:{@code off}), size {@code sz}.
+     */
+    final void notNegMulDiv(int op, int sz, int s, int off, int reg) {
+        int v = s < 0 ? regSz(reg, sz) : rdSz(s, off, sz);
+        int res;
+        switch (op) {
+            case 2: res = Semantics.not(v, sz); break;
+            case 3: res = neg(v, sz); break;
+            case 4: mul(v, sz, false); return;
+            case 5: mul(v, sz, true); return;
+            case 6: div(v, sz, false); return;
+            default: div(v, sz, true); return;
+        }
+        if (s < 0) setRegSz(reg, sz, res); else wrSz(s, off, sz, res);
+    }
+
     // ---- multiply / divide ----
 
     final void mul(int v, int sz, boolean signed) {
@@ -410,16 +430,11 @@ abstract class Decode extends Task {
         }
     }
 
+    /** IMUL with two or three operands (word or dword): {@link Semantics#imul} and its flags. */
     final int imul2(int a, int b, int sz) {
-        if (sz == 2) {
-            long res = (long) a * b;
-            szp(2, (int) res, res != (int) res, res != (int) res);
-            return (int) res;
-        }
-        int res = (short) a * (short) b;
-        boolean c = res != (short) res;
-        szp(1, res, c, c);
-        return res & 0xFFFF;
+        int res = Semantics.imul(a, b, sz);
+        szp(sz, res, Semantics.imulFlags(a, b, sz));
+        return res;
     }
 
     final void div(int v, int sz, boolean signed) {

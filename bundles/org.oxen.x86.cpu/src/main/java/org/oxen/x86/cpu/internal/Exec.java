@@ -188,11 +188,11 @@ abstract class Exec extends Decode {
         int g = regSz((m >>> 3) & 7, sz);
         if (m >= 0xC0) {
             int res = alu(kind & 7, regSz(m & 7, sz), g, sz);
-            if (kind < 8) setRegSz(m & 7, sz, res);
+            if (Semantics.aluStores(kind)) setRegSz(m & 7, sz, res);
         } else {
             int s = eaSeg(m);
             int res = alu(kind & 7, rdSz(s, eaOff, sz), g, sz);
-            if (kind < 8) wrSz(s, eaOff, sz, res);
+            if (Semantics.aluStores(kind)) wrSz(s, eaOff, sz, res);
         }
     }
 
@@ -202,14 +202,14 @@ abstract class Exec extends Decode {
         int e = readE(m, sz);
         int gr = (m >>> 3) & 7;
         int res = alu(kind & 7, regSz(gr, sz), e, sz);
-        if (kind < 8) setRegSz(gr, sz, res);
+        if (Semantics.aluStores(kind)) setRegSz(gr, sz, res);
     }
 
     /** ADD..CMP, TEST AL,Ib / eAX,Iz. */
     final void aluAI(int f) {
         int kind = OPERATION[f], sz = size1(f);
         int res = alu(kind & 7, regSz(0, sz), immediate(OP2[f]) & MASK[sz], sz);
-        if (kind < 8) setRegSz(0, sz, res);
+        if (Semantics.aluStores(kind)) setRegSz(0, sz, res);
     }
 
     /** Group 1 (ADD..CMP Eb,Ib / Ev,Iz / Ev,Ibs) and TEST Eb,Ib / Ev,Iz of group 3. */
@@ -218,12 +218,12 @@ abstract class Exec extends Decode {
         if (m >= 0xC0) {
             int imm = immediate(OP2[f]);
             int res = alu(kind & 7, regSz(m & 7, sz), imm & MASK[sz], sz);
-            if (kind < 8) setRegSz(m & 7, sz, res);
+            if (Semantics.aluStores(kind)) setRegSz(m & 7, sz, res);
         } else {
             int s = eaSeg(m);
             int imm = immediate(OP2[f]);
             int res = alu(kind & 7, rdSz(s, eaOff, sz), imm & MASK[sz], sz);
-            if (kind < 8) wrSz(s, eaOff, sz, res);
+            if (Semantics.aluStores(kind)) wrSz(s, eaOff, sz, res);
         }
     }
 
@@ -358,9 +358,7 @@ abstract class Exec extends Decode {
     /** MOVZX/MOVSX Gv,Eb / Gv,Ew. */
     final void movx(int f, int m) {
         int ssz = size2(f);
-        int v = readE(m, ssz);
-        if (OPERATION[f] != 0) v = ssz == 0 ? (byte) v : (short) v;
-        setRegSz((m >>> 3) & 7, osz(), v);
+        setRegSz((m >>> 3) & 7, osz(), Semantics.extend(readE(m, ssz), ssz, OPERATION[f] != 0));
     }
 
     // ---- stack ----

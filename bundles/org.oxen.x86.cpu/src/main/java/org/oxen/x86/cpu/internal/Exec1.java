@@ -36,21 +36,8 @@ abstract class Exec1 extends Exec {
     /** Group 3: NOT, NEG, MUL, IMUL, DIV, IDIV Eb/Ev (the operation is the reg field). */
     final void group3(int f, int m) {
         int sz = size1(f);
-        int kind = OPERATION[f];
-        int s = m >= 0xC0 ? -1 : eaSeg(m);
-        int v = s < 0 ? regSz(m & 7, sz) : rdSz(s, eaOff, sz);
-        switch (kind) {
-            case 2: { int res = ~v & MASK[sz]; if (s < 0) setRegSz(m & 7, sz, res); else wrSz(s, eaOff, sz, res); return; }
-            case 3: {
-                int res = neg(v, sz);
-                if (s < 0) setRegSz(m & 7, sz, res); else wrSz(s, eaOff, sz, res);
-                return;
-            }
-            case 4: mul(v, sz, false); return;
-            case 5: mul(v, sz, true); return;
-            case 6: div(v, sz, false); return;
-            default: div(v, sz, true);
-        }
+        if (m >= 0xC0) notNegMulDiv(OPERATION[f], sz, -1, 0, m & 7);
+        else notNegMulDiv(OPERATION[f], sz, eaSeg(m), eaOff, 0);
     }
 
     /** LES/LDS/LSS/LFS/LGS Gv,Mp. */

@@ -58,16 +58,16 @@ final class RecordDecoder {
         }
         if (ri == 0) ri = cp.allocate();
         int b = CodePage.REC_WORDS * ri;
-        int w0 = out[0], kind = CodePage.kind(w0), sub = CodePage.operation(w0);
+        int w0 = out[CodePage.R_OP], kind = CodePage.kind(w0), sub = CodePage.operation(w0);
         int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub]
                 : kind == K_JCC && (sub & 0xE) == 4 ? (sub == 4 ? K_JZ : K_JNZ) : 0;
         if (kind == K_MOV_MI) spec = CodePage.size(w0) == 2 ? K_MOV32_MI : K_MOV8_MI;
         if (kind == K_MOV_MR && CodePage.size(w0) == 0) spec = K_MOV8_MR;
         if (spec != 0) w0 = CodePage.withKind(w0, spec);
         cp.rec[b + CodePage.R_OP] = CodePage.complete(w0, len, dispatchClass(CodePage.kind(w0)));
-        cp.rec[b + CodePage.R_ADDR] = out[1];
-        cp.rec[b + CodePage.R_DISP] = out[2];
-        cp.rec[b + CodePage.R_IMM] = out[3];
+        cp.rec[b + CodePage.R_ADDR] = out[CodePage.R_ADDR];
+        cp.rec[b + CodePage.R_DISP] = out[CodePage.R_DISP];
+        cp.rec[b + CodePage.R_IMM] = out[CodePage.R_IMM];
         cp.rec[b + CodePage.R_FORM] = form;
         cp.rec[b + CodePage.R_NEXT] = 0;
         cp.rec[b + CodePage.R_MARK] = 0;
@@ -77,7 +77,8 @@ final class RecordDecoder {
         return ri;
     }
 
-    private final int[] decodeBuf = new int[4];
+    /** The decoded words, at their record word indices ({@code CodePage.R_OP} .. {@code R_IMM}). */
+    private final int[] decodeBuf = new int[CodePage.R_IMM + 1];
     /** The form of the instruction decodeInsn decoded last. */
     private int form;
 
@@ -105,11 +106,11 @@ final class RecordDecoder {
      */
     private int decodeInsn(byte[] arr, int p) {
         int[] o = decodeBuf;
-        o[1] = o[2] = o[3] = 0;
+        o[CodePage.R_ADDR] = o[CodePage.R_DISP] = o[CodePage.R_IMM] = 0;
         int op = arr[p] & 0xFF;
         if (op == 0x66) {
             if ((arr[p + 1] & 0xFF) != 0x90) return 0;
-            o[0] = CodePage.opWord(K_NOP, 0, 0, 0, 2);
+            o[CodePage.R_OP] = CodePage.opWord(K_NOP, 0, 0, 0, 2);
             form = Forms.ONE[0x90];
             return 2;
         }
@@ -140,17 +141,17 @@ final class RecordDecoder {
             opw |= CodePage.VARIANT;
         }
         if (handler == Forms.H_MOVX && Forms.type(o2) == Forms.T_W) opw |= CodePage.WORD_SOURCE;
-        o[0] = opw;
+        o[CodePage.R_OP] = opw;
         int imm = o3 != Forms.NO ? o3 : isImmediate(o2) ? o2 : isImmediate(o1) ? o1 : Forms.NO;
         if (imm != Forms.NO) {
             int at = p + len - (Forms.type(imm) == Forms.T_B || Forms.type(imm) == Forms.T_BS ? 1 : 4);
             switch (Forms.type(imm)) {
-                case Forms.T_B: o[3] = Forms.method(imm) == Forms.A_J ? arr[at] : arr[at] & 0xFF; break;
-                case Forms.T_BS: o[3] = arr[at]; break;
-                default: o[3] = (int) I32.get(arr, at); break;
+                case Forms.T_B: o[CodePage.R_IMM] = Forms.method(imm) == Forms.A_J ? arr[at] : arr[at] & 0xFF; break;
+                case Forms.T_BS: o[CodePage.R_IMM] = arr[at]; break;
+                default: o[CodePage.R_IMM] = (int) I32.get(arr, at); break;
             }
         } else if (o2 == Forms.ONE_) {
-            o[3] = 1;
+            o[CodePage.R_IMM] = 1;
         }
         return len;
     }
@@ -178,8 +179,8 @@ final class RecordDecoder {
     }
 
     /**
-     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf[1]
-     * (address word) and [2] (displacement).
+     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf's address
+     * word and displacement.
      */
     private void modrm(byte[] arr, int q, int m) {
         int[] o = decodeBuf;
@@ -213,7 +214,7 @@ final class RecordDecoder {
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
         }
-        o[1] = CodePage.addressWord(eak, base, idx, scale, seg);
-        o[2] = disp;
+        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, idx, scale, seg);
+        o[CodePage.R_DISP] = disp;
     }
 }

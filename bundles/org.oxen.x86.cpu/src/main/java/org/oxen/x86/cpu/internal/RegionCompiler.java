@@ -2,12 +2,10 @@ package org.oxen.x86.cpu.internal;
 
 import static org.objectweb.asm.Opcodes.*;
 import static org.oxen.x86.cpu.internal.RecordDecoder.*;
-import static org.oxen.x86.cpu.internal.CpuState.L_ADC;
 import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
 import static org.oxen.x86.cpu.internal.CpuState.L_DEC;
 import static org.oxen.x86.cpu.internal.CpuState.L_INC;
 import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
-import static org.oxen.x86.cpu.internal.CpuState.L_SBB;
 import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
 import static org.oxen.x86.cpu.internal.CpuState.L_SZP;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
@@ -539,24 +537,22 @@ final class RegionCompiler extends RegionEmitter {
         int op = sub & 7;
         mv.visitVarInsn(ISTORE, T1);
         mv.visitVarInsn(ISTORE, T0);
-        if (op == 2 || op == 3) {
+        if (Semantics.aluReadsCarry(op)) {
             carryIn();
             mv.visitVarInsn(ISTORE, T2);
         }
         mv.visitVarInsn(ILOAD, T0);
         mv.visitVarInsn(ILOAD, T1);
-        int lop;
-        switch (op) {
-            case 0: mv.visitInsn(IADD); lop = L_ADD; break;
-            case 1: mv.visitInsn(IOR); lop = L_LOGIC; break;
-            case 2: mv.visitInsn(IADD); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(IADD); lop = L_ADC; break;
-            case 3: mv.visitInsn(ISUB); mv.visitVarInsn(ILOAD, T2); mv.visitInsn(ISUB); lop = L_SBB; break;
-            case 4: mv.visitInsn(IAND); lop = L_LOGIC; break;
-            case 6: mv.visitInsn(IXOR); lop = L_LOGIC; break;
-            default: mv.visitInsn(ISUB); lop = L_SUB; break;
+        // the result by the shared routine (a few bytes: C1 and C2 both inline it)
+        if (Semantics.aluReadsCarry(op)) {
+            mv.visitVarInsn(ILOAD, T2);
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(III)I", false);
+        } else {
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(II)I", false);
         }
+        int lop = Semantics.aluFlagKind(op);
         mv.visitVarInsn(ISTORE, T4);
-        if (sub < 8) {
+        if (Semantics.aluStores(sub)) {
             mv.visitVarInsn(ILOAD, T4);
             store.run();
         }
@@ -570,7 +566,7 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(ISTORE, FB);
         mv.visitVarInsn(ILOAD, T4);
         mv.visitVarInsn(ISTORE, FRES);
-        if (op == 2 || op == 3) {
+        if (Semantics.aluReadsCarry(op)) {
             mv.visitVarInsn(ILOAD, T2);
             mv.visitVarInsn(ISTORE, FCF);
         }
@@ -694,117 +690,55 @@ final class RegionCompiler extends RegionEmitter {
     }
 
     /**
-     * SHL/SHR/SAR r32 by a constant count inline, and ROL/ROR when the flags before are a logic
-     * or shift result (they stay lazy, as {@code Alu.shift} keeps them); false for the rest.
+     * SHL/SHR/SAR r32 by a constant count, and ROL/ROR when the flags before are a logic or shift
+     * result (they stay lazy, as {@code Alu.shift} keeps them); false for the rest. Result and
+     * flag word come from calls to the shared routines ({@link Semantics#shl} ...) with constant
+     * operands, which the JIT inlines.
      */
     private boolean shift32(int op, int a, int count) {
         if (op == 2 || op == 3) return false;
         if ((op == 0 || op == 1) && prod != P_LOGIC32 && prod != P_SZP32) return false;
         if (count == 0) return true; // no operation, flags unchanged
+        String routine = op == 0 ? "rol" : op == 1 ? "ror" : op == 5 ? "shr" : op == 7 ? "sar" : "shl";
         mv.visitVarInsn(ILOAD, R0 + a);
-        mv.visitVarInsn(ISTORE, T0);
-        switch (op) {
-            case 0: case 1: {
-                mv.visitVarInsn(ILOAD, T0);
-                iconst(count);
-                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", op == 0 ? "rotateLeft" : "rotateRight",
-                        "(II)I", false);
-                mv.visitVarInsn(ISTORE, T1);
-                // CF: ROL bit 0, ROR bit 31; OF: ROL bit 31 ^ CF, ROR bit 31 ^ bit 30
-                mv.visitVarInsn(ILOAD, T1);
-                if (op == 0) {
-                    mv.visitInsn(ICONST_1);
-                    mv.visitInsn(IAND);
-                } else {
-                    iconst(31);
-                    mv.visitInsn(IUSHR);
-                }
-                mv.visitVarInsn(ISTORE, T2);
-                mv.visitVarInsn(ILOAD, T1);
-                iconst(31);
-                mv.visitInsn(IUSHR);
-                if (op == 0) {
-                    mv.visitVarInsn(ILOAD, T2);
-                } else {
-                    mv.visitVarInsn(ILOAD, T1);
-                    iconst(30);
-                    mv.visitInsn(IUSHR);
-                    mv.visitInsn(ICONST_1);
-                    mv.visitInsn(IAND);
-                }
-                mv.visitInsn(IXOR);
-                mv.visitInsn(ICONST_1);
-                mv.visitInsn(ISHL);
-                mv.visitVarInsn(ILOAD, T2);
-                mv.visitInsn(IOR);
-                if (prod == P_SZP32) { // keep AF of the shift record
-                    mv.visitVarInsn(ILOAD, FCF);
-                    iconst(4);
-                    mv.visitInsn(IAND);
-                    mv.visitInsn(IOR);
-                }
-                mv.visitVarInsn(ISTORE, FCF);
-                iconst(L_SZP);
-                mv.visitVarInsn(ISTORE, FOP);
-                prod = P_SZP32;
-                break;
-            }
-            default: {
-                mv.visitVarInsn(ILOAD, T0);
-                iconst(count);
-                mv.visitInsn(op == 5 ? IUSHR : op == 7 ? ISHR : ISHL);
-                mv.visitVarInsn(ISTORE, T1);
-                // CF: SHL bit (32 - count) of v, SHR/SAR bit (count - 1)
-                mv.visitVarInsn(ILOAD, T0);
-                iconst(op == 4 || op == 6 ? 32 - count : count - 1);
-                mv.visitInsn(IUSHR);
-                mv.visitInsn(ICONST_1);
+        iconst(count);
+        iconst(2);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
+        mv.visitVarInsn(ISTORE, T1);
+        mv.visitVarInsn(ILOAD, R0 + a);
+        iconst(count);
+        iconst(2);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine + "Flags", "(III)I", false);
+        if (op == 0 || op == 1) { // only CF and OF change: the record stays a logic/shift one
+            if (prod == P_SZP32) { // keep AF of the shift record
+                mv.visitVarInsn(ILOAD, FCF);
+                iconst(4);
                 mv.visitInsn(IAND);
-                mv.visitVarInsn(ISTORE, T2);
-                mv.visitVarInsn(ILOAD, T2);
-                if (op != 7) { // OF: SHL sign(res) ^ CF, SHR sign(v), SAR 0
-                    mv.visitVarInsn(ILOAD, op == 5 ? T0 : T1);
-                    iconst(31);
-                    mv.visitInsn(IUSHR);
-                    if (op != 5) {
-                        mv.visitVarInsn(ILOAD, T2);
-                        mv.visitInsn(IXOR);
-                    }
-                    mv.visitInsn(ICONST_1);
-                    mv.visitInsn(ISHL);
-                    mv.visitInsn(IOR);
-                }
-                szpRecord(T1);
-                break;
+                mv.visitInsn(IOR);
             }
+            mv.visitVarInsn(ISTORE, FCF);
+            iconst(L_SZP);
+            mv.visitVarInsn(ISTORE, FOP);
+            prod = P_SZP32;
+        } else {
+            szpRecord(T1);
         }
         mv.visitVarInsn(ILOAD, T1);
         setReg(a);
         return true;
     }
 
-    /** IMUL r32 = x * y (operands on the stack): SZP record, CF = OF = overflow. */
+    /** IMUL r32 = x * y (operands on the stack) by {@link Semantics#imul}: SZP record, CF = OF = overflow. */
     private void imul(int a) {
         mv.visitVarInsn(ISTORE, T1);
-        mv.visitInsn(I2L);
-        mv.visitVarInsn(ILOAD, T1);
-        mv.visitInsn(I2L);
-        mv.visitInsn(LMUL);
-        mv.visitInsn(DUP2);
-        mv.visitVarInsn(LSTORE, LT);
-        mv.visitInsn(L2I);
-        mv.visitVarInsn(ISTORE, T0);
-        Label same = new Label(), done = new Label();
-        mv.visitVarInsn(LLOAD, LT);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitInsn(I2L);
-        mv.visitInsn(LCMP);
-        mv.visitJumpInsn(IFEQ, same);
-        mv.visitInsn(ICONST_3);
-        mv.visitJumpInsn(GOTO, done);
-        mv.visitLabel(same);
-        mv.visitInsn(ICONST_0);
-        mv.visitLabel(done);
+        mv.visitVarInsn(ISTORE, T2);
+        for (String routine : new String[] {"imul", "imulFlags"}) {
+            mv.visitVarInsn(ILOAD, T2);
+            mv.visitVarInsn(ILOAD, T1);
+            iconst(2);
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
+            if (routine.equals("imul")) mv.visitVarInsn(ISTORE, T0);
+        }
         szpRecord(T0);
         mv.visitVarInsn(ILOAD, T0);
         setReg(a);

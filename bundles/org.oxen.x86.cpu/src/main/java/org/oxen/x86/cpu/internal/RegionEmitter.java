@@ -18,6 +18,8 @@ abstract class RegionEmitter {
     static final String CPU = "org/oxen/x86/cpu/internal/Cached";
     static final String REGION = "org/oxen/x86/cpu/internal/Region";
     static final String FLAGS = "org/oxen/x86/cpu/internal/Flags";
+    /** {@link Semantics}: the shared routines translated code calls for what it does not inline. */
+    static final String SEMANTICS = "org/oxen/x86/cpu/internal/Semantics";
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
 

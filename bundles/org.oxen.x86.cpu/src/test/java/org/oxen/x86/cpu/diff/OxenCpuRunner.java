@@ -12,8 +12,11 @@ import org.oxen.x86.cpu.X86Cpu;
  * harness, which runs in user mode) over 1 MiB of RAM. Each case's code is followed by HLT; the
  * CPU runs until HLT or an exception exit.
  *
- * <p>Two ways to run: {@link #interpreting()} reuses one CPU with the decoded-instruction cache
- * (cases run once, mostly decoded from memory); {@link #translating()} gives every case a fresh
+ * <p>Three ways to run: {@link #interpreting()} reuses one CPU with the decoded-instruction cache
+ * (cases run once: the cacheable forms through their records, the rest through the interpreter);
+ * {@link #interpreterOnly()} reuses one CPU without the cache, so every instruction runs through
+ * the interpreter's handlers (the tier under the cache, which the first way reaches only for
+ * prefixed and uncacheable forms); {@link #translating()} gives every case a fresh
  * CPU that translates at once and enters the case through a JMP from a trampoline in the same
  * frame, and repeats the case (state restored) until the translator has compiled a region at
  * its first instruction, then compares the run that went through that region. A fresh CPU per
@@ -38,7 +41,7 @@ final class OxenCpuRunner {
     long translatedCases;
     final java.util.Map<String, Long> translatedByFamily = new java.util.TreeMap<>();
 
-    private OxenCpuRunner(boolean translate) {
+    private OxenCpuRunner(boolean translate, CpuOptions options) {
         this.translate = translate;
         ram.write16(TSS + 0x66, 0x68);
         // two NOPs first: the instruction at a fresh fetch window runs on the slow path, and
@@ -48,17 +51,22 @@ final class OxenCpuRunner {
         long rel = TestCase.CODE_ADDR - (TRAMPOLINE + 7L);
         ram.write8(TRAMPOLINE + 2, 0xE9);
         ram.write32(TRAMPOLINE + 3, (int) rel);
-        cpu = X86Cpu.create(ram, CpuTestSupport.NO_IO, CpuOptions.cacheOnly());
+        cpu = X86Cpu.create(ram, CpuTestSupport.NO_IO, options);
     }
 
     /** One CPU for every case, decoded records, no translator. */
     static OxenCpuRunner interpreting() {
-        return new OxenCpuRunner(false);
+        return new OxenCpuRunner(false, CpuOptions.cacheOnly());
+    }
+
+    /** One CPU for every case, no decoded-instruction cache: the interpreter alone. */
+    static OxenCpuRunner interpreterOnly() {
+        return new OxenCpuRunner(false, CpuOptions.INTERPRETER);
     }
 
     /** A fresh translating CPU per case; each case repeated until translated. */
     static OxenCpuRunner translating() {
-        return new OxenCpuRunner(true);
+        return new OxenCpuRunner(true, CpuOptions.cacheOnly());
     }
 
     Result run(TestCase c) {

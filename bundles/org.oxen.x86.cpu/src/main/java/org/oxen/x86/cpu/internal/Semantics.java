@@ -1,0 +1,239 @@
+package org.oxen.x86.cpu.internal;
+
+import static org.oxen.x86.cpu.internal.CpuState.L_ADC;
+import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
+import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
+import static org.oxen.x86.cpu.internal.CpuState.L_SBB;
+import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
+
+/**
+ * What the integer instructions compute, written once: results and the flags they produce, as
+ * pure static functions of their operands. Every tier uses these: the interpreter's handlers and
+ * the decoded-instruction cache's record kinds through {@link Alu} (which adds the lazy-flag
+ * bookkeeping of the CPU's fields), and translated code by calling them from the bytecode it
+ * emits ({@code RegionCompiler}, with its flag state in JVM locals). How a flag is read back from
+ * a lazy record is {@link Flags}.
+ *
+ * <p>Sizes {@code sz} are 0 (byte), 1 (word), 2 (dword); operands and results are in the low
+ * bits, and results are masked to the size. A flag word is the {@code L_SZP} extra word:
+ * CF in bit 0, OF in bit 1 (see {@link #flagWord}).
+ *
+ * <p>Hot paths call these with constant operations and sizes: each is small enough for C2 to
+ * inline, after which its {@code switch} folds, so no tier pays for the sharing. Where a hot
+ * method calls many of them (the cache's fast loop), it calls the per-operation routines
+ * ({@link #add}, {@link #sub}, ... with {@link #ADD_FLAGS} ...), whose inlined bytecode is a few
+ * bytes: every inlined byte counts against C2's budget for the caller.
+ */
+final class Semantics {
+
+    private Semantics() {
+    }
+
+    /** The mask of an operand size (a constant after inlining, unlike an array load). */
+    static int mask(int sz) {
+        return sz == 2 ? -1 : sz == 1 ? 0xFFFF : 0xFF;
+    }
+
+    /** The sign bit of an operand size. */
+    static int sign(int sz) {
+        return sz == 2 ? 0x80000000 : sz == 1 ? 0x8000 : 0x80;
+    }
+
+    /** The {@code L_SZP} flag word of a CF and an OF (AF, bit 2, is 0). */
+    static int flagWord(boolean cf, boolean of) {
+        return (cf ? 1 : 0) | (of ? 2 : 0);
+    }
+
+    // ---- group 1: ADD OR ADC SBB AND SUB XOR CMP (the ModR/M reg field order) ----
+
+    /** The lazy-flag kinds ({@code L_*}, read back by {@link Flags}) the group-1 operations leave. */
+    static final int ADD_FLAGS = L_ADD, ADC_FLAGS = L_ADC, SUB_FLAGS = L_SUB, SBB_FLAGS = L_SBB, LOGIC_FLAGS = L_LOGIC;
+
+    static int add(int a, int b) {
+        return a + b;
+    }
+
+    static int sub(int a, int b) {
+        return a - b;
+    }
+
+    static int adc(int a, int b, int carry) {
+        return a + b + carry;
+    }
+
+    static int sbb(int a, int b, int carry) {
+        return a - b - carry;
+    }
+
+    static int and(int a, int b) {
+        return a & b;
+    }
+
+    static int or(int a, int b) {
+        return a | b;
+    }
+
+    static int xor(int a, int b) {
+        return a ^ b;
+    }
+
+    /**
+     * The result of group-1 operation {@code op} (0..7; TEST is AND, CMP is SUB) before masking;
+     * {@code carry} (0 or 1) is CF for ADC and SBB, ignored by the others.
+     */
+    static int alu(int op, int a, int b, int carry) {
+        switch (op & 7) {
+            case 0: return add(a, b);
+            case 1: return or(a, b);
+            case 2: return adc(a, b, carry);
+            case 3: return sbb(a, b, carry);
+            case 4: return and(a, b);
+            case 6: return xor(a, b);
+            default: return sub(a, b); // SUB, CMP
+        }
+    }
+
+    /**
+     * The routine {@link #alu} runs for {@code op}, by name, for code generators that call it
+     * directly: {@code (II)I}, or {@code (III)I} with the carry for ADC and SBB.
+     */
+    static String aluRoutine(int op) {
+        return ALU_ROUTINE[op & 7];
+    }
+
+    private static final String[] ALU_ROUTINE = {"add", "or", "adc", "sbb", "and", "sub", "xor", "sub"};
+
+    private static final int[] ALU_FLAG_KIND = {ADD_FLAGS, LOGIC_FLAGS, ADC_FLAGS, SBB_FLAGS, LOGIC_FLAGS, SUB_FLAGS,
+        LOGIC_FLAGS, SUB_FLAGS};
+
+    /** The lazy-flag kind operation {@code op} leaves. */
+    static int aluFlagKind(int op) {
+        return ALU_FLAG_KIND[op & 7];
+    }
+
+    /** True for ADC (2) and SBB (3), which read CF (and keep it as their record's carry-in). */
+    static boolean aluReadsCarry(int op) {
+        return (op & 6) == 2;
+    }
+
+    /**
+     * True when a form's operation (Forms.OPERATION of an ALU form) stores its result: 8 is added
+     * for CMP and TEST, which only set flags.
+     */
+    static boolean aluStores(int operation) {
+        return operation < 8;
+    }
+
+    // ---- group 3: NOT (NEG is SUB from 0) ----
+
+    static int not(int v, int sz) {
+        return ~v & mask(sz);
+    }
+
+    // ---- group 2: ROL ROR (RCL RCR: Alu) SHL SHR SAL SAR ----
+    // v is masked to the size; the count is already masked to 5 bits and is not 0 (a zero
+    // count changes nothing, flags included: the callers test it)
+
+    /** The result of shift or rotate {@code op} (0 ROL, 1 ROR, 4/6 SHL, 5 SHR, 7 SAR). */
+    static int shift(int op, int v, int count, int sz) {
+        switch (op) {
+            case 0: return rol(v, count, sz);
+            case 1: return ror(v, count, sz);
+            case 5: return shr(v, count, sz);
+            case 7: return sar(v, count, sz);
+            default: return shl(v, count, sz);
+        }
+    }
+
+    /** The flag word (CF, OF) of shift or rotate {@code op}. */
+    static int shiftFlags(int op, int v, int count, int sz) {
+        switch (op) {
+            case 0: return rolFlags(v, count, sz);
+            case 1: return rorFlags(v, count, sz);
+            case 5: return shrFlags(v, count, sz);
+            case 7: return sarFlags(v, count, sz);
+            default: return shlFlags(v, count, sz);
+        }
+    }
+
+    static int shl(int v, int count, int sz) {
+        return (v << count) & mask(sz);
+    }
+
+    /** CF: the last bit shifted out (0 past the operand's width); OF: CF != the result's sign. */
+    static int shlFlags(int v, int count, int sz) {
+        int bits = 8 << sz;
+        int cf = count <= bits ? (v >>> (bits - count)) & 1 : 0;
+        int of = ((shl(v, count, sz) >>> (bits - 1)) & 1) ^ cf;
+        return cf | of << 1;
+    }
+
+    static int shr(int v, int count, int sz) {
+        return v >>> count;
+    }
+
+    /** CF: the last bit shifted out; OF: the operand's sign. */
+    static int shrFlags(int v, int count, int sz) {
+        return ((v >>> (count - 1)) & 1) | ((v & sign(sz)) != 0 ? 2 : 0);
+    }
+
+    private static int signExtend(int v, int sz) {
+        return sz == 0 ? (byte) v : sz == 1 ? (short) v : v;
+    }
+
+    static int sar(int v, int count, int sz) {
+        return (signExtend(v, sz) >> count) & mask(sz);
+    }
+
+    /** CF: the last bit shifted out; OF: 0. */
+    static int sarFlags(int v, int count, int sz) {
+        return (signExtend(v, sz) >> (count - 1)) & 1;
+    }
+
+    static int rol(int v, int count, int sz) {
+        int bits = 8 << sz, c = count & (bits - 1);
+        return c == 0 ? v : ((v << c) | (v >>> (bits - c))) & mask(sz);
+    }
+
+    /** CF: bit 0 of the result; OF: CF != the result's sign. */
+    static int rolFlags(int v, int count, int sz) {
+        int res = rol(v, count, sz), cf = res & 1;
+        return cf | (((res >>> ((8 << sz) - 1)) & 1) ^ cf) << 1;
+    }
+
+    static int ror(int v, int count, int sz) {
+        int bits = 8 << sz, c = count & (bits - 1);
+        return c == 0 ? v : ((v >>> c) | (v << (bits - c))) & mask(sz);
+    }
+
+    /** CF: the result's sign; OF: the result's two top bits differ. */
+    static int rorFlags(int v, int count, int sz) {
+        int res = ror(v, count, sz), bits = 8 << sz;
+        return ((res >>> (bits - 1)) & 1) | (((res >>> (bits - 1)) ^ (res >>> (bits - 2))) & 1) << 1;
+    }
+
+    // ---- multiply, extend ----
+
+    /** IMUL with two or three operands (word or dword): the product truncated to the size. */
+    static int imul(int a, int b, int sz) {
+        return sz == 2 ? a * b : ((short) a * (short) b) & 0xFFFF;
+    }
+
+    /** CF = OF = the product does not fit the size (signed). */
+    static int imulFlags(int a, int b, int sz) {
+        boolean c;
+        if (sz == 2) {
+            long p = (long) a * b;
+            c = p != (int) p;
+        } else {
+            int p = (short) a * (short) b;
+            c = p != (short) p;
+        }
+        return c ? 3 : 0;
+    }
+
+    /** MOVZX/MOVSX: a byte ({@code ssz} 0) or word source, zero- or sign-extended. */
+    static int extend(int v, int ssz, boolean signed) {
+        return ssz == 0 ? (signed ? (byte) v : v & 0xFF) : (signed ? (short) v : v & 0xFFFF);
+    }
+}
