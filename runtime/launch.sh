@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# runtime/launch.sh [java options] — start the built runtime (runtime/target) at its Gogo prompt,
-# as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
+# runtime/launch.sh [--machine] [java options] — start the built runtime (runtime/target) at its
+# Gogo prompt, as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
 #
+#  - what is launched: the whole runtime (oxen.bndrun), or with --machine the lean launch of a
+#    machine job (machine.bndrun: the shell, the board, its devices, the CPU and the `machine`
+#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache;
 #  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
 #    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
 #    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
@@ -25,6 +28,8 @@
 # OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
 set -euo pipefail
 
+LAUNCH=oxen
+[ "${1:-}" = --machine ] && { LAUNCH=machine; shift; }
 RT=${OXEN_RUNTIME:-$(cd "$(dirname "$0")" && pwd)/target}
 RT=$(cd "$RT" && pwd)
 CACHE=${OXEN_CACHE_DIR:-$RT/cache}
@@ -59,12 +64,22 @@ LAUNCHER=$(ls "$RT"/launch/biz.aQute.launcher-*.jar)
 FRAMEWORK=$(ls "$RT"/launch/org.apache.felix.framework-*.jar)
 CP=$LAUNCHER:$FRAMEWORK
 mkdir -p "$CACHE"
-# oxen.jar's launcher properties with the bundles named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
-PROPS=$CACHE/launcher.properties
+# the exported launcher properties (oxen.jar's, or machine.jar's for --machine) with the bundles
+# named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
+if [ "$LAUNCH" = machine ]; then
+    SRC_PROPS=$RT/launch/machine.properties; PROPS=$CACHE/machine.properties
+else
+    SRC_PROPS=$RT/launch/launcher.properties; PROPS=$CACHE/launcher.properties
+fi
+[ -f "$SRC_PROPS" ] || { say "no $SRC_PROPS in the built runtime: run ./oxen build first"; exit 2; }
 sed -e 's/^launch\.embedded=true$/launch.embedded=false/' \
     -e "/^launch\.bundles=/s#\([=,]\)jar/#\1$RT/bundles/jar/#g" \
-    "$RT/launch/launcher.properties" > "$PROPS.$$"
+    "$SRC_PROPS" > "$PROPS.$$"
 mv -f "$PROPS.$$" "$PROPS"
+# every bundle it names must be there (the machine launch shares the runtime's bundles/jar/)
+for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
+    [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
+done
 
 JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1
 [ "${OXEN_JIT:-}" = full ] && { JIT=(); JIT_NAME=tiered; }
@@ -75,12 +90,12 @@ RUN=(-Dlauncher.properties="$PROPS" -cp "$CP" aQute.launcher.Launcher)
 
 # --- the class-data cache ---------------------------------------------------------------------
 if [ "$MAJOR" -ge 25 ]; then
-    KIND="AOT cache (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.aot
+    KIND="AOT cache (JDK $MAJOR)"; FILE=$CACHE/$LAUNCH-jdk$MAJOR-$JIT_NAME.aot
     make_opts() { echo "-XX:AOTCacheOutput=$1"; }
     use_opts() { echo "-XX:AOTCache=$1"; }
     check_opts() { echo "-XX:AOTMode=on -XX:AOTCache=$1"; }
 else
-    KIND="AppCDS archive (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.jsa
+    KIND="AppCDS archive (JDK $MAJOR)"; FILE=$CACHE/$LAUNCH-jdk$MAJOR-$JIT_NAME.jsa
     make_opts() { echo "-XX:ArchiveClassesAtExit=$1"; }
     use_opts() { echo "-XX:SharedArchiveFile=$1"; }
     check_opts() { echo "-Xshare:on -XX:SharedArchiveFile=$1"; }
@@ -103,9 +118,10 @@ inputs_key() {
 file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
 
 # One short run that loads what a session loads: the prompt, a PV domain created and run to its
-# end, an HVM domain, and a bare machine when the guest kit's native image is at hand.
+# end, an HVM domain, and a bare machine when the guest kit's native image is at hand (the
+# machine launch: only the bare machine, or the command's device list without the image).
 train() {
-    local tmp=$CACHE/training.$$ log=$CACHE/training.log cfg=$CACHE/training.cfg native script started
+    local tmp=$CACHE/training.$$ log=$CACHE/$LAUNCH-training.log cfg=$CACHE/training.cfg native script started
     rm -f "$tmp"
     cat > "$cfg" <<'EOF'
 name = "training"
@@ -118,6 +134,10 @@ EOF
     native=$RT/../../guests/target/images/native/cpubench.elf
     [ -f "$native" ] && script="$script; machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\""
     script="$script; xl list; stop 0"
+    if [ "$LAUNCH" = machine ]; then
+        script="machine devices; stop 0"
+        [ -f "$native" ] && script="machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\"; stop 0"
+    fi
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
     # shellcheck disable=SC2046
