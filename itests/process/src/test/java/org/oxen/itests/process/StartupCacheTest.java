@@ -54,9 +54,9 @@ class StartupCacheTest {
                 + "cmdline = \"expect_mem_mib=8\"\non_poweroff = \"preserve\"\n");
     }
 
-    /** A copy of runtime/target's oxen.jar, launch/ and bundles/ (the cache goes to its cache/). */
-    private static Path copyOfRuntime(String name) throws IOException {
-        Path rt = Files.createDirectory(dir.resolve(name));
+    /** A copy of runtime/target's oxen.jar, launch/ and bundles/ in {@code parent} (the cache goes to its cache/). */
+    static Path copyOfRuntime(Path parent, String name) throws IOException {
+        Path rt = Files.createDirectory(parent.resolve(name));
         Files.copy(OxenProcess.JAR, rt.resolve("oxen.jar"));
         for (String sub : List.of("launch", "bundles")) {
             try (Stream<Path> files = Files.walk(BUILT.resolve(sub))) {
@@ -119,7 +119,7 @@ class StartupCacheTest {
     @Test
     void aotCacheOnJdk25IsBuiltUsedAndRebuiltWhenABundleOrTheCacheChanges() throws Exception {
         assumeTrue(Files.isExecutable(JDK25), "Temurin 25 at " + JDK25);
-        Path rt = copyOfRuntime("rt25");
+        Path rt = copyOfRuntime(dir, "rt25");
 
         Run first = launch(rt, JDK25);
         assertBuilt(first, "no start-up cache for " + JDK25 + " yet: building the AOT cache (JDK 25)");
@@ -154,7 +154,7 @@ class StartupCacheTest {
     void appCdsArchiveOnJdk17IsBuiltAndUsed() throws Exception {
         Path java17 = Path.of(System.getProperty("java.home"), "bin", "java");
         assumeTrue(Runtime.version().feature() < 25, "the tests' own JDK is older than 25: " + Runtime.version());
-        Path rt = copyOfRuntime("rt17");
+        Path rt = copyOfRuntime(dir, "rt17");
         int major = Runtime.version().feature();
 
         Run first = launch(rt, java17);
