@@ -14,16 +14,19 @@
 #    (a key of their paths, sizes and times, beside the cache), or the cache file itself was
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
-#  - the JIT flags of a short run: C1 only (-XX:TieredStopAtLevel=1). Measured in
-#    docs/PERFORMANCE.md ("Cold start"): C2 spends seconds compiling translated guest code and
-#    start-up code without making the emulation faster; OXEN_JIT=full keeps tiered C2.
+#  - the JIT flags (OXEN_JIT): by default tiered with C2 kept for the hottest code only (its
+#    thresholds raised 3-30x: C1 compiles what runs a little, C2 what a long run spends its time
+#    in), so that no run length loses badly: measured in docs/PERFORMANCE.md ("Cold start")
+#    against C1 only (OXEN_JIT=c1: cheapest for runs of a few seconds, ~1.5x slower on long
+#    ones) and the JVM's own tiered thresholds (OXEN_JIT=full: C2 compiles start-up code and
+#    short-lived translated regions, which costs more than it wins back in short runs);
 #
 # bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
 # by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
 # non-empty directory (oxen.jar's Class-Path: bundles/) is on the class path. Bundles are
 # installed by reference from runtime/target/bundles/jar/ as with oxen.jar.
 #
-# Environment: OXEN_JAVA (a java binary), OXEN_JIT=full, OXEN_STARTUP_CACHE=off (no cache),
+# Environment: OXEN_JAVA (a java binary), OXEN_JIT=c1|full, OXEN_STARTUP_CACHE=off (no cache),
 # OXEN_RUNTIME (the built runtime directory; default runtime/target beside this script),
 # OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
 set -euo pipefail
@@ -81,8 +84,15 @@ for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
     [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
 done
 
-JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1
-[ "${OXEN_JIT:-}" = full ] && { JIT=(); JIT_NAME=tiered; }
+# Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
+LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
+         -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
+case ${OXEN_JIT:-} in
+    "") JIT=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
+    c1) JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1 ;;
+    full) JIT=(); JIT_NAME=tiered ;;
+    *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), full (the JVM's tiered thresholds), or unset (tiered, C2 late)"; exit 2 ;;
+esac
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
 [ "$MAJOR" -ge 23 ] && JIT+=(--sun-misc-unsafe-memory-access=allow)
