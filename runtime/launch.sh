@@ -14,19 +14,19 @@
 #    (a key of their paths, sizes and times, beside the cache), or the cache file itself was
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
-#  - the JIT flags (OXEN_JIT): by default tiered with C2 kept for the hottest code only (its
-#    thresholds raised 3-30x: C1 compiles what runs a little, C2 what a long run spends its time
-#    in), so that no run length loses badly: measured in docs/PERFORMANCE.md ("Cold start")
-#    against C1 only (OXEN_JIT=c1: cheapest for runs of a few seconds, ~1.5x slower on long
-#    ones) and the JVM's own tiered thresholds (OXEN_JIT=full: C2 compiles start-up code and
-#    short-lived translated regions, which costs more than it wins back in short runs);
+#  - the JIT flags (OXEN_JIT), chosen by the run's expected length (docs/PERFORMANCE.md, "Cold
+#    start"): C1 only (c1) costs least for runs of a few seconds to ~10 s of CPU, but long runs
+#    ~1.2-1.5x more; tiered with C2 kept for the hottest code (late: C2's thresholds raised
+#    3-30x) costs ~10% more on short runs, up to ~1.5x around 10^9-10^10 guest instructions,
+#    and least on long ones; the JVM's own thresholds (full) cost more than either until the
+#    run is long. Default: c1 for a machine job (--machine), late for the runtime;
 #
 # bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
 # by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
 # non-empty directory (oxen.jar's Class-Path: bundles/) is on the class path. Bundles are
 # installed by reference from runtime/target/bundles/jar/ as with oxen.jar.
 #
-# Environment: OXEN_JAVA (a java binary), OXEN_JIT=c1|full, OXEN_STARTUP_CACHE=off (no cache),
+# Environment: OXEN_JAVA (a java binary), OXEN_JIT=c1|late|full, OXEN_STARTUP_CACHE=off (no cache),
 # OXEN_RUNTIME (the built runtime directory; default runtime/target beside this script),
 # OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
 set -euo pipefail
@@ -87,15 +87,23 @@ done
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
 LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
          -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
-case ${OXEN_JIT:-} in
-    "") JIT=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
-    c1) JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1 ;;
-    full) JIT=(); JIT_NAME=tiered ;;
-    *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), full (the JVM's tiered thresholds), or unset (tiered, C2 late)"; exit 2 ;;
+# by the run's expected length: a machine job C1 only, the runtime (hours of domains) C2 late
+JIT_MODE=${OXEN_JIT:-}
+[ -n "$JIT_MODE" ] || { [ "$LAUNCH" = machine ] && JIT_MODE=c1 || JIT_MODE=late; }
+case $JIT_MODE in
+    late) JVM=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
+    c1) JVM=(-XX:TieredStopAtLevel=1); JIT_NAME=c1 ;;
+    full) JVM=(); JIT_NAME=tiered ;;
+    *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), late (tiered, C2 late), full (the JVM's tiered thresholds), or unset"; exit 2 ;;
 esac
+# A machine job is one machine in a small process: the serial collector (no concurrent GC
+# threads, smaller structures) from a 16 MiB heap, grown as the guest touches its RAM; measured
+# in docs/PERFORMANCE.md ("Cold start"): the same CPU time, ~15% less resident memory than G1.
+# The runtime keeps G1 for its pool of domains and their pauses.
+[ "$LAUNCH" = machine ] && JVM+=(-XX:+UseSerialGC -Xms16m)
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
-[ "$MAJOR" -ge 23 ] && JIT+=(--sun-misc-unsafe-memory-access=allow)
+[ "$MAJOR" -ge 23 ] && JVM+=(--sun-misc-unsafe-memory-access=allow)
 RUN=(-Dlauncher.properties="$PROPS" -cp "$CP" aQute.launcher.Launcher)
 
 # --- the class-data cache ---------------------------------------------------------------------
@@ -112,10 +120,10 @@ else
 fi
 KEYFILE=$FILE.key
 
-# what the cache depends on: the JDK, the JIT flags, the launcher and every bundle
+# what the cache depends on: the JDK, the JIT and heap flags, the launcher and every bundle
 inputs_key() {
     {
-        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JIT[*]:-}"
+        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JVM[*]:-}"
         [ -f "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release" ] &&
             cat "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release"
         cat "$PROPS"
@@ -152,11 +160,11 @@ EOF
     mkdir -p "$CACHE/training-deploy"
     # shellcheck disable=SC2046
     # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
-    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JIT[@]}" -Doxen.domains.dir=none \
+    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" -Doxen.domains.dir=none \
             -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy" \
             -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >"$log" 2>&1) &&
         [ -s "$tmp" ] &&
-        "$JAVA" $(check_opts "$tmp") "${JIT[@]}" -cp "$CP" -version >>"$log" 2>&1; then
+        "$JAVA" $(check_opts "$tmp") "${JVM[@]}" -cp "$CP" -version >>"$log" 2>&1; then
         mv -f "$tmp" "$FILE"
         echo "$1 $(file_stamp "$FILE")" > "$KEYFILE"
         say "start-up cache ready: $FILE ($(( $(stat -c %s "$FILE") / 1048576 )) MiB, $(( $(date +%s) - started )) s)"
@@ -186,4 +194,4 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     fi
 fi
 
-exec "$JAVA" "${CACHE_OPTS[@]}" "${JIT[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"
+exec "$JAVA" "${CACHE_OPTS[@]}" "${JVM[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"
