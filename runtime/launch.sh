@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# runtime/launch.sh [java options] — start the built runtime (runtime/target) at its Gogo prompt,
-# as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
+# runtime/launch.sh [--machine] [java options] — start the built runtime (runtime/target) at its
+# Gogo prompt, as `java [java options] -jar runtime/target/oxen.jar` does, with a cheaper start:
 #
+#  - what is launched: the whole runtime (oxen.bndrun), or with --machine the lean launch of a
+#    machine job (machine.bndrun: the shell, the board, its devices, the CPU and the `machine`
+#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache;
 #  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
 #    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
 #    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
@@ -11,20 +14,25 @@
 #    (a key of their paths, sizes and times, beside the cache), or the cache file itself was
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
-#  - the JIT flags of a short run: C1 only (-XX:TieredStopAtLevel=1). Measured in
-#    docs/PERFORMANCE.md ("Cold start"): C2 spends seconds compiling translated guest code and
-#    start-up code without making the emulation faster; OXEN_JIT=full keeps tiered C2.
+#  - the JIT flags (OXEN_JIT), chosen by the run's expected length (docs/PERFORMANCE.md, "Cold
+#    start"): C1 only (c1) costs least for runs of a few seconds to ~10 s of CPU, but long runs
+#    ~1.2-1.5x more; tiered with C2 kept for the hottest code (late: C2's thresholds raised
+#    3-30x) costs ~10% more on short runs, up to ~1.5x around 10^9-10^10 guest instructions,
+#    and least on long ones; the JVM's own thresholds (full) cost more than either until the
+#    run is long. Default: c1 for a machine job (--machine), late for the runtime;
 #
 # bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
 # by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
 # non-empty directory (oxen.jar's Class-Path: bundles/) is on the class path. Bundles are
 # installed by reference from runtime/target/bundles/jar/ as with oxen.jar.
 #
-# Environment: OXEN_JAVA (a java binary), OXEN_JIT=full, OXEN_STARTUP_CACHE=off (no cache),
+# Environment: OXEN_JAVA (a java binary), OXEN_JIT=c1|late|full, OXEN_STARTUP_CACHE=off (no cache),
 # OXEN_RUNTIME (the built runtime directory; default runtime/target beside this script),
 # OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
 set -euo pipefail
 
+LAUNCH=oxen
+[ "${1:-}" = --machine ] && { LAUNCH=machine; shift; }
 RT=${OXEN_RUNTIME:-$(cd "$(dirname "$0")" && pwd)/target}
 RT=$(cd "$RT" && pwd)
 CACHE=${OXEN_CACHE_DIR:-$RT/cache}
@@ -59,38 +67,63 @@ LAUNCHER=$(ls "$RT"/launch/biz.aQute.launcher-*.jar)
 FRAMEWORK=$(ls "$RT"/launch/org.apache.felix.framework-*.jar)
 CP=$LAUNCHER:$FRAMEWORK
 mkdir -p "$CACHE"
-# oxen.jar's launcher properties with the bundles named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
-PROPS=$CACHE/launcher.properties
+# the exported launcher properties (oxen.jar's, or machine.jar's for --machine) with the bundles
+# named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
+if [ "$LAUNCH" = machine ]; then
+    SRC_PROPS=$RT/launch/machine.properties; PROPS=$CACHE/machine.properties
+else
+    SRC_PROPS=$RT/launch/launcher.properties; PROPS=$CACHE/launcher.properties
+fi
+[ -f "$SRC_PROPS" ] || { say "no $SRC_PROPS in the built runtime: run ./oxen build first"; exit 2; }
 sed -e 's/^launch\.embedded=true$/launch.embedded=false/' \
     -e "/^launch\.bundles=/s#\([=,]\)jar/#\1$RT/bundles/jar/#g" \
-    "$RT/launch/launcher.properties" > "$PROPS.$$"
+    "$SRC_PROPS" > "$PROPS.$$"
 mv -f "$PROPS.$$" "$PROPS"
+# every bundle it names must be there (the machine launch shares the runtime's bundles/jar/)
+for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
+    [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
+done
 
-JIT=(-XX:TieredStopAtLevel=1); JIT_NAME=c1
-[ "${OXEN_JIT:-}" = full ] && { JIT=(); JIT_NAME=tiered; }
+# Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
+LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
+         -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
+# by the run's expected length: a machine job C1 only, the runtime (hours of domains) C2 late
+JIT_MODE=${OXEN_JIT:-}
+[ -n "$JIT_MODE" ] || { [ "$LAUNCH" = machine ] && JIT_MODE=c1 || JIT_MODE=late; }
+case $JIT_MODE in
+    late) JVM=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
+    c1) JVM=(-XX:TieredStopAtLevel=1); JIT_NAME=c1 ;;
+    full) JVM=(); JIT_NAME=tiered ;;
+    *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), late (tiered, C2 late), full (the JVM's tiered thresholds), or unset"; exit 2 ;;
+esac
+# A machine job is one machine in a small process: the serial collector (no concurrent GC
+# threads, smaller structures) from a 16 MiB heap, grown as the guest touches its RAM; measured
+# in docs/PERFORMANCE.md ("Cold start"): the same CPU time, ~15% less resident memory than G1.
+# The runtime keeps G1 for its pool of domains and their pauses.
+[ "$LAUNCH" = machine ] && JVM+=(-XX:+UseSerialGC -Xms16m)
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
-[ "$MAJOR" -ge 23 ] && JIT+=(--sun-misc-unsafe-memory-access=allow)
+[ "$MAJOR" -ge 23 ] && JVM+=(--sun-misc-unsafe-memory-access=allow)
 RUN=(-Dlauncher.properties="$PROPS" -cp "$CP" aQute.launcher.Launcher)
 
 # --- the class-data cache ---------------------------------------------------------------------
 if [ "$MAJOR" -ge 25 ]; then
-    KIND="AOT cache (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.aot
+    KIND="AOT cache (JDK $MAJOR)"; FILE=$CACHE/$LAUNCH-jdk$MAJOR-$JIT_NAME.aot
     make_opts() { echo "-XX:AOTCacheOutput=$1"; }
     use_opts() { echo "-XX:AOTCache=$1"; }
     check_opts() { echo "-XX:AOTMode=on -XX:AOTCache=$1"; }
 else
-    KIND="AppCDS archive (JDK $MAJOR)"; FILE=$CACHE/oxen-jdk$MAJOR-$JIT_NAME.jsa
+    KIND="AppCDS archive (JDK $MAJOR)"; FILE=$CACHE/$LAUNCH-jdk$MAJOR-$JIT_NAME.jsa
     make_opts() { echo "-XX:ArchiveClassesAtExit=$1"; }
     use_opts() { echo "-XX:SharedArchiveFile=$1"; }
     check_opts() { echo "-Xshare:on -XX:SharedArchiveFile=$1"; }
 fi
 KEYFILE=$FILE.key
 
-# what the cache depends on: the JDK, the JIT flags, the launcher and every bundle
+# what the cache depends on: the JDK, the JIT and heap flags, the launcher and every bundle
 inputs_key() {
     {
-        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JIT[*]:-}"
+        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JVM[*]:-}"
         [ -f "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release" ] &&
             cat "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release"
         cat "$PROPS"
@@ -103,9 +136,10 @@ inputs_key() {
 file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
 
 # One short run that loads what a session loads: the prompt, a PV domain created and run to its
-# end, an HVM domain, and a bare machine when the guest kit's native image is at hand.
+# end, an HVM domain, and a bare machine when the guest kit's native image is at hand (the
+# machine launch: only the bare machine, or the command's device list without the image).
 train() {
-    local tmp=$CACHE/training.$$ log=$CACHE/training.log cfg=$CACHE/training.cfg native script started
+    local tmp=$CACHE/training.$$ log=$CACHE/$LAUNCH-training.log cfg=$CACHE/training.cfg native script started
     rm -f "$tmp"
     cat > "$cfg" <<'EOF'
 name = "training"
@@ -118,15 +152,19 @@ EOF
     native=$RT/../../guests/target/images/native/cpubench.elf
     [ -f "$native" ] && script="$script; machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\""
     script="$script; xl list; stop 0"
+    if [ "$LAUNCH" = machine ]; then
+        script="machine devices; stop 0"
+        [ -f "$native" ] && script="machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\"; stop 0"
+    fi
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
     # shellcheck disable=SC2046
     # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
-    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JIT[@]}" -Doxen.domains.dir=none \
+    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" -Doxen.domains.dir=none \
             -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy" \
             -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >"$log" 2>&1) &&
         [ -s "$tmp" ] &&
-        "$JAVA" $(check_opts "$tmp") "${JIT[@]}" -cp "$CP" -version >>"$log" 2>&1; then
+        "$JAVA" $(check_opts "$tmp") "${JVM[@]}" -cp "$CP" -version >>"$log" 2>&1; then
         mv -f "$tmp" "$FILE"
         echo "$1 $(file_stamp "$FILE")" > "$KEYFILE"
         say "start-up cache ready: $FILE ($(( $(stat -c %s "$FILE") / 1048576 )) MiB, $(( $(date +%s) - started )) s)"
@@ -156,4 +194,4 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     fi
 fi
 
-exec "$JAVA" "${CACHE_OPTS[@]}" "${JIT[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"
+exec "$JAVA" "${CACHE_OPTS[@]}" "${JVM[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"

@@ -6,11 +6,20 @@
 #   for each way of starting oxen (below), `machine boot -m 64 -w` of each image (no demo
 #   domains) and the runtime with its demo domains (runtime/domains) to the Gogo prompt, kept
 #   there 8 s; then qemu-system-i386 -m 64 (TCG) on each image.
-# Ways of starting oxen:
+# Ways of starting oxen (WAYS="..." chooses some; default: all):
 #   jar          java -jar runtime/target/oxen.jar with the PATH's java (17): what ./oxen run ran before
-#   launch       runtime/launch.sh as ./oxen run/start use it (the PATH's java, 17: its AppCDS archive, C1 only)
+#   launch       runtime/launch.sh as ./oxen run/start use it (the PATH's java, 17: its AppCDS
+#                archive, the launcher's default JIT for it: tiered with C2 late)
+#   launch-c1    the same with OXEN_JIT=c1 (C1 only)
 #   launch25     runtime/launch.sh with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
-#   launch25-c2  the same with OXEN_JIT=full (tiered C2)
+#   launch25-c2  the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
+#   machine      runtime/launch.sh --machine as ./oxen machine boot uses it (the lean launch: no
+#                hypervisor; its own AppCDS archive; the launcher's default JIT for it: C1 only,
+#                serial GC); no prompt run
+#   machine-late the same with OXEN_JIT=late (tiered, C2 late)
+#   machine-full the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
+# IMAGES="..." chooses the x86bench images (L<loop>_M<mix>_P1, built here; default: empty,
+# loop 1e8, mix 2000), e.g. IMAGES="L0_M20000_P1" for a long run.
 # Prints one line per run: CPU s (user+sys), wall s, peak RSS MiB (/usr/bin/time), and for the
 # prompt runs the time and CPU from exec to the first "g! " (read from /proc at that moment).
 # The start-up caches are built before the first round (not timed).
@@ -19,24 +28,31 @@ ROUNDS=${1:-1}
 OUT=/tmp/oxen-cold
 mkdir -p "$OUT"
 cp -r "$(dirname "$0")/../x86bench/." "$OUT/"
-(cd "$OUT" && for s in "0 0" "100000000 0" "0 2000"; do set -- $s
-    make -s LOOP_ITERS=$1 MIX_ROUNDS=$2 PAGING=1 >/dev/null 2>&1; done)
-IMAGES="L0_M0_P1 L100000000_M0_P1 L0_M2000_P1"
+IMAGES=${IMAGES:-"L0_M0_P1 L100000000_M0_P1 L0_M2000_P1"}
+WAYS=${WAYS:-"jar launch launch-c1 launch25 launch25-c2 machine machine-late machine-full"}
+(cd "$OUT" && for img in $IMAGES; do
+    l=${img#L}; l=${l%%_*}; m=${img#*_M}; m=${m%%_*}
+    make -s LOOP_ITERS=$l MIX_ROUNDS=$m PAGING=1 >/dev/null 2>&1; done)
 
 oxen() { # WAY java-options...
     local way=$1; shift
     case $way in
         jar) exec java -Dfile.encoding=UTF-8 "$@" -jar runtime/target/oxen.jar ;;
         launch) exec runtime/launch.sh "$@" ;;
-        launch25) OXEN_JAVA=$JDK25 exec runtime/launch.sh "$@" ;;
+        launch-c1) OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
+        launch25) OXEN_JAVA=$JDK25 OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
         launch25-c2) OXEN_JAVA=$JDK25 OXEN_JIT=full exec runtime/launch.sh "$@" ;;
+        machine) exec runtime/launch.sh --machine "$@" ;;
+        machine-late) OXEN_JIT=late exec runtime/launch.sh --machine "$@" ;;
+        machine-full) OXEN_JIT=full exec runtime/launch.sh --machine "$@" ;;
     esac
 }
 export -f oxen
 export JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 
 # the caches, once (each way's own: the JDK and the JIT flags are part of a cache's key)
-for way in launch launch25 launch25-c2; do
+for way in $WAYS; do
+    [ "$way" = jar ] && continue
     (oxen $way -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
         -Dgosh.args="--nointeractive -c 'stop 0'" >/dev/null 2>&1)
 done
@@ -74,7 +90,7 @@ EOF
 
 for round in $(seq "$ROUNDS"); do
     echo "== round $round ($(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))"
-    for way in jar launch launch25 launch25-c2; do
+    for way in $WAYS; do
         for img in $IMAGES; do
             /usr/bin/time -f "oxen $way machine boot -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
                 bash -c 'oxen "$0" -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
@@ -82,7 +98,7 @@ for round in $(seq "$ROUNDS"); do
                     "$way" "$OUT/out/bench_$img.elf" 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' '
             echo
         done
-        prompt $way
+        case $way in machine*) ;; *) prompt $way ;; esac
     done
     for img in $IMAGES; do
         /usr/bin/time -f "qemu -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" qemu-system-i386 -accel tcg -m 64 \

@@ -86,9 +86,9 @@ public class XlCommandIT {
         TreeSet<String> oxen = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName)
                 .filter(n -> n.startsWith("org.oxen.")).collect(Collectors.toCollection(TreeSet::new));
         // the VMM imports the debugger API (xl debug), the board's toolkit and boot loader (HVM domains);
-        // the console backend serves xl console
+        // the console backend serves xl console; the toolstack reports exit statuses through org.oxen.shell.exit
         assertEquals(new TreeSet<>(List.of("org.oxen.debug.gdbstub", "org.oxen.elf", "org.oxen.guests",
-                "org.oxen.io.consoleback", "org.oxen.sched.api", "org.oxen.toolstack.xl", "org.oxen.vmm.abi",
+                "org.oxen.io.consoleback", "org.oxen.sched.api", "org.oxen.shell.exit", "org.oxen.toolstack.xl", "org.oxen.vmm.abi",
                 "org.oxen.vmm.api", "org.oxen.vmm.core", "org.oxen.x86.api", "org.oxen.x86.bus", "org.oxen.x86.clock",
                 "org.oxen.x86.cpu", "org.oxen.x86.machine")), oxen);
         for (Bundle b : context.getBundles()) {

@@ -54,9 +54,9 @@ class StartupCacheTest {
                 + "cmdline = \"expect_mem_mib=8\"\non_poweroff = \"preserve\"\n");
     }
 
-    /** A copy of runtime/target's oxen.jar, launch/ and bundles/ (the cache goes to its cache/). */
-    private static Path copyOfRuntime(String name) throws IOException {
-        Path rt = Files.createDirectory(dir.resolve(name));
+    /** A copy of runtime/target's oxen.jar, launch/ and bundles/ in {@code parent} (the cache goes to its cache/). */
+    static Path copyOfRuntime(Path parent, String name) throws IOException {
+        Path rt = Files.createDirectory(parent.resolve(name));
         Files.copy(OxenProcess.JAR, rt.resolve("oxen.jar"));
         for (String sub : List.of("launch", "bundles")) {
             try (Stream<Path> files = Files.walk(BUILT.resolve(sub))) {
@@ -119,11 +119,11 @@ class StartupCacheTest {
     @Test
     void aotCacheOnJdk25IsBuiltUsedAndRebuiltWhenABundleOrTheCacheChanges() throws Exception {
         assumeTrue(Files.isExecutable(JDK25), "Temurin 25 at " + JDK25);
-        Path rt = copyOfRuntime("rt25");
+        Path rt = copyOfRuntime(dir, "rt25");
 
         Run first = launch(rt, JDK25);
         assertBuilt(first, "no start-up cache for " + JDK25 + " yet: building the AOT cache (JDK 25)");
-        Path aot = only(rt.resolve("cache"), "oxen-jdk25-c1.aot");
+        Path aot = only(rt.resolve("cache"), "oxen-jdk25-late-c2.aot");
         FileTime built = Files.getLastModifiedTime(aot);
 
         // used as it is: AOTMode=on makes the JVM fail if it cannot map the cache
@@ -154,12 +154,12 @@ class StartupCacheTest {
     void appCdsArchiveOnJdk17IsBuiltAndUsed() throws Exception {
         Path java17 = Path.of(System.getProperty("java.home"), "bin", "java");
         assumeTrue(Runtime.version().feature() < 25, "the tests' own JDK is older than 25: " + Runtime.version());
-        Path rt = copyOfRuntime("rt17");
+        Path rt = copyOfRuntime(dir, "rt17");
         int major = Runtime.version().feature();
 
         Run first = launch(rt, java17);
         assertBuilt(first, "building the AppCDS archive (JDK " + major + ")");
-        Path jsa = only(rt.resolve("cache"), "oxen-jdk" + major + "-c1.jsa");
+        Path jsa = only(rt.resolve("cache"), "oxen-jdk" + major + "-late-c2.jsa");
 
         // -Xshare:on: the JVM fails if it cannot map the archive
         Run second = launch(rt, java17, "-Xshare:on");

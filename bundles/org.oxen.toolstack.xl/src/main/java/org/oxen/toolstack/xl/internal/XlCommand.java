@@ -1,6 +1,5 @@
 package org.oxen.toolstack.xl.internal;
 
-import java.io.Console;
 import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.oxen.shell.exit.ProcessStatus;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -48,9 +48,9 @@ public final class XlCommand {
         dispatcher.remove(command);
     }
 
-    /** Where exit statuses go (the runtime's process exit status, {@link ProcessExit}). */
+    /** Where exit statuses go (the runtime's process exit status: org.oxen.shell.exit). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + ProcessExit.STATUS_SERVICE + "=true)")
+            target = "(" + ProcessStatus.SERVICE_PROPERTY + "=true)")
     volatile List<IntConsumer> statusSinks = List.of();
 
     /**
@@ -127,15 +127,6 @@ public final class XlCommand {
 
     /** Whether the process runs at a terminal (its stdin and stdout are one). */
     static boolean terminal() {
-        Console console = System.console();
-        if (console == null) {
-            return false;
-        }
-        try {
-            // Java 22+: a Console exists even for redirected streams; ask whether it is a terminal
-            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
-        } catch (ReflectiveOperationException e) {
-            return true; // before Java 22 a Console exists only on a terminal
-        }
+        return ProcessStatus.terminal();
     }
 }

@@ -1,4 +1,4 @@
-package org.oxen.toolstack.xl.internal;
+package org.oxen.shell.exit.internal;
 
 import java.util.Hashtable;
 import java.util.concurrent.Callable;
@@ -14,6 +14,7 @@ import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.oxen.shell.exit.ProcessStatus;
 
 /**
  * The runtime process's exit status, for scripted use: 0 after a clean {@code stop 0}, 1 when
@@ -35,16 +36,19 @@ import org.osgi.service.component.annotations.Deactivate;
  * machine command reports without importing the toolstack); Gogo's own failures arrive through
  * {@link CommandSessionListener}.
  *
+ * <p>A bundle of its own (not the toolstack's) so a runtime without the hypervisor, such as the
+ * lean launch of a machine job ({@code runtime/machine.bndrun}), has the same exit status.
+ *
  * <p>Locking: {@code failed} is volatile and only ever set; the latch is released once.
  */
 @Component(immediate = true, service = {CommandSessionListener.class, IntConsumer.class},
-        property = ProcessExit.STATUS_SERVICE + "=true")
+        property = ProcessStatus.SERVICE_PROPERTY + "=true")
 public final class ProcessExit implements CommandSessionListener, IntConsumer {
 
     /** Framework property turning the exit status on. */
-    static final String ENABLE = "oxen.exit.status";
+    static final String ENABLE = ProcessStatus.ENABLE_PROPERTY;
     /** Service property of the status whiteboard ({@code IntConsumer}): commands report exit statuses to it. */
-    static final String STATUS_SERVICE = "oxen.command.status";
+    static final String STATUS_SERVICE = ProcessStatus.SERVICE_PROPERTY;
 
     private final BundleContext context;
     private final boolean enabled;
@@ -60,7 +64,7 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
         @Override
         public Integer call() throws InterruptedException {
             frameworkStopping.await();
-            return failed && (script || !XlCommand.terminal()) ? 1 : 0;
+            return failed && (script || !ProcessStatus.terminal()) ? 1 : 0;
         }
     }
 

@@ -1,0 +1,138 @@
+package org.oxen.itests.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16, start-up: the lean launch of a machine job on the real path. {@code ./oxen machine
+ * boot [options] IMAGE} runs {@code runtime/launch.sh --machine} (machine.bndrun: the shell, the
+ * board, its devices, the CPU and the machine command, over the built runtime's bundles) against
+ * a copy of the built runtime: the guest runs to its end with its COM1 on stdout, an image path
+ * relative to the caller's directory is the caller's, the launch builds its own class-data cache
+ * once and then maps it, none of the hypervisor's bundles is even installed, a failed machine
+ * command makes the process exit 1, and what the Gogo script cannot carry is refused before any
+ * JVM starts.
+ */
+class MachineLaunchTest {
+
+    static final Path OXEN = StartupCacheTest.LAUNCH_SH.getParent().getParent().resolve("oxen");
+    static final Path NATIVE = Path.of(System.getProperty("oxen.native.images", "../../guests/target/images/native"))
+            .toAbsolutePath();
+
+    @TempDir
+    static Path dir;
+
+    /** A copy of the built runtime, for the tests that do not look at its cache. */
+    static Path rt;
+
+    record Run(int status, String out, String err) {
+        List<String> oxenLines() {
+            return err.lines().filter(l -> l.startsWith("oxen: ")).toList();
+        }
+    }
+
+    @BeforeAll
+    static void runtime() throws IOException {
+        assertTrue(Files.isRegularFile(OXEN), OXEN.toString());
+        assertTrue(Files.isRegularFile(NATIVE.resolve("hello.elf")), NATIVE + "/hello.elf (built by the guest kit)");
+        rt = StartupCacheTest.copyOfRuntime(dir, "rt");
+        // the image beside the caller, named relative to its directory
+        Files.copy(NATIVE.resolve("hello.elf"), dir.resolve("hello.elf"));
+    }
+
+    /** {@code command...} (the oxen script or launch.sh) from {@code dir} on the copy of the runtime {@code rt}. */
+    private static Run run(Path rt, String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash"));
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().put("OXEN_RUNTIME", rt.toString());
+        pb.environment().remove("OXEN_CACHE_DIR");
+        pb.environment().remove("OXEN_STARTUP_CACHE");
+        pb.environment().remove("OXEN_JIT");
+        pb.environment().remove("OXEN_JAVA");
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not end within 600 s; stderr:\n" + Files.readString(err));
+        }
+        // COM1 lines end in CR LF, as a serial terminal has them
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).replace("\r\n", "\n"),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void machineBootRunsTheGuestInTheLeanLaunchAndCachesItsClasses() throws Exception {
+        Path rt = StartupCacheTest.copyOfRuntime(dir, "rt-cache"); // no cache yet
+        Run first = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "--cmdline", "from the test", "hello.elf");
+        assertEquals(0, first.status(), first.out() + first.err());
+        assertTrue(first.out().contains("hello: flavor=native\n") && first.out().contains("hello: cmdline=\"from the test\"\n")
+                && first.out().contains("hello: memory=16384 KiB (16 MiB)\n") && first.out().contains("RESULT: PASS\n"),
+                "the guest ran to its end (waited for without -w), its COM1 on stdout:\n" + first.out() + first.err());
+        assertTrue(first.out().contains("machine 1 (hello.elf): exited, exit status"), first.out());
+        List<String> lines = first.oxenLines();
+        assertEquals(2, lines.size(), "the cache built once, said on stderr: " + first.err());
+        assertTrue(lines.get(0).startsWith("oxen: no start-up cache for ") && lines.get(0).contains("yet: building the"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("oxen: start-up cache ready: " + rt.resolve("cache").toRealPath() + "/machine-jdk"),
+                "the machine launch's own cache: " + lines.get(1));
+        Path cache = Files.list(rt.resolve("cache")).filter(p -> p.getFileName().toString().startsWith("machine-jdk")
+                && !p.getFileName().toString().endsWith(".key")).findFirst().orElseThrow();
+        FileTime built = Files.getLastModifiedTime(cache);
+
+        // the second run maps it as it is (-Xshare:on / AOTMode=on: the JVM fails if it cannot)
+        String strict = cache.toString().endsWith(".aot") ? "-XX:AOTMode=on" : "-Xshare:on";
+        Run second = run(rt, StartupCacheTest.LAUNCH_SH.toString(), "--machine", strict,
+                "-Dgosh.args=--nointeractive -c 'echo (lb); machine boot -w -m 16 hello.elf; stop 0'");
+        assertEquals(0, second.status(), second.out() + second.err());
+        assertEquals(List.of(), second.oxenLines(), second.err());
+        assertEquals(built, Files.getLastModifiedTime(cache), "not rebuilt");
+        assertTrue(second.out().contains("RESULT: PASS"), second.out());
+        // the board, its devices and the command run; nothing of the hypervisor is installed
+        for (String active : List.of("oxen x86 machine: the `machine` command", "oxen x86 machine (the board)", "oxen x86 CPU",
+                "oxen device: uart", "oxen process exit status")) {
+            assertTrue(second.out().lines().anyMatch(l -> l.contains("|Active") && l.contains(active)),
+                    active + " active in:\n" + second.out());
+        }
+        for (String absent : List.of("org.oxen.vmm.core", "VMM", "xenstore", "web console", "Jetty", "ZooKeeper", "pool",
+                "FileInstall", "scheduler", "xl toolstack")) {
+            assertFalse(second.out().lines().anyMatch(l -> l.contains("|") && l.toLowerCase().contains(absent.toLowerCase())),
+                    absent + " must not be installed in the machine launch:\n" + second.out());
+        }
+        assertFalse(second.err().contains("oxen web console:"), second.err());
+    }
+
+    @Test
+    void aFailedMachineCommandMakesTheProcessExitOne() throws Exception {
+        Run r = run(rt, OXEN.toString(), "machine", "boot", dir.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("machine: " + dir + ": is a directory, not a kernel or ROM image\n"), r.err());
+    }
+
+    @Test
+    void whatTheScriptCannotCarryIsRefusedBeforeTheJvmStarts() throws Exception {
+        Run quote = run(rt, OXEN.toString(), "machine", "boot", "it's.elf");
+        assertEquals(2, quote.status(), quote.err());
+        assertEquals("oxen: machine: argument 'it's.elf' has a quote or a backslash, which the Gogo script cannot carry\n",
+                quote.err());
+        Run none = run(rt, OXEN.toString(), "machine");
+        assertEquals(2, none.status(), none.err());
+        assertEquals("oxen: machine: which subcommand? (e.g. ./oxen machine boot -m 64 kernel.elf)\n", none.err());
+    }
+}
