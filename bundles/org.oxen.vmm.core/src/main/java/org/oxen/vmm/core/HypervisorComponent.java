@@ -188,6 +188,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
         vmm.resume(domid);
     }
 
+    @Override
+    public boolean guestSuspends(int domid) {
+        return vmm.guestSuspends(domid);
+    }
+
     void unbindScheduler(SchedulerFactory f) {
         vmm.removeScheduler(f);
     }

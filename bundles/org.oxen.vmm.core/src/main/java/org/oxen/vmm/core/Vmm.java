@@ -342,7 +342,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         DomainImpl d = create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256, config.maxMemoryMiB() * 1024L,
                 config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
                     if (!hvm) return new Build(pv, builder);
-                    HvmVcpuArch h = hvmArch(dom, config, nrPages);
+                    HvmVcpuArch h = hvmArch(dom, config.name(), config.vcpus(), config.serial(), nrPages);
                     return new Build(h, new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(),
                             config.ramdisk()));
                 }, config.kernel(), nrPages, String.format("from %s: %d MiB", config.kernelPath(), config.memoryMiB()));
@@ -403,6 +403,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
                 org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
                 if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
                 d.setGrants(gt);
+                b.builder().grantTableReady(d, grants);
                 if (!hvm) { // (the PV builder mapped every vcpu's GDT)
                     if (det == null) {
                         time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
@@ -430,7 +431,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     }
 
     /** An HVM domain's devices (one set per domain, from the device bundles present now) and its vcpus' arch. */
-    private HvmVcpuArch hvmArch(DomainImpl d, DomainConfig config, int nrPages) throws DomainBuildException {
+    private HvmVcpuArch hvmArch(DomainImpl d, String name, int vcpus, String serial, int nrPages)
+            throws DomainBuildException {
         int id = d.id();
         HvmPlatform.Host host = new HvmPlatform.Host() {
             @Override
@@ -445,10 +447,10 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         };
         try {
             HvmPlatform p = new HvmPlatform(d, host, time, new P2mMemory(pool.ram(), d.memory()), (long) nrPages << 12,
-                    config.vcpus(), Map.copyOf(deviceFactories), config.serial());
-            return new HvmVcpuArch(p, this, config.vcpus());
+                    vcpus, Map.copyOf(deviceFactories), serial);
+            return new HvmVcpuArch(p, this, vcpus);
         } catch (DeviceConfigException e) {
-            throw new DomainBuildException("HVM domain '" + config.name() + "': its PC devices: " + e.getMessage(), e);
+            throw new DomainBuildException("HVM domain '" + name + "': its PC devices: " + e.getMessage(), e);
         }
     }
 
@@ -550,15 +552,28 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         long t0 = System.nanoTime();
         org.oxen.vmm.core.save.StreamReader r = new org.oxen.vmm.core.save.StreamReader(in);
         org.oxen.vmm.core.save.SavedConfig cfg;
+        org.oxen.vmm.core.save.HvmRecords.Info hvmInfo = null;
         try {
             r.header();
             cfg = org.oxen.vmm.core.save.DomainRestorer.readConfig(r);
+            if (r.domainType() == org.oxen.vmm.core.save.StreamFormat.DHDR_TYPE_X86_HVM) {
+                hvmInfo = org.oxen.vmm.core.save.HvmRecords.readInfo(r, cfg);
+            }
         } catch (org.oxen.vmm.core.save.StreamFormatException e) {
             throw new DomainBuildException("restore refused: " + e.getMessage(), e);
         }
         String n = naming.apply(cfg.name());
         String problem = DomainConfig.nameProblem(n);
         if (problem != null) throw new IllegalArgumentException(problem);
+        if (hvmInfo != null) {
+            org.oxen.vmm.core.save.HvmRecords.Info info = hvmInfo;
+            org.oxen.vmm.core.save.HvmRestorer restorer = new org.oxen.vmm.core.save.HvmRestorer(r, cfg, info, pool,
+                    pageTables);
+            DomainImpl d = create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(), GuestClock.REAL, cfg.vcpus(),
+                    true, dom -> new Build(hvmArch(dom, n, cfg.vcpus(), info.serial(), info.ramPages()), restorer),
+                    new byte[0], info.ramPages(), "by restore (HVM)");
+            return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
+        }
         org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
                 pageTables, dispatcher);
         DomainImpl d = create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
@@ -572,8 +587,23 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      * hypercall returning 1 (cancelled).
      */
     @Override
+    public boolean guestSuspends(int domid) {
+        DomainImpl d = require(domid);
+        return !(d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof HvmVcpuArch);
+    }
+
+    @Override
     public void resume(int domid) {
         DomainImpl d = require(domid);
+        if (!guestSuspends(domid)) { // an HVM domain was paused for its save: it goes on
+            if (d.state() != org.oxen.vmm.api.DomainState.PAUSED) {
+                throw new IllegalStateException(d + " is not paused (state " + d.state() + ")");
+            }
+            unpause(domid);
+            log("d" + domid + ": resumed after a save (unpaused)");
+            fire(DomainEvent.Type.RESUMED, d, "");
+            return;
+        }
         pause(domid);
         try {
             if (!d.resumeFromSuspend()) {

@@ -168,8 +168,8 @@ final class Uart16550 implements Device {
         } else {
             timeoutTimer.armAt(deadline);
         }
-        if (console.readable() && !pollTimer.armed()) {
-            pollTimer.armAt(clock.nanos() + POLL_NS);
+        if (console.readable()) {
+            pollTimer.armAt(clock.nanos() + POLL_NS); // on the loaded clock
         }
         updateIrq();
     }
