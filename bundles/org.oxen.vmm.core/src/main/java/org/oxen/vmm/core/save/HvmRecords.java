@@ -51,6 +51,9 @@ public final class HvmRecords {
 
     static void write(StreamWriter w, DomainImpl d, HvmVcpuArch arch, Ram ram) throws IOException {
         HvmPlatform p = arch.platform();
+        // the domain's time first: a device timer that fires after it (the paused domain's time
+        // follows the host's) has a deadline the restored domain reaches again
+        long guestTime = p.guestTime();
         ByteBuffer b = w.body();
         List<HvmPlatform.SavedDevice> devices = p.saveDevices();
         b.putInt(d.vcpuCount() + devices.size()).putInt(0);
@@ -79,7 +82,7 @@ public final class HvmRecords {
         w.finish(REC_HVM_PARAMS);
 
         b = w.body();
-        b.putLong(p.guestTime());
+        b.putLong(guestTime);
         b.putLong(gfnOf(d, d.sharedInfoMfn()));
         GrantTable gt = d.grants();
         int frames = gt == null ? 0 : gt.nrFrames();
