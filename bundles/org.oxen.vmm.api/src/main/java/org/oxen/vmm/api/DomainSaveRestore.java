@@ -86,4 +86,12 @@ public interface DomainSaveRestore {
      * @throws IllegalStateException the domain is not suspended
      */
     void resume(int domid);
+
+    /**
+     * Whether {@code domid} suspends itself for a save (1.14): a PV guest does, when asked
+     * through {@code control/shutdown} = "suspend"; an HVM domain does not, and the toolstack
+     * pauses it instead (libxl's xc_domain_pause for an HVM guest without PV drivers); its
+     * {@link #resume} unpauses it once.
+     */
+    boolean guestSuspends(int domid);
 }

@@ -29,6 +29,7 @@
  * 1.12: pages mapped: {@link org.oxen.vmm.api.Domain#grantedPagesMapped}, {@link org.oxen.vmm.api.Domain#grantMapsHeld},
  * {@link org.oxen.vmm.api.Domain#foreignPagesMapped}.
  * 1.13: {@link org.oxen.vmm.api.HypervisorMetrics}, the switch of those counters ({@code oxen.metrics}).
+ * 1.14: {@link org.oxen.vmm.api.DomainSaveRestore#guestSuspends} (HVM domains are saved paused).
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */

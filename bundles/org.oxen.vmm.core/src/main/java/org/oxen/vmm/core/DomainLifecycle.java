@@ -116,6 +116,7 @@ final class DomainLifecycle {
                 org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
                 if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
                 d.setGrants(gt);
+                b.builder().grantTableReady(d, grants);
                 if (!hvm) { // (the PV builder mapped every vcpu's GDT)
                     if (det == null) {
                         time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
@@ -146,8 +147,8 @@ final class DomainLifecycle {
      * An HVM domain's devices (one set per domain, from the device bundles present now, in
      * {@code deviceFactories}) and its vcpus' arch.
      */
-    HvmVcpuArch hvmArch(DomainImpl d, DomainConfig config, int nrPages, Map<String, DeviceFactory> deviceFactories)
-            throws DomainBuildException {
+    HvmVcpuArch hvmArch(DomainImpl d, String name, int vcpus, String serial, int nrPages,
+            Map<String, DeviceFactory> deviceFactories) throws DomainBuildException {
         int id = d.id();
         HvmPlatform.Host host = new HvmPlatform.Host() {
             @Override
@@ -162,10 +163,10 @@ final class DomainLifecycle {
         };
         try {
             HvmPlatform p = new HvmPlatform(d, host, time, new P2mMemory(pool.ram(), d.memory()), (long) nrPages << 12,
-                    config.vcpus(), Map.copyOf(deviceFactories), config.serial());
-            return new HvmVcpuArch(p, vmm, config.vcpus());
+                    vcpus, Map.copyOf(deviceFactories), serial);
+            return new HvmVcpuArch(p, vmm, vcpus);
         } catch (DeviceConfigException e) {
-            throw new DomainBuildException("HVM domain '" + config.name() + "': its PC devices: " + e.getMessage(), e);
+            throw new DomainBuildException("HVM domain '" + name + "': its PC devices: " + e.getMessage(), e);
         }
     }
 

@@ -194,6 +194,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
         vmm.resume(domid);
     }
 
+    @Override
+    public boolean guestSuspends(int domid) {
+        return vmm.guestSuspends(domid);
+    }
+
     void unbindScheduler(SchedulerFactory f) {
         vmm.removeScheduler(f);
     }

@@ -303,7 +303,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         DomainImpl d = lifecycle.create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                 config.maxMemoryMiB() * 1024L, config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
                     if (!hvm) return new DomainLifecycle.Build(pv, builder);
-                    HvmVcpuArch h = lifecycle.hvmArch(dom, config, nrPages, deviceFactories);
+                    HvmVcpuArch h = lifecycle.hvmArch(dom, config.name(), config.vcpus(), config.serial(), nrPages,
+                            deviceFactories);
                     return new DomainLifecycle.Build(h, new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(),
                             config.ramdisk()));
                 }, config.kernel(), nrPages, String.format("from %s: %d MiB", config.kernelPath(), config.memoryMiB()));
@@ -384,15 +385,28 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         long t0 = System.nanoTime();
         org.oxen.vmm.core.save.StreamReader r = new org.oxen.vmm.core.save.StreamReader(in);
         org.oxen.vmm.core.save.SavedConfig cfg;
+        org.oxen.vmm.core.save.HvmRecords.Info hvmInfo = null;
         try {
             r.header();
             cfg = org.oxen.vmm.core.save.DomainRestorer.readConfig(r);
+            if (r.domainType() == org.oxen.vmm.core.save.StreamFormat.DHDR_TYPE_X86_HVM) {
+                hvmInfo = org.oxen.vmm.core.save.HvmRecords.readInfo(r, cfg);
+            }
         } catch (org.oxen.vmm.core.save.StreamFormatException e) {
             throw new DomainBuildException("restore refused: " + e.getMessage(), e);
         }
         String n = naming.apply(cfg.name());
         String problem = DomainConfig.nameProblem(n);
         if (problem != null) throw new IllegalArgumentException(problem);
+        if (hvmInfo != null) {
+            org.oxen.vmm.core.save.HvmRecords.Info info = hvmInfo;
+            org.oxen.vmm.core.save.HvmRestorer restorer = new org.oxen.vmm.core.save.HvmRestorer(r, cfg, info, pool,
+                    pageTables);
+            DomainImpl d = lifecycle.create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(), GuestClock.REAL,
+                    cfg.vcpus(), true, dom -> new DomainLifecycle.Build(lifecycle.hvmArch(dom, n, cfg.vcpus(), info.serial(),
+                            info.ramPages(), deviceFactories), restorer), new byte[0], info.ramPages(), "by restore (HVM)");
+            return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
+        }
         org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
                 pageTables, dispatcher);
         DomainImpl d = lifecycle.create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
@@ -406,8 +420,23 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      * hypercall returning 1 (cancelled).
      */
     @Override
+    public boolean guestSuspends(int domid) {
+        DomainImpl d = require(domid);
+        return !(d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof HvmVcpuArch);
+    }
+
+    @Override
     public void resume(int domid) {
         DomainImpl d = require(domid);
+        if (!guestSuspends(domid)) { // an HVM domain was paused for its save: it goes on
+            if (d.state() != org.oxen.vmm.api.DomainState.PAUSED) {
+                throw new IllegalStateException(d + " is not paused (state " + d.state() + ")");
+            }
+            unpause(domid);
+            log("d" + domid + ": resumed after a save (unpaused)");
+            fire(DomainEvent.Type.RESUMED, d, "");
+            return;
+        }
         pause(domid);
         try {
             if (!d.resumeFromSuspend()) {

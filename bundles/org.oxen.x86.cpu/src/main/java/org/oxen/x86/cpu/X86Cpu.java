@@ -143,6 +143,12 @@ public interface X86Cpu {
 
     void setMsr(int index, long value);
 
+    /** The event state between instructions (1.7: save and restore). */
+    CpuEvents events();
+
+    /** Sets the event state between instructions (1.7: restore; any thread-safety as {@link #setEip}). */
+    void setEvents(CpuEvents events);
+
     /** FXSAVE image (512 bytes) of the x87 state. */
     void saveFpu(byte[] fxsave);
 

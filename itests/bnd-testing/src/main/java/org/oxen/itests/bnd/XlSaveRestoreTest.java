@@ -151,6 +151,83 @@ class XlSaveRestoreTest extends XlSessionTest {
         assertConsecutive(all, "migrated");
     }
 
+    private static final Pattern HVM_COUNT = Pattern.compile("(?m)^hvmcount: (\\d+) events=(\\d+)\r?$");
+
+    /** hvmcount's numbers; each line's events count must equal its number (every upcall arrived). */
+    private static List<Integer> hvmCounts(String out) {
+        List<Integer> l = new ArrayList<>();
+        Matcher m = HVM_COUNT.matcher(out);
+        while (m.find()) {
+            assertEquals(m.group(1), m.group(2), "events of line " + m.group(1) + ":\n" + out);
+            l.add(Integer.parseInt(m.group(1)));
+        }
+        return l;
+    }
+
+    /** Waits for a number beyond {@code n} in an HVM domain's output (its COM1, the domain's console buffer). */
+    private static String awaitHvmBeyond(Domain d, int n) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            String out = d.consoleOutput();
+            List<Integer> c = hvmCounts(out);
+            if (!c.isEmpty() && c.get(c.size() - 1) > n) return out;
+            assertFalse(out.contains("RESULT: FAIL"), out);
+            assertTrue(System.nanoTime() < end, "no number beyond " + n + ":\n" + out);
+            Thread.sleep(20);
+        }
+    }
+
+    private Domain hvmCounter(String name) throws Exception {
+        return createFromConfig(name, "type = \"hvm\"\nkernel = \"guest-native:hvmcount\"\nmemory = 16\n"
+                + "extra = \"count=0 every=2 evtchn=1\"\non_poweroff = \"preserve\"\n");
+    }
+
+    /**
+     * An HVM domain (the kit's hvmcount: PIT-paced lines on COM1, an event-channel IPI per line
+     * by the Xen platform device's INTx) saved with xl save, which pauses it (an HVM guest does
+     * not suspend itself), and restored with xl restore: its numbers go on with no gap and no
+     * repeat and every event arrives.
+     */
+    @Test
+    void anHvmDomainSavedAndRestoredWithXlCountsOn() throws Exception {
+        Domain d = hvmCounter("sv-hvm");
+        awaitHvmBeyond(d, 10);
+        Path file = dir.resolve("sv-hvm.save");
+        xl("xl save sv-hvm " + file);
+        assertTrue(hv.find(d.id()).isEmpty(), "xl save destroys the domain");
+        String before = d.consoleOutput();
+        xl("xl restore " + file);
+        Domain r = hv.find("sv-hvm").orElseThrow();
+        List<Integer> saved = hvmCounts(before);
+        String after = awaitHvmBeyond(r, saved.get(saved.size() - 1) + 10);
+        xl("xl destroy sv-hvm");
+        List<Integer> all = new ArrayList<>(saved);
+        all.addAll(hvmCounts(after));
+        assertConsecutive(all, "HVM saved then restored");
+    }
+
+    /** The same HVM domain moved live over TCP to this runtime's receiver (pre-copy rounds under log-dirty). */
+    @Test
+    void anHvmDomainMigratesLiveOverTcpAndCountsOn() throws Exception {
+        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
+        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
+        Object port = refs[0].getProperty("oxen.migration.port");
+        Domain d = hvmCounter("sv-hvmmig");
+        awaitHvmBeyond(d, 10);
+        xl("xl migrate --live sv-hvmmig 127.0.0.1:" + port);
+        String err = gogo.err();
+        assertTrue(err.contains("migration round 1: ") && err.contains("(stop-and-copy)"), err);
+        assertTrue(hv.find(d.id()).isEmpty(), "the source is gone");
+        Domain m = hv.find("sv-hvmmig").orElseThrow();
+        List<Integer> saved = hvmCounts(d.consoleOutput());
+        String after = awaitHvmBeyond(m, saved.get(saved.size() - 1) + 10);
+        xl("xl destroy sv-hvmmig");
+        List<Integer> all = new ArrayList<>(saved);
+        all.addAll(hvmCounts(after));
+        assertConsecutive(all, "HVM migrated live");
+    }
+
     private static final Pattern VERIFIED = Pattern.compile("(?m)^blktest: read and verified \\d+ KiB");
 
     private static int verifiedPasses(String out) {

@@ -94,6 +94,57 @@ class TwoRuntimesMigrationTest {
         }
     }
 
+    /**
+     * An HVM cpubench domain (the native kernel, type = "hvm", computing round after round) moved
+     * live four times back and forth between the two runtime processes, mid-run: each target
+     * lists it under its name, and every round it computes there has the native checksum. An HVM
+     * guest does not cooperate: each source pauses it before the last copy, and the target goes
+     * on from its CPU, devices and memory.
+     */
+    @Test
+    void anHvmCpubenchMigratesLiveBetweenTwoRuntimeProcessesAndKeepsTheNativeChecksum() throws Exception {
+        assertTrue(Files.isRegularFile(OxenProcess.JAR), OxenProcess.JAR + " (built by the runtime module)");
+        Path cfg = dir.resolve("hvmbench.cfg");
+        Files.writeString(cfg, "name = \"cpubench\"\ntype = \"hvm\"\nkernel = \"guest-native:cpubench\"\nmemory = 16\n"
+                + "extra = \"" + SIZES + " repeat=0 expect=" + NATIVE_CHECKSUM + "\"\n"
+                + "on_poweroff = \"preserve\"\non_crash = \"preserve\"\n");
+        try (OxenConsole a = new OxenConsole(dir, JVM); OxenConsole b = new OxenConsole(dir, JVM)) {
+            OxenConsole[] rt = {a, b};
+            int[] port = {port(a), port(b)};
+            String created = a.run("xl create " + cfg);
+            assertFalse(a.err().contains("xl:"), created + a.err());
+            awaitRoundAfter(a, 1);
+            int at = 0, seen = 0;
+            for (int move = 1; move <= 4; move++) {
+                OxenConsole from = rt[at], to = rt[1 - at];
+                int errBefore = from.err().length();
+                String out = from.run("xl migrate --live cpubench 127.0.0.1:" + port[1 - at]);
+                String err = from.err().substring(errBefore);
+                Matcher done = DONE.matcher(err);
+                assertTrue(done.find(), "move " + move + ": " + out + err);
+                assertTrue(err.contains("(stop-and-copy)"), err);
+                System.out.println("two runtime processes, HVM move " + move + ": " + done.group());
+                assertFalse(from.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench")), from.run("xl list"));
+                assertTrue(to.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench ")), to.run("xl list"));
+                at = 1 - at;
+                // the restored domain's console starts empty: two rounds computed there
+                awaitRoundAfter(rt[at], 0);
+                String c = rt[at].run("xl console -w 0.2 cpubench");
+                assertFalse(c.contains("RESULT: FAIL"), c);
+                Matcher m = ROUND.matcher(c);
+                while (m.find()) {
+                    assertEquals(NATIVE_CHECKSUM, m.group(2), c);
+                    seen++;
+                }
+            }
+            assertTrue(seen >= 4, "rounds seen on the targets' consoles: " + seen);
+            rt[at].run("xl destroy cpubench");
+            for (OxenConsole r : rt) {
+                assertFalse(r.err().contains("Exception"), r.err());
+            }
+        }
+    }
+
     private static int port(OxenConsole rt) throws Exception {
         Matcher m = LISTENING.matcher(rt.await("the migration port", false, s -> LISTENING.matcher(s).find()));
         assertTrue(m.find());

@@ -42,6 +42,20 @@ final class DomainSuspend {
     private DomainSuspend() {
     }
 
+    /**
+     * Suspends {@code d} for a save: a PV guest is asked and waited for ({@link #suspend(Xenstore,
+     * Domain)}); an HVM domain, which does not suspend itself, is paused (libxl's xc_domain_pause
+     * for an HVM guest without PV drivers; {@code DomainSaveRestore.resume} unpauses it).
+     */
+    static void suspend(org.oxen.vmm.api.Hypervisor hv, org.oxen.vmm.api.DomainSaveRestore saver, Xenstore xenstore,
+            Domain d) throws XlError, InterruptedException {
+        if (!saver.guestSuspends(d.id())) {
+            hv.pause(d.id());
+            return;
+        }
+        suspend(xenstore, d);
+    }
+
     /** Asks {@code d} to suspend and waits until it has. */
     static void suspend(Xenstore xenstore, Domain d) throws XlError, InterruptedException {
         if (xenstore == null) {

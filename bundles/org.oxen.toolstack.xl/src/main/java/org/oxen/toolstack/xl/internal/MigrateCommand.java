@@ -112,13 +112,13 @@ public final class MigrateCommand extends DomainSubcommand {
         boolean[] released = {false};
         DomainSaveRestore.Suspender suspender = () -> {
             try {
-                DomainSuspend.suspend(toolstack.xenstore(), d);
+                DomainSuspend.suspend(toolstack.hypervisor(), saver, toolstack.xenstore(), d);
             } catch (XlError e) {
                 throw new IOException(e.getMessage());
             }
             suspended[0] = true;
             suspendedAt[0] = System.nanoTime();
-            toolstack.awaitConsoleDrained(d);
+            if (saver.guestSuspends(d.id())) toolstack.awaitConsoleDrained(d); // an HVM domain's console is its COM1
         };
         long expected = d.memoryPages() << 12;
         org.oxen.vmm.api.jobs.Job job = jobs.start("migrate", name + " to " + target, expected);

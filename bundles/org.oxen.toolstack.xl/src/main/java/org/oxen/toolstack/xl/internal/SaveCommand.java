@@ -72,8 +72,8 @@ public final class SaveCommand extends DomainSubcommand {
         byte[] data = DomainSuspend.toolstackData(toolstack.xenstore(), d, DomainDevices.read(toolstack.xenstore(), d.id()),
                 toolstack.plan(d.id()).map(DomainPlan::config));
         inv.err().println("Saving to " + file + " new xl format (oxen stream 1)");
-        DomainSuspend.suspend(toolstack.xenstore(), d);
-        toolstack.awaitConsoleDrained(d);
+        DomainSuspend.suspend(toolstack.hypervisor(), saver, toolstack.xenstore(), d);
+        if (saver.guestSuspends(d.id())) toolstack.awaitConsoleDrained(d); // an HVM domain's console is its COM1
         DomainSaveRestore.Saved saved;
         long expected = d.memoryPages() << 12; // the pages are nearly all of the stream
         try (org.oxen.vmm.api.jobs.Job job = jobs.start("save", d.name() + " to " + file, expected);

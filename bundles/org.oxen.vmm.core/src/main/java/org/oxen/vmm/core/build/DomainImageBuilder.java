@@ -24,4 +24,11 @@ public interface DomainImageBuilder {
 
     /** Builds {@code d} from {@code image} with {@code nrPages} of memory; the result is for the log and tests. */
     Built build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException;
+
+    /**
+     * After {@link #build}: the domain's grant table exists (an HVM restore maps its frames where
+     * the saved guest had them). A failure is the build's: every frame is released.
+     */
+    default void grantTableReady(DomainImpl d, org.oxen.vmm.core.grant.Grants grants) throws DomainBuildException {
+    }
 }

@@ -192,6 +192,71 @@ public final class EventChannels {
         return port;
     }
 
+    // ------------------------------------------------------------------ save and restore (HVM)
+
+    /** Binding kinds the stream carries (an HVM domain's own ports; Xen's EVTCHNSTAT_* numbers). */
+    public static final int SAVED_UNBOUND = EventChannel.STAT_UNBOUND, SAVED_VIRQ = EventChannel.STAT_VIRQ,
+            SAVED_IPI = EventChannel.STAT_IPI;
+
+    /**
+     * The ports a restored HVM domain must find where it left them, as {port, kind, vcpu, arg}:
+     * IPIs, VIRQs (arg the virq) and ports for Domain-0 (arg 0), unbound or bound by a
+     * Domain-0 component (xenstored's store port: it binds the new one when the domain is
+     * introduced). Interdomain ports to other guests are not carried (their peers are not
+     * there), as Xen carries none.
+     */
+    public synchronized java.util.List<int[]> savedBindings() {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (int p = 1; p < valid; p++) {
+            Channel c = chans[p];
+            switch (c.state) {
+                case Channel.IPI -> out.add(new int[] {p, SAVED_IPI, c.notifyVcpu, 0});
+                case Channel.VIRQ -> out.add(new int[] {p, SAVED_VIRQ, c.notifyVcpu, c.virq});
+                case Channel.UNBOUND -> {
+                    if (c.unboundRemote == 0) out.add(new int[] {p, SAVED_UNBOUND, c.notifyVcpu, 0});
+                }
+                case Channel.INTERDOMAIN -> {
+                    if (c.remote.domid == 0) out.add(new int[] {p, SAVED_UNBOUND, c.notifyVcpu, 0});
+                }
+                default -> {
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Binds {@code port} of a new domain as {@link #savedBindings()} described it: 0, or -EINVAL
+     * (a port beyond the table, reserved or taken, an unknown kind, a bad virq), -ENOENT (no such
+     * vcpu), -EEXIST (the virq is bound already).
+     */
+    public synchronized int restoreBinding(int port, int kind, int vcpu, int arg) {
+        if (port <= 0 || port >= chans.length || dead) return -EINVAL;
+        if (vcpu < 0 || vcpu >= vcpus()) return -ENOENT;
+        while (valid <= port) valid = Math.min(valid + BUCKET, chans.length);
+        Channel c = chans[port];
+        if (c.state != Channel.FREE) return -EINVAL;
+        switch (kind) {
+            case SAVED_IPI -> c.state = Channel.IPI;
+            case SAVED_VIRQ -> {
+                if (arg < 0 || arg >= EventChannel.NR_VIRQS || EventChannel.virqIsGlobal(arg) && vcpu != 0) return -EINVAL;
+                if (virqPorts[vcpu][arg] != 0) return -EEXIST;
+                c.state = Channel.VIRQ;
+                c.virq = arg;
+                virqPorts[vcpu][arg] = port;
+            }
+            case SAVED_UNBOUND -> {
+                c.state = Channel.UNBOUND;
+                c.unboundRemote = 0;
+            }
+            default -> {
+                return -EINVAL;
+            }
+        }
+        c.notifyVcpu = vcpu;
+        return 0;
+    }
+
     /** EVTCHNOP_close. */
     public int close(int port) {
         EventChannels rd;

@@ -178,6 +178,11 @@ public final class DomainMemory {
         return old;
     }
 
+    /** An HVM domain's guest-physical pages above its RAM that have frames, ascending (save). */
+    public int[] highPfns() {
+        return high[0].clone();
+    }
+
     private static int[] remove(int[] a, int i) {
         int[] r = new int[a.length - 1];
         System.arraycopy(a, 0, r, 0, i);

@@ -257,9 +257,16 @@ public final class DomainRestorer implements DomainImageBuilder {
     }
 
     private int frameOf(DomainImpl d, DomainMemory dm, int pfn) throws DomainBuildException {
+        return frameOf(pool, dm, cfg, d, pfn);
+    }
+
+    /** The pfn's frame, allocated when first named (never beyond the saved maximum reservation). */
+    static int frameOf(FramePool pool, DomainMemory dm, SavedConfig cfg, DomainImpl d, int pfn) throws DomainBuildException {
         int mfn = dm.p2m(pfn);
         if (mfn >= 0) return mfn;
-        if ((dm.totPages() + 1) * 4L > cfg.maxMemKiB()) {
+        // an HVM domain's special pages (above its RAM) come beside its maximum, as the HVM builder
+        // gives them (libxl's LIBXL_HVM_EXTRA_MEMORY); the restorer accepts only the two it has
+        if (pfn < dm.p2mCapacity() && (dm.totPages() + 1) * 4L > cfg.maxMemKiB()) {
             throw new DomainBuildException("restore of '" + cfg.name() + "': the stream names more pages than the"
                     + " domain's maximum of " + cfg.maxMemKiB() + " KiB");
         }
@@ -269,13 +276,22 @@ public final class DomainRestorer implements DomainImageBuilder {
                 throw new DomainBuildException("restore of '" + cfg.name() + "': out of machine memory after "
                         + dm.totPages() + " pages (" + pool.freeFrames() + " free)");
             }
-            dm.setP2m(pool, pfn, mfn);
+            if (pfn < dm.p2mCapacity()) {
+                dm.setP2m(pool, pfn, mfn);
+            } else {
+                dm.hvmPhysmapSet(pool, pfn, mfn); // an HVM domain's special page above its RAM
+            }
             dm.adjustTotPages(1);
         }
         return mfn;
     }
 
     private void writePage(int mfn, byte[] page) {
+        writePage(ram, mfn, page);
+    }
+
+    /** Writes a page into frame {@code mfn} (a zero page into a fresh frame costs nothing). */
+    static void writePage(Ram ram, int mfn, byte[] page) {
         boolean zero = true;
         for (int i = 0; i < 4096 && zero; i++) zero = page[i] == 0;
         long a = (long) mfn << 12;

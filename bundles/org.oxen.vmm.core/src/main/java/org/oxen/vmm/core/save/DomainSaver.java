@@ -14,6 +14,7 @@ import org.oxen.vmm.api.DomainSaveRestore.Round;
 import org.oxen.vmm.api.DomainSaveRestore.Saved;
 import org.oxen.vmm.api.DomainSaveRestore.Suspender;
 import org.oxen.vmm.api.ShutdownReason;
+import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
 import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuContext;
@@ -65,6 +66,8 @@ public final class DomainSaver {
     private final StreamWriter w;
     private final byte[] page = new byte[4096];
     private long pagesSent;
+    /** The domain's HVM arch, or null for a PV domain. */
+    private final HvmVcpuArch hvm;
 
     public DomainSaver(Host host, FramePool pool, DomainImpl d, OutputStream out) {
         this.host = host;
@@ -73,10 +76,23 @@ public final class DomainSaver {
         this.d = d;
         this.dm = d.memory();
         this.w = new StreamWriter(out);
+        this.hvm = hvmArch(d);
+    }
+
+    private static HvmVcpuArch hvmArch(DomainImpl d) {
+        return d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof HvmVcpuArch h ? h : null;
     }
 
     /** Fails unless the domain is suspended and every vcpu's state can be carried. */
     public static void checkSuspended(DomainImpl d) {
+        if (hvmArch(d) != null) {
+            // an HVM guest does not cooperate: libxl pauses it (xc_domain_pause), as the toolstack has
+            if (d.state() != org.oxen.vmm.api.DomainState.PAUSED) {
+                throw new IllegalStateException(d + " is not paused (state " + d.state() + "): an HVM domain is saved"
+                        + " paused");
+            }
+            return;
+        }
         if (d.shutdownReason().orElse(null) != ShutdownReason.SUSPEND) {
             throw new IllegalStateException(d + " is not suspended (state " + d.state() + (d.shutdownReason().isPresent()
                     ? ", shut down for " + d.shutdownReason().get().name().toLowerCase() : "")
@@ -89,6 +105,7 @@ public final class DomainSaver {
      * as in Xen: the guest registers it again after its resume in the new domain, Linux's
      * xen_vcpu_restore; an LDT travels in the vcpu's context, an I/O bitmap in VCPU_STATE). */
     static void checkCarriable(DomainImpl d) {
+        if (hvmArch(d) != null) return;
         if (d.vcpuCount() == 0 || !(d.vcpu(0).archState() instanceof PvVcpu)) {
             throw new IllegalStateException(d + " is not a PV domain: oxen saves PV domains only");
         }
@@ -100,9 +117,7 @@ public final class DomainSaver {
         checkSuspended(d);
         host.awaitStopped(d);
         begin(toolstack);
-        BitSet all = new BitSet();
-        all.set(0, dm.nrPages());
-        sendPages(all, false, null);
+        sendPages(allPages(), false, null);
         end();
         return new Saved(pagesSent, w.bytes(), System.nanoTime() - t0);
     }
@@ -118,8 +133,7 @@ public final class DomainSaver {
         boolean logDirty = true;
         try {
             BitSet skipped = new BitSet();
-            BitSet send = new BitSet();
-            send.set(0, dm.nrPages());
+            BitSet send = allPages();
             int round = 1;
             long lastDirty = Long.MAX_VALUE;
             for (;; round++) {
@@ -143,6 +157,7 @@ public final class DomainSaver {
             host.logDirtyDisable(d); // before the last copy, off the downtime's critical path's end
             logDirty = false;
             send.or(skipped);
+            if (hvm != null) send.or(hvmSpecialPages()); // above RAM: no dirty bits there, sent again
             sendPages(send, false, null);
             end();
             progress.accept(new Round(round + 1, true, pagesSent - p0, 0, w.bytes() - b0, System.nanoTime() - r0));
@@ -150,6 +165,45 @@ public final class DomainSaver {
         } finally {
             if (logDirty) host.logDirtyDisable(d);
         }
+    }
+
+    /**
+     * Every pfn the stream carries: a PV domain's 0..nrPages-1; an HVM domain's RAM gfns and its
+     * special pages above RAM, but not shared_info's and the grant frames' gfns (HVM_PLATFORM
+     * and SHARED_INFO carry those frames: the restorer maps the new domain's own there).
+     */
+    private BitSet allPages() {
+        BitSet all = new BitSet();
+        all.set(0, dm.nrPages());
+        if (hvm != null) {
+            all.or(hvmSpecialPages());
+            for (int pfn = 0; pfn < dm.nrPages(); pfn++) {
+                if (hvmNotRam(dm.p2m(pfn))) all.clear(pfn);
+            }
+        }
+        return all;
+    }
+
+    /** An HVM domain's pages above its RAM that are its own (libxc's special pages), not shared_info or grant frames. */
+    private BitSet hvmSpecialPages() {
+        BitSet s = new BitSet();
+        for (int pfn : dm.highPfns()) {
+            if (!hvmNotRam(dm.p2m(pfn))) s.set(pfn);
+        }
+        return s;
+    }
+
+    /** shared_info or a grant frame (the hypervisor's frames the guest mapped into its physmap). */
+    private boolean hvmNotRam(int mfn) {
+        if (mfn < 0) return false;
+        if (mfn == d.sharedInfoMfn()) return true;
+        org.oxen.vmm.core.grant.GrantTable gt = d.grants();
+        if (gt != null) {
+            for (int i = 0; i < gt.nrFrames(); i++) {
+                if (gt.frame(i) == mfn) return true;
+            }
+        }
+        return false;
     }
 
     private BitSet dirty() {
@@ -160,10 +214,15 @@ public final class DomainSaver {
     private void begin(byte[] toolstack) throws IOException {
         if (toolstack.length > 1 << 20) throw new IllegalArgumentException("toolstack data over 1 MiB");
         int v = host.version();
-        w.header(v >>> 16, v & 0xFFFF);
+        w.header(hvm != null ? DHDR_TYPE_X86_HVM : DHDR_TYPE_X86_PV, v >>> 16, v & 0xFFFF);
         ByteBuffer b = w.body();
         config().encode(b);
         w.finish(REC_DOMAIN_CONFIG);
+        if (hvm != null) {
+            HvmRecords.writeInfo(w, d, hvm);
+            w.record(REC_TOOLSTACK, toolstack);
+            return;
+        }
         w.record(REC_TOOLSTACK, toolstack);
         w.body().put((byte) GUEST_WIDTH).put((byte) PT_LEVELS).putShort((short) 0).putInt(0);
         w.finish(REC_X86_PV_INFO);
@@ -176,6 +235,14 @@ public final class DomainSaver {
 
     /** P2M frames, vcpus, shared_info, END: the suspended domain's last records. */
     private void end() throws IOException {
+        if (hvm != null) {
+            HvmRecords.write(w, d, hvm, ram);
+            w.body();
+            w.finish(REC_END);
+            w.flush();
+            host.log(String.format("d%d: saved (HVM): %d pages, %d bytes", d.id(), pagesSent, w.bytes()));
+            return;
+        }
         p2mFrames();
         for (int i = 0; i < d.vcpuCount(); i++) {
             VcpuImpl v = d.vcpu(i);
@@ -252,7 +319,8 @@ public final class DomainSaver {
         int[] batch = new int[BatchLimits.MAX_BATCH];
         int n = 0;
         for (int pfn = pfns.nextSetBit(0); pfn >= 0; pfn = pfns.nextSetBit(pfn + 1)) {
-            if (pfn >= dm.nrPages()) break;
+            if (pfn >= dm.nrPages() && hvm == null) break;
+            if (hvm != null && hvmNotRam(dm.p2m(pfn))) continue; // HVM_PLATFORM carries it
             if (live) {
                 int mfn = dm.p2m(pfn);
                 if (mfn >= 0 && PageType.isPageTable(pool.type(mfn))) {

@@ -22,6 +22,8 @@ public final class StreamFormat {
 
     /** Domain header: type, page shift, reserved, hypervisor major and minor. Little-endian. */
     public static final int DHDR_TYPE_X86_PV = 1;
+    /** Xen's DHDR_TYPE_X86_HVM: an HVM domain (pages by gfn, HVM_CONTEXT, HVM_PARAMS). */
+    public static final int DHDR_TYPE_X86_HVM = 2;
     public static final int PAGE_SHIFT = 12;
     public static final int DOMAIN_HEADER_SIZE = 16;
 
@@ -36,12 +38,26 @@ public final class StreamFormat {
     public static final int REC_X86_PV_INFO = 0x0002;
     public static final int REC_X86_PV_P2M_FRAMES = 0x0003;
     public static final int REC_X86_PV_VCPU_BASIC = 0x0004;
+    /** Xen's HVM_CONTEXT: the vcpus' and devices' save records (oxen's entries, below). */
+    public static final int REC_HVM_CONTEXT = 0x0005;
     public static final int REC_SHARED_INFO = 0x0007;
+    /** Xen's HVM_PARAMS: count, reserved, then {index, value} u64 pairs. */
+    public static final int REC_HVM_PARAMS = 0x0008;
     public static final int REC_TOOLSTACK = 0x000B;
     /** oxen: the domain's configuration (first record). */
     public static final int REC_DOMAIN_CONFIG = 0x0100;
     /** oxen: a vcpu's state beyond vcpu_guest_context (online, timers, callbacks). */
     public static final int REC_VCPU_STATE = 0x0101;
+    /** oxen: an HVM domain's platform (guest time, serial, shared_info's gfn, grant frames, event channels). */
+    public static final int REC_HVM_PLATFORM = 0x0102;
+    /** oxen: an HVM domain's build (right after DOMAIN_CONFIG): RAM pages (u32), xl.cfg serial (u16 + UTF-8). */
+    public static final int REC_X86_HVM_INFO = 0x0103;
+
+    /** HVM_CONTEXT entry types: Xen's HVM_SAVE_CODE(CPU); oxen's device entry (by id and type). */
+    public static final int HVM_CODE_CPU = 2;
+    public static final int HVM_CODE_DEVICE = 0x100;
+    /** The largest device state an HVM_CONTEXT entry may hold. */
+    public static final int MAX_DEVICE_STATE = 1 << 16;
 
     /** PAGE_DATA pfn entries: bits 0-51 the pfn, bits 60-63 the type (XEN_DOMCTL_PFINFO_* >> 28). */
     public static final long PFN_MASK = (1L << 52) - 1;
@@ -78,6 +94,10 @@ public final class StreamFormat {
             case REC_TOOLSTACK: return "TOOLSTACK";
             case REC_DOMAIN_CONFIG: return "DOMAIN_CONFIG";
             case REC_VCPU_STATE: return "VCPU_STATE";
+            case REC_HVM_CONTEXT: return "HVM_CONTEXT";
+            case REC_HVM_PARAMS: return "HVM_PARAMS";
+            case REC_HVM_PLATFORM: return "HVM_PLATFORM";
+            case REC_X86_HVM_INFO: return "X86_HVM_INFO";
             default: return String.format("unknown (0x%x)", type);
         }
     }

@@ -27,6 +27,12 @@ public final class StreamReader {
     private int records;
     private int type = -1;
     private boolean ended;
+    private int domainType;
+
+    /** The domain header's type ({@link StreamFormat#DHDR_TYPE_X86_PV} or {@code _HVM}), after {@link #header()}. */
+    public int domainType() {
+        return domainType;
+    }
 
     public StreamReader(InputStream in) {
         this.in = in;
@@ -67,10 +73,11 @@ public final class StreamReader {
         int shift = b.getShort() & 0xFFFF;
         b.getShort();
         int major = b.getShort() & 0xFFFF, minor = b.getShort() & 0xFFFF;
-        if (dtype != DHDR_TYPE_X86_PV) {
-            throw new StreamFormatException("the stream holds a domain of type " + dtype + "; oxen restores x86 PV domains"
-                    + " (type " + DHDR_TYPE_X86_PV + ")");
+        if (dtype != DHDR_TYPE_X86_PV && dtype != DHDR_TYPE_X86_HVM) {
+            throw new StreamFormatException("the stream holds a domain of type " + dtype + "; oxen restores x86 PV and"
+                    + " HVM domains (types " + DHDR_TYPE_X86_PV + ", " + DHDR_TYPE_X86_HVM + ")");
         }
+        domainType = dtype;
         if (shift != PAGE_SHIFT) {
             throw new StreamFormatException("the stream's pages are 2^" + shift + " bytes; oxen's are 4096");
         }

@@ -26,11 +26,11 @@ public final class StreamWriter {
     }
 
     /** The image header and the domain header. */
-    public void header(int xenMajor, int xenMinor) throws IOException {
+    public void header(int domainType, int xenMajor, int xenMinor) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
         b.order(ByteOrder.BIG_ENDIAN).putLong(MARKER).putInt(ID).putInt(VERSION).putShort((short) 0).putShort((short) 0)
                 .putInt(0);
-        b.order(ByteOrder.LITTLE_ENDIAN).putInt(DHDR_TYPE_X86_PV).putShort((short) PAGE_SHIFT).putShort((short) 0)
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(domainType).putShort((short) PAGE_SHIFT).putShort((short) 0)
                 .putShort((short) xenMajor).putShort((short) xenMinor).putInt(0);
         out.write(b.array(), 0, b.position());
         bytes += b.position();

@@ -43,14 +43,104 @@ class MigrationBenchmark {
     @Test
     void migrationAndSaveRestoreFigures() throws Exception {
         assumeTrue(Boolean.getBoolean("oxen.bench"), "benchmark: -Doxen.bench=true");
-        int[] sizes = {16, 64, 256};
+        int[] sizes = java.util.Arrays.stream(System.getProperty("oxen.bench.sizes", "16,64,256").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        boolean hvm = Boolean.parseBoolean(System.getProperty("oxen.bench.hvm", "true"));
         for (int rep = 0; rep < Integer.getInteger("oxen.bench.reps", 2); rep++) {
             for (int mib : sizes) {
                 for (boolean busy : new boolean[] {false, true}) {
                     migrate(mib, busy, rep);
+                    if (hvm) migrateHvm(mib, busy, rep);
                 }
                 saveRestore(mib, rep);
+                if (hvm) saveRestoreHvm(mib, rep);
             }
+        }
+    }
+
+    /**
+     * An HVM domain: idle, the kit's hvmcount (a line every 100 ms, HLT between PIT ticks); busy,
+     * cpubench computing round after round. An HVM guest does not suspend itself: the source is
+     * paused before the last copy, so downtime runs from that pause to the target unpaused.
+     */
+    private static Domain startHvm(Vmm vmm, int mib, boolean busy) throws Exception {
+        Domain d = vmm.create(DomainConfig.builder("bench").type(org.oxen.vmm.api.DomainType.HVM)
+                .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, busy ? "cpubench" : "hvmcount")).memoryMiB(mib)
+                .cmdline(busy ? "loop=2000000 mix=3 repeat=0" : "count=0 every=10").build());
+        String ready = busy ? "cpubench: flavor=native" : "hvmcount: 3";
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!d.consoleOutput().contains(ready)) {
+            assertTrue(System.nanoTime() < end, d.consoleOutput());
+            Thread.sleep(5);
+        }
+        return d;
+    }
+
+    private static void migrateHvm(int mib, boolean busy, int rep) throws Exception {
+        Vmm a = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1), b = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1);
+        try {
+            Domain src = startHvm(a, mib, busy);
+            java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
+                try (server; java.net.Socket s = server.accept();
+                        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
+                    return b.restore(in, n -> n);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+            sock.setTcpNoDelay(true);
+            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
+            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
+            long[] paused = {0};
+            long t0 = System.nanoTime();
+            try (sock; out) {
+                a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT, () -> {
+                    a.pause(src.id());
+                    paused[0] = System.nanoTime();
+                }, rounds::add);
+            }
+            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
+            b.unpause(dst.id());
+            long t1 = System.nanoTime();
+            long pages = rounds.stream().mapToLong(DomainSaveRestore.Round::pagesSent).sum();
+            System.out.printf("BENCH migrate HVM %4d MiB %-4s rep %d: downtime %6.1f ms, total %7.1f ms, %d rounds, %d pages"
+                    + " sent (%d in the last)%n", mib, busy ? "busy" : "idle", rep, (t1 - paused[0]) / 1e6, (t1 - t0) / 1e6,
+                    rounds.size(), pages, rounds.get(rounds.size() - 1).pagesSent());
+            int lines = dst.consoleOutput().length();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (dst.consoleOutput().length() == lines || dst.consoleOutput().contains("RESULT: FAIL")) {
+                assertTrue(System.nanoTime() < end && !dst.consoleOutput().contains("RESULT: FAIL"), dst.consoleOutput());
+                Thread.sleep(5);
+            }
+        } finally {
+            a.shutdown();
+            b.shutdown();
+        }
+    }
+
+    private static void saveRestoreHvm(int mib, int rep) throws Exception {
+        Vmm a = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1);
+        Path file = Files.createTempFile("oxen-save", ".bin");
+        try {
+            Domain src = startHvm(a, mib, false);
+            a.pause(src.id());
+            DomainSaveRestore.Saved s;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+                s = a.save(src.id(), out, new byte[0]);
+            }
+            a.destroy(src.id());
+            DomainSaveRestore.Restored r;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+                r = a.restore(in, n -> n);
+            }
+            System.out.printf("BENCH save HVM %4d MiB rep %d: save %7.1f ms (%6.1f MiB/s), restore %7.1f ms (%6.1f MiB/s),"
+                    + " %d bytes%n", mib, rep, s.nanos() / 1e6, mib / (s.nanos() / 1e9), r.nanos() / 1e6,
+                    mib / (r.nanos() / 1e9), s.bytes());
+        } finally {
+            a.shutdown();
+            Files.deleteIfExists(file);
         }
     }
 

@@ -59,4 +59,47 @@ final class StreamSurgery {
         w.flush();
         return out.toByteArray();
     }
+
+    /**
+     * HVM_CONTEXT's entry of device {@code id}: byte {@code at} of its state set to {@code value}
+     * (a well-formed record with a valid CRC whose device state is wrong).
+     */
+    static byte[] deviceStateByte(byte[] good, String id, int at, int value) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
+        StreamWriter w = new StreamWriter(out);
+        StreamReader r = new StreamReader(new ByteArrayInputStream(good));
+        r.header();
+        boolean done = false;
+        for (int t = r.next();; t = r.next()) {
+            ByteBuffer in = r.body();
+            byte[] body = new byte[in.remaining()];
+            in.get(body);
+            if (t == REC_HVM_CONTEXT) {
+                ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                int n = b.getInt(0);
+                int pos = 8;
+                for (int i = 0; i < n; i++) {
+                    int code = b.getShort(pos) & 0xFFFF, len = b.getInt(pos + 4);
+                    int data = pos + 8;
+                    if (code == HVM_CODE_DEVICE) {
+                        int idLen = b.getShort(data + 4) & 0xFFFF;
+                        String name = new String(body, data + 6, idLen, java.nio.charset.StandardCharsets.UTF_8);
+                        int typeLen = b.getShort(data + 6 + idLen) & 0xFFFF;
+                        int state = data + 6 + idLen + 2 + typeLen;
+                        if (name.equals(id)) {
+                            body[state + at] = (byte) value;
+                            done = true;
+                        }
+                    }
+                    pos = data + len;
+                }
+            }
+            w.record(t, body);
+            if (t == REC_END) break;
+        }
+        if (!done) throw new IllegalStateException("no device " + id + " in the stream");
+        w.flush();
+        return out.toByteArray();
+    }
 }

@@ -25,6 +25,32 @@ public interface Device {
     default void reset() {
     }
 
+    /**
+     * The device's state (Xen's HVM save handlers, hvm_save_one): registers, latches, FIFOs,
+     * and armed timers as absolute clock times. Called between CPU instructions with the
+     * machine stopped, so nothing changes meanwhile; the device is not changed. A device
+     * without state returns {@link DeviceState#NONE}.
+     */
+    default DeviceState saveState() {
+        return DeviceState.NONE;
+    }
+
+    /**
+     * Loads a state {@link #saveState()} returned, on a device created with the same options on
+     * a machine whose clock continues from the saver's (timers are re-armed at their saved
+     * times): every field is read and checked first ({@link StateReader}); a refusal is a
+     * {@link DeviceStateException} naming the device and field, and leaves the device as it
+     * was. Once applied, the device drives its interrupt lines at their saved levels.
+     *
+     * @param id the device's id, for messages
+     */
+    default void loadState(String id, DeviceState state) {
+        if (state.version() != 0 || state.size() != 0) {
+            throw new DeviceStateException(id + " state: this device keeps no state, the record has " + state.size()
+                    + " bytes (version " + state.version() + ")");
+        }
+    }
+
     /** The machine is gone: cancel timers, release sinks, sockets and files. Idempotent. */
     default void close() {
     }

@@ -23,12 +23,18 @@
  * <li>When the machine ends the board calls {@link org.oxen.x86.api.device.Device#close()}.
  * </ol>
  *
+ * <p>Save and load (1.2): {@link org.oxen.x86.api.device.Device#saveState()} gives a device's
+ * state as a versioned {@link org.oxen.x86.api.device.DeviceState} (Xen's HVM context records),
+ * written with {@link org.oxen.x86.api.device.StateWriter}; {@code loadState} reads it back with a
+ * {@link org.oxen.x86.api.device.StateReader}, which refuses bad values with a
+ * {@link org.oxen.x86.api.device.DeviceStateException} naming the device and field.
+ *
  * <p>A device instance depends only on its context, never on its factory service after
  * {@code create}, so a device bundle can be updated while no machine uses it and running
  * machines keep their instances.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.x86.api.device;
 
 import org.osgi.annotation.bundle.Export;

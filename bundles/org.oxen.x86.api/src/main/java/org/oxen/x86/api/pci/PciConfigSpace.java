@@ -154,4 +154,41 @@ public class PciConfigSpace implements PciFunction {
     public final void mask8(int off, int bits) {
         writable[off] = (byte) bits;
     }
+
+    /** The 256 bytes of the space as they read (save, 1.1). */
+    public final byte[] saveConfig() {
+        return config.clone();
+    }
+
+    /**
+     * Loads saved bytes (1.1): every bit the guest cannot write (identification, BAR types and
+     * sizes, the pin) must be what this function has, else the saved function is another one
+     * and nothing is changed; then the BARs and the command register take effect as a write of
+     * them would.
+     *
+     * @return null, or what is wrong ("byte 0x02 (read-only) is 0x34, this function's is 0x12")
+     */
+    public final String loadConfig(byte[] saved) {
+        String problem = checkConfig(saved);
+        if (problem != null) return problem;
+        System.arraycopy(saved, 0, config, 0, config.length);
+        for (int b = 0; b < 6; b++) {
+            if (barSize[b] != 0) barChanged(b, barBase(b));
+        }
+        commandChanged(get16(COMMAND));
+        return null;
+    }
+
+    /** What {@link #loadConfig} would refuse in {@code saved}, or null (1.1). */
+    public final String checkConfig(byte[] saved) {
+        if (saved.length != config.length) return saved.length + " bytes, not " + config.length;
+        for (int i = 0; i < config.length; i++) {
+            int fixed = ~(writable[i] | clearOnOne[i]) & 0xFF;
+            if (((saved[i] ^ config[i]) & fixed) != 0) {
+                return String.format("byte 0x%02x (bits 0x%02x read-only) is 0x%02x, this function's is 0x%02x", i, fixed,
+                        saved[i] & 0xFF, config[i] & 0xFF);
+            }
+        }
+        return null;
+    }
 }

@@ -11,7 +11,7 @@
  * bridge's PIRQ registers to an ISA IRQ and to I/O APIC pins 16-19.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.x86.api.pci;
 
 import org.osgi.annotation.bundle.Export;

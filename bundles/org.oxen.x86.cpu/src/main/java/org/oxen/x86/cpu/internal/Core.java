@@ -460,6 +460,23 @@ public final class Core extends Cached implements X86Cpu {
     }
 
     @Override
+    public org.oxen.x86.cpu.CpuEvents events() {
+        return new org.oxen.x86.cpu.CpuEvents(intShadow, nmiBlocked, nmiPending, injectVector, injectError,
+                injectIsException);
+    }
+
+    @Override
+    public void setEvents(org.oxen.x86.cpu.CpuEvents e) {
+        intShadow = e.interruptShadow();
+        nmiBlocked = e.nmiBlocked();
+        nmiPending = e.nmiPending();
+        injectVector = e.injectVector();
+        injectError = e.injectError();
+        injectIsException = e.injectException();
+        breakBatch = true;
+    }
+
+    @Override
     public void injectInterrupt(int vector) {
         injectVector = vector;
         injectError = -1;

@@ -5,6 +5,9 @@ import java.util.List;
 import org.oxen.x86.api.MmioDevice;
 import org.oxen.x86.api.device.ApicBus;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.InterruptSink;
 import org.oxen.x86.api.device.MmioRegion;
@@ -58,6 +61,44 @@ final class IoApic implements Device, InterruptSink {
         id = defaultId;
         select = 0;
         // pin levels are wires: they survive
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /** Xen's HVM_SAVE_CODE(IOAPIC) (hvm_hw_vioapic: id, ioregsel, the redirection table), with IRR and the pin levels. */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        w.u8(id).u8(select).u32(irr).u32(levels);
+        for (long e : redirection) {
+            w.u64(e);
+        }
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String dev, DeviceState state) {
+        String name = dev + " (ioapic)";
+        StateReader.checkVersion(name, state, STATE_VERSION);
+        StateReader r = state.reader(name);
+        int i = r.u8("id", 0, 15);
+        int sel = r.u8("ioregsel");
+        int pending = r.bits32("irr", (1 << PINS) - 1);
+        int lv = r.bits32("levels", (1 << PINS) - 1);
+        long[] table = new long[PINS];
+        for (int n = 0; n < PINS; n++) {
+            table[n] = r.u64("redirection[" + n + "]");
+            if ((table[n] & ~(WRITABLE | REMOTE_IRR | DELIVERY_STATUS)) != 0) {
+                throw r.bad("redirection[" + n + "]", String.format("0x%016x has bits the entry does not hold", table[n]));
+            }
+        }
+        r.end();
+        id = i;
+        select = sel;
+        irr = pending;
+        levels = lv;
+        System.arraycopy(table, 0, redirection, 0, PINS);
     }
 
     @Override

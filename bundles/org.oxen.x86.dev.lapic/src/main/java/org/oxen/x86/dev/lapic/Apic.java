@@ -120,6 +120,104 @@ final class Apic implements LocalApic {
         timer.cancel();
     }
 
+    // ---- save and load (Xen's HVM_SAVE_CODE(LAPIC) and LAPIC_REGS, oxen's layout)
+
+    void save(org.oxen.x86.api.device.StateWriter w) {
+        w.u32(id).u64(apicBase).u8(tpr).u32(ldr).u32(dfr).u32(svr).u32(esr).u32(pendingEsr).u32(icrLow).u32(icrHigh)
+                .u8(divideConf).u8(countShift).u32(initialCount).u64(timerStart);
+        for (int[] a : new int[][] {lvt, irr, isr, tmr}) {
+            for (int v : a) {
+                w.u32(v);
+            }
+        }
+        w.u8(events).bool(lint0).u8(sipiVector).bool(waitForSipi).bool(extIntPending)
+                .u64(timer.armed() ? timer.deadline() : -1);
+    }
+
+    /** A saved APIC, read and checked; {@link #apply} sets it. */
+    record Saved(int id, long apicBase, int tpr, int ldr, int dfr, int svr, int esr, int pendingEsr, int icrLow,
+            int icrHigh, int divideConf, int countShift, int initialCount, long timerStart, int[][] vectors,
+            int events, boolean lint0, int sipiVector, boolean waitForSipi, boolean extIntPending, long deadline) {
+    }
+
+    Saved read(org.oxen.x86.api.device.StateReader r) {
+        String f = "cpu" + index + ".";
+        int id = r.u32(f + "id", 0, 255);
+        long base = r.u64(f + "apic_base");
+        if ((base & ~(0xF_FFFF_F000L | BASE_ENABLE | BASE_BSP)) != 0) {
+            throw r.bad(f + "apic_base", String.format("0x%x has reserved bits set", base));
+        }
+        if (((base & BASE_BSP) != 0) != bsp) {
+            throw r.bad(f + "apic_base", "the BSP bit " + ((base & BASE_BSP) != 0) + " is not this CPU's (" + bsp + ")");
+        }
+        int tpr = r.u8(f + "tpr");
+        int ldr = r.u32(f + "ldr");
+        int dfr = r.u32(f + "dfr");
+        int svr = r.bits32(f + "svr", 0x13FF);
+        int esr = r.bits32(f + "esr", 0xFF);
+        int pendingEsr = r.bits32(f + "pending_esr", 0xFF);
+        int icrLow = r.u32(f + "icr_low");
+        int icrHigh = r.u32(f + "icr_high");
+        int divideConf = r.bits8(f + "divide_conf", 0x0B);
+        int countShift = r.u8(f + "count_shift", 0, 7);
+        int initialCount = r.u32(f + "initial_count");
+        long timerStart = r.u64(f + "timer_start");
+        int[][] vectors = {new int[lvt.length], new int[8], new int[8], new int[8]};
+        String[] names = {"lvt", "irr", "isr", "tmr"};
+        for (int k = 0; k < vectors.length; k++) {
+            for (int i = 0; i < vectors[k].length; i++) {
+                vectors[k][i] = r.u32(f + names[k] + "[" + i + "]");
+            }
+        }
+        for (int i = 0; i < lvt.length; i++) {
+            if ((vectors[0][i] & ~LVT_WRITABLE[i] & ~(1 << 12 | 1 << 14)) != 0) {
+                throw r.bad(f + "lvt[" + i + "]", String.format("0x%08x has bits the register does not hold (0x%08x)",
+                        vectors[0][i], LVT_WRITABLE[i]));
+            }
+        }
+        int events = r.bits8(f + "events", 0x0F);
+        boolean lint0 = r.bool(f + "lint0");
+        int sipi = r.u8(f + "sipi_vector");
+        boolean wait = r.bool(f + "wait_for_sipi");
+        boolean extInt = r.bool(f + "extint_pending");
+        long deadline = r.deadline(f + "timer");
+        return new Saved(id, base, tpr, ldr, dfr, svr, esr, pendingEsr, icrLow, icrHigh, divideConf, countShift,
+                initialCount, timerStart, vectors, events, lint0, sipi, wait, extInt, deadline);
+    }
+
+    void apply(Saved s) {
+        id = s.id;
+        apicBase = s.apicBase;
+        tpr = s.tpr;
+        ldr = s.ldr;
+        dfr = s.dfr;
+        svr = s.svr;
+        esr = s.esr;
+        pendingEsr = s.pendingEsr;
+        icrLow = s.icrLow;
+        icrHigh = s.icrHigh;
+        divideConf = s.divideConf;
+        countShift = s.countShift;
+        initialCount = s.initialCount;
+        timerStart = s.timerStart;
+        System.arraycopy(s.vectors[0], 0, lvt, 0, lvt.length);
+        System.arraycopy(s.vectors[1], 0, irr, 0, 8);
+        System.arraycopy(s.vectors[2], 0, isr, 0, 8);
+        System.arraycopy(s.vectors[3], 0, tmr, 0, 8);
+        events = s.events;
+        lint0 = s.lint0;
+        sipiVector = s.sipiVector;
+        waitForSipi = s.waitForSipi;
+        extIntPending = s.extIntPending;
+        if (s.deadline < 0) {
+            timer.cancel();
+        } else {
+            timer.armAt(s.deadline);
+        }
+        updateOutput();
+        if (events != 0 && eventListener != null) eventListener.run();
+    }
+
     boolean hwEnabled() {
         return (apicBase & BASE_ENABLE) != 0;
     }

@@ -5,6 +5,9 @@ import java.util.List;
 import org.oxen.x86.api.MmioDevice;
 import org.oxen.x86.api.device.ApicBus;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.MmioRegion;
@@ -92,6 +95,36 @@ final class LapicDevice implements Device, ApicBus {
     public void reset() {
         for (Apic a : apics) {
             a.powerOn();
+        }
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /** Every CPU's APIC in CPU order (Xen: one LAPIC and one LAPIC_REGS record per vcpu). */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        w.u8(apics.length);
+        for (Apic a : apics) {
+            a.save(w);
+        }
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (lapic)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        r.u8("cpus", apics.length, apics.length);
+        Apic.Saved[] saved = new Apic.Saved[apics.length];
+        for (int i = 0; i < apics.length; i++) {
+            saved[i] = apics[i].read(r);
+        }
+        r.end();
+        for (int i = 0; i < apics.length; i++) {
+            apics[i].apply(saved[i]);
         }
     }
 

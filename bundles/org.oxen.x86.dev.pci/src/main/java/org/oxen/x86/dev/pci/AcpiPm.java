@@ -44,7 +44,7 @@ final class AcpiPm implements IoPortDevice {
     private final Clock clock;
     private final InterruptLine sci;
     private final Timer timer;
-    private final long origin;
+    private long origin;
     private int status, enable, control;
     /** The timer's bit 31 and above when TMR_STS was last brought up to date. */
     private long epoch;
@@ -153,5 +153,43 @@ final class AcpiPm implements IoPortDevice {
             return (int) ticks(clock.nanos());
         }
         return IoPortDevice.super.read32(offset);
+    }
+
+    /** Xen's HVM_SAVE_CODE(PMTIMER) (hvm_hw_pmtimer: tmr_val, pm1a_sts, pm1a_en) in oxen's layout. */
+    void save(org.oxen.x86.api.device.StateWriter w) {
+        w.u16(status).u16(enable).u16(control).u64(epoch).u64(origin).u64(timer.armed() ? timer.deadline() : -1);
+    }
+
+    /** A saved state, read and checked; {@link #apply} sets it. */
+    record Saved(int status, int enable, int control, long epoch, long origin, long deadline) {
+    }
+
+    Saved read(org.oxen.x86.api.device.StateReader r) {
+        int sts = r.u16("pm.pm1a_sts");
+        int en = r.u16("pm.pm1a_en");
+        if ((en & ~EN_BITS) != 0) throw r.bad("pm.pm1a_en", String.format("0x%04x has bits outside 0x%04x", en, EN_BITS));
+        int cnt = r.u16("pm.pm1a_cnt");
+        if ((cnt & ~(CNT_BITS | SCI_EN)) != 0 || (cnt & SCI_EN) == 0) {
+            throw r.bad("pm.pm1a_cnt", String.format("0x%04x: SCI_EN must be set, nothing outside 0x%04x", cnt,
+                    CNT_BITS | SCI_EN));
+        }
+        long ep = r.u64("pm.epoch");
+        long org = r.u64("pm.origin");
+        long deadline = r.deadline("pm.timer");
+        return new Saved(sts, en, cnt, ep, org, deadline);
+    }
+
+    void apply(Saved s) {
+        status = s.status;
+        enable = s.enable;
+        control = s.control;
+        epoch = s.epoch;
+        origin = s.origin;
+        if (s.deadline < 0) {
+            timer.cancel();
+        } else {
+            timer.armAt(s.deadline);
+        }
+        sci.set((status & enable) != 0);
     }
 }

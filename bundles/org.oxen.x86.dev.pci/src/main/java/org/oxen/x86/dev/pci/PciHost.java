@@ -5,6 +5,9 @@ import java.util.List;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.PortRegion;
@@ -83,6 +86,72 @@ final class PciHost implements Device, PciBus {
         if (pm != null) {
             pm.reset();
         }
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /**
+     * The host's CONFIG_ADDRESS and reset control register, every plugged function's
+     * configuration space by devfn (Xen keeps these in QEMU's vmstate; PIIX3's PIRQ routes are
+     * in the ISA bridge's), and the ACPI PM registers (Xen's HVM_SAVE_CODE(PMTIMER)). INTx
+     * levels are not saved: their drivers drive them again when they load.
+     */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        w.u32(address).u8(rcr);
+        int n = 0;
+        for (PciFunction f : functions) {
+            if (f instanceof PciConfigSpace) n++;
+        }
+        w.u16(n);
+        for (int devfn = 0; devfn < functions.length; devfn++) {
+            if (functions[devfn] instanceof PciConfigSpace c) {
+                w.u8(devfn).bytes(c.saveConfig());
+            }
+        }
+        w.bool(pm != null);
+        if (pm != null) pm.save(w);
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (pci)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        int addr = r.u32("config_address");
+        if ((addr & ~0x80FF_FFFC) != 0) throw r.bad("config_address", String.format("0x%08x has reserved bits", addr));
+        int reset = r.bits8("reset_control", 0x02);
+        int n = r.u16("functions", 0, 256);
+        int[] devfns = new int[n];
+        byte[][] spaces = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            devfns[i] = r.u8("function[" + i + "].devfn");
+            if (!(functions[devfns[i]] instanceof PciConfigSpace)) {
+                throw r.bad("function[" + i + "].devfn", String.format("no function at %02x.%d on this bus",
+                        devfns[i] >> 3, devfns[i] & 7));
+            }
+            spaces[i] = r.bytes(String.format("function %02x.%d config", devfns[i] >> 3, devfns[i] & 7), 256);
+        }
+        for (int i = 0; i < n; i++) {
+            String problem = ((PciConfigSpace) functions[devfns[i]]).checkConfig(spaces[i]);
+            if (problem != null) {
+                throw r.bad(String.format("function %02x.%d config", devfns[i] >> 3, devfns[i] & 7), problem);
+            }
+        }
+        boolean hasPm = r.bool("pm");
+        if (hasPm != (pm != null)) throw r.bad("pm", "the saved chipset " + (hasPm ? "has" : "has no") + " ACPI PM registers");
+        AcpiPm.Saved pmState = pm == null ? null : pm.read(r);
+        r.end();
+        for (int i = 0; i < n; i++) {
+            ((PciConfigSpace) functions[devfns[i]]).loadConfig(spaces[i]);
+        }
+        if (pm != null) pm.apply(pmState);
+        address = addr;
+        rcr = reset;
+        routePirqs();
     }
 
     @Override

@@ -258,4 +258,47 @@ final class I8259 {
         }
         return a0 == 0 ? (readIsr ? isr : irr) : imr;
     }
+
+    /** Xen's hvm_hw_vpic (HVM_SAVE_CODE(PIC), one per chip), oxen's field order. */
+    void save(org.oxen.x86.api.device.StateWriter w) {
+        w.u8(lastIrr).u8(irr).u8(imr).u8(isr).u8(priorityAdd).u8(irqBase).bool(readIsr).bool(poll)
+                .bool(specialMask).u8(initState).bool(autoEoi).bool(rotateOnAutoEoi).bool(specialFullyNested)
+                .bool(init4).bool(singleMode).bool(ltim).u8(elcr).bool(initialized);
+    }
+
+    /** The fields of a saved chip, read and checked; applied by {@link #apply}. */
+    record Saved(int lastIrr, int irr, int imr, int isr, int priorityAdd, int irqBase, boolean readIsr, boolean poll,
+            boolean specialMask, int initState, boolean autoEoi, boolean rotateOnAutoEoi, boolean specialFullyNested,
+            boolean init4, boolean singleMode, boolean ltim, int elcr, boolean initialized) {
+    }
+
+    Saved read(org.oxen.x86.api.device.StateReader r) {
+        String f = master ? "master." : "slave.";
+        return new Saved(r.u8(f + "last_irr"), r.u8(f + "irr"), r.u8(f + "imr"), r.u8(f + "isr"),
+                r.u8(f + "priority_add", 0, 7), r.bits8(f + "irq_base", 0xF8), r.bool(f + "read_isr"), r.bool(f + "poll"),
+                r.bool(f + "special_mask"), r.u8(f + "init_state", 0, 3), r.bool(f + "auto_eoi"),
+                r.bool(f + "rotate_on_auto_eoi"), r.bool(f + "special_fully_nested"), r.bool(f + "init4"),
+                r.bool(f + "single_mode"), r.bool(f + "ltim"), r.bits8(f + "elcr", elcrMask), r.bool(f + "initialized"));
+    }
+
+    void apply(Saved s) {
+        lastIrr = s.lastIrr;
+        irr = s.irr;
+        imr = s.imr;
+        isr = s.isr;
+        priorityAdd = s.priorityAdd;
+        irqBase = s.irqBase;
+        readIsr = s.readIsr;
+        poll = s.poll;
+        specialMask = s.specialMask;
+        initState = s.initState;
+        autoEoi = s.autoEoi;
+        rotateOnAutoEoi = s.rotateOnAutoEoi;
+        specialFullyNested = s.specialFullyNested;
+        init4 = s.init4;
+        singleMode = s.singleMode;
+        ltim = s.ltim;
+        elcr = s.elcr;
+        initialized = s.initialized;
+    }
 }

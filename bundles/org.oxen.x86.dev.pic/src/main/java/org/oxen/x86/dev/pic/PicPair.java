@@ -6,6 +6,9 @@ import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.InterruptSink;
 import org.oxen.x86.api.device.PortRegion;
@@ -91,6 +94,31 @@ final class PicPair implements Device, InterruptController, InterruptSink {
         slave.elcr = 0;
         master.elcr = 0;
         slave.onUpdate.run();
+        updateOutput();
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /** Xen's HVM_SAVE_CODE(PIC) for both chips: master, then slave. */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        master.save(w);
+        slave.save(w);
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (pic)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        I8259.Saved m = master.read(r);
+        I8259.Saved s = slave.read(r);
+        r.end();
+        master.apply(m);
+        slave.apply(s);
         updateOutput();
     }
 

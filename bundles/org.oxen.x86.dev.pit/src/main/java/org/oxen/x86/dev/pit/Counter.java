@@ -168,6 +168,42 @@ final class Counter {
         statusLatched = false;
     }
 
+    /** Xen's hvm_hw_pit_channel, oxen's layout: every field, ticks as absolute clock ticks. */
+    void save(org.oxen.x86.api.device.StateWriter w) {
+        w.u8(mode).u8(rwMode).bool(bcd).u32(count).u32(countRegister).bool(gate).bool(waiting).bool(nullCount)
+                .bool(triggered).u64(startTick).u64(pausedTick).u32(nextCount).u64(switchTick).bool(writeMsbNext)
+                .u8(writeLatch).bool(readMsbNext).u16(latchedCount).u8(countLatched).bool(statusLatched).u8(status);
+    }
+
+    /** Reads and checks a saved counter into a fresh one; the caller swaps it in once all three read. */
+    static Counter load(int index, org.oxen.x86.api.device.StateReader r) {
+        String f = "ch" + index + ".";
+        Counter c = new Counter(index, true);
+        c.mode = r.u8(f + "mode", 0, 5);
+        c.rwMode = r.u8(f + "rw_mode", RW_LSB, RW_WORD);
+        c.bcd = r.bool(f + "bcd");
+        c.count = r.u32(f + "count", 1, 0x10000);
+        if (c.bcd && c.count > 10000) throw r.bad(f + "count", c.count + " is beyond a BCD count's 10000");
+        c.countRegister = r.u32(f + "count_register", 0, 0xFFFF);
+        c.gate = r.bool(f + "gate");
+        c.waiting = r.bool(f + "waiting");
+        c.nullCount = r.bool(f + "null_count");
+        c.triggered = r.bool(f + "triggered");
+        c.startTick = r.u64(f + "start_tick");
+        c.pausedTick = r.u64(f + "paused_tick");
+        if (c.pausedTick < -1) throw r.bad(f + "paused_tick", c.pausedTick + " is neither -1 nor a tick");
+        c.nextCount = r.u32(f + "next_count", 0, 0x10000);
+        c.switchTick = r.u64(f + "switch_tick");
+        c.writeMsbNext = r.bool(f + "write_msb_next");
+        c.writeLatch = r.u8(f + "write_latch");
+        c.readMsbNext = r.bool(f + "read_msb_next");
+        c.latchedCount = r.u16(f + "latched_count");
+        c.countLatched = r.u8(f + "count_latched", 0, RW_WORD);
+        c.statusLatched = r.bool(f + "status_latched");
+        c.status = r.u8(f + "status");
+        return c;
+    }
+
     void controlWord(int val) {
         int access = (val >> 4) & 3;
         if (access == RW_LATCH) {

@@ -6,6 +6,9 @@ import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.PortRegion;
 import org.oxen.x86.api.device.Timer;
 import org.oxen.x86.api.device.TimerService;
@@ -133,9 +136,54 @@ final class Pit implements Device {
     }
 
     /** OUT0 onto the IRQ line as of {@code tick}; arm the timer for its next transition. */
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /** Xen's HVM_SAVE_CODE(PIT) in oxen's layout: the three counters, port 0x61, OUT 0 and the timer. */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        for (Counter c : counters) {
+            c.save(w);
+        }
+        w.u8(speaker).bool(irqLevel).u64(armedTick).u64(timer.armed() ? timer.deadline() : -1);
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (pit)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        Counter[] loaded = new Counter[3];
+        for (int i = 0; i < 3; i++) {
+            loaded[i] = Counter.load(i, r);
+        }
+        if (!loaded[0].gate || !loaded[1].gate) throw r.bad("ch0.gate", "the gates of counters 0 and 1 are tied high");
+        int spk = r.bits8("speaker", 0x0F);
+        if (((spk & 1) != 0) != loaded[2].gate) throw r.bad("speaker", "bit 0 (gate 2) disagrees with ch2.gate");
+        boolean level = r.bool("out0");
+        long tick = r.u64("armed_tick");
+        long deadline = r.deadline("timer");
+        r.end();
+        System.arraycopy(loaded, 0, counters, 0, 3);
+        speaker = spk;
+        armedTick = tick;
+        if (deadline < 0) {
+            timer.cancel();
+        } else {
+            timer.armAt(deadline);
+        }
+        irqLevel = level;
+        irq.set(level);
+    }
+
+    private boolean irqLevel;
+
     private void update(long tick) {
         Counter c = counters[0];
-        irq.set(c.out(tick));
+        irqLevel = c.out(tick);
+        irq.set(irqLevel);
         long next = c.nextTransition(tick);
         if (next < 0) {
             timer.cancel();

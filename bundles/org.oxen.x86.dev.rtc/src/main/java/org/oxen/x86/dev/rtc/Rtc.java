@@ -8,6 +8,9 @@ import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.PortRegion;
 import org.oxen.x86.api.device.Timer;
@@ -107,6 +110,63 @@ final class Rtc implements Device {
         cmos[REG_B] &= ~(B_PIE | B_AIE | B_UIE);
         cmos[REG_C] = 0;
         refresh(clock.nanos());
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /**
+     * Xen's HVM_SAVE_CODE(RTC) (hvm_hw_rtc: the CMOS bytes and the index) in oxen's layout, with
+     * the time base (the guest's seconds at a clock origin, frozen or not, the seconds and
+     * periods already flagged), the NMI mask bit written with the index, IRQ 8's level and the
+     * timer.
+     */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        for (int b : cmos) {
+            w.u8(b);
+        }
+        w.u8(index).bool(router.nmiMasked()).u64(originSeconds).u64(origin).bool(frozen).u64(doneSeconds)
+                .u64(donePeriods).u64(timer.armed() ? timer.deadline() : -1);
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (rtc)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        int[] c = new int[cmos.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = r.u8(String.format("cmos[0x%02x]", i));
+        }
+        if ((c[REG_C] & ~(C_IRQF | C_PF | C_AF | C_UF)) != 0) {
+            throw r.bad("cmos[0x0c]", String.format("register C 0x%02x has bits outside IRQF, PF, AF, UF", c[REG_C]));
+        }
+        int idx = r.u8("index", 0, 0x7F);
+        boolean nmiMasked = r.bool("nmi_masked");
+        long originS = r.u64("origin_seconds");
+        long originNs = r.u64("origin");
+        boolean fz = r.bool("frozen");
+        long doneS = r.u64("done_seconds");
+        long doneP = r.u64("done_periods");
+        long deadline = r.deadline("timer");
+        r.end();
+        System.arraycopy(c, 0, cmos, 0, c.length);
+        index = idx;
+        router.setNmiMasked(nmiMasked);
+        originSeconds = originS;
+        origin = originNs;
+        frozen = fz;
+        doneSeconds = doneS;
+        donePeriods = doneP;
+        if (deadline < 0) {
+            timer.cancel();
+        } else {
+            timer.armAt(deadline);
+        }
+        irq.set((cmos[REG_C] & C_IRQF) != 0);
     }
 
     @Override

@@ -7,6 +7,9 @@ import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Console;
 import org.oxen.x86.api.device.Device;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.PortRegion;
 import org.oxen.x86.api.device.Timer;
 import org.oxen.x86.api.device.TimerService;
@@ -97,6 +100,76 @@ final class Uart16550 implements Device {
         timeoutTimer.cancel();
         if (console.readable()) {
             pollTimer.armAt(clock.nanos() + POLL_NS);
+        }
+        updateIrq();
+    }
+
+    /** The layout of {@link #saveState()}. */
+    static final int STATE_VERSION = 1;
+
+    /**
+     * Xen's HVM_SAVE_CODE has no UART (QEMU's serial device saves it, vmstate_serial): here the
+     * registers, the pending THRE and timeout interrupts, the receive FIFO in order and the
+     * timeout timer. The poll timer of a readable console is armed again at load.
+     */
+    @Override
+    public DeviceState saveState() {
+        StateWriter w = new StateWriter();
+        w.u16(divider).u8(ier).u8(lcr).u8(mcr).u8(lsr).u8(msr).u8(scr).u8(fcr).bool(thrIpending)
+                .bool(timeoutIpending).u8(rxCount);
+        for (int i = 0; i < rxCount; i++) {
+            w.u8(rx[(rxHead + i) % rx.length]);
+        }
+        w.u64(timeoutTimer.armed() ? timeoutTimer.deadline() : -1);
+        return w.finish(STATE_VERSION);
+    }
+
+    @Override
+    public void loadState(String id, DeviceState state) {
+        String dev = id + " (uart)";
+        StateReader.checkVersion(dev, state, STATE_VERSION);
+        StateReader r = state.reader(dev);
+        int div = r.u16("divider");
+        int ie = r.bits8("ier", 0x0F);
+        int lc = r.u8("lcr");
+        int mc = r.bits8("mcr", 0x1F);
+        int ls = r.u8("lsr");
+        int ms = r.u8("msr");
+        int sc = r.u8("scr");
+        int fc = r.bits8("fcr", 0xC9);
+        boolean thri = r.bool("thr_pending");
+        boolean cti = r.bool("timeout_pending");
+        int n = r.u8("rx_count", 0, rx.length);
+        int[] fifo = new int[n];
+        for (int i = 0; i < n; i++) {
+            fifo[i] = r.u8("rx[" + i + "]");
+        }
+        if (((ls & LSR_DR) != 0) != (n > 0)) {
+            throw r.bad("lsr", String.format("0x%02x: data ready %s, but the receive FIFO holds %d bytes",
+                    ls, (ls & LSR_DR) != 0 ? "set" : "clear", n));
+        }
+        long deadline = r.deadline("timeout_timer");
+        r.end();
+        divider = div;
+        ier = ie;
+        lcr = lc;
+        mcr = mc;
+        lsr = ls;
+        msr = ms;
+        scr = sc;
+        fcr = fc;
+        thrIpending = thri;
+        timeoutIpending = cti;
+        rxHead = 0;
+        rxCount = n;
+        System.arraycopy(fifo, 0, rx, 0, n);
+        if (deadline < 0) {
+            timeoutTimer.cancel();
+        } else {
+            timeoutTimer.armAt(deadline);
+        }
+        if (console.readable()) {
+            pollTimer.armAt(clock.nanos() + POLL_NS); // on the loaded clock
         }
         updateIrq();
     }

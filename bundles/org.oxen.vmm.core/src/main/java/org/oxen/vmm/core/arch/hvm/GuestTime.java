@@ -78,6 +78,15 @@ final class GuestTime implements Clock {
         return state.mode == FROZEN;
     }
 
+    /**
+     * A restored domain's time continues from {@code guest}, the saved domain's time (its
+     * devices' deadlines and its TSC are in that time), at the host's rate until its boot vcpu
+     * runs (as a blocked vcpu's: device timers fire on time).
+     */
+    synchronized void restart(long guest) {
+        state = new State(WALL, guest, system.nanos(), null, Long.MAX_VALUE);
+    }
+
     /** The boot vcpu runs on the current (pCPU) thread. */
     synchronized void scheduledIn() {
         long now = valueOf(state);

@@ -15,6 +15,8 @@ import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.device.Console;
 import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.api.device.DeviceContext;
+import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.DeviceStateException;
 import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.x86.bus.Consoles;
 import org.oxen.x86.bus.DeviceAssembly;
@@ -93,6 +95,8 @@ public final class HvmPlatform implements DeviceContext {
     private CallbackVia callbackVia;
     private int platformDevfn = -1;
     private volatile int[] specialPages = new int[0];
+    /** xl.cfg {@code serial} the domain was built with ("pty" or "none"). */
+    private final String serial;
 
     /**
      * Builds the domain's devices.
@@ -105,6 +109,7 @@ public final class HvmPlatform implements DeviceContext {
             Map<String, DeviceFactory> factories, String serial) {
         this.domain = domain;
         this.host = host;
+        this.serial = serial;
         this.clock = new GuestTime(clock);
         this.ramBytes = ramBytes;
         this.cpuCount = cpuCount;
@@ -204,6 +209,92 @@ public final class HvmPlatform implements DeviceContext {
     /** Whether isa-debug-exit was written: its status ((v << 1) | 1), else null. */
     public Integer exitStatus() {
         return exitStatus;
+    }
+
+    // ---- save and restore (Xen's hvm_save / hvm_load of the device models) ----
+
+    /** One device's saved state, by its id and type in the domain's PC. */
+    public record SavedDevice(String id, String type, DeviceState state) {
+    }
+
+    /** Every device's state in the PC's order (the domain is paused: nothing runs its devices). */
+    public List<SavedDevice> saveDevices() {
+        lock.lock();
+        try {
+            if (devices == null) throw new IllegalStateException("d" + domain.id() + ": its devices are closed");
+            List<SavedDevice> out = new ArrayList<>();
+            for (DeviceAssembly.Placed p : devices.devices()) {
+                out.add(new SavedDevice(p.entry().id(), p.entry().type(), p.device().saveState()));
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Loads saved device states into this (new, paused) domain's devices: each device of the PC
+     * must have exactly one record of its id and type; a missing, an unknown or a refused one is
+     * an {@link IllegalArgumentException} naming it ({@link DeviceStateException} for a refused
+     * field). Guest time is set first ({@link #restoreGuestTime}): timers are re-armed in it.
+     */
+    public void loadDevices(List<SavedDevice> saved) {
+        lock.lock();
+        try {
+            Map<String, SavedDevice> byId = new LinkedHashMap<>();
+            for (SavedDevice s : saved) {
+                if (byId.put(s.id(), s) != null) throw new IllegalArgumentException("device " + s.id() + " is saved twice");
+            }
+            for (DeviceAssembly.Placed p : devices.devices()) {
+                SavedDevice s = byId.remove(p.entry().id());
+                if (s == null) {
+                    throw new IllegalArgumentException("the stream has no state of device " + p.entry().id() + " ("
+                            + p.entry().type() + "), which this domain's PC has");
+                }
+                if (!s.type().equals(p.entry().type())) {
+                    throw new IllegalArgumentException("device " + s.id() + " is a " + s.type() + " in the stream, a "
+                            + p.entry().type() + " here");
+                }
+                p.device().loadState(s.id(), s.state());
+            }
+            if (!byId.isEmpty()) {
+                throw new IllegalArgumentException("the stream has state of device(s) " + byId.keySet()
+                        + ", which this domain's PC does not have");
+            }
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** xl.cfg {@code serial}: "pty" (COM1 is the domain's console) or "none". */
+    public String serial() {
+        return serial;
+    }
+
+    /** The domain's time now (its devices' and TSCs' clock). */
+    public long guestTime() {
+        return clock.nanos();
+    }
+
+    /** A restored domain's time continues from the saved domain's {@code nanos}. */
+    public void restoreGuestTime(long nanos) {
+        lock.lock();
+        try {
+            clock.restart(nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the callback via's line is up (the upcall pending as vcpu 0's upcall_pending shows it). */
+    public boolean callbackAsserted() {
+        return callbackVia.asserted();
+    }
+
+    /** The special pages (xenstore, console) by frame. */
+    public int[] specialPages() {
+        return specialPages.clone();
     }
 
     // ---- the device lock ----

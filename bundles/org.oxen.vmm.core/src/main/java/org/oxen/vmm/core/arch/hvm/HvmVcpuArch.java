@@ -452,6 +452,32 @@ public final class HvmVcpuArch implements VcpuArch {
         }
     }
 
+    // ---- save and restore ----
+
+    /** Vcpu {@code v}'s state (the domain paused: its CPU between instructions). */
+    public HvmCpuRecord saveVcpu(VcpuImpl v) {
+        Wiring w = wiring[v.id()];
+        int flags = (v.online() ? HvmCpuRecord.FLAG_ONLINE : 0) | (v.initialised() ? HvmCpuRecord.FLAG_INITIALISED : 0)
+                | (w.waitForSipi ? HvmCpuRecord.FLAG_WAIT_SIPI : 0);
+        return HvmCpuRecord.capture(v.cpu(), flags);
+    }
+
+    /**
+     * Sets a restored vcpu from its record (the domain's memory and devices loaded); the
+     * vcpu comes online, initialised or waiting for STARTUP as saved.
+     *
+     * @throws IllegalArgumentException naming the vcpu and field the record gets wrong
+     */
+    public void loadVcpu(VcpuImpl v, HvmCpuRecord r) {
+        r.apply(v.cpu(), v.toString());
+        int flags = r.flags();
+        Wiring w = wiring[v.id()];
+        w.waitForSipi = (flags & HvmCpuRecord.FLAG_WAIT_SIPI) != 0;
+        if ((flags & HvmCpuRecord.FLAG_INITIALISED) != 0) v.setInitialised();
+        v.setOnline((flags & HvmCpuRecord.FLAG_ONLINE) != 0);
+        v.cpu().flushTlb();
+    }
+
     // ---- Xen's HVM platform interface ----
 
     /**
