@@ -9,7 +9,7 @@ package org.oxen.x86.cpu;
  */
 public final class TranslationStatistics {
 
-    private final long compiled, failed, dropped, shared;
+    private final long compiled, failed, dropped, shared, entries, grants;
 
     public TranslationStatistics(long compiled, long failed, long dropped) {
         this(compiled, failed, dropped, 0);
@@ -17,10 +17,17 @@ public final class TranslationStatistics {
 
     /** @since 1.6 */
     public TranslationStatistics(long compiled, long failed, long dropped, long shared) {
+        this(compiled, failed, dropped, shared, 0, 0);
+    }
+
+    /** @since 1.7 */
+    public TranslationStatistics(long compiled, long failed, long dropped, long shared, long entries, long grants) {
         this.compiled = compiled;
         this.failed = failed;
         this.dropped = dropped;
         this.shared = shared;
+        this.entries = entries;
+        this.grants = grants;
     }
 
     /** Regions compiled. */
@@ -48,8 +55,29 @@ public final class TranslationStatistics {
         return shared;
     }
 
+    /**
+     * Calls of translated regions from the decoded-instruction loop (each returns to it when it
+     * leaves; a region exiting into another region of its frame is a second call).
+     *
+     * @since 1.7
+     */
+    public long entries() {
+        return entries;
+    }
+
+    /**
+     * Batches a region ran on without returning to the run loop, because no input (interrupt,
+     * NMI, stop) was pending when its batch was used up.
+     *
+     * @since 1.7
+     */
+    public long grants() {
+        return grants;
+    }
+
     @Override
     public String toString() {
-        return "regions compiled=" + compiled + " failed=" + failed + " dropped=" + dropped + " shared=" + shared;
+        return "regions compiled=" + compiled + " failed=" + failed + " dropped=" + dropped + " shared=" + shared
+                + " entries=" + entries + " grants=" + grants;
     }
 }

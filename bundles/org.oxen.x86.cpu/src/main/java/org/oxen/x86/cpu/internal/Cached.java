@@ -53,6 +53,15 @@ abstract class Cached extends Events {
     /** A frame whose regions died this often (code keeps changing) gets no more. */
     private static final int MAX_REGION_DEATHS = 8, MAX_REGIONS_PER_FRAME = 64;
 
+    /**
+     * Set by every input from another thread that the run loop must see (INTR raised, NMI, stop);
+     * cleared by the run loop at each batch before it reads them. While it is clear, a region
+     * that used up its batch may take another ({@link #grant}).
+     */
+    volatile boolean attention;
+    /** Instructions regions may still run past their batch in this call of the run loop. */
+    long regionGrant;
+
     /** Instructions a faulting region (chain) retired before the fault; read by execBlock's handler. */
     int jitPartial;
     /**
@@ -60,6 +69,8 @@ abstract class Cached extends Events {
      * changed), regions whose class came from {@link SharedRegions}.
      */
     long jitCompiled, jitFailed, jitDropped, jitShared;
+    /** Calls of regions, and batches regions ran on without returning to the run loop ({@link #grant}). */
+    long jitEntries, jitGrants;
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
@@ -353,13 +364,20 @@ abstract class Cached extends Events {
                 Region rg = cp.regions[idx];
                 int got = rg.run(this, budget - done);
                 done += got;
+                jitEntries++;
                 if (rg.dead) {
                     cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
                     cp.regions[idx] = null;
                     cp.regionDeaths++;
                     jitDropped++;
                 }
-                if (got == 0 || done >= budget) return done;
+                if (budget - done < RegionPlan.MAX_BLOCK) { // a block might not fit: ask for another batch
+                    int more = grant(budget);
+                    if (more == budget) return done;
+                    budget = more;
+                } else if (got == 0) {
+                    return done;
+                }
                 int k = eip - fetchEipBase;
                 if (Integer.compareUnsigned(k, 0x1000) >= 0) return done;
                 int ri = cp.at[k];
@@ -372,6 +390,19 @@ abstract class Cached extends Events {
             jitPartial += done;
             throw f;
         }
+    }
+
+    /**
+     * A region (or the chain of regions) used up {@code budget}: returns a budget one batch
+     * larger if nothing asked for the run loop's attention and the run's limit allows, else
+     * {@code budget} (the chain returns to the run loop).
+     */
+    final int grant(int budget) {
+        if (attention || regionGrant <= 0) return budget;
+        int more = (int) Math.min(regionGrant, Core.BATCH);
+        regionGrant -= more;
+        jitGrants++;
+        return budget + more;
     }
 
     /** Executes one decoded record (translated code's path for kinds it does not inline). */

@@ -22,14 +22,20 @@ import org.oxen.x86.cpu.X86Cpu;
  *
  * <p>Design: {@link #run} executes batches of up to {@value #BATCH} instructions through
  * {@code step()}; an instruction that changes interrupt-relevant state sets {@code breakBatch}.
+ * Translated regions that use up a batch go on for another one while no input (INTR raised,
+ * NMI, stop) has set {@code attention} since the batch began ({@code Cached.grant}), so a guest
+ * loop is not left and entered again every batch.
  * Guest faults unwind by the preallocated {@link Fault}; the loop rewinds EIP and delivers.
  *
  * <p>Locking: none. Cross-thread inputs (INTR level, NMI, stop) are volatile fields read
- * between batches.
+ * between batches; each also sets the volatile {@code attention}, which the run loop clears
+ * before it reads them and the region dispatcher reads at each batch boundary.
  */
 public final class Core extends Cached implements X86Cpu {
 
     static final int BATCH = 4096;
+    /** The most instructions regions may run past one batch without returning to the run loop. */
+    private static final long MAX_GRANT = 1 << 30;
 
     private volatile boolean intrLevel;
     private volatile boolean nmiPending;
@@ -48,6 +54,7 @@ public final class Core extends Cached implements X86Cpu {
         @Override
         public void set(boolean high) {
             intrLevel = high;
+            if (high) attention = true;
         }
     };
 
@@ -112,6 +119,8 @@ public final class Core extends Cached implements X86Cpu {
     private RunResult runLoop(long maxInstructions) {
         long end = icount + maxInstructions;
         for (;;) {
+            // cleared before the inputs are read: an input raised after this read sets it again
+            attention = false;
             if (shutdown) return RunResult.SHUTDOWN;
             if (stopRequested) {
                 stopRequested = false;
@@ -136,6 +145,9 @@ public final class Core extends Cached implements X86Cpu {
             boolean singleStep = (eflags & TF) != 0;
             boolean debug = debugActive; // breakpoints: one instruction at a time
             int n = shadow || singleStep || debug ? 1 : (int) Math.min(left, BATCH);
+            // a translated region may run on past the batch, a batch at a time, while no input
+            // asks for attention (Cached.grant), up to the run's limit (and an int's range)
+            regionGrant = n == 1 ? 0 : Math.min(left - n, MAX_GRANT);
             breakBatch = false;
             int i = 0;
             blockPartial = 0;
@@ -415,6 +427,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public void requestStop() {
         stopRequested = true;
+        attention = true;
     }
 
     @Override
@@ -445,6 +458,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public void nmi() {
         nmiPending = true;
+        attention = true;
     }
 
     @Override
@@ -805,7 +819,8 @@ public final class Core extends Cached implements X86Cpu {
 
     @Override
     public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
-        return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared);
+        return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared, jitEntries,
+                jitGrants);
     }
 
     /** The last translation failure (a translator defect), or null: for tests in this bundle. */

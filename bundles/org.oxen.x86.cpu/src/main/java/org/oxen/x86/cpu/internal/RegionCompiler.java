@@ -568,8 +568,12 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(ISTORE, FRES);
         if (Semantics.aluReadsCarry(op)) {
             mv.visitVarInsn(ILOAD, T2);
-            mv.visitVarInsn(ISTORE, FCF);
+        } else {
+            // the other operations ignore the extra word: a constant there ends the life of the
+            // previous one (e.g. the CF an INC/DEC kept), which C2 then need not compute at all
+            mv.visitInsn(ICONST_0);
         }
+        mv.visitVarInsn(ISTORE, FCF);
         prod = sz != 2 ? P_UNKNOWN : lop == L_ADD ? P_ADD32 : lop == L_SUB ? P_SUB32 : lop == L_LOGIC ? P_LOGIC32
                 : P_UNKNOWN;
     }
@@ -610,16 +614,26 @@ final class RegionCompiler extends RegionEmitter {
                 mv.visitInsn(IAND);
                 return;
             case P_SUB32: case P_ADD32:
-                mv.visitVarInsn(ILOAD, prod == P_SUB32 ? FA : FRES);
-                mv.visitVarInsn(ILOAD, prod == P_SUB32 ? FB : FA);
-                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", "compareUnsigned", "(II)I", false);
-                iconst(31);
-                mv.visitInsn(IUSHR);
+                // x <u y without a branch: the sign of (x - y) computed on the zero-extended values
+                unsignedLong(prod == P_SUB32 ? FA : FRES);
+                unsignedLong(prod == P_SUB32 ? FB : FA);
+                mv.visitInsn(LSUB);
+                iconst(63);
+                mv.visitInsn(LUSHR);
+                mv.visitInsn(L2I);
                 return;
             default:
                 flagArgs();
                 mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carry", "(IIIIIII)I", false);
         }
+    }
+
+    /** Pushes local {@code l} zero-extended to a long. */
+    private void unsignedLong(int l) {
+        mv.visitVarInsn(ILOAD, l);
+        mv.visitInsn(I2L);
+        mv.visitLdcInsn(0xFFFFFFFFL);
+        mv.visitInsn(LAND);
     }
 
     /** Jumps to {@code taken} if condition {@code cc} holds. */

@@ -28,7 +28,14 @@ abstract class RegionEmitter {
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
             T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, LT = 30, EXC = 32, VER = 33,
             ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TARR = 41, TOFF = 42, TSET = 43,
-            SB_DS = 44, SB_SS = 45, FR_DS = 46, FW_DS = 47, FR_SS = 48, FW_SS = 49;
+            SB_DS = 44, SB_SS = 45, FR_DS = 46, FW_DS = 47, FR_SS = 48, FW_SS = 49,
+            SITE0 = 50;
+    /**
+     * Memory instructions with a page cache of their own (three locals each from {@link #SITE0}:
+     * the linear page last accessed there, its RAM array and the array index of the page's first
+     * byte); the rest probe the TLB every time.
+     */
+    static final int MAX_SITES = 16;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;
@@ -36,6 +43,8 @@ abstract class RegionEmitter {
     int written;
     /** The instruction index FIX/FPC currently name in this block (-1: none yet). */
     int fixSet;
+    /** Memory sites given a page cache so far. */
+    private int sites;
 
     RegionEmitter(MethodVisitor mv) {
         this.mv = mv;
@@ -97,6 +106,14 @@ abstract class RegionEmitter {
         mv.visitVarInsn(ALOAD, C);
         mv.visitFieldInsn(GETFIELD, CPU, "tlbSet", "I");
         mv.visitVarInsn(ISTORE, TSET);
+        for (int i = 0; i < MAX_SITES; i++) { // no page cached: 1 is never a page address
+            mv.visitInsn(ICONST_1);
+            mv.visitVarInsn(ISTORE, SITE0 + 3 * i);
+            mv.visitInsn(ACONST_NULL);
+            mv.visitVarInsn(ASTORE, SITE0 + 3 * i + 1);
+            mv.visitInsn(ICONST_0);
+            mv.visitVarInsn(ISTORE, SITE0 + 3 * i + 2);
+        }
         for (int[] f : new int[][] {{DS, SB_DS, FR_DS, FW_DS}, {SS, SB_SS, FR_SS, FW_SS}}) {
             String[] arrays = {"segBase", "segFlatR", "segFlatW"};
             for (int k = 0; k < 3; k++) {
@@ -110,63 +127,122 @@ abstract class RegionEmitter {
     }
 
     /**
-     * Pushes the {@code sz} (0, 1, 2) value at {@code seg}:(local {@code off}): a flat segment and a
-     * TLB hit on a RAM page inline, anything else through the CPU's {@code rd*} (segment checks,
-     * page walk, MMIO, page crossing, #AC and data breakpoints, which keep their tags unfilled).
+     * Pushes the {@code sz} (0, 1, 2) value at {@code seg}:(local {@code off}): a flat segment and
+     * a RAM page inline, anything else through the CPU's {@code rd*} (segment checks, page walk,
+     * MMIO, page crossing, #AC and data breakpoints, which keep their tags unfilled). The page is
+     * the site's cached one when it is the same page as last time here, else the TLB's.
      */
     final void load(int sz, int seg, int off) {
-        Label slow = new Label(), done = new Label();
-        if (sz != 1 && (seg == DS || seg == SS)) {
-            probe(seg == DS ? FR_DS : FR_SS, seg == DS ? SB_DS : SB_SS, off, TAGR, sz, slow);
-            page(sz);
-            if (sz == 0) {
-                mv.visitInsn(BALOAD);
-                iconst(0xFF);
-                mv.visitInsn(IAND);
-            } else {
-                mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
-            }
-            mv.visitJumpInsn(GOTO, done);
-        }
-        mv.visitLabel(slow);
-        mv.visitVarInsn(ALOAD, C);
-        iconst(seg);
-        mv.visitVarInsn(ILOAD, off);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
-        mv.visitLabel(done);
+        access(sz, seg, off, -1);
     }
 
     /** Stores local {@code val} ({@code sz} bytes) at {@code seg}:(local {@code off}); see {@link #load}. */
     final void store(int sz, int seg, int off, int val) {
+        access(sz, seg, off, val);
+    }
+
+    /**
+     * A load ({@code val} &lt; 0) or a store of local {@code val}. Design of the inline path: LIN
+     * = base + off in a flat segment, not crossing its page; if LIN's page is the page this site
+     * used last (its three locals), the access goes straight to that page's RAM array; otherwise
+     * the TLB entry must have the read (write) tag of LIN's page, and the site caches that entry's
+     * array and offset. A site's cache lives for one call of the region: within it nothing
+     * invalidates a TLB entry (no instruction of a region flushes the TLB or changes CR3, and a
+     * remote flush stops the CPU, which leaves the region), a tag is only ever filled for a RAM
+     * page the access may use without the slow path (write tags not for frames holding
+     * translated code, watched pages or clean pages), and the cache keeps the array itself, not
+     * the TLB slot, so a later fill of that slot for another page does not change it.
+     */
+    private void access(int sz, int seg, int off, int val) {
         Label slow = new Label(), done = new Label();
+        boolean write = val >= 0;
         if (sz != 1 && (seg == DS || seg == SS)) {
-            probe(seg == DS ? FW_DS : FW_SS, seg == DS ? SB_DS : SB_SS, off, TAGW, sz, slow);
-            page(sz);
-            mv.visitVarInsn(ILOAD, val);
+            int flat = seg == DS ? write ? FW_DS : FR_DS : write ? FW_SS : FR_SS;
+            mv.visitVarInsn(ILOAD, flat);
+            mv.visitJumpInsn(IFEQ, slow);
+            mv.visitVarInsn(ILOAD, seg == DS ? SB_DS : SB_SS);
+            mv.visitVarInsn(ILOAD, off);
+            mv.visitInsn(IADD);
+            mv.visitVarInsn(ISTORE, LIN);
+            if (sz == 2) { // a dword crossing its page: slow path
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFF);
+                mv.visitInsn(IAND);
+                iconst(0xFFC);
+                mv.visitJumpInsn(IF_ICMPGT, slow);
+            }
+            int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
+            Label hit = new Label(), miss = new Label();
+            if (site >= 0) { // the site's page: its array and the index of the page's first byte
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFFFF000);
+                mv.visitInsn(IAND);
+                mv.visitVarInsn(ILOAD, site);
+                mv.visitJumpInsn(IF_ICMPNE, miss);
+                mv.visitLabel(hit);
+                mv.visitVarInsn(ALOAD, site + 1);
+                mv.visitVarInsn(ILOAD, site + 2);
+            } else { // the TLB entry's
+                tlb(write ? TAGW : TAGR, slow);
+                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ALOAD, TOFF);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(IALOAD);
+            }
+            mv.visitVarInsn(ILOAD, LIN);
+            iconst(0xFFF);
+            mv.visitInsn(IAND);
+            mv.visitInsn(IADD);
+            if (write) mv.visitVarInsn(ILOAD, val);
             if (sz == 0) {
-                mv.visitInsn(BASTORE);
-            } else {
+                if (write) {
+                    mv.visitInsn(BASTORE);
+                } else {
+                    mv.visitInsn(BALOAD);
+                    iconst(0xFF);
+                    mv.visitInsn(IAND);
+                }
+            } else if (write) {
                 mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
             }
             mv.visitJumpInsn(GOTO, done);
+            if (site >= 0) { // the site's first access or another page: the TLB, then cache it
+                mv.visitLabel(miss);
+                tlb(write ? TAGW : TAGR, slow);
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFFFF000);
+                mv.visitInsn(IAND);
+                mv.visitVarInsn(ISTORE, site);
+                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ASTORE, site + 1);
+                mv.visitVarInsn(ALOAD, TOFF);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(IALOAD);
+                mv.visitVarInsn(ISTORE, site + 2);
+                mv.visitJumpInsn(GOTO, hit);
+            }
         }
         mv.visitLabel(slow);
         mv.visitVarInsn(ALOAD, C);
         iconst(seg);
         mv.visitVarInsn(ILOAD, off);
-        mv.visitVarInsn(ILOAD, val);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
+        if (write) {
+            mv.visitVarInsn(ILOAD, val);
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
+        } else {
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
+        }
         mv.visitLabel(done);
     }
 
-    /** LIN = base + off and IDX = its TLB entry; to {@code slow} unless flat, tagged and inside the page. */
-    private void probe(int flat, int base, int off, int tags, int sz, Label slow) {
-        mv.visitVarInsn(ILOAD, flat);
-        mv.visitJumpInsn(IFEQ, slow);
-        mv.visitVarInsn(ILOAD, base);
-        mv.visitVarInsn(ILOAD, off);
-        mv.visitInsn(IADD);
-        mv.visitVarInsn(ISTORE, LIN);
+    /** IDX = LIN's TLB entry; to {@code slow} unless its tag in {@code tags} is LIN's page. */
+    private void tlb(int tags, Label slow) {
         mv.visitVarInsn(ILOAD, TSET);
         mv.visitVarInsn(ILOAD, LIN);
         iconst(12);
@@ -182,27 +258,6 @@ abstract class RegionEmitter {
         iconst(0xFFFFF000);
         mv.visitInsn(IAND);
         mv.visitJumpInsn(IF_ICMPNE, slow);
-        if (sz == 2) {
-            mv.visitVarInsn(ILOAD, LIN);
-            iconst(0xFFF);
-            mv.visitInsn(IAND);
-            iconst(0xFFC);
-            mv.visitJumpInsn(IF_ICMPGT, slow);
-        }
-    }
-
-    /** Pushes the page's array and the index of LIN in it. */
-    private void page(int sz) {
-        mv.visitVarInsn(ALOAD, TARR);
-        mv.visitVarInsn(ILOAD, IDX);
-        mv.visitInsn(AALOAD);
-        mv.visitVarInsn(ALOAD, TOFF);
-        mv.visitVarInsn(ILOAD, IDX);
-        mv.visitInsn(IALOAD);
-        mv.visitVarInsn(ILOAD, LIN);
-        iconst(0xFFF);
-        mv.visitInsn(IAND);
-        mv.visitInsn(IADD);
     }
 
     /** Pushes the value of a decoded memory operand. */

@@ -1,0 +1,128 @@
+package org.oxen.x86.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.cpu.TranslatorTest.Mode;
+import org.oxen.x86.cpu.testkit.TestMachine;
+
+/**
+ * Lazy flags in translated code: a region keeps the flag state of the last producer in JVM locals
+ * and leaves out what no later instruction reads (the carry INC/DEC keep is computed without a
+ * branch, and an operation that ignores the extra flag word ends its life). Whatever is left out
+ * inside the region, the flags are exact where they are read after the region: by PUSHFD (which
+ * the interpreter runs, so the region is left before it) and in the frame of a page fault raised
+ * by the instruction after the sequence.
+ */
+class TranslatorFlagsTest {
+
+    /** Operand pairs around every carry boundary. */
+    private static final int[][] PAIRS = {
+        {0, 0}, {0, 1}, {1, 0}, {5, 7}, {7, 5}, {-1, 1}, {1, -1}, {0x7FFFFFFF, -1}, {-1, 0x7FFFFFFF},
+        {0x80000000, 0x80000000}, {0x80000000, 1}, {1, 0x80000000}, {-2, -1}, {-1, -2}, {0x12345678, 0x9ABCDEF0},
+        {0x9ABCDEF0, 0x12345678},
+    };
+
+    private static final int TABLE = 0x20000, OUT = 0x30000, CF = 1, ZF = 0x40, SF = 0x80, OF = 0x800;
+
+    /**
+     * For every pair, in a hot loop: SUB then INC (CF from the SUB), ADD then DEC (CF from the ADD),
+     * INC then CMP (CF from the CMP, not the INC), each read by PUSHFD right after. The flags equal
+     * the interpreter's and the values computed here.
+     */
+    @Test
+    void carryKeptByIncDecAndReplacedByCmpIsExactWhereRead() {
+        String src = "mov esi, " + TABLE + "\n mov edi, " + OUT + "\n mov ebp, " + PAIRS.length + "\n"
+                + "top: mov eax, [esi]\n mov ebx, [esi + 4]\n mov ecx, eax\n"
+                + " sub ecx, ebx\n inc edx\n pushfd\n pop dword ptr [edi]\n"
+                + " mov ecx, eax\n add ecx, ebx\n dec edx\n pushfd\n pop dword ptr [edi + 4]\n"
+                + " add ecx, ebx\n inc edx\n cmp eax, ebx\n pushfd\n pop dword ptr [edi + 8]\n"
+                + " add esi, 8\n add edi, 12\n dec ebp\n jnz top\n hlt";
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = TranslatorTest.machine(mode);
+            for (int i = 0; i < PAIRS.length; i++) {
+                t.ram.write32(TABLE + 8 * i, PAIRS[i][0]);
+                t.ram.write32(TABLE + 8 * i + 4, PAIRS[i][1]);
+            }
+            t.code(KCODE, src);
+            t.cpu.setEip(KCODE);
+            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
+            t.cpu.setGpr(X86Cpu.EDX, 0x7FFFFFFE); // INC/DEC cross the sign boundary too
+            assertEquals(RunResult.HALTED, t.run(100_000));
+            out[mode.ordinal()] = new int[3 * PAIRS.length];
+            for (int i = 0; i < out[mode.ordinal()].length; i++) {
+                out[mode.ordinal()][i] = t.ram.read32(OUT + 4 * i) & (CF | ZF | SF | OF);
+            }
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+        int edx = 0x7FFFFFFE;
+        for (int i = 0; i < PAIRS.length; i++) {
+            int a = PAIRS[i][0], b = PAIRS[i][1];
+            edx++;
+            assertEquals(Integer.compareUnsigned(a, b) < 0 ? CF : 0, out[0][3 * i] & CF, "SUB; INC: CF of " + i);
+            assertEquals(incDecFlags(edx, true), out[0][3 * i] & (ZF | SF | OF), "INC's own flags " + i);
+            edx--;
+            assertEquals(Integer.compareUnsigned(a + b, a) < 0 ? CF : 0, out[0][3 * i + 1] & CF, "ADD; DEC: CF of " + i);
+            edx++;
+            assertEquals(Integer.compareUnsigned(a, b) < 0 ? CF : 0, out[0][3 * i + 2] & CF, "INC; CMP: CF of " + i);
+            assertEquals(a == b ? ZF : 0, out[0][3 * i + 2] & ZF, "CMP: ZF of " + i);
+        }
+        assertArrayEquals(out[0], out[1], "translated flags differ from the interpreter's");
+    }
+
+    private static int incDecFlags(int res, boolean inc) {
+        int f = res == 0 ? ZF : 0;
+        if (res < 0) f |= SF;
+        if (inc ? res == Integer.MIN_VALUE : res == Integer.MAX_VALUE) f |= OF;
+        return f;
+    }
+
+    /**
+     * SUB then INC, then a load that page-faults (paging on, the page not present): the #PF frame's
+     * EFLAGS holds the CF of the SUB kept by the INC, the INC's own ZF/SF/OF, and EIP of the load;
+     * in a translated region as in the interpreter. The handler maps the page and returns.
+     */
+    @Test
+    void flagsInTheFrameOfAFaultAfterALazySequence() {
+        String src = "mov esi, 0x400000\n mov ebp, 16\n mov edx, -3\n"
+                + "top: mov eax, ebp\n sub eax, 9\n inc edx\n mov ebx, [esi]\n add esi, 0x1000\n dec ebp\n jnz top\n hlt\n"
+                + "pf: push eax\n mov eax, [esp + 16]\n mov ecx, [0x31000]\n mov [ecx], eax\n mov eax, [esp + 8]\n"
+                + " mov [ecx + 4], eax\n add dword ptr [0x31000], 8\n"
+                + " mov eax, cr2\n shr eax, 12\n and eax, 0x3FF\n or dword ptr [0x102000 + 4 * eax], 1\n mov eax, cr2\n invlpg [eax]\n"
+                + " pop eax\n add esp, 4\n iret\n";
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = TranslatorTest.machine(mode);
+            int pd = 0x101000, pt = 0x100000;
+            for (int i = 0; i < 1024; i++) t.ram.write32(pt + 4 * i, i << 12 | 3);
+            t.ram.write32(pd, pt | 3);
+            t.ram.write32(pd + 4, 0x102000 | 3);
+            for (int i = 0; i < 1024; i++) t.ram.write32(0x102000 + 4 * i, (0x400 + i) << 12 | 2); // not present
+            t.ram.write32(0x31000, 0x32000);
+            t.cpu.setCr(3, pd);
+            t.cpu.setCr(0, t.cpu.cr(0) | 0x80000000);
+            t.code(KCODE, src);
+            int pf = KCODE + org.oxen.x86.cpu.testkit.Asm.asm(KCODE, src.substring(0, src.indexOf("pf:"))).length;
+            t.idt(14, 0x08, pf, 0xE, 0);
+            t.cpu.setEip(KCODE);
+            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
+            assertEquals(RunResult.HALTED, t.run(1_000_000));
+            out[mode.ordinal()] = new int[2 * 16];
+            for (int i = 0; i < 32; i++) out[mode.ordinal()][i] = t.ram.read32(0x32000 + 4 * i);
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+        int loadEip = KCODE + org.oxen.x86.cpu.testkit.Asm.asm(KCODE, src.substring(0, src.indexOf("mov ebx, [esi]"))).length;
+        for (int i = 0; i < 16; i++) {
+            int ebp = 16 - i, edx = -3 + i + 1;
+            int flags = out[0][2 * i];
+            assertEquals(loadEip, out[0][2 * i + 1], "fault " + i + " at the load");
+            assertEquals(Integer.compareUnsigned(ebp, 9) < 0 ? CF : 0, flags & CF, "CF of SUB through INC, fault " + i);
+            assertEquals(incDecFlags(edx, true), flags & (ZF | SF | OF), "INC's flags, fault " + i);
+        }
+        assertArrayEquals(out[0], out[1], "translated fault frames differ from the interpreter's");
+    }
+}
