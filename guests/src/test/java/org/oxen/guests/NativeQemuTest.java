@@ -46,9 +46,11 @@ class NativeQemuTest {
      * Programs not run here: xenhvm needs a hypervisor (Xen's HVM platform interface; on plain
      * QEMU it fails, see below), serial waits for keys at its COM1 (HvmSerialTest and
      * XlHvmDomainTest type them), gdbtarget for a debugger (HvmDebugTest), logdirty for Domain-0's
-     * mailbox writes (LogDirtyTest), hvmhostile and hvmfuzz for Xen and its victims (HvmIsolationTest).
+     * mailbox writes (LogDirtyTest), hvmhostile and hvmfuzz for Xen and its victims (HvmIsolationTest), hvmballoon for
+     * Xen's reservation ops (HvmBalloonTest).
      */
-    static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget", "logdirty", "hvmhostile", "hvmfuzz");
+    static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget", "logdirty", "hvmhostile", "hvmfuzz",
+            "hvmballoon");
 
     static Stream<String> programs() {
         return GuestImages.names(Flavor.NATIVE).stream().filter(n -> !NOT_ALONE.contains(n));
