@@ -5,7 +5,8 @@
  * guest frame numbers (GFNs = physical address / 4096; paging stays off).
  *
  * The pool is its RAM from 4 MiB to the end (every page filled with a pattern
- * of its GFN and a generation), the rest holds the program.
+ * of its GFN and a generation), the rest holds the program; pool GFNs above
+ * its RAM start given back.
  *
  *   1. rounds=N (2) rounds of pages=P (256) pages spread over the pool given
  *      back (decrease_reservation by GFN: the reservation falls by P, each
@@ -23,10 +24,13 @@
  *   6. shared_info (mapped over a page of its RAM by add_to_physmap) given
  *      back: only unhooked (the reservation stays), mapped again;
  *   7. targets=N (0): a balloon driver following memory/target in xenstore
- *      (xl mem-set) for N changes of the target: gives pool pages back or
- *      populates them again until its reservation is the target, checks every
- *      page it holds and prints "hvmballoon: target T KiB: reservation R
- *      pages, ..." after each; polls the node every 20 ms.
+ *      (xl mem-set) for N changes of the target: gives pool pages back from the
+ *      top or populates GFNs from the bottom of the pool again -- the pool
+ *      reaching above its RAM to 4 MiB + 256 MiB, so it grows past its initial
+ *      memory as far as its maximum lets it -- until its reservation is the
+ *      target, checks every page it holds and prints "hvmballoon: domain D
+ *      target T KiB: reservation R pages, ..." after each; polls the node every
+ *      20 ms.
  */
 #include <kit.h>
 #include <oxen/xenhvm.h>
@@ -83,11 +87,11 @@ static void check_page(uint32_t gfn)
               p[i], pattern(gfn, gen[k], i));
 }
 
-/* Every pool page it holds has its data; returns how many were checked. */
+/* Every pool page it holds (in RAM and above it) has its data; returns how many were checked. */
 static uint32_t check_held(void)
 {
     uint32_t n = 0;
-    for (uint32_t k = 0; k < pool_pages; k++) {
+    for (uint32_t k = 0; k < MAX_POOL_PAGES; k++) {
         if (gen[k]) {
             check_page(pool_first + k);
             n++;
@@ -157,7 +161,7 @@ static void follow_target(uint32_t targets, domid_t self)
         /* give back from the top of the pool, take back from the bottom, a list at a time */
         while (cur > want) {
             uint32_t n = 0;
-            for (uint32_t k = pool_pages; k-- > 0 && n < MAX_LIST && n < (uint32_t)(cur - want);)
+            for (uint32_t k = MAX_POOL_PAGES; k-- > 0 && n < MAX_LIST && n < (uint32_t)(cur - want);)
                 if (gen[k])
                     list[n++] = pool_first + k;
             if (n == 0)
@@ -168,7 +172,7 @@ static void follow_target(uint32_t targets, domid_t self)
         }
         while (cur < want) {
             uint32_t n = 0;
-            for (uint32_t k = 0; k < pool_pages && n < MAX_LIST && n < (uint32_t)(want - cur); k++)
+            for (uint32_t k = 0; k < MAX_POOL_PAGES && n < MAX_LIST && n < (uint32_t)(want - cur); k++)
                 if (!gen[k])
                     list[n++] = pool_first + k;
             if (n == 0)

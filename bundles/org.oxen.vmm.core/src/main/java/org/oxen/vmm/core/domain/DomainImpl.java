@@ -326,6 +326,19 @@ public final class DomainImpl implements Domain, SchedDomain {
         return memory.totPages();
     }
 
+    /** The config's memory (KiB), 0 when not given (a restored domain): then what it holds. */
+    private volatile long configuredKiB;
+
+    public void setConfiguredMemoryKiB(long kib) {
+        configuredKiB = kib;
+    }
+
+    @Override
+    public long configuredMemoryKiB() {
+        long kib = configuredKiB;
+        return kib != 0 ? kib : memoryKiB();
+    }
+
     @Override
     public long maxMemoryKiB() {
         return maxMemKiB;
