@@ -28,7 +28,7 @@
  * machines keep their instances.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.x86.api.device;
 
 import org.osgi.annotation.bundle.Export;
