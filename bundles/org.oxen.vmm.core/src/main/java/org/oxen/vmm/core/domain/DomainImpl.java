@@ -333,6 +333,14 @@ public final class DomainImpl implements Domain, SchedDomain {
         configuredKiB = kib;
     }
 
+    /**
+     * Whether the domain is translated (paging_mode_translate: an HVM domain, whose frame numbers
+     * in grant entries and memory_op lists are GFNs through its P2M).
+     */
+    public boolean translated() {
+        return vcpuCount() > 0 && vcpu(0).arch() instanceof org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
+    }
+
     @Override
     public long configuredMemoryKiB() {
         long kib = configuredKiB;

@@ -30,7 +30,7 @@ final class HvmHypercalls {
     }
 
     static boolean isHvm(DomainImpl d) {
-        return d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof HvmVcpuArch;
+        return d.translated();
     }
 
     private static HvmVcpuArch hvm(DomainImpl d) {

@@ -53,6 +53,7 @@ class HvmDomainTest {
             programs.remove("hvmfuzz"); // fuzzes beside victims: HvmIsolationTest
             programs.remove("hvmballoon"); // needs a maximum above its memory: HvmBalloonTest
             programs.remove("acpipower"); // ends its domain by ACPI, no RESULT line: HvmAcpiPowerTest
+            programs.remove("hvmgrant"); // waits for Domain-0 to map its grants: HvmGrantTest
             for (String p : programs) {
                 // xenhvm: no xenstored without OSGi (XlHvmDomainTest runs it with one)
                 String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("ptbench") ? "ops=5000"
