@@ -53,11 +53,14 @@ static long register_at(unsigned vcpu, uint64_t mfn, uint32_t offset)
     return HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, vcpu, &r);
 }
 
+/* The ack is counted before the wake-up: vcpu 0 checks the acks as soon as it sees every
+ * vcpu's woken[] reach the last round (counted the other way round, it once read 1549 acks
+ * of 1550 while the last vcpu was between the two increments). */
 static void ap_ipi(evtchn_port_t port, void *data)
 {
     unsigned me = smp_cpu_id();
-    woken[me]++;
     __atomic_add_fetch(&acks, 1, __ATOMIC_SEQ_CST);
+    woken[me]++;
     evtchn_send(to_bsp);
 }
 

@@ -94,25 +94,10 @@ gdt_end:
 
 pm32:
     FLAT_DATA32
-    xorl %ecx, %ecx
-1:  movl isr_table + ROM(,%ecx,4), %eax
-    movb $0x8e, %dl
-    call set_gate
-    incl %ecx
-    cmpl $32, %ecx
-    jb 1b
-    movl $0x40, %ecx
-    movl $(isr64 + ROM), %eax
-    movb $0xee, %dl
-    call set_gate
-    movl $0x41, %ecx
-    movl $(isr65 + ROM), %eax
-    movb $0x8e, %dl
-    call set_gate
-    movl $0x42, %ecx
-    movl $(isr66 + ROM), %eax
-    movb $0xee, %dl
-    call set_gate
+    EXCEPTION_GATES
+    GATE 0x40, isr64, 0xee
+    GATE 0x41, isr65, 0x8e
+    GATE 0x42, isr66, 0xee
     /* TSS: SS0:ESP0 = 0x10:0x00019F00 */
     movl $TSS, %edi
     movl $0x68, %ecx

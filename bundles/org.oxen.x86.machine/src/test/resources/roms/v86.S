@@ -42,24 +42,10 @@ gdt_end:
 pm32:
     FLAT_DATA32
     /* IDT: exceptions 0-31, 0x30/0x31 DPL 3, 0x32 DPL 0 */
-    xorl %ecx, %ecx
-1:  movl isr_table + ROM(,%ecx,4), %eax
-    movb $0x8e, %dl
-    call set_gate
-    incl %ecx
-    cmpl $32, %ecx
-    jb 1b
-    movl $0x30, %ecx
-    movl $(isr48 + ROM), %eax
-    movb $0xee, %dl
-    call set_gate
-    movl $0x31, %ecx
-    movl $(isr49 + ROM), %eax
-    call set_gate
-    movl $0x32, %ecx
-    movl $(isr50 + ROM), %eax
-    movb $0x8e, %dl
-    call set_gate
+    EXCEPTION_GATES
+    GATE 0x30, isr48, 0xee
+    GATE 0x31, isr49
+    GATE 0x32, isr50, 0x8e
     /* the two TSSs */
     movl $TSS1, %edi
     movl $0x9000, %eax

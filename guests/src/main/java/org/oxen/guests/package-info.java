@@ -1,10 +1,11 @@
 /**
  * The guest kit's images: oxen's own test and benchmark guests, built from
  * {@code guests/programs/*.c} in two flavors and served by name through
- * {@link org.oxen.guests.GuestImages}.
+ * {@link org.oxen.guests.GuestImages}; 1.1: {@link org.oxen.guests.RingfuzzReport}, the ring
+ * fuzzers' console report read back.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.guests;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
+import org.oxen.guests.RingfuzzReport;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.ShutdownReason;
@@ -47,13 +48,13 @@ class KitRingFuzzNetTest {
             System.out.println(out);
             assertEquals(ShutdownReason.POWEROFF, hostile.shutdownReason().orElseThrow(), out);
             assertTrue(out.contains("RESULT: PASS"), out);
-            Matcher done = Pattern.compile("ringfuzz: done (\\d+) cases, sequence ([0-9a-f]{16})").matcher(out);
-            assertTrue(done.find(), out);
+            RingfuzzReport report = RingfuzzReport.of(out);
             for (String kind : new String[] { "short-frame", "long-frame", "bad-gref", "gref-for-another-domain",
                     "too-many-slots" }) {
-                assertTrue(Pattern.compile("ringfuzz: " + kind + " okay=0 error=[1-9]").matcher(out).find(), kind + ":\n" + out);
+                RingfuzzReport.Counts c = report.kind(kind).orElseThrow(() -> new AssertionError(kind + " not reported:\n" + out));
+                assertTrue(c.okay() == 0 && c.error() > 0, kind + ": " + c + "\n" + out);
             }
-            assertTrue(out.contains("ringfuzz: good okay=" + (cases / 8 + 1) + " "), out);
+            assertEquals(cases / 8 + 1, report.kind("good").orElseThrow().okay(), out);
             assertTrue(out.contains("ringfuzz: fatal-req-prod-overrun reconnected=1"), out);
             int attacks = cases / 32 + (cases % 32 > 13 ? 1 : 0) + 1;
             assertTrue(out.contains("ringfuzz: netfront " + attacks + " reconnects"), out);

@@ -62,6 +62,12 @@ import org.oxen.vmm.api.backend.GrantTables;
  * console, naming the bundle, if it fails); one that unbinds has its pools moved to the default
  * scheduler before the unbind returns. The device factories of the PC device bundles: a
  * dynamic, greedy, multiple reference too (HVM domains are assembled from them).
+ *
+ * <p>Locking: the component's own state is the domains' {@code DebugTarget} registrations,
+ * guarded by their map's monitor (taken by {@code create} and on the domain event thread; a
+ * registration is made and withdrawn under it, so the framework's listeners of DebugTarget
+ * services run under it too and must not create or destroy domains). Everything else is the
+ * {@link Vmm}'s, whose lock order the {@link org.oxen.vmm.core} package documentation states.
  */
 @Component(service = {Hypervisor.class, Domains.class, CpuPools.class, HypervisorLog.class, MachineMemory.class,
         Dom0EventChannels.class, GrantTables.class, ForeignMemory.class, org.oxen.vmm.api.DomainSaveRestore.class,

@@ -25,16 +25,12 @@ import org.oxen.sched.api.CpuMask;
 import org.oxen.sched.api.SchedulerFactory;
 import org.oxen.vmm.api.Dom0EventChannels;
 import org.oxen.vmm.api.DomainType;
-import org.oxen.vmm.core.arch.VcpuArch;
-import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
-import org.oxen.vmm.core.arch.hvm.P2mMemory;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.api.backend.DomainIntroducer;
-import org.oxen.vmm.core.domain.StoreLink;
+import org.oxen.vmm.core.domain.XenstoreIntroductions;
 import org.oxen.vmm.core.arch.pv.PvVcpuArch;
 import org.oxen.vmm.core.build.HvmBuilder;
-import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.vmm.core.build.DomainBuilder;
 import org.oxen.vmm.core.build.DomainImageBuilder;
@@ -50,9 +46,7 @@ import org.oxen.vmm.core.hypercall.Services;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.sched.SchedCore;
-import org.oxen.vmm.core.time.DeterministicTime;
 import org.oxen.vmm.core.time.SystemTime;
-import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.PvExitHandler;
 import org.oxen.vmm.core.trap.TrapBouncer;
 
@@ -94,14 +88,10 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     private final Map<String, DeviceFactory> deviceFactories = new java.util.concurrent.ConcurrentHashMap<>();
     private final org.oxen.vmm.core.paging.LogDirty logDirty;
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
-    /**
-     * xenstored's introducers (the {@link DomainIntroducer} whiteboard) and each live domain's
-     * store link; both guarded by {@link #introductions}, which is taken before any event
-     * channel lock and never under the domain table's monitor.
-     */
-    private final List<DomainIntroducer> introducers = new ArrayList<>();
-    private final Map<Integer, StoreLink> storeLinks = new java.util.HashMap<>();
-    private final Object introductions = new Object();
+    /** xenstored's introducers and the live domains' store links. */
+    private final XenstoreIntroductions introductions;
+    /** Create, destroy and rename over the domain table ({@link #domains}). */
+    private final DomainLifecycle lifecycle;
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
     private final ExecutorService eventThread = Executors.newSingleThreadExecutor(r -> {
@@ -109,7 +99,6 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         t.setDaemon(true);
         return t;
     });
-    private int nextDomid = 1;
     /** The clock of domains whose config says {@link GuestClock#DEFAULT} (the runtime's {@code oxen.clock}). */
     private volatile GuestClock defaultClock = GuestClock.REAL;
 
@@ -140,6 +129,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
                 pool.m2pFirstFrame(), nrPcpus));
         sched = new SchedCore(this, time, nrPcpus);
         logDirty = new org.oxen.vmm.core.paging.LogDirty(pool, this::domain, domains::values);
+        introductions = new XenstoreIntroductions(pageTables, this::log);
+        lifecycle = new DomainLifecycle(this, domains, pool, grants, sched, time, foreign, trace, introductions);
     }
 
     /**
@@ -215,16 +206,16 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      * @throws IllegalStateException already in log-dirty mode
      */
     public void logDirtyEnable(int domid) {
-        logDirty.enable(existing(domid));
+        logDirty.enable(require(domid));
     }
 
     /** Leaves log-dirty mode (SHADOW_OP_OFF); the bitmap is dropped. */
     public void logDirtyDisable(int domid) {
-        logDirty.disable(existing(domid));
+        logDirty.disable(require(domid));
     }
 
     public boolean logDirtyEnabled(int domid) {
-        return logDirty.enabled(existing(domid));
+        return logDirty.enabled(require(domid));
     }
 
     /**
@@ -232,12 +223,12 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      * (SHADOW_OP_PEEK): bit {@code pfn % 64} of word {@code pfn / 64}.
      */
     public long[] logDirtyPeek(int domid, int pages) {
-        return logDirty.peek(existing(domid), pages);
+        return logDirty.peek(require(domid), pages);
     }
 
     /** As {@link #logDirtyPeek}, and those marks are cleared atomically with re-arming (SHADOW_OP_CLEAN). */
     public long[] logDirtyClean(int domid, int pages) {
-        return logDirty.clean(existing(domid), pages);
+        return logDirty.clean(require(domid), pages);
     }
 
     // ---- shadow mode ----
@@ -250,14 +241,10 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      * @throws IllegalStateException already in shadow mode
      */
     public void shadowEnable(int domid) {
-        DomainImpl d = existing(domid);
+        DomainImpl d = require(domid);
         pause(domid);
         try {
-            synchronized (pool) {
-                if (d.shadow != null) throw new IllegalStateException("domain " + domid + " is already in shadow mode");
-                d.shadow = new org.oxen.vmm.core.paging.ShadowPaging(pool, guest, domid);
-            }
-            switchCr3(d);
+            org.oxen.vmm.core.paging.ShadowMode.enable(d, pool, guest);
         } finally {
             unpause(domid);
         }
@@ -265,19 +252,10 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
 
     /** Leaves shadow mode: the vcpus run on the guest's tables again and the shadow frames go back to the pool. */
     public void shadowDisable(int domid) {
-        DomainImpl d = existing(domid);
+        DomainImpl d = require(domid);
         pause(domid);
         try {
-            org.oxen.vmm.core.paging.ShadowPaging sh;
-            synchronized (pool) {
-                sh = d.shadow;
-                if (sh == null) throw new IllegalStateException("domain " + domid + " is not in shadow mode");
-                d.shadow = null;
-            }
-            switchCr3(d);
-            synchronized (pool) {
-                sh.release();
-            }
+            org.oxen.vmm.core.paging.ShadowMode.disable(d, pool);
         } finally {
             unpause(domid);
         }
@@ -285,25 +263,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
 
     /** The shadow statistics of a domain in shadow mode, or null. */
     public String shadowStatistics(int domid) {
-        org.oxen.vmm.core.paging.ShadowPaging sh = existing(domid).shadow;
+        org.oxen.vmm.core.paging.ShadowPaging sh = require(domid).shadow;
         return sh == null ? null : sh.toString();
-    }
-
-    private static void switchCr3(DomainImpl d) {
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl v = d.vcpu(i);
-            org.oxen.vmm.core.arch.pv.PvVcpu pv = org.oxen.vmm.core.arch.pv.PvVcpu.of(v);
-            if (pv.baseL3() >= 0) {
-                pv.loadCr3();
-                v.cpu().flushTlb();
-            }
-        }
-    }
-
-    private DomainImpl existing(int domid) {
-        DomainImpl d = domains.get(domid);
-        if (d == null) throw new IllegalArgumentException("no domain " + domid);
-        return d;
     }
 
     /** The hypercall table (tests drive it directly on a paused domain's vcpu). */
@@ -339,118 +300,18 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
                     + "an HVM domain keeps its devices' own time");
         }
         int nrPages = config.memoryMiB() * 256;
-        DomainImpl d = create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256, config.maxMemoryMiB() * 1024L,
-                config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
+        DomainImpl d = lifecycle.create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
+                config.maxMemoryMiB() * 1024L, config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
                     dom.setConfiguredMemoryKiB(config.memoryMiB() * 1024L); // libxl's first memory/target
-                    if (!hvm) return new Build(pv, builder);
-                    HvmVcpuArch h = hvmArch(dom, config, nrPages);
-                    return new Build(h, new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(),
+                    if (!hvm) return new DomainLifecycle.Build(pv, builder);
+                    HvmVcpuArch h = lifecycle.hvmArch(dom, config, nrPages, deviceFactories);
+                    return new DomainLifecycle.Build(h, new HvmBuilder(pool, pageTables, h.platform(), config.kernelPath(),
                             config.ramdisk()));
                 }, config.kernel(), nrPages, String.format("from %s: %d MiB", config.kernelPath(), config.memoryMiB()));
         if (!config.startPaused()) {
             unpause(d.id());
         }
         return d;
-    }
-
-    /** A domain's architecture and builder, chosen once the domain exists. */
-    private record Build(VcpuArch arch, DomainImageBuilder builder) {
-    }
-
-    @FunctionalInterface
-    private interface BuildChoice {
-        Build choose(DomainImpl d) throws DomainBuildException;
-    }
-
-    /**
-     * What create and restore share: the domain, its vcpus, event channels and timers, the
-     * build, the grant table and wall clock, then the domain listed, in its pool, introduced to
-     * xenstored and announced, paused. On a failed build every frame goes back to the pool.
-     */
-    private DomainImpl create(String name, String cmdline, int maxPages, long maxMemKiB, java.util.UUID uuid,
-            GuestClock requestedClock, int nrVcpus, boolean hvm, BuildChoice choice, byte[] image, int nrPages,
-            String source) throws DomainBuildException {
-        DomainImpl d;
-        synchronized (this) {
-            for (DomainImpl o : domains.values()) {
-                if (o.name().equals(name)) {
-                    throw new IllegalArgumentException("a domain named '" + name + "' exists already (id "
-                            + o.id() + ")");
-                }
-            }
-            int id = nextDomid++;
-            d = new DomainImpl(this, id, name, cmdline, maxPages, maxMemKiB);
-            d.setUuid(uuid);
-            GuestClock clock = requestedClock == GuestClock.DEFAULT ? defaultClock : requestedClock;
-            DeterministicTime det = !hvm && clock == GuestClock.INSTRUCTIONS ? new DeterministicTime(nrVcpus) : null;
-            d.setDeterministicTime(det);
-            VcpuImpl[] vcpus = new VcpuImpl[nrVcpus];
-            Build b = choice.choose(d);
-            VcpuArch arch = b.arch();
-            for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i] = arch.create(d, i);
-                if (det != null) det.attach(vcpus[i]);
-            }
-            d.setVcpus(vcpus);
-            d.setEvents(new EventChannels(this, d));
-            for (VcpuImpl v : vcpus) {
-                int timerCpu = id + v.id();
-                v.setTimers(det != null ? new VcpuTimers(v, det.clockOf(v.id()), det::newTimer)
-                        : new VcpuTimers(v, time, cb -> sched.newTimer(timerCpu, cb)));
-                if (hvm) v.timers().setPeriod(0); // no PV periodic tick: the guest has its own timers
-            }
-            try {
-                DomainImageBuilder.Built l = b.builder().build(d, image, cmdline, nrPages);
-                org.oxen.vmm.core.grant.GrantTable gt = grants.create(d);
-                if (gt == null) throw new DomainBuildException("out of machine memory for the grant table");
-                d.setGrants(gt);
-                if (!hvm) { // (the PV builder mapped every vcpu's GDT)
-                    if (det == null) {
-                        time.updateWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12);
-                    } else {
-                        SystemTime.writeWallclock(pool.ram(), (long) d.sharedInfoMfn() << 12,
-                                DeterministicTime.WALLCLOCK_EPOCH_NS);
-                    }
-                }
-                log(String.format("d%d: created '%s' %s, %d vcpus,%s %s", id, name, source, vcpus.length,
-                        det == null ? "" : " deterministic time (instructions),", l.describe()));
-            } catch (DomainBuildException | RuntimeException e) {
-                arch.domainDestroyed(d);
-                releaseFrames(d);
-                log("d" + id + ": build of '" + name + "' failed: " + e.getMessage());
-                if (e instanceof DomainBuildException) throw (DomainBuildException) e;
-                throw new DomainBuildException("domain build failed: " + e, e);
-            }
-            domains.put(id, d);
-            sched.cpupools().insertDomain(d);
-        }
-        introduce(d);
-        if (trace.on(org.oxen.vmm.abi.Trace.TRC_DOM0OP)) trace.trace1(org.oxen.vmm.abi.Trace.TRC_DOM0_DOM_ADD, d.id());
-        fire(DomainEvent.Type.CREATED, d, "");
-        return d;
-    }
-
-    /** An HVM domain's devices (one set per domain, from the device bundles present now) and its vcpus' arch. */
-    private HvmVcpuArch hvmArch(DomainImpl d, DomainConfig config, int nrPages) throws DomainBuildException {
-        int id = d.id();
-        HvmPlatform.Host host = new HvmPlatform.Host() {
-            @Override
-            public org.oxen.sched.api.SchedTimer newTimer(Runnable callback) {
-                return sched.newTimer(id, callback);
-            }
-
-            @Override
-            public void log(String line) {
-                Vmm.this.log(line);
-            }
-        };
-        try {
-            HvmPlatform p = new HvmPlatform(d, host, time, new P2mMemory(pool.ram(), d.memory()), (long) nrPages << 12,
-                    config.vcpus(), Map.copyOf(deviceFactories), config.serial());
-            return new HvmVcpuArch(p, this, config.vcpus());
-        } catch (DeviceConfigException e) {
-            throw new DomainBuildException("HVM domain '" + config.name() + "': its PC devices: " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -463,34 +324,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
      */
     @Override
     public void destroy(int domid) {
-        DomainImpl d;
-        synchronized (this) {
-            d = domains.get(domid);
-            if (d == null) throw new IllegalArgumentException("no domain " + domid);
-            d.setDying();
-        }
-        synchronized (d.destroyLock) {
-            if (d.destroyed) return;
-            DomainDebugger dbg = d.debugger();
-            if (dbg != null) dbg.domainDestroyed(); // its breakpoints go while the frames are still d's
-            sched.stopped(d);
-            for (int i = 0; i < d.vcpuCount(); i++) {
-                d.vcpu(i).timers().kill();
-            }
-            release(d);
-            d.events().destroy();
-            if (d.vcpuCount() > 0) d.vcpu(0).arch().domainDestroyed(d);
-            sched.cpupools().removeDomain(d);
-            grants.domainDestroyed(d);
-            int n = releaseFrames(d);
-            synchronized (this) {
-                domains.remove(domid);
-            }
-            d.destroyed = true;
-            log("d" + domid + ": destroyed, " + n + " frames returned");
-            if (trace.on(org.oxen.vmm.abi.Trace.TRC_DOM0OP)) trace.trace1(org.oxen.vmm.abi.Trace.TRC_DOM0_DOM_REM, domid);
-        }
-        fire(DomainEvent.Type.DESTROYED, d, "");
+        lifecycle.destroy(domid);
     }
 
     // ---- save, restore, live save (DomainSaveRestore) ----
@@ -562,9 +396,9 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         if (problem != null) throw new IllegalArgumentException(problem);
         org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
                 pageTables, dispatcher);
-        DomainImpl d = create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
+        DomainImpl d = lifecycle.create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
                 cfg.instructions() ? GuestClock.INSTRUCTIONS : GuestClock.REAL, cfg.vcpus(), false,
-                dom -> new Build(pv, restorer), new byte[0], cfg.pfns(), "by restore");
+                dom -> new DomainLifecycle.Build(pv, restorer), new byte[0], cfg.pfns(), "by restore");
         return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
     }
 
@@ -590,109 +424,19 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
 
     @Override
     public void rename(int domid, String name) {
-        String problem = DomainConfig.nameProblem(name);
-        if (problem != null) throw new IllegalArgumentException(problem);
-        DomainImpl d;
-        synchronized (this) {
-            d = require(domid);
-            for (DomainImpl o : domains.values()) {
-                if (o != d && o.name().equals(name)) {
-                    throw new IllegalArgumentException("a domain named '" + name + "' exists already (id " + o.id() + ")");
-                }
-            }
-            log("d" + domid + ": renamed from '" + d.name() + "' to '" + name + "'");
-            d.setName(name);
-        }
+        lifecycle.rename(domid, name);
     }
 
     // ---- xenstored introduction (the DomainIntroducer whiteboard) ----
 
-    /**
-     * A xenstored appeared: it serves every live domain from now on (each is introduced to it
-     * at once), and each domain built later.
-     */
+    /** A xenstored appeared: see {@link XenstoreIntroductions#addIntroducer}. */
     public void addIntroducer(DomainIntroducer i) {
-        synchronized (introductions) {
-            introducers.add(i);
-            for (StoreLink l : storeLinks.values()) {
-                introduce(i, l);
-            }
-        }
+        introductions.addIntroducer(i);
     }
 
     /** A xenstored left: it is called no more. */
     public void removeIntroducer(DomainIntroducer i) {
-        synchronized (introductions) {
-            introducers.remove(i);
-        }
-    }
-
-    /** libxl's xs_introduce_domain, after the build and before the domain runs. */
-    private void introduce(DomainImpl d) {
-        synchronized (introductions) {
-            StoreLink l;
-            try {
-                l = StoreLink.open(pageTables, d);
-            } catch (IllegalStateException e) {
-                log("d" + d.id() + ": not introduced to xenstored: " + e.getMessage());
-                return;
-            }
-            storeLinks.put(d.id(), l);
-            for (DomainIntroducer i : introducers) {
-                introduce(i, l);
-            }
-        }
-    }
-
-    private void introduce(DomainIntroducer i, StoreLink l) {
-        try {
-            i.introduce(l);
-            log(String.format("d%d: introduced to %s (store mfn %d, port %d)", l.domain().id(), i, l.storeMfn(),
-                    l.storeEventChannel()));
-        } catch (Exception | LinkageError e) {
-            log("d" + l.domain().id() + ": " + i + " refused the introduction: " + e);
-        }
-    }
-
-    /** xs_release_domain, then the store page's mapping goes. */
-    private void release(DomainImpl d) {
-        synchronized (introductions) {
-            StoreLink l = storeLinks.remove(d.id());
-            if (l == null) return;
-            for (DomainIntroducer i : introducers) {
-                try {
-                    i.release(d.id());
-                } catch (RuntimeException | LinkageError e) {
-                    log("d" + d.id() + ": " + i + " failed to release it: " + e);
-                }
-            }
-            l.close(pageTables);
-        }
-    }
-
-    private int releaseFrames(DomainImpl d) {
-        synchronized (pool) {
-            // in the freeing's critical section: a mapping made before is detached, one after
-            // finds the frames gone (ForeignMappings)
-            foreign.revokeAll(d.id());
-            int n = pool.releaseDomain(d.id());
-            org.oxen.vmm.core.paging.ShadowPaging sh = d.shadow;
-            if (sh != null) {
-                d.shadow = null;
-                n += sh.release();
-            }
-            for (int l1 : d.memory().perdomainL1s()) {
-                pool.freeXen(l1);
-                n++;
-            }
-            d.memory().setPerdomainL1s(new int[0]);
-            for (int l3 : d.memory().lowL3s()) {
-                pool.freeXen(l3);
-                n++;
-            }
-            d.memory().setLowL3s(new int[0]);
-            return n;
-        }
+        introductions.removeIntroducer(i);
     }
 
     @Override
@@ -881,7 +625,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         listeners.remove(l);
     }
 
-    private void fire(DomainEvent.Type type, DomainImpl d, String detail) {
+    /** Announces a lifecycle event to the listeners, in order, on the event thread. */
+    void fire(DomainEvent.Type type, DomainImpl d, String detail) {
         DomainEvent e = new DomainEvent(type, d.id(), d.name(), detail);
         try {
             eventThread.execute(() -> {

@@ -8,11 +8,11 @@
  * <ol>
  * <li>a domain's {@code destroyLock} (one destroy of a domain at a time; the whole teardown
  *     runs under it);</li>
- * <li>the {@code Vmm}'s introductions lock (xenstored's {@code DomainIntroducer}s and the
- *     store links: introduce and release run under it, so an introducer may bind and close
+ * <li>the introductions lock ({@code domain.XenstoreIntroductions}: xenstored's
+ *     {@code DomainIntroducer}s and the store links; introduce and release run under it, so an introducer may bind and close
  *     Domain-0 event channels and read the domain table, but never create or destroy a
  *     domain);</li>
- * <li>the {@code Vmm} monitor: the domain table (create, destroy);</li>
+ * <li>the {@code Vmm} monitor: the domain table (create, destroy, rename: {@code DomainLifecycle});</li>
  * <li>{@code CpuPools}' config lock (Xen's cpupool_lock): registry, pools, domain membership,
  *     toolstack pause/unpause, DomainMove;</li>
  * <li>a domain's {@code hypercallDeadlockMutex} (Xen's hypercall_deadlock_mutex: a vcpu pausing

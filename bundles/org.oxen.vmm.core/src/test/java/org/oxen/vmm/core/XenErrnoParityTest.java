@@ -70,17 +70,7 @@ class XenErrnoParityTest {
     }
 
     long call(int nr, int... a) {
-        X86Cpu c = v.cpu();
-        int[] regs = new int[8];
-        for (int i = 0; i < 8; i++) regs[i] = c.gpr(i);
-        int eip = c.eip();
-        int[] x = new int[6];
-        System.arraycopy(a, 0, x, 0, a.length);
-        long rc = vmm.dispatcher().call(v, nr, x[0], x[1], x[2], x[3], x[4], x[5], false);
-        for (int i = 0; i < 8; i++) c.setGpr(i, regs[i]);
-        c.setEip(eip);
-        v.endSlice = false;
-        return rc;
+        return VictimHypercalls.call(vmm, v, nr, a);
     }
 
     long mmuext(int cmd, int arg1, int arg2, int foreigndom) {

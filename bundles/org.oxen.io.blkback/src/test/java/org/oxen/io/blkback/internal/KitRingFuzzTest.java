@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oxen.guests.GuestImages;
+import org.oxen.guests.RingfuzzReport;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.raw.RawImageProvider;
@@ -88,17 +87,16 @@ class KitRingFuzzTest {
             System.out.println(out);
             assertEquals(ShutdownReason.POWEROFF, hostile.shutdownReason().orElseThrow(), out);
             assertTrue(out.contains("RESULT: PASS"), out);
-            Matcher done = Pattern.compile("ringfuzz: done (\\d+) cases, sequence ([0-9a-f]{16})").matcher(out);
-            assertTrue(done.find(), out);
-            assertEquals(cases, Integer.parseInt(done.group(1)));
-            System.out.println("ringfuzz seed " + seed + ": sequence " + done.group(2));
+            RingfuzzReport report = RingfuzzReport.of(out);
+            assertEquals(cases, report.cases());
+            System.out.println("ringfuzz seed " + seed + ": sequence " + report.sequence());
             for (String kind : new String[] { "bad-op", "no-segments", "too-many-segments", "bad-sectors-in-page",
                     "past-the-disk", "bad-gref", "gref-for-another-domain", "read-into-read-only", "bad-indirect",
                     "flush-with-segments" }) {
-                Matcher m = Pattern.compile("ringfuzz: " + kind + " okay=0 error=(\\d+) eopnotsupp=(\\d+)").matcher(out);
-                assertTrue(m.find(), kind + " was tried and never answered OKAY:\n" + out);
+                assertEquals(0, report.kind(kind).orElseThrow(() -> new AssertionError(kind + " was never tried:\n" + out))
+                        .okay(), kind + " was answered OKAY:\n" + out);
             }
-            assertTrue(out.contains("ringfuzz: good okay=" + cases / 8 + " "), out);
+            assertEquals(cases / 8, report.kind("good").orElseThrow().okay(), out);
             // the overrun: blkback halted that ring for good (as Linux's) and reported it as xenbus_dev_fatal does
             assertTrue(out.contains("ringfuzz: a req_prod ") && out.contains("answers no more"), out);
             String error = "/local/domain/0/error/backend/vbd/" + hostile.id() + "/" + DEVID + "/error";

@@ -13,6 +13,11 @@ import org.oxen.vmm.abi.Xen;
  * 0xF6800000, one per 16 vcpus: {@link #PERDOMAIN_L1S} for {@link #MAX_VCPUS}): vcpu {@code v}
  * has 32 pages at {@code 0xF6800000 + v * 128 KiB}: 16 GDT pages (guest frames 0..13, Xen's
  * reserved page 14, a zero page 15) then 16 LDT pages.
+ *
+ * <p>Locking: the P2M, the reservation counts, the per-domain frames and the flush bookkeeping
+ * change under the mm lock (the {@link FramePool} monitor); the vcpus' lookups read the P2M
+ * without it. What they read unlocked is published whole: the log-dirty bitmap and an HVM
+ * domain's pages above its RAM ({@code high}, copied on write) are volatile references.
  */
 public final class DomainMemory {
 

@@ -145,19 +145,14 @@ class DomainDebugTest {
                 // resume, then Ctrl-C: stopped again, and paused again
                 c.send("c");
                 assertEquals('+', c.read());
-                Thread.sleep(50);
-                assertFalse(d.state() == DomainState.PAUSED, "running after c");
+                awaitNotPaused(d, "running after c");
                 c.interrupt();
                 assertTrue(c.reply().startsWith("T02thread:01;"), "interrupted by Ctrl-C");
                 assertEquals(DomainState.PAUSED, d.state());
                 assertEquals("OK", c.exchange("D"));
             }
             // the stub detaches after its OK to D: the domain runs on soon after
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (d.state() == DomainState.PAUSED && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
-            assertFalse(d.state() == DomainState.PAUSED, "the debugger left the domain paused");
+            awaitNotPaused(d, "the debugger left the domain paused");
             // destroy while a debugger is attached and holds it stopped: every frame comes back
             try (GdbServer stub = GdbServer.start(new DomainDebugTarget(vmm, d), 0);
                     RemoteProtocolClient c = new RemoteProtocolClient(stub.port())) {
@@ -172,6 +167,18 @@ class DomainDebugTest {
         } finally {
             vmm.shutdown();
         }
+    }
+
+    /**
+     * The stub's stopper thread unpauses the domain after it answered: waits for that (10 s at
+     * the most; a host at load 30 once took more than the 50 ms this was read after).
+     */
+    private static void awaitNotPaused(DomainImpl d, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (d.state() == DomainState.PAUSED && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertFalse(d.state() == DomainState.PAUSED, what);
     }
 
     private static String hex(int v) {
