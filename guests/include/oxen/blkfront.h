@@ -91,8 +91,8 @@ struct blkfront {
     struct blkfront_request *queue, *queue_tail;   /* submitted, not yet on the ring */
     uint32_t next_seq;
     uint32_t resumes;                   /* pv_resumes when it last connected */
-    /* persistent grants: frame -> reference, open addressing */
-    uint32_t pg_mfn[2 * BLKFRONT_PERSISTENT_FRAMES];   /* mfn + 1; 0: empty */
+    /* persistent grants: boot-region frame -> reference, open addressing */
+    uint32_t pg_pfn[2 * BLKFRONT_PERSISTENT_FRAMES];   /* pfn + 1; 0: empty */
     grant_ref_t pg_ref[2 * BLKFRONT_PERSISTENT_FRAMES];
     unsigned pg_count;
     /* counts */
@@ -103,6 +103,7 @@ struct blkfront {
     uint64_t slept_ns;                  /* ... and the guest time they took */
     uint32_t spins;                     /* blkfront_wait's spins before blocking */
     uint64_t spun_ns;                   /* ... and their guest time */
+    uint32_t spin_misses, spin_skip;    /* spins in a row that found nothing; waits left that block at once */
 };
 
 /* The handshake for the frontend directory node ("device/vbd/768"), waiting
@@ -133,6 +134,11 @@ unsigned blkfront_poll(struct blkfront *bf);
 unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns);
 /* Caller requests submitted and not yet completed (queued or on the ring). */
 unsigned blkfront_inflight(struct blkfront *bf);
+/* Gives up the ring and connects again on a fresh one, as after a backend
+ * that left (Closing, the backend's Closed, Initialising, its InitWait): for a
+ * frontend whose backend stopped serving the ring it had (a halted ring). The
+ * requests in flight go again on the new ring. */
+void blkfront_reconnect(struct blkfront *bf);
 
 /* Synchronous helpers: submit, push, wait for the response. BLKIF_RSP_*. */
 int blkfront_io(struct blkfront *bf, uint8_t op, uint64_t sector, void *buf, uint32_t bytes);

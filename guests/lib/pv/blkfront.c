@@ -27,8 +27,9 @@
  * connection ends.
  *
  * Waiting: a short spin on rsp_prod before blocking (the backend usually
- * answers within microseconds while the guest runs), then
- * RING_FINAL_CHECK_FOR_RESPONSES and SCHEDOP_block until the event.
+ * answers within microseconds while the guest runs; skipped for a while after
+ * spins that found nothing), then RING_FINAL_CHECK_FOR_RESPONSES and
+ * SCHEDOP_block until the event.
  *
  * Reconnection (Linux blkfront's blkif_recover, with the state sequence of
  * Mini-OS's shutdown_blkfront): when the backend leaves Connected, take the
@@ -56,6 +57,8 @@
 
 
 #define SPIN_NS (50 * 1000ull)          /* blkfront_wait's spin before it blocks */
+#define SPIN_MISSES 4                   /* spins in a row that found nothing ... */
+#define SPIN_BACKED_OFF 64              /* ... make this many waits block at once */
 
 /* Not cleared by head.S (link.ld's .bss.noclear, as vcpu.c's stacks): a PV domain's memory comes
  * zeroed, and every program links this file, so clearing 1 MiB it may never use would make every
@@ -89,20 +92,22 @@ static void end_access(grant_ref_t ref, uint64_t limit, const char *what)
 
 #define PG_SLOTS (2 * BLKFRONT_PERSISTENT_FRAMES)
 
-static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t mfn)
+/* The persistent grant of boot-region frame pfn, granted (its mfn from the P2M)
+ * on first use. Keyed by pfn: a hit costs no translation. */
+static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t pfn)
 {
-    unsigned h = (mfn * 2654435761u) & (PG_SLOTS - 1);
-    while (bf->pg_mfn[h]) {
-        if (bf->pg_mfn[h] == mfn + 1)
+    unsigned h = (pfn * 2654435761u) & (PG_SLOTS - 1);
+    while (bf->pg_pfn[h]) {
+        if (bf->pg_pfn[h] == pfn + 1)
             return bf->pg_ref[h];
         h = (h + 1) & (PG_SLOTS - 1);
     }
     if (bf->pg_count == BLKFRONT_PERSISTENT_FRAMES)
         return GRANT_INVALID_REF;
-    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, mfn, 0);   /* writable: the backend maps it so */
+    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], 0);   /* writable: the backend maps it so */
     if (g == GRANT_INVALID_REF)
         return g;
-    bf->pg_mfn[h] = mfn + 1;
+    bf->pg_pfn[h] = pfn + 1;
     bf->pg_ref[h] = g;
     bf->pg_count++;
     return g;
@@ -112,9 +117,9 @@ static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t mfn)
 static void persistent_clear(struct blkfront *bf, uint64_t limit)
 {
     for (unsigned h = 0; h < PG_SLOTS; h++)
-        if (bf->pg_mfn[h]) {
+        if (bf->pg_pfn[h]) {
             end_access(bf->pg_ref[h], limit, "a persistent grant");
-            bf->pg_mfn[h] = 0;
+            bf->pg_pfn[h] = 0;
         }
     bf->pg_count = 0;
 }
@@ -141,12 +146,12 @@ static int add_segments(struct blkfront *bf, unsigned id, struct blkfront_reques
     while (off < req->bytes) {
         uint32_t in = (va + off) & (PAGE - 1);
         uint32_t len = PAGE - in < req->bytes - off ? PAGE - in : req->bytes - off;
-        uint32_t mfn = pv_virt_to_mfn((void *)(va + off - in));
+        uint32_t pfn = (va + off - VIRT_BASE) >> 12;   /* a boot-region buffer (checked at submit) */
         grant_ref_t g;
         if (bf->persistent) {
-            g = persistent_ref(bf, mfn);
+            g = persistent_ref(bf, pfn);
         } else {
-            g = gnttab_grant_access(bf->dev.backend_id, mfn, req->op == BLKIF_OP_WRITE);
+            g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], req->op == BLKIF_OP_WRITE);
             if (g != GRANT_INVALID_REF)
                 sh->gref[sh->transient++] = g;
         }
@@ -482,6 +487,9 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_request *req)
             return -XEN_EINVAL;
         if (pages_of(req) > bf->max_segments)   /* pages the buffer touches */
             return -XEN_EINVAL;
+        uint32_t frames = pv_p2m_size ? pv_p2m_size : pv_start_info->nr_pages;
+        if (va < VIRT_BASE || ((va - VIRT_BASE) >> 12) + pages_of(req) > frames)
+            return -XEN_EINVAL;                 /* not in the boot region (its frames come from the P2M) */
         break;
     }
     case BLKIF_OP_FLUSH_DISKCACHE:
@@ -669,6 +677,11 @@ static void reconnect(struct blkfront *bf, enum xenbus_state seen)
         seen = xenbus_backend_state(&bf->dev);
 }
 
+void blkfront_reconnect(struct blkfront *bf)
+{
+    reconnect(bf, xenbus_backend_state(&bf->dev));
+}
+
 /* After a resume in a new domain (restore, migration: Linux's blkfront_resume
  * and blkif_recover): the old domain's backend, event channel and grants went
  * with it (the grant table is a new, empty one), so the old ring is dropped
@@ -684,7 +697,7 @@ static void recover(struct blkfront *bf)
     bf->reconnects++;
     printf("blkfront: %s: resumed in a new domain: reconnecting with %u requests in flight\n", bf->dev.node,
            blkfront_inflight(bf));
-    memset(bf->pg_mfn, 0, sizeof bf->pg_mfn);
+    memset(bf->pg_pfn, 0, sizeof bf->pg_pfn);
     bf->pg_count = 0;
     for (unsigned id = 0; id < BLKFRONT_RING_MAX; id++)
         bf->shadow[id].transient = 0;
@@ -725,14 +738,27 @@ unsigned blkfront_wait(struct blkfront *bf, uint64_t timeout_ns)
         }
         if (blkfront_inflight(bf) == 0)
             return 0;
-        /* the backend usually answers within microseconds: look a while before blocking */
-        uint64_t spin_start = now(), spin_end = spin_start + SPIN_NS, t;
-        while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && (t = now()) < spin_end)
-            cpu_relax();
-        bf->spins++;
-        bf->spun_ns += now() - spin_start;
-        if (bf->ring.sring->rsp_prod != bf->ring.rsp_cons)
-            continue;
+        /* the backend usually answers within microseconds: look a while before blocking,
+         * unless the last spins found nothing (each would only burn its time): after
+         * SPIN_MISSES of them in a row, block at once for SPIN_BACKED_OFF waits (blkback's
+         * AdaptiveSpin) */
+        if (bf->spin_skip) {
+            bf->spin_skip--;
+        } else {
+            uint64_t spin_start = now(), spin_end = spin_start + SPIN_NS, t;
+            while (bf->ring.sring->rsp_prod == bf->ring.rsp_cons && (t = now()) < spin_end)
+                cpu_relax();
+            bf->spins++;
+            bf->spun_ns += now() - spin_start;
+            if (bf->ring.sring->rsp_prod != bf->ring.rsp_cons) {
+                bf->spin_misses = 0;
+                continue;
+            }
+            if (++bf->spin_misses == SPIN_MISSES) {
+                bf->spin_misses = 0;
+                bf->spin_skip = SPIN_BACKED_OFF;
+            }
+        }
         int more;
         RING_FINAL_CHECK_FOR_RESPONSES(&bf->ring, more);
         if (more)

@@ -61,6 +61,11 @@ public final class RingfuzzReport {
         return sequence;
     }
 
+    /** Every kind the fuzzer reported, by name (1.2). */
+    public Map<String, Counts> kinds() {
+        return java.util.Collections.unmodifiableMap(kinds);
+    }
+
     /** A kind's counts, if the fuzzer reported that kind. */
     public Optional<Counts> kind(String name) {
         return Optional.ofNullable(kinds.get(name));

@@ -5,7 +5,7 @@
  * fuzzers' console report read back.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.oxen.guests;
 
 import org.osgi.annotation.bundle.Export;

@@ -241,6 +241,9 @@ public final class Consoled implements DomainListener {
             // a guest that ended while (or before) the backend connected may have written only to
             // console_io (the ring still DISCONNECTED): then that is its log
             if (c.consoleIo != null) c.seedIfRingSilent(c.consoleIo);
+            // the kept log is bytes: it must not keep the destroyed domain reachable through its
+            // console_io reader (XlDomainReclaimTest found every ended domain held this way)
+            c.consoleIo = null;
             c.end(false);
             retire(c);
             return;

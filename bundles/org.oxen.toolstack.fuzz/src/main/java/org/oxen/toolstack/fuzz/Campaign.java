@@ -10,6 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.oxen.guests.GuestImages;
+import org.oxen.toolstack.xl.ConfigTextCreator;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
@@ -40,9 +41,13 @@ import org.oxen.vmm.api.backend.Xenstore;
 final class Campaign {
 
     /** What to run. */
-    record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die) {
+    record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed) {
         Spec {
             if (seeds < 1 || calls < 1 || victims < 0) throw new IllegalArgumentException("seeds and calls must be positive");
+        }
+
+        Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die) {
+            this(firstSeed, seeds, calls, victims, xs, die, DeviceAndHvmRuns.Spec.NONE);
         }
     }
 
@@ -64,9 +69,17 @@ final class Campaign {
     private final Optional<Xenstore> store;
     private final Consoles consoles;
     private final PrintStream progress;
+    private final Optional<ConfigTextCreator> xl;
 
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store, Consoles consoles,
              PrintStream progress) {
+        this(hv, foreign, grants, store, Optional.empty(), consoles, progress);
+    }
+
+    /** @param xl xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz) */
+    Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store,
+             Optional<ConfigTextCreator> xl, Consoles consoles, PrintStream progress) {
+        this.xl = xl;
         this.consoles = consoles;
         this.hv = hv;
         this.foreign = foreign;
@@ -78,6 +91,11 @@ final class Campaign {
     Result run(Spec spec) throws Exception {
         List<String> problems = new ArrayList<>();
         TreeMap<String, Long> results = new TreeMap<>();
+        TreeMap<String, Long> mixed = new TreeMap<>();
+        if (spec.mixed().any() && xl.isEmpty()) {
+            problems.add("the device and HVM runs need xl's toolstack (org.oxen.toolstack.xl), which is not running");
+        }
+        DeviceAndHvmRuns devices = xl.map(x -> new DeviceAndHvmRuns(x, hv, consoles, progress)).orElse(null);
         Dom0State before = Dom0State.take(hv, store);
         List<Victim> victims = new ArrayList<>();
         long calls = 0, nanos = 0;
@@ -91,7 +109,7 @@ final class Campaign {
                 if (v == null) {
                     problems.add(why.toString());
                     hv.destroy(d.id());
-                    return finish(spec, problems, before, victims, calls, nanos, results);
+                    return finish(spec, problems, before, victims, calls, nanos, results, mixed);
                 }
                 victims.add(v);
             }
@@ -131,6 +149,9 @@ final class Campaign {
                 } finally {
                     hv.destroy(f.id());
                 }
+                if (problems.isEmpty() && spec.mixed().any()) {
+                    problems.addAll(devices.run(seed, tag, spec.mixed(), mixed));
+                }
                 for (Victim v : victims) problems.addAll(v.check(foreign, grants, consoles));
                 if (hv.internalErrors() != before.internalErrors()) {
                     problems.add("seed " + seed + ": " + (hv.internalErrors() - before.internalErrors())
@@ -143,7 +164,7 @@ final class Campaign {
         } catch (DomainBuildException e) {
             problems.add("cannot build a domain: " + e.getMessage());
         }
-        return finish(spec, problems, before, victims, calls, nanos, results);
+        return finish(spec, problems, before, victims, calls, nanos, results, mixed);
     }
 
     /** The fuzzer's own verdict: PASS and poweroff, or (die) its fatal act and a crash. */
@@ -162,7 +183,7 @@ final class Campaign {
     }
 
     private Result finish(Spec spec, List<String> problems, Dom0State before, List<Victim> victims, long calls,
-                          long nanos, TreeMap<String, Long> results) throws Exception {
+                          long nanos, TreeMap<String, Long> results, TreeMap<String, Long> mixed) throws Exception {
         for (Victim v : victims) hv.destroy(v.domain.id());
         // destroy returns the frames, closes Domain-0's ports and drops the xenstore nodes as it
         // completes; backends may take a moment to let go of theirs: the state is compared until
@@ -183,12 +204,32 @@ final class Campaign {
         problems.addAll(before.differences(after));
         String what = String.format("seeds %d..%d x %d calls%s beside %d victim%s: %d hypercalls in %.1f s (%.0f/s)",
                 spec.firstSeed(), spec.firstSeed() + spec.seeds() - 1, spec.calls(), spec.die() ? " (die)" : "",
-                spec.victims(), spec.victims() == 1 ? "" : "s", calls, nanos / 1e9, nanos == 0 ? 0 : calls * 1e9 / nanos);
+                spec.victims(), spec.victims() == 1 ? "" : "s", calls, nanos / 1e9, nanos == 0 ? 0 : calls * 1e9 / nanos)
+                + mixedCounts(mixed);
         String line = problems.isEmpty()
                 ? String.format("fuzz campaign: PASS %s; 0 internal errors, victims intact, %d free frames and %d xenstore nodes as before",
                         what, after.freeFrames(), after.xenstore().size())
                 : "fuzz campaign: FAIL " + what + "; " + String.join("; ", problems.subList(0, Math.min(5, problems.size())));
         return new Result(problems.isEmpty(), line, problems, calls, nanos, results);
+    }
+
+    /** The device and HVM runs' counts for the campaign line ("" without them). */
+    static String mixedCounts(TreeMap<String, Long> m) {
+        StringBuilder b = new StringBuilder();
+        if (m.containsKey("blk cases")) {
+            b.append(String.format("; blkback ringfuzz %d cases (okay %d, error %d, eopnotsupp %d)", m.get("blk cases"),
+                    m.getOrDefault("blk okay", 0L), m.getOrDefault("blk error", 0L), m.getOrDefault("blk eopnotsupp", 0L)));
+        }
+        if (m.containsKey("net cases")) {
+            b.append(String.format("; netback ringfuzz %d cases (okay %d, error %d, %d reconnects)", m.get("net cases"),
+                    m.getOrDefault("net okay", 0L), m.getOrDefault("net error", 0L), m.getOrDefault("net reconnects", 0L)));
+        }
+        if (m.containsKey("hvm ops")) {
+            b.append(String.format("; hvmfuzz %d ops (hypercalls ok %d, refused %d%s)", m.get("hvm ops"),
+                    m.getOrDefault("hvm hypercalls ok", 0L), m.getOrDefault("hvm hypercalls refused", 0L),
+                    m.containsKey("hvm crashed itself") ? ", " + m.get("hvm crashed itself") + " crashed itself" : ""));
+        }
+        return b.toString();
     }
 
     /** The hypervisor's log lines that report a BUG (an assertion of its own that failed). */
@@ -200,7 +241,7 @@ final class Campaign {
         return l;
     }
 
-    private static String tail(String s) {
+    static String tail(String s) {
         List<String> lines = s.lines().toList();
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     }

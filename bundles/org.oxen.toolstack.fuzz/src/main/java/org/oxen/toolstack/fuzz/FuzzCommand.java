@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.oxen.toolstack.xl.ConfigTextCreator;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.backend.ForeignMemory;
 import org.oxen.vmm.api.backend.GrantTables;
@@ -22,10 +23,13 @@ import org.oxen.vmm.api.backend.Xenstore;
  * domains, ending in the isolation oracle's PASS/FAIL line ({@link Campaign}).
  *
  * <pre>
- * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]
+ * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS]
  * </pre>
  * Defaults: seed 1, 1 seed, 5,000 calls, 1 victim. {@code --xs} adds malformed xs_wire messages,
- * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). The exit status is 0 on
+ * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). {@code --blk},
+ * {@code --net} and {@code --hvm} add to each seed the kit's ringfuzz against the real blkback and
+ * netback and its hvmfuzz in an HVM domain, created through xl's toolstack
+ * ({@link DeviceAndHvmRuns}). The exit status is 0 on
  * PASS, 1 on FAIL, 2 on a usage error (session variable {@code fuzz.status} and the runtime's
  * status sinks).
  *
@@ -35,7 +39,8 @@ import org.oxen.vmm.api.backend.Xenstore;
 @Component(service = Function.class, immediate = true,
         property = {"osgi.command.scope=oxen", "osgi.command.function=fuzz"})
 public final class FuzzCommand implements Function {
-    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]";
+    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]"
+            + " [--blk CASES] [--net CASES] [--hvm OPS]";
 
     @Reference
     Hypervisor hv;
@@ -49,6 +54,11 @@ public final class FuzzCommand implements Function {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     volatile Xenstore store;
+
+    /** xl's toolstack, for the device and HVM runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ConfigTextCreator xl;
 
     /** Exit statuses for the runtime's process status ({@code oxen.command.status=true}). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -68,7 +78,8 @@ public final class FuzzCommand implements Function {
         int status;
         try {
             Campaign.Spec spec = parse(arguments.stream().map(String::valueOf).toList());
-            Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), consoles, out).run(spec);
+            Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), Optional.ofNullable(xl), consoles,
+                    out).run(spec);
             if (!r.results().isEmpty()) out.println("fuzz: results " + r.results());
             out.println(r.line());
             status = r.passed() ? 0 : 1;
@@ -84,20 +95,23 @@ public final class FuzzCommand implements Function {
     }
 
     static Campaign.Spec parse(List<String> args) {
-        int seed = 1, seeds = 1, calls = 5000, victims = 1;
+        int seed = 1, seeds = 1, calls = 5000, victims = 1, blk = 0, net = 0, hvm = 0;
         boolean xs = false, die = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--xs" -> xs = true;
                 case "--die" -> die = true;
-                case "-s", "-n", "-c", "-v" -> {
+                case "-s", "-n", "-c", "-v", "--blk", "--net", "--hvm" -> {
                     if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a number");
                     int n = number(a, args.get(++i));
                     switch (a) {
                         case "-s" -> seed = n;
                         case "-n" -> seeds = n;
                         case "-c" -> calls = n;
+                        case "--blk" -> blk = n;
+                        case "--net" -> net = n;
+                        case "--hvm" -> hvm = n;
                         default -> victims = n;
                     }
                 }
@@ -107,7 +121,10 @@ public final class FuzzCommand implements Function {
         if (seeds < 1 || seeds > 1_000_000) throw new IllegalArgumentException("-n " + seeds + ": 1..1000000 seeds");
         if (calls < 1) throw new IllegalArgumentException("-c " + calls + ": at least one call");
         if (victims < 0 || victims > 64) throw new IllegalArgumentException("-v " + victims + ": 0..64 victims");
-        return new Campaign.Spec(seed, seeds, calls, victims, xs, die);
+        if (blk < 0 || blk > 100_000) throw new IllegalArgumentException("--blk " + blk + ": 0..100000 cases");
+        if (net < 0 || net > 100_000) throw new IllegalArgumentException("--net " + net + ": 0..100000 cases");
+        if (hvm < 0 || hvm > 10_000_000) throw new IllegalArgumentException("--hvm " + hvm + ": 0..10000000 ops");
+        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm));
     }
 
     private static int number(String opt, String v) {

@@ -1,6 +1,7 @@
 package org.oxen.toolstack.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -34,6 +35,26 @@ class Dom0StateTest {
         Campaign.Spec s = FuzzCommand.parse(List.of("-s", "7", "-n", "3", "-c", "100", "-v", "2", "--xs", "--die"));
         assertEquals(new Campaign.Spec(7, 3, 100, 2, true, true), s);
         assertEquals(new Campaign.Spec(1, 1, 5000, 1, false, false), FuzzCommand.parse(List.of()));
+        assertEquals(new Campaign.Spec(2, 1, 5000, 1, false, false, new DeviceAndHvmRuns.Spec(40, 32, 500)),
+                FuzzCommand.parse(List.of("-s", "2", "--blk", "40", "--net", "32", "--hvm", "500")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FuzzCommand.parse(List.of("--net", "-1")));
+        assertTrue(e.getMessage().contains("--net -1"), e.getMessage());
+    }
+
+    @Test
+    void theMixedRunsCountsReadTheKitsLines() {
+        java.util.TreeMap<String, Long> m = new java.util.TreeMap<>();
+        m.put("blk cases", 40L);
+        m.put("blk error", 30L);
+        m.put("blk okay", 5L);
+        m.put("blk eopnotsupp", 5L);
+        m.put("hvm ops", 500L);
+        assertEquals("; blkback ringfuzz 40 cases (okay 5, error 30, eopnotsupp 5); hvmfuzz 500 ops (hypercalls ok 0, refused 0)",
+                Campaign.mixedCounts(m));
+        assertEquals("", Campaign.mixedCounts(new java.util.TreeMap<>()));
+        assertTrue(DeviceAndHvmRuns.NET_RECONNECTS.matcher("ringfuzz: netfront 3 reconnects").find());
+        assertTrue(DeviceAndHvmRuns.HVM_DONE.matcher("hvmfuzz: done 500 ops, sequence 0123456789abcdef").find());
     }
 
     @Test

@@ -29,4 +29,13 @@ public interface Dom0EventChannels {
      * marked pending once at bind time (the listener may be called once at once).
      */
     EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException;
+
+    /**
+     * Domain-0's ports in use now (allocated, bound or unbound-but-not-yet-closed): what its
+     * backends hold; a destroyed domain's ports are unbound by its destruction and closed by the
+     * backend that owned them, so a count that does not come back is a leak (1.14).
+     */
+    default int portsInUse() {
+        return -1;
+    }
 }

@@ -30,7 +30,7 @@ public interface Domain {
     /**
      * The memory its config gave it (KiB): libxl's target_memkb at creation, the first balloon
      * target the toolstack writes. Equal to {@link #memoryKiB()} at a PV domain's start; an HVM
-     * domain holds its special pages beyond it. Defaults to {@link #memoryKiB()}. @since 1.14
+     * domain holds its special pages beyond it. Defaults to {@link #memoryKiB()}. @since 1.15
      */
     default long configuredMemoryKiB() {
         return memoryKiB();

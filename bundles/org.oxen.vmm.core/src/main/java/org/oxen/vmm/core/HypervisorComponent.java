@@ -337,6 +337,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public int portsInUse() {
+        return vmm.eventChannels().portsInUse();
+    }
+
+    @Override
     public EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException {
         return vmm.eventChannels().bindInterdomain(domid, remotePort, listener);
     }
@@ -354,6 +359,16 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     @Override
     public void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException {
         vmm.grantTables().copyTo(domid, ref, offset, src, srcOffset, length);
+    }
+
+    @Override
+    public void copyFrom(int domid, int ref, int offset, java.nio.ByteBuffer dst) throws GrantException {
+        vmm.grantTables().copyFrom(domid, ref, offset, dst);
+    }
+
+    @Override
+    public void copyTo(int domid, int ref, int offset, java.nio.ByteBuffer src) throws GrantException {
+        vmm.grantTables().copyTo(domid, ref, offset, src);
     }
 
     @Override

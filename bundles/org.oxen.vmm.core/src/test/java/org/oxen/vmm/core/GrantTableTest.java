@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,12 @@ class GrantTableTest {
                     "copy crossing the page");
             assertEquals(GrantTable.GNTST_GENERAL_ERROR, status(() -> gt.copyTo(g.id(), ro, 0, new byte[8], 0, 8)),
                     "copy into a read-only grant");
+            ByteBuffer crossing = ByteBuffer.allocateDirect(200);
+            assertEquals(GrantTable.GNTST_BAD_COPY_ARG, status(() -> gt.copyFrom(g.id(), rw, 4000, crossing)),
+                    "copy into a buffer crossing the page");
+            assertEquals(0, crossing.position(), "nothing moved");
+            assertEquals(GrantTable.GNTST_GENERAL_ERROR, status(() -> gt.copyTo(g.id(), ro, 0, ByteBuffer.allocateDirect(8))),
+                    "copy from a buffer into a read-only grant");
 
             GrantMapping a = gt.map(g.id(), rw, false);
             GrantMapping b = gt.map(g.id(), ro, true);
@@ -100,7 +107,16 @@ class GrantTableTest {
                 assertEquals(pattern(0x5a, i), (byte) pb.getByte(i), "page B byte " + i);
             }
             assertThrows(IllegalStateException.class, () -> pb.putInt(0, 1), "a read-only mapping refuses writes");
-            pa.put(0, "DOM0".getBytes(StandardCharsets.US_ASCII), 0, 4);
+            // the bulk copies to and from (direct) buffers: a view's, then grant copy's below
+            ByteBuffer whole = ByteBuffer.allocateDirect(PageView.SIZE + 8).position(8);
+            pb.get(0, whole);
+            assertEquals(PageView.SIZE + 8, whole.position(), "the buffer advanced by the page");
+            for (int i = 0; i < PageView.SIZE; i++) assertEquals(pattern(0x5a, i), whole.get(8 + i), "page B byte " + i + " in a buffer");
+            assertThrows(IndexOutOfBoundsException.class, () -> pa.get(4000, ByteBuffer.allocateDirect(200)), "past the page");
+            assertThrows(IllegalStateException.class, () -> pb.put(0, ByteBuffer.allocateDirect(4)), "a read-only mapping refuses a buffer");
+            ByteBuffer dom0 = ByteBuffer.allocateDirect(4).put("DOM0".getBytes(StandardCharsets.US_ASCII)).flip();
+            pa.put(0, dom0); // what the guest checks next
+            assertEquals(0, dom0.remaining());
             port.send(); // phase 1: the guest checks the flags and our write, writes GUEST, revokes ref 9
             assertTrue(events.tryAcquire(60, TimeUnit.SECONDS), g.consoleOutput());
             byte[] guest = new byte[5];
@@ -113,15 +129,23 @@ class GrantTableTest {
             assertEquals(GrantTable.GNTST_BAD_HANDLE, status(a::unmap), "unmapping twice");
             assertThrows(IllegalStateException.class, a::page, "no view after unmap");
             assertThrows(IllegalStateException.class, () -> pa.getInt(0), "the old view is dead");
+            assertThrows(IllegalStateException.class, () -> pa.get(0, ByteBuffer.allocateDirect(4)), "for buffers too");
             assertEquals(0, vmm.dom0GrantMappings());
             assertEquals(GrantTable.GNTST_GENERAL_ERROR, status(() -> gt.map(g.id(), ro, true)), "revoked: no new mapping");
 
             byte[] a2 = new byte[PageView.SIZE];
             gt.copyFrom(g.id(), rw, 0, a2, 0, PageView.SIZE);
             assertEquals("DOM0", new String(a2, 0, 4, StandardCharsets.US_ASCII));
+            ByteBuffer a3 = ByteBuffer.allocateDirect(PageView.SIZE);
+            gt.copyFrom(g.id(), rw, 0, a3);
+            assertEquals(PageView.SIZE, a3.position());
+            assertEquals(ByteBuffer.wrap(a2), a3.flip(), "a copy into a buffer sees what a copy into an array does");
             byte[] in = new byte[2048];
             for (int i = 0; i < in.length; i++) in[i] = (byte) (0xc3 ^ (2048 + i));
-            gt.copyTo(g.id(), rw, 2048, in, 0, 2048);
+            gt.copyTo(g.id(), rw, 2048, in, 0, 1024);
+            ByteBuffer rest = ByteBuffer.allocateDirect(1024).put(in, 1024, 1024).flip();
+            gt.copyTo(g.id(), rw, 3072, rest); // the guest checks all 2048 bytes
+            assertEquals(0, rest.remaining());
             port.send(); // phase 2: the guest checks the flags and our copy, ends access
             assertTrue(events.tryAcquire(60, TimeUnit.SECONDS), g.consoleOutput());
 

@@ -3,6 +3,8 @@ package org.oxen.itests.bnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.Test;
 import org.osgi.test.common.annotation.InjectService;
@@ -12,7 +14,8 @@ import org.oxen.vmm.api.Hypervisor;
  * CI's short hostile-guest campaign (issue 22) through the real {@code fuzz} command: the guest
  * kit's fuzzer, two seeds of 1,500 calls with malformed xs_wire messages, beside a victim domain,
  * then the isolation oracle's line (printed, with the seeds, for the CI log). And a fuzzer that
- * ends with a fatal act dies alone. The long campaigns are benchmarks (docs/PERFORMANCE.md).
+ * ends with a fatal act dies alone. A mixed campaign adds the ring fuzzer against the real
+ * blkback and netback and the HVM fuzzer. The long campaigns are benchmarks (docs/PERFORMANCE.md).
  */
 class FuzzCampaignTest {
 
@@ -21,6 +24,9 @@ class FuzzCampaignTest {
 
     @InjectService(timeout = 10_000)
     Hypervisor hv;
+
+    @InjectService(cardinality = 2, timeout = 10_000)
+    List<org.oxen.vmm.api.backend.BackendStatistics> stats;
 
     @Test
     void shortCampaignPassesTheIsolationOracle() throws Exception {
@@ -32,6 +38,43 @@ class FuzzCampaignTest {
                     out + gogo.err());
             assertEquals(0, gogo.get("fuzz.status"));
             assertTrue(out.contains("fuzz: seed 22: 1500 calls"), out);
+        }
+        assertEquals(free, hv.freeFrames());
+        assertEquals(0, hv.internalErrors());
+    }
+
+    /**
+     * A short mixed campaign from Gogo: beside a victim, one seed of the PV hypercall fuzzer, the
+     * kit's ringfuzz against the real blkback (a raw disk) and netback (a vif on xenbr0), and
+     * hvmfuzz in an HVM domain, each created through xl's toolstack; one PASS line with the counts
+     * of each, and afterwards no device of theirs left in blkback or netback.
+     */
+    @Test
+    void aMixedCampaignDrivesTheRingsAndAnHvmGuestToo() throws Exception {
+        long free = hv.freeFrames();
+        try (GogoSession gogo = new GogoSession(processor)) {
+            String out = gogo.run("fuzz -s 22 -n 1 -c 1000 -v 1 --blk 40 --net 40 --hvm 400");
+            System.out.println(out);
+            assertTrue(out.contains("fuzz campaign: PASS seeds 22..22 x 1000 calls beside 1 victim: 1000 hypercalls"),
+                    out + gogo.err());
+            assertEquals(0, gogo.get("fuzz.status"));
+            for (String what : new String[] { "blk", "net", "hvm" }) {
+                assertTrue(out.contains("fuzz: seed 22: " + what + " fuzzer passed"), what + ": " + out);
+            }
+            java.util.regex.Matcher blk = java.util.regex.Pattern
+                    .compile("blkback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), eopnotsupp (\\d+)\\)").matcher(out);
+            assertTrue(blk.find(), out);
+            // every eighth case a good write and read-back (OKAY), every other refused
+            assertEquals(40 / 8, Integer.parseInt(blk.group(1)), out);
+            assertEquals(40 - 40 / 8, Integer.parseInt(blk.group(2)) + Integer.parseInt(blk.group(3)), out);
+            java.util.regex.Matcher net = java.util.regex.Pattern
+                    .compile("netback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), (\\d+) reconnects\\)").matcher(out);
+            assertTrue(net.find(), out);
+            assertTrue(Integer.parseInt(net.group(2)) > 0 && Integer.parseInt(net.group(3)) > 0, out);
+            assertTrue(out.contains("hvmfuzz 400 ops (hypercalls ok "), out);
+        }
+        for (org.oxen.vmm.api.backend.BackendStatistics s : stats) {
+            assertEquals(List.of(), s.devices(), "a backend still serves a device of a destroyed fuzzer");
         }
         assertEquals(free, hv.freeFrames());
         assertEquals(0, hv.internalErrors());

@@ -25,8 +25,9 @@ import org.oxen.vmm.abi.Trace;
  * __do_block_io_op): a service thread takes each request as a private copy, validates it,
  * performs it on the {@link BlockImage} and answers it, in ring order, pushing each response and
  * notifying the frontend if it asked; after ring.h's final check it spins for
- * {@link #SPIN_NANOS} (the frontend's next batch usually comes that soon) and then sleeps until the
- * frontend's event.
+ * {@link #SPIN_NANOS} (the frontend's next batch usually comes that soon), unless
+ * {@link AdaptiveSpin} says recent spins caught nothing, and then sleeps until the frontend's
+ * event.
  *
  * <p>Every request is checked before anything is done (dispatch_rw_block_io and
  * xen_vbd_translate): a known operation (else BLKIF_RSP_EOPNOTSUPP), a segment count within the
@@ -35,12 +36,14 @@ import org.oxen.vmm.abi.Trace;
  * the disk without wrapping, no write, flush or discard to a read-only disk, grants the frontend
  * gave Domain-0 with the access the operation needs; anything else is answered with
  * BLKIF_RSP_ERROR and the disk is not touched. A frontend whose req_prod runs ahead of the ring
- * (RING_REQUEST_PROD_OVERFLOW) is hostile: ring processing halts for good, as Linux's does,
+ * (RING_REQUEST_PROD_OVERFLOW) is hostile: this ring's processing halts, as Linux's does,
  * and {@code onHalt} is told why.
  *
- * <p>Data moves through one buffer of the largest request this connection allows, allocated at
- * connect: grant copies (GNTTABOP_copy) for ordinary grants, the mapped page for persistent
- * ones. Nothing is allocated per request. Each answered request is a trace record
+ * <p>Data moves through one direct buffer of the largest request this connection allows,
+ * allocated at connect: one bulk copy per segment between it and the guest's frame (grant copy,
+ * GNTTABOP_copy, for ordinary grants; the mapped page for persistent ones), and the request's
+ * one positional read or write of the image straight from it (a heap buffer would make the JDK
+ * copy it once more through a temporary direct buffer). Nothing is allocated per request. Each answered request is a trace record
  * (TRC_OXEN_BLKBACK_REQUEST {domid, devid, operation, segments, status}) when the hypervisor
  * traces the backend class: with tracing off, one volatile read and a branch.
  *
@@ -75,13 +78,14 @@ final class BlkifServer implements EventListener, Runnable {
     private final byte[] slot = new byte[REQUEST_SIZE];
     private final byte[] rsp = new byte[RESPONSE_SIZE];
     private final byte[] indirect = new byte[4096];
-    private final byte[] data;
-    private final ByteBuffer dataBuffer;
+    /** The request's bytes in storage order: direct, so the image's file I/O moves them with no bounce copy. */
+    private final ByteBuffer data;
     private final Thread thread;
     private volatile EventPort port;
     private volatile boolean running = true;
     private volatile boolean kicked;
     private volatile String halted;
+    private final AdaptiveSpin spin = new AdaptiveSpin();
     /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
     private volatile long answeredHere;
 
@@ -100,8 +104,7 @@ final class BlkifServer implements EventListener, Runnable {
         this.persistent = limits.persistent() ? new PersistentGrants(grants, domid, limits.maxPersistentGrants()) : null;
         int maxSegs = Math.max(MAX_SEGMENTS_PER_REQUEST, limits.maxIndirectSegments());
         this.req = new BlkifRequest(maxSegs);
-        this.data = new byte[maxSegs * PageView.SIZE];
-        this.dataBuffer = ByteBuffer.wrap(data);
+        this.data = ByteBuffer.allocateDirect(maxSegs * PageView.SIZE);
         this.thread = new Thread(this, "blkback " + name);
         thread.setDaemon(true);
     }
@@ -175,9 +178,13 @@ final class BlkifServer implements EventListener, Runnable {
                 if (n == 0 && !ring.finalCheckForRequests()) {
                     // req_event is armed: the frontend's next push kicks us. A frontend that keeps
                     // its ring busy usually does so within microseconds; spin that long before
-                    // parking, which costs a thread wake-up per batch on a loaded host
-                    long spinEnd = System.nanoTime() + SPIN_NANOS;
-                    while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
+                    // parking, which costs a thread wake-up per batch on a loaded host, unless
+                    // the last spins caught nothing (then each would only burn its time)
+                    if (spin.shouldSpin()) {
+                        long spinEnd = System.nanoTime() + SPIN_NANOS;
+                        while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
+                        spin.spun(kicked);
+                    }
                     while (running && !kicked) LockSupport.park(this);
                     kicked = false;
                 }
@@ -270,13 +277,13 @@ final class BlkifServer implements EventListener, Runnable {
                 if (op == OP_WRITE) {
                     int rc = gather(n);
                     if (rc != RSP_OKAY) return rc;
-                    dataBuffer.clear().limit(bytes);
-                    image.write(start << SECTOR_SHIFT, dataBuffer);
+                    data.clear().limit(bytes);
+                    image.write(start << SECTOR_SHIFT, data);
                     counters.writes++;
                     counters.sectorsWritten += sectors;
                 } else {
-                    dataBuffer.clear().limit(bytes);
-                    image.read(start << SECTOR_SHIFT, dataBuffer);
+                    data.clear().limit(bytes);
+                    image.read(start << SECTOR_SHIFT, data);
                     int rc = scatter(n);
                     if (rc != RSP_OKAY) return rc;
                     counters.reads++;
@@ -292,6 +299,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     /** Copies each segment's bytes from the frontend's pages into {@link #data}, in order. */
     private int gather(int n) {
+        data.clear();
         int at = 0;
         for (int i = 0; i < n; i++) {
             int off = req.firstSect(i) << SECTOR_SHIFT;
@@ -299,8 +307,9 @@ final class BlkifServer implements EventListener, Runnable {
             int gref = req.gref(i);
             try {
                 PageView page = persistent == null ? null : persistent.page(gref);
-                if (page != null) page.get(off, data, at, len);
-                else grants.copyFrom(domid, gref, off, data, at, len);
+                data.limit(at + len).position(at);
+                if (page != null) page.get(off, data);
+                else grants.copyFrom(domid, gref, off, data);
             } catch (GrantException e) {
                 return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
             }
@@ -311,6 +320,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     /** Copies {@link #data} into each segment's bytes of the frontend's pages, in order. */
     private int scatter(int n) {
+        data.clear();
         int at = 0;
         for (int i = 0; i < n; i++) {
             int off = req.firstSect(i) << SECTOR_SHIFT;
@@ -318,8 +328,9 @@ final class BlkifServer implements EventListener, Runnable {
             int gref = req.gref(i);
             try {
                 PageView page = persistent == null ? null : persistent.page(gref);
-                if (page != null) page.put(off, data, at, len);
-                else grants.copyTo(domid, gref, off, data, at, len);
+                data.limit(at + len).position(at);
+                if (page != null) page.put(off, data);
+                else grants.copyTo(domid, gref, off, data);
             } catch (GrantException e) {
                 return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
             }

@@ -143,7 +143,7 @@ final class VbdBackend extends AbstractBackend {
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
         server = new BlkifServer(name, domid, device.devid(), device.grants(), device.trace(), ring, image, limits, counters,
-                this::fatal);
+                this::halted);
         port = device.eventChannels().bindInterdomain(domid, evtchn, server);
 
         int info = (ro ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) | (removable ? VDISK_REMOVABLE : 0);
@@ -201,6 +201,19 @@ final class VbdBackend extends AbstractBackend {
     }
 
     /** xenbus_dev_fatal's report: {@code error/<backend path>/error} in Domain-0's home. */
+    /**
+     * A hostile frontend's ring (a req_prod overrun) halted, as Linux's xen-blkback does:
+     * __do_block_io_op's RING_REQUEST_PROD_OVERFLOW check warns and returns -EACCES, and the
+     * ring's thread then waits until the device disconnects. The device stays Connected and
+     * nothing is written to xenstore (no xenbus_dev_error or _fatal); the frontend's next ring,
+     * after it closes and connects again, is served anew.
+     */
+    private void halted(String why) {
+        counters.halts++;
+        counters.lastHalt = why;
+        LOG.log(System.Logger.Level.WARNING, "blkback " + device.backendPath() + ": " + why);
+    }
+
     private void fatal(String message) {
         String node = "/local/domain/0/error" + device.backendPath().substring("/local/domain/0".length()) + "/error";
         try {

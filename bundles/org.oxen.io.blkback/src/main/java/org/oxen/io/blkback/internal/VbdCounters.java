@@ -19,4 +19,7 @@ final class VbdCounters {
     volatile long answered;
     /** Requests answered BLKIF_RSP_EOPNOTSUPP. */
     volatile long unsupported;
+    /** Rings halted for a hostile frontend (a req_prod overrun), and the last reason. */
+    volatile long halts;
+    volatile String lastHalt;
 }

@@ -1,5 +1,6 @@
 package org.oxen.io.blkback.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -76,17 +77,27 @@ class KitBlkfrontBenchmark {
                     " merge=0 persistent=0 indirect=0 ring=1"),
             new Load("seq 4 KiB, depth 1", 4, 1, false, "raw", ""),
             new Load("random 4 KiB, depth 64", 4, 64, true, "raw", ""),
-            new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
-            new Load("seq 4 KiB, depth 64, qcow2", 4, 64, false, "qcow2", ""));
+            new Load("seq 128 KiB, depth 32", 128, 32, false, "raw", ""),
+            new Load("seq 4 KiB, depth 64, qcow2", 4, 64, false, "qcow2", ""),
+            new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""));
 
-    /** Guest instructions per request (the whole run: boot, both passes) per load, one per round. */
+    /** Guest instructions per caller request of the last pass's phases, per "load | direction", one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
 
     /** MiB/s per "load | direction | target" row, one per round. */
     final Map<String, List<Double>> rows = new LinkedHashMap<>();
+    /** The guest's CPU ms per MiB split {pCPU threads, blkback, the rest}, per "load | direction", one per round. */
+    final Map<String, List<double[]>> cpuSplit = new LinkedHashMap<>();
+    /** The process's CPU milliseconds per MiB moved, per row where it was measured, one per round. */
+    final Map<String, List<Double>> cpu = new LinkedHashMap<>();
 
     void record(Load l, String dir, String target, double mibs, boolean keep) {
         if (keep) rows.computeIfAbsent(l.name() + " | " + dir + " | " + target, k -> new ArrayList<>()).add(mibs);
+    }
+
+    void record(Load l, String dir, String target, double mibs, double cpuMsPerMiB, boolean keep) {
+        record(l, dir, target, mibs, keep);
+        if (keep) cpu.computeIfAbsent(l.name() + " | " + dir + " | " + target, k -> new ArrayList<>()).add(cpuMsPerMiB);
     }
 
     @Test
@@ -106,29 +117,43 @@ class KitBlkfrontBenchmark {
                 for (Load l : LOADS) {
                     if (!ONLY.isEmpty() && !ONLY.contains(LOADS.indexOf(l))) continue;
                     Path img = l.format().equals("raw") ? rawImg : qcowImg;
-                    // the guest: a write pass (ending with a flush) then a read pass
+                    // the guest: a write pass (ending with a flush) then a read pass, passes times
                     Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
-                            "blktest")).memoryMiB(16).cmdline("node=device/vbd/51712 check=0 passes=" + PASSES + " mib=" + MIB + " chunk=" + l.kib()
-                            + " depth=" + l.depth() + (l.random() ? " order=random" : "") + l.opts()).build());
+                            "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
+                            + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
+                            + (l.random() ? " order=random" : "") + l.opts()).build());
+                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum());
+                    d.addConsoleListener(meter);
                     VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
                             false));
+                    vmm.unpause(d.id());
                     assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
                     String out = d.consoleOutput();
                     assertTrue(out.contains("RESULT: PASS"), out);
-                    Matcher r = Pattern.compile("blktest: (\\d+) requests").matcher(out);
-                    assertTrue(r.find(), out);
-                    long instructions = d.vcpus().stream().mapToLong(v -> v.instructions()).sum();
-                    if (keep) guestCost.computeIfAbsent(l.name(), k -> new ArrayList<>())
-                            .add((double) instructions / Long.parseLong(r.group(1)));
                     out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
                             .forEach(x -> System.out.println(l.name() + ": " + x));
                     Matcher m = PHASE.matcher(out);
-                    Map<String, Double> last = new LinkedHashMap<>(); // the last pass's phases
+                    List<PhaseMeter.Phase> costs = meter.phases();
+                    long requests = ((long) MIB << 10) / l.kib();
+                    int phase = 0;
                     while (m.find()) {
                         long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
-                        last.put(m.group(2).equals("wrote") ? "write" : "read", kib / 1024.0 / (ms / 1000.0));
+                        assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
+                        PhaseMeter.Phase c = costs.get(phase++);
+                        if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
+                        String direction = m.group(2).equals("wrote") ? "write" : "read";
+                        record(l, direction, "kit blkfront (guest)", kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
+                                keep);
+                        if (keep) {
+                            String key = l.name() + " | " + direction;
+                            guestCost.computeIfAbsent(key, k -> new ArrayList<>()).add((double) c.instructions() / requests);
+                            double mib = kib / 1024.0;
+                            cpuSplit.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {c.pcpuNanos() / 1e6 / mib,
+                                    c.blkbackNanos() / 1e6 / mib, (c.javaThreadsNanos() - c.pcpuNanos() - c.blkbackNanos()) / 1e6 / mib,
+                                    (c.cpuNanos() - c.javaThreadsNanos()) / 1e6 / mib});
+                        }
                     }
-                    last.forEach((direction, mibs) -> record(l, direction, "kit blkfront (guest)", mibs, keep));
+                    assertEquals(2 * PASSES, phase, out);
                     vmm.destroy(d.id());
                     VbdDevices.remove(toolstack, d.id(), 51712);
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -139,8 +164,9 @@ class KitBlkfrontBenchmark {
                     run++;
                     // the peers, same file, same requests (FileChannel on the raw file only)
                     if (l.format().equals("raw") && l.opts().isEmpty()) {
-                        record(l, "write", "FileChannel (Java, depth 1)", channel(img, l, true), keep);
-                        record(l, "read", "FileChannel (Java, depth 1)", channel(img, l, false), keep);
+                        double[] w = channel(img, l, true), r = channel(img, l, false);
+                        record(l, "write", "FileChannel (Java, depth 1)", w[0], w[1], keep);
+                        record(l, "read", "FileChannel (Java, depth 1)", r[0], r[1], keep);
                     }
                     if (!l.random() && l.opts().isEmpty()) {
                         record(l, "write", "qemu-img bench", qemuImgBench(img, l, true), keep);
@@ -157,14 +183,19 @@ class KitBlkfrontBenchmark {
             }
         }
         System.out.printf(Locale.ROOT, "%n%d MiB per pass, median of %d rounds after a warm-up round%n", MIB, ROUNDS);
-        System.out.println("| workload | direction | target | MiB/s | vs FileChannel |");
-        System.out.println("|---|---|---|---:|---:|");
+        System.out.println("| workload | direction | target | MiB/s | vs FileChannel | CPU ms per MiB | FileChannel's CPU / this |");
+        System.out.println("|---|---|---|---:|---:|---:|---:|");
         for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
             double med = median(e.getValue());
             String[] k = e.getKey().split(" \\| ");
-            List<Double> peer = rows.get(peerOf(k[0]) + " | " + k[1] + " | FileChannel (Java, depth 1)");
+            String peerKey = peerOf(k[0]) + " | " + k[1] + " | FileChannel (Java, depth 1)";
+            List<Double> peer = rows.get(peerKey);
             String ratio = peer == null ? "" : String.format(Locale.ROOT, "%.2f", med / median(peer));
-            System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %s |%n", k[0], k[1], k[2], med, ratio);
+            List<Double> c = cpu.get(e.getKey()), pc = cpu.get(peerKey);
+            String cost = c == null ? "" : String.format(Locale.ROOT, "%.2f", median(c));
+            String costRatio = c == null || pc == null ? "" : String.format(Locale.ROOT, "%.2f", median(pc) / median(c));
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s |%n", k[0], k[1], k[2], med, ratio, cost,
+                    costRatio);
         }
         printGuestCost();
     }
@@ -183,8 +214,17 @@ class KitBlkfrontBenchmark {
     }
 
     void printGuestCost() {
-        System.out.println("\n| workload | guest instructions per request (whole run) |\n|---|---:|");
-        guestCost.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %,.0f |%n", k, median(v)));
+        System.out.println("\n| workload | direction | guest instructions per caller request | CPU ms per MiB: pCPU threads (the vcpu) | blkback | other Java threads | the JVM's (JIT, GC) |"
+                + "\n|---|---|---:|---:|---:|---:|---:|");
+        guestCost.forEach((k, v) -> {
+            List<double[]> split = cpuSplit.get(k);
+            double[] s = new double[4];
+            for (int i = 0; i < 4; i++) {
+                int j = i;
+                s[i] = median(split.stream().map(x -> x[j]).toList());
+            }
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %.2f | %.2f | %.2f |%n", k, median(v), s[0], s[1], s[2], s[3]);
+        });
     }
 
     static double median(List<Double> v) {
@@ -213,12 +253,15 @@ class KitBlkfrontBenchmark {
         return o;
     }
 
-    /** MiB/s of the load's requests on the image file from one thread (writes end with force). */
-    static double channel(Path img, Load l, boolean write) throws IOException {
+    /**
+     * MiB/s of the load's requests on the image file from one thread (writes end with force), and
+     * that thread's CPU milliseconds per MiB.
+     */
+    static double[] channel(Path img, Load l, boolean write) throws IOException {
         long bytes = (long) MIB << 20;
         ByteBuffer b = ByteBuffer.allocateDirect(l.kib() * 1024);
         try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = PhaseMeter.threadCpuNanos();
             for (long off : offsets(l)) {
                 b.clear().limit((int) Math.min(b.capacity(), bytes - off));
                 while (b.hasRemaining()) {
@@ -227,7 +270,7 @@ class KitBlkfrontBenchmark {
                 }
             }
             if (write) ch.force(true);
-            return MIB / ((System.nanoTime() - t0) / 1e9);
+            return new double[] {MIB / ((System.nanoTime() - t0) / 1e9), (PhaseMeter.threadCpuNanos() - c0) / 1e6 / MIB};
         }
     }
 

@@ -138,8 +138,8 @@ final class NetworkDevices {
             String feState = c.read(fe + "/state").orElse("0");
             if (feState.equals("0") || feState.equals("1") || feState.equals("6")) {
                 // no frontend connected or connecting: nothing to close, the directories just go
-                c.rm(be);
-                c.rm(fe);
+                XenstorePathCleanup.remove(c, be);
+                XenstorePathCleanup.remove(c, fe);
                 return true;
             }
             XenstoreTransaction t = c.transaction();
@@ -156,9 +156,9 @@ final class NetworkDevices {
                 }
                 Thread.sleep(5);
             }
-            c.rm(be);
+            XenstorePathCleanup.remove(c, be);
             try {
-                c.rm(frontend(domid, devid));
+                XenstorePathCleanup.remove(c, frontend(domid, devid));
             } catch (XenstoreException e) {
                 // the domain's directory may be gone with the domain
             }
@@ -169,7 +169,7 @@ final class NetworkDevices {
     /** Removes every vif directory of a domain that is gone (no frontend left to close them). */
     static void removeAll(Xenstore store, int domid) {
         try (XenstoreClient c = store.connect()) {
-            c.rm("/local/domain/0/backend/vif/" + domid);
+            XenstorePathCleanup.remove(c, "/local/domain/0/backend/vif/" + domid);
         } catch (XenstoreException e) {
             // nothing to remove
         }

@@ -170,22 +170,14 @@ public final class VbdDevices {
 
     /** Removes both directories of device {@code devid} of {@code domid} (closing its backend, if bound). */
     public static void remove(XenstoreClient xs, int domid, int devid) throws XenstoreException {
-        rmIfPresent(xs, backendPath(domid, devid));
-        rmIfPresent(xs, frontendPath(domid, devid));
+        XenstorePathCleanup.remove(xs, backendPath(domid, devid));
+        XenstorePathCleanup.remove(xs, frontendPath(domid, devid));
     }
 
-    private static void rmIfPresent(XenstoreClient xs, String path) throws XenstoreException {
-        try {
-            xs.rm(path);
-        } catch (XenstoreException e) {
-            if (!"ENOENT".equals(e.error())) throw e;
-        }
-    }
-
-    /** The domain is gone: its backend directories go too (libxl__devices_destroy). */
+    /** The domain is gone: its backend directories go too, and parents left empty (libxl__devices_destroy). */
     static void removeAll(XenstoreClient xs, int domid) {
         try {
-            xs.rm("/local/domain/0/backend/vbd/" + domid);
+            XenstorePathCleanup.remove(xs, "/local/domain/0/backend/vbd/" + domid);
         } catch (XenstoreException e) {
             // none
         }

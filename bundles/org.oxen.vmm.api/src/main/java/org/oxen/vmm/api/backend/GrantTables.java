@@ -37,4 +37,15 @@ public interface GrantTables {
 
     /** GNTTABOP_copy into a granted frame; the grant must allow writes. */
     void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException;
+
+    /**
+     * (1.5) {@link #copyFrom(int, int, int, byte[], int, int)} into a buffer (heap or direct: a
+     * backend's I/O buffer, so storage reads and writes it without the JDK's bounce copy):
+     * {@code dst.remaining()} bytes from {@code offset}, advancing {@code dst}'s position; nothing
+     * moves if the grant or the range is refused.
+     */
+    void copyFrom(int domid, int ref, int offset, java.nio.ByteBuffer dst) throws GrantException;
+
+    /** (1.5) {@link #copyTo(int, int, int, byte[], int, int)} from {@code src.remaining()} bytes of a buffer. */
+    void copyTo(int domid, int ref, int offset, java.nio.ByteBuffer src) throws GrantException;
 }

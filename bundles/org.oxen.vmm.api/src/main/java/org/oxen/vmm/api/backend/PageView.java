@@ -41,6 +41,37 @@ public interface PageView {
     /** Copies {@code length} bytes of {@code src} into the page at {@code offset}. */
     void put(int offset, byte[] src, int srcOffset, int length);
 
+    /**
+     * Copies {@code dst.remaining()} bytes from the page at {@code offset} into {@code dst} (heap
+     * or direct: a backend's I/O buffer), advancing its position. (1.5) The VMM's views copy in
+     * one bulk move; this default, for other views, goes byte by byte into a direct buffer.
+     */
+    default void get(int offset, java.nio.ByteBuffer dst) {
+        int n = dst.remaining();
+        java.util.Objects.checkFromIndexSize(offset, n, SIZE);
+        if (dst.hasArray()) {
+            get(offset, dst.array(), dst.arrayOffset() + dst.position(), n);
+            dst.position(dst.position() + n);
+        } else {
+            for (int i = 0; i < n; i++) dst.put((byte) getByte(offset + i));
+        }
+    }
+
+    /**
+     * Copies {@code src.remaining()} bytes of {@code src} (heap or direct) into the page at
+     * {@code offset}, advancing its position. (1.5) As {@link #get(int, java.nio.ByteBuffer)}.
+     */
+    default void put(int offset, java.nio.ByteBuffer src) {
+        int n = src.remaining();
+        java.util.Objects.checkFromIndexSize(offset, n, SIZE);
+        if (src.hasArray()) {
+            put(offset, src.array(), src.arrayOffset() + src.position(), n);
+            src.position(src.position() + n);
+        } else {
+            for (int i = 0; i < n; i++) putByte(offset + i, src.get());
+        }
+    }
+
     /** C's mb(): orders earlier stores before later loads. */
     default void fullFence() {
         java.lang.invoke.VarHandle.fullFence();

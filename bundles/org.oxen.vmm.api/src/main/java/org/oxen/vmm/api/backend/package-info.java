@@ -25,6 +25,8 @@
  *     devices it serves, for {@code xl top}.</li>
  * <li>(1.4) {@link org.oxen.vmm.api.backend.BackendDevice#trace()}: the hypervisor's trace
  *     buffers, where a backend's trace points write (its requests and frames).</li>
+ * <li>(1.5) {@link java.nio.ByteBuffer} forms of a view's bulk copies and of grant copy, so a
+ *     backend moves a guest's bytes to and from a direct I/O buffer in one copy.</li>
  * <li>The shared-ring ends (io/ring.h) are in {@code org.oxen.io.ring}, over a
  *     {@link org.oxen.vmm.api.backend.PageView}.</li>
  * </ul>
@@ -34,7 +36,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -43,6 +43,11 @@ public final class Dom0Events implements Dom0EventChannels {
     }
 
     @Override
+    public int portsInUse() {
+        return table.portsInUse();
+    }
+
+    @Override
     public EventPort bindInterdomain(int domid, int remotePort, EventListener listener) throws EventChannelException {
         requireGuest(domid);
         Dom0Port p = new Dom0Port(table, domid, java.util.Objects.requireNonNull(listener, "listener"));

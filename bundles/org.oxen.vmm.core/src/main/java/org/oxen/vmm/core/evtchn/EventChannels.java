@@ -299,6 +299,15 @@ public final class EventChannels {
         }
     }
 
+    /** Ports not free (Xen's evtchn_port_is_valid and not ECS_FREE): allocated, bound or reserved. */
+    public synchronized int portsInUse() {
+        int n = 0;
+        for (Channel c : chans) {
+            if (c != null && c.state != Channel.FREE && c.state != Channel.RESERVED) n++;
+        }
+        return n;
+    }
+
     /** EVTCHNOP_unmask (2-level: clear the mask bit, re-raise a pending event). */
     public synchronized int unmask(int port) {
         if (!portIsValid(port)) return -EINVAL;

@@ -2,7 +2,9 @@ package org.oxen.vmm.core.grant;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,18 +84,32 @@ public final class Dom0Grants implements GrantTables {
     @Override
     public void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) throws GrantException {
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        copy(domid, ref, offset, dst, dstOffset, length, true);
+        copy(domid, ref, offset, dst, dstOffset, null, length, true);
     }
 
     @Override
     public void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) throws GrantException {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
-        copy(domid, ref, offset, src, srcOffset, length, false);
+        copy(domid, ref, offset, src, srcOffset, null, length, false);
     }
 
-    /** gnttab_copy with the grant as source (read) or destination (write) and a Domain-0 buffer. */
-    private void copy(int domid, int ref, int offset, byte[] buf, int bufOffset, int length, boolean fromGrant)
-            throws GrantException {
+    @Override
+    public void copyFrom(int domid, int ref, int offset, ByteBuffer dst) throws GrantException {
+        if (dst.isReadOnly()) throw new ReadOnlyBufferException();
+        copy(domid, ref, offset, null, 0, dst, dst.remaining(), true);
+    }
+
+    @Override
+    public void copyTo(int domid, int ref, int offset, ByteBuffer src) throws GrantException {
+        copy(domid, ref, offset, null, 0, src, src.remaining(), false);
+    }
+
+    /**
+     * gnttab_copy with the grant as source (read) or destination (write) and a Domain-0 buffer:
+     * {@code buf} from {@code bufOffset}, or else {@code bb} at its position (advanced).
+     */
+    private void copy(int domid, int ref, int offset, byte[] buf, int bufOffset, ByteBuffer bb, int length,
+            boolean fromGrant) throws GrantException {
         GrantTable rgt = granter(domid);
         boolean ro = fromGrant;
         int inc = ro ? GrantTable.HSTR_INC : GrantTable.HSTW_INC;
@@ -105,7 +121,10 @@ public final class Dom0Grants implements GrantTables {
                         + " bytes at offset " + offset + " of d" + domid + " grant " + ref + " crosses its page");
             }
             byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
-            if (fromGrant) {
+            if (bb != null) {
+                if (fromGrant) bb.put(page, offset, length);
+                else bb.get(page, offset, length);
+            } else if (fromGrant) {
                 System.arraycopy(page, offset, buf, bufOffset, length);
             } else {
                 System.arraycopy(buf, bufOffset, page, offset, length);
@@ -252,6 +271,20 @@ public final class Dom0Grants implements GrantTables {
             checkWrite();
             bounds(offset, length);
             System.arraycopy(src, srcOffset, page, offset, length);
+        }
+
+        @Override
+        public void get(int offset, ByteBuffer dst) {
+            check();
+            bounds(offset, dst.remaining());
+            dst.put(page, offset, dst.remaining());
+        }
+
+        @Override
+        public void put(int offset, ByteBuffer src) {
+            checkWrite();
+            bounds(offset, src.remaining());
+            src.get(page, offset, src.remaining());
         }
 
         @Override

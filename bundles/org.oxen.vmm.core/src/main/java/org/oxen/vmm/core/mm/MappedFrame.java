@@ -102,6 +102,18 @@ public final class MappedFrame implements PageView {
     }
 
     @Override
+    public void get(int offset, java.nio.ByteBuffer dst) {
+        int n = dst.remaining();
+        dst.put(page, at(offset, n), n);
+    }
+
+    @Override
+    public void put(int offset, java.nio.ByteBuffer src) {
+        int n = src.remaining();
+        src.get(page, atWrite(offset, n), n);
+    }
+
+    @Override
     public String toString() {
         return "MappedFrame[mfn " + mfn + (mapped ? "" : ", unmapped") + "]";
     }

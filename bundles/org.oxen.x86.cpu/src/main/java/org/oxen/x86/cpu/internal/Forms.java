@@ -369,6 +369,12 @@ final class Forms {
             "le", "g"};
 
     static {
+        // form 0, every encoding the table leaves undefined: #UD, dispatched with the rest of
+        // H_UD's group (the arrays' zero would put it in the arithmetic group, which has no case
+        // for it: a hypervisor error instead of the guest's #UD)
+        NAME[0] = "(bad)";
+        HANDLER[0] = H_UD;
+        DISPATCH[0] = (byte) dispatchGroup(H_UD);
         // -- 00-3F: the eight ALU operations in six forms each, segment pushes/pops, BCD, prefixes --
         for (int i = 0; i < 8; i++) {
             int base = i << 3, op = ALU_OPS[i];
