@@ -50,6 +50,10 @@ int xenhvm_platform_devfn(void);
  * clears evtchn_upcall_pending and collects pending, unmasked ports into
  * xenhvm_events (a bitmap of the first 32 ports) and counts them. */
 void xenhvm_events_on_irq(unsigned irq);
+/* The upcall as the platform device's INTx on ISA IRQ irq, routed as a BIOS
+ * does (PIIX3's PIRQ register, the line register), HVM_PARAM_CALLBACK_IRQ
+ * set: 0, or -1 without the device or when the parameter is refused. */
+int xenhvm_events_via_platform(unsigned irq);
 extern volatile uint32_t xenhvm_events, xenhvm_upcalls;
 
 /* xenstore over the HVM_PARAM_STORE_PFN ring (paging off or identity-mapped).

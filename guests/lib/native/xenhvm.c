@@ -138,6 +138,23 @@ void xenhvm_events_on_irq(unsigned irq)
     irq_set_handler(irq, upcall);
 }
 
+int xenhvm_events_via_platform(unsigned irq)
+{
+    int devfn = xenhvm_platform_devfn();
+    if (devfn < 0)
+        return -1;
+    unsigned pin = (pci_read32((unsigned)devfn, 0x3c) >> 8) & 0xff;
+    if (pin < 1 || pin > 4)
+        return -1;
+    /* as a BIOS routes it: PIIX3's (00:01.0) PIRQ route register for the slot's swizzled pin, and the line register */
+    unsigned pirq = ((unsigned)(devfn >> 3) - 1 + pin - 1) & 3;
+    pci_write8(0x08, 0x60 + pirq, (uint8_t)irq);
+    pci_write8((unsigned)devfn, 0x3c, (uint8_t)irq);
+    xenhvm_events_on_irq(irq);
+    uint64_t via = (uint64_t)HVM_PARAM_CALLBACK_TYPE_PCI_INTX << 56 | (uint64_t)devfn << 8 | (pin - 1);
+    return xenhvm_set_param(HVM_PARAM_CALLBACK_IRQ, via) ? -1 : 0;
+}
+
 /* ---- xenstore ------------------------------------------------------------- */
 static struct xenstore_domain_interface *xs;
 static uint32_t xs_evtchn, xs_req_id;

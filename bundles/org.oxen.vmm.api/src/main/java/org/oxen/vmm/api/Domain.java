@@ -28,6 +28,15 @@ public interface Domain {
     }
 
     /**
+     * The memory its config gave it (KiB): libxl's target_memkb at creation, the first balloon
+     * target the toolstack writes. Equal to {@link #memoryKiB()} at a PV domain's start; an HVM
+     * domain holds its special pages beyond it. Defaults to {@link #memoryKiB()}. @since 1.15
+     */
+    default long configuredMemoryKiB() {
+        return memoryKiB();
+    }
+
+    /**
      * The most memory the domain may hold (Xen's max_pages, in KiB): its config's maxmem at
      * creation, then what {@link Domains#setMaxMemory} set (1.8). An increase of its reservation
      * beyond it is refused; it may lie below {@link #memoryKiB()} while the guest ratchets down.

@@ -34,7 +34,7 @@
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.14.0")
+@Version("1.15.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

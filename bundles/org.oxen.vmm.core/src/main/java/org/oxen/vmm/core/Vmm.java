@@ -302,6 +302,7 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         int nrPages = config.memoryMiB() * 256;
         DomainImpl d = lifecycle.create(config.name(), config.cmdline(), config.maxMemoryMiB() * 256,
                 config.maxMemoryMiB() * 1024L, config.uuid(), config.clock(), config.vcpus(), hvm, dom -> {
+                    dom.setConfiguredMemoryKiB(config.memoryMiB() * 1024L); // libxl's first memory/target
                     if (!hvm) return new DomainLifecycle.Build(pv, builder);
                     HvmVcpuArch h = lifecycle.hvmArch(dom, config.name(), config.vcpus(), config.serial(), nrPages,
                             deviceFactories);

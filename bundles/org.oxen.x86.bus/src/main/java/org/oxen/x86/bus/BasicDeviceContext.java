@@ -32,6 +32,7 @@ public final class BasicDeviceContext implements DeviceContext {
     private final List<Integer> exits = new ArrayList<>();
     private final Map<Class<?>, Object> services = new HashMap<>();
     private int resets;
+    private int powerOffs;
 
     /** Reads all ones, ignores writes. */
     public static final PhysicalMemory NO_MEMORY = new PhysicalMemory() {
@@ -184,6 +185,16 @@ public final class BasicDeviceContext implements DeviceContext {
     @Override
     public void requestExit(int status) {
         exits.add(status);
+    }
+
+    @Override
+    public void requestPowerOff() {
+        powerOffs++;
+    }
+
+    /** Number of power-off requests so far. */
+    public int powerOffRequests() {
+        return powerOffs;
     }
 
     /** Exit statuses requested so far. */

@@ -147,6 +147,24 @@ class MachineCommandTest {
         assertTrue(Long.parseLong(f[6]) >= 1, line);
     }
 
+    /**
+     * The guest kit's acpipower on the bare board: it finds the FADT and the DSDT's {@code \\_S5}
+     * and writes SLP_TYP | SLP_EN into PM1a_CNT; the board powers off as QEMU does (exit status
+     * 0).
+     */
+    @Test
+    void anAcpiPowerOffEndsTheBareMachine() throws Exception {
+        Path elf = dir.resolve("acpipower.elf");
+        Files.write(elf, org.oxen.guests.GuestImages.load(org.oxen.guests.GuestImages.Flavor.NATIVE, "acpipower"));
+        String out = gogo.run("machine boot " + elf + " --serial stdio -m 16 --cmdline action=poweroff");
+        // (the kit writes its lines to COM1 and port 0xE9: stdio shows COM1's, CR LF)
+        assertTrue(out.contains("acpipower: PM1a_CNT 0xb004, reset register io 0xcf9 value 0x6, \\_S5 SLP_TYPa 7"),
+                out + gogo.err());
+        assertTrue(out.contains("acpipower: entering S5"), out + gogo.err());
+        assertTrue(out.matches("(?s).*machine \\d+ \\(acpipower\\.elf\\): exited, exit status 0\n"), out + gogo.err());
+        assertEquals(0, gogo.get("machine.status"));
+    }
+
     @Test
     void bootPrintsTheSerialOutputAndTheExitStatus() throws Exception {
         Path elf = kernel("hello", HELLO);

@@ -42,11 +42,16 @@ class XlBalloonTest extends XlSessionTest {
                 + "\nextra = \"" + extra + "\"\non_poweroff = \"preserve\"\n");
     }
 
-    /** Waits until the guest has printed {@code n} lines matching {@code p}; returns the last. */
+    /** Waits until the guest has printed {@code n} lines matching {@code p} on its PV console; returns the last. */
     private static Matcher await(Domain d, Pattern p, int n) throws Exception {
+        return await(() -> GuestOutput.of(d), p, n);
+    }
+
+    /** Waits until {@code output} has {@code n} lines matching {@code p}; returns the last. */
+    private static Matcher await(java.util.function.Supplier<String> output, Pattern p, int n) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            String out = GuestOutput.of(d);
+            String out = output.get();
             Matcher m = p.matcher(out);
             int seen = 0;
             Matcher last = null;
@@ -244,5 +249,59 @@ class XlBalloonTest extends XlSessionTest {
         int given = Math.min(4096 - 1024, data - 1);
         assertEquals(4096 - given, d.memoryPages());
         assertEquals(Integer.toString(data - given), again.group(7));
+    }
+
+    /**
+     * {@code xl mem-set} of an HVM domain, as Xen's toolstack does it for HVM guests (the balloon
+     * target in xenstore, the maximum following it): the kit's native hvmballoon, after its own
+     * checks of the reservation ops by GFN, follows memory/target through its hypercall page and
+     * xenstore ring, down and up and above its initial memory to static-max, re-verifying every
+     * page it holds; {@code xl list}, {@code xl info} and the frame pool follow each step.
+     */
+    @Test
+    void memSetOfAnHvmDomainTheGuestBalloonsByGfnAndTheAccountingFollows() throws Exception {
+        Pattern followed = Pattern.compile("hvmballoon: domain \\d+ target (\\d+) KiB: reservation (\\d+) pages, moved"
+                + " (\\d+), refused (\\d+), verified (\\d+) pages\r?\n");
+        Domain d = createFromConfig("bl-hvm", "type = \"hvm\"\nkernel = \"guest-native:hvmballoon\"\nmemory = 16\n"
+                + "maxmem = 24\nextra = \"targets=4\"\non_poweroff = \"preserve\"\n");
+        assertEquals(16384 + 1024, d.maxMemoryKiB(), "libxl__build_pre: target + LIBXL_MAXMEM_CONSTANT");
+        assertEquals(Optional.of("16384"), node(d, "memory/target"));
+        assertEquals(Optional.of("24576"), node(d, "memory/static-max"));
+        // its own checks end with the reservation at RAM + the two special pages - the page shared_info
+        // replaced + the frame increase_reservation added; the first target takes it to 16 MiB exactly
+        Matcher first = await(d::consoleOutput, followed, 1);
+        assertEquals("16384", first.group(1));
+        assertEquals("4096", first.group(2));
+        assertEquals("2", first.group(3));
+        assertEquals("3070", first.group(5), "every pool page it holds re-verified");
+        assertEquals(4096, d.memoryPages());
+        assertEquals(16, listedMiB("bl-hvm"));
+        // target, reservation, pages moved, pages verified, frames back in the pool (20m: 1026 pool pages
+        // given back before and 1022 above RAM populated)
+        String[][] steps = {{"12m", "3072", "1024", "2046", "1024"}, {"20m", "5120", "2048", "4094", "-2048"},
+            {"16m", "4096", "1024", "3070", "1024"}};
+        int lines = 1;
+        for (String[] step : steps) {
+            long free = hv.freeFrames();
+            long freeMiB = freeMemoryMiB();
+            xl("xl mem-set bl-hvm " + step[0]);
+            int mib = Integer.parseInt(step[0].replace("m", ""));
+            assertEquals((mib + 1) * 1024L, d.maxMemoryKiB(), "mem-set enforces: the maximum follows the target");
+            Matcher m = await(d::consoleOutput, followed, ++lines);
+            assertEquals(Integer.toString(mib * 1024), m.group(1));
+            assertEquals(step[1], m.group(2), step[0]);
+            assertEquals(step[2], m.group(3), step[0]);
+            assertEquals("0", m.group(4), step[0] + ": nothing refused below the maximum");
+            assertEquals(step[3], m.group(5), step[0]);
+            int pages = Integer.parseInt(step[1]);
+            assertEquals(pages, d.memoryPages());
+            int back = Integer.parseInt(step[4]);
+            assertEquals(free + back, hv.freeFrames(), step[0] + ": the frames went to or came from the pool at once");
+            assertEquals(freeMiB + back / 256, freeMemoryMiB(), "xl info free_memory");
+            assertEquals(mib, listedMiB("bl-hvm"), "xl list Mem");
+        }
+        assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS), d.consoleOutput());
+        assertEquals(Optional.of(ShutdownReason.POWEROFF), d.shutdownReason());
+        assertTrue(d.consoleOutput().strip().endsWith("RESULT: PASS"), d.consoleOutput());
     }
 }

@@ -109,6 +109,38 @@ class XlHvmDomainTest extends XlSessionTest {
         }
     }
 
+    /**
+     * ACPI as an OS uses it ends an HVM domain as its config says: the kit's acpipower writes
+     * SLP_EN with the DSDT's S5 SLP_TYP into the FADT's PM1a_CNT (on_poweroff = "preserve": it
+     * stays, shut down, reason poweroff) or the FADT's reset value into 0xCF9 (on_reboot =
+     * "destroy": it is gone).
+     */
+    @Test
+    void acpiPowerOffAndResetEndAnHvmDomainAsOnPoweroffAndOnRebootSay() throws Exception {
+        Path off = cfg("hvm-acpioff", "type = \"hvm\"\nkernel = \"guest-native:acpipower\"\nmemory = 16\n"
+                + "extra = \"action=poweroff\"\non_poweroff = \"preserve\"\non_reboot = \"destroy\"\n");
+        assertEquals("", gogo.run("xl create " + off));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain d = hv.find("hvm-acpioff").orElseThrow();
+        assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), d.consoleOutput());
+        assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+        assertTrue(d.consoleOutput().contains("acpipower: entering S5"), d.consoleOutput());
+        awaitTrue(() -> hv.find("hvm-acpioff").map(x -> x.state() == DomainState.SHUTDOWN).orElse(false),
+                "preserved after its power-off");
+
+        Path reset = cfg("hvm-acpireset", "type = \"hvm\"\nkernel = \"guest-native:acpipower\"\nmemory = 16\n"
+                + "extra = \"action=reset\"\non_poweroff = \"preserve\"\non_reboot = \"destroy\"\n");
+        assertEquals("", gogo.run("xl create " + reset));
+        assertEquals(0, gogo.get("xl.status"), gogo.err());
+        Domain r = hv.find("hvm-acpireset").orElseThrow();
+        assertTrue(r.awaitShutdown(120, TimeUnit.SECONDS), r.consoleOutput());
+        assertEquals(ShutdownReason.REBOOT, r.shutdownReason().orElseThrow());
+        awaitTrue(() -> hv.find("hvm-acpireset").isEmpty(), "destroyed on its reboot");
+        String dmesg = gogo.run("xl dmesg");
+        assertTrue(dmesg.contains("d" + d.id() + ": HVM ACPI power off requested"), dmesg);
+        assertTrue(dmesg.contains("d" + r.id() + ": HVM reset requested"), dmesg);
+    }
+
     @Test
     void anHvmKernelUsesXensPlatformInterfaceAndXenstoreOverItsRing() throws Exception {
         Path c = cfg("hvm-xen", "type = \"hvm\"\nkernel = \"guest-native:xenhvm\"\nmemory = 16\n"

@@ -74,7 +74,7 @@ public final class ToolstackPaths {
                     t.write(dom + "/cpu/" + v + "/availability", "online");
                 }
                 t.write(dom + "/memory/static-max", Long.toString(d.maxMemoryKiB()));
-                t.write(dom + "/memory/target", Long.toString(d.memoryKiB()));
+                t.write(dom + "/memory/target", Long.toString(d.configuredMemoryKiB()));
                 t.write(dom + "/memory/videoram", "0");
                 t.write(dom + "/store/port", Integer.toString(link.storeEventChannel()));
                 t.write(dom + "/store/ring-ref", Long.toString(link.storeMfn()));

@@ -326,6 +326,27 @@ public final class DomainImpl implements Domain, SchedDomain {
         return memory.totPages();
     }
 
+    /** The config's memory (KiB), 0 when not given (a restored domain): then what it holds. */
+    private volatile long configuredKiB;
+
+    public void setConfiguredMemoryKiB(long kib) {
+        configuredKiB = kib;
+    }
+
+    /**
+     * Whether the domain is translated (paging_mode_translate: an HVM domain, whose frame numbers
+     * in grant entries and memory_op lists are GFNs through its P2M).
+     */
+    public boolean translated() {
+        return vcpuCount() > 0 && vcpu(0).arch() instanceof org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
+    }
+
+    @Override
+    public long configuredMemoryKiB() {
+        long kib = configuredKiB;
+        return kib != 0 ? kib : memoryKiB();
+    }
+
     @Override
     public long maxMemoryKiB() {
         return maxMemKiB;

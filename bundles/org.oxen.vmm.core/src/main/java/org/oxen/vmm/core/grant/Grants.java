@@ -176,9 +176,12 @@ public final class Grants {
                 int rc = rgt.setStatus(ref, readonly, mapflag, ldomid);
                 if (rc != GNTST_OKAY) return rc;
             }
-            int mfn = pin != 0 ? rgt.actMfn[ref] : rgt.entryFrame(ref);
             int rc = GNTST_OKAY;
+            int mfn;
             synchronized (pool) {
+                // get_paged_frame: a translated (HVM) granter's entry names a GFN, its P2M the frame
+                mfn = pin != 0 ? rgt.actMfn[ref]
+                        : rgt.domain.translated() ? rgt.domain.memory().p2m(rgt.entryFrame(ref)) : rgt.entryFrame(ref);
                 if (pin == 0 && (!pool.valid(mfn & 0xFFFFFFFFL) || !pt.getPageOf(mfn, rgt.domid))) {
                     rc = GNTST_BAD_PAGE; // get_paged_frame: not a frame of the granting domain
                 } else {

@@ -30,7 +30,7 @@ final class HvmHypercalls {
     }
 
     static boolean isHvm(DomainImpl d) {
-        return d.vcpuCount() > 0 && d.vcpu(0).arch() instanceof HvmVcpuArch;
+        return d.translated();
     }
 
     private static HvmVcpuArch hvm(DomainImpl d) {
@@ -107,7 +107,7 @@ final class HvmHypercalls {
         synchronized (pool) {
             int prev = dm.p2m((int) gpfn);
             if (prev >= 0 && prev != mfn) {
-                if (isSpecial(d, prev)) {
+                if (isSpecial(s, d, prev)) {
                     dm.hvmPhysmapSet(pool, (int) gpfn, -1); // special pages are only unhooked
                 } else if (pool.owner(prev) == d.id() && pool.refCount(prev) == 1 && pool.typeCount(prev) == 0) {
                     dm.hvmPhysmapSet(pool, (int) gpfn, -1); // guest_remove_page: RAM is freed
@@ -136,7 +136,7 @@ final class HvmHypercalls {
     }
 
     /** Frames an HVM domain has outside its RAM: shared_info, grant frames, the special pages. */
-    private boolean isSpecial(DomainImpl d, int mfn) {
+    static boolean isSpecial(Services s, DomainImpl d, int mfn) {
         return mfn == d.sharedInfoMfn() || mfn == d.storeMfn() || s.grants().isSharedFrame(d, mfn)
                 || hvm(d).platform().isSpecialPage(mfn);
     }

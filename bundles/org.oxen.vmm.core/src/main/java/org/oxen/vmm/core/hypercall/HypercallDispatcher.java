@@ -110,13 +110,15 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
 
     /**
      * memory_op sub-commands for HVM: Xen refuses machine_memory_map and machphys_mapping
-     * (hvm_memory_op); oxen's reservation ops and exchange speak machine frames (the PV ABI), so
-     * an HVM domain does not get them yet.
+     * (hvm_memory_op); the reservation ops take GFNs from a translated domain
+     * ({@link ReservationHypercalls}); exchange (contiguous machine frames, a PV need) is not
+     * offered to HVM domains.
      */
     private static boolean hvmMemoryOp(int cmd) {
         return switch (cmd) {
             case Memory.XENMEM_ADD_TO_PHYSMAP, Memory.XENMEM_CURRENT_RESERVATION, Memory.XENMEM_MAXIMUM_RESERVATION,
-                    Memory.XENMEM_MAXIMUM_GPFN, Memory.XENMEM_MAXIMUM_RAM_PAGE -> true;
+                    Memory.XENMEM_MAXIMUM_GPFN, Memory.XENMEM_MAXIMUM_RAM_PAGE, Memory.XENMEM_INCREASE_RESERVATION,
+                    Memory.XENMEM_DECREASE_RESERVATION, Memory.XENMEM_POPULATE_PHYSMAP -> true;
             default -> false;
         };
     }

@@ -34,6 +34,18 @@ import org.oxen.vmm.core.mm.FramePool;
  * reservation and the pool's count is exact at every moment.</li>
  * </ul>
  *
+ * <p>An HVM (translated) domain speaks guest frame numbers (Xen's paging_mode_translate paths):
+ * increase_reservation gives it frames it cannot see and writes nothing into the list;
+ * populate_physmap puts new frames at the GFNs the list names (below the guest-physical limit,
+ * each GFN empty: Xen would orphan a frame already there until the domain dies, oxen refuses the
+ * extent so every frame the domain holds stays in its physmap) and writes nothing back;
+ * decrease_reservation takes the GFNs out of the physmap (guest_remove_page) and frees their
+ * frames under the same rule as PV's (only a frame nothing else holds: a grant mapping or
+ * Domain-0's foreign map keeps it, the extent stops there); a special page there (shared_info,
+ * a grant frame, libxc's pages) is only unhooked, as Xen leaves a xenheap page allocated. The
+ * P2M gains holes (reads of all ones, writes dropped) and every vcpu flushes its TLB before it
+ * runs guest code again (the caller at once), since an HVM TLB caches guest-physical to machine.
+ *
  * <p>Locking: each extent under the {@link FramePool} monitor (the mm lock); guest-memory
  * accesses translate under the same lock.
  */
@@ -78,35 +90,107 @@ final class ReservationHypercalls {
         long[] err = new long[1];
         DomainImpl d = Args.self(s, v, domid, err);
         if (d == null) return start; // XSM refuses another domain: nothing done
+        boolean translated = HvmHypercalls.isHvm(d);
         Args.enter(v, mc);
-        for (int i = start; i < nr; i++) {
-            if (i > start && Args.preempt(v)) {
-                // memory_op has two arguments: only EBX and ECX are rewritten
-                return Args.continuation(v, mc, org.oxen.vmm.abi.Hypercall.MEMORY_OP, 2,
-                        cmd | i << Memory.MEMOP_EXTENT_SHIFT, arg, a3, a4);
-            }
-            int slot = list + i * 4;
-            boolean ok;
-            try {
-                switch (cmd) {
-                    case Memory.XENMEM_INCREASE_RESERVATION:
-                        ok = increase(v, d, order, limit, list == 0 ? 0 : slot, -1);
-                        break;
-                    case Memory.XENMEM_POPULATE_PHYSMAP:
-                        if (list == 0) return i;
-                        ok = increase(v, d, order, limit, slot, g.read32(cr3, slot));
-                        break;
-                    default:
-                        if (list == 0) return i;
-                        ok = decrease(d, g.read32(cr3, slot) & 0xFFFFFFFFL, order);
-                        break;
+        boolean[] changed = new boolean[1]; // an HVM physmap lost or gained a frame: the vcpus flush
+        try {
+            for (int i = start; i < nr; i++) {
+                if (i > start && Args.preempt(v)) {
+                    // memory_op has two arguments: only EBX and ECX are rewritten
+                    return Args.continuation(v, mc, org.oxen.vmm.abi.Hypercall.MEMORY_OP, 2,
+                            cmd | i << Memory.MEMOP_EXTENT_SHIFT, arg, a3, a4);
                 }
-            } catch (GuestFault f) {
-                ok = false;
+                int slot = list + i * 4;
+                boolean ok;
+                try {
+                    switch (cmd) {
+                        case Memory.XENMEM_INCREASE_RESERVATION:
+                            ok = increase(v, d, order, limit, list == 0 || translated ? 0 : slot, -1);
+                            break;
+                        case Memory.XENMEM_POPULATE_PHYSMAP:
+                            if (list == 0) return i;
+                            ok = translated ? populateGfns(d, order, limit, g.read32(cr3, slot) & 0xFFFFFFFFL, changed)
+                                    : increase(v, d, order, limit, slot, g.read32(cr3, slot));
+                            break;
+                        default:
+                            if (list == 0) return i;
+                            long gmfn = g.read32(cr3, slot) & 0xFFFFFFFFL;
+                            ok = translated ? removeGfns(d, gmfn, order, changed) : decrease(d, gmfn, order);
+                            break;
+                    }
+                } catch (GuestFault f) {
+                    ok = false;
+                }
+                if (!ok) return i;
             }
-            if (!ok) return i;
+            return nr;
+        } finally {
+            if (changed[0]) flushVcpus(v, d);
         }
-        return nr;
+    }
+
+    /**
+     * One extent of populate_physmap for an HVM domain: new frames at GFNs {@code gfn ..
+     * gfn + 2^order - 1}, all below the guest-physical limit and all empty, the frames below
+     * {@code limit}; nothing is written back (a translated guest never learns an MFN).
+     */
+    private boolean populateGfns(DomainImpl d, int order, long limit, long gfn, boolean[] changed) {
+        FramePool pool = s.pool();
+        DomainMemory dm = d.memory();
+        int n = 1 << order;
+        if (gfn + n > HvmHypercalls.GPFN_LIMIT) return false; // p2m_set_entry: beyond the physical space
+        synchronized (pool) {
+            for (int j = 0; j < n; j++) {
+                if (dm.p2m((int) gfn + j) >= 0) return false; // occupied: oxen does not orphan the frame there
+            }
+            if ((long) dm.totPages() + n > d.maxMemoryKiB() / 4) return false; // assign_pages: over max_pages
+            int mfn = pool.allocBlock(d.id(), order, limit);
+            if (mfn < 0) return false;
+            dm.adjustTotPages(n);
+            for (int j = 0; j < n; j++) dm.hvmPhysmapSet(pool, (int) gfn + j, mfn + j);
+            changed[0] = true;
+        }
+        return true;
+    }
+
+    /**
+     * One extent of decrease_reservation for an HVM domain: GFNs {@code gfn .. gfn + 2^order - 1}
+     * leave the physmap in order (guest_remove_page each), RAM frames back to the pool, special
+     * pages only unhooked; stops (false) at a GFN with no frame or whose frame something else holds.
+     */
+    private boolean removeGfns(DomainImpl d, long gfn, int order, boolean[] changed) {
+        FramePool pool = s.pool();
+        DomainMemory dm = d.memory();
+        for (int j = 0; j < 1 << order; j++) {
+            long g = gfn + j;
+            if (g >= HvmHypercalls.GPFN_LIMIT) return false;
+            synchronized (pool) {
+                int mfn = dm.p2m((int) g);
+                if (mfn < 0) return false; // guest_remove_page: no valid frame there, -EINVAL
+                if (HvmHypercalls.isSpecial(s, d, mfn)) {
+                    dm.hvmPhysmapSet(pool, (int) g, -1);
+                } else {
+                    if (pool.owner(mfn) != d.id() || pool.refCount(mfn) != 1 || pool.typeCount(mfn) != 0) return false;
+                    dm.hvmPhysmapSet(pool, (int) g, -1);
+                    pool.free(mfn);
+                    dm.adjustTotPages(-1);
+                }
+                changed[0] = true;
+            }
+        }
+        return true;
+    }
+
+    /** The domain's vcpus drop cached guest-physical translations: the caller now, the others before they run again. */
+    private static void flushVcpus(VcpuImpl v, DomainImpl d) {
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl o = d.vcpu(i);
+            if (o == v) {
+                v.cpu().flushTlb();
+            } else {
+                o.requestTlbFlush();
+            }
+        }
     }
 
     /** One extent of increase_reservation ({@code gpfn} < 0) or populate_physmap. */

@@ -51,6 +51,9 @@ class HvmDomainTest {
             programs.remove("logdirty"); // waits for Domain-0's mailbox writes: LogDirtyTest
             programs.remove("hvmhostile"); // attacks the victims it is given: HvmIsolationTest
             programs.remove("hvmfuzz"); // fuzzes beside victims: HvmIsolationTest
+            programs.remove("hvmballoon"); // needs a maximum above its memory: HvmBalloonTest
+            programs.remove("acpipower"); // ends its domain by ACPI, no RESULT line: HvmAcpiPowerTest
+            programs.remove("hvmgrant"); // waits for Domain-0 to map its grants: HvmGrantTest
             for (String p : programs) {
                 // xenhvm: no xenstored without OSGi (XlHvmDomainTest runs it with one)
                 String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("ptbench") ? "ops=5000"

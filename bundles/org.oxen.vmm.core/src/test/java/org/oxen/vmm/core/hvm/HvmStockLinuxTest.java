@@ -17,6 +17,7 @@ import org.oxen.testing.linux.LinuxGuest;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainType;
+import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.Vmm;
 
 /**
@@ -25,7 +26,8 @@ import org.oxen.vmm.core.Vmm;
  * vcpus and ACPI (the firmware's MADT names both, the DSDT the PCI root bridge; vcpu 1 is
  * started with INIT and STARTUP through the local APIC) and with one and {@code acpi=off} (the
  * MP table): it boots to the shell on COM1, the shell runs what is typed into COM1 and
- * /proc/cpuinfo lists every vcpu.
+ * /proc/cpuinfo lists every vcpu; with ACPI, {@code poweroff -f} powers the domain off through
+ * the DSDT's {@code \_S5} and the FADT's PM1a_CNT.
  *
  * <p>Billions of guest instructions: only with {@code OXEN_LINUX_TESTS=1}.
  */
@@ -55,6 +57,16 @@ class HvmStockLinuxTest {
             assertFalse(out.contains("processor\t: " + vcpus + "\r\n"), out);
             assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
             assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS));
+            if (acpi) {
+                // Linux powers off through ACPI: \_S5's SLP_TYP with SLP_EN into the FADT's PM1a_CNT
+                keys = "poweroff -f\r".getBytes(StandardCharsets.US_ASCII);
+                assertEquals(keys.length, d.consoleInput(keys, 0, keys.length));
+                assertTrue(d.awaitShutdown(5, TimeUnit.MINUTES), d.consoleOutput());
+                assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
+                assertTrue(d.consoleOutput().contains("reboot: Power down"), d.consoleOutput());
+                assertTrue(vmm.dmesg().stream().anyMatch(l -> l.contains("HVM ACPI power off requested")),
+                        String.join("\n", vmm.dmesg()));
+            }
         } finally {
             vmm.shutdown();
         }

@@ -69,6 +69,19 @@ public interface DeviceContext {
     void requestReset();
 
     /**
+     * SLP_TYP of the S5 (soft-off) state in PM1_CNT, as the firmware's DSDT names it in
+     * {@code \_S5} (Xen's hvmloader DSDT with its PIIX4 PM: 7). @since 1.2
+     */
+    int ACPI_S5_SLP_TYP = 7;
+
+    /**
+     * Asks the board to power the machine off once the current instruction completes (ACPI S5:
+     * SLP_EN written with SLP_TYP {@link #ACPI_S5_SLP_TYP} into PM1_CNT). A bare board ends as a
+     * QEMU does (exit status 0); an HVM domain shuts down with reason poweroff. @since 1.2
+     */
+    void requestPowerOff();
+
+    /**
      * Ends the machine with {@code status} once the current instruction completes (QEMU's
      * isa-debug-exit). The board stops the run loop and reports the status.
      */

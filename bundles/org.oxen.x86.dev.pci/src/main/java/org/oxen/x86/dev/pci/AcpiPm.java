@@ -3,6 +3,7 @@ package org.oxen.x86.dev.pci;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.Timer;
 import org.oxen.x86.api.device.TimerService;
 
@@ -16,7 +17,10 @@ import org.oxen.x86.api.device.TimerService;
  *     the timer changes;</li>
  * <li>offset 2, PM1a_EN (16 bits): TMR_EN (bit 0) and the other fixed-event enables, kept;</li>
  * <li>offset 4, PM1a_CNT (16 bits): SCI_EN (bit 0) always set (the board has no legacy mode and
- *     no SMI command port), BM_RLD and SLP_TYP kept, SLP_EN ignored (no sleep states);</li>
+ *     no SMI command port), BM_RLD and SLP_TYP kept; SLP_EN (bit 13, write-only) with SLP_TYP
+ *     S5 ({@link DeviceContext#ACPI_S5_SLP_TYP}, the DSDT's {@code \_S5}) powers the machine
+ *     off ({@link DeviceContext#requestPowerOff()}); with any other SLP_TYP it is ignored (the
+ *     DSDT offers no other sleep state);</li>
  * <li>offset 8, PM_TMR (32 bits, read-only): the ACPI power-management timer, 3.579545 MHz from
  *     the machine's clock (deterministic under the deterministic clock), the 32-bit counter of
  *     the FADT's TMR_VAL_EXT.</li>
@@ -35,6 +39,8 @@ final class AcpiPm implements IoPortDevice {
     /** The PM timer's rate (ACPI: 3.579545 MHz). */
     static final long HZ = 3_579_545;
     static final int TMR_STS = 1, TMR_EN = 1, SCI_EN = 1;
+    /** PM1_CNT's SLP_EN and SLP_TYP field (bits 10-12). */
+    static final int SLP_EN = 1 << 13, SLP_TYP_SHIFT = 10, SLP_TYP_MASK = 7;
     /** PM1_EN's defined bits: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN. */
     static final int EN_BITS = 0x0721;
     /** PM1_CNT's kept bits: BM_RLD and SLP_TYP (SCI_EN reads 1, GBL_RLS and SLP_EN are write-only). */
@@ -42,6 +48,8 @@ final class AcpiPm implements IoPortDevice {
     private static final long NANOS = 1_000_000_000L;
 
     private final Clock clock;
+    /** The board's power-off (S5). */
+    private final Runnable powerOff;
     private final InterruptLine sci;
     private final Timer timer;
     private long origin;
@@ -49,7 +57,8 @@ final class AcpiPm implements IoPortDevice {
     /** The timer's bit 31 and above when TMR_STS was last brought up to date. */
     private long epoch;
 
-    AcpiPm(Clock clock, TimerService timers, InterruptLine sci) {
+    AcpiPm(Clock clock, TimerService timers, InterruptLine sci, Runnable powerOff) {
+        this.powerOff = powerOff;
         this.clock = clock;
         this.sci = sci;
         this.timer = timers.newTimer("acpi.pmtimer", this::update);
@@ -106,7 +115,12 @@ final class AcpiPm implements IoPortDevice {
         switch (offset) {
             case STS -> status &= ~(value & mask);
             case EN -> enable = enable & ~mask | value & mask & EN_BITS;
-            case CNT -> control = SCI_EN | (control & ~mask | value & mask) & CNT_BITS;
+            case CNT -> {
+                control = SCI_EN | (control & ~mask | value & mask) & CNT_BITS;
+                if ((value & mask & SLP_EN) != 0 && (control >>> SLP_TYP_SHIFT & SLP_TYP_MASK) == DeviceContext.ACPI_S5_SLP_TYP) {
+                    powerOff.run();
+                }
+            }
             default -> {
                 return;
             }

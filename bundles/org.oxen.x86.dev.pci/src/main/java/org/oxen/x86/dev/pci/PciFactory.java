@@ -41,7 +41,7 @@ public final class PciFactory implements DeviceFactory {
         AcpiPm pm = null;
         if (config.has("io.pm")) {
             int sci = config.intValue("sci", 9, 1, 15);
-            pm = new AcpiPm(context.clock(), context.timers(), context.interrupts().line(sci));
+            pm = new AcpiPm(context.clock(), context.timers(), context.interrupts().line(sci), context::requestPowerOff);
         } else if (config.has("sci")) {
             throw config.error("sci", "an SCI needs the ACPI PM registers: give io.pm too");
         }

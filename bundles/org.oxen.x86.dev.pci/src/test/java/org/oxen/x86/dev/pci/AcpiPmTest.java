@@ -60,6 +60,21 @@ class AcpiPmTest {
     }
 
     @Test
+    void slpEnWithTheS5SlpTypPowersTheMachineOffAndNothingElseDoes() {
+        create();
+        io.write16(CNT, 5 << 10 | 0x2000);            // SLP_EN with SLP_TYP 5 (no \_S3 in the DSDT)
+        io.write16(CNT, 7 << 10);                      // S5's SLP_TYP without SLP_EN
+        io.write8(CNT + 1, 7 << 2);                    // the same by its high byte
+        assertEquals(0, ctx.powerOffRequests(), "no power-off without SLP_EN and S5's SLP_TYP together");
+        assertEquals(1 | 7 << 10, io.read16(CNT));
+        io.write8(CNT + 1, (7 << 10 | 0x2000) >>> 8);  // SLP_EN by a byte write, SLP_TYP S5 kept from before
+        assertEquals(1, ctx.powerOffRequests(), "SLP_EN with SLP_TYP 7 (the DSDT's \\_S5)");
+        io.write16(CNT, 7 << 10 | 0x2000 | 1);         // as Linux's acpi_hw_legacy_sleep writes it
+        assertEquals(2, ctx.powerOffRequests());
+        assertEquals(0, ctx.resetRequests());
+    }
+
+    @Test
     void timerCarryIntoBit31SetsTmrStsAndRaisesTheSciWhileEnabled() {
         create();
         long toCarry = (1L << 31) * 1_000_000_000L / 3_579_545 + 1;   // ~600 s

@@ -7,6 +7,7 @@ import static org.oxen.x86.machine.boot.TableBytes.sum;
 
 import java.io.ByteArrayOutputStream;
 
+import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.bus.PcMemory;
 
 /**
@@ -18,7 +19,8 @@ import org.oxen.x86.bus.PcMemory;
  * SMI command port so the board is always in ACPI mode, no 8042 and no VGA), the MADT (a local
  * APIC per CPU with ACPI processor ID and APIC ID = CPU index, the I/O APIC with ID = the CPU
  * count at GSI base 0, the ISA overrides IRQ 0 to GSI 2 and the SCI level/active-high, NMI on
- * LINT1 of every CPU) and a DSDT: a Processor object per CPU and the PCI root bridge PCI0
+ * LINT1 of every CPU) and a DSDT: the S5 sleep package {@code \_S5} (SLP_TYP 7, as hvmloader's
+ * DSDT: SLP_EN with it in PM1a_CNT powers off), a Processor object per CPU and the PCI root bridge PCI0
  * (PNP0A03) with its _CRS windows and a _PRT routing each slot's INTA-D to GSI 16-19 as the
  * PCI host swizzles them (the MP table's routing, {@link MpTable}).
  */
@@ -169,7 +171,10 @@ final class AcpiTables {
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_CRS", Aml.buffer(pciResources())),
                 Aml.name("_PRT", Aml.pkg(prt)));
-        byte[] aml = Aml.scope("_SB", sb); // \_SB at the root, as iasl optimizes it
+        // \_S5 and \_SB at the root, as iasl optimizes them: S5's SLP_TYP for PM1a and PM1b (none)
+        byte[] s5 = Aml.name("_S5", Aml.pkg(Aml.integer(DeviceContext.ACPI_S5_SLP_TYP),
+                Aml.integer(DeviceContext.ACPI_S5_SLP_TYP), Aml.integer(0), Aml.integer(0)));
+        byte[] aml = Aml.cat(s5, Aml.scope("_SB", sb));
         byte[] t = table("DSDT", 2, HEADER + aml.length);
         System.arraycopy(aml, 0, t, HEADER, aml.length);
         return checksummed(t);

@@ -103,6 +103,8 @@ final class Board implements Machine {
     private volatile MachineState state = MachineState.RUNNING;
     private volatile String reason = "";
     private volatile Integer exitStatus;
+    /** The exit was an ACPI S5 power-off. */
+    private volatile boolean poweredOff;
     private volatile long instructions;
     /** The clock when the machine ended (time stands still for an ended machine). */
     private volatile long endNanos = -1;
@@ -326,7 +328,7 @@ final class Board implements Machine {
                 icount.retire(roundMax);
             }
             if (exitRequested) {
-                end(MachineState.EXITED, "exit status " + exitStatus);
+                end(MachineState.EXITED, poweredOff ? "ACPI power off (S5)" : "exit status " + exitStatus);
                 return;
             }
             if (stopRequested) {
@@ -748,6 +750,15 @@ final class Board implements Machine {
             for (X86Cpu c : cpus) {
                 c.requestStop();
             }
+        }
+
+        /** ACPI S5: the machine ends as on an exit with status 0 (QEMU's), said as a power-off. */
+        @Override
+        public void requestPowerOff() {
+            if (!exitRequested) {
+                poweredOff = true;
+            }
+            requestExit(0);
         }
     }
 }

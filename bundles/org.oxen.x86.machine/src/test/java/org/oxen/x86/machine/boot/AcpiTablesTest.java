@@ -124,7 +124,7 @@ class AcpiTablesTest {
 
     /**
      * The DSDT's AML, byte for byte, is what iasl (Debian's acpica-tools 20200925) compiles from
-     * {@code dsdt-2cpus.asl} beside this test (the same Processor objects, PCI0 with its _HID,
+     * {@code dsdt-2cpus.asl} beside this test (the same \_S5 package and Processor objects, PCI0 with its _HID,
      * _ADR, _UID, the _CRS resource template and the 124-entry _PRT): only the header's creator
      * fields (iasl's "INTL") and so the checksum differ. iasl -p dsdt-2cpus dsdt-2cpus.asl made
      * the .aml.

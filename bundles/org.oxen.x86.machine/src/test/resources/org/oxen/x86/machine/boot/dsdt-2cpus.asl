@@ -1,4 +1,5 @@
 DefinitionBlock ("", "DSDT", 2, "OXEN  ", "OXEN PC ", 1) {
+  Name (\_S5, Package () { 7, 7, 0, 0 })
   Scope (\_SB) {
     Processor (CP00, 0, 0, 0) {}
     Processor (CP01, 1, 0, 0) {}

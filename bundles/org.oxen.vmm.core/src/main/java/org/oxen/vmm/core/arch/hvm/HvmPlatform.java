@@ -509,6 +509,13 @@ public final class HvmPlatform implements DeviceContext {
         domain.shutdown(ShutdownReason.REBOOT);
     }
 
+    /** ACPI S5 (SLP_EN with the S5 SLP_TYP in PM1a_CNT): the domain powers off (on_poweroff decides what follows). */
+    @Override
+    public void requestPowerOff() {
+        domain.log("HVM ACPI power off requested (S5 through PM1a_CNT): powering off");
+        domain.shutdown(ShutdownReason.POWEROFF);
+    }
+
     /** isa-debug-exit: the domain powers off; its status is logged and kept. */
     @Override
     public void requestExit(int status) {
