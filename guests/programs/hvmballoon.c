@@ -46,7 +46,7 @@ static uint32_t list[MAX_LIST];
 static uint8_t gen[MAX_POOL_PAGES];  /* the page's generation; 0: given back */
 static uint32_t pool_first, pool_pages, ram_end_pfn;
 /* a whole page: shared_info replaces it, so nothing else may live in it */
-static union { struct shared_info s; uint8_t page[4096]; } shinfo_page __attribute__((aligned(4096)));
+static union xenhvm_shared_info_page shinfo_page __attribute__((aligned(4096)));
 
 static long reservation(unsigned cmd, const uint32_t *gfns, uint32_t n, uint32_t order, domid_t dom)
 {

@@ -17,7 +17,7 @@
 #define EVENT_IRQ 11
 #define CALLBACK_VIA(type, v) ((uint64_t)(type) << 56 | (v))
 
-static struct shared_info shinfo_page __attribute__((aligned(4096)));
+static union xenhvm_shared_info_page shinfo_page __attribute__((aligned(4096)));
 static uint32_t ipi_port;
 
 static void platform_init(void)
@@ -25,7 +25,7 @@ static void platform_init(void)
     struct xenhvm_info xi;
     CHECK(xenhvm_detect(&xi) == 0, "no Xen signature in CPUID");
     CHECK(xenhvm_init_hypercalls(&xi) == 0, "the hypercall page was not filled");
-    CHECK_EQ(xenhvm_map_shared_info(&shinfo_page), 0, "add_to_physmap(shared_info)");
+    CHECK_EQ(xenhvm_map_shared_info(&shinfo_page.s), 0, "add_to_physmap(shared_info)");
     int devfn = xenhvm_platform_devfn();
     CHECK(devfn >= 0, "no Xen platform PCI device");
     unsigned pin = (pci_read32((unsigned)devfn, 0x3c) >> 8) & 0xff;

@@ -26,7 +26,7 @@
 #include <oxen/xenstore.h>
 
 /* A page of RAM that shared_info replaces, and one where the grant frame appears. */
-static struct shared_info shinfo_page __attribute__((aligned(4096)));
+static union xenhvm_shared_info_page shinfo_page __attribute__((aligned(4096)));
 static uint8_t grant_page[4096] __attribute__((aligned(4096)));
 
 /* Ring-3 snippets: a hypercall by VMCALL and by VMMCALL (xen_version), back with int $0x80. */
@@ -112,7 +112,7 @@ void guest_main(void)
 
     /* 4. add_to_physmap */
     memset(&shinfo_page, 0x5a, sizeof shinfo_page);
-    CHECK_EQ(xenhvm_map_shared_info(&shinfo_page), 0, "add_to_physmap(shared_info)");
+    CHECK_EQ(xenhvm_map_shared_info(&shinfo_page.s), 0, "add_to_physmap(shared_info)");
     CHECK(xenhvm_shared_info->evtchn_mask[0] == 0 && xenhvm_shared_info->vcpu_info[0].evtchn_upcall_mask == 0,
           "shared_info is not what the page shows now (mask 0x%x)", xenhvm_shared_info->evtchn_mask[0]);
     struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0x100000 };

@@ -36,6 +36,16 @@ long xenhvm_get_param(uint32_t index, uint64_t *value);      /* 0 or -errno */
 long xenhvm_set_param(uint32_t index, uint64_t value);
 long xenhvm_param_for(domid_t dom, int op, uint32_t index, uint64_t *value);
 
+/*
+ * A whole page of RAM for shared_info to replace: struct shared_info is only 0x928 bytes, and
+ * the mapping replaces the whole frame, so a bare struct would let the linker place other data
+ * in the rest of that page, to be lost when shared_info appears there.
+ */
+union xenhvm_shared_info_page {
+    struct shared_info s;
+    uint8_t page[4096];
+};
+
 /* add_to_physmap(XENMAPSPACE_shared_info, 0, gpfn of page); 0 or -errno. */
 long xenhvm_map_shared_info(struct shared_info *page);
 extern struct shared_info *xenhvm_shared_info;
