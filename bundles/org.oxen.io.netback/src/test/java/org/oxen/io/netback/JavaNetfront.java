@@ -60,6 +60,7 @@ final class JavaNetfront extends XenbusFrontend {
     /** Received frames by their first slot's flags, and those that took more than one slot. */
     final AtomicLong rxCsumBlank = new AtomicLong(), rxDataValidated = new AtomicLong(), rxMultiSlot = new AtomicLong();
     volatile String lastError;
+    /** Responses to raw requests (ids from 100 up) and the last one's status. */
     final AtomicLong rawResponses = new AtomicLong();
     volatile int lastRawStatus = Integer.MIN_VALUE;
 
@@ -252,9 +253,11 @@ final class JavaNetfront extends XenbusFrontend {
             int id = u16(txRsp, TX_RSP_ID);
             short status = (short) u16(txRsp, TX_RSP_STATUS);
             if (status == RSP_NULL) continue;
-            rawResponses.incrementAndGet();
             if (id >= BUFFERS) {
-                lastRawStatus = status; // a hostile test's raw request (ids from 100 up)
+                // a hostile test's raw request (ids from 100 up): its status is written before it
+                // is counted, so a test that saw the count reads this response's status
+                lastRawStatus = status;
+                rawResponses.incrementAndGet();
                 continue;
             }
             if (status != RSP_OKAY && inflight[id] != null) txErrors.incrementAndGet();
