@@ -191,6 +191,20 @@ public final class HvmRestorer implements DomainImageBuilder {
         return mfn;
     }
 
+    /**
+     * XTAB: the source has no frame at {@code gfn}. A later round's XTAB for a gfn an earlier
+     * round sent means the guest gave it back in between (decrease_reservation): its frame goes
+     * back to the pool and the gfn becomes a hole, as the PV restorer does for a pfn.
+     */
+    private void releaseFrame(DomainMemory dm, int gfn) {
+        synchronized (pool) {
+            int mfn = dm.hvmPhysmapSet(pool, gfn, -1);
+            if (mfn < 0) return;
+            pool.free(mfn);
+            dm.adjustTotPages(-1);
+        }
+    }
+
     private void pageData(DomainImpl d, DomainMemory dm, byte[] page) throws IOException, DomainBuildException {
         ByteBuffer b = r.body();
         r.need(8, "the batch's count");
@@ -223,7 +237,10 @@ public final class HvmRestorer implements DomainImageBuilder {
         for (int i = 0; i < count; i++) {
             int type = (int) (entries[i] >>> TYPE_SHIFT);
             int gfn = (int) (entries[i] & PFN_MASK);
-            if (type == TYPE_XTAB) continue; // no frame: left without one
+            if (type == TYPE_XTAB) {
+                releaseFrame(dm, gfn);
+                continue;
+            }
             b.get(page);
             int mfn = DomainRestorer.frameOf(pool, dm, cfg, d, gfn);
             DomainRestorer.writePage(ram, mfn, page);

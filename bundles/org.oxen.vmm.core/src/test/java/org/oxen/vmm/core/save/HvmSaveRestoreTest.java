@@ -200,4 +200,34 @@ class HvmSaveRestoreTest {
             vmm.shutdown();
         }
     }
+
+    @Test
+    void aGfnALaterRoundSendsAsAHoleGivesItsFrameBack() throws Exception {
+        Vmm vmm = HvmTestSupport.vmm(64, 1);
+        try {
+            long free0 = vmm.freeFrames();
+            Domain src = counter(vmm, "hvmcount", 0, "");
+            waitFor(() -> lines(src.consoleOutput()).size() >= 2, src);
+            vmm.pause(src.id());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            vmm.save(src.id(), out, new byte[0]);
+            vmm.destroy(src.id());
+            byte[] good = out.toByteArray();
+            Domain whole = vmm.restore(new ByteArrayInputStream(good), x -> x).domain();
+            long freeWhole = vmm.freeFrames();
+            vmm.destroy(whole.id());
+            assertEquals(free0, vmm.freeFrames(), "every frame is back");
+            // gfn 0x7f0 of 8 MiB (0x800 pages): RAM the counter does not use, sent first with data
+            byte[] holed = StreamSurgery.holeBeforeEnd(good, 0x7f0);
+            Domain dst = vmm.restore(new ByteArrayInputStream(holed), x -> x).domain();
+            assertEquals(freeWhole + 1, vmm.freeFrames(), "the hole's frame went back to the pool");
+            vmm.unpause(dst.id());
+            waitFor(() -> lines(dst.consoleOutput()).size() >= 2, dst);
+            vmm.destroy(dst.id());
+            assertEquals(free0, vmm.freeFrames(), "every frame is back");
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+        } finally {
+            vmm.shutdown();
+        }
+    }
 }

@@ -102,4 +102,29 @@ final class StreamSurgery {
         w.flush();
         return out.toByteArray();
     }
+
+    /**
+     * One more PAGE_DATA record just before END: gfn {@code gfn} as XTAB, as a live migration's
+     * later round sends a page the guest gave back after an earlier round sent it.
+     */
+    static byte[] holeBeforeEnd(byte[] good, long gfn) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
+        StreamWriter w = new StreamWriter(out);
+        StreamReader r = new StreamReader(new ByteArrayInputStream(good));
+        r.header();
+        for (int t = r.next();; t = r.next()) {
+            ByteBuffer in = r.body();
+            byte[] body = new byte[in.remaining()];
+            in.get(body);
+            if (t == REC_END) {
+                w.record(REC_PAGE_DATA, ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putInt(1).putInt(0).putLong((long) TYPE_XTAB << TYPE_SHIFT | gfn).array());
+            }
+            w.record(t, body);
+            if (t == REC_END) break;
+        }
+        w.flush();
+        return out.toByteArray();
+    }
 }
