@@ -27,37 +27,26 @@ final class StreamSurgery {
             }
         }
         if (l3 < 0) throw new IllegalStateException("no pinned L3 in the stream");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
-        StreamWriter w = new StreamWriter(out);
-        StreamReader r = new StreamReader(new ByteArrayInputStream(good));
-        r.header();
-        boolean done = false;
-        for (int t = r.next();; t = r.next()) {
-            ByteBuffer in = r.body();
-            byte[] body = new byte[in.remaining()];
-            in.get(body);
-            if (t == REC_PAGE_DATA && !done) {
-                ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                int n = b.getInt(0);
-                int data = 8 + 8 * n;
-                for (int i = 0; i < n; i++) {
-                    long e = b.getLong(8 + 8 * i);
-                    int type = (int) (e >>> TYPE_SHIFT);
-                    if (type != TYPE_XTAB && (type & TYPE_LTAB_MASK) == TYPE_L1TAB) {
-                        b.putLong(data, l3 << 12 | 0x23); // P | RW | A
-                        done = true;
-                        break;
-                    }
-                    if (type != TYPE_XTAB) data += 4096;
+        long l3pfn = l3;
+        boolean[] done = {false};
+        byte[] bad = rewrite(good, (t, body, w) -> {
+            if (t != REC_PAGE_DATA || done[0]) return;
+            ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int n = b.getInt(0);
+            int data = 8 + 8 * n;
+            for (int i = 0; i < n; i++) {
+                long e = b.getLong(8 + 8 * i);
+                int type = (int) (e >>> TYPE_SHIFT);
+                if (type != TYPE_XTAB && (type & TYPE_LTAB_MASK) == TYPE_L1TAB) {
+                    b.putLong(data, l3pfn << 12 | 0x23); // P | RW | A
+                    done[0] = true;
+                    return;
                 }
+                if (type != TYPE_XTAB) data += 4096;
             }
-            w.record(t, body);
-            if (t == REC_END) break;
-        }
-        if (!done) throw new IllegalStateException("no L1 table in the stream");
-        w.flush();
-        return out.toByteArray();
+        });
+        if (!done[0]) throw new IllegalStateException("no L1 table in the stream");
+        return bad;
     }
 
     /**
@@ -65,42 +54,30 @@ final class StreamSurgery {
      * (a well-formed record with a valid CRC whose device state is wrong).
      */
     static byte[] deviceStateByte(byte[] good, String id, int at, int value) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
-        StreamWriter w = new StreamWriter(out);
-        StreamReader r = new StreamReader(new ByteArrayInputStream(good));
-        r.header();
-        boolean done = false;
-        for (int t = r.next();; t = r.next()) {
-            ByteBuffer in = r.body();
-            byte[] body = new byte[in.remaining()];
-            in.get(body);
-            if (t == REC_HVM_CONTEXT) {
-                ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                int n = b.getInt(0);
-                int pos = 8;
-                for (int i = 0; i < n; i++) {
-                    int code = b.getShort(pos) & 0xFFFF, len = b.getInt(pos + 4);
-                    int data = pos + 8;
-                    if (code == HVM_CODE_DEVICE) {
-                        int idLen = b.getShort(data + 4) & 0xFFFF;
-                        String name = new String(body, data + 6, idLen, java.nio.charset.StandardCharsets.UTF_8);
-                        int typeLen = b.getShort(data + 6 + idLen) & 0xFFFF;
-                        int state = data + 6 + idLen + 2 + typeLen;
-                        if (name.equals(id)) {
-                            body[state + at] = (byte) value;
-                            done = true;
-                        }
+        boolean[] done = {false};
+        byte[] bad = rewrite(good, (t, body, w) -> {
+            if (t != REC_HVM_CONTEXT) return;
+            ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int n = b.getInt(0);
+            int pos = 8;
+            for (int i = 0; i < n; i++) {
+                int code = b.getShort(pos) & 0xFFFF, len = b.getInt(pos + 4);
+                int data = pos + 8;
+                if (code == HVM_CODE_DEVICE) {
+                    int idLen = b.getShort(data + 4) & 0xFFFF;
+                    String name = new String(body, data + 6, idLen, java.nio.charset.StandardCharsets.UTF_8);
+                    int typeLen = b.getShort(data + 6 + idLen) & 0xFFFF;
+                    int state = data + 6 + idLen + 2 + typeLen;
+                    if (name.equals(id)) {
+                        body[state + at] = (byte) value;
+                        done[0] = true;
                     }
-                    pos = data + len;
                 }
+                pos = data + len;
             }
-            w.record(t, body);
-            if (t == REC_END) break;
-        }
-        if (!done) throw new IllegalStateException("no device " + id + " in the stream");
-        w.flush();
-        return out.toByteArray();
+        });
+        if (!done[0]) throw new IllegalStateException("no device " + id + " in the stream");
+        return bad;
     }
 
     /**
@@ -108,6 +85,22 @@ final class StreamSurgery {
      * later round sends a page the guest gave back after an earlier round sent it.
      */
     static byte[] holeBeforeEnd(byte[] good, long gfn) throws IOException {
+        return rewrite(good, (t, body, w) -> {
+            if (t == REC_END) {
+                w.record(REC_PAGE_DATA, ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putInt(1).putInt(0).putLong((long) TYPE_XTAB << TYPE_SHIFT | gfn).array());
+            }
+        });
+    }
+
+    /** What a rewrite does at each record of the good stream before it is written: edit its body, or write others first. */
+    @FunctionalInterface
+    private interface RecordEdit {
+        void at(int type, byte[] body, StreamWriter w) throws IOException;
+    }
+
+    /** The good stream's header, then each record through {@code edit} and re-emitted with a valid CRC, up to END. */
+    private static byte[] rewrite(byte[] good, RecordEdit edit) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(good, 0, IMAGE_HEADER_SIZE + DOMAIN_HEADER_SIZE);
         StreamWriter w = new StreamWriter(out);
@@ -117,10 +110,7 @@ final class StreamSurgery {
             ByteBuffer in = r.body();
             byte[] body = new byte[in.remaining()];
             in.get(body);
-            if (t == REC_END) {
-                w.record(REC_PAGE_DATA, ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                        .putInt(1).putInt(0).putLong((long) TYPE_XTAB << TYPE_SHIFT | gfn).array());
-            }
+            edit.at(t, body, w);
             w.record(t, body);
             if (t == REC_END) break;
         }
