@@ -207,13 +207,7 @@ public final class HvmRestorer implements DomainImageBuilder {
 
     private void pageData(DomainImpl d, DomainMemory dm, byte[] page) throws IOException, DomainBuildException {
         ByteBuffer b = r.body();
-        r.need(8, "the batch's count");
-        int count = b.getInt();
-        b.getInt();
-        if (count <= 0 || count > BatchLimits.MAX_BATCH) {
-            throw new StreamFormatException(r.where() + ": a batch of " + count + " pages (want 1.." + BatchLimits.MAX_BATCH + ")");
-        }
-        r.need(8 * count, count + " pfn entries");
+        int count = r.pageBatchCount();
         long[] entries = new long[count];
         int withData = 0;
         for (int i = 0; i < count; i++) {

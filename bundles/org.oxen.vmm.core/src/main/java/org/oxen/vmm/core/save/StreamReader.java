@@ -149,6 +149,21 @@ public final class StreamReader {
         }
     }
 
+    /**
+     * A PAGE_DATA body's header: its count (1..{@link BatchLimits#MAX_BATCH}) and reserved word
+     * read, its pfn entries checked present; the body is left at the first entry.
+     */
+    public int pageBatchCount() throws StreamFormatException {
+        need(8, "the batch's count");
+        int count = bodyBuf.getInt();
+        bodyBuf.getInt();
+        if (count <= 0 || count > BatchLimits.MAX_BATCH) {
+            throw new StreamFormatException(where() + ": a batch of " + count + " pages (want 1.." + BatchLimits.MAX_BATCH + ")");
+        }
+        need(8 * count, count + " pfn entries");
+        return count;
+    }
+
     public long offset() {
         return offset;
     }
