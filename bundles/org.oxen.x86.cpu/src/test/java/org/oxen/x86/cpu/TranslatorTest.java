@@ -324,6 +324,64 @@ class TranslatorTest {
         assertTrue(stats(changed)[0] > ((Core) changed.cpu).translationStatistics().shared(), "a region of its own");
     }
 
+    /**
+     * A region entered again and again within one batch (its loop leaves it every round for a
+     * 16-bit MOV, which the decoded loop runs) compares its code with memory once per code
+     * epoch, not at every entry (Region.enter); a store into the loop's code by the loop itself
+     * in the same batch is still seen by the next round (the store moves the epoch).
+     */
+    @Test
+    void aRegionEnteredAgainWithinABatchComparesItsCodeOnce() {
+        String body = "top: add eax, 1\n add ebx, eax\n xor esi, ebx\n rol esi, 3\n add edi, esi\n mov dx, ax\n";
+        TestMachine t = load(Mode.TRANSLATOR, "xor eax, eax\n mov ecx, 400\n" + body + " dec ecx\n jnz top\n hlt");
+        assertEquals(RunResult.HALTED, t.run(1_000_000));
+        assertEquals(400, t.reg(X86Cpu.EAX));
+        TranslationStatistics st = t.cpu.translationStatistics();
+        assertTrue(st.entries() >= 350, () -> "the region entered every round: " + st);
+        assertTrue(st.codeChecks() <= 4, () -> "code compared once per epoch, not per entry: " + st);
+
+        // the same loop patching its own first instruction's immediate every 100th round
+        String patching = "xor eax, eax\n mov ecx, 400\n" + body + " test ecx, 0x3f\n jnz 1f\n"
+                + " inc byte ptr [top + 2]\n 1: dec ecx\n jnz top\n hlt";
+        int[] eax = new int[2];
+        for (Mode mode : Mode.values()) {
+            TestMachine p = load(mode, patching);
+            assertEquals(RunResult.HALTED, p.run(1_000_000));
+            eax[mode.ordinal()] = p.reg(X86Cpu.EAX);
+            if (mode == Mode.TRANSLATOR) assertTrue(stats(p)[2] > 0, "regions dropped");
+        }
+        assertEquals(eax[0], eax[1], "the patched immediates ran");
+    }
+
+    /**
+     * Another CPU's store into the middle of a translated loop (not its entry, whose record the
+     * decoded loop compares itself before it enters the region) is seen at this CPU's next
+     * batch: a new batch is a new code epoch, in which the region compares its code again.
+     */
+    @Test
+    void anotherCpusStoreIntoTheMiddleOfARegionIsSeenAtTheNextBatch() {
+        TestMachine t = machine(Mode.TRANSLATOR);
+        // 0x12009: add ebx, 0; 0x1200C: add eax, 1 (its immediate at 0x1200E)
+        t.code(0x12000, "mov ecx, 50\n xor eax, eax\n jmp 1f\n 1: add ebx, 0\n add eax, 1\n dec ecx\n jnz 1b\n hlt");
+        for (int i = 0; i < 3; i++) {
+            t.cpu.setEip(0x12000);
+            t.cpu.setHalted(false);
+            assertEquals(RunResult.HALTED, t.run(10_000));
+            assertEquals(50, t.reg(X86Cpu.EAX));
+        }
+        assertTrue(stats(t)[0] > 0);
+        X86Cpu other = X86Cpu.create(t.ram, t.bus);
+        CpuTestSupport.enterFlat32(other, 0);
+        t.code(0x14000, "mov byte ptr [0x1200E], 3\n hlt");
+        other.setEip(0x14000);
+        assertEquals(RunResult.HALTED, other.run(1000));
+        t.cpu.setEip(0x12000);
+        t.cpu.setHalted(false);
+        assertEquals(RunResult.HALTED, t.run(10_000));
+        assertEquals(150, t.reg(X86Cpu.EAX), "the changed immediate ran");
+        assertTrue(stats(t)[2] > 0, "the region was dropped");
+    }
+
     /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */
     @Test
     void hostAndOtherCpuWritesReachTranslatedCode() {

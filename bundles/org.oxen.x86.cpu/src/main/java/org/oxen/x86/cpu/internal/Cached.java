@@ -71,6 +71,8 @@ abstract class Cached extends Events {
     long jitCompiled, jitFailed, jitDropped, jitShared;
     /** Calls of regions, and batches regions ran on without returning to the run loop ({@link #grant}). */
     long jitEntries, jitGrants;
+    /** Region entries and stores that compared a region's code bytes with memory ({@code Region.verify}). */
+    long jitCodeChecks;
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
@@ -402,6 +404,7 @@ abstract class Cached extends Events {
         int more = (int) Math.min(regionGrant, Core.BATCH);
         regionGrant -= more;
         jitGrants++;
+        codeEpoch++; // a new batch: other CPUs' stores and DMA are seen at the next region entry
         return budget + more;
     }
 
