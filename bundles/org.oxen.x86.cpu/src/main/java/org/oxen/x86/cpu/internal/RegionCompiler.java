@@ -31,8 +31,10 @@ import org.objectweb.asm.MethodVisitor;
  * assigns the flag locals (C2 drops the assignments nobody reads); a Jcc whose flag producer is
  * known in the same block (CMP/SUB, TEST/AND/OR/XOR, ADD, INC/DEC, shifts) becomes one JVM
  * compare, otherwise it calls {@link Flags#cond} on the locals. Register results are assigned after
- * the instruction's memory accesses, and the locals FIX/FPC name the instruction that may fault,
- * so the handler writes back exactly the state before the faulting instruction. Records with no
+ * the instruction's memory accesses, and each instruction that may fault has a handler of its
+ * own (an exception-table range from its fault point), which names it (the locals FIX/FPC) to the
+ * common handler, so that writes back exactly the state before the faulting instruction and no
+ * instruction assigns anything for a fault that does not happen. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
  */
 final class RegionCompiler extends RegionEmitter {
@@ -132,8 +134,6 @@ final class RegionCompiler extends RegionEmitter {
     /** Writes the method; returns its bytecode size. */
     private int method() {
         mv.visitCode();
-        Label tryStart = new Label(), tryEnd = new Label(), handler = new Label();
-        mv.visitTryCatchBlock(tryStart, tryEnd, handler, FAULT);
         // the stack instructions assume a 32-bit stack (SS.B); otherwise run nothing
         Label ok = new Label();
         mv.visitVarInsn(ALOAD, C);
@@ -173,11 +173,10 @@ final class RegionCompiler extends RegionEmitter {
         hoistMemory();
         fillRegs();
         fillFlags();
-        mv.visitLabel(tryStart);
         for (RegionPlan.Block b : plan.blocks.values()) labels.put(b.off, new Label());
         int bi = 0;
         for (RegionPlan.Block b : plan.blocks.values()) block(b, bi++);
-        mv.visitLabel(tryEnd);
+        closeFaultRange();
         // normal exit: NEXT is the EIP, CNT the instructions retired
         mv.visitLabel(exit);
         spillRegs(written);
@@ -187,9 +186,19 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitFieldInsn(PUTFIELD, CPU, "eip", "I");
         mv.visitVarInsn(ILOAD, CNT);
         mv.visitInsn(IRETURN);
-        // fault: the state before instruction FIX of the current block (at frame offset FPC)
+        // fault: the state before instruction FIX of the current block (at frame offset FPC), which
+        // each fault point's own handler sets (so the loop never assigns them)
+        Label handler = new Label();
+        for (FaultSite f : faultSites) {
+            mv.visitLabel(f.handler());
+            mv.visitVarInsn(ASTORE, EXC);
+            iconst(f.index());
+            mv.visitVarInsn(ISTORE, FIX);
+            iconst(f.offset());
+            mv.visitVarInsn(ISTORE, FPC);
+            mv.visitJumpInsn(GOTO, handler);
+        }
         mv.visitLabel(handler);
-        mv.visitVarInsn(ASTORE, EXC);
         spillRegs(written);
         spillFlags();
         for (String f : new String[] {"startEip", "eip"}) {

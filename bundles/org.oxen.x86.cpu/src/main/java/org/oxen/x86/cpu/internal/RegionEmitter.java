@@ -4,6 +4,9 @@ import static org.objectweb.asm.Opcodes.*;
 import static org.oxen.x86.cpu.internal.CpuState.DS;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
@@ -41,8 +44,16 @@ abstract class RegionEmitter {
     final MethodVisitor mv;
     /** Registers the region assigns anywhere (written back at exits). */
     int written;
-    /** The instruction index FIX/FPC currently name in this block (-1: none yet). */
+    /** The instruction of this block whose fault range is open (-1: none yet). */
     int fixSet;
+    /** The end of the open fault range (null: none open). */
+    private Label rangeEnd;
+    /** Every fault point's handler, with the instruction it names (emitted after the method's code). */
+    final List<FaultSite> faultSites = new ArrayList<>();
+
+    /** The handler of the fault range of instruction {@code index} of its block, at frame offset {@code offset}. */
+    record FaultSite(Label handler, int index, int offset) {
+    }
     /** Memory sites given a page cache so far. */
     private int sites;
 
@@ -299,14 +310,29 @@ abstract class RegionEmitter {
         load(2, SS, ADDR);
     }
 
-    /** Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on. */
+    /**
+     * Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on: opens
+     * an exception-table range, up to the next fault point, whose handler names that instruction.
+     * Every instruction that may throw a guest fault calls this before its first access, so the
+     * ranges cover all that can throw; what else they cover throws none.
+     */
     final void faultPoint(int i, int k) {
         if (fixSet == i) return;
-        iconst(i);
-        mv.visitVarInsn(ISTORE, FIX);
-        iconst(k);
-        mv.visitVarInsn(ISTORE, FPC);
+        Label start = new Label(), end = new Label(), handler = new Label();
+        mv.visitTryCatchBlock(start, end, handler, FAULT);
+        closeFaultRange();
+        mv.visitLabel(start);
+        rangeEnd = end;
+        faultSites.add(new FaultSite(handler, i, k));
         fixSet = i;
+    }
+
+    /** Ends the open fault range here. */
+    final void closeFaultRange() {
+        if (rangeEnd != null) {
+            mv.visitLabel(rangeEnd);
+            rangeEnd = null;
+        }
     }
 
     // ---- registers ----
