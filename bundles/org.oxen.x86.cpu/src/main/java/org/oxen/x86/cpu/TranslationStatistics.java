@@ -84,8 +84,9 @@ public final class TranslationStatistics {
 
     /**
      * Comparisons of a region's code bytes with memory: on entry in a code epoch the region has
-     * not compared them in (each batch of the run loop, a store into a frame holding translated
-     * code, {@code invalidateCode}), and after such a store inside a region. A region entered
+     * not compared them in (each batch of the run loop, each instruction the interpreter runs, a
+     * store into a frame holding translated code, {@code invalidateCode}), and after such a store
+     * inside a region. A region entered
      * again within its epoch compares nothing.
      *
      * @since 1.8

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.cpu.internal.Core;
 import org.oxen.x86.cpu.testkit.TestMachine;
 
@@ -325,24 +326,25 @@ class TranslatorTest {
     }
 
     /**
-     * A region entered again and again within one batch (its loop leaves it every round for a
-     * 16-bit MOV, which the decoded loop runs) compares its code with memory once per code
-     * epoch, not at every entry (Region.enter); a store into the loop's code by the loop itself
-     * in the same batch is still seen by the next round (the store moves the epoch).
+     * A region entered again and again within one batch (every round of the loop returns from a
+     * routine, and RET leaves the region, so the return address is an entry) compares its code
+     * with memory once per code epoch, not at every entry (Region.enter); a store into the
+     * routine by the loop itself in the same batch is still seen by the next call (the store
+     * moves the epoch).
      */
     @Test
     void aRegionEnteredAgainWithinABatchComparesItsCodeOnce() {
-        String body = "top: add eax, 1\n add ebx, eax\n xor esi, ebx\n rol esi, 3\n add edi, esi\n mov dx, ax\n";
-        TestMachine t = load(Mode.TRANSLATOR, "xor eax, eax\n mov ecx, 400\n" + body + " dec ecx\n jnz top\n hlt");
+        String sub = "sub: add eax, 1\n add ebx, eax\n xor esi, ebx\n rol esi, 3\n add edi, esi\n ret\n";
+        TestMachine t = load(Mode.TRANSLATOR, "xor eax, eax\n mov ecx, 400\n top: call sub\n dec ecx\n jnz top\n hlt\n" + sub);
         assertEquals(RunResult.HALTED, t.run(1_000_000));
         assertEquals(400, t.reg(X86Cpu.EAX));
         TranslationStatistics st = t.cpu.translationStatistics();
-        assertTrue(st.entries() >= 350, () -> "the region entered every round: " + st);
+        assertTrue(st.entries() >= 350, () -> "a region entered every round: " + st);
         assertTrue(st.codeChecks() <= 4, () -> "code compared once per epoch, not per entry: " + st);
 
-        // the same loop patching its own first instruction's immediate every 100th round
-        String patching = "xor eax, eax\n mov ecx, 400\n" + body + " test ecx, 0x3f\n jnz 1f\n"
-                + " inc byte ptr [top + 2]\n 1: dec ecx\n jnz top\n hlt";
+        // the same loop patching the routine's first immediate every 64th round
+        String patching = "xor eax, eax\n mov ecx, 400\n top: call sub\n test ecx, 0x3f\n jnz 1f\n"
+                + " inc byte ptr [sub + 2]\n 1: dec ecx\n jnz top\n hlt\n" + sub;
         int[] eax = new int[2];
         for (Mode mode : Mode.values()) {
             TestMachine p = load(mode, patching);
@@ -351,6 +353,7 @@ class TranslatorTest {
             if (mode == Mode.TRANSLATOR) assertTrue(stats(p)[2] > 0, "regions dropped");
         }
         assertEquals(eax[0], eax[1], "the patched immediates ran");
+        assertTrue(eax[0] > 400, "patched: " + eax[0]);
     }
 
     /**
@@ -380,6 +383,42 @@ class TranslatorTest {
         assertEquals(RunResult.HALTED, t.run(10_000));
         assertEquals(150, t.reg(X86Cpu.EAX), "the changed immediate ran");
         assertTrue(stats(t)[2] > 0, "the region was dropped");
+    }
+
+    /**
+     * Code changed behind the CPU's back in the middle of a batch (here by a port device writing
+     * RAM when the loop writes to it, as another CPU or a DMA would) is seen by a region entered
+     * after the next instruction the interpreter runs (CPUID here: serializing instructions all
+     * run there), in the same batch: the region at "top", translated in round 2, runs the new
+     * immediate in rounds 3 and 4.
+     */
+    @Test
+    void codeChangedWithinABatchIsSeenAfterTheNextInterpretedInstruction() {
+        TestMachine t = machine(Mode.TRANSLATOR);
+        // KCODE+9: 1: add esi, 1 (its immediate at KCODE+11)
+        t.code(KCODE, "mov ebp, 4\n xor esi, esi\n top: jmp 1f\n 1: add esi, 1\n add edi, esi\n xor edi, 0x55\n"
+                + " rol edi, 3\n add edi, 7\n ror edi, 1\n out 0x80, al\n cpuid\n dec ebp\n jnz top\n hlt");
+        assertEquals(0x83, t.ram.read8(KCODE + 9));
+        int[] writes = new int[1];
+        IoPortDevice patcher = new IoPortDevice() {
+            @Override
+            public int read8(int port) {
+                return 0xFF;
+            }
+
+            @Override
+            public void write8(int port, int value) {
+                if (port == 0x80 && writes[0]++ == 1) t.ram.write8(KCODE + 11, 2); // add esi, 2 from round 3
+            }
+        };
+        X86Cpu cpu = X86Cpu.create(t.ram, patcher, CpuOptions.DEFAULT.translateAtOnce());
+        CpuTestSupport.enterFlat32(cpu, 0);
+        cpu.setEip(KCODE);
+        cpu.setGpr(X86Cpu.ESP, 0x9000);
+        assertEquals(RunResult.HALTED, cpu.run(1_000_000));
+        assertEquals(4, writes[0]);
+        assertEquals(1 + 1 + 2 + 2, cpu.gpr(X86Cpu.ESI), "the changed immediate ran");
+        assertTrue(cpu.translationStatistics().compiled() > 0, "regions compiled");
     }
 
     /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */

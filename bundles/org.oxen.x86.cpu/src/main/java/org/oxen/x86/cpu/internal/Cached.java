@@ -404,7 +404,6 @@ abstract class Cached extends Events {
         int more = (int) Math.min(regionGrant, Core.BATCH);
         regionGrant -= more;
         jitGrants++;
-        codeEpoch++; // a new batch: other CPUs' stores and DMA are seen at the next region entry
         return budget + more;
     }
 
@@ -477,6 +476,10 @@ abstract class Cached extends Events {
                 }
             }
         }
+        // every serializing instruction (CPUID, IRET, MOV CR, WRMSR, LGDT, ...) comes here: after
+        // one, regions compare their code again (another CPU may have changed it, x86's rule for
+        // cross-modifying code)
+        codeEpoch++;
         step();
         if (fetchCode == null && fetchLimit == 0x1000 && code32) {
             lookupCode(); // a new window: the next instruction can come from the fast loop

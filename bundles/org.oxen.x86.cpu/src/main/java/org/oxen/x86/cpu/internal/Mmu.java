@@ -54,8 +54,8 @@ abstract class Mmu extends CpuState {
     /**
      * The code epoch: moves whenever code may have changed without this CPU's translated code
      * having compared it since: at every store that sets {@link #codeWritten}, at every batch of
-     * the run loop (other CPUs' stores, DMA), at every batch granted to a region and at
-     * {@code invalidateCode}. A region compares its bytes on entry only in an epoch it has not
+     * the run loop (other CPUs' stores, DMA), at every instruction the interpreter runs for the
+     * decoded loop (every serializing one among them) and at {@code invalidateCode}. A region compares its bytes on entry only in an epoch it has not
      * compared them in ({@code Region.enter}).
      */
     long codeEpoch;
