@@ -33,7 +33,7 @@ import org.objectweb.asm.MethodVisitor;
  * compare, otherwise it calls {@link Flags#cond} on the locals. Register results are assigned after
  * the instruction's memory accesses, and each instruction that may fault has a handler of its
  * own (an exception-table range from its fault point), which names it (the locals FIX/FPC) to the
- * common handler, so that writes back exactly the state before the faulting instruction and no
+ * common handler, which writes back exactly the state before the faulting instruction; no
  * instruction assigns anything for a fault that does not happen. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
  */
