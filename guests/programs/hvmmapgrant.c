@@ -11,7 +11,8 @@
  *  1. gives back two pages of its RAM (decrease_reservation): holes W and R;
  *  2. maps ref 8 at W (retrying while the granter is not there or has not
  *     granted yet) and reads the granter's pattern there; maps ref 9 read-only
- *     at R, reads its pattern; a store at R changes nothing;
+ *     at R, reads its pattern; a store at R changes nothing, nor does a
+ *     hypercall writing its output there (xen_version);
  *  3. refusals with Xen's statuses: a GFN at 4 GiB, a GFN with RAM (the RAM
  *     page kept), host_map with device_map, ref 9 writable: GNTST_general_error;
  *     unmap of a handle never given: GNTST_bad_handle; unmap of ref 8's handle
@@ -111,6 +112,10 @@ void guest_main(void)
     win_ro[100] = (uint8_t)~win_ro[100];
     *(volatile uint32_t *)&win_ro[200] = 0xdeadbeefu;
     CHECK(memcmp((const void *)win_ro, want, PAGE) == 0, "a store through the read-only mapping changed the page");
+    /* the hypervisor's own stores there are dropped too (Xen's __hvm_copy, p2m_is_discard_write):
+     * xen_version's copy_to_guest succeeds and the granter's page keeps its bytes */
+    CHECK_EQ(HYPERVISOR_xen_version(XENVER_extraversion, (void *)&win_ro[256]), 0, "xen_version into R");
+    CHECK(memcmp((const void *)win_ro, want, PAGE) == 0, "a hypercall's output through the read-only mapping changed the page");
     printf("hvmmapgrant: ref %u of d%u at gfn 0x%x (handle %u), ref %u read-only at gfn 0x%x (handle %u)\n", REF_RW,
            granter, gfn(win_rw), hrw, REF_RO, gfn(win_ro), hro);
 

@@ -605,6 +605,7 @@ struct xen_add_to_physmap {
 
 /* ---- xen_version (version.h) ---------------------------------------- */
 #define XENVER_version 0
+#define XENVER_extraversion 1 /* a char[16] (xen_extraversion_t) */
 
 /* ---- the HVM platform interface (hvm/hvm_op.h, hvm/params.h, arch-x86/cpuid.h) */
 #define HVMOP_set_param           0

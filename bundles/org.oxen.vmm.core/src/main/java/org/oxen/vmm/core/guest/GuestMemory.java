@@ -39,9 +39,19 @@ public final class GuestMemory {
      */
     @FunctionalInterface
     public interface LinearSpace {
-        /** Machine address of {@code va} accessed by the guest kernel ({@code write}: a store), or -1 if it would fault. */
+        /**
+         * Machine address of {@code va} accessed by the guest kernel ({@code write}: a store), -1 if
+         * it would fault, or {@link #DISCARD_WRITE} for a store the hypervisor drops.
+         */
         long machineAddress(int va, boolean write);
     }
+
+    /**
+     * What a {@link LinearSpace} answers for a store that is dropped without a fault: Xen's
+     * __hvm_copy to a p2m_is_discard_write page (a read-only grant mapping in an HVM guest's
+     * physmap), where copy_to_guest succeeds and the page keeps its bytes.
+     */
+    public static final long DISCARD_WRITE = -2;
 
     /**
      * Bit 0 of a "CR3" argument marks a {@link LinearSpace} handle ((slot << 12) | 1): a PV CR3
@@ -101,7 +111,7 @@ public final class GuestMemory {
         if ((cr3 & SPACE_HANDLE) != 0) {
             LinearSpace sp = spaces[cr3 >>> 12];
             long ma = sp == null ? -1 : sp.machineAddress(va, write);
-            return ma < ram.size() ? ma : -1;
+            return ma == DISCARD_WRITE && write ? DISCARD_WRITE : ma >= 0 && ma < ram.size() ? ma : -1;
         }
         if (Integer.compareUnsigned(va, Xen.HYPERVISOR_VIRT_START) >= 0) return -1;
         long l3e = ram.read64(guestL3Address(cr3) + ((va >>> 30) << 3));
@@ -119,7 +129,7 @@ public final class GuestMemory {
 
     private long xlate(int cr3, int va, boolean write) {
         long pa = translate(cr3, va, write);
-        if (pa < 0) throw GuestFault.INSTANCE;
+        if (pa < 0 && !(write && pa == DISCARD_WRITE)) throw GuestFault.INSTANCE;
         return pa;
     }
 
@@ -143,14 +153,16 @@ public final class GuestMemory {
 
     public void write8(int cr3, int va, int v) {
         synchronized (mmLock) {
-            ram.write8(xlate(cr3, va, true), v);
+            long pa = xlate(cr3, va, true);
+            if (pa != DISCARD_WRITE) ram.write8(pa, v);
         }
     }
 
     public void write16(int cr3, int va, int v) {
         synchronized (mmLock) {
             if ((va & 0xFFF) <= 0xFFE) {
-                ram.write16(xlate(cr3, va, true), v);
+                long pa = xlate(cr3, va, true);
+                if (pa != DISCARD_WRITE) ram.write16(pa, v);
             } else {
                 // check both pages before writing either
                 xlate(cr3, va + 1, true);
@@ -163,7 +175,8 @@ public final class GuestMemory {
     public void write32(int cr3, int va, int v) {
         synchronized (mmLock) {
             if ((va & 0xFFF) <= 0xFFC) {
-                ram.write32(xlate(cr3, va, true), v);
+                long pa = xlate(cr3, va, true);
+                if (pa != DISCARD_WRITE) ram.write32(pa, v);
             } else {
                 xlate(cr3, va, true);
                 xlate(cr3, va + 3, true);
@@ -208,7 +221,7 @@ public final class GuestMemory {
         while (len > 0) {
             long pa = xlate(cr3, va, true);
             int n = Math.min(len, 0x1000 - (va & 0xFFF));
-            for (int i = 0; i < n; i++) ram.write8(pa + i, src[off + i]);
+            if (pa != DISCARD_WRITE) for (int i = 0; i < n; i++) ram.write8(pa + i, src[off + i]);
             va += n;
             off += n;
             len -= n;

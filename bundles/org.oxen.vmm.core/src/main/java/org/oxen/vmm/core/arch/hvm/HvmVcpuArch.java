@@ -7,6 +7,7 @@ import org.oxen.vmm.core.arch.VcpuArch;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
+import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.InterruptLine;
@@ -483,13 +484,19 @@ public final class HvmVcpuArch implements VcpuArch {
     /**
      * A guest-linear address of the vcpu as its kernel would access it (its paging mode, CR0.WP)
      * to a machine address through the P2M; -1 if the access would fault or the page has no
-     * frame (a device window, a hole). On the vcpu's own pCPU (a hypercall of its own).
+     * frame (a device window, a hole); {@link GuestMemory#DISCARD_WRITE} for a store to a read-only
+     * grant mapping. On the vcpu's own pCPU (a hypercall of its own).
      */
     private long machineAddress(VcpuImpl v, int va, boolean write) {
         long pa = v.cpu().translateLinear(va, write, false);
         if (pa < 0 || pa >= 1L << 32) return -1;
-        int mfn = v.domain().memory().p2m((int) (pa >>> 12));
-        return mfn < 0 ? -1 : ((long) mfn << 12) | (pa & 0xFFF);
+        DomainMemory dm = v.domain().memory();
+        int gfn = (int) (pa >>> 12);
+        int mfn = dm.p2m(gfn);
+        if (mfn < 0) return -1;
+        // a read-only grant mapping: __hvm_copy drops the store (p2m_is_discard_write)
+        if (write && dm.isReadOnlyGfn(gfn)) return GuestMemory.DISCARD_WRITE;
+        return ((long) mfn << 12) | (pa & 0xFFF);
     }
 
     /**
