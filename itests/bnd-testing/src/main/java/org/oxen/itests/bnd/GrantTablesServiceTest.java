@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -67,8 +69,46 @@ class GrantTablesServiceTest {
         assertEquals("org.oxen.vmm.core", sr.getBundle().getSymbolicName(), "the VMM core provides GrantTables");
 
         long free = memory.freeFrames();
-        Domain g = domains.create(DomainConfig.builder("it-grants").kernel(GuestImages.load(Flavor.PV, "grants"))
-                .memoryMiB(8).cmdline("mode=dom0").build());
+        mapsAndCopies(domains.create(grantsGuest()));
+        assertEquals(free, memory.freeFrames(), "frames leaked");
+        assertEquals(0, log.internalErrors());
+    }
+
+    /**
+     * The same with the console backend connecting only after the guest printed "ready" and
+     * waits for Domain-0 (what a loaded machine can do to the first test): that line is in
+     * console_io, the ring empty until the guest writes again, and the test still finds it
+     * ({@link GuestOutput}); before, it waited its 120 s for it.
+     */
+    @Test
+    void theGuestsReadyLineIsFoundWhenItsConsoleConnectedAfterIt() throws Exception {
+        Bundle consoleback = Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals("org.oxen.io.consoleback")).findFirst().orElseThrow();
+        long free = memory.freeFrames();
+        Domain g;
+        consoleback.stop();
+        try {
+            g = domains.create(grantsGuest());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!g.consoleOutput().contains("grants: ready")) {
+                assertTrue(System.nanoTime() < end, g.consoleOutput());
+                Thread.sleep(5);
+            }
+        } finally {
+            consoleback.start();
+        }
+        mapsAndCopies(g);
+        assertEquals(free, memory.freeFrames(), "frames leaked");
+        assertEquals(0, log.internalErrors());
+    }
+
+    private static DomainConfig grantsGuest() {
+        return DomainConfig.builder("it-grants").kernel(GuestImages.load(Flavor.PV, "grants")).memoryMiB(8)
+                .cmdline("mode=dom0").build();
+    }
+
+    /** The handshake with the kit's grants guest (mode=dom0) to its RESULT: PASS; destroys it. */
+    private void mapsAndCopies(Domain g) throws Exception {
         try {
             Matcher ready = Pattern.compile("grants: ready port=(\\d+) rw=(\\d+) ro=(\\d+)").matcher("");
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -114,7 +154,5 @@ class GrantTablesServiceTest {
         } finally {
             domains.destroy(g.id());
         }
-        assertEquals(free, memory.freeFrames(), "frames leaked");
-        assertEquals(0, log.internalErrors());
     }
 }

@@ -15,7 +15,15 @@ import org.oxen.vmm.api.GuestConsole;
 /**
  * What a guest wrote on its console: its console ring as the console backend logged it (the
  * {@link GuestConsole} service of the domain), not console_io ({@link Domain#consoleOutput()}, the
- * hypervisor's debug console).
+ * hypervisor's debug console) -- except while the ring has carried nothing yet.
+ *
+ * <p>A kit guest writes to console_io until the backend marks its ring connected and replays
+ * that early output into the ring at its next write. A domain created running can print a line a
+ * test waits for (the {@code grants} guest's "ready") and block waiting for the test before the
+ * backend connects: its ring then stays empty, the log too, and the test waited its whole bound
+ * for a line the guest had written (a loaded CI's GrantTablesServiceTest). So an empty log is
+ * taken as console_io, as the backend itself keeps console_io as the log of a domain whose ring
+ * never carried anything ({@code Consoled}'s end of a silent ring).
  */
 final class GuestOutput {
 
@@ -33,7 +41,9 @@ final class GuestOutput {
             GuestConsole c = console(ctx, d.id());
             boolean ended = d.state() == DomainState.SHUTDOWN || d.state() == DomainState.CRASHED;
             if (c != null && (!ended || !c.isLive() || System.nanoTime() - end > 0)) {
-                return new String(c.log(), StandardCharsets.ISO_8859_1);
+                byte[] log = c.log();
+                // the ring silent so far: what the guest wrote went to console_io (see above)
+                return log.length == 0 ? d.consoleOutput() : new String(log, StandardCharsets.ISO_8859_1);
             }
             if (c == null && System.nanoTime() - end > 0) {
                 return "(no console service for d" + d.id() + "; console_io:)\n" + d.consoleOutput();

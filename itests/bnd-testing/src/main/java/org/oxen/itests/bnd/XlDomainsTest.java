@@ -140,6 +140,41 @@ class XlDomainsTest {
         assertTrue(gogo.run("xl console " + p.id()).contains("RESULT: PASS"));
     }
 
+    /**
+     * {@code xl create -c} attaches the console before the domain first runs (libxl unpauses after
+     * its aop_console_how), so it shows all the guest writes. It used to create the domain running
+     * and attach afterwards: a guest that wrote (or ended) before its console backend connected
+     * showed nothing, which a loaded CI hit. Here the backend starts only once the new domain
+     * waits for it, paused; the guest's output then all went through its ring, none to console_io.
+     */
+    @Test
+    void createWithConsoleFlagAttachesBeforeTheGuestRuns() throws Exception {
+        Path cfg = hello("xt-cfirst", "");
+        org.osgi.framework.Bundle consoleback = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals("org.oxen.io.consoleback")).findFirst().orElseThrow();
+        consoleback.stop();
+        java.util.concurrent.CompletableFuture<String> attached = new java.util.concurrent.CompletableFuture<>();
+        Thread xl = new Thread(() -> {
+            try (GogoSession own = new GogoSession(processor)) {
+                attached.complete(own.run("xl create -c " + cfg));
+            } catch (Throwable e) {
+                attached.completeExceptionally(e);
+            }
+        }, "xl create -c");
+        try {
+            xl.start();
+            awaitTrue(() -> hv.find("xt-cfirst").isPresent(), "xt-cfirst created");
+            Domain d = hv.find("xt-cfirst").orElseThrow();
+            assertEquals(org.oxen.vmm.api.DomainState.PAUSED, d.state(), "waits for its console, paused: " + d.consoleOutput());
+        } finally {
+            consoleback.start();
+        }
+        String out = attached.get(60, TimeUnit.SECONDS);
+        assertTrue(out.contains("hello: flavor=pv") && out.strip().endsWith("RESULT: PASS"), out);
+        String consoleIo = hv.find("xt-cfirst").orElseThrow().consoleOutput();
+        assertFalse(consoleIo.contains("hello: "), consoleIo);
+    }
+
     @Test
     void maxvcpusAndVcpuSetThroughXenstore() throws Exception {
         Path cfg = hello("xt-vcpus", "vcpus = 2\nmaxvcpus = 4\n");

@@ -5,17 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.oxen.itests.process.RuntimeCopy.Run;
 
 /**
  * Issue 16, start-up: the lean launch of a machine job on the real path. {@code ./oxen machine
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MachineLaunchTest {
 
-    static final Path OXEN = StartupCacheTest.LAUNCH_SH.getParent().getParent().resolve("oxen");
+    static final Path OXEN = RuntimeCopy.LAUNCH_SH.getParent().getParent().resolve("oxen");
     static final Path NATIVE = Path.of(System.getProperty("oxen.native.images", "../../guests/target/images/native"))
             .toAbsolutePath();
 
@@ -39,17 +38,11 @@ class MachineLaunchTest {
     /** A copy of the built runtime, for the tests that do not look at its cache. */
     static Path rt;
 
-    record Run(int status, String out, String err) {
-        List<String> oxenLines() {
-            return err.lines().filter(l -> l.startsWith("oxen: ")).toList();
-        }
-    }
-
     @BeforeAll
     static void runtime() throws IOException {
         assertTrue(Files.isRegularFile(OXEN), OXEN.toString());
         assertTrue(Files.isRegularFile(NATIVE.resolve("hello.elf")), NATIVE + "/hello.elf (built by the guest kit)");
-        rt = StartupCacheTest.copyOfRuntime(dir, "rt");
+        rt = RuntimeCopy.of(dir, "rt");
         // the image beside the caller, named relative to its directory
         Files.copy(NATIVE.resolve("hello.elf"), dir.resolve("hello.elf"));
     }
@@ -58,29 +51,14 @@ class MachineLaunchTest {
     private static Run run(Path rt, String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bash"));
         cmd.addAll(List.of(command));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().put("OXEN_RUNTIME", rt.toString());
-        pb.environment().remove("OXEN_CACHE_DIR");
-        pb.environment().remove("OXEN_STARTUP_CACHE");
-        pb.environment().remove("OXEN_JIT");
-        pb.environment().remove("OXEN_JAVA");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        p.getOutputStream().close();
-        if (!p.waitFor(600, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not end within 600 s; stderr:\n" + Files.readString(err));
-        }
+        Run r = RuntimeCopy.launch(dir, rt, null, cmd);
         // COM1 lines end in CR LF, as a serial terminal has them
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).replace("\r\n", "\n"),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return new Run(r.status(), r.out().replace("\r\n", "\n"), r.err());
     }
 
     @Test
     void machineBootRunsTheGuestInTheLeanLaunchAndCachesItsClasses() throws Exception {
-        Path rt = StartupCacheTest.copyOfRuntime(dir, "rt-cache"); // no cache yet
+        Path rt = RuntimeCopy.of(dir, "rt-cache"); // no cache yet
         Run first = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "--cmdline", "from the test", "hello.elf");
         assertEquals(0, first.status(), first.out() + first.err());
         assertTrue(first.out().contains("hello: flavor=native\n") && first.out().contains("hello: cmdline=\"from the test\"\n")
@@ -98,7 +76,7 @@ class MachineLaunchTest {
 
         // the second run maps it as it is (-Xshare:on / AOTMode=on: the JVM fails if it cannot)
         String strict = cache.toString().endsWith(".aot") ? "-XX:AOTMode=on" : "-Xshare:on";
-        Run second = run(rt, StartupCacheTest.LAUNCH_SH.toString(), "--machine", strict,
+        Run second = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", strict,
                 "-Dgosh.args=--nointeractive -c 'echo (lb); machine boot -w -m 16 hello.elf; stop 0'");
         assertEquals(0, second.status(), second.out() + second.err());
         assertEquals(List.of(), second.oxenLines(), second.err());

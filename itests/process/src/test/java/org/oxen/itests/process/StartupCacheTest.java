@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.oxen.itests.process.RuntimeCopy.Run;
 
 /**
  * Issue 16, start-up: {@code runtime/launch.sh} (what {@code ./oxen run} and {@code ./oxen start}
@@ -30,8 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StartupCacheTest {
 
-    static final Path LAUNCH_SH = Path.of(System.getProperty("oxen.launch.sh", "../../runtime/launch.sh")).toAbsolutePath();
-    static final Path BUILT = OxenProcess.JAR.getParent();
     static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
 
     @TempDir
@@ -39,61 +38,22 @@ class StartupCacheTest {
 
     static Path cfg;
 
-    record Run(int status, String out, String err) {
-        List<String> oxenLines() {
-            return err.lines().filter(l -> l.startsWith("oxen: ")).toList();
-        }
-    }
-
     @BeforeAll
     static void config() throws IOException {
-        assertTrue(Files.isRegularFile(LAUNCH_SH), LAUNCH_SH.toString());
-        assertTrue(Files.isDirectory(BUILT.resolve("launch")), BUILT + "/launch (built by the runtime module)");
+        assertTrue(Files.isRegularFile(RuntimeCopy.LAUNCH_SH), RuntimeCopy.LAUNCH_SH.toString());
+        assertTrue(Files.isDirectory(RuntimeCopy.BUILT.resolve("launch")), RuntimeCopy.BUILT + "/launch (built by the runtime module)");
         cfg = dir.resolve("hello.cfg");
         Files.writeString(cfg, "name = \"hello\"\nkernel = \"guest:hello\"\nmemory = 8\n"
                 + "cmdline = \"expect_mem_mib=8\"\non_poweroff = \"preserve\"\n");
     }
 
-    /** A copy of runtime/target's oxen.jar, launch/ and bundles/ in {@code parent} (the cache goes to its cache/). */
-    static Path copyOfRuntime(Path parent, String name) throws IOException {
-        Path rt = Files.createDirectory(parent.resolve(name));
-        Files.copy(OxenProcess.JAR, rt.resolve("oxen.jar"));
-        for (String sub : List.of("launch", "bundles")) {
-            try (Stream<Path> files = Files.walk(BUILT.resolve(sub))) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Path to = rt.resolve(BUILT.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(to);
-                    } else {
-                        Files.copy(p, to);
-                    }
-                }
-            }
-        }
-        return rt;
-    }
-
     /** launch.sh with {@code java} as OXEN_JAVA on the runtime {@code rt}: a PV hello to its end. */
     private static Run launch(Path rt, Path java, String... jvm) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", LAUNCH_SH.toString(), "-Doxen.domains.dir=none",
+        List<String> cmd = new ArrayList<>(List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "-Doxen.domains.dir=none",
                 "-Dorg.osgi.service.http.port=0"));
         cmd.addAll(List.of(jvm));
         cmd.add("-Dgosh.args=--nointeractive -c 'xl create " + cfg + " -c; stop 0'");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().put("OXEN_RUNTIME", rt.toString());
-        pb.environment().put("OXEN_JAVA", java.toString());
-        pb.environment().remove("OXEN_CACHE_DIR");
-        pb.environment().remove("OXEN_STARTUP_CACHE");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        p.getOutputStream().close();
-        if (!p.waitFor(600, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError("launch.sh did not end within 600 s; stderr:\n" + Files.readString(err));
-        }
-        Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Run r = RuntimeCopy.launch(dir, rt, java, cmd);
         assertEquals(0, r.status(), "exit status; stdout:\n" + r.out() + "\nstderr:\n" + r.err());
         assertTrue(r.out().contains("hello: flavor=pv") && r.out().contains("RESULT: PASS"),
                 "the domain ran and its console came through:\n" + r.out() + "\nstderr:\n" + r.err());
@@ -119,7 +79,7 @@ class StartupCacheTest {
     @Test
     void aotCacheOnJdk25IsBuiltUsedAndRebuiltWhenABundleOrTheCacheChanges() throws Exception {
         assumeTrue(Files.isExecutable(JDK25), "Temurin 25 at " + JDK25);
-        Path rt = copyOfRuntime(dir, "rt25");
+        Path rt = RuntimeCopy.of(dir, "rt25");
 
         Run first = launch(rt, JDK25);
         assertBuilt(first, "no start-up cache for " + JDK25 + " yet: building the AOT cache (JDK 25)");
@@ -154,7 +114,7 @@ class StartupCacheTest {
     void appCdsArchiveOnJdk17IsBuiltAndUsed() throws Exception {
         Path java17 = Path.of(System.getProperty("java.home"), "bin", "java");
         assumeTrue(Runtime.version().feature() < 25, "the tests' own JDK is older than 25: " + Runtime.version());
-        Path rt = copyOfRuntime(dir, "rt17");
+        Path rt = RuntimeCopy.of(dir, "rt17");
         int major = Runtime.version().feature();
 
         Run first = launch(rt, java17);
@@ -170,7 +130,7 @@ class StartupCacheTest {
     @Test
     void withoutABuiltRuntimeItSaysWhatToDo() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
-        ProcessBuilder pb = new ProcessBuilder("bash", LAUNCH_SH.toString()).directory(dir.toFile());
+        ProcessBuilder pb = new ProcessBuilder("bash", RuntimeCopy.LAUNCH_SH.toString()).directory(dir.toFile());
         pb.environment().put("OXEN_RUNTIME", empty.toString());
         Process p = pb.redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

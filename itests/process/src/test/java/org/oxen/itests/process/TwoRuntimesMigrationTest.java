@@ -50,23 +50,12 @@ class TwoRuntimesMigrationTest {
         try (OxenConsole a = new OxenConsole(dir, JVM); OxenConsole b = new OxenConsole(dir, JVM)) {
             OxenConsole[] rt = {a, b};
             int[] port = {port(a), port(b)};
-            String created = a.run("xl create " + cfg);
-            assertFalse(a.err().contains("xl:"), created + a.err());
-            int rounds = awaitRoundAfter(a, 1);
+            int rounds = create(a, cfg);
             List<String> consoles = new ArrayList<>();
             int at = 0;
             for (int move = 1; move <= 10; move++) {
-                OxenConsole from = rt[at], to = rt[1 - at];
-                int errBefore = from.err().length();
-                String out = from.run("xl migrate --live cpubench 127.0.0.1:" + port[1 - at]);
-                String err = from.err().substring(errBefore);
-                Matcher done = DONE.matcher(err);
-                assertTrue(done.find(), "move " + move + ": " + out + err);
+                String err = move(rt[at], rt[1 - at], port[1 - at], "move " + move);
                 assertTrue(err.contains("migration round 1: "), err);
-                assertTrue(err.contains("(stop-and-copy)"), err);
-                System.out.println("two runtime processes, move " + move + ": " + done.group());
-                assertFalse(from.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench")), from.run("xl list"));
-                assertTrue(to.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench ")), to.run("xl list"));
                 at = 1 - at;
                 rounds = awaitRoundAfter(rt[at], rounds);
                 consoles.add(rt[at].run("xl console -w 0.2 cpubench"));
@@ -80,17 +69,10 @@ class TwoRuntimesMigrationTest {
             int seen = 0;
             for (String c : consoles) {
                 assertTrue(c.contains("shutdown: suspend requested through control/shutdown: resumed in a new domain"), c);
-                assertFalse(c.contains("RESULT: FAIL"), c);
-                Matcher m = ROUND.matcher(c);
-                while (m.find()) {
-                    assertEquals(NATIVE_CHECKSUM, m.group(2), c);
-                    seen++;
-                }
+                seen += nativeRounds(c);
             }
             assertTrue(seen >= 11, "rounds seen on the targets' consoles: " + seen);
-            for (OxenConsole r : rt) {
-                assertFalse(r.err().contains("Exception"), r.err());
-            }
+            noExceptions(rt);
         }
     }
 
@@ -111,37 +93,60 @@ class TwoRuntimesMigrationTest {
         try (OxenConsole a = new OxenConsole(dir, JVM); OxenConsole b = new OxenConsole(dir, JVM)) {
             OxenConsole[] rt = {a, b};
             int[] port = {port(a), port(b)};
-            String created = a.run("xl create " + cfg);
-            assertFalse(a.err().contains("xl:"), created + a.err());
-            awaitRoundAfter(a, 1);
+            create(a, cfg);
             int at = 0, seen = 0;
             for (int move = 1; move <= 4; move++) {
-                OxenConsole from = rt[at], to = rt[1 - at];
-                int errBefore = from.err().length();
-                String out = from.run("xl migrate --live cpubench 127.0.0.1:" + port[1 - at]);
-                String err = from.err().substring(errBefore);
-                Matcher done = DONE.matcher(err);
-                assertTrue(done.find(), "move " + move + ": " + out + err);
-                assertTrue(err.contains("(stop-and-copy)"), err);
-                System.out.println("two runtime processes, HVM move " + move + ": " + done.group());
-                assertFalse(from.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench")), from.run("xl list"));
-                assertTrue(to.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench ")), to.run("xl list"));
+                move(rt[at], rt[1 - at], port[1 - at], "HVM move " + move);
                 at = 1 - at;
                 // the restored domain's console starts empty: two rounds computed there
                 awaitRoundAfter(rt[at], 0);
-                String c = rt[at].run("xl console -w 0.2 cpubench");
-                assertFalse(c.contains("RESULT: FAIL"), c);
-                Matcher m = ROUND.matcher(c);
-                while (m.find()) {
-                    assertEquals(NATIVE_CHECKSUM, m.group(2), c);
-                    seen++;
-                }
+                seen += nativeRounds(rt[at].run("xl console -w 0.2 cpubench"));
             }
             assertTrue(seen >= 4, "rounds seen on the targets' consoles: " + seen);
             rt[at].run("xl destroy cpubench");
-            for (OxenConsole r : rt) {
-                assertFalse(r.err().contains("Exception"), r.err());
-            }
+            noExceptions(rt);
+        }
+    }
+
+    /** Creates cpubench from {@code cfg} on {@code rt} and waits for a round after round 1; returns the latest. */
+    private static int create(OxenConsole rt, Path cfg) throws Exception {
+        String created = rt.run("xl create " + cfg);
+        assertFalse(rt.err().contains("xl:"), created + rt.err());
+        return awaitRoundAfter(rt, 1);
+    }
+
+    /**
+     * Moves cpubench live from {@code from} to {@code to} (receiving on {@code port}): the move is
+     * done, ended by a stop-and-copy, listed by the target only. Returns the source's stderr of it.
+     */
+    private static String move(OxenConsole from, OxenConsole to, int port, String what) throws Exception {
+        int errBefore = from.err().length();
+        String out = from.run("xl migrate --live cpubench 127.0.0.1:" + port);
+        String err = from.err().substring(errBefore);
+        Matcher done = DONE.matcher(err);
+        assertTrue(done.find(), what + ": " + out + err);
+        assertTrue(err.contains("(stop-and-copy)"), err);
+        System.out.println("two runtime processes, " + what + ": " + done.group());
+        assertFalse(from.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench")), from.run("xl list"));
+        assertTrue(to.run("xl list").lines().anyMatch(l -> l.startsWith("cpubench ")), to.run("xl list"));
+        return err;
+    }
+
+    /** The rounds on a console, each checked to have the native checksum (and no failure there). */
+    private static int nativeRounds(String console) {
+        assertFalse(console.contains("RESULT: FAIL"), console);
+        Matcher m = ROUND.matcher(console);
+        int n = 0;
+        while (m.find()) {
+            assertEquals(NATIVE_CHECKSUM, m.group(2), console);
+            n++;
+        }
+        return n;
+    }
+
+    private static void noExceptions(OxenConsole... rt) throws java.io.IOException {
+        for (OxenConsole r : rt) {
+            assertFalse(r.err().contains("Exception"), r.err());
         }
     }
 

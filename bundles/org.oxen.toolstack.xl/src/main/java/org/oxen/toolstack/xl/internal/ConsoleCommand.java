@@ -106,7 +106,7 @@ public final class ConsoleCommand extends DomainSubcommand {
             print(inv, kept.log());
             return 0;
         }
-        attach(awaitConsole(() -> consoles, hv, d), inv, waitMs);
+        attach(awaitConsole(() -> consoles, hv, d), inv, waitMs, () -> { });
         return 0;
     }
 
@@ -148,12 +148,16 @@ public final class ConsoleCommand extends DomainSubcommand {
         inv.out().flush();
     }
 
-    /** Follows {@code console} on the invocation's session (also for {@code xl create -c}). */
-    static void attach(GuestConsole console, XlInvocation inv, long waitMs) throws InterruptedException {
+    /**
+     * Follows {@code console} on the invocation's session (also for {@code xl create -c}); runs
+     * {@code attached} once the viewer is attached (see {@link ConsoleFollower#follow}).
+     */
+    static void attach(GuestConsole console, XlInvocation inv, long waitMs, Runnable attached)
+            throws InterruptedException {
         boolean keyboard = inv.interactive();
         RawTerminal raw = keyboard && XlCommand.terminal() && XlCommand.processStdin(inv.in()) ? RawTerminal.enter() : null;
         try {
-            ConsoleFollower.follow(console, inv.out(), keyboard ? inv.in() : null, raw != null, waitMs);
+            ConsoleFollower.follow(console, inv.out(), keyboard ? inv.in() : null, raw != null, waitMs, attached);
         } catch (java.io.IOException e) {
             // the session's console is gone: nothing more to show
         } finally {

@@ -65,9 +65,11 @@ final class ConsoleFollower {
      * @param in the keyboard, read only through {@code available()}; {@code null} = not watched
      * @param rawTerminal whether {@code out} is a terminal in raw mode (LF shown as CR LF)
      * @param timeoutMillis 0 = no deadline
+     * @param onAttached run once the viewer is attached and the log so far shown ({@code xl create -c}
+     *     unpauses the new domain there, so the follower sees all of its output)
      */
-    static End follow(GuestConsole console, OutputStream out, InputStream in, boolean rawTerminal, long timeoutMillis)
-            throws InterruptedException, IOException {
+    static End follow(GuestConsole console, OutputStream out, InputStream in, boolean rawTerminal, long timeoutMillis,
+            Runnable onAttached) throws InterruptedException, IOException {
         Screen screen = new Screen(out, rawTerminal);
         Queue q = new Queue();
         try (AutoCloseable attached = console.attach(q)) {
@@ -79,6 +81,7 @@ final class ConsoleFollower {
             for (byte[] b : pending) texts.add(new String(b, StandardCharsets.ISO_8859_1));
             for (String s : unseen(snapshot, texts)) screen.print(s);
             screen.flush();
+            onAttached.run();
             long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
             while (true) {
                 if (q.ended || !console.isLive()) {

@@ -112,13 +112,44 @@ public final class CreateCommand extends DomainSubcommand {
             inv.out().println(Json.render(DomainJson.config(plan)));
             return 0;
         }
-        Domain d = toolstack.create(plan, inv.options().has("p"));
+        boolean paused = inv.options().has("p"), console = inv.options().has("c");
+        // -c: created paused and unpaused once the console is attached (libxl's aop_console_how runs
+        // before the unpause), so the console shows everything the guest writes; attached only
+        // after it ran, a guest that ended (or wrote before its backend connected) showed nothing
+        Domain d = toolstack.create(plan, paused || console);
         if (inv.verbose()) {
             inv.err().println("Domain " + d.id() + " (" + d.name() + ") created");
         }
-        if (inv.options().has("c")) {
-            ConsoleCommand.attach(ConsoleCommand.awaitConsole(() -> consoles, toolstack.hypervisor(), d), inv, 0);
+        if (console) {
+            Runnable run = paused ? () -> { } : new Unpause(d.id());
+            try {
+                ConsoleCommand.attach(ConsoleCommand.awaitConsole(() -> consoles, toolstack.hypervisor(), d), inv, 0,
+                        run);
+            } finally {
+                run.run(); // no console (no backend, interrupted): the domain runs as without -c
+            }
         }
         return 0;
+    }
+
+    /** Unpauses the new domain once, whichever of the console's attach or its failure comes first. */
+    private final class Unpause implements Runnable {
+        private final int domid;
+        private boolean done;
+
+        Unpause(int domid) {
+            this.domid = domid;
+        }
+
+        @Override
+        public synchronized void run() {
+            if (done) return;
+            done = true;
+            try {
+                toolstack.hypervisor().unpause(domid);
+            } catch (IllegalArgumentException gone) {
+                // destroyed meanwhile (xl destroy from another session): nothing to run
+            }
+        }
     }
 }

@@ -38,23 +38,20 @@ import org.oxen.x86.api.Ram;
  * left pfns there) and new event channels for both, as libxc and libxl do. Any failure throws;
  * the caller then releases every frame of the domain (the builder contract), so nothing leaks.
  */
-public final class DomainRestorer implements DomainImageBuilder {
+public final class DomainRestorer extends StreamRestorer {
 
-    private final StreamReader r;
-    private final SavedConfig cfg;
-    private final FramePool pool;
-    private final PageTables pt;
-    private final Ram ram;
     private final HypercallDispatcher hypercalls;
-    private byte[] toolstack = new byte[0];
-    private long pagesReceived;
+    // what the records said so far (a restorer serves one restore)
+    private final byte[] page = new byte[4096];
+    private boolean pvInfo;
+    private byte[] types;
+    private long[] p2mFrames;
+    private int p2mEnd = -1;
+    private VcpuContext[] contexts;
+    private ByteBuffer[] states;
 
     public DomainRestorer(StreamReader r, SavedConfig cfg, FramePool pool, PageTables pt, HypercallDispatcher hypercalls) {
-        this.r = r;
-        this.cfg = cfg;
-        this.pool = pool;
-        this.pt = pt;
-        this.ram = pool.ram();
+        super(r, cfg, pool, pt);
         this.hypercalls = hypercalls;
     }
 
@@ -67,104 +64,14 @@ public final class DomainRestorer implements DomainImageBuilder {
         return SavedConfig.decode(r);
     }
 
-    public byte[] toolstack() {
-        return toolstack;
-    }
-
-    public long pagesReceived() {
-        return pagesReceived;
-    }
-
     @Override
-    public Built build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException {
-        try {
-            return restore(d);
-        } catch (StreamFormatException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "' refused: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "': reading the stream failed at byte "
-                    + r.offset() + ": " + e, e);
-        }
-    }
-
-    private Built restore(DomainImpl d) throws IOException, DomainBuildException {
+    Built restore(DomainImpl d) throws IOException, DomainBuildException {
         DomainMemory dm = d.memory();
         int sharedInfo = DomainBuilder.allocateHypervisorFrames(pool, pt, d);
-        byte[] types = new byte[cfg.pfns()];
-        long[] p2mFrames = null;
-        int p2mEnd = -1;
-        VcpuContext[] contexts = new VcpuContext[d.vcpuCount()];
-        ByteBuffer[] states = new ByteBuffer[d.vcpuCount()];
-        byte[] shared = null;
-        boolean pvInfo = false;
-        byte[] page = new byte[4096];
-        for (;;) {
-            int t = r.next();
-            ByteBuffer b = r.body();
-            if (t == REC_END) break;
-            switch (t) {
-                case REC_X86_PV_INFO: {
-                    r.need(2, "the guest width and levels");
-                    int width = b.get(), levels = b.get();
-                    if (width != GUEST_WIDTH || levels != PT_LEVELS) {
-                        throw new StreamFormatException(r.where() + ": a guest of width " + width + " with " + levels
-                                + "-level page tables; oxen restores 32-bit PAE guests (width 4, 3 levels)");
-                    }
-                    pvInfo = true;
-                    break;
-                }
-                case REC_TOOLSTACK:
-                    toolstack = new byte[b.remaining()];
-                    b.get(toolstack);
-                    break;
-                case REC_PAGE_DATA:
-                    if (!pvInfo) throw new StreamFormatException(r.where() + ": PAGE_DATA before X86_PV_INFO");
-                    pageData(d, dm, types, page);
-                    break;
-                case REC_X86_PV_P2M_FRAMES: {
-                    r.need(8, "the P2M's pfn range");
-                    int start = b.getInt();
-                    p2mEnd = b.getInt();
-                    if (start != 0 || p2mEnd < 0 || p2mEnd >= cfg.pfns()) {
-                        throw new StreamFormatException(r.where() + ": P2M pfns " + start + ".." + p2mEnd + " (want 0..n,"
-                                + " n below " + cfg.pfns() + ")");
-                    }
-                    int n = ((p2mEnd + 1) * 4 + 4095) / 4096;
-                    r.need(8 * n, n + " P2M frames");
-                    p2mFrames = new long[n];
-                    for (int i = 0; i < n; i++) p2mFrames[i] = b.getLong();
-                    break;
-                }
-                case REC_X86_PV_VCPU_BASIC: {
-                    r.need(VcpuRecords.BASIC_SIZE, "a vcpu context");
-                    int id = b.getInt();
-                    b.getInt();
-                    if (id < 0 || id >= contexts.length) {
-                        throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + contexts.length);
-                    }
-                    contexts[id] = VcpuRecords.decode(b);
-                    break;
-                }
-                case REC_VCPU_STATE: {
-                    r.need(VcpuRecords.STATE_SIZE_NO_IOBITMAP, "a vcpu's state");
-                    int id = b.getInt(0);
-                    if (id < 0 || id >= states.length) {
-                        throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + states.length);
-                    }
-                    byte[] copy = new byte[VcpuRecords.STATE_SIZE]; // an older record's bitmap: none (zeros)
-                    b.get(copy, 0, Math.min(b.remaining(), copy.length));
-                    states[id] = ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                    break;
-                }
-                case REC_SHARED_INFO:
-                    r.need(4096, "shared_info");
-                    shared = new byte[4096];
-                    b.get(shared);
-                    break;
-                default:
-                    throw new StreamFormatException(r.where() + ": a record oxen does not restore here");
-            }
-        }
+        types = new byte[cfg.pfns()];
+        contexts = new VcpuContext[d.vcpuCount()];
+        states = new ByteBuffer[d.vcpuCount()];
+        readRecords((t, b) -> record(d, dm, t, b));
         if (shared == null || contexts[0] == null || p2mFrames == null) {
             throw new StreamFormatException("the stream ended (" + r.where() + ") without "
                     + (shared == null ? "SHARED_INFO" : contexts[0] == null ? "vcpu 0's context" : "X86_PV_P2M_FRAMES"));
@@ -182,16 +89,62 @@ public final class DomainRestorer implements DomainImageBuilder {
         return () -> String.format("restored from a stream: %d pages, start_info mfn 0x%x", pagesReceived, startInfo);
     }
 
+    /** A PV record (TOOLSTACK and SHARED_INFO are the base's). */
+    private void record(DomainImpl d, DomainMemory dm, int t, ByteBuffer b) throws IOException, DomainBuildException {
+        switch (t) {
+            case REC_X86_PV_INFO -> {
+                r.need(2, "the guest width and levels");
+                int width = b.get(), levels = b.get();
+                if (width != GUEST_WIDTH || levels != PT_LEVELS) {
+                    throw new StreamFormatException(r.where() + ": a guest of width " + width + " with " + levels
+                            + "-level page tables; oxen restores 32-bit PAE guests (width 4, 3 levels)");
+                }
+                pvInfo = true;
+            }
+            case REC_PAGE_DATA -> {
+                if (!pvInfo) throw new StreamFormatException(r.where() + ": PAGE_DATA before X86_PV_INFO");
+                pageData(d, dm, types, page);
+            }
+            case REC_X86_PV_P2M_FRAMES -> {
+                r.need(8, "the P2M's pfn range");
+                int start = b.getInt();
+                p2mEnd = b.getInt();
+                if (start != 0 || p2mEnd < 0 || p2mEnd >= cfg.pfns()) {
+                    throw new StreamFormatException(r.where() + ": P2M pfns " + start + ".." + p2mEnd + " (want 0..n,"
+                            + " n below " + cfg.pfns() + ")");
+                }
+                int n = ((p2mEnd + 1) * 4 + 4095) / 4096;
+                r.need(8 * n, n + " P2M frames");
+                p2mFrames = new long[n];
+                for (int i = 0; i < n; i++) p2mFrames[i] = b.getLong();
+            }
+            case REC_X86_PV_VCPU_BASIC -> {
+                r.need(VcpuRecords.BASIC_SIZE, "a vcpu context");
+                int id = b.getInt();
+                b.getInt();
+                if (id < 0 || id >= contexts.length) {
+                    throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + contexts.length);
+                }
+                contexts[id] = VcpuRecords.decode(b);
+            }
+            case REC_VCPU_STATE -> {
+                r.need(VcpuRecords.STATE_SIZE_NO_IOBITMAP, "a vcpu's state");
+                int id = b.getInt(0);
+                if (id < 0 || id >= states.length) {
+                    throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + states.length);
+                }
+                byte[] copy = new byte[VcpuRecords.STATE_SIZE]; // an older record's bitmap: none (zeros)
+                b.get(copy, 0, Math.min(b.remaining(), copy.length));
+                states[id] = ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            }
+            default -> throw new StreamFormatException(r.where() + ": a record oxen does not restore here");
+        }
+    }
+
     private void pageData(DomainImpl d, DomainMemory dm, byte[] types, byte[] page) throws IOException,
             DomainBuildException {
         ByteBuffer b = r.body();
-        int count = r.pageBatchCount();
-        long[] entries = new long[count];
-        int withData = 0;
-        for (int i = 0; i < count; i++) {
-            long e = b.getLong();
-            int type = (int) (e >>> TYPE_SHIFT);
-            long pfn = e & PFN_MASK;
+        long[] entries = r.pageBatch((i, e, type, pfn) -> {
             if ((e & ~PFN_MASK & ~(0xFL << TYPE_SHIFT)) != 0 || pfn >= cfg.pfns()) {
                 throw new StreamFormatException(String.format("%s: entry %d: pfn 0x%x%s", r.where(), i, pfn,
                         pfn >= cfg.pfns() ? " is beyond the domain's " + cfg.pfns() + " pfns" : " has reserved bits set"));
@@ -201,11 +154,8 @@ public final class DomainRestorer implements DomainImageBuilder {
                 throw new StreamFormatException(String.format("%s: entry %d: pfn 0x%x has type 0x%x, not one oxen restores",
                         r.where(), i, pfn, type));
             }
-            if (type != TYPE_XTAB) withData++;
-            entries[i] = e;
-        }
-        r.need(4096 * withData, withData + " pages of data");
-        for (int i = 0; i < count; i++) {
+        });
+        for (int i = 0; i < entries.length; i++) {
             int type = (int) (entries[i] >>> TYPE_SHIFT);
             int pfn = (int) (entries[i] & PFN_MASK);
             if (type == TYPE_XTAB) {

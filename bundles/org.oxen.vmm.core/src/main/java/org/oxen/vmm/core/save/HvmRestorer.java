@@ -9,15 +9,12 @@ import org.oxen.vmm.abi.Hvm;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
-import org.oxen.vmm.core.build.DomainImageBuilder;
 import org.oxen.vmm.core.build.HvmBuilder;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.grant.Grants;
 import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
-import org.oxen.x86.api.Ram;
-import org.oxen.x86.api.device.DeviceStateException;
 
 /**
  * The restore side of an HVM domain (libxc's xc_sr_restore_x86_hvm.c) as the builder of the new
@@ -30,78 +27,31 @@ import org.oxen.x86.api.device.DeviceStateException;
  * exists, its frames grown to the saved count, filled and mapped where the guest had them.
  * Any failure throws and the caller releases every frame: nothing is created.
  */
-public final class HvmRestorer implements DomainImageBuilder {
+public final class HvmRestorer extends StreamRestorer {
 
-    private final StreamReader r;
-    private final SavedConfig cfg;
     private final HvmRecords.Info info;
-    private final FramePool pool;
-    private final PageTables pt;
-    private final Ram ram;
     private final HvmRecords.Saved saved = new HvmRecords.Saved();
-    private byte[] toolstack = new byte[0];
-    private byte[] shared;
-    private long pagesReceived;
 
     public HvmRestorer(StreamReader r, SavedConfig cfg, HvmRecords.Info info, FramePool pool, PageTables pt) {
-        this.r = r;
-        this.cfg = cfg;
+        super(r, cfg, pool, pt);
         this.info = info;
-        this.pool = pool;
-        this.pt = pt;
-        this.ram = pool.ram();
-    }
-
-    public byte[] toolstack() {
-        return toolstack;
-    }
-
-    public long pagesReceived() {
-        return pagesReceived;
     }
 
     @Override
-    public Built build(DomainImpl d, byte[] image, String cmdline, int nrPages) throws DomainBuildException {
-        try {
-            return restore(d);
-        } catch (StreamFormatException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "' refused: " + e.getMessage(), e);
-        } catch (DeviceStateException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "' refused: device state: " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "' refused: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new DomainBuildException("restore of '" + cfg.name() + "': reading the stream failed at byte "
-                    + r.offset() + ": " + e, e);
-        }
-    }
-
-    private Built restore(DomainImpl d) throws IOException, DomainBuildException {
+    Built restore(DomainImpl d) throws IOException, DomainBuildException {
         DomainMemory dm = d.memory();
         HvmVcpuArch arch = (HvmVcpuArch) d.vcpu(0).arch();
         HvmPlatform p = arch.platform();
         byte[] page = new byte[4096];
-        for (;;) {
-            int t = r.next();
-            ByteBuffer b = r.body();
-            if (t == REC_END) break;
+        readRecords((t, b) -> {
             switch (t) {
-                case REC_TOOLSTACK -> {
-                    toolstack = new byte[b.remaining()];
-                    b.get(toolstack);
-                }
                 case REC_PAGE_DATA -> pageData(d, dm, page);
                 case REC_HVM_CONTEXT -> HvmRecords.readContext(r, saved, d.vcpuCount());
                 case REC_HVM_PARAMS -> HvmRecords.readParams(r, saved);
                 case REC_HVM_PLATFORM -> HvmRecords.readPlatform(r, saved);
-                case REC_SHARED_INFO -> {
-                    r.need(4096, "shared_info");
-                    shared = new byte[4096];
-                    b.get(shared);
-                }
                 default -> throw new StreamFormatException(r.where() + ": a record oxen does not restore in an HVM stream");
             }
-        }
+        });
         String missing = !saved.context ? "HVM_CONTEXT" : saved.params == null ? "HVM_PARAMS"
                 : !saved.platform ? "HVM_PLATFORM" : shared == null ? "SHARED_INFO"
                 : !saved.cpuIds.contains(0) ? "vcpu 0's CPU record" : null;
@@ -207,13 +157,7 @@ public final class HvmRestorer implements DomainImageBuilder {
 
     private void pageData(DomainImpl d, DomainMemory dm, byte[] page) throws IOException, DomainBuildException {
         ByteBuffer b = r.body();
-        int count = r.pageBatchCount();
-        long[] entries = new long[count];
-        int withData = 0;
-        for (int i = 0; i < count; i++) {
-            long e = b.getLong();
-            int type = (int) (e >>> TYPE_SHIFT);
-            long gfn = e & PFN_MASK;
+        long[] entries = r.pageBatch((i, e, type, gfn) -> {
             boolean ram = gfn < info.ramPages();
             boolean specialPage = gfn == HvmBuilder.STORE_PFN || gfn == HvmBuilder.CONSOLE_PFN;
             if ((e & ~PFN_MASK & ~(0xFL << TYPE_SHIFT)) != 0 || !ram && !specialPage) {
@@ -224,11 +168,8 @@ public final class HvmRestorer implements DomainImageBuilder {
                 throw new StreamFormatException(String.format("%s: entry %d: gfn 0x%x has type %s; an HVM domain's pages"
                         + " are NOTAB or XTAB", r.where(), i, gfn, typeName(type)));
             }
-            if (type != TYPE_XTAB) withData++;
-            entries[i] = e;
-        }
-        r.need(4096 * withData, withData + " pages of data");
-        for (int i = 0; i < count; i++) {
+        });
+        for (int i = 0; i < entries.length; i++) {
             int type = (int) (entries[i] >>> TYPE_SHIFT);
             int gfn = (int) (entries[i] & PFN_MASK);
             if (type == TYPE_XTAB) {

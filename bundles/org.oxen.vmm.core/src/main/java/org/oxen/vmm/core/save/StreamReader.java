@@ -164,6 +164,32 @@ public final class StreamReader {
         return count;
     }
 
+    /** Checks one PAGE_DATA entry (its type and pfn decoded); throws for one the restorer does not take. */
+    @FunctionalInterface
+    public interface PageEntryCheck {
+        void check(int index, long entry, int type, long pfn) throws StreamFormatException;
+    }
+
+    /**
+     * The entries of the PAGE_DATA record just read ({@link #pageBatchCount}), each checked by
+     * {@code check}, and the body checked to hold a page of data for each that is not XTAB; the
+     * body is left at the first page.
+     */
+    public long[] pageBatch(PageEntryCheck check) throws StreamFormatException {
+        int count = pageBatchCount();
+        long[] entries = new long[count];
+        int withData = 0;
+        for (int i = 0; i < count; i++) {
+            long e = bodyBuf.getLong();
+            int type = (int) (e >>> TYPE_SHIFT);
+            check.check(i, e, type, e & PFN_MASK);
+            if (type != TYPE_XTAB) withData++;
+            entries[i] = e;
+        }
+        need(4096 * withData, withData + " pages of data");
+        return entries;
+    }
+
     public long offset() {
         return offset;
     }

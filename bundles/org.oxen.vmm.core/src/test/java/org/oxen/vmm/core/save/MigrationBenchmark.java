@@ -80,34 +80,10 @@ class MigrationBenchmark {
         Vmm a = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1), b = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1);
         try {
             Domain src = startHvm(a, mib, busy);
-            java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (server; java.net.Socket s = server.accept();
-                        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
-                    return b.restore(in, n -> n);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
-            sock.setTcpNoDelay(true);
-            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
-            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
-            long[] paused = {0};
-            long t0 = System.nanoTime();
-            try (sock; out) {
-                a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT, () -> {
-                    a.pause(src.id());
-                    paused[0] = System.nanoTime();
-                }, rounds::add);
-            }
-            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
-            b.unpause(dst.id());
-            long t1 = System.nanoTime();
-            long pages = rounds.stream().mapToLong(DomainSaveRestore.Round::pagesSent).sum();
-            System.out.printf("BENCH migrate HVM %4d MiB %-4s rep %d: downtime %6.1f ms, total %7.1f ms, %d rounds, %d pages"
-                    + " sent (%d in the last)%n", mib, busy ? "busy" : "idle", rep, (t1 - paused[0]) / 1e6, (t1 - t0) / 1e6,
-                    rounds.size(), pages, rounds.get(rounds.size() - 1).pagesSent());
+            Domain dst = migrate(a, b, src, () -> {
+                a.pause(src.id());
+                return System.nanoTime();
+            }, String.format("HVM %4d MiB %-4s rep %d", mib, busy ? "busy" : "idle", rep));
             int lines = dst.consoleOutput().length();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (dst.consoleOutput().length() == lines || dst.consoleOutput().contains("RESULT: FAIL")) {
@@ -122,25 +98,12 @@ class MigrationBenchmark {
 
     private static void saveRestoreHvm(int mib, int rep) throws Exception {
         Vmm a = org.oxen.vmm.core.hvm.HvmTestSupport.vmm(mib + 32, 1);
-        Path file = Files.createTempFile("oxen-save", ".bin");
         try {
             Domain src = startHvm(a, mib, false);
             a.pause(src.id());
-            DomainSaveRestore.Saved s;
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-                s = a.save(src.id(), out, new byte[0]);
-            }
-            a.destroy(src.id());
-            DomainSaveRestore.Restored r;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-                r = a.restore(in, n -> n);
-            }
-            System.out.printf("BENCH save HVM %4d MiB rep %d: save %7.1f ms (%6.1f MiB/s), restore %7.1f ms (%6.1f MiB/s),"
-                    + " %d bytes%n", mib, rep, s.nanos() / 1e6, mib / (s.nanos() / 1e9), r.nanos() / 1e6,
-                    mib / (r.nanos() / 1e9), s.bytes());
+            saveRestore(a, src, String.format("HVM %4d MiB rep %d", mib, rep), mib);
         } finally {
             a.shutdown();
-            Files.deleteIfExists(file);
         }
     }
 
@@ -173,38 +136,8 @@ class MigrationBenchmark {
         Vmm a = new Vmm((mib + 32L) << 20, 1), b = new Vmm((mib + 32L) << 20, 1);
         try {
             Domain src = start(a, mib, busy ? "dirty=512" : "");
-            java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (server; java.net.Socket s = server.accept();
-                        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
-                    return b.restore(in, n -> n);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
-            sock.setTcpNoDelay(true);
-            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
-            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
-            long[] suspended = {0};
-            long t0 = System.nanoTime();
-            try (sock; out) {
-                a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT,
-                        () -> {
-                            try {
-                                suspended[0] = suspend(src);
-                            } catch (Exception e) {
-                                throw new java.io.IOException(e);
-                            }
-                        }, rounds::add);
-            }
-            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
-            b.unpause(dst.id());
-            long t1 = System.nanoTime();
-            long pages = rounds.stream().mapToLong(DomainSaveRestore.Round::pagesSent).sum();
-            System.out.printf("BENCH migrate %4d MiB %-4s rep %d: downtime %6.1f ms, total %7.1f ms, %d rounds, %d pages"
-                    + " sent (%d in the last)%n", mib, busy ? "busy" : "idle", rep, (t1 - suspended[0]) / 1e6, (t1 - t0) / 1e6,
-                    rounds.size(), pages, rounds.get(rounds.size() - 1).pagesSent());
+            Domain dst = migrate(a, b, src, () -> suspend(src),
+                    String.format("%4d MiB %-4s rep %d", mib, busy ? "busy" : "idle", rep));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!dst.consoleOutput().contains("resumed after")) {
                 assertTrue(System.nanoTime() < end, dst.consoleOutput());
@@ -218,10 +151,66 @@ class MigrationBenchmark {
 
     private static void saveRestore(int mib, int rep) throws Exception {
         Vmm a = new Vmm((mib + 32L) << 20, 1);
-        Path file = Files.createTempFile("oxen-save", ".bin");
         try {
             Domain src = start(a, mib, "");
             suspend(src);
+            saveRestore(a, src, String.format("%4d MiB rep %d", mib, rep), mib);
+        } finally {
+            a.shutdown();
+        }
+    }
+
+    /** Stops the source before the last copy (a PV guest suspends itself, an HVM one is paused); returns when (ns). */
+    @FunctionalInterface
+    interface Stop {
+        long stop() throws Exception;
+    }
+
+    /**
+     * Migrates {@code src} live from {@code a} to {@code b} over a loopback socket and prints the
+     * figures ("BENCH migrate {@code what}: ..."; downtime from the stop to the target unpaused);
+     * returns the target's domain, running.
+     */
+    private static Domain migrate(Vmm a, Vmm b, Domain src, Stop stop, String what) throws Exception {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
+            try (server; java.net.Socket s = server.accept();
+                    InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 20)) {
+                return b.restore(in, n -> n);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        java.net.Socket sock = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+        sock.setTcpNoDelay(true);
+        OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 1 << 20);
+        List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
+        long[] stopped = {0};
+        long t0 = System.nanoTime();
+        try (sock; out) {
+            a.saveLive(src.id(), out, new byte[0], DomainSaveRestore.LiveOptions.DEFAULT, () -> {
+                try {
+                    stopped[0] = stop.stop();
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new java.io.IOException(e);
+                }
+            }, rounds::add);
+        }
+        Domain dst = target.get(120, TimeUnit.SECONDS).domain();
+        b.unpause(dst.id());
+        long t1 = System.nanoTime();
+        long pages = rounds.stream().mapToLong(DomainSaveRestore.Round::pagesSent).sum();
+        System.out.printf("BENCH migrate %s: downtime %6.1f ms, total %7.1f ms, %d rounds, %d pages sent (%d in the last)%n",
+                what, (t1 - stopped[0]) / 1e6, (t1 - t0) / 1e6, rounds.size(), pages, rounds.get(rounds.size() - 1).pagesSent());
+        return dst;
+    }
+
+    /** Saves the stopped {@code src} of {@code a} to a file, destroys it, restores it and prints the figures. */
+    private static void saveRestore(Vmm a, Domain src, String what, int mib) throws Exception {
+        Path file = Files.createTempFile("oxen-save", ".bin");
+        try {
             DomainSaveRestore.Saved s;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
                 s = a.save(src.id(), out, new byte[0]);
@@ -231,11 +220,9 @@ class MigrationBenchmark {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
                 r = a.restore(in, n -> n);
             }
-            System.out.printf("BENCH save %4d MiB rep %d: save %7.1f ms (%6.1f MiB/s), restore %7.1f ms (%6.1f MiB/s),"
-                    + " %d bytes%n", mib, rep, s.nanos() / 1e6, mib / (s.nanos() / 1e9), r.nanos() / 1e6,
-                    mib / (r.nanos() / 1e9), s.bytes());
+            System.out.printf("BENCH save %s: save %7.1f ms (%6.1f MiB/s), restore %7.1f ms (%6.1f MiB/s), %d bytes%n",
+                    what, s.nanos() / 1e6, mib / (s.nanos() / 1e9), r.nanos() / 1e6, mib / (r.nanos() / 1e9), s.bytes());
         } finally {
-            a.shutdown();
             Files.deleteIfExists(file);
         }
     }
