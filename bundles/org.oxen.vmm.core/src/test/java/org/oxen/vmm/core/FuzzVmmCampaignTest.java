@@ -91,8 +91,9 @@ class FuzzVmmCampaignTest {
                     assertEquals(pattern(p, w), vmm.pool().ram().read32(ma + w * 4L), "victim page " + p + " word " + w);
                 }
             }
-            System.out.printf("RESULT campaign seed %d: %d calls in %.1f s beside the victim; %s; victim intact "
-                    + "(%s); internal errors 0%n", seed, calls, ns / 1e9,
+            System.out.printf("RESULT campaign seed %d: %d calls in %.1f s beside the victim (vcpu time: fuzzer %.1f s, "
+                    + "victim %.1f s); %s; victim intact (%s); internal errors 0%n", seed, calls, ns / 1e9,
+                    attacker.cpuTimeNanos() / 1e9, victim.cpuTimeNanos() / 1e9,
                     out.lines().filter(l -> l.contains("fuzz: results") || l.contains("fuzz: done"))
                             .reduce((a, b) -> a + "; " + b).orElse(""),
                     victim.consoleOutput().lines().reduce((a, b) -> b).orElse(""));
