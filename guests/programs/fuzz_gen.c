@@ -618,6 +618,15 @@ static void gen_vcpu_op(struct call *c)
             struct vcpu_register_vcpu_info *v = (struct vcpu_register_vcpu_info *)scratch_ptr();
             v->mfn = below(2) ? foreign_mfn() : any_val();
             v->offset = below(2) ? below(4096) : rnd();
+            /* never a frame of ours nor shared_info: Xen moves our vcpu_info to any page we own,
+             * and the kit, which reads it in shared_info, would miss every event after (seeds
+             * 1026, 1032 and 1033: "the loop event never arrived", pending and unmasked) */
+            uint32_t si = pv_start_info->shared_info >> PAGE_SHIFT;
+            if (v->mfn < nr_machine_frames + 64 && (ours((uint32_t)v->mfn) || v->mfn == si)) {
+                v->mfn = not_ours((uint32_t)v->mfn);
+                if (v->mfn == si)
+                    v->mfn = not_ours(si + 1);
+            }
             c->a[2] = (uint32_t)v;
         }
         if (c->sub == 5 || c->sub == 13) {  /* runstate, time areas: Xen writes there at every switch */
