@@ -1,7 +1,7 @@
 /*
  * fuzz -- the guest kit's hypercall fuzzer (PV only).
  *
- *   seed=S calls=N [batch=B] [xs=1] [die=1]
+ *   seed=S calls=N [batch=B] [xs=1] [die=1] [bench=M]
  *
  * Makes N hypercalls drawn from xorshift64* seeded with S (fuzz_gen.c): every
  * hypercall number Xen has (0..42) and numbers beyond, every sub-op of each
@@ -27,6 +27,9 @@
  * kit put it), none of its page tables writable, its code and data where
  * they were; a trap reaches its handler, an event its upcall; time advances;
  * xen_version answers as at the start.  The first failure ends it: FAIL.
+ *
+ * With bench=M it first times each common hypercall alone, M calls each
+ * (fuzz_bench.c: "fuzz: bench NAME n=.. T ns/call R calls/s"), then fuzzes.
  *
  * With die=1 it ends with one of the things that must kill only itself
  * (an iret frame into ring 0, a trap table of ring-0 handlers and a trap
@@ -144,6 +147,8 @@ static void setup(void)
     /* sandbox: foreign PTEs (0-15), sandbox PTEs (16-31), descriptors (32-47), zeros; odd ones read-only */
     for (unsigned i = 0; i < SANDBOX_PAGES; i++)
         sandbox_mfn[i] = pv_virt_to_mfn(sandbox[i]);
+    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
+        window_mfn[k] = pv_virt_to_mfn(grant_window[k]);
     for (unsigned i = 0; i < 48; i++) {
         uint64_t *e = (uint64_t *)sandbox[i];
         for (unsigned k = 0; k < 512; k++) {
@@ -489,6 +494,11 @@ void guest_main(void)
     printf("fuzz: seed %u, %u calls, batch %u, domid %u, %u machine frames, %u page tables, hook at %#x\n", seed,
            calls, batch, self, nr_machine_frames, nr_pt_mfns, hook_va);
     sanity();
+    uint32_t bench = cmdline_u32("bench", 0);
+    if (bench) {
+        fuzz_bench(bench, loop_a, loop_b);
+        sanity();
+    }
     uint64_t t0 = guest_time_ns();
     while (calls_done < calls) {
         if (xs && below(64) == 0) {

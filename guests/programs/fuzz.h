@@ -31,6 +31,9 @@ uint32_t bad_ptr(void);
 int in_image(uint32_t va);
 void fill_random(void *p, unsigned bytes);
 
+/* The benchmark mode (fuzz_bench.c): each common hypercall n times alone, on our loop pair. */
+void fuzz_bench(uint32_t n, evtchn_port_t port, evtchn_port_t peer);
+
 /* State set up by the driver before the first call. */
 extern domid_t self;
 extern uint32_t nr_machine_frames;
@@ -40,6 +43,7 @@ extern uint8_t scratch[4 * PAGE_SIZE];
 extern uint8_t mc_page[2][PAGE_SIZE];
 #define GRANT_WINDOW_PAGES 8
 extern uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE];
+extern uint32_t window_mfn[GRANT_WINDOW_PAGES];     /* each window page's own frame */
 extern uint32_t hook_va;                /* a 2 MiB range ... */
 extern uint64_t hook_l2e;               /* ... whose L2 entry (machine address) the fuzzer hooks */
 #define MAX_PT 64

@@ -423,10 +423,66 @@ static void gen_memory_op(struct call *c)
 /* Where grants are mapped: no other call remaps these pages (Xen crashes a domain that
  * overwrites a grant's PTE instead of unmapping it). */
 uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
+uint32_t window_mfn[GRANT_WINDOW_PAGES];
+static uint32_t window_claimed;     /* window pages a map of this call (or its multicall) may fill */
 
 static uint32_t grant_va(void)
 {
     return (uint32_t)grant_window[below(GRANT_WINDOW_PAGES)];
+}
+
+/* Whether window page k may hold a grant: a map of this call claimed it, or its PTE maps
+ * another frame than its own (a grant, or a mapping unmap_and_replace moved there). */
+static int window_busy(unsigned k)
+{
+    const uint64_t *e = pv_l1e_ptr((uint32_t)grant_window[k]);
+    return (window_claimed >> k & 1)
+           || (e && (*e & PTE_P) && (uint32_t)((*e & PTE_ADDR_MASK) >> PAGE_SHIFT) != window_mfn[k]);
+}
+
+/* Window page k for a map, or the next one no grant can be in (claimed for this call); -1: none. */
+static int claim_window(unsigned k)
+{
+    for (unsigned j = 0; j < GRANT_WINDOW_PAGES; j++) {
+        unsigned w = (k + j) % GRANT_WINDOW_PAGES;
+        if (!window_busy(w)) {
+            window_claimed |= 1u << w;
+            return (int)w;
+        }
+    }
+    return -1;
+}
+
+static int in_hook(uint32_t va)
+{
+    return va - hook_va < 1u << 21;
+}
+
+/* Where a map's host address may point (drawn as a window page or a bad pointer; no draw here,
+ * so a seed's sequence is as before): a window page no grant can be in yet, or an address Xen
+ * must refuse.  A successful map over a PTE that holds a grant, or into an L1 another call
+ * rewrites or unpins later (our image's, a sandbox page hooked or pinned), would have Xen's
+ * put_page_from_l1e crash us for implicitly unmapping a granted PTE (seed 1015 did). */
+static uint32_t grant_host_va(uint32_t va)
+{
+    if (va - (uint32_t)grant_window < sizeof grant_window) {
+        int w = claim_window((va - (uint32_t)grant_window) >> PAGE_SHIFT);
+        return w < 0 ? HYPERVISOR_VIRT_START : (uint32_t)grant_window[w] | (va & 0xFFF);
+    }
+    return in_image(va) || in_hook(va) ? va ^ 0x40000000u : va;
+}
+
+/* The same for a GNTMAP_contains_pte map's PTE address: a free window page's entry, or an
+ * entry in a frame that is not ours (Xen refuses any but our L1s). */
+static uint64_t grant_host_pte(uint64_t ma)
+{
+    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
+        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k])) {
+            int w = claim_window(k);
+            return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
+        }
+    uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);
+    return mfn < nr_machine_frames && ours(mfn) ? (uint64_t)not_ours(mfn) << PAGE_SHIFT | (ma & 0xFFF) : ma;
 }
 
 static void gen_grant_table_op(struct call *c)
@@ -442,6 +498,8 @@ static void gen_grant_table_op(struct call *c)
             m->host_addr = below(2) ? grant_va() : bad_ptr();
             if (m->flags & GNTMAP_contains_pte)     /* a PTE address: a window page's entry, or any */
                 m->host_addr = below(2) ? pv_l1e_maddr(grant_va()) : any_maddr();
+            m->host_addr = m->flags & GNTMAP_contains_pte ? grant_host_pte(m->host_addr)
+                                                          : grant_host_va((uint32_t)m->host_addr);
             m->ref = below(2) ? below(16) : any_val();
             m->dom = any_domid();
             break;
@@ -450,6 +508,8 @@ static void gen_grant_table_op(struct call *c)
             struct gnttab_unmap_and_replace *u = (struct gnttab_unmap_and_replace *)buf + i;
             u->host_addr = below(2) ? grant_va() : remap_va();
             u->new_addr = below(2) ? grant_va() : bad_ptr();    /* Xen takes new_addr's PTE */
+            if (in_image(u->new_addr) && u->new_addr - (uint32_t)grant_window >= sizeof grant_window)
+                u->new_addr ^= 0x40000000u;     /* never our page tables' own mappings */
             break;
         }
         case GNTTABOP_copy: {
@@ -558,6 +618,15 @@ static void gen_vcpu_op(struct call *c)
             struct vcpu_register_vcpu_info *v = (struct vcpu_register_vcpu_info *)scratch_ptr();
             v->mfn = below(2) ? foreign_mfn() : any_val();
             v->offset = below(2) ? below(4096) : rnd();
+            /* never a frame of ours nor shared_info: Xen moves our vcpu_info to any page we own,
+             * and the kit, which reads it in shared_info, would miss every event after (seeds
+             * 1026, 1032 and 1033: "the loop event never arrived", pending and unmasked) */
+            uint32_t si = pv_start_info->shared_info >> PAGE_SHIFT;
+            if (v->mfn < nr_machine_frames + 64 && (ours((uint32_t)v->mfn) || v->mfn == si)) {
+                v->mfn = not_ours((uint32_t)v->mfn);
+                if (v->mfn == si)
+                    v->mfn = not_ours(si + 1);
+            }
             c->a[2] = (uint32_t)v;
         }
         if (c->sub == 5 || c->sub == 13) {  /* runstate, time areas: Xen writes there at every switch */
@@ -633,6 +702,8 @@ static void gen_multicall(struct call *c, int nested)
 /* One call (nested: inside a multicall, where only the entry's own arguments count). */
 void gen(struct call *c, int nested)
 {
+    if (!nested)
+        window_claimed = 0;
     for (unsigned i = 0; i < 5; i++)
         c->a[i] = below(2) ? any_val() : any_ptr();
     c->sub = 0;

@@ -15,11 +15,13 @@ import org.oxen.vmm.core.domain.DomainImpl;
 /**
  * Hypercall throughput of the guest kit's fuzzer on the bare {@link Vmm} (no Felix, no victims):
  * one fuzzer domain makes {@code oxen.fuzz.calls} seeded calls; the figure is the fuzzer's own
- * (calls over its guest time in the loop) and the wall time from create to poweroff.
+ * (calls over its guest time in the loop) and the wall time from create to poweroff. With
+ * {@code oxen.fuzz.bench=M} the fuzzer first times each common hypercall alone, M calls each (its
+ * benchmark mode, {@code fuzz_bench.c}), and those lines are printed too.
  *
  * <pre>
  * mvn -B -o test -pl bundles/org.oxen.vmm.core -Dtest=FuzzThroughputBenchmark -Doxen.bench=true \
- *     -Doxen.fuzz.calls=100000 -Doxen.fuzz.seed=22 -Dsurefire.failIfNoSpecifiedTests=false
+ *     -Doxen.fuzz.calls=100000 -Doxen.fuzz.seed=22 -Doxen.fuzz.bench=20000 -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
 @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
@@ -30,6 +32,7 @@ class FuzzThroughputBenchmark {
         int calls = Integer.getInteger("oxen.fuzz.calls", 100_000);
         int seed = Integer.getInteger("oxen.fuzz.seed", 22);
         int reps = Integer.getInteger("oxen.fuzz.reps", 2);
+        int bench = Integer.getInteger("oxen.fuzz.bench", 0);
         Vmm vmm = new Vmm(64L << 20, 1);
         try {
             for (int r = 0; r < reps; r++) {
@@ -40,7 +43,7 @@ class FuzzThroughputBenchmark {
                 long t0 = System.nanoTime();
                 DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("fuzz")
                         .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8)
-                        .cmdline("seed=" + seed + " calls=" + calls).build());
+                        .cmdline("seed=" + seed + " calls=" + calls + " bench=" + bench).build());
                 java.util.Map<Integer, Integer> eips = new java.util.HashMap<>();
                 Thread sampler = new Thread(() -> {
                     org.oxen.vmm.core.domain.VcpuImpl v = (org.oxen.vmm.core.domain.VcpuImpl) f.vcpus().get(0);
@@ -74,6 +77,9 @@ class FuzzThroughputBenchmark {
                         + "(%.0f calls per CPU-s), %d guest instructions; %s%n  %s%n", seed, r, calls, ns / 1e9,
                         calls / (ns / 1e9), cpuNs / 1e9, calls / (cpuNs / 1e9), instr, done.substring(done.indexOf("fuzz: done")),
                         times.substring(times.indexOf("fuzz:")));
+                String rep = "RESULT rep " + r + " ";
+                out.lines().filter(l -> l.contains("fuzz: bench "))
+                        .forEach(l -> System.out.println(rep + l.substring(l.indexOf("fuzz: bench "))));
                 vmm.destroy(f.id());
                 assertEquals(free, vmm.freeFrames());
                 assertEquals(0, vmm.internalErrors());

@@ -133,6 +133,44 @@ class PagingTest {
         assertEquals(0xBBBB, m.cpu.gpr(X86Cpu.ESI));
     }
 
+    /**
+     * A flush drops every entry filled since the last one however many there are (the TLB lists
+     * the entries it fills and a flush clears those), keeps a global entry across two CR3 reloads,
+     * and INVLPG at one address of a 4 MiB page drops the entry cached under another address.
+     */
+    @Test
+    void flushesDropEveryFilledEntryKeepGlobalsAndInvlpgDropsALargePageWhole() {
+        twoLevel();
+        int pt2 = 0x102000;
+        m.ram.write32(0x300000, 1);
+        m.ram.write32(0x302000, 2);
+        for (int i = 0; i < 1024; i++) m.ram.write32(pt2 + 4 * i, 0x300000 | 7);
+        m.ram.write32(pt2, 0x300000 | 0x107); // 0x800000 global
+        m.ram.write32(PD + 4 * 2, pt2 | 7);
+        m.ram.write32(PD + 4 * 3, 0x400000 | 0x187); // 0xC00000: 4 MiB at 0x400000, global
+        m.ram.write32(0x700000 + 0x1000, 0x41); // 0xF01000 and 0xF02000: TLB slots the loop leaves alone
+        m.ram.write32(0x700000 + 0x2000, 0x42);
+        m.cpu.setCr(4, 0x80 | 0x10);
+        pagingOn(0);
+        // 511 pages (TLB slots 1..511), each cached after the loop
+        String sum = "xor eax, eax\n mov ecx, 0x801000\n l: add eax, [ecx]\n add ecx, 0x1000\n cmp ecx, 0xA00000\n jne l\n";
+        kernel(sum + "mov ebx, [0xF01000]\n mov edx, [0xF02000]\n mov esi, [0x800000]");
+        assertEquals(511, m.cpu.gpr(X86Cpu.EAX));
+        assertEquals(0x41, m.cpu.gpr(X86Cpu.EBX));
+        assertEquals(0x42, m.cpu.gpr(X86Cpu.EDX));
+        for (int i = 0; i < 1024; i++) m.ram.write32(pt2 + 4 * i, 0x302000 | (i == 0 ? 0x107 : 7));
+        m.ram.write32(PD + 4 * 3, 0x800000 | 0x187);
+        m.ram.write32(0xB00000 + 0x1000, 0x61);
+        m.ram.write32(0xB00000 + 0x2000, 0x62);
+        kernel("mov ecx, cr3\n mov cr3, ecx\n mov cr3, ecx\n" + sum
+                + "mov esi, [0x800000]\n mov edi, [0xF02000]\n invlpg [0xF01000]\n mov ebx, [0xF01000]\n mov edx, [0xF02000]");
+        assertEquals(2 * 511, m.cpu.gpr(X86Cpu.EAX)); // every non-global entry re-walked
+        assertEquals(1, m.cpu.gpr(X86Cpu.ESI)); // the global entry survived both reloads
+        assertEquals(0x42, m.cpu.gpr(X86Cpu.EDI)); // and the global large page's
+        assertEquals(0x61, m.cpu.gpr(X86Cpu.EBX));
+        assertEquals(0x62, m.cpu.gpr(X86Cpu.EDX)); // the large page's other entry went with INVLPG
+    }
+
     static final int PDPT = 0x110000, PAE_PD = 0x111000, PAE_PT = 0x112000;
 
     void pae() {

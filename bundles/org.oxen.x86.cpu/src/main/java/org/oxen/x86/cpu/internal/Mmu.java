@@ -46,6 +46,18 @@ abstract class Mmu extends CpuState {
      */
     final boolean[] tCodeW = new boolean[2 * TLB_SIZE];
     /**
+     * The entries filled since they were last cleared by a flush, each listed once ({@link
+     * #tListed}); every other entry is invalid, so a flush, the search for a large page's other
+     * entries and {@link #holdCodeFrameWrites} visit only these: a guest that touches a few dozen
+     * pages between flushes (a PV kernel's MMU hypercalls, an HVM guest's CR3 writes) no longer
+     * pays for clearing all 2,048 entries each time.
+     */
+    private final int[] tFilled = new int[2 * TLB_SIZE];
+    private final boolean[] tListed = new boolean[2 * TLB_SIZE];
+    private int nFilled;
+    /** Whether a 2/4 MiB page may be cached (under several entries): invlpg looks for them only then. */
+    private boolean largeCached;
+    /**
      * Set by every store (and write probe) that reached a frame holding this CPU's translated
      * code; translated code tests it after its stores and compares its bytes again only then.
      * Cleared by the region that consumes it ({@code Region.verify}).
@@ -76,7 +88,10 @@ abstract class Mmu extends CpuState {
 
     Mmu(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
-        flushTlb(true);
+        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+            clearEntry(i); // the arrays start at 0, a valid tag of page 0
+        }
+        fetchLimit = 0;
     }
 
     final boolean paging() {
@@ -87,15 +102,27 @@ abstract class Mmu extends CpuState {
         return (cr4 & 0x20) != 0;
     }
 
+    private void clearEntry(int i) {
+        tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
+        tArr[i] = null;
+    }
+
     final void flushTlb(boolean all) {
         boolean keepGlobal = !all && (cr4 & 0x80) != 0;
-        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+        int kept = 0;
+        boolean large = false;
+        for (int k = 0; k < nFilled; k++) {
+            int i = tFilled[k];
             if (keepGlobal && (tPerm[i] & P_GLOBAL) != 0 && tLin[i] != INVALID) {
+                tFilled[kept++] = i;
+                large |= (tPerm[i] & 0x10) != 0;
                 continue;
             }
-            tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
-            tArr[i] = null;
+            clearEntry(i);
+            tListed[i] = false;
         }
+        nFilled = kept;
+        largeCached = large;
         fetchLimit = 0;
     }
 
@@ -104,15 +131,14 @@ abstract class Mmu extends CpuState {
         for (int set = 0; set < 2 * TLB_SIZE; set += TLB_SIZE) {
             int i = set + ((lin >>> 12) & TLB_MASK);
             if (tLin[i] == page) {
-                tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
-                tArr[i] = null;
+                clearEntry(i);
             }
         }
         // a 2/4 MiB page may be cached under several entries: drop those too
-        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+        for (int k = 0; largeCached && k < nFilled; k++) {
+            int i = tFilled[k];
             if (tLin[i] != INVALID && (tPerm[i] & 0x10) != 0 && ((tLin[i] ^ page) & largeMask()) == 0) {
-                tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
-                tArr[i] = null;
+                clearEntry(i);
             }
         }
         fetchLimit = 0;
@@ -254,6 +280,11 @@ abstract class Mmu extends CpuState {
         if ((cr4 & 0x80) == 0) {
             perm &= ~P_GLOBAL;
         }
+        if (!tListed[i]) {
+            tListed[i] = true;
+            tFilled[nFilled++] = i;
+        }
+        largeCached |= (perm & 0x10) != 0;
         tLin[i] = page;
         tPhys[i] = phys;
         tPerm[i] = perm;
@@ -343,7 +374,8 @@ abstract class Mmu extends CpuState {
      * TLB_NOTDIRTY).
      */
     final void holdCodeFrameWrites(long frame) {
-        for (int i = 0; i < 2 * TLB_SIZE; i++) {
+        for (int k = 0; k < nFilled; k++) {
+            int i = tFilled[k];
             if (tagW[i] != INVALID && tPhys[i] >>> 12 == frame) {
                 tagW[i] = INVALID;
                 tCodeW[i] = true;
