@@ -122,7 +122,8 @@ class KitBlkfrontBenchmark {
                             "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
                             + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
                             + (l.random() ? " order=random" : "") + l.opts()).build());
-                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum());
+                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
+                            () -> timeMarks(blkback, d));
                     d.addConsoleListener(meter);
                     VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
                             false));
@@ -132,7 +133,7 @@ class KitBlkfrontBenchmark {
                     assertTrue(out.contains("RESULT: PASS"), out);
                     out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
                             .forEach(x -> System.out.println(l.name() + ": " + x));
-                    Matcher m = PHASE.matcher(out);
+                    Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
                     List<PhaseMeter.Phase> costs = meter.phases();
                     long requests = ((long) MIB << 10) / l.kib();
                     int phase = 0;
@@ -140,8 +141,10 @@ class KitBlkfrontBenchmark {
                         long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
                         assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
                         PhaseMeter.Phase c = costs.get(phase++);
+                        assertTrue(waits.find(), "no pass waits line: " + out);
                         if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
                         String direction = m.group(2).equals("wrote") ? "write" : "read";
+                        if (keep) timeSplit.put(l.name() + " | " + direction, split(c.extra(), waits, ms));
                         record(l, direction, "kit blkfront (guest)", kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
                                 keep);
                         if (keep) {
@@ -198,6 +201,41 @@ class KitBlkfrontBenchmark {
                     costRatio);
         }
         printGuestCost();
+        System.out.println("\n| workload | direction | guest ms | host ms | vcpu running / runnable / blocked ms"
+                + " | guest: kicks, sleeps (ms), spins (ms), final flush ms | blkback: ring requests, batches, busy ms"
+                + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) |\n|---|---|---:|---:|---|---|---|---|");
+        timeSplit.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
+    }
+
+    /** Where the last round's recorded phases' time went, per "load | direction" (the last round's). */
+    final Map<String, String> timeSplit = new LinkedHashMap<>();
+
+    static final Pattern WAITS = Pattern.compile("blktest: pass waits: (\\d+) ring requests, (\\d+) kicks, (\\d+) sleeps "
+            + "\\((\\d+) us\\), (\\d+) spins \\((\\d+) us\\), flush (\\d+) us");
+
+    /**
+     * The running totals a phase's time is split by: the host's clock, blkback's service times
+     * ({@link BlkbackComponent#serviceTimes}), the domain's vcpus' runstate times (running,
+     * runnable: waiting for a pCPU, blocked: waiting for an event).
+     */
+    static long[] timeMarks(BlkbackComponent blkback, Domain d) {
+        long[] b = blkback.serviceTimes(), t = new long[1 + b.length + 3];
+        t[0] = System.nanoTime();
+        System.arraycopy(b, 0, t, 1, b.length);
+        for (org.oxen.vmm.api.Vcpu v : d.vcpus()) {
+            long[] r = ((org.oxen.vmm.core.domain.VcpuImpl) v).runstateInfo();
+            for (int i = 0; i < 3; i++) t[1 + b.length + i] += r[2 + i];
+        }
+        return t;
+    }
+
+    static String split(long[] e, Matcher w, long guestMs) {
+        long parks = e[7];
+        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f)",
+                guestMs, e[0] / 1e6, e[11] / 1e6, e[12] / 1e6, e[13] / 1e6, w.group(2), w.group(3),
+                Long.parseLong(w.group(4)) / 1e3, w.group(5), Long.parseLong(w.group(6)) / 1e3,
+                Long.parseLong(w.group(7)) / 1e3, e[10], e[9], e[1] / 1e6, e[2] / 1e6, e[3] / 1e6, e[4] / 1e6,
+                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks);
     }
 
     /** The load whose FileChannel rows are this one's peer (the same requests on the raw file). */
