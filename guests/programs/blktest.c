@@ -3,7 +3,7 @@
  * reads them back and verifies them. PV only.
  *
  * Command line: [node=device/vbd/768] [mib=N] (default: the whole disk)
- * [chunk=KiB] (bytes per request, 4..128, default 32) [depth=N] (requests in
+ * [chunk=KiB] (bytes per request, 4..1024, default 32) [depth=N] (requests in
  * flight, 1..256, default 8; depth x chunk at most 4 MiB) [seed=S] [passes=N] (default 1; 0: until the
  * toolstack asks for a poweroff through control/shutdown, checked between
  * passes; a suspend -- xl save, xl migrate -- is answered at once, while it
@@ -36,8 +36,8 @@
 
 #define SECOND 1000000000ull
 #define MAX_DEPTH 256
-#define MAX_CHUNK (128 * 1024)
-#define ARENA (4 * 1024 * 1024)      /* 32 x 128 KiB in flight; within blkfront's persistent frames */
+#define MAX_CHUNK (1024 * 1024)      /* blkfront's largest request: 256 segments, one indirect request */
+#define ARENA (4 * 1024 * 1024)      /* 32 x 128 KiB or 4 x 1 MiB in flight; within blkfront's persistent frames */
 
 struct slot {
     struct blkfront_request req;
@@ -202,7 +202,7 @@ void guest_main(void)
     uint32_t depth = cmdline_u32("depth", 8);
     uint32_t seed = cmdline_u32("seed", 1);
     uint32_t passes = cmdline_u32("passes", 1);
-    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..128, a multiple of 4",
+    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..1024, a multiple of 4",
           chunk / 1024);
     CHECK(depth >= 1 && depth <= MAX_DEPTH, "depth=%u: 1..%u", depth, MAX_DEPTH);
     CHECK((uint64_t)depth * chunk <= ARENA, "depth=%u x chunk=%u KiB: more than %u KiB of buffers", depth,

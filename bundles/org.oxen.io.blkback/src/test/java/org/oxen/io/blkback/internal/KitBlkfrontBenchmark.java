@@ -79,7 +79,10 @@ class KitBlkfrontBenchmark {
             new Load("random 4 KiB, depth 64", 4, 64, true, "raw", ""),
             new Load("seq 128 KiB, depth 32", 128, 32, false, "raw", ""),
             new Load("seq 4 KiB, depth 64, qcow2", 4, 64, false, "qcow2", ""),
-            new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""));
+            new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""),
+            new Load("seq 128 KiB, depth 8", 128, 8, false, "raw", ""),
+            new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
+            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""));
 
     /** Guest instructions per caller request of the last pass's phases, per "load | direction", one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
