@@ -11,7 +11,8 @@
  * domain's backend) [mode=both|write|verify] [sync=KiB] (during writes, every KiB
  * written: wait for them, flush, then print "blktest: durable N KiB") [check=0]
  * (no patterns: the buffers go as they are and reads are not checked, for
- * throughput) [order=seq|random] (random: every chunk once, in a permuted
+ * throughput) [lat=1] (print each phase's longest request, submission to
+ * completion: the pause a backend swap costs) [order=seq|random] (random: every chunk once, in a permuted
  * order; the chunk count must be a power of two) [persistent=0] [indirect=0]
  * [merge=0] [ring=1] (blkfront without persistent grants, indirect requests,
  * back merges, or with a one-page ring: to measure what each brings).
@@ -43,6 +44,7 @@ struct slot {
     struct blkfront_request req;
     volatile int busy, complete;
     int status;
+    uint64_t submitted_ns, done_ns;     /* lat=1: guest time of its submission and completion */
 };
 
 /* Not cleared by head.S (as blkfront's rings): a PV domain's memory comes zeroed,
@@ -55,6 +57,8 @@ static struct blkfront bf;
 static int checked = 1;                 /* check=0: no patterns */
 static int random_order;                /* order=random */
 static uint32_t sync_bytes;             /* sync=KiB, 0: one flush after the pass */
+static int latency;                     /* lat=1: each phase's longest request */
+static uint64_t longest_ns;             /* ... submission to completion, this phase */
 
 static inline uint32_t pattern(uint32_t seed, uint32_t sector, uint32_t word)
 {
@@ -88,6 +92,8 @@ static void on_done(struct blkfront_request *req, int status)
 {
     struct slot *sl = req->data;
     sl->status = status;
+    if (latency)
+        sl->done_ns = guest_time_ns();
     sl->complete = 1;
 }
 
@@ -123,6 +129,8 @@ static uint64_t reap(uint8_t op, uint32_t seed, uint32_t depth, int all)
             if (op == BLKIF_OP_READ && checked)
                 verify(buffers[i], seed, sl->req.sector, sl->req.bytes);
             bytes += sl->req.bytes;
+            if (latency && sl->done_ns - sl->submitted_ns > longest_ns)
+                longest_ns = sl->done_ns - sl->submitted_ns;
             sl->busy = 0;
         }
         if (!all || !busy)
@@ -140,6 +148,7 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
     uint64_t next = 0, done = 0, nchunks = (bytes + chunk - 1) / chunk, issued = 0;
     uint32_t kicks0 = bf.kicks, sleeps0 = bf.sleeps, spins0 = bf.spins, rings0 = bf.ring_requests;
     uint64_t slept0 = bf.slept_ns, spun0 = bf.spun_ns, flush_ns = 0;
+    longest_ns = 0;
     uint64_t t0 = guest_time_ns();
     while (done < bytes) {
         uint64_t barrier = op == BLKIF_OP_WRITE && sync_bytes ? (next / sync_bytes + 1) * sync_bytes : bytes;
@@ -159,6 +168,8 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
             CHECK_EQ(rc, 0, "submit");
             sl->busy = 1;
             sl->complete = 0;
+            if (latency)
+                sl->submitted_ns = guest_time_ns();
             next += n;
             issued++;
         }
@@ -188,6 +199,8 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
     printf("blktest: pass waits: %u ring requests, %u kicks, %u sleeps (%u us), %u spins (%u us), flush %u us\n",
            bf.ring_requests - rings0, bf.kicks - kicks0, bf.sleeps - sleeps0, (uint32_t)((bf.slept_ns - slept0) / 1000),
            bf.spins - spins0, (uint32_t)((bf.spun_ns - spun0) / 1000), (uint32_t)(flush_ns / 1000));
+    if (latency)
+        printf("blktest: longest request %u us\n", (uint32_t)(longest_ns / 1000));
 }
 
 void guest_main(void)
@@ -225,6 +238,7 @@ void guest_main(void)
     CHECK(strcmp(order, "seq") == 0 || strcmp(order, "random") == 0, "order=%s: expected seq or random", order);
     random_order = strcmp(order, "random") == 0;
     sync_bytes = cmdline_u32("sync", 0) * 1024;
+    latency = cmdline_u32("lat", 0) != 0;
     CHECK(sync_bytes % chunk == 0, "sync=%u KiB: a multiple of chunk=%u KiB", sync_bytes >> 10, chunk >> 10);
 
     irq_disable();                      /* events arrive while waiting in cpu_idle */
