@@ -5,7 +5,7 @@
  * interface (lib/native/pvhvm.c) and grants its pages by GFN.
  *
  * Command line: [node=device/vbd/768] [mib=N] (default: the whole disk)
- * [chunk=KiB] (bytes per request, 4..128, default 32) [depth=N] (requests in
+ * [chunk=KiB] (bytes per request, 4..1024, default 32) [depth=N] (requests in
  * flight, 1..256, default 8; depth x chunk at most 4 MiB) [seed=S] [passes=N] (default 1; 0: until the
  * toolstack asks for a poweroff through control/shutdown, checked between
  * passes; a suspend -- xl save, xl migrate -- is answered at once, while it
@@ -13,7 +13,8 @@
  * domain's backend) [mode=both|write|verify] [sync=KiB] (during writes, every KiB
  * written: wait for them, flush, then print "blktest: durable N KiB") [check=0]
  * (no patterns: the buffers go as they are and reads are not checked, for
- * throughput) [order=seq|random] (random: every chunk once, in a permuted
+ * throughput) [lat=1] (print each phase's longest request, submission to
+ * completion: the pause a backend swap costs) [order=seq|random] (random: every chunk once, in a permuted
  * order; the chunk count must be a power of two) [persistent=0] [indirect=0]
  * [merge=0] [ring=1] (blkfront without persistent grants, indirect requests,
  * back merges, or with a one-page ring: to measure what each brings).
@@ -42,13 +43,14 @@
 
 #define SECOND 1000000000ull
 #define MAX_DEPTH 256
-#define MAX_CHUNK (128 * 1024)
-#define ARENA (4 * 1024 * 1024)      /* 32 x 128 KiB in flight; within blkfront's persistent frames */
+#define MAX_CHUNK (1024 * 1024)      /* blkfront's largest request: 256 segments, one indirect request */
+#define ARENA (4 * 1024 * 1024)      /* 32 x 128 KiB or 4 x 1 MiB in flight; within blkfront's persistent frames */
 
 struct slot {
     struct blkfront_request req;
     volatile int busy, complete;
     int status;
+    uint64_t submitted_ns, done_ns;     /* lat=1: guest time of its submission and completion */
 };
 
 /* Not cleared by head.S (as blkfront's rings): a PV domain's memory comes zeroed,
@@ -61,6 +63,8 @@ static struct blkfront bf;
 static int checked = 1;                 /* check=0: no patterns */
 static int random_order;                /* order=random */
 static uint32_t sync_bytes;             /* sync=KiB, 0: one flush after the pass */
+static int latency;                     /* lat=1: each phase's longest request */
+static uint64_t longest_ns;             /* ... submission to completion, this phase */
 
 static inline uint32_t pattern(uint32_t seed, uint32_t sector, uint32_t word)
 {
@@ -94,6 +98,8 @@ static void on_done(struct blkfront_request *req, int status)
 {
     struct slot *sl = req->data;
     sl->status = status;
+    if (latency)
+        sl->done_ns = guest_time_ns();
     sl->complete = 1;
 }
 
@@ -129,6 +135,8 @@ static uint64_t reap(uint8_t op, uint32_t seed, uint32_t depth, int all)
             if (op == BLKIF_OP_READ && checked)
                 verify(buffers[i], seed, sl->req.sector, sl->req.bytes);
             bytes += sl->req.bytes;
+            if (latency && sl->done_ns - sl->submitted_ns > longest_ns)
+                longest_ns = sl->done_ns - sl->submitted_ns;
             sl->busy = 0;
         }
         if (!all || !busy)
@@ -144,6 +152,9 @@ static uint64_t reap(uint8_t op, uint32_t seed, uint32_t depth, int all)
 static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint32_t depth)
 {
     uint64_t next = 0, done = 0, nchunks = (bytes + chunk - 1) / chunk, issued = 0;
+    uint32_t kicks0 = bf.kicks, sleeps0 = bf.sleeps, spins0 = bf.spins, rings0 = bf.ring_requests;
+    uint64_t slept0 = bf.slept_ns, spun0 = bf.spun_ns, flush_ns = 0;
+    longest_ns = 0;
     uint64_t t0 = guest_time_ns();
     while (done < bytes) {
         uint64_t barrier = op == BLKIF_OP_WRITE && sync_bytes ? (next / sync_bytes + 1) * sync_bytes : bytes;
@@ -163,6 +174,8 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
             CHECK_EQ(rc, 0, "submit");
             sl->busy = 1;
             sl->complete = 0;
+            if (latency)
+                sl->submitted_ns = guest_time_ns();
             next += n;
             issued++;
         }
@@ -179,13 +192,21 @@ static void run(uint8_t op, uint32_t seed, uint64_t bytes, uint32_t chunk, uint3
         done += reap(op, seed, depth, 0);
     }
     if (op == BLKIF_OP_WRITE) {
+        uint64_t f0 = guest_time_ns();
         int st = blkfront_flush(&bf);   /* the pass's last flush, inside its time */
         CHECK(st == BLKIF_RSP_OKAY, "flush: status %d", st);
+        flush_ns = guest_time_ns() - f0;
     }
     uint64_t dt = guest_time_ns() - t0;
     printf("blktest: %s%s %u KiB in %u ms: %u KiB/s (seed %u)\n", random_order ? "random " : "",
            op == BLKIF_OP_WRITE ? "wrote" : checked ? "read and verified" : "read",
            (uint32_t)(bytes >> 10), (uint32_t)(dt / 1000000), dt ? (uint32_t)((bytes >> 10) * SECOND / dt) : 0, seed);
+    /* where the pass's time went on the guest's side (the benchmark's breakdown) */
+    printf("blktest: pass waits: %u ring requests, %u kicks, %u sleeps (%u us), %u spins (%u us), flush %u us\n",
+           bf.ring_requests - rings0, bf.kicks - kicks0, bf.sleeps - sleeps0, (uint32_t)((bf.slept_ns - slept0) / 1000),
+           bf.spins - spins0, (uint32_t)((bf.spun_ns - spun0) / 1000), (uint32_t)(flush_ns / 1000));
+    if (latency)
+        printf("blktest: longest request %u us\n", (uint32_t)(longest_ns / 1000));
 }
 
 void guest_main(void)
@@ -200,7 +221,7 @@ void guest_main(void)
     uint32_t depth = cmdline_u32("depth", 8);
     uint32_t seed = cmdline_u32("seed", 1);
     uint32_t passes = cmdline_u32("passes", 1);
-    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..128, a multiple of 4",
+    CHECK(chunk >= 4096 && chunk <= MAX_CHUNK && chunk % 4096 == 0, "chunk=%u KiB: 4..1024, a multiple of 4",
           chunk / 1024);
     CHECK(depth >= 1 && depth <= MAX_DEPTH, "depth=%u: 1..%u", depth, MAX_DEPTH);
     CHECK((uint64_t)depth * chunk <= ARENA, "depth=%u x chunk=%u KiB: more than %u KiB of buffers", depth,
@@ -223,6 +244,7 @@ void guest_main(void)
     CHECK(strcmp(order, "seq") == 0 || strcmp(order, "random") == 0, "order=%s: expected seq or random", order);
     random_order = strcmp(order, "random") == 0;
     sync_bytes = cmdline_u32("sync", 0) * 1024;
+    latency = cmdline_u32("lat", 0) != 0;
     CHECK(sync_bytes % chunk == 0, "sync=%u KiB: a multiple of chunk=%u KiB", sync_bytes >> 10, chunk >> 10);
 
     irq_disable();                      /* events arrive while waiting in cpu_idle */

@@ -37,7 +37,9 @@
 
 #define BLKFRONT_RING_ORDER 1           /* pages = 2^order: 64 slots, if the backend's max-ring-page-order allows */
 #define BLKFRONT_RING_MAX 64
-#define BLKFRONT_MAX_INDIRECT 32        /* segments of an indirect request (Linux's default): 128 KiB */
+#define BLKFRONT_MAX_INDIRECT 256       /* segments of an indirect request, 1 MiB: blkback's maximum (Linux's
+                                         * MAX_INDIRECT_SEGMENTS; Linux's blkfront takes 32 unless its
+                                         * max_indirect_segments parameter raises it), in one indirect page */
 #define BLKFRONT_MAX_BYTES (BLKFRONT_MAX_INDIRECT * 4096)
 #define BLKFRONT_PERSISTENT_FRAMES 1024 /* within blkback's 1056 (Linux's max_persistent_grants) */
 

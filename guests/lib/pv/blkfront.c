@@ -178,6 +178,9 @@ static unsigned pages_of(const struct blkfront_request *req)
 
 /* Writes ring request id into its slot: direct with up to 11 segments, else
  * indirect (the segments stay in its indirect page). */
+_Static_assert(BLKFRONT_MAX_INDIRECT * sizeof(struct blkif_request_segment) <= PAGE,
+               "a ring request's segments fit its one indirect page");
+
 static void close_request(struct blkfront *bf, unsigned id)
 {
     struct blkfront_shadow *sh = &bf->shadow[id];

@@ -78,6 +78,28 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
         return n;
     }
 
+    /**
+     * The service-time figures of the devices bound now, summed (the benchmark's breakdown):
+     * {busy, copy, I/O, flush, spin, parked, parks, wake, batches, answered}.
+     */
+    long[] serviceTimes() {
+        long[] t = new long[10];
+        for (Entry e : devices.values()) {
+            VbdCounters c = e.counters();
+            t[0] += c.busyNanos;
+            t[1] += c.copyNanos;
+            t[2] += c.ioNanos;
+            t[3] += c.flushNanos;
+            t[4] += c.spinNanos;
+            t[5] += c.parkedNanos;
+            t[6] += c.parks;
+            t[7] += c.wakeNanos;
+            t[8] += c.batches;
+            t[9] += c.answered;
+        }
+        return t;
+    }
+
     /** Rings halted for a hostile frontend, over the devices bound now (tests read it). */
     long halts() {
         long n = 0;

@@ -84,6 +84,8 @@ final class BlkifServer implements EventListener, Runnable {
     private volatile EventPort port;
     private volatile boolean running = true;
     private volatile boolean kicked;
+    /** When the frontend's event came while the thread was waiting (0: none since it last ran). */
+    private volatile long kickedAt;
     private volatile String halted;
     private final AdaptiveSpin spin = new AdaptiveSpin();
     /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
@@ -117,6 +119,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     @Override
     public void onEvent(EventPort p) {
+        if (kickedAt == 0) kickedAt = System.nanoTime();
         kicked = true;
         LockSupport.unpark(thread);
     }
@@ -163,6 +166,7 @@ final class BlkifServer implements EventListener, Runnable {
         try {
             while (running) {
                 int n = ring.unconsumedRequests();
+                long batchStart = n > 0 ? System.nanoTime() : 0;
                 for (int i = 0; i < n && running; i++) {
                     ring.takeRequest(slot);
                     serve();
@@ -175,18 +179,31 @@ final class BlkifServer implements EventListener, Runnable {
                     answeredHere++;
                     if (notify) port.send();
                 }
+                if (n > 0) {
+                    counters.busyNanos += System.nanoTime() - batchStart;
+                    counters.batches++;
+                }
                 if (n == 0 && !ring.finalCheckForRequests()) {
                     // req_event is armed: the frontend's next push kicks us. A frontend that keeps
                     // its ring busy usually does so within microseconds; spin that long before
                     // parking, which costs a thread wake-up per batch on a loaded host, unless
                     // the last spins caught nothing (then each would only burn its time)
                     if (spin.shouldSpin()) {
-                        long spinEnd = System.nanoTime() + SPIN_NANOS;
+                        long spinStart = System.nanoTime(), spinEnd = spinStart + SPIN_NANOS;
                         while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
                         spin.spun(kicked);
+                        counters.spinNanos += System.nanoTime() - spinStart;
                     }
-                    while (running && !kicked) LockSupport.park(this);
+                    if (running && !kicked) {
+                        long parkStart = System.nanoTime();
+                        while (running && !kicked) LockSupport.park(this);
+                        long woke = System.nanoTime(), at = kickedAt;
+                        counters.parkedNanos += woke - parkStart;
+                        counters.parks++;
+                        if (at != 0) counters.wakeNanos += woke - Math.max(at, parkStart);
+                    }
                     kicked = false;
+                    kickedAt = 0;
                 }
             }
         } catch (RingOverflowException e) {
@@ -269,28 +286,43 @@ final class BlkifServer implements EventListener, Runnable {
         }
         try {
             if (preflush) {
+                long t = System.nanoTime();
                 image.flush();
+                counters.flushNanos += System.nanoTime() - t;
                 counters.flushes++;
             }
             if (sectors > 0) {
                 int bytes = (int) (sectors << SECTOR_SHIFT);
+                long t0 = System.nanoTime(), t1, t2;
                 if (op == OP_WRITE) {
                     int rc = gather(n);
                     if (rc != RSP_OKAY) return rc;
                     data.clear().limit(bytes);
+                    t1 = System.nanoTime();
                     image.write(start << SECTOR_SHIFT, data);
+                    t2 = System.nanoTime();
+                    counters.copyNanos += t1 - t0;
+                    counters.ioNanos += t2 - t1;
                     counters.writes++;
                     counters.sectorsWritten += sectors;
                 } else {
                     data.clear().limit(bytes);
                     image.read(start << SECTOR_SHIFT, data);
+                    t1 = System.nanoTime();
                     int rc = scatter(n);
                     if (rc != RSP_OKAY) return rc;
+                    t2 = System.nanoTime();
+                    counters.ioNanos += t1 - t0;
+                    counters.copyNanos += t2 - t1;
                     counters.reads++;
                     counters.sectorsRead += sectors;
                 }
             }
-            if (postflush) image.flush();
+            if (postflush) {
+                long t = System.nanoTime();
+                image.flush();
+                counters.flushNanos += System.nanoTime() - t;
+            }
             return RSP_OKAY;
         } catch (IOException | RuntimeException e) {
             return reject(opName(req.operation()) + " at sector " + Long.toUnsignedString(start) + ": " + e);

@@ -22,4 +22,24 @@ final class VbdCounters {
     /** Rings halted for a hostile frontend (a req_prod overrun), and the last reason. */
     volatile long halts;
     volatile String lastHalt;
+
+    // Where the service thread's time goes (System.nanoTime deltas; a few per request, none
+    // allocated): the benchmark's breakdown of a request's life on the backend side.
+    /** Serving requests: from taking the first of a batch to pushing the last response. */
+    volatile long busyNanos;
+    /** Of busyNanos: moving segments between the guest's frames and the I/O buffer. */
+    volatile long copyNanos;
+    /** Of busyNanos: the image's reads and writes. */
+    volatile long ioNanos;
+    /** Of busyNanos: the image's flushes. */
+    volatile long flushNanos;
+    /** Spinning for the frontend's next request with the ring empty. */
+    volatile long spinNanos;
+    /** Parked waiting for the frontend's event, and how many times. */
+    volatile long parkedNanos;
+    volatile long parks;
+    /** Of parkedNanos: from the frontend's event (onEvent) to the thread running again. */
+    volatile long wakeNanos;
+    /** Batches served (the ring found non-empty after a wait or a batch). */
+    volatile long batches;
 }

@@ -79,7 +79,10 @@ class KitBlkfrontBenchmark {
             new Load("random 4 KiB, depth 64", 4, 64, true, "raw", ""),
             new Load("seq 128 KiB, depth 32", 128, 32, false, "raw", ""),
             new Load("seq 4 KiB, depth 64, qcow2", 4, 64, false, "qcow2", ""),
-            new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""));
+            new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""),
+            new Load("seq 128 KiB, depth 8", 128, 8, false, "raw", ""),
+            new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
+            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""));
 
     /** Guest instructions per caller request of the last pass's phases, per "load | direction", one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
@@ -122,7 +125,8 @@ class KitBlkfrontBenchmark {
                             "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
                             + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
                             + (l.random() ? " order=random" : "") + l.opts()).build());
-                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum());
+                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
+                            () -> timeMarks(blkback, d));
                     d.addConsoleListener(meter);
                     VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
                             false));
@@ -132,7 +136,7 @@ class KitBlkfrontBenchmark {
                     assertTrue(out.contains("RESULT: PASS"), out);
                     out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
                             .forEach(x -> System.out.println(l.name() + ": " + x));
-                    Matcher m = PHASE.matcher(out);
+                    Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
                     List<PhaseMeter.Phase> costs = meter.phases();
                     long requests = ((long) MIB << 10) / l.kib();
                     int phase = 0;
@@ -140,8 +144,10 @@ class KitBlkfrontBenchmark {
                         long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
                         assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
                         PhaseMeter.Phase c = costs.get(phase++);
+                        assertTrue(waits.find(), "no pass waits line: " + out);
                         if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
                         String direction = m.group(2).equals("wrote") ? "write" : "read";
+                        if (keep) timeSplit.put(l.name() + " | " + direction, split(c.extra(), waits, ms));
                         record(l, direction, "kit blkfront (guest)", kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
                                 keep);
                         if (keep) {
@@ -198,6 +204,114 @@ class KitBlkfrontBenchmark {
                     costRatio);
         }
         printGuestCost();
+        System.out.println("\n| workload | direction | guest ms | host ms | vcpu running / runnable / blocked ms"
+                + " | guest: kicks, sleeps (ms), spins (ms), final flush ms | blkback: ring requests, batches, busy ms"
+                + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) |\n|---|---|---:|---:|---|---|---|---|");
+        timeSplit.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
+    }
+
+    /** Where the last round's recorded phases' time went, per "load | direction" (the last round's). */
+    final Map<String, String> timeSplit = new LinkedHashMap<>();
+
+    static final Pattern WAITS = Pattern.compile("blktest: pass waits: (\\d+) ring requests, (\\d+) kicks, (\\d+) sleeps "
+            + "\\((\\d+) us\\), (\\d+) spins \\((\\d+) us\\), flush (\\d+) us");
+
+    /**
+     * The running totals a phase's time is split by: the host's clock, blkback's service times
+     * ({@link BlkbackComponent#serviceTimes}), the domain's vcpus' runstate times (running,
+     * runnable: waiting for a pCPU, blocked: waiting for an event).
+     */
+    static long[] timeMarks(BlkbackComponent blkback, Domain d) {
+        long[] b = blkback.serviceTimes(), t = new long[1 + b.length + 3];
+        t[0] = System.nanoTime();
+        System.arraycopy(b, 0, t, 1, b.length);
+        for (org.oxen.vmm.api.Vcpu v : d.vcpus()) {
+            long[] r = ((org.oxen.vmm.core.domain.VcpuImpl) v).runstateInfo();
+            for (int i = 0; i < 3; i++) t[1 + b.length + i] += r[2 + i];
+        }
+        return t;
+    }
+
+    static String split(long[] e, Matcher w, long guestMs) {
+        long parks = e[7];
+        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f)",
+                guestMs, e[0] / 1e6, e[11] / 1e6, e[12] / 1e6, e[13] / 1e6, w.group(2), w.group(3),
+                Long.parseLong(w.group(4)) / 1e3, w.group(5), Long.parseLong(w.group(6)) / 1e3,
+                Long.parseLong(w.group(7)) / 1e3, e[10], e[9], e[1] / 1e6, e[2] / 1e6, e[3] / 1e6, e[4] / 1e6,
+                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks);
+    }
+
+    /** Backend swaps the swap-pause benchmark makes ({@code -Doxen.bench.swaps=N}). */
+    static final int SWAPS = Integer.getInteger("oxen.bench.swaps", 10);
+
+    /**
+     * The pause a guest sees when its disk's backend is swapped (what stopping and starting, or
+     * updating, the blkback bundle does through xenbus: the vbd factory leaves and a new one
+     * arrives): the kit's blktest ({@code lat=1}: each phase's longest request, submission to
+     * completion, in the guest's time) does verified 4 KiB I/O at depth 8 over 8 MiB, pass after
+     * pass; the host swaps the backend at the start of every other phase. Prints the longest
+     * request of the phases with a swap beside those without; every phase's verification passes
+     * (nothing lost or misplaced across the swaps).
+     */
+    @Test
+    void kitGuestSwapPause() throws Exception {
+        Path dir = Files.createTempDirectory("kitblkswap");
+        Path img = dir.resolve("swap.raw");
+        List<Long> swapped = new ArrayList<>(), quiet = new ArrayList<>();
+        try (KitBlkbackBed bed = new KitBlkbackBed(128L << 20)) {
+            bed.raw.create(img, ImageSpec.ofSize(8L << 20)).close();
+            Domain d = bed.vmm.create(DomainConfig.builder("swap").kernel(GuestImages.load(GuestImages.Flavor.PV,
+                    "blktest")).memoryMiB(16).cmdline("node=device/vbd/51712 passes=0 mib=8 chunk=4 depth=8 lat=1")
+                    .build());
+            VbdDevices.add(bed.toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false));
+            org.oxen.vmm.api.backend.BackendFactory current = bed.blkback;
+            Pattern longest = Pattern.compile("blktest: longest request (\\d+) us");
+            int warm = 4, phases = warm + 2 * SWAPS;
+            for (int p = 0; p < phases; p++) {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+                // the phase before this one is over once its longest-request line is out
+                while (count(longest, d.consoleOutput()) < p) {
+                    assertTrue(System.nanoTime() < end && !d.awaitShutdown(20, TimeUnit.MILLISECONDS), d.consoleOutput());
+                }
+                if (p >= warm && (p - warm) % 2 == 0) {
+                    BlkbackComponent next = new BlkbackComponent();
+                    next.addProvider(bed.raw);
+                    bed.xenbus.removeFactory(current);
+                    bed.xenbus.addFactory(next, Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vbd",
+                            "service.id", 2L + p));
+                    current = next;
+                }
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (count(longest, d.consoleOutput()) < phases) {
+                assertTrue(System.nanoTime() < end && !d.awaitShutdown(20, TimeUnit.MILLISECONDS), d.consoleOutput());
+            }
+            bed.toolstack.write("/local/domain/" + d.id() + "/control/shutdown", "poweroff");
+            assertTrue(d.awaitShutdown(300, TimeUnit.SECONDS), d.consoleOutput());
+            String out = d.consoleOutput();
+            assertTrue(out.contains("RESULT: PASS"), out);
+            Matcher m = longest.matcher(out);
+            for (int p = 0; m.find(); p++) {
+                if (p < warm || p >= phases) continue;
+                ((p - warm) % 2 == 0 ? swapped : quiet).add(Long.parseLong(m.group(1)));
+            }
+            out.lines().filter(x -> x.startsWith("blktest: ") && x.contains("requests,")).forEach(System.out::println);
+        }
+        swapped.sort(null);
+        quiet.sort(null);
+        System.out.printf(Locale.ROOT, "%nlongest request of a phase (4 KiB, depth 8, verified), guest time, ms:%n"
+                + "| phases | n | min | median | max |%n|---|---:|---:|---:|---:|%n"
+                + "| with a backend swap | %d | %.1f | %.1f | %.1f |%n| without | %d | %.1f | %.1f | %.1f |%n",
+                swapped.size(), swapped.get(0) / 1e3, swapped.get(swapped.size() / 2) / 1e3,
+                swapped.get(swapped.size() - 1) / 1e3, quiet.size(), quiet.get(0) / 1e3, quiet.get(quiet.size() / 2) / 1e3,
+                quiet.get(quiet.size() - 1) / 1e3);
+    }
+
+    static int count(Pattern p, String s) {
+        Matcher m = p.matcher(s);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
     }
 
     /** The load whose FileChannel rows are this one's peer (the same requests on the raw file). */

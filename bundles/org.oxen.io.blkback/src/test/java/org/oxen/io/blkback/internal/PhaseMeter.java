@@ -27,7 +27,8 @@ final class PhaseMeter implements Consumer<String> {
      * what the pCPU threads (running the guest's vcpus), blkback's service threads and every
      * Java thread took (the rest is the JVM's own: the JIT compilers and the GC).
      */
-    record Phase(long cpuNanos, long instructions, long pcpuNanos, long blkbackNanos, long javaThreadsNanos) {
+    record Phase(long cpuNanos, long instructions, long pcpuNanos, long blkbackNanos, long javaThreadsNanos,
+            long[] extra) {
     }
 
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -35,13 +36,24 @@ final class PhaseMeter implements Consumer<String> {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final LongSupplier instructions;
+    private final java.util.function.Supplier<long[]> extra;
     private final StringBuilder seen = new StringBuilder();
     private final List<long[]> marks = new ArrayList<>();
+    private final List<long[]> extras = new ArrayList<>();
     private int scanned;
 
     /** {@code instructions}: the guest's retired instructions so far (all vcpus). */
     PhaseMeter(LongSupplier instructions) {
+        this(instructions, () -> new long[0]);
+    }
+
+    /**
+     * {@code extra}: further running totals taken at each mark (the benchmark's: blkback's
+     * service times, the vcpu's runstate times); a phase gets their differences.
+     */
+    PhaseMeter(LongSupplier instructions, java.util.function.Supplier<long[]> extra) {
         this.instructions = instructions;
+        this.extra = extra;
     }
 
     /** The process's CPU time so far, every thread (in the OS's ticks: 10 ms on Linux). */
@@ -66,6 +78,7 @@ final class PhaseMeter implements Consumer<String> {
             }
             marks.add(new long[] {processCpuNanos(), instructions.getAsLong(), threadsCpuNanos("oxen-pcpu"),
                     threadsCpuNanos("blkback "), threadsCpuNanos("")});
+            extras.add(extra.get());
             scanned = at + marker.length();
         }
     }
@@ -84,7 +97,9 @@ final class PhaseMeter implements Consumer<String> {
         List<Phase> p = new ArrayList<>();
         for (int i = 1; i < marks.size(); i++) {
             long[] a = marks.get(i - 1), b = marks.get(i);
-            p.add(new Phase(b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4]));
+            long[] ea = extras.get(i - 1), eb = extras.get(i), d = new long[eb.length];
+            for (int j = 0; j < d.length; j++) d[j] = eb[j] - ea[j];
+            p.add(new Phase(b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4], d));
         }
         return p;
     }
