@@ -49,6 +49,8 @@ class XlSoakTest extends XlSessionTest {
 
     static final Pattern VERIFIED = Pattern.compile("(?m)^blktest: read and verified \\d+ KiB");
     static final Pattern ECHOED = Pattern.compile("netecho: progress sent (\\d+), echoed (\\d+), lost (\\d+)");
+    /** A workload domain that ends stays listed with its output (a guest's failure is a crash: on_crash). */
+    static final String KEEP = "on_poweroff = \"preserve\"\non_crash = \"preserve\"\n";
     static final String[] KINDS = {"create", "blkback swap", "netback swap", "scheduler swap", "balloon", "live migration"};
 
     @InjectService(timeout = 10_000)
@@ -157,23 +159,25 @@ class XlSoakTest extends XlSessionTest {
             try (RandomAccessFile f = new RandomAccessFile(disk, "rw")) {
                 f.setLength(1 << 20);
             }
-            create(name, "guest:blktest", 16, "node=device/vbd/51712 passes=0 mib=1 chunk=16 depth=8 seed=" + (i * 77),
-                    disk + ",raw,xvda,rw");
+            createFromConfig(name, "kernel = \"guest:blktest\"\nmemory = 16\nextra = \"node=device/vbd/51712 passes=0 mib=1"
+                    + " chunk=16 depth=8 seed=" + (i * 77) + "\"\n" + KEEP + "disk = [ '" + disk + ",raw,xvda,rw' ]\n");
             blk.add(name);
         }
         String server = "soak-" + phase + "-srv", client = "soak-" + phase + "-cli";
         int net = phase.equals("warm") ? 40 : 41;
-        createFromConfig(server, "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10." + net + ".0.1\"\n"
-                + "on_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:" + net + ":01, bridge=xenbr0' ]\n");
+        Domain srv = createFromConfig(server, "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10." + net + ".0.1\"\n"
+                + KEEP + "vif = [ 'mac=00:16:3e:00:" + net + ":01, bridge=xenbr0' ]\n");
+        // the client pings at once, each ping answered within ping_ms: its server's vif is connected first
+        awaitNode("/local/domain/0/backend/vif/" + srv.id() + "/0/state", "4");
         createFromConfig(client, "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10." + net + ".0.2 ping=10." + net
-                + ".0.1 pings=3 udp=10." + net + ".0.1 count=0 window=8 report_ms=100 lost_ms=1000 maxlost=100000\"\n"
-                + "on_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:" + net + ":02, bridge=xenbr0' ]\n");
+                + ".0.1 pings=3 ping_ms=10000 udp=10." + net + ".0.1 count=0 window=8 report_ms=100 lost_ms=1000"
+                + " maxlost=100000\"\n" + KEEP + "vif = [ 'mac=00:16:3e:00:" + net + ":02, bridge=xenbr0' ]\n");
         String balloon = "soak-" + phase + "-bal";
-        createFromConfig(balloon, "kernel = \"guest:memtarget\"\nmemory = 16\nmaxmem = 24\non_poweroff = \"preserve\"\n");
+        createFromConfig(balloon, "kernel = \"guest:memtarget\"\nmemory = 16\nmaxmem = 24\n" + KEEP);
         List<String> busyNames = new ArrayList<>();
         for (int i = 0; i < busy; i++) {
             String name = "soak-" + phase + "-busy" + i;
-            createFromConfig(name, "kernel = \"guest:cpubench\"\nmemory = 8\nextra = \"loop=20000 mix=1 repeat=0\"\n");
+            createFromConfig(name, "kernel = \"guest:cpubench\"\nmemory = 8\nextra = \"loop=20000 mix=1 repeat=0\"\n" + KEEP);
             busyNames.add(name);
         }
         Workload w = new Workload(blk, server, client, balloon, busyNames);
