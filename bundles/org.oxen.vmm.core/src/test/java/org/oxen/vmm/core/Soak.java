@@ -165,6 +165,13 @@ final class Soak {
         }
     }
 
+    /**
+     * How long a round's guest may take ({@code oxen.soak.roundSeconds}, 600): a starved host (the
+     * long run at nice 19 beside other work) may need more; a guest that makes no progress at all
+     * is still caught when its round times out.
+     */
+    static final long ROUND_SECONDS = Long.getLong("oxen.soak.roundSeconds", 600);
+
     /** The kinds of round: create and destroy, balloon, save and restore, live migration, scheduler swap. */
     static final int KINDS = 5;
 
@@ -243,7 +250,7 @@ final class Soak {
             throws Exception {
         Domain d = vmm.create(c);
         favour(vmm, d);
-        boolean done = d.awaitShutdown(600, TimeUnit.SECONDS);
+        boolean done = d.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS);
         String out = d.consoleOutput();
         destroy(vmm, d, gone);
         if (!done || d.shutdownReason().orElse(null) != ShutdownReason.POWEROFF || out.contains("RESULT: FAIL")) {
@@ -275,7 +282,7 @@ final class Soak {
                 });
         try (java.io.PipedOutputStream out = pipe) {
             vmm.saveLive(src.id(), out, new byte[0], new DomainSaveRestore.LiveOptions(5, 0), () -> {
-                if (!src.awaitShutdown(600, TimeUnit.SECONDS)) throw new java.io.IOException(name + " never suspended");
+                if (!src.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS)) throw new java.io.IOException(name + " never suspended");
             }, round -> { });
         } catch (Exception e) {
             failures.add(name + " live save: " + e + ": " + src.consoleOutput());
@@ -287,12 +294,12 @@ final class Soak {
             }
             return 0;
         }
-        Domain dst = target.get(600, TimeUnit.SECONDS).domain();
+        Domain dst = target.get(ROUND_SECONDS, TimeUnit.SECONDS).domain();
         String before = src.consoleOutput();
         destroy(vmm, src, gone);
         favour(vmm, dst);
         vmm.unpause(dst.id());
-        boolean done = dst.awaitShutdown(600, TimeUnit.SECONDS);
+        boolean done = dst.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS);
         String after = dst.consoleOutput();
         destroy(vmm, dst, gone);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter: (\\d+)\n").matcher(before + after);
@@ -313,7 +320,7 @@ final class Soak {
         Domain src = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
                 .memoryMiB(8).cmdline("count=20 spin=2000 suspend_at=10").build());
         favour(vmm, src);
-        if (!src.awaitShutdown(600, TimeUnit.SECONDS) || src.shutdownReason().orElse(null) != ShutdownReason.SUSPEND) {
+        if (!src.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS) || src.shutdownReason().orElse(null) != ShutdownReason.SUSPEND) {
             failures.add(name + " never suspended: " + src.consoleOutput());
             destroy(vmm, src, gone);
             return 0;
@@ -325,7 +332,7 @@ final class Soak {
         Domain dst = r.domain();
         favour(vmm, dst);
         vmm.unpause(dst.id());
-        boolean done = dst.awaitShutdown(600, TimeUnit.SECONDS);
+        boolean done = dst.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS);
         String console = dst.consoleOutput();
         destroy(vmm, dst, gone);
         if (!done || dst.shutdownReason().orElse(null) != ShutdownReason.POWEROFF || !console.contains("RESULT: PASS")) {
