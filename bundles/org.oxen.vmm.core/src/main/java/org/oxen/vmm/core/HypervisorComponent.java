@@ -377,6 +377,11 @@ public final class HypervisorComponent implements Hypervisor, Dom0EventChannels,
     }
 
     @Override
+    public int mappingsInUse() {
+        return vmm.grantTables().mappingsInUse();
+    }
+
+    @Override
     public Optional<Domain> find(String name) {
         return vmm.find(name);
     }

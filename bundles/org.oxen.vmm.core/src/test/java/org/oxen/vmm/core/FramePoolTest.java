@@ -111,7 +111,7 @@ class FramePoolTest {
         assertTrue(big.getMessage().contains("8 MiB .. 15 GiB"), big.getMessage());
         IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
                 () -> new FramePool(8L << 30, 256L << 20));
-        assertEquals("machine memory of 8192 MiB needs 65 MiB of Java heap for its frame table, more than a quarter of"
+        assertEquals("machine memory of 8192 MiB needs 76 MiB of Java heap for its frame table, more than a quarter of"
                 + " this JVM's 256 MiB maximum heap: give the JVM more heap (-Xmx) or less machine memory", heap.getMessage());
     }
 }

@@ -18,7 +18,7 @@ class SoakTest {
         Soak.Report r = Soak.run(8, Long.getLong("oxen.soak.seconds", 30), System.out);
         System.out.println(r);
         assertTrue(r.failures().isEmpty(), r.toString());
-        assertTrue(r.created() > 0 && r.ballooned() > 0 && r.migrated() > 0 && r.swaps() > 0, r.toString());
+        assertTrue(r.created() > 0 && r.ballooned() > 0 && r.restored() > 0 && r.migrated() > 0 && r.swaps() > 0, r.toString());
         assertEquals(r.freeFramesBefore(), r.freeFramesAfter(), r.toString());
         assertEquals(r.ramBytesBefore(), r.ramBytesAfter(), r.toString());
         assertEquals(0, r.domainsAfter(), r.toString());

@@ -35,7 +35,7 @@ class VmmSettingsTest {
         "oxen.clock|tsc|oxen.clock=tsc is not a clock (real or instructions)",
         "oxen.clock|default|oxen.clock=default is not a clock (real or instructions)",
         "oxen.metrics|false|oxen.metrics=false is not on or off",
-        "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 15 MiB of it for the frame table and 128 MiB for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
+        "oxen.memory.mib|2048|oxen.memory.mib=2048 does not fit the Java heap (1024 MiB max, 17 MiB of it for the frame table and 128 MiB for the rest of oxen): start java with -Xmx2304m or a smaller oxen.memory.mib",
     })
     void badSettingsAreOneLine(String key, String value, String message) {
         assertEquals(message, assertThrows(IllegalArgumentException.class,

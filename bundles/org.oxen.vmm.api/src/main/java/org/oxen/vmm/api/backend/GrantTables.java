@@ -48,4 +48,13 @@ public interface GrantTables {
 
     /** (1.5) {@link #copyTo(int, int, int, byte[], int, int)} from {@code src.remaining()} bytes of a buffer. */
     void copyTo(int domid, int ref, int offset, java.nio.ByteBuffer src) throws GrantException;
+
+    /**
+     * (1.6) Domain-0's grant mappings now ({@link #map} minus unmaps, Domain-0's maptrack entries
+     * in use): a backend unmaps at disconnect, so a count that does not come back is a leak; -1
+     * when the provider does not count.
+     */
+    default int mappingsInUse() {
+        return -1;
+    }
 }

@@ -27,6 +27,8 @@
  *     buffers, where a backend's trace points write (its requests and frames).</li>
  * <li>(1.5) {@link java.nio.ByteBuffer} forms of a view's bulk copies and of grant copy, so a
  *     backend moves a guest's bytes to and from a direct I/O buffer in one copy.</li>
+ * <li>(1.6) {@link org.oxen.vmm.api.backend.GrantTables#mappingsInUse()}: Domain-0's grant
+ *     mappings in use, for leak checks.</li>
  * <li>The shared-ring ends (io/ring.h) are in {@code org.oxen.io.ring}, over a
  *     {@link org.oxen.vmm.api.backend.PageView}.</li>
  * </ul>
@@ -36,7 +38,7 @@
  * copy, then validate.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.oxen.vmm.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -46,6 +46,11 @@ public final class Dom0Grants implements GrantTables {
         return mappings.get();
     }
 
+    @Override
+    public int mappingsInUse() {
+        return mappings.get();
+    }
+
     private GrantTable granter(int domid) throws GrantException {
         GrantTable rgt = domid == 0 ? null : grants.liveTable(domid);
         if (rgt == null) throw new GrantException(GNTST_BAD_DOMAIN, "domain " + domid + " does not exist or is dying");

@@ -1,7 +1,5 @@
 package org.oxen.vmm.core.mm;
 
-import java.util.Random;
-
 import org.oxen.vmm.abi.Xen;
 import org.oxen.x86.api.Ram;
 
@@ -12,18 +10,21 @@ import org.oxen.x86.api.Ram;
  * runs on it, because PV page tables hold machine frame numbers. Each frame has an owner (a
  * domain id, {@link #OWNER_FREE} or {@link Xen#DOMID_XEN}), a general reference count (the
  * allocation itself holds one, each mapping one more), and a type with a type count
- * ({@link PageType}). The free lists are stacks filled in a shuffled order (fixed seed), so a
- * domain's frames are deliberately non-contiguous and code that assumes contiguity breaks at
- * once. The machine-to-phys table (M2P) lives in machine memory itself (Xen-owned frames at the
- * bottom of RAM) because guests read it through their read-only mapping at
+ * ({@link PageType}). Free frames are kept in buddy blocks by zone and order
+ * ({@link FreeBlocks}, Xen's page_alloc.c), so what a domain gave back merges again and an extent of
+ * several contiguous frames below an address limit can still be found after long churn; the
+ * blocks are chosen and split so that consecutive single frames are never neighbours (a domain's
+ * frames are deliberately non-contiguous, so code that assumes contiguity breaks at once). The
+ * machine-to-phys table (M2P) lives in machine memory itself (Xen-owned frames at the bottom of
+ * RAM) because guests read it through their read-only mapping at
  * {@link Xen#MACH2PHYS_VIRT_START}.
  *
  * <p>Machine memory may extend above 4 GiB (PAE's 36-bit machine addresses) up to what the M2P
  * window of the hole describes, {@link #MAX_MIB}. As on a PC, RAM beyond 3 GiB continues at 4 GiB:
  * machine addresses 3..4 GiB are the MMIO hole (the local APIC's 0xFEE00000 and friends), frames
  * that are not RAM ({@link #valid} is false: mapping them is an I/O mapping, -EPERM without I/O
- * permission, as before). Frames below 4 GiB are a free list of their own
- * and handed out last, as Xen's allocator serves the highest zone first: they are for what a
+ * permission, as before). Frames below 4 GiB are handed out last, as Xen's allocator serves the
+ * highest zone first: they are for what a
  * 32-bit PV guest can only name with 32 bits — shared_info, whose machine address is a 32-bit
  * field of start_info (arch_domain_create's MEMF_bits(32)) — and for the tables a PAE CPU's CR3
  * must point at ({@link #allocXenLow}). A freed frame's RAM page is given back to the host
@@ -50,11 +51,8 @@ public final class FramePool {
     final int[] refCount;
     /** Frames of a destroyed domain that other domains' grants still hold (freed at the last reference). */
     final boolean[] keptForGrants;
-    /** Free frames below 4 GiB (MEMF_bits(32)) and above; each a stack, shuffled. */
-    private final int[] freeLow;
-    private int lowTop;
-    private final int[] freeHigh;
-    private int highTop;
+    /** The free frames, in buddy blocks. */
+    private final FreeBlocks free;
 
     /** First frame of the M2P table and its length in frames. */
     private final int m2pFirst;
@@ -79,8 +77,13 @@ public final class FramePool {
     public static final int LOW_LIMIT_FRAMES = 1 << 20;
     /** The first frame of the MMIO hole below 4 GiB (3 GiB), when RAM reaches it. */
     public static final int HOLE_START_FRAMES = 0xC0000;
-    /** Java heap per machine frame of the frame table, the free lists and the RAM's page slot. */
-    static final int HEAP_BYTES_PER_FRAME = 4 * 4 + 1 + 4 + 8;
+    /** The largest extent {@link #allocBlock} can give: 2^20 frames. */
+    public static final int MAX_ORDER = FreeBlocks.MAX_ORDER;
+    /**
+     * Java heap per machine frame: the frame table (owner, type, type count, references, kept
+     * for grants), the free lists' links and order, and the RAM's page slot.
+     */
+    static final int HEAP_BYTES_PER_FRAME = 4 * 4 + 1 + 2 * 4 + 1 + 8;
 
     /** MiB of Java heap the frame table of {@code memoryMiB} MiB of RAM takes (the MMIO hole included), rounded up. */
     public static long frameTableMiB(long memoryMiB) {
@@ -156,31 +159,15 @@ public final class FramePool {
         ram.write64(g + (Xen.FLAT_RING1_DS & 0xFF8), 0x00CFB3000000FFFFL);
         ram.write64(g + (Xen.FLAT_RING3_CS & 0xFF8), 0x00CFFB000000FFFFL);
         ram.write64(g + (Xen.FLAT_RING3_DS & 0xFF8), 0x00CFF3000000FFFFL);
-        Random rnd = new Random(0x6f78656eL);
-        freeLow = shuffledRange(xenFrames, holeStart, rnd);
-        lowTop = freeLow.length;
-        freeHigh = shuffledRange(Math.min(nrFrames, LOW_LIMIT_FRAMES), nrFrames, rnd);
-        highTop = freeHigh.length;
+        free = new FreeBlocks(nrFrames, LOW_LIMIT_FRAMES, 0x6f78656eL);
+        free.addRange(xenFrames, holeStart);
+        if (hole) free.addRange(LOW_LIMIT_FRAMES, nrFrames);
         for (int f = holeStart; f < Math.min(nrFrames, LOW_LIMIT_FRAMES); f++) {
             owner[f] = Xen.DOMID_IO; // MMIO, never RAM
         }
         for (int f = xenFrames; f < nrFrames; f++) {
             if (valid(f)) owner[f] = OWNER_FREE;
         }
-    }
-
-    private static int[] shuffledRange(int from, int to, Random rnd) {
-        int[] a = new int[Math.max(0, to - from)];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = from + i;
-        }
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 
     public Ram ram() {
@@ -203,12 +190,30 @@ public final class FramePool {
     }
 
     public synchronized int freeFrames() {
-        return lowTop + highTop;
+        return free.freeFrames();
     }
 
     /** Free frames below 4 GiB. */
     public synchronized int freeLowFrames() {
-        return lowTop;
+        return free.freeLowFrames();
+    }
+
+    /** The order of the largest free block below machine frame {@code limit}; -1 if none is free there. */
+    public synchronized int largestFreeOrder(long limit) {
+        return free.largestOrderBelow(limit);
+    }
+
+    /** How many free blocks of exactly {@code 2^order} frames the pool has. */
+    public synchronized int freeBlocks(int order) {
+        return free.blocks(order);
+    }
+
+    /**
+     * Checks the free lists against the frame table (blocks aligned, merged, in their zone, of
+     * free frames; every free frame in one block; counts exact): null, or what is wrong. O(frames).
+     */
+    public synchronized String checkFreeLists() {
+        return free.check(f -> owner[f] == OWNER_FREE);
     }
 
     /** Frames that can ever be handed to domains. */
@@ -221,55 +226,26 @@ public final class FramePool {
      * while there are such frames; -1 when none is left.
      */
     public synchronized int alloc(int domid) {
-        if (highTop > 0) {
-            return take(freeHigh[--highTop], domid);
-        }
-        return allocLow(domid);
+        return allocBlock(domid, 0, Long.MAX_VALUE);
     }
 
     /** Allocates a zeroed frame below 4 GiB (MEMF_bits(32)) for {@code domid}; -1 when none is left. */
     public synchronized int allocLow(int domid) {
-        if (lowTop == 0) {
-            return -1;
-        }
-        return take(freeLow[--lowTop], domid);
-    }
-
-    private int take(int f, int domid) {
-        owner[f] = domid;
-        refCount[f] = 1;
-        type[f] = PageType.NONE;
-        typeCount[f] = 0;
-        zero(f);
-        return f;
+        return allocBlock(domid, 0, LOW_LIMIT_FRAMES);
     }
 
     /**
      * Allocates {@code 1 << order} zeroed, contiguous frames aligned to their size, all below
-     * machine frame {@code limit} (an extent of memory_op, alloc_domheap_pages with MEMF_bits),
-     * for {@code domid}; returns the first frame or -1 if no such block is free. Order 0 without
-     * a limit is {@link #alloc}; otherwise the frame table is scanned and the block taken out of
-     * the free list (O(frames): extents of order > 0 and address-limited ones are rare).
+     * machine frame {@code limit} (an extent of memory_op, alloc_domheap_pages with MEMF_bits; a
+     * limit that is not a power of two counts as the power of two below it), for {@code domid},
+     * each with one (allocation) reference; returns the first frame or -1 if no such block is free.
      */
     public synchronized int allocBlock(int domid, int order, long limit) {
-        int n = 1 << order;
-        if (order == 0 && limit >= nrFrames) return alloc(domid);
-        // a frame below 4 GiB is below any such limit (the scan would take the lowest free block too)
-        if (order == 0 && limit >= LOW_LIMIT_FRAMES && lowTop > 0) return allocLow(domid);
-        long end = Math.min(limit, nrFrames);
-        int first = -1;
-        for (long b = (xenFrames + n - 1) & -(long) n; b + n <= end; b += n) {
-            boolean free = true;
-            for (int i = 0; i < n && free; i++) free = owner[(int) b + i] == OWNER_FREE;
-            if (free) {
-                first = (int) b;
-                break;
-            }
-        }
+        if (order < 0) throw new IllegalArgumentException("extent order " + order);
+        if (order > MAX_ORDER) return -1;
+        int first = free.take(order, FreeBlocks.highestZoneBelow(limit));
         if (first < 0) return -1;
-        lowTop = without(freeLow, lowTop, first, n);
-        highTop = without(freeHigh, highTop, first, n);
-        for (int f = first; f < first + n; f++) {
+        for (int f = first; f < first + (1 << order); f++) {
             owner[f] = domid;
             refCount[f] = 1;
             type[f] = PageType.NONE;
@@ -279,23 +255,14 @@ public final class FramePool {
         return first;
     }
 
-    /** The first {@code top} entries of {@code stack} without [first, first + n); returns the new top. */
-    private static int without(int[] stack, int top, int first, int n) {
-        int w = 0;
-        for (int i = 0; i < top; i++) {
-            int f = stack[i];
-            if (f < first || f >= first + n) stack[w++] = f;
-        }
-        return w;
-    }
-
     /**
      * Returns a frame to the pool whatever its counts (domain destruction); clears its M2P entry
      * and gives its RAM page back.
      */
     public synchronized void free(int mfn) {
-        if (owner[mfn] == OWNER_FREE || owner[mfn] == Xen.DOMID_XEN) {
-            throw new IllegalStateException("freeing frame " + mfn + " owned by " + owner[mfn]);
+        if (!valid(mfn) || owner[mfn] == OWNER_FREE || owner[mfn] == Xen.DOMID_XEN) {
+            throw new IllegalStateException("freeing frame " + mfn
+                    + (valid(mfn) ? " owned by " + owner[mfn] : ", which is not RAM"));
         }
         owner[mfn] = OWNER_FREE;
         keptForGrants[mfn] = false;
@@ -305,11 +272,7 @@ public final class FramePool {
         typeCount[mfn] = 0;
         m2pSet(mfn, Xen.INVALID_M2P_ENTRY);
         ram.decommit((long) mfn << 12); // its contents go with it; it reads as zeros to the next owner
-        if (mfn < LOW_LIMIT_FRAMES) {
-            freeLow[lowTop++] = mfn;
-        } else {
-            freeHigh[highTop++] = mfn;
-        }
+        free.put(mfn);
     }
 
     /** Allocates a zeroed frame that the hypervisor keeps for a domain (its per-domain L1); -1 if none. */
