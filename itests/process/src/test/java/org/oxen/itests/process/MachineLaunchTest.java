@@ -12,6 +12,8 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * board, its devices, the CPU and the machine command, over the built runtime's bundles) against
  * a copy of the built runtime: the guest runs to its end with its COM1 on stdout, an image path
  * relative to the caller's directory is the caller's, the launch builds its own class-data cache
- * once and then maps it, none of the hypervisor's bundles is even installed, a failed machine
+ * once and then maps it, none of the hypervisor's bundles is even installed, the translator's
+ * regions are compiled by C1 at once with the machine's thread waiting, a failed machine
  * command makes the process exit 1, and what the Gogo script cannot carry is refused before any
  * JVM starts.
  */
@@ -116,6 +119,31 @@ class MachineLaunchTest {
                     absent + " must not be installed in the machine launch:\n" + second.out());
         }
         assertFalse(second.err().contains("oxen web console:"), second.err());
+    }
+
+    /** A region's compilation in {@code -XX:+PrintCompilation}'s lines: its flags (% OSR, ! handlers, b blocking) and tier. */
+    static final Pattern REGION_COMPILED = Pattern.compile(
+            "^\\s*\\d+\\s+\\d+ ([ %s!bn]{5}) +(\\d) +org\\.oxen\\.x86\\.cpu\\.internal\\.Region\\$T/\\S+::run\\b.*");
+
+    @Test
+    void aMachineJobCompilesTheTranslatorsRegionsWithC1AtOnceAndWaitsForThem() throws Exception {
+        // cpubench's loop and mix: hot enough for the translator; the JVM lists what it compiles
+        Run r = run(rt, StartupCacheTest.LAUNCH_SH.toString(), "--machine", "-XX:+PrintCompilation",
+                "-Dgosh.args=--nointeractive -c 'machine boot -w -m 16 " + NATIVE.resolve("cpubench.elf")
+                        + " --cmdline \"loop=200000 mix=2\"; stop 0'");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("RESULT: PASS"), r.out());
+        List<Matcher> regions = r.out().lines().map(REGION_COMPILED::matcher).filter(Matcher::matches).toList();
+        assertFalse(regions.isEmpty(), "regions were translated and compiled:\n" + r.out());
+        for (Matcher m : regions) {
+            // C1 only (tier 1), and the machine's thread waits for the compile (b) instead of
+            // running the region's bytecode in the JVM's interpreter meanwhile
+            assertEquals("1", m.group(2), m.group());
+            assertTrue(m.group(1).contains("b"), "a blocking compile: " + m.group());
+        }
+        // the commands are quiet: nothing of them on stdout, the guest's console
+        assertFalse(r.out().contains("CompileCommand"), r.out());
+        assertFalse(r.out().lines().anyMatch(l -> l.contains("CompileThresholdScaling")), r.out());
     }
 
     @Test
