@@ -15,7 +15,8 @@
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
 #  - the JIT flags (OXEN_JIT), chosen by the run's expected length (docs/PERFORMANCE.md, "Cold
-#    start"): C1 only (c1, with the translator's regions compiled early and waited for) costs
+#    start"): C1 only (c1; the translator's regions compiled early and waited for, the CPU's
+#    Semantics inlined into them whatever its size: below) costs
 #    least for runs of a few seconds to ~20 s of CPU (x86bench mix 8000, 1.2e10 guest
 #    instructions, session 10), long runs more (C1's code is ~1.5x slower warm); tiered with C2
 #    kept for the hottest code (late: C2's thresholds raised 3-30x) pays C2's compiles of the
@@ -86,14 +87,19 @@ for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
     [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
 done
 
-# The translator's regions (hidden classes Region$T/0x..., one `run` method each: the guest's hot
-# code) under C1: compiled after 1% of the JVM's thresholds (2 calls, 600 loop back-edges instead
-# of 200 and 60,000) and waited for (BackgroundCompilation false), so a new region runs in the JVM's
-# bytecode interpreter for a few calls only; `quiet`: the JVM says nothing of the commands on stdout,
-# which is the guest's console. Measured in docs/PERFORMANCE.md ("Cold start", session 10).
+# The CPU's hot code under C1 (measured in docs/PERFORMANCE.md, "Cold start", session 10):
+#  - the translator's regions (hidden classes Region$T/0x..., one `run` method each: the guest's
+#    hot code) compiled after 1% of the JVM's thresholds (2 calls, 600 loop back-edges instead of
+#    200 and 60,000) and waited for (BackgroundCompilation false), so a new region runs in the
+#    JVM's bytecode interpreter for a few calls only;
+#  - Semantics (what each instruction computes, pure static functions the regions, the cache and
+#    the interpreter call) inlined whatever its size: C1 inlines up to 35 bytes of bytecode, so
+#    ROL (38 bytes), the shifts' and IMUL's flags or ALU (92) were calls in every region;
+#  - `quiet`: the JVM says nothing of the commands on stdout, which is the guest's console.
 REGIONS='org.oxen.x86.cpu.internal.Region$T*::run'
-C1_REGIONS=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,0.01"
-            "-XX:CompileCommand=BackgroundCompilation,$REGIONS,false")
+C1_CPU=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,0.01"
+        "-XX:CompileCommand=BackgroundCompilation,$REGIONS,false"
+        "-XX:CompileCommand=inline,org.oxen.x86.cpu.internal.Semantics::*")
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
 LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
          -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
@@ -102,7 +108,7 @@ JIT_MODE=${OXEN_JIT:-}
 [ -n "$JIT_MODE" ] || { [ "$LAUNCH" = machine ] && JIT_MODE=c1 || JIT_MODE=late; }
 case $JIT_MODE in
     late) JVM=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
-    c1) JVM=(-XX:TieredStopAtLevel=1 "${C1_REGIONS[@]}"); JIT_NAME=c1 ;;
+    c1) JVM=(-XX:TieredStopAtLevel=1 "${C1_CPU[@]}"); JIT_NAME=c1 ;;
     full) JVM=(); JIT_NAME=tiered ;;
     *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), late (tiered, C2 late), full (the JVM's tiered thresholds), or unset"; exit 2 ;;
 esac
