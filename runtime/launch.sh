@@ -21,8 +21,8 @@
 #    instructions, session 10), long runs more (C1's code is ~1.5x slower warm); tiered with C2
 #    kept for the hottest code (late: C2's thresholds raised 3-30x) pays C2's compiles of the
 #    regions (up to 6 KB of bytecode each) first: ~2.3x C1's CPU on mix 2000, 1.2x on mix 8000;
-#    the JVM's own thresholds (full) cost more still. Default: c1 for a machine job (--machine),
-#    late for the runtime (hours of domains);
+#    the JVM's own thresholds (full) cost more still. Default: c1 (the runtime too: with the
+#    demo domains 2.4 s of CPU to the prompt against 3.3 s with late, mix 2000 6.2 s against 14.1);
 #
 # bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
 # by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
@@ -103,9 +103,10 @@ C1_CPU=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$RE
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
 LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
          -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
-# by the run's expected length: a machine job C1 only, the runtime (hours of domains) C2 late
-JIT_MODE=${OXEN_JIT:-}
-[ -n "$JIT_MODE" ] || { [ "$LAUNCH" = machine ] && JIT_MODE=c1 || JIT_MODE=late; }
+# C1 only for a machine job and the runtime alike: measured cheapest at every length up to
+# x86bench mix 8000 (1.2e10 guest instructions), where C2's compiles of the regions have not paid
+# back yet (docs/PERFORMANCE.md, "Cold start", session 10); OXEN_JIT=late for very long work
+JIT_MODE=${OXEN_JIT:-c1}
 case $JIT_MODE in
     late) JVM=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
     c1) JVM=(-XX:TieredStopAtLevel=1 "${C1_CPU[@]}"); JIT_NAME=c1 ;;

@@ -9,8 +9,9 @@
 # Ways of starting oxen (WAYS="..." chooses some; default: all):
 #   jar          java -jar runtime/target/oxen.jar with the PATH's java (17): what ./oxen run ran before
 #   launch       runtime/launch.sh as ./oxen run/start use it (the PATH's java, 17: its AppCDS
-#                archive, the launcher's default JIT for it: tiered with C2 late)
+#                archive, the launcher's default JIT: C1 only since session 10)
 #   launch-c1    the same with OXEN_JIT=c1 (C1 only)
+#   launch-late  the same with OXEN_JIT=late (tiered, C2 late: the runtime's default before)
 #   launch25     runtime/launch.sh with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
 #   launch25-c2  the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
 #   machine      runtime/launch.sh --machine as ./oxen machine boot uses it (the lean launch: no
@@ -41,6 +42,7 @@ oxen() { # WAY java-options...
         jar) exec java -Dfile.encoding=UTF-8 "$@" -jar runtime/target/oxen.jar ;;
         launch) exec runtime/launch.sh "$@" ;;
         launch-c1) OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
+        launch-late) OXEN_JIT=late exec runtime/launch.sh "$@" ;;
         launch25) OXEN_JAVA=$JDK25 OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
         launch25-c2) OXEN_JAVA=$JDK25 OXEN_JIT=full exec runtime/launch.sh "$@" ;;
         machine) exec runtime/launch.sh --machine "$@" ;;
