@@ -15,11 +15,14 @@
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
 #  - the JIT flags (OXEN_JIT), chosen by the run's expected length (docs/PERFORMANCE.md, "Cold
-#    start"): C1 only (c1) costs least for runs of a few seconds to ~10 s of CPU, but long runs
-#    ~1.2-1.5x more; tiered with C2 kept for the hottest code (late: C2's thresholds raised
-#    3-30x) costs ~10% more on short runs, up to ~1.5x around 10^9-10^10 guest instructions,
-#    and least on long ones; the JVM's own thresholds (full) cost more than either until the
-#    run is long. Default: c1 for a machine job (--machine), late for the runtime;
+#    start"): C1 only (c1; the translator's regions compiled early and waited for, the CPU's
+#    Semantics inlined into them whatever its size: below) costs
+#    least for runs of a few seconds to ~20 s of CPU (x86bench mix 8000, 1.2e10 guest
+#    instructions, session 10), long runs more (C1's code is ~1.5x slower warm); tiered with C2
+#    kept for the hottest code (late: C2's thresholds raised 3-30x) pays C2's compiles of the
+#    regions (up to 6 KB of bytecode each) first: ~2.3x C1's CPU on mix 2000, 1.2x on mix 8000;
+#    the JVM's own thresholds (full) cost more still. Default: c1 (the runtime too: with the
+#    demo domains 2.4 s of CPU to the prompt against 3.3 s with late, mix 2000 6.2 s against 14.1);
 #
 # bnd's launcher runs from runtime/target/launch/ (extracted by the build) with the bundles named
 # by path (launch.embedded=false), not from oxen.jar: the JVM refuses a class-data cache when a
@@ -84,15 +87,29 @@ for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
     [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
 done
 
+# The CPU's hot code under C1 (measured in docs/PERFORMANCE.md, "Cold start", session 10):
+#  - the translator's regions (hidden classes Region$T/0x..., one `run` method each: the guest's
+#    hot code) compiled after 1% of the JVM's thresholds (2 calls, 600 loop back-edges instead of
+#    200 and 60,000) and waited for (BackgroundCompilation false), so a new region runs in the
+#    JVM's bytecode interpreter for a few calls only;
+#  - Semantics (what each instruction computes, pure static functions the regions, the cache and
+#    the interpreter call) inlined whatever its size: C1 inlines up to 35 bytes of bytecode, so
+#    ROL (38 bytes), the shifts' and IMUL's flags or ALU (92) were calls in every region;
+#  - `quiet`: the JVM says nothing of the commands on stdout, which is the guest's console.
+REGIONS='org.oxen.x86.cpu.internal.Region$T*::run'
+C1_CPU=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,0.01"
+        "-XX:CompileCommand=BackgroundCompilation,$REGIONS,false"
+        "-XX:CompileCommand=inline,org.oxen.x86.cpu.internal.Semantics::*")
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
 LATE_C2=(-XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000
          -XX:Tier4CompileThreshold=50000 -XX:Tier4BackEdgeThreshold=400000)
-# by the run's expected length: a machine job C1 only, the runtime (hours of domains) C2 late
-JIT_MODE=${OXEN_JIT:-}
-[ -n "$JIT_MODE" ] || { [ "$LAUNCH" = machine ] && JIT_MODE=c1 || JIT_MODE=late; }
+# C1 only for a machine job and the runtime alike: measured cheapest at every length up to
+# x86bench mix 8000 (1.2e10 guest instructions), where C2's compiles of the regions have not paid
+# back yet (docs/PERFORMANCE.md, "Cold start", session 10); OXEN_JIT=late for very long work
+JIT_MODE=${OXEN_JIT:-c1}
 case $JIT_MODE in
     late) JVM=("${LATE_C2[@]}"); JIT_NAME=late-c2 ;;
-    c1) JVM=(-XX:TieredStopAtLevel=1); JIT_NAME=c1 ;;
+    c1) JVM=(-XX:TieredStopAtLevel=1 "${C1_CPU[@]}"); JIT_NAME=c1 ;;
     full) JVM=(); JIT_NAME=tiered ;;
     *) say "OXEN_JIT=$OXEN_JIT: c1 (C1 only), late (tiered, C2 late), full (the JVM's tiered thresholds), or unset"; exit 2 ;;
 esac

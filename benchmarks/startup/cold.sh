@@ -9,13 +9,15 @@
 # Ways of starting oxen (WAYS="..." chooses some; default: all):
 #   jar          java -jar runtime/target/oxen.jar with the PATH's java (17): what ./oxen run ran before
 #   launch       runtime/launch.sh as ./oxen run/start use it (the PATH's java, 17: its AppCDS
-#                archive, the launcher's default JIT for it: tiered with C2 late)
+#                archive, the launcher's default JIT: C1 only since session 10)
 #   launch-c1    the same with OXEN_JIT=c1 (C1 only)
+#   launch-late  the same with OXEN_JIT=late (tiered, C2 late: the runtime's default before)
 #   launch25     runtime/launch.sh with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
 #   launch25-c2  the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
 #   machine      runtime/launch.sh --machine as ./oxen machine boot uses it (the lean launch: no
 #                hypervisor; its own AppCDS archive; the launcher's default JIT for it: C1 only,
 #                serial GC); no prompt run
+#   machine25    the same with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
 #   machine-late the same with OXEN_JIT=late (tiered, C2 late)
 #   machine-full the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
 # IMAGES="..." chooses the x86bench images (L<loop>_M<mix>_P1, built here; default: empty,
@@ -29,7 +31,7 @@ OUT=/tmp/oxen-cold
 mkdir -p "$OUT"
 cp -r "$(dirname "$0")/../x86bench/." "$OUT/"
 IMAGES=${IMAGES:-"L0_M0_P1 L100000000_M0_P1 L0_M2000_P1"}
-WAYS=${WAYS:-"jar launch launch-c1 launch25 launch25-c2 machine machine-late machine-full"}
+WAYS=${WAYS:-"jar launch launch-c1 launch25 launch25-c2 machine machine25 machine-late machine-full"}
 (cd "$OUT" && for img in $IMAGES; do
     l=${img#L}; l=${l%%_*}; m=${img#*_M}; m=${m%%_*}
     make -s LOOP_ITERS=$l MIX_ROUNDS=$m PAGING=1 >/dev/null 2>&1; done)
@@ -40,9 +42,11 @@ oxen() { # WAY java-options...
         jar) exec java -Dfile.encoding=UTF-8 "$@" -jar runtime/target/oxen.jar ;;
         launch) exec runtime/launch.sh "$@" ;;
         launch-c1) OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
+        launch-late) OXEN_JIT=late exec runtime/launch.sh "$@" ;;
         launch25) OXEN_JAVA=$JDK25 OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
         launch25-c2) OXEN_JAVA=$JDK25 OXEN_JIT=full exec runtime/launch.sh "$@" ;;
         machine) exec runtime/launch.sh --machine "$@" ;;
+        machine25) OXEN_JAVA=$JDK25 exec runtime/launch.sh --machine "$@" ;;
         machine-late) OXEN_JIT=late exec runtime/launch.sh --machine "$@" ;;
         machine-full) OXEN_JIT=full exec runtime/launch.sh --machine "$@" ;;
     esac

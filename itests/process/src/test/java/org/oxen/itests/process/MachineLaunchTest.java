@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +26,9 @@ import org.oxen.itests.process.RuntimeCopy.Run;
  * board, its devices, the CPU and the machine command, over the built runtime's bundles) against
  * a copy of the built runtime: the guest runs to its end with its COM1 on stdout, an image path
  * relative to the caller's directory is the caller's, the launch builds its own class-data cache
- * once and then maps it, none of the hypervisor's bundles is even installed, a failed machine
+ * once and then maps it, none of the hypervisor's bundles is even installed, the translator's
+ * regions are compiled by C1 at once with the machine's thread waiting and the CPU's Semantics
+ * inlined into them, a failed machine
  * command makes the process exit 1, and what the Gogo script cannot carry is refused before any
  * JVM starts.
  */
@@ -94,6 +100,40 @@ class MachineLaunchTest {
                     absent + " must not be installed in the machine launch:\n" + second.out());
         }
         assertFalse(second.err().contains("oxen web console:"), second.err());
+    }
+
+    /** A region's compilation in {@code -XX:+PrintCompilation}'s lines: its flags (% OSR, ! handlers, b blocking) and tier. */
+    static final Pattern REGION_COMPILED = Pattern.compile(
+            "^\\s*\\d+\\s+\\d+ ([ %s!bn]{5}) +(\\d) +org\\.oxen\\.x86\\.cpu\\.internal\\.Region\\$T/\\S+::run\\b.*");
+
+    /** A forced inlining of a Semantics method in {@code -XX:+PrintInlining}'s lines: its name and size. */
+    static final Pattern FORCED_INLINE = Pattern.compile(
+            ".*@ \\d+ +org\\.oxen\\.x86\\.cpu\\.internal\\.Semantics::(\\w+) \\((\\d+) bytes\\) +force inline by CompileCommand.*");
+
+    @Test
+    void aMachineJobCompilesTheTranslatorsRegionsWithC1AtOnceAndInlinesSemantics() throws Exception {
+        // cpubench's loop and mix: hot enough for the translator; the JVM lists what it compiles
+        Run r = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-XX:+PrintCompilation",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining",
+                "-Dgosh.args=--nointeractive -c 'machine boot -w -m 16 " + NATIVE.resolve("cpubench.elf")
+                        + " --cmdline \"loop=200000 mix=2\"; stop 0'");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("RESULT: PASS"), r.out());
+        List<Matcher> regions = r.out().lines().map(REGION_COMPILED::matcher).filter(Matcher::matches).toList();
+        assertFalse(regions.isEmpty(), "regions were translated and compiled:\n" + r.out());
+        for (Matcher m : regions) {
+            // C1 only (tier 1), and the machine's thread waits for the compile (b) instead of
+            // running the region's bytecode in the JVM's interpreter meanwhile
+            assertEquals("1", m.group(2), m.group());
+            assertTrue(m.group(1).contains("b"), "a blocking compile: " + m.group());
+        }
+        // the CPU's Semantics inlined by the command also where C1 would not (more than 35 bytes)
+        Set<String> forced = r.out().lines().map(FORCED_INLINE::matcher).filter(Matcher::matches)
+                .filter(m -> Integer.parseInt(m.group(2)) > 35).map(m -> m.group(1)).collect(Collectors.toSet());
+        assertTrue(forced.containsAll(Set.of("rol", "shlFlags", "alu")), "Semantics forced inline: " + forced);
+        // the commands are quiet: nothing of them on stdout, the guest's console
+        assertFalse(r.out().lines().anyMatch(l -> l.startsWith("CompileCommand:") || l.contains("CompileThresholdScaling")),
+                r.out());
     }
 
     @Test

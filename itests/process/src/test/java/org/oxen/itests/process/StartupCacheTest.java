@@ -83,7 +83,7 @@ class StartupCacheTest {
 
         Run first = launch(rt, JDK25);
         assertBuilt(first, "no start-up cache for " + JDK25 + " yet: building the AOT cache (JDK 25)");
-        Path aot = only(rt.resolve("cache"), "oxen-jdk25-late-c2.aot");
+        Path aot = only(rt.resolve("cache"), "oxen-jdk25-c1.aot");
         FileTime built = Files.getLastModifiedTime(aot);
 
         // used as it is: AOTMode=on makes the JVM fail if it cannot map the cache
@@ -119,7 +119,7 @@ class StartupCacheTest {
 
         Run first = launch(rt, java17);
         assertBuilt(first, "building the AppCDS archive (JDK " + major + ")");
-        Path jsa = only(rt.resolve("cache"), "oxen-jdk" + major + "-late-c2.jsa");
+        Path jsa = only(rt.resolve("cache"), "oxen-jdk" + major + "-c1.jsa");
 
         // -Xshare:on: the JVM fails if it cannot map the archive
         Run second = launch(rt, java17, "-Xshare:on");
