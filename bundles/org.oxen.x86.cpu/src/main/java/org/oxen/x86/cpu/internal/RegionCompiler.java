@@ -2,12 +2,14 @@ package org.oxen.x86.cpu.internal;
 
 import static org.objectweb.asm.Opcodes.*;
 import static org.oxen.x86.cpu.internal.RecordDecoder.*;
-import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
-import static org.oxen.x86.cpu.internal.CpuState.L_DEC;
-import static org.oxen.x86.cpu.internal.CpuState.L_INC;
-import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
+import static org.oxen.x86.cpu.internal.CpuState.ARITH;
+import static org.oxen.x86.cpu.internal.CpuState.CF;
 import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
 import static org.oxen.x86.cpu.internal.CpuState.L_SZP;
+import static org.oxen.x86.cpu.internal.CpuState.OF;
+import static org.oxen.x86.cpu.internal.CpuState.PF;
+import static org.oxen.x86.cpu.internal.CpuState.SF;
+import static org.oxen.x86.cpu.internal.CpuState.ZF;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
 
 import java.lang.invoke.MethodHandles;
@@ -27,10 +29,13 @@ import org.objectweb.asm.MethodVisitor;
  * and memory methods directly and C2 inlines them.
  *
  * <p>Design: guest registers EAX..EDI and the six lazy-flag words are JVM locals, loaded at entry
- * and written back at every exit and in the fault handler. Each flag-setting instruction just
- * assigns the flag locals (C2 drops the assignments nobody reads); a Jcc whose flag producer is
- * known in the same block (CMP/SUB, TEST/AND/OR/XOR, ADD, INC/DEC, shifts) becomes one JVM
- * compare, otherwise it calls {@link Flags#cond} on the locals. Register results are assigned after
+ * and written back at every exit and in the fault handler. Each flag-setting instruction whose
+ * flags are live ({@link FlagLiveness}) assigns the flag locals; one whose flags are all
+ * overwritten before any read, exit or fault emits no flag code. What each instruction computes
+ * is a call of its {@link Semantics} routine, and every flag and condition a call of its
+ * {@link Flags} rule: with the producer known in the same block its kind is a constant
+ * argument, so after C2 inlines the call a {@code cmp; jcc} is one JVM compare; otherwise
+ * {@link Flags#cond} reads the locals. Register results are assigned after
  * the instruction's memory accesses, and the locals FIX/FPC name the instruction that may fault,
  * so the handler writes back exactly the state before the faulting instruction. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
@@ -41,8 +46,8 @@ final class RegionCompiler extends RegionEmitter {
     /** Bytecode size of a region method at most: well under C2's HugeMethodLimit (8000). */
     private static final int MAX_CODE = 6000;
 
-    /** What set the flag locals last, when known statically inside the current block. */
-    private static final int P_UNKNOWN = 0, P_SUB32 = 1, P_ADD32 = 2, P_LOGIC32 = 3, P_INCDEC32 = 4, P_SZP32 = 5;
+    /** {@link #prod} when what set the flag locals last is not known statically. */
+    private static final int UNKNOWN = -1;
 
     private final RegionPlan plan;
     private final CodePage cp;
@@ -50,7 +55,17 @@ final class RegionCompiler extends RegionEmitter {
     private final Map<Integer, Label> labels = new HashMap<>();
     /** Out-of-line exits of the current block. */
     private final List<Stub> stubs = new ArrayList<>();
+    /**
+     * The lazy-flag kind ({@code L_*}, 32-bit) of what set the flag locals last, when known
+     * statically inside the current block; {@link #UNKNOWN} otherwise.
+     */
     private int prod;
+    /** Flags live after each instruction of the current block ({@link FlagLiveness}). */
+    private final int[] liveOut = new int[RegionPlan.MAX_BLOCK];
+    /** Flags live after the instruction being emitted. */
+    private int live;
+    /** The form of the instruction being emitted. */
+    private int form;
 
     /**
      * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
@@ -212,8 +227,9 @@ final class RegionCompiler extends RegionEmitter {
     private void block(RegionPlan.Block b, int bi) {
         mv.visitLabel(labels.get(b.off));
         stubs.clear();
-        prod = P_UNKNOWN;
+        prod = UNKNOWN;
         fixSet = -1;
+        FlagLiveness.liveOut(cp, b, liveOut);
         if (b.n == 0) {
             toExit(b.off, 0);
             return;
@@ -243,6 +259,8 @@ final class RegionCompiler extends RegionEmitter {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
             int opw = cp.rec[rb + CodePage.R_OP];
             int len = CodePage.length(opw);
+            live = liveOut[i];
+            form = cp.rec[rb + CodePage.R_FORM];
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) {
                 // a store that reached a frame holding translated code (Mmu.codeWritten: such
@@ -417,11 +435,11 @@ final class RegionCompiler extends RegionEmitter {
                 return false;
             case K_SHIFT32_RI:
                 if (shift32(sub & 7, a, imm & 0x1F)) return false;
-                break;
+                break; // RCL/RCR, or a rotate whose flags cannot stay lazy: runRecord
             case K_MOVX_R: {
                 int ssz = CodePage.sourceSize(opw);
                 regSz(rb, ssz);
-                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                extend(ssz, CodePage.variant(opw));
                 setReg(a);
                 return false;
             }
@@ -429,7 +447,7 @@ final class RegionCompiler extends RegionEmitter {
                 int ssz = CodePage.sourceSize(opw);
                 faultPoint(i, k);
                 read(ssz, seg, eaw, disp);
-                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                extend(ssz, CodePage.variant(opw));
                 setReg(a);
                 return false;
             }
@@ -451,8 +469,8 @@ final class RegionCompiler extends RegionEmitter {
             }
             case K_NOP:
                 return false;
-            case K_JCC: case K_JZ: case K_JNZ: {
-                int cc = kind == K_JZ ? 4 : kind == K_JNZ ? 5 : sub;
+            case K_JCC: case K_JZ: case K_JNZ: { // the condition code is the operation
+                int cc = sub;
                 Label taken = new Label();
                 condJump(cc, taken);
                 jumpTo(k + len, b.n, false, i, k);
@@ -526,7 +544,35 @@ final class RegionCompiler extends RegionEmitter {
         fillRegs();
         fillFlags();
         written = 0xFF;
-        prod = P_UNKNOWN;
+        prod = UNKNOWN;
+    }
+
+    /**
+     * Whether {@link #insn} translates a record of {@code kind} (operation {@code op}) inline
+     * without a memory access, a fault point or the interpreter, so that it reads no flag but
+     * those of its form; {@link FlagLiveness} counts every other record as reading them all.
+     * ROL/ROR by a constant are not among them: they run through {@code runRecord} when their
+     * flags cannot stay lazy.
+     */
+    static boolean registerOnly(int kind, int op) {
+        switch (kind) {
+            case K_ALU32_RR: case K_ADD32_RR: case K_SUB32_RR: case K_CMP32_RR: case K_XOR32_RR: case K_AND32_RR:
+            case K_OR32_RR: case K_TEST32_RR: case K_ALU_RR:
+            case K_ALU32_RI: case K_ADD32_RI: case K_SUB32_RI: case K_CMP32_RI: case K_XOR32_RI: case K_AND32_RI:
+            case K_OR32_RI: case K_TEST32_RI: case K_ALU_RI:
+            case K_MOV32_RR: case K_MOV_RR: case K_MOV32_RI: case K_MOV_RI: case K_LEA: case K_INC_R: case K_DEC_R:
+            case K_MOVX_R: case K_IMUL_RR: case K_NOP:
+                return true;
+            case K_SHIFT32_RI:
+                return (op & 7) >= 4;
+            default:
+                return false;
+        }
+    }
+
+    /** Whether a flag the instruction being emitted writes is live after it. */
+    private boolean flagsLive() {
+        return (live & Forms.FLAGS_WRITTEN[form] & ARITH) != 0;
     }
 
     /**
@@ -556,6 +602,7 @@ final class RegionCompiler extends RegionEmitter {
             mv.visitVarInsn(ILOAD, T4);
             store.run();
         }
+        if (!flagsLive()) return; // overwritten before any read: the locals keep the older record
         iconst(lop);
         mv.visitVarInsn(ISTORE, FOP);
         iconst(sz);
@@ -574,168 +621,135 @@ final class RegionCompiler extends RegionEmitter {
             mv.visitInsn(ICONST_0);
         }
         mv.visitVarInsn(ISTORE, FCF);
-        prod = sz != 2 ? P_UNKNOWN : lop == L_ADD ? P_ADD32 : lop == L_SUB ? P_SUB32 : lop == L_LOGIC ? P_LOGIC32
-                : P_UNKNOWN;
-    }
-
-    /** INC/DEC (32-bit) of the value on the stack; leaves the result. CF is kept. */
-    private void incDec(boolean dec) {
-        mv.visitVarInsn(ISTORE, T0);
-        carryIn();
-        mv.visitVarInsn(ISTORE, FCF);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitVarInsn(ISTORE, FA);
-        mv.visitInsn(ICONST_1);
-        mv.visitVarInsn(ISTORE, FB);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitInsn(ICONST_1);
-        mv.visitInsn(dec ? ISUB : IADD);
-        mv.visitInsn(DUP);
-        mv.visitVarInsn(ISTORE, FRES);
-        iconst(dec ? L_DEC : L_INC);
-        mv.visitVarInsn(ISTORE, FOP);
-        iconst(2);
-        mv.visitVarInsn(ISTORE, FSZ);
-        prod = P_INCDEC32;
-    }
-
-    /** Pushes CF (0 or 1) of the current flag state. */
-    private void carryIn() {
-        switch (prod) {
-            case P_LOGIC32:
-                mv.visitInsn(ICONST_0);
-                return;
-            case P_INCDEC32:
-                mv.visitVarInsn(ILOAD, FCF);
-                return;
-            case P_SZP32:
-                mv.visitVarInsn(ILOAD, FCF);
-                mv.visitInsn(ICONST_1);
-                mv.visitInsn(IAND);
-                return;
-            case P_SUB32: case P_ADD32:
-                // x <u y without a branch: the sign of (x - y) computed on the zero-extended values
-                unsignedLong(prod == P_SUB32 ? FA : FRES);
-                unsignedLong(prod == P_SUB32 ? FB : FA);
-                mv.visitInsn(LSUB);
-                iconst(63);
-                mv.visitInsn(LUSHR);
-                mv.visitInsn(L2I);
-                return;
-            default:
-                flagArgs();
-                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carry", "(IIIIIII)I", false);
-        }
-    }
-
-    /** Pushes local {@code l} zero-extended to a long. */
-    private void unsignedLong(int l) {
-        mv.visitVarInsn(ILOAD, l);
-        mv.visitInsn(I2L);
-        mv.visitLdcInsn(0xFFFFFFFFL);
-        mv.visitInsn(LAND);
-    }
-
-    /** Jumps to {@code taken} if condition {@code cc} holds. */
-    private void condJump(int cc, Label taken) {
-        if (prod == P_SUB32) {
-            int op = -1;
-            boolean unsigned = false;
-            switch (cc) {
-                case 2: op = IF_ICMPLT; unsigned = true; break;
-                case 3: op = IF_ICMPGE; unsigned = true; break;
-                case 4: op = IF_ICMPEQ; break;
-                case 5: op = IF_ICMPNE; break;
-                case 6: op = IF_ICMPLE; unsigned = true; break;
-                case 7: op = IF_ICMPGT; unsigned = true; break;
-                case 0xC: op = IF_ICMPLT; break;
-                case 0xD: op = IF_ICMPGE; break;
-                case 0xE: op = IF_ICMPLE; break;
-                case 0xF: op = IF_ICMPGT; break;
-                default: break;
-            }
-            if (op >= 0) {
-                mv.visitVarInsn(ILOAD, FA);
-                if (unsigned) flipSign();
-                mv.visitVarInsn(ILOAD, FB);
-                if (unsigned) flipSign();
-                mv.visitJumpInsn(op, taken);
-                return;
-            }
-        }
-        // conditions on the result alone: ZF = res == 0, SF = res < 0 for every 32-bit producer
-        int op = -1;
-        if (prod != P_UNKNOWN) {
-            switch (cc) {
-                case 4: op = IFEQ; break;
-                case 5: op = IFNE; break;
-                case 8: op = IFLT; break;
-                case 9: op = IFGE; break;
-                default: break;
-            }
-        }
-        if (prod == P_LOGIC32) { // CF = OF = 0
-            switch (cc) {
-                case 0: case 2: return; // never
-                case 1: case 3: mv.visitJumpInsn(GOTO, taken); return;
-                case 6: op = IFEQ; break;
-                case 7: op = IFNE; break;
-                case 0xC: op = IFLT; break;
-                case 0xD: op = IFGE; break;
-                case 0xE: op = IFLE; break;
-                case 0xF: op = IFGT; break;
-                default: break;
-            }
-        }
-        if (op >= 0) {
-            mv.visitVarInsn(ILOAD, FRES);
-            mv.visitJumpInsn(op, taken);
-            return;
-        }
-        iconst(cc);
-        flagArgs();
-        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "cond", "(IIIIIIII)Z", false);
-        mv.visitJumpInsn(IFNE, taken);
-    }
-
-    private void flipSign() {
-        iconst(Integer.MIN_VALUE);
-        mv.visitInsn(IXOR);
+        prod = sz == 2 ? lop : UNKNOWN;
     }
 
     /**
-     * SHL/SHR/SAR r32 by a constant count, and ROL/ROR when the flags before are a logic or shift
-     * result (they stay lazy, as {@code Alu.shift} keeps them); false for the rest. Result and
-     * flag word come from calls to the shared routines ({@link Semantics#shl} ...) with constant
-     * operands, which the JIT inlines.
+     * INC/DEC (32-bit) of the value on the stack by {@link Semantics#inc}/{@link Semantics#dec};
+     * leaves the result. CF is kept: the record's extra word is the CF before, computed only
+     * when CF is live after the instruction.
+     */
+    private void incDec(boolean dec) {
+        mv.visitVarInsn(ISTORE, T0);
+        boolean flags = flagsLive();
+        if (flags) {
+            if ((live & CF) != 0) {
+                carryIn();
+            } else {
+                mv.visitInsn(ICONST_0); // CF is overwritten before any read: any value
+            }
+            mv.visitVarInsn(ISTORE, FCF);
+            mv.visitVarInsn(ILOAD, T0);
+            mv.visitVarInsn(ISTORE, FA);
+            iconst(Semantics.INC_DEC_OPERAND);
+            mv.visitVarInsn(ISTORE, FB);
+            iconst(dec ? Semantics.DEC_FLAGS : Semantics.INC_FLAGS);
+            mv.visitVarInsn(ISTORE, FOP);
+            iconst(2);
+            mv.visitVarInsn(ISTORE, FSZ);
+        }
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, dec ? "dec" : "inc", "(I)I", false);
+        if (flags) {
+            mv.visitInsn(DUP);
+            mv.visitVarInsn(ISTORE, FRES);
+            prod = dec ? Semantics.DEC_FLAGS : Semantics.INC_FLAGS;
+        }
+    }
+
+    /** Pushes CF (0 or 1) of the current flag state: {@link Flags#carry}. */
+    private void carryIn() {
+        flagState();
+        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carry", "(IIIIIII)I", false);
+    }
+
+    /**
+     * Pushes op, sz, a, b, res, cf, eflags of the flag locals, with op and sz as constants when
+     * the producer is known (then the {@link Flags} function's switch folds once inlined).
+     */
+    private void flagState() {
+        if (prod == UNKNOWN) {
+            flagArgs();
+            return;
+        }
+        iconst(prod);
+        iconst(2);
+        for (int l = FA; l <= FCF; l++) mv.visitVarInsn(ILOAD, l);
+        mv.visitInsn(ICONST_0); // eflags: read only by L_NONE
+    }
+
+    /**
+     * Jumps to {@code taken} if condition {@code cc} holds: {@link Flags#cond} specialised as
+     * it specialises itself: after a known 32-bit SUB/CMP a compare of its operands
+     * ({@link Flags#compare32}), after another known producer {@link Flags#test} of the flags
+     * {@code cc} reads, each by its rule with the producer's kind constant; otherwise the call.
+     */
+    private void condJump(int cc, Label taken) {
+        iconst(cc);
+        if (prod == L_SUB && Flags.byCompare(cc)) {
+            mv.visitVarInsn(ILOAD, FA);
+            mv.visitVarInsn(ILOAD, FB);
+            mv.visitMethodInsn(INVOKESTATIC, FLAGS, "compare32", "(III)Z", false);
+        } else if (prod == UNKNOWN) {
+            flagArgs();
+            mv.visitMethodInsn(INVOKESTATIC, FLAGS, "cond", "(IIIIIIII)Z", false);
+        } else {
+            int r = Flags.reads(cc);
+            for (int f : new int[] {OF, CF, ZF, SF, PF}) {
+                if ((r & f) == 0) {
+                    mv.visitInsn(ICONST_0); // not read by cc
+                } else if (f == OF || f == CF) {
+                    flagState();
+                    mv.visitMethodInsn(INVOKESTATIC, FLAGS, f == OF ? "of" : "cf", "(IIIIIII)Z", false);
+                } else {
+                    iconst(prod);
+                    if (f != PF) iconst(2);
+                    mv.visitVarInsn(ILOAD, FRES);
+                    mv.visitInsn(ICONST_0);
+                    mv.visitMethodInsn(INVOKESTATIC, FLAGS, f == ZF ? "zf" : f == SF ? "sf" : "pf",
+                            f == PF ? "(III)Z" : "(IIII)Z", false);
+                }
+            }
+            mv.visitMethodInsn(INVOKESTATIC, FLAGS, "test", "(IZZZZZ)Z", false);
+        }
+        mv.visitJumpInsn(IFNE, taken);
+    }
+
+    /**
+     * SHL/SHR/SAR r32 by a constant count, and ROL/ROR when their flags are dead or the flags
+     * before are a logic or shift record ({@link Flags#rotateStaysLazy}); false for the rest.
+     * Result and flag word come from calls to the shared routines ({@link Semantics#shift},
+     * {@link Semantics#shiftFlags} by name) with constant operands, which the JIT inlines.
      */
     private boolean shift32(int op, int a, int count) {
         if (op == 2 || op == 3) return false;
-        if ((op == 0 || op == 1) && prod != P_LOGIC32 && prod != P_SZP32) return false;
         if (count == 0) return true; // no operation, flags unchanged
-        String routine = op == 0 ? "rol" : op == 1 ? "ror" : op == 5 ? "shr" : op == 7 ? "sar" : "shl";
+        boolean flags = flagsLive(), rotate = op == 0 || op == 1;
+        if (rotate && flags && (prod == UNKNOWN || !Flags.rotateStaysLazy(prod))) return false;
+        String routine = Semantics.shiftRoutine(op);
         mv.visitVarInsn(ILOAD, R0 + a);
         iconst(count);
         iconst(2);
         mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
         mv.visitVarInsn(ISTORE, T1);
-        mv.visitVarInsn(ILOAD, R0 + a);
-        iconst(count);
-        iconst(2);
-        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine + "Flags", "(III)I", false);
-        if (op == 0 || op == 1) { // only CF and OF change: the record stays a logic/shift one
-            if (prod == P_SZP32) { // keep AF of the shift record
+        if (flags) {
+            mv.visitVarInsn(ILOAD, R0 + a);
+            iconst(count);
+            iconst(2);
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine + "Flags", "(III)I", false);
+            if (rotate) { // only CF and OF change: the record becomes (or stays) a shift record
+                mv.visitVarInsn(ISTORE, T2);
+                iconst(prod);
                 mv.visitVarInsn(ILOAD, FCF);
-                iconst(4);
-                mv.visitInsn(IAND);
-                mv.visitInsn(IOR);
+                mv.visitVarInsn(ILOAD, T2);
+                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "rotatedExtra", "(III)I", false);
+                mv.visitVarInsn(ISTORE, FCF);
+                iconst(L_SZP);
+                mv.visitVarInsn(ISTORE, FOP);
+                prod = L_SZP;
+            } else {
+                szpRecord(T1);
             }
-            mv.visitVarInsn(ISTORE, FCF);
-            iconst(L_SZP);
-            mv.visitVarInsn(ISTORE, FOP);
-            prod = P_SZP32;
-        } else {
-            szpRecord(T1);
         }
         mv.visitVarInsn(ILOAD, T1);
         setReg(a);
@@ -746,14 +760,18 @@ final class RegionCompiler extends RegionEmitter {
     private void imul(int a) {
         mv.visitVarInsn(ISTORE, T1);
         mv.visitVarInsn(ISTORE, T2);
-        for (String routine : new String[] {"imul", "imulFlags"}) {
+        mv.visitVarInsn(ILOAD, T2);
+        mv.visitVarInsn(ILOAD, T1);
+        iconst(2);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "imul", "(III)I", false);
+        mv.visitVarInsn(ISTORE, T0);
+        if (flagsLive()) {
             mv.visitVarInsn(ILOAD, T2);
             mv.visitVarInsn(ILOAD, T1);
             iconst(2);
-            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
-            if (routine.equals("imul")) mv.visitVarInsn(ISTORE, T0);
+            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "imulFlags", "(III)I", false);
+            szpRecord(T0);
         }
-        szpRecord(T0);
         mv.visitVarInsn(ILOAD, T0);
         setReg(a);
     }
@@ -767,7 +785,13 @@ final class RegionCompiler extends RegionEmitter {
         mv.visitVarInsn(ISTORE, FOP);
         iconst(2);
         mv.visitVarInsn(ISTORE, FSZ);
-        prod = P_SZP32;
+        prod = L_SZP;
     }
 
+    /** MOVZX/MOVSX of the byte or word ({@code ssz}) on the stack: {@link Semantics#extend}. */
+    private void extend(int ssz, boolean signed) {
+        iconst(ssz);
+        mv.visitInsn(signed ? ICONST_1 : ICONST_0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "extend", "(IIZ)I", false);
+    }
 }
