@@ -136,33 +136,64 @@ final class Flags {
         return v != ((cc & 1) != 0);
     }
 
-    /**
-     * Whether condition {@code cc} after a 32-bit SUB/CMP of {@code a} and {@code b} is a compare
-     * of the two ({@link #compare32}): B, AE, E, NE, BE, A, L, GE, LE, G.
-     */
+    // relations of a compare x REL y, for the shortcuts below and for code generators
+    static final int EQ = 0, NE = 1, LT = 2, GE = 3, LE = 4, GT = 5, UNSIGNED = 8;
+
+    /** Condition {@code cc} after CMP x, y (32-bit) as a relation of x and y; -1: not a relation (O, NO, S, NS, P, NP). */
+    private static final int[] RELATION = {-1, -1, LT | UNSIGNED, GE | UNSIGNED, EQ, NE, LE | UNSIGNED, GT | UNSIGNED,
+        -1, -1, -1, -1, LT, GE, LE, GT};
+
+    /** The relation ({@link #EQ} ... {@link #GT}, with {@link #UNSIGNED}) condition {@code cc} is after CMP x, y; -1 if none. */
+    static int relation(int cc) {
+        return RELATION[cc & 15];
+    }
+
+    /** Whether condition {@code cc} after a 32-bit SUB/CMP of {@code a} and {@code b} is a relation of the two. */
     static boolean byCompare(int cc) {
-        return cc >= 2 && cc <= 7 || cc >= 0xC;
+        return relation(cc) >= 0;
     }
 
     /** Condition {@code cc} ({@link #byCompare}) after a 32-bit SUB/CMP {@code a - b}: {@link #test} of its flags. */
     static boolean compare32(int cc, int a, int b) {
-        switch (cc) {
-            case 2: return Integer.compareUnsigned(a, b) < 0;
-            case 3: return Integer.compareUnsigned(a, b) >= 0;
-            case 4: return a == b;
-            case 5: return a != b;
-            case 6: return Integer.compareUnsigned(a, b) <= 0;
-            case 7: return Integer.compareUnsigned(a, b) > 0;
-            case 0xC: return a < b;
-            case 0xD: return a >= b;
-            case 0xE: return a <= b;
+        int rel = relation(cc);
+        if ((rel & UNSIGNED) != 0) {
+            a ^= Integer.MIN_VALUE;
+            b ^= Integer.MIN_VALUE;
+        }
+        switch (rel & 7) {
+            case EQ: return a == b;
+            case NE: return a != b;
+            case LT: return a < b;
+            case GE: return a >= b;
+            case LE: return a <= b;
             default: return a > b;
+        }
+    }
+
+    /**
+     * The condition of CMP res, 0 that equals condition {@code cc} after a 32-bit producer of
+     * kind {@code op} (not {@code L_NONE}) with result res, or -1. ZF and SF depend on the result
+     * alone for every kind: E/NE are that compare's E/NE, S/NS its L/GE (a compare with 0 does
+     * not overflow). After a logic operation CF = OF = 0 as after CMP res, 0, so every relation
+     * condition is that compare's.
+     */
+    static int againstZero(int cc, int op) {
+        if (op == L_LOGIC && byCompare(cc)) return cc;
+        switch (cc) {
+            case 4: case 5: return cc;
+            case 8: return 0xC;
+            case 9: return 0xD;
+            default: return -1;
         }
     }
 
     /** Condition {@code cc} of the flag state: each flag it reads by its lazy rule, then {@link #test}. */
     static boolean cond(int cc, int op, int sz, int a, int b, int res, int cf, int eflags) {
         if (op == L_SUB && sz == 2 && byCompare(cc)) return compare32(cc, a, b);
+        if (sz == 2 && op != L_NONE) {
+            int z = againstZero(cc, op);
+            if (z >= 0) return compare32(z, res, 0);
+        }
         int r = reads(cc);
         return test(cc, (r & OF) != 0 && of(op, sz, a, b, res, cf, eflags),
                 (r & CF) != 0 && cf(op, sz, a, b, res, cf, eflags), (r & ZF) != 0 && zf(op, sz, res, eflags),
