@@ -12,7 +12,7 @@ import static org.oxen.x86.cpu.internal.CpuState.ARITH;
  * and the budget check that starts every block, which may leave the region), before an
  * instruction that may fault (a memory operand or the stack: the fault's frame holds the flags
  * before it), and before one the translator runs through the interpreter's record executor
- * ({@code runRecord} reads and writes the CPU's flags). {@link RegionCompiler#registerOnly}
+ * ({@code runRecord} reads and writes the CPU's flags). {@link InstructionEmitter#registerOnly}
  * names the record kinds that are neither.
  *
  * <p>A flag an instruction keeps (INC/DEC keep CF, a rotate keeps SF/ZF/PF/AF, a shift by 0
@@ -31,7 +31,7 @@ final class FlagLiveness {
             out[i] = live;
             int rb = CodePage.REC_WORDS * b.ri[i];
             int opw = cp.rec[rb + CodePage.R_OP], form = cp.rec[rb + CodePage.R_FORM];
-            if (!RegionCompiler.registerOnly(CodePage.kind(opw), CodePage.operation(opw))) {
+            if (!InstructionEmitter.registerOnly(CodePage.kind(opw), CodePage.operation(opw))) {
                 live = ARITH;
                 continue;
             }

@@ -38,7 +38,6 @@ final class RegionCompiler extends InstructionEmitter {
     /** Bytecode size of a region method at most: well under C2's HugeMethodLimit (8000). */
     private static final int MAX_CODE = 6000;
 
-
     private final RegionPlan plan;
     private final CodePage cp;
     private final Label exit = new Label();
