@@ -9,7 +9,7 @@ package org.oxen.x86.cpu;
  */
 public final class TranslationStatistics {
 
-    private final long compiled, failed, dropped, shared, entries, grants;
+    private final long compiled, failed, dropped, shared, entries, grants, codeChecks;
 
     public TranslationStatistics(long compiled, long failed, long dropped) {
         this(compiled, failed, dropped, 0);
@@ -22,6 +22,13 @@ public final class TranslationStatistics {
 
     /** @since 1.7 */
     public TranslationStatistics(long compiled, long failed, long dropped, long shared, long entries, long grants) {
+        this(compiled, failed, dropped, shared, entries, grants, 0);
+    }
+
+    /** @since 1.8 */
+    public TranslationStatistics(long compiled, long failed, long dropped, long shared, long entries, long grants,
+            long codeChecks) {
+        this.codeChecks = codeChecks;
         this.compiled = compiled;
         this.failed = failed;
         this.dropped = dropped;
@@ -75,9 +82,22 @@ public final class TranslationStatistics {
         return grants;
     }
 
+    /**
+     * Comparisons of a region's code bytes with memory: on entry in a code epoch the region has
+     * not compared them in (each batch of the run loop, each instruction the interpreter runs, a
+     * store into a frame holding translated code, {@code invalidateCode}), and after such a store
+     * inside a region. A region entered
+     * again within its epoch compares nothing.
+     *
+     * @since 1.8
+     */
+    public long codeChecks() {
+        return codeChecks;
+    }
+
     @Override
     public String toString() {
         return "regions compiled=" + compiled + " failed=" + failed + " dropped=" + dropped + " shared=" + shared
-                + " entries=" + entries + " grants=" + grants;
+                + " entries=" + entries + " grants=" + grants + " codeChecks=" + codeChecks;
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.cpu.internal.Core;
 import org.oxen.x86.cpu.testkit.TestMachine;
 
@@ -322,6 +323,102 @@ class TranslatorTest {
         assertEquals(RunResult.HALTED, changed.run(100_000));
         assertEquals(expect[1], changed.reg(X86Cpu.EAX), "the changed immediate ran");
         assertTrue(stats(changed)[0] > ((Core) changed.cpu).translationStatistics().shared(), "a region of its own");
+    }
+
+    /**
+     * A region entered again and again within one batch (every round of the loop returns from a
+     * routine, and RET leaves the region, so the return address is an entry) compares its code
+     * with memory once per code epoch, not at every entry (Region.enter); a store into the
+     * routine by the loop itself in the same batch is still seen by the next call (the store
+     * moves the epoch).
+     */
+    @Test
+    void aRegionEnteredAgainWithinABatchComparesItsCodeOnce() {
+        String sub = "sub: add eax, 1\n add ebx, eax\n xor esi, ebx\n rol esi, 3\n add edi, esi\n ret\n";
+        TestMachine t = load(Mode.TRANSLATOR, "xor eax, eax\n mov ecx, 400\n top: call sub\n dec ecx\n jnz top\n hlt\n" + sub);
+        assertEquals(RunResult.HALTED, t.run(1_000_000));
+        assertEquals(400, t.reg(X86Cpu.EAX));
+        TranslationStatistics st = t.cpu.translationStatistics();
+        assertTrue(st.entries() >= 350, () -> "a region entered every round: " + st);
+        assertTrue(st.codeChecks() <= 4, () -> "code compared once per epoch, not per entry: " + st);
+
+        // the same loop patching the routine's first immediate every 64th round
+        String patching = "xor eax, eax\n mov ecx, 400\n top: call sub\n test ecx, 0x3f\n jnz 1f\n"
+                + " inc byte ptr [sub + 2]\n 1: dec ecx\n jnz top\n hlt\n" + sub;
+        int[] eax = new int[2];
+        for (Mode mode : Mode.values()) {
+            TestMachine p = load(mode, patching);
+            assertEquals(RunResult.HALTED, p.run(1_000_000));
+            eax[mode.ordinal()] = p.reg(X86Cpu.EAX);
+            if (mode == Mode.TRANSLATOR) assertTrue(stats(p)[2] > 0, "regions dropped");
+        }
+        assertEquals(eax[0], eax[1], "the patched immediates ran");
+        assertTrue(eax[0] > 400, "patched: " + eax[0]);
+    }
+
+    /**
+     * Another CPU's store into the middle of a translated loop (not its entry, whose record the
+     * decoded loop compares itself before it enters the region) is seen at this CPU's next
+     * batch: a new batch is a new code epoch, in which the region compares its code again.
+     */
+    @Test
+    void anotherCpusStoreIntoTheMiddleOfARegionIsSeenAtTheNextBatch() {
+        TestMachine t = machine(Mode.TRANSLATOR);
+        // 0x12009: add ebx, 0; 0x1200C: add eax, 1 (its immediate at 0x1200E)
+        t.code(0x12000, "mov ecx, 50\n xor eax, eax\n jmp 1f\n 1: add ebx, 0\n add eax, 1\n dec ecx\n jnz 1b\n hlt");
+        for (int i = 0; i < 3; i++) {
+            t.cpu.setEip(0x12000);
+            t.cpu.setHalted(false);
+            assertEquals(RunResult.HALTED, t.run(10_000));
+            assertEquals(50, t.reg(X86Cpu.EAX));
+        }
+        assertTrue(stats(t)[0] > 0);
+        X86Cpu other = X86Cpu.create(t.ram, t.bus);
+        CpuTestSupport.enterFlat32(other, 0);
+        t.code(0x14000, "mov byte ptr [0x1200E], 3\n hlt");
+        other.setEip(0x14000);
+        assertEquals(RunResult.HALTED, other.run(1000));
+        t.cpu.setEip(0x12000);
+        t.cpu.setHalted(false);
+        assertEquals(RunResult.HALTED, t.run(10_000));
+        assertEquals(150, t.reg(X86Cpu.EAX), "the changed immediate ran");
+        assertTrue(stats(t)[2] > 0, "the region was dropped");
+    }
+
+    /**
+     * Code changed behind the CPU's back in the middle of a batch (here by a port device writing
+     * RAM when the loop writes to it, as another CPU or a DMA would) is seen by a region entered
+     * after the next instruction the interpreter runs (CPUID here: serializing instructions all
+     * run there), in the same batch: the region at "top", translated in round 2, runs the new
+     * immediate in rounds 3 and 4.
+     */
+    @Test
+    void codeChangedWithinABatchIsSeenAfterTheNextInterpretedInstruction() {
+        TestMachine t = machine(Mode.TRANSLATOR);
+        // KCODE+9: 1: add esi, 1 (its immediate at KCODE+11)
+        t.code(KCODE, "mov ebp, 4\n xor esi, esi\n top: jmp 1f\n 1: add esi, 1\n add edi, esi\n xor edi, 0x55\n"
+                + " rol edi, 3\n add edi, 7\n ror edi, 1\n out 0x80, al\n cpuid\n dec ebp\n jnz top\n hlt");
+        assertEquals(0x83, t.ram.read8(KCODE + 9));
+        int[] writes = new int[1];
+        IoPortDevice patcher = new IoPortDevice() {
+            @Override
+            public int read8(int port) {
+                return 0xFF;
+            }
+
+            @Override
+            public void write8(int port, int value) {
+                if (port == 0x80 && writes[0]++ == 1) t.ram.write8(KCODE + 11, 2); // add esi, 2 from round 3
+            }
+        };
+        X86Cpu cpu = X86Cpu.create(t.ram, patcher, CpuOptions.DEFAULT.translateAtOnce());
+        CpuTestSupport.enterFlat32(cpu, 0);
+        cpu.setEip(KCODE);
+        cpu.setGpr(X86Cpu.ESP, 0x9000);
+        assertEquals(RunResult.HALTED, cpu.run(1_000_000));
+        assertEquals(4, writes[0]);
+        assertEquals(1 + 1 + 2 + 2, cpu.gpr(X86Cpu.ESI), "the changed immediate ran");
+        assertTrue(cpu.translationStatistics().compiled() > 0, "regions compiled");
     }
 
     /** A translated routine changed by the host (DMA + invalidateCode) and by another CPU runs as changed. */

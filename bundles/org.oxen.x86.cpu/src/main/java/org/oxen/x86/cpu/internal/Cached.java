@@ -71,6 +71,8 @@ abstract class Cached extends Events {
     long jitCompiled, jitFailed, jitDropped, jitShared;
     /** Calls of regions, and batches regions ran on without returning to the run loop ({@link #grant}). */
     long jitEntries, jitGrants;
+    /** Region entries and stores that compared a region's code bytes with memory ({@code Region.verify}). */
+    long jitCodeChecks;
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
 
@@ -471,6 +473,10 @@ abstract class Cached extends Events {
                 }
             }
         }
+        // every serializing instruction (CPUID, IRET, MOV CR, WRMSR, LGDT, ...) comes here: after
+        // one, regions compare their code again (another CPU may have changed it, x86's rule for
+        // cross-modifying code)
+        codeEpoch++;
         step();
         if (fetchCode == null && fetchLimit == 0x1000 && code32) {
             lookupCode(); // a new window: the next instruction can come from the fast loop

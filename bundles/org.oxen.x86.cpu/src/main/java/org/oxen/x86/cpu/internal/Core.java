@@ -121,6 +121,7 @@ public final class Core extends Cached implements X86Cpu {
         for (;;) {
             // cleared before the inputs are read: an input raised after this read sets it again
             attention = false;
+            codeEpoch++; // a new batch: regions compare their code again on entry (other CPUs, DMA)
             if (shutdown) return RunResult.SHUTDOWN;
             if (stopRequested) {
                 stopRequested = false;
@@ -806,6 +807,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public void invalidateCode(long physAddress, int length) {
         fetchLimit = 0;
+        codeEpoch++;
     }
 
     /** The byte at CS:EIP (for test support), or -1 if it cannot be read. */
@@ -820,7 +822,7 @@ public final class Core extends Cached implements X86Cpu {
     @Override
     public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
         return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared, jitEntries,
-                jitGrants);
+                jitGrants, jitCodeChecks);
     }
 
     /** The last translation failure (a translator defect), or null: for tests in this bundle. */

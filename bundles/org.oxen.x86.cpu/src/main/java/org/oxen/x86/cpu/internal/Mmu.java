@@ -48,9 +48,17 @@ abstract class Mmu extends CpuState {
     /**
      * Set by every store (and write probe) that reached a frame holding this CPU's translated
      * code; translated code tests it after its stores and compares its bytes again only then.
-     * Cleared by the translated code that consumes it.
+     * Cleared by the region that consumes it ({@code Region.verify}).
      */
     boolean codeWritten;
+    /**
+     * The code epoch: moves whenever code may have changed without this CPU's translated code
+     * having compared it since: at every store that sets {@link #codeWritten}, at every batch of
+     * the run loop (other CPUs' stores, DMA), at every instruction the interpreter runs for the
+     * decoded loop (every serializing one among them) and at {@code invalidateCode}. A region compares its bytes on entry only in an epoch it has not
+     * compared them in ({@code Region.enter}).
+     */
+    long codeEpoch;
     /** 0 for supervisor, TLB_SIZE for user (CPL 3) accesses. */
     int tlbSet;
     /** An implicit access to a system structure (GDT, LDT, IDT, TSS): no data breakpoint. */
@@ -142,6 +150,7 @@ abstract class Mmu extends CpuState {
                 if (acc == ACC_WRITE && tagW[i] != page && tArr[i] != null
                         && (tCodeW[i] || codeFrame(tPhys[i] >>> 12))) {
                     codeWritten = true; // (the second test: entries without data tags, e.g. breakpoints)
+                    codeEpoch++;
                 }
                 return i;
             }
@@ -260,7 +269,10 @@ abstract class Mmu extends CpuState {
             boolean code = writable && codeFrame(phys >>> 12);
             tagW[i] = writable && !code ? page : INVALID;
             tCodeW[i] = code;
-            if (code && acc == ACC_WRITE) codeWritten = true;
+            if (code && acc == ACC_WRITE) {
+                codeWritten = true;
+                codeEpoch++;
+            }
         } else {
             tagR[i] = tagW[i] = tagX[i] = INVALID;
             tCodeW[i] = false;

@@ -1,5 +1,7 @@
 package org.oxen.x86.cpu.internal;
 
+import java.util.Arrays;
+
 /**
  * A translated region: the blocks of one code frame reachable from a hot entry (see
  * {@link RegionPlan}), compiled by {@link RegionCompiler} into one JVM method of a hidden class.
@@ -10,12 +12,20 @@ package org.oxen.x86.cpu.internal;
  * the fetch window on this region's frame, 32-bit code and no prefixes pending. It returns the
  * number of instructions retired (never more than {@code budget}; 0 if it could not start) with
  * EIP, registers and flags written back. On a fault it writes back the state before the faulting
- * instruction, sets {@code startEip} and {@code jitPartial} and rethrows. A block compares its
- * bytes with memory the first time it runs in a call and after a store into a frame holding this
- * CPU's translated code, and the rest of a block is compared again right after such a store:
- * changed code ends the region there and sets {@link #dead}. Frames holding translated code have
- * no write tags in the CPU's TLB ({@code Mmu.holdCodeFrameWrites}), so every store into them
- * takes the slow path, which sets {@code Mmu.codeWritten}; other stores cost no check.
+ * instruction, sets {@code startEip} and {@code jitPartial} and rethrows.
+ *
+ * <p>Code checks: a region compares its code bytes with memory ({@link #verify}) only when it is
+ * entered in a code epoch ({@code Mmu.codeEpoch}) other than the one it last compared in; entry
+ * is otherwise one compare ({@link #enter}). The epoch moves at every batch of the run loop, at
+ * every instruction the interpreter runs (serializing ones among them), at {@code invalidateCode}
+ * and at every store into a frame holding this CPU's translated code: such frames have no write tags in the CPU's TLB
+ * ({@code Mmu.holdCodeFrameWrites}), so those stores take the slow path, which sets
+ * {@code Mmu.codeWritten}. After a store the translated code tests {@code codeWritten} and then
+ * compares the whole region at once; changed code ends the region after the store and sets
+ * {@link #dead}. So the CPU's own stores are seen by its next instruction, and other CPUs' stores
+ * and DMA at its next batch or serializing instruction, whichever comes first (x86 asks a CPU to
+ * see cross-modified code only after a serializing instruction); a chain of regions running on
+ * over granted batches sees them when it leaves for the interpreter or an input ends it.
  *
  * <p>Locking: none; a region belongs to one CPU (its {@link CodePage}) and runs on its thread.
  */
@@ -30,12 +40,52 @@ abstract class Region {
     /** Its class came from {@link SharedRegions} (translated before, by this or another CPU). */
     boolean shared;
 
+    /** The code epoch in which the region last found its bytes unchanged (-1: never). */
+    private long verified = -1;
+
+    /** The frame offsets the region's blocks cover, as [from, to) pairs, ascending and disjoint. */
+    private int[] ranges;
+
+    /** The bytes of those ranges, one after another, as they were translated. */
+    private byte[] code;
+
     /** Runs the region on {@code c}; returns the instructions retired. */
     abstract int run(Cached c, int budget);
 
-    /** Eight code bytes at {@code arr[i]} (the translated code's byte check). */
-    static long code64(byte[] arr, int i) {
-        return (long) Mmu.I64.get(arr, i);
+    /** Takes the code bytes the region was translated from ({@code ranges} and their bytes). */
+    final void translatedFrom(int[] ranges, byte[] code) {
+        this.ranges = ranges;
+        this.code = code;
+    }
+
+    /**
+     * The region's entry check (translated code's prologue, with the frame's bytes at
+     * {@code arr[pb + offset]}): true when its code may run, at once if it was compared in the
+     * current code epoch.
+     */
+    final boolean enter(Cached c, byte[] arr, int pb) {
+        return verified == c.codeEpoch || verify(c, arr, pb);
+    }
+
+    /**
+     * Compares every byte the region was translated from with the frame now: true if equal (the
+     * region is then verified for the current code epoch, and the store that may have changed
+     * code, {@code codeWritten}, is consumed); false, with {@link #dead} set, if any changed.
+     */
+    final boolean verify(Cached c, byte[] arr, int pb) {
+        c.codeWritten = false;
+        c.jitCodeChecks++;
+        int[] rs = ranges;
+        for (int i = 0, at = 0; i < rs.length; i += 2) {
+            int n = rs[i + 1] - rs[i];
+            if (!Arrays.equals(arr, pb + rs[i], pb + rs[i + 1], code, at, at + n)) {
+                dead = true;
+                return false;
+            }
+            at += n;
+        }
+        verified = c.codeEpoch;
+        return true;
     }
 
     /** A little-endian dword of guest RAM (the translated code's inline memory fast path). */

@@ -25,11 +25,13 @@ import org.objectweb.asm.MethodVisitor;
  * flags are live ({@link FlagLiveness}) assigns the flag locals; one whose flags are all
  * overwritten before any read, exit or fault emits no flag code. What each instruction computes
  * is a call of its {@link Semantics} routine, and every flag and condition a call of its
- * {@link Flags} rule: with the producer known in the same block its kind is a constant
- * argument, so after C2 inlines the call a {@code cmp; jcc} is one JVM compare; otherwise
+ * {@link Flags} rule or a compare generated from {@link Flags#relation}, with the producer's
+ * kind constant where the block knows it ({@link InstructionEmitter}); otherwise
  * {@link Flags#cond} reads the locals. Register results are assigned after
- * the instruction's memory accesses, and the locals FIX/FPC name the instruction that may fault,
- * so the handler writes back exactly the state before the faulting instruction. Records with no
+ * the instruction's memory accesses, and each instruction that may fault has a handler of its
+ * own (an exception-table range from its fault point), which names it (the locals FIX/FPC) to the
+ * common handler, which writes back exactly the state before the faulting instruction; no
+ * instruction assigns anything for a fault that does not happen. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
  */
 final class RegionCompiler extends InstructionEmitter {
@@ -70,12 +72,12 @@ final class RegionCompiler extends InstructionEmitter {
             if (plan == null) return null;
             SharedRegions.Key key = SharedRegions.key(plan, cp);
             Class<?> shared = SharedRegions.get(key);
-            if (shared != null) return instantiate(shared, cp.at[entry], true);
+            if (shared != null) return instantiate(shared, plan, cp.at[entry], true);
             byte[] bytes = classBytes(plan, cp);
             if (bytes != null) {
                 Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
                 SharedRegions.put(key, cls);
-                return instantiate(cls, cp.at[entry], false);
+                return instantiate(cls, plan, cp.at[entry], false);
             }
         }
         return null;
@@ -103,7 +105,8 @@ final class RegionCompiler extends InstructionEmitter {
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
 
-    private static Region instantiate(Class<?> cls, int entryRecord, boolean shared) throws ReflectiveOperationException {
+    private static Region instantiate(Class<?> cls, RegionPlan plan, int entryRecord, boolean shared)
+            throws ReflectiveOperationException {
         Region rg;
         try {
             rg = (Region) LOOKUP.findConstructor(cls, MethodType.methodType(void.class)).invoke();
@@ -114,6 +117,8 @@ final class RegionCompiler extends InstructionEmitter {
         }
         rg.entryRecord = entryRecord;
         rg.shared = shared;
+        int[] ranges = plan.codeRanges();
+        rg.translatedFrom(ranges, plan.code(ranges));
         return rg;
     }
 
@@ -122,8 +127,6 @@ final class RegionCompiler extends InstructionEmitter {
     /** Writes the method; returns its bytecode size. */
     private int method() {
         mv.visitCode();
-        Label tryStart = new Label(), tryEnd = new Label(), handler = new Label();
-        mv.visitTryCatchBlock(tryStart, tryEnd, handler, FAULT);
         // the stack instructions assume a 32-bit stack (SS.B); otherwise run nothing
         Label ok = new Label();
         mv.visitVarInsn(ALOAD, C);
@@ -143,22 +146,30 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitFieldInsn(GETFIELD, CPU, "fetchDelta", "I");
         mv.visitInsn(IADD);
         mv.visitVarInsn(ISTORE, PB);
+        // the code check: one compare in the code epoch the region last compared its bytes in
+        Label entered = new Label();
+        mv.visitVarInsn(ALOAD, THIS);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(ALOAD, ARR);
+        mv.visitVarInsn(ILOAD, PB);
+        mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "enter", "(L" + CPU + ";[BI)Z", false);
+        mv.visitJumpInsn(IFNE, entered);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(IRETURN);
+        mv.visitLabel(entered);
         for (int l : new int[] {CNT, FIX, FPC, NEXT, T0, T1, T2, T3, T4, ADDR, VAL, LIN, IDX}) {
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, l);
         }
         mv.visitInsn(LCONST_0);
         mv.visitVarInsn(LSTORE, LT);
-        mv.visitInsn(LCONST_0);
-        mv.visitVarInsn(LSTORE, VER);
         hoistMemory();
         fillRegs();
         fillFlags();
-        mv.visitLabel(tryStart);
         for (RegionPlan.Block b : plan.blocks.values()) labels.put(b.off, new Label());
         int bi = 0;
         for (RegionPlan.Block b : plan.blocks.values()) block(b, bi++);
-        mv.visitLabel(tryEnd);
+        closeFaultRange();
         // normal exit: NEXT is the EIP, CNT the instructions retired
         mv.visitLabel(exit);
         spillRegs(written);
@@ -168,9 +179,19 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitFieldInsn(PUTFIELD, CPU, "eip", "I");
         mv.visitVarInsn(ILOAD, CNT);
         mv.visitInsn(IRETURN);
-        // fault: the state before instruction FIX of the current block (at frame offset FPC)
+        // fault: the state before instruction FIX of the current block (at frame offset FPC), which
+        // each fault point's own handler sets (so the loop never assigns them)
+        Label handler = new Label();
+        for (FaultSite f : faultSites) {
+            mv.visitLabel(f.handler());
+            mv.visitVarInsn(ASTORE, EXC);
+            iconst(f.index());
+            mv.visitVarInsn(ISTORE, FIX);
+            iconst(f.offset());
+            mv.visitVarInsn(ISTORE, FPC);
+            mv.visitJumpInsn(GOTO, handler);
+        }
         mv.visitLabel(handler);
-        mv.visitVarInsn(ASTORE, EXC);
         spillRegs(written);
         spillFlags();
         for (String f : new String[] {"startEip", "eip"}) {
@@ -194,14 +215,7 @@ final class RegionCompiler extends InstructionEmitter {
         return end.getOffset();
     }
 
-    /**
-     * Block number {@code bi}. Its bytes are compared with memory the first time it runs in this
-     * call of the region and again after a store into a frame holding translated code (bit
-     * {@code bi} of the local VER says it was compared since; such stores take the memory slow
-     * path, which sets {@code codeWritten}): this CPU's own stores are seen by the next instruction, other CPUs' and
-     * DMA writes at the latest when the region is entered again (every batch; x86 asks a CPU to
-     * see cross-modified code only after a serializing event).
-     */
+    /** Block number {@code bi} (its code was compared on entry, see {@link Region#enter}). */
     private void block(RegionPlan.Block b, int bi) {
         mv.visitLabel(labels.get(b.off));
         stubs.clear();
@@ -220,19 +234,6 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitVarInsn(ILOAD, BUDGET);
         mv.visitJumpInsn(IF_ICMPGT, over);
         stubs.add(new Stub(over, 0, b.off, false));
-        Label verified = new Label();
-        mv.visitVarInsn(LLOAD, VER);
-        mv.visitLdcInsn(1L << bi);
-        mv.visitInsn(LAND);
-        mv.visitInsn(LCONST_0);
-        mv.visitInsn(LCMP);
-        mv.visitJumpInsn(IFNE, verified);
-        check(b.off, b.end, 0, b.off);
-        mv.visitVarInsn(LLOAD, VER);
-        mv.visitLdcInsn(1L << bi);
-        mv.visitInsn(LOR);
-        mv.visitVarInsn(LSTORE, VER);
-        mv.visitLabel(verified);
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
             int opw = cp.rec[rb + CodePage.R_OP];
@@ -242,18 +243,19 @@ final class RegionCompiler extends InstructionEmitter {
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) {
                 // a store that reached a frame holding translated code (Mmu.codeWritten: such
-                // frames have no write tags, so the slow path sees it) may have changed this
-                // block's rest or any other block: compare the rest now, the others on entry
-                Label clean = new Label();
+                // frames have no write tags, so the slow path sees it) may have changed any of
+                // the region's code: compare it all now; if it changed, leave after the store
+                Label clean = new Label(), changed = new Label();
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitFieldInsn(GETFIELD, CPU, "codeWritten", "Z");
                 mv.visitJumpInsn(IFEQ, clean);
+                mv.visitVarInsn(ALOAD, THIS);
                 mv.visitVarInsn(ALOAD, C);
-                mv.visitInsn(ICONST_0);
-                mv.visitFieldInsn(PUTFIELD, CPU, "codeWritten", "Z");
-                mv.visitInsn(LCONST_0);
-                mv.visitVarInsn(LSTORE, VER);
-                if (i + 1 < b.n) check(k + len, b.end, i + 1, k + len);
+                mv.visitVarInsn(ALOAD, ARR);
+                mv.visitVarInsn(ILOAD, PB);
+                mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "verify", "(L" + CPU + ";[BI)Z", false);
+                mv.visitJumpInsn(IFEQ, changed);
+                stubs.add(new Stub(changed, i + 1, k + len, true));
                 mv.visitLabel(clean);
             }
         }
@@ -267,28 +269,6 @@ final class RegionCompiler extends InstructionEmitter {
             }
             toExit(s.next(), s.retired());
         }
-    }
-
-    /** Compares frame bytes [from, to) with their bytes now; a difference exits at {@code next}. */
-    private void check(int from, int to, int retired, int next) {
-        Label changed = new Label();
-        for (int c = from; c < to; c += 8) {
-            int at = to - from >= 8 && c + 8 > to ? to - 8 : c;
-            int end = Math.min(at + 8, to);
-            mv.visitVarInsn(ALOAD, ARR);
-            mv.visitVarInsn(ILOAD, PB);
-            iconst(at);
-            mv.visitInsn(IADD);
-            mv.visitMethodInsn(INVOKESTATIC, REGION, "code64", "([BI)J", false);
-            if (end - at < 8) {
-                mv.visitLdcInsn(-1L >>> (64 - 8 * (end - at)));
-                mv.visitInsn(LAND);
-            }
-            mv.visitLdcInsn(plan.bytes(at, end));
-            mv.visitInsn(LCMP);
-            mv.visitJumpInsn(IFNE, changed);
-        }
-        stubs.add(new Stub(changed, retired, next, true));
     }
 
     /** CNT += retired; EIP = frame offset {@code off}; leave. */

@@ -4,6 +4,9 @@ import static org.objectweb.asm.Opcodes.*;
 import static org.oxen.x86.cpu.internal.CpuState.DS;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
@@ -26,7 +29,7 @@ abstract class RegionEmitter {
     // locals of run(Cached c, int budget)
     static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
-            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, LT = 30, EXC = 32, VER = 33,
+            T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, LT = 30, EXC = 32,
             ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TARR = 41, TOFF = 42, TSET = 43,
             SB_DS = 44, SB_SS = 45, FR_DS = 46, FW_DS = 47, FR_SS = 48, FW_SS = 49,
             SITE0 = 50;
@@ -41,8 +44,16 @@ abstract class RegionEmitter {
     final MethodVisitor mv;
     /** Registers the region assigns anywhere (written back at exits). */
     int written;
-    /** The instruction index FIX/FPC currently name in this block (-1: none yet). */
+    /** The instruction of this block whose fault range is open (-1: none yet). */
     int fixSet;
+    /** The end of the open fault range (null: none open). */
+    private Label rangeEnd;
+    /** Every fault point's handler, with the instruction it names (emitted after the method's code). */
+    final List<FaultSite> faultSites = new ArrayList<>();
+
+    /** The handler of the fault range of instruction {@code index} of its block, at frame offset {@code offset}. */
+    record FaultSite(Label handler, int index, int offset) {
+    }
     /** Memory sites given a page cache so far. */
     private int sites;
 
@@ -299,14 +310,29 @@ abstract class RegionEmitter {
         load(2, SS, ADDR);
     }
 
-    /** Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on. */
+    /**
+     * Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on: opens
+     * an exception-table range, up to the next fault point, whose handler names that instruction.
+     * Every instruction that may throw a guest fault calls this before its first access, so the
+     * ranges cover all that can throw; what else they cover throws none.
+     */
     final void faultPoint(int i, int k) {
         if (fixSet == i) return;
-        iconst(i);
-        mv.visitVarInsn(ISTORE, FIX);
-        iconst(k);
-        mv.visitVarInsn(ISTORE, FPC);
+        Label start = new Label(), end = new Label(), handler = new Label();
+        mv.visitTryCatchBlock(start, end, handler, FAULT);
+        closeFaultRange();
+        mv.visitLabel(start);
+        rangeEnd = end;
+        faultSites.add(new FaultSite(handler, i, k));
         fixSet = i;
+    }
+
+    /** Ends the open fault range here. */
+    final void closeFaultRange() {
+        if (rangeEnd != null) {
+            mv.visitLabel(rangeEnd);
+            rangeEnd = null;
+        }
     }
 
     // ---- registers ----

@@ -5,6 +5,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.K_JMP;
 import static org.oxen.x86.cpu.internal.RecordDecoder.K_RET;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,8 +21,8 @@ final class RegionPlan {
     /**
      * Caps per region: instructions (64 measured best on x86bench mix among 32..160: a larger
      * method exhausts C2's inlining budget for the memory accessors, and near 160 it can reach
-     * the 8000-byte huge-method limit, where it is not compiled at all), blocks (at most 64: one
-     * bit each in the translated code's "verified" mask), instructions per block.
+     * the 8000-byte huge-method limit, where it is not compiled at all), blocks, instructions per
+     * block.
      */
     static final int MAX_INSNS = 64, MAX_BLOCKS = 48, MAX_BLOCK = 40;
 
@@ -82,6 +83,38 @@ final class RegionPlan {
     long bytes(int from, int to) {
         long w = (long) Mmu.I64.get(arr, pb + from);
         return to - from >= 8 ? w : w & (-1L >>> (64 - 8 * (to - from)));
+    }
+
+    /** The frame ranges [from, to) the blocks cover, merged, ascending, as pairs (the region's code check). */
+    int[] codeRanges() {
+        int[][] bs = new int[blocks.size()][];
+        int n = 0;
+        for (Block b : blocks.values()) bs[n++] = new int[] {b.off, b.end};
+        Arrays.sort(bs, (x, y) -> Integer.compare(x[0], y[0]));
+        int[] out = new int[2 * n];
+        int m = 0;
+        for (int[] r : bs) {
+            if (r[1] <= r[0]) continue;
+            if (m > 0 && r[0] <= out[m - 1]) {
+                out[m - 1] = Math.max(out[m - 1], r[1]);
+            } else {
+                out[m++] = r[0];
+                out[m++] = r[1];
+            }
+        }
+        return Arrays.copyOf(out, m);
+    }
+
+    /** The frame's bytes in {@code ranges} (from {@link #codeRanges}) as they are now, one range after another. */
+    byte[] code(int[] ranges) {
+        int n = 0;
+        for (int i = 0; i < ranges.length; i += 2) n += ranges[i + 1] - ranges[i];
+        byte[] out = new byte[n];
+        for (int i = 0, at = 0; i < ranges.length; i += 2) {
+            System.arraycopy(arr, pb + ranges[i], out, at, ranges[i + 1] - ranges[i]);
+            at += ranges[i + 1] - ranges[i];
+        }
+        return out;
     }
 
     private void fill(Block bl) {
