@@ -1,6 +1,8 @@
 /*
  * blktest -- writes patterns across a virtual disk through the kit's blkfront,
- * reads them back and verifies them. PV only.
+ * reads them back and verifies them. A PV kernel, or a native one run as an
+ * HVM domain (type = "hvm"): then blkfront runs on Xen's HVM platform
+ * interface (lib/native/pvhvm.c) and grants its pages by GFN.
  *
  * Command line: [node=device/vbd/768] [mib=N] (default: the whole disk)
  * [chunk=KiB] (bytes per request, 4..128, default 32) [depth=N] (requests in
@@ -31,6 +33,10 @@
  */
 #include <kit.h>
 #include <oxen/pv.h>
+#ifdef GUEST_NATIVE
+#include <oxen/xenhvm.h>
+#define HVM_EVENT_IRQ 11                /* the platform device's INTx, routed as a BIOS does */
+#endif
 #include <oxen/xenstore.h>
 #include <oxen/blkfront.h>
 
@@ -220,6 +226,9 @@ void guest_main(void)
     CHECK(sync_bytes % chunk == 0, "sync=%u KiB: a multiple of chunk=%u KiB", sync_bytes >> 10, chunk >> 10);
 
     irq_disable();                      /* events arrive while waiting in cpu_idle */
+#ifdef GUEST_NATIVE
+    pvhvm_init(HVM_EVENT_IRQ);          /* an HVM domain: the PV drivers on Xen's platform interface */
+#endif
     xs_init();
     CHECK(blkfront_init_flags(&bf, node, 30 * SECOND, flags) == 0, "no disk at %s", node);
     uint64_t disk = bf.sectors * 512;
@@ -242,7 +251,11 @@ void guest_main(void)
     bad.sector = 0;
     bad.buf = probe + 1;
     CHECK_EQ(blkfront_submit(&bf, &bad), -XEN_EINVAL, "a misaligned buffer");
+#ifdef GUEST_NATIVE
+    bad.buf = (void *)(uint32_t)guest_mem_bytes();     /* the first page past the domain's RAM */
+#else
     bad.buf = (void *)0x1000;
+#endif
     CHECK_EQ(blkfront_submit(&bf, &bad), -XEN_EINVAL, "a buffer outside the boot region");
 
     int reason = SHUTDOWN_poweroff;

@@ -2,7 +2,7 @@
  * grants -- grant tables v1 (GNTTABOP_*) from a PV guest, with Domain-0 (the
  * Java host) as the other end. PV only.
  *
- * Command line: [mode=dom0|ring] [domid=<own id>]. The guest learns its own id
+ * Command line: [mode=dom0|peer|ring] [domid=<own id>]. The guest learns its own id
  * from EVTCHNOP_status of a port it allocated for DOMID_SELF (Xen resolves the
  * remote domain); domid= only cross-checks it.
  *
@@ -26,6 +26,16 @@
  * (own frames, crossing a page, a frame of another domain), swap_grant_ref,
  * transfer of a page to itself, set_version/get_version/get_status_frames,
  * dump_table (-ENOSYS) and XENMEM_add_to_physmap (-EACCES for a PV domain).
+ *
+ * mode=peer peer=<domid>: grants page A read-write (ref 8, a pattern of
+ * fill(1)) and page B read-only (ref 9, fill(0x5a)) to domain peer (an HVM
+ * grantee: the kit's hvmmapgrant), prints "grants: peer ready rw=8 ro=9", waits
+ * until the peer wrote 0x4856d00d into A's last word through its mapping, checks
+ * GTF_reading|GTF_writing on ref 8 and GTF_reading on ref 9, answers
+ * 0x600dcafe in A's last word but one, waits until both are
+ * unmapped (flags back to permit_access), checks the 1024 bytes the peer
+ * copied into A+2048 with GNTTABOP_copy (fill(0x33)) and that page B is as it
+ * was (its writes through a read-only mapping went nowhere), ends both grants.
  *
  * mode=ring: grants page A read-write to Domain-0 (ref 8), allocates an
  * unbound port for Domain-0 (masked: a Java frontend playing this guest's part
@@ -371,6 +381,39 @@ static domid_t own_domid(void)
     return st.u.unbound.dom;
 }
 
+static void with_peer(void)
+{
+    uint32_t peer = cmdline_u32("peer", 0);
+    CHECK(peer > 0 && peer < 0x7FF0 && peer != self, "peer=%u: another domain's id is needed", peer);
+    fill(page_a, 1);
+    fill(page_b, 0x5a);
+    grant(8, (domid_t)peer, page_a, GTF_permit_access);
+    grant(9, (domid_t)peer, page_b, GTF_permit_access | GTF_readonly);
+    printf("grants: peer ready rw=8 ro=9 peer=%u\n", peer);
+    volatile uint32_t *last = (volatile uint32_t *)(page_a + PAGE - 4);
+    uint64_t end = guest_time_ns() + 300 * SECOND;
+    while (*last != 0x4856d00du) {
+        CHECK(guest_time_ns() < end, "domain %u never wrote through its mapping of ref 8", peer);
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+    CHECK_EQ(gt[8].flags, GTF_permit_access | GTF_reading | GTF_writing, "ref 8 while the peer maps it writable");
+    CHECK_EQ(gt[9].flags, GTF_permit_access | GTF_readonly | GTF_reading, "ref 9 while the peer maps it read-only");
+    printf("grants: the peer wrote through its mapping of ref 8\n");
+    *(volatile uint32_t *)(page_a + PAGE - 8) = 0x600dcafeu;     /* seen: the peer may unmap */
+    while ((gt[8].flags | gt[9].flags) & (GTF_reading | GTF_writing)) {
+        CHECK(guest_time_ns() < end, "domain %u never unmapped (flags 0x%x 0x%x)", peer, gt[8].flags, gt[9].flags);
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+    uint8_t want[PAGE];
+    fill(want, 0x33);
+    CHECK(memcmp(page_a + 2048, want, 1024) == 0, "the peer's GNTTABOP_copy into ref 8 at 2048");
+    fill(want, 0x5a);
+    CHECK(memcmp(page_b, want, PAGE) == 0, "page B changed through a read-only grant");
+    gt[8].flags = 0;
+    gt[9].flags = 0;
+    printf("grants: peer unmapped both; its copy arrived; page B unchanged\n");
+}
+
 void guest_main(void)
 {
     char mode[8] = "dom0";
@@ -383,7 +426,11 @@ void guest_main(void)
     setup_table();
     if (strcmp(mode, "ring") == 0)
         ring();
-    CHECK(strcmp(mode, "dom0") == 0, "mode=%s: expected dom0 or ring", mode);
+    if (strcmp(mode, "peer") == 0) {
+        with_peer();
+        pass();
+    }
+    CHECK(strcmp(mode, "dom0") == 0, "mode=%s: expected dom0, peer or ring", mode);
     with_dom0();
     own_operations();
     pass();

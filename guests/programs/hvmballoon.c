@@ -16,7 +16,12 @@
  *   2. an order-1 extent out and in;
  *   3. refusals, each doing nothing (0 extents, the reservation unchanged):
  *      a hole given back again, populating a GFN that has a frame, GFNs at and
- *      across 4 GiB, order 10, another domain's reservation; exchange -ENOSYS;
+ *      across 4 GiB, order 10, another domain's reservation, an exchange onto a
+ *      GFN with a frame of its own or of a hole (-EINVAL, nr_exchanged 0);
+ *   3b. XENMEM_exchange by GFN (as Xen's memory_exchange for a translated
+ *      domain): four single pages for an order-2 extent below 4 GiB at the
+ *      same GFNs (zeroed, the reservation unchanged, the output list not
+ *      written), and a page moved to a hole;
  *   4. increase_reservation: one frame more in the reservation and nothing
  *      written into the list (a translated guest never sees an MFN);
  *   5. pages above its RAM populated up to its maximum reservation, written
@@ -53,6 +58,22 @@ static long reservation(unsigned cmd, const uint32_t *gfns, uint32_t n, uint32_t
     struct xen_memory_reservation r = { .extent_start = (uint32_t)gfns, .nr_extents = n,
                                         .extent_order = order, .mem_flags = 0, .domid = dom };
     return HYPERVISOR_memory_op(cmd, &r);
+}
+
+/* XENMEM_exchange by GFN: its return value, or -1000 - nr_exchanged when that is not what it should be. */
+static long exchange(uint32_t *in, uint32_t nin, uint32_t in_order, uint32_t *out, uint32_t nout, uint32_t out_order,
+                     uint32_t address_bits)
+{
+    struct xen_memory_exchange x = {
+        .in = { .extent_start = (uint32_t)in, .nr_extents = nin, .extent_order = in_order, .domid = DOMID_SELF },
+        .out = { .extent_start = (uint32_t)out, .nr_extents = nout, .extent_order = out_order,
+                 .mem_flags = address_bits, .domid = DOMID_SELF },
+        .nr_exchanged = 0,
+    };
+    long rc = HYPERVISOR_memory_op(XENMEM_exchange, &x);
+    if (x.nr_exchanged != (rc == 0 ? nin : 0))
+        return -1000 - (long)x.nr_exchanged;
+    return rc;
 }
 
 static long current_reservation(void)
@@ -269,12 +290,38 @@ void guest_main(void)
     CHECK_EQ(reservation(XENMEM_decrease_reservation, &held, 1, 10, DOMID_SELF), 0, "decrease order 10");
     CHECK_EQ(reservation(XENMEM_populate_physmap, &g, 1, 0, (domid_t)(self + 1000)), 0,
              "populate for another (absent) domain");
-    CHECK_EQ(HYPERVISOR_memory_op(XENMEM_exchange, list), -XEN_ENOSYS, "XENMEM_exchange (not for HVM)");
+    uint32_t ein = held, eout = held + 1;      /* eout has a frame of its own, kept */
+    CHECK_EQ(exchange(&ein, 1, 0, &eout, 1, 0, 0), -XEN_EINVAL, "exchange onto a gfn that keeps its frame");
+    CHECK_EQ(exchange(&g, 1, 0, &g, 1, 0, 0), -XEN_EINVAL, "exchange of a hole");
     CHECK_EQ(current_reservation(), r0 - 1, "reservation after the refusals");
     check_hole(g);
     check_page(held);
+    check_page(held + 1);
     take_back(&g, 1);
     printf("hvmballoon: refusals: a hole again, an occupied gfn, 4 GiB, order 10, another domain, exchange\n");
+
+    /* 3b. XENMEM_exchange by GFN: four single pages for one order-2 extent below 4 GiB at the
+     * same GFNs, then a page moved to a hole; the reservation never changes, the new pages read
+     * zeros, nothing is written into the output list */
+    uint32_t quad = (pool_first + 16) & ~3u, singles[4] = { quad, quad + 1, quad + 2, quad + 3 }, at = quad;
+    CHECK_EQ(exchange(singles, 4, 0, &at, 1, 2, 32), 0, "exchange 4 pages for an order-2 extent");
+    CHECK_EQ(at, quad, "exchange wrote into a translated guest's output list");
+    for (uint32_t k = 0; k < 4; k++) {
+        check_zero(quad + k);
+        fill(quad + k);
+    }
+    CHECK_EQ(current_reservation(), r0, "reservation after the exchange");
+    uint32_t from = quad + 8, to = quad + 9;
+    give_back(&to, 1);
+    CHECK_EQ(exchange(&from, 1, 0, &to, 1, 0, 0), 0, "exchange a page to a hole");
+    gen[from - pool_first] = 0;
+    check_hole(from);
+    check_zero(to);
+    fill(to);
+    take_back(&from, 1);
+    CHECK_EQ(current_reservation(), r0, "reservation after moving a page");
+    check_held();
+    printf("hvmballoon: exchange: 4 pages for an order-2 extent at their GFNs, a page moved to a hole\n");
 
     /* 4. increase_reservation: a frame the guest cannot see */
     uint32_t untouched = 0xdeadbeefu;

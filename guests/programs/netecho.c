@@ -1,7 +1,9 @@
 /*
  * netecho -- a network host on the kit's netfront and IP layer
  * (<oxen/netfront.h>, <oxen/netip.h>): it answers ARP, ping and UDP echo (port
- * 7) and can ping or stream UDP echoes itself. PV only.
+ * 7) and can ping or stream UDP echoes itself. A PV kernel, or a native one
+ * run as an HVM domain (type = "hvm": netfront on Xen's HVM platform
+ * interface, lib/native/pvhvm.c).
  *
  * Command line: ip=A.B.C.D (needed) [node=device/vif/0] and one of
  *   (nothing)     serve until xl shutdown asks through control/shutdown
@@ -27,6 +29,10 @@
  */
 #include <kit.h>
 #include <oxen/pv.h>
+#ifdef GUEST_NATIVE
+#include <oxen/xenhvm.h>
+#define HVM_EVENT_IRQ 11                /* the platform device's INTx, routed as a BIOS does */
+#endif
 #include <oxen/xenstore.h>
 #include <oxen/netfront.h>
 #include <oxen/netip.h>
@@ -252,6 +258,9 @@ void guest_main(void)
     arp_wait_s = cmdline_u32("arp_s", 10);
     ping_wait_ns = cmdline_u32("ping_ms", 1000) * MS;
     irq_disable();                      /* events arrive while waiting in cpu_idle */
+#ifdef GUEST_NATIVE
+    pvhvm_init(HVM_EVENT_IRQ);          /* an HVM domain: the PV drivers on Xen's platform interface */
+#endif
     xs_init();
     shutdown_watch_init();
     unsigned features = (cmdline_u32("sg", 1) ? NETFRONT_F_SG : 0) | (cmdline_u32("csum", 1) ? NETFRONT_F_CSUM : 0);

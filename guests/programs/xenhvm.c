@@ -140,7 +140,6 @@ void guest_main(void)
     struct gnttab_query_size qs = { .dom = DOMID_SELF };
     CHECK_EQ(HYPERVISOR_grant_table_op(GNTTABOP_query_size, &qs, 1), 0, "GNTTABOP_query_size");
     CHECK(qs.status == 0 && qs.nr_frames >= 1, "query_size status %d frames %u", qs.status, qs.nr_frames);
-    CHECK_EQ(HYPERVISOR_memory_op(XENMEM_exchange, &qs), -XEN_ENOSYS, "XENMEM_exchange (not for HVM)");
     CHECK_EQ(HYPERVISOR_mmuext_op(NULL, 0, NULL, DOMID_SELF), -XEN_ENOSYS, "mmuext_op (not in the HVM table)");
 
     /* 5. the platform device and the upcall */

@@ -1,7 +1,10 @@
 /*
  * pv.h -- extras of the PV flavor (a Xen x86_32 PAE paravirtualized guest):
  * the start-of-day pages, event channels, page-table helpers over
- * mmu_update / update_va_mapping / mmuext_op, and secondary vcpus.
+ * mmu_update / update_va_mapping / mmuext_op, and secondary vcpus. The PV
+ * drivers' part of it (start_info, shared_info, event channels, frames) is
+ * also what lib/native/pvhvm.c gives them in a native program run as an HVM
+ * domain (GUEST_NATIVE below).
  */
 #ifndef OXEN_PV_H
 #define OXEN_PV_H
@@ -10,6 +13,14 @@
 #include <oxen/xen_abi.h>
 #include <oxen/hypercall.h>
 
+#ifdef GUEST_NATIVE
+/* The PV drivers (xenstore, xenbus, gnttab, blkfront, netfront) in a native program that runs
+ * as an HVM domain, on lib/native/pvhvm.c (Xen's platform interface: the PV-on-HVM drivers of
+ * Linux's platform-pci). Paging is off, so the "boot region" is guest-physical memory from 0:
+ * frame n is at n * 4096, and the frame a grant names is the GFN itself (a translated domain's
+ * grants name GFNs; the hypervisor finds the machine frame through the P2M). */
+#define VIRT_BASE 0u
+#else
 /* The kit links PV images at VIRT_BASE with PADDR_OFFSET == VIRT_BASE, so
  * pseudo-physical frame n of the boot region is at VIRT_BASE + n * 4096. */
 #define VIRT_BASE 0xC0000000u
@@ -18,6 +29,7 @@
 #define KERNEL_DS FLAT_RING1_DS
 #define USER_CS   FLAT_RING3_CS
 #define USER_DS   FLAT_RING3_DS
+#endif
 
 #define VEC_EVENT 0x100             /* pseudo vector of the event upcall */
 
@@ -110,6 +122,24 @@ void pv_use_l3(uint64_t *l3);       /* after NEW_BASEPTR: walk these tables from
 #define INVALID_P2M_ENTRY 0xffffffffu
 extern uint32_t pv_p2m_size;
 void pv_set_p2m(uint32_t pfn, uint32_t mfn);
+/* Whether the pages pages from va lie in the boot region of frames pages. */
+static inline int pv_in_region(uint32_t va, uint32_t pages, uint32_t frames)
+{
+#ifndef GUEST_NATIVE
+    if (va < VIRT_BASE)
+        return 0;
+#endif
+    return ((va - VIRT_BASE) >> 12) + pages <= frames;
+}
+/* The frame to grant for boot-region pfn: its MFN from the P2M (PV), or the GFN itself (HVM). */
+static inline uint32_t pv_pfn_to_frame(uint32_t pfn)
+{
+#ifdef GUEST_NATIVE
+    return pfn;
+#else
+    return pv_p2m[pfn];
+#endif
+}
 /* The first pfn after the start-of-day pages (boot page tables and boot stack): the boot
  * region's padding is free from there on. */
 uint32_t pv_first_free_pfn(void);

@@ -64,11 +64,23 @@ void xenhvm_events_on_irq(unsigned irq);
  * does (PIIX3's PIRQ register, the line register), HVM_PARAM_CALLBACK_IRQ
  * set: 0, or -1 without the device or when the parameter is refused. */
 int xenhvm_events_via_platform(unsigned irq);
+/* The same with h as the interrupt's handler instead of the bitmap collector above. */
+int xenhvm_callback_via_platform(unsigned irq, irq_handler_t h);
 extern volatile uint32_t xenhvm_events, xenhvm_upcalls;
 
 /* xenstore over the HVM_PARAM_STORE_PFN ring (paging off or identity-mapped).
  * Returns 0 and the reply in buf (NUL-terminated), or -1 with buf "ERR <msg>". */
 int xenhvm_xs_init(void);
 int xenhvm_xs_request(uint32_t type, const char *payload, uint32_t len, char *buf, size_t n);
+
+/*
+ * The kit's PV drivers (lib/pv: xenstore, xenbus, gnttab, evtchn, blkfront, netfront, shutdown)
+ * in an HVM domain (lib/native/pvhvm.c), as Linux's PVHVM start and platform-pci driver set
+ * them up: CPUID leaves and hypercall page, shared_info by add_to_physmap, every port masked,
+ * a start_info of its own from HVM_PARAM_STORE_PFN/EVTCHN and CONSOLE_PFN/EVTCHN, and the
+ * event-channel upcall as the platform device's INTx on ISA IRQ irq running evtchn_do_upcall.
+ * Call once before xs_init(); fails the program when a step is refused.
+ */
+void pvhvm_init(unsigned irq);
 
 #endif

@@ -140,6 +140,11 @@ void xenhvm_events_on_irq(unsigned irq)
 
 int xenhvm_events_via_platform(unsigned irq)
 {
+    return xenhvm_callback_via_platform(irq, upcall);
+}
+
+int xenhvm_callback_via_platform(unsigned irq, irq_handler_t h)
+{
     int devfn = xenhvm_platform_devfn();
     if (devfn < 0)
         return -1;
@@ -150,7 +155,7 @@ int xenhvm_events_via_platform(unsigned irq)
     unsigned pirq = ((unsigned)(devfn >> 3) - 1 + pin - 1) & 3;
     pci_write8(0x08, 0x60 + pirq, (uint8_t)irq);
     pci_write8((unsigned)devfn, 0x3c, (uint8_t)irq);
-    xenhvm_events_on_irq(irq);
+    irq_set_handler(irq, h);
     uint64_t via = (uint64_t)HVM_PARAM_CALLBACK_TYPE_PCI_INTX << 56 | (uint64_t)devfn << 8 | (pin - 1);
     return xenhvm_set_param(HVM_PARAM_CALLBACK_IRQ, via) ? -1 : 0;
 }

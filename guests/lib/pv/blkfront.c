@@ -104,7 +104,7 @@ static grant_ref_t persistent_ref(struct blkfront *bf, uint32_t pfn)
     }
     if (bf->pg_count == BLKFRONT_PERSISTENT_FRAMES)
         return GRANT_INVALID_REF;
-    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], 0);   /* writable: the backend maps it so */
+    grant_ref_t g = gnttab_grant_access(bf->dev.backend_id, pv_pfn_to_frame(pfn), 0);   /* writable: the backend maps it so */
     if (g == GRANT_INVALID_REF)
         return g;
     bf->pg_pfn[h] = pfn + 1;
@@ -151,7 +151,7 @@ static int add_segments(struct blkfront *bf, unsigned id, struct blkfront_reques
         if (bf->persistent) {
             g = persistent_ref(bf, pfn);
         } else {
-            g = gnttab_grant_access(bf->dev.backend_id, pv_p2m[pfn], req->op == BLKIF_OP_WRITE);
+            g = gnttab_grant_access(bf->dev.backend_id, pv_pfn_to_frame(pfn), req->op == BLKIF_OP_WRITE);
             if (g != GRANT_INVALID_REF)
                 sh->gref[sh->transient++] = g;
         }
@@ -488,7 +488,7 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_request *req)
         if (pages_of(req) > bf->max_segments)   /* pages the buffer touches */
             return -XEN_EINVAL;
         uint32_t frames = pv_p2m_size ? pv_p2m_size : pv_start_info->nr_pages;
-        if (va < VIRT_BASE || ((va - VIRT_BASE) >> 12) + pages_of(req) > frames)
+        if (!pv_in_region(va, pages_of(req), frames))
             return -XEN_EINVAL;                 /* not in the boot region (its frames come from the P2M) */
         break;
     }

@@ -20,6 +20,20 @@ static unsigned free_count;
 
 static unsigned generation;
 
+#ifdef GUEST_NATIVE
+/* An HVM domain (lib/native/pvhvm.c): each frame of the table appears at table_window's GFNs
+ * through add_to_physmap(XENMAPSPACE_grant_table), as Linux's gnttab_setup_auto_xlat_frames
+ * does (the RAM page that was there goes back to the hypervisor). */
+static void map_table(void)
+{
+    for (unsigned i = 0; i < GNTTAB_FRAMES; i++) {
+        struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = i,
+                                        .gpfn = (uint32_t)table_window[i] >> 12 };
+        long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
+        CHECK(rc == 0, "gnttab: add_to_physmap of table frame %u at gfn %#x: %ld", i, x.gpfn, rc);
+    }
+}
+#else
 /* GNTTABOP_setup_table and the frames mapped over table_window. */
 static void map_table(void)
 {
@@ -35,6 +49,7 @@ static void map_table(void)
         CHECK(r == 0, "gnttab: mapping table frame %u (mfn %#x): %d", i, frames[i], r);
     }
 }
+#endif
 
 static void free_all(void)
 {
@@ -59,6 +74,7 @@ int gnttab_init(void)
 
 void gnttab_suspend(void)
 {
+#ifndef GUEST_NATIVE
     if (!table)
         return;
     for (unsigned i = 0; i < GNTTAB_FRAMES; i++) {
@@ -68,6 +84,8 @@ void gnttab_suspend(void)
                                      UVMF_INVLPG | UVMF_LOCAL);
         CHECK(r == 0, "gnttab: unmapping table frame %u before the suspend: %d", i, r);
     }
+#endif
+    /* (an HVM domain is saved paused, its grant frames where it put them: nothing to undo) */
 }
 
 void gnttab_resume(int new_domain)

@@ -62,10 +62,12 @@ class NativeQemuTest {
      * mailbox writes (LogDirtyTest), hvmhostile and hvmfuzz for Xen and its victims (HvmIsolationTest), hvmballoon for
      * Xen's reservation ops (HvmBalloonTest), hvmgrant waits for
      * Domain-0 to map its grants (HvmGrantTest), acpipower ends the machine without a RESULT line
-     * (MachineCommandTest, HvmAcpiPowerTest).
+     * (MachineCommandTest, HvmAcpiPowerTest), blktest and netecho are PV drivers on Xen's HVM
+     * platform interface with backends to talk to (XlHvmPvDriversTest), hvmmapgrant maps a PV
+     * granter's grants (HvmGranteeTest).
      */
     static final Set<String> NOT_ALONE = Set.of("xenhvm", "serial", "gdbtarget", "logdirty", "hvmhostile", "hvmfuzz",
-            "hvmballoon", "acpipower", "hvmgrant");
+            "hvmballoon", "acpipower", "hvmgrant", "blktest", "netecho", "hvmmapgrant");
 
     static Stream<String> programs() {
         return GuestImages.names(Flavor.NATIVE).stream().filter(n -> !NOT_ALONE.contains(n));

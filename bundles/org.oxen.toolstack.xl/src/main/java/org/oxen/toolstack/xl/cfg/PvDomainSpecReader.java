@@ -112,7 +112,7 @@ public final class PvDomainSpecReader {
         return new PvDomainSpec(name, kernel, cmdline, memory, maxmem, vcpus, maxvcpus, cpus,
                 action(cfg, "on_poweroff", LifecycleAction.DESTROY),
                 action(cfg, "on_reboot", LifecycleAction.RESTART),
-                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), disks(cfg, hvm),
+                action(cfg, "on_crash", LifecycleAction.DESTROY), warnings, hvm, serial, ramdisk, clock(cfg), disks(cfg, hvm, warnings),
                 vifs(cfg));
     }
 
@@ -173,14 +173,16 @@ public final class PvDomainSpecReader {
 
     /**
      * {@code disk = [ 'DISKSPEC', ... ]}: each entry parsed by {@link DiskSpecParser}; two disks
-     * may not share a vdev. A PV domain's disks only: an HVM domain has no PV frontend yet.
+     * may not share a vdev. An HVM domain's disks are PV block devices, as libxl writes them for
+     * an HVM guest's PV drivers (xen-blkfront through the platform device); oxen has no emulated
+     * disk controller beside them (QEMU's IDE disk of the same image), which a warning says.
      */
-    private static List<DiskSpec> disks(XlConfig cfg, boolean hvm) throws XlConfigException {
+    private static List<DiskSpec> disks(XlConfig cfg, boolean hvm, List<String> warnings) throws XlConfigException {
         Optional<XlConfig.Setting> s = cfg.get("disk");
         if (s.isEmpty()) return List.of();
         if (hvm) {
-            throw new XlConfigException(s.get().position(), "'disk' is not supported by oxen yet for HVM domains"
-                    + " (no emulated disk controller); PV domains take disks");
+            warnings.add(s.get().position() + ": an HVM domain's 'disk' entries are PV block devices only (for its"
+                    + " PV drivers): oxen has no emulated disk controller");
         }
         if (!(s.get().value() instanceof ConfigValue.Lst l)) {
             throw new XlConfigException(s.get().value().position(), "'disk' must be a list: disk = [ 'DISKSPEC', ... ]");

@@ -70,7 +70,6 @@ class PvDomainSpecReaderTest {
         "name='a'\\nkernel='k'\\ndisk='x,,xvda'|d.cfg:3:6: 'disk' must be a list: disk = [ 'DISKSPEC', ... ]",
         "name='a'\\nkernel='k'\\ndisk=[1]|d.cfg:3:7: a 'disk' entry must be a \"string\" (a DISKSPEC)",
         "name='a'\\nkernel='k'\\ndisk=['a.img,,xvda', 'b.img,,51712']|d.cfg:3:22: disk 'b.img,,51712': vdev 51712 is the same device as xvda of an earlier disk",
-        "name='a'\\nkernel='k'\\ntype='hvm'\\ndisk=['a.img,,xvda']|d.cfg:4:1: 'disk' is not supported by oxen yet for HVM domains (no emulated disk controller); PV domains take disks",
         "name='a'\\nkernel='k'\\npci=['01:00.0']|d.cfg:3:1: 'pci' is not supported by oxen yet, and the domain would not be what the config asks without it",
         "name='a'\\nkernel='k'\\ntype='pvh'|d.cfg:3:6: type \"pvh\" is not supported by oxen yet; \"pv\" or \"hvm\"",
         "name='a'\\nkernel='k'\\ntype='vmx'|d.cfg:3:6: unknown domain type \"vmx\"; expected \"pv\" or \"hvm\"",
@@ -109,6 +108,11 @@ class PvDomainSpecReaderTest {
         PvDomainSpec pv = read("name='p'\nkernel='k'\nserial='pty'\n");
         assertEquals(false, pv.hvm());
         assertEquals(List.of("d.cfg:3:1: ignoring 'serial': a PV domain has no emulated serial port"), pv.warnings());
+        // an HVM domain's disks are PV block devices for its PV drivers, with nothing emulated beside them
+        PvDomainSpec disks = read("name='h'\nkernel='k'\ntype='hvm'\ndisk=['a.img,,xvda']\n");
+        assertEquals(List.of("xvda"), disks.disks().stream().map(d -> d.vdev()).toList());
+        assertEquals(List.of("d.cfg:4:1: an HVM domain's 'disk' entries are PV block devices only (for its PV drivers):"
+                + " oxen has no emulated disk controller"), disks.warnings());
     }
 
     /** Issue 12: xl ignores keys it does not use; oxen refused every one as "unknown key". */

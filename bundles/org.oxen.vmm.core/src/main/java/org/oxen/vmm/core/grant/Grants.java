@@ -18,6 +18,7 @@ import java.util.function.IntFunction;
 
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.mm.PageType;
@@ -243,9 +244,13 @@ public final class Grants {
      * A frame of the calling domain named by number (GNTCOPY without the gref flag): a page
      * reference, and a writable type reference for a destination. Returns the frame or a GNTST code.
      */
-    int claimOwnFrame(DomainImpl d, long gmfn, boolean dest) {
+    int claimOwnFrame(DomainImpl d, long gmfnArg, boolean dest) {
         synchronized (pool) {
-            if (!pool.valid(gmfn) || !pt.getPageOf((int) gmfn, d.id())) return GNTST_BAD_PAGE;
+            // get_paged_frame: a translated (HVM) caller names a GFN, its P2M the frame (a hole,
+            // or another domain's grant mapped there, is not a frame of the caller's)
+            long gmfn = !d.translated() ? gmfnArg
+                    : gmfnArg >= 0 && gmfnArg < DomainMemory.HVM_GPFN_LIMIT ? d.memory().p2m((int) gmfnArg) : -1;
+            if (gmfn < 0 || !pool.valid(gmfn) || !pt.getPageOf((int) gmfn, d.id())) return GNTST_BAD_PAGE;
             if (dest && pt.getPageType((int) gmfn, PageType.WRITABLE, null) != 0) {
                 pt.putPage((int) gmfn);
                 return GNTST_GENERAL_ERROR;

@@ -2,6 +2,7 @@ package org.oxen.vmm.core.grant;
 
 import static org.oxen.vmm.abi.GrantTable.GNTCOPY_DEST_GREF;
 import static org.oxen.vmm.abi.GrantTable.GNTCOPY_SOURCE_GREF;
+import static org.oxen.vmm.abi.GrantTable.GNTMAP_CONTAINS_PTE;
 import static org.oxen.vmm.abi.GrantTable.GNTMAP_DEVICE_MAP;
 import static org.oxen.vmm.abi.GrantTable.GNTMAP_HOST_MAP;
 import static org.oxen.vmm.abi.GrantTable.GNTMAP_READONLY;
@@ -15,10 +16,13 @@ import static org.oxen.vmm.abi.GrantTable.GNTST_PERMISSION_DENIED;
 
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.DomainMemory;
 
 /**
- * The grant operations a PV guest asks for with grant_table_op, one element at a time, in
- * Xen's order of checks (map_grant_ref, unmap_common + unmap_common_complete, gnttab_copy_one);
+ * The grant operations a guest asks for with grant_table_op, one element at a time, in
+ * Xen's order of checks (map_grant_ref, unmap_common + unmap_common_complete, gnttab_copy_one):
+ * a PV guest's host mappings are PTEs ({@link GrantPte}), a translated (HVM) guest's are P2M
+ * entries at the GFN of its host_addr, and its frames in a copy are GFNs;
  * {@code hypercall.GrantHypercalls} decodes the structs and writes the statuses back.
  */
 public final class GuestGrants {
@@ -56,13 +60,14 @@ public final class GuestGrants {
             return mfn;
         }
         if ((flags & GNTMAP_HOST_MAP) != 0) {
-            long pa = pte.create(ld.memory(), cr3, hostAddr, mfn, flags, 0);
+            // create_grant_host_mapping: a PV guest's PTE, or a translated guest's P2M entry
+            long pa = ld.translated() ? p2mMap(ld, hostAddr, mfn, flags) : pte.create(ld.memory(), cr3, hostAddr, mfn, flags, 0);
             if (pa < 0) {
                 grants.release(rgt, ref, f.readonly(), f.pinInc(), f.refs(), f.typeRefs());
                 lgt.clearMapping(handle, -1, -1);
                 return (int) pa;
             }
-            lgt.setPte(handle, pa);
+            if (!ld.translated()) lgt.setPte(handle, pa);
             out[2] = 1;
         }
         out[0] = handle;
@@ -94,7 +99,8 @@ public final class GuestGrants {
         if (devBusAddr != 0 && devBusAddr != ((long) mfn << 12)) return GNTST_GENERAL_ERROR;
         int done = 0;
         if (hostAddr != 0 && (flags & GNTMAP_HOST_MAP) != 0) {
-            int rc = pte.replace(ld.memory(), cr3, hostAddr, mfn, newAddr, flags);
+            int rc = ld.translated() ? p2mUnmap(ld, hostAddr, mfn, newAddr, flags)
+                    : pte.replace(ld.memory(), cr3, hostAddr, mfn, newAddr, flags);
             if (rc != GNTST_OKAY) return rc;
             done |= GNTMAP_HOST_MAP;
             flush.run();
@@ -105,6 +111,43 @@ public final class GuestGrants {
         Grants.MapFlags f = Grants.MapFlags.of(done | (flags & GNTMAP_READONLY));
         grants.release(rgt, ref, f.readonly(), f.pinInc(), f.refs(), f.typeRefs());
         rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_UNMAP, ld.id(), ref);
+        return GNTST_OKAY;
+    }
+
+    /**
+     * create_grant_p2m_mapping for a translated (HVM) grantee: {@code hostAddr} is a
+     * guest-physical address, and the frame appears at its GFN; host_map alone (with or without
+     * readonly), at a GFN below the physical space's end. Deliberately unlike Xen, a GFN that
+     * already has a frame is refused (Xen's guest_physmap_add_entry would orphan the RAM page
+     * there until the domain dies, or crash the domain for a grant mapped there). Returns 0 or
+     * GNTST_general_error, Xen's status for each of these refusals.
+     */
+    private int p2mMap(DomainImpl ld, long hostAddr, int mfn, int flags) {
+        if ((flags & ~GNTMAP_READONLY) != GNTMAP_HOST_MAP) return GNTST_GENERAL_ERROR;
+        long gfn = hostAddr >>> 12;
+        if (gfn >= DomainMemory.HVM_GPFN_LIMIT) return GNTST_GENERAL_ERROR;
+        DomainMemory dm = ld.memory();
+        synchronized (grants.pool()) {
+            if (dm.p2m((int) gfn) >= 0) return GNTST_GENERAL_ERROR;
+            dm.hvmGrantMap((int) gfn, mfn, (flags & GNTMAP_READONLY) != 0);
+        }
+        return 0;
+    }
+
+    /**
+     * replace_grant_p2m_mapping: the grant mapped at {@code hostAddr}'s GFN becomes a hole; no
+     * replacement address or PTE flag, and the GFN must hold this grant's frame as a grant
+     * mapping (else GNTST_general_error, the handle still mapped).
+     */
+    private int p2mUnmap(DomainImpl ld, long hostAddr, int mfn, long newAddr, int flags) {
+        if (newAddr != 0 || (flags & GNTMAP_CONTAINS_PTE) != 0) return GNTST_GENERAL_ERROR;
+        long gfn = hostAddr >>> 12;
+        if (gfn >= DomainMemory.HVM_GPFN_LIMIT) return GNTST_GENERAL_ERROR;
+        DomainMemory dm = ld.memory();
+        synchronized (grants.pool()) {
+            if (!dm.isGrantGfn((int) gfn) || dm.p2m((int) gfn) != mfn) return GNTST_GENERAL_ERROR;
+            dm.hvmGrantUnmap((int) gfn);
+        }
         return GNTST_OKAY;
     }
 

@@ -21,7 +21,7 @@ import org.oxen.vmm.core.mm.FramePool;
 final class HvmHypercalls {
 
     /** Guest-physical pages oxen gives an HVM domain: a 32-bit physical space (no memory above 4 GiB). */
-    static final long GPFN_LIMIT = 1L << 20;
+    static final long GPFN_LIMIT = DomainMemory.HVM_GPFN_LIMIT;
 
     private final Services s;
 

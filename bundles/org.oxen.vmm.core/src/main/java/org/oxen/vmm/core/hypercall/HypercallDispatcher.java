@@ -111,27 +111,28 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
     /**
      * memory_op sub-commands for HVM: Xen refuses machine_memory_map and machphys_mapping
      * (hvm_memory_op); the reservation ops take GFNs from a translated domain
-     * ({@link ReservationHypercalls}); exchange (contiguous machine frames, a PV need) is not
-     * offered to HVM domains.
+     * ({@link ReservationHypercalls}), and so does exchange ({@link MemoryExchange}), as Xen's
+     * memory_exchange for a translated domain.
      */
     private static boolean hvmMemoryOp(int cmd) {
         return switch (cmd) {
             case Memory.XENMEM_ADD_TO_PHYSMAP, Memory.XENMEM_CURRENT_RESERVATION, Memory.XENMEM_MAXIMUM_RESERVATION,
                     Memory.XENMEM_MAXIMUM_GPFN, Memory.XENMEM_MAXIMUM_RAM_PAGE, Memory.XENMEM_INCREASE_RESERVATION,
-                    Memory.XENMEM_DECREASE_RESERVATION, Memory.XENMEM_POPULATE_PHYSMAP -> true;
+                    Memory.XENMEM_DECREASE_RESERVATION, Memory.XENMEM_POPULATE_PHYSMAP, Memory.XENMEM_EXCHANGE -> true;
             default -> false;
         };
     }
 
     /**
-     * grant_table_op for HVM (hvm_grant_table_op's list) without the operations whose frames or
-     * addresses oxen reads as PV ones (map/unmap/swap mappings, copy by gmfn): query_size,
-     * setup_table, set_version, get_version.
+     * grant_table_op for HVM (hvm_grant_table_op's list): query_size, setup_table, set_version,
+     * get_version, copy (a local frame by GFN), map_grant_ref and unmap_grant_ref (host_map into
+     * the P2M at host_addr's GFN), swap_grant_ref.
      */
     private static boolean hvmGrantOp(int cmd) {
         return switch (cmd) {
             case GrantTable.OP_QUERY_SIZE, GrantTable.OP_SETUP_TABLE, GrantTable.OP_SET_VERSION,
-                    GrantTable.OP_GET_VERSION -> true;
+                    GrantTable.OP_GET_VERSION, GrantTable.OP_COPY, GrantTable.OP_MAP_GRANT_REF,
+                    GrantTable.OP_UNMAP_GRANT_REF, GrantTable.OP_SWAP_GRANT_REF -> true;
             default -> false;
         };
     }

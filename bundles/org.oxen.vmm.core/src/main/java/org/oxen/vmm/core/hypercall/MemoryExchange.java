@@ -36,6 +36,11 @@ import org.oxen.vmm.core.mm.FramePool;
  * chunk's output pfns first: the result and nr_exchanged are the same, and a chunk not counted
  * was not done.
  *
+ * <p>A translated (HVM) domain exchanges too, as Xen's memory_exchange does for one (x86 with PV
+ * support): both lists name GFNs, the frames behind the input GFNs go and new extents appear at
+ * the output GFNs (often the same ones), and the output list is not written (the guest never
+ * learns an MFN).
+ *
  * <p>Locking: each chunk's checks and changes under the {@link FramePool} monitor; list reads
  * and writes outside it.
  */
@@ -105,8 +110,9 @@ final class MemoryExchange {
                 for (int j = 0; j < 1 << outChunkOrder; j++) {
                     outPfns[j] = g.read32(cr3, outList + (int) (((i << outChunkOrder) + j) * 4));
                 }
-                rc = exchangeChunk(d, inMfns, n, outOrder, limit, outPfns, outMfns);
-                if (rc == 0) {
+                rc = d.translated() ? exchangeGfnChunk(v, d, inMfns, n, outOrder, limit, outPfns, outMfns)
+                        : exchangeChunk(d, inMfns, n, outOrder, limit, outPfns, outMfns);
+                if (rc == 0 && !d.translated()) { // a translated guest never learns an MFN
                     for (int j = 0; j < 1 << outChunkOrder; j++) {
                         g.write32(cr3, outList + (int) (((i << outChunkOrder) + j) * 4), outMfns[j]);
                     }
@@ -132,6 +138,81 @@ final class MemoryExchange {
     /** The first frame number at or above 2^bits (no limit for 0 or bits beyond the RAM). */
     private long addressLimit(int bits) {
         return bits == 0 || bits >= 44 ? Long.MAX_VALUE : bits <= 12 ? 0 : 1L << (bits - 12);
+    }
+
+    /**
+     * One chunk of a translated (HVM) domain, as memory_exchange does it for one: the input
+     * extents name GFNs, each with a frame of the domain's that nothing else holds (not a hole,
+     * a special page, a grant mapped there or a frame someone maps: -EINVAL); they become holes
+     * and their frames go back to the pool; the new extents appear at the output GFNs, which
+     * must be below the physical space's end, distinct, and empty once the inputs left (oxen does
+     * not orphan a frame there as Xen's guest_physmap_add_page would: -EINVAL). The vcpus drop
+     * their translations. 0, or -EINVAL / -ENOMEM with nothing changed.
+     */
+    private long exchangeGfnChunk(VcpuImpl v, DomainImpl d, int[] inGfns, int n, int outOrder, long limit, int[] outGfns,
+            int[] outMfns) {
+        FramePool pool = s.pool();
+        DomainMemory dm = d.memory();
+        int outs = outMfns.length, per = 1 << outOrder;
+        synchronized (pool) {
+            int[] inFrames = new int[n];
+            for (int k = 0; k < n; k++) {
+                long gfn = inGfns[k] & 0xFFFFFFFFL;
+                int f = gfn < DomainMemory.HVM_GPFN_LIMIT ? dm.p2m((int) gfn) : -1;
+                if (f < 0 || !pool.valid(f) || pool.owner(f) != d.id() || pool.refCount(f) != 1 || pool.typeCount(f) != 0
+                        || HvmHypercalls.isSpecial(s, d, f)) {
+                    return Args.EINVAL; // get_page_from_gfn or steal_page fails
+                }
+                for (int p = 0; p < k; p++) {
+                    if (inGfns[p] == inGfns[k]) return Args.EINVAL; // named twice: the second steal fails
+                }
+                inFrames[k] = f;
+            }
+            for (int j = 0; j < outs; j++) {
+                long first = outGfns[j] & 0xFFFFFFFFL;
+                if (first + per > DomainMemory.HVM_GPFN_LIMIT) return Args.EINVAL;
+                for (int k = 0; k < per; k++) {
+                    int g = (int) first + k;
+                    if (dm.p2m(g) >= 0 && !named(inGfns, n, g)) return Args.EINVAL; // occupied by a page kept
+                    for (int u = 0; u < j; u++) {
+                        if (g - outGfns[u] >= 0 && g - outGfns[u] < per) return Args.EINVAL; // two extents overlap
+                    }
+                }
+            }
+            for (int j = 0; j < outs; j++) {
+                outMfns[j] = pool.allocBlock(d.id(), outOrder, limit);
+                if (outMfns[j] < 0) {
+                    for (int u = 0; u < j; u++) {
+                        for (int k = 0; k < per; k++) pool.free(outMfns[u] + k);
+                    }
+                    return ENOMEM;
+                }
+            }
+            dm.flushBeforeRelease();
+            for (int k = 0; k < n; k++) {
+                dm.hvmPhysmapSet(pool, inGfns[k], -1);
+                pool.free(inFrames[k]);
+            }
+            for (int j = 0; j < outs; j++) {
+                for (int k = 0; k < per; k++) dm.hvmPhysmapSet(pool, outGfns[j] + k, outMfns[j] + k);
+            }
+        }
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuImpl o = d.vcpu(i);
+            if (o == v) {
+                v.cpu().flushTlb();
+            } else {
+                o.requestTlbFlush();
+            }
+        }
+        return 0;
+    }
+
+    private static boolean named(int[] list, int n, int value) {
+        for (int i = 0; i < n; i++) {
+            if (list[i] == value) return true;
+        }
+        return false;
     }
 
     /** One chunk: 0, or -EINVAL / -ENOMEM with nothing changed. */

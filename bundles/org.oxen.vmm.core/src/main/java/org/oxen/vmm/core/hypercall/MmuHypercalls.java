@@ -593,6 +593,8 @@ final class MmuHypercalls {
                 Thread.onSpinWait();
             }
         }
-        PvVcpu.of(v).reloadCr3IfRequested();
+        // a PV caller's own reload another vcpu asked for (an HVM caller, flushing after a grant
+        // map or unmap in its P2M, has none)
+        if (v.archState() instanceof PvVcpu pv) pv.reloadCr3IfRequested();
     }
 }

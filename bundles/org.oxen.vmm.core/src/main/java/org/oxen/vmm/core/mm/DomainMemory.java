@@ -148,6 +148,61 @@ public final class DomainMemory {
      * the domain's TLBs afterwards. Returns the frame the pfn had before, or -1.
      */
     public int hvmPhysmapSet(FramePool pool, int gpfn, int mfn) {
+        int old = setEntry(gpfn, mfn);
+        if (old >= 0 && pool.m2pGet(old) == gpfn) pool.m2pSet(old, Xen.INVALID_M2P_ENTRY);
+        if (mfn >= 0) {
+            pool.m2pSet(mfn, gpfn);
+            markDirty(gpfn);
+        }
+        return old;
+    }
+
+    /** Guest-physical pages an HVM domain has: a 32-bit physical space (no memory above 4 GiB). */
+    public static final long HVM_GPFN_LIMIT = 1L << 20;
+
+    /**
+     * An HVM domain's GFNs where it mapped another domain's grant (Xen's p2m_grant_map_rw/ro
+     * entries), ascending; and those of them mapped read-only. Copied on write under the mm lock,
+     * read without it by the vcpus' memory ({@code P2mMemory}).
+     */
+    private volatile int[] grantGfns = new int[0];
+    private volatile int[] readOnlyGfns = new int[0];
+
+    /**
+     * create_grant_p2m_mapping's guest_physmap_add_entry: another domain's frame {@code mfn}
+     * appears at empty {@code gfn} (the caller checked it is empty and below
+     * {@link #HVM_GPFN_LIMIT}; it holds the mm lock and flushes the domain's TLBs afterwards).
+     * The M2P is the owner's and stays as it is.
+     */
+    public void hvmGrantMap(int gfn, int mfn, boolean readonly) {
+        // read-only first: no vcpu may see the frame at gfn writable for a moment
+        if (readonly) readOnlyGfns = insert(readOnlyGfns, -Arrays.binarySearch(readOnlyGfns, gfn) - 1, gfn);
+        grantGfns = insert(grantGfns, -Arrays.binarySearch(grantGfns, gfn) - 1, gfn);
+        setEntry(gfn, mfn);
+    }
+
+    /** replace_grant_p2m_mapping's guest_physmap_remove_page: the grant's {@code gfn} is a hole again. */
+    public void hvmGrantUnmap(int gfn) {
+        setEntry(gfn, -1);
+        int i = Arrays.binarySearch(grantGfns, gfn);
+        if (i >= 0) grantGfns = remove(grantGfns, i);
+        i = Arrays.binarySearch(readOnlyGfns, gfn);
+        if (i >= 0) readOnlyGfns = remove(readOnlyGfns, i);
+    }
+
+    /** Whether {@code gfn} holds a grant mapping (a p2m_grant_map entry). */
+    public boolean isGrantGfn(int gfn) {
+        return Arrays.binarySearch(grantGfns, gfn) >= 0;
+    }
+
+    /** Whether {@code gfn} holds a read-only grant mapping: the guest's stores there are dropped. */
+    public boolean isReadOnlyGfn(int gfn) {
+        int[] ro = readOnlyGfns;
+        return ro.length != 0 && Arrays.binarySearch(ro, gfn) >= 0;
+    }
+
+    /** Sets the P2M entry of {@code gpfn} (RAM or above it), nothing else; returns the old frame or -1. */
+    private int setEntry(int gpfn, int mfn) {
         int old;
         if (gpfn >= 0 && gpfn < nrPages) {
             old = p2m[gpfn];
@@ -169,11 +224,6 @@ public final class DomainMemory {
                 mfns = insert(mfns, at, mfn);
             }
             high = pfns.length == 0 ? NO_HIGH : new int[][] {pfns, mfns};
-        }
-        if (old >= 0 && pool.m2pGet(old) == gpfn) pool.m2pSet(old, Xen.INVALID_M2P_ENTRY);
-        if (mfn >= 0) {
-            pool.m2pSet(mfn, gpfn);
-            markDirty(gpfn);
         }
         return old;
     }

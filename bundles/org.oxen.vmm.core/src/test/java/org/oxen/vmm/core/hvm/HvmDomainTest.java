@@ -54,6 +54,9 @@ class HvmDomainTest {
             programs.remove("hvmballoon"); // needs a maximum above its memory: HvmBalloonTest
             programs.remove("acpipower"); // ends its domain by ACPI, no RESULT line: HvmAcpiPowerTest
             programs.remove("hvmgrant"); // waits for Domain-0 to map its grants: HvmGrantTest
+            programs.remove("blktest"); // PV drivers with a backend to talk to: XlHvmPvDriversTest
+            programs.remove("netecho");
+            programs.remove("hvmmapgrant"); // maps a PV granter's grants: HvmGranteeTest
             for (String p : programs) {
                 // xenhvm: no xenstored without OSGi (XlHvmDomainTest runs it with one)
                 String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("ptbench") ? "ops=5000"

@@ -10,7 +10,8 @@ import org.oxen.x86.api.Ram;
  * {@code a & 0xFFF} of machine frame {@code p2m(a >> 12)} (the domain's P2M, filled by the HVM
  * builder with frames from the machine pool, never contiguous). A guest-physical page without a
  * machine frame reads all ones and ignores writes; nothing here reaches a frame the P2M does
- * not name, so a guest can touch only its own frames.
+ * not name, so a guest can touch only its own frames and the grants it mapped (a read-only
+ * grant mapping ignores writes too, and a TLB never holds a writable entry for it).
  *
  * <p>{@link DirectMemory} hands the CPU's TLB the machine frame's own array: the TLB then caches
  * the whole translation (guest-virtual → guest-physical through the guest's page tables,
@@ -40,6 +41,15 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
         return mfn < 0 ? -1 : ((long) mfn << 12) | (a & 0xFFF);
     }
 
+    /**
+     * Machine address for a store to guest-physical {@code a}, or -1: none behind it, or a
+     * read-only grant mapping there (Xen's p2m_grant_map_ro; the store is dropped).
+     */
+    private long machineForWrite(long a) {
+        long m = machine(a);
+        return m >= 0 && p2m.isReadOnlyGfn((int) (a >>> 12)) ? -1 : m;
+    }
+
     /** Whether an access of {@code n} bytes at {@code a} stays inside one page. */
     private static boolean inPage(long a, int n) {
         return (a & 0xFFF) + n <= 0x1000;
@@ -47,7 +57,7 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
 
     @Override
     public byte[] directArray(long page, boolean write) {
-        long m = machine(page);
+        long m = write ? machineForWrite(page) : machine(page);
         return m < 0 ? null : ram.directArray(m, write);
     }
 
@@ -102,14 +112,14 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
 
     @Override
     public void write8(long a, int v) {
-        long m = machine(a);
+        long m = machineForWrite(a);
         if (m >= 0) ram.write8(m, v);
     }
 
     @Override
     public void write16(long a, int v) {
         if (inPage(a, 2)) {
-            long m = machine(a);
+            long m = machineForWrite(a);
             if (m >= 0) ram.write16(m, v);
             return;
         }
@@ -120,7 +130,7 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
     @Override
     public void write32(long a, int v) {
         if (inPage(a, 4)) {
-            long m = machine(a);
+            long m = machineForWrite(a);
             if (m >= 0) ram.write32(m, v);
             return;
         }
@@ -131,7 +141,7 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
     @Override
     public void write64(long a, long v) {
         if (inPage(a, 8)) {
-            long m = machine(a);
+            long m = machineForWrite(a);
             if (m >= 0) ram.write64(m, v);
             return;
         }
