@@ -82,14 +82,9 @@ abstract class Alu extends Debug {
         return Flags.cond(cc, lop, lsz, la, lb, lres, lcf, eflags);
     }
 
-    /** CF as 0 or 1, with the common lazy states inline (ADC/SBB carry-in, INC/DEC keep it). */
+    /** CF as 0 or 1 (ADC/SBB carry-in, the CF INC/DEC keep): {@link Flags#carry}. */
     final int carry() {
-        switch (lop) {
-            case L_LOGIC: return 0;
-            case L_INC: case L_DEC: return lcf;
-            case L_SUB: if (lsz == 2) return Integer.compareUnsigned(la, lb) < 0 ? 1 : 0; // fall through
-            default: return cfSet() ? 1 : 0;
-        }
+        return Flags.carry(lop, lsz, la, lb, lres, lcf, eflags);
     }
 
     /**
@@ -124,22 +119,22 @@ abstract class Alu extends Debug {
     /** INC: CF is kept (the record's carry word). */
     final int inc(int a, int sz) {
         lcf = carry();
-        lop = L_INC;
+        lop = Semantics.INC_FLAGS;
         lsz = sz;
         la = a;
-        lb = 1;
-        lres = a + 1;
+        lb = Semantics.INC_DEC_OPERAND;
+        lres = Semantics.inc(a);
         return lres & Semantics.mask(sz);
     }
 
     /** DEC: CF is kept. */
     final int dec(int a, int sz) {
         lcf = carry();
-        lop = L_DEC;
+        lop = Semantics.DEC_FLAGS;
         lsz = sz;
         la = a;
-        lb = 1;
-        lres = a - 1;
+        lb = Semantics.INC_DEC_OPERAND;
+        lres = Semantics.dec(a);
         return lres & Semantics.mask(sz);
     }
 
@@ -213,11 +208,9 @@ abstract class Alu extends Debug {
      * record (their SF/ZF/PF/AF are unchanged by it); otherwise the flags are materialised.
      */
     private void rotated(int flagWord) {
-        if (lop == L_LOGIC) {
+        if (Flags.rotateStaysLazy(lop)) {
+            lcf = Flags.rotatedExtra(lop, lcf, flagWord);
             lop = L_SZP;
-            lcf = flagWord;
-        } else if (lop == L_SZP) {
-            lcf = (lcf & 4) | flagWord;
         } else {
             flags();
             setFlagBits((flagWord & 1) != 0, (flagWord & 2) != 0);

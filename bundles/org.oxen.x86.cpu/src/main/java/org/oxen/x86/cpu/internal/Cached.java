@@ -154,13 +154,10 @@ abstract class Cached extends Events {
                         int cls = CodePage.dispatchClass(opw);
                         if (cls == 1) {
                             boolean t;
-                            if (kd == K_JCC) {
-                                t = jcc(CodePage.operation(opw));
-                            } else if (kd == K_JMP) {
+                            if (kd == K_JMP) {
                                 t = true;
-                            } else {
-                                boolean z = Flags.zf(lop, lsz, lres, eflags);
-                                t = z == (kd == K_JZ);
+                            } else { // K_JCC, K_JZ, K_JNZ: the condition code is the operation
+                                t = jcc(CodePage.operation(opw));
                             }
                             if (t) {
                                 startEip = e;
@@ -486,12 +483,8 @@ abstract class Cached extends Events {
         }
     }
 
-    /** Jcc condition: ZF tests (JE/JNE, the common ones) first; the rest by {@link Flags#cond}. */
+    /** Jcc condition {@code cc}: {@link Flags#cond}, which computes only the flags it reads. */
     private boolean jcc(int cc) {
-        if ((cc & 0xE) == 4) {
-            boolean z = Flags.zf(lop, lsz, lres, eflags);
-            return z != ((cc & 1) != 0);
-        }
         return cond(cc);
     }
 

@@ -85,10 +85,16 @@ final class Forms {
     static final int BRANCH = 32;
     /** The form's routine reads the ModR/M byte itself (x87 escapes, the system groups in {@code Sys}). */
     static final int OWN_MODRM = 64;
+    /**
+     * The form writes its flags only when its masked count is not 0 (SDM Vol. 2, SAL/SAR/SHL/SHR,
+     * RCL/RCR/ROL/ROR, SHLD/SHRD: "if the count is 0, the flags are not affected"); every other
+     * form writes each flag of its written column whenever it completes.
+     */
+    static final int COUNT_FLAGS = 128;
 
     // flags (EFLAGS bits) a form reads or writes
     static final int W_OSZAPC = CpuState.ARITH, W_OSZAP = CpuState.ARITH & ~CpuState.CF,
-            W_CF = CpuState.CF, W_ZF = CpuState.ZF, R_CF = CpuState.CF, R_DF = CpuState.DF,
+            W_CF = CpuState.CF, W_ZF = CpuState.ZF, R_CF = CpuState.CF, R_ZF = CpuState.ZF, R_DF = CpuState.DF,
             W_ALL = -1, R_ALL = -1, R_CC = -2;
 
     // ---- interpreter handlers (semantic routines keyed by operand shape, as Bochs' ADD_EbGbM) ----
@@ -169,7 +175,14 @@ final class Forms {
     static final int[] ZREG = new int[MAX_FORMS];
     /** Attribute bits ({@link #LOCK}, {@link #REP}, ...). */
     static final int[] ATTR = new int[MAX_FORMS];
-    /** EFLAGS bits written (W_ALL: any, e.g. POPF) and read ({@link #R_CC}: by the condition code). */
+    /**
+     * EFLAGS bits written (W_ALL: any, e.g. POPF) and read ({@link #R_CC}: by the condition code,
+     * {@link Flags#reads}); from the SDM's per-instruction "Flags Affected", where an undefined
+     * flag counts as written when this CPU writes it (IMUL's SF/ZF/PF, a shift's AF) and as not
+     * written when it keeps it (BT's OF/SF/AF/PF). Written means written whenever the instruction
+     * completes (with {@link #COUNT_FLAGS}: whenever its count is not 0), so the translator's flag
+     * liveness may treat the column as what the form overwrites.
+     */
     static final int[] FLAGS_WRITTEN = new int[MAX_FORMS], FLAGS_READ = new int[MAX_FORMS];
     /** Record kind the decoded-instruction cache makes of the register (mod = 3 or no ModR/M) and memory form; 0 = interpreter only. */
     static final int[] CACHE_REG = new int[MAX_FORMS], CACHE_MEM = new int[MAX_FORMS];
@@ -463,7 +476,7 @@ final class Forms {
         one(0x9C, "pushf", H_PUSHF, 0, NO, NO, 0, 0, R_ALL, 0, 0);
         one(0x9D, "popf", H_POPF, 0, NO, NO, 0, W_ALL, 0, 0, 0);
         one(0x9E, "sahf", H_SAHF, 0, NO, NO, 0, W_OSZAPC & ~CpuState.OF, 0, 0, 0);
-        one(0x9F, "lahf", H_LAHF, 0, NO, NO, 0, 0, W_OSZAPC & ~CpuState.OF, 0, 0);
+        one(0x9F, "lahf", H_LAHF, 0, NO, NO, 0, 0, CpuState.ARITH & ~CpuState.OF, 0, 0);
         one(0xA0, "mov", H_MOV_AO, 0, AL, Ob, 0, 0, 0, 0, 0);
         one(0xA1, "mov", H_MOV_AO, 0, eAX, Ov, 0, 0, 0, 0, 0);
         one(0xA2, "mov", H_MOV_OA, 0, Ob, AL, 0, 0, 0, 0, 0);
@@ -494,9 +507,9 @@ final class Forms {
             int op = g2[0];
             int reg = op == 0xD2 ? 0 : op == 0xC1 || op == 0xD1 ? K_SHIFT32_RI : K_SHIFT_R;
             int mem = op == 0xD2 ? 0 : K_SHIFT_M;
-            for (int i = 0; i < 8; i++) {
-                member(g, i, SHIFT_NAMES[i], H_SHIFT, i, g2[1], g2[2], 0, W_OSZAPC, i == 2 || i == 3 ? R_CF : 0,
-                        reg, mem);
+            for (int i = 0; i < 8; i++) { // the rotates change CF and OF only
+                member(g, i, SHIFT_NAMES[i], H_SHIFT, i, g2[1], g2[2], COUNT_FLAGS,
+                        i < 4 ? W_CF | CpuState.OF : W_OSZAPC, i == 2 || i == 3 ? R_CF : 0, reg, mem);
             }
         }
         one(0xC2, "ret", H_RET, 0, Iw, NO, BRANCH, 0, 0, 0, 0);
@@ -524,8 +537,8 @@ final class Forms {
         for (int op = 0xD8; op <= 0xDF; op++) {
             one(op, "(x87)", H_X87, op & 7, Ev, NO, OWN_MODRM, 0, 0, 0, 0); // the x87 decodes its own ModR/M forms
         }
-        one(0xE0, "loopne", H_LOOP, 0, Jb, NO, BRANCH, 0, W_ZF, 0, 0);
-        one(0xE1, "loope", H_LOOP, 1, Jb, NO, BRANCH, 0, W_ZF, 0, 0);
+        one(0xE0, "loopne", H_LOOP, 0, Jb, NO, BRANCH, 0, R_ZF, 0, 0);
+        one(0xE1, "loope", H_LOOP, 1, Jb, NO, BRANCH, 0, R_ZF, 0, 0);
         one(0xE2, "loop", H_LOOP, 2, Jb, NO, BRANCH, 0, 0, 0, 0);
         one(0xE3, "jecxz", H_LOOP, 3, Jb, NO, BRANCH, 0, 0, 0, 0);
         one(0xE4, "in", H_IN, 0, AL, Ib, PRIV, 0, 0, 0, 0);
@@ -606,13 +619,13 @@ final class Forms {
         two(0xA1, "pop", H_POP_SEG, CpuState.FS, FS_, NO, 0, 0, 0, 0, 0);
         two(0xA2, "cpuid", H_CPUID);
         two(0xA3, "bt", H_BT_EG, 0, Ev, Gv, 0, W_CF, 0, 0, 0);
-        TWO[0xA4] = (short) row("shld", H_SHD, 0, Ev, Gv, Ib, 0, W_OSZAPC, 0, 0, 0);
-        TWO[0xA5] = (short) row("shld", H_SHD, 0, Ev, Gv, CL, 0, W_OSZAPC, 0, 0, 0);
+        TWO[0xA4] = (short) row("shld", H_SHD, 0, Ev, Gv, Ib, COUNT_FLAGS, W_OSZAPC, 0, 0, 0);
+        TWO[0xA5] = (short) row("shld", H_SHD, 0, Ev, Gv, CL, COUNT_FLAGS, W_OSZAPC, 0, 0, 0);
         two(0xA8, "push", H_PUSH_SEG, CpuState.GS, GS_, NO, 0, 0, 0, 0, 0);
         two(0xA9, "pop", H_POP_SEG, CpuState.GS, GS_, NO, 0, 0, 0, 0, 0);
         two(0xAB, "bts", H_BT_EG, 1, Ev, Gv, LOCK, W_CF, 0, 0, 0);
-        TWO[0xAC] = (short) row("shrd", H_SHD, 1, Ev, Gv, Ib, 0, W_OSZAPC, 0, 0, 0);
-        TWO[0xAD] = (short) row("shrd", H_SHD, 1, Ev, Gv, CL, 0, W_OSZAPC, 0, 0, 0);
+        TWO[0xAC] = (short) row("shrd", H_SHD, 1, Ev, Gv, Ib, COUNT_FLAGS, W_OSZAPC, 0, 0, 0);
+        TWO[0xAD] = (short) row("shrd", H_SHD, 1, Ev, Gv, CL, COUNT_FLAGS, W_OSZAPC, 0, 0, 0);
         TWO_MODRM[0xA4] = TWO_MODRM[0xA5] = TWO_MODRM[0xAC] = TWO_MODRM[0xAD] = true;
         two(0xAE, "(grp15)", H_GRP15, 0, Ev, NO, OWN_MODRM, 0, 0, 0, 0); // Sys.group15 decodes its /reg forms
         two(0xAF, "imul", H_IMUL_GE, 0, Gv, Ev, 0, W_OSZAPC, 0, K_IMUL_RR, K_IMUL_RM);

@@ -2,12 +2,6 @@ package org.oxen.x86.cpu.internal;
 
 import static org.objectweb.asm.Opcodes.*;
 import static org.oxen.x86.cpu.internal.RecordDecoder.*;
-import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
-import static org.oxen.x86.cpu.internal.CpuState.L_DEC;
-import static org.oxen.x86.cpu.internal.CpuState.L_INC;
-import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
-import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
-import static org.oxen.x86.cpu.internal.CpuState.L_SZP;
 import static org.oxen.x86.cpu.internal.CpuState.SS;
 
 import java.lang.invoke.MethodHandles;
@@ -27,24 +21,24 @@ import org.objectweb.asm.MethodVisitor;
  * and memory methods directly and C2 inlines them.
  *
  * <p>Design: guest registers EAX..EDI and the six lazy-flag words are JVM locals, loaded at entry
- * and written back at every exit and in the fault handler. Each flag-setting instruction just
- * assigns the flag locals (C2 drops the assignments nobody reads); a Jcc whose flag producer is
- * known in the same block (CMP/SUB, TEST/AND/OR/XOR, ADD, INC/DEC, shifts) becomes one JVM
- * compare, otherwise it calls {@link Flags#cond} on the locals. Register results are assigned after
+ * and written back at every exit and in the fault handler. Each flag-setting instruction whose
+ * flags are live ({@link FlagLiveness}) assigns the flag locals; one whose flags are all
+ * overwritten before any read, exit or fault emits no flag code. What each instruction computes
+ * is a call of its {@link Semantics} routine, and every flag and condition a call of its
+ * {@link Flags} rule or a compare generated from {@link Flags#relation}, with the producer's
+ * kind constant where the block knows it ({@link InstructionEmitter}); otherwise
+ * {@link Flags#cond} reads the locals. Register results are assigned after
  * the instruction's memory accesses, and each instruction that may fault has a handler of its
  * own (an exception-table range from its fault point), which names it (the locals FIX/FPC) to the
  * common handler, which writes back exactly the state before the faulting instruction; no
  * instruction assigns anything for a fault that does not happen. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
  */
-final class RegionCompiler extends RegionEmitter {
+final class RegionCompiler extends InstructionEmitter {
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     /** Bytecode size of a region method at most: well under C2's HugeMethodLimit (8000). */
     private static final int MAX_CODE = 6000;
-
-    /** What set the flag locals last, when known statically inside the current block. */
-    private static final int P_UNKNOWN = 0, P_SUB32 = 1, P_ADD32 = 2, P_LOGIC32 = 3, P_INCDEC32 = 4, P_SZP32 = 5;
 
     private final RegionPlan plan;
     private final CodePage cp;
@@ -52,7 +46,6 @@ final class RegionCompiler extends RegionEmitter {
     private final Map<Integer, Label> labels = new HashMap<>();
     /** Out-of-line exits of the current block. */
     private final List<Stub> stubs = new ArrayList<>();
-    private int prod;
 
     /**
      * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
@@ -226,8 +219,9 @@ final class RegionCompiler extends RegionEmitter {
     private void block(RegionPlan.Block b, int bi) {
         mv.visitLabel(labels.get(b.off));
         stubs.clear();
-        prod = P_UNKNOWN;
+        prod = UNKNOWN;
         fixSet = -1;
+        FlagLiveness.liveOut(cp, b, liveOut);
         if (b.n == 0) {
             toExit(b.off, 0);
             return;
@@ -244,6 +238,8 @@ final class RegionCompiler extends RegionEmitter {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
             int opw = cp.rec[rb + CodePage.R_OP];
             int len = CodePage.length(opw);
+            live = liveOut[i];
+            form = cp.rec[rb + CodePage.R_FORM];
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) {
                 // a store that reached a frame holding translated code (Mmu.codeWritten: such
@@ -397,11 +393,11 @@ final class RegionCompiler extends RegionEmitter {
                 return false;
             case K_SHIFT32_RI:
                 if (shift32(sub & 7, a, imm & 0x1F)) return false;
-                break;
+                break; // RCL/RCR, or a rotate whose flags cannot stay lazy: runRecord
             case K_MOVX_R: {
                 int ssz = CodePage.sourceSize(opw);
                 regSz(rb, ssz);
-                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                extend(ssz, CodePage.variant(opw));
                 setReg(a);
                 return false;
             }
@@ -409,7 +405,7 @@ final class RegionCompiler extends RegionEmitter {
                 int ssz = CodePage.sourceSize(opw);
                 faultPoint(i, k);
                 read(ssz, seg, eaw, disp);
-                if (CodePage.variant(opw)) mv.visitInsn(ssz == 0 ? I2B : I2S);
+                extend(ssz, CodePage.variant(opw));
                 setReg(a);
                 return false;
             }
@@ -431,8 +427,8 @@ final class RegionCompiler extends RegionEmitter {
             }
             case K_NOP:
                 return false;
-            case K_JCC: case K_JZ: case K_JNZ: {
-                int cc = kind == K_JZ ? 4 : kind == K_JNZ ? 5 : sub;
+            case K_JCC: case K_JZ: case K_JNZ: { // the condition code is the operation
+                int cc = sub;
                 Label taken = new Label();
                 condJump(cc, taken);
                 jumpTo(k + len, b.n, false, i, k);
@@ -506,248 +502,6 @@ final class RegionCompiler extends RegionEmitter {
         fillRegs();
         fillFlags();
         written = 0xFF;
-        prod = P_UNKNOWN;
+        prod = UNKNOWN;
     }
-
-    /**
-     * ALU operation {@code sub} (ADD OR ADC SBB AND SUB XOR CMP; +8 = result not stored) on the
-     * two operands on the stack; {@code store} consumes the result from the stack.
-     */
-    private void alu(int sub, int sz, Runnable store) {
-        int op = sub & 7;
-        mv.visitVarInsn(ISTORE, T1);
-        mv.visitVarInsn(ISTORE, T0);
-        if (Semantics.aluReadsCarry(op)) {
-            carryIn();
-            mv.visitVarInsn(ISTORE, T2);
-        }
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitVarInsn(ILOAD, T1);
-        // the result by the shared routine (a few bytes: C1 and C2 both inline it)
-        if (Semantics.aluReadsCarry(op)) {
-            mv.visitVarInsn(ILOAD, T2);
-            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(III)I", false);
-        } else {
-            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, Semantics.aluRoutine(op), "(II)I", false);
-        }
-        int lop = Semantics.aluFlagKind(op);
-        mv.visitVarInsn(ISTORE, T4);
-        if (Semantics.aluStores(sub)) {
-            mv.visitVarInsn(ILOAD, T4);
-            store.run();
-        }
-        iconst(lop);
-        mv.visitVarInsn(ISTORE, FOP);
-        iconst(sz);
-        mv.visitVarInsn(ISTORE, FSZ);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitVarInsn(ISTORE, FA);
-        mv.visitVarInsn(ILOAD, T1);
-        mv.visitVarInsn(ISTORE, FB);
-        mv.visitVarInsn(ILOAD, T4);
-        mv.visitVarInsn(ISTORE, FRES);
-        if (Semantics.aluReadsCarry(op)) {
-            mv.visitVarInsn(ILOAD, T2);
-        } else {
-            // the other operations ignore the extra word: a constant there ends the life of the
-            // previous one (e.g. the CF an INC/DEC kept), which C2 then need not compute at all
-            mv.visitInsn(ICONST_0);
-        }
-        mv.visitVarInsn(ISTORE, FCF);
-        prod = sz != 2 ? P_UNKNOWN : lop == L_ADD ? P_ADD32 : lop == L_SUB ? P_SUB32 : lop == L_LOGIC ? P_LOGIC32
-                : P_UNKNOWN;
-    }
-
-    /** INC/DEC (32-bit) of the value on the stack; leaves the result. CF is kept. */
-    private void incDec(boolean dec) {
-        mv.visitVarInsn(ISTORE, T0);
-        carryIn();
-        mv.visitVarInsn(ISTORE, FCF);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitVarInsn(ISTORE, FA);
-        mv.visitInsn(ICONST_1);
-        mv.visitVarInsn(ISTORE, FB);
-        mv.visitVarInsn(ILOAD, T0);
-        mv.visitInsn(ICONST_1);
-        mv.visitInsn(dec ? ISUB : IADD);
-        mv.visitInsn(DUP);
-        mv.visitVarInsn(ISTORE, FRES);
-        iconst(dec ? L_DEC : L_INC);
-        mv.visitVarInsn(ISTORE, FOP);
-        iconst(2);
-        mv.visitVarInsn(ISTORE, FSZ);
-        prod = P_INCDEC32;
-    }
-
-    /** Pushes CF (0 or 1) of the current flag state. */
-    private void carryIn() {
-        switch (prod) {
-            case P_LOGIC32:
-                mv.visitInsn(ICONST_0);
-                return;
-            case P_INCDEC32:
-                mv.visitVarInsn(ILOAD, FCF);
-                return;
-            case P_SZP32:
-                mv.visitVarInsn(ILOAD, FCF);
-                mv.visitInsn(ICONST_1);
-                mv.visitInsn(IAND);
-                return;
-            case P_SUB32: case P_ADD32:
-                // x <u y without a branch: the sign of (x - y) computed on the zero-extended values
-                unsignedLong(prod == P_SUB32 ? FA : FRES);
-                unsignedLong(prod == P_SUB32 ? FB : FA);
-                mv.visitInsn(LSUB);
-                iconst(63);
-                mv.visitInsn(LUSHR);
-                mv.visitInsn(L2I);
-                return;
-            default:
-                flagArgs();
-                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carry", "(IIIIIII)I", false);
-        }
-    }
-
-    /** Pushes local {@code l} zero-extended to a long. */
-    private void unsignedLong(int l) {
-        mv.visitVarInsn(ILOAD, l);
-        mv.visitInsn(I2L);
-        mv.visitLdcInsn(0xFFFFFFFFL);
-        mv.visitInsn(LAND);
-    }
-
-    /** Jumps to {@code taken} if condition {@code cc} holds. */
-    private void condJump(int cc, Label taken) {
-        if (prod == P_SUB32) {
-            int op = -1;
-            boolean unsigned = false;
-            switch (cc) {
-                case 2: op = IF_ICMPLT; unsigned = true; break;
-                case 3: op = IF_ICMPGE; unsigned = true; break;
-                case 4: op = IF_ICMPEQ; break;
-                case 5: op = IF_ICMPNE; break;
-                case 6: op = IF_ICMPLE; unsigned = true; break;
-                case 7: op = IF_ICMPGT; unsigned = true; break;
-                case 0xC: op = IF_ICMPLT; break;
-                case 0xD: op = IF_ICMPGE; break;
-                case 0xE: op = IF_ICMPLE; break;
-                case 0xF: op = IF_ICMPGT; break;
-                default: break;
-            }
-            if (op >= 0) {
-                mv.visitVarInsn(ILOAD, FA);
-                if (unsigned) flipSign();
-                mv.visitVarInsn(ILOAD, FB);
-                if (unsigned) flipSign();
-                mv.visitJumpInsn(op, taken);
-                return;
-            }
-        }
-        // conditions on the result alone: ZF = res == 0, SF = res < 0 for every 32-bit producer
-        int op = -1;
-        if (prod != P_UNKNOWN) {
-            switch (cc) {
-                case 4: op = IFEQ; break;
-                case 5: op = IFNE; break;
-                case 8: op = IFLT; break;
-                case 9: op = IFGE; break;
-                default: break;
-            }
-        }
-        if (prod == P_LOGIC32) { // CF = OF = 0
-            switch (cc) {
-                case 0: case 2: return; // never
-                case 1: case 3: mv.visitJumpInsn(GOTO, taken); return;
-                case 6: op = IFEQ; break;
-                case 7: op = IFNE; break;
-                case 0xC: op = IFLT; break;
-                case 0xD: op = IFGE; break;
-                case 0xE: op = IFLE; break;
-                case 0xF: op = IFGT; break;
-                default: break;
-            }
-        }
-        if (op >= 0) {
-            mv.visitVarInsn(ILOAD, FRES);
-            mv.visitJumpInsn(op, taken);
-            return;
-        }
-        iconst(cc);
-        flagArgs();
-        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "cond", "(IIIIIIII)Z", false);
-        mv.visitJumpInsn(IFNE, taken);
-    }
-
-    private void flipSign() {
-        iconst(Integer.MIN_VALUE);
-        mv.visitInsn(IXOR);
-    }
-
-    /**
-     * SHL/SHR/SAR r32 by a constant count, and ROL/ROR when the flags before are a logic or shift
-     * result (they stay lazy, as {@code Alu.shift} keeps them); false for the rest. Result and
-     * flag word come from calls to the shared routines ({@link Semantics#shl} ...) with constant
-     * operands, which the JIT inlines.
-     */
-    private boolean shift32(int op, int a, int count) {
-        if (op == 2 || op == 3) return false;
-        if ((op == 0 || op == 1) && prod != P_LOGIC32 && prod != P_SZP32) return false;
-        if (count == 0) return true; // no operation, flags unchanged
-        String routine = op == 0 ? "rol" : op == 1 ? "ror" : op == 5 ? "shr" : op == 7 ? "sar" : "shl";
-        mv.visitVarInsn(ILOAD, R0 + a);
-        iconst(count);
-        iconst(2);
-        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
-        mv.visitVarInsn(ISTORE, T1);
-        mv.visitVarInsn(ILOAD, R0 + a);
-        iconst(count);
-        iconst(2);
-        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine + "Flags", "(III)I", false);
-        if (op == 0 || op == 1) { // only CF and OF change: the record stays a logic/shift one
-            if (prod == P_SZP32) { // keep AF of the shift record
-                mv.visitVarInsn(ILOAD, FCF);
-                iconst(4);
-                mv.visitInsn(IAND);
-                mv.visitInsn(IOR);
-            }
-            mv.visitVarInsn(ISTORE, FCF);
-            iconst(L_SZP);
-            mv.visitVarInsn(ISTORE, FOP);
-            prod = P_SZP32;
-        } else {
-            szpRecord(T1);
-        }
-        mv.visitVarInsn(ILOAD, T1);
-        setReg(a);
-        return true;
-    }
-
-    /** IMUL r32 = x * y (operands on the stack) by {@link Semantics#imul}: SZP record, CF = OF = overflow. */
-    private void imul(int a) {
-        mv.visitVarInsn(ISTORE, T1);
-        mv.visitVarInsn(ISTORE, T2);
-        for (String routine : new String[] {"imul", "imulFlags"}) {
-            mv.visitVarInsn(ILOAD, T2);
-            mv.visitVarInsn(ILOAD, T1);
-            iconst(2);
-            mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
-            if (routine.equals("imul")) mv.visitVarInsn(ISTORE, T0);
-        }
-        szpRecord(T0);
-        mv.visitVarInsn(ILOAD, T0);
-        setReg(a);
-    }
-
-    /** The flag record of a shift or multiply: CF|OF&lt;&lt;1 on the stack, result in local {@code res}. */
-    private void szpRecord(int res) {
-        mv.visitVarInsn(ISTORE, FCF);
-        mv.visitVarInsn(ILOAD, res);
-        mv.visitVarInsn(ISTORE, FRES);
-        iconst(L_SZP);
-        mv.visitVarInsn(ISTORE, FOP);
-        iconst(2);
-        mv.visitVarInsn(ISTORE, FSZ);
-        prod = P_SZP32;
-    }
-
 }

@@ -2,6 +2,8 @@ package org.oxen.x86.cpu.internal;
 
 import static org.oxen.x86.cpu.internal.CpuState.L_ADC;
 import static org.oxen.x86.cpu.internal.CpuState.L_ADD;
+import static org.oxen.x86.cpu.internal.CpuState.L_DEC;
+import static org.oxen.x86.cpu.internal.CpuState.L_INC;
 import static org.oxen.x86.cpu.internal.CpuState.L_LOGIC;
 import static org.oxen.x86.cpu.internal.CpuState.L_SBB;
 import static org.oxen.x86.cpu.internal.CpuState.L_SUB;
@@ -124,6 +126,19 @@ final class Semantics {
         return operation < 8;
     }
 
+    // ---- INC, DEC: CF is kept (the lazy record's extra word holds it), the rest as ADD/SUB of 1 ----
+
+    /** The lazy-flag kinds of INC and DEC, and the second operand their records hold. */
+    static final int INC_FLAGS = L_INC, DEC_FLAGS = L_DEC, INC_DEC_OPERAND = 1;
+
+    static int inc(int a) {
+        return a + INC_DEC_OPERAND;
+    }
+
+    static int dec(int a) {
+        return a - INC_DEC_OPERAND;
+    }
+
     // ---- group 3: NOT (NEG is SUB from 0) ----
 
     static int not(int v, int sz) {
@@ -155,6 +170,16 @@ final class Semantics {
             default: return shlFlags(v, count, sz);
         }
     }
+
+    /**
+     * The routine {@link #shift} runs for {@code op} (and, with "Flags" appended, the one
+     * {@link #shiftFlags} runs), by name, for code generators that call it directly: {@code (III)I}.
+     */
+    static String shiftRoutine(int op) {
+        return SHIFT_ROUTINE[op & 7];
+    }
+
+    private static final String[] SHIFT_ROUTINE = {"rol", "ror", null, null, "shl", "shr", "shl", "sar"};
 
     static int shl(int v, int count, int sz) {
         return (v << count) & mask(sz);
