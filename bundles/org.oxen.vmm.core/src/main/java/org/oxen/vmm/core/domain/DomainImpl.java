@@ -252,6 +252,21 @@ public final class DomainImpl implements Domain, SchedDomain {
         return vcpus.length;
     }
 
+    /**
+     * After a change of the domain's guest-physical map (P2M entries, holes, grant mappings):
+     * every vcpu drops its cached translations, {@code caller} (a vcpu of this domain making the
+     * change, or null) at once on its own thread, the others before they next run guest code.
+     */
+    public void flushGuestPhysical(VcpuImpl caller) {
+        for (VcpuImpl o : vcpus) {
+            if (o == caller) {
+                caller.cpu().flushTlb();
+            } else {
+                o.requestTlbFlush();
+            }
+        }
+    }
+
     @Override
     public java.util.UUID uuid() {
         return uuid;

@@ -123,15 +123,7 @@ final class HvmHypercalls {
             }
             dm.hvmPhysmapSet(pool, (int) gpfn, mfn);
         }
-        // the vcpus' TLBs may hold the old translation: each flushes before it runs guest code again
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl o = d.vcpu(i);
-            if (o == v) {
-                v.cpu().flushTlb();
-            } else {
-                o.requestTlbFlush();
-            }
-        }
+        d.flushGuestPhysical(v);
         return 0;
     }
 

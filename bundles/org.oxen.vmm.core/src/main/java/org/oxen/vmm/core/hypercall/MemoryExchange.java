@@ -197,14 +197,7 @@ final class MemoryExchange {
                 for (int k = 0; k < per; k++) dm.hvmPhysmapSet(pool, outGfns[j] + k, outMfns[j] + k);
             }
         }
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl o = d.vcpu(i);
-            if (o == v) {
-                v.cpu().flushTlb();
-            } else {
-                o.requestTlbFlush();
-            }
-        }
+        d.flushGuestPhysical(v);
         return 0;
     }
 

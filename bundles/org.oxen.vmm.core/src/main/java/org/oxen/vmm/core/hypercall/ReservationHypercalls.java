@@ -125,7 +125,7 @@ final class ReservationHypercalls {
             }
             return nr;
         } finally {
-            if (changed[0]) flushVcpus(v, d);
+            if (changed[0]) d.flushGuestPhysical(v);
         }
     }
 
@@ -181,17 +181,6 @@ final class ReservationHypercalls {
         return true;
     }
 
-    /** The domain's vcpus drop cached guest-physical translations: the caller now, the others before they run again. */
-    private static void flushVcpus(VcpuImpl v, DomainImpl d) {
-        for (int i = 0; i < d.vcpuCount(); i++) {
-            VcpuImpl o = d.vcpu(i);
-            if (o == v) {
-                v.cpu().flushTlb();
-            } else {
-                o.requestTlbFlush();
-            }
-        }
-    }
 
     /** One extent of increase_reservation ({@code gpfn} < 0) or populate_physmap. */
     private boolean increase(VcpuImpl v, DomainImpl d, int order, long limit, int slot, int gpfn) {
