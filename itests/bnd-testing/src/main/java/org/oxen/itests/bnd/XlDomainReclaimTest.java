@@ -50,11 +50,12 @@ class XlDomainReclaimTest extends XlSessionTest {
 
     private Held held() throws XenstoreException {
         String[] fds = new File("/proc/self/fd").list();
-        return new Held(hv.freeFrames(), dom0Ports.portsInUse(), nodes(xs, "/"), java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount(),
+        return new Held(hv.freeFrames(), dom0Ports.portsInUse(), xenstoreNodes(xs, "/"), java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount(),
                 fds == null ? -1 : fds.length);
     }
 
-    private static int nodes(XenstoreClient c, String path) throws XenstoreException {
+    /** Nodes in xenstore at and under {@code path} (a node removed while walked counts 0); also XlSoakTest's. */
+    static int xenstoreNodes(XenstoreClient c, String path) throws XenstoreException {
         int n = 1;
         List<String> children;
         try {
@@ -63,7 +64,7 @@ class XlDomainReclaimTest extends XlSessionTest {
             if ("ENOENT".equals(e.error())) return 0; // removed while we walked
             throw e;
         }
-        for (String child : children) n += nodes(c, path.equals("/") ? "/" + child : path + "/" + child);
+        for (String child : children) n += xenstoreNodes(c, path.equals("/") ? "/" + child : path + "/" + child);
         return n;
     }
 

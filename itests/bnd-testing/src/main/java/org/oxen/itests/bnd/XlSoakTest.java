@@ -82,23 +82,11 @@ class XlSoakTest extends XlSessionTest {
         String[] fds = new File("/proc/self/fd").list();
         for (int i = 0; i < 3; i++) System.gc();
         Runtime rt = Runtime.getRuntime();
-        return new Held(hv.freeFrames(), dom0Ports.portsInUse(), grants.mappingsInUse(), nodes(xs, "/"),
+        return new Held(hv.freeFrames(), dom0Ports.portsInUse(), grants.mappingsInUse(), XlDomainReclaimTest.xenstoreNodes(xs, "/"),
                 ManagementFactory.getThreadMXBean().getThreadCount(), fds == null ? -1 : fds.length,
                 (rt.totalMemory() - rt.freeMemory()) >> 20);
     }
 
-    private static int nodes(XenstoreClient c, String path) throws XenstoreException {
-        List<String> children;
-        try {
-            children = c.directory(path);
-        } catch (XenstoreException e) {
-            if ("ENOENT".equals(e.error())) return 0; // removed while we walked
-            throw e;
-        }
-        int n = 1;
-        for (String child : children) n += nodes(c, path.equals("/") ? "/" + child : path + "/" + child);
-        return n;
-    }
 
     private static void await(BooleanSupplier c, Supplier<String> what) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
