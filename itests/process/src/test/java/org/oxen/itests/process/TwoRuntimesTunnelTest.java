@@ -65,9 +65,14 @@ class TwoRuntimesTunnelTest {
         int pa = freeUdpPort(), pb = freeUdpPort();
         CompletableFuture<OxenProcess.Result> a = runtime("tun-a", pa, pb, config("tun-a", "00:16:3e:00:40:01", "10.40.0.1", "10.40.0.2"));
         CompletableFuture<OxenProcess.Result> b = runtime("tun-b", pb, pa, config("tun-b", "00:16:3e:00:40:02", "10.40.0.2", "10.40.0.1"));
-        for (var e : Map.of("10.40.0.2", a, "10.40.0.1", b).entrySet()) {
-            OxenProcess.Result r = e.getValue().get(330, TimeUnit.SECONDS);
-            String all = "stdout:\n" + r.out() + "\nstderr:\n" + r.err();
+        // both runtimes' output in every failure: a direction of the tunnel that carries nothing
+        // shows only when the two sides are read together
+        OxenProcess.Result ra = a.get(330, TimeUnit.SECONDS), rb = b.get(330, TimeUnit.SECONDS);
+        String both = "tun-a stdout:\n" + ra.out() + "\ntun-a stderr:\n" + ra.err() + "\ntun-b stdout:\n" + rb.out()
+                + "\ntun-b stderr:\n" + rb.err();
+        for (var e : Map.of("10.40.0.2", ra, "10.40.0.1", rb).entrySet()) {
+            OxenProcess.Result r = e.getValue();
+            String all = "pinging " + e.getKey() + "\n" + both;
             assertEquals(0, r.status(), all);
             assertTrue(r.out().contains("netecho: ping " + e.getKey() + ": 10 sent, 10 replies"), all);
             assertTrue(r.out().contains("netecho: udp sent 2000, echoed 2000, lost 0, duplicates 0"), all);
