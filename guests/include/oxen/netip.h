@@ -4,7 +4,9 @@
  * itself. PV only.
  *
  * It answers ARP requests for its address and learns from every ARP packet
- * (a small cache), answers ICMP echo requests, echoes UDP datagrams sent to
+ * (a small cache); while an address is unresolved it asks for it at most once
+ * per NETIP_ARP_RETRANS_NS (Linux's neighbour retrans_time, 1 s), however
+ * often it is asked to resolve it. It answers ICMP echo requests, echoes UDP datagrams sent to
  * port 7 (RFC 862) and hands other UDP datagrams and ICMP echo replies to the
  * program's callbacks. It checks the IPv4 header checksum and the ICMP and
  * UDP checksums of what it receives (bad ones are counted and dropped) unless
@@ -25,6 +27,7 @@
 
 #define NETIP_ECHO_PORT 7
 #define NETIP_ARP_ENTRIES 8
+#define NETIP_ARP_RETRANS_NS 1000000000ull  /* between two ARP requests for one address */
 
 struct netip;
 typedef void (*netip_udp_t)(struct netip *ip, uint32_t src, uint16_t sport, uint16_t dport, const uint8_t *data,
@@ -37,12 +40,16 @@ struct netip {
     uint32_t addr;
     struct { uint32_t ip; uint8_t mac[6]; } arp[NETIP_ARP_ENTRIES];
     unsigned arp_next;
+    /* addresses being resolved: when the last ARP request for each went out */
+    struct { uint32_t ip; uint64_t asked_ns; } asking[NETIP_ARP_ENTRIES];
+    unsigned asking_next;
     netip_udp_t udp;                    /* datagrams not for the echo port */
     netip_pong_t pong;                  /* ICMP echo replies */
     void *arg;
     uint16_t ip_id;
     /* counts */
     uint32_t arp_answered, pings_answered, udp_echoed, bad_checksums, dropped, send_failed, validated;
+    uint32_t arp_requests;              /* ARP requests sent */
 };
 
 /* Sets the layer up on nf (whose receive callback must be netip_receive with
@@ -51,8 +58,9 @@ void netip_init(struct netip *ip, struct netfront *nf, uint32_t addr);
 /* netfront's receive callback (data: the struct netip). */
 void netip_receive(struct netfront *nf, const uint8_t *frame, unsigned len, unsigned flags, void *data);
 
-/* dst's MAC from the cache: 0; otherwise an ARP request is sent and
- * -XEN_EAGAIN returned (poll, then again). */
+/* dst's MAC from the cache: 0; otherwise -XEN_EAGAIN (poll, then again), an
+ * ARP request for dst sent first unless one went out less than
+ * NETIP_ARP_RETRANS_NS ago. */
 int netip_resolve(struct netip *ip, uint32_t dst, uint8_t mac[6]);
 /* The most data a UDP datagram carries on this netfront (1472, or 8972 with
  * scatter-gather). */

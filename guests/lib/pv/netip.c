@@ -131,6 +131,33 @@ static int arp_send(struct netip *ip, uint16_t op, const uint8_t *tha, uint32_t 
     return transmit(ip, ETH_HLEN + 28);
 }
 
+/* Asks for dst by ARP unless a request for it went out less than
+ * NETIP_ARP_RETRANS_NS ago. A request per call would be a broadcast storm: a
+ * caller polling for the answer resolves again at every event (each of its
+ * own requests' tx responses among them), thousands of requests a second,
+ * enough to overflow the peer's queue (netback's rx queue) and drop what comes
+ * after them, the first ping with them. */
+static void arp_ask(struct netip *ip, uint32_t dst)
+{
+    uint64_t now = guest_time_ns();
+    unsigned i;
+    for (i = 0; i < NETIP_ARP_ENTRIES; i++)
+        if (ip->asking[i].ip == dst)
+            break;
+    if (i == NETIP_ARP_ENTRIES) {
+        i = ip->asking_next++ % NETIP_ARP_ENTRIES;
+        ip->asking[i].ip = dst;
+    } else if (now - ip->asking[i].asked_ns < NETIP_ARP_RETRANS_NS) {
+        return;
+    }
+    if (arp_send(ip, 1, NULL, dst) == 0) {
+        ip->asking[i].asked_ns = now;
+        ip->arp_requests++;
+    } else {
+        ip->asking[i].ip = 0;           /* not sent (no tx buffer): ask at the next call */
+    }
+}
+
 int netip_resolve(struct netip *ip, uint32_t dst, uint8_t mac[6])
 {
     for (unsigned i = 0; i < NETIP_ARP_ENTRIES; i++)
@@ -138,7 +165,7 @@ int netip_resolve(struct netip *ip, uint32_t dst, uint8_t mac[6])
             memcpy(mac, ip->arp[i].mac, 6);
             return 0;
         }
-    arp_send(ip, 1, NULL, dst);
+    arp_ask(ip, dst);
     return -XEN_EAGAIN;
 }
 

@@ -3,6 +3,7 @@ package org.oxen.io.netback;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,6 +69,38 @@ class KitNetfrontTest {
             assertEquals(0, Long.parseLong(m.group(4)), out);
             // netfront closed its vif on the way out, the backend followed
             assertEquals("6", bed.state(NetTestbed.be(kit.id(), 0)));
+        }
+    }
+
+    /**
+     * A kit guest resolving a peer that does not answer yet asks by ARP once a second (Linux's
+     * neighbour retrans_time), not at every event it wakes for. netecho used to send a request
+     * at each wakeup, its own requests' tx responses among them: thousands a second, which in
+     * TwoRuntimesTunnelTest overflowed the peer's rx queue (netback's tx_dropped) and dropped
+     * the first ping behind them ("ping 0: no reply in 10000 ms"). Once the peer answers, the
+     * guest resolves it and pings, and every request it counts reached the peer.
+     */
+    @Test
+    void aKitGuestAsksForASilentPeerByArpOnceASecond() throws Exception {
+        try (NetTestbed bed = new NetTestbed()) {
+            NetTestbed.Host java = bed.host(bed.domain("silenthost"), 0, MAC_JAVA, IP_JAVA, 4096, false, null);
+            java.ip().answerArp = false;
+            List<Long> seen = java.ip().arpRequestsSeen;
+            Domain kit = bed.kitDomain("kitasker", MAC_KIT, IP_KIT, "ping=10.0.0.1 pings=1 arp_s=60");
+            NetTestbed.await(() -> !seen.isEmpty(), "the kit guest's first ARP request:\n" + kit.consoleOutput());
+            long first = seen.get(0);
+            Thread.sleep(3_000);
+            long inWindow = seen.stream().filter(t -> t - first <= 3_000_000_000L).count();
+            // one a second: 4 in 3 s at most, and one more for a request that reached us late
+            assertTrue(inWindow <= 5, inWindow + " ARP requests in the 3 s after the first (one a second expected)");
+            NetTestbed.await(() -> seen.size() >= 2, "a second ARP request after an unanswered one:\n" + kit.consoleOutput());
+            java.ip().answerArp = true;
+            assertTrue(kit.awaitShutdown(60, TimeUnit.SECONDS), "the kit guest did not finish:\n" + kit.consoleOutput());
+            String out = passed(kit);
+            assertTrue(out.contains("netecho: ping 10.0.0.1: 1 sent, 1 replies"), out);
+            Matcher m = Pattern.compile("(\\d+) arp requests sent").matcher(out);
+            assertTrue(m.find(), out);
+            assertEquals(seen.size(), Long.parseLong(m.group(1)), "every request the guest sent reached the peer: " + out);
         }
     }
 

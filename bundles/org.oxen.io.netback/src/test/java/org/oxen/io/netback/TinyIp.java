@@ -1,8 +1,10 @@
 package org.oxen.io.netback;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -35,6 +37,10 @@ final class TinyIp {
     /** The frame being received came NETRXF_data_validated (the receiving thread's). */
     private boolean validated;
     final AtomicLong badChecksums = new AtomicLong(), echoed = new AtomicLong(), pingsAnswered = new AtomicLong();
+    /** When each ARP request for this host's address arrived ({@code System.nanoTime}), answered or not. */
+    final List<Long> arpRequestsSeen = new CopyOnWriteArrayList<>();
+    /** Whether ARP requests for this host's address are answered (a host not up yet answers none). */
+    volatile boolean answerArp = true;
 
     TinyIp(long mac, int ip, boolean csumBlank) {
         this.mac = mac;
@@ -96,7 +102,10 @@ final class TinyIp {
         int spa = b.getInt(28);
         int tpa = b.getInt(38);
         arp.put(spa, sha);
-        if (op == 1 && tpa == ip) out.accept(arpFrame(2, sha, spa));
+        if (op == 1 && tpa == ip) {
+            arpRequestsSeen.add(System.nanoTime());
+            if (answerArp) out.accept(arpFrame(2, sha, spa));
+        }
     }
 
     private byte[] arpFrame(int op, long tha, int tpa) {

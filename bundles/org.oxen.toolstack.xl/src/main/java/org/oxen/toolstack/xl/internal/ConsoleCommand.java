@@ -1,8 +1,5 @@
 package org.oxen.toolstack.xl.internal;
 
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -33,8 +30,16 @@ public final class ConsoleCommand extends DomainSubcommand {
     private final Domains hv;
 
     /** Every domain's console, provided by the console backend (live ones and kept logs). */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    volatile List<GuestConsole> consoles = List.of();
+    private final ConsoleServices consoles = new ConsoleServices();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeConsole")
+    void addConsole(GuestConsole c) {
+        consoles.add(c);
+    }
+
+    void removeConsole(GuestConsole c) {
+        consoles.remove(c);
+    }
 
     @Activate
     public ConsoleCommand(@Reference Domains hv) {
@@ -106,35 +111,27 @@ public final class ConsoleCommand extends DomainSubcommand {
             print(inv, kept.log());
             return 0;
         }
-        attach(awaitConsole(() -> consoles, hv, d), inv, waitMs, () -> { });
+        attach(awaitConsole(consoles, hv, d), inv, waitMs, () -> { });
         return 0;
     }
 
     /** The console of a live domain, once its backend has connected it (also for {@code xl create -c}). */
-    static GuestConsole awaitConsole(Supplier<List<GuestConsole>> consoles, Domains hv, Domain d)
-            throws XlError, InterruptedException {
+    static GuestConsole awaitConsole(ConsoleServices consoles, Domains hv, Domain d) throws XlError, InterruptedException {
         if (d.consoleRing().isEmpty()) {
             return new ConsoleIoConsole(hv, d); // no PV ring (an HVM domain): its COM1 output
         }
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKEND_WAIT_MS);
-        while (true) {
-            GuestConsole best = null;
-            for (GuestConsole c : consoles.get()) {
-                if (c.domid() == d.id()) best = c;
-            }
-            if (best != null) return best;
-            if (hv.find(d.id()).isEmpty() || System.nanoTime() - end > 0) {
-                throw new XlError("Error: no console backend serves domain " + d.name() + " (id " + d.id()
-                        + "): is the bundle org.oxen.io.consoleback running?");
-            }
-            Thread.sleep(10);
+        GuestConsole c = consoles.await(d.id(), BACKEND_WAIT_MS, () -> hv.find(d.id()).isEmpty());
+        if (c == null) {
+            throw new XlError("Error: no console backend serves domain " + d.name() + " (id " + d.id()
+                    + "): is the bundle org.oxen.io.consoleback running?");
         }
+        return c;
     }
 
     /** The kept console of an ended domain by id or name (the latest of that name), or null. */
     private GuestConsole ended(String qualifier) {
         GuestConsole found = null;
-        for (GuestConsole c : consoles) {
+        for (GuestConsole c : consoles.list()) {
             boolean match = DomainLookup.isId(qualifier) ? String.valueOf(c.domid()).equals(qualifier)
                     : c.domainName().equals(qualifier);
             if (match && !c.isLive() && (found == null || c.domid() > found.domid())) found = c;

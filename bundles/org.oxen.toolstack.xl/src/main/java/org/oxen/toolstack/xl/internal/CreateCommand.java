@@ -28,8 +28,16 @@ public final class CreateCommand extends DomainSubcommand {
     private final Toolstack toolstack;
 
     /** The domains' consoles (the console backend's services), for {@code -c}. */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    volatile List<GuestConsole> consoles = List.of();
+    private final ConsoleServices consoles = new ConsoleServices();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeConsole")
+    void addConsole(GuestConsole c) {
+        consoles.add(c);
+    }
+
+    void removeConsole(GuestConsole c) {
+        consoles.remove(c);
+    }
 
     @Activate
     public CreateCommand(@Reference Toolstack toolstack) {
@@ -123,7 +131,7 @@ public final class CreateCommand extends DomainSubcommand {
         if (console) {
             Runnable run = paused ? () -> { } : new Unpause(d.id());
             try {
-                ConsoleCommand.attach(ConsoleCommand.awaitConsole(() -> consoles, toolstack.hypervisor(), d), inv, 0,
+                ConsoleCommand.attach(ConsoleCommand.awaitConsole(consoles, toolstack.hypervisor(), d), inv, 0,
                         run);
             } finally {
                 run.run(); // no console (no backend, interrupted): the domain runs as without -c
