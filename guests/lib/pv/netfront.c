@@ -29,7 +29,8 @@
  * answered, go Closing and Closed as it does, take the answers it posted until
  * Closed, end every grant, go Initialising, wait for InitWait, and connect on
  * fresh rings with the rx buffers posted again and the unanswered frames sent
- * again in their first-send order. After a resume in a new domain (pv_resumes
+ * again in their first-send order; a backend that goes Closing or Closed again
+ * before it connects (stopped again mid-handshake) makes it start over. After a resume in a new domain (pv_resumes
  * moved; restore, migration: Linux's netfront_resume) the old backend, port
  * and grants went with the old domain: the next poll, send or wait looks the
  * device up again (its backend names the new domain) and connects to the new
@@ -214,15 +215,23 @@ static void publish(struct netfront *nf)
     }
 }
 
+/* Waits for the backend to connect: 0. 1: it went Closing or Closed instead (it
+ * was stopped or swapped again before it connected: the caller starts over, as
+ * the kit's blkfront does); -1: a failure, printed. */
 static int await_connected(struct netfront *nf, uint64_t limit)
 {
     enum xenbus_state last;
     uint64_t t = now();
-    if (xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateConnected), limit > t ? limit - t : 0,
-                                  &last) < 0) {
+    int s = xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateConnected)
+                                                    | XENBUS_STATE_BIT(XenbusStateClosing)
+                                                    | XENBUS_STATE_BIT(XenbusStateClosed),
+                                      limit > t ? limit - t : 0, &last);
+    if (s < 0) {
         printf("netfront: %s: the backend did not connect (state %d)\n", nf->dev.node, last);
         return -1;
     }
+    if (s != XenbusStateConnected)
+        return 1;
     nf->connected = 1;
     return 0;
 }
@@ -278,8 +287,10 @@ int netfront_init_features(struct netfront *nf, const char *node, netfront_recei
     nf->resumes = pv_resumes;
     setup_rings(nf);
     publish(nf);
-    if (await_connected(nf, limit) != 0)
+    if (await_connected(nf, limit) != 0) {
+        printf("netfront: %s: the backend left before connecting\n", node);
         return -1;
+    }
     evtchn_send(nf->port);
     printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, tx-ring-ref %u, rx-ring-ref %u, event-channel %u, "
            "%u rx buffers, sg %d, csum offload %d, max frame %u\n", node, nf->mac[0], nf->mac[1], nf->mac[2],
@@ -435,7 +446,10 @@ static void detach(struct netfront *nf, uint64_t limit)
     forget(nf);
 }
 
-static void reconnect(struct netfront *nf, enum xenbus_state seen)
+/* One reconnection (see the top of this file): 0 once the new backend is
+ * Connected (or the device was removed), 1 when the backend left again before
+ * connecting (the caller starts over). */
+static int reconnect_once(struct netfront *nf, enum xenbus_state seen)
 {
     enum xenbus_state last;
     uint64_t limit = now() + 60 * SECOND, t;
@@ -444,7 +458,7 @@ static void reconnect(struct netfront *nf, enum xenbus_state seen)
     nf->connected = 0;
     if (removed(nf)) {
         detach(nf, limit);
-        return;
+        return 0;
     }
     nf->reconnects++;
     printf("netfront: %s: backend state %d: reconnecting with %u frames unanswered\n", nf->dev.node, seen,
@@ -468,14 +482,28 @@ static void reconnect(struct netfront *nf, enum xenbus_state seen)
           "netfront: no backend came back (state %d)", last);
     if (last == XenbusStateUnknown) {
         forget(nf);
-        return;
+        return 0;
     }
     unsigned n = setup_rings(nf);
-    nf->resent += n;
     publish(nf);
-    CHECK(await_connected(nf, limit) == 0, "netfront: %s: reconnection failed", nf->dev.node);
+    int r = await_connected(nf, limit);
+    CHECK(r >= 0, "netfront: %s: reconnection failed", nf->dev.node);
+    if (r == 1) {
+        printf("netfront: %s: the backend left again before connecting (%u)\n", nf->dev.node, nf->reconnects);
+        return 1;
+    }
+    nf->resent += n;
     evtchn_send(nf->port);
     printf("netfront: %s: reconnected (%u), %u frames sent again\n", nf->dev.node, nf->reconnects, n);
+    return 0;
+}
+
+/* Reconnects until a backend stays long enough to connect, each attempt with
+ * its own time limit (a backend stopped again and again is waited for). */
+static void reconnect(struct netfront *nf, enum xenbus_state seen)
+{
+    while (reconnect_once(nf, seen) != 0)
+        seen = xenbus_backend_state(&nf->dev);
 }
 
 /* After a resume in a new domain (see the top of this file). */
@@ -497,9 +525,15 @@ static void recover(struct netfront *nf)
                                     &last) >= 0,
           "netfront: %s: no backend after the resume (state %d)", node, last);
     unsigned n = setup_rings(nf);
-    nf->resent += n;
     publish(nf);
-    CHECK(await_connected(nf, limit) == 0, "netfront: %s: reconnection after the resume failed", node);
+    int r = await_connected(nf, limit);
+    CHECK(r >= 0, "netfront: %s: reconnection after the resume failed", node);
+    if (r == 1) {                       /* the new backend left before connecting: the ordinary path */
+        printf("netfront: %s: the backend left again before connecting (%u)\n", node, nf->reconnects);
+        reconnect(nf, xenbus_backend_state(&nf->dev));
+        return;
+    }
+    nf->resent += n;
     evtchn_send(nf->port);
     printf("netfront: %s: reconnected (%u), %u frames sent again\n", node, nf->reconnects, n);
 }

@@ -150,7 +150,9 @@ class NetbackBundleSwapTest extends XlSessionTest {
             assertTrue(lost <= 2L * ROUNDS * WINDOW, out);
             Matcher r = Pattern.compile("(\\d+) reconnects, (\\d+) frames sent again").matcher(out);
             assertTrue(r.find(), out);
-            assertEquals(2 * ROUNDS, Integer.parseInt(r.group(1)), "one reconnect per stop/start and per update:\n" + out);
+            // at least one per stop/start and per update (a backend stopped again before it
+            // connected makes netfront start over: that attempt counts too)
+            assertTrue(Integer.parseInt(r.group(1)) >= 2 * ROUNDS, "a reconnect per stop/start and per update:\n" + out);
             System.out.printf("netback bundle swap: %s: %d swaps (felix:stop/start and felix:update, %d each): sent %d, echoed %d,"
                     + " lost %d (bound %d = swaps x window), duplicates %s, frames sent again %s; the longest time without"
                     + " an echo, by the guest's clock: %s ms%n", c.name(), 2 * ROUNDS, ROUNDS, sent, echoed, lost,
