@@ -179,6 +179,19 @@ class XlSoakTest extends XlSessionTest {
         return w;
     }
 
+    /** xl network-list of the echo pair (the vifs' states and rings), for a failure's message. */
+    private String networkLists(Workload w) {
+        StringBuilder b = new StringBuilder();
+        for (String name : List.of(w.server(), w.client())) {
+            try {
+                b.append(xl("xl network-list " + name)).append('\n');
+            } catch (Exception | AssertionError e) {
+                b.append("xl network-list ").append(name).append(": ").append(e).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
     /** Every blkfront domain verified one more pass, and the echo stream moved on. */
     private void awaitIo(Workload w, String after) throws Exception {
         for (String name : w.blk()) {
@@ -189,7 +202,8 @@ class XlSoakTest extends XlSessionTest {
         }
         Domain c = domain(w.client());
         long before = echoed(c);
-        await(() -> echoed(c) > before, () -> w.client() + "'s stream stopped after " + after + ":\n" + GuestOutput.of(c));
+        await(() -> echoed(c) > before, () -> w.client() + "'s stream stopped after " + after + ":\n" + GuestOutput.of(c)
+                + "\n" + w.server() + ":\n" + GuestOutput.of(domain(w.server())) + "\n" + networkLists(w));
     }
 
     private void assertAllRunning(Workload w, String after) {
