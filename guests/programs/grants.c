@@ -36,6 +36,9 @@
  * unmapped (flags back to permit_access), checks the 1024 bytes the peer
  * copied into A+2048 with GNTTABOP_copy (fill(0x33)) and that page B is as it
  * was (its writes through a read-only mapping went nowhere), ends both grants.
+ * With hold=1 (the peer's hvmmapgrant hold=1 keeps both mapped until it is
+ * destroyed) it waits, without a time limit, until the flags are back to
+ * permit_access after the peer's write, checks page B and ends both grants.
  *
  * mode=ring: grants page A read-write to Domain-0 (ref 8), allocates an
  * unbound port for Domain-0 (masked: a Java frontend playing this guest's part
@@ -399,6 +402,21 @@ static void with_peer(void)
     CHECK_EQ(gt[8].flags, GTF_permit_access | GTF_reading | GTF_writing, "ref 8 while the peer maps it writable");
     CHECK_EQ(gt[9].flags, GTF_permit_access | GTF_readonly | GTF_reading, "ref 9 while the peer maps it read-only");
     printf("grants: the peer wrote through its mapping of ref 8\n");
+    if (cmdline_u32("hold", 0)) {
+        /* the peer keeps both mapped until it is destroyed: no time limit here */
+        printf("grants: the peer holds its mappings\n");
+        while ((gt[8].flags | gt[9].flags) & (GTF_reading | GTF_writing))
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+        CHECK_EQ(gt[8].flags, GTF_permit_access, "ref 8 once the peer's mapping went");
+        CHECK_EQ(gt[9].flags, GTF_permit_access | GTF_readonly, "ref 9 once the peer's mapping went");
+        uint8_t ro[PAGE];
+        fill(ro, 0x5a);
+        CHECK(memcmp(page_b, ro, PAGE) == 0, "page B changed through a read-only grant");
+        gt[8].flags = 0;
+        gt[9].flags = 0;
+        printf("grants: the peer's mappings went without an unmap; both grants ended\n");
+        return;
+    }
     *(volatile uint32_t *)(page_a + PAGE - 8) = 0x600dcafeu;     /* seen: the peer may unmap */
     while ((gt[8].flags | gt[9].flags) & (GTF_reading | GTF_writing)) {
         CHECK(guest_time_ns() < end, "domain %u never unmapped (flags 0x%x 0x%x)", peer, gt[8].flags, gt[9].flags);

@@ -7,7 +7,9 @@
  *
  * Command line: granter=<domid>, a domain running the kit's PV
  * `grants mode=peer peer=<this domain>` (ref 8 read-write with fill(1), ref 9
- * read-only with fill(0x5a)).
+ * read-only with fill(0x5a)); hold=1 (with the granter's hold=1): after step 2
+ * it writes 0x4856d00d into W's last word, prints "hvmmapgrant: holding both
+ * mappings" and idles with both mapped, for a test that saves or destroys it.
  *  1. gives back two pages of its RAM (decrease_reservation): holes W and R;
  *  2. maps ref 8 at W (retrying while the granter is not there or has not
  *     granted yet) and reads the granter's pattern there; maps ref 9 read-only
@@ -118,6 +120,14 @@ void guest_main(void)
     CHECK(memcmp((const void *)win_ro, want, PAGE) == 0, "a hypercall's output through the read-only mapping changed the page");
     printf("hvmmapgrant: ref %u of d%u at gfn 0x%x (handle %u), ref %u read-only at gfn 0x%x (handle %u)\n", REF_RW,
            granter, gfn(win_rw), hrw, REF_RO, gfn(win_ro), hro);
+    if (cmdline_u32("hold", 0)) {
+        /* hold=1: both stay mapped until the domain is saved or destroyed; the granter,
+         * told hold=1 too, sees this write and then waits until the mappings go */
+        *(volatile uint32_t *)&win_rw[PAGE - 4] = 0x4856d00du;
+        printf("hvmmapgrant: holding both mappings\n");
+        for (;;)
+            cpu_idle();
+    }
 
     /* 3. refusals */
     ram_page[7] = 0x77;

@@ -1,6 +1,7 @@
 package org.oxen.itests.bnd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -35,7 +36,9 @@ import org.oxen.vmm.api.Hypervisor;
  * ({@code xl create} with type="hvm", kernel=, ramdisk=, extra=), driven through {@code xl
  * console}; and on the bare machine ({@code machine boot --serial tcp:PORT}), driven through its
  * serial console. Each waits for the shell's prompt, types {@code uname -a; cat /proc/cpuinfo;
- * echo $((6*7))} and checks the answers.
+ * echo $((6*7))} and checks the answers. The HVM domain then powers itself off ({@code poweroff -f}:
+ * ACPI S5 through the DSDT's {@code \_S5} and the FADT's PM1a_CNT) and, on_poweroff being
+ * destroy by default, leaves {@code xl list}.
  *
  * <p>A boot is billions of guest instructions (minutes of CPU): enabled by
  * {@code OXEN_LINUX_TESTS=1} (see {@link LinuxGuest#ENABLE}).
@@ -105,6 +108,16 @@ class StockLinuxTest {
                 throw new AssertionError(e.getMessage() + "\n--- the domain's COM1 (" + d.vcpus().get(0).instructions()
                         + " instructions):\n" + d.consoleOutput(), e);
             }
+            assertTrue(gogo.run("xl list").contains("hvm-linux"), gogo.err());
+            keys.write("poweroff -f\r".getBytes(StandardCharsets.US_ASCII));
+            keys.flush();
+            long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (hv.find("hvm-linux").isPresent() && System.nanoTime() < end) Thread.sleep(200);
+            String list = gogo.run("xl list");
+            assertFalse(list.contains("hvm-linux"), "powered off, on_poweroff=destroy: gone from xl list\n" + list
+                    + "\n--- the domain's COM1:\n" + d.consoleOutput());
+            assertTrue(d.consoleOutput().contains("reboot: Power down"), d.consoleOutput());
+            assertEquals(org.oxen.vmm.api.ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow());
         } finally {
             attached.interrupt();
             s.close();

@@ -190,6 +190,11 @@ public final class DomainMemory {
         if (i >= 0) readOnlyGfns = remove(readOnlyGfns, i);
     }
 
+    /** The GFNs holding grant mappings (p2m_grant_map entries), ascending; a copy. */
+    public int[] grantGfns() {
+        return grantGfns.clone();
+    }
+
     /** Whether {@code gfn} holds a grant mapping (a p2m_grant_map entry). */
     public boolean isGrantGfn(int gfn) {
         return Arrays.binarySearch(grantGfns, gfn) >= 0;

@@ -31,8 +31,13 @@ import org.oxen.x86.api.Ram;
  * domain is suspended and the last dirty pages, every page table, the vcpus and shared_info
  * go. Page tables are canonicalised (machine frames to pfns); a present entry naming a frame
  * outside the domain's pseudo-physical memory (a grant or foreign mapping, shared_info) makes
- * the save fail, as libxc's does, naming the table and entry. One saver per save; the domain
- * is not changed by a save (a live save turns log-dirty mode on and off again).
+ * the save fail, as libxc's does, naming the table and entry. An HVM domain that maps another
+ * domain's grant into its physmap (a p2m_grant_map entry) is not saved either: libxc's save
+ * maps every gfn of the guest to copy it, and Xen refuses to map a grant-mapped gfn for the
+ * toolstack (get_page_from_l1e: the frame is the granter's; a PVH Domain-0's p2m_add_foreign:
+ * not RAM), so the save fails; oxen refuses before anything is written, naming the gfns and
+ * their granters, and never copies a granter's page into a stream. One saver per save; the
+ * domain is not changed by a save (a live save turns log-dirty mode on and off again).
  */
 public final class DomainSaver {
 
@@ -91,6 +96,7 @@ public final class DomainSaver {
                 throw new IllegalStateException(d + " is not paused (state " + d.state() + "): an HVM domain is saved"
                         + " paused");
             }
+            checkNoGrantMappings(d);
             return;
         }
         if (d.shutdownReason().orElse(null) != ShutdownReason.SUSPEND) {
@@ -105,10 +111,33 @@ public final class DomainSaver {
      * as in Xen: the guest registers it again after its resume in the new domain, Linux's
      * xen_vcpu_restore; an LDT travels in the vcpu's context, an I/O bitmap in VCPU_STATE). */
     static void checkCarriable(DomainImpl d) {
-        if (hvmArch(d) != null) return;
+        if (hvmArch(d) != null) {
+            checkNoGrantMappings(d);
+            return;
+        }
         if (d.vcpuCount() == 0 || !(d.vcpu(0).archState() instanceof PvVcpu)) {
             throw new IllegalStateException(d + " is not a PV domain: oxen saves PV domains only");
         }
+    }
+
+    /**
+     * Fails if the HVM domain has another domain's grant mapped into its physmap (see the class
+     * comment): the message names each gfn and the grant's owner.
+     */
+    static void checkNoGrantMappings(DomainImpl d) {
+        DomainMemory dm = d.memory();
+        int[] gfns = dm.grantGfns();
+        if (gfns.length == 0) return;
+        StringBuilder where = new StringBuilder();
+        for (int i = 0; i < gfns.length && i < 8; i++) {
+            int mfn = dm.p2m(gfns[i]);
+            where.append(i == 0 ? "" : ", ").append(String.format("gfn 0x%x", gfns[i]))
+                    .append(mfn >= 0 ? " (a frame of d" + d.pool().owner(mfn) + ")" : "");
+        }
+        if (gfns.length > 8) where.append(" and ").append(gfns.length - 8).append(" more");
+        throw new IllegalStateException("cannot save " + d + ": it maps other domains' grants into its physmap at "
+                + where + " (Xen's p2m_grant_map entries, which the toolstack cannot map to copy): the guest must"
+                + " unmap them (GNTTABOP_unmap_grant_ref) before it is saved");
     }
 
     /** A suspended domain, all at once. */
@@ -178,7 +207,7 @@ public final class DomainSaver {
         if (hvm != null) {
             all.or(hvmSpecialPages());
             for (int pfn = 0; pfn < dm.nrPages(); pfn++) {
-                if (hvmNotRam(dm.p2m(pfn))) all.clear(pfn);
+                if (hvmNotRam(pfn)) all.clear(pfn);
             }
         }
         return all;
@@ -188,13 +217,20 @@ public final class DomainSaver {
     private BitSet hvmSpecialPages() {
         BitSet s = new BitSet();
         for (int pfn : dm.highPfns()) {
-            if (!hvmNotRam(dm.p2m(pfn))) s.set(pfn);
+            if (!hvmNotRam(pfn)) s.set(pfn);
         }
         return s;
     }
 
-    /** shared_info or a grant frame (the hypervisor's frames the guest mapped into its physmap). */
-    private boolean hvmNotRam(int mfn) {
+    /**
+     * Whether an HVM domain's {@code pfn} holds shared_info or a grant frame (the hypervisor's
+     * frames the guest mapped into its physmap), or another domain's grant (never streamed: a
+     * live save skips it in its rounds, and the suspended domain's last check refuses the save
+     * while one is mapped).
+     */
+    private boolean hvmNotRam(int pfn) {
+        if (dm.isGrantGfn(pfn)) return true;
+        int mfn = dm.p2m(pfn);
         if (mfn < 0) return false;
         if (mfn == d.sharedInfoMfn()) return true;
         org.oxen.vmm.core.grant.GrantTable gt = d.grants();
@@ -320,7 +356,7 @@ public final class DomainSaver {
         int n = 0;
         for (int pfn = pfns.nextSetBit(0); pfn >= 0; pfn = pfns.nextSetBit(pfn + 1)) {
             if (pfn >= dm.nrPages() && hvm == null) break;
-            if (hvm != null && hvmNotRam(dm.p2m(pfn))) continue; // HVM_PLATFORM carries it
+            if (hvm != null && hvmNotRam(pfn)) continue; // HVM_PLATFORM carries it, or a grant mapped there
             if (live) {
                 int mfn = dm.p2m(pfn);
                 if (mfn >= 0 && PageType.isPageTable(pool.type(mfn))) {
