@@ -82,7 +82,6 @@ static uint32_t image_l1e[4096];
 static uint8_t peek[PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static uint64_t peek_pte;    /* frame and P/RW of each image page at the start (0: sandbox) */
 static long version;
-static uint32_t xen_frames[1 + GNTTAB_FRAMES];     /* Xen's frames the kit maps: shared_info, grant table */
 
 static const char *const names[NR_CALLS] = {
     "set_trap_table", "mmu_update", "set_gdt", "stack_switch", "set_callbacks", "fpu_taskswitch",
@@ -183,6 +182,7 @@ static void setup(void)
     for (unsigned i = 1; i < SANDBOX_PAGES; i += 2)
         CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
     CHECK_EQ(pv_update_va_mapping((uint32_t)mc_page[1], 0, UVMF_INVLPG), 0, "multicall guard page unmapped");
+    CHECK_EQ(pv_update_va_mapping((uint32_t)scratch + SCRATCH_BYTES, 0, UVMF_INVLPG), 0, "scratch guard page unmapped");
 
     peek_pte = *pv_l1e_ptr((uint32_t)peek);
     /* what every image page maps now; sandbox pages may change */

@@ -26,7 +26,7 @@ void hash(uint32_t v);
 uint32_t rnd(void);
 uint32_t below(uint32_t n);
 void gen(struct call *c, int nested);
-int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M and the M2P agree, or extra) */
+int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M, extra, or Xen's it shares) */
 void own_init(void);                    /* what ours() knows of the P2M, before the first ours() */
 void add_extra(uint32_t mfn);           /* a frame memory_op gave us beyond the P2M */
 #define MAX_EXTRA 4096
@@ -44,7 +44,9 @@ extern domid_t self;
 extern uint32_t nr_machine_frames;
 extern uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE];
 extern uint32_t sandbox_mfn[SANDBOX_PAGES];
-extern uint8_t scratch[4 * PAGE_SIZE];
+#define SCRATCH_BYTES (4 * PAGE_SIZE)
+extern uint8_t scratch[SCRATCH_BYTES + PAGE_SIZE];  /* then a guard page that stays unmapped */
+extern uint32_t xen_frames[1 + GNTTAB_FRAMES];     /* Xen's frames the kit maps: shared_info, grant table */
 extern uint8_t mc_page[2][PAGE_SIZE];
 #define GRANT_WINDOW_PAGES 8
 extern uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE];

@@ -124,8 +124,15 @@ static uint32_t safe_rnd(void)
  * by the fuzzer again, so a page Xen remaps, types or clears hurts nothing. */
 uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 uint32_t sandbox_mfn[SANDBOX_PAGES];
-/* Where call arguments and results go. */
-uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* Where call arguments and results go; a count past its end runs into an unmapped page (-EFAULT)
+ * instead of Xen writing results over the fuzzer's own arrays after it. */
+uint8_t scratch[SCRATCH_BYTES + PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* Xen's frames the domain has as its own (share_xen_page_with_guest): shared_info and the grant
+ * table.  Xen lets it map them writable, so they are ours: never a "foreign" frame, never mapped
+ * writable under a sandbox page whose contents a later call's output may overwrite (seeds 1026
+ * and 1032: a sandbox page mapped shared_info, a swap_grant_ref's statuses went there over
+ * vcpu 0's evtchn_pending_sel, and every later event on port 4 found its selector bit set). */
+uint32_t xen_frames[1 + GNTTAB_FRAMES];
 /* Multicall entries, then a guard page that stays unmapped. */
 uint8_t mc_page[2][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 /* A 2 MiB range whose L2 entry the fuzzer hooks sandbox pages into as L1s. */
@@ -171,6 +178,9 @@ int ours(uint32_t mfn)
     uint32_t pfn = pv_m2p[mfn];
     if (pfn < pv_start_info->nr_pages && pv_p2m[pfn] == mfn)
         return 1;
+    for (unsigned i = 0; i < ARRAY_SIZE(xen_frames); i++)
+        if (xen_frames[i] == mfn)
+            return 1;
     if (mfn < OWN_MAP_FRAMES)
         return bit(extra_map, mfn);
     for (unsigned i = 0; i < nr_extra; i++)
@@ -288,7 +298,8 @@ static uint32_t unreadable_ptr(void)
 #define AT_OPAQUE 0x680                     /* the privileged calls' (128) */
 #define AT_FRAMES 0x700                     /* setup_table's frame list (256) */
 static uint8_t *region = scratch;
-_Static_assert(7 * REGION_SIZE <= sizeof scratch, "a region for a call and six multicall entries");
+_Static_assert(7 * REGION_SIZE + 16 * 64 <= SCRATCH_BYTES, "a region for a call and six multicall entries, "
+               "then the runstate and time areas");
 
 static uint32_t scratch_ptr(void)
 {
