@@ -1,9 +1,11 @@
 /*
  * fuzz -- the guest kit's hypercall fuzzer (PV only).
  *
- *   seed=S calls=N [batch=B] [xs=1] [die=1] [bench=M]
+ *   seed=S calls=N [batch=B] [xs=1] [die=1] [bench=M] [profile=1] [rng=1]
  *
- * Makes N hypercalls drawn from xorshift64* seeded with S (fuzz_gen.c): every
+ * Makes N hypercalls drawn from xoshiro128** seeded with S, each call from
+ * a state of S and its index (fuzz_gen.c; rng=1: session 10's generator,
+ * xorshift64* in one stream, so that seeds found before replay): every
  * hypercall number Xen has (0..42) and numbers beyond, every sub-op of each
  * family and sub-ops past the last, with hostile arguments -- pointers into
  * the hypervisor hole, unmapped and read-only addresses, its own page tables,
@@ -35,11 +37,17 @@
  * (an iret frame into ring 0, a trap table of ring-0 handlers and a trap
  * through it, no trap handler at all and a #UD); reaching the end is FAIL.
  *
+ * With profile=1 it also reports the guest time of each phase of its loop
+ * per call (generator, the call, counting, restoring its entry points, the
+ * sanity checks; with a deterministic clock these are retired instructions
+ * x 10 ns), the draws per call and the guest time in each hypercall.
+ *
  * Output: the count of each result per call and sub-op ("fuzz: calls
- * mmuext_op/13 n=.. ok=.. -22=.."), the totals, the sequence hash (of
- * every draw of the generator and every call number: a function of seed,
- * count and xs alone, so a failing seed replays the same calls; the frames,
- * times and ports the draws resolve to are not in it).
+ * mmuext_op/13 n=.. ok=.. -22=.."), the totals, the sequence hash (FNV-1a
+ * of every call number and xs_wire message type and length; rng=1: of every
+ * draw too): a function of seed, count and xs alone, so a failing seed
+ * replays the same calls; the domid, frames, times and ports the draws
+ * resolve to are not in it.
  */
 #include "fuzz.h"
 #include <oxen/xenstore.h>
@@ -49,9 +57,24 @@
 #define NR_RC 48                    /* 0: rc >= 0; e: -e for e < 47; 47: -47 and below */
 
 static uint32_t counts[NR_CALLS][NR_SUBS][NR_RC];
-static uint64_t ns_by_call[NR_CALLS];
 static uint32_t totals[NR_RC];
 static uint32_t calls_done, sane_batches;
+/* profile=1: guest time by phase of the loop (with a deterministic clock: retired instructions
+ * x 10 ns), and the generator's draws */
+enum { PH_GEN, PH_CALL, PH_COUNT, PH_RESTORE, PH_SANITY, PH_XS, NR_PHASES };
+static const char *const phase_names[NR_PHASES] = { "gen", "call", "count", "restore", "sanity", "xs" };
+static uint64_t phase_ns[NR_PHASES], phase_t;
+static uint64_t ns_by_call[NR_CALLS];
+static int profile;
+static uint32_t draws0;                 /* draws before the first call */
+static void phase(unsigned p)
+{
+    if (!profile)
+        return;
+    uint64_t t = guest_time_ns();
+    phase_ns[p] += t - phase_t;
+    phase_t = t;
+}
 static volatile uint32_t loop_events;
 static struct trap_record rec;
 static uint32_t image_l1e[4096];
@@ -59,7 +82,6 @@ static uint32_t image_l1e[4096];
 static uint8_t peek[PAGE_SIZE] ALIGNED(PAGE_SIZE);
 static uint64_t peek_pte;    /* frame and P/RW of each image page at the start (0: sandbox) */
 static long version;
-static uint32_t xen_frames[1 + GNTTAB_FRAMES];     /* Xen's frames the kit maps: shared_info, grant table */
 
 static const char *const names[NR_CALLS] = {
     "set_trap_table", "mmu_update", "set_gdt", "stack_switch", "set_callbacks", "fpu_taskswitch",
@@ -118,6 +140,7 @@ static void setup(void)
     CHECK_EQ(evtchn_bind_interdomain(DOMID_SELF, loop_a, &loop_b), 0, "bind the loop pair");
     CHECK_EQ(evtchn_bind_handler(loop_b, 0, loop_handler, NULL), 0, "loop handler");
     nr_machine_frames = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+    own_init();
     version = HYPERVISOR_xen_version(XENVER_version, NULL);
     gnttab_init();
     xen_frames[0] = pv_start_info->shared_info >> PAGE_SHIFT;
@@ -159,6 +182,7 @@ static void setup(void)
     for (unsigned i = 1; i < SANDBOX_PAGES; i += 2)
         CHECK_EQ(pv_set_page_writable(sandbox[i], 0), 0, "sandbox page read-only");
     CHECK_EQ(pv_update_va_mapping((uint32_t)mc_page[1], 0, UVMF_INVLPG), 0, "multicall guard page unmapped");
+    CHECK_EQ(pv_update_va_mapping((uint32_t)scratch + SCRATCH_BYTES, 0, UVMF_INVLPG), 0, "scratch guard page unmapped");
 
     peek_pte = *pv_l1e_ptr((uint32_t)peek);
     /* what every image page maps now; sandbox pages may change */
@@ -198,9 +222,7 @@ static void track_memory(uint32_t cmd, uint32_t arg, long rc)
         for (uint32_t k = 0; k < 1u << r->extent_order; k++) {
             if (ours(mfn + k))
                 continue;
-            CHECK(nr_extra < MAX_EXTRA, "more than %u frames from memory_op (%u extents of order %u, call %u)",
-                  MAX_EXTRA, done, r->extent_order, cmd);
-            extra_mfns[nr_extra++] = mfn + k;
+            add_extra(mfn + k);
         }
     }
 }
@@ -285,7 +307,7 @@ static int owned_per_xen(uint32_t mfn)
     mmu_update_t u = { ((uint64_t)mfn << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE, pv_m2p[mfn] };
     if (HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF) != 0)
         return 0;
-    extra_mfns[nr_extra++] = mfn;
+    add_extra(mfn);
     return 1;
 }
 
@@ -470,11 +492,17 @@ static void report(uint64_t ns)
         }
     printf("fuzz: results n=%u", calls_done);
     print_results(totals);
-    printf("fuzz: guest time in calls (ms):");
-    for (unsigned nr = 0; nr < NR_CALLS; nr++)
-        if (ns_by_call[nr] >= 1000000)
-            printf(" %s=%u", names[nr], (uint32_t)(ns_by_call[nr] / 1000000));
-    printf("\n");
+    if (profile) {
+        printf("fuzz: guest time in calls (us):");
+        for (unsigned nr = 0; nr < NR_CALLS; nr++)
+            if (ns_by_call[nr] >= 1000)
+                printf(" %s=%u", names[nr], (uint32_t)(ns_by_call[nr] / 1000));
+        printf("\n");
+        printf("fuzz: profile (guest ns per call):");
+        for (unsigned p = 0; p < NR_PHASES; p++)
+            printf(" %s=%u", phase_names[p], (uint32_t)(phase_ns[p] / (calls_done ? calls_done : 1)));
+        printf(", %u draws per call\n", (draws - draws0) / (calls_done ? calls_done : 1));
+    }
     printf("fuzz: %u frames from memory_op beyond the P2M\n", nr_extra);
     printf("fuzz: done %u calls in %u ms of guest time, %u sane batches, sequence %08x%08x\n", calls_done,
            (uint32_t)(ns / 1000000), sane_batches, (uint32_t)(seq_hash >> 32), (uint32_t)seq_hash);
@@ -484,7 +512,7 @@ void guest_main(void)
 {
     uint32_t seed = cmdline_u32("seed", 1), calls = cmdline_u32("calls", 5000);
     uint32_t batch = cmdline_u32("batch", 1000), xs = cmdline_u32("xs", 0);
-    rng_state = 0x9E3779B97F4A7C15ull ^ seed;
+    rng_seed(seed, cmdline_u32("rng", 2) == 1);
     irq_enable();
     setup();
     if (xs) {
@@ -499,33 +527,44 @@ void guest_main(void)
         fuzz_bench(bench, loop_a, loop_b);
         sanity();
     }
+    profile = cmdline_u32("profile", 0);
     uint64_t t0 = guest_time_ns();
+    draws0 = draws;
+    phase_t = t0;
     while (calls_done < calls) {
+        rng_call(calls_done);
         if (xs && below(64) == 0) {
             xs_message();
+            phase(PH_XS);
         } else {
             struct call c;
             gen(&c, 0);
-            hash(c.nr);                     /* its arguments are in the hash as the draws they came from */
+            hash(c.nr);                     /* rng=1: its arguments are in the hash as the draws they came from */
+            phase(PH_GEN);
             /* a call that may point our event callback or trap table anywhere runs with events
              * masked until the kit's are back (an upcall through a bad selector kills the domain) */
             int entry = c.nr == __HYPERVISOR_set_trap_table || c.nr == __HYPERVISOR_stack_switch
                         || c.nr == __HYPERVISOR_set_callbacks || c.nr == __HYPERVISOR_callback_op
                         || c.nr == __HYPERVISOR_multicall;
             uint32_t irq = entry ? irq_save() : 0;
-            uint64_t t = guest_time_ns();
+            uint64_t t = profile ? guest_time_ns() : 0;
             long rc = hcall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
-            ns_by_call[c.nr < 47 ? c.nr : 47] += guest_time_ns() - t;
+            if (profile)
+                ns_by_call[c.nr < 47 ? c.nr : 47] += guest_time_ns() - t;
+            phase(PH_CALL);
             count(c.nr, c.sub, rc);
+            phase(PH_COUNT);
             restore(&c, rc);
             if (entry)
                 irq_restore(irq);
+            phase(PH_RESTORE);
         }
         calls_done++;
         if (calls_done % batch == 0) {
             sanity();
             if (calls_done % (batch * 100) == 0)
                 printf("fuzz: %u calls, sane\n", calls_done);
+            phase(PH_SANITY);
         }
     }
     sanity();

@@ -17,15 +17,20 @@
 struct call { uint32_t nr, sub, a[5]; };
 
 /* The generator (fuzz_gen.c). */
-extern uint64_t rng_state;
-extern uint64_t seq_hash;               /* FNV-1a over every draw and call number (fuzz_gen.c) */
+extern uint64_t seq_hash;               /* FNV-1a over each call's number and draws (fuzz_gen.c) */
+extern uint32_t draws;                  /* rnd() calls so far */
+extern int rng_v1;                      /* rng=1: session 10's generator (fuzz_gen.c) */
+void rng_seed(uint32_t seed, int v1);
+void rng_call(uint32_t n);              /* the generator at the start of call n */
 void hash(uint32_t v);
 uint32_t rnd(void);
 uint32_t below(uint32_t n);
 void gen(struct call *c, int nested);
-int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M and the M2P agree, or extra) */
+int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M, extra, or Xen's it shares) */
+void own_init(void);                    /* what ours() knows of the P2M, before the first ours() */
+void add_extra(uint32_t mfn);           /* a frame memory_op gave us beyond the P2M */
 #define MAX_EXTRA 4096
-extern uint32_t extra_mfns[MAX_EXTRA], nr_extra;    /* frames memory_op gave us beyond the P2M */
+extern uint32_t extra_mfns[MAX_EXTRA], nr_extra;
 uint32_t foreign_mfn(void);
 uint32_t bad_ptr(void);
 int in_image(uint32_t va);
@@ -39,7 +44,9 @@ extern domid_t self;
 extern uint32_t nr_machine_frames;
 extern uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE];
 extern uint32_t sandbox_mfn[SANDBOX_PAGES];
-extern uint8_t scratch[4 * PAGE_SIZE];
+#define SCRATCH_BYTES (4 * PAGE_SIZE)
+extern uint8_t scratch[SCRATCH_BYTES + PAGE_SIZE];  /* then a guard page that stays unmapped */
+extern uint32_t xen_frames[1 + GNTTAB_FRAMES];     /* Xen's frames the kit maps: shared_info, grant table */
 extern uint8_t mc_page[2][PAGE_SIZE];
 #define GRANT_WINDOW_PAGES 8
 extern uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE];

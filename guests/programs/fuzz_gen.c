@@ -17,8 +17,11 @@ uint32_t nr_machine_frames;
 
 /* ---- the generator ----------------------------------------------------- */
 
-uint64_t rng_state;
 uint64_t seq_hash = 0xcbf29ce484222325ull;
+uint32_t draws;
+int rng_v1;
+static uint32_t xo[4];                  /* xoshiro128** */
+static uint64_t v1_state;               /* xorshift64* (rng=1) */
 
 void hash(uint32_t v)
 {
@@ -26,20 +29,83 @@ void hash(uint32_t v)
         seq_hash = (seq_hash ^ (v & 0xFF)) * 0x100000001b3ull;
 }
 
-/* Every draw goes into the sequence hash: the hash is the generator's choices, so the same seed
- * gives the same hash on any run.  What the choices resolve to (our frames, the time, the ports
- * Xen gave us) differs from run to run and is not hashed; nor does it decide how many draws a
- * call takes (foreign_mfn and the other "not ours" replacements step instead of drawing again). */
+static uint32_t splitmix32(uint32_t *x)
+{
+    uint32_t z = (*x += 0x9E3779B9u);
+    z = (z ^ (z >> 16)) * 0x85EBCA6Bu;
+    z = (z ^ (z >> 13)) * 0xC2B2AE35u;
+    return z ^ (z >> 16);
+}
+
+static uint32_t seed_mix;
+
+static void xo_from(uint32_t x)
+{
+    for (int i = 0; i < 4; i++)
+        xo[i] = splitmix32(&x);             /* never all zero: four outputs of a bijection on distinct inputs */
+}
+
+void rng_seed(uint32_t seed, int v1)
+{
+    rng_v1 = v1;
+    v1_state = 0x9E3779B97F4A7C15ull ^ seed;
+    seed_mix = seed;
+    seed_mix = splitmix32(&seed_mix);
+    xo_from(seed);
+}
+
+/* Call n's own draws: the generator starts each call from a state of seed and n alone, so the
+ * calls a seed makes are the same on every run even where a call's draws depend on what it
+ * resolved at run time (a sub-op drawn as our domid or one of our frames, an entry in use).
+ * Each call's four splitmix32 inputs are apart from every other call's.  rng=1: one stream. */
+void rng_call(uint32_t n)
+{
+    if (!rng_v1)
+        xo_from(seed_mix + n * (4 * 0x9E3779B9u));
+}
+
+static inline uint32_t rotl32(uint32_t x, int k)
+{
+    return x << k | x >> (32 - k);
+}
+
+/* The sequence hash is the generator's choices, so the same seed gives the same hash on any run:
+ * each call's number and the count of draws so far (fuzz.c), which with the seed say exactly
+ * which values were drawn.  What the choices resolve to (our frames, the time, the ports Xen
+ * gave us) differs from run to run and is not hashed; nor does it decide how many draws a call
+ * takes (foreign_mfn and the other "not ours" replacements step instead of drawing again).
+ *
+ * The generator is xoshiro128** (Blackman and Vigna): 32-bit shifts, rotates and two multiplies
+ * by small constants, a dozen instructions on i386.  rng=1 is session 10's generator instead
+ * (xorshift64*, 64-bit shifts and a 64-bit multiply in 32-bit code, every draw hashed byte by
+ * byte, below() by division), about ten times the instructions: seeds found before replay. */
 uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    uint32_t v = (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
-    hash(v);
-    return v;
+    draws++;
+    if (rng_v1) {
+        v1_state ^= v1_state >> 12;
+        v1_state ^= v1_state << 25;
+        v1_state ^= v1_state >> 27;
+        uint32_t v = (uint32_t)((v1_state * 0x2545F4914F6CDD1Dull) >> 32);
+        hash(v);
+        return v;
+    }
+    uint32_t r = rotl32(xo[1] * 5, 7) * 9, t = xo[1] << 9;
+    xo[2] ^= xo[0];
+    xo[3] ^= xo[1];
+    xo[1] ^= xo[2];
+    xo[0] ^= xo[3];
+    xo[2] ^= t;
+    xo[3] = rotl32(xo[3], 11);
+    return r;
 }
-uint32_t below(uint32_t n) { return rnd() % n; }
+
+/* Uniform below n: the high word of draw x n (one MUL), or draw mod n with rng=1. */
+uint32_t below(uint32_t n)
+{
+    uint32_t v = rnd();
+    return rng_v1 ? v % n : (uint32_t)(((uint64_t)v * n) >> 32);
+}
 
 int in_image(uint32_t va)
 {
@@ -58,8 +124,15 @@ static uint32_t safe_rnd(void)
  * by the fuzzer again, so a page Xen remaps, types or clears hurts nothing. */
 uint8_t sandbox[SANDBOX_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 uint32_t sandbox_mfn[SANDBOX_PAGES];
-/* Where call arguments and results go. */
-uint8_t scratch[4 * PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* Where call arguments and results go; a count past its end runs into an unmapped page (-EFAULT)
+ * instead of Xen writing results over the fuzzer's own arrays after it. */
+uint8_t scratch[SCRATCH_BYTES + PAGE_SIZE] ALIGNED(PAGE_SIZE);
+/* Xen's frames the domain has as its own (share_xen_page_with_guest): shared_info and the grant
+ * table.  Xen lets it map them writable, so they are ours: never a "foreign" frame, never mapped
+ * writable under a sandbox page whose contents a later call's output may overwrite (seeds 1026
+ * and 1032: a sandbox page mapped shared_info, a swap_grant_ref's statuses went there over
+ * vcpu 0's evtchn_pending_sel, and every later event on port 4 found its selector bit set). */
+uint32_t xen_frames[1 + GNTTAB_FRAMES];
 /* Multicall entries, then a guard page that stays unmapped. */
 uint8_t mc_page[2][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 /* A 2 MiB range whose L2 entry the fuzzer hooks sandbox pages into as L1s. */
@@ -71,6 +144,32 @@ evtchn_port_t own_ports[64];         /* ports the fuzzer bound; it may close the
 unsigned nr_own_ports;
 
 uint32_t extra_mfns[MAX_EXTRA], nr_extra;
+/* Frames below OWN_MAP_FRAMES by bit: the extra ones, and those of the P2M at the start (which the
+ * fuzzer never gives away: every list it hands Xen holds frames that are not ours). */
+#define OWN_MAP_FRAMES (1u << 19)
+static uint32_t extra_map[OWN_MAP_FRAMES / 32], boot_map[OWN_MAP_FRAMES / 32];
+
+static int bit(const uint32_t *map, uint32_t mfn)
+{
+    return mfn < OWN_MAP_FRAMES && (map[mfn >> 5] >> (mfn & 31) & 1);
+}
+
+void own_init(void)
+{
+    for (uint32_t pfn = 0; pfn < pv_start_info->nr_pages; pfn++) {
+        uint32_t mfn = pv_p2m[pfn];
+        if (mfn < nr_machine_frames && mfn < OWN_MAP_FRAMES && pv_m2p[mfn] == pfn)
+            boot_map[mfn >> 5] |= 1u << (mfn & 31);
+    }
+}
+
+void add_extra(uint32_t mfn)
+{
+    CHECK(nr_extra < MAX_EXTRA, "more than %u frames from memory_op", MAX_EXTRA);
+    extra_mfns[nr_extra++] = mfn;
+    if (mfn < OWN_MAP_FRAMES)
+        extra_map[mfn >> 5] |= 1u << (mfn & 31);
+}
 
 int ours(uint32_t mfn)
 {
@@ -79,18 +178,31 @@ int ours(uint32_t mfn)
     uint32_t pfn = pv_m2p[mfn];
     if (pfn < pv_start_info->nr_pages && pv_p2m[pfn] == mfn)
         return 1;
+    for (unsigned i = 0; i < ARRAY_SIZE(xen_frames); i++)
+        if (xen_frames[i] == mfn)
+            return 1;
+    if (mfn < OWN_MAP_FRAMES)
+        return bit(extra_map, mfn);
     for (unsigned i = 0; i < nr_extra; i++)
         if (extra_mfns[i] == mfn)
             return 1;
     return 0;
 }
 
-/* The first frame from m on that is not ours (past the last, from 0): no draw, whatever we own. */
+/* The first frame from m on that is not ours (past the last, from 0): no draw, whatever we own.
+ * 32 frames of the P2M in a row are stepped over at once (our memory is a few blocks: frame by
+ * frame, a draw that fell into it cost a thousand steps). */
 static uint32_t not_ours(uint32_t m)
 {
-    while (ours(m))
+    for (;;) {
+        if ((m & 31) == 0 && m < OWN_MAP_FRAMES && boot_map[m >> 5] == ~0u) {
+            m += 32;                /* all of them below nr_machine_frames */
+            continue;
+        }
+        if (!ours(m))
+            return m;
         m = m + 1 < nr_machine_frames + 64 ? m + 1 : 0;
-    return m;
+    }
 }
 
 /* A machine frame that is not ours: another domain's, Xen's, free, or beyond RAM. */
@@ -186,7 +298,8 @@ static uint32_t unreadable_ptr(void)
 #define AT_OPAQUE 0x680                     /* the privileged calls' (128) */
 #define AT_FRAMES 0x700                     /* setup_table's frame list (256) */
 static uint8_t *region = scratch;
-_Static_assert(7 * REGION_SIZE <= sizeof scratch, "a region for a call and six multicall entries");
+_Static_assert(7 * REGION_SIZE + 16 * 64 <= SCRATCH_BYTES, "a region for a call and six multicall entries, "
+               "then the runstate and time areas");
 
 static uint32_t scratch_ptr(void)
 {
@@ -543,11 +656,17 @@ static void gen_grant_table_op(struct call *c)
     if (below(4) == 0) {
         grant_ref_t ref = 8 + below(8);
         volatile grant_entry_v1_t *e = gnttab_entry(ref);
-        if (!(e->flags & (GTF_reading | GTF_writing))) {
-            e->domid = below(2) ? self : any_domid();
-            e->frame = below(8) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
-            __asm__ volatile("" ::: "memory");
-            e->flags = GTF_permit_access | (below(2) ? GTF_readonly : 0) | (below(8) ? 0 : rnd() & 0xFFE0);
+        int busy = (e->flags & (GTF_reading | GTF_writing)) != 0;
+        if (!busy || !rng_v1) {         /* drawn whether the entry is in use or not (rng=1: as it was) */
+            domid_t dom = below(2) ? self : any_domid();
+            uint32_t frame = below(8) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
+            uint16_t flags = GTF_permit_access | (below(2) ? GTF_readonly : 0) | (below(8) ? 0 : rnd() & 0xFFE0);
+            if (!busy) {
+                e->domid = dom;
+                e->frame = frame;
+                __asm__ volatile("" ::: "memory");
+                e->flags = flags;
+            }
         }
     }
     c->a[0] = c->sub;
@@ -586,8 +705,15 @@ static uint32_t *gen_event_channel_op(struct call *c)
         }
         /* fall through */
     case EVTCHNOP_send: case EVTCHNOP_unmask: case EVTCHNOP_bind_vcpu:
-        if (protected_port(p))
-            p = 8 + below(64) + 1024 * below(2);
+        if (rng_v1) {                       /* as it was: drawn only when needed */
+            if (protected_port(p))
+                p = 8 + below(64) + 1024 * below(2);
+        } else {                            /* drawn whether needed or not */
+            evtchn_port_t other = 8 + below(64);
+            other += 1024 * below(2);
+            if (protected_port(p))
+                p = other;
+        }
         if (protected_port(p))
             p = XEN_NR_EVENT_CHANNELS;
         a[0] = p;

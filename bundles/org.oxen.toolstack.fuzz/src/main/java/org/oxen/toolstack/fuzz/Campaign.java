@@ -40,14 +40,19 @@ import org.oxen.vmm.api.backend.Xenstore;
  */
 final class Campaign {
 
-    /** What to run. */
-    record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed) {
+    /** What to run; {@code rng} is the kit fuzzer's generator (its {@code rng=}: 1 session 10's, to replay its seeds). */
+    record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed,
+                int rng) {
+        /** The kit fuzzer's generator when none is named. */
+        static final int DEFAULT_RNG = 2;
+
         Spec {
             if (seeds < 1 || calls < 1 || victims < 0) throw new IllegalArgumentException("seeds and calls must be positive");
+            if (rng != 1 && rng != DEFAULT_RNG) throw new IllegalArgumentException("generator " + rng + ": 1 or 2");
         }
 
         Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die) {
-            this(firstSeed, seeds, calls, victims, xs, die, DeviceAndHvmRuns.Spec.NONE);
+            this(firstSeed, seeds, calls, victims, xs, die, DeviceAndHvmRuns.Spec.NONE, DEFAULT_RNG);
         }
     }
 
@@ -117,7 +122,7 @@ final class Campaign {
             for (int s = 0; s < spec.seeds() && problems.isEmpty(); s++) {
                 int seed = spec.firstSeed() + s;
                 String cmdline = "seed=" + seed + " calls=" + spec.calls() + (spec.xs() ? " xs=1" : "")
-                        + (spec.die() ? " die=1" : "");
+                        + (spec.die() ? " die=1" : "") + (spec.rng() != Spec.DEFAULT_RNG ? " rng=" + spec.rng() : "");
                 long t0 = System.nanoTime();
                 List<String> bugsBefore = bugLines(hv);
                 Domain f = hv.create(DomainConfig.builder("fuzz-" + tag + "-" + seed)

@@ -23,13 +23,14 @@ import org.oxen.vmm.api.backend.Xenstore;
  * domains, ending in the isolation oracle's PASS/FAIL line ({@link Campaign}).
  *
  * <pre>
- * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS]
+ * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]
  * </pre>
  * Defaults: seed 1, 1 seed, 5,000 calls, 1 victim. {@code --xs} adds malformed xs_wire messages,
  * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). {@code --blk},
  * {@code --net} and {@code --hvm} add to each seed the kit's ringfuzz against the real blkback and
  * netback and its hvmfuzz in an HVM domain, created through xl's toolstack
- * ({@link DeviceAndHvmRuns}). The exit status is 0 on
+ * ({@link DeviceAndHvmRuns}). {@code --rng 1} runs the fuzzer's generator of session 10, whose
+ * seeds make other calls than today's (2, the default), so that seeds found then replay. The exit status is 0 on
  * PASS, 1 on FAIL, 2 on a usage error (session variable {@code fuzz.status} and the runtime's
  * status sinks).
  *
@@ -40,7 +41,7 @@ import org.oxen.vmm.api.backend.Xenstore;
         property = {"osgi.command.scope=oxen", "osgi.command.function=fuzz"})
 public final class FuzzCommand implements Function {
     static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]"
-            + " [--blk CASES] [--net CASES] [--hvm OPS]";
+            + " [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]";
 
     @Reference
     Hypervisor hv;
@@ -95,14 +96,14 @@ public final class FuzzCommand implements Function {
     }
 
     static Campaign.Spec parse(List<String> args) {
-        int seed = 1, seeds = 1, calls = 5000, victims = 1, blk = 0, net = 0, hvm = 0;
+        int seed = 1, seeds = 1, calls = 5000, victims = 1, blk = 0, net = 0, hvm = 0, rng = Campaign.Spec.DEFAULT_RNG;
         boolean xs = false, die = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--xs" -> xs = true;
                 case "--die" -> die = true;
-                case "-s", "-n", "-c", "-v", "--blk", "--net", "--hvm" -> {
+                case "-s", "-n", "-c", "-v", "--blk", "--net", "--hvm", "--rng" -> {
                     if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a number");
                     int n = number(a, args.get(++i));
                     switch (a) {
@@ -112,6 +113,7 @@ public final class FuzzCommand implements Function {
                         case "--blk" -> blk = n;
                         case "--net" -> net = n;
                         case "--hvm" -> hvm = n;
+                        case "--rng" -> rng = n;
                         default -> victims = n;
                     }
                 }
@@ -124,7 +126,8 @@ public final class FuzzCommand implements Function {
         if (blk < 0 || blk > 100_000) throw new IllegalArgumentException("--blk " + blk + ": 0..100000 cases");
         if (net < 0 || net > 100_000) throw new IllegalArgumentException("--net " + net + ": 0..100000 cases");
         if (hvm < 0 || hvm > 10_000_000) throw new IllegalArgumentException("--hvm " + hvm + ": 0..10000000 ops");
-        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm));
+        if (rng != 1 && rng != Campaign.Spec.DEFAULT_RNG) throw new IllegalArgumentException("--rng " + rng + ": 1 or 2");
+        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm), rng);
     }
 
     private static int number(String opt, String v) {

@@ -35,8 +35,13 @@ class Dom0StateTest {
         Campaign.Spec s = FuzzCommand.parse(List.of("-s", "7", "-n", "3", "-c", "100", "-v", "2", "--xs", "--die"));
         assertEquals(new Campaign.Spec(7, 3, 100, 2, true, true), s);
         assertEquals(new Campaign.Spec(1, 1, 5000, 1, false, false), FuzzCommand.parse(List.of()));
-        assertEquals(new Campaign.Spec(2, 1, 5000, 1, false, false, new DeviceAndHvmRuns.Spec(40, 32, 500)),
+        assertEquals(new Campaign.Spec(2, 1, 5000, 1, false, false, new DeviceAndHvmRuns.Spec(40, 32, 500), 2),
                 FuzzCommand.parse(List.of("-s", "2", "--blk", "40", "--net", "32", "--hvm", "500")));
+        assertEquals(new Campaign.Spec(1026, 1, 100, 1, false, false, DeviceAndHvmRuns.Spec.NONE, 1),
+                FuzzCommand.parse(List.of("-s", "1026", "-c", "100", "--rng", "1")));
+        IllegalArgumentException rng = assertThrows(IllegalArgumentException.class,
+                () -> FuzzCommand.parse(List.of("--rng", "3")));
+        assertTrue(rng.getMessage().contains("--rng 3: 1 or 2"), rng.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FuzzCommand.parse(List.of("--net", "-1")));
         assertTrue(e.getMessage().contains("--net -1"), e.getMessage());

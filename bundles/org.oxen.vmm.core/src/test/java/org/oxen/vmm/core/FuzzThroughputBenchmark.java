@@ -17,7 +17,10 @@ import org.oxen.vmm.core.domain.DomainImpl;
  * one fuzzer domain makes {@code oxen.fuzz.calls} seeded calls; the figure is the fuzzer's own
  * (calls over its guest time in the loop) and the wall time from create to poweroff. With
  * {@code oxen.fuzz.bench=M} the fuzzer first times each common hypercall alone, M calls each (its
- * benchmark mode, {@code fuzz_bench.c}), and those lines are printed too.
+ * benchmark mode, {@code fuzz_bench.c}), and those lines are printed too. {@code oxen.fuzz.args}
+ * adds to its command line ({@code profile=1}: guest time per phase of its loop and per hypercall),
+ * {@code oxen.fuzz.clock=instructions} gives it the deterministic clock (guest time = retired
+ * instructions x 10 ns, so the profile counts instructions).
  *
  * <pre>
  * mvn -B -o test -pl bundles/org.oxen.vmm.core -Dtest=FuzzThroughputBenchmark -Doxen.bench=true \
@@ -43,7 +46,9 @@ class FuzzThroughputBenchmark {
                 long t0 = System.nanoTime();
                 DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("fuzz")
                         .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8)
-                        .cmdline("seed=" + seed + " calls=" + calls + " bench=" + bench).build());
+                        .clock(org.oxen.vmm.api.GuestClock.parse(System.getProperty("oxen.fuzz.clock", "default")))
+                        .cmdline("seed=" + seed + " calls=" + calls + " bench=" + bench + " "
+                                + System.getProperty("oxen.fuzz.args", "")).build());
                 java.util.Map<Integer, Integer> eips = new java.util.HashMap<>();
                 Thread sampler = new Thread(() -> {
                     org.oxen.vmm.core.domain.VcpuImpl v = (org.oxen.vmm.core.domain.VcpuImpl) f.vcpus().get(0);
@@ -71,15 +76,16 @@ class FuzzThroughputBenchmark {
                 assertEquals(ShutdownReason.POWEROFF, f.shutdownReason().orElse(null), out);
                 assertTrue(out.contains("RESULT: PASS"), out);
                 String done = out.lines().filter(l -> l.contains("fuzz: done")).findFirst().orElse("");
-                String times = out.lines().filter(l -> l.contains("guest time in calls")).findFirst().orElse("");
+                String times = out.lines().filter(l -> l.contains("guest time in calls")).findFirst()
+                        .orElse("fuzz: (profile=1 in oxen.fuzz.args for the guest time in each call)");
                 long instr = ((org.oxen.vmm.core.domain.VcpuImpl) f.vcpus().get(0)).instructions();
                 System.out.printf("RESULT fuzz seed %d rep %d: %d calls, wall %.1f s (%.0f calls/s), process CPU %.1f s "
                         + "(%.0f calls per CPU-s), %d guest instructions; %s%n  %s%n", seed, r, calls, ns / 1e9,
                         calls / (ns / 1e9), cpuNs / 1e9, calls / (cpuNs / 1e9), instr, done.substring(done.indexOf("fuzz: done")),
                         times.substring(times.indexOf("fuzz:")));
                 String rep = "RESULT rep " + r + " ";
-                out.lines().filter(l -> l.contains("fuzz: bench "))
-                        .forEach(l -> System.out.println(rep + l.substring(l.indexOf("fuzz: bench "))));
+                out.lines().filter(l -> l.contains("fuzz: bench ") || l.contains("fuzz: profile"))
+                        .forEach(l -> System.out.println(rep + l.substring(l.indexOf("fuzz: "))));
                 vmm.destroy(f.id());
                 assertEquals(free, vmm.freeFrames());
                 assertEquals(0, vmm.internalErrors());

@@ -410,7 +410,18 @@ public final class Grants {
 
     /** What a maptrack entry's flags hold: pin increment, page and type references. */
     record MapFlags(boolean readonly, int pinInc, int refs, int typeRefs) {
+        /** Each combination of GNTMAP_device_map, host_map and readonly (bits 0-2), made once. */
+        private static final MapFlags[] OF = new MapFlags[8];
+
+        static {
+            for (int i = 0; i < OF.length; i++) OF[i] = compute(i);
+        }
+
         static MapFlags of(int flags) {
+            return OF[flags & 7];
+        }
+
+        private static MapFlags compute(int flags) {
             boolean ro = (flags & org.oxen.vmm.abi.GrantTable.GNTMAP_READONLY) != 0;
             int inc = 0, refs = 0;
             if ((flags & org.oxen.vmm.abi.GrantTable.GNTMAP_DEVICE_MAP) != 0) {

@@ -42,31 +42,56 @@ final class MmuHypercalls {
     // ---- mmu_update ----
 
     long mmuUpdate(VcpuImpl v, int reqs, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
-        FlushScope scope = new FlushScope();
-        return batch(v, Hypercall.MMU_UPDATE, Xen.MMU_UPDATE_SIZE, reqs, countArg, pdone, foreigndom, mc,
-                (g, d, p) -> {
-                    int cr3 = Args.cr3(v);
-                    long ptr = g.read64(cr3, p);
-                    long val = g.read64(cr3, p + 8);
-                    return oneUpdate(v, d, ptr, val, scope);
-                }, scope);
+        return batch(v, Hypercall.MMU_UPDATE, Xen.MMU_UPDATE_SIZE, reqs, countArg, pdone, foreigndom, mc, update);
     }
 
     /**
      * The TLB work a batch leaves for its end: every vcpu of the domain flushes ({@link #all}:
      * an L3 entry changed, or any table of a shadow-mode domain), or the other vcpus of
      * {@link #remote} do (MMUEXT_*_MULTI and *_ALL; the caller's own part is done at once).
+     * One per thread, reset by each batch: batches never nest (a multicall runs its entries one
+     * after another), and a hypercall allocates nothing.
      */
     private static final class FlushScope {
         boolean all;
         long remote;
+        /** get_pg_owner's error code ({@link Args#pgOwner}). */
+        final long[] err = new long[1];
+
+        FlushScope reset() {
+            all = false;
+            remote = 0;
+            return this;
+        }
     }
+
+    private static final ThreadLocal<FlushScope> SCOPE = ThreadLocal.withInitial(FlushScope::new);
 
     /** One request of a batched hypercall, read from guest address {@code p} and applied. */
     @FunctionalInterface
     private interface Request {
-        long apply(GuestMemory g, DomainImpl d, int p);
+        long apply(VcpuImpl v, GuestMemory g, DomainImpl d, int p, FlushScope scope);
     }
+
+    /** mmu_update's request (made once: a hypercall allocates nothing). */
+    private final Request update = (v, g, d, p, scope) -> {
+        int cr3 = Args.cr3(v);
+        long ptr = g.read64(cr3, p);
+        long val = g.read64(cr3, p + 8);
+        return oneUpdate(v, d, ptr, val, scope);
+    };
+
+    /** mmuext_op's request; each op is read through the page tables of the moment (an earlier NEW_BASEPTR counts). */
+    private final Request ext = (v, g, d, p, scope) -> {
+        int cmd = g.read32(Args.cr3(v), p);
+        int arg1 = g.read32(Args.cr3(v), p + 4);
+        int arg2 = g.read32(Args.cr3(v), p + 8);
+        return oneExt(v, d, cmd, arg1, arg2, scope);
+    };
+
+    /** mmu_update's request on another domain's page tables ({@link #refuseForeignTables}). */
+    private static final Request REFUSE_FOREIGN_TABLES =
+            (v, g, d, p, scope) -> refuseForeignTables(g.read64(Args.cr3(v), p));
 
     /**
      * The loop mmu_update and mmuext_op share, as Xen's do: the request array must lie below the
@@ -81,8 +106,9 @@ final class MmuHypercalls {
      * number done written to {@code pdone} whatever happens (a fault writing it is ignored).
      */
     private long batch(VcpuImpl v, int hypercall, int size, int base, int countArg, int pdone, int foreigndom,
-            boolean mc, Request request, FlushScope scope) {
+            boolean mc, Request request) {
         Args.enter(v, mc);
+        FlushScope scope = SCOPE.get().reset();
         GuestMemory g = s.guest();
         boolean cont = (countArg & Xen.MMU_UPDATE_PREEMPTED) != 0;
         long count = countArg & ~Xen.MMU_UPDATE_PREEMPTED & 0xFFFFFFFFL;
@@ -102,13 +128,12 @@ final class MmuHypercalls {
                 writeDone(v, pdone, done);
                 return pt;
             }
-            if (pt == 1) request = (gm, owner, p) -> refuseForeignTables(gm.read64(Args.cr3(v), p));
+            if (pt == 1) request = REFUSE_FOREIGN_TABLES;
         }
-        long[] err = new long[1];
-        DomainImpl d = Args.pgOwner(s, v, foreigndom, hypercall == Hypercall.MMUEXT_OP, err);
+        DomainImpl d = Args.pgOwner(s, v, foreigndom, hypercall == Hypercall.MMUEXT_OP, scope.err);
         if (d == null) {
             if (hypercall == Hypercall.MMU_UPDATE) writeDone(v, pdone, done);
-            return err[0];
+            return scope.err[0];
         }
         long rc = 0;
         int i = 0;
@@ -119,7 +144,7 @@ final class MmuHypercalls {
                     return Args.continuation(v, mc, hypercall, base + i * size,
                             (int) (count - i) | Xen.MMU_UPDATE_PREEMPTED, pdone, foreigndom);
                 }
-                rc = request.apply(g, d, base + i * size);
+                rc = request.apply(v, g, d, base + i * size, scope);
                 if (rc != 0) break;
             }
         } catch (GuestFault f) {
@@ -241,7 +266,7 @@ final class MmuHypercalls {
     }
 
     long updateVaMappingOtherdomain(VcpuImpl v, int va, int lo, int hi, int flags, int domid, int a6, boolean mc) {
-        long[] err = new long[1];
+        long[] err = SCOPE.get().err;
         DomainImpl d = Args.pgOwner(s, v, domid, false, err);
         if (d == null) return err[0];
         return updateVa(v, d, va, (lo & 0xFFFFFFFFL) | (long) hi << 32, flags);
@@ -325,15 +350,7 @@ final class MmuHypercalls {
     // ---- mmuext_op ----
 
     long mmuextOp(VcpuImpl v, int ops, int countArg, int pdone, int foreigndom, int a5, int a6, boolean mc) {
-        // each op is read through the page tables of the moment: an earlier NEW_BASEPTR counts
-        FlushScope scope = new FlushScope();
-        return batch(v, Hypercall.MMUEXT_OP, Xen.MMUEXT_OP_SIZE, ops, countArg, pdone, foreigndom, mc,
-                (g, d, p) -> {
-                    int cmd = g.read32(Args.cr3(v), p);
-                    int arg1 = g.read32(Args.cr3(v), p + 4);
-                    int arg2 = g.read32(Args.cr3(v), p + 8);
-                    return oneExt(v, d, cmd, arg1, arg2, scope);
-                }, scope);
+        return batch(v, Hypercall.MMUEXT_OP, Xen.MMUEXT_OP_SIZE, ops, countArg, pdone, foreigndom, mc, ext);
     }
 
     private long oneExt(VcpuImpl v, DomainImpl d, int cmd, int arg1, int arg2, FlushScope scope) {

@@ -30,20 +30,24 @@ final class MulticallHypercall {
         Args.enter(v, false);
         GuestMemory g = s.guest();
         long n = nr & 0xFFFFFFFFL;
-        int[] e = new int[8];
         for (long i = 0; i < n; i++) {
             int entry = list + (int) i * Xen.MULTICALL_ENTRY_SIZE;
             if (i > 0 && Args.preempt(v)) {
                 return Args.continuation(v, false, Hypercall.MULTICALL, entry, (int) (n - i), a3, a4);
             }
+            // the entry (op, result, six arguments) read whole before the call, as Xen's copy_from_guest
+            // (a result word it cannot read is -EFAULT too), into locals: a hypercall allocates nothing
             int cr3 = Args.cr3(v);
-            for (int k = 0; k < 8; k++) e[k] = g.read32(cr3, entry + k * 4);
+            int op = g.read32(cr3, entry), args = entry + Xen.MULTICALL_ARGS;
+            g.read32(cr3, entry + Xen.MULTICALL_RESULT);
+            int a1 = g.read32(cr3, args), a2 = g.read32(cr3, args + 4), a3e = g.read32(cr3, args + 8);
+            int a4e = g.read32(cr3, args + 12), a5e = g.read32(cr3, args + 16), a6e = g.read32(cr3, args + 20);
             long rc;
-            if (e[0] == Hypercall.MULTICALL || e[0] == Hypercall.IRET) {
+            if (op == Hypercall.MULTICALL || op == Hypercall.IRET) {
                 rc = EINVAL;
             } else {
                 v.mcContinuation = false;
-                rc = dispatcher.call(v, e[0], e[2], e[3], e[4], e[5], e[6], e[7], true);
+                rc = dispatcher.call(v, op, a1, a2, a3e, a4e, a5e, a6e, true);
                 if (v.mcContinuation) {
                     v.mcContinuation = false;
                     int[] a = v.mcContinuationArgs;

@@ -202,8 +202,9 @@ public final class Pcpu implements Runnable {
         lock.lock();
         try {
             long e = Long.MAX_VALUE;
-            for (Timer t : timers) {
-                if (t.expiry < e) e = t.expiry;
+            for (int i = 0, n = timers.size(); i < n; i++) { // no iterator: once per slice
+                long x = timers.get(i).expiry;
+                if (x < e) e = x;
             }
             return e;
         } finally {
