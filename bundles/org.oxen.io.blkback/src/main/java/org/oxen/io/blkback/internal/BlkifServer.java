@@ -284,6 +284,7 @@ final class BlkifServer implements EventListener, Runnable {
                     continue;
                 }
                 for (int i = 0; i < n && running; i++) {
+                    if (notifier && budget <= 0) return true; // spent, and more is waiting
                     ring.takeRequest(slot);
                     if (notifier && leftToServiceThread(slot[REQ_OPERATION] & 0xFF)) {
                         heldOver = true;
@@ -293,7 +294,7 @@ final class BlkifServer implements EventListener, Runnable {
                     served++;
                     if (notifier) {
                         counters.inlineRequests++;
-                        if ((budget -= Math.max(1, req.nrSegments())) <= 0) return true;
+                        budget -= Math.max(1, req.nrSegments());
                     }
                 }
             }

@@ -164,31 +164,58 @@ class BlkbackInlineTest {
         assertArrayEquals(more, fileBytes(img, 80 * 512, more.length));
     }
 
+    /** A server on a bare 4-page ring (128 slots) with no grants: only refused requests can be served. */
+    static final class BareRing {
+        final ArrayPage[] pages = {new ArrayPage(), new ArrayPage(), new ArrayPage(), new ArrayPage()};
+        final FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE);
+        final VbdCounters counters = new VbdCounters();
+        final BlkifServerStopTest.CountingPort port = new BlkifServerStopTest.CountingPort();
+        final BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null,
+                new BackRing(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE),
+                new BlkifServerStopTest.GatedImage(), new BlkifServer.Limits(2048, false, true, false, 0, false, 0),
+                counters, why -> {
+                });
+
+        BareRing() throws InterruptedException {
+            server.start(port);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (counters.spinNanos == 0) { // past its first scan of the ring: spun, then parks
+                assertTrue(System.nanoTime() < end, "the service thread never waited for a kick");
+                Thread.sleep(1);
+            }
+        }
+
+        void awaitAnswered(long n) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (counters.answered < n) {
+                assertTrue(System.nanoTime() < end, "the service thread answered " + counters.answered);
+                Thread.sleep(1);
+            }
+        }
+
+        /** Takes {@code n} responses: ids 0..n-1 in order, each with {@code status}. */
+        void takeResponses(int n, int status) throws Exception {
+            byte[] rsp = new byte[RESPONSE_SIZE];
+            assertEquals(n, front.unconsumedResponses());
+            for (int id = 0; id < n; id++) {
+                front.takeResponse(rsp);
+                assertEquals(id, rsp[RSP_ID] & 0xFF, "answered in ring order");
+                assertEquals(status, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
+            }
+        }
+    }
+
     /**
      * A notifying thread serves at most {@link BlkifServer#INLINE_SEGMENTS} segments a kick and
      * leaves the rest of the ring to the service thread, which answers every request in ring
-     * order. On a bare 4-page ring: 128 requests of 11 segments each (refused, each segment's
-     * first sector after its last: no grant or image touched), 1,408 segments. Fails with the
-     * budget removed (the notifier serves all 128).
+     * order: 128 requests of 11 segments each (refused, each segment's first sector after its
+     * last: no grant or image touched), 1,408 segments. Fails with the budget removed (the
+     * notifier serves all 128).
      */
     @Test
     void aNotifierServesItsBudgetAndTheServiceThreadTheRest() throws Exception {
-        ArrayPage[] pages = {new ArrayPage(), new ArrayPage(), new ArrayPage(), new ArrayPage()};
-        FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE);
-        BackRing back = new BackRing(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE);
-        VbdCounters counters = new VbdCounters();
-        BlkifServer.Limits limits = new BlkifServer.Limits(2048, false, true, false, 0, false, 0);
-        BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null, back, new BlkifServerStopTest.GatedImage(),
-                limits, counters, why -> {
-                });
-        BlkifServerStopTest.CountingPort port = new BlkifServerStopTest.CountingPort();
-        server.start(port);
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (counters.spinNanos == 0) { // past its first scan of the ring: spun, then parks
-            assertTrue(System.nanoTime() < end, "the service thread never waited for a kick");
-            Thread.sleep(1);
-        }
-        int n = front.size();
+        BareRing b = new BareRing();
+        int n = b.front.size();
         assertEquals(128, n);
         byte[] slot = new byte[REQUEST_SIZE];
         int[] grefs = new int[11], first = new int[11], last = new int[11];
@@ -196,27 +223,40 @@ class BlkbackInlineTest {
         Arrays.fill(last, 2);
         for (int id = 0; id < n; id++) {
             BlkifRequest.encodeDirect(slot, OP_READ, 0, id, 0, 11, grefs, first, last);
-            front.putRequest(slot);
+            b.front.putRequest(slot);
         }
-        front.pushRequests();
-        server.onEvent(port);
-        int budgeted = (BlkifServer.INLINE_SEGMENTS + 10) / 11;
-        assertEquals(budgeted, counters.inlineRequests, "the notifier served its budget's requests");
-        assertEquals(1, counters.handOffs, "and handed the ring over");
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (counters.answered < n) {
-            assertTrue(System.nanoTime() < end, "the service thread answered " + counters.answered);
-            Thread.sleep(1);
+        b.front.pushRequests();
+        b.server.onEvent(b.port);
+        assertEquals((BlkifServer.INLINE_SEGMENTS + 10) / 11, b.counters.inlineRequests,
+                "the notifier served its budget's requests");
+        assertEquals(1, b.counters.handOffs, "and handed the ring over");
+        b.awaitAnswered(n);
+        b.server.stop();
+        assertEquals(n, b.server.answered());
+        assertEquals(n, b.counters.errors, "each refused: its segments are out of their page");
+        b.takeResponses(n, RSP_ERROR);
+    }
+
+    /**
+     * A kick whose requests spend the budget exactly and leave the ring empty is no hand-off:
+     * four indirect requests of 256 segments (refused: this connection offers no indirect
+     * segments). Fails when the budget is checked after a request rather than before the next
+     * (the service thread was woken for an empty ring at every 1 MiB request batch of four).
+     */
+    @Test
+    void aBudgetSpentOnAnEmptiedRingHandsNothingOver() throws Exception {
+        BareRing b = new BareRing();
+        byte[] slot = new byte[REQUEST_SIZE];
+        for (int id = 0; id < 4; id++) {
+            BlkifRequest.encodeIndirect(slot, OP_WRITE, 0, id, 0, 256, new int[] {7}, 1);
+            b.front.putRequest(slot);
         }
-        server.stop();
-        assertEquals(n, server.answered());
-        assertEquals(n, counters.errors, "each refused: its segments are out of their page");
-        byte[] rsp = new byte[RESPONSE_SIZE];
-        assertEquals(n, front.unconsumedResponses());
-        for (int id = 0; id < n; id++) {
-            front.takeResponse(rsp);
-            assertEquals(id, rsp[RSP_ID] & 0xFF, "answered in ring order");
-            assertEquals(RSP_ERROR, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
-        }
+        b.front.pushRequests();
+        b.server.onEvent(b.port);
+        assertEquals(4, b.counters.inlineRequests, "all four on the notifier");
+        assertEquals(4, b.counters.answered);
+        assertEquals(0, b.counters.handOffs, "nothing left for the service thread");
+        b.server.stop();
+        b.takeResponses(4, RSP_EOPNOTSUPP);
     }
 }
