@@ -80,10 +80,11 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
 
     /**
      * The service-time figures of the devices bound now, summed (the benchmark's breakdown):
-     * {busy, copy, I/O, flush, spin, parked, parks, wake, batches, answered}.
+     * {busy, copy, I/O, flush, spin, parked, parks, wake, batches, answered, batches served on
+     * the notifying thread, requests served there, kicks handed to the service thread}.
      */
     long[] serviceTimes() {
-        long[] t = new long[10];
+        long[] t = new long[13];
         for (Entry e : devices.values()) {
             VbdCounters c = e.counters();
             t[0] += c.busyNanos;
@@ -96,6 +97,9 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
             t[7] += c.wakeNanos;
             t[8] += c.batches;
             t[9] += c.answered;
+            t[10] += c.inlineBatches;
+            t[11] += c.inlineRequests;
+            t[12] += c.handOffs;
         }
         return t;
     }

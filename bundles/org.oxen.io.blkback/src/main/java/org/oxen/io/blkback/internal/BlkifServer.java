@@ -5,6 +5,7 @@ import static org.oxen.io.blkback.blkif.Blkif.*;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.oxen.io.blkback.blkif.Blkif;
@@ -47,10 +48,25 @@ import org.oxen.vmm.abi.Trace;
  * (TRC_OXEN_BLKBACK_REQUEST {domid, devid, operation, segments, status}) when the hypervisor
  * traces the backend class: with tracing off, one volatile read and a branch.
  *
- * <p>Design/Locking: the ring, the image and the persistent grants are confined to the service
- * thread; {@link #onEvent} only sets a flag and unparks it; {@link #stop} waits for the thread
- * to finish the batch it is serving (every request it took is answered and pushed) before the
- * caller unmaps anything. Counters are written by the service thread only and read anywhere.
+ * <p><b>Served on the notifying thread.</b> A kick that finds nobody serving the ring
+ * ({@link #onEvent}, on the frontend's own vcpu thread) serves it there and then, up to
+ * {@link #INLINE_SEGMENTS} segments of reads and writes, before the event hypercall returns: the
+ * guest finds its responses when it looks, and neither side waits for the host to schedule the
+ * other's thread (two hand-offs per batch, 1-10 ms each on a loaded host). Xen's blkback runs in
+ * Domain 0 on another CPU; here the frontend's vcpu pays the backend's work, which the scheduler
+ * charges to it, as QEMU's vcpu thread pays a virtqueue kick it handles itself. What would hold the
+ * vcpu's pCPU for long is left to the service thread: flushes, barriers and discards (a flush is an
+ * fsync), the rest of a batch beyond the budget, and any kick from a thread with its interrupt
+ * set (an interrupted thread's FileChannel I/O would close the image's channel). The service thread
+ * takes every kick that finds the ring busy, and the ring after a hand-off.
+ *
+ * <p>Design/Locking: the ring, the image, the persistent grants, the request buffers and the
+ * counters are guarded by {@link #serving}: the service thread holds it while it serves, a
+ * notifying thread only if {@code tryLock} succeeds (it never waits for it); a request a notifying
+ * thread took but leaves to the service thread is {@link #heldOver} in {@link #slot}. The
+ * service thread never holds the lock while it spins or parks. {@link #stop} waits for the thread
+ * and then for the lock (every request taken is answered and pushed, one held over included)
+ * before the caller unmaps anything. Counters are read anywhere (volatile, one writer at a time).
  */
 final class BlkifServer implements EventListener, Runnable {
 
@@ -61,6 +77,13 @@ final class BlkifServer implements EventListener, Runnable {
 
     /** How long the service thread looks for the frontend's next request before parking. */
     static final long SPIN_NANOS = 50_000;
+
+    /**
+     * Segments (4 KiB each) a notifying thread serves per kick before it leaves the rest of the
+     * ring to the service thread: 4 MiB, four of the largest indirect requests, about a
+     * millisecond of page-cache copying, so a guest cannot hold its pCPU in blkback for long.
+     */
+    static final int INLINE_SEGMENTS = 1024;
 
     private final String name;
     private final int domid;
@@ -73,6 +96,12 @@ final class BlkifServer implements EventListener, Runnable {
     private final Limits limits;
     private final VbdCounters counters;
     private final Consumer<String> onHalt;
+    /** Whether a kick finding the ring idle is served on the notifying thread. */
+    private final boolean inline;
+    /** Held by whoever serves the ring: the service thread, or a notifying thread that got it. */
+    private final ReentrantLock serving = new ReentrantLock();
+    /** A request a notifying thread took into {@link #slot} and left to the service thread. */
+    private boolean heldOver;
     private final PersistentGrants persistent;
     private final BlkifRequest req;
     private final byte[] slot = new byte[REQUEST_SIZE];
@@ -93,6 +122,13 @@ final class BlkifServer implements EventListener, Runnable {
 
     BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
             Limits limits, VbdCounters counters, Consumer<String> onHalt) {
+        this(name, domid, devid, grants, trace, ring, image, limits, counters, onHalt, true);
+    }
+
+    /** @param inline whether kicks finding the ring idle are served on the notifying thread */
+    BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
+            Limits limits, VbdCounters counters, Consumer<String> onHalt, boolean inline) {
+        this.inline = inline;
         this.name = name;
         this.domid = domid;
         this.devid = devid;
@@ -119,9 +155,37 @@ final class BlkifServer implements EventListener, Runnable {
 
     @Override
     public void onEvent(EventPort p) {
+        if (inline && serveOnNotifier()) return;
+        counters.handOffs++;
         if (kickedAt == 0) kickedAt = System.nanoTime();
         kicked = true;
         LockSupport.unpark(thread);
+    }
+
+    /**
+     * Serves the ring on the notifying thread if nobody is serving it; true if it is left empty
+     * with req_event armed (nothing for the service thread to do), false if the service thread
+     * must take over (busy, a request left to it, the budget spent, or this thread interrupted).
+     */
+    private boolean serveOnNotifier() {
+        Thread me = Thread.currentThread();
+        if (me == thread || me.isInterrupted() || halted != null || port == null || !serving.tryLock()) return false;
+        try {
+            if (!running || heldOver) return false;
+            return !serveRing(true);
+        } catch (RingOverflowException e) {
+            halt(e);
+            return true;
+        } catch (IllegalStateException e) {
+            // the ring's pages were taken away under us: the service thread finds the same
+            return false;
+        } catch (RuntimeException e) {
+            // never into the guest's hypercall: this ring is not served again, as for a hostile one
+            halt("serving d" + domid + "'s ring failed: " + e + "; halting ring processing");
+            return true;
+        } finally {
+            serving.unlock();
+        }
     }
 
     /**
@@ -144,7 +208,22 @@ final class BlkifServer implements EventListener, Runnable {
             }
             if (interrupted) Thread.currentThread().interrupt();
         }
-        if (persistent != null) persistent.clear();
+        // a notifying thread may be serving: wait for it (it stops after its request, seeing
+        // running false); a request it took and left to the service thread is answered here
+        serving.lock();
+        try {
+            if (heldOver && halted == null) {
+                heldOver = false;
+                try {
+                    answer();
+                } catch (IllegalStateException e) {
+                    // the ring is gone: the frontend resubmits it on its next ring
+                }
+            }
+            if (persistent != null) persistent.clear();
+        } finally {
+            serving.unlock();
+        }
     }
 
     /** Responses this connection put on the ring (read after {@link #stop()}). */
@@ -164,56 +243,123 @@ final class BlkifServer implements EventListener, Runnable {
     @Override
     public void run() {
         try {
-            while (running) {
-                int n = ring.unconsumedRequests();
-                long batchStart = n > 0 ? System.nanoTime() : 0;
-                for (int i = 0; i < n && running; i++) {
-                    ring.takeRequest(slot);
-                    serve();
-                    ring.putResponse(rsp);
-                    // each response published at once (make_response): the frontend may reuse its slot
-                    boolean notify = ring.pushResponses();
-                    // counted once published: a ring taken away under the push (IllegalStateException)
-                    // leaves a response the frontend never saw, which must not be counted as given
-                    counters.answered++;
-                    answeredHere++;
-                    if (notify) port.send();
+            while (running && halted == null) {
+                boolean more;
+                serving.lock();
+                try {
+                    more = running && serveRing(false);
+                } finally {
+                    serving.unlock();
                 }
-                if (n > 0) {
-                    counters.busyNanos += System.nanoTime() - batchStart;
-                    counters.batches++;
-                }
-                if (n == 0 && !ring.finalCheckForRequests()) {
-                    // req_event is armed: the frontend's next push kicks us. A frontend that keeps
-                    // its ring busy usually does so within microseconds; spin that long before
-                    // parking, which costs a thread wake-up per batch on a loaded host, unless
-                    // the last spins caught nothing (then each would only burn its time)
-                    if (spin.shouldSpin()) {
-                        long spinStart = System.nanoTime(), spinEnd = spinStart + SPIN_NANOS;
-                        while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
-                        spin.spun(kicked);
-                        counters.spinNanos += System.nanoTime() - spinStart;
-                    }
-                    if (running && !kicked) {
-                        long parkStart = System.nanoTime();
-                        while (running && !kicked) LockSupport.park(this);
-                        long woke = System.nanoTime(), at = kickedAt;
-                        counters.parkedNanos += woke - parkStart;
-                        counters.parks++;
-                        if (at != 0) counters.wakeNanos += woke - Math.max(at, parkStart);
-                    }
-                    kicked = false;
-                    kickedAt = 0;
-                }
+                if (!more && running) waitForKick();
             }
         } catch (RingOverflowException e) {
-            halted = "frontend d" + domid + " provided bogus ring requests: " + e.getMessage()
-                    + "; halting ring processing";
-            onHalt.accept(halted);
+            halt(e);
         } catch (IllegalStateException e) {
             // the ring's pages were taken away under us (the domain was destroyed): stop serving
             if (running) System.err.println("blkback " + name + ": ring gone: " + e.getMessage());
         }
+    }
+
+    /**
+     * Serves requests in ring order until the ring is empty with req_event armed (ring.h's final
+     * check: returns false) or, on a notifying thread ({@code notifier}), until a request it
+     * leaves to the service thread is taken or its budget is spent (returns true: the service
+     * thread carries on). On the service thread a held-over request is answered first. Holds
+     * {@link #serving}.
+     */
+    private boolean serveRing(boolean notifier) throws RingOverflowException {
+        long start = System.nanoTime();
+        int served = 0, budget = INLINE_SEGMENTS;
+        try {
+            if (heldOver) {
+                heldOver = false;
+                answer();
+                served++;
+            }
+            while (running) {
+                int n = ring.unconsumedRequests();
+                if (n == 0) {
+                    if (!ring.finalCheckForRequests()) return false;
+                    continue;
+                }
+                for (int i = 0; i < n && running; i++) {
+                    if (notifier && budget <= 0) return true; // spent, and more is waiting
+                    ring.takeRequest(slot);
+                    if (notifier && leftToServiceThread(slot[REQ_OPERATION] & 0xFF)) {
+                        heldOver = true;
+                        return true;
+                    }
+                    answer();
+                    served++;
+                    if (notifier) {
+                        counters.inlineRequests++;
+                        budget -= Math.max(1, req.nrSegments());
+                    }
+                }
+            }
+            return false;
+        } finally {
+            if (served > 0) {
+                counters.busyNanos += System.nanoTime() - start;
+                counters.batches++;
+                if (notifier) counters.inlineBatches++;
+            }
+        }
+    }
+
+    /** What a notifying thread does not serve: an fsync, or a discard, would hold its pCPU. */
+    private static boolean leftToServiceThread(int op) {
+        return op == OP_FLUSH_DISKCACHE || op == OP_WRITE_BARRIER || op == OP_DISCARD;
+    }
+
+    /** Serves the request in {@link #slot} and pushes its response (make_response). */
+    private void answer() {
+        serve();
+        ring.putResponse(rsp);
+        // each response published at once (make_response): the frontend may reuse its slot
+        boolean notify = ring.pushResponses();
+        // counted once published: a ring taken away under the push (IllegalStateException)
+        // leaves a response the frontend never saw, which must not be counted as given
+        counters.answered++;
+        answeredHere++;
+        if (notify) port.send();
+    }
+
+    /**
+     * With the ring empty and req_event armed (the frontend's next push kicks us): a frontend
+     * that keeps its ring busy usually does so within microseconds, so spin that long before
+     * parking, which costs a thread wake-up per batch on a loaded host, unless the last spins
+     * caught nothing (then each would only burn its time).
+     */
+    private void waitForKick() {
+        if (spin.shouldSpin()) {
+            long spinStart = System.nanoTime(), spinEnd = spinStart + SPIN_NANOS;
+            while (running && !kicked && System.nanoTime() - spinEnd < 0) Thread.onSpinWait();
+            spin.spun(kicked);
+            counters.spinNanos += System.nanoTime() - spinStart;
+        }
+        if (running && !kicked) {
+            long parkStart = System.nanoTime();
+            while (running && !kicked) LockSupport.park(this);
+            long woke = System.nanoTime(), at = kickedAt;
+            counters.parkedNanos += woke - parkStart;
+            counters.parks++;
+            if (at != 0) counters.wakeNanos += woke - Math.max(at, parkStart);
+        }
+        kicked = false;
+        kickedAt = 0;
+    }
+
+    private void halt(RingOverflowException e) {
+        halt("frontend d" + domid + " provided bogus ring requests: " + e.getMessage() + "; halting ring processing");
+    }
+
+    private void halt(String why) {
+        halted = why;
+        onHalt.accept(why);
+        kicked = true; // a parked service thread wakes and ends
+        LockSupport.unpark(thread);
     }
 
     /** Answers the request in {@link #slot} into {@link #rsp}. */

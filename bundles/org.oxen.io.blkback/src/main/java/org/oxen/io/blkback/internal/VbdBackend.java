@@ -40,9 +40,14 @@ final class VbdBackend extends AbstractBackend {
     /** The JDK's platform log (java.util.logging unless configured otherwise): connections' ends. */
     static final System.Logger LOG = System.getLogger("org.oxen.io.blkback");
 
-    /** What this backend offers (Linux blkback's module parameters). */
-    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants) {
-        static final Settings DEFAULT = new Settings(4, 256, 1056);
+    /**
+     * What this backend offers (Linux blkback's module parameters), and whether a kick finding
+     * a ring idle is served on the notifying thread ({@link BlkifServer}; {@code
+     * -Doxen.blkback.inline=false} leaves every request to the service thread).
+     */
+    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, boolean inline) {
+        static final Settings DEFAULT = new Settings(4, 256, 1056,
+                Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "true")));
     }
 
     private final ImageOpener opener;
@@ -143,7 +148,7 @@ final class VbdBackend extends AbstractBackend {
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
         server = new BlkifServer(name, domid, device.devid(), device.grants(), device.trace(), ring, image, limits, counters,
-                this::halted);
+                this::halted, settings.inline());
         port = device.eventChannels().bindInterdomain(domid, evtchn, server);
 
         int info = (ro ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) | (removable ? VDISK_REMOVABLE : 0);

@@ -3,8 +3,8 @@ package org.oxen.io.blkback.internal;
 /**
  * The figures xentop shows of a virtual block device (Linux blkback's st_* statistics): requests
  * and sectors read and written, flushes, discards, refused requests. Written by one connection's
- * service thread at a time (volatile, single writer), read from anywhere; they survive
- * reconnections of the device.
+ * connection at a time (volatile; its service thread or a notifying thread holding its serving
+ * lock), read from anywhere; they survive reconnections of the device.
  */
 final class VbdCounters {
     volatile long reads;
@@ -40,6 +40,14 @@ final class VbdCounters {
     volatile long parks;
     /** Of parkedNanos: from the frontend's event (onEvent) to the thread running again. */
     volatile long wakeNanos;
-    /** Batches served (the ring found non-empty after a wait or a batch). */
+    /** Batches served (the ring found non-empty after a wait or a batch), on either thread. */
     volatile long batches;
+    /** Of batches: served on the frontend's notifying thread (its vcpu), and their requests. */
+    volatile long inlineBatches;
+    volatile long inlineRequests;
+    /**
+     * Kicks passed to the service thread (the ring busy, a flush or discard, the budget spent);
+     * counted by the notifying threads outside the lock, so approximate when several vcpus kick at once.
+     */
+    volatile long handOffs;
 }

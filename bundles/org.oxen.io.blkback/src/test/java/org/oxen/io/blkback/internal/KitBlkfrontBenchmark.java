@@ -60,6 +60,12 @@ class KitBlkfrontBenchmark {
     static final List<Integer> ONLY = System.getProperty("oxen.bench.loads", "").isBlank() ? List.of()
             : Arrays.stream(System.getProperty("oxen.bench.loads").split(",")).map(String::trim).map(Integer::valueOf)
                     .toList();
+    /**
+     * {@code -Doxen.bench.inline=both} (default): each load through a blkback serving kicks on
+     * the guest's vcpu thread and through one leaving every request to its service thread, one
+     * after the other; {@code true} or {@code false}: only that one.
+     */
+    static final String INLINE = System.getProperty("oxen.bench.inline", "both");
     static final Pattern PHASE = Pattern.compile(
             "blktest: (random )?(wrote|read) (\\d+) KiB in (\\d+) ms: (\\d+) KiB/s");
 
@@ -112,7 +118,16 @@ class KitBlkfrontBenchmark {
         try (KitBlkbackBed bed = new KitBlkbackBed(128L << 20)) {
             Vmm vmm = bed.vmm;
             XenstoreClient toolstack = bed.toolstack;
-            BlkbackComponent blkback = bed.blkback;
+            List<Boolean> modes = INLINE.equals("both") ? List.of(true, false) : List.of(Boolean.parseBoolean(INLINE));
+            BlkbackComponent[] backends = new BlkbackComponent[2];
+            for (int i = 0; i < 2; i++) {
+                VbdBackend.Settings def = VbdBackend.Settings.DEFAULT;
+                backends[i] = new BlkbackComponent(new VbdBackend.Settings(def.maxRingPageOrder(), def.maxIndirectSegments(),
+                        def.maxPersistentGrants(), i == 0));
+                backends[i].addProvider(bed.raw);
+                backends[i].addProvider(bed.qcow2);
+            }
+            org.oxen.vmm.api.backend.BackendFactory bound = bed.blkback;
             bed.raw.create(rawImg, ImageSpec.ofSize(size)).close();
             bed.qcow2.create(qcowImg, ImageSpec.ofSize(size)).close();
             for (int round = WARMUP ? 0 : 1; round <= ROUNDS; round++) {
@@ -120,54 +135,68 @@ class KitBlkfrontBenchmark {
                 for (Load l : LOADS) {
                     if (!ONLY.isEmpty() && !ONLY.contains(LOADS.indexOf(l))) continue;
                     Path img = l.format().equals("raw") ? rawImg : qcowImg;
-                    // the guest: a write pass (ending with a flush) then a read pass, passes times
-                    Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
-                            "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
-                            + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
-                            + (l.random() ? " order=random" : "") + l.opts()).build());
-                    PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
-                            () -> timeMarks(blkback, d));
-                    d.addConsoleListener(meter);
-                    VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
-                            false));
-                    vmm.unpause(d.id());
-                    assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
-                    String out = d.consoleOutput();
-                    assertTrue(out.contains("RESULT: PASS"), out);
-                    out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
-                            .forEach(x -> System.out.println(l.name() + ": " + x));
-                    Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
-                    List<PhaseMeter.Phase> costs = meter.phases();
-                    long requests = ((long) MIB << 10) / l.kib();
-                    int phase = 0;
-                    while (m.find()) {
-                        long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
-                        assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
-                        PhaseMeter.Phase c = costs.get(phase++);
-                        assertTrue(waits.find(), "no pass waits line: " + out);
-                        if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
-                        String direction = m.group(2).equals("wrote") ? "write" : "read";
-                        if (keep) timeSplit.put(l.name() + " | " + direction, split(c.extra(), waits, ms));
-                        record(l, direction, "kit blkfront (guest)", kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
-                                keep);
-                        if (keep) {
-                            String key = l.name() + " | " + direction;
-                            guestCost.computeIfAbsent(key, k -> new ArrayList<>()).add((double) c.instructions() / requests);
-                            double mib = kib / 1024.0;
-                            cpuSplit.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {c.pcpuNanos() / 1e6 / mib,
-                                    c.blkbackNanos() / 1e6 / mib, (c.javaThreadsNanos() - c.pcpuNanos() - c.blkbackNanos()) / 1e6 / mib,
-                                    (c.cpuNanos() - c.javaThreadsNanos()) / 1e6 / mib});
+                    // the modes take turns going first (a domain may warm what the next one reuses)
+                    List<Boolean> order = new ArrayList<>(modes);
+                    if (round % 2 == 1) java.util.Collections.reverse(order);
+                    for (boolean inline : order) {
+                        BlkbackComponent blkback = backends[inline ? 0 : 1];
+                        if (bound != blkback) { // the mode's backend serves the next domain's disk
+                            bed.xenbus.removeFactory(bound);
+                            bed.xenbus.addFactory(blkback, Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vbd",
+                                    "service.id", 100L + run));
+                            bound = blkback;
                         }
+                        String target = inline ? "kit blkfront (guest)" : "kit blkfront, blkback's thread only";
+                        String mode = inline ? "" : " [thread only]";
+                        // the guest: a write pass (ending with a flush) then a read pass, passes times
+                        Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
+                                "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
+                                + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
+                                + (l.random() ? " order=random" : "") + l.opts()).build());
+                        PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
+                                () -> timeMarks(blkback, d));
+                        d.addConsoleListener(meter);
+                        VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
+                                false));
+                        vmm.unpause(d.id());
+                        assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
+                        String out = d.consoleOutput();
+                        assertTrue(out.contains("RESULT: PASS"), out);
+                        out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
+                                .forEach(x -> System.out.println(l.name() + mode + ": " + x));
+                        Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
+                        List<PhaseMeter.Phase> costs = meter.phases();
+                        long requests = ((long) MIB << 10) / l.kib();
+                        int phase = 0;
+                        while (m.find()) {
+                            long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
+                            assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
+                            PhaseMeter.Phase c = costs.get(phase++);
+                            assertTrue(waits.find(), "no pass waits line: " + out);
+                            if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
+                            String direction = m.group(2).equals("wrote") ? "write" : "read";
+                            if (keep) timeSplit.put(l.name() + mode + " | " + direction, split(c.extra(), waits, ms));
+                            record(l, direction, target, kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
+                                    keep);
+                            if (keep) {
+                                String key = l.name() + mode + " | " + direction;
+                                guestCost.computeIfAbsent(key, k -> new ArrayList<>()).add((double) c.instructions() / requests);
+                                double mib = kib / 1024.0;
+                                cpuSplit.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {c.pcpuNanos() / 1e6 / mib,
+                                        c.blkbackNanos() / 1e6 / mib, (c.javaThreadsNanos() - c.pcpuNanos() - c.blkbackNanos()) / 1e6 / mib,
+                                        (c.cpuNanos() - c.javaThreadsNanos()) / 1e6 / mib});
+                            }
+                        }
+                        assertEquals(2 * PASSES, phase, out);
+                        vmm.destroy(d.id());
+                        VbdDevices.remove(toolstack, d.id(), 51712);
+                        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                        while (!bed.xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
+                            assertTrue(System.nanoTime() < end, "the device did not go");
+                            Thread.sleep(5);
+                        }
+                        run++;
                     }
-                    assertEquals(2 * PASSES, phase, out);
-                    vmm.destroy(d.id());
-                    VbdDevices.remove(toolstack, d.id(), 51712);
-                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (!bed.xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
-                        assertTrue(System.nanoTime() < end, "the device did not go");
-                        Thread.sleep(5);
-                    }
-                    run++;
                     // the peers, same file, same requests (FileChannel on the raw file only)
                     if (l.format().equals("raw") && l.opts().isEmpty()) {
                         double[] w = channel(img, l, true), r = channel(img, l, false);
@@ -206,7 +235,8 @@ class KitBlkfrontBenchmark {
         printGuestCost();
         System.out.println("\n| workload | direction | guest ms | host ms | vcpu running / runnable / blocked ms"
                 + " | guest: kicks, sleeps (ms), spins (ms), final flush ms | blkback: ring requests, batches, busy ms"
-                + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) |\n|---|---|---:|---:|---|---|---|---|");
+                + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) | on the vcpu's thread: batches,"
+                + " requests; kicks handed to blkback's thread |\n|---|---|---:|---:|---|---|---|---|---|");
         timeSplit.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
     }
 
@@ -234,11 +264,11 @@ class KitBlkfrontBenchmark {
 
     static String split(long[] e, Matcher w, long guestMs) {
         long parks = e[7];
-        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f)",
-                guestMs, e[0] / 1e6, e[11] / 1e6, e[12] / 1e6, e[13] / 1e6, w.group(2), w.group(3),
+        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f) | %d, %d; %d",
+                guestMs, e[0] / 1e6, e[14] / 1e6, e[15] / 1e6, e[16] / 1e6, w.group(2), w.group(3),
                 Long.parseLong(w.group(4)) / 1e3, w.group(5), Long.parseLong(w.group(6)) / 1e3,
                 Long.parseLong(w.group(7)) / 1e3, e[10], e[9], e[1] / 1e6, e[2] / 1e6, e[3] / 1e6, e[4] / 1e6,
-                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks);
+                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks, e[11], e[12], e[13]);
     }
 
     /** Backend swaps the swap-pause benchmark makes ({@code -Doxen.bench.swaps=N}). */
