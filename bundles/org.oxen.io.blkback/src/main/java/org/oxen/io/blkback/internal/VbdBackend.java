@@ -42,12 +42,17 @@ final class VbdBackend extends AbstractBackend {
 
     /**
      * What this backend offers (Linux blkback's module parameters), and whether a kick finding
-     * a ring idle is served on the notifying thread ({@link BlkifServer}; {@code
-     * -Doxen.blkback.inline=false} leaves every request to the service thread).
+     * a ring idle is served on the notifying thread ({@link BlkifServer}; off by default, {@code
+     * -Doxen.blkback.inline=true} turns it on: on the loaded development host it helped 128 KiB
+     * requests but made 4 KiB ones 5-10x slower, see docs/PERFORMANCE.md).
      */
     record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, boolean inline) {
         static final Settings DEFAULT = new Settings(4, 256, 1056,
-                Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "true")));
+                Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")));
+
+        Settings withInline(boolean on) {
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, on);
+        }
     }
 
     private final ImageOpener opener;

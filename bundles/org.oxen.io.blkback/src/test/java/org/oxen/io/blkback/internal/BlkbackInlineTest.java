@@ -47,7 +47,7 @@ class BlkbackInlineTest {
     @BeforeEach
     void start() throws Exception {
         rig = new BlkRig(64);
-        blkback = new BlkbackComponent();
+        blkback = new BlkbackComponent(VbdBackend.Settings.DEFAULT.withInline(true));
         blkback.addProvider(new RawImageProvider());
         rig.addFactory(blkback, 1, 0);
     }
