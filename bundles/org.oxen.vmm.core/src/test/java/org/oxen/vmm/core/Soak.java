@@ -270,7 +270,7 @@ final class Soak {
     private static int migrateLive(Vmm vmm, String name, List<String> failures, List<WeakReference<Domain>> gone)
             throws Exception {
         Domain src = vmm.create(DomainConfig.builder(name).kernel(GuestImages.load(GuestImages.Flavor.PV, "counter"))
-                .memoryMiB(8).cmdline("count=20 spin=3000 suspend_at=10").build());
+                .memoryMiB(8).cmdline("count=20 spin=3000 suspend_at=10").startPaused(true).build());
         favour(vmm, src);
         java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
         java.io.PipedOutputStream pipe = new java.io.PipedOutputStream(in);
@@ -285,7 +285,11 @@ final class Soak {
         try (java.io.PipedOutputStream out = pipe) {
             vmm.saveLive(src.id(), out, new byte[0], new DomainSaveRestore.LiveOptions(5, 0), () -> {
                 if (!src.awaitShutdown(ROUND_SECONDS, TimeUnit.SECONDS)) throw new java.io.IOException(name + " never suspended");
-            }, round -> { });
+            }, round -> {
+                // it runs from the first round's end: created running, it could suspend itself
+                // (suspend_at) before a loaded host's soak thread began the save ("not running")
+                if (round.number() == 1) vmm.unpause(src.id());
+            });
         } catch (Exception e) {
             failures.add(name + " live save: " + e + ": " + src.consoleOutput());
             destroy(vmm, src, gone);
