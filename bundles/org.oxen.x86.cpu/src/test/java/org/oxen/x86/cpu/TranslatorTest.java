@@ -123,6 +123,32 @@ class TranslatorTest {
     }
 
     /**
+     * A region tests the budget only at its entry and at loop heads (blocks reached again from
+     * themselves or a later block), for the most instructions it can retire before the next
+     * test: a loop of several blocks whose head is not the region's entry, and one-block loops
+     * (tested in their loop copy), still stop at exactly the instruction the interpreter stops
+     * at, whatever the budget.
+     */
+    @Test
+    void loopsInsideARegionStopAtEveryBudget() {
+        String src = "mov ebp, 40\n xor eax, eax\n"
+                + "outer: mov ecx, 23\n"
+                + "inner: test ecx, 1\n jz 1f\n add eax, ecx\n1: rol eax, 1\n dec ecx\n jnz inner\n"
+                + " mov edx, 9\n2: add eax, edx\n dec edx\n jnz 2b\n"
+                + " dec ebp\n jnz outer\n hlt";
+        TestMachine a = load(Mode.INTERPRETER, src), b = load(Mode.TRANSLATOR, src);
+        int[] budgets = {1, 2, 3, 5, 7, 11, 13, 64, 65, 100};
+        for (int step = 0;; step++) {
+            int n = budgets[step % budgets.length];
+            RunResult ra = a.run(n), rb = b.run(n);
+            assertEquals(ra, rb, "step " + step);
+            assertArrayEquals(state(a), state(b), "step " + step + " (budget " + n + ")");
+            if (ra == RunResult.HALTED) break;
+        }
+        assertTrue(stats(b)[0] > 0, "regions compiled");
+    }
+
+    /**
      * RDTSC without a clock reads the exact number of instructions retired before it, whatever
      * the batch boundaries, the run budgets and the translator (deterministic time is built on
      * this): a hot loop stores the TSC every 5th iteration; the interpreter in one run, the

@@ -370,7 +370,7 @@ abstract class Cached extends Events {
                     cp.regionDeaths++;
                     jitDropped++;
                 }
-                if (budget - done < RegionPlan.MAX_BLOCK) { // a block might not fit: ask for another batch
+                if (budget - done < RegionPlan.MAX_INSNS) { // a region's run might not fit: ask for another batch
                     int more = grant(budget);
                     if (more == budget) return done;
                     budget = more;

@@ -9,7 +9,7 @@ import static org.oxen.x86.cpu.internal.CpuState.ARITH;
  * computation for an instruction none of whose written flags is live after it.
  *
  * <p>Where the guest state must be exact, every flag is live: at the block's end (its exits,
- * and the budget check that starts every block, which may leave the region), before an
+ * and the budget check at the start of a loop head, which may leave the region), before an
  * instruction that may fault (a memory operand or the stack: the fault's frame holds the flags
  * before it), and before one the translator runs through the interpreter's record executor
  * ({@code runRecord} reads and writes the CPU's flags). {@link InstructionEmitter#registerOnly}

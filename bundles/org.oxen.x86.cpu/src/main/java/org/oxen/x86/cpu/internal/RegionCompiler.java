@@ -33,6 +33,12 @@ import org.objectweb.asm.MethodVisitor;
  * common handler, which writes back exactly the state before the faulting instruction; no
  * instruction assigns anything for a fault that does not happen. Records with no
  * inline translation run through {@code Cached.runRecord} between a write-back and a reload.
+ *
+ * <p>The budget: one local, LEFT, counts down the instructions the region may still retire; only
+ * the entry and loop heads ({@link RegionPlan#checkPoints}) compare it, with the most the region
+ * can retire before the next such test, so blocks in between run without one. A block that
+ * jumps to itself is emitted twice ({@link #block}), so that its loop copy starts from a flag
+ * state known statically.
  */
 final class RegionCompiler extends InstructionEmitter {
 
@@ -54,10 +60,23 @@ final class RegionCompiler extends InstructionEmitter {
     private record Stub(Label label, int retired, int next, boolean kill) {
     }
 
+    /** Blocks (emission order) that check the budget ({@link RegionPlan#checkPoints}). */
+    private final boolean[] checkPoints;
+    /** The budget a check asks for: the most instructions retired before the next check or an exit. */
+    private final int span;
+    /** The frame offset of the block being emitted. */
+    private int current;
+    /** The loop copy of the block being emitted, if it jumps to itself (null: none). */
+    private Label loopHead;
+    /** The flag producer at the end of the block's first copy: the loop copy's at its start. */
+    private int loopProd;
+
     private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv) {
         super(mv);
         this.plan = plan;
         this.cp = cp;
+        this.checkPoints = plan.checkPoints();
+        this.span = plan.total();
     }
 
     /**
@@ -157,10 +176,12 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(ICONST_0);
         mv.visitInsn(IRETURN);
         mv.visitLabel(entered);
-        for (int l : new int[] {CNT, FIX, FPC, NEXT, T0, T1, T2, T3, T4, ADDR, VAL, LIN, IDX}) {
+        for (int l : new int[] {FIX, FPC, NEXT, T0, T1, T2, T3, T4, ADDR, VAL, LIN, IDX}) {
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, l);
         }
+        mv.visitVarInsn(ILOAD, BUDGET);
+        mv.visitVarInsn(ISTORE, LEFT);
         mv.visitInsn(LCONST_0);
         mv.visitVarInsn(LSTORE, LT);
         hoistMemory();
@@ -170,14 +191,14 @@ final class RegionCompiler extends InstructionEmitter {
         int bi = 0;
         for (RegionPlan.Block b : plan.blocks.values()) block(b, bi++);
         closeFaultRange();
-        // normal exit: NEXT is the EIP, CNT the instructions retired
+        // normal exit: NEXT is the EIP, BUDGET - LEFT the instructions retired
         mv.visitLabel(exit);
         spillRegs(written);
         spillFlags();
         mv.visitVarInsn(ALOAD, C);
         mv.visitVarInsn(ILOAD, NEXT);
         mv.visitFieldInsn(PUTFIELD, CPU, "eip", "I");
-        mv.visitVarInsn(ILOAD, CNT);
+        retired();
         mv.visitInsn(IRETURN);
         // fault: the state before instruction FIX of the current block (at frame offset FPC), which
         // each fault point's own handler sets (so the loop never assigns them)
@@ -202,7 +223,7 @@ final class RegionCompiler extends InstructionEmitter {
             mv.visitFieldInsn(PUTFIELD, CPU, f, "I");
         }
         mv.visitVarInsn(ALOAD, C);
-        mv.visitVarInsn(ILOAD, CNT);
+        retired();
         mv.visitVarInsn(ILOAD, FIX);
         mv.visitInsn(IADD);
         mv.visitFieldInsn(PUTFIELD, CPU, "jitPartial", "I");
@@ -215,25 +236,49 @@ final class RegionCompiler extends InstructionEmitter {
         return end.getOffset();
     }
 
-    /** Block number {@code bi} (its code was compared on entry, see {@link Region#enter}). */
+    /** Pushes the instructions retired so far: BUDGET - LEFT. */
+    private void retired() {
+        mv.visitVarInsn(ILOAD, BUDGET);
+        mv.visitVarInsn(ILOAD, LEFT);
+        mv.visitInsn(ISUB);
+    }
+
+    /**
+     * Block number {@code bi} (its code was compared on entry, see {@link Region#enter}). A block
+     * that jumps to itself (a one-block guest loop) is emitted twice: the first copy runs the
+     * first round and jumps into the second, the loop, which only its own back edge and the
+     * first copy reach. Both leave the same statically known flag producer at their end, so in
+     * the loop the flag words that producer sets to constants are constants and C2 carries no
+     * values for them around it.
+     */
     private void block(RegionPlan.Block b, int bi) {
-        mv.visitLabel(labels.get(b.off));
+        loopHead = plan.loopsToItself(b) ? new Label() : null;
+        current = b.off;
+        emitBlock(b, labels.get(b.off), checkPoints[bi]);
+        if (loopHead != null) emitBlock(b, loopHead, true);
+        loopHead = null;
+    }
+
+    /** One copy of block {@code b} at {@code start}; {@code check}: it tests the budget first. */
+    private void emitBlock(RegionPlan.Block b, Label start, boolean check) {
+        mv.visitLabel(start);
         stubs.clear();
-        prod = UNKNOWN;
+        prod = start == loopHead ? loopProd : UNKNOWN;
         fixSet = -1;
         FlagLiveness.liveOut(cp, b, liveOut);
         if (b.n == 0) {
             toExit(b.off, 0);
             return;
         }
-        // budget: the whole block or nothing
-        Label over = new Label();
-        mv.visitVarInsn(ILOAD, CNT);
-        iconst(b.n);
-        mv.visitInsn(IADD);
-        mv.visitVarInsn(ILOAD, BUDGET);
-        mv.visitJumpInsn(IF_ICMPGT, over);
-        stubs.add(new Stub(over, 0, b.off, false));
+        if (check) {
+            // budget: at the entry and at loop heads, enough for the longest run to the next
+            // check or exit (which the region's size bounds), or leave before the block
+            Label over = new Label();
+            mv.visitVarInsn(ILOAD, LEFT);
+            iconst(span);
+            mv.visitJumpInsn(IF_ICMPLT, over);
+            stubs.add(new Stub(over, 0, b.off, false));
+        }
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
             int opw = cp.rec[rb + CodePage.R_OP];
@@ -260,6 +305,7 @@ final class RegionCompiler extends InstructionEmitter {
             }
         }
         if (!b.control) jumpTo(b.end, b.n, false, b.n - 1, b.at[b.n - 1]);
+        loopProd = prod; // what the flag words hold at the block's end, in either copy
         for (Stub s : stubs) {
             mv.visitLabel(s.label());
             if (s.kill()) {
@@ -271,9 +317,9 @@ final class RegionCompiler extends InstructionEmitter {
         }
     }
 
-    /** CNT += retired; EIP = frame offset {@code off}; leave. */
+    /** LEFT -= retired; EIP = frame offset {@code off}; leave. */
     private void toExit(int off, int retired) {
-        if (retired != 0) mv.visitIincInsn(CNT, retired);
+        if (retired != 0) mv.visitIincInsn(LEFT, -retired);
         mv.visitVarInsn(ILOAD, CBASE);
         iconst(off);
         mv.visitInsn(IADD);
@@ -290,8 +336,8 @@ final class RegionCompiler extends InstructionEmitter {
     private void jumpTo(int t, int retired, boolean branch, int i, int k) {
         RegionPlan.Block tb = plan.blocks.get(t);
         if (tb != null && tb.n > 0) {
-            if (retired != 0) mv.visitIincInsn(CNT, retired);
-            mv.visitJumpInsn(GOTO, labels.get(t));
+            if (retired != 0) mv.visitIincInsn(LEFT, -retired);
+            mv.visitJumpInsn(GOTO, t == current && loopHead != null ? loopHead : labels.get(t));
             return;
         }
         if (branch && (t < 0 || t >= 4096)) {
@@ -471,7 +517,7 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "checkEip", "(I)V", false);
                 mv.visitIincInsn(R0 + 4, 4);
                 written |= 1 << 4;
-                mv.visitIincInsn(CNT, b.n);
+                mv.visitIincInsn(LEFT, -b.n);
                 mv.visitJumpInsn(GOTO, exit);
                 return false;
             default:

@@ -26,8 +26,9 @@ abstract class RegionEmitter {
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
 
-    // locals of run(Cached c, int budget)
-    static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, CNT = 6, FIX = 7, FPC = 8,
+    // locals of run(Cached c, int budget); LEFT: the instructions the region may still retire
+    // (budget minus those retired: one loop-carried counter, compared with a constant)
+    static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, LEFT = 6, FIX = 7, FPC = 8,
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
             T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, LT = 30, EXC = 32,
             ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TARR = 41, TOFF = 42, TSET = 43,

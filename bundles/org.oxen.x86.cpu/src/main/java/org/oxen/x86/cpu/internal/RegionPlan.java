@@ -6,6 +6,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.K_RET;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -77,6 +78,53 @@ final class RegionPlan {
     /** The record ends a block: its form transfers control ({@link Forms#BRANCH}). */
     private boolean isControl(int ri) {
         return (Forms.ATTR[cp.rec[CodePage.REC_WORDS * ri + CodePage.R_FORM]] & Forms.BRANCH) != 0;
+    }
+
+    /** The instructions of all blocks: the longest run through the region that repeats no block. */
+    int total() {
+        return total;
+    }
+
+    /**
+     * Which blocks (in emission order) must check the budget: the entry and every block a jump or
+     * fall-through reaches from a later block; a block that reaches itself ({@link #loopsToItself})
+     * has a loop copy that checks. Every cycle of blocks holds such an edge (from its last block
+     * in emission order), so a run from one check to the next repeats no block and retires at
+     * most {@link #total} instructions.
+     */
+    boolean[] checkPoints() {
+        Map<Integer, Integer> index = new HashMap<>();
+        for (Block b : blocks.values()) index.put(b.off, index.size());
+        boolean[] out = new boolean[blocks.size()];
+        if (out.length > 0) out[0] = true;
+        int bi = 0;
+        for (Block b : blocks.values()) {
+            for (int t : successors(b)) {
+                Integer ti = index.get(t);
+                // a block's jump to itself goes to its loop copy, which always checks
+                if (ti != null && ti < bi) out[ti] = true;
+            }
+            bi++;
+        }
+        return out;
+    }
+
+    /** Block {@code b} jumps (or falls through) to its own start: a one-block loop. */
+    boolean loopsToItself(Block b) {
+        for (int t : successors(b)) if (t == b.off) return true;
+        return false;
+    }
+
+    /** The frame offsets block {@code b} continues at (in the plan or not). */
+    private int[] successors(Block b) {
+        if (b.n == 0) return new int[0];
+        if (!b.control) return new int[] {b.end};
+        int rb = CodePage.REC_WORDS * b.ri[b.n - 1];
+        int kind = CodePage.kind(cp.rec[rb + CodePage.R_OP]);
+        int target = b.end + cp.rec[rb + CodePage.R_IMM];
+        if (kind == K_RET) return new int[0];
+        if (kind == K_JMP || kind == K_CALL) return new int[] {target};
+        return new int[] {b.end, target};
     }
 
     /** Frame bytes [from, to) as they are now (at most 8, little-endian). */
