@@ -401,33 +401,24 @@ abstract class Decode extends Task {
 
     // ---- multiply / divide ----
 
+    /**
+     * One-operand MUL/IMUL: AL, AX or EAX times {@code v} into AX, DX:AX or EDX:EAX;
+     * {@link Semantics#product} and its CF = OF rule {@link Semantics#mulOverflows}.
+     */
     final void mul(int v, int sz, boolean signed) {
-        switch (sz) {
-            case 0: {
-                int a = r[0] & 0xFF;
-                int res = signed ? (byte) a * (byte) v : a * (v & 0xFF);
-                setReg16(0, res);
-                boolean c = signed ? res != (byte) res : (res & 0xFF00) != 0;
-                szp(0, res, c, c);
-                break;
-            }
-            case 1: {
-                int a = r[0] & 0xFFFF;
-                int res = signed ? (short) a * (short) v : a * (v & 0xFFFF);
-                setReg16(0, res);
-                setReg16(2, res >>> 16);
-                boolean c = signed ? res != (short) res : (res & 0xFFFF0000) != 0;
-                szp(1, res, c, c);
-                break;
-            }
-            default: {
-                long res = signed ? (long) r[0] * v : (r[0] & 0xFFFFFFFFL) * (v & 0xFFFFFFFFL);
-                r[0] = (int) res;
-                r[2] = (int) (res >>> 32);
-                boolean c = signed ? res != (int) res : (res >>> 32) != 0;
-                szp(2, (int) res, c, c);
-            }
+        long p = Semantics.product(r[0], v, sz, signed);
+        int lo = (int) p;
+        if (sz == 0) {
+            setReg16(0, lo);
+        } else if (sz == 1) {
+            setReg16(0, lo);
+            setReg16(2, lo >>> 16);
+        } else {
+            r[0] = lo;
+            r[2] = (int) (p >>> 32);
         }
+        boolean c = Semantics.mulOverflows(p, sz, signed);
+        szp(sz, lo, c, c);
     }
 
     /** IMUL with two or three operands (word or dword): {@link Semantics#imul} and its flags. */

@@ -433,12 +433,6 @@ abstract class Exec extends Decode {
         }
     }
 
-    final void probeStack(int n) {
-        int a = stack32 ? r[4] - n : (r[4] - n) & 0xFFFF;
-        int lin = linW(SS, a, n);
-        probeWrite(lin, n);
-    }
-
     final void popa() {
         boolean d = op32;
         int n = d ? 4 : 2;

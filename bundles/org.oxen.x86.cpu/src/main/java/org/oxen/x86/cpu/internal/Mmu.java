@@ -129,7 +129,7 @@ abstract class Mmu extends CpuState {
     final void invlpg(int lin) {
         int page = lin & 0xFFFFF000;
         for (int set = 0; set < 2 * TLB_SIZE; set += TLB_SIZE) {
-            int i = set + ((lin >>> 12) & TLB_MASK);
+            int i = tlbEntry(set, lin);
             if (tLin[i] == page) {
                 clearEntry(i);
             }
@@ -167,7 +167,7 @@ abstract class Mmu extends CpuState {
      */
     final int translate(int lin, int acc, int set) {
         int page = lin & 0xFFFFF000;
-        int i = set + ((lin >>> 12) & TLB_MASK);
+        int i = tlbEntry(set, lin);
         if (tLin[i] == page) {
             int p = tPerm[i];
             if (acc == ACC_READ || (acc == ACC_EXEC && (p & P_EXEC) != 0)
@@ -386,14 +386,30 @@ abstract class Mmu extends CpuState {
     /** Alignment and data-breakpoint check of a slow-path data access, after its translation. */
     abstract void memCheck(int lin, int n, int set, boolean write);
 
+    // ---- the TLB probe (the fast path of every tier: these accessors and translated code) ----
+
+    /** The TLB entry of linear address {@code lin} in {@code set} (0: supervisor, TLB_SIZE: user). */
+    static int tlbEntry(int set, int lin) {
+        return set + ((lin >>> 12) & TLB_MASK);
+    }
+
+    /**
+     * Whether an access of {@code bytes} bytes at {@code lin} may use the page array behind
+     * {@code tag} (a TLB entry's read or write tag, or the page a translated access site cached
+     * from one): the tag is {@code lin}'s page and the access does not cross it.
+     */
+    static boolean tlbHit(int tag, int lin, int bytes) {
+        return tag == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0x1000 - bytes;
+    }
+
     // ---- linear-address access (set chosen by caller; the slow paths call memCheck) ----
 
     // Each access is a small fast path (TLB hit on a RAM page) that C2 inlines at every call site,
     // and a slow path kept out of line (page walk, MMIO, page crossing, debug checks).
 
     final int lread8(int lin, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagR[i] == (lin & 0xFFFFF000)) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagR[i], lin, 1)) {
             return tArr[i][tOff[i] + (lin & 0xFFF)] & 0xFF;
         }
         return lread8Slow(lin, set);
@@ -406,8 +422,8 @@ abstract class Mmu extends CpuState {
     }
 
     final int lread16(int lin, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) != 0xFFF) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagR[i], lin, 2)) {
             return (short) I16.get(tArr[i], tOff[i] + (lin & 0xFFF)) & 0xFFFF;
         }
         return lread16Slow(lin, set);
@@ -426,8 +442,8 @@ abstract class Mmu extends CpuState {
     }
 
     final int lread32(int lin, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagR[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0xFFC) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagR[i], lin, 4)) {
             return (int) I32.get(tArr[i], tOff[i] + (lin & 0xFFF));
         }
         return lread32Slow(lin, set);
@@ -447,8 +463,8 @@ abstract class Mmu extends CpuState {
     }
 
     final void lwrite8(int lin, int v, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagW[i] == (lin & 0xFFFFF000)) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagW[i], lin, 1)) {
             tArr[i][tOff[i] + (lin & 0xFFF)] = (byte) v;
             return;
         }
@@ -462,8 +478,8 @@ abstract class Mmu extends CpuState {
     }
 
     final void lwrite16(int lin, int v, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagW[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) != 0xFFF) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagW[i], lin, 2)) {
             I16.set(tArr[i], tOff[i] + (lin & 0xFFF), (short) v);
             return;
         }
@@ -485,8 +501,8 @@ abstract class Mmu extends CpuState {
     }
 
     final void lwrite32(int lin, int v, int set) {
-        int i = set + ((lin >>> 12) & TLB_MASK);
-        if (tagW[i] == (lin & 0xFFFFF000) && (lin & 0xFFF) <= 0xFFC) {
+        int i = tlbEntry(set, lin);
+        if (tlbHit(tagW[i], lin, 4)) {
             I32.set(tArr[i], tOff[i] + (lin & 0xFFF), v);
             return;
         }
@@ -641,7 +657,7 @@ abstract class Mmu extends CpuState {
             return false;
         }
         int i = translate(lin, ACC_WRITE, tlbSet);
-        if (tagW[i] != (lin & 0xFFFFF000)) {
+        if (!tlbHit(tagW[i], lin, 1)) { // (a dword crossing is refused below)
             return false;
         }
         int off = tOff[i] + (lin & 0xFFF);

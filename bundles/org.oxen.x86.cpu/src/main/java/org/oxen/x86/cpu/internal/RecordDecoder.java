@@ -25,8 +25,8 @@ final class RecordDecoder {
             K_MOV32_RI = 35, K_SHIFT32_RI = 36, K_ALU32_RM = 37, K_ALU32_MR = 38, K_ALU32_MI = 39,
             K_ADD32_RR = 40, K_SUB32_RR = 41, K_CMP32_RR = 42, K_XOR32_RR = 43, K_AND32_RR = 44, K_OR32_RR = 45,
             K_TEST32_RR = 46, K_ADD32_RI = 47, K_SUB32_RI = 48, K_CMP32_RI = 49, K_XOR32_RI = 50, K_AND32_RI = 51,
-            K_OR32_RI = 52, K_TEST32_RI = 53, K_JZ = 54, K_JNZ = 55, K_MOV32_MI = 56, K_MOV8_MI = 57, K_MOV8_MR = 58,
-            K_GRP3_R = 59, K_GRP3_M = 60;
+            K_OR32_RI = 52, K_TEST32_RI = 53, K_MOV32_MI = 54, K_MOV8_MI = 55, K_MOV8_MR = 56,
+            K_GRP3_R = 57, K_GRP3_M = 58;
 
     /** Specialised kind of a 32-bit register ALU operation by its sub-operation (0 = keep generic). */
     private static final int[] SPEC_RR = new int[16], SPEC_RI = new int[16];
@@ -59,8 +59,7 @@ final class RecordDecoder {
         if (ri == 0) ri = cp.allocate();
         int b = CodePage.REC_WORDS * ri;
         int w0 = out[CodePage.R_OP], kind = CodePage.kind(w0), sub = CodePage.operation(w0);
-        int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub]
-                : kind == K_JCC && (sub & 0xE) == 4 ? (sub == 4 ? K_JZ : K_JNZ) : 0;
+        int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub] : 0;
         if (kind == K_MOV_MI) spec = CodePage.size(w0) == 2 ? K_MOV32_MI : K_MOV8_MI;
         if (kind == K_MOV_MR && CodePage.size(w0) == 0) spec = K_MOV8_MR;
         if (spec != 0) w0 = CodePage.withKind(w0, spec);
@@ -88,7 +87,7 @@ final class RecordDecoder {
      */
     static int dispatchClass(int kind) {
         switch (kind) {
-            case K_JNZ: case K_JZ: case K_JCC: case K_JMP: return 1;
+            case K_JCC: case K_JMP: return 1;
             case K_MOV32_RR: case K_MOV32_RI: case K_LEA: case K_INC_R: case K_DEC_R: case K_SHIFT32_RI: return 3;
             case K_MOV32_RM: case K_MOV32_MR: case K_ALU32_RM: case K_ALU32_MR: case K_ALU32_MI: case K_MOVX_M:
             case K_MOV32_MI: case K_MOV8_MI: case K_MOV8_MR: return 4;
