@@ -59,50 +59,23 @@ abstract class Decode extends Task {
         return addr32 ? ea32(modrm) : ea16(modrm);
     }
 
-    /** 32-bit addressing; kept small so that the JIT inlines it into the handlers. */
+    /**
+     * 32-bit addressing; kept small so that the JIT inlines it into the handlers. The operand's
+     * address form, base and segment are {@link Forms}' reading of ModR/M and SIB, its offset
+     * {@link Semantics#effectiveAddress}, as a decoded record's.
+     */
     private int ea32(int modrm) {
         int mod = modrm >>> 6, rm = modrm & 7;
-        int seg = DS;
-        int off;
-        if (rm == 4) {
-            off = sib(mod);
-            seg = sibSeg;
-        } else if (rm == 5 && mod == 0) {
-            off = fetch32();
-        } else {
-            off = r[rm];
-            if (rm == 5) {
-                seg = SS;
-            }
-        }
+        int sib = rm == 4 ? fetch8() : 0;
+        int form = Forms.addressForm32(mod, rm, sib), base = Forms.baseRegister32(rm, sib);
+        int disp = Forms.hasBase(form) ? 0 : fetch32();
         if (mod == 1) {
-            off += (byte) fetch8();
+            disp += (byte) fetch8();
         } else if (mod == 2) {
-            off += fetch32();
+            disp += fetch32();
         }
-        eaSeg = segOvr >= 0 ? segOvr : seg;
-        return off;
-    }
-
-    private int sibSeg;
-
-    private int sib(int mod) {
-        int sib = fetch8();
-        int base = sib & 7, idx = (sib >>> 3) & 7;
-        int off;
-        sibSeg = DS;
-        if (base == 5 && mod == 0) {
-            off = fetch32();
-        } else {
-            off = r[base];
-            if (base == 4 || base == 5) {
-                sibSeg = SS;
-            }
-        }
-        if (idx != 4) {
-            off += r[idx] << (sib >>> 6);
-        }
-        return off;
+        eaSeg = segOvr >= 0 ? segOvr : Forms.defaultSegment32(form, base);
+        return Semantics.effectiveAddress(form, r[base], r[(sib >>> 3) & 7], sib >>> 6, disp);
     }
 
     private int ea16(int modrm) {

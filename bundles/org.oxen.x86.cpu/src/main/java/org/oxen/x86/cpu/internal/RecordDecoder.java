@@ -1,7 +1,5 @@
 package org.oxen.x86.cpu.internal;
 
-import static org.oxen.x86.cpu.internal.CpuState.DS;
-import static org.oxen.x86.cpu.internal.CpuState.SS;
 import static org.oxen.x86.cpu.internal.Mmu.I32;
 import static org.oxen.x86.cpu.internal.Mmu.I64;
 
@@ -184,36 +182,20 @@ final class RecordDecoder {
     private void modrm(byte[] arr, int q, int m) {
         int[] o = decodeBuf;
         int mod = m >>> 6, rm = m & 7;
-        int n = 1;
-        int eak, base = 0, idx = 0, scale = 0, seg = DS, disp = 0;
-        if (rm == 4) {
-            int sib = arr[q + 1] & 0xFF;
-            n = 2;
-            base = sib & 7;
-            idx = (sib >>> 3) & 7;
-            scale = sib >>> 6;
-            boolean hasBase = !(base == 5 && mod == 0);
-            if (hasBase && (base == 4 || base == 5)) seg = SS;
-            if (!hasBase) {
-                disp = (int) I32.get(arr, q + 2);
-                n = 6;
-            }
-            eak = idx == 4 ? (hasBase ? 1 : 0) : (hasBase ? 2 : 3);
-        } else if (rm == 5 && mod == 0) {
-            eak = 0;
-            disp = (int) I32.get(arr, q + 1);
-            n = 5;
-        } else {
-            eak = 1;
-            base = rm;
-            if (rm == 5) seg = SS;
+        int sib = rm == 4 ? arr[q + 1] & 0xFF : 0;
+        int n = rm == 4 ? 2 : 1;
+        int eak = Forms.addressForm32(mod, rm, sib), base = Forms.baseRegister32(rm, sib);
+        int disp = 0;
+        if (!Forms.hasBase(eak)) {
+            disp = (int) I32.get(arr, q + n);
+            n += 4;
         }
         if (mod == 1) {
             disp = arr[q + n];
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
         }
-        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, idx, scale, seg);
+        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6, Forms.defaultSegment32(eak, base));
         o[CodePage.R_DISP] = disp;
     }
 }
