@@ -492,8 +492,9 @@ abstract class Cached extends Events {
 
     /** The offset of a record's memory operand: {@link Semantics#effectiveAddress}. */
     private int addr(int eaw, int disp) {
-        return Semantics.effectiveAddress(CodePage.addressForm(eaw), r[CodePage.base(eaw)], r[CodePage.index(eaw)],
-                CodePage.scale(eaw), disp);
+        int form = CodePage.addressForm(eaw);
+        return Semantics.effectiveAddress(Forms.hasBase(form) ? r[CodePage.base(eaw)] : 0,
+                Forms.hasIndex(form) ? r[CodePage.index(eaw)] : 0, CodePage.scale(eaw), disp);
     }
 
     private void run(int opw, int eaw, int disp, int imm) {

@@ -75,7 +75,8 @@ abstract class Decode extends Task {
             disp += fetch32();
         }
         eaSeg = segOvr >= 0 ? segOvr : Forms.defaultSegment32(form, base);
-        return Semantics.effectiveAddress(form, r[base], r[(sib >>> 3) & 7], sib >>> 6, disp);
+        return Semantics.effectiveAddress(Forms.hasBase(form) ? r[base] : 0, Forms.hasIndex(form) ? r[(sib >>> 3) & 7] : 0,
+                sib >>> 6, disp);
     }
 
     private int ea16(int modrm) {

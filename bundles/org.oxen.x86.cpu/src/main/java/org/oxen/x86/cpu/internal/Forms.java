@@ -301,8 +301,8 @@ final class Forms {
     // decoder (RecordDecoder.modrm) and the length decoder read from ModR/M and SIB ----
 
     /**
-     * The address form ({@link Semantics#effectiveAddress}: 0 disp32, 1 base + disp, 2 base +
-     * index + disp, 3 index + disp32) of a 32-bit memory operand (mod != 3) with ModR/M fields
+     * The address form (0 disp32, 1 base + disp, 2 base + index * 2^scale + disp, 3 index *
+     * 2^scale + disp32: {@link #hasBase}, {@link #hasIndex}, {@link Semantics#effectiveAddress}) of a 32-bit memory operand (mod != 3) with ModR/M fields
      * {@code mod} and {@code rm} and, when rm is 4, its SIB byte {@code sib}.
      */
     static int addressForm32(int mod, int rm, int sib) {
@@ -314,6 +314,11 @@ final class Forms {
     /** Whether an address form has a base register (without one, a disp32 follows ModR/M and SIB). */
     static boolean hasBase(int form) {
         return form == 1 || form == 2;
+    }
+
+    /** Whether an address form has an index register. */
+    static boolean hasIndex(int form) {
+        return form >= 2;
     }
 
     /** The base register of a 32-bit memory operand: rm, or the SIB byte's base when rm is 4. */

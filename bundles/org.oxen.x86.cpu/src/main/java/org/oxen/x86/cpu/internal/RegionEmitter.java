@@ -74,24 +74,23 @@ abstract class RegionEmitter {
 
     /**
      * Pushes the effective offset of a decoded memory operand: {@link Semantics#effectiveAddress}
-     * of its form with the base and index locals (the constant 0 for one the form has not).
+     * of the base and index locals its form has (the constant 0 for one it has not).
      */
     final void addr(int eaw, int disp) {
         int form = CodePage.addressForm(eaw);
-        iconst(form);
-        if (form == 1 || form == 2) {
+        if (Forms.hasBase(form)) {
             mv.visitVarInsn(ILOAD, R0 + CodePage.base(eaw));
         } else {
             mv.visitInsn(ICONST_0);
         }
-        if (form >= 2) {
+        if (Forms.hasIndex(form)) {
             mv.visitVarInsn(ILOAD, R0 + CodePage.index(eaw));
         } else {
             mv.visitInsn(ICONST_0);
         }
         iconst(CodePage.scale(eaw));
         iconst(disp);
-        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "effectiveAddress", "(IIIII)I", false);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "effectiveAddress", "(IIII)I", false);
     }
 
     /**

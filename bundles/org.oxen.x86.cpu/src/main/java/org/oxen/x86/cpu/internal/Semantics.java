@@ -56,30 +56,32 @@ final class Semantics {
         return sz == 0 ? n & 3 : n;
     }
 
-    /** Register {@code n} of size {@code sz} (AL..BH, AX..DI, EAX..EDI) read from {@code full}, its 32-bit register. */
+    /** Where register {@code n} of size {@code sz} starts in its 32-bit register: bit 8 for AH..BH, else 0. */
+    static int viewShift(int n, int sz) {
+        return sz == 0 && n >= 4 ? 8 : 0;
+    }
+
+    /**
+     * Register {@code n} of size {@code sz} (AL..BH, AX..DI, EAX..EDI) read from {@code full},
+     * its 32-bit register. (Each of these is under 35 bytes of bytecode, so C1 and C2 inline
+     * them at any call site.)
+     */
     static int regView(int full, int n, int sz) {
-        return sz == 2 ? full : sz == 1 ? full & 0xFFFF : (n >= 4 ? full >>> 8 : full) & 0xFF;
+        return (full >>> viewShift(n, sz)) & mask(sz);
     }
 
     /** {@code full}, the 32-bit register of register {@code n} of size {@code sz}, with that register set to {@code v}. */
     static int withRegView(int full, int n, int sz, int v) {
-        if (sz == 2) return v;
-        if (sz == 1) return (full & 0xFFFF0000) | (v & 0xFFFF);
-        return n >= 4 ? (full & 0xFFFF00FF) | (v & 0xFF) << 8 : (full & 0xFFFFFF00) | (v & 0xFF);
+        int shift = viewShift(n, sz), m = mask(sz) << shift;
+        return (full & ~m) | (v << shift & m);
     }
 
     /**
-     * The offset of a 32-bit memory operand: by its address form ({@code CodePage.addressForm}:
-     * 0 disp32, 1 base + disp, 2 base + index * 2^scale + disp, 3 index * 2^scale + disp32) from
-     * the values of its base and index registers.
+     * The offset of a 32-bit memory operand: base + index * 2^scale + disp, with 0 for the base
+     * or index its address form has not ({@link Forms#hasBase}, {@link Forms#hasIndex}).
      */
-    static int effectiveAddress(int form, int base, int index, int scale, int disp) {
-        switch (form) {
-            case 0: return disp;
-            case 1: return base + disp;
-            case 2: return base + (index << scale) + disp;
-            default: return (index << scale) + disp;
-        }
+    static int effectiveAddress(int base, int index, int scale, int disp) {
+        return base + (index << scale) + disp;
     }
 
     /**
