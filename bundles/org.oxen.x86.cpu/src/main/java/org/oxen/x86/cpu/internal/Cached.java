@@ -420,9 +420,7 @@ abstract class Cached extends Events {
     }
 
     private int target(int t) {
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         return t;
     }
 
@@ -529,9 +527,7 @@ abstract class Cached extends Events {
 
     private void jump(int rel) {
         int t = eip + rel;
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         eip = t;
     }
 

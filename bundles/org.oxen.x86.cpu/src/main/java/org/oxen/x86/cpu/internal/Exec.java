@@ -405,9 +405,7 @@ abstract class Exec extends Decode {
         if (!op32) {
             t &= 0xFFFF;
         }
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         eip = t;
     }
 

@@ -534,6 +534,13 @@ abstract class Mmu extends CpuState {
 
     // ---- segmentation ----
 
+    /** #GP(0) unless {@code newEip} is within CS's limit (every transfer of control and every fetch checks this). */
+    final void checkEip(int newEip) {
+        if ((newEip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
+            throw gp(0);
+        }
+    }
+
     /** Linear address of a checked access of {@code n} bytes at {@code off} in segment {@code s}. */
     final int linR(int s, int off, int n) {
         if (segFlatR[s]) {
@@ -748,9 +755,7 @@ abstract class Mmu extends CpuState {
     }
 
     private int fetch8Slow() {
-        if ((eip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(eip);
         int lin = segBase[CS] + eip;
         int i = translate(lin, ACC_EXEC, tlbSet);
         int v;

@@ -197,12 +197,6 @@ abstract class Prot extends Alu {
         loadHidden(CS, (sel & 0xFFFC) | newCpl, lo, hi);
     }
 
-    final void checkEip(int newEip) {
-        if ((newEip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
-    }
-
     private static final int[] DATA_SEGS = {ES, DS, FS, GS};
 
     /** After a return to an outer level: null data segments the new CPL may not use. */
