@@ -247,13 +247,25 @@ abstract class RegionEmitter {
         tlbHit(-1, bytes, slow);
     }
 
-    /** To {@code miss} unless {@link Mmu#tlbHit} of the tag in local {@code tag} (-1: on the stack), LIN and {@code bytes}. */
+    /**
+     * To {@code miss} unless {@link Mmu#tlbHit} of the tag in local {@code tag} (-1: on the
+     * stack), LIN and {@code bytes}, emitted from its parts as two compares and jumps: the tag
+     * is LIN's page ({@link Mmu#PAGE_FRAME}) and the access ends by {@link Mmu#lastOffset}
+     * (always, for a byte).
+     */
     private void tlbHit(int tag, int bytes, Label miss) {
         if (tag >= 0) mv.visitVarInsn(ILOAD, tag);
         mv.visitVarInsn(ILOAD, LIN);
-        iconst(bytes);
-        mv.visitMethodInsn(INVOKESTATIC, MMU, "tlbHit", "(III)Z", false);
-        mv.visitJumpInsn(IFEQ, miss);
+        iconst(Mmu.PAGE_FRAME);
+        mv.visitInsn(IAND);
+        mv.visitJumpInsn(IF_ICMPNE, miss);
+        if (Mmu.lastOffset(bytes) < ~Mmu.PAGE_FRAME) {
+            mv.visitVarInsn(ILOAD, LIN);
+            iconst(~Mmu.PAGE_FRAME);
+            mv.visitInsn(IAND);
+            iconst(Mmu.lastOffset(bytes));
+            mv.visitJumpInsn(IF_ICMPGT, miss);
+        }
     }
 
     /** Pushes the value of a decoded memory operand. */
