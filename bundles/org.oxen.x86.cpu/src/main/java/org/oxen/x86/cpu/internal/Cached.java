@@ -156,7 +156,7 @@ abstract class Cached extends Events {
                             boolean t;
                             if (kd == K_JMP) {
                                 t = true;
-                            } else { // K_JCC, K_JZ, K_JNZ: the condition code is the operation
+                            } else { // K_JCC: the condition code is the operation
                                 t = jcc(CodePage.operation(opw));
                             }
                             if (t) {
@@ -420,9 +420,7 @@ abstract class Cached extends Events {
     }
 
     private int target(int t) {
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         return t;
     }
 
@@ -490,13 +488,11 @@ abstract class Cached extends Events {
 
     // ---- execution ----
 
+    /** The offset of a record's memory operand: {@link Semantics#effectiveAddress}. */
     private int addr(int eaw, int disp) {
-        switch (CodePage.addressForm(eaw)) {
-            case 0: return disp;
-            case 1: return r[CodePage.base(eaw)] + disp;
-            case 2: return r[CodePage.base(eaw)] + (r[CodePage.index(eaw)] << (CodePage.scale(eaw))) + disp;
-            default: return (r[CodePage.index(eaw)] << (CodePage.scale(eaw))) + disp;
-        }
+        int form = CodePage.addressForm(eaw);
+        return Semantics.effectiveAddress(Forms.hasBase(form) ? r[CodePage.base(eaw)] : 0,
+                Forms.hasIndex(form) ? r[CodePage.index(eaw)] : 0, CodePage.scale(eaw), disp);
     }
 
     private void run(int opw, int eaw, int disp, int imm) {
@@ -523,7 +519,6 @@ abstract class Cached extends Events {
             case K_LEA: r[a] = addr(eaw, disp); return;
             case K_INC_R: r[a] = inc(r[a], 2); return;
             case K_DEC_R: r[a] = dec(r[a], 2); return;
-            case K_JZ: case K_JNZ:
             case K_JCC: if (jcc(sub)) jump(imm); return;
             case K_JMP: jump(imm); return;
             default: run2(opw, eaw, disp, imm, a, b, sub, sz);
@@ -532,9 +527,7 @@ abstract class Cached extends Events {
 
     private void jump(int rel) {
         int t = eip + rel;
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         eip = t;
     }
 

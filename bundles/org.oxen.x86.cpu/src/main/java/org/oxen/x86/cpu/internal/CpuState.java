@@ -150,42 +150,32 @@ abstract class CpuState {
         return (eflags >>> 12) & 3;
     }
 
-    // ---- 8/16/32-bit register access ----
+    // ---- 8/16/32-bit register access: Semantics' register views ----
 
     final int reg8(int n) {
-        return n < 4 ? r[n] & 0xFF : (r[n - 4] >>> 8) & 0xFF;
+        return Semantics.regView(r[Semantics.viewRegister(n, 0)], n, 0);
     }
 
     final void setReg8(int n, int v) {
-        if (n < 4) {
-            r[n] = (r[n] & 0xFFFFFF00) | (v & 0xFF);
-        } else {
-            r[n - 4] = (r[n - 4] & 0xFFFF00FF) | (v & 0xFF) << 8;
-        }
+        int f = Semantics.viewRegister(n, 0);
+        r[f] = Semantics.withRegView(r[f], n, 0, v);
     }
 
     final int reg16(int n) {
-        return r[n] & 0xFFFF;
+        return Semantics.regView(r[n], n, 1);
     }
 
     final void setReg16(int n, int v) {
-        r[n] = (r[n] & 0xFFFF0000) | (v & 0xFFFF);
+        r[n] = Semantics.withRegView(r[n], n, 1, v);
     }
 
     final int regSz(int n, int sz) {
-        switch (sz) {
-            case 0: return reg8(n);
-            case 1: return r[n] & 0xFFFF;
-            default: return r[n];
-        }
+        return Semantics.regView(r[Semantics.viewRegister(n, sz)], n, sz);
     }
 
     final void setRegSz(int n, int sz, int v) {
-        switch (sz) {
-            case 0: setReg8(n, v); break;
-            case 1: r[n] = (r[n] & 0xFFFF0000) | (v & 0xFFFF); break;
-            default: r[n] = v;
-        }
+        int f = Semantics.viewRegister(n, sz);
+        r[f] = Semantics.withRegView(r[f], n, sz, v);
     }
 
     /** Recomputes the per-segment fast-path flags from the hidden parts. */

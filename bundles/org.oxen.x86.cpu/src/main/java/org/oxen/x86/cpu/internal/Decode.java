@@ -59,50 +59,24 @@ abstract class Decode extends Task {
         return addr32 ? ea32(modrm) : ea16(modrm);
     }
 
-    /** 32-bit addressing; kept small so that the JIT inlines it into the handlers. */
+    /**
+     * 32-bit addressing; kept small so that the JIT inlines it into the handlers. The operand's
+     * address form, base and segment are {@link Forms}' reading of ModR/M and SIB, its offset
+     * {@link Semantics#effectiveAddress}, as a decoded record's.
+     */
     private int ea32(int modrm) {
         int mod = modrm >>> 6, rm = modrm & 7;
-        int seg = DS;
-        int off;
-        if (rm == 4) {
-            off = sib(mod);
-            seg = sibSeg;
-        } else if (rm == 5 && mod == 0) {
-            off = fetch32();
-        } else {
-            off = r[rm];
-            if (rm == 5) {
-                seg = SS;
-            }
-        }
+        int sib = rm == 4 ? fetch8() : 0;
+        int form = Forms.addressForm32(mod, rm, sib), base = Forms.baseRegister32(rm, sib);
+        int disp = Forms.hasBase(form) ? 0 : fetch32();
         if (mod == 1) {
-            off += (byte) fetch8();
+            disp += (byte) fetch8();
         } else if (mod == 2) {
-            off += fetch32();
+            disp += fetch32();
         }
-        eaSeg = segOvr >= 0 ? segOvr : seg;
-        return off;
-    }
-
-    private int sibSeg;
-
-    private int sib(int mod) {
-        int sib = fetch8();
-        int base = sib & 7, idx = (sib >>> 3) & 7;
-        int off;
-        sibSeg = DS;
-        if (base == 5 && mod == 0) {
-            off = fetch32();
-        } else {
-            off = r[base];
-            if (base == 4 || base == 5) {
-                sibSeg = SS;
-            }
-        }
-        if (idx != 4) {
-            off += r[idx] << (sib >>> 6);
-        }
-        return off;
+        eaSeg = segOvr >= 0 ? segOvr : Forms.defaultSegment32(form, base);
+        return Semantics.effectiveAddress(Forms.hasBase(form) ? r[base] : 0, Forms.hasIndex(form) ? r[(sib >>> 3) & 7] : 0,
+                sib >>> 6, disp);
     }
 
     private int ea16(int modrm) {
@@ -401,33 +375,24 @@ abstract class Decode extends Task {
 
     // ---- multiply / divide ----
 
+    /**
+     * One-operand MUL/IMUL: AL, AX or EAX times {@code v} into AX, DX:AX or EDX:EAX;
+     * {@link Semantics#product} and its CF = OF rule {@link Semantics#mulOverflows}.
+     */
     final void mul(int v, int sz, boolean signed) {
-        switch (sz) {
-            case 0: {
-                int a = r[0] & 0xFF;
-                int res = signed ? (byte) a * (byte) v : a * (v & 0xFF);
-                setReg16(0, res);
-                boolean c = signed ? res != (byte) res : (res & 0xFF00) != 0;
-                szp(0, res, c, c);
-                break;
-            }
-            case 1: {
-                int a = r[0] & 0xFFFF;
-                int res = signed ? (short) a * (short) v : a * (v & 0xFFFF);
-                setReg16(0, res);
-                setReg16(2, res >>> 16);
-                boolean c = signed ? res != (short) res : (res & 0xFFFF0000) != 0;
-                szp(1, res, c, c);
-                break;
-            }
-            default: {
-                long res = signed ? (long) r[0] * v : (r[0] & 0xFFFFFFFFL) * (v & 0xFFFFFFFFL);
-                r[0] = (int) res;
-                r[2] = (int) (res >>> 32);
-                boolean c = signed ? res != (int) res : (res >>> 32) != 0;
-                szp(2, (int) res, c, c);
-            }
+        long p = Semantics.product(r[0], v, sz, signed);
+        int lo = (int) p;
+        if (sz == 0) {
+            setReg16(0, lo);
+        } else if (sz == 1) {
+            setReg16(0, lo);
+            setReg16(2, lo >>> 16);
+        } else {
+            r[0] = lo;
+            r[2] = (int) (p >>> 32);
         }
+        boolean c = Semantics.mulOverflows(p, sz, signed);
+        szp(sz, lo, c, c);
     }
 
     /** IMUL with two or three operands (word or dword): {@link Semantics#imul} and its flags. */

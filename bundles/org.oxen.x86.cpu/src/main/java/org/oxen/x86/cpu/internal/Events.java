@@ -129,7 +129,7 @@ abstract class Events extends Sys implements FpuHost {
         } else {
             loadCs(csSel, clo, chi, cpl);
         }
-        if ((off & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) throw gp(0);
+        checkEip(off);
         push(f);
         push(oldCs);
         push(oldEip);

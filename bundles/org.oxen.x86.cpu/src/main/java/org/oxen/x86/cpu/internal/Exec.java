@@ -405,9 +405,7 @@ abstract class Exec extends Decode {
         if (!op32) {
             t &= 0xFFFF;
         }
-        if ((t & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
+        checkEip(t);
         eip = t;
     }
 
@@ -431,12 +429,6 @@ abstract class Exec extends Decode {
             probeStack(16);
             for (int i = 0; i < 8; i++) push16(i == 4 ? esp : r[i]);
         }
-    }
-
-    final void probeStack(int n) {
-        int a = stack32 ? r[4] - n : (r[4] - n) & 0xFFFF;
-        int lin = linW(SS, a, n);
-        probeWrite(lin, n);
     }
 
     final void popa() {

@@ -94,7 +94,7 @@ abstract class Exec0F extends Exec1 {
             case H_POPF: popf(); return;
             case H_ENTER: enter(); return;
             case H_LEAVE: {
-                int bp = stack32 ? r[5] : r[5] & 0xFFFF;
+                int bp = Semantics.stackOffset(r[5], stack32);
                 int v = op32 ? rd32(SS, bp) : rd16(SS, bp);
                 setSp(bp + (op32 ? 4 : 2));
                 setRegSz(5, osz(), v);

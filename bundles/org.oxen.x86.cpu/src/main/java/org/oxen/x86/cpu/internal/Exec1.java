@@ -75,13 +75,14 @@ abstract class Exec1 extends Exec {
             int frame = d ? r[4] : r[4] & 0xFFFF;
             if (level > 0) {
                 for (int i = 1; i < level; i++) {
-                    bp = stack32 ? bp - n : (bp & 0xFFFF) - n;
-                    int v = d ? rd32(SS, stack32 ? bp : bp & 0xFFFF) : rd16(SS, stack32 ? bp : bp & 0xFFFF);
+                    bp -= n;
+                    int a = Semantics.stackOffset(bp, stack32);
+                    int v = d ? rd32(SS, a) : rd16(SS, a);
                     push(v);
                 }
                 push(frame);
             }
-            int lin = linW(SS, sp() - size & (stack32 ? -1 : 0xFFFF), n);
+            int lin = linW(SS, Semantics.stackOffset(sp() - size, stack32), n);
             if (paging()) {
                 probeWrite(lin, n);
             }

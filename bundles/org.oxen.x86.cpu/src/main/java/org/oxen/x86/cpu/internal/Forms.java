@@ -293,14 +293,42 @@ final class Forms {
         int m = code[q] & 0xFF, mod = m >>> 6, rm = m & 7;
         if (mod == 3) return 1;
         if (!addr32) return mod == 1 ? 2 : mod == 2 || rm == 6 ? 3 : 1;
-        int n = 1;
-        if (rm == 4) {
-            n = 2;
-            if (mod == 0 && (code[q + 1] & 7) == 5) n += 4;
-        } else if (mod == 0 && rm == 5) {
-            n += 4;
-        }
-        return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+        int form = addressForm32(mod, rm, rm == 4 ? code[q + 1] & 0xFF : 0);
+        return (rm == 4 ? 2 : 1) + (hasBase(form) ? 0 : 4) + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+    }
+
+    // ---- 32-bit memory operands: what the interpreter's decoder (Decode.ea32), the record
+    // decoder (RecordDecoder.modrm) and the length decoder read from ModR/M and SIB ----
+
+    /**
+     * The address form (0 disp32, 1 base + disp, 2 base + index * 2^scale + disp, 3 index *
+     * 2^scale + disp32: {@link #hasBase}, {@link #hasIndex}, {@link Semantics#effectiveAddress}) of a 32-bit memory operand (mod != 3) with ModR/M fields
+     * {@code mod} and {@code rm} and, when rm is 4, its SIB byte {@code sib}.
+     */
+    static int addressForm32(int mod, int rm, int sib) {
+        if (rm != 4) return rm == 5 && mod == 0 ? 0 : 1;
+        boolean base = (sib & 7) != 5 || mod != 0, index = ((sib >>> 3) & 7) != 4;
+        return index ? (base ? 2 : 3) : (base ? 1 : 0);
+    }
+
+    /** Whether an address form has a base register (without one, a disp32 follows ModR/M and SIB). */
+    static boolean hasBase(int form) {
+        return form == 1 || form == 2;
+    }
+
+    /** Whether an address form has an index register. */
+    static boolean hasIndex(int form) {
+        return form >= 2;
+    }
+
+    /** The base register of a 32-bit memory operand: rm, or the SIB byte's base when rm is 4. */
+    static int baseRegister32(int rm, int sib) {
+        return rm == 4 ? sib & 7 : rm;
+    }
+
+    /** The segment of a 32-bit memory operand without an override: SS with base EBP or ESP, else DS. */
+    static int defaultSegment32(int form, int base) {
+        return hasBase(form) && (base == 4 || base == 5) ? CpuState.SS : CpuState.DS;
     }
 
     static boolean hasModrm(int o) {

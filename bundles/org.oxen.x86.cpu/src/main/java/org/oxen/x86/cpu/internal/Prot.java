@@ -15,28 +15,20 @@ abstract class Prot extends Alu {
 
     // ---- stack ----
 
+    // Every implicit stack access addresses SS:stackOffset(ESP) and moves the stack pointer by
+    // withStackPointer (Semantics: SP only, wrapping at 64 KiB, on a 16-bit stack). Each push
+    // stores before it moves ESP, so a faulting store leaves ESP as it was.
+
     final void push32(int v) {
-        if (stack32) {
-            int esp = r[4] - 4;
-            wr32(SS, esp, v);
-            r[4] = esp;
-        } else {
-            int sp = (r[4] - 4) & 0xFFFF;
-            wr32(SS, sp, v);
-            r[4] = (r[4] & 0xFFFF0000) | sp;
-        }
+        int esp = Semantics.withStackPointer(r[4], r[4] - 4, stack32);
+        wr32(SS, Semantics.stackOffset(esp, stack32), v);
+        r[4] = esp;
     }
 
     final void push16(int v) {
-        if (stack32) {
-            int esp = r[4] - 2;
-            wr16(SS, esp, v);
-            r[4] = esp;
-        } else {
-            int sp = (r[4] - 2) & 0xFFFF;
-            wr16(SS, sp, v);
-            r[4] = (r[4] & 0xFFFF0000) | sp;
-        }
+        int esp = Semantics.withStackPointer(r[4], r[4] - 2, stack32);
+        wr16(SS, Semantics.stackOffset(esp, stack32), v);
+        r[4] = esp;
     }
 
     final void push(int v) {
@@ -44,11 +36,11 @@ abstract class Prot extends Alu {
     }
 
     final int sp() {
-        return stack32 ? r[4] : r[4] & 0xFFFF;
+        return Semantics.stackOffset(r[4], stack32);
     }
 
     final void setSp(int v) {
-        r[4] = stack32 ? v : (r[4] & 0xFFFF0000) | (v & 0xFFFF);
+        r[4] = Semantics.withStackPointer(r[4], v, stack32);
     }
 
     /**
@@ -57,11 +49,11 @@ abstract class Prot extends Alu {
      * of the stack left (as hardware and Bochs do: Linux's espfix exists for this).
      */
     final void loadStackPointer(int v) {
-        r[4] = stack32 ? v : (r[4] & 0xFFFF0000) | (v & 0xFFFF);
+        setSp(v);
     }
 
     final void addSp(int n) {
-        setSp(sp() + n);
+        setSp(r[4] + n);
     }
 
     final int pop32() {
@@ -82,7 +74,7 @@ abstract class Prot extends Alu {
 
     /** Reads the stack at {@code sp()+off} without popping. */
     final int peek(int off, boolean d) {
-        int a = stack32 ? sp() + off : (sp() + off) & 0xFFFF;
+        int a = Semantics.stackOffset(sp() + off, stack32);
         return d ? rd32(SS, a) : rd16(SS, a);
     }
 
@@ -203,12 +195,6 @@ abstract class Prot extends Alu {
     final void loadCs(int sel, int lo, int hi, int newCpl) {
         cplSet(newCpl);
         loadHidden(CS, (sel & 0xFFFC) | newCpl, lo, hi);
-    }
-
-    final void checkEip(int newEip) {
-        if ((newEip & 0xFFFFFFFFL) > (segLimit[CS] & 0xFFFFFFFFL)) {
-            throw gp(0);
-        }
     }
 
     private static final int[] DATA_SEGS = {ES, DS, FS, GS};
@@ -333,11 +319,11 @@ abstract class Prot extends Alu {
         }
     }
 
-    private void probeStack(int n) {
-        int a = stack32 ? r[4] - n : (r[4] - n) & 0xFFFF;
-        linW(SS, a, n);
+    /** Checks that {@code n} bytes below the stack pointer can be pushed (#SS, #PF) before a multi-push stores any. */
+    final void probeStack(int n) {
+        int lin = linW(SS, Semantics.stackOffset(r[4] - n, stack32), n);
         if (paging()) {
-            probeWrite(segBase[SS] + a, n);
+            probeWrite(lin, n);
         }
     }
 

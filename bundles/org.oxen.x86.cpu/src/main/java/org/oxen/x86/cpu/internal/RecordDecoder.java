@@ -1,7 +1,5 @@
 package org.oxen.x86.cpu.internal;
 
-import static org.oxen.x86.cpu.internal.CpuState.DS;
-import static org.oxen.x86.cpu.internal.CpuState.SS;
 import static org.oxen.x86.cpu.internal.Mmu.I32;
 import static org.oxen.x86.cpu.internal.Mmu.I64;
 
@@ -25,8 +23,8 @@ final class RecordDecoder {
             K_MOV32_RI = 35, K_SHIFT32_RI = 36, K_ALU32_RM = 37, K_ALU32_MR = 38, K_ALU32_MI = 39,
             K_ADD32_RR = 40, K_SUB32_RR = 41, K_CMP32_RR = 42, K_XOR32_RR = 43, K_AND32_RR = 44, K_OR32_RR = 45,
             K_TEST32_RR = 46, K_ADD32_RI = 47, K_SUB32_RI = 48, K_CMP32_RI = 49, K_XOR32_RI = 50, K_AND32_RI = 51,
-            K_OR32_RI = 52, K_TEST32_RI = 53, K_JZ = 54, K_JNZ = 55, K_MOV32_MI = 56, K_MOV8_MI = 57, K_MOV8_MR = 58,
-            K_GRP3_R = 59, K_GRP3_M = 60;
+            K_OR32_RI = 52, K_TEST32_RI = 53, K_MOV32_MI = 54, K_MOV8_MI = 55, K_MOV8_MR = 56,
+            K_GRP3_R = 57, K_GRP3_M = 58;
 
     /** Specialised kind of a 32-bit register ALU operation by its sub-operation (0 = keep generic). */
     private static final int[] SPEC_RR = new int[16], SPEC_RI = new int[16];
@@ -59,8 +57,7 @@ final class RecordDecoder {
         if (ri == 0) ri = cp.allocate();
         int b = CodePage.REC_WORDS * ri;
         int w0 = out[CodePage.R_OP], kind = CodePage.kind(w0), sub = CodePage.operation(w0);
-        int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub]
-                : kind == K_JCC && (sub & 0xE) == 4 ? (sub == 4 ? K_JZ : K_JNZ) : 0;
+        int spec = kind == K_ALU32_RR ? SPEC_RR[sub] : kind == K_ALU32_RI ? SPEC_RI[sub] : 0;
         if (kind == K_MOV_MI) spec = CodePage.size(w0) == 2 ? K_MOV32_MI : K_MOV8_MI;
         if (kind == K_MOV_MR && CodePage.size(w0) == 0) spec = K_MOV8_MR;
         if (spec != 0) w0 = CodePage.withKind(w0, spec);
@@ -88,7 +85,7 @@ final class RecordDecoder {
      */
     static int dispatchClass(int kind) {
         switch (kind) {
-            case K_JNZ: case K_JZ: case K_JCC: case K_JMP: return 1;
+            case K_JCC: case K_JMP: return 1;
             case K_MOV32_RR: case K_MOV32_RI: case K_LEA: case K_INC_R: case K_DEC_R: case K_SHIFT32_RI: return 3;
             case K_MOV32_RM: case K_MOV32_MR: case K_ALU32_RM: case K_ALU32_MR: case K_ALU32_MI: case K_MOVX_M:
             case K_MOV32_MI: case K_MOV8_MI: case K_MOV8_MR: return 4;
@@ -185,36 +182,20 @@ final class RecordDecoder {
     private void modrm(byte[] arr, int q, int m) {
         int[] o = decodeBuf;
         int mod = m >>> 6, rm = m & 7;
-        int n = 1;
-        int eak, base = 0, idx = 0, scale = 0, seg = DS, disp = 0;
-        if (rm == 4) {
-            int sib = arr[q + 1] & 0xFF;
-            n = 2;
-            base = sib & 7;
-            idx = (sib >>> 3) & 7;
-            scale = sib >>> 6;
-            boolean hasBase = !(base == 5 && mod == 0);
-            if (hasBase && (base == 4 || base == 5)) seg = SS;
-            if (!hasBase) {
-                disp = (int) I32.get(arr, q + 2);
-                n = 6;
-            }
-            eak = idx == 4 ? (hasBase ? 1 : 0) : (hasBase ? 2 : 3);
-        } else if (rm == 5 && mod == 0) {
-            eak = 0;
-            disp = (int) I32.get(arr, q + 1);
-            n = 5;
-        } else {
-            eak = 1;
-            base = rm;
-            if (rm == 5) seg = SS;
+        int sib = rm == 4 ? arr[q + 1] & 0xFF : 0;
+        int n = rm == 4 ? 2 : 1;
+        int eak = Forms.addressForm32(mod, rm, sib), base = Forms.baseRegister32(rm, sib);
+        int disp = 0;
+        if (!Forms.hasBase(eak)) {
+            disp = (int) I32.get(arr, q + n);
+            n += 4;
         }
         if (mod == 1) {
             disp = arr[q + n];
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
         }
-        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, idx, scale, seg);
+        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6, Forms.defaultSegment32(eak, base));
         o[CodePage.R_DISP] = disp;
     }
 }

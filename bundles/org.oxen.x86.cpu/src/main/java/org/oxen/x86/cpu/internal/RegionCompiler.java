@@ -432,8 +432,7 @@ final class RegionCompiler extends InstructionEmitter {
                 faultPoint(i, k);
                 top();
                 mv.visitVarInsn(ISTORE, T0);
-                mv.visitIincInsn(R0 + 4, 4);
-                written |= 1 << 4;
+                addSp(4);
                 mv.visitVarInsn(ILOAD, T0);
                 setReg(a);
                 return false;
@@ -473,7 +472,7 @@ final class RegionCompiler extends InstructionEmitter {
             }
             case K_NOP:
                 return false;
-            case K_JCC: case K_JZ: case K_JNZ: { // the condition code is the operation
+            case K_JCC: { // the condition code is the operation
                 int cc = sub;
                 Label taken = new Label();
                 condJump(cc, taken);
@@ -515,8 +514,7 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitInsn(SWAP);
                 mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "checkEip", "(I)V", false);
-                mv.visitIincInsn(R0 + 4, 4);
-                written |= 1 << 4;
+                addSp(4);
                 mv.visitIincInsn(LEFT, -b.n);
                 mv.visitJumpInsn(GOTO, exit);
                 return false;

@@ -24,6 +24,8 @@ abstract class RegionEmitter {
     /** {@link Semantics}: the shared routines translated code calls for what it does not inline. */
     static final String SEMANTICS = "org/oxen/x86/cpu/internal/Semantics";
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
+    /** {@link Mmu}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
+    static final String MMU = "org/oxen/x86/cpu/internal/Mmu";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
 
     // locals of run(Cached c, int budget); LEFT: the instructions the region may still retire
@@ -71,37 +73,25 @@ abstract class RegionEmitter {
 
     // ---- memory and stack ----
 
-    /** Pushes the effective offset of a decoded memory operand. */
+    /**
+     * Pushes the effective offset of a decoded memory operand: {@link Semantics#effectiveAddress}
+     * of the base and index locals its form has (the constant 0 for one it has not).
+     */
     final void addr(int eaw, int disp) {
-        int base = CodePage.base(eaw), idx = CodePage.index(eaw), scale = CodePage.scale(eaw);
-        switch (CodePage.addressForm(eaw)) {
-            case 0:
-                iconst(disp);
-                return;
-            case 1:
-                mv.visitVarInsn(ILOAD, R0 + base);
-                break;
-            case 2:
-                mv.visitVarInsn(ILOAD, R0 + base);
-                index(idx, scale);
-                mv.visitInsn(IADD);
-                break;
-            default:
-                index(idx, scale);
-                break;
+        int form = CodePage.addressForm(eaw);
+        if (Forms.hasBase(form)) {
+            mv.visitVarInsn(ILOAD, R0 + CodePage.base(eaw));
+        } else {
+            mv.visitInsn(ICONST_0);
         }
-        if (disp != 0) {
-            iconst(disp);
-            mv.visitInsn(IADD);
+        if (Forms.hasIndex(form)) {
+            mv.visitVarInsn(ILOAD, R0 + CodePage.index(eaw));
+        } else {
+            mv.visitInsn(ICONST_0);
         }
-    }
-
-    final void index(int idx, int scale) {
-        mv.visitVarInsn(ILOAD, R0 + idx);
-        if (scale != 0) {
-            iconst(scale);
-            mv.visitInsn(ISHL);
-        }
+        iconst(CodePage.scale(eaw));
+        iconst(disp);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "effectiveAddress", "(IIII)I", false);
     }
 
     /**
@@ -176,26 +166,16 @@ abstract class RegionEmitter {
             mv.visitVarInsn(ILOAD, off);
             mv.visitInsn(IADD);
             mv.visitVarInsn(ISTORE, LIN);
-            if (sz == 2) { // a dword crossing its page: slow path
-                mv.visitVarInsn(ILOAD, LIN);
-                iconst(0xFFF);
-                mv.visitInsn(IAND);
-                iconst(0xFFC);
-                mv.visitJumpInsn(IF_ICMPGT, slow);
-            }
+            int bytes = 1 << sz;
             int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
             Label hit = new Label(), miss = new Label();
             if (site >= 0) { // the site's page: its array and the index of the page's first byte
-                mv.visitVarInsn(ILOAD, LIN);
-                iconst(0xFFFFF000);
-                mv.visitInsn(IAND);
-                mv.visitVarInsn(ILOAD, site);
-                mv.visitJumpInsn(IF_ICMPNE, miss);
+                tlbHit(site, bytes, miss);
                 mv.visitLabel(hit);
                 mv.visitVarInsn(ALOAD, site + 1);
                 mv.visitVarInsn(ILOAD, site + 2);
             } else { // the TLB entry's
-                tlb(write ? TAGW : TAGR, slow);
+                tlb(write ? TAGW : TAGR, bytes, slow);
                 mv.visitVarInsn(ALOAD, TARR);
                 mv.visitVarInsn(ILOAD, IDX);
                 mv.visitInsn(AALOAD);
@@ -224,7 +204,7 @@ abstract class RegionEmitter {
             mv.visitJumpInsn(GOTO, done);
             if (site >= 0) { // the site's first access or another page: the TLB, then cache it
                 mv.visitLabel(miss);
-                tlb(write ? TAGW : TAGR, slow);
+                tlb(write ? TAGW : TAGR, bytes, slow);
                 mv.visitVarInsn(ILOAD, LIN);
                 iconst(0xFFFFF000);
                 mv.visitInsn(IAND);
@@ -253,23 +233,40 @@ abstract class RegionEmitter {
         mv.visitLabel(done);
     }
 
-    /** IDX = LIN's TLB entry; to {@code slow} unless its tag in {@code tags} is LIN's page. */
-    private void tlb(int tags, Label slow) {
+    /**
+     * IDX = LIN's TLB entry ({@link Mmu#tlbEntry}); to {@code slow} unless its tag in
+     * {@code tags} lets an access of {@code bytes} at LIN use its page ({@link Mmu#tlbHit}).
+     */
+    private void tlb(int tags, int bytes, Label slow) {
         mv.visitVarInsn(ILOAD, TSET);
         mv.visitVarInsn(ILOAD, LIN);
-        iconst(12);
-        mv.visitInsn(IUSHR);
-        iconst(Mmu.TLB_MASK);
-        mv.visitInsn(IAND);
-        mv.visitInsn(IADD);
+        mv.visitMethodInsn(INVOKESTATIC, MMU, "tlbEntry", "(II)I", false);
         mv.visitVarInsn(ISTORE, IDX);
         mv.visitVarInsn(ALOAD, tags);
         mv.visitVarInsn(ILOAD, IDX);
         mv.visitInsn(IALOAD);
+        tlbHit(-1, bytes, slow);
+    }
+
+    /**
+     * To {@code miss} unless {@link Mmu#tlbHit} of the tag in local {@code tag} (-1: on the
+     * stack), LIN and {@code bytes}, emitted from its parts as two compares and jumps: the tag
+     * is LIN's page ({@link Mmu#PAGE_FRAME}) and the access ends by {@link Mmu#lastOffset}
+     * (always, for a byte).
+     */
+    private void tlbHit(int tag, int bytes, Label miss) {
+        if (tag >= 0) mv.visitVarInsn(ILOAD, tag);
         mv.visitVarInsn(ILOAD, LIN);
-        iconst(0xFFFFF000);
+        iconst(Mmu.PAGE_FRAME);
         mv.visitInsn(IAND);
-        mv.visitJumpInsn(IF_ICMPNE, slow);
+        mv.visitJumpInsn(IF_ICMPNE, miss);
+        if (Mmu.lastOffset(bytes) < ~Mmu.PAGE_FRAME) {
+            mv.visitVarInsn(ILOAD, LIN);
+            iconst(~Mmu.PAGE_FRAME);
+            mv.visitInsn(IAND);
+            iconst(Mmu.lastOffset(bytes));
+            mv.visitJumpInsn(IF_ICMPGT, miss);
+        }
     }
 
     /** Pushes the value of a decoded memory operand. */
@@ -293,22 +290,46 @@ abstract class RegionEmitter {
         store(sz, seg, offLocal, VAL);
     }
 
-    /** PUSH of local {@code v} on the 32-bit stack: the store, then ESP. */
+    /**
+     * PUSH of local {@code v} on the stack (regions run only on a 32-bit stack): the store at
+     * the new stack pointer ({@link Semantics#withStackPointer}, {@link Semantics#stackOffset}),
+     * then ESP.
+     */
     final void push(int v) {
-        mv.visitVarInsn(ILOAD, R0 + 4);
-        iconst(4);
-        mv.visitInsn(ISUB);
+        movedStackPointer(-4);
+        mv.visitVarInsn(ISTORE, T4);
+        mv.visitVarInsn(ILOAD, T4);
+        mv.visitInsn(ICONST_1);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "stackOffset", "(IZ)I", false);
         mv.visitVarInsn(ISTORE, ADDR);
         store(2, SS, ADDR, v);
-        mv.visitIincInsn(R0 + 4, -4);
-        written |= 1 << 4;
+        mv.visitVarInsn(ILOAD, T4);
+        setReg(4);
     }
 
-    /** Pushes the dword at SS:ESP. */
+    /** Pushes the dword at the top of the stack (SS:{@link Semantics#stackOffset} of ESP). */
     final void top() {
         mv.visitVarInsn(ILOAD, R0 + 4);
+        mv.visitInsn(ICONST_1);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "stackOffset", "(IZ)I", false);
         mv.visitVarInsn(ISTORE, ADDR);
         load(2, SS, ADDR);
+    }
+
+    /** ESP += {@code delta} by {@link Semantics#withStackPointer} (after the access that may fault). */
+    final void addSp(int delta) {
+        movedStackPointer(delta);
+        setReg(4);
+    }
+
+    /** Pushes ESP moved by {@code delta} on the (32-bit) stack. */
+    private void movedStackPointer(int delta) {
+        mv.visitVarInsn(ILOAD, R0 + 4);
+        mv.visitVarInsn(ILOAD, R0 + 4);
+        iconst(delta);
+        mv.visitInsn(IADD);
+        mv.visitInsn(ICONST_1);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "withStackPointer", "(IIZ)I", false);
     }
 
     /**
@@ -343,44 +364,35 @@ abstract class RegionEmitter {
         written |= 1 << n;
     }
 
+    /**
+     * Pushes register {@code n} of size {@code sz}: {@link Semantics#regView} of its 32-bit
+     * local (a 32-bit register is the local itself).
+     */
     final void regSz(int n, int sz) {
-        if (sz == 2) {
-            mv.visitVarInsn(ILOAD, R0 + n);
-        } else if (sz == 1) {
-            mv.visitVarInsn(ILOAD, R0 + n);
-            iconst(0xFFFF);
-            mv.visitInsn(IAND);
-        } else {
-            mv.visitVarInsn(ILOAD, R0 + (n & 3));
-            if (n >= 4) {
-                iconst(8);
-                mv.visitInsn(IUSHR);
-            }
-            iconst(0xFF);
-            mv.visitInsn(IAND);
-        }
+        mv.visitVarInsn(ILOAD, R0 + Semantics.viewRegister(n, sz));
+        if (sz == 2) return;
+        iconst(n);
+        iconst(sz);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "regView", "(III)I", false);
     }
 
-    /** Stores the value on the stack into register n of size sz (8-bit: AL..BH). */
+    /**
+     * Stores the value on the stack into register n of size sz (8-bit: AL..BH):
+     * {@link Semantics#withRegView} of its 32-bit local.
+     */
     final void setRegSz(int n, int sz) {
         if (sz == 2) {
             setReg(n);
             return;
         }
-        int r = sz == 0 ? n & 3 : n;
-        int shift = sz == 0 && n >= 4 ? 8 : 0;
-        int m = (sz == 0 ? 0xFF : 0xFFFF) << shift;
-        if (shift != 0) {
-            iconst(shift);
-            mv.visitInsn(ISHL);
-        }
-        iconst(m);
-        mv.visitInsn(IAND);
-        mv.visitVarInsn(ILOAD, R0 + r);
-        iconst(~m);
-        mv.visitInsn(IAND);
-        mv.visitInsn(IOR);
-        setReg(r);
+        int full = Semantics.viewRegister(n, sz);
+        mv.visitVarInsn(ISTORE, VAL);
+        mv.visitVarInsn(ILOAD, R0 + full);
+        iconst(n);
+        iconst(sz);
+        mv.visitVarInsn(ILOAD, VAL);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "withRegView", "(IIII)I", false);
+        setReg(full);
     }
 
     final void fillRegs() {

@@ -46,6 +46,57 @@ final class Semantics {
         return (cf ? 1 : 0) | (of ? 2 : 0);
     }
 
+    // ---- operands: register views, effective addresses, the stack pointer ----
+
+    /**
+     * The 32-bit register that holds register {@code n} of size {@code sz}: AH, CH, DH, BH (byte
+     * registers 4-7) live in EAX..EBX.
+     */
+    static int viewRegister(int n, int sz) {
+        return sz == 0 ? n & 3 : n;
+    }
+
+    /** Where register {@code n} of size {@code sz} starts in its 32-bit register: bit 8 for AH..BH, else 0. */
+    static int viewShift(int n, int sz) {
+        return sz == 0 && n >= 4 ? 8 : 0;
+    }
+
+    /**
+     * Register {@code n} of size {@code sz} (AL..BH, AX..DI, EAX..EDI) read from {@code full},
+     * its 32-bit register. (Each of these is under 35 bytes of bytecode, so C1 and C2 inline
+     * them at any call site.)
+     */
+    static int regView(int full, int n, int sz) {
+        return (full >>> viewShift(n, sz)) & mask(sz);
+    }
+
+    /** {@code full}, the 32-bit register of register {@code n} of size {@code sz}, with that register set to {@code v}. */
+    static int withRegView(int full, int n, int sz, int v) {
+        int shift = viewShift(n, sz), m = mask(sz) << shift;
+        return (full & ~m) | (v << shift & m);
+    }
+
+    /**
+     * The offset of a 32-bit memory operand: base + index * 2^scale + disp, with 0 for the base
+     * or index its address form has not ({@link Forms#hasBase}, {@link Forms#hasIndex}).
+     */
+    static int effectiveAddress(int base, int index, int scale, int disp) {
+        return base + (index << scale) + disp;
+    }
+
+    /**
+     * ESP after the stack pointer became {@code sp}: all of it on a 32-bit stack (SS.B), else SP
+     * only, wrapping at 64 KiB, and ESP's upper half kept.
+     */
+    static int withStackPointer(int esp, int sp, boolean stack32) {
+        return stack32 ? sp : (esp & 0xFFFF0000) | (sp & 0xFFFF);
+    }
+
+    /** The offset in SS that stack pointer {@code esp} addresses: ESP on a 32-bit stack, else SP. */
+    static int stackOffset(int esp, boolean stack32) {
+        return stack32 ? esp : esp & 0xFFFF;
+    }
+
     // ---- group 1: ADD OR ADC SBB AND SUB XOR CMP (the ModR/M reg field order) ----
 
     /** The lazy-flag kinds ({@code L_*}, read back by {@link Flags}) the group-1 operations leave. */
@@ -244,17 +295,23 @@ final class Semantics {
         return sz == 2 ? a * b : ((short) a * (short) b) & 0xFFFF;
     }
 
-    /** CF = OF = the product does not fit the size (signed). */
+    /** CF = OF = the product does not fit the size (signed): {@link #mulOverflows}. */
     static int imulFlags(int a, int b, int sz) {
-        boolean c;
-        if (sz == 2) {
-            long p = (long) a * b;
-            c = p != (int) p;
-        } else {
-            int p = (short) a * (short) b;
-            c = p != (short) p;
-        }
-        return c ? 3 : 0;
+        return mulOverflows(product(a, b, sz, true), sz, true) ? 3 : 0;
+    }
+
+    /**
+     * The whole product of two operands of size {@code sz}, signed or unsigned (MUL/IMUL: AX,
+     * DX:AX, EDX:EAX hold it).
+     */
+    static long product(int a, int b, int sz, boolean signed) {
+        if (signed) return (long) signExtend(a, sz) * signExtend(b, sz);
+        return (a & (mask(sz) & 0xFFFFFFFFL)) * (b & (mask(sz) & 0xFFFFFFFFL));
+    }
+
+    /** CF = OF of a multiply: the product does not fit the operand size (as a signed or unsigned value). */
+    static boolean mulOverflows(long p, int sz, boolean signed) {
+        return signed ? p != signExtend((int) p, sz) : p >>> (8 << sz) != 0;
     }
 
     /** MOVZX/MOVSX: a byte ({@code ssz} 0) or word source, zero- or sign-extended. */
