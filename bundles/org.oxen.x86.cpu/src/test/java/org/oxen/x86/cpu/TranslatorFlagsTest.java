@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
 
+import java.util.function.Consumer;
+
 import org.junit.jupiter.api.Test;
 import org.oxen.x86.cpu.TranslatorTest.Mode;
 import org.oxen.x86.cpu.testkit.TestMachine;
@@ -29,6 +31,31 @@ class TranslatorFlagsTest {
     private static final int TABLE = 0x20000, OUT = 0x30000, CF = 1, ZF = 0x40, SF = 0x80, OF = 0x800;
 
     /**
+     * Runs {@code src} to its HLT with {@link #PAIRS} at TABLE, in each mode (interpreter, then
+     * translator, which must have compiled regions), after {@code setup}; the first {@code words}
+     * words at OUT, each masked with {@code mask}, by mode.
+     */
+    private static int[][] runOverPairs(String src, int words, int mask, Consumer<TestMachine> setup) {
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = TranslatorTest.machine(mode);
+            for (int i = 0; i < PAIRS.length; i++) {
+                t.ram.write32(TABLE + 8 * i, PAIRS[i][0]);
+                t.ram.write32(TABLE + 8 * i + 4, PAIRS[i][1]);
+            }
+            t.code(KCODE, src);
+            t.cpu.setEip(KCODE);
+            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
+            setup.accept(t);
+            assertEquals(RunResult.HALTED, t.run(100_000));
+            out[mode.ordinal()] = new int[words];
+            for (int i = 0; i < words; i++) out[mode.ordinal()][i] = t.ram.read32(OUT + 4 * i) & mask;
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+        return out;
+    }
+
+    /**
      * For every pair, in a hot loop: SUB then INC (CF from the SUB), ADD then DEC (CF from the ADD),
      * INC then CMP (CF from the CMP, not the INC), each read by PUSHFD right after. The flags equal
      * the interpreter's and the values computed here.
@@ -41,24 +68,8 @@ class TranslatorFlagsTest {
                 + " mov ecx, eax\n add ecx, ebx\n dec edx\n pushfd\n pop dword ptr [edi + 4]\n"
                 + " add ecx, ebx\n inc edx\n cmp eax, ebx\n pushfd\n pop dword ptr [edi + 8]\n"
                 + " add esi, 8\n add edi, 12\n dec ebp\n jnz top\n hlt";
-        int[][] out = new int[2][];
-        for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.machine(mode);
-            for (int i = 0; i < PAIRS.length; i++) {
-                t.ram.write32(TABLE + 8 * i, PAIRS[i][0]);
-                t.ram.write32(TABLE + 8 * i + 4, PAIRS[i][1]);
-            }
-            t.code(KCODE, src);
-            t.cpu.setEip(KCODE);
-            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
-            t.cpu.setGpr(X86Cpu.EDX, 0x7FFFFFFE); // INC/DEC cross the sign boundary too
-            assertEquals(RunResult.HALTED, t.run(100_000));
-            out[mode.ordinal()] = new int[3 * PAIRS.length];
-            for (int i = 0; i < out[mode.ordinal()].length; i++) {
-                out[mode.ordinal()][i] = t.ram.read32(OUT + 4 * i) & (CF | ZF | SF | OF);
-            }
-            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
-        }
+        int[][] out = runOverPairs(src, 3 * PAIRS.length, CF | ZF | SF | OF,
+                t -> t.cpu.setGpr(X86Cpu.EDX, 0x7FFFFFFE)); // INC/DEC cross the sign boundary too
         int edx = 0x7FFFFFFE;
         for (int i = 0; i < PAIRS.length; i++) {
             int a = PAIRS[i][0], b = PAIRS[i][1];
@@ -149,21 +160,7 @@ class TranslatorFlagsTest {
                 + "1: mov edx, eax\n cmp eax, ebx\n dec edx\n lahf\n movzx eax, ah\n"
                 + " mov [edi], ecx\n mov [edi + 4], eax\n"
                 + " add esi, 8\n add edi, 8\n dec ebp\n jnz top\n hlt";
-        int[][] out = new int[2][];
-        for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.machine(mode);
-            for (int i = 0; i < PAIRS.length; i++) {
-                t.ram.write32(TABLE + 8 * i, PAIRS[i][0]);
-                t.ram.write32(TABLE + 8 * i + 4, PAIRS[i][1]);
-            }
-            t.code(KCODE, src);
-            t.cpu.setEip(KCODE);
-            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
-            assertEquals(RunResult.HALTED, t.run(100_000));
-            out[mode.ordinal()] = new int[2 * PAIRS.length];
-            for (int i = 0; i < out[mode.ordinal()].length; i++) out[mode.ordinal()][i] = t.ram.read32(OUT + 4 * i);
-            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
-        }
+        int[][] out = runOverPairs(src, 2 * PAIRS.length, -1, t -> { });
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < PAIRS.length; i++) {
                 int a = PAIRS[i][0], b = PAIRS[i][1];
@@ -195,21 +192,7 @@ class TranslatorFlagsTest {
                 + "top: mov eax, [esi]\n mov ecx, [esi + 4]\n mov edx, eax\n jmp seq\n"
                 + "back: add esi, 8\n add edi, 4\n dec ebp\n jnz top\n hlt\n"
                 + "seq: add eax, ecx\n inc edx\n cld\n pushfd\n pop dword ptr [edi]\n jmp back\n";
-        int[][] out = new int[2][];
-        for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.machine(mode);
-            for (int i = 0; i < PAIRS.length; i++) {
-                t.ram.write32(TABLE + 8 * i, PAIRS[i][0]);
-                t.ram.write32(TABLE + 8 * i + 4, PAIRS[i][1]);
-            }
-            t.code(KCODE, src);
-            t.cpu.setEip(KCODE);
-            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
-            assertEquals(RunResult.HALTED, t.run(100_000));
-            out[mode.ordinal()] = new int[PAIRS.length];
-            for (int i = 0; i < PAIRS.length; i++) out[mode.ordinal()][i] = t.ram.read32(OUT + 4 * i) & (CF | ZF | SF | OF);
-            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
-        }
+        int[][] out = runOverPairs(src, PAIRS.length, CF | ZF | SF | OF, t -> { });
         for (int i = 0; i < PAIRS.length; i++) {
             int a = PAIRS[i][0], b = PAIRS[i][1];
             int want = (Integer.compareUnsigned(a + b, a) < 0 ? CF : 0) | incDecFlags(a + 1, true);
