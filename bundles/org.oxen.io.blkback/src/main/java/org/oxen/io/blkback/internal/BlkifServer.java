@@ -120,11 +120,6 @@ final class BlkifServer implements EventListener, Runnable {
     /** Responses put on the ring by this connection (the service thread writes, {@link #stop} publishes). */
     private volatile long answeredHere;
 
-    BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
-            Limits limits, VbdCounters counters, Consumer<String> onHalt) {
-        this(name, domid, devid, grants, trace, ring, image, limits, counters, onHalt, true);
-    }
-
     /** @param inline whether kicks finding the ring idle are served on the notifying thread */
     BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
             Limits limits, VbdCounters counters, Consumer<String> onHalt, boolean inline) {
