@@ -30,8 +30,9 @@
  * Closed, end every grant, go Initialising, wait for InitWait, and connect on
  * fresh rings with the rx buffers posted again and the unanswered frames sent
  * again in their first-send order; a backend that goes Closing or Closed again
- * before it connects (stopped again mid-handshake) makes it start over. After a resume in a new domain (pv_resumes
- * moved; restore, migration: Linux's netfront_resume) the old backend, port
+ * before it connects (stopped again mid-handshake) makes it start over. After
+ * a resume in a new domain (pv_resumes moved; restore, migration: Linux's
+ * netfront_resume) the old backend, port
  * and grants went with the old domain: the next poll, send or wait looks the
  * device up again (its backend names the new domain) and connects to the new
  * backend on fresh rings, the unanswered frames sent again.
@@ -287,8 +288,10 @@ int netfront_init_features(struct netfront *nf, const char *node, netfront_recei
     nf->resumes = pv_resumes;
     setup_rings(nf);
     publish(nf);
-    if (await_connected(nf, limit) != 0) {
-        printf("netfront: %s: the backend left before connecting\n", node);
+    int r = await_connected(nf, limit);
+    if (r != 0) {
+        if (r == 1)
+            printf("netfront: %s: the backend left before connecting\n", node);
         return -1;
     }
     evtchn_send(nf->port);
@@ -446,6 +449,26 @@ static void detach(struct netfront *nf, uint64_t limit)
     forget(nf);
 }
 
+/* The end of every reconnection, the backend in InitWait: fresh rings (the rx
+ * buffers posted again, the unanswered frames sent again), published, and the
+ * wait for Connected. 0 once connected; 1 when the backend left again first
+ * (nothing was sent: the caller starts over). */
+static int reconnect_rings(struct netfront *nf, uint64_t limit, const char *what)
+{
+    unsigned n = setup_rings(nf);
+    publish(nf);
+    int r = await_connected(nf, limit);
+    CHECK(r >= 0, "netfront: %s: %s failed", nf->dev.node, what);
+    if (r == 1) {
+        printf("netfront: %s: the backend left again before connecting (%u)\n", nf->dev.node, nf->reconnects);
+        return 1;
+    }
+    nf->resent += n;
+    evtchn_send(nf->port);
+    printf("netfront: %s: reconnected (%u), %u frames sent again\n", nf->dev.node, nf->reconnects, n);
+    return 0;
+}
+
 /* One reconnection (see the top of this file): 0 once the new backend is
  * Connected (or the device was removed), 1 when the backend left again before
  * connecting (the caller starts over). */
@@ -484,18 +507,7 @@ static int reconnect_once(struct netfront *nf, enum xenbus_state seen)
         forget(nf);
         return 0;
     }
-    unsigned n = setup_rings(nf);
-    publish(nf);
-    int r = await_connected(nf, limit);
-    CHECK(r >= 0, "netfront: %s: reconnection failed", nf->dev.node);
-    if (r == 1) {
-        printf("netfront: %s: the backend left again before connecting (%u)\n", nf->dev.node, nf->reconnects);
-        return 1;
-    }
-    nf->resent += n;
-    evtchn_send(nf->port);
-    printf("netfront: %s: reconnected (%u), %u frames sent again\n", nf->dev.node, nf->reconnects, n);
-    return 0;
+    return reconnect_rings(nf, limit, "reconnection");
 }
 
 /* Reconnects until a backend stays long enough to connect, each attempt with
@@ -524,18 +536,8 @@ static void recover(struct netfront *nf)
     CHECK(xenbus_wait_backend_state(&nf->dev, XENBUS_STATE_BIT(XenbusStateInitWait), limit > t ? limit - t : 0,
                                     &last) >= 0,
           "netfront: %s: no backend after the resume (state %d)", node, last);
-    unsigned n = setup_rings(nf);
-    publish(nf);
-    int r = await_connected(nf, limit);
-    CHECK(r >= 0, "netfront: %s: reconnection after the resume failed", node);
-    if (r == 1) {                       /* the new backend left before connecting: the ordinary path */
-        printf("netfront: %s: the backend left again before connecting (%u)\n", node, nf->reconnects);
-        reconnect(nf, xenbus_backend_state(&nf->dev));
-        return;
-    }
-    nf->resent += n;
-    evtchn_send(nf->port);
-    printf("netfront: %s: reconnected (%u), %u frames sent again\n", node, nf->reconnects, n);
+    if (reconnect_rings(nf, limit, "reconnection after the resume") != 0)
+        reconnect(nf, xenbus_backend_state(&nf->dev));   /* the ordinary path from here */
 }
 
 unsigned netfront_poll(struct netfront *nf)
