@@ -39,9 +39,7 @@ class DescriptorTableTest {
     }
 
     long call(VcpuImpl v, int nr, int... a) {
-        int[] x = new int[6];
-        System.arraycopy(a, 0, x, 0, a.length);
-        return vmm.dispatcher().call(v, nr, x[0], x[1], x[2], x[3], x[4], x[5], false);
+        return VictimHypercalls.call(vmm, v, nr, a);
     }
 
     @Test

@@ -50,25 +50,9 @@ class HypercallTest {
         vmm.shutdown();
     }
 
-    /**
-     * One hypercall as a guest makes it: a continuation (the call was preempted, which happens on
-     * host time under load) is re-executed with the arguments it left in the registers, until
-     * the call completes.
-     */
+    /** One hypercall as a guest makes it, continued to its end: {@link VictimHypercalls}. */
     long call(int nr, int... a) {
-        int[] x = new int[6];
-        System.arraycopy(a, 0, x, 0, a.length);
-        for (int round = 0; ; round++) {
-            v.endSlice = false;
-            long rc = vmm.dispatcher().call(v, nr, x[0], x[1], x[2], x[3], x[4], x[5], false);
-            if (rc != nr || !v.endSlice) {
-                return rc;
-            }
-            assertTrue(round < 100_000, "hypercall " + nr + " never completes");
-            X86Cpu c = v.cpu();
-            int[] regs = {X86Cpu.EBX, X86Cpu.ECX, X86Cpu.EDX, X86Cpu.ESI, X86Cpu.EDI, X86Cpu.EBP};
-            for (int i = 0; i < 6; i++) x[i] = c.gpr(regs[i]);
-        }
+        return VictimHypercalls.call(vmm, v, nr, a);
     }
 
     String str(int va, int max) {
