@@ -10,7 +10,12 @@
  * bound the port, and DISCONNECTED again when it stops.  Each write looks:
  *
  *  - disconnected: console_io, the hypervisor's debug console (xl dmesg), and
- *    a copy into an early buffer (EARLY_BYTES, the oldest dropped);
+ *    the same bytes into out[] while it has room for the whole write, as
+ *    Linux's hvc_xen and Mini-OS write the ring before xenconsoled attaches: a
+ *    backend that connects reads from out_cons, so a guest that printed and
+ *    then blocked is seen at once, not at its next write.  What does not fit
+ *    goes into an early buffer (EARLY_BYTES, the oldest dropped), and so does
+ *    everything after it until it is replayed, which keeps the order;
  *  - connected: the first such write replays the early buffer into the ring
  *    (as Linux replays its log to a console that registers late), then
  *    writes go to out[]: copy, wmb, out_prod, notify.  A full ring means the
@@ -83,6 +88,22 @@ static size_t ring_write(const char *s, size_t n)
     return i;
 }
 
+/* While no backend serves the ring: all of s into out[] if it has room for all
+ * of it (no waiting, no notification: the backend reads from out_cons when it
+ * connects), else nothing.  How many bytes went (n or 0). */
+static size_t ring_put_unserved(const char *s, size_t n)
+{
+    uint32_t cons = ring->out_cons, prod = ring->out_prod;
+    mb();
+    if (prod - cons > sizeof ring->out || n > sizeof ring->out - (prod - cons))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        ring->out[prod++ & (sizeof ring->out - 1)] = s[i];
+    wmb();
+    ring->out_prod = prod;
+    return n;
+}
+
 static void early_keep(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -126,7 +147,12 @@ void guest_console_write(const char *s, size_t n)
     }
     if (done < n) {
         HYPERVISOR_console_io(CONSOLEIO_write, n - done, s + done);
-        if (!replayed)
+        /* unserved: into the ring for the backend to come, unless earlier bytes wait in the
+         * early buffer (they must reach the ring first) */
+        size_t kept = 0;
+        if (!io_only && ring && (replayed || early_len == 0))
+            kept = ring_put_unserved(s + done, n - done);
+        if (!kept && !replayed)
             early_keep(s + done, n - done);
     }
     if (!nested) {

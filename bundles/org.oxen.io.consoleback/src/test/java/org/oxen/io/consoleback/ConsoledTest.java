@@ -26,6 +26,7 @@ import org.oxen.vmm.abi.Rings;
 import org.oxen.vmm.api.ConsoleViewer;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.GuestConsole;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.Vmm;
@@ -157,6 +158,27 @@ class ConsoledTest {
         assertTrue(log.startsWith("console: oxen demo guest; type help"), log);
         assertTrue(log.contains("> echo late\nlate\nconsole: 1 lines\nRESULT: PASS\n"), log);
         assertFalse(d.consoleOutput().contains("late"), "after the replay the ring carries it: " + d.consoleOutput());
+    }
+
+    /**
+     * Regression: a guest that printed before any backend served its ring and then only slept
+     * showed nothing in {@code xl console} until its next write (the kit kept early output for a
+     * replay at that write). It now also writes the ring while it is unserved, as Linux's hvc_xen
+     * does, and the backend reads it from out_cons when it connects.
+     */
+    @Test
+    void outputBeforeTheBackendConnectsIsShownWhileTheGuestSleeps() throws Exception {
+        // one wake-up ten minutes ahead: the guest writes nothing more during the test
+        Domain d = create("early-sleeper", "sleeper", "count=1 period_us=600000000", false);
+        await(() -> d.consoleOutput().contains("sleeper starts: 1 rounds"), d::consoleOutput);
+        startConsoled(Consoled.Settings.DEFAULT);
+        GuestConsole c = console(d);
+        await(() -> text(c).contains("sleeper starts: 1 rounds of 600000000 us\n"), () -> text(c));
+        DomainState state = d.state();
+        assertTrue(state == DomainState.BLOCKED || state == DomainState.RUNNING, "the guest is still asleep: " + state);
+        assertFalse(text(c).contains("wake-ups"), text(c));
+        vmm.destroy(d.id());
+        assertTrue(problems.isEmpty(), problems.toString());
     }
 
     @Test
