@@ -170,20 +170,26 @@ void attack_xen_frames(void)
     CHECK_EQ(pv_set_page_writable((const void *)gt, 1), 0, "grant frame writable again");
     gt[3] = 0;
 
-    /* the console page, which Domain-0 maps (the ring stays DISCONNECTED: the kit prints
-     * through console_io meanwhile, never into the read-only ring) */
+    /* the console page, which Domain-0 maps (the ring stays DISCONNECTED); lent to this
+     * attack, so the kit prints through console_io meanwhile, never into the read-only ring */
     if (cmdline_u32("console_mapped", 0)) {
         volatile uint64_t *con = (volatile uint64_t *)console_ring();
         CHECK(con != NULL, "no console ring mapped");
-        uint64_t saved[4];
-        for (int i = 0; i < 4; i++)
-            saved[i] = con[i];                      /* in[0..31]: no keys are typed meanwhile */
+        console_lend_ring(1);
+        /* the whole page kept and zeroed (the output written before any backend served the
+         * ring sits in out[]: as PTEs it would be refused for its own sake), then put back */
+        static uint64_t saved[PAGE_SIZE / sizeof(uint64_t)];
+        for (unsigned i = 0; i < PAGE_SIZE / sizeof(uint64_t); i++) {
+            saved[i] = con[i];
+            con[i] = 0;
+        }
         shape_as_l3(con, 0);
         CHECK_EQ(pv_set_page_writable((const void *)con, 0), 0, "console page read-only");
         refuse_every_table_use("console", (uint32_t)con, pv_start_info->console.domU.mfn, &si->vcpu_info[0]);
         CHECK_EQ(pv_set_page_writable((const void *)con, 1), 0, "console page writable again");
-        for (int i = 0; i < 4; i++)
+        for (unsigned i = 0; i < PAGE_SIZE / sizeof(uint64_t); i++)
             con[i] = saved[i];
+        console_lend_ring(0);
     }
 
     /* the page vcpu 0's vcpu_info moves to (at offset 64, after the shape) */

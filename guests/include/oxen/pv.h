@@ -61,6 +61,9 @@ void failsafe_callback(void);
 size_t console_read(char *buf, size_t max);   /* keys typed at xl console; 0 if none */
 evtchn_port_t console_evtchn(void);           /* start_info's console port */
 volatile struct xencons_interface *console_ring(void);   /* the mapped ring, or NULL */
+/* While a program uses its console page for something else (set 1, then 0): output goes to
+ * console_io only, the ring's memory untouched (its contents and mapping are the program's). */
+void console_lend_ring(int lent);
 
 /* ---- event channels (lib/pv/evtchn.c) -------------------------------- */
 typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);

@@ -24,7 +24,8 @@
  *    meanwhile the rest goes to console_io.
  *
  * Command line console=io keeps every byte on console_io (a benchmark compares
- * the two paths).  console_read() takes what the backend put into in[]
+ * the two paths); so does console_lend_ring(1) while a program uses its console
+ * page for something else (the hostile program shapes it as a page table).  console_read() takes what the backend put into in[]
  * (keys typed at xl console).  A recursive spinlock keeps lines of different
  * vcpus apart; events are masked while a vcpu writes.
  */
@@ -34,6 +35,7 @@
 
 static volatile struct xencons_interface *ring;
 static int io_only;                 /* console=io */
+static volatile int lent;           /* console_lend_ring(1): the program uses the page */
 static int replayed;                /* the early buffer went into the ring */
 static char early[EARLY_BYTES];
 static uint32_t early_len;          /* bytes ever written early */
@@ -140,7 +142,8 @@ void guest_console_write(const char *s, size_t n)
         owner = me;
     }
     size_t done = 0;
-    if (!io_only && ring_connected()) {
+    int use_ring = !io_only && !lent;
+    if (use_ring && ring_connected()) {
         if (!replayed)
             early_replay();
         done = ring_write(s, n);
@@ -150,7 +153,7 @@ void guest_console_write(const char *s, size_t n)
         /* unserved: into the ring for the backend to come, unless earlier bytes wait in the
          * early buffer (they must reach the ring first) */
         size_t kept = 0;
-        if (!io_only && ring && (replayed || early_len == 0))
+        if (use_ring && ring && (replayed || early_len == 0))
             kept = ring_put_unserved(s + done, n - done);
         if (!kept && !replayed)
             early_keep(s + done, n - done);
@@ -185,6 +188,12 @@ size_t console_read(char *buf, size_t max)
     if (n)
         notify();
     return n;
+}
+
+void console_lend_ring(int l)
+{
+    lent = l;
+    barrier();
 }
 
 volatile struct xencons_interface *console_ring(void)
