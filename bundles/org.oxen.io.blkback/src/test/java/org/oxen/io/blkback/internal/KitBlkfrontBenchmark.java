@@ -99,7 +99,10 @@ class KitBlkfrontBenchmark {
             new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""),
             new Load("seq 128 KiB, depth 8", 128, 8, false, "raw", ""),
             new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
-            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""));
+            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""),
+            // the disk sees the caller's request size, as the FileChannel peer does (no back merges)
+            new Load("seq 128 KiB, depth 32, no merging", 128, 32, false, "raw", " merge=0"),
+            new Load("seq 44 KiB (11 segments), depth 32, no merging", 44, 32, false, "raw", " merge=0"));
 
     /** Guest instructions per caller request of the last pass's phases, per "load | direction", one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
@@ -192,7 +195,7 @@ class KitBlkfrontBenchmark {
                                 assertTrue(waits.find(), "no pass waits line: " + out);
                                 if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
                                 String direction = m.group(2).equals("wrote") ? "write" : "read";
-                                if (keep) timeSplit.put(wl + mode + " | " + direction, split(c.extra(), waits, ms));
+                                if (keep) timeSplit.put(wl + mode + " | " + direction, split(c, waits, ms));
                                 record(wl, direction, target, kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
                                         keep);
                                 if (keep) {
@@ -254,7 +257,7 @@ class KitBlkfrontBenchmark {
         System.out.println("\n| workload | direction | guest ms | host ms | vcpu running / runnable / blocked ms"
                 + " | guest: kicks, sleeps (ms), spins (ms), final flush ms | blkback: ring requests, batches, busy ms"
                 + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) | on the vcpu's thread: batches,"
-                + " requests; kicks handed to blkback's thread |\n|---|---|---:|---:|---|---|---|---|---|");
+                + " requests; kicks handed to blkback's thread | preempted: pCPU threads, blkback |\n|---|---|---:|---:|---|---|---|---|---|---|");
         timeSplit.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
     }
 
@@ -280,13 +283,15 @@ class KitBlkfrontBenchmark {
         return t;
     }
 
-    static String split(long[] e, Matcher w, long guestMs) {
+    static String split(PhaseMeter.Phase c, Matcher w, long guestMs) {
+        long[] e = c.extra();
         long parks = e[7];
-        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f) | %d, %d; %d",
+        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f) | %d, %d; %d | %d, %d",
                 guestMs, e[0] / 1e6, e[14] / 1e6, e[15] / 1e6, e[16] / 1e6, w.group(2), w.group(3),
                 Long.parseLong(w.group(4)) / 1e3, w.group(5), Long.parseLong(w.group(6)) / 1e3,
                 Long.parseLong(w.group(7)) / 1e3, e[10], e[9], e[1] / 1e6, e[2] / 1e6, e[3] / 1e6, e[4] / 1e6,
-                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks, e[11], e[12], e[13]);
+                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks, e[11], e[12], e[13], c.pcpuPreempted(),
+                c.blkbackPreempted());
     }
 
     /** Backend swaps the swap-pause benchmark makes ({@code -Doxen.bench.swaps=N}). */
