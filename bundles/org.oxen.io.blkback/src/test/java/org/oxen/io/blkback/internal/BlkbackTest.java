@@ -228,15 +228,7 @@ class BlkbackTest {
         assertEquals("0", rig.read(be + "/feature-discard"));
         assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "discard not offered");
         // 64 requests in flight at once: more than one page of ring holds (32)
-        byte[] disk = pattern(11, 4 * MIB);
-        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        ok(fe.flush());
-        byte[] back = new byte[disk.length];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        assertArrayEquals(disk, back);
+        byte[] disk = writeFlushReadBack(fe, 11, 4 * MIB);
         assertEquals(0, blkback.devices().get(0).counter("errors"));
         assertEquals(0, fe.unexpectedResponses());
         rig.close();
@@ -297,15 +289,7 @@ class BlkbackTest {
         String block = Long.toString(java.nio.file.Files.getFileStore(img).getBlockSize());
         assertEquals(block, rig.read(be + "/sector-size"), "the O_DIRECT block is the guest's sector size");
         assertEquals(block, rig.read(be + "/physical-sector-size"));
-        byte[] disk = pattern(21, MIB);
-        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        ok(fe.flush());
-        byte[] back = new byte[disk.length];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        assertArrayEquals(disk, back);
+        byte[] disk = writeFlushReadBack(fe, 21, MIB);
         assertEquals(RSP_ERROR, fe.write(1, new byte[512], 0, 512).await(20, TimeUnit.SECONDS),
                 "one sector inside a block: not aligned for O_DIRECT");
         assertArrayEquals(disk, fileBytes(img), "the file holds the aligned writes and nothing of the refused one");
@@ -320,6 +304,23 @@ class BlkbackTest {
         byte[] one = new byte[512];
         ok(qf.read(1, one, 0, 512));
         assertArrayEquals(java.util.Arrays.copyOf(disk, 512), one);
+    }
+
+    /**
+     * Writes {@code bytes} of pattern {@code seed} from sector 0 as 4 KiB requests all in flight
+     * at once, flushes, reads it back the same way and checks it; returns the pattern.
+     */
+    static byte[] writeFlushReadBack(JavaBlkfront fe, long seed, int bytes) throws Exception {
+        byte[] disk = pattern(seed, bytes);
+        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        ok(fe.flush());
+        byte[] back = new byte[disk.length];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        assertArrayEquals(disk, back);
+        return disk;
     }
 
     static byte[] fileBytes(Path p) throws Exception {
