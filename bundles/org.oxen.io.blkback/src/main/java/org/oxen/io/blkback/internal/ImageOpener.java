@@ -20,7 +20,10 @@ import org.oxen.storage.api.StorageException;
  * bare path whose format is recognised from its first bytes (a file no provider recognises is
  * raw, as qemu-img decides). With {@code direct-io-safe} the image is opened {@link CacheMode#DIRECT}
  * ({@code O_DIRECT}) when its provider takes that, else through the page cache: the flag only
- * allows O_DIRECT, as for Xen's own backends (xl-disk-configuration(5)).
+ * allows O_DIRECT, as for Xen's own backends (xl-disk-configuration(5)). So an O_DIRECT open the
+ * file refuses (a file system without O_DIRECT, such as tmpfs; a length that is no multiple of
+ * the block) falls back to the page cache too, saying why in the log; an error the fallback
+ * meets as well (no such file, another writer's lock) is reported as usual.
  */
 final class ImageOpener {
 
@@ -49,8 +52,19 @@ final class ImageOpener {
             throw new StorageException(file, "no storage provider for format '" + format + "' (present: "
                     + byFormat.keySet() + ")");
         }
-        CacheMode cache = directIoSafe && p.cacheModes().contains(CacheMode.DIRECT) ? CacheMode.DIRECT : CacheMode.WRITEBACK;
-        return p.open(file, readOnly ? AccessMode.READ_ONLY : AccessMode.READ_WRITE, cache);
+        AccessMode mode = readOnly ? AccessMode.READ_ONLY : AccessMode.READ_WRITE;
+        if (directIoSafe && p.cacheModes().contains(CacheMode.DIRECT)) {
+            try {
+                return p.open(file, mode, CacheMode.DIRECT);
+            } catch (StorageException e) {
+                VbdBackend.LOG.log(System.Logger.Level.INFO, "blkback: direct-io-safe, but " + e.getMessage()
+                        + ": opening it through the page cache");
+            }
+        } else if (directIoSafe) {
+            VbdBackend.LOG.log(System.Logger.Level.INFO, "blkback: direct-io-safe, but " + file + " is " + format
+                    + ", which has no O_DIRECT mode: opening it through the page cache");
+        }
+        return p.open(file, mode, CacheMode.WRITEBACK);
     }
 
     private static String detect(Path file, Map<String, BlockImageProvider> byFormat) throws IOException {

@@ -10,7 +10,6 @@ import org.oxen.io.ring.BackRing;
 import org.oxen.io.ring.RingLayout;
 import org.oxen.io.xenbus.AbstractBackend;
 import org.oxen.storage.api.BlockImage;
-import org.oxen.storage.api.CacheMode;
 import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.backend.BackendDevice;
 import org.oxen.vmm.api.backend.GrantMapping;
@@ -140,10 +139,6 @@ final class VbdBackend extends AbstractBackend {
         boolean directIoSafe = xs.read(be + "/direct-io-safe").map("1"::equals).orElse(false);
 
         image = opener.open(params, readOnly || cdrom, directIoSafe);
-        if (directIoSafe && image.cacheMode() != CacheMode.DIRECT) {
-            LOG.log(System.Logger.Level.INFO, "blkback " + be + ": direct-io-safe, but the " + image.format()
-                    + " image is opened through the page cache (its provider has no O_DIRECT mode)");
-        }
         // an O_DIRECT image takes requests aligned to its block: the guest's logical sector size
         String sectorSize = Integer.toString(Math.max(BlockImage.SECTOR_SIZE, image.requestAlignment()));
         boolean ro = image.readOnly();

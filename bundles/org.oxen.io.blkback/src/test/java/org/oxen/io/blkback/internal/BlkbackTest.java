@@ -273,7 +273,7 @@ class BlkbackTest {
      * raw image with O_DIRECT and offers its block as {@code sector-size}; aligned I/O reaches the
      * file, and a request not aligned to the block is answered with an error and changes nothing.
      * A qcow2 disk with the same flag stays on the page cache (its provider has no O_DIRECT mode),
-     * with 512-byte sectors.
+     * with 512-byte sectors, and so does a raw file whose length is no multiple of the block.
      */
     @Test
     void directIoSafeOpensARawImageWithODirectAndOffersItsBlockAsSectorSize() throws Exception {
@@ -304,6 +304,17 @@ class BlkbackTest {
         byte[] one = new byte[512];
         ok(qf.read(1, one, 0, 512));
         assertArrayEquals(java.util.Arrays.copyOf(disk, 512), one);
+
+        // a raw file O_DIRECT cannot serve (its length no multiple of the block): the page cache, as Xen's backends
+        Path odd = dir.resolve("odd.img");
+        java.nio.file.Files.write(odd, new byte[MIB + 512]);
+        Domain d3 = rig.guest("dioodd");
+        JavaBlkfront of = rig.attach(d3, new VbdDevices.Disk(51712, "xvda", "raw", odd.toString(), false, false, true, true),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(of.awaitConnected(20_000), "an odd-sized direct-io-safe disk connects");
+        assertEquals("512", rig.read(VbdDevices.backendPath(d3.id(), 51712) + "/sector-size"));
+        ok(of.write(2048, disk, 0, 512)); // the last sector
+        assertArrayEquals(java.util.Arrays.copyOf(disk, 512), java.util.Arrays.copyOfRange(fileBytes(odd), MIB, MIB + 512));
     }
 
     /**
