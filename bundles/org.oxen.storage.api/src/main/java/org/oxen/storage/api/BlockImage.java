@@ -15,7 +15,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p><b>Requests.</b> {@link #read} and {@link #write} move exactly {@code buffer.remaining()}
  * bytes between the buffer (heap or direct) and the virtual offset, and advance the buffer's
  * position by that much; a request may span any number of sectors or clusters and need not be
- * aligned. A range outside {@code [0, size())} is refused with an
+ * aligned (unless the image was opened {@link CacheMode#DIRECT}: see {@link #requestAlignment()}).
+ * A range outside {@code [0, size())} is refused with an
  * {@link IllegalArgumentException} naming the file, the range and the size, and nothing is
  * transferred. Implementations allocate nothing per request once warm (the block backend's hot
  * path).
@@ -51,6 +52,20 @@ public interface BlockImage extends Closeable {
      */
     int clusterSize();
 
+    /** How the image's file I/O meets the host's page cache; {@link CacheMode#WRITEBACK} unless opened otherwise. */
+    default CacheMode cacheMode() {
+        return CacheMode.WRITEBACK;
+    }
+
+    /**
+     * What every request's offset and length (and a direct buffer's address) must be a multiple
+     * of: 1 for an image that takes any request, the file system's block size for an image opened
+     * {@link CacheMode#DIRECT}. A block backend advertises it as the disk's sector size.
+     */
+    default int requestAlignment() {
+        return 1;
+    }
+
     /** Whether the image was opened read-only ({@link AccessMode#READ_ONLY}, or forced so). */
     boolean readOnly();
 
@@ -64,7 +79,8 @@ public interface BlockImage extends Closeable {
     /**
      * Reads {@code dst.remaining()} bytes at virtual offset {@code offset} into {@code dst}.
      *
-     * @throws IllegalArgumentException the range is outside the image
+     * @throws IllegalArgumentException the range is outside the image, or not aligned to
+     *     {@link #requestAlignment()}
      * @throws ImageFormatException the image's metadata on the way is corrupt
      * @throws IOException the file could not be read
      */
@@ -73,7 +89,8 @@ public interface BlockImage extends Closeable {
     /**
      * Writes {@code src.remaining()} bytes from {@code src} at virtual offset {@code offset}.
      *
-     * @throws IllegalArgumentException the range is outside the image
+     * @throws IllegalArgumentException the range is outside the image, or not aligned to
+     *     {@link #requestAlignment()}
      * @throws ReadOnlyImageException the image is read-only
      * @throws ImageFormatException the image's metadata on the way is corrupt (the image is then
      *     read-only for this object, and a qcow2 v3 image is marked corrupt, as QEMU does)

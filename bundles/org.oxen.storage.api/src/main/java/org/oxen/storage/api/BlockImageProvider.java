@@ -2,6 +2,7 @@ package org.oxen.storage.api;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -35,6 +36,27 @@ public interface BlockImageProvider {
      * @throws StorageException the file is in use by another writer, or cannot be opened
      */
     BlockImage open(Path path, AccessMode mode) throws IOException;
+
+    /** The cache modes {@link #open(Path, AccessMode, CacheMode)} takes; {@code WRITEBACK} only by default. */
+    default Set<CacheMode> cacheModes() {
+        return Set.of(CacheMode.WRITEBACK);
+    }
+
+    /**
+     * Opens an existing image with its file I/O through or around the host's page cache.
+     *
+     * @throws StorageException the format cannot be opened with {@code cache} (not in
+     *     {@link #cacheModes()}), or the file cannot be (a file system without {@code O_DIRECT},
+     *     a file whose length is not a multiple of the block size), named in the message
+     * @see #open(Path, AccessMode)
+     */
+    default BlockImage open(Path path, AccessMode mode, CacheMode cache) throws IOException {
+        if (cache == CacheMode.WRITEBACK) {
+            return open(path, mode);
+        }
+        throw new StorageException(path, "the " + format() + " format cannot be opened with cache mode " + cache
+                + " (it takes " + cacheModes() + ")");
+    }
 
     /**
      * Creates a new image (the file must not exist) and returns it open read-write.

@@ -10,10 +10,11 @@
  * {@link org.oxen.storage.api.StorageException}s that name the file and what is wrong:
  * {@link org.oxen.storage.api.ImageFormatException} for an image whose bytes are corrupt or use
  * what the provider does not implement, {@link org.oxen.storage.api.ReadOnlyImageException} for a
- * write to an image opened read-only.
+ * write to an image opened read-only. A {@link org.oxen.storage.api.CacheMode} chooses whether an
+ * image's file I/O goes through the host's page cache or around it ({@code O_DIRECT}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.storage.api;
 
 import org.osgi.annotation.bundle.Export;

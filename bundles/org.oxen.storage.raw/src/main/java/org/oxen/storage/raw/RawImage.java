@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.oxen.storage.api.BlockImage;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.ReadOnlyImageException;
 import org.oxen.storage.api.StorageException;
 import org.oxen.storage.api.io.ImageFiles;
@@ -18,7 +19,11 @@ import org.oxen.storage.api.io.ImageFiles;
  * <p>Design: positional {@link FileChannel} reads and writes straight into the caller's buffer
  * (no copy, no allocation); the virtual size is the file's length at open rounded up to a sector
  * (the tail past the end of the file reads as zeros, as in QEMU); flush is
- * {@code force(true)}. Java cannot punch holes, so discard writes zeros.
+ * {@code force(true)}. Java cannot punch holes, so discard writes zeros. Opened
+ * {@link CacheMode#DIRECT}, the channel has {@code O_DIRECT}: every request must be aligned to the
+ * file system's block size ({@link #requestAlignment()}, checked before the channel is asked, so
+ * the error names the image), the file's length must be a multiple of it, and discard writes its
+ * zeros from an aligned direct buffer.
  *
  * <p>Locking: none needed. Positional channel I/O is thread-safe and moves no shared position;
  * {@code closed} is volatile, and close must not race with requests (the SPI's rule).
@@ -32,15 +37,29 @@ public final class RawImage implements BlockImage {
     private final boolean readOnly;
     private final long size;
     private final int clusterSize;
+    private final CacheMode cache;
+    /** 1 through the page cache; the file system's block size with O_DIRECT. */
+    private final int alignment;
     private volatile boolean closed;
 
-    RawImage(Path path, FileChannel ch, boolean readOnly) throws IOException {
+    /** {@code ch} was opened for {@code cache} ({@link ImageFiles#open(Path, org.oxen.storage.api.AccessMode, CacheMode)}). */
+    RawImage(Path path, FileChannel ch, boolean readOnly, CacheMode cache) throws IOException {
         this.path = path;
         this.ch = ch;
         this.readOnly = readOnly;
+        this.cache = cache;
         long len = ch.size();
+        if (cache == CacheMode.DIRECT) {
+            this.alignment = ImageFiles.directAlignment(path);
+            if (len % alignment != 0) {
+                throw new StorageException(path, "its length " + len + " is not a multiple of " + alignment
+                        + " bytes, the block size O_DIRECT (cache mode DIRECT) reads and writes in");
+            }
+        } else {
+            this.alignment = 1;
+        }
         this.size = (len + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
-        this.clusterSize = blockSize(path);
+        this.clusterSize = Math.max(blockSize(path), alignment);
     }
 
     private static int blockSize(Path path) {
@@ -76,6 +95,16 @@ public final class RawImage implements BlockImage {
     }
 
     @Override
+    public CacheMode cacheMode() {
+        return cache;
+    }
+
+    @Override
+    public int requestAlignment() {
+        return alignment;
+    }
+
+    @Override
     public boolean readOnly() {
         return readOnly;
     }
@@ -89,6 +118,7 @@ public final class RawImage implements BlockImage {
     public void read(long offset, ByteBuffer dst) throws IOException {
         ensureOpen();
         ImageFiles.checkRange(path, "read", offset, dst.remaining(), size);
+        if (alignment > 1) ImageFiles.checkAligned(path, "read", offset, dst, alignment);
         ImageFiles.readFully(ch, dst, offset);
     }
 
@@ -96,6 +126,7 @@ public final class RawImage implements BlockImage {
     public void write(long offset, ByteBuffer src) throws IOException {
         ensureWritable();
         ImageFiles.checkRange(path, "write", offset, src.remaining(), size);
+        if (alignment > 1) ImageFiles.checkAligned(path, "write", offset, src, alignment);
         ImageFiles.writeFully(ch, src, offset);
     }
 
@@ -111,7 +142,9 @@ public final class RawImage implements BlockImage {
     public void discard(long offset, long length) throws IOException {
         ensureWritable();
         ImageFiles.checkRange(path, "discard", offset, length, size);
-        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, Math.max(1, length)));
+        if (alignment > 1) ImageFiles.checkAligned(path, "discard", offset, length, alignment);
+        int chunk = (int) Math.min(ZERO_CHUNK, Math.max(alignment, length));
+        ByteBuffer zeros = ByteBuffer.allocateDirect(chunk + alignment - 1).alignedSlice(alignment);
         long end = offset + length;
         for (long p = offset; p < end; ) {
             int n = (int) Math.min(zeros.capacity(), end - p);
@@ -151,6 +184,7 @@ public final class RawImage implements BlockImage {
 
     @Override
     public String toString() {
-        return "raw image " + path + " (" + size + " bytes" + (readOnly ? ", read-only" : "") + ")";
+        return "raw image " + path + " (" + size + " bytes" + (readOnly ? ", read-only" : "")
+                + (cache == CacheMode.DIRECT ? ", O_DIRECT" : "") + ")";
     }
 }

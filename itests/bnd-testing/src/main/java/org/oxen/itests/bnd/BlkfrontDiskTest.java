@@ -19,7 +19,10 @@ import org.oxen.vmm.api.ShutdownReason;
  * {@code disk = [...]}: the kit's {@code blktest} writes 64 MiB of patterns through blkfront onto
  * a raw image and onto a qcow2 image (oxen-img's), flushes, reads all of it back and verifies
  * it; afterwards {@code qemu-img check} finds the qcow2 image consistent and
- * {@code qemu-img compare} finds it identical to the raw one (both got the same pattern).
+ * {@code qemu-img compare} finds it identical to the raw one (both got the same pattern). The raw
+ * disk has xl's {@code direct-io-safe} flag: blkback opens it with O_DIRECT (the storage provider's
+ * DIRECT mode, inside Felix) and offers the file system's block as its sector size, which the
+ * guest's blkfront prints.
  */
 class BlkfrontDiskTest extends XlSessionTest {
 
@@ -54,11 +57,14 @@ class BlkfrontDiskTest extends XlSessionTest {
         gogo.run("oxen-img create -f qcow2 " + qcow2 + " " + MIB + "M");
         assertTrue(Files.exists(qcow2), gogo.err());
 
-        Domain onRaw = create("bf-raw", raw + ",raw,xvda,rw");
+        Domain onRaw = create("bf-raw", raw + ",raw,xvda,rw,direct-io-safe");
         Domain onQcow2 = create("bf-qcow2", qcow2 + ",qcow2,xvda,rw");
+        int block = (int) Files.getFileStore(raw).getBlockSize();
         for (Domain d : List.of(onRaw, onQcow2)) {
             String out = passes(d);
             out.lines().filter(l -> l.startsWith("blk")).forEach(l -> System.out.println(d.name() + ": " + l));
+            int sector = d == onRaw ? block : 512; // O_DIRECT on the raw disk; qcow2 has no such mode
+            assertTrue(out.contains(" sectors of " + sector + " bytes"), d.name() + ": " + out);
         }
         // the domains go, and their devices with them: blkback has closed both images
         gogo.run("xl destroy bf-raw");

@@ -137,7 +137,9 @@ final class BlkifServer implements EventListener, Runnable {
         this.persistent = limits.persistent() ? new PersistentGrants(grants, domid, limits.maxPersistentGrants()) : null;
         int maxSegs = Math.max(MAX_SEGMENTS_PER_REQUEST, limits.maxIndirectSegments());
         this.req = new BlkifRequest(maxSegs);
-        this.data = ByteBuffer.allocateDirect(maxSegs * PageView.SIZE);
+        // page-aligned (and block-aligned), as an image opened with O_DIRECT requires of its buffer
+        int align = Math.max(PageView.SIZE, image.requestAlignment());
+        this.data = ByteBuffer.allocateDirect(maxSegs * PageView.SIZE + align - 1).alignedSlice(align);
         this.thread = new Thread(this, "blkback " + name);
         thread.setDaemon(true);
     }

@@ -136,8 +136,11 @@ final class VbdBackend extends AbstractBackend {
         boolean cdrom = xs.read(be + "/device-type").map("cdrom"::equals).orElse(false);
         boolean removable = xs.read(be + "/removable").map("1"::equals).orElse(false);
         boolean discardEnabled = !xs.read(be + "/discard-enable").map("0"::equals).orElse(false);
+        boolean directIoSafe = xs.read(be + "/direct-io-safe").map("1"::equals).orElse(false);
 
-        image = opener.open(params, readOnly || cdrom);
+        image = opener.open(params, readOnly || cdrom, directIoSafe);
+        // an O_DIRECT image takes requests aligned to its block: the guest's logical sector size
+        String sectorSize = Integer.toString(Math.max(BlockImage.SECTOR_SIZE, image.requestAlignment()));
         boolean ro = image.readOnly();
         long sectors = image.size() / BlockImage.SECTOR_SIZE;
 
@@ -170,8 +173,8 @@ final class VbdBackend extends AbstractBackend {
                 t.write(be + "/feature-persistent", settings.maxPersistentGrants() > 0 ? "1" : "0");
                 t.write(be + "/sectors", Long.toString(sectors));
                 t.write(be + "/info", Integer.toString(info));
-                t.write(be + "/sector-size", Integer.toString(BlockImage.SECTOR_SIZE));
-                t.write(be + "/physical-sector-size", Integer.toString(BlockImage.SECTOR_SIZE));
+                t.write(be + "/sector-size", sectorSize);
+                t.write(be + "/physical-sector-size", sectorSize);
                 if (t.commit()) break;
             }
         }

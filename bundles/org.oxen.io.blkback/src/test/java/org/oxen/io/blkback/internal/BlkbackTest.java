@@ -228,15 +228,7 @@ class BlkbackTest {
         assertEquals("0", rig.read(be + "/feature-discard"));
         assertEquals(RSP_EOPNOTSUPP, fe.discard(0, 8).await(20, TimeUnit.SECONDS), "discard not offered");
         // 64 requests in flight at once: more than one page of ring holds (32)
-        byte[] disk = pattern(11, 4 * MIB);
-        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        ok(fe.flush());
-        byte[] back = new byte[disk.length];
-        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
-        for (JavaBlkfront.Request r : rs) ok(r);
-        assertArrayEquals(disk, back);
+        byte[] disk = writeFlushReadBack(fe, 11, 4 * MIB);
         assertEquals(0, blkback.devices().get(0).counter("errors"));
         assertEquals(0, fe.unexpectedResponses());
         rig.close();
@@ -274,6 +266,72 @@ class BlkbackTest {
         }
         assertEquals(null, rig.read(be + "/state"));
         assertArrayEquals(data, java.util.Arrays.copyOf(fileBytes(img), 4096), "the write reached the file");
+    }
+
+    /**
+     * xl's {@code direct-io-safe}: the toolstack writes {@code direct-io-safe = 1}; blkback opens the
+     * raw image with O_DIRECT and offers its block as {@code sector-size}; aligned I/O reaches the
+     * file, and a request not aligned to the block is answered with an error and changes nothing.
+     * A qcow2 disk with the same flag stays on the page cache (its provider has no O_DIRECT mode),
+     * with 512-byte sectors, and so does a raw file whose length is no multiple of the block.
+     */
+    @Test
+    void directIoSafeOpensARawImageWithODirectAndOffersItsBlockAsSectorSize() throws Exception {
+        Path img = rawImage("direct.img", MIB);
+        Path q = dir.resolve("direct.qcow2");
+        new Qcow2ImageProvider().create(q, ImageSpec.ofSize(MIB)).close();
+        Domain d = rig.guest("dio");
+        JavaBlkfront fe = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", img.toString(), false, false, true, true),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(fe.awaitConnected(20_000), "connected");
+        String be = VbdDevices.backendPath(d.id(), 51712);
+        assertEquals("1", rig.read(be + "/direct-io-safe"));
+        String block = Long.toString(java.nio.file.Files.getFileStore(img).getBlockSize());
+        assertEquals(block, rig.read(be + "/sector-size"), "the O_DIRECT block is the guest's sector size");
+        assertEquals(block, rig.read(be + "/physical-sector-size"));
+        byte[] disk = writeFlushReadBack(fe, 21, MIB);
+        assertEquals(RSP_ERROR, fe.write(1, new byte[512], 0, 512).await(20, TimeUnit.SECONDS),
+                "one sector inside a block: not aligned for O_DIRECT");
+        assertArrayEquals(disk, fileBytes(img), "the file holds the aligned writes and nothing of the refused one");
+        assertEquals(1, blkback.devices().get(0).counter("errors"));
+
+        Domain d2 = rig.guest("dioq");
+        JavaBlkfront qf = rig.attach(d2, new VbdDevices.Disk(51712, "xvda", "qcow2", q.toString(), false, false, true, true),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(qf.awaitConnected(20_000), "qcow2 connected");
+        assertEquals("512", rig.read(VbdDevices.backendPath(d2.id(), 51712) + "/sector-size"), "qcow2 stays on the page cache");
+        ok(qf.write(1, disk, 0, 512));
+        byte[] one = new byte[512];
+        ok(qf.read(1, one, 0, 512));
+        assertArrayEquals(java.util.Arrays.copyOf(disk, 512), one);
+
+        // a raw file O_DIRECT cannot serve (its length no multiple of the block): the page cache, as Xen's backends
+        Path odd = dir.resolve("odd.img");
+        java.nio.file.Files.write(odd, new byte[MIB + 512]);
+        Domain d3 = rig.guest("dioodd");
+        JavaBlkfront of = rig.attach(d3, new VbdDevices.Disk(51712, "xvda", "raw", odd.toString(), false, false, true, true),
+                JavaBlkfront.Options.DEFAULT);
+        assertTrue(of.awaitConnected(20_000), "an odd-sized direct-io-safe disk connects");
+        assertEquals("512", rig.read(VbdDevices.backendPath(d3.id(), 51712) + "/sector-size"));
+        ok(of.write(2048, disk, 0, 512)); // the last sector
+        assertArrayEquals(java.util.Arrays.copyOf(disk, 512), java.util.Arrays.copyOfRange(fileBytes(odd), MIB, MIB + 512));
+    }
+
+    /**
+     * Writes {@code bytes} of pattern {@code seed} from sector 0 as 4 KiB requests all in flight
+     * at once, flushes, reads it back the same way and checks it; returns the pattern.
+     */
+    static byte[] writeFlushReadBack(JavaBlkfront fe, long seed, int bytes) throws Exception {
+        byte[] disk = pattern(seed, bytes);
+        JavaBlkfront.Request[] rs = new JavaBlkfront.Request[disk.length / 4096];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.write(i * 8L, disk, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        ok(fe.flush());
+        byte[] back = new byte[disk.length];
+        for (int i = 0; i < rs.length; i++) rs[i] = fe.read(i * 8L, back, i * 4096, 4096);
+        for (JavaBlkfront.Request r : rs) ok(r);
+        assertArrayEquals(disk, back);
+        return disk;
     }
 
     static byte[] fileBytes(Path p) throws Exception {

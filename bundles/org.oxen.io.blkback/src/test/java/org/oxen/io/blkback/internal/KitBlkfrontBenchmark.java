@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -23,7 +22,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.oxen.guests.GuestImages;
+import org.oxen.storage.api.AccessMode;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.ImageSpec;
+import org.oxen.storage.api.io.ImageFiles;
 import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainConfig;
@@ -66,6 +68,15 @@ class KitBlkfrontBenchmark {
      * after the other; {@code true} or {@code false}: only that one.
      */
     static final String INLINE = System.getProperty("oxen.bench.inline", "both");
+    /**
+     * {@code -Doxen.bench.cache=writeback} (default): the disk and the peers through the host's
+     * page cache; {@code direct}: the disk with xl's {@code direct-io-safe} (blkback opens the
+     * raw image with O_DIRECT), {@code FileChannel} with O_DIRECT and {@code qemu-img bench -t none};
+     * {@code both}: each load both ways, one after the other (rows of the O_DIRECT way are marked
+     * {@value #DIRECT_MARK}; the qcow2 load has no O_DIRECT mode and stays on the page cache).
+     */
+    static final String CACHE = System.getProperty("oxen.bench.cache", "writeback");
+    static final String DIRECT_MARK = ", O_DIRECT";
     static final Pattern PHASE = Pattern.compile(
             "blktest: (random )?(wrote|read) (\\d+) KiB in (\\d+) ms: (\\d+) KiB/s");
 
@@ -88,7 +99,10 @@ class KitBlkfrontBenchmark {
             new Load("seq 44 KiB (11 segments), depth 32", 44, 32, false, "raw", ""),
             new Load("seq 128 KiB, depth 8", 128, 8, false, "raw", ""),
             new Load("seq 128 KiB, depth 16", 128, 16, false, "raw", ""),
-            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""));
+            new Load("seq 1 MiB (256 segments), depth 4", 1024, 4, false, "raw", ""),
+            // the disk sees the caller's request size, as the FileChannel peer does (no back merges)
+            new Load("seq 128 KiB, depth 32, no merging", 128, 32, false, "raw", " merge=0"),
+            new Load("seq 44 KiB (11 segments), depth 32, no merging", 44, 32, false, "raw", " merge=0"));
 
     /** Guest instructions per caller request of the last pass's phases, per "load | direction", one per round. */
     final Map<String, List<Double>> guestCost = new LinkedHashMap<>();
@@ -100,13 +114,14 @@ class KitBlkfrontBenchmark {
     /** The process's CPU milliseconds per MiB moved, per row where it was measured, one per round. */
     final Map<String, List<Double>> cpu = new LinkedHashMap<>();
 
-    void record(Load l, String dir, String target, double mibs, boolean keep) {
-        if (keep) rows.computeIfAbsent(l.name() + " | " + dir + " | " + target, k -> new ArrayList<>()).add(mibs);
+    /** @param workload the load's name, with {@link #DIRECT_MARK} for its O_DIRECT rows */
+    void record(String workload, String dir, String target, double mibs, boolean keep) {
+        if (keep) rows.computeIfAbsent(workload + " | " + dir + " | " + target, k -> new ArrayList<>()).add(mibs);
     }
 
-    void record(Load l, String dir, String target, double mibs, double cpuMsPerMiB, boolean keep) {
-        record(l, dir, target, mibs, keep);
-        if (keep) cpu.computeIfAbsent(l.name() + " | " + dir + " | " + target, k -> new ArrayList<>()).add(cpuMsPerMiB);
+    void record(String workload, String dir, String target, double mibs, double cpuMsPerMiB, boolean keep) {
+        record(workload, dir, target, mibs, keep);
+        if (keep) cpu.computeIfAbsent(workload + " | " + dir + " | " + target, k -> new ArrayList<>()).add(cpuMsPerMiB);
     }
 
     @Test
@@ -135,83 +150,89 @@ class KitBlkfrontBenchmark {
                 for (Load l : LOADS) {
                     if (!ONLY.isEmpty() && !ONLY.contains(LOADS.indexOf(l))) continue;
                     Path img = l.format().equals("raw") ? rawImg : qcowImg;
-                    // the modes take turns going first (a domain may warm what the next one reuses)
-                    List<Boolean> order = new ArrayList<>(modes);
-                    if (round % 2 == 1) java.util.Collections.reverse(order);
-                    for (boolean inline : order) {
-                        BlkbackComponent blkback = backends[inline ? 0 : 1];
-                        if (bound != blkback) { // the mode's backend serves the next domain's disk
-                            bed.xenbus.removeFactory(bound);
-                            bed.xenbus.addFactory(blkback, Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vbd",
-                                    "service.id", 100L + run));
-                            bound = blkback;
-                        }
-                        String target = inline ? "kit blkfront (guest)" : "kit blkfront, blkback's thread only";
-                        String mode = inline ? "" : " [thread only]";
-                        // the guest: a write pass (ending with a flush) then a read pass, passes times
-                        Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
-                                "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
-                                + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
-                                + (l.random() ? " order=random" : "") + l.opts()).build());
-                        PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
-                                () -> timeMarks(blkback, d));
-                        d.addConsoleListener(meter);
-                        VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
-                                false));
-                        vmm.unpause(d.id());
-                        assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
-                        String out = d.consoleOutput();
-                        assertTrue(out.contains("RESULT: PASS"), out);
-                        out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
-                                .forEach(x -> System.out.println(l.name() + mode + ": " + x));
-                        Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
-                        List<PhaseMeter.Phase> costs = meter.phases();
-                        long requests = ((long) MIB << 10) / l.kib();
-                        int phase = 0;
-                        while (m.find()) {
-                            long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
-                            assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
-                            PhaseMeter.Phase c = costs.get(phase++);
-                            assertTrue(waits.find(), "no pass waits line: " + out);
-                            if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
-                            String direction = m.group(2).equals("wrote") ? "write" : "read";
-                            if (keep) timeSplit.put(l.name() + mode + " | " + direction, split(c.extra(), waits, ms));
-                            record(l, direction, target, kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
-                                    keep);
-                            if (keep) {
-                                String key = l.name() + mode + " | " + direction;
-                                guestCost.computeIfAbsent(key, k -> new ArrayList<>()).add((double) c.instructions() / requests);
-                                double mib = kib / 1024.0;
-                                cpuSplit.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {c.pcpuNanos() / 1e6 / mib,
-                                        c.blkbackNanos() / 1e6 / mib, (c.javaThreadsNanos() - c.pcpuNanos() - c.blkbackNanos()) / 1e6 / mib,
-                                        (c.cpuNanos() - c.javaThreadsNanos()) / 1e6 / mib});
+                    List<Boolean> caches = !l.format().equals("raw") || CACHE.equals("writeback") ? List.of(false)
+                            : CACHE.equals("direct") ? List.of(true) : new ArrayList<>(List.of(false, true));
+                    if (round % 2 == 1) java.util.Collections.reverse(caches);
+                    for (boolean direct : caches) {
+                        String wl = l.name() + (direct ? DIRECT_MARK : "");
+                        // the modes take turns going first (a domain may warm what the next one reuses)
+                        List<Boolean> order = new ArrayList<>(modes);
+                        if (round % 2 == 1) java.util.Collections.reverse(order);
+                        for (boolean inline : order) {
+                            BlkbackComponent blkback = backends[inline ? 0 : 1];
+                            if (bound != blkback) { // the mode's backend serves the next domain's disk
+                                bed.xenbus.removeFactory(bound);
+                                bed.xenbus.addFactory(blkback, Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vbd",
+                                        "service.id", 100L + run));
+                                bound = blkback;
                             }
+                            String target = inline ? "kit blkfront (guest)" : "kit blkfront, blkback's thread only";
+                            String mode = inline ? "" : " [thread only]";
+                            // the guest: a write pass (ending with a flush) then a read pass, passes times
+                            Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
+                                    "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
+                                    + PASSES + " mib=" + MIB + " chunk=" + l.kib() + " depth=" + l.depth()
+                                    + (l.random() ? " order=random" : "") + l.opts()).build());
+                            PhaseMeter meter = new PhaseMeter(() -> d.vcpus().stream().mapToLong(v -> v.instructions()).sum(),
+                                    () -> timeMarks(blkback, d));
+                            d.addConsoleListener(meter);
+                            VbdDevices.add(toolstack, d.id(), new VbdDevices.Disk(51712, "xvda", l.format(), img.toString(), false,
+                                    false, true, direct));
+                            vmm.unpause(d.id());
+                            assertTrue(d.awaitShutdown(600, TimeUnit.SECONDS), d.consoleOutput());
+                            String out = d.consoleOutput();
+                            assertTrue(out.contains("RESULT: PASS"), out);
+                            out.lines().filter(x -> x.startsWith("blktest: ") && !x.contains("durable"))
+                                    .forEach(x -> System.out.println(wl + mode + ": " + x));
+                            Matcher m = PHASE.matcher(out), waits = WAITS.matcher(out);
+                            List<PhaseMeter.Phase> costs = meter.phases();
+                            long requests = ((long) MIB << 10) / l.kib();
+                            int phase = 0;
+                            while (m.find()) {
+                                long kib = Long.parseLong(m.group(3)), ms = Long.parseLong(m.group(4));
+                                assertTrue(phase < costs.size(), "the meter saw " + costs.size() + " phases: " + out);
+                                PhaseMeter.Phase c = costs.get(phase++);
+                                assertTrue(waits.find(), "no pass waits line: " + out);
+                                if (phase <= 2 * PASSES - 2) continue; // only the last pass is recorded
+                                String direction = m.group(2).equals("wrote") ? "write" : "read";
+                                if (keep) timeSplit.put(wl + mode + " | " + direction, split(c, waits, ms));
+                                record(wl, direction, target, kib / 1024.0 / (ms / 1000.0), c.cpuNanos() / 1e6 / (kib / 1024.0),
+                                        keep);
+                                if (keep) {
+                                    String key = wl + mode + " | " + direction;
+                                    guestCost.computeIfAbsent(key, k -> new ArrayList<>()).add((double) c.instructions() / requests);
+                                    double mib = kib / 1024.0;
+                                    cpuSplit.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {c.pcpuNanos() / 1e6 / mib,
+                                            c.blkbackNanos() / 1e6 / mib, (c.javaThreadsNanos() - c.pcpuNanos() - c.blkbackNanos()) / 1e6 / mib,
+                                            (c.cpuNanos() - c.javaThreadsNanos()) / 1e6 / mib});
+                                }
+                            }
+                            assertEquals(2 * PASSES, phase, out);
+                            vmm.destroy(d.id());
+                            VbdDevices.remove(toolstack, d.id(), 51712);
+                            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                            while (!bed.xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
+                                assertTrue(System.nanoTime() < end, "the device did not go");
+                                Thread.sleep(5);
+                            }
+                            run++;
                         }
-                        assertEquals(2 * PASSES, phase, out);
-                        vmm.destroy(d.id());
-                        VbdDevices.remove(toolstack, d.id(), 51712);
-                        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                        while (!bed.xenbus.bound().isEmpty()) { // blkback has closed the image (and its lock)
-                            assertTrue(System.nanoTime() < end, "the device did not go");
-                            Thread.sleep(5);
+                        // the peers, same file, same requests (FileChannel on the raw file only)
+                        if (l.format().equals("raw") && l.opts().isEmpty()) {
+                            double[] w = channel(img, l, true, direct), r = channel(img, l, false, direct);
+                            record(wl, "write", "FileChannel (Java, depth 1)", w[0], w[1], keep);
+                            record(wl, "read", "FileChannel (Java, depth 1)", r[0], r[1], keep);
                         }
-                        run++;
-                    }
-                    // the peers, same file, same requests (FileChannel on the raw file only)
-                    if (l.format().equals("raw") && l.opts().isEmpty()) {
-                        double[] w = channel(img, l, true), r = channel(img, l, false);
-                        record(l, "write", "FileChannel (Java, depth 1)", w[0], w[1], keep);
-                        record(l, "read", "FileChannel (Java, depth 1)", r[0], r[1], keep);
-                    }
-                    if (!l.random() && l.opts().isEmpty()) {
-                        record(l, "write", "qemu-img bench", qemuImgBench(img, l, true), keep);
-                        record(l, "read", "qemu-img bench", qemuImgBench(img, l, false), keep);
-                    }
-                    if (QEMU_GUEST && !l.random() && l.kib() == 4 && l.depth() == 1 && l.format().equals("raw")) {
-                        for (String iface : new String[] {"virtio", "ide"}) {
-                            double[] wr = qemuGuest(img, iface);
-                            record(l, "write", "QEMU TCG guest, " + iface, wr[0], keep);
-                            record(l, "read", "QEMU TCG guest, " + iface, wr[1], keep);
+                        if (!l.random() && l.opts().isEmpty()) {
+                            record(wl, "write", "qemu-img bench", qemuImgBench(img, l, true, direct), keep);
+                            record(wl, "read", "qemu-img bench", qemuImgBench(img, l, false, direct), keep);
+                        }
+                        if (QEMU_GUEST && !direct && !l.random() && l.kib() == 4 && l.depth() == 1 && l.format().equals("raw")) {
+                            for (String iface : new String[] {"virtio", "ide"}) {
+                                double[] wr = qemuGuest(img, iface);
+                                record(wl, "write", "QEMU TCG guest, " + iface, wr[0], keep);
+                                record(wl, "read", "QEMU TCG guest, " + iface, wr[1], keep);
+                            }
                         }
                     }
                 }
@@ -236,7 +257,7 @@ class KitBlkfrontBenchmark {
         System.out.println("\n| workload | direction | guest ms | host ms | vcpu running / runnable / blocked ms"
                 + " | guest: kicks, sleeps (ms), spins (ms), final flush ms | blkback: ring requests, batches, busy ms"
                 + " (copy / I/O / flush) | blkback: spin ms, parked ms (parks, mean wake µs) | on the vcpu's thread: batches,"
-                + " requests; kicks handed to blkback's thread |\n|---|---|---:|---:|---|---|---|---|---|");
+                + " requests; kicks handed to blkback's thread | preempted: pCPU threads, blkback |\n|---|---|---:|---:|---|---|---|---|---|---|");
         timeSplit.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
     }
 
@@ -262,13 +283,15 @@ class KitBlkfrontBenchmark {
         return t;
     }
 
-    static String split(long[] e, Matcher w, long guestMs) {
+    static String split(PhaseMeter.Phase c, Matcher w, long guestMs) {
+        long[] e = c.extra();
         long parks = e[7];
-        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f) | %d, %d; %d",
+        return String.format(Locale.ROOT, "%d | %.0f | %.0f / %.0f / %.0f | %s, %s (%.1f), %s (%.1f), %.1f | %d, %d, %.1f (%.1f / %.1f / %.1f) | %.1f, %.1f (%d, %.0f) | %d, %d; %d | %d, %d",
                 guestMs, e[0] / 1e6, e[14] / 1e6, e[15] / 1e6, e[16] / 1e6, w.group(2), w.group(3),
                 Long.parseLong(w.group(4)) / 1e3, w.group(5), Long.parseLong(w.group(6)) / 1e3,
                 Long.parseLong(w.group(7)) / 1e3, e[10], e[9], e[1] / 1e6, e[2] / 1e6, e[3] / 1e6, e[4] / 1e6,
-                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks, e[11], e[12], e[13]);
+                e[5] / 1e6, e[6] / 1e6, parks, parks == 0 ? 0.0 : e[8] / 1e3 / parks, e[11], e[12], e[13], c.pcpuPreempted(),
+                c.blkbackPreempted());
     }
 
     /** Backend swaps the swap-pause benchmark makes ({@code -Doxen.bench.swaps=N}). */
@@ -344,8 +367,9 @@ class KitBlkfrontBenchmark {
         return n;
     }
 
-    /** The load whose FileChannel rows are this one's peer (the same requests on the raw file). */
+    /** The load whose FileChannel rows are this one's peer (the same requests on the raw file, the same cache mode). */
     static String peerOf(String load) {
+        if (load.endsWith(DIRECT_MARK)) return peerOf(load.substring(0, load.length() - DIRECT_MARK.length())) + DIRECT_MARK;
         for (Load l : LOADS) {
             if (l.name().equals(load) && (!l.format().equals("raw") || !l.opts().isEmpty())) {
                 for (Load p : LOADS) {
@@ -399,12 +423,13 @@ class KitBlkfrontBenchmark {
 
     /**
      * MiB/s of the load's requests on the image file from one thread (writes end with force), and
-     * that thread's CPU milliseconds per MiB.
+     * that thread's CPU milliseconds per MiB; {@code direct}: the file opened with O_DIRECT (as
+     * blkback opens a direct-io-safe disk), from a block-aligned direct buffer.
      */
-    static double[] channel(Path img, Load l, boolean write) throws IOException {
+    static double[] channel(Path img, Load l, boolean write, boolean direct) throws IOException {
         long bytes = (long) MIB << 20;
-        ByteBuffer b = ByteBuffer.allocateDirect(l.kib() * 1024);
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.allocateDirect(l.kib() * 1024 + 4096).alignedSlice(4096).limit(l.kib() * 1024).slice();
+        try (FileChannel ch = ImageFiles.open(img, AccessMode.READ_WRITE, direct ? CacheMode.DIRECT : CacheMode.WRITEBACK)) {
             long t0 = System.nanoTime(), c0 = PhaseMeter.threadCpuNanos();
             for (long off : offsets(l)) {
                 b.clear().limit((int) Math.min(b.capacity(), bytes - off));
@@ -470,10 +495,13 @@ class KitBlkfrontBenchmark {
         return new double[] {MIB / w, MIB / r};
     }
 
-    /** qemu-img bench over the whole image with the load's request size and depth (sequential). */
-    static double qemuImgBench(Path img, Load l, boolean write) throws IOException, InterruptedException {
+    /**
+     * qemu-img bench over the whole image with the load's request size and depth (sequential),
+     * {@code -t writeback}, or {@code -t none} (O_DIRECT) when {@code direct}.
+     */
+    static double qemuImgBench(Path img, Load l, boolean write, boolean direct) throws IOException, InterruptedException {
         long count = ((long) MIB << 20) / (l.kib() * 1024L);
-        List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", l.format(), "-t", "writeback", "-d",
+        List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", l.format(), "-t", direct ? "none" : "writeback", "-d",
                 "" + l.depth(), "-c", "" + count, "-s", "" + l.kib() * 1024));
         if (write) {
             cmd.add("-w");

@@ -3,6 +3,10 @@ package org.oxen.io.blkback.internal;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -25,10 +29,12 @@ final class PhaseMeter implements Consumer<String> {
     /**
      * One phase: process CPU nanoseconds and guest instructions it took, and of the CPU time,
      * what the pCPU threads (running the guest's vcpus), blkback's service threads and every
-     * Java thread took (the rest is the JVM's own: the JIT compilers and the GC).
+     * Java thread took (the rest is the JVM's own: the JIT compilers and the GC), and how often
+     * the kernel took the CPU from a pCPU thread and from blkback's threads while they could run
+     * (involuntary context switches: preemptions by the host's other work).
      */
     record Phase(long cpuNanos, long instructions, long pcpuNanos, long blkbackNanos, long javaThreadsNanos,
-            long[] extra) {
+            long pcpuPreempted, long blkbackPreempted, long[] extra) {
     }
 
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -77,7 +83,7 @@ final class PhaseMeter implements Consumer<String> {
                 return;
             }
             marks.add(new long[] {processCpuNanos(), instructions.getAsLong(), threadsCpuNanos("oxen-pcpu"),
-                    threadsCpuNanos("blkback "), threadsCpuNanos("")});
+                    threadsCpuNanos("blkback "), threadsCpuNanos(""), preemptions("oxen-pcpu"), preemptions("blkback ")});
             extras.add(extra.get());
             scanned = at + marker.length();
         }
@@ -92,6 +98,29 @@ final class PhaseMeter implements Consumer<String> {
         return sum;
     }
 
+    /**
+     * The involuntary context switches so far of this process's threads whose names (as Linux
+     * keeps them: 15 characters) start with {@code prefix}, from /proc/self/task/N/status.
+     */
+    static long preemptions(String prefix) {
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).startsWith(prefix)) continue;
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("nonvoluntary_ctxt_switches:")) sum += Long.parseLong(line.substring(27).trim());
+                    }
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0; // no /proc: not Linux
+        }
+        return sum;
+    }
+
     /** The phases in the order the guest ran them. */
     synchronized List<Phase> phases() {
         List<Phase> p = new ArrayList<>();
@@ -99,7 +128,7 @@ final class PhaseMeter implements Consumer<String> {
             long[] a = marks.get(i - 1), b = marks.get(i);
             long[] ea = extras.get(i - 1), eb = extras.get(i), d = new long[eb.length];
             for (int j = 0; j < d.length; j++) d[j] = eb[j] - ea[j];
-            p.add(new Phase(b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4], d));
+            p.add(new Phase(b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4], b[5] - a[5], b[6] - a[6], d));
         }
         return p;
     }

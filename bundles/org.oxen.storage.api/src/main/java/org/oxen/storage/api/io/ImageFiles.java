@@ -5,11 +5,17 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.oxen.storage.api.AccessMode;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.StorageException;
 
 /**
@@ -27,12 +33,93 @@ public final class ImageFiles {
      * writers holds.
      */
     public static FileChannel open(Path path, AccessMode mode) throws IOException {
-        if (mode == AccessMode.READ_ONLY) {
-            return FileChannel.open(path, StandardOpenOption.READ);
+        return open(path, mode, CacheMode.WRITEBACK);
+    }
+
+    /**
+     * Opens {@code path} for {@code mode} as {@link #open(Path, AccessMode)} does, with
+     * {@code O_DIRECT} when {@code cache} is {@link CacheMode#DIRECT}: the channel then takes only
+     * requests aligned to the file system's block size ({@link #checkAligned}).
+     *
+     * @throws StorageException the file system or the JDK refuses {@code O_DIRECT}
+     */
+    public static FileChannel open(Path path, AccessMode mode, CacheMode cache) throws IOException {
+        List<OpenOption> options = new ArrayList<>(3);
+        options.add(StandardOpenOption.READ);
+        if (mode == AccessMode.READ_WRITE) options.add(StandardOpenOption.WRITE);
+        if (cache == CacheMode.DIRECT) options.add(directOption(path));
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, options.toArray(new OpenOption[0]));
+        } catch (UnsupportedOperationException e) {
+            throw new StorageException(path, "cannot be opened with O_DIRECT here: " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (cache != CacheMode.DIRECT || e instanceof NoSuchFileException) throw e;
+            throw new StorageException(path, "cannot be opened with O_DIRECT (does its file system take it?): " + e, e);
         }
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        lockOrClose(ch, path);
+        if (mode == AccessMode.READ_WRITE) lockOrClose(ch, path);
         return ch;
+    }
+
+    /**
+     * The JDK's {@code O_DIRECT} open option, {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}
+     * (module jdk.unsupported), looked up through the platform class loader: a bundle's class
+     * loader sees {@code com.sun.*} only if the framework exports it, which OSGi does not promise.
+     */
+    private static OpenOption directOption(Path path) throws StorageException {
+        try {
+            Class<?> c = Class.forName("com.sun.nio.file.ExtendedOpenOption", false, ClassLoader.getPlatformClassLoader());
+            for (Object o : c.getEnumConstants()) {
+                if (((Enum<?>) o).name().equals("DIRECT")) return (OpenOption) o;
+            }
+        } catch (ClassNotFoundException e) {
+            // below
+        }
+        throw new StorageException(path, "cannot be opened with O_DIRECT: this JDK has no "
+                + "com.sun.nio.file.ExtendedOpenOption.DIRECT (module jdk.unsupported)");
+    }
+
+    /**
+     * The alignment {@code O_DIRECT} I/O on {@code path}'s file system needs, as the JDK checks it:
+     * the file store's block size.
+     */
+    public static int directAlignment(Path path) throws IOException {
+        long b = Files.getFileStore(path).getBlockSize();
+        if (b < 512 || b > (1 << 21) || Long.bitCount(b) != 1) {
+            throw new StorageException(path, "its file system's block size " + b + " is no alignment for O_DIRECT");
+        }
+        return (int) b;
+    }
+
+    /**
+     * Refuses a request an {@code O_DIRECT} channel cannot take: an offset or length that is not a
+     * multiple of {@code alignment}, a heap buffer, or a direct buffer whose address at its
+     * position is not a multiple of {@code alignment}. The {@link IllegalArgumentException} names
+     * the file, the request and what is wrong. (Heap buffers are refused rather than handed to the
+     * JDK, whose aligned bounce buffer for them fails in {@code Util.free} on Java 17 once its
+     * buffer cache is full.)
+     */
+    public static void checkAligned(Path path, String what, long offset, ByteBuffer buf, int alignment) {
+        int length = buf.remaining();
+        checkAligned(path, what, offset, length, alignment);
+        if (!buf.isDirect()) {
+            throw new IllegalArgumentException(path + ": " + what + " of " + length + " bytes at offset " + offset
+                    + " from a heap buffer: an image opened with O_DIRECT (cache mode DIRECT) takes direct buffers aligned to "
+                    + alignment + " bytes");
+        }
+        if (buf.alignmentOffset(buf.position(), alignment) != 0) {
+            throw new IllegalArgumentException(path + ": " + what + " of " + length + " bytes at offset " + offset
+                    + " from a direct buffer whose address at its position is " + buf.alignmentOffset(buf.position(), alignment)
+                    + " bytes past a multiple of " + alignment + ", as O_DIRECT (cache mode DIRECT) requires");
+        }
+    }
+
+    /** Refuses an offset or length that is not a multiple of {@code alignment}, as {@link #checkAligned(Path, String, long, ByteBuffer, int)}. */
+    public static void checkAligned(Path path, String what, long offset, long length, int alignment) {
+        if ((offset | length) % alignment != 0) {
+            throw new IllegalArgumentException(path + ": " + what + " of " + length + " bytes at offset " + offset
+                    + " is not aligned to " + alignment + " bytes, as the image is opened with O_DIRECT (cache mode DIRECT)");
+        }
     }
 
     /** Creates {@code path} (which must not exist) for reading and writing, locked. */

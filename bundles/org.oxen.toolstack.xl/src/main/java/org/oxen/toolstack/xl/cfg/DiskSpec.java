@@ -13,9 +13,16 @@ import java.util.Objects;
  * @param readOnly {@code access} ro/r (the default for a cdrom)
  * @param cdrom {@code devtype=cdrom} (or the {@code cdrom} flag)
  * @param discard whether the backend may offer discard ({@code no-discard} turns it off)
+ * @param directIoSafe xl's {@code direct-io-safe} flag: the backend may bypass the host's page cache
+ *     ({@code O_DIRECT}; QEMU's {@code cache=none}), as oxen's blkback does for raw images
  */
 public record DiskSpec(String target, String format, String vdev, int devid, boolean readOnly, boolean cdrom,
-        boolean discard) {
+        boolean discard, boolean directIoSafe) {
+
+    /** A disk through the host's page cache (no {@code direct-io-safe}). */
+    public DiskSpec(String target, String format, String vdev, int devid, boolean readOnly, boolean cdrom, boolean discard) {
+        this(target, format, vdev, devid, readOnly, cdrom, discard, false);
+    }
 
     public DiskSpec {
         Objects.requireNonNull(target, "target");
@@ -26,6 +33,7 @@ public record DiskSpec(String target, String format, String vdev, int devid, boo
     /** The spec in xl's canonical key=value form (block-list, dry runs). */
     public String canonical() {
         return "format=" + format + ", vdev=" + vdev + ", access=" + (readOnly ? "ro" : "rw")
-                + (cdrom ? ", devtype=cdrom" : "") + (discard ? "" : ", no-discard") + ", target=" + target;
+                + (cdrom ? ", devtype=cdrom" : "") + (discard ? "" : ", no-discard")
+                + (directIoSafe ? ", direct-io-safe" : "") + ", target=" + target;
     }
 }

@@ -34,6 +34,7 @@ public final class DiskSpecParser {
     public static DiskSpec parse(String spec) {
         String target = null, format = null, vdev = null, access = null, devtype = null;
         boolean discard = true;
+        boolean directIoSafe = false;
         boolean deprecated = false;
         int positional = 0; // 0 target, 1 format, 2 vdev, 3 access
         boolean[] given = new boolean[4];
@@ -88,8 +89,12 @@ public final class DiskSpecParser {
                     discard = false;
                     continue;
                 }
-                case "direct-io-safe", "trusted", "untrusted" -> {
-                    continue; // advisory; oxen's backend does not open images with O_DIRECT
+                case "direct-io-safe" -> {
+                    directIoSafe = true; // the backend may use O_DIRECT (blkback does for raw images)
+                    continue;
+                }
+                case "trusted", "untrusted" -> {
+                    continue; // advisory: oxen's blkback is the same for both
                 }
                 default -> {
                 }
@@ -161,7 +166,7 @@ public final class DiskSpecParser {
         } catch (IllegalArgumentException e) {
             throw bad(spec, e.getMessage());
         }
-        return new DiskSpec(target, format, vdev, devid, ro, cdrom, discard);
+        return new DiskSpec(target, format, vdev, devid, ro, cdrom, discard, directIoSafe);
     }
 
     private static String once(String spec, String name, String old, String value, boolean[] given, int index) {

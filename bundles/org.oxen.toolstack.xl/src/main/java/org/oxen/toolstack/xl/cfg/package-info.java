@@ -8,7 +8,7 @@
  * {@code file:line:column}.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.oxen.toolstack.xl.cfg;
 
 import org.osgi.annotation.bundle.Export;

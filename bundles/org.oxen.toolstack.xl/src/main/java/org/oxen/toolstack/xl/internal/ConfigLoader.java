@@ -158,7 +158,8 @@ final class ConfigLoader {
             throw new IllegalArgumentException("disk " + d.vdev() + ": target " + path + " is not "
                     + (d.readOnly() ? "readable" : "readable and writable") + " (access " + (d.readOnly() ? "ro" : "rw") + ")");
         }
-        return new DiskSpec(path.toString(), d.format(), d.vdev(), d.devid(), d.readOnly(), d.cdrom(), d.discard());
+        return new DiskSpec(path.toString(), d.format(), d.vdev(), d.devid(), d.readOnly(), d.cdrom(), d.discard(),
+                d.directIoSafe());
     }
 
     /** An HVM domain's ramdisk: a path relative to the config file, no larger than the domain's memory. */

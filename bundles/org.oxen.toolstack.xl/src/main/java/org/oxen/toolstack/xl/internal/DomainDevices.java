@@ -55,7 +55,8 @@ final class DomainDevices {
                 disks.add(new VbdDevices.Disk(l.devid(), xs.read(be + "/dev").orElse(Integer.toString(l.devid())),
                         params.substring(0, colon), params.substring(colon + 1),
                         !xs.read(be + "/mode").orElse("w").startsWith("w"), cdrom,
-                        !xs.read(be + "/discard-enable").map("0"::equals).orElse(false)));
+                        !xs.read(be + "/discard-enable").map("0"::equals).orElse(false),
+                        xs.read(be + "/" + VbdDevices.DIRECT_IO_SAFE).map("1"::equals).orElse(false)));
             }
             for (int devid : NetworkDevices.devids(xs, domid)) {
                 String be = NetworkDevices.backend(domid, devid);
@@ -88,6 +89,7 @@ final class DomainDevices {
             out.writeBoolean(k.readOnly());
             out.writeBoolean(k.cdrom());
             out.writeBoolean(k.discard());
+            out.writeBoolean(k.directIoSafe());
         }
         out.writeInt(d.vifs().size());
         for (VifSpec v : d.vifs()) {
@@ -102,13 +104,14 @@ final class DomainDevices {
         }
     }
 
-    static Devices readFrom(DataInputStream in) throws IOException, XlError {
+    /** The devices {@link #write} wrote into toolstack data of {@code version} (disks carry direct-io-safe from 4). */
+    static Devices readFrom(DataInputStream in, int version) throws IOException, XlError {
         int n = in.readInt();
         if (n < 0 || n > 256) throw new XlError("the saved file's toolstack data names " + n + " disks");
         List<VbdDevices.Disk> disks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             disks.add(new VbdDevices.Disk(in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(), in.readBoolean(),
-                    in.readBoolean(), in.readBoolean()));
+                    in.readBoolean(), in.readBoolean(), version >= 4 && in.readBoolean()));
         }
         n = in.readInt();
         if (n < 0 || n > 256) throw new XlError("the saved file's toolstack data names " + n + " vifs");

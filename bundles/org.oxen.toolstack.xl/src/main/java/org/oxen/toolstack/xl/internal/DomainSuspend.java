@@ -31,11 +31,11 @@ final class DomainSuspend {
     /** How long a guest may take to suspend (libxl's suspend timeout is 60 s). */
     static final long SUSPEND_TIMEOUT_S = 60;
     /**
-     * Toolstack data: "OXTS", version 3: the nodes, the devices, then the domain's config (version
-     * 2: no config; version 1: the nodes only).
+     * Toolstack data: "OXTS", version 4: the nodes, the devices, then the domain's config (version
+     * 3: disks without direct-io-safe; version 2: no config; version 1: the nodes only).
      */
     private static final int TOOLSTACK_MAGIC = 0x4F585453;
-    private static final int TOOLSTACK_VERSION = 3;
+    private static final int TOOLSTACK_VERSION = 4;
     /** The frontend directories, which the new domain's devices get afresh (libxl writes them again). */
     private static final String DEVICE_DIR = "device";
 
@@ -170,7 +170,7 @@ final class DomainSuspend {
             int n = in.readInt();
             List<String[]> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) nodes.add(new String[] {in.readUTF(), in.readUTF(), in.readUTF()});
-            DomainDevices.Devices devices = version >= 2 ? DomainDevices.readFrom(in) : none;
+            DomainDevices.Devices devices = version >= 2 ? DomainDevices.readFrom(in, version) : none;
             Optional<DomainPlan.ConfigText> config = Optional.empty();
             if (version >= 3 && in.readBoolean()) {
                 String file = in.readUTF();

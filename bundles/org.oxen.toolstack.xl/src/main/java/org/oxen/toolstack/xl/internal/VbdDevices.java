@@ -20,7 +20,8 @@ import org.oxen.vmm.api.backend.XenstoreTransaction;
  * <li>backend {@code /local/domain/0/backend/vbd/<domU>/<devid>} (owner Domain-0, the domain may
  *     read): {@code frontend}, {@code frontend-id}, {@code online}, {@code state},
  *     {@code params}, {@code type}, {@code mode}, {@code dev}, {@code removable},
- *     {@code bootable}, {@code device-type}, {@code discard-enable}.</li>
+ *     {@code bootable}, {@code device-type}, {@code discard-enable}, and {@code direct-io-safe}
+ *     for a disk with that flag.</li>
  * </ul>
  * {@code params} is {@code <format>:<target>} as for libxl's qdisk backend; {@code type} names
  * the backend kind, {@code qdisk}. Removal is libxl's (libxl__initiate_device_generic_remove):
@@ -32,12 +33,23 @@ public final class VbdDevices {
     private VbdDevices() {
     }
 
+    /**
+     * The backend node libxl writes ({@code "1"}) for a disk with xl's {@code direct-io-safe} flag:
+     * the backend may open the image with {@code O_DIRECT} (blkback does for raw images).
+     */
+    public static final String DIRECT_IO_SAFE = "direct-io-safe";
+
     /** What the toolstack knows of a disk when it adds it. */
     public record Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom,
-            boolean discard) {
-        /** A disk whose backend may offer discard (xl's default). */
+            boolean discard, boolean directIoSafe) {
+        /** A disk whose backend may offer discard (xl's default), through the page cache. */
         public Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom) {
-            this(devid, vdev, format, target, readOnly, cdrom, true);
+            this(devid, vdev, format, target, readOnly, cdrom, true, false);
+        }
+
+        /** A disk through the page cache (no {@code direct-io-safe}). */
+        public Disk(int devid, String vdev, String format, String target, boolean readOnly, boolean cdrom, boolean discard) {
+            this(devid, vdev, format, target, readOnly, cdrom, discard, false);
         }
     }
 
@@ -51,7 +63,7 @@ public final class VbdDevices {
 
     /** {@code disk} of a parsed DISKSPEC, its target resolved. */
     static Disk of(org.oxen.toolstack.xl.cfg.DiskSpec d) {
-        return new Disk(d.devid(), d.vdev(), d.format(), d.target(), d.readOnly(), d.cdrom(), d.discard());
+        return new Disk(d.devid(), d.vdev(), d.format(), d.target(), d.readOnly(), d.cdrom(), d.discard(), d.directIoSafe());
     }
 
     /** Writes both directories of {@code disk} for domain {@code domid} (retrying on EAGAIN). */
@@ -89,6 +101,7 @@ public final class VbdDevices {
                 t.write(be + "/bootable", "1");
                 t.write(be + "/device-type", devtype);
                 t.write(be + "/discard-enable", disk.discard() && !disk.readOnly() ? "1" : "0");
+                if (disk.directIoSafe()) t.write(be + "/" + DIRECT_IO_SAFE, "1"); // libxl writes it only when set
                 if (t.commit()) return;
             }
         }

@@ -52,6 +52,16 @@ class DiskSpecParserTest {
                 DiskSpecParser.parse("d.qcow2,qcow2,xvda").canonical());
     }
 
+    @org.junit.jupiter.api.Test
+    void directIoSafeIsKeptAndSurvivesTheCanonicalForm() {
+        DiskSpec direct = new DiskSpec("/images/d.img", "raw", "xvda", 51712, false, false, true, true);
+        assertEquals(direct, DiskSpecParser.parse("/images/d.img,raw,xvda,rw,direct-io-safe"));
+        assertEquals(direct, DiskSpecParser.parse("direct-io-safe, vdev=xvda, target=/images/d.img"));
+        assertEquals("format=raw, vdev=xvda, access=rw, direct-io-safe, target=/images/d.img", direct.canonical());
+        assertEquals(direct, DiskSpecParser.parse(direct.canonical()));
+        assertEquals(false, DiskSpecParser.parse("/images/d.img,raw,xvda,rw,trusted").directIoSafe());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "/img,,|disk spec '/img,,': no vdev (the device the guest sees, e.g. xvda)",
