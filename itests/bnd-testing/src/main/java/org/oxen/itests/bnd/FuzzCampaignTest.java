@@ -44,6 +44,26 @@ class FuzzCampaignTest {
     }
 
     /**
+     * {@code -p 2}: two workers take three seeds, two fuzzer domains alive at once (each pinned to
+     * a pCPU of its own), every seed judged and followed by the victim's check as one at a time;
+     * one PASS line counting all three seeds' calls.
+     */
+    @Test
+    void twoFuzzersAtOnceEachSeedJudged() throws Exception {
+        long free = hv.freeFrames();
+        try (GogoSession gogo = new GogoSession(processor)) {
+            String out = gogo.run("fuzz -s 40 -n 3 -c 1500 -v 1 -p 2");
+            System.out.println(out);
+            assertTrue(out.contains("fuzz campaign: PASS seeds 40..42 x 1500 calls beside 1 victim, 2 workers "
+                    + "(at most 2 fuzzers at once): 4500 hypercalls"), out + gogo.err());
+            assertEquals(0, gogo.get("fuzz.status"));
+            for (int seed = 40; seed <= 42; seed++) assertTrue(out.contains("fuzz: seed " + seed + ": 1500 calls"), out);
+        }
+        assertEquals(free, hv.freeFrames());
+        assertEquals(0, hv.internalErrors());
+    }
+
+    /**
      * A short mixed campaign from Gogo: beside a victim, one seed of the PV hypercall fuzzer, the
      * kit's ringfuzz against the real blkback (a raw disk) and netback (a vif on xenbr0), and
      * hvmfuzz in an HVM domain, each created through xl's toolstack; one PASS line with the counts
