@@ -429,4 +429,30 @@ class GrantHostileTest {
         neighbourPassesAndNothingBroke();
         destroyAllAndCountFrames();
     }
+
+    /**
+     * A grant mapped twice (x and y) and unmapped through y with x's handle, as Xen allows (the
+     * entry only has to map the grant's frame): y's mapping is gone from the maptrack with x's
+     * entry still a grant PTE that no maptrack entry names. Destroying P must not leave it
+     * marked for the L1 frame's next owner.
+     */
+    @Test
+    void aGrantPteNoMaptrackEntryNamesIsNotLeftMarkedAfterItsDomain() throws Exception {
+        grant(8, grantee.id(), page, GTF_PERMIT_ACCESS);
+        int x = scratch(grantee) + 0x4000, y = scratch(grantee) + 0x5000;
+        int[] a = pvMap(8, GNTMAP_HOST_MAP, x);
+        int[] b = pvMap(8, GNTMAP_HOST_MAP, y);
+        assertEquals(GNTST_OKAY, a[0]);
+        assertEquals(GNTST_OKAY, b[0]);
+        long px = l1EntryOf(grantee, x), py = l1EntryOf(grantee, y);
+        assertEquals(GNTST_OKAY, pvUnmap(y, a[1]), "y maps the grant's frame: x's handle unmaps it");
+        var pt = vmm.pageTables();
+        assertTrue(pt.isGrantPte(px) && !pt.isGrantPte(py));
+
+        vmm.destroy(grantee.id());
+        assertFalse(pt.isGrantPte(px), "the destroyed grantee's grant PTE is still marked: the frame's next owner "
+                + "is crashed when it rewrites that entry");
+        neighbourPassesAndNothingBroke();
+        destroyAllAndCountFrames();
+    }
 }
