@@ -383,6 +383,26 @@ class GrantHostileTest {
         destroyAllAndCountFrames();
     }
 
+    /** Two of P's pages, and the machine addresses of the L1 entries that map them (after {@link #mapAtXAndY}). */
+    int x, y;
+    long px, py;
+
+    /**
+     * P maps V's ref {@code refX} at x and {@code refY} at y (V grants 8 of {@code page} to P);
+     * returns x's map result {status, handle}.
+     */
+    int[] mapAtXAndY(int refX, int refY) {
+        grant(8, grantee.id(), page, GTF_PERMIT_ACCESS);
+        x = scratch(grantee) + 0x4000;
+        y = scratch(grantee) + 0x5000;
+        int[] a = pvMap(refX, GNTMAP_HOST_MAP, x);
+        assertEquals(GNTST_OKAY, a[0]);
+        assertEquals(GNTST_OKAY, pvMap(refY, GNTMAP_HOST_MAP, y)[0]);
+        px = l1EntryOf(grantee, x);
+        py = l1EntryOf(grantee, y);
+        return a;
+    }
+
     /** The machine address of the L1 entry that maps {@code va} in {@code d}'s address space (PAE). */
     long l1EntryOf(DomainImpl d, int va) {
         long l3e = ram.read64((cr3(d) & 0xFFFFFFE0L) + ((va >>> 30) << 3));
@@ -400,14 +420,8 @@ class GrantHostileTest {
      */
     @Test
     void aGrantPteMovedByUnmapAndReplaceIsNotLeftMarkedAfterItsDomain() throws Exception {
-        grant(8, grantee.id(), page, GTF_PERMIT_ACCESS);
         grant(9, grantee.id(), page2, GTF_PERMIT_ACCESS);
-        int x = scratch(grantee) + 0x4000, y = scratch(grantee) + 0x5000;
-        int[] a = pvMap(8, GNTMAP_HOST_MAP, x);
-        int[] b = pvMap(9, GNTMAP_HOST_MAP, y);
-        assertEquals(GNTST_OKAY, a[0]);
-        assertEquals(GNTST_OKAY, b[0]);
-        long px = l1EntryOf(grantee, x), py = l1EntryOf(grantee, y);
+        int[] a = mapAtXAndY(8, 9);
         var pt = vmm.pageTables();
         assertTrue(pt.isGrantPte(px) && pt.isGrantPte(py));
 
@@ -438,13 +452,7 @@ class GrantHostileTest {
      */
     @Test
     void aGrantPteNoMaptrackEntryNamesIsNotLeftMarkedAfterItsDomain() throws Exception {
-        grant(8, grantee.id(), page, GTF_PERMIT_ACCESS);
-        int x = scratch(grantee) + 0x4000, y = scratch(grantee) + 0x5000;
-        int[] a = pvMap(8, GNTMAP_HOST_MAP, x);
-        int[] b = pvMap(8, GNTMAP_HOST_MAP, y);
-        assertEquals(GNTST_OKAY, a[0]);
-        assertEquals(GNTST_OKAY, b[0]);
-        long px = l1EntryOf(grantee, x), py = l1EntryOf(grantee, y);
+        int[] a = mapAtXAndY(8, 8);
         assertEquals(GNTST_OKAY, pvUnmap(y, a[1]), "y maps the grant's frame: x's handle unmaps it");
         var pt = vmm.pageTables();
         assertTrue(pt.isGrantPte(px) && !pt.isGrantPte(py));
