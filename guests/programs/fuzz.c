@@ -528,6 +528,7 @@ void guest_main(void)
         sanity();
     }
     profile = cmdline_u32("profile", 0);
+    uint32_t trace_from = cmdline_u32("trace", 0xFFFFFFFFu);
     uint64_t t0 = guest_time_ns();
     draws0 = draws;
     phase_t = t0;
@@ -548,7 +549,12 @@ void guest_main(void)
                         || c.nr == __HYPERVISOR_multicall;
             uint32_t irq = entry ? irq_save() : 0;
             uint64_t t = profile ? guest_time_ns() : 0;
+            if (calls_done >= trace_from)   /* trace=N: each call from the Nth, to find the one a replay dies at */
+                printf("fuzz: call %u: %u (sub %u) %x %x %x %x %x\n", calls_done, c.nr, c.sub, c.a[0], c.a[1], c.a[2],
+                       c.a[3], c.a[4]);
             long rc = hcall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
+            if (calls_done >= trace_from)
+                printf("fuzz: call %u: rc %ld\n", calls_done, rc);
             if (profile)
                 ns_by_call[c.nr < 47 ? c.nr : 47] += guest_time_ns() - t;
             phase(PH_CALL);

@@ -3,14 +3,16 @@
  * the driver, the counts and the sanity checks): one random call at a time,
  * a function of the xorshift64* state alone, with the hostile arguments each
  * family takes.  What it never generates is what Xen lets a guest do to
- * itself (see fuzz.c).
+ * itself (see fuzz.c).  The families with the most to say have files of
+ * their own: fuzz_gen_mm.c, fuzz_gen_grant.c, fuzz_gen_events.c (what they
+ * share: fuzz_gen.h).
  */
 #include <kit.h>
 #include <oxen/pv.h>
 #include <oxen/gnttab.h>
 #include <oxen/xenstore.h>
 
-#include "fuzz.h"
+#include "fuzz_gen.h"
 
 domid_t self;
 uint32_t nr_machine_frames;
@@ -192,7 +194,7 @@ int ours(uint32_t mfn)
 /* The first frame from m on that is not ours (past the last, from 0): no draw, whatever we own.
  * 32 frames of the P2M in a row are stepped over at once (our memory is a few blocks: frame by
  * frame, a draw that fell into it cost a thousand steps). */
-static uint32_t not_ours(uint32_t m)
+uint32_t not_ours(uint32_t m)
 {
     for (;;) {
         if ((m & 31) == 0 && m < OWN_MAP_FRAMES && boot_map[m >> 5] == ~0u) {
@@ -211,7 +213,7 @@ uint32_t foreign_mfn(void)
     return not_ours(below(4) == 0 ? rnd() & 0xFFFFF : below(nr_machine_frames + 64));
 }
 
-static int is_sandbox(uint32_t mfn)
+int is_sandbox(uint32_t mfn)
 {
     for (unsigned i = 0; i < SANDBOX_PAGES; i++)
         if (sandbox_mfn[i] == mfn)
@@ -219,7 +221,7 @@ static int is_sandbox(uint32_t mfn)
     return 0;
 }
 
-static uint32_t any_mfn(void)
+uint32_t any_mfn(void)
 {
     switch (below(6)) {
     case 0: case 1: return sandbox_mfn[below(SANDBOX_PAGES)];
@@ -231,7 +233,7 @@ static uint32_t any_mfn(void)
 }
 
 /* Whether mfn is one of our live page tables. */
-static int live_pt(uint32_t mfn)
+int live_pt(uint32_t mfn)
 {
     for (unsigned k = 0; k < nr_pt_mfns; k++)
         if (pt_mfns[k] == mfn)
@@ -241,7 +243,7 @@ static int live_pt(uint32_t mfn)
 
 /* A frame Xen may write into for us: not our live tables, not shared_info (a plain write there,
  * which Xen allows, would scribble over our own event state). */
-static uint32_t write_target(uint32_t mfn)
+uint32_t write_target(uint32_t mfn)
 {
     uint32_t si = pv_start_info->shared_info >> PAGE_SHIFT;
     if (mfn == si)
@@ -254,7 +256,7 @@ static uint32_t write_target(uint32_t mfn)
     return mfn;
 }
 
-static uint64_t any_pte(void)
+uint64_t any_pte(void)
 {
     uint64_t flags = rnd() & 0xFFF;
     if (below(8) == 0)
@@ -262,7 +264,7 @@ static uint64_t any_pte(void)
     return ((uint64_t)any_mfn() << PAGE_SHIFT) | flags;
 }
 
-static uint64_t any_maddr(void)
+uint64_t any_maddr(void)
 {
     return ((uint64_t)any_mfn() << PAGE_SHIFT) | (rnd() & 0xFFF);
 }
@@ -282,36 +284,28 @@ uint32_t bad_ptr(void)
 }
 
 /* A pointer to nothing readable at all. */
-static uint32_t unreadable_ptr(void)
+uint32_t unreadable_ptr(void)
 {
     static const uint32_t at[] = { 0, 0x1000, 0x3FFFF000, HYPERVISOR_VIRT_START, 0xF6800000u, 0xFFFFFFF0u };
     return at[below(ARRAY_SIZE(at))] + (rnd() & 0xF);
 }
 
-/* Each call's structs live in its own 2 KiB region of scratch (a multicall's entries each in
- * theirs), so no entry's generation overwrites another's: the first KiB for scratch_ptr(), then
- * fixed places for lists and opaque structs. */
-#define REGION_SIZE 0x800
-#define AT_LIST 0x400                       /* memory_op extents (in 16, out from +128) */
-#define AT_VCPU 0x500                       /* vcpu_op's opaque struct (256 bytes) */
-#define AT_PHYSDEV 0x600                    /* physdev_op's (64) */
-#define AT_OPAQUE 0x680                     /* the privileged calls' (128) */
-#define AT_FRAMES 0x700                     /* setup_table's frame list (256) */
-static uint8_t *region = scratch;
+/* The region of the call being generated (fuzz_gen.h: how scratch is divided). */
+uint8_t *region = scratch;
 _Static_assert(7 * REGION_SIZE + 16 * 64 <= SCRATCH_BYTES, "a region for a call and six multicall entries, "
                "then the runstate and time areas");
 
-static uint32_t scratch_ptr(void)
+uint32_t scratch_ptr(void)
 {
     return (uint32_t)region + (below(16) << 6);
 }
 
-static uint32_t any_ptr(void)
+uint32_t any_ptr(void)
 {
     return below(2) ? scratch_ptr() : bad_ptr();
 }
 
-static uint32_t any_val(void)
+uint32_t any_val(void)
 {
     switch (below(7)) {
     case 0: return 0;
@@ -324,7 +318,7 @@ static uint32_t any_val(void)
     }
 }
 
-static domid_t any_domid(void)
+domid_t any_domid(void)
 {
     switch (below(5)) {
     case 0: return DOMID_SELF;
@@ -335,13 +329,13 @@ static domid_t any_domid(void)
     }
 }
 
-static uint32_t sandbox_va(void)
+uint32_t sandbox_va(void)
 {
     return (uint32_t)sandbox[below(SANDBOX_PAGES)];
 }
 
 /* A VA whose mapping the fuzzer may change: a sandbox page, the hook range, or one Xen must refuse. */
-static uint32_t remap_va(void)
+uint32_t remap_va(void)
 {
     switch (below(5)) {
     case 0: case 1: return sandbox_va();
@@ -352,7 +346,7 @@ static uint32_t remap_va(void)
 }
 
 /* A PTE for a remappable VA: never one of our own data frames writable (that is ours to lose). */
-static uint64_t remap_pte(void)
+uint64_t remap_pte(void)
 {
     uint64_t pte = any_pte();
     uint32_t mfn = (uint32_t)(pte >> PAGE_SHIFT);
@@ -369,7 +363,7 @@ void fill_random(void *p, unsigned bytes)
 }
 
 /* Descriptors Xen must judge: ring-0 code, call gates (with reserved bits), TSS/LDT, random. */
-static uint64_t any_desc(void)
+uint64_t any_desc(void)
 {
     uint32_t lo = rnd(), hi = rnd();
     switch (below(6)) {
@@ -389,7 +383,7 @@ static uint64_t any_desc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-static evtchn_port_t any_port(void)
+evtchn_port_t any_port(void)
 {
     switch (below(4)) {
     case 0: if (nr_own_ports) return own_ports[below(nr_own_ports)];
@@ -401,7 +395,7 @@ static evtchn_port_t any_port(void)
 }
 
 /* A port the fuzzer may close, reset or rebind: never the console's, the store's or its own pair. */
-static int protected_port(evtchn_port_t p)
+int protected_port(evtchn_port_t p)
 {
     return p == pv_start_info->console.domU.evtchn || p == pv_start_info->store_evtchn || p == loop_a
            || p == loop_b;
@@ -410,396 +404,11 @@ static int protected_port(evtchn_port_t p)
 /* ---- one call ---------------------------------------------------------- */
 
 
-static void gen_mmu_update(struct call *c)
-{
-    mmu_update_t *r = (mmu_update_t *)scratch_ptr();
-    unsigned n = 1 + below(8);
-    c->sub = below(8);                                   /* what the sequence tries */
-    for (unsigned i = 0; i < n; i++) {
-        switch (c->sub) {
-        case 0:     /* a foreign or Xen frame, writable, under a sandbox VA */
-            r[i].ptr = pv_l1e_maddr(sandbox_va());
-            r[i].val = ((uint64_t)(below(2) ? foreign_mfn() : below(64)) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
-            break;
-        case 1:     /* one of our page tables writable */
-            r[i].ptr = pv_l1e_maddr(pt_vas[below(nr_pt_mfns)]);
-            r[i].val = ((uint64_t)pt_mfns[below(nr_pt_mfns)] << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
-            break;
-        case 2:     /* a sandbox page hooked as an L1 (full of foreign, sandbox or no PTEs) */
-            r[i].ptr = hook_l2e;
-            r[i].val = below(4) ? ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFFF)
-                                : any_pte();
-            /* never one of our live tables: Xen lets an L2 entry alias an L1 it validated (as on
-             * hardware), and update_va_mapping in the hook range would then rewrite our own
-             * image's PTEs, which is ours to lose, not Xen's to refuse (seed 1000 did, after 83,000
-             * calls: "image page 0xc0025000 maps 0x28883/2") */
-            if (live_pt((uint32_t)((r[i].val & PTE_ADDR_MASK) >> PAGE_SHIFT)))
-                r[i].val = ((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (r[i].val & 0xFFF);
-            break;
-        case 3: {   /* the M2P: another domain's or Xen's frame claimed; ours only as it is */
-            uint32_t m = below(4) ? foreign_mfn() : below(2) ? below(64) : sandbox_mfn[below(SANDBOX_PAGES)];
-            r[i].ptr = ((uint64_t)m << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
-            uint32_t v = any_val();
-            r[i].val = ours(m) ? pv_m2p[m] : v;
-            break;
-        }
-        case 4:     /* an entry of a sandbox page (perhaps pinned as a table) */
-            r[i].ptr = (((uint64_t)sandbox_mfn[below(SANDBOX_PAGES)] << PAGE_SHIFT) | (rnd() & 0xFF8))
-                       | (below(2) ? MMU_PT_UPDATE_PRESERVE_AD : 0);
-            r[i].val = any_pte();
-            break;
-        default:    /* anything at all but our own live entries */
-            r[i].ptr = (any_maddr() & ~7ull) | below(4);
-            r[i].val = below(3) ? any_pte() : any_val();
-            r[i].ptr = (r[i].ptr & 0xFFF) | (uint64_t)write_target((uint32_t)(r[i].ptr >> PAGE_SHIFT)) << PAGE_SHIFT;
-            if ((r[i].ptr & 3) == MMU_MACHPHYS_UPDATE && ours((uint32_t)(r[i].ptr >> PAGE_SHIFT)))
-                r[i].val = pv_m2p[(uint32_t)(r[i].ptr >> PAGE_SHIFT)];
-            break;
-        }
-    }
-    c->a[0] = below(8) ? (uint32_t)r : bad_ptr();
-    c->a[1] = below(8) ? n : any_val();
-    c->a[2] = below(2) ? 0 : any_ptr();
-    c->a[3] = below(4) ? DOMID_SELF : any_domid();
-}
-
-static void gen_mmuext_op(struct call *c)
-{
-    mmuext_op_t *op = (mmuext_op_t *)scratch_ptr();
-    unsigned n = 1 + below(4);
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t cmd = below(8) ? below(22) : any_val();
-        op[i].arg1.mfn = below(4) ? any_mfn() : any_val();
-        op[i].arg2.nr_ents = below(2) ? any_val() : any_ptr();
-        switch (cmd) {
-        case MMUEXT_UNPIN_TABLE:            /* never our live tables */
-        case MMUEXT_NEW_BASEPTR:            /* a base Xen must refuse: foreign, Xen's, junk */
-            op[i].arg1.mfn = below(2) ? foreign_mfn() : below(2) ? sandbox_mfn[below(SANDBOX_PAGES)] : any_val();
-            if (ours(op[i].arg1.mfn) && (cmd == MMUEXT_NEW_BASEPTR || !is_sandbox(op[i].arg1.mfn)))
-                op[i].arg1.mfn = not_ours(op[i].arg1.mfn);
-            break;
-        case MMUEXT_SET_LDT:
-            op[i].arg1.linear_addr = below(2) ? (any_ptr() & ~0xFFFu) : any_val();
-            op[i].arg2.nr_ents = below(2) ? below(8193) : any_val();
-            break;
-        case 16: case 17: {                 /* CLEAR_PAGE, COPY_PAGE: never into our data */
-            op[i].arg1.mfn = below(2) ? foreign_mfn() : any_mfn();
-            op[i].arg2.src_mfn = any_mfn();
-            uint32_t sb = sandbox_mfn[below(SANDBOX_PAGES)];
-            if ((ours(op[i].arg1.mfn) && op[i].arg1.mfn != pt_mfns[0])
-                || op[i].arg1.mfn == pv_start_info->shared_info >> PAGE_SHIFT)
-                op[i].arg1.mfn = sb;
-            break;
-        }
-        case MMUEXT_INVLPG_LOCAL: case MMUEXT_INVLPG_ALL: case MMUEXT_INVLPG_MULTI:
-            op[i].arg1.linear_addr = rnd();
-            break;
-        default:
-            break;
-        }
-        op[i].cmd = cmd;
-        if (i == 0)
-            c->sub = cmd;
-    }
-    c->a[0] = below(8) ? (uint32_t)op : bad_ptr();
-    c->a[1] = below(8) ? n : any_val();
-    c->a[2] = below(2) ? 0 : any_ptr();
-    c->a[3] = below(4) ? DOMID_SELF : any_domid();
-}
-
-static void gen_memory_op(struct call *c)
-{
-    uint32_t *list = (uint32_t *)(region + AT_LIST);
-    c->sub = below(16) ? below(30) : any_val();
-    c->a[0] = c->sub;
-    struct xen_memory_reservation *r = (struct xen_memory_reservation *)scratch_ptr();
-    for (unsigned i = 0; i < 16; i++) {     /* frames to give back: never ours */
-        list[i] = below(2) ? foreign_mfn() : not_ours(any_val());
-    }
-    r->extent_start = below(4) ? (uint32_t)list : bad_ptr();
-    r->nr_extents = below(2) ? below(17) : any_val();
-    r->extent_order = below(2) ? below(3) : any_val();
-    r->mem_flags = below(2) ? 0 : rnd();
-    r->domid = any_domid();
-    if (c->sub == XENMEM_exchange) {
-        struct xen_memory_exchange *x = (struct xen_memory_exchange *)r;
-        x->out = x->in;
-        x->out.extent_start = below(2) ? (uint32_t)&list[32] : bad_ptr();
-        x->nr_exchanged = below(2) ? 0 : any_val();
-    }
-    if (c->sub == XENMEM_increase_reservation || c->sub == XENMEM_populate_physmap)
-        for (unsigned i = 0; i < 16; i++)   /* pfns past ours (their M2P entries are Xen's to set) */
-            list[i] = pv_start_info->nr_pages + below(4096);
-    c->a[1] = below(8) ? (uint32_t)r : bad_ptr();
-}
-
 /* Where grants are mapped: no other call remaps these pages (Xen crashes a domain that
  * overwrites a grant's PTE instead of unmapping it). */
 uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 uint32_t window_mfn[GRANT_WINDOW_PAGES];
-static uint32_t window_claimed;     /* window pages a map of this call (or its multicall) may fill */
-
-static uint32_t grant_va(void)
-{
-    return (uint32_t)grant_window[below(GRANT_WINDOW_PAGES)];
-}
-
-/* Whether window page k may hold a grant: a map of this call claimed it, or its PTE maps
- * another frame than its own (a grant, or a mapping unmap_and_replace moved there). */
-static int window_busy(unsigned k)
-{
-    const uint64_t *e = pv_l1e_ptr((uint32_t)grant_window[k]);
-    return (window_claimed >> k & 1)
-           || (e && (*e & PTE_P) && (uint32_t)((*e & PTE_ADDR_MASK) >> PAGE_SHIFT) != window_mfn[k]);
-}
-
-/* Window page k for a map, or the next one no grant can be in (claimed for this call); -1: none. */
-static int claim_window(unsigned k)
-{
-    for (unsigned j = 0; j < GRANT_WINDOW_PAGES; j++) {
-        unsigned w = (k + j) % GRANT_WINDOW_PAGES;
-        if (!window_busy(w)) {
-            window_claimed |= 1u << w;
-            return (int)w;
-        }
-    }
-    return -1;
-}
-
-static int in_hook(uint32_t va)
-{
-    return va - hook_va < 1u << 21;
-}
-
-/* Where a map's host address may point (drawn as a window page or a bad pointer; no draw here,
- * so a seed's sequence is as before): a window page no grant can be in yet, or an address Xen
- * must refuse.  A successful map over a PTE that holds a grant, or into an L1 another call
- * rewrites or unpins later (our image's, a sandbox page hooked or pinned), would have Xen's
- * put_page_from_l1e crash us for implicitly unmapping a granted PTE (seed 1015 did). */
-static uint32_t grant_host_va(uint32_t va)
-{
-    if (va - (uint32_t)grant_window < sizeof grant_window) {
-        int w = claim_window((va - (uint32_t)grant_window) >> PAGE_SHIFT);
-        return w < 0 ? HYPERVISOR_VIRT_START : (uint32_t)grant_window[w] | (va & 0xFFF);
-    }
-    return in_image(va) || in_hook(va) ? va ^ 0x40000000u : va;
-}
-
-/* The same for a GNTMAP_contains_pte map's PTE address: a free window page's entry, or an
- * entry in a frame that is not ours (Xen refuses any but our L1s). */
-static uint64_t grant_host_pte(uint64_t ma)
-{
-    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
-        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k])) {
-            int w = claim_window(k);
-            return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
-        }
-    uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);
-    return mfn < nr_machine_frames && ours(mfn) ? (uint64_t)not_ours(mfn) << PAGE_SHIFT | (ma & 0xFFF) : ma;
-}
-
-static void gen_grant_table_op(struct call *c)
-{
-    unsigned n = 1 + below(4);
-    c->sub = below(8) ? below(14) : any_val();
-    uint8_t *buf = (uint8_t *)scratch_ptr();
-    fill_random(buf, 256);
-    for (unsigned i = 0; i < n; i++) {
-        switch (c->sub) {
-        case GNTTABOP_map_grant_ref: {
-            struct gnttab_map_grant_ref *m = (struct gnttab_map_grant_ref *)buf + i;
-            m->host_addr = below(2) ? grant_va() : bad_ptr();
-            if (m->flags & GNTMAP_contains_pte)     /* a PTE address: a window page's entry, or any */
-                m->host_addr = below(2) ? pv_l1e_maddr(grant_va()) : any_maddr();
-            m->host_addr = m->flags & GNTMAP_contains_pte ? grant_host_pte(m->host_addr)
-                                                          : grant_host_va((uint32_t)m->host_addr);
-            m->ref = below(2) ? below(16) : any_val();
-            m->dom = any_domid();
-            break;
-        }
-        case GNTTABOP_unmap_and_replace: {
-            struct gnttab_unmap_and_replace *u = (struct gnttab_unmap_and_replace *)buf + i;
-            u->host_addr = below(2) ? grant_va() : remap_va();
-            u->new_addr = below(2) ? grant_va() : bad_ptr();    /* Xen takes new_addr's PTE */
-            if (in_image(u->new_addr) && u->new_addr - (uint32_t)grant_window >= sizeof grant_window)
-                u->new_addr ^= 0x40000000u;     /* never our page tables' own mappings */
-            break;
-        }
-        case GNTTABOP_copy: {
-            struct gnttab_copy *cp = (struct gnttab_copy *)buf + i;
-            cp->dest.domid = below(2) ? DOMID_SELF : any_domid();
-            cp->dest.u = below(2) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
-            cp->source.u = any_mfn();
-            cp->len = below(4) ? below(4200) : any_val();
-            break;
-        }
-        case GNTTABOP_transfer: {               /* only frames that are not ours to give */
-            struct gnttab_transfer *t = (struct gnttab_transfer *)buf + i;
-            t->mfn = foreign_mfn();
-            t->domid = any_domid();
-            break;
-        }
-        case GNTTABOP_setup_table: {            /* the frames come back into scratch */
-            struct gnttab_setup_table *s = (struct gnttab_setup_table *)buf + i;
-            s->dom = any_domid();
-            s->frame_list = below(2) ? (uint32_t)region + AT_FRAMES : bad_ptr();
-            break;
-        }
-        case GNTTABOP_set_version:              /* v1 stays: the table is in use */
-            *(uint32_t *)buf = 1;
-            break;
-        default:
-            break;
-        }
-    }
-    /* Our own grants, of sandbox frames, to ourselves, the victims or anyone: maps may succeed */
-    if (below(4) == 0) {
-        grant_ref_t ref = 8 + below(8);
-        volatile grant_entry_v1_t *e = gnttab_entry(ref);
-        int busy = (e->flags & (GTF_reading | GTF_writing)) != 0;
-        if (!busy || !rng_v1) {         /* drawn whether the entry is in use or not (rng=1: as it was) */
-            domid_t dom = below(2) ? self : any_domid();
-            uint32_t frame = below(8) ? sandbox_mfn[below(SANDBOX_PAGES)] : foreign_mfn();
-            uint16_t flags = GTF_permit_access | (below(2) ? GTF_readonly : 0) | (below(8) ? 0 : rnd() & 0xFFE0);
-            if (!busy) {
-                e->domid = dom;
-                e->frame = frame;
-                __asm__ volatile("" ::: "memory");
-                e->flags = flags;
-            }
-        }
-    }
-    c->a[0] = c->sub;
-    c->a[1] = below(8) ? (uint32_t)buf : bad_ptr();
-    c->a[2] = below(8) ? n : any_val();
-}
-
-static uint32_t *gen_event_channel_op(struct call *c)
-{
-    uint32_t *a = (uint32_t *)scratch_ptr();
-    fill_random(a, 32);
-    c->sub = below(8) ? below(14) : any_val();
-    evtchn_port_t p = any_port();
-    switch (c->sub) {
-    case EVTCHNOP_alloc_unbound:
-        ((evtchn_alloc_unbound_t *)a)->dom = below(4) ? DOMID_SELF : any_domid();
-        ((evtchn_alloc_unbound_t *)a)->remote_dom = any_domid();
-        break;
-    case EVTCHNOP_bind_interdomain:
-        ((evtchn_bind_interdomain_t *)a)->remote_dom = any_domid();
-        ((evtchn_bind_interdomain_t *)a)->remote_port = any_port();
-        break;
-    case EVTCHNOP_bind_virq:
-        a[0] = below(2) ? below(NR_VIRQS + 2) : any_val();
-        a[1] = below(2) ? 0 : any_val();
-        break;
-    case EVTCHNOP_bind_ipi:
-        a[0] = below(2) ? 0 : any_val();
-        break;
-    case EVTCHNOP_close: case 10:           /* close, reset: never the ports we live on */
-        if (c->sub == 10) {
-            *(domid_t *)a = below(2) ? (domid_t)(self ^ 1 ^ below(4)) : any_domid();
-            if (*(domid_t *)a == self || *(domid_t *)a == DOMID_SELF)
-                *(domid_t *)a = 0;
-            break;
-        }
-        /* fall through */
-    case EVTCHNOP_send: case EVTCHNOP_unmask: case EVTCHNOP_bind_vcpu:
-        if (rng_v1) {                       /* as it was: drawn only when needed */
-            if (protected_port(p))
-                p = 8 + below(64) + 1024 * below(2);
-        } else {                            /* drawn whether needed or not */
-            evtchn_port_t other = 8 + below(64);
-            other += 1024 * below(2);
-            if (protected_port(p))
-                p = other;
-        }
-        if (protected_port(p))
-            p = XEN_NR_EVENT_CHANNELS;
-        a[0] = p;
-        break;
-    case EVTCHNOP_status:
-        ((evtchn_status_t *)a)->dom = any_domid();
-        ((evtchn_status_t *)a)->port = any_port();
-        break;
-    default:
-        break;
-    }
-    c->a[0] = c->sub;
-    c->a[1] = below(8) ? (uint32_t)a : bad_ptr();
-    return a;
-}
-
-static void gen_vcpu_op(struct call *c)
-{
-    fill_random(region + AT_VCPU, 256);
-    c->sub = below(8) ? below(16) : any_val();
-    c->a[0] = c->sub;
-    c->a[1] = below(2) ? below(4) : any_val();
-    c->a[2] = any_ptr();
-    if (c->a[1] == 0) {                     /* vcpu 0 is us: no down, no vcpu_info of ours elsewhere */
-        if (c->sub == VCPUOP_down || c->sub == VCPUOP_initialise)
-            c->a[1] = 1 + below(1000);
-        if (c->sub == VCPUOP_register_vcpu_info) {
-            struct vcpu_register_vcpu_info *v = (struct vcpu_register_vcpu_info *)scratch_ptr();
-            v->mfn = below(2) ? foreign_mfn() : any_val();
-            v->offset = below(2) ? below(4096) : rnd();
-            /* never a frame of ours nor shared_info: Xen moves our vcpu_info to any page we own,
-             * and the kit, which reads it in shared_info, would miss every event after (seeds
-             * 1026, 1032 and 1033: "the loop event never arrived", pending and unmasked) */
-            uint32_t si = pv_start_info->shared_info >> PAGE_SHIFT;
-            if (v->mfn < nr_machine_frames + 64 && (ours((uint32_t)v->mfn) || v->mfn == si)) {
-                v->mfn = not_ours((uint32_t)v->mfn);
-                if (v->mfn == si)
-                    v->mfn = not_ours(si + 1);
-            }
-            c->a[2] = (uint32_t)v;
-        }
-        if (c->sub == 5 || c->sub == 13) {  /* runstate, time areas: Xen writes there at every switch */
-            uint32_t *area = (uint32_t *)scratch_ptr();
-            /* the area itself where no call's structs are (Xen rewrites it at every switch) */
-            area[0] = below(2) ? (uint32_t)scratch + 7 * REGION_SIZE + (below(16) << 6) : bad_ptr();
-            area[1] = 0;
-            c->a[2] = below(8) ? (uint32_t)area : bad_ptr();
-        }
-    }
-}
-
-static void gen_sched_op(struct call *c, int nested)
-{
-    static const uint32_t cmds[] = { SCHEDOP_yield, SCHEDOP_poll, 4 /* remote_shutdown */,
-                                     5 /* shutdown_code */, 6 /* watchdog */, 7, 8, 99 };
-    uint32_t *a = (uint32_t *)scratch_ptr();
-    c->sub = cmds[below(ARRAY_SIZE(cmds))];
-    if (nested && c->sub == SCHEDOP_poll)   /* a later entry may overwrite its timeout: no poll there */
-        c->sub = SCHEDOP_yield;
-    c->a[0] = c->sub;
-    c->a[1] = below(8) ? (uint32_t)a : unreadable_ptr();  /* a poll reading our tables could wait for ever */
-    switch (c->sub) {
-    case SCHEDOP_poll:                      /* a few ports, then at most 1 ms */
-        a[0] = (uint32_t)(a + 8);
-        a[1] = below(4);
-        *(uint64_t *)&a[2] = guest_time_ns() + below(1000000);
-        for (unsigned i = 0; i < 4; i++)
-            a[8 + i] = any_port();
-        if (below(4) == 0)
-            a[0] = unreadable_ptr();
-        break;
-    case 4:
-        a[0] = any_domid();
-        a[1] = below(8);
-        break;
-    case 5:     /* Xen's domain_shutdown would take a code set here over its reason: unreadable only */
-        c->a[1] = unreadable_ptr();
-        break;
-    case 6:                                 /* never a watchdog that could fire */
-        a[0] = 1 + below(4);
-        a[1] = 0;
-        break;
-    default:
-        break;
-    }
-}
+uint32_t window_claimed;     /* window pages a map of this call (or its multicall) may fill */
 
 static void gen_multicall(struct call *c, int nested)
 {

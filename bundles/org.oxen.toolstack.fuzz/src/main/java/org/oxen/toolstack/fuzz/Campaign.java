@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import org.oxen.guests.GuestImages;
 import org.oxen.toolstack.xl.ConfigTextCreator;
+import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.DomainBuildException;
 import org.oxen.vmm.api.DomainConfig;
@@ -36,23 +37,33 @@ import org.oxen.vmm.api.backend.Xenstore;
  * The result is one line: {@code fuzz campaign: PASS ...} or {@code fuzz campaign: FAIL ...}
  * with the first problems.
  *
- * <p>Not thread-safe: one campaign runs on its caller's thread.
+ * <p>With {@code parallel} K above 1, K worker threads take the seeds in order, each running one
+ * fuzzer at a time on a pCPU of its own; each seed is judged as one at a time would be, and the
+ * victims are checked after every seed (by one worker at a time).
+ *
+ * <p>Locking: a campaign's seeds add to one {@code Tally} under its monitor; the victims are
+ * checked under the victim list's monitor ({@link Victim} is single-threaded); the rest runs on
+ * the caller's thread. One campaign per caller.
  */
 final class Campaign {
 
     /** What to run; {@code rng} is the kit fuzzer's generator (its {@code rng=}: 1 session 10's, to replay its seeds). */
     record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed,
-                int rng) {
+                int rng, int parallel) {
         /** The kit fuzzer's generator when none is named. */
         static final int DEFAULT_RNG = 2;
 
         Spec {
             if (seeds < 1 || calls < 1 || victims < 0) throw new IllegalArgumentException("seeds and calls must be positive");
             if (rng != 1 && rng != DEFAULT_RNG) throw new IllegalArgumentException("generator " + rng + ": 1 or 2");
+            if (parallel < 1) throw new IllegalArgumentException("at least one fuzzer at a time");
+            if (parallel > 1 && mixed.any()) {
+                throw new IllegalArgumentException("-p " + parallel + " with --blk, --net or --hvm: the device and HVM runs go one at a time");
+            }
         }
 
         Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die) {
-            this(firstSeed, seeds, calls, victims, xs, die, DeviceAndHvmRuns.Spec.NONE, DEFAULT_RNG);
+            this(firstSeed, seeds, calls, victims, xs, die, DeviceAndHvmRuns.Spec.NONE, DEFAULT_RNG, 1);
         }
     }
 
@@ -75,16 +86,22 @@ final class Campaign {
     private final Consoles consoles;
     private final PrintStream progress;
     private final Optional<ConfigTextCreator> xl;
+    /** For pinning each worker's fuzzers to a pCPU of their own ({@code -p K}). */
+    private final Optional<CpuPools> pcpus;
 
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store, Consoles consoles,
              PrintStream progress) {
-        this(hv, foreign, grants, store, Optional.empty(), consoles, progress);
+        this(hv, foreign, grants, store, Optional.empty(), Optional.empty(), consoles, progress);
     }
 
-    /** @param xl xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz) */
+    /**
+     * @param xl    xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz)
+     * @param pcpus the pCPUs, to pin each worker of {@code -p K} to its own
+     */
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store,
-             Optional<ConfigTextCreator> xl, Consoles consoles, PrintStream progress) {
+             Optional<ConfigTextCreator> xl, Optional<CpuPools> pcpus, Consoles consoles, PrintStream progress) {
         this.xl = xl;
+        this.pcpus = pcpus;
         this.consoles = consoles;
         this.hv = hv;
         this.foreign = foreign;
@@ -95,15 +112,14 @@ final class Campaign {
 
     Result run(Spec spec) throws Exception {
         List<String> problems = new ArrayList<>();
-        TreeMap<String, Long> results = new TreeMap<>();
-        TreeMap<String, Long> mixed = new TreeMap<>();
+        Tally tally = new Tally(bugLines(hv));
         if (spec.mixed().any() && xl.isEmpty()) {
             problems.add("the device and HVM runs need xl's toolstack (org.oxen.toolstack.xl), which is not running");
         }
         DeviceAndHvmRuns devices = xl.map(x -> new DeviceAndHvmRuns(x, hv, consoles, progress)).orElse(null);
         Dom0State before = Dom0State.take(hv, store);
         List<Victim> victims = new ArrayList<>();
-        long calls = 0, nanos = 0;
+        long nanos = 0;
         String tag = Long.toHexString(System.nanoTime() & 0xFFFFFF);
         try {
             for (int i = 0; i < spec.victims(); i++) {
@@ -114,64 +130,196 @@ final class Campaign {
                 if (v == null) {
                     problems.add(why.toString());
                     hv.destroy(d.id());
-                    return finish(spec, problems, before, victims, calls, nanos, results, mixed);
+                    return finish(spec, problems, before, victims, tally, nanos);
                 }
                 victims.add(v);
             }
             for (Victim v : victims) problems.addAll(v.check(foreign, grants, consoles));
-            for (int s = 0; s < spec.seeds() && problems.isEmpty(); s++) {
-                int seed = spec.firstSeed() + s;
-                String cmdline = "seed=" + seed + " calls=" + spec.calls() + (spec.xs() ? " xs=1" : "")
-                        + (spec.die() ? " die=1" : "") + (spec.rng() != Spec.DEFAULT_RNG ? " rng=" + spec.rng() : "");
+            if (problems.isEmpty()) {
+                SeedContext ctx = new SeedContext(spec, tag, victims, devices, before, tally);
                 long t0 = System.nanoTime();
-                List<String> bugsBefore = bugLines(hv);
-                Domain f = hv.create(DomainConfig.builder("fuzz-" + tag + "-" + seed)
-                        .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(FUZZ_MIB).cmdline(cmdline)
-                        .build());
-                try {
-                    // seconds: generous for a loaded host (at nice 19 beside seven builds a fuzzer made
-                    // 96 calls/s; this allows 20), still an end for a fuzzer that hangs
-                    long limit = 60 + spec.calls() / 20;
-                    if (!f.awaitShutdown(limit, TimeUnit.SECONDS)) {
-                        problems.add("seed " + seed + ": the fuzzer did not finish in " + limit + " s ("
-                                + f.state() + "): " + tail(consoles.read(f)));
-                        break;
-                    }
-                    nanos += System.nanoTime() - t0;
-                    String out = consoles.read(f);
-                    problems.addAll(judgeFuzzer(seed, spec.die(), f, out));
-                    Matcher done = DONE.matcher(out);
-                    if (done.find()) {
-                        calls += Long.parseLong(done.group(1));
-                        progress.printf("fuzz: seed %d: %s calls, %s sane batches, sequence %s, %.1f s%n", seed,
-                                done.group(1), done.group(3), done.group(4), (System.nanoTime() - t0) / 1e9);
-                    }
-                    Matcher r = RESULTS.matcher(out);
-                    if (r.find()) {
-                        for (String kv : r.group(1).trim().split(" ")) {
-                            String[] p = kv.split("=");
-                            if (p.length == 2) results.merge(p[0], Long.parseLong(p[1]), Long::sum);
-                        }
-                    }
-                } finally {
-                    hv.destroy(f.id());
+                if (spec.parallel() == 1) {
+                    for (int s = 0; s < spec.seeds() && !tally.failed(); s++) runSeedCaught(ctx, spec.firstSeed() + s, -1);
+                } else {
+                    runWorkers(ctx);
                 }
-                if (problems.isEmpty() && spec.mixed().any()) {
-                    problems.addAll(devices.run(seed, tag, spec.mixed(), mixed));
-                }
-                for (Victim v : victims) problems.addAll(v.check(foreign, grants, consoles));
-                if (hv.internalErrors() != before.internalErrors()) {
-                    problems.add("seed " + seed + ": " + (hv.internalErrors() - before.internalErrors())
-                            + " hypervisor internal errors: " + tail(String.join("\n", hv.dmesg())));
-                }
-                List<String> bugs = bugLines(hv);
-                bugs.removeAll(bugsBefore);
-                if (!bugs.isEmpty()) problems.add("seed " + seed + ": the hypervisor logged " + tail(String.join("\n", bugs)));
+                problems.addAll(tally.problems);
+                // one fuzzer at a time: the seeds' own times; several: the wall time they shared
+                nanos = spec.parallel() == 1 ? tally.nanos : System.nanoTime() - t0;
             }
         } catch (DomainBuildException e) {
             problems.add("cannot build a domain: " + e.getMessage());
         }
-        return finish(spec, problems, before, victims, calls, nanos, results, mixed);
+        return finish(spec, problems, before, victims, tally, nanos);
+    }
+
+    /**
+     * What the seeds add up to. Locking: its monitor guards every field (with {@code -p K}, K
+     * workers add to it; the campaign's thread reads it after they ended).
+     */
+    private static final class Tally {
+        final List<String> problems = new ArrayList<>();
+        final TreeMap<String, Long> results = new TreeMap<>();
+        final TreeMap<String, Long> mixed = new TreeMap<>();
+        /** The hypervisor's BUG lines already reported (two fuzzers at once may both see one). */
+        final java.util.Set<String> bugsReported = new java.util.HashSet<>();
+        long calls, nanos;
+        /** Fuzzer domains alive now, and the most at once (the line shows that -p K ran K). */
+        int alive, peak;
+
+        /** @param bugsBefore the BUG lines the hypervisor logged before the campaign (not its) */
+        Tally(List<String> bugsBefore) {
+            bugsReported.addAll(bugsBefore);
+        }
+
+        synchronized boolean failed() {
+            return !problems.isEmpty();
+        }
+
+        synchronized void fuzzerCreated() {
+            peak = Math.max(peak, ++alive);
+        }
+
+        synchronized void fuzzerDestroyed() {
+            alive--;
+        }
+
+        synchronized void problems(List<String> p) {
+            problems.addAll(p);
+        }
+
+        synchronized void seedDone(long seedCalls, long seedNanos, String resultCounts) {
+            calls += seedCalls;
+            nanos += seedNanos;
+            if (resultCounts == null) return;
+            for (String kv : resultCounts.trim().split(" ")) {
+                String[] p = kv.split("=");
+                if (p.length == 2) results.merge(p[0], Long.parseLong(p[1]), Long::sum);
+            }
+        }
+
+        /** The BUG lines in {@code lines} not reported yet, now reported. */
+        synchronized List<String> newBugs(List<String> lines) {
+            List<String> n = new ArrayList<>();
+            for (String l : lines) {
+                if (bugsReported.add(l)) n.add(l);
+            }
+            return n;
+        }
+    }
+
+    /** What every seed of one campaign shares. */
+    private record SeedContext(Spec spec, String tag, List<Victim> victims, DeviceAndHvmRuns devices, Dom0State before,
+                               Tally tally) {
+    }
+
+    /**
+     * {@code -p K}: K workers take the seeds in order, each running one fuzzer domain at a time,
+     * pinned to its own pCPU where there are enough (worker w on pCPU w mod pCPUs); each seed is
+     * judged and followed by the victims' check exactly as one at a time. After the first problem
+     * no worker starts another seed.
+     */
+    private void runWorkers(SeedContext ctx) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        int k = Math.min(ctx.spec().parallel(), ctx.spec().seeds());
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < k; w++) {
+            int pcpu = pcpus.isPresent() ? w % pcpus.get().pcpus() : -1;
+            Thread t = new Thread(() -> {
+                for (int s; !ctx.tally().failed() && (s = next.getAndIncrement()) < ctx.spec().seeds();) {
+                    runSeedCaught(ctx, ctx.spec().firstSeed() + s, pcpu);
+                }
+            }, "fuzz-worker-" + w);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        for (Thread t : workers) t.join();
+    }
+
+    /** {@link #runSeed}, whatever goes wrong in it a problem of the seed's. */
+    private void runSeedCaught(SeedContext ctx, int seed, int pcpu) {
+        try {
+            runSeed(ctx, seed, pcpu);
+        } catch (DomainBuildException e) {
+            ctx.tally().problems(List.of("seed " + seed + ": cannot build a domain: " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ctx.tally().problems(List.of("seed " + seed + ": interrupted"));
+        } catch (Exception | AssertionError e) {
+            ctx.tally().problems(List.of("seed " + seed + ": the campaign failed: " + e));
+        }
+    }
+
+    /**
+     * One seed: a fresh fuzzer domain (its vcpu pinned to {@code pcpu} unless -1) until it powers
+     * off or its time is up, its verdict, the mixed runs, then the victims (one checker at a
+     * time), internal errors and BUG lines.
+     */
+    private void runSeed(SeedContext ctx, int seed, int pcpu) throws Exception {
+        Spec spec = ctx.spec();
+        Tally tally = ctx.tally();
+        List<String> problems = new ArrayList<>();
+        String cmdline = "seed=" + seed + " calls=" + spec.calls() + (spec.xs() ? " xs=1" : "")
+                + (spec.die() ? " die=1" : "") + (spec.rng() != Spec.DEFAULT_RNG ? " rng=" + spec.rng() : "");
+        long t0 = System.nanoTime();
+        Domain f = hv.create(DomainConfig.builder("fuzz-" + ctx.tag() + "-" + seed)
+                .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(FUZZ_MIB).cmdline(cmdline)
+                .build());
+        tally.fuzzerCreated();
+        try {
+            if (pcpu >= 0) pin(f, pcpu);
+            // seconds: generous for a loaded host (at nice 19 beside seven builds a fuzzer made
+            // 96 calls/s; this allows 20), still an end for a fuzzer that hangs
+            long limit = 60 + spec.calls() / 20;
+            if (!f.awaitShutdown(limit, TimeUnit.SECONDS)) {
+                tally.problems(List.of("seed " + seed + ": the fuzzer did not finish in " + limit + " s ("
+                        + f.state() + "): " + tail(consoles.read(f))));
+                return;
+            }
+            long seedNanos = System.nanoTime() - t0;
+            String out = consoles.read(f);
+            problems.addAll(judgeFuzzer(seed, spec.die(), f, out));
+            Matcher done = DONE.matcher(out);
+            Matcher r = RESULTS.matcher(out);
+            String counts = r.find() ? r.group(1) : null;
+            if (done.find()) {
+                tally.seedDone(Long.parseLong(done.group(1)), seedNanos, counts);
+                progress.printf("fuzz: seed %d: %s calls, %s sane batches, sequence %s, %.1f s%n", seed,
+                        done.group(1), done.group(3), done.group(4), (System.nanoTime() - t0) / 1e9);
+            } else {
+                tally.seedDone(0, seedNanos, counts);
+            }
+        } finally {
+            hv.destroy(f.id());
+            tally.fuzzerDestroyed();
+        }
+        if (problems.isEmpty() && spec.mixed().any()) {
+            TreeMap<String, Long> mixed = new TreeMap<>();
+            problems.addAll(ctx.devices().run(seed, ctx.tag(), spec.mixed(), mixed));
+            synchronized (tally) {
+                mixed.forEach((key, n) -> tally.mixed.merge(key, n, Long::sum));
+            }
+        }
+        synchronized (ctx.victims()) { // Victim is used by one thread at a time
+            for (Victim v : ctx.victims()) problems.addAll(v.check(foreign, grants, consoles));
+        }
+        if (hv.internalErrors() != ctx.before().internalErrors()) {
+            problems.add("seed " + seed + ": " + (hv.internalErrors() - ctx.before().internalErrors())
+                    + " hypervisor internal errors: " + tail(String.join("\n", hv.dmesg())));
+        }
+        List<String> bugs = tally.newBugs(bugLines(hv));
+        if (!bugs.isEmpty()) problems.add("seed " + seed + ": the hypervisor logged " + tail(String.join("\n", bugs)));
+        tally.problems(problems);
+    }
+
+    /** xl vcpu-pin: the fuzzer's vcpu runs on {@code pcpu} only (a pool without it: left where it is). */
+    private void pin(Domain f, int pcpu) {
+        try {
+            pcpus.get().setVcpuAffinity(f.id(), 0, List.of(pcpu));
+        } catch (IllegalArgumentException e) {
+            progress.println("fuzz: " + f.name() + " not pinned to pCPU " + pcpu + ": " + e.getMessage());
+        }
     }
 
     /** The fuzzer's own verdict: PASS and poweroff, or (die) its fatal act and a crash. */
@@ -189,8 +337,17 @@ final class Campaign {
         return p;
     }
 
-    private Result finish(Spec spec, List<String> problems, Dom0State before, List<Victim> victims, long calls,
-                          long nanos, TreeMap<String, Long> results, TreeMap<String, Long> mixed) throws Exception {
+    private Result finish(Spec spec, List<String> problems, Dom0State before, List<Victim> victims, Tally tally, long nanos)
+            throws Exception {
+        long calls;
+        int peak;
+        TreeMap<String, Long> results, mixed;
+        synchronized (tally) {
+            calls = tally.calls;
+            peak = tally.peak;
+            results = new TreeMap<>(tally.results);
+            mixed = new TreeMap<>(tally.mixed);
+        }
         for (Victim v : victims) hv.destroy(v.domain.id());
         // destroy returns the frames, closes Domain-0's ports and drops the xenstore nodes as it
         // completes; backends may take a moment to let go of theirs: the state is compared until
@@ -209,9 +366,12 @@ final class Campaign {
             v.close();
         }
         problems.addAll(before.differences(after));
-        String what = String.format("seeds %d..%d x %d calls%s beside %d victim%s: %d hypercalls in %.1f s (%.0f/s)",
+        String what = String.format("seeds %d..%d x %d calls%s beside %d victim%s%s: %d hypercalls in %.1f s (%.0f/s)",
                 spec.firstSeed(), spec.firstSeed() + spec.seeds() - 1, spec.calls(), spec.die() ? " (die)" : "",
-                spec.victims(), spec.victims() == 1 ? "" : "s", calls, nanos / 1e9, nanos == 0 ? 0 : calls * 1e9 / nanos)
+                spec.victims(), spec.victims() == 1 ? "" : "s",
+                spec.parallel() > 1 ? ", " + spec.parallel() + " workers (at most " + peak + " fuzzer" + (peak == 1 ? "" : "s") + " at once)" : "",
+                calls, nanos / 1e9,
+                nanos == 0 ? 0 : calls * 1e9 / nanos)
                 + mixedCounts(mixed);
         String line = problems.isEmpty()
                 ? String.format("fuzz campaign: PASS %s; 0 internal errors, victims intact, %d free frames and %d xenstore nodes as before",

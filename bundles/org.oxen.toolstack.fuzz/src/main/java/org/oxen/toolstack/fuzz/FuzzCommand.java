@@ -13,6 +13,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.oxen.toolstack.xl.ConfigTextCreator;
+import org.oxen.vmm.api.CpuPools;
 import org.oxen.vmm.api.Hypervisor;
 import org.oxen.vmm.api.backend.ForeignMemory;
 import org.oxen.vmm.api.backend.GrantTables;
@@ -23,14 +24,16 @@ import org.oxen.vmm.api.backend.Xenstore;
  * domains, ending in the isolation oracle's PASS/FAIL line ({@link Campaign}).
  *
  * <pre>
- * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]
+ * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]
  * </pre>
  * Defaults: seed 1, 1 seed, 5,000 calls, 1 victim. {@code --xs} adds malformed xs_wire messages,
  * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). {@code --blk},
  * {@code --net} and {@code --hvm} add to each seed the kit's ringfuzz against the real blkback and
  * netback and its hvmfuzz in an HVM domain, created through xl's toolstack
  * ({@link DeviceAndHvmRuns}). {@code --rng 1} runs the fuzzer's generator of session 10, whose
- * seeds make other calls than today's (2, the default), so that seeds found then replay. The exit status is 0 on
+ * seeds make other calls than today's (2, the default), so that seeds found then replay. {@code -p K} runs K
+ * fuzzer domains at once, each worker on a pCPU of its own, the seeds handed out in order (not
+ * with the device and HVM runs). The exit status is 0 on
  * PASS, 1 on FAIL, 2 on a usage error (session variable {@code fuzz.status} and the runtime's
  * status sinks).
  *
@@ -40,7 +43,7 @@ import org.oxen.vmm.api.backend.Xenstore;
 @Component(service = Function.class, immediate = true,
         property = {"osgi.command.scope=oxen", "osgi.command.function=fuzz"})
 public final class FuzzCommand implements Function {
-    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [--xs] [--die]"
+    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die]"
             + " [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]";
 
     @Reference
@@ -61,6 +64,11 @@ public final class FuzzCommand implements Function {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile ConfigTextCreator xl;
 
+    /** The pCPUs, to pin the fuzzers of {@code -p K} each to its own. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile CpuPools pcpus;
+
     /** Exit statuses for the runtime's process status ({@code oxen.command.status=true}). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(oxen.command.status=true)")
@@ -79,7 +87,8 @@ public final class FuzzCommand implements Function {
         int status;
         try {
             Campaign.Spec spec = parse(arguments.stream().map(String::valueOf).toList());
-            Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), Optional.ofNullable(xl), consoles,
+            Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), Optional.ofNullable(xl),
+                    Optional.ofNullable(pcpus), consoles,
                     out).run(spec);
             if (!r.results().isEmpty()) out.println("fuzz: results " + r.results());
             out.println(r.line());
@@ -97,13 +106,14 @@ public final class FuzzCommand implements Function {
 
     static Campaign.Spec parse(List<String> args) {
         int seed = 1, seeds = 1, calls = 5000, victims = 1, blk = 0, net = 0, hvm = 0, rng = Campaign.Spec.DEFAULT_RNG;
+        int parallel = 1;
         boolean xs = false, die = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--xs" -> xs = true;
                 case "--die" -> die = true;
-                case "-s", "-n", "-c", "-v", "--blk", "--net", "--hvm", "--rng" -> {
+                case "-s", "-n", "-c", "-v", "-p", "--blk", "--net", "--hvm", "--rng" -> {
                     if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a number");
                     int n = number(a, args.get(++i));
                     switch (a) {
@@ -114,6 +124,7 @@ public final class FuzzCommand implements Function {
                         case "--net" -> net = n;
                         case "--hvm" -> hvm = n;
                         case "--rng" -> rng = n;
+                        case "-p" -> parallel = n;
                         default -> victims = n;
                     }
                 }
@@ -127,7 +138,8 @@ public final class FuzzCommand implements Function {
         if (net < 0 || net > 100_000) throw new IllegalArgumentException("--net " + net + ": 0..100000 cases");
         if (hvm < 0 || hvm > 10_000_000) throw new IllegalArgumentException("--hvm " + hvm + ": 0..10000000 ops");
         if (rng != 1 && rng != Campaign.Spec.DEFAULT_RNG) throw new IllegalArgumentException("--rng " + rng + ": 1 or 2");
-        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm), rng);
+        if (parallel < 1 || parallel > 64) throw new IllegalArgumentException("-p " + parallel + ": 1..64 fuzzers at once");
+        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm), rng, parallel);
     }
 
     private static int number(String opt, String v) {

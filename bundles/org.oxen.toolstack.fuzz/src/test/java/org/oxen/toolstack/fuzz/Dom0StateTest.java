@@ -35,10 +35,17 @@ class Dom0StateTest {
         Campaign.Spec s = FuzzCommand.parse(List.of("-s", "7", "-n", "3", "-c", "100", "-v", "2", "--xs", "--die"));
         assertEquals(new Campaign.Spec(7, 3, 100, 2, true, true), s);
         assertEquals(new Campaign.Spec(1, 1, 5000, 1, false, false), FuzzCommand.parse(List.of()));
-        assertEquals(new Campaign.Spec(2, 1, 5000, 1, false, false, new DeviceAndHvmRuns.Spec(40, 32, 500), 2),
+        assertEquals(new Campaign.Spec(2, 1, 5000, 1, false, false, new DeviceAndHvmRuns.Spec(40, 32, 500), 2, 1),
                 FuzzCommand.parse(List.of("-s", "2", "--blk", "40", "--net", "32", "--hvm", "500")));
-        assertEquals(new Campaign.Spec(1026, 1, 100, 1, false, false, DeviceAndHvmRuns.Spec.NONE, 1),
+        assertEquals(new Campaign.Spec(1026, 1, 100, 1, false, false, DeviceAndHvmRuns.Spec.NONE, 1, 1),
                 FuzzCommand.parse(List.of("-s", "1026", "-c", "100", "--rng", "1")));
+        assertEquals(new Campaign.Spec(3000, 8, 200000, 2, false, false, DeviceAndHvmRuns.Spec.NONE, 2, 2),
+                FuzzCommand.parse(List.of("-s", "3000", "-n", "8", "-c", "200000", "-v", "2", "-p", "2")));
+        IllegalArgumentException p0 = assertThrows(IllegalArgumentException.class, () -> FuzzCommand.parse(List.of("-p", "0")));
+        assertTrue(p0.getMessage().contains("-p 0: 1..64 fuzzers at once"), p0.getMessage());
+        IllegalArgumentException pMixed = assertThrows(IllegalArgumentException.class,
+                () -> FuzzCommand.parse(List.of("-p", "2", "--blk", "40")));
+        assertTrue(pMixed.getMessage().contains("the device and HVM runs go one at a time"), pMixed.getMessage());
         IllegalArgumentException rng = assertThrows(IllegalArgumentException.class,
                 () -> FuzzCommand.parse(List.of("--rng", "3")));
         assertTrue(rng.getMessage().contains("--rng 3: 1 or 2"), rng.getMessage());

@@ -382,4 +382,85 @@ class GrantHostileTest {
         neighbourPassesAndNothingBroke();
         destroyAllAndCountFrames();
     }
+
+    /** Two of P's pages, and the machine addresses of the L1 entries that map them (after {@link #mapAtXAndY}). */
+    int x, y;
+    long px, py;
+
+    /**
+     * P maps V's ref {@code refX} at x and {@code refY} at y (V grants 8 of {@code page} to P);
+     * returns x's map result {status, handle}.
+     */
+    int[] mapAtXAndY(int refX, int refY) {
+        grant(8, grantee.id(), page, GTF_PERMIT_ACCESS);
+        x = scratch(grantee) + 0x4000;
+        y = scratch(grantee) + 0x5000;
+        int[] a = pvMap(refX, GNTMAP_HOST_MAP, x);
+        assertEquals(GNTST_OKAY, a[0]);
+        assertEquals(GNTST_OKAY, pvMap(refY, GNTMAP_HOST_MAP, y)[0]);
+        px = l1EntryOf(grantee, x);
+        py = l1EntryOf(grantee, y);
+        return a;
+    }
+
+    /** The machine address of the L1 entry that maps {@code va} in {@code d}'s address space (PAE). */
+    long l1EntryOf(DomainImpl d, int va) {
+        long l3e = ram.read64((cr3(d) & 0xFFFFFFE0L) + ((va >>> 30) << 3));
+        long l2e = ram.read64((l3e & Xen.PTE_ADDR_MASK) + (((va >>> 21) & 511) << 3));
+        return (l2e & Xen.PTE_ADDR_MASK) + (((va >>> 12) & 511) << 3);
+    }
+
+    /**
+     * Found by {@code fuzz -p 2} (seed 3003 crashed: "implicit unmap of a granted PTE"):
+     * GNTTABOP_unmap_and_replace whose new_addr holds another grant's PTE moves that PTE to
+     * host_addr, and the grant-PTE mark with it, but that grant's maptrack entry still named the
+     * old entry; destroying the domain then unmarked the old entry and left host_addr's marked, so
+     * the next domain to own that L1 frame was crashed the first time it rewrote that entry. The
+     * moved grant's maptrack follows its PTE now: after P's destruction no entry stays marked.
+     */
+    @Test
+    void aGrantPteMovedByUnmapAndReplaceIsNotLeftMarkedAfterItsDomain() throws Exception {
+        grant(9, grantee.id(), page2, GTF_PERMIT_ACCESS);
+        int[] a = mapAtXAndY(8, 9);
+        var pt = vmm.pageTables();
+        assertTrue(pt.isGrantPte(px) && pt.isGrantPte(py));
+
+        // unmap grant 8 at x, putting y's entry (grant 9's) there: y is empty, x maps grant 9
+        int s = scratch(grantee) + 0x200, c = cr3(grantee);
+        g.write64(c, s + UNMAP_REPLACE_HOST_ADDR, x & 0xFFFFFFFFL);
+        g.write64(c, s + UNMAP_REPLACE_NEW_ADDR, y & 0xFFFFFFFFL);
+        g.write32(c, s + UNMAP_REPLACE_HANDLE, a[1]);
+        assertEquals(0, call(grantee, Hypercall.GRANT_TABLE_OP, OP_UNMAP_AND_REPLACE, s, 1));
+        assertEquals(GNTST_OKAY, (short) g.read16(c, s + UNMAP_REPLACE_STATUS));
+        assertEquals((long) page2, (ram.read64(px) & Xen.PTE_ADDR_MASK) >>> 12, "x maps grant 9's frame");
+        assertEquals(0, ram.read64(py));
+        assertTrue(pt.isGrantPte(px) && !pt.isGrantPte(py), "the mark moved with the PTE");
+
+        vmm.destroy(grantee.id());
+        assertFalse(pt.isGrantPte(px), "the destroyed grantee's grant PTE is still marked: the frame's next owner "
+                + "is crashed when it rewrites that entry");
+        assertFalse(pt.isGrantPte(py));
+        neighbourPassesAndNothingBroke();
+        destroyAllAndCountFrames();
+    }
+
+    /**
+     * A grant mapped twice (x and y) and unmapped through y with x's handle, as Xen allows (the
+     * entry only has to map the grant's frame): y's mapping is gone from the maptrack with x's
+     * entry still a grant PTE that no maptrack entry names. Destroying P must not leave it
+     * marked for the L1 frame's next owner.
+     */
+    @Test
+    void aGrantPteNoMaptrackEntryNamesIsNotLeftMarkedAfterItsDomain() throws Exception {
+        int[] a = mapAtXAndY(8, 8);
+        assertEquals(GNTST_OKAY, pvUnmap(y, a[1]), "y maps the grant's frame: x's handle unmaps it");
+        var pt = vmm.pageTables();
+        assertTrue(pt.isGrantPte(px) && !pt.isGrantPte(py));
+
+        vmm.destroy(grantee.id());
+        assertFalse(pt.isGrantPte(px), "the destroyed grantee's grant PTE is still marked: the frame's next owner "
+                + "is crashed when it rewrites that entry");
+        neighbourPassesAndNothingBroke();
+        destroyAllAndCountFrames();
+    }
 }

@@ -28,19 +28,41 @@ class FuzzCampaignTest {
     @InjectService(cardinality = 2, timeout = 10_000)
     List<org.oxen.vmm.api.backend.BackendStatistics> stats;
 
-    @Test
-    void shortCampaignPassesTheIsolationOracle() throws Exception {
+    /**
+     * Runs {@code command} in Gogo and checks its campaign passed with {@code passLine} (printed,
+     * with the seeds, for the CI log) and gave back every frame; returns what it printed.
+     */
+    private String passingCampaign(String command, String passLine) throws Exception {
         long free = hv.freeFrames();
+        String out;
         try (GogoSession gogo = new GogoSession(processor)) {
-            String out = gogo.run("fuzz -s 22 -n 2 -c 1500 -v 1 --xs");
+            out = gogo.run(command);
             System.out.println(out);
-            assertTrue(out.contains("fuzz campaign: PASS seeds 22..23 x 1500 calls beside 1 victim: 3000 hypercalls"),
-                    out + gogo.err());
+            assertTrue(out.contains("fuzz campaign: PASS " + passLine), out + gogo.err());
             assertEquals(0, gogo.get("fuzz.status"));
-            assertTrue(out.contains("fuzz: seed 22: 1500 calls"), out);
         }
         assertEquals(free, hv.freeFrames());
         assertEquals(0, hv.internalErrors());
+        return out;
+    }
+
+    @Test
+    void shortCampaignPassesTheIsolationOracle() throws Exception {
+        String out = passingCampaign("fuzz -s 22 -n 2 -c 1500 -v 1 --xs",
+                "seeds 22..23 x 1500 calls beside 1 victim: 3000 hypercalls");
+        assertTrue(out.contains("fuzz: seed 22: 1500 calls"), out);
+    }
+
+    /**
+     * {@code -p 2}: two workers take three seeds, two fuzzer domains alive at once (each pinned to
+     * a pCPU of its own), every seed judged and followed by the victim's check as one at a time;
+     * one PASS line counting all three seeds' calls.
+     */
+    @Test
+    void twoFuzzersAtOnceEachSeedJudged() throws Exception {
+        String out = passingCampaign("fuzz -s 40 -n 3 -c 1500 -v 1 -p 2",
+                "seeds 40..42 x 1500 calls beside 1 victim, 2 workers (at most 2 fuzzers at once): 4500 hypercalls");
+        for (int seed = 40; seed <= 42; seed++) assertTrue(out.contains("fuzz: seed " + seed + ": 1500 calls"), out);
     }
 
     /**
@@ -51,33 +73,25 @@ class FuzzCampaignTest {
      */
     @Test
     void aMixedCampaignDrivesTheRingsAndAnHvmGuestToo() throws Exception {
-        long free = hv.freeFrames();
-        try (GogoSession gogo = new GogoSession(processor)) {
-            String out = gogo.run("fuzz -s 22 -n 1 -c 1000 -v 1 --blk 40 --net 40 --hvm 400");
-            System.out.println(out);
-            assertTrue(out.contains("fuzz campaign: PASS seeds 22..22 x 1000 calls beside 1 victim: 1000 hypercalls"),
-                    out + gogo.err());
-            assertEquals(0, gogo.get("fuzz.status"));
-            for (String what : new String[] { "blk", "net", "hvm" }) {
-                assertTrue(out.contains("fuzz: seed 22: " + what + " fuzzer passed"), what + ": " + out);
-            }
-            java.util.regex.Matcher blk = java.util.regex.Pattern
-                    .compile("blkback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), eopnotsupp (\\d+)\\)").matcher(out);
-            assertTrue(blk.find(), out);
-            // every eighth case a good write and read-back (OKAY), every other refused
-            assertEquals(40 / 8, Integer.parseInt(blk.group(1)), out);
-            assertEquals(40 - 40 / 8, Integer.parseInt(blk.group(2)) + Integer.parseInt(blk.group(3)), out);
-            java.util.regex.Matcher net = java.util.regex.Pattern
-                    .compile("netback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), (\\d+) reconnects\\)").matcher(out);
-            assertTrue(net.find(), out);
-            assertTrue(Integer.parseInt(net.group(2)) > 0 && Integer.parseInt(net.group(3)) > 0, out);
-            assertTrue(out.contains("hvmfuzz 400 ops (hypercalls ok "), out);
+        String out = passingCampaign("fuzz -s 22 -n 1 -c 1000 -v 1 --blk 40 --net 40 --hvm 400",
+                "seeds 22..22 x 1000 calls beside 1 victim: 1000 hypercalls");
+        for (String what : new String[] { "blk", "net", "hvm" }) {
+            assertTrue(out.contains("fuzz: seed 22: " + what + " fuzzer passed"), what + ": " + out);
         }
+        java.util.regex.Matcher blk = java.util.regex.Pattern
+                .compile("blkback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), eopnotsupp (\\d+)\\)").matcher(out);
+        assertTrue(blk.find(), out);
+        // every eighth case a good write and read-back (OKAY), every other refused
+        assertEquals(40 / 8, Integer.parseInt(blk.group(1)), out);
+        assertEquals(40 - 40 / 8, Integer.parseInt(blk.group(2)) + Integer.parseInt(blk.group(3)), out);
+        java.util.regex.Matcher net = java.util.regex.Pattern
+                .compile("netback ringfuzz 40 cases \\(okay (\\d+), error (\\d+), (\\d+) reconnects\\)").matcher(out);
+        assertTrue(net.find(), out);
+        assertTrue(Integer.parseInt(net.group(2)) > 0 && Integer.parseInt(net.group(3)) > 0, out);
+        assertTrue(out.contains("hvmfuzz 400 ops (hypercalls ok "), out);
         for (org.oxen.vmm.api.backend.BackendStatistics s : stats) {
             assertEquals(List.of(), s.devices(), "a backend still serves a device of a destroyed fuzzer");
         }
-        assertEquals(free, hv.freeFrames());
-        assertEquals(0, hv.internalErrors());
     }
 
     @Test

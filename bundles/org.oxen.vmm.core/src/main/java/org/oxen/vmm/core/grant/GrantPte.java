@@ -97,12 +97,14 @@ final class GrantPte {
     /**
      * replace_grant_pv_mapping: the entry at {@code addr} must map {@code mfn}; it becomes empty,
      * or with {@code newAddr} the entry found there, which is cleared (unmap_and_replace; not with
-     * GNTMAP_contains_pte).
+     * GNTMAP_contains_pte). A grant PTE taken from {@code newAddr} keeps its mark and its entry
+     * in {@code lgt}'s maptrack (the caller's) follows it.
      */
-    int replace(DomainMemory d, int cr3, long addr, int mfn, long newAddr, int flags) {
+    int replace(GrantTable lgt, DomainMemory d, int cr3, long addr, int mfn, long newAddr, int flags) {
+        long pa, movedFrom = -1;
         synchronized (pool) {
             if (newAddr != 0 && (flags & GNTMAP_CONTAINS_PTE) != 0) return GNTST_GENERAL_ERROR;
-            long pa = l1Entry(d, cr3, addr, flags);
+            pa = l1Entry(d, cr3, addr, flags);
             if (pa < 0) return GNTST_GENERAL_ERROR;
             long old = ram.read64(pa);
             if ((old & Xen.PTE_P) == 0 || ((old & Xen.PTE_ADDR_MASK) >>> 12) != mfn || !pt.isGrantPte(pa)) {
@@ -116,11 +118,16 @@ final class GrantPte {
                 nv = ram.read64(npa);
                 ram.write64(npa, 0);
                 movedGrant = pt.unmarkGrantPte(npa);
+                if (movedGrant) movedFrom = npa;
             }
             ram.write64(pa, nv);
             pt.unmarkGrantPte(pa);
             if (movedGrant) pt.markGrantPte(pa);
-            return GNTST_OKAY;
         }
+        // new_addr's entry was another grant's PTE: its maptrack entry follows it to addr, or the
+        // domain's destruction would unmark the old entry and leave addr's marked for the frame's
+        // next owner (fuzz -p 2, seed 3003)
+        if (movedFrom >= 0) lgt.movePte(movedFrom, pa);
+        return GNTST_OKAY;
     }
 }

@@ -230,6 +230,21 @@ public final class GrantTable {
         }
     }
 
+    /**
+     * The live mapping whose host PTE was at machine address {@code from} now has it at
+     * {@code to} (unmap_and_replace moved the PTE); nothing if none had it.
+     */
+    void movePte(long from, long to) {
+        synchronized (maptrackLock) {
+            for (int h = 0; h < mtFlags.length; h++) {
+                if (mtFlags[h] != 0 && mtPte[h] == from) {
+                    mtPte[h] = to;
+                    return;
+                }
+            }
+        }
+    }
+
     /** The maptrack entry as {flags, domid, ref}, or null for a handle out of range or free. */
     int[] mapping(int handle) {
         synchronized (maptrackLock) {

@@ -389,6 +389,11 @@ public final class Grants {
             MapFlags f = MapFlags.of((int) m[0]);
             release(rgt, (int) m[2], f.readonly, f.pinInc, f.refs, f.typeRefs);
         }
+        synchronized (pool) {
+            // and any mark in its L1s that no maptrack entry named any more (an unmap through
+            // another entry mapping the same frame, as Xen allows, clears that one instead)
+            pt.unmarkGrantPtesOf(d.id());
+        }
         synchronized (gt) {
             gt.dead = true;
             synchronized (pool) {

@@ -100,7 +100,7 @@ public final class GuestGrants {
         int done = 0;
         if (hostAddr != 0 && (flags & GNTMAP_HOST_MAP) != 0) {
             int rc = ld.translated() ? p2mUnmap(ld, hostAddr, mfn, newAddr, flags)
-                    : pte.replace(ld.memory(), cr3, hostAddr, mfn, newAddr, flags);
+                    : pte.replace(lgt, ld.memory(), cr3, hostAddr, mfn, newAddr, flags);
             if (rc != GNTST_OKAY) return rc;
             done |= GNTMAP_HOST_MAP;
             flush.run();

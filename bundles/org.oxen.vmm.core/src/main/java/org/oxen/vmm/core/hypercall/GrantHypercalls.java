@@ -32,6 +32,10 @@ final class GrantHypercalls {
     private final GuestGrants guest;
     private final GrantTableOps ops;
     private final MmuHypercalls mmu;
+    /** Each batched command's element, made once (a method reference of this object allocates where it is evaluated). */
+    private final Element mapElement = this::map, unmapElement = (v, p) -> unmap(v, p, false),
+            unmapReplaceElement = (v, p) -> unmap(v, p, true), copyElement = this::copy, transferElement = this::transfer,
+            swapElement = this::swap, cacheFlushElement = this::cacheFlush;
 
     GrantHypercalls(Services s, GuestGrants guest, MmuHypercalls mmu) {
         this.s = s;
@@ -47,17 +51,17 @@ final class GrantHypercalls {
         Args.enter(v, mc);
         switch (cmd) {
             case OP_MAP_GRANT_REF:
-                return batch(v, mc, cmdArg, uop, count, MAP_SIZE, this::map);
+                return batch(v, mc, cmdArg, uop, count, MAP_SIZE, mapElement);
             case OP_UNMAP_GRANT_REF:
-                return batch(v, mc, cmdArg, uop, count, UNMAP_SIZE, (vc, p) -> unmap(vc, p, false));
+                return batch(v, mc, cmdArg, uop, count, UNMAP_SIZE, unmapElement);
             case OP_UNMAP_AND_REPLACE:
-                return batch(v, mc, cmdArg, uop, count, UNMAP_REPLACE_SIZE, (vc, p) -> unmap(vc, p, true));
+                return batch(v, mc, cmdArg, uop, count, UNMAP_REPLACE_SIZE, unmapReplaceElement);
             case OP_COPY:
-                return batch(v, mc, cmdArg, uop, count, COPY_SIZE, this::copy);
+                return batch(v, mc, cmdArg, uop, count, COPY_SIZE, copyElement);
             case OP_TRANSFER:
-                return batch(v, mc, cmdArg, uop, count, TRANSFER_SIZE, this::transfer);
+                return batch(v, mc, cmdArg, uop, count, TRANSFER_SIZE, transferElement);
             case OP_SWAP_GRANT_REF:
-                return batch(v, mc, cmdArg, uop, count, SWAP_SIZE, this::swap);
+                return batch(v, mc, cmdArg, uop, count, SWAP_SIZE, swapElement);
             case OP_SETUP_TABLE:
                 return count != 1 ? EINVAL : setupTable(v, uop);
             case OP_QUERY_SIZE:
@@ -69,7 +73,7 @@ final class GrantHypercalls {
             case OP_GET_STATUS_FRAMES:
                 return count != 1 ? EINVAL : getStatusFrames(v, uop);
             case OP_CACHE_FLUSH:
-                return batch(v, mc, cmdArg, uop, count, CACHE_FLUSH_SIZE, this::cacheFlush);
+                return batch(v, mc, cmdArg, uop, count, CACHE_FLUSH_SIZE, cacheFlushElement);
             default:
                 return ENOSYS; // dump_table included
         }

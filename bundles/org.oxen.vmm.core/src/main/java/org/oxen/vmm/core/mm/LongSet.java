@@ -73,6 +73,18 @@ final class LongSet {
         return true;
     }
 
+    /** Removes every member {@code which} accepts; returns how many went. */
+    int removeIf(java.util.function.LongPredicate which) {
+        if (size == 0) return 0;
+        long[] gone = new long[size];
+        int n = 0;
+        for (long v : slots) {
+            if (v != EMPTY && which.test(v)) gone[n++] = v;
+        }
+        for (int k = 0; k < n; k++) remove(gone[k]);
+        return n;
+    }
+
     private void grow() {
         long[] old = slots;
         slots = new long[old.length * 2];

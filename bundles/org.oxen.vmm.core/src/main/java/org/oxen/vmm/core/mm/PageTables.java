@@ -109,6 +109,15 @@ public final class PageTables {
         return grantPtes.remove(pa);
     }
 
+    /**
+     * A domain's frames are about to go back to the pool: no grant-PTE mark in them may outlive
+     * it (a mark the maptrack lost track of would crash the frame's next owner when it rewrote
+     * that entry). Returns how many were left. Under the mm lock.
+     */
+    public int unmarkGrantPtesOf(int domid) {
+        return grantPtes.removeIf(pa -> pool.owner((int) (pa >>> 12)) == domid);
+    }
+
     public boolean isGrantPte(long pa) {
         return grantPtes.contains(pa);
     }

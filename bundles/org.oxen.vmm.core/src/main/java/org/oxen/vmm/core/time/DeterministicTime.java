@@ -43,6 +43,8 @@ public final class DeterministicTime {
     public static final long WALLCLOCK_EPOCH_NS = 946_684_800L * 1_000_000_000L;
     /** hypercall_preempt_check answers yes every this many checks (items of a long hypercall). */
     public static final int PREEMPT_CHECKS = 1024;
+    /** {@link #idle} fires at most this many timers that wake no vcpu before it gives up the pCPU. */
+    static final int MAX_IDLE_SKIPS = 1024;
 
     private final VcpuImpl[] vcpus;
     /** Per vcpu: its instruction count already in {@link #base}. */
@@ -159,23 +161,29 @@ public final class DeterministicTime {
     }
 
     /**
-     * A vcpu of this domain blocked (and left its timers descheduled): if no vcpu of the domain
-     * is runnable, time jumps to the earliest timer, which fires now, on this thread.
+     * A vcpu of this domain blocked (and left its timers descheduled): while no vcpu of the
+     * domain is runnable, time jumps to the earliest timer, which fires now, on this thread; and
+     * again to the next if that one woke no vcpu (a single-shot timer's VIRQ with events masked
+     * or unbound, while a poll's timeout is armed later: the poll must still time out, as it
+     * would on the host's clock). Ends when a vcpu is runnable or no timer is armed: a blocked
+     * vcpu's periodic timer is stopped and the others fire once per arming, so each pass fires
+     * one that does not come back ({@link #MAX_IDLE_SKIPS} bounds it all the same).
      */
     public void idle() {
-        for (VcpuImpl v : vcpus) {
-            if (v != null && v.runnable()) return;
-        }
-        synchronized (this) {
-            long e = earliest();
-            if (e == Long.MAX_VALUE || e <= base) {
-                // nothing to wait for, or due already
-            } else {
-                skipped += e - base;
-                base = e;
+        for (int pass = 0; pass < MAX_IDLE_SKIPS; pass++) {
+            for (VcpuImpl v : vcpus) {
+                if (v != null && v.runnable()) return;
             }
+            synchronized (this) {
+                long e = earliest();
+                if (e == Long.MAX_VALUE) return; // nothing to wait for: only an event from outside wakes it
+                if (e > base) {
+                    skipped += e - base;
+                    base = e;
+                }
+            }
+            fireDue();
         }
-        fireDue();
     }
 
     /**
