@@ -92,6 +92,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
     private final XenstoreIntroductions introductions;
     /** Create, destroy and rename over the domain table ({@link #domains}). */
     private final DomainLifecycle lifecycle;
+    /** Save, live save and restore of domains (DomainSaveRestore). */
+    private final VmmSaveRestore saveRestore;
     private final ArrayDeque<String> dmesg = new ArrayDeque<>();
     /** Lifecycle events are delivered in order on this thread, never on a pCPU or the caller's. */
     private final ExecutorService eventThread = Executors.newSingleThreadExecutor(r -> {
@@ -131,6 +133,8 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         logDirty = new org.oxen.vmm.core.paging.LogDirty(pool, this::domain, domains::values);
         introductions = new XenstoreIntroductions(pageTables, this::log);
         lifecycle = new DomainLifecycle(this, domains, pool, grants, sched, time, foreign, trace, introductions);
+        saveRestore = new VmmSaveRestore(this::log, pool, pageTables, dispatcher, lifecycle, pv, logDirty, sched,
+                deviceFactories);
     }
 
     /**
@@ -330,90 +334,22 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
 
     // ---- save, restore, live save (DomainSaveRestore) ----
 
-    private final org.oxen.vmm.core.save.DomainSaver.Host saverHost = new org.oxen.vmm.core.save.DomainSaver.Host() {
-        @Override
-        public void logDirtyEnable(DomainImpl d) {
-            logDirty.enable(d);
-        }
-
-        @Override
-        public long[] logDirtyClean(DomainImpl d, int pages) {
-            return logDirty.clean(d, pages);
-        }
-
-        @Override
-        public long[] logDirtyPeek(DomainImpl d, int pages) {
-            return logDirty.peek(d, pages);
-        }
-
-        @Override
-        public void logDirtyDisable(DomainImpl d) {
-            logDirty.disable(d);
-        }
-
-        @Override
-        public void awaitStopped(DomainImpl d) {
-            sched.cpupools().awaitStopped(d);
-        }
-
-        @Override
-        public int version() {
-            return VERSION;
-        }
-
-        @Override
-        public void log(String line) {
-            Vmm.this.log(line);
-        }
-    };
-
     @Override
     public Saved save(int domid, java.io.OutputStream out, byte[] toolstack) throws java.io.IOException {
-        return new org.oxen.vmm.core.save.DomainSaver(saverHost, pool, require(domid), out).save(toolstack);
+        return saveRestore.save(require(domid), out, toolstack);
     }
 
     @Override
     public Saved saveLive(int domid, java.io.OutputStream out, byte[] toolstack, LiveOptions options,
             Suspender suspender, java.util.function.Consumer<Round> progress)
             throws java.io.IOException, InterruptedException {
-        return new org.oxen.vmm.core.save.DomainSaver(saverHost, pool, require(domid), out).saveLive(toolstack, options,
-                suspender, progress);
+        return saveRestore.saveLive(require(domid), out, toolstack, options, suspender, progress);
     }
 
     @Override
     public Restored restore(java.io.InputStream in, java.util.function.UnaryOperator<String> naming)
             throws DomainBuildException, java.io.IOException {
-        long t0 = System.nanoTime();
-        org.oxen.vmm.core.save.StreamReader r = new org.oxen.vmm.core.save.StreamReader(in);
-        org.oxen.vmm.core.save.SavedConfig cfg;
-        org.oxen.vmm.core.save.HvmRecords.Info hvmInfo = null;
-        try {
-            r.header();
-            cfg = org.oxen.vmm.core.save.DomainRestorer.readConfig(r);
-            if (r.domainType() == org.oxen.vmm.core.save.StreamFormat.DHDR_TYPE_X86_HVM) {
-                hvmInfo = org.oxen.vmm.core.save.HvmRecords.readInfo(r, cfg);
-            }
-        } catch (org.oxen.vmm.core.save.StreamFormatException e) {
-            throw new DomainBuildException("restore refused: " + e.getMessage(), e);
-        }
-        String n = naming.apply(cfg.name());
-        String problem = DomainConfig.nameProblem(n);
-        if (problem != null) throw new IllegalArgumentException(problem);
-        if (hvmInfo != null) {
-            org.oxen.vmm.core.save.HvmRecords.Info info = hvmInfo;
-            org.oxen.vmm.core.save.HvmRestorer restorer = new org.oxen.vmm.core.save.HvmRestorer(r, cfg, info, pool,
-                    pageTables);
-            DomainImpl d = lifecycle.create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(), GuestClock.REAL,
-                    cfg.vcpus(), true, dom -> new DomainLifecycle.Build(lifecycle.hvmArch(dom, n, cfg.vcpus(), info.serial(),
-                            info.ramPages(), deviceFactories), restorer), new byte[0], info.ramPages(), "by restore (HVM)");
-            return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
-        }
-        org.oxen.vmm.core.save.DomainRestorer restorer = new org.oxen.vmm.core.save.DomainRestorer(r, cfg, pool,
-                pageTables, dispatcher);
-        DomainImpl d = lifecycle.create(n, cfg.cmdline(), cfg.pfns(), cfg.maxMemKiB(), cfg.uuid(),
-                cfg.instructions() ? GuestClock.INSTRUCTIONS : GuestClock.REAL, cfg.vcpus(), false,
-                dom -> new DomainLifecycle.Build(pv, restorer), new byte[0], cfg.pfns(), "by restore");
-        return new Restored(d, restorer.toolstack(), restorer.pagesReceived(), System.nanoTime() - t0);
+        return saveRestore.restore(in, naming);
     }
 
     /**
