@@ -287,7 +287,7 @@ final class RegionCompiler extends InstructionEmitter {
             form = cp.rec[rb + CodePage.R_FORM];
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) {
-                // a store that reached a frame holding translated code (Mmu.codeWritten: such
+                // a store that reached a frame holding translated code (Paging.codeWritten: such
                 // frames have no write tags, so the slow path sees it) may have changed any of
                 // the region's code: compare it all now; if it changed, leave after the store
                 Label clean = new Label(), changed = new Label();

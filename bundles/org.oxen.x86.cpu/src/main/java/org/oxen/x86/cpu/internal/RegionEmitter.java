@@ -24,8 +24,8 @@ abstract class RegionEmitter {
     /** {@link Semantics}: the shared routines translated code calls for what it does not inline. */
     static final String SEMANTICS = "org/oxen/x86/cpu/internal/Semantics";
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
-    /** {@link Mmu}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
-    static final String MMU = "org/oxen/x86/cpu/internal/Mmu";
+    /** {@link Paging}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
+    static final String PAGING = "org/oxen/x86/cpu/internal/Paging";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
 
     // locals of run(Cached c, int budget); LEFT: the instructions the region may still retire
@@ -234,13 +234,13 @@ abstract class RegionEmitter {
     }
 
     /**
-     * IDX = LIN's TLB entry ({@link Mmu#tlbEntry}); to {@code slow} unless its tag in
-     * {@code tags} lets an access of {@code bytes} at LIN use its page ({@link Mmu#tlbHit}).
+     * IDX = LIN's TLB entry ({@link Paging#tlbEntry}); to {@code slow} unless its tag in
+     * {@code tags} lets an access of {@code bytes} at LIN use its page ({@link Paging#tlbHit}).
      */
     private void tlb(int tags, int bytes, Label slow) {
         mv.visitVarInsn(ILOAD, TSET);
         mv.visitVarInsn(ILOAD, LIN);
-        mv.visitMethodInsn(INVOKESTATIC, MMU, "tlbEntry", "(II)I", false);
+        mv.visitMethodInsn(INVOKESTATIC, PAGING, "tlbEntry", "(II)I", false);
         mv.visitVarInsn(ISTORE, IDX);
         mv.visitVarInsn(ALOAD, tags);
         mv.visitVarInsn(ILOAD, IDX);
@@ -249,22 +249,22 @@ abstract class RegionEmitter {
     }
 
     /**
-     * To {@code miss} unless {@link Mmu#tlbHit} of the tag in local {@code tag} (-1: on the
+     * To {@code miss} unless {@link Paging#tlbHit} of the tag in local {@code tag} (-1: on the
      * stack), LIN and {@code bytes}, emitted from its parts as two compares and jumps: the tag
-     * is LIN's page ({@link Mmu#PAGE_FRAME}) and the access ends by {@link Mmu#lastOffset}
+     * is LIN's page ({@link Paging#PAGE_FRAME}) and the access ends by {@link Paging#lastOffset}
      * (always, for a byte).
      */
     private void tlbHit(int tag, int bytes, Label miss) {
         if (tag >= 0) mv.visitVarInsn(ILOAD, tag);
         mv.visitVarInsn(ILOAD, LIN);
-        iconst(Mmu.PAGE_FRAME);
+        iconst(Paging.PAGE_FRAME);
         mv.visitInsn(IAND);
         mv.visitJumpInsn(IF_ICMPNE, miss);
-        if (Mmu.lastOffset(bytes) < ~Mmu.PAGE_FRAME) {
+        if (Paging.lastOffset(bytes) < ~Paging.PAGE_FRAME) {
             mv.visitVarInsn(ILOAD, LIN);
-            iconst(~Mmu.PAGE_FRAME);
+            iconst(~Paging.PAGE_FRAME);
             mv.visitInsn(IAND);
-            iconst(Mmu.lastOffset(bytes));
+            iconst(Paging.lastOffset(bytes));
             mv.visitJumpInsn(IF_ICMPGT, miss);
         }
     }
