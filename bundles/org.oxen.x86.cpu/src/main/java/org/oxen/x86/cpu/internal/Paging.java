@@ -17,6 +17,11 @@ import org.oxen.x86.api.PhysicalMemory;
  * a store then takes the slow path, walks again and asks with writing = true, after which the
  * tag is filled; with nothing watched this adds nothing to a fast path. A frame holding
  * translated code keeps its write tags held back too ({@link #holdCodeFrameWrites}).
+ *
+ * <p>Every entry's array holds its whole page ({@code tArr[i]} from {@code tOff[i]} for 4 KiB,
+ * checked at the fill; a memory whose array does not gets no fast path for that page): the
+ * translated code's page caches, filled from entries, access those arrays without bounds checks
+ * ({@link UncheckedPage}).
  */
 abstract class Paging extends CpuState {
 
@@ -280,9 +285,13 @@ abstract class Paging extends CpuState {
         tPhys[i] = phys;
         tPerm[i] = perm;
         byte[] arr = direct == null ? null : direct.directArray(phys, false);
+        int off = arr == null ? 0 : direct.directOffset(phys);
+        if (arr != null && !UncheckedPage.holdsPage(arr, off)) {
+            arr = null; // the memory's array does not hold the whole page: every access through it
+        }
         tArr[i] = arr;
         if (arr != null) {
-            tOff[i] = direct.directOffset(phys);
+            tOff[i] = off;
             boolean data = dataTagsAllowed(set);
             tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;

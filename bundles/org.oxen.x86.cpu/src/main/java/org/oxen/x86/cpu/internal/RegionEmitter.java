@@ -24,6 +24,8 @@ abstract class RegionEmitter {
     /** {@link Semantics}: the shared routines translated code calls for what it does not inline. */
     static final String SEMANTICS = "org/oxen/x86/cpu/internal/Semantics";
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
+    /** {@link UncheckedPage}: the page caches' accesses, without bounds checks (see there). */
+    static final String UNCHECKED = "org/oxen/x86/cpu/internal/UncheckedPage";
     /** {@link Paging}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
     static final String PAGING = "org/oxen/x86/cpu/internal/Paging";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
@@ -169,11 +171,18 @@ abstract class RegionEmitter {
             int bytes = 1 << sz;
             int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
             Label hit = new Label(), miss = new Label();
-            if (site >= 0) { // the site's page: its array and the index of the page's first byte
+            if (site >= 0) { // the site's page: its array, the index of the page's first byte, the offset
                 tlbHit(site, bytes, miss);
                 mv.visitLabel(hit);
                 mv.visitVarInsn(ALOAD, site + 1);
                 mv.visitVarInsn(ILOAD, site + 2);
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFF);
+                mv.visitInsn(IAND);
+                if (write) mv.visitVarInsn(ILOAD, val);
+                // no bounds check: a TLB entry's array holds its whole page (checked at the fill)
+                mv.visitMethodInsn(INVOKESTATIC, UNCHECKED, (write ? "store" : "load") + (sz == 0 ? "8" : "32"),
+                        write ? "([BIII)V" : "([BII)I", false);
             } else { // the TLB entry's
                 tlb(write ? TAGW : TAGR, bytes, slow);
                 mv.visitVarInsn(ALOAD, TARR);
@@ -182,24 +191,24 @@ abstract class RegionEmitter {
                 mv.visitVarInsn(ALOAD, TOFF);
                 mv.visitVarInsn(ILOAD, IDX);
                 mv.visitInsn(IALOAD);
-            }
-            mv.visitVarInsn(ILOAD, LIN);
-            iconst(0xFFF);
-            mv.visitInsn(IAND);
-            mv.visitInsn(IADD);
-            if (write) mv.visitVarInsn(ILOAD, val);
-            if (sz == 0) {
-                if (write) {
-                    mv.visitInsn(BASTORE);
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFF);
+                mv.visitInsn(IAND);
+                mv.visitInsn(IADD);
+                if (write) mv.visitVarInsn(ILOAD, val);
+                if (sz == 0) {
+                    if (write) {
+                        mv.visitInsn(BASTORE);
+                    } else {
+                        mv.visitInsn(BALOAD);
+                        iconst(0xFF);
+                        mv.visitInsn(IAND);
+                    }
+                } else if (write) {
+                    mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
                 } else {
-                    mv.visitInsn(BALOAD);
-                    iconst(0xFF);
-                    mv.visitInsn(IAND);
+                    mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
                 }
-            } else if (write) {
-                mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
-            } else {
-                mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
             }
             mv.visitJumpInsn(GOTO, done);
             if (site >= 0) { // the site's first access or another page: the TLB, then cache it
