@@ -44,6 +44,8 @@ abstract class RegionEmitter {
      * byte); the rest probe the TLB every time.
      */
     static final int MAX_SITES = 16;
+    /** The array of the page a site is about to cache. */
+    static final int FILL_ARR = SITE0 + 3 * MAX_SITES;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;
@@ -113,7 +115,7 @@ abstract class RegionEmitter {
         for (int i = 0; i < MAX_SITES; i++) { // no page cached: 1 is never a page address
             mv.visitInsn(ICONST_1);
             mv.visitVarInsn(ISTORE, SITE0 + 3 * i);
-            mv.visitInsn(ACONST_NULL);
+            mv.visitFieldInsn(GETSTATIC, UNCHECKED, "NO_PAGE", "[B");
             mv.visitVarInsn(ASTORE, SITE0 + 3 * i + 1);
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, SITE0 + 3 * i + 2);
@@ -214,13 +216,18 @@ abstract class RegionEmitter {
             if (site >= 0) { // the site's first access or another page: the TLB, then cache it
                 mv.visitLabel(miss);
                 tlb(write ? TAGW : TAGR, bytes, slow);
+                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ASTORE, FILL_ARR);
+                // never null with a tag hit; tested so that the JIT knows no cached array is
+                mv.visitVarInsn(ALOAD, FILL_ARR);
+                mv.visitJumpInsn(IFNULL, slow);
                 mv.visitVarInsn(ILOAD, LIN);
                 iconst(0xFFFFF000);
                 mv.visitInsn(IAND);
                 mv.visitVarInsn(ISTORE, site);
-                mv.visitVarInsn(ALOAD, TARR);
-                mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ALOAD, FILL_ARR);
                 mv.visitVarInsn(ASTORE, site + 1);
                 mv.visitVarInsn(ALOAD, TOFF);
                 mv.visitVarInsn(ILOAD, IDX);
