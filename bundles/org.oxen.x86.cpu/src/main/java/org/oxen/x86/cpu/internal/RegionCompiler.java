@@ -470,6 +470,10 @@ final class RegionCompiler extends InstructionEmitter {
                 imul(a);
                 return false;
             }
+            case K_GRP3_R: case K_GRP3_M:
+                if (sub != 6 || sz != 2) break; // DIV r/m32 inline; the rest of group 3: runRecord
+                divide(i, k, len, opw, eaw, disp, imm, kind == K_GRP3_R ? a : -1, seg);
+                return false;
             case K_NOP:
                 return false;
             case K_JCC: { // the condition code is the operation
@@ -523,6 +527,48 @@ final class RegionCompiler extends InstructionEmitter {
         }
         generic(i, k, len, opw, eaw, disp, imm);
         return true;
+    }
+
+    /**
+     * DIV of EDX:EAX by register {@code reg} (-1: the memory operand): {@link
+     * Semantics#divide32}, or, when it would raise #DE ({@link Semantics#divideFaults32}), the
+     * record through {@code runRecord}, which raises it as the interpreter does. DIV leaves the
+     * flags as they were (the interpreter's choice for flags the SDM leaves undefined), so the
+     * flag locals and what is known of their producer are the same after either path. (x86bench
+     * mix: two DIVs in each round of its hash loop, each a write-back, a call and a reload before.)
+     */
+    private void divide(int i, int k, int len, int opw, int eaw, int disp, int imm, int reg, int seg) {
+        Label fault = new Label(), done = new Label();
+        faultPoint(i, k);
+        if (reg >= 0) {
+            mv.visitVarInsn(ILOAD, R0 + reg);
+        } else {
+            read(2, seg, eaw, disp);
+        }
+        mv.visitVarInsn(ISTORE, T0);
+        mv.visitVarInsn(ILOAD, R0 + 2);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "divideFaults32", "(II)Z", false);
+        mv.visitJumpInsn(IFNE, fault);
+        mv.visitVarInsn(ILOAD, R0 + 2);
+        mv.visitVarInsn(ILOAD, R0);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "divide32", "(III)J", false);
+        mv.visitVarInsn(LSTORE, LT);
+        mv.visitVarInsn(LLOAD, LT);
+        mv.visitInsn(L2I);
+        setReg(0);
+        mv.visitVarInsn(LLOAD, LT);
+        mv.visitIntInsn(BIPUSH, 32);
+        mv.visitInsn(LUSHR);
+        mv.visitInsn(L2I);
+        setReg(2);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(fault);
+        int known = prod;
+        generic(i, k, len, opw, eaw, disp, imm);
+        prod = known; // the flag locals as before the DIV on both paths (a #DE leaves the region)
+        mv.visitLabel(done);
     }
 
     /** Any other record: write back, run it in the interpreter's record executor, reload. */
