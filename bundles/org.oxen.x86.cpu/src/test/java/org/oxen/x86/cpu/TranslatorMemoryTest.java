@@ -186,6 +186,40 @@ class TranslatorMemoryTest {
         }
     }
 
+    /**
+     * A region compiled while DS is flat with base 0 (which adds no base at its accesses) does
+     * not run once DS has another base: the loop, run again after DS is loaded with a selector
+     * whose base is 0x1000 (limit 4 GiB), reads its dwords 0x1000 further on, on both tiers; a
+     * region compiled then (under that base) adds it.
+     */
+    @Test
+    void aRegionCompiledForZeroBasedSegmentsDoesNotRunUnderAnotherBase() {
+        String src = "top: add edx, [esi]\n add esi, 4\n dec ecx\n jnz top\n hlt";
+        int data = 0x50000;
+        for (Mode mode : new Mode[] {Mode.TRANSLATOR, Mode.INTERPRETER}) {
+            TestMachine t = TranslatorTest.machine(mode);
+            t.code(KCODE, src);
+            t.seg(0x50, 0x1000, 0xFFFFF, 0x92, 0xC); // data, base 0x1000, 4 GiB
+            for (int i = 0; i < 2048; i++) t.ram.write32(data + 4 * i, 0x9E3779B9 * (i + 1));
+            int[] expect = new int[3];
+            int[] got = new int[3];
+            for (int pass = 0; pass < 3; pass++) { // DS = 0x10 (base 0), then 0x50 (base 0x1000) twice
+                if (pass == 1) assertTrue(t.cpu.loadSegment(X86Cpu.DS, 0x50));
+                int base = pass == 0 ? 0 : 0x1000;
+                for (int i = 0; i < 256; i++) expect[pass] += 0x9E3779B9 * ((base + 4 * i) / 4 + 1);
+                t.cpu.setHalted(false);
+                t.cpu.setEip(KCODE);
+                t.cpu.setGpr(X86Cpu.ESI, data);
+                t.cpu.setGpr(X86Cpu.ECX, 256);
+                t.cpu.setGpr(X86Cpu.EDX, 0);
+                assertEquals(RunResult.HALTED, t.run(100_000));
+                got[pass] = t.reg(X86Cpu.EDX);
+            }
+            assertArrayEquals(expect, got, mode.toString());
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+    }
+
     /** {@link Ram} whose direct array for page {@code shortPage} is a copy of its first half only. */
     private static final class HalfPageMemory implements PhysicalMemory, DirectMemory {
         private final Ram ram;

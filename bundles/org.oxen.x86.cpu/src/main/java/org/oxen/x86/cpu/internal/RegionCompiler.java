@@ -71,8 +71,8 @@ final class RegionCompiler extends InstructionEmitter {
     /** The flag producer at the end of the block's first copy: the loop copy's at its start. */
     private int loopProd;
 
-    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv) {
-        super(mv);
+    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero) {
+        super(mv, flatZero);
         this.plan = plan;
         this.cp = cp;
         this.checkPoints = plan.checkPoints();
@@ -84,15 +84,15 @@ final class RegionCompiler extends InstructionEmitter {
      * {@code arr[pb + offset]}; null if nothing there can be translated or the region would be a
      * straight run shorter than {@code shortestStraight} instructions.
      */
-    static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight)
+    static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight, boolean flatZero)
             throws ReflectiveOperationException {
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
             RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
-            SharedRegions.Key key = SharedRegions.key(plan, cp);
+            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero);
             Class<?> shared = SharedRegions.get(key);
             if (shared != null) return instantiate(shared, plan, cp.at[entry], true);
-            byte[] bytes = classBytes(plan, cp);
+            byte[] bytes = classBytes(plan, cp, flatZero);
             if (bytes != null) {
                 Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
                 SharedRegions.put(key, cls);
@@ -103,7 +103,7 @@ final class RegionCompiler extends InstructionEmitter {
     }
 
     /** The hidden class of {@code plan}, or null if its method would exceed {@link #MAX_CODE}. */
-    private static byte[] classBytes(RegionPlan plan, CodePage cp) {
+    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -119,7 +119,7 @@ final class RegionCompiler extends InstructionEmitter {
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
-        int size = new RegionCompiler(plan, cp, mv).method();
+        int size = new RegionCompiler(plan, cp, mv, flatZero).method();
         cw.visitEnd();
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
@@ -154,6 +154,15 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(ICONST_0);
         mv.visitInsn(IRETURN);
         mv.visitLabel(ok);
+        if (flatZero) { // compiled for DS and SS flat with base 0; otherwise run nothing
+            Label flat = new Label();
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "flatZeroData", "()Z", false);
+            mv.visitJumpInsn(IFNE, flat);
+            mv.visitInsn(ICONST_0);
+            mv.visitInsn(IRETURN);
+            mv.visitLabel(flat);
+        }
         mv.visitVarInsn(ALOAD, C);
         mv.visitFieldInsn(GETFIELD, CPU, "fetchArr", "[B");
         mv.visitVarInsn(ASTORE, ARR);

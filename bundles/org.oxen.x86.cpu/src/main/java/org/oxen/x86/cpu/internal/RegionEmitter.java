@@ -63,9 +63,15 @@ abstract class RegionEmitter {
     }
     /** Memory sites given a page cache so far. */
     private int sites;
+    /**
+     * The region runs only while DS and SS are flat with base 0 ({@code Cached.flatZeroData},
+     * tested at entry): a DS or SS access's linear address is its offset.
+     */
+    final boolean flatZero;
 
-    RegionEmitter(MethodVisitor mv) {
+    RegionEmitter(MethodVisitor mv, boolean flatZero) {
         this.mv = mv;
+        this.flatZero = flatZero;
     }
 
     /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
@@ -163,12 +169,16 @@ abstract class RegionEmitter {
         Label slow = new Label(), done = new Label();
         boolean write = val >= 0;
         if (sz != 1 && (seg == DS || seg == SS)) {
-            int flat = seg == DS ? write ? FW_DS : FR_DS : write ? FW_SS : FR_SS;
-            mv.visitVarInsn(ILOAD, flat);
-            mv.visitJumpInsn(IFEQ, slow);
-            mv.visitVarInsn(ILOAD, seg == DS ? SB_DS : SB_SS);
-            mv.visitVarInsn(ILOAD, off);
-            mv.visitInsn(IADD);
+            if (flatZero) {
+                mv.visitVarInsn(ILOAD, off);
+            } else {
+                int flat = seg == DS ? write ? FW_DS : FR_DS : write ? FW_SS : FR_SS;
+                mv.visitVarInsn(ILOAD, flat);
+                mv.visitJumpInsn(IFEQ, slow);
+                mv.visitVarInsn(ILOAD, seg == DS ? SB_DS : SB_SS);
+                mv.visitVarInsn(ILOAD, off);
+                mv.visitInsn(IADD);
+            }
             mv.visitVarInsn(ISTORE, LIN);
             int bytes = 1 << sz;
             int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
