@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
 
+import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
+import org.oxen.x86.api.DirectMemory;
+import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.TranslatorTest.Mode;
 import org.oxen.x86.cpu.testkit.TestMachine;
 
@@ -23,6 +28,12 @@ class TranslatorMemoryTest {
     /** A machine with paging on: 0..4 MiB identity, 4 MiB.. mapped by the table at 0x102000. */
     private static TestMachine paged(Mode mode, String src) {
         TestMachine t = TranslatorTest.machine(mode);
+        page(t, src);
+        return t;
+    }
+
+    /** Paging on {@code t} as {@link #paged} describes, {@code src} at KCODE, EIP there. */
+    private static void page(TestMachine t, String src) {
         for (int i = 0; i < 1024; i++) t.ram.write32(PT + 4 * i, i << 12 | 3);
         t.ram.write32(PD, PT | 3);
         t.ram.write32(PD + 4, 0x102000 | 3);
@@ -32,7 +43,6 @@ class TranslatorMemoryTest {
         t.code(KCODE, src);
         t.cpu.setEip(KCODE);
         t.cpu.setGpr(X86Cpu.ESP, 0x9000);
-        return t;
     }
 
     /**
@@ -139,5 +149,137 @@ class TranslatorMemoryTest {
         assertEquals(1400, out[0][4]);
         assertEquals(1400, out[0][5]);
         assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
+    }
+
+    /**
+     * A memory whose {@link DirectMemory} array for one page holds only its first half (a broken
+     * memory: the contract gives the whole page). The TLB gives that page no array, so the
+     * interpreter and translated code, whose page caches access arrays without bounds checks,
+     * read every dword of it through the memory's accessors. The loop sums a whole page twice
+     * (so that it is translated and entered), then, run again, the short one: the sum is the one
+     * the bytes give, on both tiers.
+     */
+    @Test
+    void aPageWhoseArrayIsShortIsReadThroughTheMemoryNotPastTheArray() {
+        int shortFrame = 0x400000 + 7 * 4096;
+        String src = "top: add edx, [esi]\n add esi, 4\n dec ecx\n jnz top\n hlt";
+        for (Mode mode : new Mode[] {Mode.TRANSLATOR, Mode.INTERPRETER}) {
+            TestMachine t = new TestMachine(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER
+                    : CpuOptions.DEFAULT.translateAtOnce(), ram -> new HalfPageMemory(ram, shortFrame))
+                    .protectedMode();
+            page(t, src);
+            int expect = 0;
+            for (int i = 0; i < 2048; i++) { // the whole page before the short one (summed twice), and the short one
+                t.ram.write32(shortFrame - 4096 + 4 * i, 0x01000193 * (i + 1));
+                expect += 0x01000193 * (i + 1) * (i < 1024 ? 2 : 1);
+            }
+            t.cpu.setGpr(X86Cpu.EDX, 0);
+            for (int pass = 0; pass < 3; pass++) { // the whole page twice, then (into the region at top) the short one
+                t.cpu.setHalted(false);
+                t.cpu.setEip(KCODE);
+                t.cpu.setGpr(X86Cpu.ESI, BUF + (pass < 2 ? 6 : 7) * 4096);
+                t.cpu.setGpr(X86Cpu.ECX, 1024);
+                assertEquals(RunResult.HALTED, t.run(100_000));
+            }
+            assertEquals(expect, t.reg(X86Cpu.EDX), mode.toString());
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+    }
+
+    /**
+     * A region compiled while DS is flat with base 0 (which adds no base at its accesses) does
+     * not run once DS has another base: the loop, run again after DS is loaded with a selector
+     * whose base is 0x1000 (limit 4 GiB), reads its dwords 0x1000 further on, on both tiers; a
+     * region compiled then (under that base) adds it.
+     */
+    @Test
+    void aRegionCompiledForZeroBasedSegmentsDoesNotRunUnderAnotherBase() {
+        String src = "top: add edx, [esi]\n add esi, 4\n dec ecx\n jnz top\n hlt";
+        int data = 0x50000;
+        for (Mode mode : new Mode[] {Mode.TRANSLATOR, Mode.INTERPRETER}) {
+            TestMachine t = TranslatorTest.machine(mode);
+            t.code(KCODE, src);
+            t.seg(0x50, 0x1000, 0xFFFFF, 0x92, 0xC); // data, base 0x1000, 4 GiB
+            for (int i = 0; i < 2048; i++) t.ram.write32(data + 4 * i, 0x9E3779B9 * (i + 1));
+            int[] expect = new int[3];
+            int[] got = new int[3];
+            for (int pass = 0; pass < 3; pass++) { // DS = 0x10 (base 0), then 0x50 (base 0x1000) twice
+                if (pass == 1) assertTrue(t.cpu.loadSegment(X86Cpu.DS, 0x50));
+                int base = pass == 0 ? 0 : 0x1000;
+                for (int i = 0; i < 256; i++) expect[pass] += 0x9E3779B9 * ((base + 4 * i) / 4 + 1);
+                t.cpu.setHalted(false);
+                t.cpu.setEip(KCODE);
+                t.cpu.setGpr(X86Cpu.ESI, data);
+                t.cpu.setGpr(X86Cpu.ECX, 256);
+                t.cpu.setGpr(X86Cpu.EDX, 0);
+                assertEquals(RunResult.HALTED, t.run(100_000));
+                got[pass] = t.reg(X86Cpu.EDX);
+            }
+            assertArrayEquals(expect, got, mode.toString());
+            if (mode == Mode.TRANSLATOR) assertTrue(TranslatorTest.stats(t)[0] > 0, "regions compiled");
+        }
+    }
+
+    /** {@link Ram} whose direct array for page {@code shortPage} is a copy of its first half only. */
+    private static final class HalfPageMemory implements PhysicalMemory, DirectMemory {
+        private final Ram ram;
+        private final long shortPage;
+
+        HalfPageMemory(Ram ram, long shortPage) {
+            this.ram = ram;
+            this.shortPage = shortPage;
+        }
+
+        @Override
+        public byte[] directArray(long pageAddress, boolean write) {
+            byte[] a = ram.directArray(pageAddress, write);
+            if (pageAddress != shortPage || a == null) return a;
+            return Arrays.copyOfRange(a, ram.directOffset(pageAddress), ram.directOffset(pageAddress) + 2048);
+        }
+
+        @Override
+        public int directOffset(long pageAddress) {
+            return pageAddress == shortPage ? 0 : ram.directOffset(pageAddress);
+        }
+
+        @Override
+        public int read8(long a) {
+            return ram.read8(a);
+        }
+
+        @Override
+        public int read16(long a) {
+            return ram.read16(a);
+        }
+
+        @Override
+        public int read32(long a) {
+            return ram.read32(a);
+        }
+
+        @Override
+        public long read64(long a) {
+            return ram.read64(a);
+        }
+
+        @Override
+        public void write8(long a, int v) {
+            ram.write8(a, v);
+        }
+
+        @Override
+        public void write16(long a, int v) {
+            ram.write16(a, v);
+        }
+
+        @Override
+        public void write32(long a, int v) {
+            ram.write32(a, v);
+        }
+
+        @Override
+        public void write64(long a, long v) {
+            ram.write64(a, v);
+        }
     }
 }

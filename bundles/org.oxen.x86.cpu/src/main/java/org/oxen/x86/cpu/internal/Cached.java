@@ -342,7 +342,8 @@ abstract class Cached extends Events {
         if (cp.regionDeaths >= MAX_REGION_DEATHS || cp.regionCount >= MAX_REGIONS_PER_FRAME) return -1;
         Region rg;
         try {
-            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k, shortestStraightRegion);
+            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k, shortestStraightRegion,
+                    flatZeroData());
         } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
             jitFailed++;
             jitLastFailure = t;

@@ -179,6 +179,16 @@ abstract class CpuState {
     }
 
     /** Recomputes the per-segment fast-path flags from the hidden parts. */
+    /**
+     * DS and SS are flat for reading and writing (expand-up data, 4 GiB limit) with base 0, as
+     * every flat-model kernel has them: translated code compiled under this assumption
+     * ({@code RegionCompiler}) adds no base and tests no flatness at its memory accesses, and
+     * checks this once at entry.
+     */
+    final boolean flatZeroData() {
+        return segBase[DS] == 0 && segBase[SS] == 0 && segFlatW[DS] && segFlatW[SS];
+    }
+
     final void segCache(int s) {
         int a = segAttr[s];
         boolean usable = (a & 0x10000) == 0 && (a & 0x80) != 0;

@@ -441,20 +441,17 @@ abstract class Decode extends Task {
                 break;
             }
             default: {
-                long a = (long) r[2] << 32 | (r[0] & 0xFFFFFFFFL);
-                if (v == 0) throw raise(DE);
-                long q, rm;
-                if (signed) {
-                    if (a == Long.MIN_VALUE && v == -1) throw raise(DE);
-                    q = a / v;
-                    rm = a % v;
-                    if (q != (int) q) throw raise(DE);
-                } else {
-                    long d = v & 0xFFFFFFFFL;
-                    q = Long.divideUnsigned(a, d);
-                    rm = Long.remainderUnsigned(a, d);
-                    if ((q >>> 32) != 0) throw raise(DE);
+                if (!signed) {
+                    if (Semantics.divideFaults32(r[2], v)) throw raise(DE);
+                    long qr = Semantics.divide32(r[2], r[0], v);
+                    r[0] = (int) qr;
+                    r[2] = (int) (qr >>> 32);
+                    break;
                 }
+                long a = (long) r[2] << 32 | (r[0] & 0xFFFFFFFFL);
+                if (v == 0 || a == Long.MIN_VALUE && v == -1) throw raise(DE);
+                long q = a / v, rm = a % v;
+                if (q != (int) q) throw raise(DE);
                 r[0] = (int) q;
                 r[2] = (int) rm;
             }

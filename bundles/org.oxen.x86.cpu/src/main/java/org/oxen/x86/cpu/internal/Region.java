@@ -15,12 +15,12 @@ import java.util.Arrays;
  * instruction, sets {@code startEip} and {@code jitPartial} and rethrows.
  *
  * <p>Code checks: a region compares its code bytes with memory ({@link #verify}) only when it is
- * entered in a code epoch ({@code Mmu.codeEpoch}) other than the one it last compared in; entry
+ * entered in a code epoch ({@code Paging.codeEpoch}) other than the one it last compared in; entry
  * is otherwise one compare ({@link #enter}). The epoch moves at every batch of the run loop, at
  * every instruction the interpreter runs (serializing ones among them), at {@code invalidateCode}
  * and at every store into a frame holding this CPU's translated code: such frames have no write tags in the CPU's TLB
- * ({@code Mmu.holdCodeFrameWrites}), so those stores take the slow path, which sets
- * {@code Mmu.codeWritten}. After a store the translated code tests {@code codeWritten} and then
+ * ({@code Paging.holdCodeFrameWrites}), so those stores take the slow path, which sets
+ * {@code Paging.codeWritten}. After a store the translated code tests {@code codeWritten} and then
  * compares the whole region at once; changed code ends the region after the store and sets
  * {@link #dead}. So the CPU's own stores are seen by its next instruction, and other CPUs' stores
  * and DMA at its next batch or serializing instruction, whichever comes first (x86 asks a CPU to

@@ -71,8 +71,8 @@ final class RegionCompiler extends InstructionEmitter {
     /** The flag producer at the end of the block's first copy: the loop copy's at its start. */
     private int loopProd;
 
-    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv) {
-        super(mv);
+    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero) {
+        super(mv, flatZero);
         this.plan = plan;
         this.cp = cp;
         this.checkPoints = plan.checkPoints();
@@ -84,15 +84,15 @@ final class RegionCompiler extends InstructionEmitter {
      * {@code arr[pb + offset]}; null if nothing there can be translated or the region would be a
      * straight run shorter than {@code shortestStraight} instructions.
      */
-    static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight)
+    static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight, boolean flatZero)
             throws ReflectiveOperationException {
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
             RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
-            SharedRegions.Key key = SharedRegions.key(plan, cp);
+            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero);
             Class<?> shared = SharedRegions.get(key);
             if (shared != null) return instantiate(shared, plan, cp.at[entry], true);
-            byte[] bytes = classBytes(plan, cp);
+            byte[] bytes = classBytes(plan, cp, flatZero);
             if (bytes != null) {
                 Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
                 SharedRegions.put(key, cls);
@@ -103,7 +103,7 @@ final class RegionCompiler extends InstructionEmitter {
     }
 
     /** The hidden class of {@code plan}, or null if its method would exceed {@link #MAX_CODE}. */
-    private static byte[] classBytes(RegionPlan plan, CodePage cp) {
+    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -119,7 +119,7 @@ final class RegionCompiler extends InstructionEmitter {
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
-        int size = new RegionCompiler(plan, cp, mv).method();
+        int size = new RegionCompiler(plan, cp, mv, flatZero).method();
         cw.visitEnd();
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
@@ -154,6 +154,15 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(ICONST_0);
         mv.visitInsn(IRETURN);
         mv.visitLabel(ok);
+        if (flatZero) { // compiled for DS and SS flat with base 0; otherwise run nothing
+            Label flat = new Label();
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "flatZeroData", "()Z", false);
+            mv.visitJumpInsn(IFNE, flat);
+            mv.visitInsn(ICONST_0);
+            mv.visitInsn(IRETURN);
+            mv.visitLabel(flat);
+        }
         mv.visitVarInsn(ALOAD, C);
         mv.visitFieldInsn(GETFIELD, CPU, "fetchArr", "[B");
         mv.visitVarInsn(ASTORE, ARR);
@@ -287,7 +296,7 @@ final class RegionCompiler extends InstructionEmitter {
             form = cp.rec[rb + CodePage.R_FORM];
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
             if (stored) {
-                // a store that reached a frame holding translated code (Mmu.codeWritten: such
+                // a store that reached a frame holding translated code (Paging.codeWritten: such
                 // frames have no write tags, so the slow path sees it) may have changed any of
                 // the region's code: compare it all now; if it changed, leave after the store
                 Label clean = new Label(), changed = new Label();
@@ -470,6 +479,10 @@ final class RegionCompiler extends InstructionEmitter {
                 imul(a);
                 return false;
             }
+            case K_GRP3_R: case K_GRP3_M:
+                if (sub != 6 || sz != 2) break; // DIV r/m32 inline; the rest of group 3: runRecord
+                divide(i, k, len, opw, eaw, disp, imm, kind == K_GRP3_R ? a : -1, seg);
+                return false;
             case K_NOP:
                 return false;
             case K_JCC: { // the condition code is the operation
@@ -523,6 +536,48 @@ final class RegionCompiler extends InstructionEmitter {
         }
         generic(i, k, len, opw, eaw, disp, imm);
         return true;
+    }
+
+    /**
+     * DIV of EDX:EAX by register {@code reg} (-1: the memory operand): {@link
+     * Semantics#divide32}, or, when it would raise #DE ({@link Semantics#divideFaults32}), the
+     * record through {@code runRecord}, which raises it as the interpreter does. DIV leaves the
+     * flags as they were (the interpreter's choice for flags the SDM leaves undefined), so the
+     * flag locals and what is known of their producer are the same after either path. (x86bench
+     * mix: two DIVs in each round of its hash loop, each a write-back, a call and a reload before.)
+     */
+    private void divide(int i, int k, int len, int opw, int eaw, int disp, int imm, int reg, int seg) {
+        Label fault = new Label(), done = new Label();
+        faultPoint(i, k);
+        if (reg >= 0) {
+            mv.visitVarInsn(ILOAD, R0 + reg);
+        } else {
+            read(2, seg, eaw, disp);
+        }
+        mv.visitVarInsn(ISTORE, T0);
+        mv.visitVarInsn(ILOAD, R0 + 2);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "divideFaults32", "(II)Z", false);
+        mv.visitJumpInsn(IFNE, fault);
+        mv.visitVarInsn(ILOAD, R0 + 2);
+        mv.visitVarInsn(ILOAD, R0);
+        mv.visitVarInsn(ILOAD, T0);
+        mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "divide32", "(III)J", false);
+        mv.visitVarInsn(LSTORE, LT);
+        mv.visitVarInsn(LLOAD, LT);
+        mv.visitInsn(L2I);
+        setReg(0);
+        mv.visitVarInsn(LLOAD, LT);
+        mv.visitIntInsn(BIPUSH, 32);
+        mv.visitInsn(LUSHR);
+        mv.visitInsn(L2I);
+        setReg(2);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(fault);
+        int known = prod;
+        generic(i, k, len, opw, eaw, disp, imm);
+        prod = known; // the flag locals as before the DIV on both paths (a #DE leaves the region)
+        mv.visitLabel(done);
     }
 
     /** Any other record: write back, run it in the interpreter's record executor, reload. */

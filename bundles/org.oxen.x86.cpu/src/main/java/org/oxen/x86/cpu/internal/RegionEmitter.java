@@ -24,8 +24,10 @@ abstract class RegionEmitter {
     /** {@link Semantics}: the shared routines translated code calls for what it does not inline. */
     static final String SEMANTICS = "org/oxen/x86/cpu/internal/Semantics";
     static final String FAULT = "org/oxen/x86/cpu/internal/Fault";
-    /** {@link Mmu}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
-    static final String MMU = "org/oxen/x86/cpu/internal/Mmu";
+    /** {@link UncheckedPage}: the page caches' accesses, without bounds checks (see there). */
+    static final String UNCHECKED = "org/oxen/x86/cpu/internal/UncheckedPage";
+    /** {@link Paging}: the TLB probe ({@code tlbEntry}, {@code tlbHit}) translated code shares with the accessors. */
+    static final String PAGING = "org/oxen/x86/cpu/internal/Paging";
     static final String RUN_DESC = "(L" + CPU + ";I)I";
 
     // locals of run(Cached c, int budget); LEFT: the instructions the region may still retire
@@ -42,6 +44,8 @@ abstract class RegionEmitter {
      * byte); the rest probe the TLB every time.
      */
     static final int MAX_SITES = 16;
+    /** The array of the page a site is about to cache. */
+    static final int FILL_ARR = SITE0 + 3 * MAX_SITES;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;
@@ -59,9 +63,15 @@ abstract class RegionEmitter {
     }
     /** Memory sites given a page cache so far. */
     private int sites;
+    /**
+     * The region runs only while DS and SS are flat with base 0 ({@code Cached.flatZeroData},
+     * tested at entry): a DS or SS access's linear address is its offset.
+     */
+    final boolean flatZero;
 
-    RegionEmitter(MethodVisitor mv) {
+    RegionEmitter(MethodVisitor mv, boolean flatZero) {
         this.mv = mv;
+        this.flatZero = flatZero;
     }
 
     /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
@@ -111,7 +121,7 @@ abstract class RegionEmitter {
         for (int i = 0; i < MAX_SITES; i++) { // no page cached: 1 is never a page address
             mv.visitInsn(ICONST_1);
             mv.visitVarInsn(ISTORE, SITE0 + 3 * i);
-            mv.visitInsn(ACONST_NULL);
+            mv.visitFieldInsn(GETSTATIC, UNCHECKED, "NO_PAGE", "[B");
             mv.visitVarInsn(ASTORE, SITE0 + 3 * i + 1);
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, SITE0 + 3 * i + 2);
@@ -159,21 +169,32 @@ abstract class RegionEmitter {
         Label slow = new Label(), done = new Label();
         boolean write = val >= 0;
         if (sz != 1 && (seg == DS || seg == SS)) {
-            int flat = seg == DS ? write ? FW_DS : FR_DS : write ? FW_SS : FR_SS;
-            mv.visitVarInsn(ILOAD, flat);
-            mv.visitJumpInsn(IFEQ, slow);
-            mv.visitVarInsn(ILOAD, seg == DS ? SB_DS : SB_SS);
-            mv.visitVarInsn(ILOAD, off);
-            mv.visitInsn(IADD);
+            if (flatZero) {
+                mv.visitVarInsn(ILOAD, off);
+            } else {
+                int flat = seg == DS ? write ? FW_DS : FR_DS : write ? FW_SS : FR_SS;
+                mv.visitVarInsn(ILOAD, flat);
+                mv.visitJumpInsn(IFEQ, slow);
+                mv.visitVarInsn(ILOAD, seg == DS ? SB_DS : SB_SS);
+                mv.visitVarInsn(ILOAD, off);
+                mv.visitInsn(IADD);
+            }
             mv.visitVarInsn(ISTORE, LIN);
             int bytes = 1 << sz;
             int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
             Label hit = new Label(), miss = new Label();
-            if (site >= 0) { // the site's page: its array and the index of the page's first byte
+            if (site >= 0) { // the site's page: its array, the index of the page's first byte, the offset
                 tlbHit(site, bytes, miss);
                 mv.visitLabel(hit);
                 mv.visitVarInsn(ALOAD, site + 1);
                 mv.visitVarInsn(ILOAD, site + 2);
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFF);
+                mv.visitInsn(IAND);
+                if (write) mv.visitVarInsn(ILOAD, val);
+                // no bounds check: a TLB entry's array holds its whole page (checked at the fill)
+                mv.visitMethodInsn(INVOKESTATIC, UNCHECKED, (write ? "store" : "load") + (sz == 0 ? "8" : "32"),
+                        write ? "([BIII)V" : "([BII)I", false);
             } else { // the TLB entry's
                 tlb(write ? TAGW : TAGR, bytes, slow);
                 mv.visitVarInsn(ALOAD, TARR);
@@ -182,36 +203,41 @@ abstract class RegionEmitter {
                 mv.visitVarInsn(ALOAD, TOFF);
                 mv.visitVarInsn(ILOAD, IDX);
                 mv.visitInsn(IALOAD);
-            }
-            mv.visitVarInsn(ILOAD, LIN);
-            iconst(0xFFF);
-            mv.visitInsn(IAND);
-            mv.visitInsn(IADD);
-            if (write) mv.visitVarInsn(ILOAD, val);
-            if (sz == 0) {
-                if (write) {
-                    mv.visitInsn(BASTORE);
+                mv.visitVarInsn(ILOAD, LIN);
+                iconst(0xFFF);
+                mv.visitInsn(IAND);
+                mv.visitInsn(IADD);
+                if (write) mv.visitVarInsn(ILOAD, val);
+                if (sz == 0) {
+                    if (write) {
+                        mv.visitInsn(BASTORE);
+                    } else {
+                        mv.visitInsn(BALOAD);
+                        iconst(0xFF);
+                        mv.visitInsn(IAND);
+                    }
+                } else if (write) {
+                    mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
                 } else {
-                    mv.visitInsn(BALOAD);
-                    iconst(0xFF);
-                    mv.visitInsn(IAND);
+                    mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
                 }
-            } else if (write) {
-                mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
-            } else {
-                mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
             }
             mv.visitJumpInsn(GOTO, done);
             if (site >= 0) { // the site's first access or another page: the TLB, then cache it
                 mv.visitLabel(miss);
                 tlb(write ? TAGW : TAGR, bytes, slow);
+                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ILOAD, IDX);
+                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ASTORE, FILL_ARR);
+                // never null with a tag hit; tested so that the JIT knows no cached array is
+                mv.visitVarInsn(ALOAD, FILL_ARR);
+                mv.visitJumpInsn(IFNULL, slow);
                 mv.visitVarInsn(ILOAD, LIN);
                 iconst(0xFFFFF000);
                 mv.visitInsn(IAND);
                 mv.visitVarInsn(ISTORE, site);
-                mv.visitVarInsn(ALOAD, TARR);
-                mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ALOAD, FILL_ARR);
                 mv.visitVarInsn(ASTORE, site + 1);
                 mv.visitVarInsn(ALOAD, TOFF);
                 mv.visitVarInsn(ILOAD, IDX);
@@ -234,13 +260,13 @@ abstract class RegionEmitter {
     }
 
     /**
-     * IDX = LIN's TLB entry ({@link Mmu#tlbEntry}); to {@code slow} unless its tag in
-     * {@code tags} lets an access of {@code bytes} at LIN use its page ({@link Mmu#tlbHit}).
+     * IDX = LIN's TLB entry ({@link Paging#tlbEntry}); to {@code slow} unless its tag in
+     * {@code tags} lets an access of {@code bytes} at LIN use its page ({@link Paging#tlbHit}).
      */
     private void tlb(int tags, int bytes, Label slow) {
         mv.visitVarInsn(ILOAD, TSET);
         mv.visitVarInsn(ILOAD, LIN);
-        mv.visitMethodInsn(INVOKESTATIC, MMU, "tlbEntry", "(II)I", false);
+        mv.visitMethodInsn(INVOKESTATIC, PAGING, "tlbEntry", "(II)I", false);
         mv.visitVarInsn(ISTORE, IDX);
         mv.visitVarInsn(ALOAD, tags);
         mv.visitVarInsn(ILOAD, IDX);
@@ -249,22 +275,22 @@ abstract class RegionEmitter {
     }
 
     /**
-     * To {@code miss} unless {@link Mmu#tlbHit} of the tag in local {@code tag} (-1: on the
+     * To {@code miss} unless {@link Paging#tlbHit} of the tag in local {@code tag} (-1: on the
      * stack), LIN and {@code bytes}, emitted from its parts as two compares and jumps: the tag
-     * is LIN's page ({@link Mmu#PAGE_FRAME}) and the access ends by {@link Mmu#lastOffset}
+     * is LIN's page ({@link Paging#PAGE_FRAME}) and the access ends by {@link Paging#lastOffset}
      * (always, for a byte).
      */
     private void tlbHit(int tag, int bytes, Label miss) {
         if (tag >= 0) mv.visitVarInsn(ILOAD, tag);
         mv.visitVarInsn(ILOAD, LIN);
-        iconst(Mmu.PAGE_FRAME);
+        iconst(Paging.PAGE_FRAME);
         mv.visitInsn(IAND);
         mv.visitJumpInsn(IF_ICMPNE, miss);
-        if (Mmu.lastOffset(bytes) < ~Mmu.PAGE_FRAME) {
+        if (Paging.lastOffset(bytes) < ~Paging.PAGE_FRAME) {
             mv.visitVarInsn(ILOAD, LIN);
-            iconst(~Mmu.PAGE_FRAME);
+            iconst(~Paging.PAGE_FRAME);
             mv.visitInsn(IAND);
-            iconst(Mmu.lastOffset(bytes));
+            iconst(Paging.lastOffset(bytes));
             mv.visitJumpInsn(IF_ICMPGT, miss);
         }
     }

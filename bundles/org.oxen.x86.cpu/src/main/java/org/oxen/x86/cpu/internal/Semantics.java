@@ -314,6 +314,26 @@ final class Semantics {
         return signed ? p != signExtend((int) p, sz) : p >>> (8 << sz) != 0;
     }
 
+    /**
+     * DIV r/m32: whether EDX:EAX ({@code hi}:lo) divided by {@code divisor} raises #DE: a zero
+     * divisor, or a quotient that does not fit 32 bits (unsigned: {@code hi >= divisor}).
+     */
+    static boolean divideFaults32(int hi, int divisor) {
+        return divisor == 0 || Integer.compareUnsigned(hi, divisor) >= 0;
+    }
+
+    /**
+     * DIV r/m32 that does not fault ({@link #divideFaults32}): EDX:EAX ({@code hi}:{@code lo})
+     * divided by {@code divisor}, unsigned; the quotient (the new EAX) in the low half, the
+     * remainder (EDX) in the high half.
+     */
+    static long divide32(int hi, int lo, int divisor) {
+        long n = (long) hi << 32 | (lo & 0xFFFFFFFFL);
+        long d = divisor & 0xFFFFFFFFL;
+        long q = Long.divideUnsigned(n, d);
+        return (q & 0xFFFFFFFFL) | (n - q * d) << 32;
+    }
+
     /** MOVZX/MOVSX: a byte ({@code ssz} 0) or word source, zero- or sign-extended. */
     static int extend(int v, int ssz, boolean signed) {
         return ssz == 0 ? (signed ? (byte) v : v & 0xFF) : (signed ? (short) v : v & 0xFFFF);

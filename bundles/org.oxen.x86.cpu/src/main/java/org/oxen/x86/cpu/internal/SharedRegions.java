@@ -49,11 +49,12 @@ final class SharedRegions {
         }
     }
 
-    static Key key(RegionPlan plan, CodePage cp) {
-        int n = 0;
+    static Key key(RegionPlan plan, CodePage cp, boolean flatZero) {
+        int n = 1;
         for (RegionPlan.Block b : plan.blocks.values()) n += 4 + 6 * b.n + 2 * ((b.end - b.off + 7) / 8);
         int[] w = new int[n];
         int i = 0;
+        w[i++] = flatZero ? 1 : 0; // compiled for flat zero-based DS and SS, or for any
         for (RegionPlan.Block b : plan.blocks.values()) {
             w[i++] = b.off;
             w[i++] = b.n;

@@ -2,8 +2,10 @@ package org.oxen.x86.cpu.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 import org.oxen.x86.api.IoPortDevice;
+import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.cpu.CpuTestSupport;
 import org.oxen.x86.cpu.RunResult;
@@ -48,6 +50,11 @@ public final class TestMachine {
 
     public TestMachine(CpuOptions options) {
         cpu = X86Cpu.create(ram, bus, options);
+    }
+
+    /** A CPU with {@code options} on the memory {@code memory} makes of this machine's RAM (a view of it). */
+    public TestMachine(CpuOptions options, Function<Ram, PhysicalMemory> memory) {
+        cpu = X86Cpu.create(memory.apply(ram), bus, options);
     }
 
     /** Flat 32-bit protected mode at CPL 0 with the GDT/IDT/TSS above in memory; no exception exits. */
