@@ -78,7 +78,7 @@ class BlkifServerStopTest {
         GatedImage image = new GatedImage();
         BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
         BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null, back, image, limits, new VbdCounters(), why -> {
-        }, true);
+        }, 8, true);
         byte[] flush = new byte[REQUEST_SIZE];
         flush[REQ_OPERATION] = (byte) OP_FLUSH_DISKCACHE;
         flush[REQ_ID] = 42;
