@@ -302,11 +302,8 @@ final class BlkifServer implements EventListener, Runnable {
                 served++;
             }
             while (running) {
-                int n = ring.unconsumedRequests();
-                if (n == 0) {
-                    if (!ring.finalCheckForRequests()) return false;
-                    continue;
-                }
+                int n = waiting();
+                if (n == 0) return false;
                 for (int i = 0; i < n && running; i++) {
                     if (freeCount == 0) {
                         counters.outOfSlots++;
@@ -352,11 +349,8 @@ final class BlkifServer implements EventListener, Runnable {
         RequestSlot s = slots[0].request;
         try {
             while (running) {
-                int n = ring.unconsumedRequests();
-                if (n == 0) {
-                    if (!ring.finalCheckForRequests()) return false;
-                    continue;
-                }
+                int n = waiting();
+                if (n == 0) return false;
                 for (int i = 0; i < n && running; i++) {
                     if (budget <= 0) return true; // spent, and more is waiting
                     ring.takeRequest(s.slot);
@@ -379,6 +373,16 @@ final class BlkifServer implements EventListener, Runnable {
                 counters.inlineBatches++;
             }
         }
+    }
+
+    /** Requests waiting on the ring; 0 once it is empty with req_event armed (ring.h's final check). */
+    private int waiting() throws RingOverflowException {
+        int n = ring.unconsumedRequests();
+        while (n == 0) {
+            if (!ring.finalCheckForRequests()) return 0;
+            n = ring.unconsumedRequests();
+        }
+        return n;
     }
 
     /** What a notifying thread does not serve: an fsync, or a discard, would hold its pCPU. */

@@ -295,28 +295,15 @@ final class RequestSlot {
 
     /** Copies each segment's bytes from the frontend's pages into the data buffer, in order. */
     private int gather(int n) {
-        ByteBuffer buf = data().clear();
-        PersistentGrants persistent = disk.persistent();
-        int at = 0;
-        for (int i = 0; i < n; i++) {
-            int off = req.firstSect(i) << SECTOR_SHIFT;
-            int len = (req.lastSect(i) - req.firstSect(i) + 1) << SECTOR_SHIFT;
-            int gref = req.gref(i);
-            try {
-                PageView page = persistent == null ? null : persistent.page(gref);
-                buf.limit(at + len).position(at);
-                if (page != null) page.get(off, buf);
-                else disk.grants().copyFrom(disk.domid(), gref, off, buf);
-            } catch (GrantException e) {
-                return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
-            }
-            at += len;
-        }
-        return RSP_OKAY;
+        return copySegments(n, false);
     }
 
     /** Copies the data buffer into each segment's bytes of the frontend's pages, in order. */
     private int scatter(int n) {
+        return copySegments(n, true);
+    }
+
+    private int copySegments(int n, boolean toGuest) {
         ByteBuffer buf = data().clear();
         PersistentGrants persistent = disk.persistent();
         int at = 0;
@@ -327,8 +314,14 @@ final class RequestSlot {
             try {
                 PageView page = persistent == null ? null : persistent.page(gref);
                 buf.limit(at + len).position(at);
-                if (page != null) page.put(off, buf);
-                else disk.grants().copyTo(disk.domid(), gref, off, buf);
+                if (page != null) {
+                    if (toGuest) page.put(off, buf);
+                    else page.get(off, buf);
+                } else if (toGuest) {
+                    disk.grants().copyTo(disk.domid(), gref, off, buf);
+                } else {
+                    disk.grants().copyFrom(disk.domid(), gref, off, buf);
+                }
             } catch (GrantException e) {
                 return reject("segment " + i + " (gref " + Integer.toUnsignedString(gref) + "): " + e.getMessage());
             }
