@@ -92,22 +92,7 @@ class BlkifServerStopTest {
         server.start(new CountingPort());
         assertTrue(image.entered.await(30, TimeUnit.SECONDS), "the server took the flush");
 
-        AtomicLong pushedWhenStopReturned = new AtomicLong(-1);
-        AtomicBoolean stillInterrupted = new AtomicBoolean();
-        Thread stopper = new Thread(() -> {
-            Thread.currentThread().interrupt(); // xenbus's thread interrupted while it disconnects
-            server.stop();
-            pushedWhenStopReturned.set(page.getIntAcquire(RingLayout.RSP_PROD));
-            stillInterrupted.set(Thread.currentThread().isInterrupted());
-        });
-        stopper.start();
-        // the stopper either returned already (the bug) or waits in stop() for the server thread
-        while (stopper.isAlive() && stopper.getState() != Thread.State.WAITING) Thread.onSpinWait();
-        image.release.countDown();
-        stopper.join(30_000);
-        assertFalse(stopper.isAlive());
-        assertEquals(1, pushedWhenStopReturned.get(), "the flush's response was pushed before stop() returned");
-        assertTrue(stillInterrupted.get(), "the stopping thread's interrupt is kept");
+        stopInterrupted(server, page, image.release, 1, "the flush's response");
         assertEquals(1, server.answered());
         assertEquals(1, front.unconsumedResponses());
         byte[] rsp = new byte[RESPONSE_SIZE];
@@ -219,6 +204,26 @@ class BlkifServerStopTest {
             Thread.sleep(1);
         }
 
+        stopInterrupted(server, page, image.release, 2, "both responses");
+        assertEquals(2, server.answered());
+        assertEquals(2, front.unconsumedResponses());
+        byte[] rsp = new byte[RESPONSE_SIZE];
+        for (int i = 0; i < 2; i++) {
+            front.takeResponse(rsp);
+            assertEquals(RSP_OKAY, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
+        }
+        byte[] sector0 = java.util.Arrays.copyOf(image.disk, 4096);
+        assertArrayEquals(grants.pages[0], sector0, "the write reached the image");
+    }
+
+    /**
+     * Stops {@code server} from a thread whose interrupt is set (xenbus's thread interrupted while
+     * it disconnects); once that thread waits in stop() (or returned already: the bug), opens
+     * {@code release}; checks that {@code responses} were pushed before stop() returned and the
+     * interrupt was kept.
+     */
+    static void stopInterrupted(BlkifServer server, ArrayPage page, CountDownLatch release, int responses, String what)
+            throws InterruptedException {
         AtomicLong pushedWhenStopReturned = new AtomicLong(-1);
         AtomicBoolean stillInterrupted = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
@@ -229,19 +234,10 @@ class BlkifServerStopTest {
         });
         stopper.start();
         while (stopper.isAlive() && stopper.getState() != Thread.State.WAITING) Thread.onSpinWait();
-        image.release.countDown();
+        release.countDown();
         stopper.join(30_000);
         assertFalse(stopper.isAlive());
-        assertEquals(2, pushedWhenStopReturned.get(), "both responses were pushed before stop() returned");
+        assertEquals(responses, pushedWhenStopReturned.get(), what + " pushed before stop() returned");
         assertTrue(stillInterrupted.get(), "the stopping thread's interrupt is kept");
-        assertEquals(2, server.answered());
-        assertEquals(2, front.unconsumedResponses());
-        byte[] rsp = new byte[RESPONSE_SIZE];
-        for (int i = 0; i < 2; i++) {
-            front.takeResponse(rsp);
-            assertEquals(RSP_OKAY, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
-        }
-        byte[] sector0 = java.util.Arrays.copyOf(image.disk, 4096);
-        assertArrayEquals(grants.pages[0], sector0, "the write reached the image");
     }
 }
