@@ -124,7 +124,7 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
             m.put("wr_sect", c.sectorsWritten);
             m.put("f_req", c.flushes);
             m.put("ds_req", c.discards);
-            m.put("oo_req", 0L); // requests never wait for a free slot: each is served as it is taken
+            m.put("oo_req", c.outOfSlots); // a request waited for a free slot (Linux's st_oo_req)
             m.put("errors", c.errors);
             l.add(new Device("vbd", d.frontendDomid(), d.devid(), d.state() == XenbusState.CONNECTED, m));
         }

@@ -41,17 +41,23 @@ final class VbdBackend extends AbstractBackend {
     static final System.Logger LOG = System.getLogger("org.oxen.io.blkback");
 
     /**
-     * What this backend offers (Linux blkback's module parameters), and whether a kick finding
-     * a ring idle is served on the notifying thread ({@link BlkifServer}; off by default, {@code
+     * What this backend offers (Linux blkback's module parameters), how many requests of one
+     * ring may be at the disk at once ({@link BlkifServer}; {@code -Doxen.blkback.depth}, 8 by
+     * default; 1 serves one at a time on the ring's thread), and whether a kick finding a ring
+     * idle is served on the notifying thread ({@link BlkifServer}; off by default, {@code
      * -Doxen.blkback.inline=true} turns it on: on the loaded development host it helped 128 KiB
      * requests but made 4 KiB ones 5-10x slower, see docs/PERFORMANCE.md).
      */
-    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, boolean inline) {
-        static final Settings DEFAULT = new Settings(4, 256, 1056,
+    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, int depth, boolean inline) {
+        static final Settings DEFAULT = new Settings(4, 256, 1056, Integer.getInteger("oxen.blkback.depth", 8),
                 Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")));
 
         Settings withInline(boolean on) {
-            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, on);
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, depth, on);
+        }
+
+        Settings withDepth(int requests) {
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, requests, inline);
         }
     }
 
@@ -156,7 +162,7 @@ final class VbdBackend extends AbstractBackend {
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
         server = new BlkifServer(name, domid, device.devid(), device.grants(), device.trace(), ring, image, limits, counters,
-                this::halted, settings.inline());
+                this::halted, settings.depth(), settings.inline());
         port = device.eventChannels().bindInterdomain(domid, evtchn, server);
 
         int info = (ro ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) | (removable ? VDISK_REMOVABLE : 0);

@@ -2,9 +2,9 @@ package org.oxen.io.blkback.internal;
 
 /**
  * The figures xentop shows of a virtual block device (Linux blkback's st_* statistics): requests
- * and sectors read and written, flushes, discards, refused requests. Written by one connection's
- * connection at a time (volatile; its service thread or a notifying thread holding its serving
- * lock), read from anywhere; they survive reconnections of the device.
+ * and sectors read and written, flushes, discards, refused requests. Written by one connection
+ * at a time, holding its serving lock (its service thread, an I/O thread answering a request, or
+ * a notifying thread; volatile), read from anywhere; they survive reconnections of the device.
  */
 final class VbdCounters {
     volatile long reads;
@@ -29,7 +29,10 @@ final class VbdCounters {
     volatile long busyNanos;
     /** Of busyNanos: moving segments between the guest's frames and the I/O buffer. */
     volatile long copyNanos;
-    /** Of busyNanos: the image's reads and writes. */
+    /**
+     * The image's reads and writes (of busyNanos when served on the ring's thread; with requests
+     * on I/O threads, the sum of their transfers, which overlap).
+     */
     volatile long ioNanos;
     /** Of busyNanos: the image's flushes. */
     volatile long flushNanos;
@@ -50,4 +53,11 @@ final class VbdCounters {
      * counted by the notifying threads outside the lock, so approximate when several vcpus kick at once.
      */
     volatile long handOffs;
+    /**
+     * Times the ring's next request had to wait for one in flight to complete, every slot taken
+     * (xentop's OO: Linux's st_oo_req, a request waiting for a free pending_req).
+     */
+    volatile long outOfSlots;
+    /** The most requests of one connection at the disk at once (reads and writes on I/O threads). */
+    volatile long maxInFlight;
 }

@@ -1,5 +1,6 @@
 package org.oxen.io.blkback.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,12 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.oxen.io.blkback.blkif.BlkifRequest;
 import org.oxen.io.ring.ArrayPage;
 import org.oxen.io.ring.BackRing;
 import org.oxen.io.ring.FrontRing;
 import org.oxen.io.ring.RingLayout;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.vmm.api.EventPort;
+import org.oxen.vmm.api.backend.GrantException;
+import org.oxen.vmm.api.backend.GrantMapping;
+import org.oxen.vmm.api.backend.GrantTables;
 
 /**
  * {@link BlkifServer#stop()} returns only once the request being served is answered and pushed,
@@ -78,7 +83,7 @@ class BlkifServerStopTest {
         GatedImage image = new GatedImage();
         BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
         BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null, back, image, limits, new VbdCounters(), why -> {
-        }, true);
+        }, 8, true);
         byte[] flush = new byte[REQUEST_SIZE];
         flush[REQ_OPERATION] = (byte) OP_FLUSH_DISKCACHE;
         flush[REQ_ID] = 42;
@@ -87,22 +92,7 @@ class BlkifServerStopTest {
         server.start(new CountingPort());
         assertTrue(image.entered.await(30, TimeUnit.SECONDS), "the server took the flush");
 
-        AtomicLong pushedWhenStopReturned = new AtomicLong(-1);
-        AtomicBoolean stillInterrupted = new AtomicBoolean();
-        Thread stopper = new Thread(() -> {
-            Thread.currentThread().interrupt(); // xenbus's thread interrupted while it disconnects
-            server.stop();
-            pushedWhenStopReturned.set(page.getIntAcquire(RingLayout.RSP_PROD));
-            stillInterrupted.set(Thread.currentThread().isInterrupted());
-        });
-        stopper.start();
-        // the stopper either returned already (the bug) or waits in stop() for the server thread
-        while (stopper.isAlive() && stopper.getState() != Thread.State.WAITING) Thread.onSpinWait();
-        image.release.countDown();
-        stopper.join(30_000);
-        assertFalse(stopper.isAlive());
-        assertEquals(1, pushedWhenStopReturned.get(), "the flush's response was pushed before stop() returned");
-        assertTrue(stillInterrupted.get(), "the stopping thread's interrupt is kept");
+        stopInterrupted(server, page, image.release, 1, "the flush's response");
         assertEquals(1, server.answered());
         assertEquals(1, front.unconsumedResponses());
         byte[] rsp = new byte[RESPONSE_SIZE];
@@ -110,5 +100,144 @@ class BlkifServerStopTest {
         assertEquals(42, rsp[RSP_ID]);
         assertEquals(OP_FLUSH_DISKCACHE, rsp[RSP_OPERATION]);
         assertEquals(RSP_OKAY, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
+    }
+
+    /** An image whose reads and writes wait for the test, counting those inside. */
+    static final class GatedIoImage implements BlockImage {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger inside = new AtomicInteger();
+        final byte[] disk = new byte[1 << 20];
+
+        private void gate() throws IOException {
+            inside.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            gate();
+            dst.put(disk, (int) offset, dst.remaining());
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            gate();
+            src.get(disk, (int) offset, src.remaining());
+        }
+
+        @Override public void flush() { }
+        @Override public Path path() { return Path.of("gated-io"); }
+        @Override public String format() { return "raw"; }
+        @Override public long size() { return disk.length; }
+        @Override public int clusterSize() { return 4096; }
+        @Override public boolean readOnly() { return false; }
+        @Override public Map<String, String> details() { return Map.of(); }
+        @Override public void discard(long offset, long length) { throw new UnsupportedOperationException(); }
+        @Override public void close() { }
+    }
+
+    /** The frontend's granted pages: grant reference i is page i (copies only, as without feature-persistent). */
+    static final class PageGrants implements GrantTables {
+        final byte[][] pages;
+
+        PageGrants(int n) {
+            pages = new byte[n][4096];
+        }
+
+        @Override
+        public GrantMapping map(int domid, int ref, boolean readOnly) throws GrantException {
+            throw new GrantException(-1, "no mappings here");
+        }
+
+        @Override
+        public void copyFrom(int domid, int ref, int offset, byte[] dst, int dstOffset, int length) {
+            System.arraycopy(pages[ref], offset, dst, dstOffset, length);
+        }
+
+        @Override
+        public void copyTo(int domid, int ref, int offset, byte[] src, int srcOffset, int length) {
+            System.arraycopy(src, srcOffset, pages[ref], offset, length);
+        }
+
+        @Override
+        public void copyFrom(int domid, int ref, int offset, ByteBuffer dst) {
+            dst.put(pages[ref], offset, dst.remaining());
+        }
+
+        @Override
+        public void copyTo(int domid, int ref, int offset, ByteBuffer src) {
+            src.get(pages[ref], offset, src.remaining());
+        }
+    }
+
+    /**
+     * With requests at the disk on the I/O threads (a write and a read, both inside the image at
+     * once), an interrupted stop() returns only after both are answered and pushed, keeping the
+     * interrupt. Fails when stop() neither waits for the requests in flight nor joins the I/O
+     * threads (the ring would be unmapped under their responses).
+     */
+    @Test
+    void anInterruptedStopWaitsForTheRequestsAtTheDisk() throws Exception {
+        ArrayPage page = new ArrayPage();
+        FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
+        BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
+        GatedIoImage image = new GatedIoImage();
+        PageGrants grants = new PageGrants(2);
+        java.util.Arrays.fill(grants.pages[0], (byte) 0x5A);
+        BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
+        BlkifServer server = new BlkifServer("d1/51712", 1, 51712, grants, null, back, image, limits, new VbdCounters(), why -> {
+        }, 8, false);
+        byte[] req = new byte[REQUEST_SIZE];
+        BlkifRequest.encodeDirect(req, OP_WRITE, 51712, 7, 0, 1, new int[] {0}, new int[] {0}, new int[] {7});
+        front.putRequest(req);
+        BlkifRequest.encodeDirect(req, OP_READ, 51712, 8, 64, 1, new int[] {1}, new int[] {0}, new int[] {7});
+        front.putRequest(req);
+        front.pushRequests();
+        server.start(new CountingPort());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (image.inside.get() < 2) {
+            assertTrue(System.nanoTime() - end < 0, "the write and the read are inside the image together");
+            Thread.sleep(1);
+        }
+
+        stopInterrupted(server, page, image.release, 2, "both responses");
+        assertEquals(2, server.answered());
+        assertEquals(2, front.unconsumedResponses());
+        byte[] rsp = new byte[RESPONSE_SIZE];
+        for (int i = 0; i < 2; i++) {
+            front.takeResponse(rsp);
+            assertEquals(RSP_OKAY, (short) ((rsp[RSP_STATUS] & 0xFF) | rsp[RSP_STATUS + 1] << 8));
+        }
+        byte[] sector0 = java.util.Arrays.copyOf(image.disk, 4096);
+        assertArrayEquals(grants.pages[0], sector0, "the write reached the image");
+    }
+
+    /**
+     * Stops {@code server} from a thread whose interrupt is set (xenbus's thread interrupted while
+     * it disconnects); once that thread waits in stop() (or returned already: the bug), opens
+     * {@code release}; checks that {@code responses} were pushed before stop() returned and the
+     * interrupt was kept.
+     */
+    static void stopInterrupted(BlkifServer server, ArrayPage page, CountDownLatch release, int responses, String what)
+            throws InterruptedException {
+        AtomicLong pushedWhenStopReturned = new AtomicLong(-1);
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        Thread stopper = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            server.stop();
+            pushedWhenStopReturned.set(page.getIntAcquire(RingLayout.RSP_PROD));
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        stopper.start();
+        while (stopper.isAlive() && stopper.getState() != Thread.State.WAITING) Thread.onSpinWait();
+        release.countDown();
+        stopper.join(30_000);
+        assertFalse(stopper.isAlive());
+        assertEquals(responses, pushedWhenStopReturned.get(), what + " pushed before stop() returned");
+        assertTrue(stillInterrupted.get(), "the stopping thread's interrupt is kept");
     }
 }

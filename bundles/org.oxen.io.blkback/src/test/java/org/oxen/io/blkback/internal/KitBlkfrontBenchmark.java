@@ -69,6 +69,26 @@ class KitBlkfrontBenchmark {
      */
     static final String INLINE = System.getProperty("oxen.bench.inline", "both");
     /**
+     * {@code -Doxen.bench.depths=8,1}: each load through blkbacks allowing these many requests of
+     * a ring at the disk at once, taking turns (default: blkback's default alone); with more than
+     * one, each row names its depth.
+     */
+    static final List<Integer> DEPTHS = Arrays.stream(System.getProperty("oxen.bench.depths",
+            "" + VbdBackend.Settings.DEFAULT.depth()).split(",")).map(String::trim).map(Integer::valueOf).toList();
+
+    /** A blkback configuration a load runs through: kicks served on the vcpu or not, queue depth. */
+    record Mode(boolean inline, int depth) {
+        String target() {
+            return (inline ? "kit blkfront (guest)" : "kit blkfront, blkback's thread only")
+                    + (DEPTHS.size() > 1 ? ", depth " + depth : "");
+        }
+
+        String tag() {
+            return inline && DEPTHS.size() == 1 ? "" : " [" + (inline ? "" : "thread only") + (DEPTHS.size() > 1
+                    ? (inline ? "" : ", ") + "depth " + depth : "") + "]";
+        }
+    }
+    /**
      * {@code -Doxen.bench.cache=writeback} (default): the disk and the peers through the host's
      * page cache; {@code direct}: the disk with xl's {@code direct-io-safe} (blkback opens the
      * raw image with O_DIRECT), {@code FileChannel} with O_DIRECT and {@code qemu-img bench -t none};
@@ -133,14 +153,18 @@ class KitBlkfrontBenchmark {
         try (KitBlkbackBed bed = new KitBlkbackBed(128L << 20)) {
             Vmm vmm = bed.vmm;
             XenstoreClient toolstack = bed.toolstack;
-            List<Boolean> modes = INLINE.equals("both") ? List.of(true, false) : List.of(Boolean.parseBoolean(INLINE));
-            BlkbackComponent[] backends = new BlkbackComponent[2];
-            for (int i = 0; i < 2; i++) {
-                VbdBackend.Settings def = VbdBackend.Settings.DEFAULT;
-                backends[i] = new BlkbackComponent(new VbdBackend.Settings(def.maxRingPageOrder(), def.maxIndirectSegments(),
-                        def.maxPersistentGrants(), i == 0));
-                backends[i].addProvider(bed.raw);
-                backends[i].addProvider(bed.qcow2);
+            List<Boolean> inlines = INLINE.equals("both") ? List.of(true, false) : List.of(Boolean.parseBoolean(INLINE));
+            List<Mode> modes = new ArrayList<>();
+            Map<Mode, BlkbackComponent> backends = new LinkedHashMap<>();
+            for (boolean inline : inlines) {
+                for (int depth : DEPTHS) {
+                    Mode m = new Mode(inline, depth);
+                    modes.add(m);
+                    BlkbackComponent b = new BlkbackComponent(VbdBackend.Settings.DEFAULT.withInline(inline).withDepth(depth));
+                    b.addProvider(bed.raw);
+                    b.addProvider(bed.qcow2);
+                    backends.put(m, b);
+                }
             }
             org.oxen.vmm.api.backend.BackendFactory bound = bed.blkback;
             bed.raw.create(rawImg, ImageSpec.ofSize(size)).close();
@@ -156,18 +180,18 @@ class KitBlkfrontBenchmark {
                     for (boolean direct : caches) {
                         String wl = l.name() + (direct ? DIRECT_MARK : "");
                         // the modes take turns going first (a domain may warm what the next one reuses)
-                        List<Boolean> order = new ArrayList<>(modes);
+                        List<Mode> order = new ArrayList<>(modes);
                         if (round % 2 == 1) java.util.Collections.reverse(order);
-                        for (boolean inline : order) {
-                            BlkbackComponent blkback = backends[inline ? 0 : 1];
+                        for (Mode md : order) {
+                            BlkbackComponent blkback = backends.get(md);
                             if (bound != blkback) { // the mode's backend serves the next domain's disk
                                 bed.xenbus.removeFactory(bound);
                                 bed.xenbus.addFactory(blkback, Map.of(org.oxen.vmm.api.backend.BackendFactory.DEVICE_TYPE, "vbd",
                                         "service.id", 100L + run));
                                 bound = blkback;
                             }
-                            String target = inline ? "kit blkfront (guest)" : "kit blkfront, blkback's thread only";
-                            String mode = inline ? "" : " [thread only]";
+                            String target = md.target();
+                            String mode = md.tag();
                             // the guest: a write pass (ending with a flush) then a read pass, passes times
                             Domain d = vmm.create(DomainConfig.builder("bench" + run).kernel(GuestImages.load(GuestImages.Flavor.PV,
                                     "blktest")).memoryMiB(16).startPaused(true).cmdline("node=device/vbd/51712 check=0 passes="
