@@ -38,6 +38,15 @@ static int claim_window(unsigned k)
     return -1;
 }
 
+/* The window page whose L1 entry is at machine address ma (its low three bits aside), or -1. */
+static int window_entry(uint64_t ma)
+{
+    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
+        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k]))
+            return (int)k;
+    return -1;
+}
+
 static int in_hook(uint32_t va)
 {
     return va - hook_va < 1u << 21;
@@ -61,11 +70,11 @@ static uint32_t grant_host_va(uint32_t va)
  * entry in a frame that is not ours (Xen refuses any but our L1s). */
 static uint64_t grant_host_pte(uint64_t ma)
 {
-    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
-        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k])) {
-            int w = claim_window(k);
-            return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
-        }
+    int k = window_entry(ma);
+    if (k >= 0) {
+        int w = claim_window((unsigned)k);
+        return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
+    }
     uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);
     return mfn < nr_machine_frames && ours(mfn) ? (uint64_t)not_ours(mfn) << PAGE_SHIFT | (ma & 0xFFF) : ma;
 }
@@ -80,12 +89,8 @@ static unsigned nr_map_runs;
  * GNTMAP_contains_pte, else its linear address), or -1. */
 static int window_named(const struct gnttab_map_grant_ref *m)
 {
-    if (m->flags & GNTMAP_contains_pte) {
-        for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
-            if ((m->host_addr & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k]))
-                return (int)k;
-        return -1;
-    }
+    if (m->flags & GNTMAP_contains_pte)
+        return window_entry(m->host_addr);
     uint64_t off = m->host_addr - (uint32_t)grant_window;
     return m->host_addr >> 32 == 0 && off < sizeof grant_window ? (int)(off >> PAGE_SHIFT) : -1;
 }
