@@ -583,5 +583,7 @@ void gen(struct call *c, int nested)
     }
     if (c->sub >= NR_SUBS)
         c->sub = NR_SUBS - 1;
+    if (!nested)
+        grant_map_overruns();
 }
 

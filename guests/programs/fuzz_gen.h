@@ -49,6 +49,7 @@ void gen_mmuext_op(struct call *c);
 void gen_memory_op(struct call *c);
 /* fuzz_gen_grant.c */
 void gen_grant_table_op(struct call *c);
+void grant_map_overruns(void);
 /* fuzz_gen_events.c */
 uint32_t *gen_event_channel_op(struct call *c);
 void gen_vcpu_op(struct call *c);

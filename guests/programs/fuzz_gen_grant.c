@@ -38,6 +38,15 @@ static int claim_window(unsigned k)
     return -1;
 }
 
+/* The window page whose L1 entry is at machine address ma (its low three bits aside), or -1. */
+static int window_entry(uint64_t ma)
+{
+    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
+        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k]))
+            return (int)k;
+    return -1;
+}
+
 static int in_hook(uint32_t va)
 {
     return va - hook_va < 1u << 21;
@@ -61,13 +70,58 @@ static uint32_t grant_host_va(uint32_t va)
  * entry in a frame that is not ours (Xen refuses any but our L1s). */
 static uint64_t grant_host_pte(uint64_t ma)
 {
-    for (unsigned k = 0; k < GRANT_WINDOW_PAGES; k++)
-        if ((ma & ~7ull) == pv_l1e_maddr((uint32_t)grant_window[k])) {
-            int w = claim_window(k);
-            return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
-        }
+    int k = window_entry(ma);
+    if (k >= 0) {
+        int w = claim_window((unsigned)k);
+        return w < 0 ? (uint64_t)not_ours(0) << PAGE_SHIFT : pv_l1e_maddr((uint32_t)grant_window[w]) | (ma & 7);
+    }
     uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);
     return mfn < nr_machine_frames && ours(mfn) ? (uint64_t)not_ours(mfn) << PAGE_SHIFT | (ma & 0xFFF) : ma;
+}
+
+/* The map ops of the call being made (a multicall's in the order they run): where their
+ * elements start, how many were made, and the count passed. */
+struct map_run { uint32_t uop, n, count; };
+static struct map_run map_runs[8];
+static unsigned nr_map_runs;
+
+/* The grant window page a map element names (its PTE's machine address with
+ * GNTMAP_contains_pte, else its linear address), or -1. */
+static int window_named(const struct gnttab_map_grant_ref *m)
+{
+    if (m->flags & GNTMAP_contains_pte)
+        return window_entry(m->host_addr);
+    uint64_t off = m->host_addr - (uint32_t)grant_window;
+    return m->host_addr >> 32 == 0 && off < sizeof grant_window ? (int)(off >> PAGE_SHIFT) : -1;
+}
+
+/* A map whose count is larger than the elements made for it reads on through scratch, as Xen
+ * does, until the guard page: over older calls' map elements, which name the window pages
+ * they claimed then, and over a multicall's later entries.  Xen maps each element it reaches;
+ * one that names a window page a grant may be in, or that an element before it in this call
+ * fills, would have put_page_from_l1e crash us for implicitly unmapping a granted PTE (seed
+ * 3003: a map of count 0x7ff7 in region 0 ran on into an old multicall element whose page held
+ * that element's own grant).  Those elements are pointed where Xen refuses; the others claim
+ * their page.  Run once the whole call is made (no draws: seeds call what they called). */
+void grant_map_overruns(void)
+{
+    struct gnttab_map_grant_ref *end = (struct gnttab_map_grant_ref *)(scratch + SCRATCH_BYTES);
+    for (unsigned r = 0; r < nr_map_runs; r++) {
+        struct gnttab_map_grant_ref *m = (struct gnttab_map_grant_ref *)map_runs[r].uop;
+        if (m < (struct gnttab_map_grant_ref *)scratch || m >= end)
+            continue;
+        for (uint32_t i = map_runs[r].n; i < map_runs[r].count && m + i + 1 <= end; i++) {
+            int k = window_named(&m[i]);
+            if (k < 0)
+                continue;
+            if (window_busy((unsigned)k))
+                m[i].host_addr = m[i].flags & GNTMAP_contains_pte ? (uint64_t)not_ours(0) << PAGE_SHIFT
+                                                                  : HYPERVISOR_VIRT_START;
+            else
+                window_claimed |= 1u << k;
+        }
+    }
+    nr_map_runs = 0;
 }
 
 void gen_grant_table_op(struct call *c)
@@ -144,4 +198,6 @@ void gen_grant_table_op(struct call *c)
     c->a[0] = c->sub;
     c->a[1] = below(8) ? (uint32_t)buf : bad_ptr();
     c->a[2] = below(8) ? n : any_val();
+    if (c->sub == GNTTABOP_map_grant_ref && c->a[2] > n && nr_map_runs < ARRAY_SIZE(map_runs))
+        map_runs[nr_map_runs++] = (struct map_run){ c->a[1], n, c->a[2] };
 }

@@ -223,6 +223,18 @@ class FuzzVmmCampaignTest {
         fuzzAlone("seed=1015 rng=1 calls=" + Integer.getInteger("oxen.fuzz.seed1015.calls", 10_000));
     }
 
+    /**
+     * Seed 3003 of session 12: call 85,044, a grant map of count 0x7ff7, read on past its own
+     * elements into an older multicall's map element whose window PTE held that element's grant,
+     * and mapped over it: put_page_from_l1e crashed the fuzzer for implicitly unmapping a granted
+     * PTE, as Xen would. The generator now walks the elements such a count reaches and sends those
+     * naming a window page a grant may be in where a map is refused.
+     */
+    @Test
+    void seed3003NeverMapsOverItsGrantPastTheElementsItMade() throws Exception {
+        fuzzAlone("seed=3003 calls=" + Integer.getInteger("oxen.fuzz.seed3003.calls", 85_100));
+    }
+
     @Test
     @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
     void campaignBenchmark() throws Exception {
