@@ -2,7 +2,7 @@
 # Debian's i386 kernel + busybox initramfs to the shell's prompt: qemu-system-i386 (TCG), oxen's
 # HVM domain and oxen's bare machine, in turn, in one run (HvmLinuxBootBench; figures in
 # docs/PERFORMANCE.md, "A stock Linux: boot to the shell's prompt beside QEMU").
-#   benchmarks/linux/boot.sh [rounds [qemu,hvm,bare|hvm2]]
+#   benchmarks/linux/boot.sh [rounds [qemu,hvm,bare|qemu2|hvm2|bare2]]
 # Needs a build (./oxen build or mvn install) and qemu-system-i386 on the PATH.
 set -e
 root="$(cd "$(dirname "$0")/../.." && pwd)"

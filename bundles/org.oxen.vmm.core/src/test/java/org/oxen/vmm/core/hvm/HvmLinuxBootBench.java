@@ -19,7 +19,12 @@ import org.oxen.x86.machine.internal.LinuxBootBench;
  * boot (figures in docs/PERFORMANCE.md; {@code benchmarks/linux/boot.sh} runs it).
  *
  * <pre>
- * java -cp CLASSPATH org.oxen.vmm.core.hvm.HvmLinuxBootBench [rounds [hvm,qemu,bare]]
+ * java -cp CLASSPATH org.oxen.vmm.core.hvm.HvmLinuxBootBench [rounds [qemu,hvm,bare]]
+ * </pre>
+ * Runners: {@code qemu} and {@code qemu2} (QEMU {@code -smp 1} and {@code -smp 2}), {@code hvm}
+ * and {@code hvm2} (the HVM domain with 1 and 2 vcpus), {@code bare} and {@code bare2} (the bare
+ * machine with 1 CPU on the real clock, 2 on the instruction clock).
+ * <pre>
  * </pre>
  */
 public final class HvmLinuxBootBench {
@@ -54,11 +59,13 @@ public final class HvmLinuxBootBench {
         String which = args.length > 1 ? args[1] : "qemu,hvm,bare";
         LinuxBootBench.rounds(rounds, java.util.List.of(which.split(",")), (w, kernel, initrd, k, i) -> {
             switch (w) {
-                case "qemu" -> LinuxBootBench.qemu(k, i);
+                case "qemu" -> LinuxBootBench.qemu(k, i, 1);
+                case "qemu2" -> LinuxBootBench.qemu(k, i, 2);
                 case "hvm" -> hvm(kernel, initrd, 1);
                 case "hvm2" -> hvm(kernel, initrd, 2);
-                case "bare" -> LinuxBootBench.oxen(kernel, initrd);
-                default -> throw new IllegalArgumentException(w + ": expected qemu, hvm, hvm2 or bare");
+                case "bare" -> LinuxBootBench.oxen(kernel, initrd, 1);
+                case "bare2" -> LinuxBootBench.oxen(kernel, initrd, 2);
+                default -> throw new IllegalArgumentException(w + ": expected qemu, qemu2, hvm, hvm2, bare or bare2");
             }
         });
         System.exit(0);

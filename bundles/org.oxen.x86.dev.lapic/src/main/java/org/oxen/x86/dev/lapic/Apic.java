@@ -25,7 +25,8 @@ import org.oxen.x86.api.device.TimerService;
  * I/O APIC does the same once.
  *
  * <p>Timer: counts the bus clock ({@code timer-hz}, 1 GHz by default as in QEMU) divided by the
- * divide configuration, one-shot or periodic, computed from the machine clock; TSC-deadline
+ * divide configuration, one-shot or periodic, computed from the machine clock (a one-shot
+ * count interrupts once, even when it ran out before the board next ran its timers); TSC-deadline
  * mode is not offered (CPUID does not announce it). Not modelled: x2APIC, LINT1 (no NMI
  * source is wired), thermal/performance/CMCI interrupts, APR, lowest-priority arbitration
  * beyond "lowest TPR, then lowest ID", directed EOI.
@@ -61,6 +62,12 @@ final class Apic implements LocalApic {
     int countShift;
     int initialCount;
     long timerStart;
+    /**
+     * The one-shot count of the last initial-count write has reached zero and been delivered
+     * (raised, or dropped by a masked LVT): a count that ran out but was not delivered yet still
+     * interrupts, whatever is recomputed before the board's next look at its timers.
+     */
+    boolean countDelivered;
     final int[] lvt = new int[6];
     final int[] irr = new int[8];
     final int[] isr = new int[8];
@@ -214,6 +221,7 @@ final class Apic implements LocalApic {
         } else {
             timer.armAt(s.deadline);
         }
+        countDelivered = s.deadline < 0; // an armed timer has a count still to deliver
         updateOutput();
         if (events != 0 && eventListener != null) eventListener.run();
     }
@@ -482,7 +490,10 @@ final class Apic implements LocalApic {
         long next;
         if (periodic()) {
             next = (d / init + 1) * init;
-        } else if (d < init) {
+        } else if (d < init || !countDelivered) {
+            // a count that ran out before its delivery (it ran out while the guest wrote it: an
+            // HVM guest's clock is its vcpu thread's CPU time, which a device access advances)
+            // is armed at the moment it reached zero, which the next look at the timers fires
             next = init;
         } else {
             timer.cancel();
@@ -493,6 +504,7 @@ final class Apic implements LocalApic {
 
     private void timerExpired(long now) {
         int t = lvt[LVT_TIMER];
+        if (!periodic()) countDelivered = true;
         if ((t & MASKED) == 0) {
             setIrq(t & 0xFF, false);
             updateOutput();
@@ -582,6 +594,9 @@ final class Apic implements LocalApic {
     }
 
     private void write(int index, int val) {
+        if (index == 0x0F || index == 0x32 || index == 0x38 || index == 0x3E) {
+            expireIfDue(clock.nanos()); // SVR, LVT timer, initial count, divide: what they change starts now
+        }
         switch (index) {
             case 0x02 -> id = val >>> 24;
             case 0x08 -> tpr = val & 0xFF;
@@ -607,6 +622,7 @@ final class Apic implements LocalApic {
             case 0x31 -> icrHigh = val & 0xFF00_0000;
             case 0x38 -> {
                 initialCount = val;
+                countDelivered = false;
                 timerStart = clock.nanos();
                 updateTimer();
             }
@@ -631,6 +647,19 @@ final class Apic implements LocalApic {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A count that reached zero in guest time before the board ran the timer's callback (the
+     * board looks at its timers between batches of guest instructions, and an HVM vcpu's batch
+     * does not end at a device deadline) interrupted at that moment on a real APIC, with the LVT
+     * of that moment: a write that changes the timer delivers it first.
+     */
+    private void expireIfDue(long now) {
+        if (timer.armed() && timer.deadline() <= now) {
+            timer.cancel();
+            timerExpired(now);
         }
     }
 

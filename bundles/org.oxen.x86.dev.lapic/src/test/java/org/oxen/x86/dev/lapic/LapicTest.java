@@ -169,6 +169,67 @@ class LapicTest {
         assertFalse(cpu0.hasInterrupt(), "one shot");
     }
 
+    /**
+     * A one-shot count so short that it runs out while the guest writes it: an HVM domain's clock
+     * is its vcpu thread's CPU time, which moves on between the initial-count write's two readings
+     * of it, so the count had "already run out" when the timer was computed, and was cancelled
+     * instead of interrupting. Linux programs its hrtimer events of the minimum delta (62 counts
+     * at divide-by-16) that way, and then waited in HLT for good for one (issue 17: Debian's
+     * kernel timing with the ACPI PM timer as an HVM domain). Here the clock moves 1 µs at every
+     * reading, deterministically.
+     */
+    @Test
+    void aCountThatRunsOutWhileItIsWrittenStillInterrupts() {
+        long[] now = {0};
+        BasicDeviceContext c = new BasicDeviceContext().cpuCount(1).clock(() -> now[0] += 1_000);
+        DeviceConfig cfg = DeviceConfig.of("lapic", "lapic", Map.of("mmio.apic", "0xfee00000"));
+        Device d = new LapicFactory().create(c, cfg);
+        cfg.regionBase(d.mmioRegions().get(0).baseKey(), false, 0xFFFF_FFFFL);
+        MmioDevice apic = d.mmioRegions().get(0).handler();
+        LocalApic lapic = c.interrupts().localApic(0);
+        apic.write32(SVR, 0x1ff);
+        apic.write32(TIMER_DIV, 0x3);                 // divide by 16, as Linux has it
+        apic.write32(LVT_TIMER, 0xec);                // one-shot, LOCAL_TIMER_VECTOR
+        apic.write32(TIMER_INIT, 62);                 // 992 ns: less than the clock moves per reading
+        c.timers().runDue(c.clock().nanos());         // the board's next look at its timers
+        assertTrue(lapic.hasInterrupt(), "the count's interrupt was lost");
+        assertEquals(0xec, lapic.acknowledge());
+        apic.write32(EOI, 0);
+        apic.write32(LVT_TIMER, 0xec);                // Linux's set_oneshot again: the count was delivered
+        c.timers().runDue(c.clock().nanos() + 1_000_000);
+        assertFalse(lapic.hasInterrupt(), "one interrupt for one count");
+    }
+
+    /**
+     * A one-shot count that ran out in guest time before the board ran the timer's callback (an
+     * HVM vcpu runs a chunk of instructions between two looks at the device timers) interrupted
+     * when it reached zero, whatever the guest writes to the timer afterwards: a later write of
+     * the timer's LVT (Linux's lapic_timer_set_oneshot), its divide register, its initial count
+     * or the spurious-vector register's software disable must not cancel it. The lost interrupt
+     * left Linux with an hrtimer event it waited for in HLT for good (issue 17).
+     */
+    @Test
+    void aCountThatRanOutBeforeTheTimersRanInterruptsDespiteALaterTimerWrite() {
+        int[][] writes = {{LVT_TIMER, 0x30}, {LVT_TIMER, 1 << 16 | 0x30}, {TIMER_DIV, 0xb}, {TIMER_DIV, 0x3},
+            {TIMER_INIT, 5000}, {TIMER_INIT, 0}, {SVR, 0xff}};
+        for (int[] w : writes) {
+            write(0, SVR, 0x1ff);
+            write(0, TIMER_DIV, 0xb);                 // divide by 1
+            write(0, LVT_TIMER, 0x30);
+            write(0, TIMER_INIT, 62);                 // 62 ns at 1 GHz
+            ctx.manualClock().advance(100);           // the count ran out; the board has not run its timers yet
+            write(0, w[0], w[1]);
+            if (w[0] == SVR) write(0, SVR, 0x1ff);   // a disabled APIC holds what its IRR has
+            ctx.advance(0);                           // the board's next look at its timers
+            assertTrue(cpu0.hasInterrupt(), String.format("the expiry was lost by a write of 0x%x to 0x%03x", w[1], w[0]));
+            assertEquals(0x30, cpu0.acknowledge());
+            write(0, EOI, 0);
+            write(0, TIMER_INIT, 0);                  // a new count (0x380) would interrupt again
+            ctx.advance(100_000);
+            assertFalse(cpu0.hasInterrupt(), String.format("one interrupt for one count (after 0x%x to 0x%03x)", w[1], w[0]));
+        }
+    }
+
     @Test
     void periodicTimerWithDivider() {
         write(1, TIMER_DIV, 0x0);                 // divide by 2

@@ -28,10 +28,16 @@ public final class LinuxBootBench {
     private LinuxBootBench() {
     }
 
-    /** The bare machine's boot to the prompt; prints and returns the wall seconds. */
-    public static double oxen(byte[] kernel, byte[] initrd) throws Exception {
+    /**
+     * The bare machine's boot to the prompt with {@code cpus} CPUs; prints and returns the wall
+     * seconds. Two or more CPUs run on the instruction clock ({@code clock=deterministic:1}), as
+     * the two-CPU case of {@code StockLinuxTest} does (docs/ARCHITECTURE.md, "A stock Linux").
+     */
+    public static double oxen(byte[] kernel, byte[] initrd, int cpus) throws Exception {
         long t0 = System.nanoTime(), c0 = cpuNanos();
-        Machine m = TestBoards.manager().boot(MachineDescription.pc().withRam(256), new BootImage("vmlinuz", kernel,
+        MachineDescription board = cpus == 1 ? MachineDescription.pc().withRam(256)
+                : MachineDescription.parse("pc\nram=256\ncpus=" + cpus + "\nclock=deterministic:1");
+        Machine m = TestBoards.manager().boot(board, new BootImage("vmlinuz", kernel,
                 LinuxGuest.CMDLINE, List.of(new BootImage.Module("initramfs", initrd))), null);
         try {
             while (!m.console().contains(LinuxGuest.PROMPT)) {
@@ -39,8 +45,9 @@ public final class LinuxBootBench {
                 Thread.sleep(50);
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("oxen bare machine: prompt after %.1f s wall, %.1f s CPU (the JVM's, JIT and GC included),"
-                    + " %,d guest instructions%n", s, (cpuNanos() - c0) / 1e9, m.instructions());
+            System.out.printf("oxen bare machine (%d CPU%s): prompt after %.1f s wall, %.1f s CPU (the JVM's, JIT and GC"
+                    + " included), %,d guest instructions%n", cpus, cpus == 1 ? "" : "s, instruction clock", s,
+                    (cpuNanos() - c0) / 1e9, m.instructions());
             return s;
         } finally {
             m.stop();
@@ -57,11 +64,13 @@ public final class LinuxBootBench {
 
     /**
      * qemu-system-i386 (TCG, the pc machine without its HPET, which oxen's board does not have
-     * either) booting the same files to the prompt; prints and returns the wall seconds.
+     * either) booting the same files to the prompt with {@code cpus} CPUs ({@code -smp}); prints
+     * and returns the wall seconds.
      */
-    public static double qemu(Path kernel, Path initrd) throws Exception {
+    public static double qemu(Path kernel, Path initrd, int cpus) throws Exception {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("qemu-system-i386", "-accel", "tcg", "-machine", "pc,hpet=off", "-m", "256", "-smp", "1", "-nographic",
+        Process p = new ProcessBuilder("qemu-system-i386", "-accel", "tcg", "-machine", "pc,hpet=off", "-m", "256", "-smp",
+                Integer.toString(cpus), "-nographic",
                 "-no-reboot", "-serial", "stdio", "-monitor", "none", "-display", "none", "-kernel", kernel.toString(),
                 "-initrd", initrd.toString(), "-append", LinuxGuest.CMDLINE + QEMU_EXTRA).redirectErrorStream(true).start();
         try (InputStream in = p.getInputStream()) {
@@ -72,7 +81,8 @@ public final class LinuxBootBench {
                 if (c == '\n' && seen.indexOf("---[ end Kernel panic") >= 0) break; // it would wait forever
                 if (c == ' ' && seen.toString().endsWith(LinuxGuest.PROMPT)) {
                     double s = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf("qemu-system-i386 (TCG): prompt after %.1f s wall, %.1f s CPU%n", s, cpuSeconds(p.pid()));
+                    System.out.printf("qemu-system-i386 (TCG, -smp %d): prompt after %.1f s wall, %.1f s CPU%n", cpus, s,
+                            cpuSeconds(p.pid()));
                     return s;
                 }
             }
@@ -134,8 +144,8 @@ public final class LinuxBootBench {
         String which = args.length > 1 ? args[1] : "both";
         rounds(rounds, which.equals("oxen") ? List.of("oxen") : which.equals("qemu") ? List.of("qemu") : List.of("qemu", "oxen"),
                 (w, kernel, initrd, k, i) -> {
-                    if (w.equals("qemu")) qemu(k, i);
-                    else oxen(kernel, initrd);
+                    if (w.equals("qemu")) qemu(k, i, 1);
+                    else oxen(kernel, initrd, 1);
                 });
         System.exit(0);
     }
