@@ -455,7 +455,7 @@ void gen(struct call *c, int nested)
         c->a[0] = below(8) ? (uint32_t)t : bad_ptr();
         break;
     }
-    case __HYPERVISOR_mmu_update: gen_mmu_update(c); break;
+    case __HYPERVISOR_mmu_update: gen_mmu_update(c, nested); break;
     case __HYPERVISOR_set_gdt: {            /* sandbox frames full of descriptors, or any */
         uint32_t *f = (uint32_t *)scratch_ptr();
         for (unsigned i = 0; i < 16; i++)

@@ -44,7 +44,7 @@ evtchn_port_t any_port(void);
 int protected_port(evtchn_port_t p);
 
 /* One family each: fuzz_gen_mm.c */
-void gen_mmu_update(struct call *c);
+void gen_mmu_update(struct call *c, int nested);
 void gen_mmuext_op(struct call *c);
 void gen_memory_op(struct call *c);
 /* fuzz_gen_grant.c */

@@ -10,7 +10,58 @@
 
 #include "fuzz_gen.h"
 
-void gen_mmu_update(struct call *c)
+/* Which of our page tables holds va, or -1. */
+static int table_at(uint32_t va)
+{
+    for (unsigned k = 0; k < nr_pt_mfns; k++)
+        if (va - pt_vas[k] < PAGE_SIZE)
+            return (int)k;
+    return -1;
+}
+
+/* Whether a request writes our live tables (their entries for sandbox and window pages aside,
+ * Xen lets a guest rewrite them: our image's and our tables' own mappings are ours to lose) or
+ * sets our M2P entries to anything but what they are, or writes an entry of the list it is read
+ * from (lo..hi, machine addresses: a later request would be what it wrote). */
+static int request_harms_us(const mmu_update_t *u, uint64_t lo, uint64_t hi)
+{
+    uint32_t mfn = (uint32_t)(u->ptr >> PAGE_SHIFT);
+    switch (u->ptr & 3) {
+    case MMU_NORMAL_PT_UPDATE: case MMU_PT_UPDATE_PRESERVE_AD:
+        return write_target(mfn) != mfn || ((u->ptr & ~7ull) + 8 > lo && (u->ptr & ~7ull) < hi);
+    case MMU_MACHPHYS_UPDATE:
+        return mfn < nr_machine_frames && ours(mfn) && u->val != pv_m2p[mfn];
+    default:
+        return 0;
+    }
+}
+
+/* A request list in our own page tables (bad_ptr()'s read-only memory), which Xen reads as it
+ * reads any of ours: their entries for sandbox and window pages are what earlier calls made
+ * them, so the "requests" may rewrite our image's PTEs (seed 5011: call 124,031 read 6 requests
+ * at 0xc03195f8, the L1 entries of two sandbox pages, of which the first set the L1 entry of
+ * image page 0xc0240000 to map a window frame read-only; Xen would do it too).  Such a list, or
+ * any in our tables inside a multicall (an earlier entry may rewrite them), is pointed where Xen
+ * refuses.  The entries read are those within the count that are in our tables. */
+static uint32_t request_list(uint32_t list, uint32_t count, int nested)
+{
+    int k = table_at(list);
+    if (k < 0)
+        return list;
+    if (nested)
+        return HYPERVISOR_VIRT_START;
+    uint64_t lo = ((uint64_t)pt_mfns[k] << PAGE_SHIFT) | (list & 0xFFF), hi = lo + (uint64_t)count * 16;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t va = list + i * (uint32_t)sizeof(mmu_update_t);
+        if (table_at(va) < 0 || table_at(va + sizeof(mmu_update_t) - 1) < 0)
+            break;
+        if (request_harms_us((const mmu_update_t *)va, lo, hi))
+            return HYPERVISOR_VIRT_START;
+    }
+    return list;
+}
+
+void gen_mmu_update(struct call *c, int nested)
 {
     mmu_update_t *r = (mmu_update_t *)scratch_ptr();
     unsigned n = 1 + below(8);
@@ -61,6 +112,7 @@ void gen_mmu_update(struct call *c)
     c->a[1] = below(8) ? n : any_val();
     c->a[2] = below(2) ? 0 : any_ptr();
     c->a[3] = below(4) ? DOMID_SELF : any_domid();
+    c->a[0] = request_list(c->a[0], c->a[1], nested);
 }
 
 void gen_mmuext_op(struct call *c)
