@@ -27,7 +27,10 @@ final class VbdCounters {
     // allocated): the benchmark's breakdown of a request's life on the backend side.
     /** Serving requests: from taking the first of a batch to pushing the last response. */
     volatile long busyNanos;
-    /** Of busyNanos: moving segments between the guest's frames and the I/O buffer. */
+    /**
+     * Moving segments between the guest's frames and the I/O buffer (of busyNanos when served on
+     * the ring's thread; with requests on I/O threads, the sum of theirs, outside busyNanos).
+     */
     volatile long copyNanos;
     /**
      * The image's reads and writes (of busyNanos when served on the ring's thread; with requests

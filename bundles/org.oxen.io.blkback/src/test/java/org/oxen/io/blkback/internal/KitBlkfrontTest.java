@@ -115,12 +115,14 @@ class KitBlkfrontTest {
             assertEquals(8L << 20 >> 9, st.get("rd_sect"), "sectors read: " + st);
             assertEquals(0, st.get("errors"), st.toString());
             // the service-time split the benchmark prints: every request answered in a batch, and
-            // a batch's busy time holds its requests' copies, I/O and flushes
+            // a batch's busy time holds its flushes (served on the service thread); reads and
+            // writes go to the disk on the I/O threads (queue depth 8), their copies and I/O
+            // outside the service thread's busy time
             long[] t = bed.blkback.serviceTimes();
             assertEquals(17, t[9], "answered");
             assertTrue(t[8] >= 1 && t[8] <= 17, "batches " + t[8]);
             assertTrue(t[1] > 0 && t[2] > 0 && t[3] > 0, "copy, I/O and flush time: " + java.util.Arrays.toString(t));
-            assertTrue(t[0] >= t[1] + t[2] + t[3], "busy holds copy + I/O + flush: " + java.util.Arrays.toString(t));
+            assertTrue(t[0] >= t[3], "busy holds the flush: " + java.util.Arrays.toString(t));
             assertTrue(t[6] >= 1 && t[7] >= 0 && t[7] <= t[5], "parks, wake within parked: " + java.util.Arrays.toString(t));
         }
     }
