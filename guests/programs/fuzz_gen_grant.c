@@ -102,7 +102,11 @@ static int window_named(const struct gnttab_map_grant_ref *m)
  * fills, would have put_page_from_l1e crash us for implicitly unmapping a granted PTE (seed
  * 3003: a map of count 0x7ff7 in region 0 ran on into an old multicall element whose page held
  * that element's own grant).  Those elements are pointed where Xen refuses; the others claim
- * their page.  Run once the whole call is made (no draws: seeds call what they called). */
+ * their page.  The elements naming no window page are what scratch held, and Xen maps those too
+ * (create_grant_pv_mapping replaces the PTE at any linear address of ours): seed 5040's call
+ * 21,117, a map of count 0x2caa at scratch + 0x240, read element 200 (host_map at 0xc02abc00, a
+ * valid ref) and mapped a grant over scratch page 1.  They are held to grant_host_va's and
+ * grant_host_pte's rules.  Run once the whole call is made (no draws: seeds call what they called). */
 void grant_map_overruns(void)
 {
     struct gnttab_map_grant_ref *end = (struct gnttab_map_grant_ref *)(scratch + SCRATCH_BYTES);
@@ -112,8 +116,13 @@ void grant_map_overruns(void)
             continue;
         for (uint32_t i = map_runs[r].n; i < map_runs[r].count && m + i + 1 <= end; i++) {
             int k = window_named(&m[i]);
-            if (k < 0)
+            if (k < 0) {                /* elsewhere: held to grant_host_va's and grant_host_pte's rules */
+                if (m[i].flags & GNTMAP_contains_pte)
+                    m[i].host_addr = grant_host_pte(m[i].host_addr);
+                else if (in_image((uint32_t)m[i].host_addr) || in_hook((uint32_t)m[i].host_addr))
+                    m[i].host_addr ^= 0x40000000u;
                 continue;
+            }
             if (window_busy((unsigned)k))
                 m[i].host_addr = m[i].flags & GNTMAP_contains_pte ? (uint64_t)not_ours(0) << PAGE_SHIFT
                                                                   : HYPERVISOR_VIRT_START;

@@ -249,6 +249,20 @@ class FuzzVmmCampaignTest {
         fuzzAlone("seed=5011 calls=" + Integer.getInteger("oxen.fuzz.seed5011.calls", 124_100));
     }
 
+    /**
+     * Seed 5040 of the session-12 10^7 campaign: call 21,117, a grant map of count 0x2caa at
+     * scratch + 0x240, read on past its own elements through what scratch held, and element 200
+     * (GNTMAP_host_map at 0xc02abc00, a valid ref) had the hypervisor map a grant over scratch
+     * page 1, replacing its PTE, as Xen's create_grant_pv_mapping does too. The generator now
+     * holds the elements such a count reaches that name no window page to grant_host_va's and
+     * grant_host_pte's rules. The first 22,000 calls: the run's last sanity check would see the
+     * image page moved.
+     */
+    @Test
+    void seed5040NeverMapsAGrantOverItsImagePastTheElementsItMade() throws Exception {
+        fuzzAlone("seed=5040 calls=" + Integer.getInteger("oxen.fuzz.seed5040.calls", 22_000));
+    }
+
     @Test
     @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
     void campaignBenchmark() throws Exception {
