@@ -149,12 +149,18 @@ void guest_console_write(const char *s, size_t n)
         done = ring_write(s, n);
     }
     if (done < n) {
-        HYPERVISOR_console_io(CONSOLEIO_write, n - done, s + done);
         /* unserved: into the ring for the backend to come, unless earlier bytes wait in the
-         * early buffer (they must reach the ring first) */
+         * early buffer (they must reach the ring first); a backend that connected meanwhile may
+         * have looked at the ring before these bytes: it is told (the connection flag is read
+         * after out_prod is written, as the backend reads out_prod after setting the flag) */
         size_t kept = 0;
-        if (use_ring && ring && (replayed || early_len == 0))
+        if (use_ring && ring && (replayed || early_len == 0)) {
             kept = ring_put_unserved(s + done, n - done);
+            mb();
+            if (kept && ring_connected())
+                notify();
+        }
+        HYPERVISOR_console_io(CONSOLEIO_write, n - done, s + done);
         if (!kept && !replayed)
             early_keep(s + done, n - done);
     }
