@@ -105,7 +105,9 @@ final class Pit implements Device {
     }
 
     private void writePort(int offset, int val) {
-        long tick = now();
+        long nanos = clock.nanos();
+        deliverDue(nanos);
+        long tick = tickAt(nanos);
         if (offset < 3) {
             counters[offset].writeByte(val, tick);
             if (offset == 0) {
@@ -135,7 +137,6 @@ final class Pit implements Device {
         }
     }
 
-    /** OUT0 onto the IRQ line as of {@code tick}; arm the timer for its next transition. */
     /** The layout of {@link #saveState()}. */
     static final int STATE_VERSION = 1;
 
@@ -180,6 +181,7 @@ final class Pit implements Device {
 
     private boolean irqLevel;
 
+    /** OUT0 onto the IRQ line as of {@code tick}; arm the timer for its next transition. */
     private void update(long tick) {
         Counter c = counters[0];
         irqLevel = c.out(tick);
@@ -209,4 +211,19 @@ final class Pit implements Device {
     }
 
     private long armedTick;
+
+    /**
+     * OUT0's transitions that fell due before {@code nanos} but whose timer the board has not
+     * fired yet (it looks at its timers between batches of guest instructions, and an HVM
+     * vcpu's clock moves on within a batch) happened then on an 8254, and the PIC latched the
+     * edge: a write that changes counter 0 delivers them first, at their own ticks, instead of
+     * computing OUT and the next transition from now and losing them (Linux's one-shot PIT
+     * writes a control word and a count for every event).
+     */
+    private void deliverDue(long nanos) {
+        while (timer.armed() && timer.deadline() <= nanos) {
+            timer.cancel();
+            transition(nanos);
+        }
+    }
 }

@@ -178,6 +178,43 @@ class PitTest {
         assertTrue(irq0Rises.size() < 10, "catch-up replays at most a few periods");
     }
 
+    /**
+     * OUT0 rose at terminal count while the CPU ran on (the board looks at its timers between
+     * batches; an HVM vcpu's clock moves on within one), and the PIC latched that edge on a PC:
+     * a control word and count written to counter 0 before the board ran the timer (Linux's
+     * one-shot PIT writes both for every event) must not take it back.
+     */
+    @Test
+    void aTerminalCountDueBeforeAReprogrammingStillInterrupts() {
+        program(0, 0, 100);                           // OUT0 rises at tick 100
+        ctx.manualClock().set(Pit.timeOf(150));       // past it; the timers have not run yet
+        io.write8(0x43, 0x30);                        // the next event: control word (OUT low) ...
+        io.write8(0x40, 80);                          // ... and its count
+        io.write8(0x40, 0);
+        ctx.timers().runDue(ctx.clock().nanos());     // the board's next look at its timers
+        assertEquals(List.of(150L), irq0Rises, "the terminal count's edge, delivered at the control word");
+        at(229);
+        assertEquals(1, irq0Rises.size());
+        at(230);
+        assertEquals(List.of(150L, 230L), irq0Rises, "then the new count's own");
+    }
+
+    /**
+     * A mode-2 period that ended while the CPU ran on raised IRQ 0 then: a new count written
+     * before the board ran the timer (it waits for the end of the current period) must neither
+     * drop the periods that ended nor shift the phase.
+     */
+    @Test
+    void mode2PeriodsDueBeforeANewCountStillInterrupt() {
+        program(0, 2, 100);
+        ctx.manualClock().set(Pit.timeOf(250));       // the periods ending at 100 and 200 are due
+        io.write8(0x40, 50);
+        io.write8(0x40, 0);
+        assertEquals(List.of(250L, 250L), irq0Rises, "the edges of ticks 100 and 200, delivered at the write");
+        at(350);
+        assertEquals(List.of(250L, 250L, 300L, 350L), irq0Rises, "the old period ends at 300, then every 50");
+    }
+
     @Test
     void mode3SquareWave() {
         program(2, 3, 10);
