@@ -357,7 +357,7 @@ final class Rtc implements Device {
                 if (wasRunning && !dividerRunning()) {
                     freeze(now);
                 } else if (!wasRunning && dividerRunning() && (cmos[REG_B] & B_SET) == 0) {
-                    thaw(now - NS / 2);        // first update 500 ms later
+                    thaw(now - NS / 2, now);   // first update 500 ms later
                 }
                 resyncPeriods(now);
             }
@@ -373,7 +373,7 @@ final class Rtc implements Device {
                 } else if (!set && wasSet) {
                     cmos[REG_B] = val;
                     if (dividerRunning()) {
-                        thaw(now);
+                        thaw(now, now);
                     }
                 } else {
                     cmos[REG_B] = val;
@@ -404,13 +404,17 @@ final class Rtc implements Device {
         }
     }
 
-    /** Resumes counting from the time registers, the next update one second after {@code start}. */
-    private void thaw(long start) {
+    /**
+     * Resumes counting from the time registers, the next update one second after {@code start};
+     * what is done is as of {@code now}, the access's one reading of the clock (a later reading
+     * would count as done a period that ended since, and flag it never).
+     */
+    private void thaw(long start, long now) {
         originSeconds = fromRegisters();
         origin = start;
         frozen = false;
-        doneSeconds = secondIndex(clock.nanos());
-        resyncPeriods(clock.nanos());
+        doneSeconds = secondIndex(now);
+        resyncPeriods(now);
     }
 
     /** Periodic boundaries up to {@code now} count as done (after a rate or phase change). */

@@ -173,6 +173,34 @@ class RtcTest {
         assertEquals(1024, n, "one interrupt per 976.5625 us");
     }
 
+    /**
+     * Leaving SET starts the periodic rate from that moment: the first period ends one period
+     * after the write, whatever the clock does while the write is handled. The write computed
+     * the periods already done from later readings of the clock than the one it started from
+     * (an HVM domain's clock moves on at every reading, a host that preempts the board's thread
+     * moves the real one), so the first period, ended between those readings, counted as done
+     * and its interrupt never came. Here the clock moves 100 us at every reading during that
+     * write (the period is 122 us).
+     */
+    @Test
+    void thePeriodThatEndsWhileSetIsClearedStillInterrupts() {
+        long[] now = {0};
+        long[] step = {0};
+        ctx.clock(() -> now[0] += step[0]);
+        create();
+        wr(0x0a, 0x23);                          // RS=3: 8192 Hz, a period of 122,070 ns
+        wr(0x0b, 0x82);                          // SET
+        rd(0x0c);                                // no flag pending (time 0 so far)
+        step[0] = 100_000;
+        wr(0x0b, 0x42);                          // counting again from the write's time, with PIE
+        step[0] = 0;
+        long t = 100_000;                        // the write's first reading
+        ctx.timers().runDue(t + 122_000);
+        assertFalse(irq8(), "the first period ends 122,070 ns after the write");
+        ctx.timers().runDue(t + 123_000);
+        assertTrue(irq8(), "the first period's interrupt was lost");
+    }
+
     @Test
     void periodicFlagIsSetEvenWithoutPie() {
         create();
