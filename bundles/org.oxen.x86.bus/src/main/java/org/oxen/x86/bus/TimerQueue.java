@@ -12,10 +12,18 @@ import org.oxen.x86.api.device.TimerService;
  * calls {@link #runDue(long)} between batches. Re-arming allocates nothing: the queue is the
  * list of all timers, scanned for the earliest deadline (a machine has a handful of timers).
  * Timers due at the same time fire in creation order.
+ *
+ * <p>A timer armed while a batch runs, due before the batch's end ({@link #runningUntil}),
+ * calls the owner's {@link #onEarlierDeadline} listener once, so that the owner ends the batch
+ * there and bounds the next one by the new deadline (QEMU's timer_mod kicking the vCPU out of
+ * its icount budget): one compare per arming.
  */
 public final class TimerQueue implements TimerService {
 
     private final List<Entry> timers = new ArrayList<>();
+    /** The end of the batch running now ({@code Long.MIN_VALUE} between batches: no deadline is before it). */
+    private long horizon = Long.MIN_VALUE;
+    private Runnable earlier = () -> { };
 
     private final class Entry implements Timer {
         final String name;
@@ -32,6 +40,10 @@ public final class TimerQueue implements TimerService {
             deadline = Math.max(0, deadlineNanos);
             if (deadline == Long.MAX_VALUE) {
                 deadline = Long.MAX_VALUE - 1;
+            }
+            if (deadline < horizon) {
+                horizon = deadline;
+                earlier.run();
             }
         }
 
@@ -61,6 +73,25 @@ public final class TimerQueue implements TimerService {
         Entry e = new Entry(name, callback);
         timers.add(e);
         return e;
+    }
+
+    /**
+     * Says that a batch of guest instructions runs now until clock time {@code end}: a timer
+     * armed before {@code end} calls the {@link #onEarlierDeadline} listener (once for each
+     * deadline earlier than every one before it), until {@link #batchEnded}.
+     */
+    public void runningUntil(long end) {
+        horizon = end;
+    }
+
+    /** The batch is over: arming calls no listener. */
+    public void batchEnded() {
+        horizon = Long.MIN_VALUE;
+    }
+
+    /** The listener {@link #runningUntil} calls: the owner ends the running batch (replaces the previous one). */
+    public void onEarlierDeadline(Runnable listener) {
+        earlier = java.util.Objects.requireNonNull(listener);
     }
 
     /** Forgets a timer (device closed). */

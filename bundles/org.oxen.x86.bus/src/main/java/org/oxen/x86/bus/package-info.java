@@ -13,7 +13,8 @@
  *     ROM below 1 MiB and 4 GiB) over any RAM that offers direct pages: a machine's own, or an
  *     HVM domain's pseudo-physical memory; views whose device accesses pass a gate (1.1);</li>
  * <li>{@link org.oxen.x86.bus.TimerQueue}: the {@code TimerService} the board runs between CPU
- *     batches;</li>
+ *     batches (1.3: {@code runningUntil}/{@code onEarlierDeadline}, a deadline armed during a
+ *     batch ends it);</li>
  * <li>{@link org.oxen.x86.bus.Consoles}: console sinks (log, file, TCP on loopback, memory);</li>
  * <li>{@link org.oxen.x86.bus.ManualClock} and {@link org.oxen.x86.bus.BasicDeviceContext}: a
  *     deterministic clock and a {@code DeviceContext} assembled from these parts;</li>
@@ -26,7 +27,7 @@
  * <p>None of these classes is thread-safe: the board serializes calls into one machine.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.oxen.x86.bus;
 
 import org.osgi.annotation.bundle.Export;

@@ -121,6 +121,30 @@ class BusTest {
         assertEquals(Long.MAX_VALUE, q.nextDeadline());
     }
 
+    /** A deadline armed during a batch, before its end, tells the owner (who ends the batch); nothing else does. */
+    @Test
+    void aDeadlineArmedBeforeTheRunningBatchsEndTellsTheOwner() {
+        TimerQueue q = new TimerQueue();
+        List<Long> told = new ArrayList<>();
+        Timer t = q.newTimer("t", now -> { });
+        Timer u = q.newTimer("u", now -> { });
+        q.onEarlierDeadline(() -> told.add(q.nextDeadline()));
+        t.armAt(50);
+        assertEquals(List.of(), told, "no batch runs");
+        q.runningUntil(1_000);
+        u.armAt(2_000);
+        assertEquals(List.of(), told, "after the batch's end");
+        t.armAt(500);
+        assertEquals(List.of(500L), told);
+        u.armAt(700);
+        assertEquals(List.of(500L), told, "the batch already ends at 500");
+        u.armAt(400);
+        assertEquals(List.of(500L, 400L), told);
+        q.batchEnded();
+        t.armAt(10);
+        assertEquals(List.of(500L, 400L), told, "the batch is over");
+    }
+
     @Test
     void mmioWindowsAreFoundAndOverlapsNamed() {
         MmioMap map = new MmioMap();

@@ -51,8 +51,9 @@ import org.oxen.x86.clock.RealClock;
  * <h2>Design</h2>
  * {@link #create} builds everything on the caller's thread, so any error (unknown device,
  * overlapping ports, bad option, bad image) is thrown there and nothing runs. {@link #start}
- * then runs the machine on one thread: every CPU in turn runs a batch of instructions (in
- * deterministic mode bounded by the next timer deadline), then due device timers fire and
+ * then runs the machine on one thread: every CPU in turn runs a batch of instructions, bounded
+ * by the earliest device deadline, also one armed during the batch ({@link BatchBound}; on the
+ * real clock through an estimate of the instruction rate), then due device timers fire and
  * local-APIC events (INIT, STARTUP, NMI) are delivered. INTR pins are pushed: the interrupt
  * router connects each CPU's pin to the controller driving it ({@code connectCpu}), which sets
  * it inside the device access or timer callback that changes it; the CPU samples it between
@@ -68,7 +69,10 @@ import org.oxen.x86.clock.RealClock;
  */
 final class Board implements Machine {
 
-    /** Instructions per CPU batch: timers and interrupts are checked between batches. */
+    /**
+     * Most instructions per CPU batch: timers and interrupts are checked between batches, and a
+     * batch ends earlier at a device deadline ({@link BatchBound}).
+     */
     static final int BATCH = 50_000;
     /** Longest sleep of a halted machine on the real clock, so that stop requests are seen. */
     private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -90,6 +94,7 @@ final class Board implements Machine {
     private final TimerQueue timers = new TimerQueue();
     private final Clock clock;
     private final InstructionClock icount; // null on the real clock
+    private final BatchBound batches;
     private final X86Cpu[] cpus;
     private final CpuMode[] modes;
     private DeviceAssembly devices;
@@ -99,6 +104,8 @@ final class Board implements Machine {
     private final CountDownLatch ended = new CountDownLatch(1);
 
     private int currentCpu;
+    /** A device armed a deadline before the running batch's end (machine thread only). */
+    private boolean deadlineMoved;
     private volatile boolean stopRequested, exitRequested, resetRequested;
     private volatile MachineState state = MachineState.RUNNING;
     private volatile String reason = "";
@@ -127,6 +134,7 @@ final class Board implements Machine {
             icount = null;
             clock = new RealClock();
         }
+        batches = new BatchBound(clock, icount, timers, BATCH);
         ram = new Ram((long) d.ramMiB() << 20);
         memory = new PcMemory(ram, ram.size(), mmio);
         cpus = new X86Cpu[d.cpus()];
@@ -144,6 +152,12 @@ final class Board implements Machine {
             cpus[i] = cpu;
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
         }
+        // a deadline armed during a batch, before its end, ends it (the CPU stops between its
+        // own inner batches) and bounds the rest of the round
+        timers.onEarlierDeadline(() -> {
+            deadlineMoved = true;
+            cpus[currentCpu].requestStop();
+        });
         primaryConsole = d.devices().stream().filter(e -> e.type().equals("uart")).map(DeviceEntry::id).findFirst()
                 .orElse(null);
     }
@@ -286,10 +300,7 @@ final class Board implements Machine {
                     return;
                 }
             }
-            long budget = BATCH;
-            if (icount != null) {
-                budget = Math.min(BATCH, icount.instructionsUntil(timers.nextDeadline()));
-            }
+            long budget = batches.startRound();
             boolean allHalted = true;
             long roundMax = 0;
             for (int i = 0; i < cpus.length; i++) {
@@ -298,8 +309,15 @@ final class Board implements Machine {
                 }
                 X86Cpu cpu = cpus[i];
                 currentCpu = i;
+                if (deadlineMoved) {
+                    // a CPU before this one armed a deadline: this one stops at it too
+                    deadlineMoved = false;
+                    budget = batches.bound(budget);
+                }
+                timers.runningUntil(batches.end(budget));
                 long before = cpu.instructionCount();
                 RunResult r = cpu.run(budget);
+                timers.batchEnded();
                 long retired = cpu.instructionCount() - before;
                 roundMax = Math.max(roundMax, retired);
                 instructions += retired;
@@ -324,9 +342,8 @@ final class Board implements Machine {
                     break;
                 }
             }
-            if (icount != null) {
-                icount.retire(roundMax);
-            }
+            deadlineMoved = false;
+            batches.endRound(roundMax);
             if (exitRequested) {
                 end(MachineState.EXITED, poweredOff ? "ACPI power off (S5)" : "exit status " + exitStatus);
                 return;

@@ -56,6 +56,30 @@ class KernelTest {
         assertEquals("rtc: 20000101 000000\nrtc periodic: 4 interrupts\n", b.console("debugcon"));
     }
 
+    /**
+     * A timer armed in the middle of a batch ends that batch (the board bounds every batch by the
+     * earliest device deadline, also one armed while the batch runs), so its interrupt comes
+     * when it is due and not at the batch's end: the guest arms a PIT one-shot of 12 ticks
+     * (10,057 ns, 1,006 instructions on the instruction clock) right after a wake-up, where a
+     * batch of {@link Board#BATCH} instructions starts, and counts the instructions of its wait.
+     * The CPU sees a stop between its own inner batches, so the interrupt may come up to one of
+     * those ({@code 4096} instructions) late, never a board batch; and it comes no earlier than
+     * its deadline less the few instructions between the batch's start and the arming (time
+     * stands still within a batch).
+     */
+    @Test
+    void aTimerArmedMidBatchInterruptsWithinABlockOfItsDeadline() throws Exception {
+        Board b = boot("pit_oneshot_late", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        String out = b.console("debugcon");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("late: ([0-9a-f]{8})\n").matcher(out);
+        assertTrue(m.matches(), out);
+        long waited = 3 * Long.parseLong(m.group(1), 16);   // three instructions a turn
+        long due = 1_006;
+        assertTrue(waited >= due - 64 && waited <= due + 4096,
+                "the one-shot due after " + due + " instructions came after " + waited);
+    }
+
     @Test
     void uartPrintsFromItsTransmitInterrupt() throws Exception {
         Board b = boot("uart_irq", TestBoards.deterministicPc());
