@@ -5,12 +5,7 @@
  * until its interrupt comes. Prints "late: XXXXXXXX" (the turns, hex) and exits with 0x10. */
     .include "kit.inc"
 main:
-    movl $0x20, %eax
-    movl $pit_isr, %edx
-    call set_gate
-    call pic_init
-    movb $0xFE, %al             /* unmask IRQ 0 */
-    outb %al, $0x21
+    call pic_irq0_init
     movb $0x30, %al             /* counter 0, lo/hi, mode 0 (interrupt on terminal count) */
     outb %al, $0x43
     movb $100, %al              /* 100 ticks: the wake-up */
@@ -19,7 +14,7 @@ main:
     outb %al, $0x40
     sti
 1:  hlt
-    cmpl $1, ticks
+    cmpl $1, pic_ticks
     jb 1b
     movb $0x30, %al             /* the measured one-shot: 12 ticks */
     outb %al, $0x43
@@ -29,7 +24,7 @@ main:
     outb %al, $0x40
     xorl %ecx, %ecx
 2:  incl %ecx
-    cmpl $2, ticks
+    cmpl $2, pic_ticks
     jb 2b
     cli
     movl $msg, %esi
@@ -49,13 +44,5 @@ main:
     call putc
     movb $0x10, %al
     ret
-pit_isr:
-    pushl %eax
-    incl ticks
-    movb $0x20, %al             /* non-specific EOI */
-    outb %al, $0x20
-    popl %eax
-    iret
     .data
-ticks: .long 0
 msg: .asciz "late: "
