@@ -13,8 +13,9 @@ import org.oxen.x86.machine.BootImage;
 import org.oxen.x86.machine.MachineDescription;
 
 /**
- * The board tells its CPUs' CPUID what it built: each CPU's local APIC and its ID (leaf 1), and
- * the TSC's rate beside the APIC timer's clock (leaves 0x15/0x16), from the lapic device itself.
+ * The board tells its CPUs' CPUID what it built: each CPU's local APIC and its ID (leaf 1), all
+ * CPUs in one package (leaf 1's HTT and logical count), and the TSC's rate beside the APIC
+ * timer's clock (leaves 0x15/0x16), from the lapic device itself.
  * Linux said "Local APIC disabled by BIOS" and failed to calibrate the TSC against the PIT on
  * a loaded host before.
  */
@@ -39,6 +40,9 @@ class BoardCpuidTest {
                 assertEquals(i, cpuid(b, i, 1)[1] >>> 24, "initial APIC ID of cpu " + i);
                 assertArrayEquals(new int[] {1, 1, 1_000_000_000, 0}, cpuid(b, i, 0x15), "TSC = 1 GHz crystal");
                 assertEquals((int) (X86Cpu.TSC_HZ / 1_000_000), cpuid(b, i, 0x16)[0]);
+                assertEquals(Board.CPUID_HTT, cpuid(b, i, 1)[3] & Board.CPUID_HTT, "one package: HTT, cpu " + i);
+                assertEquals(2, cpuid(b, i, 1)[1] >>> 16 & 0xFF, "two logical IDs in the package, cpu " + i);
+                assertEquals(0x08, cpuid(b, i, 1)[1] >>> 8 & 0xFF, "CLFLUSH line size kept");
             }
         } finally {
             b.stop();
@@ -48,6 +52,18 @@ class BoardCpuidTest {
             assertArrayEquals(new int[] {1, 10, 100_000_000, 0}, cpuid(slow, 0, 0x15), "100 MHz APIC clock, TSC 10x");
         } finally {
             slow.stop();
+        }
+        Board three = TestBoards.manager().build(MachineDescription.parse("pc\ncpus=3"), image, null);
+        try {
+            assertEquals(4, cpuid(three, 2, 1)[1] >>> 16 & 0xFF, "three CPUs: four addressable IDs (APIC IDs 0-2)");
+        } finally {
+            three.stop();
+        }
+        Board one = TestBoards.manager().build(MachineDescription.parse("pc"), image, null);
+        try {
+            assertEquals(0, cpuid(one, 0, 1)[3] & Board.CPUID_HTT, "one CPU: no package to share");
+        } finally {
+            one.stop();
         }
         Board noApic = TestBoards.manager().build(MachineDescription.parse("pc\n-lapic"), image, null);
         try {

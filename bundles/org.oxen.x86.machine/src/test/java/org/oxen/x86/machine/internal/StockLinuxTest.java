@@ -89,6 +89,13 @@ class StockLinuxTest {
             assertTrue(out.contains("model name\t: oxen virtual CPU"), out);
             assertTrue(out.contains("cpu MHz\t\t: 1000.000"), out);
             for (int c = 0; c < cpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
+            if (cpus > 1) {
+                // one package (CPUID leaf 1's HTT and logical count): the second CPU's delay loop
+                // is its sibling's, not timed against jiffies
+                assertTrue(boot.contains("smpboot: Max logical packages: 1"), boot);
+                assertEquals(cpus, out.split("physical id\t: 0\r\n", -1).length - 1, out);
+                assertTrue(out.contains("siblings\t: " + cpus + "\r\n"), out);
+            }
             String flags = out.replaceAll("(?s).*\nflags\t\t: ([^\r\n]*).*", "$1");
             for (String f : new String[] {"fpu", "tsc", "msr", "pae", "cx8", "apic", "cmov", "fxsr"}) {
                 assertTrue((" " + flags + " ").contains(" " + f + " "), f + " missing from flags: " + flags);
