@@ -8,6 +8,7 @@ import static org.oxen.io.blkback.blkif.Blkif.RSP_OKAY;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -39,8 +40,13 @@ class BlkbackManyDisksTest {
 
     @BeforeEach
     void start() throws Exception {
-        rig = new BlkRig(96);
-        blkback = new BlkbackComponent();
+        start(VbdBackend.Settings.DEFAULT);
+    }
+
+    void start(VbdBackend.Settings settings) throws Exception {
+        if (rig != null) rig.close();
+        rig = new BlkRig(160);
+        blkback = new BlkbackComponent(settings);
         blkback.addProvider(new RawImageProvider());
         rig.addFactory(blkback, 1, 0);
     }
@@ -110,5 +116,92 @@ class BlkbackManyDisksTest {
             assertArrayEquals(db, Arrays.copyOfRange(fileB, i * chunk, (i + 1) * chunk), "b.img chunk " + i);
         }
         assertEquals(0, fa.unexpectedResponses() + fb.unexpectedResponses(), "no answer to an id not in flight");
+    }
+
+    /** Live threads named {@code prefix...}. */
+    static int threads(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Sixteen disks over four domains (xvda..xvdd each), all busy at once with 8 writes in flight
+     * each, then flushed and read back, with blkback's shared I/O pool at 2 threads: every disk
+     * gets all its data through (none starved by the others, none stuck waiting for a thread),
+     * verified through the ring and in its file; the I/O threads stay at 2 however many disks are
+     * busy (one service thread per ring beside them, as Linux's one kthread per ring), where each
+     * busy disk had 8 of its own; and they end once the last disk disconnects. Fails with the
+     * pool's bound removed (a thread per submission while none is idle: up to 8 per disk).
+     */
+    @Test
+    void sixteenDisksOverFourDomainsProgressOnTwoSharedIoThreads() throws Exception {
+        start(VbdBackend.Settings.DEFAULT.withDepth(8).withIoThreads(2));
+        int disks = 16, perDomain = 4, chunk = 4096, chunks = 64;
+        int serviceBefore = threads("blkback d"), ioBefore = threads("blkback io");
+        JavaBlkfront[] fes = new JavaBlkfront[disks];
+        Path[] files = new Path[disks];
+        for (int dom = 0; dom < disks / perDomain; dom++) {
+            Domain d = rig.guest("many" + dom);
+            for (int k = 0; k < perDomain; k++) {
+                int i = dom * perDomain + k;
+                files[i] = rawImage("m" + i + ".img", (long) chunks * chunk);
+                fes[i] = rig.attach(d, new VbdDevices.Disk(51712 + 16 * k, "xvd" + (char) ('a' + k), "raw",
+                        files[i].toString(), false, false), new JavaBlkfront.Options(0, true, true, 8, 1));
+            }
+        }
+        for (JavaBlkfront fe : fes) assertTrue(fe.awaitConnected(60_000), "connected");
+        int[] mostIo = { 0 };
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                mostIo[0] = Math.max(mostIo[0], threads("blkback io"));
+                Thread.onSpinWait();
+            }
+        });
+        sampler.start();
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(disks);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < disks; i++) {
+                int disk = i;
+                done.add(ex.submit(() -> {
+                    JavaBlkfront fe = fes[disk];
+                    byte[] data = pattern(100 + disk, chunk * chunks);
+                    JavaBlkfront.Request[] rs = new JavaBlkfront.Request[chunks];
+                    for (int c = 0; c < chunks; c++) rs[c] = fe.write((long) c * chunk / 512, data, c * chunk, chunk);
+                    for (JavaBlkfront.Request r : rs) ok(r);
+                    ok(fe.flush());
+                    byte[] back = new byte[data.length];
+                    for (int c = 0; c < chunks; c++) rs[c] = fe.read((long) c * chunk / 512, back, c * chunk, chunk);
+                    for (JavaBlkfront.Request r : rs) ok(r);
+                    assertArrayEquals(data, back, "disk " + disk + " read back");
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) f.get(300, TimeUnit.SECONDS);
+        } finally {
+            ex.shutdownNow();
+            sampling.set(false);
+            sampler.join();
+        }
+        for (int i = 0; i < disks; i++) {
+            assertArrayEquals(pattern(100 + i, chunk * chunks), Files.readAllBytes(files[i]), "file of disk " + i);
+            assertEquals(0, fes[i].unexpectedResponses());
+        }
+        long served = blkback.devices().stream().filter(dv -> dv.counter("wr_req") == chunks).count();
+        assertEquals(disks, served, "every disk's writes counted on its own device");
+        assertEquals(0, ioBefore, "no I/O thread before the disks");
+        assertTrue(mostIo[0] <= 2 && mostIo[0] >= 1, "I/O threads at most the pool's 2: " + mostIo[0]);
+        assertEquals(disks, threads("blkback d") - serviceBefore, "one service thread per ring");
+
+        rig.xenbus.removeFactory(blkback); // every device closes: the pool's threads end
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (blkback.ioThreadsAlive() > 0 || threads("blkback io") > 0) {
+            assertTrue(System.nanoTime() - end < 0, "I/O threads left: " + threads("blkback io"));
+            Thread.sleep(5);
+        }
     }
 }
