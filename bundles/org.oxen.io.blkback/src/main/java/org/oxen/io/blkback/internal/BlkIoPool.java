@@ -33,8 +33,14 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class BlkIoPool {
 
-    /** Default pool size: two threads per core (a transfer mostly waits for the disk), at least 2. */
-    static final int DEFAULT_SIZE = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    /**
+     * Default pool size for rings of queue depth {@code depth}: two threads per core (a transfer
+     * mostly waits for the disk), and at least one ring's depth, so a single busy disk still has
+     * all its requests at the disk at once, as with a thread per slot; at least 2.
+     */
+    static int defaultSize(int depth) {
+        return Math.max(2, Math.max(depth, 2 * Runtime.getRuntime().availableProcessors()));
+    }
 
     /** One ring's transfers waiting for a thread, in submission order. */
     static final class Queue {

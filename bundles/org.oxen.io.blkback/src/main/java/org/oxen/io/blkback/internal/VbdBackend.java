@@ -48,13 +48,17 @@ final class VbdBackend extends AbstractBackend {
      * -Doxen.blkback.inline=true} turns it on: on the loaded development host it helped 128 KiB
      * requests but made 4 KiB ones 5-10x slower, see docs/PERFORMANCE.md), and how many I/O
      * threads the blkback instance shares between all its rings ({@link BlkIoPool}; {@code
-     * -Doxen.blkback.ioThreads}, {@link BlkIoPool#DEFAULT_SIZE} by default, at least 2).
+     * -Doxen.blkback.ioThreads}, {@link BlkIoPool#defaultSize}: two per core and at least the queue
+     * depth, by default; at least 2).
      */
     record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, int depth, boolean inline,
             int ioThreads) {
-        static final Settings DEFAULT = new Settings(4, 256, 1056, Integer.getInteger("oxen.blkback.depth", 8),
-                Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")),
-                Math.max(2, Integer.getInteger("oxen.blkback.ioThreads", BlkIoPool.DEFAULT_SIZE)));
+        static final Settings DEFAULT = create(Integer.getInteger("oxen.blkback.depth", 8));
+
+        private static Settings create(int depth) {
+            return new Settings(4, 256, 1056, depth, Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")),
+                    Math.max(2, Integer.getInteger("oxen.blkback.ioThreads", BlkIoPool.defaultSize(depth))));
+        }
 
         Settings withInline(boolean on) {
             return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, depth, on, ioThreads);
