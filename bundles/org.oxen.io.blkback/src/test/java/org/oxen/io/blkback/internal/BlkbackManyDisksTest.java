@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -63,12 +62,6 @@ class BlkbackManyDisksTest {
         }
     }
 
-    static byte[] pattern(long seed, int len) {
-        byte[] b = new byte[len];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
     static void ok(JavaBlkfront.Request r) throws Exception {
         assertEquals(RSP_OKAY, r.await(60, TimeUnit.SECONDS), r.toString());
     }
@@ -90,7 +83,7 @@ class BlkbackManyDisksTest {
         assertTrue(fa.awaitConnected(30_000), "xvda connected");
         assertTrue(fb.awaitConnected(30_000), "xvdb connected");
         int chunk = 11 * 4096;
-        byte[] da = pattern(1, chunk), db = pattern(2, chunk);
+        byte[] da = BlkbackTest.pattern(1, chunk), db = BlkbackTest.pattern(2, chunk);
         for (int i = 0; i < 8; i++) {
             long sector = (long) i * chunk / 512;
             JavaBlkfront.Request wa = fa.write(sector, da, 0, chunk);
@@ -169,7 +162,7 @@ class BlkbackManyDisksTest {
                 int disk = i;
                 done.add(ex.submit(() -> {
                     JavaBlkfront fe = fes[disk];
-                    byte[] data = pattern(100 + disk, chunk * chunks);
+                    byte[] data = BlkbackTest.pattern(100 + disk, chunk * chunks);
                     JavaBlkfront.Request[] rs = new JavaBlkfront.Request[chunks];
                     for (int c = 0; c < chunks; c++) rs[c] = fe.write((long) c * chunk / 512, data, c * chunk, chunk);
                     for (JavaBlkfront.Request r : rs) ok(r);
@@ -188,7 +181,7 @@ class BlkbackManyDisksTest {
             sampler.join();
         }
         for (int i = 0; i < disks; i++) {
-            assertArrayEquals(pattern(100 + i, chunk * chunks), Files.readAllBytes(files[i]), "file of disk " + i);
+            assertArrayEquals(BlkbackTest.pattern(100 + i, chunk * chunks), Files.readAllBytes(files[i]), "file of disk " + i);
             assertEquals(0, fes[i].unexpectedResponses());
         }
         long served = blkback.devices().stream().filter(dv -> dv.counter("wr_req") == chunks).count();

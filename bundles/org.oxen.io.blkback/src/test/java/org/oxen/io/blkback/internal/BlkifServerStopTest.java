@@ -184,20 +184,10 @@ class BlkifServerStopTest {
     void anInterruptedStopWaitsForTheRequestsAtTheDisk() throws Exception {
         ArrayPage page = new ArrayPage();
         FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
-        BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
         GatedIoImage image = new GatedIoImage();
         PageGrants grants = new PageGrants(2);
         java.util.Arrays.fill(grants.pages[0], (byte) 0x5A);
-        BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
-        BlkifServer server = new BlkifServer("d1/51712", 1, 51712, grants, null, back, image, limits, new VbdCounters(), why -> {
-        }, 8, false, new BlkIoPool(2));
-        byte[] req = new byte[REQUEST_SIZE];
-        BlkifRequest.encodeDirect(req, OP_WRITE, 51712, 7, 0, 1, new int[] {0}, new int[] {0}, new int[] {7});
-        front.putRequest(req);
-        BlkifRequest.encodeDirect(req, OP_READ, 51712, 8, 64, 1, new int[] {1}, new int[] {0}, new int[] {7});
-        front.putRequest(req);
-        front.pushRequests();
-        server.start(new CountingPort());
+        BlkifServer server = twoRequests("d1/51712", page, front, image, grants, new VbdCounters(), new BlkIoPool(2));
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (image.inside.get() < 2) {
             assertTrue(System.nanoTime() - end < 0, "the write and the read are inside the image together");
@@ -216,10 +206,12 @@ class BlkifServerStopTest {
         assertArrayEquals(grants.pages[0], sector0, "the write reached the image");
     }
 
-    /** A server of a write then a read (sectors 0 and 64) on {@code image}, sharing {@code pool}, started. */
-    static BlkifServer twoRequests(String name, ArrayPage page, GatedIoImage image, PageGrants grants, VbdCounters counters,
-            BlkIoPool pool) {
-        FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
+    /**
+     * A server of the ring on {@code page} ({@code front} its frontend) given a write (grant 0 to
+     * sector 0) then a read (sector 64 to grant 1) on {@code image}, with {@code pool}, started.
+     */
+    static BlkifServer twoRequests(String name, ArrayPage page, FrontRing front, GatedIoImage image, PageGrants grants,
+            VbdCounters counters, BlkIoPool pool) {
         BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
         BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
         BlkifServer server = new BlkifServer(name, 1, 51712, grants, null, back, image, limits, counters, why -> {
@@ -232,6 +224,10 @@ class BlkifServerStopTest {
         front.pushRequests();
         server.start(new CountingPort());
         return server;
+    }
+
+    static FrontRing ring(ArrayPage page) {
+        return FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
     }
 
     /**
@@ -249,13 +245,13 @@ class BlkifServerStopTest {
         ArrayPage pageA = new ArrayPage(), pageB = new ArrayPage();
         GatedIoImage imageA = new GatedIoImage(), imageB = new GatedIoImage();
         VbdCounters countersB = new VbdCounters();
-        BlkifServer a = twoRequests("d1/51712", pageA, imageA, new PageGrants(2), new VbdCounters(), pool);
+        BlkifServer a = twoRequests("d1/51712", pageA, ring(pageA), imageA, new PageGrants(2), new VbdCounters(), pool);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (imageA.inside.get() < 2) {
             assertTrue(System.nanoTime() - end < 0, "ring A's write and read hold both pool threads");
             Thread.sleep(1);
         }
-        BlkifServer b = twoRequests("d2/51712", pageB, imageB, new PageGrants(2), countersB, pool);
+        BlkifServer b = twoRequests("d2/51712", pageB, ring(pageB), imageB, new PageGrants(2), countersB, pool);
         while (countersB.maxInFlight < 2) {
             assertTrue(System.nanoTime() - end < 0, "ring B's two requests submitted");
             Thread.sleep(1);
