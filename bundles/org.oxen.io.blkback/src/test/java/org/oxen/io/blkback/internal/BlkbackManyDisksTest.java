@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oxen.io.blkback.testing.BlkRig;
 import org.oxen.io.blkback.testing.JavaBlkfront;
-import org.oxen.storage.api.BlockImage;
-import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.raw.RawImageProvider;
 import org.oxen.toolstack.xl.internal.VbdDevices;
 import org.oxen.vmm.api.Domain;
@@ -55,13 +53,6 @@ class BlkbackManyDisksTest {
         rig.close();
     }
 
-    Path rawImage(String name, long size) throws Exception {
-        Path p = dir.resolve(name);
-        try (BlockImage i = new RawImageProvider().create(p, ImageSpec.ofSize(size))) {
-            return p;
-        }
-    }
-
     static void ok(JavaBlkfront.Request r) throws Exception {
         assertEquals(RSP_OKAY, r.await(60, TimeUnit.SECONDS), r.toString());
     }
@@ -75,7 +66,7 @@ class BlkbackManyDisksTest {
     @Test
     void twoDisksOfOneDomainEachKeepTheirOwnData() throws Exception {
         Domain d = rig.guest("twodisks");
-        Path a = rawImage("a.img", 2 * MIB), b = rawImage("b.img", 2 * MIB);
+        Path a = BlkbackTest.rawImage(dir, "a.img", 2 * MIB), b = BlkbackTest.rawImage(dir, "b.img", 2 * MIB);
         JavaBlkfront fa = rig.attach(d, new VbdDevices.Disk(51712, "xvda", "raw", a.toString(), false, false),
                 JavaBlkfront.Options.DEFAULT);
         JavaBlkfront fb = rig.attach(d, new VbdDevices.Disk(51728, "xvdb", "raw", b.toString(), false, false),
@@ -140,7 +131,7 @@ class BlkbackManyDisksTest {
             Domain d = rig.guest("many" + dom);
             for (int k = 0; k < perDomain; k++) {
                 int i = dom * perDomain + k;
-                files[i] = rawImage("m" + i + ".img", (long) chunks * chunk);
+                files[i] = BlkbackTest.rawImage(dir, "m" + i + ".img", (long) chunks * chunk);
                 fes[i] = rig.attach(d, new VbdDevices.Disk(51712 + 16 * k, "xvd" + (char) ('a' + k), "raw",
                         files[i].toString(), false, false), new JavaBlkfront.Options(0, true, true, 8, 1));
             }

@@ -59,6 +59,11 @@ class BlkbackTest {
     }
 
     Path rawImage(String name, long size) throws Exception {
+        return rawImage(dir, name, size);
+    }
+
+    /** A new raw image of {@code size} bytes named {@code name} in {@code dir}. */
+    static Path rawImage(Path dir, String name, long size) throws Exception {
         Path p = dir.resolve(name);
         try (BlockImage i = new RawImageProvider().create(p, ImageSpec.ofSize(size))) {
             return p;
