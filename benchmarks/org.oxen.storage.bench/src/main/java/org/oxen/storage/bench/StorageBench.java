@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import org.oxen.storage.api.AccessMode;
 import org.oxen.storage.api.BlockImage;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.qcow2.Qcow2ImageProvider;
 import org.oxen.storage.raw.RawImageProvider;
@@ -31,6 +32,10 @@ import org.oxen.storage.raw.RawImageProvider;
  * its first 4 KiB; the other write rows overwrite allocated data);</li>
  * <li>{@code qemu-img bench}: QEMU's own block layer on the same files (sequential only; depth 1,
  * {@code -t writeback}, i.e. through the page cache like the Java rows).</li>
+ * <li>with the cache argument {@code direct} (or {@code both}), the same around the page cache:
+ * {@code FileChannel O_DIRECT}, {@code raw SPI O_DIRECT} and {@code qcow2 SPI O_DIRECT} (images
+ * opened {@code CacheMode.DIRECT}; qcow2's metadata through its aligned bounce path), beside
+ * {@code qemu-img bench -t none} (QEMU's {@code cache=none}) on the same files.</li>
  * </ul>
  * Every row moves the whole image once (sequential) or as many random aligned 4 KiB requests
  * (random, same seed for every target); write rows end with a flush (force), inside the timing,
@@ -39,7 +44,7 @@ import org.oxen.storage.raw.RawImageProvider;
  * those rows compare software overhead, not the disk. {@code (new ...)} rows write a freshly
  * created image (a sparse raw file, an empty qcow2); the other write rows overwrite written data.
  *
- * <p>Usage: {@code StorageBench <dir> [MiB per pass, 128] [rounds, 3]}.
+ * <p>Usage: {@code StorageBench <dir> [MiB per pass, 128] [rounds, 3] [writeback|direct|both, writeback]}.
  */
 public final class StorageBench {
     private static final int BS = 4096;
@@ -104,7 +109,8 @@ public final class StorageBench {
     private final long size;
     private final int rounds;
     private final long[] randomOffsets;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(BS);
+    /** Aligned to the request size, as O_DIRECT wants it. */
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(2 * BS).alignedSlice(BS);
     /** Seconds per "target|request" row, one per round, in first-seen order. */
     private final Map<String, List<Double>> results = new LinkedHashMap<>();
 
@@ -155,6 +161,11 @@ public final class StorageBench {
         Path dir = Path.of(args[0]);
         long mib = args.length > 1 ? Long.parseLong(args[1]) : 128;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        String cache = args.length > 3 ? args[3] : "writeback";
+        if (!List.of("writeback", "direct", "both").contains(cache)) {
+            throw new IllegalArgumentException("cache '" + cache + "': writeback, direct or both");
+        }
+        boolean writeback = !cache.equals("direct"), direct = !cache.equals("writeback");
         long size = mib << 20;
         Files.createDirectories(dir);
         StorageBench b = new StorageBench(size, rounds);
@@ -168,32 +179,58 @@ public final class StorageBench {
         for (int round = 0; round <= rounds; round++) {
             StorageBench rb = round == 0 ? new StorageBench(size, 1) : b;
             for (String kind : new String[] {"seq write", "rand write"}) {
-                Files.deleteIfExists(fresh);
-                rawFormat.create(fresh, ImageSpec.ofSize(size)).close();
-                try (Target t = of(FileChannel.open(fresh, StandardOpenOption.READ, StandardOpenOption.WRITE))) {
-                    rb.record("FileChannel (new sparse)", kind, rb.pass(t, kind));
+                if (writeback) {
+                    Files.deleteIfExists(fresh);
+                    rawFormat.create(fresh, ImageSpec.ofSize(size)).close();
+                    try (Target t = of(FileChannel.open(fresh, StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+                        rb.record("FileChannel (new sparse)", kind, rb.pass(t, kind));
+                    }
+                    Files.deleteIfExists(q);
+                    try (Target t = of(qcow2Format.create(q, ImageSpec.ofSize(size)))) {
+                        rb.record("qcow2 SPI (new image)", kind, rb.pass(t, kind));
+                    }
                 }
-                Files.deleteIfExists(q);
-                try (Target t = of(qcow2Format.create(q, ImageSpec.ofSize(size)))) {
-                    rb.record("qcow2 SPI (new image)", kind, rb.pass(t, kind));
+                if (direct) {
+                    Files.deleteIfExists(q);
+                    qcow2Format.create(q, ImageSpec.ofSize(size)).close();
+                    try (Target t = of(qcow2Format.open(q, AccessMode.READ_WRITE, CacheMode.DIRECT))) {
+                        rb.record("qcow2 SPI O_DIRECT (new)", kind, rb.pass(t, kind));
+                    }
                 }
             }
             if (round == 0) {
                 Files.deleteIfExists(raw);
                 rawFormat.create(raw, ImageSpec.ofSize(size)).close();
             }
-            try (Target t = of(FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE))) {
-                rb.measure("FileChannel (raw file)", t, kinds);
+            if (writeback) {
+                try (Target t = of(FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+                    rb.measure("FileChannel (raw file)", t, kinds);
+                }
+                try (Target t = of(rawFormat.open(raw, AccessMode.READ_WRITE))) {
+                    rb.measure("raw SPI", t, kinds);
+                }
+                try (Target t = of(qcow2Format.open(q, AccessMode.READ_WRITE))) {
+                    rb.pass(t, "seq write"); // every cluster allocated: the rows below overwrite
+                    rb.measure("qcow2 SPI", t, kinds);
+                }
+                rb.qemuImgBench("raw", raw, "writeback");
+                rb.qemuImgBench("qcow2", q, "writeback");
             }
-            try (Target t = of(rawFormat.open(raw, AccessMode.READ_WRITE))) {
-                rb.measure("raw SPI", t, kinds);
+            if (direct) {
+                try (Target t = of(FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        com.sun.nio.file.ExtendedOpenOption.DIRECT))) {
+                    rb.measure("FileChannel O_DIRECT", t, kinds);
+                }
+                try (Target t = of(rawFormat.open(raw, AccessMode.READ_WRITE, CacheMode.DIRECT))) {
+                    rb.measure("raw SPI O_DIRECT", t, kinds);
+                }
+                try (Target t = of(qcow2Format.open(q, AccessMode.READ_WRITE, CacheMode.DIRECT))) {
+                    rb.pass(t, "seq write"); // every cluster allocated: the rows below overwrite
+                    rb.measure("qcow2 SPI O_DIRECT", t, kinds);
+                }
+                rb.qemuImgBench("raw", raw, "none");
+                rb.qemuImgBench("qcow2", q, "none");
             }
-            try (Target t = of(qcow2Format.open(q, AccessMode.READ_WRITE))) {
-                rb.pass(t, "seq write"); // every cluster allocated: the rows below overwrite
-                rb.measure("qcow2 SPI", t, kinds);
-            }
-            rb.qemuImgBench("raw", raw);
-            rb.qemuImgBench("qcow2", q);
         }
         System.out.println("4 KiB requests, " + mib + " MiB per pass, median of " + rounds + " rounds (after a warm-up round)");
         System.out.println("| target                     | request    |    MiB/s |     IOPS |");
@@ -209,13 +246,13 @@ public final class StorageBench {
         Files.deleteIfExists(fresh);
     }
 
-    /** qemu-img bench -d 1 -t writeback -s 4096 over the whole image (writes: one flush at the end). */
-    void qemuImgBench(String fmt, Path image) throws IOException, InterruptedException {
+    /** qemu-img bench -d 1 -t {@code cache} -s 4096 over the whole image (writes: one flush at the end). */
+    void qemuImgBench(String fmt, Path image, String cache) throws IOException, InterruptedException {
         long count = size / BS;
         for (String kind : new String[] {"seq read", "seq write"}) {
             double seconds = 0;
             for (int run = 0; run < 1; run++) {
-                List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", fmt, "-t", "writeback", "-d", "1",
+                List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", fmt, "-t", cache, "-d", "1",
                         "-c", "" + count, "-s", "" + BS));
                 if (kind.endsWith("write")) {
                     cmd.add("-w");
@@ -233,7 +270,7 @@ public final class StorageBench {
                 }
                 seconds = Double.parseDouble(m.group(1));
             }
-            record("qemu-img bench (" + fmt + ")", kind, seconds);
+            record("qemu-img bench (" + fmt + (cache.equals("none") ? ", -t none" : "") + ")", kind, seconds);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.oxen.storage.api.AccessMode;
 import org.oxen.storage.api.BlockImage;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.ImageFormatException;
 import org.oxen.storage.api.ReadOnlyImageException;
 import org.oxen.storage.api.StorageException;
@@ -48,6 +49,8 @@ final class Qcow2Image implements BlockImage {
     private final ReentrantLock lock = new ReentrantLock();
     private final Path path;
     private final FileChannel ch;
+    /** 1 through the page cache; the file system's block with O_DIRECT ({@link AlignedChannel}). */
+    private final int alignment;
     private final Qcow2Header header;
     private final int clusterBits;
     private final int clusterSize;
@@ -74,6 +77,7 @@ final class Qcow2Image implements BlockImage {
     Qcow2Image(Path path, FileChannel ch, AccessMode mode, BackingOpener opener, int depth) throws IOException {
         this.path = path;
         this.ch = ch;
+        this.alignment = ch instanceof AlignedChannel a ? a.alignment() : 1;
         boolean ok = false;
         BlockImage b = null;
         try {
@@ -106,8 +110,9 @@ final class Qcow2Image implements BlockImage {
             refcounts = new Refcounts(this, path, ch, header, reftable, metadata,
                     (int) Math.max(16, (4L << 20) >>> clusterBits));
             compressed = new Compressed(path, ch, clusterBits);
-            cow = ByteBuffer.allocateDirect(clusterSize);
-            zeros = ByteBuffer.allocateDirect(clusterSize);
+            // aligned, so a copied or zeroed cluster goes straight to an O_DIRECT file
+            cow = ByteBuffer.allocateDirect(clusterSize + alignment).alignedSlice(alignment);
+            zeros = ByteBuffer.allocateDirect(clusterSize + alignment).alignedSlice(alignment);
             if (header.backingFile != null) {
                 b = opener.open(path, header.backingFile, header.backingFormat, depth + 1);
             }
@@ -279,6 +284,7 @@ final class Qcow2Image implements BlockImage {
     public void read(long offset, ByteBuffer dst) throws IOException {
         int remaining = dst.remaining();
         ImageFiles.checkRange(path, "read", offset, remaining, size);
+        if (alignment > 1) ImageFiles.checkAligned(path, "read", offset, remaining, alignment);
         lock.lock();
         try {
             ensureOpen();
@@ -363,6 +369,7 @@ final class Qcow2Image implements BlockImage {
     public void write(long offset, ByteBuffer src) throws IOException {
         int remaining = src.remaining();
         ImageFiles.checkRange(path, "write", offset, remaining, size);
+        if (alignment > 1) ImageFiles.checkAligned(path, "write", offset, remaining, alignment);
         lock.lock();
         try {
             ensureWritable();
@@ -682,8 +689,25 @@ final class Qcow2Image implements BlockImage {
     }
 
     @Override
+    public CacheMode cacheMode() {
+        return alignment > 1 ? CacheMode.DIRECT : CacheMode.WRITEBACK;
+    }
+
+    /** 1, or with O_DIRECT the file system's block: requests' offsets and lengths (any buffer). */
+    @Override
+    public int requestAlignment() {
+        return alignment;
+    }
+
+    /** The image file's channel (tests: an {@link AlignedChannel} with O_DIRECT). */
+    FileChannel channel() {
+        return ch;
+    }
+
+    @Override
     public String toString() {
         return "qcow2 v" + header.version + " image " + path + " (" + size + " bytes, " + clusterSize
-                + "-byte clusters" + (backing == null ? "" : ", backing " + backing.path()) + ")";
+                + "-byte clusters" + (backing == null ? "" : ", backing " + backing.path())
+                + (alignment > 1 ? ", O_DIRECT" : "") + ")";
     }
 }

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Component;
@@ -15,6 +16,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.oxen.storage.api.AccessMode;
 import org.oxen.storage.api.BlockImage;
 import org.oxen.storage.api.BlockImageProvider;
+import org.oxen.storage.api.CacheMode;
 import org.oxen.storage.api.ImageFormatException;
 import org.oxen.storage.api.ImageSpec;
 import org.oxen.storage.api.StorageException;
@@ -67,6 +69,32 @@ public final class Qcow2ImageProvider implements BlockImageProvider, BackingOpen
     @Override
     public BlockImage open(Path path, AccessMode mode) throws IOException {
         return new Qcow2Image(path, ImageFiles.open(path, mode), mode, this, 0);
+    }
+
+    @Override
+    public Set<CacheMode> cacheModes() {
+        return Set.of(CacheMode.WRITEBACK, CacheMode.DIRECT);
+    }
+
+    /**
+     * With {@link CacheMode#DIRECT} the file is opened with {@code O_DIRECT} and every access to it,
+     * data and metadata, goes through an {@link AlignedChannel}; requests must then be aligned to
+     * the file system's block ({@link BlockImage#requestAlignment()}). Backing files stay on the
+     * page cache (read-only, shared between overlays, as QEMU's {@code cache=none} leaves them
+     * to their own node's options).
+     */
+    @Override
+    public BlockImage open(Path path, AccessMode mode, CacheMode cache) throws IOException {
+        if (cache == CacheMode.WRITEBACK) return open(path, mode);
+        FileChannel ch = ImageFiles.open(path, mode, CacheMode.DIRECT);
+        AlignedChannel aligned;
+        try {
+            aligned = new AlignedChannel(path, ch, ImageFiles.directAlignment(path));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return new Qcow2Image(path, aligned, mode, this, 0);
     }
 
     @Override

@@ -17,12 +17,13 @@ import org.oxen.vmm.api.ShutdownReason;
 /**
  * The guest kit's blkfront (C) against blkback in a real Felix, disks from xl.cfg's
  * {@code disk = [...]}: the kit's {@code blktest} writes 64 MiB of patterns through blkfront onto
- * a raw image and onto a qcow2 image (oxen-img's), flushes, reads all of it back and verifies
- * it; afterwards {@code qemu-img check} finds the qcow2 image consistent and
- * {@code qemu-img compare} finds it identical to the raw one (both got the same pattern). The raw
- * disk has xl's {@code direct-io-safe} flag: blkback opens it with O_DIRECT (the storage provider's
- * DIRECT mode, inside Felix) and offers the file system's block as its sector size, which the
- * guest's blkfront prints.
+ * a raw image and onto two qcow2 images (oxen-img's), flushes, reads all of it back and
+ * verifies it; afterwards {@code qemu-img check} finds the qcow2 images consistent and
+ * {@code qemu-img compare} finds them identical to the raw one (all got the same pattern). The raw
+ * disk and one qcow2 disk have xl's {@code direct-io-safe} flag: blkback opens them with O_DIRECT
+ * (the storage providers' DIRECT mode, inside Felix; qcow2's metadata through its aligned path)
+ * and offers the file system's block as their sector size, which the guest's blkfront prints;
+ * the other qcow2 disk stays on the page cache with 512-byte sectors.
  */
 class BlkfrontDiskTest extends XlSessionTest {
 
@@ -58,26 +59,34 @@ class BlkfrontDiskTest extends XlSessionTest {
         assertTrue(Files.exists(qcow2), gogo.err());
 
         Domain onRaw = create("bf-raw", raw + ",raw,xvda,rw,direct-io-safe");
+        Path qcow2Direct = dir.resolve("direct.qcow2");
+        gogo.run("oxen-img create -f qcow2 " + qcow2Direct + " " + MIB + "M");
+        assertTrue(Files.exists(qcow2Direct), gogo.err());
+
         Domain onQcow2 = create("bf-qcow2", qcow2 + ",qcow2,xvda,rw");
+        Domain onQcow2Direct = create("bf-qcow2d", qcow2Direct + ",qcow2,xvda,rw,direct-io-safe");
         int block = (int) Files.getFileStore(raw).getBlockSize();
-        for (Domain d : List.of(onRaw, onQcow2)) {
+        for (Domain d : List.of(onRaw, onQcow2, onQcow2Direct)) {
             String out = passes(d);
             out.lines().filter(l -> l.startsWith("blk")).forEach(l -> System.out.println(d.name() + ": " + l));
-            int sector = d == onRaw ? block : 512; // O_DIRECT on the raw disk; qcow2 has no such mode
+            int sector = d == onQcow2 ? 512 : block; // O_DIRECT where direct-io-safe
             assertTrue(out.contains(" sectors of " + sector + " bytes"), d.name() + ": " + out);
         }
-        // the domains go, and their devices with them: blkback has closed both images
+        // the domains go, and their devices with them: blkback has closed the images
         gogo.run("xl destroy bf-raw");
         gogo.run("xl destroy bf-qcow2");
+        gogo.run("xl destroy bf-qcow2d");
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (hv.find("bf-raw").isPresent() || hv.find("bf-qcow2").isPresent()) {
+        while (hv.find("bf-raw").isPresent() || hv.find("bf-qcow2").isPresent() || hv.find("bf-qcow2d").isPresent()) {
             assertTrue(System.nanoTime() < end, "the domains did not go");
             Thread.sleep(10);
         }
-        String check = run("qemu-img", "check", "-f", "qcow2", qcow2.toString());
-        assertTrue(check.contains("No errors were found on the image."), check);
-        String compare = run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), qcow2.toString());
-        assertTrue(compare.contains("Images are identical."), compare);
+        for (Path q : List.of(qcow2, qcow2Direct)) {
+            String check = run("qemu-img", "check", "-f", "qcow2", q.toString());
+            assertTrue(check.contains("No errors were found on the image."), q + ": " + check);
+            String compare = run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), q.toString());
+            assertTrue(compare.contains("Images are identical."), q + ": " + compare);
+        }
         // and not by accident: the raw image holds the pattern (sector 5's first words: its number, the seed)
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "r")) {
             f.seek(5 * 512);

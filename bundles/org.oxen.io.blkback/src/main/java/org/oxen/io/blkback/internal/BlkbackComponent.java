@@ -37,6 +37,8 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
     private final Map<String, Entry> devices = new ConcurrentHashMap<>();
     private final ImageOpener opener = new ImageOpener(() -> Map.copyOf(providers));
     private final VbdBackend.Settings settings;
+    /** The I/O threads all this instance's devices share (they end when its last device disconnects). */
+    private final BlkIoPool pool;
     /** Responses of devices no longer bound (their counters left {@link #devices}). */
     private final java.util.concurrent.atomic.AtomicLong retiredAnswers = new java.util.concurrent.atomic.AtomicLong();
 
@@ -49,6 +51,7 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
 
     BlkbackComponent(VbdBackend.Settings settings) {
         this.settings = settings;
+        this.pool = new BlkIoPool(settings.ioThreads());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -65,7 +68,7 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
     public Backend create(BackendDevice device) {
         VbdCounters counters = devices.computeIfAbsent(device.backendPath(), k -> new Entry(device, new VbdCounters()))
                 .counters();
-        return new VbdBackend(device, opener, settings, counters, () -> {
+        return new VbdBackend(device, opener, settings, counters, pool, () -> {
             Entry e = devices.remove(device.backendPath());
             if (e != null) retiredAnswers.addAndGet(e.counters().answered);
         });
@@ -102,6 +105,11 @@ public final class BlkbackComponent implements BackendFactory, BackendStatistics
             t[12] += c.handOffs;
         }
         return t;
+    }
+
+    /** The I/O threads alive now (tests count them). */
+    int ioThreadsAlive() {
+        return pool.alive();
     }
 
     /** Rings halted for a hostile frontend, over the devices bound now (tests read it). */

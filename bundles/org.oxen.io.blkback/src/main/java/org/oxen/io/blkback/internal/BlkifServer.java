@@ -17,9 +17,10 @@ import org.oxen.vmm.api.trace.HypervisorTrace;
 /**
  * One connected blkif ring served (Linux xen-blkback's xen_blkif_schedule and
  * __do_block_io_op): a service thread takes each request, in ring order, as a private copy into
- * a free {@link RequestSlot}, checks it, and sends a read or write to the disk on that slot's I/O
- * thread, so that up to the connection's queue depth of requests are at the disk at once (as
- * blkback submits bios and QEMU's block layer keeps its queue); each is answered as it completes
+ * a free {@link RequestSlot}, checks it, and sends a read or write to the disk through the blkback
+ * instance's shared {@link BlkIoPool}, so that up to the connection's queue depth of requests are
+ * at the disk at once (as blkback submits bios and QEMU's block layer keeps its queue), on threads
+ * all the instance's rings share, taken round robin between rings; each is answered as it completes
  * (make_response: blkif responses come in any order, matched by id), its response pushed and the
  * frontend notified if it asked. After ring.h's final check the service thread spins for
  * {@link #SPIN_NANOS} (the frontend's next batch usually comes that soon), unless
@@ -32,8 +33,9 @@ import org.oxen.vmm.api.trace.HypervisorTrace;
  * not), then takes the next; a read or write that overlaps one in flight, either of them a write,
  * waits for it (the disk sees them in ring order, as with one request at a time). With a queue
  * depth of 1 ({@code -Doxen.blkback.depth=1}) every request is served on the service thread, one
- * at a time, and no I/O thread is started. A frontend can have at most the queue depth of its
- * requests at the disk, each on its own connection's threads: it cannot hold another domain's.
+ * at a time, and the pool is not used. A frontend can have at most the queue depth of its
+ * requests at the disk, and the pool serves the rings with transfers waiting in turn, one
+ * transfer each: a busy ring cannot starve another domain's.
  *
  * <p><b>Served on the notifying thread.</b> A kick that finds nobody serving the ring and nothing
  * in flight ({@link #onEvent}, on the frontend's own vcpu thread) serves it there and then, one
@@ -55,17 +57,19 @@ import org.oxen.vmm.api.trace.HypervisorTrace;
  *
  * <p>Design/Locking: the ring (both ends), the free slots and which are in flight, the
  * persistent grants and the counters are guarded by {@link #serving}: the service thread holds it
- * while it serves (and lets it go while it waits for a slot to complete), an I/O thread while it
+ * while it serves (and lets it go while it waits for a slot to complete), a pool thread while it
  * finishes its slot's request and pushes the response (not during the image's transfer), a
  * notifying thread only if {@code tryLock} succeeds, the service thread is not serving and nothing
  * is in flight (it never waits for it); a request a notifying thread took but leaves to the
  * service thread is {@link #heldOver} in slot 0. A slot belongs to whoever took it from the free
- * list until it is put back; its I/O thread is handed the slot through a volatile flag and
- * {@code LockSupport}, and wakes the one waiting thread ({@link #waiter}) after a completion.
- * Nobody holds the lock while spinning or parked. {@link #stop} waits for the service thread,
- * then for every request in flight to be answered and pushed (and one held over), then for the
- * I/O threads, before the caller unmaps anything. Counters are read anywhere (volatile, written
- * under the lock).
+ * list until it is put back; it goes to the pool's queue (the pool's lock hands it to a thread),
+ * and the pool thread that completes it wakes the one waiting thread ({@link #waiter}). Nobody
+ * holds the lock while spinning or parked; the service thread holds it while it submits to the
+ * pool, whose lock is taken inside it and never held while a pool thread takes this one (one
+ * order: this lock, then the pool's). {@link #stop} waits
+ * for the service thread, then for every request in flight to be answered and pushed (and one
+ * held over), then detaches from the pool, before the caller unmaps anything. Counters are read
+ * anywhere (volatile, written under the lock).
  */
 final class BlkifServer implements EventListener, Runnable {
 
@@ -91,7 +95,7 @@ final class BlkifServer implements EventListener, Runnable {
     private final Consumer<String> onHalt;
     /** Whether a kick finding the ring idle is served on the notifying thread. */
     private final boolean inline;
-    /** Held by whoever serves the ring, and by an I/O thread answering its request. */
+    /** Held by whoever serves the ring, and by a pool thread answering its request. */
     private final ReentrantLock serving = new ReentrantLock();
     /** A request a notifying thread took into slot 0 and left to the service thread. */
     private boolean heldOver;
@@ -100,6 +104,9 @@ final class BlkifServer implements EventListener, Runnable {
     private final PersistentGrants persistent;
     /** One per request the connection may have at the disk at once (the queue depth). */
     private final IoSlot[] slots;
+    /** The shared I/O threads, and this ring's queue for them (null at depth 1: no pool). */
+    private final BlkIoPool pool;
+    private final BlkIoPool.Queue queue;
     /** Indices of the slots nobody holds: {@code free[0..freeCount)}. */
     private final int[] free;
     private int freeCount;
@@ -124,9 +131,10 @@ final class BlkifServer implements EventListener, Runnable {
      * @param depth the requests this connection may have at the disk at once (1: one at a time,
      *     on the service thread)
      * @param inline whether kicks finding the ring idle are served on the notifying thread
+     * @param pool the blkback instance's I/O threads (unused at depth 1)
      */
     BlkifServer(String name, int domid, int devid, GrantTables grants, HypervisorTrace trace, BackRing ring, BlockImage image,
-            Limits limits, VbdCounters counters, Consumer<String> onHalt, int depth, boolean inline) {
+            Limits limits, VbdCounters counters, Consumer<String> onHalt, int depth, boolean inline, BlkIoPool pool) {
         if (depth < 1) throw new IllegalArgumentException("blkback " + name + ": queue depth " + depth + " (at least 1)");
         this.inline = inline;
         this.name = name;
@@ -143,6 +151,8 @@ final class BlkifServer implements EventListener, Runnable {
             free[depth - 1 - i] = i; // slot 0 taken first
         }
         this.freeCount = depth;
+        this.pool = depth > 1 ? pool : null;
+        this.queue = depth > 1 ? pool.attach(name, depth) : null;
         this.thread = new Thread(this, "blkback " + name);
         thread.setDaemon(true);
     }
@@ -191,7 +201,7 @@ final class BlkifServer implements EventListener, Runnable {
 
     /**
      * Stops after the requests taken (answered and pushed, those in flight included); then
-     * releases the persistent grants and ends the I/O threads. Waits even if the caller is
+     * releases the persistent grants and detaches from the I/O pool. Waits even if the caller is
      * interrupted (the interrupt is kept): the caller unmaps the ring next, and a response pushed
      * after the frontend took the old ring's last answers would be a request it runs again on the
      * next ring.
@@ -221,14 +231,7 @@ final class BlkifServer implements EventListener, Runnable {
         } finally {
             serving.unlock();
         }
-        for (IoSlot io : slots) {
-            io.alive = false;
-            Thread t = io.thread;
-            if (t != null) {
-                LockSupport.unpark(t);
-                interrupted |= joinUninterruptibly(t);
-            }
-        }
+        if (queue != null) pool.detach(queue);
         if (interrupted) Thread.currentThread().interrupt();
     }
 
@@ -285,7 +288,7 @@ final class BlkifServer implements EventListener, Runnable {
     /**
      * The service thread: serves requests in ring order until the ring is empty with req_event
      * armed (ring.h's final check: returns false), a held-over request first. Reads and writes go
-     * to free slots' I/O threads; a flush, barrier or discard waits for every request in flight
+     * to the I/O pool in free slots; a flush, barrier or discard waits for every request in flight
      * and is served here. Holds {@link #serving}, except while it waits for a completion.
      */
     private boolean serveRing() throws RingOverflowException {
@@ -324,7 +327,9 @@ final class BlkifServer implements EventListener, Runnable {
                         push(s);
                     } else {
                         while (conflictsInFlight(s)) awaitCompletion();
-                        submit(io);
+                        io.inFlight = true;
+                        if (++inFlight > counters.maxInFlight) counters.maxInFlight = inFlight;
+                        pool.submit(queue, io);
                     }
                 }
             }
@@ -398,23 +403,7 @@ final class BlkifServer implements EventListener, Runnable {
         return false;
     }
 
-    /** Sends the prepared request of {@code io} to its I/O thread. Holds the lock. */
-    private void submit(IoSlot io) {
-        io.inFlight = true;
-        if (++inFlight > counters.maxInFlight) counters.maxInFlight = inFlight;
-        io.go = true;
-        Thread t = io.thread;
-        if (t == null) {
-            t = new Thread(io, "blkback " + name + " io" + io.index);
-            t.setDaemon(true);
-            io.thread = t;
-            t.start();
-        } else {
-            LockSupport.unpark(t);
-        }
-    }
-
-    /** An I/O thread's transfer is done: answers its request and frees its slot. */
+    /** A pool thread's transfer is done: answers its request and frees its slot. */
     private void complete(IoSlot io) {
         serving.lock();
         try {
@@ -515,16 +504,12 @@ final class BlkifServer implements EventListener, Runnable {
         LockSupport.unpark(thread);
     }
 
-    /** A request slot and the thread that does its transfers (started at its first). */
+    /** A request slot; submitted to the pool, it is its transfer and its answer (run on a pool thread). */
     private final class IoSlot implements Runnable {
         final int index;
         final RequestSlot request;
         /** Whether its request is at the disk or still to be answered (guarded by the lock). */
         boolean inFlight;
-        /** A prepared request is waiting for this slot's thread. */
-        volatile boolean go;
-        volatile boolean alive = true;
-        volatile Thread thread;
 
         IoSlot(int index, RequestSlot request) {
             this.index = index;
@@ -533,13 +518,8 @@ final class BlkifServer implements EventListener, Runnable {
 
         @Override
         public void run() {
-            while (true) {
-                while (!go && alive) LockSupport.park(this);
-                if (!go) return;
-                go = false;
-                request.transfer();
-                complete(this);
-            }
+            request.transfer();
+            complete(this);
         }
     }
 }

@@ -46,24 +46,37 @@ final class VbdBackend extends AbstractBackend {
      * default; 1 serves one at a time on the ring's thread), and whether a kick finding a ring
      * idle is served on the notifying thread ({@link BlkifServer}; off by default, {@code
      * -Doxen.blkback.inline=true} turns it on: on the loaded development host it helped 128 KiB
-     * requests but made 4 KiB ones 5-10x slower, see docs/PERFORMANCE.md).
+     * requests but made 4 KiB ones 5-10x slower, see docs/PERFORMANCE.md), and how many I/O
+     * threads the blkback instance shares between all its rings ({@link BlkIoPool}; {@code
+     * -Doxen.blkback.ioThreads}, {@link BlkIoPool#defaultSize}: two per core and at least the queue
+     * depth, by default; at least 2).
      */
-    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, int depth, boolean inline) {
-        static final Settings DEFAULT = new Settings(4, 256, 1056, Integer.getInteger("oxen.blkback.depth", 8),
-                Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")));
+    record Settings(int maxRingPageOrder, int maxIndirectSegments, int maxPersistentGrants, int depth, boolean inline,
+            int ioThreads) {
+        static final Settings DEFAULT = create(Integer.getInteger("oxen.blkback.depth", 8));
+
+        private static Settings create(int depth) {
+            return new Settings(4, 256, 1056, depth, Boolean.parseBoolean(System.getProperty("oxen.blkback.inline", "false")),
+                    Math.max(2, Integer.getInteger("oxen.blkback.ioThreads", BlkIoPool.defaultSize(depth))));
+        }
 
         Settings withInline(boolean on) {
-            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, depth, on);
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, depth, on, ioThreads);
         }
 
         Settings withDepth(int requests) {
-            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, requests, inline);
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, requests, inline, ioThreads);
+        }
+
+        Settings withIoThreads(int threads) {
+            return new Settings(maxRingPageOrder, maxIndirectSegments, maxPersistentGrants, depth, inline, threads);
         }
     }
 
     private final ImageOpener opener;
     private final Settings settings;
     private final VbdCounters counters;
+    private final BlkIoPool pool;
     private BlockImage image;
     private final List<GrantMapping> ringPages = new ArrayList<>();
     private EventPort port;
@@ -71,9 +84,14 @@ final class VbdBackend extends AbstractBackend {
 
     private final Runnable closed;
 
-    /** @param closed told when xenbus takes the backend away ({@link #close()}) */
-    VbdBackend(BackendDevice device, ImageOpener opener, Settings settings, VbdCounters counters, Runnable closed) {
+    /**
+     * @param pool the blkback instance's I/O threads, shared with its other devices
+     * @param closed told when xenbus takes the backend away ({@link #close()})
+     */
+    VbdBackend(BackendDevice device, ImageOpener opener, Settings settings, VbdCounters counters, BlkIoPool pool,
+            Runnable closed) {
         super(device);
+        this.pool = pool;
         this.closed = closed;
         this.opener = opener;
         this.settings = settings;
@@ -162,7 +180,7 @@ final class VbdBackend extends AbstractBackend {
                 persistent, settings.maxPersistentGrants());
         String name = "d" + domid + "/" + device.devid();
         server = new BlkifServer(name, domid, device.devid(), device.grants(), device.trace(), ring, image, limits, counters,
-                this::halted, settings.depth(), settings.inline());
+                this::halted, settings.depth(), settings.inline(), pool);
         port = device.eventChannels().bindInterdomain(domid, evtchn, server);
 
         int info = (ro ? VDISK_READONLY : 0) | (cdrom ? VDISK_CDROM : 0) | (removable ? VDISK_REMOVABLE : 0);

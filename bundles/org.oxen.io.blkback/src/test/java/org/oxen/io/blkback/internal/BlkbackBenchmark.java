@@ -122,6 +122,141 @@ class BlkbackBenchmark {
         }
     }
 
+    /** {@code -Doxen.bench.disks=N}: disks of the many-disk benchmark (default 16, 4 per domain). */
+    static final int DISKS = Integer.getInteger("oxen.bench.disks", 16);
+    /** {@code -Doxen.bench.diskMib=N}: the size of each of those disks (default 16). */
+    static final int DISK_MIB = Integer.getInteger("oxen.bench.diskMib", 16);
+    /** The many-disk benchmark's request: 11 segments, the most a direct blkif request carries. */
+    static final int MANY_REQUEST = 11 * BLOCK;
+
+    /**
+     * Many disks busy at once: {@link #DISKS} raw disks with xl's {@code direct-io-safe} (O_DIRECT),
+     * four per domain, each with a Java frontend keeping 8 sequential 44 KiB requests in flight,
+     * all disks at once (one caller thread each), beside {@code FileChannel} with O_DIRECT from an
+     * aligned buffer on the same files, one thread per file at depth 1, in the same rounds. Write
+     * passes end with one flush per disk ({@code force(true)} per file). Prints the aggregate
+     * MiB/s of each (median of 3 rounds after a warm-up round) and the most threads named {@code
+     * blkback ...} alive during the blkback passes (service and I/O threads).
+     */
+    @Test
+    void manyDisksBesideFileChannel() throws Exception {
+        Path dir = Files.createTempDirectory("blkmany");
+        int disks = DISKS, perDomain = 4;
+        long size = (long) DISK_MIB << 20;
+        int requests = (int) (size / MANY_REQUEST);
+        Path[] files = new Path[disks];
+        for (int i = 0; i < disks; i++) {
+            files[i] = dir.resolve("d" + i + ".img");
+            new RawImageProvider().create(files[i], ImageSpec.ofSize(size)).close();
+        }
+        byte[] data = new byte[MANY_REQUEST];
+        new Random(7).nextBytes(data);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(disks);
+        try (BlkRig rig = new BlkRig(64 + 8 * ((disks + perDomain - 1) / perDomain))) {
+            BlkbackComponent c = new BlkbackComponent();
+            c.addProvider(new RawImageProvider());
+            rig.addFactory(c, 1, 0);
+            JavaBlkfront[] fes = new JavaBlkfront[disks];
+            Domain d = null;
+            for (int i = 0; i < disks; i++) {
+                if (i % perDomain == 0) d = rig.guest("many" + i / perDomain);
+                int k = i % perDomain;
+                fes[i] = rig.attach(d, new VbdDevices.Disk(51712 + 16 * k, "xvd" + (char) ('a' + k), "raw",
+                        files[i].toString(), false, false, true, true), new JavaBlkfront.Options(0, true, true, 8, 11));
+            }
+            for (JavaBlkfront fe : fes) if (!fe.awaitConnected(60_000)) throw new AssertionError("not connected");
+            int[] mostThreads = { 0 };
+            double[][] results = new double[4][3];
+            for (int round = 0; round < 4; round++) {
+                for (int w = 0; w < 2; w++) {
+                    boolean write = w == 0;
+                    double ch = aggregate(callers, disks, requests, k -> channelPass(files[k], requests, write, data));
+                    double bb = aggregate(callers, disks, requests, k -> {
+                        blkbackPass(fes[k], requests, write, data);
+                        mostThreads[0] = Math.max(mostThreads[0], threads("blkback "));
+                    });
+                    if (round > 0) {
+                        results[w * 2][round - 1] = ch;
+                        results[w * 2 + 1][round - 1] = bb;
+                    }
+                }
+            }
+            System.out.printf("%n| request (%d disks of %d MiB, O_DIRECT) | target | MiB/s (all disks) | vs FileChannel |%n"
+                    + "|---|---|---:|---:|%n", disks, DISK_MIB);
+            String[] names = { "seq 44 KiB write", "seq 44 KiB read" };
+            for (int w = 0; w < 2; w++) {
+                double peer = median(results[w * 2]), b = median(results[w * 2 + 1]);
+                System.out.printf("| %s | FileChannel O_DIRECT (a thread per file, depth 1) | %.0f | 1.00 |%n", names[w], peer);
+                System.out.printf("| %s | blkback, Java frontends, 8 in flight per disk | %.0f | %.2f |%n", names[w], b, b / peer);
+            }
+            System.out.printf("%nmost threads named 'blkback ...' during the blkback passes: %d (%d disks)%n",
+                    mostThreads[0], disks);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    interface DiskPass {
+        void run(int disk) throws Exception;
+    }
+
+    /** MiB/s of {@code pass} run on every disk at once (one caller each), {@code requests} of 44 KiB per disk. */
+    static double aggregate(java.util.concurrent.ExecutorService callers, int disks, int requests, DiskPass pass)
+            throws Exception {
+        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < disks; i++) {
+            int k = i;
+            done.add(callers.submit(() -> {
+                pass.run(k);
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : done) f.get(600, TimeUnit.SECONDS);
+        return (double) disks * requests * MANY_REQUEST / (1 << 20) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** One file's pass straight from Java with O_DIRECT (an aligned direct buffer), depth 1. */
+    static void channelPass(Path file, int requests, boolean write, byte[] data) throws Exception {
+        // not ImageFiles.open: blkback holds the file's QEMU-style write lock meanwhile
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(MANY_REQUEST + BLOCK).alignedSlice(BLOCK);
+            b.limit(MANY_REQUEST);
+            if (write) b.put(0, data, 0, MANY_REQUEST);
+            for (int i = 0; i < requests; i++) {
+                long off = (long) i * MANY_REQUEST;
+                b.clear().limit(MANY_REQUEST);
+                while (b.hasRemaining()) {
+                    if (write) ch.write(b, off + b.position());
+                    else ch.read(b, off + b.position());
+                }
+            }
+            if (write) ch.force(true);
+        }
+    }
+
+    /** One disk's pass through its frontend, 8 requests in flight, a flush after writes. */
+    static void blkbackPass(JavaBlkfront fe, int requests, boolean write, byte[] data) throws Exception {
+        int depth = 8;
+        JavaBlkfront.Request[] inFlight = new JavaBlkfront.Request[depth];
+        byte[][] bufs = new byte[depth][MANY_REQUEST];
+        for (int i = 0; i < requests; i++) {
+            int k = i % depth;
+            if (inFlight[k] != null) assertEquals(RSP_OKAY, inFlight[k].await(60, TimeUnit.SECONDS));
+            long sector = (long) i * MANY_REQUEST / 512;
+            inFlight[k] = write ? fe.write(sector, data, 0, MANY_REQUEST) : fe.read(sector, bufs[k], 0, MANY_REQUEST);
+        }
+        for (JavaBlkfront.Request q : inFlight) if (q != null) assertEquals(RSP_OKAY, q.await(60, TimeUnit.SECONDS));
+        if (write) assertEquals(RSP_OKAY, fe.flush().await(60, TimeUnit.SECONDS));
+    }
+
+    static int threads(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) if (t.isAlive() && t.getName().startsWith(prefix)) n++;
+        return n;
+    }
+
     static void row(String req, String target, double mibs, double peer) {
         System.out.printf("| %s | %s | %.0f | %,.0f | %.2f |%n", req, target, mibs, mibs * 256, mibs / peer);
     }

@@ -174,7 +174,7 @@ class BlkbackInlineTest {
                 new BackRing(new RingLayout(SLOT_SIZE, pages), REQUEST_SIZE, RESPONSE_SIZE),
                 new BlkifServerStopTest.GatedImage(), new BlkifServer.Limits(2048, false, true, false, 0, false, 0),
                 counters, why -> {
-                }, 8, true);
+                }, 8, true, new BlkIoPool(2));
 
         BareRing() throws InterruptedException {
             server.start(port);

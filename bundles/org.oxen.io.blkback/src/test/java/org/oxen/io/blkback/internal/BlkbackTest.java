@@ -59,6 +59,11 @@ class BlkbackTest {
     }
 
     Path rawImage(String name, long size) throws Exception {
+        return rawImage(dir, name, size);
+    }
+
+    /** A new raw image of {@code size} bytes named {@code name} in {@code dir}. */
+    static Path rawImage(Path dir, String name, long size) throws Exception {
         Path p = dir.resolve(name);
         try (BlockImage i = new RawImageProvider().create(p, ImageSpec.ofSize(size))) {
             return p;
@@ -272,11 +277,13 @@ class BlkbackTest {
      * xl's {@code direct-io-safe}: the toolstack writes {@code direct-io-safe = 1}; blkback opens the
      * raw image with O_DIRECT and offers its block as {@code sector-size}; aligned I/O reaches the
      * file, and a request not aligned to the block is answered with an error and changes nothing.
-     * A qcow2 disk with the same flag stays on the page cache (its provider has no O_DIRECT mode),
-     * with 512-byte sectors, and so does a raw file whose length is no multiple of the block.
+     * A qcow2 disk with the same flag is opened with O_DIRECT too (its data and metadata through
+     * the provider's aligned path), the block its sector size, aligned I/O verified and an
+     * unaligned write refused; a raw file whose length is no multiple of the block stays on the
+     * page cache with 512-byte sectors.
      */
     @Test
-    void directIoSafeOpensARawImageWithODirectAndOffersItsBlockAsSectorSize() throws Exception {
+    void directIoSafeOpensRawAndQcow2ImagesWithODirectAndOffersTheBlockAsSectorSize() throws Exception {
         Path img = rawImage("direct.img", MIB);
         Path q = dir.resolve("direct.qcow2");
         new Qcow2ImageProvider().create(q, ImageSpec.ofSize(MIB)).close();
@@ -299,11 +306,9 @@ class BlkbackTest {
         JavaBlkfront qf = rig.attach(d2, new VbdDevices.Disk(51712, "xvda", "qcow2", q.toString(), false, false, true, true),
                 JavaBlkfront.Options.DEFAULT);
         assertTrue(qf.awaitConnected(20_000), "qcow2 connected");
-        assertEquals("512", rig.read(VbdDevices.backendPath(d2.id(), 51712) + "/sector-size"), "qcow2 stays on the page cache");
-        ok(qf.write(1, disk, 0, 512));
-        byte[] one = new byte[512];
-        ok(qf.read(1, one, 0, 512));
-        assertArrayEquals(java.util.Arrays.copyOf(disk, 512), one);
+        assertEquals(block, rig.read(VbdDevices.backendPath(d2.id(), 51712) + "/sector-size"), "qcow2 with O_DIRECT");
+        writeFlushReadBack(qf, 22, MIB);
+        assertEquals(RSP_ERROR, qf.write(1, disk, 0, 512).await(20, TimeUnit.SECONDS), "not aligned for O_DIRECT");
 
         // a raw file O_DIRECT cannot serve (its length no multiple of the block): the page cache, as Xen's backends
         Path odd = dir.resolve("odd.img");

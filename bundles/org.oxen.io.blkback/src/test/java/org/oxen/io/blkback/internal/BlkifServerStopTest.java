@@ -83,7 +83,7 @@ class BlkifServerStopTest {
         GatedImage image = new GatedImage();
         BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
         BlkifServer server = new BlkifServer("d1/51712", 1, 51712, null, null, back, image, limits, new VbdCounters(), why -> {
-        }, 8, true);
+        }, 8, true, new BlkIoPool(2));
         byte[] flush = new byte[REQUEST_SIZE];
         flush[REQ_OPERATION] = (byte) OP_FLUSH_DISKCACHE;
         flush[REQ_ID] = 42;
@@ -184,20 +184,10 @@ class BlkifServerStopTest {
     void anInterruptedStopWaitsForTheRequestsAtTheDisk() throws Exception {
         ArrayPage page = new ArrayPage();
         FrontRing front = FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
-        BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
         GatedIoImage image = new GatedIoImage();
         PageGrants grants = new PageGrants(2);
         java.util.Arrays.fill(grants.pages[0], (byte) 0x5A);
-        BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
-        BlkifServer server = new BlkifServer("d1/51712", 1, 51712, grants, null, back, image, limits, new VbdCounters(), why -> {
-        }, 8, false);
-        byte[] req = new byte[REQUEST_SIZE];
-        BlkifRequest.encodeDirect(req, OP_WRITE, 51712, 7, 0, 1, new int[] {0}, new int[] {0}, new int[] {7});
-        front.putRequest(req);
-        BlkifRequest.encodeDirect(req, OP_READ, 51712, 8, 64, 1, new int[] {1}, new int[] {0}, new int[] {7});
-        front.putRequest(req);
-        front.pushRequests();
-        server.start(new CountingPort());
+        BlkifServer server = twoRequests("d1/51712", page, front, image, grants, new VbdCounters(), new BlkIoPool(2));
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (image.inside.get() < 2) {
             assertTrue(System.nanoTime() - end < 0, "the write and the read are inside the image together");
@@ -214,6 +204,95 @@ class BlkifServerStopTest {
         }
         byte[] sector0 = java.util.Arrays.copyOf(image.disk, 4096);
         assertArrayEquals(grants.pages[0], sector0, "the write reached the image");
+    }
+
+    /**
+     * A server of the ring on {@code page} ({@code front} its frontend) given a write (grant 0 to
+     * sector 0) then a read (sector 64 to grant 1) on {@code image}, with {@code pool}, started.
+     */
+    static BlkifServer twoRequests(String name, ArrayPage page, FrontRing front, GatedIoImage image, PageGrants grants,
+            VbdCounters counters, BlkIoPool pool) {
+        BackRing back = new BackRing(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
+        BlkifServer.Limits limits = new BlkifServer.Limits(image.size() / 512, false, true, false, 0, false, 0);
+        BlkifServer server = new BlkifServer(name, 1, 51712, grants, null, back, image, limits, counters, why -> {
+        }, 8, false, pool);
+        byte[] req = new byte[REQUEST_SIZE];
+        BlkifRequest.encodeDirect(req, OP_WRITE, 51712, 7, 0, 1, new int[] {0}, new int[] {0}, new int[] {7});
+        front.putRequest(req);
+        BlkifRequest.encodeDirect(req, OP_READ, 51712, 8, 64, 1, new int[] {1}, new int[] {0}, new int[] {7});
+        front.putRequest(req);
+        front.pushRequests();
+        server.start(new CountingPort());
+        return server;
+    }
+
+    static FrontRing ring(ArrayPage page) {
+        return FrontRing.init(new RingLayout(SLOT_SIZE, page), REQUEST_SIZE, RESPONSE_SIZE);
+    }
+
+    /**
+     * Two rings sharing a pool of two I/O threads, each with a write and a read submitted: ring
+     * A's both inside its image (holding both threads), ring B's both waiting in the pool's queue.
+     * Both rings are stopped at once from interrupted threads; each stop() returns only after its
+     * own two requests are answered and pushed (B's had not even started), keeping the interrupt,
+     * and the pool's threads end once both rings are detached. Fails when stop() does not wait
+     * for the requests in flight (B's stop returns with nothing pushed, and detaching with
+     * transfers queued is refused).
+     */
+    @Test
+    void stopsOfSeveralRingsWaitForTheirRequestsInTheSharedPool() throws Exception {
+        BlkIoPool pool = new BlkIoPool(2);
+        ArrayPage pageA = new ArrayPage(), pageB = new ArrayPage();
+        GatedIoImage imageA = new GatedIoImage(), imageB = new GatedIoImage();
+        VbdCounters countersB = new VbdCounters();
+        BlkifServer a = twoRequests("d1/51712", pageA, ring(pageA), imageA, new PageGrants(2), new VbdCounters(), pool);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (imageA.inside.get() < 2) {
+            assertTrue(System.nanoTime() - end < 0, "ring A's write and read hold both pool threads");
+            Thread.sleep(1);
+        }
+        BlkifServer b = twoRequests("d2/51712", pageB, ring(pageB), imageB, new PageGrants(2), countersB, pool);
+        while (countersB.maxInFlight < 2) {
+            assertTrue(System.nanoTime() - end < 0, "ring B's two requests submitted");
+            Thread.sleep(1);
+        }
+        assertEquals(0, imageB.inside.get(), "ring B's requests wait in the pool");
+        assertEquals(2, pool.alive());
+
+        BlkifServer[] servers = { a, b };
+        ArrayPage[] pages = { pageA, pageB };
+        long[] pushedWhenStopReturned = { -1, -1 };
+        boolean[] stillInterrupted = new boolean[2];
+        Thread[] stoppers = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int k = i;
+            stoppers[i] = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                servers[k].stop();
+                pushedWhenStopReturned[k] = pages[k].getIntAcquire(RingLayout.RSP_PROD);
+                stillInterrupted[k] = Thread.currentThread().isInterrupted();
+            });
+            stoppers[i].start();
+        }
+        for (Thread t : stoppers) {
+            while (t.isAlive() && t.getState() != Thread.State.WAITING) Thread.onSpinWait();
+        }
+        imageA.release.countDown();
+        imageB.release.countDown();
+        for (Thread t : stoppers) {
+            t.join(30_000);
+            assertFalse(t.isAlive());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(2, pushedWhenStopReturned[i], "ring " + (char) ('A' + i) + "'s responses pushed before its stop() returned");
+            assertTrue(stillInterrupted[i], "the stopping thread's interrupt is kept");
+            assertEquals(2, servers[i].answered());
+        }
+        assertEquals(2, imageB.inside.get(), "ring B's requests went to its image");
+        while (pool.alive() > 0) {
+            assertTrue(System.nanoTime() - end < 0, "the pool's threads end with its last ring");
+            Thread.sleep(1);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.oxen.io.blkback.testing;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +28,12 @@ public final class BlkRig implements AutoCloseable {
     public final XenbusBackends xenbus;
     public final XenstoreClient toolstack;
     private final List<JavaBlkfront> frontends = new ArrayList<>();
+    /**
+     * One guest side per domain: its grant references and pages are the domain's, handed out by
+     * one allocator as a guest kernel's gnttab does for all its frontends (two allocators would
+     * give two frontends the same references, each overwriting the other's entries).
+     */
+    private final Map<Integer, VmmGuestSide> guestSides = new HashMap<>();
 
     public BlkRig(int memoryMiB) throws Exception {
         vmm = new Vmm((long) memoryMiB << 20, 2);
@@ -51,10 +58,15 @@ public final class BlkRig implements AutoCloseable {
     public JavaBlkfront attach(Domain d, VbdDevices.Disk disk, JavaBlkfront.Options options) throws Exception {
         VbdDevices.add(toolstack, d.id(), disk);
         JavaBlkfront fe = new JavaBlkfront(toolstack, VbdDevices.frontendPath(d.id(), disk.devid()),
-                new VmmGuestSide(vmm, d.id()), options);
+                guestSide(d), options);
         frontends.add(fe);
         fe.start();
         return fe;
+    }
+
+    /** What frontends in {@code d} use of it: the same one for every frontend of the domain. */
+    public synchronized GuestSide guestSide(Domain d) {
+        return guestSides.computeIfAbsent(d.id(), id -> new VmmGuestSide(vmm, id));
     }
 
     public String read(String path) throws Exception {

@@ -28,7 +28,9 @@ import org.oxen.x86.api.Ram;
  * granter's protocol (domid, frame, then the flags after a fence; end of access by
  * compare-and-set, refused while GTF_reading/GTF_writing is set); ports are the domain's own,
  * masked in its shared_info so the guest kernel is never upcalled for them, and waited for on
- * their pending bit.
+ * their pending bit. One per domain, shared by all the Java frontends in it ({@link
+ * BlkRig#guestSide}): the grant references it hands out are the domain's, so two instances for
+ * one domain would hand out the same references and overwrite each other's entries.
  *
  * <p>Locking: grant references are handed out under the object's monitor; the rest is
  * thread-safe as the VMM's own operations are.
