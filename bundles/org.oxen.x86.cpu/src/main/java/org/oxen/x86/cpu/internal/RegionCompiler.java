@@ -70,6 +70,10 @@ final class RegionCompiler extends InstructionEmitter {
     private Label loopHead;
     /** The flag producer at the end of the block's first copy: the loop copy's at its start. */
     private int loopProd;
+    /** The instruction being emitted: its index in the block and its frame offset. */
+    private int insnIndex, insnOffset;
+    /** Its exit before it ({@link #exitBeforeInstruction}; null: none asked for yet). */
+    private Label insnExit;
 
     private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero) {
         super(mv, flatZero);
@@ -294,11 +298,16 @@ final class RegionCompiler extends InstructionEmitter {
             int len = CodePage.length(opw);
             live = liveOut[i];
             form = cp.rec[rb + CodePage.R_FORM];
+            insnIndex = i;
+            insnOffset = k;
+            insnExit = null;
+            storeCalled = false;
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
-            if (stored) {
+            if (stored && storeCalled) {
                 // a store that reached a frame holding translated code (Paging.codeWritten: such
-                // frames have no write tags, so the slow path sees it) may have changed any of
-                // the region's code: compare it all now; if it changed, leave after the store
+                // frames have no write tags, so only a store through the CPU sees it) may have
+                // changed any of the region's code: compare it all now; if it changed, leave
+                // after the store
                 Label clean = new Label(), changed = new Label();
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitFieldInsn(GETFIELD, CPU, "codeWritten", "Z");
@@ -324,6 +333,15 @@ final class RegionCompiler extends InstructionEmitter {
             }
             toExit(s.next(), s.retired());
         }
+    }
+
+    @Override
+    Label exitBeforeInstruction() {
+        if (insnExit == null) {
+            insnExit = new Label();
+            stubs.add(new Stub(insnExit, insnIndex, insnOffset, false));
+        }
+        return insnExit;
     }
 
     /** LEFT -= retired; EIP = frame offset {@code off}; leave. */
@@ -382,8 +400,10 @@ final class RegionCompiler extends InstructionEmitter {
                 return false;
             case K_ALU32_RM: case K_ALU_RM:
                 faultPoint(i, k);
+                read(sz, seg, eaw, disp); // first: an access may leave the region, with nothing on the stack
+                mv.visitVarInsn(ISTORE, VAL);
                 regSz(a, sz);
-                read(sz, seg, eaw, disp);
+                mv.visitVarInsn(ILOAD, VAL);
                 alu(sub, sz, () -> setRegSz(a, sz));
                 return false;
             case K_ALU32_MR: case K_ALU_MR: case K_ALU32_MI: case K_ALU_MI: {
@@ -547,7 +567,8 @@ final class RegionCompiler extends InstructionEmitter {
      * mix: two DIVs in each round of its hash loop, each a write-back, a call and a reload before.)
      */
     private void divide(int i, int k, int len, int opw, int eaw, int disp, int imm, int reg, int seg) {
-        Label fault = new Label(), done = new Label();
+        // for zero-based flat data the #DE path leaves the region before the DIV (no call in the loop)
+        Label fault = flatZero ? exitBeforeInstruction() : new Label(), done = new Label();
         faultPoint(i, k);
         if (reg >= 0) {
             mv.visitVarInsn(ILOAD, R0 + reg);
@@ -572,6 +593,7 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(LUSHR);
         mv.visitInsn(L2I);
         setReg(2);
+        if (flatZero) return;
         mv.visitJumpInsn(GOTO, done);
         mv.visitLabel(fault);
         int known = prod;
@@ -598,6 +620,7 @@ final class RegionCompiler extends InstructionEmitter {
         iconst(disp);
         iconst(imm);
         mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "runRecord", "(IIII)V", false);
+        storeCalled = true;
         fillRegs();
         fillFlags();
         written = 0xFF;
