@@ -57,7 +57,10 @@ final class RegionCompiler extends InstructionEmitter {
      * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
      * EIP at frame offset {@code next}; {@code kill}: the code changed, drop the region.
      */
-    private record Stub(Label label, int retired, int next, boolean kill) {
+    private record Stub(Label label, int retired, int next, boolean kill, boolean slow) {
+        Stub(Label label, int retired, int next, boolean kill) {
+            this(label, retired, next, kill, false);
+        }
     }
 
     /** Blocks (emission order) that check the budget ({@link RegionPlan#checkPoints}). */
@@ -75,8 +78,8 @@ final class RegionCompiler extends InstructionEmitter {
     /** Its exit before it ({@link #exitBeforeInstruction}; null: none asked for yet). */
     private Label insnExit;
 
-    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero) {
-        super(mv, flatZero);
+    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero, boolean slowPathExits) {
+        super(mv, flatZero, slowPathExits);
         this.plan = plan;
         this.cp = cp;
         this.checkPoints = plan.checkPoints();
@@ -86,28 +89,31 @@ final class RegionCompiler extends InstructionEmitter {
     /**
      * Compiles the region entered at {@code entry} of the frame {@code cp} whose bytes are at
      * {@code arr[pb + offset]}; null if nothing there can be translated or the region would be a
-     * straight run shorter than {@code shortestStraight} instructions.
+     * straight run shorter than {@code shortestStraight} instructions. {@code flatZero}: DS and SS
+     * are flat with base 0 (the region then runs only while they are); its slow paths then leave
+     * the region unless the frame asks for calls at this entry ({@link CodePage#slowPathCalls}).
      */
     static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight, boolean flatZero)
             throws ReflectiveOperationException {
+        boolean exits = flatZero && !cp.slowPathCalls(entry);
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
             RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
-            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero);
+            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero, exits);
             Class<?> shared = SharedRegions.get(key);
-            if (shared != null) return instantiate(shared, plan, cp.at[entry], true);
-            byte[] bytes = classBytes(plan, cp, flatZero);
+            if (shared != null) return instantiate(shared, plan, cp.at[entry], entry, true);
+            byte[] bytes = classBytes(plan, cp, flatZero, exits);
             if (bytes != null) {
                 Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
                 SharedRegions.put(key, cls);
-                return instantiate(cls, plan, cp.at[entry], false);
+                return instantiate(cls, plan, cp.at[entry], entry, false);
             }
         }
         return null;
     }
 
     /** The hidden class of {@code plan}, or null if its method would exceed {@link #MAX_CODE}. */
-    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero) {
+    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero, boolean exits) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -123,12 +129,12 @@ final class RegionCompiler extends InstructionEmitter {
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
-        int size = new RegionCompiler(plan, cp, mv, flatZero).method();
+        int size = new RegionCompiler(plan, cp, mv, flatZero, exits).method();
         cw.visitEnd();
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
 
-    private static Region instantiate(Class<?> cls, RegionPlan plan, int entryRecord, boolean shared)
+    private static Region instantiate(Class<?> cls, RegionPlan plan, int entryRecord, int entryOffset, boolean shared)
             throws ReflectiveOperationException {
         Region rg;
         try {
@@ -139,6 +145,7 @@ final class RegionCompiler extends InstructionEmitter {
             throw new IllegalStateException(t);
         }
         rg.entryRecord = entryRecord;
+        rg.entryOffset = entryOffset;
         rg.shared = shared;
         int[] ranges = plan.codeRanges();
         rg.translatedFrom(ranges, plan.code(ranges));
@@ -326,6 +333,14 @@ final class RegionCompiler extends InstructionEmitter {
         loopProd = prod; // what the flag words hold at the block's end, in either copy
         for (Stub s : stubs) {
             mv.visitLabel(s.label());
+            if (s.slow()) { // counted: the dispatcher compiles the entry with calls when this is frequent
+                mv.visitVarInsn(ALOAD, THIS);
+                mv.visitInsn(DUP);
+                mv.visitFieldInsn(GETFIELD, REGION, "slowExits", "I");
+                mv.visitInsn(ICONST_1);
+                mv.visitInsn(IADD);
+                mv.visitFieldInsn(PUTFIELD, REGION, "slowExits", "I");
+            }
             if (s.kill()) {
                 mv.visitVarInsn(ALOAD, THIS);
                 mv.visitInsn(ICONST_1);
@@ -339,7 +354,7 @@ final class RegionCompiler extends InstructionEmitter {
     Label exitBeforeInstruction() {
         if (insnExit == null) {
             insnExit = new Label();
-            stubs.add(new Stub(insnExit, insnIndex, insnOffset, false));
+            stubs.add(new Stub(insnExit, insnIndex, insnOffset, false, true));
         }
         return insnExit;
     }
@@ -568,7 +583,7 @@ final class RegionCompiler extends InstructionEmitter {
      */
     private void divide(int i, int k, int len, int opw, int eaw, int disp, int imm, int reg, int seg) {
         // for zero-based flat data the #DE path leaves the region before the DIV (no call in the loop)
-        Label fault = flatZero ? exitBeforeInstruction() : new Label(), done = new Label();
+        Label fault = slowPathExits ? exitBeforeInstruction() : new Label(), done = new Label();
         faultPoint(i, k);
         if (reg >= 0) {
             mv.visitVarInsn(ILOAD, R0 + reg);
@@ -593,7 +608,7 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(LUSHR);
         mv.visitInsn(L2I);
         setReg(2);
-        if (flatZero) return;
+        if (slowPathExits) return;
         mv.visitJumpInsn(GOTO, done);
         mv.visitLabel(fault);
         int known = prod;

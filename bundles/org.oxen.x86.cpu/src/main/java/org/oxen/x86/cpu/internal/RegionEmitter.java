@@ -74,10 +74,16 @@ abstract class RegionEmitter {
      * tested at entry): a DS or SS access's linear address is its offset.
      */
     final boolean flatZero;
+    /**
+     * Slow paths leave the region ({@link #exitBeforeInstruction}) instead of calling the CPU:
+     * only with {@link #flatZero}, and not for an entry where that was frequent.
+     */
+    final boolean slowPathExits;
 
-    RegionEmitter(MethodVisitor mv, boolean flatZero) {
+    RegionEmitter(MethodVisitor mv, boolean flatZero, boolean slowPathExits) {
         this.mv = mv;
         this.flatZero = flatZero;
+        this.slowPathExits = flatZero && slowPathExits;
     }
 
     /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
@@ -175,7 +181,7 @@ abstract class RegionEmitter {
         boolean write = val >= 0, inline = sz != 1 && (seg == DS || seg == SS);
         // compiled for zero-based flat data, an access that misses the inline path leaves the
         // region before its instruction instead of calling the CPU (see exitBeforeInstruction)
-        boolean exits = inline && flatZero;
+        boolean exits = inline && slowPathExits;
         Label slow = exits ? exitBeforeInstruction() : new Label(), done = new Label();
         if (inline) {
             if (flatZero) {
