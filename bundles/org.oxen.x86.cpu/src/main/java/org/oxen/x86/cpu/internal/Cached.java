@@ -52,6 +52,15 @@ abstract class Cached extends Events {
     private final int shortestStraightRegion;
     /** A frame whose regions died this often (code keeps changing) gets no more. */
     private static final int MAX_REGION_DEATHS = 8, MAX_REGIONS_PER_FRAME = 64;
+    /**
+     * A region whose slow-path exits ({@link Region#slowExits}) pass this many and come more often
+     * than once per 2^SLOW_EXIT_SPACING retired instructions is compiled again with calls. The
+     * spacing is an estimate, not a measurement: an exit with the decoded loop's run to the next
+     * region entry costs some hundreds of nanoseconds, a loop without calls gains a fraction of a
+     * nanosecond per instruction under C1 (docs/PERFORMANCE.md, "Tiered translation measured, and
+     * slow paths as exits").
+     */
+    private static final int SLOW_EXITS_MIN = 64, SLOW_EXIT_SPACING = 9;
 
     /**
      * Set by every input from another thread that the run loop must see (INTR raised, NMI, stop);
@@ -364,12 +373,19 @@ abstract class Cached extends Events {
                 Region rg = cp.regions[idx];
                 int got = rg.run(this, budget - done);
                 done += got;
+                rg.retired += got;
                 jitEntries++;
                 if (rg.dead) {
                     cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
                     cp.regions[idx] = null;
                     cp.regionDeaths++;
                     jitDropped++;
+                } else if (rg.slowExits > SLOW_EXITS_MIN && rg.slowExits > rg.retired >>> SLOW_EXIT_SPACING) {
+                    // it leaves for its slow paths more often than once per 2^SLOW_EXIT_SPACING
+                    // instructions: the entry is translated again (when hot again) with calls there
+                    cp.useSlowPathCalls(rg.entryOffset);
+                    cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
+                    cp.regions[idx] = null;
                 }
                 if (budget - done < RegionPlan.MAX_INSNS) { // a region's run might not fit: ask for another batch
                     int more = grant(budget);

@@ -192,6 +192,23 @@ final class CodePage {
         return n;
     }
 
+    /**
+     * Entry offsets whose regions take the CPU's calls on their slow paths instead of leaving
+     * (a bit per offset; null: none): set when such exits were frequent ({@code Cached.runRegions}).
+     */
+    private long[] slowPathCalls;
+
+    /** Whether the region entered at frame offset {@code k} is compiled with calls on its slow paths. */
+    boolean slowPathCalls(int k) {
+        return slowPathCalls != null && (slowPathCalls[k >>> 6] & 1L << k) != 0;
+    }
+
+    /** The region entered at {@code k} is compiled with calls on its slow paths from now on. */
+    void useSlowPathCalls(int k) {
+        if (slowPathCalls == null) slowPathCalls = new long[4096 / 64];
+        slowPathCalls[k >>> 6] |= 1L << k;
+    }
+
     /** Adds a region; returns its index. */
     int addRegion(Region r) {
         if (regionCount == regions.length) regions = java.util.Arrays.copyOf(regions, regionCount * 2);

@@ -40,8 +40,8 @@ abstract class InstructionEmitter extends RegionEmitter {
     /** The form of the instruction being emitted. */
     int form;
 
-    InstructionEmitter(MethodVisitor mv, boolean flatZero) {
-        super(mv, flatZero);
+    InstructionEmitter(MethodVisitor mv, boolean flatZero, boolean slowPathExits) {
+        super(mv, flatZero, slowPathExits);
     }
 
     /**

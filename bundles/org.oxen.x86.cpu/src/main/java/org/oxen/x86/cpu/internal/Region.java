@@ -40,6 +40,19 @@ abstract class Region {
     /** Its class came from {@link SharedRegions} (translated before, by this or another CPU). */
     boolean shared;
 
+    /** The frame offset of the entry. */
+    int entryOffset;
+
+    /**
+     * How often it left before an instruction whose access missed the inline path (counted by its
+     * exits, {@code RegionCompiler.exitBeforeInstruction}), and the instructions it retired in all
+     * (counted by the dispatcher): {@code Cached.runRegions} compiles the entry again with calls
+     * on those paths when the exits are frequent (a loop whose access is always off the inline
+     * path, e.g. MMIO, would otherwise leave at every round and run in the decoded loop).
+     */
+    int slowExits;
+    long retired;
+
     /** The code epoch in which the region last found its bytes unchanged (-1: never). */
     private long verified = -1;
 

@@ -57,7 +57,10 @@ final class RegionCompiler extends InstructionEmitter {
      * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
      * EIP at frame offset {@code next}; {@code kill}: the code changed, drop the region.
      */
-    private record Stub(Label label, int retired, int next, boolean kill) {
+    private record Stub(Label label, int retired, int next, boolean kill, boolean slow) {
+        Stub(Label label, int retired, int next, boolean kill) {
+            this(label, retired, next, kill, false);
+        }
     }
 
     /** Blocks (emission order) that check the budget ({@link RegionPlan#checkPoints}). */
@@ -70,9 +73,13 @@ final class RegionCompiler extends InstructionEmitter {
     private Label loopHead;
     /** The flag producer at the end of the block's first copy: the loop copy's at its start. */
     private int loopProd;
+    /** The instruction being emitted: its index in the block and its frame offset. */
+    private int insnIndex, insnOffset;
+    /** Its exit before it ({@link #exitBeforeInstruction}; null: none asked for yet). */
+    private Label insnExit;
 
-    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero) {
-        super(mv, flatZero);
+    private RegionCompiler(RegionPlan plan, CodePage cp, MethodVisitor mv, boolean flatZero, boolean slowPathExits) {
+        super(mv, flatZero, slowPathExits);
         this.plan = plan;
         this.cp = cp;
         this.checkPoints = plan.checkPoints();
@@ -82,28 +89,31 @@ final class RegionCompiler extends InstructionEmitter {
     /**
      * Compiles the region entered at {@code entry} of the frame {@code cp} whose bytes are at
      * {@code arr[pb + offset]}; null if nothing there can be translated or the region would be a
-     * straight run shorter than {@code shortestStraight} instructions.
+     * straight run shorter than {@code shortestStraight} instructions. {@code flatZero}: DS and SS
+     * are flat with base 0 (the region then runs only while they are); its slow paths then leave
+     * the region unless the frame asks for calls at this entry ({@link CodePage#slowPathCalls}).
      */
     static Region compile(CodePage cp, byte[] arr, int pb, int entry, int shortestStraight, boolean flatZero)
             throws ReflectiveOperationException {
+        boolean exits = flatZero && !cp.slowPathCalls(entry);
         for (int cap = RegionPlan.MAX_INSNS; cap >= 8; cap /= 2) {
             RegionPlan plan = RegionPlan.of(cp, arr, pb, entry, cap, shortestStraight);
             if (plan == null) return null;
-            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero);
+            SharedRegions.Key key = SharedRegions.key(plan, cp, flatZero, exits);
             Class<?> shared = SharedRegions.get(key);
-            if (shared != null) return instantiate(shared, plan, cp.at[entry], true);
-            byte[] bytes = classBytes(plan, cp, flatZero);
+            if (shared != null) return instantiate(shared, plan, cp.at[entry], entry, true);
+            byte[] bytes = classBytes(plan, cp, flatZero, exits);
             if (bytes != null) {
                 Class<?> cls = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
                 SharedRegions.put(key, cls);
-                return instantiate(cls, plan, cp.at[entry], false);
+                return instantiate(cls, plan, cp.at[entry], entry, false);
             }
         }
         return null;
     }
 
     /** The hidden class of {@code plan}, or null if its method would exceed {@link #MAX_CODE}. */
-    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero) {
+    private static byte[] classBytes(RegionPlan plan, CodePage cp, boolean flatZero, boolean exits) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -119,12 +129,12 @@ final class RegionCompiler extends InstructionEmitter {
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_FINAL, "run", RUN_DESC, null, null);
-        int size = new RegionCompiler(plan, cp, mv, flatZero).method();
+        int size = new RegionCompiler(plan, cp, mv, flatZero, exits).method();
         cw.visitEnd();
         return size <= MAX_CODE ? cw.toByteArray() : null;
     }
 
-    private static Region instantiate(Class<?> cls, RegionPlan plan, int entryRecord, boolean shared)
+    private static Region instantiate(Class<?> cls, RegionPlan plan, int entryRecord, int entryOffset, boolean shared)
             throws ReflectiveOperationException {
         Region rg;
         try {
@@ -135,6 +145,7 @@ final class RegionCompiler extends InstructionEmitter {
             throw new IllegalStateException(t);
         }
         rg.entryRecord = entryRecord;
+        rg.entryOffset = entryOffset;
         rg.shared = shared;
         int[] ranges = plan.codeRanges();
         rg.translatedFrom(ranges, plan.code(ranges));
@@ -294,11 +305,16 @@ final class RegionCompiler extends InstructionEmitter {
             int len = CodePage.length(opw);
             live = liveOut[i];
             form = cp.rec[rb + CodePage.R_FORM];
+            insnIndex = i;
+            insnOffset = k;
+            insnExit = null;
+            storeCalled = false;
             boolean stored = insn(b, i, k, len, opw, cp.rec[rb + CodePage.R_ADDR], cp.rec[rb + CodePage.R_DISP], cp.rec[rb + CodePage.R_IMM]);
-            if (stored) {
+            if (stored && storeCalled) {
                 // a store that reached a frame holding translated code (Paging.codeWritten: such
-                // frames have no write tags, so the slow path sees it) may have changed any of
-                // the region's code: compare it all now; if it changed, leave after the store
+                // frames have no write tags, so only a store through the CPU sees it) may have
+                // changed any of the region's code: compare it all now; if it changed, leave
+                // after the store
                 Label clean = new Label(), changed = new Label();
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitFieldInsn(GETFIELD, CPU, "codeWritten", "Z");
@@ -317,6 +333,14 @@ final class RegionCompiler extends InstructionEmitter {
         loopProd = prod; // what the flag words hold at the block's end, in either copy
         for (Stub s : stubs) {
             mv.visitLabel(s.label());
+            if (s.slow()) { // counted: the dispatcher compiles the entry with calls when this is frequent
+                mv.visitVarInsn(ALOAD, THIS);
+                mv.visitInsn(DUP);
+                mv.visitFieldInsn(GETFIELD, REGION, "slowExits", "I");
+                mv.visitInsn(ICONST_1);
+                mv.visitInsn(IADD);
+                mv.visitFieldInsn(PUTFIELD, REGION, "slowExits", "I");
+            }
             if (s.kill()) {
                 mv.visitVarInsn(ALOAD, THIS);
                 mv.visitInsn(ICONST_1);
@@ -324,6 +348,15 @@ final class RegionCompiler extends InstructionEmitter {
             }
             toExit(s.next(), s.retired());
         }
+    }
+
+    @Override
+    Label exitBeforeInstruction() {
+        if (insnExit == null) {
+            insnExit = new Label();
+            stubs.add(new Stub(insnExit, insnIndex, insnOffset, false, true));
+        }
+        return insnExit;
     }
 
     /** LEFT -= retired; EIP = frame offset {@code off}; leave. */
@@ -382,8 +415,10 @@ final class RegionCompiler extends InstructionEmitter {
                 return false;
             case K_ALU32_RM: case K_ALU_RM:
                 faultPoint(i, k);
+                read(sz, seg, eaw, disp); // first: an access may leave the region, with nothing on the stack
+                mv.visitVarInsn(ISTORE, VAL);
                 regSz(a, sz);
-                read(sz, seg, eaw, disp);
+                mv.visitVarInsn(ILOAD, VAL);
                 alu(sub, sz, () -> setRegSz(a, sz));
                 return false;
             case K_ALU32_MR: case K_ALU_MR: case K_ALU32_MI: case K_ALU_MI: {
@@ -547,7 +582,8 @@ final class RegionCompiler extends InstructionEmitter {
      * mix: two DIVs in each round of its hash loop, each a write-back, a call and a reload before.)
      */
     private void divide(int i, int k, int len, int opw, int eaw, int disp, int imm, int reg, int seg) {
-        Label fault = new Label(), done = new Label();
+        // for zero-based flat data the #DE path leaves the region before the DIV (no call in the loop)
+        Label fault = slowPathExits ? exitBeforeInstruction() : new Label(), done = new Label();
         faultPoint(i, k);
         if (reg >= 0) {
             mv.visitVarInsn(ILOAD, R0 + reg);
@@ -572,6 +608,7 @@ final class RegionCompiler extends InstructionEmitter {
         mv.visitInsn(LUSHR);
         mv.visitInsn(L2I);
         setReg(2);
+        if (slowPathExits) return;
         mv.visitJumpInsn(GOTO, done);
         mv.visitLabel(fault);
         int known = prod;
@@ -598,6 +635,7 @@ final class RegionCompiler extends InstructionEmitter {
         iconst(disp);
         iconst(imm);
         mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "runRecord", "(IIII)V", false);
+        storeCalled = true;
         fillRegs();
         fillFlags();
         written = 0xFF;

@@ -61,6 +61,12 @@ abstract class RegionEmitter {
     /** The handler of the fault range of instruction {@code index} of its block, at frame offset {@code offset}. */
     record FaultSite(Label handler, int index, int offset) {
     }
+    /**
+     * The current instruction stored through a call of the CPU ({@code wr*}, {@code runRecord}),
+     * the one way a region's store can reach a frame holding translated code (inline stores
+     * never do: such frames have no write tags); reset by the compiler before each instruction.
+     */
+    boolean storeCalled;
     /** Memory sites given a page cache so far. */
     private int sites;
     /**
@@ -68,10 +74,16 @@ abstract class RegionEmitter {
      * tested at entry): a DS or SS access's linear address is its offset.
      */
     final boolean flatZero;
+    /**
+     * Slow paths leave the region ({@link #exitBeforeInstruction}) instead of calling the CPU:
+     * only with {@link #flatZero}, and not for an entry where that was frequent.
+     */
+    final boolean slowPathExits;
 
-    RegionEmitter(MethodVisitor mv, boolean flatZero) {
+    RegionEmitter(MethodVisitor mv, boolean flatZero, boolean slowPathExits) {
         this.mv = mv;
         this.flatZero = flatZero;
+        this.slowPathExits = flatZero && slowPathExits;
     }
 
     /** Pushes op, sz, a, b, res, cf, eflags (the Flags functions' common tail). */
@@ -166,9 +178,12 @@ abstract class RegionEmitter {
      * the TLB slot, so a later fill of that slot for another page does not change it.
      */
     private void access(int sz, int seg, int off, int val) {
-        Label slow = new Label(), done = new Label();
-        boolean write = val >= 0;
-        if (sz != 1 && (seg == DS || seg == SS)) {
+        boolean write = val >= 0, inline = sz != 1 && (seg == DS || seg == SS);
+        // compiled for zero-based flat data, an access that misses the inline path leaves the
+        // region before its instruction instead of calling the CPU (see exitBeforeInstruction)
+        boolean exits = inline && slowPathExits;
+        Label slow = exits ? exitBeforeInstruction() : new Label(), done = new Label();
+        if (inline) {
             if (flatZero) {
                 mv.visitVarInsn(ILOAD, off);
             } else {
@@ -246,6 +261,10 @@ abstract class RegionEmitter {
                 mv.visitJumpInsn(GOTO, hit);
             }
         }
+        if (exits) {
+            mv.visitLabel(done);
+            return;
+        }
         mv.visitLabel(slow);
         mv.visitVarInsn(ALOAD, C);
         iconst(seg);
@@ -253,6 +272,7 @@ abstract class RegionEmitter {
         if (write) {
             mv.visitVarInsn(ILOAD, val);
             mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "wr8" : sz == 1 ? "wr16" : "wr32", "(III)V", false);
+            storeCalled = true;
         } else {
             mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
         }
@@ -357,6 +377,18 @@ abstract class RegionEmitter {
         mv.visitInsn(ICONST_1);
         mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "withStackPointer", "(IIZ)I", false);
     }
+
+    /**
+     * A label that leaves the region before the current instruction, with the state before it
+     * (every instruction assigns its registers and flag locals after its memory accesses, as
+     * its fault handler assumes too), so the decoded loop runs that instruction. Translated
+     * code for zero-based flat data jumps there where it would otherwise call the CPU for an
+     * access off the inline path (a TLB miss, a page without the tag, MMIO, a page crossing) or
+     * for a DIV that raises #DE: with no call on those paths, nothing lives across a call in a
+     * guest loop, and C1 keeps the loop's values in registers instead of spilling them around
+     * each rarely taken call (x86bench's sieve loop: 70 host instructions a round with the calls).
+     */
+    abstract Label exitBeforeInstruction();
 
     /**
      * Instruction {@code i} of the block, at frame offset {@code k}, may fault from here on: opens

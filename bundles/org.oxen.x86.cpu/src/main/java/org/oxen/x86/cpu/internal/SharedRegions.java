@@ -49,12 +49,13 @@ final class SharedRegions {
         }
     }
 
-    static Key key(RegionPlan plan, CodePage cp, boolean flatZero) {
+    static Key key(RegionPlan plan, CodePage cp, boolean flatZero, boolean slowPathExits) {
         int n = 1;
         for (RegionPlan.Block b : plan.blocks.values()) n += 4 + 6 * b.n + 2 * ((b.end - b.off + 7) / 8);
         int[] w = new int[n];
         int i = 0;
-        w[i++] = flatZero ? 1 : 0; // compiled for flat zero-based DS and SS, or for any
+        // compiled for flat zero-based DS and SS (leaving or calling on slow paths), or for any
+        w[i++] = flatZero ? slowPathExits ? 1 : 2 : 0;
         for (RegionPlan.Block b : plan.blocks.values()) {
             w[i++] = b.off;
             w[i++] = b.n;
