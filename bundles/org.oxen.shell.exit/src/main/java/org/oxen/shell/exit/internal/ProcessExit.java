@@ -3,6 +3,8 @@ package org.oxen.shell.exit.internal;
 import java.util.Hashtable;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
 import org.apache.felix.service.command.CommandSession;
@@ -30,8 +32,14 @@ import org.oxen.shell.exit.ProcessStatus;
  * <p>Design: the bnd launcher of the exported jar calls a {@code Callable<Integer>} service
  * registered with {@code main.thread=true} on its main thread and exits with what it returns
  * (without one it exits 117 when the framework stops). Ours waits for the system bundle's
- * STOPPING event, so it returns while the framework stops, before the launcher's own watcher
- * sees it stopped. Commands report their status through the whiteboard service this component
+ * STOPPING event, so it returns while the framework stops. The launcher's watcher thread exits
+ * 117 when the framework is STOPPED while the launcher's main thread has not yet left the call
+ * (its {@code deactivate} marks the launch over): on a loaded host the few instructions between
+ * our return and that mark could lose the race to a framework with little to stop. So the
+ * STOPPING listener, which runs on the thread that stops the framework and before it stops any
+ * bundle, holds the stop until the main thread has returned from the call and then waited or
+ * blocked for the first time (it does so only inside {@code deactivate}, after the mark), for at
+ * most {@value #HOLD_STOP_MILLIS} ms. Commands report their status through the whiteboard service this component
  * provides ({@code IntConsumer} with {@value #STATUS_SERVICE}{@code =true}: a JDK type, so the
  * machine command reports without importing the toolstack); Gogo's own failures arrive through
  * {@link CommandSessionListener}.
@@ -56,15 +64,27 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
     private final CountDownLatch frameworkStopping = new CountDownLatch(1);
     private final SynchronousBundleListener stops = this::bundleEvent;
     private volatile boolean failed;
-    private final java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
     private ServiceRegistration<?> main;
+    /** The launcher's main thread, once it called {@link MainThread}; null before. */
+    private volatile Thread launcherMain;
+    /** The main thread has returned from {@link MainThread#call}. */
+    private volatile boolean returned;
+
+    /** Longest hold of the framework's stop for the launcher's main thread ({@link #holdStopForTheLauncher}). */
+    static final long HOLD_STOP_MILLIS = 5_000;
 
     /** The launcher's main thread runs this; the launcher insists on a method returning Integer. */
     final class MainThread implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException {
-            frameworkStopping.await();
-            return failed && (script || !ProcessStatus.terminal()) ? 1 : 0;
+            launcherMain = Thread.currentThread();
+            try {
+                frameworkStopping.await();
+                return failed && (script || !ProcessStatus.terminal()) ? 1 : 0;
+            } finally {
+                returned = true;
+            }
         }
     }
 
@@ -97,6 +117,30 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
     private void bundleEvent(BundleEvent e) {
         if (e.getBundle().getBundleId() == 0 && e.getType() == BundleEvent.STOPPING) {
             frameworkStopping.countDown();
+            holdStopForTheLauncher();
+        }
+    }
+
+    /**
+     * On the thread stopping the framework: waits until the launcher's main thread has returned
+     * from {@link MainThread#call} and is no longer running (waiting for the framework to stop,
+     * blocked on it, or ended), so the launcher has marked its launch over before the framework
+     * can be STOPPED (see the class comment); bounded by {@value #HOLD_STOP_MILLIS} ms. Nothing
+     * to wait for when no launcher called (a test framework's launch).
+     */
+    void holdStopForTheLauncher() {
+        Thread t = launcherMain;
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HOLD_STOP_MILLIS);
+        while (!(returned && t.getState() != Thread.State.RUNNABLE) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
