@@ -547,17 +547,19 @@ void gen(struct call *c, int nested)
         c->a[1] = below(8) ? (uint32_t)r : bad_ptr();
         break;
     }
-    case __HYPERVISOR_event_channel_op: gen_event_channel_op(c); break;
+    case __HYPERVISOR_event_channel_op: gen_event_channel_op(c, 0, nested); break;
     case __HYPERVISOR_event_channel_op_compat: {
         uint32_t *a = (uint32_t *)scratch_ptr();
-        uint32_t *op = gen_event_channel_op(c);
+        uint32_t *op = gen_event_channel_op(c, 1, nested);
         uint32_t args[6];
         memcpy(args, op, sizeof args);
         a[0] = c->sub;
         memcpy(a + 1, args, sizeof args);
-        if (c->sub == EVTCHNOP_close || c->sub == EVTCHNOP_unmask || c->sub == 10)
+        if (c->sub == EVTCHNOP_close || c->sub == EVTCHNOP_unmask || c->sub == EVTCHNOP_reset)
             a[0] = EVTCHNOP_status;     /* the compat struct: not worth a second guard */
         c->a[0] = below(8) ? (uint32_t)a : bad_ptr();
+        if (c->a[0] != (uint32_t)a)
+            c->a[0] = compat_struct_ptr(c->a[0], nested);
         break;
     }
     case __HYPERVISOR_physdev_op:
