@@ -298,14 +298,10 @@ static int xen_frame(uint32_t mfn)
 }
 
 /* A frame memory_op gave us where we could not see it (an extent list Xen wrote past what we
- * track): Xen's MMU_MACHPHYS_UPDATE succeeds only on a frame the caller owns, so an update to the
- * value the M2P holds already asks Xen without changing anything. */
+ * track): ours from now on if Xen says so. */
 static int owned_per_xen(uint32_t mfn)
 {
-    if (mfn >= nr_machine_frames || nr_extra >= MAX_EXTRA)
-        return 0;
-    mmu_update_t u = { ((uint64_t)mfn << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE, pv_m2p[mfn] };
-    if (HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF) != 0)
+    if (!xen_says_ours(mfn))
         return 0;
     add_extra(mfn);
     return 1;

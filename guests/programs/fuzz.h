@@ -29,6 +29,7 @@ void gen(struct call *c, int nested);
 int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M, extra, or Xen's it shares) */
 void own_init(void);                    /* what ours() knows of the P2M, before the first ours() */
 void add_extra(uint32_t mfn);           /* a frame memory_op gave us beyond the P2M */
+int xen_says_ours(uint32_t mfn);        /* Xen's answer: a no-op MMU_MACHPHYS_UPDATE */
 #define MAX_EXTRA 4096
 extern uint32_t extra_mfns[MAX_EXTRA], nr_extra;
 uint32_t foreign_mfn(void);

@@ -51,7 +51,8 @@ void gen_memory_op(struct call *c);
 void gen_grant_table_op(struct call *c);
 void grant_map_overruns(void);
 /* fuzz_gen_events.c */
-uint32_t *gen_event_channel_op(struct call *c);
+uint32_t *gen_event_channel_op(struct call *c, int compat, int nested);
+uint32_t compat_struct_ptr(uint32_t p, int nested);
 void gen_vcpu_op(struct call *c);
 void gen_sched_op(struct call *c, int nested);
 

@@ -10,7 +10,68 @@
 
 #include "fuzz_gen.h"
 
-uint32_t *gen_event_channel_op(struct call *c)
+/* ---- what a close or reset reads where its pointer is not our struct ---------------------- */
+
+static uint32_t peek_va, peek_bytes;
+static uint8_t peek_buf[4];
+
+static void peek_copy(void *arg)
+{
+    for (uint32_t i = 0; i < peek_bytes; i++)
+        peek_buf[i] = *(volatile const uint8_t *)(peek_va + i);
+}
+
+/* The n (<= 4) bytes at va as Xen's copy_from_guest would read them (through our tables, as
+ * our kernel reads them), or 0 if a byte of them faults (Xen: -EFAULT). */
+static int peek_guest(uint32_t va, uint32_t n, uint32_t *out)
+{
+    static struct trap_record ignored;
+    if (va >= HYPERVISOR_VIRT_START || va + n - 1 >= HYPERVISOR_VIRT_START || va + n - 1 < va)
+        return 0;                           /* Xen's access_ok refuses the hole */
+    peek_va = va;
+    peek_bytes = n;
+    *out = 0;
+    if (trap_try(peek_copy, NULL, &ignored))
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        *out |= (uint32_t)peek_buf[i] << (8 * i);
+    return 1;
+}
+
+/* Whether event_channel_op cmd, its struct read at p, would close a port we live on or reset
+ * our own table (which closes them all). */
+static int harms_us(uint32_t cmd, uint32_t p)
+{
+    uint32_t v;
+    if (cmd == EVTCHNOP_close)
+        return peek_guest(p, 4, &v) && protected_port(v);
+    if (cmd == EVTCHNOP_reset)
+        return peek_guest(p, 2, &v) && ((domid_t)v == self || (domid_t)v == DOMID_SELF);
+    return 0;
+}
+
+/* Where a call's struct goes when bad_ptr() drew it: Xen reads a port or a domid from whatever
+ * is mapped there (our read-only page tables, a page an earlier call mapped), and a close or a
+ * reset of our own acts as on our struct (seed 5040 of the 10^7 campaign, at domid 43: call
+ * 59,122, a multicall's EVTCHNOP_reset at 0xc0318933, one of our L1s, read bytes 3-4 of an
+ * image page's PTE, bits 12-27 of its frame 0x2b1xx: 0x2b, our own domid; Xen's evtchn_reset
+ * of the caller closed every port, console, store and the loop pair, the next binds took
+ * them, and the loop port was found an IPI's).  Such a pointer is moved into the hole, where
+ * Xen must refuse it; so is any inside a multicall, where an earlier entry may map or rewrite
+ * what it points at.  compat: the command is read there too, the struct after it.  No draws. */
+static uint32_t struct_ptr(uint32_t p, uint32_t cmd, int compat, int nested)
+{
+    uint32_t hole = HYPERVISOR_VIRT_START | (p & 0xFFF);
+    if (p >= HYPERVISOR_VIRT_START)
+        return p;
+    if (nested)                             /* compat: any command may be read there by then */
+        return compat || cmd == EVTCHNOP_close || cmd == EVTCHNOP_reset ? hole : p;
+    if (compat && !peek_guest(p, 4, &cmd))
+        return p;
+    return harms_us(cmd, compat ? p + 4 : p) ? hole : p;
+}
+
+uint32_t *gen_event_channel_op(struct call *c, int compat, int nested)
 {
     uint32_t *a = (uint32_t *)scratch_ptr();
     fill_random(a, 32);
@@ -32,8 +93,8 @@ uint32_t *gen_event_channel_op(struct call *c)
     case EVTCHNOP_bind_ipi:
         a[0] = below(2) ? 0 : any_val();
         break;
-    case EVTCHNOP_close: case 10:           /* close, reset: never the ports we live on */
-        if (c->sub == 10) {
+    case EVTCHNOP_close: case EVTCHNOP_reset:           /* close, reset: never the ports we live on */
+        if (c->sub == EVTCHNOP_reset) {
             *(domid_t *)a = below(2) ? (domid_t)(self ^ 1 ^ below(4)) : any_domid();
             if (*(domid_t *)a == self || *(domid_t *)a == DOMID_SELF)
                 *(domid_t *)a = 0;
@@ -63,7 +124,15 @@ uint32_t *gen_event_channel_op(struct call *c)
     }
     c->a[0] = c->sub;
     c->a[1] = below(8) ? (uint32_t)a : bad_ptr();
+    if (c->a[1] != (uint32_t)a && !compat)
+        c->a[1] = struct_ptr(c->a[1], c->sub, 0, nested);
     return a;
+}
+
+/* event_channel_op_compat's struct {cmd; the op's struct}: its pointer held to struct_ptr's rule. */
+uint32_t compat_struct_ptr(uint32_t p, int nested)
+{
+    return struct_ptr(p, 0, 1, nested);
 }
 
 void gen_vcpu_op(struct call *c)

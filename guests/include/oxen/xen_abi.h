@@ -322,6 +322,7 @@ struct sched_shutdown { uint32_t reason; };
 #define EVTCHNOP_bind_ipi         7
 #define EVTCHNOP_bind_vcpu        8
 #define EVTCHNOP_unmask           9
+#define EVTCHNOP_reset           10
 
 #define EVTCHNSTAT_closed       0
 #define EVTCHNSTAT_unbound      1

@@ -263,6 +263,57 @@ class FuzzVmmCampaignTest {
         fuzzAlone("seed=5040 calls=" + Integer.getInteger("oxen.fuzz.seed5040.calls", 22_000));
     }
 
+    /**
+     * Seed 5040's second stop in the session-12 10^7 campaign (domid 43, the other worker's
+     * domain beside it): call 59,122, a multicall whose EVTCHNOP_reset had its struct at
+     * bad_ptr()'s 0xc0318933, inside one of the fuzzer's own L1s, and Xen reads the domid there:
+     * bytes 3-4 of an image page's PTE, bits 12-27 of its frame. The campaign's frame was 0x2b1xx,
+     * 0x2b the fuzzer's own id, and evtchn_reset of the caller closes every port of its own, as
+     * Xen's does: the loop pair, console and store; the next binds took their numbers and the
+     * sanity check found the loop port an IPI's ("the loop event never arrived"). On a 64 MiB
+     * hypervisor with a victim at domid 1 the fuzzer is domid 2 and that frame 0x2xxx, so the
+     * same call resets it. The generator now reads a close's or reset's struct where such a
+     * pointer points, as Xen would, and moves it into the hole when it names our own table or a
+     * port we live on (always inside a multicall). The first 59,200 calls, checked every 100.
+     */
+    @Test
+    void seed5040NeverResetsItsOwnEventChannelsByADomidReadFromItsTables() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            vmm.create(DomainConfig.builder("victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile"))
+                    .memoryMiB(8).cmdline("attack=victim").build());
+            int calls = Integer.getInteger("oxen.fuzz.seed5040.reset.calls", 59_200);
+            DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("fuzz")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8)
+                    .cmdline("seed=5040 batch=100 calls=" + calls).build());
+            // what the reset of call 59,122 reads: the domid at 0xc0318933 in the fuzzer's L1
+            int va = 0xc0318933;
+            long ma = (long) f.memory().p2m((va - MiniGuest.BASE) >>> 12) << 12 | (va & 0xFFF);
+            assertEquals(f.id(), vmm.pool().ram().read16(ma), "the domid call 59,122 reads names the fuzzer");
+            assertTrue(f.awaitShutdown(300, TimeUnit.SECONDS), f.consoleOutput());
+            String out = f.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, f.shutdownReason().orElse(null), f.crashMessage().orElse("") + "\n" + out);
+            assertTrue(out.contains("RESULT: PASS"), out);
+            assertEquals(0, vmm.internalErrors(), "internal errors");
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * Seed 6015 of session 13's second campaign (seeds 6000-6049): the fuzzer's list of frames
+     * memory_op gave it (4,096 entries) filled after 100,000 calls and it stopped itself ("more
+     * than 4096 frames from memory_op"), on the bare hypervisor too, although an 8 MiB domain
+     * holds no more than its reservation at once: the list kept frames that had left it. When the
+     * list is full the generator now forgets those Xen no longer says are ours (a no-op
+     * MMU_MACHPHYS_UPDATE, which Xen allows only on the caller's own frames).
+     */
+    @Test
+    void seed6015ForgetsTheFramesMemoryOpGaveItThatLeftIt() throws Exception {
+        String out = fuzzAlone("seed=6015 calls=" + Integer.getInteger("oxen.fuzz.seed6015.calls", 200_000));
+        System.out.println(out.lines().filter(l -> l.contains("frames from memory_op")).findFirst().orElse(""));
+    }
+
     @Test
     @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
     void campaignBenchmark() throws Exception {
