@@ -42,6 +42,36 @@ class KernelTest {
         assertTrue(b.nanos() >= 10_000_000, "real time " + b.nanos());
     }
 
+    /**
+     * A guest that programs the PIT for an interrupt every 1.7 us gets one per 200 us (the
+     * pit's default minimum period, as KVM's): its 100 ticks take at least 20 ms of the
+     * deterministic clock; without the limit they take under 1 ms.
+     */
+    @Test
+    void aPitCountOf2InterruptsOncePerMinimumPeriod() throws Exception {
+        Board b = boot("pit_fast", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("pit count 2: 100 ticks\n", b.console("debugcon"));
+        assertTrue(b.nanos() >= 100 * 200_000L && b.nanos() < 101 * 201_000L, "virtual time " + b.nanos());
+        Board free = boot("pit_fast", MachineDescription.parse("pc\npit min-timer-period-us=0")
+                .withClock(MachineDescription.ClockMode.DETERMINISTIC));
+        assertExited(free, 33);
+        assertTrue(free.nanos() < 1_000_000, "without the limit: virtual time " + free.nanos());
+    }
+
+    /**
+     * The same for the local APIC's periodic timer with a count of 1 (a period of 1 ns). Without
+     * the limit this board made no progress to its 100th interrupt in 60 s (a deadline 1 ns
+     * ahead at every look), so that case is not run here.
+     */
+    @Test
+    void aLapicPeriodicCountOf1InterruptsOncePerMinimumPeriod() throws Exception {
+        Board b = boot("lapic_fast", TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals("lapic count 1: 100 ticks\n", b.console("debugcon"));
+        assertTrue(b.nanos() >= 100 * 200_000L && b.nanos() < 101 * 201_000L, "virtual time " + b.nanos());
+    }
+
     @Test
     void pitInterruptsThroughTheIoApic() throws Exception {
         Board b = boot("ioapic_pit", TestBoards.deterministicPc());
