@@ -16,12 +16,9 @@ main:
 1:  hlt
     cmpl $100, apic_ticks
     jb 1b
-    cli
     movl $0, 0xfee00380         /* stop the timer */
     movl $msg, %esi
-    call puts
-    movb $0x10, %al
-    ret
+    jmp pass_with
 apic_isr:
     incl apic_ticks
     movl $0, 0xfee000b0         /* EOI */

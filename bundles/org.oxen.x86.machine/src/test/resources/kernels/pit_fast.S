@@ -15,10 +15,7 @@ main:
 1:  hlt
     cmpl $100, pic_ticks
     jb 1b
-    cli
     movl $msg, %esi
-    call puts
-    movb $0x10, %al
-    ret
+    jmp pass_with
     .data
 msg: .asciz "pit count 2: 100 ticks\n"
