@@ -21,11 +21,8 @@ main:
 1:  hlt
     cmpl $10, ticks
     jb 1b
-    cli
     movl $msg, %esi
-    call puts
-    movb $0x10, %al
-    ret
+    jmp pass_with
 apic_isr:
     incl ticks
     movl $0, LAPIC + 0xB0               /* EOI */

@@ -7,10 +7,7 @@ main:
 1:  hlt
     cmpl $10, pic_ticks
     jb 1b
-    cli
     movl $msg, %esi
-    call puts
-    movb $0x10, %al
-    ret
+    jmp pass_with
     .data
 msg: .asciz "pit via pic: 10 ticks\n"

@@ -17,6 +17,8 @@ public final class CpuidModel {
     public static final int FPU = 1, DE = 1 << 2, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6,
             CX8 = 1 << 8, APIC = 1 << 9, SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16,
             FXSR = 1 << 24;
+    /** Leaf 1 EDX bit 28 (Intel's HTT): leaf 1's EBX[23:16] counts the package's logical-processor IDs. */
+    public static final int HTT = 1 << 28;
     /** Leaf 0x80000007 EDX: the TSC runs at a constant rate in every power state. */
     public static final int INVARIANT_TSC = 1 << 8;
     /** Leaf 0x80000001 EDX: execute-disable. */
@@ -100,6 +102,23 @@ public final class CpuidModel {
         if (apicId < 0 || apicId > 0xFF) throw new IllegalArgumentException("APIC ID out of range: " + apicId);
         basic[1][1] = (basic[1][1] & 0x00FFFFFF) | apicId << 24;
         basic[1][3] |= APIC;
+        return this;
+    }
+
+    /**
+     * This CPU shares one package with {@code cpuCount - 1} others (the APIC IDs 0..n-1): leaf 1
+     * shows {@link #HTT} and in EBX[23:16] the package's addressable logical IDs, the count
+     * rounded up to a power of two, as an OS reads it without leaves 4 and 0xB (which this model
+     * cannot answer per subleaf), so Linux's {@code detect_ht} puts all of them in package 0 and
+     * takes a second CPU's delay-loop calibration from its package sibling (constant TSC)
+     * instead of timing it against jiffies. One CPU (the default) has no package to share:
+     * HTT clear, the count 0.
+     */
+    public CpuidModel setPackageCpus(int cpuCount) {
+        if (cpuCount < 1 || cpuCount > 0x80) throw new IllegalArgumentException("package CPU count out of range: " + cpuCount);
+        int ids = cpuCount == 1 ? 0 : Integer.highestOneBit(cpuCount - 1) << 1;
+        basic[1][1] = (basic[1][1] & 0xFF00FFFF) | ids << 16;
+        basic[1][3] = cpuCount == 1 ? basic[1][3] & ~HTT : basic[1][3] | HTT;
         return this;
     }
 

@@ -57,4 +57,20 @@ class CpuidModelTest {
         assertEquals(1_000_000_000L, (long) odd[2] * odd[1] / odd[0], "exact ratio for a crystal that does not divide");
         assertThrows(IllegalArgumentException.class, () -> new CpuidModel().setTscFrequency(1, 0));
     }
+
+    @Test
+    void cpusOfOnePackageShowHttAndTheRoundedLogicalCount() {
+        for (int[] c : new int[][] {{2, 2}, {3, 4}, {4, 4}, {5, 8}, {128, 128}}) {
+            int[] l1 = q(new CpuidModel().setLocalApic(1).setPackageCpus(c[0]), 1);
+            assertEquals(CpuidModel.HTT, l1[3] & CpuidModel.HTT, c[0] + " CPUs: HTT");
+            assertEquals(c[1], l1[1] >>> 16 & 0xFF, c[0] + " CPUs: addressable logical IDs");
+            assertEquals(1, l1[1] >>> 24, "APIC ID kept");
+            assertEquals(0x0800, l1[1] & 0xFFFF, "CLFLUSH line size kept");
+        }
+        CpuidModel one = new CpuidModel().setPackageCpus(4).setPackageCpus(1);
+        assertEquals(0, q(one, 1)[3] & CpuidModel.HTT, "one CPU: no package to share");
+        assertEquals(0, q(one, 1)[1] >>> 16 & 0xFF);
+        assertThrows(IllegalArgumentException.class, () -> new CpuidModel().setPackageCpus(0));
+        assertThrows(IllegalArgumentException.class, () -> new CpuidModel().setPackageCpus(129));
+    }
 }

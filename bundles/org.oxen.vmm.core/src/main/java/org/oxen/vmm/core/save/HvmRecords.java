@@ -9,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.oxen.vmm.abi.Hvm;
+import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.core.arch.hvm.HvmCpuRecord;
 import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.grant.GrantTable;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.x86.api.Ram;
 import org.oxen.x86.api.device.DeviceState;
 
@@ -22,7 +24,8 @@ import org.oxen.x86.api.device.DeviceState;
  * xc_sr_restore_x86_hvm.c): HVM_CONTEXT (each vcpu's {@link HvmCpuRecord} and each device's
  * state), HVM_PARAMS (Xen's layout), oxen's HVM_PLATFORM (guest time, the serial setting,
  * shared_info's gfn, the grant table's frames with their gfns and contents, the event-channel
- * bindings) and SHARED_INFO. {@link Saved} is what the restorer decoded, checked field by
+ * bindings, each vcpu's VCPUOP timers: a record written before they were carried ends after the
+ * bindings and restores none) and SHARED_INFO. {@link Saved} is what the restorer decoded, checked field by
  * field; it is applied to the new domain after END.
  */
 public final class HvmRecords {
@@ -44,6 +47,8 @@ public final class HvmRecords {
         long sharedInfoGfn = -1;
         final List<GrantFrame> grantFrames = new ArrayList<>();
         final List<int[]> bindings = new ArrayList<>();
+        /** Per vcpu: the single-shot timer's remaining ns (-1: stopped) and the periodic period; null from an old record. */
+        long[][] vcpuTimers;
         boolean context, platform;
     }
 
@@ -97,6 +102,11 @@ public final class HvmRecords {
         List<int[]> bindings = d.events().savedBindings();
         b.putInt(bindings.size());
         for (int[] e : bindings) b.putInt(e[0]).putInt(e[1]).putInt(e[2]).putInt(e[3]);
+        b.putInt(d.vcpuCount());
+        for (int i = 0; i < d.vcpuCount(); i++) {
+            VcpuTimers t = d.vcpu(i).timers();
+            b.putLong(t.singleshotRemaining()).putLong(t.period());
+        }
         w.finish(REC_HVM_PLATFORM);
 
         long si = (long) d.sharedInfoMfn() << 12;
@@ -218,7 +228,7 @@ public final class HvmRecords {
         }
     }
 
-    static void readPlatform(StreamReader r, Saved s) throws StreamFormatException {
+    static void readPlatform(StreamReader r, Saved s, int vcpus) throws StreamFormatException {
         ByteBuffer b = r.body();
         r.need(8, "the guest time");
         s.guestTime = b.getLong();
@@ -241,6 +251,29 @@ public final class HvmRecords {
         if (nb < 0 || nb > 4096) throw new StreamFormatException(r.where() + ": " + nb + " event channels");
         r.need(16 * nb, nb + " event channels");
         for (int i = 0; i < nb; i++) s.bindings.add(new int[] {b.getInt(), b.getInt(), b.getInt(), b.getInt()});
+        if (b.hasRemaining()) readVcpuTimers(r, s, vcpus); // a record of before the timers ends here
         s.platform = true;
+    }
+
+    /** HVM_PLATFORM's VCPUOP timers: a count (the domain's vcpus), then per vcpu the single-shot's remaining ns and the period. */
+    private static void readVcpuTimers(StreamReader r, Saved s, int vcpus) throws StreamFormatException {
+        ByteBuffer b = r.body();
+        r.need(4, "the vcpu timers' count");
+        int n = b.getInt();
+        if (n != vcpus) throw new StreamFormatException(r.where() + ": timers of " + n + " vcpus in a domain of " + vcpus);
+        r.need(16 * n, n + " vcpus' timers");
+        s.vcpuTimers = new long[n][];
+        for (int i = 0; i < n; i++) {
+            long remaining = b.getLong(), period = b.getLong();
+            if (remaining < -1) {
+                throw new StreamFormatException(r.where() + ": vcpu " + i + "'s single-shot timer has " + remaining + " ns to run");
+            }
+            if (period < 0 || period != 0 && period < VcpuOp.MIN_PERIOD_NS) {
+                throw new StreamFormatException(r.where() + ": vcpu " + i + "'s periodic timer of " + period
+                        + " ns (0, or at least VCPUOP_set_periodic_timer's " + VcpuOp.MIN_PERIOD_NS + ")");
+            }
+            s.vcpuTimers[i] = new long[] {remaining, period};
+        }
+        if (b.hasRemaining()) throw new StreamFormatException(r.where() + ": " + b.remaining() + " bytes after the vcpu timers");
     }
 }

@@ -15,6 +15,7 @@ import org.oxen.vmm.core.grant.Grants;
 import org.oxen.vmm.core.mm.DomainMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
+import org.oxen.vmm.core.time.VcpuTimers;
 
 /**
  * The restore side of an HVM domain (libxc's xc_sr_restore_x86_hvm.c) as the builder of the new
@@ -48,7 +49,7 @@ public final class HvmRestorer extends StreamRestorer {
                 case REC_PAGE_DATA -> pageData(d, dm, page);
                 case REC_HVM_CONTEXT -> HvmRecords.readContext(r, saved, d.vcpuCount());
                 case REC_HVM_PARAMS -> HvmRecords.readParams(r, saved);
-                case REC_HVM_PLATFORM -> HvmRecords.readPlatform(r, saved);
+                case REC_HVM_PLATFORM -> HvmRecords.readPlatform(r, saved, d.vcpuCount());
                 default -> throw new StreamFormatException(r.where() + ": a record oxen does not restore in an HVM stream");
             }
         });
@@ -98,6 +99,13 @@ public final class HvmRestorer extends StreamRestorer {
         if (param[Hvm.HVM_PARAM_CALLBACK_IRQ] != 0) p.setCallbackVia(param[Hvm.HVM_PARAM_CALLBACK_IRQ]);
         for (int i = 0; i < saved.cpus.size(); i++) {
             arch.loadVcpu(d.vcpu(saved.cpuIds.get(i)), saved.cpus.get(i));
+        }
+        if (saved.vcpuTimers != null) {
+            for (int i = 0; i < saved.vcpuTimers.length; i++) {
+                VcpuTimers t = d.vcpu(i).timers();
+                t.setPeriod(saved.vcpuTimers[i][1]);
+                t.restoreSingleshot(saved.vcpuTimers[i][0]);
+            }
         }
         d.log(String.format("restored (HVM): %d pages, %d devices, %d event channels", pagesReceived, saved.devices.size(),
                 saved.bindings.size()));

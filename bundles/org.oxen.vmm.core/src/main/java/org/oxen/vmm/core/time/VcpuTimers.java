@@ -83,6 +83,22 @@ public final class VcpuTimers {
         return singleshot.isActive();
     }
 
+    /**
+     * For a save: how long the single-shot timer has still to run (0: due now), or -1 if it is
+     * not armed. The stream carries the interval, not the deadline, since system time is each
+     * hypervisor's own. The expiry is read before the armed state: a timer that fires between
+     * the two reads as stopped (its event is pending in shared_info, which the save copies after).
+     */
+    public long singleshotRemaining() {
+        long expiry = singleshot.expiry();
+        return singleshot.isActive() ? Math.max(0, expiry - clock.nanos()) : -1;
+    }
+
+    /** For a restore: arms the single-shot timer {@code ns} from now (-1: leaves it stopped). */
+    public void restoreSingleshot(long ns) {
+        if (ns >= 0) singleshot.set(clock.nanos() + ns);
+    }
+
     // ---- SCHEDOP_poll timeout
 
     /** The poll in progress ends at {@code deadline} (system time) if no port became pending. */

@@ -26,7 +26,7 @@ import org.oxen.vmm.core.Vmm;
  * vcpus and ACPI (the firmware's MADT names both, the DSDT the PCI root bridge; vcpu 1 is
  * started with INIT and STARTUP through the local APIC) and with one and {@code acpi=off} (the
  * MP table): it boots to the shell on COM1, the shell runs what is typed into COM1 and
- * /proc/cpuinfo lists every vcpu; with ACPI, {@code poweroff -f} powers the domain off through
+ * /proc/cpuinfo lists every vcpu (two in one package); with ACPI, {@code poweroff -f} powers the domain off through
  * the DSDT's {@code \_S5} and the FADT's PM1a_CNT. A third case times with the ACPI PM timer
  * ({@code tsc=unstable}: the kernel's clocksource is acpi_pm, as on a loaded host whose
  * clocksource watchdog refused the TSC): it used to block in HLT for good at a command or at the
@@ -63,6 +63,11 @@ class HvmStockLinuxTest {
                     out);
             for (int c = 0; c < vcpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
             assertFalse(out.contains("processor\t: " + vcpus + "\r\n"), out);
+            if (vcpus > 1) {
+                // the vcpus are one package (CPUID leaf 1's HTT and logical count), as the board's CPUs
+                assertTrue(boot.contains("smpboot: Max logical packages: 1"), boot);
+                assertEquals(vcpus, out.split("physical id\t: 0\r\n", -1).length - 1, out);
+            }
             assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
             assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS));
             if (acpi) {

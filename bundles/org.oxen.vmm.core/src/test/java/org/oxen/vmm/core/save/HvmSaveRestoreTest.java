@@ -28,6 +28,9 @@ import org.oxen.vmm.api.DomainState;
 import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.Vmm;
+import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.time.SystemTime;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.hvm.HvmTestSupport;
 
 /**
@@ -38,7 +41,7 @@ import org.oxen.vmm.core.hvm.HvmTestSupport;
  * pages by gfn), destroyed and restored in a new domain (or moved live to another hypervisor),
  * it counts on: the numbers of both domains together are 1..N, each once, and every event
  * arrives. A stream whose PIT record has a bad field is refused, naming the device and field,
- * and leaves nothing.
+ * and leaves nothing. A 2-vcpu domain's VCPUOP single-shot timers are carried.
  */
 class HvmSaveRestoreTest {
 
@@ -229,5 +232,56 @@ class HvmSaveRestoreTest {
         } finally {
             vmm.shutdown();
         }
+    }
+
+    /**
+     * A 2-vcpu HVM domain's VCPUOP single-shot timers travel in HVM_PLATFORM (as the interval
+     * left at the save: system time is each hypervisor's own): vcpu 1's, due 10 s after it was
+     * armed, fires in the restored domain (paused: hypervisor timers run regardless), not before
+     * its saved deadline; vcpu 0's, an hour away, is armed again and has not fired. A stream of
+     * before the timers (HVM_PLATFORM ending after the event channels) still restores, with none.
+     */
+    @Test
+    void anSmpDomainsSingleshotTimersAreCarriedAndFireAfterTheRestore() throws Exception {
+        SystemTime time = new SystemTime();
+        Vmm vmm = HvmTestSupport.withDevices(new Vmm(64L << 20, 1, time));
+        try {
+            Domain src = vmm.create(DomainConfig.builder("timers").type(DomainType.HVM).vcpus(2)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmcount")).memoryMiB(8)
+                    .cmdline("count=1000 every=2").build());
+            waitFor(() -> lines(src.consoleOutput()).size() >= 2, src);
+            vmm.pause(src.id());
+            long deadline1 = time.nanos() + 10_000_000_000L;
+            timers(src, 1).setSingleshot(deadline1);
+            timers(src, 0).setSingleshot(time.nanos() + 3_600_000_000_000L);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            vmm.save(src.id(), out, new byte[0]);
+            vmm.destroy(src.id());
+            byte[] good = out.toByteArray();
+
+            Domain old = vmm.restore(new ByteArrayInputStream(StreamSurgery.hvmPlatformWithoutVcpuTimers(good, 2)),
+                    x -> x + "-old").domain();
+            assertFalse(timers(old, 0).singleshotActive() || timers(old, 1).singleshotActive(), "an old stream carries none");
+            vmm.destroy(old.id());
+
+            Domain dst = vmm.restore(new ByteArrayInputStream(good), x -> x + "-restored").domain();
+            assertEquals(DomainState.PAUSED, dst.state());
+            long left1 = timers(dst, 1).singleshotRemaining();
+            assertTrue(left1 > 0 && left1 <= 10_000_000_000L, "vcpu 1's timer armed again: " + left1 + " ns left");
+            assertTrue(timers(dst, 0).singleshotRemaining() > 3_000_000_000_000L, "vcpu 0's too");
+            waitFor(() -> timers(dst, 1).fired() > 0, dst);
+            assertTrue(time.nanos() >= deadline1, "not before the saved deadline");
+            assertEquals(1, timers(dst, 1).fired());
+            assertFalse(timers(dst, 1).singleshotActive());
+            assertEquals(0, timers(dst, 0).fired(), "vcpu 0's timer is an hour away");
+            vmm.destroy(dst.id());
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private static VcpuTimers timers(Domain d, int vcpu) {
+        return ((VcpuImpl) d.vcpus().get(vcpu)).timers();
     }
 }

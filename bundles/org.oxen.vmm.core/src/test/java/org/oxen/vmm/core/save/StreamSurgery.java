@@ -30,7 +30,7 @@ final class StreamSurgery {
         long l3pfn = l3;
         boolean[] done = {false};
         byte[] bad = rewrite(good, (t, body, w) -> {
-            if (t != REC_PAGE_DATA || done[0]) return;
+            if (t != REC_PAGE_DATA || done[0]) return body;
             ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             int n = b.getInt(0);
             int data = 8 + 8 * n;
@@ -40,10 +40,11 @@ final class StreamSurgery {
                 if (type != TYPE_XTAB && (type & TYPE_LTAB_MASK) == TYPE_L1TAB) {
                     b.putLong(data, l3pfn << 12 | 0x23); // P | RW | A
                     done[0] = true;
-                    return;
+                    return body;
                 }
                 if (type != TYPE_XTAB) data += 4096;
             }
+            return body;
         });
         if (!done[0]) throw new IllegalStateException("no L1 table in the stream");
         return bad;
@@ -56,7 +57,7 @@ final class StreamSurgery {
     static byte[] deviceStateByte(byte[] good, String id, int at, int value) throws IOException {
         boolean[] done = {false};
         byte[] bad = rewrite(good, (t, body, w) -> {
-            if (t != REC_HVM_CONTEXT) return;
+            if (t != REC_HVM_CONTEXT) return body;
             ByteBuffer b = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             int n = b.getInt(0);
             int pos = 8;
@@ -75,6 +76,7 @@ final class StreamSurgery {
                 }
                 pos = data + len;
             }
+            return body;
         });
         if (!done[0]) throw new IllegalStateException("no device " + id + " in the stream");
         return bad;
@@ -90,13 +92,25 @@ final class StreamSurgery {
                 w.record(REC_PAGE_DATA, ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                         .putInt(1).putInt(0).putLong((long) TYPE_XTAB << TYPE_SHIFT | gfn).array());
             }
+            return body;
         });
     }
 
-    /** What a rewrite does at each record of the good stream before it is written: edit its body, or write others first. */
+    /**
+     * HVM_PLATFORM as oxen wrote it before it carried the vcpus' VCPUOP timers: the record ends
+     * after the event channels (their count, then 16 bytes each).
+     */
+    static byte[] hvmPlatformWithoutVcpuTimers(byte[] good, int vcpus) throws IOException {
+        return rewrite(good, (t, body, w) -> {
+            if (t != REC_HVM_PLATFORM) return body;
+            return java.util.Arrays.copyOf(body, body.length - 4 - 16 * vcpus);
+        });
+    }
+
+    /** What a rewrite does at each record of the good stream before it is written: edit its body or give another, or write others first. */
     @FunctionalInterface
     private interface RecordEdit {
-        void at(int type, byte[] body, StreamWriter w) throws IOException;
+        byte[] at(int type, byte[] body, StreamWriter w) throws IOException;
     }
 
     /** The good stream's header, then each record through {@code edit} and re-emitted with a valid CRC, up to END. */
@@ -110,8 +124,7 @@ final class StreamSurgery {
             ByteBuffer in = r.body();
             byte[] body = new byte[in.remaining()];
             in.get(body);
-            edit.at(t, body, w);
-            w.record(t, body);
+            w.record(t, edit.at(t, body, w));
             if (t == REC_END) break;
         }
         w.flush();

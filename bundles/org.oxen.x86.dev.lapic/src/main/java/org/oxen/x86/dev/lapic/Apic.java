@@ -26,7 +26,11 @@ import org.oxen.x86.api.device.TimerService;
  *
  * <p>Timer: counts the bus clock ({@code timer-hz}, 1 GHz by default as in QEMU) divided by the
  * divide configuration, one-shot or periodic, computed from the machine clock (a one-shot
- * count interrupts once, even when it ran out before the board next ran its timers); TSC-deadline
+ * count interrupts once, even when it ran out before the board next ran its timers). A periodic
+ * count shorter than the minimum period ({@code min-timer-period-us}, as KVM's
+ * {@code limit_periodic_timer_frequency}) interrupts once per smallest multiple of its period
+ * at least that long, so the host timer fires at most once per minimum period; the current
+ * count still reads as programmed and each interrupt comes at a real reload. TSC-deadline
  * mode is not offered (CPUID does not announce it). Not modelled: x2APIC, LINT1 (no NMI
  * source is wired), thermal/performance/CMCI interrupts, APR, lowest-priority arbitration
  * beyond "lowest TPR, then lowest ID", directed EOI.
@@ -44,6 +48,8 @@ final class Apic implements LocalApic {
     private final InterruptRouter router;
     private final Timer timer;
     private final long timerHz;
+    /** The shortest period of the periodic timer's interrupt, ns (0: none). */
+    private final long minPeriodNanos;
     final boolean bsp;
     /** CPU index (the initial APIC ID; the guest may change the ID register). */
     final int index;
@@ -81,7 +87,8 @@ final class Apic implements LocalApic {
     boolean waitForSipi;
     boolean extIntPending;
 
-    Apic(LapicDevice machine, int id, Clock clock, TimerService timers, InterruptRouter router, long timerHz) {
+    Apic(LapicDevice machine, int id, Clock clock, TimerService timers, InterruptRouter router, long timerHz,
+            long minPeriodNanos) {
         this.machine = machine;
         this.id = id;
         this.index = id;
@@ -89,6 +96,7 @@ final class Apic implements LocalApic {
         this.clock = clock;
         this.router = router;
         this.timerHz = timerHz;
+        this.minPeriodNanos = minPeriodNanos;
         this.timer = timers.newTimer("lapic" + id + ".timer", this::timerExpired);
         powerOn();
     }
@@ -489,7 +497,8 @@ final class Apic implements LocalApic {
         long d = elapsedCounts(clock.nanos());
         long next;
         if (periodic()) {
-            next = (d / init + 1) * init;
+            long period = limitedPeriod(init);
+            next = (d / period + 1) * period;
         } else if (d < init || !countDelivered) {
             // a count that ran out before its delivery (it ran out while the guest wrote it: an
             // HVM guest's clock is its vcpu thread's CPU time, which a device access advances)
@@ -500,6 +509,12 @@ final class Apic implements LocalApic {
             return;
         }
         timer.armAt(timerStart + nanosOf(next << countShift));
+    }
+
+    /** The periodic interrupt's period in counts: {@code init}, or its smallest multiple at least the minimum period long. */
+    private long limitedPeriod(long init) {
+        long minCounts = (busTicks(minPeriodNanos) + (1L << countShift) - 1) >> countShift;
+        return init >= minCounts ? init : (minCounts + init - 1) / init * init;
     }
 
     private void timerExpired(long now) {

@@ -31,12 +31,13 @@ final class LapicDevice implements Device, ApicBus {
     private final DeviceContext context;
     private final InterruptRouter router;
 
-    LapicDevice(DeviceContext context, long timerHz) {
+    /** {@code minPeriodNanos}: the shortest period of a periodic timer's interrupt (0: no limit). */
+    LapicDevice(DeviceContext context, long timerHz, long minPeriodNanos) {
         this.context = context;
         this.router = context.interrupts();
         apics = new Apic[context.cpuCount()];
         for (int i = 0; i < apics.length; i++) {
-            apics[i] = new Apic(this, i, context.clock(), context.timers(), router, timerHz);
+            apics[i] = new Apic(this, i, context.clock(), context.timers(), router, timerHz, minPeriodNanos);
             router.setLocalApic(i, apics[i]);
         }
         router.setApicBus(this);

@@ -106,6 +106,29 @@ final class Counter {
         };
     }
 
+    /**
+     * Modes 2 and 3 counting a period shorter than {@code minTicks}: the period OUT's interrupt
+     * is limited to, the count's smallest multiple at least {@code minTicks} long (so each
+     * limited edge is a real reload and the count reads as programmed); otherwise 0. The state
+     * as it is: the caller {@link #sync}s first where a waiting count may have taken over.
+     */
+    long limitedPeriod(long minTicks) {
+        if ((mode != 2 && mode != 3) || waiting || pausedTick >= 0 || !gate || count >= minTicks) {
+            return 0;
+        }
+        return (minTicks + count - 1) / count * count;
+    }
+
+    /**
+     * The first reload after {@code tick} at which a limited OUT interrupts: the end of a
+     * {@code period} counted from the start, or sooner the switch to a count waiting for the
+     * end of the current period.
+     */
+    long nextLimitedEdge(long tick, long period) {
+        long next = startTick + ((tick - startTick) / period + 1) * period;
+        return nextCount != 0 && switchTick > tick ? Math.min(next, switchTick) : next;
+    }
+
     /** The first tick after {@code tick} at which OUT changes, or -1 if it never does on its own. */
     long nextTransition(long tick) {
         sync(tick);

@@ -19,6 +19,13 @@ import org.oxen.x86.api.device.TimerService;
  * batches), counter 1 (DRAM refresh) just counts, counter 2's gate and OUT are bits 0 and 5 of
  * the speaker port (the PC's port 0x61, which also shows the refresh toggle in bit 4).
  *
+ * <p>Counter 0's interrupt rate is limited as KVM limits its i8254's ({@code min_timer_period_us}):
+ * in modes 2 and 3 a period shorter than the minimum ({@code min-timer-period-us}, 200 by
+ * default, 0 for none) interrupts once per smallest multiple of the period at least that long,
+ * as a pulse of the line at that reload, so the timer fires once per such period instead of
+ * at every OUT0 transition; the counters still count and read as programmed (OUT0 too, in
+ * the read-back status). Linux's 1 ms and 10 ms ticks are far above the minimum.
+ *
  * <p>Regions: {@code pit} (4 ports: counters 0-2 and the control word) and the optional
  * {@code speaker} (1 port).
  */
@@ -33,10 +40,14 @@ final class Pit implements Device {
     private final Timer timer;
     final Counter[] counters = new Counter[3];
     private int speaker;    // bits 0-3 of port 0x61 as written
+    /** The shortest period of counter 0's interrupt in modes 2 and 3, input ticks (0: none). */
+    private final long minPeriodTicks;
 
-    Pit(Clock clock, TimerService timers, InterruptLine irq) {
+    /** {@code minPeriodNanos}: the shortest period of IRQ 0 in modes 2 and 3 (0: no limit). */
+    Pit(Clock clock, TimerService timers, InterruptLine irq, long minPeriodNanos) {
         this.clock = clock;
         this.irq = irq;
+        this.minPeriodTicks = (minPeriodNanos * FREQ + NS - 1) / NS;
         this.timer = timers.newTimer("pit.ch0", this::transition);
         reset();
     }
@@ -184,6 +195,16 @@ final class Pit implements Device {
     /** OUT0 onto the IRQ line as of {@code tick}; arm the timer for its next transition. */
     private void update(long tick) {
         Counter c = counters[0];
+        c.sync(tick);
+        long limited = c.limitedPeriod(minPeriodTicks);
+        if (limited != 0) {
+            // the line rests high; transition() pulses it at each limited period's reload
+            irqLevel = true;
+            irq.set(true);
+            armedTick = c.nextLimitedEdge(tick, limited);
+            timer.armAt(timeOf(armedTick));
+            return;
+        }
         irqLevel = c.out(tick);
         irq.set(irqLevel);
         long next = c.nextTransition(tick);
@@ -199,13 +220,20 @@ final class Pit implements Device {
      * Timer callback: evaluates OUT0 at the transition's own tick, not at "now", so that a late
      * batch still produces every edge. When far behind (more than two periods), whole periods
      * are skipped, keeping the phase: their interrupts are lost, as the PIC's single IRR bit
-     * would lose them on hardware too.
+     * would lose them on hardware too. A limited period's reload is a pulse: the line goes low
+     * and {@link #update} raises it again, one edge (limited as armed: before a count waiting
+     * for this reload takes over).
      */
     private void transition(long nowNanos) {
         long behind = tickAt(nowNanos) - armedTick;
         Counter c = counters[0];
-        if ((c.mode == 2 || c.mode == 3) && behind > 2L * c.count) {
-            armedTick += (behind / c.count - 1) * c.count;
+        long limited = c.limitedPeriod(minPeriodTicks);
+        long period = limited != 0 ? limited : c.count;
+        if ((c.mode == 2 || c.mode == 3) && behind > 2L * period) {
+            armedTick += (behind / period - 1) * period;
+        }
+        if (limited != 0) {
+            irq.set(false);
         }
         update(armedTick);
     }

@@ -8,14 +8,19 @@ import org.oxen.x86.api.device.DeviceFactory;
 
 /**
  * Creates a machine's 8254. Options: {@code irq} (the line OUT0 drives; 0 on a PC) and the
- * region bases {@code io.pit} and optional {@code io.speaker}.
+ * region bases {@code io.pit} and optional {@code io.speaker}, and {@code min-timer-period-us}
+ * (200 by default as KVM's, 0 for none): the shortest period of IRQ 0 in modes 2 and 3.
  */
 @Component(service = DeviceFactory.class, property = DeviceFactory.NAME + "=pit")
 public final class PitFactory implements DeviceFactory {
 
+    /** KVM's {@code min_timer_period_us} default (arch/x86/kvm/x86.c). */
+    static final long DEFAULT_MIN_TIMER_PERIOD_US = 200;
+
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
         int irq = config.irq("irq");
-        return new Pit(context.clock(), context.timers(), context.interrupts().line(irq));
+        long minPeriodUs = config.longValue("min-timer-period-us", DEFAULT_MIN_TIMER_PERIOD_US, 0, 1_000_000);
+        return new Pit(context.clock(), context.timers(), context.interrupts().line(irq), minPeriodUs * 1000);
     }
 }

@@ -15,7 +15,11 @@ import org.oxen.x86.api.device.InterruptSink;
 import org.oxen.x86.bus.BasicDeviceContext;
 import org.oxen.x86.bus.IoPortBus;
 
-/** 8254 datasheet behaviour through ports 0x40-0x43 and 0x61, on a manual clock. */
+/**
+ * 8254 datasheet behaviour through ports 0x40-0x43 and 0x61, on a manual clock (without the
+ * interrupt rate limit, so short periods show the datasheet's edges), and the limit of
+ * counter 0's interrupt rate ({@code min-timer-period-us}).
+ */
 class PitTest {
 
     BasicDeviceContext ctx;
@@ -25,9 +29,17 @@ class PitTest {
 
     @BeforeEach
     void setUp() {
+        build(Map.of("min-timer-period-us", "0"));
+    }
+
+    /** A PC's 8254 on a fresh manual-clock context with {@code options} besides its regions and IRQ. */
+    void build(Map<String, String> options) {
         ctx = new BasicDeviceContext();
         io = new IoPortBus();
-        DeviceConfig cfg = DeviceConfig.of("pit", "pit", Map.of("io.pit", "0x40", "io.speaker", "0x61", "irq", "0"));
+        irq0Rises.clear();
+        Map<String, String> o = new java.util.HashMap<>(Map.of("io.pit", "0x40", "io.speaker", "0x61", "irq", "0"));
+        o.putAll(options);
+        DeviceConfig cfg = DeviceConfig.of("pit", "pit", o);
         io.mapDevice(new PitFactory().create(ctx, cfg), cfg);
         cfg.checkAllUsed();
         ctx.interrupts().attach((InterruptSink) (irq, level) -> {
@@ -328,5 +340,86 @@ class PitTest {
         int a = io.read8(0x61) & 0x10;
         ctx.advance(15_085);
         assertEquals(a ^ 0x10, io.read8(0x61) & 0x10);
+    }
+
+    /** Runs the machine until input-clock tick {@code tick}, firing each due timer at its deadline; returns the firings. */
+    int firingsUntil(long tick) {
+        long end = Pit.timeOf(tick);
+        int n = 0;
+        while (ctx.timers().nextDeadline() <= end) {
+            ctx.manualClock().set(Math.max(ctx.clock().nanos(), ctx.timers().nextDeadline()));
+            ctx.timers().runDue(ctx.clock().nanos());
+            n++;
+        }
+        ctx.manualClock().set(end);
+        return n;
+    }
+
+    /**
+     * KVM's i8254 limit: a mode-2 count of 2 (an interrupt every 1.7 us) interrupts once per
+     * 200 us by default, at reloads (multiples of the count from the start), and arms the timer
+     * once per interrupt, while the count still reads as programmed. Without the limit it fires
+     * at every OUT0 transition: 2 per period.
+     */
+    @Test
+    void aMode2CountOf2InterruptsOncePerMinimumPeriod() {
+        build(Map.of());
+        long min = 239;                              // 200 us of 1.193182 MHz ticks, rounded up
+        program(0, 2, 2);
+        long tenMs = 11_932;
+        int firings = firingsUntil(tenMs);
+        assertTrue(firings <= tenMs / min + 1, firings + " timer firings in 10 ms");
+        assertEquals(tenMs / 240, irq0Rises.size(), "an edge each 240 ticks (120 periods of 2)");
+        for (int i = 0; i < irq0Rises.size(); i++) {
+            assertEquals(240L * (i + 1), irq0Rises.get(i), "edge " + i + " at a reload");
+        }
+        assertEquals(2, latched(0), "the count reads as programmed: reloaded at an even tick");
+        assertEquals(0x80, status(0) & 0x80, "OUT0 high after the reload");
+        at(tenMs + 1);
+        assertEquals(1, latched(0));
+        assertEquals(0, status(0) & 0x80, "OUT0 in the status low at count 1, as the count has it");
+
+        build(Map.of("min-timer-period-us", "0"));
+        program(0, 2, 2);
+        assertEquals(tenMs, firingsUntil(tenMs), "no limit: a firing at every transition");
+        assertEquals(tenMs / 2, irq0Rises.size());
+    }
+
+    /** Mode 3 with a short count is limited the same way; the limit is the device's option. */
+    @Test
+    void aMode3ShortCountIsLimitedToTheConfiguredPeriod() {
+        build(Map.of("min-timer-period-us", "1000"));   // 1,194 ticks
+        program(0, 3, 10);
+        int firings = firingsUntil(11_932);
+        assertTrue(firings <= 10, firings + " firings in 10 ms");
+        assertEquals(List.of(1200L, 2400L, 3600L, 4800L, 6000L, 7200L, 8400L, 9600L, 10_800L), irq0Rises);
+    }
+
+    /** Linux's 1 ms (HZ=1000) and 10 ms (HZ=100) ticks are above the minimum: unchanged. */
+    @Test
+    void linuxTicksAreNotLimited() {
+        for (int count : new int[] {1193, 11_932}) {
+            for (int mode : new int[] {2, 3}) {
+                build(Map.of());
+                program(0, mode, count);
+                int firings = firingsUntil(10L * count);
+                assertEquals(20, firings, "mode " + mode + ", count " + count + ": two transitions a period");
+                assertEquals(10, irq0Rises.size());
+                assertEquals((long) count, irq0Rises.get(0));
+                assertEquals(10L * count, irq0Rises.get(9));
+            }
+        }
+    }
+
+    /** A new count waiting for the end of a limited period takes over at that reload, with its edge. */
+    @Test
+    void aNewCountAfterALimitedOneStartsAtTheNextReload() {
+        build(Map.of());
+        program(0, 2, 2);
+        firingsUntil(101);
+        io.write8(0x40, 1193 & 0xFF);
+        io.write8(0x40, 1193 >> 8);
+        firingsUntil(102 + 2 * 1193);
+        assertEquals(List.of(102L, 102L + 1193, 102L + 2 * 1193), irq0Rises, "the switch at 102, then every 1 ms");
     }
 }

@@ -213,10 +213,9 @@ final class Board implements Machine {
                 // CPUID tells the OS about the APIC and its ID, and the TSC's rate (the clock's
                 // nanoseconds: 1 GHz) beside the APIC timer's clock, so it calibrates neither
                 // against the PIT (which fails when the host runs the guest slowly)
-                cpus[i].cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz());
-                if (cpus.length > 1) {
-                    onePackage(cpus[i].cpuidModel(), cpus.length);
-                }
+                // and all CPUs in one package (a second CPU's delay loop from its sibling)
+                cpus[i].cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz())
+                        .setPackageCpus(cpus.length);
             }
         }
         for (MmioMap.Mapping m : mmio.mappings()) {
@@ -225,24 +224,6 @@ final class Board implements Machine {
                         m.owner(), m.base(), description.ramMiB()));
             }
         }
-    }
-
-    /** Leaf 1 EDX: the logical-processor count in EBX[23:16] is valid (Intel's HTT bit). */
-    static final int CPUID_HTT = 1 << 28;
-
-    /**
-     * Every CPU of the board in one package, as leaf 1 says it to an OS without leaves 4 and
-     * 0xB (which the CPUID model cannot answer per subleaf): HTT, and EBX[23:16] the package's
-     * addressable logical IDs, the CPU count rounded up to a power of two, so that Linux's
-     * {@code detect_ht} puts APIC IDs 0..n-1 (the board's) in package 0. Linux then takes a
-     * second CPU's delay-loop calibration from its package sibling (constant TSC) instead of
-     * timing it against jiffies.
-     */
-    static void onePackage(org.oxen.x86.cpu.CpuidModel model, int cpuCount) {
-        int[] l1 = new int[4];
-        model.query(1, 0, l1);
-        int ids = Integer.highestOneBit(cpuCount - 1) << 1;
-        model.set(1, l1[0], (l1[1] & 0xFF00FFFF) | ids << 16, l1[2], l1[3] | CPUID_HTT);
     }
 
     /** Loads the image (again, after a reset) and puts the boot CPU in its start state. */

@@ -40,7 +40,7 @@ class BoardCpuidTest {
                 assertEquals(i, cpuid(b, i, 1)[1] >>> 24, "initial APIC ID of cpu " + i);
                 assertArrayEquals(new int[] {1, 1, 1_000_000_000, 0}, cpuid(b, i, 0x15), "TSC = 1 GHz crystal");
                 assertEquals((int) (X86Cpu.TSC_HZ / 1_000_000), cpuid(b, i, 0x16)[0]);
-                assertEquals(Board.CPUID_HTT, cpuid(b, i, 1)[3] & Board.CPUID_HTT, "one package: HTT, cpu " + i);
+                assertEquals(CpuidModel.HTT, cpuid(b, i, 1)[3] & CpuidModel.HTT, "one package: HTT, cpu " + i);
                 assertEquals(2, cpuid(b, i, 1)[1] >>> 16 & 0xFF, "two logical IDs in the package, cpu " + i);
                 assertEquals(0x08, cpuid(b, i, 1)[1] >>> 8 & 0xFF, "CLFLUSH line size kept");
             }
@@ -61,7 +61,7 @@ class BoardCpuidTest {
         }
         Board one = TestBoards.manager().build(MachineDescription.parse("pc"), image, null);
         try {
-            assertEquals(0, cpuid(one, 0, 1)[3] & Board.CPUID_HTT, "one CPU: no package to share");
+            assertEquals(0, cpuid(one, 0, 1)[3] & CpuidModel.HTT, "one CPU: no package to share");
         } finally {
             one.stop();
         }

@@ -42,6 +42,39 @@ class KernelTest {
         assertTrue(b.nanos() >= 10_000_000, "real time " + b.nanos());
     }
 
+    /**
+     * A guest that programs the PIT for an interrupt every 1.7 us gets one per 200 us (the
+     * pit's default minimum period, as KVM's): its 100 ticks take at least 20 ms of the
+     * deterministic clock; without the limit they take under 1 ms.
+     */
+    @Test
+    void aPitCountOf2InterruptsOncePerMinimumPeriod() throws Exception {
+        hundredTicksAtTheMinimumPeriod("pit_fast", "pit count 2: 100 ticks\n");
+        Board free = boot("pit_fast", MachineDescription.parse("pc\npit min-timer-period-us=0")
+                .withClock(MachineDescription.ClockMode.DETERMINISTIC));
+        assertExited(free, 33);
+        assertTrue(free.nanos() < 1_000_000, "without the limit: virtual time " + free.nanos());
+    }
+
+    /**
+     * The same for the local APIC's periodic timer with a count of 1 (a period of 1 ns). Without
+     * the limit the guest never leaves its interrupt handler's loop: on the deterministic clock
+     * (10 ns an instruction) an interrupt is due at every instruction boundary, so each IRET
+     * takes the next one before the loop's compare runs, as on a chip; that case is not run here.
+     */
+    @Test
+    void aLapicPeriodicCountOf1InterruptsOncePerMinimumPeriod() throws Exception {
+        hundredTicksAtTheMinimumPeriod("lapic_fast", "lapic count 1: 100 ticks\n");
+    }
+
+    /** {@code kernel} counts 100 interrupts on the deterministic board, 200 us (the default minimum period) apart. */
+    private void hundredTicksAtTheMinimumPeriod(String kernel, String message) throws Exception {
+        Board b = boot(kernel, TestBoards.deterministicPc());
+        assertExited(b, 33);
+        assertEquals(message, b.console("debugcon"));
+        assertTrue(b.nanos() >= 100 * 200_000L && b.nanos() < 101 * 201_000L, "virtual time " + b.nanos());
+    }
+
     @Test
     void pitInterruptsThroughTheIoApic() throws Exception {
         Board b = boot("ioapic_pit", TestBoards.deterministicPc());

@@ -311,8 +311,10 @@ public final class HvmVcpuArch implements VcpuArch {
             if (apic != null) {
                 cpu.setMsrExit(IA32_APIC_BASE, true);
                 // as on the bare machine: the APIC and its ID, the TSC's rate and the APIC timer's
-                // clock in CPUID, so a kernel calibrates neither against the PIT
-                cpu.cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz());
+                // clock in CPUID, so a kernel calibrates neither against the PIT; and all the
+                // domain's vcpus in one package (a second vcpu's delay loop from its sibling)
+                cpu.cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz())
+                        .setPackageCpus(wiring.length);
                 apic.setEventListener(() -> {
                     w.apicEvent = true;
                     wake(v, true);
