@@ -133,6 +133,7 @@ public final class DomainRestorer extends StreamRestorer {
                 if (id < 0 || id >= states.length) {
                     throw new StreamFormatException(r.where() + ": vcpu " + id + " of a domain with " + states.length);
                 }
+                VcpuRecords.checkPeriod(b.getLong(8), r.where(), id);
                 byte[] copy = new byte[VcpuRecords.STATE_SIZE]; // an older record's bitmap: none (zeros)
                 b.get(copy, 0, Math.min(b.remaining(), copy.length));
                 states[id] = ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN);

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.oxen.vmm.abi.Hvm;
-import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.core.arch.hvm.HvmCpuRecord;
 import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.arch.hvm.HvmVcpuArch;
@@ -268,10 +267,7 @@ public final class HvmRecords {
             if (remaining < -1) {
                 throw new StreamFormatException(r.where() + ": vcpu " + i + "'s single-shot timer has " + remaining + " ns to run");
             }
-            if (period < 0 || period != 0 && period < VcpuOp.MIN_PERIOD_NS) {
-                throw new StreamFormatException(r.where() + ": vcpu " + i + "'s periodic timer of " + period
-                        + " ns (0, or at least VCPUOP_set_periodic_timer's " + VcpuOp.MIN_PERIOD_NS + ")");
-            }
+            VcpuRecords.checkPeriod(period, r.where(), i);
             s.vcpuTimers[i] = new long[] {remaining, period};
         }
         if (b.hasRemaining()) throw new StreamFormatException(r.where() + ": " + b.remaining() + " bytes after the vcpu timers");

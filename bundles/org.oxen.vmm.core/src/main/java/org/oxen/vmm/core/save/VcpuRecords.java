@@ -5,6 +5,7 @@ import static org.oxen.vmm.abi.VcpuGuestContext.*;
 import java.nio.ByteBuffer;
 
 import org.oxen.vmm.abi.VcpuGuestContext;
+import org.oxen.vmm.abi.VcpuOp;
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
@@ -33,6 +34,19 @@ final class VcpuRecords {
     /** VCPU_STATE as oxen wrote it before it carried the I/O bitmap (read as "no bitmap"). */
     static final int STATE_SIZE_NO_IOBITMAP = 4 + 4 + 8 + 12;
     static final int STATE_ONLINE = 1;
+
+    /**
+     * A saved periodic timer's period as VCPUOP_set_periodic_timer would take it: 0 (stopped) or
+     * at least its {@value VcpuOp#MIN_PERIOD_NS} ns (a 1 ns period from a hostile
+     * or corrupt stream would re-arm a host timer without end). Throws naming {@code where}.
+     */
+    static long checkPeriod(long period, String where, int vcpu) throws StreamFormatException {
+        if (period < 0 || period != 0 && period < VcpuOp.MIN_PERIOD_NS) {
+            throw new StreamFormatException(where + ": vcpu " + vcpu + "'s periodic timer of " + period
+                    + " ns (0, or at least VCPUOP_set_periodic_timer's " + VcpuOp.MIN_PERIOD_NS + ")");
+        }
+        return period;
+    }
 
     /**
      * arch_get_info_guest for a 32-bit PV vcpu that is not running: the registers, selectors,

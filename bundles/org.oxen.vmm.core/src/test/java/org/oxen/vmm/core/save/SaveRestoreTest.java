@@ -281,6 +281,24 @@ class SaveRestoreTest {
         assertRefused(hostile, "does not validate", free);
     }
 
+    /**
+     * A stream's periodic timer is taken as VCPUOP_set_periodic_timer would take it: a 1 ns or
+     * negative period (which would re-arm a host timer without end) is refused by name, and
+     * nothing is left behind; the stream restores with its own period.
+     */
+    @Test
+    void aPeriodicTimerBelowVcpuOpsMinimumIsRefused() throws Exception {
+        Domain src = suspendedCounter("period", 30, 5);
+        byte[] good = save(src);
+        vmm.destroy(src.id());
+        long free = vmm.freeFrames();
+        assertRefused(StreamSurgery.vcpuStatePeriod(good, 1), "vcpu 0's periodic timer of 1 ns", free);
+        assertRefused(StreamSurgery.vcpuStatePeriod(good, -5), "vcpu 0's periodic timer of -5 ns", free);
+        Domain ok = vmm.restore(new ByteArrayInputStream(StreamSurgery.vcpuStatePeriod(good, 0)), n -> "stopped").domain();
+        vmm.destroy(ok.id());
+        assertEquals(free, vmm.freeFrames());
+    }
+
     private void assertRefused(byte[] stream, String why, long free) {
         DomainBuildException e = assertThrows(DomainBuildException.class,
                 () -> vmm.restore(new ByteArrayInputStream(stream), n -> "refused"));

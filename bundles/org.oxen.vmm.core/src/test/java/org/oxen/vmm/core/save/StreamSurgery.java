@@ -107,6 +107,16 @@ final class StreamSurgery {
         });
     }
 
+    /** Every VCPU_STATE record's periodic timer period (u64 at 8, little-endian) set to {@code ns}. */
+    static byte[] vcpuStatePeriod(byte[] good, long ns) throws IOException {
+        return rewrite(good, (t, body, w) -> {
+            if (t != REC_VCPU_STATE) return body;
+            byte[] edited = body.clone();
+            ByteBuffer.wrap(edited).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(8, ns);
+            return edited;
+        });
+    }
+
     /** What a rewrite does at each record of the good stream before it is written: edit its body or give another, or write others first. */
     @FunctionalInterface
     private interface RecordEdit {
