@@ -154,9 +154,15 @@ class FuzzVmmCampaignTest {
 
     /** One fuzzer run on {@code vmm}, destroyed after; returns its console after checking it passed. */
     static String fuzzIn(Vmm vmm, String cmdline) throws Exception {
+        return fuzzIn(vmm, cmdline, f -> { });
+    }
+
+    /** {@link #fuzzIn(Vmm, String)}, with {@code created} looking at the fuzzer's domain as soon as it exists. */
+    static String fuzzIn(Vmm vmm, String cmdline, java.util.function.Consumer<DomainImpl> created) throws Exception {
         long free = vmm.freeFrames();
         DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("fuzz-" + System.nanoTime())
                 .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8).cmdline(cmdline).build());
+        created.accept(f);
         assertTrue(f.awaitShutdown(300, TimeUnit.SECONDS), f.consoleOutput());
         String out = f.consoleOutput();
         assertEquals(ShutdownReason.POWEROFF, f.shutdownReason().orElse(null), f.crashMessage().orElse("") + "\n" + out);
@@ -283,18 +289,12 @@ class FuzzVmmCampaignTest {
             vmm.create(DomainConfig.builder("victim").kernel(GuestImages.load(GuestImages.Flavor.PV, "hostile"))
                     .memoryMiB(8).cmdline("attack=victim").build());
             int calls = Integer.getInteger("oxen.fuzz.seed5040.reset.calls", 59_200);
-            DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("fuzz")
-                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8)
-                    .cmdline("seed=5040 batch=100 calls=" + calls).build());
-            // what the reset of call 59,122 reads: the domid at 0xc0318933 in the fuzzer's L1
-            int va = 0xc0318933;
-            long ma = (long) f.memory().p2m((va - MiniGuest.BASE) >>> 12) << 12 | (va & 0xFFF);
-            assertEquals(f.id(), vmm.pool().ram().read16(ma), "the domid call 59,122 reads names the fuzzer");
-            assertTrue(f.awaitShutdown(300, TimeUnit.SECONDS), f.consoleOutput());
-            String out = f.consoleOutput();
-            assertEquals(ShutdownReason.POWEROFF, f.shutdownReason().orElse(null), f.crashMessage().orElse("") + "\n" + out);
-            assertTrue(out.contains("RESULT: PASS"), out);
-            assertEquals(0, vmm.internalErrors(), "internal errors");
+            fuzzIn(vmm, "seed=5040 batch=100 calls=" + calls, f -> {
+                // what the reset of call 59,122 reads: the domid at 0xc0318933 in the fuzzer's L1
+                int va = 0xc0318933;
+                long ma = (long) f.memory().p2m((va - MiniGuest.BASE) >>> 12) << 12 | (va & 0xFFF);
+                assertEquals(f.id(), vmm.pool().ram().read16(ma), "the domid call 59,122 reads names the fuzzer");
+            });
         } finally {
             vmm.shutdown();
         }
