@@ -19,6 +19,7 @@ import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.FramePool;
 import org.oxen.vmm.core.mm.PageTables;
 import org.oxen.vmm.core.mm.PageType;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.TrapBouncer;
 import org.oxen.x86.cpu.SegmentState;
 import org.oxen.x86.cpu.X86Cpu;
@@ -30,8 +31,6 @@ import org.oxen.x86.cpu.X86Cpu;
  */
 final class VcpuHypercalls {
 
-    /** Xen's STIME_DELTA_MAX for the periodic timer (a period above it is -EINVAL). */
-    static final long STIME_DELTA_MAX = (1L << 62) - 1;
 
     private final Services s;
     private final TrapHypercalls traps;
@@ -100,7 +99,7 @@ final class VcpuHypercalls {
             }
             case VcpuOp.SET_PERIODIC_TIMER: {
                 long period = g.read64(cr3, arg + VcpuOp.PERIODIC_PERIOD_NS);
-                if (period < VcpuOp.MIN_PERIOD_NS || period > STIME_DELTA_MAX) return EINVAL;
+                if (!VcpuTimers.acceptsPeriod(period)) return EINVAL;
                 t.timers().setPeriod(period);
                 return 0;
             }

@@ -11,6 +11,7 @@ import org.oxen.vmm.core.arch.pv.PvVcpu;
 import org.oxen.vmm.core.domain.TrapInfo;
 import org.oxen.vmm.core.domain.VcpuContext;
 import org.oxen.vmm.core.domain.VcpuImpl;
+import org.oxen.vmm.core.time.VcpuTimers;
 import org.oxen.vmm.core.trap.TrapBouncer;
 import org.oxen.x86.cpu.X86Cpu;
 
@@ -37,13 +38,13 @@ final class VcpuRecords {
 
     /**
      * A saved periodic timer's period as VCPUOP_set_periodic_timer would take it: 0 (stopped) or
-     * at least its {@value VcpuOp#MIN_PERIOD_NS} ns (a 1 ns period from a hostile
-     * or corrupt stream would re-arm a host timer without end). Throws naming {@code where}.
+     * what {@link VcpuTimers#acceptsPeriod} accepts (a 1 ns period from a hostile or corrupt
+     * stream would re-arm a host timer without end). Throws naming {@code where}.
      */
     static long checkPeriod(long period, String where, int vcpu) throws StreamFormatException {
-        if (period < 0 || period != 0 && period < VcpuOp.MIN_PERIOD_NS) {
+        if (period != 0 && !VcpuTimers.acceptsPeriod(period)) {
             throw new StreamFormatException(where + ": vcpu " + vcpu + "'s periodic timer of " + period
-                    + " ns (0, or at least VCPUOP_set_periodic_timer's " + VcpuOp.MIN_PERIOD_NS + ")");
+                    + " ns (0, or what VCPUOP_set_periodic_timer takes: " + VcpuOp.MIN_PERIOD_NS + " ns to 2^62 - 1)");
         }
         return period;
     }

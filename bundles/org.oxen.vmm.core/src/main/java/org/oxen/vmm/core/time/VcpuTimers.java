@@ -145,7 +145,19 @@ public final class VcpuTimers {
         }
     }
 
-    /** vcpu_set_periodic_timer: 0 stops it (the caller checked the range). */
+    /** Xen's STIME_DELTA_MAX: the longest period VCPUOP_set_periodic_timer takes. */
+    static final long STIME_DELTA_MAX = (1L << 62) - 1;
+
+    /**
+     * Whether VCPUOP_set_periodic_timer takes a period of {@code ns}: at least
+     * {@value VcpuOp#MIN_PERIOD_NS} ns and at most STIME_DELTA_MAX (xen/common/domain.c), the
+     * one rule for the hypercall and for a saved period a restore arms.
+     */
+    public static boolean acceptsPeriod(long ns) {
+        return ns >= VcpuOp.MIN_PERIOD_NS && ns <= STIME_DELTA_MAX;
+    }
+
+    /** vcpu_set_periodic_timer: 0 stops it (the caller checked the range: {@link #acceptsPeriod}). */
     public void setPeriod(long ns) {
         synchronized (this) {
             period = ns;
