@@ -57,4 +57,29 @@ void pg_disable(void);
 /* TSC frequency measured at boot against PIT channel 2 (0 if no TSC). */
 extern uint64_t tsc_hz;
 
+/* Local APIC (xAPIC at 0xfee00000, paging off) and application processors:
+ * lib/native/smp.c and smp_tramp.S, linked by programs that list them in
+ * their <name>_NATIVE.  Vectors 0xf0-0xff have IDT gates (trap_set_handler);
+ * LAPIC_SPURIOUS is the spurious vector lapic_enable() sets. */
+#define LAPIC_SPURIOUS 0xff
+#define LAPIC_TIMER_PERIODIC (1u << 17)
+int lapic_present(void);                /* CPUID.1:EDX.APIC */
+uint32_t lapic_read(unsigned reg);
+void lapic_write(unsigned reg, uint32_t v);
+void lapic_enable(void);                /* SVR: software enable, spurious vector; TPR 0 */
+unsigned lapic_id(void);
+void lapic_eoi(void);
+void lapic_ipi(unsigned apic_id, unsigned vector);   /* fixed, edge, physical */
+/* The timer against the TSC over ms milliseconds: *counts counts (divide by 1)
+ * in *tsc TSC ticks. */
+void lapic_timer_calibrate(unsigned ms, uint32_t *counts, uint64_t *tsc);
+void lapic_timer_start(unsigned vector, uint32_t counts, uint32_t mode);  /* divide by 1 */
+void lapic_timer_stop(void);            /* LVT masked, count 0 */
+/* Starts the processor whose local APIC is apic_id as kit cpu `cpu` (1 ..
+ * SMP_MAX_CPUS-1, with a kit stack of its own) at entry(cpu): INIT, then
+ * STARTUP twice at the trampoline page (the MP specification's sequence).
+ * 0 once it runs, -1 if it did not start within a second. */
+#define SMP_MAX_CPUS 4
+int smp_start_cpu(unsigned cpu, unsigned apic_id, void (*entry)(unsigned cpu));
+
 #endif

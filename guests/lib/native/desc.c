@@ -1,9 +1,11 @@
 /*
  * desc.c -- the native descriptor tables: a GDT with ring-0 and ring-3 flat
  * segments, a TSS (whose esp0 is the cpu-0 trap stack used on ring-3 ->
- * ring-0 transitions), and an IDT of interrupt gates for vectors 0-47 plus
- * the ring-3 callable vectors 3 (int3), 4 (into) and 0x80 (the kit's
- * "syscall").  Every gate clears IF; handlers run with interrupts off.
+ * ring-0 transitions), and an IDT of interrupt gates for vectors 0-47 and
+ * 0xf0-0xff (the local APIC's: lib/native/smp.c) plus the ring-3 callable
+ * vectors 3 (int3), 4 (into) and 0x80 (the kit's "syscall").  Every gate
+ * clears IF; handlers run with interrupts off.  An application processor
+ * loads the same GDT and IDT (desc_load_tables) and no TSS: it stays in ring 0.
  */
 #include <oxen/native.h>
 
@@ -28,12 +30,15 @@ static struct tss tss ALIGNED(16);
 static uint8_t trap_stack[KSTACK_SIZE] ALIGNED(KSTACK_SIZE);
 
 extern const uint32_t vector_table[48];
+extern const uint32_t vector_table_apic[16];
 extern char vector_128[];
 
 struct dtr {
     uint16_t limit;
     uint32_t base;
 } __attribute__((packed));
+
+void desc_load_tables(void);
 
 static uint64_t gate(uint32_t handler, unsigned dpl)
 {
@@ -61,8 +66,22 @@ void desc_init(void)
 
     for (unsigned v = 0; v < 48; v++)
         idt[v] = gate(vector_table[v], (v == VEC_BP || v == VEC_OF) ? 3 : 0);
+    for (unsigned v = 0; v < 16; v++)
+        idt[0xf0 + v] = gate(vector_table_apic[v], 0);
     idt[VEC_SYSCALL] = gate((uint32_t)vector_128, 3);
 
+    desc_load_tables();
+    __asm__ volatile("movw $0x28, %%ax\n\t"
+                     "ltr %%ax\n\t"
+                     "xorl %%eax, %%eax\n\t"
+                     "lldt %%ax"
+                     ::: "eax", "memory");
+}
+
+/* The GDT (segment registers reloaded) and the IDT: the boot CPU's, and an
+ * application processor's (lib/native/smp.c). */
+void desc_load_tables(void)
+{
     struct dtr g = { sizeof gdt - 1, (uint32_t)gdt };
     struct dtr i = { sizeof idt - 1, (uint32_t)idt };
     __asm__ volatile("lgdt %0\n\t"
@@ -74,10 +93,6 @@ void desc_init(void)
                      "movw %%ax, %%fs\n\t"
                      "movw %%ax, %%gs\n\t"
                      "movw %%ax, %%ss\n\t"
-                     "lidt %1\n\t"
-                     "movw $0x28, %%ax\n\t"
-                     "ltr %%ax\n\t"
-                     "xorl %%eax, %%eax\n\t"
-                     "lldt %%ax"
+                     "lidt %1"
                      :: "m"(g), "m"(i) : "eax", "memory");
 }

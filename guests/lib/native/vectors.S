@@ -1,5 +1,6 @@
 /*
- * vectors.S -- native trap entry.  One stub per vector (0-47 and 0x80)
+ * vectors.S -- native trap entry.  One stub per vector (0-47, the local
+ * APIC's 0xf0-0xff and 0x80)
  * pushes a zero error code when the CPU does not, then the vector number,
  * and joins trap_common, which completes struct trap_frame (see x86.h),
  * switches ds/es to the kernel selector and calls trap_dispatch(frame).
@@ -56,6 +57,9 @@ vector_\vec:
     .irp irq, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     STUB \irq, 0
     .endr
+    .irp v, 240,241,242,243,244,245,246,247,248,249,250,251,252,253,254,255
+    STUB \v, 0
+    .endr
     STUB 128, 0
 
 trap_common:
@@ -85,6 +89,13 @@ trap_common:
     .balign 4
 vector_table:
     .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .long vector_\v
+    .endr
+
+/* Vectors 0xf0..0xff (local APIC timer, IPIs, spurious: lib/native/smp.c). */
+    .globl vector_table_apic
+vector_table_apic:
+    .irp v, 240,241,242,243,244,245,246,247,248,249,250,251,252,253,254,255
     .long vector_\v
     .endr
 

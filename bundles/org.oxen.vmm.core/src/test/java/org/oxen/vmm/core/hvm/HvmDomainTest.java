@@ -59,9 +59,10 @@ class HvmDomainTest {
             programs.remove("hvmmapgrant"); // maps a PV granter's grants: HvmGranteeTest
             for (String p : programs) {
                 // xenhvm: no xenstored without OSGi (XlHvmDomainTest runs it with one)
+                // hvmsmp: two vcpus, beside a dozen domains on two pCPUs (its progress checks generous)
                 String cmdline = p.equals("cpubench") ? "loop=20000 mix=3" : p.equals("ptbench") ? "ops=5000"
-                        : p.equals("xenhvm") ? "xenstore=off" : "";
-                ds.add(vmm.create(hvm("hvm-" + p, p, 16, cmdline).build()));
+                        : p.equals("xenhvm") ? "xenstore=off" : p.equals("hvmsmp") ? "count=2 stall_checks=50 ipi_wait=4000" : "";
+                ds.add(vmm.create(hvm("hvm-" + p, p, 16, cmdline).vcpus(p.equals("hvmsmp") ? 2 : 1).build()));
             }
             Domain pv = vmm.create(DomainConfig.builder("pv-hello").kernel(GuestImages.load(GuestImages.Flavor.PV, "hello"))
                     .memoryMiB(16).build());
