@@ -70,6 +70,9 @@ void lapic_enable(void);                /* SVR: software enable, spurious vector
 unsigned lapic_id(void);
 void lapic_eoi(void);
 void lapic_ipi(unsigned apic_id, unsigned vector);   /* fixed, edge, physical */
+/* CPUID leaf 0x15, as Linux reads it: the core crystal clock, which drives the
+ * APIC timer, in Hz, and the TSC's ratio to it (num/den); 0 if not stated. */
+int lapic_timer_cpuid(uint32_t *crystal_hz, uint32_t *tsc_num, uint32_t *tsc_den);
 /* The timer against the TSC over ms milliseconds: *counts counts (divide by 1)
  * in *tsc TSC ticks. */
 void lapic_timer_calibrate(unsigned ms, uint32_t *counts, uint64_t *tsc);

@@ -76,6 +76,23 @@ void lapic_ipi(unsigned apic_id, unsigned vector)
     icr(apic_id, ICR_ASSERT | (vector & 0xff));
 }
 
+int lapic_timer_cpuid(uint32_t *crystal_hz, uint32_t *tsc_num, uint32_t *tsc_den)
+{
+    uint32_t a, b, c, d;
+    if (!cpu_has_cpuid())
+        return 0;
+    cpuid(0, &a, &b, &c, &d);
+    if (a < 0x15)
+        return 0;
+    cpuid(0x15, &a, &b, &c, &d);
+    if (a == 0 || b == 0 || c == 0)
+        return 0;
+    *crystal_hz = c;
+    *tsc_num = b;
+    *tsc_den = a;
+    return 1;
+}
+
 void lapic_timer_calibrate(unsigned ms, uint32_t *counts, uint64_t *tsc)
 {
     lapic_write(APIC_TIMER_DIV, 0xb);                   /* divide by 1 */
