@@ -55,9 +55,19 @@ public final class HvmRecords {
 
     static void write(StreamWriter w, DomainImpl d, HvmVcpuArch arch, Ram ram) throws IOException {
         HvmPlatform p = arch.platform();
-        // the domain's time first: a device timer that fires after it (the paused domain's time
-        // follows the host's) has a deadline the restored domain reaches again
-        long guestTime = p.guestTime();
+        // the domain's time stands still while it is captured: the saved time, the devices'
+        // deadlines and every vcpu's TSC are one instant
+        boolean ran = p.holdTimeForSave();
+        try {
+            writeHeld(w, d, arch, ram, p.guestTime());
+        } finally {
+            p.releaseTimeAfterSave(ran);
+        }
+    }
+
+    private static void writeHeld(StreamWriter w, DomainImpl d, HvmVcpuArch arch, Ram ram, long guestTime)
+            throws IOException {
+        HvmPlatform p = arch.platform();
         ByteBuffer b = w.body();
         List<HvmPlatform.SavedDevice> devices = p.saveDevices();
         b.putInt(d.vcpuCount() + devices.size()).putInt(0);

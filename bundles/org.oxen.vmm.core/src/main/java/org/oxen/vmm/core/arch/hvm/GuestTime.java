@@ -80,11 +80,16 @@ final class GuestTime implements Clock {
 
     /**
      * A restored domain's time continues from {@code guest}, the saved domain's time (its
-     * devices' deadlines and its TSC are in that time), at the host's rate until its boot vcpu
-     * runs (as a blocked vcpu's: device timers fire on time).
+     * devices' deadlines and its TSCs are in that time), and stands still until its boot vcpu
+     * first runs, as a vcpu descheduled while runnable sees no time pass (Xen's
+     * delay_for_missed_ticks, pt_freeze_time): the time between the save and that first run
+     * (the transfer, a restore kept paused) is invisible to the guest, so no periodic tick is
+     * lost to it and the TSCs, set while it stands still, keep their distance to the devices'
+     * clock. A boot vcpu that was halted blocks again at its first run, and its time then
+     * follows the host's.
      */
     synchronized void restart(long guest) {
-        state = new State(WALL, guest, system.nanos(), null, Long.MAX_VALUE);
+        state = new State(FROZEN, guest, 0, null, 0);
     }
 
     /** The boot vcpu runs on the current (pCPU) thread. */
@@ -100,7 +105,10 @@ final class GuestTime implements Clock {
         state = waiting ? new State(FROZEN, now, 0, null, 0) : new State(WALL, now, system.nanos(), null, Long.MAX_VALUE);
     }
 
-    /** The boot vcpu was blocked and an interrupt woke it: guest time stands still until it runs. */
+    /**
+     * The boot vcpu was blocked and an interrupt woke it: guest time stands still until it runs.
+     * Also a save's hold on the paused domain's time (HvmPlatform.holdTimeForSave).
+     */
     synchronized void woken() {
         State s = state;
         if (s.mode == WALL) state = new State(FROZEN, valueOf(s), 0, null, 0);

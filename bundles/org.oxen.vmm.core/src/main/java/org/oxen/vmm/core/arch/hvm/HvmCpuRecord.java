@@ -29,7 +29,9 @@ public record HvmCpuRecord(byte[] bytes) {
     static final int[] MSRS = msrs();
     public static final int FLAG_HALTED = 1, FLAG_SHADOW = 2, FLAG_NMI_BLOCKED = 4, FLAG_NMI_PENDING = 8,
             FLAG_ONLINE = 16, FLAG_INITIALISED = 32, FLAG_WAIT_SIPI = 64, FLAG_INJECT_EXCEPTION = 128;
-    public static final int SIZE = 11 * 4 + 8 * 16 + 4 * 4 + 4 * 4 + 6 * 4 + MSRS.length * 8 + 512 + 3 * 4;
+    /** Where the MSRs start, the TSC's value first. */
+    public static final int TSC_AT = 11 * 4 + 8 * 16 + 4 * 4 + 4 * 4 + 6 * 4;
+    public static final int SIZE = TSC_AT + MSRS.length * 8 + 512 + 3 * 4;
     private static final int EFER = 0xC0000080, TSC = 0x10;
 
     private static int[] msrs() {
@@ -66,6 +68,11 @@ public record HvmCpuRecord(byte[] bytes) {
 
     private static void put(ByteBuffer b, SegmentState s) {
         b.putInt(s.selector).putInt(s.base).putInt(s.limit).putInt(s.attributes);
+    }
+
+    /** The TSC's value the record carries. */
+    public long tsc() {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(TSC_AT);
     }
 
     /** The vcpu flags (online, initialised, waiting for STARTUP) of the record. */

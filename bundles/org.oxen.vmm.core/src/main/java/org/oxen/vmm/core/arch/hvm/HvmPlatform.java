@@ -277,11 +277,48 @@ public final class HvmPlatform implements DeviceContext {
         return clock.nanos();
     }
 
-    /** A restored domain's time continues from the saved domain's {@code nanos}. */
+    /**
+     * A restored domain's time continues from the saved domain's {@code nanos}, standing still
+     * until the boot vcpu first runs ({@link GuestTime#restart}).
+     */
     public void restoreGuestTime(long nanos) {
         lock.lock();
         try {
             clock.restart(nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A save of the paused domain begins: its time stands still while the save captures it (a
+     * blocked boot vcpu's time follows the host's otherwise, and device timers would fire
+     * between the records), so the saved time, the devices and every vcpu's TSC are one instant.
+     * Returns whether the time ran before ({@link #releaseTimeAfterSave}).
+     */
+    public boolean holdTimeForSave() {
+        lock.lock();
+        try {
+            boolean ran = !clock.frozen();
+            clock.woken();
+            afterDevices();
+            return ran;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The save is done: a domain whose time ran ({@code ran}) and whose boot vcpu is still
+     * blocked (or down) has it follow the host's again from where it stood; one that stood still, or whose
+     * boot vcpu an interrupt woke meanwhile, waits for that vcpu to run.
+     */
+    public void releaseTimeAfterSave(boolean ran) {
+        lock.lock();
+        try {
+            org.oxen.vmm.core.domain.VcpuImpl boot = domain.vcpu(0);
+            if (ran && (boot.blocked() || !boot.online())) clock.descheduled(false);
+            afterDevices();
         } finally {
             lock.unlock();
         }
