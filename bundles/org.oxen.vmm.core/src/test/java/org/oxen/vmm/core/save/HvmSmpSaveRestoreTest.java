@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -85,9 +89,9 @@ class HvmSmpSaveRestoreTest {
      * together: numbered 1..n once each; both vcpus' work, ticks and IPI counts never falling,
      * vcpu 0's work and ticks growing from line to line, vcpu 1's after the restore (a line is
      * 20 of vcpu 0's ticks, and on a loaded host vcpu 1's thread may wait that long); the boot vcpu, whose running is the domain's
-     * time, lost at most {@link #LOST_AT_THE_RESTORE} ticks across the save and restore.
+     * time, lost at most {@code maxLost} ticks across the save and restore.
      */
-    static void assertContinuity(String before, String after, int n) {
+    static void assertContinuity(String before, String after, int n, int maxLost) {
         List<Line> b = lines(before), a = lines(after);
         String all = before + "\n--- restored ---\n" + after;
         assertTrue(!b.isEmpty() && !a.isEmpty(), "lines on both sides:\n" + all);
@@ -114,16 +118,23 @@ class HvmSmpSaveRestoreTest {
         assertTrue(end.work(1) > last.work(1) && end.ticks(1) > last.ticks(1), "vcpu 1 worked and ticked after the restore:\n"
                 + all);
         long lost = a.get(0).lost(0) - b.get(b.size() - 1).lost(0);
-        assertTrue(lost <= LOST_AT_THE_RESTORE, "vcpu 0 lost " + lost + " ticks across the restore:\n" + all);
+        assertTrue(lost <= maxLost, "vcpu 0 lost " + lost + " ticks across the restore:\n" + all);
     }
 
     /**
      * Ticks the boot vcpu may lose between its last line before the save and its first after
      * the restore: its code is translated again in the new domain, on its own thread, whose CPU
      * time is the domain's time, while a tick waits (the first lines of a fresh domain show the
-     * same). A restored domain's time that ran while it waited paused lost one per period.
+     * same; 0 or 1 in a dozen runs at load 12-14). A restored domain whose time ran while it
+     * waited paused 300 ms lost 53.
      */
-    static final int LOST_AT_THE_RESTORE = 2;
+    static final int LOST_AT_THE_RESTORE = 4;
+    /**
+     * The same across a live migration, whose pre-copy rounds also run on the boot vcpu's time
+     * (each round's TLB flush and first writes to pages armed again): 0 or 1 in most runs at load
+     * 12-14, 7 once in twelve.
+     */
+    static final int LOST_IN_A_MIGRATION = 12;
 
     @Test
     void bothVcpusOfAnSmpGuestWorkTickAndInterruptEachOtherAcrossASaveAndRestore() throws Exception {
@@ -150,7 +161,7 @@ class HvmSmpSaveRestoreTest {
             String after = dst.consoleOutput();
             assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), after);
             assertTrue(after.contains("RESULT: PASS"), before + "\n--- restored ---\n" + after);
-            assertContinuity(before, after, n);
+            assertContinuity(before, after, n, LOST_AT_THE_RESTORE);
             vmm.destroy(dst.id());
             assertEquals(free0, vmm.freeFrames(), "every frame is back");
             assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
@@ -244,6 +255,89 @@ class HvmSmpSaveRestoreTest {
             waitFor(() -> lines(d.consoleOutput()).size() >= seen + 2, d);
             assertTrue(!d.consoleOutput().contains("RESULT: FAIL"), d.consoleOutput());
             vmm.destroy(d.id());
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    /**
+     * Live migration of the SMP domain between two hypervisors: pre-copy rounds under
+     * log-dirty while both vcpus write their own pages (vcpu 1 halting between stretches of
+     * work, so it is often halted in HLT when the domain stops), then the last dirty pages and
+     * the vcpus and devices; the target goes on with both vcpus where they were (a counter page
+     * a round missed would take a counter back), and the source's and target's frames come back.
+     */
+    @Test
+    void anSmpGuestMigratesLiveWithBothVcpusWritingAndGoesOnWhereItWas() throws Exception {
+        Vmm a = HvmTestSupport.vmm(64, 2), b = HvmTestSupport.vmm(64, 2);
+        try {
+            long freeA = a.freeFrames(), freeB = b.freeFrames();
+            int n = 14;
+            Domain src = hvmsmp(a, "mover", "count=" + n + " idle=2");
+            waitFor(() -> lines(src.consoleOutput()).size() >= 3, src);
+            PipedInputStream in = new PipedInputStream(1 << 20);
+            PipedOutputStream out = new PipedOutputStream(in);
+            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
+                try (in) {
+                    return b.restore(in, x -> x);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
+            try (out) {
+                a.saveLive(src.id(), out, new byte[0], new DomainSaveRestore.LiveOptions(5, 0), () -> a.pause(src.id()),
+                        rounds::add);
+            }
+            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
+            assertTrue(rounds.size() >= 2 && rounds.get(rounds.size() - 1).last(), "rounds " + rounds);
+            assertTrue(rounds.get(0).pagesSent() >= 8 * 256 - 8, "round 1 sends the RAM: " + rounds);
+            assertTrue(rounds.get(rounds.size() - 1).pagesSent() >= 2, "the last round sends the vcpus' pages: " + rounds);
+            String before = src.consoleOutput();
+            assertTrue(lines(before).size() < n, "moved before the end:\n" + before);
+            a.destroy(src.id());
+            assertEquals(freeA, a.freeFrames(), "the source's frames are back");
+            b.unpause(dst.id());
+            assertTrue(dst.awaitShutdown(120, TimeUnit.SECONDS), dst.consoleOutput());
+            String after = dst.consoleOutput();
+            assertEquals(ShutdownReason.POWEROFF, dst.shutdownReason().orElseThrow(), after);
+            assertTrue(after.contains("RESULT: PASS"), before + "\n--- migrated ---\n" + after);
+            assertContinuity(before, after, n, LOST_IN_A_MIGRATION);
+            b.destroy(dst.id());
+            assertEquals(freeB, b.freeFrames());
+            assertEquals(0, a.internalErrors() + b.internalErrors());
+        } finally {
+            a.shutdown();
+            b.shutdown();
+        }
+    }
+
+    /**
+     * Saved before it ran (vcpu 1 offline, waiting for INIT-STARTUP): restored, the domain
+     * boots, starts vcpu 1 through the restored local APICs and passes.
+     */
+    @Test
+    void aDomainSavedWhileItsSecondVcpuWaitsForStartupStartsItAfterTheRestore() throws Exception {
+        Vmm vmm = HvmTestSupport.vmm(64, 2);
+        try {
+            Domain src = vmm.create(DomainConfig.builder("unstarted").type(DomainType.HVM).vcpus(2)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8).cmdline("count=2")
+                    .startPaused(true).build());
+            assertTrue(!src.vcpus().get(1).online(), "vcpu 1 waits for INIT-STARTUP");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            vmm.save(src.id(), out, new byte[0]);
+            HvmRecords.Saved s = decode(out.toByteArray());
+            assertEquals(HvmCpuRecord.FLAG_WAIT_SIPI, s.cpus.get(1).flags() & (HvmCpuRecord.FLAG_WAIT_SIPI
+                    | HvmCpuRecord.FLAG_ONLINE | HvmCpuRecord.FLAG_INITIALISED), "vcpu 1 saved waiting, offline");
+            vmm.destroy(src.id());
+            Domain dst = vmm.restore(new ByteArrayInputStream(out.toByteArray()), x -> x).domain();
+            assertTrue(!dst.vcpus().get(1).online(), "vcpu 1 restored waiting for INIT-STARTUP");
+            vmm.unpause(dst.id());
+            assertTrue(dst.awaitShutdown(120, TimeUnit.SECONDS), dst.consoleOutput());
+            assertTrue(dst.consoleOutput().contains("hvmsmp: cpu 1 started (apic id 1)"), dst.consoleOutput());
+            assertTrue(dst.consoleOutput().contains("RESULT: PASS"), dst.consoleOutput());
+            vmm.destroy(dst.id());
             assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
         } finally {
             vmm.shutdown();
