@@ -19,9 +19,11 @@
  *    ticks fails (lost);
  *  - every every= (20) of its ticks checks that the other's work and ticks grew since its last
  *    check; stall_checks= (10) checks in a row without growth fail.
+ * Interrupts of vector 0xf2 are only counted per CPU ("outside": IPIs a test sends from outside
+ * the guest, e.g. one left pending in a vcpu's local APIC across a save).
  * CPU 0 prints a line every `every` of its ticks (CPU 1 only counts; its failures are reported
  * by CPU 0, so lines never interleave):
- *   hvmsmp: <n> cpu0 work=W ticks=T lost=L ipis=R/S cpu1 work=W ticks=T lost=L ipis=R/S
+ *   hvmsmp: <n> cpu0 work=W ticks=T lost=L ipis=R/S cpu1 work=W ticks=T lost=L ipis=R/S outside=O0/O1
  * (ipis received/sent) with n = 1, 2, 3 ... so a restored or migrated domain goes on with n + 1,
  * and each counter only grows. After count= lines (8; 0: runs until stopped) both stop sending,
  * wait for the IPIs in flight, CPU 1 stops its timer and says so, and CPU 0 checks the totals:
@@ -32,12 +34,14 @@
 
 #define TIMER_VECTOR 0xf0
 #define IPI_VECTOR 0xf1
+#define OUTSIDE_VECTOR 0xf2
 
 struct cpu {
     volatile uint32_t work, ticks, lost, early;
     volatile uint32_t ipis_rx, ipis_tx, ipi_wait;
     volatile uint32_t seen_work, seen_ticks, stalls, checks;
     volatile uint32_t stopped;
+    volatile uint32_t outside;          /* IPIs of OUTSIDE_VECTOR taken */
     uint64_t tsc_start;                 /* TSC just before the timer's initial count */
     unsigned apic_id;
 } ALIGNED(4096);
@@ -120,6 +124,14 @@ static int ipi_interrupt(struct trap_frame *f)
     return 1;
 }
 
+static int outside_interrupt(struct trap_frame *f)
+{
+    (void)f;
+    me()->outside++;
+    lapic_eoi();
+    return 1;
+}
+
 static int spurious_interrupt(struct trap_frame *f)
 {
     (void)f;
@@ -162,8 +174,9 @@ static void cpu1_main(unsigned cpu)
 static void line(const char *what)
 {
     const struct cpu *a = &cpus[0], *b = &cpus[1];
-    printf("hvmsmp: %s cpu0 work=%u ticks=%u lost=%u ipis=%u/%u cpu1 work=%u ticks=%u lost=%u ipis=%u/%u\n", what,
-           a->work, a->ticks, a->lost, a->ipis_rx, a->ipis_tx, b->work, b->ticks, b->lost, b->ipis_rx, b->ipis_tx);
+    printf("hvmsmp: %s cpu0 work=%u ticks=%u lost=%u ipis=%u/%u cpu1 work=%u ticks=%u lost=%u ipis=%u/%u"
+           " outside=%u/%u\n", what, a->work, a->ticks, a->lost, a->ipis_rx, a->ipis_tx, b->work, b->ticks, b->lost,
+           b->ipis_rx, b->ipis_tx, a->outside, b->outside);
 }
 
 void guest_main(void)
@@ -181,6 +194,7 @@ void guest_main(void)
 
     trap_set_handler(TIMER_VECTOR, timer_interrupt);
     trap_set_handler(IPI_VECTOR, ipi_interrupt);
+    trap_set_handler(OUTSIDE_VECTOR, outside_interrupt);
     trap_set_handler(LAPIC_SPURIOUS, spurious_interrupt);
     lapic_enable();
     cpus[0].apic_id = lapic_id();
