@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -53,8 +49,8 @@ class HvmSaveRestoreTest {
                 .cmdline("count=" + count + " every=2" + more).build());
     }
 
-    private static void waitFor(BooleanSupplier c, Domain d) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    static void waitFor(BooleanSupplier c, Domain d) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!c.getAsBoolean()) {
             if (System.nanoTime() > end) throw new AssertionError("timed out; " + d.name() + ":\n" + d.consoleOutput());
             Thread.sleep(5);
@@ -132,21 +128,9 @@ class HvmSaveRestoreTest {
             int n = 60;
             Domain src = counter(a, "mover", n, " evtchn=1");
             waitFor(() -> lines(src.consoleOutput()).size() >= 5, src);
-            PipedInputStream in = new PipedInputStream(1 << 20);
-            PipedOutputStream out = new PipedOutputStream(in);
-            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (in) {
-                    return b.restore(in, x -> x);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
-            try (out) {
-                a.saveLive(src.id(), out, new byte[0], new DomainSaveRestore.LiveOptions(5, 0), () -> a.pause(src.id()),
-                        rounds::add);
-            }
-            Domain dst = target.get(60, TimeUnit.SECONDS).domain();
+            LiveMoves.Moved moved = LiveMoves.move(a, b, src, () -> a.pause(src.id()));
+            List<DomainSaveRestore.Round> rounds = moved.rounds();
+            Domain dst = moved.domain();
             assertTrue(rounds.size() >= 2 && rounds.get(rounds.size() - 1).last(), "rounds " + rounds);
             assertTrue(rounds.get(0).pagesSent() >= 8 * 256 - 8, "round 1 sends the RAM: " + rounds);
             String before = src.consoleOutput();

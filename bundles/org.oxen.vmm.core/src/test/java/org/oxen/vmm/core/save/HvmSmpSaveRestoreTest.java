@@ -3,17 +3,13 @@ package org.oxen.vmm.core.save;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.vmm.core.save.HvmSaveRestoreTest.waitFor;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -79,14 +75,6 @@ class HvmSmpSaveRestoreTest {
     static Domain hvmsmp(Vmm vmm, String name, String cmdline) throws Exception {
         return vmm.create(DomainConfig.builder(name).type(DomainType.HVM).vcpus(2)
                 .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8).cmdline(cmdline).build());
-    }
-
-    static void waitFor(BooleanSupplier c, Domain d) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out; " + d.name() + ":\n" + d.consoleOutput());
-            Thread.sleep(5);
-        }
     }
 
     /**
@@ -281,21 +269,9 @@ class HvmSmpSaveRestoreTest {
             int n = 14;
             Domain src = hvmsmp(a, "mover", "count=" + n + " idle=2");
             waitFor(() -> lines(src.consoleOutput()).size() >= 3, src);
-            PipedInputStream in = new PipedInputStream(1 << 20);
-            PipedOutputStream out = new PipedOutputStream(in);
-            CompletableFuture<DomainSaveRestore.Restored> target = CompletableFuture.supplyAsync(() -> {
-                try (in) {
-                    return b.restore(in, x -> x);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            List<DomainSaveRestore.Round> rounds = new CopyOnWriteArrayList<>();
-            try (out) {
-                a.saveLive(src.id(), out, new byte[0], new DomainSaveRestore.LiveOptions(5, 0), () -> a.pause(src.id()),
-                        rounds::add);
-            }
-            Domain dst = target.get(120, TimeUnit.SECONDS).domain();
+            LiveMoves.Moved moved = LiveMoves.move(a, b, src, () -> a.pause(src.id()));
+            List<DomainSaveRestore.Round> rounds = moved.rounds();
+            Domain dst = moved.domain();
             assertTrue(rounds.size() >= 2 && rounds.get(rounds.size() - 1).last(), "rounds " + rounds);
             assertTrue(rounds.get(0).pagesSent() >= 8 * 256 - 8, "round 1 sends the RAM: " + rounds);
             assertTrue(rounds.get(rounds.size() - 1).pagesSent() >= 2, "the last round sends the vcpus' pages: " + rounds);
