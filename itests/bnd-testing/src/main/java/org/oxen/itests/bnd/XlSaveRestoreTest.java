@@ -130,10 +130,7 @@ class XlSaveRestoreTest extends XlSessionTest {
 
     @Test
     void liveMigrationOverTcpToThisRuntimeCountsOn() throws Exception {
-        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
-        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
-        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
-        Object port = refs[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         Domain d = create("sv-mig");
         awaitBeyond(d, 20);
         xl("xl migrate --live sv-mig 127.0.0.1:" + port);
@@ -211,10 +208,7 @@ class XlSaveRestoreTest extends XlSessionTest {
     /** The same HVM domain moved live over TCP to this runtime's receiver (pre-copy rounds under log-dirty). */
     @Test
     void anHvmDomainMigratesLiveOverTcpAndCountsOn() throws Exception {
-        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
-        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
-        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
-        Object port = refs[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         Domain d = hvmCounter("sv-hvmmig");
         awaitHvmBeyond(d, 10);
         xl("xl migrate --live sv-hvmmig 127.0.0.1:" + port);
@@ -228,6 +222,14 @@ class XlSaveRestoreTest extends XlSessionTest {
         List<Integer> all = new ArrayList<>(saved);
         all.addAll(hvmCounts(after));
         assertConsecutive(all, "HVM migrated live");
+    }
+
+    /** The port this runtime's migration receiver listens on (oxen.migration.port=0: one the system chose). */
+    private Object migrationPort() throws Exception {
+        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
+        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
+        return refs[0].getProperty("oxen.migration.port");
     }
 
     private static final Pattern SMP_LINE = Pattern.compile(
@@ -266,10 +268,7 @@ class XlSaveRestoreTest extends XlSessionTest {
      */
     @Test
     void anSmpHvmDomainMigratedLiveThenSavedAndRestoredGoesOnOnBothVcpus() throws Exception {
-        BundleContext ctx = FrameworkUtil.getBundle(getClass()).getBundleContext();
-        ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(oxen.migration.port=*)");
-        assertTrue(refs != null && refs.length == 1, "the migration receiver listens (oxen.migration.port=0)");
-        Object port = refs[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         Domain d = createFromConfig("sv-smp", "type = \"hvm\"\nkernel = \"guest-native:hvmsmp\"\nmemory = 16\nvcpus = 2\n"
                 + "extra = \"count=0 idle=2\"\non_poweroff = \"preserve\"\n");
         awaitSmpLines(d, 3);
@@ -331,8 +330,7 @@ class XlSaveRestoreTest extends XlSessionTest {
      * receiver mid-I/O: the migrated domain, its blkfront reconnected and two passes verified since.
      */
     private Domain blktestMigratedLiveMidIo(String name, String disk) throws Exception {
-        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
-                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         Domain d = create(name, "guest:blktest", 16, "node=device/vbd/51712 seed=3 depth=8 passes=0", disk);
         awaitVerifiedAfter(d, "blkfront: device/vbd/51712", 1);
 
@@ -412,8 +410,7 @@ class XlSaveRestoreTest extends XlSessionTest {
 
     @Test
     void aDomainStreamingUdpEchoesMigratesLiveAndItsPeerTooAndTheStreamResumes() throws Exception {
-        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
-                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         int window = 8;
         Domain server = createFromConfig("sv-echo", "kernel = \"guest:netecho\"\nmemory = 16\nextra = \"ip=10.21.0.1\"\n"
                 + "on_poweroff = \"preserve\"\nvif = [ 'mac=00:16:3e:00:21:01, bridge=xenbr0' ]\n");
@@ -516,8 +513,7 @@ class XlSaveRestoreTest extends XlSessionTest {
      */
     @Test
     void aMigratedOrRestoredDomainKeepsItsConfigsOnActions() throws Exception {
-        Object port = FrameworkUtil.getBundle(getClass()).getBundleContext()
-                .getServiceReferences((String) null, "(oxen.migration.port=*)")[0].getProperty("oxen.migration.port");
+        Object port = migrationPort();
         Domain d = createFromConfig("sv-act", "kernel = \"guest:counter\"\nmemory = 16\n"
                 + "extra = \"count=0 spin=20000 xenstore=1\"\non_poweroff = \"destroy\"\non_reboot = \"restart\"\n");
         awaitBeyond(d, 10);
