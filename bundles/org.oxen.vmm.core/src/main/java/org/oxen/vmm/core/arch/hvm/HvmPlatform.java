@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.oxen.sched.api.SchedTimer;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.device.Console;
 import org.oxen.x86.api.device.DeviceConfigException;
@@ -316,7 +317,7 @@ public final class HvmPlatform implements DeviceContext {
     public void releaseTimeAfterSave(boolean ran) {
         lock.lock();
         try {
-            org.oxen.vmm.core.domain.VcpuImpl boot = domain.vcpu(0);
+            VcpuImpl boot = domain.vcpu(0);
             if (ran && (boot.blocked() || !boot.online())) clock.descheduled(false);
             afterDevices();
         } finally {
