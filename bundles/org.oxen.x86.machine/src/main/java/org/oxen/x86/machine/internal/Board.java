@@ -152,11 +152,11 @@ final class Board implements Machine {
             cpus[i] = cpu;
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
         }
-        // a deadline armed during a batch, before its end, ends it (the CPU stops between its
-        // own inner batches) and bounds the rest of the round
+        // a deadline armed during a batch, before its end, ends it (the CPU stops right after
+        // the instruction whose device access armed it) and bounds the rest of the round
         timers.onEarlierDeadline(() -> {
             deadlineMoved = true;
-            cpus[currentCpu].requestStop();
+            cpus[currentCpu].requestStopAfterInstruction();
         });
         primaryConsole = d.devices().stream().filter(e -> e.type().equals("uart")).map(DeviceEntry::id).findFirst()
                 .orElse(null);
