@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The CPUID leaves a CPU reports. Mutable until handed to a CPU; the CPU reads it on every
- * CPUID (rare), so later changes take effect at once. Unknown leaves above the maximum return
+ * CPUID (rare), so later changes take effect at once. Leaves 4 and 0xB are answered per subleaf
+ * once the owner gives the package's topology ({@link #setPackageTopology}). Unknown leaves above the maximum return
  * the highest basic leaf, as Intel CPUs do.
  *
  * <p>The default model is a family-6 "GenuineIntel" i686 with FPU, DE, PSE, TSC, MSR, PAE,
@@ -37,6 +38,30 @@ public final class CpuidModel {
     }
 
     private HypervisorLeaves hypervisor;
+
+    /** Leaf 4's cache types (EAX[4:0]). */
+    static final int CACHE_DATA = 1, CACHE_INSTRUCTION = 2, CACHE_UNIFIED = 3;
+    /** Leaf 0xB's level types (ECX[15:8]). */
+    static final int LEVEL_INVALID = 0, LEVEL_SMT = 1, LEVEL_CORE = 2;
+
+    /**
+     * The caches leaf 4 describes, one row per subleaf: type, level, line size, ways, sets,
+     * shared by the whole package (else by one core's threads), EDX (bit 0: WBINVD of this
+     * cache is not guaranteed to act on other threads' lower caches, bit 1: inclusive, bit 2:
+     * complex indexing). QEMU's Intel defaults: 32 KiB 8-way L1 data and instruction caches
+     * and a 4 MiB 16-way L2 per core, a 16 MiB 16-way L3 per package.
+     */
+    private static final int[][] CACHES = {
+        {CACHE_DATA, 1, 64, 8, 64, 0, 1},
+        {CACHE_INSTRUCTION, 1, 64, 8, 64, 0, 1},
+        {CACHE_UNIFIED, 2, 64, 16, 4096, 0, 1},
+        {CACHE_UNIFIED, 3, 64, 16, 16384, 1, 6},
+    };
+
+    /** The package's cores and threads per core (0 cores: no topology given, leaves 4 and 0xB absent). */
+    private int cores, threadsPerCore = 1;
+    /** The initial APIC ID ({@link #setLocalApic}): leaf 0xB's EDX. */
+    private int apicId;
 
     private final int[][] basic = new int[0x20][];
     private final int[][] ext = new int[0x10][];
@@ -102,24 +127,101 @@ public final class CpuidModel {
         if (apicId < 0 || apicId > 0xFF) throw new IllegalArgumentException("APIC ID out of range: " + apicId);
         basic[1][1] = (basic[1][1] & 0x00FFFFFF) | apicId << 24;
         basic[1][3] |= APIC;
+        this.apicId = apicId;
         return this;
     }
 
     /**
-     * This CPU shares one package with {@code cpuCount - 1} others (the APIC IDs 0..n-1): leaf 1
-     * shows {@link #HTT} and in EBX[23:16] the package's addressable logical IDs, the count
-     * rounded up to a power of two, as an OS reads it without leaves 4 and 0xB (which this model
-     * cannot answer per subleaf), so Linux's {@code detect_ht} puts all of them in package 0 and
-     * takes a second CPU's delay-loop calibration from its package sibling (constant TSC)
-     * instead of timing it against jiffies. One CPU (the default) has no package to share:
-     * HTT clear, the count 0.
+     * This CPU shares one package with {@code cpuCount - 1} others, each a core of its own
+     * ({@link #setPackageTopology setPackageTopology(cpuCount, 1)}): Linux then reads cores of one
+     * package ("cpu cores" and "siblings" both {@code cpuCount}), takes a second CPU's
+     * delay-loop calibration from its package sibling (constant TSC) instead of timing it
+     * against jiffies, and shares the L3 among them.
      */
     public CpuidModel setPackageCpus(int cpuCount) {
-        if (cpuCount < 1 || cpuCount > 0x80) throw new IllegalArgumentException("package CPU count out of range: " + cpuCount);
-        int ids = cpuCount == 1 ? 0 : Integer.highestOneBit(cpuCount - 1) << 1;
-        basic[1][1] = (basic[1][1] & 0xFF00FFFF) | ids << 16;
-        basic[1][3] = cpuCount == 1 ? basic[1][3] & ~HTT : basic[1][3] | HTT;
+        return setPackageTopology(cpuCount, 1);
+    }
+
+    /**
+     * This CPU is one of {@code cores} cores of {@code threadsPerCore} threads each in one
+     * package, whose initial APIC IDs are {@code core << smtBits | thread} (smtBits = log2 of
+     * {@code threadsPerCore}, a power of two; for one thread per core: the IDs 0..cores-1 the
+     * board and the VMM give), as the leaves read them, consistently (Intel SDM vol. 2A, CPUID;
+     * QEMU's {@code cpu_x86_cpuid}):
+     * <ul>
+     * <li>leaf 1: {@link #HTT} when the package has more than one logical processor, and in
+     *     EBX[23:16] its addressable logical IDs, {@code 1 << (smtBits + coreBits)};
+     * <li>leaf 4, per subleaf: the L1 data and instruction caches and the L2 of each core
+     *     (shared by its threads), the L3 of the package (shared by all), then a null type;
+     *     EAX[25:14] the addressable IDs sharing each, EAX[31:26] the addressable core IDs less
+     *     one;
+     * <li>leaf 0xB, per subleaf: the SMT level (shift smtBits, {@code threadsPerCore} logical
+     *     processors), the core level (shift to the package ID, all of the package's), then an
+     *     invalid level; EDX the x2APIC ID (the local APIC's, {@link #setLocalApic}).
+     * </ul>
+     * One core of one thread (one CPU) has no package to share: HTT clear, leaf 1's count 0.
+     */
+    public CpuidModel setPackageTopology(int cores, int threadsPerCore) {
+        if (cores < 1 || threadsPerCore < 1 || Integer.bitCount(threadsPerCore) != 1
+                || (long) cores * threadsPerCore > 0x80 || (1 << idBits(cores) + idBits(threadsPerCore)) > 0x80) {
+            throw new IllegalArgumentException("package topology out of range: " + cores + " cores of "
+                    + threadsPerCore + " threads (threads a power of two, at most 128 addressable IDs)");
+        }
+        this.cores = cores;
+        this.threadsPerCore = threadsPerCore;
+        int shift = packageShift();
+        boolean shared = cores * threadsPerCore > 1;
+        basic[1][1] = (basic[1][1] & 0xFF00FFFF) | (shared ? 1 << shift : 0) << 16;
+        basic[1][3] = shared ? basic[1][3] | HTT : basic[1][3] & ~HTT;
+        if (basic[4] == null) {
+            set(4, 0, 0, 0, 0); // answered per subleaf by query; present so the maximum leaf covers it
+        }
+        if (basic[0xB] == null) {
+            set(0xB, 0, 0, 0, 0);
+        }
         return this;
+    }
+
+    /** The bits an ID of {@code n} values needs: ceil(log2(n)). */
+    private static int idBits(int n) {
+        return 32 - Integer.numberOfLeadingZeros(n - 1);
+    }
+
+    /** The APIC ID's shift to the package ID: the SMT bits and the core bits. */
+    private int packageShift() {
+        return idBits(threadsPerCore) + idBits(cores);
+    }
+
+    /** Leaf 4, subleaf {@code index}: the deterministic cache parameters. */
+    private void cacheLeaf(int index, int[] out) {
+        if (index < 0 || index >= CACHES.length) {
+            out[0] = out[1] = out[2] = out[3] = 0;
+            return;
+        }
+        int[] c = CACHES[index];
+        int sharing = c[5] == 1 ? 1 << packageShift() : 1 << idBits(threadsPerCore);
+        out[0] = c[0] | c[1] << 5 | 1 << 8 | (sharing - 1) << 14 | ((1 << idBits(cores)) - 1) << 26;
+        out[1] = (c[2] - 1) | (c[3] - 1) << 22; // line size, one partition, ways
+        out[2] = c[4] - 1;
+        out[3] = c[6];
+    }
+
+    /** Leaf 0xB, subleaf {@code level}: the x2APIC topology. */
+    private void topologyLeaf(int level, int[] out) {
+        out[2] = level & 0xFF;
+        out[3] = apicId;
+        if (level == 0) {
+            out[0] = idBits(threadsPerCore);
+            out[1] = threadsPerCore;
+            out[2] |= LEVEL_SMT << 8;
+        } else if (level == 1) {
+            out[0] = packageShift();
+            out[1] = cores * threadsPerCore;
+            out[2] |= LEVEL_CORE << 8;
+        } else {
+            out[0] = out[1] = 0;
+            out[2] |= LEVEL_INVALID << 8;
+        }
     }
 
     /**
@@ -181,6 +283,16 @@ public final class CpuidModel {
             out[0] = out[1] = out[2] = out[3] = 0;
             h.query(leaf, subleaf, out);
             return;
+        }
+        if (cores > 0 && leaf <= maxBasic) {
+            if (leaf == 4) {
+                cacheLeaf(subleaf, out);
+                return;
+            }
+            if (leaf == 0xB) {
+                topologyLeaf(subleaf, out);
+                return;
+            }
         }
         int[] v;
         if (leaf < 0) {

@@ -47,6 +47,18 @@ public interface X86Cpu {
     void requestStop();
 
     /**
+     * From the thread running this CPU, inside one of its instructions (a device that an I/O
+     * instruction or a memory access reached, e.g. one that armed a deadline): {@link #run}
+     * returns {@link RunResult#STOPPED} right after that instruction retires, before the next
+     * one, whichever of the interpreter, the decoded-instruction loop or translated code runs
+     * it. From any other thread, or outside {@link #run}, it is {@link #requestStop()}. (A
+     * memory read that asks for it from inside translated code that calls the CPU for its
+     * accesses stops when that code leaves, within the inner batch of 4,096 instructions; no
+     * device of the board asks on a read.) Since 1.10.
+     */
+    void requestStopAfterInstruction();
+
+    /**
      * Instructions retired since creation; also exact while an instruction runs that reads the
      * clock (RDTSC, RDMSR of the TSC) or exits, so a clock derived from it is deterministic.
      */

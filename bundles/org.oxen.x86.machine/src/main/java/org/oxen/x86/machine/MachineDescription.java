@@ -17,6 +17,7 @@ import org.oxen.x86.bus.DeviceEntry;
  * <pre>
  * pc                                   start from the default PC ({@link #pc()})
  * ram=64 cpus=2 clock=deterministic:10 machine settings (RAM in MiB; clock real|deterministic[:ns per instruction])
+ * cpus=4 threads=2                     the CPUs as cores of one package (default), or as threads: 2 per core
  * com1:uart io.uart=0x3f8 irq=4        a device: id:type, then options (type alone: id = type)
  * com1 console=file:/tmp/com1.log      an existing id: change options (key= removes the key)
  * -lapic                               remove a device
@@ -45,13 +46,20 @@ public final class MachineDescription {
 
     private final int ramMiB;
     private final int cpus;
+    /** Threads per core of the CPUs' one package (1: every CPU a core). */
+    private final int threads;
     private final ClockMode clock;
     private final long nanosPerInstruction;
     private final List<DeviceEntry> devices;
 
-    private MachineDescription(int ramMiB, int cpus, ClockMode clock, long nanosPerInstruction, List<DeviceEntry> devices) {
+    private MachineDescription(int ramMiB, int cpus, int threads, ClockMode clock, long nanosPerInstruction,
+            List<DeviceEntry> devices) {
+        if (cpus % threads != 0) {
+            throw new MachineException("machine description: " + cpus + " CPUs are not whole cores of " + threads + " threads");
+        }
         this.ramMiB = ramMiB;
         this.cpus = cpus;
+        this.threads = threads;
         this.clock = clock;
         this.nanosPerInstruction = nanosPerInstruction;
         this.devices = List.copyOf(devices);
@@ -59,7 +67,7 @@ public final class MachineDescription {
 
     /** An empty machine: 64 MiB, one CPU, real clock, no devices. */
     public static MachineDescription empty() {
-        return new MachineDescription(64, 1, ClockMode.REAL, 10, List.of());
+        return new MachineDescription(64, 1, 1, ClockMode.REAL, 10, List.of());
     }
 
     /** The default PC ({@link #DEFAULT_PC_TEXT}). */
@@ -74,7 +82,7 @@ public final class MachineDescription {
 
     /** Applies the entries of the text form to this description. */
     public MachineDescription apply(String text) {
-        int ram = ramMiB, n = cpus;
+        int ram = ramMiB, n = cpus, t = threads;
         ClockMode mode = clock;
         long nspi = nanosPerInstruction;
         Map<String, DeviceEntry> devs = new LinkedHashMap<>();
@@ -93,6 +101,7 @@ public final class MachineDescription {
                 MachineDescription p = pc();
                 ram = p.ramMiB;
                 n = p.cpus;
+                t = p.threads;
                 mode = p.clock;
                 nspi = p.nanosPerInstruction;
                 devs.clear();
@@ -116,6 +125,13 @@ public final class MachineDescription {
                     switch (k) {
                         case "ram" -> ram = (int) number(line, k, v.endsWith("M") ? v.substring(0, v.length() - 1) : v, 2, MAX_RAM_MIB);
                         case "cpus" -> n = (int) number(line, k, v, 1, MAX_CPUS);
+                        case "threads" -> {
+                            t = (int) number(line, k, v, 1, MAX_CPUS);
+                            if (Integer.bitCount(t) != 1) {
+                                throw new MachineException("machine description: option 'threads': " + t
+                                        + " threads per core is not a power of two");
+                            }
+                        }
                         case "clock" -> {
                             if (v.equals("real")) {
                                 mode = ClockMode.REAL;
@@ -129,7 +145,7 @@ public final class MachineDescription {
                             }
                         }
                         default -> throw new MachineException("machine description: unknown machine option '" + k
-                                + "' (expected ram, cpus, clock)");
+                                + "' (expected ram, cpus, threads, clock)");
                     }
                 }
                 continue;
@@ -158,7 +174,7 @@ public final class MachineDescription {
             }
             devs.put(id, e);
         }
-        return new MachineDescription(ram, n, mode, nspi, new ArrayList<>(devs.values()));
+        return new MachineDescription(ram, n, t, mode, nspi, new ArrayList<>(devs.values()));
     }
 
     /** {@code e} with {@code key=value}; a {@code null} or empty value removes the key. */
@@ -198,6 +214,11 @@ public final class MachineDescription {
 
     public int cpus() {
         return cpus;
+    }
+
+    /** Threads per core: the CPUs form one package of {@code cpus() / threadsPerCore()} cores (1.4). */
+    public int threadsPerCore() {
+        return threads;
     }
 
     public ClockMode clock() {
@@ -241,7 +262,7 @@ public final class MachineDescription {
     }
 
     public MachineDescription withClock(ClockMode mode) {
-        return new MachineDescription(ramMiB, cpus, mode, nanosPerInstruction, devices);
+        return new MachineDescription(ramMiB, cpus, threads, mode, nanosPerInstruction, devices);
     }
 
     /** This description with option {@code key} of device {@code id} set (or removed if value is null). */
@@ -258,13 +279,14 @@ public final class MachineDescription {
         if (!found) {
             throw new MachineException("machine description: no device '" + id + "'");
         }
-        return new MachineDescription(ramMiB, cpus, clock, nanosPerInstruction, list);
+        return new MachineDescription(ramMiB, cpus, threads, clock, nanosPerInstruction, list);
     }
 
     /** The text form; {@code parse(toString())} gives an equal description. */
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("ram=").append(ramMiB).append(" cpus=").append(cpus).append(" clock=")
+        StringBuilder b = new StringBuilder("ram=").append(ramMiB).append(" cpus=").append(cpus)
+                .append(threads == 1 ? "" : " threads=" + threads).append(" clock=")
                 .append(clock == ClockMode.REAL ? "real" : "deterministic:" + nanosPerInstruction);
         devices.forEach(d -> b.append('\n').append(text(d)));
         return b.toString();

@@ -4,7 +4,7 @@
  * each {@link org.oxen.x86.machine.Machine}'s state, console output and exit status.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.oxen.x86.machine;
 
 import org.osgi.annotation.bundle.Export;

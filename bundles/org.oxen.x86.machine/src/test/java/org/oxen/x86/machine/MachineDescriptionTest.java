@@ -47,13 +47,29 @@ class MachineDescriptionTest {
     void errorsNameTheKey() {
         assertEquals("machine description: option 'ram': 1 is out of range [2, 3072]",
                 assertThrows(MachineException.class, () -> MachineDescription.parse("ram=1")).getMessage());
-        assertEquals("machine description: unknown machine option 'rma' (expected ram, cpus, clock)",
+        assertEquals("machine description: unknown machine option 'rma' (expected ram, cpus, threads, clock)",
                 assertThrows(MachineException.class, () -> MachineDescription.parse("rma=64")).getMessage());
         assertEquals("device com1 (uart): expected key=value, got 'irq'",
                 assertThrows(MachineException.class, () -> MachineDescription.parse("com1:uart irq")).getMessage());
         assertEquals("machine description, entry '-nope': no device 'nope' to remove",
                 assertThrows(MachineException.class, () -> MachineDescription.parse("pc; -nope")).getMessage());
+        assertEquals("machine description: option 'threads': 3 threads per core is not a power of two",
+                assertThrows(MachineException.class, () -> MachineDescription.parse("cpus=6 threads=3")).getMessage());
+        assertEquals("machine description: 3 CPUs are not whole cores of 2 threads",
+                assertThrows(MachineException.class, () -> MachineDescription.parse("cpus=3 threads=2")).getMessage());
         assertEquals("device com1: already defined as type uart, not pit",
                 assertThrows(MachineException.class, () -> MachineDescription.parse("pc; com1:pit")).getMessage());
+    }
+
+    @Test
+    void cpusAreCoresOfOnePackageOrThreadsOfItsCores() {
+        assertEquals(1, MachineDescription.pc().withCpus(4).threadsPerCore(), "cores by default");
+        MachineDescription d = MachineDescription.parse("pc\ncpus=4 threads=2");
+        assertEquals(4, d.cpus());
+        assertEquals(2, d.threadsPerCore());
+        assertEquals(d, MachineDescription.parse(d.toString()), "the text form round-trips");
+        assertEquals("ram=64 cpus=4 threads=2 clock=real", d.toString().lines().findFirst().orElseThrow());
+        assertEquals("ram=64 cpus=1 clock=real", MachineDescription.pc().toString().lines().findFirst().orElseThrow(),
+                "one thread per core is not written");
     }
 }

@@ -64,9 +64,12 @@ class HvmStockLinuxTest {
             for (int c = 0; c < vcpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
             assertFalse(out.contains("processor\t: " + vcpus + "\r\n"), out);
             if (vcpus > 1) {
-                // the vcpus are one package (CPUID leaf 1's HTT and logical count), as the board's CPUs
+                // the vcpus are cores of one package (CPUID leaves 1, 4 and 0xB), as the board's CPUs
                 assertTrue(boot.contains("smpboot: Max logical packages: 1"), boot);
                 assertEquals(vcpus, out.split("physical id\t: 0\r\n", -1).length - 1, out);
+                assertEquals(vcpus, out.split("cpu cores\t: " + vcpus + "\r\n", -1).length - 1, "cores, not threads:\n" + out);
+                for (int c = 0; c < vcpus; c++) assertTrue(out.contains("core id\t\t: " + c + "\r\n"), out);
+                assertFalse(boot.contains("SMT on"), "no SMT siblings (\"MDS CPU bug present and SMT on\"):\n" + boot);
             }
             assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
             assertFalse(d.awaitShutdown(0, TimeUnit.SECONDS));

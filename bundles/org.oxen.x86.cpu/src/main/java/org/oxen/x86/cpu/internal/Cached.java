@@ -123,7 +123,8 @@ abstract class Cached extends Events {
     int blockPartial;
 
     /**
-     * Executes up to {@code n} instructions (stops early when one sets {@code breakBatch});
+     * Executes up to {@code n} instructions (stops early when one sets {@code breakBatch}: after
+     * an instruction the interpreter runs, a memory record, or a region);
      * returns the number retired. Decoded records run in this loop with the hottest kinds
      * inline; the rest go through {@link #slowOne}. On a fault, the number retired before the
      * faulting instruction is left in {@link #blockPartial}.
@@ -178,6 +179,7 @@ abstract class Cached extends Events {
                                     if (got > 0) {
                                         j += got;
                                         e = eip;
+                                        if (breakBatch) break; // a region's store asked for a stop
                                         k = e - base;
                                         ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
                                     }
@@ -244,6 +246,11 @@ abstract class Cached extends Events {
                                 break;
                             default: throw new IllegalStateException("kind " + kd + " in class " + cls);
                         }
+                        if (breakBatch) { // the access reached a device that asked for a stop after it
+                            e += len;
+                            j++;
+                            break;
+                        }
                         } else {
                         switch (kd) {
                             case K_MOVX_R: {
@@ -258,6 +265,7 @@ abstract class Cached extends Events {
                                 run(opw, rec[b + CodePage.R_ADDR], rec[b + CodePage.R_DISP], rec[b + CodePage.R_IMM]);
                                 e = eip;
                                 j++;
+                                if (breakBatch) break; // a device access asked for a stop after it
                                 k = e - base;
                                 ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
                                 if (ri >= 2 && jit && (kd == K_CALL || kd == K_RET)) {
@@ -265,6 +273,7 @@ abstract class Cached extends Events {
                                     if (got > 0) {
                                         j += got;
                                         e = eip;
+                                        if (breakBatch) break;
                                         k = e - base;
                                         ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
                                     }
@@ -283,7 +292,7 @@ abstract class Cached extends Events {
                         ri = nx;
                     }
                     eip = e;
-                    if (j >= n) break;
+                    if (j >= n || breakBatch) break;
                 }
                 batchDone = j;
                 slowOne();
@@ -387,6 +396,7 @@ abstract class Cached extends Events {
                     cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
                     cp.regions[idx] = null;
                 }
+                if (breakBatch) return done; // it left after a store that asked for a stop
                 if (budget - done < RegionPlan.MAX_INSNS) { // a region's run might not fit: ask for another batch
                     int more = grant(budget);
                     if (more == budget) return done;

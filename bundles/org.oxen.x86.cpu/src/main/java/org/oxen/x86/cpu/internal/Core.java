@@ -20,9 +20,21 @@ import org.oxen.x86.cpu.RunResult;
  * loop is not left and entered again every batch.
  * Guest faults unwind by the preallocated {@link Fault}; the loop rewinds EIP and delivers.
  *
+ * <p>A stop asked for by the thread running the CPU, from inside an instruction (a device
+ * its access reached armed a deadline: {@link #requestStopAfterInstruction}), also sets the
+ * plain {@code breakBatch} and {@code codeWritten}: the interpreter and the decoded loop test
+ * {@code breakBatch} after each instruction that can reach a device (port I/O and memory
+ * records; nothing per register instruction), a translated region tests {@code codeWritten}
+ * after each store through the CPU as it always did and then leaves after that store
+ * ({@code Region.storeChecked}), and the region dispatcher tests {@code breakBatch} after each
+ * region: the run returns STOPPED before the next instruction.
+ *
  * <p>Locking: none. Cross-thread inputs (INTR level, NMI, stop) are volatile fields read
  * between batches; each also sets the volatile {@code attention}, which the run loop clears
- * before it reads them and the region dispatcher reads at each batch boundary.
+ * before it reads them and the region dispatcher reads at each batch boundary. {@code runner}
+ * is written by the running thread; another thread may read a stale value of it, which can
+ * only make its stop request set the two plain hints as well (an early end of an inner batch,
+ * an extra code compare: both harmless).
  */
 public final class Core extends Exits {
 
@@ -37,6 +49,8 @@ public final class Core extends Exits {
     private int injectVector = -1, injectError = -1;
     private boolean injectIsException;
     private boolean running;
+    /** The thread inside {@link #run} (null outside it). */
+    private Thread runner;
 
     private final InterruptLine intrLine = new InterruptLine() {
         @Override
@@ -97,10 +111,12 @@ public final class Core extends Exits {
     public RunResult run(long maxInstructions) {
         if (running) throw new IllegalStateException("run() re-entered (from an exit handler?)");
         running = true;
+        runner = Thread.currentThread();
         try {
             return runLoop(maxInstructions);
         } finally {
             running = false;
+            runner = null;
         }
     }
 
@@ -199,6 +215,16 @@ public final class Core extends Exits {
     public void requestStop() {
         stopRequested = true;
         attention = true;
+    }
+
+    @Override
+    public void requestStopAfterInstruction() {
+        stopRequested = true;
+        attention = true;
+        if (Thread.currentThread() == runner) {
+            breakBatch = true; // the interpreter's and the decoded loop's test after a device access
+            codeWritten = true; // a region's test after a store through the CPU (Region.storeChecked)
+        }
     }
 
     @Override

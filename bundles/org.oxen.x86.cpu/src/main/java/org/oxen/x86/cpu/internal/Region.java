@@ -22,7 +22,8 @@ import java.util.Arrays;
  * ({@code Paging.holdCodeFrameWrites}), so those stores take the slow path, which sets
  * {@code Paging.codeWritten}. After a store the translated code tests {@code codeWritten} and then
  * compares the whole region at once; changed code ends the region after the store and sets
- * {@link #dead}. So the CPU's own stores are seen by its next instruction, and other CPUs' stores
+ * {@link #dead}; a stop asked for by a device the store reached ends it there too, alive
+ * ({@link #storeChecked}). So the CPU's own stores are seen by its next instruction, and other CPUs' stores
  * and DMA at its next batch or serializing instruction, whichever comes first (x86 asks a CPU to
  * see cross-modified code only after a serializing instruction); a chain of regions running on
  * over granted batches sees them when it leaves for the interpreter or an input ends it.
@@ -99,6 +100,17 @@ abstract class Region {
         }
         verified = c.codeEpoch;
         return true;
+    }
+
+    /**
+     * Translated code's test after a store through the CPU that set {@code codeWritten}: true
+     * when the region may go on, i.e. its code is unchanged ({@link #verify}: false with
+     * {@link #dead} set otherwise) and the store did not reach a device that asked for a stop
+     * after this instruction ({@code Core.requestStopAfterInstruction} sets {@code codeWritten}
+     * and {@code breakBatch}). False: the region leaves after the store.
+     */
+    final boolean storeChecked(Cached c, byte[] arr, int pb) {
+        return verify(c, arr, pb) && !c.breakBatch;
     }
 
     /** A little-endian dword of guest RAM (the translated code's inline memory fast path). */

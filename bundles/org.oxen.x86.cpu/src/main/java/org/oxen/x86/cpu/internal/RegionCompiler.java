@@ -55,11 +55,11 @@ final class RegionCompiler extends InstructionEmitter {
 
     /**
      * An exit of a block: at {@code label}, count {@code retired} of its instructions, leave with
-     * EIP at frame offset {@code next}; {@code kill}: the code changed, drop the region.
+     * EIP at frame offset {@code next}; {@code slow}: count it in {@code Region.slowExits}.
      */
-    private record Stub(Label label, int retired, int next, boolean kill, boolean slow) {
-        Stub(Label label, int retired, int next, boolean kill) {
-            this(label, retired, next, kill, false);
+    private record Stub(Label label, int retired, int next, boolean slow) {
+        Stub(Label label, int retired, int next) {
+            this(label, retired, next, false);
         }
     }
 
@@ -297,7 +297,7 @@ final class RegionCompiler extends InstructionEmitter {
             mv.visitVarInsn(ILOAD, LEFT);
             iconst(span);
             mv.visitJumpInsn(IF_ICMPLT, over);
-            stubs.add(new Stub(over, 0, b.off, false));
+            stubs.add(new Stub(over, 0, b.off));
         }
         for (int i = 0; i < b.n; i++) {
             int k = b.at[i], ri = b.ri[i], rb = CodePage.REC_WORDS * ri;
@@ -313,8 +313,9 @@ final class RegionCompiler extends InstructionEmitter {
             if (stored && storeCalled) {
                 // a store that reached a frame holding translated code (Paging.codeWritten: such
                 // frames have no write tags, so only a store through the CPU sees it) may have
-                // changed any of the region's code: compare it all now; if it changed, leave
-                // after the store
+                // changed any of the region's code: compare it all now; if it changed (the
+                // compare marks the region dead), or the store reached a device that asked for a
+                // stop after it, leave after the store
                 Label clean = new Label(), changed = new Label();
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitFieldInsn(GETFIELD, CPU, "codeWritten", "Z");
@@ -323,9 +324,9 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitVarInsn(ALOAD, C);
                 mv.visitVarInsn(ALOAD, ARR);
                 mv.visitVarInsn(ILOAD, PB);
-                mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "verify", "(L" + CPU + ";[BI)Z", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "storeChecked", "(L" + CPU + ";[BI)Z", false);
                 mv.visitJumpInsn(IFEQ, changed);
-                stubs.add(new Stub(changed, i + 1, k + len, true));
+                stubs.add(new Stub(changed, i + 1, k + len));
                 mv.visitLabel(clean);
             }
         }
@@ -341,11 +342,6 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitInsn(IADD);
                 mv.visitFieldInsn(PUTFIELD, REGION, "slowExits", "I");
             }
-            if (s.kill()) {
-                mv.visitVarInsn(ALOAD, THIS);
-                mv.visitInsn(ICONST_1);
-                mv.visitFieldInsn(PUTFIELD, REGION, "dead", "Z");
-            }
             toExit(s.next(), s.retired());
         }
     }
@@ -354,7 +350,7 @@ final class RegionCompiler extends InstructionEmitter {
     Label exitBeforeInstruction() {
         if (insnExit == null) {
             insnExit = new Label();
-            stubs.add(new Stub(insnExit, insnIndex, insnOffset, false, true));
+            stubs.add(new Stub(insnExit, insnIndex, insnOffset, true));
         }
         return insnExit;
     }

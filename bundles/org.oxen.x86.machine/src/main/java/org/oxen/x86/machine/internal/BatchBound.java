@@ -8,8 +8,8 @@ import org.oxen.x86.clock.InstructionClock;
  * Where the board's batches of guest instructions end: after at most {@code maxInstructions},
  * or at the earliest armed device deadline if that comes first, as QEMU bounds its icount budget
  * by {@code qemu_clock_deadline_ns_all}. A deadline armed while a batch runs, before its end,
- * ends it too ({@link TimerQueue#runningUntil}: the board's listener stops the CPU, which sees
- * the stop between its own inner batches) and bounds the rest of the round.
+ * ends it too ({@link TimerQueue#runningUntil}: the board's listener stops the CPU right after
+ * the instruction whose device access armed it) and bounds the rest of the round.
  *
  * <p>On the instruction clock a deadline converts to instructions exactly (time stands still
  * within a round and moves by the most any CPU ran). On the real clock it converts through the

@@ -152,11 +152,11 @@ final class Board implements Machine {
             cpus[i] = cpu;
             modes[i] = i == 0 ? CpuMode.ACTIVE : CpuMode.WAIT_FOR_SIPI;
         }
-        // a deadline armed during a batch, before its end, ends it (the CPU stops between its
-        // own inner batches) and bounds the rest of the round
+        // a deadline armed during a batch, before its end, ends it (the CPU stops right after
+        // the instruction whose device access armed it) and bounds the rest of the round
         timers.onEarlierDeadline(() -> {
             deadlineMoved = true;
-            cpus[currentCpu].requestStop();
+            cpus[currentCpu].requestStopAfterInstruction();
         });
         primaryConsole = d.devices().stream().filter(e -> e.type().equals("uart")).map(DeviceEntry::id).findFirst()
                 .orElse(null);
@@ -213,9 +213,11 @@ final class Board implements Machine {
                 // CPUID tells the OS about the APIC and its ID, and the TSC's rate (the clock's
                 // nanoseconds: 1 GHz) beside the APIC timer's clock, so it calibrates neither
                 // against the PIT (which fails when the host runs the guest slowly)
-                // and all CPUs in one package (a second CPU's delay loop from its sibling)
+                // and all CPUs in one package, as cores or threads (leaves 1, 4 and 0xB: a
+                // second CPU's delay loop from its sibling)
+                int threads = description.threadsPerCore();
                 cpus[i].cpuidModel().setLocalApic(apic.id()).setTscFrequency(X86Cpu.TSC_HZ, apic.timerHz())
-                        .setPackageCpus(cpus.length);
+                        .setPackageTopology(cpus.length / threads, threads);
             }
         }
         for (MmioMap.Mapping m : mmio.mappings()) {

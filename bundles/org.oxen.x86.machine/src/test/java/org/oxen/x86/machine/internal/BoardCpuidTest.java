@@ -25,8 +25,12 @@ class BoardCpuidTest {
     Path dir;
 
     private int[] cpuid(Board b, int cpu, int leaf) {
+        return cpuid(b, cpu, leaf, 0);
+    }
+
+    private int[] cpuid(Board b, int cpu, int leaf, int subleaf) {
         int[] o = new int[4];
-        b.debugTarget().cpu(cpu).cpuidModel().query(leaf, 0, o);
+        b.debugTarget().cpu(cpu).cpuidModel().query(leaf, subleaf, o);
         return o;
     }
 
@@ -43,6 +47,12 @@ class BoardCpuidTest {
                 assertEquals(CpuidModel.HTT, cpuid(b, i, 1)[3] & CpuidModel.HTT, "one package: HTT, cpu " + i);
                 assertEquals(2, cpuid(b, i, 1)[1] >>> 16 & 0xFF, "two logical IDs in the package, cpu " + i);
                 assertEquals(0x08, cpuid(b, i, 1)[1] >>> 8 & 0xFF, "CLFLUSH line size kept");
+                // cores: leaf 0xB's SMT level has one thread, its core level both CPUs, EDX the APIC ID
+                assertArrayEquals(new int[] {0, 1, 0x100, i}, cpuid(b, i, 0xB, 0), "SMT level, cpu " + i);
+                assertArrayEquals(new int[] {1, 2, 0x201, i}, cpuid(b, i, 0xB, 1), "core level, cpu " + i);
+                assertEquals(1, cpuid(b, i, 4, 0)[0] >>> 26, "leaf 4: two core IDs, cpu " + i);
+                assertEquals(0, cpuid(b, i, 4, 0)[0] >>> 14 & 0xFFF, "leaf 4: an L1 per core, cpu " + i);
+                assertEquals(1, cpuid(b, i, 4, 3)[0] >>> 14 & 0xFFF, "leaf 4: one L3 for both, cpu " + i);
             }
         } finally {
             b.stop();
@@ -58,6 +68,17 @@ class BoardCpuidTest {
             assertEquals(4, cpuid(three, 2, 1)[1] >>> 16 & 0xFF, "three CPUs: four addressable IDs (APIC IDs 0-2)");
         } finally {
             three.stop();
+        }
+        Board threads = TestBoards.manager().build(MachineDescription.parse("pc\ncpus=4 threads=2"), image, null);
+        try {
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(new int[] {1, 2, 0x100, i}, cpuid(threads, i, 0xB, 0), "threads=2: two per core, cpu " + i);
+                assertArrayEquals(new int[] {2, 4, 0x201, i}, cpuid(threads, i, 0xB, 1), "four in the package, cpu " + i);
+                assertEquals(1, cpuid(threads, i, 4, 0)[0] >>> 14 & 0xFFF, "an L1 per core's two threads, cpu " + i);
+                assertEquals(1, cpuid(threads, i, 4, 0)[0] >>> 26, "two core IDs, cpu " + i);
+            }
+        } finally {
+            threads.stop();
         }
         Board one = TestBoards.manager().build(MachineDescription.parse("pc"), image, null);
         try {

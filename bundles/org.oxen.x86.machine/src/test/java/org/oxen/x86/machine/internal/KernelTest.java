@@ -90,27 +90,24 @@ class KernelTest {
     }
 
     /**
-     * A timer armed in the middle of a batch ends that batch (the board bounds every batch by the
-     * earliest device deadline, also one armed while the batch runs), so its interrupt comes
-     * when it is due and not at the batch's end: the guest arms a PIT one-shot of 12 ticks
-     * (10,057 ns, 1,006 instructions on the instruction clock) right after a wake-up, where a
-     * batch of {@link Board#BATCH} instructions starts, and counts the instructions of its wait.
-     * The CPU sees a stop between its own inner batches, so the interrupt may come up to one of
-     * those ({@code 4096} instructions) late, never a board batch; and it comes no earlier than
-     * its deadline less the few instructions between the batch's start and the arming (time
-     * stands still within a batch).
+     * A timer armed in the middle of a batch ends that batch right after the instruction that
+     * armed it (the board bounds every batch by the earliest device deadline, also one armed
+     * while the batch runs, and the CPU stops after the arming instruction in every tier), so
+     * its interrupt comes exactly when the instruction clock reaches its deadline: the guest
+     * arms a PIT one-shot of 12 ticks (10,057 ns: due 1,006 instructions after the round's
+     * start on the instruction clock, on which time stands still within a round) as the 17th
+     * instruction of a round, and the interrupt comes before the 990th instruction after it.
+     * (With the stop seen only between the CPU's inner batches, 4,096 instructions, it came after 4,088.)
      */
     @Test
-    void aTimerArmedMidBatchInterruptsWithinABlockOfItsDeadline() throws Exception {
+    void aTimerArmedMidBatchInterruptsExactlyAtItsDeadline() throws Exception {
         Board b = boot("pit_oneshot_late", TestBoards.deterministicPc());
         assertExited(b, 33);
         String out = b.console("debugcon");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("late: ([0-9a-f]{8})\n").matcher(out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("after arming: ([0-9a-f]{8})\n").matcher(out);
         assertTrue(m.matches(), out);
-        long waited = 3 * Long.parseLong(m.group(1), 16);   // three instructions a turn
-        long due = 1_006;
-        assertTrue(waited >= due - 64 && waited <= due + 4096,
-                "the one-shot due after " + due + " instructions came after " + waited);
+        long after = Long.parseLong(m.group(1), 16);
+        assertEquals(1_006 - 17, after, "instructions retired after arming a one-shot due 1,006 after the round's start");
     }
 
     @Test

@@ -90,11 +90,14 @@ class StockLinuxTest {
             assertTrue(out.contains("cpu MHz\t\t: 1000.000"), out);
             for (int c = 0; c < cpus; c++) assertTrue(out.contains("processor\t: " + c + "\r\n"), out);
             if (cpus > 1) {
-                // one package (CPUID leaf 1's HTT and logical count): the second CPU's delay loop
-                // is its sibling's, not timed against jiffies
+                // cores of one package (CPUID leaf 1's HTT and logical count, leaves 4 and 0xB):
+                // the second CPU's delay loop is its sibling's, not timed against jiffies
                 assertTrue(boot.contains("smpboot: Max logical packages: 1"), boot);
                 assertEquals(cpus, out.split("physical id\t: 0\r\n", -1).length - 1, out);
                 assertTrue(out.contains("siblings\t: " + cpus + "\r\n"), out);
+                assertEquals(cpus, out.split("cpu cores\t: " + cpus + "\r\n", -1).length - 1, "cores, not threads:\n" + out);
+                for (int c = 0; c < cpus; c++) assertTrue(out.contains("core id\t\t: " + c + "\r\n"), out);
+                assertTrue(!boot.contains("SMT on"), "no SMT siblings (\"MDS CPU bug present and SMT on\"):\n" + boot);
             }
             String flags = out.replaceAll("(?s).*\nflags\t\t: ([^\r\n]*).*", "$1");
             for (String f : new String[] {"fpu", "tsc", "msr", "pae", "cx8", "apic", "cmov", "fxsr"}) {
