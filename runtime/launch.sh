@@ -189,8 +189,8 @@ use_kept_storage() { # FINGERPRINT of the template
             rm -rf "$FILE.fw" "$FILE.fw.$$"; exec {LOCK_FD}>&-; return 1
         fi
     fi
-    kept_props "$CACHE/$LAUNCH-kept.properties" "$FILE.fw"
-    run_with "$CACHE/$LAUNCH-kept.properties"
+    kept_props "$FILE.fw.properties" "$FILE.fw"
+    run_with "$FILE.fw.properties"
 }
 
 # One short run that loads what a session loads: the prompt, a PV domain created and run to its
