@@ -14,9 +14,9 @@
 #    (a key of their paths, sizes and times, beside the cache), or the cache file itself was
 #    changed since it was built (its CRC); a cache that cannot be built or used is said on stderr and the
 #    runtime starts without it;
-#  - for --machine, Felix's framework storage (the installed bundles, SCR's parsed component
-#    descriptors) kept beside the cache between jobs, each job starting from the state the
-#    training left (below, "the kept framework storage");
+#  - Felix's framework storage (the installed bundles, SCR's parsed component descriptors) kept
+#    beside the cache between starts, each start from the state the training left (below, "the
+#    kept framework storage");
 #  - the JIT flags (OXEN_JIT), chosen by the run's expected length (docs/PERFORMANCE.md, "Cold
 #    start"): C1 only (c1; the translator's regions compiled early and waited for, the CPU's
 #    Semantics inlined into them whatever its size: below) costs
@@ -157,17 +157,19 @@ inputs_key() {
 # (JDK 17 silently ignores a damaged archive)
 file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
 
-# --- the kept framework storage (the machine launch) -----------------------------------------
+# --- the kept framework storage ---------------------------------------------------------------
 # Felix's bundle cache and SCR's parsed component descriptors (SCR's ds.cache.metadata) kept
-# between machine jobs instead of a fresh temporary storage per job, in which Felix installs all
-# 24 bundles again and SCR parses every component's XML again: ~0.15 s less CPU per job
-# (docs/PERFORMANCE.md, "Start-up sized and cut"). The training run leaves a pristine storage
-# ($FILE.fw-template, its fingerprint the key file's second line); a job takes an exclusive lock
-# on the working copy ($FILE.fw) for the JVM's whole life (flock on a descriptor java inherits)
-# and first puts the pristine copy back when the working one differs from it (a script installed,
-# uninstalled or updated a bundle last time, or a job was killed mid-start), so every job starts
-# from the same state. A second job at the same time (the lock taken) or a host without flock starts
-# from a fresh temporary storage, as every job did before.
+# between starts instead of a fresh temporary storage per start, in which Felix installs every
+# bundle again and SCR parses every component's XML again: ~0.15 s less CPU per machine job,
+# ~0.3 s per start of the whole runtime (docs/PERFORMANCE.md, "Start-up sized and cut"). The
+# training leaves a pristine storage ($FILE.fw-template, its fingerprint the key file's second
+# line); a start takes an exclusive lock on the working copy ($FILE.fw) for the JVM's whole life
+# (flock on a descriptor java inherits) and first puts the pristine copy back when the working
+# one differs from it (a script installed, uninstalled or updated a bundle, a bundle wrote its
+# data area, or a run was killed mid-start), so every start begins from the same state. A second
+# start at the same time (the lock taken: a runtime holds it for as long as it runs) or a host
+# without flock runs on a fresh temporary storage, as every start did before; so does
+# OXEN_STARTUP_CACHE=off.
 # A fingerprint of a storage directory: every file's CRC, size and name but Felix's lock file, in
 # the directory's own order (a copy that lists in another order only costs one copy more)
 fw_stamp() { (cd "$1" 2>/dev/null && find . -type f ! -name cache.lock -exec cksum {} + | cksum) || echo none; }
@@ -216,26 +218,24 @@ EOF
     fi
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
-    # the machine launch: the training runs on a kept storage, made by a first run that only
-    # starts and stops, so the archive holds what a job with the kept storage loads
+    # the training runs on a kept storage, made by a first run that only starts and stops, so
+    # the archive holds what a start with the kept storage loads
     local fw=$FILE.fw-template.$$ fwprops=$CACHE/$LAUNCH-training.properties
-    if [ "$LAUNCH" = machine ]; then
-        rm -rf "$fw"
-        kept_props "$fwprops" "$fw"
-        run_with "$fwprops"
-        (cd "$CACHE" && timeout 600 "$JAVA" "${JVM[@]}" -Dgosh.args="--nointeractive -c 'stop 0'" \
-            "${RUN[@]}" </dev/null >"$log" 2>&1) || rm -rf "$fw"
-    fi
+    local quiet=(-Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy")
+    rm -rf "$fw"
+    kept_props "$fwprops" "$fw"
+    run_with "$fwprops"
+    (cd "$CACHE" && timeout 600 "$JAVA" "${JVM[@]}" "${quiet[@]}" -Dgosh.args="--nointeractive -c 'stop 0'" \
+        "${RUN[@]}" </dev/null >"$log" 2>&1) || rm -rf "$fw"
     # shellcheck disable=SC2046
     # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
-    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" -Doxen.domains.dir=none \
-            -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy" \
+    if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" "${quiet[@]}" \
             -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >>"$log" 2>&1) &&
         run_with "$PROPS" && [ -s "$tmp" ] &&
         "$JAVA" $(check_opts "$tmp") "${JVM[@]}" -cp "$CP" -version >>"$log" 2>&1; then
         mv -f "$tmp" "$FILE"
         local fw_print=
-        if [ "$LAUNCH" = machine ] && [ -d "$fw" ]; then
+        if [ -d "$fw" ]; then
             rm -rf "$FILE.fw-template" && mv "$fw" "$FILE.fw-template" && fw_print=$(fw_stamp "$FILE.fw-template")
         fi
         rm -rf "$fw" "$fwprops"
@@ -263,7 +263,7 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     elif [ "$had_stamp" != "$(file_stamp "$FILE")" ]; then
         say "the start-up cache $FILE was changed or removed since it was built: rebuilding the $KIND"
         train "$key" && CACHE_OPTS=($(use_opts "$FILE"))
-    elif [ "$LAUNCH" = machine ] && { [ -z "$had_fw" ] || [ ! -d "$FILE.fw-template" ]; }; then
+    elif [ -z "$had_fw" ] || [ ! -d "$FILE.fw-template" ]; then
         say "the start-up cache has no kept framework storage (made by an older launcher, or removed): rebuilding the $KIND"
         train "$key" && CACHE_OPTS=($(use_opts "$FILE"))
     else
@@ -271,7 +271,7 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     fi
     # the key file as it is now (a training above rewrote it)
     had_fw=; [ -f "$KEYFILE" ] && { read -r _; read -r had_fw || true; } < "$KEYFILE"
-    [ "$LAUNCH" = machine ] && [ ${#CACHE_OPTS[@]} -gt 0 ] && [ -n "$had_fw" ] && { use_kept_storage "$had_fw" || true; }
+    [ ${#CACHE_OPTS[@]} -gt 0 ] && [ -n "$had_fw" ] && { use_kept_storage "$had_fw" || true; }
 fi
 
 exec "$JAVA" "${CACHE_OPTS[@]}" "${JVM[@]}" -Dfile.encoding=UTF-8 "$@" "${RUN[@]}"
