@@ -20,6 +20,9 @@
 #   machine25    the same with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
 #   machine-late the same with OXEN_JIT=late (tiered, C2 late)
 #   machine-full the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
+#   flat         the same job without OSGi: benchmarks/startup/flat.sh (FlatBoot's plain main on a
+#                flat class path of the lean launch's jars, its JVM flags, an archive of its own);
+#                a benchmark of the start-up's floor, not a way to run oxen; not in the default
 # IMAGES="..." chooses the x86bench images (L<loop>_M<mix>_P1, built here; default: empty,
 # loop 1e8, mix 2000), e.g. IMAGES="L0_M20000_P1" for a long run.
 # Prints one line per run: CPU s (user+sys), wall s, peak RSS MiB (/usr/bin/time), and for the
@@ -28,6 +31,7 @@
 set -e
 ROUNDS=${1:-1}
 OUT=/tmp/oxen-cold
+HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 cp -r "$(dirname "$0")/../x86bench/." "$OUT/"
 IMAGES=${IMAGES:-"L0_M0_P1 L100000000_M0_P1 L0_M2000_P1"}
@@ -57,6 +61,7 @@ export JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 # the caches, once (each way's own: the JDK and the JIT flags are part of a cache's key)
 for way in $WAYS; do
     [ "$way" = jar ] && continue
+    [ "$way" = flat ] && { for img in $IMAGES; do "$HERE/flat.sh" 64 "$OUT/out/bench_$img.elf" >/dev/null 2>&1; done; continue; }
     (oxen $way -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
         -Dgosh.args="--nointeractive -c 'stop 0'" >/dev/null 2>&1)
 done
@@ -96,13 +101,19 @@ for round in $(seq "$ROUNDS"); do
     echo "== round $round ($(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))"
     for way in $WAYS; do
         for img in $IMAGES; do
+            if [ "$way" = flat ]; then
+                /usr/bin/time -f "oxen flat (no OSGi) -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
+                    "$HERE/flat.sh" 64 "$OUT/out/bench_$img.elf" 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' '
+                echo
+                continue
+            fi
             /usr/bin/time -f "oxen $way machine boot -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
                 bash -c 'oxen "$0" -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
                     -Dgosh.args="--nointeractive -c '"'"'machine boot $1 -m 64 -w; stop 0'"'"'"' \
                     "$way" "$OUT/out/bench_$img.elf" 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' '
             echo
         done
-        case $way in machine*) ;; *) prompt $way ;; esac
+        case $way in machine* | flat) ;; *) prompt $way ;; esac
     done
     for img in $IMAGES; do
         /usr/bin/time -f "qemu -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" qemu-system-i386 -accel tcg -m 64 \

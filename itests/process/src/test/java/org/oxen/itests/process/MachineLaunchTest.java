@@ -77,7 +77,7 @@ class MachineLaunchTest {
         assertTrue(lines.get(1).startsWith("oxen: start-up cache ready: " + rt.resolve("cache").toRealPath() + "/machine-jdk"),
                 "the machine launch's own cache: " + lines.get(1));
         Path cache = Files.list(rt.resolve("cache")).filter(p -> p.getFileName().toString().startsWith("machine-jdk")
-                && !p.getFileName().toString().endsWith(".key")).findFirst().orElseThrow();
+                && p.getFileName().toString().matches(".*\\.(jsa|aot)")).findFirst().orElseThrow();
         FileTime built = Files.getLastModifiedTime(cache);
 
         // the second run maps it as it is (-Xshare:on / AOTMode=on: the JVM fails if it cannot)
@@ -100,6 +100,72 @@ class MachineLaunchTest {
                     absent + " must not be installed in the machine launch:\n" + second.out());
         }
         assertFalse(second.err().contains("oxen web console:"), second.err());
+    }
+
+    /** What a job's script prints of the machine command's bundle: symbolic name, last modified (ms), state. */
+    static final Pattern COMMAND_BUNDLE = Pattern.compile("(?m)^(org\\.oxen\\.x86\\.machine\\.command) (\\d+) (\\d+)$");
+
+    @Test
+    void machineJobsKeepTheFrameworkStorageAndEveryJobStartsFromTheSameState() throws Exception {
+        Path rt = RuntimeCopy.of(dir, "rt-kept");
+        String boot = "-Dgosh.args=--nointeractive -c 'machine boot -w -m 16 hello.elf; stop 0'";
+        Run first = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", boot); // builds the cache and the storage
+        assertEquals(0, first.status(), first.out() + first.err());
+        long before = System.currentTimeMillis();
+        // bundle 24 is the machine command's (the launcher installs in -runbundles' order)
+        String show = "echo (($.context bundle 24) symbolicName) (($.context bundle 24) lastModified)"
+                + " (($.context bundle 24) state)";
+        Run job = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Dgosh.args=--nointeractive -c '" + show + "; stop 0'");
+        assertEquals(0, job.status(), job.out() + job.err());
+        Matcher m = COMMAND_BUNDLE.matcher(job.out());
+        assertTrue(m.find(), "the command's bundle shown: " + job.out() + job.err());
+        assertTrue(Long.parseLong(m.group(2)) < before,
+                "the job found its bundles installed (by the training run), not installed again: " + m.group());
+        assertEquals("32", m.group(3), "active: " + m.group());
+        try (var files = Files.walk(rt.resolve("cache"))) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("componentMetadataStore")),
+                    "SCR keeps the components' parsed descriptors in the kept storage");
+        }
+
+        // a script that installs a bundle changes the kept storage (Felix persists what is
+        // installed); the next job starts from the training's state all the same
+        Path extra = rt.resolve("bundles/jar").resolve(Files.list(rt.resolve("bundles/jar"))
+                .map(p -> p.getFileName().toString()).filter(n -> n.startsWith("org.apache.felix.configadmin-"))
+                .findFirst().orElseThrow());
+        Run installs = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine",
+                "-Dgosh.args=--nointeractive -c 'install " + extra.toUri() + "; echo (lb); stop 0'");
+        assertEquals(0, installs.status(), installs.out() + installs.err());
+        assertTrue(installs.out().contains("|Apache Felix Configuration Admin Service"), installs.out());
+        Run next = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "hello.elf");
+        assertEquals(0, next.status(), next.out() + next.err());
+        assertTrue(next.out().contains("RESULT: PASS\n"), next.out() + next.err());
+        assertEquals(List.of(), next.oxenLines(), next.err());
+        Run listed = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Dgosh.args=--nointeractive -c 'echo (lb); stop 0'");
+        assertFalse(listed.out().contains("Configuration Admin"), "the bundle a script installed is gone:\n" + listed.out());
+
+        // while another job holds the kept storage (its lock taken here), a job starts on a
+        // temporary storage of its own, installing every bundle, and runs as before
+        Path lock;
+        try (var files = Files.list(rt.resolve("cache"))) {
+            lock = files.filter(p -> p.getFileName().toString().endsWith(".fw.lock")).findFirst().orElseThrow();
+        }
+        Process holder = new ProcessBuilder("flock", "-n", lock.toString(), "-c", "echo held; exec sleep 600")
+                .redirectErrorStream(true).start();
+        try {
+            assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+            long during = System.currentTimeMillis();
+            Run beside = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine",
+                    "-Dgosh.args=--nointeractive -c '" + show + "; machine boot -w -m 16 hello.elf; stop 0'");
+            assertEquals(0, beside.status(), beside.out() + beside.err());
+            assertTrue(beside.out().contains("RESULT: PASS\n"), beside.out() + beside.err());
+            Matcher b = COMMAND_BUNDLE.matcher(beside.out());
+            assertTrue(b.find() && Long.parseLong(b.group(2)) >= during,
+                    "installed afresh on a storage of its own: " + beside.out());
+        } finally {
+            holder.descendants().forEach(ProcessHandle::destroy);
+            holder.destroy();
+            holder.waitFor();
+        }
     }
 
     /** A region's compilation in {@code -XX:+PrintCompilation}'s lines: its flags (% OSR, ! handlers, b blocking) and tier. */

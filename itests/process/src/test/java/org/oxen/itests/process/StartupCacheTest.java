@@ -125,6 +125,18 @@ class StartupCacheTest {
         Run second = launch(rt, java17, "-Xshare:on");
         assertEquals(List.of(), second.oxenLines(), second.err());
         assertTrue(Files.size(jsa) > 1 << 20, "an archive of the runtime's classes: " + Files.size(jsa));
+
+        // the runtime starts on the framework storage the training left: its bundles are found
+        // installed (last modified before this start), not installed again, and a domain runs
+        long before = System.currentTimeMillis();
+        Run third = RuntimeCopy.launch(dir, rt, java17, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(),
+                "-Doxen.domains.dir=none", "-Dorg.osgi.service.http.port=0", "-Dgosh.args=--nointeractive -c "
+                        + "'echo kept (($.context bundle 1) lastModified); xl create " + cfg + " -c; stop 0'"));
+        assertEquals(0, third.status(), third.out() + third.err());
+        assertTrue(third.out().contains("RESULT: PASS"), third.out() + third.err());
+        java.util.regex.Matcher kept = java.util.regex.Pattern.compile("(?m)^kept (\\d+)$").matcher(third.out());
+        assertTrue(kept.find() && Long.parseLong(kept.group(1)) < before,
+                "bundle 1 installed by the training, not by this start: " + third.out());
     }
 
     @Test
