@@ -314,6 +314,63 @@ class FuzzVmmCampaignTest {
         System.out.println(out.lines().filter(l -> l.contains("frames from memory_op")).findFirst().orElse(""));
     }
 
+    static final Pattern STORMING = Pattern.compile("fuzz: storming: vcpu_info to 0x([0-9a-f]+) \\(va 0x([0-9a-f]+)\\)");
+
+    /**
+     * The storm seed 6003 once made, on purpose ({@code storm=1}: the fuzzer moves vcpu 0's
+     * vcpu_info into a page of its own with VCPUOP_register_vcpu_info behind the kit's back), and
+     * what the hypervisor shows of it ({@code Vcpu.eventState}, the campaign's storm detector's
+     * state): upcalls climb with only iret hypercalls between them; vcpu_info is where the guest
+     * put it, mapped at the page it named, with evtchn_upcall_pending set, while the slot in
+     * shared_info the kit clears has it clear; the last hypercalls are all iret.
+     */
+    @Test
+    void aVcpuInfoMovedBehindTheKitsBackStormsAndTheEventStateShowsWhere() throws Exception {
+        Vmm vmm = new Vmm(64L << 20, 1);
+        try {
+            DomainImpl f = (DomainImpl) vmm.create(DomainConfig.builder("storm")
+                    .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(8)
+                    .cmdline("seed=3 calls=200 storm=1").build());
+            VcpuImpl v = (VcpuImpl) f.vcpus().get(0);
+            Matcher m = STORMING.matcher("");
+            // bounds of a hang only: the fuzzer gets there in well under a second of its CPU time
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!(m = STORMING.matcher(f.consoleOutput())).find() && System.nanoTime() < end) Thread.sleep(20);
+            assertTrue(m.find(0), f.consoleOutput());
+            long ma = Long.parseLong(m.group(1), 16);
+            int va = (int) Long.parseLong(m.group(2), 16);
+            while (v.upcalls() < 1_000 && System.nanoTime() < end && f.state() != DomainState.SHUTDOWN) Thread.sleep(20);
+            long others = hypercallsButIret(v), upcalls = v.upcalls();
+            while (v.upcalls() < upcalls + 100_000 && System.nanoTime() < end && f.state() != DomainState.SHUTDOWN) {
+                Thread.sleep(20);
+            }
+            vmm.pause(f.id());
+            assertTrue(v.upcalls() >= upcalls + 100_000, "upcalls " + v.upcalls() + ": " + f.consoleOutput());
+            assertEquals(others, hypercallsButIret(v), "100,000 upcalls with no hypercall but iret");
+            org.oxen.vmm.api.VcpuEventState st = v.eventState().orElseThrow();
+            System.out.println("storm: " + v.upcalls() + " upcalls, " + v.hypercalls(org.oxen.vmm.abi.Hypercall.IRET)
+                    + " irets; " + st.describe());
+            assertTrue(st.moved(), st.describe());
+            assertEquals(ma, st.vcpuInfoAddress(), st.describe());
+            assertEquals(java.util.List.of(va & ~0xFFF), st.mappedAt(), st.describe());
+            assertEquals(1, st.upcallPending(), st.describe());
+            assertEquals(f.sharedInfoMfn(), st.sharedInfoFrame());
+            assertEquals(0, vmm.pool().ram().read8((long) f.sharedInfoMfn() << 12), "the slot the kit clears");
+            assertEquals(16, st.lastHypercalls().size(), st.describe());
+            assertTrue(st.lastHypercalls().stream().allMatch(h -> h.nr() == org.oxen.vmm.abi.Hypercall.IRET), st.describe());
+        } finally {
+            vmm.shutdown();
+        }
+    }
+
+    private static long hypercallsButIret(VcpuImpl v) {
+        long n = 0;
+        for (int nr = 0; nr < org.oxen.vmm.api.Vcpu.HYPERCALL_NUMBERS; nr++) {
+            if (nr != org.oxen.vmm.abi.Hypercall.IRET) n += v.hypercalls(nr);
+        }
+        return n;
+    }
+
     @Test
     @EnabledIfSystemProperty(named = "oxen.bench", matches = "true")
     void campaignBenchmark() throws Exception {
