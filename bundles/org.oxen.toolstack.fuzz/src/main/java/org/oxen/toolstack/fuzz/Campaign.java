@@ -98,18 +98,23 @@ final class Campaign {
     private final Optional<ConfigTextCreator> xl;
     /** For pinning each worker's fuzzers to a pCPU of their own ({@code -p K}). */
     private final Optional<CpuPools> pcpus;
+    private final java.util.function.BooleanSupplier counting;
 
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store, Consoles consoles,
              PrintStream progress) {
-        this(hv, foreign, grants, store, Optional.empty(), Optional.empty(), consoles, progress);
+        this(hv, foreign, grants, store, Optional.empty(), Optional.empty(), () -> true, consoles, progress);
     }
 
     /**
-     * @param xl    xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz)
-     * @param pcpus the pCPUs, to pin each worker of {@code -p K} to its own
+     * @param xl       xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz)
+     * @param pcpus    the pCPUs, to pin each worker of {@code -p K} to its own
+     * @param counting whether the hypervisor's metrics count now ({@code HypervisorMetrics}):
+     *                 {@link StormWatch} judges only by counts that move
      */
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store,
-             Optional<ConfigTextCreator> xl, Optional<CpuPools> pcpus, Consoles consoles, PrintStream progress) {
+             Optional<ConfigTextCreator> xl, Optional<CpuPools> pcpus, java.util.function.BooleanSupplier counting,
+             Consoles consoles, PrintStream progress) {
+        this.counting = counting;
         this.xl = xl;
         this.pcpus = pcpus;
         this.consoles = consoles;
@@ -336,10 +341,10 @@ final class Campaign {
      * upcall storm or a stall ({@link StormWatch}), or the time limit, generous for a loaded host
      * (at nice 19 beside seven builds a fuzzer made 96 calls/s; this allows 20).
      */
-    private static String await(Domain f, Spec spec) throws InterruptedException {
+    private String await(Domain f, Spec spec) throws InterruptedException {
         long limit = 60 + spec.calls() / 20;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(limit);
-        StormWatch watch = new StormWatch(f);
+        StormWatch watch = new StormWatch(f, counting);
         while (!f.awaitShutdown(WATCH_MS, TimeUnit.MILLISECONDS)) {
             String wrong = watch.look();
             if (wrong != null) return "the fuzzer made no progress: " + wrong;

@@ -70,6 +70,11 @@ public final class FuzzCommand implements Function {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile CpuPools pcpus;
 
+    /** The hypervisor's metrics switch: the storm detector judges only while the counts count. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile org.oxen.vmm.api.HypervisorMetrics metrics;
+
     /** Exit statuses for the runtime's process status ({@code oxen.command.status=true}). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(oxen.command.status=true)")
@@ -89,7 +94,10 @@ public final class FuzzCommand implements Function {
         try {
             Campaign.Spec spec = parse(arguments.stream().map(String::valueOf).toList());
             Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), Optional.ofNullable(xl),
-                    Optional.ofNullable(pcpus), consoles,
+                    Optional.ofNullable(pcpus), () -> {
+                        org.oxen.vmm.api.HypervisorMetrics m = metrics;
+                        return m == null || m.counting();
+                    }, consoles,
                     out).run(spec);
             if (!r.results().isEmpty()) out.println("fuzz: results " + r.results());
             out.println(r.line());

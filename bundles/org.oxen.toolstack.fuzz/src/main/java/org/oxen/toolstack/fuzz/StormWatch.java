@@ -20,8 +20,9 @@ import org.oxen.vmm.api.Vcpu;
  *     (a fuzzer spinning in guest code).</li>
  * </ul>
  * A fuzzer that blocks or is starved uses no CPU time: the campaign's time limit ends it. The
- * counts are the hypervisor's metrics: with them off ({@code oxen.metrics=off}) nothing moves and
- * nothing is judged but the limit.
+ * counts are the hypervisor's metrics: while they are off ({@code oxen.metrics=off}, {@code
+ * HypervisorMetrics}) nothing is judged but the limit, and when they count again the watch starts
+ * afresh.
  *
  * <p>Locking: none; one campaign worker samples one watch.
  */
@@ -33,10 +34,13 @@ final class StormWatch {
     static final long STALL_CPU_NANOS = 60_000_000_000L;
 
     private final Domain domain;
+    private final java.util.function.BooleanSupplier counting;
     private long progress = -1, upcallsAtProgress, iretsAtProgress, cpuAtProgress;
 
-    StormWatch(Domain domain) {
+    /** @param counting whether the hypervisor's metrics count now */
+    StormWatch(Domain domain, java.util.function.BooleanSupplier counting) {
         this.domain = domain;
+        this.counting = counting;
     }
 
     /** Hypercalls of every vcpu of the domain but iret (multicall entries included). */
@@ -53,6 +57,10 @@ final class StormWatch {
      * storm: ..." or "stalled: ..."), with the counts since its last progress.
      */
     String look() {
+        if (!counting.getAsBoolean()) {
+            progress = -1; // counts that stand still say nothing; start afresh when they move again
+            return null;
+        }
         long p = progress(domain), up = upcalls(domain), irets = irets(domain), cpu = domain.cpuTimeNanos();
         if (p != progress) {
             progress = p;
@@ -61,7 +69,7 @@ final class StormWatch {
             cpuAtProgress = cpu;
             return null;
         }
-        if (p == 0) return null; // nothing counted (metrics off, or not started)
+        if (p == 0) return null; // not started
         if (up - upcallsAtProgress >= STORM_UPCALLS) {
             return String.format("an upcall storm: %d upcalls and %d iret hypercalls with no other hypercall (%d made "
                     + "before it), in %.1f s of its CPU time", up - upcallsAtProgress, irets - iretsAtProgress, p,
