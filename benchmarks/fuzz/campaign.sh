@@ -5,6 +5,7 @@
 # usage (from the repository root, after ./oxen build):
 #   benchmarks/fuzz/campaign.sh [FIRST_SEED] [SEEDS] [CALLS] [VICTIMS] [EXTRA...]
 #     defaults: 22 10 100000 2   (EXTRA: --xs, --die, -p K: K fuzzer domains at once, one a pCPU)
+# A seed that storms (upcalls with no other hypercall) or stalls is a FAIL printing its vcpu state.
 # e.g. the 10^7-call campaign on a quiet 2-core host: benchmarks/fuzz/campaign.sh 5000 50 200000 2 -p 2
 # The process exits 0 on PASS, 1 on FAIL. Figures go to docs/PERFORMANCE.md.
 set -euo pipefail

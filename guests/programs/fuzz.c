@@ -1,7 +1,7 @@
 /*
  * fuzz -- the guest kit's hypercall fuzzer (PV only).
  *
- *   seed=S calls=N [batch=B] [xs=1] [die=1] [bench=M] [profile=1] [rng=1]
+ *   seed=S calls=N [batch=B] [xs=1] [die=1] [storm=1] [bench=M] [profile=1] [rng=1]
  *
  * Makes N hypercalls drawn from xoshiro128** seeded with S, each call from
  * a state of S and its index (fuzz_gen.c; rng=1: session 10's generator,
@@ -32,6 +32,13 @@
  *
  * With bench=M it first times each common hypercall alone, M calls each
  * (fuzz_bench.c: "fuzz: bench NAME n=.. T ns/call R calls/s"), then fuzzes.
+ *
+ * With storm=1 it ends in an upcall storm on purpose, for the campaign's
+ * storm detector to catch: it moves vcpu 0's vcpu_info into a page of its
+ * own with VCPUOP_register_vcpu_info behind the kit's back, so the kit's
+ * upcall handler clears evtchn_upcall_pending in shared_info while the
+ * hypervisor keeps finding it set where vcpu_info now is (the hypothesis for
+ * seed 6003's storm); it never reports.
  *
  * With die=1 it ends with one of the things that must kill only itself
  * (an iret frame into ring 0, a trap table of ring-0 handlers and a trap
@@ -459,6 +466,22 @@ static noreturn void die(void)
     fail("fuzz: still alive after the fatal act %u", how);
 }
 
+/* ---- storm=1 -------------------------------------------------------------- */
+
+/* vcpu_info goes into peek, a page of the image that maps its own frame again after sanity() (a
+ * page of its own would move every later page of the image, whose addresses seeds' tests name) */
+static noreturn void storm(void)
+{
+    uint64_t ma = pv_virt_to_maddr(peek);
+    struct vcpu_register_vcpu_info r = { ma >> PAGE_SHIFT, 0x40, 0 };
+    printf("fuzz: storming: vcpu_info to %#llx (va %#x) behind the kit's back\n", (unsigned long long)ma + 0x40,
+           (uint32_t)peek + 0x40);
+    /* Xen copies vcpu_info (events enabled) there and sets evtchn_upcall_pending: the next
+     * return to the guest is an upcall, whose handler clears the flag in shared_info */
+    long rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+    fail("fuzz: still here after moving vcpu_info (rc %ld)", rc);
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 static void print_results(const uint32_t *by_rc)
@@ -570,6 +593,8 @@ void guest_main(void)
         }
     }
     sanity();
+    if (cmdline_u32("storm", 0))
+        storm();
     report(guest_time_ns() - t0);
     if (cmdline_u32("die", 0))
         die();

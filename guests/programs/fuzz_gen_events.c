@@ -158,6 +158,12 @@ void gen_vcpu_op(struct call *c)
                 if (v->mfn == si)
                     v->mfn = not_ours(si + 1);
             }
+            /* nor one Xen says is ours that we do not know of: increase_reservation with no extent
+             * list (or one it cannot write) gives frames and says nothing, in Xen too, and a
+             * vcpu_info there is one the kit never reads, so its upcall handler clears the flag in
+             * shared_info for ever (seed 6003's upcall storm; no draw: the sequence stays) */
+            while (v->mfn < nr_machine_frames && (xen_says_ours((uint32_t)v->mfn) || v->mfn == si))
+                v->mfn = not_ours((uint32_t)v->mfn + 1);
             c->a[2] = (uint32_t)v;
         }
         if (c->sub == 5 || c->sub == 13) {  /* runstate, time areas: Xen writes there at every switch */

@@ -47,9 +47,13 @@ import org.oxen.vmm.api.backend.Xenstore;
  */
 final class Campaign {
 
-    /** What to run; {@code rng} is the kit fuzzer's generator (its {@code rng=}: 1 session 10's, to replay its seeds). */
+    /**
+     * What to run; {@code rng} is the kit fuzzer's generator (its {@code rng=}: 1 session 10's, to
+     * replay its seeds); {@code storm}: each fuzzer ends in an upcall storm on purpose (its
+     * {@code storm=1}), which {@link StormWatch} must turn into a FAIL.
+     */
     record Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed,
-                int rng, int parallel) {
+                int rng, int parallel, boolean storm) {
         /** The kit fuzzer's generator when none is named. */
         static final int DEFAULT_RNG = 2;
 
@@ -60,6 +64,12 @@ final class Campaign {
             if (parallel > 1 && mixed.any()) {
                 throw new IllegalArgumentException("-p " + parallel + " with --blk, --net or --hvm: the device and HVM runs go one at a time");
             }
+            if (storm && die) throw new IllegalArgumentException("--storm and --die: a fuzzer ends one way");
+        }
+
+        Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die, DeviceAndHvmRuns.Spec mixed,
+             int rng, int parallel) {
+            this(firstSeed, seeds, calls, victims, xs, die, mixed, rng, parallel, false);
         }
 
         Spec(int firstSeed, int seeds, int calls, int victims, boolean xs, boolean die) {
@@ -88,18 +98,23 @@ final class Campaign {
     private final Optional<ConfigTextCreator> xl;
     /** For pinning each worker's fuzzers to a pCPU of their own ({@code -p K}). */
     private final Optional<CpuPools> pcpus;
+    private final java.util.function.BooleanSupplier counting;
 
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store, Consoles consoles,
              PrintStream progress) {
-        this(hv, foreign, grants, store, Optional.empty(), Optional.empty(), consoles, progress);
+        this(hv, foreign, grants, store, Optional.empty(), Optional.empty(), () -> true, consoles, progress);
     }
 
     /**
-     * @param xl    xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz)
-     * @param pcpus the pCPUs, to pin each worker of {@code -p K} to its own
+     * @param xl       xl's toolstack, for the mixed runs (ringfuzz with devices, hvmfuzz)
+     * @param pcpus    the pCPUs, to pin each worker of {@code -p K} to its own
+     * @param counting whether the hypervisor's metrics count now ({@code HypervisorMetrics}):
+     *                 {@link StormWatch} judges only by counts that move
      */
     Campaign(Hypervisor hv, ForeignMemory foreign, GrantTables grants, Optional<Xenstore> store,
-             Optional<ConfigTextCreator> xl, Optional<CpuPools> pcpus, Consoles consoles, PrintStream progress) {
+             Optional<ConfigTextCreator> xl, Optional<CpuPools> pcpus, java.util.function.BooleanSupplier counting,
+             Consoles consoles, PrintStream progress) {
+        this.counting = counting;
         this.xl = xl;
         this.pcpus = pcpus;
         this.consoles = consoles;
@@ -261,7 +276,7 @@ final class Campaign {
         Tally tally = ctx.tally();
         List<String> problems = new ArrayList<>();
         String cmdline = "seed=" + seed + " calls=" + spec.calls() + (spec.xs() ? " xs=1" : "")
-                + (spec.die() ? " die=1" : "") + (spec.rng() != Spec.DEFAULT_RNG ? " rng=" + spec.rng() : "");
+                + (spec.die() ? " die=1" : "") + (spec.storm() ? " storm=1" : "") + (spec.rng() != Spec.DEFAULT_RNG ? " rng=" + spec.rng() : "");
         long t0 = System.nanoTime();
         Domain f = hv.create(DomainConfig.builder("fuzz-" + ctx.tag() + "-" + seed)
                 .kernel(GuestImages.load(GuestImages.Flavor.PV, "fuzz")).memoryMiB(FUZZ_MIB).cmdline(cmdline)
@@ -269,12 +284,17 @@ final class Campaign {
         tally.fuzzerCreated();
         try {
             if (pcpu >= 0) pin(f, pcpu);
-            // seconds: generous for a loaded host (at nice 19 beside seven builds a fuzzer made
-            // 96 calls/s; this allows 20), still an end for a fuzzer that hangs
-            long limit = 60 + spec.calls() / 20;
-            if (!f.awaitShutdown(limit, TimeUnit.SECONDS)) {
-                tally.problems(List.of("seed " + seed + ": the fuzzer did not finish in " + limit + " s ("
-                        + f.state() + "): " + tail(consoles.read(f))));
+            String stuck = await(f, spec);
+            if (stuck != null) {
+                try {
+                    hv.pause(f.id()); // one moment's picture of its state
+                } catch (IllegalArgumentException gone) {
+                    // destroyed under us: its counts and state are still readable
+                }
+                List<String> state = StormWatch.state(f);
+                state.forEach(l -> progress.println("fuzz: seed " + seed + ": " + l));
+                tally.problems(List.of("seed " + seed + ": " + stuck + " (" + f.state() + "); " + String.join("; ", state)
+                        + "; its console: " + tail(consoles.read(f))));
                 return;
             }
             long seedNanos = System.nanoTime() - t0;
@@ -311,6 +331,26 @@ final class Campaign {
         List<String> bugs = tally.newBugs(bugLines(hv));
         if (!bugs.isEmpty()) problems.add("seed " + seed + ": the hypervisor logged " + tail(String.join("\n", bugs)));
         tally.problems(problems);
+    }
+
+    /** How often a running fuzzer is looked at ({@link StormWatch}). */
+    static final long WATCH_MS = 500;
+
+    /**
+     * Waits for the fuzzer to shut down: {@code null} when it did, else why it is given up: an
+     * upcall storm or a stall ({@link StormWatch}), or the time limit, generous for a loaded host
+     * (at nice 19 beside seven builds a fuzzer made 96 calls/s; this allows 20).
+     */
+    private String await(Domain f, Spec spec) throws InterruptedException {
+        long limit = 60 + spec.calls() / 20;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(limit);
+        StormWatch watch = new StormWatch(f, counting);
+        while (!f.awaitShutdown(WATCH_MS, TimeUnit.MILLISECONDS)) {
+            String wrong = watch.look();
+            if (wrong != null) return "the fuzzer made no progress: " + wrong;
+            if (System.nanoTime() - end > 0) return "the fuzzer did not finish in " + limit + " s";
+        }
+        return null;
     }
 
     /** xl vcpu-pin: the fuzzer's vcpu runs on {@code pcpu} only (a pool without it: left where it is). */
@@ -367,7 +407,7 @@ final class Campaign {
         }
         problems.addAll(before.differences(after));
         String what = String.format("seeds %d..%d x %d calls%s beside %d victim%s%s: %d hypercalls in %.1f s (%.0f/s)",
-                spec.firstSeed(), spec.firstSeed() + spec.seeds() - 1, spec.calls(), spec.die() ? " (die)" : "",
+                spec.firstSeed(), spec.firstSeed() + spec.seeds() - 1, spec.calls(), spec.die() ? " (die)" : spec.storm() ? " (storm)" : "",
                 spec.victims(), spec.victims() == 1 ? "" : "s",
                 spec.parallel() > 1 ? ", " + spec.parallel() + " workers (at most " + peak + " fuzzer" + (peak == 1 ? "" : "s") + " at once)" : "",
                 calls, nanos / 1e9,

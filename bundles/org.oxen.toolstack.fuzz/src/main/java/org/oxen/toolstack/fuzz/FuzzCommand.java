@@ -24,10 +24,11 @@ import org.oxen.vmm.api.backend.Xenstore;
  * domains, ending in the isolation oracle's PASS/FAIL line ({@link Campaign}).
  *
  * <pre>
- * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die] [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]
+ * fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die] [--storm] [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]
  * </pre>
  * Defaults: seed 1, 1 seed, 5,000 calls, 1 victim. {@code --xs} adds malformed xs_wire messages,
- * {@code --die} ends each fuzzer with a fatal act (it must crash, alone). {@code --blk},
+ * {@code --die} ends each fuzzer with a fatal act (it must crash, alone); {@code --storm} ends each
+ * in an upcall storm, which the campaign's detector must report as a FAIL ({@link StormWatch}). {@code --blk},
  * {@code --net} and {@code --hvm} add to each seed the kit's ringfuzz against the real blkback and
  * netback and its hvmfuzz in an HVM domain, created through xl's toolstack
  * ({@link DeviceAndHvmRuns}). {@code --rng 1} runs the fuzzer's generator of session 10, whose
@@ -43,7 +44,7 @@ import org.oxen.vmm.api.backend.Xenstore;
 @Component(service = Function.class, immediate = true,
         property = {"osgi.command.scope=oxen", "osgi.command.function=fuzz"})
 public final class FuzzCommand implements Function {
-    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die]"
+    static final String USAGE = "usage: fuzz [-s SEED] [-n SEEDS] [-c CALLS] [-v VICTIMS] [-p FUZZERS] [--xs] [--die] [--storm]"
             + " [--blk CASES] [--net CASES] [--hvm OPS] [--rng 1|2]";
 
     @Reference
@@ -69,6 +70,11 @@ public final class FuzzCommand implements Function {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile CpuPools pcpus;
 
+    /** The hypervisor's metrics switch: the storm detector judges only while the counts count. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile org.oxen.vmm.api.HypervisorMetrics metrics;
+
     /** Exit statuses for the runtime's process status ({@code oxen.command.status=true}). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(oxen.command.status=true)")
@@ -88,7 +94,10 @@ public final class FuzzCommand implements Function {
         try {
             Campaign.Spec spec = parse(arguments.stream().map(String::valueOf).toList());
             Campaign.Result r = new Campaign(hv, foreign, grants, Optional.ofNullable(store), Optional.ofNullable(xl),
-                    Optional.ofNullable(pcpus), consoles,
+                    Optional.ofNullable(pcpus), () -> {
+                        org.oxen.vmm.api.HypervisorMetrics m = metrics;
+                        return m == null || m.counting();
+                    }, consoles,
                     out).run(spec);
             if (!r.results().isEmpty()) out.println("fuzz: results " + r.results());
             out.println(r.line());
@@ -107,12 +116,13 @@ public final class FuzzCommand implements Function {
     static Campaign.Spec parse(List<String> args) {
         int seed = 1, seeds = 1, calls = 5000, victims = 1, blk = 0, net = 0, hvm = 0, rng = Campaign.Spec.DEFAULT_RNG;
         int parallel = 1;
-        boolean xs = false, die = false;
+        boolean xs = false, die = false, storm = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--xs" -> xs = true;
                 case "--die" -> die = true;
+                case "--storm" -> storm = true;
                 case "-s", "-n", "-c", "-v", "-p", "--blk", "--net", "--hvm", "--rng" -> {
                     if (i + 1 >= args.size()) throw new IllegalArgumentException(a + " needs a number");
                     int n = number(a, args.get(++i));
@@ -139,7 +149,8 @@ public final class FuzzCommand implements Function {
         if (hvm < 0 || hvm > 10_000_000) throw new IllegalArgumentException("--hvm " + hvm + ": 0..10000000 ops");
         if (rng != 1 && rng != Campaign.Spec.DEFAULT_RNG) throw new IllegalArgumentException("--rng " + rng + ": 1 or 2");
         if (parallel < 1 || parallel > 64) throw new IllegalArgumentException("-p " + parallel + ": 1..64 fuzzers at once");
-        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm), rng, parallel);
+        return new Campaign.Spec(seed, seeds, calls, victims, xs, die, new DeviceAndHvmRuns.Spec(blk, net, hvm), rng, parallel,
+                storm);
     }
 
     private static int number(String opt, String v) {

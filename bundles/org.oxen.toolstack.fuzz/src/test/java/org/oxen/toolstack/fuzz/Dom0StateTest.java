@@ -41,6 +41,11 @@ class Dom0StateTest {
                 FuzzCommand.parse(List.of("-s", "1026", "-c", "100", "--rng", "1")));
         assertEquals(new Campaign.Spec(3000, 8, 200000, 2, false, false, DeviceAndHvmRuns.Spec.NONE, 2, 2),
                 FuzzCommand.parse(List.of("-s", "3000", "-n", "8", "-c", "200000", "-v", "2", "-p", "2")));
+        assertEquals(new Campaign.Spec(22, 2, 300, 1, false, false, DeviceAndHvmRuns.Spec.NONE, 2, 1, true),
+                FuzzCommand.parse(List.of("-s", "22", "-n", "2", "-c", "300", "--storm")));
+        IllegalArgumentException stormDie = assertThrows(IllegalArgumentException.class,
+                () -> FuzzCommand.parse(List.of("--storm", "--die")));
+        assertTrue(stormDie.getMessage().contains("--storm and --die: a fuzzer ends one way"), stormDie.getMessage());
         IllegalArgumentException p0 = assertThrows(IllegalArgumentException.class, () -> FuzzCommand.parse(List.of("-p", "0")));
         assertTrue(p0.getMessage().contains("-p 0: 1..64 fuzzers at once"), p0.getMessage());
         IllegalArgumentException pMixed = assertThrows(IllegalArgumentException.class,

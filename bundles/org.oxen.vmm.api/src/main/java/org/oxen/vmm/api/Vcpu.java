@@ -51,4 +51,14 @@ public interface Vcpu {
     default long eventsSent() {
         return 0;
     }
+
+    /**
+     * Its event state as the hypervisor reads it now (1.16): where its vcpu_info is and what it
+     * holds, the domain's pending and mask words, its last hypercalls (Xen's 'q' and 'e' debug
+     * keys, for a storm detector). Empty for a vcpu that is not PV or whose domain has no
+     * shared_info. Read while the vcpu may run: pause the domain first for one moment's picture.
+     */
+    default java.util.Optional<VcpuEventState> eventState() {
+        return java.util.Optional.empty();
+    }
 }

@@ -30,11 +30,13 @@
  * {@link org.oxen.vmm.api.Domain#foreignPagesMapped}.
  * 1.13: {@link org.oxen.vmm.api.HypervisorMetrics}, the switch of those counters ({@code oxen.metrics}).
  * 1.14: {@link org.oxen.vmm.api.DomainSaveRestore#guestSuspends} (HVM domains are saved paused).
+ * 1.16: {@link org.oxen.vmm.api.Vcpu#eventState()} ({@link org.oxen.vmm.api.VcpuEventState}): a vcpu's
+ * vcpu_info, pending and mask words and last hypercalls as the hypervisor reads them.
  * Only the VMM implements these types (but {@link org.oxen.vmm.api.DomainListener} and
  * {@link org.oxen.vmm.api.EventListener} and {@link org.oxen.vmm.api.ConsoleViewer}, which consumers implement).
  */
 @Export
-@Version("1.15.0")
+@Version("1.16.0")
 package org.oxen.vmm.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -14,7 +14,7 @@ import org.oxen.vmm.api.Hypervisor;
  * CI's short hostile-guest campaign (issue 22) through the real {@code fuzz} command: the guest
  * kit's fuzzer, two seeds of 1,500 calls with malformed xs_wire messages, beside a victim domain,
  * then the isolation oracle's line (printed, with the seeds, for the CI log). And a fuzzer that
- * ends with a fatal act dies alone. A mixed campaign adds the ring fuzzer against the real
+ * ends with a fatal act dies alone, and one that storms makes the campaign FAIL with its state. A mixed campaign adds the ring fuzzer against the real
  * blkback and netback and the HVM fuzzer. The long campaigns are benchmarks (docs/PERFORMANCE.md).
  */
 class FuzzCampaignTest {
@@ -102,6 +102,32 @@ class FuzzCampaignTest {
             assertTrue(out.contains("fuzz campaign: PASS seeds 3..5 x 300 calls (die) beside 1 victim"), out + gogo.err());
             assertEquals(0, gogo.get("fuzz.status"));
         }
+    }
+
+    /**
+     * The campaign's storm detector: fuzzers that end in an upcall storm on purpose ({@code
+     * --storm}: vcpu_info moved behind the kit's back, as seed 6003's storm is suspected of) make
+     * the campaign FAIL at the first seed with the storm named and the vcpu's state as the
+     * hypervisor reads it (where vcpu_info is and the VA mapping it, the flags, the last
+     * hypercalls: all iret), long before the seed's time limit; the fuzzer is destroyed and every
+     * frame comes back.
+     */
+    @Test
+    void anUpcallStormIsAFailWithTheVcpusEventState() throws Exception {
+        long free = hv.freeFrames();
+        try (GogoSession gogo = new GogoSession(processor)) {
+            String out = gogo.run("fuzz -s 22 -n 2 -c 300 -v 1 --storm");
+            System.out.println(out);
+            assertTrue(out.contains("fuzz campaign: FAIL seeds 22..23 x 300 calls (storm) beside 1 victim"), out + gogo.err());
+            assertTrue(out.contains("seed 22: the fuzzer made no progress: an upcall storm: "), out);
+            assertTrue(out.contains("(moved by VCPUOP_register_vcpu_info"), out);
+            assertTrue(out.contains("evtchn_upcall_pending 1"), out);
+            assertTrue(out.contains("last hypercalls [23("), out);
+            assertTrue(!out.contains("seed 23"), "no seed after the first problem: " + out);
+            assertEquals(1, gogo.get("fuzz.status"));
+        }
+        assertEquals(free, hv.freeFrames());
+        assertEquals(0, hv.internalErrors());
     }
 
     @Test

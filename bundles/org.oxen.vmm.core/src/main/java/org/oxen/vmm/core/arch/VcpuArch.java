@@ -47,6 +47,15 @@ public interface VcpuArch {
     default void descheduled(VcpuImpl v) {
     }
 
+    /**
+     * For a diagnosis, on any thread (the domain best paused): the guest virtual addresses (page
+     * addresses) at which the vcpu's current page tables map machine frame {@code mfn}; empty
+     * where this kind of guest does not say (HVM: its tables map guest-physical frames).
+     */
+    default java.util.List<Integer> virtualAddressesOf(VcpuImpl v, long mfn) {
+        return java.util.List.of();
+    }
+
     /** arch_domain_destroy: the domain's vcpus are off every pCPU for good (HVM: its devices close). */
     default void domainDestroyed(DomainImpl d) {
     }

@@ -471,6 +471,25 @@ public final class VcpuImpl implements Vcpu, SchedVcpu {
         return counters.eventsSent();
     }
 
+    /** Read from RAM as the event paths read it (vcpu_info where it is, the words in shared_info). */
+    @Override
+    public java.util.Optional<org.oxen.vmm.api.VcpuEventState> eventState() {
+        int si = domain.sharedInfoMfn();
+        if (si < 0 || linearSpace != 0) return java.util.Optional.empty();
+        org.oxen.x86.api.Ram ram = domain.ram();
+        long vi = vcpuInfoAddress();
+        java.util.List<Integer> pending = new java.util.ArrayList<>(), mask = new java.util.ArrayList<>();
+        for (int w = 0; w < org.oxen.vmm.abi.EventChannel.NR_EVENT_CHANNELS_2L / 32; w++) {
+            pending.add(ram.readVolatile32(((long) si << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_PENDING + w * 4L));
+            mask.add(ram.readVolatile32(((long) si << 12) + org.oxen.vmm.abi.SharedInfo.EVTCHN_MASK + w * 4L));
+        }
+        return java.util.Optional.of(new org.oxen.vmm.api.VcpuEventState(vi, vcpuInfoMfn >= 0, si,
+                arch.virtualAddressesOf(this, vi >>> 12), ram.read8(vi + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_PENDING),
+                ram.read8(vi + org.oxen.vmm.abi.SharedInfo.VI_UPCALL_MASK),
+                ram.readVolatile32(vi + org.oxen.vmm.abi.SharedInfo.VI_PENDING_SEL), pending, mask,
+                counters.recentHypercalls()));
+    }
+
     @Override
     public int lastPcpu() {
         return lastPcpu;

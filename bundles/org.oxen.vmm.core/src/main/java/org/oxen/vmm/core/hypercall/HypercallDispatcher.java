@@ -204,7 +204,7 @@ public final class HypercallDispatcher implements org.oxen.vmm.core.trap.PvExitH
         if (nr < 0 || nr >= t.length || t[nr] == null) {
             return -Errno.ENOSYS;
         }
-        v.counters.hypercall(nr);
+        v.counters.hypercall(nr, a1, a2);
         TraceBuffers trace = v.domain().trace;
         if (trace.on(Trace.TRC_PV)) {
             trace.trace5(inMulticall ? Trace.TRC_PV_HYPERCALL_SUBCALL : Trace.TRC_PV_HYPERCALL_V2, nr | ARGS_1_TO_4,

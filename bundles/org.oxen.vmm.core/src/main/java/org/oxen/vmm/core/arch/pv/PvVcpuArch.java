@@ -143,6 +143,33 @@ public final class PvVcpuArch implements VcpuArch {
         }
     }
 
+    /**
+     * The PAE walk the CPU makes from its CR3 (the L3's four entries, each L2's entries below
+     * the hypervisor hole, each L1), in reverse: every present L1 entry naming {@code mfn}.
+     */
+    @Override
+    public java.util.List<Integer> virtualAddressesOf(VcpuImpl v, long mfn) {
+        java.util.List<Integer> vas = new java.util.ArrayList<>();
+        long l3 = v.cpu().cr(3) & 0xFFFFFFE0L;
+        for (int s = 0; s < 4; s++) {
+            long l3e = ram.read64(l3 + s * 8L);
+            if ((l3e & Xen.PTE_P) == 0) continue;
+            long l2 = l3e & Xen.PTE_ADDR_MASK;
+            for (int i = 0; i < 512; i++) {
+                int va2 = s << 30 | i << 21;
+                if (Integer.compareUnsigned(va2, Xen.HYPERVISOR_VIRT_START) >= 0) break;
+                long l2e = ram.read64(l2 + i * 8L);
+                if ((l2e & Xen.PTE_P) == 0 || (l2e & Xen.PTE_PSE) != 0) continue; // a PV L2 never maps 2 MiB
+                long l1 = l2e & Xen.PTE_ADDR_MASK;
+                for (int k = 0; k < 512; k++) {
+                    long l1e = ram.read64(l1 + k * 8L);
+                    if ((l1e & Xen.PTE_P) != 0 && (l1e & Xen.PTE_ADDR_MASK) >>> 12 == mfn) vas.add(va2 | k << 12);
+                }
+            }
+        }
+        return vas;
+    }
+
     @Override
     public void halted(VcpuImpl v) {
         v.domain().crash("vcpu " + v.id() + " halted in the CPU (a PV guest idles with SCHEDOP_block)");
