@@ -7,7 +7,8 @@ import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
 
 /**
- * The decoded-instruction cache: the common 32-bit instructions (no prefixes, at most 8 bytes,
+ * The decoded-instruction cache: the common 32-bit instructions (no prefixes but a segment
+ * override of a memory operand and a moffs' 67: {@link RecordDecoder}; at most 8 bytes,
  * not in the last 7 bytes of a frame) are decoded once per physical frame and offset into a
  * {@link CodePage} record and executed from it; everything else goes to {@code step()}, which
  * decodes from memory as before.
@@ -457,7 +458,7 @@ abstract class Cached extends Events {
         return j;
     }
 
-    /** The per-instruction state the decoded kinds assume (no prefixes, 32-bit code). */
+    /** The per-instruction state the decoded kinds assume (32-bit code; a record's segment is in its address word). */
     private void defaults() {
         op32 = true;
         addr32 = true;

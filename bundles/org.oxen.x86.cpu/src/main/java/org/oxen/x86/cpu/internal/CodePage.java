@@ -3,7 +3,7 @@ package org.oxen.x86.cpu.internal;
 /**
  * Decoded instructions of one 4 KiB physical frame, keyed by the offset in the frame.
  *
- * <p>{@code at[offset]}: 0 = not decoded yet, 1 = not cacheable (prefixes, 16-bit forms, rare
+ * <p>{@code at[offset]}: 0 = not decoded yet, 1 = not cacheable (most prefixes, 16-bit forms, rare
  * opcodes, crosses the frame end: the interpreter decodes it from memory every time), n &ge; 2 =
  * record n; once an offset has a record it keeps that index (a record whose new bytes are not
  * cacheable gets kind 0). A record is {@link #REC_WORDS} ints in {@code rec}, named by the

@@ -1,11 +1,13 @@
 package org.oxen.x86.cpu.internal;
 
+import static org.oxen.x86.cpu.internal.Mmu.I16;
 import static org.oxen.x86.cpu.internal.Mmu.I32;
 import static org.oxen.x86.cpu.internal.Mmu.I64;
 
 /**
  * The decoded-record format of the instruction cache and its decoder: which instructions become
- * records ({@code K_*} kinds: the common 32-bit forms without prefixes, at most 8 bytes), and
+ * records ({@code K_*} kinds: the common 32-bit forms, without prefixes but a segment override and
+ * a moffs' 67, at most 8 bytes), and
  * how one is decoded into a {@link CodePage} record (operation word: kind, length, registers,
  * sub-operation, operand size, dispatch class; address word; displacement; immediate; bytes).
  * {@link Cached} executes records, {@link RegionPlan}/{@link RegionCompiler} translate them.
@@ -98,8 +100,13 @@ final class RecordDecoder {
      * a record). Everything comes from the table of forms: the form of the opcode (a group's by
      * its reg field), the record kind of its register or memory form ({@link Forms#CACHE_REG},
      * {@link Forms#CACHE_MEM}; 0: the interpreter runs it), the length ({@link Forms#length}),
-     * the registers of its operands, its operation, and its immediate by operand form. The one
-     * form outside the table: 66 90 (XCHG AX,AX), the two-byte NOP compilers pad with.
+     * the registers of its operands, its operation, and its immediate by operand form. The
+     * memory form of a moffs operand (Ob, Ov: MOV AL/eAX to and from a displacement, A0-A3) is
+     * its form's memory kind with a displacement-only address. Prefixes a record takes: one
+     * segment override on a memory form (its segment goes into the address word) and, on a
+     * moffs form, 67 (a 16-bit moffs, zero-extended: the same address as a disp32 of that
+     * value); any other prefix leaves the instruction to the interpreter. The one form outside
+     * the table: 66 90 (XCHG AX,AX), the two-byte NOP compilers pad with.
      */
     private int decodeInsn(byte[] arr, int p) {
         int[] o = decodeBuf;
@@ -111,7 +118,21 @@ final class RecordDecoder {
             form = Forms.ONE[0x90];
             return 2;
         }
-        int q = p + 1; // the byte after the opcode
+        int seg = -1, opAt = p;
+        boolean addr16 = false;
+        for (;;) { // at most one segment override and one 67, in either order
+            int s = Forms.SEGMENT_OVERRIDE[op];
+            if (s >= 0 && seg < 0) {
+                seg = s;
+            } else if (op == 0x67 && !addr16) {
+                addr16 = true;
+            } else {
+                break;
+            }
+            op = arr[++opAt] & 0xFF;
+        }
+        if (Forms.PREFIX[op]) return 0;
+        int q = opAt + 1; // the byte after the opcode
         int f;
         boolean hasModrm;
         if (op == 0x0F) {
@@ -122,15 +143,21 @@ final class RecordDecoder {
             hasModrm = Forms.ONE_MODRM[op];
             f = hasModrm ? Forms.oneByte(op, arr[q] & 0xFF) : Forms.ONE[op];
         }
+        int o1 = Forms.OP1[f], o2 = Forms.OP2[f], o3 = Forms.OP3[f];
+        boolean moffs = Forms.method(o1) == Forms.A_O || Forms.method(o2) == Forms.A_O;
         int m = hasModrm ? arr[q] & 0xFF : 0xC0;
-        boolean memory = m < 0xC0;
+        boolean memory = hasModrm ? m < 0xC0 : moffs;
+        if (addr16 && !moffs || seg >= 0 && !memory) return 0;
         int kind = memory ? Forms.CACHE_MEM[f] : Forms.CACHE_REG[f];
         if (kind == 0) return 0;
         form = f;
         int len = Forms.length(arr, p);
         if (len > 8) return 0; // the record keeps at most 8 bytes
-        if (memory) modrm(arr, q, m);
-        int o1 = Forms.OP1[f], o2 = Forms.OP2[f], o3 = Forms.OP3[f];
+        if (moffs) {
+            moffs(arr, q, addr16, seg);
+        } else if (memory) {
+            modrm(arr, q, m, seg);
+        }
         int handler = Forms.HANDLER[f];
         int opw = CodePage.opWord(kind, register(o1, op, m), register(o2, op, m), Forms.OPERATION[f],
                 dataSize(o1));
@@ -168,18 +195,28 @@ final class RecordDecoder {
         }
     }
 
-    /** A record's operand size: 0 for a byte form (Eb, Gb, Zb, AL), else 2 (records are never 16-bit). */
+    /** A record's operand size: 0 for a byte form (Eb, Gb, Zb, AL, Ob), else 2 (records are never 16-bit). */
     private static int dataSize(int o1) {
         int a = Forms.method(o1);
-        boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED;
+        boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED || a == Forms.A_O;
         return data && Forms.size(o1, 2) == 0 ? 0 : 2;
     }
 
     /**
-     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf's address
-     * word and displacement.
+     * A moffs operand at arr[q] (4 bytes, or 2 with {@code addr16}) into decodeBuf's address word
+     * (displacement only; segment {@code seg}, or DS when it is -1) and displacement.
      */
-    private void modrm(byte[] arr, int q, int m) {
+    private void moffs(byte[] arr, int q, boolean addr16, int seg) {
+        int[] o = decodeBuf;
+        o[CodePage.R_ADDR] = CodePage.addressWord(0, 0, 0, 0, seg >= 0 ? seg : CpuState.DS);
+        o[CodePage.R_DISP] = addr16 ? (char) (short) I16.get(arr, q) : (int) I32.get(arr, q);
+    }
+
+    /**
+     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf's address
+     * word (segment {@code seg}, or the operand's default when it is -1) and displacement.
+     */
+    private void modrm(byte[] arr, int q, int m, int seg) {
         int[] o = decodeBuf;
         int mod = m >>> 6, rm = m & 7;
         int sib = rm == 4 ? arr[q + 1] & 0xFF : 0;
@@ -195,7 +232,8 @@ final class RecordDecoder {
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
         }
-        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6, Forms.defaultSegment32(eak, base));
+        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6,
+                seg >= 0 ? seg : Forms.defaultSegment32(eak, base));
         o[CodePage.R_DISP] = disp;
     }
 }
