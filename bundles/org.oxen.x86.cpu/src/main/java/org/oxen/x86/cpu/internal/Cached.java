@@ -28,6 +28,8 @@ import org.oxen.x86.cpu.CpuOptions;
 abstract class Cached extends Events {
 
     private final RecordDecoder decoder = new RecordDecoder();
+    /** The census of interpreted instructions ({@link InstructionCensus}; null: off, the default). */
+    private InstructionCensus census = InstructionCensus.JVM;
 
     private static final int CODE_SETS = 256;
     /**
@@ -294,9 +296,25 @@ abstract class Cached extends Events {
         } catch (Fault f) {
             blockPartial = j + jitPartial;
             jitPartial = 0;
+            if (census != null) census.retired += blockPartial;
             throw f;
         }
+        if (census != null) census.retired += j;
         return j;
+    }
+
+    /** Counts this CPU's interpreted instructions in {@code c} (tests; the JVM's census is {@link InstructionCensus#JVM}). */
+    final void useCensus(InstructionCensus c) {
+        census = c;
+    }
+
+    /** The census's look at the instruction at {@code e}, if the fetch window holds it. */
+    private boolean countInterpreted(int e) {
+        int k = e - fetchEipBase;
+        if (Integer.compareUnsigned(k, fetchLimit) >= 0) return false;
+        int p = e + fetchDelta;
+        census.interpreted(fetchArr, p, p + fetchLimit - k, code32);
+        return true;
     }
 
     private void alu32RM(int opw, int a, int eaw, int disp) {
@@ -374,6 +392,7 @@ abstract class Cached extends Events {
                 Region rg = cp.regions[idx];
                 int got = rg.run(this, budget - done);
                 done += got;
+                if (census != null) census.inRegions += got;
                 rg.retired += got;
                 jitEntries++;
                 if (rg.dead) {
@@ -493,7 +512,9 @@ abstract class Cached extends Events {
         // one, regions compare their code again (another CPU may have changed it, x86's rule for
         // cross-modifying code)
         codeEpoch++;
+        boolean counted = census != null && countInterpreted(e);
         step();
+        if (census != null && !counted && !countInterpreted(e)) census.interpreted(null, 0, 0, code32);
         if (fetchCode == null && fetchLimit == 0x1000 && code32) {
             lookupCode(); // a new window: the next instruction can come from the fast loop
         }
