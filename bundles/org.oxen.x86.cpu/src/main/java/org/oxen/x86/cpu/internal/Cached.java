@@ -605,6 +605,16 @@ abstract class Cached extends Events {
             case K_MOV32_MI: case K_MOV8_MI:
             case K_MOV_MI: wrSz(CodePage.segment(eaw), addr(eaw, disp), sz, imm); return;
             case K_MOV8_MR: wr8(CodePage.segment(eaw), addr(eaw, disp), reg8(b)); return;
+            // SETcc and CMOVcc (the condition code is the operation), as Exec0F's H_SETCC and Exec.cmov:
+            // CMOV reads its memory operand whatever the condition (SDM Vol. 2, CMOVcc)
+            case K_SETCC_R: setReg8(a, cond(sub) ? 1 : 0); return;
+            case K_SETCC_M: wr8(CodePage.segment(eaw), addr(eaw, disp), cond(sub) ? 1 : 0); return;
+            case K_CMOV_R: if (cond(sub)) r[a] = r[b]; return;
+            case K_CMOV_M: {
+                int v = rd32(CodePage.segment(eaw), addr(eaw, disp));
+                if (cond(sub)) r[a] = v;
+                return;
+            }
             case K_INCDEC_R: {
                 int v = regSz(a, sz);
                 setRegSz(a, sz, sub == 0 ? inc(v, sz) : dec(v, sz));

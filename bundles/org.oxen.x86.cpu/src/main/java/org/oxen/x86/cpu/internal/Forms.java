@@ -646,9 +646,9 @@ final class Forms {
         two(0x34, "sysenter", H_SYSENTER, 0, NO, NO, BRANCH, W_ALL, 0, 0, 0);
         two(0x35, "sysexit", H_SYSEXIT, 0, NO, NO, BRANCH | PRIV, W_ALL, 0, 0, 0);
         for (int cc = 0; cc < 16; cc++) {
-            two(0x40 + cc, "cmov" + CC[cc], H_CMOV, cc, Gv, Ev, 0, 0, R_CC, 0, 0);
+            two(0x40 + cc, "cmov" + CC[cc], H_CMOV, cc, Gv, Ev, 0, 0, R_CC, K_CMOV_R, K_CMOV_M);
             two(0x80 + cc, "j" + CC[cc], H_JCC, cc, Jz, NO, BRANCH, 0, R_CC, K_JCC, 0);
-            two(0x90 + cc, "set" + CC[cc], H_SETCC, cc, Eb, NO, 0, 0, R_CC, 0, 0);
+            two(0x90 + cc, "set" + CC[cc], H_SETCC, cc, Eb, NO, 0, 0, R_CC, K_SETCC_R, K_SETCC_M);
         }
         two(0xA0, "push", H_PUSH_SEG, CpuState.FS, FS_, NO, 0, 0, 0, 0, 0);
         two(0xA1, "pop", H_POP_SEG, CpuState.FS, FS_, NO, 0, 0, 0, 0, 0);

@@ -26,7 +26,7 @@ final class RecordDecoder {
             K_ADD32_RR = 40, K_SUB32_RR = 41, K_CMP32_RR = 42, K_XOR32_RR = 43, K_AND32_RR = 44, K_OR32_RR = 45,
             K_TEST32_RR = 46, K_ADD32_RI = 47, K_SUB32_RI = 48, K_CMP32_RI = 49, K_XOR32_RI = 50, K_AND32_RI = 51,
             K_OR32_RI = 52, K_TEST32_RI = 53, K_MOV32_MI = 54, K_MOV8_MI = 55, K_MOV8_MR = 56,
-            K_GRP3_R = 57, K_GRP3_M = 58;
+            K_GRP3_R = 57, K_GRP3_M = 58, K_SETCC_R = 59, K_SETCC_M = 60, K_CMOV_R = 61, K_CMOV_M = 62;
 
     /** Specialised kind of a 32-bit register ALU operation by its sub-operation (0 = keep generic). */
     private static final int[] SPEC_RR = new int[16], SPEC_RI = new int[16];
