@@ -64,6 +64,45 @@ class TranslatorMoffsTest {
     }
 
     /**
+     * 16-bit MOVs (66 89, 66 8B between registers and with memory, 66 A1 and 66 A3, one with an
+     * FS override) in a loop that stays in one region: each writes only the low word of its
+     * register or two bytes of memory, as the interpreter does.
+     */
+    @Test
+    void wordMovesStayInTheRegionAndWriteOnlyAWord() {
+        String src = "mov ecx, 300\n mov esi, 0x11112222\n mov edi, 0x33334444\n"
+                + "top: add edx, ecx\n mov ax, [0x20012]\n mov [0x30002], ax\n mov bx, fs:[0x22]\n mov [0x30006], bx\n"
+                + " mov si, dx\n mov di, [0x20030]\n mov fs:[0x1000A], di\n mov [0x3000E], cx\n dec ecx\n jnz top\n hlt";
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = TranslatorTest.load(mode, src);
+            segments(t);
+            t.cpu.setGpr(X86Cpu.EAX, 0x55556666);
+            t.cpu.setGpr(X86Cpu.EBX, 0x77778888);
+            for (int i = 0; i < 16; i += 4) t.ram.write32(0x30000 + i, 0xA5A5A5A5);
+            assertEquals(RunResult.HALTED, t.run(100_000));
+            out[mode.ordinal()] = TranslatorTest.state(t);
+            if (mode == Mode.TRANSLATOR) {
+                TranslatorTest.stats(t);
+                long entries = t.cpu.translationStatistics().entries();
+                assertTrue(entries < 10, "the loop's region was entered " + entries + " times");
+            }
+        }
+        int[] s = out[0];
+        int w0 = s[12 + 0x12 / 4] >>> 16, w1 = s[12 + 0x20 / 4] >>> 16, w2 = s[12 + 0x30 / 4] & 0xFFFF;
+        assertEquals(0x5555 << 16 | w0, s[X86Cpu.EAX], "66 A1 loads AX only");
+        assertEquals(0x7777 << 16 | w1, s[X86Cpu.EBX], "66 64 8B loads BX only");
+        assertEquals(0x3333 << 16 | w2, s[X86Cpu.EDI], "66 8B loads DI only");
+        assertEquals(0x1111 << 16 | (300 * 301 / 2 & 0xFFFF), s[X86Cpu.ESI], "66 89 between registers moves SI only");
+        int m0 = s[12 + 0x80], m1 = s[12 + 0x80 + 1], m2 = s[12 + 0x80 + 2], m3 = s[12 + 0x80 + 3];
+        assertEquals(w0 << 16 | 0xA5A5, m0, "66 A3 stores two bytes");
+        assertEquals(w1 << 16 | 0xA5A5, m1, "66 89 stores two bytes");
+        assertEquals(w2 << 16 | 0xA5A5, m2, "66 64 89 stores two bytes");
+        assertEquals(1 << 16 | 0xA5A5, m3, "66 89 of CX in the last round");
+        assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
+    }
+
+    /**
      * A loop with a moffs load and store runs in one region: before moffs had records, the
      * region ended at A1 and the loop entered it again on every round (1,000 entries).
      */

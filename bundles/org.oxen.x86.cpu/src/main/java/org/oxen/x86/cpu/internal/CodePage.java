@@ -97,7 +97,7 @@ final class CodePage {
         return field(opw, OPERATION_AT, OPERATION_BITS);
     }
 
-    /** Operand size: 0 byte, 2 dword (records are never 16-bit). */
+    /** Operand size: 0 byte, 1 word (a MOV with 66), 2 dword. */
     static int size(int opw) {
         return field(opw, SIZE_AT, SIZE_BITS);
     }

@@ -6,8 +6,8 @@ import static org.oxen.x86.cpu.internal.Mmu.I64;
 
 /**
  * The decoded-record format of the instruction cache and its decoder: which instructions become
- * records ({@code K_*} kinds: the common 32-bit forms, without prefixes but a segment override and
- * a moffs' 67, at most 8 bytes), and
+ * records ({@code K_*} kinds: the common 32-bit forms, without prefixes but a segment override, a
+ * moffs' 67 and a MOV's 66, at most 8 bytes), and
  * how one is decoded into a {@link CodePage} record (operation word: kind, length, registers,
  * sub-operation, operand size, dispatch class; address word; displacement; immediate; bytes).
  * {@link Cached} executes records, {@link RegionPlan}/{@link RegionCompiler} translate them.
@@ -112,20 +112,21 @@ final class RecordDecoder {
         int[] o = decodeBuf;
         o[CodePage.R_ADDR] = o[CodePage.R_DISP] = o[CodePage.R_IMM] = 0;
         int op = arr[p] & 0xFF;
-        if (op == 0x66) {
-            if ((arr[p + 1] & 0xFF) != 0x90) return 0;
+        if (op == 0x66 && (arr[p + 1] & 0xFF) == 0x90) {
             o[CodePage.R_OP] = CodePage.opWord(K_NOP, 0, 0, 0, 2);
             form = Forms.ONE[0x90];
             return 2;
         }
         int seg = -1, opAt = p;
-        boolean addr16 = false;
-        for (;;) { // at most one segment override and one 67, in either order
+        boolean addr16 = false, word = false;
+        for (;;) { // at most one segment override, one 67 and one 66, in any order
             int s = Forms.SEGMENT_OVERRIDE[op];
             if (s >= 0 && seg < 0) {
                 seg = s;
             } else if (op == 0x67 && !addr16) {
                 addr16 = true;
+            } else if (op == 0x66 && !word) {
+                word = true;
             } else {
                 break;
             }
@@ -149,6 +150,7 @@ final class RecordDecoder {
         boolean memory = hasModrm ? m < 0xC0 : moffs;
         if (addr16 && !moffs || seg >= 0 && !memory) return 0;
         int kind = memory ? Forms.CACHE_MEM[f] : Forms.CACHE_REG[f];
+        if (word) kind = Forms.type(o1) == Forms.T_V || Forms.type(o2) == Forms.T_V ? wordKind(kind) : 0;
         if (kind == 0) return 0;
         form = f;
         int len = Forms.length(arr, p);
@@ -160,7 +162,7 @@ final class RecordDecoder {
         }
         int handler = Forms.HANDLER[f];
         int opw = CodePage.opWord(kind, register(o1, op, m), register(o2, op, m), Forms.OPERATION[f],
-                dataSize(o1));
+                word ? 1 : dataSize(o1));
         if ((handler == Forms.H_IMUL_GEI) || o2 == Forms.CL || (handler == Forms.H_MOVX && Forms.OPERATION[f] != 0)) {
             opw |= CodePage.VARIANT;
         }
@@ -180,6 +182,20 @@ final class RecordDecoder {
         return len;
     }
 
+    /**
+     * With 66, the record kind of a form whose 32-bit kind is {@code kind}: the sized kind of the
+     * same MOV (MOV Ev,Gv / Gv,Ev, and eAX to and from a moffs, 16-bit: operand size 1, which the
+     * sized kinds and their translation honour); 0 for every other form (the interpreter's).
+     */
+    private static int wordKind(int kind) {
+        switch (kind) {
+            case K_MOV32_RR: return K_MOV_RR;
+            case K_MOV32_RM: return K_MOV_RM;
+            case K_MOV32_MR: return K_MOV_MR;
+            default: return 0;
+        }
+    }
+
     private static boolean isImmediate(int o) {
         int a = Forms.method(o);
         return a == Forms.A_I || a == Forms.A_J;
@@ -195,7 +211,7 @@ final class RecordDecoder {
         }
     }
 
-    /** A record's operand size: 0 for a byte form (Eb, Gb, Zb, AL, Ob), else 2 (records are never 16-bit). */
+    /** A record's operand size without 66: 0 for a byte form (Eb, Gb, Zb, AL, Ob), else 2. */
     private static int dataSize(int o1) {
         int a = Forms.method(o1);
         boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED || a == Forms.A_O;
