@@ -23,17 +23,7 @@ class TranslatorConditionalTest {
         String src = "mov ecx, 1000\n xor esi, esi\n xor edi, edi\n mov ebx, 5\n"
                 + "top: add edx, ecx\n cmp ecx, 500\n setb al\n cmovae ebx, [0x20010]\n cmovb ebx, ecx\n"
                 + " sete byte ptr [0x30000 + 4]\n movzx eax, al\n add esi, eax\n add edi, ebx\n dec ecx\n jnz top\n hlt";
-        int[][] out = new int[2][];
-        for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.load(mode, src);
-            assertEquals(RunResult.HALTED, t.run(100_000));
-            out[mode.ordinal()] = TranslatorTest.state(t);
-            if (mode == Mode.TRANSLATOR) {
-                TranslatorTest.stats(t);
-                long entries = t.cpu.translationStatistics().entries();
-                assertTrue(entries < 10, "the loop's region was entered " + entries + " times");
-            }
-        }
+        int[][] out = TranslatorMoffsTest.inOneRegion(src, t -> { });
         int v = 4 * 4 * 0x9E3779B9; // the dword at 0x20010
         assertEquals(499, out[0][X86Cpu.ESI], "SETB: ECX below 500 in 499 rounds");
         assertEquals(501 * v + 499 * 500 / 2, out[0][X86Cpu.EDI], "CMOVAE from memory, CMOVB from ECX");

@@ -73,21 +73,12 @@ class TranslatorMoffsTest {
         String src = "mov ecx, 300\n mov esi, 0x11112222\n mov edi, 0x33334444\n"
                 + "top: add edx, ecx\n mov ax, [0x20012]\n mov [0x30002], ax\n mov bx, fs:[0x22]\n mov [0x30006], bx\n"
                 + " mov si, dx\n mov di, [0x20030]\n mov fs:[0x1000A], di\n mov [0x3000E], cx\n dec ecx\n jnz top\n hlt";
-        int[][] out = new int[2][];
-        for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.load(mode, src);
+        int[][] out = inOneRegion(src, t -> {
             segments(t);
             t.cpu.setGpr(X86Cpu.EAX, 0x55556666);
             t.cpu.setGpr(X86Cpu.EBX, 0x77778888);
             for (int i = 0; i < 16; i += 4) t.ram.write32(0x30000 + i, 0xA5A5A5A5);
-            assertEquals(RunResult.HALTED, t.run(100_000));
-            out[mode.ordinal()] = TranslatorTest.state(t);
-            if (mode == Mode.TRANSLATOR) {
-                TranslatorTest.stats(t);
-                long entries = t.cpu.translationStatistics().entries();
-                assertTrue(entries < 10, "the loop's region was entered " + entries + " times");
-            }
-        }
+        });
         int[] s = out[0];
         int w0 = s[12 + 0x12 / 4] >>> 16, w1 = s[12 + 0x20 / 4] >>> 16, w2 = s[12 + 0x30 / 4] & 0xFFFF;
         assertEquals(0x5555 << 16 | w0, s[X86Cpu.EAX], "66 A1 loads AX only");
@@ -100,6 +91,27 @@ class TranslatorMoffsTest {
         assertEquals(w2 << 16 | 0xA5A5, m2, "66 64 89 stores two bytes");
         assertEquals(1 << 16 | 0xA5A5, m3, "66 89 of CX in the last round");
         assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
+    }
+
+    /**
+     * Runs {@code src} (with {@code setup} first) to HLT on the interpreter alone and translated;
+     * returns each tier's {@link TranslatorTest#state}. The translated run's loop must stay in
+     * one region: its regions entered fewer than 10 times.
+     */
+    static int[][] inOneRegion(String src, java.util.function.Consumer<TestMachine> setup) {
+        int[][] out = new int[2][];
+        for (Mode mode : Mode.values()) {
+            TestMachine t = TranslatorTest.load(mode, src);
+            setup.accept(t);
+            assertEquals(RunResult.HALTED, t.run(100_000));
+            out[mode.ordinal()] = TranslatorTest.state(t);
+            if (mode == Mode.TRANSLATOR) {
+                TranslatorTest.stats(t);
+                long entries = t.cpu.translationStatistics().entries();
+                assertTrue(entries < 10, "the loop's region was entered " + entries + " times");
+            }
+        }
+        return out;
     }
 
     /**
