@@ -33,7 +33,7 @@ class TranslatorMemoryTest {
     }
 
     /** Paging on {@code t} as {@link #paged} describes, {@code src} at KCODE, EIP there. */
-    private static void page(TestMachine t, String src) {
+    static void page(TestMachine t, String src) {
         for (int i = 0; i < 1024; i++) t.ram.write32(PT + 4 * i, i << 12 | 3);
         t.ram.write32(PD, PT | 3);
         t.ram.write32(PD + 4, 0x102000 | 3);

@@ -7,7 +7,8 @@ import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
 
 /**
- * The decoded-instruction cache: the common 32-bit instructions (no prefixes, at most 8 bytes,
+ * The decoded-instruction cache: the common 32-bit instructions (no prefixes but a segment
+ * override of a memory operand and a moffs' 67: {@link RecordDecoder}; at most 8 bytes,
  * not in the last 7 bytes of a frame) are decoded once per physical frame and offset into a
  * {@link CodePage} record and executed from it; everything else goes to {@code step()}, which
  * decodes from memory as before.
@@ -27,6 +28,8 @@ import org.oxen.x86.cpu.CpuOptions;
 abstract class Cached extends Events {
 
     private final RecordDecoder decoder = new RecordDecoder();
+    /** The census of interpreted instructions ({@link InstructionCensus}; null: off, the default). */
+    private InstructionCensus census = InstructionCensus.JVM;
 
     private static final int CODE_SETS = 256;
     /**
@@ -302,9 +305,25 @@ abstract class Cached extends Events {
         } catch (Fault f) {
             blockPartial = j + jitPartial;
             jitPartial = 0;
+            if (census != null) census.retired += blockPartial;
             throw f;
         }
+        if (census != null) census.retired += j;
         return j;
+    }
+
+    /** Counts this CPU's interpreted instructions in {@code c} (tests; the JVM's census is {@link InstructionCensus#JVM}). */
+    final void useCensus(InstructionCensus c) {
+        census = c;
+    }
+
+    /** The census's look at the instruction at {@code e}, if the fetch window holds it. */
+    private boolean countInterpreted(int e) {
+        int k = e - fetchEipBase;
+        if (Integer.compareUnsigned(k, fetchLimit) >= 0) return false;
+        int p = e + fetchDelta;
+        census.interpreted(fetchArr, p, p + fetchLimit - k, code32);
+        return true;
     }
 
     private void alu32RM(int opw, int a, int eaw, int disp) {
@@ -382,6 +401,7 @@ abstract class Cached extends Events {
                 Region rg = cp.regions[idx];
                 int got = rg.run(this, budget - done);
                 done += got;
+                if (census != null) census.inRegions += got;
                 rg.retired += got;
                 jitEntries++;
                 if (rg.dead) {
@@ -467,7 +487,7 @@ abstract class Cached extends Events {
         return j;
     }
 
-    /** The per-instruction state the decoded kinds assume (no prefixes, 32-bit code). */
+    /** The per-instruction state the decoded kinds assume (32-bit code; a record's segment is in its address word). */
     private void defaults() {
         op32 = true;
         addr32 = true;
@@ -502,7 +522,9 @@ abstract class Cached extends Events {
         // one, regions compare their code again (another CPU may have changed it, x86's rule for
         // cross-modifying code)
         codeEpoch++;
+        boolean counted = census != null && countInterpreted(e);
         step();
+        if (census != null && !counted && !countInterpreted(e)) census.interpreted(null, 0, 0, code32);
         if (fetchCode == null && fetchLimit == 0x1000 && code32) {
             lookupCode(); // a new window: the next instruction can come from the fast loop
         }
@@ -593,6 +615,16 @@ abstract class Cached extends Events {
             case K_MOV32_MI: case K_MOV8_MI:
             case K_MOV_MI: wrSz(CodePage.segment(eaw), addr(eaw, disp), sz, imm); return;
             case K_MOV8_MR: wr8(CodePage.segment(eaw), addr(eaw, disp), reg8(b)); return;
+            // SETcc and CMOVcc (the condition code is the operation), as Exec0F's H_SETCC and Exec.cmov:
+            // CMOV reads its memory operand whatever the condition (SDM Vol. 2, CMOVcc)
+            case K_SETCC_R: setReg8(a, cond(sub) ? 1 : 0); return;
+            case K_SETCC_M: wr8(CodePage.segment(eaw), addr(eaw, disp), cond(sub) ? 1 : 0); return;
+            case K_CMOV_R: if (cond(sub)) r[a] = r[b]; return;
+            case K_CMOV_M: {
+                int v = rd32(CodePage.segment(eaw), addr(eaw, disp));
+                if (cond(sub)) r[a] = v;
+                return;
+            }
             case K_INCDEC_R: {
                 int v = regSz(a, sz);
                 setRegSz(a, sz, sub == 0 ? inc(v, sz) : dec(v, sz));

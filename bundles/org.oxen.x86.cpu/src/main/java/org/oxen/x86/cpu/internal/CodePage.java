@@ -3,7 +3,7 @@ package org.oxen.x86.cpu.internal;
 /**
  * Decoded instructions of one 4 KiB physical frame, keyed by the offset in the frame.
  *
- * <p>{@code at[offset]}: 0 = not decoded yet, 1 = not cacheable (prefixes, 16-bit forms, rare
+ * <p>{@code at[offset]}: 0 = not decoded yet, 1 = not cacheable (most prefixes, 16-bit forms, rare
  * opcodes, crosses the frame end: the interpreter decodes it from memory every time), n &ge; 2 =
  * record n; once an offset has a record it keeps that index (a record whose new bytes are not
  * cacheable gets kind 0). A record is {@link #REC_WORDS} ints in {@code rec}, named by the
@@ -97,7 +97,7 @@ final class CodePage {
         return field(opw, OPERATION_AT, OPERATION_BITS);
     }
 
-    /** Operand size: 0 byte, 2 dword (records are never 16-bit). */
+    /** Operand size: 0 byte, 1 word (a MOV with 66), 2 dword. */
     static int size(int opw) {
         return field(opw, SIZE_AT, SIZE_BITS);
     }

@@ -44,13 +44,13 @@ abstract class Exec extends Decode {
             if (n >= 14) {
                 throw gp(0);
             }
+            int seg = SEGMENT_OVERRIDE[op];
+            if (seg >= 0) {
+                segOvr = seg;
+                op = fetch8();
+                continue;
+            }
             switch (op) {
-                case 0x26: segOvr = ES; break;
-                case 0x2E: segOvr = CS; break;
-                case 0x36: segOvr = SS; break;
-                case 0x3E: segOvr = DS; break;
-                case 0x64: segOvr = FS; break;
-                case 0x65: segOvr = GS; break;
                 case 0x66: op32 = !code32; break;
                 case 0x67: addr32 = !code32; break;
                 case 0xF0: lockPfx = true; break;

@@ -195,6 +195,8 @@ final class Forms {
     private static final short[] GROUPS = new short[8 * 24];
     /** The prefix bytes (the interpreter's first test). */
     static final boolean[] PREFIX = new boolean[256];
+    /** The segment register a prefix byte selects (26 ES, 2E CS, 36 SS, 3E DS, 64 FS, 65 GS), else -1. */
+    static final byte[] SEGMENT_OVERRIDE = new byte[256];
     /** Whether a form (or group) decodes a ModR/M byte. */
     static final boolean[] ONE_MODRM = new boolean[256], TWO_MODRM = new boolean[256];
     /**
@@ -439,6 +441,10 @@ final class Forms {
             one(p, "(prefix)", H_PREFIX, 0, NO, NO, PREFIX_BYTE, 0, 0, 0, 0);
             PREFIX[p] = true;
         }
+        java.util.Arrays.fill(SEGMENT_OVERRIDE, (byte) -1);
+        int[][] overrides = {{0x26, CpuState.ES}, {0x2E, CpuState.CS}, {0x36, CpuState.SS}, {0x3E, CpuState.DS},
+            {0x64, CpuState.FS}, {0x65, CpuState.GS}};
+        for (int[] o : overrides) SEGMENT_OVERRIDE[o[0]] = (byte) o[1];
         one(0x27, "daa", H_DAA, 0, NO, NO, 0, W_OSZAPC, CpuState.CF | CpuState.AF, 0, 0);
         one(0x2F, "das", H_DAS, 0, NO, NO, 0, W_OSZAPC, CpuState.CF | CpuState.AF, 0, 0);
         one(0x37, "aaa", H_AAA, 0, NO, NO, 0, W_OSZAPC, CpuState.AF, 0, 0);
@@ -505,10 +511,11 @@ final class Forms {
         one(0x9D, "popf", H_POPF, 0, NO, NO, 0, W_ALL, 0, 0, 0);
         one(0x9E, "sahf", H_SAHF, 0, NO, NO, 0, W_OSZAPC & ~CpuState.OF, 0, 0, 0);
         one(0x9F, "lahf", H_LAHF, 0, NO, NO, 0, 0, CpuState.ARITH & ~CpuState.OF, 0, 0);
-        one(0xA0, "mov", H_MOV_AO, 0, AL, Ob, 0, 0, 0, 0, 0);
-        one(0xA1, "mov", H_MOV_AO, 0, eAX, Ov, 0, 0, 0, 0, 0);
-        one(0xA2, "mov", H_MOV_OA, 0, Ob, AL, 0, 0, 0, 0, 0);
-        one(0xA3, "mov", H_MOV_OA, 0, Ov, eAX, 0, 0, 0, 0, 0);
+        // moffs: MOV r/m's memory kinds with a displacement-only address (RecordDecoder.moffs)
+        one(0xA0, "mov", H_MOV_AO, 0, AL, Ob, 0, 0, 0, 0, K_MOV_RM);
+        one(0xA1, "mov", H_MOV_AO, 0, eAX, Ov, 0, 0, 0, 0, K_MOV32_RM);
+        one(0xA2, "mov", H_MOV_OA, 0, Ob, AL, 0, 0, 0, 0, K_MOV_MR);
+        one(0xA3, "mov", H_MOV_OA, 0, Ov, eAX, 0, 0, 0, 0, K_MOV32_MR);
         one(0xA4, "movs", H_STRING, 0, Yb, Xb, REP, 0, R_DF, 0, 0);
         one(0xA5, "movs", H_STRING, 0, Yv, Xv, REP, 0, R_DF, 0, 0);
         one(0xA6, "cmps", H_STRING, 1, Xb, Yb, REP | REPZ, W_OSZAPC, R_DF, 0, 0);
@@ -639,9 +646,9 @@ final class Forms {
         two(0x34, "sysenter", H_SYSENTER, 0, NO, NO, BRANCH, W_ALL, 0, 0, 0);
         two(0x35, "sysexit", H_SYSEXIT, 0, NO, NO, BRANCH | PRIV, W_ALL, 0, 0, 0);
         for (int cc = 0; cc < 16; cc++) {
-            two(0x40 + cc, "cmov" + CC[cc], H_CMOV, cc, Gv, Ev, 0, 0, R_CC, 0, 0);
+            two(0x40 + cc, "cmov" + CC[cc], H_CMOV, cc, Gv, Ev, 0, 0, R_CC, K_CMOV_R, K_CMOV_M);
             two(0x80 + cc, "j" + CC[cc], H_JCC, cc, Jz, NO, BRANCH, 0, R_CC, K_JCC, 0);
-            two(0x90 + cc, "set" + CC[cc], H_SETCC, cc, Eb, NO, 0, 0, R_CC, 0, 0);
+            two(0x90 + cc, "set" + CC[cc], H_SETCC, cc, Eb, NO, 0, 0, R_CC, K_SETCC_R, K_SETCC_M);
         }
         two(0xA0, "push", H_PUSH_SEG, CpuState.FS, FS_, NO, 0, 0, 0, 0, 0);
         two(0xA1, "pop", H_POP_SEG, CpuState.FS, FS_, NO, 0, 0, 0, 0, 0);

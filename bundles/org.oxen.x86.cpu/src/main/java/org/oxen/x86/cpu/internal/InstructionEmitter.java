@@ -58,7 +58,7 @@ abstract class InstructionEmitter extends RegionEmitter {
             case K_ALU32_RI: case K_ADD32_RI: case K_SUB32_RI: case K_CMP32_RI: case K_XOR32_RI: case K_AND32_RI:
             case K_OR32_RI: case K_TEST32_RI: case K_ALU_RI:
             case K_MOV32_RR: case K_MOV_RR: case K_MOV32_RI: case K_MOV_RI: case K_LEA: case K_INC_R: case K_DEC_R:
-            case K_MOVX_R: case K_IMUL_RR: case K_NOP:
+            case K_MOVX_R: case K_IMUL_RR: case K_NOP: case K_SETCC_R: case K_CMOV_R:
                 return true;
             case K_SHIFT32_RI:
                 return (op & 7) >= 4;

@@ -1,11 +1,13 @@
 package org.oxen.x86.cpu.internal;
 
+import static org.oxen.x86.cpu.internal.Mmu.I16;
 import static org.oxen.x86.cpu.internal.Mmu.I32;
 import static org.oxen.x86.cpu.internal.Mmu.I64;
 
 /**
  * The decoded-record format of the instruction cache and its decoder: which instructions become
- * records ({@code K_*} kinds: the common 32-bit forms without prefixes, at most 8 bytes), and
+ * records ({@code K_*} kinds: the common 32-bit forms, without prefixes but a segment override, a
+ * moffs' 67 and a MOV's 66, at most 8 bytes), and
  * how one is decoded into a {@link CodePage} record (operation word: kind, length, registers,
  * sub-operation, operand size, dispatch class; address word; displacement; immediate; bytes).
  * {@link Cached} executes records, {@link RegionPlan}/{@link RegionCompiler} translate them.
@@ -24,7 +26,7 @@ final class RecordDecoder {
             K_ADD32_RR = 40, K_SUB32_RR = 41, K_CMP32_RR = 42, K_XOR32_RR = 43, K_AND32_RR = 44, K_OR32_RR = 45,
             K_TEST32_RR = 46, K_ADD32_RI = 47, K_SUB32_RI = 48, K_CMP32_RI = 49, K_XOR32_RI = 50, K_AND32_RI = 51,
             K_OR32_RI = 52, K_TEST32_RI = 53, K_MOV32_MI = 54, K_MOV8_MI = 55, K_MOV8_MR = 56,
-            K_GRP3_R = 57, K_GRP3_M = 58;
+            K_GRP3_R = 57, K_GRP3_M = 58, K_SETCC_R = 59, K_SETCC_M = 60, K_CMOV_R = 61, K_CMOV_M = 62;
 
     /** Specialised kind of a 32-bit register ALU operation by its sub-operation (0 = keep generic). */
     private static final int[] SPEC_RR = new int[16], SPEC_RI = new int[16];
@@ -98,20 +100,40 @@ final class RecordDecoder {
      * a record). Everything comes from the table of forms: the form of the opcode (a group's by
      * its reg field), the record kind of its register or memory form ({@link Forms#CACHE_REG},
      * {@link Forms#CACHE_MEM}; 0: the interpreter runs it), the length ({@link Forms#length}),
-     * the registers of its operands, its operation, and its immediate by operand form. The one
-     * form outside the table: 66 90 (XCHG AX,AX), the two-byte NOP compilers pad with.
+     * the registers of its operands, its operation, and its immediate by operand form. The
+     * memory form of a moffs operand (Ob, Ov: MOV AL/eAX to and from a displacement, A0-A3) is
+     * its form's memory kind with a displacement-only address. Prefixes a record takes: one
+     * segment override on a memory form (its segment goes into the address word) and, on a
+     * moffs form, 67 (a 16-bit moffs, zero-extended: the same address as a disp32 of that
+     * value); any other prefix leaves the instruction to the interpreter. The one form outside
+     * the table: 66 90 (XCHG AX,AX), the two-byte NOP compilers pad with.
      */
     private int decodeInsn(byte[] arr, int p) {
         int[] o = decodeBuf;
         o[CodePage.R_ADDR] = o[CodePage.R_DISP] = o[CodePage.R_IMM] = 0;
         int op = arr[p] & 0xFF;
-        if (op == 0x66) {
-            if ((arr[p + 1] & 0xFF) != 0x90) return 0;
+        if (op == 0x66 && (arr[p + 1] & 0xFF) == 0x90) {
             o[CodePage.R_OP] = CodePage.opWord(K_NOP, 0, 0, 0, 2);
             form = Forms.ONE[0x90];
             return 2;
         }
-        int q = p + 1; // the byte after the opcode
+        int seg = -1, opAt = p;
+        boolean addr16 = false, word = false;
+        for (;;) { // at most one segment override, one 67 and one 66, in any order
+            int s = Forms.SEGMENT_OVERRIDE[op];
+            if (s >= 0 && seg < 0) {
+                seg = s;
+            } else if (op == 0x67 && !addr16) {
+                addr16 = true;
+            } else if (op == 0x66 && !word) {
+                word = true;
+            } else {
+                break;
+            }
+            op = arr[++opAt] & 0xFF;
+        }
+        if (Forms.PREFIX[op]) return 0;
+        int q = opAt + 1; // the byte after the opcode
         int f;
         boolean hasModrm;
         if (op == 0x0F) {
@@ -122,18 +144,25 @@ final class RecordDecoder {
             hasModrm = Forms.ONE_MODRM[op];
             f = hasModrm ? Forms.oneByte(op, arr[q] & 0xFF) : Forms.ONE[op];
         }
+        int o1 = Forms.OP1[f], o2 = Forms.OP2[f], o3 = Forms.OP3[f];
+        boolean moffs = Forms.method(o1) == Forms.A_O || Forms.method(o2) == Forms.A_O;
         int m = hasModrm ? arr[q] & 0xFF : 0xC0;
-        boolean memory = m < 0xC0;
+        boolean memory = hasModrm ? m < 0xC0 : moffs;
+        if (addr16 && !moffs || seg >= 0 && !memory) return 0;
         int kind = memory ? Forms.CACHE_MEM[f] : Forms.CACHE_REG[f];
+        if (word) kind = Forms.type(o1) == Forms.T_V || Forms.type(o2) == Forms.T_V ? wordKind(kind) : 0;
         if (kind == 0) return 0;
         form = f;
         int len = Forms.length(arr, p);
         if (len > 8) return 0; // the record keeps at most 8 bytes
-        if (memory) modrm(arr, q, m);
-        int o1 = Forms.OP1[f], o2 = Forms.OP2[f], o3 = Forms.OP3[f];
+        if (moffs) {
+            moffs(arr, q, addr16, seg);
+        } else if (memory) {
+            modrm(arr, q, m, seg);
+        }
         int handler = Forms.HANDLER[f];
         int opw = CodePage.opWord(kind, register(o1, op, m), register(o2, op, m), Forms.OPERATION[f],
-                dataSize(o1));
+                word ? 1 : dataSize(o1));
         if ((handler == Forms.H_IMUL_GEI) || o2 == Forms.CL || (handler == Forms.H_MOVX && Forms.OPERATION[f] != 0)) {
             opw |= CodePage.VARIANT;
         }
@@ -153,6 +182,20 @@ final class RecordDecoder {
         return len;
     }
 
+    /**
+     * With 66, the record kind of a form whose 32-bit kind is {@code kind}: the sized kind of the
+     * same MOV (MOV Ev,Gv / Gv,Ev, and eAX to and from a moffs, 16-bit: operand size 1, which the
+     * sized kinds and their translation honour); 0 for every other form (the interpreter's).
+     */
+    private static int wordKind(int kind) {
+        switch (kind) {
+            case K_MOV32_RR: return K_MOV_RR;
+            case K_MOV32_RM: return K_MOV_RM;
+            case K_MOV32_MR: return K_MOV_MR;
+            default: return 0;
+        }
+    }
+
     private static boolean isImmediate(int o) {
         int a = Forms.method(o);
         return a == Forms.A_I || a == Forms.A_J;
@@ -168,18 +211,28 @@ final class RecordDecoder {
         }
     }
 
-    /** A record's operand size: 0 for a byte form (Eb, Gb, Zb, AL), else 2 (records are never 16-bit). */
+    /** A record's operand size without 66: 0 for a byte form (Eb, Gb, Zb, AL, Ob), else 2. */
     private static int dataSize(int o1) {
         int a = Forms.method(o1);
-        boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED;
+        boolean data = a == Forms.A_E || a == Forms.A_G || a == Forms.A_Z || a == Forms.A_FIXED || a == Forms.A_O;
         return data && Forms.size(o1, 2) == 0 ? 0 : 2;
     }
 
     /**
-     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf's address
-     * word and displacement.
+     * A moffs operand at arr[q] (4 bytes, or 2 with {@code addr16}) into decodeBuf's address word
+     * (displacement only; segment {@code seg}, or DS when it is -1) and displacement.
      */
-    private void modrm(byte[] arr, int q, int m) {
+    private void moffs(byte[] arr, int q, boolean addr16, int seg) {
+        int[] o = decodeBuf;
+        o[CodePage.R_ADDR] = CodePage.addressWord(0, 0, 0, 0, seg >= 0 ? seg : CpuState.DS);
+        o[CodePage.R_DISP] = addr16 ? (char) (short) I16.get(arr, q) : (int) I32.get(arr, q);
+    }
+
+    /**
+     * Decodes a 32-bit memory operand (mod != 3) at arr[q] (the ModR/M byte) into decodeBuf's address
+     * word (segment {@code seg}, or the operand's default when it is -1) and displacement.
+     */
+    private void modrm(byte[] arr, int q, int m, int seg) {
         int[] o = decodeBuf;
         int mod = m >>> 6, rm = m & 7;
         int sib = rm == 4 ? arr[q + 1] & 0xFF : 0;
@@ -195,7 +248,8 @@ final class RecordDecoder {
         } else if (mod == 2) {
             disp = (int) I32.get(arr, q + n);
         }
-        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6, Forms.defaultSegment32(eak, base));
+        o[CodePage.R_ADDR] = CodePage.addressWord(eak, base, (sib >>> 3) & 7, sib >>> 6,
+                seg >= 0 ? seg : Forms.defaultSegment32(eak, base));
         o[CodePage.R_DISP] = disp;
     }
 }

@@ -514,6 +514,39 @@ final class RegionCompiler extends InstructionEmitter {
                 if (sub != 6 || sz != 2) break; // DIV r/m32 inline; the rest of group 3: runRecord
                 divide(i, k, len, opw, eaw, disp, imm, kind == K_GRP3_R ? a : -1, seg);
                 return false;
+            case K_SETCC_R: case K_SETCC_M: { // the condition's 0 or 1, then a byte register or memory
+                if (kind == K_SETCC_M) faultPoint(i, k);
+                Label set = new Label(), done = new Label();
+                condJump(sub, set);
+                iconst(0);
+                mv.visitJumpInsn(GOTO, done);
+                mv.visitLabel(set);
+                iconst(1);
+                mv.visitLabel(done);
+                if (kind == K_SETCC_R) {
+                    setRegSz(a, 0);
+                    return false;
+                }
+                write(0, seg, eaw, disp);
+                return true;
+            }
+            case K_CMOV_R: case K_CMOV_M: { // a memory operand is read whatever the condition
+                if (kind == K_CMOV_M) {
+                    faultPoint(i, k);
+                    read(2, seg, eaw, disp);
+                } else {
+                    mv.visitVarInsn(ILOAD, R0 + rb);
+                }
+                mv.visitVarInsn(ISTORE, VAL);
+                Label move = new Label(), done = new Label();
+                condJump(sub, move);
+                mv.visitJumpInsn(GOTO, done);
+                mv.visitLabel(move);
+                mv.visitVarInsn(ILOAD, VAL);
+                setReg(a);
+                mv.visitLabel(done);
+                return false;
+            }
             case K_NOP:
                 return false;
             case K_JCC: { // the condition code is the operation

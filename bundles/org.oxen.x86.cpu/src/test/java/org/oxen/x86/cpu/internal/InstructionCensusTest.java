@@ -1,0 +1,46 @@
+package org.oxen.x86.cpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.cpu.CpuOptions;
+import org.oxen.x86.cpu.RunResult;
+import org.oxen.x86.cpu.X86Cpu;
+import org.oxen.x86.cpu.testkit.TestMachine;
+
+/**
+ * The census of interpreted instructions on a translating CPU: a loop of 100 rounds whose
+ * records are translated and whose REP STOSD, 16-bit ADD, LOCK INC and CPUID have no record
+ * counts exactly those, 100 each, by shape; the moffs and FS-overridden loads (records) are not
+ * counted; the totals count every retired instruction and those retired in regions.
+ */
+class InstructionCensusTest {
+
+    @Test
+    void countsTheInstructionsWithoutRecordsByShape() {
+        TestMachine t = new TestMachine(CpuOptions.DEFAULT.translateAtOnce()).protectedMode();
+        InstructionCensus census = new InstructionCensus();
+        ((Cached) t.cpu).useCensus(census);
+        t.code(TestMachine.KCODE, "mov ebp, 100\n"
+                + "top: mov edi, 0x30000\n mov ecx, 4\n xor eax, eax\n rep stosd\n add ax, bx\n"
+                + " lock inc dword ptr [0x30010]\n mov eax, [0x30010]\n mov edx, fs:[0x30014]\n"
+                + " mov eax, 1\n cpuid\n add esi, eax\n sub esi, edx\n dec ebp\n jnz top\n hlt");
+        t.cpu.setEip(TestMachine.KCODE);
+        assertEquals(RunResult.HALTED, t.run(1_000_000));
+        Map<String, Long> shapes = new HashMap<>();
+        for (InstructionCensus.Shape s : census.top(20)) shapes.put(s.name(), s.count());
+        // the first instruction runs before any fetch window (as after every jump to another page)
+        Map<String, Long> expect = Map.of("f3 ab stos", 100L, "66 01 add reg", 100L, "f0 ff inc /0 mem", 100L,
+                "0f a2 cpuid", 100L, "f4 hlt", 1L, "bd mov", 1L);
+        assertEquals(expect, shapes, census.report(20));
+        assertEquals(402, census.interpretedTotal());
+        assertEquals(t.cpu.instructionCount(), census.retired, "every retired instruction went through execBlock");
+        // the region at top: MOV, MOV, XOR up to REP STOSD, in every round but the first
+        assertTrue(census.inRegions >= 3 * 98, "in regions: " + census.report(5));
+        assertEquals(1 + 100 * 14 + 1, census.retired);
+    }
+}
