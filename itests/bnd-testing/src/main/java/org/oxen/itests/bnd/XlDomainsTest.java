@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -394,10 +395,15 @@ class XlDomainsTest {
 
     @Test
     void onRebootRestartBringsTheDomainBackWithANewId() throws Exception {
-        gogo.run("xl create " + tiny("xt-rb", TinyPvKernel.REBOOT, "on_reboot = \"restart\"\n"));
+        // created paused: the kernel reboots at once, and between a restart's destroy and its
+        // create no domain has the name, so its first id is read before it runs
+        gogo.run("xl create -p " + tiny("xt-rb", TinyPvKernel.REBOOT, "on_reboot = \"restart\"\n"));
         int first = hv.find("xt-rb").orElseThrow().id();
-        awaitTrue(() -> hv.find("xt-rb").map(d -> d.id() != first).orElse(false), "xt-rb restarted");
-        Domain again = hv.find("xt-rb").orElseThrow();
+        gogo.run("xl unpause xt-rb");
+        AtomicReference<Domain> next = new AtomicReference<>();
+        awaitTrue(() -> hv.find("xt-rb").filter(d -> d.id() != first).map(d -> { next.set(d); return true; })
+                .orElse(false), "xt-rb restarted");
+        Domain again = next.get();
         awaitTrue(() -> again.consoleOutput().contains("tiny xt-rb up") || hv.find(again.id()).isEmpty(), "output");
         gogo.run("xl destroy xt-rb");
         Thread.sleep(300);
@@ -415,8 +421,9 @@ class XlDomainsTest {
         gogo.run("xl create " + tiny("xt-cd", TinyPvKernel.CRASH, "on_crash = \"destroy\"\n"));
         awaitTrue(() -> hv.find("xt-cd").isEmpty(), "xt-cd destroyed on crash");
 
-        gogo.run("xl create " + tiny("xt-cr", TinyPvKernel.CRASH, "on_crash = \"restart\"\n"));
-        int first = hv.find("xt-cr").orElseThrow().id();
+        gogo.run("xl create -p " + tiny("xt-cr", TinyPvKernel.CRASH, "on_crash = \"restart\"\n"));
+        int first = hv.find("xt-cr").orElseThrow().id(); // read paused, as xt-rb's above
+        gogo.run("xl unpause xt-cr");
         awaitTrue(() -> hv.find("xt-cr").map(d -> d.id() != first).orElse(false), "xt-cr restarted");
 
         gogo.run("xl create " + tiny("xt-po", TinyPvKernel.POWEROFF, ""));
