@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,15 +66,29 @@ class XlSaveRestoreTest extends XlSessionTest {
 
     /** Waits until the domain has printed a number beyond {@code n}; returns its output. */
     private static String awaitBeyond(Domain d, int n) throws Exception {
+        return awaitOutput(d, GuestOutput::of, out -> lastAbove(counts(out), n), "no number beyond " + n);
+    }
+
+    /**
+     * Waits up to 120 s until {@code done} holds of the domain's output as {@code read} gives it,
+     * and returns that output; fails on a "RESULT: FAIL" in it, or at the limit with {@code what}
+     * and the output.
+     */
+    private static String awaitOutput(Domain d, Function<Domain, String> read, Predicate<String> done, String what)
+            throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            String out = GuestOutput.of(d);
-            List<Integer> c = counts(out);
-            if (!c.isEmpty() && c.get(c.size() - 1) > n) return out;
+            String out = read.apply(d);
+            if (done.test(out)) return out;
             assertFalse(out.contains("RESULT: FAIL"), out);
-            assertTrue(System.nanoTime() < end, "no number beyond " + n + ":\n" + out);
+            assertTrue(System.nanoTime() < end, what + ":\n" + out);
             Thread.sleep(20);
         }
+    }
+
+    /** Whether the last of {@code counts} is above {@code n}. */
+    private static boolean lastAbove(List<Integer> counts, int n) {
+        return !counts.isEmpty() && counts.get(counts.size() - 1) > n;
     }
 
     private static void assertConsecutive(List<Integer> all, String what) {
@@ -165,15 +181,7 @@ class XlSaveRestoreTest extends XlSessionTest {
 
     /** Waits for a number beyond {@code n} in an HVM domain's output (its COM1, the domain's console buffer). */
     private static String awaitHvmBeyond(Domain d, int n) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            String out = d.consoleOutput();
-            List<Integer> c = hvmCounts(out);
-            if (!c.isEmpty() && c.get(c.size() - 1) > n) return out;
-            assertFalse(out.contains("RESULT: FAIL"), out);
-            assertTrue(System.nanoTime() < end, "no number beyond " + n + ":\n" + out);
-            Thread.sleep(20);
-        }
+        return awaitOutput(d, Domain::consoleOutput, out -> lastAbove(hvmCounts(out), n), "no number beyond " + n);
     }
 
     private Domain hvmCounter(String name) throws Exception {
@@ -249,14 +257,7 @@ class XlSaveRestoreTest extends XlSessionTest {
 
     /** Waits until an hvmsmp domain has printed more than {@code n} lines; returns its output. */
     private static String awaitSmpLines(Domain d, int n) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            String out = d.consoleOutput();
-            if (smpLines(out).size() > n) return out;
-            assertFalse(out.contains("RESULT: FAIL"), out);
-            assertTrue(System.nanoTime() < end, "no line beyond " + n + ":\n" + out);
-            Thread.sleep(20);
-        }
+        return awaitOutput(d, Domain::consoleOutput, out -> smpLines(out).size() > n, "no line beyond " + n);
     }
 
     /**
