@@ -1,7 +1,7 @@
 /*
  * fuzz -- the guest kit's hypercall fuzzer (PV only).
  *
- *   seed=S calls=N [batch=B] [xs=1] [die=1] [storm=1] [bench=M] [profile=1] [rng=1]
+ *   seed=S calls=N [first=K] [batch=B] [xs=1] [die=1] [storm=1] [bench=M] [profile=1] [rng=1] [trace=K]
  *
  * Makes N hypercalls drawn from xoshiro128** seeded with S, each call from
  * a state of S and its index (fuzz_gen.c; rng=1: session 10's generator,
@@ -29,6 +29,12 @@
  * kit put it), none of its page tables writable, its code and data where
  * they were; a trap reaches its handler, an event its upcall; time advances;
  * xen_version answers as at the start.  The first failure ends it: FAIL.
+ *
+ * With first=K it makes calls K to K+N-1 only: each call's draws are a
+ * function of the seed and its index, so they are the calls a whole run
+ * makes there (what they resolve to, its frames and ports, is this run's),
+ * to replay the call a long run failed at in a fraction of the time (not
+ * with rng=1, one stream).
  *
  * With bench=M it first times each common hypercall alone, M calls each
  * (fuzz_bench.c: "fuzz: bench NAME n=.. T ns/call R calls/s"), then fuzzes.
@@ -65,7 +71,7 @@
 
 static uint32_t counts[NR_CALLS][NR_SUBS][NR_RC];
 static uint32_t totals[NR_RC];
-static uint32_t calls_done, sane_batches;
+static uint32_t calls_done, first_call, sane_batches;   /* calls_done: the next call's index */
 /* profile=1: guest time by phase of the loop (with a deterministic clock: retired instructions
  * x 10 ns), and the generator's draws */
 enum { PH_GEN, PH_CALL, PH_COUNT, PH_RESTORE, PH_SANITY, PH_XS, NR_PHASES };
@@ -509,7 +515,8 @@ static void report(uint64_t ns)
             printf("fuzz: calls %s/%u n=%u", names[nr], sub, n);
             print_results(counts[nr][sub]);
         }
-    printf("fuzz: results n=%u", calls_done);
+    uint32_t made = calls_done - first_call;
+    printf("fuzz: results n=%u", made);
     print_results(totals);
     if (profile) {
         printf("fuzz: guest time in calls (us):");
@@ -519,11 +526,11 @@ static void report(uint64_t ns)
         printf("\n");
         printf("fuzz: profile (guest ns per call):");
         for (unsigned p = 0; p < NR_PHASES; p++)
-            printf(" %s=%u", phase_names[p], (uint32_t)(phase_ns[p] / (calls_done ? calls_done : 1)));
-        printf(", %u draws per call\n", (draws - draws0) / (calls_done ? calls_done : 1));
+            printf(" %s=%u", phase_names[p], (uint32_t)(phase_ns[p] / (made ? made : 1)));
+        printf(", %u draws per call\n", (draws - draws0) / (made ? made : 1));
     }
     printf("fuzz: %u frames from memory_op beyond the P2M\n", nr_extra);
-    printf("fuzz: done %u calls in %u ms of guest time, %u sane batches, sequence %08x%08x\n", calls_done,
+    printf("fuzz: done %u calls in %u ms of guest time, %u sane batches, sequence %08x%08x\n", made,
            (uint32_t)(ns / 1000000), sane_batches, (uint32_t)(seq_hash >> 32), (uint32_t)seq_hash);
 }
 
@@ -548,6 +555,13 @@ void guest_main(void)
     }
     profile = cmdline_u32("profile", 0);
     uint32_t trace_from = cmdline_u32("trace", 0xFFFFFFFFu);
+    /* first=K: calls K.. as a whole run makes them (each call's draws are a function of the seed
+     * and its index; what they resolve to, our frames and ports, is what this run has) */
+    uint32_t first = cmdline_u32("first", 0);
+    if (first && rng_v1)
+        fail("first=%u: rng=1 is one stream, its calls cannot be started in the middle", first);
+    calls_done = first_call = first;
+    calls += first;
     uint64_t t0 = guest_time_ns();
     draws0 = draws;
     phase_t = t0;
