@@ -30,6 +30,13 @@
  * they were; a trap reaches its handler, an event its upcall; time advances;
  * xen_version answers as at the start.  The first failure ends it: FAIL.
  *
+ * With mcgive=1 the first entry of each multicall is replaced (after the
+ * draws) by an increase_reservation with no extent list for as many frames
+ * as Xen will give: frames the fuzzer owns without knowing them, at once
+ * before the entries generated after it run, which must never name one for
+ * VCPUOP_register_vcpu_info (fuzz_gen_events.c: what an earlier entry of a
+ * multicall may do).
+ *
  * With first=K it makes calls K to K+N-1 only: each call's draws are a
  * function of the seed and its index, so they are the calls a whole run
  * makes there (what they resolve to, its frames and ports, is this run's),
@@ -558,6 +565,7 @@ void guest_main(void)
     /* first=K: calls K.. as a whole run makes them (each call's draws are a function of the seed
      * and its index; what they resolve to, our frames and ports, is what this run has) */
     uint32_t first = cmdline_u32("first", 0);
+    mc_give = cmdline_u32("mcgive", 0) != 0;
     if (first && rng_v1)
         fail("first=%u: rng=1 is one stream, its calls cannot be started in the middle", first);
     calls_done = first_call = first;

@@ -26,6 +26,7 @@ void hash(uint32_t v);
 uint32_t rnd(void);
 uint32_t below(uint32_t n);
 void gen(struct call *c, int nested);
+extern int mc_give;                     /* mcgive=1: every multicall's first entry gives us all frames it can */
 int ours(uint32_t mfn);                 /* a frame this domain owns (its P2M, extra, or Xen's it shares) */
 void own_init(void);                    /* what ours() knows of the P2M, before the first ours() */
 void add_extra(uint32_t mfn);           /* a frame memory_op gave us beyond the P2M */

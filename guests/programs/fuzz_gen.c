@@ -442,6 +442,11 @@ uint8_t grant_window[GRANT_WINDOW_PAGES][PAGE_SIZE] ALIGNED(PAGE_SIZE);
 uint32_t window_mfn[GRANT_WINDOW_PAGES];
 uint32_t window_claimed;     /* window pages a map of this call (or its multicall) may fill */
 
+/* mcgive=1's first entry: increase_reservation with no extent list, as many frames as Xen gives
+ * (Xen and oxen keep each with the domain and write nothing back) */
+int mc_give;
+static const struct xen_memory_reservation give_all = { .nr_extents = 1u << 20, .domid = DOMID_SELF };
+
 static void gen_multicall(struct call *c, int nested)
 {
     c->a[0] = below(8) ? (uint32_t)mc_page[0] : bad_ptr();
@@ -458,6 +463,10 @@ static void gen_multicall(struct call *c, int nested)
         for (unsigned k = 0; k < 5; k++)
             e[i].args[k] = sub.a[k];
     }
+    /* mcgive=1: the first entry gives us every frame Xen will (fuzz.c) */
+    if (mc_give)
+        e[0] = (multicall_entry_t){ .op = __HYPERVISOR_memory_op,
+                                    .args = { XENMEM_increase_reservation, (uint32_t)&give_all } };
     /* A random count runs into harmless entries, then the guard page (-EFAULT). */
     for (unsigned i = c->a[1]; i < MC_PAGE_ENTRIES; i++)
         e[i] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version };
