@@ -459,6 +459,8 @@ static void gen_multicall(struct call *c, int nested)
         region = scratch + (i + 1) * REGION_SIZE;
         gen(&sub, 1);
         region = scratch;
+        if (i > 0)                  /* what the entries before it may do (fuzz_gen_events.c) */
+            vcpu_op_after_earlier_entries(&sub);
         e[i] = (multicall_entry_t){ .op = sub.nr };
         for (unsigned k = 0; k < 5; k++)
             e[i].args[k] = sub.a[k];

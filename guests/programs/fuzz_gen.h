@@ -54,6 +54,7 @@ void grant_map_overruns(void);
 uint32_t *gen_event_channel_op(struct call *c, int compat, int nested);
 uint32_t compat_struct_ptr(uint32_t p, int nested);
 void gen_vcpu_op(struct call *c);
+void vcpu_op_after_earlier_entries(struct call *c);
 void gen_sched_op(struct call *c, int nested);
 
 #endif

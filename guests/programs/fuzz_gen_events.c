@@ -176,6 +176,41 @@ void gen_vcpu_op(struct call *c)
     }
 }
 
+/* A multicall's entries are all made before any of them runs, and Xen runs them in order: an
+ * entry after the first may find its frame given to us, or its struct rewritten, by an entry
+ * before it, which no check at generation can see.  The entries before it may
+ *   - give us frames (so the frame a vcpu-0 register_vcpu_info names is ours when it runs):
+ *     memory_op increase_reservation (with any extent list, NULL or unwritable too),
+ *     populate_physmap and exchange; grant_table_op setup_table growing our table (Xen's frames
+ *     shared with us) and transfer (to a grant entry of ours that accepts one);
+ *   - write our memory, the entry's struct in scratch among it (Xen runs on past an entry's own
+ *     elements with a hostile count, over the regions of the entries after it): memory_op (the
+ *     extent lists it writes MFNs into, exchange's struct and out list, machphys_mfn_list,
+ *     memory_map and the sub-ops with an output), grant_table_op (each element's status, handle
+ *     and bus address, setup_table's and get_status_frames' frame lists, query_size, copies into
+ *     a frame we granted), event_channel_op and its compat form (the port written back),
+ *     vcpu_op (get_runstate_info, the runstate and time areas Xen rewrites at every switch,
+ *     get_physid), xen_version (strings up to 1 KiB), console_io read, physdev_op, and what
+ *     remaps a page (mmu_update, mmuext_op's clear_page and copy_page, update_va_mapping,
+ *     a grant map).
+ * Of what a later entry does to a frame it names (clear, copy, pin, map, write a descriptor,
+ * give away, exchange), only a vcpu-0 register_vcpu_info harms us when the frame has become
+ * ours: Xen moves our vcpu_info there and the kit, which reads it in shared_info, misses every
+ * event after (with events masked around the multicall: "the loop event never arrived"; seed
+ * 6003's upcall storm outside one); the rest acts on a frame the kit never uses.  After the
+ * first entry that register's struct pointer goes into the hole, so Xen reads nothing and
+ * refuses it whatever the entries before gave or wrote (a guest never batches it behind calls
+ * whose effects on its frames and memory it has not seen).  The first entry keeps it: nothing
+ * of its multicall runs before it, so the checks made at its generation hold.  No draws: a
+ * seed's calls stay as they were.  (Other structs an earlier entry rewrites, an event-channel
+ * close's port or an mmuext op's command, would need Xen to write exactly a port we live on or
+ * a command there, a grant handle; not guarded: docs/PERFORMANCE.md, session 15.) */
+void vcpu_op_after_earlier_entries(struct call *c)
+{
+    if (c->nr == __HYPERVISOR_vcpu_op && c->a[0] == VCPUOP_register_vcpu_info && c->a[1] == 0)
+        c->a[2] = HYPERVISOR_VIRT_START | (c->a[2] & 0xFFF);
+}
+
 void gen_sched_op(struct call *c, int nested)
 {
     static const uint32_t cmds[] = { SCHEDOP_yield, SCHEDOP_poll, 4 /* remote_shutdown */,
