@@ -327,6 +327,17 @@ public final class X64Assembler {
         immediate(width, imm);
     }
 
+    /** {@code test [m], r}. */
+    public void test(int width, Mem m, int r) {
+        encode(width, sized(0x84, width), 1, r, true, 0, m, false, width == 8);
+    }
+
+    /** {@code test [m], imm}. */
+    public void testImm(int width, Mem m, int imm) {
+        encode(width, sized(0xF6, width), 1, 0, false, 0, m, false, false);
+        immediate(width, imm);
+    }
+
     /** {@code inc r} (FE/FF /0). */
     public void inc(int width, int r) {
         encode(width, sized(0xFE, width), 1, 0, false, r, null, width == 8, false);
@@ -444,6 +455,23 @@ public final class X64Assembler {
     /** {@code call r64} (FF /2). */
     public void callIndirect(int r) {
         encode(32, 0xFF, 1, 2, false, r, null, false, false);
+    }
+
+    /**
+     * {@code jrcxz} over the next {@code skip} bytes (E3 rel8): the one conditional jump that
+     * reads no flag, for tests that must leave the guest's flags in RFLAGS untouched.
+     */
+    public void jrcxz(int skip) {
+        if (skip != (byte) skip) throw new IllegalArgumentException("jrcxz reaches 127 bytes, not " + skip);
+        byte1(0xE3);
+        byte1(skip);
+    }
+
+    /** {@code jmp} over the next {@code skip} bytes (EB rel8). */
+    public void jmpShort(int skip) {
+        if (skip != (byte) skip) throw new IllegalArgumentException("a short jmp reaches 127 bytes, not " + skip);
+        byte1(0xEB);
+        byte1(skip);
     }
 
     public void ret() {

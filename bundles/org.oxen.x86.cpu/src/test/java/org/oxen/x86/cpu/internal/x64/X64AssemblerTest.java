@@ -149,6 +149,8 @@ class X64AssemblerTest {
                 String at = ptr(w) + text(m);
                 c.add(new Case("mov " + at + "," + imm(w, 0x55), a -> a.storeImm(w, m, 0x55)));
                 c.add(new Case("cmp " + at + "," + imm(w, 3), a -> a.aluImm(CMP, w, m, 3)));
+                c.add(new Case("test " + at + "," + imm(w, 0x44), a -> a.testImm(w, m, 0x44)));
+                c.add(new Case("test " + at + "," + reg(w, 11), a -> a.test(w, m, 11)));
             }
         }
         for (int r = 0; r < 16; r++) {
@@ -207,10 +209,12 @@ class X64AssemblerTest {
         a.call(back);                 // 13: 5 bytes, to 0
         a.bind(forward);              // 18
         a.jcc(CC_L, forward);         // 18: to 18
+        a.jrcxz(2);                   // 24: to 28
+        a.jmpShort(-2);               // 26: to 26
         a.ret();
         byte[] code = a.finish();
         List<String> lines = objdump(dir, code);
-        assertEquals(List.of("0: dec ecx", "2: jne 0x0", "8: jmp 0x12", "d: call 0x0", "12: jl 0x12", "18: ret"), lines);
+        assertEquals(List.of("0: dec ecx", "2: jne 0x0", "8: jmp 0x12", "d: call 0x0", "12: jl 0x12", "18: jrcxz 0x1c", "1a: jmp 0x1a", "1c: ret"), lines);
         X64Assembler b = new X64Assembler();
         b.jmp(b.newLabel());
         assertThrows(IllegalStateException.class, b::finish);
