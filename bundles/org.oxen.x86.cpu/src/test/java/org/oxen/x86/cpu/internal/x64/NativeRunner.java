@@ -21,7 +21,7 @@ import org.oxen.x86.host.RawMemory;
  */
 final class NativeRunner implements AutoCloseable {
 
-    static final int RAM_BYTES = 1 << 20;
+    static final int RAM_BYTES = 4 << 20;
 
     final long ram = HostMemory.reserve(RAM_BYTES);
     final long ctx = HostMemory.reserve(NativeContext.SIZE);
