@@ -38,7 +38,8 @@ public final class RegionRecords {
             K_IMUL_RR = RecordDecoder.K_IMUL_RR, K_IMUL_RM = RecordDecoder.K_IMUL_RM,
             K_GRP3_R = RecordDecoder.K_GRP3_R, K_SETCC_R = RecordDecoder.K_SETCC_R,
             K_CMOV_R = RecordDecoder.K_CMOV_R, K_MOVX_R = RecordDecoder.K_MOVX_R, K_MOVX_M = RecordDecoder.K_MOVX_M,
-            K_NOP = RecordDecoder.K_NOP;
+            K_NOP = RecordDecoder.K_NOP, K_ALU_RR = RecordDecoder.K_ALU_RR, K_ALU_RI = RecordDecoder.K_ALU_RI,
+            K_ALU_RM = RecordDecoder.K_ALU_RM, K_ALU_MR = RecordDecoder.K_ALU_MR, K_ALU_MI = RecordDecoder.K_ALU_MI;
 
     /** The arithmetic flags (CF PF AF ZF SF OF) as EFLAGS bits. */
     public static final int ARITH_FLAGS = CpuState.ARITH;

@@ -98,6 +98,8 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_ALU32_RM: case RegionRecords.K_ALU32_MR: case RegionRecords.K_ALU32_MI:
             case RegionRecords.K_MOV32_RM: case RegionRecords.K_MOV32_MR: case RegionRecords.K_MOV32_MI:
             case RegionRecords.K_MOV8_MR: case RegionRecords.K_MOV8_MI: case RegionRecords.K_MOVX_M:
+            case RegionRecords.K_IMUL_RM: case RegionRecords.K_ALU_RM: case RegionRecords.K_ALU_MR:
+            case RegionRecords.K_ALU_MI:
                 return true;
             default:
                 return false;
@@ -119,7 +121,11 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_PUSH_I: case RegionRecords.K_JCC: case RegionRecords.K_JMP:
             case RegionRecords.K_CALL: case RegionRecords.K_RET: case RegionRecords.K_SHIFT32_RI:
             case RegionRecords.K_IMUL_RR: case RegionRecords.K_CMOV_R: case RegionRecords.K_NOP:
+            case RegionRecords.K_IMUL_RM:
                 return true;
+            case RegionRecords.K_ALU_RR: case RegionRecords.K_ALU_RM: case RegionRecords.K_ALU_MR: // byte or dword
+            case RegionRecords.K_ALU_RI: case RegionRecords.K_ALU_MI:
+                return i.size == 2 || i.size == 0 && i.regA < 4 && i.regB < 4;
             case RegionRecords.K_MOV8_MR:
                 return i.regB < 4;
             case RegionRecords.K_SETCC_R:
@@ -314,41 +320,19 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_ALU32_RR: case RegionRecords.K_ADD32_RR: case RegionRecords.K_SUB32_RR:
             case RegionRecords.K_CMP32_RR: case RegionRecords.K_XOR32_RR: case RegionRecords.K_AND32_RR:
             case RegionRecords.K_OR32_RR: case RegionRecords.K_TEST32_RR:
-                flagWriter(i);
-                if (!stores && op == AND) a.test(32, ra, rb);
-                else a.alu(stores ? op : CMP, 32, ra, rb);
-                return false;
+                return alu(i, RR, 32, ra, rb, op, stores);
             case RegionRecords.K_ALU32_RI: case RegionRecords.K_ADD32_RI: case RegionRecords.K_SUB32_RI:
             case RegionRecords.K_CMP32_RI: case RegionRecords.K_XOR32_RI: case RegionRecords.K_AND32_RI:
             case RegionRecords.K_OR32_RI: case RegionRecords.K_TEST32_RI:
-                flagWriter(i);
-                if (!stores && op == AND) a.testImm(32, ra, i.imm);
-                else a.aluImm(stores ? op : CMP, 32, ra, i.imm);
-                return false;
-            case RegionRecords.K_ALU32_RM: {
-                address(i);
-                Mem m = probe(i, 4, false);
-                flagWriter(i);
-                if (!stores && op == AND) a.test(32, m, ra);
-                else a.alu(stores ? op : CMP, 32, ra, m);
-                return false;
-            }
-            case RegionRecords.K_ALU32_MR: {
-                address(i);
-                Mem m = probe(i, 4, stores);
-                flagWriter(i);
-                if (!stores && op == AND) a.test(32, m, rb);
-                else a.alu(stores ? op : CMP, 32, m, rb);
-                return false;
-            }
-            case RegionRecords.K_ALU32_MI: {
-                address(i);
-                Mem m = probe(i, 4, stores);
-                flagWriter(i);
-                if (!stores && op == AND) a.testImm(32, m, i.imm);
-                else a.aluImm(stores ? op : CMP, 32, m, i.imm);
-                return false;
-            }
+                return alu(i, RI, 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU32_RM: return alu(i, RM, 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU32_MR: return alu(i, MR, 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU32_MI: return alu(i, MI, 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_RR: return alu(i, RR, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_RI: return alu(i, RI, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_RM: return alu(i, RM, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_MR: return alu(i, MR, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_MI: return alu(i, MI, i.size == 0 ? 8 : 32, ra, rb, op, stores);
             case RegionRecords.K_MOV32_RR: a.mov(32, ra, rb); return false;
             case RegionRecords.K_MOV32_RI: a.movImm(32, ra, i.imm); return false;
             case RegionRecords.K_MOV32_RM: address(i); a.load(32, ra, probe(i, 4, false)); return false;
@@ -390,6 +374,14 @@ public final class NativeRegionCompiler {
                 if (i.variant) a.imul(32, ra, rb, i.imm);
                 else a.imul(32, ra, rb);
                 return false;
+            case RegionRecords.K_IMUL_RM: {
+                address(i);
+                Mem m = probe(i, 4, false);
+                flagWriter(i);
+                if (i.variant) a.imul(32, ra, m, i.imm);
+                else a.imul(32, ra, m);
+                return false;
+            }
             case RegionRecords.K_GRP3_R:
                 return group3(i, ra);
             case RegionRecords.K_SETCC_R: restoreFlags(); a.setcc(i.operation, ra); return false;
@@ -435,6 +427,55 @@ public final class NativeRegionCompiler {
                 return true;
             default:
                 throw new IllegalStateException("record kind " + i.kind + " (" + i.name + ") is outside the native subset");
+        }
+    }
+
+    /** The operand shapes of a group-1 ALU record: destination register or memory, source register, immediate or memory. */
+    private static final int RR = 0, RI = 1, RM = 2, MR = 3, MI = 4;
+
+    /**
+     * A group-1 operation (ADD .. CMP, and TEST: AND that does not store) of {@code width} bits in
+     * operand shape {@code shape}, as the host's same instruction.
+     */
+    private boolean alu(Insn i, int shape, int width, int ra, int rb, int op, boolean stores) {
+        boolean test = !stores && op == AND;
+        int hostOp = stores ? op : CMP;
+        int bytes = width / 8;
+        switch (shape) {
+            case RR:
+                flagWriter(i);
+                if (test) a.test(width, ra, rb);
+                else a.alu(hostOp, width, ra, rb);
+                return false;
+            case RI:
+                flagWriter(i);
+                if (test) a.testImm(width, ra, i.imm);
+                else a.aluImm(hostOp, width, ra, i.imm);
+                return false;
+            case RM: {
+                address(i);
+                Mem m = probe(i, bytes, false);
+                flagWriter(i);
+                if (test) a.test(width, m, ra);
+                else a.alu(hostOp, width, ra, m);
+                return false;
+            }
+            case MR: {
+                address(i);
+                Mem m = probe(i, bytes, stores);
+                flagWriter(i);
+                if (test) a.test(width, m, rb);
+                else a.alu(hostOp, width, m, rb);
+                return false;
+            }
+            default: { // MI
+                address(i);
+                Mem m = probe(i, bytes, stores);
+                flagWriter(i);
+                if (test) a.testImm(width, m, i.imm);
+                else a.aluImm(hostOp, width, m, i.imm);
+                return false;
+            }
         }
     }
 

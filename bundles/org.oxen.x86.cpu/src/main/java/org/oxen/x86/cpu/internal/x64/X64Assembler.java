@@ -367,6 +367,19 @@ public final class X64Assembler {
         else immediate(width == 8 ? 32 : width, imm);
     }
 
+    /** {@code imul dst, [m]}. */
+    public void imul(int width, int dst, Mem m) {
+        encode(width, 0x0FAF, 2, dst, true, 0, m, false, false);
+    }
+
+    /** {@code imul dst, [m], imm}. */
+    public void imul(int width, int dst, Mem m, int imm) {
+        boolean small = imm == (byte) imm;
+        encode(width, small ? 0x6B : 0x69, 1, dst, true, 0, m, false, false);
+        if (small) byte1(imm);
+        else immediate(width, imm);
+    }
+
     /** Group 2 ({@link #ROL} .. {@link #SAR}) {@code r, count}: D0/D1 for a count of 1, else C0/C1 ib. */
     public void shift(int op, int width, int r, int count) {
         if (count == 1) {

@@ -64,7 +64,11 @@ class NativeRegionTest {
                 if (m.reg(g) != n.gpr(g)) diff.add(String.format("r%d %08x, native %08x", g, m.reg(g), n.gpr(g)));
             }
             int ie = m.cpu.eflags(), ne = n.eflags();
-            if (((ie ^ ne) & flagMask) != 0) diff.add(String.format("eflags %08x, native %08x (compared %04x)", ie, ne, flagMask));
+            if (((ie ^ ne) & flagMask) != 0) {
+                StringBuilder r = new StringBuilder();
+                for (int g = 0; g < 8; g++) r.append(String.format(" %08x", n.gpr(g)));
+                diff.add(String.format("eflags %08x, native %08x (compared %04x; registers%s)", ie, ne, flagMask, r));
+            }
             if (((eflags ^ ne) & ~ARITH) != 0) diff.add(String.format("native changed non-arithmetic flags: %08x", ne));
             for (int[] range : new int[][] {{STACK_TOP - 0x1000, STACK_TOP}, {DATA, DATA + 0x2000}}) {
                 for (int a = range[0]; a < range[1]; a += 4) {
@@ -79,7 +83,13 @@ class NativeRegionTest {
         return compare(program, gpr, 0x202, flagMask, 1_000_000, UnaryOperator.identity());
     }
 
+    /** No difference, and the native run reached the program's HLT. */
     private static void assertSame(Outcome o, String what) {
+        assertNoDifference(o, what);
+        assertEquals(0, o.stopReason, () -> String.format("%s: the native run stopped at %08x (reason %d)", what, o.eip, o.stopReason));
+    }
+
+    private static void assertNoDifference(Outcome o, String what) {
         assertTrue(o.differences.isEmpty(), what + ": " + String.join("; ", o.differences));
     }
 
@@ -114,11 +124,16 @@ class NativeRegionTest {
             "dec ebx", "setbe dl", "mov [0x2002c], edx",
             "neg ecx", "setc dl", "mov [0x20030], edx",
             "add esi, edi", "adc edi, 0x7fffffff", "setle bl", "sbb ebp, -3", "setge cl",
-            "add dword ptr [0x20000], 0x7fffffff", "adc ebx, [0x20004]", "sub [0x20008], eax",
+            "add dword ptr [0x20000], -1", "adc ebx, [0x20004]", "sub [0x20008], eax",
             "and [0x2000c], esi", "or dword ptr [0x20010], 0x40", "xor [0x20014], edi", "test [0x20018], ebp",
             "cmp dword ptr [0x2001c], 1", "setg dl", "mov esi, [0x20000]", "lea edi, [esi+ebx*4+0x100]",
             "cmovl eax, esi", "cmovae ebp, edi", "movzx ebp, dl", "movsx edx, byte ptr [0x20001]",
             "movzx ecx, word ptr [0x20002]", "mov byte ptr [0x20040], 0x9c", "mov [0x20041], cl",
+            "add cl, 0x80", "setc dl", "mov [0x20044], edx", "adc al, bl", "seto dl", "mov [0x20048], edx",
+            "sub byte ptr [0x20050], al", "setc dl", "cmp bl, [0x20051]", "setl dl", "mov [0x2004c], edx",
+            "test byte ptr [0x20052], 0x81", "setz dl", "xor [0x20053], cl", "and dl, 0x0f", "sbb al, [0x20054]",
+            "test ecx, [0x20058]", "sets bl", "or [0x2005c], bl", "test [0x20060], edi",
+            "imul esi, [0x20000]", "imul edi, [0x20004], -9", "mov ebx, 0x20008", "imul ebp, [ebx], 0x12345",
             "cmp esi, edi", "hlt");
 
     @Test
@@ -174,7 +189,7 @@ class NativeRegionTest {
         for (String divisor : new String[] {"xor ecx, ecx", "mov ecx, 3"}) {
             int divisorLength = divisor.startsWith("xor") ? 2 : 5;
             Outcome o = compare("mov edx, 5\n" + divisor + "\nadd eax, 1\ndiv ecx\nhlt", new int[8], ARITH);
-            assertSame(o, divisor);
+            assertNoDifference(o, divisor);
             assertEquals(NativeContext.EXIT_SLOW, o.stopReason, divisor);
             assertEquals(3, o.retired, "the DIV did not retire");
             assertEquals(CODE + 5 + divisorLength + 3, o.eip, "EIP is the DIV's");
@@ -233,7 +248,7 @@ class NativeRegionTest {
         String crossing = String.join("\n", "mov esi, 0x20ffd", "mov eax, 0x55667788", "add ebx, 1",
                 "mov [0x20ff0], ebx", "mov [esi], eax", "hlt");
         o = compare(crossing, new int[] {0, 0, 0, -1, 0, 0, 0, 0}, ARITH);
-        assertSame(o, "crossing");
+        assertNoDifference(o, "crossing");
         assertEquals(NativeContext.EXIT_TLB_MISS, o.stopReason);
         assertEquals(4, o.retired);
         assertEquals(CODE + 5 + 5 + 3 + 6, o.eip, "EIP is the crossing store's");

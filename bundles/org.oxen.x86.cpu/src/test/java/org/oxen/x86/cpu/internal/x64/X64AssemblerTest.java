@@ -142,6 +142,9 @@ class X64AssemblerTest {
                         c.add(new Case("lea " + reg(w, d) + "," + text(m), a -> a.lea(w, dd, m)));
                         c.add(new Case("movzx " + reg(w, d) + "," + ptr(8) + text(m), a -> a.movzx(w, dd, 8, m)));
                         c.add(new Case("movsx " + reg(w, d) + "," + ptr(16) + text(m), a -> a.movsx(w, dd, 16, m)));
+                        c.add(new Case("imul " + reg(w, d) + "," + at, a -> a.imul(w, dd, m)));
+                        c.add(new Case("imul " + reg(w, d) + "," + at + "," + imm(w, -7), a -> a.imul(w, dd, m, -7)));
+                        c.add(new Case("imul " + reg(w, d) + "," + at + "," + imm(w, 0x1234), a -> a.imul(w, dd, m, 0x1234)));
                     }
                 }
             }
