@@ -16,19 +16,21 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * x86-64 code: a function {@code int64_t f(NativeContext *ctx)} returning its exit reason.
  *
  * <p><b>Registers.</b> Inside the region the guest's EAX..EDI live in host registers
- * ({@link #HOST}: EAX, EDX, EBX, EBP, ESI, EDI in their own, so that MUL/DIV/CDQ-style implicit
- * operands need no moves; ECX in R8 and ESP in R9), loaded from the context at entry and stored
- * at the one common exit. R12 holds the context, R15 the retired-instruction count, RCX the
- * budget (tested by JRCXZ and counted down by LEA at check points: neither touches RFLAGS), R10,
- * R11 and R13 are scratch, R14 holds saved flags.
+ * ({@link #HOST}: EDX, EBX, EBP, ESI, EDI in their own, EAX in R14, ECX in R8, ESP in R9), loaded
+ * from the context at entry and stored at the one common exit. RAX holds saved flags, R12 the
+ * context, R15 the retired-instruction count, RCX the budget (tested by JRCXZ and counted down
+ * by LEA at check points: neither touches RFLAGS); R10, R11 and R13 are scratch. MUL and DIV,
+ * whose EAX operand is implicit, swap R14 and RAX around the one instruction (XCHG: no flags).
  *
  * <p><b>Flags.</b> The guest's arithmetic flags stay in host RFLAGS where the same host
- * instruction sets them as the guest's does (32-bit ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/
- * NEG/shifts/rotates/MUL/IMUL: x86 on x86-64). Code that clobbers RFLAGS for its own use (the
- * TLB probe, DIV's checks) first saves them ({@code pushfq; pop r14}); an instruction that reads
- * flags, or keeps some that are live after it ({@code RegionRecords.Insn#liveOut}, from
- * {@code FlagLiveness}), restores them ({@code push r14; popfq}) first. Every block starts with
- * the flags in RFLAGS; every exit stub leaves them in R14, merged into the context's EFLAGS.
+ * instruction sets them as the guest's does (ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/NEG/
+ * shifts/rotates/MUL/IMUL: x86 on x86-64). Code that clobbers RFLAGS for its own use (the TLB
+ * probe, DIV's checks) first saves them into AX ({@code seto al; lahf}: two cheap instructions,
+ * where PUSHF cost most of mix's sieve loop); an instruction that reads flags, or keeps some that
+ * are live after it ({@code RegionRecords.Insn#liveOut}, from {@code FlagLiveness}), restores
+ * them first ({@code add al, 0x7f} sets OF from AL, {@code sahf} the rest from AH). Every block
+ * starts with the flags in RFLAGS; every exit stub leaves them in AX, merged into the context's
+ * EFLAGS.
  *
  * <p><b>Memory.</b> Loads and stores go through the soft TLB ({@link NativeContext}): the
  * address in R10, the entry's offset from its bits 12-19, the page of the access's last byte
@@ -48,13 +50,15 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
 public final class NativeRegionCompiler {
 
     /** The host register of each guest register EAX..EDI. */
-    public static final int[] HOST = {RAX, R8, RDX, RBX, R9, RBP, RSI, RDI};
+    public static final int[] HOST = {R14, R8, RDX, RBX, R9, RBP, RSI, RDI};
 
-    private static final int CTX = R12, ADDR = R10, T1 = R11, T2 = R13, SAVED_FLAGS = R14, RETIRED = R15, BUDGET = RCX;
+    private static final int CTX = R12, ADDR = R10, T1 = R11, T2 = R13, SAVED_FLAGS = RAX, RETIRED = R15, BUDGET = RCX;
     private static final int ARITH = RegionRecords.ARITH_FLAGS;
     /** The flat segments native code may address (ES, CS, SS, DS: {@code CpuState}'s numbers 0-3). */
     private static final int LAST_FLAT_SEGMENT = 3;
     private static final int DYNAMIC_EIP = -1;
+    /** OF's bit in EFLAGS. */
+    private static final int OF_BIT = 11;
 
     /** An out-of-line exit: where its code is, what it stores. */
     private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess) {
@@ -83,7 +87,7 @@ public final class NativeRegionCompiler {
     public static byte[] compile(RegionRecords region, int frameLinear) {
         if ((frameLinear & 0xFFF) != 0) throw new IllegalArgumentException("a frame starts on a page: " + Integer.toHexString(frameLinear));
         Block entry = region.blocks.get(0);
-        if (!supported(entry.insns.get(0))) return null;
+        if (entry.insns.isEmpty() || !supported(entry.insns.get(0))) return null;
         return new NativeRegionCompiler(region, frameLinear).emit();
     }
 
@@ -145,7 +149,7 @@ public final class NativeRegionCompiler {
 
     private byte[] emit() {
         for (Block b : region.blocks) {
-            if (supported(b.insns.get(0))) blocks.put(b.offset, a.newLabel());
+            if (!b.insns.isEmpty() && supported(b.insns.get(0))) blocks.put(b.offset, a.newLabel());
         }
         prologue();
         List<Block> emitted = new ArrayList<>(); // blocks without a native first instruction: jumps to them leave
@@ -164,15 +168,16 @@ public final class NativeRegionCompiler {
         a.mov(64, CTX, RDI);
         a.load(64, BUDGET, mem(CTX, NativeContext.BUDGET));
         a.load(64, RETIRED, mem(CTX, NativeContext.RETIRED));
-        a.pushfq();
-        a.pop(SAVED_FLAGS);
-        a.aluImm(AND, 64, SAVED_FLAGS, ~ARITH);
+        // the saved form of the guest's flags: AH = EFLAGS bits 7..0 (SF ZF AF PF CF), AL = OF
+        a.movzx(32, RAX, 8, mem(CTX, NativeContext.EFLAGS));
+        a.shift(SHL, 32, RAX, 8);
         a.load(32, ADDR, mem(CTX, NativeContext.EFLAGS));
-        a.aluImm(AND, 32, ADDR, ARITH);
-        a.alu(OR, 64, SAVED_FLAGS, ADDR);
+        a.shift(SHR, 32, ADDR, OF_BIT);
+        a.aluImm(AND, 32, ADDR, 1);
+        a.alu(OR, 32, RAX, ADDR);
         for (int g = 0; g < 8; g++) a.load(32, HOST[g], mem(CTX, NativeContext.REGISTERS + 4 * g));
-        a.push(SAVED_FLAGS);
-        a.popfq();
+        flagsInHost = false;
+        restoreFlags();
     }
 
     private void epilogue() {
@@ -180,8 +185,13 @@ public final class NativeRegionCompiler {
         for (int g = 0; g < 8; g++) a.store(32, mem(CTX, NativeContext.REGISTERS + 4 * g), HOST[g]);
         a.load(32, ADDR, mem(CTX, NativeContext.EFLAGS));
         a.aluImm(AND, 32, ADDR, ~ARITH);
-        a.aluImm(AND, 32, SAVED_FLAGS, ARITH);
-        a.alu(OR, 32, ADDR, SAVED_FLAGS);
+        a.mov(32, T1, RAX);
+        a.shift(SHR, 32, T1, 8);
+        a.aluImm(AND, 32, T1, ARITH & 0xFF); // SF ZF AF PF CF from AH
+        a.alu(OR, 32, ADDR, T1);
+        a.aluImm(AND, 32, RAX, 1);
+        a.shift(SHL, 32, RAX, OF_BIT);
+        a.alu(OR, 32, ADDR, RAX);
         a.store(32, mem(CTX, NativeContext.EFLAGS), ADDR);
         a.store(64, mem(CTX, NativeContext.RETIRED), RETIRED);
         a.store(64, mem(CTX, NativeContext.BUDGET), BUDGET);
@@ -193,8 +203,8 @@ public final class NativeRegionCompiler {
     private void stub(Stub s) {
         a.bind(s.label);
         if (s.flagsInHost) {
-            a.pushfq();
-            a.pop(SAVED_FLAGS);
+            a.setcc(CC_O, RAX);
+            a.lahf();
         }
         if (s.uncount != 0) a.lea(64, RETIRED, mem(RETIRED, -s.uncount));
         if (s.eip == DYNAMIC_EIP) {
@@ -220,16 +230,16 @@ public final class NativeRegionCompiler {
 
     private void saveFlags() {
         if (flagsInHost) {
-            a.pushfq();
-            a.pop(SAVED_FLAGS);
+            a.setcc(CC_O, RAX);
+            a.lahf();
             flagsInHost = false;
         }
     }
 
     private void restoreFlags() {
         if (!flagsInHost) {
-            a.push(SAVED_FLAGS);
-            a.popfq();
+            a.aluImm(ADD, 8, RAX, 0x7F); // AL 1 (OF was set) + 0x7F overflows: OF; AL 0 does not
+            a.sahf();
             flagsInHost = true;
         }
     }
@@ -479,18 +489,32 @@ public final class NativeRegionCompiler {
         }
     }
 
+    /**
+     * Group-3 {@code op} of host register {@code r} with the guest's EAX in RAX, where the
+     * instruction's implicit operand is: R14 and RAX swapped around it (XCHG changes no flag).
+     */
+    private void withGuestEaxInRax(int op, int r) {
+        a.xchg(64, HOST[0], RAX);
+        a.unary(op, 32, r == HOST[0] ? RAX : r);
+        a.xchg(64, HOST[0], RAX);
+    }
+
     /** NOT, NEG, MUL, IMUL and DIV of a 32-bit register (IDIV is outside the subset). */
     private boolean group3(Insn i, int r) {
         switch (i.operation) {
             case NOT: a.unary(NOT, 32, r); return false;
-            case NEG: case MUL: case IMUL1: flagWriter(i); a.unary(i.operation, 32, r); return false;
+            case NEG: flagWriter(i); a.unary(NEG, 32, r); return false;
+            case MUL: case IMUL1:
+                flagWriter(i);
+                withGuestEaxInRax(i.operation, r);
+                return false;
             case DIV: // #DE (divisor 0, quotient above 32 bits) is the interpreter's: leave before it
                 saveFlags();
                 a.test(32, r, r);
                 a.jcc(CC_E, exitTo(NativeContext.EXIT_SLOW, i.offset, 0));
                 a.alu(CMP, 32, RDX, r);
                 a.jcc(CC_AE, exitTo(NativeContext.EXIT_SLOW, i.offset, 0));
-                a.unary(DIV, 32, r);
+                withGuestEaxInRax(DIV, r);
                 return false; // the flags (undefined after DIV) stay those saved before it
             default:
                 throw new IllegalStateException("group 3 /" + i.operation + " is outside the native subset");

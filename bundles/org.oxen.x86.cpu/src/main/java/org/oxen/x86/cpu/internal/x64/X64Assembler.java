@@ -262,6 +262,11 @@ public final class X64Assembler {
         encode(64, 0x63, 1, dst, true, src, null, false, false);
     }
 
+    /** {@code xchg a, b} (registers; 86/87 /r: no flag changes). */
+    public void xchg(int width, int a, int b) {
+        encode(width, sized(0x86, width), 1, b, true, a, null, width == 8, width == 8);
+    }
+
     /** {@code lea dst, [m]}. */
     public void lea(int width, int dst, Mem m) {
         encode(width, 0x8D, 1, dst, true, 0, m, false, false);

@@ -254,19 +254,19 @@ class NativeRegionTest {
         assertEquals(CODE + 5 + 5 + 3 + 6, o.eip, "EIP is the crossing store's");
     }
 
-    /** The comparator fails on a deliberately wrong encoding: SUB EAX,ECX emitted as ADD (44 29 C0 to 44 01 C0). */
+    /** The comparator fails on a deliberately wrong encoding: SUB EAX,ECX (host sub r14d,r8d: 45 29 C6) emitted as ADD (45 01 C6). */
     @Test
     void aWrongEncodingIsSeenByTheComparator() {
         String program = "mov eax, 10\nmov ecx, 3\nsub eax, ecx\nhlt";
         assertSame(compare(program, new int[8], ARITH), "as generated");
         UnaryOperator<byte[]> subToAdd = code -> {
             for (int i = 0; i + 2 < code.length; i++) {
-                if (code[i] == 0x44 && code[i + 1] == 0x29 && code[i + 2] == (byte) 0xC0) {
+                if (code[i] == 0x45 && code[i + 1] == 0x29 && code[i + 2] == (byte) 0xC6) {
                     code[i + 1] = 0x01;
                     return code;
                 }
             }
-            throw new AssertionError("sub eax, r8d not found in the generated code");
+            throw new AssertionError("sub r14d, r8d not found in the generated code");
         };
         Outcome o = compare(program, new int[8], 0x202, ARITH, 1_000_000, subToAdd);
         assertFalse(o.differences.isEmpty(), "the comparator must see 10 + 3 where 10 - 3 was meant");

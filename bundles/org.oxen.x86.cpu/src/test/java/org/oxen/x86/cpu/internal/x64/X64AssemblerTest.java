@@ -92,6 +92,7 @@ class X64AssemblerTest {
                         c.add(new Case(ALU[op] + " " + reg(w, d) + "," + reg(w, s), a -> a.alu(o, w, dd, ss)));
                     }
                     c.add(new Case("test " + reg(w, d) + "," + reg(w, s), a -> a.test(w, dd, ss)));
+                    if (d != s && d != 0 && s != 0) c.add(new Case("xchg " + reg(w, d) + "," + reg(w, s), a -> a.xchg(w, dd, ss)));
                     if (w != 8) {
                         c.add(new Case("imul " + reg(w, d) + "," + reg(w, s), a -> a.imul(w, dd, ss)));
                         c.add(new Case("imul " + reg(w, d) + "," + reg(w, s) + "," + imm(w, 5), a -> a.imul(w, dd, ss, 5)));
