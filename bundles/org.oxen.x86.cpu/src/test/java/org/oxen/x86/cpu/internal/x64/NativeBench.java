@@ -46,14 +46,17 @@ public final class NativeBench {
             System.out.printf("translator run %d: %s instructions=%d cpu=%.3f s MIPS=%.0f%n", run,
                     result(io.out.toString()), insns, (c1 - c0) / 1e9, insns / ((c1 - c0) / 1e3));
         }
-        for (int run = 1; run <= runs; run++) wholeImage(elf, run, passes, mx);
+        try (NativeRunner n = new NativeRunner(64 << 20, java.util.function.UnaryOperator.identity())) {
+            for (int run = 1; run <= runs; run++) wholeImage(n, elf, run, passes, mx); // run 1 compiles, later runs reuse
+        }
         if (iterations >= 0) loopFunction(args[0], elf, iterations, runs, passes, mx);
     }
 
-    /** The whole image natively, the interpreter taking what native code does not. */
-    private static void wholeImage(byte[] elf, int run, long passes, ThreadMXBean mx) {
-        int ramBytes = 64 << 20;
-        try (NativeRunner n = new NativeRunner(ramBytes, java.util.function.UnaryOperator.identity())) {
+    /** The whole image natively on {@code n}, the interpreter taking what native code does not. */
+    private static void wholeImage(NativeRunner n, byte[] elf, int run, long passes, ThreadMXBean mx) {
+        int ramBytes = n.ramBytes;
+        n.reset();
+        {
             X86Bench.BenchIo io = new X86Bench.BenchIo();
             X86Cpu cpu = X86Cpu.create(n.memory(), io, CpuOptions.INTERPRETER);
             io.cpu = cpu;

@@ -64,6 +64,18 @@ final class NativeRunner implements AutoCloseable {
         flushTlb();
     }
 
+    /**
+     * Starts again on the same RAM (which the caller reloads): the TLB emptied, the counts zeroed,
+     * the compiled regions kept (warm), as a dispatcher keeps its translations across runs.
+     */
+    void reset() {
+        flushTlb();
+        RawMemory.putLong(ctx + NativeContext.RETIRED, 0);
+        interpreted = 0;
+        calls = 0;
+        compiled = 0;
+    }
+
     /** Runs what native code does not through {@code cpu}, whose memory is {@link #memory()}. */
     void attach(X86Cpu cpu) {
         this.cpu = cpu;
