@@ -492,6 +492,25 @@ public final class X64Assembler {
         byte1(skip);
     }
 
+    /** The SDM's recommended multi-byte NOPs (Vol. 2B, NOP), by length 1..9. */
+    private static final int[][] NOPS = {{0x90}, {0x66, 0x90}, {0x0F, 0x1F, 0x00}, {0x0F, 0x1F, 0x40, 0x00},
+            {0x0F, 0x1F, 0x44, 0x00, 0x00}, {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00}, {0x0F, 0x1F, 0x80, 0, 0, 0, 0},
+            {0x0F, 0x1F, 0x84, 0, 0, 0, 0, 0}, {0x66, 0x0F, 0x1F, 0x84, 0, 0, 0, 0, 0}};
+
+    /**
+     * Pads with NOPs to a multiple of {@code boundary} (a power of two) of the code's start, which
+     * the code's user places on a page: a loop that starts on a fetch line runs from fewer of them.
+     */
+    public void align(int boundary) {
+        if (boundary <= 0 || (boundary & (boundary - 1)) != 0) throw new IllegalArgumentException("alignment " + boundary);
+        int pad = -size & (boundary - 1);
+        while (pad > 0) {
+            int[] nop = NOPS[Math.min(pad, NOPS.length) - 1];
+            for (int b : nop) byte1(b);
+            pad -= nop.length;
+        }
+    }
+
     public void ret() {
         byte1(0xC3);
     }

@@ -225,6 +225,24 @@ class X64AssemblerTest {
         assertThrows(IllegalArgumentException.class, () -> mem(RAX, RSP, 0, 0));
     }
 
+    /** Padding to 64 bytes from every offset is NOPs only (as objdump decodes them) and ends on the boundary. */
+    @Test
+    void alignmentPadsWithNops(@TempDir Path dir) throws Exception {
+        for (int start = 0; start < 64; start++) {
+            X64Assembler a = new X64Assembler();
+            for (int i = 0; i < start; i++) a.cdq();
+            a.align(64);
+            assertEquals(start == 0 ? 0 : 64, a.size(), "from " + start);
+            a.ret();
+            List<String> lines = objdump(dir, a.finish());
+            for (String l : lines.subList(start, lines.size() - 1)) {
+                String text = l.substring(l.indexOf(' ') + 1);
+                assertTrue(text.startsWith("nop") || text.equals("xchg ax,ax"), "from " + start + ": " + l);
+            }
+            assertEquals((start == 0 ? "0" : "40") + ": ret", lines.get(lines.size() - 1), "from " + start);
+        }
+    }
+
     /** objdump's text for each case's bytes; the descriptions of the cases that differ. */
     private static List<String> compare(Path dir, List<Case> cases, List<byte[]> codes) throws Exception {
         // one file, each case padded to a 16-byte slot with INT3 so that objdump resynchronises
