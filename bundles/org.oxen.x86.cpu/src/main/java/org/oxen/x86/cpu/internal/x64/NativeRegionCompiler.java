@@ -456,43 +456,21 @@ public final class NativeRegionCompiler {
     private boolean alu(Insn i, int shape, int width, int ra, int rb, int op, boolean stores) {
         boolean test = !stores && op == AND;
         int hostOp = stores ? op : CMP;
-        int bytes = width / 8;
-        switch (shape) {
-            case RR:
-                flagWriter(i);
-                if (test) a.test(width, ra, rb);
-                else a.alu(hostOp, width, ra, rb);
-                return false;
-            case RI:
-                flagWriter(i);
-                if (test) a.testImm(width, ra, i.imm);
-                else a.aluImm(hostOp, width, ra, i.imm);
-                return false;
-            case RM: {
-                address(i);
-                Mem m = probe(i, bytes, false);
-                flagWriter(i);
-                if (test) a.test(width, m, ra);
-                else a.alu(hostOp, width, ra, m);
-                return false;
-            }
-            case MR: {
-                address(i);
-                Mem m = probe(i, bytes, stores);
-                flagWriter(i);
-                if (test) a.test(width, m, rb);
-                else a.alu(hostOp, width, m, rb);
-                return false;
-            }
-            default: { // MI
-                address(i);
-                Mem m = probe(i, bytes, stores);
-                flagWriter(i);
-                if (test) a.testImm(width, m, i.imm);
-                else a.aluImm(hostOp, width, m, i.imm);
-                return false;
-            }
+        // the memory operand (a store's probe for a destination that is stored to), then the flags
+        Mem m = null;
+        if (shape >= RM) {
+            address(i);
+            m = probe(i, width / 8, shape != RM && stores);
         }
+        flagWriter(i);
+        switch (shape) {
+            case RR: if (test) a.test(width, ra, rb); else a.alu(hostOp, width, ra, rb); break;
+            case RI: if (test) a.testImm(width, ra, i.imm); else a.aluImm(hostOp, width, ra, i.imm); break;
+            case RM: if (test) a.test(width, m, ra); else a.alu(hostOp, width, ra, m); break;
+            case MR: if (test) a.test(width, m, rb); else a.alu(hostOp, width, m, rb); break;
+            default: if (test) a.testImm(width, m, i.imm); else a.aluImm(hostOp, width, m, i.imm); break; // MI
+        }
+        return false;
     }
 
     /**
