@@ -14,7 +14,6 @@ import java.util.regex.Matcher;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.io.ring.BackRing;
-import org.oxen.io.ring.ArrayPage;
 import org.oxen.io.ring.FrontRing;
 import org.oxen.io.ring.RingLayout;
 import org.oxen.vmm.abi.SharedInfo;
@@ -22,6 +21,7 @@ import org.oxen.vmm.api.Domain;
 import org.oxen.vmm.api.EventPort;
 import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.MappedFrame;
 import org.oxen.x86.api.Ram;
 
 /**
@@ -61,7 +61,7 @@ class GrantRingTest {
             GrantMapping mapping = vmm.grantTables().map(g.id(), ref, false);
 
             // the frontend initialises the shared ring in the guest's own frame
-            FrontRing front = FrontRing.init(new RingLayout(SLOT, new ArrayPage(ram.directArray((long) mfn << 12, true))), SLOT, SLOT);
+            FrontRing front = FrontRing.init(new RingLayout(SLOT, new MappedFrame(vmm.pool(), mfn, true)), SLOT, SLOT);
             BackRing back = new BackRing(new RingLayout(SLOT, mapping.page()), SLOT, SLOT);
             assertEquals(128, front.size());
 

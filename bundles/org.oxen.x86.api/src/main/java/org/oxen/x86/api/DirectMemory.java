@@ -3,25 +3,30 @@ package org.oxen.x86.api;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Optional capability of a {@link PhysicalMemory}: direct access to the host array backing a
- * 4 KiB page of plain RAM, so that the CPU's software TLB can load and store without a call per
- * access (the softmmu fast path).
+ * Optional capability of a {@link PhysicalMemory}: the host address of a 4 KiB page of plain
+ * RAM (host memory outside the Java heap, {@link Ram}), so that the CPU's software TLB and a
+ * VMM's views of guest frames load and store without a call per access (the softmmu fast path).
+ *
+ * <p>The contract that makes raw accesses safe: a non-zero address is the host address of the
+ * page's first byte, and all 4096 bytes from it stay mapped for as long as this memory object is
+ * reachable. A holder of an address keeps the memory object that gave it reachable, and checks
+ * every offset it adds (a guest's above all) to lie inside the page before it accesses.
  *
  * <p>Writers that bypass the CPU (DMA) must tell every CPU through its code-invalidation method
  * when they write a page that may hold code.
+ *
+ * <p>Since 2.0 (issue 16: guest RAM off the Java heap) this replaces {@code directArray} and
+ * {@code directOffset}.
  */
 @ProviderType
 public interface DirectMemory {
 
     /**
-     * The array holding the 4 KiB page at {@code pageAddress} (4 KiB aligned), or {@code null}
-     * when the page is not plain RAM (MMIO, unbacked) or, for {@code write}, when it is read-only
-     * (ROM). The page starts at {@link #directOffset(long)} in that array.
+     * The host address of the 4 KiB page at {@code pageAddress} (4 KiB aligned), or 0 when the
+     * page is not plain RAM (MMIO, unbacked) or, for {@code write}, when it is read-only (ROM).
+     * A memory that counts committed pages counts the page from a {@code write} request on.
      */
-    byte[] directArray(long pageAddress, boolean write);
-
-    /** Offset of the page's first byte in the array returned by {@link #directArray}. */
-    int directOffset(long pageAddress);
+    long directAddress(long pageAddress, boolean write);
 
     /**
      * Asked by a TLB before it keeps a write tag for a RAM page (stores through the tag bypass

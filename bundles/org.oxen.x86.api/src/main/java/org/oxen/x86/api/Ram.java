@@ -1,32 +1,46 @@
 package org.oxen.x86.api;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-import java.util.Arrays;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.oxen.x86.host.HostMemory;
+import org.oxen.x86.host.RawMemory;
+
 /**
- * Plain RAM from physical address 0 up to a size, committed as it is used: each 4 KiB page is
- * a {@code byte[4096]} allocated the first time it is written or handed to a TLB
- * ({@link #directArray}); a page never touched costs one null reference and reads as zeros.
- * A 16 MiB guest in a 1 GiB RAM therefore holds about 16 MiB of host memory. Addresses beyond
- * the size read as all ones and ignore writes. (Sizes above 2 GiB work: pages are indexed by
- * page number.)
+ * Plain RAM from physical address 0 up to a size, in host memory outside the Java heap: one
+ * {@link HostMemory#reserve} mapping ({@code MAP_NORESERVE}) that the host kernel commits page
+ * by page as it is first written, so a 16 MiB guest in a 1 GiB RAM holds about 16 MiB of host
+ * memory. Addresses beyond the size read as all ones and ignore writes. (Sizes above 4 GiB work:
+ * a hypervisor's pool.)
  *
- * <p>Design: one array per page, not larger chunks, because a hypervisor's frame allocator
- * scatters a domain's frames across the whole pool; any larger unit would commit the pool.
- * {@link #decommit} gives a page's array back (a hypervisor's freed frame): the page reads as
- * zeros again and costs nothing. Its owner calls it only for a page nothing maps any more; a CPU
- * whose TLB still held the old array (a stale entry, which the owner's flushes rule out) would
- * touch a detached array, never the page's next user.
+ * <p>Committed pages: a bitmap, one bit per page, set by the first write by any path (the write
+ * methods, {@link #load}, the atomics, and a {@link #directAddress} handed out for writing,
+ * through which a TLB or a VMM view may store) and cleared by {@link #decommit}; {@link
+ * #committedBytes} counts it. Not {@code mincore}: the kernel maps a page that was only read to
+ * its shared zero page, which {@code mincore} reports resident although it costs nothing (and a
+ * CPU reads far more pages than it writes); the bitmap is also exact and free to read on the
+ * frame allocator's paths. {@link #residentBytes} asks the kernel ({@code mincore}) for tests and
+ * measurements. {@link #decommit} gives a written page back ({@code madvise(MADV_DONTNEED)}):
+ * it reads as zeros again and costs nothing. Its owner calls it only for a page nothing maps any
+ * more: a CPU whose TLB still held the page's address would reach the page's next user, so the
+ * owner's TLB flushes (a hypervisor frees a frame only when no vcpu maps it) are what keep
+ * domains apart.
  *
- * <p>Locking: none on access. A page is committed with one compare-and-exchange on its slot, so
- * two threads committing the same page agree on one array (the loser's is dropped); the
- * array's publication through the volatile CAS makes its zeros visible. Concurrent writers see
- * Java's plain-array memory model, like real RAM without fences; the guest's own locks order
- * accesses.
+ * <p>Safety and lifetime: every address a caller gives is checked here against the size before
+ * any raw access; {@link #directAddress} hands out the host address of a whole page only (the
+ * TLB's and the VMM's views then check offsets within the page). The mapping is released by a
+ * {@link Cleaner} once this object is unreachable, never explicitly: every holder of a raw
+ * address (a CPU's TLB through its memory, a VMM view of a frame, a P2M) holds this object too,
+ * and uses the address only while it runs on that holder, so nothing can run on a released
+ * mapping. This class's own accessors keep {@code this} reachable across the raw access ({@link
+ * Reference#reachabilityFence}).
+ *
+ * <p>Locking: none on access. Marking a page committed is a compare-and-set on its bitmap word,
+ * so concurrent first writers agree; concurrent writers see plain memory, like real RAM without
+ * fences; the guest's own locks order accesses.
  *
  * <p>Write watching (a hypervisor's log-dirty mode): {@link #watchWrites} arms a page so that
  * the next write to it, by any path, is reported once to the {@link WriteListener} and disarms
@@ -44,13 +58,14 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public static final int PAGE_SIZE = 4096;
     private static final int PAGE_SHIFT = 12;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
-    private static final VarHandle PAGES = MethodHandles.arrayElementVarHandle(byte[][].class);
-    private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Releases unreachable RAMs' mappings (one daemon thread for every RAM of the JVM). */
+    private static final Cleaner RELEASER = Cleaner.create();
 
-    private final byte[][] pages;
+    /** Host address of byte 0. */
+    private final long base;
     private final long size;
+    /** Pages written since they were last decommitted, one bit per page. */
+    private final AtomicLongArray committedMap;
     private final LongAdder committed = new LongAdder();
     /** Armed pages, one bit per page; null until the first {@link #watchWrites}. */
     private volatile AtomicLongArray watched;
@@ -63,69 +78,126 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         void pageWritten(long frame);
     }
 
-    /** RAM of {@code size} bytes (a multiple of 4 KiB, at most 2^31 pages), reading as zeros. */
+    /** The Cleaner's action: holds the mapping, not the RAM. */
+    private static final class Mapping implements Runnable {
+        private final long address;
+        private final long bytes;
+
+        Mapping(long address, long bytes) {
+            this.address = address;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void run() {
+            HostMemory.release(address, bytes);
+        }
+    }
+
+    /** RAM of {@code size} bytes (a multiple of 4 KiB, below 8 TiB), reading as zeros. */
     public Ram(long size) {
         if (size <= 0 || (size & PAGE_MASK) != 0 || (size >>> PAGE_SHIFT) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB below 8 TiB: " + size);
         }
         this.size = size;
-        pages = new byte[(int) (size >>> PAGE_SHIFT)][];
+        this.committedMap = new AtomicLongArray((int) (((size >>> PAGE_SHIFT) + 63) >>> 6));
+        this.base = HostMemory.reserve(size);
+        RELEASER.register(this, new Mapping(base, size));
     }
 
     public long size() {
         return size;
     }
 
-    /** Host bytes committed so far (pages written or handed to a TLB, times 4 KiB). */
+    /** Host bytes committed: pages written (by any path) since they were last decommitted, times 4 KiB. */
     public long committedBytes() {
         return committed.sum() << PAGE_SHIFT;
     }
 
-    /** Whether the page holding {@code address} has been committed. */
-    public boolean isCommitted(long address) {
-        return address >= 0 && address < size && pages[(int) (address >>> PAGE_SHIFT)] != null;
+    /**
+     * Bytes of this RAM the host kernel holds mapped now ({@code mincore}): the committed pages
+     * and the pages only read so far (mapped to the kernel's shared zero page, which costs no
+     * memory). For tests and measurements; a system call over the whole RAM.
+     */
+    public long residentBytes() {
+        try {
+            return HostMemory.residentBytes(base, size);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
-    /** The page array for index {@code i}, committing it if needed. */
-    private byte[] commit(int i) {
-        byte[] p = pages[i];
-        if (p != null) {
-            return p;
+    /** Whether the page holding {@code address} has been written since it was last decommitted. */
+    public boolean isCommitted(long address) {
+        if (address < 0 || address >= size) {
+            return false;
         }
-        byte[] fresh = new byte[PAGE_SIZE];
-        byte[] witness = (byte[]) PAGES.compareAndExchange(pages, i, (byte[]) null, fresh);
-        if (witness != null) {
-            return witness;
+        long f = address >>> PAGE_SHIFT;
+        return (committedMap.get((int) (f >>> 6)) & (1L << f)) != 0;
+    }
+
+    /** Marks the page holding {@code a} (inside the RAM) committed: it is about to be written. */
+    private void commit(long a) {
+        long f = a >>> PAGE_SHIFT;
+        int i = (int) (f >>> 6);
+        long bit = 1L << f;
+        if ((committedMap.getPlain(i) & bit) == 0) {
+            commitSlow(i, bit);
         }
-        committed.increment();
-        return fresh;
+    }
+
+    private void commitSlow(int i, long bit) {
+        for (;;) {
+            long cur = committedMap.get(i);
+            if ((cur & bit) != 0) return;
+            if (committedMap.compareAndSet(i, cur, cur | bit)) {
+                committed.increment();
+                return;
+            }
+        }
     }
 
     /**
-     * Gives the page at {@code pageAddress} (aligned, inside the RAM) back to the host: it reads
-     * as zeros and is committed again by its next write. For a page nothing maps any more (a
-     * freed machine frame); returns whether it was committed.
+     * Gives the page at {@code pageAddress} (aligned, inside the RAM) back to the host
+     * ({@code madvise(MADV_DONTNEED)}): it reads as zeros and is committed again by its next
+     * write. For a page nothing maps any more (a freed machine frame); returns whether it was
+     * committed.
      */
     public boolean decommit(long pageAddress) {
         if ((pageAddress & PAGE_MASK) != 0 || !in(pageAddress, PAGE_SIZE)) {
             throw new IllegalArgumentException("not a page of this RAM: 0x" + Long.toHexString(pageAddress));
         }
-        int i = (int) (pageAddress >>> PAGE_SHIFT);
-        if (PAGES.getAndSet(pages, i, (byte[]) null) == null) {
-            return false;
+        long f = pageAddress >>> PAGE_SHIFT;
+        int i = (int) (f >>> 6);
+        long bit = 1L << f;
+        for (;;) {
+            long cur = committedMap.get(i);
+            if ((cur & bit) == 0) {
+                return false; // never written: all zeros, at most the shared zero page mapped
+            }
+            if (committedMap.compareAndSet(i, cur, cur & ~bit)) {
+                break;
+            }
         }
         committed.decrement();
+        try {
+            HostMemory.decommit(base + pageAddress, PAGE_SIZE);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
         return true;
     }
 
     /** Copies {@code data} into RAM at {@code address} (for loaders); bytes beyond the size are dropped. */
     public void load(long address, byte[] data, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, data.length);
+        Objects.checkFromIndexSize(off, len, data.length);
         while (len > 0) {
             int n = (int) Math.min(len, PAGE_SIZE - (address & PAGE_MASK));
             if (in(address, n)) {
                 if (watched != null) noteWrite(address);
-                System.arraycopy(data, off, commit((int) (address >>> PAGE_SHIFT)), (int) address & PAGE_MASK, n);
+                commit(address);
+                RawMemory.copyFromArray(data, off, base + address, n);
+                Reference.reachabilityFence(this);
             } else {
                 for (int i = 0; i < n; i++) {
                     write8(address + i, data[off + i]);
@@ -138,31 +210,49 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     }
 
     /**
+     * Copies {@code len} bytes of RAM from {@code address} into {@code dst[off...]} (savers,
+     * copies between frames); bytes beyond the size read as all ones.
+     */
+    public void copyOut(long address, byte[] dst, int off, int len) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (in(address, len)) {
+            RawMemory.copyToArray(base + address, dst, off, len);
+            Reference.reachabilityFence(this);
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            dst[off + i] = (byte) read8(address + i);
+        }
+    }
+
+    /**
      * Zeroes the 4 KiB page at {@code pageAddress} (aligned) without committing it: a page never
-     * committed already reads as zeros. Out-of-range pages are ignored.
+     * written already reads as zeros. Out-of-range pages are ignored.
      */
     public void zeroPage(long pageAddress) {
         if ((pageAddress & PAGE_MASK) != 0) {
             throw new IllegalArgumentException("not a page address: 0x" + Long.toHexString(pageAddress));
         }
-        if (in(pageAddress, PAGE_SIZE)) {
-            byte[] p = pages[(int) (pageAddress >>> PAGE_SHIFT)];
-            if (p != null) {
-                if (watched != null) noteWrite(pageAddress);
-                Arrays.fill(p, (byte) 0);
-            }
+        if (isCommitted(pageAddress)) {
+            if (watched != null) noteWrite(pageAddress);
+            RawMemory.fill(base + pageAddress, PAGE_SIZE, (byte) 0);
+            Reference.reachabilityFence(this);
         }
     }
 
-    /** Commits the page (a TLB will access it directly); {@code null} outside the RAM. */
+    /**
+     * The host address of the page at {@code pageAddress} (4 KiB aligned); 0 outside the RAM.
+     * For {@code write} the page counts as committed from now on (its holder may store into it).
+     */
     @Override
-    public byte[] directArray(long pageAddress, boolean write) {
-        return pageAddress >= 0 && pageAddress < size ? commit((int) (pageAddress >>> PAGE_SHIFT)) : null;
-    }
-
-    @Override
-    public int directOffset(long pageAddress) {
-        return 0;
+    public long directAddress(long pageAddress, boolean write) {
+        if ((pageAddress & PAGE_MASK) != 0 || pageAddress < 0 || pageAddress >= size) {
+            return 0;
+        }
+        if (write) {
+            commit(pageAddress);
+        }
+        return base + pageAddress;
     }
 
     /**
@@ -201,7 +291,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
             synchronized (this) {
                 w = watched;
                 if (w == null) {
-                    watched = w = new AtomicLongArray((pages.length + 63) >>> 6);
+                    watched = w = new AtomicLongArray(committedMap.length());
                 }
             }
         }
@@ -229,8 +319,8 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     }
 
     private void checkFrame(long frame) {
-        if (frame < 0 || frame >= pages.length) {
-            throw new IllegalArgumentException("page " + frame + " is outside the RAM (" + pages.length + " pages)");
+        if (frame < 0 || frame >= size >>> PAGE_SHIFT) {
+            throw new IllegalArgumentException("page " + frame + " is outside the RAM (" + (size >>> PAGE_SHIFT) + " pages)");
         }
     }
 
@@ -267,35 +357,39 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         if (!in(a, 1)) {
             return 0xFF;
         }
-        byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
-        return p == null ? 0 : p[(int) a & PAGE_MASK] & 0xFF;
+        int v = RawMemory.getByte(base + a) & 0xFF;
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     @Override
     public int read16(long a) {
-        if (in(a, 2) && samePage(a, 2)) {
-            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
-            return p == null ? 0 : (short) I16.get(p, (int) a & PAGE_MASK) & 0xFFFF;
+        if (!in(a, 2)) {
+            return read8(a) | read8(a + 1) << 8;
         }
-        return read8(a) | read8(a + 1) << 8;
+        int v = RawMemory.getShort(base + a) & 0xFFFF;
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     @Override
     public int read32(long a) {
-        if (in(a, 4) && samePage(a, 4)) {
-            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
-            return p == null ? 0 : (int) I32.get(p, (int) a & PAGE_MASK);
+        if (!in(a, 4)) {
+            return read16(a) | read16(a + 2) << 16;
         }
-        return read16(a) | read16(a + 2) << 16;
+        int v = RawMemory.getInt(base + a);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     @Override
     public long read64(long a) {
-        if (in(a, 8) && samePage(a, 8)) {
-            byte[] p = pages[(int) (a >>> PAGE_SHIFT)];
-            return p == null ? 0 : (long) I64.get(p, (int) a & PAGE_MASK);
+        if (!in(a, 8)) {
+            return (read32(a) & 0xFFFFFFFFL) | (long) read32(a + 4) << 32;
         }
-        return (read32(a) & 0xFFFFFFFFL) | (long) read32(a + 4) << 32;
+        long v = RawMemory.getLong(base + a);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /**
@@ -304,7 +398,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
      */
     public int readVolatile32(long a) {
         checkAligned(a);
-        return ByteArrayAtomics.getVolatile(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK);
+        int v = RawMemory.getIntVolatile(base + a);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /**
@@ -314,7 +410,10 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public boolean compareAndSet32(long a, int expect, int update) {
         checkAligned(a);
         if (watched != null && expect != update) noteWrite(a);
-        return ByteArrayAtomics.compareAndSet(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, expect, update);
+        commit(a);
+        boolean done = RawMemory.compareAndSetInt(base + a, expect, update);
+        Reference.reachabilityFence(this);
+        return done;
     }
 
     /** Atomically sets bit {@code bit} (0..31) of the aligned dword at {@code a}; returns its old value. */
@@ -347,7 +446,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public void write8(long a, int v) {
         if (in(a, 1)) {
             if (watched != null) noteWrite(a);
-            commit((int) (a >>> PAGE_SHIFT))[(int) a & PAGE_MASK] = (byte) v;
+            commit(a);
+            RawMemory.putByte(base + a, (byte) v);
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -355,7 +456,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public void write16(long a, int v) {
         if (in(a, 2) && samePage(a, 2)) {
             if (watched != null) noteWrite(a);
-            I16.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, (short) v);
+            commit(a);
+            RawMemory.putShort(base + a, (short) v);
+            Reference.reachabilityFence(this);
         } else {
             write8(a, v);
             write8(a + 1, v >>> 8);
@@ -366,7 +469,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public void write32(long a, int v) {
         if (in(a, 4) && samePage(a, 4)) {
             if (watched != null) noteWrite(a);
-            I32.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
+            commit(a);
+            RawMemory.putInt(base + a, v);
+            Reference.reachabilityFence(this);
         } else {
             write16(a, v);
             write16(a + 2, v >>> 16);
@@ -377,7 +482,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     public void write64(long a, long v) {
         if (in(a, 8) && samePage(a, 8)) {
             if (watched != null) noteWrite(a);
-            I64.set(commit((int) (a >>> PAGE_SHIFT)), (int) a & PAGE_MASK, v);
+            commit(a);
+            RawMemory.putLong(base + a, v);
+            Reference.reachabilityFence(this);
         } else {
             write32(a, (int) v);
             write32(a + 4, (int) (v >>> 32));

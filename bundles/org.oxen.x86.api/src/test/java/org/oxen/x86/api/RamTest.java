@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
+import org.oxen.x86.host.RawMemory;
 
 class RamTest {
 
@@ -43,23 +44,44 @@ class RamTest {
     }
 
     @Test
-    void directArraysAreThePageAndStayIt() {
+    void directAddressesAreThePageAndStayIt() {
         Ram ram = new Ram(1 << 20);
-        byte[] p = ram.directArray(0x5000, false);
-        assertNotNull(p);
-        assertEquals(Ram.PAGE_SIZE, p.length);
-        assertEquals(0, ram.directOffset(0x5000));
-        assertEquals(4096, ram.committedBytes(), "a page handed to a TLB is committed");
+        long p = ram.directAddress(0x5000, false);
+        assertNotEquals(0, p);
+        assertEquals(0, ram.committedBytes(), "a page handed out for reads commits nothing");
+        assertEquals(p, ram.directAddress(0x5000, true));
+        assertEquals(4096, ram.committedBytes(), "a page handed out for writes is committed");
         ram.write32(0x5010, 0xDEADBEEF);
-        assertEquals((byte) 0xEF, p[0x10], "later writes land in the array the TLB holds");
-        assertSame(p, ram.directArray(0x5000, true));
-        assertNull(ram.directArray(1 << 20, false));
+        assertEquals(0xDEADBEEF, RawMemory.getInt(p + 0x10), "later writes land in the page the TLB holds");
+        RawMemory.putInt(p + 0xFFC, 0x12345678);
+        assertEquals(0x12345678, ram.read32(0x5FFC), "and stores through the address are the RAM's");
+        assertEquals(p + 0x1000, ram.directAddress(0x6000, false), "one mapping: pages are contiguous");
+        assertEquals(0, ram.directAddress(1 << 20, false), "outside the RAM");
+        assertEquals(0, ram.directAddress(-4096, false));
+        assertEquals(0, ram.directAddress(0x5001, false), "not a page address");
         ram.zeroPage(0x5000);
         assertEquals(0, ram.read32(0x5010));
-        assertSame(p, ram.directArray(0x5000, false), "zeroing keeps the page");
-        ram.zeroPage(0x9000);
-        assertFalse(ram.isCommitted(0x9000), "zeroing an untouched page commits nothing");
-        assertThrows(IllegalArgumentException.class, () -> ram.zeroPage(0x9001));
+        assertEquals(p, ram.directAddress(0x5000, false), "zeroing keeps the page");
+    }
+
+    /** Issue 16: a 1 GiB RAM with 16 MiB touched holds about 16 MiB by the host kernel's count, and gives it back. */
+    @Test
+    void theHostHoldsWhatTheGuestTouchedAndGetsItBack() {
+        Ram ram = new Ram(1L << 30);
+        long resident0 = ram.residentBytes();
+        assertEquals(0, resident0, "a fresh RAM: nothing mapped");
+        for (long a = 256L << 20; a < (272L << 20); a += 4096) {
+            ram.write32(a + 0x7F8, (int) a);
+        }
+        assertEquals(16L << 20, ram.committedBytes());
+        assertEquals(16L << 20, ram.residentBytes(), "mincore: the 16 MiB written");
+        for (long a = 256L << 20; a < (264L << 20); a += 4096) {
+            assertTrue(ram.decommit(a));
+        }
+        assertEquals(8L << 20, ram.committedBytes());
+        assertEquals(8L << 20, ram.residentBytes(), "mincore: half given back");
+        assertEquals(0, ram.read32((256L << 20) + 0x7F8), "a decommitted page reads zeros");
+        assertEquals((int) (264L << 20), ram.read32((264L << 20) + 0x7F8));
     }
 
     @Test
@@ -156,14 +178,14 @@ class RamTest {
         Ram ram = new Ram(6L << 30);
         long high = 5L << 30; // above 4 GiB
         ram.write64(high + 8, 0x1122334455667788L);
-        byte[] old = ram.directArray(high, true);
+        long page = ram.directAddress(high, true);
         assertEquals(4096, ram.committedBytes());
         assertTrue(ram.decommit(high));
         assertFalse(ram.decommit(high), "already given back");
         assertEquals(0, ram.committedBytes());
+        assertEquals(0, ram.residentBytes(), "the host holds nothing of it");
         assertEquals(0L, ram.read64(high + 8), "the next user sees zeros");
-        old[8] = 1; // a stale holder of the old array reaches nothing of the page
-        assertEquals(0L, ram.read64(high + 8));
+        assertEquals(0L, RawMemory.getLong(page + 8), "at the same address");
         assertFalse(ram.isCommitted(high));
         assertThrows(IllegalArgumentException.class, () -> ram.decommit(high + 1));
         assertThrows(IllegalArgumentException.class, () -> ram.decommit(6L << 30));

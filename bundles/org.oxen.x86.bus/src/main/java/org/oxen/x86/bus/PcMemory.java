@@ -2,6 +2,8 @@ package org.oxen.x86.bus;
 
 import org.oxen.x86.api.DirectMemory;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.api.Ram;
+import org.oxen.x86.host.RawMemory;
 
 /**
  * A PC's physical address space: device windows ({@link MmioMap}) first, then RAM from 0, then
@@ -13,7 +15,7 @@ import org.oxen.x86.api.PhysicalMemory;
  * bare machine's own {@code Ram}, or a domain's pseudo-physical memory whose pages are machine
  * frames found through its P2M (the VMM core's HVM domains). RAM and ROM pages are offered to
  * the CPU's TLB through {@link DirectMemory} (ROM pages for reads only), so the TLB caches the
- * whole linear → (guest-)physical → host-array translation; pages touched by a device window
+ * whole linear → (guest-)physical → host-address translation; pages touched by a device window
  * never are.
  *
  * <p>Views: {@link #view(Gate)} gives another {@code PcMemory} over the same RAM, windows and
@@ -56,6 +58,8 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
         /** Lowest address of any device window ({@code Long.MAX_VALUE} if none): below it, no lookup. */
         volatile long mmioLow = Long.MAX_VALUE;
         volatile byte[] rom;
+        /** The ROM's bytes in host memory, for the TLB's reads of its high window. */
+        volatile Ram romHost;
         volatile long romLowBase = Long.MAX_VALUE, romHighBase = Long.MAX_VALUE;
 
         Layout(PhysicalMemory ram, DirectMemory direct, long ramSize, boolean sparse, MmioMap mmio) {
@@ -118,7 +122,10 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
     /** Maps {@code image} (a multiple of 4 KiB, at most 128 KiB) below 1 MiB and below 4 GiB. */
     public void mapRom(byte[] image) {
         byte[] rom = image.clone();
+        Ram romHost = new Ram(rom.length);
+        romHost.load(0, rom, 0, rom.length);
         l.romHighBase = FOUR_GIB - rom.length;
+        l.romHost = romHost;
         l.rom = rom;
         loadRam(0x100000 - rom.length, rom, 0, rom.length);
         l.romLowBase = 0x100000 - rom.length;
@@ -147,9 +154,9 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
             long page = address & ~0xFFFL;
             int in = (int) (address - page);
             int n = Math.min(len, 4096 - in);
-            byte[] a = l.direct.directArray(page, true);
-            if (a != null) {
-                System.arraycopy(b, off, a, l.direct.directOffset(page) + in, n);
+            long host = l.direct.directAddress(page, true);
+            if (host != 0) {
+                RawMemory.copyFromArray(b, off, host + in, n); // in + n <= 4096: inside the page
             } else {
                 for (int k = 0; k < n; k++) {
                     ram.write8(address + k, b[off + k]);
@@ -177,21 +184,21 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
     // ---- DirectMemory ----
 
     @Override
-    public byte[] directArray(long page, boolean write) {
+    public long directAddress(long page, boolean write) {
         if (page + 0xFFF >= l.mmioLow && (mmio.find(page) != null || mmio.find(page + 0xFFF) != null
                 || touchesWindow(page))) {
-            return null;
+            return 0;
         }
         if (romLow(page)) {
-            return write ? null : l.direct.directArray(page, false);
+            return write ? 0 : l.direct.directAddress(page, false);
         }
         if (inRam(page)) {
-            return l.direct.directArray(page, write);
+            return l.direct.directAddress(page, write);
         }
         if (!write && page >= l.romHighBase && page < FOUR_GIB) {
-            return l.rom;
+            return l.romHost.directAddress(page - l.romHighBase, false);
         }
-        return null;
+        return 0;
     }
 
     /** Log-dirty's write check (DirectMemory 1.4) passes through to the RAM; device windows and ROM have none. */
@@ -207,14 +214,6 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
             }
         }
         return false;
-    }
-
-    @Override
-    public int directOffset(long page) {
-        if (page >= l.romHighBase && page < FOUR_GIB) {
-            return (int) (page - l.romHighBase);
-        }
-        return l.direct.directOffset(page);
     }
 
     // ---- byte access (slow path) ----

@@ -28,8 +28,7 @@ class RealModeTest {
         @Override public void write16(long a, int v) { ram.write16(map(a), v); }
         @Override public void write32(long a, int v) { ram.write32(map(a), v); }
         @Override public void write64(long a, long v) { ram.write64(map(a), v); }
-        @Override public byte[] directArray(long p, boolean w) { return ram.directArray(map(p), w); }
-        @Override public int directOffset(long p) { return ram.directOffset(map(p)); }
+        @Override public long directAddress(long p, boolean w) { return ram.directAddress(map(p), w); }
     }
 
     @Test

@@ -67,13 +67,8 @@ class StopAfterInstructionTest {
         @Override public void write64(long a, long v) { ram.write64(a, v); }
 
         @Override
-        public byte[] directArray(long page, boolean write) {
-            return page < ram.size() ? ram.directArray(page, write) : null;
-        }
-
-        @Override
-        public int directOffset(long page) {
-            return ram.directOffset(page);
+        public long directAddress(long page, boolean write) {
+            return page < ram.size() ? ram.directAddress(page, write) : 0;
         }
 
         @Override

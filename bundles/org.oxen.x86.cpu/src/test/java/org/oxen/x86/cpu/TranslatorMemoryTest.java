@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.oxen.x86.cpu.testkit.TestMachine.KCODE;
 
-import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.x86.api.DirectMemory;
@@ -152,29 +151,29 @@ class TranslatorMemoryTest {
     }
 
     /**
-     * A memory whose {@link DirectMemory} array for one page holds only its first half (a broken
-     * memory: the contract gives the whole page). The TLB gives that page no array, so the
-     * interpreter and translated code, whose page caches access arrays without bounds checks,
-     * read every dword of it through the memory's accessors. The loop sums a whole page twice
-     * (so that it is translated and entered), then, run again, the short one: the sum is the one
-     * the bytes give, on both tiers.
+     * A memory that gives one page no host address ({@link DirectMemory#directAddress} 0: not
+     * plain RAM) and whose accessors read each dword of that page one higher than RAM holds. The
+     * TLB gives that page no tags, so the interpreter and translated code, whose page caches read
+     * host memory directly, read every dword of it through the memory's accessors. The loop sums
+     * a whole page twice (so that it is translated and entered), then, run again, the other one:
+     * the sum is the one the accessors give, on both tiers.
      */
     @Test
-    void aPageWhoseArrayIsShortIsReadThroughTheMemoryNotPastTheArray() {
-        int shortFrame = 0x400000 + 7 * 4096;
+    void aPageWithoutAHostAddressIsReadThroughTheMemory() {
+        int otherFrame = 0x400000 + 7 * 4096;
         String src = "top: add edx, [esi]\n add esi, 4\n dec ecx\n jnz top\n hlt";
         for (Mode mode : new Mode[] {Mode.TRANSLATOR, Mode.INTERPRETER}) {
             TestMachine t = new TestMachine(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER
-                    : CpuOptions.DEFAULT.translateAtOnce(), ram -> new HalfPageMemory(ram, shortFrame))
+                    : CpuOptions.DEFAULT.translateAtOnce(), ram -> new NoAddressPageMemory(ram, otherFrame))
                     .protectedMode();
             page(t, src);
             int expect = 0;
-            for (int i = 0; i < 2048; i++) { // the whole page before the short one (summed twice), and the short one
-                t.ram.write32(shortFrame - 4096 + 4 * i, 0x01000193 * (i + 1));
-                expect += 0x01000193 * (i + 1) * (i < 1024 ? 2 : 1);
+            for (int i = 0; i < 2048; i++) { // the page before the other one (summed twice), and the other one (+1 a dword)
+                t.ram.write32(otherFrame - 4096 + 4 * i, 0x01000193 * (i + 1));
+                expect += i < 1024 ? 2 * 0x01000193 * (i + 1) : 0x01000193 * (i + 1) + 1;
             }
             t.cpu.setGpr(X86Cpu.EDX, 0);
-            for (int pass = 0; pass < 3; pass++) { // the whole page twice, then (into the region at top) the short one
+            for (int pass = 0; pass < 3; pass++) { // the whole page twice, then (into the region at top) the other one
                 t.cpu.setHalted(false);
                 t.cpu.setEip(KCODE);
                 t.cpu.setGpr(X86Cpu.ESI, BUF + (pass < 2 ? 6 : 7) * 4096);
@@ -220,26 +219,19 @@ class TranslatorMemoryTest {
         }
     }
 
-    /** {@link Ram} whose direct array for page {@code shortPage} is a copy of its first half only. */
-    private static final class HalfPageMemory implements PhysicalMemory, DirectMemory {
+    /** {@link Ram} without a host address for page {@code otherPage}, whose dwords read one higher there. */
+    private static final class NoAddressPageMemory implements PhysicalMemory, DirectMemory {
         private final Ram ram;
-        private final long shortPage;
+        private final long otherPage;
 
-        HalfPageMemory(Ram ram, long shortPage) {
+        NoAddressPageMemory(Ram ram, long otherPage) {
             this.ram = ram;
-            this.shortPage = shortPage;
+            this.otherPage = otherPage;
         }
 
         @Override
-        public byte[] directArray(long pageAddress, boolean write) {
-            byte[] a = ram.directArray(pageAddress, write);
-            if (pageAddress != shortPage || a == null) return a;
-            return Arrays.copyOfRange(a, ram.directOffset(pageAddress), ram.directOffset(pageAddress) + 2048);
-        }
-
-        @Override
-        public int directOffset(long pageAddress) {
-            return pageAddress == shortPage ? 0 : ram.directOffset(pageAddress);
+        public long directAddress(long pageAddress, boolean write) {
+            return pageAddress == otherPage ? 0 : ram.directAddress(pageAddress, write);
         }
 
         @Override
@@ -254,7 +246,7 @@ class TranslatorMemoryTest {
 
         @Override
         public int read32(long a) {
-            return ram.read32(a);
+            return ram.read32(a) + ((a & ~0xFFFL) == otherPage ? 1 : 0);
         }
 
         @Override

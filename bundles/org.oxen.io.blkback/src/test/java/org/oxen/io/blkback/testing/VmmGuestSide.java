@@ -13,11 +13,11 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import org.oxen.io.ring.ArrayPage;
 import org.oxen.vmm.abi.SharedInfo;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.mm.FramePool;
+import org.oxen.vmm.core.mm.MappedFrame;
 import org.oxen.x86.api.Ram;
 
 /**
@@ -68,7 +68,7 @@ public final class VmmGuestSide implements GuestSide {
             if (mfn < 0) throw new IllegalStateException("no free frame for d" + domain.id());
             domain.memory().adjustTotPages(1);
         }
-        return new Page(mfn, new ArrayPage(ram.directArray((long) mfn << 12, true)));
+        return new Page(mfn, new MappedFrame(pool, mfn, true));
     }
 
     @Override

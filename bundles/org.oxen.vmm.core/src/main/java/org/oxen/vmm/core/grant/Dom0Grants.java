@@ -1,9 +1,6 @@
 package org.oxen.vmm.core.grant;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,7 +10,7 @@ import org.oxen.vmm.api.backend.GrantException;
 import org.oxen.vmm.api.backend.GrantMapping;
 import org.oxen.vmm.api.backend.GrantTables;
 import org.oxen.vmm.api.backend.PageView;
-import org.oxen.x86.api.ByteArrayAtomics;
+import org.oxen.vmm.core.mm.HostPage;
 import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_DOMAIN;
 import static org.oxen.vmm.abi.GrantTable.GNTST_BAD_HANDLE;
 import static org.oxen.vmm.abi.GrantTable.GNTST_NO_DEVICE_SPACE;
@@ -32,7 +29,6 @@ import static org.oxen.vmm.abi.GrantTable.GNTST_OKAY;
  */
 public final class Dom0Grants implements GrantTables {
 
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final Grants grants;
     private final AtomicInteger mappings = new AtomicInteger();
@@ -81,7 +77,7 @@ public final class Dom0Grants implements GrantTables {
             mappings.decrementAndGet();
             throw failed(mfn, "map", domid, ref);
         }
-        byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
+        HostPage page = new HostPage(grants.pool().ram(), (long) mfn << 12);
         rgt.trace(org.oxen.vmm.abi.Trace.TRC_MEM_PAGE_GRANT_MAP, 0, ref);
         return new Mapping(rgt, domid, ref, readOnly, inc, page);
     }
@@ -125,14 +121,14 @@ public final class Dom0Grants implements GrantTables {
                 throw new GrantException(org.oxen.vmm.abi.GrantTable.GNTST_BAD_COPY_ARG, "copy of " + length
                         + " bytes at offset " + offset + " of d" + domid + " grant " + ref + " crosses its page");
             }
-            byte[] page = grants.pool().ram().directArray((long) mfn << 12, true);
+            HostPage page = new HostPage(grants.pool().ram(), (long) mfn << 12);
             if (bb != null) {
-                if (fromGrant) bb.put(page, offset, length);
-                else bb.get(page, offset, length);
+                if (fromGrant) page.get(offset, bb); // length is bb.remaining()
+                else page.put(offset, bb);
             } else if (fromGrant) {
-                System.arraycopy(page, offset, buf, bufOffset, length);
+                page.get(offset, buf, bufOffset, length);
             } else {
-                System.arraycopy(buf, bufOffset, page, offset, length);
+                page.put(offset, buf, bufOffset, length);
             }
         } finally {
             grants.release(rgt, ref, ro, inc, 1, ro ? 0 : 1);
@@ -146,10 +142,10 @@ public final class Dom0Grants implements GrantTables {
         private final int ref;
         private final boolean readOnly;
         private final int inc;
-        private final byte[] page;
+        private final HostPage page;
         private final AtomicBoolean mapped = new AtomicBoolean(true);
 
-        Mapping(GrantTable rgt, int domid, int ref, boolean readOnly, int inc, byte[] page) {
+        Mapping(GrantTable rgt, int domid, int ref, boolean readOnly, int inc, HostPage page) {
             this.rgt = rgt;
             this.domid = domid;
             this.ref = ref;
@@ -220,76 +216,70 @@ public final class Dom0Grants implements GrantTables {
         public int getByte(int offset) {
             check();
             bounds(offset, 1);
-            return page[offset] & 0xFF;
+            return page.getByte(offset);
         }
 
         @Override
         public int getInt(int offset) {
             check();
             bounds(offset, 4);
-            return (offset & 3) == 0 ? ByteArrayAtomics.getOpaque(page, offset) : (int) I32.get(page, offset);
+            return page.getInt(offset);
         }
 
         @Override
         public int getIntAcquire(int offset) {
             check();
             bounds(offset, 4);
-            if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned acquire at " + offset);
-            return ByteArrayAtomics.getAcquire(page, offset);
+            return page.getIntAcquire(offset);
         }
 
         @Override
         public void putByte(int offset, int value) {
             checkWrite();
             bounds(offset, 1);
-            page[offset] = (byte) value;
+            page.putByte(offset, value);
         }
 
         @Override
         public void putInt(int offset, int value) {
             checkWrite();
             bounds(offset, 4);
-            if ((offset & 3) == 0) {
-                ByteArrayAtomics.setOpaque(page, offset, value);
-            } else {
-                I32.set(page, offset, value);
-            }
+            page.putInt(offset, value);
         }
 
         @Override
         public void putIntRelease(int offset, int value) {
             checkWrite();
             bounds(offset, 4);
-            if ((offset & 3) != 0) throw new IllegalArgumentException("unaligned release at " + offset);
-            ByteArrayAtomics.setRelease(page, offset, value);
+            page.putIntRelease(offset, value);
         }
 
         @Override
         public void get(int offset, byte[] dst, int dstOffset, int length) {
             check();
             bounds(offset, length);
-            System.arraycopy(page, offset, dst, dstOffset, length);
+            page.get(offset, dst, dstOffset, length);
         }
 
         @Override
         public void put(int offset, byte[] src, int srcOffset, int length) {
             checkWrite();
             bounds(offset, length);
-            System.arraycopy(src, srcOffset, page, offset, length);
+            page.put(offset, src, srcOffset, length);
         }
 
         @Override
         public void get(int offset, ByteBuffer dst) {
             check();
             bounds(offset, dst.remaining());
-            dst.put(page, offset, dst.remaining());
+            page.get(offset, dst);
         }
 
         @Override
         public void put(int offset, ByteBuffer src) {
             checkWrite();
             bounds(offset, src.remaining());
-            src.get(page, offset, src.remaining());
+            page.put(offset, src);
         }
 
         @Override

@@ -16,6 +16,7 @@ import static org.oxen.vmm.abi.GrantTable.GNTST_PERMISSION_DENIED;
 
 import org.oxen.vmm.abi.Xen;
 import org.oxen.vmm.core.domain.DomainImpl;
+import org.oxen.vmm.core.mm.HostPage;
 import org.oxen.vmm.core.mm.DomainMemory;
 
 /**
@@ -178,9 +179,8 @@ public final class GuestGrants {
             if (rc != GNTST_OKAY) return rc;
             rc = Grants.checkCopyBounds(srcOff, dstOff, len);
             if (rc != GNTST_OKAY) return rc;
-            byte[] s = grants.pool().ram().directArray((long) src.mfn << 12, true);
-            byte[] d = grants.pool().ram().directArray((long) dst.mfn << 12, true);
-            System.arraycopy(s, srcOff, d, dstOff, len);
+            HostPage.copy(new HostPage(grants.pool().ram(), (long) src.mfn << 12), srcOff,
+                    new HostPage(grants.pool().ram(), (long) dst.mfn << 12), dstOff, len);
             return GNTST_OKAY;
         } finally {
             unclaim(src, false);

@@ -111,6 +111,7 @@ final class HvmHypercalls {
                     dm.hvmPhysmapSet(pool, (int) gpfn, -1); // special pages are only unhooked
                 } else if (pool.owner(prev) == d.id() && pool.refCount(prev) == 1 && pool.typeCount(prev) == 0) {
                     dm.hvmPhysmapSet(pool, (int) gpfn, -1); // guest_remove_page: RAM is freed
+                    dm.flushBeforeRelease(); // after every vcpu dropped its TLB entries for it
                     pool.free(prev);
                     dm.adjustTotPages(-1);
                 } else {

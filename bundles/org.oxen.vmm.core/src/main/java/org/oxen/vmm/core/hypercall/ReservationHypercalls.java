@@ -172,6 +172,7 @@ final class ReservationHypercalls {
                 } else {
                     if (pool.owner(mfn) != d.id() || pool.refCount(mfn) != 1 || pool.typeCount(mfn) != 0) return false;
                     dm.hvmPhysmapSet(pool, (int) g, -1);
+                    dm.flushBeforeRelease(); // no vcpu reaches the frame by a stale TLB entry once another owner has it
                     pool.free(mfn);
                     dm.adjustTotPages(-1);
                 }

@@ -149,6 +149,7 @@ public final class DomainMemory {
      */
     public int hvmPhysmapSet(FramePool pool, int gpfn, int mfn) {
         int old = setEntry(gpfn, mfn);
+        if (old >= 0) mappingDropped(); // a vcpu's TLB may still hold the frame: flushed before it is released
         if (old >= 0 && pool.m2pGet(old) == gpfn) pool.m2pSet(old, Xen.INVALID_M2P_ENTRY);
         if (mfn >= 0) {
             pool.m2pSet(mfn, gpfn);

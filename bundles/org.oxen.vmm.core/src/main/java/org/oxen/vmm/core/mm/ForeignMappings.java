@@ -10,7 +10,6 @@ import org.oxen.vmm.api.backend.ForeignMapException;
 import org.oxen.vmm.api.backend.ForeignMapping;
 import org.oxen.vmm.api.backend.ForeignMemory;
 import org.oxen.vmm.api.backend.PageView;
-import org.oxen.x86.api.ByteArrayAtomics;
 import static org.oxen.vmm.abi.Errno.EBUSY;
 import static org.oxen.vmm.abi.Errno.EINVAL;
 import static org.oxen.vmm.abi.Errno.ESRCH;
@@ -64,7 +63,7 @@ public final class ForeignMappings implements ForeignMemory {
                 throw new ForeignMapException("frame " + mfn + " of d" + domid + " cannot be mapped writable (type "
                         + PageType.name(pool.type((int) mfn)) + ")", rc == -EINVAL ? -EBUSY : rc);
             }
-            Mapping m = new Mapping(domid, (int) mfn, dm, pool.ram().directArray(mfn << 12, true));
+            Mapping m = new Mapping(domid, (int) mfn, dm, new HostPage(pool.ram(), mfn << 12));
             byDomain.computeIfAbsent(domid, k -> new ArrayList<>()).add(m);
             return m;
         }
@@ -85,7 +84,7 @@ public final class ForeignMappings implements ForeignMemory {
             for (Mapping m : ms) {
                 synchronized (m) {
                     if (m.page != null) {
-                        m.page = m.page.clone();
+                        m.page = m.page.copy();
                         m.detached = true;
                     }
                 }
@@ -107,11 +106,11 @@ public final class ForeignMappings implements ForeignMemory {
         private final int mfn;
         private final DomainMemory dm;
         /** The frame's bytes while mapped (a private copy once detached); null once closed. Guarded by this. */
-        private byte[] page;
+        private HostPage page;
         /** Its domain was destroyed: {@link #page} is a copy, the frame is no longer held. Guarded by this. */
         private boolean detached;
 
-        Mapping(int domid, int mfn, DomainMemory dm, byte[] page) {
+        Mapping(int domid, int mfn, DomainMemory dm, HostPage page) {
             this.domid = domid;
             this.mfn = mfn;
             this.dm = dm;
@@ -154,9 +153,9 @@ public final class ForeignMappings implements ForeignMemory {
             }
         }
 
-        private byte[] bytes(int offset, int length) {
+        private HostPage bytes(int offset, int length) {
             Objects.checkFromIndexSize(offset, length, SIZE);
-            byte[] p = page;
+            HostPage p = page;
             if (p == null) {
                 throw new IllegalStateException("frame " + mfn + " of d" + domid + " is no longer mapped");
             }
@@ -174,46 +173,46 @@ public final class ForeignMappings implements ForeignMemory {
 
         @Override
         public synchronized int getByte(int offset) {
-            return bytes(offset, 1)[offset] & 0xFF;
+            return bytes(offset, 1).getByte(offset);
         }
 
         @Override
         public synchronized int getInt(int offset) {
             aligned(offset);
-            return ByteArrayAtomics.getOpaque(bytes(offset, 4), offset);
+            return bytes(offset, 4).getInt(offset);
         }
 
         @Override
         public synchronized int getIntAcquire(int offset) {
             aligned(offset);
-            return ByteArrayAtomics.getAcquire(bytes(offset, 4), offset);
+            return bytes(offset, 4).getIntAcquire(offset);
         }
 
         @Override
         public synchronized void putByte(int offset, int value) {
-            bytes(offset, 1)[offset] = (byte) value;
+            bytes(offset, 1).putByte(offset, value);
         }
 
         @Override
         public synchronized void putInt(int offset, int value) {
             aligned(offset);
-            ByteArrayAtomics.setOpaque(bytes(offset, 4), offset, value);
+            bytes(offset, 4).putInt(offset, value);
         }
 
         @Override
         public synchronized void putIntRelease(int offset, int value) {
             aligned(offset);
-            ByteArrayAtomics.setRelease(bytes(offset, 4), offset, value);
+            bytes(offset, 4).putIntRelease(offset, value);
         }
 
         @Override
         public synchronized void get(int offset, byte[] dst, int dstOffset, int length) {
-            System.arraycopy(bytes(offset, length), offset, dst, dstOffset, length);
+            bytes(offset, length).get(offset, dst, dstOffset, length);
         }
 
         @Override
         public synchronized void put(int offset, byte[] src, int srcOffset, int length) {
-            System.arraycopy(src, srcOffset, bytes(offset, length), offset, length);
+            bytes(offset, length).put(offset, src, srcOffset, length);
         }
 
         @Override

@@ -1,14 +1,12 @@
 package org.oxen.vmm.core.mm;
 
-import java.util.Objects;
-
 import org.oxen.vmm.api.backend.PageView;
-import org.oxen.x86.api.ByteArrayAtomics;
 
 /**
  * A machine frame mapped into Domain-0 (the Java host) as a {@link PageView}: the bytes of the
- * frame in the machine's RAM, its dwords accessed through {@link ByteArrayAtomics} as the emulated CPUs
- * use, so acquire/release here pair with the guest's own loads and stores.
+ * frame in the machine's RAM by host address ({@link HostPage}: every offset checked against the
+ * frame first), its aligned dwords accessed with the ordering the emulated CPUs' loads and
+ * stores pair with.
  *
  * <p>Whoever makes the mapping holds a reference on the frame (so it cannot be freed or change
  * owner) and calls {@link #unmap} before dropping it; from then on every access throws
@@ -19,16 +17,13 @@ public final class MappedFrame implements PageView {
 
 
     private final int mfn;
-    private final byte[] page;
-    private final int base;
+    private final HostPage page;
     private final boolean writable;
     private volatile boolean mapped = true;
 
     public MappedFrame(FramePool pool, int mfn, boolean writable) {
-        long pa = (long) mfn << 12;
         this.mfn = mfn;
-        this.page = Objects.requireNonNull(pool.ram().directArray(pa, true), "frame outside RAM");
-        this.base = pool.ram().directOffset(pa);
+        this.page = new HostPage(pool.ram(), (long) mfn << 12);
         this.writable = writable;
     }
 
@@ -45,15 +40,14 @@ public final class MappedFrame implements PageView {
         return mapped;
     }
 
-    private int at(int offset, int size) {
+    private HostPage read() {
         if (!mapped) throw new IllegalStateException("frame " + mfn + " is no longer mapped");
-        Objects.checkFromIndexSize(offset, size, SIZE);
-        return base + offset;
+        return page;
     }
 
-    private int atWrite(int offset, int size) {
+    private HostPage write() {
         if (!writable) throw new IllegalStateException("frame " + mfn + " is mapped read-only");
-        return at(offset, size);
+        return read();
     }
 
     @Override
@@ -63,54 +57,52 @@ public final class MappedFrame implements PageView {
 
     @Override
     public int getByte(int offset) {
-        return page[at(offset, 1)] & 0xFF;
+        return read().getByte(offset);
     }
 
     @Override
     public int getInt(int offset) {
-        return ByteArrayAtomics.getOpaque(page, at(offset, 4));
+        return read().getInt(offset);
     }
 
     @Override
     public int getIntAcquire(int offset) {
-        return ByteArrayAtomics.getAcquire(page, at(offset, 4));
+        return read().getIntAcquire(offset);
     }
 
     @Override
     public void putByte(int offset, int value) {
-        page[atWrite(offset, 1)] = (byte) value;
+        write().putByte(offset, value);
     }
 
     @Override
     public void putInt(int offset, int value) {
-        ByteArrayAtomics.setOpaque(page, atWrite(offset, 4), value);
+        write().putInt(offset, value);
     }
 
     @Override
     public void putIntRelease(int offset, int value) {
-        ByteArrayAtomics.setRelease(page, atWrite(offset, 4), value);
+        write().putIntRelease(offset, value);
     }
 
     @Override
     public void get(int offset, byte[] dst, int dstOffset, int length) {
-        System.arraycopy(page, at(offset, length), dst, dstOffset, length);
+        read().get(offset, dst, dstOffset, length);
     }
 
     @Override
     public void put(int offset, byte[] src, int srcOffset, int length) {
-        System.arraycopy(src, srcOffset, page, atWrite(offset, length), length);
+        write().put(offset, src, srcOffset, length);
     }
 
     @Override
     public void get(int offset, java.nio.ByteBuffer dst) {
-        int n = dst.remaining();
-        dst.put(page, at(offset, n), n);
+        read().get(offset, dst);
     }
 
     @Override
     public void put(int offset, java.nio.ByteBuffer src) {
-        int n = src.remaining();
-        src.get(page, atWrite(offset, n), n);
+        write().put(offset, src);
     }
 
     @Override

@@ -241,8 +241,7 @@ public final class DomainRestorer extends StreamRestorer {
         for (int i = 0; i < 4096 && zero; i++) zero = page[i] == 0;
         long a = (long) mfn << 12;
         if (zero && !ram.isCommitted(a)) return; // a fresh frame reads as zeros already
-        byte[] arr = ram.directArray(a, true);
-        System.arraycopy(page, 0, arr, ram.directOffset(a), 4096);
+        ram.load(a, page, 0, 4096);
     }
 
     /** handle_shared_info: vcpu_info and arch kept; nothing pending, everything masked, no P2M list yet. */

@@ -416,8 +416,7 @@ public final class DomainSaver {
             java.util.Arrays.fill(page, (byte) 0);
             return;
         }
-        byte[] arr = ram.directArray(a, false);
-        System.arraycopy(arr, ram.directOffset(a), page, 0, 4096);
+        ram.copyOut(a, page, 0, 4096);
     }
 
     /** A machine frame of the domain's pseudo-physical memory to its pfn (the M2P, checked both ways). */

@@ -5,6 +5,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.*;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
+import org.oxen.x86.host.RawMemory;
 
 /**
  * The decoded-instruction cache: the common 32-bit instructions (no prefixes but a segment
@@ -28,6 +29,13 @@ import org.oxen.x86.cpu.CpuOptions;
 abstract class Cached extends Events {
 
     private final RecordDecoder decoder = new RecordDecoder();
+    /**
+     * Copies of guest code out of host memory for the byte-array readers: an instruction's bytes
+     * for the decoder and the census (decoding reads up to 15 bytes), and the whole code page for
+     * the translator's plan (translation is rare next to the copy).
+     */
+    private final byte[] instructionBytes = new byte[32];
+    private final byte[] codePageBytes = new byte[0x1000];
     /** The census of interpreted instructions ({@link InstructionCensus}; null: off, the default). */
     private InstructionCensus census = InstructionCensus.JVM;
 
@@ -146,8 +154,8 @@ abstract class Cached extends Events {
                     final char[] at = cp.at;
                     final int[] rec = cp.rec;
                     final long[] raw = cp.raw;
-                    final byte[] arr = fetchArr;
-                    final int base = fetchEipBase, delta = fetchDelta;
+                    final long page = fetchPage;
+                    final int base = fetchEipBase;
                     final int[] r = this.r;
                     int e = eip;
                     // eip is kept in e and stored when the loop is left or a handler needs it;
@@ -160,7 +168,9 @@ abstract class Cached extends Events {
                         int opw = rec[b + CodePage.R_OP];
                         int len = CodePage.length(opw);
                         if (len == 0) break;
-                        long w = (long) I64.get(arr, e + delta) & (-1L >>> (64 - 8 * len));
+                        // a record exists only at an offset up to 16 bytes before the page's end
+                        // (RecordDecoder): the eight bytes lie inside the fetch window's page
+                        long w = RawMemory.getLong(page + (e - base)) & (-1L >>> (64 - 8 * len));
                         if (w != raw[ri]) break;
                         int a = CodePage.regA(opw);
                         int kd = CodePage.kind(opw);
@@ -321,8 +331,9 @@ abstract class Cached extends Events {
     private boolean countInterpreted(int e) {
         int k = e - fetchEipBase;
         if (Integer.compareUnsigned(k, fetchLimit) >= 0) return false;
-        int p = e + fetchDelta;
-        census.interpreted(fetchArr, p, p + fetchLimit - k, code32);
+        int n = Math.min(instructionBytes.length, fetchLimit - k);
+        RawMemory.copyToArray(fetchPage + k, instructionBytes, 0, n);
+        census.interpreted(instructionBytes, 0, n, code32);
         return true;
     }
 
@@ -379,7 +390,8 @@ abstract class Cached extends Events {
         if (cp.regionDeaths >= MAX_REGION_DEATHS || cp.regionCount >= MAX_REGIONS_PER_FRAME) return -1;
         Region rg;
         try {
-            rg = RegionCompiler.compile(cp, fetchArr, fetchEipBase + fetchDelta, k, shortestStraightRegion,
+            RawMemory.copyToArray(fetchPage, codePageBytes, 0, codePageBytes.length);
+            rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion,
                     flatZeroData());
         } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
             jitFailed++;
@@ -504,8 +516,9 @@ abstract class Cached extends Events {
             if (cp == null) cp = lookupCode();
             int ri = cp.at[k];
             if (ri != 1) {
-                int p = e + fetchDelta;
-                ri = decoder.decode(cp, k, fetchArr, p, ri);
+                int n = Math.min(instructionBytes.length, 0x1000 - k);
+                RawMemory.copyToArray(fetchPage + k, instructionBytes, 0, n);
+                ri = decoder.decode(cp, k, instructionBytes, 0, ri);
                 if (ri > 1) {
                     int[] rec = cp.rec;
                     int b = CodePage.REC_WORDS * ri;

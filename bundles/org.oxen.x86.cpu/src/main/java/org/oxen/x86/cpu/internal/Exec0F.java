@@ -2,9 +2,9 @@ package org.oxen.x86.cpu.internal;
 
 import static org.oxen.x86.cpu.internal.Forms.*;
 
-import org.oxen.x86.api.ByteArrayAtomics;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.host.RawMemory;
 
 /**
  * Handlers of the 0F map's forms ({@link Forms}), and the interpreter's dispatch over every
@@ -311,6 +311,16 @@ abstract class Exec0F extends Exec1 {
         }
     }
 
+    /** Stores {@code update} in the aligned RAM qword at host {@code address} if it holds {@code expect}; returns what it held. */
+    private static long compareAndExchange64(long address, long expect, long update) {
+        for (;;) {
+            long seen = RawMemory.getLongVolatile(address);
+            if (seen != expect || RawMemory.compareAndSetLong(address, expect, update)) {
+                return seen;
+            }
+        }
+    }
+
     private void cmpxchg8b(int m) {
         if (m >= 0xC0) throw ud();
         int s = eaSeg(m);
@@ -322,7 +332,7 @@ abstract class Exec0F extends Exec1 {
             if (tagW[i] == (lin & 0xFFFFF000) && (lin & 7) == 0) {
                 long expect = (r[2] & 0xFFFFFFFFL) << 32 | (r[0] & 0xFFFFFFFFL);
                 long repl = (r[1] & 0xFFFFFFFFL) << 32 | (r[3] & 0xFFFFFFFFL);
-                long seen = ByteArrayAtomics.compareAndExchange64(tArr[i], tOff[i] + (lin & 0xFFF), expect, repl);
+                long seen = compareAndExchange64(tAddr[i] + (lin & 0xFFF), expect, repl);
                 flags();
                 if (seen == expect) {
                     eflags |= ZF;

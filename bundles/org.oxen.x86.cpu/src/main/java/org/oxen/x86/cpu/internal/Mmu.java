@@ -1,18 +1,22 @@
 package org.oxen.x86.cpu.internal;
 
-import org.oxen.x86.api.ByteArrayAtomics;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.host.RawMemory;
 
 /**
  * Memory access by linear and by segmented address: the accessors (a TLB hit on a RAM page
  * inline, the walk, MMIO, page crossing and the debug checks out of line), segmentation
  * checks, the compare-and-set that ends a LOCK'd read-modify-write, system-structure accesses
  * and instruction fetch through the fetch window. Paging and the TLB are {@link Paging}'s.
+ *
+ * <p>A fast path's raw access is at a TLB entry's page address plus {@code lin & 0xFFF} after
+ * the tag test ({@link #tlbHit}) has shown the access ends inside the page: see {@link Paging}
+ * for why that address is always a whole mapped page.
  */
 abstract class Mmu extends Paging {
 
@@ -40,7 +44,7 @@ abstract class Mmu extends Paging {
     final int lread8(int lin, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagR[i], lin, 1)) {
-            return tArr[i][tOff[i] + (lin & 0xFFF)] & 0xFF;
+            return RawMemory.getByte(tAddr[i] + (lin & 0xFFF)) & 0xFF;
         }
         return lread8Slow(lin, set);
     }
@@ -54,7 +58,7 @@ abstract class Mmu extends Paging {
     final int lread16(int lin, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagR[i], lin, 2)) {
-            return (short) I16.get(tArr[i], tOff[i] + (lin & 0xFFF)) & 0xFFFF;
+            return RawMemory.getShort(tAddr[i] + (lin & 0xFFF)) & 0xFFFF;
         }
         return lread16Slow(lin, set);
     }
@@ -74,7 +78,7 @@ abstract class Mmu extends Paging {
     final int lread32(int lin, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagR[i], lin, 4)) {
-            return (int) I32.get(tArr[i], tOff[i] + (lin & 0xFFF));
+            return RawMemory.getInt(tAddr[i] + (lin & 0xFFF));
         }
         return lread32Slow(lin, set);
     }
@@ -95,7 +99,7 @@ abstract class Mmu extends Paging {
     final void lwrite8(int lin, int v, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagW[i], lin, 1)) {
-            tArr[i][tOff[i] + (lin & 0xFFF)] = (byte) v;
+            RawMemory.putByte(tAddr[i] + (lin & 0xFFF), (byte) v);
             return;
         }
         lwrite8Slow(lin, v, set);
@@ -110,7 +114,7 @@ abstract class Mmu extends Paging {
     final void lwrite16(int lin, int v, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagW[i], lin, 2)) {
-            I16.set(tArr[i], tOff[i] + (lin & 0xFFF), (short) v);
+            RawMemory.putShort(tAddr[i] + (lin & 0xFFF), (short) v);
             return;
         }
         lwrite16Slow(lin, v, set);
@@ -133,7 +137,7 @@ abstract class Mmu extends Paging {
     final void lwrite32(int lin, int v, int set) {
         int i = tlbEntry(set, lin);
         if (tlbHit(tagW[i], lin, 4)) {
-            I32.set(tArr[i], tOff[i] + (lin & 0xFFF), v);
+            RawMemory.putInt(tAddr[i] + (lin & 0xFFF), v);
             return;
         }
         lwrite32Slow(lin, v, set);
@@ -297,20 +301,20 @@ abstract class Mmu extends Paging {
         if (!tlbHit(tagW[i], lin, 1)) { // (a dword crossing is refused below)
             return false;
         }
-        int off = tOff[i] + (lin & 0xFFF);
+        int off = lin & 0xFFF;
         if ((off & 3) + n > 4) {
             return false;
         }
-        byte[] arr = tArr[i];
-        int base = off & ~3, shift = (off & 3) * 8;
+        long dword = tAddr[i] + (off & ~3); // the page is 4 KiB aligned: so is this dword
+        int shift = (off & 3) * 8;
         int mask = n == 4 ? -1 : ((1 << (8 * n)) - 1) << shift;
         int expect = (lockVal << shift) & mask, repl = (v << shift) & mask;
         for (;;) {
-            int cur = ByteArrayAtomics.getVolatile(arr, base);
+            int cur = RawMemory.getIntVolatile(dword);
             if ((cur & mask) != expect) {
                 throw lockRetry;
             }
-            if (ByteArrayAtomics.compareAndSet(arr, base, cur, (cur & ~mask) | repl)) {
+            if (RawMemory.compareAndSetInt(dword, cur, (cur & ~mask) | repl)) {
                 lockHaveRead = false;
                 return true;
             }
@@ -379,7 +383,7 @@ abstract class Mmu extends Paging {
         int e = eip;
         if (Integer.compareUnsigned(e - fetchEipBase, fetchLimit) < 0) {
             eip = code32 ? e + 1 : (e + 1) & 0xFFFF;
-            return fetchArr[e + fetchDelta] & 0xFF;
+            return RawMemory.getByte(fetchPage + (e - fetchEipBase)) & 0xFF;
         }
         return fetch8Slow();
     }
@@ -391,15 +395,14 @@ abstract class Mmu extends Paging {
         int v;
         int page = lin & 0xFFFFF000;
         long pageEndOff = (eip & 0xFFFFFFFFL) + (0xFFF - (lin & 0xFFF));
-        if (tArr[i] != null && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)
+        if (tAddr[i] != 0 && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)
                 && (eip & 0xFFFFFFFFL) >= (lin & 0xFFF)) {
-            fetchArr = tArr[i];
+            fetchPage = tAddr[i];
             fetchEipBase = eip - (lin & 0xFFF);
-            fetchDelta = tOff[i] - fetchEipBase;
             fetchLimit = 0x1000;
             fetchFrame = tPhys[i] >>> 12;
             fetchCode = null;
-            v = fetchArr[eip + fetchDelta] & 0xFF;
+            v = RawMemory.getByte(fetchPage + (lin & 0xFFF)) & 0xFF;
         } else {
             v = mem.read8(tPhys[i] | (lin & 0xFFF));
         }
@@ -416,7 +419,7 @@ abstract class Mmu extends Paging {
         int k = e - fetchEipBase;
         if (k >= 0 && k + 3 < fetchLimit) {
             eip = e + 4;
-            return (int) I32.get(fetchArr, e + fetchDelta);
+            return RawMemory.getInt(fetchPage + k);
         }
         return fetch16() | fetch16() << 16;
     }

@@ -8,8 +8,9 @@ import org.oxen.x86.api.PhysicalMemory;
  * flushes, and the TLB probe every tier's fast path shares ({@link #tlbEntry}, {@link #tlbHit}).
  *
  * <p>The TLB is direct-mapped, two sets (supervisor, user), each entry holding the linear page,
- * the physical page, permissions, and for RAM pages the backing array: the fast path of a load
- * ({@link Mmu}'s accessors, translated code) is one tag compare and one VarHandle access.
+ * the physical page, permissions, and for RAM pages the page's host address (guest RAM lives
+ * outside the Java heap, {@link org.oxen.x86.api.Ram}): the fast path of a load ({@link Mmu}'s
+ * accessors, translated code) is one tag compare and one load from that address.
  * Entries are filled only after a successful walk (accessed bits set; dirty bit set before a
  * write entry is filled), so a write through a read-filled entry takes the slow path once and
  * sets D. The memory may hold a page's write tag back ({@link
@@ -18,10 +19,14 @@ import org.oxen.x86.api.PhysicalMemory;
  * tag is filled; with nothing watched this adds nothing to a fast path. A frame holding
  * translated code keeps its write tags held back too ({@link #holdCodeFrameWrites}).
  *
- * <p>Every entry's array holds its whole page ({@code tArr[i]} from {@code tOff[i]} for 4 KiB,
- * checked at the fill; a memory whose array does not gets no fast path for that page): the
- * translated code's page caches, filled from entries, access those arrays without bounds checks
- * ({@link UncheckedPage}).
+ * <p>Safety of the raw accesses: an entry's address {@code tAddr[i]} comes only from {@link
+ * org.oxen.x86.api.DirectMemory#directAddress}, whose contract is that the whole 4 KiB page from
+ * it stays mapped while the memory object is reachable, and this CPU holds its memory ({@code
+ * direct}) for its whole life; every access's offset in the page has passed the tag test
+ * ({@link #tlbHit}: the access ends inside the page), so a guest-controlled offset never reaches
+ * outside the page its access was translated to ({@link UncheckedPage}). The accesses run on
+ * the CPU's own thread inside its run loop, which keeps the CPU, and through it the memory,
+ * reachable.
  */
 abstract class Paging extends CpuState {
 
@@ -35,8 +40,8 @@ abstract class Paging extends CpuState {
     final int[] tLin = new int[2 * TLB_SIZE];
     final long[] tPhys = new long[2 * TLB_SIZE];
     final int[] tPerm = new int[2 * TLB_SIZE];
-    final byte[][] tArr = new byte[2 * TLB_SIZE][];
-    final int[] tOff = new int[2 * TLB_SIZE];
+    /** Host address of the entry's RAM page (0: not plain RAM, no data tags). */
+    final long[] tAddr = new long[2 * TLB_SIZE];
     /**
      * The entry's write tag is held back because its frame holds translated code of this CPU
      * ({@link #codeFrame}): stores take the slow path, which sets {@link #codeWritten}. The entry
@@ -73,11 +78,11 @@ abstract class Paging extends CpuState {
 
     // instruction fetch window (filled by Mmu's fetch from a TLB entry, dropped by every flush):
     // EIP values [fetchEipBase, fetchEipBase + fetchLimit) lie in one RAM page (within the CS
-    // limit); byte at EIP is fetchArr[EIP + fetchDelta]. fetchLimit 0 = invalid.
+    // limit); the byte at EIP is at host address fetchPage + (EIP - fetchEipBase), a page from a
+    // TLB entry. fetchLimit 0 = invalid.
     int fetchEipBase;
     int fetchLimit;
-    int fetchDelta;
-    byte[] fetchArr;
+    long fetchPage;
     /** Physical frame of the fetch window, and its decoded-instruction table (null: not looked up yet). */
     long fetchFrame;
     CodePage fetchCode;
@@ -100,7 +105,7 @@ abstract class Paging extends CpuState {
 
     private void clearEntry(int i) {
         tagR[i] = tagW[i] = tagX[i] = tLin[i] = INVALID;
-        tArr[i] = null;
+        tAddr[i] = 0;
     }
 
     final void flushTlb(boolean all) {
@@ -168,8 +173,8 @@ abstract class Paging extends CpuState {
             int p = tPerm[i];
             if (acc == ACC_READ || (acc == ACC_EXEC && (p & P_EXEC) != 0)
                     || (acc == ACC_WRITE && (p & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
-                        && (tagW[i] == page || tCodeW[i] || tArr[i] == null || !dataTagsAllowed(set)))) {
-                if (acc == ACC_WRITE && tagW[i] != page && tArr[i] != null
+                        && (tagW[i] == page || tCodeW[i] || tAddr[i] == 0 || !dataTagsAllowed(set)))) {
+                if (acc == ACC_WRITE && tagW[i] != page && tAddr[i] != 0
                         && (tCodeW[i] || codeFrame(tPhys[i] >>> 12))) {
                     codeWritten = true; // (the second test: entries without data tags, e.g. breakpoints)
                     codeEpoch++;
@@ -284,19 +289,14 @@ abstract class Paging extends CpuState {
         tLin[i] = page;
         tPhys[i] = phys;
         tPerm[i] = perm;
-        byte[] arr = direct == null ? null : direct.directArray(phys, false);
-        int off = arr == null ? 0 : direct.directOffset(phys);
-        if (arr != null && !UncheckedPage.holdsPage(arr, off)) {
-            arr = null; // the memory's array does not hold the whole page: every access through it
-        }
-        tArr[i] = arr;
-        if (arr != null) {
-            tOff[i] = off;
+        long host = direct == null ? 0 : direct.directAddress(phys, false);
+        tAddr[i] = host;
+        if (host != 0) {
             boolean data = dataTagsAllowed(set);
             tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
             boolean writable = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
-                    && direct.directArray(phys, true) == arr && direct.directWrite(phys, acc == ACC_WRITE);
+                    && direct.directAddress(phys, true) == host && direct.directWrite(phys, acc == ACC_WRITE);
             boolean code = writable && codeFrame(phys >>> 12);
             tagW[i] = writable && !code ? page : INVALID;
             tCodeW[i] = code;

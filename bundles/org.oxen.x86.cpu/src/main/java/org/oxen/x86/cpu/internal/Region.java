@@ -1,6 +1,6 @@
 package org.oxen.x86.cpu.internal;
 
-import java.util.Arrays;
+import org.oxen.x86.host.RawMemory;
 
 /**
  * A translated region: the blocks of one code frame reachable from a hot entry (see
@@ -73,12 +73,12 @@ abstract class Region {
     }
 
     /**
-     * The region's entry check (translated code's prologue, with the frame's bytes at
-     * {@code arr[pb + offset]}): true when its code may run, at once if it was compared in the
-     * current code epoch.
+     * The region's entry check (translated code's prologue, with the frame's bytes at host
+     * address {@code page + offset}, the fetch window's page): true when its code may run, at
+     * once if it was compared in the current code epoch.
      */
-    final boolean enter(Cached c, byte[] arr, int pb) {
-        return verified == c.codeEpoch || verify(c, arr, pb);
+    final boolean enter(Cached c, long page) {
+        return verified == c.codeEpoch || verify(c, page);
     }
 
     /**
@@ -86,15 +86,27 @@ abstract class Region {
      * region is then verified for the current code epoch, and the store that may have changed
      * code, {@code codeWritten}, is consumed); false, with {@link #dead} set, if any changed.
      */
-    final boolean verify(Cached c, byte[] arr, int pb) {
+    final boolean verify(Cached c, long page) {
         c.codeWritten = false;
         c.jitCodeChecks++;
         int[] rs = ranges;
+        byte[] was = code;
         for (int i = 0, at = 0; i < rs.length; i += 2) {
-            int n = rs[i + 1] - rs[i];
-            if (!Arrays.equals(arr, pb + rs[i], pb + rs[i + 1], code, at, at + n)) {
-                dead = true;
-                return false;
+            // the ranges lie inside the page (instructions are decoded only up to 16 bytes
+            // before its end): compared eight bytes at a time, then the tail
+            long from = page + rs[i];
+            int n = rs[i + 1] - rs[i], j = 0;
+            for (; j + 8 <= n; j += 8) {
+                if (RawMemory.getLong(from + j) != (long) Mmu.I64.get(was, at + j)) {
+                    dead = true;
+                    return false;
+                }
+            }
+            for (; j < n; j++) {
+                if (RawMemory.getByte(from + j) != was[at + j]) {
+                    dead = true;
+                    return false;
+                }
             }
             at += n;
         }
@@ -109,16 +121,7 @@ abstract class Region {
      * after this instruction ({@code Core.requestStopAfterInstruction} sets {@code codeWritten}
      * and {@code breakBatch}). False: the region leaves after the store.
      */
-    final boolean storeChecked(Cached c, byte[] arr, int pb) {
-        return verify(c, arr, pb) && !c.breakBatch;
-    }
-
-    /** A little-endian dword of guest RAM (the translated code's inline memory fast path). */
-    static int load32(byte[] arr, int i) {
-        return (int) Mmu.I32.get(arr, i);
-    }
-
-    static void store32(byte[] arr, int i, int v) {
-        Mmu.I32.set(arr, i, v);
+    final boolean storeChecked(Cached c, long page) {
+        return verify(c, page) && !c.breakBatch;
     }
 }

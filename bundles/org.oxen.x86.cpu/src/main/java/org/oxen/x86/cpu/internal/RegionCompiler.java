@@ -175,23 +175,17 @@ final class RegionCompiler extends InstructionEmitter {
             mv.visitLabel(flat);
         }
         mv.visitVarInsn(ALOAD, C);
-        mv.visitFieldInsn(GETFIELD, CPU, "fetchArr", "[B");
-        mv.visitVarInsn(ASTORE, ARR);
+        mv.visitFieldInsn(GETFIELD, CPU, "fetchPage", "J");
+        mv.visitVarInsn(LSTORE, CODE);
         mv.visitVarInsn(ALOAD, C);
         mv.visitFieldInsn(GETFIELD, CPU, "fetchEipBase", "I");
-        mv.visitInsn(DUP);
         mv.visitVarInsn(ISTORE, CBASE);
-        mv.visitVarInsn(ALOAD, C);
-        mv.visitFieldInsn(GETFIELD, CPU, "fetchDelta", "I");
-        mv.visitInsn(IADD);
-        mv.visitVarInsn(ISTORE, PB);
         // the code check: one compare in the code epoch the region last compared its bytes in
         Label entered = new Label();
         mv.visitVarInsn(ALOAD, THIS);
         mv.visitVarInsn(ALOAD, C);
-        mv.visitVarInsn(ALOAD, ARR);
-        mv.visitVarInsn(ILOAD, PB);
-        mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "enter", "(L" + CPU + ";[BI)Z", false);
+        mv.visitVarInsn(LLOAD, CODE);
+        mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "enter", "(L" + CPU + ";J)Z", false);
         mv.visitJumpInsn(IFNE, entered);
         mv.visitInsn(ICONST_0);
         mv.visitInsn(IRETURN);
@@ -322,9 +316,8 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitJumpInsn(IFEQ, clean);
                 mv.visitVarInsn(ALOAD, THIS);
                 mv.visitVarInsn(ALOAD, C);
-                mv.visitVarInsn(ALOAD, ARR);
-                mv.visitVarInsn(ILOAD, PB);
-                mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "storeChecked", "(L" + CPU + ";[BI)Z", false);
+                mv.visitVarInsn(LLOAD, CODE);
+                mv.visitMethodInsn(INVOKEVIRTUAL, REGION, "storeChecked", "(L" + CPU + ";J)Z", false);
                 mv.visitJumpInsn(IFEQ, changed);
                 stubs.add(new Stub(changed, i + 1, k + len));
                 mv.visitLabel(clean);

@@ -32,20 +32,19 @@ abstract class RegionEmitter {
 
     // locals of run(Cached c, int budget); LEFT: the instructions the region may still retire
     // (budget minus those retired: one loop-carried counter, compared with a constant)
-    static final int THIS = 0, C = 1, BUDGET = 2, ARR = 3, PB = 4, CBASE = 5, LEFT = 6, FIX = 7, FPC = 8,
+    // CODE: the host address of the code page the region was entered on (a long: slots 3 and 4)
+    static final int THIS = 0, C = 1, BUDGET = 2, CODE = 3, CBASE = 5, LEFT = 6, FIX = 7, FPC = 8,
             R0 = 9, FOP = 17, FSZ = 18, FA = 19, FB = 20, FRES = 21, FCF = 22, NEXT = 23,
             T0 = 24, T1 = 25, T2 = 26, T3 = 27, T4 = 28, LT = 30, EXC = 32,
-            ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TARR = 41, TOFF = 42, TSET = 43,
+            ADDR = 35, VAL = 36, LIN = 37, IDX = 38, TAGR = 39, TAGW = 40, TADDR = 41, TSET = 43,
             SB_DS = 44, SB_SS = 45, FR_DS = 46, FW_DS = 47, FR_SS = 48, FW_SS = 49,
             SITE0 = 50;
     /**
      * Memory instructions with a page cache of their own (three locals each from {@link #SITE0}:
-     * the linear page last accessed there, its RAM array and the array index of the page's first
-     * byte); the rest probe the TLB every time.
+     * the linear page last accessed there, and the host address of its RAM page, a long in the
+     * other two); the rest probe the TLB every time.
      */
     static final int MAX_SITES = 16;
-    /** The array of the page a site is about to cache. */
-    static final int FILL_ARR = SITE0 + 3 * MAX_SITES;
     static final String[] FLAG_FIELDS = {"lop", "lsz", "la", "lb", "lres", "lcf"};
 
     final MethodVisitor mv;
@@ -121,8 +120,7 @@ abstract class RegionEmitter {
      * and base and flatness of DS and SS (no instruction of a region changes them).
      */
     final void hoistMemory() {
-        for (Object[] f : new Object[][] {{"tagR", "[I", TAGR}, {"tagW", "[I", TAGW}, {"tArr", "[[B", TARR},
-                {"tOff", "[I", TOFF}}) {
+        for (Object[] f : new Object[][] {{"tagR", "[I", TAGR}, {"tagW", "[I", TAGW}, {"tAddr", "[J", TADDR}}) {
             mv.visitVarInsn(ALOAD, C);
             mv.visitFieldInsn(GETFIELD, CPU, (String) f[0], (String) f[1]);
             mv.visitVarInsn(ASTORE, (Integer) f[2]);
@@ -133,10 +131,8 @@ abstract class RegionEmitter {
         for (int i = 0; i < MAX_SITES; i++) { // no page cached: 1 is never a page address
             mv.visitInsn(ICONST_1);
             mv.visitVarInsn(ISTORE, SITE0 + 3 * i);
-            mv.visitFieldInsn(GETSTATIC, UNCHECKED, "NO_PAGE", "[B");
-            mv.visitVarInsn(ASTORE, SITE0 + 3 * i + 1);
-            mv.visitInsn(ICONST_0);
-            mv.visitVarInsn(ISTORE, SITE0 + 3 * i + 2);
+            mv.visitInsn(LCONST_0); // never read: the tag matches no address
+            mv.visitVarInsn(LSTORE, SITE0 + 3 * i + 1);
         }
         for (int[] f : new int[][] {{DS, SB_DS, FR_DS, FW_DS}, {SS, SB_SS, FR_SS, FW_SS}}) {
             String[] arrays = {"segBase", "segFlatR", "segFlatW"};
@@ -168,14 +164,16 @@ abstract class RegionEmitter {
     /**
      * A load ({@code val} &lt; 0) or a store of local {@code val}. Design of the inline path: LIN
      * = base + off in a flat segment, not crossing its page; if LIN's page is the page this site
-     * used last (its three locals), the access goes straight to that page's RAM array; otherwise
+     * used last (its locals), the access goes straight to that page's host address; otherwise
      * the TLB entry must have the read (write) tag of LIN's page, and the site caches that entry's
-     * array and offset. A site's cache lives for one call of the region: within it nothing
+     * page address. A site's cache lives for one call of the region: within it nothing
      * invalidates a TLB entry (no instruction of a region flushes the TLB or changes CR3, and a
      * remote flush stops the CPU, which leaves the region), a tag is only ever filled for a RAM
      * page the access may use without the slow path (write tags not for frames holding
-     * translated code, watched pages or clean pages), and the cache keeps the array itself, not
-     * the TLB slot, so a later fill of that slot for another page does not change it.
+     * translated code, watched pages or clean pages), and the cache keeps the address itself, not
+     * the TLB slot, so a later fill of that slot for another page does not change it. Every raw
+     * access is at a page address from a TLB entry plus {@code LIN & 0xFFF}, after the tag test
+     * has shown the access ends inside the page ({@link UncheckedPage}).
      */
     private void access(int sz, int seg, int off, int val) {
         boolean write = val >= 0, inline = sz != 1 && (seg == DS || seg == SS);
@@ -198,66 +196,30 @@ abstract class RegionEmitter {
             int bytes = 1 << sz;
             int site = sites < MAX_SITES ? SITE0 + 3 * sites++ : -1;
             Label hit = new Label(), miss = new Label();
-            if (site >= 0) { // the site's page: its array, the index of the page's first byte, the offset
+            if (site >= 0) { // the site's page: its host address, the offset
                 tlbHit(site, bytes, miss);
                 mv.visitLabel(hit);
-                mv.visitVarInsn(ALOAD, site + 1);
-                mv.visitVarInsn(ILOAD, site + 2);
-                mv.visitVarInsn(ILOAD, LIN);
-                iconst(0xFFF);
-                mv.visitInsn(IAND);
-                if (write) mv.visitVarInsn(ILOAD, val);
-                // no bounds check: a TLB entry's array holds its whole page (checked at the fill)
-                mv.visitMethodInsn(INVOKESTATIC, UNCHECKED, (write ? "store" : "load") + (sz == 0 ? "8" : "32"),
-                        write ? "([BIII)V" : "([BII)I", false);
+                mv.visitVarInsn(LLOAD, site + 1);
+                uncheckedAccess(sz, write, val);
             } else { // the TLB entry's
                 tlb(write ? TAGW : TAGR, bytes, slow);
-                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ALOAD, TADDR);
                 mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(AALOAD);
-                mv.visitVarInsn(ALOAD, TOFF);
-                mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(IALOAD);
-                mv.visitVarInsn(ILOAD, LIN);
-                iconst(0xFFF);
-                mv.visitInsn(IAND);
-                mv.visitInsn(IADD);
-                if (write) mv.visitVarInsn(ILOAD, val);
-                if (sz == 0) {
-                    if (write) {
-                        mv.visitInsn(BASTORE);
-                    } else {
-                        mv.visitInsn(BALOAD);
-                        iconst(0xFF);
-                        mv.visitInsn(IAND);
-                    }
-                } else if (write) {
-                    mv.visitMethodInsn(INVOKESTATIC, REGION, "store32", "([BII)V", false);
-                } else {
-                    mv.visitMethodInsn(INVOKESTATIC, REGION, "load32", "([BI)I", false);
-                }
+                mv.visitInsn(LALOAD);
+                uncheckedAccess(sz, write, val);
             }
             mv.visitJumpInsn(GOTO, done);
             if (site >= 0) { // the site's first access or another page: the TLB, then cache it
                 mv.visitLabel(miss);
                 tlb(write ? TAGW : TAGR, bytes, slow);
-                mv.visitVarInsn(ALOAD, TARR);
+                mv.visitVarInsn(ALOAD, TADDR); // never 0 with a tag hit (Paging fills tags only for RAM pages)
                 mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(AALOAD);
-                mv.visitVarInsn(ASTORE, FILL_ARR);
-                // never null with a tag hit; tested so that the JIT knows no cached array is
-                mv.visitVarInsn(ALOAD, FILL_ARR);
-                mv.visitJumpInsn(IFNULL, slow);
+                mv.visitInsn(LALOAD);
+                mv.visitVarInsn(LSTORE, site + 1);
                 mv.visitVarInsn(ILOAD, LIN);
                 iconst(0xFFFFF000);
                 mv.visitInsn(IAND);
                 mv.visitVarInsn(ISTORE, site);
-                mv.visitVarInsn(ALOAD, FILL_ARR);
-                mv.visitVarInsn(ASTORE, site + 1);
-                mv.visitVarInsn(ALOAD, TOFF);
-                mv.visitVarInsn(ILOAD, IDX);
-                mv.visitInsn(IALOAD);
-                mv.visitVarInsn(ISTORE, site + 2);
                 mv.visitJumpInsn(GOTO, hit);
             }
         }
@@ -277,6 +239,20 @@ abstract class RegionEmitter {
             mv.visitMethodInsn(INVOKEVIRTUAL, CPU, sz == 0 ? "rd8" : sz == 1 ? "rd16" : "rd32", "(II)I", false);
         }
         mv.visitLabel(done);
+    }
+
+    /**
+     * With a page's host address on the stack: the {@code sz} (0 or 2) access at LIN's offset in
+     * the page, storing local {@code val} if {@code write}, else pushing the value ({@link
+     * UncheckedPage}: no check, the caller's tag test has shown the access ends inside the page).
+     */
+    private void uncheckedAccess(int sz, boolean write, int val) {
+        mv.visitVarInsn(ILOAD, LIN);
+        iconst(0xFFF);
+        mv.visitInsn(IAND);
+        if (write) mv.visitVarInsn(ILOAD, val);
+        mv.visitMethodInsn(INVOKESTATIC, UNCHECKED, (write ? "store" : "load") + (sz == 0 ? "8" : "32"),
+                write ? "(JII)V" : "(JI)I", false);
     }
 
     /**

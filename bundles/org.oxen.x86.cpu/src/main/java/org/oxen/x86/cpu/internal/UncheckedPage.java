@@ -1,77 +1,45 @@
 package org.oxen.x86.cpu.internal;
 
-import java.lang.reflect.Field;
-import java.nio.ByteOrder;
-
-import sun.misc.Unsafe;
+import org.oxen.x86.host.RawMemory;
 
 /**
- * Guest-RAM accesses without the JVM's array bounds check, for translated code's per-site page
- * caches only ({@code RegionEmitter.access}), whose pages come from TLB entries.
+ * Guest-RAM accesses by host address without checks, for translated code's inline memory
+ * accesses ({@code RegionEmitter.access}), whose pages come from TLB entries.
  *
- * <p>The invariant that makes them safe: every TLB entry's array holds its whole page ({@code
- * Paging.translate} checks {@link #holdsPage} when it fills an entry, off the hot path, and
- * gives a page that fails it no array), so {@code page} is the index of a page's first byte with
- * {@code 0 <= page <= arr.length - PAGE}; and every access's {@code offset} in that page has
- * passed the TLB hit test, {@code offset <= PAGE - bytes}. So every byte touched lies inside
- * {@code arr}. Only the offset comes from the guest, so a guest cannot reach outside the page
- * its access was translated to. A {@code byte[]}'s elements are addressed from {@link
- * Unsafe#ARRAY_BYTE_BASE_OFFSET}; dwords are read in the host's order, little-endian (checked at
- * class initialisation), unaligned as x86 allows.
+ * <p>The invariant that makes them safe: {@code page} is a TLB entry's page address, which comes
+ * only from {@code DirectMemory.directAddress}, whose contract is that the whole 4 KiB page from
+ * it stays mapped while the memory is reachable (the CPU holds its memory, and these accesses
+ * run inside its run loop); and every access's {@code offset} in that page has passed the TLB
+ * hit test, {@code offset <= PAGE - bytes}. So every byte touched lies inside the page. Only the
+ * offset comes from the guest, so a guest cannot reach outside the page its access was
+ * translated to. Dwords are in the host's order, little-endian ({@link RawMemory} checks it),
+ * unaligned as x86 allows.
  *
- * <p>Why: the bounds check (the array's length loaded, compared, a branch, and the index widened
- * for it) was about a sixth of the host instructions of x86bench mix's hottest one-block loops
- * (docs/PERFORMANCE.md, "Warm speed V").
+ * <p>Why unchecked: the array bounds check of the {@code byte[]} pages this replaced (the array's
+ * length loaded, compared, a branch, and the index widened for it) was about a sixth of the
+ * host instructions of x86bench mix's hottest one-block loops (docs/PERFORMANCE.md, "Warm speed
+ * V"); with guest RAM outside the heap there is no array to check.
  */
 final class UncheckedPage {
 
     static final int PAGE = 0x1000;
-    private static final Unsafe U;
-    private static final long BASE;
-
-    static {
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new ExceptionInInitializerError("translated memory accesses need a little-endian host");
-        }
-        try {
-            Field f = Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            U = (Unsafe) f.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError("sun.misc.Unsafe is unusable: " + e);
-        }
-        BASE = Unsafe.ARRAY_BYTE_BASE_OFFSET;
-    }
-
-    /**
-     * What a page cache holds before its first page (never read: its page tag matches no
-     * address): an array rather than null, so that the JIT knows every cached array is non-null
-     * and tests none in a loop (x86bench mix: a null test and a compressed-reference round trip
-     * per access).
-     */
-    static final byte[] NO_PAGE = new byte[PAGE];
 
     private UncheckedPage() {
     }
 
-    /** Whether a whole page from index {@code page} lies inside {@code arr} (the caches' invariant). */
-    static boolean holdsPage(byte[] arr, int page) {
-        return page >= 0 && page <= arr.length - PAGE;
+    static int load8(long page, int offset) {
+        return RawMemory.getByte(page + offset) & 0xFF;
     }
 
-    static int load8(byte[] arr, int page, int offset) {
-        return U.getByte(arr, BASE + (page + offset)) & 0xFF;
+    static void store8(long page, int offset, int v) {
+        RawMemory.putByte(page + offset, (byte) v);
     }
 
-    static void store8(byte[] arr, int page, int offset, int v) {
-        U.putByte(arr, BASE + (page + offset), (byte) v);
+    static int load32(long page, int offset) {
+        return RawMemory.getInt(page + offset);
     }
 
-    static int load32(byte[] arr, int page, int offset) {
-        return U.getInt(arr, BASE + (page + offset));
-    }
-
-    static void store32(byte[] arr, int page, int offset, int v) {
-        U.putInt(arr, BASE + (page + offset), v);
+    static void store32(long page, int offset, int v) {
+        RawMemory.putInt(page + offset, v);
     }
 }

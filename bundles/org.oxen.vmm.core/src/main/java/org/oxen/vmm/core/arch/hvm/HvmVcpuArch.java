@@ -232,7 +232,14 @@ public final class HvmVcpuArch implements VcpuArch {
             if (exit.reason() == ExitReason.VMCALL) {
                 cpu.setEip(exit.nextEip());
                 vcpu.hypercallInsnLength = VMCALL_LENGTH;
-                host.hypercall(vcpu);
+                // hypervisor code from here, as PvExitHandler's: a TLB shootdown under the mm lock
+                // (flushBeforeRelease when a hypercall frees a frame) does not wait for this vcpu
+                vcpu.leaveGuest();
+                try {
+                    host.hypercall(vcpu);
+                } finally {
+                    vcpu.enterGuest();
+                }
                 return afterHypercall(vcpu);
             }
             if (exit.reason() == ExitReason.EXCEPTION && (exit.vector() == 1 || exit.vector() == 3)) {

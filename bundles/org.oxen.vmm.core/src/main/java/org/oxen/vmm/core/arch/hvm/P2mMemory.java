@@ -13,7 +13,7 @@ import org.oxen.x86.api.Ram;
  * not name, so a guest can touch only its own frames and the grants it mapped (a read-only
  * grant mapping ignores writes too, and a TLB never holds a writable entry for it).
  *
- * <p>{@link DirectMemory} hands the CPU's TLB the machine frame's own array: the TLB then caches
+ * <p>{@link DirectMemory} hands the CPU's TLB the machine frame's host address: the TLB then caches
  * the whole translation (guest-virtual → guest-physical through the guest's page tables,
  * guest-physical → machine through this P2M) and plain loads and stores cost what they cost a
  * PV guest. Device windows and the ROM are {@code PcMemory}'s, which wraps this. Log-dirty
@@ -56,14 +56,9 @@ public final class P2mMemory implements PhysicalMemory, DirectMemory {
     }
 
     @Override
-    public byte[] directArray(long page, boolean write) {
+    public long directAddress(long page, boolean write) {
         long m = write ? machineForWrite(page) : machine(page);
-        return m < 0 ? null : ram.directArray(m, write);
-    }
-
-    @Override
-    public int directOffset(long page) {
-        return ram.directOffset(machine(page));
+        return m < 0 ? 0 : ram.directAddress(m, write);
     }
 
     /**
