@@ -8,7 +8,6 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.DomainMemory;
-import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
@@ -123,7 +122,7 @@ public final class HvmVcpuArch implements VcpuArch {
             intr = high;
             vcpu.cpu().intr().set(high || upcallVector);
             if (high) {
-                if (index == 0 && vcpu.blocked()) platform.bootVcpuWoken(); // guest time: WALL -> FROZEN only
+                if (vcpu.blocked()) platform.vcpuWoken(index); // its time: WALL -> FROZEN only
                 if (vcpu.unblock()) host.woken(vcpu); // not wake(): INTR does not start an AP waiting for STARTUP
             }
         }
@@ -269,13 +268,11 @@ public final class HvmVcpuArch implements VcpuArch {
 
     private final HvmPlatform platform;
     private final Host host;
-    private final Clock clock;
     private final Wiring[] wiring;
 
     public HvmVcpuArch(HvmPlatform platform, Host host, int nrVcpus) {
         this.platform = platform;
         this.host = host;
-        this.clock = platform.clock();
         this.wiring = new Wiring[nrVcpus];
     }
 
@@ -294,7 +291,7 @@ public final class HvmVcpuArch implements VcpuArch {
         X86Cpu cpu = X86Cpu.create(platform.memory().view(w), w);
         VcpuImpl v = new VcpuImpl(d, i, cpu, this, vcpu -> NO_STATE);
         w.vcpu = v;
-        cpu.setClock(clock);
+        cpu.setClock(platform.vcpuClock(i)); // its TSC on its own time
         // Xen's HVM platform interface: its CPUID leaves, the hypercall instructions, the hypercall-page MSR
         cpu.cpuidModel().setHypervisorLeaves(new XenCpuidLeaves(host.versionNumber(), d.id(), i));
         cpu.setVmcallExit(true);
@@ -342,7 +339,10 @@ public final class HvmVcpuArch implements VcpuArch {
             }
         }
         if (v.unblock()) changed = true;
-        if (changed) host.woken(v);
+        if (changed) {
+            platform.vcpuWoken(v.id()); // its time waits for it to run
+            host.woken(v);
+        }
         if (interruptRunning && v.running()) v.cpu().requestStop();
     }
 
@@ -351,18 +351,16 @@ public final class HvmVcpuArch implements VcpuArch {
         return wiring[i];
     }
 
-    /** Guest time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
+    /** The vcpu's time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
     @Override
     public void scheduledIn(VcpuImpl v) {
-        if (v.id() == 0) platform.bootVcpuScheduledIn();
+        platform.vcpuScheduledIn(v.id());
     }
 
-    /** The boot vcpu preempted or paused (not blocked, not down): guest time stops until it runs. */
+    /** Preempted or paused (not blocked, not down): the vcpu's time stops until it runs; else it follows the host's. */
     @Override
     public void descheduled(VcpuImpl v) {
-        if (v.id() == 0) {
-            platform.bootVcpuDescheduled(v.online() && !v.blocked() && !v.domain().isStopped());
-        }
+        platform.vcpuDescheduled(v.id(), v.online() && !v.blocked() && !v.domain().isStopped());
     }
 
     /**
@@ -373,8 +371,8 @@ public final class HvmVcpuArch implements VcpuArch {
     @Override
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested(); // the P2M changed (add_to_physmap)
-        if (platform.timersDue()) {
-            platform.runTimers();
+        if (platform.timersDue(v.id())) {
+            platform.runTimers(v.id());
         }
         Wiring w = wiring[v.id()];
         deliverUpcall(v, w);
@@ -413,6 +411,7 @@ public final class HvmVcpuArch implements VcpuArch {
             cpu.setSegment(X86Cpu.CS, new SegmentState(vector << 8, vector << 12, 0xFFFF, 0x9B));
             cpu.setEip(0);
             w.waitForSipi = false;
+            platform.vcpuStarted(v.id());
             v.setInitialised();
         }
         if ((ev & LocalApic.EVENT_NMI) != 0 && !w.waitForSipi) {
