@@ -26,6 +26,12 @@ import org.oxen.x86.api.Clock;
  *     loaded host fires at its own time in the guest's eyes, and once it has woken the vcpu,
  *     time stands still until the vcpu runs. So no periodic interrupt is lost to host latency
  *     (delay_for_missed_ticks: the guest's time is delayed, its ticks are not missed).</li>
+ * <li>while its thread does hypervisor work that is not the guest's ({@link #hypervisorWorkBegins}
+ *     to {@link #hypervisorWorkEnds}: translating the guest's code, work a save or migration
+ *     does on the vcpu's thread), its time stands still, as while it waits: that CPU time is
+ *     the hypervisor's, and a vcpu whose periodic timer ran through it would find several
+ *     periods gone at once and lose all but one of their ticks (Xen's vcpu runs its translation
+ *     in hardware; its hypervisor's own work between VM entries is short).</li>
  * </ul>
  * Each vcpu of a domain has its own (HvmPlatform); they start together, and an application
  * processor's restarts from vcpu 0's at its STARTUP ({@link #startAt}).
@@ -38,7 +44,7 @@ import org.oxen.x86.api.Clock;
 final class GuestTime implements Clock {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final int WALL = 0, FROZEN = 1, RUNNING = 2;
+    private static final int WALL = 0, FROZEN = 1, RUNNING = 2, HYPERVISOR_WORK = 3;
 
     /**
      * The mode, the guest time it started at, and what it runs on: the host clock's reading at
@@ -66,6 +72,7 @@ final class GuestTime implements Clock {
     private long valueOf(State s) {
         switch (s.mode) {
             case FROZEN:
+            case HYPERVISOR_WORK:
                 return s.base;
             case RUNNING: {
                 long cpu = cpuTime(s.thread);
@@ -80,8 +87,31 @@ final class GuestTime implements Clock {
         return t == Thread.currentThread() ? THREADS.getCurrentThreadCpuTime() : THREADS.getThreadCpuTime(t.getId());
     }
 
+    /** Whether the time stands still (the vcpu waits for a pCPU, or its thread does hypervisor work). */
     boolean frozen() {
-        return state.mode == FROZEN;
+        int m = state.mode;
+        return m == FROZEN || m == HYPERVISOR_WORK;
+    }
+
+    /**
+     * Hypervisor work that is not the guest's begins on the running vcpu's own thread
+     * (translating its code; a save's or a migration round's records): its time stands still
+     * until {@link #hypervisorWorkEnds}, as while it waits for a pCPU, so the thread's CPU time
+     * spent on it is not the guest's. Returns false (nothing held) if the vcpu does not run on
+     * this thread.
+     */
+    synchronized boolean hypervisorWorkBegins() {
+        State s = state;
+        if (s.mode != RUNNING || s.thread != Thread.currentThread()) return false;
+        state = new State(HYPERVISOR_WORK, valueOf(s), 0, s.thread, 0);
+        return true;
+    }
+
+    /** The work is done: the vcpu's time goes on with its thread's CPU time from where it stood. */
+    synchronized void hypervisorWorkEnds() {
+        State s = state;
+        if (s.mode != HYPERVISOR_WORK) return; // descheduled meanwhile: that mode stands
+        state = new State(RUNNING, s.base, THREADS.getCurrentThreadCpuTime(), s.thread, 0);
     }
 
     /**

@@ -527,6 +527,29 @@ public final class HvmPlatform implements DeviceContext {
         }
     }
 
+    /**
+     * Hypervisor work on vcpu {@code cpu}'s own running thread {@code begins} or ends: its time
+     * stands still meanwhile ({@link GuestTime#hypervisorWorkBegins}). Returns whether it was
+     * held (false: the vcpu does not run on this thread; nothing to end then).
+     */
+    boolean hypervisorWork(int cpu, boolean begins) {
+        lock.lock();
+        try {
+            VcpuTime t = vcpuTimes[cpu];
+            boolean held = true;
+            if (begins) {
+                held = t.clock.hypervisorWorkBegins();
+            } else {
+                t.clock.hypervisorWorkEnds();
+            }
+            t.modeChanged = true;
+            afterDevices();
+            return held;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Vcpu {@code cpu}'s time (its CPU's TSC). */
     GuestTime vcpuClock(int cpu) {
         return vcpuTimes[cpu].clock;

@@ -90,6 +90,8 @@ public final class HvmVcpuArch implements VcpuArch {
                 || upcallNotYetDelivered(vcpu);
         /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
         volatile boolean waitForSipi;
+        /** Tests: hypervisor work for the next resume hook ({@link #hypervisorWorkAtNextResume}). */
+        volatile Runnable workForTests;
         /** This vcpu's address space as hypercalls name it (GuestMemory's handle). */
         int linearSpace;
 
@@ -346,6 +348,29 @@ public final class HvmVcpuArch implements VcpuArch {
         if (interruptRunning && v.running()) v.cpu().requestStop();
     }
 
+    /**
+     * Runs {@code work}, hypervisor work on running vcpu {@code v}'s own pCPU thread that is not
+     * the guest's (translating its code; a save's or a migration round's records made there):
+     * the vcpu's time stands still meanwhile, so its timers do not run through it
+     * ({@link GuestTime}). On another thread the work just runs.
+     */
+    public void hypervisorWork(VcpuImpl v, Runnable work) {
+        boolean held = platform.hypervisorWork(v.id(), true);
+        try {
+            work.run();
+        } finally {
+            if (held) platform.hypervisorWork(v.id(), false);
+        }
+    }
+
+    /**
+     * Tests: {@code work} runs once as hypervisor work ({@link #hypervisorWork}) in vcpu
+     * {@code cpu}'s next resume hook (a large translation charged to its thread).
+     */
+    void hypervisorWorkAtNextResume(int cpu, Runnable work) {
+        wiring[cpu].workForTests = work;
+    }
+
     /** Vcpu {@code i}'s INTR pin as the interrupt router drives it (tests: the wake-up races). */
     InterruptLine intrPin(int i) {
         return wiring[i];
@@ -375,6 +400,11 @@ public final class HvmVcpuArch implements VcpuArch {
             platform.runTimers(v.id());
         }
         Wiring w = wiring[v.id()];
+        Runnable work = w.workForTests;
+        if (work != null) {
+            w.workForTests = null;
+            hypervisorWork(v, work);
+        }
         deliverUpcall(v, w);
         if (w.apicEvent) {
             apicEvents(v, w);
