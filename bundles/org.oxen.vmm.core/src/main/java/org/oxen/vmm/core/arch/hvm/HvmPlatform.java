@@ -424,29 +424,11 @@ public final class HvmPlatform implements DeviceContext {
     }
 
     /**
-     * Under the lock: each vcpu's hypervisor timer follows the earliest deadline on its time (at
-     * the system time that time reaches it; none while it stands still); output goes out. A
-     * vcpu's timer is computed again only when its earliest deadline or its time's mode changed
-     * or it fired: armed at the system time its time would reach the deadline at the host's
-     * rate, it fires on time or early (early, it finds nothing due and is armed again).
+     * Under the lock: each vcpu's hypervisor timer follows the earliest deadline on its time
+     * ({@link VcpuTime#rearm}); output goes out.
      */
     private void afterDevices() {
-        for (VcpuTime t : vcpuTimes) {
-            long next = t.timers.nextDeadline();
-            if (next == t.armedAt && !t.modeChanged) continue;
-            t.armedAt = next;
-            t.modeChanged = false;
-            t.clock.capAt(next);
-            long sys = t.clock.frozen() ? Long.MAX_VALUE : t.clock.systemTimeOf(next);
-            if (sys != t.armedSystem) {
-                t.armedSystem = sys;
-                if (sys == Long.MAX_VALUE) {
-                    t.alarm.stop();
-                } else {
-                    t.alarm.set(sys);
-                }
-            }
-        }
+        for (VcpuTime t : vcpuTimes) t.rearm();
         for (int i = 0; i < consoles.size(); i++) {
             consoles.get(i).push();
         }
@@ -553,33 +535,6 @@ public final class HvmPlatform implements DeviceContext {
     /** Vcpu {@code cpu}'s time (its CPU's TSC). */
     GuestTime vcpuClock(int cpu) {
         return vcpuTimes[cpu].clock;
-    }
-
-    /**
-     * One vcpu's time, the timer queue in it (its local APIC's; vcpu 0's also the platform
-     * devices') and the hypervisor timer that fires it. {@code armedAt} is read without the
-     * lock (the resume hook's check); the rest changes under the lock.
-     */
-    private static final class VcpuTime {
-        final GuestTime clock;
-        final TimerQueue timers = new TimerQueue();
-        final SchedTimer alarm;
-        /** The earliest deadline (this vcpu's time) the alarm is armed for. */
-        volatile long armedAt = Long.MAX_VALUE;
-        /** The system time the alarm is armed at. */
-        long armedSystem = Long.MAX_VALUE;
-        /** The clock's mode changed since the alarm was computed. */
-        boolean modeChanged;
-
-        VcpuTime(GuestTime clock, SchedTimer alarm) {
-            this.clock = clock;
-            this.alarm = alarm;
-        }
-
-        void restart(long guest) {
-            clock.restart(guest);
-            modeChanged = true;
-        }
     }
 
     /** The domain is destroyed: devices and consoles closed, the timer stopped. */
