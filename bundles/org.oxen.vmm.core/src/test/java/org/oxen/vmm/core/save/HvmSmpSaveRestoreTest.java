@@ -10,8 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.oxen.guests.GuestImages;
@@ -25,6 +23,7 @@ import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.arch.hvm.HvmCpuRecord;
 import org.oxen.vmm.core.arch.hvm.HvmPlatform;
 import org.oxen.vmm.core.hvm.HvmTestSupport;
+import org.oxen.vmm.core.save.HvmSmpLines.Line;
 
 /**
  * An SMP HVM domain saved and restored mid-run: the kit's hvmsmp starts its second vcpu with
@@ -33,43 +32,13 @@ import org.oxen.vmm.core.hvm.HvmTestSupport;
  * passed), sends the other an IPI every few ticks (one in flight) and checks the other's
  * progress; vcpu 0 prints both vcpus' counters per line. Across the save and restore the lines
  * go on with no gap and no repeat, every counter only grows, both vcpus keep working and
- * ticking, the boot vcpu (whose running is the domain's time) loses no tick, and the guest's own
+ * ticking, neither vcpu (each on its own time) loses a tick, and the guest's own
  * checks pass (no more interrupts than periods, every IPI taken once, progress on both sides).
  */
 class HvmSmpSaveRestoreTest {
 
-    /** One line of hvmsmp: its number and, per vcpu, work, ticks, lost, IPIs received and sent, outside IPIs taken. */
-    record Line(int n, long[][] cpu) {
-        long work(int c) {
-            return cpu[c][0];
-        }
-
-        long ticks(int c) {
-            return cpu[c][1];
-        }
-
-        long lost(int c) {
-            return cpu[c][2];
-        }
-
-        long outside(int c) {
-            return cpu[c][5];
-        }
-    }
-
-    private static final Pattern LINE = Pattern.compile("(?m)^hvmsmp: (\\d+) cpu0 work=(\\d+) ticks=(\\d+) lost=(\\d+)"
-            + " ipis=(\\d+)/(\\d+) cpu1 work=(\\d+) ticks=(\\d+) lost=(\\d+) ipis=(\\d+)/(\\d+) outside=(\\d+)/(\\d+)\\r?$");
-
     static List<Line> lines(String out) {
-        List<Line> l = new ArrayList<>();
-        Matcher m = LINE.matcher(out);
-        while (m.find()) {
-            long[][] c = new long[2][6];
-            for (int i = 0; i < 10; i++) c[i / 5][i % 5] = Long.parseLong(m.group(2 + i));
-            for (int i = 0; i < 2; i++) c[i][5] = Long.parseLong(m.group(12 + i));
-            l.add(new Line(Integer.parseInt(m.group(1)), c));
-        }
-        return l;
+        return HvmSmpLines.parse(out);
     }
 
     static Domain hvmsmp(Vmm vmm, String name, String cmdline) throws Exception {
@@ -81,8 +50,8 @@ class HvmSmpSaveRestoreTest {
      * The lines of the source ({@code before}) and of the restored domain ({@code after})
      * together: numbered 1..n once each; both vcpus' work, ticks and IPI counts never falling,
      * vcpu 0's work and ticks growing from line to line, vcpu 1's after the restore (a line is
-     * 20 of vcpu 0's ticks, and on a loaded host vcpu 1's thread may wait that long); the boot vcpu, whose running is the domain's
-     * time, lost at most {@code maxLost} ticks across the save and restore.
+     * 20 of vcpu 0's ticks, and on a loaded host vcpu 1's thread may wait that long); each vcpu,
+     * on its own time, lost at most {@code maxLost} ticks across the save and restore.
      */
     static void assertContinuity(String before, String after, int n, int maxLost) {
         List<Line> b = lines(before), a = lines(after);
@@ -110,12 +79,14 @@ class HvmSmpSaveRestoreTest {
         Line last = b.get(b.size() - 1), end = a.get(a.size() - 1);
         assertTrue(end.work(1) > last.work(1) && end.ticks(1) > last.ticks(1), "vcpu 1 worked and ticked after the restore:\n"
                 + all);
-        long lost = a.get(0).lost(0) - b.get(b.size() - 1).lost(0);
-        assertTrue(lost <= maxLost, "vcpu 0 lost " + lost + " ticks across the restore:\n" + all);
+        for (int c = 0; c < 2; c++) {
+            long lost = a.get(0).lost(c) - b.get(b.size() - 1).lost(c);
+            assertTrue(lost <= maxLost, "vcpu " + c + " lost " + lost + " ticks across the restore:\n" + all);
+        }
     }
 
     /**
-     * Ticks the boot vcpu may lose between its last line before the save and its first after
+     * Ticks a vcpu may lose between its last line before the save and its first after
      * the restore: its code is translated again in the new domain, on its own thread, whose CPU
      * time is the domain's time, while a tick waits (the first lines of a fresh domain show the
      * same; 0 or 1 in a dozen runs at load 12-14). A restored domain whose time ran while it
@@ -123,7 +94,7 @@ class HvmSmpSaveRestoreTest {
      */
     static final int LOST_AT_THE_RESTORE = 4;
     /**
-     * The same across a live migration, whose pre-copy rounds also run on the boot vcpu's time
+     * The same across a live migration, whose pre-copy rounds also run on the vcpus' time
      * (each round's TLB flush and first writes to pages armed again): 0 or 1 in most runs at load
      * 12-14, 7 once in twelve.
      */
@@ -216,11 +187,23 @@ class HvmSmpSaveRestoreTest {
         }
     }
 
+    /** Each vcpu's saved time, from the stream's {@link HvmPlatform#VCPU_TIME} record. */
+    static long[] vcpuTimes(HvmRecords.Saved s) {
+        for (HvmPlatform.SavedDevice d : s.devices) {
+            if (!d.id().equals(HvmPlatform.VCPU_TIME)) continue;
+            org.oxen.x86.api.device.StateReader r = d.state().reader(d.id());
+            long[] t = new long[r.u8("count")];
+            for (int i = 0; i < t.length; i++) t[i] = r.u64("vcpu" + i);
+            return t;
+        }
+        throw new AssertionError("no " + HvmPlatform.VCPU_TIME + " record in the stream");
+    }
+
     /**
-     * A save takes the domain's time, its devices and every vcpu's TSC at one instant, also
+     * A save takes every vcpu's time, the devices and every vcpu's TSC at one instant, also
      * when the paused domain's boot vcpu is blocked in HLT (whose time otherwise follows the
-     * host's while the save runs): hvmsmp never writes its TSCs, so each saved TSC is the saved
-     * time exactly. The domain runs on after the save.
+     * host's while the save runs): hvmsmp never writes its TSCs, so each saved TSC is its vcpu's
+     * saved time exactly, and vcpu 0's is the domain's. The domain runs on after the save.
      */
     @Test
     void aSaveTakesTheTimeAndEveryTscAtOneInstantWhileTheBootVcpuIsBlocked() throws Exception {
@@ -240,8 +223,11 @@ class HvmSmpSaveRestoreTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             vmm.save(d.id(), out, new byte[0]);
             HvmRecords.Saved s = decode(out.toByteArray());
+            long[] times = vcpuTimes(s);
+            assertEquals(s.guestTime, times[0], "the domain's time is vcpu 0's");
             for (int i = 0; i < s.cpus.size(); i++) {
-                assertEquals(s.guestTime, s.cpus.get(i).tsc(), "vcpu " + s.cpuIds.get(i) + "'s TSC is the saved time");
+                int vcpu = s.cpuIds.get(i);
+                assertEquals(times[vcpu], s.cpus.get(i).tsc(), "vcpu " + vcpu + "'s TSC is its saved time");
             }
             vmm.unpause(d.id());
             int seen = lines(d.consoleOutput()).size();

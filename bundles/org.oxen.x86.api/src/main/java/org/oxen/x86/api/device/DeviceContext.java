@@ -17,6 +17,21 @@ public interface DeviceContext {
     /** Timers that fire between CPU batches, in {@link #clock()} nanoseconds. */
     TimerService timers();
 
+    /**
+     * The clock of CPU {@code cpu}'s own devices (its local APIC's timer). The board has one
+     * clock for all; an HVM domain's vcpus each have their own time (Xen's per-vcpu guest time),
+     * and the platform devices run on {@link #clock()}, the time of the vcpu their interrupts go
+     * to. @since 1.3
+     */
+    default Clock clock(int cpu) {
+        return clock();
+    }
+
+    /** Timers in {@link #clock(int) clock(cpu)} nanoseconds, for CPU {@code cpu}'s own devices. @since 1.3 */
+    default TimerService timers(int cpu) {
+        return timers();
+    }
+
     /** ISA IRQ / GSI lines, interrupt-controller registration, the APIC bus. */
     InterruptRouter interrupts();
 

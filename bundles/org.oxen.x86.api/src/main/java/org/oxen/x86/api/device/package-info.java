@@ -29,12 +29,16 @@
  * {@link org.oxen.x86.api.device.StateReader}, which refuses bad values with a
  * {@link org.oxen.x86.api.device.DeviceStateException} naming the device and field.
  *
+ * <p>Per-CPU time (1.3): {@link org.oxen.x86.api.device.DeviceContext#clock(int)} and
+ * {@code timers(int)} give a CPU's own devices (the local APIC) that CPU's clock, which an HVM
+ * domain keeps per vcpu; the board's are its one clock and timer queue.
+ *
  * <p>A device instance depends only on its context, never on its factory service after
  * {@code create}, so a device bundle can be updated while no machine uses it and running
  * machines keep their instances.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.oxen.x86.api.device;
 
 import org.osgi.annotation.bundle.Export;

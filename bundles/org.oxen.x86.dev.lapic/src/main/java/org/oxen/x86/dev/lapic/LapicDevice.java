@@ -37,7 +37,7 @@ final class LapicDevice implements Device, ApicBus {
         this.router = context.interrupts();
         apics = new Apic[context.cpuCount()];
         for (int i = 0; i < apics.length; i++) {
-            apics[i] = new Apic(this, i, context.clock(), context.timers(), router, timerHz, minPeriodNanos);
+            apics[i] = new Apic(this, i, context.clock(i), context.timers(i), router, timerHz, minPeriodNanos);
             router.setLocalApic(i, apics[i]);
         }
         router.setApicBus(this);

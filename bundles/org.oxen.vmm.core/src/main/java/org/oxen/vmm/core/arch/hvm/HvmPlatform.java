@@ -18,6 +18,8 @@ import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.DeviceState;
 import org.oxen.x86.api.device.DeviceStateException;
+import org.oxen.x86.api.device.StateReader;
+import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.DeviceFactory;
 import org.oxen.x86.bus.Consoles;
 import org.oxen.x86.bus.DeviceAssembly;
@@ -40,11 +42,19 @@ import org.oxen.x86.machine.MachineDescription;
  * <p>Design: COM1 is the domain's console (what {@code xl console} shows: xl.cfg
  * {@code serial = "pty"}); port 0xE9 goes to the hypervisor log as {@code (dN)} lines, as
  * Xen's HVM debug port does; isa-debug-exit (port 0xF4) powers the domain off (its status in
- * the log), a reset request (0xCF9) reboots it. Device timers fire through one hypervisor timer
- * armed at the earliest device deadline (so they fire while every vcpu is blocked in HLT) and
- * in each vcpu's resume hook when due. Devices and TSCs run on the domain's {@link GuestTime}:
- * the pCPU thread's CPU time while the boot vcpu runs, standing still while it waits for a pCPU
- * (Xen's delay_for_missed_ticks), the host's clock while it is blocked.
+ * the log), a reset request (0xCF9) reboots it. Device timers fire through a hypervisor timer
+ * armed at the earliest deadline (so they fire while every vcpu is blocked in HLT) and in the
+ * resume hook of the vcpu whose time they are in, when due.
+ *
+ * <p>Time, per vcpu (Xen's per-vcpu guest time and vpt.c's timers bound to a vcpu): each vcpu
+ * has its own {@link GuestTime} (its pCPU thread's CPU time while it runs, standing still while
+ * it waits for a pCPU — Xen's delay_for_missed_ticks — the host's clock while it is blocked),
+ * and its own timer queue in that time with its own hypervisor timer. The vcpu's TSC and its
+ * local APIC's timer run on its time ({@link #clock(int)}, {@link #timers(int)}); the platform
+ * devices (PIT, RTC, UART, ACPI PM) run on vcpu 0's, the vcpu the PIC and the I/O APIC deliver
+ * their interrupts to, as Xen's PIT and RTC follow {@code pt_global_vcpu_target}. So a vcpu
+ * whose thread waits while another runs loses no tick of its own timer, and its TSC does not
+ * run ahead of its own progress. A save carries every vcpu's time ({@link #VCPU_TIME}).
  *
  * <p>Locking: devices are not thread-safe, and an HVM domain's vcpus run on several pCPUs, so
  * every call into this domain's devices (port and MMIO accesses through the vcpus' gates, the
@@ -72,25 +82,22 @@ public final class HvmPlatform implements DeviceContext {
     final ReentrantLock lock = new ReentrantLock();
     private final DomainImpl domain;
     private final Host host;
-    private final GuestTime clock;
+    /** Each vcpu's time, its timers and their hypervisor timer; [0] also the platform devices'. */
+    private final VcpuTime[] vcpuTimes;
     private final long ramBytes;
     private final int cpuCount;
     private final IoPortBus io = new IoPortBus();
     private final MmioMap mmio = new MmioMap();
     private final Interrupts interrupts = new Interrupts();
-    private final TimerQueue timers = new TimerQueue();
     private final PcMemory memory;
-    private final SchedTimer deviceTimer;
     private final Map<Class<?>, Object> published = new LinkedHashMap<>();
     private final List<BufferedConsole> consoles = new ArrayList<>();
     private final List<Console> opened = new ArrayList<>();
     private DeviceAssembly devices;
     /** The vcpu whose device access holds the lock (0 in timer callbacks). */
     private int currentCpu;
-    /** The device deadline (guest time) the hypervisor timer is armed for (written under the lock). */
-    private volatile long armedAt = Long.MAX_VALUE;
-    /** The system time the hypervisor timer is armed at (under the lock). */
-    private long armedSystem = Long.MAX_VALUE;
+    /** Which vcpus' time ran when a save held it ({@link #holdTimeForSave}). */
+    private boolean[] ranBeforeSave;
     private volatile Integer exitStatus;
     private final HvmParams params = new HvmParams();
     private CallbackVia callbackVia;
@@ -111,11 +118,14 @@ public final class HvmPlatform implements DeviceContext {
         this.domain = domain;
         this.host = host;
         this.serial = serial;
-        this.clock = new GuestTime(clock);
         this.ramBytes = ramBytes;
         this.cpuCount = cpuCount;
         this.memory = PcMemory.sparse(ram, ramBytes, mmio); // the P2M also maps pages above RAM (special pages, add_to_physmap)
-        this.deviceTimer = host.newTimer(this::deviceTimerFired);
+        this.vcpuTimes = new VcpuTime[Math.max(1, cpuCount)];
+        for (int i = 0; i < vcpuTimes.length; i++) {
+            int cpu = i;
+            vcpuTimes[i] = new VcpuTime(new GuestTime(clock), host.newTimer(() -> runTimers(cpu)));
+        }
         List<DeviceEntry> entries = new ArrayList<>();
         for (DeviceEntry e : MachineDescription.pc().devices()) {
             if (e.type().equals("uart") && e.id().equals("com1")) {
@@ -227,6 +237,7 @@ public final class HvmPlatform implements DeviceContext {
             for (DeviceAssembly.Placed p : devices.devices()) {
                 out.add(new SavedDevice(p.entry().id(), p.entry().type(), p.device().saveState()));
             }
+            out.add(new SavedDevice(VCPU_TIME, VCPU_TIME, saveVcpuTimes()));
             return out;
         } finally {
             lock.unlock();
@@ -237,7 +248,9 @@ public final class HvmPlatform implements DeviceContext {
      * Loads saved device states into this (new, paused) domain's devices: each device of the PC
      * must have exactly one record of its id and type; a missing, an unknown or a refused one is
      * an {@link IllegalArgumentException} naming it ({@link DeviceStateException} for a refused
-     * field). Guest time is set first ({@link #restoreGuestTime}): timers are re-armed in it.
+     * field). Guest time is set first ({@link #restoreGuestTime}): timers are re-armed in it; a
+     * {@link #VCPU_TIME} record sets each vcpu's time (a stream without it: every vcpu's is the
+     * domain's).
      */
     public void loadDevices(List<SavedDevice> saved) {
         lock.lock();
@@ -246,6 +259,8 @@ public final class HvmPlatform implements DeviceContext {
             for (SavedDevice s : saved) {
                 if (byId.put(s.id(), s) != null) throw new IllegalArgumentException("device " + s.id() + " is saved twice");
             }
+            SavedDevice times = byId.remove(VCPU_TIME);
+            if (times != null) loadVcpuTimes(times);
             for (DeviceAssembly.Placed p : devices.devices()) {
                 SavedDevice s = byId.remove(p.entry().id());
                 if (s == null) {
@@ -273,22 +288,59 @@ public final class HvmPlatform implements DeviceContext {
         return serial;
     }
 
-    /** The domain's time now (its devices' and TSCs' clock). */
+    /** The domain's time now: vcpu 0's, its platform devices' clock (each vcpu's own: {@link #guestTime(int)}). */
     public long guestTime() {
-        return clock.nanos();
+        return vcpuTimes[0].clock.nanos();
+    }
+
+    /** Vcpu {@code cpu}'s time now (its TSC's and its local APIC timer's clock). */
+    public long guestTime(int cpu) {
+        return vcpuTimes[cpu].clock.nanos();
     }
 
     /**
-     * A restored domain's time continues from the saved domain's {@code nanos}, standing still
-     * until the boot vcpu first runs ({@link GuestTime#restart}).
+     * A restored domain's time continues from the saved domain's {@code nanos}, every vcpu's
+     * standing still until it first runs ({@link GuestTime#restart}); a {@link #VCPU_TIME}
+     * record, loaded after, sets each vcpu's own.
      */
     public void restoreGuestTime(long nanos) {
         lock.lock();
         try {
-            clock.restart(nanos);
+            for (VcpuTime t : vcpuTimes) t.restart(nanos);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The id and type of the record that carries each vcpu's time in the device list of a save
+     * ({@link #saveDevices}): version 1, a u8 count and each vcpu's time (u64 ns). The stream's
+     * domain time is vcpu 0's; a stream without this record gives every vcpu that time.
+     */
+    public static final String VCPU_TIME = "vcpu-time";
+
+    private DeviceState saveVcpuTimes() {
+        StateWriter w = new StateWriter();
+        w.u8(vcpuTimes.length);
+        for (VcpuTime t : vcpuTimes) w.u64(t.clock.nanos());
+        return w.finish(1);
+    }
+
+    private void loadVcpuTimes(SavedDevice s) {
+        String dev = VCPU_TIME;
+        if (!s.type().equals(VCPU_TIME)) {
+            throw new IllegalArgumentException("device " + s.id() + " is a " + s.type() + " in the stream, the vcpus' time here");
+        }
+        StateReader.checkVersion(dev, s.state(), 1);
+        StateReader r = s.state().reader(dev);
+        r.u8("count", vcpuTimes.length, vcpuTimes.length);
+        long[] t = new long[vcpuTimes.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = r.u64("vcpu" + i);
+            if (t[i] < 0) throw r.bad("vcpu" + i, "a time of " + t[i] + " ns is negative");
+        }
+        r.end();
+        for (int i = 0; i < t.length; i++) vcpuTimes[i].restart(t[i]);
     }
 
     /**
@@ -300,25 +352,41 @@ public final class HvmPlatform implements DeviceContext {
     public boolean holdTimeForSave() {
         lock.lock();
         try {
-            boolean ran = !clock.frozen();
-            clock.woken();
+            boolean[] ran = new boolean[vcpuTimes.length];
+            boolean any = false;
+            for (int i = 0; i < ran.length; i++) {
+                VcpuTime t = vcpuTimes[i];
+                ran[i] = !t.clock.frozen();
+                any |= ran[i];
+                t.clock.woken();
+                t.modeChanged = true;
+            }
+            ranBeforeSave = ran;
             afterDevices();
-            return ran;
+            return any;
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * The save is done: a domain whose time ran ({@code ran}) and whose boot vcpu is still
-     * blocked (or down) has it follow the host's again from where it stood; one that stood still, or whose
-     * boot vcpu an interrupt woke meanwhile, waits for that vcpu to run.
+     * The save is done: each vcpu whose time ran (as {@link #holdTimeForSave} found it; none if
+     * {@code ran} is false) and that is still blocked (or down) has it follow the host's again
+     * from where it stood; one that stood still, or that an interrupt woke meanwhile, waits for
+     * the vcpu to run.
      */
     public void releaseTimeAfterSave(boolean ran) {
         lock.lock();
         try {
-            VcpuImpl boot = domain.vcpu(0);
-            if (ran && (boot.blocked() || !boot.online())) clock.descheduled(false);
+            boolean[] r = ranBeforeSave;
+            ranBeforeSave = null;
+            for (int i = 0; i < vcpuTimes.length; i++) {
+                VcpuImpl v = domain.vcpu(i);
+                if (ran && r != null && r[i] && v != null && (v.blocked() || !v.online())) {
+                    vcpuTimes[i].clock.descheduled(false);
+                    vcpuTimes[i].modeChanged = true;
+                }
+            }
             afterDevices();
         } finally {
             lock.unlock();
@@ -356,86 +424,128 @@ public final class HvmPlatform implements DeviceContext {
     }
 
     /**
-     * Under the lock: the hypervisor timer follows the earliest device deadline (at the system
-     * time guest time reaches it; none while guest time stands still); output goes out.
+     * Under the lock: each vcpu's hypervisor timer follows the earliest deadline on its time
+     * ({@link VcpuTime#rearm}); output goes out.
      */
     private void afterDevices() {
-        long next = timers.nextDeadline();
-        armedAt = next;
-        clock.capAt(next);
-        long sys = clock.frozen() ? Long.MAX_VALUE : clock.systemTimeOf(next);
-        if (sys != armedSystem) {
-            armedSystem = sys;
-            if (sys == Long.MAX_VALUE) {
-                deviceTimer.stop();
-            } else {
-                deviceTimer.set(sys);
-            }
-        }
+        for (VcpuTime t : vcpuTimes) t.rearm();
         for (int i = 0; i < consoles.size(); i++) {
             consoles.get(i).push();
         }
     }
 
-    /** Whether a device timer is due (read without the lock: the resume hook's quick check). */
-    boolean timersDue() {
-        return clock.nanos() >= armedAt;
+    /** Whether a timer on vcpu {@code cpu}'s time is due (read without the lock: its resume hook's quick check). */
+    boolean timersDue(int cpu) {
+        VcpuTime t = vcpuTimes[cpu];
+        return t.clock.nanos() >= t.armedAt;
     }
 
-    /** Fires due device timers (from a vcpu's resume hook or the hypervisor timer). */
-    void runTimers() {
+    /** Fires the due timers on vcpu {@code cpu}'s time (from its resume hook or its hypervisor timer). */
+    void runTimers(int cpu) {
         lock.lock();
         try {
             if (devices == null) return; // destroyed
-            armedSystem = Long.MAX_VALUE; // the timer has fired or is about to be re-armed below
-            timers.runDue(clock.nanos());
+            VcpuTime t = vcpuTimes[cpu];
+            t.armedSystem = Long.MAX_VALUE; // the timer has fired or is about to be re-armed below
+            t.modeChanged = true;
+            t.timers.runDue(t.clock.nanos());
             afterDevices();
         } finally {
             lock.unlock();
         }
-    }
-
-    private void deviceTimerFired() {
-        runTimers();
     }
 
     /**
-     * The boot vcpu left its pCPU: {@code waiting} runnable (guest time stops, device timers
-     * with it), else blocked or down (guest time follows the host's clock).
+     * Vcpu {@code cpu} left its pCPU: {@code waiting} runnable (its time stops, its timers with
+     * it), else blocked or down (its time follows the host's clock).
      */
-    void bootVcpuDescheduled(boolean waiting) {
+    void vcpuDescheduled(int cpu, boolean waiting) {
         lock.lock();
         try {
-            clock.descheduled(waiting);
+            VcpuTime t = vcpuTimes[cpu];
+            t.clock.descheduled(waiting);
+            t.modeChanged = true;
             afterDevices();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Under the lock: an interrupt woke the blocked boot vcpu; guest time waits for it to run. */
-    void bootVcpuWoken() {
-        clock.woken();
+    /** Under the lock: an interrupt woke blocked vcpu {@code cpu}; its time waits for it to run. */
+    void vcpuWoken(int cpu) {
+        VcpuTime t = vcpuTimes[cpu];
+        t.clock.woken();
+        t.modeChanged = true;
     }
 
-    /** The boot vcpu runs on this pCPU: guest time goes on with its CPU time; timers are armed again. */
-    void bootVcpuScheduledIn() {
+    /** Vcpu {@code cpu} runs on this pCPU: its time goes on with the thread's CPU time; its timers are armed again. */
+    void vcpuScheduledIn(int cpu) {
         lock.lock();
         try {
-            clock.scheduledIn();
+            VcpuTime t = vcpuTimes[cpu];
+            t.clock.scheduledIn();
+            t.modeChanged = true;
             afterDevices();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Application processor {@code cpu} takes STARTUP (on its own pCPU thread): its time starts
+     * again from vcpu 0's, as every vcpu's time starts with the domain's, so its TSC agrees with
+     * the boot vcpu's as a real AP's does after reset.
+     */
+    void vcpuStarted(int cpu) {
+        if (cpu == 0) return;
+        lock.lock();
+        try {
+            VcpuTime t = vcpuTimes[cpu];
+            t.clock.startAt(vcpuTimes[0].clock.nanos());
+            t.modeChanged = true;
+            afterDevices();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Hypervisor work on vcpu {@code cpu}'s own running thread {@code begins} or ends: its time
+     * stands still meanwhile ({@link GuestTime#hypervisorWorkBegins}). Returns whether it was
+     * held (false: the vcpu does not run on this thread; nothing to end then).
+     */
+    boolean hypervisorWork(int cpu, boolean begins) {
+        lock.lock();
+        try {
+            VcpuTime t = vcpuTimes[cpu];
+            boolean held = true;
+            if (begins) {
+                held = t.clock.hypervisorWorkBegins();
+            } else {
+                t.clock.hypervisorWorkEnds();
+            }
+            t.modeChanged = true;
+            afterDevices();
+            return held;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Vcpu {@code cpu}'s time (its CPU's TSC). */
+    GuestTime vcpuClock(int cpu) {
+        return vcpuTimes[cpu].clock;
     }
 
     /** The domain is destroyed: devices and consoles closed, the timer stopped. */
     public void close() {
         lock.lock();
         try {
-            deviceTimer.stop();
-            armedAt = Long.MAX_VALUE;
-            armedSystem = Long.MAX_VALUE;
+            for (VcpuTime t : vcpuTimes) {
+                t.alarm.stop();
+                t.armedAt = Long.MAX_VALUE;
+                t.armedSystem = Long.MAX_VALUE;
+            }
             if (devices != null) {
                 try {
                     devices.closeAll();
@@ -462,14 +572,28 @@ public final class HvmPlatform implements DeviceContext {
 
     // ---- DeviceContext ----
 
+    /** The platform devices' clock: vcpu 0's time (the vcpu their interrupts go to). */
     @Override
     public Clock clock() {
-        return clock;
+        return vcpuTimes[0].clock;
     }
 
+    /** The platform devices' timers: on vcpu 0's time. */
     @Override
     public TimerQueue timers() {
-        return timers;
+        return vcpuTimes[0].timers;
+    }
+
+    /** Vcpu {@code cpu}'s time: its local APIC's clock. */
+    @Override
+    public Clock clock(int cpu) {
+        return vcpuTimes[cpu].clock;
+    }
+
+    /** The timers on vcpu {@code cpu}'s time: its local APIC's. */
+    @Override
+    public TimerQueue timers(int cpu) {
+        return vcpuTimes[cpu].timers;
     }
 
     @Override

@@ -8,7 +8,6 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.vmm.core.guest.GuestMemory;
 import org.oxen.vmm.core.mm.DomainMemory;
-import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.InterruptController;
 import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
@@ -91,6 +90,8 @@ public final class HvmVcpuArch implements VcpuArch {
                 || upcallNotYetDelivered(vcpu);
         /** Waiting for INIT-STARTUP (an application processor before its start, or after INIT). */
         volatile boolean waitForSipi;
+        /** Tests: hypervisor work for the next resume hook ({@link #hypervisorWorkAtNextResume}). */
+        volatile Runnable workForTests;
         /** This vcpu's address space as hypercalls name it (GuestMemory's handle). */
         int linearSpace;
 
@@ -123,7 +124,7 @@ public final class HvmVcpuArch implements VcpuArch {
             intr = high;
             vcpu.cpu().intr().set(high || upcallVector);
             if (high) {
-                if (index == 0 && vcpu.blocked()) platform.bootVcpuWoken(); // guest time: WALL -> FROZEN only
+                if (vcpu.blocked()) platform.vcpuWoken(index); // its time: WALL -> FROZEN only
                 if (vcpu.unblock()) host.woken(vcpu); // not wake(): INTR does not start an AP waiting for STARTUP
             }
         }
@@ -276,13 +277,11 @@ public final class HvmVcpuArch implements VcpuArch {
 
     private final HvmPlatform platform;
     private final Host host;
-    private final Clock clock;
     private final Wiring[] wiring;
 
     public HvmVcpuArch(HvmPlatform platform, Host host, int nrVcpus) {
         this.platform = platform;
         this.host = host;
-        this.clock = platform.clock();
         this.wiring = new Wiring[nrVcpus];
     }
 
@@ -301,7 +300,7 @@ public final class HvmVcpuArch implements VcpuArch {
         X86Cpu cpu = X86Cpu.create(platform.memory().view(w), w);
         VcpuImpl v = new VcpuImpl(d, i, cpu, this, vcpu -> NO_STATE);
         w.vcpu = v;
-        cpu.setClock(clock);
+        cpu.setClock(platform.vcpuClock(i)); // its TSC on its own time
         // Xen's HVM platform interface: its CPUID leaves, the hypercall instructions, the hypercall-page MSR
         cpu.cpuidModel().setHypervisorLeaves(new XenCpuidLeaves(host.versionNumber(), d.id(), i));
         cpu.setVmcallExit(true);
@@ -349,8 +348,34 @@ public final class HvmVcpuArch implements VcpuArch {
             }
         }
         if (v.unblock()) changed = true;
-        if (changed) host.woken(v);
+        if (changed) {
+            platform.vcpuWoken(v.id()); // its time waits for it to run
+            host.woken(v);
+        }
         if (interruptRunning && v.running()) v.cpu().requestStop();
+    }
+
+    /**
+     * Runs {@code work}, hypervisor work on running vcpu {@code v}'s own pCPU thread that is not
+     * the guest's (translating its code; a save's or a migration round's records made there):
+     * the vcpu's time stands still meanwhile, so its timers do not run through it
+     * ({@link GuestTime}). On another thread the work just runs.
+     */
+    public void hypervisorWork(VcpuImpl v, Runnable work) {
+        boolean held = platform.hypervisorWork(v.id(), true);
+        try {
+            work.run();
+        } finally {
+            if (held) platform.hypervisorWork(v.id(), false);
+        }
+    }
+
+    /**
+     * Tests: {@code work} runs once as hypervisor work ({@link #hypervisorWork}) in vcpu
+     * {@code cpu}'s next resume hook (a large translation charged to its thread).
+     */
+    void hypervisorWorkAtNextResume(int cpu, Runnable work) {
+        wiring[cpu].workForTests = work;
     }
 
     /** Vcpu {@code i}'s INTR pin as the interrupt router drives it (tests: the wake-up races). */
@@ -358,18 +383,16 @@ public final class HvmVcpuArch implements VcpuArch {
         return wiring[i];
     }
 
-    /** Guest time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
+    /** The vcpu's time goes on (nothing else is deferred: the P2M of an HVM domain never changes). */
     @Override
     public void scheduledIn(VcpuImpl v) {
-        if (v.id() == 0) platform.bootVcpuScheduledIn();
+        platform.vcpuScheduledIn(v.id());
     }
 
-    /** The boot vcpu preempted or paused (not blocked, not down): guest time stops until it runs. */
+    /** Preempted or paused (not blocked, not down): the vcpu's time stops until it runs; else it follows the host's. */
     @Override
     public void descheduled(VcpuImpl v) {
-        if (v.id() == 0) {
-            platform.bootVcpuDescheduled(v.online() && !v.blocked() && !v.domain().isStopped());
-        }
+        platform.vcpuDescheduled(v.id(), v.online() && !v.blocked() && !v.domain().isStopped());
     }
 
     /**
@@ -380,10 +403,15 @@ public final class HvmVcpuArch implements VcpuArch {
     @Override
     public void beforeResume(VcpuImpl v) {
         v.flushIfRequested(); // the P2M changed (add_to_physmap)
-        if (platform.timersDue()) {
-            platform.runTimers();
+        if (platform.timersDue(v.id())) {
+            platform.runTimers(v.id());
         }
         Wiring w = wiring[v.id()];
+        Runnable work = w.workForTests;
+        if (work != null) {
+            w.workForTests = null;
+            hypervisorWork(v, work);
+        }
         deliverUpcall(v, w);
         if (w.apicEvent) {
             apicEvents(v, w);
@@ -420,6 +448,7 @@ public final class HvmVcpuArch implements VcpuArch {
             cpu.setSegment(X86Cpu.CS, new SegmentState(vector << 8, vector << 12, 0xFFFF, 0x9B));
             cpu.setEip(0);
             w.waitForSipi = false;
+            platform.vcpuStarted(v.id());
             v.setInitialised();
         }
         if ((ev & LocalApic.EVENT_NMI) != 0 && !w.waitForSipi) {
