@@ -67,6 +67,12 @@ public interface X86Cpu {
     /** What this CPU's translator has compiled, failed to compile and dropped so far. */
     TranslationStatistics translationStatistics();
 
+    /**
+     * Who is told when the translator works on this CPU's thread ({@code null}: no one); set by
+     * the thread that drives the CPU, before or between runs. Since 1.11.
+     */
+    void setTranslationListener(TranslationListener listener);
+
     /** Power-on / RESET state (memory untouched, exit configuration kept). */
     void reset();
 

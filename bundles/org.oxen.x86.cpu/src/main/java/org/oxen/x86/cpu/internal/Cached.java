@@ -5,6 +5,7 @@ import static org.oxen.x86.cpu.internal.RecordDecoder.*;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
+import org.oxen.x86.cpu.TranslationListener;
 import org.oxen.x86.host.RawMemory;
 
 /**
@@ -95,6 +96,8 @@ abstract class Cached extends Events {
     long jitCodeChecks;
     /** The last translation failure (a translator defect: the guest just runs interpreted). */
     Throwable jitLastFailure;
+    /** Told around each translation on this CPU's thread (X86Cpu.setTranslationListener); null: no one. */
+    TranslationListener translationListener;
 
     Cached(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
         super(mem, io);
@@ -389,6 +392,8 @@ abstract class Cached extends Events {
     private int translate(CodePage cp, int k) {
         if (cp.regionDeaths >= MAX_REGION_DEATHS || cp.regionCount >= MAX_REGIONS_PER_FRAME) return -1;
         Region rg;
+        TranslationListener listener = translationListener;
+        if (listener != null) listener.translationBegins();
         try {
             RawMemory.copyToArray(fetchPage, codePageBytes, 0, codePageBytes.length);
             rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion,
@@ -397,6 +402,8 @@ abstract class Cached extends Events {
             jitFailed++;
             jitLastFailure = t;
             return -1;
+        } finally {
+            if (listener != null) listener.translationEnds();
         }
         if (rg == null) return -1;
         jitCompiled++;

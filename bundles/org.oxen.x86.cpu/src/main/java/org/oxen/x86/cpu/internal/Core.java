@@ -529,6 +529,11 @@ public final class Core extends Exits {
     }
 
     @Override
+    public void setTranslationListener(org.oxen.x86.cpu.TranslationListener listener) {
+        translationListener = listener;
+    }
+
+    @Override
     public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
         return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared, jitEntries,
                 jitGrants, jitCodeChecks);

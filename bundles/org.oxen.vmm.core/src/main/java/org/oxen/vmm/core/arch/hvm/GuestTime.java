@@ -56,6 +56,8 @@ final class GuestTime implements Clock {
     private final Clock system;
     private final boolean threadCpu;
     private volatile State state;
+    /** Hypervisor work held out of this time so far ({@link #hypervisorWorkBegins} that held): for tests. */
+    private long hypervisorWorks;
 
     GuestTime(Clock system) {
         this.system = system;
@@ -104,7 +106,13 @@ final class GuestTime implements Clock {
         State s = state;
         if (s.mode != RUNNING || s.thread != Thread.currentThread()) return false;
         state = new State(HYPERVISOR_WORK, valueOf(s), 0, s.thread, 0);
+        hypervisorWorks++;
         return true;
+    }
+
+    /** How many times hypervisor work has held this time still (for tests). */
+    synchronized long hypervisorWorks() {
+        return hypervisorWorks;
     }
 
     /** The work is done: the vcpu's time goes on with its thread's CPU time from where it stood. */

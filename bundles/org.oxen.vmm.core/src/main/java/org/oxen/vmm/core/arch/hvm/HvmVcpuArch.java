@@ -17,6 +17,7 @@ import org.oxen.x86.cpu.CpuExit;
 import org.oxen.x86.cpu.ExitAction;
 import org.oxen.x86.cpu.ExitReason;
 import org.oxen.x86.cpu.SegmentState;
+import org.oxen.x86.cpu.TranslationListener;
 import org.oxen.x86.cpu.X86Cpu;
 
 /**
@@ -301,6 +302,7 @@ public final class HvmVcpuArch implements VcpuArch {
         VcpuImpl v = new VcpuImpl(d, i, cpu, this, vcpu -> NO_STATE);
         w.vcpu = v;
         cpu.setClock(platform.vcpuClock(i)); // its TSC on its own time
+        cpu.setTranslationListener(new TranslationHold(i)); // translating its code is not its time
         // Xen's HVM platform interface: its CPUID leaves, the hypercall instructions, the hypercall-page MSR
         cpu.cpuidModel().setHypervisorLeaves(new XenCpuidLeaves(host.versionNumber(), d.id(), i));
         cpu.setVmcallExit(true);
@@ -353,6 +355,30 @@ public final class HvmVcpuArch implements VcpuArch {
             host.woken(v);
         }
         if (interruptRunning && v.running()) v.cpu().requestStop();
+    }
+
+    /**
+     * The translator working on vcpu {@code cpu}'s own thread is hypervisor work
+     * ({@link #hypervisorWork}): the vcpu's time stands still from its begin to its end.
+     */
+    private final class TranslationHold implements TranslationListener {
+        private final int cpu;
+        private boolean held;
+
+        TranslationHold(int cpu) {
+            this.cpu = cpu;
+        }
+
+        @Override
+        public void translationBegins() {
+            held = platform.hypervisorWork(cpu, true);
+        }
+
+        @Override
+        public void translationEnds() {
+            if (held) platform.hypervisorWork(cpu, false);
+            held = false;
+        }
     }
 
     /**

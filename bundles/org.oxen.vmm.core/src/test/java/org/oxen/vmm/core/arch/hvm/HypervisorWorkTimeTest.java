@@ -78,4 +78,34 @@ class HypervisorWorkTimeTest {
             vmm.shutdown();
         }
     }
+
+    /**
+     * The translator is such work: every translation on a vcpu's thread holds that vcpu's time
+     * (its CPU's {@code TranslationListener}), so each vcpu that compiled regions held its time
+     * at least as often (a translation that compiled nothing holds it too).
+     */
+    @Test
+    void everyTranslationOnAVcpusThreadHoldsItsTime() throws Exception {
+        Vmm vmm = HvmTestSupport.vmm(64, 2);
+        try {
+            Domain d = vmm.create(DomainConfig.builder("translating").type(DomainType.HVM).vcpus(2)
+                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8)
+                    .cmdline("count=2 ipi_wait=4000 stall_checks=50").build());
+            assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), "no end:\n" + d.consoleOutput());
+            assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
+            DomainImpl di = (DomainImpl) d;
+            HvmPlatform platform = ((HvmVcpuArch) di.vcpu(0).arch()).platform();
+            for (int v = 0; v < 2; v++) {
+                long compiled = di.vcpu(v).cpu().translationStatistics().compiled();
+                long held = platform.vcpuClock(v).hypervisorWorks();
+                assertTrue(compiled > 0, "vcpu " + v + " translated nothing: the test shows nothing");
+                assertTrue(held >= compiled, "vcpu " + v + ": " + compiled + " regions compiled, its time held "
+                        + held + " times");
+            }
+            vmm.destroy(d.id());
+            assertEquals(0, vmm.internalErrors(), String.join("\n", vmm.dmesg()));
+        } finally {
+            vmm.shutdown();
+        }
+    }
 }
