@@ -70,7 +70,20 @@ class CrossPageEntryTest {
      */
     @Test
     void aTransferToAPageNotPresentFaultsAtItsTarget() {
-        int pte = 0x100000 + 4 * ((KCODE >>> 12) + 1), fn = KCODE + 0x1000;
+        int fn = KCODE + 0x1000;
+        long[][] out = pageFaultAfter(SRC, 2 + 50 * 14, fn);
+        assertArrayEquals(new long[] {14, 0, fn, fn, 150}, java.util.Arrays.copyOf(out[0], 5),
+                "#PF, not present read, CR2 and EIP the function, in round 51");
+        assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
+    }
+
+    /**
+     * Runs {@code src} at KCODE with paging on (0..4 MiB identity) for {@code before}
+     * instructions, makes {@code page} not present, and runs on to the #PF; for the interpreter
+     * alone and translated: the exit's vector, error code, CR2 and EIP, then EBP, EDX, ECX, ESP
+     * and the retired count.
+     */
+    static long[][] pageFaultAfter(String src, int before, int page) {
         long[][] out = new long[2][];
         for (CpuOptions o : new CpuOptions[] {CpuOptions.INTERPRETER, CpuOptions.DEFAULT.translateAtOnce()}) {
             TestMachine t = new TestMachine(o).protectedMode();
@@ -78,20 +91,18 @@ class CrossPageEntryTest {
             t.ram.write32(0x101000, 0x100000 | 3);
             t.cpu.setCr(3, 0x101000);
             t.cpu.setCr(0, t.cpu.cr(0) | 0x80010000);
-            t.code(KCODE, SRC);
+            t.code(KCODE, src);
             t.cpu.setEip(KCODE);
             t.cpu.setGpr(X86Cpu.ESP, 0x9000);
             t.cpu.setExceptionExit(14, true);
-            assertEquals(RunResult.INSTRUCTION_LIMIT, t.run(2 + 50 * 14));
-            t.ram.write32(pte, 0);
+            assertEquals(RunResult.INSTRUCTION_LIMIT, t.run(before));
+            t.ram.write32(0x100000 + 4 * (page >>> 12), 0);
             t.cpu.flushTlb();
             assertEquals(RunResult.EXIT, t.run(100_000));
             CpuExit x = t.cpu.lastExit();
             out[o == CpuOptions.INTERPRETER ? 0 : 1] = new long[] {x.vector(), x.errorCode(), x.address(), x.eip(),
-                t.reg(X86Cpu.EBP), t.reg(X86Cpu.EDX), t.reg(X86Cpu.ESP), t.cpu.instructionCount()};
+                t.reg(X86Cpu.EBP), t.reg(X86Cpu.EDX), t.reg(X86Cpu.ECX), t.reg(X86Cpu.ESP), t.cpu.instructionCount()};
         }
-        assertArrayEquals(new long[] {14, 0, fn, fn, 150}, java.util.Arrays.copyOf(out[0], 5),
-                "#PF, not present read, CR2 and EIP the function, in round 51");
-        assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
+        return out;
     }
 }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.x86.cpu.CpuExit;
 import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.RunResult;
 import org.oxen.x86.cpu.X86Cpu;
@@ -108,27 +107,8 @@ class FrameEndRecordTest {
      */
     @Test
     void theCrossingInstructionFaultsOnItsSecondPage() {
-        int second = KCODE + 0x1000, pte = 0x100000 + 4 * (second >>> 12);
-        String src = program(TAIL);
-        long[][] out = new long[2][];
-        for (CpuOptions o : new CpuOptions[] {CpuOptions.INTERPRETER, CpuOptions.DEFAULT.translateAtOnce()}) {
-            TestMachine t = new TestMachine(o).protectedMode();
-            for (int i = 0; i < 1024; i++) t.ram.write32(0x100000 + 4 * i, i << 12 | 3);
-            t.ram.write32(0x101000, 0x100000 | 3);
-            t.cpu.setCr(3, 0x101000);
-            t.cpu.setCr(0, t.cpu.cr(0) | 0x80010000);
-            t.code(KCODE, src);
-            t.cpu.setEip(KCODE);
-            t.cpu.setGpr(X86Cpu.ESP, 0x9000);
-            t.cpu.setExceptionExit(14, true);
-            assertEquals(RunResult.INSTRUCTION_LIMIT, t.run(3 + 40 * 12));
-            t.ram.write32(pte, 0);
-            t.cpu.flushTlb();
-            assertEquals(RunResult.EXIT, t.run(100_000));
-            CpuExit x = t.cpu.lastExit();
-            out[o == CpuOptions.INTERPRETER ? 0 : 1] = new long[] {x.vector(), x.errorCode(), x.address(), x.eip(),
-                t.reg(X86Cpu.EBP), t.reg(X86Cpu.EDX), t.reg(X86Cpu.ECX), t.cpu.instructionCount()};
-        }
+        int second = KCODE + 0x1000;
+        long[][] out = CrossPageEntryTest.pageFaultAfter(program(TAIL), 3 + 40 * 12, second);
         assertArrayEquals(new long[] {14, 0, second, KCODE + 0xFFE, 60}, java.util.Arrays.copyOf(out[0], 5),
                 "#PF, not present read, CR2 the second page, EIP the crossing MOV, in round 41");
         assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
