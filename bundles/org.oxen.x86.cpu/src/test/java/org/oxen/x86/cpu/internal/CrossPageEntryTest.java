@@ -17,10 +17,10 @@ import org.oxen.x86.cpu.testkit.TestMachine;
 
 /**
  * Calls, returns and jumps to another page: the first instruction there runs from its record
- * (the fetch window moves to its page before it, with the fetch's checks), and a target reached
- * often becomes a region entry as a branch target in the same page does. Before, the first
- * instruction after every such transfer went to the interpreter, and a function entered only
- * from other pages ran as records until its first branch inside its page.
+ * (the fetch window moves to its page before it, with the fetch's checks), or in the region
+ * entered there if it has one. Before, the first instruction after every such transfer went to
+ * the interpreter. Such an arrival does not count towards translating there (counted, a Linux
+ * boot took 1.6x the CPU: docs/PERFORMANCE.md).
  */
 class CrossPageEntryTest {
 
@@ -37,10 +37,9 @@ class CrossPageEntryTest {
     }
 
     /**
-     * The loop's 200 calls, jumps back and returns each arrive on another page: nothing but the
-     * first MOV and HLT is interpreted, the function's entry and the return's landing become
-     * region entries, almost every instruction runs in a region, and the result is the
-     * interpreter's.
+     * The loop's 200 calls, jumps back and returns each arrive on another page: nothing but HLT
+     * is interpreted (the function's first LEA and the return's landing were, 400 times), and
+     * the result is the interpreter's.
      */
     @Test
     void callsJumpsAndReturnsToAnotherPageRunFromRecordsAndRegions() {
@@ -60,7 +59,7 @@ class CrossPageEntryTest {
         Map<String, Long> shapes = new TreeMap<>();
         for (InstructionCensus.Shape s : census.top(10)) shapes.put(s.name(), s.count());
         assertEquals(Map.of("f4 hlt", 1L), shapes, census.report(10));
-        assertTrue(census.inRegions > 0.75 * census.retired, census.report(3));
+        assertTrue(census.inRegions > 0.3 * census.retired, census.report(3));
     }
 
     /**

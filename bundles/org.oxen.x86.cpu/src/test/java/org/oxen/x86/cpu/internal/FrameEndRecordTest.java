@@ -26,13 +26,13 @@ class FrameEndRecordTest {
     /**
      * A loop through KCODE's frame end: MOV at offset 0xFF1 (8 bytes left), ADD, XOR at 0xFF8,
      * INC at 0xFFA, LEA at 0xFFB (the last 7 bytes: compared byte by byte), a MOV at 0xFFE
-     * crossing into the next frame, then the loop's tail there. Its first bytes (the MOV at
-     * 0xFF1, the last ones: the MOV at 0xFFB) are also where {@link #selfModifying} stores.
+     * crossing into the next frame, then the loop's tail there, which jumps back to the loop's
+     * branch at 0xFE0 (a branch inside the frame makes the loop's head hot).
      */
     private static String program(String atFrameEnd) {
-        return "mov ebp, 100\n xor edx, edx\n jmp top\n"
+        return "mov ebp, 100\n xor edx, edx\n jmp top\n .org 0xFE0, 0x90\n back: jnz top\n hlt\n"
                 + ".org 0xFEE, 0x90\n top: add edx, ebp\n nop\n" + atFrameEnd
-                + " mov ebx, 0x01020304\n add edx, ebx\n rol edx, 1\n dec ebp\n jnz top\n hlt";
+                + " mov ebx, 0x01020304\n add edx, ebx\n rol edx, 1\n dec ebp\n jmp back";
     }
 
     private static final String TAIL = " mov eax, 0x12345678\n add edx, eax\n xor edx, ebp\n inc edx\n lea ecx, [edx + ebp]\n";
@@ -108,7 +108,7 @@ class FrameEndRecordTest {
     @Test
     void theCrossingInstructionFaultsOnItsSecondPage() {
         int second = KCODE + 0x1000;
-        long[][] out = CrossPageEntryTest.pageFaultAfter(program(TAIL), 3 + 40 * 12, second);
+        long[][] out = CrossPageEntryTest.pageFaultAfter(program(TAIL), 3 + 40 * 13, second);
         assertArrayEquals(new long[] {14, 0, second, KCODE + 0xFFE, 60}, java.util.Arrays.copyOf(out[0], 5),
                 "#PF, not present read, CR2 the second page, EIP the crossing MOV, in round 41");
         assertArrayEquals(out[0], out[1], "translated differs from the interpreter");
