@@ -9,7 +9,7 @@ import org.oxen.x86.cpu.CpuOptions;
 /**
  * The decoded-instruction cache: the common 32-bit instructions (no prefixes but a segment
  * override of a memory operand and a moffs' 67: {@link RecordDecoder}; at most 8 bytes,
- * ending inside their frame) are decoded once per physical frame and offset into a
+ * not in the last 7 bytes of a frame) are decoded once per physical frame and offset into a
  * {@link CodePage} record and executed from it; everything else goes to {@code step()}, which
  * decodes from memory as before.
  *
@@ -160,7 +160,7 @@ abstract class Cached extends Events {
                         int opw = rec[b + CodePage.R_OP];
                         int len = CodePage.length(opw);
                         if (len == 0) break;
-                        long w = CodePage.frameBytes(arr, e + delta, e - base, len);
+                        long w = (long) I64.get(arr, e + delta) & (-1L >>> (64 - 8 * len));
                         if (w != raw[ri]) break;
                         int a = CodePage.regA(opw);
                         int kd = CodePage.kind(opw);

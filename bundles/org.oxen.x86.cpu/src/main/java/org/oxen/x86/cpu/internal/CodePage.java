@@ -4,8 +4,7 @@ package org.oxen.x86.cpu.internal;
  * Decoded instructions of one 4 KiB physical frame, keyed by the offset in the frame.
  *
  * <p>{@code at[offset]}: 0 = not decoded yet, 1 = not cacheable (most prefixes, 16-bit forms, rare
- * opcodes, crosses the frame end: the interpreter decodes it from memory every time; one in
- * the frame's last bytes that ends inside it has a record, {@link #frameBytes}), n &ge; 2 =
+ * opcodes, crosses the frame end: the interpreter decodes it from memory every time), n &ge; 2 =
  * record n; once an offset has a record it keeps that index (a record whose new bytes are not
  * cacheable gets kind 0). A record is {@link #REC_WORDS} ints in {@code rec}, named by the
  * {@code R_*} word indices: operation word (kind, length, registers, sub-operation), address
@@ -166,19 +165,6 @@ final class CodePage {
         return place(form, ADDRESS_FORM_AT, ADDRESS_FORM_BITS) | place(base, BASE_AT, REG_BITS)
                 | place(index, INDEX_AT, REG_BITS) | place(scale, SCALE_AT, SCALE_BITS)
                 | place(segment, SEGMENT_AT, SEGMENT_BITS);
-    }
-
-    /**
-     * The {@code len} (1..8) bytes at {@code arr[p..]}, frame offset {@code k}, little-endian, as
-     * a record keeps them in {@link #raw}: one 8-byte load where 8 bytes stay inside the frame,
-     * else byte by byte, so a record in the frame's last 7 bytes never reads past it (the RAM
-     * array may end there).
-     */
-    static long frameBytes(byte[] arr, int p, int k, int len) {
-        if (k <= 4096 - 8) return (long) Mmu.I64.get(arr, p) & (-1L >>> (64 - 8 * len));
-        long w = 0;
-        for (int i = len - 1; i >= 0; i--) w = w << 8 | (arr[p + i] & 0xFF);
-        return w;
     }
 
     final long frame;

@@ -46,17 +46,7 @@ final class RecordDecoder {
      */
     int decode(CodePage cp, int k, byte[] arr, int p, int ri) {
         int[] out = decodeBuf;
-        int len;
-        if (k <= 4096 - TAIL) {
-            len = decodeInsn(arr, p); // decoding reads at most 26 bytes (14 prefixes, opcode, ModR/M, SIB, two dwords)
-        } else { // the frame's last bytes: from a zero-padded copy of them; a record if it ends in the frame
-            java.util.Arrays.fill(tail, (byte) 0);
-            System.arraycopy(arr, p, tail, 0, 4096 - k);
-            len = decodeInsn(tail, 0);
-            if (len > 4096 - k) len = 0; // crosses into the next frame: the interpreter's
-            arr = tail;
-            p = 0;
-        }
+        int len = k <= 4096 - 16 ? decodeInsn(arr, p) : 0; // decoding reads up to 15 bytes
         if (len == 0) {
             if (ri == 0) {
                 cp.at[k] = 1;
@@ -85,15 +75,6 @@ final class RecordDecoder {
         cp.at[k] = (char) ri;
         return ri;
     }
-
-    /**
-     * Frame offsets from {@code 4096 - TAIL} on are decoded from {@link #tail}, the frame's last
-     * bytes followed by zeros: every byte an instruction's decoding reads lies inside the
-     * instruction, so one that ends inside the frame decodes there as in memory, and one that
-     * would read the padding is longer than what is left of the frame and gets no record.
-     */
-    private static final int TAIL = 32;
-    private final byte[] tail = new byte[2 * TAIL];
 
     /** The decoded words, at their record word indices ({@code CodePage.R_OP} .. {@code R_IMM}). */
     private final int[] decodeBuf = new int[CodePage.R_IMM + 1];

@@ -127,9 +127,10 @@ final class RegionPlan {
         return new int[] {b.end, target};
     }
 
-    /** Frame bytes [from, to) as they are now (the first 8 at most, little-endian). */
+    /** Frame bytes [from, to) as they are now (at most 8, little-endian). */
     long bytes(int from, int to) {
-        return CodePage.frameBytes(arr, pb + from, from, Math.min(8, to - from));
+        long w = (long) Mmu.I64.get(arr, pb + from);
+        return to - from >= 8 ? w : w & (-1L >>> (64 - 8 * (to - from)));
     }
 
     /** The frame ranges [from, to) the blocks cover, merged, ascending, as pairs (the region's code check). */
