@@ -31,7 +31,7 @@ final class FlagLiveness {
             out[i] = live;
             int rb = CodePage.REC_WORDS * b.ri[i];
             int opw = cp.rec[rb + CodePage.R_OP], form = cp.rec[rb + CodePage.R_FORM];
-            if (!InstructionEmitter.registerOnly(CodePage.kind(opw), CodePage.operation(opw))) {
+            if (!InstructionEmitter.registerOnly(opw)) {
                 live = ARITH;
                 continue;
             }

@@ -45,13 +45,14 @@ abstract class InstructionEmitter extends RegionEmitter {
     }
 
     /**
-     * Whether {@code RegionCompiler.insn} translates a record of {@code kind} (operation {@code op}) inline
+     * Whether {@code RegionCompiler.insn} translates a record (operation word {@code opw}) inline
      * without a memory access, a fault point or the interpreter, so that it reads no flag but
      * those of its form; {@link FlagLiveness} counts every other record as reading them all.
      * ROL/ROR by a constant are not among them: they run through {@code runRecord} when their
      * flags cannot stay lazy.
      */
-    static boolean registerOnly(int kind, int op) {
+    static boolean registerOnly(int opw) {
+        int kind = CodePage.kind(opw), op = CodePage.operation(opw);
         switch (kind) {
             case K_ALU32_RR: case K_ADD32_RR: case K_SUB32_RR: case K_CMP32_RR: case K_XOR32_RR: case K_AND32_RR:
             case K_OR32_RR: case K_TEST32_RR: case K_ALU_RR:
@@ -62,6 +63,8 @@ abstract class InstructionEmitter extends RegionEmitter {
                 return true;
             case K_SHIFT32_RI:
                 return (op & 7) >= 4;
+            case K_SHIFT_R: // an 8- or 16-bit shift by a constant (a count in CL: runRecord)
+                return (op & 7) >= 4 && !CodePage.variant(opw);
             default:
                 return false;
         }
@@ -250,26 +253,31 @@ abstract class InstructionEmitter extends RegionEmitter {
     }
 
     /**
-     * SHL/SHR/SAR r32 by a constant count, and ROL/ROR when their flags are dead or the flags
-     * before are a logic or shift record ({@link Flags#rotateStaysLazy}); false for the rest.
-     * Result and flag word come from calls to the shared routines ({@link Semantics#shift},
-     * {@link Semantics#shiftFlags} by name) with constant operands, which the JIT inlines.
+     * SHL/SHR/SAR of a 32- or 16-bit register ({@code sz} 2 or 1) by a constant count (already
+     * masked to 5 bits, as the SDM masks it whatever the size), and ROL/ROR when their flags are
+     * dead or the flags before are a logic or shift record ({@link Flags#rotateStaysLazy});
+     * false for the rest. Result and flag word come from calls to the shared routines
+     * ({@link Semantics#shift}, {@link Semantics#shiftFlags} by name) with constant operands,
+     * which the JIT inlines; a 16-bit operand is the register's low word, and only that word is
+     * written back.
      */
-    final boolean shift32(int op, int a, int count) {
+    final boolean shift(int op, int a, int count, int sz) {
         if (op == 2 || op == 3) return false;
         if (count == 0) return true; // no operation, flags unchanged
         boolean flags = flagsLive(), rotate = op == 0 || op == 1;
         if (rotate && flags && (prod == UNKNOWN || !Flags.rotateStaysLazy(prod))) return false;
         String routine = Semantics.shiftRoutine(op);
-        mv.visitVarInsn(ILOAD, R0 + a);
+        regSz(a, sz);
+        mv.visitInsn(DUP);
+        mv.visitVarInsn(ISTORE, T0);
         iconst(count);
-        iconst(2);
+        iconst(sz);
         mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine, "(III)I", false);
         mv.visitVarInsn(ISTORE, T1);
         if (flags) {
-            mv.visitVarInsn(ILOAD, R0 + a);
+            mv.visitVarInsn(ILOAD, T0);
             iconst(count);
-            iconst(2);
+            iconst(sz);
             mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, routine + "Flags", "(III)I", false);
             if (rotate) { // only CF and OF change: the record becomes (or stays) a shift record
                 mv.visitVarInsn(ISTORE, T2);
@@ -282,11 +290,11 @@ abstract class InstructionEmitter extends RegionEmitter {
                 mv.visitVarInsn(ISTORE, FOP);
                 prod = L_SZP;
             } else {
-                szpRecord(T1);
+                szpRecord(T1, sz);
             }
         }
         mv.visitVarInsn(ILOAD, T1);
-        setReg(a);
+        setRegSz(a, sz);
         return true;
     }
 
@@ -304,22 +312,25 @@ abstract class InstructionEmitter extends RegionEmitter {
             mv.visitVarInsn(ILOAD, T1);
             iconst(2);
             mv.visitMethodInsn(INVOKESTATIC, SEMANTICS, "imulFlags", "(III)I", false);
-            szpRecord(T0);
+            szpRecord(T0, 2);
         }
         mv.visitVarInsn(ILOAD, T0);
         setReg(a);
     }
 
-    /** The flag record of a shift or multiply: CF|OF&lt;&lt;1 on the stack, result in local {@code res}. */
-    private void szpRecord(int res) {
+    /**
+     * The flag record of a shift or multiply of size {@code sz}: CF|OF&lt;&lt;1 on the stack,
+     * result in local {@code res}. {@link #prod} is known for a 32-bit record only.
+     */
+    private void szpRecord(int res, int sz) {
         mv.visitVarInsn(ISTORE, FCF);
         mv.visitVarInsn(ILOAD, res);
         mv.visitVarInsn(ISTORE, FRES);
         iconst(L_SZP);
         mv.visitVarInsn(ISTORE, FOP);
-        iconst(2);
+        iconst(sz);
         mv.visitVarInsn(ISTORE, FSZ);
-        prod = L_SZP;
+        prod = sz == 2 ? L_SZP : UNKNOWN;
     }
 
     /** MOVZX/MOVSX of the byte or word ({@code ssz}) on the stack: {@link Semantics#extend}. */

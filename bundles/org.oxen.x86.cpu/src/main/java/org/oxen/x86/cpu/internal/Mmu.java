@@ -389,25 +389,44 @@ abstract class Mmu extends Paging {
     }
 
     private int fetch8Slow() {
-        checkEip(eip);
         int lin = segBase[CS] + eip;
-        int i = translate(lin, ACC_EXEC, tlbSet);
-        int v;
-        int page = lin & 0xFFFFF000;
-        long pageEndOff = (eip & 0xFFFFFFFFL) + (0xFFF - (lin & 0xFFF));
-        if (tAddr[i] != 0 && tagX[i] == page && pageEndOff <= (segLimit[CS] & 0xFFFFFFFFL)
-                && (eip & 0xFFFFFFFFL) >= (lin & 0xFFF)) {
-            fetchPage = tAddr[i];
-            fetchEipBase = eip - (lin & 0xFFF);
-            fetchLimit = 0x1000;
-            fetchFrame = tPhys[i] >>> 12;
-            fetchCode = null;
-            v = RawMemory.getByte(fetchPage + (lin & 0xFFF)) & 0xFF;
-        } else {
-            v = mem.read8(tPhys[i] | (lin & 0xFFF));
-        }
+        int i = fetchTranslate(lin);
+        int v = fetchWindow(i, lin) ? RawMemory.getByte(fetchPage + (eip - fetchEipBase)) & 0xFF
+                : mem.read8(tPhys[i] | (lin & 0xFFF));
         eip = code32 ? eip + 1 : (eip + 1) & 0xFFFF;
         return v;
+    }
+
+    /**
+     * Points the fetch window at EIP's page without fetching: the CS limit check and the
+     * execute translation the fetch of EIP's first byte makes (so the same #GP or #PF, with
+     * {@code startEip} the caller's to set); false if that page is not RAM the window can cover
+     * (the interpreter's fetch then reads it byte by byte).
+     */
+    final boolean fetchWindowAtEip() {
+        int lin = segBase[CS] + eip;
+        return fetchWindow(fetchTranslate(lin), lin);
+    }
+
+    private int fetchTranslate(int lin) {
+        checkEip(eip);
+        return translate(lin, ACC_EXEC, tlbSet);
+    }
+
+    /** Sets the fetch window over TLB entry {@code i} (EIP's, at linear {@code lin}) if it is RAM inside the CS limit. */
+    private boolean fetchWindow(int i, int lin) {
+        int page = lin & 0xFFFFF000;
+        long pageEndOff = (eip & 0xFFFFFFFFL) + (0xFFF - (lin & 0xFFF));
+        if (tAddr[i] == 0 || tagX[i] != page || pageEndOff > (segLimit[CS] & 0xFFFFFFFFL)
+                || (eip & 0xFFFFFFFFL) < (lin & 0xFFF)) {
+            return false;
+        }
+        fetchPage = tAddr[i];
+        fetchEipBase = eip - (lin & 0xFFF);
+        fetchLimit = 0x1000;
+        fetchFrame = tPhys[i] >>> 12;
+        fetchCode = null;
+        return true;
     }
 
     final int fetch16() {

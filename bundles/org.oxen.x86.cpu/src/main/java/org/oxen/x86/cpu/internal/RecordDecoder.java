@@ -7,7 +7,7 @@ import static org.oxen.x86.cpu.internal.Mmu.I64;
 /**
  * The decoded-record format of the instruction cache and its decoder: which instructions become
  * records ({@code K_*} kinds: the common 32-bit forms, without prefixes but a segment override, a
- * moffs' 67 and a MOV's 66, at most 8 bytes), and
+ * moffs' 67 and a MOV's or a shift's 66, at most 8 bytes), and
  * how one is decoded into a {@link CodePage} record (operation word: kind, length, registers,
  * sub-operation, operand size, dispatch class; address word; displacement; immediate; bytes).
  * {@link Cached} executes records, {@link RegionPlan}/{@link RegionCompiler} translate them.
@@ -184,14 +184,17 @@ final class RecordDecoder {
 
     /**
      * With 66, the record kind of a form whose 32-bit kind is {@code kind}: the sized kind of the
-     * same MOV (MOV Ev,Gv / Gv,Ev, and eAX to and from a moffs, 16-bit: operand size 1, which the
-     * sized kinds and their translation honour); 0 for every other form (the interpreter's).
+     * same MOV (MOV Ev,Gv / Gv,Ev, and eAX to and from a moffs) or shift (group 2's Ev forms by
+     * an immediate, by 1 and by CL, register or memory), 16-bit: operand size 1, which the sized
+     * kinds and their translation honour; 0 for every other form (the interpreter's).
      */
     private static int wordKind(int kind) {
         switch (kind) {
             case K_MOV32_RR: return K_MOV_RR;
             case K_MOV32_RM: return K_MOV_RM;
             case K_MOV32_MR: return K_MOV_MR;
+            case K_SHIFT32_RI: case K_SHIFT_R: return K_SHIFT_R;
+            case K_SHIFT_M: return K_SHIFT_M;
             default: return 0;
         }
     }

@@ -469,9 +469,9 @@ final class RegionCompiler extends InstructionEmitter {
                 mv.visitVarInsn(ILOAD, T0);
                 setReg(a);
                 return false;
-            case K_SHIFT32_RI:
-                if (shift32(sub & 7, a, imm & 0x1F)) return false;
-                break; // RCL/RCR, or a rotate whose flags cannot stay lazy: runRecord
+            case K_SHIFT32_RI: case K_SHIFT_R: // 32-bit, or 8/16-bit by a constant
+                if (!CodePage.variant(opw) && shift(sub & 7, a, imm & 0x1F, sz)) return false;
+                break; // by CL, RCL/RCR, or a rotate whose flags cannot stay lazy: runRecord
             case K_MOVX_R: {
                 int ssz = CodePage.sourceSize(opw);
                 regSz(rb, ssz);
