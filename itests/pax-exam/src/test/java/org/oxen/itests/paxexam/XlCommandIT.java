@@ -90,7 +90,7 @@ public class XlCommandIT {
         assertEquals(new TreeSet<>(List.of("org.oxen.debug.gdbstub", "org.oxen.elf", "org.oxen.guests",
                 "org.oxen.io.consoleback", "org.oxen.sched.api", "org.oxen.shell.exit", "org.oxen.toolstack.xl", "org.oxen.vmm.abi",
                 "org.oxen.vmm.api", "org.oxen.vmm.core", "org.oxen.x86.api", "org.oxen.x86.bus", "org.oxen.x86.clock",
-                "org.oxen.x86.cpu", "org.oxen.x86.machine")), oxen);
+                "org.oxen.x86.cpu", "org.oxen.x86.host", "org.oxen.x86.machine")), oxen);
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName().startsWith("org.oxen.")) {
                 assertEquals(b.getSymbolicName() + " is not active", Bundle.ACTIVE, b.getState());
