@@ -10,8 +10,9 @@ import org.oxen.vmm.core.mm.FramePool;
  * The hypervisor's framework properties, checked once with the limits the VMM enforces:
  * {@value #MEMORY_MIB} (machine memory, {@value FramePool#MIN_MIB}..{@value FramePool#MAX_MIB}
  * MiB and, with its frame table, within the Java heap: guest RAM is committed as domains touch it,
- * so the process holds what they touch, but the heap can always give every frame, so no guest can
- * starve the hypervisor of memory), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
+ * so the process holds what they touch; since session 15 it is host memory outside the heap
+ * ({@code Ram} over {@code HostMemory}), so counting it against the heap is only conservative
+ * now, kept until the check is re-derived for host memory), {@value #PCPUS} (pCPU threads, 1..{@value #MAX_PCPUS}) and
  * {@value #CLOCK} (the time of domains whose config does not choose: {@code real}, the default,
  * or {@code instructions}, deterministic) and {@value #METRICS} ({@code on}, the default, or
  * {@code off}: whether the hypervisor counts for metrics from the start, {@link HypervisorMetrics}).

@@ -186,19 +186,20 @@ final class Board implements Machine {
     }
 
     /**
-     * {@link #create}, with a RAM size the Java heap cannot hold reported as such.
+     * {@link #create}, with a Java heap that ran out reported as such (the RAM is outside the
+     * heap; the image and the devices are in it).
      *
-     * @param heldBy what else holds heap (ended machines kept for their consoles), appended to
-     *     that report; empty for nothing
+     * @param heldBy what else holds heap (ended machines' images, kept with their consoles),
+     *     appended to that report; empty for nothing
      */
     static Board createChecked(int id, MachineDescription d, BootImage image, OutputStream session,
             Map<String, DeviceFactory> factories, String heldBy) {
         try {
             return create(id, d, image, session, factories);
         } catch (OutOfMemoryError e) {
-            throw new MachineException("machine " + id + ": " + d.ramMiB() + " MiB of RAM (and its image) do not fit the Java heap ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max" + heldBy
-                    + "; start the JVM with a larger -Xmx)");
+            throw new MachineException("machine " + id + ": cannot be built: the Java heap ran out ("
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max; its RAM is host memory outside the heap"
+                    + heldBy + "; start the JVM with a larger -Xmx)");
         }
     }
 
@@ -266,21 +267,24 @@ final class Board implements Machine {
         return ram.committedBytes();
     }
 
-    /** Host memory the machine holds: its committed RAM and its image (kept for a reset). */
-    long heldBytes() {
+    /**
+     * Java heap the machine holds: its image and modules (kept for a reset). Its RAM is host
+     * memory outside the heap ({@link #committedBytes}).
+     */
+    long heapBytes() {
         long image = this.image.bytes().length;
         for (BootImage.Module m : this.image.modules()) {
             image += m.bytes().length;
         }
-        return ram.committedBytes() + image;
+        return image;
     }
 
     private void run() {
         try {
             loop();
         } catch (OutOfMemoryError e) {
-            end(MachineState.FAILED, "out of Java heap: RAM pages are committed as the machine uses them and the heap ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max) ran out" + heapNote.get()
+            end(MachineState.FAILED, "out of Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB max; the RAM is host memory outside it)" + heapNote.get()
                     + "; start the JVM with a larger -Xmx");
         } catch (Throwable t) {
             end(MachineState.FAILED, "board failure: " + t);

@@ -119,9 +119,9 @@ public final class MachineManager implements Machines {
     }
 
     /**
-     * Ended machines keep the RAM pages they used and their image (their consoles and state stay
-     * readable until {@code machine remove}); when a new machine does not fit the heap, that is
-     * named as the reason.
+     * Ended machines keep their image in the Java heap and the RAM pages they used in host
+     * memory (their consoles and state stay readable until {@code machine remove}); when a new
+     * machine does not fit the heap, their images are named as the reason.
      */
     String heldByEndedMachines() {
         StringBuilder ids = new StringBuilder();
@@ -129,11 +129,11 @@ public final class MachineManager implements Machines {
         for (Board b : machines.values()) {
             if (b.state() != MachineState.RUNNING) {
                 ids.append(ids.length() == 0 ? "" : ", ").append(b.id());
-                bytes += b.heldBytes();
+                bytes += b.heapBytes();
             }
         }
-        return ids.length() == 0 ? "" : "; ended machines " + ids + " still hold " + ((bytes + (1 << 20) - 1) >> 20)
-                + " MiB of it until removed ('machine remove <id>')";
+        return ids.length() == 0 ? "" : "; ended machines " + ids +  " still hold " + ((bytes + (1 << 20) - 1) >> 20)
+                + " MiB of it in their images until removed ('machine remove <id>')";
     }
 
     @Override
