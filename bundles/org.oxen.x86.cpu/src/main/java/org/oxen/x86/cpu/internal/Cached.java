@@ -361,13 +361,21 @@ abstract class Cached extends Events {
         census = c;
     }
 
+    /**
+     * Copies the fetch window's bytes from offset {@code k} of its page into {@link
+     * #instructionBytes}, up to its length and never past the page; returns how many.
+     */
+    private int copyInstructionBytes(int k) {
+        int n = Math.min(instructionBytes.length, 0x1000 - k);
+        RawMemory.copyToArray(fetchPage + k, instructionBytes, 0, n);
+        return n;
+    }
+
     /** The census's look at the instruction at {@code e}, if the fetch window holds it. */
     private boolean countInterpreted(int e) {
         int k = e - fetchEipBase;
         if (Integer.compareUnsigned(k, fetchLimit) >= 0) return false;
-        int n = Math.min(instructionBytes.length, fetchLimit - k);
-        RawMemory.copyToArray(fetchPage + k, instructionBytes, 0, n);
-        census.interpreted(instructionBytes, 0, n, code32);
+        census.interpreted(instructionBytes, 0, copyInstructionBytes(k), code32);
         return true;
     }
 
@@ -554,8 +562,7 @@ abstract class Cached extends Events {
             if (cp == null) cp = lookupCode();
             int ri = cp.at[k];
             if (ri != 1) {
-                int n = Math.min(instructionBytes.length, 0x1000 - k);
-                RawMemory.copyToArray(fetchPage + k, instructionBytes, 0, n);
+                copyInstructionBytes(k);
                 ri = decoder.decode(cp, k, instructionBytes, 0, ri);
                 if (ri > 1) {
                     int[] rec = cp.rec;
