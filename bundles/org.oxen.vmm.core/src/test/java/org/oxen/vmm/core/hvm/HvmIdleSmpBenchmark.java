@@ -6,11 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.oxen.guests.GuestImages;
 import org.oxen.sched.credit.CreditFactory;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.DomainConfig;
-import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.save.HvmSmpLines;
 
@@ -38,10 +35,7 @@ class HvmIdleSmpBenchmark {
         for (int r = 0; r < rounds; r++) {
             Vmm vmm = HvmTestSupport.withDevices(new Vmm(64L << 20, 2, new CreditFactory()));
             try {
-                Domain d = vmm.create(DomainConfig.builder("idle-smp").type(DomainType.HVM).vcpus(2)
-                        .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8)
-                        .cmdline("count=0 idle=3 period_us=10000 every=100 ipi_every=4 ipi_wait=4000 stall_checks=50")
-                        .build());
+                Domain d = HvmTestSupport.hvmsmp(vmm, "idle-smp", "count=0 idle=3 period_us=10000 every=100 ipi_every=4 ipi_wait=4000 stall_checks=50");
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (HvmSmpLines.parse(d.consoleOutput()).size() < 2 && System.nanoTime() < until) Thread.sleep(10);
                 List<HvmSmpLines.Line> l0 = HvmSmpLines.parse(d.consoleOutput());

@@ -1,5 +1,9 @@
 package org.oxen.vmm.core.hvm;
 
+import org.oxen.guests.GuestImages;
+import org.oxen.vmm.api.Domain;
+import org.oxen.vmm.api.DomainConfig;
+import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.x86.dev.debugcon.DebugConFactory;
 import org.oxen.x86.dev.ioapic.IoApicFactory;
@@ -32,5 +36,16 @@ public final class HvmTestSupport {
         vmm.addDeviceFactory("ioapic", new IoApicFactory());
         vmm.addDeviceFactory("lapic", new LapicFactory());
         return vmm;
+    }
+
+    /** The kit's hvmsmp program as a 2-vcpu, 8 MiB HVM domain, to build on (e.g. {@code startPaused}). */
+    public static DomainConfig.Builder hvmsmpConfig(String name, String cmdline) {
+        return DomainConfig.builder(name).type(DomainType.HVM).vcpus(2)
+                .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8).cmdline(cmdline);
+    }
+
+    /** The kit's hvmsmp program running as a 2-vcpu HVM domain on {@code vmm}. */
+    public static Domain hvmsmp(Vmm vmm, String name, String cmdline) throws Exception {
+        return vmm.create(hvmsmpConfig(name, cmdline).build());
     }
 }

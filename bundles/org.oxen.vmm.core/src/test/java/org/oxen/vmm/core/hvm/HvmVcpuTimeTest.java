@@ -7,11 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.guests.GuestImages;
 import org.oxen.sched.credit.CreditFactory;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.DomainConfig;
-import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.save.HvmSmpLines;
@@ -44,9 +41,7 @@ class HvmVcpuTimeTest {
         Vmm vmm = HvmTestSupport.withDevices(new Vmm(64L << 20, 1, new CreditFactory()));
         try {
             int n = 10;
-            Domain d = vmm.create(DomainConfig.builder("shared").type(DomainType.HVM).vcpus(2)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8)
-                    .cmdline("count=" + n + " ipi_wait=4000 stall_checks=50").build());
+            Domain d = HvmTestSupport.hvmsmp(vmm, "shared", "count=" + n + " ipi_wait=4000 stall_checks=50");
             assertTrue(d.awaitShutdown(180, TimeUnit.SECONDS), "no end:\n" + d.consoleOutput());
             String out = d.consoleOutput();
             assertEquals(ShutdownReason.POWEROFF, d.shutdownReason().orElseThrow(), out);

@@ -12,12 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.DomainConfig;
 import org.oxen.vmm.api.DomainSaveRestore;
 import org.oxen.vmm.api.DomainState;
-import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.api.ShutdownReason;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.arch.hvm.HvmCpuRecord;
@@ -39,11 +36,6 @@ class HvmSmpSaveRestoreTest {
 
     static List<Line> lines(String out) {
         return HvmSmpLines.parse(out);
-    }
-
-    static Domain hvmsmp(Vmm vmm, String name, String cmdline) throws Exception {
-        return vmm.create(DomainConfig.builder(name).type(DomainType.HVM).vcpus(2)
-                .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8).cmdline(cmdline).build());
     }
 
     /**
@@ -106,7 +98,7 @@ class HvmSmpSaveRestoreTest {
         try {
             long free0 = vmm.freeFrames();
             int n = 12;
-            Domain src = hvmsmp(vmm, "hvmsmp", "count=" + n);
+            Domain src = HvmTestSupport.hvmsmp(vmm, "hvmsmp", "count=" + n);
             waitFor(() -> lines(src.consoleOutput()).size() >= 4, src);
             vmm.pause(src.id());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -146,7 +138,7 @@ class HvmSmpSaveRestoreTest {
     void aRestoredSmpDomainSavedAgainBeforeItRunsCarriesEveryVcpuDeviceAndTheTime() throws Exception {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
-            Domain src = hvmsmp(vmm, "hvmsmp", "count=0");
+            Domain src = HvmTestSupport.hvmsmp(vmm, "hvmsmp", "count=0");
             waitFor(() -> lines(src.consoleOutput()).size() >= 3, src);
             vmm.pause(src.id());
             ByteArrayOutputStream first = new ByteArrayOutputStream();
@@ -210,7 +202,7 @@ class HvmSmpSaveRestoreTest {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
             // ticks far apart: the save runs between two, while the blocked boot vcpu's time would follow the host's
-            Domain d = hvmsmp(vmm, "idle", "count=0 idle=3 period_us=250000 every=1 ipi_every=1");
+            Domain d = HvmTestSupport.hvmsmp(vmm, "idle", "count=0 idle=3 period_us=250000 every=1 ipi_every=1");
             waitFor(() -> lines(d.consoleOutput()).size() >= 2, d);
             org.oxen.vmm.core.domain.VcpuImpl boot = (org.oxen.vmm.core.domain.VcpuImpl) d.vcpus().get(0);
             for (int tries = 0;; tries++) {
@@ -253,7 +245,7 @@ class HvmSmpSaveRestoreTest {
         try {
             long freeA = a.freeFrames(), freeB = b.freeFrames();
             int n = 14;
-            Domain src = hvmsmp(a, "mover", "count=" + n + " idle=2");
+            Domain src = HvmTestSupport.hvmsmp(a, "mover", "count=" + n + " idle=2");
             waitFor(() -> lines(src.consoleOutput()).size() >= 3, src);
             LiveMoves.Moved moved = LiveMoves.move(a, b, src, () -> a.pause(src.id()));
             List<DomainSaveRestore.Round> rounds = moved.rounds();
@@ -288,9 +280,7 @@ class HvmSmpSaveRestoreTest {
     void aDomainSavedWhileItsSecondVcpuWaitsForStartupStartsItAfterTheRestore() throws Exception {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
-            Domain src = vmm.create(DomainConfig.builder("unstarted").type(DomainType.HVM).vcpus(2)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8).cmdline("count=2")
-                    .startPaused(true).build());
+            Domain src = vmm.create(HvmTestSupport.hvmsmpConfig("unstarted", "count=2").startPaused(true).build());
             assertTrue(!src.vcpus().get(1).online(), "vcpu 1 waits for INIT-STARTUP");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             vmm.save(src.id(), out, new byte[0]);
@@ -322,7 +312,7 @@ class HvmSmpSaveRestoreTest {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
             int n = 8;
-            Domain src = hvmsmp(vmm, "pending", "count=" + n + " idle=2");
+            Domain src = HvmTestSupport.hvmsmp(vmm, "pending", "count=" + n + " idle=2");
             waitFor(() -> lines(src.consoleOutput()).size() >= 3, src);
             vmm.pause(src.id());
             org.oxen.vmm.core.arch.hvm.ApicIpis.send(src, 0, 1, 0xF2);

@@ -9,10 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.oxen.guests.GuestImages;
 import org.oxen.vmm.api.Domain;
-import org.oxen.vmm.api.DomainConfig;
-import org.oxen.vmm.api.DomainType;
 import org.oxen.vmm.core.Vmm;
 import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.hvm.HvmTestSupport;
@@ -46,9 +43,7 @@ class HypervisorWorkTimeTest {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
             int n = 6;
-            Domain d = vmm.create(DomainConfig.builder("charged").type(DomainType.HVM).vcpus(2)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8)
-                    .cmdline("count=" + n + " ipi_wait=4000 stall_checks=50").build());
+            Domain d = HvmTestSupport.hvmsmp(vmm, "charged", "count=" + n + " ipi_wait=4000 stall_checks=50");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (HvmSmpLines.parse(d.consoleOutput()).isEmpty()) {
                 assertTrue(System.nanoTime() < deadline, "no first line:\n" + d.consoleOutput());
@@ -88,9 +83,7 @@ class HypervisorWorkTimeTest {
     void everyTranslationOnAVcpusThreadHoldsItsTime() throws Exception {
         Vmm vmm = HvmTestSupport.vmm(64, 2);
         try {
-            Domain d = vmm.create(DomainConfig.builder("translating").type(DomainType.HVM).vcpus(2)
-                    .kernel(GuestImages.load(GuestImages.Flavor.NATIVE, "hvmsmp")).memoryMiB(8)
-                    .cmdline("count=2 ipi_wait=4000 stall_checks=50").build());
+            Domain d = HvmTestSupport.hvmsmp(vmm, "translating", "count=2 ipi_wait=4000 stall_checks=50");
             assertTrue(d.awaitShutdown(120, TimeUnit.SECONDS), "no end:\n" + d.consoleOutput());
             assertTrue(d.consoleOutput().contains("RESULT: PASS"), d.consoleOutput());
             DomainImpl di = (DomainImpl) d;
