@@ -353,6 +353,22 @@ public final class X64Assembler {
         encode(width, sized(0xFE, width), 1, 1, false, r, null, width == 8, false);
     }
 
+    /** {@code inc [m]} (FE/FF /0). */
+    public void inc(int width, Mem m) {
+        encode(width, sized(0xFE, width), 1, 0, false, 0, m, false, false);
+    }
+
+    /** {@code dec [m]} (FE/FF /1). */
+    public void dec(int width, Mem m) {
+        encode(width, sized(0xFE, width), 1, 1, false, 0, m, false, false);
+    }
+
+    /** Group 3 {@code [m]} (F6/F7 /op). */
+    public void unary(int op, int width, Mem m) {
+        if (op < NOT) throw new IllegalArgumentException("group 3 /" + op + " is TEST (testImm)");
+        encode(width, sized(0xF6, width), 1, op, false, 0, m, false, false);
+    }
+
     /** Group 3 ({@link #NOT}, {@link #NEG}, {@link #MUL}, {@link #IMUL1}, {@link #DIV}, {@link #IDIV}) {@code r}. */
     public void unary(int op, int width, int r) {
         if (op < NOT) throw new IllegalArgumentException("group 3 /" + op + " is TEST (testImm)");
@@ -395,6 +411,21 @@ public final class X64Assembler {
         }
     }
 
+    /** Group 2 {@code [m], count}: D0/D1 for a count of 1, else C0/C1 ib. */
+    public void shift(int op, int width, Mem m, int count) {
+        if (count == 1) {
+            encode(width, sized(0xD0, width), 1, op, false, 0, m, false, false);
+        } else {
+            encode(width, sized(0xC0, width), 1, op, false, 0, m, false, false);
+            byte1(count);
+        }
+    }
+
+    /** Group 2 {@code [m], cl} (D2/D3). */
+    public void shiftCl(int op, int width, Mem m) {
+        encode(width, sized(0xD2, width), 1, op, false, 0, m, false, false);
+    }
+
     /** Group 2 {@code r, cl} (D2/D3). */
     public void shiftCl(int op, int width, int r) {
         encode(width, sized(0xD2, width), 1, op, false, r, null, width == 8, false);
@@ -405,7 +436,23 @@ public final class X64Assembler {
         byte1(0x99);
     }
 
+    /** {@code cqo} (rdx:rax = sign-extended rax; REX.W 99). */
+    public void cqo() {
+        byte1(0x48);
+        byte1(0x99);
+    }
+
     // ---- conditions and flags ----
+
+    /** {@code setcc byte [m]} (0F 90+cc /0). */
+    public void setcc(int cc, Mem m) {
+        encode(8, 0x0F90 | cc, 2, 0, false, 0, m, false, false);
+    }
+
+    /** {@code cmovcc dst, [m]} (0F 40+cc). */
+    public void cmov(int cc, int width, int dst, Mem m) {
+        encode(width, 0x0F40 | cc, 2, dst, true, 0, m, false, false);
+    }
 
     /** {@code setcc r8} (0F 90+cc). */
     public void setcc(int cc, int r) {

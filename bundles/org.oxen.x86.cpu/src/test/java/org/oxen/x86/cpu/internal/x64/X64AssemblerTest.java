@@ -155,6 +155,23 @@ class X64AssemblerTest {
                 c.add(new Case("cmp " + at + "," + imm(w, 3), a -> a.aluImm(CMP, w, m, 3)));
                 c.add(new Case("test " + at + "," + imm(w, 0x44), a -> a.testImm(w, m, 0x44)));
                 c.add(new Case("test " + at + "," + reg(w, 11), a -> a.test(w, m, 11)));
+                c.add(new Case("inc " + at, a -> a.inc(w, m)));
+                c.add(new Case("dec " + at, a -> a.dec(w, m)));
+                for (int op = 0; op < 8; op++) {
+                    int o = op;
+                    if (SHIFT[op] != null) {
+                        c.add(new Case(SHIFT[op] + " " + at + ",1", a -> a.shift(o, w, m, 1)));
+                        c.add(new Case(SHIFT[op] + " " + at + ",0x5", a -> a.shift(o, w, m, 5)));
+                        c.add(new Case(SHIFT[op] + " " + at + ",cl", a -> a.shiftCl(o, w, m)));
+                    }
+                    if (UNARY[op] != null) c.add(new Case(UNARY[op] + " " + at, a -> a.unary(o, w, m)));
+                }
+                if (w != 8) {
+                    for (int cc = 0; cc < 16; cc += 3) {
+                        int k = cc;
+                        c.add(new Case("cmov" + CC[cc] + " " + reg(w, 13) + "," + at, a -> a.cmov(k, w, 13, m)));
+                    }
+                }
             }
         }
         for (int r = 0; r < 16; r++) {
@@ -169,8 +186,12 @@ class X64AssemblerTest {
                 int k = cc;
                 c.add(new Case("set" + CC[cc] + " " + N8[r], a -> a.setcc(k, rr)));
             }
+            X64Assembler.Mem m = MEMS[r % MEMS.length];
+            c.add(new Case("sete BYTE PTR " + text(m), a -> a.setcc(CC_E, m)));
+            c.add(new Case("setb BYTE PTR " + text(m), a -> a.setcc(CC_B, m)));
         }
         c.add(new Case("cdq", X64Assembler::cdq));
+        c.add(new Case("cqo", X64Assembler::cqo));
         c.add(new Case("lahf", X64Assembler::lahf));
         c.add(new Case("sahf", X64Assembler::sahf));
         c.add(new Case("pushf", X64Assembler::pushfq));
