@@ -445,6 +445,7 @@ abstract class Cached extends Events {
             if (listener != null) listener.translationEnds();
         }
         if (rg == null) return -1;
+        if (NativeSubsetCensus.JVM != null) NativeSubsetCensus.JVM.translated(rg, codePageBytes, k);
         jitCompiled++;
         if (rg.shared) jitShared++;
         if (cp.regionCount == 0) holdCodeFrameWrites(cp.frame);

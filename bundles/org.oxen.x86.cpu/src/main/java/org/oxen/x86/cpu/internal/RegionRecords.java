@@ -39,7 +39,11 @@ public final class RegionRecords {
             K_GRP3_R = RecordDecoder.K_GRP3_R, K_SETCC_R = RecordDecoder.K_SETCC_R,
             K_CMOV_R = RecordDecoder.K_CMOV_R, K_MOVX_R = RecordDecoder.K_MOVX_R, K_MOVX_M = RecordDecoder.K_MOVX_M,
             K_NOP = RecordDecoder.K_NOP, K_ALU_RR = RecordDecoder.K_ALU_RR, K_ALU_RI = RecordDecoder.K_ALU_RI,
-            K_ALU_RM = RecordDecoder.K_ALU_RM, K_ALU_MR = RecordDecoder.K_ALU_MR, K_ALU_MI = RecordDecoder.K_ALU_MI;
+            K_ALU_RM = RecordDecoder.K_ALU_RM, K_ALU_MR = RecordDecoder.K_ALU_MR, K_ALU_MI = RecordDecoder.K_ALU_MI,
+            K_MOV_RR = RecordDecoder.K_MOV_RR, K_MOV_RM = RecordDecoder.K_MOV_RM, K_MOV_MR = RecordDecoder.K_MOV_MR,
+            K_MOV_RI = RecordDecoder.K_MOV_RI, K_MOV_MI = RecordDecoder.K_MOV_MI, K_INCDEC_R = RecordDecoder.K_INCDEC_R,
+            K_INCDEC_M = RecordDecoder.K_INCDEC_M, K_SHIFT_M = RecordDecoder.K_SHIFT_M, K_GRP3_M = RecordDecoder.K_GRP3_M,
+            K_SETCC_M = RecordDecoder.K_SETCC_M, K_CMOV_M = RecordDecoder.K_CMOV_M;
 
     /** The arithmetic flags (CF PF AF ZF SF OF) as EFLAGS bits. */
     public static final int ARITH_FLAGS = CpuState.ARITH;

@@ -101,6 +101,36 @@ public final class NativeRegionCompiler {
         return kindSupported(i) && (!addressesMemory(i) || i.segment <= LAST_FLAT_SEGMENT);
     }
 
+    /**
+     * Why {@code i} is outside the subset, as its shape (mnemonic, register or memory operand and
+     * its width, AH..BH, an FS/GS segment), or null when it is inside: what the census
+     * ({@code internal.NativeSubsetCensus}) counts.
+     */
+    public static String refusal(Insn i) {
+        if (supported(i)) return null;
+        boolean memory = addressesMemory(i);
+        int size = i.kind == RegionRecords.K_MOVX_R || i.kind == RegionRecords.K_MOVX_M ? i.sourceSize : i.size;
+        StringBuilder s = new StringBuilder(i.name.toLowerCase()).append(memory ? " m" : " r").append(8 << size);
+        if (highByte(i)) s.append(" AH-BH");
+        if (memory && i.segment > LAST_FLAT_SEGMENT) s.append(" FS/GS");
+        return s.toString();
+    }
+
+    /** Whether a byte register operand of {@code i} is AH, CH, DH or BH (register number 4-7 at byte size). */
+    private static boolean highByte(Insn i) {
+        switch (i.kind) {
+            case RegionRecords.K_MOVX_R: return i.sourceSize == 0 && i.regB >= 4;
+            case RegionRecords.K_SETCC_R: return i.regA >= 4;
+            case RegionRecords.K_MOV8_MR: return i.regB >= 4;
+            case RegionRecords.K_ALU_RR: case RegionRecords.K_MOV_RR: return i.size == 0 && (i.regA >= 4 || i.regB >= 4);
+            case RegionRecords.K_ALU_MR: case RegionRecords.K_MOV_MR: return i.size == 0 && i.regB >= 4;
+            case RegionRecords.K_ALU_RI: case RegionRecords.K_ALU_RM: case RegionRecords.K_MOV_RM: case RegionRecords.K_MOV_RI:
+            case RegionRecords.K_INCDEC_R: case RegionRecords.K_SHIFT_R: case RegionRecords.K_GRP3_R:
+                return i.size == 0 && i.regA >= 4;
+            default: return false;
+        }
+    }
+
     /** The record kinds with a memory operand (not the stack's). */
     private static boolean addressesMemory(Insn i) {
         switch (i.kind) {
@@ -108,7 +138,9 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_MOV32_RM: case RegionRecords.K_MOV32_MR: case RegionRecords.K_MOV32_MI:
             case RegionRecords.K_MOV8_MR: case RegionRecords.K_MOV8_MI: case RegionRecords.K_MOVX_M:
             case RegionRecords.K_IMUL_RM: case RegionRecords.K_ALU_RM: case RegionRecords.K_ALU_MR:
-            case RegionRecords.K_ALU_MI:
+            case RegionRecords.K_ALU_MI: case RegionRecords.K_MOV_RM: case RegionRecords.K_MOV_MR:
+            case RegionRecords.K_MOV_MI: case RegionRecords.K_INCDEC_M: case RegionRecords.K_SHIFT_M:
+            case RegionRecords.K_GRP3_M: case RegionRecords.K_SETCC_M: case RegionRecords.K_CMOV_M:
                 return true;
             default:
                 return false;
