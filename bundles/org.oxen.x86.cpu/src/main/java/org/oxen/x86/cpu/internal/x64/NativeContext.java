@@ -48,8 +48,15 @@ public final class NativeContext {
     public static final int TLB_READ_TAG = 0, TLB_WRITE_TAG = 4, TLB_ADDEND = 8;
     /** A tag no page-aligned address equals. */
     public static final int INVALID_TAG = -1;
+    /**
+     * The bases of FS and GS (ints; added after the TLB by the widened subset): a region's FS- or
+     * GS-prefixed access adds its segment's base to the offset, so the owner enters native code
+     * only while FS and GS are flat (4 GiB limit, expand-up, usable at the CPL) and writes their
+     * bases here at entry (Linux's per-cpu accesses are {@code fs:} with a per-CPU base).
+     */
+    public static final int FS_BASE = TLB + TLB_ENTRIES * TLB_ENTRY_BYTES, GS_BASE = FS_BASE + 4;
     /** Bytes of a context. */
-    public static final int SIZE = TLB + TLB_ENTRIES * TLB_ENTRY_BYTES;
+    public static final int SIZE = GS_BASE + 4;
 
     public static final int MISS_WRITE = 0x100;
 

@@ -37,7 +37,12 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * compared with the entry's tag (so a page-crossing access misses), then the host address is
  * R13 (addend) + R10. A miss exits before the instruction did anything ({@code EXIT_TLB_MISS},
  * EIP exact). Segments are taken as flat (base 0, 4 GiB limit): the owner enters native code
- * only when CS, DS, ES and SS are; FS/GS overrides end the region.
+ * only when CS, DS, ES and SS are; an FS- or GS-prefixed access adds that segment's base from
+ * the context ({@link NativeContext#FS_BASE}), so FS and GS must be flat with any base.
+ *
+ * <p><b>Sizes.</b> The 32-bit forms are emitted here; byte and word MOVs and shifts, the
+ * read-modify-write memory forms, IDIV and every byte form naming AH..BH by
+ * {@link NativeSizedForms}, which uses this class's flag and soft-TLB protocol.
  *
  * <p><b>Control.</b> Branches to blocks of the region are host jumps; any other target, a RET,
  * and the first record outside the subset leave with {@code EXIT_END} and the next EIP. Check
@@ -52,10 +57,13 @@ public final class NativeRegionCompiler {
     /** The host register of each guest register EAX..EDI. */
     public static final int[] HOST = {R14, R8, RDX, RBX, R9, RBP, RSI, RDI};
 
-    private static final int CTX = R12, ADDR = R10, T1 = R11, T2 = R13, SAVED_FLAGS = RAX, RETIRED = R15, BUDGET = RCX;
+    static final int CTX = R12, ADDR = R10, T1 = R11, T2 = R13, SAVED_FLAGS = RAX, RETIRED = R15, BUDGET = RCX;
     private static final int ARITH = RegionRecords.ARITH_FLAGS;
-    /** The flat segments native code may address (ES, CS, SS, DS: {@code CpuState}'s numbers 0-3). */
-    private static final int LAST_FLAT_SEGMENT = 3;
+    /**
+     * FS and GS ({@code CpuState}'s 4 and 5; ES, CS, SS and DS are 0-3, flat with base 0): flat
+     * limits, their bases in the context ({@link NativeContext#FS_BASE}).
+     */
+    private static final int FS = 4, GS = 5;
     private static final int DYNAMIC_EIP = -1;
     /**
      * Check points (loop heads) start on a 64-byte line: x86bench's loop ran at half speed when
@@ -69,7 +77,8 @@ public final class NativeRegionCompiler {
     private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess) {
     }
 
-    private final X64Assembler a = new X64Assembler();
+    final X64Assembler a = new X64Assembler();
+    private final NativeSizedForms sized = new NativeSizedForms(this);
     private final RegionRecords region;
     private final int frameLinear;
     private final Map<Integer, Label> blocks = new HashMap<>();
@@ -96,9 +105,12 @@ public final class NativeRegionCompiler {
         return new NativeRegionCompiler(region, frameLinear).emit();
     }
 
-    /** The subset: 32-bit forms on flat segments, low byte registers only (AH..BH have no host twin here). */
+    /**
+     * The subset: the record kinds of 32-bit, 16-bit and byte operands (AH..BH through
+     * {@link NativeSizedForms}), on flat segments (FS and GS with a base).
+     */
     public static boolean supported(Insn i) {
-        return kindSupported(i) && (!addressesMemory(i) || i.segment <= LAST_FLAT_SEGMENT);
+        return kindSupported(i) && (!addressesMemory(i) || i.segment <= GS);
     }
 
     /**
@@ -112,12 +124,12 @@ public final class NativeRegionCompiler {
         int size = i.kind == RegionRecords.K_MOVX_R || i.kind == RegionRecords.K_MOVX_M ? i.sourceSize : i.size;
         StringBuilder s = new StringBuilder(i.name.toLowerCase()).append(memory ? " m" : " r").append(8 << size);
         if (highByte(i)) s.append(" AH-BH");
-        if (memory && i.segment > LAST_FLAT_SEGMENT) s.append(" FS/GS");
+        if (memory && i.segment > GS) s.append(" segment " + i.segment);
         return s.toString();
     }
 
     /** Whether a byte register operand of {@code i} is AH, CH, DH or BH (register number 4-7 at byte size). */
-    private static boolean highByte(Insn i) {
+    static boolean highByte(Insn i) {
         switch (i.kind) {
             case RegionRecords.K_MOVX_R: return i.sourceSize == 0 && i.regB >= 4;
             case RegionRecords.K_SETCC_R: return i.regA >= 4;
@@ -132,7 +144,7 @@ public final class NativeRegionCompiler {
     }
 
     /** The record kinds with a memory operand (not the stack's). */
-    private static boolean addressesMemory(Insn i) {
+    static boolean addressesMemory(Insn i) {
         switch (i.kind) {
             case RegionRecords.K_ALU32_RM: case RegionRecords.K_ALU32_MR: case RegionRecords.K_ALU32_MI:
             case RegionRecords.K_MOV32_RM: case RegionRecords.K_MOV32_MR: case RegionRecords.K_MOV32_MI:
@@ -165,22 +177,12 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_IMUL_RM:
                 return true;
             case RegionRecords.K_ALU_RR: case RegionRecords.K_ALU_RM: case RegionRecords.K_ALU_MR: // byte or dword
-            case RegionRecords.K_ALU_RI: case RegionRecords.K_ALU_MI:
-                return i.size == 2 || i.size == 0 && i.regA < 4 && i.regB < 4;
-            case RegionRecords.K_MOV8_MR:
-                return i.regB < 4;
-            case RegionRecords.K_SETCC_R:
-                return i.regA < 4;
-            case RegionRecords.K_SHIFT_R:
-                return i.size == 2 && i.variant;
-            case RegionRecords.K_GRP3_R: // NOT NEG MUL IMUL DIV; IDIV's overflow check is not written yet
-                return i.size == 2 && i.operation >= NOT && i.operation <= DIV;
-            case RegionRecords.K_MOVX_R:
-                return i.sourceSize == 1 || i.regB < 4;
-            case RegionRecords.K_MOVX_M:
+            case RegionRecords.K_ALU_RI: case RegionRecords.K_ALU_MI: // byte (AH..BH: NativeSizedForms) or dword
+                return i.size == 2 || i.size == 0;
+            case RegionRecords.K_MOV8_MR: case RegionRecords.K_SETCC_R: case RegionRecords.K_MOVX_R: case RegionRecords.K_MOVX_M:
                 return true;
             default:
-                return false;
+                return NativeSizedForms.supported(i);
         }
     }
 
@@ -258,14 +260,14 @@ public final class NativeRegionCompiler {
     }
 
     /** An exit from here (flags wherever they are now), leaving at guest frame offset {@code offset}. */
-    private Label exitTo(int reason, int offset, int missAccess) {
+    Label exitTo(int reason, int offset, int missAccess) {
         Label l = a.newLabel();
         stubs.add(new Stub(l, flagsInHost, offset == DYNAMIC_EIP ? DYNAMIC_EIP : frameLinear + offset, uncounted, reason,
                 missAccess));
         return l;
     }
 
-    private void saveFlags() {
+    void saveFlags() {
         if (flagsInHost) {
             a.setcc(CC_O, RAX);
             a.lahf();
@@ -273,7 +275,7 @@ public final class NativeRegionCompiler {
         }
     }
 
-    private void restoreFlags() {
+    void restoreFlags() {
         if (!flagsInHost) {
             a.aluImm(ADD, 8, RAX, 0x7F); // AL 1 (OF was set) + 0x7F overflows: OF; AL 0 does not
             a.sahf();
@@ -318,8 +320,12 @@ public final class NativeRegionCompiler {
     // ---- memory ----
 
     /** The guest address of {@code i}'s memory operand into R10 (32-bit, wrapping as the guest's). */
-    private void address(Insn i) {
+    void address(Insn i) {
         address(i, ADDR);
+        if (i.segment == FS || i.segment == GS) { // a flat segment with a base: LEA keeps the flags and wraps at 32 bits
+            a.load(32, T1, mem(CTX, i.segment == FS ? NativeContext.FS_BASE : NativeContext.GS_BASE));
+            a.lea(32, ADDR, mem(ADDR, T1, 0, 0));
+        }
     }
 
     private void address(Insn i, int dst) {
@@ -334,7 +340,7 @@ public final class NativeRegionCompiler {
      * The soft-TLB probe of the access at R10 of {@code size} bytes: on a hit the host address is
      * {@code [R13 + R10]} (returned); a miss or a page crossing leaves before instruction {@code i}.
      */
-    private Mem probe(Insn i, int size, boolean write) {
+    Mem probe(Insn i, int size, boolean write) {
         saveFlags();
         a.mov(32, T1, ADDR);
         a.shift(SHR, 32, T1, 12 - 4);
@@ -352,7 +358,7 @@ public final class NativeRegionCompiler {
      * Before a host instruction that sets the flags {@code i} overwrites: the flags it reads, or
      * keeps while they are live after it, must be in RFLAGS. After it they are.
      */
-    private void flagWriter(Insn i) {
+    void flagWriter(Insn i) {
         if (i.flagsRead != 0 || (ARITH & ~i.flagsOverwritten & i.liveOut) != 0) restoreFlags();
         flagsInHost = true;
     }
@@ -376,19 +382,22 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_ALU32_RM: return alu(i, RM, 32, ra, rb, op, stores);
             case RegionRecords.K_ALU32_MR: return alu(i, MR, 32, ra, rb, op, stores);
             case RegionRecords.K_ALU32_MI: return alu(i, MI, 32, ra, rb, op, stores);
-            case RegionRecords.K_ALU_RR: return alu(i, RR, i.size == 0 ? 8 : 32, ra, rb, op, stores);
-            case RegionRecords.K_ALU_RI: return alu(i, RI, i.size == 0 ? 8 : 32, ra, rb, op, stores);
-            case RegionRecords.K_ALU_RM: return alu(i, RM, i.size == 0 ? 8 : 32, ra, rb, op, stores);
-            case RegionRecords.K_ALU_MR: return alu(i, MR, i.size == 0 ? 8 : 32, ra, rb, op, stores);
-            case RegionRecords.K_ALU_MI: return alu(i, MI, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            case RegionRecords.K_ALU_RR: case RegionRecords.K_ALU_RI: case RegionRecords.K_ALU_RM: case RegionRecords.K_ALU_MR:
+            case RegionRecords.K_ALU_MI: {
+                int shape = i.kind == RegionRecords.K_ALU_RR ? RR : i.kind == RegionRecords.K_ALU_RI ? RI
+                        : i.kind == RegionRecords.K_ALU_RM ? RM : i.kind == RegionRecords.K_ALU_MR ? MR : MI;
+                if (highByte(i)) return sized.byteAlu(i, shape, op, stores);
+                return alu(i, shape, i.size == 0 ? 8 : 32, ra, rb, op, stores);
+            }
             case RegionRecords.K_MOV32_RR: a.mov(32, ra, rb); return false;
             case RegionRecords.K_MOV32_RI: a.movImm(32, ra, i.imm); return false;
             case RegionRecords.K_MOV32_RM: address(i); a.load(32, ra, probe(i, 4, false)); return false;
             case RegionRecords.K_MOV32_MR: address(i); a.store(32, probe(i, 4, true), rb); return false;
             case RegionRecords.K_MOV32_MI: address(i); a.storeImm(32, probe(i, 4, true), i.imm); return false;
-            case RegionRecords.K_MOV8_MR: address(i); a.store(8, probe(i, 1, true), rb); return false;
+            case RegionRecords.K_MOV8_MR: if (highByte(i)) return sized.instruction(i); address(i); a.store(8, probe(i, 1, true), rb); return false;
             case RegionRecords.K_MOV8_MI: address(i); a.storeImm(8, probe(i, 1, true), i.imm); return false;
             case RegionRecords.K_MOVX_R:
+                if (highByte(i)) return sized.instruction(i);
                 if (i.variant) a.movsx(32, ra, i.sourceSize == 0 ? 8 : 16, rb);
                 else a.movzx(32, ra, i.sourceSize == 0 ? 8 : 16, rb);
                 return false;
@@ -411,6 +420,7 @@ public final class NativeRegionCompiler {
                 a.shift(op == 6 ? SHL : op, 32, ra, i.imm & 0xFF);
                 return false;
             case RegionRecords.K_SHIFT_R: // by CL: the guest's ECX (R8) into the host's CL for the one instruction
+                if (i.size != 2 || !i.variant) return sized.instruction(i);
                 flagWriter(i);
                 a.mov(64, T1, RCX);
                 a.mov(32, RCX, HOST[1]);
@@ -431,8 +441,9 @@ public final class NativeRegionCompiler {
                 return false;
             }
             case RegionRecords.K_GRP3_R:
+                if (i.size != 2 || i.operation == IDIV) return sized.instruction(i);
                 return group3(i, ra);
-            case RegionRecords.K_SETCC_R: restoreFlags(); a.setcc(i.operation, ra); return false;
+            case RegionRecords.K_SETCC_R: if (highByte(i)) return sized.instruction(i); restoreFlags(); a.setcc(i.operation, ra); return false;
             case RegionRecords.K_CMOV_R: restoreFlags(); a.cmov(i.operation, 32, ra, rb); return false;
             case RegionRecords.K_PUSH_R:
             case RegionRecords.K_PUSH_I:
@@ -474,12 +485,12 @@ public final class NativeRegionCompiler {
                 a.jmp(exitTo(NativeContext.EXIT_END, DYNAMIC_EIP, 0));
                 return true;
             default:
-                throw new IllegalStateException("record kind " + i.kind + " (" + i.name + ") is outside the native subset");
+                return sized.instruction(i);
         }
     }
 
     /** The operand shapes of a group-1 ALU record: destination register or memory, source register, immediate or memory. */
-    private static final int RR = 0, RI = 1, RM = 2, MR = 3, MI = 4;
+    static final int RR = 0, RI = 1, RM = 2, MR = 3, MI = 4;
 
     /**
      * A group-1 operation (ADD .. CMP, and TEST: AND that does not store) of {@code width} bits in
@@ -516,7 +527,7 @@ public final class NativeRegionCompiler {
     }
 
     /** NOT, NEG, MUL, IMUL and DIV of a 32-bit register (IDIV is outside the subset). */
-    private boolean group3(Insn i, int r) {
+    boolean group3(Insn i, int r) {
         switch (i.operation) {
             case NOT: a.unary(NOT, 32, r); return false;
             case NEG: flagWriter(i); a.unary(NEG, 32, r); return false;

@@ -39,6 +39,12 @@ class NativeRegionTest {
      * instructions; the differences (EFLAGS compared under {@code flagMask}).
      */
     static Outcome compare(String program, int[] gpr, int eflags, int flagMask, long passes, UnaryOperator<byte[]> patch) {
+        return compare(program, gpr, eflags, flagMask, passes, patch, 0, 0);
+    }
+
+    /** As above, with FS and GS flat data segments of bases {@code fsBase} and {@code gsBase} in both runs. */
+    static Outcome compare(String program, int[] gpr, int eflags, int flagMask, long passes, UnaryOperator<byte[]> patch,
+            int fsBase, int gsBase) {
         byte[] code = Asm.asm(CODE, program);
         int stop = CODE + code.length - 1;
         int[] regs = gpr.clone();
@@ -47,9 +53,14 @@ class NativeRegionTest {
         try (NativeRunner n = new NativeRunner(patch)) {
             n.load(CODE, code);
             n.setState(regs, CODE, eflags);
+            n.setSegmentBases(fsBase, gsBase);
             n.run(stop, passes);
 
             TestMachine m = new TestMachine(CpuOptions.INTERPRETER).protectedMode();
+            m.seg(0x50, fsBase, 0xFFFFF, 0x92, 0xC);
+            m.seg(0x58, gsBase, 0xFFFFF, 0x92, 0xC);
+            m.cpu.loadSegment(X86Cpu.FS, 0x50);
+            m.cpu.loadSegment(X86Cpu.GS, 0x58);
             m.load(CODE, code);
             for (int g = 0; g < 8; g++) m.cpu.setGpr(g, regs[g]);
             m.cpu.setEip(CODE);

@@ -104,6 +104,12 @@ final class NativeRunner implements AutoCloseable {
         RawMemory.putInt(ctx + NativeContext.EFLAGS, eflags);
     }
 
+    /** The bases of FS and GS the region's FS- and GS-prefixed accesses add (both flat). */
+    void setSegmentBases(int fs, int gs) {
+        RawMemory.putInt(ctx + NativeContext.FS_BASE, fs);
+        RawMemory.putInt(ctx + NativeContext.GS_BASE, gs);
+    }
+
     int gpr(int g) {
         return RawMemory.getInt(ctx + NativeContext.REGISTERS + 4 * g);
     }
