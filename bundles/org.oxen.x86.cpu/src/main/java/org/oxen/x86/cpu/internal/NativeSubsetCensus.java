@@ -9,7 +9,8 @@ import org.oxen.x86.cpu.internal.x64.NativeRegionCompiler;
 
 /**
  * A census of the native backend's subset (a diagnostic, off unless
- * {@code -Doxen.x86.cpu.nativeCensus=true}): every region the JVM translator compiles is planned
+ * {@code -Doxen.x86.cpu.nativeCensus=true}; {@code -Doxen.x86.cpu.nativeCensus.file=PATH} appends the
+ * report to that file too): every region the JVM translator compiles is planned
  * again as {@link RegionRecords} and read as {@link NativeRegionCompiler} would compile it (a
  * block runs natively from its first instruction up to the first one outside the subset;
  * a block whose first instruction is outside is not emitted), and at exit the JVM prints to
@@ -41,7 +42,19 @@ final class NativeSubsetCensus {
     private final List<Entry> entries = new ArrayList<>();
 
     private static NativeSubsetCensus printedAtExit(NativeSubsetCensus c) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print(c.report(30)), "x86 native census"));
+        String file = System.getProperty("oxen.x86.cpu.nativeCensus.file");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            String report = c.report(30);
+            System.err.print(report);
+            if (file != null) { // a forked test JVM's standard error is gone by the time its hooks run
+                try {
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(file), report, java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
+                } catch (java.io.IOException e) {
+                    System.err.println("x86 native census: cannot write " + file + ": " + e);
+                }
+            }
+        }, "x86 native census"));
         return c;
     }
 
