@@ -433,6 +433,7 @@ abstract class Cached extends Events {
         Region rg;
         TranslationListener listener = translationListener;
         if (listener != null) listener.translationBegins();
+        long censusStart = NativeSubsetCensus.JVM != null ? System.nanoTime() : 0;
         try {
             RawMemory.copyToArray(fetchPage, codePageBytes, 0, codePageBytes.length);
             rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion,
@@ -445,7 +446,7 @@ abstract class Cached extends Events {
             if (listener != null) listener.translationEnds();
         }
         if (rg == null) return -1;
-        if (NativeSubsetCensus.JVM != null) NativeSubsetCensus.JVM.translated(rg, codePageBytes, k);
+        if (NativeSubsetCensus.JVM != null) NativeSubsetCensus.JVM.translated(rg, codePageBytes, k, System.nanoTime() - censusStart);
         jitCompiled++;
         if (rg.shared) jitShared++;
         if (cp.regionCount == 0) holdCodeFrameWrites(cp.frame);

@@ -16,7 +16,8 @@ import org.oxen.x86.cpu.internal.x64.NativeRegionCompiler;
  * a block whose first instruction is outside is not emitted), and at exit the JVM prints to
  * standard error: regions planned, regions the compiler accepts (an entry inside the subset) and
  * those it would run whole, the records of all regions and the share inside the subset, both
- * counted once per region (static) and weighted by execution, and the record shapes outside it
+ * counted once per region (static) and weighted by execution, the cost of a region's compile
+ * alone by either compiler, and the record shapes outside the subset
  * ({@link NativeRegionCompiler#refusal}) most frequent by execution first.
  *
  * <p>Execution weight: the JVM regions count the instructions each retired ({@code
@@ -40,6 +41,17 @@ final class NativeSubsetCensus {
     }
 
     private final List<Entry> entries = new ArrayList<>();
+    /**
+     * The cost of a region's compile alone, summed (nanoseconds of the translating thread's wall
+     * clock; code bytes): the JVM translator's ({@code RegionCompiler.compile}, told by the
+     * dispatcher: the plan, the bytecode and the hidden class's definition; HotSpot's JIT of it
+     * comes later and is not in it) and the native compiler's (the plan again and the x86-64
+     * code), for the regions both compiled.
+     */
+    private long jvmNanos, nativeNanos, nativeBytes, nativeCompiled;
+    /** Native compiles that threw (a compiler defect the census reports instead of stopping the guest), and the last one. */
+    private long nativeFailed;
+    private RuntimeException lastFailure;
 
     private static NativeSubsetCensus printedAtExit(NativeSubsetCensus c) {
         String file = System.getProperty("oxen.x86.cpu.nativeCensus.file");
@@ -59,9 +71,29 @@ final class NativeSubsetCensus {
     }
 
     /** The JVM translator compiled {@code rg} at offset {@code entry} of the frame {@code frame}. */
-    void translated(Region rg, byte[] frame, int entry) {
+    void translated(Region rg, byte[] frame, int entry, long jvmCompileNanos) {
+        long t0 = System.nanoTime();
         RegionRecords plan = RegionRecords.plan(frame, entry, RegionPlan.MAX_INSNS);
         if (plan == null) return;
+        byte[] code;
+        try {
+            code = NativeRegionCompiler.compile(plan, 0);
+        } catch (RuntimeException e) {
+            synchronized (entries) {
+                nativeFailed++;
+                lastFailure = e;
+            }
+            code = null;
+        }
+        long t = System.nanoTime() - t0;
+        if (code != null) {
+            synchronized (entries) {
+                jvmNanos += jvmCompileNanos;
+                nativeNanos += t;
+                nativeBytes += code.length;
+                nativeCompiled++;
+            }
+        }
         int records = 0, nativeRecords = 0;
         Map<String, Integer> refused = new HashMap<>(), charged = new HashMap<>();
         for (RegionRecords.Block b : plan.blocks) {
@@ -109,12 +141,24 @@ final class NativeSubsetCensus {
             for (Map.Entry<String, Integer> r : e.charged.entrySet()) refused.get(r.getKey())[2] += Math.round(perRecord * r.getValue());
         }
         StringBuilder sb = new StringBuilder();
+        long n2;
+        double jvmMs, nativeMs, bytes;
+        synchronized (entries) {
+            n2 = Math.max(1, nativeCompiled);
+            jvmMs = jvmNanos / 1e6;
+            nativeMs = nativeNanos / 1e6;
+            bytes = nativeBytes;
+        }
         sb.append(String.format("x86 native census: %,d regions translated, %,d (%.1f %%) accepted by the native compiler,"
                 + " %,d (%.1f %%) native throughout%n", regions, accepted, 100.0 * accepted / Math.max(1, regions), whole,
                 100.0 * whole / Math.max(1, regions)));
         sb.append(String.format("  records: %,d planned, %,d (%.1f %%) run natively; executed in regions %,.0f, natively %,.0f (%.1f %%)%n",
                 records, nativeRecords, 100.0 * nativeRecords / Math.max(1, records), executed, executedNative,
                 100.0 * executedNative / Math.max(1, executed)));
+        sb.append(String.format("  compile alone, %,d regions both compiled: JVM translator %.1f ms (%.0f us a region), native %.1f ms"
+                + " (%.0f us a region, %.0f bytes of x86-64 a region)%n", nativeCompiled, jvmMs, 1000 * jvmMs / n2, nativeMs,
+                1000 * nativeMs / n2, bytes / n2));
+        if (nativeFailed > 0) sb.append(String.format("  NATIVE COMPILES FAILED: %,d (the last: %s)%n", nativeFailed, lastFailure));
         sb.append("  outside the subset, by the executed records each keeps from running natively (it and the rest of its block):\n");
         sb.append("  (kept out, share of executed; the shape's own executed estimate; static count; shape)\n");
         List<Map.Entry<String, long[]>> top = new ArrayList<>(refused.entrySet());
