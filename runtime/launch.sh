@@ -4,7 +4,9 @@
 #
 #  - what is launched: the whole runtime (oxen.bndrun), or with --machine the lean launch of a
 #    machine job (machine.bndrun: the shell, the board, its devices, the CPU and the `machine`
-#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache;
+#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache; a
+#    -Doxen.job=... option makes the machine launch run that one command as a job, without Gogo
+#    (below, "A job");
 #  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
 #    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
 #    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
@@ -124,8 +126,30 @@ esac
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
 [ "$MAJOR" -ge 23 ] && JVM+=(--sun-misc-unsafe-memory-access=allow)
-# what java runs: bnd's launcher with the launcher's properties in $1
-run_with() { RUN=(-Dlauncher.properties="$1" -cp "$CP" aQute.launcher.Launcher); }
+# A job (a -Doxen.job=... java option: `./oxen machine ...`, one command run without the Gogo
+# shell by its component, org.oxen.shell.exit's ProcessStatus.JOB_PROPERTY) starts the framework
+# at the launch's oxen.job.startlevel instead of its last start level: machine.bndrun puts Gogo's
+# bundles above it, so a job neither starts nor loads the shell (docs/PERFORMANCE.md, "Start-up
+# cut II"). Only the machine launch has one.
+JOB_LEVEL=
+for a in "$@"; do
+    case $a in -Doxen.job=*)
+        JOB_LEVEL=$(sed -n 's/^oxen\.job\.startlevel=//p' "$PROPS")
+        [ -n "$JOB_LEVEL" ] || { say "-Doxen.job: $(basename "$SRC_PROPS") has no oxen.job.startlevel (jobs run in the machine launch, --machine)"; exit 2; } ;;
+    esac
+done
+# what java runs: bnd's launcher with the launcher's properties in $1 (a job: a copy of them
+# beginning at the job's start level)
+run_with() {
+    local props=$1
+    if [ -n "$JOB_LEVEL" ]; then
+        props=${1%.properties}.job.properties
+        { grep -v '^org\.osgi\.framework\.startlevel\.beginning=' "$1"
+          echo "org.osgi.framework.startlevel.beginning=$JOB_LEVEL"; } > "$props.$$"
+        mv -f "$props.$$" "$props"
+    fi
+    RUN=(-Dlauncher.properties="$props" -cp "$CP" aQute.launcher.Launcher)
+}
 run_with "$PROPS"
 
 # --- the class-data cache ---------------------------------------------------------------------
@@ -212,10 +236,14 @@ EOF
     native=$RT/../../guests/target/images/native/cpubench.elf
     [ -f "$native" ] && script="$script; machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\""
     script="$script; xl list; stop 0"
+    # the machine launch trains what it runs: a job (no Gogo), its words separated as the oxen script does
+    local job=() us=$'\x1f'
     if [ "$LAUNCH" = machine ]; then
-        script="machine devices; stop 0"
-        [ -f "$native" ] && script="machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\"; stop 0"
+        job=("-Doxen.job=machine${us}devices")
+        [ -f "$native" ] && job=("-Doxen.job=machine${us}boot${us}-w${us}-m${us}16${us}$native${us}--cmdline${us}loop=200000 mix=2")
     fi
+    # (the first run below is not a job whatever this start is: it stops through Gogo)
+    local JOB_LEVEL=
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
     # the training runs on a kept storage, made by a first run that only starts and stops, so
@@ -227,10 +255,17 @@ EOF
     run_with "$fwprops"
     (cd "$CACHE" && timeout 600 "$JAVA" "${JVM[@]}" "${quiet[@]}" -Dgosh.args="--nointeractive -c 'stop 0'" \
         "${RUN[@]}" </dev/null >"$log" 2>&1) || rm -rf "$fw"
+    local args=(-Dgosh.args="--nointeractive -c '$script'")
+    if [ ${#job[@]} -gt 0 ]; then
+        args=("${job[@]}")
+        JOB_LEVEL=$(sed -n 's/^oxen\.job\.startlevel=//p' "$PROPS")
+        run_with "$fwprops"
+        JOB_LEVEL=
+    fi
     # shellcheck disable=SC2046
     # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
     if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" "${quiet[@]}" \
-            -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >>"$log" 2>&1) &&
+            "${args[@]}" "${RUN[@]}" </dev/null >>"$log" 2>&1) &&
         run_with "$PROPS" && [ -s "$tmp" ] &&
         "$JAVA" $(check_opts "$tmp") "${JVM[@]}" -cp "$CP" -version >>"$log" 2>&1; then
         mv -f "$tmp" "$FILE"
@@ -238,13 +273,13 @@ EOF
         if [ -d "$fw" ]; then
             rm -rf "$FILE.fw-template" && mv "$fw" "$FILE.fw-template" && fw_print=$(fw_stamp "$FILE.fw-template")
         fi
-        rm -rf "$fw" "$fwprops"
+        rm -rf "$fw" "$fwprops" "${fwprops%.properties}.job.properties"
         printf '%s %s\n%s\n' "$1" "$(file_stamp "$FILE")" "$fw_print" > "$KEYFILE"
         say "start-up cache ready: $FILE ($(( $(stat -c %s "$FILE") / 1048576 )) MiB, $(( $(date +%s) - started )) s)"
         return 0
     fi
     run_with "$PROPS"
-    rm -rf "$tmp" "$FILE" "$KEYFILE" "$fw" "$fwprops"
+    rm -rf "$tmp" "$FILE" "$KEYFILE" "$fw" "$fwprops" "${fwprops%.properties}.job.properties"
     say "could not build the start-up cache (see $log); starting without it"
     return 1
 }
@@ -269,6 +304,8 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     else
         CACHE_OPTS=($(use_opts "$FILE"))
     fi
+    # this start's own command again (a training above ran its own)
+    run_with "$PROPS"
     # the key file as it is now (a training above rewrote it)
     had_fw=; [ -f "$KEYFILE" ] && { read -r _; read -r had_fw || true; } < "$KEYFILE"
     [ ${#CACHE_OPTS[@]} -gt 0 ] && [ -n "$had_fw" ] && { use_kept_storage "$had_fw" || true; }
