@@ -101,8 +101,16 @@ done
 #    the interpreter call) inlined whatever its size: C1 inlines up to 35 bytes of bytecode, so
 #    ROL (38 bytes), the shifts' and IMUL's flags or ALU (92) were calls in every region;
 #  - `quiet`: the JVM says nothing of the commands on stdout, which is the guest's console.
+# And the rest of a machine job's code under C1 (Felix, SCR, the board's construction, the CPU's
+# interpreter) after 4x the JVM's thresholds (C1_SCALING: -XX:CompileThresholdScaling, which
+# scales the JVM's thresholds before a method's own scaling multiplies them, hence the regions'
+# 0.0025 there: still 1% of the defaults): most start-up code runs a few hundred times and C1's
+# compiles of it cost more than interpreting it (docs/PERFORMANCE.md, "Start-up cut II": -0.08 s
+# of CPU for an empty image, -0.15 s for loop 1e8, mix 2000 the same). The runtime keeps the JVM's.
 REGIONS='org.oxen.x86.cpu.internal.Region$T*::run'
-C1_CPU=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,0.01"
+case $LAUNCH in machine) C1_SCALING=4 REGION_SCALING=0.0025 ;; *) C1_SCALING=1 REGION_SCALING=0.01 ;; esac
+C1_CPU=(-XX:CompileThresholdScaling=$C1_SCALING -XX:CompileCommand=quiet
+        "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,$REGION_SCALING"
         "-XX:CompileCommand=BackgroundCompilation,$REGIONS,false"
         "-XX:CompileCommand=inline,org.oxen.x86.cpu.internal.Semantics::*")
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
