@@ -41,10 +41,23 @@ set -euo pipefail
 
 LAUNCH=oxen
 [ "${1:-}" = --machine ] && { LAUNCH=machine; shift; }
-RT=${OXEN_RUNTIME:-$(cd "$(dirname "$0")" && pwd)/target}
+# (a start runs few programs besides java: each costs a fork and an exec, ~1-2 ms of CPU, so
+# paths and files are handled with bash's own expansions and reads where they can be)
+HERE=.; [[ $0 == */* ]] && HERE=${0%/*}
+RT=${OXEN_RUNTIME:-$HERE/target}
 RT=$(cd "$RT" && pwd)
 CACHE=${OXEN_CACHE_DIR:-$RT/cache}
 say() { printf 'oxen: %s\n' "$*" >&2; }
+# FILE's whole text into the variable named VAR (a builtin read: no cat)
+slurp() { IFS= read -r -d '' "$1" < "$2" || true; }
+# TEXT into FILE unless FILE holds it already (through a temporary file and mv, so a start
+# beside this one never reads half of it)
+put_file() { # FILE TEXT
+    local old=
+    [ -f "$1" ] && slurp old "$1"
+    [ "$old" == "$2" ] && return 0
+    printf '%s' "$2" > "$1.$$" && mv -f "$1.$$" "$1"
+}
 
 [ -f "$RT/oxen.jar" ] && [ -d "$RT/launch" ] && [ -d "$RT/bundles/jar" ] || {
     say "no built runtime in $RT (oxen.jar, launch/, bundles/jar/): run ./oxen build first"
@@ -52,13 +65,17 @@ say() { printf 'oxen: %s\n' "$*" >&2; }
 }
 
 # --- the JDK ----------------------------------------------------------------------------------
-# major version of a java binary: from its JDK's release file, else from -version
-java_major() {
-    local home rel v
-    home=$(dirname "$(dirname "$(readlink -f "$1")")")
-    rel=$home/release
+# the JDK home of a java binary (HOME/bin/java: java_home of its real path) and its major
+# version: from the JDK's release file, else from -version
+java_home() { local d=${1%/*}; echo "${d%/*}"; }
+java_major() { # JAVA
+    local real rel line v=
+    real=$(readlink -f "$1")
+    rel=$(java_home "$real")/release
     if [ -f "$rel" ]; then
-        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel")
+        while IFS= read -r line; do
+            [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]] && v=${BASH_REMATCH[1]}
+        done < "$rel"
     else
         v=$("$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
     fi
@@ -67,14 +84,15 @@ java_major() {
 
 JAVA=${OXEN_JAVA:-$(command -v java || true)}
 [ -n "$JAVA" ] && [ -x "$JAVA" ] || { say "no java found (install a JDK 17 or later, or set OXEN_JAVA)"; exit 2; }
+JAVA_REAL=$(readlink -f "$JAVA")
 MAJOR=$(java_major "$JAVA")
 [ "$MAJOR" -ge 17 ] || { say "$JAVA is Java $MAJOR; oxen needs 17 or later"; exit 2; }
 
 # --- the launcher -----------------------------------------------------------------------------
-LAUNCHER=$(ls "$RT"/launch/biz.aQute.launcher-*.jar)
-FRAMEWORK=$(ls "$RT"/launch/org.apache.felix.framework-*.jar)
+LAUNCHER=("$RT"/launch/biz.aQute.launcher-*.jar); LAUNCHER=${LAUNCHER[0]}
+FRAMEWORK=("$RT"/launch/org.apache.felix.framework-*.jar); FRAMEWORK=${FRAMEWORK[0]}
 CP=$LAUNCHER:$FRAMEWORK
-mkdir -p "$CACHE"
+[ -d "$CACHE" ] || mkdir -p "$CACHE"
 # the exported launcher properties (oxen.jar's, or machine.jar's for --machine) with the bundles
 # named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
 if [ "$LAUNCH" = machine ]; then
@@ -83,13 +101,21 @@ else
     SRC_PROPS=$RT/launch/launcher.properties; PROPS=$CACHE/launcher.properties
 fi
 [ -f "$SRC_PROPS" ] || { say "no $SRC_PROPS in the built runtime: run ./oxen build first"; exit 2; }
-sed -e 's/^launch\.embedded=true$/launch.embedded=false/' \
-    -e "/^launch\.bundles=/s#\([=,]\)jar/#\1$RT/bundles/jar/#g" \
-    "$SRC_PROPS" > "$PROPS.$$"
-mv -f "$PROPS.$$" "$PROPS"
+props_text= BUNDLES=() PROPS_JOB_LEVEL=
+while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+        launch.embedded=true) line=launch.embedded=false ;;
+        launch.bundles=*)
+            line=${line//=jar\//=$RT/bundles/jar/}; line=${line//,jar\//,$RT/bundles/jar/}
+            IFS=, read -r -a BUNDLES <<< "${line#launch.bundles=}" ;;
+        oxen.job.startlevel=*) PROPS_JOB_LEVEL=${line#*=} ;;
+    esac
+    props_text+=$line$'\n'
+done < "$SRC_PROPS"
+put_file "$PROPS" "$props_text"
 # every bundle it names must be there (the machine launch shares the runtime's bundles/jar/)
-for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
-    [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
+for b in "${BUNDLES[@]}"; do
+    [ -f "$b" ] || { say "$b, which ${SRC_PROPS##*/} names, is missing: run ./oxen build first"; exit 2; }
 done
 
 # The CPU's hot code under C1 (measured in docs/PERFORMANCE.md, "Cold start", session 10):
@@ -142,19 +168,20 @@ esac
 JOB_LEVEL=
 for a in "$@"; do
     case $a in -Doxen.job=*)
-        JOB_LEVEL=$(sed -n 's/^oxen\.job\.startlevel=//p' "$PROPS")
-        [ -n "$JOB_LEVEL" ] || { say "-Doxen.job: $(basename "$SRC_PROPS") has no oxen.job.startlevel (jobs run in the machine launch, --machine)"; exit 2; } ;;
+        JOB_LEVEL=$PROPS_JOB_LEVEL
+        [ -n "$JOB_LEVEL" ] || { say "-Doxen.job: ${SRC_PROPS##*/} has no oxen.job.startlevel (jobs run in the machine launch, --machine)"; exit 2; } ;;
     esac
 done
 # what java runs: bnd's launcher with the launcher's properties in $1 (a job: a copy of them
 # beginning at the job's start level)
 run_with() {
-    local props=$1
+    local props=$1 line text=
     if [ -n "$JOB_LEVEL" ]; then
         props=${1%.properties}.job.properties
-        { grep -v '^org\.osgi\.framework\.startlevel\.beginning=' "$1"
-          echo "org.osgi.framework.startlevel.beginning=$JOB_LEVEL"; } > "$props.$$"
-        mv -f "$props.$$" "$props"
+        while IFS= read -r line || [ -n "$line" ]; do
+            [[ $line == org.osgi.framework.startlevel.beginning=* ]] || text+=$line$'\n'
+        done < "$1"
+        put_file "$props" "${text}org.osgi.framework.startlevel.beginning=$JOB_LEVEL"$'\n'
     fi
     RUN=(-Dlauncher.properties="$props" -cp "$CP" aQute.launcher.Launcher)
 }
@@ -177,12 +204,13 @@ KEYFILE=$FILE.key
 # what the cache depends on: the JDK, the JIT and heap flags, the launcher and every bundle
 inputs_key() {
     {
-        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JVM[*]:-}"
-        [ -f "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release" ] &&
-            cat "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release"
-        cat "$PROPS"
+        local text rel
+        echo "$JAVA_REAL $MAJOR ${JVM[*]:-}"
+        rel=$(java_home "$JAVA_REAL")/release
+        [ -f "$rel" ] && { slurp text "$rel"; printf '%s' "$text"; }
+        slurp text "$PROPS"; printf '%s' "$text"
         stat -c '%n %s %Y' "$LAUNCHER" "$FRAMEWORK" "$RT"/bundles/jar/*
-    } | sha256sum | cut -d' ' -f1
+    } | sha256sum | { read -r sum _; echo "$sum"; }
 }
 # the cache file's CRC and size (cksum: tens of ms for 36 MB): any change to it since it was built
 # shows, also one that keeps its size and time, which the JVM would not notice in every case
@@ -207,9 +235,11 @@ file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
 fw_stamp() { (cd "$1" 2>/dev/null && find . -type f ! -name cache.lock -exec cksum {} + | cksum) || echo none; }
 # the launcher's properties ($PROPS) with the framework storage kept in $2, written to $1
 kept_props() {
-    { grep -v '^launch\.keep=' "$PROPS"; echo launch.keep=true; echo "launch.storage.dir=$2"
-      echo ds.cache.metadata=true; } > "$1.$$"
-    mv -f "$1.$$" "$1"
+    local line text=
+    while IFS= read -r line || [ -n "$line" ]; do
+        [[ $line == launch.keep=* ]] || text+=$line$'\n'
+    done < "$PROPS"
+    put_file "$1" "${text}launch.keep=true"$'\n'"launch.storage.dir=$2"$'\n'"ds.cache.metadata=true"$'\n'
 }
 # takes the lock and the working storage; fails (nothing held) when either cannot be had
 use_kept_storage() { # FINGERPRINT of the template
@@ -266,7 +296,7 @@ EOF
     local args=(-Dgosh.args="--nointeractive -c '$script'")
     if [ ${#job[@]} -gt 0 ]; then
         args=("${job[@]}")
-        JOB_LEVEL=$(sed -n 's/^oxen\.job\.startlevel=//p' "$PROPS")
+        JOB_LEVEL=$PROPS_JOB_LEVEL
         run_with "$fwprops"
         JOB_LEVEL=
     fi
