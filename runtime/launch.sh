@@ -4,7 +4,9 @@
 #
 #  - what is launched: the whole runtime (oxen.bndrun), or with --machine the lean launch of a
 #    machine job (machine.bndrun: the shell, the board, its devices, the CPU and the `machine`
-#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache;
+#    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache; a
+#    -Doxen.job=... option makes the machine launch run that one command as a job, without Gogo
+#    (below, "A job");
 #  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
 #    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
 #    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
@@ -39,10 +41,23 @@ set -euo pipefail
 
 LAUNCH=oxen
 [ "${1:-}" = --machine ] && { LAUNCH=machine; shift; }
-RT=${OXEN_RUNTIME:-$(cd "$(dirname "$0")" && pwd)/target}
+# (a start runs few programs besides java: each costs a fork and an exec, ~1-2 ms of CPU, so
+# paths and files are handled with bash's own expansions and reads where they can be)
+HERE=.; [[ $0 == */* ]] && HERE=${0%/*}
+RT=${OXEN_RUNTIME:-$HERE/target}
 RT=$(cd "$RT" && pwd)
 CACHE=${OXEN_CACHE_DIR:-$RT/cache}
 say() { printf 'oxen: %s\n' "$*" >&2; }
+# FILE's whole text into the variable named VAR (a builtin read: no cat)
+slurp() { IFS= read -r -d '' "$1" < "$2" || true; }
+# TEXT into FILE unless FILE holds it already (through a temporary file and mv, so a start
+# beside this one never reads half of it)
+put_file() { # FILE TEXT
+    local old=
+    [ -f "$1" ] && slurp old "$1"
+    [ "$old" == "$2" ] && return 0
+    printf '%s' "$2" > "$1.$$" && mv -f "$1.$$" "$1"
+}
 
 [ -f "$RT/oxen.jar" ] && [ -d "$RT/launch" ] && [ -d "$RT/bundles/jar" ] || {
     say "no built runtime in $RT (oxen.jar, launch/, bundles/jar/): run ./oxen build first"
@@ -50,13 +65,17 @@ say() { printf 'oxen: %s\n' "$*" >&2; }
 }
 
 # --- the JDK ----------------------------------------------------------------------------------
-# major version of a java binary: from its JDK's release file, else from -version
-java_major() {
-    local home rel v
-    home=$(dirname "$(dirname "$(readlink -f "$1")")")
-    rel=$home/release
+# the JDK home of a java binary (HOME/bin/java: java_home of its real path) and its major
+# version: from the JDK's release file, else from -version
+java_home() { local d=${1%/*}; echo "${d%/*}"; }
+java_major() { # JAVA
+    local real rel line v=
+    real=$(readlink -f "$1")
+    rel=$(java_home "$real")/release
     if [ -f "$rel" ]; then
-        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel")
+        while IFS= read -r line; do
+            [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]] && v=${BASH_REMATCH[1]}
+        done < "$rel"
     else
         v=$("$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
     fi
@@ -65,14 +84,15 @@ java_major() {
 
 JAVA=${OXEN_JAVA:-$(command -v java || true)}
 [ -n "$JAVA" ] && [ -x "$JAVA" ] || { say "no java found (install a JDK 17 or later, or set OXEN_JAVA)"; exit 2; }
+JAVA_REAL=$(readlink -f "$JAVA")
 MAJOR=$(java_major "$JAVA")
 [ "$MAJOR" -ge 17 ] || { say "$JAVA is Java $MAJOR; oxen needs 17 or later"; exit 2; }
 
 # --- the launcher -----------------------------------------------------------------------------
-LAUNCHER=$(ls "$RT"/launch/biz.aQute.launcher-*.jar)
-FRAMEWORK=$(ls "$RT"/launch/org.apache.felix.framework-*.jar)
+LAUNCHER=("$RT"/launch/biz.aQute.launcher-*.jar); LAUNCHER=${LAUNCHER[0]}
+FRAMEWORK=("$RT"/launch/org.apache.felix.framework-*.jar); FRAMEWORK=${FRAMEWORK[0]}
 CP=$LAUNCHER:$FRAMEWORK
-mkdir -p "$CACHE"
+[ -d "$CACHE" ] || mkdir -p "$CACHE"
 # the exported launcher properties (oxen.jar's, or machine.jar's for --machine) with the bundles
 # named by path (jar/x.jar -> $RT/bundles/jar/x.jar)
 if [ "$LAUNCH" = machine ]; then
@@ -81,13 +101,21 @@ else
     SRC_PROPS=$RT/launch/launcher.properties; PROPS=$CACHE/launcher.properties
 fi
 [ -f "$SRC_PROPS" ] || { say "no $SRC_PROPS in the built runtime: run ./oxen build first"; exit 2; }
-sed -e 's/^launch\.embedded=true$/launch.embedded=false/' \
-    -e "/^launch\.bundles=/s#\([=,]\)jar/#\1$RT/bundles/jar/#g" \
-    "$SRC_PROPS" > "$PROPS.$$"
-mv -f "$PROPS.$$" "$PROPS"
+props_text= BUNDLES=() PROPS_JOB_LEVEL=
+while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+        launch.embedded=true) line=launch.embedded=false ;;
+        launch.bundles=*)
+            line=${line//=jar\//=$RT/bundles/jar/}; line=${line//,jar\//,$RT/bundles/jar/}
+            IFS=, read -r -a BUNDLES <<< "${line#launch.bundles=}" ;;
+        oxen.job.startlevel=*) PROPS_JOB_LEVEL=${line#*=} ;;
+    esac
+    props_text+=$line$'\n'
+done < "$SRC_PROPS"
+put_file "$PROPS" "$props_text"
 # every bundle it names must be there (the machine launch shares the runtime's bundles/jar/)
-for b in $(sed -n 's/^launch\.bundles=//p' "$PROPS" | tr ',' ' '); do
-    [ -f "$b" ] || { say "$b, which $(basename "$SRC_PROPS") names, is missing: run ./oxen build first"; exit 2; }
+for b in "${BUNDLES[@]}"; do
+    [ -f "$b" ] || { say "$b, which ${SRC_PROPS##*/} names, is missing: run ./oxen build first"; exit 2; }
 done
 
 # The CPU's hot code under C1 (measured in docs/PERFORMANCE.md, "Cold start", session 10):
@@ -99,8 +127,16 @@ done
 #    the interpreter call) inlined whatever its size: C1 inlines up to 35 bytes of bytecode, so
 #    ROL (38 bytes), the shifts' and IMUL's flags or ALU (92) were calls in every region;
 #  - `quiet`: the JVM says nothing of the commands on stdout, which is the guest's console.
+# And the rest of a machine job's code under C1 (Felix, SCR, the board's construction, the CPU's
+# interpreter) after 4x the JVM's thresholds (C1_SCALING: -XX:CompileThresholdScaling, which
+# scales the JVM's thresholds before a method's own scaling multiplies them, hence the regions'
+# 0.0025 there: still 1% of the defaults): most start-up code runs a few hundred times and C1's
+# compiles of it cost more than interpreting it (docs/PERFORMANCE.md, "Start-up cut II": -0.08 s
+# of CPU for an empty image, -0.15 s for loop 1e8, mix 2000 the same). The runtime keeps the JVM's.
 REGIONS='org.oxen.x86.cpu.internal.Region$T*::run'
-C1_CPU=(-XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,0.01"
+case $LAUNCH in machine) C1_SCALING=4 REGION_SCALING=0.0025 ;; *) C1_SCALING=1 REGION_SCALING=0.01 ;; esac
+C1_CPU=(-XX:CompileThresholdScaling=$C1_SCALING -XX:CompileCommand=quiet
+        "-XX:CompileCommand=CompileThresholdScaling,$REGIONS,$REGION_SCALING"
         "-XX:CompileCommand=BackgroundCompilation,$REGIONS,false"
         "-XX:CompileCommand=inline,org.oxen.x86.cpu.internal.Semantics::*")
 # Tier 4 (C2) thresholds of HotSpot's tiered policy, defaults 5000/600/15000/40000 (JDK 17-25)
@@ -124,8 +160,31 @@ esac
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
 [ "$MAJOR" -ge 23 ] && JVM+=(--sun-misc-unsafe-memory-access=allow)
-# what java runs: bnd's launcher with the launcher's properties in $1
-run_with() { RUN=(-Dlauncher.properties="$1" -cp "$CP" aQute.launcher.Launcher); }
+# A job (a -Doxen.job=... java option: `./oxen machine ...`, one command run without the Gogo
+# shell by its component, org.oxen.shell.exit's ProcessStatus.JOB_PROPERTY) starts the framework
+# at the launch's oxen.job.startlevel instead of its last start level: machine.bndrun puts Gogo's
+# bundles above it, so a job neither starts nor loads the shell (docs/PERFORMANCE.md, "Start-up
+# cut II"). Only the machine launch has one.
+JOB_LEVEL=
+for a in "$@"; do
+    case $a in -Doxen.job=*)
+        JOB_LEVEL=$PROPS_JOB_LEVEL
+        [ -n "$JOB_LEVEL" ] || { say "-Doxen.job: ${SRC_PROPS##*/} has no oxen.job.startlevel (jobs run in the machine launch, --machine)"; exit 2; } ;;
+    esac
+done
+# what java runs: bnd's launcher with the launcher's properties in $1 (a job: a copy of them
+# beginning at the job's start level)
+run_with() {
+    local props=$1 line text=
+    if [ -n "$JOB_LEVEL" ]; then
+        props=${1%.properties}.job.properties
+        while IFS= read -r line || [ -n "$line" ]; do
+            [[ $line == org.osgi.framework.startlevel.beginning=* ]] || text+=$line$'\n'
+        done < "$1"
+        put_file "$props" "${text}org.osgi.framework.startlevel.beginning=$JOB_LEVEL"$'\n'
+    fi
+    RUN=(-Dlauncher.properties="$props" -cp "$CP" aQute.launcher.Launcher)
+}
 run_with "$PROPS"
 
 # --- the class-data cache ---------------------------------------------------------------------
@@ -145,12 +204,13 @@ KEYFILE=$FILE.key
 # what the cache depends on: the JDK, the JIT and heap flags, the launcher and every bundle
 inputs_key() {
     {
-        echo "$(readlink -f "$JAVA") $(java_major "$JAVA") ${JVM[*]:-}"
-        [ -f "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release" ] &&
-            cat "$(dirname "$(dirname "$(readlink -f "$JAVA")")")/release"
-        cat "$PROPS"
+        local text rel
+        echo "$JAVA_REAL $MAJOR ${JVM[*]:-}"
+        rel=$(java_home "$JAVA_REAL")/release
+        [ -f "$rel" ] && { slurp text "$rel"; printf '%s' "$text"; }
+        slurp text "$PROPS"; printf '%s' "$text"
         stat -c '%n %s %Y' "$LAUNCHER" "$FRAMEWORK" "$RT"/bundles/jar/*
-    } | sha256sum | cut -d' ' -f1
+    } | sha256sum | { read -r sum _; echo "$sum"; }
 }
 # the cache file's CRC and size (cksum: tens of ms for 36 MB): any change to it since it was built
 # shows, also one that keeps its size and time, which the JVM would not notice in every case
@@ -175,9 +235,11 @@ file_stamp() { { [ -f "$1" ] && cksum < "$1"; } || echo none; }
 fw_stamp() { (cd "$1" 2>/dev/null && find . -type f ! -name cache.lock -exec cksum {} + | cksum) || echo none; }
 # the launcher's properties ($PROPS) with the framework storage kept in $2, written to $1
 kept_props() {
-    { grep -v '^launch\.keep=' "$PROPS"; echo launch.keep=true; echo "launch.storage.dir=$2"
-      echo ds.cache.metadata=true; } > "$1.$$"
-    mv -f "$1.$$" "$1"
+    local line text=
+    while IFS= read -r line || [ -n "$line" ]; do
+        [[ $line == launch.keep=* ]] || text+=$line$'\n'
+    done < "$PROPS"
+    put_file "$1" "${text}launch.keep=true"$'\n'"launch.storage.dir=$2"$'\n'"ds.cache.metadata=true"$'\n'
 }
 # takes the lock and the working storage; fails (nothing held) when either cannot be had
 use_kept_storage() { # FINGERPRINT of the template
@@ -212,10 +274,14 @@ EOF
     native=$RT/../../guests/target/images/native/cpubench.elf
     [ -f "$native" ] && script="$script; machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\""
     script="$script; xl list; stop 0"
+    # the machine launch trains what it runs: a job (no Gogo), its words separated as the oxen script does
+    local job=() us=$'\x1f'
     if [ "$LAUNCH" = machine ]; then
-        script="machine devices; stop 0"
-        [ -f "$native" ] && script="machine boot -w -m 16 $native --cmdline \"loop=200000 mix=2\"; stop 0"
+        job=("-Doxen.job=machine${us}devices")
+        [ -f "$native" ] && job=("-Doxen.job=machine${us}boot${us}-w${us}-m${us}16${us}$native${us}--cmdline${us}loop=200000 mix=2")
     fi
+    # (the first run below is not a job whatever this start is: it stops through Gogo)
+    local JOB_LEVEL=
     started=$(date +%s)
     mkdir -p "$CACHE/training-deploy"
     # the training runs on a kept storage, made by a first run that only starts and stops, so
@@ -227,10 +293,17 @@ EOF
     run_with "$fwprops"
     (cd "$CACHE" && timeout 600 "$JAVA" "${JVM[@]}" "${quiet[@]}" -Dgosh.args="--nointeractive -c 'stop 0'" \
         "${RUN[@]}" </dev/null >"$log" 2>&1) || rm -rf "$fw"
+    local args=(-Dgosh.args="--nointeractive -c '$script'")
+    if [ ${#job[@]} -gt 0 ]; then
+        args=("${job[@]}")
+        JOB_LEVEL=$PROPS_JOB_LEVEL
+        run_with "$fwprops"
+        JOB_LEVEL=
+    fi
     # shellcheck disable=SC2046
     # at most 10 minutes (a loaded machine; it takes tens of seconds on a quiet one)
     if (cd "$CACHE" && timeout 600 "$JAVA" $(make_opts "$tmp") "${JVM[@]}" "${quiet[@]}" \
-            -Dgosh.args="--nointeractive -c '$script'" "${RUN[@]}" </dev/null >>"$log" 2>&1) &&
+            "${args[@]}" "${RUN[@]}" </dev/null >>"$log" 2>&1) &&
         run_with "$PROPS" && [ -s "$tmp" ] &&
         "$JAVA" $(check_opts "$tmp") "${JVM[@]}" -cp "$CP" -version >>"$log" 2>&1; then
         mv -f "$tmp" "$FILE"
@@ -238,13 +311,13 @@ EOF
         if [ -d "$fw" ]; then
             rm -rf "$FILE.fw-template" && mv "$fw" "$FILE.fw-template" && fw_print=$(fw_stamp "$FILE.fw-template")
         fi
-        rm -rf "$fw" "$fwprops"
+        rm -rf "$fw" "$fwprops" "${fwprops%.properties}.job.properties"
         printf '%s %s\n%s\n' "$1" "$(file_stamp "$FILE")" "$fw_print" > "$KEYFILE"
         say "start-up cache ready: $FILE ($(( $(stat -c %s "$FILE") / 1048576 )) MiB, $(( $(date +%s) - started )) s)"
         return 0
     fi
     run_with "$PROPS"
-    rm -rf "$tmp" "$FILE" "$KEYFILE" "$fw" "$fwprops"
+    rm -rf "$tmp" "$FILE" "$KEYFILE" "$fw" "$fwprops" "${fwprops%.properties}.job.properties"
     say "could not build the start-up cache (see $log); starting without it"
     return 1
 }
@@ -269,6 +342,8 @@ if [ "${OXEN_STARTUP_CACHE:-on}" != off ]; then
     else
         CACHE_OPTS=($(use_opts "$FILE"))
     fi
+    # this start's own command again (a training above ran its own)
+    run_with "$PROPS"
     # the key file as it is now (a training above rewrote it)
     had_fw=; [ -f "$KEYFILE" ] && { read -r _; read -r had_fw || true; } < "$KEYFILE"
     [ ${#CACHE_OPTS[@]} -gt 0 ] && [ -n "$had_fw" ] && { use_kept_storage "$had_fw" || true; }

@@ -16,7 +16,9 @@
 #   launch25-c2  the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
 #   machine      runtime/launch.sh --machine as ./oxen machine boot uses it (the lean launch: no
 #                hypervisor; its own AppCDS archive; the launcher's default JIT for it: C1 only,
-#                serial GC); no prompt run
+#                serial GC), as a job (-Doxen.job=...: no Gogo shell); no prompt run
+#   machine-gogo the same launch running the command from a Gogo script (-Dgosh.args=...: Gogo
+#                started, as ./oxen machine did before session 16)
 #   machine25    the same with OXEN_JAVA=$JDK25 (Temurin 25: its AOT cache, C1 only)
 #   machine-late the same with OXEN_JIT=late (tiered, C2 late)
 #   machine-full the same with OXEN_JIT=full (tiered C2, the JVM's thresholds)
@@ -50,6 +52,7 @@ oxen() { # WAY java-options...
         launch25) OXEN_JAVA=$JDK25 OXEN_JIT=c1 exec runtime/launch.sh "$@" ;;
         launch25-c2) OXEN_JAVA=$JDK25 OXEN_JIT=full exec runtime/launch.sh "$@" ;;
         machine) exec runtime/launch.sh --machine "$@" ;;
+        machine-gogo) exec runtime/launch.sh --machine "$@" ;;
         machine25) OXEN_JAVA=$JDK25 exec runtime/launch.sh --machine "$@" ;;
         machine-late) OXEN_JIT=late exec runtime/launch.sh --machine "$@" ;;
         machine-full) OXEN_JIT=full exec runtime/launch.sh --machine "$@" ;;
@@ -107,10 +110,17 @@ for round in $(seq "$ROUNDS"); do
                 echo
                 continue
             fi
-            /usr/bin/time -f "oxen $way machine boot -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
-                bash -c 'oxen "$0" -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
-                    -Dgosh.args="--nointeractive -c '"'"'machine boot $1 -m 64 -w; stop 0'"'"'"' \
-                    "$way" "$OUT/out/bench_$img.elf" 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' '
+            case $way in
+            machine | machine25 | machine-late | machine-full) # a job, as ./oxen machine boot runs it (no Gogo)
+                /usr/bin/time -f "oxen $way machine boot -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
+                    bash -c 'oxen "$0" "-Doxen.job=machine${2}boot${2}$1${2}-m${2}64${2}-w"' \
+                    "$way" "$OUT/out/bench_$img.elf" $'\x1f' 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' ' ;;
+            *)
+                /usr/bin/time -f "oxen $way machine boot -m 64 $img: cpu_s=%U+%S wall_s=%e maxrss_kib=%M" \
+                    bash -c 'oxen "$0" -Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 \
+                        -Dgosh.args="--nointeractive -c '"'"'machine boot $1 -m 64 -w; stop 0'"'"'"' \
+                        "$way" "$OUT/out/bench_$img.elf" 2>&1 | grep -E "^(loop|mix) |cpu_s=" | tr '\n' ' ' ;;
+            esac
             echo
         done
         case $way in machine* | flat) ;; *) prompt $way ;; esac

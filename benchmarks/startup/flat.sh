@@ -18,8 +18,10 @@ PROPS=$RT/launch/machine.properties
 [ -f "$PROPS" ] || { echo "flat.sh: no $PROPS: run ./oxen build first" >&2; exit 2; }
 [ $# -ge 2 ] || { echo "usage: benchmarks/startup/flat.sh [java options] MiB IMAGE" >&2; exit 2; }
 
-# the lean launch's JIT flags, from launch.sh itself (its REGIONS and C1_CPU definitions)
-eval "$(sed -n -e '/^REGIONS=/p' -e '/^C1_CPU=(/,/)$/p' "$LAUNCH_SH")"
+# the lean launch's JIT flags, from launch.sh itself (its REGIONS, C1 scaling and C1_CPU definitions)
+LAUNCH=machine
+eval "$(sed -n -e '/^REGIONS=/p' -e '/^case \$LAUNCH in machine) C1_SCALING=/p' -e '/^C1_CPU=(/,/)$/p' "$LAUNCH_SH")"
+[ -n "${C1_SCALING:-}" ] || { echo "flat.sh: launch.sh's machine C1 scaling changed" >&2; exit 2; }
 grep -q -- '-XX:+UseSerialGC -Xms16m' "$LAUNCH_SH" || { echo "flat.sh: launch.sh's machine heap flags changed" >&2; exit 2; }
 JVM=(-XX:TieredStopAtLevel=1 "${C1_CPU[@]}" -XX:+UseSerialGC -Xms16m)
 

@@ -29,7 +29,8 @@ import org.oxen.itests.process.RuntimeCopy.Run;
  * once and then maps it, none of the hypervisor's bundles is even installed, the translator's
  * regions are compiled by C1 at once with the machine's thread waiting and the CPU's Semantics
  * inlined into them, a failed machine
- * command makes the process exit 1, and what the Gogo script cannot carry is refused before any
+ * command makes the process exit 1, a job ({@code ./oxen machine ...}) runs without the Gogo
+ * shell and carries every argument as it is, and what a job cannot carry is refused before any
  * JVM starts.
  */
 class MachineLaunchTest {
@@ -112,9 +113,9 @@ class MachineLaunchTest {
         Run first = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", boot); // builds the cache and the storage
         assertEquals(0, first.status(), first.out() + first.err());
         long before = System.currentTimeMillis();
-        // bundle 24 is the machine command's (the launcher installs in -runbundles' order)
-        String show = "echo (($.context bundle 24) symbolicName) (($.context bundle 24) lastModified)"
-                + " (($.context bundle 24) state)";
+        // bundle 22 is the machine command's (the launcher installs in -runbundles' order)
+        String show = "echo (($.context bundle 22) symbolicName) (($.context bundle 22) lastModified)"
+                + " (($.context bundle 22) state)";
         Run job = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Dgosh.args=--nointeractive -c '" + show + "; stop 0'");
         assertEquals(0, job.status(), job.out() + job.err());
         Matcher m = COMMAND_BUNDLE.matcher(job.out());
@@ -209,12 +210,40 @@ class MachineLaunchTest {
         assertTrue(r.err().contains("machine: " + dir + ": is a directory, not a kernel or ROM image\n"), r.err());
     }
 
+    /**
+     * {@code ./oxen machine ...} is a job: the machine command's MachineJob component runs it
+     * without the Gogo shell (the framework begins at the job's start level, below Gogo's bundles),
+     * so the JVM loads none of Gogo's runtime or shell, and an argument Gogo's script could not
+     * carry (a quote) goes through as it is.
+     */
     @Test
-    void whatTheScriptCannotCarryIsRefusedBeforeTheJvmStarts() throws Exception {
-        Run quote = run(rt, OXEN.toString(), "machine", "boot", "it's.elf");
-        assertEquals(2, quote.status(), quote.err());
-        assertEquals("oxen: machine: argument 'it's.elf' has a quote or a backslash, which the Gogo script cannot carry\n",
-                quote.err());
+    void aMachineJobRunsWithoutGogoAndCarriesEveryArgument() throws Exception {
+        Files.copy(NATIVE.resolve("hello.elf"), dir.resolve("it's-\"hello\".elf"));
+        String us = "\u001f";
+        Run r = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Xlog:class+load=info",
+                "-Doxen.job=machine" + us + "boot" + us + "-w" + us + "-m" + us + "16" + us + "--cmdline" + us
+                        + "it's \"quoted\"" + us + "it's-\"hello\".elf");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("hello: cmdline=\"it's \"quoted\"\"\n") && r.out().contains("RESULT: PASS\n"),
+                "the guest got its command line as given and ran to its end:\n" + r.out() + r.err());
+        assertTrue(r.out().contains("machine 1 (it's-\"hello\".elf): exited, exit status"), r.out());
+        assertTrue(r.out().contains("org.oxen.x86.machine.command.internal.MachineJob "), "the job's component ran it");
+        for (String gogo : List.of("org.apache.felix.gogo.runtime.CommandProcessorImpl",
+                "org.apache.felix.gogo.shell.Activator", "org.apache.felix.gogo.command.Basic")) {
+            assertFalse(r.out().contains(gogo + " "), gogo + " is not loaded by a job");
+        }
+        // the same through the oxen script, from the caller's directory
+        Run viaScript = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "it's-\"hello\".elf");
+        assertEquals(0, viaScript.status(), viaScript.out() + viaScript.err());
+        assertTrue(viaScript.out().contains("RESULT: PASS\n"), viaScript.out() + viaScript.err());
+    }
+
+    @Test
+    void whatAJobCannotCarryIsRefusedBeforeTheJvmStarts() throws Exception {
+        Run separator = run(rt, OXEN.toString(), "machine", "boot", "a\u001fb.elf");
+        assertEquals(2, separator.status(), separator.err());
+        assertEquals("oxen: machine: argument 'a\u001fb.elf' has an ASCII unit separator (0x1f), which separates a job's words\n",
+                separator.err());
         Run none = run(rt, OXEN.toString(), "machine");
         assertEquals(2, none.status(), none.err());
         assertEquals("oxen: machine: which subcommand? (e.g. ./oxen machine boot -m 64 kernel.elf)\n", none.err());

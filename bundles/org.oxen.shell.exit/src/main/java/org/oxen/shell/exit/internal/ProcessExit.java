@@ -21,7 +21,8 @@ import org.oxen.shell.exit.ProcessStatus;
 /**
  * The runtime process's exit status, for scripted use: 0 after a clean {@code stop 0}, 1 when
  * any command of a script failed (a Gogo command threw, or a command reported a non-zero
- * status; a script is a {@code --nointeractive} run or one without a terminal, so a typo at an
+ * status; a script is a {@code --nointeractive} run, a job run without the shell
+ * ({@link ProcessStatus#JOB_PROPERTY}) or one without a terminal, so a typo at an
  * interactive prompt does not make the final {@code stop 0} fail), and a
  * {@code --nointeractive} script that a failing command aborted stops oxen instead of leaving
  * the JVM running with nobody to type {@code stop 0}.
@@ -93,7 +94,9 @@ public final class ProcessExit implements CommandSessionListener, IntConsumer {
         this.context = context;
         this.enabled = "true".equals(context.getProperty(ENABLE));
         String gosh = context.getProperty("gosh.args");
-        this.script = gosh != null && gosh.contains("--nointeractive");
+        // a --nointeractive Gogo script, or a job run without the shell (ProcessStatus.JOB_PROPERTY)
+        this.script = gosh != null && gosh.contains("--nointeractive")
+                || !ProcessStatus.jobWords(context.getProperty(ProcessStatus.JOB_PROPERTY)).isEmpty();
         if (enabled) {
             context.addBundleListener(stops);
             Hashtable<String, Object> props = new Hashtable<>();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -119,5 +120,16 @@ class ProcessExitTest {
         c.listener.get().bundleChanged(new BundleEvent(BundleEvent.STOPPING, c.systemBundle));
         assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(ProcessExit.HOLD_STOP_MILLIS),
                 "not held for the bound");
+    }
+
+    /** A job's words as the oxen script joins them: every word as it is, empty ones too; no job, no words. */
+    @Test
+    void aJobsWordsAreSplitOnTheUnitSeparatorOnly() {
+        String us = String.valueOf(ProcessStatus.JOB_SEPARATOR);
+        assertEquals(List.of("machine", "boot", "-w", "it's \"a\" b.elf", "", "--cmdline", "x=1 y"),
+                ProcessStatus.jobWords(String.join(us, "machine", "boot", "-w", "it's \"a\" b.elf", "", "--cmdline", "x=1 y")));
+        assertEquals(List.of("machine", ""), ProcessStatus.jobWords("machine" + us));
+        assertEquals(List.of(), ProcessStatus.jobWords(null));
+        assertEquals(List.of(), ProcessStatus.jobWords(""));
     }
 }
