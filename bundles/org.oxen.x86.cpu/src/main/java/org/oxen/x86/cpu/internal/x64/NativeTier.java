@@ -40,6 +40,7 @@ public final class NativeTier {
     /** The context's address (one {@link NativeContext}). */
     public final long context;
     private final long arena;
+    private final int arenaBytes;
     /** The arena's first free byte (offset). */
     private int used;
     /** Moves at every {@link #flushCode}: code compiled in an earlier generation is gone. */
@@ -53,25 +54,32 @@ public final class NativeTier {
 
     /** A tier for {@code owner} (its context and arena are released when {@code owner} is unreachable). */
     public NativeTier(Object owner) {
+        this(owner, ARENA_BYTES);
+    }
+
+    /** A tier with an arena of {@code arenaBytes} (whole host pages; tests fill a small one). */
+    NativeTier(Object owner, int arenaBytes) {
+        if (arenaBytes <= 0 || arenaBytes % PAGE != 0) throw new IllegalArgumentException("arena of " + arenaBytes + " bytes: whole pages");
+        this.arenaBytes = arenaBytes;
         long ctx = HostMemory.reserve(NativeContext.SIZE);
         long code;
         try {
-            code = NativeCode.allocate(ARENA_BYTES);
+            code = NativeCode.allocate(arenaBytes);
         } catch (RuntimeException | Error e) {
             HostMemory.release(ctx, NativeContext.SIZE);
             throw e;
         }
         context = ctx;
         arena = code;
-        CLEANER.register(owner, new Release(ctx, code));
+        CLEANER.register(owner, new Release(ctx, code, arenaBytes));
         for (int e = 0; e < NativeContext.TLB_ENTRIES; e++) clearEntry(e);
     }
 
     /** Frees the context and the arena (the cleaner's action: nothing of the CPU runs any more). */
-    private record Release(long context, long arena) implements Runnable {
+    private record Release(long context, long arena, int arenaBytes) implements Runnable {
         @Override
         public void run() {
-            NativeCode.release(arena, ARENA_BYTES);
+            NativeCode.release(arena, arenaBytes);
             HostMemory.release(context, NativeContext.SIZE);
         }
     }
@@ -115,7 +123,7 @@ public final class NativeTier {
      */
     public long install(byte[] code) {
         int start = (used + 63) & ~63; // a cache line of its own for each region's entry
-        if (code.length > ARENA_BYTES - start) return 0;
+        if (code.length > arenaBytes - start) return 0;
         long at = arena + start;
         long firstPage = (arena + start) & -PAGE, end = at + code.length;
         long bytes = ((end + PAGE - 1) & -PAGE) - firstPage;
