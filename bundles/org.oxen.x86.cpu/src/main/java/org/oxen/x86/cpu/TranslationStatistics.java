@@ -10,6 +10,7 @@ package org.oxen.x86.cpu;
 public final class TranslationStatistics {
 
     private final long compiled, failed, dropped, shared, entries, grants, codeChecks;
+    private final long nativeCompiled, nativeCalls, nativeInstructions, nativeTlbFills, nativeCodeFlushes;
 
     public TranslationStatistics(long compiled, long failed, long dropped) {
         this(compiled, failed, dropped, 0);
@@ -28,6 +29,18 @@ public final class TranslationStatistics {
     /** @since 1.8 */
     public TranslationStatistics(long compiled, long failed, long dropped, long shared, long entries, long grants,
             long codeChecks) {
+        this(compiled, failed, dropped, shared, entries, grants, codeChecks, 0, 0, 0, 0, 0);
+    }
+
+    /** @since 1.12 */
+    public TranslationStatistics(long compiled, long failed, long dropped, long shared, long entries, long grants,
+            long codeChecks, long nativeCompiled, long nativeCalls, long nativeInstructions, long nativeTlbFills,
+            long nativeCodeFlushes) {
+        this.nativeCompiled = nativeCompiled;
+        this.nativeCalls = nativeCalls;
+        this.nativeInstructions = nativeInstructions;
+        this.nativeTlbFills = nativeTlbFills;
+        this.nativeCodeFlushes = nativeCodeFlushes;
         this.codeChecks = codeChecks;
         this.compiled = compiled;
         this.failed = failed;
@@ -95,9 +108,41 @@ public final class TranslationStatistics {
         return codeChecks;
     }
 
+    /**
+     * Of the regions compiled, those compiled to x86-64 code (the native tier, {@link
+     * CpuOptions#nativeTier()}); the rest are JVM bytecode.
+     *
+     * @since 1.12
+     */
+    public long nativeCompiled() {
+        return nativeCompiled;
+    }
+
+    /** Calls of native code (a native region's entry calls it again after a budget exit or a TLB fill at its entry). @since 1.12 */
+    public long nativeCalls() {
+        return nativeCalls;
+    }
+
+    /** Guest instructions retired by native code. @since 1.12 */
+    public long nativeInstructions() {
+        return nativeInstructions;
+    }
+
+    /** Entries of the native tier's TLB filled from the CPU's TLB (after a native access missed). @since 1.12 */
+    public long nativeTlbFills() {
+        return nativeTlbFills;
+    }
+
+    /** Flushes of the native code arena (full: every native region compiled again when hot). @since 1.12 */
+    public long nativeCodeFlushes() {
+        return nativeCodeFlushes;
+    }
+
     @Override
     public String toString() {
         return "regions compiled=" + compiled + " failed=" + failed + " dropped=" + dropped + " shared=" + shared
-                + " entries=" + entries + " grants=" + grants + " codeChecks=" + codeChecks;
+                + " entries=" + entries + " grants=" + grants + " codeChecks=" + codeChecks + " native=" + nativeCompiled
+                + " nativeCalls=" + nativeCalls + " nativeInstructions=" + nativeInstructions + " nativeTlbFills="
+                + nativeTlbFills + " nativeCodeFlushes=" + nativeCodeFlushes;
     }
 }

@@ -4,7 +4,7 @@
  * {@link org.oxen.x86.cpu.ExitHandler}. The CPU knows nothing of Xen.
  */
 @Export
-@Version("1.11.0")
+@Version("1.12.0")
 package org.oxen.x86.cpu;
 
 import org.osgi.annotation.bundle.Export;

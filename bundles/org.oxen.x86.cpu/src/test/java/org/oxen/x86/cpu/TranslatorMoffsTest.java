@@ -96,12 +96,13 @@ class TranslatorMoffsTest {
     /**
      * Runs {@code src} (with {@code setup} first) to HLT on the interpreter alone and translated;
      * returns each tier's {@link TranslatorTest#state}. The translated run's loop must stay in
-     * one region: its regions entered fewer than 10 times.
+     * one region: its regions entered fewer than 10 times (the JVM tier's regions: the native
+     * tier's end at the first record outside its subset).
      */
     static int[][] inOneRegion(String src, java.util.function.Consumer<TestMachine> setup) {
         int[][] out = new int[2][];
         for (Mode mode : Mode.values()) {
-            TestMachine t = TranslatorTest.load(mode, src);
+            TestMachine t = mode == Mode.INTERPRETER ? TranslatorTest.load(mode, src) : TranslatorTest.load(TranslatorTest.JVM_TIER, src);
             setup.accept(t);
             assertEquals(RunResult.HALTED, t.run(100_000));
             out[mode.ordinal()] = TranslatorTest.state(t);
@@ -123,7 +124,7 @@ class TranslatorMoffsTest {
         String src = "mov ecx, 1000\n xor edx, edx\n"
                 + "top: add edx, ecx\n mov eax, [0x20010]\n add edx, eax\n mov [0x30000], edx\n mov al, fs:[0x31]\n mov [0x30004], al\n"
                 + " dec ecx\n jnz top\n hlt";
-        TestMachine t = TranslatorTest.load(Mode.TRANSLATOR, src);
+        TestMachine t = TranslatorTest.load(TranslatorTest.JVM_TIER, src);
         segments(t);
         assertEquals(RunResult.HALTED, t.run(100_000));
         TranslationStatistics st = t.cpu.translationStatistics();

@@ -27,9 +27,15 @@ class TranslatorTest {
     enum Mode { INTERPRETER, TRANSLATOR }
 
     static TestMachine machine(Mode mode) {
-        return new TestMachine(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER : CpuOptions.DEFAULT.translateAtOnce())
-                .protectedMode();
+        return machine(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER : CpuOptions.DEFAULT.translateAtOnce());
     }
+
+    static TestMachine machine(CpuOptions options) {
+        return new TestMachine(options).protectedMode();
+    }
+
+    /** The JVM tier alone (translating at once, no native tier): for properties of its bytecode regions. */
+    static final CpuOptions JVM_TIER = CpuOptions.DEFAULT.translateAtOnce().withNativeTier(false);
 
     static long[] stats(TestMachine t) {
         Core c = (Core) t.cpu;
@@ -53,7 +59,11 @@ class TranslatorTest {
     }
 
     static TestMachine load(Mode mode, String src) {
-        TestMachine t = machine(mode);
+        return load(mode == Mode.INTERPRETER ? CpuOptions.INTERPRETER : CpuOptions.DEFAULT.translateAtOnce(), src);
+    }
+
+    static TestMachine load(CpuOptions options, String src) {
+        TestMachine t = machine(options);
         for (int i = 0; i < 0x200; i += 4) t.ram.write32(0x20000 + i, i * 0x9E3779B9);
         t.code(KCODE, src);
         t.cpu.setEip(KCODE);
@@ -336,16 +346,17 @@ class TranslatorTest {
         }
         assertTrue(expect[0] != expect[1]);
         // the first translating CPU may find the region already shared by an earlier test's CPU
-        TestMachine first = load(Mode.TRANSLATOR, String.format(loop, 0x11));
+        // (classes are the JVM tier's: the native tier compiles per CPU)
+        TestMachine first = load(JVM_TIER, String.format(loop, 0x11));
         assertEquals(RunResult.HALTED, first.run(100_000));
         assertEquals(expect[0], first.reg(X86Cpu.EAX));
-        TestMachine second = load(Mode.TRANSLATOR, String.format(loop, 0x11));
+        TestMachine second = load(JVM_TIER, String.format(loop, 0x11));
         assertEquals(RunResult.HALTED, second.run(100_000));
         assertEquals(expect[0], second.reg(X86Cpu.EAX));
         long[] st = stats(second);
         assertTrue(st[0] > 0, "regions compiled");
         assertEquals(st[0], ((Core) second.cpu).translationStatistics().shared(), "every region shared");
-        TestMachine changed = load(Mode.TRANSLATOR, String.format(loop, 0x12));
+        TestMachine changed = load(JVM_TIER, String.format(loop, 0x12));
         assertEquals(RunResult.HALTED, changed.run(100_000));
         assertEquals(expect[1], changed.reg(X86Cpu.EAX), "the changed immediate ran");
         assertTrue(stats(changed)[0] > ((Core) changed.cpu).translationStatistics().shared(), "a region of its own");

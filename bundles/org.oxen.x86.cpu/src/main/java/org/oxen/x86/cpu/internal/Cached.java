@@ -6,6 +6,7 @@ import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.TranslationListener;
+import org.oxen.x86.cpu.internal.x64.NativeTier;
 import org.oxen.x86.host.RawMemory;
 
 /**
@@ -23,7 +24,10 @@ import org.oxen.x86.host.RawMemory;
  *
  * <p>Hot targets of branches, calls and returns become entries of translated {@link Region}s
  * (see {@link RegionCompiler}): the loop enters them there and follows their exits into other
- * regions of the frame ({@link #hot}, {@link #runRegions}).
+ * regions of the frame ({@link #hot}, {@link #runRegions}). With the native tier ({@link
+ * CpuOptions#nativeTier()}) a region whose entry instruction is in the native subset is
+ * compiled to x86-64 code instead ({@link NativeRegion}), while the segments are flat; one
+ * that leaves for the other tiers often is compiled for the JVM when it is hot again.
  *
  * <p>Locking: none; a CPU's cache, records and regions are used only by the thread running it.
  */
@@ -98,6 +102,11 @@ abstract class Cached extends Events {
     Throwable jitLastFailure;
     /** Told around each translation on this CPU's thread (X86Cpu.setTranslationListener); null: no one. */
     TranslationListener translationListener;
+    /**
+     * The native tier's statistics: regions compiled to x86-64 code, calls of native code,
+     * instructions they retired (TLB entries filled for them: {@code Paging.nativeTlbFills}).
+     */
+    long nativeCompiled, nativeCalls, nativeRetired;
 
     Cached(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
         super(mem, io);
@@ -105,6 +114,8 @@ abstract class Cached extends Events {
         jit = options.translator();
         jitThreshold = options.translationThreshold();
         shortestStraightRegion = options.shortestStraightRegion();
+        // the context and code arena live as long as this CPU (freed by a cleaner when it is unreachable)
+        nativeTier = jit && options.nativeTier() && NativeTier.available() ? new NativeTier(this) : null;
     }
 
     @Override
@@ -436,8 +447,13 @@ abstract class Cached extends Events {
         long censusStart = NativeSubsetCensus.JVM != null ? System.nanoTime() : 0;
         try {
             RawMemory.copyToArray(fetchPage, codePageBytes, 0, codePageBytes.length);
-            rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion,
-                    flatZeroData());
+            if (nativeTier != null && flatNative() && !cp.slowPathCalls(k)) {
+                rg = NativeRegion.compile(nativeTier, cp, codePageBytes, k, fetchEipBase, shortestStraightRegion);
+                if (rg != null) nativeCompiled++;
+            } else {
+                rg = null;
+            }
+            if (rg == null) rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion, flatZeroData());
         } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
             jitFailed++;
             jitLastFailure = t;
@@ -469,6 +485,9 @@ abstract class Cached extends Events {
                     cp.regions[idx] = null;
                     cp.regionDeaths++;
                     jitDropped++;
+                } else if (rg.stale) { // a native region whose arena was flushed: translated again when hot
+                    cp.rec[CodePage.REC_WORDS * rg.entryRecord + CodePage.R_MARK] = 0;
+                    cp.regions[idx] = null;
                 } else if (rg.slowExits > SLOW_EXITS_MIN && rg.slowExits > rg.retired >>> SLOW_EXIT_SPACING) {
                     // it leaves for its slow paths more often than once per 2^SLOW_EXIT_SPACING
                     // instructions: the entry is translated again (when hot again) with calls there

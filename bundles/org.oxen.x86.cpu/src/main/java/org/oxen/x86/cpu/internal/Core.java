@@ -536,7 +536,8 @@ public final class Core extends Exits {
     @Override
     public org.oxen.x86.cpu.TranslationStatistics translationStatistics() {
         return new org.oxen.x86.cpu.TranslationStatistics(jitCompiled, jitFailed, jitDropped, jitShared, jitEntries,
-                jitGrants, jitCodeChecks);
+                jitGrants, jitCodeChecks, nativeCompiled, nativeCalls, nativeRetired, nativeTlbFills,
+                nativeTier == null ? 0 : nativeTier.codeFlushes());
     }
 
     /** The last translation failure (a translator defect), or null: for tests in this bundle. */

@@ -189,6 +189,15 @@ abstract class CpuState {
         return segBase[DS] == 0 && segBase[SS] == 0 && segFlatW[DS] && segFlatW[SS];
     }
 
+    /**
+     * The segments native code takes as flat ({@code x64.NativeRegionCompiler}: ES, CS, SS and
+     * DS, base 0 and 4 GiB) are, and its stack operations' 32-bit stack pointer is right
+     * (SS.B): {@link #flatZeroData} and the same of ES and CS. Checked at every native entry.
+     */
+    final boolean flatNative() {
+        return flatZeroData() && stack32 && segBase[ES] == 0 && segFlatW[ES] && segBase[CS] == 0 && segFlatR[CS];
+    }
+
     final void segCache(int s) {
         int a = segAttr[s];
         boolean usable = (a & 0x10000) == 0 && (a & 0x80) != 0;

@@ -66,6 +66,7 @@ abstract class Debug extends Mmu {
                 tagR[i] = INVALID;
                 tagW[i] = INVALID;
             }
+            flushNativeTlb();
         }
         dataTagsOff = all;
         userTagsOff = user;

@@ -2,6 +2,7 @@ package org.oxen.x86.cpu.internal;
 
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
+import org.oxen.x86.cpu.internal.x64.NativeContext;
 
 /**
  * Paging (2-level, PSE, PAE with NX) and the software TLB: the page walk that fills an entry,
@@ -87,6 +88,14 @@ abstract class Paging extends CpuState {
     long fetchFrame;
     CodePage fetchCode;
 
+    /**
+     * The native tier's soft TLB (null: no native tier): a copy of entries of this TLB, emptied
+     * by every flush of this one ({@link #flushTlb}, {@link #invlpg}, {@link
+     * #holdCodeFrameWrites}, {@code Debug.debugUpdate}'s tag removal), so that it never holds a
+     * mapping or a write tag this TLB could not hold.
+     */
+    org.oxen.x86.cpu.internal.x64.NativeTier nativeTier;
+
     Paging(PhysicalMemory mem, IoPortDevice io) {
         super(mem, io);
         for (int i = 0; i < 2 * TLB_SIZE; i++) {
@@ -125,6 +134,57 @@ abstract class Paging extends CpuState {
         nFilled = kept;
         largeCached = large;
         fetchLimit = 0;
+        flushNativeTlb(); // global entries too: the native TLB keeps no G bit
+    }
+
+    /** The TLB set (0 or {@link #TLB_SIZE}) the native TLB's entries were filled from (-1: none yet). */
+    private int nativeSet = -1;
+    /** Native TLB entries filled ({@link #fillNativeTlb}): a statistic. */
+    long nativeTlbFills;
+
+    /** Native code is about to run with TLB set {@code set}: its TLB is emptied if it was filled from the other. */
+    final void nativeTlbFor(int set) {
+        if (set != nativeSet) {
+            flushNativeTlb();
+            nativeSet = set;
+        }
+    }
+
+    /**
+     * Fills the native TLB's entry for a missed access ({@link NativeContext#MISS_ADDRESS} and
+     * {@link NativeContext#MISS_ACCESS}) from this CPU's TLB entry in {@code set} (the current
+     * privilege level's, which the native TLB was filled from: {@link #nativeTlbFor}), walking
+     * the page tables first if that entry lacks the access's tag ({@link #translate}: the
+     * accessed and dirty bits set as the access's own walk would, just before it happens); false
+     * when it cannot (the access crosses the page; the walk faults: the decoded loop then runs
+     * the instruction, which raises the #PF; a store the CPU must see: a frame holding translated
+     * code, a watched or read-only page; not RAM), and the decoded loop runs the instruction.
+     */
+    final boolean fillNativeTlb(int linear, int access, int set) {
+        int size = access & 0xFF;
+        boolean write = (access & NativeContext.MISS_WRITE) != 0;
+        int page = linear & PAGE_FRAME;
+        if (((linear + size - 1) & PAGE_FRAME) != page) return false;
+        int i = tlbEntry(set, linear);
+        if (tLin[i] != page || (write ? tagW[i] : tagR[i]) != page) {
+            try {
+                i = translate(linear, write ? ACC_WRITE : ACC_READ, set);
+            } catch (Fault f) { // not the common path: the instruction faults in the decoded loop
+                return false;
+            }
+        }
+        if (tAddr[i] == 0) return false;
+        int read = tagR[i] == page ? page : NativeContext.INVALID_TAG;
+        int writeTag = tagW[i] == page ? page : NativeContext.INVALID_TAG;
+        if ((write ? writeTag : read) == NativeContext.INVALID_TAG) return false;
+        nativeTier.fill(page, read, writeTag, tAddr[i]);
+        nativeTlbFills++;
+        return true;
+    }
+
+    /** Empties the native tier's TLB (every flush of this one, and a change of the set it was filled from). */
+    final void flushNativeTlb() {
+        if (nativeTier != null) nativeTier.flushTlb();
     }
 
     final void invlpg(int lin) {
@@ -143,6 +203,11 @@ abstract class Paging extends CpuState {
             }
         }
         fetchLimit = 0;
+        if (nativeTier != null) {
+            // a large page is under several native entries, one per 4 KiB page: drop them all
+            if (largeCached) nativeTier.flushTlb();
+            else nativeTier.invalidatePage(page);
+        }
     }
 
     private int largeMask() {
@@ -381,6 +446,7 @@ abstract class Paging extends CpuState {
                 tCodeW[i] = true;
             }
         }
+        flushNativeTlb(); // its entries do not name frames: any may hold a write tag into this one
     }
 
     // ---- the TLB probe (the fast path of every tier: these accessors and translated code) ----

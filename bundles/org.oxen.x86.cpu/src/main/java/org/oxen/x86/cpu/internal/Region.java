@@ -35,6 +35,12 @@ abstract class Region {
     /** Set by the region when its code bytes changed; the dispatcher then drops it. */
     boolean dead;
 
+    /**
+     * Set by a native region whose code is gone (its CPU's code arena was flushed whole): the
+     * dispatcher drops it without counting a death, and the entry may be translated again.
+     */
+    boolean stale;
+
     /** The record index of the entry in its page (where the dispatcher links it). */
     int entryRecord;
 

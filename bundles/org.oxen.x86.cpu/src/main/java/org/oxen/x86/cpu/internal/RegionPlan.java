@@ -135,11 +135,21 @@ final class RegionPlan {
 
     /** The frame ranges [from, to) the blocks cover, merged, ascending, as pairs (the region's code check). */
     int[] codeRanges() {
-        int[][] bs = new int[blocks.size()][];
+        int[] pairs = new int[2 * blocks.size()];
         int n = 0;
-        for (Block b : blocks.values()) bs[n++] = new int[] {b.off, b.end};
+        for (Block b : blocks.values()) {
+            pairs[n++] = b.off;
+            pairs[n++] = b.end;
+        }
+        return mergeRanges(pairs);
+    }
+
+    /** Ranges [from, to) given as pairs, empty ones left out, sorted and merged where they touch or overlap. */
+    static int[] mergeRanges(int[] pairs) {
+        int[][] bs = new int[pairs.length / 2][];
+        for (int i = 0; i < bs.length; i++) bs[i] = new int[] {pairs[2 * i], pairs[2 * i + 1]};
         Arrays.sort(bs, (x, y) -> Integer.compare(x[0], y[0]));
-        int[] out = new int[2 * n];
+        int[] out = new int[pairs.length];
         int m = 0;
         for (int[] r : bs) {
             if (r[1] <= r[0]) continue;
@@ -155,6 +165,11 @@ final class RegionPlan {
 
     /** The frame's bytes in {@code ranges} (from {@link #codeRanges}) as they are now, one range after another. */
     byte[] code(int[] ranges) {
+        return bytesOf(arr, pb, ranges);
+    }
+
+    /** The bytes of {@code ranges} of the frame at {@code arr[pb..]}, one range after another. */
+    static byte[] bytesOf(byte[] arr, int pb, int[] ranges) {
         int n = 0;
         for (int i = 0; i < ranges.length; i += 2) n += ranges[i + 1] - ranges[i];
         byte[] out = new byte[n];

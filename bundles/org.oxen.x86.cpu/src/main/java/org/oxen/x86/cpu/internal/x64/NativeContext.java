@@ -35,8 +35,10 @@ public final class NativeContext {
     /** At {@link #EXIT_TLB_MISS}: the access's size in bytes, plus {@link #MISS_WRITE} for a store. */
     public static final int MISS_ACCESS = 48;
     /**
-     * Budget: how many more check points (the entry, loop heads) the region may pass (a long); a
-     * check point reached with 0 leaves with {@link #EXIT_BUDGET}, so entering with 0 runs nothing.
+     * Budget (a long): a check point (the entry, loop heads) reached with {@link #RETIRED} above
+     * it leaves with {@link #EXIT_BUDGET}. The owner sets it to the instructions the call may
+     * retire, less the most the region retires from one check point to the next check or an
+     * exit, plus {@link #RETIRED} at the call (a negative budget runs nothing).
      */
     public static final int BUDGET = 56;
     /** Retired guest instructions (a long; the region adds its own). */

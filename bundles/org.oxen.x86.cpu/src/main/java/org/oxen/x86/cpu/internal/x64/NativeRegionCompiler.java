@@ -18,8 +18,8 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * <p><b>Registers.</b> Inside the region the guest's EAX..EDI live in host registers
  * ({@link #HOST}: EDX, EBX, EBP, ESI, EDI in their own, EAX in R14, ECX in R8, ESP in R9), loaded
  * from the context at entry and stored at the one common exit. RAX holds saved flags, R12 the
- * context, R15 the retired-instruction count, RCX the budget (tested by JRCXZ and counted down
- * by LEA at check points: neither touches RFLAGS); R10, R11 and R13 are scratch. MUL and DIV,
+ * context, R15 the retired-instruction count (counted by LEA: no flags), RCX the budget (the
+ * retired count above which a check point leaves); R10, R11 and R13 are scratch. MUL and DIV,
  * whose EAX operand is implicit, swap R14 and RAX around the one instruction (XCHG: no flags).
  *
  * <p><b>Flags.</b> The guest's arithmetic flags stay in host RFLAGS where the same host
@@ -46,8 +46,11 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  *
  * <p><b>Control.</b> Branches to blocks of the region are host jumps; any other target, a RET,
  * and the first record outside the subset leave with {@code EXIT_END} and the next EIP. Check
- * points (the entry and the loop heads {@code RegionPlan} names) leave with {@code EXIT_BUDGET}
- * when the budget is 0 and count it down otherwise.
+ * points (the entry and the loop heads {@code RegionPlan} names) save the flags, compare the
+ * retired count with the budget and leave with {@code EXIT_BUDGET} when it is above: the JVM
+ * translator's test ({@code RegionCompiler}: the instructions left at least the most the
+ * region can retire before its next check), so both tiers end their runs at the same
+ * instruction.
  *
  * <p>One compiler per compilation; not thread-safe. The generated code allocates nothing, calls
  * nothing and is position-independent (every branch is relative and inside it).
@@ -64,6 +67,11 @@ public final class NativeRegionCompiler {
      * limits, their bases in the context ({@link NativeContext#FS_BASE}).
      */
     private static final int FS = 4, GS = 5;
+    /**
+     * CS ({@code CpuState}'s 1): a CS-prefixed access stays outside the subset (a store through
+     * the code segment is #GP in protected mode, which native code does not check).
+     */
+    private static final int CS = 1;
     private static final int DYNAMIC_EIP = -1;
     /**
      * Check points (loop heads) start on a 64-byte line: x86bench's loop ran at half speed when
@@ -110,7 +118,16 @@ public final class NativeRegionCompiler {
      * {@link NativeSizedForms}), on flat segments (FS and GS with a base).
      */
     public static boolean supported(Insn i) {
-        return kindSupported(i) && (!addressesMemory(i) || i.segment <= GS);
+        return kindSupported(i) && (!addressesMemory(i) || i.segment <= GS && i.segment != CS);
+    }
+
+    /**
+     * The segment with a base of its own (FS 4 or GS 5) that {@code i}'s memory operand goes
+     * through, or -1: a region holding such an access runs natively only while that segment is a
+     * flat writable data segment, its base written to the context.
+     */
+    public static int segmentWithBase(Insn i) {
+        return addressesMemory(i) && (i.segment == FS || i.segment == GS) ? i.segment : -1;
     }
 
     /**
@@ -124,7 +141,7 @@ public final class NativeRegionCompiler {
         int size = i.kind == RegionRecords.K_MOVX_R || i.kind == RegionRecords.K_MOVX_M ? i.sourceSize : i.size;
         StringBuilder s = new StringBuilder(i.name.toLowerCase()).append(memory ? " m" : " r").append(8 << size);
         if (highByte(i)) s.append(" AH-BH");
-        if (memory && i.segment > GS) s.append(" segment " + i.segment);
+        if (memory && (i.segment > GS || i.segment == CS)) s.append(" segment " + i.segment);
         return s.toString();
     }
 
@@ -299,11 +316,10 @@ public final class NativeRegionCompiler {
         a.bind(l);
         flagsInHost = true;
         uncounted = 0;
-        if (b.checkPoint) {
-            a.jrcxz(2); // no pass left: to the exit's jump; else over it
-            a.jmpShort(5);
-            a.jmp(exitTo(NativeContext.EXIT_BUDGET, b.offset, 0));
-            a.lea(64, BUDGET, mem(BUDGET, -1));
+        if (b.checkPoint) { // the flags saved (restored by the first instruction that needs them)
+            saveFlags();
+            a.alu(CMP, 64, RETIRED, BUDGET);
+            a.jcc(CC_G, exitTo(NativeContext.EXIT_BUDGET, b.offset, 0));
         }
         int n = 0;
         while (n < b.insns.size() && supported(b.insns.get(n))) n++;

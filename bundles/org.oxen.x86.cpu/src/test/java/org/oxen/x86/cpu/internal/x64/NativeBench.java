@@ -26,8 +26,9 @@ import org.oxen.x86.cpu.bench.X86Bench;
  * Not a test: a benchmark main, run by benchmarks/native/run.sh beside QEMU TCG.
  *
  * <p>Usage: {@code NativeBench ELF RUNS [ITERATIONS [PASSES]]}: PASSES is the budget of one native
- * call in check-point passes (default 65,536: the loop's region is left and entered again every
- * ~393,000 instructions, as a dispatcher would between event checks).
+ * call, the instructions after which a check point leaves (default 393,216: the loop's region is
+ * left and entered again about every 393,000 instructions, as a dispatcher would between event
+ * checks).
  */
 public final class NativeBench {
 
@@ -35,7 +36,7 @@ public final class NativeBench {
         byte[] elf = Files.readAllBytes(Path.of(args[0]));
         int runs = Integer.parseInt(args[1]);
         int iterations = args.length > 2 ? Integer.parseUnsignedInt(args[2]) : -1;
-        long passes = args.length > 3 ? Long.parseLong(args[3]) : 65_536;
+        long passes = args.length > 3 ? Long.parseLong(args[3]) : 393_216;
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
 
         for (int run = 1; run <= runs; run++) {

@@ -131,8 +131,9 @@ final class NativeRunner implements AutoCloseable {
     }
 
     /**
-     * Runs from the context's EIP until EIP {@code stop}, with {@code passes} loop-head passes per
-     * call (each call may exit on its budget and is entered again).
+     * Runs from the context's EIP until EIP {@code stop}, each call's budget {@code passes}: a
+     * check point (the entry, a loop head) leaves once the call has retired more than that many
+     * instructions ({@link NativeContext#BUDGET}); the call is then entered again.
      */
     void run(int stop, long passes) {
         run(() -> eip() == stop, passes);
@@ -145,7 +146,7 @@ final class NativeRunner implements AutoCloseable {
             long[] code = region(eip());
             int reason = NativeContext.EXIT_END;
             if (code != null) {
-                RawMemory.putLong(ctx + NativeContext.BUDGET, passes);
+                RawMemory.putLong(ctx + NativeContext.BUDGET, retired() + passes);
                 reason = (int) NativeCode.call(code[0], ctx);
                 calls++;
                 if (reason == NativeContext.EXIT_TLB_MISS && fill()) continue;
