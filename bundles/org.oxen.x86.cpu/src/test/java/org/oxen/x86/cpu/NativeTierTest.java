@@ -90,6 +90,41 @@ class NativeTierTest {
         assertEquals(0, st.dropped(), "the code did not change: " + st);
     }
 
+    /**
+     * FS- and GS-prefixed loads and stores (Linux's per-cpu and TLS accesses) in a hot loop: with
+     * FS and GS flat data segments of their own bases the region runs natively and adds each
+     * base (written to the context at every entry); with FS limited to 64 KiB it never enters
+     * natively (the JVM tier and the decoded loop check the limit), and both agree with the
+     * interpreter.
+     */
+    @Test
+    void fsAndGsAccessesAddTheirSegmentsBasesOrStayOffTheNativeTier() {
+        String src = "mov ecx, 3000\n xor eax, eax\n"
+                + "top: add eax, fs:[0x10]\n mov gs:[0x40], eax\n rol eax, 1\n xor eax, gs:[0x44]\n"
+                + " mov fs:[0x20], ecx\n dec ecx\n jnz top\n hlt";
+        for (int fsLimit : new int[] { 0xFFFFF, 0xFFFF }) { // 4 GiB in pages, then 64 KiB in bytes
+            java.util.function.Function<CpuOptions, TestMachine> make = o -> {
+                TestMachine m = load(o, src);
+                m.seg(0x50, 0x20000, fsLimit, 0x92, fsLimit == 0xFFFFF ? 0xC : 0x4);
+                m.seg(0x58, 0x20080, 0xFFFFF, 0x92, 0xC);
+                m.cpu.loadSegment(X86Cpu.FS, 0x50);
+                m.cpu.loadSegment(X86Cpu.GS, 0x58);
+                return m;
+            };
+            TestMachine a = make.apply(CpuOptions.INTERPRETER), b = make.apply(NATIVE);
+            assertEquals(RunResult.HALTED, a.run(10_000_000));
+            assertEquals(RunResult.HALTED, b.run(10_000_000));
+            assertArrayEquals(TranslatorTest.state(a), TranslatorTest.state(b), "FS limit " + fsLimit + ":\n" + src);
+            for (int at = 0x20000; at < 0x20100; at += 4) assertEquals(a.ram.read32(at), b.ram.read32(at), "memory at " + at);
+            TranslationStatistics st = stats(b);
+            if (fsLimit == 0xFFFFF) {
+                assertTrue(st.nativeInstructions() > 15_000, "FS/GS accesses run natively: " + st);
+            } else {
+                assertTrue(st.nativeInstructions() < 100, "FS not flat: no native run: " + st);
+            }
+        }
+    }
+
     // ---- paging: faults and flushes ----
 
     static final int PD = 0x100000, PT = 0x101000, PT2 = 0x102000;
