@@ -53,7 +53,8 @@ import org.oxen.vmm.api.backend.GrantTables;
  * backend API's {@link GrantTables} and {@link ForeignMemory}) and
  * the whole {@link Hypervisor}, the trace buffers ({@code HypervisorTrace}) and the counters'
  * switch ({@link HypervisorMetrics}). Framework properties: {@code oxen.memory.mib} (machine memory,
- * default 1024), {@code oxen.pcpus} (pCPU threads, default the host's cores), {@code oxen.clock}
+ * default 1024 or what the host can back), {@code oxen.memory.limit.mib} (the host memory it may
+ * take; default the host's, {@code HostMemoryBudget}), {@code oxen.pcpus} (pCPU threads, default the host's cores), {@code oxen.clock}
  * and {@code oxen.metrics} (counting on or off at start), checked by
  * {@link VmmSettingsGate}: the hypervisor starts only with good ones.
  *

@@ -276,7 +276,12 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
         return dispatcher;
     }
 
-    /** Destroys every domain and stops the pCPUs. */
+    /**
+     * Destroys every domain, stops the pCPUs and, once every pCPU thread has ended (no vcpu can
+     * run on machine memory any more) and the event thread has delivered the last events, gives machine memory back to the host now ({@link
+     * FramePool#release}); Domain-0's views of frames still held then throw naming it. A pCPU
+     * thread that does not end leaves the memory to the Cleaner (at a GC), as logged.
+     */
     public void shutdown() {
         for (Integer id : new ArrayList<>(domains.keySet())) {
             try {
@@ -285,12 +290,18 @@ public final class Vmm implements Hypervisor, org.oxen.vmm.api.DomainSaveRestore
                 log("shutdown: destroying domain " + id + " failed: " + e);
             }
         }
-        sched.shutdown();
+        boolean pcpusEnded = sched.shutdown();
         eventThread.shutdown();
+        boolean eventsEnded = false;
         try {
-            eventThread.awaitTermination(5, TimeUnit.SECONDS);
+            eventsEnded = eventThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (pcpusEnded && eventsEnded) {
+            pool.release(); // after the listeners of the last destroys, which may still unmap frames
+        } else {
+            log("shutdown: a pCPU or the event thread has not ended; machine memory is left to the garbage collector");
         }
     }
 

@@ -1,8 +1,6 @@
 package org.oxen.vmm.core;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -103,11 +101,8 @@ class ScaleBenchmark {
     }
 
     /** The process's resident set (VmRSS of /proc/self/status), KiB. */
-    static long rssKiB() throws java.io.IOException {
-        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
-        }
-        return -1;
+    static long rssKiB() {
+        return org.oxen.x86.host.HostMemory.processResidentBytes() >> 10;
     }
 
     static long heapUsedKiB() {

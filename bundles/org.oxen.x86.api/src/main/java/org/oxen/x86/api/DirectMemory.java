@@ -10,7 +10,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>The contract that makes raw accesses safe: a non-zero address is the host address of the
  * page's first byte, and all 4096 bytes from it stay mapped for as long as this memory object is
  * reachable. A holder of an address keeps the memory object that gave it reachable, and checks
- * every offset it adds (a guest's above all) to lie inside the page before it accesses.
+ * every offset it adds (a guest's above all) to lie inside the page before it accesses. A RAM
+ * its owner released ({@link Ram#release}, since 2.1) hands out no address any more ({@code
+ * directAddress} throws naming it); the owner releases it only after every CPU that could hold
+ * one of its addresses has stopped for good.
  *
  * <p>Writers that bypass the CPU (DMA) must tell every CPU through its code-invalidation method
  * when they write a page that may hold code.

@@ -29,18 +29,33 @@ import org.oxen.x86.host.RawMemory;
  * owner's TLB flushes (a hypervisor frees a frame only when no vcpu maps it) are what keep
  * domains apart.
  *
- * <p>Safety and lifetime: every address a caller gives is checked here against the size before
- * any raw access; {@link #directAddress} hands out the host address of a whole page only (the
- * TLB's and the VMM's views then check offsets within the page). The mapping is released by a
- * {@link Cleaner} once this object is unreachable, never explicitly: every holder of a raw
- * address (a CPU's TLB through its memory, a VMM view of a frame, a P2M) holds this object too,
- * and uses the address only while it runs on that holder, so nothing can run on a released
- * mapping. This class's own accessors keep {@code this} reachable across the raw access ({@link
- * Reference#reachabilityFence}).
+ * <p>Safety: every address a caller gives is checked here against the size before any raw
+ * access; {@link #directAddress} hands out the host address of a whole page only (the TLB's and
+ * the VMM's views then check offsets within the page). This class's own accessors keep {@code
+ * this} reachable across the raw access ({@link Reference#reachabilityFence}).
+ *
+ * <p>Lifetime and release (Design): the owner of a RAM (a machine, the hypervisor's frame pool)
+ * calls {@link #release} when it ends, once nothing can run on it: every CPU thread that could
+ * hold a TLB entry or a page cache with its raw addresses has ended (joined), and Domain-0's
+ * views of its pages ({@code HostPage}) check {@link #isReleased} before each raw access. The
+ * release (1) turns the RAM's state word to released and its accessors' bound to 0, so every
+ * later access through this class (reads, writes, {@link #directAddress}, {@link #load}, {@link
+ * #copyOut}, the atomics, {@link #decommit}) throws {@link IllegalStateException} naming this RAM
+ * instead of touching host memory; (2) gives every page back to the host at once ({@code
+ * madvise(MADV_DONTNEED)} over the whole mapping): the process's resident memory falls now, not
+ * at a GC. The mapping itself (address space only: {@code MAP_NORESERVE}, no page, no commit
+ * charge) stays reserved until the {@link Cleaner} unmaps it when this object becomes
+ * unreachable, the safety net that also covers owners that never release. So a raw address that
+ * outlives the release in a holder that breaks the protocol (a view that passed its check just
+ * before, a CPU thread not joined) reads zeros or writes a fresh page, and never reaches an
+ * unmapped address (a SIGSEGV killing the JVM) nor another RAM's memory.
  *
  * <p>Locking: none on access. Marking a page committed is a compare-and-set on its bitmap word,
  * so concurrent first writers agree; concurrent writers see plain memory, like real RAM without
- * fences; the guest's own locks order accesses.
+ * fences; the guest's own locks order accesses. {@link #release} runs once (under this object's
+ * monitor); its state word is volatile, the accessors' bound plain (they read it anyway for their
+ * range check, so a live RAM costs them nothing more; a failed range check reads the volatile
+ * state to tell "outside the RAM" from "released").
  *
  * <p>Write watching (a hypervisor's log-dirty mode): {@link #watchWrites} arms a page so that
  * the next write to it, by any path, is reported once to the {@link WriteListener} and disarms
@@ -64,6 +79,12 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     /** Host address of byte 0. */
     private final long base;
     private final long size;
+    /** What the RAM is, for messages ("machine 3's RAM"). */
+    private final String name;
+    /** Bytes the accessors may reach: {@link #size} while live, 0 once released (see the class comment). */
+    private long limit;
+    /** The state word: set once by {@link #release}. */
+    private volatile boolean released;
     /** Pages written since they were last decommitted, one bit per page. */
     private final AtomicLongArray committedMap;
     private final LongAdder committed = new LongAdder();
@@ -96,10 +117,21 @@ public final class Ram implements PhysicalMemory, DirectMemory {
 
     /** RAM of {@code size} bytes (a multiple of 4 KiB, below 8 TiB), reading as zeros. */
     public Ram(long size) {
+        this(size, "RAM");
+    }
+
+    /**
+     * RAM of {@code size} bytes (a multiple of 4 KiB, below 8 TiB), reading as zeros, named
+     * {@code name} in messages (what owns it: "machine 3", "the hypervisor's machine memory").
+     * Since 2.1.
+     */
+    public Ram(long size, String name) {
         if (size <= 0 || (size & PAGE_MASK) != 0 || (size >>> PAGE_SHIFT) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB below 8 TiB: " + size);
         }
         this.size = size;
+        this.limit = size;
+        this.name = Objects.requireNonNull(name, "name");
         this.committedMap = new AtomicLongArray((int) (((size >>> PAGE_SHIFT) + 63) >>> 6));
         this.base = HostMemory.reserve(size);
         RELEASER.register(this, new Mapping(base, size));
@@ -109,15 +141,52 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         return size;
     }
 
-    /** Host bytes committed: pages written (by any path) since they were last decommitted, times 4 KiB. */
+    /**
+     * Releases this RAM for good (its owner ends: see the class comment for what the caller must
+     * have ended first): every later access through it throws {@link IllegalStateException}
+     * naming it, and its pages go back to the host now. Returns false if it was released before.
+     * Since 2.1.
+     */
+    public boolean release() {
+        synchronized (this) {
+            if (released) return false;
+            limit = 0;
+            released = true;
+        }
+        try {
+            HostMemory.decommit(base, size);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        return true;
+    }
+
+    /** Whether {@link #release} has run: a holder of one of its page addresses checks this before each raw access. Since 2.1. */
+    public boolean isReleased() {
+        return released;
+    }
+
+    /** Throws the use-after-release error if this RAM is released (for holders of its page addresses). Since 2.1. */
+    public void checkLive(String access, long address) {
+        if (released) throw releasedError(access, address);
+    }
+
+    private IllegalStateException releasedError(String access, long address) {
+        return new IllegalStateException(this + " was released by its owner: " + access + " at 0x"
+                + Long.toHexString(address) + " after the release");
+    }
+
+    /** Host bytes committed: pages written (by any path) since they were last decommitted, times 4 KiB; 0 once released. */
     public long committedBytes() {
-        return committed.sum() << PAGE_SHIFT;
+        return released ? 0 : committed.sum() << PAGE_SHIFT;
     }
 
     /**
      * Bytes of this RAM the host kernel holds mapped now ({@code mincore}): the committed pages
      * and the pages only read so far (mapped to the kernel's shared zero page, which costs no
-     * memory). For tests and measurements; a system call over the whole RAM.
+     * memory). For tests and measurements; a system call over the whole RAM. After {@link
+     * #release} it still asks the kernel about the reserved range (0 unless a protocol-breaking
+     * holder wrote into it since).
      */
     public long residentBytes() {
         try {
@@ -129,7 +198,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
 
     /** Whether the page holding {@code address} has been written since it was last decommitted. */
     public boolean isCommitted(long address) {
-        if (address < 0 || address >= size) {
+        if (address < 0 || address >= limit) {
             return false;
         }
         long f = address >>> PAGE_SHIFT;
@@ -164,6 +233,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
      * committed.
      */
     public boolean decommit(long pageAddress) {
+        checkLive("decommit", pageAddress);
         if ((pageAddress & PAGE_MASK) != 0 || !in(pageAddress, PAGE_SIZE)) {
             throw new IllegalArgumentException("not a page of this RAM: 0x" + Long.toHexString(pageAddress));
         }
@@ -233,6 +303,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         if ((pageAddress & PAGE_MASK) != 0) {
             throw new IllegalArgumentException("not a page address: 0x" + Long.toHexString(pageAddress));
         }
+        checkLive("zeroPage", pageAddress);
         if (isCommitted(pageAddress)) {
             if (watched != null) noteWrite(pageAddress);
             RawMemory.fill(base + pageAddress, PAGE_SIZE, (byte) 0);
@@ -246,7 +317,8 @@ public final class Ram implements PhysicalMemory, DirectMemory {
      */
     @Override
     public long directAddress(long pageAddress, boolean write) {
-        if ((pageAddress & PAGE_MASK) != 0 || pageAddress < 0 || pageAddress >= size) {
+        if ((pageAddress & PAGE_MASK) != 0 || pageAddress < 0 || pageAddress >= limit) {
+            checkLive("directAddress", pageAddress);
             return 0;
         }
         if (write) {
@@ -319,6 +391,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     }
 
     private void checkFrame(long frame) {
+        checkLive("write watching", frame << PAGE_SHIFT);
         if (frame < 0 || frame >= size >>> PAGE_SHIFT) {
             throw new IllegalArgumentException("page " + frame + " is outside the RAM (" + (size >>> PAGE_SHIFT) + " pages)");
         }
@@ -344,8 +417,9 @@ public final class Ram implements PhysicalMemory, DirectMemory {
         }
     }
 
+    /** Whether {@code [a, a + n)} is inside the live RAM (false for every address once released). */
     private boolean in(long a, int n) {
-        return a >= 0 && a + n <= size;
+        return a >= 0 && a + n <= limit;
     }
 
     private static boolean samePage(long a, int n) {
@@ -353,8 +427,18 @@ public final class Ram implements PhysicalMemory, DirectMemory {
     }
 
     @Override
+    public String toString() {
+        return name + " (" + sizeText(size) + " of guest RAM at 0x" + Long.toHexString(base) + ")";
+    }
+
+    private static String sizeText(long bytes) {
+        return bytes >= 1 << 20 && (bytes & ((1 << 20) - 1)) == 0 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
+    }
+
+    @Override
     public int read8(long a) {
         if (!in(a, 1)) {
+            checkLive("read", a);
             return 0xFF;
         }
         int v = RawMemory.getByte(base + a) & 0xFF;
@@ -438,6 +522,7 @@ public final class Ram implements PhysicalMemory, DirectMemory {
 
     private void checkAligned(long a) {
         if ((a & 3) != 0 || !in(a, 4)) {
+            checkLive("atomic access", a);
             throw new IllegalArgumentException("atomic access needs an aligned dword inside RAM: 0x" + Long.toHexString(a));
         }
     }
@@ -449,6 +534,8 @@ public final class Ram implements PhysicalMemory, DirectMemory {
             commit(a);
             RawMemory.putByte(base + a, (byte) v);
             Reference.reachabilityFence(this);
+        } else {
+            checkLive("write", a);
         }
     }
 

@@ -6,7 +6,7 @@
  * hard-code a port or an address.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.oxen.x86.api;
 
 import org.osgi.annotation.bundle.Export;

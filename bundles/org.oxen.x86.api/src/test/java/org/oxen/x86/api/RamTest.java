@@ -5,9 +5,59 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
+import org.oxen.x86.host.HostMemory;
 import org.oxen.x86.host.RawMemory;
 
 class RamTest {
+
+    private static final long MIB = 1 << 20;
+
+    /**
+     * Session 16: a RAM's owner releases it when it ends; its pages go back to the host at once,
+     * not at a GC. The test holds {@code ram} strongly throughout, so the Cleaner cannot have
+     * run: whatever the process gives back is the release's doing.
+     */
+    @Test
+    void aReleasedRamGivesItsPagesBackAtOnceAndRefusesEveryUseByName() {
+        Ram ram = new Ram(256 * MIB, "machine 7");
+        byte[] page = new byte[4096];
+        java.util.Arrays.fill(page, (byte) 0x5A);
+        for (long a = 0; a < 64 * MIB; a += 4096) {
+            ram.load(a, page, 0, page.length);
+        }
+        long p = ram.directAddress(0x5000, true);
+        assertEquals(64 * MIB, ram.committedBytes());
+        assertEquals(64 * MIB, ram.residentBytes());
+        long rssBefore = HostMemory.processResidentBytes();
+
+        assertTrue(ram.release());
+        assertTrue(ram.isReleased());
+        long rssAfter = HostMemory.processResidentBytes();
+        assertEquals(0, ram.residentBytes(), "every page given back by the release itself");
+        assertEquals(0, ram.committedBytes());
+        assertTrue(rssBefore - rssAfter >= 60 * MIB, "the process's VmRSS falls by the RAM's 64 MiB: "
+                + (rssBefore >> 20) + " MiB -> " + (rssAfter >> 20) + " MiB");
+        assertFalse(ram.release(), "a second release is nothing");
+
+        String name = "machine 7 (256 MiB of guest RAM at 0x";
+        for (org.junit.jupiter.api.function.Executable use : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                () -> ram.read8(0x1000), () -> ram.read32(0x1000), () -> ram.read64(64 * MIB - 8),
+                () -> ram.write8(0x1000, 1), () -> ram.write32(0x1000, 1), () -> ram.write64(0x1000, 1),
+                () -> ram.directAddress(0x5000, false), () -> ram.load(0, page, 0, 16),
+                () -> ram.copyOut(0, page, 0, 16), () -> ram.compareAndSet32(0, 0, 1),
+                () -> ram.readVolatile32(0), () -> ram.decommit(0x5000), () -> ram.zeroPage(0x5000),
+                () -> ram.watchWrites(5))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, use);
+            assertTrue(e.getMessage().startsWith(name) && e.getMessage().contains("was released by its owner"),
+                    e.getMessage());
+        }
+        assertEquals("machine 7 (256 MiB of guest RAM at 0x" + Long.toHexString(p - 0x5000)
+                + ") was released by its owner: read at 0x1234 after the release",
+                assertThrows(IllegalStateException.class, () -> ram.read16(0x1234)).getMessage());
+        // a raw address a protocol-breaking holder kept never faults: the range stays reserved
+        assertEquals(0, RawMemory.getInt(p), "reads zeros, not SIGSEGV");
+        assertEquals(256 * MIB, ram.size());
+    }
 
     @Test
     void aLargeRamCommitsOnlyThePagesWritten() {

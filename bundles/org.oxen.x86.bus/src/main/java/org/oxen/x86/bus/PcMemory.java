@@ -122,13 +122,23 @@ public final class PcMemory implements PhysicalMemory, DirectMemory {
     /** Maps {@code image} (a multiple of 4 KiB, at most 128 KiB) below 1 MiB and below 4 GiB. */
     public void mapRom(byte[] image) {
         byte[] rom = image.clone();
-        Ram romHost = new Ram(rom.length);
+        Ram romHost = new Ram(rom.length, "ROM image");
         romHost.load(0, rom, 0, rom.length);
         l.romHighBase = FOUR_GIB - rom.length;
         l.romHost = romHost;
         l.rom = rom;
         loadRam(0x100000 - rom.length, rom, 0, rom.length);
         l.romLowBase = 0x100000 - rom.length;
+    }
+
+    /**
+     * Releases the host memory of the ROM image mapped by {@link #mapRom} ({@link Ram#release}):
+     * for the owner of this address space when it ends, after its CPUs have stopped for good.
+     * The RAM this address space was built over is its creator's to release. Since 1.4.
+     */
+    public void releaseRom() {
+        Ram r = l.romHost;
+        if (r != null) r.release();
     }
 
     /** Copies the ROM into its low window again (after a reset: RAM there may have been changed by DMA). */

@@ -39,6 +39,22 @@ public final class RawMemory {
     private RawMemory() {
     }
 
+    /**
+     * {@code bytes} of host memory from the C heap ({@code malloc}: no system call for small
+     * sizes), uninitialised; the caller frees it with {@link #free} exactly once. For small
+     * private buffers beside guest RAM (a detached copy of a frame). Since 1.1.
+     */
+    public static long allocate(long bytes) {
+        HostLibrary.checkBytes("RawMemory.allocate", bytes);
+        return U.allocateMemory(bytes);
+    }
+
+    /** Frees what {@link #allocate} gave. Since 1.1. */
+    public static void free(long address) {
+        HostLibrary.checkAddress("RawMemory.free", address);
+        U.freeMemory(address);
+    }
+
     public static byte getByte(long address) {
         return U.getByte(address);
     }

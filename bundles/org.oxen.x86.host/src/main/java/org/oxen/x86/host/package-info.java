@@ -7,7 +7,7 @@
  * org.oxen.x86.host.HostException} naming the call, its arguments and errno's text.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.oxen.x86.host;
 
 import org.osgi.annotation.bundle.Export;

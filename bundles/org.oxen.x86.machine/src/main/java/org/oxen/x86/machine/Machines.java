@@ -37,7 +37,11 @@ public interface Machines {
     /** The machine with {@code id}, or {@code null}. */
     Machine get(int id);
 
-    /** Forgets an ended machine (the list keeps ended machines until then); false if it runs or is unknown. */
+    /**
+     * Forgets an ended machine (the list keeps ended machines until then) and gives its RAM back
+     * to the host at once, after its thread has ended; false if it runs, is unknown, or its
+     * thread is still ending after a wait of seconds (try again).
+     */
     boolean remove(int id);
 
     /** The device types available now ({@code oxen.device.name} of the registered factories). */

@@ -93,6 +93,25 @@ class ScriptedUseTest {
         }
     }
 
+    /**
+     * Session 16: machine memory is host memory outside the Java heap, so a runtime checks it
+     * against what the host can back (here an explicit oxen.memory.limit.mib), not against -Xmx:
+     * a pool twice the heap starts, a pool above the limit is refused by name with the numbers.
+     */
+    @Test
+    void machineMemoryIsCheckedAgainstTheHostNotTheJavaHeap() throws Exception {
+        OxenProcess.Result r = OxenProcess.script(dir, "xl info; stop 0",
+                List.of(noDomains(), "-Doxen.memory.mib=512", "-Doxen.memory.limit.mib=600", "-Xmx256m"), Map.of(), 90);
+        assertEquals(0, r.status(), r.err());
+        assertFalse(r.err().contains("not started"), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("total_memory\\s*:\\s*512")), "a 512 MiB pool in a 256 MiB heap: " + r.out());
+        r = OxenProcess.script(dir, "xl info; stop 0", noDomains(), "-Doxen.memory.mib=700", "-Doxen.memory.limit.mib=600");
+        assertEquals(List.of("oxen: the hypervisor is not started: oxen.memory.mib=700 is more guest RAM than the host can"
+                + " back: 600 MiB (oxen.memory.limit.mib; guest RAM is host memory outside the Java heap, committed as"
+                + " domains touch it): a smaller oxen.memory.mib or a larger oxen.memory.limit.mib"), r.errLines(), r.err());
+        assertEquals(0, r.status(), "xl info still works without the hypervisor");
+    }
+
     @Test
     void badPcpusPropertyIsOneLine() throws Exception {
         OxenProcess.Result r = OxenProcess.script(dir, "stop 0", noDomains(), "-Doxen.pcpus=0");

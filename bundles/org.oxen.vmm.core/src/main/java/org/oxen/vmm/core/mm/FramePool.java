@@ -119,7 +119,7 @@ public final class FramePool {
         }
         this.nrFrames = (int) span;
         this.holeStart = hole ? HOLE_START_FRAMES : nrFrames;
-        this.ram = new Ram(span << Xen.PAGE_SHIFT);
+        this.ram = new Ram(span << Xen.PAGE_SHIFT, "the hypervisor's machine memory");
         owner = new int[nrFrames];
         type = new int[nrFrames];
         typeCount = new int[nrFrames];
@@ -253,6 +253,14 @@ public final class FramePool {
             zero(f);
         }
         return first;
+    }
+
+    /**
+     * The hypervisor ends (its pCPU threads joined): machine memory goes back to the host now
+     * ({@link Ram#release}); every later access to it, a Domain-0 view's too, throws naming it.
+     */
+    public void release() {
+        ram.release();
     }
 
     /**

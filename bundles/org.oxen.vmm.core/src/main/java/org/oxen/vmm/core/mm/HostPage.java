@@ -1,5 +1,7 @@
 package org.oxen.vmm.core.mm;
 
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -13,18 +15,27 @@ import org.oxen.x86.host.RawMemory;
  * access checks its offset and length against the page before it touches host memory, so no
  * offset a guest or a backend passes reaches outside the frame.
  *
- * <p>Lifetime: it holds the {@link Ram}, so the mapping stays while the view can be used (see
- * {@code Ram}: the mapping is released only when the RAM is unreachable). Its dword accessors
- * give the ordering the emulated CPUs' loads and stores pair with: aligned dwords are volatile
- * (at least as strong as opaque, acquire and release), unaligned ones plain.
+ * <p>Lifetime: it holds the {@link Ram}, so the mapping stays while the view can be used, and
+ * every access checks {@link Ram#isReleased} first: a view that outlives its RAM's owner (the
+ * hypervisor stopped while a backend still holds a mapping) throws {@link IllegalStateException}
+ * naming the RAM instead of reaching host memory ({@code Ram}'s release protocol). A {@link
+ * #copy} is a private page in the C heap ({@link RawMemory#allocate}, no mapping of its own),
+ * freed by a {@link Cleaner} when the copy is unreachable. Its dword accessors give the ordering
+ * the emulated CPUs' loads and stores pair with: aligned dwords are volatile (at least as strong
+ * as opaque, acquire and release), unaligned ones plain.
  *
  * <p>Thread-safe: immutable; the bytes are the guest's and may change at any moment.
  */
 public final class HostPage {
 
     public static final int SIZE = 4096;
+    /** Frees private copies' pages (one daemon thread). */
+    private static final Cleaner COPIES = Cleaner.create();
 
+    /** The RAM the page is of; null for a private copy. */
     private final Ram ram;
+    /** The page's address in {@link #ram} (for messages). */
+    private final long pageAddress;
     private final long address;
 
     /** The page of {@code ram} at {@code pageAddress} (aligned, inside the RAM), writable by the holder. */
@@ -35,19 +46,32 @@ public final class HostPage {
                     + " (RAM of 0x" + Long.toHexString(ram.size()) + " bytes)");
         }
         this.ram = ram;
+        this.pageAddress = pageAddress;
         this.address = a;
     }
 
-    /** A private page (a RAM of its own) holding a copy of this one's bytes now. */
+    private HostPage(long privateAddress) {
+        this.ram = null;
+        this.pageAddress = -1;
+        this.address = privateAddress;
+    }
+
+    /** A private page (in the C heap, no RAM of its own) holding a copy of this one's bytes now. */
     public HostPage copy() {
-        Ram own = new Ram(SIZE);
-        HostPage c = new HostPage(own, 0);
-        RawMemory.copy(address, c.address, SIZE);
+        long own = RawMemory.allocate(SIZE);
+        HostPage c = new HostPage(own);
+        COPIES.register(c, () -> RawMemory.free(own));
+        RawMemory.copy(at(0, SIZE), own, SIZE);
+        Reference.reachabilityFence(this);
         return c;
     }
 
     private long at(int offset, int length) {
         Objects.checkFromIndexSize(offset, length, SIZE);
+        Ram r = ram;
+        if (r != null && r.isReleased()) {
+            r.checkLive("a Domain-0 view's access", pageAddress + offset);
+        }
         return address + offset;
     }
 
@@ -156,6 +180,6 @@ public final class HostPage {
 
     @Override
     public String toString() {
-        return "HostPage[0x" + Long.toHexString(address) + " of " + ram + "]";
+        return "HostPage[0x" + Long.toHexString(address) + " of " + (ram == null ? "a private copy" : ram) + "]";
     }
 }

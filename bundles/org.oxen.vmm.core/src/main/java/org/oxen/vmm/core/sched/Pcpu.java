@@ -89,13 +89,16 @@ public final class Pcpu implements Runnable {
         thread.start();
     }
 
-    void stop() throws InterruptedException {
+    /** Stops the pCPU's thread and waits for it (10 s at most); whether it has ended. */
+    boolean stop() throws InterruptedException {
         stop = true;
         tickle();
         if (thread != null) {
             thread.interrupt();
             thread.join(10_000);
+            return !thread.isAlive();
         }
+        return true;
     }
 
     /** The pCPU's thread: trace records it writes go to this pCPU's buffer. */

@@ -117,15 +117,19 @@ public final class SchedCore implements DomainMove.Core {
         return pools.lastSwap();
     }
 
-    public void shutdown() {
+    /** Stops the alarm and every pCPU thread; whether every pCPU thread has ended (each waited for 10 s at most). */
+    public boolean shutdown() {
         alarm.stop();
+        boolean ended = true;
         for (Pcpu p : pcpus) {
             try {
-                p.stop();
+                ended &= p.stop();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                ended = false;
             }
         }
+        return ended;
     }
 
     /**

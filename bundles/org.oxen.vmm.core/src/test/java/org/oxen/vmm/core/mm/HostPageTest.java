@@ -55,4 +55,32 @@ class HostPageTest {
         assertEquals(0x77, page.getByte(1));
         assertEquals(data[1] & 0xFF, page.getByte(2));
     }
+
+    /**
+     * Session 16: a Domain-0 view that outlives its RAM's owner (the hypervisor stopped while a
+     * backend still holds a mapping) throws naming the RAM, never touches the released memory;
+     * a detached copy is a private page of its own (no RAM, no mapping) and goes on working.
+     */
+    @Test
+    void aViewOfAReleasedRamThrowsNamingItAndADetachedCopyIsItsOwnPage() {
+        Ram ram = new Ram(4 * 4096, "the hypervisor's machine memory");
+        HostPage page = new HostPage(ram, 2 * 4096);
+        page.putInt(16, 0x5EED);
+        HostPage copy = page.copy();
+        long base = ram.directAddress(0, false);
+        ram.release();
+        for (org.junit.jupiter.api.function.Executable use : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                () -> page.getInt(16), () -> page.putByte(0, 1), () -> page.get(0, new byte[8], 0, 8),
+                () -> page.getIntAcquire(16), () -> page.putIntRelease(16, 1), () -> page.copy(),
+                () -> HostPage.copy(copy, 0, page, 0, 8))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, use);
+            String at = "the hypervisor's machine memory (16 KiB of guest RAM at 0x" + Long.toHexString(base)
+                    + ") was released by its owner: a Domain-0 view's access at 0x20";
+            assertEquals(at, e.getMessage().substring(0, Math.min(at.length(), e.getMessage().length())));
+        }
+        assertEquals(0x5EED, copy.getInt(16), "a detached copy is its own page");
+        copy.putInt(16, 7);
+        assertEquals(7, copy.getInt(16));
+    }
+
 }

@@ -360,7 +360,9 @@ abstract class Paging extends CpuState {
             boolean data = dataTagsAllowed(set);
             tagR[i] = data ? page : INVALID;
             tagX[i] = (perm & P_EXEC) != 0 ? page : INVALID;
-            boolean writable = data && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
+            // the write tag only for a store (asking for the page for writing marks it committed):
+            // a read fill leaves it unfilled, so the first store walks again with ACC_WRITE
+            boolean writable = data && acc == ACC_WRITE && (perm & (P_WRITE | P_DIRTY)) == (P_WRITE | P_DIRTY)
                     && direct.directAddress(phys, true) == host && direct.directWrite(phys, acc == ACC_WRITE);
             boolean code = writable && codeFrame(phys >>> 12);
             tagW[i] = writable && !code ? page : INVALID;

@@ -135,7 +135,7 @@ final class Board implements Machine {
             clock = new RealClock();
         }
         batches = new BatchBound(clock, icount, timers, BATCH);
-        ram = new Ram((long) d.ramMiB() << 20);
+        ram = new Ram((long) d.ramMiB() << 20, "machine " + id);
         memory = new PcMemory(ram, ram.size(), mmio);
         cpus = new X86Cpu[d.cpus()];
         modes = new CpuMode[d.cpus()];
@@ -177,9 +177,12 @@ final class Board implements Machine {
             b.load();
         } catch (DeviceConfigException | MachineException e) {
             b.closeAll();
+            b.releaseMemory();
             throw e instanceof MachineException me ? me : new MachineException(e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             b.closeAll();
+            b.releaseMemory();
+            if (e instanceof Error err) throw err;
             throw new MachineException("machine " + id + ": cannot be built: " + e, e);
         }
         return b;
@@ -253,6 +256,40 @@ final class Board implements Machine {
     /** Runs on the caller's thread until the machine ends (tests, benchmarks). */
     void runHere() {
         run();
+    }
+
+    /**
+     * The machine is forgotten ({@code machine remove}, the bundle stopping): once its thread
+     * has ended, its RAM and ROM go back to the host now, not at a GC ({@link Ram#release}). The
+     * machine thread is the only one that runs its CPUs (their TLBs and page caches hold the
+     * RAM's host addresses), so it must have ended first: this waits for it at most {@code wait}
+     * and returns false, releasing nothing, if it still runs (a machine started with {@link
+     * #start}, not yet ended). A machine run with {@link #runHere} is released by its caller
+     * after that returned. Later reads of the memory (a debugger's) throw naming the RAM.
+     */
+    boolean release(Duration wait) throws InterruptedException {
+        Thread t = thread;
+        if (t != null) {
+            t.join(Math.max(1, wait.toMillis()));
+            if (t.isAlive()) return false;
+        }
+        releaseMemory();
+        return true;
+    }
+
+    private void releaseMemory() {
+        memory.releaseRom();
+        ram.release();
+    }
+
+    /** Whether {@link #release} gave the RAM back (tests). */
+    boolean released() {
+        return ram.isReleased();
+    }
+
+    /** The machine's RAM (tests measure it). */
+    Ram ram() {
+        return ram;
     }
 
     // ---- the run loop ----

@@ -48,6 +48,8 @@ public final class MachineManager implements Machines {
     private final Map<Integer, Board> machines = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final AtomicLong nextLocalId = new AtomicLong(Long.MAX_VALUE / 2);
+    /** How long removing a machine (or stopping the bundle) waits for a machine's thread to end. */
+    static final java.time.Duration END_WAIT = java.time.Duration.ofSeconds(10);
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -71,7 +73,11 @@ public final class MachineManager implements Machines {
         factories.put(factory, new Bound(name, 0, nextLocalId.incrementAndGet(), factory));
     }
 
-    /** The bundle stops: every machine stops, and its thread ends before the classes go away. */
+    /**
+     * The bundle stops: every machine stops, its thread ends before the classes go away, and its
+     * RAM goes back to the host (a machine whose thread does not end within the wait keeps it
+     * until a GC: the Cleaner's safety net).
+     */
     @Deactivate
     void deactivate() {
         for (Board b : machines.values()) {
@@ -79,12 +85,13 @@ public final class MachineManager implements Machines {
         }
         for (Board b : machines.values()) {
             try {
-                b.awaitEnd(java.time.Duration.ofSeconds(2));
+                b.release(END_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
         }
+        machines.clear();
     }
 
     /** The factory of each type now: the highest ranking, then the lowest service id. */
@@ -146,13 +153,26 @@ public final class MachineManager implements Machines {
         return machines.get(id);
     }
 
+    /**
+     * Forgets an ended machine and gives its RAM back to the host at once: after its thread has
+     * ended (the state turns before the thread closes the devices; this waits for it, at most
+     * {@link #END_WAIT}), so no CPU can run on the released RAM.
+     */
     @Override
     public boolean remove(int id) {
         Board b = machines.get(id);
         if (b == null || b.state() == MachineState.RUNNING) {
             return false;
         }
-        return machines.remove(id) != null;
+        try {
+            if (!b.release(END_WAIT)) {
+                return false; // its thread is still closing devices: not forgotten, try again
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return machines.remove(id, b);
     }
 
     @Override

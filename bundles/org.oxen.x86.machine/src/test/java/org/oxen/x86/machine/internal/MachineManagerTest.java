@@ -119,4 +119,62 @@ class MachineManagerTest {
             assertTrue(running.awaitEnd(Duration.ofSeconds(5)));
         }
     }
+
+    /**
+     * Session 16: {@code machine remove} gives the machine's RAM back to the host at once (the
+     * test keeps the board, hence its RAM, strongly reachable: no Cleaner can have run), and only
+     * after the machine's thread has ended: a device whose close (on the machine thread, after
+     * the state turned STOPPED) still reads guest memory must find it live.
+     */
+    @Test
+    void removingAMachineReleasesItsRamAtOnceAfterItsThreadEnded() throws Exception {
+        MachineManager m = TestBoards.manager();
+        List<String> closeReads = new ArrayList<>();
+        m.addFactory("slowclose", (context, config) -> new Device() {
+            @Override
+            public List<PortRegion> portRegions() {
+                return List.of();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    Thread.sleep(300); // remove() is called meanwhile
+                    closeReads.add(Integer.toHexString(context.memory().read32(0x100000)));
+                } catch (InterruptedException | RuntimeException e) {
+                    closeReads.add(e.toString());
+                }
+            }
+        });
+        byte[] module = new byte[48 << 20];
+        java.util.Arrays.fill(module, (byte) 0x5A);
+        BootImage image = BootImage.read(Guests.kernel("forever", dir));
+        image = new BootImage(image.name(), image.bytes(), image.cmdline(), List.of(new BootImage.Module("big", module)));
+        Board b = (Board) m.boot(TestBoards.deterministicPc().apply("ram=128").apply("slowclose"), image, null);
+        module = null;
+        long resident = b.ram().residentBytes();
+        assertTrue(resident >= 48 << 20, "the module is in RAM: " + resident);
+        assertEquals(MachineState.RUNNING, b.state());
+        assertTrue(!m.remove(b.id()), "a running machine is not removed");
+
+        long rssBefore = org.oxen.x86.host.HostMemory.processResidentBytes();
+        b.stop();
+        while (b.state() == MachineState.RUNNING) {
+            Thread.sleep(1);
+        }
+        assertTrue(!b.ended(), "the thread is still closing the devices");
+        assertTrue(m.remove(b.id()));
+        long rssAfter = org.oxen.x86.host.HostMemory.processResidentBytes();
+        assertTrue(b.ended(), "remove waited for the machine thread");
+        assertEquals(List.of("kernel code"), closeReads.stream().map(r -> r.startsWith("Illegal") ? r : "kernel code")
+                .toList(), "the device's close ran on live RAM: " + closeReads);
+        assertTrue(b.released());
+        assertEquals(0, b.ram().residentBytes(), "every page given back by remove, not by a GC");
+        assertTrue(rssBefore - rssAfter >= 40L << 20, "VmRSS falls by the module's 48 MiB: " + (rssBefore >> 20)
+                + " -> " + (rssAfter >> 20) + " MiB");
+        assertEquals(null, m.get(b.id()));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> b.debugTarget().physicalMemory().read32(0x100000));
+        assertTrue(e.getMessage().startsWith("machine " + b.id() + " (128 MiB of guest RAM at 0x"), e.getMessage());
+    }
 }

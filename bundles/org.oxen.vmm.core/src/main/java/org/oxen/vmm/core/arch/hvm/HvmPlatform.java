@@ -554,6 +554,7 @@ public final class HvmPlatform implements DeviceContext {
                 }
                 devices = null;
             }
+            memory.releaseRom(); // a ROM image's own memory (its RAM is the pool's frames, freed by the destroy)
             for (BufferedConsole c : consoles) {
                 c.push();
             }
