@@ -480,7 +480,8 @@ final class Apic implements LocalApic {
         if (test(tmr, v)) {
             router.broadcastEoi(v);
         }
-        if (missedTicks > 0 && v == (lvt[LVT_TIMER] & 0xFF) && !test(irr, v)) {
+        int timerLvt = lvt[LVT_TIMER];
+        if (missedTicks > 0 && v == (timerLvt & 0xFF) && (timerLvt & MASKED) == 0 && !test(irr, v)) {
             missedTicks--;                     // the next owed tick, now the last one is acknowledged
             setIrq(v, false);
         }

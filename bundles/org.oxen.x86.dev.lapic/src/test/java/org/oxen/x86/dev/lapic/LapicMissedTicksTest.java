@@ -97,6 +97,20 @@ class LapicMissedTicksTest {
     }
 
     @Test
+    void noOwedTickIsRaisedWhileTheTimerIsMasked() {
+        build("catch-up");
+        runLate(4 * PERIOD);
+        assertEquals(VECTOR, lapic.acknowledge());
+        apic.write32(LVT_TIMER, PERIODIC | MASKED | VECTOR);
+        apic.write32(EOI, 0);
+        assertFalse(lapic.hasInterrupt(), "three owed, but the LVT is masked");
+        apic.write32(LVT_TIMER, PERIODIC | VECTOR);
+        assertFalse(lapic.hasInterrupt(), "the owed ticks wait for the next firing");
+        ctx.advance(PERIOD);
+        assertEquals(4, takeAll(), "unmasked at that firing: its tick, then the three owed one per EOI");
+    }
+
+    @Test
     void withoutCatchUpMissedPeriodsMergeIntoOneTick() {
         build("drop");
         runLate(10 * PERIOD + PERIOD / 2);
