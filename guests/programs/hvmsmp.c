@@ -18,7 +18,11 @@
  *    takes more than were sent; a sender whose IPI was not taken within ipi_wait= (400) of its
  *    ticks fails (lost);
  *  - every every= (20) of its ticks checks that the other's work and ticks grew since its last
- *    check; stall_checks= (10) checks in a row without growth fail.
+ *    check; stall_checks= (10) checks in a row without growth fail;
+ *  - with cli_periods=K (0), CPU 0 keeps its interrupts off (CLI) for K of its TSC's periods
+ *    right after its first line, then prints "hvmsmp: cpu0 interrupts held off for K periods":
+ *    a hypervisor that owes the periods it could not deliver (Xen's delay_for_missed_ticks)
+ *    loses none of them, one that merges them loses K - 1 (the lost= of the next lines).
  * Interrupts of vector 0xf2 are only counted per CPU ("outside": IPIs a test sends from outside
  * the guest, e.g. one left pending in a vcpu's local APIC across a save).
  * CPU 0 prints a line every `every` of its ticks (CPU 1 only counts; its failures are reported
@@ -52,7 +56,7 @@ static volatile uint32_t stop_sending, stop_cpu1;
 static volatile char cpu1_failure[128];
 static uint32_t timer_counts;
 static uint64_t period_tsc;             /* the timer's period in TSC ticks */
-static uint32_t every, ipi_every, ipi_wait, stall_checks, idle_mask;
+static uint32_t every, ipi_every, ipi_wait, stall_checks, idle_mask, cli_periods;
 
 static struct cpu *me(void) { return &cpus[smp_cpu_id() & 1]; }
 static struct cpu *other(void) { return &cpus[(smp_cpu_id() & 1) ^ 1]; }
@@ -188,6 +192,7 @@ void guest_main(void)
     ipi_wait = cmdline_u32("ipi_wait", 400);
     stall_checks = cmdline_u32("stall_checks", 10);
     idle_mask = cmdline_u32("idle", 0);
+    cli_periods = cmdline_u32("cli_periods", 0);
     CHECK(every && ipi_every && stall_checks && period_us >= 200, "bad arguments");
     CHECK(time_available(), "no TSC");
     CHECK(lapic_present(), "no local APIC in CPUID");
@@ -240,6 +245,14 @@ void guest_main(void)
             line(what);
             if (count && n == count)
                 break;
+            if (n == 1 && cli_periods) {
+                irq_disable();
+                uint32_t until = periods(&cpus[0]) + cli_periods;
+                while (periods(&cpus[0]) < until)
+                    cpus[0].work++;
+                irq_enable();
+                printf("hvmsmp: cpu0 interrupts held off for %u periods\n", cli_periods);
+            }
         }
     }
 

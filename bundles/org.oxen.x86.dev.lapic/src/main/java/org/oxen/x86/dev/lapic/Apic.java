@@ -30,7 +30,12 @@ import org.oxen.x86.api.device.TimerService;
  * count shorter than the minimum period ({@code min-timer-period-us}, as KVM's
  * {@code limit_periodic_timer_frequency}) interrupts once per smallest multiple of its period
  * at least that long, so the host timer fires at most once per minimum period; the current
- * count still reads as programmed and each interrupt comes at a real reload. TSC-deadline
+ * count still reads as programmed and each interrupt comes at a real reload. Missed periods
+ * ({@code missed-ticks}): by default (QEMU's APIC) the periods that end while the last one's
+ * interrupt is still pending, or all before one look at the timers, merge into one IRR bit;
+ * with {@code catch-up} (Xen's vpt {@code pending_intr_nr} in delay_for_missed_ticks) they are
+ * counted and each is raised at an EOI of the timer's vector, one per acknowledged tick; the
+ * count is dropped when the timer is reprogrammed (initial count, timer mode, INIT) or fires masked. TSC-deadline
  * mode is not offered (CPUID does not announce it). Not modelled: x2APIC, LINT1 (no NMI
  * source is wired), thermal/performance/CMCI interrupts, APR, lowest-priority arbitration
  * beyond "lowest TPR, then lowest ID", directed EOI.
@@ -50,6 +55,8 @@ final class Apic implements LocalApic {
     private final long timerHz;
     /** The shortest period of the periodic timer's interrupt, ns (0: none). */
     private final long minPeriodNanos;
+    /** Periods missed while the last interrupt was pending are owed, one per EOI ({@link #missedTicks}). */
+    private final boolean catchUp;
     final boolean bsp;
     /** CPU index (the initial APIC ID; the guest may change the ID register). */
     final int index;
@@ -74,6 +81,14 @@ final class Apic implements LocalApic {
      * interrupts, whatever is recomputed before the board's next look at its timers.
      */
     boolean countDelivered;
+    /**
+     * The periodic timer's periods that ended but whose interrupt is not raised yet (the one
+     * raised waits in IRR or is in service): Xen's {@code pending_intr_nr} less the one issued.
+     * Only with {@link #catchUp}; saturates at {@code Integer.MAX_VALUE}.
+     */
+    int missedTicks;
+    /** The end of the period the timer is armed for, in counts since {@link #timerStart}. */
+    long armedCount;
     final int[] lvt = new int[6];
     final int[] irr = new int[8];
     final int[] isr = new int[8];
@@ -88,7 +103,7 @@ final class Apic implements LocalApic {
     boolean extIntPending;
 
     Apic(LapicDevice machine, int id, Clock clock, TimerService timers, InterruptRouter router, long timerHz,
-            long minPeriodNanos) {
+            long minPeriodNanos, boolean catchUp) {
         this.machine = machine;
         this.id = id;
         this.index = id;
@@ -97,6 +112,7 @@ final class Apic implements LocalApic {
         this.router = router;
         this.timerHz = timerHz;
         this.minPeriodNanos = minPeriodNanos;
+        this.catchUp = catchUp;
         this.timer = timers.newTimer("lapic" + id + ".timer", this::timerExpired);
         powerOn();
     }
@@ -122,6 +138,7 @@ final class Apic implements LocalApic {
         divideConf = 0;
         countShift = 1;
         initialCount = 0;
+        missedTicks = 0;
         java.util.Arrays.fill(lvt, MASKED);
         java.util.Arrays.fill(irr, 0);
         java.util.Arrays.fill(isr, 0);
@@ -139,7 +156,7 @@ final class Apic implements LocalApic {
 
     void save(org.oxen.x86.api.device.StateWriter w) {
         w.u32(id).u64(apicBase).u8(tpr).u32(ldr).u32(dfr).u32(svr).u32(esr).u32(pendingEsr).u32(icrLow).u32(icrHigh)
-                .u8(divideConf).u8(countShift).u32(initialCount).u64(timerStart);
+                .u8(divideConf).u8(countShift).u32(initialCount).u64(timerStart).u32(missedTicks).u64(armedCount);
         for (int[] a : new int[][] {lvt, irr, isr, tmr}) {
             for (int v : a) {
                 w.u32(v);
@@ -151,7 +168,8 @@ final class Apic implements LocalApic {
 
     /** A saved APIC, read and checked; {@link #apply} sets it. */
     record Saved(int id, long apicBase, int tpr, int ldr, int dfr, int svr, int esr, int pendingEsr, int icrLow,
-            int icrHigh, int divideConf, int countShift, int initialCount, long timerStart, int[][] vectors,
+            int icrHigh, int divideConf, int countShift, int initialCount, long timerStart, int missedTicks,
+            long armedCount, int[][] vectors,
             int events, boolean lint0, int sipiVector, boolean waitForSipi, boolean extIntPending, long deadline) {
     }
 
@@ -177,6 +195,11 @@ final class Apic implements LocalApic {
         int countShift = r.u8(f + "count_shift", 0, 7);
         int initialCount = r.u32(f + "initial_count");
         long timerStart = r.u64(f + "timer_start");
+        int missed = r.u32(f + "missed_ticks", 0, catchUp ? Integer.MAX_VALUE : 0);
+        long armedCount = r.u64(f + "armed_count");
+        if (armedCount < 0) {
+            throw r.bad(f + "armed_count", Long.toUnsignedString(armedCount) + " counts is 2^63 or more, past any period's end");
+        }
         int[][] vectors = {new int[lvt.length], new int[8], new int[8], new int[8]};
         String[] names = {"lvt", "irr", "isr", "tmr"};
         for (int k = 0; k < vectors.length; k++) {
@@ -197,7 +220,7 @@ final class Apic implements LocalApic {
         boolean extInt = r.bool(f + "extint_pending");
         long deadline = r.deadline(f + "timer");
         return new Saved(id, base, tpr, ldr, dfr, svr, esr, pendingEsr, icrLow, icrHigh, divideConf, countShift,
-                initialCount, timerStart, vectors, events, lint0, sipi, wait, extInt, deadline);
+                initialCount, timerStart, missed, armedCount, vectors, events, lint0, sipi, wait, extInt, deadline);
     }
 
     void apply(Saved s) {
@@ -215,6 +238,8 @@ final class Apic implements LocalApic {
         countShift = s.countShift;
         initialCount = s.initialCount;
         timerStart = s.timerStart;
+        missedTicks = s.missedTicks;
+        armedCount = s.armedCount;
         System.arraycopy(s.vectors[0], 0, lvt, 0, lvt.length);
         System.arraycopy(s.vectors[1], 0, irr, 0, 8);
         System.arraycopy(s.vectors[2], 0, isr, 0, 8);
@@ -455,6 +480,11 @@ final class Apic implements LocalApic {
         if (test(tmr, v)) {
             router.broadcastEoi(v);
         }
+        int timerLvt = lvt[LVT_TIMER];
+        if (missedTicks > 0 && v == (timerLvt & 0xFF) && (timerLvt & MASKED) == 0 && !test(irr, v)) {
+            missedTicks--;                     // the next owed tick, now the last one is acknowledged
+            setIrq(v, false);
+        }
     }
 
     // ---- timer
@@ -508,6 +538,7 @@ final class Apic implements LocalApic {
             timer.cancel();
             return;
         }
+        armedCount = next;
         timer.armAt(timerStart + nanosOf(next << countShift));
     }
 
@@ -519,14 +550,32 @@ final class Apic implements LocalApic {
 
     private void timerExpired(long now) {
         int t = lvt[LVT_TIMER];
-        if (!periodic()) countDelivered = true;
-        if ((t & MASKED) == 0) {
-            setIrq(t & 0xFF, false);
+        boolean periodic = periodic();
+        if (!periodic) countDelivered = true;
+        if ((t & MASKED) != 0) {
+            missedTicks = 0;                   // a masked tick is dropped, and the ticks owed with it
+        } else {
+            int v = t & 0xFF;
+            long ticks = periodic && catchUp ? periodsEnded(now) : 1;
+            if (!catchUp || !test(irr, v)) {
+                setIrq(v, false);
+                ticks--;
+            }
+            if (catchUp) {
+                missedTicks = (int) Math.min(Integer.MAX_VALUE, missedTicks + ticks);
+            }
             updateOutput();
         }
-        if (periodic()) {
+        if (periodic) {
             updateTimer();
         }
+    }
+
+    /** The periodic timer's periods that ended by {@code now}, from the one it was armed for (at least that one). */
+    private long periodsEnded(long now) {
+        long d = elapsedCounts(now);
+        long init = initialCount & 0xFFFF_FFFFL;
+        return init == 0 || d < armedCount ? 1 : 1 + (d - armedCount) / limitedPeriod(init);
     }
 
     // ---- registers
@@ -638,6 +687,7 @@ final class Apic implements LocalApic {
             case 0x38 -> {
                 initialCount = val;
                 countDelivered = false;
+                missedTicks = 0;                 // Xen: create_periodic_time starts with no pending tick
                 timerStart = clock.nanos();
                 updateTimer();
             }
@@ -655,6 +705,9 @@ final class Apic implements LocalApic {
                     int v = val & LVT_WRITABLE[n];
                     if (!swEnabled()) {
                         v |= MASKED;
+                    }
+                    if (n == LVT_TIMER && ((v ^ lvt[n]) >> 17 & 3) != 0) {
+                        missedTicks = 0;             // another mode: Xen's vlapic re-creates its periodic time
                     }
                     lvt[n] = v;
                     if (n == LVT_TIMER) {

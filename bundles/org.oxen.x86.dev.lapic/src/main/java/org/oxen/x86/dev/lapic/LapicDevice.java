@@ -31,13 +31,16 @@ final class LapicDevice implements Device, ApicBus {
     private final DeviceContext context;
     private final InterruptRouter router;
 
-    /** {@code minPeriodNanos}: the shortest period of a periodic timer's interrupt (0: no limit). */
-    LapicDevice(DeviceContext context, long timerHz, long minPeriodNanos) {
+    /**
+     * {@code minPeriodNanos}: the shortest period of a periodic timer's interrupt (0: no limit);
+     * {@code catchUp}: a periodic timer's missed periods are owed and delivered one per EOI.
+     */
+    LapicDevice(DeviceContext context, long timerHz, long minPeriodNanos, boolean catchUp) {
         this.context = context;
         this.router = context.interrupts();
         apics = new Apic[context.cpuCount()];
         for (int i = 0; i < apics.length; i++) {
-            apics[i] = new Apic(this, i, context.clock(i), context.timers(i), router, timerHz, minPeriodNanos);
+            apics[i] = new Apic(this, i, context.clock(i), context.timers(i), router, timerHz, minPeriodNanos, catchUp);
             router.setLocalApic(i, apics[i]);
         }
         router.setApicBus(this);
@@ -100,7 +103,7 @@ final class LapicDevice implements Device, ApicBus {
     }
 
     /** The layout of {@link #saveState()}. */
-    static final int STATE_VERSION = 1;
+    static final int STATE_VERSION = 2;
 
     /** Every CPU's APIC in CPU order (Xen: one LAPIC and one LAPIC_REGS record per vcpu). */
     @Override

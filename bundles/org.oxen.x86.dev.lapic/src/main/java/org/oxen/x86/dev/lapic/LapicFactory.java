@@ -12,13 +12,18 @@ import org.oxen.x86.api.device.DeviceFactory;
  * with {@code interrupts().setLocalApic} and the APIC bus with {@code setApicBus}. Options:
  * region {@code mmio.apic} (0xfee00000) and {@code timer-hz}, the bus clock the timer counts
  * before its divider (default 1000000000), and {@code min-timer-period-us} (200 by default as
- * KVM's, 0 for none): the shortest period of a periodic timer's interrupt.
+ * KVM's, 0 for none): the shortest period of a periodic timer's interrupt, and {@code missed-ticks}:
+ * {@code drop} (the default, QEMU's APIC: periods that end while the last interrupt is pending
+ * merge into it) or {@code catch-up} (Xen's delay_for_missed_ticks: they are owed and raised one
+ * per EOI of the timer's vector; HVM domains use it).
  */
 @Component(service = DeviceFactory.class, property = DeviceFactory.NAME + "=lapic")
 public final class LapicFactory implements DeviceFactory {
 
     /** KVM's {@code min_timer_period_us} default (arch/x86/kvm/x86.c). */
     static final long DEFAULT_MIN_TIMER_PERIOD_US = 200;
+    /** {@code missed-ticks} values. */
+    static final String MISSED_TICKS_DROP = "drop", MISSED_TICKS_CATCH_UP = "catch-up";
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
@@ -27,6 +32,8 @@ public final class LapicFactory implements DeviceFactory {
             throw new DeviceConfigException(config.describe() + ": at most 64 CPUs, the machine has " + context.cpuCount());
         }
         long minPeriodUs = config.longValue("min-timer-period-us", DEFAULT_MIN_TIMER_PERIOD_US, 0, 1_000_000);
-        return new LapicDevice(context, hz, minPeriodUs * 1000);
+        boolean catchUp = config.choice("missed-ticks", MISSED_TICKS_DROP, MISSED_TICKS_DROP, MISSED_TICKS_CATCH_UP)
+                .equals(MISSED_TICKS_CATCH_UP);
+        return new LapicDevice(context, hz, minPeriodUs * 1000, catchUp);
     }
 }

@@ -133,6 +133,8 @@ public final class HvmPlatform implements DeviceContext {
                 e = e.with("console", DOMAIN_CONSOLE);
             } else if (e.type().equals("debugcon")) {
                 e = e.with("console", LOG_CONSOLE);
+            } else if (e.type().equals("lapic")) {
+                e = e.with("missed-ticks", "catch-up"); // Xen's delay_for_missed_ticks: frozen time (GuestTime) and owed ticks
             }
             entries.add(e);
         }
