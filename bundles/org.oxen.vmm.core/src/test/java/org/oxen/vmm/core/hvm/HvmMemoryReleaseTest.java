@@ -60,8 +60,8 @@ class HvmMemoryReleaseTest {
         long residentDestroyed = ram.residentBytes();
         assertTrue(ram.committedBytes() - poolBefore < MIB, "the domain's frames are given back: "
                 + ((ram.committedBytes() - poolBefore) >> 10) + " KiB left");
-        assertTrue(residentWith - residentDestroyed >= 40 * MIB, "the pool's resident memory falls at the destroy: "
-                + (residentWith >> 20) + " -> " + (residentDestroyed >> 20) + " MiB");
+        assertTrue(residentWith - residentDestroyed >= 36 * MIB, "the pool's resident memory falls at the destroy: "
+                + (residentWith >> 10) + " -> " + (residentDestroyed >> 10) + " KiB");
 
         MappedFrame held = new MappedFrame(vmm.pool(), 5, false); // a backend's view that outlives the hypervisor
         vmm.shutdown();
