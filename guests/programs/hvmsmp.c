@@ -47,7 +47,8 @@ struct cpu {
     volatile uint32_t stopped;
     volatile uint32_t outside;          /* IPIs of OUTSIDE_VECTOR taken */
     uint64_t tsc_start;                 /* TSC just before the timer's initial count */
-    unsigned apic_id;
+    volatile unsigned apic_id;
+    volatile uint32_t apic_id_known;    /* set after apic_id: smp_start_cpu returns before the entry runs */
 } ALIGNED(4096);
 
 /* One page each: a CPU writes only its own (log-dirty sees both CPUs' pages dirtied). */
@@ -165,6 +166,8 @@ static void work(unsigned cpu)
 static void cpu1_main(unsigned cpu)
 {
     cpus[1].apic_id = lapic_id();
+    wmb();
+    cpus[1].apic_id_known = 1;
     arm(cpu);
     while (!stop_cpu1)
         work(cpu);
@@ -229,6 +232,11 @@ void guest_main(void)
            " idle=%u\n", timer_counts, period_us, counts, (unsigned long long)tsc, how, every, ipi_every, idle_mask);
 
     CHECK_EQ(smp_start_cpu(1, 1, cpu1_main), 0, "cpu 1 started");
+    /* the AP says it runs before its entry reads its APIC ID (a run printed "apic id 0") */
+    uint64_t id_by = guest_time_ns() + 1000000000ull;
+    while (!cpus[1].apic_id_known)
+        if (guest_time_ns() > id_by)
+            fail("cpu 1 did not read its APIC ID within 1 s of starting");
     printf("hvmsmp: cpu 1 started (apic id %u)\n", cpus[1].apic_id);
 
     arm(0);
