@@ -198,6 +198,18 @@ abstract class CpuState {
         return flatZeroData() && stack32 && segBase[ES] == 0 && segFlatW[ES] && segBase[CS] == 0 && segFlatR[CS];
     }
 
+    /**
+     * Whether every segment in {@code mask} (bit {@code s} for segment {@code s}) is a flat
+     * writable data segment, whatever its base: what native code's FS/GS-prefixed accesses need,
+     * which add the base and check no limit. Checked at a native entry beside {@link #flatNative}.
+     */
+    final boolean flatWritable(int mask) {
+        for (int s = 0; s < segFlatW.length; s++) {
+            if ((mask & 1 << s) != 0 && !segFlatW[s]) return false;
+        }
+        return true;
+    }
+
     final void segCache(int s) {
         int a = segAttr[s];
         boolean usable = (a & 0x10000) == 0 && (a & 0x80) != 0;

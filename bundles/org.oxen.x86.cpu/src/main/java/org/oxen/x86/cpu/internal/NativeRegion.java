@@ -80,12 +80,9 @@ final class NativeRegion extends Region {
             slowExits++; // the frame at another linear address: often, and it goes to the JVM tier
             return 0;
         }
-        if (basedSegments != 0) {
-            if ((basedSegments & 1 << CpuState.FS) != 0 && !c.segFlatW[CpuState.FS]
-                    || (basedSegments & 1 << CpuState.GS) != 0 && !c.segFlatW[CpuState.GS]) {
-                slowExits++; // FS or GS not flat (or not writable): the JVM tier checks its limit and type
-                return 0;
-            }
+        if (basedSegments != 0 && !c.flatWritable(basedSegments)) {
+            slowExits++; // FS or GS not flat (or not writable): the JVM tier checks its limit and type
+            return 0;
         }
         if (!enter(c, c.fetchPage)) return 0;
         c.nativeTlbFor(c.tlbSet);
