@@ -14,7 +14,7 @@ class GuestImagesTest {
 
     @Test
     void namesListEveryProgramOfEachFlavor() {
-        assertEquals(List.of("hello", "cpubench", "ptbench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget", "singlestep", "logdirty", "hvmhostile", "hvmfuzz", "hvmcount", "hvmballoon", "acpipower", "hvmgrant", "blktest", "netecho", "hvmmapgrant", "hvmsmp"), GuestImages.names(Flavor.NATIVE));
+        assertEquals(List.of("hello", "cpubench", "ptbench", "traps", "paging", "timer", "xenhvm", "serial", "gdbtarget", "singlestep", "logdirty", "hvmhostile", "hvmfuzz", "hvmcount", "hvmballoon", "acpipower", "hvmgrant", "blktest", "netecho", "hvmmapgrant", "hvmsmp", "hvmpit"), GuestImages.names(Flavor.NATIVE));
         assertEquals(List.of("hello", "counter", "cpubench", "ptbench", "traps", "paging", "timer", "events", "smp", "hostile", "pingpong", "sleeper", "privop",
                 "ptwrite", "balloon", "logdirty", "gdbtarget", "grants", "xenstore", "ipi", "symtab", "console", "memtarget", "ringping", "blktest", "longcalls",
                 "singlestep", "fuzz", "victim", "netecho", "ringfuzz"),

@@ -23,6 +23,8 @@ public final class Interrupts implements InterruptRouter {
 
     private final List<InterruptSink> sinks = new ArrayList<>();
     private final Line[] lines = new Line[256];
+    /** Per line, what {@link #lineAcknowledged} runs (the line driver's; null: none). */
+    private final Runnable[] ackListeners = new Runnable[256];
     private final List<LocalApic> locals = new ArrayList<>();
     private InterruptController legacy;
     private ApicBus apicBus;
@@ -120,6 +122,28 @@ public final class Interrupts implements InterruptRouter {
         for (int i = 0; i < sinks.size(); i++) {
             sinks.get(i).endOfInterrupt(vector);
         }
+    }
+
+    @Override
+    public void broadcastAcknowledge(int vector) {
+        for (int i = 0; i < sinks.size(); i++) {
+            sinks.get(i).acknowledged(vector);
+        }
+    }
+
+    @Override
+    public void lineAcknowledged(int irq) {
+        checkIrq(irq);
+        Runnable l = ackListeners[irq];
+        if (l != null) {
+            l.run();
+        }
+    }
+
+    @Override
+    public void setAckListener(int irq, Runnable listener) {
+        checkIrq(irq);
+        ackListeners[irq] = listener;
     }
 
     @Override

@@ -27,7 +27,7 @@
  * <p>None of these classes is thread-safe: the board serializes calls into one machine.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.oxen.x86.bus;
 
 import org.osgi.annotation.bundle.Export;

@@ -81,6 +81,23 @@ public final class DeviceConfig {
         throw error(key, "expected one of " + String.join("|", allowed) + ", got '" + v + "'");
     }
 
+    /** The option a periodic timer device reads for its missed periods (1.4). */
+    public static final String MISSED_TICKS = "missed-ticks";
+    /** {@link #MISSED_TICKS}: QEMU's merging, the default (1.4). */
+    public static final String MISSED_TICKS_DROP = "drop";
+    /** {@link #MISSED_TICKS}: Xen's delay_for_missed_ticks, missed periods owed one per acknowledgement (1.4). */
+    public static final String MISSED_TICKS_CATCH_UP = "catch-up";
+
+    /**
+     * (1.4) Whether a periodic timer device owes its missed periods: option
+     * {@value #MISSED_TICKS}, {@value #MISSED_TICKS_DROP} (the default) or
+     * {@value #MISSED_TICKS_CATCH_UP}.
+     */
+    public boolean missedTicksCatchUp() {
+        return choice(MISSED_TICKS, MISSED_TICKS_DROP, MISSED_TICKS_DROP, MISSED_TICKS_CATCH_UP)
+                .equals(MISSED_TICKS_CATCH_UP);
+    }
+
     /** A long option in {@code [min, max]}, or {@code def} if absent. */
     public long longValue(String key, long def, long min, long max) {
         String v = string(key, null);

@@ -37,6 +37,27 @@ public interface InterruptRouter {
     /** Broadcasts a level-triggered EOI from a local APIC to every sink. */
     void broadcastEoi(int vector);
 
+    /**
+     * (1.4) A local APIC's CPU acknowledged (INTA) {@code vector} from its IRR: every sink is
+     * told ({@link InterruptSink#acknowledged}), and an I/O APIC names the lines it delivers
+     * that vector for with {@link #lineAcknowledged}.
+     */
+    void broadcastAcknowledge(int vector);
+
+    /**
+     * (1.4) A CPU acknowledged an interrupt that line {@code irq} raised: the 8259A pair at its
+     * INTA cycle of that IRQ, an I/O APIC at the local APIC's INTA of a vector one of its pins
+     * delivers. Runs the line's acknowledge listener, if any. Xen's {@code pt_intr_post}: a
+     * periodic device that owes ticks raises the next one here.
+     */
+    void lineAcknowledged(int irq);
+
+    /**
+     * (1.4) The listener {@link #lineAcknowledged} runs for line {@code irq} (0..255), the one
+     * the line's driver sets; {@code null} removes it.
+     */
+    void setAckListener(int irq, Runnable listener);
+
     /** Registers the 8259A pair (the ExtINT source). */
     void setLegacyController(InterruptController pic);
 

@@ -22,4 +22,12 @@ public interface InterruptSink {
      */
     default void endOfInterrupt(int vector) {
     }
+
+    /**
+     * (1.4) A local APIC's CPU acknowledged {@code vector} (its INTA): an I/O APIC reports the
+     * line of each pin whose redirection entry has that vector with
+     * {@link InterruptRouter#lineAcknowledged}.
+     */
+    default void acknowledged(int vector) {
+    }
 }

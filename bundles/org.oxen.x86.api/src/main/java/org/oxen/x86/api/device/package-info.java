@@ -33,12 +33,18 @@
  * {@code timers(int)} give a CPU's own devices (the local APIC) that CPU's clock, which an HVM
  * domain keeps per vcpu; the board's are its one clock and timer queue.
  *
+ * <p>Acknowledge hook (1.4): {@link org.oxen.x86.api.device.InterruptRouter#lineAcknowledged}
+ * tells a line's driver that a CPU took the interrupt it raised (the 8259A's INTA, or a local
+ * APIC's INTA of the vector an I/O APIC pin delivers, through
+ * {@link org.oxen.x86.api.device.InterruptRouter#broadcastAcknowledge}), Xen's
+ * {@code pt_intr_post}: the PIT's catch-up of missed periods raises the next owed tick there.
+ *
  * <p>A device instance depends only on its context, never on its factory service after
  * {@code create}, so a device bundle can be updated while no machine uses it and running
  * machines keep their instances.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.oxen.x86.api.device;
 
 import org.osgi.annotation.bundle.Export;

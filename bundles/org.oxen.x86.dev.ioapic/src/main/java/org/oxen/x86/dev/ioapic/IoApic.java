@@ -209,6 +209,21 @@ final class IoApic implements Device, InterruptSink {
         service();
     }
 
+    /**
+     * A local APIC's INTA of {@code vector}: the line of each edge-triggered pin that delivers it
+     * is told (pin 2 is ISA IRQ 0's, the source override), Xen's pt_intr_post by
+     * {@code vioapic_get_vector}: the PIT's catch-up raises its next owed tick there.
+     */
+    @Override
+    public void acknowledged(int vector) {
+        for (int n = 0; n < PINS; n++) {
+            long e = redirection[n];
+            if ((e & 0xFF) == vector && (e & (LEVEL | MASKED)) == 0) {
+                router.lineAcknowledged(n == 2 ? 0 : n);
+            }
+        }
+    }
+
     /** Delivers every deliverable pin. */
     private void service() {
         ApicBus bus = router.apicBus();

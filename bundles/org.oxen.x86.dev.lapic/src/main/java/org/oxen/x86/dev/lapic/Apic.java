@@ -35,7 +35,9 @@ import org.oxen.x86.api.device.TimerService;
  * interrupt is still pending, or all before one look at the timers, merge into one IRR bit;
  * with {@code catch-up} (Xen's vpt {@code pending_intr_nr} in delay_for_missed_ticks) they are
  * counted and each is raised at an EOI of the timer's vector, one per acknowledged tick; the
- * count is dropped when the timer is reprogrammed (initial count, timer mode, INIT) or fires masked. TSC-deadline
+ * count is dropped when the timer is reprogrammed (initial count, timer mode, INIT); a periodic
+ * timer that fires masked owes its periods too, raised from the unmask on (Xen's vpt suspends a
+ * masked timer with its {@code pending_intr_nr} kept and resumes it at the unmask). TSC-deadline
  * mode is not offered (CPUID does not announce it). Not modelled: x2APIC, LINT1 (no NMI
  * source is wired), thermal/performance/CMCI interrupts, APR, lowest-priority arbitration
  * beyond "lowest TPR, then lowest ID", directed EOI.
@@ -340,6 +342,7 @@ final class Apic implements LocalApic {
             if (v >= 0) {
                 set(irr, v, false);
                 set(isr, v, true);
+                router.broadcastAcknowledge(v);  // an I/O APIC names the line (the PIT's catch-up)
                 return v;
             }
         }
@@ -480,9 +483,21 @@ final class Apic implements LocalApic {
         if (test(tmr, v)) {
             router.broadcastEoi(v);
         }
+        if (v == (lvt[LVT_TIMER] & 0xFF)) {
+            raiseOwedTick();                   // the next owed tick, now the last one is acknowledged
+        }
+    }
+
+    /**
+     * Raises the next owed tick of the periodic timer if its LVT is unmasked and its vector is
+     * not already waiting in IRR: at an EOI of the timer's vector, and when the LVT is unmasked
+     * (Xen's pt_resume: a timer suspended while masked comes back with its ticks owed).
+     */
+    private void raiseOwedTick() {
         int timerLvt = lvt[LVT_TIMER];
-        if (missedTicks > 0 && v == (timerLvt & 0xFF) && (timerLvt & MASKED) == 0 && !test(irr, v)) {
-            missedTicks--;                     // the next owed tick, now the last one is acknowledged
+        int v = timerLvt & 0xFF;
+        if (missedTicks > 0 && (timerLvt & MASKED) == 0 && !test(irr, v)) {
+            missedTicks--;
             setIrq(v, false);
         }
     }
@@ -553,7 +568,16 @@ final class Apic implements LocalApic {
         boolean periodic = periodic();
         if (!periodic) countDelivered = true;
         if ((t & MASKED) != 0) {
-            missedTicks = 0;                   // a masked tick is dropped, and the ticks owed with it
+            if (periodic && catchUp) {
+                // Xen's vpt keeps a masked periodic timer's ticks: pt_timer_fn counts the firing
+                // (pending_intr_nr++) whatever the mask, pt_update_irq only takes a masked timer
+                // off the vcpu's list ("suspend timer emulation") with pending_intr_nr kept, and
+                // pt_may_unmask_irq/pt_resume puts it back when vlapic_reg_write unmasks LVTT
+                // (xen/arch/x86/hvm/vpt.c, pt_update_irq and pt_resume). Owed: every period ended.
+                owe(periodsEnded(now));
+            } else {
+                missedTicks = 0;               // QEMU's APIC: a masked tick is dropped
+            }
         } else {
             int v = t & 0xFF;
             long ticks = periodic && catchUp ? periodsEnded(now) : 1;
@@ -562,13 +586,18 @@ final class Apic implements LocalApic {
                 ticks--;
             }
             if (catchUp) {
-                missedTicks = (int) Math.min(Integer.MAX_VALUE, missedTicks + ticks);
+                owe(ticks);
             }
             updateOutput();
         }
         if (periodic) {
             updateTimer();
         }
+    }
+
+    /** {@code ticks} more periods owed ({@link #missedTicks}, saturating). */
+    private void owe(long ticks) {
+        missedTicks = (int) Math.min(Integer.MAX_VALUE, missedTicks + ticks);
     }
 
     /** The periodic timer's periods that ended by {@code now}, from the one it was armed for (at least that one). */
@@ -709,8 +738,12 @@ final class Apic implements LocalApic {
                     if (n == LVT_TIMER && ((v ^ lvt[n]) >> 17 & 3) != 0) {
                         missedTicks = 0;             // another mode: Xen's vlapic re-creates its periodic time
                     }
+                    boolean unmasked = (lvt[n] & MASKED) != 0 && (v & MASKED) == 0;
                     lvt[n] = v;
                     if (n == LVT_TIMER) {
+                        if (unmasked) {
+                            raiseOwedTick();
+                        }
                         updateTimer();
                     }
                 }

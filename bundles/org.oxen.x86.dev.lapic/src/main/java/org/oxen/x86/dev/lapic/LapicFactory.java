@@ -22,8 +22,6 @@ public final class LapicFactory implements DeviceFactory {
 
     /** KVM's {@code min_timer_period_us} default (arch/x86/kvm/x86.c). */
     static final long DEFAULT_MIN_TIMER_PERIOD_US = 200;
-    /** {@code missed-ticks} values. */
-    static final String MISSED_TICKS_DROP = "drop", MISSED_TICKS_CATCH_UP = "catch-up";
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
@@ -32,8 +30,7 @@ public final class LapicFactory implements DeviceFactory {
             throw new DeviceConfigException(config.describe() + ": at most 64 CPUs, the machine has " + context.cpuCount());
         }
         long minPeriodUs = config.longValue("min-timer-period-us", DEFAULT_MIN_TIMER_PERIOD_US, 0, 1_000_000);
-        boolean catchUp = config.choice("missed-ticks", MISSED_TICKS_DROP, MISSED_TICKS_DROP, MISSED_TICKS_CATCH_UP)
-                .equals(MISSED_TICKS_CATCH_UP);
+        boolean catchUp = config.missedTicksCatchUp();
         return new LapicDevice(context, hz, minPeriodUs * 1000, catchUp);
     }
 }

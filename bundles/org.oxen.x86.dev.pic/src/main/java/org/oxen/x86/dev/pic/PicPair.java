@@ -157,18 +157,24 @@ final class PicPair implements Device, InterruptController, InterruptSink {
             return master.irqBase + 7;               // spurious IRQ 7 of the master
         }
         int vector;
+        int line = -1;
         if (irq == 2) {
             int irq2 = slave.pendingIrq();
             if (irq2 >= 0) {
                 slave.intack(irq2);
+                line = 8 + irq2;
             } else {
                 irq2 = 7;                            // spurious IRQ 15
             }
             vector = slave.irqBase + irq2;
         } else {
             vector = master.irqBase + irq;
+            line = irq;
         }
         master.intack(irq);
+        if (line >= 0) {
+            router.lineAcknowledged(line);           // Xen's pt_intr_post (the PIT's catch-up)
+        }
         return vector;
     }
 }

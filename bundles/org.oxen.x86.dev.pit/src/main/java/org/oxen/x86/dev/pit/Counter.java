@@ -113,10 +113,18 @@ final class Counter {
      * as it is: the caller {@link #sync}s first where a waiting count may have taken over.
      */
     long limitedPeriod(long minTicks) {
-        if ((mode != 2 && mode != 3) || waiting || pausedTick >= 0 || !gate || count >= minTicks) {
+        return count >= minTicks ? 0 : interruptPeriod(minTicks);
+    }
+
+    /**
+     * Modes 2 and 3 counting: the period of OUT's interrupt, the count or, when shorter than
+     * {@code minTicks}, its {@link #limitedPeriod}; otherwise (not counting periodically) 0.
+     */
+    long interruptPeriod(long minTicks) {
+        if ((mode != 2 && mode != 3) || waiting || pausedTick >= 0 || !gate) {
             return 0;
         }
-        return (minTicks + count - 1) / count * count;
+        return count >= minTicks ? count : (minTicks + count - 1) / count * count;
     }
 
     /**

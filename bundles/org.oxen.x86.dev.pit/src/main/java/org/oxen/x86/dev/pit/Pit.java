@@ -7,6 +7,7 @@ import org.oxen.x86.api.InterruptLine;
 import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.device.Device;
 import org.oxen.x86.api.device.DeviceState;
+import org.oxen.x86.api.device.InterruptRouter;
 import org.oxen.x86.api.device.StateReader;
 import org.oxen.x86.api.device.StateWriter;
 import org.oxen.x86.api.device.PortRegion;
@@ -26,6 +27,19 @@ import org.oxen.x86.api.device.TimerService;
  * at every OUT0 transition; the counters still count and read as programmed (OUT0 too, in
  * the read-back status). Linux's 1 ms and 10 ms ticks are far above the minimum.
  *
+ * <p>Missed periods ({@code missed-ticks}): by default (QEMU's i8254) the periods of counter 0
+ * that end while the last one's edge still waits in the PIC's or I/O APIC's IRR, or several
+ * before one look at the timers, merge into one interrupt (and a batch far behind skips whole
+ * periods). With {@code catch-up} (Xen's vpt for its i8254, {@code pending_intr_nr} in
+ * delay_for_missed_ticks) counter 0's interrupt in modes 2 and 3 is a pulse at each reload, as
+ * for a limited period: each firing counts every period that ended since the one it was armed
+ * for; one is issued (the firing's edge), the rest are owed ({@link #owedTicks}), and each
+ * acknowledgement of IRQ 0 (the 8259A's INTA, or the local APIC's INTA of the vector the I/O
+ * APIC's pin 2 delivers: {@link InterruptRouter#lineAcknowledged}, Xen's pt_intr_post) pulses
+ * the next. A firing re-pulses an issued tick not yet taken (it merges in IRR, or comes back if
+ * the edge was lost), as Xen's pt_update_irq re-asserts the IRQ at each entry. Writing counter 0
+ * (Xen's pit_load_count re-creating its periodic time) or a reset drops the ticks owed.
+ *
  * <p>Regions: {@code pit} (4 ports: counters 0-2 and the control word) and the optional
  * {@code speaker} (1 port).
  */
@@ -42,13 +56,33 @@ final class Pit implements Device {
     private int speaker;    // bits 0-3 of port 0x61 as written
     /** The shortest period of counter 0's interrupt in modes 2 and 3, input ticks (0: none). */
     private final long minPeriodTicks;
+    /** Counter 0's missed periods are owed and raised one per acknowledgement ({@code missed-ticks=catch-up}). */
+    private final boolean catchUp;
+    private final InterruptRouter router;
+    private final int irqNumber;
+    /** Catch-up: the tick of the last edge has not been acknowledged yet (Xen's irq_issued). */
+    private boolean tickIssued;
+    /**
+     * Catch-up: periods of counter 0 that ended but whose edge is not issued yet, Xen's
+     * {@code pending_intr_nr} less the one issued; saturates at {@code Integer.MAX_VALUE}.
+     */
+    int owedTicks;
 
-    /** {@code minPeriodNanos}: the shortest period of IRQ 0 in modes 2 and 3 (0: no limit). */
-    Pit(Clock clock, TimerService timers, InterruptLine irq, long minPeriodNanos) {
+    /**
+     * {@code irq}: the router's line OUT0 drives; {@code minPeriodNanos}: the shortest period of
+     * IRQ 0 in modes 2 and 3 (0: no limit); {@code catchUp}: owe missed periods.
+     */
+    Pit(Clock clock, TimerService timers, InterruptRouter router, int irq, long minPeriodNanos, boolean catchUp) {
         this.clock = clock;
-        this.irq = irq;
+        this.router = router;
+        this.irqNumber = irq;
+        this.irq = router.line(irq);
+        this.catchUp = catchUp;
         this.minPeriodTicks = (minPeriodNanos * FREQ + NS - 1) / NS;
         this.timer = timers.newTimer("pit.ch0", this::transition);
+        if (catchUp) {
+            router.setAckListener(irq, this::acknowledged);
+        }
         reset();
     }
 
@@ -78,6 +112,7 @@ final class Pit implements Device {
             counters[i].powerOn();
         }
         speaker = 0;
+        dropOwedTicks();
         irq.lower();
         update(tick);
     }
@@ -85,6 +120,9 @@ final class Pit implements Device {
     @Override
     public void close() {
         timer.cancel();
+        if (catchUp) {
+            router.setAckListener(irqNumber, null);
+        }
     }
 
     @Override
@@ -122,6 +160,7 @@ final class Pit implements Device {
         if (offset < 3) {
             counters[offset].writeByte(val, tick);
             if (offset == 0) {
+                dropOwedTicks();
                 update(tick);
             }
             return;
@@ -143,13 +182,14 @@ final class Pit implements Device {
         } else {
             counters[sc].controlWord(val);
             if (sc == 0) {
+                dropOwedTicks();
                 update(tick);
             }
         }
     }
 
     /** The layout of {@link #saveState()}. */
-    static final int STATE_VERSION = 1;
+    static final int STATE_VERSION = 2;
 
     /** Xen's HVM_SAVE_CODE(PIT) in oxen's layout: the three counters, port 0x61, OUT 0 and the timer. */
     @Override
@@ -158,7 +198,8 @@ final class Pit implements Device {
         for (Counter c : counters) {
             c.save(w);
         }
-        w.u8(speaker).bool(irqLevel).u64(armedTick).u64(timer.armed() ? timer.deadline() : -1);
+        w.u8(speaker).bool(irqLevel).u64(armedTick).u64(timer.armed() ? timer.deadline() : -1)
+                .u32(owedTicks).bool(tickIssued);
         return w.finish(STATE_VERSION);
     }
 
@@ -177,10 +218,15 @@ final class Pit implements Device {
         boolean level = r.bool("out0");
         long tick = r.u64("armed_tick");
         long deadline = r.deadline("timer");
+        int owed = r.u32("owed_ticks", 0, catchUp ? Integer.MAX_VALUE : 0);
+        boolean issued = r.bool("tick_issued");
+        if (issued && !catchUp) throw r.bad("tick_issued", "a PIT that drops missed ticks issues none");
         r.end();
         System.arraycopy(loaded, 0, counters, 0, 3);
         speaker = spk;
         armedTick = tick;
+        owedTicks = owed;
+        tickIssued = issued;
         if (deadline < 0) {
             timer.cancel();
         } else {
@@ -196,7 +242,7 @@ final class Pit implements Device {
     private void update(long tick) {
         Counter c = counters[0];
         c.sync(tick);
-        long limited = c.limitedPeriod(minPeriodTicks);
+        long limited = pulsePeriod(c);
         if (limited != 0) {
             // the line rests high; transition() pulses it at each limited period's reload
             irqLevel = true;
@@ -227,9 +273,13 @@ final class Pit implements Device {
     private void transition(long nowNanos) {
         long behind = tickAt(nowNanos) - armedTick;
         Counter c = counters[0];
-        long limited = c.limitedPeriod(minPeriodTicks);
+        long limited = pulsePeriod(c);
         long period = limited != 0 ? limited : c.count;
-        if ((c.mode == 2 || c.mode == 3) && behind > 2L * period) {
+        if (catchUp && limited != 0) {
+            long ended = 1 + Math.max(0, behind) / period;   // this reload and every one since, by now
+            armedTick += (ended - 1) * period;
+            owe(ended);
+        } else if ((c.mode == 2 || c.mode == 3) && behind > 2L * period) {
             armedTick += (behind / period - 1) * period;
         }
         if (limited != 0) {
@@ -239,6 +289,43 @@ final class Pit implements Device {
     }
 
     private long armedTick;
+
+    /**
+     * The period at whose reloads counter 0's interrupt is a pulse of a line resting high: a
+     * limited period, and with catch-up every mode 2/3 period; 0 when OUT0 is the line.
+     */
+    private long pulsePeriod(Counter c) {
+        return catchUp ? c.interruptPeriod(minPeriodTicks) : c.limitedPeriod(minPeriodTicks);
+    }
+
+    /** Catch-up: {@code ended} more periods ended; the firing's pulse issues one if none is, the rest are owed. */
+    private void owe(long ended) {
+        if (!tickIssued) {
+            tickIssued = true;
+            ended--;
+        }
+        owedTicks = (int) Math.min(Integer.MAX_VALUE, owedTicks + ended);
+    }
+
+    /** IRQ 0 was acknowledged (Xen's pt_intr_post): the next owed tick is pulsed, if any. */
+    private void acknowledged() {
+        if (!tickIssued) {
+            return;
+        }
+        if (owedTicks > 0) {
+            owedTicks--;
+            irq.set(false);
+            irq.set(irqLevel);              // high in pulse mode: one edge
+        } else {
+            tickIssued = false;
+        }
+    }
+
+    /** Xen's create_periodic_time: a new program of counter 0 starts with nothing pending. */
+    private void dropOwedTicks() {
+        owedTicks = 0;
+        tickIssued = false;
+    }
 
     /**
      * OUT0's transitions that fell due before {@code nanos} but whose timer the board has not

@@ -89,8 +89,8 @@ class PitStateTest {
         assertTrue(e.getMessage().startsWith("pit (pit) state: field ch0.start_tick: the record ends at byte 20"),
                 e.getMessage());
         e = assertThrows(DeviceStateException.class,
-                () -> b.pit.loadState("pit", new DeviceState(2, a.pit.saveState().data())));
-        assertEquals("pit (pit) state: version 2; this device reads version 1 only", e.getMessage());
+                () -> b.pit.loadState("pit", new DeviceState(3, a.pit.saveState().data())));
+        assertEquals("pit (pit) state: version 3; this device reads version 2 only", e.getMessage());
         byte[] longer = java.util.Arrays.copyOf(a.pit.saveState().data(), a.pit.saveState().size() + 1);
         e = assertThrows(DeviceStateException.class,
                 () -> b.pit.loadState("pit", new DeviceState(Pit.STATE_VERSION, longer)));

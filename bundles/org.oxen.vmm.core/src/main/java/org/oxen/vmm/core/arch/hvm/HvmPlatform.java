@@ -14,6 +14,7 @@ import org.oxen.vmm.core.domain.DomainImpl;
 import org.oxen.vmm.core.domain.VcpuImpl;
 import org.oxen.x86.api.Clock;
 import org.oxen.x86.api.device.Console;
+import org.oxen.x86.api.device.DeviceConfig;
 import org.oxen.x86.api.device.DeviceConfigException;
 import org.oxen.x86.api.device.DeviceContext;
 import org.oxen.x86.api.device.DeviceState;
@@ -133,8 +134,9 @@ public final class HvmPlatform implements DeviceContext {
                 e = e.with("console", DOMAIN_CONSOLE);
             } else if (e.type().equals("debugcon")) {
                 e = e.with("console", LOG_CONSOLE);
-            } else if (e.type().equals("lapic")) {
-                e = e.with("missed-ticks", "catch-up"); // Xen's delay_for_missed_ticks: frozen time (GuestTime) and owed ticks
+            } else if (e.type().equals("lapic") || e.type().equals("pit")) {
+                // Xen's delay_for_missed_ticks: frozen time (GuestTime) and owed ticks, for each vpt timer
+                e = e.with(DeviceConfig.MISSED_TICKS, DeviceConfig.MISSED_TICKS_CATCH_UP);
             }
             entries.add(e);
         }
