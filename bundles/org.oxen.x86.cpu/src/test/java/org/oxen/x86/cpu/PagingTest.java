@@ -12,16 +12,11 @@ import org.oxen.x86.cpu.testkit.TestMachine;
 class PagingTest {
     final TestMachine m = new TestMachine().protectedMode();
     static final int PD = 0x100000, PT = 0x101000;
-    static final int PF_LOG = 0x7000;
 
-    /** Identity-maps the first 4 MiB with user RW 4 KiB pages; returns the PTE address of {@code lin}. */
+    /** Identity-maps the first 4 MiB with user RW 4 KiB pages; #PF logs its error code and CR2 and halts. */
     void twoLevel() {
-        for (int i = 0; i < 1024; i++) m.ram.write32(PT + 4 * i, i << 12 | 7);
-        m.ram.write32(PD, PT | 7);
-        m.cpu.setCr(3, PD);
-        // #PF handler: log error code and CR2, then HLT
-        m.idt(14, 0x08, 0x30000, 0xE, 0);
-        m.code(0x30000, "pop eax\n mov [0x7000], eax\n mov eax, cr2\n mov [0x7004], eax\n hlt");
+        m.identityMap4MiB(PD, PT, 7);
+        m.logPageFaults();
     }
 
     int pte(int lin) {
@@ -183,8 +178,7 @@ class PagingTest {
         for (int i = 0; i < 4; i++) m.ram.write64(PDPT + 8 * i, PAE_PD | 1); // every GiB -> same PD
         m.cpu.setCr(4, 0x20);
         m.cpu.setCr(3, PDPT);
-        m.idt(14, 0x08, 0x30000, 0xE, 0);
-        m.code(0x30000, "pop eax\n mov [0x7000], eax\n mov eax, cr2\n mov [0x7004], eax\n hlt");
+        m.logPageFaults();
         pagingOn(0x10000);
     }
 

@@ -20,8 +20,13 @@ import org.oxen.x86.cpu.testkit.TestMachine;
 class TranslationListenerTest {
 
     /** Two hot loops, one after the other: two translations. */
-    private static final String TWO_LOOPS = "mov ecx, 100000\n a: add eax, ecx\n dec ecx\n jnz a\n"
-            + "mov ecx, 100000\n b: xor edx, ecx\n rol edx, 3\n dec ecx\n jnz b\n hlt\n";
+    /**
+     * Two loops, each its own region: an indirect jump between them ends the first one's plan
+     * (else the second loop's head would be a loop head inside the first region, entered there
+     * after a budget exit, and never translated on its own).
+     */
+    private static final String TWO_LOOPS = "mov ecx, 100000\n a: add eax, ecx\n dec ecx\n jnz a\n lea esi, [second]\n jmp esi\n"
+            + "second: mov ecx, 100000\n b: xor edx, ecx\n rol edx, 3\n dec ecx\n jnz b\n hlt\n";
 
     /** Records the listener's calls, and what the CPU had compiled at each. */
     private static final class Recorder implements TranslationListener {

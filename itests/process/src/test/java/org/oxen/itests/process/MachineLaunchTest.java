@@ -179,8 +179,9 @@ class MachineLaunchTest {
 
     @Test
     void aMachineJobCompilesTheTranslatorsRegionsWithC1AtOnceAndInlinesSemantics() throws Exception {
-        // cpubench's loop and mix: hot enough for the translator; the JVM lists what it compiles
-        Run r = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-XX:+PrintCompilation",
+        // cpubench's loop and mix: hot enough for the translator; the JVM lists what it compiles.
+        // The native tier off: with it every region of theirs is x86-64 code, none JVM bytecode
+        Run r = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Doxen.x86.native=false", "-XX:+PrintCompilation",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining",
                 "-Dgosh.args=--nointeractive -c 'machine boot -w -m 16 " + NATIVE.resolve("cpubench.elf")
                         + " --cmdline \"loop=200000 mix=2\"; stop 0'");

@@ -6,6 +6,7 @@ import org.oxen.x86.api.IoPortDevice;
 import org.oxen.x86.api.PhysicalMemory;
 import org.oxen.x86.cpu.CpuOptions;
 import org.oxen.x86.cpu.TranslationListener;
+import org.oxen.x86.cpu.internal.x64.NativeContext;
 import org.oxen.x86.cpu.internal.x64.NativeTier;
 import org.oxen.x86.host.RawMemory;
 
@@ -42,7 +43,7 @@ abstract class Cached extends Events {
     private final byte[] instructionBytes = new byte[32];
     private final byte[] codePageBytes = new byte[0x1000];
     /** The census of interpreted instructions ({@link InstructionCensus}; null: off, the default). */
-    private InstructionCensus census = InstructionCensus.JVM;
+    InstructionCensus census = InstructionCensus.JVM;
 
     private static final int CODE_SETS = 256;
     /**
@@ -107,6 +108,18 @@ abstract class Cached extends Events {
      * instructions they retired (TLB entries filled for them: {@code Paging.nativeTlbFills}).
      */
     long nativeCompiled, nativeCalls, nativeRetired;
+    /** Why the last native compile refused its region ({@link NativeRegion#compile}'s answer). */
+    private final int[] nativeRefusal = new int[1];
+    /**
+     * The native region that last left at one of its loop heads (a budget exit), at index {@link
+     * #headRegionIndex} of {@link #headRegionPage}'s regions, or null: the dispatcher enters it
+     * there again ({@link NativeRegion#entersAt}) when EIP is that head, as the next region of a
+     * chain or at a batch's start, instead of running the loop in the decoded loop until its
+     * entry comes round (a head inside a region is no record's region entry).
+     */
+    private NativeRegion headRegion;
+    private CodePage headRegionPage;
+    private int headRegionIndex;
 
     Cached(PhysicalMemory mem, IoPortDevice io, CpuOptions options) {
         super(mem, io);
@@ -177,6 +190,14 @@ abstract class Cached extends Events {
                     // from the previous one's link where it has one (no lookup by offset).
                     int k = e - base;
                     int ri = Integer.compareUnsigned(k, 0x1000) < 0 ? at[k] : 0;
+                    if (ri >= 2 && jit && j == 0) { // a batch that starts at a region's entry or a native loop head runs it
+                        int got = regionAtBatchStart(cp, ri, e, n);
+                        if (got > 0) {
+                            j = got;
+                            if (breakBatch) break;
+                            continue;
+                        }
+                    }
                     while (j < n && ri >= 2) {
                         int b = CodePage.REC_WORDS * ri;
                         int opw = rec[b + CodePage.R_OP];
@@ -324,13 +345,16 @@ abstract class Cached extends Events {
                 batchDone = j;
                 if (code32 && enterWindow()) {
                     // a jump, call or return to another page: the fast loop runs the record
-                    // there, or the region entered there if it has one. Such an arrival does not
-                    // count towards translating there: counted, a stock Linux boot ran 93 % of its
-                    // instructions in regions instead of 82 % but took 1.6x the CPU
-                    // (docs/PERFORMANCE.md, "Records at page entries and frame ends")
+                    // there, or the region entered there if it has one. Such an arrival counts
+                    // towards translating there (a function called from other pages, a return to
+                    // a caller on another page): with regions native, a stock Linux boot runs 94
+                    // % of its instructions natively instead of 88 % and takes less CPU
+                    // (docs/PERFORMANCE.md, "Arrivals counted: a Linux boot in native code"; when
+                    // regions were JVM bytecode, counting them cost 1.6x: "Records at page
+                    // entries and frame ends")
                     CodePage wc = fetchCode;
                     int wk = eip - fetchEipBase, wr = wc.at[wk];
-                    if (wr >= 2 && jit && wc.rec[CodePage.REC_WORDS * wr + CodePage.R_MARK] <= -2) {
+                    if (wr >= 2 && jit) {
                         int got = hot(wc, wr, eip, n - j);
                         j += got;
                         if (got > 0 && breakBatch) break;
@@ -424,19 +448,33 @@ abstract class Cached extends Events {
      * one. Returns the instructions retired there (EIP updated), 0 if none ran.
      */
     private int hot(CodePage cp, int ri, int e, int budget) {
+        if (cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK] >= 0 && headRegionAt(cp, e)) {
+            eip = e; // a loop head inside the native region that last left there
+            return runRegions(cp, headRegionIndex, budget);
+        }
+        int idx = entryRegion(cp, ri, e - fetchEipBase);
+        if (idx < 0) return 0;
+        eip = e;
+        return runRegions(cp, idx, budget);
+    }
+
+    /**
+     * The region whose entry is record {@code ri} (frame offset {@code k}) of {@code cp}: its
+     * index in {@code cp.regions} if it has one; otherwise this arrival is counted and the entry
+     * translated once hot. -1: none (not hot yet, or not translatable).
+     */
+    private int entryRegion(CodePage cp, int ri, int k) {
         int mb = CodePage.REC_WORDS * ri + CodePage.R_MARK;
         int h = cp.rec[mb];
         if (h >= 0) {
             if (h < jitThreshold) {
                 cp.rec[mb] = h + 1;
-                return 0;
+                return -1;
             }
-            h = translate(cp, e - fetchEipBase);
+            h = translate(cp, k);
             cp.rec[mb] = h;
         }
-        if (h == -1) return 0;
-        eip = e;
-        return runRegions(cp, -2 - h, budget);
+        return h == -1 ? -1 : -2 - h;
     }
 
     private int translate(CodePage cp, int k) {
@@ -447,13 +485,21 @@ abstract class Cached extends Events {
         long censusStart = NativeSubsetCensus.JVM != null ? System.nanoTime() : 0;
         try {
             RawMemory.copyToArray(fetchPage, codePageBytes, 0, codePageBytes.length);
+            int why; // why a JVM region is not native (the census's InstructionCensus.JR_*)
             if (nativeTier != null && flatNative() && !cp.slowPathCalls(k)) {
-                rg = NativeRegion.compile(nativeTier, cp, codePageBytes, k, fetchEipBase, shortestStraightRegion);
+                nativeRefusal[0] = InstructionCensus.JR_OTHER;
+                rg = NativeRegion.compile(nativeTier, cp, codePageBytes, k, fetchEipBase, shortestStraightRegion, nativeRefusal);
                 if (rg != null) nativeCompiled++;
+                why = nativeRefusal[0];
             } else {
                 rg = null;
+                why = nativeTier == null ? InstructionCensus.JR_NO_TIER
+                        : cp.slowPathCalls(k) ? InstructionCensus.JR_SLOW_EXITS : InstructionCensus.JR_NOT_FLAT;
             }
-            if (rg == null) rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion, flatZeroData());
+            if (rg == null) {
+                rg = RegionCompiler.compile(cp, codePageBytes, 0, k, shortestStraightRegion, flatZeroData());
+                if (rg != null) rg.notNative = (byte) why;
+            }
         } catch (Throwable t) { // a translator defect must not stop the guest: it runs interpreted
             jitFailed++;
             jitLastFailure = t;
@@ -473,11 +519,22 @@ abstract class Cached extends Events {
     private int runRegions(CodePage cp, int idx, int budget) {
         int done = 0;
         try {
+            int nativeExit = -1; // with the census: the last native region's return, counted with what follows it
             for (;;) {
                 Region rg = cp.regions[idx];
+                if (nativeExit >= 0) nativeExit = census.followedBy(nativeExit, rg instanceof NativeRegion);
                 int got = rg.run(this, budget - done);
                 done += got;
-                if (census != null) census.inRegions += got;
+                if (census != null) {
+                    census.inRegions += got;
+                    if (rg instanceof NativeRegion nr) nativeExit = nr.lastExit;
+                    else census.jvmRetiredBy[rg.notNative] += got;
+                }
+                if (rg instanceof NativeRegion nr && nr.lastReason == NativeContext.EXIT_BUDGET) {
+                    headRegion = nr;
+                    headRegionPage = cp;
+                    headRegionIndex = idx;
+                }
                 rg.retired += got;
                 jitEntries++;
                 if (rg.dead) {
@@ -506,15 +563,48 @@ abstract class Cached extends Events {
                 int k = eip - fetchEipBase;
                 if (Integer.compareUnsigned(k, 0x1000) >= 0) return done;
                 int ri = cp.at[k];
-                if (ri < 2) return done;
-                int h = cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK];
-                if (h > -2) return done;
-                idx = -2 - h;
+                int h = ri < 2 ? 0 : cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK];
+                if (h <= -2) {
+                    idx = -2 - h;
+                } else if (headRegionAt(cp, eip)) {
+                    idx = headRegionIndex;
+                } else if (ri >= 2 && h >= 0 && cp == fetchCode && rg instanceof NativeRegion nr && nr.endedOut) {
+                    // a native region's branch out or return to an instruction of this page that
+                    // is no entry (the continuation after a call): counted as a branch to it is,
+                    // and run here when it becomes an entry, instead of by the decoded loop (not
+                    // an instruction a region left to the decoded loop: a region there would leave
+                    // at once)
+                    idx = entryRegion(cp, ri, k);
+                    if (idx < 0) return done;
+                } else {
+                    return done;
+                }
             }
         } catch (Fault f) {
             jitPartial += done;
             throw f;
         }
+    }
+
+    /** Whether {@link #headRegion} is still region {@link #headRegionIndex} of {@code cp} and has a loop head at {@code e}. */
+    private boolean headRegionAt(CodePage cp, int e) {
+        NativeRegion nr = headRegion;
+        return nr != null && headRegionPage == cp && cp.regions[headRegionIndex] == nr && nr.entersAt(e) != 0;
+    }
+
+    /**
+     * At a batch's start at {@code e} (record {@code ri} of {@code cp}, the fetch window's): runs
+     * the region entered there, its own or a loop head of {@link #headRegion}, and the regions it
+     * exits into; returns the instructions they retired (0: none ran).
+     */
+    private int regionAtBatchStart(CodePage cp, int ri, int e, int budget) {
+        int h = cp.rec[CodePage.REC_WORDS * ri + CodePage.R_MARK];
+        int idx;
+        if (h <= -2) idx = -2 - h;
+        else if (headRegionAt(cp, e)) idx = headRegionIndex;
+        else return 0;
+        eip = e;
+        return runRegions(cp, idx, budget);
     }
 
     /**

@@ -34,6 +34,46 @@ final class InstructionCensus {
     private final long[] counts = new long[1 << 21];
     /** Instructions retired by the decoded loop (records and interpreter) and inside regions. */
     long retired, inRegions;
+    /** Of {@link #inRegions}: those native regions retired ({@link NativeRegion}). */
+    long inNative;
+
+    /**
+     * Native regions' returns to the dispatcher by kind ({@code NX_*}): ended at a branch out or
+     * a return, ended at a record outside the subset, budget spent, a TLB miss filled but left
+     * (inside the region: the decoded loop runs on from the instruction), a TLB miss not filled
+     * (the decoded loop runs the instruction), a slow path (DIV), not entered at all (budget below
+     * the region's span, segments not flat, the frame at another linear address, code changed).
+     */
+    static final int NX_END = 0, NX_END_UNSUPPORTED = 1, NX_BUDGET = 2, NX_MISS_FILLED = 3, NX_MISS = 4, NX_SLOW = 5,
+            NX_NOT_ENTERED = 6, NX_KINDS = 7;
+    private static final String[] NX_NAMES = {"end (branch out, return)", "end at a record outside the subset",
+        "budget", "TLB miss filled, left", "TLB miss not filled", "slow path", "not entered"};
+    /** Per {@code NX_*}: returns, and how many the dispatcher followed with another region, native or JVM (the rest: the decoded loop). */
+    final long[] nativeExits = new long[NX_KINDS], thenNative = new long[NX_KINDS], thenJvm = new long[NX_KINDS];
+    /** Counts a native return of kind {@code exit} that the dispatcher followed with a region (native or not); returns -1. */
+    int followedBy(int exit, boolean nativeRegion) {
+        if (nativeRegion) thenNative[exit]++;
+        else thenJvm[exit]++;
+        return -1;
+    }
+
+    /**
+     * Why JVM regions are not native ({@code JR_*}: no native tier, segments not flat at the
+     * translation, compiled for the JVM after frequent slow exits, the entry's instruction outside
+     * the native subset, a straight run too short for the native compiler, other), and the
+     * instructions such regions retired.
+     */
+    static final int JR_NO_TIER = 0, JR_NOT_FLAT = 1, JR_SLOW_EXITS = 2, JR_ENTRY_OUTSIDE = 3, JR_SHORT = 4,
+            JR_OTHER = 5, JR_KINDS = 6;
+    private static final String[] JR_NAMES = {"no native tier", "segments not flat", "after slow exits",
+        "entry outside the subset", "straight and short", "other"};
+    final long[] jvmRetiredBy = new long[JR_KINDS];
+
+    /** TLB misses filled and run on in native code; native regions entered at a loop head rather than their entry. */
+    long missesResumed, headEntries;
+
+    /** Native regions compiled, the bytes of their code, and flushes of a full code arena (every CPU's). */
+    long nativeRegionsCompiled, nativeCodeBytes, nativeCodeFlushes;
 
     private static InstructionCensus printedAtExit(InstructionCensus c) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print(c.report(40)), "x86 census"));
@@ -138,6 +178,22 @@ final class InstructionCensus {
         sb.append(String.format("x86 census: %,d instructions retired, %,d (%.1f %%) in translated regions, %,d (%.1f %%)"
                 + " interpreted (no record):%n", retired, inRegions, 100.0 * inRegions / Math.max(1, retired), interpreted,
                 100.0 * interpreted / Math.max(1, retired)));
+        long inJvm = inRegions - inNative, decoded = retired - inRegions - interpreted;
+        sb.append(String.format("  native %,d (%.1f %%), JVM regions %,d (%.1f %%), decoded loop %,d (%.1f %%)%n", inNative,
+                100.0 * inNative / Math.max(1, retired), inJvm, 100.0 * inJvm / Math.max(1, retired), decoded,
+                100.0 * decoded / Math.max(1, retired)));
+        sb.append(String.format("  native TLB misses filled and run on natively: %,d; regions entered at a loop head: %,d%n",
+                missesResumed, headEntries));
+        sb.append(String.format("  native regions compiled: %,d, %,d bytes of code (%,d bytes a region), code arenas flushed full: %,d%n",
+                nativeRegionsCompiled, nativeCodeBytes, nativeCodeBytes / Math.max(1, nativeRegionsCompiled), nativeCodeFlushes));
+        for (int x = 0; x < JR_KINDS; x++) {
+            sb.append(String.format("  JVM regions not native: %-26s %,16d instructions%n", JR_NAMES[x] + ":", jvmRetiredBy[x]));
+        }
+        for (int x = 0; x < NX_KINDS; x++) {
+            long k = nativeExits[x];
+            sb.append(String.format("  native exit %-36s %,14d  then a native region %,d, a JVM region %,d, the decoded loop %,d%n",
+                    NX_NAMES[x] + ":", k, thenNative[x], thenJvm[x], k - thenNative[x] - thenJvm[x]));
+        }
         for (Shape s : top(n)) {
             sb.append(String.format("  %,16d  %5.2f %%  %s%n", s.count(), 100.0 * s.count() / Math.max(1, retired), s.name()));
         }

@@ -40,6 +40,8 @@ abstract class Region {
      * dispatcher drops it without counting a death, and the entry may be translated again.
      */
     boolean stale;
+    /** For a JVM region: why it was not compiled natively ({@code InstructionCensus.JR_*}, for the census). */
+    byte notNative;
 
     /** The record index of the entry in its page (where the dispatcher links it). */
     int entryRecord;

@@ -43,4 +43,29 @@ class InstructionCensusTest {
         assertTrue(census.inRegions >= 3 * 98, "in regions: " + census.report(5));
         assertEquals(1 + 100 * 14 + 1, census.retired);
     }
+
+    /**
+     * With the native tier: a loop of plain ALU records runs in a native region, one run while ES
+     * has a base other than 0 (segments not flat for native code) in a JVM region; the census splits the
+     * instructions so, says why the second is not native, and counts the first's return at its
+     * loop's end.
+     */
+    @Test
+    void splitsNativeFromJvmRegionsAndSaysWhyARegionIsNotNative() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.oxen.x86.cpu.internal.x64.NativeTier.available(), "no native tier here");
+        TestMachine t = new TestMachine(CpuOptions.DEFAULT.translateAtOnce()).protectedMode();
+        InstructionCensus census = new InstructionCensus();
+        ((Cached) t.cpu).useCensus(census);
+        t.seg(0x50, 0x1000, 0xFFFFF, 0x92, 0xC); // a data segment based at 4 KiB
+        // an indirect jump between the loops: each its own region
+        t.code(TestMachine.KCODE, "mov ecx, 1000\n a: add eax, ecx\n xor eax, 0x55\n dec ecx\n jnz a\n lea esi, [second]\n jmp esi\n"
+                + "second: mov ax, 0x50\n mov es, ax\n mov ecx, 1000\n b: imul edx, ecx\n setz bl\n dec ecx\n jnz b\n hlt");
+        t.cpu.setEip(TestMachine.KCODE);
+        assertEquals(RunResult.HALTED, t.run(1_000_000));
+        String report = census.report(5);
+        assertTrue(census.inNative >= 3900, "loop a natively: " + report);
+        assertTrue(census.jvmRetiredBy[InstructionCensus.JR_NOT_FLAT] >= 3900, "loop b on the JVM tier: " + report);
+        assertEquals(census.inRegions, census.inNative + java.util.Arrays.stream(census.jvmRetiredBy).sum(), report);
+        assertTrue(census.nativeExits[InstructionCensus.NX_END] >= 1, "loop a's region ended at its exit: " + report);
+    }
 }

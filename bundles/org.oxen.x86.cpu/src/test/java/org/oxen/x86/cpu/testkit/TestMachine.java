@@ -104,6 +104,23 @@ public final class TestMachine {
         ram.load(addr, code, 0, code.length);
     }
 
+    /**
+     * Two-level paging (not yet enabled) that identity-maps the first 4 MiB with 4 KiB pages:
+     * the page directory at {@code pd}, its one table at {@code pt}, every PDE and PTE with
+     * {@code flags} (3: supervisor RW, 7: user RW); CR3 = {@code pd}.
+     */
+    public void identityMap4MiB(int pd, int pt, int flags) {
+        for (int i = 0; i < 1024; i++) ram.write32(pt + 4 * i, i << 12 | flags);
+        ram.write32(pd, pt | flags);
+        cpu.setCr(3, pd);
+    }
+
+    /** A #PF handler at 0x30000 (ring 0) that stores its error code at 0x7000 and CR2 at 0x7004, and halts. */
+    public void logPageFaults() {
+        idt(14, 0x08, 0x30000, 0xE, 0);
+        code(0x30000, "pop eax\n mov [0x7000], eax\n mov eax, cr2\n mov [0x7004], eax\n hlt");
+    }
+
     /** Assembles {@code src} at {@code org} and loads it there. */
     public void code(int org, String src) {
         load(org, Asm.asm(org, src));

@@ -43,6 +43,20 @@ public final class NativeContext {
     public static final int BUDGET = 56;
     /** Retired guest instructions (a long; the region adds its own). */
     public static final int RETIRED = 64;
+    /**
+     * At {@link #EXIT_TLB_MISS}: the access's resume point in the region's code (an int from 1),
+     * for {@link #RESUME}.
+     */
+    public static final int MISS_RESUME = 72;
+    /**
+     * Set by the owner before a call (an int; 0: none): the code does not start at the region's
+     * entry but at this resume point: the access of the last {@link #EXIT_TLB_MISS} (its {@link
+     * #MISS_RESUME}), whose page the owner has filled, with the registers, flags and retired count
+     * the exit stored (QEMU's tlb_fill returning into the block, as a return and a call); or a
+     * check point of the region ({@code NativeRegionCompiler.entryPoints}: its loop heads), where
+     * the budget is checked as at the entry. The code clears it.
+     */
+    public static final int RESUME = 76;
     /** The soft TLB's first entry. */
     public static final int TLB = 128;
     public static final int TLB_ENTRIES = 256, TLB_ENTRY_BYTES = 16;

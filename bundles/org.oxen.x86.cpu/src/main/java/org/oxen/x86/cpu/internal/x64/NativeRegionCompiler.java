@@ -24,7 +24,8 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  *
  * <p><b>Flags.</b> The guest's arithmetic flags stay in host RFLAGS where the same host
  * instruction sets them as the guest's does (ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/NEG/
- * shifts/rotates/MUL/IMUL: x86 on x86-64). Code that clobbers RFLAGS for its own use (the TLB
+ * shifts/rotates/MUL/IMUL: x86 on x86-64); the flags the SDM leaves undefined after a multiply,
+ * shift or rotate are set as the interpreter's where live ({@link NativeUndefinedFlags}). Code that clobbers RFLAGS for its own use (the TLB
  * probe, DIV's checks) first saves them into AX ({@code seto al; lahf}: two cheap instructions,
  * where PUSHF cost most of mix's sieve loop); an instruction that reads flags, or keeps some that
  * are live after it ({@code RegionRecords.Insn#liveOut}, from {@code FlagLiveness}), restores
@@ -36,7 +37,11 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * address in R10, the entry's offset from its bits 12-19, the page of the access's last byte
  * compared with the entry's tag (so a page-crossing access misses), then the host address is
  * R13 (addend) + R10. A miss exits before the instruction did anything ({@code EXIT_TLB_MISS},
- * EIP exact). Segments are taken as flat (base 0, 4 GiB limit): the owner enters native code
+ * EIP exact), naming the probe's resume point: when the owner has filled the entry it calls the
+ * code again with {@link NativeContext#RESUME} set, and the prologue, instead of starting at the
+ * entry, goes to that probe with the address reloaded and the exit's uncounted instructions
+ * counted again (every probe comes right after its instruction's address, before anything of
+ * the instruction runs, with the flags saved in AX). Segments are taken as flat (base 0, 4 GiB limit): the owner enters native code
  * only when CS, DS, ES and SS are; an FS- or GS-prefixed access adds that segment's base from
  * the context ({@link NativeContext#FS_BASE}), so FS and GS must be flat with any base.
  *
@@ -82,15 +87,28 @@ public final class NativeRegionCompiler {
     private static final int OF_BIT = 11;
 
     /** An out-of-line exit: where its code is, what it stores. */
-    private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess) {
+    private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess, int resume) {
+    }
+
+    /**
+     * A resume point ({@link NativeContext#RESUME}): the soft-TLB probe of one access, after the
+     * flags were saved ({@code again}), and the instructions its miss exit uncounted.
+     */
+    private record ResumePoint(Label again, int uncount) {
     }
 
     final X64Assembler a = new X64Assembler();
     private final NativeSizedForms sized = new NativeSizedForms(this);
+    final NativeUndefinedFlags undefinedFlags = new NativeUndefinedFlags(this);
     private final RegionRecords region;
     private final int frameLinear;
     private final Map<Integer, Label> blocks = new HashMap<>();
     private final List<Stub> stubs = new ArrayList<>();
+    /** Resume point {@code k + 1} is {@code resumePoints.get(k)}. */
+    private final List<ResumePoint> resumePoints = new ArrayList<>();
+    private final Label resumeDispatch = a.newLabel();
+    /** The resume point of each check point in {@link #entryPoints}, by frame offset. */
+    private final Map<Integer, Label> checkPointEntries = new HashMap<>();
     private final Label exit = a.newLabel();
     /** Whether the guest's flags are in host RFLAGS now (else in R14). */
     private boolean flagsInHost;
@@ -203,9 +221,30 @@ public final class NativeRegionCompiler {
         }
     }
 
+    /**
+     * The frame offsets of {@code region}'s check points that its code holds (the entry and the
+     * loop heads whose first instruction is in the subset), in plan order: resume point {@code
+     * k + 1} ({@link NativeContext#RESUME}) enters the code at the {@code k}-th, where the budget
+     * is checked, as at the entry. The owner enters a region there after it left at that loop
+     * head (a budget exit) instead of running the loop in the decoded loop until the next entry.
+     */
+    public static int[] entryPoints(RegionRecords region) {
+        int[] at = new int[region.blocks.size()];
+        int n = 0;
+        for (Block b : region.blocks) {
+            if (b.checkPoint && !b.insns.isEmpty() && supported(b.insns.get(0))) at[n++] = b.offset;
+        }
+        return java.util.Arrays.copyOf(at, n);
+    }
+
     private byte[] emit() {
         for (Block b : region.blocks) {
             if (!b.insns.isEmpty() && supported(b.insns.get(0))) blocks.put(b.offset, a.newLabel());
+        }
+        for (int offset : entryPoints(region)) { // resume points 1..n, bound at their check points
+            Label l = a.newLabel();
+            resumePoints.add(new ResumePoint(l, 0));
+            checkPointEntries.put(offset, l);
         }
         prologue();
         List<Block> emitted = new ArrayList<>(); // blocks without a native first instruction: jumps to them leave
@@ -215,6 +254,7 @@ public final class NativeRegionCompiler {
             block(b, blocks.get(b.offset), bi + 1 < emitted.size() ? emitted.get(bi + 1).offset : -1);
         }
         for (Stub s : stubs) stub(s);
+        resumeDispatch();
         epilogue();
         return a.finish();
     }
@@ -232,8 +272,44 @@ public final class NativeRegionCompiler {
         a.aluImm(AND, 32, ADDR, 1);
         a.alu(OR, 32, RAX, ADDR);
         for (int g = 0; g < 8; g++) a.load(32, HOST[g], mem(CTX, NativeContext.REGISTERS + 4 * g));
+        // a resume at an access whose miss the owner filled (the flags still in AX's saved form)
+        a.load(32, T1, mem(CTX, NativeContext.RESUME));
+        a.test(32, T1, T1);
+        a.jcc(CC_NE, resumeDispatch);
         flagsInHost = false;
         restoreFlags();
+    }
+
+    /**
+     * Out of line, for a call with {@link NativeContext#RESUME} set (in R11): cleared, the missed
+     * address back in R10 and the instructions its exit uncounted counted again, then on to the
+     * resume point's probe, found by a binary search of the points' numbers.
+     */
+    private void resumeDispatch() {
+        a.bind(resumeDispatch);
+        a.storeImm(32, mem(CTX, NativeContext.RESUME), 0);
+        a.load(32, ADDR, mem(CTX, NativeContext.MISS_ADDRESS));
+        if (resumePoints.isEmpty()) { // never set for such a region: leave as the entry would not
+            a.jmp(exit);
+            return;
+        }
+        resumeTo(1, resumePoints.size());
+    }
+
+    private void resumeTo(int lo, int hi) {
+        if (lo == hi) {
+            ResumePoint p = resumePoints.get(lo - 1);
+            if (p.uncount != 0) a.lea(64, RETIRED, mem(RETIRED, p.uncount));
+            a.jmp(p.again);
+            return;
+        }
+        int mid = (lo + hi) >>> 1;
+        Label upper = a.newLabel();
+        a.aluImm(CMP, 32, T1, mid);
+        a.jcc(CC_G, upper);
+        resumeTo(lo, mid);
+        a.bind(upper);
+        resumeTo(mid + 1, hi);
     }
 
     private void epilogue() {
@@ -272,15 +348,20 @@ public final class NativeRegionCompiler {
         if (s.missAccess != 0) {
             a.store(32, mem(CTX, NativeContext.MISS_ADDRESS), ADDR);
             a.storeImm(32, mem(CTX, NativeContext.MISS_ACCESS), s.missAccess);
+            a.storeImm(32, mem(CTX, NativeContext.MISS_RESUME), s.resume);
         }
         a.jmp(exit);
     }
 
     /** An exit from here (flags wherever they are now), leaving at guest frame offset {@code offset}. */
     Label exitTo(int reason, int offset, int missAccess) {
+        return exitTo(reason, offset, missAccess, 0);
+    }
+
+    private Label exitTo(int reason, int offset, int missAccess, int resume) {
         Label l = a.newLabel();
         stubs.add(new Stub(l, flagsInHost, offset == DYNAMIC_EIP ? DYNAMIC_EIP : frameLinear + offset, uncounted, reason,
-                missAccess));
+                missAccess, resume));
         return l;
     }
 
@@ -290,6 +371,11 @@ public final class NativeRegionCompiler {
             a.lahf();
             flagsInHost = false;
         }
+    }
+
+    /** The flags were left in their saved form (AX) by code emitted outside this class. */
+    void flagsSaved() {
+        flagsInHost = false;
     }
 
     void restoreFlags() {
@@ -318,6 +404,8 @@ public final class NativeRegionCompiler {
         uncounted = 0;
         if (b.checkPoint) { // the flags saved (restored by the first instruction that needs them)
             saveFlags();
+            Label entry = checkPointEntries.get(b.offset);
+            if (entry != null) a.bind(entry); // a resume point: the flags in AX, nothing uncounted
             a.alu(CMP, 64, RETIRED, BUDGET);
             a.jcc(CC_G, exitTo(NativeContext.EXIT_BUDGET, b.offset, 0));
         }
@@ -358,6 +446,11 @@ public final class NativeRegionCompiler {
      */
     Mem probe(Insn i, int size, boolean write) {
         saveFlags();
+        // the resume point of a miss the owner fills: nothing of the instruction has run, the
+        // flags are in AX, the address in R10 (from the context), the rest in host registers
+        Label again = a.newLabel();
+        a.bind(again);
+        resumePoints.add(new ResumePoint(again, uncounted));
         a.mov(32, T1, ADDR);
         a.shift(SHR, 32, T1, 12 - 4);
         a.aluImm(AND, 32, T1, (NativeContext.TLB_ENTRIES - 1) * NativeContext.TLB_ENTRY_BYTES);
@@ -365,7 +458,8 @@ public final class NativeRegionCompiler {
         else a.lea(32, T2, mem(ADDR, size - 1));
         a.aluImm(AND, 32, T2, ~0xFFF);
         a.alu(CMP, 32, T2, mem(CTX, T1, 0, NativeContext.TLB + (write ? NativeContext.TLB_WRITE_TAG : NativeContext.TLB_READ_TAG)));
-        a.jcc(CC_NE, exitTo(NativeContext.EXIT_TLB_MISS, i.offset, size | (write ? NativeContext.MISS_WRITE : 0)));
+        a.jcc(CC_NE, exitTo(NativeContext.EXIT_TLB_MISS, i.offset, size | (write ? NativeContext.MISS_WRITE : 0),
+                resumePoints.size()));
         a.load(64, T2, mem(CTX, T1, 0, NativeContext.TLB + NativeContext.TLB_ADDEND));
         return mem(T2, ADDR, 0, 0);
     }
@@ -432,21 +526,13 @@ public final class NativeRegionCompiler {
             case RegionRecords.K_INC_R: flagWriter(i); a.inc(32, ra); return false;
             case RegionRecords.K_DEC_R: flagWriter(i); a.dec(32, ra); return false;
             case RegionRecords.K_SHIFT32_RI:
-                flagWriter(i);
-                a.shift(op == 6 ? SHL : op, 32, ra, i.imm & 0xFF);
-                return false;
-            case RegionRecords.K_SHIFT_R: // by CL: the guest's ECX (R8) into the host's CL for the one instruction
-                if (i.size != 2 || !i.variant) return sized.instruction(i);
-                flagWriter(i);
-                a.mov(64, T1, RCX);
-                a.mov(32, RCX, HOST[1]);
-                a.shiftCl(op == 6 ? SHL : op, 32, ra);
-                a.mov(64, RCX, T1);
+                undefinedFlags.shift(i, 32, null, ra);
                 return false;
             case RegionRecords.K_IMUL_RR:
                 flagWriter(i);
                 if (i.variant) a.imul(32, ra, rb, i.imm);
                 else a.imul(32, ra, rb);
+                undefinedFlags.multiplied(i, 32, ra);
                 return false;
             case RegionRecords.K_IMUL_RM: {
                 address(i);
@@ -454,6 +540,7 @@ public final class NativeRegionCompiler {
                 flagWriter(i);
                 if (i.variant) a.imul(32, ra, m, i.imm);
                 else a.imul(32, ra, m);
+                undefinedFlags.multiplied(i, 32, ra);
                 return false;
             }
             case RegionRecords.K_GRP3_R:
@@ -550,6 +637,7 @@ public final class NativeRegionCompiler {
             case MUL: case IMUL1:
                 flagWriter(i);
                 withGuestEaxInRax(i.operation, r);
+                undefinedFlags.multiplied(i, 32, HOST[0]); // the product's low half: EAX
                 return false;
             case DIV: // #DE (divisor 0, quotient above 32 bits) is the interpreter's: leave before it
                 saveFlags();

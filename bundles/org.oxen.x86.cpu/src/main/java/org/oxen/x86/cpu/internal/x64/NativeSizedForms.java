@@ -218,15 +218,15 @@ final class NativeSizedForms {
             }
             case RegionRecords.K_SHIFT_R:
                 if (i.size == 0 && i.regA >= 4) {
-                    shift(i, w, spill(i.regA), 0);
+                    c.undefinedFlags.shift(i, w, spill(i.regA), 0);
                     reload(i.regA);
                 } else {
-                    shift(i, w, null, HOST[i.regA]);
+                    c.undefinedFlags.shift(i, w, null, HOST[i.regA]);
                 }
                 return false;
             case RegionRecords.K_SHIFT_M: {
                 c.address(i);
-                shift(i, w, c.probe(i, bytes, true), 0);
+                c.undefinedFlags.shift(i, w, c.probe(i, bytes, true), 0);
                 return false;
             }
             case RegionRecords.K_INCDEC_R: {
@@ -280,27 +280,6 @@ final class NativeSizedForms {
             }
             default:
                 throw new IllegalStateException("record kind " + i.kind + " (" + i.name + ") is outside the native subset");
-        }
-    }
-
-    /**
-     * A group-2 shift or rotate of width {@code w} of memory operand {@code m}, or of host
-     * register {@code r} when {@code m} is null; by CL (the guest's, from R8, in the host's CL for
-     * the one instruction: RCX, the budget, kept in R11) or by the record's immediate.
-     */
-    private void shift(Insn i, int w, Mem m, int r) {
-        int op = i.operation == 6 ? SHL : i.operation; // SAL is SHL
-        c.flagWriter(i);
-        if (i.variant) {
-            a.mov(64, T1, RCX);
-            a.mov(32, RCX, HOST[1]);
-            if (m != null) a.shiftCl(op, w, m);
-            else a.shiftCl(op, w, r);
-            a.mov(64, RCX, T1);
-        } else if (m != null) {
-            a.shift(op, w, m, i.imm & 0xFF);
-        } else {
-            a.shift(op, w, r, i.imm & 0xFF);
         }
     }
 

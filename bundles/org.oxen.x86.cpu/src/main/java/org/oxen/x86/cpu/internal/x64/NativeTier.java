@@ -31,8 +31,14 @@ import org.oxen.x86.host.RawMemory;
  */
 public final class NativeTier {
 
-    /** Bytes of one CPU's code arena (virtual; the kernel commits the pages code is written to). */
-    public static final int ARENA_BYTES = 4 << 20;
+    /**
+     * Bytes of one CPU's code arena (virtual; the kernel commits the pages code is written to,
+     * so a CPU's resident code is what it compiled, up to this). A stock Linux boot to its prompt
+     * compiles 7,300 native regions, 20.8 MB of code (docs/PERFORMANCE.md, "Arrivals counted: a
+     * Linux boot in native code"): 4 MiB flushed five times in it, each flush compiling the hot
+     * regions again; 32 MiB holds the boot with room.
+     */
+    public static final int ARENA_BYTES = 32 << 20;
     private static final int PAGE = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
     private static final boolean AVAILABLE = probe();
@@ -73,6 +79,7 @@ public final class NativeTier {
         arena = code;
         CLEANER.register(owner, new Release(ctx, code, arenaBytes));
         for (int e = 0; e < NativeContext.TLB_ENTRIES; e++) clearEntry(e);
+        setResume(0);
     }
 
     /** Frees the context and the arena (the cleaner's action: nothing of the CPU runs any more). */
@@ -177,6 +184,16 @@ public final class NativeTier {
 
     public int missAccess() {
         return RawMemory.getInt(context + NativeContext.MISS_ACCESS);
+    }
+
+    /** At a TLB miss: its access's resume point ({@link NativeContext#MISS_RESUME}). */
+    public int missResume() {
+        return RawMemory.getInt(context + NativeContext.MISS_RESUME);
+    }
+
+    /** The next call continues at resume point {@code point} ({@link NativeContext#RESUME}) instead of the entry. */
+    public void setResume(int point) {
+        RawMemory.putInt(context + NativeContext.RESUME, point);
     }
 
     public void setBudget(long checkPoints) {

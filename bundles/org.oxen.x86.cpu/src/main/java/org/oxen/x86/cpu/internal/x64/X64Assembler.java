@@ -472,6 +472,15 @@ public final class X64Assembler {
         byte1(0x9E);
     }
 
+    /**
+     * {@code or ah, al} (08 C4, no REX: the one legacy high-byte operand the native tier needs,
+     * merging a bit kept in AL into the flags LAHF left in AH).
+     */
+    public void orAhAl() {
+        byte1(0x08);
+        byte1(0xC4);
+    }
+
     public void pushfq() {
         byte1(0x9C);
     }

@@ -194,6 +194,7 @@ class X64AssemblerTest {
         c.add(new Case("cqo", X64Assembler::cqo));
         c.add(new Case("lahf", X64Assembler::lahf));
         c.add(new Case("sahf", X64Assembler::sahf));
+        c.add(new Case("or ah,al", X64Assembler::orAhAl));
         c.add(new Case("pushf", X64Assembler::pushfq));
         c.add(new Case("popf", X64Assembler::popfq));
         c.add(new Case("ret", X64Assembler::ret));

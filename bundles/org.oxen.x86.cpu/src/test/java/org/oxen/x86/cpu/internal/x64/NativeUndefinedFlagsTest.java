@@ -1,0 +1,150 @@
+package org.oxen.x86.cpu.internal.x64;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oxen.x86.cpu.internal.x64.NativeRegionTest.ARITH;
+import static org.oxen.x86.cpu.internal.x64.NativeRegionTest.compare;
+import static org.oxen.x86.cpu.internal.x64.NativeRegionTest.registerSets;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+import org.oxen.x86.cpu.X86Cpu;
+import org.oxen.x86.cpu.internal.x64.NativeRegionTest.Outcome;
+
+/**
+ * The flags the SDM leaves undefined after MUL/IMUL, DIV/IDIV, shifts and rotates
+ * ({@link NativeUndefinedFlags}): native code against the interpreter through the one comparator
+ * ({@link NativeRegionTest#compare}) on <em>every</em> arithmetic flag, AF and the undefined OF,
+ * SF, ZF, PF included. Each case is one instruction followed by HLT (every flag live after it, as
+ * at a block's end), or by a SETcc of one flag and a flag writer (that flag alone live), from
+ * edge and random operands and from incoming flags all clear and all set; each run must reach its
+ * HLT natively (the runner has no interpreter).
+ */
+class NativeUndefinedFlagsTest {
+
+    private static final String[] SHIFTS = {"shl", "shr", "sar", "rol", "ror", "rcl", "rcr"};
+    /** Immediate counts: 0, 1, n, the width and around it, and past every width. */
+    private static final int[] COUNTS = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31};
+    /** The flags SETcc can show one at a time (AF only in EFLAGS at the end). */
+    private static final String[] ONE_FLAG = {"o", "s", "z", "p", "c"};
+
+    /** Operand shapes of a shift: register (AL, AH, BX, EBX) or memory of each width. */
+    private static final String[][] OPERANDS = {
+        {"bl", "8"}, {"ah", "8"}, {"bx", "16"}, {"ebx", "32"},
+        {"byte ptr [0x20101]", "8m"}, {"word ptr [0x20102]", "16m"}, {"dword ptr [0x20104]", "32m"}};
+
+    private static final String SETUP = "mov [0x20100], esi\nmov [0x20104], edi";
+
+    private static void assertNative(Outcome o, String what) {
+        assertTrue(o.differences().isEmpty(), what + ": " + String.join("; ", o.differences()));
+        assertEquals(0, o.stopReason(), () -> String.format("%s: the native run stopped at %08x (reason %d)", what, o.eip(), o.stopReason()));
+    }
+
+    /**
+     * {@code instruction} run from {@code sets} register sets (chosen by {@code rnd}), each from
+     * incoming flags all clear and all set: with every flag live after it, and with each flag
+     * SETcc shows live alone.
+     */
+    private static void check(String instruction, int cl, Random rnd, int sets) {
+        List<int[]> all = registerSets();
+        for (int s = 0; s < sets; s++) {
+            int[] r = all.get(rnd.nextInt(all.size())).clone();
+            r[X86Cpu.ECX] = (r[X86Cpu.ECX] & ~0xFF) | cl;
+            int eflags = 0x202 | (s % 2 == 0 ? 0 : ARITH);
+            String program = SETUP + "\n" + instruction + "\nhlt";
+            assertNative(compare(program, r, eflags, ARITH, 1_000_000, UnaryOperator.identity()),
+                    program + " from " + Arrays.toString(r) + String.format(" eflags %x", eflags));
+            String f = ONE_FLAG[s % ONE_FLAG.length]; // one flag live: SETcc to a register, then a writer of every flag
+            program = SETUP + "\n" + instruction + "\nset" + f + " dl\nadd ebp, 1\nhlt";
+            assertNative(compare(program, r, eflags, ARITH, 1_000_000, UnaryOperator.identity()),
+                    program + " from " + Arrays.toString(r) + String.format(" eflags %x", eflags));
+        }
+    }
+
+    @Test
+    void shiftsAndRotatesByEveryImmediateCountSetEveryFlagAsTheInterpreter() {
+        Random rnd = new Random(1601);
+        for (String op : SHIFTS) {
+            for (String[] operand : OPERANDS) {
+                for (int count : COUNTS) check(op + " " + operand[0] + ", " + count, 0, rnd, 4);
+            }
+        }
+    }
+
+    @Test
+    void shiftsAndRotatesByEveryCountInClSetEveryFlagAsTheInterpreter() {
+        Random rnd = new Random(1602);
+        int[] counts = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 0xFF};
+        for (String op : SHIFTS) {
+            for (String[] operand : OPERANDS) {
+                if (operand[1].startsWith("8")) continue; // byte shifts by CL have no record: the interpreter's
+                for (int count : counts) check(op + " " + operand[0] + ", cl", count, rnd, 4);
+            }
+        }
+    }
+
+    @Test
+    void multipliesOfEveryFormSetEveryFlagAsTheInterpreter() {
+        Random rnd = new Random(1603);
+        String[] forms = {"mul ebx", "mul eax", "imul ecx", "imul eax", "mul dword ptr [0x20100]", "imul dword ptr [0x20104]",
+            "imul eax, ebx", "imul esi, esi", "imul ebp, dword ptr [0x20100]",
+            "imul ecx, edx, 7", "imul edi, eax, -3", "imul ebx, ebx, 0x12345", "imul edx, dword ptr [0x20104], 7"};
+        for (String form : forms) check(form, 0, rnd, 16);
+    }
+
+    @Test
+    void dividesKeepEveryFlagAsTheInterpreter() {
+        Random rnd = new Random(1604);
+        // a divisor from 2 to 0x7fff and a dividend whose quotient fits: no #DE; the flags before
+        // are those of ADD (AF included), of a multiply or of a shift, all of which the divide keeps
+        String[] before = {"add ebp, esi", "imul ebp, esi", "shl ebp, 3", "rcr ebp, 5", "sar ebp, cl"};
+        for (String b : before) {
+            check("and ebx, 0x7fff\nor ebx, 2\nmov edx, 0\n" + b + "\ndiv ebx", 3, rnd, 8);
+            check("and ebx, 0x7fff\nor ebx, 2\nmov edx, eax\nsar edx, 31\n" + b + "\nidiv ebx", 3, rnd, 8);
+            check("and ebx, 0x7fff\nor ebx, 2\nmov [0x20108], ebx\nmov edx, 0\n" + b + "\ndiv dword ptr [0x20108]", 3, rnd, 8);
+            check("and ebx, 0x7fff\nor ebx, 2\nmov [0x20108], ebx\nmov edx, eax\nsar edx, 31\n" + b + "\nidiv dword ptr [0x20108]",
+                    3, rnd, 8);
+        }
+    }
+
+    /**
+     * Random programs of multiplies, shifts and rotates of every shape and count, with SETcc of
+     * single flags between them (so only some of an instruction's flags are live) and ADC/SBB and
+     * RCL/RCR reading the carry the one before left; every flag compared at the end.
+     */
+    @Test
+    void randomMixesOfMultipliesShiftsAndRotatesMatchTheInterpreter() {
+        Random rnd = new Random(1605);
+        String[] regs32 = {"eax", "ebx", "esi", "edi", "ebp"}, regs16 = {"ax", "bx", "si", "di", "bp"};
+        String[] regs8 = {"al", "bl", "ah", "bh", "dl"};
+        for (int n = 0; n < 120; n++) {
+            List<String> p = new ArrayList<>();
+            p.add(SETUP);
+            for (int k = 0; k < 24; k++) {
+                String op = SHIFTS[rnd.nextInt(SHIFTS.length)];
+                switch (rnd.nextInt(9)) {
+                    case 0: p.add("imul " + regs32[rnd.nextInt(5)] + ", " + regs32[rnd.nextInt(5)]); break;
+                    case 1: p.add("imul " + regs32[rnd.nextInt(5)] + ", " + regs32[rnd.nextInt(5)] + ", " + (rnd.nextInt(2001) - 1000)); break;
+                    case 2: p.add((rnd.nextBoolean() ? "mul " : "imul ") + regs32[1 + rnd.nextInt(4)]); break;
+                    case 3: p.add(op + " " + regs32[rnd.nextInt(5)] + ", " + rnd.nextInt(32)); break;
+                    case 4: p.add(op + " " + (rnd.nextBoolean() ? regs16[rnd.nextInt(5)] : regs8[rnd.nextInt(5)]) + ", " + rnd.nextInt(32)); break;
+                    case 5: p.add(op + " " + (rnd.nextBoolean() ? regs32[rnd.nextInt(5)] : regs16[rnd.nextInt(5)]) + ", cl"); break;
+                    case 6: p.add(op + " " + new String[] {"byte", "word", "dword"}[rnd.nextInt(3)] + " ptr [0x20110], " + rnd.nextInt(32)); break;
+                    case 7: p.add("set" + ONE_FLAG[rnd.nextInt(ONE_FLAG.length)] + " dl"); break;
+                    default: p.add((rnd.nextBoolean() ? "adc " : "sbb ") + regs32[rnd.nextInt(5)] + ", " + regs32[rnd.nextInt(5)]); break;
+                }
+            }
+            p.add("hlt");
+            String program = String.join("\n", p);
+            int[] r = registerSets().get(n % registerSets().size()).clone();
+            r[X86Cpu.ECX] = (r[X86Cpu.ECX] & ~0xFF) | rnd.nextInt(40);
+            assertNative(compare(program, r, 0x202 | (n % 3 == 0 ? ARITH : 0), ARITH, 1_000_000, UnaryOperator.identity()),
+                    "random program " + n + " from " + Arrays.toString(r) + ":\n" + program);
+        }
+    }
+}
