@@ -14,8 +14,14 @@ import org.oxen.x86.api.device.MmioRegion;
 /**
  * The device windows of the physical address space, for the board's {@code PhysicalMemory}
  * to consult before RAM (v86 registers MMIO per block; QEMU keeps a flat view). Windows never
- * overlap; a lookup is a floor search in a sorted map. Per-CPU windows (the local APIC page)
+ * overlap; a lookup is a binary search over the windows' bases. Per-CPU windows (the local APIC page)
  * are mapped once: their handler selects the CPU itself.
+ *
+ * <p>Design: the sorted map is for mapping and listing; every change publishes a new
+ * {@link Sorted} view (bases in a {@code long[]}, the windows beside them) that {@link #find}
+ * reads, so a device access boxes nothing and allocates nothing (it is on the path of every
+ * local-APIC and I/O-APIC access). Locking: changes are the board builder's (one thread);
+ * {@code find} may run on another thread and then sees the view before or after a change, whole.
  */
 public final class MmioMap {
 
@@ -32,6 +38,18 @@ public final class MmioMap {
     }
 
     private final TreeMap<Long, Mapping> windows = new TreeMap<>();
+    /** The windows by base, for {@link #find}; replaced whole at each change. */
+    private volatile Sorted sorted = new Sorted(new long[0], new Mapping[0]);
+
+    private record Sorted(long[] bases, Mapping[] mappings) {
+    }
+
+    private void publish() {
+        Mapping[] ms = windows.values().toArray(new Mapping[0]);
+        long[] bases = new long[ms.length];
+        for (int i = 0; i < ms.length; i++) bases[i] = ms[i].base();
+        sorted = new Sorted(bases, ms);
+    }
 
     /**
      * Maps a window.
@@ -52,6 +70,7 @@ public final class MmioMap {
                     Math.max(base, other.base()), m, other));
         }
         windows.put(base, m);
+        publish();
         return m;
     }
 
@@ -77,13 +96,19 @@ public final class MmioMap {
 
     /** Removes one window. */
     public void unmap(Mapping m) {
-        windows.remove(m.base(), m);
+        if (windows.remove(m.base(), m)) {
+            publish();
+        }
     }
 
     /** The window containing {@code address}, or {@code null} (RAM, ROM or nothing). */
     public Mapping find(long address) {
-        Map.Entry<Long, Mapping> e = windows.floorEntry(address);
-        return e != null && e.getValue().last() >= address ? e.getValue() : null;
+        Sorted v = sorted;
+        int i = java.util.Arrays.binarySearch(v.bases, address);
+        if (i < 0) i = -i - 2; // the window with the greatest base below the address
+        if (i < 0) return null;
+        Mapping m = v.mappings[i];
+        return m.last() >= address ? m : null;
     }
 
     /** Every window, by address. */

@@ -145,13 +145,16 @@ class BusTest {
         assertEquals(List.of(500L, 400L), told, "the batch is over");
     }
 
+    /** A window's handler that reads zeros and ignores writes (the map tests look only at windows). */
+    private static final org.oxen.x86.api.MmioDevice NO_DEVICE = new org.oxen.x86.api.MmioDevice() {
+        @Override public int read8(long o) { return 0; }
+        @Override public void write8(long o, int v) { }
+    };
+
     @Test
     void mmioWindowsAreFoundAndOverlapsNamed() {
         MmioMap map = new MmioMap();
-        org.oxen.x86.api.MmioDevice dev = new org.oxen.x86.api.MmioDevice() {
-            @Override public int read8(long o) { return 0; }
-            @Override public void write8(long o, int v) { }
-        };
+        org.oxen.x86.api.MmioDevice dev = NO_DEVICE;
         map.map("ioapic", "ioapic", 0xfec0_0000L, 0x1000, dev, false);
         map.map("lapic", "apic", 0xfee0_0000L, 0x1000, dev, true);
         assertEquals("lapic", map.find(0xfee0_0030L).owner());
@@ -160,6 +163,43 @@ class BusTest {
                 () -> map.map("hpet", "hpet", 0xfebf_f800L, 0x1000, dev, false));
         assertEquals("address 0xfec00000: device hpet region 'hpet' [0xfebff800-0xfec007ff] overlaps device ioapic region 'ioapic' [0xfec00000-0xfec00fff]",
                 e.getMessage());
+    }
+
+    /**
+     * A device access's window lookup: every edge (below the first window, a window's first and
+     * last byte, the gap between two, above the last, after an unmap), and no allocation (it is
+     * on the path of every APIC access; a lookup in a map keyed by {@code Long} boxed each address).
+     */
+    @Test
+    void mmioLookupAtEveryEdgeWithoutAllocating() {
+        MmioMap map = new MmioMap();
+        org.oxen.x86.api.MmioDevice dev = NO_DEVICE;
+        assertEquals(null, map.find(0xfee0_0000L));
+        MmioMap.Mapping io = map.map("ioapic", "ioapic", 0xfec0_0000L, 0x1000, dev, false);
+        map.map("lapic", "apic", 0xfee0_0000L, 0x1000, dev, true);
+        assertEquals(null, map.find(0xfebf_ffffL));
+        assertEquals("ioapic", map.find(0xfec0_0000L).owner());
+        assertEquals("ioapic", map.find(0xfec0_0fffL).owner());
+        assertEquals(null, map.find(0xfec0_1000L));
+        assertEquals(null, map.find(0xfedf_ffffL));
+        assertEquals("lapic", map.find(0xfee0_0000L).owner());
+        assertEquals("lapic", map.find(0xfee0_0fffL).owner());
+        assertEquals(null, map.find(0xfee0_1000L));
+        assertEquals(null, map.find((1L << 36) - 1));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long found = 0;
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 100_000; i++) {
+            if (map.find(0xfee0_0000L + (i & 0xFFF)) != null) found++;
+            if (map.find(0xfec0_1000L + i) != null) found--;
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertEquals(100_000, found);
+        assertTrue(allocated < 1024, "200,000 lookups allocated " + allocated + " bytes");
+        map.unmap(io);
+        assertEquals(null, map.find(0xfec0_0000L));
+        assertEquals("lapic", map.find(0xfee0_0010L).owner());
     }
 
     @Test

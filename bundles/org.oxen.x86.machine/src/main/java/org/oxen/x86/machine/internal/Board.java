@@ -100,6 +100,8 @@ final class Board implements Machine {
     private DeviceAssembly devices;
     private final Map<String, OutputBuffer> consoles = new LinkedHashMap<>();
     private final List<Console> openConsoles = new ArrayList<>();
+    /** The consoles writing to the starting session, flushed when the machine idles. */
+    private final List<StreamConsole> sessionConsoles = new ArrayList<>();
     private final String primaryConsole;
     private final CountDownLatch ended = new CountDownLatch(1);
 
@@ -416,6 +418,10 @@ final class Board implements Machine {
             if (modes[i] == CpuMode.ACTIVE && (cpus[i].eflags() & 0x200) != 0) {
                 interruptible = true;
             }
+        }
+        // a partial line (a shell's prompt) is shown while the guest waits, not after its next line end
+        for (StreamConsole c : sessionConsoles) {
+            c.flushPartialLine();
         }
         long next = timers.nextDeadline();
         // no running CPU can take an interrupt or send an IPI: nothing will ever run again
@@ -768,7 +774,9 @@ final class Board implements Machine {
                 if (session == null) {
                     return null;
                 }
-                sink = new StreamConsole(session);
+                StreamConsole stream = new StreamConsole(session);
+                sessionConsoles.add(stream);
+                sink = stream;
             } else {
                 sink = Consoles.open(owner, spec);
             }

@@ -19,8 +19,13 @@ import org.oxen.x86.machine.MachineState;
  * in the same run. Prints wall time to the prompt, oxen's guest instruction count and the host
  * load average at the start of each boot (figures in docs/PERFORMANCE.md).
  *
+ * <p>Runners: {@code oxen}, the board inside this JVM (with this JVM's flags: the JVM's default
+ * tiered C2 unless given others); {@code cli}, {@code ./oxen machine boot} of the tree the
+ * working directory is in as its own process, what a user types (the launcher's JIT flags and
+ * start-up cache; build the cache with one run first), its CPU read as QEMU's is; {@code qemu}.
+ *
  * <pre>
- * java -cp CLASSPATH org.oxen.x86.machine.internal.LinuxBootBench [rounds [oxen|qemu|both]]
+ * java -cp CLASSPATH org.oxen.x86.machine.internal.LinuxBootBench [rounds [oxen|qemu|both|cli|RUNNER,RUNNER...]]
  * </pre>
  */
 public final class LinuxBootBench {
@@ -73,6 +78,14 @@ public final class LinuxBootBench {
                 Integer.toString(cpus), "-nographic",
                 "-no-reboot", "-serial", "stdio", "-monitor", "none", "-display", "none", "-kernel", kernel.toString(),
                 "-initrd", initrd.toString(), "-append", LinuxGuest.CMDLINE + QEMU_EXTRA).redirectErrorStream(true).start();
+        return untilPrompt(p, t0, "qemu-system-i386 (TCG, -smp " + cpus + ")");
+    }
+
+    /**
+     * Reads {@code p}'s output (started at {@code t0}) until the shell's prompt, prints {@code
+     * what}'s wall and CPU seconds to it and returns the wall seconds; the process is killed after.
+     */
+    private static double untilPrompt(Process p, long t0, String what) throws Exception {
         try (InputStream in = p.getInputStream()) {
             StringBuilder seen = new StringBuilder();
             int c;
@@ -81,15 +94,36 @@ public final class LinuxBootBench {
                 if (c == '\n' && seen.indexOf("---[ end Kernel panic") >= 0) break; // it would wait forever
                 if (c == ' ' && seen.toString().endsWith(LinuxGuest.PROMPT)) {
                     double s = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf("qemu-system-i386 (TCG, -smp %d): prompt after %.1f s wall, %.1f s CPU%n", cpus, s,
-                            cpuSeconds(p.pid()));
+                    System.out.printf("%s: prompt after %.1f s wall, %.1f s CPU%n", what, s, cpuSeconds(p.pid()));
                     return s;
                 }
             }
-            throw new IllegalStateException("qemu ended without a prompt:\n" + seen);
+            throw new IllegalStateException(what + " ended without a prompt:\n" + seen);
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * {@code ./oxen machine boot} of the tree at {@code root} booting the same files to the prompt
+     * on {@code --serial stdio}, as its own process (JVM start, the launcher, Felix and the job
+     * included); prints and returns the wall seconds.
+     */
+    public static double cli(Path root, Path kernel, Path initrd) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(root.resolve("oxen").toString(), "machine", "boot", kernel.toString(), "-m", "256",
+                "--cmdline", LinuxGuest.CMDLINE, "--module", initrd.toString(), "--serial", "stdio").directory(root.toFile())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        return untilPrompt(p, t0, "oxen ./oxen machine boot (" + root + ", the whole process)");
+    }
+
+    /** The tree the working directory is in: the first ancestor with the {@code oxen} script and a built runtime. */
+    static Path tree() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("oxen")) && Files.isDirectory(d.resolve("runtime/target"))) return d;
+        }
+        throw new IllegalStateException("no oxen tree with a built runtime above " + Path.of("").toAbsolutePath()
+                + " (./oxen build first)");
     }
 
     /** This JVM's CPU time, all threads. */
@@ -142,11 +176,17 @@ public final class LinuxBootBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         String which = args.length > 1 ? args[1] : "both";
-        rounds(rounds, which.equals("oxen") ? List.of("oxen") : which.equals("qemu") ? List.of("qemu") : List.of("qemu", "oxen"),
-                (w, kernel, initrd, k, i) -> {
-                    if (w.equals("qemu")) qemu(k, i, 1);
-                    else oxen(kernel, initrd, 1);
-                });
+        List<String> runners = which.equals("both") ? List.of("qemu", "oxen") : List.of(which.split(","));
+        for (String w : runners) {
+            if (!List.of("qemu", "oxen", "cli").contains(w)) throw new IllegalArgumentException("runner " + w + ": qemu, oxen or cli");
+        }
+        rounds(rounds, runners, (w, kernel, initrd, k, i) -> {
+            switch (w) {
+                case "qemu" -> qemu(k, i, 1);
+                case "cli" -> cli(tree(), k, i);
+                default -> oxen(kernel, initrd, 1);
+            }
+        });
         System.exit(0);
     }
 }
