@@ -236,8 +236,14 @@ class ConsoledTest {
         startConsoled(new Consoled.Settings(4096, 2, 30, TimeUnit.MILLISECONDS.toNanos(200)));
         int[] ids = new int[3];
         for (int i = 0; i < 3; i++) {
-            Domain d = create("kept" + i, "hello", "", false);
+            // paused until consoled has connected it: Vmm announces CREATED on its event thread,
+            // and a domain that ran, shut down and was destroyed before that turn is never
+            // connected (a loaded CI host did exactly that to d1 of an unpaused create)
+            Domain d = create("kept" + i, "hello", "", true);
             ids[i] = d.id();
+            int created = d.id();
+            await(() -> consoled.console(created).isPresent(), () -> "d" + created + " not connected");
+            vmm.unpause(d.id());
             assertTrue(d.awaitShutdown(60, TimeUnit.SECONDS));
             vmm.destroy(d.id());
             int id = d.id();
