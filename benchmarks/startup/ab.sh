@@ -5,7 +5,9 @@
 # round), then qemu-system-i386 TCG on the same image. Prints CPU s (user + sys), wall s, peak
 # RSS MiB per run and the guest's checksum line. Images (IMAGES=..., default empty, loop 1e8 and
 # mix 2000) are the x86bench builds that cold.sh makes in /tmp/oxen-cold/out; each tree's
-# start-up cache is built by two untimed runs first.
+# start-up cache is built by two untimed runs first. BOCHS=1 adds Debian's Bochs on the same
+# workload's ROM image (its term display under script(1)'s pseudo-terminal; port 0xE9 output;
+# slow: ~100 MIPS, mix 2000 takes ~30 s).
 set -euo pipefail
 ROUNDS=$1 A=$(cd "$2" && pwd) B=$(cd "$3" && pwd)
 OUT=${OUT:-/tmp/oxen-cold}
@@ -21,7 +23,7 @@ one() { # LABEL command...
     local t; t=$(mktemp)
     local sum
     sum=$( { /usr/bin/time -f '%U %S %e %M' -o "$t" "$@" 2>&1 || true; } | grep -aoE 'result=[0-9a-f]{8}' | tr '\n' ' ' || true)
-    read -r u s e m < "$t"; rm -f "$t"
+    read -r u s e m < <(tail -1 "$t"); rm -f "$t"
     printf '%-6s %-18s cpu %.2f wall %.2f rss %d MiB %s\n' "$label" "$img" "$(echo "$u + $s" | bc)" "$e" $((m / 1024)) "$sum"
 }
 for tree in "$A" "$B"; do for img in L0_M0_P1 L0_M0_P1; do (cd "$tree" && ./oxen machine boot "$OUT/out/bench_$img.elf" -m 64 -w >/dev/null 2>&1 || true); done; done
@@ -35,5 +37,13 @@ for r in $(seq 1 "$ROUNDS"); do
         done
         one QEMU qemu-system-i386 -accel tcg -m 64 -nic none -kernel "$OUT/out/bench_$img.elf" -display none \
             -monitor none -serial stdio -no-reboot -debugcon file:/dev/null -device isa-debug-exit,iobase=0xf4,iosize=0x04
+        if [ "${BOCHS:-0}" = 1 ]; then
+            b=$(mktemp -d)
+            printf 'megs: 32\nromimage: file=%s\ncpu: count=1, ips=100000000, reset_on_triple_fault=0\ndisplay_library: term\nport_e9_hack: enabled=1\nlog: %s/log\npanic: action=fatal\nboot: floppy\nfloppya: type=none\nspeaker: enabled=0\n' \
+                "$OUT/out/bench_$img.rom" "$b" > "$b/rc"
+            printf 'c\nquit\n' > "$b/cmds"
+            one BOCHS script -qec "bochs -q -f $b/rc -rc $b/cmds" /dev/null < /dev/null
+            rm -rf "$b"
+        fi
     done
 done
