@@ -3,6 +3,7 @@ package org.oxen.itests.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -237,6 +238,51 @@ class MachineLaunchTest {
         Run viaScript = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "it's-\"hello\".elf");
         assertEquals(0, viaScript.status(), viaScript.out() + viaScript.err());
         assertTrue(viaScript.out().contains("RESULT: PASS\n"), viaScript.out() + viaScript.err());
+    }
+
+    /**
+     * The machine launch takes the newest JDK 25 or later it finds (OXEN_JDKS) for its AOT cache,
+     * and runs its bundles' classes from the application class loader (the Connect launcher), so
+     * the cache holds them: a job's own component class comes from the cache. Without a JDK 25
+     * it runs on the PATH's JDK with an AppCDS archive, the same launcher.
+     */
+    @Test
+    void theMachineLaunchTakesAJdk25ForItsAotCacheAndElseThePathsJdk() throws Exception {
+        String us = "\u001f";
+        String job = "-Doxen.job=machine" + us + "boot" + us + "-w" + us + "-m" + us + "16" + us + "hello.elf";
+        String loader = "-Dgosh.args=--nointeractive -c 'echo loader ((($.context bundle 22) loadClass "
+                + "org.oxen.x86.machine.command.internal.MachineJob) classLoader); stop 0'";
+
+        // no JDK 25 where the launch looks: the PATH's JDK and its AppCDS archive
+        Path none = Files.createDirectory(dir.resolve("no-jdks"));
+        Path rt17 = RuntimeCopy.of(dir, "rt-jdk17");
+        Run r17 = RuntimeCopy.launch(dir, rt17, null, none, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "--machine", job));
+        assertEquals(0, r17.status(), r17.out() + r17.err());
+        assertTrue(r17.out().contains("RESULT: PASS"), r17.out() + r17.err());
+        assertTrue(r17.oxenLines().get(0).contains("building the AppCDS archive (JDK " + Runtime.version().feature() + ")"),
+                r17.err());
+        Run l17 = RuntimeCopy.launch(dir, rt17, null, none, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "--machine", loader));
+        assertTrue(l17.out().contains("loader jdk.internal.loader.ClassLoaders$AppClassLoader"),
+                "the bundle's classes from the application class loader: " + l17.out() + l17.err());
+
+        // a JDK 25 there (the host's Temurin, by a link): its AOT cache, the job's classes in it
+        assumeTrue(Files.isExecutable(StartupCacheTest.JDK25), "Temurin 25 at " + StartupCacheTest.JDK25);
+        Path jdks = Files.createDirectory(dir.resolve("jdks"));
+        Files.createSymbolicLink(jdks.resolve("a-jdk-25"), StartupCacheTest.JDK25.getParent().getParent());
+        Path rt25 = RuntimeCopy.of(dir, "rt-jdk25");
+        Run first = RuntimeCopy.launch(dir, rt25, null, jdks, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "--machine", job));
+        assertEquals(0, first.status(), first.out() + first.err());
+        assertTrue(first.oxenLines().get(0).contains("no start-up cache for " + jdks.resolve("a-jdk-25/bin/java")
+                + " yet: building the AOT cache (JDK 25)"), first.err());
+        // AOTMode=on: the JVM fails if it cannot map the cache
+        Run second = RuntimeCopy.launch(dir, rt25, null, jdks, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "--machine",
+                "-XX:AOTMode=on", "-Xlog:class+load=info", job));
+        assertEquals(0, second.status(), second.out() + second.err());
+        assertEquals(List.of(), second.oxenLines(), second.err());
+        assertTrue(second.out().contains("RESULT: PASS"), second.out());
+        assertTrue(second.out().contains("org.oxen.x86.machine.command.internal.MachineJob source: shared objects file"),
+                "the job's component class from the AOT cache:\n" + second.out().lines()
+                        .filter(l -> l.contains("MachineJob")).collect(Collectors.joining("\n")));
     }
 
     @Test
