@@ -47,7 +47,9 @@ import org.osgi.util.tracker.ServiceTracker;
  * missing, and those not named uninstalled), each at its start level, started by their activation
  * policy; then the framework started, and the process's exit status taken from the
  * {@code Callable} service registered with {@code main.thread=true} (org.oxen.shell.exit's
- * ProcessExit), called on this thread; the process exits when the framework has stopped. A bundle
+ * ProcessExit), called on this thread; the process exits when the framework has stopped, or, for a
+ * job ({@value #JOB_PROPERTY}) on a kept storage, as soon as the call has returned its status
+ * (the framework stopping: its orderly stop is skipped, "Start-up cut IV"). A bundle
  * installed from elsewhere (a script's {@code install URL}) is not connected: Felix installs it as
  * usual, with a class loader of its own.
  *
@@ -57,6 +59,12 @@ public final class ConnectLauncher {
 
     /** The system property naming the launcher properties (bnd's launcher's name for it). */
     static final String PROPERTIES = "launcher.properties";
+
+    /**
+     * The framework property of a job (org.oxen.shell.exit's {@code ProcessStatus.JOB_PROPERTY}: one
+     * command run without the shell, which stops the framework once it has reported its status).
+     */
+    static final String JOB_PROPERTY = "oxen.job";
 
     /** Exit status when the framework stops without a {@code main.thread} service having been called. */
     static final int STOPPED_WITHOUT_MAIN = 117;
@@ -125,6 +133,8 @@ public final class ConnectLauncher {
         Framework framework = factory.newFramework(config, connector);
         framework.init();
         BundleContext context = framework.getBundleContext();
+        String job = context.getProperty(JOB_PROPERTY);
+        boolean exitAtStatus = job != null && !job.isEmpty() && launch.keep();
         install(context, launch);
         ServiceTracker<Object, Object> main = new ServiceTracker<>(context,
                 context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Callable.class.getName() + ")(main.thread=true))"),
@@ -138,6 +148,13 @@ public final class ConnectLauncher {
                 status = (Integer) ((Callable<?>) service).call();
                 break;
             }
+        }
+        if (exitAtStatus && status != STOPPED_WITHOUT_MAIN) {
+            // a job on the kept storage: its status is known once the framework is stopping, and
+            // what the orderly stop would still do (every component deactivated, every bundle
+            // stopped) changes nothing the next job sees: the storage is put back to its pristine
+            // copy by runtime/launch.sh whenever it differs
+            return status;
         }
         FrameworkEvent stopped = framework.waitForStop(0);
         if (stopped.getType() == FrameworkEvent.ERROR && stopped.getThrowable() != null) {

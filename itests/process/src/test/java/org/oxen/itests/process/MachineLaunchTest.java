@@ -285,6 +285,37 @@ class MachineLaunchTest {
                         .filter(l -> l.contains("MachineJob")).collect(Collectors.joining("\n")));
     }
 
+    /**
+     * A job on the kept storage exits once it has its status, without the framework's orderly stop:
+     * SCR, which rewrites its parsed descriptors into the storage when it stops, never stops, so the
+     * job leaves the storage as the training did (the file's time is the template's); a Gogo
+     * script's {@code stop 0} still stops the framework in order (SCR writes the file).
+     */
+    @Test
+    void aJobExitsAtItsStatusWithoutTheFrameworksOrderlyStop() throws Exception {
+        Path rt = RuntimeCopy.of(dir, "rt-exit");
+        Run first = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "hello.elf"); // builds the cache
+        assertEquals(0, first.status(), first.out() + first.err());
+        Path store;
+        try (var files = Files.walk(rt.resolve("cache"))) {
+            store = files.filter(p -> p.getFileName().toString().equals("componentMetadataStore")
+                    && p.toString().contains(".fw-template/")).findFirst()
+                    .orElseThrow(() -> new AssertionError("SCR's store in the kept storage's template: " + first.err()));
+        }
+        Path template = store.getParent().getParent().getParent();
+        Path working = template.resolveSibling(template.getFileName().toString().replace(".fw-template", ".fw"))
+                .resolve(template.relativize(store));
+        Run job = run(rt, OXEN.toString(), "machine", "boot", "-m", "16", "hello.elf");
+        assertEquals(0, job.status(), job.out() + job.err());
+        assertTrue(job.out().contains("RESULT: PASS\n"), job.out() + job.err());
+        assertEquals(Files.getLastModifiedTime(store), Files.getLastModifiedTime(working),
+                "the job left SCR's store as the training did: SCR was not stopped");
+        Run script = run(rt, RuntimeCopy.LAUNCH_SH.toString(), "--machine", "-Dgosh.args=--nointeractive -c 'stop 0'");
+        assertEquals(0, script.status(), script.out() + script.err());
+        assertTrue(Files.getLastModifiedTime(working).compareTo(Files.getLastModifiedTime(store)) > 0,
+                "a script's stop 0 stops SCR in order, which writes its store");
+    }
+
     @Test
     void whatAJobCannotCarryIsRefusedBeforeTheJvmStarts() throws Exception {
         Run separator = run(rt, OXEN.toString(), "machine", "boot", "a\u001fb.elf");
