@@ -283,6 +283,14 @@ class MachineLaunchTest {
         assertTrue(second.out().contains("org.oxen.x86.machine.command.internal.MachineJob source: shared objects file"),
                 "the job's component class from the AOT cache:\n" + second.out().lines()
                         .filter(l -> l.contains("MachineJob")).collect(Collectors.joining("\n")));
+        // reflection (Felix's, SCR's) by native accessors: fewer LambdaForms spun at run time than
+        // with the JDK's method-handle accessors (an empty x86bench job: 6 against 41)
+        Run handles = RuntimeCopy.launch(dir, rt25, null, jdks, List.of("bash", RuntimeCopy.LAUNCH_SH.toString(), "--machine",
+                "-Xlog:class+load=info", "-Djdk.reflect.useNativeAccessorOnly=false", job));
+        assertEquals(0, handles.status(), handles.out() + handles.err());
+        long spun = spunLambdaForms(second), spunWithHandles = spunLambdaForms(handles);
+        assertTrue(2 * spun < spunWithHandles, spun + " LambdaForms spun at run time, " + spunWithHandles
+                + " with method-handle accessors");
     }
 
     /**
@@ -314,6 +322,12 @@ class MachineLaunchTest {
         assertEquals(0, script.status(), script.out() + script.err());
         assertTrue(Files.getLastModifiedTime(working).compareTo(Files.getLastModifiedTime(store)) > 0,
                 "a script's stop 0 stops SCR in order, which writes its store");
+    }
+
+    /** LambdaForm classes a run's {@code -Xlog:class+load} shows spun at run time (not from the cache). */
+    private static long spunLambdaForms(Run r) {
+        return r.out().lines().filter(l -> l.contains("java.lang.invoke.LambdaForm$")
+                && !l.contains("source: shared objects file")).count();
     }
 
     @Test
