@@ -335,7 +335,10 @@ EOF
     # the training runs on a kept storage, made by a first run that only starts and stops, so
     # the archive holds what a start with the kept storage loads
     local fw=$FILE.fw-template.$$ fwprops=$CACHE/$LAUNCH-training.properties
-    local quiet=(-Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy")
+    # (oxen.launch.training: the Connect launcher's job stops the framework in order before the
+    # JVM writes the cache at its exit, instead of exiting at its status as a job does)
+    local quiet=(-Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy"
+                 -Doxen.launch.training=true)
     rm -rf "$fw"
     kept_props "$fwprops" "$fw"
     run_with "$fwprops"

@@ -49,7 +49,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * {@code Callable} service registered with {@code main.thread=true} (org.oxen.shell.exit's
  * ProcessExit), called on this thread; the process exits when the framework has stopped, or, for a
  * job ({@value #JOB_PROPERTY}) on a kept storage, as soon as the call has returned its status
- * (the framework stopping: its orderly stop is skipped, "Start-up cut IV"). A bundle
+ * (the framework stopping: its orderly stop is skipped, "Start-up cut IV"; not in a training run,
+ * {@value #TRAINING_PROPERTY}). A bundle
  * installed from elsewhere (a script's {@code install URL}) is not connected: Felix installs it as
  * usual, with a class loader of its own.
  *
@@ -65,6 +66,12 @@ public final class ConnectLauncher {
      * command run without the shell, which stops the framework once it has reported its status).
      */
     static final String JOB_PROPERTY = "oxen.job";
+
+    /**
+     * System property of runtime/launch.sh's training runs: a job stops the framework in order
+     * there, so the JVM writes its class-data cache at an exit no bundle's stop is still running into.
+     */
+    static final String TRAINING_PROPERTY = "oxen.launch.training";
 
     /** Exit status when the framework stops without a {@code main.thread} service having been called. */
     static final int STOPPED_WITHOUT_MAIN = 117;
@@ -134,7 +141,7 @@ public final class ConnectLauncher {
         framework.init();
         BundleContext context = framework.getBundleContext();
         String job = context.getProperty(JOB_PROPERTY);
-        boolean exitAtStatus = job != null && !job.isEmpty() && launch.keep();
+        boolean exitAtStatus = job != null && !job.isEmpty() && launch.keep() && !Boolean.getBoolean(TRAINING_PROPERTY);
         install(context, launch);
         ServiceTracker<Object, Object> main = new ServiceTracker<>(context,
                 context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Callable.class.getName() + ")(main.thread=true))"),

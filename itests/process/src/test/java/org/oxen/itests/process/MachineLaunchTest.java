@@ -122,7 +122,8 @@ class MachineLaunchTest {
         Matcher m = COMMAND_BUNDLE.matcher(job.out());
         assertTrue(m.find(), "the command's bundle shown: " + job.out() + job.err());
         assertTrue(Long.parseLong(m.group(2)) < before,
-                "the job found its bundles installed (by the training run), not installed again: " + m.group());
+                "the job found its bundles installed (by the training run), not installed again: " + m.group()
+                        + "\nits stderr:\n" + job.err() + "\nthe first run's stderr:\n" + first.err());
         assertEquals("32", m.group(3), "active: " + m.group());
         try (var files = Files.walk(rt.resolve("cache"))) {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("componentMetadataStore")),
@@ -199,7 +200,9 @@ class MachineLaunchTest {
         // the CPU's Semantics inlined by the command also where C1 would not (more than 35 bytes)
         Set<String> forced = r.out().lines().map(FORCED_INLINE::matcher).filter(Matcher::matches)
                 .filter(m -> Integer.parseInt(m.group(2)) > 35).map(m -> m.group(1)).collect(Collectors.toSet());
-        assertTrue(forced.containsAll(Set.of("rol", "shlFlags", "alu")), "Semantics forced inline: " + forced);
+        // (which regions C1 compiles before cpubench ends varies from run to run: only ALU's and
+        // ROL's, which every run's regions use; a shift's flags were not inlined in some runs)
+        assertTrue(forced.containsAll(Set.of("rol", "alu")), "Semantics forced inline: " + forced);
         // the commands are quiet: nothing of them on stdout, the guest's console
         assertFalse(r.out().lines().anyMatch(l -> l.startsWith("CompileCommand:") || l.contains("CompileThresholdScaling")),
                 r.out());
