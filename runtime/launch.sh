@@ -7,9 +7,13 @@
 #    command, no hypervisor; `./oxen machine ...` uses it), each with its own cache; a
 #    -Doxen.job=... option makes the machine launch run that one command as a job, without Gogo
 #    (below, "A job");
-#  - the JDK: $OXEN_JAVA if set, else `java` on the PATH (17 or later). JDK 25 works as well
-#    (OXEN_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) but was measured no cheaper than 17
-#    with its archive and C1 only, and holds more memory (docs/PERFORMANCE.md, "Cold start");
+#  - the launcher: bnd's for the runtime; for the machine launch oxen's Connect launcher
+#    (runtime/launcher), every bundle's classes from the application class loader (below);
+#  - the JDK: $OXEN_JAVA if set; else for the machine launch the newest JDK 25 or later under
+#    $OXEN_JDKS (default /usr/lib/jvm), whose AOT cache holds the Connect launch's classes linked
+#    (docs/PERFORMANCE.md, "Start-up cut IV"); else `java` on the PATH (17 or later), which the
+#    runtime always uses (JDK 25 under bnd's launcher was measured no cheaper than 17 and holds
+#    more memory: "Cold start", "Start-up cut II");
 #  - a class-data cache of the runtime's classes (JDK 25+: an AOT cache, JEP 483/514/515, with
 #    the classes loaded and linked; JDK 17-24: a dynamic AppCDS archive), built by one short
 #    training run the first time and again whenever the JDK, the launcher or a bundle changed
@@ -34,7 +38,7 @@
 # non-empty directory (oxen.jar's Class-Path: bundles/) is on the class path. Bundles are
 # installed by reference from runtime/target/bundles/jar/ as with oxen.jar.
 #
-# Environment: OXEN_JAVA (a java binary), OXEN_JIT=c1|late|full, OXEN_STARTUP_CACHE=off (no cache),
+# Environment: OXEN_JAVA (a java binary), OXEN_JDKS (where the machine launch looks for a JDK 25+), OXEN_JIT=c1|late|full, OXEN_STARTUP_CACHE=off (no cache),
 # OXEN_RUNTIME (the built runtime directory; default runtime/target beside this script),
 # OXEN_CACHE_DIR (where the cache lives; default $OXEN_RUNTIME/cache).
 set -euo pipefail
@@ -82,15 +86,49 @@ java_major() { # JAVA
     echo "${v:-0}"
 }
 
-JAVA=${OXEN_JAVA:-$(command -v java || true)}
+# The JDK: $OXEN_JAVA; else, for the machine launch, the newest JDK 25 or later installed under
+# $OXEN_JDKS (default /usr/lib/jvm), whose AOT cache holds the Connect launch's classes loaded
+# and linked (below, "the launcher"; docs/PERFORMANCE.md, "Start-up cut IV": ~0.25 s less CPU per
+# job than JDK 17's AppCDS archive under bnd's launcher); else java on the PATH (17 or later).
+# (read from each JDK's release file, no program run per JDK)
+AOT_MIN=25
+newest_jdk() { # sets NEWEST to the newest $OXEN_JDKS/*/bin/java of Java $1 or later, or ''
+    local j line v best=0
+    NEWEST=
+    for j in "${OXEN_JDKS:-/usr/lib/jvm}"/*/bin/java; do
+        [ -x "$j" ] && [ -f "${j%/bin/java}/release" ] || continue
+        v=0
+        while IFS= read -r line; do
+            [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]] && v=${BASH_REMATCH[1]}
+        done < "${j%/bin/java}/release"
+        [ "$v" -ge "$1" ] && [ "$v" -gt "$best" ] && { best=$v; NEWEST=$j; }
+    done
+}
+JAVA=${OXEN_JAVA:-}
+if [ -z "$JAVA" ] && [ "$LAUNCH" = machine ]; then
+    newest_jdk "$AOT_MIN"; JAVA=$NEWEST
+fi
+[ -n "$JAVA" ] || JAVA=$(command -v java || true)
 [ -n "$JAVA" ] && [ -x "$JAVA" ] || { say "no java found (install a JDK 17 or later, or set OXEN_JAVA)"; exit 2; }
 JAVA_REAL=$(readlink -f "$JAVA")
 MAJOR=$(java_major "$JAVA")
 [ "$MAJOR" -ge 17 ] || { say "$JAVA is Java $MAJOR; oxen needs 17 or later"; exit 2; }
 
 # --- the launcher -----------------------------------------------------------------------------
+# The runtime: bnd's launcher (the exported oxen.jar's) with Felix on the class path, the bundles
+# each with its own class loader. The machine launch: oxen's Connect launcher
+# (runtime/launcher: the same launcher properties, Felix through OSGi Connect) with every bundle
+# jar on the class path, their classes loaded by the application class loader, so the class-data
+# cache below holds them, and on JDK 25 their linked classes, lambdas and string concatenations,
+# as it holds the JDK's (docs/PERFORMANCE.md, "Start-up cut IV").
 LAUNCHER=("$RT"/launch/biz.aQute.launcher-*.jar); LAUNCHER=${LAUNCHER[0]}
 FRAMEWORK=("$RT"/launch/org.apache.felix.framework-*.jar); FRAMEWORK=${FRAMEWORK[0]}
+if [ "$LAUNCH" = machine ]; then
+    LAUNCHER=$RT/launch/oxen-connect-launcher.jar MAIN=org.oxen.launcher.ConnectLauncher
+    [ -f "$LAUNCHER" ] || { say "no $LAUNCHER in the built runtime: run ./oxen build first"; exit 2; }
+else
+    MAIN=aQute.launcher.Launcher
+fi
 CP=$LAUNCHER:$FRAMEWORK
 [ -d "$CACHE" ] || mkdir -p "$CACHE"
 # the exported launcher properties (oxen.jar's, or machine.jar's for --machine) with the bundles
@@ -116,6 +154,7 @@ put_file "$PROPS" "$props_text"
 # every bundle it names must be there (the machine launch shares the runtime's bundles/jar/)
 for b in "${BUNDLES[@]}"; do
     [ -f "$b" ] || { say "$b, which ${SRC_PROPS##*/} names, is missing: run ./oxen build first"; exit 2; }
+    [ "$LAUNCH" = machine ] && CP+=:$b
 done
 
 # The CPU's hot code under C1 (measured in docs/PERFORMANCE.md, "Cold start", session 10):
@@ -157,9 +196,18 @@ esac
 # in docs/PERFORMANCE.md ("Cold start"): the same CPU time, ~15% less resident memory than G1.
 # The runtime keeps G1 for its pool of domains and their pauses.
 [ "$LAUNCH" = machine ] && JVM+=(-XX:+UseSerialGC -Xms16m)
+# Core reflection by native accessors only (JDK 18+, JEP 416's switch): a machine job calls
+# reflectively only while it starts (Felix's JPMS lookups, SCR's activate methods and
+# constructors), where each Method's method-handle accessor spins LambdaForm classes no class-data
+# cache holds (41 per empty job on JDK 25, 6 with the switch): docs/PERFORMANCE.md, "Start-up cut
+# IV" (-0.09 s of CPU, -5 MiB). The guest's hot code calls nothing reflectively.
+[ "$LAUNCH" = machine ] && [ "$MAJOR" -ge 18 ] && JVM+=(-Djdk.reflect.useNativeAccessorOnly=true)
 # Felix 7.0 (SecureAction) and the x86 API's ByteArrayAtomics use sun.misc.Unsafe on purpose: on
 # JDK 23+ say so instead of a warning on every start (JEP 471/498)
 [ "$MAJOR" -ge 23 ] && JVM+=(--sun-misc-unsafe-memory-access=allow)
+# and the x86 host library's JNI (org.oxen.x86.host, loaded from the unnamed module under the
+# Connect launch) is meant: no warning on JDK 24+ (JEP 472)
+[ "$MAJOR" -ge 24 ] && JVM+=(--enable-native-access=ALL-UNNAMED)
 # A job (a -Doxen.job=... java option: `./oxen machine ...`, one command run without the Gogo
 # shell by its component, org.oxen.shell.exit's ProcessStatus.JOB_PROPERTY) starts the framework
 # at the launch's oxen.job.startlevel instead of its last start level: machine.bndrun puts Gogo's
@@ -183,7 +231,7 @@ run_with() {
         done < "$1"
         put_file "$props" "${text}org.osgi.framework.startlevel.beginning=$JOB_LEVEL"$'\n'
     fi
-    RUN=(-Dlauncher.properties="$props" -cp "$CP" aQute.launcher.Launcher)
+    RUN=(-Dlauncher.properties="$props" -cp "$CP" "$MAIN")
 }
 run_with "$PROPS"
 
@@ -287,7 +335,10 @@ EOF
     # the training runs on a kept storage, made by a first run that only starts and stops, so
     # the archive holds what a start with the kept storage loads
     local fw=$FILE.fw-template.$$ fwprops=$CACHE/$LAUNCH-training.properties
-    local quiet=(-Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy")
+    # (oxen.launch.training: the Connect launcher's job stops the framework in order before the
+    # JVM writes the cache at its exit, instead of exiting at its status as a job does)
+    local quiet=(-Doxen.domains.dir=none -Dorg.osgi.service.http.port=0 -Dfelix.fileinstall.dir="$CACHE/training-deploy"
+                 -Doxen.launch.training=true)
     rm -rf "$fw"
     kept_props "$fwprops" "$fw"
     run_with "$fwprops"

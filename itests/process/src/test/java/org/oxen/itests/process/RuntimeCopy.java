@@ -55,12 +55,21 @@ final class RuntimeCopy {
      * OXEN_JAVA when not null; fails if it does not end within 600 s.
      */
     static Run launch(Path dir, Path rt, Path java, List<String> command) throws IOException, InterruptedException {
+        return launch(dir, rt, java, null, command);
+    }
+
+    /**
+     * {@link #launch(Path, Path, Path, List)} with {@code jdks} as OXEN_JDKS (where the machine
+     * launch looks for a JDK 25 or later) when not null.
+     */
+    static Run launch(Path dir, Path rt, Path java, Path jdks, List<String> command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().put("OXEN_RUNTIME", rt.toString());
-        for (String v : List.of("OXEN_CACHE_DIR", "OXEN_STARTUP_CACHE", "OXEN_JIT", "OXEN_JAVA")) {
+        for (String v : List.of("OXEN_CACHE_DIR", "OXEN_STARTUP_CACHE", "OXEN_JIT", "OXEN_JAVA", "OXEN_JDKS")) {
             pb.environment().remove(v);
         }
         if (java != null) pb.environment().put("OXEN_JAVA", java.toString());
+        if (jdks != null) pb.environment().put("OXEN_JDKS", jdks.toString());
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
