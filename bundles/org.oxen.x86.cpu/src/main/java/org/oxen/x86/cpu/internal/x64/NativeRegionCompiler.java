@@ -609,12 +609,28 @@ public final class NativeRegionCompiler {
             m = probe(i, width / 8, shape != RM && stores);
         }
         flagWriter(i);
+        boolean logicAf = undefinedFlags.logicAf(i, hostOp, test);
+        if (test && logicAf && !(shape == RR && ra == rb)) { // the AND into R11, whose ADD 0 sets the flags
+            switch (shape) {
+                case RR: a.mov(width, T1, ra); a.alu(AND, width, T1, rb); break;
+                case RI: a.mov(width, T1, ra); a.aluImm(AND, width, T1, i.imm); break;
+                case RM: a.load(width, T1, m); a.alu(AND, width, T1, ra); break;
+                case MR: a.load(width, T1, m); a.alu(AND, width, T1, rb); break;
+                default: a.load(width, T1, m); a.aluImm(AND, width, T1, i.imm); break; // MI
+            }
+            undefinedFlags.logicFlags(width, T1);
+            return false;
+        }
         switch (shape) {
             case RR: if (test) a.test(width, ra, rb); else a.alu(hostOp, width, ra, rb); break;
             case RI: if (test) a.testImm(width, ra, i.imm); else a.aluImm(hostOp, width, ra, i.imm); break;
             case RM: if (test) a.test(width, m, ra); else a.alu(hostOp, width, ra, m); break;
             case MR: if (test) a.test(width, m, rb); else a.alu(hostOp, width, m, rb); break;
             default: if (test) a.testImm(width, m, i.imm); else a.aluImm(hostOp, width, m, i.imm); break; // MI
+        }
+        if (logicAf) { // the result: TEST r, r's own register, else the destination
+            if (shape <= RM) undefinedFlags.logicFlags(width, ra);
+            else undefinedFlags.logicFlags(width, m);
         }
         return false;
     }
