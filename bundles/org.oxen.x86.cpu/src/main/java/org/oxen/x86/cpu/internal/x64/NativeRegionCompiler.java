@@ -25,7 +25,7 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * <p><b>Flags.</b> The guest's arithmetic flags stay in host RFLAGS where the same host
  * instruction sets them as the guest's does (ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/NEG/
  * shifts/rotates/MUL/IMUL: x86 on x86-64); the flags the SDM leaves undefined after a multiply,
- * shift or rotate are set as the interpreter's where live ({@link NativeUndefinedFlags}). Code that clobbers RFLAGS for its own use (the TLB
+ * shift, rotate or logic operation are set as the interpreter's where live ({@link NativeUndefinedFlags}). Code that clobbers RFLAGS for its own use (the TLB
  * probe, DIV's checks) first saves them into AX ({@code seto al; lahf}: two cheap instructions,
  * where PUSHF cost most of mix's sieve loop); an instruction that reads flags, or keeps some that
  * are live after it ({@code RegionRecords.Insn#liveOut}, from {@code FlagLiveness}), restores
