@@ -21,7 +21,7 @@ one() { # LABEL command...
     local t; t=$(mktemp)
     local sum
     sum=$( { /usr/bin/time -f '%U %S %e %M' -o "$t" "$@" 2>&1 || true; } | grep -aoE 'result=[0-9a-f]{8}' | tr '\n' ' ' || true)
-    read -r u s e m < "$t"; rm -f "$t"
+    read -r u s e m < <(tail -n 1 "$t"); rm -f "$t" # time writes "Command exited with non-zero status N" first for QEMU's isa-debug-exit
     printf '%-6s %-18s cpu %.2f wall %.2f rss %d MiB %s\n' "$label" "$img" "$(echo "$u + $s" | bc)" "$e" $((m / 1024)) "$sum"
 }
 for tree in "$A" "$B"; do for img in L0_M0_P1 L0_M0_P1; do (cd "$tree" && ./oxen machine boot "$OUT/out/bench_$img.elf" -m 64 -w >/dev/null 2>&1 || true); done; done
