@@ -114,6 +114,15 @@ public final class NativeRegionCompiler {
     private boolean flagsInHost;
     /** Instructions counted at the block's start that have not retired yet (subtracted at an exit). */
     private int uncounted;
+    /**
+     * The flags are in RFLAGS but AF is the host's after AND/OR/XOR/TEST (undefined) where the
+     * interpreter's is 0: the next {@link #saveFlags} clears it in the saved form. Only set when
+     * a save comes before anything else could see AF ({@link #afClearedAtNextSave}).
+     */
+    private boolean afDirty;
+    /** The block being emitted (its records in the subset) and the index of the record being emitted. */
+    private List<Insn> blockInsns;
+    private int insnIndex;
 
     private NativeRegionCompiler(RegionRecords region, int frameLinear) {
         this.region = region;
@@ -369,8 +378,51 @@ public final class NativeRegionCompiler {
         if (flagsInHost) {
             a.setcc(CC_O, RAX);
             a.lahf();
+            if (afDirty) a.aluImm(AND, 32, RAX, ~(0x10 << 8)); // AF 0, the interpreter's after a logic operation
             flagsInHost = false;
         }
+        afDirty = false;
+    }
+
+    /**
+     * Whether the AF that the logic operation at {@link #insnIndex} leaves undefined can be
+     * cleared by the next flag save instead of at once ({@code add r, 0} on the result, which
+     * lengthens the result's dependency chain): the records after it in the block touch no flag
+     * until a memory access (whose TLB probe saves the flags first, the only point where AF is
+     * seen: its miss exit) or until one overwrites AF reading no flag. A block's end, a flag
+     * reader, a rotate or anything else first: cleared at once.
+     */
+    boolean afClearedAtNextSave() {
+        for (int j = insnIndex + 1; j < blockInsns.size(); j++) {
+            Insn n = blockInsns.get(j);
+            if (!supported(n)) return false;
+            switch (n.kind) {
+                case RegionRecords.K_PUSH_R: case RegionRecords.K_PUSH_I: case RegionRecords.K_POP_R:
+                case RegionRecords.K_CALL: case RegionRecords.K_RET:
+                    return true; // the stack access's probe comes first
+                case RegionRecords.K_JCC: case RegionRecords.K_JMP:
+                    return false;
+                default:
+                    break;
+            }
+            if (addressesMemory(n)) return true; // address (LEA: no flags), then the probe
+            if (n.flagsRead != 0) return false;
+            if ((n.flagsOverwritten & 0x10) != 0) return true;
+            if (n.flagsOverwritten != 0) return false; // a rotate: keeps AF, its correction saves the flags itself
+            switch (n.kind) { // no flag read or written: those that emit no flag code either
+                case RegionRecords.K_MOV32_RR: case RegionRecords.K_MOV32_RI: case RegionRecords.K_MOV_RR:
+                case RegionRecords.K_MOV_RI: case RegionRecords.K_LEA: case RegionRecords.K_MOVX_R: case RegionRecords.K_NOP:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    /** AF in RFLAGS is the host's after a logic operation: the next {@link #saveFlags} clears it. */
+    void afDirtyUntilSave() {
+        afDirty = true;
     }
 
     /** The flags were left in their saved form (AX) by code emitted outside this class. */
@@ -413,8 +465,11 @@ public final class NativeRegionCompiler {
         while (n < b.insns.size() && supported(b.insns.get(n))) n++;
         a.lea(64, RETIRED, mem(RETIRED, n));
         uncounted = n;
+        blockInsns = b.insns.subList(0, n);
+        afDirty = false;
         for (int i = 0; i < n; i++) {
             Insn insn = b.insns.get(i);
+            insnIndex = i;
             if (instruction(insn, next)) return; // a control transfer ended the block
             uncounted--;
         }
@@ -471,6 +526,7 @@ public final class NativeRegionCompiler {
     void flagWriter(Insn i) {
         if (i.flagsRead != 0 || (ARITH & ~i.flagsOverwritten & i.liveOut) != 0) restoreFlags();
         flagsInHost = true;
+        if ((i.flagsOverwritten & 0x10) != 0) afDirty = false;
     }
 
     // ---- instructions ----
@@ -610,6 +666,10 @@ public final class NativeRegionCompiler {
         }
         flagWriter(i);
         boolean logicAf = undefinedFlags.logicAf(i, hostOp, test);
+        if (logicAf && afClearedAtNextSave()) {
+            logicAf = false;
+            afDirty = true;
+        }
         if (test && logicAf && !(shape == RR && ra == rb)) { // the AND into R11, whose ADD 0 sets the flags
             switch (shape) {
                 case RR: a.mov(width, T1, ra); a.alu(AND, width, T1, rb); break;

@@ -139,6 +139,10 @@ final class NativeSizedForms {
         }
         c.flagWriter(i);
         boolean logicAf = c.undefinedFlags.logicAf(i, hostOp, test);
+        if (logicAf && c.afClearedAtNextSave()) {
+            logicAf = false;
+            c.afDirtyUntilSave();
+        }
         if (test && logicAf) { // the AND into R11 (where a high source already is), whose ADD 0 sets the flags
             if (shape == RI) {
                 a.load(8, T1, dst);

@@ -13,7 +13,9 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * tier follows), where the host's instruction sets them otherwise, so that a guest sees the same
  * flags whichever tier ran its code:
  * <ul>
- * <li>AND, OR, XOR and TEST: AF 0 ({@link #logicFlags}).
+ * <li>AND, OR, XOR and TEST: AF 0 ({@link #logicFlags}), or, when the next flag save comes
+ * before anything could see AF (a memory access's probe), cleared in the saved form there
+ * ({@code NativeRegionCompiler.afClearedAtNextSave}).
  * <li>MUL and IMUL (one, two or three operands): SF, ZF and PF of the result (its low half), AF
  * 0; CF and OF are the host's (defined).
  * <li>SHL, SHR, SAR by a count other than 0: AF 0; OF, for every count, SHL's the result's sign
@@ -76,7 +78,7 @@ final class NativeUndefinedFlags {
     void multiplied(Insn i, int w, int r) {
         if ((i.liveOut & SZAP) == 0) return;
         a.setcc(CC_O, RAX); // AL = OF, which is CF after a multiply
-        a.test(w, r, r); // SF ZF PF of the result; CF OF AF 0
+        a.aluImm(ADD, w, r, 0); // SF ZF PF of the result; CF OF AF 0, all defined (TEST leaves AF undefined)
         a.lahf();
         a.orAhAl(); // CF from AL
         c.flagsSaved();
