@@ -83,8 +83,8 @@ public final class NativeRegionCompiler {
      * its 40 bytes straddled two lines (5,500 against 10,000 MIPS, measured on the 2-core EPYC).
      */
     private static final int LOOP_ALIGNMENT = 64;
-    /** OF's bit in EFLAGS. */
-    private static final int OF_BIT = 11;
+    /** OF's bit in EFLAGS; AF (bit 4: bit 12 of AX in the saved form). */
+    private static final int OF_BIT = 11, AF = 0x10;
 
     /** An out-of-line exit: where its code is, what it stores. */
     private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess, int resume) {
@@ -378,7 +378,7 @@ public final class NativeRegionCompiler {
         if (flagsInHost) {
             a.setcc(CC_O, RAX);
             a.lahf();
-            if (afDirty) a.aluImm(AND, 32, RAX, ~(0x10 << 8)); // AF 0, the interpreter's after a logic operation
+            if (afDirty) a.aluImm(AND, 32, RAX, ~(AF << 8)); // AF 0, the interpreter's after a logic operation
             flagsInHost = false;
         }
         afDirty = false;
@@ -407,7 +407,7 @@ public final class NativeRegionCompiler {
             }
             if (addressesMemory(n)) return true; // address (LEA: no flags), then the probe
             if (n.flagsRead != 0) return false;
-            if ((n.flagsOverwritten & 0x10) != 0) return true;
+            if ((n.flagsOverwritten & AF) != 0) return true;
             if (n.flagsOverwritten != 0) return false; // a rotate: keeps AF, its correction saves the flags itself
             switch (n.kind) { // no flag read or written: those that emit no flag code either
                 case RegionRecords.K_MOV32_RR: case RegionRecords.K_MOV32_RI: case RegionRecords.K_MOV_RR:
@@ -526,7 +526,7 @@ public final class NativeRegionCompiler {
     void flagWriter(Insn i) {
         if (i.flagsRead != 0 || (ARITH & ~i.flagsOverwritten & i.liveOut) != 0) restoreFlags();
         flagsInHost = true;
-        if ((i.flagsOverwritten & 0x10) != 0) afDirty = false;
+        if ((i.flagsOverwritten & AF) != 0) afDirty = false;
     }
 
     // ---- instructions ----
