@@ -26,12 +26,22 @@ final class FlagLiveness {
 
     /** Fills {@code out[i]} with the flags live after instruction {@code i} of {@code b}. */
     static void liveOut(CodePage cp, RegionPlan.Block b, int[] out) {
+        liveOut(cp, b, out, InstructionEmitter::registerOnly);
+    }
+
+    /**
+     * The same, where {@code registerOnly} names the operation words that neither fault nor hand
+     * the flags to anyone (every other record counts as reading them all): the JVM translator's
+     * {@link InstructionEmitter#registerOnly}, or the native compiler's
+     * ({@link RegionRecords#nativeRegisterOnly}: its code for rotates and shifts by CL is inline).
+     */
+    static void liveOut(CodePage cp, RegionPlan.Block b, int[] out, java.util.function.IntPredicate registerOnly) {
         int live = ARITH;
         for (int i = b.n - 1; i >= 0; i--) {
             out[i] = live;
             int rb = CodePage.REC_WORDS * b.ri[i];
             int opw = cp.rec[rb + CodePage.R_OP], form = cp.rec[rb + CodePage.R_FORM];
-            if (!InstructionEmitter.registerOnly(opw)) {
+            if (!registerOnly.test(opw)) {
                 live = ARITH;
                 continue;
             }

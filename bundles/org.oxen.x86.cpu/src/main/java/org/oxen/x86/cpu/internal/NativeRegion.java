@@ -255,12 +255,12 @@ final class NativeRegion extends Region {
         }
         byte[] bytes = NativeRegionCompiler.compile(plan, frameLinear);
         if (bytes == null) return null;
-        long at = t.install(bytes);
+        long at = t.install(bytes, frameLinear + k);
         InstructionCensus census = InstructionCensus.JVM;
         if (at == 0) { // the arena is full: flushed whole (its regions go stale), then this one goes in
             t.flushCode();
             if (census != null) census.nativeCodeFlushes++;
-            at = t.install(bytes);
+            at = t.install(bytes, frameLinear + k);
             if (at == 0) return null;
         }
         if (census != null) {

@@ -166,12 +166,36 @@ public final class RegionRecords {
         int bi = 0;
         int[] live = new int[RegionPlan.MAX_BLOCK];
         for (RegionPlan.Block b : p.blocks.values()) {
-            FlagLiveness.liveOut(cp, b, live);
+            FlagLiveness.liveOut(cp, b, live, RegionRecords::nativeRegisterOnly);
             List<Insn> insns = new ArrayList<>();
             for (int i = 0; i < b.n; i++) insns.add(new Insn(cp, b.ri[i], b.at[i], live[i]));
             out.add(new Block(b.off, b.end, b.control, checks[bi] || p.loopsToItself(b), Collections.unmodifiableList(insns)));
             bi++;
         }
         return new RegionRecords(Collections.unmodifiableList(out), p.total());
+    }
+
+    /**
+     * Whether the native compiler's code for the record with operation word {@code opw} neither
+     * leaves the region (no memory operand, no fault: DIV and IDIV leave before a #DE) nor hands
+     * the flags to anyone, so that {@link FlagLiveness} need not count it as reading every flag:
+     * the register forms of the native subset, rotates and shifts by CL included (inline there,
+     * where the JVM translator runs some through the interpreter's record executor and keeps its
+     * own {@link InstructionEmitter#registerOnly}).
+     */
+    static boolean nativeRegisterOnly(int opw) {
+        int kind = CodePage.kind(opw);
+        switch (kind) {
+            case RecordDecoder.K_SHIFT32_RI: case RecordDecoder.K_SHIFT_R: case RecordDecoder.K_INCDEC_R:
+                return true;
+            case RecordDecoder.K_GRP3_R: { // NOT NEG MUL IMUL (of a byte or a dword): DIV and IDIV may leave
+                int op = CodePage.operation(opw) & 7, size = CodePage.size(opw);
+                return (size == 2 || size == 0) && op >= 2 && op <= 5;
+            }
+            case RecordDecoder.K_ALU_RR: case RecordDecoder.K_ALU_RI: // byte or dword: the native subset's sizes
+                return CodePage.size(opw) != 1;
+            default:
+                return InstructionEmitter.registerOnly(opw);
+        }
     }
 }

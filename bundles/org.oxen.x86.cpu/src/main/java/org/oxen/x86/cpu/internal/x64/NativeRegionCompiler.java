@@ -25,7 +25,7 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * <p><b>Flags.</b> The guest's arithmetic flags stay in host RFLAGS where the same host
  * instruction sets them as the guest's does (ADD/SUB/ADC/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/NEG/
  * shifts/rotates/MUL/IMUL: x86 on x86-64); the flags the SDM leaves undefined after a multiply,
- * shift or rotate are set as the interpreter's where live ({@link NativeUndefinedFlags}). Code that clobbers RFLAGS for its own use (the TLB
+ * shift, rotate or logic operation are set as the interpreter's where live ({@link NativeUndefinedFlags}). Code that clobbers RFLAGS for its own use (the TLB
  * probe, DIV's checks) first saves them into AX ({@code seto al; lahf}: two cheap instructions,
  * where PUSHF cost most of mix's sieve loop); an instruction that reads flags, or keeps some that
  * are live after it ({@code RegionRecords.Insn#liveOut}, from {@code FlagLiveness}), restores
@@ -83,8 +83,8 @@ public final class NativeRegionCompiler {
      * its 40 bytes straddled two lines (5,500 against 10,000 MIPS, measured on the 2-core EPYC).
      */
     private static final int LOOP_ALIGNMENT = 64;
-    /** OF's bit in EFLAGS. */
-    private static final int OF_BIT = 11;
+    /** OF's bit in EFLAGS; AF (bit 4: bit 12 of AX in the saved form). */
+    private static final int OF_BIT = 11, AF = 0x10;
 
     /** An out-of-line exit: where its code is, what it stores. */
     private record Stub(Label label, boolean flagsInHost, int eip, int uncount, int reason, int missAccess, int resume) {
@@ -114,6 +114,15 @@ public final class NativeRegionCompiler {
     private boolean flagsInHost;
     /** Instructions counted at the block's start that have not retired yet (subtracted at an exit). */
     private int uncounted;
+    /**
+     * The flags are in RFLAGS but AF is the host's after AND/OR/XOR/TEST (undefined) where the
+     * interpreter's is 0: the next {@link #saveFlags} clears it in the saved form. Only set when
+     * a save comes before anything else could see AF ({@link #afClearedAtNextSave}).
+     */
+    private boolean afDirty;
+    /** The block being emitted (its records in the subset) and the index of the record being emitted. */
+    private List<Insn> blockInsns;
+    private int insnIndex;
 
     private NativeRegionCompiler(RegionRecords region, int frameLinear) {
         this.region = region;
@@ -369,8 +378,51 @@ public final class NativeRegionCompiler {
         if (flagsInHost) {
             a.setcc(CC_O, RAX);
             a.lahf();
+            if (afDirty) a.aluImm(AND, 32, RAX, ~(AF << 8)); // AF 0, the interpreter's after a logic operation
             flagsInHost = false;
         }
+        afDirty = false;
+    }
+
+    /**
+     * Whether the AF that the logic operation at {@link #insnIndex} leaves undefined can be
+     * cleared by the next flag save instead of at once ({@code add r, 0} on the result, which
+     * lengthens the result's dependency chain): the records after it in the block touch no flag
+     * until a memory access (whose TLB probe saves the flags first, the only point where AF is
+     * seen: its miss exit) or until one overwrites AF reading no flag. A block's end, a flag
+     * reader, a rotate or anything else first: cleared at once.
+     */
+    boolean afClearedAtNextSave() {
+        for (int j = insnIndex + 1; j < blockInsns.size(); j++) {
+            Insn n = blockInsns.get(j);
+            if (!supported(n)) return false;
+            switch (n.kind) {
+                case RegionRecords.K_PUSH_R: case RegionRecords.K_PUSH_I: case RegionRecords.K_POP_R:
+                case RegionRecords.K_CALL: case RegionRecords.K_RET:
+                    return true; // the stack access's probe comes first
+                case RegionRecords.K_JCC: case RegionRecords.K_JMP:
+                    return false;
+                default:
+                    break;
+            }
+            if (addressesMemory(n)) return true; // address (LEA: no flags), then the probe
+            if (n.flagsRead != 0) return false;
+            if ((n.flagsOverwritten & AF) != 0) return true;
+            if (n.flagsOverwritten != 0) return false; // a rotate: keeps AF, its correction saves the flags itself
+            switch (n.kind) { // no flag read or written: those that emit no flag code either
+                case RegionRecords.K_MOV32_RR: case RegionRecords.K_MOV32_RI: case RegionRecords.K_MOV_RR:
+                case RegionRecords.K_MOV_RI: case RegionRecords.K_LEA: case RegionRecords.K_MOVX_R: case RegionRecords.K_NOP:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    /** AF in RFLAGS is the host's after a logic operation: the next {@link #saveFlags} clears it. */
+    void afDirtyUntilSave() {
+        afDirty = true;
     }
 
     /** The flags were left in their saved form (AX) by code emitted outside this class. */
@@ -413,8 +465,11 @@ public final class NativeRegionCompiler {
         while (n < b.insns.size() && supported(b.insns.get(n))) n++;
         a.lea(64, RETIRED, mem(RETIRED, n));
         uncounted = n;
+        blockInsns = b.insns.subList(0, n);
+        afDirty = false;
         for (int i = 0; i < n; i++) {
             Insn insn = b.insns.get(i);
+            insnIndex = i;
             if (instruction(insn, next)) return; // a control transfer ended the block
             uncounted--;
         }
@@ -471,6 +526,7 @@ public final class NativeRegionCompiler {
     void flagWriter(Insn i) {
         if (i.flagsRead != 0 || (ARITH & ~i.flagsOverwritten & i.liveOut) != 0) restoreFlags();
         flagsInHost = true;
+        if ((i.flagsOverwritten & AF) != 0) afDirty = false;
     }
 
     // ---- instructions ----
@@ -609,12 +665,32 @@ public final class NativeRegionCompiler {
             m = probe(i, width / 8, shape != RM && stores);
         }
         flagWriter(i);
+        boolean logicAf = undefinedFlags.logicAf(i, hostOp, test);
+        if (logicAf && afClearedAtNextSave()) {
+            logicAf = false;
+            afDirty = true;
+        }
+        if (test && logicAf && !(shape == RR && ra == rb)) { // the AND into R11, whose ADD 0 sets the flags
+            switch (shape) {
+                case RR: a.mov(width, T1, ra); a.alu(AND, width, T1, rb); break;
+                case RI: a.mov(width, T1, ra); a.aluImm(AND, width, T1, i.imm); break;
+                case RM: a.load(width, T1, m); a.alu(AND, width, T1, ra); break;
+                case MR: a.load(width, T1, m); a.alu(AND, width, T1, rb); break;
+                default: a.load(width, T1, m); a.aluImm(AND, width, T1, i.imm); break; // MI
+            }
+            undefinedFlags.logicFlags(width, T1);
+            return false;
+        }
         switch (shape) {
             case RR: if (test) a.test(width, ra, rb); else a.alu(hostOp, width, ra, rb); break;
             case RI: if (test) a.testImm(width, ra, i.imm); else a.aluImm(hostOp, width, ra, i.imm); break;
             case RM: if (test) a.test(width, m, ra); else a.alu(hostOp, width, ra, m); break;
             case MR: if (test) a.test(width, m, rb); else a.alu(hostOp, width, m, rb); break;
             default: if (test) a.testImm(width, m, i.imm); else a.aluImm(hostOp, width, m, i.imm); break; // MI
+        }
+        if (logicAf) { // the result: TEST r, r's own register, else the destination
+            if (shape <= RM) undefinedFlags.logicFlags(width, ra);
+            else undefinedFlags.logicFlags(width, m);
         }
         return false;
     }

@@ -20,8 +20,8 @@ import org.oxen.x86.cpu.internal.RegionRecords.Insn;
  * 32-bit ones (whose entry, exit, flag and soft-TLB protocol they use): MOV of bytes and words
  * (register, memory, immediate), byte and word shifts and rotates (by 1, an immediate or CL;
  * register or memory) and 32-bit ones of memory, INC/DEC of byte registers and of memory,
- * NOT/NEG of bytes and of memory, IDIV of a 32-bit register, MUL/IMUL/DIV/IDIV of a
- * 32-bit memory operand (read into R11, then as the register form), SETcc to memory, CMOVcc from
+ * NOT/NEG of bytes and of memory, MUL/IMUL of a byte (register or memory: AX = AL times it),
+ * IDIV of a 32-bit register, MUL/IMUL/DIV/IDIV of a 32-bit memory operand (read into R11, then as the register form), SETcc to memory, CMOVcc from
  * memory, and every byte form naming AH, CH, DH or BH.
  *
  * <p><b>AH..BH.</b> The guest's EAX and ECX live in R14 and R8, whose bits 8-15 no x86-64
@@ -59,10 +59,11 @@ final class NativeSizedForms {
             case RegionRecords.K_SHIFT_M: case RegionRecords.K_INCDEC_R: case RegionRecords.K_INCDEC_M:
             case RegionRecords.K_SETCC_M: case RegionRecords.K_CMOV_M:
                 return true;
-            case RegionRecords.K_GRP3_R: // NOT NEG MUL IMUL DIV IDIV of a dword; NOT NEG of a byte
-                return i.size == 2 && i.operation >= NOT || i.size == 0 && (i.operation == NOT || i.operation == NEG);
-            case RegionRecords.K_GRP3_M: // NOT NEG of a byte or dword, MUL IMUL DIV IDIV of a dword
-                return i.operation == NOT || i.operation == NEG || i.size == 2 && i.operation >= MUL;
+            case RegionRecords.K_GRP3_R: // NOT NEG MUL IMUL DIV IDIV of a dword; NOT NEG MUL IMUL of a byte
+                return i.size == 2 && i.operation >= NOT || i.size == 0 && i.operation >= NOT && i.operation <= IMUL1;
+            case RegionRecords.K_GRP3_M: // NOT NEG of a byte or dword, MUL IMUL of a byte, MUL IMUL DIV IDIV of a dword
+                return i.operation == NOT || i.operation == NEG || i.size == 2 && i.operation >= MUL
+                        || i.size == 0 && (i.operation == MUL || i.operation == IMUL1);
             default:
                 return false;
         }
@@ -137,6 +138,26 @@ final class NativeSizedForms {
                 break;
         }
         c.flagWriter(i);
+        boolean logicAf = c.undefinedFlags.logicAf(i, hostOp, test);
+        if (logicAf && c.afClearedAtNextSave()) {
+            logicAf = false;
+            c.afDirtyUntilSave();
+        }
+        if (test && logicAf) { // the AND into R11 (where a high source already is), whose ADD 0 sets the flags
+            if (shape == RI) {
+                a.load(8, T1, dst);
+                a.aluImm(AND, 8, T1, i.imm);
+            } else if (dst == null) {
+                a.alu(AND, 8, T1, HOST[i.regA]);
+            } else if (src == T1) {
+                a.alu(AND, 8, T1, dst);
+            } else {
+                a.load(8, T1, dst);
+                a.alu(AND, 8, T1, src);
+            }
+            c.undefinedFlags.logicFlags(8, T1);
+            return false;
+        }
         if (shape == RI) {
             if (test) a.testImm(8, dst, i.imm);
             else a.aluImm(hostOp, 8, dst, i.imm);
@@ -146,6 +167,10 @@ final class NativeSizedForms {
         } else { // a low destination, a high source: in R11
             if (test) a.test(8, HOST[i.regA], src);
             else a.alu(hostOp, 8, HOST[i.regA], src);
+        }
+        if (logicAf) { // AND, OR, XOR: AF 0 as the interpreter's
+            if (dst != null) c.undefinedFlags.logicFlags(8, dst);
+            else c.undefinedFlags.logicFlags(8, HOST[i.regA]);
         }
         if (aHigh && stores) reload(i.regA);
         return false;
@@ -254,6 +279,8 @@ final class NativeSizedForms {
             case RegionRecords.K_GRP3_R:
                 if (i.operation == IDIV) {
                     idiv(i, HOST[i.regA]);
+                } else if (i.operation == MUL || i.operation == IMUL1) { // of a byte
+                    byteMultiply(i, readByte(i.regA));
                 } else { // NOT or NEG of a byte
                     Mem m = i.regA >= 4 ? spill(i.regA) : null;
                     if (i.operation == NEG) c.flagWriter(i);
@@ -267,6 +294,11 @@ final class NativeSizedForms {
                 return false;
             case RegionRecords.K_GRP3_M: {
                 c.address(i);
+                if (i.size == 0 && i.operation >= MUL) { // MUL, IMUL of a byte: read into R11
+                    a.load(8, T1, c.probe(i, 1, false));
+                    byteMultiply(i, T1);
+                    return false;
+                }
                 if (i.operation >= MUL) { // the operand read into R11 first, then as the register form
                     a.load(32, T1, c.probe(i, 4, false));
                     if (i.operation == IDIV) idiv(i, T1);
@@ -281,6 +313,20 @@ final class NativeSizedForms {
             default:
                 throw new IllegalStateException("record kind " + i.kind + " (" + i.name + ") is outside the native subset");
         }
+    }
+
+    /**
+     * MUL or IMUL of AL by host byte register {@code r} (a guest's AL..BL, or R11 holding AH..BH
+     * or the memory operand): AX = the product, with the guest's EAX in RAX for the one
+     * instruction (R14 and RAX swapped: XCHG changes no flag); CF and OF the host's, SF ZF PF of
+     * AL and AF 0 as the interpreter's ({@link NativeUndefinedFlags#multiplied}).
+     */
+    private void byteMultiply(Insn i, int r) {
+        c.flagWriter(i);
+        a.xchg(64, HOST[0], RAX);
+        a.unary(i.operation, 8, r == HOST[0] ? RAX : r);
+        a.xchg(64, HOST[0], RAX);
+        c.undefinedFlags.multiplied(i, 8, HOST[0]); // the product's low half: AL
     }
 
     /** IDIV of host register {@code r} (32-bit): see the class comment. */

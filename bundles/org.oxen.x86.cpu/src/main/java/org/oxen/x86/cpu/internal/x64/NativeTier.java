@@ -129,6 +129,14 @@ public final class NativeTier {
      * has no room left (the owner then flushes it and compiles again).
      */
     public long install(byte[] code) {
+        return install(code, 0);
+    }
+
+    /**
+     * The same for a region entered at guest linear address {@code eip}, the name {@link
+     * NativeCodeMap} gives its code in a perf map or a dump when those are asked for.
+     */
+    public long install(byte[] code, int eip) {
         int start = (used + 63) & ~63; // a cache line of its own for each region's entry
         if (code.length > arenaBytes - start) return 0;
         long at = arena + start;
@@ -138,6 +146,7 @@ public final class NativeTier {
         RawMemory.copyFromArray(code, 0, at, code.length);
         NativeCode.seal(firstPage, bytes);
         used = start + code.length;
+        if (NativeCodeMap.enabled()) NativeCodeMap.installed(at, code, eip, generation);
         return at;
     }
 
